@@ -1,0 +1,36 @@
+# The two commands: `make run` and `make test`. Everything finds a JDK 21+ by itself.
+SHELL := /bin/bash
+JDK := $(shell packaging/find-jdk)
+ifeq ($(JDK),)
+$(error no JDK 21+ found; see packaging/find-jdk)
+endif
+export JAVA_HOME := $(JDK)
+export PATH := $(JDK)/bin:$(PATH)
+MVN ?= mvn -B -ntp
+JAR := edge-server/target/edge.jar
+# JVM flags for the server: a fixed heap avoids resizing pauses; the server allocates little.
+JAVA_OPTS ?= -Xms512m -Xmx512m -XX:+UseParallelGC -XX:+AlwaysPreTouch
+
+.PHONY: build run test bench bench-quick clean
+
+build:
+	$(MVN) -DskipTests package
+
+$(JAR):
+	$(MVN) -DskipTests package
+
+# Starts the edge with working defaults: development profile, data in ./data, a development
+# signing key made on first start. Ctrl-C (SIGINT) or SIGTERM drains and stops it.
+run: build
+	EDGE_PROFILE=$${EDGE_PROFILE:-development} java $(JAVA_OPTS) -jar $(JAR) serve
+
+# Every test of every module: unit, real-socket, journal and kill tests.
+test:
+	$(MVN) verify
+
+# JMH benchmarks with allocation per operation. QUICK=1 for a short run.
+bench: build
+	benchmarks/run-jmh $(if $(QUICK),--quick,)
+
+clean:
+	$(MVN) clean

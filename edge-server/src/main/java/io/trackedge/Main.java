@@ -1,0 +1,26 @@
+package io.trackedge;
+
+import io.trackedge.cli.ServeCommand;
+import io.trackedge.cli.TokenCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code java -jar edge.jar <command>}: the one entry point. */
+@Command(name = "edge", mixinStandardHelpOptions = true, version = "trackedge 0.1.0",
+        description = "Email tracking edge: open pixels and click redirects answered from memory, "
+                + "events journaled locally and written to PostgreSQL.",
+        subcommands = {ServeCommand.class, TokenCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new Main()).execute(args));
+    }
+}

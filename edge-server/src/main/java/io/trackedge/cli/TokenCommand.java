@@ -1,0 +1,197 @@
+package io.trackedge.cli;
+
+import io.trackedge.config.ConfigException;
+import io.trackedge.config.EdgeConfig;
+import io.trackedge.journal.EventFields;
+import io.trackedge.token.TokenSigner;
+import io.trackedge.token.TrackingUrls;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVParser;
+import org.apache.commons.csv.CSVRecord;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code edge token open|click|new-key}: signs tracking URLs with the configured key. */
+@Command(name = "token", mixinStandardHelpOptions = true,
+        description = "Sign pixel and click URLs, one from options or many from CSV.",
+        subcommands = {TokenCommand.Open.class, TokenCommand.Click.class, TokenCommand.NewKey.class})
+public final class TokenCommand implements Runnable {
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    /** The identifiers of one email, from options. */
+    static final class Ids {
+        @Option(names = "--tenant", required = true, description = "tenant UUID") UUID tenant;
+        @Option(names = "--user", required = true, description = "user UUID") UUID user;
+        @Option(names = "--campaign", required = true) String campaign;
+        @Option(names = "--mailbox", required = true) String mailbox;
+        @Option(names = "--email", required = true, description = "the email's id") String email;
+        @Option(names = "--lead") String lead;
+        @Option(names = "--step", description = "sequence step") String step;
+
+        EventFields fields() {
+            return new EventFields(tenant, user, campaign, mailbox, email, lead, step, null);
+        }
+    }
+
+    /** Either one email's ids or a CSV of many. */
+    static final class Source {
+        @ArgGroup(exclusive = false) Ids ids;
+        @Option(names = "--csv", paramLabel = "FILE|-", description = "CSV with a header row naming tenant, user, "
+                + "campaign, mailbox, email and optionally lead, step (and url for clicks); '-' reads stdin")
+        String csv;
+    }
+
+    abstract static class Signing implements Callable<Integer> {
+        @Mixin ConfigOption config;
+        @ArgGroup(exclusive = true, multiplicity = "1") Source source;
+        @Option(names = "--base-url", description = "public scheme://host of the edge (default: edge.public-url)")
+        String baseUrl;
+        @Spec CommandSpec spec;
+
+        abstract String url(TrackingUrls urls, EventFields fields, String url);
+
+        abstract String cliUrl();
+
+        @Override
+        public Integer call() throws IOException {
+            EdgeConfig cfg;
+            TrackingUrls urls;
+            try {
+                cfg = config.load();
+                urls = new TrackingUrls(baseUrl != null ? baseUrl : cfg.publicUrl(), new TokenSigner(Keys.load(cfg)));
+            } catch (ConfigException e) {
+                System.err.println(e.getMessage());
+                return 2;
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            if (source.ids != null) {
+                out.println(sign(urls, source.ids.fields(), cliUrl(), "command line"));
+                out.flush();
+                return 0;
+            }
+            try (Reader r = "-".equals(source.csv)
+                    ? new java.io.InputStreamReader(System.in, StandardCharsets.UTF_8)
+                    : Files.newBufferedReader(Path.of(source.csv), StandardCharsets.UTF_8);
+                 CSVParser csv = CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).setTrim(true)
+                         .setIgnoreEmptyLines(true).get().parse(r)) {
+                List<String> missing = new ArrayList<>();
+                for (String h : List.of("tenant", "user", "campaign", "mailbox", "email")) {
+                    if (!csv.getHeaderMap().containsKey(h)) {
+                        missing.add(h);
+                    }
+                }
+                if (needsUrlColumn() && !csv.getHeaderMap().containsKey("url")) {
+                    missing.add("url");
+                }
+                if (!missing.isEmpty()) {
+                    throw new ParameterException(spec.commandLine(), "CSV header lacks " + String.join(", ", missing));
+                }
+                for (CSVRecord rec : csv) {
+                    Map<String, String> m = rec.toMap();
+                    String where = "CSV line " + rec.getRecordNumber();
+                    EventFields f;
+                    try {
+                        f = new EventFields(UUID.fromString(m.get("tenant")), UUID.fromString(m.get("user")),
+                                m.get("campaign"), m.get("mailbox"), m.get("email"), blankToNull(m.get("lead")),
+                                blankToNull(m.get("step")), null);
+                    } catch (IllegalArgumentException | NullPointerException e) {
+                        throw new ParameterException(spec.commandLine(), where + ": " + e.getMessage());
+                    }
+                    out.println(sign(urls, f, m.get("url"), where));
+                }
+            }
+            out.flush();
+            return 0;
+        }
+
+        boolean needsUrlColumn() {
+            return false;
+        }
+
+        private String sign(TrackingUrls urls, EventFields f, String url, String where) {
+            try {
+                return url(urls, f, url);
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), where + ": " + e.getMessage());
+            }
+        }
+
+        private static String blankToNull(String s) {
+            return s == null || s.isBlank() ? null : s;
+        }
+    }
+
+    @Command(name = "open", mixinStandardHelpOptions = true, description = "Print open-pixel URLs.")
+    static final class Open extends Signing {
+        @Override
+        String url(TrackingUrls urls, EventFields fields, String url) {
+            return urls.pixel(fields);
+        }
+
+        @Override
+        String cliUrl() {
+            return null;
+        }
+    }
+
+    @Command(name = "click", mixinStandardHelpOptions = true, description = "Print click URLs.")
+    static final class Click extends Signing {
+        @Option(names = "--url", description = "destination (http or https); with --csv, a url column instead")
+        String url;
+        @Option(names = "--url-in-query", description = "carry the destination as ?u= (MAC-bound) instead of inside the token")
+        boolean inQuery;
+
+        @Override
+        String url(TrackingUrls urls, EventFields fields, String destination) {
+            if (destination == null || destination.isBlank()) {
+                throw new IllegalArgumentException("a click needs a destination URL (--url)");
+            }
+            return urls.click(fields, destination, !inQuery);
+        }
+
+        @Override
+        String cliUrl() {
+            return url;
+        }
+
+        @Override
+        boolean needsUrlColumn() {
+            return true;
+        }
+    }
+
+    @Command(name = "new-key", mixinStandardHelpOptions = true,
+            description = "Print a new random signing key as <id>:<base64url secret>, for EDGE_SIGNING_KEYS.")
+    static final class NewKey implements Callable<Integer> {
+        @Option(names = "--id", defaultValue = "1", description = "key id 0..255 (default ${DEFAULT-VALUE})") int id;
+
+        @Override
+        public Integer call() {
+            System.out.println(Keys.newKey(id).format());
+            return 0;
+        }
+    }
+}

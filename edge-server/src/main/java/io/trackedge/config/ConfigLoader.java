@@ -1,0 +1,259 @@
+package io.trackedge.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Supplier;
+
+/**
+ * Loads {@link EdgeConfig} from {@code reference.conf} (defaults), an optional HOCON file and the
+ * environment, in rising precedence, and validates it once, collecting every problem with the key
+ * (and its environment variable) that caused it.
+ */
+public final class ConfigLoader {
+
+    /** Environment variable to config path. The only environment the edge reads. */
+    public static final Map<String, String> ENV;
+
+    static {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("EDGE_PROFILE", "edge.profile");
+        m.put("EDGE_DATA_DIR", "edge.data-dir");
+        m.put("EDGE_SIGNING_KEYS", "edge.signing-keys");
+        m.put("EDGE_PUBLIC_URL", "edge.public-url");
+        m.put("EDGE_ACK", "edge.ack");
+        m.put("EDGE_TRUSTED_PROXIES", "edge.trusted-proxies");
+        m.put("EDGE_SHUTDOWN_GRACE", "edge.shutdown-grace");
+        m.put("EDGE_BIND", "edge.http.bind");
+        m.put("EDGE_PORT", "edge.http.port");
+        m.put("EDGE_EVENT_LOOPS", "edge.http.event-loops");
+        m.put("EDGE_MAX_URI_BYTES", "edge.http.max-uri-bytes");
+        m.put("EDGE_MAX_HEADER_BYTES", "edge.http.max-header-bytes");
+        m.put("EDGE_IDLE_TIMEOUT", "edge.http.idle-timeout");
+        m.put("EDGE_MAX_CONNECTIONS", "edge.http.max-connections");
+        m.put("EDGE_ADMIN_BIND", "edge.admin.bind");
+        m.put("EDGE_ADMIN_PORT", "edge.admin.port");
+        m.put("EDGE_RING_SIZE", "edge.ring.size");
+        m.put("EDGE_RING_FULL_POLICY", "edge.ring.full-policy");
+        m.put("EDGE_RING_WAIT", "edge.ring.wait-strategy");
+        m.put("EDGE_JOURNAL_SEGMENT_BYTES", "edge.journal.segment-bytes");
+        m.put("EDGE_JOURNAL_MAX_BYTES", "edge.journal.max-bytes");
+        ENV = java.util.Collections.unmodifiableMap(m);
+    }
+
+    private final Config config;
+    private final Map<String, String> envByPath = new HashMap<>();
+    private final List<String> problems = new ArrayList<>();
+
+    private ConfigLoader(Config config) {
+        this.config = config;
+        ENV.forEach((env, path) -> envByPath.put(path, env));
+    }
+
+    /**
+     * @param file a HOCON config file, or null
+     * @param env the process environment (tests pass their own)
+     * @throws ConfigException listing every problem found
+     */
+    public static EdgeConfig load(Path file, Map<String, String> env) {
+        Config reference = ConfigFactory.parseResources(ConfigLoader.class.getClassLoader(), "reference.conf",
+                ConfigParseOptions.defaults().setAllowMissing(false));
+        List<String> early = new ArrayList<>();
+        Config fromFile = ConfigFactory.empty();
+        if (file != null) {
+            if (!Files.isRegularFile(file)) {
+                throw new ConfigException(List.of("config file " + file + " does not exist"));
+            }
+            try {
+                fromFile = ConfigFactory.parseFile(file.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
+            } catch (com.typesafe.config.ConfigException e) {
+                throw new ConfigException(List.of("config file " + file + ": " + e.getMessage()));
+            }
+            Set<String> known = new TreeSet<>();
+            reference.entrySet().forEach(e -> known.add(e.getKey()));
+            for (Map.Entry<String, ConfigValue> e : fromFile.entrySet()) {
+                if (!known.contains(e.getKey())) {
+                    early.add(e.getKey() + ": unknown key (" + e.getValue().origin().description() + ")");
+                }
+            }
+        }
+        Map<String, Object> overrides = new HashMap<>();
+        ENV.forEach((name, path) -> {
+            String v = env.get(name);
+            if (v != null) {
+                overrides.put(path, v);
+            }
+        });
+        Config merged = ConfigFactory.parseMap(overrides, "environment")
+                .withFallback(fromFile).withFallback(reference).resolve();
+        ConfigLoader loader = new ConfigLoader(merged);
+        loader.problems.addAll(early);
+        return loader.build();
+    }
+
+    private EdgeConfig build() {
+        EdgeConfig.Http http = new EdgeConfig.Http(
+                string("edge.http.bind"),
+                port("edge.http.port"),
+                intIn("edge.http.event-loops", 0, 256),
+                intIn("edge.http.max-uri-bytes", 256, 1 << 20),
+                intIn("edge.http.max-header-bytes", 1024, 1 << 20),
+                duration("edge.http.idle-timeout"),
+                intIn("edge.http.max-connections", 1, 10_000_000));
+        EdgeConfig.Admin admin = new EdgeConfig.Admin(string("edge.admin.bind"), port("edge.admin.port"));
+        int ringSize = intIn("edge.ring.size", 64, 1 << 24);
+        if (Integer.bitCount(ringSize) != 1) {
+            problem("edge.ring.size", "must be a power of two, got " + ringSize);
+        }
+        String wait = string("edge.ring.wait-strategy");
+        if (wait != null && !List.of("blocking", "sleeping", "yielding").contains(wait)) {
+            problem("edge.ring.wait-strategy", "must be blocking, sleeping or yielding, got " + wait);
+        }
+        EdgeConfig.Ring ring = new EdgeConfig.Ring(ringSize, enumValue("edge.ring.full-policy", RingFullPolicy.class), wait);
+        long segment = bytesIn("edge.journal.segment-bytes", 4L << 20, 1L << 40);
+        long max = bytesIn("edge.journal.max-bytes", 8L << 20, Long.MAX_VALUE);
+        if (max < 2 * segment) {
+            problem("edge.journal.max-bytes", "must be at least two segments (" + 2 * segment + " bytes), got " + max);
+        }
+        EdgeConfig.Journal journal = new EdgeConfig.Journal(segment, max);
+        List<Cidr> proxies = new ArrayList<>();
+        for (String s : list("edge.trusted-proxies")) {
+            try {
+                proxies.add(Cidr.parse(s));
+            } catch (IllegalArgumentException e) {
+                problem("edge.trusted-proxies", e.getMessage());
+            }
+        }
+        String publicUrl = string("edge.public-url");
+        if (publicUrl != null && !publicUrl.matches("https?://[^/\\s]+/?")) {
+            problem("edge.public-url", "must be http(s)://host[:port] with no path, got " + publicUrl);
+        }
+        EdgeConfig c = new EdgeConfig(
+                enumValue("edge.profile", Profile.class),
+                Path.of(nonEmpty("edge.data-dir")),
+                string("edge.signing-keys"),
+                publicUrl,
+                enumValue("edge.ack", AckMode.class),
+                List.copyOf(proxies),
+                http, admin, ring, journal,
+                duration("edge.shutdown-grace"));
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+        return c;
+    }
+
+    private String name(String path) {
+        String env = envByPath.get(path);
+        return env == null ? path : path + " (" + env + ")";
+    }
+
+    private void problem(String path, String what) {
+        problems.add(name(path) + ": " + what);
+    }
+
+    private <T> T get(String path, Supplier<T> getter, T fallback) {
+        try {
+            return getter.get();
+        } catch (com.typesafe.config.ConfigException e) {
+            problem(path, e.getMessage().replaceFirst("^.*?: ", ""));
+            return fallback;
+        }
+    }
+
+    private String string(String path) {
+        return get(path, () -> config.getString(path), null);
+    }
+
+    private String nonEmpty(String path) {
+        String s = string(path);
+        if (s == null || s.isBlank()) {
+            problem(path, "must not be empty");
+            return ".";
+        }
+        return s;
+    }
+
+    private int intIn(String path, int min, int maxValue) {
+        Integer v = get(path, () -> config.getInt(path), null);
+        if (v == null) {
+            return min;
+        }
+        if (v < min || v > maxValue) {
+            problem(path, "must be " + min + ".." + maxValue + ", got " + v);
+        }
+        return v;
+    }
+
+    private int port(String path) {
+        return intIn(path, 0, 65535);
+    }
+
+    private long bytesIn(String path, long min, long maxValue) {
+        Long v = get(path, () -> config.getBytes(path), null);
+        if (v == null) {
+            return min;
+        }
+        if (v < min || v > maxValue) {
+            problem(path, "must be " + min + ".." + maxValue + " bytes, got " + v);
+        }
+        return v;
+    }
+
+    private Duration duration(String path) {
+        Duration d = get(path, () -> config.getDuration(path), Duration.ofSeconds(1));
+        if (d.isNegative() || d.isZero()) {
+            problem(path, "must be positive, got " + d);
+        }
+        return d;
+    }
+
+    private <E extends Enum<E>> E enumValue(String path, Class<E> type) {
+        String s = string(path);
+        if (s == null) {
+            return type.getEnumConstants()[0];
+        }
+        try {
+            return Enum.valueOf(type, s.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
+        } catch (IllegalArgumentException e) {
+            List<String> names = new ArrayList<>();
+            for (E c : type.getEnumConstants()) {
+                names.add(c.name().toLowerCase(Locale.ROOT).replace('_', '-'));
+            }
+            problem(path, "must be one of " + String.join(", ", names) + ", got " + s);
+            return type.getEnumConstants()[0];
+        }
+    }
+
+    /** A list given either as a HOCON list or as one comma-separated string (as environment variables are). */
+    private List<String> list(String path) {
+        List<String> out = new ArrayList<>();
+        try {
+            if (config.getValue(path).valueType() == ConfigValueType.LIST) {
+                out.addAll(config.getStringList(path));
+            } else {
+                for (String s : config.getString(path).split(",")) {
+                    if (!s.isBlank()) {
+                        out.add(s.trim());
+                    }
+                }
+            }
+        } catch (com.typesafe.config.ConfigException e) {
+            problem(path, e.getMessage().replaceFirst("^.*?: ", ""));
+        }
+        return out;
+    }
+}

@@ -1,0 +1,55 @@
+package io.trackedge.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The whole, validated, immutable configuration of one edge process. Built only by
+ * {@link ConfigLoader}, whose {@code reference.conf} holds every default.
+ */
+public record EdgeConfig(
+        Profile profile,
+        Path dataDir,
+        String signingKeys,
+        String publicUrl,
+        AckMode ack,
+        List<Cidr> trustedProxies,
+        Http http,
+        Admin admin,
+        Ring ring,
+        Journal journal,
+        Duration shutdownGrace) {
+
+    /**
+     * The public listener.
+     *
+     * @param eventLoops Netty event loops; 0 picks one per two cores (at least one)
+     * @param maxUriBytes longest request line accepted; longer gets 414
+     * @param maxHeaderBytes largest header block accepted; larger gets 431
+     * @param idleTimeout a connection with no traffic for this long is closed
+     * @param maxConnections connections over this many get 503 and are closed
+     */
+    public record Http(String bind, int port, int eventLoops, int maxUriBytes, int maxHeaderBytes,
+                       Duration idleTimeout, int maxConnections) {
+    }
+
+    /** The admin listener: health, readiness and metrics; loopback by default. */
+    public record Admin(String bind, int port) {
+    }
+
+    /** @param size slots in the Disruptor ring, a power of two */
+    public record Ring(int size, RingFullPolicy fullPolicy, String waitStrategy) {
+    }
+
+    /**
+     * @param segmentBytes size at which a segment is closed and a new one begun
+     * @param maxBytes cap on all segments; past it new events are shed and counted
+     */
+    public record Journal(long segmentBytes, long maxBytes) {
+    }
+
+    public Path journalDir() {
+        return dataDir.resolve("journal");
+    }
+}

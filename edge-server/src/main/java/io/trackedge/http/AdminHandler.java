@@ -1,0 +1,95 @@
+package io.trackedge.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufOutputStream;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.trackedge.metrics.EdgeMetrics;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The admin listener: {@code /healthz} (the process answers), {@code /readyz} (every readiness
+ * check passes; 503 with the failing details otherwise) and {@code /metrics} (Prometheus text).
+ * Not on the hot path, so it uses Netty's ordinary codec and aggregator.
+ */
+final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final EdgeMetrics metrics;
+    private final Readiness readiness;
+
+    AdminHandler(EdgeMetrics metrics, Readiness readiness) {
+        this.metrics = metrics;
+        this.readiness = readiness;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) throws Exception {
+        if (!req.decoderResult().isSuccess()) {
+            respond(ctx, req, HttpResponseStatus.BAD_REQUEST, "text/plain", "bad request\n");
+            return;
+        }
+        String path = req.uri();
+        int q = path.indexOf('?');
+        if (q >= 0) {
+            path = path.substring(0, q);
+        }
+        switch (path) {
+            case "/healthz" -> respond(ctx, req, HttpResponseStatus.OK, "text/plain", "ok\n");
+            case "/readyz" -> ready(ctx, req);
+            case "/metrics" -> {
+                ByteBuf body = ctx.alloc().buffer();
+                try (ByteBufOutputStream out = new ByteBufOutputStream(body)) {
+                    metrics.scrape(out);
+                }
+                FullHttpResponse r = new DefaultFullHttpResponse(req.protocolVersion(), HttpResponseStatus.OK, body);
+                r.headers().set(HttpHeaderNames.CONTENT_TYPE, metrics.contentType());
+                finish(ctx, req, r);
+            }
+            default -> respond(ctx, req, HttpResponseStatus.NOT_FOUND, "text/plain", "not found\n");
+        }
+    }
+
+    private void ready(ChannelHandlerContext ctx, FullHttpRequest req) throws Exception {
+        ObjectNode root = JSON.createObjectNode();
+        ObjectNode checks = root.putObject("checks");
+        boolean ok = true;
+        for (Readiness.Result r : readiness.run()) {
+            ObjectNode c = checks.putObject(r.name());
+            c.put("ok", r.ok());
+            c.put("detail", r.detail());
+            ok &= r.ok();
+        }
+        root.put("ready", ok);
+        respond(ctx, req, ok ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, "application/json",
+                JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n");
+    }
+
+    private void respond(ChannelHandlerContext ctx, FullHttpRequest req, HttpResponseStatus status, String type, String body) {
+        FullHttpResponse r = new DefaultFullHttpResponse(req.protocolVersion(), status,
+                ctx.alloc().buffer().writeBytes(body.getBytes(StandardCharsets.UTF_8)));
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, type);
+        finish(ctx, req, r);
+    }
+
+    private void finish(ChannelHandlerContext ctx, FullHttpRequest req, FullHttpResponse r) {
+        r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, r.content().readableBytes());
+        r.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+        boolean keepAlive = HttpUtil.isKeepAlive(req);
+        HttpUtil.setKeepAlive(r, keepAlive);
+        if (keepAlive) {
+            ctx.writeAndFlush(r);
+        } else {
+            ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+}

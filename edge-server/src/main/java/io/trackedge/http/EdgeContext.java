@@ -1,0 +1,95 @@
+package io.trackedge.http;
+
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.EventExecutor;
+import io.trackedge.config.AckMode;
+import io.trackedge.config.RingFullPolicy;
+import io.trackedge.metrics.EdgeMetrics;
+import io.trackedge.ring.EventRing;
+import io.trackedge.token.KeyRing;
+import io.trackedge.token.TokenVerifier;
+import java.util.IdentityHashMap;
+import java.util.Map;
+
+/**
+ * What the public handlers share: the ring, the responses, metrics and policy, plus the objects
+ * each event loop owns alone (a token verifier, scratch buffers, an {@link AckGate}), looked up
+ * once per connection.
+ */
+public final class EdgeContext {
+
+    /** Per-event-loop state; touched only from that loop. */
+    static final class LoopLocal {
+        final TokenVerifier verifier;
+        final AckGate gate;
+        final byte[] url = new byte[io.trackedge.journal.FieldsCodec.MAX_URL + 1];
+        final byte[] ip = new byte[16];
+
+        LoopLocal(TokenVerifier verifier, AckGate gate) {
+            this.verifier = verifier;
+            this.gate = gate;
+        }
+    }
+
+    final EventRing ring;
+    final Responses responses;
+    final EdgeMetrics metrics;
+    final AckMode ackMode;
+    final RingFullPolicy fullPolicy;
+    final ClientAddress clientAddress;
+    private final KeyRing keys;
+    private final Map<EventExecutor, LoopLocal> locals = new IdentityHashMap<>();
+    private volatile boolean draining;
+
+    public EdgeContext(EventRing ring, Responses responses, EdgeMetrics metrics, AckMode ackMode,
+                       RingFullPolicy fullPolicy, ClientAddress clientAddress, KeyRing keys) {
+        this.ring = ring;
+        this.responses = responses;
+        this.metrics = metrics;
+        this.ackMode = ackMode;
+        this.fullPolicy = fullPolicy;
+        this.clientAddress = clientAddress;
+        this.keys = keys;
+    }
+
+    /** Creates the per-loop state for every loop of a group, before it accepts connections. */
+    void bind(Iterable<EventExecutor> loops) {
+        synchronized (locals) {
+            for (EventExecutor e : loops) {
+                locals.put(e, new LoopLocal(new TokenVerifier(keys), new AckGate((EventLoop) e)));
+            }
+        }
+    }
+
+    LoopLocal local(EventLoop loop) {
+        synchronized (locals) {
+            LoopLocal l = locals.get(loop);
+            if (l == null) {
+                // An EmbeddedChannel in tests has a loop of its own that no group created.
+                l = new LoopLocal(new TokenVerifier(keys), new AckGate(loop));
+                locals.put(loop, l);
+            }
+            return l;
+        }
+    }
+
+    /** From now on every response closes its connection: the process is stopping. */
+    public void startDraining() {
+        draining = true;
+    }
+
+    public boolean isDraining() {
+        return draining;
+    }
+
+    /** Responses held back for acknowledgement, over all loops (approximate; for shutdown). */
+    public int held() {
+        synchronized (locals) {
+            int n = 0;
+            for (LoopLocal l : locals.values()) {
+                n += l.gate.held();
+            }
+            return n;
+        }
+    }
+}

@@ -1,0 +1,125 @@
+package io.trackedge.http;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.util.concurrent.EventExecutor;
+import io.trackedge.config.EdgeConfig;
+import io.trackedge.metrics.EdgeMetrics;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The two listeners: public (tracking) on its own event loops, admin (health, metrics) on one
+ * small loop of its own so that a slow scrape never delays a pixel.
+ */
+public final class EdgeServer implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(EdgeServer.class);
+
+    private final EventLoopGroup publicLoops;
+    private final EventLoopGroup adminLoop;
+    private final Channel publicChannel;
+    private final Channel adminChannel;
+    private final ConnectionLimiter limiter;
+
+    private EdgeServer(EventLoopGroup publicLoops, EventLoopGroup adminLoop, Channel publicChannel,
+                       Channel adminChannel, ConnectionLimiter limiter) {
+        this.publicLoops = publicLoops;
+        this.adminLoop = adminLoop;
+        this.publicChannel = publicChannel;
+        this.adminChannel = adminChannel;
+        this.limiter = limiter;
+    }
+
+    /** Event loops used when the configuration says 0: one per two cores, at least one. */
+    public static int defaultEventLoops() {
+        return Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
+    }
+
+    public static EdgeServer start(EdgeConfig.Http http, EdgeConfig.Admin admin, EdgeContext edge,
+                                   EdgeMetrics metrics, Readiness readiness) throws InterruptedException {
+        Transport transport = Transport.best();
+        int loops = http.eventLoops() == 0 ? defaultEventLoops() : http.eventLoops();
+        EventLoopGroup publicLoops = transport.group(loops, "edge-http");
+        EventLoopGroup adminLoop = transport.group(1, "edge-admin");
+        try {
+            List<EventExecutor> executors = new ArrayList<>();
+            publicLoops.forEach(executors::add);
+            edge.bind(executors);
+            ConnectionLimiter limiter = new ConnectionLimiter(http.maxConnections(), edge.responses, metrics);
+            Channel pub = new ServerBootstrap()
+                    .group(publicLoops)
+                    .channel(transport.serverChannel())
+                    .option(ChannelOption.SO_BACKLOG, 4096)
+                    .option(ChannelOption.SO_REUSEADDR, true)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childHandler(new PublicChannelInitializer(http, limiter, edge))
+                    .bind(new InetSocketAddress(http.bind(), http.port())).sync().channel();
+            Channel adm = new ServerBootstrap()
+                    .group(adminLoop)
+                    .channel(transport.serverChannel())
+                    .option(ChannelOption.SO_REUSEADDR, true)
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            ch.pipeline().addLast(new HttpServerCodec(4096, 8192, 8192))
+                                    .addLast(new HttpObjectAggregator(16 * 1024))
+                                    .addLast(new AdminHandler(metrics, readiness));
+                        }
+                    })
+                    .bind(new InetSocketAddress(admin.bind(), admin.port())).sync().channel();
+            publicLoops.next().scheduleAtFixedRate(() -> edge.responses.refresh(Instant.now()), 1, 1, TimeUnit.SECONDS);
+            metrics.gauge("edge_connections_open", "Open connections on the public listener", limiter::open);
+            log.info("public listener on {} ({} event loop{}, {}), admin on {}", pub.localAddress(), loops,
+                    loops == 1 ? "" : "s", transport.name(), adm.localAddress());
+            return new EdgeServer(publicLoops, adminLoop, pub, adm, limiter);
+        } catch (RuntimeException | InterruptedException e) {
+            publicLoops.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            adminLoop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            throw e;
+        }
+    }
+
+    public int port() {
+        return ((InetSocketAddress) publicChannel.localAddress()).getPort();
+    }
+
+    public int adminPort() {
+        return ((InetSocketAddress) adminChannel.localAddress()).getPort();
+    }
+
+    public int openConnections() {
+        return limiter.open();
+    }
+
+    /** Closes the public listening socket: no new connections; open ones are served to the end. */
+    public void stopAccepting() {
+        publicChannel.close().syncUninterruptibly();
+    }
+
+    /** Stops both listeners and their loops, letting queued work finish within {@code grace}. */
+    public void close(Duration grace) {
+        publicChannel.close().syncUninterruptibly();
+        adminChannel.close().syncUninterruptibly();
+        long ms = Math.max(1, grace.toMillis());
+        publicLoops.shutdownGracefully(Math.min(100, ms), ms, TimeUnit.MILLISECONDS).syncUninterruptibly();
+        adminLoop.shutdownGracefully(0, ms, TimeUnit.MILLISECONDS).syncUninterruptibly();
+    }
+
+    @Override
+    public void close() {
+        close(Duration.ofSeconds(2));
+    }
+}

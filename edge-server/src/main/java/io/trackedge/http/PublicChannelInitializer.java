@@ -1,0 +1,41 @@
+package io.trackedge.http;
+
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpRequestDecoder;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.trackedge.config.EdgeConfig;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Builds the public pipeline and nothing else:
+ * connection cap, idle timeout, HTTP request decoder with explicit limits, tracking handler.
+ * There is no response encoder: every response is a prebuilt HTTP message ({@link Responses}).
+ */
+final class PublicChannelInitializer extends ChannelInitializer<SocketChannel> {
+
+    private final EdgeConfig.Http http;
+    private final ConnectionLimiter limiter;
+    private final EdgeContext edge;
+
+    PublicChannelInitializer(EdgeConfig.Http http, ConnectionLimiter limiter, EdgeContext edge) {
+        this.http = http;
+        this.limiter = limiter;
+        this.edge = edge;
+    }
+
+    @Override
+    protected void initChannel(SocketChannel ch) {
+        ChannelPipeline p = ch.pipeline();
+        p.addLast("limit", limiter);
+        p.addLast("idle", new IdleStateHandler(0, 0, http.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
+        p.addLast("decoder", new HttpRequestDecoder(new HttpDecoderConfig()
+                .setMaxInitialLineLength(http.maxUriBytes())
+                .setMaxHeaderSize(http.maxHeaderBytes())
+                .setMaxChunkSize(8192)
+                .setValidateHeaders(true)));
+        p.addLast("tracking", new TrackingHandler(edge));
+    }
+}

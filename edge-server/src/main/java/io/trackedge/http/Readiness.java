@@ -1,0 +1,50 @@
+package io.trackedge.http;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * The checks behind {@code /readyz}: each names a part of the process and says whether it can do
+ * its job now, with a detail an operator can act on. Ready means every check passes.
+ */
+public final class Readiness {
+
+    /** One check's answer. */
+    public record Status(boolean ok, String detail) {
+        public static Status ok(String detail) {
+            return new Status(true, detail);
+        }
+
+        public static Status failing(String detail) {
+            return new Status(false, detail);
+        }
+    }
+
+    private record Check(String name, Supplier<Status> probe) {
+    }
+
+    private final List<Check> checks = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    public void add(String name, Supplier<Status> probe) {
+        checks.add(new Check(name, probe));
+    }
+
+    /** Runs every check; a check that throws counts as failing with the exception as detail. */
+    public List<Result> run() {
+        List<Result> out = new ArrayList<>();
+        for (Check c : checks) {
+            Status s;
+            try {
+                s = c.probe.get();
+            } catch (RuntimeException e) {
+                s = Status.failing(e.toString());
+            }
+            out.add(new Result(c.name, s.ok, s.detail));
+        }
+        return out;
+    }
+
+    public record Result(String name, boolean ok, String detail) {
+    }
+}

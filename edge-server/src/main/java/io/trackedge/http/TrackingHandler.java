@@ -1,0 +1,347 @@
+package io.trackedge.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.AsciiString;
+import io.netty.util.ReferenceCountUtil;
+import io.trackedge.config.AckMode;
+import io.trackedge.config.RingFullPolicy;
+import io.trackedge.journal.EventRecord;
+import io.trackedge.journal.EventType;
+import io.trackedge.metrics.Route;
+import io.trackedge.ring.EventIds;
+import io.trackedge.ring.RingEvent;
+import io.trackedge.token.TokenKind;
+import io.trackedge.token.TokenVerifier;
+import io.trackedge.token.UrlPolicy;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Answers the public tracking routes, one instance per connection:
+ *
+ * <ul>
+ *   <li>{@code GET|HEAD /o/<token>.gif}: the GIF, always; an open event when the token verifies.</li>
+ *   <li>{@code GET|HEAD /c/<token>[?u=<url>]}: 302 to the signed destination, or 400 when the token,
+ *       the URL or the pair is not valid. Never a redirect anywhere else.</li>
+ *   <li>Other methods on those paths: 405. Anything else: 404.</li>
+ * </ul>
+ *
+ * Responses are written per request and flushed once per read batch. Under {@code journal} and
+ * {@code fsync} acknowledgements, a response whose event went into the ring is held by the loop's
+ * {@link AckGate} until the appender reports the event written; a later response on the same
+ * connection queues behind it so pipelined answers keep their order.
+ */
+public final class TrackingHandler extends ChannelInboundHandlerAdapter {
+
+    private static final Logger log = LoggerFactory.getLogger(TrackingHandler.class);
+    private static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
+    private static final byte[] NO_URL = new byte[0];
+
+    private final EdgeContext edge;
+    private EdgeContext.LoopLocal local;
+    private ChannelHandlerContext ctx;
+    private final byte[] peerIp = new byte[16];
+    private int peerIpLength;
+    private boolean peerTrusted;
+    private int held;
+    private boolean needsFlush;
+    private boolean closing;
+
+    public TrackingHandler(EdgeContext edge) {
+        this.edge = edge;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        this.local = edge.local(ctx.channel().eventLoop());
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        SocketAddress remote = ctx.channel().remoteAddress();
+        if (remote instanceof InetSocketAddress inet && inet.getAddress() != null) {
+            byte[] a = inet.getAddress().getAddress();
+            System.arraycopy(a, 0, peerIp, 0, a.length);
+            peerIpLength = a.length;
+            peerTrusted = edge.clientAddress.isTrusted(peerIp, peerIpLength);
+        }
+        super.channelActive(ctx);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        try {
+            if (msg instanceof HttpRequest request && !closing) {
+                handle(request);
+            }
+            // Bodies of GET/HEAD requests are read and dropped; the decoder keeps the framing.
+        } finally {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        flushNow();
+    }
+
+    void flushNow() {
+        if (needsFlush) {
+            needsFlush = false;
+            ctx.flush();
+        }
+    }
+
+    private void handle(HttpRequest request) {
+        DecoderResult result = request.decoderResult();
+        if (result.isFailure()) {
+            decoderFailure(result.cause());
+            return;
+        }
+        Responses.Conn conn = connection(request);
+        String uri = request.uri();
+        HttpMethod method = request.method();
+        boolean get = method == HttpMethod.GET;
+        boolean head = method == HttpMethod.HEAD;
+        if (uri.startsWith("/o/")) {
+            if (get || head) {
+                pixel(request, uri, conn, head);
+            } else {
+                send(Route.PIXEL, Responses.Kind.METHOD_NOT_ALLOWED, conn, false, -1);
+            }
+        } else if (uri.startsWith("/c/")) {
+            if (get || head) {
+                click(request, uri, conn, head);
+            } else {
+                send(Route.CLICK, Responses.Kind.METHOD_NOT_ALLOWED, conn, false, -1);
+            }
+        } else {
+            send(Route.OTHER, Responses.Kind.NOT_FOUND, conn, head, -1);
+        }
+    }
+
+    private Responses.Conn connection(HttpRequest request) {
+        if (edge.isDraining() || !HttpUtil.isKeepAlive(request)) {
+            return Responses.Conn.CLOSE;
+        }
+        return request.protocolVersion() == HttpVersion.HTTP_1_0 ? Responses.Conn.KEEP_ALIVE_10 : Responses.Conn.KEEP_ALIVE;
+    }
+
+    private void pixel(HttpRequest request, String uri, Responses.Conn conn, boolean head) {
+        int end = uri.indexOf('?');
+        if (end < 0) {
+            end = uri.length();
+        }
+        long sequence = -1;
+        boolean valid = end - 3 > 4 && uri.startsWith(".gif", end - 4)
+                && local.verifier.verify(uri, 3, end - 4, NO_URL, 0) == TokenVerifier.OK
+                && local.verifier.kind() == TokenKind.OPEN;
+        if (valid) {
+            sequence = record(request, EventType.OPEN, head, NO_URL, 0, 0);
+            if (sequence == REJECTED) {
+                send(Route.PIXEL, Responses.Kind.UNAVAILABLE, conn, head, -1);
+                return;
+            }
+        } else {
+            edge.metrics.invalidToken(Route.PIXEL);
+        }
+        send(Route.PIXEL, Responses.Kind.PIXEL, conn, head, sequence);
+    }
+
+    private void click(HttpRequest request, String uri, Responses.Conn conn, boolean head) {
+        int query = uri.indexOf('?');
+        int tokenEnd = query < 0 ? uri.length() : query;
+        int queryUrlLength = query < 0 ? 0 : QueryParam.decode(uri, query + 1, "u", local.url);
+        if (queryUrlLength < 0) {
+            badLink(conn, head);
+            return;
+        }
+        TokenVerifier v = local.verifier;
+        if (v.verify(uri, 3, tokenEnd, local.url, queryUrlLength) != TokenVerifier.OK) {
+            edge.metrics.invalidToken(Route.CLICK);
+            badLink(conn, head);
+            return;
+        }
+        byte[] url;
+        int urlOffset;
+        int urlLength;
+        if (v.kind() == TokenKind.CLICK) {
+            url = v.bytes();
+            urlOffset = v.inlineUrlOffset();
+            urlLength = v.inlineUrlLength();
+            if (queryUrlLength > 0 && !sameBytes(url, urlOffset, urlLength, local.url, queryUrlLength)) {
+                badLink(conn, head); // a u= that is not the signed destination
+                return;
+            }
+        } else if (v.kind() == TokenKind.CLICK_URL_IN_QUERY && queryUrlLength > 0) {
+            url = local.url;
+            urlOffset = 0;
+            urlLength = queryUrlLength;
+        } else {
+            edge.metrics.invalidToken(Route.CLICK);
+            badLink(conn, head);
+            return;
+        }
+        if (UrlPolicy.check(url, urlOffset, urlLength) != null) {
+            badLink(conn, head);
+            return;
+        }
+        long sequence = record(request, EventType.CLICK, head, url, urlOffset, urlLength);
+        if (sequence == REJECTED) {
+            send(Route.CLICK, Responses.Kind.UNAVAILABLE, conn, head, -1);
+            return;
+        }
+        ByteBuf response = edge.responses.redirect(ctx.alloc(), url, urlOffset, urlLength, conn);
+        edge.metrics.request(Route.CLICK, 302);
+        deliver(response, conn == Responses.Conn.CLOSE, sequence);
+    }
+
+    private void badLink(Responses.Conn conn, boolean head) {
+        send(Route.CLICK, Responses.Kind.BAD_LINK, conn, head, -1);
+    }
+
+    private static boolean sameBytes(byte[] a, int aOff, int aLen, byte[] b, int bLen) {
+        if (aLen != bLen) {
+            return false;
+        }
+        for (int i = 0; i < aLen; i++) {
+            if (a[aOff + i] != b[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static final long NOT_RECORDED = -1;
+    private static final long REJECTED = -2;
+
+    /**
+     * Publishes an event for the token just verified.
+     *
+     * @return the ring sequence to acknowledge, {@link #NOT_RECORDED} when the event was shed, or
+     *     {@link #REJECTED} when the ring is full and the policy is to refuse the request
+     */
+    private long record(HttpRequest request, EventType type, boolean head, byte[] url, int urlOffset, int urlLength) {
+        long sequence = edge.ring.tryClaim();
+        if (sequence < 0) {
+            if (edge.fullPolicy == RingFullPolicy.REJECT) {
+                edge.metrics.rejectedRingFull();
+                return REJECTED;
+            }
+            edge.metrics.shedRingFull();
+            return NOT_RECORDED;
+        }
+        RingEvent e = edge.ring.slot(sequence);
+        try {
+            long now = System.currentTimeMillis();
+            e.reset(type, EventIds.msb(now), EventIds.lsb(), now * 1000);
+            int flags = head ? EventRecord.FLAG_HEAD : 0;
+            clientIp(request, e);
+            String ua = request.headers().get(HttpHeaderNames.USER_AGENT);
+            if (ua != null && e.userAgent(ua)) {
+                flags |= EventRecord.FLAG_UA_CUT;
+                edge.metrics.userAgentCut();
+            }
+            TokenVerifier v = local.verifier;
+            e.fields(v.bytes(), v.fieldsOffset(), v.fieldsLength());
+            if (urlLength > 0) {
+                e.url(url, urlOffset, urlLength);
+            }
+            e.flags(flags);
+            e.listener(edge.ackMode == AckMode.MEMORY ? null : local.gate);
+        } finally {
+            // A claimed sequence must always be published, or the ring stalls behind it.
+            edge.ring.publish(sequence);
+        }
+        return edge.ackMode == AckMode.MEMORY ? NOT_RECORDED : sequence;
+    }
+
+    private void clientIp(HttpRequest request, RingEvent e) {
+        if (peerTrusted) {
+            String xff = request.headers().get(X_FORWARDED_FOR);
+            if (xff != null) {
+                int n = edge.clientAddress.fromForwardedFor(xff, local.ip);
+                if (n > 0) {
+                    e.ip(local.ip, n);
+                    return;
+                }
+            }
+        }
+        e.ip(peerIp, peerIpLength);
+    }
+
+    private void send(Route route, Responses.Kind kind, Responses.Conn conn, boolean head, long sequence) {
+        edge.metrics.request(route, kind.status());
+        deliver(edge.responses.get(kind, conn, head), conn == Responses.Conn.CLOSE, sequence);
+    }
+
+    /** Writes now, or hands the response to the gate when it must wait for the journal or for an earlier one. */
+    private void deliver(ByteBuf response, boolean close, long sequence) {
+        if (close) {
+            closing = true;
+        }
+        if (sequence >= 0) {
+            held++;
+            local.gate.hold(this, response, sequence, close);
+        } else if (held > 0) {
+            held++;
+            local.gate.holdBehind(this, response, close);
+        } else {
+            release0(response, close);
+        }
+    }
+
+    /** Called by the gate, on this connection's loop, when a held response may go. */
+    void release(Object response, boolean close) {
+        held--;
+        release0(response, close);
+    }
+
+    private void release0(Object response, boolean close) {
+        if (close) {
+            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+        } else {
+            ctx.write(response, ctx.voidPromise());
+            needsFlush = true;
+        }
+    }
+
+    private void decoderFailure(Throwable cause) {
+        edge.metrics.decoderFailure();
+        Responses.Kind kind = cause instanceof TooLongHttpLineException ? Responses.Kind.URI_TOO_LONG
+                : cause instanceof TooLongHttpHeaderException ? Responses.Kind.HEADERS_TOO_LARGE
+                : Responses.Kind.BAD_REQUEST;
+        send(Route.OTHER, kind, Responses.Conn.CLOSE, false, -1);
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof IdleStateEvent && held == 0) {
+            ctx.close();
+            return;
+        }
+        super.userEventTriggered(ctx, evt);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        // Connection resets and writes to closed sockets land here; the connection is done either way.
+        log.debug("closing {} after {}", ctx.channel(), cause.toString());
+        ctx.close();
+    }
+}

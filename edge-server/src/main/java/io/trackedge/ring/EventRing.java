@@ -1,0 +1,90 @@
+package io.trackedge.ring;
+
+import com.lmax.disruptor.BlockingWaitStrategy;
+import com.lmax.disruptor.InsufficientCapacityException;
+import com.lmax.disruptor.RingBuffer;
+import com.lmax.disruptor.SleepingWaitStrategy;
+import com.lmax.disruptor.TimeoutException;
+import com.lmax.disruptor.WaitStrategy;
+import com.lmax.disruptor.YieldingWaitStrategy;
+import com.lmax.disruptor.dsl.Disruptor;
+import com.lmax.disruptor.dsl.ProducerType;
+import com.lmax.disruptor.util.DaemonThreadFactory;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The hand-off from the event loops (many producers) to the journal appender (one consumer):
+ *
+ * <pre>
+ *   event loop 1 ──┐
+ *   event loop 2 ──┼──▶ [ ring of RingEvent ] ──▶ JournalAppender ──▶ segment files
+ *   event loop n ──┘       (preallocated)            (one thread)
+ * </pre>
+ *
+ * Producers never block: {@link #tryClaim} fails at once when the ring is full and the caller
+ * applies the configured policy.
+ */
+public final class EventRing {
+
+    private final Disruptor<RingEvent> disruptor;
+    private final RingBuffer<RingEvent> ring;
+    private final JournalAppender appender;
+
+    public EventRing(int size, String waitStrategy, JournalAppender appender) {
+        if (Integer.bitCount(size) != 1) {
+            throw new IllegalArgumentException("ring size must be a power of two, got " + size);
+        }
+        this.appender = appender;
+        this.disruptor = new Disruptor<>(RingEvent::new, size, DaemonThreadFactory.INSTANCE,
+                ProducerType.MULTI, waitStrategy(waitStrategy));
+        disruptor.handleEventsWith(appender);
+        this.ring = disruptor.start();
+    }
+
+    private static WaitStrategy waitStrategy(String name) {
+        return switch (name) {
+            case "blocking" -> new BlockingWaitStrategy();
+            case "sleeping" -> new SleepingWaitStrategy();
+            case "yielding" -> new YieldingWaitStrategy();
+            default -> throw new IllegalArgumentException("unknown wait strategy " + name);
+        };
+    }
+
+    /** Claims a slot, or returns -1 at once when the ring is full. */
+    public long tryClaim() {
+        try {
+            return ring.tryNext();
+        } catch (InsufficientCapacityException e) {
+            return -1;
+        }
+    }
+
+    public RingEvent slot(long sequence) {
+        return ring.get(sequence);
+    }
+
+    public void publish(long sequence) {
+        ring.publish(sequence);
+    }
+
+    public long remainingCapacity() {
+        return ring.remainingCapacity();
+    }
+
+    public int size() {
+        return ring.getBufferSize();
+    }
+
+    public JournalAppender appender() {
+        return appender;
+    }
+
+    /**
+     * Waits until every published event has been journaled, then stops the appender thread.
+     *
+     * @throws TimeoutException when the backlog did not drain in time
+     */
+    public void drainAndStop(long timeout, TimeUnit unit) throws TimeoutException {
+        disruptor.shutdown(timeout, unit);
+    }
+}

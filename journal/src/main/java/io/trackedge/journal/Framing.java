@@ -1,0 +1,60 @@
+package io.trackedge.journal;
+
+import java.util.zip.CRC32C;
+
+/**
+ * Record framing inside a segment: {@code u32 payload length, u32 CRC32C of the payload, payload}.
+ * A zero length marks the end of written data (preallocated or never-written space).
+ */
+final class Framing {
+
+    static final int HEADER = 8;
+    /** No record is larger; a larger length field is damage, not data. */
+    static final int MAX_PAYLOAD = 1 << 20;
+
+    private Framing() {
+    }
+
+    /** Result of {@link #validate}: a whole record of this total size. */
+    static final int INCOMPLETE = -1;
+    static final int CORRUPT = -2;
+    static final int END = -3;
+
+    /**
+     * Validates the record starting at {@code buf[off]} with {@code avail} bytes available.
+     *
+     * @return total record size (header + payload), or {@link #INCOMPLETE}, {@link #CORRUPT}, {@link #END}
+     */
+    static int validate(byte[] buf, int off, int avail, CRC32C crc) {
+        if (avail < HEADER) {
+            return avail == 0 ? END : (allZero(buf, off, avail) ? END : INCOMPLETE);
+        }
+        int len = getInt(buf, off);
+        int expected = getInt(buf, off + 4);
+        if (len == 0 && expected == 0) {
+            return END;
+        }
+        if (len <= 0 || len > MAX_PAYLOAD) {
+            return CORRUPT;
+        }
+        if (avail < HEADER + len) {
+            return INCOMPLETE;
+        }
+        crc.reset();
+        crc.update(buf, off + HEADER, len);
+        return (int) crc.getValue() == expected ? HEADER + len : CORRUPT;
+    }
+
+    static int getInt(byte[] b, int off) {
+        return ((b[off] & 0xFF) << 24) | ((b[off + 1] & 0xFF) << 16) | ((b[off + 2] & 0xFF) << 8) | (b[off + 3] & 0xFF);
+    }
+
+    private static boolean allZero(byte[] buf, int off, int len) {
+        for (int i = 0; i < len; i++) {
+            if (buf[off + i] != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,217 @@
+package io.trackedge.journal;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+import java.util.zip.CRC32C;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads whole records from a journal, from a cursor position forward, for one sink. Each reader is
+ * independent (its own file handles and buffer) and confined to one thread.
+ *
+ * <p>Damage is never read as data. A record whose checksum fails, or a segment that ends inside a
+ * record when a newer segment exists, is reported ({@link #damagedRegions()}, a warning) and the
+ * reader continues at the start of the next segment. In the newest segment an incomplete record is
+ * simply not yet written, and the reader waits for it.
+ */
+public final class JournalReader implements Closeable {
+
+    private static final Logger log = LoggerFactory.getLogger(JournalReader.class);
+
+    private final Path dir;
+    private final LongSupplier writtenLimit;
+    private final CRC32C crc = new CRC32C();
+    private byte[] buf = new byte[2 << 20];
+    private int bufStart;
+    private int bufEnd;
+    private long bufPosition;
+    private FileChannel channel;
+    private long segmentBase = -1;
+    private long position;
+    private final AtomicLong damagedRegions = new AtomicLong();
+    private final AtomicLong damagedBytes = new AtomicLong();
+
+    /**
+     * @param writtenLimit the writer's flushed position when it runs in this process (the reader
+     *     never reads past it), or {@code null} to read whatever the files hold
+     */
+    public JournalReader(Path dir, long startPosition, LongSupplier writtenLimit) {
+        this.dir = dir;
+        this.writtenLimit = writtenLimit;
+        this.position = startPosition;
+    }
+
+    /** Position just past the last record handed out: the cursor to commit. */
+    public long position() {
+        return position;
+    }
+
+    public long damagedRegions() {
+        return damagedRegions.get();
+    }
+
+    public long damagedBytes() {
+        return damagedBytes.get();
+    }
+
+    /**
+     * Hands up to {@code max} records to {@code visitor}, in journal order.
+     *
+     * @return the number of records handed out; 0 when nothing new is written yet
+     */
+    public int read(RecordVisitor visitor, int max) {
+        try {
+            int n = 0;
+            while (n < max) {
+                if (!ensureSegment()) {
+                    return n;
+                }
+                int r = Framing.validate(buf, bufStart, bufEnd - bufStart, crc);
+                if (r > 0) {
+                    long next = position + r;
+                    visitor.onRecord(position, next, buf, bufStart + Framing.HEADER, r - Framing.HEADER);
+                    bufStart += r;
+                    position = next;
+                    n++;
+                } else if (r == Framing.CORRUPT) {
+                    // Nothing after this point in the segment can be trusted.
+                    if (!skipDamagedSegment("checksum or length mismatch")) {
+                        return n;
+                    }
+                } else if (!fill() && !onSegmentEnd(bufEnd > bufStart)) {
+                    return n;
+                }
+            }
+            return n;
+        } catch (IOException e) {
+            throw new UncheckedIOException("journal read failed at position " + position, e);
+        }
+    }
+
+    private boolean ensureSegment() throws IOException {
+        if (channel != null) {
+            return true;
+        }
+        List<Long> bases = Segments.list(dir);
+        long base = -1;
+        for (long b : bases) {
+            if (b <= position) {
+                base = b;
+            }
+        }
+        if (base < 0) {
+            if (!bases.isEmpty() && bases.get(0) > position) {
+                // Our cursor points at data already deleted (cap policy); resume at the oldest kept.
+                log.warn("journal position {} was deleted before this reader got to it; resuming at {}", position, bases.get(0));
+                damagedRegions.incrementAndGet();
+                damagedBytes.addAndGet(bases.get(0) - position);
+                position = bases.get(0);
+                base = position;
+            } else {
+                return false;
+            }
+        }
+        try {
+            channel = FileChannel.open(Segments.path(dir, base), StandardOpenOption.READ);
+        } catch (NoSuchFileException e) {
+            return false;
+        }
+        segmentBase = base;
+        bufStart = 0;
+        bufEnd = 0;
+        bufPosition = position;
+        return true;
+    }
+
+    /** Reads more bytes of the current segment into the buffer; false when none are available. */
+    private boolean fill() throws IOException {
+        if (bufStart > 0) {
+            System.arraycopy(buf, bufStart, buf, 0, bufEnd - bufStart);
+            bufEnd -= bufStart;
+            bufStart = 0;
+            bufPosition = position;
+        }
+        if (bufEnd == buf.length) {
+            buf = java.util.Arrays.copyOf(buf, buf.length * 2);
+        }
+        long filePos = (bufPosition - segmentBase) + bufEnd;
+        int want = buf.length - bufEnd;
+        if (writtenLimit != null) {
+            long limit = writtenLimit.getAsLong() - segmentBase - filePos;
+            if (limit <= 0) {
+                return false;
+            }
+            want = (int) Math.min(want, limit);
+        }
+        int got = channel.read(ByteBuffer.wrap(buf, bufEnd, want), filePos);
+        if (got <= 0) {
+            return false;
+        }
+        bufEnd += got;
+        return true;
+    }
+
+    /**
+     * The current segment has no more whole records. Moves to the next segment when one exists.
+     *
+     * @param partial a partial record is left in this segment
+     */
+    private boolean onSegmentEnd(boolean partial) throws IOException {
+        Long next = nextSegmentBase();
+        if (next == null) {
+            return false;
+        }
+        if (partial || next != position) {
+            // A torn record or a gap before the next segment: report what we skip, never read it.
+            return skipDamagedSegment("segment ends inside a record");
+        }
+        closeChannel();
+        return true;
+    }
+
+    private boolean skipDamagedSegment(String why) throws IOException {
+        Long next = nextSegmentBase();
+        if (next == null) {
+            return false;
+        }
+        long skipped = next - position;
+        log.warn("journal damage in segment {} at position {} ({}): skipping {} bytes to the next segment",
+                segmentBase, position, why, skipped);
+        damagedRegions.incrementAndGet();
+        damagedBytes.addAndGet(skipped);
+        position = next;
+        closeChannel();
+        return true;
+    }
+
+    private Long nextSegmentBase() {
+        for (long b : Segments.list(dir)) {
+            if (b > segmentBase) {
+                return b;
+            }
+        }
+        return null;
+    }
+
+    private void closeChannel() throws IOException {
+        if (channel != null) {
+            channel.close();
+            channel = null;
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        closeChannel();
+    }
+}

@@ -1,0 +1,275 @@
+package io.trackedge.journal;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.zip.CRC32C;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The single writer of a journal directory. Records are staged in a direct buffer by
+ * {@link #tryAppend} and reach the segment file in one {@code write} per {@link #flush}; the
+ * appender calls {@code flush} once per ring batch (group commit) and {@link #force} under
+ * {@code fsync} acknowledgements.
+ *
+ * <p>On open, the last segment is scanned and a torn tail (a record cut by a crash, or bytes whose
+ * checksum fails) is truncated; every whole record before it is kept.
+ *
+ * <p>Confined to one thread, except {@link #flushedPosition()}, which any reader may poll.
+ */
+public final class JournalWriter implements Closeable {
+
+    private static final Logger log = LoggerFactory.getLogger(JournalWriter.class);
+
+    /** Default segment size: 64 MiB. */
+    public static final long DEFAULT_SEGMENT_BYTES = 64L << 20;
+    private static final int STAGING_BYTES = 4 << 20;
+
+    private final Path dir;
+    private final long segmentBytes;
+    private final long maxBytes;
+    private final JournalStats stats;
+    private final ByteBuffer staging = ByteBuffer.allocateDirect(STAGING_BYTES);
+    private final CRC32C crc = new CRC32C();
+    private FileChannel channel;
+    private long segmentBase;
+    private long segmentSize;
+    private long closedSegmentsBytes;
+    private volatile long flushedPosition;
+    private int stagedRecords;
+    private volatile long releaseBefore;
+    private long appliedRelease;
+
+    private JournalWriter(Path dir, long segmentBytes, long maxBytes, JournalStats stats) {
+        if (segmentBytes < STAGING_BYTES) {
+            throw new IllegalArgumentException("segment size must be at least " + STAGING_BYTES + " bytes, got " + segmentBytes);
+        }
+        if (maxBytes < 2 * segmentBytes) {
+            throw new IllegalArgumentException("journal cap (" + maxBytes + ") must be at least two segments (" + 2 * segmentBytes + ")");
+        }
+        this.dir = dir;
+        this.segmentBytes = segmentBytes;
+        this.maxBytes = maxBytes;
+        this.stats = stats;
+    }
+
+    /** Opens (creating if needed) the journal in {@code dir}, recovering a torn tail. */
+    public static JournalWriter open(Path dir, long segmentBytes, long maxBytes, JournalStats stats) throws IOException {
+        Files.createDirectories(dir);
+        JournalWriter w = new JournalWriter(dir, segmentBytes, maxBytes, stats);
+        w.recover();
+        return w;
+    }
+
+    private void recover() throws IOException {
+        List<Long> bases = Segments.list(dir);
+        if (bases.isEmpty()) {
+            openSegment(0);
+            return;
+        }
+        for (int i = 0; i < bases.size() - 1; i++) {
+            closedSegmentsBytes += Files.size(Segments.path(dir, bases.get(i)));
+        }
+        long last = bases.get(bases.size() - 1);
+        Path path = Segments.path(dir, last);
+        long valid = validLength(path);
+        long size = Files.size(path);
+        channel = FileChannel.open(path, StandardOpenOption.WRITE, StandardOpenOption.READ);
+        if (valid < size) {
+            log.warn("journal segment {} has a torn or damaged tail: keeping {} bytes of whole records, cutting {} bytes",
+                    path.getFileName(), valid, size - valid);
+            channel.truncate(valid);
+            channel.force(true);
+            stats.tornTailBytesCut.addAndGet(size - valid);
+        }
+        segmentBase = last;
+        segmentSize = valid;
+        channel.position(valid);
+        flushedPosition = segmentBase + segmentSize;
+        stats.sizeBytes.set(closedSegmentsBytes + segmentSize);
+    }
+
+    /** Length of the prefix of whole, checksummed records in a segment file. */
+    static long validLength(Path path) throws IOException {
+        byte[] bytes = Files.readAllBytes(path);
+        CRC32C c = new CRC32C();
+        int p = 0;
+        while (true) {
+            int r = Framing.validate(bytes, p, bytes.length - p, c);
+            if (r < 0) {
+                return p;
+            }
+            p += r;
+        }
+    }
+
+    private void openSegment(long base) throws IOException {
+        channel = FileChannel.open(Segments.path(dir, base), StandardOpenOption.CREATE_NEW,
+                StandardOpenOption.WRITE, StandardOpenOption.READ);
+        segmentBase = base;
+        segmentSize = 0;
+        flushedPosition = base;
+        syncDirectory();
+    }
+
+    private void syncDirectory() throws IOException {
+        // A new segment's directory entry must survive power loss as well as its bytes.
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        } catch (IOException e) {
+            // Some file systems refuse to open a directory; the fsync of the file is then all we get.
+            log.debug("directory fsync not supported on {}", dir, e);
+        }
+    }
+
+    /**
+     * Stages one record. Returns false, staging nothing, when the journal is at its size cap.
+     * May write earlier staged records to the file when the staging buffer is full.
+     */
+    public boolean tryAppend(MutableEvent e) {
+        int bound = Framing.HEADER + e.encodedSizeBound();
+        if (closedSegmentsBytes + segmentSize + staging.position() + bound > maxBytes) {
+            stats.droppedAtCap.incrementAndGet();
+            return false;
+        }
+        if (staging.remaining() < bound) {
+            flush();
+        }
+        int start = staging.position();
+        staging.position(start + Framing.HEADER);
+        RecordCodec.encode(e, staging);
+        int end = staging.position();
+        staging.limit(end).position(start + Framing.HEADER);
+        crc.reset();
+        crc.update(staging);
+        staging.limit(staging.capacity()).position(end);
+        staging.putInt(start, end - start - Framing.HEADER);
+        staging.putInt(start + 4, (int) crc.getValue());
+        stagedRecords++;
+        return true;
+    }
+
+    /** Writes staged records to the current segment (rolling first when it is full). */
+    public void flush() {
+        try {
+            applyRelease();
+            if (staging.position() == 0) {
+                return;
+            }
+            if (segmentSize > 0 && segmentSize + staging.position() > segmentBytes) {
+                roll();
+            }
+            staging.flip();
+            int bytes = staging.remaining();
+            while (staging.hasRemaining()) {
+                channel.write(staging);
+            }
+            staging.clear();
+            segmentSize += bytes;
+            stats.appendedBytes.addAndGet(bytes);
+            stats.appendedRecords.addAndGet(stagedRecords);
+            stats.writes.incrementAndGet();
+            stats.sizeBytes.set(closedSegmentsBytes + segmentSize);
+            stagedRecords = 0;
+            flushedPosition = segmentBase + segmentSize;
+        } catch (IOException ex) {
+            throw new UncheckedIOException("journal write failed in segment " + segmentBase + " at " + segmentSize, ex);
+        }
+    }
+
+    /**
+     * Drops staged records after a failed {@link #flush}, cutting any partial write from the file so
+     * that later records follow whole ones.
+     *
+     * @return the number of records dropped
+     */
+    public long discardStaged() {
+        long dropped = stagedRecords;
+        staging.clear();
+        stagedRecords = 0;
+        try {
+            channel.truncate(segmentSize);
+            channel.position(segmentSize);
+        } catch (IOException e) {
+            log.error("cannot cut a partial write from segment {}; readers will skip the rest of it", segmentBase, e);
+            try {
+                roll();
+            } catch (IOException rollFailure) {
+                e.addSuppressed(rollFailure);
+            }
+        }
+        return dropped;
+    }
+
+    /** Forces written records to the device. */
+    public void force() {
+        long t0 = System.nanoTime();
+        try {
+            channel.force(false);
+        } catch (IOException ex) {
+            throw new UncheckedIOException("journal fsync failed in segment " + segmentBase, ex);
+        }
+        stats.fsyncs.incrementAndGet();
+        stats.fsyncNanos.addAndGet(System.nanoTime() - t0);
+    }
+
+    private void roll() throws IOException {
+        channel.force(false);
+        channel.close();
+        closedSegmentsBytes += segmentSize;
+        openSegment(segmentBase + segmentSize);
+    }
+
+    /** Journal position just past the last record written to the file. */
+    public long flushedPosition() {
+        return flushedPosition;
+    }
+
+    /**
+     * Lets the writer delete closed segments that lie entirely before {@code position} (the slowest
+     * sink's cursor). Callable from any thread; the deletion happens on the writer's thread at its
+     * next flush, so the writer's size accounting needs no lock.
+     */
+    public void releaseBefore(long position) {
+        releaseBefore = Math.max(releaseBefore, position);
+    }
+
+    private void applyRelease() throws IOException {
+        long position = releaseBefore;
+        if (position <= appliedRelease) {
+            return;
+        }
+        appliedRelease = position;
+        List<Long> bases = Segments.list(dir);
+        for (int i = 0; i + 1 < bases.size(); i++) {
+            long next = bases.get(i + 1);
+            if (next > position || bases.get(i) == segmentBase) {
+                break;
+            }
+            Path p = Segments.path(dir, bases.get(i));
+            long size = Files.size(p);
+            Files.delete(p);
+            closedSegmentsBytes -= size;
+            stats.segmentsDeleted.incrementAndGet();
+        }
+        stats.sizeBytes.set(closedSegmentsBytes + segmentSize);
+    }
+
+    public Path directory() {
+        return dir;
+    }
+
+    @Override
+    public void close() throws IOException {
+        flush();
+        channel.force(false);
+        channel.close();
+    }
+}

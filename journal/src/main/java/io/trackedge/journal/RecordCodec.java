@@ -1,0 +1,129 @@
+package io.trackedge.journal;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * The journal record payload, version 1 (all integers big-endian):
+ *
+ * <pre>
+ *   u8   record version (1)
+ *   u8   event type code ({@link EventType})
+ *   u8   flags ({@link EventRecord} FLAG_*)
+ *   u64  event id, most significant half (UUIDv7)
+ *   u64  event id, least significant half
+ *   i64  occurred at, microseconds since the epoch
+ *   u8   IP length (0, 4 or 16), then the address bytes
+ *   u16  user agent length, then UTF-8 bytes
+ *   u16  fields length, then a {@link FieldsCodec} block
+ *   u16  URL length, then UTF-8 bytes (clicks; 0 otherwise)
+ *   u16  ext length, then attributes: u8 count, then count x (str8 key, str16 value)
+ * </pre>
+ *
+ * Framing (length and checksum) is the segment's job, not this codec's.
+ */
+public final class RecordCodec {
+
+    public static final int VERSION = 1;
+    static final int FIXED_SIZE = 3 + 8 + 8 + 8 + 1 + 2 + 2 + 2 + 2;
+
+    private RecordCodec() {
+    }
+
+    /** Writes {@code e} at the buffer's position; the caller ensures room via {@link MutableEvent#encodedSizeBound}. */
+    public static void encode(MutableEvent e, ByteBuffer out) {
+        out.put((byte) VERSION).put((byte) e.type()).put((byte) e.flags());
+        out.putLong(e.idMsb()).putLong(e.idLsb()).putLong(e.occurredAtMicros());
+        out.put((byte) e.ipLength()).put(e.ipBytes(), 0, e.ipLength());
+        out.putShort((short) e.userAgentLength()).put(e.userAgentBytes(), 0, e.userAgentLength());
+        out.putShort((short) e.fieldsLength()).put(e.fieldsBytes(), 0, e.fieldsLength());
+        out.putShort((short) e.urlLength()).put(e.urlBytes(), 0, e.urlLength());
+        out.putShort((short) e.extLength()).put(e.extBytes(), 0, e.extLength());
+    }
+
+    /**
+     * Decodes one payload.
+     *
+     * @throws CorruptRecordException when the payload is not a well-formed version-1 record
+     */
+    public static EventRecord decode(byte[] p, int off, int len) {
+        try {
+            ByteBuffer b = ByteBuffer.wrap(p, off, len);
+            int version = b.get() & 0xFF;
+            if (version != VERSION) {
+                throw new CorruptRecordException("unknown record version " + version);
+            }
+            EventType type = EventType.ofCode(b.get() & 0xFF);
+            if (type == null) {
+                throw new CorruptRecordException("unknown event type code " + (p[off + 1] & 0xFF));
+            }
+            int flags = b.get() & 0xFF;
+            UUID id = new UUID(b.getLong(), b.getLong());
+            long micros = b.getLong();
+            byte[] ip = new byte[b.get() & 0xFF];
+            b.get(ip);
+            String ua = utf8(b, b.getShort() & 0xFFFF);
+            int fieldsLength = b.getShort() & 0xFFFF;
+            int fieldsAt = b.position();
+            if (FieldsCodec.check(p, fieldsAt, fieldsLength) < 0) {
+                throw new CorruptRecordException("malformed fields block");
+            }
+            EventFields fields = FieldsCodec.decode(p, fieldsAt, fieldsLength);
+            b.position(fieldsAt + fieldsLength);
+            int urlLength = b.getShort() & 0xFFFF;
+            String url = urlLength == 0 ? null : utf8(b, urlLength);
+            int extLength = b.getShort() & 0xFFFF;
+            int extEnd = b.position() + extLength;
+            Map<String, String> attributes = extLength == 0 ? Map.of() : attributes(b);
+            if (b.position() != extEnd || extEnd != off + len) {
+                throw new CorruptRecordException("record length mismatch");
+            }
+            return new EventRecord(id, type, flags, micros, ip, ua, fields, url, attributes);
+        } catch (java.nio.BufferUnderflowException | IndexOutOfBoundsException | IllegalArgumentException e) {
+            throw new CorruptRecordException("truncated record: " + e);
+        }
+    }
+
+    private static Map<String, String> attributes(ByteBuffer b) {
+        int count = b.get() & 0xFF;
+        Map<String, String> m = new LinkedHashMap<>();
+        for (int i = 0; i < count; i++) {
+            String k = utf8(b, b.get() & 0xFF);
+            String v = utf8(b, b.getShort() & 0xFFFF);
+            m.put(k, v);
+        }
+        return m;
+    }
+
+    private static String utf8(ByteBuffer b, int n) {
+        String s = new String(b.array(), b.position(), n, StandardCharsets.UTF_8);
+        b.position(b.position() + n);
+        return s;
+    }
+
+    /** Encodes attributes into the ext block format. */
+    public static byte[] encodeAttributes(Map<String, String> attributes) {
+        if (attributes.isEmpty()) {
+            return new byte[0];
+        }
+        if (attributes.size() > 255) {
+            throw new IllegalArgumentException("at most 255 attributes");
+        }
+        ByteBuffer b = ByteBuffer.allocate(MutableEvent.MAX_EXT);
+        b.put((byte) attributes.size());
+        for (Map.Entry<String, String> e : attributes.entrySet()) {
+            byte[] k = e.getKey().getBytes(StandardCharsets.UTF_8);
+            byte[] v = e.getValue().getBytes(StandardCharsets.UTF_8);
+            if (k.length > 255 || v.length > 65535 || b.remaining() < 3 + k.length + v.length) {
+                throw new IllegalArgumentException("attribute too large: " + e.getKey());
+            }
+            b.put((byte) k.length).put(k).putShort((short) v.length).put(v);
+        }
+        byte[] out = new byte[b.position()];
+        b.flip().get(out);
+        return out;
+    }
+}
