@@ -49,6 +49,8 @@ public final class Responses {
         URI_TOO_LONG(414, "URI Too Long", "text/html; charset=utf-8", html("URI too long", "The request line is too long."), ""),
         HEADERS_TOO_LARGE(431, "Request Header Fields Too Large", "text/html; charset=utf-8",
                 html("Headers too large", "The request headers are too large."), ""),
+        VERSION_NOT_SUPPORTED(505, "HTTP Version Not Supported", "text/html; charset=utf-8",
+                html("HTTP version not supported", "Only HTTP/1.0 and HTTP/1.1 are answered here."), ""),
         UNAVAILABLE(503, "Service Unavailable", "text/html; charset=utf-8",
                 html("Busy", "The server is busy; try again shortly."), "Retry-After: 1\r\n");
 

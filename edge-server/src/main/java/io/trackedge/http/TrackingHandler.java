@@ -113,6 +113,12 @@ public final class TrackingHandler extends ChannelInboundHandlerAdapter {
             decoderFailure(result.cause());
             return;
         }
+        HttpVersion version = request.protocolVersion();
+        if (version != HttpVersion.HTTP_1_1 && version != HttpVersion.HTTP_1_0) {
+            edge.metrics.decoderFailure();
+            send(Route.OTHER, Responses.Kind.VERSION_NOT_SUPPORTED, Responses.Conn.CLOSE, false, -1);
+            return;
+        }
         Responses.Conn conn = connection(request);
         String uri = request.uri();
         HttpMethod method = request.method();

@@ -23,13 +23,15 @@ public class MutableEvent {
     private long occurredAtMicros;
     private final byte[] ip = new byte[16];
     private int ipLength;
-    private final byte[] userAgent = new byte[MAX_USER_AGENT];
+    // Buffers start small and grow to the largest value a slot has held, then stay: a ring of
+    // 64k slots stays near 50 MiB, and a warmed-up slot never allocates again.
+    private byte[] userAgent = new byte[256];
     private int userAgentLength;
-    private final byte[] fields = new byte[MAX_FIELDS];
+    private byte[] fields = new byte[160];
     private int fieldsLength;
-    private final byte[] url = new byte[FieldsCodec.MAX_URL];
+    private byte[] url = new byte[0];
     private int urlLength;
-    private final byte[] ext = new byte[MAX_EXT];
+    private byte[] ext = new byte[0];
     private int extLength;
 
     public final void reset(EventType type, long idMsb, long idLsb, long occurredAtMicros) {
@@ -66,6 +68,9 @@ public class MutableEvent {
     public final boolean userAgent(CharSequence ua) {
         int n = 0;
         int len = ua.length();
+        if (userAgent.length < MAX_USER_AGENT && len * 3 > userAgent.length) {
+            userAgent = new byte[MAX_USER_AGENT];
+        }
         for (int i = 0; i < len; i++) {
             char c = ua.charAt(i);
             if (c < 0x80) {
@@ -94,17 +99,35 @@ public class MutableEvent {
 
     /** Copies a field block in {@link FieldsCodec} encoding (already checked by the caller). */
     public final void fields(byte[] src, int off, int len) {
+        if (len > MAX_FIELDS) {
+            throw new IllegalArgumentException("field block of " + len + " bytes exceeds " + MAX_FIELDS);
+        }
+        if (fields.length < len) {
+            fields = new byte[Math.max(len, Math.min(MAX_FIELDS, fields.length * 2))];
+        }
         System.arraycopy(src, off, fields, 0, len);
         fieldsLength = len;
     }
 
     public final void url(byte[] src, int off, int len) {
+        if (len > FieldsCodec.MAX_URL) {
+            throw new IllegalArgumentException("URL of " + len + " bytes exceeds " + FieldsCodec.MAX_URL);
+        }
+        if (url.length < len) {
+            url = new byte[Math.max(len, Math.min(FieldsCodec.MAX_URL, Math.max(256, url.length * 2)))];
+        }
         System.arraycopy(src, off, url, 0, len);
         urlLength = len;
     }
 
     /** Copies the extension attributes block (see {@link RecordCodec}). */
     public final void ext(byte[] src, int off, int len) {
+        if (len > MAX_EXT) {
+            throw new IllegalArgumentException("attributes of " + len + " bytes exceed " + MAX_EXT);
+        }
+        if (ext.length < len) {
+            ext = new byte[Math.max(len, Math.min(MAX_EXT, Math.max(256, ext.length * 2)))];
+        }
         System.arraycopy(src, off, ext, 0, len);
         extLength = len;
     }

@@ -1,0 +1,126 @@
+package io.trackedge.testing;
+
+import io.trackedge.EdgeApp;
+import io.trackedge.config.ConfigLoader;
+import io.trackedge.config.EdgeConfig;
+import io.trackedge.journal.EventFields;
+import io.trackedge.journal.EventRecord;
+import io.trackedge.journal.JournalReader;
+import io.trackedge.journal.RecordCodec;
+import io.trackedge.token.KeyRing;
+import io.trackedge.token.SigningKey;
+import io.trackedge.token.TokenSigner;
+import io.trackedge.token.TrackingUrls;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * An edge started in this JVM on ephemeral ports with a fresh data folder, for tests over real
+ * sockets. Extra settings are given as the environment variables the edge reads.
+ */
+public final class TestEdge implements AutoCloseable {
+
+    public static final KeyRing KEYS = new KeyRing(List.of(new SigningKey(7, bytes(32, 7))));
+    public static final UUID TENANT = UUID.fromString("0f8fad5b-d9cb-469f-a165-70867728950e");
+    public static final UUID USER = UUID.fromString("7c9e6679-7425-40de-944b-e07fc1f90ae7");
+
+    private final Path dataDir;
+    private final EdgeConfig config;
+    private final EdgeApp app;
+    private final TrackingUrls urls;
+
+    private TestEdge(Path dataDir, EdgeConfig config, EdgeApp app) {
+        this.dataDir = dataDir;
+        this.config = config;
+        this.app = app;
+        this.urls = new TrackingUrls("http://t.example", new TokenSigner(KEYS));
+    }
+
+    public static TestEdge start(String... envPairs) throws IOException, InterruptedException {
+        Path dir = Files.createTempDirectory("edge-test-");
+        Map<String, String> env = new HashMap<>();
+        env.put("EDGE_PORT", "0");
+        env.put("EDGE_ADMIN_PORT", "0");
+        env.put("EDGE_BIND", "127.0.0.1");
+        env.put("EDGE_DATA_DIR", dir.toString());
+        env.put("EDGE_PROFILE", "production");
+        env.put("EDGE_SIGNING_KEYS", KEYS.signingKey().format());
+        env.put("EDGE_JOURNAL_SEGMENT_BYTES", "4MiB");
+        env.put("EDGE_JOURNAL_MAX_BYTES", "64MiB");
+        env.put("EDGE_SHUTDOWN_GRACE", "5s");
+        for (int i = 0; i < envPairs.length; i += 2) {
+            env.put(envPairs[i], envPairs[i + 1]);
+        }
+        EdgeConfig config = ConfigLoader.load(null, env);
+        return new TestEdge(dir, config, EdgeApp.start(config, KEYS));
+    }
+
+    public static EventFields fields(String email) {
+        return new EventFields(TENANT, USER, "camp-1", "mbox-1", email, "lead-1", "step-2", null);
+    }
+
+    /** Path and query of a pixel URL for {@code email}. */
+    public String pixelPath(String email) {
+        return pathOf(urls.pixel(fields(email)));
+    }
+
+    public String clickPath(String email, String destination, boolean urlInToken) {
+        return pathOf(urls.click(fields(email), destination, urlInToken));
+    }
+
+    private static String pathOf(String url) {
+        return url.substring("http://t.example".length());
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    public int adminPort() {
+        return app.adminPort();
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    public EdgeConfig config() {
+        return config;
+    }
+
+    /** Every event in the journal files now (reads whatever has been written). */
+    public List<EventRecord> journalEvents() {
+        List<EventRecord> out = new ArrayList<>();
+        try (JournalReader r = new JournalReader(config.journalDir(), 0, null)) {
+            while (r.read((pos, next, buf, off, len) -> out.add(RecordCodec.decode(buf, off, len)), 10_000) > 0) {
+                // keep reading
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return out;
+    }
+
+    public void stop() throws IOException {
+        app.stop();
+    }
+
+    @Override
+    public void close() throws IOException {
+        app.stop();
+    }
+
+    static byte[] bytes(int n, int seed) {
+        byte[] b = new byte[n];
+        for (int i = 0; i < n; i++) {
+            b[i] = (byte) (seed * 31 + i);
+        }
+        return b;
+    }
+}
