@@ -8,19 +8,28 @@ import io.trackedge.http.Readiness;
 import io.trackedge.http.Responses;
 import io.trackedge.journal.JournalStats;
 import io.trackedge.journal.JournalWriter;
+import io.trackedge.journal.NodeId;
 import io.trackedge.metrics.EdgeMetrics;
 import io.trackedge.ring.EventRing;
 import io.trackedge.ring.JournalAppender;
+import io.trackedge.sink.SinkStats;
+import io.trackedge.sink.postgres.Database;
+import io.trackedge.sink.postgres.LocalPostgres;
+import io.trackedge.sink.postgres.PostgresConnectionInfo;
+import io.trackedge.sink.postgres.PostgresSink;
 import io.trackedge.token.KeyRing;
 import java.io.IOException;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The running edge, wired by hand: journal writer, ring and appender, metrics, readiness, and the
- * listeners. {@link #start} builds it in dependency order; {@link #stop} takes it down in reverse,
- * draining the ring into the journal before anything closes.
+ * The running edge, wired by hand: journal writer, Postgres sink, ring and appender, metrics,
+ * readiness and the listeners. {@link #start} builds it in dependency order; {@link #stop} takes
+ * it down in reverse, draining the ring into the journal and the journal into PostgreSQL.
  */
 public final class EdgeApp implements AutoCloseable {
 
@@ -33,10 +42,11 @@ public final class EdgeApp implements AutoCloseable {
     private final EdgeServer server;
     private final Responses responses;
     private final EdgeMetrics metrics;
+    private final PostgresStack postgres;
     private boolean stopped;
 
     private EdgeApp(EdgeConfig config, JournalWriter journal, EventRing ring, EdgeContext edge, EdgeServer server,
-                    Responses responses, EdgeMetrics metrics) {
+                    Responses responses, EdgeMetrics metrics, PostgresStack postgres) {
         this.config = config;
         this.journal = journal;
         this.ring = ring;
@@ -44,6 +54,26 @@ public final class EdgeApp implements AutoCloseable {
         this.server = server;
         this.responses = responses;
         this.metrics = metrics;
+        this.postgres = postgres;
+    }
+
+    /** The database, its sink and its housekeeping; absent when the sink is disabled or the database cannot start. */
+    private record PostgresStack(LocalPostgres local, Database db, PostgresSink sink, SinkStats stats,
+                                 ScheduledExecutorService housekeeping) {
+        void stop(java.time.Duration grace) throws IOException {
+            try {
+                if (!sink.stop(grace)) {
+                    log.warn("postgres sink did not catch up within {}; the rest stays in the journal for the next start", grace);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            housekeeping.shutdownNow();
+            db.close();
+            if (local != null) {
+                local.close();
+            }
+        }
     }
 
     public static EdgeApp start(EdgeConfig config, KeyRing keys) throws IOException, InterruptedException {
@@ -51,13 +81,16 @@ public final class EdgeApp implements AutoCloseable {
         JournalStats stats = new JournalStats();
         JournalWriter journal = JournalWriter.open(config.journalDir(), config.journal().segmentBytes(),
                 config.journal().maxBytes(), stats);
-        JournalAppender appender = new JournalAppender(journal, config.ack());
+        UUID node = NodeId.loadOrCreate(config.journalDir());
+        Readiness readiness = new Readiness();
+        PostgresStack postgres = config.postgresSink().enabled() ? startPostgres(config, journal, node, stats, metrics, readiness) : null;
+        JournalAppender appender = new JournalAppender(journal, config.ack(),
+                postgres == null ? () -> { } : postgres.sink()::wakeUp);
         EventRing ring = new EventRing(config.ring().size(), config.ring().waitStrategy(), appender);
         metrics.journal(stats, appender::writeFailures, appender::lostToWriteFailures);
         metrics.gauge("edge_ring_remaining_capacity", "Free slots in the ring", ring::remainingCapacity);
         metrics.gauge("edge_journal_position_bytes", "Journal position past the last record written", journal::flushedPosition);
 
-        Readiness readiness = new Readiness();
         Responses responses = new Responses();
         EdgeContext edge = new EdgeContext(ring, responses, metrics, config.ack(), config.ring().fullPolicy(),
                 new ClientAddress(config.trustedProxies()), keys);
@@ -75,18 +108,78 @@ public final class EdgeApp implements AutoCloseable {
         try {
             server = EdgeServer.start(config.http(), config.admin(), edge, metrics, readiness);
         } catch (RuntimeException | InterruptedException e) {
-            closeQuietly(ring, journal);
+            closeQuietly(ring, journal, postgres, config);
             throw e;
         }
-        log.info("edge started: ack={}, journal={}, profile={}", config.ack().name().toLowerCase(),
+        if (postgres != null) {
+            postgres.sink().start();
+        }
+        log.info("edge started: node {}, ack={}, journal={}, profile={}", node, config.ack().name().toLowerCase(),
                 config.journalDir(), config.profile().name().toLowerCase());
-        return new EdgeApp(config, journal, ring, edge, server, responses, metrics);
+        return new EdgeApp(config, journal, ring, edge, server, responses, metrics, postgres);
     }
 
-    private static void closeQuietly(EventRing ring, JournalWriter journal) {
+    private static PostgresStack startPostgres(EdgeConfig config, JournalWriter journal, UUID node, JournalStats journalStats,
+                                               EdgeMetrics metrics, Readiness readiness) {
+        EdgeConfig.Database dbc = config.database();
+        LocalPostgres local = null;
+        PostgresConnectionInfo info;
+        if (dbc.url().isEmpty()) {
+            try {
+                local = LocalPostgres.start(config.dataDir(), dbc.embeddedPort());
+            } catch (IOException | RuntimeException e) {
+                // The edge still answers and journals everything; only the database feature is off.
+                log.error("cannot start a local database, so events stay in the journal only: {}", e.getMessage());
+                readiness.add("postgres-sink", () -> Readiness.Status.ok("disabled: " + e.getMessage()));
+                return null;
+            }
+            info = local.info();
+            log.info("database: {}; connect with: {}", local.description(), info.psqlHint());
+            System.out.println("database: " + local.description() + "\n  connect with: " + info.psqlHint());
+        } else {
+            info = PostgresConnectionInfo.parse(dbc.url(), dbc.user(), dbc.password());
+            log.info("database: {}", info.jdbcUrl());
+        }
+        Database db = new Database(info, dbc.poolSize());
+        SinkStats stats = new SinkStats();
+        PostgresSink sink = new PostgresSink(db, config.journalDir(), journal::flushedPosition, node,
+                new PostgresSink.Settings(config.postgresSink().batchSize(), config.postgresSink().linger(),
+                        config.postgresSink().maxBackoff(), dbc.migrateOnStart(), dbc.retentionDays()),
+                stats, journal::releaseBefore);
+        ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "db-housekeeping");
+            t.setDaemon(true);
+            return t;
+        });
+        housekeeping.scheduleWithFixedDelay(sink::maintainPartitions, 1, 1, TimeUnit.HOURS);
+        java.util.function.LongSupplier lagEvents = () -> Math.max(0,
+                stats.backlogAtStart.get() + journalStats.appendedRecords.get() - stats.committedEvents.get());
+        java.util.function.DoubleSupplier lagSeconds = () -> {
+            long oldest = stats.oldestPendingMicros.get();
+            return oldest == 0 ? 0 : Math.max(0, System.currentTimeMillis() / 1000.0 - oldest / 1e6);
+        };
+        metrics.gauge("edge_sink_postgres_up", "1 while the last PostgreSQL write succeeded", () -> stats.up ? 1 : 0);
+        metrics.gauge("edge_sink_postgres_lag_events", "Journaled events not yet committed to PostgreSQL", lagEvents::getAsLong);
+        metrics.gauge("edge_sink_postgres_lag_seconds", "Age of the oldest event not yet committed to PostgreSQL", lagSeconds);
+        metrics.gauge("edge_sink_postgres_committed_position_bytes", "Journal position committed in PostgreSQL",
+                () -> stats.committedPosition.get());
+        metrics.counter("edge_sink_postgres_batches_total", "Transactions committed", () -> stats.batches.get());
+        metrics.counter("edge_sink_postgres_rows_total", "Events committed to email_events", () -> stats.rows.get());
+        metrics.counter("edge_sink_postgres_failures_total", "Failed attempts (each is retried)", () -> stats.failures.get());
+        // Informational: PostgreSQL being down does not stop the edge from serving, so it never fails readiness.
+        readiness.add("postgres-sink", () -> Readiness.Status.ok(String.format("%s; lag %d events, %.1f s; committed position %d",
+                stats.up ? "up" : "retrying since " + (System.currentTimeMillis() - stats.downSinceMillis) / 1000 + " s: "
+                        + stats.lastError, lagEvents.getAsLong(), lagSeconds.getAsDouble(), stats.committedPosition.get())));
+        return new PostgresStack(local, db, sink, stats, housekeeping);
+    }
+
+    private static void closeQuietly(EventRing ring, JournalWriter journal, PostgresStack postgres, EdgeConfig config) {
         try {
             ring.drainAndStop(1, TimeUnit.SECONDS);
             journal.close();
+            if (postgres != null) {
+                postgres.stop(java.time.Duration.ofSeconds(1));
+            }
         } catch (Exception e) {
             log.warn("cleanup after a failed start did not finish", e);
         }
@@ -104,9 +197,15 @@ public final class EdgeApp implements AutoCloseable {
         return metrics;
     }
 
+    /** Statistics of the Postgres sink, or null when it is not running. */
+    public SinkStats postgresSinkStats() {
+        return postgres == null ? null : postgres.stats();
+    }
+
     /**
      * Stops accepting, drains the ring into the journal, releases every held response, closes the
-     * listeners and flushes and fsyncs the journal. Idempotent.
+     * listeners, flushes and fsyncs the journal, and gives the Postgres sink the shutdown grace to
+     * catch up. Idempotent.
      */
     public synchronized void stop() throws IOException {
         if (stopped) {
@@ -124,6 +223,9 @@ public final class EdgeApp implements AutoCloseable {
         server.close(config.shutdownGrace());
         journal.close();
         responses.release();
+        if (postgres != null) {
+            postgres.stop(config.shutdownGrace());
+        }
         log.info("edge stopped in {} ms; journal flushed and synced at position {}",
                 (System.nanoTime() - t0) / 1_000_000, journal.flushedPosition());
     }

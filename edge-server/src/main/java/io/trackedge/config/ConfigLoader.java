@@ -51,6 +51,17 @@ public final class ConfigLoader {
         m.put("EDGE_RING_WAIT", "edge.ring.wait-strategy");
         m.put("EDGE_JOURNAL_SEGMENT_BYTES", "edge.journal.segment-bytes");
         m.put("EDGE_JOURNAL_MAX_BYTES", "edge.journal.max-bytes");
+        m.put("EDGE_DATABASE_URL", "edge.database.url");
+        m.put("EDGE_DATABASE_USER", "edge.database.user");
+        m.put("EDGE_DATABASE_PASSWORD", "edge.database.password");
+        m.put("EDGE_DATABASE_POOL_SIZE", "edge.database.pool-size");
+        m.put("EDGE_DATABASE_MIGRATE", "edge.database.migrate-on-start");
+        m.put("EDGE_EMBEDDED_PG_PORT", "edge.database.embedded-port");
+        m.put("EDGE_RETENTION_DAYS", "edge.database.retention-days");
+        m.put("EDGE_POSTGRES_SINK", "edge.sink.postgres.enabled");
+        m.put("EDGE_SINK_BATCH_SIZE", "edge.sink.postgres.batch-size");
+        m.put("EDGE_SINK_LINGER", "edge.sink.postgres.linger");
+        m.put("EDGE_SINK_MAX_BACKOFF", "edge.sink.postgres.max-backoff");
         ENV = java.util.Collections.unmodifiableMap(m);
     }
 
@@ -141,6 +152,17 @@ public final class ConfigLoader {
         if (publicUrl != null && !publicUrl.matches("https?://[^/\\s]+/?")) {
             problem("edge.public-url", "must be http(s)://host[:port] with no path, got " + publicUrl);
         }
+        String dbUrl = string("edge.database.url");
+        if (dbUrl != null && !dbUrl.isBlank() && !dbUrl.matches("(jdbc:postgresql:|postgres://|postgresql://).*")) {
+            problem("edge.database.url", "must start with jdbc:postgresql:, postgres:// or postgresql://");
+        }
+        EdgeConfig.Database database = new EdgeConfig.Database(dbUrl == null ? "" : dbUrl.trim(),
+                string("edge.database.user"), string("edge.database.password"),
+                intIn("edge.database.pool-size", 1, 100), bool("edge.database.migrate-on-start"),
+                port("edge.database.embedded-port"), intIn("edge.database.retention-days", 0, 100_000));
+        EdgeConfig.PostgresSink sink = new EdgeConfig.PostgresSink(bool("edge.sink.postgres.enabled"),
+                intIn("edge.sink.postgres.batch-size", 1, 1_000_000), duration("edge.sink.postgres.linger"),
+                duration("edge.sink.postgres.max-backoff"));
         EdgeConfig c = new EdgeConfig(
                 enumValue("edge.profile", Profile.class),
                 Path.of(nonEmpty("edge.data-dir")),
@@ -148,7 +170,7 @@ public final class ConfigLoader {
                 publicUrl,
                 enumValue("edge.ack", AckMode.class),
                 List.copyOf(proxies),
-                http, admin, ring, journal,
+                http, admin, ring, journal, database, sink,
                 duration("edge.shutdown-grace"));
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
@@ -196,6 +218,10 @@ public final class ConfigLoader {
             problem(path, "must be " + min + ".." + maxValue + ", got " + v);
         }
         return v;
+    }
+
+    private boolean bool(String path) {
+        return get(path, () -> config.getBoolean(path), false);
     }
 
     private int port(String path) {

@@ -19,6 +19,8 @@ public record EdgeConfig(
         Admin admin,
         Ring ring,
         Journal journal,
+        Database database,
+        PostgresSink postgresSink,
         Duration shutdownGrace) {
 
     /**
@@ -47,6 +49,22 @@ public record EdgeConfig(
      * @param maxBytes cap on all segments; past it new events are shed and counted
      */
     public record Journal(long segmentBytes, long maxBytes) {
+    }
+
+    /**
+     * @param url empty for the embedded (or local) PostgreSQL
+     * @param retentionDays days of raw events kept; 0 keeps them forever
+     */
+    public record Database(String url, String user, String password, int poolSize, boolean migrateOnStart,
+                           int embeddedPort, int retentionDays) {
+        @Override
+        public String toString() {
+            return "Database[url=" + url + ", user=" + user + ", password=<redacted>, poolSize=" + poolSize + "]";
+        }
+    }
+
+    /** The journal-to-PostgreSQL sink; disabled when another process writes this journal to the database. */
+    public record PostgresSink(boolean enabled, int batchSize, Duration linger, Duration maxBackoff) {
     }
 
     public Path journalDir() {

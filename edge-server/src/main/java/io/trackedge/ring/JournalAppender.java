@@ -30,9 +30,16 @@ public final class JournalAppender implements EventHandler<RingEvent> {
     private final AtomicLong lostToWriteFailures = new AtomicLong();
     private volatile boolean healthy = true;
 
-    public JournalAppender(JournalWriter writer, AckMode mode) {
+    private final Runnable afterWrite;
+
+    /**
+     * @param afterWrite called on the appender thread after each batch is written (wakes the sinks);
+     *     must be cheap and must not block
+     */
+    public JournalAppender(JournalWriter writer, AckMode mode, Runnable afterWrite) {
         this.writer = writer;
         this.fsync = mode == AckMode.FSYNC;
+        this.afterWrite = afterWrite;
     }
 
     @Override
@@ -76,6 +83,7 @@ public final class JournalAppender implements EventHandler<RingEvent> {
         } finally {
             handledSequence.set(sequence);
             flushAndNotify(sequence);
+            afterWrite.run();
         }
     }
 

@@ -54,6 +54,7 @@ public final class TestEdge implements AutoCloseable {
         env.put("EDGE_JOURNAL_SEGMENT_BYTES", "4MiB");
         env.put("EDGE_JOURNAL_MAX_BYTES", "64MiB");
         env.put("EDGE_SHUTDOWN_GRACE", "5s");
+        env.put("EDGE_POSTGRES_SINK", "false");
         for (int i = 0; i < envPairs.length; i += 2) {
             env.put(envPairs[i], envPairs[i + 1]);
         }

@@ -1,0 +1,24 @@
+package io.trackedge.sink;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * What a sink reports about itself, read by metrics and readiness from any thread. Written only by
+ * the sink's own thread.
+ */
+public final class SinkStats {
+    public final AtomicLong batches = new AtomicLong();
+    public final AtomicLong rows = new AtomicLong();
+    public final AtomicLong failures = new AtomicLong();
+    /** Journal position committed in the destination. */
+    public final AtomicLong committedPosition = new AtomicLong();
+    /** Events committed since this process started. */
+    public final AtomicLong committedEvents = new AtomicLong();
+    /** Events that were past the cursor when the sink started. */
+    public final AtomicLong backlogAtStart = new AtomicLong();
+    /** Occurred-at (epoch micros) of the oldest event read but not yet committed; 0 when caught up. */
+    public final AtomicLong oldestPendingMicros = new AtomicLong();
+    public volatile boolean up;
+    public volatile String lastError = "";
+    public volatile long downSinceMillis;
+}

@@ -1,0 +1,159 @@
+package io.trackedge.sink.postgres;
+
+import io.trackedge.journal.EventRecord;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Encodes events as rows of {@code email_events} in PostgreSQL's binary COPY format (header, one
+ * tuple per event, trailer). Binary COPY skips the server's text parsing of every value, which is
+ * where a text COPY spends most of its time. Column order is {@link #COLUMNS}.
+ */
+public final class BinaryCopyEncoder {
+
+    public static final String COLUMNS = "event_id, event_type, occurred_at, tenant_id, user_id, campaign_id, "
+            + "mailbox_id, email_id, lead_id, step_id, ip_address, user_agent, url, is_machine, machine_reason, "
+            + "attributes, edge_node";
+    private static final int FIELDS = 17;
+    private static final byte[] SIGNATURE = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', (byte) 0xFF, '\r', '\n', 0};
+    /** Microseconds between the Unix epoch and PostgreSQL's (2000-01-01 UTC). */
+    private static final long PG_EPOCH_OFFSET_MICROS = 946_684_800_000_000L;
+
+    private byte[] buf = new byte[1 << 16];
+    private int size;
+
+    public void reset() {
+        size = 0;
+    }
+
+    public void header() {
+        put(SIGNATURE, 0, SIGNATURE.length);
+        putInt(0); // flags
+        putInt(0); // header extension length
+    }
+
+    public void trailer() {
+        putShort(-1);
+    }
+
+    public void row(EventRecord e, UUID edgeNode) {
+        putShort(FIELDS);
+        uuid(e.id());
+        text(e.type().wireName());
+        putInt(8);
+        putLong(e.occurredAtMicros() - PG_EPOCH_OFFSET_MICROS);
+        uuid(e.fields().tenant());
+        uuid(e.fields().user());
+        text(e.fields().campaign());
+        text(e.fields().mailbox());
+        text(e.fields().email());
+        text(e.fields().lead());
+        text(e.fields().step());
+        inet(e.ip());
+        text(e.userAgent() == null || e.userAgent().isEmpty() ? null : e.userAgent());
+        text(e.url());
+        boolean machine = Classification.isMachine(e);
+        putInt(1);
+        putByte(machine ? 1 : 0);
+        text(Classification.reason(e));
+        jsonb(e.attributes());
+        uuid(edgeNode);
+    }
+
+    private void uuid(UUID u) {
+        putInt(16);
+        putLong(u.getMostSignificantBits());
+        putLong(u.getLeastSignificantBits());
+    }
+
+    private void text(String s) {
+        if (s == null) {
+            putInt(-1);
+            return;
+        }
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        putInt(b.length);
+        put(b, 0, b.length);
+    }
+
+    private void inet(byte[] ip) {
+        if (ip == null || ip.length == 0) {
+            putInt(-1);
+            return;
+        }
+        putInt(4 + ip.length);
+        putByte(ip.length == 4 ? 2 : 3); // PGSQL_AF_INET / PGSQL_AF_INET6
+        putByte(ip.length * 8);
+        putByte(0); // not cidr
+        putByte(ip.length);
+        put(ip, 0, ip.length);
+    }
+
+    private void jsonb(Map<String, String> attributes) {
+        if (attributes.isEmpty()) {
+            putInt(-1);
+            return;
+        }
+        StringBuilder sb = new StringBuilder("{");
+        boolean first = true;
+        for (Map.Entry<String, String> a : attributes.entrySet()) {
+            if (!first) {
+                sb.append(',');
+            }
+            first = false;
+            Json.quote(sb, a.getKey());
+            sb.append(':');
+            Json.quote(sb, a.getValue());
+        }
+        byte[] b = sb.append('}').toString().getBytes(StandardCharsets.UTF_8);
+        putInt(b.length + 1);
+        putByte(1); // jsonb binary format version
+        put(b, 0, b.length);
+    }
+
+    public byte[] buffer() {
+        return buf;
+    }
+
+    public int size() {
+        return size;
+    }
+
+    private void ensure(int n) {
+        if (size + n > buf.length) {
+            buf = Arrays.copyOf(buf, Math.max(buf.length * 2, size + n));
+        }
+    }
+
+    private void put(byte[] b, int off, int len) {
+        ensure(len);
+        System.arraycopy(b, off, buf, size, len);
+        size += len;
+    }
+
+    private void putByte(int v) {
+        ensure(1);
+        buf[size++] = (byte) v;
+    }
+
+    private void putShort(int v) {
+        ensure(2);
+        buf[size++] = (byte) (v >> 8);
+        buf[size++] = (byte) v;
+    }
+
+    private void putInt(int v) {
+        ensure(4);
+        buf[size++] = (byte) (v >> 24);
+        buf[size++] = (byte) (v >> 16);
+        buf[size++] = (byte) (v >> 8);
+        buf[size++] = (byte) v;
+    }
+
+    private void putLong(long v) {
+        putInt((int) (v >> 32));
+        putInt((int) v);
+    }
+}

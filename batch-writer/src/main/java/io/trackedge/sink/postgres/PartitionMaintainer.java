@@ -1,0 +1,47 @@
+package io.trackedge.sink.postgres;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps daily partitions of {@code email_events} ready a week ahead and, when retention is set,
+ * drops whole partitions past it (a drop is instant; a DELETE of old rows is not). Idempotent:
+ * every edge node may run it.
+ */
+public final class PartitionMaintainer implements Runnable {
+
+    private static final Logger log = LoggerFactory.getLogger(PartitionMaintainer.class);
+    private final Database db;
+    private final int retentionDays;
+
+    /** @param retentionDays days of raw events to keep; 0 keeps them forever */
+    public PartitionMaintainer(Database db, int retentionDays) {
+        this.db = db;
+        this.retentionDays = retentionDays;
+    }
+
+    @Override
+    public void run() {
+        try (Connection c = db.dataSource().getConnection(); Statement s = c.createStatement()) {
+            int made = single(s, "SELECT email_events_ensure_partitions(1, 7)");
+            int dropped = retentionDays > 0 ? single(s, "SELECT email_events_drop_partitions_older_than(" + retentionDays + ")") : 0;
+            if (made > 0 || dropped > 0) {
+                log.info("email_events partitions: {} created, {} dropped (retention {} days)", made, dropped, retentionDays);
+            }
+        } catch (SQLException e) {
+            // Runs again next hour; the default partition takes rows meanwhile, so nothing is lost.
+            log.warn("partition maintenance failed: {}", e.getMessage());
+        }
+    }
+
+    private static int single(Statement s, String sql) throws SQLException {
+        try (ResultSet r = s.executeQuery(sql)) {
+            r.next();
+            return r.getInt(1);
+        }
+    }
+}
