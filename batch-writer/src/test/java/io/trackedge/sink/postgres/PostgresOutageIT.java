@@ -1,0 +1,86 @@
+package io.trackedge.sink.postgres;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.trackedge.journal.JournalStats;
+import io.trackedge.journal.JournalWriter;
+import io.trackedge.sink.SinkStats;
+import io.trackedge.sink.testing.OwnedPostgres;
+import io.trackedge.sink.testing.Recount;
+import io.trackedge.sink.testing.SyntheticEvents;
+import io.trackedge.sink.testing.TestDatabase;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/** PostgreSQL stopped for 30 seconds while events keep arriving, then started again. */
+class PostgresOutageIT {
+
+    @Test
+    void aThirtySecondOutageLosesNothingAndDuplicatesNothing() throws Exception {
+        try (OwnedPostgres pg = OwnedPostgres.create(); TestDatabase testDb = TestDatabase.create("127.0.0.1", pg.port())) {
+            Database db = new Database(new PostgresConnectionInfo(testDb.jdbcUrl(), "postgres", null), 4);
+            db.migrate();
+            Path dir = Files.createTempDirectory("outage-it-");
+            JournalWriter writer = JournalWriter.open(dir, 4L << 20, 1L << 30, new JournalStats());
+            SinkStats stats = new SinkStats();
+            PostgresSink sink = new PostgresSink(db, dir, writer::flushedPosition, UUID.randomUUID(),
+                    new PostgresSink.Settings(1000, Duration.ofMillis(5), Duration.ofSeconds(2), false, 0), stats, p -> { });
+            sink.start();
+
+            // the "edge": keeps journaling about 2,000 events a second through the whole outage
+            AtomicBoolean producing = new AtomicBoolean(true);
+            AtomicLong produced = new AtomicLong();
+            Thread producer = new Thread(() -> {
+                SyntheticEvents gen = new SyntheticEvents(9, 5000);
+                while (producing.get()) {
+                    for (int i = 0; i < 20; i++) {
+                        gen.append(writer);
+                    }
+                    writer.flush();
+                    produced.addAndGet(20);
+                    try {
+                        Thread.sleep(10);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            });
+            producer.start();
+            Thread.sleep(3000);
+            pg.stop();
+            long stoppedAt = produced.get();
+            Thread.sleep(30_000);
+            long duringOutage = produced.get() - stoppedAt;
+            assertTrue(!stats.up, "the sink noticed the outage");
+            pg.start();
+            Thread.sleep(3000);
+            producing.set(false);
+            producer.join();
+            writer.flush();
+
+            long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+            while (stats.committedPosition.get() < writer.flushedPosition() && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertEquals(writer.flushedPosition(), stats.committedPosition.get(), "caught up after the outage");
+            sink.stop(Duration.ofSeconds(5));
+            assertTrue(duringOutage > 30_000, "events kept arriving during the outage: " + duringOutage);
+            assertTrue(stats.failures.get() > 0);
+            assertTrue(stats.up);
+
+            assertEquals(produced.get(), testDb.count("SELECT count(*) FROM email_events"));
+            assertEquals(produced.get(), testDb.count("SELECT count(DISTINCT event_id) FROM email_events"));
+            List<List<String>> daily = Recount.compare(testDb);
+            assertEquals(daily.get(1), daily.get(0));
+            writer.close();
+            db.close();
+        }
+    }
+}
