@@ -16,15 +16,15 @@ import java.util.Map;
 import java.util.UUID;
 
 /** The frozen test vectors of {@code docs/tracking-token-vectors.json}, read once. */
-final class Vectors {
+public final class Vectors {
 
-    record Key(int id, byte[] secret, String spec) {
+    public record Key(int id, byte[] secret, String spec) {
         SigningKey signingKey() {
             return new SigningKey(id, secret);
         }
     }
 
-    record Valid(String name, int keyId, int kind, EventFields fields, String destination, String url,
+    public record Valid(String name, int keyId, int kind, EventFields fields, String destination, String url,
                  byte[] signed, byte[] macInput, byte[] tag, String token, String path) {
         @Override
         public String toString() {
@@ -46,19 +46,19 @@ final class Vectors {
         }
     }
 
-    record Invalid(String name, String route, String token, String queryUrl, String path, String reason) {
+    public record Invalid(String name, String route, String token, String queryUrl, String path, String reason) {
         @Override
         public String toString() {
             return name;
         }
     }
 
-    static final Path FILE = locate();
-    static final String BASE_URL;
-    static final Map<Integer, Key> KEYS = new LinkedHashMap<>();
-    static final String VERIFY_RING;
-    static final List<Valid> VALID = new ArrayList<>();
-    static final List<Invalid> INVALID = new ArrayList<>();
+    public static final Path FILE = locate();
+    public static final String BASE_URL;
+    public static final Map<Integer, Key> KEYS = new LinkedHashMap<>();
+    public static final String VERIFY_RING;
+    public static final List<Valid> VALID = new ArrayList<>();
+    public static final List<Invalid> INVALID = new ArrayList<>();
 
     static {
         JsonNode root;
