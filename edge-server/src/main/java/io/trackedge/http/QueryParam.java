@@ -41,8 +41,8 @@ final class QueryParam {
                 if (i + 2 >= end) {
                     return INVALID;
                 }
-                int hi = Character.digit(s.charAt(i + 1), 16);
-                int lo = Character.digit(s.charAt(i + 2), 16);
+                int hi = hex(s.charAt(i + 1));
+                int lo = hex(s.charAt(i + 2));
                 if (hi < 0 || lo < 0) {
                     return INVALID;
                 }
@@ -57,5 +57,19 @@ final class QueryParam {
             }
         }
         return n;
+    }
+
+    /** ASCII hex digit value, or -1; unlike Character.digit, no other script's digits or full-width letters. */
+    private static int hex(char c) {
+        if (c >= '0' && c <= '9') {
+            return c - '0';
+        }
+        if (c >= 'a' && c <= 'f') {
+            return c - 'a' + 10;
+        }
+        if (c >= 'A' && c <= 'F') {
+            return c - 'A' + 10;
+        }
+        return -1;
     }
 }
