@@ -53,7 +53,7 @@ class TrackingHandlerVectorsTest {
     @BeforeEach
     void start() throws Exception {
         journal = JournalWriter.open(dir, JournalWriter.DEFAULT_SEGMENT_BYTES, 1L << 30, new JournalStats());
-        appender = new JournalAppender(journal, AckMode.MEMORY);
+        appender = new JournalAppender(journal, AckMode.MEMORY, () -> { });
         ring = new EventRing(1024, "blocking", appender);
         responses = new Responses();
         edge = new EdgeContext(ring, responses, new EdgeMetrics(), AckMode.MEMORY, RingFullPolicy.SHED,
