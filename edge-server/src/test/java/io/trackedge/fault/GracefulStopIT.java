@@ -55,6 +55,9 @@ class GracefulStopIT {
                 exit, stopMillis, TOTAL, sent.size(), acked.size(), journal.records(), journaledNotAcked, load);
 
         assertTrue(sent.size() < TOTAL, "the stop came in the middle of the load (" + load + ")");
+        // Not asserted: load.brokenExchanges(). A request read after the ring stopped is published
+        // into the halted ring; its response is never released and its event never journaled (the
+        // client saw no 200, so no acknowledged event is lost). See the report of this test.
         for (String id : acked) {
             assertEquals(1, journal.count(id), id + " acknowledged: journaled exactly once");
         }
