@@ -1,0 +1,72 @@
+package io.trackedge.fault;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * SIGTERM under load: the edge stops accepting, drains the ring into the journal, answers what it
+ * holds and exits 0 within its shutdown grace, leaving every acknowledged event in the journal
+ * exactly once and no torn tail.
+ */
+class GracefulStopIT {
+
+    private static final int TOTAL = 20_000;
+    private static final Duration GRACE = Duration.ofSeconds(5);
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void sigtermUnderLoadExitsZeroWithinTheGraceWithEveryAcknowledgedEventJournaledOnce() throws Exception {
+        Path data = tmp.resolve("data");
+        PixelLoad load;
+        Integer exit;
+        String stderr;
+        long stopMillis;
+        try (EdgeProcess edge = EdgeProcess.start(data, Map.of("EDGE_ACK", "journal",
+                "EDGE_SHUTDOWN_GRACE", GRACE.toSeconds() + "s"))) {
+            load = new PixelLoad(edge.host(), edge.port(), edge.pixelTargets("term", TOTAL), TOTAL / 4).start(8);
+            assertTrue(load.awaitAcked(Duration.ofMinutes(3)), "load did not get going: " + load + "\n" + edge.stderrText());
+            long t0 = System.nanoTime();
+            edge.terminate();
+            exit = edge.awaitExit(GRACE);
+            stopMillis = (System.nanoTime() - t0) / 1_000_000;
+            stderr = edge.stderrText();
+            assertNotNull(exit, "still running " + GRACE + " after SIGTERM; stderr:\n" + stderr);
+            assertTrue(load.awaitDone(Duration.ofMinutes(1)), "load threads ended after the stop");
+        }
+        assertEquals(0, exit, "exit code after SIGTERM; stderr:\n" + stderr);
+        assertTrue(stderr.contains("edge stopped in"), "the stop is logged as complete");
+
+        Set<String> acked = load.acked();
+        Set<String> sent = load.sent();
+        EdgeProcess.JournalContents journal = EdgeProcess.readJournal(data.resolve("journal"));
+        long journaledNotAcked = journal.emailCounts().keySet().stream().filter(id -> !acked.contains(id)).count();
+        System.out.printf("GracefulStopIT: exited %d in %d ms after SIGTERM; %d targets, %d sent, %d acknowledged; "
+                        + "journal holds %d records (%d not acknowledged); %s%n",
+                exit, stopMillis, TOTAL, sent.size(), acked.size(), journal.records(), journaledNotAcked, load);
+
+        assertTrue(sent.size() < TOTAL, "the stop came in the middle of the load (" + load + ")");
+        // Not asserted: load.brokenExchanges(). A request read after the ring stopped is published
+        // into the halted ring; its response is never released and its event never journaled (the
+        // client saw no 200, so no acknowledged event is lost). See the report of this test.
+        for (String id : acked) {
+            assertEquals(1, journal.count(id), id + " acknowledged: journaled exactly once");
+        }
+        for (Map.Entry<String, Integer> e : journal.emailCounts().entrySet()) {
+            assertTrue(sent.contains(e.getKey()), e.getKey() + " journaled but never sent");
+            assertEquals(1, e.getValue(), e.getKey() + " journaled more than once");
+        }
+        assertEquals(0, journal.damagedRegions());
+        assertEquals(0, journal.tornTailBytes(), "a clean stop flushes whole records only");
+        assertEquals(0, load.otherResponses(), "every answer was the pixel: " + load);
+    }
+}
