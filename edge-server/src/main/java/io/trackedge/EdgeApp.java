@@ -215,11 +215,15 @@ public final class EdgeApp implements AutoCloseable {
         long t0 = System.nanoTime();
         edge.startDraining();
         server.stopAccepting();
+        // Order matters: no request may be read after the ring stops, or its response would wait forever.
+        server.pauseReading();
         try {
             ring.drainAndStop(config.shutdownGrace().toMillis(), TimeUnit.MILLISECONDS);
         } catch (com.lmax.disruptor.TimeoutException e) {
             log.error("the ring did not drain within {}; events still in it are lost", config.shutdownGrace());
         }
+        // The appender has told every gate; let the loops release the held responses before closing.
+        server.awaitLoops();
         server.close(config.shutdownGrace());
         journal.close();
         responses.release();

@@ -5,10 +5,13 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import io.trackedge.config.EdgeConfig;
 import io.trackedge.metrics.EdgeMetrics;
 import java.net.InetSocketAddress;
@@ -33,14 +36,16 @@ public final class EdgeServer implements AutoCloseable {
     private final Channel publicChannel;
     private final Channel adminChannel;
     private final ConnectionLimiter limiter;
+    private final ChannelGroup connections;
 
     private EdgeServer(EventLoopGroup publicLoops, EventLoopGroup adminLoop, Channel publicChannel,
-                       Channel adminChannel, ConnectionLimiter limiter) {
+                       Channel adminChannel, ConnectionLimiter limiter, ChannelGroup connections) {
         this.publicLoops = publicLoops;
         this.adminLoop = adminLoop;
         this.publicChannel = publicChannel;
         this.adminChannel = adminChannel;
         this.limiter = limiter;
+        this.connections = connections;
     }
 
     /** Event loops used when the configuration says 0: one per two cores, at least one. */
@@ -59,13 +64,14 @@ public final class EdgeServer implements AutoCloseable {
             publicLoops.forEach(executors::add);
             edge.bind(executors);
             ConnectionLimiter limiter = new ConnectionLimiter(http.maxConnections(), edge.responses, metrics);
+            ChannelGroup connections = new DefaultChannelGroup("edge-connections", GlobalEventExecutor.INSTANCE);
             Channel pub = new ServerBootstrap()
                     .group(publicLoops)
                     .channel(transport.serverChannel())
                     .option(ChannelOption.SO_BACKLOG, 4096)
                     .option(ChannelOption.SO_REUSEADDR, true)
                     .childOption(ChannelOption.TCP_NODELAY, true)
-                    .childHandler(new PublicChannelInitializer(http, limiter, edge))
+                    .childHandler(new PublicChannelInitializer(http, limiter, edge, connections))
                     .bind(new InetSocketAddress(http.bind(), http.port())).sync().channel();
             Channel adm = new ServerBootstrap()
                     .group(adminLoop)
@@ -84,7 +90,7 @@ public final class EdgeServer implements AutoCloseable {
             metrics.gauge("edge_connections_open", "Open connections on the public listener", limiter::open);
             log.info("public listener on {} ({} event loop{}, {}), admin on {}", pub.localAddress(), loops,
                     loops == 1 ? "" : "s", transport.name(), adm.localAddress());
-            return new EdgeServer(publicLoops, adminLoop, pub, adm, limiter);
+            return new EdgeServer(publicLoops, adminLoop, pub, adm, limiter, connections);
         } catch (RuntimeException | InterruptedException e) {
             publicLoops.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             adminLoop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
@@ -107,6 +113,25 @@ public final class EdgeServer implements AutoCloseable {
     /** Closes the public listening socket: no new connections; open ones are served to the end. */
     public void stopAccepting() {
         publicChannel.close().syncUninterruptibly();
+    }
+
+    /**
+     * Stops reading requests on every open connection, and returns once every event loop has
+     * finished what it was doing: from then on, every request that was read has been handled (its
+     * event published, its response written or held for acknowledgement).
+     */
+    public void pauseReading() {
+        for (Channel c : connections) {
+            c.config().setAutoRead(false);
+        }
+        awaitLoops();
+    }
+
+    /** Returns once every public event loop has run the tasks queued on it before this call. */
+    public void awaitLoops() {
+        for (EventExecutor e : publicLoops) {
+            e.submit(() -> { }).syncUninterruptibly();
+        }
     }
 
     /** Stops both listeners and their loops, letting queued work finish within {@code grace}. */

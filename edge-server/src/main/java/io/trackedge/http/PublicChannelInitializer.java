@@ -2,6 +2,7 @@ package io.trackedge.http;
 
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpRequestDecoder;
@@ -19,15 +20,18 @@ final class PublicChannelInitializer extends ChannelInitializer<SocketChannel> {
     private final EdgeConfig.Http http;
     private final ConnectionLimiter limiter;
     private final EdgeContext edge;
+    private final ChannelGroup connections;
 
-    PublicChannelInitializer(EdgeConfig.Http http, ConnectionLimiter limiter, EdgeContext edge) {
+    PublicChannelInitializer(EdgeConfig.Http http, ConnectionLimiter limiter, EdgeContext edge, ChannelGroup connections) {
         this.http = http;
         this.limiter = limiter;
         this.edge = edge;
+        this.connections = connections;
     }
 
     @Override
     protected void initChannel(SocketChannel ch) {
+        connections.add(ch);
         ChannelPipeline p = ch.pipeline();
         p.addLast("limit", limiter);
         p.addLast("idle", new IdleStateHandler(0, 0, http.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));

@@ -109,8 +109,9 @@ public final class EdgeProcess implements AutoCloseable {
         env.put("EDGE_PORT", "0");
         env.put("EDGE_ADMIN_BIND", "127.0.0.1");
         env.put("EDGE_ADMIN_PORT", "0");
-        // Each slot preallocates ~14 KB; the default 65536 slots need most of a gigabyte of heap.
         env.put("EDGE_RING_SIZE", "4096");
+        // Journal only, unless a test names a database: never the machine's shared one.
+        env.put("EDGE_POSTGRES_SINK", "false");
         return env;
     }
 
