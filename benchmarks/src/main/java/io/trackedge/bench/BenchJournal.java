@@ -17,7 +17,8 @@ import java.util.stream.Stream;
 
 /**
  * A real journal in a temporary directory, its appender and the ring in front of it, wired as
- * {@code EdgeApp} wires them (ring of 65536, blocking wait strategy). A benchmark writes millions of
+ * {@code EdgeApp} wires them with the default config (ring of 65536, blocking wait strategy unless a
+ * benchmark asks for another). A benchmark writes millions of
  * events, so a daemon thread stands in for the batch writer and releases written segments every
  * 20 ms; without it the journal would hit its cap and the appender would start shedding instead of
  * writing, which is cheaper and not the steady state.
@@ -36,6 +37,11 @@ final class BenchJournal implements AutoCloseable {
     private final ScheduledExecutorService releaser;
 
     BenchJournal(AckMode mode) {
+        this(mode, "blocking");
+    }
+
+    /** @param waitStrategy the appender's wait strategy: blocking (the default of reference.conf), sleeping or yielding */
+    BenchJournal(AckMode mode, String waitStrategy) {
         try {
             dir = Files.createTempDirectory("trackedge-bench-journal");
             writer = JournalWriter.open(dir, SEGMENT_BYTES, MAX_BYTES, stats);
@@ -43,7 +49,7 @@ final class BenchJournal implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         appender = new JournalAppender(writer, mode);
-        ring = new EventRing(RING_SIZE, "blocking", appender);
+        ring = new EventRing(RING_SIZE, waitStrategy, appender);
         releaser = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "bench-journal-releaser");
             t.setDaemon(true);

@@ -49,6 +49,7 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -63,7 +64,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code oursAckMemory}: the public pipeline's decoder (limits as {@code PublicChannelInitializer}
  *       sets them from the default config) and {@link TrackingHandler} with a real {@link EdgeContext}:
  *       token verified, event published to the ring, journal appender writing to a temp directory on
- *       its own thread, prebuilt response written.</li>
+ *       its own thread, prebuilt response written. Run with the appender's {@code blocking} wait
+ *       strategy (the default) and with {@code sleeping}, to show what waking the appender costs.</li>
  *   <li>{@code oursAckMemoryIdle}: the same plus the {@link IdleStateHandler} the production pipeline
  *       has in front of the decoder (the connection limiter does nothing per request, so it is left out).</li>
  *   <li>{@code oursAckJournal}: {@code ack = journal}: the response is held until the appender thread has
@@ -163,9 +165,13 @@ public class PixelPipelineBenchmark {
         String name;
 
         void open(String name, AckMode mode, boolean idleHandler) {
+            open(name, mode, idleHandler, "blocking");
+        }
+
+        void open(String name, AckMode mode, boolean idleHandler, String waitStrategy) {
             this.name = name;
             EdgeConfig.Http http = ConfigLoader.load(null, Map.of()).http();
-            journal = new BenchJournal(mode);
+            journal = new BenchJournal(mode, waitStrategy);
             responses = new Responses();
             EdgeContext edge = new EdgeContext(journal.ring, responses, new EdgeMetrics(), mode, RingFullPolicy.SHED,
                     new ClientAddress(List.of()), BenchFixtures.KEYS);
@@ -195,9 +201,16 @@ public class PixelPipelineBenchmark {
 
     @State(Scope.Thread)
     public static class OursMemory extends Ours {
+        /**
+         * The appender's wait strategy. With {@code blocking} (the default) a publish that finds the
+         * appender asleep pays for waking it; {@code sleeping} trades that for the appender polling.
+         */
+        @Param({"blocking", "sleeping"})
+        public String waitStrategy;
+
         @Setup(Level.Trial)
         public void setup() {
-            open("oursAckMemory", AckMode.MEMORY, false);
+            open("oursAckMemory/" + waitStrategy, AckMode.MEMORY, false, waitStrategy);
         }
 
         @TearDown(Level.Trial)

@@ -14,6 +14,7 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -39,6 +40,10 @@ public class RingPublishBenchmark {
     private static final String USER_AGENT =
             "Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)";
 
+    /** The appender's wait strategy; blocking is the default of reference.conf. */
+    @Param({"blocking", "sleeping"})
+    public String waitStrategy;
+
     private BenchJournal journal;
     private EventRing ring;
     private final byte[] ip = {(byte) 203, 0, 113, 7};
@@ -59,14 +64,14 @@ public class RingPublishBenchmark {
         token = v.bytes().clone();
         fieldsOffset = v.fieldsOffset();
         fieldsLength = v.fieldsLength();
-        journal = new BenchJournal(AckMode.MEMORY);
+        journal = new BenchJournal(AckMode.MEMORY, waitStrategy);
         ring = journal.ring;
     }
 
     @TearDown(Level.Trial)
     public void tearDown() throws Exception {
         journal.close();
-        System.out.println(journal.report("claimFillPublish", published)
+        System.out.println(journal.report("claimFillPublish/" + waitStrategy, published)
                 + " opsThatFoundRingFull=" + fullWaits + " spinsOnFullRing=" + fullSpins);
     }
 
