@@ -48,7 +48,7 @@ final class BenchJournal implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        appender = new JournalAppender(writer, mode);
+        appender = new JournalAppender(writer, mode, () -> { });
         ring = new EventRing(RING_SIZE, waitStrategy, appender);
         releaser = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "bench-journal-releaser");
