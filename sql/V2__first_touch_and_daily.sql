@@ -18,7 +18,6 @@ CREATE TABLE email_opens (
 );
 CREATE INDEX email_opens_user ON email_opens (tenant_id, user_id, opened_at);
 CREATE INDEX email_opens_campaign ON email_opens (tenant_id, campaign_id, opened_at);
-CREATE INDEX email_opens_opened_at ON email_opens (opened_at);
 
 CREATE TABLE email_clicks (
     tenant_id    uuid        NOT NULL,
@@ -39,7 +38,6 @@ CREATE TABLE email_clicks (
 );
 CREATE INDEX email_clicks_user ON email_clicks (tenant_id, user_id, clicked_at);
 CREATE INDEX email_clicks_campaign ON email_clicks (tenant_id, campaign_id, clicked_at);
-CREATE INDEX email_clicks_clicked_at ON email_clicks (clicked_at);
 
 CREATE TABLE email_bounces (
     event_id      uuid        PRIMARY KEY,
