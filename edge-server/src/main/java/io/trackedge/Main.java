@@ -22,6 +22,9 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        // jOOQ prints a banner and a tip on first use; they belong in no server log.
+        System.setProperty("org.jooq.no-logo", "true");
+        System.setProperty("org.jooq.no-tips", "true");
         System.exit(new CommandLine(new Main()).execute(args));
     }
 }
