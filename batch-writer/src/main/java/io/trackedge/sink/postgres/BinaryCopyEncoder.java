@@ -12,6 +12,7 @@ import java.util.UUID;
  * where a text COPY spends most of its time. Column order is {@link #COLUMNS}.
  */
 public final class BinaryCopyEncoder {
+    // Also writes the first-touch staging rows (FirstTouch), through the package-private field writers.
 
     public static final String COLUMNS = "event_id, event_type, occurred_at, tenant_id, user_id, campaign_id, "
             + "mailbox_id, email_id, lead_id, step_id, ip_address, user_agent, url, is_machine, machine_reason, "
@@ -38,12 +39,31 @@ public final class BinaryCopyEncoder {
         putShort(-1);
     }
 
+    /** Starts a tuple of {@code fields} columns. */
+    void tuple(int fields) {
+        putShort(fields);
+    }
+
+    void timestamptz(long epochMicros) {
+        putInt(8);
+        putLong(epochMicros - PG_EPOCH_OFFSET_MICROS);
+    }
+
+    void bool(boolean b) {
+        putInt(1);
+        putByte(b ? 1 : 0);
+    }
+
+    void int2(int v) {
+        putInt(2);
+        putShort(v);
+    }
+
     public void row(EventRecord e, UUID edgeNode) {
-        putShort(FIELDS);
+        tuple(FIELDS);
         uuid(e.id());
         text(e.type().wireName());
-        putInt(8);
-        putLong(e.occurredAtMicros() - PG_EPOCH_OFFSET_MICROS);
+        timestamptz(e.occurredAtMicros());
         uuid(e.fields().tenant());
         uuid(e.fields().user());
         text(e.fields().campaign());
@@ -54,21 +74,19 @@ public final class BinaryCopyEncoder {
         inet(e.ip());
         text(e.userAgent() == null || e.userAgent().isEmpty() ? null : e.userAgent());
         text(e.url());
-        boolean machine = Classification.isMachine(e);
-        putInt(1);
-        putByte(machine ? 1 : 0);
+        bool(Classification.isMachine(e));
         text(Classification.reason(e));
         jsonb(e.attributes());
         uuid(edgeNode);
     }
 
-    private void uuid(UUID u) {
+    void uuid(UUID u) {
         putInt(16);
         putLong(u.getMostSignificantBits());
         putLong(u.getLeastSignificantBits());
     }
 
-    private void text(String s) {
+    void text(String s) {
         if (s == null) {
             putInt(-1);
             return;
@@ -78,7 +96,7 @@ public final class BinaryCopyEncoder {
         put(b, 0, b.length);
     }
 
-    private void inet(byte[] ip) {
+    void inet(byte[] ip) {
         if (ip == null || ip.length == 0) {
             putInt(-1);
             return;
@@ -91,7 +109,7 @@ public final class BinaryCopyEncoder {
         put(ip, 0, ip.length);
     }
 
-    private void jsonb(Map<String, String> attributes) {
+    void jsonb(Map<String, String> attributes) {
         if (attributes.isEmpty()) {
             putInt(-1);
             return;

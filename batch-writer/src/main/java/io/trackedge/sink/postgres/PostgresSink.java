@@ -47,8 +47,8 @@ public final class PostgresSink implements Runnable {
     private final Settings settings;
     private final SinkStats stats;
     private final LongConsumer onCommitted;
-    private final BatchWriter writer;
-    private final List<EventRecord> batch = new ArrayList<>();
+    private final CommitPipeline pipeline;
+    private List<EventRecord> batch = new ArrayList<>();
     private volatile boolean running = true;
     private volatile boolean drain;
     private volatile Thread thread;
@@ -69,7 +69,7 @@ public final class PostgresSink implements Runnable {
         this.settings = settings;
         this.stats = stats;
         this.onCommitted = onCommitted;
-        this.writer = new BatchWriter(edgeNode);
+        this.pipeline = new CommitPipeline(db, edgeNode);
     }
 
     public Thread start() {
@@ -119,16 +119,21 @@ public final class PostgresSink implements Runnable {
                 stats.up = true;
                 stats.lastError = "";
                 pump(reader);
+                pipeline.close();
                 return;
             } catch (SQLException | DataAccessException | CursorMovedException | IOException
                      | org.flywaydb.core.api.FlywayException e) {
+                pipeline.awaitQuietly();
                 failed(e);
-            } catch (CorruptRecordException e) {
-                // A record that passed its checksum but does not decode is a bug in the writer; stop loudly.
-                log.error("journal record at {} does not decode; the postgres sink stops here", batchEnd, e);
-                stats.up = false;
-                stats.lastError = e.getMessage();
-                return;
+            } catch (RuntimeException e) {
+                // Anything else from a commit worker (a bug, or a driver surprise): retry like an outage.
+                pipeline.awaitQuietly();
+                failed(e);
+                if (e instanceof CorruptRecordException) {
+                    log.error("journal record at {} does not decode; the postgres sink stops here", batchEnd, e);
+                    stats.up = false;
+                    return;
+                }
             }
             if (!running) {
                 return;
@@ -166,7 +171,7 @@ public final class PostgresSink implements Runnable {
         }
         long cursor;
         try (Connection c = db.dataSource().getConnection()) {
-            cursor = writer.initCursor(c, hostName());
+            cursor = pipeline.cursorWriter().initCursor(c, hostName());
         }
         batch.clear();
         batchStart = cursor;
@@ -209,6 +214,8 @@ public final class PostgresSink implements Runnable {
                     continue;
                 }
                 if (batch.isEmpty()) {
+                    // Nothing new: let the batches in flight finish, so the stats and cursor are current.
+                    pipeline.awaitAll();
                     if (drain) {
                         return;
                     }
@@ -228,17 +235,17 @@ public final class PostgresSink implements Runnable {
             if (batch.isEmpty()) {
                 continue;
             }
-            try (Connection c = db.dataSource().getConnection()) {
-                writer.write(c, batch, batchStart, batchEnd);
-            }
-            stats.batches.incrementAndGet();
-            stats.rows.addAndGet(batch.size());
-            stats.committedEvents.addAndGet(batch.size());
-            stats.committedPosition.set(batchEnd);
-            stats.oldestPendingMicros.set(0);
-            batch.clear();
-            batchStart = batchEnd;
-            onCommitted.accept(batchEnd);
+            List<EventRecord> full = batch;
+            long end = batchEnd;
+            pipeline.submit(full, batchStart, end, () -> {
+                stats.batches.incrementAndGet();
+                stats.rows.addAndGet(full.size());
+                stats.committedEvents.addAndGet(full.size());
+                stats.committedPosition.set(end);
+                onCommitted.accept(end);
+            });
+            batch = new ArrayList<>(settings.batchSize());
+            batchStart = end;
         }
     }
 
