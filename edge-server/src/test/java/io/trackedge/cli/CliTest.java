@@ -1,0 +1,106 @@
+package io.trackedge.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.trackedge.Main;
+import io.trackedge.config.ConfigException;
+import io.trackedge.config.ConfigLoader;
+import io.trackedge.config.EdgeConfig;
+import io.trackedge.token.KeyRing;
+import io.trackedge.token.TokenKind;
+import io.trackedge.token.TokenVerifier;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The CLI run in-process: token signing from options and CSV, and the key rules of the profiles. */
+class CliTest {
+
+    private static final String KEY = "3:" + "A".repeat(43);
+    private static final String TENANT = "0f8fad5b-d9cb-469f-a165-70867728950e";
+    private static final String USER = "7c9e6679-7425-40de-944b-e07fc1f90ae7";
+
+    @TempDir
+    Path dir;
+
+    private record Run(int exit, String out) {
+    }
+
+    private Run run(String... args) {
+        StringWriter out = new StringWriter();
+        CommandLine cmd = new CommandLine(new Main());
+        cmd.setOut(new PrintWriter(out));
+        cmd.setErr(new PrintWriter(new StringWriter()));
+        int exit = cmd.execute(args);
+        return new Run(exit, out.toString());
+    }
+
+    private Path config(String body) throws Exception {
+        Path f = dir.resolve("edge.conf");
+        Files.writeString(f, body);
+        return f;
+    }
+
+    @Test
+    void tokenOpenAndClickPrintUrlsThatVerify() throws Exception {
+        Path cfg = config("edge.signing-keys = \"" + KEY + "\"\nedge.public-url = \"https://t.example.com\"\n");
+        Run open = run("token", "open", "-c", cfg.toString(), "--tenant", TENANT, "--user", USER,
+                "--campaign", "c", "--mailbox", "m", "--email", "e");
+        assertEquals(0, open.exit());
+        String url = open.out().trim();
+        assertTrue(url.startsWith("https://t.example.com/o/") && url.endsWith(".gif"), url);
+        TokenVerifier v = new TokenVerifier(KeyRing.parse(KEY));
+        String token = url.substring("https://t.example.com/o/".length(), url.length() - 4);
+        assertEquals(TokenVerifier.OK, v.verify(token, 0, token.length(), new byte[0], 0));
+        assertEquals(TokenKind.OPEN, v.kind());
+
+        Run click = run("token", "click", "-c", cfg.toString(), "--tenant", TENANT, "--user", USER,
+                "--campaign", "c", "--mailbox", "m", "--email", "e", "--url", "https://example.com/x");
+        assertEquals(0, click.exit());
+        assertTrue(click.out().trim().startsWith("https://t.example.com/c/"), click.out());
+        assertEquals(2, run("token", "click", "-c", cfg.toString(), "--tenant", TENANT, "--user", USER,
+                "--campaign", "c", "--mailbox", "m", "--email", "e", "--url", "javascript:alert(1)").exit());
+    }
+
+    @Test
+    void csvSignsOneUrlPerLineInOrderAndRefusesABadFile() throws Exception {
+        Path cfg = config("edge.signing-keys = \"" + KEY + "\"\n");
+        Path csv = dir.resolve("in.csv");
+        Files.writeString(csv, "tenant,user,campaign,mailbox,email,url\n"
+                + TENANT + "," + USER + ",c,m,e1,https://a.example/\n"
+                + TENANT + "," + USER + ",c,m,e2,https://b.example/\n");
+        Run r = run("token", "click", "-c", cfg.toString(), "--csv", csv.toString());
+        assertEquals(0, r.exit());
+        List<String> lines = r.out().lines().toList();
+        assertEquals(2, lines.size());
+        assertNotEquals(lines.get(0), lines.get(1));
+
+        Files.writeString(csv, "tenant,user,campaign,mailbox,email,url\nnot-a-uuid,x,c,m,e,https://a.example/\n");
+        assertEquals(2, run("token", "click", "-c", cfg.toString(), "--csv", csv.toString()).exit());
+        Files.writeString(csv, "tenant,user,campaign\n");
+        assertEquals(2, run("token", "open", "-c", cfg.toString(), "--csv", csv.toString()).exit());
+    }
+
+    @Test
+    void productionRefusesToStartWithoutSigningKeysAndDevelopmentMakesOne() throws Exception {
+        EdgeConfig prod = ConfigLoader.load(null, Map.of("EDGE_DATA_DIR", dir.toString()));
+        ConfigException e = assertThrows(ConfigException.class, () -> Keys.load(prod));
+        assertTrue(e.getMessage().contains("edge.signing-keys (EDGE_SIGNING_KEYS): required in the production profile"),
+                e.getMessage());
+        assertEquals(2, run("serve", "-c", config("edge.data-dir = \"" + dir + "\"\n").toString()).exit());
+
+        EdgeConfig dev = ConfigLoader.load(null, Map.of("EDGE_DATA_DIR", dir.toString(), "EDGE_PROFILE", "development"));
+        KeyRing first = Keys.load(dev);
+        assertTrue(Files.exists(dir.resolve(Keys.DEV_KEY_FILE)));
+        assertEquals(first, Keys.load(dev), "the development key is made once and kept");
+    }
+}
