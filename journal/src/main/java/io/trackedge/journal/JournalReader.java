@@ -167,6 +167,11 @@ public final class JournalReader implements Closeable {
      * @param partial a partial record is left in this segment
      */
     private boolean onSegmentEnd(boolean partial) throws IOException {
+        if (writtenLimit != null && writtenLimit.getAsLong() <= position + (bufEnd - bufStart)) {
+            // Caught up with the writer: no newer segment can exist, so skip listing the directory
+            // (a caught-up sink comes here after every ring batch).
+            return false;
+        }
         Long next = nextSegmentBase();
         if (next == null) {
             return false;
