@@ -11,7 +11,7 @@ JAR := edge-server/target/edge.jar
 # JVM flags for the server: a fixed heap avoids resizing pauses; the server allocates little.
 JAVA_OPTS ?= -Xms512m -Xmx512m -XX:+UseParallelGC -XX:+AlwaysPreTouch
 
-.PHONY: build run test bench bench-quick clean
+.PHONY: build run test faults fault-table bench bench-quick clean
 
 build:
 	$(MVN) -DskipTests package
@@ -27,6 +27,16 @@ run: build
 # Every test of every module: unit, real-socket, journal and kill tests.
 test:
 	$(MVN) verify
+
+# The fault suite (kills, stops, outages) against the real jar, then the results table in
+# docs/fault-results.md. `make test` runs the same tests; `make fault-table` only re-renders.
+FAULT_TESTS ?= JournalKillIT,AckModeKillIT,GracefulStopIT,KillRestartPostgresIT,PostgresOutageIT
+faults:
+	$(MVN) verify -Dit.test='$(FAULT_TESTS)' -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false -Dfailsafe.failIfNoSpecifiedTests=false
+	$(MAKE) fault-table
+
+fault-table:
+	java -cp benchmarks/target/benchmarks.jar io.trackedge.bench.FaultTable .
 
 # JMH benchmarks with allocation per operation. QUICK=1 for a short run.
 bench: build

@@ -54,6 +54,9 @@ class GracefulStopIT {
                         + "journal holds %d records (%d not acknowledged); %s%n",
                 exit, stopMillis, TOTAL, sent.size(), acked.size(), journal.records(), journaledNotAcked, load);
 
+        io.trackedge.sink.testing.FaultReport.record("sigterm-under-load", "SIGTERM of the jar under 8-connection pixel load, ack=journal",
+                sent.size(), acked.size(), journal.records(), journal.emailCounts().values().stream().filter(n -> n > 1).count(),
+                acked.stream().filter(id -> journal.count(id) == 0).count(), "exit " + exit + " after " + stopMillis + " ms");
         assertTrue(sent.size() < TOTAL, "the stop came in the middle of the load (" + load + ")");
         // A request the edge read before it paused reading is answered; one it never read is
         // neither answered nor journaled (the client sees the connection close). So nothing is

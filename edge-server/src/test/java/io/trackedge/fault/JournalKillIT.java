@@ -58,6 +58,9 @@ class JournalKillIT {
                         + "journal holds %d records (%d of them not acknowledged: in flight at the kill), torn tail %d bytes; %s%n",
                 TOTAL, sent.size(), acked.size(), found, journal.records(), journaledNotAcked, journal.tornTailBytes(), load);
 
+        io.trackedge.sink.testing.FaultReport.record("kill-9-ack-journal", "SIGKILL of the jar under 8-connection pixel load, ack=journal",
+                sent.size(), acked.size(), journal.records(), journal.emailCounts().values().stream().filter(n -> n > 1).count(),
+                missing.size(), "restart cut " + journal.tornTailBytes() + " B of torn tail and served at once");
         assertTrue(sent.size() < TOTAL, "the kill came in the middle of the load (" + load + ")");
         assertTrue(acked.size() >= TOTAL / 4, load.toString());
         assertEquals(List.of(), missing.subList(0, Math.min(20, missing.size())),

@@ -49,6 +49,8 @@ class KillRestartPostgresIT {
             Set<String> acked = load.acked();
             assertTrue(rowsAtKill > 0 && load.sent().size() < TOTAL, "killed in the middle of load and writes: " + load);
 
+            long restartedAt = System.nanoTime();
+            long caughtUpMillis;
             try (EdgeProcess edge = EdgeProcess.start(data, env)) {
                 long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
                 while (System.nanoTime() < deadline && (edge.metric("edge_sink_postgres_up") != 1
@@ -57,6 +59,7 @@ class KillRestartPostgresIT {
                 }
                 assertEquals(edge.metric("edge_journal_position_bytes"), edge.metric("edge_sink_postgres_committed_position_bytes"),
                         "the restarted sink caught up with the journal");
+                caughtUpMillis = (System.nanoTime() - restartedAt) / 1_000_000;
                 edge.terminate();
                 assertEquals(0, edge.awaitExit(Duration.ofSeconds(20)));
             }
@@ -76,6 +79,10 @@ class KillRestartPostgresIT {
             System.out.printf("KillRestartPostgresIT: %d sent, %d acknowledged, %d rows at the kill, %d rows after the restart, "
                     + "%d acknowledged missing, %d duplicated%n", load.sent().size(), acked.size(), rowsAtKill,
                     db.count("SELECT count(*) FROM email_events"), missing.size(), duplicated);
+            io.trackedge.sink.testing.FaultReport.record("kill-9-during-postgres-writes",
+                    "SIGKILL of the jar under pixel load while the sink writes to PostgreSQL; restart",
+                    load.sent().size(), acked.size(), db.count("SELECT count(*) FROM email_events"), duplicated, missing.size(),
+                    caughtUpMillis + " ms from restart to caught up (incl. JVM start)");
             assertEquals(List.of(), missing.subList(0, Math.min(20, missing.size())), missing.size() + " acknowledged events missing");
             assertEquals(0, duplicated, "no event twice");
             for (String id : rows.keySet()) {
