@@ -43,7 +43,7 @@ final class Fixtures {
 
     /** Every {@code <img>} in the body of {@code html} (as a browser parses it) that is a pixel of the edge. */
     static List<Element> pixels(String html) {
-        return Jsoup.parse(html).body().select("img[src^=http://t.example/o/]");
+        return Jsoup.parse(html).body().select("img[src^='http://t.example/o/']");
     }
 
     /**
@@ -60,7 +60,7 @@ final class Fixtures {
             }
         }
         Document out = Jsoup.parse(result.html());
-        List<Element> pixels = out.body().select("img[src^=http://t.example/o/]");
+        List<Element> pixels = out.body().select("img[src^='http://t.example/o/']");
         if (result.pixel() == EmailRewriter.PixelStatus.ADDED) {
             assertEquals(1, pixels.size(), "pixels");
             assertEquals(result.pixelUrl(), pixels.get(0).attr("src"));
