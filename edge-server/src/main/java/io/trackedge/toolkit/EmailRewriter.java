@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -269,7 +270,7 @@ public final class EmailRewriter {
         final List<WrappedLink> wrapped = new ArrayList<>();
         final List<LeftLink> left = new ArrayList<>();
         // source position of each reported link, for document order across body and comments
-        final Map<Object, Integer> order = new java.util.IdentityHashMap<>();
+        final Map<Object, Integer> order = new IdentityHashMap<>();
         // the parser clones a misnested <a> (adoption agency); the clones share the original's source
         final Set<Integer> seen = new HashSet<>();
 
@@ -281,23 +282,20 @@ public final class EmailRewriter {
         /** @param offset where the text {@code el} was parsed from starts in {@link #html} */
         void link(Element el, int offset, boolean inHead, boolean inComment) {
             String tag = el.tagName();
+            boolean hasHref = el.hasAttr("href");
             Range.AttributeRange range = el.attributes().sourceRange("href");
-            int at;
-            if (el.hasAttr("href") && range.valueRange().isTracked()) {
-                at = offset + range.nameRange().startPos();
-            } else if (el.sourceRange().isTracked() && !el.sourceRange().isImplicit()) {
-                at = offset + el.sourceRange().startPos();
-            } else {
-                return; // a clone the parser made: its original is reported
+            if (hasHref ? !range.valueRange().isTracked() : !written(el.sourceRange())) {
+                return; // an element the parser made up (a clone of a misnested one): not in the text
             }
+            int at = offset + (hasHref ? range.nameRange().startPos() : el.sourceRange().startPos());
             if (!seen.add(at)) {
                 return;
             }
             if (inHead) {
-                left(at, tag, el.hasAttr("href") ? el.attr("href") : null, Reason.IN_HEAD, null);
+                left(at, tag, hasHref ? el.attr("href") : null, Reason.IN_HEAD, null);
                 return;
             }
-            if (!el.hasAttr("href")) {
+            if (!hasHref) {
                 left(at, tag, null, Reason.NO_HREF, null);
                 return;
             }
