@@ -16,6 +16,11 @@ public final class TrackingUrls {
         this.signer = signer;
     }
 
+    /** The base URL without a trailing slash; links under it are this edge's own. */
+    public String baseUrl() {
+        return base;
+    }
+
     public String pixel(EventFields fields) {
         return base + "/o/" + signer.open(fields) + ".gif";
     }
