@@ -138,7 +138,11 @@ public final class PostgresSink implements Runnable {
             if (!running) {
                 return;
             }
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(backoff));
+            // Wake-ups from the journal must not cut the backoff short: sleep out the whole wait.
+            long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoff);
+            for (long left = until - System.nanoTime(); left > 0 && running; left = until - System.nanoTime()) {
+                LockSupport.parkNanos(left);
+            }
             backoff = Math.min(backoff * 2, settings.maxBackoff().toMillis());
         }
     }
