@@ -29,8 +29,14 @@ class KillRestartPostgresIT {
 
     /** Rows in email_events, or 0 while the edge has not yet created the table. */
     private static long rowsSoFar(TestDatabase db) throws java.sql.SQLException {
-        return db.count("SELECT CASE WHEN to_regclass('email_events') IS NULL THEN 0 "
-                + "ELSE (SELECT count(*) FROM email_events) END");
+        try {
+            return db.count("SELECT count(*) FROM email_events");
+        } catch (java.sql.SQLException e) {
+            if ("42P01".equals(e.getSQLState())) { // undefined_table: not migrated yet
+                return 0;
+            }
+            throw e;
+        }
     }
 
     @Test
