@@ -120,6 +120,7 @@ final class BatchApi implements AutoCloseable {
 
     @Override
     public void close() {
-        client.close();
+        // Not close(): that waits for a request still hanging on a slow PostHog.
+        client.shutdownNow();
     }
 }

@@ -435,6 +435,9 @@ public final class PostHogSink implements Runnable {
         }
         acceptedAny = false;
         refused.clear();
+        if (todo.isEmpty()) {
+            return;
+        }
         send(todo, 0, todo.size());
         if (refused.isEmpty()) {
             return;
