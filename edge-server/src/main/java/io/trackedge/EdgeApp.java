@@ -12,13 +12,17 @@ import io.trackedge.journal.NodeId;
 import io.trackedge.metrics.EdgeMetrics;
 import io.trackedge.ring.EventRing;
 import io.trackedge.ring.JournalAppender;
+import io.trackedge.sink.SinkCursors;
 import io.trackedge.sink.SinkStats;
+import io.trackedge.sink.posthog.PostHogSink;
+import io.trackedge.sink.posthog.PostHogStats;
 import io.trackedge.sink.postgres.Database;
 import io.trackedge.sink.postgres.LocalPostgres;
 import io.trackedge.sink.postgres.PostgresConnectionInfo;
 import io.trackedge.sink.postgres.PostgresSink;
 import io.trackedge.token.KeyRing;
 import java.io.IOException;
+import java.net.URI;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -29,7 +33,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The running edge, wired by hand: journal writer, Postgres sink, ring and appender, metrics,
  * readiness and the listeners. {@link #start} builds it in dependency order; {@link #stop} takes
- * it down in reverse, draining the ring into the journal and the journal into PostgreSQL.
+ * it down in reverse, draining the ring into the journal and the journal into PostgreSQL and PostHog.
  */
 public final class EdgeApp implements AutoCloseable {
 
@@ -43,10 +47,11 @@ public final class EdgeApp implements AutoCloseable {
     private final Responses responses;
     private final EdgeMetrics metrics;
     private final PostgresStack postgres;
+    private final PostHogStack posthog;
     private boolean stopped;
 
     private EdgeApp(EdgeConfig config, JournalWriter journal, EventRing ring, EdgeContext edge, EdgeServer server,
-                    Responses responses, EdgeMetrics metrics, PostgresStack postgres) {
+                    Responses responses, EdgeMetrics metrics, PostgresStack postgres, PostHogStack posthog) {
         this.config = config;
         this.journal = journal;
         this.ring = ring;
@@ -55,6 +60,7 @@ public final class EdgeApp implements AutoCloseable {
         this.responses = responses;
         this.metrics = metrics;
         this.postgres = postgres;
+        this.posthog = posthog;
     }
 
     /** The database, its sink and its housekeeping; absent when the sink is disabled or the database cannot start. */
@@ -76,6 +82,19 @@ public final class EdgeApp implements AutoCloseable {
         }
     }
 
+    /** The PostHog sink; absent when no API key is set. */
+    private record PostHogStack(PostHogSink sink, PostHogStats stats) {
+        void stop(java.time.Duration grace) {
+            try {
+                if (!sink.stop(grace)) {
+                    log.warn("posthog sink did not catch up within {}; the rest stays in the journal for the next start", grace);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
     public static EdgeApp start(EdgeConfig config, KeyRing keys) throws IOException, InterruptedException {
         EdgeMetrics metrics = new EdgeMetrics();
         JournalStats stats = new JournalStats();
@@ -83,9 +102,12 @@ public final class EdgeApp implements AutoCloseable {
                 config.journal().maxBytes(), stats);
         UUID node = NodeId.loadOrCreate(config.journalDir());
         Readiness readiness = new Readiness();
-        PostgresStack postgres = config.postgresSink().enabled() ? startPostgres(config, journal, node, stats, metrics, readiness) : null;
-        JournalAppender appender = new JournalAppender(journal, config.ack(),
-                postgres == null ? () -> { } : postgres.sink()::wakeUp);
+        // A segment is deleted only once every sink has passed it.
+        SinkCursors cursors = new SinkCursors(journal::releaseBefore);
+        PostgresStack postgres = config.postgresSink().enabled()
+                ? startPostgres(config, journal, node, stats, metrics, readiness, cursors) : null;
+        PostHogStack posthog = startPostHog(config, journal, node, stats, metrics, readiness, cursors);
+        JournalAppender appender = new JournalAppender(journal, config.ack(), wakeSinks(postgres, posthog));
         EventRing ring = new EventRing(config.ring().size(), config.ring().waitStrategy(), appender);
         metrics.journal(stats, appender::writeFailures, appender::lostToWriteFailures);
         metrics.gauge("edge_ring_remaining_capacity", "Free slots in the ring", ring::remainingCapacity);
@@ -108,19 +130,33 @@ public final class EdgeApp implements AutoCloseable {
         try {
             server = EdgeServer.start(config.http(), config.admin(), edge, metrics, readiness);
         } catch (RuntimeException | InterruptedException e) {
-            closeQuietly(ring, journal, postgres, config);
+            closeQuietly(ring, journal, postgres, posthog, config);
             throw e;
         }
         if (postgres != null) {
             postgres.sink().start();
         }
+        if (posthog != null) {
+            posthog.sink().start();
+        }
         log.info("edge started: node {}, ack={}, journal={}, profile={}", node, config.ack().name().toLowerCase(),
                 config.journalDir(), config.profile().name().toLowerCase());
-        return new EdgeApp(config, journal, ring, edge, server, responses, metrics, postgres);
+        return new EdgeApp(config, journal, ring, edge, server, responses, metrics, postgres, posthog);
+    }
+
+    private static Runnable wakeSinks(PostgresStack postgres, PostHogStack posthog) {
+        return () -> {
+            if (postgres != null) {
+                postgres.sink().wakeUp();
+            }
+            if (posthog != null) {
+                posthog.sink().wakeUp();
+            }
+        };
     }
 
     private static PostgresStack startPostgres(EdgeConfig config, JournalWriter journal, UUID node, JournalStats journalStats,
-                                               EdgeMetrics metrics, Readiness readiness) {
+                                               EdgeMetrics metrics, Readiness readiness, SinkCursors cursors) {
         EdgeConfig.Database dbc = config.database();
         LocalPostgres local = null;
         PostgresConnectionInfo info;
@@ -145,7 +181,7 @@ public final class EdgeApp implements AutoCloseable {
         PostgresSink sink = new PostgresSink(db, config.journalDir(), journal::flushedPosition, node,
                 new PostgresSink.Settings(config.postgresSink().batchSize(), config.postgresSink().linger(),
                         config.postgresSink().maxBackoff(), dbc.migrateOnStart(), dbc.retentionDays()),
-                stats, journal::releaseBefore);
+                stats, cursors.register("postgres"));
         ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "db-housekeeping");
             t.setDaemon(true);
@@ -173,12 +209,60 @@ public final class EdgeApp implements AutoCloseable {
         return new PostgresStack(local, db, sink, stats, housekeeping);
     }
 
-    private static void closeQuietly(EventRing ring, JournalWriter journal, PostgresStack postgres, EdgeConfig config) {
+    private static PostHogStack startPostHog(EdgeConfig config, JournalWriter journal, UUID node, JournalStats journalStats,
+                                             EdgeMetrics metrics, Readiness readiness, SinkCursors cursors) {
+        EdgeConfig.PostHogSink c = config.posthogSink();
+        if (!c.enabled()) {
+            readiness.add("posthog-sink", () -> Readiness.Status.ok("disabled: no POSTHOG_API_KEY"));
+            return null;
+        }
+        PostHogStats ph = new PostHogStats();
+        SinkStats stats = ph.sink;
+        PostHogSink sink = new PostHogSink(config.journalDir(), journal::flushedPosition, node,
+                config.dataDir().resolve("posthog-cursor"),
+                new PostHogSink.Settings(URI.create(c.host()), c.apiKey(), c.batchSize(), c.batchBytes(), c.linger(),
+                        c.timeout(), c.maxBackoff(), c.maxLag(), c.sendIp(), c.gzip()),
+                ph, cursors.register("posthog"));
+        log.info("posthog: sending to {}, max-lag {}, send-ip {}", sink.endpoint(), c.maxLag(), c.sendIp());
+        java.util.function.LongSupplier lagEvents = () -> Math.max(0,
+                stats.backlogAtStart.get() + journalStats.appendedRecords.get() - stats.committedEvents.get());
+        java.util.function.DoubleSupplier lagSeconds = () -> {
+            long oldest = stats.oldestPendingMicros.get();
+            return oldest == 0 ? 0 : Math.max(0, System.currentTimeMillis() / 1000.0 - oldest / 1e6);
+        };
+        metrics.gauge("edge_sink_posthog_up", "1 while the last request to PostHog was answered", () -> stats.up ? 1 : 0);
+        metrics.gauge("edge_sink_posthog_lag_events", "Journaled events the PostHog cursor has not passed", lagEvents::getAsLong);
+        metrics.gauge("edge_sink_posthog_lag_seconds", "Age of the oldest event not yet sent to PostHog", lagSeconds);
+        metrics.gauge("edge_sink_posthog_committed_position_bytes", "Journal position of the PostHog cursor",
+                () -> stats.committedPosition.get());
+        metrics.counter("edge_sink_posthog_requests_total", "Requests sent to PostHog, whatever the answer", () -> ph.requests.get());
+        metrics.counter("edge_sink_posthog_batches_total", "Requests PostHog accepted", () -> stats.batches.get());
+        metrics.counter("edge_sink_posthog_events_sent_total", "Events PostHog accepted", () -> stats.rows.get());
+        metrics.counter("edge_sink_posthog_events_rejected_total", "Events PostHog refused alone (400/413); skipped",
+                () -> ph.rejected.get());
+        metrics.counter("edge_sink_posthog_events_skipped_total", "Events given up unsent after waiting longer than max-lag",
+                () -> ph.skippedMaxLag.get());
+        metrics.counter("edge_sink_posthog_splits_total", "Requests split in two after a 413 or 400", () -> ph.splits.get());
+        metrics.counter("edge_sink_posthog_failures_total", "Failed attempts (each is retried)", () -> stats.failures.get());
+        // Informational: PostHog being down or slow never stops the edge from serving, so it never fails readiness.
+        readiness.add("posthog-sink", () -> Readiness.Status.ok(String.format(
+                "%s; lag %d events, %.1f s; sent %d, rejected %d, skipped (max-lag) %d; committed position %d",
+                stats.up ? "up" : "retrying since " + (System.currentTimeMillis() - stats.downSinceMillis) / 1000 + " s: "
+                        + stats.lastError, lagEvents.getAsLong(), lagSeconds.getAsDouble(), stats.rows.get(),
+                ph.rejected.get(), ph.skippedMaxLag.get(), stats.committedPosition.get())));
+        return new PostHogStack(sink, ph);
+    }
+
+    private static void closeQuietly(EventRing ring, JournalWriter journal, PostgresStack postgres, PostHogStack posthog,
+                                     EdgeConfig config) {
         try {
             ring.drainAndStop(1, TimeUnit.SECONDS);
             journal.close();
             if (postgres != null) {
                 postgres.stop(java.time.Duration.ofSeconds(1));
+            }
+            if (posthog != null) {
+                posthog.stop(java.time.Duration.ofSeconds(1));
             }
         } catch (Exception e) {
             log.warn("cleanup after a failed start did not finish", e);
@@ -197,6 +281,11 @@ public final class EdgeApp implements AutoCloseable {
         return metrics;
     }
 
+    /** Statistics of the PostHog sink, or null when it is not running. */
+    public PostHogStats posthogSinkStats() {
+        return posthog == null ? null : posthog.stats();
+    }
+
     /** Statistics of the Postgres sink, or null when it is not running. */
     public SinkStats postgresSinkStats() {
         return postgres == null ? null : postgres.stats();
@@ -204,7 +293,7 @@ public final class EdgeApp implements AutoCloseable {
 
     /**
      * Stops accepting, drains the ring into the journal, releases every held response, closes the
-     * listeners, flushes and fsyncs the journal, and gives the Postgres sink the shutdown grace to
+     * listeners, flushes and fsyncs the journal, and gives the sinks (PostgreSQL, PostHog) the shutdown grace to
      * catch up. Idempotent.
      */
     public synchronized void stop() throws IOException {
@@ -227,8 +316,15 @@ public final class EdgeApp implements AutoCloseable {
         server.close(config.shutdownGrace());
         journal.close();
         responses.release();
+        long sinksDeadline = System.nanoTime() + config.shutdownGrace().toNanos();
+        if (posthog != null) {
+            posthog.sink().drain(); // both sinks drain within the same grace
+        }
         if (postgres != null) {
             postgres.stop(config.shutdownGrace());
+        }
+        if (posthog != null) {
+            posthog.stop(java.time.Duration.ofNanos(Math.max(0, sinksDeadline - System.nanoTime())));
         }
         log.info("edge stopped in {} ms; journal flushed and synced at position {}",
                 (System.nanoTime() - t0) / 1_000_000, journal.flushedPosition());

@@ -62,6 +62,16 @@ public final class ConfigLoader {
         m.put("EDGE_SINK_BATCH_SIZE", "edge.sink.postgres.batch-size");
         m.put("EDGE_SINK_LINGER", "edge.sink.postgres.linger");
         m.put("EDGE_SINK_MAX_BACKOFF", "edge.sink.postgres.max-backoff");
+        m.put("POSTHOG_API_KEY", "edge.sink.posthog.api-key");
+        m.put("POSTHOG_HOST", "edge.sink.posthog.host");
+        m.put("EDGE_POSTHOG_BATCH_SIZE", "edge.sink.posthog.batch-size");
+        m.put("EDGE_POSTHOG_BATCH_BYTES", "edge.sink.posthog.batch-bytes");
+        m.put("EDGE_POSTHOG_LINGER", "edge.sink.posthog.linger");
+        m.put("EDGE_POSTHOG_TIMEOUT", "edge.sink.posthog.timeout");
+        m.put("EDGE_POSTHOG_MAX_BACKOFF", "edge.sink.posthog.max-backoff");
+        m.put("EDGE_POSTHOG_MAX_LAG", "edge.sink.posthog.max-lag");
+        m.put("EDGE_POSTHOG_SEND_IP", "edge.sink.posthog.send-ip");
+        m.put("EDGE_POSTHOG_GZIP", "edge.sink.posthog.gzip");
         ENV = java.util.Collections.unmodifiableMap(m);
     }
 
@@ -163,6 +173,7 @@ public final class ConfigLoader {
         EdgeConfig.PostgresSink sink = new EdgeConfig.PostgresSink(bool("edge.sink.postgres.enabled"),
                 intIn("edge.sink.postgres.batch-size", 1, 1_000_000), duration("edge.sink.postgres.linger"),
                 duration("edge.sink.postgres.max-backoff"));
+        EdgeConfig.PostHogSink posthog = posthog();
         EdgeConfig c = new EdgeConfig(
                 enumValue("edge.profile", Profile.class),
                 Path.of(nonEmpty("edge.data-dir")),
@@ -170,12 +181,27 @@ public final class ConfigLoader {
                 publicUrl,
                 enumValue("edge.ack", AckMode.class),
                 List.copyOf(proxies),
-                http, admin, ring, journal, database, sink,
+                http, admin, ring, journal, database, sink, posthog,
                 duration("edge.shutdown-grace"));
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
         return c;
+    }
+
+    private EdgeConfig.PostHogSink posthog() {
+        String key = string("edge.sink.posthog.api-key");
+        String host = string("edge.sink.posthog.host");
+        host = host == null ? "" : host.trim().replaceAll("/+$", "");
+        if (!host.matches("https?://[^/\\s?#]+(/[^\\s?#]*)?")) {
+            problem("edge.sink.posthog.host", "must be http(s)://host[:port] (a path prefix allowed), got " + host);
+        }
+        return new EdgeConfig.PostHogSink(key == null ? "" : key.trim(), host,
+                intIn("edge.sink.posthog.batch-size", 1, 100_000),
+                (int) bytesIn("edge.sink.posthog.batch-bytes", 1024, 20L << 20),
+                duration("edge.sink.posthog.linger"), duration("edge.sink.posthog.timeout"),
+                duration("edge.sink.posthog.max-backoff"), duration("edge.sink.posthog.max-lag"),
+                bool("edge.sink.posthog.send-ip"), bool("edge.sink.posthog.gzip"));
     }
 
     private String name(String path) {

@@ -21,6 +21,7 @@ public record EdgeConfig(
         Journal journal,
         Database database,
         PostgresSink postgresSink,
+        PostHogSink posthogSink,
         Duration shutdownGrace) {
 
     /**
@@ -65,6 +66,27 @@ public record EdgeConfig(
 
     /** The journal-to-PostgreSQL sink; disabled when another process writes this journal to the database. */
     public record PostgresSink(boolean enabled, int batchSize, Duration linger, Duration maxBackoff) {
+    }
+
+    /**
+     * The journal-to-PostHog sink (docs/posthog.md); off while {@code apiKey} is empty.
+     *
+     * @param host PostHog's ingestion host, without a trailing slash
+     * @param batchBytes a request is closed once its events hold this many bytes of JSON
+     * @param maxLag how long the journal keeps an unsent event for PostHog before giving it up
+     * @param sendIp send client addresses as {@code $ip}
+     */
+    public record PostHogSink(String apiKey, String host, int batchSize, int batchBytes, Duration linger, Duration timeout,
+                              Duration maxBackoff, Duration maxLag, boolean sendIp, boolean gzip) {
+        public boolean enabled() {
+            return !apiKey.isEmpty();
+        }
+
+        @Override
+        public String toString() {
+            return "PostHogSink[apiKey=" + (apiKey.isEmpty() ? "" : "<redacted>") + ", host=" + host + ", batchSize=" + batchSize
+                    + ", maxLag=" + maxLag + ", sendIp=" + sendIp + "]";
+        }
     }
 
     public Path journalDir() {

@@ -1,0 +1,126 @@
+package io.trackedge.sink.posthog;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.zip.GZIPOutputStream;
+
+/**
+ * PostHog's documented capture endpoint {@code POST {host}/batch/}, spoken with the JDK's HTTP
+ * client: one request per call, the answer's status returned as it is. Deciding what a status
+ * means (accepted, retry, split, reject) is the sink's job.
+ *
+ * <pre>
+ *   {"api_key": "...", "historical_migration": false, "batch": [event, event, ...]}
+ * </pre>
+ *
+ * Each event is already encoded by {@link PostHogEvents#encode}. With gzip the body is sent with
+ * {@code Content-Encoding: gzip}. Used by one thread at a time.
+ */
+final class BatchApi implements AutoCloseable {
+
+    /** The answer to one request; {@code body} is cut to 512 characters. */
+    record Response(int status, String body, Duration retryAfter) {
+        boolean accepted() {
+            return status >= 200 && status < 300;
+        }
+    }
+
+    private final HttpClient client;
+    private final URI endpoint;
+    private final byte[] prefix;
+    private final Duration timeout;
+    private final boolean gzip;
+
+    BatchApi(URI host, String apiKey, Duration timeout, boolean gzip) {
+        this.endpoint = endpoint(host);
+        this.timeout = timeout;
+        this.gzip = gzip;
+        StringBuilder sb = new StringBuilder("{\"api_key\":");
+        PostHogEvents.quote(sb, apiKey);
+        sb.append(",\"historical_migration\":false,\"batch\":[");
+        this.prefix = sb.toString().getBytes(StandardCharsets.UTF_8);
+        this.client = HttpClient.newBuilder()
+                .connectTimeout(timeout)
+                .version(HttpClient.Version.HTTP_1_1)
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .build();
+    }
+
+    static URI endpoint(URI host) {
+        String h = host.toString();
+        while (h.endsWith("/")) {
+            h = h.substring(0, h.length() - 1);
+        }
+        return URI.create(h + "/batch/");
+    }
+
+    URI endpoint() {
+        return endpoint;
+    }
+
+    /**
+     * Sends the events, in order, in one request.
+     *
+     * @throws IOException when no answer came: refused, reset, timed out (each is worth a retry)
+     */
+    Response post(List<byte[]> events) throws IOException, InterruptedException {
+        byte[] body = body(events);
+        HttpRequest.Builder req = HttpRequest.newBuilder(endpoint)
+                .timeout(timeout)
+                .header("Content-Type", "application/json")
+                .header("User-Agent", "trackedge-posthog-sink")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        if (gzip) {
+            req.header("Content-Encoding", "gzip");
+        }
+        HttpResponse<String> r = client.send(req.build(), HttpResponse.BodyHandlers.ofString());
+        String text = r.body() == null ? "" : r.body();
+        if (text.length() > 512) {
+            text = text.substring(0, 512) + "...";
+        }
+        Duration retryAfter = r.headers().firstValue("Retry-After").map(BatchApi::seconds).orElse(Duration.ZERO);
+        return new Response(r.statusCode(), text, retryAfter);
+    }
+
+    private byte[] body(List<byte[]> events) throws IOException {
+        int size = prefix.length + 2 + events.size();
+        for (byte[] e : events) {
+            size += e.length;
+        }
+        ByteArrayOutputStream raw = new ByteArrayOutputStream(gzip ? size / 4 + 64 : size);
+        try (OutputStream out = gzip ? new GZIPOutputStream(raw, 64 << 10) : raw) {
+            out.write(prefix);
+            for (int i = 0; i < events.size(); i++) {
+                if (i > 0) {
+                    out.write(',');
+                }
+                out.write(events.get(i));
+            }
+            out.write(']');
+            out.write('}');
+        }
+        return raw.toByteArray();
+    }
+
+    private static Duration seconds(String v) {
+        try {
+            return Duration.ofSeconds(Math.max(0, Math.min(3600, Long.parseLong(v.trim()))));
+        } catch (NumberFormatException e) {
+            return Duration.ZERO; // an HTTP date; our own backoff is good enough
+        }
+    }
+
+    @Override
+    public void close() {
+        // Not close(): that waits for a request still hanging on a slow PostHog.
+        client.shutdownNow();
+    }
+}

@@ -1,0 +1,160 @@
+package io.trackedge.sink.posthog;
+
+import io.trackedge.journal.EventFields;
+import io.trackedge.journal.EventRecord;
+import io.trackedge.journal.EventType;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * How a journal event becomes one element of a PostHog {@code /batch/} request: the event names and
+ * properties of the product document, {@code distinct_id} = the user, {@code uuid} = our event id
+ * (so a replay is the same event to PostHog, not a second one), {@code timestamp} = when it occurred.
+ *
+ * <p>Type-specific attributes (bounce_type, reason, message_id, partner_mailbox, ...) are copied as
+ * string properties, except those that would override ours or set PostHog's own {@code $} properties.
+ */
+public final class PostHogEvents {
+
+    /** Properties we set ourselves; an attribute of the same name is not copied. */
+    private static final Set<String> RESERVED = Set.of("tenant_id", "campaign_id", "mailbox_id", "email_id", "lead_id",
+            "step_id", "is_machine", "machine_reason", "clicked_url", "interaction_type");
+
+    private PostHogEvents() {
+    }
+
+    public static String eventName(EventType type) {
+        return switch (type) {
+            case OPEN -> "email_opened";
+            case CLICK -> "email_clicked";
+            case SENT -> "email_sent";
+            case DELIVERED -> "email_delivered";
+            case BOUNCED -> "email_bounced";
+            case REPLIED -> "email_replied";
+            case UNSUBSCRIBED -> "email_unsubscribed";
+            case COMPLAINED -> "email_complained";
+            case WARMUP_OPEN, WARMUP_REPLY -> "warmup_interaction";
+        };
+    }
+
+    /** ISO-8601 in UTC with the microseconds the journal keeps, e.g. {@code 2026-11-25T10:15:30.123456Z}. */
+    public static String timestamp(long epochMicros) {
+        return Instant.ofEpochSecond(Math.floorDiv(epochMicros, 1_000_000L), Math.floorMod(epochMicros, 1_000_000L) * 1000L)
+                .toString();
+    }
+
+    /**
+     * One event as a JSON object, UTF-8.
+     *
+     * @param sendIp add the client address as {@code $ip}; without it {@code $geoip_disable} is set
+     *     so that PostHog does not locate the event at the address of the edge that sent it
+     */
+    public static byte[] encode(EventRecord e, boolean sendIp) {
+        EventFields f = e.fields();
+        StringBuilder sb = new StringBuilder(400);
+        sb.append("{\"event\":");
+        quote(sb, eventName(e.type()));
+        sb.append(",\"distinct_id\":");
+        quote(sb, f.user().toString());
+        sb.append(",\"uuid\":");
+        quote(sb, e.id().toString());
+        sb.append(",\"timestamp\":");
+        quote(sb, timestamp(e.occurredAtMicros()));
+        sb.append(",\"properties\":{");
+        property(sb, "tenant_id", f.tenant().toString(), true);
+        property(sb, "campaign_id", f.campaign(), false);
+        property(sb, "mailbox_id", f.mailbox(), false);
+        property(sb, "email_id", f.email(), false);
+        property(sb, "lead_id", f.lead(), false);
+        property(sb, "step_id", f.step(), false);
+        boolean head = (e.flags() & EventRecord.FLAG_HEAD) != 0;
+        boolean machine = head || (e.flags() & EventRecord.FLAG_MACHINE) != 0;
+        sb.append(",\"is_machine\":").append(machine);
+        if (machine) {
+            property(sb, "machine_reason", head ? "head_request" : "machine_user_agent", false);
+        }
+        if (e.type() == EventType.CLICK) {
+            property(sb, "clicked_url", e.url() != null ? e.url() : f.inlineUrl(), false);
+        } else if (e.type() == EventType.WARMUP_OPEN) {
+            property(sb, "interaction_type", "open", false);
+        } else if (e.type() == EventType.WARMUP_REPLY) {
+            property(sb, "interaction_type", "reply", false);
+        }
+        for (Map.Entry<String, String> a : e.attributes().entrySet()) {
+            String k = a.getKey();
+            if (!k.isEmpty() && k.charAt(0) != '$' && !RESERVED.contains(k)) {
+                property(sb, k, a.getValue(), false);
+            }
+        }
+        String ip = sendIp ? ip(e.ip()) : null;
+        if (ip != null) {
+            property(sb, "$ip", ip, false);
+        } else {
+            sb.append(",\"$geoip_disable\":true");
+        }
+        property(sb, "$lib", "trackedge", false);
+        sb.append("}}");
+        return sb.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static void property(StringBuilder sb, String key, String value, boolean first) {
+        if (value == null) {
+            return;
+        }
+        if (!first) {
+            sb.append(',');
+        }
+        quote(sb, key);
+        sb.append(':');
+        quote(sb, value);
+    }
+
+    private static String ip(byte[] ip) {
+        if (ip == null || (ip.length != 4 && ip.length != 16)) {
+            return null;
+        }
+        try {
+            return InetAddress.getByAddress(ip).getHostAddress();
+        } catch (UnknownHostException e) {
+            return null; // only for a wrong length, excluded above
+        }
+    }
+
+    /** Appends {@code s} as a JSON string. */
+    static void quote(StringBuilder sb, String s) {
+        sb.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                case '\n' -> sb.append("\\n");
+                case '\r' -> sb.append("\\r");
+                case '\t' -> sb.append("\\t");
+                default -> {
+                    if (c < 0x20) {
+                        sb.append(String.format("\\u%04x", (int) c));
+                    } else if (Character.isSurrogate(c) && !pairedSurrogate(s, i)) {
+                        // A lone surrogate is not text; strict parsers refuse even its escape.
+                        sb.append('\ufffd');
+                    } else {
+                        sb.append(c);
+                    }
+                }
+            }
+        }
+        sb.append('"');
+    }
+
+    private static boolean pairedSurrogate(String s, int i) {
+        char c = s.charAt(i);
+        if (Character.isHighSurrogate(c)) {
+            return i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1));
+        }
+        return i > 0 && Character.isHighSurrogate(s.charAt(i - 1));
+    }
+}

@@ -1,0 +1,142 @@
+package io.trackedge.sink.posthog;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.trackedge.journal.JournalStats;
+import io.trackedge.journal.JournalWriter;
+import io.trackedge.journal.Segments;
+import io.trackedge.sink.SinkCursors;
+import io.trackedge.sink.SinkStats;
+import io.trackedge.sink.postgres.Database;
+import io.trackedge.sink.postgres.PostgresConnectionInfo;
+import io.trackedge.sink.postgres.PostgresSink;
+import io.trackedge.sink.testing.FakePostHog;
+import io.trackedge.sink.testing.SyntheticEvents;
+import io.trackedge.sink.testing.TestDatabase;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Both sinks on one journal, as the edge runs them: PostHog down does not pause PostgreSQL, the
+ * journal keeps every segment PostHog has not passed, and PostHog catches up when it is back.
+ */
+class PostHogBesidePostgresIT {
+
+    private static final String KEY = "phc_beside";
+
+    private TestDatabase testDb;
+    private Database db;
+    private Path dataDir;
+    private Path journalDir;
+    private JournalWriter writer;
+    private FakePostHog fake;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        testDb = TestDatabase.create();
+        db = new Database(new PostgresConnectionInfo(testDb.jdbcUrl(), "postgres", null), 4);
+        db.migrate();
+        dataDir = Files.createTempDirectory("posthog-beside-");
+        journalDir = dataDir.resolve("journal");
+        // Small segments, so that the events span several and releasing them can be seen.
+        writer = JournalWriter.open(journalDir, 4L << 20, 1L << 30, new JournalStats());
+        fake = FakePostHog.start(KEY);
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        fake.close();
+        writer.close();
+        db.close();
+        testDb.close();
+    }
+
+    private static void await(String what, Duration timeout, java.util.function.BooleanSupplier done) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!done.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for: " + what);
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    interface Fault {
+        void apply() throws Exception;
+    }
+
+    @Test
+    void postgresKeepsGoingWhilePostHogIsDownAndTheJournalWaitsForPostHog() throws Exception {
+        run("down", 60_000, fake::down, fake::up);
+    }
+
+    @Test
+    void postgresKeepsGoingWhilePostHogHangsPastItsTimeout() throws Exception {
+        run("hanging", 30_000, () -> fake.slow(Duration.ofSeconds(5)), () -> fake.slow(Duration.ZERO));
+    }
+
+    private void run(String what, int events, Fault breakPostHog, Fault healPostHog) throws Exception {
+        UUID node = UUID.randomUUID();
+        SinkCursors cursors = new SinkCursors(writer::releaseBefore);
+        SinkStats pg = new SinkStats();
+        PostHogStats ph = new PostHogStats();
+        PostgresSink postgres = new PostgresSink(db, journalDir, writer::flushedPosition, node,
+                new PostgresSink.Settings(2000, Duration.ofMillis(2), Duration.ofMillis(500), false, 0), pg,
+                cursors.register("postgres"));
+        PostHogSink posthog = new PostHogSink(journalDir, writer::flushedPosition, node, dataDir.resolve("posthog-cursor"),
+                new PostHogSink.Settings(fake.host(), KEY, 500, 1 << 20, Duration.ofMillis(5), Duration.ofSeconds(2),
+                        Duration.ofMillis(500), Duration.ofHours(24), false, true),
+                ph, cursors.register("posthog"));
+        breakPostHog.apply();
+        postgres.start();
+        posthog.start();
+
+        long t0 = System.nanoTime();
+        SyntheticEvents gen = new SyntheticEvents(11, 5000);
+        for (int i = 0; i < events; i++) {
+            gen.append(writer);
+            if (i % 500 == 499) {
+                writer.flush();
+                postgres.wakeUp();
+                posthog.wakeUp();
+            }
+        }
+        writer.flush();
+        long end = writer.flushedPosition();
+        assertTrue(Segments.list(journalDir).size() >= 2, "the events span several segments");
+
+        await("PostgreSQL catches up while PostHog is down", Duration.ofSeconds(120),
+                () -> pg.committedPosition.get() == end);
+        long pgMillis = (System.nanoTime() - t0) / 1_000_000;
+        System.out.printf("postgres committed %d events in %d ms while PostHog was %s (%d failed PostHog attempts)%n",
+                events, pgMillis, what, ph.sink.failures.get());
+        assertEquals(events, testDb.count("SELECT count(*) FROM email_events"));
+        assertEquals(0, ph.sink.committedPosition.get(), "PostHog's cursor has not moved");
+        await("a failed PostHog attempt", Duration.ofSeconds(10), () -> ph.sink.failures.get() > 0);
+
+        writer.flush(); // the writer deletes released segments at its next flush
+        assertEquals(0L, Segments.list(journalDir).get(0), "no segment is deleted before PostHog passed it");
+        assertEquals(0, cursors.min());
+
+        healPostHog.apply();
+        await("PostHog catches up", Duration.ofSeconds(120), () -> ph.sink.committedPosition.get() == end);
+        assertEquals(new HashSet<>(Journaled.ids(journalDir)), fake.uuids());
+        assertEquals(events, fake.uuids().size());
+
+        writer.flush();
+        List<Long> left = Segments.list(journalDir);
+        assertTrue(left.get(0) > 0, "segments both sinks passed are deleted: " + left);
+        assertEquals(1, left.size(), "only the segment being written is kept: " + left);
+
+        assertTrue(postgres.stop(Duration.ofSeconds(5)));
+        assertTrue(posthog.stop(Duration.ofSeconds(5)));
+    }
+}

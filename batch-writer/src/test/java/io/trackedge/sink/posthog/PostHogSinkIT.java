@@ -1,0 +1,351 @@
+package io.trackedge.sink.posthog;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.trackedge.journal.EventFields;
+import io.trackedge.journal.EventRecord;
+import io.trackedge.journal.EventType;
+import io.trackedge.journal.JournalStats;
+import io.trackedge.journal.JournalWriter;
+import io.trackedge.sink.testing.FakePostHog;
+import io.trackedge.sink.testing.SyntheticEvents;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The PostHog sink against {@link FakePostHog} over real sockets, reading a real journal. */
+class PostHogSinkIT {
+
+    private static final String KEY = "phc_test_key";
+
+    private Path dataDir;
+    private Path journalDir;
+    private JournalWriter writer;
+    private UUID journalId;
+    private FakePostHog fake;
+    private final List<PostHogSink> sinks = new ArrayList<>();
+    private final Journaled journaled = new Journaled();
+
+    @BeforeEach
+    void setUp() throws Exception {
+        dataDir = Files.createTempDirectory("posthog-it-");
+        journalDir = dataDir.resolve("journal");
+        writer = JournalWriter.open(journalDir, 4L << 20, 1L << 30, new JournalStats());
+        journalId = UUID.randomUUID();
+        fake = FakePostHog.start(KEY);
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        for (PostHogSink s : sinks) {
+            s.stop(Duration.ofMillis(10));
+        }
+        fake.close();
+        writer.close();
+    }
+
+    private PostHogSink.Settings settings(int batch, Duration timeout, Duration maxLag) {
+        return new PostHogSink.Settings(fake.host(), KEY, batch, 1 << 20, Duration.ofMillis(5), timeout,
+                Duration.ofMillis(300), maxLag, false, true);
+    }
+
+    private PostHogSink start(PostHogSink.Settings settings, PostHogStats stats) {
+        PostHogSink s = new PostHogSink(journalDir, writer::flushedPosition, journalId, dataDir.resolve("posthog-cursor"),
+                settings, stats, p -> { });
+        sinks.add(s);
+        s.start();
+        return s;
+    }
+
+    private PostHogSink start(PostHogStats stats) {
+        return start(settings(200, Duration.ofSeconds(5), Duration.ofHours(24)), stats);
+    }
+
+    private static void await(String what, Duration timeout, BooleanSupplier done) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!done.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for: " + what);
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    private void awaitCaughtUp(PostHogStats stats) throws InterruptedException {
+        long end = writer.flushedPosition();
+        await("the sink commits position " + end + " (last error: " + stats.sink.lastError + ")", Duration.ofSeconds(60),
+                () -> stats.sink.committedPosition.get() == end);
+    }
+
+    private void appendSynthetic(SyntheticEvents gen, int n) {
+        for (int i = 0; i < n; i++) {
+            gen.append(writer);
+            if (i % 500 == 499) {
+                writer.flush();
+            }
+        }
+        writer.flush();
+    }
+
+    private Set<UUID> journalIds() throws Exception {
+        return new HashSet<>(Journaled.ids(journalDir));
+    }
+
+    private long cursorInFile() throws Exception {
+        return new CursorFile(dataDir.resolve("posthog-cursor")).read().orElseThrow().position();
+    }
+
+    @Test
+    void everyEventArrivesWithItsNameUserUuidTimestampAndProperties() throws Exception {
+        long now = System.currentTimeMillis();
+        byte[] ip = {(byte) 203, 0, 113, 7};
+        Map<UUID, EventType> types = new HashMap<>();
+        Map<UUID, Long> micros = new HashMap<>();
+        Map<UUID, EventFields> fields = new HashMap<>();
+        int n = 0;
+        for (EventType t : EventType.values()) {
+            for (int k = 0; k < 3; k++, n++) {
+                Map<String, String> attrs = switch (t) {
+                    case BOUNCED -> Map.of("bounce_type", k == 0 ? "hard" : "soft", "reason", "550 5.1.1 user unknown");
+                    case REPLIED -> Map.of("message_id", "<" + n + "@mx.example.com>");
+                    case WARMUP_OPEN, WARMUP_REPLY -> Map.of("partner_mailbox", "peer" + n + "@example.org");
+                    default -> Map.of();
+                };
+                long occurred = (now - 60_000 + n) * 1000 + 123;
+                EventFields f = Journaled.fields(n);
+                UUID id = journaled.append(writer, Journaled.idAt(now), t, occurred, f,
+                        t == EventType.CLICK ? "https://example.com/landing/" + n : null, attrs, ip,
+                        k == 1 ? EventRecord.FLAG_MACHINE : 0);
+                types.put(id, t);
+                micros.put(id, occurred);
+                fields.put(id, f);
+            }
+        }
+        writer.flush();
+        PostHogStats stats = new PostHogStats();
+        PostHogSink sink = start(stats);
+        awaitCaughtUp(stats);
+        assertTrue(sink.stop(Duration.ofSeconds(5)));
+
+        assertEquals(types.keySet(), fake.uuids(), "every event id arrives as PostHog's uuid");
+        for (FakePostHog.Captured c : fake.events()) {
+            EventType t = types.get(c.uuid());
+            EventFields f = fields.get(c.uuid());
+            Map<String, Object> p = c.properties();
+            assertEquals(PostHogEvents.eventName(t), c.event());
+            assertEquals(Journaled.USER.toString(), c.distinctId());
+            assertEquals(java.time.Instant.EPOCH.plus(micros.get(c.uuid()), java.time.temporal.ChronoUnit.MICROS),
+                    java.time.Instant.parse(c.timestamp()), "the event's own time");
+            assertEquals(Journaled.TENANT.toString(), p.get("tenant_id"));
+            assertEquals(f.campaign(), p.get("campaign_id"));
+            assertEquals(f.mailbox(), p.get("mailbox_id"));
+            assertEquals(f.email(), p.get("email_id"));
+            assertEquals(f.lead(), p.get("lead_id"));
+            assertEquals(f.step(), p.get("step_id"));
+            assertTrue(p.get("is_machine") instanceof Boolean);
+            assertFalse(p.containsKey("$ip"), "IPs are not sent by default");
+            switch (t) {
+                case CLICK -> assertTrue(((String) p.get("clicked_url")).startsWith("https://example.com/landing/"));
+                case BOUNCED -> {
+                    assertTrue(List.of("hard", "soft").contains(p.get("bounce_type")));
+                    assertEquals("550 5.1.1 user unknown", p.get("reason"));
+                }
+                case REPLIED -> assertTrue(((String) p.get("message_id")).endsWith("@mx.example.com>"));
+                case WARMUP_OPEN, WARMUP_REPLY -> {
+                    assertEquals(t == EventType.WARMUP_OPEN ? "open" : "reply", p.get("interaction_type"));
+                    assertTrue(((String) p.get("partner_mailbox")).startsWith("peer"));
+                }
+                default -> assertFalse(p.containsKey("clicked_url"));
+            }
+        }
+        assertEquals(types.size(), stats.sink.rows.get());
+        assertEquals(0, stats.rejected.get());
+        assertEquals(writer.flushedPosition(), cursorInFile());
+        assertTrue(fake.gzipRequests() > 0);
+    }
+
+    @Test
+    void anOutageLosesNothingAndTheCursorWaitsAcrossARestart() throws Exception {
+        fake.down();
+        PostHogStats stats = new PostHogStats();
+        PostHogSink sink = start(stats);
+        appendSynthetic(new SyntheticEvents(1, 500), 3000);
+        await("a failed attempt", Duration.ofSeconds(10), () -> stats.sink.failures.get() >= 2);
+        assertFalse(stats.sink.up);
+        assertTrue(stats.sink.lastError.contains("cannot connect"), stats.sink.lastError);
+        assertEquals(0, stats.sink.committedPosition.get(), "nothing moves while PostHog is down");
+        assertEquals(0, cursorInFile());
+        assertFalse(sink.stop(Duration.ofMillis(200)), "a stop during the outage leaves the events in the journal");
+
+        // A restart during the outage resumes at the committed cursor.
+        PostHogStats again = new PostHogStats();
+        start(again);
+        appendSynthetic(new SyntheticEvents(2, 500), 2000);
+        Thread.sleep(700);
+        assertEquals(0, again.sink.committedPosition.get());
+        fake.up();
+        awaitCaughtUp(again);
+        assertTrue(again.sink.up);
+        assertEquals(journalIds(), fake.uuids(), "every journaled event arrives; a duplicate only ever as the same uuid");
+        assertEquals(5000, journalIds().size());
+        assertEquals(0, again.rejected.get());
+        assertEquals(0, again.skippedMaxLag.get());
+        assertEquals(writer.flushedPosition(), cursorInFile());
+    }
+
+    @Test
+    void serverErrorsAndThrottlingAreRetriedWithoutLoss() throws Exception {
+        fake.failNext(4, 500);
+        PostHogStats stats = new PostHogStats();
+        start(stats);
+        appendSynthetic(new SyntheticEvents(3, 500), 2000);
+        await("500s answered", Duration.ofSeconds(10), () -> fake.answered(500) == 4);
+        fake.failNext(2, 429);
+        appendSynthetic(new SyntheticEvents(4, 500), 500);
+        awaitCaughtUp(stats);
+        assertEquals(journalIds(), fake.uuids());
+        assertTrue(stats.sink.failures.get() >= 4, "failures " + stats.sink.failures.get());
+        assertEquals(0, stats.rejected.get());
+    }
+
+    @Test
+    void tooLargeRequestsAreSplitNotDropped() throws Exception {
+        fake.maxEventsPerRequest(7);
+        PostHogStats stats = new PostHogStats();
+        start(stats);
+        appendSynthetic(new SyntheticEvents(5, 500), 1000);
+        awaitCaughtUp(stats);
+        assertEquals(journalIds(), fake.uuids());
+        assertTrue(fake.answered(413) > 0);
+        assertTrue(stats.splits.get() > 0);
+        assertEquals(0, stats.rejected.get());
+        assertEquals(1000, stats.sink.rows.get(), "each event accepted once");
+    }
+
+    @Test
+    void aSlowPostHogTimesOutAndCatchesUpLater() throws Exception {
+        fake.slow(Duration.ofMillis(1500));
+        PostHogStats stats = new PostHogStats();
+        start(settings(200, Duration.ofMillis(300), Duration.ofHours(24)), stats);
+        appendSynthetic(new SyntheticEvents(6, 500), 600);
+        await("a timed-out attempt", Duration.ofSeconds(10), () -> stats.sink.failures.get() >= 2);
+        assertTrue(stats.sink.lastError.contains("no answer"), stats.sink.lastError);
+        assertEquals(0, stats.sink.committedPosition.get());
+        fake.slow(Duration.ofMillis(50));
+        awaitCaughtUp(stats);
+        assertEquals(journalIds(), fake.uuids(), "what the slow server took late is sent again under the same uuid");
+        assertEquals(0, stats.rejected.get());
+    }
+
+    @Test
+    void aPoisonedEventIsRejectedAloneAndTheRestArrive() throws Exception {
+        appendSynthetic(new SyntheticEvents(7, 500), 1000);
+        List<UUID> ids = Journaled.ids(journalDir);
+        Set<UUID> poison = Set.of(ids.get(0), ids.get(417), ids.get(999));
+        poison.forEach(fake::poison);
+        PostHogStats stats = new PostHogStats();
+        start(stats);
+        awaitCaughtUp(stats);
+        assertEquals(3, stats.rejected.get());
+        Set<UUID> expected = new HashSet<>(ids);
+        expected.removeAll(poison);
+        assertEquals(expected, fake.uuids());
+
+        // A poisoned event alone: nothing else accepted proves it is the event's fault, so it waits...
+        UUID lone = journaled.opens(writer, 1, System.currentTimeMillis()).get(0);
+        fake.poison(lone);
+        long before = writer.flushedPosition();
+        await("the lone event refused", Duration.ofSeconds(10), () -> stats.sink.failures.get() >= 2);
+        assertTrue(stats.sink.committedPosition.get() < before, "the cursor stops before the lone event");
+        assertEquals(3, stats.rejected.get());
+        // ...until another event is accepted beside it.
+        List<UUID> later = journaled.opens(writer, 5, System.currentTimeMillis());
+        awaitCaughtUp(stats);
+        assertEquals(4, stats.rejected.get());
+        assertTrue(fake.uuids().containsAll(later));
+        assertFalse(fake.uuids().contains(lone));
+    }
+
+    @Test
+    void aBadApiKeyIsRetriedNotTakenForBadEvents() throws Exception {
+        appendSynthetic(new SyntheticEvents(8, 500), 300);
+        PostHogStats stats = new PostHogStats();
+        PostHogSink.Settings good = settings(100, Duration.ofSeconds(5), Duration.ofHours(24));
+        PostHogSink.Settings wrongKey = new PostHogSink.Settings(good.host(), "phc_wrong", good.batchSize(), good.batchBytes(),
+                good.linger(), good.timeout(), good.maxBackoff(), good.maxLag(), good.sendIp(), good.gzip());
+        PostHogSink sink = start(wrongKey, stats);
+        await("401s", Duration.ofSeconds(10), () -> fake.answered(401) >= 2);
+        sink.stop(Duration.ofMillis(10));
+        assertEquals(0, stats.rejected.get());
+        assertEquals(0, stats.sink.committedPosition.get());
+        assertTrue(stats.sink.lastError.contains("401"), stats.sink.lastError);
+
+        // A 400 for every event of every request (a broken endpoint) skips nothing either.
+        fake.answer(400);
+        PostHogStats broken = new PostHogStats();
+        PostHogSink second = start(good, broken);
+        await("400s", Duration.ofSeconds(10), () -> broken.sink.failures.get() >= 2);
+        second.stop(Duration.ofMillis(10));
+        assertEquals(0, broken.rejected.get());
+        assertEquals(0, broken.sink.committedPosition.get());
+        fake.answer(0);
+        PostHogStats fixed = new PostHogStats();
+        start(good, fixed);
+        awaitCaughtUp(fixed);
+        assertEquals(journalIds(), fake.uuids());
+    }
+
+    @Test
+    void eventsOlderThanMaxLagAreSkippedAndCounted() throws Exception {
+        List<UUID> stale = journaled.opens(writer, 200, System.currentTimeMillis() - Duration.ofHours(2).toMillis());
+        List<UUID> fresh = journaled.opens(writer, 300, System.currentTimeMillis());
+        PostHogStats stats = new PostHogStats();
+        start(settings(100, Duration.ofSeconds(5), Duration.ofHours(1)), stats);
+        awaitCaughtUp(stats);
+        assertEquals(200, stats.skippedMaxLag.get());
+        assertEquals(new HashSet<>(fresh), fake.uuids());
+        assertFalse(fake.uuids().contains(stale.get(0)));
+        assertEquals(500, stats.sink.committedEvents.get(), "skipped events are passed by the cursor too");
+    }
+
+    @Test
+    void duringALongOutageTheJournalGivesUpOnlyWhatWaitedLongerThanMaxLag() throws Exception {
+        fake.down();
+        PostHogStats stats = new PostHogStats();
+        start(settings(100, Duration.ofSeconds(2), Duration.ofMillis(1500)), stats);
+        List<UUID> lost = journaled.opens(writer, 400, System.currentTimeMillis());
+        long endOfLost = writer.flushedPosition();
+        await("the waiting events given up", Duration.ofSeconds(20), () -> stats.skippedMaxLag.get() == 400);
+        await("the cursor past them", Duration.ofSeconds(5), () -> stats.sink.committedPosition.get() == endOfLost);
+        assertEquals(endOfLost, cursorInFile());
+        fake.up();
+        List<UUID> kept = journaled.opens(writer, 100, System.currentTimeMillis());
+        awaitCaughtUp(stats);
+        assertEquals(new HashSet<>(kept), fake.uuids());
+        assertFalse(fake.uuids().contains(lost.get(0)));
+        assertEquals(400, stats.skippedMaxLag.get());
+    }
+
+    @Test
+    void aCursorOfAnotherJournalIsIgnored() throws Exception {
+        appendSynthetic(new SyntheticEvents(9, 100), 200);
+        new CursorFile(dataDir.resolve("posthog-cursor")).write(new CursorFile.Cursor(UUID.randomUUID(), 1L << 30));
+        PostHogStats stats = new PostHogStats();
+        start(stats);
+        awaitCaughtUp(stats);
+        assertEquals(journalIds(), fake.uuids());
+    }
+}

@@ -1,0 +1,311 @@
+package io.trackedge.sink.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * A PostHog capture endpoint on 127.0.0.1 for tests: {@code POST /batch/} (and {@code /capture/})
+ * with the JSON body PostHog documents, parsed with Jackson and checked as PostHog checks it
+ * (api_key, a batch array, each event with event, distinct_id and a UUID). Accepted events are
+ * recorded in arrival order, duplicates included.
+ *
+ * <p>Faults to switch on: {@link #down} (the listener closed: connections are refused) and
+ * {@link #up} again on the same port, {@link #slow} answers, {@link #answer} one status to every
+ * request or {@link #failNext} to the next few, 413 above {@link #maxEventsPerRequest}, 400 for a
+ * request holding a {@link #poison} event.
+ */
+public final class FakePostHog implements AutoCloseable {
+
+    /** One accepted event as PostHog received it. */
+    public record Captured(String event, String distinctId, UUID uuid, String timestamp, Map<String, Object> properties) {
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final String apiKey;
+    private final List<Captured> captured = new ArrayList<>();
+    private final Map<Integer, AtomicInteger> statuses = new ConcurrentHashMap<>();
+    private final Set<UUID> poisoned = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger failNext = new AtomicInteger();
+    private volatile int failNextStatus;
+    private volatile int forcedStatus;
+    private volatile int maxEvents = Integer.MAX_VALUE;
+    private volatile long slowMillis;
+    private volatile int largestRequest;
+    private final AtomicInteger gzipRequests = new AtomicInteger();
+    private HttpServer server;
+    private ExecutorService executor;
+    private int port;
+
+    private FakePostHog(String apiKey) {
+        this.apiKey = apiKey;
+    }
+
+    public static FakePostHog start(String apiKey) throws IOException {
+        FakePostHog f = new FakePostHog(apiKey);
+        f.bind(0);
+        return f;
+    }
+
+    private void bind(int wanted) throws IOException {
+        IOException last = null;
+        for (int attempt = 0; attempt < 50; attempt++) {
+            try {
+                server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), wanted), 64);
+                break;
+            } catch (BindException e) {
+                // The same port again after down(): wait for the kernel to let go of it.
+                last = e;
+                sleep(100);
+            }
+        }
+        if (server == null) {
+            throw last;
+        }
+        port = server.getAddress().getPort();
+        executor = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "fake-posthog");
+            t.setDaemon(true);
+            return t;
+        });
+        server.setExecutor(executor);
+        server.createContext("/", this::handle);
+        server.start();
+    }
+
+    /** Where the sink should send: {@code http://127.0.0.1:<port>}. */
+    public URI host() {
+        return URI.create("http://127.0.0.1:" + port);
+    }
+
+    /** Closes the listener: connections are refused until {@link #up}. */
+    public synchronized void down() {
+        if (server != null) {
+            server.stop(0);
+            executor.shutdownNow();
+            server = null;
+        }
+    }
+
+    /** Listens again, on the same port. */
+    public synchronized void up() throws IOException {
+        if (server == null) {
+            bind(port);
+        }
+    }
+
+    public void slow(Duration perRequest) {
+        slowMillis = perRequest.toMillis();
+    }
+
+    /** Answers every request with {@code status} (0: behave normally again). */
+    public void answer(int status) {
+        forcedStatus = status;
+    }
+
+    /** Answers the next {@code n} requests with {@code status}. */
+    public void failNext(int n, int status) {
+        failNextStatus = status;
+        failNext.set(n);
+    }
+
+    /** Answers 413 to a request of more than {@code n} events. */
+    public void maxEventsPerRequest(int n) {
+        maxEvents = n;
+    }
+
+    /** Answers 400 to any request that holds this event. */
+    public void poison(UUID id) {
+        poisoned.add(id);
+    }
+
+    public synchronized List<Captured> events() {
+        return List.copyOf(captured);
+    }
+
+    public synchronized Set<UUID> uuids() {
+        Set<UUID> s = new HashSet<>();
+        for (Captured c : captured) {
+            s.add(c.uuid());
+        }
+        return s;
+    }
+
+    public synchronized int eventCount() {
+        return captured.size();
+    }
+
+    /** Requests answered with {@code status}. */
+    public int answered(int status) {
+        AtomicInteger n = statuses.get(status);
+        return n == null ? 0 : n.get();
+    }
+
+    public int largestRequest() {
+        return largestRequest;
+    }
+
+    public int gzipRequests() {
+        return gzipRequests.get();
+    }
+
+    private void handle(HttpExchange x) throws IOException {
+        try (x) {
+            long slow = slowMillis;
+            if (slow > 0) {
+                sleep(slow);
+            }
+            String path = x.getRequestURI().getPath();
+            if (!x.getRequestMethod().equals("POST") || !(path.equals("/batch/") || path.equals("/batch")
+                    || path.equals("/capture/") || path.equals("/capture"))) {
+                respond(x, 404, "{\"error\":\"not found\"}");
+                return;
+            }
+            byte[] raw;
+            try (InputStream in = x.getRequestBody()) {
+                raw = in.readAllBytes();
+            }
+            if ("gzip".equalsIgnoreCase(x.getRequestHeaders().getFirst("Content-Encoding"))) {
+                gzipRequests.incrementAndGet();
+                try (InputStream in = new GZIPInputStream(new java.io.ByteArrayInputStream(raw))) {
+                    raw = in.readAllBytes();
+                }
+            }
+            int forced = forcedStatus;
+            if (forced != 0) {
+                respond(x, forced, "{\"error\":\"forced " + forced + "\"}");
+                return;
+            }
+            if (failNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                respond(x, failNextStatus, "{\"error\":\"failing on purpose\"}");
+                return;
+            }
+            JsonNode body;
+            try {
+                body = JSON.readTree(raw);
+            } catch (IOException e) {
+                respond(x, 400, "{\"error\":\"invalid JSON: " + String.valueOf(e.getMessage()).lines().findFirst().orElse("").replace('"', '\'') + "\"}");
+                return;
+            }
+            if (!body.path("api_key").isTextual() || !body.path("api_key").asText().equals(apiKey)) {
+                respond(x, 401, "{\"error\":\"invalid api key\"}");
+                return;
+            }
+            JsonNode batch = path.startsWith("/batch") ? body.path("batch") : JSON.createArrayNode().add(body);
+            if (!batch.isArray() || batch.isEmpty() || (body.has("historical_migration") && !body.get("historical_migration").isBoolean())) {
+                respond(x, 400, "{\"error\":\"batch must be a non-empty array\"}");
+                return;
+            }
+            largestRequest = Math.max(largestRequest, batch.size());
+            if (batch.size() > maxEvents) {
+                respond(x, 413, "{\"error\":\"payload too large\"}");
+                return;
+            }
+            List<Captured> events = new ArrayList<>();
+            for (JsonNode e : batch) {
+                Captured c;
+                try {
+                    c = parse(e);
+                } catch (IllegalArgumentException bad) {
+                    respond(x, 400, "{\"error\":\"" + bad.getMessage().replace('"', '\'') + "\"}");
+                    return;
+                }
+                if (poisoned.contains(c.uuid())) {
+                    respond(x, 400, "{\"error\":\"invalid event " + c.uuid() + "\"}");
+                    return;
+                }
+                events.add(c);
+            }
+            synchronized (this) {
+                captured.addAll(events);
+            }
+            respond(x, 200, "{\"status\":\"Ok\"}");
+        }
+    }
+
+    private static Captured parse(JsonNode e) {
+        for (String f : new String[] {"event", "distinct_id", "uuid"}) {
+            if (!e.path(f).isTextual() || e.path(f).asText().isEmpty()) {
+                throw new IllegalArgumentException("event without " + f);
+            }
+        }
+        UUID uuid = UUID.fromString(e.get("uuid").asText());
+        if (!uuid.toString().equals(e.get("uuid").asText())) {
+            throw new IllegalArgumentException("uuid not in canonical form");
+        }
+        Map<String, Object> props = new LinkedHashMap<>();
+        if (e.has("properties")) {
+            if (!e.get("properties").isObject()) {
+                throw new IllegalArgumentException("properties must be an object");
+            }
+            props = JSON.convertValue(e.get("properties"), JSON.getTypeFactory().constructMapType(LinkedHashMap.class,
+                    String.class, Object.class));
+        }
+        String ts = e.path("timestamp").isTextual() ? e.get("timestamp").asText() : null;
+        if (ts != null) {
+            java.time.Instant.parse(ts); // PostHog refuses what is not ISO-8601
+        }
+        return new Captured(e.get("event").asText(), e.get("distinct_id").asText(), uuid, ts, props);
+    }
+
+    private void respond(HttpExchange x, int status, String body) throws IOException {
+        statuses.computeIfAbsent(status, s -> new AtomicInteger()).incrementAndGet();
+        byte[] b = body.getBytes(StandardCharsets.UTF_8);
+        x.getResponseHeaders().set("Content-Type", "application/json");
+        try {
+            x.sendResponseHeaders(status, b.length);
+            try (OutputStream out = x.getResponseBody()) {
+                out.write(b);
+            }
+        } catch (IOException gone) {
+            // The client gave up (its timeout) before the answer; what it means for it is its business.
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        down();
+    }
+
+    /** Waits until {@code n} distinct uuids arrived or the timeout passed; returns how many did. */
+    public int awaitUuids(int n, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        int have;
+        while ((have = uuids().size()) < n && System.nanoTime() < deadline) {
+            TimeUnit.MILLISECONDS.sleep(20);
+        }
+        return have;
+    }
+}
