@@ -47,6 +47,11 @@ class KillRestartPostgresIT {
                     "EDGE_DATABASE_URL", db.jdbcUrl(), "EDGE_DATABASE_USER", "postgres", "EDGE_SINK_BATCH_SIZE", "500");
             PixelLoad load;
             try (EdgeProcess edge = EdgeProcess.start(data, env)) {
+                // Load starts once the sink has migrated the schema and connected, so it writes during the load.
+                long ready = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                while (edge.metric("edge_sink_postgres_up") != 1 && System.nanoTime() < ready) {
+                    Thread.sleep(50);
+                }
                 load = new PixelLoad(edge.host(), edge.port(), edge.pixelTargets("pgkill", TOTAL), TOTAL / 4).start(8);
                 assertTrue(load.awaitAcked(Duration.ofMinutes(3)), "load did not get going: " + load);
                 // kill while the sink is writing, not before it started
