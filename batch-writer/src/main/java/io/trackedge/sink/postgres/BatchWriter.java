@@ -35,9 +35,11 @@ import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
 
 /**
- * Writes one batch in one transaction: lock and check the cursor, binary COPY into
- * {@code email_events}, first opens and clicks with {@code ON CONFLICT DO NOTHING RETURNING}, one
- * {@code daily_analytics} upsert per key, and the new cursor. Either all of it commits or none.
+ * Writes one batch in one transaction: lock and check the cursor, drop events whose client-chosen
+ * id was written before ({@link ClientIds}), binary COPY into {@code email_events}, first opens and
+ * clicks with {@code ON CONFLICT DO NOTHING RETURNING}, bounces, replies and warm-up rows
+ * ({@link IngestRows}), one {@code daily_analytics} upsert per key, and the new cursor. Either all
+ * of it commits or none.
  */
 final class BatchWriter {
 
@@ -47,6 +49,7 @@ final class BatchWriter {
     private final UUID edgeNode;
     private final BinaryCopyEncoder copy = new BinaryCopyEncoder();
     private final DailyFold fold = new DailyFold();
+    private final IngestRows ingestRows = new IngestRows();
 
     BatchWriter(UUID edgeNode) {
         this.edgeNode = edgeNode;
@@ -62,7 +65,8 @@ final class BatchWriter {
                 val(edgeNode), val(SINK)).fetchSingle(0, Long.class);
     }
 
-    void write(Connection c, List<EventRecord> batch, long start, long end) throws SQLException, CursorMovedException {
+    /** @return how many events were written to {@code email_events} (fewer than the batch when client ids repeat) */
+    int write(Connection c, List<EventRecord> batch, long start, long end) throws SQLException, CursorMovedException {
         c.setAutoCommit(false);
         try {
             DSLContext sql = DSL.using(c, SQLDialect.POSTGRES);
@@ -72,17 +76,22 @@ final class BatchWriter {
                 c.rollback();
                 throw new CursorMovedException(start, committed == null ? 0 : committed);
             }
-            copyEvents(c, batch);
+            List<EventRecord> rows = ClientIds.keepNew(sql, batch);
+            if (!rows.isEmpty()) {
+                copyEvents(c, rows);
+            }
             fold.clear();
-            for (EventRecord e : batch) {
+            for (EventRecord e : rows) {
                 fold.add(e);
             }
-            firstTouch(sql, batch, EventType.OPEN, DailyCounter.OPENS_UNIQUE);
-            firstTouch(sql, batch, EventType.CLICK, DailyCounter.CLICKS_UNIQUE);
+            firstTouch(sql, rows, EventType.OPEN, DailyCounter.OPENS_UNIQUE);
+            firstTouch(sql, rows, EventType.CLICK, DailyCounter.CLICKS_UNIQUE);
+            ingestRows.write(sql, rows);
             upsertDaily(sql);
             sql.query("UPDATE sink_cursors SET position = {0}, events = events + {1}, updated_at = now() "
                     + "WHERE edge_node = {2} AND sink = {3}", val(end), val((long) batch.size()), val(edgeNode), val(SINK)).execute();
             c.commit();
+            return rows.size();
         } catch (SQLException | RuntimeException e) {
             try {
                 c.rollback();

@@ -46,9 +46,10 @@ public final class BinaryCopyEncoder {
         putLong(e.occurredAtMicros() - PG_EPOCH_OFFSET_MICROS);
         uuid(e.fields().tenant());
         uuid(e.fields().user());
-        text(e.fields().campaign());
+        boolean warmup = e.type().isWarmup(); // campaign and email are EventFields.ABSENT: store NULL
+        text(warmup ? null : e.fields().campaign());
         text(e.fields().mailbox());
-        text(e.fields().email());
+        text(warmup ? null : e.fields().email());
         text(e.fields().lead());
         text(e.fields().step());
         inet(e.ip());

@@ -228,11 +228,12 @@ public final class PostgresSink implements Runnable {
             if (batch.isEmpty()) {
                 continue;
             }
+            int rows;
             try (Connection c = db.dataSource().getConnection()) {
-                writer.write(c, batch, batchStart, batchEnd);
+                rows = writer.write(c, batch, batchStart, batchEnd);
             }
             stats.batches.incrementAndGet();
-            stats.rows.addAndGet(batch.size());
+            stats.rows.addAndGet(rows);
             stats.committedEvents.addAndGet(batch.size());
             stats.committedPosition.set(batchEnd);
             stats.oldestPendingMicros.set(0);
