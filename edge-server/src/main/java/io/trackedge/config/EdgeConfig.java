@@ -21,7 +21,8 @@ public record EdgeConfig(
         Journal journal,
         Database database,
         PostgresSink postgresSink,
-        Duration shutdownGrace) {
+        Duration shutdownGrace,
+        Ingest ingest) {
 
     /**
      * The public listener.
@@ -65,6 +66,16 @@ public record EdgeConfig(
 
     /** The journal-to-PostgreSQL sink; disabled when another process writes this journal to the database. */
     public record PostgresSink(boolean enabled, int batchSize, Duration linger, Duration maxBackoff) {
+    }
+
+    /**
+     * The ingest API ({@code POST /v1/events}).
+     *
+     * @param maxBodyBytes largest body accepted; larger gets 413
+     * @param maxLines most events in one request; more gets 413
+     * @param keyRefresh how often the bearer keys are reloaded from the database
+     */
+    public record Ingest(int maxBodyBytes, int maxLines, Duration keyRefresh) {
     }
 
     public Path journalDir() {
