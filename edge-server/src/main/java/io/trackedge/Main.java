@@ -1,5 +1,6 @@
 package io.trackedge;
 
+import io.trackedge.cli.IngestKeysCommand;
 import io.trackedge.cli.MigrateCommand;
 import io.trackedge.cli.ServeCommand;
 import io.trackedge.cli.TokenCommand;
@@ -10,7 +11,8 @@ import picocli.CommandLine.Command;
 @Command(name = "edge", mixinStandardHelpOptions = true, version = "trackedge 0.1.0",
         description = "Email tracking edge: open pixels and click redirects answered from memory, "
                 + "events journaled locally and written to PostgreSQL.",
-        subcommands = {ServeCommand.class, TokenCommand.class, MigrateCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ServeCommand.class, TokenCommand.class, MigrateCommand.class, IngestKeysCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec
