@@ -6,6 +6,7 @@ import io.trackedge.http.EdgeContext;
 import io.trackedge.http.EdgeServer;
 import io.trackedge.http.Readiness;
 import io.trackedge.http.Responses;
+import io.trackedge.ingest.IngestApi;
 import io.trackedge.journal.JournalStats;
 import io.trackedge.journal.JournalWriter;
 import io.trackedge.journal.NodeId;
@@ -43,10 +44,11 @@ public final class EdgeApp implements AutoCloseable {
     private final Responses responses;
     private final EdgeMetrics metrics;
     private final PostgresStack postgres;
+    private final IngestApi ingest;
     private boolean stopped;
 
     private EdgeApp(EdgeConfig config, JournalWriter journal, EventRing ring, EdgeContext edge, EdgeServer server,
-                    Responses responses, EdgeMetrics metrics, PostgresStack postgres) {
+                    Responses responses, EdgeMetrics metrics, PostgresStack postgres, IngestApi ingest) {
         this.config = config;
         this.journal = journal;
         this.ring = ring;
@@ -55,6 +57,7 @@ public final class EdgeApp implements AutoCloseable {
         this.responses = responses;
         this.metrics = metrics;
         this.postgres = postgres;
+        this.ingest = ingest;
     }
 
     /** The database, its sink and its housekeeping; absent when the sink is disabled or the database cannot start. */
@@ -92,8 +95,9 @@ public final class EdgeApp implements AutoCloseable {
         metrics.gauge("edge_journal_position_bytes", "Journal position past the last record written", journal::flushedPosition);
 
         Responses responses = new Responses();
+        IngestApi ingest = IngestApi.start(config, ring, metrics, postgres == null ? null : postgres.db());
         EdgeContext edge = new EdgeContext(ring, responses, metrics, config.ack(), config.ring().fullPolicy(),
-                new ClientAddress(config.trustedProxies()), keys);
+                new ClientAddress(config.trustedProxies()), keys, ingest.service());
         readiness.add("journal", () -> appender.healthy()
                 ? Readiness.Status.ok("writing to " + config.journalDir() + ", position " + journal.flushedPosition())
                 : Readiness.Status.failing("the last journal write failed; see edge_journal_write_failures_total"));
@@ -108,6 +112,7 @@ public final class EdgeApp implements AutoCloseable {
         try {
             server = EdgeServer.start(config.http(), config.admin(), edge, metrics, readiness);
         } catch (RuntimeException | InterruptedException e) {
+            ingest.close();
             closeQuietly(ring, journal, postgres, config);
             throw e;
         }
@@ -116,7 +121,7 @@ public final class EdgeApp implements AutoCloseable {
         }
         log.info("edge started: node {}, ack={}, journal={}, profile={}", node, config.ack().name().toLowerCase(),
                 config.journalDir(), config.profile().name().toLowerCase());
-        return new EdgeApp(config, journal, ring, edge, server, responses, metrics, postgres);
+        return new EdgeApp(config, journal, ring, edge, server, responses, metrics, postgres, ingest);
     }
 
     private static PostgresStack startPostgres(EdgeConfig config, JournalWriter journal, UUID node, JournalStats journalStats,
@@ -217,6 +222,15 @@ public final class EdgeApp implements AutoCloseable {
         server.stopAccepting();
         // Order matters: no request may be read after the ring stops, or its response would wait forever.
         server.pauseReading();
+        // Ingest bodies already read are published before the ring stops, and their answers queued.
+        try {
+            if (!ingest.drain(config.shutdownGrace())) {
+                log.warn("ingest requests still processing after {}; their clients get no answer", config.shutdownGrace());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        server.awaitLoops();
         try {
             ring.drainAndStop(config.shutdownGrace().toMillis(), TimeUnit.MILLISECONDS);
         } catch (com.lmax.disruptor.TimeoutException e) {
@@ -227,6 +241,7 @@ public final class EdgeApp implements AutoCloseable {
         server.close(config.shutdownGrace());
         journal.close();
         responses.release();
+        ingest.close();
         if (postgres != null) {
             postgres.stop(config.shutdownGrace());
         }
