@@ -157,6 +157,9 @@ public final class IngestThroughput {
             try (Connection c = DriverManager.getConnection(admin, "postgres", null); Statement s = c.createStatement()) {
                 s.execute("DROP DATABASE IF EXISTS " + dbName + " WITH (FORCE)");
             }
+            try (var files = Files.walk(data)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
         }
     }
 

@@ -422,6 +422,7 @@ class IngestApiIT {
     @Test
     void keysMadeAndRevokedWithTheCliTakeEffectWithoutARestart() throws Exception {
         Path conf = Files.createTempFile("ingest-keys-", ".conf");
+        conf.toFile().deleteOnExit();
         Files.writeString(conf, "edge.database.url = \"" + db.jdbcUrl() + "\"\nedge.database.user = postgres\n");
         StringWriter out = new StringWriter();
         CommandLine cli = new CommandLine(new Main()).setOut(new PrintWriter(out));

@@ -14,7 +14,6 @@ import io.trackedge.journal.RecordCodec;
 import io.trackedge.sink.SinkStats;
 import io.trackedge.sink.testing.Recount;
 import io.trackedge.sink.testing.TestDatabase;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,6 +25,7 @@ import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Events of the ingest API straight into a journal and through the sink: client ids written once
@@ -40,7 +40,8 @@ class IngestSinkIT {
 
     private TestDatabase testDb;
     private Database db;
-    private Path journalDir;
+    @TempDir
+    Path journalDir;
     private JournalWriter writer;
     private final MutableEvent event = new MutableEvent();
 
@@ -49,7 +50,6 @@ class IngestSinkIT {
         testDb = TestDatabase.create();
         db = new Database(new PostgresConnectionInfo(testDb.jdbcUrl(), "postgres", null), 2);
         db.migrate();
-        journalDir = Files.createTempDirectory("ingest-sink-it-");
         writer = JournalWriter.open(journalDir, 4L << 20, 1L << 30, new JournalStats());
     }
 
