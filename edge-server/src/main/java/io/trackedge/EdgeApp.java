@@ -6,6 +6,7 @@ import io.trackedge.http.EdgeContext;
 import io.trackedge.http.EdgeServer;
 import io.trackedge.http.Readiness;
 import io.trackedge.http.Responses;
+import io.trackedge.ingest.IngestApi;
 import io.trackedge.journal.JournalStats;
 import io.trackedge.journal.JournalWriter;
 import io.trackedge.journal.NodeId;
@@ -48,10 +49,12 @@ public final class EdgeApp implements AutoCloseable {
     private final EdgeMetrics metrics;
     private final PostgresStack postgres;
     private final PostHogStack posthog;
+    private final IngestApi ingest;
     private boolean stopped;
 
     private EdgeApp(EdgeConfig config, JournalWriter journal, EventRing ring, EdgeContext edge, EdgeServer server,
-                    Responses responses, EdgeMetrics metrics, PostgresStack postgres, PostHogStack posthog) {
+                    Responses responses, EdgeMetrics metrics, PostgresStack postgres, PostHogStack posthog,
+                    IngestApi ingest) {
         this.config = config;
         this.journal = journal;
         this.ring = ring;
@@ -61,6 +64,7 @@ public final class EdgeApp implements AutoCloseable {
         this.metrics = metrics;
         this.postgres = postgres;
         this.posthog = posthog;
+        this.ingest = ingest;
     }
 
     /** The database, its sink and its housekeeping; absent when the sink is disabled or the database cannot start. */
@@ -114,8 +118,9 @@ public final class EdgeApp implements AutoCloseable {
         metrics.gauge("edge_journal_position_bytes", "Journal position past the last record written", journal::flushedPosition);
 
         Responses responses = new Responses();
+        IngestApi ingest = IngestApi.start(config, ring, metrics, postgres == null ? null : postgres.db());
         EdgeContext edge = new EdgeContext(ring, responses, metrics, config.ack(), config.ring().fullPolicy(),
-                new ClientAddress(config.trustedProxies()), keys);
+                new ClientAddress(config.trustedProxies()), keys, ingest.service());
         readiness.add("journal", () -> appender.healthy()
                 ? Readiness.Status.ok("writing to " + config.journalDir() + ", position " + journal.flushedPosition())
                 : Readiness.Status.failing("the last journal write failed; see edge_journal_write_failures_total"));
@@ -130,6 +135,7 @@ public final class EdgeApp implements AutoCloseable {
         try {
             server = EdgeServer.start(config.http(), config.admin(), edge, metrics, readiness);
         } catch (RuntimeException | InterruptedException e) {
+            ingest.close();
             closeQuietly(ring, journal, postgres, posthog, config);
             throw e;
         }
@@ -141,7 +147,7 @@ public final class EdgeApp implements AutoCloseable {
         }
         log.info("edge started: node {}, ack={}, journal={}, profile={}", node, config.ack().name().toLowerCase(),
                 config.journalDir(), config.profile().name().toLowerCase());
-        return new EdgeApp(config, journal, ring, edge, server, responses, metrics, postgres, posthog);
+        return new EdgeApp(config, journal, ring, edge, server, responses, metrics, postgres, posthog, ingest);
     }
 
     private static Runnable wakeSinks(PostgresStack postgres, PostHogStack posthog) {
@@ -306,6 +312,15 @@ public final class EdgeApp implements AutoCloseable {
         server.stopAccepting();
         // Order matters: no request may be read after the ring stops, or its response would wait forever.
         server.pauseReading();
+        // Ingest bodies already read are published before the ring stops, and their answers queued.
+        try {
+            if (!ingest.drain(config.shutdownGrace())) {
+                log.warn("ingest requests still processing after {}; their clients get no answer", config.shutdownGrace());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        server.awaitLoops();
         try {
             ring.drainAndStop(config.shutdownGrace().toMillis(), TimeUnit.MILLISECONDS);
         } catch (com.lmax.disruptor.TimeoutException e) {
@@ -316,6 +331,7 @@ public final class EdgeApp implements AutoCloseable {
         server.close(config.shutdownGrace());
         journal.close();
         responses.release();
+        ingest.close();
         long sinksDeadline = System.nanoTime() + config.shutdownGrace().toNanos();
         if (posthog != null) {
             posthog.sink().drain(); // both sinks drain within the same grace

@@ -72,6 +72,9 @@ public final class ConfigLoader {
         m.put("EDGE_POSTHOG_MAX_LAG", "edge.sink.posthog.max-lag");
         m.put("EDGE_POSTHOG_SEND_IP", "edge.sink.posthog.send-ip");
         m.put("EDGE_POSTHOG_GZIP", "edge.sink.posthog.gzip");
+        m.put("EDGE_INGEST_MAX_BODY_BYTES", "edge.ingest.max-body-bytes");
+        m.put("EDGE_INGEST_MAX_LINES", "edge.ingest.max-lines");
+        m.put("EDGE_INGEST_KEY_REFRESH", "edge.ingest.key-refresh");
         ENV = java.util.Collections.unmodifiableMap(m);
     }
 
@@ -174,6 +177,13 @@ public final class ConfigLoader {
                 intIn("edge.sink.postgres.batch-size", 1, 1_000_000), duration("edge.sink.postgres.linger"),
                 duration("edge.sink.postgres.max-backoff"));
         EdgeConfig.PostHogSink posthog = posthog();
+        int maxLines = intIn("edge.ingest.max-lines", 1, 100_000);
+        if (maxLines > ringSize) {
+            // A request's events are claimed from the ring in one piece: all or none.
+            problem("edge.ingest.max-lines", "must not exceed edge.ring.size (" + ringSize + "), got " + maxLines);
+        }
+        EdgeConfig.Ingest ingest = new EdgeConfig.Ingest(
+                (int) bytesIn("edge.ingest.max-body-bytes", 1024, 64L << 20), maxLines, duration("edge.ingest.key-refresh"));
         EdgeConfig c = new EdgeConfig(
                 enumValue("edge.profile", Profile.class),
                 Path.of(nonEmpty("edge.data-dir")),
@@ -182,7 +192,8 @@ public final class ConfigLoader {
                 enumValue("edge.ack", AckMode.class),
                 List.copyOf(proxies),
                 http, admin, ring, journal, database, sink, posthog,
-                duration("edge.shutdown-grace"));
+                duration("edge.shutdown-grace"),
+                ingest);
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }

@@ -22,7 +22,8 @@ public record EdgeConfig(
         Database database,
         PostgresSink postgresSink,
         PostHogSink posthogSink,
-        Duration shutdownGrace) {
+        Duration shutdownGrace,
+        Ingest ingest) {
 
     /**
      * The public listener.
@@ -87,6 +88,16 @@ public record EdgeConfig(
             return "PostHogSink[apiKey=" + (apiKey.isEmpty() ? "" : "<redacted>") + ", host=" + host + ", batchSize=" + batchSize
                     + ", maxLag=" + maxLag + ", sendIp=" + sendIp + "]";
         }
+    }
+
+    /**
+     * The ingest API ({@code POST /v1/events}).
+     *
+     * @param maxBodyBytes largest body accepted; larger gets 413
+     * @param maxLines most events in one request; more gets 413
+     * @param keyRefresh how often the bearer keys are reloaded from the database
+     */
+    public record Ingest(int maxBodyBytes, int maxLines, Duration keyRefresh) {
     }
 
     public Path journalDir() {

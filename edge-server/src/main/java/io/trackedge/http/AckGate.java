@@ -54,6 +54,18 @@ final class AckGate implements AckListener, Runnable {
         hold(owner, message, lastSequence, close);
     }
 
+    /**
+     * {@link #hold} for a sequence published by another thread (an ingest worker): the appender
+     * may have reported it journaled before the response got here, with no later report due, so
+     * the release is scheduled now in that case.
+     */
+    void holdPublishedElsewhere(TrackingHandler owner, Object message, long sequence, boolean close) {
+        hold(owner, message, sequence, close);
+        if (sequence <= journaled && !scheduled.get() && scheduled.compareAndSet(false, true)) {
+            loop.execute(this);
+        }
+    }
+
     @Override
     public void onJournaled(long sequence) {
         journaled = sequence;

@@ -4,6 +4,7 @@ import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.EventExecutor;
 import io.trackedge.config.AckMode;
 import io.trackedge.config.RingFullPolicy;
+import io.trackedge.ingest.IngestService;
 import io.trackedge.metrics.EdgeMetrics;
 import io.trackedge.ring.EventRing;
 import io.trackedge.token.KeyRing;
@@ -37,12 +38,21 @@ public final class EdgeContext {
     final AckMode ackMode;
     final RingFullPolicy fullPolicy;
     final ClientAddress clientAddress;
+    /** The ingest API, or null when this context serves tracking only. */
+    final IngestService ingest;
     private final KeyRing keys;
     private final Map<EventExecutor, LoopLocal> locals = new IdentityHashMap<>();
     private volatile boolean draining;
 
     public EdgeContext(EventRing ring, Responses responses, EdgeMetrics metrics, AckMode ackMode,
                        RingFullPolicy fullPolicy, ClientAddress clientAddress, KeyRing keys) {
+        this(ring, responses, metrics, ackMode, fullPolicy, clientAddress, keys, null);
+    }
+
+    /** @param ingest the ingest API behind {@code POST /v1/events}, or null for none (404) */
+    public EdgeContext(EventRing ring, Responses responses, EdgeMetrics metrics, AckMode ackMode,
+                       RingFullPolicy fullPolicy, ClientAddress clientAddress, KeyRing keys, IngestService ingest) {
+        this.ingest = ingest;
         this.ring = ring;
         this.responses = responses;
         this.metrics = metrics;

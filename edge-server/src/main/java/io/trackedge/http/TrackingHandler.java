@@ -5,6 +5,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
@@ -27,6 +28,7 @@ import io.trackedge.token.TokenVerifier;
 import io.trackedge.token.UrlPolicy;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.util.ArrayDeque;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,6 +39,7 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code GET|HEAD /o/<token>.gif}: the GIF, always; an open event when the token verifies.</li>
  *   <li>{@code GET|HEAD /c/<token>[?u=<url>]}: 302 to the signed destination, or 400 when the token,
  *       the URL or the pair is not valid. Never a redirect anywhere else.</li>
+ *   <li>{@code POST /v1/events}: the ingest API ({@link IngestExchange}).</li>
  *   <li>Other methods on those paths: 405. Anything else: 404.</li>
  * </ul>
  *
@@ -60,6 +63,12 @@ public final class TrackingHandler extends ChannelInboundHandlerAdapter {
     private int held;
     private boolean needsFlush;
     private boolean closing;
+    /** The closing response leaves a request body unread: close with {@link LingeringClose}. */
+    private boolean lingerOnClose;
+    /** The {@code POST /v1/events} being read or processed, or null. */
+    private IngestExchange ingest;
+    /** Messages decoded while an ingest request was processed; handled, in order, after its answer. */
+    private ArrayDeque<Object> deferred;
 
     public TrackingHandler(EdgeContext edge) {
         this.edge = edge;
@@ -85,14 +94,57 @@ public final class TrackingHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        try {
-            if (msg instanceof HttpRequest request && !closing) {
-                handle(request);
+        if (ingest != null && ingest.processing()) {
+            // Decoded before reading paused; answered after the ingest request, in order.
+            if (deferred == null) {
+                deferred = new ArrayDeque<>();
             }
-            // Bodies of GET/HEAD requests are read and dropped; the decoder keeps the framing.
+            deferred.add(msg);
+            return;
+        }
+        try {
+            if (msg instanceof HttpRequest request) {
+                if (ingest != null) {
+                    ingest.abandon(); // a new request where a body was expected: the decoder moved on
+                    ingest = null;
+                }
+                if (!closing) {
+                    handle(request);
+                }
+            } else if (ingest != null && msg instanceof HttpContent content) {
+                ingest.content(content);
+                if (ingest != null && ingest.done()) {
+                    ingest = null;
+                }
+            }
+            // Bodies of other requests are read and dropped; the decoder keeps the framing.
         } finally {
             ReferenceCountUtil.release(msg);
         }
+    }
+
+    /** The ingest request was answered (or its answer is held): read on, beginning with what waited. */
+    void resumeAfterIngest() {
+        ingest = null;
+        while (deferred != null && !deferred.isEmpty() && (ingest == null || !ingest.processing())) {
+            channelRead(ctx, deferred.poll());
+        }
+        if (!closing && !edge.isDraining() && (ingest == null || !ingest.processing())) {
+            ctx.channel().config().setAutoRead(true);
+        }
+        flushNow();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        if (ingest != null) {
+            ingest.abandon();
+        }
+        if (deferred != null) {
+            deferred.forEach(ReferenceCountUtil::release);
+            deferred.clear();
+        }
+        super.channelInactive(ctx);
     }
 
     @Override
@@ -135,6 +187,19 @@ public final class TrackingHandler extends ChannelInboundHandlerAdapter {
                 click(request, uri, conn, head);
             } else {
                 send(Route.CLICK, Responses.Kind.METHOD_NOT_ALLOWED, conn, false, -1);
+            }
+        } else if (edge.ingest != null && (uri.equals("/v1/events") || uri.startsWith("/v1/events?"))) {
+            if (method == HttpMethod.POST) {
+                ingest = new IngestExchange(this, ctx, edge, local.gate, conn);
+                ingest.begin(request);
+                if (ingest.done()) {
+                    ingest = null;
+                }
+            } else {
+                edge.metrics.request(Route.INGEST, 405);
+                edge.ingest.metrics().request(io.trackedge.ingest.IngestMetrics.Outcome.METHOD_NOT_ALLOWED);
+                deliver(IngestResponses.build(ctx.alloc(), 405, io.trackedge.ingest.IngestJson.error("only POST is answered here"),
+                        IngestResponses.ALLOW_POST, conn, head), conn == Responses.Conn.CLOSE, -1);
             }
         } else {
             send(Route.OTHER, Responses.Kind.NOT_FOUND, conn, head, -1);
@@ -296,8 +361,21 @@ public final class TrackingHandler extends ChannelInboundHandlerAdapter {
         deliver(edge.responses.get(kind, conn, head), conn == Responses.Conn.CLOSE, sequence);
     }
 
+    /** {@link #deliver} for a response whose sequence was published by an ingest worker, not this loop. */
+    void deliverPublished(ByteBuf response, boolean close, long sequence) {
+        if (sequence >= 0) {
+            if (close) {
+                closing = true;
+            }
+            held++;
+            local.gate.holdPublishedElsewhere(this, response, sequence, close);
+        } else {
+            deliver(response, close, -1);
+        }
+    }
+
     /** Writes now, or hands the response to the gate when it must wait for the journal or for an earlier one. */
-    private void deliver(ByteBuf response, boolean close, long sequence) {
+    void deliver(ByteBuf response, boolean close, long sequence) {
         if (close) {
             closing = true;
         }
@@ -318,8 +396,16 @@ public final class TrackingHandler extends ChannelInboundHandlerAdapter {
         release0(response, close);
     }
 
+    /** Answers and closes a connection whose request body is (perhaps) still arriving. */
+    void deliverLingering(ByteBuf response) {
+        lingerOnClose = true;
+        deliver(response, true, -1);
+    }
+
     private void release0(Object response, boolean close) {
-        if (close) {
+        if (close && lingerOnClose) {
+            ctx.writeAndFlush(response).addListener(f -> LingeringClose.start(ctx.channel()));
+        } else if (close) {
             ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
         } else {
             ctx.write(response, ctx.voidPromise());
@@ -337,7 +423,7 @@ public final class TrackingHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-        if (evt instanceof IdleStateEvent && held == 0) {
+        if (evt instanceof IdleStateEvent && held == 0 && (ingest == null || !ingest.processing())) {
             ctx.close();
             return;
         }

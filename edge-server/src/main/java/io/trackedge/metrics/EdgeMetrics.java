@@ -118,6 +118,11 @@ public final class EdgeMetrics {
         CounterWithCallback.builder().name(name).help(help).callback(cb -> cb.call(value.getAsDouble())).register(registry);
     }
 
+    /** The registry, for parts of the edge that register labelled metrics of their own. */
+    public PrometheusRegistry registry() {
+        return registry;
+    }
+
     /** Writes the Prometheus text exposition of every metric. */
     public void scrape(OutputStream out) throws IOException {
         PrometheusTextFormatWriter.create().write(out, registry.scrape());

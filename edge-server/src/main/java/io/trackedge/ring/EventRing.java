@@ -59,6 +59,26 @@ public final class EventRing {
         }
     }
 
+    /**
+     * Claims {@code n} consecutive slots at once, all or none, for a producer that publishes a
+     * group of events (the ingest API).
+     *
+     * @return the highest claimed sequence (the group is {@code [hi - n + 1, hi]}), or -1 at once
+     *     when fewer than {@code n} slots are free
+     */
+    public long tryClaim(int n) {
+        try {
+            return ring.tryNext(n);
+        } catch (InsufficientCapacityException e) {
+            return -1;
+        }
+    }
+
+    /** Publishes the claimed slots {@code [lo, hi]}. */
+    public void publish(long lo, long hi) {
+        ring.publish(lo, hi);
+    }
+
     public RingEvent slot(long sequence) {
         return ring.get(sequence);
     }

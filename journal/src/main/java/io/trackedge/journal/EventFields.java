@@ -13,6 +13,14 @@ import java.util.UUID;
 public record EventFields(UUID tenant, UUID user, String campaign, String mailbox, String email,
                           String lead, String step, String inlineUrl) {
 
+    /**
+     * What the ingest API writes as the campaign and the email of warm-up events, which have
+     * neither: the field block requires non-empty strings. Sinks read these two fields of
+     * {@link EventType#isWarmup() warm-up} events as absent (NULL); for other types "-" is an
+     * ordinary value.
+     */
+    public static final String ABSENT = "-";
+
     public EventFields {
         Objects.requireNonNull(tenant, "tenant");
         Objects.requireNonNull(user, "user");

@@ -40,6 +40,11 @@ public enum EventType {
         return wireName;
     }
 
+    /** Warm-up events name a mailbox, not a campaign or an email (see {@link EventFields#ABSENT}). */
+    public boolean isWarmup() {
+        return this == WARMUP_OPEN || this == WARMUP_REPLY;
+    }
+
     /** Returns the type for a journal code, or {@code null} when the code is unknown. */
     public static EventType ofCode(int code) {
         return code >= 0 && code < BY_CODE.length ? BY_CODE[code] : null;

@@ -112,18 +112,24 @@ public final class RecordCodec {
         if (attributes.size() > 255) {
             throw new IllegalArgumentException("at most 255 attributes");
         }
-        ByteBuffer b = ByteBuffer.allocate(MutableEvent.MAX_EXT);
-        b.put((byte) attributes.size());
+        byte[][] kv = new byte[attributes.size() * 2][];
+        int size = 1;
+        int i = 0;
         for (Map.Entry<String, String> e : attributes.entrySet()) {
             byte[] k = e.getKey().getBytes(StandardCharsets.UTF_8);
             byte[] v = e.getValue().getBytes(StandardCharsets.UTF_8);
-            if (k.length > 255 || v.length > 65535 || b.remaining() < 3 + k.length + v.length) {
+            size += 3 + k.length + v.length;
+            if (k.length > 255 || v.length > 65535 || size > MutableEvent.MAX_EXT) {
                 throw new IllegalArgumentException("attribute too large: " + e.getKey());
             }
-            b.put((byte) k.length).put(k).putShort((short) v.length).put(v);
+            kv[i++] = k;
+            kv[i++] = v;
         }
-        byte[] out = new byte[b.position()];
-        b.flip().get(out);
-        return out;
+        ByteBuffer b = ByteBuffer.allocate(size); // exactly: the ingest API encodes one block per event
+        b.put((byte) attributes.size());
+        for (int j = 0; j < kv.length; j += 2) {
+            b.put((byte) kv[j].length).put(kv[j]).putShort((short) kv[j + 1].length).put(kv[j + 1]);
+        }
+        return b.array();
     }
 }

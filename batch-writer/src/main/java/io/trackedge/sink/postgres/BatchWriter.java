@@ -27,8 +27,9 @@ import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
 
 /**
- * Writes one batch in one transaction: lock and check the cursor, binary COPY into
- * {@code email_events}, first opens and clicks ({@link FirstTouch}), one
+ * Writes one batch in one transaction: drop events whose client-chosen id was written before
+ * ({@link ClientIds}), binary COPY into {@code email_events}, lock and check the cursor, first opens
+ * and clicks ({@link FirstTouch}), bounces, replies and warm-up rows ({@link IngestRows}), one
  * {@code daily_analytics} upsert per key, and the new cursor. Either all of it commits or none.
  */
 final class BatchWriter {
@@ -40,6 +41,7 @@ final class BatchWriter {
     private final BinaryCopyEncoder copy = new BinaryCopyEncoder();
     private final DailyFold fold = new DailyFold();
     private final FirstTouch firstTouch = new FirstTouch();
+    private final IngestRows ingestRows = new IngestRows();
 
     BatchWriter(UUID edgeNode) {
         this.edgeNode = edgeNode;
@@ -61,14 +63,20 @@ final class BatchWriter {
      * @param predecessor waited for after the COPY and before the cursor is locked: the previous
      *     batch's commit (so two batches overlap their COPY and their tail, but commit in order);
      *     it throws when that batch failed, and then this one rolls back too
+     * @return how many events were written to {@code email_events} (fewer than the batch when client ids repeat)
      */
-    void write(Connection c, List<EventRecord> batch, long start, long end, Runnable predecessor)
+    int write(Connection c, List<EventRecord> batch, long start, long end, Runnable predecessor)
             throws SQLException, CursorMovedException {
         c.setAutoCommit(false);
         try {
             DSLContext sql = DSL.using(c, SQLDialect.POSTGRES);
+            // A client id the previous batch (still in flight) also wrote makes this insert wait for
+            // that batch's commit, and then it counts as seen: the predecessor never waits on us.
+            List<EventRecord> rows = ClientIds.keepNew(sql, batch);
             // Rows copied before the cursor check are harmless: a failed check rolls them back.
-            copyEvents(c, batch);
+            if (!rows.isEmpty()) {
+                copyEvents(c, rows);
+            }
             predecessor.run();
             Long committed = sql.resultQuery("SELECT position FROM sink_cursors WHERE edge_node = {0} AND sink = {1} FOR UPDATE",
                     val(edgeNode), val(SINK)).fetchOne(0, Long.class);
@@ -77,14 +85,16 @@ final class BatchWriter {
                 throw new CursorMovedException(start, committed == null ? 0 : committed);
             }
             fold.clear();
-            for (EventRecord e : batch) {
+            for (EventRecord e : rows) {
                 fold.add(e);
             }
-            firstTouch.apply(c, sql, batch, fold);
+            firstTouch.apply(c, sql, rows, fold);
+            ingestRows.write(sql, rows);
             upsertDaily(sql);
             sql.query("UPDATE sink_cursors SET position = {0}, events = events + {1}, updated_at = now() "
                     + "WHERE edge_node = {2} AND sink = {3}", val(end), val((long) batch.size()), val(edgeNode), val(SINK)).execute();
             c.commit();
+            return rows.size();
         } catch (SQLException | RuntimeException e) {
             try {
                 c.rollback();

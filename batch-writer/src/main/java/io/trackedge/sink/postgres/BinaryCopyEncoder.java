@@ -66,9 +66,10 @@ public final class BinaryCopyEncoder {
         timestamptz(e.occurredAtMicros());
         uuid(e.fields().tenant());
         uuid(e.fields().user());
-        text(e.fields().campaign());
+        boolean warmup = e.type().isWarmup(); // campaign and email are EventFields.ABSENT: store NULL
+        text(warmup ? null : e.fields().campaign());
         text(e.fields().mailbox());
-        text(e.fields().email());
+        text(warmup ? null : e.fields().email());
         text(e.fields().lead());
         text(e.fields().step());
         inet(e.ip());

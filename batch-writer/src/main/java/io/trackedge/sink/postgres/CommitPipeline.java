@@ -11,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.IntConsumer;
 import org.jooq.exception.DataAccessException;
 
 /**
@@ -50,23 +51,24 @@ final class CommitPipeline implements AutoCloseable {
 
     /**
      * Starts writing {@code batch} (which the pipeline now owns); blocks while {@link #DEPTH}
-     * batches are in flight. {@code onCommitted} runs after the commit, in journal order.
+     * batches are in flight. {@code onCommitted} gets the rows written, after the commit, in journal order.
      *
      * @throws SQLException or another failure of an earlier batch
      */
-    void submit(List<EventRecord> batch, long start, long end, Runnable onCommitted) throws SQLException, CursorMovedException {
+    void submit(List<EventRecord> batch, long start, long end, IntConsumer onCommitted) throws SQLException, CursorMovedException {
         while (inFlight.size() >= DEPTH) {
             awaitOldest();
         }
         CompletableFuture<Void> predecessor = last;
         BatchWriter writer = writers[submitted++ % DEPTH];
         CompletableFuture<Void> f = CompletableFuture.runAsync(() -> {
+            int rows;
             try (Connection c = db.dataSource().getConnection()) {
-                writer.write(c, batch, start, end, predecessor::join);
+                rows = writer.write(c, batch, start, end, predecessor::join);
             } catch (SQLException | CursorMovedException e) {
                 throw new CompletionException(e);
             }
-            onCommitted.run();
+            onCommitted.accept(rows);
         }, workers);
         inFlight.add(f);
         last = f;

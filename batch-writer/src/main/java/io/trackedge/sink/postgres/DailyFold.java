@@ -1,5 +1,6 @@
 package io.trackedge.sink.postgres;
 
+import io.trackedge.journal.Attributes;
 import io.trackedge.journal.EventRecord;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -55,7 +56,7 @@ final class DailyFold {
             case BOUNCED -> {
                 add(f.tenant(), f.user(), f.campaign(), f.mailbox(), d, DailyCounter.EMAILS_BOUNCED, 1);
                 add(f.tenant(), f.user(), f.campaign(), f.mailbox(), d,
-                        "hard".equals(e.attributes().get("bounce_type")) ? DailyCounter.BOUNCES_HARD : DailyCounter.BOUNCES_SOFT, 1);
+                        "hard".equals(e.attributes().get(Attributes.BOUNCE_TYPE)) ? DailyCounter.BOUNCES_HARD : DailyCounter.BOUNCES_SOFT, 1);
             }
             case REPLIED -> add(f.tenant(), f.user(), f.campaign(), f.mailbox(), d, DailyCounter.EMAILS_REPLIED, 1);
             case UNSUBSCRIBED -> add(f.tenant(), f.user(), f.campaign(), f.mailbox(), d, DailyCounter.UNSUBSCRIBES, 1);

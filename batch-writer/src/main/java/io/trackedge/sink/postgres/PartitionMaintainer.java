@@ -9,7 +9,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Keeps daily partitions of {@code email_events} ready a week ahead and, when retention is set,
- * drops whole partitions past it (a drop is instant; a DELETE of old rows is not). Idempotent:
+ * drops whole partitions past it (a drop is instant; a DELETE of old rows is not), and forgets the
+ * ingest clients' event ids as old. Idempotent:
  * every edge node may run it.
  */
 public final class PartitionMaintainer implements Runnable {
@@ -31,6 +32,15 @@ public final class PartitionMaintainer implements Runnable {
             int dropped = retentionDays > 0 ? single(s, "SELECT email_events_drop_partitions_older_than(" + retentionDays + ")") : 0;
             if (made > 0 || dropped > 0) {
                 log.info("email_events partitions: {} created, {} dropped (retention {} days)", made, dropped, retentionDays);
+            }
+            if (retentionDays > 0) {
+                // Client event ids are remembered as long as raw events are kept: the window in
+                // which a retried ingest request is still recognised.
+                int forgotten = s.executeUpdate("DELETE FROM ingest_event_ids WHERE first_seen_at < now() - make_interval(days => "
+                        + retentionDays + ")");
+                if (forgotten > 0) {
+                    log.info("ingest_event_ids: {} ids older than {} days forgotten", forgotten, retentionDays);
+                }
             }
         } catch (SQLException e) {
             // Runs again next hour; the default partition takes rows meanwhile, so nothing is lost.

@@ -241,9 +241,9 @@ public final class PostgresSink implements Runnable {
             }
             List<EventRecord> full = batch;
             long end = batchEnd;
-            pipeline.submit(full, batchStart, end, () -> {
+            pipeline.submit(full, batchStart, end, rows -> {
                 stats.batches.incrementAndGet();
-                stats.rows.addAndGet(full.size());
+                stats.rows.addAndGet(rows);
                 stats.committedEvents.addAndGet(full.size());
                 stats.committedPosition.set(end);
                 onCommitted.accept(end);

@@ -1,5 +1,6 @@
 package io.trackedge.sink.posthog;
 
+import io.trackedge.journal.Attributes;
 import io.trackedge.journal.EventFields;
 import io.trackedge.journal.EventRecord;
 import io.trackedge.journal.EventType;
@@ -15,7 +16,7 @@ import java.util.Set;
  * properties of the product document, {@code distinct_id} = the user, {@code uuid} = our event id
  * (so a replay is the same event to PostHog, not a second one), {@code timestamp} = when it occurred.
  *
- * <p>Type-specific attributes (bounce_type, reason, message_id, partner_mailbox, ...) are copied as
+ * <p>Type-specific attributes (bounce_type, bounce_reason, message_id, partner_mailbox, ...) are copied as
  * string properties, except those that would override ours or set PostHog's own {@code $} properties.
  */
 public final class PostHogEvents {
@@ -66,9 +67,11 @@ public final class PostHogEvents {
         quote(sb, timestamp(e.occurredAtMicros()));
         sb.append(",\"properties\":{");
         property(sb, "tenant_id", f.tenant().toString(), true);
-        property(sb, "campaign_id", f.campaign(), false);
+        // Warm-up events have no campaign or email; the journal marks them absent.
+        boolean warmup = e.type().isWarmup();
+        property(sb, "campaign_id", warmup && EventFields.ABSENT.equals(f.campaign()) ? null : f.campaign(), false);
         property(sb, "mailbox_id", f.mailbox(), false);
-        property(sb, "email_id", f.email(), false);
+        property(sb, "email_id", warmup && EventFields.ABSENT.equals(f.email()) ? null : f.email(), false);
         property(sb, "lead_id", f.lead(), false);
         property(sb, "step_id", f.step(), false);
         boolean head = (e.flags() & EventRecord.FLAG_HEAD) != 0;
@@ -86,7 +89,7 @@ public final class PostHogEvents {
         }
         for (Map.Entry<String, String> a : e.attributes().entrySet()) {
             String k = a.getKey();
-            if (!k.isEmpty() && k.charAt(0) != '$' && !RESERVED.contains(k)) {
+            if (!k.isEmpty() && k.charAt(0) != '$' && !RESERVED.contains(k) && !Attributes.ID_SOURCE.equals(k)) {
                 property(sb, k, a.getValue(), false);
             }
         }

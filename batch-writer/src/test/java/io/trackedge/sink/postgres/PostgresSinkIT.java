@@ -120,6 +120,7 @@ class PostgresSinkIT {
         append(new SyntheticEvents(3, 1000), 10_000);
         long end = writer.flushedPosition();
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        // coalesce: under load the sinks may not have made their cursor row yet
         while (testDb.count("SELECT coalesce(max(position), 0) FROM sink_cursors WHERE edge_node = '" + node + "'") < end
                 && System.nanoTime() < deadline) {
             Thread.sleep(50);

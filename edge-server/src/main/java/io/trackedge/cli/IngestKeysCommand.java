@@ -1,0 +1,122 @@
+package io.trackedge.cli;
+
+import io.trackedge.config.ConfigException;
+import io.trackedge.config.EdgeConfig;
+import io.trackedge.ingest.IngestKeyStore;
+import java.io.PrintWriter;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code edge keys create|list|revoke}: the bearer keys of the ingest API, in the configured
+ * database. Edges pick changes up within {@code edge.ingest.key-refresh}, without a restart.
+ */
+@Command(name = "keys", mixinStandardHelpOptions = true,
+        description = "Manage the bearer keys of the ingest API (POST /v1/events).",
+        subcommands = {IngestKeysCommand.Create.class, IngestKeysCommand.ListKeys.class, IngestKeysCommand.Revoke.class})
+public final class IngestKeysCommand implements Runnable {
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    /** Opens the database (applying migrations when migrate-on-start is on) and runs {@code body}. */
+    abstract static class OnDatabase implements Callable<Integer> {
+        @Mixin ConfigOption config;
+        @Spec CommandSpec spec;
+
+        abstract int run(IngestKeyStore store, PrintWriter out) throws Exception;
+
+        @Override
+        public Integer call() throws Exception {
+            EdgeConfig cfg;
+            try {
+                cfg = config.load();
+            } catch (ConfigException e) {
+                System.err.println(e.getMessage());
+                return 2;
+            }
+            try (CliDatabase db = CliDatabase.open(cfg)) {
+                if (cfg.database().migrateOnStart()) {
+                    db.db().migrate();
+                }
+                PrintWriter out = spec.commandLine().getOut();
+                int rc = run(new IngestKeyStore(db.db().dataSource()), out);
+                out.flush();
+                return rc;
+            }
+        }
+    }
+
+    /** Either one tenant or all of them. */
+    static final class Scope {
+        @Option(names = "--tenant", required = true, paramLabel = "UUID", description = "the one tenant the key may write events for")
+        UUID tenant;
+        @Option(names = "--all-tenants", required = true, description = "the key may write events for every tenant")
+        boolean all;
+    }
+
+    @Command(name = "create", mixinStandardHelpOptions = true,
+            description = "Create a key and print it. It is shown this once: only its SHA-256 is stored.")
+    static final class Create extends OnDatabase {
+        @ArgGroup(exclusive = true, multiplicity = "1") Scope scope;
+        @Option(names = "--note", description = "a note kept with the key (who it is for)") String note;
+
+        @Override
+        int run(IngestKeyStore store, PrintWriter out) throws Exception {
+            IngestKeyStore.Created c = store.create(scope.tenant, note);
+            out.println(c.secret());
+            System.err.printf("created key %s (id %s) for %s; it is not shown again: store it now%n", c.key().prefix(),
+                    c.key().keyId(), scope.tenant == null ? "every tenant" : "tenant " + scope.tenant);
+            return 0;
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List every key (never the key itself).")
+    static final class ListKeys extends OnDatabase {
+        @Override
+        int run(IngestKeyStore store, PrintWriter out) throws Exception {
+            List<IngestKeyStore.Key> keys = store.list();
+            String format = "%-12s  %-36s  %-36s  %-20s  %-20s  %s%n";
+            out.printf(format, "PREFIX", "KEY ID", "TENANT", "CREATED", "REVOKED", "NOTE");
+            DateTimeFormatter t = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
+            for (IngestKeyStore.Key k : keys) {
+                out.printf(format, k.prefix(), k.keyId(), k.tenant() == null ? "*" : k.tenant(),
+                        k.createdAt().withOffsetSameInstant(java.time.ZoneOffset.UTC).format(t),
+                        k.revokedAt() == null ? "-" : k.revokedAt().withOffsetSameInstant(java.time.ZoneOffset.UTC).format(t),
+                        k.note() == null ? "" : k.note());
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "revoke", mixinStandardHelpOptions = true,
+            description = "Revoke a key; edges refuse it within edge.ingest.key-refresh.")
+    static final class Revoke extends OnDatabase {
+        @Parameters(paramLabel = "PREFIX|KEY-ID", description = "the key's prefix (tek_xxxxxxxx) or key id") String name;
+
+        @Override
+        int run(IngestKeyStore store, PrintWriter out) throws Exception {
+            IngestKeyStore.Key k = store.revoke(name);
+            if (k == null) {
+                System.err.println("no key named " + name);
+                return 1;
+            }
+            out.printf("revoked key %s (id %s) at %s%n", k.prefix(), k.keyId(), k.revokedAt());
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,168 @@
+package io.trackedge.ingest;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.NullNode;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Splits a request body into its lines (events):
+ *
+ * <ul>
+ *   <li>{@link BodyFormat#NDJSON}: one JSON object per line; a line is numbered by its place in the
+ *       body (blank lines count but are skipped). A line that is not JSON is rejected alone.</li>
+ *   <li>{@link BodyFormat#JSON}: a JSON array of objects, the n-th element being line n (a single
+ *       object is taken as a one-line array). A body that is not well-formed JSON is refused
+ *       whole (400): past a syntax error there is no telling where the next element begins.</li>
+ * </ul>
+ *
+ * More than {@code maxLines} events refuse the body whole (413) before anything is accepted.
+ */
+final class BodyParser {
+
+    /** A line of the body: its JSON, or why it is not JSON. */
+    record Line(int number, JsonNode node, Rejection malformed) {
+    }
+
+    /** The body as a whole is refused. */
+    static final class BodyException extends Exception {
+        final int status;
+
+        BodyException(int status, String message) {
+            super(message, null, false, false);
+            this.status = status;
+        }
+    }
+
+    static final JsonMapper MAPPER = JsonMapper.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .build();
+    /** Reads one element at a time out of an array, where more tokens follow by design. */
+    private static final ObjectReader ELEMENTS = MAPPER.reader().without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
+    private BodyParser() {
+    }
+
+    static List<Line> parse(byte[] body, int length, BodyFormat format, int maxLines) throws BodyException {
+        int start = 0;
+        if (length >= 3 && (body[0] & 0xFF) == 0xEF && (body[1] & 0xFF) == 0xBB && (body[2] & 0xFF) == 0xBF) {
+            start = 3; // a UTF-8 byte order mark
+        }
+        return format == BodyFormat.NDJSON ? ndjson(body, start, length, maxLines) : json(body, start, length, maxLines);
+    }
+
+    private static List<Line> ndjson(byte[] body, int from, int end, int maxLines) throws BodyException {
+        int count = 0;
+        for (int s = from; s < end; ) {
+            int e = lineEnd(body, s, end);
+            if (!blank(body, s, e)) {
+                count++;
+            }
+            s = e + 1;
+        }
+        if (count > maxLines) {
+            throw new BodyException(413, "more than " + maxLines + " events in one request (" + count + ")");
+        }
+        if (count == 0) {
+            throw new BodyException(400, "no events in the body");
+        }
+        List<Line> lines = new ArrayList<>(count);
+        int number = 0;
+        for (int s = from; s < end; ) {
+            int e = lineEnd(body, s, end);
+            number++;
+            if (!blank(body, s, e)) {
+                try {
+                    lines.add(new Line(number, MAPPER.readTree(body, s, e - s), null));
+                } catch (JsonProcessingException ex) {
+                    lines.add(new Line(number, null, new Rejection(null, malformed(ex, false))));
+                } catch (IOException ex) {
+                    lines.add(new Line(number, null, new Rejection(null, "malformed JSON")));
+                }
+            }
+            s = e + 1;
+        }
+        return lines;
+    }
+
+    private static List<Line> json(byte[] body, int from, int end, int maxLines) throws BodyException {
+        List<Line> lines = new ArrayList<>();
+        try (JsonParser p = MAPPER.createParser(body, from, end - from)) {
+            JsonToken first = p.nextToken();
+            if (first == JsonToken.START_OBJECT) {
+                lines.add(new Line(1, ELEMENTS.readTree(p), null));
+            } else if (first == JsonToken.START_ARRAY) {
+                JsonToken t;
+                while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+                    if (t == null) {
+                        throw new BodyException(400, "malformed JSON: the array is not closed");
+                    }
+                    if (lines.size() == maxLines) {
+                        throw new BodyException(413, "more than " + maxLines + " events in one request");
+                    }
+                    JsonNode node = ELEMENTS.readTree(p);
+                    lines.add(new Line(lines.size() + 1, node == null ? NullNode.getInstance() : node, null));
+                }
+            } else {
+                throw new BodyException(400, first == null ? "no events in the body" : "expected a JSON array of events");
+            }
+            if (p.nextToken() != null) {
+                throw new BodyException(400, "malformed JSON: content after the end of the array");
+            }
+        } catch (JsonProcessingException e) {
+            throw new BodyException(400, malformed(e, true));
+        } catch (IOException e) {
+            throw new BodyException(400, "malformed JSON");
+        }
+        if (lines.isEmpty()) {
+            throw new BodyException(400, "no events in the body");
+        }
+        return lines;
+    }
+
+    private static String malformed(JsonProcessingException e, boolean withLine) {
+        String m = e.getOriginalMessage();
+        if (m == null) {
+            m = e.getClass().getSimpleName();
+        }
+        int nl = m.indexOf('\n');
+        if (nl >= 0) {
+            m = m.substring(0, nl);
+        }
+        if (m.length() > 200) {
+            m = m.substring(0, 200) + "...";
+        }
+        var at = e.getLocation();
+        if (at == null || at.getColumnNr() < 1) {
+            return "malformed JSON: " + m;
+        }
+        return "malformed JSON at " + (withLine ? "line " + at.getLineNr() + ", " : "") + "column " + at.getColumnNr() + ": " + m;
+    }
+
+    private static int lineEnd(byte[] b, int s, int end) {
+        int i = s;
+        while (i < end && b[i] != '\n') {
+            i++;
+        }
+        return i;
+    }
+
+    private static boolean blank(byte[] b, int s, int e) {
+        for (int i = s; i < e; i++) {
+            if (b[i] != ' ' && b[i] != '\t' && b[i] != '\r') {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,14 @@
+package io.trackedge.ingest;
+
+import io.trackedge.journal.EventType;
+import java.util.UUID;
+
+/**
+ * One valid line, with everything its ring slot needs already encoded, so that filling the slot
+ * is plain copying and cannot fail.
+ *
+ * @param fields a {@link io.trackedge.journal.FieldsCodec} block
+ * @param ext the attributes block ({@link io.trackedge.journal.RecordCodec#encodeAttributes})
+ */
+record IngestEvent(EventType type, UUID id, long occurredAtMicros, byte[] fields, byte[] ext) {
+}

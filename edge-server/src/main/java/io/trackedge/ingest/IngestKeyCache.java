@@ -1,0 +1,130 @@
+package io.trackedge.ingest;
+
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The ingest keys an edge accepts, held in memory and reloaded from {@code ingest_keys} every
+ * refresh interval, so that a key created or revoked on any node takes effect everywhere within
+ * one interval and without a restart. When the database cannot be reached the last loaded set
+ * stays in use (an edge that never loaded any accepts no key until it can).
+ *
+ * <p>{@link #authenticate} runs on event loops: a map lookup by the key's public prefix, one
+ * SHA-256 and a constant-time comparison of the digests.
+ */
+public final class IngestKeyCache implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(IngestKeyCache.class);
+    private static final byte[] NO_HASH = new byte[32];
+
+    /** Who a request speaks for: a key, and the one tenant it is scoped to (null: every tenant). */
+    public record Principal(UUID keyId, String prefix, UUID tenant) {
+        public boolean allows(UUID t) {
+            return tenant == null || tenant.equals(t);
+        }
+    }
+
+    private final IngestKeyStore store;
+    private final Duration interval;
+    private final ScheduledExecutorService timer;
+    private volatile Map<String, IngestKeyStore.Active> byPrefix = Map.of();
+    private volatile boolean loaded;
+    private volatile boolean failing;
+    private final AtomicLong refreshFailures = new AtomicLong();
+
+    /** @param store where keys live, or null when the edge has no database (then no key is accepted) */
+    public IngestKeyCache(IngestKeyStore store, Duration interval) {
+        this.store = store;
+        this.interval = interval;
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "ingest-keys");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    public void start() {
+        if (store == null) {
+            log.warn("no database is configured, so the ingest API accepts no key (every POST /v1/events gets 401)");
+            return;
+        }
+        timer.scheduleWithFixedDelay(this::refresh, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Reloads the keys once; returns false (keeping the keys it had) when the database fails. */
+    public boolean refresh() {
+        if (store == null) {
+            return false;
+        }
+        try {
+            Map<String, IngestKeyStore.Active> m = new HashMap<>();
+            for (IngestKeyStore.Active k : store.active()) {
+                m.put(k.prefix(), k);
+            }
+            byPrefix = Map.copyOf(m);
+            if (failing || !loaded) {
+                log.info("ingest keys loaded: {} active", m.size());
+            }
+            loaded = true;
+            failing = false;
+            return true;
+        } catch (Exception e) {
+            refreshFailures.incrementAndGet();
+            if (!failing) {
+                log.warn("cannot reload ingest keys, keeping the {} loaded before: {}", byPrefix.size(), e.getMessage());
+            }
+            failing = true;
+            return false;
+        }
+    }
+
+    /**
+     * Checks an {@code Authorization} header value.
+     *
+     * @return the key's principal, or null when the header is missing, not a bearer key, or names
+     *     no active key
+     */
+    public Principal authenticate(String authorization) {
+        if (authorization == null || authorization.length() < 7
+                || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return null;
+        }
+        String key = authorization.substring(7).trim();
+        if (!IngestKeyFormat.wellFormed(key)) {
+            return null;
+        }
+        IngestKeyStore.Active k = byPrefix.get(IngestKeyFormat.prefixOf(key));
+        // Digest and compare even for an unknown prefix, so both answers take the same time.
+        byte[] presented = IngestKeyFormat.sha256(key);
+        boolean same = MessageDigest.isEqual(presented, k == null ? NO_HASH : k.hash());
+        return same && k != null ? new Principal(k.keyId(), k.prefix(), k.tenant()) : null;
+    }
+
+    /** Keys currently accepted. */
+    public int size() {
+        return byPrefix.size();
+    }
+
+    public long refreshFailures() {
+        return refreshFailures.get();
+    }
+
+    /** False until the keys were loaded once. */
+    public boolean loaded() {
+        return loaded;
+    }
+
+    @Override
+    public void close() {
+        timer.shutdownNow();
+    }
+}

@@ -1,0 +1,88 @@
+package io.trackedge.ingest;
+
+import io.trackedge.ring.AckListener;
+import io.trackedge.ring.EventRing;
+import io.trackedge.ring.RingEvent;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Turns one request body into events in the ring and the answer that says what became of each
+ * line. Runs on an ingest worker, never on an event loop.
+ *
+ * <p>Ring full: the accepted events of a request are claimed in one piece ({@link EventRing#tryClaim(int)}),
+ * so they are all published or none is. When the ring has too few free slots the request gets
+ * 503 with {@code Retry-After} and nothing is recorded, whatever {@code edge.ring.full-policy}
+ * says: shedding an event the API then acknowledged would be a lie, and unlike a pixel an API
+ * client can retry (with its ids, without double counting).
+ */
+final class IngestProcessor {
+
+    private final EventRing ring;
+    private final boolean waitForJournal;
+    private final int maxLines;
+    private final LineValidator validator = new LineValidator();
+
+    IngestProcessor(EventRing ring, boolean waitForJournal, int maxLines) {
+        this.ring = ring;
+        this.waitForJournal = waitForJournal;
+        this.maxLines = maxLines;
+    }
+
+    /** @param listener told when the events are journaled (the loop's gate), or null */
+    IngestOutcome process(byte[] body, int length, BodyFormat format, IngestKeyCache.Principal principal,
+                          AckListener listener) {
+        List<BodyParser.Line> lines;
+        try {
+            lines = BodyParser.parse(body, length, format, maxLines);
+        } catch (BodyParser.BodyException e) {
+            return new IngestOutcome(e.status, IngestJson.error(e.getMessage()), -1, 0, 0);
+        }
+        long now = System.currentTimeMillis();
+        Object[] results = new Object[lines.size()];
+        List<IngestEvent> accepted = new ArrayList<>(lines.size());
+        for (int i = 0; i < results.length; i++) {
+            BodyParser.Line line = lines.get(i);
+            results[i] = line.malformed() != null ? line.malformed() : validator.validate(line.node(), principal, now);
+            if (results[i] instanceof IngestEvent e) {
+                accepted.add(e);
+            }
+        }
+        long sequence = -1;
+        if (!accepted.isEmpty()) {
+            sequence = publish(accepted, listener);
+            if (sequence < 0) {
+                return new IngestOutcome(503, IngestJson.error("the event pipeline is full; nothing was recorded, retry shortly"),
+                        -1, 0, 0);
+            }
+        }
+        int n = accepted.size();
+        return new IngestOutcome(n > 0 ? 202 : 400, IngestJson.results(lines, results, n),
+                waitForJournal ? sequence : -1, n, results.length - n);
+    }
+
+    /** Claims a slot per event, all or none, and fills and publishes them; -1 when the ring is too full. */
+    private long publish(List<IngestEvent> events, AckListener listener) {
+        int n = events.size();
+        long hi = ring.tryClaim(n);
+        if (hi < 0) {
+            return -1;
+        }
+        long lo = hi - n + 1;
+        try {
+            for (int i = 0; i < n; i++) {
+                IngestEvent v = events.get(i);
+                RingEvent e = ring.slot(lo + i);
+                e.reset(v.type(), v.id().getMostSignificantBits(), v.id().getLeastSignificantBits(), v.occurredAtMicros());
+                e.fields(v.fields(), 0, v.fields().length);
+                e.ext(v.ext(), 0, v.ext().length);
+                e.listener(waitForJournal ? listener : null);
+            }
+        } finally {
+            // Claimed slots must be published, or the ring stalls behind them. Every value above
+            // was checked and encoded before the claim, so filling cannot fail half-way.
+            ring.publish(lo, hi);
+        }
+        return hi;
+    }
+}

@@ -1,0 +1,133 @@
+package io.trackedge.ingest;
+
+import io.trackedge.config.AckMode;
+import io.trackedge.config.EdgeConfig;
+import io.trackedge.metrics.EdgeMetrics;
+import io.trackedge.ring.AckListener;
+import io.trackedge.ring.EventRing;
+import java.time.Duration;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The ingest API behind the public listener: the keys, the limits, and a small bounded pool of
+ * workers that parse, validate and publish request bodies so that a 1 MiB body never stalls an
+ * event loop. The event loop reads the body, hands it here, and gets the outcome back on itself.
+ *
+ * <p>Memory is bounded twice: each body by {@code max-body-bytes}, and all bodies being read or
+ * waiting for a worker together by {@link #BUDGET_BODIES} times that; past it, and past
+ * {@link #QUEUE} waiting requests, new requests get 503.
+ */
+public final class IngestService implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(IngestService.class);
+    static final int BUDGET_BODIES = 32;
+    static final int QUEUE = 64;
+
+    private final EdgeConfig.Ingest settings;
+    private final IngestKeyCache keys;
+    private final IngestProcessor processor;
+    private final IngestMetrics metrics;
+    private final ThreadPoolExecutor workers;
+    private final AtomicLong buffered = new AtomicLong();
+    private final long budget;
+
+    public IngestService(EdgeConfig.Ingest settings, EventRing ring, AckMode ack, IngestKeyCache keys, EdgeMetrics metrics) {
+        this.settings = settings;
+        this.keys = keys;
+        this.processor = new IngestProcessor(ring, ack != AckMode.MEMORY, settings.maxLines());
+        this.metrics = new IngestMetrics(metrics, keys);
+        this.budget = (long) BUDGET_BODIES * settings.maxBodyBytes();
+        int threads = Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors() / 2));
+        AtomicInteger n = new AtomicInteger();
+        this.workers = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(QUEUE), r -> {
+            Thread t = new Thread(r, "ingest-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        metrics.gauge("edge_ingest_buffered_bytes", "Bytes of ingest bodies being read or waiting for a worker", buffered::get);
+    }
+
+    public int maxBodyBytes() {
+        return settings.maxBodyBytes();
+    }
+
+    public IngestMetrics metrics() {
+        return metrics;
+    }
+
+    /** See {@link IngestKeyCache#authenticate}. Cheap; event loops call it. */
+    public IngestKeyCache.Principal authenticate(String authorization) {
+        return keys.authenticate(authorization);
+    }
+
+    /** Reserves room for a body of {@code bytes}; false (reserving nothing) when the budget is spent. */
+    public boolean reserve(int bytes) {
+        long now = buffered.addAndGet(bytes);
+        if (now > budget) {
+            buffered.addAndGet(-bytes);
+            return false;
+        }
+        return true;
+    }
+
+    public void release(int bytes) {
+        buffered.addAndGet(-bytes);
+    }
+
+    /**
+     * Processes a body on a worker, then calls {@code done} with the outcome on {@code loop}.
+     *
+     * @param listener the loop's acknowledgement listener, told when the events are journaled
+     * @return false when no worker can take it now (busy or stopping): nothing was done
+     */
+    public boolean submit(byte[] body, int length, BodyFormat format, IngestKeyCache.Principal principal,
+                          AckListener listener, Executor loop, Consumer<IngestOutcome> done) {
+        try {
+            workers.execute(() -> {
+                IngestOutcome outcome;
+                try {
+                    outcome = processor.process(body, length, format, principal, listener);
+                } catch (RuntimeException | Error e) {
+                    log.error("ingest request failed", e);
+                    outcome = new IngestOutcome(500, IngestJson.error("internal error"), -1, 0, 0);
+                }
+                metrics.lines(outcome.accepted(), outcome.rejected());
+                IngestOutcome o = outcome;
+                try {
+                    loop.execute(() -> done.accept(o));
+                } catch (RejectedExecutionException e) {
+                    log.debug("event loop gone before an ingest answer: {}", e.toString());
+                }
+            });
+            return true;
+        } catch (RejectedExecutionException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Takes no more requests and waits for those taken to be published into the ring; for a
+     * graceful stop, before the ring is drained.
+     *
+     * @return true when every request taken was processed in time
+     */
+    public boolean drain(Duration timeout) throws InterruptedException {
+        workers.shutdown();
+        return workers.awaitTermination(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void close() {
+        workers.shutdownNow();
+        keys.close();
+    }
+}

@@ -1,0 +1,80 @@
+package io.trackedge.ingest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Lines of NDJSON and JSON-array bodies, their numbers, and the bodies refused whole. */
+class IngestBodyParserTest {
+
+    private static List<BodyParser.Line> parse(String body, BodyFormat f, int max) throws BodyParser.BodyException {
+        byte[] b = body.getBytes(StandardCharsets.UTF_8);
+        return BodyParser.parse(b, b.length, f, max);
+    }
+
+    private static int refused(String body, BodyFormat f, int max) {
+        return assertThrows(BodyParser.BodyException.class, () -> parse(body, f, max)).status;
+    }
+
+    @Test
+    void ndjsonLinesAreNumberedByTheirPlaceAndAMalformedOneIsRejectedAlone() throws Exception {
+        List<BodyParser.Line> lines = parse("{\"a\":1}\r\n\n  \n{\"a\":2,}\n{\"a\":3} x\n{\"a\":1,\"a\":2}\n{\"a\":4}", BodyFormat.NDJSON, 10);
+        assertEquals(5, lines.size());
+        assertEquals(List.of(1, 4, 5, 6, 7), lines.stream().map(BodyParser.Line::number).toList());
+        assertEquals(1, lines.get(0).node().get("a").asInt());
+        assertNull(lines.get(0).malformed());
+        for (int i = 1; i <= 3; i++) {
+            assertNull(lines.get(i).node());
+            assertTrue(lines.get(i).malformed().reason().startsWith("malformed JSON at column "), lines.get(i).malformed().reason());
+            assertNull(lines.get(i).malformed().field());
+        }
+        assertTrue(lines.get(3).malformed().reason().contains("Duplicate field 'a'"), lines.get(3).malformed().reason());
+        assertEquals(4, lines.get(4).node().get("a").asInt());
+    }
+
+    @Test
+    void anArrayIsNumberedByElementAndASingleObjectIsOneLine() throws Exception {
+        List<BodyParser.Line> lines = parse("\uFEFF [ {\"a\":1}, 2, null, {\"a\":\"x\"} ] \n", BodyFormat.JSON, 4);
+        assertEquals(List.of(1, 2, 3, 4), lines.stream().map(BodyParser.Line::number).toList());
+        assertTrue(lines.get(1).node().isNumber());
+        assertTrue(lines.get(2).node().isNull());
+        assertEquals("x", lines.get(3).node().get("a").asText());
+        List<BodyParser.Line> one = parse("{\"a\":1}", BodyFormat.JSON, 1);
+        assertEquals(1, one.size());
+        assertNotNull(one.get(0).node());
+    }
+
+    @Test
+    void bodiesRefusedWhole() {
+        assertEquals(400, refused("[{\"a\":1}, {\"a\":", BodyFormat.JSON, 10));
+        assertEquals(400, refused("[{\"a\":1}] [", BodyFormat.JSON, 10));
+        assertEquals(400, refused("[{\"a\":1}", BodyFormat.JSON, 10));
+        assertEquals(400, refused("\"sent\"", BodyFormat.JSON, 10));
+        assertEquals(400, refused("[]", BodyFormat.JSON, 10));
+        assertEquals(400, refused("  ", BodyFormat.JSON, 10));
+        assertEquals(400, refused("\n \n", BodyFormat.NDJSON, 10));
+        assertEquals(413, refused("[{},{},{}]", BodyFormat.JSON, 2));
+        assertEquals(413, refused("{}\n{}\n{}\n", BodyFormat.NDJSON, 2));
+        String message = assertThrows(BodyParser.BodyException.class,
+                () -> parse("[{\"a\":1},\n {\"a\" 2}]", BodyFormat.JSON, 10)).getMessage();
+        assertTrue(message.startsWith("malformed JSON at line 2, column "), message);
+    }
+
+    @Test
+    void contentTypes() {
+        assertEquals(BodyFormat.JSON, BodyFormat.of("application/json"));
+        assertEquals(BodyFormat.JSON, BodyFormat.of("Application/JSON; charset=UTF-8"));
+        assertEquals(BodyFormat.NDJSON, BodyFormat.of("application/x-ndjson"));
+        assertEquals(BodyFormat.NDJSON, BodyFormat.of("application/ndjson;charset=\"utf-8\""));
+        assertNull(BodyFormat.of("application/json; charset=latin1"));
+        assertNull(BodyFormat.of("text/plain"));
+        assertNull(BodyFormat.of("application/x-www-form-urlencoded"));
+        assertNull(BodyFormat.of(null));
+    }
+}
