@@ -47,6 +47,19 @@ public final class FaultTable {
         }
         Path out = root.resolve("docs/fault-results.md");
         Files.writeString(out, md.toString());
+        // The README carries the same table between markers, replaced here so it is never typed by hand.
+        Path readme = root.resolve("README.md");
+        String start = "<!-- fault-results:start -->";
+        String end = "<!-- fault-results:end -->";
+        if (Files.exists(readme)) {
+            String text = Files.readString(readme);
+            int a = text.indexOf(start);
+            int b = text.indexOf(end);
+            if (a >= 0 && b > a) {
+                String table = md.substring(md.indexOf("| Scenario"));
+                Files.writeString(readme, text.substring(0, a + start.length()) + "\n" + table + text.substring(b));
+            }
+        }
         System.out.print(md);
         System.out.println("\nwritten to " + out);
     }
