@@ -1,0 +1,112 @@
+package io.trackedge.sink.postgres;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.trackedge.journal.JournalStats;
+import io.trackedge.journal.JournalWriter;
+import io.trackedge.sink.SinkStats;
+import io.trackedge.sink.testing.FaultReport;
+import io.trackedge.sink.testing.OwnedPostgres;
+import io.trackedge.sink.testing.Recount;
+import io.trackedge.sink.testing.SyntheticEvents;
+import io.trackedge.sink.testing.TestDatabase;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/**
+ * While events keep arriving: the sink's connections are killed in the middle of their
+ * transactions ({@code pg_terminate_backend}), then PostgreSQL is restarted while COPYs are in
+ * flight. Every event still lands once and the counters match a recount.
+ */
+class PostgresChaosIT {
+
+    @Test
+    void killedConnectionsAndRestartsMidCopyLoseAndDuplicateNothing() throws Exception {
+        try (OwnedPostgres pg = OwnedPostgres.create(); TestDatabase testDb = TestDatabase.create("127.0.0.1", pg.port())) {
+            Database db = new Database(new PostgresConnectionInfo(testDb.jdbcUrl(), "postgres", null), 4);
+            db.migrate();
+            Path dir = Files.createTempDirectory("chaos-it-");
+            JournalWriter writer = JournalWriter.open(dir, 4L << 20, 1L << 30, new JournalStats());
+            SinkStats stats = new SinkStats();
+            PostgresSink sink = new PostgresSink(db, dir, writer::flushedPosition, UUID.randomUUID(),
+                    new PostgresSink.Settings(2000, Duration.ofMillis(5), Duration.ofMillis(500), false, 0), stats, p -> { });
+            sink.start();
+
+            AtomicBoolean producing = new AtomicBoolean(true);
+            AtomicLong produced = new AtomicLong();
+            Thread producer = new Thread(() -> {
+                SyntheticEvents gen = new SyntheticEvents(17, 20_000);
+                while (producing.get()) {
+                    for (int i = 0; i < 50; i++) {
+                        gen.append(writer);
+                    }
+                    writer.flush();
+                    produced.addAndGet(50);
+                    try {
+                        Thread.sleep(10);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            });
+            producer.start();
+            Thread.sleep(2000);
+
+            // connections killed mid-transaction, every 250 ms for 5 s
+            int terminated = 0;
+            String admin = "jdbc:postgresql://127.0.0.1:" + pg.port() + "/postgres";
+            for (int i = 0; i < 20; i++) {
+                try (Connection c = DriverManager.getConnection(admin, "postgres", null); Statement s = c.createStatement();
+                     var r = s.executeQuery("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '"
+                             + testDb.jdbcUrl().substring(testDb.jdbcUrl().lastIndexOf('/') + 1) + "' AND pid <> pg_backend_pid() "
+                             + "AND state <> 'idle'")) {
+                    r.next();
+                    terminated += r.getInt(1);
+                }
+                Thread.sleep(250);
+            }
+            // restarts while COPYs are in flight
+            for (int i = 0; i < 3; i++) {
+                pg.stop();
+                pg.start();
+                Thread.sleep(1500);
+            }
+            producing.set(false);
+            producer.join();
+            writer.flush();
+            long last = System.nanoTime();
+            long deadline = last + Duration.ofSeconds(90).toNanos();
+            while (stats.committedPosition.get() < writer.flushedPosition() && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            long catchUp = (System.nanoTime() - last) / 1_000_000;
+            assertEquals(writer.flushedPosition(), stats.committedPosition.get(), "caught up: " + stats.lastError);
+            sink.stop(Duration.ofSeconds(5));
+
+            long rows = testDb.count("SELECT count(*) FROM email_events");
+            long distinct = testDb.count("SELECT count(DISTINCT event_id) FROM email_events");
+            FaultReport.record("postgres-connections-killed-and-restarts",
+                    terminated + " sink connections killed mid-transaction, then 3 PostgreSQL restarts during COPYs, "
+                            + "5,000 events/s journaled", produced.get(), produced.get(), rows, rows - distinct,
+                    Math.max(0, produced.get() - distinct), catchUp + " ms to catch up after the last event, "
+                            + stats.failures.get() + " failed attempts retried");
+            assertTrue(stats.failures.get() > 0, "the faults were felt");
+            assertEquals(produced.get(), rows);
+            assertEquals(produced.get(), distinct);
+            List<List<String>> daily = Recount.compare(testDb);
+            assertEquals(daily.get(1), daily.get(0));
+            writer.close();
+            db.close();
+        }
+    }
+}
