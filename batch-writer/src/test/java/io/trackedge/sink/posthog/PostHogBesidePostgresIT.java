@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -127,8 +128,15 @@ class PostHogBesidePostgresIT {
         assertEquals(0, cursors.min());
 
         healPostHog.apply();
+        long healed = System.nanoTime();
         await("PostHog catches up", Duration.ofSeconds(120), () -> ph.sink.committedPosition.get() == end);
-        assertEquals(new HashSet<>(Journaled.ids(journalDir)), fake.uuids());
+        long phMillis = (System.nanoTime() - healed) / 1_000_000;
+        Set<UUID> journaled = new HashSet<>(Journaled.ids(journalDir));
+        io.trackedge.sink.testing.FaultReport.record("posthog-" + what,
+                "PostHog capture server " + what + " while " + events + " events are journaled",
+                events, events, fake.uuids().size(), 0, journaled.stream().filter(id -> !fake.uuids().contains(id)).count(),
+                "PostgreSQL unaffected (" + pgMillis + " ms for all rows); PostHog caught up " + phMillis + " ms after it came back");
+        assertEquals(journaled, fake.uuids());
         assertEquals(events, fake.uuids().size());
 
         writer.flush();
