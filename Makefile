@@ -9,9 +9,9 @@ export PATH := $(JDK)/bin:$(PATH)
 MVN ?= mvn -B -ntp
 JAR := edge-server/target/edge.jar
 # JVM flags for the server: a fixed heap avoids resizing pauses; the server allocates little.
-JAVA_OPTS ?= -Xms512m -Xmx512m -XX:+UseParallelGC -XX:+AlwaysPreTouch
+JAVA_OPTS ?= -Xms512m -Xmx512m -XX:+UseParallelGC -XX:+AlwaysPreTouch -XX:MetaspaceSize=128m
 
-.PHONY: build run test faults fault-table bench bench-quick clean
+.PHONY: build run test faults fault-table bench bench-jmh clean
 
 build:
 	$(MVN) -DskipTests package
@@ -38,8 +38,13 @@ faults:
 fault-table:
 	java -cp benchmarks/target/benchmarks.jar io.trackedge.bench.FaultTable .
 
-# JMH benchmarks with allocation per operation. QUICK=1 for a short run.
+# Ours vs nginx (wrk throughput, constant-rate latency, CPU per request, memory, GC), sink vs
+# psql \copy, end to end into PostgreSQL: benchmarks/bench. QUICK=1 for a run of a few minutes.
 bench: build
+	benchmarks/bench $(if $(QUICK),--quick,)
+
+# JMH benchmarks with allocation per operation. QUICK=1 for a short run.
+bench-jmh: build
 	benchmarks/run-jmh $(if $(QUICK),--quick,)
 
 clean:

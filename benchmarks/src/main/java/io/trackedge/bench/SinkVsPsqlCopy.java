@@ -133,6 +133,7 @@ public final class SinkVsPsqlCopy {
 
     private static void exportRows(String url, Path file) throws Exception {
         try (Connection c = DriverManager.getConnection(url, "postgres", null); OutputStream out = Files.newOutputStream(file)) {
+            // email_events is partitioned: COPY TO needs the SELECT form
             c.unwrap(PGConnection.class).getCopyAPI().copyOut("COPY (SELECT * FROM email_events) TO STDOUT", out);
         }
     }
