@@ -184,6 +184,7 @@ public final class EdgeApp implements AutoCloseable {
         }
         Database db = new Database(info, dbc.poolSize());
         SinkStats stats = new SinkStats();
+        stats.backlogEnd.set(Math.max(1, journal.flushedPosition())); // before anything is appended
         PostgresSink sink = new PostgresSink(db, config.journalDir(), journal::flushedPosition, node,
                 new PostgresSink.Settings(config.postgresSink().batchSize(), config.postgresSink().linger(),
                         config.postgresSink().maxBackoff(), dbc.migrateOnStart(), dbc.retentionDays()),
@@ -224,6 +225,7 @@ public final class EdgeApp implements AutoCloseable {
         }
         PostHogStats ph = new PostHogStats();
         SinkStats stats = ph.sink;
+        stats.backlogEnd.set(Math.max(1, journal.flushedPosition())); // before anything is appended
         PostHogSink sink = new PostHogSink(config.journalDir(), journal::flushedPosition, node,
                 config.dataDir().resolve("posthog-cursor"),
                 new PostHogSink.Settings(URI.create(c.host()), c.apiKey(), c.batchSize(), c.batchBytes(), c.linger(),

@@ -14,8 +14,14 @@ public final class SinkStats {
     public final AtomicLong committedPosition = new AtomicLong();
     /** Events committed since this process started. */
     public final AtomicLong committedEvents = new AtomicLong();
-    /** Events that were past the cursor when the sink started. */
+    /** Events that were past the cursor when the sink started (counted up to {@link #backlogEnd}). */
     public final AtomicLong backlogAtStart = new AtomicLong();
+    /**
+     * The journal's end when the process started, set by the owner before anything is appended:
+     * the backlog is counted up to here, and everything after it is counted by the writer, so no
+     * event is counted twice. 0: count to the writer's current end.
+     */
+    public final AtomicLong backlogEnd = new AtomicLong();
     /** Occurred-at (epoch micros) of the oldest event read but not yet committed; 0 when caught up. */
     public final AtomicLong oldestPendingMicros = new AtomicLong();
     public volatile boolean up;

@@ -1,6 +1,6 @@
 package io.trackedge.ring;
 
-import com.lmax.disruptor.BlockingWaitStrategy;
+import com.lmax.disruptor.LiteBlockingWaitStrategy;
 import com.lmax.disruptor.InsufficientCapacityException;
 import com.lmax.disruptor.RingBuffer;
 import com.lmax.disruptor.SleepingWaitStrategy;
@@ -9,7 +9,6 @@ import com.lmax.disruptor.WaitStrategy;
 import com.lmax.disruptor.YieldingWaitStrategy;
 import com.lmax.disruptor.dsl.Disruptor;
 import com.lmax.disruptor.dsl.ProducerType;
-import com.lmax.disruptor.util.DaemonThreadFactory;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -35,7 +34,11 @@ public final class EventRing {
             throw new IllegalArgumentException("ring size must be a power of two, got " + size);
         }
         this.appender = appender;
-        this.disruptor = new Disruptor<>(RingEvent::new, size, DaemonThreadFactory.INSTANCE,
+        this.disruptor = new Disruptor<>(RingEvent::new, size, r -> {
+            Thread t = new Thread(r, "journal-appender");
+            t.setDaemon(true);
+            return t;
+        },
                 ProducerType.MULTI, waitStrategy(waitStrategy));
         disruptor.handleEventsWith(appender);
         this.ring = disruptor.start();
@@ -43,7 +46,9 @@ public final class EventRing {
 
     private static WaitStrategy waitStrategy(String name) {
         return switch (name) {
-            case "blocking" -> new BlockingWaitStrategy();
+            // Lite: a publisher signals only when the appender is actually asleep, instead of taking
+            // a lock and signalling on every event (10 % of the CPU under wrk load in our profile).
+            case "blocking" -> new LiteBlockingWaitStrategy();
             case "sleeping" -> new SleepingWaitStrategy();
             case "yielding" -> new YieldingWaitStrategy();
             default -> throw new IllegalArgumentException("unknown wait strategy " + name);

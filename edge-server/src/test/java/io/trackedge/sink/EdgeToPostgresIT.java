@@ -61,6 +61,11 @@ class EdgeToPostgresIT {
             List<List<String>> daily = Recount.compare(db);
             assertEquals(daily.get(1), daily.get(0));
             assertTrue(db.count("SELECT sum(opens_unique) FROM daily_analytics") > 0);
+            // caught up: the lag gauge is back at zero (it once double-counted events from before the sink connected)
+            String metrics = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://127.0.0.1:" + edge.adminPort() + "/metrics")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            assertTrue(metrics.contains("edge_sink_postgres_lag_events 0.0"), metrics);
         }
     }
 }

@@ -189,7 +189,8 @@ public final class PostgresSink implements Runnable {
     }
 
     private long countBacklog(long from) {
-        try (JournalReader r = new JournalReader(journalDir, from, journalLimit)) {
+        LongSupplier limit = stats.backlogEnd.get() > 0 ? stats.backlogEnd::get : journalLimit;
+        try (JournalReader r = new JournalReader(journalDir, from, limit)) {
             long n = 0;
             int got;
             while ((got = r.read((p, next, b, o, l) -> { }, 100_000)) > 0) {

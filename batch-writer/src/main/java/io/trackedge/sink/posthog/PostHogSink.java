@@ -281,7 +281,8 @@ public final class PostHogSink implements Runnable {
     }
 
     private long countBacklog(long from) {
-        try (JournalReader r = new JournalReader(journalDir, from, journalLimit)) {
+        LongSupplier limit = stats.sink.backlogEnd.get() > 0 ? stats.sink.backlogEnd::get : journalLimit;
+        try (JournalReader r = new JournalReader(journalDir, from, limit)) {
             long n = 0;
             int got;
             while ((got = r.read((p, next, b, o, l) -> { }, 100_000)) > 0) {
