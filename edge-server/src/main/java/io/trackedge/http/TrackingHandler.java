@@ -134,7 +134,6 @@ public final class TrackingHandler extends ChannelInboundHandlerAdapter {
         }
         flushNow();
     }
-
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         if (ingest != null) {
@@ -419,6 +418,29 @@ public final class TrackingHandler extends ChannelInboundHandlerAdapter {
                 : cause instanceof TooLongHttpHeaderException ? Responses.Kind.HEADERS_TOO_LARGE
                 : Responses.Kind.BAD_REQUEST;
         send(Route.OTHER, kind, Responses.Conn.CLOSE, false, -1);
+    }
+
+    /**
+     * The request now arriving took longer than {@code edge.http.request-timeout}
+     * ({@link TimedRequestDecoder}): 408 (after any responses still held for this connection), then
+     * close without reading the rest.
+     *
+     * @return false when it cannot be answered now (an ingest request is being processed); ask again later
+     */
+    boolean requestTimedOut() {
+        if (closing || !ctx.channel().isActive()) {
+            return true;
+        }
+        if (ingest != null) {
+            if (ingest.processing()) {
+                return false;
+            }
+            ingest.abandon(); // its body stopped short
+            ingest = null;
+        }
+        lingerOnClose = true;
+        send(Route.OTHER, Responses.Kind.REQUEST_TIMEOUT, Responses.Conn.CLOSE, false, -1);
+        return true;
     }
 
     @Override
