@@ -129,11 +129,31 @@ public final class TrackingHandler extends ChannelInboundHandlerAdapter {
         while (deferred != null && !deferred.isEmpty() && (ingest == null || !ingest.processing())) {
             channelRead(ctx, deferred.poll());
         }
-        if (!closing && !edge.isDraining() && (ingest == null || !ingest.processing())) {
+        if (mayRead()) {
             ctx.channel().config().setAutoRead(true);
         }
         flushNow();
     }
+
+    /**
+     * Reading pauses while the connection takes no more answers (a client that pipelines requests
+     * and reads nothing would otherwise make the edge queue answers without bound), and resumes
+     * when the queue has drained.
+     */
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        if (!ctx.channel().isWritable()) {
+            ctx.channel().config().setAutoRead(false);
+        } else if (mayRead()) {
+            ctx.channel().config().setAutoRead(true);
+        }
+        super.channelWritabilityChanged(ctx);
+    }
+
+    private boolean mayRead() {
+        return !closing && !edge.isDraining() && (ingest == null || !ingest.processing()) && ctx.channel().isWritable();
+    }
+
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         if (ingest != null) {

@@ -346,4 +346,62 @@ class HostileSlowClientsTest {
         assertTrue(m.find(), metrics);
         return Integer.parseInt(m.group(1));
     }
+
+    /**
+     * Bug: the edge read requests whether or not the client read the answers, so a client that
+     * pipelines requests and never reads made it queue answers in memory without bound, and kept
+     * its event loop busy with them. Now it stops reading while the connection is not writable:
+     * what it takes in is bounded by the socket buffers however much the client offers, and the
+     * idle timeout then closes the connection.
+     */
+    @Test
+    void regressionAClientThatNeverReadsMadeTheEdgeBufferWithoutBound() throws Exception {
+        byte[] request = ascii("GET /o/ HTTP/1.1\r\nX-Pad: " + "p".repeat(200) + "\r\n\r\n");
+        long offered = 96L << 20;
+        long accepted = 0;
+        try (SocketChannel ch = SocketChannel.open()) {
+            ch.setOption(java.net.StandardSocketOptions.SO_RCVBUF, 4096); // before connecting: a small window
+            ch.connect(new InetSocketAddress("127.0.0.1", edge.port()));
+            ch.configureBlocking(false);
+            ByteBuffer burst = ByteBuffer.allocate(request.length * 4096);
+            for (int i = 0; i < 4096; i++) {
+                burst.put(request);
+            }
+            burst.flip();
+            long end = System.nanoTime() + 12_000_000_000L;
+            long lastProgress = System.nanoTime();
+            boolean stalled = false;
+            while (accepted < offered && System.nanoTime() < end && !stalled) {
+                if (!burst.hasRemaining()) {
+                    burst.rewind();
+                }
+                int n = ch.write(burst);
+                if (n > 0) {
+                    accepted += n;
+                    lastProgress = System.nanoTime();
+                } else {
+                    Thread.sleep(5);
+                    stalled = System.nanoTime() - lastProgress > 2_000_000_000L;
+                }
+            }
+            // Without the pause, the edge reads on as fast as it can answer into memory: no stall, or a late one.
+            boolean bounded = stalled && accepted < (32L << 20);
+            HostileReport.count(SLOW_READER, bounded ? "reading paused (under 32 MiB taken in), closed at the idle timeout"
+                    : "read on without bound");
+            assertTrue(bounded, "the edge took in " + (accepted >> 20) + " MiB from a client that reads nothing"
+                    + (stalled ? "" : ", and was still reading"));
+            // Meanwhile, others are served.
+            assertPixelStillWorks();
+            // Reading nothing and getting nothing written, the connection is idle: closed at the idle timeout.
+            ch.configureBlocking(true);
+            long since = System.nanoTime();
+            ByteBuffer sink = ByteBuffer.allocate(1 << 16);
+            int r;
+            while ((r = ch.read(sink)) >= 0 && System.nanoTime() - since < 3 * IDLE_TIMEOUT_MS * 1_000_000L) {
+                sink.clear(); // the answers, read only now
+            }
+            assertEquals(-1, r, "closed by the edge");
+        }
+        assertPixelStillWorks();
+    }
 }
