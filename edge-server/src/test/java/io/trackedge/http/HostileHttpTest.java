@@ -205,6 +205,26 @@ class HostileHttpTest {
         assertPixelStillWorks();
     }
 
+    /**
+     * Bug: an error answer that closes the connection (414, 431, 400, 505) was followed by a plain
+     * close while the rest of the request was still arriving; the kernel then reset the connection,
+     * which can destroy the answer before the client reads it. Now the edge closes lingering: it
+     * shuts its side, drops what still comes for a while, and the client sees the answer and a
+     * clean end.
+     */
+    @Test
+    void regressionAnErrorAnswerToALongRequestEndedInAReset() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            HostileClient.Result r = HostileClient.exchange(edge.port(), ascii("GET /o/" + "a".repeat(1 << 20) + " HTTP/1.1\r\n\r\n"),
+                    false, 8000);
+            assertEquals("414, closed", r.outcome(false));
+            r = HostileClient.exchange(edge.port(), ascii("GET /o/x.gif HTTP/1.1\r\n" + "X: y\r\n".repeat(200_000) + "\r\n"),
+                    false, 8000);
+            assertEquals("431, closed", r.outcome(false));
+        }
+        assertPixelStillWorks();
+    }
+
     // ---------------------------------------------------------------- smuggling
 
     @Test
