@@ -49,7 +49,7 @@ final class TimedRequestDecoder extends HttpRequestDecoder implements Runnable {
         if (!arriving && in.isReadable()) {
             arriving = true;
             start = System.nanoTime();
-            if (check == null) {
+            if (check == null && ctx.channel().isActive()) { // not for what is decoded as the channel closes
                 this.ctx = ctx;
                 check = ctx.executor().schedule(this, timeoutNanos, TimeUnit.NANOSECONDS);
             }
