@@ -11,7 +11,7 @@ JAR := edge-server/target/edge.jar
 # JVM flags for the server: a fixed heap avoids resizing pauses; the server allocates little.
 JAVA_OPTS ?= -Xms512m -Xmx512m -XX:+UseParallelGC -XX:+AlwaysPreTouch -XX:MetaspaceSize=128m
 
-.PHONY: build run test faults fault-table bench bench-jmh clean
+.PHONY: build run test faults fault-table hostile fuzz bench bench-jmh clean
 
 build:
 	$(MVN) -DskipTests package
@@ -35,8 +35,32 @@ faults:
 	$(MVN) verify -Dit.test='$(FAULT_TESTS)' -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false -Dfailsafe.failIfNoSpecifiedTests=false
 	$(MAKE) fault-table
 
-fault-table:
+fault-table: benchmarks/target/benchmarks.jar
 	java -cp benchmarks/target/benchmarks.jar io.trackedge.bench.FaultTable .
+
+benchmarks/target/benchmarks.jar: benchmarks/src/main/java/io/trackedge/bench/FaultTable.java
+	$(MVN) -q -DskipTests package -pl benchmarks -am
+
+# The hostile-input suites (raw-socket HTTP, slow clients, tokens and redirects) and the fuzz
+# targets over their seed corpus, then the hostile table in docs/fault-results.md.
+# `make test` runs the same tests.
+HOSTILE_TESTS ?= Hostile*Test,*FuzzTest
+hostile:
+	$(MVN) test -pl edge-server -am -Dtest='$(HOSTILE_TESTS)' -Dsurefire.failIfNoSpecifiedTests=false
+	$(MAKE) fault-table
+
+# Coverage-guided fuzzing with Jazzer: each target for FUZZ_SECONDS (one JVM each: Jazzer fuzzes
+# one target per run). A finding fails the run and leaves its input under the target's
+# src/test/resources/<package>/<Class>Inputs/<method>/, where `make test` replays it from then on.
+# Without JAZZER_FUZZ, the same tests only replay the committed corpus.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= TokenVerifierFuzzTest\#verify IngestBodyFuzzTest\#parse UrlPolicyFuzzTest\#check
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  echo "== fuzzing $$t for $(FUZZ_SECONDS) s"; \
+	  JAZZER_FUZZ=1 JAZZER_MAX_DURATION=$(FUZZ_SECONDS)s $(MVN) test -pl edge-server -am -Dtest="$$t" \
+	    -Dsurefire.failIfNoSpecifiedTests=false; \
+	done
 
 # Ours vs nginx (wrk throughput, constant-rate latency, CPU per request, memory, GC), sink vs
 # psql \copy, end to end into PostgreSQL: benchmarks/bench. QUICK=1 for a run of a few minutes.

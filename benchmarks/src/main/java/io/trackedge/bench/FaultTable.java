@@ -2,30 +2,26 @@ package io.trackedge.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * Renders {@code bench-results/faults/*.json} (written by the fault tests) as the Markdown table in
- * {@code docs/fault-results.md}, which the README links. Usage: {@code FaultTable <repo root>}.
+ * Renders the results the tests write as the Markdown tables of {@code docs/fault-results.md},
+ * which the README links: {@code bench-results/faults/*.json} (the fault suite) and
+ * {@code bench-results/hostile/*.json} (the hostile-input suites and fuzz targets). Usage:
+ * {@code FaultTable <repo root>}.
  */
 public final class FaultTable {
 
     public static void main(String[] args) throws Exception {
         Path root = Path.of(args.length > 0 ? args[0] : ".");
-        Path dir = root.resolve("bench-results/faults");
-        List<JsonNode> rows = new ArrayList<>();
-        ObjectMapper json = new ObjectMapper();
-        if (Files.isDirectory(dir)) {
-            try (Stream<Path> s = Files.list(dir)) {
-                for (Path p : s.filter(f -> f.toString().endsWith(".json")).sorted().toList()) {
-                    rows.add(json.readTree(p.toFile()));
-                }
-            }
-        }
+        List<JsonNode> rows = read(root.resolve("bench-results/faults"));
         StringBuilder md = new StringBuilder();
         md.append("# Fault suite results\n\n")
                 .append("Produced by `make faults` from the files the fault tests write to `bench-results/faults/`; ")
@@ -45,6 +41,7 @@ public final class FaultTable {
                     .append(" | ").append(r.path("at").asText())
                     .append(" |\n");
         }
+        hostile(md, read(root.resolve("bench-results/hostile")));
         Path out = root.resolve("docs/fault-results.md");
         Files.writeString(out, md.toString());
         // The README carries the same table between markers, replaced here so it is never typed by hand.
@@ -62,5 +59,57 @@ public final class FaultTable {
         }
         System.out.print(md);
         System.out.println("\nwritten to " + out);
+    }
+
+    private static List<JsonNode> read(Path dir) throws IOException {
+        List<JsonNode> rows = new ArrayList<>();
+        ObjectMapper json = new ObjectMapper();
+        if (Files.isDirectory(dir)) {
+            try (Stream<Path> s = Files.list(dir)) {
+                for (Path p : s.filter(f -> f.toString().endsWith(".json")).sorted().toList()) {
+                    rows.add(json.readTree(p.toFile()));
+                }
+            }
+        }
+        return rows;
+    }
+
+    /** The hostile-input table: one row per class, its cases and what the edge did with them. */
+    static void hostile(StringBuilder md, List<JsonNode> rows) {
+        md.append("\n## Hostile input\n\n")
+                .append("Produced by `make hostile` (or `make test`, then `make fault-table`) from the files the hostile suites ")
+                .append("(`Hostile*Test`) and the fuzz targets (`*FuzzTest`) write to `bench-results/hostile/`; rows ending ")
+                .append("in `-fuzzing` come from `make fuzz` (Jazzer, coverage-guided). Outcomes are what came back on the wire: ")
+                .append("status codes in order (`x50`: fifty times), then whether the edge closed the connection or kept it ")
+                .append("(`kept open`: a request sent after the hostile bytes was answered). Every case also checked that the ")
+                .append("responses were well-formed, that a normal pixel still worked afterwards, and, per suite, that no buffer ")
+                .append("leaked and no handler threw.\n\n")
+                .append("| Class | What was tried | Cases | Outcomes | Suite | Run at |\n")
+                .append("|---|---|---:|---|---|---|\n");
+        List<JsonNode> sorted = new ArrayList<>(rows);
+        sorted.sort(Comparator.comparing((JsonNode r) -> r.path("class").asText().startsWith("fuzz-"))
+                .thenComparing(r -> r.path("class").asText()));
+        for (JsonNode r : sorted) {
+            StringBuilder outcomes = new StringBuilder();
+            List<Map.Entry<String, JsonNode>> list = new ArrayList<>(r.path("outcomes").properties());
+            list.sort(Comparator.comparingLong((Map.Entry<String, JsonNode> e) -> -e.getValue().asLong()));
+            for (Map.Entry<String, JsonNode> e : list) {
+                if (outcomes.length() > 0) {
+                    outcomes.append("; ");
+                }
+                outcomes.append(e.getKey()).append(": ").append(e.getValue().asLong());
+            }
+            md.append("| ").append(r.path("class").asText())
+                    .append(" | ").append(cell(r.path("description").asText()))
+                    .append(" | ").append(r.path("cases").asLong())
+                    .append(" | ").append(cell(outcomes.toString()))
+                    .append(" | ").append(r.path("suite").asText())
+                    .append(" | ").append(r.path("at").asText())
+                    .append(" |\n");
+        }
+    }
+
+    private static String cell(String s) {
+        return s.replace("|", "\\|").replace("\n", " ");
     }
 }

@@ -43,6 +43,7 @@ public final class ConfigLoader {
         m.put("EDGE_MAX_URI_BYTES", "edge.http.max-uri-bytes");
         m.put("EDGE_MAX_HEADER_BYTES", "edge.http.max-header-bytes");
         m.put("EDGE_IDLE_TIMEOUT", "edge.http.idle-timeout");
+        m.put("EDGE_REQUEST_TIMEOUT", "edge.http.request-timeout");
         m.put("EDGE_MAX_CONNECTIONS", "edge.http.max-connections");
         m.put("EDGE_ADMIN_BIND", "edge.admin.bind");
         m.put("EDGE_ADMIN_PORT", "edge.admin.port");
@@ -136,6 +137,7 @@ public final class ConfigLoader {
                 intIn("edge.http.max-uri-bytes", 256, 1 << 20),
                 intIn("edge.http.max-header-bytes", 1024, 1 << 20),
                 duration("edge.http.idle-timeout"),
+                duration("edge.http.request-timeout"),
                 intIn("edge.http.max-connections", 1, 10_000_000));
         EdgeConfig.Admin admin = new EdgeConfig.Admin(string("edge.admin.bind"), port("edge.admin.port"));
         int ringSize = intIn("edge.ring.size", 64, 1 << 24);

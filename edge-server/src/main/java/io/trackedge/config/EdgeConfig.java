@@ -32,10 +32,13 @@ public record EdgeConfig(
      * @param maxUriBytes longest request line accepted; longer gets 414
      * @param maxHeaderBytes largest header block accepted; larger gets 431
      * @param idleTimeout a connection with no traffic for this long is closed
+     * @param requestTimeout a request must arrive whole, from its first byte to its last, within
+     *     this long; a slower one gets 408 and the connection is closed (time between requests is
+     *     governed by the idle timeout instead)
      * @param maxConnections connections over this many get 503 and are closed
      */
     public record Http(String bind, int port, int eventLoops, int maxUriBytes, int maxHeaderBytes,
-                       Duration idleTimeout, int maxConnections) {
+                       Duration idleTimeout, Duration requestTimeout, int maxConnections) {
     }
 
     /** The admin listener: health, readiness and metrics; loopback by default. */

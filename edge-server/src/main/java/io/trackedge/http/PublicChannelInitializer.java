@@ -5,14 +5,14 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http.HttpRequestDecoder;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.trackedge.config.EdgeConfig;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Builds the public pipeline and nothing else:
- * connection cap, idle timeout, HTTP request decoder with explicit limits, tracking handler.
+ * connection cap, idle timeout, HTTP request decoder with explicit limits and a request deadline
+ * ({@link TimedRequestDecoder}), tracking handler.
  * There is no response encoder: every response is a prebuilt HTTP message ({@link Responses}).
  */
 final class PublicChannelInitializer extends ChannelInitializer<SocketChannel> {
@@ -35,11 +35,11 @@ final class PublicChannelInitializer extends ChannelInitializer<SocketChannel> {
         ChannelPipeline p = ch.pipeline();
         p.addLast("limit", limiter);
         p.addLast("idle", new IdleStateHandler(0, 0, http.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
-        p.addLast("decoder", new HttpRequestDecoder(new HttpDecoderConfig()
+        p.addLast("decoder", new TimedRequestDecoder(new HttpDecoderConfig()
                 .setMaxInitialLineLength(http.maxUriBytes())
                 .setMaxHeaderSize(http.maxHeaderBytes())
                 .setMaxChunkSize(8192)
-                .setValidateHeaders(true)));
+                .setValidateHeaders(true), http.requestTimeout()));
         p.addLast("tracking", new TrackingHandler(edge));
     }
 }

@@ -1,6 +1,7 @@
 package io.trackedge.http;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -116,6 +117,13 @@ public final class TrackingHandler extends ChannelInboundHandlerAdapter {
                 if (ingest != null && ingest.done()) {
                     ingest = null;
                 }
+            } else if (msg instanceof HttpContent content && content.decoderResult().isFailure() && !closing) {
+                // The body of a request answered from its head broke (a bad chunk size): the decoder
+                // has lost the framing and drops whatever follows, so no later request can be
+                // answered. Close once the answers already given are out.
+                edge.metrics.decoderFailure();
+                lingerOnClose = true;
+                deliver(Unpooled.EMPTY_BUFFER, true, -1);
             }
             // Bodies of other requests are read and dropped; the decoder keeps the framing.
         } finally {
@@ -129,10 +137,29 @@ public final class TrackingHandler extends ChannelInboundHandlerAdapter {
         while (deferred != null && !deferred.isEmpty() && (ingest == null || !ingest.processing())) {
             channelRead(ctx, deferred.poll());
         }
-        if (!closing && !edge.isDraining() && (ingest == null || !ingest.processing())) {
+        if (mayRead()) {
             ctx.channel().config().setAutoRead(true);
         }
         flushNow();
+    }
+
+    /**
+     * Reading pauses while the connection takes no more answers (a client that pipelines requests
+     * and reads nothing would otherwise make the edge queue answers without bound), and resumes
+     * when the queue has drained.
+     */
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        if (!ctx.channel().isWritable()) {
+            ctx.channel().config().setAutoRead(false);
+        } else if (mayRead()) {
+            ctx.channel().config().setAutoRead(true);
+        }
+        super.channelWritabilityChanged(ctx);
+    }
+
+    private boolean mayRead() {
+        return !closing && !edge.isDraining() && (ingest == null || !ingest.processing()) && ctx.channel().isWritable();
     }
 
     @Override
@@ -168,6 +195,7 @@ public final class TrackingHandler extends ChannelInboundHandlerAdapter {
         HttpVersion version = request.protocolVersion();
         if (version != HttpVersion.HTTP_1_1 && version != HttpVersion.HTTP_1_0) {
             edge.metrics.decoderFailure();
+            lingerOnClose = true;
             send(Route.OTHER, Responses.Kind.VERSION_NOT_SUPPORTED, Responses.Conn.CLOSE, false, -1);
             return;
         }
@@ -418,7 +446,33 @@ public final class TrackingHandler extends ChannelInboundHandlerAdapter {
         Responses.Kind kind = cause instanceof TooLongHttpLineException ? Responses.Kind.URI_TOO_LONG
                 : cause instanceof TooLongHttpHeaderException ? Responses.Kind.HEADERS_TOO_LARGE
                 : Responses.Kind.BAD_REQUEST;
+        // The rest of what the client sent is unread: a plain close would reset the connection and
+        // could destroy the answer before the client reads it.
+        lingerOnClose = true;
         send(Route.OTHER, kind, Responses.Conn.CLOSE, false, -1);
+    }
+
+    /**
+     * The request now arriving took longer than {@code edge.http.request-timeout}
+     * ({@link TimedRequestDecoder}): 408 (after any responses still held for this connection), then
+     * close without reading the rest.
+     *
+     * @return false when it cannot be answered now (an ingest request is being processed); ask again later
+     */
+    boolean requestTimedOut() {
+        if (closing || !ctx.channel().isActive()) {
+            return true;
+        }
+        if (ingest != null) {
+            if (ingest.processing()) {
+                return false;
+            }
+            ingest.abandon(); // its body stopped short
+            ingest = null;
+        }
+        lingerOnClose = true;
+        send(Route.OTHER, Responses.Kind.REQUEST_TIMEOUT, Responses.Conn.CLOSE, false, -1);
+        return true;
     }
 
     @Override

@@ -27,6 +27,8 @@ class ConfigLoaderTest {
         assertEquals(AckMode.JOURNAL, c.ack());
         assertEquals(65536, c.ring().size());
         assertEquals(64L << 20, c.journal().segmentBytes());
+        assertEquals(Duration.ofSeconds(60), c.http().idleTimeout());
+        assertEquals(Duration.ofSeconds(10), c.http().requestTimeout());
     }
 
     @Test
@@ -44,18 +46,20 @@ class ConfigLoaderTest {
     @Test
     void environmentOverridesTheFile() {
         EdgeConfig c = ConfigLoader.load(FULL, Map.of("EDGE_PORT", "8181", "EDGE_ACK", "fsync",
-                "EDGE_TRUSTED_PROXIES", "172.16.0.0/12", "EDGE_IDLE_TIMEOUT", "5s"));
+                "EDGE_TRUSTED_PROXIES", "172.16.0.0/12", "EDGE_IDLE_TIMEOUT", "5s", "EDGE_REQUEST_TIMEOUT", "750ms"));
         assertEquals(8181, c.http().port());
         assertEquals(AckMode.FSYNC, c.ack());
         assertEquals(1, c.trustedProxies().size());
         assertEquals(Duration.ofSeconds(5), c.http().idleTimeout());
+        assertEquals(Duration.ofMillis(750), c.http().requestTimeout());
     }
 
     @Test
     void everyBadValueIsReportedWithItsKeyAndVariable() {
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(null, Map.of(
                 "EDGE_PORT", "70000", "EDGE_ACK", "sometimes", "EDGE_RING_SIZE", "1000",
-                "EDGE_TRUSTED_PROXIES", "10.0.0.0/33", "EDGE_IDLE_TIMEOUT", "soon", "EDGE_PUBLIC_URL", "t.example.com/x")));
+                "EDGE_TRUSTED_PROXIES", "10.0.0.0/33", "EDGE_IDLE_TIMEOUT", "soon", "EDGE_PUBLIC_URL", "t.example.com/x",
+                "EDGE_REQUEST_TIMEOUT", "0s")));
         String m = e.getMessage();
         assertTrue(m.contains("edge.http.port (EDGE_PORT): must be 0..65535, got 70000"), m);
         assertTrue(m.contains("edge.ack (EDGE_ACK): must be one of memory, journal, fsync, got sometimes"), m);
@@ -63,7 +67,8 @@ class ConfigLoaderTest {
         assertTrue(m.contains("edge.trusted-proxies (EDGE_TRUSTED_PROXIES)"), m);
         assertTrue(m.contains("edge.http.idle-timeout (EDGE_IDLE_TIMEOUT)"), m);
         assertTrue(m.contains("edge.public-url (EDGE_PUBLIC_URL)"), m);
-        assertEquals(6, e.problems().size(), m);
+        assertTrue(m.contains("edge.http.request-timeout (EDGE_REQUEST_TIMEOUT): must be positive"), m);
+        assertEquals(7, e.problems().size(), m);
     }
 
     @Test

@@ -74,7 +74,7 @@ class IngestApiIT {
         allKey = store.create(null, "every tenant").secret();
         tenantKey = store.create(TENANT, "one tenant").secret();
         edge = TestEdge.start("EDGE_POSTGRES_SINK", "true", "EDGE_DATABASE_URL", db.jdbcUrl(), "EDGE_DATABASE_USER", "postgres",
-                "EDGE_INGEST_KEY_REFRESH", "200ms", "EDGE_INGEST_MAX_BODY_BYTES", "64KiB",
+                "EDGE_INGEST_KEY_REFRESH", "200ms", "EDGE_INGEST_MAX_BODY_BYTES", "64KiB", "EDGE_REQUEST_TIMEOUT", "3s",
                 "EDGE_INGEST_MAX_LINES", Integer.toString(MAX_LINES));
         awaitStatus(allKey, s -> s != 401);
     }
@@ -508,6 +508,41 @@ class IngestApiIT {
                     assertEquals("POST", r.header("allow"));
                 }
             }
+        }
+    }
+
+    @Test
+    void aBodyTricklingPastTheRequestTimeoutIs408AndGivesBackItsBudget() throws Exception {
+        try (RawHttp c = new RawHttp(edge.port())) {
+            c.timeout(10_000);
+            c.send("POST /v1/events HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " + allKey + "\r\n"
+                    + "Content-Type: application/x-ndjson\r\nContent-Length: 1000\r\n\r\n");
+            long begin = System.nanoTime();
+            RawHttp.Response r = null;
+            for (int i = 0; i < 40 && r == null; i++) {
+                try {
+                    c.send("{");
+                } catch (IOException closed) {
+                    break;
+                }
+                c.timeout(300);
+                try {
+                    r = c.read(false);
+                } catch (java.net.SocketTimeoutException stillWaiting) {
+                    // not yet
+                }
+            }
+            long took = (System.nanoTime() - begin) / 1_000_000;
+            assertTrue(r != null, "no answer to a trickling body");
+            assertEquals(408, r.status());
+            assertEquals("close", r.header("connection"));
+            assertTrue(took >= 2900 && took < 8000, "408 after " + took + " ms");
+        }
+        // The body's share of the in-flight budget was given back, and the API goes on.
+        String m = metrics();
+        assertEquals(0.0, metric(m, "edge_ingest_buffered_bytes"), m);
+        try (RawHttp c = new RawHttp(edge.port())) {
+            assertEquals(202, postNdjson(c, allKey, List.of(email("sent", "camp-408", "e408", null))).status());
         }
     }
 
