@@ -29,6 +29,13 @@ public final class Main implements Runnable {
         // jOOQ prints a banner and a tip on first use; they belong in no server log.
         System.setProperty("org.jooq.no-logo", "true");
         System.setProperty("org.jooq.no-tips", "true");
-        System.exit(new CommandLine(new Main()).execute(args));
+        CommandLine cli = new CommandLine(new Main());
+        // An operator needs the reason, not a stack trace; EDGE_LOG_LEVEL=DEBUG shows the trace in the log.
+        cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            cmd.getErr().println("error: " + e.getMessage());
+            org.slf4j.LoggerFactory.getLogger(Main.class).debug("command failed", e);
+            return 1;
+        });
+        System.exit(cli.execute(args));
     }
 }

@@ -2,9 +2,6 @@ package io.trackedge.cli;
 
 import io.trackedge.config.ConfigException;
 import io.trackedge.config.EdgeConfig;
-import io.trackedge.sink.postgres.Database;
-import io.trackedge.sink.postgres.LocalPostgres;
-import io.trackedge.sink.postgres.PostgresConnectionInfo;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -26,23 +23,10 @@ public final class MigrateCommand implements Callable<Integer> {
             System.err.println(e.getMessage());
             return 2;
         }
-        EdgeConfig.Database dbc = cfg.database();
-        LocalPostgres local = null;
-        PostgresConnectionInfo info;
-        if (dbc.url().isEmpty()) {
-            local = LocalPostgres.start(cfg.dataDir(), dbc.embeddedPort());
-            info = local.info();
-            System.out.println("database: " + local.description());
-        } else {
-            info = PostgresConnectionInfo.parse(dbc.url(), dbc.user(), dbc.password());
-        }
-        try (Database db = new Database(info, 1)) {
-            int applied = db.migrate();
-            System.out.println("applied " + applied + " migration(s) to " + info.jdbcUrl());
-        } finally {
-            if (local != null) {
-                local.close();
-            }
+        try (CliDatabase db = CliDatabase.open(cfg)) {
+            System.out.println("database: " + db.description());
+            int applied = db.db().migrate();
+            System.out.println("applied " + applied + " migration(s)");
         }
         return 0;
     }

@@ -1,6 +1,7 @@
 package io.trackedge.sink.postgres;
 
 import io.trackedge.journal.EventRecord;
+import io.trackedge.sink.Json;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Map;

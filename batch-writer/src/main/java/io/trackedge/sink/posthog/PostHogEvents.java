@@ -1,6 +1,7 @@
 package io.trackedge.sink.posthog;
 
 import io.trackedge.journal.Attributes;
+import io.trackedge.sink.Json;
 import io.trackedge.journal.EventFields;
 import io.trackedge.journal.EventRecord;
 import io.trackedge.journal.EventType;
@@ -129,35 +130,6 @@ public final class PostHogEvents {
 
     /** Appends {@code s} as a JSON string. */
     static void quote(StringBuilder sb, String s) {
-        sb.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        sb.append(String.format("\\u%04x", (int) c));
-                    } else if (Character.isSurrogate(c) && !pairedSurrogate(s, i)) {
-                        // A lone surrogate is not text; strict parsers refuse even its escape.
-                        sb.append('\ufffd');
-                    } else {
-                        sb.append(c);
-                    }
-                }
-            }
-        }
-        sb.append('"');
-    }
-
-    private static boolean pairedSurrogate(String s, int i) {
-        char c = s.charAt(i);
-        if (Character.isHighSurrogate(c)) {
-            return i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1));
-        }
-        return i > 0 && Character.isHighSurrogate(s.charAt(i - 1));
+        Json.quote(sb, s);
     }
 }
