@@ -30,7 +30,7 @@ test:
 
 # The fault suite (kills, stops, outages) against the real jar, then the results table in
 # docs/fault-results.md. `make test` runs the same tests; `make fault-table` only re-renders.
-FAULT_TESTS ?= JournalKillIT,AckModeKillIT,GracefulStopIT,KillRestartPostgresIT,PostgresOutageIT,PostgresOutageEdgeIT,PostgresChaosIT,JournalCapIT,RedisDownIT,PostHog*IT,EdgeToPostHogIT
+FAULT_TESTS ?= JournalKillIT,AckModeKillIT,GracefulStopIT,KillRestartPostgresIT,PostgresOutageIT,PostgresOutageEdgeIT,PostgresChaosIT,JournalCapIT,CorruptSegmentIT,RedisDownIT,PostHog*IT,EdgeToPostHogIT
 faults:
 	$(MVN) verify -Dit.test='$(FAULT_TESTS)' -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false -Dfailsafe.failIfNoSpecifiedTests=false
 	$(MAKE) fault-table
