@@ -216,7 +216,12 @@ class PostHogSinkIT {
         fake.failNext(2, 429);
         appendSynthetic(new SyntheticEvents(4, 500), 500);
         awaitCaughtUp(stats);
-        assertEquals(journalIds(), fake.uuids());
+        var ids = journalIds();
+        var received = fake.uuids();
+        io.trackedge.sink.testing.FaultReport.record("posthog-500-and-429", "PostHog answers 500 four times, then 429 twice",
+                ids.size(), ids.size(), received.size(), 0, ids.stream().filter(id -> !received.contains(id)).count(),
+                stats.sink.failures.get() + " failed requests retried; every event delivered once caught up");
+        assertEquals(ids, received);
         assertTrue(stats.sink.failures.get() >= 4, "failures " + stats.sink.failures.get());
         assertEquals(0, stats.rejected.get());
     }
@@ -228,7 +233,12 @@ class PostHogSinkIT {
         start(stats);
         appendSynthetic(new SyntheticEvents(5, 500), 1000);
         awaitCaughtUp(stats);
-        assertEquals(journalIds(), fake.uuids());
+        var ids = journalIds();
+        var received = fake.uuids();
+        io.trackedge.sink.testing.FaultReport.record("posthog-413", "PostHog answers 413 to any request over 7 events",
+                ids.size(), ids.size(), received.size(), 0, ids.stream().filter(id -> !received.contains(id)).count(),
+                fake.answered(413) + " requests split in halves; every event delivered once");
+        assertEquals(ids, received);
         assertTrue(fake.answered(413) > 0);
         assertTrue(stats.splits.get() > 0);
         assertEquals(0, stats.rejected.get());
