@@ -1,5 +1,6 @@
 package io.trackedge.testing;
 
+import io.trackedge.sink.testing.FaultReport;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -63,22 +64,21 @@ public final class HostileReport {
     /** Writes the files of every class that {@code suite} declared. */
     public static synchronized void write(String suite) {
         try {
-            Path dir = repoRoot().resolve("bench-results/hostile");
-            Files.createDirectories(dir);
+            Path dir = FaultReport.resultsDir("hostile");
             for (Map.Entry<String, Tally> e : TALLIES.entrySet()) {
                 Tally t = e.getValue();
                 if (!t.suite.equals(suite) || t.cases == 0) {
                     continue;
                 }
                 StringBuilder json = new StringBuilder();
-                json.append("{\"class\":").append(quote(e.getKey()))
-                        .append(",\"description\":").append(quote(t.description))
-                        .append(",\"suite\":").append(quote(t.suite))
+                json.append("{\"class\":").append(FaultReport.quote(e.getKey()))
+                        .append(",\"description\":").append(FaultReport.quote(t.description))
+                        .append(",\"suite\":").append(FaultReport.quote(t.suite))
                         .append(",\"cases\":").append(t.cases)
                         .append(",\"outcomes\":{");
                 boolean first = true;
                 for (Map.Entry<String, Long> o : t.outcomes.entrySet()) {
-                    json.append(first ? "" : ",").append(quote(o.getKey())).append(':').append(o.getValue());
+                    json.append(first ? "" : ",").append(FaultReport.quote(o.getKey())).append(':').append(o.getValue());
                     first = false;
                 }
                 json.append("},\"at\":\"").append(Instant.now()).append("\"}\n");
@@ -87,27 +87,5 @@ public final class HostileReport {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    private static Path repoRoot() {
-        Path p = Path.of("").toAbsolutePath();
-        while (p != null && !Files.exists(p.resolve("sql"))) {
-            p = p.getParent();
-        }
-        return p == null ? Path.of("").toAbsolutePath() : p;
-    }
-
-    private static String quote(String s) {
-        StringBuilder b = new StringBuilder("\"");
-        for (char c : s.toCharArray()) {
-            if (c == '"' || c == '\\') {
-                b.append('\\').append(c);
-            } else if (c < 0x20) {
-                b.append(String.format("\\u%04x", (int) c));
-            } else {
-                b.append(c);
-            }
-        }
-        return b.append('"').toString();
     }
 }

@@ -5,6 +5,7 @@ import io.trackedge.journal.EventRecord;
 import io.trackedge.journal.JournalReader;
 import io.trackedge.journal.RecordCodec;
 import io.trackedge.sink.SinkStats;
+import io.trackedge.sink.SinkThread;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -51,7 +52,7 @@ public final class PostgresSink implements Runnable {
     private List<EventRecord> batch = new ArrayList<>();
     private volatile boolean running = true;
     private volatile boolean drain;
-    private volatile Thread thread;
+    private final SinkThread worker = new SinkThread();
     private long batchStart;
     private long batchEnd;
     private boolean migrated;
@@ -73,19 +74,12 @@ public final class PostgresSink implements Runnable {
     }
 
     public Thread start() {
-        Thread t = new Thread(this, "sink-postgres");
-        t.setDaemon(true);
-        thread = t;
-        t.start();
-        return t;
+        return worker.start(this, "sink-postgres");
     }
 
     /** New events are in the journal. Cheap; callable from any thread. */
     public void wakeUp() {
-        Thread t = thread;
-        if (t != null) {
-            LockSupport.unpark(t);
-        }
+        worker.wakeUp();
     }
 
     /**
@@ -95,7 +89,7 @@ public final class PostgresSink implements Runnable {
      */
     public boolean stop(Duration timeout) throws InterruptedException {
         drain = true;
-        Thread t = thread;
+        Thread t = worker.thread();
         if (t == null) {
             return true;
         }

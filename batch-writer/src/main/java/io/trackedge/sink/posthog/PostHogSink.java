@@ -5,6 +5,7 @@ import io.trackedge.journal.EventRecord;
 import io.trackedge.journal.JournalReader;
 import io.trackedge.journal.RecordCodec;
 import io.trackedge.journal.Segments;
+import io.trackedge.sink.SinkThread;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ConnectException;
@@ -152,7 +153,7 @@ public final class PostHogSink implements Runnable {
     private JournalReader reader;
     private volatile boolean running = true;
     private volatile boolean drain;
-    private volatile Thread thread;
+    private final SinkThread worker = new SinkThread();
 
     /**
      * @param journalLimit the writer's flushed position (the reader never reads past it)
@@ -173,19 +174,12 @@ public final class PostHogSink implements Runnable {
     }
 
     public Thread start() {
-        Thread t = new Thread(this, "sink-posthog");
-        t.setDaemon(true);
-        thread = t;
-        t.start();
-        return t;
+        return worker.start(this, "sink-posthog");
     }
 
     /** New events are in the journal. Cheap; callable from any thread. */
     public void wakeUp() {
-        Thread t = thread;
-        if (t != null) {
-            LockSupport.unpark(t);
-        }
+        worker.wakeUp();
     }
 
     /** Asks the sink to send what the journal holds now and then stop; {@link #stop} waits for it. */
@@ -202,7 +196,7 @@ public final class PostHogSink implements Runnable {
      */
     public boolean stop(Duration timeout) throws InterruptedException {
         drain();
-        Thread t = thread;
+        Thread t = worker.thread();
         if (t != null) {
             t.join(Math.max(1, timeout.toMillis()));
             running = false;

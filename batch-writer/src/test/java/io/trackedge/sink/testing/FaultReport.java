@@ -27,23 +27,27 @@ public final class FaultReport {
                         + "\"rows\":%d,\"duplicates\":%d,\"lost\":%d,\"recovery\":%s,\"at\":\"%s\"}%n",
                 quote(scenario), quote(injected), sent, acknowledged, rows, duplicates, lost, quote(recovery), Instant.now());
         try {
-            Path dir = repoRoot().resolve("bench-results/faults");
-            Files.createDirectories(dir);
+            Path dir = resultsDir("faults");
             Files.writeString(dir.resolve(scenario.replaceAll("[^A-Za-z0-9_.-]", "_") + ".json"), json);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    private static Path repoRoot() {
+    /** {@code <repo>/bench-results/<name>}, created, wherever the test runs from (a module folder). */
+    public static Path resultsDir(String name) throws IOException {
         Path p = Path.of("").toAbsolutePath();
         while (p != null && !Files.exists(p.resolve("sql"))) {
             p = p.getParent();
         }
-        return p == null ? Path.of("").toAbsolutePath() : p;
+        Path dir = (p == null ? Path.of("").toAbsolutePath() : p).resolve("bench-results").resolve(name);
+        Files.createDirectories(dir);
+        return dir;
     }
 
-    private static String quote(String s) {
-        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    public static String quote(String s) {
+        StringBuilder sb = new StringBuilder();
+        io.trackedge.sink.Json.quote(sb, s);
+        return sb.toString();
     }
 }
