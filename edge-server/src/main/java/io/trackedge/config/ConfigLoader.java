@@ -145,8 +145,8 @@ public final class ConfigLoader {
             problem("edge.ring.size", "must be a power of two, got " + ringSize);
         }
         String wait = string("edge.ring.wait-strategy");
-        if (wait != null && !List.of("blocking", "sleeping", "yielding").contains(wait)) {
-            problem("edge.ring.wait-strategy", "must be blocking, sleeping or yielding, got " + wait);
+        if (wait != null && !List.of("batched", "blocking", "sleeping", "yielding").contains(wait)) {
+            problem("edge.ring.wait-strategy", "must be batched, blocking, sleeping or yielding, got " + wait);
         }
         EdgeConfig.Ring ring = new EdgeConfig.Ring(ringSize, enumValue("edge.ring.full-policy", RingFullPolicy.class), wait);
         long segment = bytesIn("edge.journal.segment-bytes", 4L << 20, 1L << 40);

@@ -28,7 +28,7 @@ public record EdgeConfig(
     /**
      * The public listener.
      *
-     * @param eventLoops Netty event loops; 0 picks one per two cores (at least one)
+     * @param eventLoops Netty event loops; 0 picks one per core
      * @param maxUriBytes longest request line accepted; longer gets 414
      * @param maxHeaderBytes largest header block accepted; larger gets 431
      * @param idleTimeout a connection with no traffic for this long is closed

@@ -23,12 +23,15 @@ public final class EdgeContext {
     static final class LoopLocal {
         final TokenVerifier verifier;
         final AckGate gate;
+        /** Wakes the appender after the loop's read batch; null when publishing wakes it already. */
+        final AppenderWake wake;
         final byte[] url = new byte[io.trackedge.journal.FieldsCodec.MAX_URL + 1];
         final byte[] ip = new byte[16];
 
-        LoopLocal(TokenVerifier verifier, AckGate gate) {
+        LoopLocal(TokenVerifier verifier, AckGate gate, AppenderWake wake) {
             this.verifier = verifier;
             this.gate = gate;
+            this.wake = wake;
         }
     }
 
@@ -66,7 +69,7 @@ public final class EdgeContext {
     void bind(Iterable<EventExecutor> loops) {
         synchronized (locals) {
             for (EventExecutor e : loops) {
-                locals.put(e, new LoopLocal(new TokenVerifier(keys), new AckGate((EventLoop) e)));
+                locals.put(e, newLocal((EventLoop) e));
             }
         }
     }
@@ -76,11 +79,16 @@ public final class EdgeContext {
             LoopLocal l = locals.get(loop);
             if (l == null) {
                 // An EmbeddedChannel in tests has a loop of its own that no group created.
-                l = new LoopLocal(new TokenVerifier(keys), new AckGate(loop));
+                l = newLocal(loop);
                 locals.put(loop, l);
             }
             return l;
         }
+    }
+
+    private LoopLocal newLocal(EventLoop loop) {
+        return new LoopLocal(new TokenVerifier(keys), new AckGate(loop),
+                ring.publishersWake() ? new AppenderWake(loop, ring) : null);
     }
 
     /** From now on every response closes its connection: the process is stopping. */

@@ -366,6 +366,9 @@ public final class TrackingHandler extends ChannelInboundHandlerAdapter {
         } finally {
             // A claimed sequence must always be published, or the ring stalls behind it.
             edge.ring.publish(sequence);
+            if (local.wake != null) {
+                local.wake.published();
+            }
         }
         return edge.ackMode == AckMode.MEMORY ? NOT_RECORDED : sequence;
     }

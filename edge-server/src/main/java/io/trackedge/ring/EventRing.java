@@ -28,24 +28,34 @@ public final class EventRing {
     private final Disruptor<RingEvent> disruptor;
     private final RingBuffer<RingEvent> ring;
     private final JournalAppender appender;
+    /** The wait strategy when publishers wake the appender themselves ({@code batched}), else null. */
+    private final BatchedWakeWaitStrategy batched;
 
+    /**
+     * @param waitStrategy how the appender waits for events: {@code batched} (publishers call
+     *     {@link #wakeAppender} once per batch of publishes), {@code blocking}, {@code sleeping} or
+     *     {@code yielding} (Disruptor's lite-blocking, sleeping and yielding strategies)
+     */
     public EventRing(int size, String waitStrategy, JournalAppender appender) {
         if (Integer.bitCount(size) != 1) {
             throw new IllegalArgumentException("ring size must be a power of two, got " + size);
         }
         this.appender = appender;
+        WaitStrategy strategy = waitStrategy(waitStrategy);
+        this.batched = strategy instanceof BatchedWakeWaitStrategy b ? b : null;
         this.disruptor = new Disruptor<>(RingEvent::new, size, r -> {
             Thread t = new Thread(r, "journal-appender");
             t.setDaemon(true);
             return t;
         },
-                ProducerType.MULTI, waitStrategy(waitStrategy));
+                ProducerType.MULTI, strategy);
         disruptor.handleEventsWith(appender);
         this.ring = disruptor.start();
     }
 
     private static WaitStrategy waitStrategy(String name) {
         return switch (name) {
+            case "batched" -> new BatchedWakeWaitStrategy();
             // Lite: a publisher signals only when the appender is actually asleep, instead of taking
             // a lock and signalling on every event (10 % of the CPU under wrk load in our profile).
             case "blocking" -> new LiteBlockingWaitStrategy();
@@ -79,17 +89,35 @@ public final class EventRing {
         }
     }
 
-    /** Publishes the claimed slots {@code [lo, hi]}. */
+    /** Publishes the claimed slots {@code [lo, hi]} and wakes the appender: a group is a batch of its own. */
     public void publish(long lo, long hi) {
         ring.publish(lo, hi);
+        wakeAppender();
     }
 
     public RingEvent slot(long sequence) {
         return ring.get(sequence);
     }
 
+    /**
+     * Publishes one claimed slot. With the {@code batched} strategy this does not wake the
+     * appender: the caller calls {@link #wakeAppender} after its batch (else the event waits up to
+     * {@link BatchedWakeWaitStrategy#MAX_PARK}).
+     */
     public void publish(long sequence) {
         ring.publish(sequence);
+    }
+
+    /** True when publishers must call {@link #wakeAppender} after a batch of {@link #publish(long)}. */
+    public boolean publishersWake() {
+        return batched != null;
+    }
+
+    /** Wakes the appender if it sleeps (batched strategy; the others wake on publish and ignore this). */
+    public void wakeAppender() {
+        if (batched != null) {
+            batched.wake();
+        }
     }
 
     public long remainingCapacity() {

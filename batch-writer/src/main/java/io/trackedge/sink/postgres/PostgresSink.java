@@ -219,7 +219,7 @@ public final class PostgresSink implements Runnable {
                         return;
                     }
                     stats.oldestPendingMicros.set(0);
-                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+                    worker.awaitEvents(TimeUnit.MILLISECONDS.toNanos(50), () -> journalLimit.getAsLong() > reader.position());
                     if (!running) {
                         return;
                     }

@@ -185,7 +185,10 @@ public final class PostHogSink implements Runnable {
     /** Asks the sink to send what the journal holds now and then stop; {@link #stop} waits for it. */
     public void drain() {
         drain = true;
-        wakeUp();
+        Thread t = worker.thread();
+        if (t != null) {
+            LockSupport.unpark(t); // whatever it waits for
+        }
     }
 
     /**
@@ -308,7 +311,7 @@ public final class PostHogSink implements Runnable {
                 if (drain) {
                     return;
                 }
-                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+                worker.awaitEvents(TimeUnit.MILLISECONDS.toNanos(50), () -> journalLimit.getAsLong() > reader.position());
                 continue;
             }
             stats.sink.oldestPendingMicros.set(pending.peekFirst().occurredAtMicros);
