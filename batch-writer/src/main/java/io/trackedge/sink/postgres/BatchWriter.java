@@ -40,11 +40,13 @@ final class BatchWriter {
     private final UUID edgeNode;
     private final BinaryCopyEncoder copy = new BinaryCopyEncoder();
     private final DailyFold fold = new DailyFold();
-    private final FirstTouch firstTouch = new FirstTouch();
+    private final FirstTouch firstTouch;
     private final IngestRows ingestRows = new IngestRows();
 
-    BatchWriter(UUID edgeNode) {
+    /** @param known first touches committed before; shared by the writers of one pipeline */
+    BatchWriter(UUID edgeNode, KnownFirstTouches known) {
         this.edgeNode = edgeNode;
+        this.firstTouch = new FirstTouch(known);
     }
 
     /** Makes sure this node's cursor row exists and returns its committed position. */
@@ -94,6 +96,7 @@ final class BatchWriter {
             sql.query("UPDATE sink_cursors SET position = {0}, events = events + {1}, updated_at = now() "
                     + "WHERE edge_node = {2} AND sink = {3}", val(end), val((long) batch.size()), val(edgeNode), val(SINK)).execute();
             c.commit();
+            firstTouch.committed();
             return rows.size();
         } catch (SQLException | RuntimeException e) {
             try {

@@ -25,6 +25,8 @@ import org.jooq.exception.DataAccessException;
 final class CommitPipeline implements AutoCloseable {
 
     static final int DEPTH = 2;
+    /** First touches remembered as written: 1M keys, 16 MiB. */
+    static final int KNOWN_FIRST_TOUCHES = 1 << 20;
 
     private final Database db;
     private final BatchWriter[] writers = new BatchWriter[DEPTH];
@@ -35,8 +37,9 @@ final class CommitPipeline implements AutoCloseable {
 
     CommitPipeline(Database db, UUID edgeNode) {
         this.db = db;
+        KnownFirstTouches known = new KnownFirstTouches(KNOWN_FIRST_TOUCHES);
         for (int i = 0; i < DEPTH; i++) {
-            writers[i] = new BatchWriter(edgeNode);
+            writers[i] = new BatchWriter(edgeNode, known);
         }
         this.workers = Executors.newFixedThreadPool(DEPTH, r -> {
             Thread t = new Thread(r, "sink-postgres-commit");

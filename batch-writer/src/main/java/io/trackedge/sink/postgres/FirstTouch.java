@@ -22,7 +22,8 @@ import org.postgresql.copy.CopyIn;
  * First opens and first clicks: the batch's earliest open and click per email are staged with
  * binary COPY into a temporary table, then inserted with {@code ON CONFLICT DO NOTHING RETURNING};
  * only the rows that come back were really first, and only they bump the unique counters. Staging
- * by COPY spares both sides the cost of building and parsing array parameters.
+ * by COPY spares both sides the cost of building and parsing array parameters. Emails whose first
+ * touch an earlier committed batch already wrote ({@link KnownFirstTouches}) are not staged at all.
  */
 final class FirstTouch {
 
@@ -34,23 +35,31 @@ final class FirstTouch {
     private static final String COLUMNS = "tenant_id, email_id, user_id, campaign_id, mailbox_id, lead_id, step_id, "
             + "event_id, %s, ip_address, user_agent, is_machine";
 
+    private record Key(int kind, UUID tenant, String email) {
+    }
+
     private final BinaryCopyEncoder rows = new BinaryCopyEncoder();
-    private final Set<String> seen = new HashSet<>();
+    private final KnownFirstTouches known;
+    /** This batch's staged keys: known once the batch commits. */
+    private final Set<Key> staged = new HashSet<>();
+
+    FirstTouch(KnownFirstTouches known) {
+        this.known = known;
+    }
 
     /** Inserts the batch's first touches and adds the unique counts of those that were first ever to {@code fold}. */
     void apply(Connection c, DSLContext sql, List<EventRecord> batch, DailyFold fold) throws SQLException {
         rows.reset();
         rows.header();
-        int staged = 0;
-        seen.clear();
+        staged.clear();
         for (EventRecord e : batch) {
             int kind = e.type() == EventType.OPEN ? OPEN : e.type() == EventType.CLICK ? CLICK : 0;
-            if (kind != 0 && seen.add(kind + "/" + e.fields().tenant() + "/" + e.fields().email())) {
+            if (kind != 0 && !known.contains(kind, e.fields().tenant(), e.fields().email())
+                    && staged.add(new Key(kind, e.fields().tenant(), e.fields().email()))) {
                 stage(kind, e);
-                staged++;
             }
         }
-        if (staged == 0) {
+        if (staged.isEmpty()) {
             return;
         }
         rows.trailer();
@@ -68,6 +77,14 @@ final class FirstTouch {
         }
         insert(sql, "email_opens", "opened_at", "", OPEN, DailyCounter.OPENS_UNIQUE, fold);
         insert(sql, "email_clicks", "clicked_at", ", clicked_url", CLICK, DailyCounter.CLICKS_UNIQUE, fold);
+    }
+
+    /** The batch committed: its first touches are in the tables now, inserted by it or before it. */
+    void committed() {
+        for (Key k : staged) {
+            known.add(k.kind(), k.tenant(), k.email());
+        }
+        staged.clear();
     }
 
     private void stage(int kind, EventRecord e) {
