@@ -29,8 +29,8 @@ import org.postgresql.PGConnection;
 /**
  * Rows per second into {@code email_events}: our sink (journal to binary COPY, with first-touch
  * inserts, daily upserts and the cursor in each transaction) beside {@code psql \copy} of the same
- * rows into the same, indexed table. Rounds alternate A B A B on one database; medians and their
- * ratio are printed, with a JSON line for machines.
+ * rows into the same, indexed table. After a warm-up round that is not counted, rounds alternate
+ * A B A B on one database; medians and their ratio are printed, with a JSON line for machines.
  *
  * <pre>java -cp benchmarks.jar io.trackedge.bench.SinkVsPsqlCopy [events] [rounds]</pre>
  */
@@ -55,16 +55,21 @@ public final class SinkVsPsqlCopy {
             Path copyFile = work.resolve("events.copy");
             List<Double> sink = new ArrayList<>();
             List<Double> psql = new ArrayList<>();
-            for (int r = 0; r < rounds; r++) {
+            // Round 0 warms both up (the sink's code through the JIT, PostgreSQL's caches) and is not counted.
+            for (int r = 0; r <= rounds; r++) {
                 truncate(url);
-                sink.add(runSink(db, journal, end, events));
+                double sinkRate = runSink(db, journal, end, events);
                 if (r == 0) {
                     exportRows(url, copyFile);
                 }
                 truncate(url);
-                psql.add(runPsql(host, port, dbName, copyFile, events));
-                System.out.printf(Locale.ROOT, "round %d: sink %.0f rows/s, psql \\copy %.0f rows/s%n", r + 1,
-                        sink.get(r), psql.get(r));
+                double psqlRate = runPsql(host, port, dbName, copyFile, events);
+                if (r > 0) {
+                    sink.add(sinkRate);
+                    psql.add(psqlRate);
+                }
+                System.out.printf(Locale.ROOT, "%s: sink %.0f rows/s, psql \\copy %.0f rows/s%n",
+                        r == 0 ? "warm-up (not counted)" : "round " + r, sinkRate, psqlRate);
             }
             double ms = median(sink);
             double mp = median(psql);
