@@ -1,27 +1,14 @@
 package io.trackedge.sink.postgres;
 
-import static org.jooq.impl.DSL.excluded;
-import static org.jooq.impl.DSL.field;
-import static org.jooq.impl.DSL.name;
-import static org.jooq.impl.DSL.table;
 import static org.jooq.impl.DSL.val;
 
 import io.trackedge.journal.EventRecord;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.time.LocalDate;
-import java.time.OffsetDateTime;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import org.jooq.DSLContext;
-import org.jooq.Field;
-import org.jooq.InsertOnDuplicateSetMoreStep;
-import org.jooq.InsertValuesStepN;
-import org.jooq.Record;
 import org.jooq.SQLDialect;
-import org.jooq.Table;
 import org.jooq.impl.DSL;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
@@ -35,13 +22,13 @@ import org.postgresql.copy.CopyIn;
 final class BatchWriter {
 
     static final String SINK = "postgres";
-    private static final Table<Record> DAILY = table(name("daily_analytics"));
 
     private final UUID edgeNode;
     private final BinaryCopyEncoder copy = new BinaryCopyEncoder();
     private final DailyFold fold = new DailyFold();
     private final FirstTouch firstTouch;
     private final IngestRows ingestRows = new IngestRows();
+    private final DailyUpsert daily = new DailyUpsert();
 
     /** @param known first touches committed before; shared by the writers of one pipeline */
     BatchWriter(UUID edgeNode, KnownFirstTouches known) {
@@ -92,7 +79,7 @@ final class BatchWriter {
             }
             firstTouch.apply(c, sql, rows, fold);
             ingestRows.write(sql, rows);
-            upsertDaily(sql);
+            daily.write(c, fold);
             sql.query("UPDATE sink_cursors SET position = {0}, events = events + {1}, updated_at = now() "
                     + "WHERE edge_node = {2} AND sink = {3}", val(end), val((long) batch.size()), val(edgeNode), val(SINK)).execute();
             c.commit();
@@ -125,43 +112,5 @@ final class BatchWriter {
                 in.cancelCopy();
             }
         }
-    }
-
-    private void upsertDaily(DSLContext sql) {
-        Map<DailyFold.Key, long[]> rows = fold.rows();
-        if (rows.isEmpty()) {
-            return;
-        }
-        DailyCounter[] counters = DailyCounter.values();
-        List<Field<?>> columns = new ArrayList<>();
-        columns.add(field(name("tenant_id"), UUID.class));
-        columns.add(field(name("user_id"), UUID.class));
-        columns.add(field(name("campaign_id"), String.class));
-        columns.add(field(name("mailbox_id"), String.class));
-        columns.add(field(name("date"), LocalDate.class));
-        for (DailyCounter c : counters) {
-            columns.add(field(name(c.column), Long.class));
-        }
-        InsertValuesStepN<Record> insert = sql.insertInto(DAILY, columns);
-        for (Map.Entry<DailyFold.Key, long[]> row : rows.entrySet()) {
-            DailyFold.Key k = row.getKey();
-            List<Object> values = new ArrayList<>(columns.size());
-            values.add(k.tenant());
-            values.add(k.user());
-            values.add(k.campaign());
-            values.add(k.mailbox());
-            values.add(k.date());
-            for (long v : row.getValue()) {
-                values.add(v);
-            }
-            insert = insert.values(values);
-        }
-        InsertOnDuplicateSetMoreStep<Record> update = insert.onConflictOnConstraint(name("daily_analytics_key"))
-                .doUpdate().set(field(name("updated_at"), OffsetDateTime.class), DSL.currentOffsetDateTime());
-        for (DailyCounter c : counters) {
-            Field<Long> existing = field(name("daily_analytics", c.column), Long.class);
-            update = update.set(field(name(c.column), Long.class), existing.plus(excluded(field(name(c.column), Long.class))));
-        }
-        update.execute();
     }
 }

@@ -13,7 +13,7 @@ import java.util.UUID;
  * where a text COPY spends most of its time. Column order is {@link #COLUMNS}.
  */
 public final class BinaryCopyEncoder {
-    // Also writes the first-touch staging rows (FirstTouch), through the package-private field writers.
+    // Also writes the first-touch and daily staging rows (FirstTouch, DailyUpsert), through the package-private field writers.
 
     public static final String COLUMNS = "event_id, event_type, occurred_at, tenant_id, user_id, campaign_id, "
             + "mailbox_id, email_id, lead_id, step_id, ip_address, user_agent, url, is_machine, machine_reason, "
@@ -22,6 +22,8 @@ public final class BinaryCopyEncoder {
     private static final byte[] SIGNATURE = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', (byte) 0xFF, '\r', '\n', 0};
     /** Microseconds between the Unix epoch and PostgreSQL's (2000-01-01 UTC). */
     private static final long PG_EPOCH_OFFSET_MICROS = 946_684_800_000_000L;
+    /** 2000-01-01 as days since 1970-01-01. */
+    private static final long PG_EPOCH_DAY = 10_957L;
 
     private byte[] buf = new byte[1 << 16];
     private int size;
@@ -58,6 +60,17 @@ public final class BinaryCopyEncoder {
     void int2(int v) {
         putInt(2);
         putShort(v);
+    }
+
+    void int8(long v) {
+        putInt(8);
+        putLong(v);
+    }
+
+    /** A {@code date}: days since 2000-01-01. */
+    void date(java.time.LocalDate d) {
+        putInt(4);
+        putInt((int) (d.toEpochDay() - PG_EPOCH_DAY));
     }
 
     public void row(EventRecord e, UUID edgeNode) {
