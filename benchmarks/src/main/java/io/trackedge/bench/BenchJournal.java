@@ -40,7 +40,7 @@ final class BenchJournal implements AutoCloseable {
         this(mode, "blocking");
     }
 
-    /** @param waitStrategy the appender's wait strategy: blocking (the default of reference.conf), sleeping or yielding */
+    /** @param waitStrategy the appender's wait strategy: batched (the default of reference.conf), blocking, sleeping or yielding */
     BenchJournal(AckMode mode, String waitStrategy) {
         try {
             dir = Files.createTempDirectory("trackedge-bench-journal");

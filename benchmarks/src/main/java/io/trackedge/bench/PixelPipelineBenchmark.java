@@ -165,7 +165,7 @@ public class PixelPipelineBenchmark {
         String name;
 
         void open(String name, AckMode mode, boolean idleHandler) {
-            open(name, mode, idleHandler, "blocking");
+            open(name, mode, idleHandler, "batched");
         }
 
         void open(String name, AckMode mode, boolean idleHandler, String waitStrategy) {
@@ -202,10 +202,12 @@ public class PixelPipelineBenchmark {
     @State(Scope.Thread)
     public static class OursMemory extends Ours {
         /**
-         * The appender's wait strategy. With {@code blocking} (the default) a publish that finds the
-         * appender asleep pays for waking it; {@code sleeping} trades that for the appender polling.
+         * The appender's wait strategy. With {@code batched} (the default) the handler wakes the
+         * appender once per read batch, from a task the embedded loop runs after the read; with
+         * {@code blocking} a publish that finds the appender asleep pays for waking it; {@code sleeping}
+         * trades that for the appender polling.
          */
-        @Param({"blocking", "sleeping"})
+        @Param({"batched", "blocking", "sleeping"})
         public String waitStrategy;
 
         @Setup(Level.Trial)
