@@ -62,10 +62,11 @@ fuzz:
 	    -Dsurefire.failIfNoSpecifiedTests=false; \
 	done
 
-# Ours vs nginx (wrk throughput, constant-rate latency, CPU per request, memory, GC), sink vs
-# psql \copy, end to end into PostgreSQL: benchmarks/bench. QUICK=1 for a run of a few minutes.
+# Everything of issue 6 in one go: ours vs nginx (wrk throughput, constant-rate latency, CPU per
+# request, memory, GC), sink vs psql \copy, end to end into PostgreSQL, then JMH (benchmarks/bench --jmh).
+# QUICK=1 for a run of about 15 minutes; the full run takes about an hour.
 bench: build
-	benchmarks/bench $(if $(QUICK),--quick,)
+	benchmarks/bench --jmh $(if $(QUICK),--quick,)
 
 # JMH benchmarks with allocation per operation. QUICK=1 for a short run.
 bench-jmh: build
