@@ -2,6 +2,7 @@ package io.trackedge.http;
 
 import io.netty.channel.EventLoop;
 import io.trackedge.ring.EventRing;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * Wakes the journal appender once per event-loop iteration that published events, after the
@@ -25,7 +26,12 @@ final class AppenderWake implements Runnable {
     void published() {
         if (!scheduled) {
             scheduled = true;
-            loop.execute(this);
+            try {
+                loop.execute(this);
+            } catch (RejectedExecutionException e) {
+                // The loop is shutting down: wake the appender now rather than leave the event for its timer.
+                run();
+            }
         }
     }
 

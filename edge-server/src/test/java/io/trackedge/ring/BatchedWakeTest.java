@@ -1,0 +1,73 @@
+package io.trackedge.ring;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.trackedge.config.AckMode;
+import io.trackedge.journal.EventType;
+import io.trackedge.journal.JournalStats;
+import io.trackedge.journal.JournalWriter;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The {@code batched} wait: publishers wake the appender once per batch, and nothing is stranded without a wake. */
+class BatchedWakeTest {
+
+    @TempDir
+    Path dir;
+
+    private long publish(EventRing ring, int n) {
+        long last = -1;
+        for (int i = 0; i < n; i++) {
+            long s = ring.tryClaim();
+            ring.slot(s).reset(EventType.OPEN, 1, i, 1_000_000L * i);
+            ring.publish(s);
+            last = s;
+        }
+        return last;
+    }
+
+    private static void awaitHandled(EventRing ring, long sequence) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (ring.appender().handledSequence() < sequence && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+        assertEquals(sequence, ring.appender().handledSequence());
+    }
+
+    @Test
+    void aBatchWokenOnceIsJournaledInAFewWritesNotOnePerEvent() throws Exception {
+        JournalStats stats = new JournalStats();
+        AtomicInteger writes = new AtomicInteger();
+        try (JournalWriter journal = JournalWriter.open(dir, 4L << 20, 64L << 20, stats)) {
+            EventRing ring = new EventRing(1024, "batched", new JournalAppender(journal, AckMode.MEMORY, writes::incrementAndGet));
+            assertTrue(ring.publishersWake());
+            Thread.sleep(20); // the appender is asleep now
+            long last = publish(ring, 100);
+            ring.wakeAppender();
+            awaitHandled(ring, last);
+            assertEquals(100, stats.appendedRecords.get());
+            // one wake-up, one write; the appender's 1 ms timer may split the batch once or twice on a busy machine
+            assertTrue(writes.get() <= 3, "the batch was written in " + writes.get() + " writes, not one per event");
+            ring.drainAndStop(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void anEventWhosePublisherNeverWakesTheAppenderIsStillJournaled() throws Exception {
+        JournalStats stats = new JournalStats();
+        try (JournalWriter journal = JournalWriter.open(dir, 4L << 20, 64L << 20, stats)) {
+            EventRing ring = new EventRing(1024, "batched", new JournalAppender(journal, AckMode.MEMORY, () -> { }));
+            Thread.sleep(20);
+            long last = publish(ring, 3);
+            awaitHandled(ring, last); // by the appender's own bounded sleep
+            assertEquals(3, stats.appendedRecords.get());
+            long t0 = System.nanoTime();
+            ring.drainAndStop(5, TimeUnit.SECONDS);
+            assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(1), "the halt wakes the appender");
+        }
+    }
+}
