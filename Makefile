@@ -64,7 +64,7 @@ fuzz:
 
 # Everything of issue 6 in one go: ours vs nginx (wrk throughput, constant-rate latency, CPU per
 # request, memory, GC), sink vs psql \copy, end to end into PostgreSQL, then JMH (benchmarks/bench --jmh).
-# QUICK=1 for a run of about 15 minutes; the full run takes about an hour.
+# QUICK=1 for a run of about 20 minutes; the full run takes about an hour.
 bench: build
 	benchmarks/bench --jmh $(if $(QUICK),--quick,)
 
