@@ -1,6 +1,11 @@
 package io.trackedge.sink;
 
+import io.trackedge.journal.JournalReader;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 /**
  * What a sink reports about itself, read by metrics and readiness from any thread. Written only by
@@ -27,4 +32,22 @@ public final class SinkStats {
     public volatile boolean up;
     public volatile String lastError = "";
     public volatile long downSinceMillis;
+
+    /**
+     * Counts the records from {@code from} up to {@link #backlogEnd} (or {@code journalLimit} when
+     * that is unset), for {@link #backlogAtStart}. A metric only: 0 when the journal cannot be read.
+     */
+    public long countBacklog(Path journalDir, long from, LongSupplier journalLimit) {
+        LongSupplier limit = backlogEnd.get() > 0 ? backlogEnd::get : journalLimit;
+        try (JournalReader r = new JournalReader(journalDir, from, limit)) {
+            long n = 0;
+            int got;
+            while ((got = r.read((p, next, b, o, l) -> { }, 100_000)) > 0) {
+                n += got;
+            }
+            return n;
+        } catch (IOException | UncheckedIOException e) {
+            return 0;
+        }
+    }
 }

@@ -10,8 +10,6 @@ import java.util.UUID;
 import org.jooq.DSLContext;
 import org.jooq.SQLDialect;
 import org.jooq.impl.DSL;
-import org.postgresql.PGConnection;
-import org.postgresql.copy.CopyIn;
 
 /**
  * Writes one batch in one transaction: drop events whose client-chosen id was written before
@@ -102,15 +100,6 @@ final class BatchWriter {
             copy.row(e, edgeNode);
         }
         copy.trailer();
-        CopyIn in = c.unwrap(PGConnection.class).getCopyAPI()
-                .copyIn("COPY email_events (" + BinaryCopyEncoder.COLUMNS + ") FROM STDIN (FORMAT binary)");
-        try {
-            in.writeToCopy(copy.buffer(), 0, copy.size());
-            in.endCopy();
-        } finally {
-            if (in.isActive()) {
-                in.cancelCopy();
-            }
-        }
+        copy.copyInto(c, "COPY email_events (" + BinaryCopyEncoder.COLUMNS + ") FROM STDIN (FORMAT binary)");
     }
 }

@@ -3,9 +3,13 @@ package io.trackedge.sink.postgres;
 import io.trackedge.journal.EventRecord;
 import io.trackedge.sink.Json;
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.UUID;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
 
 /**
  * Encodes events as rows of {@code email_events} in PostgreSQL's binary COPY format (header, one
@@ -146,12 +150,21 @@ public final class BinaryCopyEncoder {
         put(b, 0, b.length);
     }
 
-    public byte[] buffer() {
-        return buf;
-    }
-
     public int size() {
         return size;
+    }
+
+    /** Sends what was encoded (header to trailer) as the data of {@code copySql}, a {@code COPY ... FROM STDIN (FORMAT binary)}. */
+    void copyInto(Connection c, String copySql) throws SQLException {
+        CopyIn in = c.unwrap(PGConnection.class).getCopyAPI().copyIn(copySql);
+        try {
+            in.writeToCopy(buf, 0, size);
+            in.endCopy();
+        } finally {
+            if (in.isActive()) {
+                in.cancelCopy();
+            }
+        }
     }
 
     private void ensure(int n) {

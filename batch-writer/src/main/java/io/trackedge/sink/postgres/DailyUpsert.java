@@ -6,8 +6,6 @@ import java.sql.Statement;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.stream.Collectors;
-import org.postgresql.PGConnection;
-import org.postgresql.copy.CopyIn;
 
 /**
  * Adds a batch's folded increments ({@link DailyFold}) to {@code daily_analytics}: the rows are
@@ -57,15 +55,7 @@ final class DailyUpsert {
         try (Statement s = c.createStatement()) {
             s.execute(STAGE);
         }
-        CopyIn in = c.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY daily_stage FROM STDIN (FORMAT binary)");
-        try {
-            in.writeToCopy(rows.buffer(), 0, rows.size());
-            in.endCopy();
-        } finally {
-            if (in.isActive()) {
-                in.cancelCopy();
-            }
-        }
+        rows.copyInto(c, "COPY daily_stage FROM STDIN (FORMAT binary)");
         try (Statement s = c.createStatement()) {
             s.executeUpdate(UPSERT);
         }

@@ -15,8 +15,6 @@ import java.util.Set;
 import java.util.UUID;
 import org.jooq.DSLContext;
 import org.jooq.Record;
-import org.postgresql.PGConnection;
-import org.postgresql.copy.CopyIn;
 
 /**
  * First opens and first clicks: the batch's earliest open and click per email are staged with
@@ -66,15 +64,7 @@ final class FirstTouch {
         try (Statement s = c.createStatement()) {
             s.execute(STAGE);
         }
-        CopyIn in = c.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY first_touch_stage FROM STDIN (FORMAT binary)");
-        try {
-            in.writeToCopy(rows.buffer(), 0, rows.size());
-            in.endCopy();
-        } finally {
-            if (in.isActive()) {
-                in.cancelCopy();
-            }
-        }
+        rows.copyInto(c, "COPY first_touch_stage FROM STDIN (FORMAT binary)");
         insert(sql, "email_opens", "opened_at", "", OPEN, DailyCounter.OPENS_UNIQUE, fold);
         insert(sql, "email_clicks", "clicked_at", ", clicked_url", CLICK, DailyCounter.CLICKS_UNIQUE, fold);
     }

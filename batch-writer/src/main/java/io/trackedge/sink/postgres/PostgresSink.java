@@ -177,23 +177,9 @@ public final class PostgresSink implements Runnable {
         stats.committedPosition.set(cursor);
         onCommitted.accept(cursor);
         if (stats.batches.get() == 0 && stats.backlogAtStart.get() == 0) {
-            stats.backlogAtStart.set(countBacklog(cursor));
+            stats.backlogAtStart.set(stats.countBacklog(journalDir, cursor, journalLimit));
         }
         return new JournalReader(journalDir, cursor, journalLimit);
-    }
-
-    private long countBacklog(long from) {
-        LongSupplier limit = stats.backlogEnd.get() > 0 ? stats.backlogEnd::get : journalLimit;
-        try (JournalReader r = new JournalReader(journalDir, from, limit)) {
-            long n = 0;
-            int got;
-            while ((got = r.read((p, next, b, o, l) -> { }, 100_000)) > 0) {
-                n += got;
-            }
-            return n;
-        } catch (IOException e) {
-            return 0;
-        }
     }
 
     private void pump(JournalReader reader) throws SQLException, CursorMovedException {

@@ -273,22 +273,8 @@ public final class PostHogSink implements Runnable {
         committed = -1;
         doneTo = position;
         commit();
-        stats.sink.backlogAtStart.set(countBacklog(position));
+        stats.sink.backlogAtStart.set(stats.sink.countBacklog(journalDir, position, journalLimit));
         return position;
-    }
-
-    private long countBacklog(long from) {
-        LongSupplier limit = stats.sink.backlogEnd.get() > 0 ? stats.sink.backlogEnd::get : journalLimit;
-        try (JournalReader r = new JournalReader(journalDir, from, limit)) {
-            long n = 0;
-            int got;
-            while ((got = r.read((p, next, b, o, l) -> { }, 100_000)) > 0) {
-                n += got;
-            }
-            return n;
-        } catch (IOException | UncheckedIOException e) {
-            return 0;
-        }
     }
 
     private void pump() throws InterruptedException {
