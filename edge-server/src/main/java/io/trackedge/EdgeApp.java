@@ -13,8 +13,13 @@ import io.trackedge.journal.NodeId;
 import io.trackedge.metrics.EdgeMetrics;
 import io.trackedge.ring.EventRing;
 import io.trackedge.ring.JournalAppender;
+import io.trackedge.metrics.SinkMetrics;
 import io.trackedge.sink.SinkCursors;
+import io.trackedge.sink.SinkLoop;
 import io.trackedge.sink.SinkStats;
+import io.trackedge.sink.bad.BadEventStore;
+import io.trackedge.sink.bad.FileBadEventStore;
+import io.trackedge.sink.bad.PostgresBadEventStore;
 import io.trackedge.sink.posthog.PostHogSink;
 import io.trackedge.sink.posthog.PostHogStats;
 import io.trackedge.sink.postgres.Database;
@@ -39,6 +44,11 @@ import org.slf4j.LoggerFactory;
 public final class EdgeApp implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(EdgeApp.class);
+    private static final java.time.Duration FIRST_BACKOFF = java.time.Duration.ofMillis(100);
+    /** A PostgreSQL data exception is about the data, however many come in a row. */
+    private static final int POSTGRES_MAX_CONSECUTIVE_BAD = Integer.MAX_VALUE;
+    /** PostHog refusing 100 events alone in a row, none accepted between, is taken as its own fault. */
+    private static final int POSTHOG_MAX_CONSECUTIVE_BAD = 100;
 
     private final EdgeConfig config;
     private final JournalWriter journal;
@@ -68,35 +78,28 @@ public final class EdgeApp implements AutoCloseable {
     }
 
     /** The database, its sink and its housekeeping; absent when the sink is disabled or the database cannot start. */
-    private record PostgresStack(LocalPostgres local, Database db, PostgresSink sink, SinkStats stats,
+    private record PostgresStack(LocalPostgres local, Database db, PostgresSink sink, SinkLoop loop,
                                  ScheduledExecutorService housekeeping) {
-        void stop(java.time.Duration grace) throws IOException {
-            try {
-                if (!sink.stop(grace)) {
-                    log.warn("postgres sink did not catch up within {}; the rest stays in the journal for the next start", grace);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+        SinkStats stats() {
+            return loop.stats();
+        }
+
+        /** After the sink loop has stopped. */
+        void close() {
             housekeeping.shutdownNow();
             db.close();
             if (local != null) {
-                local.close();
+                try {
+                    local.close();
+                } catch (IOException e) {
+                    log.warn("stopping the local database: {}", e.getMessage());
+                }
             }
         }
     }
 
     /** The PostHog sink; absent when no API key is set. */
-    private record PostHogStack(PostHogSink sink, PostHogStats stats) {
-        void stop(java.time.Duration grace) {
-            try {
-                if (!sink.stop(grace)) {
-                    log.warn("posthog sink did not catch up within {}; the rest stays in the journal for the next start", grace);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+    private record PostHogStack(PostHogSink sink, SinkLoop loop, PostHogStats stats) {
     }
 
     public static EdgeApp start(EdgeConfig config, KeyRing keys) throws IOException, InterruptedException {
@@ -108,9 +111,11 @@ public final class EdgeApp implements AutoCloseable {
         Readiness readiness = new Readiness();
         // A segment is deleted only once every sink has passed it.
         SinkCursors cursors = new SinkCursors(journal::releaseBefore);
+        SinkMetrics sinkMetrics = new SinkMetrics(metrics, stats.appendedRecords::get);
         PostgresStack postgres = config.postgresSink().enabled()
-                ? startPostgres(config, journal, node, stats, metrics, readiness, cursors) : null;
-        PostHogStack posthog = startPostHog(config, journal, node, stats, metrics, readiness, cursors);
+                ? startPostgres(config, journal, node, readiness, cursors, sinkMetrics) : null;
+        PostHogStack posthog = startPostHog(config, journal, node, metrics, readiness, cursors, sinkMetrics,
+                postgres == null ? null : postgres.db());
         JournalAppender appender = new JournalAppender(journal, config.ack(), wakeSinks(postgres, posthog));
         EventRing ring = new EventRing(config.ring().size(), config.ring().waitStrategy(), appender);
         metrics.journal(stats, appender::writeFailures, appender::lostToWriteFailures);
@@ -140,10 +145,10 @@ public final class EdgeApp implements AutoCloseable {
             throw e;
         }
         if (postgres != null) {
-            postgres.sink().start();
+            postgres.loop().start();
         }
         if (posthog != null) {
-            posthog.sink().start();
+            posthog.loop().start();
         }
         log.info("edge started: node {}, ack={}, journal={}, profile={}", node, config.ack().name().toLowerCase(),
                 config.journalDir(), config.profile().name().toLowerCase());
@@ -153,16 +158,16 @@ public final class EdgeApp implements AutoCloseable {
     private static Runnable wakeSinks(PostgresStack postgres, PostHogStack posthog) {
         return () -> {
             if (postgres != null) {
-                postgres.sink().wakeUp();
+                postgres.loop().wakeUp();
             }
             if (posthog != null) {
-                posthog.sink().wakeUp();
+                posthog.loop().wakeUp();
             }
         };
     }
 
-    private static PostgresStack startPostgres(EdgeConfig config, JournalWriter journal, UUID node, JournalStats journalStats,
-                                               EdgeMetrics metrics, Readiness readiness, SinkCursors cursors) {
+    private static PostgresStack startPostgres(EdgeConfig config, JournalWriter journal, UUID node, Readiness readiness,
+                                               SinkCursors cursors, SinkMetrics sinkMetrics) {
         EdgeConfig.Database dbc = config.database();
         LocalPostgres local = null;
         PostgresConnectionInfo info;
@@ -183,82 +188,55 @@ public final class EdgeApp implements AutoCloseable {
             log.info("database: {}", info.jdbcUrl());
         }
         Database db = new Database(info, dbc.poolSize());
-        SinkStats stats = new SinkStats();
-        stats.backlogEnd.set(Math.max(1, journal.flushedPosition())); // before anything is appended
-        PostgresSink sink = new PostgresSink(db, config.journalDir(), journal::flushedPosition, node,
-                new PostgresSink.Settings(config.postgresSink().batchSize(), config.postgresSink().linger(),
-                        config.postgresSink().maxBackoff(), dbc.migrateOnStart(), dbc.retentionDays()),
-                stats, cursors.register("postgres"));
+        EdgeConfig.PostgresSink c = config.postgresSink();
+        PostgresSink sink = new PostgresSink(db, node, new PostgresSink.Settings(dbc.migrateOnStart(), dbc.retentionDays()));
+        SinkLoop loop = new SinkLoop(sink, config.journalDir(), journal::flushedPosition,
+                new SinkLoop.Settings(c.batchSize(), c.linger(), FIRST_BACKOFF, c.maxBackoff(), c.stallAfter(),
+                        POSTGRES_MAX_CONSECUTIVE_BAD),
+                backlogStats(journal), cursors.register(PostgresSink.NAME));
         ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "db-housekeeping");
             t.setDaemon(true);
             return t;
         });
         housekeeping.scheduleWithFixedDelay(sink::maintainPartitions, 1, 1, TimeUnit.HOURS);
-        java.util.function.LongSupplier lagEvents = () -> Math.max(0,
-                stats.backlogAtStart.get() + journalStats.appendedRecords.get() - stats.committedEvents.get());
-        java.util.function.DoubleSupplier lagSeconds = () -> {
-            long oldest = stats.oldestPendingMicros.get();
-            return oldest == 0 ? 0 : Math.max(0, System.currentTimeMillis() / 1000.0 - oldest / 1e6);
-        };
-        metrics.gauge("edge_sink_postgres_up", "1 while the last PostgreSQL write succeeded", () -> stats.up ? 1 : 0);
-        metrics.gauge("edge_sink_postgres_lag_events", "Journaled events not yet committed to PostgreSQL", lagEvents::getAsLong);
-        metrics.gauge("edge_sink_postgres_lag_seconds", "Age of the oldest event not yet committed to PostgreSQL", lagSeconds);
-        metrics.gauge("edge_sink_postgres_committed_position_bytes", "Journal position committed in PostgreSQL",
-                () -> stats.committedPosition.get());
-        metrics.counter("edge_sink_postgres_batches_total", "Transactions committed", () -> stats.batches.get());
-        metrics.counter("edge_sink_postgres_rows_total", "Events committed to email_events", () -> stats.rows.get());
-        metrics.counter("edge_sink_postgres_failures_total", "Failed attempts (each is retried)", () -> stats.failures.get());
-        // Informational: PostgreSQL being down does not stop the edge from serving, so it never fails readiness.
-        readiness.add("postgres-sink", () -> Readiness.Status.ok(String.format("%s; lag %d events, %.1f s; committed position %d",
-                stats.up ? "up" : "retrying since " + (System.currentTimeMillis() - stats.downSinceMillis) / 1000 + " s: "
-                        + stats.lastError, lagEvents.getAsLong(), lagSeconds.getAsDouble(), stats.committedPosition.get())));
-        return new PostgresStack(local, db, sink, stats, housekeeping);
+        sinkMetrics.add(loop, readiness);
+        return new PostgresStack(local, db, sink, loop, housekeeping);
     }
 
-    private static PostHogStack startPostHog(EdgeConfig config, JournalWriter journal, UUID node, JournalStats journalStats,
-                                             EdgeMetrics metrics, Readiness readiness, SinkCursors cursors) {
+    private static PostHogStack startPostHog(EdgeConfig config, JournalWriter journal, UUID node, EdgeMetrics metrics,
+                                             Readiness readiness, SinkCursors cursors, SinkMetrics sinkMetrics, Database db) {
         EdgeConfig.PostHogSink c = config.posthogSink();
         if (!c.enabled()) {
             readiness.add("posthog-sink", () -> Readiness.Status.ok("disabled: no POSTHOG_API_KEY"));
             return null;
         }
         PostHogStats ph = new PostHogStats();
-        SinkStats stats = ph.sink;
-        stats.backlogEnd.set(Math.max(1, journal.flushedPosition())); // before anything is appended
+        BadEventStore bad = db != null ? new PostgresBadEventStore(db.dataSource(), node)
+                : new FileBadEventStore(config.dataDir().resolve("bad-events-posthog.ndjson"));
         PostHogSink sink = new PostHogSink(config.journalDir(), journal::flushedPosition, node,
                 config.dataDir().resolve("posthog-cursor"),
                 new PostHogSink.Settings(URI.create(c.host()), c.apiKey(), c.batchSize(), c.batchBytes(), c.linger(),
                         c.timeout(), c.maxBackoff(), c.maxLag(), c.sendIp(), c.gzip()),
-                ph, cursors.register("posthog"));
+                ph, bad, System::currentTimeMillis);
+        SinkLoop loop = new SinkLoop(sink, config.journalDir(), journal::flushedPosition,
+                new SinkLoop.Settings(c.batchSize(), c.linger(), FIRST_BACKOFF, c.maxBackoff(), c.stallAfter(),
+                        POSTHOG_MAX_CONSECUTIVE_BAD),
+                backlogStats(journal), cursors.register(PostHogSink.NAME));
         log.info("posthog: sending to {}, max-lag {}, send-ip {}", sink.endpoint(), c.maxLag(), c.sendIp());
-        java.util.function.LongSupplier lagEvents = () -> Math.max(0,
-                stats.backlogAtStart.get() + journalStats.appendedRecords.get() - stats.committedEvents.get());
-        java.util.function.DoubleSupplier lagSeconds = () -> {
-            long oldest = stats.oldestPendingMicros.get();
-            return oldest == 0 ? 0 : Math.max(0, System.currentTimeMillis() / 1000.0 - oldest / 1e6);
-        };
-        metrics.gauge("edge_sink_posthog_up", "1 while the last request to PostHog was answered", () -> stats.up ? 1 : 0);
-        metrics.gauge("edge_sink_posthog_lag_events", "Journaled events the PostHog cursor has not passed", lagEvents::getAsLong);
-        metrics.gauge("edge_sink_posthog_lag_seconds", "Age of the oldest event not yet sent to PostHog", lagSeconds);
-        metrics.gauge("edge_sink_posthog_committed_position_bytes", "Journal position of the PostHog cursor",
-                () -> stats.committedPosition.get());
+        sinkMetrics.add(loop, readiness);
         metrics.counter("edge_sink_posthog_requests_total", "Requests sent to PostHog, whatever the answer", () -> ph.requests.get());
-        metrics.counter("edge_sink_posthog_batches_total", "Requests PostHog accepted", () -> stats.batches.get());
-        metrics.counter("edge_sink_posthog_events_sent_total", "Events PostHog accepted", () -> stats.rows.get());
-        metrics.counter("edge_sink_posthog_events_rejected_total", "Events PostHog refused alone (400/413); skipped",
-                () -> ph.rejected.get());
+        metrics.counter("edge_sink_posthog_events_sent_total", "Events PostHog accepted", () -> loop.stats().rows.get());
         metrics.counter("edge_sink_posthog_events_skipped_total", "Events given up unsent after waiting longer than max-lag",
                 () -> ph.skippedMaxLag.get());
-        metrics.counter("edge_sink_posthog_splits_total", "Requests split in two after a 413 or 400", () -> ph.splits.get());
-        metrics.counter("edge_sink_posthog_failures_total", "Failed attempts (each is retried)", () -> stats.failures.get());
-        // Informational: PostHog being down or slow never stops the edge from serving, so it never fails readiness.
-        readiness.add("posthog-sink", () -> Readiness.Status.ok(String.format(
-                "%s; lag %d events, %.1f s; sent %d, rejected %d, skipped (max-lag) %d; committed position %d",
-                stats.up ? "up" : "retrying since " + (System.currentTimeMillis() - stats.downSinceMillis) / 1000 + " s: "
-                        + stats.lastError, lagEvents.getAsLong(), lagSeconds.getAsDouble(), stats.rows.get(),
-                ph.rejected.get(), ph.skippedMaxLag.get(), stats.committedPosition.get())));
-        return new PostHogStack(sink, ph);
+        return new PostHogStack(sink, loop, ph);
+    }
+
+    /** A sink's stats, its start-up backlog counted up to the journal's end now, before anything is appended. */
+    private static SinkStats backlogStats(JournalWriter journal) {
+        SinkStats stats = new SinkStats();
+        stats.backlogEnd.set(Math.max(1, journal.flushedPosition()));
+        return stats;
     }
 
     private static void closeQuietly(EventRing ring, JournalWriter journal, PostgresStack postgres, PostHogStack posthog,
@@ -266,15 +244,43 @@ public final class EdgeApp implements AutoCloseable {
         try {
             ring.drainAndStop(1, TimeUnit.SECONDS);
             journal.close();
-            if (postgres != null) {
-                postgres.stop(java.time.Duration.ofSeconds(1));
-            }
-            if (posthog != null) {
-                posthog.stop(java.time.Duration.ofSeconds(1));
-            }
+            stopSinks(postgres, posthog, System.nanoTime() + TimeUnit.SECONDS.toNanos(1));
         } catch (Exception e) {
             log.warn("cleanup after a failed start did not finish", e);
         }
+    }
+
+    /**
+     * Both sinks drain side by side until {@code deadlineNanos}; what is not committed by then
+     * stays in the journal for the next start.
+     */
+    private static void stopSinks(PostgresStack postgres, PostHogStack posthog, long deadlineNanos) {
+        SinkLoop[] loops = {postgres == null ? null : postgres.loop(), posthog == null ? null : posthog.loop()};
+        for (SinkLoop l : loops) {
+            if (l != null) {
+                l.drain();
+            }
+        }
+        for (SinkLoop l : loops) {
+            if (l == null) {
+                continue;
+            }
+            try {
+                if (!l.awaitStop(deadlineNanos)) {
+                    log.warn("{} sink did not catch up within the shutdown grace; the rest stays in the journal for the next start",
+                            l.name());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (postgres != null) {
+            postgres.close();
+        }
+    }
+
+    private static java.time.Duration left(long deadlineNanos) {
+        return java.time.Duration.ofNanos(Math.max(TimeUnit.MILLISECONDS.toNanos(1), deadlineNanos - System.nanoTime()));
     }
 
     public int port() {
@@ -294,6 +300,16 @@ public final class EdgeApp implements AutoCloseable {
         return posthog == null ? null : posthog.stats();
     }
 
+    /** The PostHog sink's loop (state, stats), or null when it is not running. */
+    public SinkLoop posthogSinkLoop() {
+        return posthog == null ? null : posthog.loop();
+    }
+
+    /** The Postgres sink's loop (state, stats), or null when it is not running. */
+    public SinkLoop postgresSinkLoop() {
+        return postgres == null ? null : postgres.loop();
+    }
+
     /** Statistics of the Postgres sink, or null when it is not running. */
     public SinkStats postgresSinkStats() {
         return postgres == null ? null : postgres.stats();
@@ -310,13 +326,15 @@ public final class EdgeApp implements AutoCloseable {
         }
         stopped = true;
         long t0 = System.nanoTime();
+        // One grace for the whole stop: each step gets what the steps before it left.
+        long deadline = t0 + config.shutdownGrace().toNanos();
         edge.startDraining();
         server.stopAccepting();
         // Order matters: no request may be read after the ring stops, or its response would wait forever.
         server.pauseReading();
         // Ingest bodies already read are published before the ring stops, and their answers queued.
         try {
-            if (!ingest.drain(config.shutdownGrace())) {
+            if (!ingest.drain(left(deadline))) {
                 log.warn("ingest requests still processing after {}; their clients get no answer", config.shutdownGrace());
             }
         } catch (InterruptedException e) {
@@ -330,20 +348,11 @@ public final class EdgeApp implements AutoCloseable {
         }
         // The appender has told every gate; let the loops release the held responses before closing.
         server.awaitLoops();
-        server.close(config.shutdownGrace());
+        server.close(left(deadline));
         journal.close();
         responses.release();
         ingest.close();
-        long sinksDeadline = System.nanoTime() + config.shutdownGrace().toNanos();
-        if (posthog != null) {
-            posthog.sink().drain(); // both sinks drain within the same grace
-        }
-        if (postgres != null) {
-            postgres.stop(config.shutdownGrace());
-        }
-        if (posthog != null) {
-            posthog.stop(java.time.Duration.ofNanos(Math.max(0, sinksDeadline - System.nanoTime())));
-        }
+        stopSinks(postgres, posthog, deadline);
         log.info("edge stopped in {} ms; journal flushed and synced at position {}",
                 (System.nanoTime() - t0) / 1_000_000, journal.flushedPosition());
     }

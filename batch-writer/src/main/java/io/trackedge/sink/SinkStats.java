@@ -9,7 +9,7 @@ import java.util.function.LongSupplier;
 
 /**
  * What a sink reports about itself, read by metrics and readiness from any thread. Written only by
- * the sink's own thread.
+ * the sink's loop. Its state (running, retrying, stalled) is {@link SinkHealth}.
  */
 public final class SinkStats {
     public final AtomicLong batches = new AtomicLong();
@@ -29,9 +29,19 @@ public final class SinkStats {
     public final AtomicLong backlogEnd = new AtomicLong();
     /** Occurred-at (epoch micros) of the oldest event read but not yet committed; 0 when caught up. */
     public final AtomicLong oldestPendingMicros = new AtomicLong();
-    public volatile boolean up;
-    public volatile String lastError = "";
-    public volatile long downSinceMillis;
+    /** Events set aside because the destination refused their data (or they do not decode). */
+    public final AtomicLong badEvents = new AtomicLong();
+
+    /** Journaled events the sink has not passed yet, given how many the journal appended since start. */
+    public long lagEvents(long appendedSinceStart) {
+        return Math.max(0, backlogAtStart.get() + appendedSinceStart - committedEvents.get());
+    }
+
+    /** Age of the oldest event read and not yet committed; 0 when caught up. */
+    public double lagSeconds(long nowMillis) {
+        long oldest = oldestPendingMicros.get();
+        return oldest == 0 ? 0 : Math.max(0, nowMillis / 1000.0 - oldest / 1e6);
+    }
 
     /**
      * Counts the records from {@code from} up to {@link #backlogEnd} (or {@code journalLimit} when

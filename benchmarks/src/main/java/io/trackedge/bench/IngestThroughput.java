@@ -135,7 +135,7 @@ public final class IngestThroughput {
             while (stats.committedEvents.get() < target) {
                 Thread.sleep(2);
                 if (System.nanoTime() - t0 > Duration.ofMinutes(10).toNanos()) {
-                    throw new IllegalStateException("sink did not finish: " + stats.lastError);
+                    throw new IllegalStateException("sink did not finish: " + app.postgresSinkLoop().health().lastError());
                 }
             }
             double endSeconds = (System.nanoTime() - t0) / 1e9;

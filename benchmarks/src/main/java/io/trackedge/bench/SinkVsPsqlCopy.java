@@ -7,6 +7,7 @@ import io.trackedge.journal.FieldsCodec;
 import io.trackedge.journal.JournalStats;
 import io.trackedge.journal.JournalWriter;
 import io.trackedge.journal.MutableEvent;
+import io.trackedge.sink.SinkLoop;
 import io.trackedge.sink.SinkStats;
 import io.trackedge.sink.postgres.Database;
 import io.trackedge.sink.postgres.PostgresConnectionInfo;
@@ -118,14 +119,15 @@ public final class SinkVsPsqlCopy {
 
     private static double runSink(Database db, Path journal, long end, int events) throws Exception {
         SinkStats stats = new SinkStats();
-        PostgresSink sink = new PostgresSink(db, journal, () -> end, UUID.randomUUID(),
-                new PostgresSink.Settings(10_000, Duration.ofMillis(5), Duration.ofSeconds(1), false, 0), stats, p -> { });
+        SinkLoop sink = new SinkLoop(new PostgresSink(db, UUID.randomUUID(), new PostgresSink.Settings(false, 0)), journal,
+                () -> end, new SinkLoop.Settings(10_000, Duration.ofMillis(5), Duration.ofMillis(100), Duration.ofSeconds(1),
+                        Duration.ofMinutes(10), Integer.MAX_VALUE), stats, p -> { });
         long t0 = System.nanoTime();
         sink.start();
         while (stats.committedPosition.get() < end) {
             Thread.sleep(2);
             if (System.nanoTime() - t0 > Duration.ofMinutes(10).toNanos()) {
-                throw new IllegalStateException("sink did not finish: " + stats.lastError);
+                throw new IllegalStateException("sink did not finish: " + sink.health().lastError());
             }
         }
         double seconds = (System.nanoTime() - t0) / 1e9;

@@ -63,6 +63,7 @@ public final class ConfigLoader {
         m.put("EDGE_SINK_BATCH_SIZE", "edge.sink.postgres.batch-size");
         m.put("EDGE_SINK_LINGER", "edge.sink.postgres.linger");
         m.put("EDGE_SINK_MAX_BACKOFF", "edge.sink.postgres.max-backoff");
+        m.put("EDGE_SINK_STALL_AFTER", "edge.sink.postgres.stall-after");
         m.put("POSTHOG_API_KEY", "edge.sink.posthog.api-key");
         m.put("POSTHOG_HOST", "edge.sink.posthog.host");
         m.put("EDGE_POSTHOG_BATCH_SIZE", "edge.sink.posthog.batch-size");
@@ -71,6 +72,7 @@ public final class ConfigLoader {
         m.put("EDGE_POSTHOG_TIMEOUT", "edge.sink.posthog.timeout");
         m.put("EDGE_POSTHOG_MAX_BACKOFF", "edge.sink.posthog.max-backoff");
         m.put("EDGE_POSTHOG_MAX_LAG", "edge.sink.posthog.max-lag");
+        m.put("EDGE_POSTHOG_STALL_AFTER", "edge.sink.posthog.stall-after");
         m.put("EDGE_POSTHOG_SEND_IP", "edge.sink.posthog.send-ip");
         m.put("EDGE_POSTHOG_GZIP", "edge.sink.posthog.gzip");
         m.put("EDGE_INGEST_MAX_BODY_BYTES", "edge.ingest.max-body-bytes");
@@ -177,7 +179,7 @@ public final class ConfigLoader {
                 port("edge.database.embedded-port"), intIn("edge.database.retention-days", 0, 100_000));
         EdgeConfig.PostgresSink sink = new EdgeConfig.PostgresSink(bool("edge.sink.postgres.enabled"),
                 intIn("edge.sink.postgres.batch-size", 1, 1_000_000), duration("edge.sink.postgres.linger"),
-                duration("edge.sink.postgres.max-backoff"));
+                duration("edge.sink.postgres.max-backoff"), duration("edge.sink.postgres.stall-after"));
         EdgeConfig.PostHogSink posthog = posthog();
         int maxLines = intIn("edge.ingest.max-lines", 1, 100_000);
         if (maxLines > ringSize) {
@@ -214,7 +216,8 @@ public final class ConfigLoader {
                 (int) bytesIn("edge.sink.posthog.batch-bytes", 1024, 20L << 20),
                 duration("edge.sink.posthog.linger"), duration("edge.sink.posthog.timeout"),
                 duration("edge.sink.posthog.max-backoff"), duration("edge.sink.posthog.max-lag"),
-                bool("edge.sink.posthog.send-ip"), bool("edge.sink.posthog.gzip"));
+                bool("edge.sink.posthog.send-ip"), bool("edge.sink.posthog.gzip"),
+                duration("edge.sink.posthog.stall-after"));
     }
 
     private String name(String path) {

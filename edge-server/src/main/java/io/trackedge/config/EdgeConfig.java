@@ -68,8 +68,12 @@ public record EdgeConfig(
         }
     }
 
-    /** The journal-to-PostgreSQL sink; disabled when another process writes this journal to the database. */
-    public record PostgresSink(boolean enabled, int batchSize, Duration linger, Duration maxBackoff) {
+    /**
+     * The journal-to-PostgreSQL sink; disabled when another process writes this journal to the database.
+     *
+     * @param stallAfter no commit for this long while events wait: the sink is reported stalled
+     */
+    public record PostgresSink(boolean enabled, int batchSize, Duration linger, Duration maxBackoff, Duration stallAfter) {
     }
 
     /**
@@ -81,7 +85,7 @@ public record EdgeConfig(
      * @param sendIp send client addresses as {@code $ip}
      */
     public record PostHogSink(String apiKey, String host, int batchSize, int batchBytes, Duration linger, Duration timeout,
-                              Duration maxBackoff, Duration maxLag, boolean sendIp, boolean gzip) {
+                              Duration maxBackoff, Duration maxLag, boolean sendIp, boolean gzip, Duration stallAfter) {
         public boolean enabled() {
             return !apiKey.isEmpty();
         }

@@ -3,6 +3,8 @@ package io.trackedge.sink.postgres;
 import static org.jooq.impl.DSL.val;
 
 import io.trackedge.journal.EventRecord;
+import io.trackedge.sink.BadRecord;
+import io.trackedge.sink.bad.BadEvents;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
@@ -16,6 +18,7 @@ import org.jooq.impl.DSL;
  * ({@link ClientIds}), binary COPY into {@code email_events}, lock and check the cursor, first opens
  * and clicks ({@link FirstTouch}), bounces, replies and warm-up rows ({@link IngestRows}), one
  * {@code daily_analytics} upsert per key, and the new cursor. Either all of it commits or none.
+ * Also sets one refused event aside, and replays one, each in a transaction of its own.
  */
 final class BatchWriter {
 
@@ -65,31 +68,93 @@ final class BatchWriter {
                 copyEvents(c, rows);
             }
             predecessor.run();
-            Long committed = sql.resultQuery("SELECT position FROM sink_cursors WHERE edge_node = {0} AND sink = {1} FOR UPDATE",
-                    val(edgeNode), val(SINK)).fetchOne(0, Long.class);
-            if (committed == null || committed != start) {
-                c.rollback();
-                throw new CursorMovedException(start, committed == null ? 0 : committed);
-            }
-            fold.clear();
-            for (EventRecord e : rows) {
-                fold.add(e);
-            }
-            firstTouch.apply(c, sql, rows, fold);
-            ingestRows.write(sql, rows);
-            daily.write(c, fold);
-            sql.query("UPDATE sink_cursors SET position = {0}, events = events + {1}, updated_at = now() "
-                    + "WHERE edge_node = {2} AND sink = {3}", val(end), val((long) batch.size()), val(edgeNode), val(SINK)).execute();
+            lockCursorAt(sql, c, start);
+            writeDerived(c, sql, rows);
+            moveCursor(sql, end, batch.size());
             c.commit();
             firstTouch.committed();
             return rows.size();
-        } catch (SQLException | RuntimeException e) {
-            try {
-                c.rollback();
-            } catch (SQLException rollback) {
-                e.addSuppressed(rollback);
-            }
+        } catch (SQLException | RuntimeException | CursorMovedException e) {
+            rollback(c, e);
             throw e;
+        }
+    }
+
+    /**
+     * Records one refused event in {@code bad_events} and moves the cursor past it, in one
+     * transaction, so it is set aside exactly once.
+     */
+    void setAside(Connection c, BadRecord bad) throws SQLException, CursorMovedException {
+        c.setAutoCommit(false);
+        try {
+            DSLContext sql = DSL.using(c, SQLDialect.POSTGRES);
+            lockCursorAt(sql, c, bad.position());
+            BadEvents.insert(c, SINK, edgeNode, bad);
+            moveCursor(sql, bad.next(), 1);
+            c.commit();
+        } catch (SQLException | RuntimeException | CursorMovedException e) {
+            rollback(c, e);
+            throw e;
+        }
+    }
+
+    /**
+     * Writes a set-aside event again, with everything it feeds (first touches, daily counters),
+     * and marks its {@code bad_events} row replayed in the same transaction; the cursor is not
+     * involved. Returns false, writing nothing, when the row was replayed already.
+     */
+    boolean replay(Connection c, EventRecord e, long badEventId) throws SQLException {
+        c.setAutoCommit(false);
+        try {
+            DSLContext sql = DSL.using(c, SQLDialect.POSTGRES);
+            if (!BadEvents.markReplayed(c, badEventId)) {
+                c.rollback();
+                return false;
+            }
+            List<EventRecord> rows = ClientIds.keepNew(sql, List.of(e));
+            if (!rows.isEmpty()) {
+                copyEvents(c, rows);
+            }
+            writeDerived(c, sql, rows);
+            c.commit();
+            firstTouch.committed();
+            return true;
+        } catch (SQLException | RuntimeException e2) {
+            rollback(c, e2);
+            throw e2;
+        }
+    }
+
+    private void lockCursorAt(DSLContext sql, Connection c, long start) throws SQLException, CursorMovedException {
+        Long committed = sql.resultQuery("SELECT position FROM sink_cursors WHERE edge_node = {0} AND sink = {1} FOR UPDATE",
+                val(edgeNode), val(SINK)).fetchOne(0, Long.class);
+        if (committed == null || committed != start) {
+            c.rollback();
+            throw new CursorMovedException(start, committed == null ? 0 : committed);
+        }
+    }
+
+    private void moveCursor(DSLContext sql, long end, long events) {
+        sql.query("UPDATE sink_cursors SET position = {0}, events = events + {1}, updated_at = now() "
+                + "WHERE edge_node = {2} AND sink = {3}", val(end), val(events), val(edgeNode), val(SINK)).execute();
+    }
+
+    /** First opens and clicks, ingest rows, and the daily counters of {@code rows}. */
+    private void writeDerived(Connection c, DSLContext sql, List<EventRecord> rows) throws SQLException {
+        fold.clear();
+        for (EventRecord e : rows) {
+            fold.add(e);
+        }
+        firstTouch.apply(c, sql, rows, fold);
+        ingestRows.write(sql, rows);
+        daily.write(c, fold);
+    }
+
+    private static void rollback(Connection c, Exception e) {
+        try {
+            c.rollback();
+        } catch (SQLException rollback) {
+            e.addSuppressed(rollback);
         }
     }
 

@@ -1,26 +1,24 @@
 package io.trackedge.sink.postgres;
 
 import io.trackedge.journal.EventRecord;
+import io.trackedge.sink.BadRecord;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.function.IntConsumer;
-import org.jooq.exception.DataAccessException;
 
 /**
- * Keeps two batches in flight on two connections: while one batch runs its first-touch inserts,
- * daily upsert and commit, the next one already streams its COPY. Commits stay in journal order
- * (each batch waits for its predecessor before locking the cursor), and a failure fails every
- * batch after it, so the sink restarts from the committed cursor with nothing written twice.
+ * Keeps up to {@link #DEPTH} batches in flight on as many connections: while one batch runs its
+ * first-touch inserts, daily upsert and commit, the next one already streams its COPY. Commits stay
+ * in journal order (each batch waits for its predecessor before locking the cursor, and checks the
+ * cursor is at its start), and a failure fails the batch after it, so the loop restarts from the
+ * committed cursor with nothing written twice. The sink loop bounds how many are in flight.
  *
- * <p>Used by the sink's thread only.
+ * <p>Used by the sink loop's thread only.
  */
 final class CommitPipeline implements AutoCloseable {
 
@@ -31,8 +29,7 @@ final class CommitPipeline implements AutoCloseable {
     private final Database db;
     private final BatchWriter[] writers = new BatchWriter[DEPTH];
     private final ExecutorService workers;
-    private final Deque<CompletableFuture<Void>> inFlight = new ArrayDeque<>();
-    private CompletableFuture<Void> last = CompletableFuture.completedFuture(null);
+    private CompletableFuture<Integer> last = CompletableFuture.completedFuture(0);
     private int submitted;
 
     CommitPipeline(Database db, UUID edgeNode) {
@@ -53,83 +50,39 @@ final class CommitPipeline implements AutoCloseable {
     }
 
     /**
-     * Starts writing {@code batch} (which the pipeline now owns); blocks while {@link #DEPTH}
-     * batches are in flight. {@code onCommitted} gets the rows written, after the commit, in journal order.
-     *
-     * @throws SQLException or another failure of an earlier batch
+     * Starts writing {@code batch} (which the pipeline now owns). The future completes with the
+     * rows written once the batch and its cursor are committed, after its predecessor's.
      */
-    void submit(List<EventRecord> batch, long start, long end, IntConsumer onCommitted) throws SQLException, CursorMovedException {
-        while (inFlight.size() >= DEPTH) {
-            awaitOldest();
-        }
-        CompletableFuture<Void> predecessor = last;
+    CompletableFuture<Integer> submit(List<EventRecord> batch, long start, long end) {
+        // A predecessor that failed already has been dealt with by the loop; the cursor check
+        // keeps the order either way.
+        CompletableFuture<Integer> predecessor = last.isCompletedExceptionally() ? CompletableFuture.completedFuture(0) : last;
         BatchWriter writer = writers[submitted++ % DEPTH];
-        CompletableFuture<Void> f = CompletableFuture.runAsync(() -> {
-            int rows;
+        CompletableFuture<Integer> f = CompletableFuture.supplyAsync(() -> {
             try (Connection c = db.dataSource().getConnection()) {
-                rows = writer.write(c, batch, start, end, predecessor::join);
+                return writer.write(c, batch, start, end, predecessor::join);
             } catch (SQLException | CursorMovedException e) {
                 throw new CompletionException(e);
             }
-            onCommitted.accept(rows);
         }, workers);
-        inFlight.add(f);
         last = f;
+        return f;
     }
 
-    boolean idle() {
-        return inFlight.isEmpty();
-    }
-
-    /** Waits for every batch in flight; throws the first failure. */
-    void awaitAll() throws SQLException, CursorMovedException {
-        while (!inFlight.isEmpty()) {
-            awaitOldest();
+    /** Sets one event aside on the caller's thread; nothing may be in flight. */
+    void setAside(BadRecord bad) throws SQLException, CursorMovedException {
+        try (Connection c = db.dataSource().getConnection()) {
+            writers[0].setAside(c, bad);
         }
     }
 
-    /** Waits for every batch in flight to end, ignoring failures (the caller already has one). */
-    void awaitQuietly() {
-        while (!inFlight.isEmpty()) {
-            try {
-                inFlight.poll().join();
-            } catch (CompletionException ignored) {
-                // its failure is the one being handled, or one caused by it
-            }
-        }
-        last = CompletableFuture.completedFuture(null);
-    }
-
-    private void awaitOldest() throws SQLException, CursorMovedException {
-        CompletableFuture<Void> f = inFlight.poll();
-        try {
-            f.join();
-        } catch (CompletionException e) {
-            awaitQuietly();
-            Throwable cause = e.getCause();
-            // a batch whose predecessor failed fails with that failure wrapped once more
-            while (cause instanceof CompletionException && cause.getCause() != null) {
-                cause = cause.getCause();
-            }
-            if (cause instanceof SQLException s) {
-                throw s;
-            }
-            if (cause instanceof CursorMovedException m) {
-                throw m;
-            }
-            if (cause instanceof DataAccessException d) {
-                throw d;
-            }
-            if (cause instanceof RuntimeException r) {
-                throw r;
-            }
-            throw new IllegalStateException(cause);
-        }
+    /** Forgets the last batch: the loop re-reads from the committed cursor. */
+    void reset() {
+        last = CompletableFuture.completedFuture(0);
     }
 
     @Override
     public void close() {
-        awaitQuietly();
         workers.shutdownNow();
     }
 }

@@ -11,7 +11,9 @@ import io.trackedge.journal.JournalStats;
 import io.trackedge.journal.JournalWriter;
 import io.trackedge.journal.MutableEvent;
 import io.trackedge.journal.RecordCodec;
+import io.trackedge.sink.SinkLoop;
 import io.trackedge.sink.SinkStats;
+import io.trackedge.sink.testing.Sinks;
 import io.trackedge.sink.testing.Recount;
 import io.trackedge.sink.testing.TestDatabase;
 import java.nio.file.Path;
@@ -107,21 +109,20 @@ class IngestSinkIT {
         return out;
     }
 
-    private PostgresSink sink(UUID node, SinkStats stats, int batch) {
-        return new PostgresSink(db, journalDir, writer::flushedPosition, node,
-                new PostgresSink.Settings(batch, Duration.ofMillis(2), Duration.ofMillis(500), false, 0), stats, p -> { });
+    private SinkLoop sink(UUID node, SinkStats stats, int batch) {
+        return Sinks.postgres(db, journalDir, writer::flushedPosition, node, batch, Duration.ofMillis(2), Duration.ofMillis(500), stats);
     }
 
     private void runSinkToEnd(UUID node, int batch) throws Exception {
         SinkStats stats = new SinkStats();
-        PostgresSink sink = sink(node, stats, batch);
+        SinkLoop sink = sink(node, stats, batch);
         sink.start();
         long end = writer.flushedPosition();
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (stats.committedPosition.get() < end && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
-        assertEquals(end, stats.committedPosition.get(), "sink did not catch up: " + stats.lastError);
+        assertEquals(end, stats.committedPosition.get(), "sink did not catch up: " + sink.health().lastError());
         assertTrue(sink.stop(Duration.ofSeconds(5)));
     }
 

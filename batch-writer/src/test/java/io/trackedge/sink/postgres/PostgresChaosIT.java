@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.trackedge.journal.JournalStats;
 import io.trackedge.journal.JournalWriter;
+import io.trackedge.sink.SinkLoop;
 import io.trackedge.sink.SinkStats;
+import io.trackedge.sink.testing.Sinks;
 import io.trackedge.sink.testing.FaultReport;
 import io.trackedge.sink.testing.OwnedPostgres;
 import io.trackedge.sink.testing.Recount;
@@ -38,8 +40,7 @@ class PostgresChaosIT {
             Path dir = Files.createTempDirectory("chaos-it-");
             JournalWriter writer = JournalWriter.open(dir, 4L << 20, 1L << 30, new JournalStats());
             SinkStats stats = new SinkStats();
-            PostgresSink sink = new PostgresSink(db, dir, writer::flushedPosition, UUID.randomUUID(),
-                    new PostgresSink.Settings(2000, Duration.ofMillis(5), Duration.ofMillis(500), false, 0), stats, p -> { });
+            SinkLoop sink = Sinks.postgres(db, dir, writer::flushedPosition, UUID.randomUUID(), 2000, Duration.ofMillis(5), Duration.ofMillis(500), stats);
             sink.start();
 
             AtomicBoolean producing = new AtomicBoolean(true);
@@ -90,7 +91,7 @@ class PostgresChaosIT {
                 Thread.sleep(50);
             }
             long catchUp = (System.nanoTime() - last) / 1_000_000;
-            assertEquals(writer.flushedPosition(), stats.committedPosition.get(), "caught up: " + stats.lastError);
+            assertEquals(writer.flushedPosition(), stats.committedPosition.get(), "caught up: " + sink.health().lastError());
             sink.stop(Duration.ofSeconds(5));
 
             long rows = testDb.count("SELECT count(*) FROM email_events");

@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.trackedge.journal.JournalStats;
 import io.trackedge.journal.JournalWriter;
+import io.trackedge.sink.SinkHealth;
+import io.trackedge.sink.SinkLoop;
 import io.trackedge.sink.SinkStats;
+import io.trackedge.sink.testing.Sinks;
 import io.trackedge.sink.testing.OwnedPostgres;
 import io.trackedge.sink.testing.Recount;
 import io.trackedge.sink.testing.SyntheticEvents;
@@ -30,8 +33,7 @@ class PostgresOutageIT {
             Path dir = Files.createTempDirectory("outage-it-");
             JournalWriter writer = JournalWriter.open(dir, 4L << 20, 1L << 30, new JournalStats());
             SinkStats stats = new SinkStats();
-            PostgresSink sink = new PostgresSink(db, dir, writer::flushedPosition, UUID.randomUUID(),
-                    new PostgresSink.Settings(1000, Duration.ofMillis(5), Duration.ofSeconds(2), false, 0), stats, p -> { });
+            SinkLoop sink = Sinks.postgres(db, dir, writer::flushedPosition, UUID.randomUUID(), 1000, Duration.ofMillis(5), Duration.ofSeconds(2), stats);
             sink.start();
 
             // the "edge": keeps journaling about 2,000 events a second through the whole outage
@@ -58,7 +60,7 @@ class PostgresOutageIT {
             long stoppedAt = produced.get();
             Thread.sleep(30_000);
             long duringOutage = produced.get() - stoppedAt;
-            assertTrue(!stats.up, "the sink noticed the outage");
+            assertTrue(!sink.health().up(), "the sink noticed the outage");
             pg.start();
             Thread.sleep(3000);
             producing.set(false);
@@ -72,10 +74,10 @@ class PostgresOutageIT {
             }
             assertEquals(writer.flushedPosition(), stats.committedPosition.get(), "caught up after the outage");
             long catchUpMillis = (System.nanoTime() - restarted) / 1_000_000;
+            assertEquals(SinkHealth.State.RUNNING, sink.health().state());
             sink.stop(Duration.ofSeconds(5));
             assertTrue(duringOutage > 30_000, "events kept arriving during the outage: " + duringOutage);
             assertTrue(stats.failures.get() > 0);
-            assertTrue(stats.up);
 
             long rows = testDb.count("SELECT count(*) FROM email_events");
             long distinct = testDb.count("SELECT count(DISTINCT event_id) FROM email_events");

@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.trackedge.journal.EventType;
 import io.trackedge.journal.JournalStats;
 import io.trackedge.journal.JournalWriter;
+import io.trackedge.sink.SinkLoop;
 import io.trackedge.sink.SinkStats;
+import io.trackedge.sink.testing.Sinks;
 import io.trackedge.sink.testing.Recount;
 import io.trackedge.sink.testing.SyntheticEvents;
 import io.trackedge.sink.testing.TestDatabase;
@@ -43,9 +45,8 @@ class PostgresSinkIT {
         testDb.close();
     }
 
-    private PostgresSink sink(UUID node, SinkStats stats, int batch) {
-        return new PostgresSink(db, journalDir, writer::flushedPosition, node,
-                new PostgresSink.Settings(batch, Duration.ofMillis(2), Duration.ofMillis(500), false, 0), stats, p -> { });
+    private SinkLoop sink(UUID node, SinkStats stats, int batch) {
+        return Sinks.postgres(db, journalDir, writer::flushedPosition, node, batch, Duration.ofMillis(2), Duration.ofMillis(500), stats);
     }
 
     private static void awaitCommitted(SinkStats stats, long position) throws InterruptedException {
@@ -53,7 +54,7 @@ class PostgresSinkIT {
         while (stats.committedPosition.get() < position && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
-        assertEquals(position, stats.committedPosition.get(), "sink did not catch up: " + stats.lastError);
+        assertEquals(position, stats.committedPosition.get(), "sink did not catch up");
     }
 
     private int[] append(SyntheticEvents gen, int n) {
@@ -88,7 +89,7 @@ class PostgresSinkIT {
     void everyJournaledEventLandsOnceWithFirstTouchesAndDailyCounts() throws Exception {
         UUID node = UUID.randomUUID();
         SinkStats stats = new SinkStats();
-        PostgresSink sink = sink(node, stats, 700);
+        SinkLoop sink = sink(node, stats, 700);
         sink.start();
         append(new SyntheticEvents(1, 3000), 20_000);
         awaitCommitted(stats, writer.flushedPosition());
@@ -100,7 +101,7 @@ class PostgresSinkIT {
 
         // a restarted sink resumes at the committed cursor: nothing twice, new events once
         SinkStats again = new SinkStats();
-        PostgresSink restarted = sink(node, again, 700);
+        SinkLoop restarted = sink(node, again, 700);
         restarted.start();
         append(new SyntheticEvents(2, 3000), 5_000);
         awaitCommitted(again, writer.flushedPosition());
@@ -113,8 +114,8 @@ class PostgresSinkIT {
         UUID node = UUID.randomUUID();
         SinkStats a = new SinkStats();
         SinkStats b = new SinkStats();
-        PostgresSink first = sink(node, a, 300);
-        PostgresSink second = sink(node, b, 300);
+        SinkLoop first = sink(node, a, 300);
+        SinkLoop second = sink(node, b, 300);
         first.start();
         second.start();
         append(new SyntheticEvents(3, 1000), 10_000);
@@ -133,7 +134,7 @@ class PostgresSinkIT {
     @Test
     void theReadRoleSeesOnlyTheTenantOfItsSession() throws Exception {
         SinkStats stats = new SinkStats();
-        PostgresSink sink = sink(UUID.randomUUID(), stats, 1000);
+        SinkLoop sink = sink(UUID.randomUUID(), stats, 1000);
         sink.start();
         append(new SyntheticEvents(4, 300), 3_000);
         awaitCommitted(stats, writer.flushedPosition());

@@ -7,7 +7,10 @@ import io.trackedge.journal.JournalStats;
 import io.trackedge.journal.JournalWriter;
 import io.trackedge.journal.Segments;
 import io.trackedge.sink.SinkCursors;
+import io.trackedge.sink.SinkLoop;
 import io.trackedge.sink.SinkStats;
+import io.trackedge.sink.bad.FileBadEventStore;
+import io.trackedge.sink.testing.Sinks;
 import io.trackedge.sink.postgres.Database;
 import io.trackedge.sink.postgres.PostgresConnectionInfo;
 import io.trackedge.sink.postgres.PostgresSink;
@@ -88,14 +91,17 @@ class PostHogBesidePostgresIT {
         UUID node = UUID.randomUUID();
         SinkCursors cursors = new SinkCursors(writer::releaseBefore);
         SinkStats pg = new SinkStats();
-        PostHogStats ph = new PostHogStats();
-        PostgresSink postgres = new PostgresSink(db, journalDir, writer::flushedPosition, node,
-                new PostgresSink.Settings(2000, Duration.ofMillis(2), Duration.ofMillis(500), false, 0), pg,
+        PostHogStats phStats = new PostHogStats();
+        SinkStats ph = new SinkStats();
+        SinkLoop postgres = new SinkLoop(new PostgresSink(db, node, new PostgresSink.Settings(false, 0)), journalDir,
+                writer::flushedPosition, Sinks.settings(2000, Duration.ofMillis(2), Duration.ofMillis(500)), pg,
                 cursors.register("postgres"));
-        PostHogSink posthog = new PostHogSink(journalDir, writer::flushedPosition, node, dataDir.resolve("posthog-cursor"),
-                new PostHogSink.Settings(fake.host(), KEY, 500, 1 << 20, Duration.ofMillis(5), Duration.ofSeconds(2),
-                        Duration.ofMillis(500), Duration.ofHours(24), false, true),
-                ph, cursors.register("posthog"));
+        PostHogSink.Settings settings = new PostHogSink.Settings(fake.host(), KEY, 500, 1 << 20, Duration.ofMillis(5),
+                Duration.ofSeconds(2), Duration.ofMillis(500), Duration.ofHours(24), false, true);
+        SinkLoop posthog = new SinkLoop(new PostHogSink(journalDir, writer::flushedPosition, node, dataDir.resolve("posthog-cursor"),
+                settings, phStats, new FileBadEventStore(dataDir.resolve("bad-events.ndjson")), System::currentTimeMillis),
+                journalDir, writer::flushedPosition, Sinks.settings(500, Duration.ofMillis(5), Duration.ofMillis(500)), ph,
+                cursors.register("posthog"));
         breakPostHog.apply();
         postgres.start();
         posthog.start();
@@ -118,10 +124,10 @@ class PostHogBesidePostgresIT {
                 () -> pg.committedPosition.get() == end);
         long pgMillis = (System.nanoTime() - t0) / 1_000_000;
         System.out.printf("postgres committed %d events in %d ms while PostHog was %s (%d failed PostHog attempts)%n",
-                events, pgMillis, what, ph.sink.failures.get());
+                events, pgMillis, what, ph.failures.get());
         assertEquals(events, testDb.count("SELECT count(*) FROM email_events"));
-        assertEquals(0, ph.sink.committedPosition.get(), "PostHog's cursor has not moved");
-        await("a failed PostHog attempt", Duration.ofSeconds(10), () -> ph.sink.failures.get() > 0);
+        assertEquals(0, ph.committedPosition.get(), "PostHog's cursor has not moved");
+        await("a failed PostHog attempt", Duration.ofSeconds(10), () -> ph.failures.get() > 0);
 
         writer.flush(); // the writer deletes released segments at its next flush
         assertEquals(0L, Segments.list(journalDir).get(0), "no segment is deleted before PostHog passed it");
@@ -129,7 +135,7 @@ class PostHogBesidePostgresIT {
 
         healPostHog.apply();
         long healed = System.nanoTime();
-        await("PostHog catches up", Duration.ofSeconds(120), () -> ph.sink.committedPosition.get() == end);
+        await("PostHog catches up", Duration.ofSeconds(120), () -> ph.committedPosition.get() == end);
         long phMillis = (System.nanoTime() - healed) / 1_000_000;
         Set<UUID> journaled = new HashSet<>(Journaled.ids(journalDir));
         Set<UUID> received = fake.uuids(); // a copy: take it once

@@ -9,6 +9,9 @@ import io.trackedge.journal.EventRecord;
 import io.trackedge.journal.EventType;
 import io.trackedge.journal.JournalStats;
 import io.trackedge.journal.JournalWriter;
+import io.trackedge.sink.SinkLoop;
+import io.trackedge.sink.SinkStats;
+import io.trackedge.sink.bad.FileBadEventStore;
 import io.trackedge.sink.testing.FakePostHog;
 import io.trackedge.sink.testing.SyntheticEvents;
 import java.nio.file.Files;
@@ -36,8 +39,24 @@ class PostHogSinkIT {
     private JournalWriter writer;
     private UUID journalId;
     private FakePostHog fake;
-    private final List<PostHogSink> sinks = new ArrayList<>();
+    private final List<Run> sinks = new ArrayList<>();
+
+    /** A started PostHog sink loop and what it reports. */
+    record Run(SinkLoop loop, PostHogStats ph, SinkStats sink) {
+        boolean stop(Duration timeout) throws InterruptedException {
+            return loop.stop(timeout);
+        }
+
+        String lastError() {
+            return loop.health().lastError();
+        }
+
+        boolean up() {
+            return loop.health().up();
+        }
+    }
     private final Journaled journaled = new Journaled();
+    private FileBadEventStore badEvents;
 
     @BeforeEach
     void setUp() throws Exception {
@@ -46,11 +65,12 @@ class PostHogSinkIT {
         writer = JournalWriter.open(journalDir, 4L << 20, 1L << 30, new JournalStats());
         journalId = UUID.randomUUID();
         fake = FakePostHog.start(KEY);
+        badEvents = new FileBadEventStore(dataDir.resolve("bad-events-posthog.ndjson"));
     }
 
     @AfterEach
     void tearDown() throws Exception {
-        for (PostHogSink s : sinks) {
+        for (Run s : sinks) {
             s.stop(Duration.ofMillis(10));
         }
         fake.close();
@@ -62,16 +82,22 @@ class PostHogSinkIT {
                 Duration.ofMillis(300), maxLag, false, true);
     }
 
-    private PostHogSink start(PostHogSink.Settings settings, PostHogStats stats) {
-        PostHogSink s = new PostHogSink(journalDir, writer::flushedPosition, journalId, dataDir.resolve("posthog-cursor"),
-                settings, stats, p -> { });
-        sinks.add(s);
-        s.start();
-        return s;
+    private Run start(PostHogSink.Settings settings) {
+        PostHogStats ph = new PostHogStats();
+        SinkStats stats = new SinkStats();
+        PostHogSink sink = new PostHogSink(journalDir, writer::flushedPosition, journalId, dataDir.resolve("posthog-cursor"),
+                settings, ph, badEvents, System::currentTimeMillis);
+        SinkLoop loop = new SinkLoop(sink, journalDir, writer::flushedPosition,
+                new SinkLoop.Settings(settings.batchSize(), settings.linger(), Duration.ofMillis(50), settings.maxBackoff(),
+                        Duration.ofMinutes(2), 100), stats, p -> { });
+        Run r = new Run(loop, ph, stats);
+        sinks.add(r);
+        loop.start();
+        return r;
     }
 
-    private PostHogSink start(PostHogStats stats) {
-        return start(settings(200, Duration.ofSeconds(5), Duration.ofHours(24)), stats);
+    private Run start() {
+        return start(settings(200, Duration.ofSeconds(5), Duration.ofHours(24)));
     }
 
     private static void await(String what, Duration timeout, BooleanSupplier done) throws InterruptedException {
@@ -84,9 +110,9 @@ class PostHogSinkIT {
         }
     }
 
-    private void awaitCaughtUp(PostHogStats stats) throws InterruptedException {
+    private void awaitCaughtUp(Run stats) throws InterruptedException {
         long end = writer.flushedPosition();
-        await("the sink commits position " + end + " (last error: " + stats.sink.lastError + ")", Duration.ofSeconds(60),
+        await("the sink commits position " + end, Duration.ofSeconds(60),
                 () -> stats.sink.committedPosition.get() == end);
     }
 
@@ -135,8 +161,8 @@ class PostHogSinkIT {
             }
         }
         writer.flush();
-        PostHogStats stats = new PostHogStats();
-        PostHogSink sink = start(stats);
+        Run stats = start();
+        Run sink = stats;
         awaitCaughtUp(stats);
         assertTrue(sink.stop(Duration.ofSeconds(5)));
 
@@ -172,7 +198,7 @@ class PostHogSinkIT {
             }
         }
         assertEquals(types.size(), stats.sink.rows.get());
-        assertEquals(0, stats.rejected.get());
+        assertEquals(0, stats.sink.badEvents.get());
         assertEquals(writer.flushedPosition(), cursorInFile());
         assertTrue(fake.gzipRequests() > 0);
     }
@@ -180,37 +206,35 @@ class PostHogSinkIT {
     @Test
     void anOutageLosesNothingAndTheCursorWaitsAcrossARestart() throws Exception {
         fake.down();
-        PostHogStats stats = new PostHogStats();
-        PostHogSink sink = start(stats);
+        Run stats = start();
+        Run sink = stats;
         appendSynthetic(new SyntheticEvents(1, 500), 3000);
         await("a failed attempt", Duration.ofSeconds(10), () -> stats.sink.failures.get() >= 2);
-        assertFalse(stats.sink.up);
-        assertTrue(stats.sink.lastError.contains("cannot connect"), stats.sink.lastError);
+        assertFalse(stats.up());
+        assertTrue(stats.lastError().contains("cannot connect"), stats.lastError());
         assertEquals(0, stats.sink.committedPosition.get(), "nothing moves while PostHog is down");
         assertEquals(0, cursorInFile());
         assertFalse(sink.stop(Duration.ofMillis(200)), "a stop during the outage leaves the events in the journal");
 
         // A restart during the outage resumes at the committed cursor.
-        PostHogStats again = new PostHogStats();
-        start(again);
+        Run again = start();
         appendSynthetic(new SyntheticEvents(2, 500), 2000);
         Thread.sleep(700);
         assertEquals(0, again.sink.committedPosition.get());
         fake.up();
         awaitCaughtUp(again);
-        assertTrue(again.sink.up);
+        assertTrue(again.up());
         assertEquals(journalIds(), fake.uuids(), "every journaled event arrives; a duplicate only ever as the same uuid");
         assertEquals(5000, journalIds().size());
-        assertEquals(0, again.rejected.get());
-        assertEquals(0, again.skippedMaxLag.get());
+        assertEquals(0, again.sink.badEvents.get());
+        assertEquals(0, again.ph.skippedMaxLag.get());
         assertEquals(writer.flushedPosition(), cursorInFile());
     }
 
     @Test
     void serverErrorsAndThrottlingAreRetriedWithoutLoss() throws Exception {
         fake.failNext(4, 500);
-        PostHogStats stats = new PostHogStats();
-        start(stats);
+        Run stats = start();
         appendSynthetic(new SyntheticEvents(3, 500), 2000);
         await("500s answered", Duration.ofSeconds(10), () -> fake.answered(500) == 4);
         fake.failNext(2, 429);
@@ -223,14 +247,13 @@ class PostHogSinkIT {
                 stats.sink.failures.get() + " failed requests retried; every event delivered once caught up");
         assertEquals(ids, received);
         assertTrue(stats.sink.failures.get() >= 4, "failures " + stats.sink.failures.get());
-        assertEquals(0, stats.rejected.get());
+        assertEquals(0, stats.sink.badEvents.get());
     }
 
     @Test
     void tooLargeRequestsAreSplitNotDropped() throws Exception {
         fake.maxEventsPerRequest(7);
-        PostHogStats stats = new PostHogStats();
-        start(stats);
+        Run stats = start();
         appendSynthetic(new SyntheticEvents(5, 500), 1000);
         awaitCaughtUp(stats);
         var ids = journalIds();
@@ -240,24 +263,22 @@ class PostHogSinkIT {
                 fake.answered(413) + " requests split in halves; every event delivered once");
         assertEquals(ids, received);
         assertTrue(fake.answered(413) > 0);
-        assertTrue(stats.splits.get() > 0);
-        assertEquals(0, stats.rejected.get());
+        assertEquals(0, stats.sink.badEvents.get());
         assertEquals(1000, stats.sink.rows.get(), "each event accepted once");
     }
 
     @Test
     void aSlowPostHogTimesOutAndCatchesUpLater() throws Exception {
         fake.slow(Duration.ofMillis(1500));
-        PostHogStats stats = new PostHogStats();
-        start(settings(200, Duration.ofMillis(300), Duration.ofHours(24)), stats);
+        Run stats = start(settings(200, Duration.ofMillis(300), Duration.ofHours(24)));
         appendSynthetic(new SyntheticEvents(6, 500), 600);
         await("a timed-out attempt", Duration.ofSeconds(10), () -> stats.sink.failures.get() >= 2);
-        assertTrue(stats.sink.lastError.contains("no answer"), stats.sink.lastError);
+        assertTrue(stats.lastError().contains("no answer"), stats.lastError());
         assertEquals(0, stats.sink.committedPosition.get());
         fake.slow(Duration.ofMillis(50));
         awaitCaughtUp(stats);
         assertEquals(journalIds(), fake.uuids(), "what the slow server took late is sent again under the same uuid");
-        assertEquals(0, stats.rejected.get());
+        assertEquals(0, stats.sink.badEvents.get());
     }
 
     @Test
@@ -266,13 +287,17 @@ class PostHogSinkIT {
         List<UUID> ids = Journaled.ids(journalDir);
         Set<UUID> poison = Set.of(ids.get(0), ids.get(417), ids.get(999));
         poison.forEach(fake::poison);
-        PostHogStats stats = new PostHogStats();
-        start(stats);
+        Run stats = start();
         awaitCaughtUp(stats);
-        assertEquals(3, stats.rejected.get());
+        assertEquals(3, stats.sink.badEvents.get());
         Set<UUID> expected = new HashSet<>(ids);
         expected.removeAll(poison);
         assertEquals(expected, fake.uuids());
+        List<String> setAside = Files.readAllLines(badEvents.file());
+        assertEquals(3, setAside.size(), "each refused event is set aside once, with its error");
+        for (UUID p : poison) {
+            assertTrue(setAside.stream().anyMatch(l -> l.contains(p.toString()) && l.contains("\"error_code\":\"400\"")), setAside.toString());
+        }
 
         // A poisoned event alone: nothing else accepted proves it is the event's fault, so it waits...
         UUID lone = journaled.opens(writer, 1, System.currentTimeMillis()).get(0);
@@ -280,11 +305,11 @@ class PostHogSinkIT {
         long before = writer.flushedPosition();
         await("the lone event refused", Duration.ofSeconds(10), () -> stats.sink.failures.get() >= 2);
         assertTrue(stats.sink.committedPosition.get() < before, "the cursor stops before the lone event");
-        assertEquals(3, stats.rejected.get());
+        assertEquals(3, stats.sink.badEvents.get());
         // ...until another event is accepted beside it.
         List<UUID> later = journaled.opens(writer, 5, System.currentTimeMillis());
         awaitCaughtUp(stats);
-        assertEquals(4, stats.rejected.get());
+        assertEquals(4, stats.sink.badEvents.get());
         assertTrue(fake.uuids().containsAll(later));
         assertFalse(fake.uuids().contains(lone));
     }
@@ -292,28 +317,27 @@ class PostHogSinkIT {
     @Test
     void aBadApiKeyIsRetriedNotTakenForBadEvents() throws Exception {
         appendSynthetic(new SyntheticEvents(8, 500), 300);
-        PostHogStats stats = new PostHogStats();
         PostHogSink.Settings good = settings(100, Duration.ofSeconds(5), Duration.ofHours(24));
         PostHogSink.Settings wrongKey = new PostHogSink.Settings(good.host(), "phc_wrong", good.batchSize(), good.batchBytes(),
                 good.linger(), good.timeout(), good.maxBackoff(), good.maxLag(), good.sendIp(), good.gzip());
-        PostHogSink sink = start(wrongKey, stats);
+        Run stats = start(wrongKey);
+        Run sink = stats;
         await("401s", Duration.ofSeconds(10), () -> fake.answered(401) >= 2);
         sink.stop(Duration.ofMillis(10));
-        assertEquals(0, stats.rejected.get());
+        assertEquals(0, stats.sink.badEvents.get());
         assertEquals(0, stats.sink.committedPosition.get());
-        assertTrue(stats.sink.lastError.contains("401"), stats.sink.lastError);
+        assertTrue(stats.lastError().contains("401"), stats.lastError());
 
         // A 400 for every event of every request (a broken endpoint) skips nothing either.
         fake.answer(400);
-        PostHogStats broken = new PostHogStats();
-        PostHogSink second = start(good, broken);
+        Run broken = start(good);
+        Run second = broken;
         await("400s", Duration.ofSeconds(10), () -> broken.sink.failures.get() >= 2);
         second.stop(Duration.ofMillis(10));
-        assertEquals(0, broken.rejected.get());
+        assertEquals(0, broken.sink.badEvents.get());
         assertEquals(0, broken.sink.committedPosition.get());
         fake.answer(0);
-        PostHogStats fixed = new PostHogStats();
-        start(good, fixed);
+        Run fixed = start(good);
         awaitCaughtUp(fixed);
         assertEquals(journalIds(), fake.uuids());
     }
@@ -322,10 +346,9 @@ class PostHogSinkIT {
     void eventsOlderThanMaxLagAreSkippedAndCounted() throws Exception {
         List<UUID> stale = journaled.opens(writer, 200, System.currentTimeMillis() - Duration.ofHours(2).toMillis());
         List<UUID> fresh = journaled.opens(writer, 300, System.currentTimeMillis());
-        PostHogStats stats = new PostHogStats();
-        start(settings(100, Duration.ofSeconds(5), Duration.ofHours(1)), stats);
+        Run stats = start(settings(100, Duration.ofSeconds(5), Duration.ofHours(1)));
         awaitCaughtUp(stats);
-        assertEquals(200, stats.skippedMaxLag.get());
+        assertEquals(200, stats.ph.skippedMaxLag.get());
         assertEquals(new HashSet<>(fresh), fake.uuids());
         assertFalse(fake.uuids().contains(stale.get(0)));
         assertEquals(500, stats.sink.committedEvents.get(), "skipped events are passed by the cursor too");
@@ -334,11 +357,10 @@ class PostHogSinkIT {
     @Test
     void duringALongOutageTheJournalGivesUpOnlyWhatWaitedLongerThanMaxLag() throws Exception {
         fake.down();
-        PostHogStats stats = new PostHogStats();
-        start(settings(100, Duration.ofSeconds(2), Duration.ofMillis(1500)), stats);
+        Run stats = start(settings(100, Duration.ofSeconds(2), Duration.ofMillis(1500)));
         List<UUID> lost = journaled.opens(writer, 400, System.currentTimeMillis());
         long endOfLost = writer.flushedPosition();
-        await("the waiting events given up", Duration.ofSeconds(20), () -> stats.skippedMaxLag.get() == 400);
+        await("the waiting events given up", Duration.ofSeconds(20), () -> stats.ph.skippedMaxLag.get() == 400);
         await("the cursor past them", Duration.ofSeconds(5), () -> stats.sink.committedPosition.get() == endOfLost);
         assertEquals(endOfLost, cursorInFile());
         fake.up();
@@ -346,15 +368,14 @@ class PostHogSinkIT {
         awaitCaughtUp(stats);
         assertEquals(new HashSet<>(kept), fake.uuids());
         assertFalse(fake.uuids().contains(lost.get(0)));
-        assertEquals(400, stats.skippedMaxLag.get());
+        assertEquals(400, stats.ph.skippedMaxLag.get());
     }
 
     @Test
     void aCursorOfAnotherJournalIsIgnored() throws Exception {
         appendSynthetic(new SyntheticEvents(9, 100), 200);
         new CursorFile(dataDir.resolve("posthog-cursor")).write(new CursorFile.Cursor(UUID.randomUUID(), 1L << 30));
-        PostHogStats stats = new PostHogStats();
-        start(stats);
+        Run stats = start();
         awaitCaughtUp(stats);
         assertEquals(journalIds(), fake.uuids());
     }

@@ -1,0 +1,15 @@
+package io.trackedge.sink;
+
+import io.trackedge.journal.EventRecord;
+
+/**
+ * One journal record a sink could not deliver because of its data.
+ *
+ * @param position where the record starts in the journal; the cursor moves to {@code next}
+ * @param record the raw journal payload, kept so the event can be replayed after a fix
+ * @param event the decoded event, or null when the record does not decode
+ * @param error what the destination (or the decoder) said
+ * @param code a machine-readable code: a SQLState, an HTTP status, or {@code "decode"}
+ */
+public record BadRecord(long position, long next, byte[] record, EventRecord event, String error, String code) {
+}

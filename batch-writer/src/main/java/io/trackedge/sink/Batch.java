@@ -1,0 +1,61 @@
+package io.trackedge.sink;
+
+import io.trackedge.journal.EventRecord;
+import java.util.List;
+
+/**
+ * Consecutive journal records {@code [start, end)}: {@code events.get(i)} was read at
+ * {@code positions[i]}, and the record after it starts at {@link #next(int)}. Immutable once made;
+ * {@link #slice} shares the arrays.
+ */
+public record Batch(long start, long end, List<EventRecord> events, long[] positions, int from, int to) {
+
+    public Batch {
+        if (from < 0 || to < from || to > events.size() || to > positions.length) {
+            throw new IllegalArgumentException("slice [" + from + ", " + to + ") of " + events.size() + " events");
+        }
+    }
+
+    /** A whole batch read from the journal. */
+    public static Batch of(long start, long end, List<EventRecord> events, long[] positions) {
+        return new Batch(start, end, events, positions, 0, events.size());
+    }
+
+    public int size() {
+        return to - from;
+    }
+
+    public boolean isEmpty() {
+        return to == from;
+    }
+
+    /** The i-th event of this batch (0-based). */
+    public EventRecord event(int i) {
+        return events.get(from + i);
+    }
+
+    /** Journal position of the i-th event. */
+    public long position(int i) {
+        return positions[from + i];
+    }
+
+    /** Journal position just past the i-th event. */
+    public long next(int i) {
+        return i + 1 < size() ? positions[from + i + 1] : end;
+    }
+
+    /** The events of this batch, in journal order. */
+    public List<EventRecord> list() {
+        return events.subList(from, to);
+    }
+
+    /** Events {@code [a, b)} of this batch as a batch of their own, with their own start and end. */
+    public Batch slice(int a, int b) {
+        if (a < 0 || b > size() || b < a) {
+            throw new IllegalArgumentException("slice [" + a + ", " + b + ") of a batch of " + size());
+        }
+        long s = a == size() ? end : positions[from + a];
+        long e = b == size() ? end : positions[from + b];
+        return new Batch(s, e, events, positions, from + a, from + b);
+    }
+}

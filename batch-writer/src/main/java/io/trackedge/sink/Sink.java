@@ -1,0 +1,69 @@
+package io.trackedge.sink;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A destination for journaled events, driven by a {@link SinkLoop}. The loop owns the journal
+ * cursor's movement, batching, retries with backoff, health, lag and metrics; a sink only says what
+ * a batch becomes and where its committed cursor is.
+ *
+ * <p>Contract:
+ * <ul>
+ *   <li>{@link #open} is called on the loop's thread before the first batch and again after every
+ *       failure; it returns the committed journal position, from which the loop reads again.
+ *   <li>{@link #write} writes the batch's events and commits the cursor at {@link Batch#end()}, as
+ *       one unit where the destination allows (a transaction) or in that order (then the
+ *       destination must count a resend once). It may return before the commit (at most
+ *       {@link #maxInFlight} batches in flight); the returned future completes, in journal order,
+ *       once the batch and its cursor are committed, or fails with the reason.
+ *   <li>{@link #setAside} records one event the destination refused for its data, with its raw
+ *       journal record and the error, and moves the cursor past it, exactly once.
+ *   <li>{@link #classify} tells a refusal of the data (the loop narrows the batch down to the
+ *       events at fault and sets them aside) from a fault of the connection or the destination
+ *       (the loop retries the same events later; they are never set aside).
+ * </ul>
+ * Every method is called from the loop's thread only.
+ */
+public interface Sink extends AutoCloseable {
+
+    /** Short lower-case name used in metrics, logs and {@code bad_events.sink}. */
+    String name();
+
+    /** Batches the loop may have submitted and not yet seen committed. */
+    default int maxInFlight() {
+        return 1;
+    }
+
+    /** Connects (migrating if configured) and returns the committed journal position. */
+    long open() throws Exception;
+
+    /** Starts writing {@code batch}; see the class contract. May throw instead of failing the future. */
+    CompletableFuture<Integer> write(Batch batch) throws Exception;
+
+    /** Records {@code bad} as refused and moves the cursor from {@code bad.position()} to {@code bad.next()}. */
+    void setAside(BadRecord bad) throws Exception;
+
+    /**
+     * Asked before an event is set aside: does the destination take any of {@code others}, the
+     * events after it in the failed batch? Without such proof, a destination that refuses every
+     * event (a broken endpoint answering 400 to all) would look like a run of bad events; so on
+     * false the loop retries instead, until other events come. A destination whose refusals are
+     * always about the data (PostgreSQL's data exceptions) keeps the default, true. It may send
+     * {@code others} (a resend must count once); it must not move the cursor.
+     */
+    default boolean acceptsOthers(Batch others) throws Exception {
+        return true;
+    }
+
+    /** What the loop does about {@code failure}. */
+    FailureKind classify(Throwable failure);
+
+    /** A short machine-readable code for a refusal (a SQLState, an HTTP status), or null. */
+    default String errorCode(Throwable failure) {
+        return null;
+    }
+
+    /** Releases connections and threads; the loop calls it once, when it ends. */
+    @Override
+    void close();
+}

@@ -1,0 +1,428 @@
+package io.trackedge.sink;
+
+import io.trackedge.journal.JournalReader;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongConsumer;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one loop every journal consumer runs on, like Disruptor's {@code BatchEventProcessor}: it
+ * reads from the sink's committed cursor, gathers batches (up to a size, or a linger time), hands
+ * them to the {@link Sink}, and on failure waits with capped exponential backoff and jitter, then
+ * reads again from the committed cursor. A failure the sink classifies as {@link FailureKind#DATA}
+ * is narrowed down by bisecting the batch until the events at fault are found; those are set
+ * aside ({@link Sink#setAside}) and the rest written, so one bad event never stalls the pipeline.
+ *
+ * <p>Runs on its own thread ({@link #start}); {@link #wakeUp} is called by the journal appender
+ * after each write. {@link #stats} and {@link #health} are read from any thread.
+ */
+public final class SinkLoop implements Runnable {
+
+    private static final Logger log = LoggerFactory.getLogger(SinkLoop.class);
+
+    /**
+     * @param batchSize most events per batch
+     * @param linger how long a partial batch waits for more events before it is written
+     * @param firstBackoff the first wait after a failure; doubled per failure up to {@code maxBackoff}
+     * @param stallAfter no commit for this long while events wait: reported as stalled
+     * @param maxConsecutiveBad events set aside in a row, with no commit between, after which the
+     *     destination rather than the data is taken to be at fault (the loop retries instead)
+     */
+    public record Settings(int batchSize, Duration linger, Duration firstBackoff, Duration maxBackoff,
+                           Duration stallAfter, int maxConsecutiveBad) {
+        public Settings {
+            if (batchSize < 1) {
+                throw new IllegalArgumentException("batch size must be at least 1, got " + batchSize);
+            }
+            for (Duration d : new Duration[] {linger, firstBackoff, maxBackoff, stallAfter}) {
+                if (d == null || d.isNegative()) {
+                    throw new IllegalArgumentException("durations must not be negative, got " + d);
+                }
+            }
+            if (firstBackoff.isZero() || stallAfter.isZero() || maxBackoff.compareTo(firstBackoff) < 0) {
+                throw new IllegalArgumentException("need 0 < first-backoff <= max-backoff and stall-after > 0, got "
+                        + firstBackoff + ", " + maxBackoff + ", " + stallAfter);
+            }
+            if (maxConsecutiveBad < 1) {
+                throw new IllegalArgumentException("max consecutive bad events must be at least 1, got " + maxConsecutiveBad);
+            }
+        }
+    }
+
+    /** A batch that failed, with the failure. */
+    private static final class BatchFailed extends Exception {
+        private static final long serialVersionUID = 1L;
+        final transient Batch batch;
+
+        BatchFailed(Batch batch, Throwable cause) {
+            super(cause);
+            this.batch = batch;
+        }
+    }
+
+    private record InFlight(Batch batch, CompletableFuture<Integer> done) {
+    }
+
+    private final Sink sink;
+    private final Path journalDir;
+    private final LongSupplier journalLimit;
+    private final LongConsumer onCommitted;
+    private final Settings settings;
+    private final SinkStats stats;
+    private final SinkHealth health;
+    private final Backoff backoff;
+    private final SinkThread worker = new SinkThread();
+    private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
+    private volatile boolean running = true;
+    private volatile boolean drain;
+    private int consecutiveBad;
+    /** A part of the batch being narrowed down was accepted: the destination works, the data is at fault. */
+    private boolean narrowingAccepted;
+
+    /**
+     * @param journalLimit the writer's flushed position (the reader never reads past it)
+     * @param onCommitted told each committed position, e.g. to let the journal delete segments
+     */
+    public SinkLoop(Sink sink, Path journalDir, LongSupplier journalLimit, Settings settings, SinkStats stats,
+                    LongConsumer onCommitted) {
+        this.sink = Objects.requireNonNull(sink, "sink");
+        this.journalDir = journalDir;
+        this.journalLimit = journalLimit;
+        this.settings = settings;
+        this.stats = stats;
+        this.onCommitted = onCommitted;
+        this.backoff = new Backoff(settings.firstBackoff(), settings.maxBackoff());
+        this.health = new SinkHealth(settings.stallAfter(), System::currentTimeMillis,
+                () -> journalLimit.getAsLong() > stats.committedPosition.get());
+    }
+
+    public String name() {
+        return sink.name();
+    }
+
+    public SinkStats stats() {
+        return stats;
+    }
+
+    public SinkHealth health() {
+        return health;
+    }
+
+    public Thread start() {
+        return worker.start(this, "sink-" + sink.name());
+    }
+
+    /** New events are in the journal. Cheap; callable from any thread. */
+    public void wakeUp() {
+        worker.wakeUp();
+    }
+
+    /** Asks the loop to write what the journal holds now and then end; {@link #awaitStop} waits for it. */
+    public void drain() {
+        drain = true;
+        Thread t = worker.thread();
+        if (t != null) {
+            LockSupport.unpark(t);
+        }
+    }
+
+    /**
+     * Waits until the loop has drained or {@code deadlineNanos} (a {@link System#nanoTime} value)
+     * passes; then stops it, interrupting a write that blocks. Never waits past the deadline by
+     * more than a short moment: what is not committed stays in the journal for the next start.
+     *
+     * @return true when the sink caught up before stopping
+     */
+    public boolean awaitStop(long deadlineNanos) throws InterruptedException {
+        drain();
+        Thread t = worker.thread();
+        if (t != null) {
+            TimeUnit.NANOSECONDS.timedJoin(t, Math.max(1, deadlineNanos - System.nanoTime()));
+            running = false;
+            LockSupport.unpark(t);
+            t.join(100);
+            if (t.isAlive()) {
+                t.interrupt();
+                t.join(200);
+            }
+        }
+        running = false;
+        return stats.committedPosition.get() >= journalLimit.getAsLong();
+    }
+
+    /** {@link #drain} then {@link #awaitStop} within {@code timeout}. */
+    public boolean stop(Duration timeout) throws InterruptedException {
+        return awaitStop(System.nanoTime() + timeout.toNanos());
+    }
+
+    @Override
+    public void run() {
+        try {
+            while (running) {
+                Throwable failure;
+                try {
+                    long cursor = sink.open();
+                    opened(cursor);
+                    try (JournalReader reader = new JournalReader(journalDir, cursor, journalLimit)) {
+                        if (pump(new BatchReader(reader, settings.batchSize()))) {
+                            return;
+                        }
+                    }
+                    continue;
+                } catch (BatchFailed f) {
+                    awaitQuietly();
+                    failure = f.getCause();
+                    if (sink.classify(failure) == FailureKind.DATA) {
+                        try {
+                            narrowingAccepted = false;
+                            narrow(f.batch, failure, f.batch);
+                            continue; // the cursor is past the batch now: read on from there at once
+                        } catch (Exception e) {
+                            failure = e;
+                        }
+                    }
+                } catch (Exception e) {
+                    awaitQuietly();
+                    failure = e;
+                }
+                if (!running) {
+                    return;
+                }
+                failed(failure);
+                long wait = backoff.nextMillis();
+                if (failure instanceof RetryLaterException r) {
+                    wait = Math.max(wait, r.retryAfter().toMillis());
+                }
+                sleep(wait);
+            }
+        } finally {
+            awaitQuietly();
+            health.stopped();
+            sink.close();
+        }
+    }
+
+    private void opened(long cursor) {
+        stats.committedPosition.set(cursor);
+        onCommitted.accept(cursor);
+        if (stats.batches.get() == 0 && stats.backlogAtStart.get() == 0) {
+            stats.backlogAtStart.set(stats.countBacklog(journalDir, cursor, journalLimit));
+        }
+        log.info("{} sink reading from journal position {}", sink.name(), cursor);
+    }
+
+    /** Writes batches until drained (returns true) or stopped (false). */
+    private boolean pump(BatchReader in) throws Exception {
+        long lingerNanos = settings.linger().toNanos();
+        long firstAt = 0;
+        while (running) {
+            int n = in.isEmpty() || !in.full() ? in.fill() : 0;
+            if (!in.isEmpty() && firstAt == 0) {
+                firstAt = System.nanoTime();
+                stats.oldestPendingMicros.compareAndSet(0, in.firstOccurredAtMicros());
+            }
+            reapDone();
+            if (in.isEmpty()) {
+                if (n == 0) {
+                    awaitAll();
+                    stats.oldestPendingMicros.set(0);
+                    health.caughtUp();
+                    if (drain) {
+                        return true;
+                    }
+                    worker.awaitEvents(TimeUnit.MILLISECONDS.toNanos(50), () -> journalLimit.getAsLong() > in.position());
+                }
+                continue;
+            }
+            long waited = System.nanoTime() - firstAt;
+            if (!in.full() && n > 0) {
+                continue; // more may be there already
+            }
+            if (!in.full() && waited < lingerNanos && !drain) {
+                LockSupport.parkNanos(Math.min(lingerNanos - waited, TimeUnit.MILLISECONDS.toNanos(50)));
+                continue;
+            }
+            submit(in.take(), in);
+            firstAt = 0;
+        }
+        return false;
+    }
+
+    /** Submits a batch, setting aside its undecodable records in order. */
+    private void submit(Batch b, BatchReader in) throws Exception {
+        int from = 0;
+        for (int i = 0; i < b.size(); i++) {
+            if (b.event(i) == null) {
+                if (i > from) {
+                    write(b.slice(from, i));
+                }
+                awaitAll();
+                setAside(in.undecodable(b.position(i)));
+                from = i + 1;
+            }
+        }
+        if (from < b.size()) {
+            write(b.slice(from, b.size()));
+        }
+    }
+
+    private void write(Batch b) throws BatchFailed, InterruptedException {
+        while (inFlight.size() >= sink.maxInFlight()) {
+            reapOldest();
+        }
+        CompletableFuture<Integer> f;
+        try {
+            f = sink.write(b);
+        } catch (Exception e) {
+            throw new BatchFailed(b, e);
+        }
+        inFlight.add(new InFlight(b, f));
+    }
+
+    private void reapDone() throws BatchFailed, InterruptedException {
+        while (!inFlight.isEmpty() && inFlight.peekFirst().done().isDone()) {
+            reapOldest();
+        }
+    }
+
+    private void awaitAll() throws BatchFailed, InterruptedException {
+        while (!inFlight.isEmpty()) {
+            reapOldest();
+        }
+    }
+
+    private void reapOldest() throws BatchFailed, InterruptedException {
+        InFlight f = inFlight.pollFirst();
+        try {
+            committed(f.batch(), f.done().get());
+        } catch (ExecutionException e) {
+            throw new BatchFailed(f.batch(), unwrap(e));
+        }
+    }
+
+    private void committed(Batch b, Integer rows) {
+        stats.batches.incrementAndGet();
+        stats.rows.addAndGet(rows == null ? b.size() : rows);
+        stats.committedEvents.addAndGet(b.size());
+        stats.committedPosition.set(b.end());
+        stats.oldestPendingMicros.set(0);
+        onCommitted.accept(b.end());
+        consecutiveBad = 0;
+        backoff.reset();
+        health.progressed();
+    }
+
+    /**
+     * Finds the events of {@code b} the destination refuses: writes each half on its own, and
+     * narrows again into a half that fails for its data, down to single events, which are set aside.
+     * Throws on a failure that is not about the data (the loop then retries from the cursor).
+     */
+    private void narrow(Batch b, Throwable cause, Batch failed) throws Exception {
+        if (b.size() == 1) {
+            Batch others = failed.slice(b.from() - failed.from() + 1, failed.size());
+            if (!narrowingAccepted && !sink.acceptsOthers(others)) {
+                throw new IllegalStateException(sink.name() + " refused event " + b.event(0).id() + " and none of the "
+                        + others.size() + " events after it was accepted either, so the fault is not shown to be the "
+                        + "event's; retrying (" + describe(cause) + ")", cause);
+            }
+            setAside(new BadRecord(b.position(0), b.next(0), RawRecords.read(journalDir, b.position(0), journalLimit),
+                    b.event(0), describe(cause), sink.errorCode(cause)));
+            return;
+        }
+        int mid = b.size() / 2;
+        for (Batch half : new Batch[] {b.slice(0, mid), b.slice(mid, b.size())}) {
+            Integer rows;
+            try {
+                rows = sink.write(half).get();
+            } catch (ExecutionException e) {
+                Throwable c = unwrap(e);
+                if (sink.classify(c) != FailureKind.DATA) {
+                    throw c instanceof Exception ex ? ex : new IllegalStateException(c);
+                }
+                narrow(half, c, failed);
+                continue;
+            } catch (Exception e) {
+                if (sink.classify(e) != FailureKind.DATA) {
+                    throw e;
+                }
+                narrow(half, e, failed);
+                continue;
+            }
+            committed(half, rows);
+            narrowingAccepted = true;
+        }
+    }
+
+    private void setAside(BadRecord bad) throws Exception {
+        if (consecutiveBad >= settings.maxConsecutiveBad()) {
+            throw new IllegalStateException(sink.name() + " refused " + settings.maxConsecutiveBad()
+                    + " events in a row and accepted none between them; taken as a fault of the destination, not of"
+                    + " the events, so they are retried instead of set aside. Last refusal: " + bad.error());
+        }
+        sink.setAside(bad);
+        consecutiveBad++;
+        stats.badEvents.incrementAndGet();
+        stats.committedEvents.incrementAndGet();
+        stats.committedPosition.set(bad.next());
+        onCommitted.accept(bad.next());
+        log.warn("{} sink set aside the event {} at journal position {}: {} (edge bad-events list --sink {})",
+                sink.name(), bad.event() == null ? "(undecodable)" : bad.event().id(), bad.position(), bad.error(), sink.name());
+    }
+
+    private void failed(Throwable e) {
+        stats.failures.incrementAndGet();
+        String error = describe(e);
+        boolean first = health.state() != SinkHealth.State.RETRYING && health.state() != SinkHealth.State.STALLED;
+        health.failed(error);
+        if (first) {
+            log.warn("{} sink failing, will retry with backoff: {}", sink.name(), error);
+        } else {
+            log.debug("{} sink still failing: {}", sink.name(), error, e);
+        }
+    }
+
+    private void awaitQuietly() {
+        while (!inFlight.isEmpty()) {
+            try {
+                inFlight.pollFirst().done().get();
+            } catch (ExecutionException | RuntimeException ignored) {
+                // the first failure is the one being handled; the later ones follow from it
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                inFlight.clear();
+            }
+        }
+    }
+
+    /** Waits out the backoff, ignoring the appender's wake-ups, until it is over or the loop stops. */
+    private void sleep(long millis) {
+        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        for (long left = until - System.nanoTime(); left > 0 && running; left = until - System.nanoTime()) {
+            LockSupport.parkNanos(left);
+        }
+        Thread.interrupted(); // an interrupt meant "stop", which running already says
+    }
+
+    private static Throwable unwrap(Throwable e) {
+        Throwable c = e;
+        while ((c instanceof ExecutionException || c instanceof CompletionException) && c.getCause() != null) {
+            c = c.getCause();
+        }
+        return c;
+    }
+
+    private static String describe(Throwable e) {
+        Throwable c = unwrap(e);
+        return c.getMessage() == null ? c.toString() : c.getMessage();
+    }
+}

@@ -1,0 +1,118 @@
+package io.trackedge.sink.bad;
+
+import io.trackedge.journal.EventRecord;
+import io.trackedge.sink.BadRecord;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * The {@code bad_events} table: events a sink set aside because their data was refused, with the
+ * raw journal record, so a person can list them and replay them once the cause is fixed. Every
+ * method runs in the caller's connection and transaction.
+ */
+public final class BadEvents {
+
+    /** One row of {@code bad_events}. */
+    public record Row(long id, String sink, UUID edgeNode, long journalPosition, UUID eventId, UUID tenantId,
+                      String eventType, byte[] record, String error, String errorCode, int attempts,
+                      Instant setAsideAt, Instant replayedAt, String lastReplayError) {
+    }
+
+    private BadEvents() {
+    }
+
+    /** Records {@code bad} for {@code sink}; a second insert of the same journal position is ignored. */
+    public static void insert(Connection c, String sink, UUID edgeNode, BadRecord bad) throws SQLException {
+        EventRecord e = bad.event();
+        try (PreparedStatement s = c.prepareStatement(
+                "INSERT INTO bad_events (sink, edge_node, journal_position, event_id, tenant_id, event_type, record, error, error_code) "
+                        + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sink, edge_node, journal_position) DO NOTHING")) {
+            s.setString(1, sink);
+            s.setObject(2, edgeNode);
+            s.setLong(3, bad.position());
+            s.setObject(4, e == null ? null : e.id());
+            s.setObject(5, e == null ? null : e.fields().tenant());
+            s.setString(6, e == null ? null : e.type().wireName());
+            s.setBytes(7, bad.record());
+            // The error text may quote the refused value itself; it must fit in a text column.
+            s.setString(8, printable(bad.error()));
+            s.setString(9, bad.code());
+            s.executeUpdate();
+        }
+    }
+
+    /**
+     * Lists set-aside events, oldest first.
+     *
+     * @param sink only this sink's, or all when null
+     * @param includeReplayed also those replayed already
+     */
+    public static List<Row> list(Connection c, String sink, boolean includeReplayed, int limit) throws SQLException {
+        StringBuilder q = new StringBuilder("SELECT bad_event_id, sink, edge_node, journal_position, event_id, tenant_id, event_type, "
+                + "record, error, error_code, attempts, set_aside_at, replayed_at, last_replay_error FROM bad_events WHERE true");
+        if (sink != null) {
+            q.append(" AND sink = ?");
+        }
+        if (!includeReplayed) {
+            q.append(" AND replayed_at IS NULL");
+        }
+        q.append(" ORDER BY bad_event_id LIMIT ?");
+        try (PreparedStatement s = c.prepareStatement(q.toString())) {
+            int i = 1;
+            if (sink != null) {
+                s.setString(i++, sink);
+            }
+            s.setInt(i, limit);
+            List<Row> out = new ArrayList<>();
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    out.add(new Row(r.getLong(1), r.getString(2), r.getObject(3, UUID.class), r.getLong(4),
+                            r.getObject(5, UUID.class), r.getObject(6, UUID.class), r.getString(7), r.getBytes(8),
+                            r.getString(9), r.getString(10), r.getInt(11), instant(r.getTimestamp(12)),
+                            instant(r.getTimestamp(13)), r.getString(14)));
+                }
+            }
+            return out;
+        }
+    }
+
+    /**
+     * Marks a row replayed, in the transaction that wrote its event again.
+     *
+     * @return false when it was replayed already (the caller rolls back: nothing is written twice)
+     */
+    public static boolean markReplayed(Connection c, long id) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(
+                "UPDATE bad_events SET replayed_at = now(), attempts = attempts + 1, last_replay_error = NULL "
+                        + "WHERE bad_event_id = ? AND replayed_at IS NULL")) {
+            s.setLong(1, id);
+            return s.executeUpdate() == 1;
+        }
+    }
+
+    /** Notes a replay that failed again; the row stays listed. */
+    public static void replayFailed(Connection c, long id, String error) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(
+                "UPDATE bad_events SET attempts = attempts + 1, last_replay_error = ? WHERE bad_event_id = ?")) {
+            s.setString(1, printable(error));
+            s.setLong(2, id);
+            s.executeUpdate();
+        }
+    }
+
+    private static Instant instant(Timestamp t) {
+        return t == null ? null : t.toInstant();
+    }
+
+    /** Text PostgreSQL can store: U+0000 becomes U+FFFD. */
+    static String printable(String s) {
+        return s == null ? null : s.replace('\0', '\uFFFD');
+    }
+}

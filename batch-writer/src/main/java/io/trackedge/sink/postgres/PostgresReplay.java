@@ -1,0 +1,62 @@
+package io.trackedge.sink.postgres;
+
+import io.trackedge.journal.EventRecord;
+import io.trackedge.journal.RecordCodec;
+import io.trackedge.sink.bad.BadEvents;
+import io.trackedge.sink.bad.ReplayOutcome;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Writes set-aside events of the Postgres sink again, once their cause is fixed: each in a
+ * transaction of its own that writes the event with everything it feeds (first touches, daily
+ * counters) and marks its {@code bad_events} row replayed, so a replay counts once however often
+ * it is run. An event refused again stays listed, with the new error.
+ */
+public final class PostgresReplay {
+
+    private final Database db;
+
+    public PostgresReplay(Database db) {
+        this.db = db;
+    }
+
+    public List<ReplayOutcome> replay(List<BadEvents.Row> rows) throws SQLException {
+        List<ReplayOutcome> out = new ArrayList<>(rows.size());
+        for (BadEvents.Row row : rows) {
+            if (!PostgresSink.NAME.equals(row.sink())) {
+                throw new IllegalArgumentException("bad event " + row.id() + " belongs to the " + row.sink() + " sink");
+            }
+            out.add(replay(row));
+        }
+        return out;
+    }
+
+    private ReplayOutcome replay(BadEvents.Row row) throws SQLException {
+        EventRecord e;
+        try {
+            e = RecordCodec.decode(row.record(), 0, row.record().length);
+        } catch (RuntimeException undecodable) {
+            return failed(row, "the journal record does not decode: " + undecodable.getMessage());
+        }
+        BatchWriter writer = new BatchWriter(row.edgeNode(), new KnownFirstTouches(1024));
+        try (Connection c = db.dataSource().getConnection()) {
+            if (!writer.replay(c, e, row.id())) {
+                return new ReplayOutcome(row.id(), false, "replayed already");
+            }
+            return new ReplayOutcome(row.id(), true, null);
+        } catch (SQLException | RuntimeException refused) {
+            return failed(row, refused.getMessage());
+        }
+    }
+
+    private ReplayOutcome failed(BadEvents.Row row, String error) throws SQLException {
+        try (Connection c = db.dataSource().getConnection()) {
+            c.setAutoCommit(true);
+            BadEvents.replayFailed(c, row.id(), error);
+        }
+        return new ReplayOutcome(row.id(), false, error);
+    }
+}

@@ -1,0 +1,116 @@
+package io.trackedge.sink;
+
+import io.trackedge.journal.EventRecord;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A destination in memory for testing the loop: it takes batches, keeps a committed cursor, refuses
+ * the events named in {@link #poison} for their data, and fails every call while {@link #down} is
+ * set, as a lost connection would. What it holds is read from the test thread.
+ */
+final class ScriptedSink implements Sink {
+
+    static final class DataRefused extends Exception {
+        DataRefused(String m) {
+            super(m);
+        }
+    }
+
+    final Set<UUID> poison = ConcurrentHashMap.newKeySet();
+    final List<UUID> written = Collections.synchronizedList(new ArrayList<>());
+    final List<BadRecord> setAside = Collections.synchronizedList(new ArrayList<>());
+    final AtomicInteger writes = new AtomicInteger();
+    volatile boolean down;
+    /** Connects, but every write is answered "retry later". */
+    volatile boolean throttled;
+    /** Refuse everything, as a broken endpoint would (never shown to be the data's fault). */
+    volatile boolean refuseAll;
+    volatile Duration retryAfter = Duration.ZERO;
+    volatile long committed;
+    volatile boolean closed;
+
+    @Override
+    public String name() {
+        return "scripted";
+    }
+
+    @Override
+    public long open() throws Exception {
+        if (down) {
+            throw new java.net.ConnectException("destination down");
+        }
+        return committed;
+    }
+
+    @Override
+    public CompletableFuture<Integer> write(Batch batch) throws Exception {
+        writes.incrementAndGet();
+        if (down) {
+            throw new java.net.ConnectException("destination down");
+        }
+        if (throttled) {
+            throw new RetryLaterException("throttled", retryAfter, null);
+        }
+        if (batch.start() != committed) {
+            throw new IllegalStateException("batch starts at " + batch.start() + " but the cursor is at " + committed);
+        }
+        for (EventRecord e : batch.list()) {
+            if (refuseAll || poison.contains(e.id())) {
+                throw new DataRefused("refused " + e.id());
+            }
+        }
+        for (EventRecord e : batch.list()) {
+            written.add(e.id());
+        }
+        committed = batch.end();
+        return CompletableFuture.completedFuture(batch.size());
+    }
+
+    @Override
+    public boolean acceptsOthers(Batch others) {
+        if (refuseAll) {
+            return false;
+        }
+        for (EventRecord e : others.list()) {
+            if (!poison.contains(e.id())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public void setAside(BadRecord bad) throws Exception {
+        if (down) {
+            throw new java.net.ConnectException("destination down");
+        }
+        if (bad.position() != committed) {
+            throw new IllegalStateException("set aside at " + bad.position() + " but the cursor is at " + committed);
+        }
+        setAside.add(bad);
+        committed = bad.next();
+    }
+
+    @Override
+    public FailureKind classify(Throwable failure) {
+        return failure instanceof DataRefused ? FailureKind.DATA : FailureKind.TRANSIENT;
+    }
+
+    @Override
+    public String errorCode(Throwable failure) {
+        return failure instanceof DataRefused ? "refused" : null;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+    }
+}

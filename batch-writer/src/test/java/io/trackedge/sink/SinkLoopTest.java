@@ -1,0 +1,251 @@
+package io.trackedge.sink;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.trackedge.journal.EventRecord;
+import io.trackedge.journal.JournalReader;
+import io.trackedge.journal.JournalStats;
+import io.trackedge.journal.JournalWriter;
+import io.trackedge.journal.RecordCodec;
+import io.trackedge.sink.testing.Await;
+import io.trackedge.sink.testing.SyntheticEvents;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The sink loop against a scripted destination over a real journal. */
+class SinkLoopTest {
+
+    private Path dir;
+    private JournalWriter writer;
+    private final List<SinkLoop> loops = new ArrayList<>();
+
+    @BeforeEach
+    void setUp() throws Exception {
+        dir = Files.createTempDirectory("sink-loop-");
+        writer = JournalWriter.open(dir, 4 << 20, 1L << 30, new JournalStats());
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        for (SinkLoop l : loops) {
+            l.stop(Duration.ofMillis(10));
+        }
+        writer.close();
+    }
+
+    private SinkLoop start(ScriptedSink sink, int batch, int maxConsecutiveBad, Duration stallAfter) {
+        SinkLoop loop = new SinkLoop(sink, dir, writer::flushedPosition,
+                new SinkLoop.Settings(batch, Duration.ofMillis(1), Duration.ofMillis(20), Duration.ofMillis(200), stallAfter,
+                        maxConsecutiveBad), new SinkStats(), p -> { });
+        loops.add(loop);
+        loop.start();
+        return loop;
+    }
+
+    private List<UUID> append(int n, long seed) {
+        SyntheticEvents gen = new SyntheticEvents(seed, 1000);
+        for (int i = 0; i < n; i++) {
+            gen.append(writer);
+        }
+        writer.flush();
+        return ids();
+    }
+
+    private List<UUID> ids() {
+        List<UUID> out = new ArrayList<>();
+        try (JournalReader r = new JournalReader(dir, 0, writer::flushedPosition)) {
+            while (r.read((p, next, b, o, l) -> {
+                try {
+                    out.add(RecordCodec.decode(b, o, l).id());
+                } catch (io.trackedge.journal.CorruptRecordException undecodable) {
+                    out.add(null);
+                }
+            }, 10_000) > 0) {
+                // read on
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return out;
+    }
+
+    @Test
+    void poisonEventsAreNarrowedDownSetAsideAndEveryOtherEventIsWrittenOnceInOrder() throws Exception {
+        List<UUID> ids = append(5000, 1);
+        ScriptedSink sink = new ScriptedSink();
+        Set<UUID> poison = Set.of(ids.get(0), ids.get(1), ids.get(2500), ids.get(4999));
+        sink.poison.addAll(poison);
+        SinkLoop loop = start(sink, 1000, 100, Duration.ofMinutes(1));
+        Await.until("caught up", Duration.ofSeconds(30), () -> sink.committed == writer.flushedPosition());
+
+        List<UUID> expected = new ArrayList<>(ids);
+        expected.removeAll(poison);
+        assertEquals(expected, sink.written, "every good event once, in journal order");
+        Set<UUID> asideIds = new HashSet<>();
+        for (BadRecord b : sink.setAside) {
+            asideIds.add(b.event().id());
+            assertEquals("refused", b.code());
+            assertTrue(b.error().contains("refused " + b.event().id()), b.error());
+            assertArrayEquals(b.record(), rawOf(b.position()), "the raw journal record is kept");
+        }
+        assertEquals(poison, asideIds);
+        assertEquals(4, loop.stats().badEvents.get());
+        assertEquals(5000, loop.stats().committedEvents.get());
+        assertEquals(SinkHealth.State.RUNNING, loop.health().state());
+    }
+
+    private byte[] rawOf(long position) {
+        byte[][] out = new byte[1][];
+        try (JournalReader r = new JournalReader(dir, position, writer::flushedPosition)) {
+            r.read((p, next, b, o, l) -> out[0] = java.util.Arrays.copyOfRange(b, o, o + l), 1);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return out[0];
+    }
+
+    @Test
+    void aLonePoisonEventWaitsUntilAnotherEventIsAcceptedBesideIt() throws Exception {
+        List<UUID> first = append(10, 2);
+        ScriptedSink sink = new ScriptedSink();
+        SinkLoop loop = start(sink, 100, 100, Duration.ofMinutes(1));
+        Await.until("the first events", Duration.ofSeconds(10), () -> sink.written.size() == 10);
+        append(1, 3);
+        UUID lone = ids().get(10);
+        sink.poison.add(lone);
+        Await.until("refused twice", Duration.ofSeconds(10), () -> loop.stats().failures.get() >= 2);
+        assertTrue(sink.setAside.isEmpty(), "a lone refusal does not show the event is at fault");
+        assertEquals(SinkHealth.State.RETRYING, loop.health().state());
+        append(5, 4);
+        Await.until("caught up", Duration.ofSeconds(10), () -> sink.committed == writer.flushedPosition());
+        assertEquals(1, sink.setAside.size());
+        assertEquals(lone, sink.setAside.get(0).event().id());
+        assertEquals(15, sink.written.size());
+        assertFalse(first.contains(lone));
+    }
+
+    @Test
+    void aDestinationThatRefusesEverythingIsRetriedNotEmptiedIntoBadEvents() throws Exception {
+        append(300, 5);
+        ScriptedSink sink = new ScriptedSink();
+        sink.refuseAll = true;
+        SinkLoop loop = start(sink, 100, 3, Duration.ofMinutes(1));
+        Await.until("several attempts", Duration.ofSeconds(10), () -> loop.stats().failures.get() >= 3);
+        assertEquals(0, sink.setAside.size());
+        assertEquals(0, sink.committed);
+        sink.refuseAll = false;
+        Await.until("caught up once the destination is fixed", Duration.ofSeconds(10),
+                () -> sink.committed == writer.flushedPosition());
+        assertEquals(300, sink.written.size());
+    }
+
+    @Test
+    void backoffGrowsWhileDownAndRetryingSinceStaysPut() throws Exception {
+        append(50, 6);
+        ScriptedSink sink = new ScriptedSink();
+        sink.down = true;
+        Instant before = Instant.now();
+        SinkLoop loop = start(sink, 100, 100, Duration.ofMinutes(1));
+        Await.until("retrying", Duration.ofSeconds(10), () -> loop.stats().failures.get() >= 1);
+        Instant since = loop.health().since();
+        assertTrue(!since.isBefore(before.minusSeconds(1)), "since is a time of this run, not the epoch: " + since);
+        Await.until("several retries", Duration.ofSeconds(10), () -> loop.stats().failures.get() >= 5);
+        assertEquals(since, loop.health().since(), "retrying since the first failure, not since the last retry");
+        assertEquals(SinkHealth.State.RETRYING, loop.health().state());
+        assertTrue(loop.health().lastError().contains("destination down"), loop.health().lastError());
+        // 20, 40, 80, 160, 200 ms steps, each drawn from [1/2, 1]: five failures take at least ~140 ms,
+        // where a loop without backoff would have failed hundreds of times.
+        long failures = loop.stats().failures.get();
+        assertTrue(failures < 50, "backoff holds retries down: " + failures);
+        sink.down = false;
+        Await.until("caught up", Duration.ofSeconds(10), () -> sink.committed == writer.flushedPosition());
+        assertEquals(SinkHealth.State.RUNNING, loop.health().state());
+        assertTrue(loop.health().since().isAfter(since));
+    }
+
+    @Test
+    void aSinkThatCommitsNothingWhileEventsWaitIsReportedStalledAndCounted() throws Exception {
+        ScriptedSink sink = new ScriptedSink();
+        sink.down = true;
+        SinkLoop loop = start(sink, 100, 100, Duration.ofMillis(300));
+        Await.until("retrying", Duration.ofSeconds(10), () -> loop.stats().failures.get() >= 1);
+        assertEquals(SinkHealth.State.RETRYING, loop.health().state(), "nothing waits: not stalled");
+        append(20, 7);
+        Await.until("stalled", Duration.ofSeconds(10), () -> loop.health().state() == SinkHealth.State.STALLED);
+        assertEquals(1, loop.health().stalls());
+        assertNotNull(loop.health().since());
+        sink.down = false;
+        Await.until("running again", Duration.ofSeconds(10), () -> loop.health().state() == SinkHealth.State.RUNNING);
+        assertEquals(1, loop.health().stalls(), "one stall counted once");
+    }
+
+    @Test
+    void retryAfterIsHonouredEvenWhenTheBackoffIsShorter() throws Exception {
+        append(10, 8);
+        ScriptedSink sink = new ScriptedSink();
+        sink.retryAfter = Duration.ofMillis(700);
+        sink.throttled = true;
+        start(sink, 100, 100, Duration.ofMinutes(1));
+        Await.until("a refused write", Duration.ofSeconds(10), () -> sink.writes.get() >= 1);
+        long t0 = System.nanoTime();
+        int writes = sink.writes.get();
+        Await.until("the next write", Duration.ofSeconds(10), () -> sink.writes.get() > writes);
+        long waited = (System.nanoTime() - t0) / 1_000_000;
+        assertTrue(waited >= 500, "waited " + waited + " ms, Retry-After was 700 ms");
+    }
+
+    @Test
+    void drainWritesWhatTheJournalHoldsAndStopsWithinTheDeadlineWhenTheDestinationIsDown() throws Exception {
+        append(500, 9);
+        ScriptedSink sink = new ScriptedSink();
+        SinkLoop loop = start(sink, 100, 100, Duration.ofMinutes(1));
+        assertTrue(loop.stop(Duration.ofSeconds(10)), "caught up before stopping");
+        assertEquals(500, sink.written.size());
+        assertTrue(sink.closed);
+        assertEquals(SinkHealth.State.STOPPED, loop.health().state());
+
+        append(10, 10);
+        ScriptedSink down = new ScriptedSink();
+        down.down = true;
+        SinkLoop stuck = start(down, 100, 100, Duration.ofMinutes(1));
+        long t0 = System.nanoTime();
+        assertFalse(stuck.stop(Duration.ofMillis(300)), "not caught up: the rest stays in the journal");
+        long took = (System.nanoTime() - t0) / 1_000_000;
+        assertTrue(took < 1_000, "stopped within the deadline and a short moment: " + took + " ms");
+    }
+
+    @Test
+    void anUndecodableRecordIsSetAsideInOrder() throws Exception {
+        append(20, 11);
+        // A record whose checksum is right but whose payload is not an event (a writer bug, or a newer format).
+        io.trackedge.journal.MutableEvent broken = new io.trackedge.journal.MutableEvent();
+        broken.reset(io.trackedge.journal.EventType.OPEN, 0x0190b7a0_0000_7000L, 0x8000_0000_0000_0001L, 1);
+        broken.fields(new byte[] {1, 2, 3}, 0, 3);
+        assertTrue(writer.tryAppend(broken));
+        writer.flush();
+        append(20, 12);
+        ScriptedSink sink = new ScriptedSink();
+        SinkLoop loop = start(sink, 1000, 100, Duration.ofMinutes(1));
+        Await.until("caught up", Duration.ofSeconds(10), () -> sink.committed == writer.flushedPosition());
+        assertEquals(1, sink.setAside.size());
+        BadRecord b = sink.setAside.get(0);
+        assertEquals("decode", b.code());
+        assertEquals(null, b.event());
+        assertEquals(40, sink.written.size());
+        assertEquals(1, loop.stats().badEvents.get());
+    }
+}

@@ -1,0 +1,149 @@
+package io.trackedge.cli;
+
+import io.trackedge.config.EdgeConfig;
+import io.trackedge.sink.bad.BadEvents;
+import io.trackedge.sink.bad.ReplayOutcome;
+import io.trackedge.sink.postgres.PostgresReplay;
+import io.trackedge.sink.postgres.PostgresSink;
+import io.trackedge.sink.posthog.PostHogReplay;
+import io.trackedge.sink.posthog.PostHogSink;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.sql.Connection;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code edge bad-events list|replay}: the events a sink set aside because the destination refused
+ * their data (table {@code bad_events}), and writing them again once the cause is fixed.
+ */
+@Command(name = "bad-events", mixinStandardHelpOptions = true,
+        description = "List or replay the events a sink set aside because their data was refused.",
+        subcommands = {BadEventsCommand.ListBad.class, BadEventsCommand.Replay.class})
+public final class BadEventsCommand implements Runnable {
+
+    private static final Set<String> SINKS = Set.of(PostgresSink.NAME, PostHogSink.NAME);
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    /** Opens the configured database and runs {@code body} with it. */
+    abstract static class OnDatabase implements Callable<Integer> {
+        @Mixin ConfigOption config;
+        @Spec CommandSpec spec;
+        @Option(names = "--sink", paramLabel = "NAME", description = "only this sink's: postgres or posthog") String sink;
+
+        abstract int run(EdgeConfig cfg, CliDatabase db, PrintWriter out) throws Exception;
+
+        @Override
+        public Integer call() throws Exception {
+            if (sink != null && !SINKS.contains(sink)) {
+                System.err.println("--sink must be one of " + SINKS + ", got " + sink);
+                return 2;
+            }
+            EdgeConfig cfg = config.load();
+            try (CliDatabase db = CliDatabase.open(cfg)) {
+                if (cfg.database().migrateOnStart()) {
+                    db.db().migrate();
+                }
+                PrintWriter out = spec.commandLine().getOut();
+                int rc = run(cfg, db, out);
+                out.flush();
+                return rc;
+            }
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true,
+            description = "List set-aside events not replayed yet, oldest first, with the error each was refused with.")
+    static final class ListBad extends OnDatabase {
+        @Option(names = "--all", description = "also those replayed already") boolean all;
+        @Option(names = "--limit", defaultValue = "100", description = "at most this many (default ${DEFAULT-VALUE})") int limit;
+
+        @Override
+        int run(EdgeConfig cfg, CliDatabase db, PrintWriter out) throws Exception {
+            List<BadEvents.Row> rows;
+            try (Connection c = db.db().dataSource().getConnection()) {
+                rows = BadEvents.list(c, sink, all, limit);
+            }
+            String format = "%-6s  %-8s  %-36s  %-12s  %-20s  %-8s  %-20s  %s%n";
+            out.printf(format, "ID", "SINK", "EVENT ID", "TYPE", "SET ASIDE", "ATTEMPTS", "REPLAYED", "ERROR");
+            for (BadEvents.Row r : rows) {
+                out.printf(format, r.id(), r.sink(), r.eventId() == null ? "(undecodable)" : r.eventId(),
+                        r.eventType() == null ? "-" : r.eventType(), r.setAsideAt().toString().replaceFirst("\\.\\d+Z$", "Z"),
+                        r.attempts(), r.replayedAt() == null ? "-" : r.replayedAt().toString().replaceFirst("\\.\\d+Z$", "Z"),
+                        oneLine(r.lastReplayError() != null ? "replay: " + r.lastReplayError() : r.error()));
+            }
+            System.err.printf("%d event(s)%s; replay with: edge bad-events replay [--sink NAME] [--id ID ...]%n", rows.size(),
+                    rows.size() == limit ? " (more with --limit)" : "");
+            return 0;
+        }
+    }
+
+    @Command(name = "replay", mixinStandardHelpOptions = true,
+            description = "Write set-aside events to their sink again; each is marked replayed once the sink took it, "
+                    + "so replaying twice writes nothing twice. Events refused again stay listed with the new error.")
+    static final class Replay extends OnDatabase {
+        @Option(names = "--id", paramLabel = "ID", split = ",", description = "only these (default: every one not replayed)")
+        List<Long> ids;
+
+        @Override
+        int run(EdgeConfig cfg, CliDatabase db, PrintWriter out) throws Exception {
+            List<BadEvents.Row> rows;
+            try (Connection c = db.db().dataSource().getConnection()) {
+                rows = BadEvents.list(c, sink, false, Integer.MAX_VALUE);
+            }
+            if (ids != null) {
+                rows = rows.stream().filter(r -> ids.contains(r.id())).toList();
+                if (rows.size() < ids.size()) {
+                    System.err.println("some of " + ids + " are not set-aside events waiting for a replay (see bad-events list --all)");
+                }
+            }
+            List<BadEvents.Row> toPostgres = new ArrayList<>();
+            List<BadEvents.Row> toPostHog = new ArrayList<>();
+            for (BadEvents.Row r : rows) {
+                (PostgresSink.NAME.equals(r.sink()) ? toPostgres : toPostHog).add(r);
+            }
+            List<ReplayOutcome> outcomes = new ArrayList<>(new PostgresReplay(db.db()).replay(toPostgres));
+            if (!toPostHog.isEmpty()) {
+                EdgeConfig.PostHogSink p = cfg.posthogSink();
+                if (!p.enabled()) {
+                    System.err.println(toPostHog.size() + " PostHog event(s) not replayed: no POSTHOG_API_KEY configured");
+                } else {
+                    try (PostHogReplay replay = new PostHogReplay(db.db().dataSource(), new PostHogSink.Settings(
+                            URI.create(p.host()), p.apiKey(), p.batchSize(), p.batchBytes(), p.linger(), p.timeout(),
+                            p.maxBackoff(), p.maxLag(), p.sendIp(), p.gzip()))) {
+                        outcomes.addAll(replay.replay(toPostHog));
+                    }
+                }
+            }
+            int ok = 0;
+            for (ReplayOutcome o : outcomes) {
+                if (o.replayed()) {
+                    ok++;
+                    out.printf("%d replayed%n", o.badEventId());
+                } else {
+                    out.printf("%d not replayed: %s%n", o.badEventId(), oneLine(o.error()));
+                }
+            }
+            System.err.printf("%d of %d replayed%n", ok, outcomes.size());
+            return ok == outcomes.size() ? 0 : 1;
+        }
+    }
+
+    private static String oneLine(String s) {
+        return s == null ? "" : s.replaceAll("\\s+", " ");
+    }
+}
