@@ -21,6 +21,7 @@ public class MutableEvent {
     private long idMsb;
     private long idLsb;
     private long occurredAtMicros;
+    private long receivedAtMicros;
     private final byte[] ip = new byte[16];
     private int ipLength;
     // Buffers start small and grow to the largest value a slot has held, then stay: a ring of
@@ -34,12 +35,27 @@ public class MutableEvent {
     private byte[] ext = new byte[0];
     private int extLength;
 
+    /**
+     * Starts a new event that was received when it occurred, as the edge's own opens and clicks
+     * are: the received-at is {@code occurredAtMicros} (no second clock read on the pixel path).
+     */
     public final void reset(EventType type, long idMsb, long idLsb, long occurredAtMicros) {
+        reset(type, idMsb, idLsb, occurredAtMicros, occurredAtMicros);
+    }
+
+    /**
+     * Starts a new event.
+     *
+     * @param receivedAtMicros when this edge took the event in, by its own clock (see
+     *     {@link EventRecord#receivedAtMicros()}); for ingest events the time the request arrived
+     */
+    public final void reset(EventType type, long idMsb, long idLsb, long occurredAtMicros, long receivedAtMicros) {
         this.type = type.code();
         this.flags = 0;
         this.idMsb = idMsb;
         this.idLsb = idLsb;
         this.occurredAtMicros = occurredAtMicros;
+        this.receivedAtMicros = receivedAtMicros;
         this.ipLength = 0;
         this.userAgentLength = 0;
         this.fieldsLength = 0;
@@ -150,6 +166,10 @@ public class MutableEvent {
 
     public final long occurredAtMicros() {
         return occurredAtMicros;
+    }
+
+    public final long receivedAtMicros() {
+        return receivedAtMicros;
     }
 
     final byte[] ipBytes() {

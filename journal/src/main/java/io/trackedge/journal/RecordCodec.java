@@ -7,15 +7,16 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * The journal record payload, version 1 (all integers big-endian):
+ * The journal record payload, version 2 (all integers big-endian):
  *
  * <pre>
- *   u8   record version (1)
+ *   u8   record version (2)
  *   u8   event type code ({@link EventType})
  *   u8   flags ({@link EventRecord} FLAG_*)
- *   u64  event id, most significant half (UUIDv7)
+ *   u64  event id, most significant half (UUIDv7 when the edge made it; ingest clients may choose any UUID)
  *   u64  event id, least significant half
- *   i64  occurred at, microseconds since the epoch
+ *   i64  occurred at, microseconds since the epoch (for ingest events: the client's occurred_at)
+ *   i64  received at, microseconds since the epoch: when this edge took the event in   [version 2 only]
  *   u8   IP length (0, 4 or 16), then the address bytes
  *   u16  user agent length, then UTF-8 bytes
  *   u16  fields length, then a {@link FieldsCodec} block
@@ -23,12 +24,24 @@ import java.util.UUID;
  *   u16  ext length, then attributes: u8 count, then count x (str8 key, str16 value)
  * </pre>
  *
- * Framing (length and checksum) is the segment's job, not this codec's.
+ * Version 1 is the same without {@code received at}. It still decodes: its received-at is taken
+ * from the id's UUIDv7 timestamp when the id is version 7, else it is the occurred-at. (Good for
+ * the edge's own events, whose id the edge made at the moment it took them in; for an ingest event
+ * journaled before version 2 the id and time are the client's, the best there is.) Only version 2
+ * is written.
+ *
+ * <p>Why a received-at: how long an event has waited in the journal (a sink's lag limit) must not
+ * depend on values a client chose, and ingest clients choose both the id and the occurred-at.
+ *
+ * <p>Framing (length and checksum) is the segment's job, not this codec's.
  */
 public final class RecordCodec {
 
-    public static final int VERSION = 1;
-    static final int FIXED_SIZE = 3 + 8 + 8 + 8 + 1 + 2 + 2 + 2 + 2;
+    /** The version {@link #encode} writes. */
+    public static final int VERSION = 2;
+    /** The previous version, still read: no received-at. */
+    static final int VERSION_1 = 1;
+    static final int FIXED_SIZE = 3 + 8 + 8 + 8 + 8 + 1 + 2 + 2 + 2 + 2;
 
     private RecordCodec() {
     }
@@ -36,7 +49,7 @@ public final class RecordCodec {
     /** Writes {@code e} at the buffer's position; the caller ensures room via {@link MutableEvent#encodedSizeBound}. */
     public static void encode(MutableEvent e, ByteBuffer out) {
         out.put((byte) VERSION).put((byte) e.type()).put((byte) e.flags());
-        out.putLong(e.idMsb()).putLong(e.idLsb()).putLong(e.occurredAtMicros());
+        out.putLong(e.idMsb()).putLong(e.idLsb()).putLong(e.occurredAtMicros()).putLong(e.receivedAtMicros());
         out.put((byte) e.ipLength()).put(e.ipBytes(), 0, e.ipLength());
         out.putShort((short) e.userAgentLength()).put(e.userAgentBytes(), 0, e.userAgentLength());
         out.putShort((short) e.fieldsLength()).put(e.fieldsBytes(), 0, e.fieldsLength());
@@ -45,15 +58,15 @@ public final class RecordCodec {
     }
 
     /**
-     * Decodes one payload.
+     * Decodes one payload, of version 2 or 1.
      *
-     * @throws CorruptRecordException when the payload is not a well-formed version-1 record
+     * @throws CorruptRecordException when the payload is not a well-formed record of either version
      */
     public static EventRecord decode(byte[] p, int off, int len) {
         try {
             ByteBuffer b = ByteBuffer.wrap(p, off, len);
             int version = b.get() & 0xFF;
-            if (version != VERSION) {
+            if (version != VERSION && version != VERSION_1) {
                 throw new CorruptRecordException("unknown record version " + version);
             }
             EventType type = EventType.ofCode(b.get() & 0xFF);
@@ -63,6 +76,7 @@ public final class RecordCodec {
             int flags = b.get() & 0xFF;
             UUID id = new UUID(b.getLong(), b.getLong());
             long micros = b.getLong();
+            long received = version == VERSION ? b.getLong() : receivedAtOfVersion1(id, micros);
             byte[] ip = new byte[b.get() & 0xFF];
             b.get(ip);
             String ua = utf8(b, b.getShort() & 0xFFFF);
@@ -81,10 +95,18 @@ public final class RecordCodec {
             if (b.position() != extEnd || extEnd != off + len) {
                 throw new CorruptRecordException("record length mismatch");
             }
-            return new EventRecord(id, type, flags, micros, ip, ua, fields, url, attributes);
+            return new EventRecord(id, type, flags, micros, ip, ua, fields, url, attributes, received);
         } catch (java.nio.BufferUnderflowException | IndexOutOfBoundsException | IllegalArgumentException e) {
             throw new CorruptRecordException("truncated record: " + e);
         }
+    }
+
+    /** The received-at a version-1 record stands for (see the class comment). */
+    static long receivedAtOfVersion1(UUID id, long occurredAtMicros) {
+        if (id.version() == 7) {
+            return (id.getMostSignificantBits() >>> 16) * 1000;
+        }
+        return occurredAtMicros;
     }
 
     private static Map<String, String> attributes(ByteBuffer b) {

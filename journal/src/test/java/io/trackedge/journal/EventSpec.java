@@ -17,7 +17,7 @@ import java.util.UUID;
  * event it is.
  */
 record EventSpec(int n, UUID id, EventType type, int flags, long micros, byte[] ip, String userAgent,
-                 EventFields fields, String url, Map<String, String> attributes) {
+                 EventFields fields, String url, Map<String, String> attributes, long receivedMicros) {
 
     private static final EventType[] TYPES = EventType.values();
 
@@ -59,7 +59,9 @@ record EventSpec(int n, UUID id, EventType type, int flags, long micros, byte[] 
                 attributes.put("message_id", "<" + rnd.nextLong() + "@mx.example.com>");
             }
         }
-        return new EventSpec(n, id, type, flags, micros, ip, ua, fields, url, Map.copyOf(attributes));
+        // Ingest events may claim any time: received-at is independent of occurred-at, either side of it.
+        long received = rnd.nextBoolean() ? micros : 1_700_000_000_000_000L + rnd.nextInt(1 << 30);
+        return new EventSpec(n, id, type, flags, micros, ip, ua, fields, url, Map.copyOf(attributes), received);
     }
 
     static List<EventSpec> randomList(int from, int count, Random rnd) {
@@ -72,7 +74,7 @@ record EventSpec(int n, UUID id, EventType type, int flags, long micros, byte[] 
 
     /** Fills a (reused) event the way the edge fills a ring slot. */
     MutableEvent fill(MutableEvent e) {
-        e.reset(type, id.getMostSignificantBits(), id.getLeastSignificantBits(), micros);
+        e.reset(type, id.getMostSignificantBits(), id.getLeastSignificantBits(), micros, receivedMicros);
         e.flags(flags);
         e.ip(ip, ip.length);
         boolean cut = e.userAgent(userAgent);
@@ -102,6 +104,7 @@ record EventSpec(int n, UUID id, EventType type, int flags, long micros, byte[] 
         assertEquals(type, r.type(), "type of e" + n);
         assertEquals(flags, r.flags(), "flags of e" + n);
         assertEquals(micros, r.occurredAtMicros(), "time of e" + n);
+        assertEquals(receivedMicros, r.receivedAtMicros(), "received-at of e" + n);
         assertArrayEquals(ip, r.ip(), "ip of e" + n);
         assertEquals(userAgent, r.userAgent(), "user agent of e" + n);
         assertEquals(fields, r.fields(), "fields of e" + n);

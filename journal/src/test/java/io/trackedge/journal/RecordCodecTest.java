@@ -1,16 +1,114 @@
 package io.trackedge.journal;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Map;
 import java.util.Random;
+import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 class RecordCodecTest {
 
+    /** Offset of the IP length byte in a version-2 payload: after version, type, flags, id, occurred-at, received-at. */
+    private static final int IP_LENGTH_AT = 3 + 16 + 8 + 8;
+    /** Where received-at sits in a version-2 payload (and where the IP length sits in a version-1 one). */
+    private static final int RECEIVED_AT = 3 + 16 + 8;
+
     private final Random rnd = new Random(51);
+
+    @Test
+    void version2IsWrittenWithTheReceivedTimeAfterTheOccurredTime() {
+        UUID clientId = UUID.fromString("0190b7a0-0000-7000-8000-000000000001");
+        long occurred = 1_700_000_000_123_456L;
+        long received = 1_764_500_000_654_321L;
+        EventSpec s = new EventSpec(7, clientId, EventType.SENT, 0, occurred, new byte[0], "",
+                new EventFields(UUID.randomUUID(), UUID.randomUUID(), "c", "m", "e7", null, null, null), null,
+                Map.of(Attributes.ID_SOURCE, Attributes.ID_SOURCE_CLIENT), received);
+        byte[] payload = s.encode();
+        assertEquals(2, payload[0], "record version");
+        ByteBuffer b = ByteBuffer.wrap(payload);
+        assertEquals(occurred, b.getLong(RECEIVED_AT - 8), "occurred-at");
+        assertEquals(received, b.getLong(RECEIVED_AT), "received-at right after occurred-at");
+        EventRecord r = RecordCodec.decode(payload, 0, payload.length);
+        s.assertMatches(r);
+        assertEquals(received, r.receivedAtMicros(), "neither the id's time nor the occurred-at");
+    }
+
+    @Test
+    void aVersion1RecordStillDecodesWithItsReceivedTimeTakenFromTheUuid7OrTheOccurredTime() {
+        long occurred = 1_700_000_000_123_456L;
+        // UUIDv7: 48-bit Unix milliseconds, version 7. The id: 0x0190b7a00000 ms.
+        UUID v7 = UUID.fromString("0190b7a0-0000-7000-8000-000000000001");
+        UUID v4 = UUID.fromString("6f1c2d3e-4a5b-4c6d-8e7f-8091a2b3c4d5");
+        EventFields f = new EventFields(UUID.randomUUID(), UUID.randomUUID(), "camp", "box@example.com", "e1",
+                "lead", null, null);
+        byte[] ip = {10, 0, 0, 7};
+        Map<String, String> attributes = Map.of(Attributes.BOUNCE_TYPE, "hard");
+
+        byte[] withV7 = version1(v7, EventType.BOUNCED, EventRecord.FLAG_MACHINE, occurred, ip, "UA/1", f, null, attributes);
+        EventRecord r = RecordCodec.decode(withV7, 0, withV7.length);
+        assertEquals(0x0190b7a00000L * 1000, r.receivedAtMicros(), "a v7 id: its timestamp");
+        assertEquals(v7, r.id());
+        assertEquals(EventType.BOUNCED, r.type());
+        assertEquals(EventRecord.FLAG_MACHINE, r.flags());
+        assertEquals(occurred, r.occurredAtMicros());
+        assertArrayEquals(ip, r.ip());
+        assertEquals("UA/1", r.userAgent());
+        assertEquals(f, r.fields());
+        assertEquals(null, r.url());
+        assertEquals(attributes, r.attributes());
+
+        byte[] withV4 = version1(v4, EventType.CLICK, 0, occurred, new byte[0], "", f, "https://example.com/x", Map.of());
+        EventRecord r4 = RecordCodec.decode(withV4, 0, withV4.length);
+        assertEquals(occurred, r4.receivedAtMicros(), "not a v7 id: the occurred-at");
+        assertEquals("https://example.com/x", r4.url());
+
+        // Version-1 lengths are checked as strictly as version-2 ones.
+        byte[] longer = Arrays.copyOf(withV4, withV4.length + 8);
+        assertThrows(CorruptRecordException.class, () -> RecordCodec.decode(withV4, 0, withV4.length - 1));
+        assertThrows(CorruptRecordException.class, () -> RecordCodec.decode(longer, 0, longer.length));
+    }
+
+    @Test
+    void everyRandomVersion1RecordDecodesToWhatItHolds() {
+        for (int i = 0; i < 500; i++) {
+            EventSpec s = EventSpec.random(i, rnd);
+            byte[] p = version1(s.id(), s.type(), s.flags(), s.micros(), s.ip(), s.userAgent(), s.fields(), s.url(),
+                    s.attributes());
+            EventRecord r = RecordCodec.decode(p, 0, p.length);
+            new EventSpec(s.n(), s.id(), s.type(), s.flags(), s.micros(), s.ip(), s.userAgent(), s.fields(), s.url(),
+                    s.attributes(), RecordCodec.receivedAtOfVersion1(s.id(), s.micros())).assertMatches(r);
+        }
+    }
+
+    /**
+     * A version-1 payload as edges before version 2 wrote it, built field by field here rather
+     * than by the codec under test, so that the old layout is pinned on its own.
+     */
+    static byte[] version1(UUID id, EventType type, int flags, long occurredAtMicros, byte[] ip, String ua,
+                           EventFields fields, String url, Map<String, String> attributes) {
+        byte[] uaBytes = ua.getBytes(StandardCharsets.UTF_8);
+        byte[] f = FieldsCodec.encode(fields);
+        byte[] u = url == null ? new byte[0] : url.getBytes(StandardCharsets.UTF_8);
+        byte[] ext = RecordCodec.encodeAttributes(attributes);
+        ByteBuffer b = ByteBuffer.allocate(3 + 16 + 8 + 1 + ip.length + 2 + uaBytes.length + 2 + f.length + 2 + u.length
+                + 2 + ext.length);
+        b.put((byte) 1).put((byte) type.code()).put((byte) flags);
+        b.putLong(id.getMostSignificantBits()).putLong(id.getLeastSignificantBits()).putLong(occurredAtMicros);
+        b.put((byte) ip.length).put(ip);
+        b.putShort((short) uaBytes.length).put(uaBytes);
+        b.putShort((short) f.length).put(f);
+        b.putShort((short) u.length).put(u);
+        b.putShort((short) ext.length).put(ext);
+        assertEquals(b.capacity(), b.position());
+        return b.array();
+    }
 
     @Test
     void encodedEventsDecodeToTheSameValuesAtAnyOffset() {
@@ -38,9 +136,11 @@ class RecordCodecTest {
     @Test
     void unknownVersionAndTypeAreCorrupt() {
         byte[] payload = EventSpec.random(0, rnd).encode();
-        byte[] v2 = payload.clone();
-        v2[0] = 2;
-        assertThrows(CorruptRecordException.class, () -> RecordCodec.decode(v2, 0, v2.length));
+        for (int version : new int[] {0, 3, 255}) {
+            byte[] v = payload.clone();
+            v[0] = (byte) version;
+            assertThrows(CorruptRecordException.class, () -> RecordCodec.decode(v, 0, v.length), "version " + version);
+        }
         for (int code : new int[] {0, 11, 15, 16, 255}) {
             byte[] t = payload.clone();
             t[1] = (byte) code;
@@ -70,7 +170,7 @@ class RecordCodecTest {
                     buf = new byte[off + len + rnd.nextInt(300)];
                     rnd.nextBytes(buf);
                     if (len >= 2 && rnd.nextBoolean()) {
-                        buf[off] = 1;
+                        buf[off] = (byte) (1 + rnd.nextInt(2));
                         buf[off + 1] = (byte) (1 + rnd.nextInt(10));
                     }
                 }
@@ -98,8 +198,8 @@ class RecordCodecTest {
                     // One length field (UA, fields, URL or ext) replaced by a random value.
                     byte[] p = valid[rnd.nextInt(valid.length)];
                     buf = Arrays.copyOf(p, p.length + 70_000);
-                    int ipLen = p[27] & 0xFF;
-                    int at = 28 + ipLen;
+                    int ipLen = p[IP_LENGTH_AT] & 0xFF;
+                    int at = IP_LENGTH_AT + 1 + ipLen;
                     int hops = rnd.nextInt(4);
                     for (int h = 0; h < hops; h++) {
                         at += 2 + (((p[at] & 0xFF) << 8) | (p[at + 1] & 0xFF));

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import org.jooq.DSLContext;
+import org.jooq.Record;
 import org.jooq.impl.SQLDataType;
 
 /**
@@ -20,18 +21,28 @@ import org.jooq.impl.SQLDataType;
  * with {@code ON CONFLICT DO NOTHING RETURNING}, in the batch's transaction, and only the events
  * whose id came back are kept. Edge-made ids (every open and click) skip this: a batch without
  * client ids costs no query.
+ *
+ * <p>An id is a duplicate only within its tenant: two tenants that choose the same id each get
+ * their event stored (the key is {@code (tenant_id, event_id)}, see {@code V6__client_ids_per_tenant.sql}).
  */
 final class ClientIds {
+
+    /** What makes a client id a duplicate: the same id from the same tenant. */
+    private record Key(UUID tenant, UUID id) {
+        static Key of(EventRecord e) {
+            return new Key(e.fields().tenant(), e.id());
+        }
+    }
 
     private ClientIds() {
     }
 
-    /** The batch without the events whose client id was written before (or earlier in this batch). */
+    /** The batch without the events whose client id its tenant sent before (or earlier in this batch). */
     static List<EventRecord> keepNew(DSLContext sql, List<EventRecord> batch) {
-        Map<UUID, EventRecord> candidates = new LinkedHashMap<>();
+        Map<Key, EventRecord> candidates = new LinkedHashMap<>();
         for (EventRecord e : batch) {
             if (Attributes.hasClientId(e)) {
-                candidates.putIfAbsent(e.id(), e);
+                candidates.putIfAbsent(Key.of(e), e);
             }
         }
         if (candidates.isEmpty()) {
@@ -48,16 +59,19 @@ final class ClientIds {
             types[i] = e.type().wireName();
             i++;
         }
-        Set<UUID> fresh = new HashSet<>(sql.resultQuery(
-                "INSERT INTO ingest_event_ids (event_id, tenant_id, event_type) "
-                        + "SELECT id, t, ty FROM unnest({0}, {1}, {2}) AS x(id, t, ty) "
-                        + "ON CONFLICT DO NOTHING RETURNING event_id",
-                val(ids, SQLDataType.UUID.array()), val(tenants, SQLDataType.UUID.array()),
-                val(types, SQLDataType.CLOB.array())).fetch(0, UUID.class));
+        Set<Key> fresh = new HashSet<>();
+        for (Record r : sql.resultQuery(
+                "INSERT INTO ingest_event_ids (tenant_id, event_id, event_type) "
+                        + "SELECT t, id, ty FROM unnest({0}, {1}, {2}) AS x(t, id, ty) "
+                        + "ON CONFLICT DO NOTHING RETURNING tenant_id, event_id",
+                val(tenants, SQLDataType.UUID.array()), val(ids, SQLDataType.UUID.array()),
+                val(types, SQLDataType.CLOB.array())).fetch()) {
+            fresh.add(new Key(r.get(0, UUID.class), r.get(1, UUID.class)));
+        }
         List<EventRecord> kept = new ArrayList<>(batch.size());
         for (EventRecord e : batch) {
-            // remove(): a second event with the same id in this batch is a duplicate too
-            if (!Attributes.hasClientId(e) || fresh.remove(e.id())) {
+            // remove(): a second event with the same tenant and id in this batch is a duplicate too
+            if (!Attributes.hasClientId(e) || fresh.remove(Key.of(e))) {
                 kept.add(e);
             }
         }

@@ -21,8 +21,9 @@ import org.jooq.impl.SQLDataType;
  * The per-type tables of the events the ingest API brings: {@code email_bounces},
  * {@code email_replies}, {@code warmup_interactions}, and {@code warmup_daily_stats} folded per
  * batch into one upsert per (tenant, mailbox, day). Every event given here is new (see
- * {@link ClientIds}); the inserts still say {@code ON CONFLICT DO NOTHING} so that an id reused
- * across tenants can never wedge the sink on a primary key.
+ * {@link ClientIds}), and these tables are keyed by {@code (tenant_id, event_id)} like the
+ * dedupe, so two tenants' events with the same id both get their row. The inserts still say
+ * {@code ON CONFLICT DO NOTHING}: a primary key must never wedge the sink.
  */
 final class IngestRows {
 

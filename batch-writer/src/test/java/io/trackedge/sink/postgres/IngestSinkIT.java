@@ -33,12 +33,15 @@ import org.junit.jupiter.api.io.TempDir;
  * Events of the ingest API straight into a journal and through the sink: client ids written once
  * however often they are journaled (in one batch, across batches, across sink restarts), and
  * email_bounces, email_replies, warmup_interactions, warmup_daily_stats and daily_analytics equal
- * to recounts of email_events.
+ * to recounts of email_events. A client id is a duplicate only within its tenant.
  */
 class IngestSinkIT {
 
     private static final UUID TENANT = UUID.fromString("44444444-4444-4444-8444-444444444444");
     private static final UUID USER = UUID.fromString("cccccccc-cccc-4ccc-8ccc-cccccccccccc");
+    private static final UUID OTHER_TENANT = UUID.fromString("55555555-5555-4555-8555-555555555555");
+    private static final EventType[] INGEST_TYPES = {EventType.SENT, EventType.DELIVERED, EventType.BOUNCED,
+        EventType.REPLIED, EventType.UNSUBSCRIBED, EventType.COMPLAINED, EventType.WARMUP_OPEN, EventType.WARMUP_REPLY};
 
     private TestDatabase testDb;
     private Database db;
@@ -68,10 +71,14 @@ class IngestSinkIT {
 
     private void append(Ingested in) {
         long now = System.currentTimeMillis() * 1000 - in.n % 3 * 86_400_000_000L; // today and the two days before
-        event.reset(in.type, in.id.getMostSignificantBits(), in.id.getLeastSignificantBits(), now);
+        append(in, TENANT, now);
+    }
+
+    private void append(Ingested in, UUID tenant, long occurredAtMicros) {
+        event.reset(in.type, in.id.getMostSignificantBits(), in.id.getLeastSignificantBits(), occurredAtMicros);
         EventFields f = in.type.isWarmup()
-                ? new EventFields(TENANT, USER, EventFields.ABSENT, "warm-" + in.n % 4, EventFields.ABSENT, null, null, null)
-                : new EventFields(TENANT, USER, "camp-" + in.n % 3, "mbox-" + in.n % 2, "email-" + in.n, "lead-" + in.n,
+                ? new EventFields(tenant, USER, EventFields.ABSENT, "warm-" + in.n % 4, EventFields.ABSENT, null, null, null)
+                : new EventFields(tenant, USER, "camp-" + in.n % 3, "mbox-" + in.n % 2, "email-" + in.n, "lead-" + in.n,
                         in.n % 2 == 0 ? "step-1" : null, null);
         byte[] block = FieldsCodec.encode(f);
         event.fields(block, 0, block.length);
@@ -186,5 +193,56 @@ class IngestSinkIT {
         assertEquals(0, testDb.count("SELECT count(*) FROM daily_analytics WHERE warmup_opens + warmup_replies > 0 "
                 + "AND campaign_id IS NOT NULL"));
         assertTrue(testDb.count("SELECT sum(opens_received) + sum(replies_received) FROM warmup_daily_stats") > 0);
+    }
+
+    /**
+     * Defect 12 of issue 11: client ids were deduplicated across tenants, so tenant B's event with
+     * an id tenant A had used got its 202 and was never stored. Same id, same time, every ingest
+     * type: each tenant's event lands once in every table, however often it is journaled.
+     */
+    @Test
+    void twoTenantsThatChooseTheSameIdEachGetTheirEventAndEachOnlyOnce() throws Exception {
+        UUID node = UUID.randomUUID();
+        long at = System.currentTimeMillis() * 1000;
+        List<Ingested> shared = new ArrayList<>();
+        for (int i = 0; i < INGEST_TYPES.length; i++) {
+            shared.add(new Ingested(INGEST_TYPES[i], UUID.randomUUID(), true, 3 * i)); // n % 3 == 0: one campaign, hard bounce
+        }
+        for (Ingested e : shared) {
+            append(e, TENANT, at);
+            append(e, OTHER_TENANT, at); // the same id and occurred-at: the old key (event_id, occurred_at) would refuse the COPY
+            append(e, TENANT, at); // a repeat within the batch
+        }
+        writer.flush();
+        runSinkToEnd(node, 1000);
+        assertPerTenant(shared.size());
+
+        // retries in later batches, after a sink restart, from both tenants
+        for (Ingested e : shared) {
+            append(e, OTHER_TENANT, at);
+            append(e, TENANT, at);
+        }
+        writer.flush();
+        runSinkToEnd(node, 5);
+        assertPerTenant(shared.size());
+        assertRecounted();
+    }
+
+    private void assertPerTenant(int types) throws Exception {
+        for (UUID tenant : new UUID[] {TENANT, OTHER_TENANT}) {
+            String of = " WHERE tenant_id = '" + tenant + "'";
+            assertEquals(types, testDb.count("SELECT count(*) FROM email_events" + of), "email_events of " + tenant);
+            assertEquals(types, testDb.count("SELECT count(DISTINCT event_type) FROM email_events" + of));
+            assertEquals(types, testDb.count("SELECT count(*) FROM ingest_event_ids" + of), "ingest_event_ids of " + tenant);
+            assertEquals(1, testDb.count("SELECT count(*) FROM email_bounces" + of), "email_bounces of " + tenant);
+            assertEquals(1, testDb.count("SELECT count(*) FROM email_replies" + of), "email_replies of " + tenant);
+            assertEquals(2, testDb.count("SELECT count(*) FROM warmup_interactions" + of), "warmup_interactions of " + tenant);
+            assertEquals(List.of("1|1|1|1|1|1|1|1"), testDb.rows("SELECT sum(emails_sent), sum(emails_delivered), "
+                    + "sum(emails_bounced), sum(bounces_hard), sum(emails_replied), sum(unsubscribes), sum(complaints), "
+                    + "sum(warmup_opens) FROM daily_analytics" + of), "daily_analytics of " + tenant);
+            assertEquals(List.of("1|1"), testDb.rows("SELECT sum(opens_received), sum(replies_received) FROM warmup_daily_stats"
+                    + of), "warmup_daily_stats of " + tenant);
+        }
+        assertEquals(types, testDb.count("SELECT count(DISTINCT event_id) FROM email_events"), "the tenants share their ids");
     }
 }

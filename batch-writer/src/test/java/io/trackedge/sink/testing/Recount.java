@@ -77,21 +77,21 @@ public final class Recount {
             new String[] {"""
                 SELECT event_id, tenant_id, user_id, email_id, campaign_id, mailbox_id, lead_id, step_id,
                        attributes->>'bounce_type', attributes->>'bounce_reason', occurred_at
-                FROM email_events WHERE event_type = 'bounced' ORDER BY 1""", """
+                FROM email_events WHERE event_type = 'bounced' ORDER BY 1, 2""", """
                 SELECT event_id, tenant_id, user_id, email_id, campaign_id, mailbox_id, lead_id, step_id,
-                       bounce_type, bounce_reason, bounced_at FROM email_bounces ORDER BY 1"""},
+                       bounce_type, bounce_reason, bounced_at FROM email_bounces ORDER BY 1, 2"""},
             new String[] {"""
                 SELECT event_id, tenant_id, user_id, email_id, campaign_id, mailbox_id, lead_id, step_id,
                        attributes->>'message_id', occurred_at
-                FROM email_events WHERE event_type = 'replied' ORDER BY 1""", """
+                FROM email_events WHERE event_type = 'replied' ORDER BY 1, 2""", """
                 SELECT event_id, tenant_id, user_id, email_id, campaign_id, mailbox_id, lead_id, step_id,
-                       message_id, replied_at FROM email_replies ORDER BY 1"""},
+                       message_id, replied_at FROM email_replies ORDER BY 1, 2"""},
             new String[] {"""
                 SELECT event_id, tenant_id, user_id, mailbox_id, substr(event_type, 8), attributes->>'partner_mailbox',
                        occurred_at
-                FROM email_events WHERE event_type IN ('warmup_open', 'warmup_reply') ORDER BY 1""", """
+                FROM email_events WHERE event_type IN ('warmup_open', 'warmup_reply') ORDER BY 1, 2""", """
                 SELECT event_id, tenant_id, user_id, mailbox_id, interaction_type, partner_mailbox, interaction_at
-                FROM warmup_interactions ORDER BY 1"""});
+                FROM warmup_interactions ORDER BY 1, 2"""});
 
     /** warmup_daily_stats, and the same rows recounted from email_events; equal when the fold is right. */
     public static List<List<String>> compareWarmup(TestDatabase db) throws SQLException {
