@@ -251,8 +251,9 @@ public final class PostHogSink implements Sink {
         return failure instanceof PostHogRefusedException r ? Integer.toString(r.status) : null;
     }
 
+    /** When this edge took the event in: an ingest client chooses its ids, so they say nothing about age. */
     private static long receivedAtMillis(EventRecord e) {
-        return e.id().version() == 7 ? e.id().getMostSignificantBits() >>> 16 : e.occurredAtMicros() / 1000; // MERGE: receivedAtMicros
+        return e.receivedAtMicros() / 1000;
     }
 
     private void commit(long position) throws IOException {

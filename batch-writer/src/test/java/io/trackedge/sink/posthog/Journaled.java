@@ -40,7 +40,13 @@ final class Journaled {
     /** Stages one event (the caller flushes) and returns its id. */
     UUID append(JournalWriter w, UUID id, EventType type, long occurredAtMicros, EventFields f, String url,
                 Map<String, String> attributes, byte[] ip, int flags) {
-        event.reset(type, id.getMostSignificantBits(), id.getLeastSignificantBits(), occurredAtMicros);
+        return append(w, id, type, occurredAtMicros, occurredAtMicros, f, url, attributes, ip, flags);
+    }
+
+    /** Stages one event that this edge took in at {@code receivedAtMicros}; returns its id. */
+    UUID append(JournalWriter w, UUID id, EventType type, long occurredAtMicros, long receivedAtMicros, EventFields f,
+                String url, Map<String, String> attributes, byte[] ip, int flags) {
+        event.reset(type, id.getMostSignificantBits(), id.getLeastSignificantBits(), occurredAtMicros, receivedAtMicros);
         byte[] block = FieldsCodec.encode(f);
         event.fields(block, 0, block.length);
         event.flags(flags);

@@ -372,6 +372,25 @@ class PostHogSinkIT {
     }
 
     @Test
+    void maxLagCountsFromWhenThisEdgeTookTheEventInNotFromAClientChosenId() throws Exception {
+        long now = System.currentTimeMillis();
+        // Ingest clients choose their ids: an old UUIDv7 (2024) and one from 2100, both received just now...
+        UUID old = UUID.fromString("0190b7a0-0000-7000-8000-000000000001");
+        UUID future = new UUID((4102444800000L << 16) | 0x7000L, 0x8000000000000002L);
+        journaled.append(writer, old, EventType.SENT, now * 1000, now * 1000, Journaled.fields(1), null, Map.of(), null, 0);
+        journaled.append(writer, future, EventType.SENT, now * 1000, now * 1000, Journaled.fields(2), null, Map.of(), null, 0);
+        // ...and a future id received two hours ago, which max-lag gives up like any other.
+        UUID stale = new UUID((4102444800000L << 16) | 0x7001L, 0x8000000000000003L);
+        long twoHoursAgo = (now - Duration.ofHours(2).toMillis()) * 1000;
+        journaled.append(writer, stale, EventType.SENT, twoHoursAgo, twoHoursAgo, Journaled.fields(3), null, Map.of(), null, 0);
+        writer.flush();
+        Run stats = start(settings(100, Duration.ofSeconds(5), Duration.ofHours(1)));
+        awaitCaughtUp(stats);
+        assertEquals(Set.of(old, future), fake.uuids());
+        assertEquals(1, stats.ph.skippedMaxLag.get());
+    }
+
+    @Test
     void aCursorOfAnotherJournalIsIgnored() throws Exception {
         appendSynthetic(new SyntheticEvents(9, 100), 200);
         new CursorFile(dataDir.resolve("posthog-cursor")).write(new CursorFile.Cursor(UUID.randomUUID(), 1L << 30));
