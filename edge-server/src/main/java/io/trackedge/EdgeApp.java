@@ -84,10 +84,21 @@ public final class EdgeApp implements AutoCloseable {
             return loop.stats();
         }
 
-        /** After the sink loop has stopped. */
-        void close() {
+        /**
+         * After the sink loop has stopped. The pool's close waits for connection attempts to give
+         * up (its connection timeout); with PostgreSQL down that would overrun the shutdown grace,
+         * so it gets what is left of it and the rest is left to the process exit.
+         */
+        void close(long deadlineNanos) {
             housekeeping.shutdownNow();
-            db.close();
+            Thread closer = new Thread(db::close, "db-close");
+            closer.setDaemon(true);
+            closer.start();
+            try {
+                TimeUnit.NANOSECONDS.timedJoin(closer, Math.max(TimeUnit.MILLISECONDS.toNanos(100), deadlineNanos - System.nanoTime()));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             if (local != null) {
                 try {
                     local.close();
@@ -275,7 +286,7 @@ public final class EdgeApp implements AutoCloseable {
             }
         }
         if (postgres != null) {
-            postgres.close();
+            postgres.close(deadlineNanos);
         }
     }
 

@@ -86,6 +86,7 @@ public final class SinkLoop implements Runnable {
     private volatile boolean running = true;
     private volatile boolean drain;
     private int consecutiveBad;
+    private long lastOpenedAt = -1;
     /** A part of the batch being narrowed down was accepted: the destination works, the data is at fault. */
     private boolean narrowingAccepted;
 
@@ -218,7 +219,10 @@ public final class SinkLoop implements Runnable {
         if (stats.batches.get() == 0 && stats.backlogAtStart.get() == 0) {
             stats.backlogAtStart.set(stats.countBacklog(journalDir, cursor, journalLimit));
         }
-        log.info("{} sink reading from journal position {}", sink.name(), cursor);
+        if (cursor != lastOpenedAt) {
+            log.info("{} sink reading from journal position {}", sink.name(), cursor);
+            lastOpenedAt = cursor;
+        }
     }
 
     /** Writes batches until drained (returns true) or stopped (false). */
