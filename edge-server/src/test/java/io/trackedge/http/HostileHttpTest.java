@@ -484,7 +484,7 @@ class HostileHttpTest {
                     s.getOutputStream().flush();
                     at += n;
                     if (random.nextInt(4) == 0) {
-                        Thread.sleep(2);
+                        Thread.sleep(2); // the scenario: fragments spread over time, not a wait
                     }
                 }
                 HostileClient.Result frag = HostileClient.read(s.getInputStream());

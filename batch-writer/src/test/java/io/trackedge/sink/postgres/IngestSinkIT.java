@@ -12,6 +12,7 @@ import io.trackedge.journal.JournalWriter;
 import io.trackedge.journal.MutableEvent;
 import io.trackedge.journal.RecordCodec;
 import io.trackedge.sink.SinkStats;
+import io.trackedge.sink.testing.Await;
 import io.trackedge.sink.testing.Recount;
 import io.trackedge.sink.testing.TestDatabase;
 import java.nio.file.Path;
@@ -117,10 +118,7 @@ class IngestSinkIT {
         PostgresSink sink = sink(node, stats, batch);
         sink.start();
         long end = writer.flushedPosition();
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (stats.committedPosition.get() < end && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
+        Await.within(Duration.ofSeconds(60), () -> stats.committedPosition.get() >= end);
         assertEquals(end, stats.committedPosition.get(), "sink did not catch up: " + stats.lastError);
         assertTrue(sink.stop(Duration.ofSeconds(5)));
     }
