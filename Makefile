@@ -11,7 +11,7 @@ JAR := edge-server/target/edge.jar
 # JVM flags for the server: a fixed heap avoids resizing pauses; the server allocates little.
 JAVA_OPTS ?= -Xms512m -Xmx512m -XX:+UseParallelGC -XX:+AlwaysPreTouch -XX:MetaspaceSize=128m
 
-.PHONY: build run test faults fault-table hostile fuzz bench bench-jmh clean
+.PHONY: build run test faults fault-table publish-results hostile fuzz bench bench-jmh clean
 
 build:
 	$(MVN) -DskipTests package
@@ -24,19 +24,34 @@ $(JAR):
 run: build
 	EDGE_PROFILE=$${EDGE_PROFILE:-development} java $(JAVA_OPTS) -jar $(JAR) serve
 
-# Every test of every module: unit, real-socket, journal and kill tests.
+# Every test of every module: unit, real-socket, journal and kill tests. The fault and hostile
+# tests write their results under each module's target/results/; `make test` changes no tracked file.
 test:
 	$(MVN) verify
 
 # The fault suite (kills, stops, outages) against the real jar, then the results table in
-# docs/fault-results.md. `make test` runs the same tests; `make fault-table` only re-renders.
-FAULT_TESTS ?= JournalKillIT,AckModeKillIT,GracefulStopIT,KillRestartPostgresIT,PostgresOutageIT,PostgresOutageEdgeIT,PostgresChaosIT,JournalCapIT,CorruptSegmentIT,RedisDownIT,PostHog*IT,EdgeToPostHogIT
+# docs/fault-results.md. `make test` runs the same tests; `make fault-table` publishes the results
+# the last test run left under target/results/ and re-renders the tables.
+FAULT_TESTS ?= JournalKillIT,StuckSinksStopIT,AckModeKillIT,GracefulStopIT,KillRestartPostgresIT,PostgresOutageIT,PostgresOutageEdgeIT,PostgresChaosIT,JournalCapIT,CorruptSegmentIT,RedisDownIT,PostHog*IT,EdgeToPostHogIT
 faults:
 	$(MVN) verify -Dit.test='$(FAULT_TESTS)' -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false -Dfailsafe.failIfNoSpecifiedTests=false
 	$(MAKE) fault-table
 
 fault-table: benchmarks/target/benchmarks.jar
+	@$(MAKE) --no-print-directory publish-results
 	java -cp benchmarks/target/benchmarks.jar io.trackedge.bench.FaultTable .
+
+# Copies the result files the tests wrote (<module>/target/results/{faults,hostile}/*.json) to the
+# tracked bench-results/{faults,hostile}/, one file per scenario or hostile class, replacing the
+# published file of each scenario that ran; scenarios that did not run keep their published result.
+publish-results:
+	@shopt -s nullglob; for kind in faults hostile; do \
+	  files=(*/target/results/$$kind/*.json); \
+	  if [ $${#files[@]} -gt 0 ]; then \
+	    mkdir -p bench-results/$$kind && cp "$${files[@]}" bench-results/$$kind/ && \
+	    echo "published $${#files[@]} $$kind result(s) to bench-results/$$kind/"; \
+	  fi; \
+	done
 
 benchmarks/target/benchmarks.jar: benchmarks/src/main/java/io/trackedge/bench/FaultTable.java
 	$(MVN) -q -DskipTests package -pl benchmarks -am
@@ -61,6 +76,7 @@ fuzz:
 	  JAZZER_FUZZ=1 JAZZER_MAX_DURATION=$(FUZZ_SECONDS)s $(MVN) test -pl edge-server -am -Dtest="$$t" \
 	    -Dsurefire.failIfNoSpecifiedTests=false; \
 	done
+	$(MAKE) fault-table
 
 # Everything of issue 6 in one go: ours vs nginx (wrk throughput, constant-rate latency, CPU per
 # request, memory, GC), sink vs psql \copy, end to end into PostgreSQL, then JMH (benchmarks/bench --jmh).

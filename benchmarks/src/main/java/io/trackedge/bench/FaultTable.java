@@ -12,9 +12,11 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * Renders the results the tests write as the Markdown tables of {@code docs/fault-results.md},
+ * Renders the published test results as the Markdown tables of {@code docs/fault-results.md},
  * which the README links: {@code bench-results/faults/*.json} (the fault suite) and
- * {@code bench-results/hostile/*.json} (the hostile-input suites and fuzz targets). Usage:
+ * {@code bench-results/hostile/*.json} (the hostile-input suites and fuzz targets). The tests write
+ * those files under their module's {@code target/results/}; the Makefile's {@code publish-results}
+ * copies them here first, so that a test run never changes a tracked file. Usage:
  * {@code FaultTable <repo root>}.
  */
 public final class FaultTable {
@@ -24,7 +26,8 @@ public final class FaultTable {
         List<JsonNode> rows = read(root.resolve("bench-results/faults"));
         StringBuilder md = new StringBuilder();
         md.append("# Fault suite results\n\n")
-                .append("Produced by `make faults` from the files the fault tests write to `bench-results/faults/`; ")
+                .append("Produced by `make faults` from the files the fault tests write (under each module's `target/results/faults/`, ")
+                .append("published to `bench-results/faults/`); ")
                 .append("not edited by hand. `lost` counts acknowledged events missing at the end ")
                 .append("(under `ack=memory` it is measured, not a failure).\n\n")
                 .append("| Scenario | Injected | Sent | Acknowledged | Rows found | Duplicates | Lost | Recovery | Run at |\n")
@@ -78,7 +81,8 @@ public final class FaultTable {
     static void hostile(StringBuilder md, List<JsonNode> rows) {
         md.append("\n## Hostile input\n\n")
                 .append("Produced by `make hostile` (or `make test`, then `make fault-table`) from the files the hostile suites ")
-                .append("(`Hostile*Test`) and the fuzz targets (`*FuzzTest`) write to `bench-results/hostile/`; rows ending ")
+                .append("(`Hostile*Test`) and the fuzz targets (`*FuzzTest`) write (under `edge-server/target/results/hostile/`, ")
+                .append("published to `bench-results/hostile/`); rows ending ")
                 .append("in `-fuzzing` come from `make fuzz` (Jazzer, coverage-guided). Outcomes are what came back on the wire: ")
                 .append("status codes in order (`x50`: fifty times), then whether the edge closed the connection or kept it ")
                 .append("(`kept open`: a request sent after the hostile bytes was answered). Every case also checked that the ")

@@ -3,6 +3,7 @@ package io.trackedge.fault;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.trackedge.sink.testing.Await;
 import io.trackedge.sink.testing.FaultReport;
 import io.trackedge.sink.testing.Recount;
 import io.trackedge.sink.testing.TestDatabase;
@@ -58,11 +59,9 @@ class CorruptSegmentIT {
             try (EdgeProcess edge = EdgeProcess.start(data, Map.of("EDGE_JOURNAL_SEGMENT_BYTES", "4MiB",
                     "EDGE_POSTGRES_SINK", "true", "EDGE_DATABASE_URL", db.jdbcUrl(), "EDGE_DATABASE_USER", "postgres"))) {
                 long t0 = System.nanoTime();
-                long deadline = t0 + Duration.ofSeconds(120).toNanos();
-                while (System.nanoTime() < deadline && (edge.metric("edge_sink_postgres_up") != 1
-                        || edge.metric("edge_sink_postgres_committed_position_bytes") < edge.metric("edge_journal_position_bytes"))) {
-                    Thread.sleep(100);
-                }
+                Await.until("the sink to deliver the readable journal", Duration.ofSeconds(120),
+                        () -> edge.metric("edge_sink_postgres_up") == 1
+                                && edge.metric("edge_sink_postgres_committed_position_bytes") >= edge.metric("edge_journal_position_bytes"));
                 caughtUp = (System.nanoTime() - t0) / 1_000_000;
                 assertTrue(edge.stderrText().contains("journal damage"), "the damage is reported");
                 assertTrue(edge.stderrText().contains("torn or damaged tail"), "the torn tail is reported");

@@ -3,6 +3,7 @@ package io.trackedge.fault;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.trackedge.sink.testing.Await;
 import io.trackedge.sink.testing.Recount;
 import io.trackedge.sink.testing.TestDatabase;
 import java.nio.file.Path;
@@ -48,17 +49,11 @@ class KillRestartPostgresIT {
             PixelLoad load;
             try (EdgeProcess edge = EdgeProcess.start(data, env)) {
                 // Load starts once the sink has migrated the schema and connected, so it writes during the load.
-                long ready = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-                while (edge.metric("edge_sink_postgres_up") != 1 && System.nanoTime() < ready) {
-                    Thread.sleep(50);
-                }
+                Await.until("the Postgres sink to connect", Duration.ofSeconds(60), () -> edge.metric("edge_sink_postgres_up") == 1);
                 load = new PixelLoad(edge.host(), edge.port(), edge.pixelTargets("pgkill", TOTAL), TOTAL / 4).start(8);
                 assertTrue(load.awaitAcked(Duration.ofMinutes(3)), "load did not get going: " + load);
                 // kill while the sink is writing, not before it started
-                long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-                while (rowsSoFar(db) < 1000 && System.nanoTime() < deadline) {
-                    Thread.sleep(5);
-                }
+                Await.within(Duration.ofSeconds(60), () -> rowsSoFar(db) >= 1000);
                 edge.kill();
                 assertTrue(load.awaitDone(Duration.ofMinutes(1)));
             }
@@ -69,11 +64,8 @@ class KillRestartPostgresIT {
             long restartedAt = System.nanoTime();
             long caughtUpMillis;
             try (EdgeProcess edge = EdgeProcess.start(data, env)) {
-                long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-                while (System.nanoTime() < deadline && (edge.metric("edge_sink_postgres_up") != 1
-                        || edge.metric("edge_sink_postgres_committed_position_bytes") < edge.metric("edge_journal_position_bytes"))) {
-                    Thread.sleep(100);
-                }
+                Await.within(Duration.ofSeconds(60), () -> edge.metric("edge_sink_postgres_up") == 1
+                        && edge.metric("edge_sink_postgres_committed_position_bytes") >= edge.metric("edge_journal_position_bytes"));
                 assertEquals(edge.metric("edge_journal_position_bytes"), edge.metric("edge_sink_postgres_committed_position_bytes"),
                         "the restarted sink caught up with the journal");
                 caughtUpMillis = (System.nanoTime() - restartedAt) / 1_000_000;

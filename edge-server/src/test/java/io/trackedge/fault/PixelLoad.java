@@ -1,6 +1,7 @@
 package io.trackedge.fault;
 
 import io.trackedge.http.Responses;
+import io.trackedge.sink.testing.Await;
 import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -70,17 +71,9 @@ public final class PixelLoad {
     }
 
     /** Waits until {@code threshold} targets are acknowledged; false on timeout or when every thread ended first. */
-    public boolean awaitAcked(Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (thresholdReached.await(100, TimeUnit.MILLISECONDS)) {
-                return true;
-            }
-            if (threads.stream().noneMatch(Thread::isAlive)) {
-                return thresholdReached.getCount() == 0;
-            }
-        }
-        return false;
+    public boolean awaitAcked(Duration timeout) {
+        Await.within(timeout, () -> thresholdReached.getCount() == 0 || threads.stream().noneMatch(Thread::isAlive));
+        return thresholdReached.getCount() == 0;
     }
 
     public void stop() {

@@ -3,6 +3,7 @@ package io.trackedge.fault;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.trackedge.sink.testing.Await;
 import io.trackedge.sink.testing.FaultReport;
 import io.trackedge.sink.testing.OwnedPostgres;
 import io.trackedge.sink.testing.Recount;
@@ -43,10 +44,7 @@ class PostgresOutageEdgeIT {
             int sent = 0;
             long catchUpMillis;
             try (EdgeProcess edge = EdgeProcess.start(tmp.resolve("data"), env)) {
-                long ready = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-                while (edge.metric("edge_sink_postgres_up") != 1 && System.nanoTime() < ready) {
-                    Thread.sleep(50);
-                }
+                Await.until("the Postgres sink to connect", Duration.ofSeconds(60), () -> edge.metric("edge_sink_postgres_up") == 1);
                 List<PixelLoad.Target> targets = edge.pixelTargets("outage", 40_000);
                 try (RawHttp c = new RawHttp(edge.port())) {
                     long phaseStart = System.currentTimeMillis();
@@ -70,18 +68,15 @@ class PostgresOutageEdgeIT {
                             acked.add(t.id());
                         }
                         (stopped ? during : before).add(micros);
-                        Thread.sleep(2);
+                        Thread.sleep(2); // the load's pace, not a wait
                     }
                 }
                 assertTrue(edge.metric("edge_sink_postgres_up") == 0, "the sink saw the outage");
                 assertEquals(200, edge.admin("/readyz").statusCode(), "an outage does not fail readiness");
                 pg.start();
                 long restarted = System.nanoTime();
-                long deadline = restarted + Duration.ofSeconds(120).toNanos();
-                while (System.nanoTime() < deadline && (edge.metric("edge_sink_postgres_up") != 1
-                        || edge.metric("edge_sink_postgres_committed_position_bytes") < edge.metric("edge_journal_position_bytes"))) {
-                    Thread.sleep(50);
-                }
+                Await.within(Duration.ofSeconds(120), () -> edge.metric("edge_sink_postgres_up") == 1
+                        && edge.metric("edge_sink_postgres_committed_position_bytes") >= edge.metric("edge_journal_position_bytes"));
                 catchUpMillis = (System.nanoTime() - restarted) / 1_000_000;
                 assertEquals(edge.metric("edge_journal_position_bytes"), edge.metric("edge_sink_postgres_committed_position_bytes"));
                 edge.terminate();

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
  * ({@link HostileClient}) or close, keep serving other connections (a normal pixel is fetched
  * after each case), record no event a smuggled request carried, throw nothing out of a handler
  * and leak no buffer ({@link LeakWatch}, checked at the end). Each case's outcome is counted in
- * {@code bench-results/hostile/} for the results table.
+ * {@code target/results/hostile/} for the results table ({@link HostileReport}).
  */
 class HostileHttpTest {
 
@@ -484,7 +484,7 @@ class HostileHttpTest {
                     s.getOutputStream().flush();
                     at += n;
                     if (random.nextInt(4) == 0) {
-                        Thread.sleep(2);
+                        Thread.sleep(2); // the scenario: fragments spread over time, not a wait
                     }
                 }
                 HostileClient.Result frag = HostileClient.read(s.getInputStream());

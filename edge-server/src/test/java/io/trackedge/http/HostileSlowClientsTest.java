@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.trackedge.sink.testing.Await;
 import io.trackedge.testing.HostileClient;
 import io.trackedge.testing.HostileReport;
 import io.trackedge.testing.LeakWatch;
@@ -22,6 +23,7 @@ import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -136,7 +138,7 @@ class HostileSlowClientsTest {
                 } catch (IOException closed) {
                     break;
                 }
-                Thread.sleep(300);
+                Thread.sleep(300); // the scenario: one byte per 300 ms, not a wait for anything
             }
             reader.join(10_000);
             byte[] bytes;
@@ -209,8 +211,9 @@ class HostileSlowClientsTest {
         try (RawHttp c = new RawHttp(edge.port())) {
             c.timeout(10_000);
             assertEquals(200, c.get(edge.pixelPath("idle-ka-1")).status());
+            // The scenario, not a wait for anything: idle for three request timeouts, and still open,
+            // because nothing was arriving.
             Thread.sleep(3 * REQUEST_TIMEOUT_MS);
-            // Idle for three request timeouts, and still open: nothing was arriving.
             assertEquals(200, c.get(edge.pixelPath("idle-ka-2")).status());
             long since = System.nanoTime();
             assertTrue(c.closedByServer(), "closed at the idle timeout");
@@ -260,7 +263,7 @@ class HostileSlowClientsTest {
                 if (allEnded) {
                     break;
                 }
-                Thread.sleep(300);
+                Thread.sleep(300); // the scenario: each slow client drips a byte every 300 ms
             }
             assertTrue(served >= 3);
             // Every slow client got a 408 and a close.
@@ -316,7 +319,8 @@ class HostileSlowClientsTest {
                 for (int i = 0; i < 40; i++) {
                     idle.add(new Socket("127.0.0.1", capped.port()));
                 }
-                Thread.sleep(200);
+                Await.until("the edge to hold the 40 idle connections", Duration.ofSeconds(10),
+                        () -> openConnections(capped.adminPort()), n -> n >= 40);
                 try (RawHttp over = new RawHttp(capped.port())) {
                     RawHttp.Response r = over.read(false);
                     assertEquals(503, r.status());
@@ -332,7 +336,8 @@ class HostileSlowClientsTest {
                     s.close();
                 }
             }
-            Thread.sleep(200);
+            Await.until("the edge to free the idle connections", Duration.ofSeconds(10),
+                    () -> openConnections(capped.adminPort()), n -> n == 0);
             try (RawHttp c = new RawHttp(capped.port())) {
                 assertEquals(200, c.get(capped.pixelPath("cap-freed")).status());
             }
@@ -340,8 +345,12 @@ class HostileSlowClientsTest {
     }
 
     private static int openConnections() throws Exception {
+        return openConnections(edge.adminPort());
+    }
+
+    private static int openConnections(int adminPort) throws Exception {
         String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + edge.adminPort() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+                URI.create("http://127.0.0.1:" + adminPort + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
         Matcher m = Pattern.compile("(?m)^edge_connections_open (\\d+)").matcher(metrics);
         assertTrue(m.find(), metrics);
         return Integer.parseInt(m.group(1));
@@ -369,20 +378,15 @@ class HostileSlowClientsTest {
             }
             burst.flip();
             long end = System.nanoTime() + 12_000_000_000L;
-            long lastProgress = System.nanoTime();
             boolean stalled = false;
+            int[] written = {0};
             while (accepted < offered && System.nanoTime() < end && !stalled) {
                 if (!burst.hasRemaining()) {
                     burst.rewind();
                 }
-                int n = ch.write(burst);
-                if (n > 0) {
-                    accepted += n;
-                    lastProgress = System.nanoTime();
-                } else {
-                    Thread.sleep(5);
-                    stalled = System.nanoTime() - lastProgress > 2_000_000_000L;
-                }
+                // The socket buffers full: wait for the edge to read more; 2 s without it is a stall.
+                stalled = !Await.within(Duration.ofSeconds(2), () -> (written[0] = ch.write(burst)) > 0);
+                accepted += stalled ? 0 : written[0];
             }
             // Without the pause, the edge reads on as fast as it can answer into memory: no stall, or a late one.
             boolean bounded = stalled && accepted < (32L << 20);

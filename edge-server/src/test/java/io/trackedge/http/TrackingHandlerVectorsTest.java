@@ -22,10 +22,12 @@ import io.trackedge.journal.RecordCodec;
 import io.trackedge.metrics.EdgeMetrics;
 import io.trackedge.ring.EventRing;
 import io.trackedge.ring.JournalAppender;
+import io.trackedge.sink.testing.Await;
 import io.trackedge.token.KeyRing;
 import io.trackedge.token.Vectors;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -100,11 +102,8 @@ class TrackingHandlerVectorsTest {
         }
     }
 
-    private void awaitHandled(long sequence) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (appender.handledSequence() < sequence && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-        }
+    private void awaitHandled(long sequence) {
+        Await.within(Duration.ofSeconds(10), () -> appender.handledSequence() >= sequence);
         assertEquals(sequence, appender.handledSequence(), "events journaled");
     }
 

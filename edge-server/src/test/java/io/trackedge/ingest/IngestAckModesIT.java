@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.trackedge.journal.EventRecord;
 import io.trackedge.sink.postgres.Database;
 import io.trackedge.sink.postgres.PostgresConnectionInfo;
+import io.trackedge.sink.testing.Await;
 import io.trackedge.sink.testing.TestDatabase;
 import io.trackedge.testing.RawHttp;
 import io.trackedge.testing.TestEdge;
@@ -54,17 +55,16 @@ class IngestAckModesIT {
         // the sink stays off: the edge reads its keys from the database with a pool of its own
         TestEdge e = TestEdge.start("EDGE_ACK", ack, "EDGE_DATABASE_URL", db.jdbcUrl(), "EDGE_DATABASE_USER", "postgres",
                 "EDGE_INGEST_KEY_REFRESH", "200ms");
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (System.nanoTime() < deadline) {
+        boolean loaded = Await.within(Duration.ofSeconds(10), () -> {
             try (RawHttp c = new RawHttp(e.port())) {
-                if (postNdjson(c, key, List.of(email("sent", "probe", "probe", null))).status() == 202) {
-                    return e;
-                }
+                return postNdjson(c, key, List.of(email("sent", "probe", "probe", null))).status() == 202;
             }
-            Thread.sleep(50);
+        });
+        if (!loaded) {
+            e.close();
+            throw new AssertionError("the key was not loaded");
         }
-        e.close();
-        throw new AssertionError("the key was not loaded");
+        return e;
     }
 
     @Test
@@ -73,11 +73,8 @@ class IngestAckModesIT {
             UUID id = UUID.randomUUID();
             RawHttp.Response r = postNdjson(c, key, List.of(email("complained", "camp-mem", "mem-1", id)));
             assertEquals(202, r.status());
-            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (edge.journalEvents().stream().noneMatch(e -> e.id().equals(id)) && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
-            assertTrue(edge.journalEvents().stream().anyMatch(e -> e.id().equals(id)));
+            Await.until("the acknowledged event to reach the journal", Duration.ofSeconds(10),
+                    () -> edge.journalEvents().stream().anyMatch(e -> e.id().equals(id)));
         }
     }
 
@@ -122,10 +119,7 @@ class IngestAckModesIT {
             th.start();
             clients.add(th);
         }
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (acknowledged.size() < 3000 && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
+        Await.within(Duration.ofSeconds(10), () -> acknowledged.size() >= 3000);
         edge.stop(); // requests in flight are answered or not; no acknowledged one may be lost
         run.set(false);
         for (Thread th : clients) {

@@ -20,6 +20,7 @@ import io.trackedge.journal.EventRecord;
 import io.trackedge.journal.EventType;
 import io.trackedge.sink.postgres.Database;
 import io.trackedge.sink.postgres.PostgresConnectionInfo;
+import io.trackedge.sink.testing.Await;
 import io.trackedge.sink.testing.Recount;
 import io.trackedge.sink.testing.TestDatabase;
 import io.trackedge.testing.RawHttp;
@@ -89,19 +90,12 @@ class IngestApiIT {
     }
 
     /** Posts a valid one-line request with {@code key} until its status passes {@code until} (keys reload every 200 ms). */
-    private static void awaitStatus(String key, Predicate<Integer> until) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        int status;
-        do {
+    private static void awaitStatus(String key, Predicate<Integer> until) {
+        Await.until("the key's answer to change", Duration.ofSeconds(10), () -> {
             try (RawHttp c = new RawHttp(edge.port())) {
-                status = postNdjson(c, key, List.of(email("sent", "probe", "probe-" + UUID.randomUUID(), null))).status();
+                return postNdjson(c, key, List.of(email("sent", "probe", "probe-" + UUID.randomUUID(), null))).status();
             }
-            if (until.test(status)) {
-                return;
-            }
-            Thread.sleep(50);
-        } while (System.nanoTime() < deadline);
-        throw new AssertionError("still " + status + " after 10 s");
+        }, until);
     }
 
     private static Set<UUID> journaledIds() {
@@ -126,17 +120,12 @@ class IngestApiIT {
     }
 
     /** Waits until the Postgres sink has committed everything journaled so far. */
-    private static void awaitSink() throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (System.nanoTime() < deadline) {
+    private static void awaitSink() {
+        Await.until("the Postgres sink to catch up with the journal", Duration.ofSeconds(30), () -> {
             String m = metrics();
             double journal = metric(m, "edge_journal_position_bytes");
-            if (journal > 0 && metric(m, "edge_sink_postgres_committed_position_bytes") >= journal) {
-                return;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("the Postgres sink did not catch up");
+            return journal > 0 && metric(m, "edge_sink_postgres_committed_position_bytes") >= journal;
+        });
     }
 
     private static void assertAccepted(JsonNode result, int line, UUID id) {

@@ -12,8 +12,10 @@ import io.trackedge.journal.JournalWriter;
 import io.trackedge.journal.RecordCodec;
 import io.trackedge.ring.EventRing;
 import io.trackedge.ring.JournalAppender;
+import io.trackedge.sink.testing.Await;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -92,10 +94,7 @@ class IngestRingFullTest {
             assertEquals(4, ring.remainingCapacity(), "no slot was taken by the refused request");
 
             letGo.countDown();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (ring.remainingCapacity() < 64 && System.nanoTime() < deadline) {
-                Thread.sleep(5);
-            }
+            Await.until("the appender to free the ring", Duration.ofSeconds(10), ring::remainingCapacity, free -> free >= 64);
             IngestOutcome again = process(processor, body(5, "c"), journaled);
             assertEquals(202, again.status());
         } finally {

@@ -7,9 +7,12 @@ import io.trackedge.config.AckMode;
 import io.trackedge.journal.EventType;
 import io.trackedge.journal.JournalStats;
 import io.trackedge.journal.JournalWriter;
+import io.trackedge.sink.testing.Await;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,12 +33,22 @@ class BatchedWakeTest {
         return last;
     }
 
-    private static void awaitHandled(EventRing ring, long sequence) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (ring.appender().handledSequence() < sequence && System.nanoTime() < deadline) {
-            Thread.sleep(1);
-        }
+    private static void awaitHandled(EventRing ring, long sequence) {
+        Await.until("the appender to handle sequence " + sequence, Duration.ofSeconds(10),
+                () -> ring.appender().handledSequence(), handled -> handled >= sequence);
         assertEquals(sequence, ring.appender().handledSequence());
+    }
+
+    /**
+     * Journals one event (woken), which tells us the appender's thread through {@code afterWrite},
+     * then waits until that thread is parked in the wait strategy: the state the tests start from.
+     */
+    private void awaitAsleep(EventRing ring, AtomicReference<Thread> appenderThread) {
+        long first = publish(ring, 1);
+        ring.wakeAppender();
+        awaitHandled(ring, first);
+        Thread t = appenderThread.get();
+        Await.until("the appender to park", Duration.ofSeconds(10), t::getState, s -> s == Thread.State.TIMED_WAITING);
     }
 
     @Test
@@ -43,13 +56,18 @@ class BatchedWakeTest {
         JournalStats stats = new JournalStats();
         AtomicInteger writes = new AtomicInteger();
         try (JournalWriter journal = JournalWriter.open(dir, 4L << 20, 64L << 20, stats)) {
-            EventRing ring = new EventRing(1024, "batched", new JournalAppender(journal, AckMode.MEMORY, writes::incrementAndGet));
+            AtomicReference<Thread> appenderThread = new AtomicReference<>();
+            EventRing ring = new EventRing(1024, "batched", new JournalAppender(journal, AckMode.MEMORY, () -> {
+                appenderThread.set(Thread.currentThread());
+                writes.incrementAndGet();
+            }));
             assertTrue(ring.publishersWake());
-            Thread.sleep(20); // the appender is asleep now
+            awaitAsleep(ring, appenderThread);
+            writes.set(0);
             long last = publish(ring, 100);
             ring.wakeAppender();
             awaitHandled(ring, last);
-            assertEquals(100, stats.appendedRecords.get());
+            assertEquals(101, stats.appendedRecords.get());
             // one wake-up, one write; the appender's 1 ms timer may split the batch once or twice on a busy machine
             assertTrue(writes.get() <= 3, "the batch was written in " + writes.get() + " writes, not one per event");
             ring.drainAndStop(5, TimeUnit.SECONDS);
@@ -60,11 +78,13 @@ class BatchedWakeTest {
     void anEventWhosePublisherNeverWakesTheAppenderIsStillJournaled() throws Exception {
         JournalStats stats = new JournalStats();
         try (JournalWriter journal = JournalWriter.open(dir, 4L << 20, 64L << 20, stats)) {
-            EventRing ring = new EventRing(1024, "batched", new JournalAppender(journal, AckMode.MEMORY, () -> { }));
-            Thread.sleep(20);
+            AtomicReference<Thread> appenderThread = new AtomicReference<>();
+            EventRing ring = new EventRing(1024, "batched",
+                    new JournalAppender(journal, AckMode.MEMORY, () -> appenderThread.set(Thread.currentThread())));
+            awaitAsleep(ring, appenderThread);
             long last = publish(ring, 3);
             awaitHandled(ring, last); // by the appender's own bounded sleep
-            assertEquals(3, stats.appendedRecords.get());
+            assertEquals(4, stats.appendedRecords.get());
             long t0 = System.nanoTime();
             ring.drainAndStop(5, TimeUnit.SECONDS);
             assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(1), "the halt wakes the appender");

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.trackedge.journal.EventRecord;
 import io.trackedge.sink.posthog.PostHogStats;
+import io.trackedge.sink.testing.Await;
 import io.trackedge.sink.testing.FakePostHog;
 import io.trackedge.testing.RawHttp;
 import io.trackedge.testing.TestEdge;
@@ -64,11 +65,9 @@ class EdgeToPostHogIT {
             try (RawHttp c = new RawHttp(edge.port())) {
                 assertEquals(200, c.get(edge.pixelPath("ph-down")).status());
             }
-            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
-                    HttpResponse.BodyHandlers.ofString()).body().contains("edge_sink_posthog_up 1.0") && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-            }
+            Await.until("the PostHog sink to see PostHog down", Duration.ofSeconds(10),
+                    () -> !http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
+                            HttpResponse.BodyHandlers.ofString()).body().contains("edge_sink_posthog_up 1.0"));
             ready = http.send(HttpRequest.newBuilder(URI.create(base + "/readyz")).build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(200, ready.statusCode(), ready.body());
             assertTrue(ready.body().contains("retrying"), ready.body());

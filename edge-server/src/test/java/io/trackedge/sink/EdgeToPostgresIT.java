@@ -3,6 +3,7 @@ package io.trackedge.sink;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.trackedge.sink.testing.Await;
 import io.trackedge.sink.testing.Recount;
 import io.trackedge.sink.testing.TestDatabase;
 import io.trackedge.testing.RawHttp;
@@ -44,10 +45,7 @@ class EdgeToPostgresIT {
                 assertEquals(200, c.get("/o/bogus.gif").status());
                 assertEquals(400, c.get("/c/bogus").status());
             }
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (db.count("SELECT count(*) FROM email_events") < n && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-            }
+            Await.within(Duration.ofSeconds(30), () -> db.count("SELECT count(*) FROM email_events") >= n);
             assertEquals(n, db.count("SELECT count(*) FROM email_events"));
             assertEquals(n, db.count("SELECT count(DISTINCT event_id) FROM email_events"));
             assertEquals(opens, db.count("SELECT count(*) FROM email_events WHERE event_type = 'open'"));

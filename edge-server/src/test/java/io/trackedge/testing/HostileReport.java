@@ -12,8 +12,9 @@ import java.util.TreeMap;
 
 /**
  * Counts the cases of each hostile-input class and what the edge did with them, and writes each
- * class as one JSON line to {@code <repo>/bench-results/hostile/<class>.json}, from which
- * {@code make fault-table} renders the hostile table of {@code docs/fault-results.md}. A class
+ * class as one JSON line to {@code <module>/target/results/hostile/<class>.json}; {@code make hostile}
+ * (or {@code make fault-table} after {@code make test}) copies them to {@code bench-results/hostile/}
+ * and renders the hostile table of {@code docs/fault-results.md} from them. A class
  * belongs to one test class, which calls {@link #write} when it is done; no line of the table is
  * typed by hand.
  */

@@ -14,6 +14,7 @@ import io.trackedge.journal.RecordCodec;
 import io.trackedge.sink.SinkLoop;
 import io.trackedge.sink.SinkStats;
 import io.trackedge.sink.testing.Sinks;
+import io.trackedge.sink.testing.Await;
 import io.trackedge.sink.testing.Recount;
 import io.trackedge.sink.testing.TestDatabase;
 import java.nio.file.Path;
@@ -125,10 +126,7 @@ class IngestSinkIT {
         SinkLoop sink = sink(node, stats, batch);
         sink.start();
         long end = writer.flushedPosition();
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (stats.committedPosition.get() < end && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
+        Await.within(Duration.ofSeconds(60), () -> stats.committedPosition.get() >= end);
         assertEquals(end, stats.committedPosition.get(), "sink did not catch up: " + sink.health().lastError());
         assertTrue(sink.stop(Duration.ofSeconds(5)));
     }

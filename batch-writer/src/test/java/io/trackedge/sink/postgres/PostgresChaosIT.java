@@ -8,6 +8,7 @@ import io.trackedge.journal.JournalWriter;
 import io.trackedge.sink.SinkLoop;
 import io.trackedge.sink.SinkStats;
 import io.trackedge.sink.testing.Sinks;
+import io.trackedge.sink.testing.Await;
 import io.trackedge.sink.testing.FaultReport;
 import io.trackedge.sink.testing.OwnedPostgres;
 import io.trackedge.sink.testing.Recount;
@@ -54,14 +55,15 @@ class PostgresChaosIT {
                     writer.flush();
                     produced.addAndGet(50);
                     try {
-                        Thread.sleep(10);
+                        Thread.sleep(10); // the load's pace (about 5,000 events a second), not a wait
                     } catch (InterruptedException e) {
                         return;
                     }
                 }
             });
             producer.start();
-            Thread.sleep(2000);
+            Await.until("the sink to write under load before the chaos", Duration.ofSeconds(60),
+                    () -> sink.health().up() && stats.committedPosition.get() > 0);
 
             // connections killed mid-transaction, every 250 ms for 5 s
             int terminated = 0;
@@ -74,22 +76,20 @@ class PostgresChaosIT {
                     r.next();
                     terminated += r.getInt(1);
                 }
-                Thread.sleep(250);
+                Thread.sleep(250); // the scenario: a kill every 250 ms
             }
             // restarts while COPYs are in flight
             for (int i = 0; i < 3; i++) {
                 pg.stop();
                 pg.start();
+                // the scenario: 1.5 s of load between restarts, so the next stop finds COPYs in flight
                 Thread.sleep(1500);
             }
             producing.set(false);
             producer.join();
             writer.flush();
             long last = System.nanoTime();
-            long deadline = last + Duration.ofSeconds(90).toNanos();
-            while (stats.committedPosition.get() < writer.flushedPosition() && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-            }
+            Await.within(Duration.ofSeconds(90), () -> stats.committedPosition.get() >= writer.flushedPosition());
             long catchUp = (System.nanoTime() - last) / 1_000_000;
             assertEquals(writer.flushedPosition(), stats.committedPosition.get(), "caught up: " + sink.health().lastError());
             sink.stop(Duration.ofSeconds(5));

@@ -9,6 +9,7 @@ import io.trackedge.sink.SinkHealth;
 import io.trackedge.sink.SinkLoop;
 import io.trackedge.sink.SinkStats;
 import io.trackedge.sink.testing.Sinks;
+import io.trackedge.sink.testing.Await;
 import io.trackedge.sink.testing.OwnedPostgres;
 import io.trackedge.sink.testing.Recount;
 import io.trackedge.sink.testing.SyntheticEvents;
@@ -48,30 +49,28 @@ class PostgresOutageIT {
                     writer.flush();
                     produced.addAndGet(20);
                     try {
-                        Thread.sleep(10);
+                        Thread.sleep(10); // the load's pace (about 2,000 events a second), not a wait
                     } catch (InterruptedException e) {
                         return;
                     }
                 }
             });
             producer.start();
-            Thread.sleep(3000);
+            Await.until("the sink to write under load before the outage", Duration.ofSeconds(60),
+                    () -> sink.health().up() && stats.committedPosition.get() > 0);
             pg.stop();
             long stoppedAt = produced.get();
-            Thread.sleep(30_000);
+            Thread.sleep(30_000); // the scenario: a 30 s outage under load
             long duringOutage = produced.get() - stoppedAt;
             assertTrue(!sink.health().up(), "the sink noticed the outage");
             pg.start();
-            Thread.sleep(3000);
+            Thread.sleep(3000); // the scenario: load goes on for 3 s after the restart, while the sink reconnects
             producing.set(false);
             producer.join();
             writer.flush();
 
             long restarted = System.nanoTime();
-            long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-            while (stats.committedPosition.get() < writer.flushedPosition() && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-            }
+            Await.within(Duration.ofSeconds(90), () -> stats.committedPosition.get() >= writer.flushedPosition());
             assertEquals(writer.flushedPosition(), stats.committedPosition.get(), "caught up after the outage");
             long catchUpMillis = (System.nanoTime() - restarted) / 1_000_000;
             assertEquals(SinkHealth.State.RUNNING, sink.health().state());

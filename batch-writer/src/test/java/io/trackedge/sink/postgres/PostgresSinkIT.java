@@ -9,6 +9,7 @@ import io.trackedge.journal.JournalWriter;
 import io.trackedge.sink.SinkLoop;
 import io.trackedge.sink.SinkStats;
 import io.trackedge.sink.testing.Sinks;
+import io.trackedge.sink.testing.Await;
 import io.trackedge.sink.testing.Recount;
 import io.trackedge.sink.testing.SyntheticEvents;
 import io.trackedge.sink.testing.TestDatabase;
@@ -49,11 +50,8 @@ class PostgresSinkIT {
         return Sinks.postgres(db, journalDir, writer::flushedPosition, node, batch, Duration.ofMillis(2), Duration.ofMillis(500), stats);
     }
 
-    private static void awaitCommitted(SinkStats stats, long position) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (stats.committedPosition.get() < position && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
+    private static void awaitCommitted(SinkStats stats, long position) {
+        Await.within(Duration.ofSeconds(60), () -> stats.committedPosition.get() >= position);
         assertEquals(position, stats.committedPosition.get(), "sink did not catch up");
     }
 
@@ -120,12 +118,10 @@ class PostgresSinkIT {
         second.start();
         append(new SyntheticEvents(3, 1000), 10_000);
         long end = writer.flushedPosition();
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         // coalesce: under load the sinks may not have made their cursor row yet
-        while (testDb.count("SELECT coalesce(max(position), 0) FROM sink_cursors WHERE edge_node = '" + node + "'") < end
-                && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
+        Await.until("the shared cursor to reach the journal's end", Duration.ofSeconds(60),
+                () -> testDb.count("SELECT coalesce(max(position), 0) FROM sink_cursors WHERE edge_node = '" + node + "'"),
+                position -> position >= end);
         first.stop(Duration.ofSeconds(5));
         second.stop(Duration.ofSeconds(5));
         assertExactlyOnceAndRecounted(10_000);

@@ -63,14 +63,8 @@ class PostHogBesidePostgresIT {
         testDb.close();
     }
 
-    private static void await(String what, Duration timeout, java.util.function.BooleanSupplier done) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!done.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for: " + what);
-            }
-            Thread.sleep(20);
-        }
+    private static void await(String what, Duration timeout, java.util.function.BooleanSupplier done) {
+        io.trackedge.sink.testing.Await.until(what, timeout, done::getAsBoolean);
     }
 
     interface Fault {

@@ -100,14 +100,8 @@ class PostHogSinkIT {
         return start(settings(200, Duration.ofSeconds(5), Duration.ofHours(24)));
     }
 
-    private static void await(String what, Duration timeout, BooleanSupplier done) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!done.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for: " + what);
-            }
-            Thread.sleep(20);
-        }
+    private static void await(String what, Duration timeout, BooleanSupplier done) {
+        io.trackedge.sink.testing.Await.until(what, timeout, done::getAsBoolean);
     }
 
     private void awaitCaughtUp(Run stats) throws InterruptedException {
@@ -219,7 +213,7 @@ class PostHogSinkIT {
         // A restart during the outage resumes at the committed cursor.
         Run again = start();
         appendSynthetic(new SyntheticEvents(2, 500), 2000);
-        Thread.sleep(700);
+        await("the restarted sink fails against the outage", Duration.ofSeconds(10), () -> again.sink.failures.get() >= 2);
         assertEquals(0, again.sink.committedPosition.get());
         fake.up();
         awaitCaughtUp(again);

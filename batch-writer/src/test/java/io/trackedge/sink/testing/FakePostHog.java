@@ -23,7 +23,6 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.zip.GZIPInputStream;
 
@@ -72,19 +71,19 @@ public final class FakePostHog implements AutoCloseable {
     }
 
     private void bind(int wanted) throws IOException {
-        IOException last = null;
-        for (int attempt = 0; attempt < 50; attempt++) {
+        IOException[] last = {null};
+        // The same port again after down(): wait for the kernel to let go of it.
+        boolean bound = Await.within(Duration.ofSeconds(5), () -> {
             try {
                 server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), wanted), 64);
-                break;
+                return true;
             } catch (BindException e) {
-                // The same port again after down(): wait for the kernel to let go of it.
-                last = e;
-                sleep(100);
+                last[0] = e;
+                return false;
             }
-        }
-        if (server == null) {
-            throw last;
+        });
+        if (!bound) {
+            throw last[0];
         }
         port = server.getAddress().getPort();
         executor = Executors.newCachedThreadPool(r -> {
@@ -177,7 +176,7 @@ public final class FakePostHog implements AutoCloseable {
         try (x) {
             long slow = slowMillis;
             if (slow > 0) {
-                sleep(slow);
+                sleep(slow); // the scenario: a slow (or hanging) PostHog
             }
             String path = x.getRequestURI().getPath();
             if (!x.getRequestMethod().equals("POST") || !(path.equals("/batch/") || path.equals("/batch")
@@ -300,12 +299,8 @@ public final class FakePostHog implements AutoCloseable {
     }
 
     /** Waits until {@code n} distinct uuids arrived or the timeout passed; returns how many did. */
-    public int awaitUuids(int n, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        int have;
-        while ((have = uuids().size()) < n && System.nanoTime() < deadline) {
-            TimeUnit.MILLISECONDS.sleep(20);
-        }
-        return have;
+    public int awaitUuids(int n, Duration timeout) {
+        Await.within(timeout, () -> uuids().size() >= n);
+        return uuids().size();
     }
 }

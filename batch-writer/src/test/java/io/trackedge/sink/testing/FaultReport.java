@@ -8,9 +8,10 @@ import java.time.Instant;
 import java.util.Locale;
 
 /**
- * Writes one fault scenario's outcome as a JSON file under {@code <repo>/bench-results/faults/},
- * from which {@code make faults} renders the README's results table: every line of that table comes
- * from a test run, none is typed by hand.
+ * Writes one fault scenario's outcome as a JSON file under {@code <module>/target/results/faults/}.
+ * A test never writes a tracked file: {@code make faults} (or {@code make fault-table} after
+ * {@code make test}) copies these files to {@code bench-results/faults/} and renders the README's
+ * results table from them, so every line of that table comes from a test run, none is typed by hand.
  */
 public final class FaultReport {
 
@@ -34,13 +35,14 @@ public final class FaultReport {
         }
     }
 
-    /** {@code <repo>/bench-results/<name>}, created, wherever the test runs from (a module folder). */
+    /**
+     * {@code <module>/target/results/<name>}, created: under the build output of the module whose
+     * tests run (Maven's {@code basedir}, else the working directory, which Maven sets to it), never
+     * in a tracked folder.
+     */
     public static Path resultsDir(String name) throws IOException {
-        Path p = Path.of("").toAbsolutePath();
-        while (p != null && !Files.exists(p.resolve("sql"))) {
-            p = p.getParent();
-        }
-        Path dir = (p == null ? Path.of("").toAbsolutePath() : p).resolve("bench-results").resolve(name);
+        Path module = Path.of(System.getProperty("basedir", "")).toAbsolutePath();
+        Path dir = module.resolve("target").resolve("results").resolve(name);
         Files.createDirectories(dir);
         return dir;
     }
