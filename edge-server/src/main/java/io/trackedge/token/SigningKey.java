@@ -55,8 +55,8 @@ public record SigningKey(int id, byte[] secret) {
         return new SigningKey(id, secret);
     }
 
-    /** What a key looks like and where to get one, for error messages. */
-    static final String FORM = "a key is <id>:<base64url secret>, as `java -jar edge.jar token new-key --id 1` prints it";
+    /** What a key looks like, for error messages (the config adds how to make one). */
+    static final String FORM = "a key is <id>:<base64url secret>";
 
     /** Strict base64url with optional padding; null when the text is not the canonical spelling of any bytes. */
     private static byte[] decodeSecret(String s) {
