@@ -6,8 +6,9 @@ Standard library only. Run it to check it against the test vectors:
     python3 docs/examples/sign_token.py [docs/tracking-token-vectors.json]
 
 It signs every valid vector and compares token, signed bytes, tag and URL path with the file,
-verifies every valid vector, and checks that every invalid vector is rejected for the expected
-reason. It prints one line per vector and exits with status 1 if anything differs.
+verifies every valid vector, checks that every invalid vector is rejected for the expected
+reason, that every accepted path is read as its vector, that the signer refuses the strings of
+refused_by_signer, and that each key list parses (or fails at the stated entry) as listed. It prints one line per vector and exits with status 1 if anything differs.
 """
 
 import base64
@@ -15,6 +16,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import sys
 import uuid
 
@@ -29,6 +31,8 @@ MIN_SECRET = 32
 # a 2048-byte URL with its 2-byte length), tag.
 MAX_BYTES = HEADER + 32 + 5 * (1 + MAX_STR8) + 1 + 2 + MAX_URL + TAG
 MAX_CHARS = (MAX_BYTES * 4 + 2) // 3
+# Smallest token: header, both UUIDs, three 1-byte strings with their lengths, presence, tag.
+MIN_BYTES = HEADER + 32 + 3 * 2 + 1 + TAG
 
 BIT_LEAD, BIT_STEP, BIT_URL = 1, 2, 4
 B64_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
@@ -58,28 +62,67 @@ def b64u_decode(s):
 
 # --- keys -----------------------------------------------------------------------------------
 
+KEY_RE = re.compile(r"(0|[1-9][0-9]{0,2}):([A-Za-z0-9_-]*)(={0,2})")
+
+
+def parse_key(entry):
+    """'<id>:<base64url secret>' -> (id, secret), strictly (spec section 7); ValueError otherwise."""
+    m = KEY_RE.fullmatch(entry)
+    if not m or int(m.group(1)) > 255:
+        raise ValueError("not <id>:<base64url secret> with an id 0..255 in plain decimal")
+    body, pad = m.group(2), m.group(3)
+    if pad and ((len(body) + len(pad)) % 4 != 0 or len(body) % 4 < 2):
+        raise ValueError("padding of the wrong length")
+    secret = b64u_decode(body)
+    if secret is None:
+        raise ValueError("the secret is not canonical base64url")
+    if len(secret) < MIN_SECRET:
+        raise ValueError("the secret has %d bytes, fewer than %d" % (len(secret), MIN_SECRET))
+    return int(m.group(1)), secret
+
+
 def parse_ring(spec):
-    """'<id>:<base64url secret>[,<id>:<secret>...]' -> list of (id, secret); the first signs."""
+    """'<key>[,<key>...]' -> list of (id, secret); the first signs. Spaces and tabs may surround an
+    entry; an empty entry or a repeated id is an error. Errors name the entry, counted from 1."""
     ring = []
-    for part in spec.split(","):
-        part = part.strip()
-        if not part:
-            continue
-        kid, _, secret = part.partition(":")
-        kid = int(kid)
-        secret = secret.strip()
-        key = base64.urlsafe_b64decode(secret + "=" * (-len(secret) % 4))
-        if not 0 <= kid <= 255 or len(key) < MIN_SECRET or any(k == kid for k, _ in ring):
-            raise ValueError("bad key " + part.split(":")[0])
-        ring.append((kid, key))
-    if not ring:
-        raise ValueError("no keys")
+    entries = spec.split(",")
+    for n, part in enumerate(entries, 1):
+        part = part.strip(" \t")
+        try:
+            if not part:
+                raise ValueError("empty")
+            kid, secret = parse_key(part)
+            if any(k == kid for k, _ in ring):
+                raise ValueError("key id %d appears twice" % kid)
+        except ValueError as e:
+            raise ValueError("entry %d of %d: %s" % (n, len(entries), e)) from None
+        ring.append((kid, secret))
     return ring
 
 
 # --- field block ----------------------------------------------------------------------------
 
+def text_problem(s):
+    """None when s is text the edge stores (no U+0000, no lone surrogate), else why not."""
+    if "\x00" in s:
+        return "contains U+0000 (NUL), which PostgreSQL text cannot hold"
+    if any(0xD800 <= ord(c) <= 0xDFFF for c in s):
+        return "contains a lone surrogate, which is not Unicode text"
+    return None
+
+
+def storable(b):
+    """True when b is well-formed UTF-8 (RFC 3629) without U+0000."""
+    try:
+        return b"\x00" not in b and b.decode("utf-8") is not None
+    except UnicodeDecodeError:
+        return False
+
+
 def _str8(s, name):
+    problem = text_problem(s)
+    if problem:
+        raise ValueError("%s %s" % (name, problem))
     b = s.encode("utf-8")
     if not 1 <= len(b) <= MAX_STR8:
         raise ValueError("%s must be 1..%d UTF-8 bytes" % (name, MAX_STR8))
@@ -109,7 +152,7 @@ def check_fields(b):
     """None when b is not exactly one well-formed block, else the inline URL (bytes) or b''."""
     p = 32
     for _ in range(3):
-        if p >= len(b) or b[p] == 0:
+        if p >= len(b) or b[p] == 0 or not storable(b[p + 1:p + 1 + b[p]]):
             return None
         p += 1 + b[p]
     if p >= len(b):
@@ -120,7 +163,7 @@ def check_fields(b):
         return None
     for bit in (BIT_LEAD, BIT_STEP):
         if presence & bit:
-            if p >= len(b) or b[p] == 0 or p + 1 + b[p] > len(b):
+            if p >= len(b) or b[p] == 0 or p + 1 + b[p] > len(b) or not storable(b[p + 1:p + 1 + b[p]]):
                 return None
             p += 1 + b[p]
     url = b""
@@ -128,9 +171,9 @@ def check_fields(b):
         if p + 2 > len(b):
             return None
         n = int.from_bytes(b[p:p + 2], "big")
-        if not 1 <= n <= MAX_URL:
-            return None
         url = b[p + 2:p + 2 + n]
+        if not 1 <= n <= MAX_URL or not storable(url):
+            return None
         p += 2 + n
     return url if p == len(b) else None
 
@@ -245,7 +288,7 @@ def verify(ring, token, query_url=b""):
     if len(token) > MAX_CHARS:
         return "malformed", None, None
     t = b64u_decode(token)
-    if t is None or len(t) < HEADER + 32 + 4 + TAG:
+    if t is None or len(t) < MIN_BYTES:
         return "malformed", None, None
     if t[0] != VERSION:
         return "unknown_version", None, None
@@ -292,17 +335,22 @@ def path_for(kind, token, url):
 
 
 def split_path(path):
-    """'/o/<token>.gif' or '/c/<token>[?u=...]' -> (route, token, decoded u or None)."""
-    if path.startswith("/o/") and path.endswith(".gif"):
-        return "open", path[3:-4], None
-    assert path.startswith("/c/"), path
+    """'/o/<token>.gif[?...]' or '/c/<token>[?...]' -> (route, token, decoded u or None), as section 9
+    reads a request: the query starts at the first '?'; only '&' separates parameters; the first
+    parameter named exactly 'u' (before decoding) and followed by '=' is u, even when empty. On
+    /o/, a path without the lower-case '.gif' suffix leaves the suffix in the token, which then
+    fails to decode."""
+    route = {"/o/": "open", "/c/": "click"}[path[:3]]
     token, _, query = path[3:].partition("?")
+    if route == "open":
+        return route, token[:-4] if token.endswith(".gif") else token, None
     u = None
     for param in query.split("&") if query else []:
-        name, _, value = param.partition("=")
-        if name == "u" and u is None:
+        name, eq, value = param.partition("=")
+        if name == "u" and eq:
             u = form_decode(value).decode("utf-8")
-    return "click", token, u
+            break
+    return route, token, u
 
 
 # --- the vectors ----------------------------------------------------------------------------
@@ -356,7 +404,30 @@ def main(argv):
         got = handle(ring, route, token, query)
         report(got == v["reason"], v["name"], "rejected: " + got + ("" if got == v["reason"] else " (expected %s)" % v["reason"]))
 
-    total = len(vectors["valid"]) + len(vectors["invalid"])
+    valid = {v["name"]: v for v in vectors["valid"]}
+    for v in vectors.get("accepted", []):
+        route, token, query = split_path(v["path"])
+        assert (route, token, query) == (v["route"], v["token"], v.get("query_url")), v["name"]
+        got = handle(ring, route, token, query)
+        same = got == "ok" and token == valid[v["vector"]]["token"]
+        report(same, v["name"], "accepted as " + v["vector"] if same else "refused: " + got)
+
+    for v in vectors.get("refused_by_signer", []):
+        try:
+            sign([(1, keys[1])], v["kind"], v["fields"], v.get("url"))
+            report(False, v["name"], "signed")
+        except ValueError as e:
+            report(str(e).startswith(v["field"] + " "), v["name"], "refused: " + str(e))
+
+    for v in vectors.get("key_lists", []):
+        try:
+            ids = [k for k, _ in parse_ring(v["spec"])]
+            report(ids == v.get("ids"), v["name"], "ids %s" % ids)
+        except ValueError as e:
+            ok = "ids" not in v and str(e).startswith("entry %d of" % v["entry"])
+            report(ok, v["name"], "refused: " + str(e))
+
+    total = sum(len(vectors.get(k, [])) for k in ("valid", "invalid", "accepted", "refused_by_signer", "key_lists"))
     print("%d of %d vectors as expected" % (total - failures, total))
     return 1 if failures else 0
 

@@ -28,12 +28,8 @@ final class Keys {
     }
 
     static KeyRing load(EdgeConfig config) throws IOException {
-        if (config.signingKeys() != null && !config.signingKeys().isBlank()) {
-            try {
-                return KeyRing.parse(config.signingKeys());
-            } catch (IllegalArgumentException e) {
-                throw new ConfigException(List.of("edge.signing-keys (EDGE_SIGNING_KEYS): " + e.getMessage()));
-            }
+        if (config.signingKeys() != null) {
+            return config.signingKeys(); // parsed and checked by ConfigLoader
         }
         if (config.profile() == Profile.PRODUCTION) {
             throw new ConfigException(List.of("edge.signing-keys (EDGE_SIGNING_KEYS): required in the production profile; "

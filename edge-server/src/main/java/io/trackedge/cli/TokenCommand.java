@@ -5,9 +5,13 @@ import io.trackedge.config.EdgeConfig;
 import io.trackedge.journal.EventFields;
 import io.trackedge.token.TokenSigner;
 import io.trackedge.token.TrackingUrls;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.io.Reader;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -65,6 +69,9 @@ public final class TokenCommand implements Runnable {
     }
 
     abstract static class Signing implements Callable<Integer> {
+        /** A lone surrogate: no UTF-8 decodes to one, so it marks exactly the bytes that were not UTF-8. */
+        private static final char NOT_UTF8 = '\uDFFF';
+
         @Mixin ConfigOption config;
         @ArgGroup(exclusive = true, multiplicity = "1") Source source;
         @Option(names = "--base-url", description = "public scheme://host of the edge (default: edge.public-url)")
@@ -83,7 +90,8 @@ public final class TokenCommand implements Runnable {
                 cfg = config.load();
                 urls = new TrackingUrls(baseUrl != null ? baseUrl : cfg.publicUrl(), new TokenSigner(Keys.load(cfg)));
             } catch (ConfigException e) {
-                System.err.println(e.getMessage());
+                spec.commandLine().getErr().println(e.getMessage());
+                spec.commandLine().getErr().flush();
                 return 2;
             }
             PrintWriter out = spec.commandLine().getOut();
@@ -92,9 +100,19 @@ public final class TokenCommand implements Runnable {
                 out.flush();
                 return 0;
             }
-            try (Reader r = "-".equals(source.csv)
-                    ? new java.io.InputStreamReader(System.in, StandardCharsets.UTF_8)
-                    : Files.newBufferedReader(Path.of(source.csv), StandardCharsets.UTF_8);
+            signCsv(urls, out);
+            out.flush();
+            return 0;
+        }
+
+        /** One URL per CSV record, in order; the first record that cannot be signed stops the run, naming its line. */
+        private void signCsv(TrackingUrls urls, PrintWriter out) throws IOException {
+            // Bytes that are not UTF-8 become NOT_UTF8 instead of U+FFFD, so that the record holding them
+            // is refused with its line and column instead of being signed with U+FFFD in it.
+            CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPLACE)
+                    .onUnmappableCharacter(CodingErrorAction.REPLACE).replaceWith(String.valueOf(NOT_UTF8));
+            try (Reader r = new BufferedReader(new InputStreamReader(
+                    "-".equals(source.csv) ? System.in : Files.newInputStream(Path.of(source.csv)), utf8));
                  CSVParser csv = CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).setTrim(true)
                          .setIgnoreEmptyLines(true).get().parse(r)) {
                 List<String> missing = new ArrayList<>();
@@ -111,7 +129,13 @@ public final class TokenCommand implements Runnable {
                 }
                 for (CSVRecord rec : csv) {
                     Map<String, String> m = rec.toMap();
-                    String where = "CSV line " + rec.getRecordNumber();
+                    // the file's line (the record's last one, if a quoted value spans lines), not the record number
+                    String where = "CSV line " + csv.getCurrentLineNumber();
+                    for (Map.Entry<String, String> e : m.entrySet()) {
+                        if (e.getValue() != null && e.getValue().indexOf(NOT_UTF8) >= 0) {
+                            throw new ParameterException(spec.commandLine(), where + ": " + e.getKey() + " is not valid UTF-8");
+                        }
+                    }
                     EventFields f;
                     try {
                         f = new EventFields(UUID.fromString(m.get("tenant")), UUID.fromString(m.get("user")),
@@ -123,14 +147,13 @@ public final class TokenCommand implements Runnable {
                     out.println(sign(urls, f, m.get("url"), where));
                 }
             }
-            out.flush();
-            return 0;
         }
 
         boolean needsUrlColumn() {
             return false;
         }
 
+        /** Signs one email's URL; a field the signer refuses is a usage error naming the field and where it came from. */
         private String sign(TrackingUrls urls, EventFields f, String url, String where) {
             try {
                 return url(urls, f, url);

@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
+import io.trackedge.token.KeyRing;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -188,10 +189,13 @@ public final class ConfigLoader {
         }
         EdgeConfig.Ingest ingest = new EdgeConfig.Ingest(
                 (int) bytesIn("edge.ingest.max-body-bytes", 1024, 64L << 20), maxLines, duration("edge.ingest.key-refresh"));
+        Profile profile = enumValue("edge.profile", Profile.class);
+        KeyRing signingKeys = SigningKeysSetting.parse(string("edge.signing-keys"), profile,
+                what -> problem("edge.signing-keys", what));
         EdgeConfig c = new EdgeConfig(
-                enumValue("edge.profile", Profile.class),
+                profile,
                 Path.of(nonEmpty("edge.data-dir")),
-                string("edge.signing-keys"),
+                signingKeys,
                 publicUrl,
                 enumValue("edge.ack", AckMode.class),
                 List.copyOf(proxies),

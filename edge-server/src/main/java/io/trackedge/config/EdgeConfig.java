@@ -1,5 +1,6 @@
 package io.trackedge.config;
 
+import io.trackedge.token.KeyRing;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -7,11 +8,14 @@ import java.util.List;
 /**
  * The whole, validated, immutable configuration of one edge process. Built only by
  * {@link ConfigLoader}, whose {@code reference.conf} holds every default.
+ *
+ * @param signingKeys the keys of {@code edge.signing-keys}, already parsed and checked; null when
+ *     none were given
  */
 public record EdgeConfig(
         Profile profile,
         Path dataDir,
-        String signingKeys,
+        KeyRing signingKeys,
         String publicUrl,
         AckMode ack,
         List<Cidr> trustedProxies,

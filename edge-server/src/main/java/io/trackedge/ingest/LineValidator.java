@@ -7,6 +7,7 @@ import io.trackedge.journal.EventType;
 import io.trackedge.journal.FieldsCodec;
 import io.trackedge.journal.RecordCodec;
 import io.trackedge.ring.EventIds;
+import io.trackedge.token.StoredText;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -147,7 +148,7 @@ final class LineValidator {
         }
     }
 
-    /** A string field: null when absent and optional; otherwise 1..maxBytes UTF-8 bytes, no NUL. */
+    /** A string field: null when absent and optional; otherwise 1..maxBytes UTF-8 bytes of {@link StoredText}. */
     private static String text(JsonNode line, String name, boolean required, int maxBytes) {
         JsonNode v = line.get(name);
         if (v == null || v.isNull()) {
@@ -163,8 +164,9 @@ final class LineValidator {
         if (s.isEmpty()) {
             throw new Invalid(name, "must not be empty");
         }
-        if (s.indexOf('\0') >= 0) {
-            throw new Invalid(name, "must not contain NUL characters");
+        String problem = StoredText.problem(s);
+        if (problem != null) {
+            throw new Invalid(name, problem);
         }
         if (s.length() > maxBytes || s.getBytes(StandardCharsets.UTF_8).length > maxBytes) {
             throw new Invalid(name, "longer than " + maxBytes + " bytes");

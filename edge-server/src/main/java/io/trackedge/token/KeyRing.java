@@ -27,14 +27,49 @@ public record KeyRing(List<SigningKey> keys) {
         return keys.get(0);
     }
 
-    /** Parses a comma-separated list of {@code <id>:<base64url secret>}. */
+    /**
+     * Parses a key list strictly (docs/tracking-token.md section 7): keys separated by commas, each
+     * {@code <id>:<secret>} as {@link SigningKey#parse} reads it, with only spaces and tabs around
+     * an entry. Empty entries ({@code ,,}, a trailing comma) and repeated ids are refused.
+     *
+     * @throws IllegalArgumentException naming the entry (counted from 1) and what is wrong with it
+     */
     public static KeyRing parse(String spec) {
         List<SigningKey> keys = new java.util.ArrayList<>();
-        for (String part : spec.split(",")) {
-            if (!part.isBlank()) {
-                keys.add(SigningKey.parse(part.trim()));
+        String[] entries = spec.split(",", -1);
+        boolean[] seen = new boolean[256];
+        for (int i = 0; i < entries.length; i++) {
+            String entry = strip(entries[i]);
+            String where = "entry " + (i + 1) + " of " + entries.length;
+            if (entry.isEmpty()) {
+                throw new IllegalArgumentException(where + " is empty" + (entries.length == 1 ? "; " + SigningKey.FORM
+                        : i == entries.length - 1 ? " (a trailing comma?)" : " (two commas in a row?)"));
             }
+            SigningKey key;
+            try {
+                key = SigningKey.parse(entry);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
+            }
+            if (seen[key.id()]) {
+                throw new IllegalArgumentException(where + ": key id " + key.id() + " appears twice");
+            }
+            seen[key.id()] = true;
+            keys.add(key);
         }
         return new KeyRing(keys);
+    }
+
+    /** Removes spaces and tabs at both ends, and nothing else. */
+    private static String strip(String s) {
+        int a = 0;
+        int b = s.length();
+        while (a < b && (s.charAt(a) == ' ' || s.charAt(a) == '\t')) {
+            a++;
+        }
+        while (b > a && (s.charAt(b - 1) == ' ' || s.charAt(b - 1) == '\t')) {
+            b--;
+        }
+        return s.substring(a, b);
     }
 }

@@ -6,7 +6,9 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Makes tokens with the ring's signing key. Used by the CLI, the sender's toolkit and tests, not on
- * the hot path; thread-safe.
+ * the hot path; thread-safe. Refuses, with an {@link IllegalArgumentException} naming the field,
+ * strings the edge would not store ({@link StoredText}: U+0000, lone surrogates), as well as
+ * empty or too long ones and destinations the {@link UrlPolicy} does not allow.
  */
 public final class TokenSigner {
 
@@ -39,6 +41,11 @@ public final class TokenSigner {
     }
 
     private String sign(TokenKind kind, EventFields fields, byte[] queryUrl) {
+        checkText("campaign", fields.campaign());
+        checkText("mailbox", fields.mailbox());
+        checkText("email", fields.email());
+        checkText("lead", fields.lead());
+        checkText("step", fields.step());
         byte[] block = FieldsCodec.encode(fields);
         byte[] t = new byte[TokenFormat.HEADER + block.length + TokenFormat.TAG];
         t[0] = TokenFormat.VERSION;
@@ -49,5 +56,13 @@ public final class TokenSigner {
         new HmacSha256(key.secret()).mac(t, 0, TokenFormat.HEADER + block.length, queryUrl, 0, queryUrl.length, mac, 0);
         System.arraycopy(mac, 0, t, TokenFormat.HEADER + block.length, TokenFormat.TAG);
         return Base64Url.encode(t);
+    }
+
+    /** The verifier refuses what the database cannot hold; better to fail here, where a person sees it. */
+    private static void checkText(String field, String value) {
+        String problem = value == null ? null : StoredText.problem(value);
+        if (problem != null) {
+            throw new IllegalArgumentException(field + " " + problem);
+        }
     }
 }

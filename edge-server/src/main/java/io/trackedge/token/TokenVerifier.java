@@ -5,7 +5,8 @@ import io.trackedge.journal.FieldsCodec;
 /**
  * Decodes and verifies tokens into a reusable buffer. After {@link #verify} returns {@link #OK},
  * the accessors describe the token just verified; the field block can be copied straight into a
- * journal record. Verification allocates nothing and compares tags in constant time.
+ * journal record. Verification allocates nothing and compares tags in constant time. A token whose
+ * strings are not UTF-8 or hold U+0000 is {@link #MALFORMED}, however well it is signed.
  *
  * <p>Not thread-safe: each event loop owns one.
  */
@@ -43,7 +44,7 @@ public final class TokenVerifier {
             return MALFORMED;
         }
         int n = Base64Url.decode(text, start, end, token);
-        if (n < TokenFormat.HEADER + 32 + 4 + TokenFormat.TAG) {
+        if (n < TokenFormat.MIN_BYTES) {
             return MALFORMED;
         }
         if ((token[0] & 0xFF) != TokenFormat.VERSION) {
@@ -65,6 +66,9 @@ public final class TokenVerifier {
         if ((k == TokenKind.CLICK) != (urlAt > 0)) {
             return MALFORMED;
         }
+        if (!storableStrings()) {
+            return MALFORMED;
+        }
         int extra = k == TokenKind.CLICK_URL_IN_QUERY ? urlLength : 0;
         mac.mac(token, 0, signed, url, 0, extra, tag, 0);
         int diff = 0;
@@ -78,6 +82,37 @@ public final class TokenVerifier {
         kind = k;
         inlineUrlAt = urlAt == 0 ? 0 : TokenFormat.HEADER + urlAt;
         return OK;
+    }
+
+    /**
+     * Whether every string of the well-formed field block in {@code token[HEADER..signed)} is
+     * UTF-8 without U+0000 ({@link StoredText}): another signer can put anything in a block, and an
+     * event that PostgreSQL refuses must not get as far as the journal.
+     */
+    private boolean storableStrings() {
+        int p = TokenFormat.HEADER + 32;
+        for (int i = 0; i < 3; i++) {
+            int l = token[p] & 0xFF;
+            if (!StoredText.isStorable(token, p + 1, l)) {
+                return false;
+            }
+            p += 1 + l;
+        }
+        int presence = token[p++] & 0xFF;
+        for (int bit = 1; bit <= 2; bit <<= 1) {
+            if ((presence & bit) != 0) {
+                int l = token[p] & 0xFF;
+                if (!StoredText.isStorable(token, p + 1, l)) {
+                    return false;
+                }
+                p += 1 + l;
+            }
+        }
+        if ((presence & 4) != 0) {
+            int l = ((token[p] & 0xFF) << 8) | (token[p + 1] & 0xFF);
+            return StoredText.isStorable(token, p + 2, l);
+        }
+        return true;
     }
 
     /** Kind of the last token verified, or null when the last verification failed. */

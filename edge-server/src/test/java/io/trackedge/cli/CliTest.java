@@ -14,6 +14,7 @@ import io.trackedge.token.TokenKind;
 import io.trackedge.token.TokenVerifier;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -25,23 +26,25 @@ import picocli.CommandLine;
 /** The CLI run in-process: token signing from options and CSV, and the key rules of the profiles. */
 class CliTest {
 
-    private static final String KEY = "3:" + "A".repeat(43);
+    /** Not a published key (32 zero bytes, "A" x 43, is one: production refuses it). */
+    private static final String KEY = "3:" + "B".repeat(42) + "A";
     private static final String TENANT = "0f8fad5b-d9cb-469f-a165-70867728950e";
     private static final String USER = "7c9e6679-7425-40de-944b-e07fc1f90ae7";
 
     @TempDir
     Path dir;
 
-    private record Run(int exit, String out) {
+    private record Run(int exit, String out, String err) {
     }
 
     private Run run(String... args) {
         StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
         CommandLine cmd = new CommandLine(new Main());
         cmd.setOut(new PrintWriter(out));
-        cmd.setErr(new PrintWriter(new StringWriter()));
+        cmd.setErr(new PrintWriter(err));
         int exit = cmd.execute(args);
-        return new Run(exit, out.toString());
+        return new Run(exit, out.toString(), err.toString());
     }
 
     private Path config(String body) throws Exception {
@@ -102,5 +105,65 @@ class CliTest {
         KeyRing first = Keys.load(dev);
         assertTrue(Files.exists(dir.resolve(Keys.DEV_KEY_FILE)));
         assertEquals(first, Keys.load(dev), "the development key is made once and kept");
+    }
+
+    /**
+     * Issue 11, defect 1: {@code token open --csv} signed a campaign holding U+0000, which then
+     * stopped the Postgres sink. Now the signer refuses it, naming the field and the file's line.
+     */
+    @Test
+    void csvWithNulOrALoneSurrogateIsRefusedNamingTheFieldAndTheLine() throws Exception {
+        Path cfg = config("edge.signing-keys = \"" + KEY + "\"\n");
+        Path csv = dir.resolve("nul.csv");
+        Files.writeString(csv, "tenant,user,campaign,mailbox,email\n\n"
+                + TENANT + "," + USER + ",ok,m,good\n"
+                + TENANT + "," + USER + ",a\u0000b,m,nul\n");
+        Run r = run("token", "open", "-c", cfg.toString(), "--csv", csv.toString());
+        assertEquals(2, r.exit(), r.err());
+        assertTrue(r.err().contains("CSV line 4: campaign contains U+0000 (NUL) at character 2, which PostgreSQL text cannot hold"),
+                r.err());
+        assertTrue(!r.err().contains("\tat "), "no stack trace: " + r.err());
+
+        // a lone surrogate has no UTF-8 form; written as WTF-8 (ED A0 80) it makes the file not UTF-8
+        byte[] head = ("tenant,user,campaign,mailbox,email,lead,url\n" + TENANT + "," + USER + ",c,m,e,l,https://a.example/\n"
+                + TENANT + "," + USER + ",c,m,e,x").getBytes(StandardCharsets.UTF_8);
+        byte[] tail = ",https://a.example/\n".getBytes(StandardCharsets.UTF_8);
+        Files.write(csv, concat(head, new byte[] {(byte) 0xED, (byte) 0xA0, (byte) 0x80}, tail));
+        r = run("token", "click", "-c", cfg.toString(), "--csv", csv.toString());
+        assertEquals(2, r.exit(), r.err());
+        assertTrue(r.err().contains("CSV line 3: lead is not valid UTF-8"), r.err());
+
+        r = run("token", "open", "-c", cfg.toString(), "--tenant", TENANT, "--user", USER,
+                "--campaign", "c", "--mailbox", "m\u0000", "--email", "e");
+        assertEquals(2, r.exit(), r.err());
+        assertTrue(r.err().contains("command line: mailbox contains U+0000 (NUL) at character 2"), r.err());
+        r = run("token", "open", "-c", cfg.toString(), "--tenant", TENANT, "--user", USER,
+                "--campaign", "c", "--mailbox", "m", "--email", "e", "--lead", "\udc00");
+        assertEquals(2, r.exit(), r.err());
+        assertTrue(r.err().contains("command line: lead contains a lone surrogate (U+DC00) at character 1"), r.err());
+    }
+
+    @Test
+    void aKeyPublishedInTheRepositoryIsRefusedInProductionOnly() throws Exception {
+        String published = "1:" + "A".repeat(43);
+        Path cfg = config("edge.signing-keys = \"" + published + "\"\nedge.data-dir = \"" + dir + "\"\n");
+        Run r = run("token", "open", "-c", cfg.toString(), "--tenant", TENANT, "--user", USER,
+                "--campaign", "c", "--mailbox", "m", "--email", "e");
+        assertEquals(2, r.exit(), r.err());
+        assertTrue(r.err().contains("edge.signing-keys (EDGE_SIGNING_KEYS): key 1 is published"), r.err());
+        assertTrue(r.err().contains("token new-key"), r.err());
+        assertTrue(!r.err().contains("A".repeat(43)), "the secret is not printed: " + r.err());
+
+        Path dev = config("edge.profile = development\nedge.signing-keys = \"" + published + "\"\n");
+        assertEquals(0, run("token", "open", "-c", dev.toString(), "--tenant", TENANT, "--user", USER,
+                "--campaign", "c", "--mailbox", "m", "--email", "e").exit());
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        for (byte[] p : parts) {
+            b.writeBytes(p);
+        }
+        return b.toByteArray();
     }
 }

@@ -1,15 +1,20 @@
 package io.trackedge.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.trackedge.token.KeyRing;
+import io.trackedge.token.SigningKey;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 class ConfigLoaderTest {
@@ -31,21 +36,74 @@ class ConfigLoaderTest {
         assertEquals(Duration.ofSeconds(10), c.http().requestTimeout());
     }
 
+    /** A fresh key, as an operator would make with {@code token new-key}. */
+    private static final SigningKey FRESH = newKey(42);
+
+    private static SigningKey newKey(int id) {
+        byte[] secret = new byte[32];
+        new java.security.SecureRandom().nextBytes(secret);
+        return new SigningKey(id, secret);
+    }
+
+    /** The templates with the key an operator supplies in the environment, as the comment in them says. */
     @Test
     void theShippedExampleConfigsParse() {
-        EdgeConfig full = ConfigLoader.load(FULL, Map.of());
+        Map<String, String> env = Map.of("EDGE_SIGNING_KEYS", FRESH.format());
+        EdgeConfig full = ConfigLoader.load(FULL, env);
+        assertEquals(Profile.PRODUCTION, full.profile());
         assertEquals(Path.of("/var/lib/trackedge"), full.dataDir());
         assertEquals(2, full.trustedProxies().size());
         assertEquals(8L << 30, full.journal().maxBytes());
-        KeyRing.parse(full.signingKeys());
-        EdgeConfig minimal = ConfigLoader.load(MINIMAL, Map.of());
+        assertEquals(new KeyRing(List.of(FRESH)), full.signingKeys());
+        EdgeConfig minimal = ConfigLoader.load(MINIMAL, env);
         assertEquals("https://t.example.com", minimal.publicUrl());
-        KeyRing.parse(minimal.signingKeys());
+        assertEquals(new KeyRing(List.of(FRESH)), minimal.signingKeys());
+    }
+
+    /** Issue 11, defect 6: the templates carried a usable sample key that production accepted. */
+    @ParameterizedTest
+    @ValueSource(strings = {"production", "development"})
+    void theShippedTemplatesCarryNoUsableKeyAndSayHowToMakeOne(String profile) {
+        for (Path template : List.of(FULL, MINIMAL)) {
+            ConfigException e = assertThrows(ConfigException.class,
+                    () -> ConfigLoader.load(template, Map.of("EDGE_PROFILE", profile)), template.toString());
+            assertEquals(1, e.problems().size(), e.getMessage());
+            String p = e.problems().get(0);
+            assertTrue(p.startsWith("edge.signing-keys (EDGE_SIGNING_KEYS): entry 1 of 1: the id \"REPLACE-ME\""), p);
+            assertTrue(p.contains("java -jar edge.jar token new-key --id 1"), p);
+        }
+    }
+
+    /** Every key written in the repository (the old sample, the spec's and the vectors' keys) is refused in production. */
+    @ParameterizedTest
+    @ValueSource(strings = {"1:c2FtcGxlLWtleS1kby1ub3QtdXNlLWluLXByb2R1Y3Rpb24", "1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8",
+        "9:mZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZk", "5:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8"})
+    void aPublishedKeyIsRefusedInProductionByIdAndAcceptedInDevelopment(String published) {
+        String id = published.substring(0, published.indexOf(':'));
+        String spec = FRESH.format() + "," + published;
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(null, Map.of("EDGE_SIGNING_KEYS", spec)));
+        assertEquals(1, e.problems().size(), e.getMessage());
+        assertTrue(e.problems().get(0).startsWith("edge.signing-keys (EDGE_SIGNING_KEYS): key " + id + " is published ("), e.getMessage());
+        assertTrue(e.getMessage().contains("token new-key"), e.getMessage());
+        assertFalse(e.getMessage().contains(published.substring(published.indexOf(':') + 1)), "secret in " + e.getMessage());
+
+        EdgeConfig dev = ConfigLoader.load(null, Map.of("EDGE_SIGNING_KEYS", spec, "EDGE_PROFILE", "development"));
+        assertEquals(2, dev.signingKeys().keys().size());
+    }
+
+    @Test
+    void aKeyShorterThanTheSpecsMinimumIsRefused() {
+        String secret = FRESH.format().substring(FRESH.format().indexOf(':') + 1);
+        String shortKey = "2:" + secret.substring(0, 40); // 40 characters: 30 bytes
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.load(null, Map.of("EDGE_SIGNING_KEYS", FRESH.format() + "," + shortKey)));
+        assertEquals(List.of("edge.signing-keys (EDGE_SIGNING_KEYS): entry 2 of 2: key 2: secret must be at least 32 bytes, "
+                + "got 30; make a key with `java -jar edge.jar token new-key --id 1`"), e.problems());
     }
 
     @Test
     void environmentOverridesTheFile() {
-        EdgeConfig c = ConfigLoader.load(FULL, Map.of("EDGE_PORT", "8181", "EDGE_ACK", "fsync",
+        EdgeConfig c = ConfigLoader.load(FULL, Map.of("EDGE_SIGNING_KEYS", FRESH.format(), "EDGE_PORT", "8181", "EDGE_ACK", "fsync",
                 "EDGE_TRUSTED_PROXIES", "172.16.0.0/12", "EDGE_IDLE_TIMEOUT", "5s", "EDGE_REQUEST_TIMEOUT", "750ms"));
         assertEquals(8181, c.http().port());
         assertEquals(AckMode.FSYNC, c.ack());
@@ -69,6 +127,18 @@ class ConfigLoaderTest {
         assertTrue(m.contains("edge.public-url (EDGE_PUBLIC_URL)"), m);
         assertTrue(m.contains("edge.http.request-timeout (EDGE_REQUEST_TIMEOUT): must be positive"), m);
         assertEquals(7, e.problems().size(), m);
+    }
+
+    /** Keys are parsed with the rest of the config, so a bad key is one problem among all the others. */
+    @Test
+    void aBadSigningKeyIsReportedWithEveryOtherProblem() {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(null, Map.of(
+                "EDGE_PORT", "70000", "EDGE_ACK", "sometimes", "EDGE_SIGNING_KEYS", FRESH.format() + ",,7 :abc")));
+        String m = e.getMessage();
+        assertTrue(m.contains("edge.http.port (EDGE_PORT)"), m);
+        assertTrue(m.contains("edge.ack (EDGE_ACK)"), m);
+        assertTrue(m.contains("edge.signing-keys (EDGE_SIGNING_KEYS): entry 2 of 3 is empty (two commas in a row?)"), m);
+        assertEquals(3, e.problems().size(), m);
     }
 
     @Test

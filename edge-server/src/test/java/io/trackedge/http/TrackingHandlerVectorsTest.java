@@ -164,4 +164,27 @@ class TrackingHandlerVectorsTest {
             assertEquals("vectors", e.userAgent(), v.name());
         }
     }
+
+    /** Other spellings of valid requests (section 9: {@code ?u}, {@code ?u=}, repeated u, other parameters) answered as their vector. */
+    @Test
+    void acceptedPathsAreAnsweredAndRecordedAsTheirVector() throws Exception {
+        for (Vectors.Accepted a : Vectors.ACCEPTED) {
+            Vectors.Valid v = Vectors.valid(a.vector());
+            Response r = get(a.path());
+            if (v.kind() == 1) {
+                assertEquals(200, r.status(), a.name());
+                assertArrayEquals(Responses.GIF, r.body(), a.name());
+            } else {
+                assertEquals(302, r.status(), a.name());
+                assertEquals(v.url(), r.header("Location"), a.name());
+            }
+        }
+        awaitHandled(Vectors.ACCEPTED.size() - 1);
+        List<EventRecord> records = journaled();
+        assertEquals(Vectors.ACCEPTED.size(), records.size());
+        for (int i = 0; i < records.size(); i++) {
+            Vectors.Valid v = Vectors.valid(Vectors.ACCEPTED.get(i).vector());
+            assertEquals(v.fields(), records.get(i).fields().withInlineUrl(null), Vectors.ACCEPTED.get(i).name());
+        }
+    }
 }

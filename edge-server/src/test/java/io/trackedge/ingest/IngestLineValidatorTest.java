@@ -113,7 +113,12 @@ class IngestLineValidatorTest {
         "no email           | email            | missing",
         "empty campaign     | campaign         | must not be empty",
         "long mailbox       | mailbox          | longer than 255 bytes",
-        "NUL in lead        | lead             | must not contain NUL characters",
+        "NUL in lead        | lead             | 'contains U+0000 (NUL) at character 2, which PostgreSQL text cannot hold'",
+        "NUL in type        | type             | 'contains U+0000 (NUL) at character 5, which PostgreSQL text cannot hold'",
+        "NUL in reason      | bounce_reason    | 'contains U+0000 (NUL) at character 1, which PostgreSQL text cannot hold'",
+        "surrogate in email | email            | 'contains a lone surrogate (U+D800) at character 2, which is not Unicode text'",
+        "low surrogate      | mailbox          | 'contains a lone surrogate (U+DC00) at character 1, which is not Unicode text'",
+        "swapped pair       | campaign         | 'contains a lone surrogate (U+DC00) at character 1, which is not Unicode text'",
         "bad id             | id               | not a UUID",
         "nil id             | id               | must not be the nil UUID",
         "future             | occurred_at      | more than 5 minutes in the future",
@@ -139,6 +144,11 @@ class IngestLineValidatorTest {
             case "empty campaign" -> n.put("campaign", "");
             case "long mailbox" -> n.put("mailbox", "é".repeat(128));
             case "NUL in lead" -> n.put("lead", "a\u0000b");
+            case "NUL in type" -> n.put("type", "sent\u0000");
+            case "NUL in reason" -> n.put("type", "bounced").put("bounce_type", "soft").put("bounce_reason", "\u0000");
+            case "surrogate in email" -> n.put("email", "x\ud800y");
+            case "low surrogate" -> n.put("mailbox", "\udc00");
+            case "swapped pair" -> n.put("campaign", "\udc00\ud800");
             case "bad id" -> n.put("id", "1-2-3-4-5");
             case "nil id" -> n.put("id", "00000000-0000-0000-0000-000000000000");
             case "future" -> n.put("occurred_at", "2026-11-25T12:06:00Z");
@@ -158,6 +168,19 @@ class IngestLineValidatorTest {
         Rejection r = rejected(n, problem.equals("other tenant") ? ONE : ALL);
         assertEquals(field, r.field());
         assertEquals(reason, r.reason());
+    }
+
+    /** Defect 11: {@code "email":"x\\ud800y"} was answered 202 and stored as {@code x?y}. */
+    @Test
+    void aLoneSurrogateEscapeInTheJsonTextIsRefusedAndAPairIsKept() throws Exception {
+        String line = email("sent").toString();
+        String lone = line.replace("\"email\":\"", "\"email\":\"x\\ud800y");
+        Rejection r = rejected((ObjectNode) BodyParser.MAPPER.readTree(lone), ALL);
+        assertEquals("email", r.field());
+        assertTrue(r.reason().contains("lone surrogate (U+D800)"), r.reason());
+        String pair = line.replace("\"email\":\"", "\"email\":\"x\\ud83c\\udf38y");
+        assertEquals("x\ud83c\udf38y" + email("sent").get("email").textValue(),
+                journaled(accepted((ObjectNode) BodyParser.MAPPER.readTree(pair))).fields().email());
     }
 
     @Test

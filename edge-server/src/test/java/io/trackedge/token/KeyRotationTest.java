@@ -118,7 +118,7 @@ class KeyRotationTest {
 
     @Test
     void ringSpecsParseInOrder() {
-        KeyRing r = KeyRing.parse(" " + K2.format() + " , ," + K1.format() + ",");
+        KeyRing r = KeyRing.parse(" " + K2.format() + " ,\t" + K1.format() + " ");
         assertEquals(List.of(2, 1), r.keys().stream().map(SigningKey::id).toList());
         assertEquals(K2, r.signingKey());
         assertEquals(2, keyIdOf(sign(r, TokenKind.OPEN)));
@@ -137,7 +137,11 @@ class KeyRotationTest {
     }
 
     static final List<String> BAD_SPECS = List.of("", " , ", "1", ":AAAA", "x:" + "A".repeat(43), "256:" + "A".repeat(43),
-            "-1:" + "A".repeat(43), "1:" + "A".repeat(42), "1:AAAA$AAA", "1:" + "A".repeat(43) + ",1:" + "B".repeat(43));
+            "-1:" + "A".repeat(43), "1:" + "A".repeat(42), "1:AAAA$AAA", "1:" + "A".repeat(43) + ",1:" + "B".repeat(42) + "A",
+            // the strict grammar of section 7: these were accepted before
+            "7 :" + "A".repeat(43), "+7:" + "A".repeat(43), "007:" + "A".repeat(43), "7: " + "A".repeat(43),
+            "1:" + "A".repeat(43) + ",,2:" + "A".repeat(43), "1:" + "A".repeat(43) + ",", "," + "1:" + "A".repeat(43),
+            "1:" + "A".repeat(42) + "B", "1:" + "A".repeat(43) + "==", "1:" + "A".repeat(43) + "\n");
 
     @ParameterizedTest
     @FieldSource("BAD_SPECS")
@@ -162,5 +166,19 @@ class KeyRotationTest {
         k.secret()[0] ^= 1;
         assertEquals(before, sign(ring(k), TokenKind.OPEN));
         assertArrayEquals(K1.secret(), k.secret());
+    }
+
+    @Test
+    void aBadEntryIsNamedByItsPositionAndItsSecretIsNotShown() {
+        String secret = K2.format().substring(K2.format().indexOf(':') + 1);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> KeyRing.parse(K1.format() + ", 7 :" + secret));
+        assertTrue(e.getMessage().startsWith("entry 2 of 2: the id \"7 \" is not a decimal number 0..255"), e.getMessage());
+        assertTrue(e.getMessage().endsWith("; a key is <id>:<base64url secret>"), e.getMessage());
+        assertFalse(e.getMessage().contains(secret.substring(0, 8)), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> KeyRing.parse(K1.format() + ","));
+        assertEquals("entry 2 of 2 is empty (a trailing comma?)", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> KeyRing.parse("2:" + secret.substring(0, 20)));
+        assertTrue(e.getMessage().startsWith("entry 1 of 1: key 2: secret must be at least 32 bytes"), e.getMessage());
     }
 }

@@ -98,6 +98,89 @@ class TokenSpecCrossCheckTest {
         assertEquals(600, checked);
     }
 
+    /**
+     * Section 3's text rule, read from the spec and checked with the JDK's strict UTF-8 decoder: a
+     * correctly signed token verifies only when every string is UTF-8 without U+0000, and is
+     * {@code malformed} otherwise.
+     */
+    @Test
+    void aSignedTokenVerifiesOnlyWhenEveryStringIsUtf8WithoutNul() throws GeneralSecurityException {
+        Random rnd = new Random(58);
+        byte[] secret = new byte[32];
+        rnd.nextBytes(secret);
+        TokenVerifier verifier = new TokenVerifier(new KeyRing(List.of(new SigningKey(3, secret))));
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec(secret, "HmacSHA256"));
+        byte[][] pieces = {{'a'}, {'Z'}, {0}, {(byte) 0xC3, (byte) 0xA9}, {(byte) 0xC3}, {(byte) 0xA9}, {(byte) 0xC0, (byte) 0x80},
+            {(byte) 0xE2, (byte) 0x82, (byte) 0xAC}, {(byte) 0xED, (byte) 0xA0, (byte) 0x80}, {(byte) 0xF0, (byte) 0x9F, (byte) 0x8C, (byte) 0xB8},
+            {(byte) 0xF4, (byte) 0x90, (byte) 0x80, (byte) 0x80}, {(byte) 0xFF}};
+        int ok = 0;
+        int malformed = 0;
+        for (int i = 0; i < 3000; i++) {
+            ByteBuffer b = ByteBuffer.allocate(512);
+            b.put((byte) 1).put((byte) 1).put((byte) 3).putLong(rnd.nextLong()).putLong(rnd.nextLong())
+                    .putLong(rnd.nextLong()).putLong(rnd.nextLong());
+            boolean text = true;
+            for (int f = 0; f < 5; f++) {
+                if (f == 3) {
+                    b.put((byte) 3); // presence: lead and step
+                }
+                ByteBuffer str = ByteBuffer.allocate(64);
+                // mostly good pieces, so that both outcomes are common
+                for (int n = 1 + rnd.nextInt(4); n > 0; n--) {
+                    str.put(rnd.nextInt(5) == 0 ? pieces[rnd.nextInt(pieces.length)] : pieces[rnd.nextInt(2)]);
+                }
+                byte[] x = java.util.Arrays.copyOf(str.array(), str.position());
+                text &= utf8WithoutNul(x);
+                b.put((byte) x.length).put(x);
+            }
+            mac.update(b.array(), 0, b.position());
+            b.put(mac.doFinal(), 0, 16);
+            String token = Base64.getUrlEncoder().withoutPadding().encodeToString(java.util.Arrays.copyOf(b.array(), b.position()));
+            int r = verifier.verify(token, 0, token.length(), new byte[0], 0);
+            assertEquals(text ? TokenVerifier.OK : TokenVerifier.MALFORMED, r, token);
+            if (text) {
+                ok++;
+            } else {
+                malformed++;
+            }
+        }
+        assertEquals(3000, ok + malformed);
+        org.junit.jupiter.api.Assertions.assertTrue(ok > 300 && malformed > 300, ok + " ok, " + malformed + " malformed");
+    }
+
+    private static boolean utf8WithoutNul(byte[] x) {
+        for (byte c : x) {
+            if (c == 0) {
+                return false;
+            }
+        }
+        try {
+            StandardCharsets.UTF_8.newDecoder().onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT).decode(ByteBuffer.wrap(x));
+            return true;
+        } catch (java.nio.charset.CharacterCodingException e) {
+            return false;
+        }
+    }
+
+    /** Section 2: the smallest token is 58 bytes; section 10 calls anything shorter malformed, whatever its header says. */
+    @Test
+    void theSmallestTokenIs58BytesAndShorterIsMalformed() throws GeneralSecurityException {
+        Vectors.Valid min = Vectors.valid("open-minimal");
+        assertEquals(58, Base64.getUrlDecoder().decode(min.token()).length);
+        assertEquals(58, TokenFormat.MIN_BYTES);
+        TokenVerifier verifier = new TokenVerifier(KeyRing.parse(Vectors.VERIFY_RING));
+        for (int n = 0; n < 58; n++) {
+            byte[] t = new byte[n];
+            for (int i = 0; i < n; i++) {
+                t[i] = (byte) (i < 3 ? 2 : i); // version 2: long enough, it would be unknown_version
+            }
+            String text = Base64.getUrlEncoder().withoutPadding().encodeToString(t);
+            assertEquals(TokenVerifier.MALFORMED, verifier.verify(text, 0, text.length(), new byte[0], 0), n + " bytes");
+        }
+    }
+
     /** 1..255 UTF-8 bytes of ASCII, 2-, 3- and 4-byte characters, ending exactly at the limit sometimes. */
     private static String text(Random rnd) {
         String[] pieces = {"a", "Z", "7", "-", "é", "€", "𝄞", "🌸", "ж", " "};

@@ -25,6 +25,9 @@ class TokenVectorsTest {
 
     static final List<Vectors.Valid> VALID = Vectors.VALID;
     static final List<Vectors.Invalid> INVALID = Vectors.INVALID;
+    static final List<Vectors.Accepted> ACCEPTED = Vectors.ACCEPTED;
+    static final List<Vectors.Refused> REFUSED_BY_SIGNER = Vectors.REFUSED_BY_SIGNER;
+    static final List<Vectors.KeyList> KEY_LISTS = Vectors.KEY_LISTS;
 
     private final TokenVerifier verifier = new TokenVerifier(KeyRing.parse(Vectors.VERIFY_RING));
 
@@ -38,6 +41,17 @@ class TokenVectorsTest {
                 "url_mismatch")), reasons);
         assertEquals(Set.of(1, 2, 3), VALID.stream().map(Vectors.Valid::kind).collect(Collectors.toSet()));
         assertEquals(Set.of(1, 200), VALID.stream().map(Vectors.Valid::keyId).collect(Collectors.toSet()));
+        Set<String> invalid = INVALID.stream().map(Vectors.Invalid::name).collect(Collectors.toSet());
+        // the points an outside implementer found the spec silent on (issue 11, defect 4)
+        assertTrue(invalid.containsAll(List.of("short-57-bytes-version-2", "nul-in-campaign-signed",
+                "invalid-utf8-in-mailbox-signed", "pixel-suffix-upper-case", "query-click-u-without-equals",
+                "query-click-u-empty", "query-click-percent-encoded-name", "query-click-semicolon-separator")), invalid.toString());
+        assertTrue(ACCEPTED.stream().map(Vectors.Accepted::name).toList()
+                .containsAll(List.of("inline-click-u-without-equals", "inline-click-u-empty")));
+        assertTrue(KEY_LISTS.stream().map(Vectors.KeyList::name).toList()
+                .containsAll(List.of("space-before-colon", "plus-sign", "leading-zeros", "empty-entry", "trailing-comma")));
+        assertEquals(Set.of("campaign", "step", "email", "lead"),
+                REFUSED_BY_SIGNER.stream().map(Vectors.Refused::field).collect(Collectors.toSet()));
     }
 
     @Test
@@ -130,14 +144,75 @@ class TokenVectorsTest {
     @ParameterizedTest(name = "{0}")
     @FieldSource("INVALID")
     void invalidPathsMatchTheirTokens(Vectors.Invalid v) {
-        String path = v.path();
-        if (v.route().equals("open")) {
-            assertEquals("/o/" + v.token() + ".gif", path);
-        } else {
-            int q = path.indexOf('?');
-            assertEquals("/c/" + v.token(), q < 0 ? path : path.substring(0, q));
-            assertEquals(v.queryUrl(), q < 0 ? null : queryU(path));
+        assertEquals(List.of(v.route(), v.token(), String.valueOf(v.queryUrl())), splitPath(v.path()));
+    }
+
+    /** Other spellings of a valid vector's request, which the edge must read as that vector (section 9). */
+    @ParameterizedTest(name = "{0}")
+    @FieldSource("ACCEPTED")
+    void acceptedPathsAreReadAsTheirVector(Vectors.Accepted a) {
+        Vectors.Valid v = Vectors.valid(a.vector());
+        assertEquals(List.of(a.route(), a.token(), String.valueOf(a.queryUrl())), splitPath(a.path()));
+        assertEquals(v.token(), a.token());
+        assertEquals("ok", decide(verifier, a.route(), a.token(), a.queryUrl()));
+        assertEquals(v.tokenKind(), verifier.kind());
+    }
+
+    /** The signer refuses what the edge would not store, naming the field (section 3). */
+    @ParameterizedTest(name = "{0}")
+    @FieldSource("REFUSED_BY_SIGNER")
+    void signerRefusesStringsTheEdgeDoesNotStore(Vectors.Refused r) {
+        TokenSigner signer = new TokenSigner(Vectors.ring(1));
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> {
+                    switch (r.kind()) {
+                        case 1 -> signer.open(r.fields());
+                        case 2 -> signer.click(r.fields(), r.url(), true);
+                        default -> signer.click(r.fields(), r.url(), false);
+                    }
+                });
+        assertTrue(e.getMessage().startsWith(r.field() + " contains "), e.getMessage());
+    }
+
+    /** The key-list grammar of section 7: a list parses to its ids, or the error names the bad entry. */
+    @ParameterizedTest(name = "{0}")
+    @FieldSource("KEY_LISTS")
+    void keyListsParseOrNameTheBadEntry(Vectors.KeyList k) {
+        if (k.ids() != null) {
+            assertEquals(k.ids(), KeyRing.parse(k.spec()).keys().stream().map(SigningKey::id).toList());
+            return;
         }
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> KeyRing.parse(k.spec()));
+        assertTrue(e.getMessage().startsWith("entry " + k.entry() + " of "), e.getMessage());
+        for (Vectors.Key key : Vectors.KEYS.values()) {
+            String secret = key.spec().substring(key.spec().indexOf(':') + 1);
+            assertTrue(!e.getMessage().contains(secret.substring(0, 12)), "the message shows a secret: " + e.getMessage());
+        }
+    }
+
+    /**
+     * A request path read as section 9 says: route, token and the decoded {@code u} ("null" when there
+     * is none). The query starts at the first {@code ?}; only {@code &} separates parameters; the
+     * first parameter whose raw name is exactly {@code u} and that has an {@code =} is u, even when
+     * empty. On {@code /o/} the token ends before a lower-case {@code .gif}; without it, what follows
+     * {@code /o/} is all token (and fails to decode).
+     */
+    static List<String> splitPath(String path) {
+        int q = path.indexOf('?');
+        String token = path.substring(3, q < 0 ? path.length() : q);
+        if (path.startsWith("/o/")) {
+            return List.of("open", token.endsWith(".gif") ? token.substring(0, token.length() - 4) : token, "null");
+        }
+        assertTrue(path.startsWith("/c/"), path);
+        String u = null;
+        for (String p : q < 0 ? new String[0] : path.substring(q + 1).split("&", -1)) {
+            if (p.startsWith("u=")) {
+                u = URLDecoder.decode(p.substring(2), StandardCharsets.UTF_8);
+                break;
+            }
+        }
+        return List.of("click", token, String.valueOf(u));
     }
 
     /** What the edge decides for a request, as TrackingHandler does it; "ok" or a reason of the vectors file. */

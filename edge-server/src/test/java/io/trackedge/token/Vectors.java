@@ -53,12 +53,39 @@ public final class Vectors {
         }
     }
 
+    /** A request path other than a valid vector's own that the edge must read as that vector (section 9). */
+    public record Accepted(String name, String vector, String route, String token, String queryUrl, String path) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    /** Fields a signer must refuse to sign, and the field its error must name. */
+    public record Refused(String name, int kind, EventFields fields, String url, String field) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    /** A key list and the ids it parses to, or the entry (from 1) its error must name. */
+    public record KeyList(String name, String spec, List<Integer> ids, int entry) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
     public static final Path FILE = locate();
     public static final String BASE_URL;
     public static final Map<Integer, Key> KEYS = new LinkedHashMap<>();
     public static final String VERIFY_RING;
     public static final List<Valid> VALID = new ArrayList<>();
     public static final List<Invalid> INVALID = new ArrayList<>();
+    public static final List<Accepted> ACCEPTED = new ArrayList<>();
+    public static final List<Refused> REFUSED_BY_SIGNER = new ArrayList<>();
+    public static final List<KeyList> KEY_LISTS = new ArrayList<>();
 
     static {
         JsonNode root;
@@ -75,12 +102,9 @@ public final class Vectors {
         }
         VERIFY_RING = root.get("verify_ring").asText();
         for (JsonNode v : root.get("valid")) {
-            JsonNode f = v.get("fields");
             int kind = v.get("kind").asInt();
             String url = text(v, "url");
-            EventFields fields = new EventFields(UUID.fromString(f.get("tenant").asText()),
-                    UUID.fromString(f.get("user").asText()), f.get("campaign").asText(), f.get("mailbox").asText(),
-                    f.get("email").asText(), text(f, "lead"), text(f, "step"), null);
+            EventFields fields = fields(v.get("fields"));
             VALID.add(new Valid(v.get("name").asText(), v.get("key_id").asInt(), kind, fields, text(v, "destination"),
                     url, hex.parseHex(v.get("signed_hex").asText()),
                     v.has("mac_input_hex") ? hex.parseHex(v.get("mac_input_hex").asText()) : null,
@@ -90,9 +114,39 @@ public final class Vectors {
             INVALID.add(new Invalid(v.get("name").asText(), v.get("route").asText(), v.get("token").asText(),
                     text(v, "query_url"), v.get("path").asText(), v.get("reason").asText()));
         }
+        for (JsonNode v : root.get("accepted")) {
+            ACCEPTED.add(new Accepted(v.get("name").asText(), v.get("vector").asText(), v.get("route").asText(),
+                    v.get("token").asText(), text(v, "query_url"), v.get("path").asText()));
+        }
+        for (JsonNode v : root.get("refused_by_signer")) {
+            REFUSED_BY_SIGNER.add(new Refused(v.get("name").asText(), v.get("kind").asInt(), fields(v.get("fields")),
+                    text(v, "url"), v.get("field").asText()));
+        }
+        for (JsonNode v : root.get("key_lists")) {
+            List<Integer> ids = null;
+            if (v.has("ids")) {
+                ids = new ArrayList<>();
+                for (JsonNode id : v.get("ids")) {
+                    ids.add(id.asInt());
+                }
+            }
+            KEY_LISTS.add(new KeyList(v.get("name").asText(), v.get("spec").asText(), ids,
+                    v.has("entry") ? v.get("entry").asInt() : 0));
+        }
     }
 
     private Vectors() {
+    }
+
+    private static EventFields fields(JsonNode f) {
+        return new EventFields(UUID.fromString(f.get("tenant").asText()), UUID.fromString(f.get("user").asText()),
+                f.get("campaign").asText(), f.get("mailbox").asText(), f.get("email").asText(), text(f, "lead"),
+                text(f, "step"), null);
+    }
+
+    /** Every vector of every section, as the reference script counts them. */
+    public static int total() {
+        return VALID.size() + INVALID.size() + ACCEPTED.size() + REFUSED_BY_SIGNER.size() + KEY_LISTS.size();
     }
 
     private static String text(JsonNode n, String field) {
@@ -116,7 +170,7 @@ public final class Vectors {
         return FILE.getParent();
     }
 
-    static Valid valid(String name) {
+    public static Valid valid(String name) {
         return VALID.stream().filter(v -> v.name().equals(name)).findFirst().orElseThrow();
     }
 

@@ -126,4 +126,21 @@ class RewriterCommandTest {
         assertTrue(err.toString().contains("edge.signing-keys"), err.toString());
         assertEquals("", out.toString());
     }
+
+    /** Issue 11: identifiers PostgreSQL text cannot hold are refused before any HTML is written, naming the field. */
+    @Test
+    void identifiersWithNulOrALoneSurrogateAreRefusedByName() throws Exception {
+        Path in = Files.writeString(dir.resolve("t.html"), "<p><a href=\"https://shop.example/\">shop</a></p>");
+        int code = new CommandLine(new Main()).setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute("rewrite",
+                "--config", productionConfig().toString(), "--in", in.toString(), "--tenant", IDS.tenant().toString(),
+                "--user", IDS.user().toString(), "--campaign", "spring\u0000sale", "--mailbox", "m", "--email", "e");
+        assertEquals(1, code, err.toString());
+        assertEquals("rewrite: campaign contains U+0000 (NUL) at character 7, which PostgreSQL text cannot hold\n", err.toString());
+        assertEquals("", out.toString());
+
+        EventFields lone = new EventFields(IDS.tenant(), IDS.user(), "c", "m", "e", "lead\ud800", null, null);
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new EmailRewriter(Fixtures.URLS).rewrite("<p>hi</p>", lone));
+        assertEquals("lead contains a lone surrogate (U+D800) at character 5, which is not Unicode text", e.getMessage());
+    }
 }
