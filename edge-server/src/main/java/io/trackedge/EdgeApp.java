@@ -50,11 +50,12 @@ public final class EdgeApp implements AutoCloseable {
     private final PostgresStack postgres;
     private final PostHogStack posthog;
     private final IngestApi ingest;
+    private final JobsStack jobs;
     private boolean stopped;
 
     private EdgeApp(EdgeConfig config, JournalWriter journal, EventRing ring, EdgeContext edge, EdgeServer server,
                     Responses responses, EdgeMetrics metrics, PostgresStack postgres, PostHogStack posthog,
-                    IngestApi ingest) {
+                    IngestApi ingest, JobsStack jobs) {
         this.config = config;
         this.journal = journal;
         this.ring = ring;
@@ -65,6 +66,7 @@ public final class EdgeApp implements AutoCloseable {
         this.postgres = postgres;
         this.posthog = posthog;
         this.ingest = ingest;
+        this.jobs = jobs;
     }
 
     /** The database, its sink and its housekeeping; absent when the sink is disabled or the database cannot start. */
@@ -145,9 +147,11 @@ public final class EdgeApp implements AutoCloseable {
         if (posthog != null) {
             posthog.sink().start();
         }
+        // Jobs: after the sink, which applies the migrations; a runner retries until the tables exist.
+        JobsStack jobs = JobsStack.start(config, postgres == null ? null : postgres.db(), node, metrics, readiness);
         log.info("edge started: node {}, ack={}, journal={}, profile={}", node, config.ack().name().toLowerCase(),
                 config.journalDir(), config.profile().name().toLowerCase());
-        return new EdgeApp(config, journal, ring, edge, server, responses, metrics, postgres, posthog, ingest);
+        return new EdgeApp(config, journal, ring, edge, server, responses, metrics, postgres, posthog, ingest, jobs);
     }
 
     private static Runnable wakeSinks(PostgresStack postgres, PostHogStack posthog) {
@@ -334,6 +338,9 @@ public final class EdgeApp implements AutoCloseable {
         journal.close();
         responses.release();
         ingest.close();
+        if (jobs != null) {
+            jobs.stop(config.shutdownGrace()); // a job still running is left to its lease: another node takes it
+        }
         long sinksDeadline = System.nanoTime() + config.shutdownGrace().toNanos();
         if (posthog != null) {
             posthog.sink().drain(); // both sinks drain within the same grace

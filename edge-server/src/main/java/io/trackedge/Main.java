@@ -1,6 +1,7 @@
 package io.trackedge;
 
 import io.trackedge.cli.IngestKeysCommand;
+import io.trackedge.cli.JobsCommand;
 import io.trackedge.cli.MigrateCommand;
 import io.trackedge.cli.RewriteCommand;
 import io.trackedge.cli.ServeCommand;
@@ -13,7 +14,7 @@ import picocli.CommandLine.Command;
         description = "Email tracking edge: open pixels and click redirects answered from memory, "
                 + "events journaled locally and written to PostgreSQL.",
         subcommands = {ServeCommand.class, TokenCommand.class, RewriteCommand.class, MigrateCommand.class,
-                IngestKeysCommand.class,
+                IngestKeysCommand.class, JobsCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
