@@ -189,9 +189,11 @@ public final class EdgeApp implements AutoCloseable {
         Database db = new Database(info, dbc.poolSize());
         SinkStats stats = new SinkStats();
         stats.backlogEnd.set(Math.max(1, journal.flushedPosition())); // before anything is appended
+        // Retention is the retention job's where this node runs jobs; the hourly housekeeping then only makes partitions.
+        int sinkRetention = config.jobs().enabled() ? 0 : dbc.retentionDays();
         PostgresSink sink = new PostgresSink(db, config.journalDir(), journal::flushedPosition, node,
                 new PostgresSink.Settings(config.postgresSink().batchSize(), config.postgresSink().linger(),
-                        config.postgresSink().maxBackoff(), dbc.migrateOnStart(), dbc.retentionDays()),
+                        config.postgresSink().maxBackoff(), dbc.migrateOnStart(), sinkRetention),
                 stats, cursors.register("postgres"));
         ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "db-housekeeping");
