@@ -11,6 +11,7 @@ import io.trackedge.jobs.JobStats;
 import io.trackedge.jobs.JobStatus;
 import io.trackedge.jobs.JobStore;
 import io.trackedge.jobs.Period;
+import io.trackedge.sink.postgres.Database;
 import java.io.PrintWriter;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -58,13 +59,14 @@ public final class JobsCommand implements Runnable {
                 System.err.println(e.getMessage());
                 return 2;
             }
-            try (CliDatabase db = CliDatabase.open(cfg)) {
+            try (CliDatabase db = CliDatabase.open(cfg);
+                 // A job's transaction and its lease renewals need a connection each.
+                 Database pool = new Database(db.db().info(), 3)) {
                 if (cfg.database().migrateOnStart()) {
                     db.db().migrate();
                 }
                 PrintWriter out = spec.commandLine().getOut();
-                JobSettings settings = settings(cfg);
-                int rc = run(new JobStore(db.db().dataSource(), settings), JobTypes.registry(cfg.database().retentionDays()),
+                int rc = run(new JobStore(pool.dataSource(), settings(cfg)), JobTypes.registry(cfg.database().retentionDays()),
                         cfg, out);
                 out.flush();
                 return rc;
