@@ -60,11 +60,12 @@ public final class EdgeApp implements AutoCloseable {
     private final PostgresStack postgres;
     private final PostHogStack posthog;
     private final IngestApi ingest;
+    private final JobsStack jobs;
     private boolean stopped;
 
     private EdgeApp(EdgeConfig config, JournalWriter journal, EventRing ring, EdgeContext edge, EdgeServer server,
                     Responses responses, EdgeMetrics metrics, PostgresStack postgres, PostHogStack posthog,
-                    IngestApi ingest) {
+                    IngestApi ingest, JobsStack jobs) {
         this.config = config;
         this.journal = journal;
         this.ring = ring;
@@ -75,6 +76,7 @@ public final class EdgeApp implements AutoCloseable {
         this.postgres = postgres;
         this.posthog = posthog;
         this.ingest = ingest;
+        this.jobs = jobs;
     }
 
     /** The database, its sink and its housekeeping; absent when the sink is disabled or the database cannot start. */
@@ -161,9 +163,11 @@ public final class EdgeApp implements AutoCloseable {
         if (posthog != null) {
             posthog.loop().start();
         }
+        // Jobs: after the sink, which applies the migrations; a runner retries until the tables exist.
+        JobsStack jobs = JobsStack.start(config, postgres == null ? null : postgres.db(), node, metrics, readiness);
         log.info("edge started: node {}, ack={}, journal={}, profile={}", node, config.ack().name().toLowerCase(),
                 config.journalDir(), config.profile().name().toLowerCase());
-        return new EdgeApp(config, journal, ring, edge, server, responses, metrics, postgres, posthog, ingest);
+        return new EdgeApp(config, journal, ring, edge, server, responses, metrics, postgres, posthog, ingest, jobs);
     }
 
     private static Runnable wakeSinks(PostgresStack postgres, PostHogStack posthog) {
@@ -200,7 +204,9 @@ public final class EdgeApp implements AutoCloseable {
         }
         Database db = new Database(info, dbc.poolSize());
         EdgeConfig.PostgresSink c = config.postgresSink();
-        PostgresSink sink = new PostgresSink(db, node, new PostgresSink.Settings(dbc.migrateOnStart(), dbc.retentionDays()));
+        // Retention is the retention job's where this node runs jobs; the hourly housekeeping then only makes partitions.
+        int sinkRetention = config.jobs().enabled() ? 0 : dbc.retentionDays();
+        PostgresSink sink = new PostgresSink(db, node, new PostgresSink.Settings(dbc.migrateOnStart(), sinkRetention));
         SinkLoop loop = new SinkLoop(sink, config.journalDir(), journal::flushedPosition,
                 new SinkLoop.Settings(c.batchSize(), c.linger(), FIRST_BACKOFF, c.maxBackoff(), c.stallAfter(),
                         POSTGRES_MAX_CONSECUTIVE_BAD),
@@ -363,6 +369,9 @@ public final class EdgeApp implements AutoCloseable {
         journal.close();
         responses.release();
         ingest.close();
+        if (jobs != null) {
+            jobs.stop(left(deadline)); // a job still running is left to its lease: another node takes it
+        }
         stopSinks(postgres, posthog, deadline);
         log.info("edge stopped in {} ms; journal flushed and synced at position {}",
                 (System.nanoTime() - t0) / 1_000_000, journal.flushedPosition());

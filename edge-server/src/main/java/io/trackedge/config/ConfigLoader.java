@@ -79,6 +79,13 @@ public final class ConfigLoader {
         m.put("EDGE_INGEST_MAX_BODY_BYTES", "edge.ingest.max-body-bytes");
         m.put("EDGE_INGEST_MAX_LINES", "edge.ingest.max-lines");
         m.put("EDGE_INGEST_KEY_REFRESH", "edge.ingest.key-refresh");
+        m.put("EDGE_JOBS_ENABLED", "edge.jobs.enabled");
+        m.put("EDGE_JOBS_REDIS_URL", "edge.jobs.redis-url");
+        m.put("EDGE_JOBS_VISIBILITY_TIMEOUT", "edge.jobs.visibility-timeout");
+        m.put("EDGE_JOBS_MAX_ATTEMPTS", "edge.jobs.max-attempts");
+        m.put("EDGE_JOBS_RETRY_BACKOFF", "edge.jobs.retry-backoff");
+        m.put("EDGE_JOBS_SCHEDULE_DELAY", "edge.jobs.schedule-delay");
+        m.put("EDGE_JOBS_STUCK_AFTER", "edge.jobs.stuck-after");
         ENV = java.util.Collections.unmodifiableMap(m);
     }
 
@@ -201,11 +208,34 @@ public final class ConfigLoader {
                 List.copyOf(proxies),
                 http, admin, ring, journal, database, sink, posthog,
                 duration("edge.shutdown-grace"),
-                ingest);
+                ingest,
+                jobs());
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
         return c;
+    }
+
+    private EdgeConfig.Jobs jobs() {
+        String redis = string("edge.jobs.redis-url");
+        redis = redis == null ? "" : redis.trim();
+        if (!redis.isEmpty() && !redis.matches("rediss?://[^\\s]+")) {
+            problem("edge.jobs.redis-url", "must be redis://host:port[/db] (or rediss://), or empty for none");
+        }
+        Duration visibility = duration("edge.jobs.visibility-timeout");
+        if (visibility.toMillis() < 1000) {
+            problem("edge.jobs.visibility-timeout", "must be at least 1s, got " + visibility);
+        }
+        return new EdgeConfig.Jobs(bool("edge.jobs.enabled"), redis, visibility, intIn("edge.jobs.max-attempts", 1, 100),
+                duration("edge.jobs.retry-backoff"), nonNegative("edge.jobs.schedule-delay"), duration("edge.jobs.stuck-after"));
+    }
+
+    private Duration nonNegative(String path) {
+        Duration d = get(path, () -> config.getDuration(path), Duration.ZERO);
+        if (d.isNegative()) {
+            problem(path, "must not be negative, got " + d);
+        }
+        return d;
     }
 
     private EdgeConfig.PostHogSink posthog() {

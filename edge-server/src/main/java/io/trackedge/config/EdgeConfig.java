@@ -27,7 +27,8 @@ public record EdgeConfig(
         PostgresSink postgresSink,
         PostHogSink posthogSink,
         Duration shutdownGrace,
-        Ingest ingest) {
+        Ingest ingest,
+        Jobs jobs) {
 
     /**
      * The public listener.
@@ -109,6 +110,27 @@ public record EdgeConfig(
      * @param keyRefresh how often the bearer keys are reloaded from the database
      */
     public record Ingest(int maxBodyBytes, int maxLines, Duration keyRefresh) {
+    }
+
+    /**
+     * The analytics job runner of this node (the jobs module).
+     *
+     * @param enabled run a job runner inside {@code serve}; off on nodes that should only serve
+     * @param redisUrl where dispatch hints go; empty: runners claim from PostgreSQL alone
+     * @param visibilityTimeout lease of a running job, renewed while it runs: a dead runner's job,
+     *     or a hint lost with Redis, is taken back after this long
+     * @param maxAttempts attempts before a job is {@code dead}
+     * @param retryBackoff wait before the second attempt, doubled for each further one (at most 30 min)
+     * @param scheduleDelay a period's jobs are enqueued this long after it closes
+     * @param stuckAfter {@code /readyz} fails while one job has run longer than this
+     */
+    public record Jobs(boolean enabled, String redisUrl, Duration visibilityTimeout, int maxAttempts, Duration retryBackoff,
+                       Duration scheduleDelay, Duration stuckAfter) {
+        @Override
+        public String toString() {
+            return "Jobs[enabled=" + enabled + ", redisUrl=" + redisUrl.replaceAll("//[^@/]*@", "//<redacted>@")
+                    + ", visibilityTimeout=" + visibilityTimeout + ", maxAttempts=" + maxAttempts + "]";
+        }
     }
 
     public Path journalDir() {

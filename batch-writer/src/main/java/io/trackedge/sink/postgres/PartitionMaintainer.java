@@ -29,22 +29,40 @@ public final class PartitionMaintainer implements Runnable {
     public void run() {
         try (Connection c = db.dataSource().getConnection(); Statement s = c.createStatement()) {
             int made = single(s, "SELECT email_events_ensure_partitions(1, 7)");
-            int dropped = retentionDays > 0 ? single(s, "SELECT email_events_drop_partitions_older_than(" + retentionDays + ")") : 0;
-            if (made > 0 || dropped > 0) {
-                log.info("email_events partitions: {} created, {} dropped (retention {} days)", made, dropped, retentionDays);
+            if (made > 0) {
+                log.info("email_events partitions: {} created", made);
             }
-            if (retentionDays > 0) {
-                // Client event ids are remembered as long as raw events are kept: the window in
-                // which a retried ingest request is still recognised.
-                int forgotten = s.executeUpdate("DELETE FROM ingest_event_ids WHERE first_seen_at < now() - make_interval(days => "
-                        + retentionDays + ")");
-                if (forgotten > 0) {
-                    log.info("ingest_event_ids: {} ids older than {} days forgotten", forgotten, retentionDays);
-                }
-            }
+            dropExpired(c, retentionDays);
         } catch (SQLException e) {
             // Runs again next hour; the default partition takes rows meanwhile, so nothing is lost.
             log.warn("partition maintenance failed: {}", e.getMessage());
+        }
+    }
+
+    /**
+     * Drops the raw {@code email_events} partitions past {@code retentionDays} and forgets the
+     * ingest clients' event ids as old, on {@code c} (inside the caller's transaction, if any);
+     * the retention job runs it. Aggregates are never touched. Returns the partitions dropped.
+     *
+     * @param retentionDays days of raw events to keep; 0 keeps them forever and does nothing
+     */
+    public static int dropExpired(Connection c, int retentionDays) throws SQLException {
+        if (retentionDays <= 0) {
+            return 0;
+        }
+        try (Statement s = c.createStatement()) {
+            int dropped = single(s, "SELECT email_events_drop_partitions_older_than(" + retentionDays + ")");
+            if (dropped > 0) {
+                log.info("email_events partitions: {} dropped (retention {} days)", dropped, retentionDays);
+            }
+            // Client event ids are remembered as long as raw events are kept: the window in
+            // which a retried ingest request is still recognised.
+            int forgotten = s.executeUpdate("DELETE FROM ingest_event_ids WHERE first_seen_at < now() - make_interval(days => "
+                    + retentionDays + ")");
+            if (forgotten > 0) {
+                log.info("ingest_event_ids: {} ids older than {} days forgotten", forgotten, retentionDays);
+            }
+            return dropped;
         }
     }
 

@@ -1,0 +1,283 @@
+package io.trackedge.bench;
+
+import io.trackedge.jobs.Period;
+import io.trackedge.jobs.RollUp;
+import io.trackedge.jobs.rollup.RollUps;
+import io.trackedge.journal.EventFields;
+import io.trackedge.journal.EventType;
+import io.trackedge.journal.FieldsCodec;
+import io.trackedge.journal.JournalStats;
+import io.trackedge.journal.JournalWriter;
+import io.trackedge.journal.MutableEvent;
+import io.trackedge.sink.SinkStats;
+import io.trackedge.sink.postgres.Database;
+import io.trackedge.sink.postgres.PostgresConnectionInfo;
+import io.trackedge.sink.postgres.PostgresSink;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The daily roll-ups over a day of raw events (issue 12):
+ *
+ * <pre>
+ *   generate_series ──INSERT──▶ email_events (yesterday's partition, N rows)
+ *                               email_opens / email_clicks (first touches)
+ *                               daily_analytics (filled by one reconciliation, not timed)
+ *   then, timed one after another, each for yesterday and every tenant:
+ *     campaign · mailbox · lead · sequence_step · warmup analytics, daily_reconcile, billing (month)
+ *   then the sink beside a roll-up: journal ─▶ PostgresSink rows/s, alone vs with roll-ups looping
+ * </pre>
+ *
+ * For each roll-up: wall time, CPU seconds of the PostgreSQL backend that ran it (from
+ * {@code /proc/<pid>/stat}; parallel query is off so that one backend does all the work, and "per
+ * core" means per CPU second), CPU of this JVM, and raw rows per second of wall time and per CPU
+ * second. Prints a table and a JSON line.
+ *
+ * <pre>java -cp benchmarks.jar io.trackedge.bench.RollUpBenchmark [events=10000000] [sinkEvents=200000]</pre>
+ * Environment: BENCH_PG_HOST / BENCH_PG_PORT (default 127.0.0.1:5432), BENCH_KEEP_DB=1 keeps the database.
+ */
+public final class RollUpBenchmark {
+
+    private static final int TENANTS = 50;
+
+    public static void main(String[] args) throws Exception {
+        long events = args.length > 0 ? Long.parseLong(args[0]) : 10_000_000L;
+        int sinkEvents = args.length > 1 ? Integer.parseInt(args[1]) : 200_000;
+        String host = System.getenv().getOrDefault("BENCH_PG_HOST", "127.0.0.1");
+        String port = System.getenv().getOrDefault("BENCH_PG_PORT", "5432");
+        String dbName = "trackedge_rollup_bench_" + Long.toHexString(System.nanoTime() & 0xFFFFFF);
+        String admin = "jdbc:postgresql://" + host + ":" + port + "/postgres";
+        try (Connection c = DriverManager.getConnection(admin, "postgres", null); Statement s = c.createStatement()) {
+            s.execute("CREATE DATABASE " + dbName);
+        }
+        String url = "jdbc:postgresql://" + host + ":" + port + "/" + dbName;
+        LocalDate day = LocalDate.now(ZoneOffset.UTC).minusDays(1);
+        try (Database db = new Database(new PostgresConnectionInfo(url, "postgres", null), 4)) {
+            db.migrate();
+            try (Connection c = DriverManager.getConnection(url, "postgres", null)) {
+                System.out.println("load average at start: " + Files.readString(Path.of("/proc/loadavg")).trim());
+                load(c, day, events);
+                List<String> json = new ArrayList<>();
+                System.out.printf(Locale.ROOT, "%n%-24s %9s %9s %9s %14s %16s%n", "roll-up", "wall s", "pg cpu s", "jvm cpu s",
+                        "rows/s (wall)", "rows/s per core");
+                for (RollUp r : RollUps.all()) {
+                    Period p = r.jobType().equals("billing_analytics") ? Period.monthOf(java.time.YearMonth.from(day))
+                            : Period.dayOf(day);
+                    json.add(measure(c, r, p, events));
+                }
+                double[] sink = sinkBesideRollUps(db, url, day, sinkEvents);
+                System.out.printf(Locale.ROOT, "%nsink alone: %.0f rows/s; sink while roll-ups loop on yesterday: %.0f rows/s (%.0f %%)%n",
+                        sink[0], sink[1], 100 * sink[1] / sink[0]);
+                System.out.println("load average at end: " + Files.readString(Path.of("/proc/loadavg")).trim());
+                System.out.printf(Locale.ROOT, "{\"benchmark\":\"rollups\",\"events\":%d,\"cores\":%d,\"rollups\":[%s],"
+                        + "\"sink_alone_rows_per_s\":%.0f,\"sink_with_rollups_rows_per_s\":%.0f}%n",
+                        events, Runtime.getRuntime().availableProcessors(), String.join(",", json), sink[0], sink[1]);
+            }
+        } finally {
+            if (!"1".equals(System.getenv("BENCH_KEEP_DB"))) {
+                try (Connection c = DriverManager.getConnection(admin, "postgres", null); Statement s = c.createStatement()) {
+                    s.execute("DROP DATABASE IF EXISTS " + dbName + " WITH (FORCE)");
+                }
+            }
+        }
+    }
+
+    /** N raw events on {@code day}, their first touches, and daily_analytics as the sink would have left it. */
+    private static void load(Connection c, LocalDate day, long n) throws Exception {
+        long t0 = System.nanoTime();
+        try (Statement s = c.createStatement()) {
+            s.execute("SET max_parallel_workers_per_gather = 0");
+            // 20 events per email: sent, delivered, 8 opens (one by a machine), 2 clicks (one by a machine),
+            // a bounce, a reply, an unsubscribe, a complaint, 3 warm-up opens and a warm-up reply (no campaign, no email)
+            s.execute("""
+                    INSERT INTO email_events (event_id, event_type, occurred_at, tenant_id, user_id, campaign_id, mailbox_id,
+                                              email_id, lead_id, step_id, is_machine, attributes, edge_node)
+                    SELECT gen_random_uuid(), t.type,
+                           '%1$s'::timestamptz + (i * (86399.0 / %2$d))::float8 * interval '1 second',
+                           ('00000000-0000-4000-8000-' || lpad((e %% %3$d)::text, 12, '0'))::uuid,
+                           ('00000000-0000-4000-9000-' || lpad((e %% %3$d)::text, 12, '0'))::uuid,
+                           CASE WHEN t.warm THEN NULL ELSE 'campaign-' || (e %% 2000) END,
+                           'mbox-' || (e %% 5000) || '@d' || (e %% 700) || '.example',
+                           CASE WHEN t.warm THEN NULL ELSE 'email-' || e END,
+                           CASE WHEN t.warm THEN NULL ELSE 'lead-' || (e %% 400000) END,
+                           CASE WHEN t.warm THEN NULL ELSE 'step-' || (e %% 5) END,
+                           k IN (4, 9),
+                           CASE WHEN t.type = 'bounced' THEN jsonb_build_object('bounce_type', CASE WHEN e %% 2 = 0 THEN 'hard' ELSE 'soft' END)
+                                WHEN t.warm THEN jsonb_build_object('partner_mailbox', 'peer-' || (i %% 97) || '@warm.example') END,
+                           '00000000-0000-4000-a000-000000000001'::uuid
+                    FROM generate_series(0, %2$d - 1) AS i
+                    CROSS JOIN LATERAL (SELECT i / 20 AS e, (i %% 20)::int AS k) ek
+                    CROSS JOIN LATERAL (SELECT (ARRAY['sent', 'delivered', 'open', 'open', 'open', 'open', 'open', 'open', 'open',
+                            'click', 'click', 'open', 'bounced', 'replied', 'unsubscribed', 'complained', 'warmup_open',
+                            'warmup_open', 'warmup_open', 'warmup_reply'])[k + 1] AS type, k >= 16 AS warm) t
+                    """.formatted(day.atStartOfDay().atOffset(ZoneOffset.UTC), n, TENANTS));
+            s.execute("""
+                    INSERT INTO email_opens (tenant_id, email_id, user_id, campaign_id, mailbox_id, lead_id, step_id, event_id, opened_at, is_machine)
+                    SELECT DISTINCT ON (tenant_id, email_id) tenant_id, email_id, user_id, campaign_id, mailbox_id, lead_id, step_id,
+                           event_id, occurred_at, is_machine
+                    FROM email_events WHERE event_type = 'open' ORDER BY tenant_id, email_id, occurred_at""");
+            s.execute("""
+                    INSERT INTO email_clicks (tenant_id, email_id, user_id, campaign_id, mailbox_id, lead_id, step_id, event_id, clicked_url,
+                                              clicked_at, is_machine)
+                    SELECT DISTINCT ON (tenant_id, email_id) tenant_id, email_id, user_id, campaign_id, mailbox_id, lead_id, step_id,
+                           event_id, 'https://example.com/', occurred_at, is_machine
+                    FROM email_events WHERE event_type = 'click' ORDER BY tenant_id, email_id, occurred_at""");
+            s.execute("VACUUM ANALYZE email_events");
+            s.execute("VACUUM ANALYZE email_opens");
+            s.execute("VACUUM ANALYZE email_clicks");
+        }
+        System.out.printf(Locale.ROOT, "loaded %d raw events on %s in %.1f s%n", n, day, (System.nanoTime() - t0) / 1e9);
+        long t1 = System.nanoTime();
+        RollUps.runCommitted(c, RollUps.reconciliation(), Period.dayOf(day), null);
+        System.out.printf(Locale.ROOT, "daily_analytics filled by a first reconciliation in %.1f s (not in the table below)%n",
+                (System.nanoTime() - t1) / 1e9);
+    }
+
+    private static String measure(Connection c, RollUp r, Period p, long events) throws Exception {
+        long backend;
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT pg_backend_pid()")) {
+            rs.next();
+            backend = rs.getLong(1);
+        }
+        double pg0 = ProcCpu.seconds(backend);
+        double jvm0 = ProcCpu.jvmSeconds();
+        long t0 = System.nanoTime();
+        RollUps.runCommitted(c, r, p, null);
+        double wall = (System.nanoTime() - t0) / 1e9;
+        double pg = ProcCpu.seconds(backend) - pg0;
+        double jvm = ProcCpu.jvmSeconds() - jvm0;
+        double perCore = events / Math.max(0.01, pg + jvm);
+        System.out.printf(Locale.ROOT, "%-24s %9.2f %9.2f %9.2f %14.0f %16.0f%n", r.jobType(), wall, pg, jvm, events / wall, perCore);
+        return String.format(Locale.ROOT, "{\"job\":\"%s\",\"wall_s\":%.3f,\"pg_cpu_s\":%.2f,\"jvm_cpu_s\":%.2f,"
+                + "\"rows_per_s\":%.0f,\"rows_per_cpu_s\":%.0f}", r.jobType(), wall, pg, jvm, events / wall, perCore);
+    }
+
+    /**
+     * Sink rows/s into today's partition, alone and while the daily roll-ups loop over yesterday,
+     * alternated A B A B after a warm-up run that is not counted; each run writes different events
+     * and emails, so every run does the same work. Returns the medians {alone, beside}.
+     */
+    private static double[] sinkBesideRollUps(Database db, String url, LocalDate day, int events) throws Exception {
+        int rounds = 2;
+        List<Double> alone = new ArrayList<>();
+        List<Double> beside = new ArrayList<>();
+        int run = 0;
+        runSink(db, journal(events, run++), events);
+        for (int r = 0; r < rounds; r++) {
+            alone.add(runSink(db, journal(events, run++), events));
+            Journal next = journal(events, run++);
+            AtomicBoolean stop = new AtomicBoolean();
+            java.util.concurrent.atomic.AtomicReference<Exception> failed = new java.util.concurrent.atomic.AtomicReference<>();
+            Thread looper = new Thread(() -> {
+                try (Connection c = DriverManager.getConnection(url, "postgres", null)) {
+                    while (!stop.get()) {
+                        for (RollUp rollUp : RollUps.all()) {
+                            if (!stop.get() && !rollUp.jobType().equals("billing_analytics")) {
+                                RollUps.runCommitted(c, rollUp, Period.dayOf(day), null);
+                            }
+                        }
+                    }
+                } catch (Exception e) {
+                    failed.set(e);
+                }
+            }, "rollup-loop");
+            looper.start();
+            Thread.sleep(1000); // the loop is into its first roll-up
+            try {
+                beside.add(runSink(db, next, events));
+            } finally {
+                stop.set(true);
+                looper.join();
+            }
+            if (failed.get() != null) {
+                throw new IllegalStateException("the roll-up loop failed", failed.get());
+            }
+            System.out.printf(Locale.ROOT, "sink round %d: alone %.0f rows/s, beside roll-ups %.0f rows/s%n", r + 1,
+                    alone.get(r), beside.get(r));
+        }
+        return new double[] {median(alone), median(beside)};
+    }
+
+    private static double median(List<Double> xs) {
+        List<Double> s = new ArrayList<>(xs);
+        java.util.Collections.sort(s);
+        int n = s.size();
+        return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
+    }
+
+    private record Journal(Path dir, long end) {
+    }
+
+    private static Journal journal(int events, int run) throws Exception {
+        Path dir = Files.createTempDirectory("rollup-bench-journal-");
+        return new Journal(dir, writeJournal(dir, events, run));
+    }
+
+    private static long writeJournal(Path dir, int events, int run) throws Exception {
+        Random random = new Random(run);
+        UUID user = UUID.randomUUID();
+        MutableEvent e = new MutableEvent();
+        try (JournalWriter w = JournalWriter.open(dir, 64L << 20, 1L << 40, new JournalStats())) {
+            for (int i = 0; i < events; i++) {
+                int email = random.nextInt(events / 3 + 1);
+                EventType type = random.nextInt(10) < 7 ? EventType.OPEN : EventType.CLICK;
+                long now = System.currentTimeMillis();
+                e.reset(type, (now << 16) | 0x7000L | (i & 0xFFF), random.nextLong() & 0x3FFFFFFFFFFFFFFFL | 0x8000000000000000L, now * 1000);
+                byte[] block = FieldsCodec.encode(new EventFields(new UUID(0x1234, email % TENANTS), user, "campaign-" + (email % 50),
+                        "mailbox-" + (email % 20), "live-" + run + "-email-" + email, "lead-" + email, "step-" + (email % 4), null));
+                e.fields(block, 0, block.length);
+                e.ip(new byte[] {(byte) 192, (byte) 168, (byte) (email >> 8), (byte) email}, 4);
+                e.userAgent("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36");
+                if (type == EventType.CLICK) {
+                    byte[] u = ("https://example.com/landing/" + (email % 100)).getBytes();
+                    e.url(u, 0, u.length);
+                }
+                w.tryAppend(e);
+                if (i % 1000 == 999) {
+                    w.flush();
+                }
+            }
+            w.flush();
+            return w.flushedPosition();
+        }
+    }
+
+    private static double runSink(Database db, Journal j, int events) throws Exception {
+        Path journal = j.dir();
+        long end = j.end();
+        SinkStats stats = new SinkStats();
+        io.trackedge.sink.SinkLoop sink = new io.trackedge.sink.SinkLoop(
+                new PostgresSink(db, UUID.randomUUID(), new PostgresSink.Settings(false, 0)), journal, () -> end,
+                new io.trackedge.sink.SinkLoop.Settings(10_000, Duration.ofMillis(5), Duration.ofMillis(100), Duration.ofSeconds(1),
+                        Duration.ofMinutes(20), Integer.MAX_VALUE), stats, p -> { });
+        long t0 = System.nanoTime();
+        sink.start();
+        while (stats.committedPosition.get() < end) {
+            Thread.sleep(2);
+            if (System.nanoTime() - t0 > Duration.ofMinutes(20).toNanos()) {
+                throw new IllegalStateException("sink did not finish: " + sink.health().lastError());
+            }
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        sink.stop(Duration.ofSeconds(5));
+        try (var files = Files.walk(journal)) {
+            for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(f);
+            }
+        }
+        return events / seconds;
+    }
+}

@@ -1,0 +1,213 @@
+package io.trackedge.cli;
+
+import io.trackedge.JobTypes;
+import io.trackedge.config.ConfigException;
+import io.trackedge.config.EdgeConfig;
+import io.trackedge.jobs.JobRegistry;
+import io.trackedge.jobs.JobRows;
+import io.trackedge.jobs.JobRunner;
+import io.trackedge.jobs.JobSettings;
+import io.trackedge.jobs.JobStats;
+import io.trackedge.jobs.JobStatus;
+import io.trackedge.jobs.JobStore;
+import io.trackedge.jobs.Period;
+import io.trackedge.sink.postgres.Database;
+import java.io.PrintWriter;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code edge jobs list|enqueue|retry|run-once}: the analytics jobs in the configured database.
+ * Jobs enqueued or retried here are picked up by the edges' runners (from PostgreSQL, or through
+ * Redis within the visibility timeout); {@code run-once} runs the ready ones in this process.
+ */
+@Command(name = "jobs", mixinStandardHelpOptions = true,
+        description = "List, enqueue, retry and run the analytics jobs (roll-ups, retention).",
+        subcommands = {JobsCommand.ListJobs.class, JobsCommand.Enqueue.class, JobsCommand.Retry.class, JobsCommand.RunOnce.class})
+public final class JobsCommand implements Runnable {
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    /** Opens the database (applying migrations when migrate-on-start is on) and runs {@code body}. */
+    abstract static class OnJobs implements Callable<Integer> {
+        @Mixin ConfigOption config;
+        @Spec CommandSpec spec;
+
+        abstract int run(JobStore store, JobRegistry registry, EdgeConfig cfg, PrintWriter out) throws Exception;
+
+        @Override
+        public Integer call() throws Exception {
+            EdgeConfig cfg;
+            try {
+                cfg = config.load();
+            } catch (ConfigException e) {
+                System.err.println(e.getMessage());
+                return 2;
+            }
+            try (CliDatabase db = CliDatabase.open(cfg);
+                 // A job's transaction and its lease renewals need a connection each.
+                 Database pool = new Database(db.db().info(), 3)) {
+                if (cfg.database().migrateOnStart()) {
+                    db.db().migrate();
+                }
+                PrintWriter out = spec.commandLine().getOut();
+                int rc = run(new JobStore(pool.dataSource(), settings(cfg)), JobTypes.registry(cfg.database().retentionDays()),
+                        cfg, out);
+                out.flush();
+                return rc;
+            }
+        }
+
+        static JobSettings settings(EdgeConfig cfg) {
+            return JobTypes.settings(cfg.jobs());
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List jobs, latest period first, and the queue depths.")
+    static final class ListJobs extends OnJobs {
+        @Option(names = "--status", paramLabel = "STATUS", description = "only queued, running, completed, failed or dead")
+        String status;
+        @Option(names = "--limit", defaultValue = "50", description = "at most this many rows (default ${DEFAULT-VALUE})")
+        int limit;
+
+        @Override
+        int run(JobStore store, JobRegistry registry, EdgeConfig cfg, PrintWriter out) throws Exception {
+            JobStatus only;
+            try {
+                only = status == null ? null : JobStatus.parse(status);
+            } catch (IllegalArgumentException e) {
+                System.err.println("--status must be queued, running, completed, failed or dead, got " + status);
+                return 2;
+            }
+            String format = "%-36s  %-24s  %-24s  %-8s  %3s  %-9s  %-7s  %-19s  %-19s  %s%n";
+            out.printf(format, "JOB ID", "TYPE", "PERIOD", "TENANT", "PRI", "STATUS", "TRIES", "QUEUED", "FINISHED",
+                    "RUNNER / LAST ERROR");
+            for (JobRows.Row r : JobRows.list(store.dataSource(), only, limit)) {
+                String note = r.status() == JobStatus.RUNNING || r.lastError() == null ? nonNull(r.runner())
+                        : nonNull(r.runner()) + " / " + oneLine(r.lastError());
+                out.printf(format, r.jobId(), r.type(), r.period(), r.tenant() == null ? "*" : r.tenant().toString().substring(0, 8),
+                        r.priority(), r.status().sql(), r.attempts() + "/" + r.maxAttempts(), time(r.queuedAt()),
+                        time(r.finishedAt()), note);
+            }
+            JobRows.Depth d = JobRows.depth(store.dataSource());
+            out.printf("ready %d by priority %s, running %d, waiting retry %d, dead %d%n", d.ready(),
+                    new java.util.TreeMap<>(d.readyByPriority()), d.running(), d.failedWaiting(), d.dead());
+            return 0;
+        }
+    }
+
+    @Command(name = "enqueue", mixinStandardHelpOptions = true,
+            description = "Enqueue a job; enqueuing the same type, period and tenant again gives the same job.")
+    static final class Enqueue extends OnJobs {
+        @Parameters(index = "0", paramLabel = "TYPE", description = "a job type (an unknown one is answered with the list)")
+        String type;
+        @Parameters(index = "1", paramLabel = "PERIOD", description = "hour:2026-12-01T13:00:00Z, day:2026-12-01, week:2026-11-30 (a Monday), month:2026-12")
+        String period;
+        @Option(names = "--tenant", paramLabel = "UUID", description = "only this tenant (default: every tenant)")
+        UUID tenant;
+
+        @Override
+        int run(JobStore store, JobRegistry registry, EdgeConfig cfg, PrintWriter out) throws Exception {
+            Period p;
+            JobRegistry.JobType t;
+            try {
+                p = Period.parse(period);
+                t = registry.require(type);
+            } catch (IllegalArgumentException | java.time.DateTimeException e) {
+                System.err.println(e.getMessage());
+                return 2;
+            }
+            JobStore.Enqueued e = store.enqueue(t.name(), t.priority(), p, tenant);
+            out.printf("%s %s %s (%s)%n", e.created() ? "enqueued" : "already there:", e.jobId(), t.name() + " " + p,
+                    tenant == null ? "every tenant" : "tenant " + tenant);
+            return 0;
+        }
+    }
+
+    @Command(name = "retry", mixinStandardHelpOptions = true,
+            description = "Put a dead, failed or completed job back in the queue with its attempts reset (re-running is safe: "
+                    + "a roll-up recomputes its period).")
+    static final class Retry extends OnJobs {
+        @Parameters(index = "0", arity = "0..1", paramLabel = "JOB-ID") UUID jobId;
+        @Option(names = "--all-dead", description = "every dead job") boolean allDead;
+
+        @Override
+        int run(JobStore store, JobRegistry registry, EdgeConfig cfg, PrintWriter out) throws Exception {
+            if ((jobId == null) == !allDead) {
+                System.err.println("give one JOB-ID or --all-dead");
+                return 2;
+            }
+            int n = store.retry(jobId);
+            if (n == 0) {
+                System.err.println(jobId == null ? "no dead job" : "no dead, failed or completed job " + jobId);
+                return 1;
+            }
+            out.printf("requeued %d job(s)%n", n);
+            return 0;
+        }
+    }
+
+    @Command(name = "run-once", mixinStandardHelpOptions = true,
+            description = "Run every ready job here, now (claimed from PostgreSQL like any runner), then exit; "
+                    + "non-zero if any failed.")
+    static final class RunOnce extends OnJobs {
+        @Option(names = "--type", paramLabel = "TYPE", description = "with --period: enqueue this job first") String type;
+        @Option(names = "--period", paramLabel = "PERIOD", description = "with --type: the period of the job to enqueue") String period;
+        @Option(names = "--tenant", paramLabel = "UUID", description = "with --type: only this tenant") UUID tenant;
+
+        @Override
+        int run(JobStore store, JobRegistry registry, EdgeConfig cfg, PrintWriter out) throws Exception {
+            JobStats stats = new JobStats();
+            String name = "cli-" + ProcessHandle.current().pid();
+            try (JobRunner runner = new JobRunner(name, store, registry, null, null, settings(cfg), stats)) {
+                if ((type == null) != (period == null)) {
+                    System.err.println("--type and --period go together");
+                    return 2;
+                }
+                if (type != null) {
+                    try {
+                        JobStore.Enqueued e = runner.enqueue(type, Period.parse(period), tenant);
+                        out.printf("%s %s%n", e.created() ? "enqueued" : "already there:", e.jobId());
+                    } catch (IllegalArgumentException | java.time.DateTimeException e) {
+                        System.err.println(e.getMessage());
+                        return 2;
+                    }
+                }
+                int ran = runner.drain();
+                out.printf("ran %d job(s): %d completed, %d failed (%d now dead); types: %s%n", ran, stats.completed.get(),
+                        stats.failures.get(), stats.dead.get(), String.join(", ", registry.names()));
+                return stats.failures.get() == 0 ? 0 : 1;
+            }
+        }
+    }
+
+    private static String nonNull(String s) {
+        return s == null ? "" : s;
+    }
+
+    private static String oneLine(String s) {
+        String one = s.replace('\n', ' ');
+        return one.length() > 120 ? one.substring(0, 117) + "..." : one;
+    }
+
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
+
+    private static String time(Instant t) {
+        return t == null ? "-" : TIME.format(t);
+    }
+}

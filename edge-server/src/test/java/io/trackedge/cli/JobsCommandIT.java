@@ -1,0 +1,90 @@
+package io.trackedge.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.trackedge.Main;
+import io.trackedge.sink.testing.TestDatabase;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code edge jobs list|enqueue|retry|run-once} in-process, against a fresh database. */
+class JobsCommandIT {
+
+    private static TestDatabase db;
+    @TempDir
+    static Path dir;
+    private static Path config;
+
+    private record Run(int exit, String out, String err) {
+    }
+
+    @BeforeAll
+    static void database() throws Exception {
+        db = TestDatabase.create();
+        config = dir.resolve("edge.conf");
+        Files.writeString(config, "edge.data-dir = \"" + dir + "\"\nedge.database.url = \"" + db.jdbcUrl()
+                + "\"\nedge.database.user = postgres\n");
+    }
+
+    @AfterAll
+    static void drop() throws Exception {
+        db.close();
+    }
+
+    private static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cmd = new CommandLine(new Main());
+        cmd.setOut(new PrintWriter(out));
+        cmd.setErr(new PrintWriter(err));
+        String[] all = new String[args.length + 2];
+        System.arraycopy(args, 0, all, 0, args.length);
+        all[args.length] = "--config";
+        all[args.length + 1] = config.toString();
+        return new Run(cmd.execute(all), out.toString(), err.toString());
+    }
+
+    @Test
+    void enqueueListRunOnceAndRetry() throws Exception {
+        Run first = run("jobs", "enqueue", "retention", "day:2026-11-30");
+        assertEquals(0, first.exit(), first.err());
+        assertTrue(first.out().startsWith("enqueued "), first.out());
+        String id = first.out().split(" ")[1];
+        Run again = run("jobs", "enqueue", "retention", "day:2026-11-30");
+        assertTrue(again.out().startsWith("already there: " + id), again.out());
+        assertEquals(2, run("jobs", "enqueue", "no_such_type", "day:2026-11-30").exit());
+        assertEquals(2, run("jobs", "enqueue", "retention", "week:2026-12-01").exit(), "not a Monday");
+
+        Run list = run("jobs", "list");
+        assertTrue(list.out().contains(id) && list.out().contains("queued"), list.out());
+        assertTrue(list.out().contains("ready 1 by priority {100=1}"), list.out());
+
+        Run once = run("jobs", "run-once");
+        assertEquals(0, once.exit(), once.out() + once.err());
+        assertTrue(once.out().contains("ran 1 job(s): 1 completed"), once.out());
+        assertEquals(1, db.count("SELECT count(*) FROM analytics_jobs WHERE status = 'completed'"));
+
+        assertEquals(1, run("jobs", "retry", "--all-dead").exit(), "no dead job yet");
+        try (var c = db.connect(); var s = c.createStatement()) {
+            s.execute("UPDATE analytics_jobs SET status = 'dead', attempts = max_attempts, last_error = 'boom'");
+        }
+        Run dead = run("jobs", "list", "--status", "dead");
+        assertTrue(dead.out().contains(id) && dead.out().contains("boom") && dead.out().contains("dead 1"), dead.out());
+        Run retried = run("jobs", "retry", "--all-dead");
+        assertEquals(0, retried.exit());
+        assertTrue(retried.out().contains("requeued 1 job(s)"), retried.out());
+        assertEquals("queued|0", db.rows("SELECT status, attempts FROM analytics_jobs").get(0));
+        assertEquals(1, run("jobs", "retry", id).exit(), "a queued job is not retried");
+        Run both = run("jobs", "run-once", "--type", "retention", "--period", "day:2026-11-29");
+        assertTrue(both.out().contains("ran 2 job(s): 2 completed"), both.out());
+        assertEquals(2, db.count("SELECT count(*) FROM analytics_jobs WHERE status = 'completed'"));
+    }
+}

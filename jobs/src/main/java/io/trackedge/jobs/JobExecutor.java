@@ -1,0 +1,93 @@
+package io.trackedge.jobs;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs one claimed job: its roll-up and the completion of its row in one transaction, committed
+ * only if the claim still holds, so a run whose lease was taken over leaves nothing behind and a
+ * job's effects commit once. A roll-up that throws fails the attempt ({@link JobStore#fail}: retried
+ * after a backoff, or dead after the last attempt); the runner goes on with the next job.
+ */
+final class JobExecutor implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(JobExecutor.class);
+
+    /** What became of a run. */
+    enum Outcome { COMPLETED, FAILED, DEAD, LOST_CLAIM }
+
+    private final JobStore store;
+    private final JobRegistry registry;
+    private final JobStats stats;
+    private final LeaseKeeper lease;
+
+    JobExecutor(JobStore store, JobRegistry registry, JobStats stats, JobSettings settings, String runner) {
+        this.store = store;
+        this.registry = registry;
+        this.stats = stats;
+        this.lease = new LeaseKeeper(store, settings.visibilityTimeout(), runner);
+    }
+
+    Outcome run(Job job) throws SQLException {
+        RollUp rollUp = registry.require(job.type()).rollUp();
+        long t0 = System.nanoTime();
+        stats.currentJob = job.describe() + " (attempt " + job.attempt() + ")";
+        stats.currentSinceMillis = System.currentTimeMillis();
+        lease.hold(job);
+        try {
+            boolean committed = runInTransaction(rollUp, job);
+            long nanos = System.nanoTime() - t0;
+            stats.lastRunSeconds = nanos / 1e9;
+            if (!committed) {
+                stats.lostClaims.incrementAndGet();
+                log.warn("job {} ({}): claim lost while running; its work was rolled back", job.jobId(), job.describe());
+                return Outcome.LOST_CLAIM;
+            }
+            stats.completed.incrementAndGet();
+            stats.runNanos.addAndGet(nanos);
+            stats.latencyNanos.addAndGet(Math.max(0, System.currentTimeMillis() - job.queuedAt().toEpochMilli()) * 1_000_000);
+            log.info("job {} ({}) completed in {} ms", job.jobId(), job.describe(), nanos / 1_000_000);
+            return Outcome.COMPLETED;
+        } catch (Exception e) {
+            stats.failures.incrementAndGet();
+            String error = e.getClass().getSimpleName() + ": " + e.getMessage();
+            JobStatus now = store.fail(job, error.length() > 2000 ? error.substring(0, 2000) : error);
+            if (now == JobStatus.DEAD) {
+                stats.dead.incrementAndGet();
+                log.error("job {} ({}) is dead after {} attempts: {}", job.jobId(), job.describe(), job.attempt(), error, e);
+                return Outcome.DEAD;
+            }
+            log.warn("job {} ({}) attempt {} of {} failed, retried later: {}", job.jobId(), job.describe(), job.attempt(),
+                    job.maxAttempts(), error, e);
+            return Outcome.FAILED;
+        } finally {
+            lease.release();
+            stats.currentJob = null;
+        }
+    }
+
+    private boolean runInTransaction(RollUp rollUp, Job job) throws SQLException {
+        try (Connection c = store.dataSource().getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                rollUp.run(c, job.period(), job.tenant());
+                if (store.complete(c, job)) {
+                    c.commit();
+                    return true;
+                }
+                c.rollback();
+                return false;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        lease.close();
+    }
+}

@@ -1,0 +1,108 @@
+package io.trackedge.jobs;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import javax.sql.DataSource;
+
+/** Reads of {@code analytics_jobs} for people and gauges: the listing and the queue depths. */
+public final class JobRows {
+
+    private JobRows() {
+    }
+
+    /** One row as {@code edge jobs list} shows it. */
+    public record Row(UUID jobId, String type, Period period, UUID tenant, int priority, JobStatus status, int attempts,
+                      int maxAttempts, Instant queuedAt, Instant startedAt, Instant finishedAt, Instant runAfter,
+                      String runner, String lastError) {
+    }
+
+    /** Jobs by status, counted per priority; what the gauges and {@code /readyz} show. */
+    public record Depth(Map<Integer, Long> readyByPriority, long running, long failedWaiting, long dead) {
+        public static final Depth EMPTY = new Depth(Map.of(), 0, 0, 0);
+
+        public long ready() {
+            return readyByPriority.values().stream().mapToLong(Long::longValue).sum();
+        }
+    }
+
+    static Job job(ResultSet r) throws SQLException {
+        Granularity g = Granularity.parse(r.getString("granularity"));
+        Period p = new Period(g, r.getTimestamp("period_start").toInstant(), r.getTimestamp("period_end").toInstant());
+        return new Job(r.getObject("job_id", UUID.class), r.getString("job_type"), p, r.getObject("tenant_id", UUID.class),
+                r.getInt("priority"), r.getInt("attempts"), r.getInt("max_attempts"), r.getString("runner"),
+                r.getTimestamp("queued_at").toInstant());
+    }
+
+    /**
+     * The latest jobs first.
+     *
+     * @param status only this status, or null for all
+     */
+    public static List<Row> list(DataSource ds, JobStatus status, int limit) throws SQLException {
+        try (Connection c = ds.getConnection(); PreparedStatement s = c.prepareStatement("SELECT job_id, job_type, granularity,"
+                + " period_start, period_end, tenant_id, priority, status, attempts, max_attempts, queued_at, started_at,"
+                + " finished_at, run_after, runner, last_error FROM analytics_jobs WHERE (?::text IS NULL OR status = ?)"
+                + " ORDER BY period_start DESC, priority, job_type LIMIT ?")) {
+            s.setString(1, status == null ? null : status.sql());
+            s.setString(2, status == null ? null : status.sql());
+            s.setInt(3, limit);
+            List<Row> out = new ArrayList<>();
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    Granularity g = Granularity.parse(r.getString("granularity"));
+                    out.add(new Row(r.getObject("job_id", UUID.class), r.getString("job_type"),
+                            new Period(g, instant(r, "period_start"), instant(r, "period_end")),
+                            r.getObject("tenant_id", UUID.class), r.getInt("priority"), JobStatus.parse(r.getString("status")),
+                            r.getInt("attempts"), r.getInt("max_attempts"), instant(r, "queued_at"), instant(r, "started_at"),
+                            instant(r, "finished_at"), instant(r, "run_after"), r.getString("runner"), r.getString("last_error")));
+                }
+            }
+            return out;
+        }
+    }
+
+    /** Counts the unfinished and dead jobs. Ready means queued, or failed and due for its next attempt. */
+    public static Depth depth(DataSource ds) throws SQLException {
+        try (Connection c = ds.getConnection(); PreparedStatement s = c.prepareStatement("SELECT priority, status,"
+                + " run_after <= now() AS due, count(*) FROM analytics_jobs WHERE status <> 'completed' GROUP BY 1, 2, 3");
+             ResultSet r = s.executeQuery()) {
+            Map<Integer, Long> ready = new HashMap<>();
+            long running = 0;
+            long waiting = 0;
+            long dead = 0;
+            while (r.next()) {
+                int priority = r.getInt(1);
+                JobStatus st = JobStatus.parse(r.getString(2));
+                boolean due = r.getBoolean(3);
+                long n = r.getLong(4);
+                switch (st) {
+                    case RUNNING -> running += n;
+                    case DEAD -> dead += n;
+                    case FAILED -> {
+                        if (due) {
+                            ready.merge(priority, n, Long::sum);
+                        } else {
+                            waiting += n;
+                        }
+                    }
+                    default -> ready.merge(priority, n, Long::sum);
+                }
+            }
+            return new Depth(Map.copyOf(ready), running, waiting, dead);
+        }
+    }
+
+    private static Instant instant(ResultSet r, String column) throws SQLException {
+        Timestamp t = r.getTimestamp(column);
+        return t == null ? null : t.toInstant();
+    }
+}

@@ -1,0 +1,199 @@
+package io.trackedge.jobs;
+
+import java.sql.SQLException;
+import java.util.List;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One runner, as an agent: {@link #doWork} does one pass and says how much it did; a
+ * {@link RunnerThread} owns the thread, the idle strategy and the errors. A pass:
+ * <ol>
+ *   <li>every sweep interval: take back expired leases, give the {@link Scheduler} its turn, hint
+ *       in Redis the ready jobs with no live hint, and refresh the queue depths;</li>
+ *   <li>claim one job, from a Redis hint when Redis is configured and answering, else straight from
+ *       PostgreSQL ({@code FOR UPDATE SKIP LOCKED}), and run it.</li>
+ * </ol>
+ * Redis never decides anything: a lost hint is pushed again from {@code analytics_jobs} after the
+ * visibility timeout, and while Redis is down the runner claims from PostgreSQL, so no job waits on it.
+ */
+public final class JobRunner implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(JobRunner.class);
+    private static final int HINTS_PER_SWEEP = 1000;
+
+    private final String name;
+    private final JobStore store;
+    private final JobRegistry registry;
+    private final Scheduler scheduler;
+    private final RedisHints redis;
+    private final JobSettings settings;
+    private final JobStats stats;
+    private final JobExecutor executor;
+    private final List<String> types;
+    private final List<Integer> priorities;
+    private long nextSweepNanos = System.nanoTime();
+
+    /**
+     * @param scheduler null: this runner schedules nothing (another does, or the CLI runs once)
+     * @param redis null: no Redis, claims come from PostgreSQL alone
+     */
+    public JobRunner(String name, JobStore store, JobRegistry registry, Scheduler scheduler, RedisHints redis,
+                     JobSettings settings, JobStats stats) {
+        this.name = name;
+        this.store = store;
+        this.registry = registry;
+        this.scheduler = scheduler;
+        this.redis = redis;
+        this.settings = settings;
+        this.stats = stats;
+        this.executor = new JobExecutor(store, registry, stats, settings, name);
+        this.types = registry.names();
+        this.priorities = registry.priorities();
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public JobStats stats() {
+        return stats;
+    }
+
+    /** One pass; returns the work done (0 lets the idle strategy sleep). */
+    public int doWork() throws SQLException {
+        int work = 0;
+        if (System.nanoTime() - nextSweepNanos >= 0) {
+            work += sweep();
+            nextSweepNanos = System.nanoTime() + settings.sweepInterval().toNanos();
+        }
+        Job job = claim();
+        if (job != null) {
+            stats.claimed.incrementAndGet();
+            executor.run(job);
+            work++;
+        }
+        return work;
+    }
+
+    /** Runs ready jobs until none is left; for {@code edge jobs run-once} and tests. Returns how many ran. */
+    public int drain() throws SQLException {
+        int ran = 0;
+        sweep();
+        Job job;
+        while ((job = claim()) != null) {
+            stats.claimed.incrementAndGet();
+            executor.run(job);
+            ran++;
+        }
+        return ran;
+    }
+
+    /** The lease, scheduling and dispatch housekeeping; public so a test can force one now. */
+    public int sweep() throws SQLException {
+        int work = 0;
+        int reaped = store.reapExpired();
+        if (reaped > 0) {
+            stats.reaped.addAndGet(reaped);
+            log.warn("{} running job(s) taken back: their lease expired", reaped);
+            work += reaped;
+        }
+        if (scheduler != null) {
+            List<JobStore.Enqueued> made = scheduler.tick();
+            stats.scheduled.addAndGet(made.size());
+            work += made.size();
+        }
+        if (redis != null) {
+            work += hintUndispatched();
+        }
+        stats.depth = JobRows.depth(store.dataSource());
+        return work;
+    }
+
+    private int hintUndispatched() throws SQLException {
+        if (!stats.redisUp && !probeRedis()) {
+            return 0;
+        }
+        List<JobStore.Hint> hints = store.takeUndispatched(types, HINTS_PER_SWEEP);
+        for (JobStore.Hint h : hints) {
+            try {
+                redis.push(h.jobId(), h.priority());
+                stats.hintsPushed.incrementAndGet();
+            } catch (RedisHints.Unavailable e) {
+                // The rest are marked dispatched but not pushed: pushed again after the visibility
+                // timeout, and claimed from PostgreSQL meanwhile since Redis is down.
+                redisDown(e);
+                break;
+            }
+        }
+        return hints.size();
+    }
+
+    private boolean probeRedis() {
+        try {
+            redis.length(priorities);
+            redisUp();
+            return true;
+        } catch (RedisHints.Unavailable e) {
+            redisDown(e);
+            return false;
+        }
+    }
+
+    private Job claim() throws SQLException {
+        if (redis != null) {
+            try {
+                UUID id;
+                while ((id = redis.pop(priorities)) != null) {
+                    redisUp();
+                    Job job = store.claim(id, name, types);
+                    if (job != null) {
+                        stats.claimedFromRedis.incrementAndGet();
+                        return job;
+                    }
+                    stats.staleHints.incrementAndGet(); // done, running elsewhere, or a duplicate
+                }
+                redisUp();
+                return null;
+            } catch (RedisHints.Unavailable e) {
+                redisDown(e);
+            }
+        }
+        return store.claimNext(name, types);
+    }
+
+    private void redisUp() {
+        if (!stats.redisUp) {
+            stats.redisUp = true;
+            log.info("runner {}: redis answering; claiming from its hints", name);
+        }
+    }
+
+    private void redisDown(RedisHints.Unavailable e) {
+        if (stats.redisUp) {
+            log.warn("runner {}: {}; claiming from PostgreSQL until it is back", name, e.getMessage());
+        }
+        stats.redisUp = false;
+        stats.lastError = e.getMessage();
+    }
+
+    /** Enqueues a job and hints it in Redis at once when Redis is configured; the CLI and tests use it. */
+    public JobStore.Enqueued enqueue(String type, Period period, UUID tenant) throws SQLException {
+        JobStore.Enqueued e = store.enqueue(type, registry.require(type).priority(), period, tenant);
+        if (e.created() && redis != null) {
+            try {
+                redis.push(e.jobId(), e.priority());
+                store.markDispatched(e.jobId());
+            } catch (RedisHints.Unavailable ignored) {
+                // The sweep hints it later; PostgreSQL has the job.
+            }
+        }
+        return e;
+    }
+
+    @Override
+    public void close() {
+        executor.close();
+    }
+}

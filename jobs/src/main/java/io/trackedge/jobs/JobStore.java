@@ -1,0 +1,246 @@
+package io.trackedge.jobs;
+
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.sql.Types;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import javax.sql.DataSource;
+
+/**
+ * Every read and write of {@code analytics_jobs}: the record of all jobs and the one place a job is
+ * owned. A runner owns a job only through {@link #claim}/{@link #claimNext}, a conditional UPDATE
+ * that PostgreSQL serialises on the row, so two runners never both hold one job; every later write
+ * is conditional on the claim ({@code runner}, {@code attempts}, status {@code running}).
+ *
+ * <p>Statements without a {@link Connection} argument run on their own, autocommitted.
+ */
+public final class JobStore {
+
+    private static final String RETURNING = " RETURNING j.job_id, j.job_type, j.granularity, j.period_start, j.period_end,"
+            + " j.tenant_id, j.priority, j.attempts, j.max_attempts, j.runner, j.queued_at";
+    private static final String CLAIM_SET = "UPDATE analytics_jobs j SET status = 'running', runner = ?, attempts = j.attempts + 1,"
+            + " started_at = now(), finished_at = NULL, lease_until = now() + make_interval(secs => ?)";
+    private static final String READY = "status IN ('queued', 'failed') AND run_after <= now()";
+
+    private final DataSource ds;
+    private final JobSettings settings;
+
+    public JobStore(DataSource ds, JobSettings settings) {
+        this.ds = ds;
+        this.settings = settings;
+    }
+
+    public DataSource dataSource() {
+        return ds;
+    }
+
+    /** The outcome of an enqueue: the job's id, and whether this call made it (false: it existed already). */
+    public record Enqueued(UUID jobId, int priority, boolean created) {
+    }
+
+    /**
+     * Enqueues the job for (type, period, tenant) unless one exists: the idempotency key makes a
+     * second enqueue of the same job return the first, whatever its status.
+     */
+    public Enqueued enqueue(Connection c, String type, int priority, Period period, UUID tenant) throws SQLException {
+        UUID id = UUID.randomUUID();
+        try (PreparedStatement s = c.prepareStatement("INSERT INTO analytics_jobs (job_id, job_type, tenant_id, granularity,"
+                + " period_start, period_end, priority, max_attempts, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb)"
+                + " ON CONFLICT DO NOTHING")) {
+            s.setObject(1, id);
+            s.setString(2, type);
+            s.setObject(3, tenant, Types.OTHER);
+            s.setString(4, period.granularity().label());
+            s.setTimestamp(5, Timestamp.from(period.start()));
+            s.setTimestamp(6, Timestamp.from(period.end()));
+            s.setInt(7, priority);
+            s.setInt(8, settings.maxAttempts());
+            s.setString(9, "{\"period\":\"" + period + "\",\"tenant\":" + (tenant == null ? "null" : "\"" + tenant + "\"") + "}");
+            if (s.executeUpdate() == 1) {
+                return new Enqueued(id, priority, true);
+            }
+        }
+        try (PreparedStatement s = c.prepareStatement("SELECT job_id FROM analytics_jobs WHERE tenant_id IS NOT DISTINCT FROM ?"
+                + " AND job_type = ? AND granularity = ? AND period_start = ?")) {
+            s.setObject(1, tenant, Types.OTHER);
+            s.setString(2, type);
+            s.setString(3, period.granularity().label());
+            s.setTimestamp(4, Timestamp.from(period.start()));
+            try (ResultSet r = s.executeQuery()) {
+                if (!r.next()) {
+                    throw new SQLException("job " + type + " " + period + " neither inserted nor found");
+                }
+                return new Enqueued(r.getObject(1, UUID.class), priority, false);
+            }
+        }
+    }
+
+    public Enqueued enqueue(String type, int priority, Period period, UUID tenant) throws SQLException {
+        try (Connection c = ds.getConnection()) {
+            return enqueue(c, type, priority, period, tenant);
+        }
+    }
+
+    /** Claims job {@code id} (a Redis hint) if it is ready and of a known type; null if it is not (any more). */
+    public Job claim(UUID id, String runner, List<String> types) throws SQLException {
+        try (Connection c = ds.getConnection(); PreparedStatement s = c.prepareStatement(CLAIM_SET
+                + " WHERE j.job_id = ? AND j.job_type = ANY (?) AND " + READY + RETURNING)) {
+            s.setString(1, runner);
+            s.setDouble(2, seconds(settings.visibilityTimeout()));
+            s.setObject(3, id);
+            s.setArray(4, textArray(c, types));
+            return one(s);
+        }
+    }
+
+    /** Claims the most urgent ready job of a known type straight from PostgreSQL; null when none is ready. */
+    public Job claimNext(String runner, List<String> types) throws SQLException {
+        try (Connection c = ds.getConnection(); PreparedStatement s = c.prepareStatement(CLAIM_SET
+                + " FROM (SELECT job_id FROM analytics_jobs WHERE " + READY + " AND job_type = ANY (?)"
+                + " ORDER BY priority, run_after LIMIT 1 FOR UPDATE SKIP LOCKED) n WHERE j.job_id = n.job_id" + RETURNING)) {
+            s.setString(1, runner);
+            s.setDouble(2, seconds(settings.visibilityTimeout()));
+            s.setArray(3, textArray(c, types));
+            return one(s);
+        }
+    }
+
+    /** Extends the lease of a job still held; false when the claim is lost (reaped and taken by another runner). */
+    public boolean renewLease(Job j) throws SQLException {
+        try (Connection c = ds.getConnection(); PreparedStatement s = c.prepareStatement("UPDATE analytics_jobs"
+                + " SET lease_until = now() + make_interval(secs => ?) WHERE job_id = ? AND runner = ? AND attempts = ?"
+                + " AND status = 'running'")) {
+            s.setDouble(1, seconds(settings.visibilityTimeout()));
+            bindClaim(s, 2, j);
+            return s.executeUpdate() == 1;
+        }
+    }
+
+    /**
+     * Marks the job completed inside the roll-up's own transaction {@code c}; false when the claim
+     * was lost, in which case the caller must roll back so that only the owner's recount commits.
+     */
+    public boolean complete(Connection c, Job j) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("UPDATE analytics_jobs SET status = 'completed', finished_at = now(),"
+                + " lease_until = NULL WHERE job_id = ? AND runner = ? AND attempts = ? AND status = 'running'")) {
+            bindClaim(s, 1, j);
+            return s.executeUpdate() == 1;
+        }
+    }
+
+    /**
+     * Records a failed attempt: {@code failed} with the next attempt after the backoff, or
+     * {@code dead} once every attempt is used. Returns the new status, or null if the claim was lost.
+     */
+    public JobStatus fail(Job j, String error) throws SQLException {
+        try (Connection c = ds.getConnection(); PreparedStatement s = c.prepareStatement("UPDATE analytics_jobs SET"
+                + " status = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'failed' END, last_error = ?,"
+                + " finished_at = now(), lease_until = NULL, dispatched_at = NULL,"
+                + " run_after = now() + make_interval(secs => least(?, ? * power(2, attempts - 1)))"
+                + " WHERE job_id = ? AND runner = ? AND attempts = ? AND status = 'running' RETURNING status")) {
+            s.setString(1, error);
+            s.setDouble(2, seconds(settings.maxRetryBackoff()));
+            s.setDouble(3, seconds(settings.retryBackoff()));
+            bindClaim(s, 4, j);
+            try (ResultSet r = s.executeQuery()) {
+                return r.next() ? JobStatus.parse(r.getString(1)) : null;
+            }
+        }
+    }
+
+    /**
+     * Takes back every running job whose lease has passed (its runner died, or lost the database
+     * for longer than the visibility timeout): the attempt counts as failed, and the job is ready
+     * again at once, or {@code dead} if that was its last attempt. Returns how many were taken back.
+     */
+    public int reapExpired() throws SQLException {
+        try (Connection c = ds.getConnection(); PreparedStatement s = c.prepareStatement("UPDATE analytics_jobs SET"
+                + " status = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'failed' END,"
+                + " last_error = 'lease expired on runner ' || runner || ' (it died, or lost the database)',"
+                + " lease_until = NULL, dispatched_at = NULL, run_after = now() WHERE status = 'running' AND lease_until < now()")) {
+            return s.executeUpdate();
+        }
+    }
+
+    /** A job to hint in Redis. */
+    public record Hint(UUID jobId, int priority) {
+    }
+
+    /**
+     * Ready jobs with no hint in Redis younger than the visibility timeout (never pushed, or pushed
+     * and not claimed since: the hint was lost with a flushed or restarted Redis, or popped by a
+     * runner that died). Marks them dispatched now; the caller pushes them.
+     */
+    public List<Hint> takeUndispatched(List<String> types, int limit) throws SQLException {
+        try (Connection c = ds.getConnection(); PreparedStatement s = c.prepareStatement("UPDATE analytics_jobs j"
+                + " SET dispatched_at = now() FROM (SELECT job_id FROM analytics_jobs WHERE " + READY
+                + " AND job_type = ANY (?) AND (dispatched_at IS NULL OR dispatched_at < now() - make_interval(secs => ?))"
+                + " ORDER BY priority, run_after LIMIT ? FOR UPDATE SKIP LOCKED) n WHERE j.job_id = n.job_id"
+                + " RETURNING j.job_id, j.priority")) {
+            s.setArray(1, textArray(c, types));
+            s.setDouble(2, seconds(settings.visibilityTimeout()));
+            s.setInt(3, limit);
+            List<Hint> out = new ArrayList<>();
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    out.add(new Hint(r.getObject(1, UUID.class), r.getInt(2)));
+                }
+            }
+            return out;
+        }
+    }
+
+    /** Marks a job just pushed to Redis by its enqueuer, so it is not pushed again before the visibility timeout. */
+    public void markDispatched(UUID id) throws SQLException {
+        try (Connection c = ds.getConnection(); PreparedStatement s = c.prepareStatement(
+                "UPDATE analytics_jobs SET dispatched_at = now() WHERE job_id = ?")) {
+            s.setObject(1, id);
+            s.executeUpdate();
+        }
+    }
+
+    /**
+     * Puts dead, failed or completed jobs back in the queue with their attempts reset (a re-run
+     * is safe: every roll-up recomputes its period). Returns how many were requeued.
+     *
+     * @param id one job, or null for every dead job
+     */
+    public int retry(UUID id) throws SQLException {
+        String where = id == null ? "status = 'dead'" : "job_id = ? AND status IN ('dead', 'failed', 'completed')";
+        try (Connection c = ds.getConnection(); PreparedStatement s = c.prepareStatement("UPDATE analytics_jobs SET"
+                + " status = 'queued', attempts = 0, run_after = now(), dispatched_at = NULL, finished_at = NULL,"
+                + " queued_at = now() WHERE " + where)) {
+            if (id != null) {
+                s.setObject(1, id);
+            }
+            return s.executeUpdate();
+        }
+    }
+
+    private Job one(PreparedStatement s) throws SQLException {
+        try (ResultSet r = s.executeQuery()) {
+            return r.next() ? JobRows.job(r) : null;
+        }
+    }
+
+    private static void bindClaim(PreparedStatement s, int from, Job j) throws SQLException {
+        s.setObject(from, j.jobId());
+        s.setString(from + 1, j.runner());
+        s.setInt(from + 2, j.attempt());
+    }
+
+    private static Array textArray(Connection c, List<String> types) throws SQLException {
+        return c.createArrayOf("text", types.toArray());
+    }
+
+    private static double seconds(Duration d) {
+        return d.toMillis() / 1000.0;
+    }
+}

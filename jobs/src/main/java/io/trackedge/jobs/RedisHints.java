@@ -1,0 +1,129 @@
+package io.trackedge.jobs;
+
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulRedisConnection;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * The Redis side of dispatch: one list per priority holding "try job X" hints (job ids), pushed
+ * on the left and popped on the right. A hint carries no ownership and may be lost, repeated or
+ * stale; {@link JobStore#claim} decides. Commands fail at once while Redis is unreachable (the
+ * caller then claims from PostgreSQL), and the connection comes back by itself when Redis does.
+ *
+ * <p>Not thread-safe beyond what lettuce's connection is; each runner has its own.
+ */
+public final class RedisHints implements AutoCloseable {
+
+    /** Redis did not answer; the message says why. */
+    public static final class Unavailable extends Exception {
+        Unavailable(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    private static final Duration RECONNECT_PAUSE = Duration.ofSeconds(1);
+
+    private final RedisClient client;
+    private final String prefix;
+    private StatefulRedisConnection<String, String> connection;
+    private long nextConnectNanos;
+
+    /**
+     * @param url {@code redis://host:port[/db]}
+     * @param prefix key prefix, e.g. {@code trackedge:jobs:}
+     */
+    public RedisHints(String url, String prefix) {
+        this.prefix = prefix;
+        RedisURI uri = RedisURI.create(url);
+        uri.setTimeout(Duration.ofSeconds(2));
+        this.client = RedisClient.create(uri);
+        client.setOptions(ClientOptions.builder()
+                // Buffering commands while disconnected would stall the runner; failing lets it use PostgreSQL.
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                .socketOptions(SocketOptions.builder().connectTimeout(Duration.ofSeconds(1)).build())
+                .timeoutOptions(TimeoutOptions.enabled(Duration.ofSeconds(2)))
+                .build());
+    }
+
+    /** The list holding hints of priority {@code p}. */
+    public String key(int priority) {
+        return prefix + "ready:" + priority;
+    }
+
+    public void push(UUID jobId, int priority) throws Unavailable {
+        try {
+            connection().sync().lpush(key(priority), jobId.toString());
+        } catch (RuntimeException e) {
+            throw unavailable("push", e);
+        }
+    }
+
+    /** Pops the oldest hint of the most urgent non-empty queue; null when every queue is empty. */
+    public UUID pop(List<Integer> priorities) throws Unavailable {
+        try {
+            var sync = connection().sync();
+            for (int p : priorities) {
+                String id = sync.rpop(key(p));
+                if (id != null) {
+                    try {
+                        return UUID.fromString(id);
+                    } catch (IllegalArgumentException e) {
+                        continue; // not ours; a hint is only ever a job id
+                    }
+                }
+            }
+            return null;
+        } catch (RuntimeException e) {
+            throw unavailable("pop", e);
+        }
+    }
+
+    /** Hints waiting in every queue (duplicates and stale hints included). */
+    public long length(List<Integer> priorities) throws Unavailable {
+        try {
+            long n = 0;
+            for (int p : priorities) {
+                n += connection().sync().llen(key(p));
+            }
+            return n;
+        } catch (RuntimeException e) {
+            throw unavailable("llen", e);
+        }
+    }
+
+    private StatefulRedisConnection<String, String> connection() throws Unavailable {
+        if (connection != null) {
+            return connection;
+        }
+        long now = System.nanoTime();
+        if (now - nextConnectNanos < 0) {
+            throw new Unavailable("redis unreachable; next connect attempt in "
+                    + (nextConnectNanos - now) / 1_000_000 + " ms", null);
+        }
+        try {
+            connection = client.connect();
+            return connection;
+        } catch (RuntimeException e) {
+            nextConnectNanos = now + RECONNECT_PAUSE.toNanos();
+            throw unavailable("connect", e);
+        }
+    }
+
+    private static Unavailable unavailable(String what, RuntimeException e) {
+        return new Unavailable("redis " + what + " failed: " + e.getMessage(), e);
+    }
+
+    @Override
+    public void close() {
+        if (connection != null) {
+            connection.close();
+        }
+        client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+    }
+}

@@ -1,0 +1,22 @@
+package io.trackedge.jobs;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.UUID;
+
+/**
+ * One kind of roll-up: recomputes everything it owns for one period (and tenant, or all tenants
+ * when null), idempotently, inside the caller's transaction.
+ *
+ * <p>The runner opens the transaction, calls {@link #run}, and commits only if the job is still
+ * its own (its claim on the {@code analytics_jobs} row holds). Running the same period twice must
+ * leave the same rows: recompute and replace, never add to what is there.
+ */
+public interface RollUp {
+
+    /** The {@code analytics_jobs.job_type} this roll-up answers, e.g. {@code "daily_aggregate"}. */
+    String jobType();
+
+    /** Recomputes the period for one tenant, or every tenant when {@code tenantOrNull} is null. */
+    void run(Connection c, Period period, UUID tenantOrNull) throws SQLException;
+}

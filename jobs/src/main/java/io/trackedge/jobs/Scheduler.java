@@ -1,0 +1,120 @@
+package io.trackedge.jobs;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import javax.sql.DataSource;
+
+/**
+ * Enqueues the scheduled work of every closed period, once across all edges. Every runner calls
+ * {@link #tick} each sweep; a transaction-scoped advisory lock lets one of them in at a time, and
+ * the cursor in {@code analytics_job_schedule} (the last period enqueued per granularity) makes the
+ * others find nothing left to do. A period is due {@code delay} after it closes. After an outage of
+ * every node the next tick enqueues each period missed, oldest first (at most
+ * {@value #MAX_PERIODS_PER_TICK} per granularity per tick, so a long outage is caught up over a few
+ * ticks in bounded transactions). With no cursor yet, scheduling starts at the last closed period.
+ */
+public final class Scheduler {
+
+    /** The advisory lock key: "trackedge.jobs.scheduler" as a number, so nothing else picks it by chance. */
+    static final long LOCK_KEY = 0x7472_6b65_6a62_7363L;
+    static final int MAX_PERIODS_PER_TICK = 1000;
+
+    private final DataSource ds;
+    private final JobRegistry registry;
+    private final JobStore store;
+    private final Clock clock;
+    private final Duration delay;
+    private final String name;
+
+    public Scheduler(DataSource ds, JobRegistry registry, JobStore store, Clock clock, Duration delay, String name) {
+        this.ds = ds;
+        this.registry = registry;
+        this.store = store;
+        this.clock = clock;
+        this.delay = delay;
+        this.name = name;
+    }
+
+    /** Enqueues what is due; returns the jobs this tick created (for the caller to hint in Redis). */
+    public List<JobStore.Enqueued> tick() throws SQLException {
+        try (Connection c = ds.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                List<JobStore.Enqueued> made = locked(c) ? enqueueDue(c) : List.of();
+                c.commit();
+                return made;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        }
+    }
+
+    private static boolean locked(Connection c) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT pg_try_advisory_xact_lock(" + LOCK_KEY + ")")) {
+            r.next();
+            return r.getBoolean(1);
+        }
+    }
+
+    private List<JobStore.Enqueued> enqueueDue(Connection c) throws SQLException {
+        Instant horizon = clock.instant().minus(delay);
+        List<JobStore.Enqueued> made = new ArrayList<>();
+        for (Granularity g : Granularity.values()) {
+            List<JobRegistry.JobType> types = registry.scheduledFor(g);
+            if (types.isEmpty()) {
+                continue;
+            }
+            Instant cursor = cursor(c, g);
+            Period p = cursor == null ? lastClosed(g, horizon) : Period.of(g, cursor).next();
+            Period last = null;
+            for (int n = 0; n < MAX_PERIODS_PER_TICK && !p.end().isAfter(horizon); n++, p = p.next()) {
+                for (JobRegistry.JobType t : types) {
+                    JobStore.Enqueued e = store.enqueue(c, t.name(), t.priority(), p, null);
+                    if (e.created()) {
+                        made.add(e);
+                    }
+                }
+                last = p;
+            }
+            if (last != null) {
+                saveCursor(c, g, last.start());
+            }
+        }
+        return made;
+    }
+
+    private static Period lastClosed(Granularity g, Instant horizon) {
+        return Period.of(g, g.floor(horizon).minusNanos(1));
+    }
+
+    private static Instant cursor(Connection c, Granularity g) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(
+                "SELECT last_period_start FROM analytics_job_schedule WHERE granularity = ? FOR UPDATE")) {
+            s.setString(1, g.label());
+            try (ResultSet r = s.executeQuery()) {
+                return r.next() ? r.getTimestamp(1).toInstant() : null;
+            }
+        }
+    }
+
+    private void saveCursor(Connection c, Granularity g, Instant start) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("INSERT INTO analytics_job_schedule (granularity, last_period_start, updated_by)"
+                + " VALUES (?, ?, ?) ON CONFLICT (granularity) DO UPDATE SET last_period_start = excluded.last_period_start,"
+                + " updated_by = excluded.updated_by, updated_at = now()")) {
+            s.setString(1, g.label());
+            s.setTimestamp(2, Timestamp.from(start));
+            s.setString(3, name);
+            s.executeUpdate();
+        }
+    }
+}

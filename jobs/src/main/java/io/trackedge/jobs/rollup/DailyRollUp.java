@@ -1,0 +1,74 @@
+package io.trackedge.jobs.rollup;
+
+import io.trackedge.jobs.Period;
+import io.trackedge.jobs.RollUp;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A roll-up whose rows are per UTC day: a job of any granularity recomputes every day its period
+ * touches (an hour recomputes its whole day so far, so an hourly job keeps today fresh; a week
+ * recomputes seven days), each day locked ({@link PeriodLock}) and replaced as a whole.
+ *
+ * <p>A day with no raw events left (its partition dropped by retention) is not recomputed: its
+ * roll-up rows are what remains of it, and recomputing would delete them.
+ */
+abstract class DailyRollUp implements RollUp {
+
+    private static final Logger log = LoggerFactory.getLogger(DailyRollUp.class);
+
+    @Override
+    public final void run(Connection c, Period period, UUID tenantOrNull) throws SQLException {
+        PeriodLock.requireTransaction(c);
+        for (LocalDate day : days(period)) {
+            PeriodLock.lock(c, jobType() + ":" + day, tenantOrNull);
+            Map<String, Object> p = params(day, tenantOrNull);
+            if (!Sql.exists(c, "SELECT 1 FROM email_events WHERE occurred_at >= {start} AND occurred_at < {end}"
+                    + Sql.tenantFilter("tenant_id", tenantOrNull), p)) {
+                log.debug("{} {}: no raw events (none yet, or dropped by retention); rows left as they are", jobType(), day);
+                continue;
+            }
+            recomputeDay(c, day, tenantOrNull, p);
+        }
+    }
+
+    /**
+     * Replaces the day's rows (of one tenant, or all when null) with a recount, inside the caller's
+     * transaction and under the day's lock. {@code p} binds {@code {start}}, {@code {end}} (the
+     * day's UTC bounds), {@code {date}} and, when a tenant is given, {@code {tenant}}.
+     */
+    abstract void recomputeDay(Connection c, LocalDate day, UUID tenantOrNull, Map<String, Object> p) throws SQLException;
+
+    static List<LocalDate> days(Period period) {
+        List<LocalDate> out = new ArrayList<>();
+        for (LocalDate d = period.startDate(); !d.isAfter(period.lastDate()); d = d.plusDays(1)) {
+            out.add(d);
+        }
+        return out;
+    }
+
+    static Map<String, Object> params(LocalDate day, UUID tenantOrNull) {
+        Map<String, Object> p = new HashMap<>();
+        p.put("start", day.atStartOfDay().atOffset(ZoneOffset.UTC));
+        p.put("end", day.plusDays(1).atStartOfDay().atOffset(ZoneOffset.UTC));
+        p.put("date", day);
+        if (tenantOrNull != null) {
+            p.put("tenant", tenantOrNull);
+        }
+        return p;
+    }
+
+    static OffsetDateTime utc(LocalDate d) {
+        return d.atStartOfDay().atOffset(ZoneOffset.UTC);
+    }
+}

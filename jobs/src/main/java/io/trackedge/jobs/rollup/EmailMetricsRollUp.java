@@ -1,0 +1,108 @@
+package io.trackedge.jobs.rollup;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.LocalDate;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Function;
+
+/**
+ * The per-day email tables: {@code campaign_analytics}, {@code mailbox_analytics},
+ * {@code lead_analytics} and {@code sequence_step_analytics}, each recomputed for a UTC day by
+ * deleting the day's rows and inserting them again from one set-based query over the day's raw
+ * events ({@link EmailMetrics} defines the shared columns). Events without the table's key (no
+ * lead, no step) are left out of that table.
+ *
+ * <p>Why delete and insert rather than upsert: a recount can also lose rows (an event
+ * reclassified, a key that no longer appears), and delete-then-insert under the day's lock
+ * ({@link PeriodLock}) leaves exactly the recount, whatever was there before. Readers see the old
+ * rows until the commit and the new ones after, never a mix.
+ */
+final class EmailMetricsRollUp extends DailyRollUp {
+
+    private final String jobType;
+    private final String table;
+    private final Function<UUID, String> insert;
+
+    private EmailMetricsRollUp(String jobType, String table, Function<UUID, String> insert) {
+        this.jobType = jobType;
+        this.table = table;
+        this.insert = insert;
+    }
+
+    /**
+     * {@code campaign_analytics} per (tenant, campaign, day). {@code completed_leads}: leads of the
+     * campaign whose sequence ended that day (a reply, an unsubscribe, a complaint or a hard
+     * bounce). {@code status} is the platform's and left null.
+     */
+    static EmailMetricsRollUp campaigns() {
+        return new EmailMetricsRollUp("campaign_analytics", "campaign_analytics", tenant -> "WITH "
+                + EmailMetrics.perEmail("campaign_id", ", min(lead_id) AS lead_id", tenant)
+                + " INSERT INTO campaign_analytics (tenant_id, campaign_id, date, " + EmailMetrics.COLUMNS + ", completed_leads)"
+                + " SELECT tenant_id, campaign_id, {date}::date, " + EmailMetrics.SELECTED + ","
+                + " count(DISTINCT lead_id) FILTER (WHERE replied > 0 OR unsubscribed > 0 OR complained > 0 OR hard > 0)"
+                + " FROM per_email GROUP BY tenant_id, campaign_id");
+    }
+
+    /**
+     * {@code lead_analytics} per (tenant, campaign, lead, day). {@code status} is the furthest the
+     * lead got that day: complained, unsubscribed, bounced (hard), replied, clicked, opened,
+     * delivered, sent, soft_bounced, else active.
+     */
+    static EmailMetricsRollUp leads() {
+        return new EmailMetricsRollUp("lead_analytics", "lead_analytics", tenant -> "WITH "
+                + EmailMetrics.perEmail("campaign_id, lead_id", "", tenant)
+                + ", agg AS (SELECT tenant_id, campaign_id, lead_id, " + EmailMetrics.SELECTED
+                + " FROM per_email GROUP BY tenant_id, campaign_id, lead_id)"
+                + " INSERT INTO lead_analytics (tenant_id, campaign_id, lead_id, date, " + EmailMetrics.COLUMNS + ", status)"
+                + " SELECT tenant_id, campaign_id, lead_id, {date}::date, " + EmailMetrics.COLUMNS + ", CASE"
+                + " WHEN spam_complaints > 0 THEN 'complained' WHEN unsubscribed > 0 THEN 'unsubscribed'"
+                + " WHEN bounces_hard > 0 THEN 'bounced' WHEN replied > 0 THEN 'replied' WHEN clicked_tracked > 0 THEN 'clicked'"
+                + " WHEN opened_tracked > 0 THEN 'opened' WHEN delivered > 0 THEN 'delivered' WHEN sent > 0 THEN 'sent'"
+                + " WHEN bounced > 0 THEN 'soft_bounced' ELSE 'active' END FROM agg");
+    }
+
+    /** {@code sequence_step_analytics} per (tenant, campaign, step, day). */
+    static EmailMetricsRollUp sequenceSteps() {
+        return new EmailMetricsRollUp("sequence_step_analytics", "sequence_step_analytics", tenant -> "WITH "
+                + EmailMetrics.perEmail("campaign_id, step_id", "", tenant)
+                + " INSERT INTO sequence_step_analytics (tenant_id, campaign_id, step_id, date, " + EmailMetrics.COLUMNS + ")"
+                + " SELECT tenant_id, campaign_id, step_id, {date}::date, " + EmailMetrics.SELECTED
+                + " FROM per_email GROUP BY tenant_id, campaign_id, step_id");
+    }
+
+    /**
+     * {@code mailbox_analytics} per (tenant, mailbox, day), for every mailbox with campaign or
+     * warm-up events that day: the warm-up opens and replies it received, {@code health_score}
+     * ({@link HealthScore}), {@code warmup_status} 'warming' on a day with warm-up events (else
+     * null) and {@code current_volume}, the emails it sent that day.
+     */
+    static EmailMetricsRollUp mailboxes() {
+        return new EmailMetricsRollUp("mailbox_analytics", "mailbox_analytics", tenant -> "WITH "
+                + EmailMetrics.perEmail("mailbox_id", "", tenant) + ", " + mailboxDay()
+                + " INSERT INTO mailbox_analytics (tenant_id, mailbox_id, date, " + EmailMetrics.COLUMNS
+                + ", warmup_opens, warmup_replies, health_score, warmup_status, current_volume)"
+                + " SELECT tenant_id, mailbox_id, {date}::date, " + EmailMetrics.COLUMNS + ", warmup_opens, warmup_replies, "
+                + HealthScore.SQL + ", CASE WHEN warmup_opens + warmup_replies > 0 THEN 'warming' END, least(sent, 2147483647)"
+                + " FROM mailbox_day");
+    }
+
+    /** {@code mailbox_day}: the day's counts per (tenant, mailbox), over {@code per_email} grouped by mailbox_id. */
+    static String mailboxDay() {
+        return "mailbox_day AS (SELECT tenant_id, mailbox_id, " + EmailMetrics.SELECTED
+                + ", sum(warmup_opens) AS warmup_opens, sum(warmup_replies) AS warmup_replies"
+                + " FROM per_email GROUP BY tenant_id, mailbox_id)";
+    }
+
+    @Override
+    public String jobType() {
+        return jobType;
+    }
+
+    @Override
+    void recomputeDay(Connection c, LocalDate day, UUID tenantOrNull, Map<String, Object> p) throws SQLException {
+        Sql.update(c, "DELETE FROM " + table + " WHERE date = {date}" + Sql.tenantFilter("tenant_id", tenantOrNull), p);
+        Sql.update(c, insert.apply(tenantOrNull), p);
+    }
+}

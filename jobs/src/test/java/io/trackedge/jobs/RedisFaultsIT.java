@@ -1,0 +1,140 @@
+package io.trackedge.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.trackedge.jobs.testing.Await;
+import io.trackedge.jobs.testing.CountingRollUp;
+import io.trackedge.jobs.testing.JobsDatabase;
+import io.trackedge.jobs.testing.OwnedRedis;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Faults: Redis killed mid-run (and brought back empty), and Redis flushed mid-run. PostgreSQL is
+ * the record, so no job is lost and none runs twice; each is checked by the runs it committed.
+ */
+class RedisFaultsIT {
+
+    private static final String TYPE = "hourly_metrics";
+    private static final JobSettings SETTINGS = JobSettings.defaults().withVisibilityTimeout(Duration.ofSeconds(1))
+            .withSweepInterval(Duration.ofMillis(200)).withMaxIdle(Duration.ofMillis(20));
+    private static final Instant T0 = Instant.parse("2026-11-30T00:00:00Z");
+    private static JobsDatabase pg;
+    private OwnedRedis redis;
+    private final List<RunnerThread> threads = new ArrayList<>();
+
+    @BeforeAll
+    static void database() throws Exception {
+        pg = JobsDatabase.create();
+    }
+
+    @AfterAll
+    static void drop() throws Exception {
+        pg.close();
+    }
+
+    @BeforeEach
+    void services() throws Exception {
+        pg.reset();
+        redis = OwnedRedis.start(Path.of("target"));
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        for (RunnerThread t : threads) {
+            t.stop(Duration.ofSeconds(5));
+        }
+        redis.close();
+    }
+
+    private JobRunner runner(String name) {
+        JobRegistry registry = JobRegistry.builder().add(new CountingRollUp(TYPE, name, Duration.ofMillis(40), 0), 25).build();
+        JobRunner r = new JobRunner(name, new JobStore(pg.db.dataSource(), SETTINGS), registry, null,
+                new RedisHints(redis.url(), "t:"), SETTINGS, new JobStats());
+        threads.add(new RunnerThread(r, SETTINGS).start());
+        return r;
+    }
+
+    private static void enqueueHours(JobRunner r, int from, int count) throws Exception {
+        for (int i = from; i < from + count; i++) {
+            r.enqueue(TYPE, Period.hourOf(T0.plus(Duration.ofHours(i))), null);
+        }
+    }
+
+    private static long completed() throws Exception {
+        return pg.count("SELECT count(*) FROM analytics_jobs WHERE status = 'completed'");
+    }
+
+    private static void assertEachRanOnce(int jobs) throws Exception {
+        assertEquals(jobs, pg.count("SELECT count(*) FROM analytics_jobs"), "no job lost from the record");
+        assertEquals(jobs, completed());
+        assertEquals(jobs, pg.count("SELECT count(*) FROM test_job_runs"), "one committed run per job");
+        assertEquals(jobs, pg.count("SELECT count(DISTINCT period_start) FROM test_job_runs"));
+    }
+
+    @Test
+    void redisKilledMidRunLosesNoJobAndDoublesNone() throws Exception {
+        JobRunner a = runner("a");
+        JobRunner b = runner("b");
+        enqueueHours(a, 0, 40);
+        Await.until(Duration.ofSeconds(30), "some jobs done through Redis", () -> completed() >= 5);
+        redis.kill();
+        Await.until(Duration.ofSeconds(60), "every job done, claimed from PostgreSQL while Redis is down", () -> completed() == 40);
+        assertEachRanOnce(40);
+        assertTrue(a.stats().claimedFromRedis.get() + b.stats().claimedFromRedis.get() >= 5);
+        assertTrue(a.stats().claimedFromRedis.get() + b.stats().claimedFromRedis.get() < 40, "some came from PostgreSQL");
+
+        // Redis comes back empty: the runners return to it, and new work flows through it again.
+        long viaRedisBefore = a.stats().claimedFromRedis.get() + b.stats().claimedFromRedis.get();
+        redis.restart();
+        enqueueHours(a, 40, 20);
+        Await.until(Duration.ofSeconds(60), "the new jobs done", () -> completed() == 60);
+        assertEachRanOnce(60);
+        Await.until(Duration.ofSeconds(10), "the runners see Redis again", () -> a.stats().redisUp && b.stats().redisUp);
+        enqueueHours(a, 60, 10);
+        Await.until(Duration.ofSeconds(60), "the last jobs done", () -> completed() == 70);
+        assertEachRanOnce(70);
+        assertTrue(a.stats().claimedFromRedis.get() + b.stats().claimedFromRedis.get() > viaRedisBefore,
+                "claims through Redis resumed after its restart");
+    }
+
+    @Test
+    void redisFlushedMidRunLosesNoJobAndDoublesNone() throws Exception {
+        JobRunner a = runner("a");
+        JobRunner b = runner("b");
+        enqueueHours(a, 0, 40);
+        Await.until(Duration.ofSeconds(30), "some jobs done", () -> completed() >= 5);
+        redis.flushAll(); // every hint still queued is gone
+        Await.until(Duration.ofSeconds(60), "every job done, the lost hints pushed again from PostgreSQL",
+                () -> completed() == 40);
+        assertEachRanOnce(40);
+        assertEquals(40, a.stats().claimedFromRedis.get() + b.stats().claimedFromRedis.get(),
+                "Redis stayed up, so every claim came from a hint");
+        assertTrue(a.stats().hintsPushed.get() + b.stats().hintsPushed.get() > 0, "lost hints were pushed again");
+    }
+
+    @Test
+    void hintsFlushedBeforeAnyRunnerStartsAreRedispatched() throws Exception {
+        RedisHints hints = new RedisHints(redis.url(), "t:");
+        JobRegistry registry = JobRegistry.builder().add(new CountingRollUp(TYPE, "enqueuer"), 25).build();
+        try (JobRunner enqueuer = new JobRunner("enqueuer", new JobStore(pg.db.dataSource(), SETTINGS), registry, null, hints,
+                SETTINGS, new JobStats())) {
+            enqueueHours(enqueuer, 0, 20);
+        }
+        assertEquals("20", redis.command("LLEN t:ready:25").substring(1));
+        redis.flushAll();
+        runner("a");
+        runner("b");
+        Await.until(Duration.ofSeconds(30), "every job done", () -> completed() == 20);
+        assertEachRanOnce(20);
+    }
+}

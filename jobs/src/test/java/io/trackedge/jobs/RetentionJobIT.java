@@ -1,0 +1,52 @@
+package io.trackedge.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.trackedge.jobs.testing.JobsDatabase;
+import java.time.LocalDate;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The retention job drops raw partitions past the window and keeps the roll-ups. */
+class RetentionJobIT {
+
+    private static JobsDatabase pg;
+
+    @BeforeAll
+    static void database() throws Exception {
+        pg = JobsDatabase.create();
+    }
+
+    @AfterAll
+    static void drop() throws Exception {
+        pg.close();
+    }
+
+    @Test
+    void rawPartitionsPastTheWindowAreDroppedAndRollUpsKept() throws Exception {
+        LocalDate old = LocalDate.now(java.time.ZoneOffset.UTC).minusDays(40);
+        String partition = "email_events_" + old.toString().replace("-", "");
+        try (var c = pg.db.dataSource().getConnection(); var s = c.createStatement()) {
+            s.execute("CREATE TABLE " + partition + " PARTITION OF email_events FOR VALUES FROM ('" + old + "') TO ('"
+                    + old.plusDays(1) + "')");
+            s.execute("INSERT INTO campaign_analytics (tenant_id, campaign_id, date, sent) VALUES ('" + UUID.randomUUID()
+                    + "', 'c1', '" + old + "', 7)");
+        }
+        JobSettings settings = JobSettings.defaults();
+        JobRegistry registry = JobRegistry.builder().add(new RetentionJob(30), 100, Granularity.DAY).build();
+        try (JobRunner runner = new JobRunner("r", new JobStore(pg.db.dataSource(), settings), registry, null, null, settings,
+                new JobStats())) {
+            runner.enqueue(RetentionJob.TYPE, Period.dayOf(LocalDate.now(java.time.ZoneOffset.UTC).minusDays(1)), null);
+            runner.enqueue(RetentionJob.TYPE, Period.dayOf(LocalDate.now(java.time.ZoneOffset.UTC).minusDays(2)), UUID.randomUUID());
+            assertEquals(2, runner.drain());
+        }
+        assertEquals(0, pg.count("SELECT count(*) FROM pg_class WHERE relname = '" + partition + "'"));
+        assertEquals(1, pg.count("SELECT count(*) FROM pg_class WHERE relname = 'email_events_default'"));
+        assertEquals(7, pg.count("SELECT sent FROM campaign_analytics"));
+        assertEquals(1, pg.count("SELECT count(*) FROM analytics_jobs WHERE tenant_id IS NULL AND status = 'completed'"));
+        assertEquals(1, pg.count("SELECT count(*) FROM analytics_jobs WHERE tenant_id IS NOT NULL AND status = 'failed'"
+                + " AND last_error LIKE '%without a tenant%'"), "retention refuses a per-tenant run");
+    }
+}

@@ -1,0 +1,144 @@
+package io.trackedge.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.trackedge.jobs.testing.CountingRollUp;
+import io.trackedge.jobs.testing.JobsDatabase;
+import io.trackedge.jobs.testing.TestClock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The scheduler: once across nodes, every closed period once, and the periods missed while all nodes were down. */
+class SchedulerIT {
+
+    private static final Duration DELAY = Duration.ofMinutes(5);
+    private static JobsDatabase pg;
+    private JobRegistry registry;
+    private JobStore store;
+
+    @BeforeAll
+    static void database() throws Exception {
+        pg = JobsDatabase.create();
+    }
+
+    @AfterAll
+    static void drop() throws Exception {
+        pg.close();
+    }
+
+    @BeforeEach
+    void empty() throws Exception {
+        pg.reset();
+        registry = JobRegistry.builder()
+                .add(new CountingRollUp("hourly_metrics", "r"), 25, Granularity.HOUR)
+                .add(new CountingRollUp("daily_aggregate", "r"), 50, Granularity.DAY)
+                .add(new CountingRollUp("billing_calculate", "r"), 100, Granularity.WEEK, Granularity.MONTH)
+                .add(new CountingRollUp("by_hand_only", "r"), 75)
+                .build();
+        store = new JobStore(pg.db.dataSource(), JobSettings.defaults());
+    }
+
+    private Scheduler scheduler(TestClock clock, String node) {
+        return new Scheduler(pg.db.dataSource(), registry, store, clock, DELAY, node);
+    }
+
+    private static List<String> jobs() throws Exception {
+        return pg.test.rows("SELECT job_type || ' ' || granularity || ':' || to_char(period_start AT TIME ZONE 'UTC',"
+                + " 'YYYY-MM-DD\"T\"HH24') FROM analytics_jobs ORDER BY granularity, period_start, job_type");
+    }
+
+    @Test
+    void allNodesDownAcrossADayBoundaryThenEveryMissedPeriodIsEnqueuedOnce() throws Exception {
+        TestClock clock = new TestClock(Instant.parse("2026-12-01T22:30:00Z"));
+        Scheduler node = scheduler(clock, "node-1");
+        assertEquals(4, node.tick().size(), "first start: the last closed period of each granularity");
+        assertEquals(List.of("daily_aggregate day:2026-11-30T00", "hourly_metrics hour:2026-12-01T21",
+                "billing_calculate month:2026-11-01T00", "billing_calculate week:2026-11-23T00"), jobs());
+        assertEquals(0, node.tick().size(), "nothing new within the same hour");
+
+        clock.set(Instant.parse("2026-12-01T23:04:59Z"));
+        assertEquals(0, node.tick().size(), "22:00 closed, but the delay has not passed");
+        clock.set(Instant.parse("2026-12-01T23:05:00Z"));
+        assertEquals(1, node.tick().size(), "22:00 is due");
+
+        // Every node is down from 23:05 until 02:10 two days later; the first one back catches up.
+        clock.set(Instant.parse("2026-12-03T02:10:00Z"));
+        List<JobStore.Enqueued> caughtUp = scheduler(clock, "node-2").tick();
+        long hours = pg.count("SELECT count(*) FROM analytics_jobs WHERE granularity = 'hour'");
+        assertEquals(2 + 27, hours, "21:00 and 22:00 on the 1st, then 23:00 on the 1st to 01:00 on the 3rd");
+        assertEquals(List.of("2026-11-30", "2026-12-01", "2026-12-02"),
+                pg.test.rows("SELECT period_start::date FROM analytics_jobs WHERE granularity = 'day' ORDER BY 1"));
+        assertEquals(27 + 2, caughtUp.size(), "27 hours and 2 days missed");
+        assertEquals(0, pg.count("SELECT count(*) FROM analytics_jobs WHERE job_type = 'by_hand_only'"));
+        assertEquals("2026-12-03 01:00:00+00|node-2", pg.test.rows("SELECT last_period_start AT TIME ZONE 'UTC' || '+00',"
+                + " updated_by FROM analytics_job_schedule WHERE granularity = 'hour'").get(0).replace(".0", ""));
+
+        // Each missed period then runs once.
+        try (JobRunner runner = new JobRunner("r", store, registry, null, null, JobSettings.defaults(), new JobStats())) {
+            assertEquals(jobs().size(), runner.drain());
+        }
+        assertEquals(0, pg.count("SELECT count(*) FROM (SELECT job_type, period_start FROM test_job_runs GROUP BY 1, 2"
+                + " HAVING count(*) <> 1) d"));
+        assertEquals(jobs().size(), pg.count("SELECT count(*) FROM test_job_runs"));
+    }
+
+    @Test
+    void weeksAndMonthsAreEnqueuedWhenTheyClose() throws Exception {
+        TestClock clock = new TestClock(Instant.parse("2026-12-27T12:00:00Z")); // a Sunday
+        Scheduler node = scheduler(clock, "n");
+        node.tick();
+        pg.reset();
+        try (var c = pg.db.dataSource().getConnection(); var s = c.createStatement()) {
+            s.execute("INSERT INTO analytics_job_schedule VALUES ('week', '2026-12-14', 'n'), ('month', '2026-11-01', 'n'),"
+                    + " ('day', '2026-12-26', 'n'), ('hour', '2026-12-27 11:00', 'n')");
+        }
+        clock.set(Instant.parse("2027-01-01T00:05:00Z"));
+        node.tick();
+        assertEquals(List.of("billing_calculate month:2026-12-01T00", "billing_calculate week:2026-12-21T00"),
+                pg.test.rows("SELECT job_type || ' ' || granularity || ':' || to_char(period_start AT TIME ZONE 'UTC',"
+                        + " 'YYYY-MM-DD\"T\"HH24') FROM analytics_jobs WHERE job_type = 'billing_calculate' ORDER BY 1"));
+    }
+
+    @Test
+    void nodesTickingAtOnceEnqueueEachPeriodOnce() throws Exception {
+        TestClock clock = new TestClock(Instant.parse("2026-12-01T22:30:00Z"));
+        scheduler(clock, "seed").tick();
+        clock.set(Instant.parse("2026-12-04T03:00:00Z"));
+        int nodes = 6;
+        ExecutorService pool = Executors.newFixedThreadPool(nodes);
+        CountDownLatch go = new CountDownLatch(1);
+        List<Future<Integer>> made = new ArrayList<>();
+        for (int i = 0; i < nodes; i++) {
+            Scheduler s = scheduler(clock, "node-" + i);
+            made.add(pool.submit(() -> {
+                go.await();
+                int n = 0;
+                for (int k = 0; k < 5; k++) {
+                    n += s.tick().size();
+                }
+                return n;
+            }));
+        }
+        go.countDown();
+        int total = 0;
+        for (Future<Integer> f : made) {
+            total += f.get();
+        }
+        pool.shutdown();
+        long expected = 52 + 3; // hours 22:00 on the 1st to 01:00 on the 4th (02:00 closes at 03:00), days the 1st to the 3rd
+        assertEquals(expected, total, "every period enqueued by exactly one tick");
+        assertEquals(expected + 4, pg.count("SELECT count(*) FROM analytics_jobs"));
+        assertTrue(pg.count("SELECT count(*) FROM analytics_job_schedule") == 4);
+    }
+}

@@ -1,0 +1,273 @@
+package io.trackedge.jobs.rollup;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.trackedge.jobs.Period;
+import io.trackedge.jobs.RollUp;
+import io.trackedge.journal.JournalStats;
+import io.trackedge.journal.JournalWriter;
+import io.trackedge.sink.SinkStats;
+import io.trackedge.sink.postgres.Database;
+import io.trackedge.sink.postgres.PostgresConnectionInfo;
+import io.trackedge.sink.postgres.PostgresSink;
+import io.trackedge.sink.testing.Recount;
+import io.trackedge.sink.testing.TestDatabase;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Thousands of emails of three tenants ({@link Traffic}) journaled as the edge journals them and
+ * written by the real Postgres sink; then every roll-up over the three days, and every roll-up
+ * table compared with an independent recount of email_events ({@link RollUpRecount}), column by
+ * column. Re-runs, and two runners at once (all tenants against all tenants, and against one
+ * tenant), leave the same rows. The reconciliation finds no drift in what the sink wrote, and
+ * finds and repairs drift put there by hand.
+ */
+class RollUpRecountIT {
+
+    private static final int EMAILS = 3000;
+
+    private static TestDatabase testDb;
+    private static Database db;
+    private static Path journalDir;
+    private static Instant now;
+    private static long events;
+
+    @BeforeAll
+    static void writeTrafficThroughTheSinkAndRollUp() throws Exception {
+        testDb = TestDatabase.create();
+        db = new Database(new PostgresConnectionInfo(testDb.jdbcUrl(), "postgres", null), 4);
+        db.migrate();
+        journalDir = Files.createTempDirectory("rollup-journal-");
+        now = Instant.now();
+        try (JournalWriter writer = JournalWriter.open(journalDir, 4L << 20, 1L << 30, new JournalStats())) {
+            events = new Traffic(writer, 12, now).generate(EMAILS);
+            writer.flush();
+            SinkStats stats = new SinkStats();
+            io.trackedge.sink.SinkLoop sink = io.trackedge.sink.testing.Sinks.postgres(db, journalDir, writer::flushedPosition,
+                    UUID.randomUUID(), 500, Duration.ofMillis(2), Duration.ofMillis(500), stats);
+            sink.start();
+            long end = writer.flushedPosition();
+            io.trackedge.sink.testing.Await.until("the sink writes the traffic", Duration.ofSeconds(120),
+                    () -> stats.committedPosition.get() >= end);
+            assertEquals(end, stats.committedPosition.get(), "sink did not catch up: " + sink.health().lastError());
+            assertTrue(sink.stop(Duration.ofSeconds(10)));
+        }
+        assertEquals(events, testDb.count("SELECT count(*) FROM email_events"));
+        runAll(null);
+    }
+
+    @AfterAll
+    static void dropDatabase() throws Exception {
+        if (db != null) {
+            db.close();
+        }
+        if (testDb != null) {
+            testDb.close();
+        }
+    }
+
+    private static List<Period> days() {
+        List<Period> out = new ArrayList<>();
+        for (int d = Traffic.DAYS - 1; d >= 0; d--) {
+            out.add(Period.dayOf(Traffic.day(now, d)));
+        }
+        return out;
+    }
+
+    private static void runAll(UUID tenant) throws Exception {
+        try (Connection c = db.dataSource().getConnection()) {
+            for (RollUp r : RollUps.all()) {
+                for (Period p : days()) {
+                    RollUps.runCommitted(c, r, p, tenant);
+                }
+            }
+        }
+    }
+
+    private static Map<String, List<String>> snapshot() throws Exception {
+        Map<String, List<String>> out = new LinkedHashMap<>();
+        for (RollUpRecount.Pair p : RollUpRecount.ALL) {
+            out.put(p.table(), testDb.rows(p.fromTable()));
+        }
+        out.put("daily_analytics", testDb.rows(Recount.FROM_DAILY));
+        return out;
+    }
+
+    @Test
+    void everyRollUpTableEqualsAnIndependentRecountOfTheRawEvents() throws Exception {
+        assertTrue(events > 3 * EMAILS, "traffic of " + events + " events");
+        for (RollUpRecount.Pair p : RollUpRecount.ALL) {
+            List<String> table = testDb.rows(p.fromTable());
+            List<String> recount = testDb.rows(p.recount());
+            assertFalse(recount.isEmpty(), p.table() + ": the recount has no rows");
+            assertSameRows(p, recount, table);
+        }
+        // each kind of traffic reached the tables it should
+        assertEquals(3, testDb.count("SELECT count(DISTINCT tenant_id) FROM campaign_analytics"));
+        assertEquals(Traffic.DAYS, testDb.count("SELECT count(DISTINCT date) FROM lead_analytics"));
+        for (String nonZero : List.of("opens_machine", "clicks_machine", "opened_machine", "clicked_machine", "bounces_hard",
+                "bounces_soft", "replied", "unsubscribed", "spam_complaints", "completed_leads")) {
+            assertTrue(testDb.count("SELECT sum(" + nonZero + ") FROM campaign_analytics") > 0, nonZero);
+        }
+        assertTrue(testDb.count("SELECT count(*) FROM warmup_analytics WHERE health_score < 100") > 0);
+        assertTrue(testDb.count("SELECT count(*) FROM mailbox_analytics WHERE health_score < 100") > 0);
+        assertTrue(testDb.count("SELECT count(*) FROM warmup_analytics WHERE progress_percentage > 3") > 0);
+        assertEquals(testDb.count("SELECT count(*) FROM warmup_daily_stats s JOIN warmup_analytics a USING (tenant_id, mailbox_id, date)"),
+                testDb.count("SELECT count(*) FROM warmup_daily_stats s JOIN warmup_analytics a USING (tenant_id, mailbox_id, date)"
+                        + " WHERE s.reputation_score = a.health_score"));
+    }
+
+    @Test
+    void runningEveryRollUpAgainLeavesTheSameRows() throws Exception {
+        Map<String, List<String>> before = snapshot();
+        runAll(null);
+        assertEquals(before, snapshot());
+        // per tenant, one tenant after another: the same rows again
+        for (UUID t : Traffic.TENANTS) {
+            runAll(t);
+        }
+        assertEquals(before, snapshot());
+    }
+
+    @Test
+    void twoRunnersAtOnceLeaveTheSameRows() throws Exception {
+        Map<String, List<String>> before = snapshot();
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            for (RollUp r : RollUps.all()) {
+                for (Period p : days()) {
+                    race(pool, r, p, null, null);
+                    race(pool, r, p, null, Traffic.TENANTS[1]);
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(before, snapshot());
+    }
+
+    /** Runs {@code r} for {@code p} on two connections released together by a barrier. */
+    private static void race(ExecutorService pool, RollUp r, Period p, UUID tenantA, UUID tenantB) throws Exception {
+        CyclicBarrier start = new CyclicBarrier(2);
+        List<Future<?>> runs = new ArrayList<>();
+        for (UUID t : new UUID[] {tenantA, tenantB}) {
+            runs.add(pool.submit(() -> {
+                try (Connection c = db.dataSource().getConnection()) {
+                    start.await();
+                    RollUps.runCommitted(c, r, p, t);
+                }
+                return null;
+            }));
+        }
+        for (Future<?> f : runs) {
+            f.get();
+        }
+    }
+
+    @Test
+    void reconciliationFindsTheSinkCountersExactAndRepairsDriftPutThere() throws Exception {
+        LocalDate day = Traffic.day(now, 1);
+        DailyReconciliation reconcile = RollUps.reconciliation();
+        List<ReconciliationReport> clean = reconcileCommitted(reconcile, Period.dayOf(day), null);
+        assertTrue(clean.get(0).clean(), clean.toString());
+        assertTrue(clean.get(0).rowsRecounted() > 0);
+        List<String> good = testDb.rows(Recount.FROM_DAILY);
+
+        // drift as a doubled batch, a lost batch and a stray row would leave it
+        String[] victim = testDb.rows("SELECT ctid, emails_sent, clicks_total, opens_total, opens_human FROM daily_analytics WHERE date = '" + day
+                + "' AND emails_sent > 0 AND tenant_id = '" + Traffic.TENANTS[1] + "' LIMIT 1").get(0).split("\\|");
+        try (Connection c = testDb.connect(); var s = c.createStatement()) {
+            s.executeUpdate("UPDATE daily_analytics SET opens_total = opens_total + 5, opens_human = opens_human + 5 "
+                    + "WHERE date = '" + day + "' AND tenant_id = '" + Traffic.TENANTS[0] + "'");
+            s.executeUpdate("DELETE FROM daily_analytics WHERE ctid = '" + victim[0] + "'");
+            s.executeUpdate("INSERT INTO daily_analytics (tenant_id, user_id, campaign_id, mailbox_id, date, clicks_total) "
+                    + "VALUES ('" + Traffic.TENANTS[2] + "', gen_random_uuid(), 'ghost', NULL, '" + day + "', 3)");
+        }
+        long drifted = testDb.count("SELECT count(*) FROM daily_analytics WHERE date = '" + day + "' AND tenant_id = '"
+                + Traffic.TENANTS[0] + "'");
+        ReconciliationReport r = reconcileCommitted(reconcile, Period.dayOf(day), null).get(0);
+        assertEquals(drifted, r.rowsDrifted());
+        assertEquals(1, r.rowsMissing());
+        assertEquals(1, r.rowsExtra());
+        // the drift adds up the rows changed by hand and, negative, the deleted row's counts
+        assertEquals(5 * drifted - Long.parseLong(victim[3]), r.drift().getOrDefault("opens_total", 0L));
+        assertEquals(5 * drifted - Long.parseLong(victim[4]), r.drift().getOrDefault("opens_human", 0L));
+        assertEquals(-Long.parseLong(victim[1]), r.drift().get("emails_sent"));
+        assertEquals(3 - Long.parseLong(victim[2]), r.drift().getOrDefault("clicks_total", 0L));
+        assertEquals(good, testDb.rows(Recount.FROM_DAILY));
+        List<List<String>> sinkRecount = Recount.compare(testDb);
+        assertEquals(sinkRecount.get(1), sinkRecount.get(0));
+        // every run leaves its report; the other tests run the reconciliation too, always clean
+        assertEquals(1, testDb.count("SELECT count(*) FROM rollup_reconciliations WHERE rows_drifted + rows_missing + rows_extra > 0"));
+        assertEquals(1, testDb.count("SELECT count(*) FROM rollup_reconciliations WHERE date = '" + day
+                + "' AND rows_extra = 1 AND rows_missing = 1 AND rows_drifted = " + drifted));
+        // and once repaired it is clean
+        assertTrue(reconcileCommitted(reconcile, Period.dayOf(day), null).get(0).clean());
+    }
+
+    private static List<ReconciliationReport> reconcileCommitted(DailyReconciliation reconcile, Period p, UUID tenant)
+            throws Exception {
+        try (Connection c = db.dataSource().getConnection()) {
+            c.setAutoCommit(false);
+            List<ReconciliationReport> out = reconcile.reconcile(c, p, tenant);
+            c.commit();
+            return out;
+        }
+    }
+
+    /** Equal row lists, or a failure naming the table, the key and each column that differs. */
+    private static void assertSameRows(RollUpRecount.Pair p, List<String> expected, List<String> actual) {
+        Map<String, String[]> want = byKey(p, expected);
+        Map<String, String[]> got = byKey(p, actual);
+        List<String> problems = new ArrayList<>();
+        for (var e : want.entrySet()) {
+            String[] g = got.get(e.getKey());
+            if (g == null) {
+                problems.add("missing row " + e.getKey());
+                continue;
+            }
+            for (int i = p.keyColumns(); i < p.columns().size(); i++) {
+                if (!String.valueOf(e.getValue()[i]).equals(String.valueOf(g[i]))) {
+                    problems.add(e.getKey() + " " + p.columns().get(i) + ": table " + g[i] + ", recount " + e.getValue()[i]);
+                }
+            }
+        }
+        for (String k : got.keySet()) {
+            if (!want.containsKey(k)) {
+                problems.add("extra row " + k);
+            }
+        }
+        assertTrue(problems.isEmpty(), p.table() + " differs from its recount (" + problems.size() + " problems): "
+                + problems.subList(0, Math.min(20, problems.size())));
+        assertEquals(expected, actual, p.table());
+    }
+
+    private static Map<String, String[]> byKey(RollUpRecount.Pair p, List<String> rows) {
+        Map<String, String[]> out = new LinkedHashMap<>();
+        for (String row : rows) {
+            String[] cols = row.split("\\|", -1);
+            assertEquals(p.columns().size(), cols.length, p.table() + " row " + row + " vs columns " + p.columns());
+            out.put(String.join("|", java.util.Arrays.copyOf(cols, p.keyColumns())), cols);
+        }
+        return out;
+    }
+}
