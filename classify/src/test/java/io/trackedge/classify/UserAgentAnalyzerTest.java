@@ -49,6 +49,19 @@ class UserAgentAnalyzerTest {
     }
 
     @Test
+    void theIndexedScanFindsWhatAPlainSearchFinds() {
+        CrawlerPatterns p = CrawlerPatterns.of(java.util.List.of("Googlebot\\/", "bingbot", "Yeti", "[wW]get", "^curl", "ab"));
+        assertEquals("Googlebot/", p.match("Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"));
+        assertEquals("bingbot", p.match("xbingbot"));
+        assertEquals("Yeti", p.match("Yeti"));
+        assertEquals("wget", p.match("a wget b"));
+        assertEquals("curl", p.match("curl/8"));
+        assertEquals(null, p.match("a curl/8"));
+        assertEquals("ab", p.match("xaby"));
+        assertEquals(null, p.match("Ye"));
+    }
+
+    @Test
     void crawlerLiteralsReadEscapedPunctuation() {
         assertEquals("Googlebot/", CrawlerPatterns.literal("Googlebot\\/"));
         assertEquals(null, CrawlerPatterns.literal("^curl"));
