@@ -8,7 +8,7 @@ import java.util.regex.PatternSyntaxException;
 /**
  * The crawler-user-agents patterns, matched anywhere in a User-Agent. Most patterns are plain text
  * once their escapes are read ({@code Googlebot\/}), so those are found in one pass over the User-Agent
- * through a three-character index; the few real regular expressions are joined into one alternation.
+ * through a three-character index; the few real regular expressions are tried one by one.
  * {@link UserAgentCache} keeps verdicts, so this runs once per distinct User-Agent.
  */
 public final class CrawlerPatterns {
@@ -19,10 +19,10 @@ public final class CrawlerPatterns {
     private static final int BUCKETS = 4096;
     private final String[][] buckets;
     private final String[] shortLiterals;
-    private final Pattern regex;
+    private final Pattern[] regexes;
     private final int size;
 
-    private CrawlerPatterns(List<String> literals, Pattern regex, int size) {
+    private CrawlerPatterns(List<String> literals, Pattern[] regexes, int size) {
         List<List<String>> lists = new ArrayList<>(BUCKETS);
         for (int i = 0; i < BUCKETS; i++) {
             lists.add(new ArrayList<>(0));
@@ -40,7 +40,7 @@ public final class CrawlerPatterns {
             buckets[i] = lists.get(i).isEmpty() ? null : lists.get(i).toArray(String[]::new);
         }
         this.shortLiterals = shorts.toArray(String[]::new);
-        this.regex = regex;
+        this.regexes = regexes;
         this.size = size;
     }
 
@@ -51,7 +51,7 @@ public final class CrawlerPatterns {
     /** @throws IllegalArgumentException naming a pattern that does not compile */
     public static CrawlerPatterns of(List<String> patterns) {
         List<String> lits = new ArrayList<>();
-        StringBuilder alt = new StringBuilder();
+        List<Pattern> regexes = new ArrayList<>();
         for (String p : patterns) {
             String lit = literal(p);
             if (lit != null) {
@@ -59,16 +59,13 @@ public final class CrawlerPatterns {
                 continue;
             }
             try {
-                Pattern.compile(p);
+                // Apart, not one alternation: each keeps Java's literal-prefix search, three to five times faster.
+                regexes.add(Pattern.compile(p));
             } catch (PatternSyntaxException e) {
                 throw new IllegalArgumentException("crawler pattern does not compile: '" + p + "'", e);
             }
-            if (!alt.isEmpty()) {
-                alt.append('|');
-            }
-            alt.append("(?:").append(p).append(')');
         }
-        return new CrawlerPatterns(lits, alt.isEmpty() ? null : Pattern.compile(alt.toString()), patterns.size());
+        return new CrawlerPatterns(lits, regexes.toArray(Pattern[]::new), patterns.size());
     }
 
     /** The first matching literal or the regex's match, or {@code null} when nothing matches. */
@@ -88,8 +85,8 @@ public final class CrawlerPatterns {
                 return l;
             }
         }
-        if (regex != null) {
-            var m = regex.matcher(userAgent);
+        for (Pattern r : regexes) {
+            var m = r.matcher(userAgent);
             if (m.find()) {
                 return m.group();
             }
