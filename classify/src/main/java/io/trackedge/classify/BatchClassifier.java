@@ -158,7 +158,7 @@ public final class BatchClassifier {
         }
         s &= ~rules.disabledSignals();
         Classification result = Verdicts.decide(false, s);
-        state.remember(new EmailState.Click(e.id(), at, source, url, result, batch, index));
+        state.remember(new EmailState.Click(e.id(), e.fields(), at, source, url, result, batch, index));
         return result;
     }
 
@@ -173,7 +173,7 @@ public final class BatchClassifier {
         if (c.batch == batch) {
             out[c.index] = now;
         } else {
-            fixes.add(new Correction(c.id, c.atMicros, now));
+            fixes.add(new Correction(c.id, c.atMicros, c.fields, was, now));
         }
     }
 

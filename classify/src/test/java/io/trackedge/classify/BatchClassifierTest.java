@@ -53,6 +53,10 @@ class BatchClassifierTest {
         assertEquals(first.occurredAtMicros(), fix.occurredAtMicros());
         assertEquals(Automation.SCANNER, fix.classification().automation());
         assertTrue(fix.classification().isMachine());
+        assertEquals(Automation.NONE, fix.previous().automation());
+        assertTrue(fix.machineChanged(), "the sink moves it from the human to the machine counters");
+        assertEquals(first.fields().email(), fix.fields().email());
+        assertEquals(first.fields().user(), fix.fields().user());
 
         BatchClassifier.Result r3 = c.classify(List.of(click("e1", T0 + SECOND, "198.51.100.7", "https://a.example/3")));
         assertEquals(List.of(), r3.corrections(), "an event already corrected is not corrected again");
