@@ -1,0 +1,208 @@
+package io.trackedge.classify;
+
+import io.trackedge.journal.EventRecord;
+import io.trackedge.journal.EventType;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Classifies the opens and clicks of journal batches, off the hot path, in a journal consumer.
+ *
+ * <p>Give it every batch in journal order, including the {@code sent} and {@code delivered} events
+ * (they feed the per-email state that the send-time window needs). For each batch it returns one
+ * {@link Classification} per event (in the same order; {@code null} for events that are neither an open
+ * nor a click) and the {@link Correction}s of events of earlier batches whose classification changed
+ * because of this one (a link burst completed). Events of the same batch are corrected in place.
+ *
+ * <p>State is bounded: {@link ClassifierSettings#maxTrackedEmails()} emails (LRU) and
+ * {@link ClassifierSettings#userAgentCacheEntries()} parsed User-Agents (LRU). It lives in memory only: a
+ * restart starts with none, and timing signals stay silent for emails sent before it (they never flag
+ * falsely for lack of history); re-scoring from stored events restores them.
+ *
+ * <p>Not thread-safe: one instance per consumer thread.
+ */
+public final class BatchClassifier {
+
+    /** The classifications of one batch and the corrections of earlier ones. */
+    public record Result(Classification[] classifications, List<Correction> corrections) {
+    }
+
+    /** Counters for metrics. */
+    public record Stats(long events, long corrections, int trackedEmails, long emailEvictions,
+                        long userAgentHits, long userAgentMisses) {
+    }
+
+    private final ClassifierSettings settings;
+    private final ListSource lists;
+    private final EmailStates emails;
+    private final UserAgentCache userAgents;
+    private long batch;
+    private long events;
+    private long corrections;
+
+    public BatchClassifier(ClassifierSettings settings, ListSource lists) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.lists = Objects.requireNonNull(lists, "lists");
+        this.emails = new EmailStates(settings.maxTrackedEmails());
+        this.userAgents = new UserAgentCache(settings.userAgentCacheEntries(), lists.current());
+    }
+
+    public Result classify(List<EventRecord> batchEvents) {
+        Lists l = lists.current();
+        batch++;
+        Classification[] out = new Classification[batchEvents.size()];
+        List<Correction> fixes = new ArrayList<>(0);
+        for (int i = 0; i < out.length; i++) {
+            EventRecord e = batchEvents.get(i);
+            EventType t = e.type();
+            if (t == EventType.SENT || t == EventType.DELIVERED) {
+                EmailState s = emails.getOrCreate(e.fields().tenant(), e.fields().email());
+                s.sentAtMicros = Math.max(s.sentAtMicros, e.occurredAtMicros());
+            } else if (t == EventType.OPEN || t == EventType.CLICK) {
+                out[i] = classifyOne(e, i, l, out, fixes);
+                events++;
+            }
+        }
+        corrections += fixes.size();
+        return new Result(out, fixes);
+    }
+
+    public Stats stats() {
+        return new Stats(events, corrections, emails.size(), emails.evictions(), userAgents.hits(), userAgents.misses());
+    }
+
+    private Classification classifyOne(EventRecord e, int index, Lists l, Classification[] out, List<Correction> fixes) {
+        boolean open = e.type() == EventType.OPEN;
+        Rules rules = settings.rulesFor(e.fields().tenant());
+        int ua = userAgents.verdict(e.userAgent(), l);
+        int s = ua & ~UserAgentAnalyzer.APPLE_MAIL;
+        if ((e.flags() & EventRecord.FLAG_HEAD) != 0) {
+            s |= Signal.HEAD_REQUEST.mask();
+        }
+        if (!rules.machineUserAgents().isEmpty() && e.userAgent() != null) {
+            for (String token : rules.machineUserAgents()) {
+                if (e.userAgent().contains(token)) {
+                    s |= Signal.TENANT_USER_AGENT.mask();
+                    break;
+                }
+            }
+        }
+        boolean relay = l.appleRelay().contains(e.ip());
+        if (open) {
+            if (relay) {
+                s |= Signal.APPLE_RELAY.mask();
+                if ((ua & UserAgentAnalyzer.APPLE_MAIL) != 0 || (ua & Signal.BARE_MOZILLA.mask()) != 0) {
+                    s |= Signal.APPLE_MAIL_FROM_RELAY.mask();
+                }
+            }
+        } else {
+            if (relay) {
+                s |= Signal.PRIVATE_RELAY_CLICK.mask();
+            }
+            if ((s & Signal.MAIL_PROXY.mask()) != 0) {
+                // An image proxy does not click links: on a click the allow-list does not apply.
+                s &= ~Signal.MAIL_PROXY.mask();
+            }
+            if (l.securityVendors().contains(e.ip())) {
+                s |= Signal.SECURITY_VENDOR_RANGE.mask();
+            }
+        }
+        EmailState state = emails.get(e.fields().tenant(), e.fields().email());
+        long at = e.occurredAtMicros();
+        if (state != null && state.sentAtMicros != EmailState.NEVER && !rules.sendWindow().isZero()) {
+            long since = at - state.sentAtMicros;
+            if (since >= 0 && since <= rules.sendWindow().toNanos() / 1000) {
+                s |= Signal.SOON_AFTER_SEND.mask();
+            }
+        }
+        if (!open && state != null && state.sentAtMicros != EmailState.NEVER && !state.opened) {
+            s |= Signal.CLICK_BEFORE_OPEN.mask();
+        }
+        if (open) {
+            s &= ~rules.disabledSignals();
+            if (state == null) {
+                state = emails.getOrCreate(e.fields().tenant(), e.fields().email());
+            }
+            state.opened = true;
+            return Verdicts.decide(true, s);
+        }
+        if (state == null) {
+            state = emails.getOrCreate(e.fields().tenant(), e.fields().email());
+        }
+        long source = sourceOf(e.ip());
+        int url = urlOf(e);
+        boolean burst = false;
+        if (source != 0 && !rules.burstWindow().isZero() && rules.enabled(Signal.LINK_BURST)) {
+            long window = rules.burstWindow().toNanos() / 1000;
+            int distinct = 1;
+            int[] seen = new int[EmailState.MAX_CLICKS];
+            for (int i = 0; i < state.clickCount(); i++) {
+                EmailState.Click c = state.click(i);
+                if (c.source == source && at - c.atMicros <= window && at >= c.atMicros && c.url != url
+                        && !contains(seen, distinct - 1, c.url)) {
+                    seen[distinct - 1] = c.url;
+                    distinct++;
+                }
+            }
+            burst = distinct >= rules.burstLinks();
+            if (burst) {
+                s |= Signal.LINK_BURST.mask();
+                for (int i = 0; i < state.clickCount(); i++) {
+                    EmailState.Click c = state.click(i);
+                    if (c.source == source && at - c.atMicros <= window && at >= c.atMicros) {
+                        correct(c, out, fixes);
+                    }
+                }
+            }
+        }
+        s &= ~rules.disabledSignals();
+        Classification result = Verdicts.decide(false, s);
+        state.remember(new EmailState.Click(e.id(), e.fields(), at, source, url, result, batch, index));
+        return result;
+    }
+
+    private void correct(EmailState.Click c, Classification[] out, List<Correction> fixes) {
+        Classification was = c.classification;
+        if (was.has(Signal.LINK_BURST)) {
+            return;
+        }
+        Automation a = was.isMachine() ? was.automation() : Automation.SCANNER;
+        Classification now = new Classification(a, Certainty.CERTAIN, was.reasons() | Signal.LINK_BURST.mask());
+        c.classification = now;
+        if (c.batch == batch) {
+            out[c.index] = now;
+        } else {
+            fixes.add(new Correction(c.id, c.atMicros, c.fields, was, now));
+        }
+    }
+
+    private static boolean contains(int[] a, int n, int v) {
+        for (int i = 0; i < n; i++) {
+            if (a[i] == v) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The /24 (IPv4) or /48 (IPv6) the request came from, 0 when unknown: scanners click from neighbouring addresses. */
+    static long sourceOf(byte[] ip) {
+        if (ip == null || ip.length == 4) {
+            return ip == null ? 0 : 0x4_0000_0000L | ((ip[0] & 0xFFL) << 16) | ((ip[1] & 0xFFL) << 8) | (ip[2] & 0xFFL);
+        }
+        if (ip.length != 16) {
+            return 0;
+        }
+        long v = 0x6L;
+        for (int i = 0; i < 6; i++) {
+            v = (v << 8) | (ip[i] & 0xFFL);
+        }
+        return v;
+    }
+
+    private static int urlOf(EventRecord e) {
+        String u = e.url() != null ? e.url() : e.fields().inlineUrl();
+        return u == null ? 0 : u.hashCode();
+    }
+}

@@ -1,0 +1,211 @@
+package io.trackedge.classify;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.trackedge.journal.EventFields;
+import io.trackedge.journal.EventRecord;
+import io.trackedge.journal.EventType;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+class BatchClassifierTest {
+
+    private static final UUID TENANT = UUID.fromString("0193a6f0-0000-7000-8000-0000000000aa");
+    private static final UUID OTHER_TENANT = UUID.fromString("0193a6f0-0000-7000-8000-0000000000bb");
+    private static final String FIREFOX = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0";
+    private static final long T0 = 1_764_547_200_000_000L;
+    private static final long SECOND = 1_000_000L;
+
+    private static EventRecord event(UUID tenant, EventType type, String email, long at, String ip, String ua, String url, int flags) {
+        return new EventRecord(UUID.randomUUID(), type, flags, at, ip == null ? new byte[0] : IpLiteral.parse(ip), ua,
+                new EventFields(tenant, UUID.randomUUID(), "c", "m", email, null, null, null), url, Map.of());
+    }
+
+    private static EventRecord click(String email, long at, String ip, String url) {
+        return event(TENANT, EventType.CLICK, email, at, ip, FIREFOX, url, 0);
+    }
+
+    private static BatchClassifier classifier() {
+        return new BatchClassifier(ClassifierSettings.DEFAULTS, ListSource.snapshot());
+    }
+
+    @Test
+    void aBurstSpanningBatchesCorrectsTheEarlierClicksByIdAndTime() {
+        BatchClassifier c = classifier();
+        EventRecord first = click("e1", T0, "198.51.100.7", "https://a.example/1");
+        BatchClassifier.Result r1 = c.classify(List.of(first));
+        assertEquals(Automation.NONE, r1.classifications()[0].automation(), "one click alone is a person");
+
+        EventRecord second = click("e1", T0 + SECOND / 2, "198.51.100.9", "https://a.example/2");
+        BatchClassifier.Result r2 = c.classify(List.of(second));
+        assertEquals(Automation.SCANNER, r2.classifications()[0].automation());
+        assertTrue(r2.classifications()[0].has(Signal.LINK_BURST));
+        assertEquals(1, r2.corrections().size());
+        Correction fix = r2.corrections().get(0);
+        assertEquals(first.id(), fix.eventId());
+        assertEquals(first.occurredAtMicros(), fix.occurredAtMicros());
+        assertEquals(Automation.SCANNER, fix.classification().automation());
+        assertTrue(fix.classification().isMachine());
+        assertEquals(Automation.NONE, fix.previous().automation());
+        assertTrue(fix.machineChanged(), "the sink moves it from the human to the machine counters");
+        assertEquals(first.fields().email(), fix.fields().email());
+        assertEquals(first.fields().user(), fix.fields().user());
+
+        BatchClassifier.Result r3 = c.classify(List.of(click("e1", T0 + SECOND, "198.51.100.7", "https://a.example/3")));
+        assertEquals(List.of(), r3.corrections(), "an event already corrected is not corrected again");
+        assertEquals(1, c.stats().corrections());
+    }
+
+    @Test
+    void aBurstWithinOneBatchIsCorrectedInPlace() {
+        BatchClassifier c = classifier();
+        BatchClassifier.Result r = c.classify(List.of(
+                click("e2", T0, "203.0.113.4", "https://a.example/1"),
+                click("e2", T0 + 100_000, "203.0.113.4", "https://a.example/2")));
+        assertEquals(List.of(), r.corrections());
+        assertEquals(Automation.SCANNER, r.classifications()[0].automation());
+        assertEquals(Automation.SCANNER, r.classifications()[1].automation());
+    }
+
+    @Test
+    void clicksOfOtherSourcesOrTheSameLinkOrLaterAreNoBurst() {
+        BatchClassifier c = classifier();
+        BatchClassifier.Result r = c.classify(List.of(
+                click("e3", T0, "203.0.113.4", "https://a.example/1"),
+                click("e3", T0 + 100_000, "198.51.100.4", "https://a.example/2"),
+                click("e3", T0 + 200_000, "203.0.113.4", "https://a.example/1"),
+                click("e3", T0 + 60 * SECOND, "203.0.113.4", "https://a.example/3")));
+        for (Classification x : r.classifications()) {
+            assertEquals(Automation.NONE, x.automation(), x.toString());
+        }
+    }
+
+    @Test
+    void sentEventsInTheBatchFeedTheSendWindowAndGetNoClassification() {
+        BatchClassifier c = classifier();
+        BatchClassifier.Result r = c.classify(List.of(
+                event(TENANT, EventType.DELIVERED, "e4", T0, null, null, null, 0),
+                click("e4", T0 + 3 * SECOND, "203.0.113.5", "https://a.example/1"),
+                event(TENANT, EventType.BOUNCED, "e5", T0, null, null, null, 0)));
+        assertNull(r.classifications()[0]);
+        assertNull(r.classifications()[2]);
+        Classification x = r.classifications()[1];
+        assertEquals(Automation.SCANNER, x.automation());
+        assertEquals(Certainty.CERTAIN, x.certainty(), "soon after send and click before open: two weak signals");
+        assertTrue(x.has(Signal.SOON_AFTER_SEND) && x.has(Signal.CLICK_BEFORE_OPEN), x.toString());
+    }
+
+    @Test
+    void aProxiedOpenSecondsAfterDeliveryIsStillAPerson() {
+        BatchClassifier c = classifier();
+        BatchClassifier.Result r = c.classify(List.of(
+                event(TENANT, EventType.DELIVERED, "e6", T0, null, null, null, 0),
+                event(TENANT, EventType.OPEN, "e6", T0 + SECOND, "66.249.84.3",
+                        "Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)", null, 0)));
+        Classification x = r.classifications()[1];
+        assertEquals(Automation.PROXY, x.automation());
+        assertFalse(x.isMachine());
+        assertFalse(x.has(Signal.CRAWLER_USER_AGENT));
+    }
+
+    @Test
+    void aRelayAddressIsPrefetchOnAPixelAndAPersonOnAClick() {
+        BatchClassifier c = classifier();
+        BatchClassifier.Result r = c.classify(List.of(
+                event(TENANT, EventType.OPEN, "e7", T0, "104.28.28.1", "Mozilla/5.0", null, 0),
+                event(TENANT, EventType.CLICK, "e7", T0 + 600 * SECOND, "104.28.28.1",
+                        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1",
+                        "https://a.example/1", 0)));
+        assertEquals(Automation.PREFETCH, r.classifications()[0].automation());
+        assertEquals(Certainty.CERTAIN, r.classifications()[0].certainty());
+        assertTrue(r.classifications()[0].has(Signal.APPLE_RELAY));
+        assertEquals(Automation.NONE, r.classifications()[1].automation());
+        assertTrue(r.classifications()[1].has(Signal.PRIVATE_RELAY_CLICK));
+    }
+
+    @Test
+    void headAndEmptyUserAgentAreCertainMachines() {
+        BatchClassifier c = classifier();
+        BatchClassifier.Result r = c.classify(List.of(
+                event(TENANT, EventType.OPEN, "e8", T0, "203.0.113.1", FIREFOX, null, EventRecord.FLAG_HEAD),
+                event(TENANT, EventType.CLICK, "e8", T0, "203.0.113.1", null, "https://a.example/1", 0)));
+        assertEquals(Automation.PREFETCH, r.classifications()[0].automation());
+        assertEquals("head_request", r.classifications()[0].reasonText());
+        assertEquals(Automation.BOT, r.classifications()[1].automation());
+    }
+
+    @Test
+    void tenantsHaveTheirOwnWindowsListsAndDisabledSignals() {
+        Rules quiet = new Rules(Duration.ZERO, Duration.ZERO, 2, List.of("AcmeMonitor/"), Signal.UNREDUCED_CHROME.mask());
+        BatchClassifier c = new BatchClassifier(
+                new ClassifierSettings(Rules.DEFAULTS, Map.of(OTHER_TENANT, quiet), 1000, 1000), ListSource.snapshot());
+        String pinnedChrome = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/118.0.5993.88 Safari/537.36";
+        BatchClassifier.Result r = c.classify(List.of(
+                event(OTHER_TENANT, EventType.DELIVERED, "e9", T0, null, null, null, 0),
+                event(OTHER_TENANT, EventType.OPEN, "e9", T0 + SECOND, "203.0.113.1", pinnedChrome, null, 0),
+                event(OTHER_TENANT, EventType.OPEN, "e9", T0 + SECOND, "203.0.113.1", "AcmeMonitor/2.0", null, 0),
+                event(TENANT, EventType.OPEN, "e9", T0 + SECOND, "203.0.113.1", pinnedChrome, null, 0)));
+        assertEquals(Automation.NONE, r.classifications()[1].automation(), "no send window, unreduced Chrome disabled");
+        assertEquals(Automation.BOT, r.classifications()[2].automation());
+        assertTrue(r.classifications()[2].has(Signal.TENANT_USER_AGENT));
+        assertEquals(Automation.BOT, r.classifications()[3].automation(), "the default tenant keeps the signal");
+    }
+
+    @Test
+    void perEmailStateIsBoundedLeastRecentlyUsedFirst() {
+        BatchClassifier c = new BatchClassifier(new ClassifierSettings(Rules.DEFAULTS, Map.of(), 2, 2), ListSource.snapshot());
+        for (int i = 0; i < 5; i++) {
+            c.classify(List.of(click("bounded-" + i, T0, "203.0.113.1", "https://a.example/1")));
+        }
+        assertEquals(2, c.stats().trackedEmails());
+        assertEquals(3, c.stats().emailEvictions());
+        // The evicted email's first click is forgotten: a second link now is no burst, and no wrong correction.
+        BatchClassifier.Result r = c.classify(List.of(click("bounded-0", T0 + 100_000, "203.0.113.1", "https://a.example/2")));
+        assertEquals(Automation.NONE, r.classifications()[0].automation());
+        assertEquals(List.of(), r.corrections());
+    }
+
+    @Test
+    void theUserAgentCacheServesRepeatsAndIsBounded() {
+        BatchClassifier c = new BatchClassifier(new ClassifierSettings(Rules.DEFAULTS, Map.of(), 100, 2), ListSource.snapshot());
+        for (int i = 0; i < 10; i++) {
+            c.classify(List.of(event(TENANT, EventType.OPEN, "ua", T0, "203.0.113.1", FIREFOX, null, 0)));
+        }
+        assertEquals(1, c.stats().userAgentMisses());
+        assertEquals(9, c.stats().userAgentHits());
+    }
+
+    @Test
+    void settingsListEveryProblemWithItsKey() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new ClassifierSettings(
+                new Rules(Duration.ofSeconds(-1), Duration.ofHours(1), 1, List.of(" "), 0),
+                Map.of(OTHER_TENANT, new Rules(Duration.ofHours(2), Duration.ZERO, 2, List.of(), 0)), 0, 0));
+        String m = e.getMessage();
+        assertTrue(m.startsWith("7 problem(s)"), m);
+        for (String key : List.of("classify.rules.send-window", "classify.rules.burst-window", "classify.rules.burst-links",
+                "classify.rules.machine-user-agents", "classify.tenants." + OTHER_TENANT + ".send-window",
+                "classify.max-tracked-emails", "classify.user-agent-cache-entries")) {
+            assertTrue(m.contains(key), key + " in " + m);
+        }
+    }
+
+    @Test
+    void isMachineIsTrueExactlyForPrefetchScannerAndBot() {
+        for (Automation a : Automation.values()) {
+            boolean expected = a == Automation.PREFETCH || a == Automation.SCANNER || a == Automation.BOT;
+            assertEquals(expected, new Classification(a, Certainty.CERTAIN, 0).isMachine(), a.name());
+        }
+        for (Signal s : Signal.values()) {
+            assertEquals(s, Signal.ofWireName(s.wireName()));
+            assertTrue(s.wireName().matches("[a-z]+(_[a-z]+)*"), s.wireName());
+        }
+        assertEquals(Signal.values().length, java.util.Arrays.stream(Signal.values()).mapToInt(Signal::bit).distinct().count());
+    }
+}
