@@ -8,7 +8,6 @@ import io.trackedge.sink.postgres.PostgresSink;
 import io.trackedge.sink.posthog.PostHogReplay;
 import io.trackedge.sink.posthog.PostHogSink;
 import java.io.PrintWriter;
-import java.net.URI;
 import java.sql.Connection;
 import java.util.ArrayList;
 import java.util.List;
@@ -118,13 +117,11 @@ public final class BadEventsCommand implements Runnable {
             }
             List<ReplayOutcome> outcomes = new ArrayList<>(new PostgresReplay(db.db()).replay(toPostgres));
             if (!toPostHog.isEmpty()) {
-                EdgeConfig.PostHogSink p = cfg.posthogSink();
+                PostHogSink.Settings p = cfg.posthogSink();
                 if (!p.enabled()) {
                     System.err.println(toPostHog.size() + " PostHog event(s) not replayed: no POSTHOG_API_KEY configured");
                 } else {
-                    try (PostHogReplay replay = new PostHogReplay(db.db().dataSource(), new PostHogSink.Settings(
-                            URI.create(p.host()), p.apiKey(), p.batchSize(), p.batchBytes(), p.linger(), p.timeout(),
-                            p.maxBackoff(), p.maxLag(), p.sendIp(), p.gzip()))) {
+                    try (PostHogReplay replay = new PostHogReplay(db.db().dataSource(), p)) {
                         outcomes.addAll(replay.replay(toPostHog));
                     }
                 }
