@@ -393,7 +393,7 @@ public final class TrackingHandler extends ChannelInboundHandlerAdapter {
     }
 
     /** {@link #deliver} for a response whose sequence was published by an ingest worker, not this loop. */
-    void deliverPublished(ByteBuf response, boolean close, long sequence) {
+    void deliverPublished(Object response, boolean close, long sequence) {
         if (sequence >= 0) {
             if (close) {
                 closing = true;
@@ -401,7 +401,7 @@ public final class TrackingHandler extends ChannelInboundHandlerAdapter {
             held++;
             local.gate.holdPublishedElsewhere(this, response, sequence, close);
         } else {
-            deliver(response, close, -1);
+            deliver((ByteBuf) response, close, -1);
         }
     }
 
