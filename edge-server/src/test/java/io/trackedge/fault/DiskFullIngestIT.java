@@ -102,6 +102,40 @@ class DiskFullIngestIT {
         }
     }
 
+    /**
+     * Under {@code memory} acknowledgements a 202 is no durability promise, but once the journal is
+     * known to fail (here after a pixel's batch was refused) ingest answers 503 until it recovers.
+     */
+    @org.junit.jupiter.api.Test
+    void memoryAcknowledgementsRefuseWhileTheJournalIsKnownToFail() throws Exception {
+        Path disk = tmp.resolve("disk");
+        Files.createDirectories(disk);
+        Assumptions.assumeTrue(run("mount", "-t", "tmpfs", "-o", "size=30m", "tmpfs", disk.toString()) == 0,
+                "mounting a tmpfs needs root");
+        try (TestDatabase db = TestDatabase.create()) {
+            String key = ingestKey(db);
+            try (EdgeProcess edge = EdgeProcess.start(disk.resolve("data"), Map.of("EDGE_ACK", "memory",
+                    "EDGE_DATABASE_URL", db.jdbcUrl(), "EDGE_DATABASE_USER", "postgres", "EDGE_INGEST_KEY_REFRESH", "200ms",
+                    "EDGE_JOURNAL_SEGMENT_BYTES", "4MiB"));
+                 RawHttp c = new RawHttp(edge.port())) {
+                await(Duration.ofSeconds(30), () -> status(post(c, key, "")) == 400, "the ingest key is loaded");
+                fill(disk.resolve("filler"));
+                assertEquals(200, c.get(edge.pixelPath(EdgeProcess.fields(TENANT, USER, "memory-pixel"))).status());
+                await(Duration.ofSeconds(30), () -> readyz(edge) == 503, "the refused pixel batch fails readiness");
+                RawHttp.Response refused = post(c, key, sent(UUID.randomUUID(), 0));
+                assertEquals(503, refused.status(), refused.bodyText());
+                assertEquals("1", refused.header("retry-after"));
+                Files.delete(disk.resolve("filler"));
+                await(Duration.ofSeconds(30), () -> readyz(edge) == 200, "/readyz is 200 again without traffic");
+                assertEquals(202, post(c, key, sent(UUID.randomUUID(), 1)).status());
+            } finally {
+                if (run("umount", disk.toString()) != 0) {
+                    run("umount", "-l", disk.toString());
+                }
+            }
+        }
+    }
+
     private static String ingestKey(TestDatabase db) throws Exception {
         try (Database admin = new Database(new PostgresConnectionInfo(db.jdbcUrl(), "postgres", null), 1)) {
             admin.migrate();
