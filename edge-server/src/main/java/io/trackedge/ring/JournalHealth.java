@@ -37,7 +37,6 @@ public final class JournalHealth implements AutoCloseable {
     private final Path dir;
     private final AtomicLong writeFailures = new AtomicLong();
     private final AtomicLong lost = new AtomicLong();
-    private final AtomicLong probes = new AtomicLong();
     private volatile boolean healthy = true;
     private volatile long unhealthySinceMillis;
     private volatile String lastError = "";
@@ -89,7 +88,6 @@ public final class JournalHealth implements AutoCloseable {
             return;
         }
         long failuresBefore = writeFailures.get();
-        probes.incrementAndGet();
         Path file = dir.resolve(PROBE_FILE);
         try {
             try (FileChannel c = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
@@ -140,10 +138,6 @@ public final class JournalHealth implements AutoCloseable {
 
     public long lostToWriteFailures() {
         return lost.get();
-    }
-
-    public long probes() {
-        return probes.get();
     }
 
     @Override
