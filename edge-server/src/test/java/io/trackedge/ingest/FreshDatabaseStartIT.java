@@ -7,6 +7,8 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import io.trackedge.sink.postgres.Database;
+import io.trackedge.sink.postgres.PostgresConnectionInfo;
 import io.trackedge.sink.testing.TestDatabase;
 import io.trackedge.testing.TestEdge;
 import java.net.URI;
@@ -24,8 +26,8 @@ import org.slf4j.LoggerFactory;
 /**
  * An edge started on a database no migration has touched: the migrations run before the ingest
  * key cache first reads {@code ingest_keys} (no "relation does not exist", no failed reload), and
- * every "database schema at version" line names the version the schema is at, also when the
- * second migration run (the sink's or the cache's, whichever comes later) applied nothing.
+ * every "database schema at version" line names the version the schema is at, also from a
+ * migration run that applied nothing.
  */
 class FreshDatabaseStartIT {
 
@@ -41,7 +43,8 @@ class FreshDatabaseStartIT {
              TestEdge edge = TestEdge.start("EDGE_POSTGRES_SINK", "true", "EDGE_DATABASE_URL", db.jdbcUrl(),
                      "EDGE_DATABASE_USER", "postgres", "EDGE_INGEST_KEY_REFRESH", "200ms")) {
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while ((!logged(logs, "ingest keys loaded") || schemaLines(logs).size() < 2) && System.nanoTime() < deadline) {
+            while ((!logged(logs, "ingest keys loaded") || !logged(logs, "postgres sink connected"))
+                    && System.nanoTime() < deadline) {
                 Thread.sleep(20);
             }
             assertTrue(logged(logs, "ingest keys loaded"), "the key cache loaded: " + messages(logs));
@@ -53,12 +56,16 @@ class FreshDatabaseStartIT {
             }
             String version = Flyway.configure().dataSource(db.jdbcUrl(), "postgres", null)
                     .locations("classpath:db/migration").load().info().current().getVersion().getVersion();
+            // Once more on the migrated database: nothing to apply, and the line still names the version.
+            try (Database again = new Database(new PostgresConnectionInfo(db.jdbcUrl(), "postgres", null), 1)) {
+                assertEquals(0, again.migrate());
+            }
             List<Matcher> lines = schemaLines(logs);
-            assertEquals(2, lines.size(), "the cache and the sink each report the schema: " + messages(logs));
+            assertTrue(lines.size() >= 2, "the start-up run and the second one: " + messages(logs));
             for (Matcher m : lines) {
                 assertEquals(version, m.group(1), m.group());
             }
-            assertEquals(1, lines.stream().filter(m -> !m.group(2).equals("0")).count(), "one of them applied the migrations");
+            assertEquals(1, lines.stream().filter(m -> !m.group(2).equals("0")).count(), "one run applied the migrations");
             String metrics;
             try (HttpClient c = HttpClient.newHttpClient()) {
                 metrics = c.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.adminPort() + "/metrics")).build(),
