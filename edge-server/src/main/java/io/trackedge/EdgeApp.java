@@ -141,7 +141,7 @@ public final class EdgeApp implements AutoCloseable {
                 new ClientAddress(config.trustedProxies()), keys, ingest.service());
         readiness.add("journal", () -> appender.healthy()
                 ? Readiness.Status.ok("writing to " + config.journalDir() + ", position " + journal.flushedPosition())
-                : Readiness.Status.failing("the last journal write failed; see edge_journal_write_failures_total"));
+                : Readiness.Status.failing(appender.health().detail()));
         readiness.add("ring", () -> {
             long free = ring.remainingCapacity();
             String detail = free + " of " + ring.size() + " slots free";
