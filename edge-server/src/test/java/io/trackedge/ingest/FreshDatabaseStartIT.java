@@ -42,12 +42,8 @@ class FreshDatabaseStartIT {
         try (TestDatabase db = TestDatabase.create();
              TestEdge edge = TestEdge.start("EDGE_POSTGRES_SINK", "true", "EDGE_DATABASE_URL", db.jdbcUrl(),
                      "EDGE_DATABASE_USER", "postgres", "EDGE_INGEST_KEY_REFRESH", "200ms")) {
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while ((!logged(logs, "ingest keys loaded") || !logged(logs, "postgres sink connected"))
-                    && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-            }
-            assertTrue(logged(logs, "ingest keys loaded"), "the key cache loaded: " + messages(logs));
+            io.trackedge.sink.testing.Await.until("the key cache loaded and the sink connected", Duration.ofSeconds(60),
+                    () -> logged(logs, "ingest keys loaded") && logged(logs, "postgres sink reading from journal position"));
             for (ILoggingEvent e : snapshot(logs)) {
                 String text = e.getFormattedMessage();
                 assertTrue(!text.contains("does not exist"), "no missing relation: " + text);
