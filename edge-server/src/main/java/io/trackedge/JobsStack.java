@@ -48,7 +48,13 @@ record JobsStack(Database db, JobRunner runner, RunnerThread thread, RedisHints 
         JobRunner runner = new JobRunner(name, store, registry,
                 new Scheduler(db.dataSource(), registry, store, Clock.systemUTC(), settings.scheduleDelay(), name),
                 redis, settings, stats);
-        RunnerThread thread = new RunnerThread(runner, settings).start();
+        // The sink applies the migrations on its own thread; a roll-up must not run before they are all in.
+        // Flyway serialises the two callers, so the second finds nothing left to apply.
+        RunnerThread thread = new RunnerThread(runner, settings, () -> {
+            if (config.database().migrateOnStart()) {
+                db.migrate();
+            }
+        }).start();
         log.info("job runner {}: types {}; dispatch {}", name, registry.names(),
                 redis == null ? "from PostgreSQL" : "through Redis hints, PostgreSQL when Redis is down");
         metrics(metrics, stats);
