@@ -274,6 +274,26 @@ class RollUpRecountIT {
         assertTrue(problems.isEmpty(), problems.toString());
     }
 
+    @Test
+    void aRollUpRefusesToRunOutsideAReadCommittedTransaction() throws Exception {
+        RollUp campaigns = RollUps.all().get(0);
+        Period day = Period.dayOf(Traffic.day(now, 1));
+        try (Connection c = db.dataSource().getConnection()) {
+            c.setAutoCommit(true);
+            IllegalStateException autocommit = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                    () -> campaigns.run(c, day, null));
+            assertTrue(autocommit.getMessage().contains("autocommit"), autocommit.getMessage());
+            c.setAutoCommit(false);
+            c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            IllegalStateException isolation = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                    () -> campaigns.run(c, day, null));
+            assertTrue(isolation.getMessage().contains("READ COMMITTED"), isolation.getMessage());
+            c.rollback();
+            c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+            c.setAutoCommit(true);
+        }
+    }
+
     private static List<ReconciliationReport> reconcileCommitted(DailyReconciliation reconcile, Period p, UUID tenant)
             throws Exception {
         try (Connection c = db.dataSource().getConnection()) {
