@@ -43,6 +43,8 @@ public final class PostHogSink implements Sink {
 
     private static final Logger log = LoggerFactory.getLogger(PostHogSink.class);
     public static final String NAME = "posthog";
+    /** Events sent alone, at most, to see whether PostHog takes anything (see {@link #acceptsOthers}). */
+    static final int PROBES = 8;
 
     /**
      * The PostHog sink's settings, the one place they are defined and checked: {@code ConfigLoader}
@@ -230,29 +232,39 @@ public final class PostHogSink implements Sink {
         throw new RetryLaterException("PostHog answered " + r.status() + " " + r.body(), r.retryAfter(), null);
     }
 
-    /** Sends {@code others} (halving on 400 and 413) until PostHog accepts some: PostHog counts a resent uuid once. */
+    /**
+     * Sends {@code others} in one request and, when PostHog refuses it, up to {@link #PROBES} of them
+     * alone, spread over the batch, until one is accepted: proof enough that PostHog works and the
+     * refused event is at fault, for at most {@code PROBES + 1} requests even when a broken endpoint
+     * refuses everything. PostHog counts a resent uuid once.
+     */
     @Override
     public boolean acceptsOthers(Batch others) throws Exception {
         List<byte[]> bodies = new ArrayList<>(others.size());
         for (EventRecord e : others.list()) {
             bodies.add(PostHogEvents.encode(e, settings.sendIp()));
         }
-        return acceptsAny(bodies);
-    }
-
-    private boolean acceptsAny(List<byte[]> bodies) throws Exception {
         if (bodies.isEmpty()) {
             return false;
         }
+        if (accepts(bodies)) {
+            return true;
+        }
+        int step = Math.max(1, bodies.size() / PROBES);
+        for (int i = 0; i < bodies.size() && i / step < PROBES; i += step) {
+            if (accepts(List.of(bodies.get(i)))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private boolean accepts(List<byte[]> bodies) throws Exception {
         try {
             send(bodies);
             return true;
         } catch (PostHogRefusedException e) {
-            if (bodies.size() == 1) {
-                return false;
-            }
-            int mid = bodies.size() / 2;
-            return acceptsAny(bodies.subList(0, mid)) || acceptsAny(bodies.subList(mid, bodies.size()));
+            return false;
         }
     }
 

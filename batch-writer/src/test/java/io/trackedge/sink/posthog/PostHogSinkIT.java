@@ -316,7 +316,7 @@ class PostHogSinkIT {
                 good.linger(), good.timeout(), good.maxBackoff(), good.maxLag(), good.sendIp(), good.gzip());
         Run stats = start(wrongKey);
         Run sink = stats;
-        await("401s", Duration.ofSeconds(10), () -> fake.answered(401) >= 2);
+        await("401s", Duration.ofSeconds(60), () -> fake.answered(401) >= 2);
         sink.stop(Duration.ofMillis(10));
         assertEquals(0, stats.sink.badEvents.get());
         assertEquals(0, stats.sink.committedPosition.get());
@@ -326,7 +326,7 @@ class PostHogSinkIT {
         fake.answer(400);
         Run broken = start(good);
         Run second = broken;
-        await("400s", Duration.ofSeconds(10), () -> broken.sink.failures.get() >= 2);
+        await("400s", Duration.ofSeconds(60), () -> broken.sink.failures.get() >= 2);
         second.stop(Duration.ofMillis(10));
         assertEquals(0, broken.sink.badEvents.get());
         assertEquals(0, broken.sink.committedPosition.get());
