@@ -83,6 +83,17 @@ class SignerVectorsTest {
     }
 
     @Test
+    void rewriteAddsThisSignersPixelAndWrapsLinksWithItsKey() {
+        Signer signer = signerFor(200);
+        EventFields ids = Fixtures.fields("msg-signer");
+        EmailRewriter.Result r = signer.rewrite("<p><a href=\"https://shop.example/a b\">x</a></p>", ids);
+        assertEquals(EmailRewriter.PixelStatus.ADDED, r.pixel());
+        assertEquals(signer.pixelUrl(ids), r.pixelUrl());
+        assertEquals(1, r.wrapped().size());
+        assertEquals(signer.clickUrlInline(ids, "https://shop.example/a b"), r.wrapped().get(0).trackingUrl());
+    }
+
+    @Test
     void aDestinationOutsideThePolicyIsRefused() {
         Signer signer = signerFor(1);
         EventFields ids = Signer.ids(Fixtures.TENANT, Fixtures.USER, "c", "m", "e");
