@@ -10,7 +10,6 @@ import io.trackedge.journal.JournalWriter;
 import io.trackedge.sink.SinkStats;
 import io.trackedge.sink.postgres.Database;
 import io.trackedge.sink.postgres.PostgresConnectionInfo;
-import io.trackedge.sink.postgres.PostgresSink;
 import io.trackedge.sink.testing.Recount;
 import io.trackedge.sink.testing.TestDatabase;
 import java.nio.file.Files;
@@ -232,8 +231,8 @@ class RollUpRecountIT {
             events += new Traffic(writer, 99, now).generate(600);
             writer.flush();
             SinkStats stats = new SinkStats();
-            PostgresSink sink = new PostgresSink(db, dir, writer::flushedPosition, UUID.randomUUID(),
-                    new PostgresSink.Settings(40, Duration.ofMillis(1), Duration.ofMillis(500), false, 0), stats, p -> { });
+            io.trackedge.sink.SinkLoop sink = io.trackedge.sink.testing.Sinks.postgres(db, dir, writer::flushedPosition,
+                    UUID.randomUUID(), 40, Duration.ofMillis(1), Duration.ofMillis(500), stats);
             long end = writer.flushedPosition();
             ExecutorService pool = Executors.newSingleThreadExecutor();
             try {
@@ -247,11 +246,8 @@ class RollUpRecountIT {
                     }
                     return null;
                 });
-                long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-                while (stats.committedPosition.get() < end && System.nanoTime() < deadline) {
-                    Thread.sleep(20);
-                }
-                assertEquals(end, stats.committedPosition.get(), "sink did not catch up: " + stats.lastError);
+                io.trackedge.sink.testing.Await.within(Duration.ofSeconds(120), () -> stats.committedPosition.get() >= end);
+                assertEquals(end, stats.committedPosition.get(), "sink did not catch up: " + sink.health().lastError());
                 reconciling.get();
                 assertTrue(sink.stop(Duration.ofSeconds(10)));
             } finally {
