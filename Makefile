@@ -11,7 +11,7 @@ JAR := edge-server/target/edge.jar
 # JVM flags for the server: a fixed heap avoids resizing pauses; the server allocates little.
 JAVA_OPTS ?= -Xms512m -Xmx512m -XX:+UseParallelGC -XX:+AlwaysPreTouch -XX:MetaspaceSize=128m
 
-.PHONY: build run test faults fault-table publish-results hostile fuzz bench bench-jmh clean
+.PHONY: signers-test build run test faults fault-table publish-results hostile fuzz bench bench-jmh clean
 
 build:
 	$(MVN) -DskipTests package
@@ -28,6 +28,10 @@ run: build
 # tests write their results under each module's target/results/; `make test` changes no tracked file.
 test:
 	$(MVN) verify
+
+# The Node and Python signers against docs/tracking-token-vectors.json (the JVM toolkit's run in make test).
+signers-test:
+	signers/test-all
 
 # The fault suite (kills, stops, outages) against the real jar, then the results table in
 # docs/fault-results.md. `make test` runs the same tests; `make fault-table` publishes the results
