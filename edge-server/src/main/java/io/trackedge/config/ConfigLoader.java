@@ -86,6 +86,14 @@ public final class ConfigLoader {
         m.put("EDGE_JOBS_RETRY_BACKOFF", "edge.jobs.retry-backoff");
         m.put("EDGE_JOBS_SCHEDULE_DELAY", "edge.jobs.schedule-delay");
         m.put("EDGE_JOBS_STUCK_AFTER", "edge.jobs.stuck-after");
+        m.put("EDGE_PRIVACY_IP", "edge.privacy.ip");
+        m.put("EDGE_PRIVACY_USER_AGENT", "edge.privacy.user-agent");
+        m.put("EDGE_PRIVACY_AGGREGATE_ONLY", "edge.privacy.aggregate-only");
+        m.put("EDGE_PRIVACY_ERASURE_HOLD", "edge.privacy.erasure-hold");
+        m.put("EDGE_PRIVACY_ERASURE_REFRESH", "edge.privacy.erasure-refresh");
+        m.put("POSTHOG_API_HOST", "edge.privacy.posthog.api-host");
+        m.put("POSTHOG_PROJECT_ID", "edge.privacy.posthog.project-id");
+        m.put("POSTHOG_PERSONAL_API_KEY", "edge.privacy.posthog.personal-api-key");
         ENV = java.util.Collections.unmodifiableMap(m);
     }
 
@@ -120,7 +128,8 @@ public final class ConfigLoader {
             Set<String> known = new TreeSet<>();
             reference.entrySet().forEach(e -> known.add(e.getKey()));
             for (Map.Entry<String, ConfigValue> e : fromFile.entrySet()) {
-                if (!known.contains(e.getKey())) {
+                // Tenant overrides are a map keyed by tenant id: PrivacyConfig checks their keys.
+                if (!known.contains(e.getKey()) && !e.getKey().startsWith(PrivacyConfig.TENANTS + ".")) {
                     early.add(e.getKey() + ": unknown key (" + e.getValue().origin().description() + ")");
                 }
             }
@@ -209,7 +218,8 @@ public final class ConfigLoader {
                 http, admin, ring, journal, database, sink, posthog,
                 duration("edge.shutdown-grace"),
                 ingest,
-                jobs());
+                jobs(),
+                PrivacyConfig.read(config, posthog.maxLag(), this::problem));
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
