@@ -10,7 +10,9 @@ export const VERSION = 1;
 export const OPEN = 1;
 export const CLICK = 2;
 export const CLICK_URL_IN_QUERY = 3;
-export type Kind = typeof OPEN | typeof CLICK | typeof CLICK_URL_IN_QUERY;
+/** One-click unsubscribe (RFC 8058): POSTed to /u/<token>. */
+export const UNSUBSCRIBE = 4;
+export type Kind = typeof OPEN | typeof CLICK | typeof CLICK_URL_IN_QUERY | typeof UNSUBSCRIBE;
 
 const HEADER = 3;
 const TAG = 16;
@@ -378,7 +380,7 @@ export function sign(ring: KeyRing, kind: Kind, ids: EmailIds, url: string | nul
   if (key === undefined) {
     throw new Error("no signing key");
   }
-  if (kind !== OPEN) {
+  if (kind !== OPEN && kind !== UNSUBSCRIBE) {
     const reason = url === null ? "no destination" : urlPolicy(url);
     if (reason !== null) {
       throw new Error(`cannot sign ${String(url)}: ${reason}`);
@@ -394,6 +396,9 @@ export function sign(ring: KeyRing, kind: Kind, ids: EmailIds, url: string | nul
 export function pathFor(kind: Kind, token: string, url: string | null): string {
   if (kind === OPEN) {
     return `/o/${token}.gif`;
+  }
+  if (kind === UNSUBSCRIBE) {
+    return `/u/${token}`;
   }
   if (kind === CLICK) {
     return `/c/${token}`;
@@ -424,7 +429,7 @@ export function verify(ring: KeyRing, token: string, queryUrl: Uint8Array = Buff
     return { reason: "unknown_version" };
   }
   const kind = t[1] as number;
-  if (kind !== OPEN && kind !== CLICK && kind !== CLICK_URL_IN_QUERY) {
+  if (kind !== OPEN && kind !== CLICK && kind !== CLICK_URL_IN_QUERY && kind !== UNSUBSCRIBE) {
     return { reason: "malformed" };
   }
   const key = ring.find((k) => k.id === t[2]);

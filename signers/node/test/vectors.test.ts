@@ -33,7 +33,8 @@ interface Accepted { name: string; vector: string; route: "open" | "click"; toke
 interface Refused { name: string; kind: Kind; fields: EmailIds; url?: string; field: string }
 interface KeyListVector { name: string; spec: string; ids?: number[]; entry?: number }
 interface Vectors { base_url: string; keys: { id: number; secret_hex: string; spec: string }[]; verify_ring: string;
-  valid: Valid[]; invalid: Invalid[]; accepted: Accepted[]; refused_by_signer: Refused[]; key_lists: KeyListVector[] }
+  valid: Valid[]; invalid: Invalid[]; accepted: Accepted[]; refused_by_signer: Refused[]; key_lists: KeyListVector[];
+  unsubscribe?: Valid[] }
 
 const FILE = resolve(findVectors());
 const V = JSON.parse(readFileSync(FILE, "utf8")) as Vectors;
@@ -78,6 +79,19 @@ describe(`vectors (${FILE})`, () => {
         const verified = verify(RING, v.token, Buffer.from(query ?? "", "ascii"));
         const bytes = verified.bytes as Buffer;
         assert.deepEqual(decodeFields(bytes.subarray(3, bytes.length - 16)), v.fields, "decoded fields");
+      });
+    }
+  });
+
+  describe("unsubscribe: kind 4 signed byte for byte", () => {
+    for (const v of V.unsubscribe ?? []) {
+      it(v.name, () => {
+        const s = sign(ringOf(v.key_id), v.kind, v.fields, null);
+        assert.equal(s.token, v.token, "token");
+        assert.equal(s.signed.toString("hex"), v.signed_hex, "signed_hex");
+        assert.equal(s.tag.toString("hex"), v.tag_hex, "tag_hex");
+        assert.equal(pathFor(v.kind, s.token, null), v.path, "path");
+        assert.equal(handle(RING, "open", v.token, null), "wrong_kind", "never an open");
       });
     }
   });

@@ -13,7 +13,7 @@ import re
 import uuid
 
 VERSION = 1
-OPEN, CLICK, CLICK_URL_IN_QUERY = 1, 2, 3
+OPEN, CLICK, CLICK_URL_IN_QUERY, UNSUBSCRIBE = 1, 2, 3, 4
 HEADER = 3
 TAG = 16
 MAX_STR8 = 255
@@ -264,7 +264,7 @@ def form_decode(s):
 def sign(ring, kind, fields, url=None):
     """Returns (token, signed bytes, MAC input, tag). The first key of the ring signs."""
     kid, secret = ring[0]
-    if kind != OPEN:
+    if kind not in (OPEN, UNSUBSCRIBE):
         reason = url_policy(url)
         if reason:
             raise ValueError("cannot sign %s: %s" % (url, reason))
@@ -285,7 +285,7 @@ def verify(ring, token, query_url=b""):
     if t[0] != VERSION:
         return "unknown_version", None, None
     kind = t[1]
-    if kind not in (OPEN, CLICK, CLICK_URL_IN_QUERY):
+    if kind not in (OPEN, CLICK, CLICK_URL_IN_QUERY, UNSUBSCRIBE):
         return "malformed", None, None
     if t[2] not in keys:
         return "unknown_key", None, None
@@ -321,6 +321,8 @@ def handle(ring, route, token, query_url=None):
 def path_for(kind, token, url):
     if kind == OPEN:
         return "/o/" + token + ".gif"
+    if kind == UNSUBSCRIBE:
+        return "/u/" + token
     if kind == CLICK:
         return "/c/" + token
     return "/c/" + token + "?u=" + form_encode(url)

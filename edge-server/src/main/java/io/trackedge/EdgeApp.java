@@ -125,10 +125,12 @@ public final class EdgeApp implements AutoCloseable {
         // A segment is deleted only once every sink has passed it.
         SinkCursors cursors = new SinkCursors(journal::releaseBefore);
         SinkMetrics sinkMetrics = new SinkMetrics(metrics, stats.appendedRecords::get);
+        PrivacyStack privacy = new PrivacyStack(config); // issue 13: what both sinks may store and send
         PostgresStack postgres = config.postgresSink().enabled()
-                ? startPostgres(config, journal, node, readiness, cursors, sinkMetrics) : null;
+                ? startPostgres(config, journal, node, readiness, cursors, sinkMetrics, privacy.policy()) : null;
         PostHogStack posthog = startPostHog(config, journal, node, metrics, readiness, cursors, sinkMetrics,
-                postgres == null ? null : postgres.db());
+                postgres == null ? null : postgres.db(), privacy.policy());
+        privacy.attach(postgres == null ? null : postgres.db());
         JournalAppender appender = new JournalAppender(journal, config.ack(), wakeSinks(postgres, posthog));
         EventRing ring = new EventRing(config.ring().size(), config.ring().waitStrategy(), appender);
         metrics.journal(stats, appender::writeFailures, appender::lostToWriteFailures);
@@ -138,7 +140,8 @@ public final class EdgeApp implements AutoCloseable {
         Responses responses = new Responses();
         IngestApi ingest = IngestApi.start(config, ring, metrics, postgres == null ? null : postgres.db());
         EdgeContext edge = new EdgeContext(ring, responses, metrics, config.ack(), config.ring().fullPolicy(),
-                new ClientAddress(config.trustedProxies()), keys, ingest.service());
+                new ClientAddress(config.trustedProxies()), keys, ingest.service(),
+                privacy.eraser() == null ? null : new io.trackedge.http.ErasureRoute(privacy.eraser()));
         readiness.add("journal", () -> appender.healthy()
                 ? Readiness.Status.ok("writing to " + config.journalDir() + ", position " + journal.flushedPosition())
                 : Readiness.Status.failing(appender.health().detail()));
@@ -182,7 +185,8 @@ public final class EdgeApp implements AutoCloseable {
     }
 
     private static PostgresStack startPostgres(EdgeConfig config, JournalWriter journal, UUID node, Readiness readiness,
-                                               SinkCursors cursors, SinkMetrics sinkMetrics) {
+                                               SinkCursors cursors, SinkMetrics sinkMetrics,
+                                               io.trackedge.privacy.PrivacyPolicy privacy) {
         EdgeConfig.Database dbc = config.database();
         LocalPostgres local = null;
         PostgresConnectionInfo info;
@@ -206,7 +210,7 @@ public final class EdgeApp implements AutoCloseable {
         EdgeConfig.PostgresSink c = config.postgresSink();
         // Retention is the retention job's where this node runs jobs; the hourly housekeeping then only makes partitions.
         int sinkRetention = config.jobs().enabled() ? 0 : dbc.retentionDays();
-        PostgresSink sink = new PostgresSink(db, node, new PostgresSink.Settings(dbc.migrateOnStart(), sinkRetention));
+        PostgresSink sink = new PostgresSink(db, node, new PostgresSink.Settings(dbc.migrateOnStart(), sinkRetention), privacy);
         SinkLoop loop = new SinkLoop(sink, config.journalDir(), journal::flushedPosition,
                 new SinkLoop.Settings(c.batchSize(), c.linger(), FIRST_BACKOFF, c.maxBackoff(), c.stallAfter(),
                         POSTGRES_MAX_CONSECUTIVE_BAD),
@@ -222,7 +226,8 @@ public final class EdgeApp implements AutoCloseable {
     }
 
     private static PostHogStack startPostHog(EdgeConfig config, JournalWriter journal, UUID node, EdgeMetrics metrics,
-                                             Readiness readiness, SinkCursors cursors, SinkMetrics sinkMetrics, Database db) {
+                                             Readiness readiness, SinkCursors cursors, SinkMetrics sinkMetrics, Database db,
+                                             io.trackedge.privacy.PrivacyPolicy privacy) {
         PostHogSink.Settings c = config.posthogSink();
         if (!c.enabled()) {
             readiness.add("posthog-sink", () -> Readiness.Status.ok("disabled: no POSTHOG_API_KEY"));
@@ -233,7 +238,7 @@ public final class EdgeApp implements AutoCloseable {
                 : new FileBadEventStore(config.dataDir().resolve("bad-events-posthog.ndjson"));
         PostHogSink sink = new PostHogSink(config.journalDir(), journal::flushedPosition, node,
                 config.dataDir().resolve("posthog-cursor"),
-                c, ph, bad, System::currentTimeMillis);
+                c, ph, bad, System::currentTimeMillis, privacy);
         SinkLoop loop = new SinkLoop(sink, config.journalDir(), journal::flushedPosition,
                 new SinkLoop.Settings(c.batchSize(), c.linger(), FIRST_BACKOFF, c.maxBackoff(), c.stallAfter(),
                         POSTHOG_MAX_CONSECUTIVE_BAD),

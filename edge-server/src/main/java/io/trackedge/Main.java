@@ -1,6 +1,7 @@
 package io.trackedge;
 
 import io.trackedge.cli.BadEventsCommand;
+import io.trackedge.cli.EraseCommand;
 import io.trackedge.cli.IngestKeysCommand;
 import io.trackedge.cli.JobsCommand;
 import io.trackedge.cli.MigrateCommand;
@@ -15,7 +16,7 @@ import picocli.CommandLine.Command;
         description = "Email tracking edge: open pixels and click redirects answered from memory, "
                 + "events journaled locally and written to PostgreSQL.",
         subcommands = {ServeCommand.class, TokenCommand.class, RewriteCommand.class, MigrateCommand.class,
-                IngestKeysCommand.class, BadEventsCommand.class, JobsCommand.class,
+                IngestKeysCommand.class, BadEventsCommand.class, JobsCommand.class, EraseCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

@@ -31,10 +31,11 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code edge token open|click|new-key}: signs tracking URLs with the configured key. */
+/** {@code edge token open|click|unsubscribe|new-key}: signs tracking URLs with the configured key. */
 @Command(name = "token", mixinStandardHelpOptions = true,
         description = "Sign pixel and click URLs, one from options or many from CSV.",
-        subcommands = {TokenCommand.Open.class, TokenCommand.Click.class, TokenCommand.NewKey.class})
+        subcommands = {TokenCommand.Open.class, TokenCommand.Click.class, TokenCommand.Unsubscribe.class,
+                TokenCommand.NewKey.class})
 public final class TokenCommand implements Runnable {
 
     @Spec
@@ -172,6 +173,21 @@ public final class TokenCommand implements Runnable {
         @Override
         String url(TrackingUrls urls, EventFields fields, String url) {
             return urls.pixel(fields);
+        }
+
+        @Override
+        String cliUrl() {
+            return null;
+        }
+    }
+
+    @Command(name = "unsubscribe", mixinStandardHelpOptions = true,
+            description = "Print one-click unsubscribe URLs (RFC 8058): send each as List-Unsubscribe: <url> with "
+                    + "List-Unsubscribe-Post: List-Unsubscribe=One-Click.")
+    static final class Unsubscribe extends Signing {
+        @Override
+        String url(TrackingUrls urls, EventFields fields, String url) {
+            return urls.unsubscribe(fields);
         }
 
         @Override

@@ -67,6 +67,9 @@ public final class ConfigLoader {
         m.put("EDGE_POSTHOG_STALL_AFTER", "edge.sink.posthog.stall-after");
         m.put("EDGE_POSTHOG_SEND_IP", "edge.sink.posthog.send-ip");
         m.put("EDGE_POSTHOG_GZIP", "edge.sink.posthog.gzip");
+        m.put("POSTHOG_API_HOST", "edge.privacy.posthog.api-host");
+        m.put("POSTHOG_PROJECT_ID", "edge.privacy.posthog.project-id");
+        m.put("POSTHOG_PERSONAL_API_KEY", "edge.privacy.posthog.personal-api-key");
         ALIASES = java.util.Collections.unmodifiableMap(m);
     }
 
@@ -110,7 +113,8 @@ public final class ConfigLoader {
             Set<String> known = new TreeSet<>();
             reference.entrySet().forEach(e -> known.add(e.getKey()));
             for (Map.Entry<String, ConfigValue> e : fromFile.entrySet()) {
-                if (!known.contains(e.getKey())) {
+                // Tenant overrides are a map keyed by tenant id: PrivacyConfig checks their keys.
+                if (!known.contains(e.getKey()) && !e.getKey().startsWith(PrivacyConfig.TENANTS + ".")) {
                     early.add(e.getKey() + ": unknown key (" + e.getValue().origin().description() + ")");
                 }
             }
@@ -216,7 +220,8 @@ public final class ConfigLoader {
                 http, admin, ring, journal, database, sink, posthog,
                 duration("edge.shutdown-grace"),
                 ingest,
-                jobs());
+                jobs(),
+                PrivacyConfig.read(config, posthog.maxLag(), this::problem));
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }

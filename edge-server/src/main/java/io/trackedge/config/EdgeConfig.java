@@ -28,7 +28,23 @@ public record EdgeConfig(
         io.trackedge.sink.posthog.PostHogSink.Settings posthogSink,
         Duration shutdownGrace,
         Ingest ingest,
-        Jobs jobs) {
+        Jobs jobs,
+        Privacy privacy) {
+
+    /**
+     * {@code edge.privacy}: what the sinks may store and send per tenant, and erasures (README "Privacy").
+     *
+     * @param erasureRefresh how often each process reloads the recent erasures for its PostHog sink
+     * @param posthogPersonalApiKey empty: erasures do not ask PostHog to delete the person
+     */
+    public record Privacy(io.trackedge.privacy.PrivacySettings settings, Duration erasureRefresh, String posthogApiHost,
+                          String posthogProjectId, String posthogPersonalApiKey) {
+        @Override
+        public String toString() {
+            return "Privacy[settings=" + settings + ", erasureRefresh=" + erasureRefresh + ", posthogApiHost=" + posthogApiHost
+                    + ", posthogProjectId=" + posthogProjectId + ", posthogPersonalApiKey=<redacted>]";
+        }
+    }
 
     /**
      * The public listener.

@@ -44,6 +44,8 @@ public final class EdgeContext {
     /** The ingest API, or null when this context serves tracking only. */
     final IngestService ingest;
     private final KeyRing keys;
+    /** {@code POST /v1/erasure} (issue 13), or null when there is no database to erase from (404). */
+    final ErasureRoute erasure;
     private final Map<EventExecutor, LoopLocal> locals = new IdentityHashMap<>();
     private volatile boolean draining;
 
@@ -55,6 +57,13 @@ public final class EdgeContext {
     /** @param ingest the ingest API behind {@code POST /v1/events}, or null for none (404) */
     public EdgeContext(EventRing ring, Responses responses, EdgeMetrics metrics, AckMode ackMode,
                        RingFullPolicy fullPolicy, ClientAddress clientAddress, KeyRing keys, IngestService ingest) {
+        this(ring, responses, metrics, ackMode, fullPolicy, clientAddress, keys, ingest, null);
+    }
+
+    /** @param erasure the route of {@code POST /v1/erasure}, or null for none (404) */
+    public EdgeContext(EventRing ring, Responses responses, EdgeMetrics metrics, AckMode ackMode, RingFullPolicy fullPolicy,
+                       ClientAddress clientAddress, KeyRing keys, IngestService ingest, ErasureRoute erasure) {
+        this.erasure = erasure;
         this.ingest = ingest;
         this.ring = ring;
         this.responses = responses;

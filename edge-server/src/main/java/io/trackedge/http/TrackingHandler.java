@@ -54,7 +54,7 @@ public final class TrackingHandler extends ChannelInboundHandlerAdapter {
 
     private static final Logger log = LoggerFactory.getLogger(TrackingHandler.class);
     private static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
-    private static final byte[] NO_URL = new byte[0];
+    static final byte[] NO_URL = new byte[0];
 
     private final EdgeContext edge;
     private EdgeContext.LoopLocal local;
@@ -69,6 +69,8 @@ public final class TrackingHandler extends ChannelInboundHandlerAdapter {
     private boolean lingerOnClose;
     /** The {@code POST /v1/events} being read or processed, or null. */
     private IngestExchange ingest;
+    /** The {@code POST /u/<token>} whose body is being read, or null (issue 13). */
+    private UnsubscribeExchange unsubscribe;
     /** Messages decoded while an ingest request was processed; handled, in order, after its answer. */
     private ArrayDeque<Object> deferred;
     /** Why this connection closes once {@link #closing}; counted in {@code edge_http_closes_total}. */
@@ -110,6 +112,7 @@ public final class TrackingHandler extends ChannelInboundHandlerAdapter {
         }
         try {
             if (msg instanceof HttpRequest request) {
+                unsubscribe = null; // a new request where a body was expected: the decoder moved on
                 if (ingest != null) {
                     ingest.abandon(); // a new request where a body was expected: the decoder moved on
                     ingest = null;
@@ -118,6 +121,10 @@ public final class TrackingHandler extends ChannelInboundHandlerAdapter {
                     handle(request);
                 } else {
                     ignoredAfterClose++;
+                }
+            } else if (unsubscribe != null && msg instanceof HttpContent content) {
+                if (unsubscribe.content(content)) {
+                    unsubscribe = null;
                 }
             } else if (ingest != null && msg instanceof HttpContent content) {
                 ingest.content(content);
@@ -223,6 +230,10 @@ public final class TrackingHandler extends ChannelInboundHandlerAdapter {
             } else {
                 send(Route.CLICK, Responses.Kind.METHOD_NOT_ALLOWED, conn, false, -1);
             }
+        } else if (uri.startsWith("/u/")) {
+            unsubscribe = UnsubscribeExchange.begin(this, ctx, edge, local, request, conn); // issue 13, RFC 8058
+        } else if (edge.erasure != null && (uri.equals("/v1/erasure") || uri.startsWith("/v1/erasure?"))) {
+            edge.erasure.handle(this, ctx, edge, request, conn); // issue 13: answers and closes
         } else if (edge.ingest != null && (uri.equals("/v1/events") || uri.startsWith("/v1/events?"))) {
             if (method == HttpMethod.POST) {
                 ingest = new IngestExchange(this, ctx, edge, local.gate, conn);
@@ -333,8 +344,8 @@ public final class TrackingHandler extends ChannelInboundHandlerAdapter {
         return true;
     }
 
-    private static final long NOT_RECORDED = -1;
-    private static final long REJECTED = -2;
+    static final long NOT_RECORDED = -1;
+    static final long REJECTED = -2;
 
     /**
      * Publishes an event for the token just verified.
@@ -342,7 +353,7 @@ public final class TrackingHandler extends ChannelInboundHandlerAdapter {
      * @return the ring sequence to acknowledge, {@link #NOT_RECORDED} when the event was shed, or
      *     {@link #REJECTED} when the ring is full and the policy is to refuse the request
      */
-    private long record(HttpRequest request, EventType type, boolean head, byte[] url, int urlOffset, int urlLength) {
+    long record(HttpRequest request, EventType type, boolean head, byte[] url, int urlOffset, int urlLength) {
         long sequence = edge.ring.tryClaim();
         if (sequence < 0) {
             if (edge.fullPolicy == RingFullPolicy.REJECT) {
@@ -432,6 +443,11 @@ public final class TrackingHandler extends ChannelInboundHandlerAdapter {
     void release(Object response, boolean close) {
         held--;
         release0(response, close);
+    }
+
+    /** No later request on this connection is answered: this one's answer comes from another thread, then it closes. */
+    void answerLastFromElsewhere() {
+        closing = true;
     }
 
     /** Answers and closes a connection whose request body is (perhaps) still arriving. */

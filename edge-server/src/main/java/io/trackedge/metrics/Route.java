@@ -5,6 +5,8 @@ public enum Route {
     PIXEL("pixel"),
     CLICK("click"),
     INGEST("ingest"),
+    UNSUBSCRIBE("unsubscribe"),
+    ERASURE("erasure"),
     OTHER("other");
 
     private final String label;

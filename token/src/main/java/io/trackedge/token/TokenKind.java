@@ -7,7 +7,12 @@ public enum TokenKind {
     /** Click; the destination URL is inside the token's field block. */
     CLICK(2),
     /** Click; the destination URL is the {@code u} query parameter, covered by the MAC. */
-    CLICK_URL_IN_QUERY(3);
+    CLICK_URL_IN_QUERY(3),
+    /**
+     * One-click unsubscribe (RFC 8058), {@code POST /u/<token>}; no URL. A kind of its own so that a
+     * pixel URL (which image proxies and scanners fetch and log) can never unsubscribe anyone.
+     */
+    UNSUBSCRIBE(4);
 
     private final int code;
 
@@ -24,6 +29,7 @@ public enum TokenKind {
             case 1 -> OPEN;
             case 2 -> CLICK;
             case 3 -> CLICK_URL_IN_QUERY;
+            case 4 -> UNSUBSCRIBE;
             default -> null;
         };
     }

@@ -23,6 +23,11 @@ public final class TokenSigner {
         return sign(TokenKind.OPEN, fields.withInlineUrl(null), new byte[0]);
     }
 
+    /** Token for the one-click unsubscribe URL ({@code POST /u/<token>}, RFC 8058). */
+    public String unsubscribe(EventFields fields) {
+        return sign(TokenKind.UNSUBSCRIBE, fields.withInlineUrl(null), new byte[0]);
+    }
+
     /**
      * Token for a click. With {@code urlInToken} the destination is inside the token; otherwise it
      * travels as the {@code u} query parameter and only the MAC binds it.

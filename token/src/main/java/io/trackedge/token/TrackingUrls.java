@@ -25,6 +25,14 @@ public final class TrackingUrls {
         return base + "/o/" + signer.open(fields) + ".gif";
     }
 
+    /**
+     * The one-click unsubscribe URL, for the {@code List-Unsubscribe: <url>} header beside
+     * {@code List-Unsubscribe-Post: List-Unsubscribe=One-Click} (RFC 8058).
+     */
+    public String unsubscribe(EventFields fields) {
+        return base + "/u/" + signer.unsubscribe(fields);
+    }
+
     /** Click URL; the destination is normalized ({@link UrlPolicy#normalize}) before signing. */
     public String click(EventFields fields, String destination, boolean urlInToken) {
         String url = UrlPolicy.normalize(destination);

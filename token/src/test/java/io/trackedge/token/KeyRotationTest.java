@@ -44,6 +44,7 @@ class KeyRotationTest {
             case OPEN -> s.open(FIELDS);
             case CLICK -> s.click(FIELDS, URL, true);
             case CLICK_URL_IN_QUERY -> s.click(FIELDS, URL, false);
+            case UNSUBSCRIBE -> s.unsubscribe(FIELDS);
         };
     }
 

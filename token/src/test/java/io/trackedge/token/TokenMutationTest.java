@@ -43,6 +43,7 @@ class TokenMutationTest {
             case OPEN -> signer.open(FIELDS);
             case CLICK -> signer.click(FIELDS, DESTINATION, true);
             case CLICK_URL_IN_QUERY -> signer.click(FIELDS, DESTINATION, false);
+            case UNSUBSCRIBE -> signer.unsubscribe(FIELDS);
         };
         url = kind == TokenKind.CLICK_URL_IN_QUERY ? DESTINATION.getBytes(StandardCharsets.US_ASCII) : new byte[0];
         assertEquals(TokenVerifier.OK, verify(token, url));

@@ -36,6 +36,7 @@ public final class Vectors {
                 case 1 -> TokenKind.OPEN;
                 case 2 -> TokenKind.CLICK;
                 case 3 -> TokenKind.CLICK_URL_IN_QUERY;
+                case 4 -> TokenKind.UNSUBSCRIBE;
                 default -> throw new IllegalStateException("kind " + kind);
             };
         }
@@ -83,6 +84,8 @@ public final class Vectors {
     public static final String VERIFY_RING;
     public static final List<Valid> VALID = new ArrayList<>();
     public static final List<Invalid> INVALID = new ArrayList<>();
+    /** Section 13's kind-4 (one-click unsubscribe) vectors, kept apart: no GET of them records anything. */
+    public static final List<Valid> UNSUBSCRIBE = new ArrayList<>();
     public static final List<Accepted> ACCEPTED = new ArrayList<>();
     public static final List<Refused> REFUSED_BY_SIGNER = new ArrayList<>();
     public static final List<KeyList> KEY_LISTS = new ArrayList<>();
@@ -101,6 +104,11 @@ public final class Vectors {
                     k.get("spec").asText()));
         }
         VERIFY_RING = root.get("verify_ring").asText();
+        for (JsonNode v : root.path("unsubscribe")) {
+            UNSUBSCRIBE.add(new Valid(v.get("name").asText(), v.get("key_id").asInt(), v.get("kind").asInt(),
+                    fields(v.get("fields")), null, null, hex.parseHex(v.get("signed_hex").asText()), null,
+                    hex.parseHex(v.get("tag_hex").asText()), v.get("token").asText(), v.get("path").asText()));
+        }
         for (JsonNode v : root.get("valid")) {
             int kind = v.get("kind").asInt();
             String url = text(v, "url");

@@ -3,6 +3,7 @@ package io.trackedge.sink.postgres;
 import static org.jooq.impl.DSL.val;
 
 import io.trackedge.journal.EventRecord;
+import io.trackedge.privacy.PrivacyPolicy;
 import io.trackedge.sink.BadRecord;
 import io.trackedge.sink.bad.BadEvents;
 import java.sql.Connection;
@@ -30,11 +31,13 @@ final class BatchWriter {
     private final FirstTouch firstTouch;
     private final IngestRows ingestRows = new IngestRows();
     private final DailyUpsert daily = new DailyUpsert();
+    private final PrivacyFilter privacy;
 
     /** @param known first touches committed before; shared by the writers of one pipeline */
-    BatchWriter(UUID edgeNode, KnownFirstTouches known) {
+    BatchWriter(UUID edgeNode, KnownFirstTouches known, PrivacyPolicy privacy) {
         this.edgeNode = edgeNode;
         this.firstTouch = new FirstTouch(known);
+        this.privacy = new PrivacyFilter(privacy);
     }
 
     /** Makes sure this node's cursor row exists and returns its committed position. */
@@ -62,7 +65,10 @@ final class BatchWriter {
             DSLContext sql = DSL.using(c, SQLDialect.POSTGRES);
             // A client id the previous batch (still in flight) also wrote makes this insert wait for
             // that batch's commit, and then it counts as seen: the predecessor never waits on us.
-            List<EventRecord> rows = ClientIds.keepNew(sql, batch);
+            // PRIVACY (issue 13): the one privacy call. Classification must see the full address and
+            // user agent first, so the classifier runs before this line; nothing below sees more
+            // than the tenant may keep. Aggregate-only and erased events are only counted (writeDerived).
+            List<EventRecord> rows = privacy.admit(c, ClientIds.keepNew(sql, batch));
             // Rows copied before the cursor check are harmless: a failed check rolls them back.
             if (!rows.isEmpty()) {
                 copyEvents(c, rows);
@@ -111,7 +117,7 @@ final class BatchWriter {
                 c.rollback();
                 return false;
             }
-            List<EventRecord> rows = ClientIds.keepNew(sql, List.of(e));
+            List<EventRecord> rows = privacy.admit(c, ClientIds.keepNew(sql, List.of(e))); // PRIVACY (issue 13)
             if (!rows.isEmpty()) {
                 copyEvents(c, rows);
             }
@@ -145,6 +151,7 @@ final class BatchWriter {
         for (EventRecord e : rows) {
             fold.add(e);
         }
+        privacy.foldCountedOnly(fold); // PRIVACY (issue 13): counted, never stored per recipient
         firstTouch.apply(c, sql, rows, fold);
         ingestRows.write(sql, rows);
         daily.write(c, fold);

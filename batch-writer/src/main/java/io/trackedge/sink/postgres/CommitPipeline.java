@@ -32,11 +32,11 @@ final class CommitPipeline implements AutoCloseable {
     private CompletableFuture<Integer> last = CompletableFuture.completedFuture(0);
     private int submitted;
 
-    CommitPipeline(Database db, UUID edgeNode) {
+    CommitPipeline(Database db, UUID edgeNode, io.trackedge.privacy.PrivacyPolicy privacy) {
         this.db = db;
         KnownFirstTouches known = new KnownFirstTouches(KNOWN_FIRST_TOUCHES);
         for (int i = 0; i < DEPTH; i++) {
-            writers[i] = new BatchWriter(edgeNode, known);
+            writers[i] = new BatchWriter(edgeNode, known, privacy);
         }
         this.workers = Executors.newFixedThreadPool(DEPTH, r -> {
             Thread t = new Thread(r, "sink-postgres-commit");

@@ -18,9 +18,16 @@ import java.util.List;
 public final class PostgresReplay {
 
     private final Database db;
+    private final io.trackedge.privacy.PrivacyPolicy privacy;
 
     public PostgresReplay(Database db) {
+        this(db, io.trackedge.privacy.PrivacyPolicy.keepAll());
+    }
+
+    /** @param privacy the tenants' privacy rules, applied to replayed events as to any other (issue 13) */
+    public PostgresReplay(Database db, io.trackedge.privacy.PrivacyPolicy privacy) {
         this.db = db;
+        this.privacy = privacy;
     }
 
     public List<ReplayOutcome> replay(List<BadEvents.Row> rows) throws SQLException {
@@ -41,7 +48,7 @@ public final class PostgresReplay {
         } catch (RuntimeException undecodable) {
             return failed(row, "the journal record does not decode: " + undecodable.getMessage());
         }
-        BatchWriter writer = new BatchWriter(row.edgeNode(), new KnownFirstTouches(1024));
+        BatchWriter writer = new BatchWriter(row.edgeNode(), new KnownFirstTouches(1024), privacy);
         try (Connection c = db.dataSource().getConnection()) {
             if (!writer.replay(c, e, row.id())) {
                 return new ReplayOutcome(row.id(), false, "replayed already");

@@ -1,5 +1,6 @@
 package io.trackedge.sink.postgres;
 
+import io.trackedge.privacy.PrivacyPolicy;
 import io.trackedge.sink.BadRecord;
 import io.trackedge.sink.Batch;
 import io.trackedge.sink.FailureKind;
@@ -37,10 +38,15 @@ public final class PostgresSink implements Sink {
     private boolean migrated;
 
     public PostgresSink(Database db, UUID edgeNode, Settings settings) {
+        this(db, edgeNode, settings, PrivacyPolicy.keepAll());
+    }
+
+    /** @param privacy what of each event may be stored (issue 13); the erasures are read from the database per batch */
+    public PostgresSink(Database db, UUID edgeNode, Settings settings, PrivacyPolicy privacy) {
         this.db = db;
         this.edgeNode = edgeNode;
         this.settings = settings;
-        this.pipeline = new CommitPipeline(db, edgeNode);
+        this.pipeline = new CommitPipeline(db, edgeNode, privacy);
     }
 
     @Override

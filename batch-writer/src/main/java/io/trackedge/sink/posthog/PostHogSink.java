@@ -1,6 +1,7 @@
 package io.trackedge.sink.posthog;
 
 import io.trackedge.journal.EventRecord;
+import io.trackedge.privacy.PrivacyPolicy;
 import io.trackedge.journal.Segments;
 import io.trackedge.sink.BadRecord;
 import io.trackedge.sink.Batch;
@@ -116,6 +117,7 @@ public final class PostHogSink implements Sink {
     private final BadEventStore badEvents;
     private final LongSupplier clockMillis;
     private final BatchApi api;
+    private final PrivacyPolicy privacy;
 
     /**
      * @param journalLimit the writer's flushed position
@@ -124,9 +126,16 @@ public final class PostHogSink implements Sink {
      */
     public PostHogSink(Path journalDir, LongSupplier journalLimit, UUID journalId, Path cursorPath, Settings settings,
                        PostHogStats stats, BadEventStore badEvents, LongSupplier clockMillis) {
+        this(journalDir, journalLimit, journalId, cursorPath, settings, stats, badEvents, clockMillis, PrivacyPolicy.keepAll());
+    }
+
+    /** @param privacy what of each event may be sent (issue 13): aggregate-only and erased events are not sent */
+    public PostHogSink(Path journalDir, LongSupplier journalLimit, UUID journalId, Path cursorPath, Settings settings,
+                       PostHogStats stats, BadEventStore badEvents, LongSupplier clockMillis, PrivacyPolicy privacy) {
         if (!settings.enabled()) {
             throw new IllegalArgumentException("the PostHog sink needs an API key");
         }
+        this.privacy = privacy;
         this.journalDir = journalDir;
         this.journalLimit = journalLimit;
         this.journalId = journalId;
@@ -193,7 +202,9 @@ public final class PostHogSink implements Sink {
     public CompletableFuture<Integer> write(Batch batch) throws Exception {
         long now = clockMillis.getAsLong();
         List<byte[]> bodies = new ArrayList<>(batch.size());
-        for (EventRecord e : batch.list()) {
+        // PRIVACY (issue 13): the one privacy call. Classification must see the full address first
+        // (it runs before this line); $ip is sent only as the tenant may keep it, truncated or not at all.
+        for (EventRecord e : privacy.admit(batch.list()).stored()) {
             if (now - receivedAtMillis(e) > settings.maxLag().toMillis()) {
                 stats.skippedMaxLag.incrementAndGet();
                 continue;
@@ -241,7 +252,7 @@ public final class PostHogSink implements Sink {
     @Override
     public boolean acceptsOthers(Batch others) throws Exception {
         List<byte[]> bodies = new ArrayList<>(others.size());
-        for (EventRecord e : others.list()) {
+        for (EventRecord e : privacy.admit(others.list()).stored()) { // PRIVACY (issue 13)
             bodies.add(PostHogEvents.encode(e, settings.sendIp()));
         }
         if (bodies.isEmpty()) {

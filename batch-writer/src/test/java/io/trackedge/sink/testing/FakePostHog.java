@@ -39,6 +39,13 @@ import java.util.zip.GZIPInputStream;
  */
 public final class FakePostHog implements AutoCloseable {
 
+    /** One person deletion as PostHog's {@code persons/bulk_delete} received it. */
+    public record PersonDeletionCall(String projectId, List<String> distinctIds, boolean deleteEvents) {
+    }
+
+    /** The personal API key {@code persons/bulk_delete} accepts as {@code Authorization: Bearer ...}. */
+    public static final String PERSONAL_API_KEY = "phx_fake_personal_key";
+
     /** One accepted event as PostHog received it. */
     public record Captured(String event, String distinctId, UUID uuid, String timestamp, Map<String, Object> properties) {
     }
@@ -47,6 +54,7 @@ public final class FakePostHog implements AutoCloseable {
 
     private final String apiKey;
     private final List<Captured> captured = new ArrayList<>();
+    private final List<PersonDeletionCall> deletions = new ArrayList<>();
     private final Map<Integer, AtomicInteger> statuses = new ConcurrentHashMap<>();
     private final Set<UUID> poisoned = ConcurrentHashMap.newKeySet();
     private final AtomicInteger failNext = new AtomicInteger();
@@ -184,6 +192,10 @@ public final class FakePostHog implements AutoCloseable {
                 sleep(slow); // the scenario: a slow (or hanging) PostHog
             }
             String path = x.getRequestURI().getPath();
+            if (path.matches("/api/projects/[^/]+/persons/bulk_delete/?")) {
+                deletePersons(x, path);
+                return;
+            }
             if (!x.getRequestMethod().equals("POST") || !(path.equals("/batch/") || path.equals("/batch")
                     || path.equals("/capture/") || path.equals("/capture"))) {
                 respond(x, 404, "{\"error\":\"not found\"}");
@@ -249,6 +261,50 @@ public final class FakePostHog implements AutoCloseable {
             }
             respond(x, 200, "{\"status\":\"Ok\"}");
         }
+    }
+
+    /** The person deletions received, in arrival order. */
+    public synchronized List<PersonDeletionCall> personDeletions() {
+        return List.copyOf(deletions);
+    }
+
+    /**
+     * PostHog's private API {@code POST /api/projects/<id>/persons/bulk_delete/}: a personal API key as
+     * bearer token, {@code distinct_ids} (or {@code ids}) up to 1000, {@code delete_events}. Answers 202
+     * and, with delete_events, forgets the captured events of those distinct ids as PostHog would.
+     */
+    private void deletePersons(HttpExchange x, String path) throws IOException {
+        if (!x.getRequestMethod().equals("POST")) {
+            respond(x, 405, "{\"error\":\"method not allowed\"}");
+            return;
+        }
+        if (!("Bearer " + PERSONAL_API_KEY).equals(x.getRequestHeaders().getFirst("Authorization"))) {
+            respond(x, 401, "{\"type\":\"authentication_error\",\"detail\":\"a personal API key is required\"}");
+            return;
+        }
+        JsonNode body;
+        try (InputStream in = x.getRequestBody()) {
+            body = JSON.readTree(in.readAllBytes());
+        } catch (IOException e) {
+            respond(x, 400, "{\"error\":\"invalid JSON\"}");
+            return;
+        }
+        JsonNode ids = body.path("distinct_ids");
+        if (!ids.isArray() || ids.isEmpty() || ids.size() > 1000) {
+            respond(x, 400, "{\"error\":\"distinct_ids must be an array of 1..1000\"}");
+            return;
+        }
+        List<String> distinct = new ArrayList<>();
+        ids.forEach(n -> distinct.add(n.asText()));
+        boolean deleteEvents = body.path("delete_events").asBoolean(false);
+        String project = path.split("/")[3];
+        synchronized (this) {
+            deletions.add(new PersonDeletionCall(project, List.copyOf(distinct), deleteEvents));
+            if (deleteEvents) {
+                captured.removeIf(c -> distinct.contains(c.distinctId()));
+            }
+        }
+        respond(x, 202, "{}");
     }
 
     private static Captured parse(JsonNode e) {

@@ -1,0 +1,185 @@
+package io.trackedge.privacy;
+
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import io.trackedge.journal.EventRecord;
+import io.trackedge.journal.RecordCodec;
+
+/**
+ * Deletes one recipient (an email id of a tenant) from every table that holds per-recipient rows,
+ * and records the erasure in {@code erasure_audit}, in one transaction.
+ *
+ * <p>Tables: {@code email_events}, {@code email_opens}, {@code email_clicks}, {@code email_bounces},
+ * {@code email_replies} (by tenant and email id); {@code ingest_event_ids} (by the ids of the
+ * deleted events); {@code bad_events} (set-aside journal records of that recipient, found by
+ * decoding the tenant's records). {@code warmup_interactions} holds no recipient (warm-up events
+ * are between mailboxes). Aggregates ({@code daily_analytics}, the roll-ups, {@code lead_analytics})
+ * are counts and are not adjusted: they keep counting what happened.
+ *
+ * <p>The audit INSERT comes first: it takes the lock that the Postgres sink's batches take in
+ * SHARE mode, so the erasure waits for batches in flight to commit and then deletes their rows
+ * too, and every later batch sees the erasure and drops the recipient's events.
+ */
+public final class Erasure {
+
+    /** Per-recipient tables keyed by (tenant_id, email_id), in deletion order. */
+    static final List<String> EMAIL_TABLES = List.of("email_opens", "email_clicks", "email_bounces", "email_replies",
+            "email_events");
+
+    /** What one erasure did. */
+    public record Result(long erasureId, Map<String, Long> deleted) {
+        public long total() {
+            return deleted.values().stream().mapToLong(Long::longValue).sum();
+        }
+    }
+
+    private Erasure() {
+    }
+
+    /**
+     * Erases {@code emailId} of {@code tenant} and commits. {@code c} is left in auto-commit.
+     *
+     * @param requestedBy who asked, for the audit ("cli:user@host", "api:tek_1234abcd")
+     */
+    public static Result erase(Connection c, UUID tenant, String emailId, String requestedBy) throws SQLException {
+        c.setAutoCommit(false);
+        try {
+            long id;
+            try (PreparedStatement s = c.prepareStatement(
+                    "INSERT INTO erasure_audit (tenant_id, email_hash, requested_by) VALUES (?, ?, ?) RETURNING erasure_id")) {
+                s.setObject(1, tenant);
+                s.setBytes(2, RecipientHash.of(tenant, emailId));
+                s.setString(3, requestedBy);
+                try (ResultSet r = s.executeQuery()) {
+                    r.next();
+                    id = r.getLong(1);
+                }
+            }
+            List<UUID> eventIds = eventIds(c, tenant, emailId);
+            Map<String, Long> deleted = new LinkedHashMap<>();
+            for (String table : EMAIL_TABLES) {
+                try (PreparedStatement s = c.prepareStatement("DELETE FROM " + table + " WHERE tenant_id = ? AND email_id = ?")) {
+                    s.setObject(1, tenant);
+                    s.setString(2, emailId);
+                    deleted.put(table, (long) s.executeUpdate());
+                }
+            }
+            try (PreparedStatement s = c.prepareStatement(
+                    "DELETE FROM ingest_event_ids WHERE tenant_id = ? AND event_id = ANY (?)")) {
+                Array ids = c.createArrayOf("uuid", eventIds.toArray());
+                s.setObject(1, tenant);
+                s.setArray(2, ids);
+                deleted.put("ingest_event_ids", (long) s.executeUpdate());
+            }
+            deleted.put("bad_events", deleteBadEvents(c, tenant, emailId));
+            try (PreparedStatement s = c.prepareStatement("UPDATE erasure_audit SET deleted = ?::jsonb WHERE erasure_id = ?")) {
+                s.setString(1, json(deleted));
+                s.setLong(2, id);
+                s.executeUpdate();
+            }
+            c.commit();
+            return new Result(id, deleted);
+        } catch (SQLException | RuntimeException e) {
+            try {
+                c.rollback();
+            } catch (SQLException r) {
+                e.addSuppressed(r);
+            }
+            throw e;
+        } finally {
+            c.setAutoCommit(true);
+        }
+    }
+
+    /** Records what PostHog answered on the audit row. */
+    public static void recordPostHog(Connection c, long erasureId, String outcome) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("UPDATE erasure_audit SET posthog = ? WHERE erasure_id = ?")) {
+            s.setString(1, outcome);
+            s.setLong(2, erasureId);
+            s.executeUpdate();
+        }
+    }
+
+    /** The erasures of the last {@code holdMillis}, for the sinks' {@link ErasureList}. */
+    public static List<ErasureList.Entry> recent(Connection c, long holdMillis) throws SQLException {
+        List<ErasureList.Entry> out = new ArrayList<>();
+        try (PreparedStatement s = c.prepareStatement("SELECT tenant_id, encode(email_hash, 'hex'), "
+                + "(extract(epoch FROM erased_at) * 1000)::bigint FROM erasure_audit "
+                + "WHERE erased_at > now() - ? * interval '1 millisecond'")) {
+            s.setLong(1, holdMillis);
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    out.add(new ErasureList.Entry(r.getObject(1, UUID.class), r.getString(2), r.getLong(3)));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Ids of the recipient's events in every table that has them (ingest_event_ids holds no email id). */
+    private static List<UUID> eventIds(Connection c, UUID tenant, String emailId) throws SQLException {
+        List<UUID> ids = new ArrayList<>();
+        StringBuilder q = new StringBuilder();
+        for (String table : EMAIL_TABLES) {
+            if (!q.isEmpty()) {
+                q.append(" UNION ");
+            }
+            q.append("SELECT event_id FROM ").append(table).append(" WHERE tenant_id = ? AND email_id = ?");
+        }
+        try (PreparedStatement s = c.prepareStatement(q.toString())) {
+            for (int i = 0; i < EMAIL_TABLES.size(); i++) {
+                s.setObject(2 * i + 1, tenant);
+                s.setString(2 * i + 2, emailId);
+            }
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    ids.add(r.getObject(1, UUID.class));
+                }
+            }
+        }
+        return ids;
+    }
+
+    /** bad_events keeps whole journal records: decode the tenant's and delete those of the recipient. */
+    private static long deleteBadEvents(Connection c, UUID tenant, String emailId) throws SQLException {
+        List<Long> doomed = new ArrayList<>();
+        try (PreparedStatement s = c.prepareStatement("SELECT bad_event_id, record FROM bad_events WHERE tenant_id = ?")) {
+            s.setObject(1, tenant);
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    byte[] rec = r.getBytes(2);
+                    EventRecord e;
+                    try {
+                        e = RecordCodec.decode(rec, 0, rec.length);
+                    } catch (RuntimeException undecodable) {
+                        continue; // a record that does not decode has no tenant either: the row's tenant_id is NULL
+                    }
+                    if (!e.type().isWarmup() && e.fields().email().equals(emailId)) {
+                        doomed.add(r.getLong(1));
+                    }
+                }
+            }
+        }
+        if (doomed.isEmpty()) {
+            return 0;
+        }
+        try (PreparedStatement s = c.prepareStatement("DELETE FROM bad_events WHERE bad_event_id = ANY (?)")) {
+            s.setArray(1, c.createArrayOf("bigint", doomed.toArray()));
+            return s.executeUpdate();
+        }
+    }
+
+    private static String json(Map<String, Long> deleted) {
+        StringBuilder sb = new StringBuilder("{");
+        deleted.forEach((k, v) -> sb.append(sb.length() > 1 ? "," : "").append('"').append(k).append("\":").append(v));
+        return sb.append('}').toString();
+    }
+}

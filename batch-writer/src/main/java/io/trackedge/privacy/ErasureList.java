@@ -1,0 +1,70 @@
+package io.trackedge.privacy;
+
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Recipients erased recently: the sinks drop their events that are still in a journal past a
+ * cursor, or arrive late. Entries are {@link RecipientHash recipient hashes} per tenant with the
+ * time of the erasure; an entry older than the {@link PrivacySettings#erasureHold() hold} no
+ * longer counts.
+ *
+ * <p>Thread-safe: the set is replaced whole ({@link #replace}) or copied on {@link #add}; readers
+ * see one consistent snapshot. Erasures are rare, so copying is cheap.
+ */
+public final class ErasureList {
+
+    /** An erasure as the audit table records it. */
+    public record Entry(UUID tenant, String hashHex, long erasedAtMillis) {
+    }
+
+    private volatile Map<UUID, Map<String, Long>> byTenant = Map.of();
+
+    public static ErasureList empty() {
+        return new ErasureList();
+    }
+
+    /** Replaces the list, e.g. with what {@code erasure_audit} holds now. */
+    public void replace(Iterable<Entry> entries) {
+        Map<UUID, Map<String, Long>> m = new HashMap<>();
+        for (Entry e : entries) {
+            m.computeIfAbsent(e.tenant(), t -> new HashMap<>()).merge(e.hashHex(), e.erasedAtMillis(), Math::max);
+        }
+        byTenant = freeze(m);
+    }
+
+    /** Adds one erasure made in this process, visible to the next batch at once. */
+    public synchronized void add(UUID tenant, String emailId, long erasedAtMillis) {
+        Map<UUID, Map<String, Long>> m = new HashMap<>();
+        byTenant.forEach((t, h) -> m.put(t, new HashMap<>(h)));
+        m.computeIfAbsent(tenant, t -> new HashMap<>()).merge(RecipientHash.hex(tenant, emailId), erasedAtMillis, Math::max);
+        byTenant = freeze(m);
+    }
+
+    /** True when the recipient was erased less than {@code holdMillis} before {@code nowMillis}. */
+    public boolean isErased(UUID tenant, String emailId, long nowMillis, long holdMillis) {
+        Map<String, Long> hashes = byTenant.get(tenant);
+        if (hashes == null) {
+            return false; // the common case: no hashing at all
+        }
+        Long at = hashes.get(RecipientHash.hex(tenant, emailId));
+        return at != null && nowMillis - at < holdMillis;
+    }
+
+    public boolean isEmpty() {
+        return byTenant.isEmpty();
+    }
+
+    public Set<UUID> tenants() {
+        return new HashSet<>(byTenant.keySet());
+    }
+
+    private static Map<UUID, Map<String, Long>> freeze(Map<UUID, Map<String, Long>> m) {
+        Map<UUID, Map<String, Long>> out = new HashMap<>();
+        m.forEach((t, h) -> out.put(t, Map.copyOf(h)));
+        return Map.copyOf(out);
+    }
+}

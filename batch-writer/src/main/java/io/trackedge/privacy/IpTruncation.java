@@ -1,0 +1,46 @@
+package io.trackedge.privacy;
+
+import java.util.Arrays;
+
+/** Cuts a client address down to its network: IPv4 to /24, IPv6 to /48. */
+public final class IpTruncation {
+
+    private IpTruncation() {
+    }
+
+    /**
+     * Returns a new array with the host part zeroed, or {@code ip} itself when it is empty (unknown).
+     * An IPv4-mapped IPv6 address ({@code ::ffff:a.b.c.d}) is truncated as the IPv4 address it is,
+     * since a /48 of it would keep nothing of the network.
+     */
+    public static byte[] truncate(byte[] ip) {
+        if (ip == null || ip.length == 0) {
+            return ip;
+        }
+        if (ip.length == 4) {
+            byte[] t = Arrays.copyOf(ip, 4);
+            t[3] = 0;
+            return t;
+        }
+        if (ip.length == 16) {
+            byte[] t = new byte[16];
+            if (isV4Mapped(ip)) {
+                System.arraycopy(ip, 0, t, 0, 15);
+            } else {
+                System.arraycopy(ip, 0, t, 0, 6);
+            }
+            return t;
+        }
+        // Not an address the journal writes; keep nothing rather than guess which bits are the host.
+        return new byte[0];
+    }
+
+    private static boolean isV4Mapped(byte[] ip) {
+        for (int i = 0; i < 10; i++) {
+            if (ip[i] != 0) {
+                return false;
+            }
+        }
+        return ip[10] == (byte) 0xFF && ip[11] == (byte) 0xFF;
+    }
+}

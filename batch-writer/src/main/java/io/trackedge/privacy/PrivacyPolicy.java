@@ -1,0 +1,106 @@
+package io.trackedge.privacy;
+
+import io.trackedge.journal.EventRecord;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.LongSupplier;
+
+/**
+ * What of an event may be stored or sent, per its tenant's {@link TenantPrivacy} and the
+ * {@link ErasureList}. Applied by every sink after classification (which must see the full
+ * address and user agent) and just before rows are encoded or sent.
+ *
+ * <ul>
+ *   <li>IP: kept, {@link IpTruncation truncated} (/24, /48) or dropped; user agent kept or dropped.
+ *   <li>Aggregate-only tenants (except their warm-up events, which name no recipient) and erased recipients: {@link #apply} returns {@code null}: no
+ *       per-recipient row, no PostHog event. The Postgres sink still folds such events into
+ *       {@code daily_analytics} ({@link Admitted#countedOnly()}).
+ * </ul>
+ *
+ * <p>Thread-safe; the settings are immutable and the erasure list is read as a snapshot.
+ */
+public final class PrivacyPolicy {
+
+    /** A batch split by the policy. */
+    public record Admitted(List<EventRecord> stored, List<EventRecord> countedOnly) {
+    }
+
+    private final PrivacySettings settings;
+    private final ErasureList erasures;
+    private final LongSupplier clockMillis;
+    private final boolean changesAnything;
+
+    public PrivacyPolicy(PrivacySettings settings, ErasureList erasures, LongSupplier clockMillis) {
+        this.settings = settings;
+        this.erasures = erasures;
+        this.clockMillis = clockMillis;
+        this.changesAnything = settings.changesAnything();
+    }
+
+    /** Keeps everything, erases nothing: the sinks' behaviour without privacy settings. */
+    public static PrivacyPolicy keepAll() {
+        return new PrivacyPolicy(PrivacySettings.KEEP_ALL, ErasureList.empty(), System::currentTimeMillis);
+    }
+
+    public PrivacySettings settings() {
+        return settings;
+    }
+
+    /** The same rules with another erasure list (the Postgres sink reads its own per batch). */
+    public PrivacyPolicy withErasures(ErasureList list) {
+        return new PrivacyPolicy(settings, list, clockMillis);
+    }
+
+    /**
+     * Returns {@code e} as it may be stored or sent (the same object when nothing changes), or
+     * {@code null} when nothing per-recipient of it may be kept: its tenant is aggregate-only or
+     * its recipient was erased within the hold.
+     */
+    public EventRecord apply(EventRecord e) {
+        if (!changesAnything && erasures.isEmpty()) {
+            return e;
+        }
+        TenantPrivacy t = settings.forTenant(e.fields().tenant());
+        // Warm-up events are between the tenant's own mailboxes and warm-up partners: no recipient.
+        if ((t.aggregateOnly() && !e.type().isWarmup()) || isErased(e)) {
+            return null;
+        }
+        if (t.keepsAll()) {
+            return e;
+        }
+        byte[] ip = switch (t.ip()) {
+            case KEEP -> e.ip();
+            case TRUNCATE -> IpTruncation.truncate(e.ip());
+            case DROP -> new byte[0];
+        };
+        String ua = t.keepUserAgent() ? e.userAgent() : null;
+        int flags = t.keepUserAgent() ? e.flags() : e.flags() & ~EventRecord.FLAG_UA_CUT;
+        return new EventRecord(e.id(), e.type(), flags, e.occurredAtMicros(), ip, ua, e.fields(), e.url(),
+                e.attributes(), e.receivedAtMicros());
+    }
+
+    /** {@link #apply} over a batch: what may be stored, and what may only be counted. */
+    public Admitted admit(List<EventRecord> batch) {
+        if (!changesAnything && erasures.isEmpty()) {
+            return new Admitted(batch, List.of());
+        }
+        List<EventRecord> stored = new ArrayList<>(batch.size());
+        List<EventRecord> counted = new ArrayList<>();
+        for (EventRecord e : batch) {
+            EventRecord kept = apply(e);
+            if (kept != null) {
+                stored.add(kept);
+            } else {
+                counted.add(e);
+            }
+        }
+        return new Admitted(stored, counted);
+    }
+
+    private boolean isErased(EventRecord e) {
+        // Warm-up events name a mailbox, not a recipient (their email field is EventFields.ABSENT).
+        return !e.type().isWarmup()
+                && erasures.isErased(e.fields().tenant(), e.fields().email(), clockMillis.getAsLong(),
+                        settings.erasureHold().toMillis());
+    }
+}

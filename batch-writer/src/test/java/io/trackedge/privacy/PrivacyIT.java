@@ -1,0 +1,309 @@
+package io.trackedge.privacy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.trackedge.journal.EventRecord;
+import io.trackedge.journal.EventType;
+import io.trackedge.journal.JournalStats;
+import io.trackedge.journal.JournalWriter;
+import io.trackedge.journal.RecordCodec;
+import io.trackedge.sink.BadRecord;
+import io.trackedge.sink.SinkLoop;
+import io.trackedge.sink.SinkStats;
+import io.trackedge.sink.bad.BadEvents;
+import io.trackedge.sink.bad.FileBadEventStore;
+import io.trackedge.sink.postgres.Database;
+import io.trackedge.sink.postgres.PostgresConnectionInfo;
+import io.trackedge.sink.postgres.PostgresSink;
+import io.trackedge.sink.posthog.PersonDeletion;
+import io.trackedge.sink.posthog.PostHogSink;
+import io.trackedge.sink.posthog.PostHogStats;
+import io.trackedge.sink.testing.Await;
+import io.trackedge.sink.testing.FakePostHog;
+import io.trackedge.sink.testing.Sinks;
+import io.trackedge.sink.testing.TestDatabase;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Privacy through the real sinks: the Postgres sink into a fresh database and the PostHog sink into
+ * {@link FakePostHog}, both reading one journal as the edge runs them.
+ */
+class PrivacyIT {
+
+    private static final String KEY = "phc_privacy";
+    private static final UUID TRUNCATING = UUID.fromString("7a000000-0000-4000-8000-000000000001");
+    private static final UUID AGGREGATE = UUID.fromString("7a000000-0000-4000-8000-000000000002");
+    private static final UUID KEEPING = UUID.fromString("7a000000-0000-4000-8000-000000000003");
+    private static final UUID USER = UUID.fromString("7a000000-0000-4000-8000-0000000000aa");
+    private static final String KEPT_IP = "198.51.100.23";
+
+    private TestDatabase testDb;
+    private Database db;
+    private Path dataDir;
+    private JournalWriter writer;
+    private JournalFixture journal;
+    private FakePostHog fake;
+    private final ErasureList erasures = ErasureList.empty();
+    private PrivacyPolicy policy;
+    private final List<SinkLoop> loops = new ArrayList<>();
+
+    @BeforeEach
+    void setUp() throws Exception {
+        testDb = TestDatabase.create();
+        db = new Database(new PostgresConnectionInfo(testDb.jdbcUrl(), "postgres", null), 4);
+        db.migrate();
+        dataDir = Files.createTempDirectory("privacy-it-");
+        writer = JournalWriter.open(dataDir.resolve("journal"), 4L << 20, 1L << 30, new JournalStats());
+        journal = new JournalFixture(writer);
+        fake = FakePostHog.start(KEY);
+        policy = new PrivacyPolicy(new PrivacySettings(TenantPrivacy.KEEP_ALL, Map.of(
+                TRUNCATING, new TenantPrivacy(IpMode.TRUNCATE, false, false),
+                AGGREGATE, new TenantPrivacy(IpMode.KEEP, true, true)), Duration.ofDays(7)),
+                erasures, System::currentTimeMillis);
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        for (SinkLoop l : loops) {
+            l.stop(Duration.ofSeconds(5));
+        }
+        fake.close();
+        writer.close();
+        db.close();
+        testDb.close();
+    }
+
+    private SinkStats[] startSinks() {
+        UUID node = UUID.randomUUID();
+        SinkStats pg = new SinkStats();
+        SinkStats ph = new SinkStats();
+        SinkLoop postgres = new SinkLoop(new PostgresSink(db, node, new PostgresSink.Settings(false, 0), policy),
+                writer.directory(), writer::flushedPosition, Sinks.settings(100, Duration.ofMillis(2), Duration.ofMillis(200)),
+                pg, p -> { });
+        PostHogSink.Settings settings = new PostHogSink.Settings(fake.host(), KEY, 100, 1 << 20, Duration.ofMillis(2),
+                Duration.ofSeconds(2), Duration.ofMillis(200), Duration.ofHours(24), true, false);
+        SinkLoop posthog = new SinkLoop(new PostHogSink(writer.directory(), writer::flushedPosition, node,
+                dataDir.resolve("posthog-cursor"), settings, new PostHogStats(),
+                new FileBadEventStore(dataDir.resolve("bad-events.ndjson")), System::currentTimeMillis, policy),
+                writer.directory(), writer::flushedPosition, Sinks.settings(100, Duration.ofMillis(2), Duration.ofMillis(200)),
+                ph, p -> { });
+        loops.add(postgres);
+        loops.add(posthog);
+        postgres.start();
+        posthog.start();
+        return new SinkStats[] {pg, ph};
+    }
+
+    private void awaitCaughtUp(SinkStats[] stats) {
+        long end = writer.flushedPosition();
+        for (SinkLoop l : loops) {
+            l.wakeUp();
+        }
+        Await.until("both sinks reach the journal's end", Duration.ofSeconds(30),
+                () -> stats[0].committedPosition.get() == end && stats[1].committedPosition.get() == end);
+    }
+
+    /** Base tables and partitions of the schema: every place a row can be. */
+    private List<String> tables() throws Exception {
+        List<String> out = new ArrayList<>();
+        try (Connection c = testDb.connect(); Statement s = c.createStatement();
+             ResultSet r = s.executeQuery("SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                     + "WHERE n.nspname = 'public' AND c.relkind = 'r' ORDER BY 1")) {
+            while (r.next()) {
+                out.add(r.getString(1));
+            }
+        }
+        assertTrue(out.contains("email_events_default") && out.contains("erasure_audit"), "partitions and V11 are listed: " + out);
+        return out;
+    }
+
+    /** Rows of any table whose text form (every column) holds {@code needle}. */
+    private long rowsHolding(String needle) throws Exception {
+        long n = 0;
+        for (String t : tables()) {
+            n += testDb.count("SELECT count(*) FROM " + t + " x WHERE x::text LIKE '%" + needle.replace("'", "''") + "%'");
+        }
+        return n;
+    }
+
+    @Test
+    void aTruncatingTenantsFullAddressesReachNoTableAndNotPostHog() throws Exception {
+        journal.recipient(TRUNCATING, USER, "cut-v4", JournalFixture.FULL_V4);
+        journal.recipient(TRUNCATING, USER, "cut-v6", JournalFixture.FULL_V6);
+        journal.recipient(AGGREGATE, USER, "agg-1", "192.0.2.55");
+        journal.recipient(KEEPING, USER, "kept-1", KEPT_IP);
+        awaitCaughtUp(startSinks());
+
+        assertTrue(rowsHolding(KEPT_IP) > 0, "the search finds a kept address: it would find a leaked one");
+        assertEquals(0, rowsHolding(JournalFixture.FULL_V4), "the full IPv4 address is in no row of any table");
+        assertEquals(0, rowsHolding("5678:9abc"), "the host part of the IPv6 address is in no row of any table");
+        assertEquals(3, testDb.count("SELECT count(*) FROM email_events WHERE tenant_id = '" + TRUNCATING
+                + "' AND ip_address = '203.0.113.0'"), "the two opens and the click of cut-v4 keep their /24");
+        assertEquals(3, testDb.count("SELECT count(*) FROM email_events WHERE tenant_id = '" + TRUNCATING
+                + "' AND ip_address = '2001:db8:1234::'"), "the IPv6 ones keep their /48");
+        assertEquals(0, testDb.count("SELECT count(*) FROM email_events WHERE tenant_id = '" + TRUNCATING
+                + "' AND user_agent IS NOT NULL"), "no user agent is kept");
+        assertEquals(2, testDb.count("SELECT count(*) FROM email_opens WHERE tenant_id = '" + TRUNCATING
+                + "' AND ip_address IN ('203.0.113.0', '2001:db8:1234::') AND user_agent IS NULL"));
+
+        Await.until("PostHog has every event it may have", Duration.ofSeconds(10), () -> fake.eventCount() >= 24);
+        for (FakePostHog.Captured e : fake.events()) {
+            String all = e.properties().toString();
+            assertFalse(all.contains(JournalFixture.FULL_V4) || all.contains("5678:9abc"), "a full address in " + all);
+            assertFalse(AGGREGATE.toString().equals(e.properties().get("tenant_id")), "an aggregate-only event was sent: " + all);
+            if (TRUNCATING.toString().equals(e.properties().get("tenant_id")) && e.properties().containsKey("$ip")) {
+                assertTrue(List.of("203.0.113.0", "2001:db8:1234:0:0:0:0:0").contains(e.properties().get("$ip")), all);
+            }
+        }
+        assertEquals(24, fake.eventCount(), "3 recipients of 8 events each; none of the aggregate-only tenant");
+        assertTrue(fake.events().stream().anyMatch(e -> KEPT_IP.equals(e.properties().get("$ip"))),
+                "a keeping tenant's $ip is sent whole");
+
+        // Aggregate-only: no per-recipient row, the daily counters still count.
+        assertEquals(0, rowsHolding("agg-1"), "nothing of the aggregate-only recipient is stored");
+        assertEquals(0, rowsHolding("192.0.2.55"));
+        assertEquals(1, testDb.count("SELECT count(*) FROM daily_analytics WHERE tenant_id = '" + AGGREGATE
+                + "' AND emails_sent = 1 AND emails_delivered = 1 AND opens_total = 2 AND clicks_total = 1 "
+                + "AND emails_bounced = 1 AND emails_replied = 1 AND unsubscribes = 1 AND opens_unique = 0"));
+    }
+
+    @Test
+    void afterAnErasureNothingOfTheRecipientRemainsAndPostHogIsAskedToDeleteThePerson() throws Exception {
+        journal.recipient(KEEPING, USER, "email-erase", KEPT_IP);
+        journal.recipient(KEEPING, USER, "email-stays", KEPT_IP);
+        journal.recipient(TRUNCATING, USER, "email-erase", JournalFixture.FULL_V4); // same id, another tenant
+        SinkStats[] stats = startSinks();
+        awaitCaughtUp(stats);
+        byte[] bad = journal.record(KEEPING, USER, EventType.CLICK, "email-erase", KEPT_IP);
+        EventRecord badEvent = RecordCodec.decode(bad, 0, bad.length);
+        try (Connection c = testDb.connect()) {
+            BadEvents.insert(c, "postgres", UUID.randomUUID(), new BadRecord(1, 2, bad, badEvent, "refused for the test", "22001"));
+        }
+        List<UUID> ids = new ArrayList<>();
+        try (Connection c = testDb.connect(); Statement s = c.createStatement();
+             ResultSet r = s.executeQuery("SELECT event_id FROM email_events WHERE tenant_id = '" + KEEPING
+                     + "' AND email_id = 'email-erase'")) {
+            while (r.next()) {
+                ids.add(r.getObject(1, UUID.class));
+            }
+        }
+        ids.add(badEvent.id());
+        assertEquals(9, ids.size());
+        assertTrue(testDb.count("SELECT count(*) FROM ingest_event_ids WHERE tenant_id = '" + KEEPING + "'") > 0);
+        String dailyBefore = daily();
+
+        PersonDeletion posthog = new PersonDeletion(new PersonDeletion.Settings(fake.host(), "4242",
+                FakePostHog.PERSONAL_API_KEY, Duration.ofSeconds(5)));
+        RecipientEraser eraser = new RecipientEraser(db.dataSource(), erasures, posthog, System::currentTimeMillis);
+        RecipientEraser.Outcome out = eraser.erase(KEEPING, "email-erase", "test:privacy-it");
+
+        assertEquals("requested", out.posthog());
+        assertEquals(8L, out.deleted().get("email_events"));
+        assertEquals(1L, out.deleted().get("bad_events"));
+        for (String t : tables()) {
+            List<String> columns = columns(t);
+            if (columns.contains("email_id") && columns.contains("tenant_id")) {
+                assertEquals(0, testDb.count("SELECT count(*) FROM " + t + " WHERE tenant_id = '" + KEEPING
+                        + "' AND email_id = 'email-erase'"), t);
+            }
+            if (columns.contains("event_id")) {
+                for (UUID id : ids) {
+                    assertEquals(0, testDb.count("SELECT count(*) FROM " + t + " WHERE event_id = '" + id + "'"), t + " " + id);
+                }
+            }
+        }
+        assertEquals(0, rowsHolding(KEPT_IP + " ") + testDb.count("SELECT count(*) FROM email_events WHERE tenant_id = '"
+                + KEEPING + "' AND url LIKE '%email-erase%'"));
+        assertEquals(8, testDb.count("SELECT count(*) FROM email_events WHERE tenant_id = '" + KEEPING
+                + "' AND email_id = 'email-stays'"), "another recipient keeps every row");
+        assertEquals(8, testDb.count("SELECT count(*) FROM email_events WHERE tenant_id = '" + TRUNCATING
+                + "' AND email_id = 'email-erase'"), "the same email id in another tenant is another recipient");
+        assertEquals(dailyBefore, daily(), "aggregates are not adjusted");
+
+        assertEquals(List.of(new FakePostHog.PersonDeletionCall("4242", List.of("email-erase"), true)), fake.personDeletions());
+        assertEquals(1, testDb.count("SELECT count(*) FROM erasure_audit WHERE tenant_id = '" + KEEPING
+                + "' AND email_hash = decode('" + RecipientHash.hex(KEEPING, "email-erase") + "', 'hex') "
+                + "AND requested_by = 'test:privacy-it' AND posthog = 'requested' AND (deleted->>'email_events')::int = 8"));
+        assertEquals(0, rowsHolding("email-erase") - testDb.count("SELECT count(*) FROM email_events x WHERE tenant_id = '"
+                + TRUNCATING + "' AND x::text LIKE '%email-erase%'") - testDb.count("SELECT count(*) FROM email_opens x WHERE tenant_id = '"
+                + TRUNCATING + "'") - testDb.count("SELECT count(*) FROM email_clicks x WHERE tenant_id = '" + TRUNCATING
+                + "'") - testDb.count("SELECT count(*) FROM email_bounces x WHERE tenant_id = '" + TRUNCATING
+                + "'") - testDb.count("SELECT count(*) FROM email_replies x WHERE tenant_id = '" + TRUNCATING + "'"),
+                "the email id is in no row but the other tenant's");
+    }
+
+    @Test
+    void eventsStillInTheJournalPastTheCursorsAreDroppedAfterAnErasure() throws Exception {
+        // The recipient's events are journaled, the sinks have not read them yet; the erasure comes
+        // first (from the CLI, another process, or the API of this one), then the sinks catch up.
+        journal.recipient(KEEPING, USER, "email-late", KEPT_IP);
+        journal.recipient(KEEPING, USER, "email-other", KEPT_IP);
+        RecipientEraser eraser = new RecipientEraser(db.dataSource(), erasures,
+                new PersonDeletion(new PersonDeletion.Settings(fake.host(), "4242", FakePostHog.PERSONAL_API_KEY,
+                        Duration.ofSeconds(5))), System::currentTimeMillis);
+        assertEquals(0L, eraser.erase(KEEPING, "email-late", "test:replay").deleted().get("email_events"));
+        awaitCaughtUp(startSinks());
+
+        assertEquals(0, rowsHolding("email-late"), "the late events reached no table");
+        assertEquals(8, testDb.count("SELECT count(*) FROM email_events WHERE email_id = 'email-other'"));
+        assertEquals(1, testDb.count("SELECT count(*) FROM daily_analytics WHERE tenant_id = '" + KEEPING
+                + "' AND emails_sent = 2 AND opens_total = 4"), "both recipients are still counted");
+        Await.until("PostHog has the other recipient", Duration.ofSeconds(10), () -> fake.eventCount() >= 8);
+        assertEquals(8, fake.eventCount());
+        assertTrue(fake.events().stream().noneMatch(e -> "email-late".equals(e.properties().get("email_id"))));
+    }
+
+    @Test
+    void anotherProcesssErasureReachesThePostgresSinkThroughTheAuditTable() throws Exception {
+        // An erasure list this sink never heard of: the Postgres sink reads erasure_audit itself.
+        journal.recipient(KEEPING, USER, "email-cli", KEPT_IP);
+        try (Connection c = testDb.connect()) {
+            Erasure.erase(c, KEEPING, "email-cli", "cli:someone@elsewhere");
+        }
+        SinkStats[] stats = startSinks();
+        long end = writer.flushedPosition();
+        Await.until("Postgres reaches the end", Duration.ofSeconds(30), () -> stats[0].committedPosition.get() == end);
+        assertEquals(0, testDb.count("SELECT count(*) FROM email_events WHERE email_id = 'email-cli'"));
+        assertEquals(1, testDb.count("SELECT count(*) FROM daily_analytics WHERE tenant_id = '" + KEEPING + "' AND emails_sent = 1"));
+    }
+
+    private String daily() throws Exception {
+        StringBuilder sb = new StringBuilder();
+        try (Connection c = testDb.connect(); Statement s = c.createStatement();
+             ResultSet r = s.executeQuery("SELECT tenant_id, emails_sent, opens_total, opens_unique, clicks_total, clicks_unique, "
+                     + "emails_bounced, emails_replied, unsubscribes FROM daily_analytics ORDER BY tenant_id")) {
+            while (r.next()) {
+                for (int i = 1; i <= 9; i++) {
+                    sb.append(r.getString(i)).append(i == 9 ? "\n" : ",");
+                }
+            }
+        }
+        return sb.toString();
+    }
+
+    private List<String> columns(String table) throws Exception {
+        List<String> out = new ArrayList<>();
+        try (Connection c = testDb.connect(); Statement s = c.createStatement();
+             ResultSet r = s.executeQuery("SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' "
+                     + "AND table_name = '" + table + "'")) {
+            while (r.next()) {
+                out.add(r.getString(1));
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,93 @@
+package io.trackedge;
+
+import io.trackedge.config.EdgeConfig;
+import io.trackedge.privacy.Erasure;
+import io.trackedge.privacy.ErasureList;
+import io.trackedge.privacy.PrivacyPolicy;
+import io.trackedge.privacy.RecipientEraser;
+import io.trackedge.sink.postgres.Database;
+import io.trackedge.sink.posthog.PersonDeletion;
+import java.net.URI;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The privacy rules of one edge process (issue 13): the {@link PrivacyPolicy} both sinks apply, the
+ * process's {@link ErasureList} reloaded from {@code erasure_audit} every
+ * {@code edge.privacy.erasure-refresh} (for the PostHog sink; the Postgres sink reads the table in
+ * each batch's transaction), and the {@link RecipientEraser} of {@code POST /v1/erasure}.
+ */
+public final class PrivacyStack implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(PrivacyStack.class);
+
+    private final EdgeConfig config;
+    private final ErasureList erasures = ErasureList.empty();
+    private final PrivacyPolicy policy;
+    private RecipientEraser eraser;
+    private ScheduledExecutorService refresher;
+
+    /** The rules, for the sinks; erasures come once {@link #attach} gives the database. */
+    public PrivacyStack(EdgeConfig config) {
+        this.config = config;
+        this.policy = new PrivacyPolicy(config.privacy().settings(), erasures, System::currentTimeMillis);
+    }
+
+    /**
+     * Starts reloading the recent erasures from {@code db} and makes the eraser; called once, at
+     * start-up, after the Postgres sink (which applies the migrations). Without a database, nothing
+     * can be erased and the list stays empty.
+     */
+    public void attach(Database db) {
+        if (db == null || refresher != null) {
+            return;
+        }
+        EdgeConfig.Privacy p = config.privacy();
+        refresher = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "erasure-refresh");
+            t.setDaemon(true);
+            return t;
+        });
+        long hold = p.settings().erasureHold().toMillis();
+        refresher.scheduleWithFixedDelay(() -> {
+            try (Connection c = db.dataSource().getConnection()) {
+                erasures.replace(Erasure.recent(c, hold));
+            } catch (SQLException | RuntimeException e) {
+                // The list stays as it was; the Postgres sink reads the table itself, PostHog waits for the next reload.
+                log.warn("cannot reload recent erasures: {}", e.toString());
+            }
+        }, 0, p.erasureRefresh().toMillis(), TimeUnit.MILLISECONDS);
+        eraser = new RecipientEraser(db.dataSource(), erasures, personDeletion(config), System::currentTimeMillis);
+    }
+
+    /** PostHog's person deletion, or null when no personal API key is configured. */
+    public static PersonDeletion personDeletion(EdgeConfig config) {
+        EdgeConfig.Privacy p = config.privacy();
+        if (p.posthogPersonalApiKey().isEmpty()) {
+            return null;
+        }
+        return new PersonDeletion(new PersonDeletion.Settings(URI.create(p.posthogApiHost()), p.posthogProjectId(),
+                p.posthogPersonalApiKey(), config.posthogSink().timeout()));
+    }
+
+    public PrivacyPolicy policy() {
+        return policy;
+    }
+
+    /** The eraser, or null without a database. */
+    public RecipientEraser eraser() {
+        return eraser;
+    }
+
+    @Override
+    public void close() {
+        if (refresher != null) {
+            refresher.shutdownNow();
+        }
+    }
+}

@@ -1,0 +1,149 @@
+package io.trackedge.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.trackedge.ingest.IngestKeyCache;
+import io.trackedge.metrics.Route;
+import io.trackedge.privacy.RecipientEraser;
+import io.trackedge.sink.Json;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code POST /v1/erasure?tenant=<uuid>&email_id=<id>} on the public listener, with an ingest API
+ * bearer key of that tenant (or an all-tenant key): erases the recipient as {@code edge erase}
+ * does ({@link RecipientEraser}) and answers 200 with what was deleted. 401 without a valid key,
+ * 403 for a key of another tenant, 400 for missing or bad parameters, 405 for another method, 503
+ * when erasures are already queued. The database work runs on a thread of its own, never on the
+ * event loop; the answer closes the connection (an erasure is rare; nothing is pipelined behind it).
+ */
+public final class ErasureRoute implements AutoCloseable {
+
+    private static final DateTimeFormatter HTTP_DATE =
+            DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.US).withZone(ZoneOffset.UTC);
+
+    private final RecipientEraser eraser;
+    private final ThreadPoolExecutor worker = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS,
+            new ArrayBlockingQueue<>(16), r -> {
+                Thread t = new Thread(r, "erasure");
+                t.setDaemon(true);
+                return t;
+            });
+
+    public ErasureRoute(RecipientEraser eraser) {
+        this.eraser = eraser;
+    }
+
+    void handle(TrackingHandler handler, ChannelHandlerContext ctx, EdgeContext edge, HttpRequest request, Responses.Conn conn) {
+        handler.answerLastFromElsewhere();
+        if (request.method() != HttpMethod.POST) {
+            answer(handler, ctx, edge, 405, "{\"error\":\"only POST is answered here\"}", "Allow: POST\r\n");
+            return;
+        }
+        IngestKeyCache.Principal who = edge.ingest == null ? null
+                : edge.ingest.authenticate(request.headers().get(HttpHeaderNames.AUTHORIZATION));
+        if (who == null) {
+            answer(handler, ctx, edge, 401, "{\"error\":\"a valid ingest API bearer key is required\"}",
+                    "WWW-Authenticate: Bearer realm=\"trackedge\"\r\n");
+            return;
+        }
+        Map<String, List<String>> q = new QueryStringDecoder(request.uri()).parameters();
+        UUID tenant;
+        try {
+            tenant = UUID.fromString(one(q, "tenant"));
+        } catch (IllegalArgumentException | NullPointerException e) {
+            answer(handler, ctx, edge, 400, "{\"error\":\"tenant: a UUID is required\"}", "");
+            return;
+        }
+        String email = one(q, "email_id");
+        if (email == null || email.isEmpty() || email.length() > 255) {
+            answer(handler, ctx, edge, 400, "{\"error\":\"email_id: 1..255 characters are required\"}", "");
+            return;
+        }
+        if (!who.allows(tenant)) {
+            answer(handler, ctx, edge, 403, "{\"error\":\"this key is not for tenant " + tenant + "\"}", "");
+            return;
+        }
+        try {
+            worker.execute(() -> {
+                String json;
+                int status;
+                try {
+                    RecipientEraser.Outcome out = eraser.erase(tenant, email, "api:" + who.prefix());
+                    status = 200;
+                    json = json(out);
+                } catch (Exception e) {
+                    status = 503;
+                    StringBuilder sb = new StringBuilder("{\"error\":");
+                    Json.quote(sb, "the erasure failed and was rolled back; retry: " + e.getMessage());
+                    json = sb.append('}').toString();
+                }
+                int s = status;
+                String body = json;
+                ctx.executor().execute(() -> answer(handler, ctx, edge, s, body, ""));
+            });
+        } catch (RejectedExecutionException busy) {
+            answer(handler, ctx, edge, 503, "{\"error\":\"too many erasures queued; retry\"}", "Retry-After: 5\r\n");
+        }
+    }
+
+    private static String one(Map<String, List<String>> q, String name) {
+        List<String> v = q.get(name);
+        return v == null || v.size() != 1 ? null : v.get(0);
+    }
+
+    private static String json(RecipientEraser.Outcome out) {
+        StringBuilder sb = new StringBuilder("{\"erasure_id\":").append(out.erasureId()).append(",\"deleted\":{");
+        boolean first = true;
+        for (Map.Entry<String, Long> e : out.deleted().entrySet()) {
+            sb.append(first ? "" : ",").append('"').append(e.getKey()).append("\":").append(e.getValue());
+            first = false;
+        }
+        sb.append("},\"posthog\":");
+        Json.quote(sb, out.posthog());
+        return sb.append(",\"aggregates_adjusted\":false}").toString();
+    }
+
+    private static void answer(TrackingHandler handler, ChannelHandlerContext ctx, EdgeContext edge, int status, String json,
+                               String extra) {
+        edge.metrics.request(Route.ERASURE, status);
+        handler.deliverLingering(build(ctx.alloc(), status, json, extra));
+    }
+
+    static ByteBuf build(ByteBufAllocator alloc, int status, String json, String extra) {
+        byte[] body = json.getBytes(StandardCharsets.UTF_8);
+        String reason = switch (status) {
+            case 200 -> "OK";
+            case 400 -> "Bad Request";
+            case 401 -> "Unauthorized";
+            case 403 -> "Forbidden";
+            case 405 -> "Method Not Allowed";
+            default -> "Service Unavailable";
+        };
+        byte[] headers = ("HTTP/1.1 " + status + " " + reason + "\r\nContent-Type: application/json\r\n"
+                + "Content-Length: " + body.length + "\r\nCache-Control: no-store\r\n" + extra
+                + "Date: " + HTTP_DATE.format(Instant.now()) + "\r\nServer: trackedge\r\nConnection: close\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
+        return alloc.buffer(headers.length + body.length).writeBytes(headers).writeBytes(body);
+    }
+
+    @Override
+    public void close() {
+        worker.shutdownNow();
+    }
+}
