@@ -125,10 +125,11 @@ public final class EdgeApp implements AutoCloseable {
         // A segment is deleted only once every sink has passed it.
         SinkCursors cursors = new SinkCursors(journal::releaseBefore);
         SinkMetrics sinkMetrics = new SinkMetrics(metrics, stats.appendedRecords::get);
+        ClassifyStack classify = ClassifyStack.start(config, readiness, metrics);
         PostgresStack postgres = config.postgresSink().enabled()
-                ? startPostgres(config, journal, node, readiness, cursors, sinkMetrics) : null;
+                ? startPostgres(config, journal, node, readiness, cursors, sinkMetrics, classify) : null;
         PostHogStack posthog = startPostHog(config, journal, node, metrics, readiness, cursors, sinkMetrics,
-                postgres == null ? null : postgres.db());
+                postgres == null ? null : postgres.db(), classify);
         JournalAppender appender = new JournalAppender(journal, config.ack(), wakeSinks(postgres, posthog));
         EventRing ring = new EventRing(config.ring().size(), config.ring().waitStrategy(), appender);
         metrics.journal(stats, appender::writeFailures, appender::lostToWriteFailures);
@@ -182,7 +183,7 @@ public final class EdgeApp implements AutoCloseable {
     }
 
     private static PostgresStack startPostgres(EdgeConfig config, JournalWriter journal, UUID node, Readiness readiness,
-                                               SinkCursors cursors, SinkMetrics sinkMetrics) {
+                                               SinkCursors cursors, SinkMetrics sinkMetrics, ClassifyStack classify) {
         EdgeConfig.Database dbc = config.database();
         LocalPostgres local = null;
         PostgresConnectionInfo info;
@@ -206,7 +207,8 @@ public final class EdgeApp implements AutoCloseable {
         EdgeConfig.PostgresSink c = config.postgresSink();
         // Retention is the retention job's where this node runs jobs; the hourly housekeeping then only makes partitions.
         int sinkRetention = config.jobs().enabled() ? 0 : dbc.retentionDays();
-        PostgresSink sink = new PostgresSink(db, node, new PostgresSink.Settings(dbc.migrateOnStart(), sinkRetention));
+        PostgresSink sink = new PostgresSink(db, node, new PostgresSink.Settings(dbc.migrateOnStart(), sinkRetention),
+                classify.newClassifier());
         SinkLoop loop = new SinkLoop(sink, config.journalDir(), journal::flushedPosition,
                 new SinkLoop.Settings(c.batchSize(), c.linger(), FIRST_BACKOFF, c.maxBackoff(), c.stallAfter(),
                         POSTGRES_MAX_CONSECUTIVE_BAD),
@@ -222,7 +224,8 @@ public final class EdgeApp implements AutoCloseable {
     }
 
     private static PostHogStack startPostHog(EdgeConfig config, JournalWriter journal, UUID node, EdgeMetrics metrics,
-                                             Readiness readiness, SinkCursors cursors, SinkMetrics sinkMetrics, Database db) {
+                                             Readiness readiness, SinkCursors cursors, SinkMetrics sinkMetrics, Database db,
+                                             ClassifyStack classify) {
         EdgeConfig.PostHogSink c = config.posthogSink();
         if (!c.enabled()) {
             readiness.add("posthog-sink", () -> Readiness.Status.ok("disabled: no POSTHOG_API_KEY"));
@@ -235,7 +238,7 @@ public final class EdgeApp implements AutoCloseable {
                 config.dataDir().resolve("posthog-cursor"),
                 new PostHogSink.Settings(URI.create(c.host()), c.apiKey(), c.batchSize(), c.batchBytes(), c.linger(),
                         c.timeout(), c.maxBackoff(), c.maxLag(), c.sendIp(), c.gzip()),
-                ph, bad, System::currentTimeMillis);
+                ph, bad, System::currentTimeMillis, classify.newClassifier());
         SinkLoop loop = new SinkLoop(sink, config.journalDir(), journal::flushedPosition,
                 new SinkLoop.Settings(c.batchSize(), c.linger(), FIRST_BACKOFF, c.maxBackoff(), c.stallAfter(),
                         POSTHOG_MAX_CONSECUTIVE_BAD),

@@ -79,6 +79,7 @@ public final class ConfigLoader {
         m.put("EDGE_INGEST_MAX_BODY_BYTES", "edge.ingest.max-body-bytes");
         m.put("EDGE_INGEST_MAX_LINES", "edge.ingest.max-lines");
         m.put("EDGE_INGEST_KEY_REFRESH", "edge.ingest.key-refresh");
+        m.put("EDGE_CLASSIFY_ENABLED", "edge.classify.enabled");
         m.put("EDGE_JOBS_ENABLED", "edge.jobs.enabled");
         m.put("EDGE_JOBS_REDIS_URL", "edge.jobs.redis-url");
         m.put("EDGE_JOBS_VISIBILITY_TIMEOUT", "edge.jobs.visibility-timeout");
@@ -120,7 +121,8 @@ public final class ConfigLoader {
             Set<String> known = new TreeSet<>();
             reference.entrySet().forEach(e -> known.add(e.getKey()));
             for (Map.Entry<String, ConfigValue> e : fromFile.entrySet()) {
-                if (!known.contains(e.getKey())) {
+                // Tenants are named by their ids, which no reference can list; ClassifyConfig checks their keys.
+                if (!known.contains(e.getKey()) && !e.getKey().startsWith(ClassifyConfig.TENANTS + ".")) {
                     early.add(e.getKey() + ": unknown key (" + e.getValue().origin().description() + ")");
                 }
             }
@@ -209,7 +211,8 @@ public final class ConfigLoader {
                 http, admin, ring, journal, database, sink, posthog,
                 duration("edge.shutdown-grace"),
                 ingest,
-                jobs());
+                jobs(),
+                ClassifyConfig.read(config, bool("edge.classify.enabled"), this::problem));
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }

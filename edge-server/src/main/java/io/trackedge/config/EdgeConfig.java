@@ -28,7 +28,8 @@ public record EdgeConfig(
         PostHogSink posthogSink,
         Duration shutdownGrace,
         Ingest ingest,
-        Jobs jobs) {
+        Jobs jobs,
+        ClassifyConfig classify) {
 
     /**
      * The public listener.

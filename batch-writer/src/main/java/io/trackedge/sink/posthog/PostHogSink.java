@@ -1,10 +1,14 @@
 package io.trackedge.sink.posthog;
 
+import io.trackedge.classify.ClassifierSettings;
+import io.trackedge.classify.Correction;
+import io.trackedge.classify.ListSource;
 import io.trackedge.journal.EventRecord;
 import io.trackedge.journal.Segments;
 import io.trackedge.sink.BadRecord;
 import io.trackedge.sink.Batch;
 import io.trackedge.sink.FailureKind;
+import io.trackedge.sink.JournalClassifier;
 import io.trackedge.sink.RetryLaterException;
 import io.trackedge.sink.Sink;
 import io.trackedge.sink.bad.BadEventStore;
@@ -38,6 +42,10 @@ import org.slf4j.LoggerFactory;
  * <p>An event journaled longer ago than {@link Settings#maxLag} is given up (counted, not sent): that
  * bounds how long the journal keeps events for PostHog. The age is measured from when this edge
  * received the event, never from its id, which an ingest client may choose.
+ *
+ * <p>Opens and clicks carry the verdict of this sink's own classifier ({@link JournalClassifier}, fed in
+ * journal order like the Postgres sink's, so both give the same verdicts); a retroactive correction
+ * goes as an {@link PostHogEvents#RECLASSIFIED} event with the batch that found it.
  */
 public final class PostHogSink implements Sink {
 
@@ -96,6 +104,7 @@ public final class PostHogSink implements Sink {
     private final BadEventStore badEvents;
     private final LongSupplier clockMillis;
     private final BatchApi api;
+    private final JournalClassifier classifier;
 
     /**
      * @param journalLimit the writer's flushed position
@@ -104,6 +113,14 @@ public final class PostHogSink implements Sink {
      */
     public PostHogSink(Path journalDir, LongSupplier journalLimit, UUID journalId, Path cursorPath, Settings settings,
                        PostHogStats stats, BadEventStore badEvents, LongSupplier clockMillis) {
+        this(journalDir, journalLimit, journalId, cursorPath, settings, stats, badEvents, clockMillis,
+                JournalClassifier.of(ClassifierSettings.DEFAULTS, ListSource.snapshot()));
+    }
+
+    /** @param classifier owned by this sink from now on ({@link JournalClassifier#disabled()}: classification off) */
+    public PostHogSink(Path journalDir, LongSupplier journalLimit, UUID journalId, Path cursorPath, Settings settings,
+                       PostHogStats stats, BadEventStore badEvents, LongSupplier clockMillis, JournalClassifier classifier) {
+        this.classifier = Objects.requireNonNull(classifier, "classifier");
         this.journalDir = journalDir;
         this.journalLimit = journalLimit;
         this.journalId = journalId;
@@ -163,19 +180,26 @@ public final class PostHogSink implements Sink {
                 log.warn("cannot write {}: {}; it is written again with the next batch", cursorFile.path(), e.toString());
             }
         }
+        classifier.opened(position);
         return position;
     }
 
     @Override
     public CompletableFuture<Integer> write(Batch batch) throws Exception {
         long now = clockMillis.getAsLong();
-        List<byte[]> bodies = new ArrayList<>(batch.size());
-        for (EventRecord e : batch.list()) {
+        // Every event feeds the classifier, those given up for their age too: later verdicts depend on them.
+        JournalClassifier.Classified classified = classifier.classify(batch);
+        List<byte[]> bodies = new ArrayList<>(batch.size() + classified.corrections().size());
+        for (int i = 0; i < batch.size(); i++) {
+            EventRecord e = batch.event(i);
             if (now - receivedAtMillis(e) > settings.maxLag().toMillis()) {
                 stats.skippedMaxLag.incrementAndGet();
                 continue;
             }
-            bodies.add(PostHogEvents.encode(e, settings.sendIp()));
+            bodies.add(PostHogEvents.encode(e, settings.sendIp(), classified.of(i)));
+        }
+        for (Correction c : classified.corrections()) {
+            bodies.add(PostHogEvents.encodeCorrection(c));
         }
         int from = 0;
         while (from < bodies.size()) {
@@ -188,6 +212,7 @@ public final class PostHogSink implements Sink {
             from = to;
         }
         commit(batch.end());
+        classifier.committed(batch.end(), classified.corrections());
         return CompletableFuture.completedFuture(bodies.size());
     }
 
@@ -212,9 +237,10 @@ public final class PostHogSink implements Sink {
     /** Sends {@code others} (halving on 400 and 413) until PostHog accepts some: PostHog counts a resent uuid once. */
     @Override
     public boolean acceptsOthers(Batch others) throws Exception {
+        JournalClassifier.Classified classified = classifier.classify(others);
         List<byte[]> bodies = new ArrayList<>(others.size());
-        for (EventRecord e : others.list()) {
-            bodies.add(PostHogEvents.encode(e, settings.sendIp()));
+        for (int i = 0; i < others.size(); i++) {
+            bodies.add(PostHogEvents.encode(others.event(i), settings.sendIp(), classified.of(i)));
         }
         return acceptsAny(bodies);
     }
@@ -239,6 +265,11 @@ public final class PostHogSink implements Sink {
     public void setAside(BadRecord bad) throws Exception {
         badEvents.add(NAME, bad);
         commit(bad.next());
+        classifier.setAside(bad.next());
+    }
+
+    public JournalClassifier classifier() {
+        return classifier;
     }
 
     @Override
