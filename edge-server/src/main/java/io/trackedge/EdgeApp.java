@@ -125,11 +125,12 @@ public final class EdgeApp implements AutoCloseable {
         // A segment is deleted only once every sink has passed it.
         SinkCursors cursors = new SinkCursors(journal::releaseBefore);
         SinkMetrics sinkMetrics = new SinkMetrics(metrics, stats.appendedRecords::get);
-        PrivacyStack privacy = new PrivacyStack(config); // issue 13: what both sinks may store and send
+        PrivacyStack privacy = new PrivacyStack(config); // what both sinks may store and send
+        ClassifyStack classify = ClassifyStack.start(config, readiness, metrics);
         PostgresStack postgres = config.postgresSink().enabled()
-                ? startPostgres(config, journal, node, readiness, cursors, sinkMetrics, privacy.policy()) : null;
+                ? startPostgres(config, journal, node, readiness, cursors, sinkMetrics, classify, privacy.policy()) : null;
         PostHogStack posthog = startPostHog(config, journal, node, metrics, readiness, cursors, sinkMetrics,
-                postgres == null ? null : postgres.db(), privacy.policy());
+                postgres == null ? null : postgres.db(), classify, privacy.policy());
         privacy.attach(postgres == null ? null : postgres.db());
         JournalAppender appender = new JournalAppender(journal, config.ack(), wakeSinks(postgres, posthog));
         EventRing ring = new EventRing(config.ring().size(), config.ring().waitStrategy(), appender);
@@ -185,7 +186,7 @@ public final class EdgeApp implements AutoCloseable {
     }
 
     private static PostgresStack startPostgres(EdgeConfig config, JournalWriter journal, UUID node, Readiness readiness,
-                                               SinkCursors cursors, SinkMetrics sinkMetrics,
+                                               SinkCursors cursors, SinkMetrics sinkMetrics, ClassifyStack classify,
                                                io.trackedge.privacy.PrivacyPolicy privacy) {
         EdgeConfig.Database dbc = config.database();
         LocalPostgres local = null;
@@ -210,7 +211,8 @@ public final class EdgeApp implements AutoCloseable {
         EdgeConfig.PostgresSink c = config.postgresSink();
         // Retention is the retention job's where this node runs jobs; the hourly housekeeping then only makes partitions.
         int sinkRetention = config.jobs().enabled() ? 0 : dbc.retentionDays();
-        PostgresSink sink = new PostgresSink(db, node, new PostgresSink.Settings(dbc.migrateOnStart(), sinkRetention), privacy);
+        PostgresSink sink = new PostgresSink(db, node, new PostgresSink.Settings(dbc.migrateOnStart(), sinkRetention),
+                classify.newClassifier(), privacy);
         SinkLoop loop = new SinkLoop(sink, config.journalDir(), journal::flushedPosition,
                 new SinkLoop.Settings(c.batchSize(), c.linger(), FIRST_BACKOFF, c.maxBackoff(), c.stallAfter(),
                         POSTGRES_MAX_CONSECUTIVE_BAD),
@@ -227,7 +229,7 @@ public final class EdgeApp implements AutoCloseable {
 
     private static PostHogStack startPostHog(EdgeConfig config, JournalWriter journal, UUID node, EdgeMetrics metrics,
                                              Readiness readiness, SinkCursors cursors, SinkMetrics sinkMetrics, Database db,
-                                             io.trackedge.privacy.PrivacyPolicy privacy) {
+                                             ClassifyStack classify, io.trackedge.privacy.PrivacyPolicy privacy) {
         PostHogSink.Settings c = config.posthogSink();
         if (!c.enabled()) {
             readiness.add("posthog-sink", () -> Readiness.Status.ok("disabled: no POSTHOG_API_KEY"));
@@ -238,7 +240,7 @@ public final class EdgeApp implements AutoCloseable {
                 : new FileBadEventStore(config.dataDir().resolve("bad-events-posthog.ndjson"));
         PostHogSink sink = new PostHogSink(config.journalDir(), journal::flushedPosition, node,
                 config.dataDir().resolve("posthog-cursor"),
-                c, ph, bad, System::currentTimeMillis, privacy);
+                c, ph, bad, System::currentTimeMillis, classify.newClassifier(), privacy);
         SinkLoop loop = new SinkLoop(sink, config.journalDir(), journal::flushedPosition,
                 new SinkLoop.Settings(c.batchSize(), c.linger(), FIRST_BACKOFF, c.maxBackoff(), c.stallAfter(),
                         POSTHOG_MAX_CONSECUTIVE_BAD),

@@ -2,8 +2,10 @@ package io.trackedge;
 
 import io.trackedge.cli.BadEventsCommand;
 import io.trackedge.cli.EraseCommand;
+import io.trackedge.cli.ClassifyCommand;
 import io.trackedge.cli.IngestKeysCommand;
 import io.trackedge.cli.JobsCommand;
+import io.trackedge.cli.ListsCommand;
 import io.trackedge.cli.MigrateCommand;
 import io.trackedge.cli.RewriteCommand;
 import io.trackedge.cli.ServeCommand;
@@ -16,7 +18,8 @@ import picocli.CommandLine.Command;
         description = "Email tracking edge: open pixels and click redirects answered from memory, "
                 + "events journaled locally and written to PostgreSQL.",
         subcommands = {ServeCommand.class, TokenCommand.class, RewriteCommand.class, MigrateCommand.class,
-                IngestKeysCommand.class, BadEventsCommand.class, JobsCommand.class, EraseCommand.class,
+                IngestKeysCommand.class, BadEventsCommand.class, JobsCommand.class, EraseCommand.class, ClassifyCommand.class,
+                ListsCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

@@ -91,14 +91,18 @@ class PrivacyIT {
         UUID node = UUID.randomUUID();
         SinkStats pg = new SinkStats();
         SinkStats ph = new SinkStats();
-        SinkLoop postgres = new SinkLoop(new PostgresSink(db, node, new PostgresSink.Settings(false, 0), policy),
+        SinkLoop postgres = new SinkLoop(new PostgresSink(db, node, new PostgresSink.Settings(false, 0),
+                io.trackedge.sink.JournalClassifier.of(io.trackedge.classify.ClassifierSettings.DEFAULTS,
+                        io.trackedge.classify.ListSource.snapshot()), policy),
                 writer.directory(), writer::flushedPosition, Sinks.settings(100, Duration.ofMillis(2), Duration.ofMillis(200)),
                 pg, p -> { });
         PostHogSink.Settings settings = new PostHogSink.Settings(fake.host(), KEY, 100, 1 << 20, Duration.ofMillis(2),
                 Duration.ofSeconds(2), Duration.ofMillis(200), Duration.ofHours(24), true, false);
         SinkLoop posthog = new SinkLoop(new PostHogSink(writer.directory(), writer::flushedPosition, node,
                 dataDir.resolve("posthog-cursor"), settings, new PostHogStats(),
-                new FileBadEventStore(dataDir.resolve("bad-events.ndjson")), System::currentTimeMillis, policy),
+                new FileBadEventStore(dataDir.resolve("bad-events.ndjson")), System::currentTimeMillis,
+                io.trackedge.sink.JournalClassifier.of(io.trackedge.classify.ClassifierSettings.DEFAULTS,
+                        io.trackedge.classify.ListSource.snapshot()), policy),
                 writer.directory(), writer::flushedPosition, Sinks.settings(100, Duration.ofMillis(2), Duration.ofMillis(200)),
                 ph, p -> { });
         loops.add(postgres);

@@ -86,7 +86,7 @@ public final class SinkVsPsqlCopy {
         }
     }
 
-    private static long writeJournal(Path dir, int events) throws Exception {
+    static long writeJournal(Path dir, int events) throws Exception {
         Random random = new Random(7);
         UUID[] tenants = {UUID.randomUUID(), UUID.randomUUID(), UUID.randomUUID()};
         UUID user = UUID.randomUUID();

@@ -117,7 +117,12 @@ public final class BadEventsCommand implements Runnable {
             for (BadEvents.Row r : rows) {
                 (PostgresSink.NAME.equals(r.sink()) ? toPostgres : toPostHog).add(r);
             }
-            List<ReplayOutcome> outcomes = new ArrayList<>(new PostgresReplay(db.db()).replay(toPostgres));
+            List<ReplayOutcome> outcomes = new ArrayList<>(new PostgresReplay(db.db(),
+                    // The tenants' privacy rules apply to a replayed event as to any other; erasures are
+                    // read per transaction. The lists are the snapshot: a replayed event is classified alone.
+                    new io.trackedge.privacy.PrivacyPolicy(cfg.privacy().settings(), io.trackedge.privacy.ErasureList.empty(),
+                            System::currentTimeMillis),
+                    io.trackedge.classify.ListSource.snapshot()).replay(toPostgres));
             if (!toPostHog.isEmpty()) {
                 PostHogSink.Settings p = cfg.posthogSink();
                 if (!p.enabled()) {

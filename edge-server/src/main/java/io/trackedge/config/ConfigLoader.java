@@ -113,8 +113,10 @@ public final class ConfigLoader {
             Set<String> known = new TreeSet<>();
             reference.entrySet().forEach(e -> known.add(e.getKey()));
             for (Map.Entry<String, ConfigValue> e : fromFile.entrySet()) {
-                // Tenant overrides are a map keyed by tenant id: PrivacyConfig checks their keys.
-                if (!known.contains(e.getKey()) && !e.getKey().startsWith(PrivacyConfig.TENANTS + ".")) {
+                // Tenant overrides are maps keyed by tenant id, which no reference can list:
+                // PrivacyConfig and ClassifyConfig check their keys.
+                if (!known.contains(e.getKey()) && !e.getKey().startsWith(PrivacyConfig.TENANTS + ".")
+                        && !e.getKey().startsWith(ClassifyConfig.TENANTS + ".")) {
                     early.add(e.getKey() + ": unknown key (" + e.getValue().origin().description() + ")");
                 }
             }
@@ -221,7 +223,8 @@ public final class ConfigLoader {
                 duration("edge.shutdown-grace"),
                 ingest,
                 jobs(),
-                PrivacyConfig.read(config, posthog.maxLag(), this::problem));
+                PrivacyConfig.read(config, posthog == null ? Duration.ofHours(24) : posthog.maxLag(), this::problem),
+                ClassifyConfig.read(config, bool("edge.classify.enabled"), this::problem));
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }

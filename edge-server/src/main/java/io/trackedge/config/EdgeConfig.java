@@ -29,7 +29,8 @@ public record EdgeConfig(
         Duration shutdownGrace,
         Ingest ingest,
         Jobs jobs,
-        Privacy privacy) {
+        Privacy privacy,
+        ClassifyConfig classify) {
 
     /**
      * {@code edge.privacy}: what the sinks may store and send per tenant, and erasures (README "Privacy").

@@ -2,9 +2,11 @@ package io.trackedge.sink.postgres;
 
 import static org.jooq.impl.DSL.val;
 
+import io.trackedge.classify.Correction;
 import io.trackedge.journal.EventRecord;
 import io.trackedge.privacy.PrivacyPolicy;
 import io.trackedge.sink.BadRecord;
+import io.trackedge.sink.JournalClassifier;
 import io.trackedge.sink.bad.BadEvents;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -18,7 +20,8 @@ import org.jooq.impl.DSL;
  * Writes one batch in one transaction: drop events whose client-chosen id was written before
  * ({@link ClientIds}), binary COPY into {@code email_events}, lock and check the cursor, first opens
  * and clicks ({@link FirstTouch}), bounces, replies and warm-up rows ({@link IngestRows}), one
- * {@code daily_analytics} upsert per key, and the new cursor. Either all of it commits or none.
+ * {@code daily_analytics} upsert per key, the classifier's corrections of earlier rows
+ * ({@link CorrectionWriter}), and the new cursor. Either all of it commits or none.
  * Also sets one refused event aside, and replays one, each in a transaction of its own.
  */
 final class BatchWriter {
@@ -32,6 +35,7 @@ final class BatchWriter {
     private final IngestRows ingestRows = new IngestRows();
     private final DailyUpsert daily = new DailyUpsert();
     private final PrivacyFilter privacy;
+    private final CorrectionWriter corrections = new CorrectionWriter();
 
     /** @param known first touches committed before; shared by the writers of one pipeline */
     BatchWriter(UUID edgeNode, KnownFirstTouches known, PrivacyPolicy privacy) {
@@ -56,26 +60,28 @@ final class BatchWriter {
      * @param predecessor waited for after the COPY and before the cursor is locked: the previous
      *     batch's commit (so two batches overlap their COPY and their tail, but commit in order);
      *     it throws when that batch failed, and then this one rolls back too
+     * @param classified the batch's verdicts (aligned with {@code batch}) and the corrections to apply with it
      * @return how many events were written to {@code email_events} (fewer than the batch when client ids repeat)
      */
-    int write(Connection c, List<EventRecord> batch, long start, long end, Runnable predecessor)
-            throws SQLException, CursorMovedException {
+    int write(Connection c, List<EventRecord> batch, JournalClassifier.Classified classified, long start, long end,
+              Runnable predecessor) throws SQLException, CursorMovedException {
         c.setAutoCommit(false);
         try {
             DSLContext sql = DSL.using(c, SQLDialect.POSTGRES);
             // A client id the previous batch (still in flight) also wrote makes this insert wait for
             // that batch's commit, and then it counts as seen: the predecessor never waits on us.
-            // PRIVACY (issue 13): the one privacy call. Classification must see the full address and
-            // user agent first, so the classifier runs before this line; nothing below sees more
-            // than the tenant may keep. Aggregate-only and erased events are only counted (writeDerived).
+            // The classifier saw the full address and user agent (PostgresSink.write, before this);
+            // the privacy policy now decides what of each event may be stored, and nothing below
+            // sees more than the tenant may keep. Aggregate-only and erased events are only counted.
+            EventVerdicts verdicts = EventVerdicts.of(batch, classified);
             List<EventRecord> rows = privacy.admit(c, ClientIds.keepNew(sql, batch));
             // Rows copied before the cursor check are harmless: a failed check rolls them back.
             if (!rows.isEmpty()) {
-                copyEvents(c, rows);
+                copyEvents(c, rows, verdicts);
             }
             predecessor.run();
             lockCursorAt(sql, c, start);
-            writeDerived(c, sql, rows);
+            writeDerived(c, sql, rows, verdicts, classified.corrections());
             moveCursor(sql, end, batch.size());
             c.commit();
             firstTouch.committed();
@@ -109,7 +115,7 @@ final class BatchWriter {
      * and marks its {@code bad_events} row replayed in the same transaction; the cursor is not
      * involved. Returns false, writing nothing, when the row was replayed already.
      */
-    boolean replay(Connection c, EventRecord e, long badEventId) throws SQLException {
+    boolean replay(Connection c, EventRecord e, JournalClassifier.Classified classified, long badEventId) throws SQLException {
         c.setAutoCommit(false);
         try {
             DSLContext sql = DSL.using(c, SQLDialect.POSTGRES);
@@ -117,11 +123,12 @@ final class BatchWriter {
                 c.rollback();
                 return false;
             }
-            List<EventRecord> rows = privacy.admit(c, ClientIds.keepNew(sql, List.of(e))); // PRIVACY (issue 13)
+            EventVerdicts verdicts = EventVerdicts.of(List.of(e), classified);
+            List<EventRecord> rows = privacy.admit(c, ClientIds.keepNew(sql, List.of(e)));
             if (!rows.isEmpty()) {
-                copyEvents(c, rows);
+                copyEvents(c, rows, verdicts);
             }
-            writeDerived(c, sql, rows);
+            writeDerived(c, sql, rows, verdicts, List.of());
             c.commit();
             firstTouch.committed();
             return true;
@@ -145,15 +152,18 @@ final class BatchWriter {
                 + "WHERE edge_node = {2} AND sink = {3}", val(end), val(events), val(edgeNode), val(SINK)).execute();
     }
 
-    /** First opens and clicks, ingest rows, and the daily counters of {@code rows}. */
-    private void writeDerived(Connection c, DSLContext sql, List<EventRecord> rows) throws SQLException {
+    /** First opens and clicks, ingest rows, corrections of earlier rows, and the daily counters of all of it. */
+    private void writeDerived(Connection c, DSLContext sql, List<EventRecord> rows, EventVerdicts verdicts,
+                              List<Correction> fixes) throws SQLException {
         fold.clear();
         for (EventRecord e : rows) {
-            fold.add(e);
+            fold.add(e, verdicts.isMachine(e));
         }
-        privacy.foldCountedOnly(fold); // PRIVACY (issue 13): counted, never stored per recipient
-        firstTouch.apply(c, sql, rows, fold);
+        privacy.foldCountedOnly(fold, verdicts); // counted, never stored per recipient
+        firstTouch.apply(c, sql, rows, fold, verdicts);
         ingestRows.write(sql, rows);
+        // After the first touches: a human open recomputed for a corrected email sees this batch's rows.
+        corrections.apply(c, fixes, fold);
         daily.write(c, fold);
     }
 
@@ -165,11 +175,11 @@ final class BatchWriter {
         }
     }
 
-    private void copyEvents(Connection c, List<EventRecord> batch) throws SQLException {
+    private void copyEvents(Connection c, List<EventRecord> batch, EventVerdicts verdicts) throws SQLException {
         copy.reset();
         copy.header();
         for (EventRecord e : batch) {
-            copy.row(e, edgeNode);
+            copy.row(e, edgeNode, verdicts.of(e));
         }
         copy.trailer();
         copy.copyInto(c, "COPY email_events (" + BinaryCopyEncoder.COLUMNS + ") FROM STDIN (FORMAT binary)");

@@ -21,8 +21,8 @@ public final class BinaryCopyEncoder {
 
     public static final String COLUMNS = "event_id, event_type, occurred_at, tenant_id, user_id, campaign_id, "
             + "mailbox_id, email_id, lead_id, step_id, ip_address, user_agent, url, is_machine, machine_reason, "
-            + "attributes, edge_node";
-    private static final int FIELDS = 17;
+            + "attributes, edge_node, automation, certainty, reasons";
+    private static final int FIELDS = 20;
     private static final byte[] SIGNATURE = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', (byte) 0xFF, '\r', '\n', 0};
     /** Microseconds between the Unix epoch and PostgreSQL's (2000-01-01 UTC). */
     private static final long PG_EPOCH_OFFSET_MICROS = 946_684_800_000_000L;
@@ -77,7 +77,16 @@ public final class BinaryCopyEncoder {
         putInt((int) (d.toEpochDay() - PG_EPOCH_DAY));
     }
 
+    /** A row with the edge's own flags only (HEAD, known machine User-Agent), no classification. */
     public void row(EventRecord e, UUID edgeNode) {
+        row(e, edgeNode, null);
+    }
+
+    /**
+     * A row; {@code verdict} (null: none) sets {@code automation, certainty, reasons}, and
+     * {@code is_machine, machine_reason} from it, else from the edge's flags.
+     */
+    public void row(EventRecord e, UUID edgeNode, io.trackedge.classify.Classification verdict) {
         tuple(FIELDS);
         uuid(e.id());
         text(e.type().wireName());
@@ -93,10 +102,28 @@ public final class BinaryCopyEncoder {
         inet(e.ip());
         text(e.userAgent() == null || e.userAgent().isEmpty() ? null : e.userAgent());
         text(e.url());
-        bool(Classification.isMachine(e));
-        text(Classification.reason(e));
+        if (verdict != null) {
+            bool(verdict.isMachine());
+            text(verdict.reasonText());
+        } else {
+            bool(EventVerdicts.flaggedMachine(e));
+            text((e.flags() & EventRecord.FLAG_HEAD) != 0 ? "head_request"
+                    : (e.flags() & EventRecord.FLAG_MACHINE) != 0 ? "machine_user_agent" : null);
+        }
         jsonb(e.attributes());
         uuid(edgeNode);
+        text(verdict == null ? null : verdict.automation().wireName());
+        text(verdict == null ? null : verdict.certainty().wireName());
+        if (verdict == null) {
+            putInt(-1);
+        } else {
+            int4(verdict.reasons());
+        }
+    }
+
+    void int4(int v) {
+        putInt(4);
+        putInt(v);
     }
 
     void uuid(UUID u) {

@@ -2,6 +2,7 @@ package io.trackedge.sink.postgres;
 
 import io.trackedge.journal.EventRecord;
 import io.trackedge.sink.BadRecord;
+import io.trackedge.sink.JournalClassifier;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
@@ -53,14 +54,14 @@ final class CommitPipeline implements AutoCloseable {
      * Starts writing {@code batch} (which the pipeline now owns). The future completes with the
      * rows written once the batch and its cursor are committed, after its predecessor's.
      */
-    CompletableFuture<Integer> submit(List<EventRecord> batch, long start, long end) {
+    CompletableFuture<Integer> submit(List<EventRecord> batch, JournalClassifier.Classified classified, long start, long end) {
         // A predecessor that failed already has been dealt with by the loop; the cursor check
         // keeps the order either way.
         CompletableFuture<Integer> predecessor = last.isCompletedExceptionally() ? CompletableFuture.completedFuture(0) : last;
         BatchWriter writer = writers[submitted++ % DEPTH];
         CompletableFuture<Integer> f = CompletableFuture.supplyAsync(() -> {
             try (Connection c = db.dataSource().getConnection()) {
-                return writer.write(c, batch, start, end, predecessor::join);
+                return writer.write(c, batch, classified, start, end, predecessor::join);
             } catch (SQLException | CursorMovedException e) {
                 throw new CompletionException(e);
             }

@@ -6,6 +6,8 @@ enum DailyCounter {
     EMAILS_DELIVERED("emails_delivered"),
     OPENS_TOTAL("opens_total"),
     OPENS_UNIQUE("opens_unique"),
+    /** Emails whose first human open, or human click (which implies one), was written that day: {@code email_human_opens}. */
+    OPENS_UNIQUE_HUMAN("opens_unique_human"),
     OPENS_HUMAN("opens_human"),
     OPENS_MACHINE("opens_machine"),
     CLICKS_TOTAL("clicks_total"),

@@ -35,11 +35,13 @@ final class DailyFold {
                 [c.ordinal()] += n;
     }
 
-    /** Adds the per-event counters of {@code e} (not the unique ones: those come from first-touch inserts). */
-    void add(EventRecord e) {
+    /**
+     * Adds the per-event counters of {@code e} (not the unique ones: those come from first-touch
+     * inserts); {@code machine} is the classifier's verdict, or the edge's flags when there is none.
+     */
+    void add(EventRecord e, boolean machine) {
         var f = e.fields();
         LocalDate d = utcDate(e.occurredAtMicros());
-        boolean machine = Classification.isMachine(e);
         switch (e.type()) {
             case OPEN -> {
                 add(f.tenant(), f.user(), f.campaign(), f.mailbox(), d, DailyCounter.OPENS_TOTAL, 1);
@@ -64,6 +66,14 @@ final class DailyFold {
             case WARMUP_OPEN -> add(f.tenant(), f.user(), null, f.mailbox(), d, DailyCounter.WARMUP_OPENS, 1);
             case WARMUP_REPLY -> add(f.tenant(), f.user(), null, f.mailbox(), d, DailyCounter.WARMUP_REPLIES, 1);
         }
+    }
+
+    /** Moves one open or click of {@code key}'s day between the human and machine counters. */
+    void move(UUID tenant, UUID user, String campaign, String mailbox, LocalDate date, boolean open, boolean toMachine) {
+        DailyCounter human = open ? DailyCounter.OPENS_HUMAN : DailyCounter.CLICKS_HUMAN;
+        DailyCounter machine = open ? DailyCounter.OPENS_MACHINE : DailyCounter.CLICKS_MACHINE;
+        add(tenant, user, campaign, mailbox, date, toMachine ? human : machine, -1);
+        add(tenant, user, campaign, mailbox, date, toMachine ? machine : human, 1);
     }
 
     Map<Key, long[]> rows() {

@@ -27,9 +27,11 @@ final class FirstTouch {
 
     private static final int OPEN = 1;
     private static final int CLICK = 2;
+    /** The first human open or click: {@code email_human_opens}. */
+    private static final int HUMAN = 3;
     private static final String STAGE = "CREATE TEMP TABLE IF NOT EXISTS first_touch_stage (kind smallint, tenant_id uuid, "
             + "email_id text, user_id uuid, campaign_id text, mailbox_id text, lead_id text, step_id text, event_id uuid, "
-            + "at timestamptz, ip_address inet, user_agent text, is_machine boolean, url text) ON COMMIT DELETE ROWS";
+            + "at timestamptz, ip_address inet, user_agent text, is_machine boolean, url text, event_type text) ON COMMIT DELETE ROWS";
     private static final String COLUMNS = "tenant_id, email_id, user_id, campaign_id, mailbox_id, lead_id, step_id, "
             + "event_id, %s, ip_address, user_agent, is_machine";
 
@@ -40,24 +42,38 @@ final class FirstTouch {
     private final KnownFirstTouches known;
     /** This batch's staged keys: known once the batch commits. */
     private final Set<Key> staged = new HashSet<>();
+    private final Set<Key> humans = new HashSet<>();
 
     FirstTouch(KnownFirstTouches known) {
         this.known = known;
     }
 
-    /** Inserts the batch's first touches and adds the unique counts of those that were first ever to {@code fold}. */
-    void apply(Connection c, DSLContext sql, List<EventRecord> batch, DailyFold fold) throws SQLException {
+    /**
+     * Inserts the batch's first touches and adds the unique counts of those that were first ever to {@code fold}.
+     * The first human open or click is staged for every email that has one in the batch, never skipped as
+     * known: a correction or a re-score may delete that row again (it is replaced by a later human event).
+     */
+    void apply(Connection c, DSLContext sql, List<EventRecord> batch, DailyFold fold, EventVerdicts verdicts)
+            throws SQLException {
         rows.reset();
         rows.header();
         staged.clear();
+        humans.clear();
         for (EventRecord e : batch) {
             int kind = e.type() == EventType.OPEN ? OPEN : e.type() == EventType.CLICK ? CLICK : 0;
-            if (kind != 0 && !known.contains(kind, e.fields().tenant(), e.fields().email())
+            if (kind == 0) {
+                continue;
+            }
+            boolean machine = verdicts.isMachine(e);
+            if (!known.contains(kind, e.fields().tenant(), e.fields().email())
                     && staged.add(new Key(kind, e.fields().tenant(), e.fields().email()))) {
-                stage(kind, e);
+                stage(kind, e, machine);
+            }
+            if (!machine && humans.add(new Key(HUMAN, e.fields().tenant(), e.fields().email()))) {
+                stage(HUMAN, e, false);
             }
         }
-        if (staged.isEmpty()) {
+        if (staged.isEmpty() && humans.isEmpty()) {
             return;
         }
         rows.trailer();
@@ -65,8 +81,20 @@ final class FirstTouch {
             s.execute(STAGE);
         }
         rows.copyInto(c, "COPY first_touch_stage FROM STDIN (FORMAT binary)");
-        insert(sql, "email_opens", "opened_at", "", OPEN, DailyCounter.OPENS_UNIQUE, fold);
-        insert(sql, "email_clicks", "clicked_at", ", clicked_url", CLICK, DailyCounter.CLICKS_UNIQUE, fold);
+        if (!staged.isEmpty()) {
+            insert(sql, "email_opens", "opened_at", "", OPEN, DailyCounter.OPENS_UNIQUE, fold);
+            insert(sql, "email_clicks", "clicked_at", ", clicked_url", CLICK, DailyCounter.CLICKS_UNIQUE, fold);
+        }
+        if (!humans.isEmpty()) {
+            var inserted = sql.resultQuery("INSERT INTO email_human_opens (" + HumanOpens.COLUMNS + ") SELECT tenant_id, "
+                    + "email_id, user_id, campaign_id, mailbox_id, lead_id, step_id, event_id, event_type, at "
+                    + "FROM first_touch_stage WHERE kind = {0} ON CONFLICT DO NOTHING "
+                    + "RETURNING tenant_id, user_id, campaign_id, mailbox_id, opened_at", inline(HUMAN)).fetch();
+            for (Record r : inserted) {
+                fold.add(r.get(0, UUID.class), r.get(1, UUID.class), r.get(2, String.class), r.get(3, String.class),
+                        DailyFold.utcDate(r.get(4, OffsetDateTime.class)), DailyCounter.OPENS_UNIQUE_HUMAN, 1);
+            }
+        }
     }
 
     /** The batch committed: its first touches are in the tables now, inserted by it or before it. */
@@ -77,9 +105,9 @@ final class FirstTouch {
         staged.clear();
     }
 
-    private void stage(int kind, EventRecord e) {
+    private void stage(int kind, EventRecord e, boolean machine) {
         var f = e.fields();
-        rows.tuple(14);
+        rows.tuple(15);
         rows.int2(kind);
         rows.uuid(f.tenant());
         rows.text(f.email());
@@ -92,8 +120,9 @@ final class FirstTouch {
         rows.timestamptz(e.occurredAtMicros());
         rows.inet(e.ip());
         rows.text(e.userAgent() == null || e.userAgent().isEmpty() ? null : e.userAgent());
-        rows.bool(Classification.isMachine(e));
+        rows.bool(machine);
         rows.text(e.url() == null ? "" : e.url());
+        rows.text(e.type().wireName());
     }
 
     private static void insert(DSLContext sql, String table, String atColumn, String extra, int kind, DailyCounter unique,

@@ -1,6 +1,10 @@
 package io.trackedge.sink.postgres;
 
+import io.trackedge.classify.BatchClassifier;
+import io.trackedge.classify.ClassifierSettings;
+import io.trackedge.classify.ListSource;
 import io.trackedge.journal.EventRecord;
+import io.trackedge.sink.JournalClassifier;
 import io.trackedge.journal.RecordCodec;
 import io.trackedge.sink.bad.BadEvents;
 import io.trackedge.sink.bad.ReplayOutcome;
@@ -19,15 +23,20 @@ public final class PostgresReplay {
 
     private final Database db;
     private final io.trackedge.privacy.PrivacyPolicy privacy;
+    private final ListSource lists;
 
     public PostgresReplay(Database db) {
-        this(db, io.trackedge.privacy.PrivacyPolicy.keepAll());
+        this(db, io.trackedge.privacy.PrivacyPolicy.keepAll(), ListSource.snapshot());
     }
 
-    /** @param privacy the tenants' privacy rules, applied to replayed events as to any other (issue 13) */
-    public PostgresReplay(Database db, io.trackedge.privacy.PrivacyPolicy privacy) {
+    /**
+     * @param privacy the tenants' privacy rules, applied to replayed events as to any other
+     * @param lists the classifier's lists for the replayed opens and clicks
+     */
+    public PostgresReplay(Database db, io.trackedge.privacy.PrivacyPolicy privacy, ListSource lists) {
         this.db = db;
         this.privacy = privacy;
+        this.lists = lists;
     }
 
     public List<ReplayOutcome> replay(List<BadEvents.Row> rows) throws SQLException {
@@ -50,7 +59,10 @@ public final class PostgresReplay {
         }
         BatchWriter writer = new BatchWriter(row.edgeNode(), new KnownFirstTouches(1024), privacy);
         try (Connection c = db.dataSource().getConnection()) {
-            if (!writer.replay(c, e, row.id())) {
+            // Alone, out of its stream: only the signals of the event itself (HEAD, User-Agent, address) can fire.
+            JournalClassifier.Classified verdict = new JournalClassifier.Classified(
+                    new BatchClassifier(ClassifierSettings.DEFAULTS, lists).classify(List.of(e)).classifications(), List.of());
+            if (!writer.replay(c, e, verdict, row.id())) {
                 return new ReplayOutcome(row.id(), false, "replayed already");
             }
             return new ReplayOutcome(row.id(), true, null);

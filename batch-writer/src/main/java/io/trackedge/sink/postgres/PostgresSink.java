@@ -1,13 +1,19 @@
 package io.trackedge.sink.postgres;
 
+import io.trackedge.classify.ClassifierSettings;
+import io.trackedge.classify.Correction;
+import io.trackedge.classify.ListSource;
 import io.trackedge.privacy.PrivacyPolicy;
 import io.trackedge.sink.BadRecord;
 import io.trackedge.sink.Batch;
 import io.trackedge.sink.FailureKind;
+import io.trackedge.sink.JournalClassifier;
 import io.trackedge.sink.Sink;
 import java.io.IOException;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.ArrayDeque;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import org.jooq.exception.DataAccessException;
@@ -18,6 +24,10 @@ import org.jooq.exception.DataAccessException;
  * ({@link CommitPipeline}). A PostgreSQL data exception or integrity violation (SQLState class 22
  * or 23) is the data's fault: the loop narrows it down and this sink records the events at fault
  * in {@code bad_events} with the cursor move. Anything else is retried from the committed cursor.
+ *
+ * <p>Each batch is classified here, on the loop's thread and in journal order, before it is handed to
+ * the pipeline's two writers ({@link JournalClassifier}): every open and click is stored with its
+ * {@code automation, certainty, reasons}, and counted human or machine by that verdict.
  */
 public final class PostgresSink implements Sink {
 
@@ -35,18 +45,40 @@ public final class PostgresSink implements Sink {
     private final UUID edgeNode;
     private final Settings settings;
     private final CommitPipeline pipeline;
+    private final JournalClassifier classifier;
+    /** Batches submitted whose commit the classifier has not been told of yet, oldest first. */
+    private final ArrayDeque<Submitted> submitted = new ArrayDeque<>();
     private boolean migrated;
 
-    public PostgresSink(Database db, UUID edgeNode, Settings settings) {
-        this(db, edgeNode, settings, PrivacyPolicy.keepAll());
+    private record Submitted(CompletableFuture<Integer> done, long end, List<Correction> corrections) {
     }
 
-    /** @param privacy what of each event may be stored (issue 13); the erasures are read from the database per batch */
-    public PostgresSink(Database db, UUID edgeNode, Settings settings, PrivacyPolicy privacy) {
+    /** With the default classifier settings and the committed lists. */
+    public PostgresSink(Database db, UUID edgeNode, Settings settings) {
+        this(db, edgeNode, settings, JournalClassifier.of(ClassifierSettings.DEFAULTS, ListSource.snapshot()),
+                PrivacyPolicy.keepAll());
+    }
+
+    /** With every tenant's events kept as they are. */
+    public PostgresSink(Database db, UUID edgeNode, Settings settings, JournalClassifier classifier) {
+        this(db, edgeNode, settings, classifier, PrivacyPolicy.keepAll());
+    }
+
+    /**
+     * @param classifier owned by this sink from now on ({@link JournalClassifier#disabled()}: classification off)
+     * @param privacy what of each event may be stored, applied after classification; the erasures
+     *     are read from the database per batch
+     */
+    public PostgresSink(Database db, UUID edgeNode, Settings settings, JournalClassifier classifier, PrivacyPolicy privacy) {
         this.db = db;
         this.edgeNode = edgeNode;
         this.settings = settings;
         this.pipeline = new CommitPipeline(db, edgeNode, privacy);
+        this.classifier = classifier;
+    }
+
+    public JournalClassifier classifier() {
+        return classifier;
     }
 
     @Override
@@ -69,19 +101,40 @@ public final class PostgresSink implements Sink {
             migrated = true;
         }
         pipeline.reset();
+        settle();
+        submitted.clear();
+        long cursor;
         try (Connection c = db.dataSource().getConnection()) {
-            return pipeline.cursorWriter().initCursor(c, hostName());
+            cursor = pipeline.cursorWriter().initCursor(c, hostName());
         }
+        classifier.opened(cursor);
+        return cursor;
     }
 
     @Override
     public CompletableFuture<Integer> write(Batch batch) {
-        return pipeline.submit(batch.list(), batch.start(), batch.end());
+        settle();
+        JournalClassifier.Classified classified = classifier.classify(batch);
+        CompletableFuture<Integer> f = pipeline.submit(batch.list(), classified, batch.start(), batch.end());
+        submitted.add(new Submitted(f, batch.end(), classified.corrections()));
+        return f;
     }
 
     @Override
     public void setAside(BadRecord bad) throws SQLException, CursorMovedException {
         pipeline.setAside(bad);
+        settle();
+        classifier.setAside(bad.next());
+    }
+
+    /** Tells the classifier of the batches committed so far, in order (on the loop's thread: it is not thread-safe). */
+    private void settle() {
+        while (!submitted.isEmpty() && submitted.peekFirst().done().isDone()) {
+            Submitted s = submitted.pollFirst();
+            if (!s.done().isCompletedExceptionally()) {
+                classifier.committed(s.end(), s.corrections());
+            }
+        }
     }
 
     @Override

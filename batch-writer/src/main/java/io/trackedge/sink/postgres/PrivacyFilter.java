@@ -40,9 +40,9 @@ final class PrivacyFilter {
     }
 
     /** Adds the per-event counters of the events that {@link #admit} held back. */
-    void foldCountedOnly(DailyFold fold) {
+    void foldCountedOnly(DailyFold fold, EventVerdicts verdicts) {
         for (EventRecord e : countedOnly) {
-            fold.add(e);
+            fold.add(e, verdicts.isMachine(e));
         }
         countedOnly.clear();
     }

@@ -1,5 +1,8 @@
 package io.trackedge.sink.posthog;
 
+import io.trackedge.classify.Classification;
+import io.trackedge.classify.Correction;
+import io.trackedge.classify.Signal;
 import io.trackedge.journal.Attributes;
 import io.trackedge.sink.Json;
 import io.trackedge.journal.EventFields;
@@ -11,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 
 /**
  * How a journal event becomes one element of a PostHog {@code /batch/} request: the event names and
@@ -24,7 +28,10 @@ public final class PostHogEvents {
 
     /** Properties we set ourselves; an attribute of the same name is not copied. */
     private static final Set<String> RESERVED = Set.of("tenant_id", "campaign_id", "mailbox_id", "email_id", "lead_id",
-            "step_id", "is_machine", "machine_reason", "clicked_url", "interaction_type");
+            "step_id", "is_machine", "machine_reason", "clicked_url", "interaction_type", "automation", "certainty", "reasons");
+
+    /** The event that tells PostHog an earlier open or click was reclassified ({@link #encodeCorrection}). */
+    public static final String RECLASSIFIED = "email_reclassified";
 
     private PostHogEvents() {
     }
@@ -56,6 +63,17 @@ public final class PostHogEvents {
      *     so that PostHog does not locate the event at the address of the edge that sent it
      */
     public static byte[] encode(EventRecord e, boolean sendIp) {
+        return encode(e, sendIp, null);
+    }
+
+    /**
+     * As {@link #encode(EventRecord, boolean)}, with the classifier's verdict on an open or click:
+     * {@code is_machine} (true for prefetch, scanner, bot), {@code automation} (none, proxy, prefetch,
+     * scanner, bot), {@code certainty} (certain, probable), {@code reasons} (the signals' names, an
+     * array) and {@code machine_reason} (the same names joined with commas). Without a verdict
+     * ({@code null}) the edge's flags decide {@code is_machine} and nothing else is added.
+     */
+    public static byte[] encode(EventRecord e, boolean sendIp, Classification verdict) {
         EventFields f = e.fields();
         StringBuilder sb = new StringBuilder(400);
         sb.append("{\"event\":");
@@ -75,11 +93,15 @@ public final class PostHogEvents {
         property(sb, "email_id", warmup && EventFields.ABSENT.equals(f.email()) ? null : f.email(), false);
         property(sb, "lead_id", f.lead(), false);
         property(sb, "step_id", f.step(), false);
-        boolean head = (e.flags() & EventRecord.FLAG_HEAD) != 0;
-        boolean machine = head || (e.flags() & EventRecord.FLAG_MACHINE) != 0;
-        sb.append(",\"is_machine\":").append(machine);
-        if (machine) {
-            property(sb, "machine_reason", head ? "head_request" : "machine_user_agent", false);
+        if (verdict != null) {
+            verdict(sb, verdict);
+        } else {
+            boolean head = (e.flags() & EventRecord.FLAG_HEAD) != 0;
+            boolean machine = head || (e.flags() & EventRecord.FLAG_MACHINE) != 0;
+            sb.append(",\"is_machine\":").append(machine);
+            if (machine) {
+                property(sb, "machine_reason", head ? "head_request" : "machine_user_agent", false);
+            }
         }
         if (e.type() == EventType.CLICK) {
             property(sb, "clicked_url", e.url() != null ? e.url() : f.inlineUrl(), false);
@@ -103,6 +125,60 @@ public final class PostHogEvents {
         property(sb, "$lib", "trackedge", false);
         sb.append("}}");
         return sb.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * An {@value #RECLASSIFIED} event: a later event showed an earlier one to be a machine's (a link
+     * burst). PostHog cannot change a captured event, so this one names it ({@code event_uuid}) with
+     * the new verdict and the old ({@code previous_automation}, {@code previous_is_machine}); it takes
+     * the original's timestamp, and a uuid made from the original's and the verdict, so a resend is
+     * counted once.
+     */
+    public static byte[] encodeCorrection(Correction c) {
+        EventFields f = c.fields();
+        Classification v = c.classification();
+        StringBuilder sb = new StringBuilder(400);
+        sb.append("{\"event\":");
+        quote(sb, RECLASSIFIED);
+        sb.append(",\"distinct_id\":");
+        quote(sb, f.user().toString());
+        sb.append(",\"uuid\":");
+        quote(sb, UUID.nameUUIDFromBytes((c.eventId() + "/" + v.automation().wireName() + "/" + v.certainty().wireName()
+                + "/" + v.reasons()).getBytes(StandardCharsets.UTF_8)).toString());
+        sb.append(",\"timestamp\":");
+        quote(sb, timestamp(c.occurredAtMicros()));
+        sb.append(",\"properties\":{");
+        property(sb, "tenant_id", f.tenant().toString(), true);
+        property(sb, "campaign_id", f.campaign(), false);
+        property(sb, "mailbox_id", f.mailbox(), false);
+        property(sb, "email_id", f.email(), false);
+        property(sb, "lead_id", f.lead(), false);
+        property(sb, "step_id", f.step(), false);
+        property(sb, "event_uuid", c.eventId().toString(), false);
+        verdict(sb, v);
+        property(sb, "previous_automation", c.previous().automation().wireName(), false);
+        sb.append(",\"previous_is_machine\":").append(c.previous().isMachine());
+        sb.append(",\"$geoip_disable\":true");
+        property(sb, "$lib", "trackedge", false);
+        sb.append("}}");
+        return sb.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static void verdict(StringBuilder sb, Classification v) {
+        sb.append(",\"is_machine\":").append(v.isMachine());
+        property(sb, "machine_reason", v.reasonText(), false);
+        property(sb, "automation", v.automation().wireName(), false);
+        property(sb, "certainty", v.certainty().wireName(), false);
+        sb.append(",\"reasons\":[");
+        boolean first = true;
+        for (Signal s : v.signals()) {
+            if (!first) {
+                sb.append(',');
+            }
+            first = false;
+            quote(sb, s.wireName());
+        }
+        sb.append(']');
     }
 
     private static void property(StringBuilder sb, String key, String value, boolean first) {

@@ -1,11 +1,15 @@
 package io.trackedge.sink.posthog;
 
+import io.trackedge.classify.ClassifierSettings;
+import io.trackedge.classify.Correction;
+import io.trackedge.classify.ListSource;
 import io.trackedge.journal.EventRecord;
 import io.trackedge.privacy.PrivacyPolicy;
 import io.trackedge.journal.Segments;
 import io.trackedge.sink.BadRecord;
 import io.trackedge.sink.Batch;
 import io.trackedge.sink.FailureKind;
+import io.trackedge.sink.JournalClassifier;
 import io.trackedge.sink.RetryLaterException;
 import io.trackedge.sink.Sink;
 import io.trackedge.sink.bad.BadEventStore;
@@ -39,6 +43,10 @@ import org.slf4j.LoggerFactory;
  * <p>An event journaled longer ago than {@link Settings#maxLag} is given up (counted, not sent): that
  * bounds how long the journal keeps events for PostHog. The age is measured from when this edge
  * received the event, never from its id, which an ingest client may choose.
+ *
+ * <p>Opens and clicks carry the verdict of this sink's own classifier ({@link JournalClassifier}, fed in
+ * journal order like the Postgres sink's, so both give the same verdicts); a retroactive correction
+ * goes as an {@link PostHogEvents#RECLASSIFIED} event with the batch that found it.
  */
 public final class PostHogSink implements Sink {
 
@@ -118,6 +126,7 @@ public final class PostHogSink implements Sink {
     private final LongSupplier clockMillis;
     private final BatchApi api;
     private final PrivacyPolicy privacy;
+    private final JournalClassifier classifier;
 
     /**
      * @param journalLimit the writer's flushed position
@@ -126,16 +135,30 @@ public final class PostHogSink implements Sink {
      */
     public PostHogSink(Path journalDir, LongSupplier journalLimit, UUID journalId, Path cursorPath, Settings settings,
                        PostHogStats stats, BadEventStore badEvents, LongSupplier clockMillis) {
-        this(journalDir, journalLimit, journalId, cursorPath, settings, stats, badEvents, clockMillis, PrivacyPolicy.keepAll());
+        this(journalDir, journalLimit, journalId, cursorPath, settings, stats, badEvents, clockMillis,
+                JournalClassifier.of(ClassifierSettings.DEFAULTS, ListSource.snapshot()), PrivacyPolicy.keepAll());
     }
 
-    /** @param privacy what of each event may be sent (issue 13): aggregate-only and erased events are not sent */
+    /** With every tenant's events sent as they are. */
     public PostHogSink(Path journalDir, LongSupplier journalLimit, UUID journalId, Path cursorPath, Settings settings,
-                       PostHogStats stats, BadEventStore badEvents, LongSupplier clockMillis, PrivacyPolicy privacy) {
+                       PostHogStats stats, BadEventStore badEvents, LongSupplier clockMillis, JournalClassifier classifier) {
+        this(journalDir, journalLimit, journalId, cursorPath, settings, stats, badEvents, clockMillis, classifier,
+                PrivacyPolicy.keepAll());
+    }
+
+    /**
+     * @param classifier owned by this sink from now on ({@link JournalClassifier#disabled()}: classification off)
+     * @param privacy what of each event may be sent, applied after classification: aggregate-only and
+     *     erased events are not sent, and {@code $ip} only as the tenant may keep it
+     */
+    public PostHogSink(Path journalDir, LongSupplier journalLimit, UUID journalId, Path cursorPath, Settings settings,
+                       PostHogStats stats, BadEventStore badEvents, LongSupplier clockMillis, JournalClassifier classifier,
+                       PrivacyPolicy privacy) {
         if (!settings.enabled()) {
             throw new IllegalArgumentException("the PostHog sink needs an API key");
         }
-        this.privacy = privacy;
+        this.privacy = Objects.requireNonNull(privacy, "privacy");
+        this.classifier = Objects.requireNonNull(classifier, "classifier");
         this.journalDir = journalDir;
         this.journalLimit = journalLimit;
         this.journalId = journalId;
@@ -195,21 +218,30 @@ public final class PostHogSink implements Sink {
                 log.warn("cannot write {}: {}; it is written again with the next batch", cursorFile.path(), e.toString());
             }
         }
+        classifier.opened(position);
         return position;
     }
 
     @Override
     public CompletableFuture<Integer> write(Batch batch) throws Exception {
         long now = clockMillis.getAsLong();
-        List<byte[]> bodies = new ArrayList<>(batch.size());
-        // PRIVACY (issue 13): the one privacy call. Classification must see the full address first
-        // (it runs before this line); $ip is sent only as the tenant may keep it, truncated or not at all.
-        for (EventRecord e : privacy.admit(batch.list()).stored()) {
+        // Every event feeds the classifier, those given up for their age too: later verdicts depend on them.
+        JournalClassifier.Classified classified = classifier.classify(batch);
+        List<byte[]> bodies = new ArrayList<>(batch.size() + classified.corrections().size());
+        for (int i = 0; i < batch.size(); i++) {
+            // The classifier saw the full event; PostHog gets only what the tenant may keep, or nothing.
+            EventRecord e = privacy.apply(batch.event(i));
+            if (e == null) {
+                continue;
+            }
             if (now - receivedAtMillis(e) > settings.maxLag().toMillis()) {
                 stats.skippedMaxLag.incrementAndGet();
                 continue;
             }
-            bodies.add(PostHogEvents.encode(e, settings.sendIp()));
+            bodies.add(PostHogEvents.encode(e, settings.sendIp(), classified.of(i)));
+        }
+        for (Correction c : classified.corrections()) {
+            bodies.add(PostHogEvents.encodeCorrection(c));
         }
         int from = 0;
         while (from < bodies.size()) {
@@ -222,6 +254,7 @@ public final class PostHogSink implements Sink {
             from = to;
         }
         commit(batch.end());
+        classifier.committed(batch.end(), classified.corrections());
         return CompletableFuture.completedFuture(bodies.size());
     }
 
@@ -251,9 +284,13 @@ public final class PostHogSink implements Sink {
      */
     @Override
     public boolean acceptsOthers(Batch others) throws Exception {
+        JournalClassifier.Classified classified = classifier.classify(others);
         List<byte[]> bodies = new ArrayList<>(others.size());
-        for (EventRecord e : privacy.admit(others.list()).stored()) { // PRIVACY (issue 13)
-            bodies.add(PostHogEvents.encode(e, settings.sendIp()));
+        for (int i = 0; i < others.size(); i++) {
+            EventRecord e = privacy.apply(others.event(i));
+            if (e != null) {
+                bodies.add(PostHogEvents.encode(e, settings.sendIp(), classified.of(i)));
+            }
         }
         if (bodies.isEmpty()) {
             return false;
@@ -283,6 +320,11 @@ public final class PostHogSink implements Sink {
     public void setAside(BadRecord bad) throws Exception {
         badEvents.add(NAME, bad);
         commit(bad.next());
+        classifier.setAside(bad.next());
+    }
+
+    public JournalClassifier classifier() {
+        return classifier;
     }
 
     @Override

@@ -79,6 +79,8 @@ class PostgresSinkIT {
         // each first-touch row points at a real event of its email, and at the earliest-written one
         assertEquals(0, testDb.count("SELECT count(*) FROM email_opens o WHERE NOT EXISTS (SELECT 1 FROM email_events e "
                 + "WHERE e.event_id = o.event_id AND e.email_id = o.email_id AND e.event_type = 'open')"));
+        assertEquals(testDb.rows(Recount.HUMAN_OPENS_DEFINED), testDb.rows(Recount.HUMAN_OPENS_STORED),
+                "email_human_opens: each email's first human open or click");
         List<List<String>> daily = Recount.compare(testDb);
         assertEquals(daily.get(1), daily.get(0), "daily_analytics differs from a recount of the raw rows");
     }
@@ -94,7 +96,10 @@ class PostgresSinkIT {
         assertTrue(sink.stop(Duration.ofSeconds(5)));
         assertExactlyOnceAndRecounted(20_000);
         assertEquals(0, testDb.count("SELECT count(*) FROM email_events_default"), "rows fell into the default partition");
-        assertTrue(testDb.count("SELECT count(*) FROM email_events WHERE is_machine AND machine_reason = 'head_request'") > 0);
+        // the classifier's verdict: HEAD is decisive (with the proxy's User-Agent too); reasons name every signal
+        assertTrue(testDb.count("SELECT count(*) FROM email_events WHERE is_machine AND machine_reason LIKE 'head_request%'"
+                + " AND automation IN ('prefetch', 'scanner') AND certainty = 'certain' AND reasons & 1 = 1") > 0);
+        assertEquals(0, testDb.count("SELECT count(*) FROM email_events WHERE event_type IN ('open', 'click') AND automation IS NULL"));
         assertEquals(20_000, testDb.count("SELECT events FROM sink_cursors WHERE edge_node = '" + node + "'"));
 
         // a restarted sink resumes at the committed cursor: nothing twice, new events once

@@ -5,7 +5,7 @@ import java.util.List;
 
 /**
  * Recounts the aggregates from the raw rows, to prove the per-batch folds: every daily counter
- * equals a GROUP BY over email_events (totals) and email_opens / email_clicks (uniques); every
+ * equals a GROUP BY over email_events (totals) and email_opens / email_clicks / email_human_opens (uniques); every
  * warmup_daily_stats row equals a GROUP BY over the warm-up events; and email_bounces,
  * email_replies and warmup_interactions hold exactly the raw events of their type.
  */
@@ -44,18 +44,21 @@ public final class Recount {
               SELECT %2$s AS k1, (opened_at AT TIME ZONE 'UTC')::date AS d, count(*) AS n FROM email_opens GROUP BY 1, 2
             ), uc AS (
               SELECT %2$s AS k1, (clicked_at AT TIME ZONE 'UTC')::date AS d, count(*) AS n FROM email_clicks GROUP BY 1, 2
+            ), uh AS (
+              SELECT %2$s AS k1, (opened_at AT TIME ZONE 'UTC')::date AS d, count(*) AS n FROM email_human_opens GROUP BY 1, 2
             )
-            SELECT t.k1, t.d, sent, delivered, opens_total, coalesce(uo.n, 0), opens_human, opens_machine,
+            SELECT t.k1, t.d, sent, delivered, opens_total, coalesce(uo.n, 0), coalesce(uh.n, 0), opens_human, opens_machine,
                    clicks_total, coalesce(uc.n, 0), clicks_human, clicks_machine, bounced, hard, soft, replied,
                    unsubscribes, complaints, warmup_opens, warmup_replies
             FROM totals t LEFT JOIN uo ON uo.k1 = t.k1 AND uo.d = t.d LEFT JOIN uc ON uc.k1 = t.k1 AND uc.d = t.d
+              LEFT JOIN uh ON uh.k1 = t.k1 AND uh.d = t.d
             ORDER BY 1, 2
             """.formatted("tenant_id || '/' || user_id || '/' || coalesce(c2, '-') || '/' || coalesce(mailbox_id, '-')",
             "tenant_id || '/' || user_id || '/' || coalesce(campaign_id, '-') || '/' || coalesce(mailbox_id, '-')");
 
     public static final String FROM_DAILY = """
             SELECT tenant_id || '/' || user_id || '/' || coalesce(campaign_id, '-') || '/' || coalesce(mailbox_id, '-'),
-                   date, emails_sent, emails_delivered, opens_total, opens_unique, opens_human, opens_machine,
+                   date, emails_sent, emails_delivered, opens_total, opens_unique, opens_unique_human, opens_human, opens_machine,
                    clicks_total, clicks_unique, clicks_human, clicks_machine, emails_bounced, bounces_hard, bounces_soft,
                    emails_replied, unsubscribes, complaints, warmup_opens, warmup_replies
             FROM daily_analytics ORDER BY 1, 2
@@ -110,6 +113,17 @@ public final class Recount {
         }
         return out;
     }
+
+    /**
+     * email_human_opens as stored, and as defined: each email's earliest open or click that is not
+     * is_machine (by occurred_at, then event id). Equal when the sink's inserts and corrections are right.
+     */
+    public static final String HUMAN_OPENS_STORED = """
+            SELECT tenant_id, email_id, user_id, campaign_id, event_id, event_type, opened_at FROM email_human_opens ORDER BY 1, 2""";
+    public static final String HUMAN_OPENS_DEFINED = """
+            SELECT DISTINCT ON (tenant_id, email_id) tenant_id, email_id, user_id, campaign_id, event_id, event_type, occurred_at
+            FROM email_events WHERE event_type IN ('open', 'click') AND NOT is_machine
+            ORDER BY tenant_id, email_id, occurred_at, event_id""";
 
     /** The daily rows, and the same rows recounted from raw tables; equal when the folds are right. */
     public static List<List<String>> compare(TestDatabase db) throws SQLException {

@@ -18,8 +18,8 @@ import org.slf4j.LoggerFactory;
  * Recounts {@code daily_analytics} for closed UTC days from the raw tables, reports how far the
  * sink's in-batch counters had drifted, and repairs them. Every counter is recounted from
  * {@code email_events} (warm-up events under a null campaign, as the sink keys them) except the
- * unique ones, which are the day's rows of the first-touch tables {@code email_opens} and
- * {@code email_clicks}, grouped by the key stored on each (the sink's definition of "first").
+ * unique ones, which are the day's rows of the first-touch tables {@code email_opens},
+ * {@code email_clicks} and {@code email_human_opens}, grouped by the key stored on each (the sink's definition of "first").
  *
  * <p>The sink keeps adding to these rows while the job runs (a late or replayed event lands on a
  * closed day), so the repair must not overwrite an increment the recount did not see. The job
@@ -48,6 +48,7 @@ public final class DailyReconciliation implements RollUp {
         COUNTERS.put("emails_delivered", "event_type = 'delivered'");
         COUNTERS.put("opens_total", "event_type = 'open'");
         COUNTERS.put("opens_unique", null);
+        COUNTERS.put("opens_unique_human", null);
         COUNTERS.put("opens_human", "event_type = 'open' AND NOT is_machine");
         COUNTERS.put("opens_machine", "event_type = 'open' AND is_machine");
         COUNTERS.put("clicks_total", "event_type = 'click'");
@@ -155,6 +156,7 @@ public final class DailyReconciliation implements RollUp {
                 + " FROM email_events WHERE occurred_at >= {start} AND occurred_at < {end}" + tenant + " GROUP BY 1, 2, 3, 4"
                 + " UNION ALL " + firstTouch("email_opens", "opened_at", "opens_unique", tenant)
                 + " UNION ALL " + firstTouch("email_clicks", "clicked_at", "clicks_unique", tenant)
+                + " UNION ALL " + firstTouch("email_human_opens", "opened_at", "opens_unique_human", tenant)
                 + ") u GROUP BY " + KEY;
     }
 

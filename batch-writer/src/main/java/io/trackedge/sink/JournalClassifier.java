@@ -1,0 +1,161 @@
+package io.trackedge.sink;
+
+import io.trackedge.classify.BatchClassifier;
+import io.trackedge.classify.Classification;
+import io.trackedge.classify.ClassifierSettings;
+import io.trackedge.classify.Correction;
+import io.trackedge.classify.ListSource;
+import io.trackedge.journal.EventRecord;
+import io.trackedge.journal.EventType;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * A sink's {@link BatchClassifier}, fed each journal event once however often the sink loop hands
+ * the same events over again (a retry re-reads from the committed cursor; narrowing a refused
+ * batch writes its halves). The classifier's state is behavioural (sends, opens, recent clicks), so
+ * feeding an event twice would change later verdicts and lose corrections; instead, events before
+ * the highest position already classified take the verdict remembered for them.
+ *
+ * <p>Remembered until committed: the verdict of every open and click not yet committed, and every
+ * {@link Correction} not yet carried by a committed batch. A sink writes {@link Classified#corrections()}
+ * with the batch (a correction applied twice, or to a row not written yet, must change nothing: the
+ * row is then written with the corrected verdict) and reports the commit with {@link #committed}.
+ * Two sinks given the same journal get the same verdicts.
+ *
+ * <p>Used by the sink loop's thread only. When classification is off ({@link #disabled()}) every
+ * verdict is {@code null}: the sink falls back to the edge's flags (HEAD, known machine User-Agent).
+ */
+public final class JournalClassifier {
+
+    /**
+     * @param classifications per event of the batch, in order: its verdict, or {@code null} for an event
+     *     that is neither an open nor a click (or when classification is off)
+     * @param corrections new verdicts of events of earlier batches, to be applied with this batch
+     */
+    public record Classified(Classification[] classifications, List<Correction> corrections) {
+
+        public Classification of(int i) {
+            return classifications == null ? null : classifications[i];
+        }
+    }
+
+    private record Seen(long position, Classification classification) {
+    }
+
+    private final BatchClassifier classifier;
+    private final ListSource lists;
+    /** Verdicts of uncommitted opens and clicks, in journal order. */
+    private final LinkedHashMap<UUID, Seen> seen = new LinkedHashMap<>();
+    private final List<Correction> pending = new ArrayList<>();
+    private long classifiedUpTo = -1;
+
+    private JournalClassifier(BatchClassifier classifier, ListSource lists) {
+        this.classifier = classifier;
+        this.lists = lists;
+    }
+
+    public static JournalClassifier of(ClassifierSettings settings, ListSource lists) {
+        return new JournalClassifier(new BatchClassifier(settings, lists), lists);
+    }
+
+    /** Classification off: every verdict null, no corrections. */
+    public static JournalClassifier disabled() {
+        return new JournalClassifier(null, null);
+    }
+
+    public boolean enabled() {
+        return classifier != null;
+    }
+
+    /** The lists in force (for health: {@link ListSource#lastError()}), or null when off. */
+    public ListSource lists() {
+        return lists;
+    }
+
+    public BatchClassifier.Stats stats() {
+        return classifier == null ? null : classifier.stats();
+    }
+
+    /** The sink (re)opened at {@code cursor}: what lies before it is committed. */
+    public void opened(long cursor) {
+        forgetBefore(cursor);
+        if (classifiedUpTo < cursor) {
+            classifiedUpTo = cursor;
+        }
+    }
+
+    /** Verdicts for {@code batch}, classifying only events not classified before. */
+    public Classified classify(Batch batch) {
+        if (classifier == null) {
+            return new Classified(null, List.of());
+        }
+        List<EventRecord> fresh = new ArrayList<>();
+        List<Long> freshAt = new ArrayList<>();
+        for (int i = 0; i < batch.size(); i++) {
+            if (batch.position(i) >= classifiedUpTo) {
+                fresh.add(batch.event(i));
+                freshAt.add(batch.position(i));
+            }
+        }
+        if (!fresh.isEmpty()) {
+            BatchClassifier.Result r = classifier.classify(fresh);
+            for (int j = 0; j < fresh.size(); j++) {
+                if (r.classifications()[j] != null) {
+                    seen.put(fresh.get(j).id(), new Seen(freshAt.get(j), r.classifications()[j]));
+                }
+            }
+            for (Correction c : r.corrections()) {
+                Seen s = seen.get(c.eventId());
+                if (s != null) {
+                    seen.put(c.eventId(), new Seen(s.position(), c.classification()));
+                }
+                // Also when remembered: its batch may be in flight already, encoded with the old verdict.
+                pending.add(c);
+            }
+            classifiedUpTo = Math.max(classifiedUpTo, batch.end());
+        }
+        Classification[] out = new Classification[batch.size()];
+        for (int i = 0; i < out.length; i++) {
+            EventType t = batch.event(i).type();
+            if (t == EventType.OPEN || t == EventType.CLICK) {
+                Seen s = seen.get(batch.event(i).id());
+                out[i] = s == null ? null : s.classification();
+            }
+        }
+        return new Classified(out, List.copyOf(pending));
+    }
+
+    /** A batch ending at {@code end} committed, with the corrections it carried. */
+    public void committed(long end, List<Correction> carried) {
+        forgetBefore(end);
+        if (!carried.isEmpty()) {
+            pending.removeAll(carried);
+        }
+    }
+
+    /** The event before {@code next} was set aside: nothing before {@code next} will be written. */
+    public void setAside(long next) {
+        forgetBefore(next);
+    }
+
+    /** Opens and clicks classified and not yet committed (bounded by the batches in flight). */
+    public int remembered() {
+        return seen.size();
+    }
+
+    public int pendingCorrections() {
+        return pending.size();
+    }
+
+    private void forgetBefore(long position) {
+        Iterator<Map.Entry<UUID, Seen>> it = seen.entrySet().iterator();
+        while (it.hasNext() && it.next().getValue().position() < position) {
+            it.remove();
+        }
+    }
+}

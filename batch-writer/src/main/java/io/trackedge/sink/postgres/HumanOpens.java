@@ -1,0 +1,57 @@
+package io.trackedge.sink.postgres;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Keeps {@code email_human_opens} equal to its definition for some emails after their events were
+ * reclassified: the email's earliest open or click (by occurred_at, then event id) that is not
+ * {@code is_machine}, or no row. Rows that no longer match are deleted and the right ones inserted, in
+ * two statements (one statement cannot delete and insert the same key); each change is returned
+ * so that the caller moves {@code daily_analytics.opens_unique_human}.
+ */
+final class HumanOpens {
+
+    static final String COLUMNS = "tenant_id, email_id, user_id, campaign_id, mailbox_id, lead_id, step_id, event_id, "
+            + "event_type, opened_at";
+
+    /** One row gone ({@code -1}) or added ({@code +1}), on its key and UTC day. */
+    record Change(UUID tenant, UUID user, String campaign, String mailbox, LocalDate date, int delta) {
+    }
+
+    private HumanOpens() {
+    }
+
+    /** {@code emails}: a table or subquery with columns tenant_id, email_id (distinct). */
+    static List<Change> recompute(Connection c, String emails) throws SQLException {
+        String want = "SELECT DISTINCT ON (e.tenant_id, e.email_id) e.tenant_id, e.email_id, e.user_id, e.campaign_id,"
+                + " e.mailbox_id, e.lead_id, e.step_id, e.event_id, e.event_type, e.occurred_at"
+                + " FROM email_events e JOIN " + emails + " r ON e.tenant_id = r.tenant_id AND e.email_id = r.email_id"
+                + " WHERE e.event_type IN ('open', 'click') AND NOT e.is_machine"
+                + " ORDER BY e.tenant_id, e.email_id, e.occurred_at, e.event_id";
+        List<Change> out = new ArrayList<>();
+        collect(c, "DELETE FROM email_human_opens h USING " + emails + " r WHERE h.tenant_id = r.tenant_id"
+                + " AND h.email_id = r.email_id AND NOT EXISTS (SELECT 1 FROM (" + want + ") w WHERE w.tenant_id = h.tenant_id"
+                + " AND w.email_id = h.email_id AND w.event_id = h.event_id)"
+                + " RETURNING h.tenant_id, h.user_id, h.campaign_id, h.mailbox_id, h.opened_at", -1, out);
+        collect(c, "INSERT INTO email_human_opens (" + COLUMNS + ") SELECT * FROM (" + want + ") w"
+                + " ON CONFLICT DO NOTHING RETURNING tenant_id, user_id, campaign_id, mailbox_id, opened_at", 1, out);
+        return out;
+    }
+
+    private static void collect(Connection c, String sql, int delta, List<Change> out) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(sql); ResultSet r = s.executeQuery()) {
+            while (r.next()) {
+                out.add(new Change(r.getObject(1, UUID.class), r.getObject(2, UUID.class), r.getString(3), r.getString(4),
+                        DailyFold.utcDate(r.getObject(5, OffsetDateTime.class)), delta));
+            }
+        }
+    }
+}

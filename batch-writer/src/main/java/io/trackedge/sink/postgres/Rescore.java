@@ -1,0 +1,306 @@
+package io.trackedge.sink.postgres;
+
+import io.trackedge.classify.BatchClassifier;
+import io.trackedge.classify.Classification;
+import io.trackedge.classify.ClassifierSettings;
+import io.trackedge.classify.Correction;
+import io.trackedge.classify.ListSource;
+import io.trackedge.journal.EventFields;
+import io.trackedge.journal.EventRecord;
+import io.trackedge.journal.EventType;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Applies the current rules and lists to stored opens and clicks ({@code edge classify}) and fixes
+ * every count that depends on them, in the caller's transaction, so that it happens once or not at all:
+ *
+ * <ol>
+ *   <li>Every email with an open or click in {@code [since, until)} (of one tenant, or all) is read
+ *       back whole, in time order (its opens, clicks, sends and deliveries before {@code until}), and
+ *       run through a fresh {@link BatchClassifier}: its behavioural signals see the email's whole
+ *       history, as the sink did.</li>
+ *   <li>The opens and clicks in {@code [since, until)} whose verdict differs are updated.</li>
+ *   <li>{@code email_opens}/{@code email_clicks}.is_machine follow their event; the changed emails'
+ *       {@code email_human_opens} rows are recomputed ({@link HumanOpens}).</li>
+ *   <li>For each (tenant, UTC day) touched, {@code daily_analytics}' opens_human, opens_machine,
+ *       clicks_human, clicks_machine and opens_unique_human are recounted from the raw tables,
+ *       set-based, and rows that differ rewritten.</li>
+ * </ol>
+ * The caller enqueues the roll-ups of the returned days in the same transaction. Running it again
+ * with the same rules changes nothing: no verdict differs, no day is touched.
+ *
+ * <p>HEAD is known from the stored reasons ({@code head_request}), the only request detail not kept
+ * as a column. {@code daily_analytics} is locked ({@code SHARE ROW EXCLUSIVE}, as the daily
+ * reconciliation does) before its rows are recounted, so a sink's increments are either in the
+ * recount or added after it, never lost; the sink's commits wait for the re-score's commit.
+ * Memory: one entry (about 200 bytes) per open and click of the emails read.
+ */
+public final class Rescore {
+
+    /** What a run did. {@code days}: the (tenant, UTC day) pairs whose counts were recomputed. */
+    public record Result(long eventsRead, long eventsChanged, long toMachine, long toHuman, List<TenantDay> days) {
+    }
+
+    public record TenantDay(UUID tenant, LocalDate day) {
+    }
+
+    private static final int CHUNK = 2000;
+    private static final int HEAD = 1; // Signal.HEAD_REQUEST.mask()
+
+    private record Stored(long atMicros, String automation, String certainty, Integer reasons, boolean inRange) {
+    }
+
+    private final ClassifierSettings settings;
+    private final ListSource lists;
+
+    public Rescore(ClassifierSettings settings, ListSource lists) {
+        this.settings = settings;
+        this.lists = lists;
+    }
+
+    /** Runs on {@code c}, which must be in a transaction (auto-commit off); the caller commits. */
+    public Result run(Connection c, Instant since, Instant until, UUID tenantOrNull) throws SQLException {
+        if (c.getAutoCommit()) {
+            throw new IllegalStateException("re-scoring must run in the caller's transaction");
+        }
+        try (Statement s = c.createStatement()) {
+            s.execute("DROP TABLE IF EXISTS rescore_emails, rescore_changes, rescore_changed, rescore_days");
+            s.execute("CREATE TEMP TABLE rescore_changes (event_id uuid, occurred_at timestamptz, automation text,"
+                    + " certainty text, reasons integer, is_machine boolean, machine_reason text) ON COMMIT DROP");
+            s.execute("CREATE TEMP TABLE rescore_changed (tenant_id uuid, email_id text) ON COMMIT DROP");
+            s.execute("CREATE TEMP TABLE rescore_days (tenant_id uuid, day date, day_start timestamptz, day_end timestamptz)"
+                    + " ON COMMIT DROP");
+        }
+        try (PreparedStatement s = c.prepareStatement("CREATE TEMP TABLE rescore_emails ON COMMIT DROP AS"
+                + " SELECT DISTINCT tenant_id, email_id FROM email_events WHERE event_type IN ('open', 'click')"
+                + " AND occurred_at >= ? AND occurred_at < ? AND email_id IS NOT NULL"
+                + (tenantOrNull == null ? "" : " AND tenant_id = ?"))) {
+            s.setTimestamp(1, Timestamp.from(since));
+            s.setTimestamp(2, Timestamp.from(until));
+            if (tenantOrNull != null) {
+                s.setObject(3, tenantOrNull);
+            }
+            s.execute();
+        }
+        try (Statement s = c.createStatement()) {
+            s.execute("ANALYZE rescore_emails");
+        }
+        Map<UUID, Stored> stored = new HashMap<>();
+        Map<UUID, Classification> verdicts = new HashMap<>();
+        long read = classifyAll(c, since, until, stored, verdicts);
+        List<UUID> changed = new ArrayList<>();
+        BinaryCopyEncoder rows = new BinaryCopyEncoder();
+        rows.reset();
+        rows.header();
+        for (Map.Entry<UUID, Classification> v : verdicts.entrySet()) {
+            Stored was = stored.get(v.getKey());
+            Classification now = v.getValue();
+            if (!was.inRange() || (now.automation().wireName().equals(was.automation())
+                    && now.certainty().wireName().equals(was.certainty()) && was.reasons() != null
+                    && now.reasons() == was.reasons())) {
+                continue;
+            }
+            changed.add(v.getKey());
+            rows.tuple(7);
+            rows.uuid(v.getKey());
+            rows.timestamptz(was.atMicros());
+            rows.text(now.automation().wireName());
+            rows.text(now.certainty().wireName());
+            rows.int4(now.reasons());
+            rows.bool(now.isMachine());
+            rows.text(now.reasonText());
+        }
+        rows.trailer();
+        if (changed.isEmpty()) {
+            return new Result(read, 0, 0, 0, List.of());
+        }
+        rows.copyInto(c, "COPY rescore_changes FROM STDIN (FORMAT binary)");
+        try (Statement s = c.createStatement()) {
+            s.execute("LOCK TABLE daily_analytics IN SHARE ROW EXCLUSIVE MODE");
+        }
+        long toMachine = 0;
+        long toHuman = 0;
+        Set<TenantDay> days = new LinkedHashSet<>();
+        try (PreparedStatement s = c.prepareStatement("UPDATE email_events e SET automation = s.automation,"
+                + " certainty = s.certainty, reasons = s.reasons, is_machine = s.is_machine, machine_reason = s.machine_reason"
+                + " FROM (SELECT s.*, x.is_machine AS was FROM rescore_changes s JOIN email_events x"
+                + " ON x.event_id = s.event_id AND x.occurred_at = s.occurred_at FOR UPDATE OF x) s"
+                + " WHERE e.event_id = s.event_id AND e.occurred_at = s.occurred_at"
+                + " RETURNING e.tenant_id, e.email_id, e.occurred_at, s.was, e.is_machine");
+             ResultSet r = s.executeQuery();
+             PreparedStatement mark = c.prepareStatement("INSERT INTO rescore_changed VALUES (?, ?)")) {
+            while (r.next()) {
+                boolean was = r.getBoolean(4);
+                boolean now = r.getBoolean(5);
+                if (was == now) {
+                    continue; // certainty or reasons only: no count moves
+                }
+                if (now) {
+                    toMachine++;
+                } else {
+                    toHuman++;
+                }
+                UUID tenant = r.getObject(1, UUID.class);
+                days.add(new TenantDay(tenant, DailyFold.utcDate(r.getObject(3, OffsetDateTime.class))));
+                mark.setObject(1, tenant);
+                mark.setString(2, r.getString(2));
+                mark.addBatch();
+            }
+            mark.executeBatch();
+        }
+        if (days.isEmpty()) {
+            return new Result(read, changed.size(), 0, 0, List.of());
+        }
+        try (Statement s = c.createStatement()) {
+            s.execute("ANALYZE rescore_changed");
+            for (String[] t : new String[][] {{"email_opens", "opened_at"}, {"email_clicks", "clicked_at"}}) {
+                s.executeUpdate("UPDATE " + t[0] + " o SET is_machine = e.is_machine FROM email_events e,"
+                        + " (SELECT DISTINCT tenant_id, email_id FROM rescore_changed) r"
+                        + " WHERE o.tenant_id = r.tenant_id AND o.email_id = r.email_id AND e.event_id = o.event_id"
+                        + " AND e.occurred_at = o." + t[1] + " AND o.is_machine <> e.is_machine");
+            }
+        }
+        for (HumanOpens.Change ch : HumanOpens.recompute(c, "(SELECT DISTINCT tenant_id, email_id FROM rescore_changed)")) {
+            days.add(new TenantDay(ch.tenant(), ch.date()));
+        }
+        recountDays(c, days);
+        return new Result(read, changed.size(), toMachine, toHuman, List.copyOf(days));
+    }
+
+    /** Feeds every stored open, click, send and delivery of the emails, in time order, to a fresh classifier. */
+    private long classifyAll(Connection c, Instant since, Instant until, Map<UUID, Stored> stored,
+                             Map<UUID, Classification> verdicts) throws SQLException {
+        BatchClassifier classifier = new BatchClassifier(settings, lists);
+        long sinceMicros = since.getEpochSecond() * 1_000_000L + since.getNano() / 1000;
+        long read = 0;
+        List<EventRecord> chunk = new ArrayList<>(CHUNK);
+        try (PreparedStatement s = c.prepareStatement("SELECT e.event_id, e.event_type, e.occurred_at, e.tenant_id,"
+                + " e.user_id, e.campaign_id, e.mailbox_id, e.email_id, e.lead_id, e.step_id, host(e.ip_address),"
+                + " e.user_agent, e.url, e.automation, e.certainty, e.reasons, e.machine_reason"
+                + " FROM email_events e JOIN rescore_emails r ON e.tenant_id = r.tenant_id AND e.email_id = r.email_id"
+                + " WHERE e.event_type IN ('open', 'click', 'sent', 'delivered') AND e.occurred_at < ?"
+                + " ORDER BY e.occurred_at, e.event_id")) {
+            s.setFetchSize(CHUNK);
+            s.setTimestamp(1, Timestamp.from(until));
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    read++;
+                    UUID id = r.getObject(1, UUID.class);
+                    EventType type = typeOf(r.getString(2));
+                    OffsetDateTime at = r.getObject(3, OffsetDateTime.class);
+                    long micros = at.toEpochSecond() * 1_000_000L + at.getNano() / 1000;
+                    Integer reasons = (Integer) r.getObject(16);
+                    String reasonText = r.getString(17);
+                    boolean head = reasons != null ? (reasons & HEAD) != 0 : reasonText != null && reasonText.startsWith("head_request");
+                    EventFields f = new EventFields(r.getObject(4, UUID.class), r.getObject(5, UUID.class), r.getString(6),
+                            r.getString(7), r.getString(8), r.getString(9), r.getString(10), null);
+                    chunk.add(new EventRecord(id, type, head ? EventRecord.FLAG_HEAD : 0, micros, ip(r.getString(11)),
+                            r.getString(12), f, r.getString(13), Map.of()));
+                    if (type == EventType.OPEN || type == EventType.CLICK) {
+                        stored.put(id, new Stored(micros, r.getString(14), r.getString(15), reasons, micros >= sinceMicros));
+                    }
+                    if (chunk.size() == CHUNK) {
+                        feed(classifier, chunk, verdicts);
+                    }
+                }
+            }
+        }
+        feed(classifier, chunk, verdicts);
+        return read;
+    }
+
+    private static void feed(BatchClassifier classifier, List<EventRecord> chunk, Map<UUID, Classification> verdicts) {
+        if (chunk.isEmpty()) {
+            return;
+        }
+        BatchClassifier.Result r = classifier.classify(chunk);
+        for (int i = 0; i < chunk.size(); i++) {
+            if (r.classifications()[i] != null) {
+                verdicts.put(chunk.get(i).id(), r.classifications()[i]);
+            }
+        }
+        for (Correction x : r.corrections()) {
+            verdicts.put(x.eventId(), x.classification());
+        }
+        chunk.clear();
+    }
+
+    /** Recounts the human/machine columns of every daily_analytics row of the (tenant, day) pairs. */
+    private static void recountDays(Connection c, Set<TenantDay> days) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("INSERT INTO rescore_days VALUES (?, ?, ?::date::timestamp AT TIME ZONE 'UTC',"
+                + " (?::date + 1)::timestamp AT TIME ZONE 'UTC')")) {
+            for (TenantDay d : days) {
+                s.setObject(1, d.tenant());
+                s.setObject(2, d.day());
+                s.setObject(3, d.day());
+                s.setObject(4, d.day());
+                s.addBatch();
+            }
+            s.executeBatch();
+        }
+        try (Statement s = c.createStatement()) {
+            s.executeUpdate("WITH ev AS (SELECT e.tenant_id, e.user_id, e.campaign_id, e.mailbox_id, a.day AS date,"
+                    + " count(*) FILTER (WHERE event_type = 'open' AND NOT is_machine) AS oh,"
+                    + " count(*) FILTER (WHERE event_type = 'open' AND is_machine) AS om,"
+                    + " count(*) FILTER (WHERE event_type = 'click' AND NOT is_machine) AS ch,"
+                    + " count(*) FILTER (WHERE event_type = 'click' AND is_machine) AS cm"
+                    + " FROM email_events e JOIN rescore_days a ON e.tenant_id = a.tenant_id AND e.occurred_at >= a.day_start"
+                    + " AND e.occurred_at < a.day_end WHERE e.event_type IN ('open', 'click') GROUP BY 1, 2, 3, 4, 5),"
+                    + " hu AS (SELECT h.tenant_id, h.user_id, h.campaign_id, h.mailbox_id, a.day AS date, count(*) AS n"
+                    + " FROM email_human_opens h JOIN rescore_days a ON h.tenant_id = a.tenant_id AND h.opened_at >= a.day_start"
+                    + " AND h.opened_at < a.day_end GROUP BY 1, 2, 3, 4, 5)"
+                    + " UPDATE daily_analytics d SET opens_human = r.oh, opens_machine = r.om, clicks_human = r.ch,"
+                    + " clicks_machine = r.cm, opens_unique_human = r.uh, updated_at = now()"
+                    + " FROM (SELECT k.tenant_id, k.user_id, k.campaign_id, k.mailbox_id, k.date, coalesce(ev.oh, 0) AS oh,"
+                    + " coalesce(ev.om, 0) AS om, coalesce(ev.ch, 0) AS ch, coalesce(ev.cm, 0) AS cm, coalesce(hu.n, 0) AS uh"
+                    + " FROM daily_analytics k JOIN rescore_days a ON k.tenant_id = a.tenant_id AND k.date = a.day"
+                    + " LEFT JOIN ev ON " + sameKey("ev", "k") + " LEFT JOIN hu ON " + sameKey("hu", "k") + ") r"
+                    + " WHERE " + sameKey("d", "r")
+                    + " AND (d.opens_human, d.opens_machine, d.clicks_human, d.clicks_machine, d.opens_unique_human)"
+                    + " IS DISTINCT FROM (r.oh, r.om, r.ch, r.cm, r.uh)");
+        }
+    }
+
+    private static String sameKey(String a, String b) {
+        return (a + ".tenant_id = " + b + ".tenant_id AND " + a + ".user_id = " + b + ".user_id AND " + a + ".campaign_id"
+                + " IS NOT DISTINCT FROM " + b + ".campaign_id AND " + a + ".mailbox_id IS NOT DISTINCT FROM " + b
+                + ".mailbox_id AND " + a + ".date = " + b + ".date");
+    }
+
+    private static EventType typeOf(String wireName) {
+        for (EventType t : EventType.values()) {
+            if (t.wireName().equals(wireName)) {
+                return t;
+            }
+        }
+        throw new IllegalStateException("unknown event type " + wireName);
+    }
+
+    private static byte[] ip(String host) {
+        if (host == null) {
+            return new byte[0];
+        }
+        try {
+            return InetAddress.getByName(host).getAddress(); // a literal: no lookup
+        } catch (UnknownHostException e) {
+            return new byte[0];
+        }
+    }
+}

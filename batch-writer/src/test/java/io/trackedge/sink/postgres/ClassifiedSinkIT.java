@@ -1,0 +1,109 @@
+package io.trackedge.sink.postgres;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.trackedge.journal.EventType;
+import io.trackedge.journal.JournalStats;
+import io.trackedge.journal.JournalWriter;
+import io.trackedge.sink.SinkLoop;
+import io.trackedge.sink.SinkStats;
+import io.trackedge.sink.testing.Await;
+import io.trackedge.sink.testing.Recount;
+import io.trackedge.sink.testing.Scripted;
+import io.trackedge.sink.testing.Sinks;
+import io.trackedge.sink.testing.TestDatabase;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Opens and clicks through the real Postgres sink come out classified: each row with its automation,
+ * certainty and reasons; a link burst completed in a later batch corrects the earlier click and moves
+ * its day's counters in the same transaction; a human click on an email whose only open was Apple's
+ * prefetch is that email's unique human open. Every count equals a recount of the raw rows.
+ */
+class ClassifiedSinkIT {
+
+    private static final long SECOND = 1_000_000L;
+
+    private TestDatabase testDb;
+    private Database db;
+    private Path journalDir;
+    private JournalWriter writer;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        testDb = TestDatabase.create();
+        db = new Database(new PostgresConnectionInfo(testDb.jdbcUrl(), "postgres", null), 4);
+        db.migrate();
+        journalDir = Files.createTempDirectory("classified-sink-it-");
+        writer = JournalWriter.open(journalDir, 4L << 20, 1L << 30, new JournalStats());
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        writer.close();
+        db.close();
+        testDb.close();
+    }
+
+    private String automation(UUID id) throws Exception {
+        return testDb.rows("SELECT automation || '/' || certainty || '/' || is_machine FROM email_events WHERE event_id = '"
+                + id + "'").get(0);
+    }
+
+    @Test
+    void opensAndClicksAreStoredClassifiedAndABurstCorrectsTheEarlierClickAndItsCounters() throws Exception {
+        SinkStats stats = new SinkStats();
+        SinkLoop sink = Sinks.postgres(db, journalDir, writer::flushedPosition, UUID.randomUUID(), 500, Duration.ofMillis(2),
+                Duration.ofMillis(500), stats);
+        sink.start();
+        Scripted s = new Scripted(writer, Scripted.TENANT);
+        long t = System.currentTimeMillis() * 1000 - 20 * 60 * SECOND;
+
+        s.append(EventType.SENT, "e-mpp", t, null, null, null, 0);
+        UUID prefetch = s.append(EventType.OPEN, "e-mpp", t + 2 * SECOND, Scripted.APPLE_RELAY, Scripted.APPLE_MAIL, null, 0);
+        UUID humanClick = s.append(EventType.CLICK, "e-mpp", t + 120 * SECOND, Scripted.ip(198, 51, 100, 7), Scripted.FIREFOX,
+                "https://shop.example/a", 0);
+        s.append(EventType.SENT, "e-burst", t, null, null, null, 0);
+        UUID first = s.append(EventType.CLICK, "e-burst", t + 300 * SECOND, Scripted.ip(203, 0, 113, 4), Scripted.FIREFOX,
+                "https://shop.example/1", 0);
+        UUID human = s.append(EventType.OPEN, "e-human", t + 400 * SECOND, Scripted.ip(198, 51, 100, 20), Scripted.FIREFOX, null, 0);
+        Await.within(Duration.ofSeconds(30), () -> stats.committedPosition.get() >= writer.flushedPosition());
+
+        assertEquals("prefetch/certain/true", automation(prefetch));
+        assertEquals("none/certain/false", automation(humanClick));
+        assertEquals("none/probable/false", automation(first), "one click alone is a person's (click before open noted), until the burst");
+        assertEquals(List.of("e-burst/click", "e-human/open", "e-mpp/click"),
+                testDb.rows("SELECT email_id || '/' || event_type FROM email_human_opens ORDER BY 1"));
+        assertEquals(List.of("2"), testDb.rows("SELECT clicks_human FROM daily_analytics WHERE clicks_total = 2"),
+                "both human clicks (e-mpp and e-burst) on the one key");
+
+        // The second link from the same /24 half a second later, in a batch of its own: a scanner, and the first click too.
+        UUID second = s.append(EventType.CLICK, "e-burst", t + 300 * SECOND + SECOND / 2, Scripted.ip(203, 0, 113, 9),
+                Scripted.FIREFOX, "https://shop.example/2", 0);
+        Await.within(Duration.ofSeconds(30), () -> stats.committedPosition.get() >= writer.flushedPosition());
+        assertTrue(sink.stop(Duration.ofSeconds(5)));
+
+        assertEquals("scanner/certain/true", automation(second));
+        assertEquals("scanner/certain/true", automation(first), "corrected retroactively");
+        assertEquals(List.of("link_burst,click_before_open"), testDb.rows("SELECT machine_reason FROM email_events WHERE event_id = '" + first + "'"));
+        assertEquals(List.of("t"), testDb.rows("SELECT is_machine FROM email_clicks WHERE email_id = 'e-burst'"),
+                "the first click of the email is the corrected one");
+        assertEquals(List.of("e-human/open", "e-mpp/click"),
+                testDb.rows("SELECT email_id || '/' || event_type FROM email_human_opens ORDER BY 1"),
+                "e-burst has no human open or click left");
+        assertEquals(List.of("1/2/2"), testDb.rows("SELECT clicks_human || '/' || clicks_machine || '/' || opens_unique_human"
+                + " FROM daily_analytics"));
+        assertEquals(testDb.rows(Recount.HUMAN_OPENS_DEFINED), testDb.rows(Recount.HUMAN_OPENS_STORED));
+        List<List<String>> daily = Recount.compare(testDb);
+        assertEquals(daily.get(1), daily.get(0), "daily_analytics differs from a recount of the raw rows");
+        assertEquals(1, testDb.count("SELECT count(*) FROM email_events WHERE event_id = '" + human + "' AND NOT is_machine"));
+    }
+}

@@ -1,0 +1,148 @@
+package io.trackedge.bench;
+
+import io.trackedge.classify.ClassifierSettings;
+import io.trackedge.classify.ListSource;
+import io.trackedge.sink.JournalClassifier;
+import io.trackedge.sink.SinkLoop;
+import io.trackedge.sink.SinkStats;
+import io.trackedge.sink.postgres.Database;
+import io.trackedge.sink.postgres.PostgresConnectionInfo;
+import io.trackedge.sink.postgres.PostgresSink;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * What classification costs the Postgres sink: the same journal (SinkVsPsqlCopy's events: 70 % opens,
+ * 5 % HEAD, 3,000 emails) written by the sink with {@code edge.classify.enabled} on and off, rounds
+ * alternating on one database after an uncounted warm-up of each. Per event: the JVM's CPU (the
+ * classifier runs on the sink loop's thread) and the PostgreSQL backends' CPU (the classification
+ * columns, email_human_opens), from /proc; and rows/s. Medians over the rounds.
+ *
+ * <pre>java -cp benchmarks.jar io.trackedge.bench.SinkClassifyCost [events] [rounds]</pre>
+ */
+public final class SinkClassifyCost {
+
+    public static void main(String[] args) throws Exception {
+        int events = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
+        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+        String host = System.getenv().getOrDefault("BENCH_PG_HOST", "127.0.0.1");
+        String port = System.getenv().getOrDefault("BENCH_PG_PORT", "5432");
+        String dbName = "trackedge_bench_" + Long.toHexString(System.nanoTime() & 0xFFFFFF);
+        try (Connection c = DriverManager.getConnection("jdbc:postgresql://" + host + ":" + port + "/postgres", "postgres", null);
+             Statement s = c.createStatement()) {
+            s.execute("CREATE DATABASE " + dbName);
+        }
+        String url = "jdbc:postgresql://" + host + ":" + port + "/" + dbName;
+        Path work = Files.createTempDirectory("classify-cost-");
+        ListSource lists = ListSource.snapshot();
+        Map<Boolean, List<double[]>> results = new HashMap<>();
+        try (Database db = new Database(new PostgresConnectionInfo(url, "postgres", null), 2)) {
+            db.migrate();
+            Path journal = work.resolve("journal");
+            long end = SinkVsPsqlCopy.writeJournal(journal, events);
+            for (int r = 0; r <= rounds; r++) {
+                for (boolean on : new boolean[] {true, false}) {
+                    truncate(url);
+                    JournalClassifier classifier = on ? JournalClassifier.of(ClassifierSettings.DEFAULTS, lists)
+                            : JournalClassifier.disabled();
+                    double[] m = run(db, url, journal, end, classifier);
+                    System.out.printf(Locale.ROOT, "round %d classify=%s: %.0f rows/s, JVM %.2f us/event, PostgreSQL %.2f us/event%s%n",
+                            r, on ? "on" : "off", events / m[0], m[1] * 1e6 / events, m[2] * 1e6 / events, r == 0 ? " (warm-up)" : "");
+                    if (r > 0) {
+                        results.computeIfAbsent(on, k -> new ArrayList<>()).add(new double[] {events / m[0], m[1] * 1e6 / events,
+                                m[2] * 1e6 / events});
+                    }
+                }
+            }
+        }
+        double[] on = medians(results.get(true));
+        double[] off = medians(results.get(false));
+        System.out.printf(Locale.ROOT, "%n| classification | rows/s | JVM CPU us/event | PostgreSQL CPU us/event |%n|---|---|---|---|%n"
+                + "| on | %.0f | %.2f | %.2f |%n| off | %.0f | %.2f | %.2f |%n| on - off | | %+.2f | %+.2f |%n",
+                on[0], on[1], on[2], off[0], off[1], off[2], on[1] - off[1], on[2] - off[2]);
+        System.out.printf(Locale.ROOT, "{\"benchmark\":\"SinkClassifyCost\",\"events\":%d,\"rounds\":%d,\"on\":{\"rows_per_s\":%.0f,"
+                + "\"jvm_us_per_event\":%.3f,\"pg_us_per_event\":%.3f},\"off\":{\"rows_per_s\":%.0f,\"jvm_us_per_event\":%.3f,"
+                + "\"pg_us_per_event\":%.3f}}%n", events, rounds, on[0], on[1], on[2], off[0], off[1], off[2]);
+        try (Connection c = DriverManager.getConnection("jdbc:postgresql://" + host + ":" + port + "/postgres", "postgres", null);
+             Statement s = c.createStatement()) {
+            s.execute("DROP DATABASE " + dbName + " WITH (FORCE)");
+        }
+    }
+
+    /** {seconds, JVM CPU seconds, backend CPU seconds}. */
+    private static double[] run(Database db, String url, Path journal, long end, JournalClassifier classifier) throws Exception {
+        SinkStats stats = new SinkStats();
+        SinkLoop sink = new SinkLoop(new PostgresSink(db, UUID.randomUUID(), new PostgresSink.Settings(false, 0), classifier),
+                journal, () -> end, new SinkLoop.Settings(10_000, Duration.ofMillis(5), Duration.ofMillis(100),
+                Duration.ofSeconds(1), Duration.ofMinutes(10), Integer.MAX_VALUE), stats, p -> { });
+        Map<Long, Double> pg0 = backends(url);
+        double jvm0 = ProcCpu.jvmSeconds();
+        long t0 = System.nanoTime();
+        sink.start();
+        while (stats.committedPosition.get() < end) {
+            Thread.sleep(2);
+            if (System.nanoTime() - t0 > Duration.ofMinutes(10).toNanos()) {
+                throw new IllegalStateException("sink did not finish: " + sink.health().lastError());
+            }
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        double jvm = ProcCpu.jvmSeconds() - jvm0;
+        Map<Long, Double> pg1 = backends(url);
+        sink.stop(Duration.ofSeconds(5));
+        double pg = 0;
+        for (Map.Entry<Long, Double> e : pg1.entrySet()) {
+            pg += e.getValue() - pg0.getOrDefault(e.getKey(), 0.0);
+        }
+        return new double[] {seconds, jvm, pg};
+    }
+
+    /** CPU seconds of every backend connected to the bench database (the sink's pool), by pid. */
+    private static Map<Long, Double> backends(String url) throws Exception {
+        Map<Long, Double> out = new HashMap<>();
+        try (Connection c = DriverManager.getConnection(url, "postgres", null); Statement s = c.createStatement();
+             ResultSet r = s.executeQuery("SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+                     + " AND pid <> pg_backend_pid()")) {
+            while (r.next()) {
+                try {
+                    out.put(r.getLong(1), ProcCpu.seconds(r.getLong(1)));
+                } catch (java.io.IOException gone) {
+                    // ended between the query and the read
+                }
+            }
+        }
+        return out;
+    }
+
+    private static void truncate(String url) throws Exception {
+        try (Connection c = DriverManager.getConnection(url, "postgres", null); Statement s = c.createStatement()) {
+            s.execute("TRUNCATE email_events, email_opens, email_clicks, email_human_opens, daily_analytics, sink_cursors");
+            s.execute("CHECKPOINT");
+        }
+    }
+
+    private static double[] medians(List<double[]> xs) {
+        double[] out = new double[3];
+        for (int i = 0; i < 3; i++) {
+            List<Double> v = new ArrayList<>();
+            for (double[] x : xs) {
+                v.add(x[i]);
+            }
+            Collections.sort(v);
+            int n = v.size();
+            out[i] = n % 2 == 1 ? v.get(n / 2) : (v.get(n / 2 - 1) + v.get(n / 2)) / 2;
+        }
+        return out;
+    }
+}

@@ -1,0 +1,70 @@
+package io.trackedge;
+
+import io.trackedge.classify.ListSource;
+import io.trackedge.classify.Lists;
+import io.trackedge.config.ClassifyConfig;
+import io.trackedge.config.EdgeConfig;
+import io.trackedge.http.Readiness;
+import io.trackedge.metrics.EdgeMetrics;
+import io.trackedge.sink.JournalClassifier;
+import java.nio.file.Path;
+
+/**
+ * The classifier's shared part: the lists, read from {@code <data-dir>/lists/} (else the copy in the
+ * jar) and reloaded when a file there changes, reported in {@code /readyz} (check
+ * {@code classify-lists}: where each list comes from, and the last reload's error, if any) and the
+ * metrics. Each sink gets a classifier of its own ({@link #newClassifier()}) over the same lists.
+ */
+final class ClassifyStack {
+
+    private final ClassifyConfig config;
+    private final ListSource lists;
+
+    private ClassifyStack(ClassifyConfig config, ListSource lists) {
+        this.config = config;
+        this.lists = lists;
+    }
+
+    /** Reads the lists (a data-folder list that does not parse stops the start, naming file and line). */
+    static ClassifyStack start(EdgeConfig edge, Readiness readiness, EdgeMetrics metrics) {
+        ClassifyConfig c = edge.classify();
+        if (!c.enabled()) {
+            readiness.add("classify-lists", () -> Readiness.Status.ok("classification off (edge.classify.enabled = false)"));
+            return new ClassifyStack(c, null);
+        }
+        ListSource lists = ListSource.watching(edge.dataDir());
+        Path dir = edge.dataDir().resolve("lists");
+        readiness.add("classify-lists", () -> {
+            lists.current(); // reload now if a file changed, so the answer is current
+            String error = lists.lastError();
+            // Still ready: the last good lists stay in force. The detail says what to fix.
+            return Readiness.Status.ok(error == null
+                    ? "lists from " + origins(lists) + "; " + lists.reloads() + " reload(s)"
+                    : "the last reload of " + dir + " failed, the previous lists stay in force: " + error);
+        });
+        metrics.counter("edge_classify_list_reloads_total", "Reloads of the classifier's lists from " + dir,
+                () -> lists.reloads());
+        metrics.counter("edge_classify_list_reload_failures_total",
+                "Reloads of the classifier's lists that failed (the previous lists stay in force)", () -> lists.reloadFailures());
+        return new ClassifyStack(c, lists);
+    }
+
+    JournalClassifier newClassifier() {
+        return config.enabled() ? JournalClassifier.of(config.settings(), lists) : JournalClassifier.disabled();
+    }
+
+    ListSource lists() {
+        return lists;
+    }
+
+    private static String origins(ListSource lists) {
+        StringBuilder sb = new StringBuilder();
+        for (String f : Lists.FILES) {
+            if (!sb.isEmpty()) {
+                sb.append(", ");
+            }
+            sb.append(lists.origin(f));
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,184 @@
+package io.trackedge.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.trackedge.JobTypes;
+import io.trackedge.classify.ClassifierSettings;
+import io.trackedge.classify.ListSource;
+import io.trackedge.classify.Rules;
+import io.trackedge.jobs.JobRegistry;
+import io.trackedge.jobs.JobRunner;
+import io.trackedge.jobs.JobSettings;
+import io.trackedge.jobs.JobStats;
+import io.trackedge.jobs.JobStore;
+import io.trackedge.jobs.Period;
+import io.trackedge.journal.EventType;
+import io.trackedge.journal.JournalStats;
+import io.trackedge.journal.JournalWriter;
+import io.trackedge.sink.JournalClassifier;
+import io.trackedge.sink.SinkLoop;
+import io.trackedge.sink.SinkStats;
+import io.trackedge.sink.postgres.Database;
+import io.trackedge.sink.postgres.PostgresConnectionInfo;
+import io.trackedge.sink.postgres.PostgresSink;
+import io.trackedge.sink.testing.Await;
+import io.trackedge.sink.testing.Recount;
+import io.trackedge.sink.testing.Scripted;
+import io.trackedge.sink.testing.Sinks;
+import io.trackedge.sink.testing.TestDatabase;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Events through the real Postgres sink under one set of rules; then a tenant's send window is
+ * widened and {@code edge classify} re-scores: human and machine counts in daily_analytics and in the
+ * roll-ups (run again from the jobs the re-score enqueued) equal a recount from email_events, the other
+ * tenant is untouched, and a second run changes nothing.
+ */
+class RescoreIT {
+
+    private static final UUID OTHER = UUID.fromString("0193a6f0-0000-7000-8000-0000000000bb");
+    private static final long SECOND = 1_000_000L;
+
+    /** Per (tenant, campaign, day), from the raw events: what campaign_analytics must say. */
+    private static final String CAMPAIGN_RECOUNT = """
+            SELECT tenant_id || '/' || campaign_id || '/' || d || ' ' || sum(oh) || ' ' || sum(o - oh) || ' ' || sum(ch)
+                   || ' ' || sum(c - ch) || ' ' || count(*) FILTER (WHERE oh > 0 OR ch > 0)
+            FROM (SELECT tenant_id, campaign_id, email_id, (occurred_at AT TIME ZONE 'UTC')::date AS d,
+                    count(*) FILTER (WHERE event_type = 'open') AS o, count(*) FILTER (WHERE event_type = 'open' AND NOT is_machine) AS oh,
+                    count(*) FILTER (WHERE event_type = 'click') AS c, count(*) FILTER (WHERE event_type = 'click' AND NOT is_machine) AS ch
+                  FROM email_events WHERE campaign_id IS NOT NULL GROUP BY 1, 2, 3, 4) x
+            GROUP BY tenant_id, campaign_id, d ORDER BY 1""";
+    private static final String CAMPAIGN_TABLE = """
+            SELECT tenant_id || '/' || campaign_id || '/' || date || ' ' || opens_human || ' ' || opens_machine || ' '
+                   || clicks_human || ' ' || clicks_machine || ' ' || opened_human
+            FROM campaign_analytics ORDER BY 1""";
+    private static final String MAILBOX_HUMAN = """
+            SELECT tenant_id || '/' || mailbox_id || '/' || date || ' ' || opens_human || ' ' || clicks_machine || ' ' || opened_human
+            FROM mailbox_analytics ORDER BY 1""";
+
+    private TestDatabase testDb;
+    private Database db;
+    private Path journalDir;
+    private JournalWriter writer;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        testDb = TestDatabase.create();
+        db = new Database(new PostgresConnectionInfo(testDb.jdbcUrl(), "postgres", null), 4);
+        db.migrate();
+        journalDir = Files.createTempDirectory("rescore-it-");
+        writer = JournalWriter.open(journalDir, 4L << 20, 1L << 30, new JournalStats());
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        writer.close();
+        db.close();
+        testDb.close();
+    }
+
+    private void assertCountsEqualARecount() throws Exception {
+        List<List<String>> daily = Recount.compare(testDb);
+        assertEquals(daily.get(1), daily.get(0), "daily_analytics differs from a recount of email_events");
+        assertEquals(testDb.rows(Recount.HUMAN_OPENS_DEFINED), testDb.rows(Recount.HUMAN_OPENS_STORED));
+        assertEquals(testDb.rows(CAMPAIGN_RECOUNT), testDb.rows(CAMPAIGN_TABLE), "campaign_analytics differs from a recount");
+        assertEquals(0, testDb.count("SELECT count(*) FROM email_opens o JOIN email_events e ON e.event_id = o.event_id"
+                + " WHERE o.is_machine <> e.is_machine"));
+        assertEquals(0, testDb.count("SELECT count(*) FROM email_clicks o JOIN email_events e ON e.event_id = o.event_id"
+                + " WHERE o.is_machine <> e.is_machine"));
+    }
+
+    @Test
+    void aWiderSendWindowReScoresOnceAndEveryCountFollows() throws Exception {
+        ClassifierSettings before = ClassifierSettings.DEFAULTS;
+        SinkStats stats = new SinkStats();
+        SinkLoop sink = new SinkLoop(new PostgresSink(db, UUID.randomUUID(), new PostgresSink.Settings(false, 0),
+                JournalClassifier.of(before, ListSource.snapshot())), journalDir, writer::flushedPosition,
+                Sinks.settings(200, Duration.ofMillis(2), Duration.ofMillis(500)), stats, p -> { });
+        sink.start();
+        long t = System.currentTimeMillis() * 1000 - 30 * 60 * SECOND;
+        for (UUID tenant : new UUID[] {Scripted.TENANT, OTHER}) {
+            Scripted s = new Scripted(writer, tenant);
+            for (int i = 0; i < 6; i++) {
+                String email = "late-" + i;
+                s.append(EventType.SENT, email, t + i * SECOND, null, null, null, 0);
+                // 20 s after sending: a person under the default 10 s window, suspect under 30 s
+                s.append(EventType.OPEN, email, t + (20 + i) * SECOND, Scripted.ip(198, 51, 100, 10 + i), Scripted.FIREFOX, null, 0);
+                s.append(EventType.CLICK, email, t + (25 + i) * SECOND, Scripted.ip(198, 51, 100, 10 + i), Scripted.FIREFOX,
+                        "https://shop.example/" + i, 0);
+            }
+            for (int i = 0; i < 4; i++) {
+                String email = "slow-" + i;
+                s.append(EventType.SENT, email, t, null, null, null, 0);
+                s.append(EventType.OPEN, email, t + 600 * SECOND, Scripted.ip(198, 51, 100, 50 + i), Scripted.FIREFOX, null, 0);
+            }
+        }
+        Await.within(Duration.ofSeconds(60), () -> stats.committedPosition.get() >= writer.flushedPosition());
+        assertTrue(sink.stop(Duration.ofSeconds(5)));
+
+        LocalDate day = LocalDate.ofInstant(Instant.ofEpochSecond(t / SECOND), ZoneOffset.UTC);
+        JobRegistry registry = JobTypes.registry(0);
+        JobStore jobs = new JobStore(db.dataSource(), JobSettings.defaults());
+        runRollUps(jobs, registry, day);
+        assertCountsEqualARecount();
+        assertEquals(List.of("10"), testDb.rows("SELECT opens_unique_human FROM daily_analytics WHERE tenant_id = '"
+                + Scripted.TENANT + "'"));
+        List<String> otherBefore = testDb.rows("SELECT * FROM daily_analytics WHERE tenant_id = '" + OTHER + "'");
+
+        // The rule change: this tenant's send window from 10 s to 30 s.
+        Rules wider = new Rules(Duration.ofSeconds(30), Rules.DEFAULTS.burstWindow(), Rules.DEFAULTS.burstLinks(), List.of(), 0);
+        ClassifierSettings after = new ClassifierSettings(Rules.DEFAULTS, Map.of(Scripted.TENANT, wider), 100_000, 10_000);
+        Instant since = Instant.ofEpochSecond(t / SECOND - 3600);
+        Instant until = Instant.now().plusSeconds(60);
+        ClassifyCommand.Summary first = ClassifyCommand.rescore(db, after, ListSource.snapshot(), since, until,
+                Scripted.TENANT, registry, jobs);
+        assertEquals(12, first.result().toMachine(), "6 opens and 6 clicks within 30 s of their send");
+        assertEquals(0, first.result().toHuman());
+        assertEquals(1, first.result().days().size());
+        assertNotEquals(0, first.jobsEnqueued() + first.jobsRequeued(), "the roll-ups of the day run again");
+        assertEquals(List.of("4"), testDb.rows("SELECT opens_unique_human FROM daily_analytics WHERE tenant_id = '"
+                + Scripted.TENANT + "'"), "only the slow emails still have a human open");
+        runRollUps(jobs, registry, null);
+        assertCountsEqualARecount();
+        assertEquals(List.of(Scripted.TENANT + "/mbox-1/" + day + " 4 6 4", OTHER + "/mbox-1/" + day + " 10 0 10"),
+                testDb.rows(MAILBOX_HUMAN));
+        assertEquals(otherBefore, testDb.rows("SELECT * FROM daily_analytics WHERE tenant_id = '" + OTHER + "'"));
+
+        List<String> snapshot = testDb.rows("SELECT * FROM daily_analytics ORDER BY tenant_id");
+        ClassifyCommand.Summary second = ClassifyCommand.rescore(db, after, ListSource.snapshot(), since, until,
+                Scripted.TENANT, registry, jobs);
+        assertEquals(0, second.result().eventsChanged(), "the second run finds nothing to change");
+        assertEquals(List.of(), second.result().days());
+        assertEquals(0, second.jobsEnqueued() + second.jobsRequeued());
+        assertEquals(snapshot, testDb.rows("SELECT * FROM daily_analytics ORDER BY tenant_id"));
+    }
+
+    /** Enqueues (when {@code day} is given) and runs the per-day roll-ups, every tenant, until none is left. */
+    private void runRollUps(JobStore jobs, JobRegistry registry, LocalDate day) throws Exception {
+        JobStats stats = new JobStats();
+        try (JobRunner runner = new JobRunner("rescore-it", jobs, registry, null, null, JobSettings.defaults(), stats)) {
+            if (day != null) {
+                for (String type : ClassifyCommand.ROLL_UPS) {
+                    for (UUID tenant : new UUID[] {Scripted.TENANT, OTHER}) {
+                        runner.enqueue(type, Period.dayOf(day), tenant);
+                    }
+                }
+            }
+            runner.drain();
+        }
+        assertEquals(0, stats.failures.get(), "roll-up failures");
+    }
+}
