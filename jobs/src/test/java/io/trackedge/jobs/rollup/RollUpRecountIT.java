@@ -30,6 +30,7 @@ import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Thousands of emails of three tenants ({@link Traffic}) journaled as the edge journals them and
@@ -45,7 +46,8 @@ class RollUpRecountIT {
 
     private static TestDatabase testDb;
     private static Database db;
-    private static Path journalDir;
+    @TempDir
+    static Path journals;
     private static Instant now;
     private static long events;
 
@@ -54,7 +56,7 @@ class RollUpRecountIT {
         testDb = TestDatabase.create();
         db = new Database(new PostgresConnectionInfo(testDb.jdbcUrl(), "postgres", null), 4);
         db.migrate();
-        journalDir = Files.createTempDirectory("rollup-journal-");
+        Path journalDir = Files.createDirectory(journals.resolve("first"));
         now = Instant.now();
         try (JournalWriter writer = JournalWriter.open(journalDir, 4L << 20, 1L << 30, new JournalStats())) {
             events = new Traffic(writer, 12, now).generate(EMAILS);
@@ -225,7 +227,7 @@ class RollUpRecountIT {
     void reconciliationRacingTheSinkOnClosedDaysLosesNoIncrement() throws Exception {
         // late traffic for the closed days (and today) journaled by a second edge node, written in
         // small batches while the reconciliation runs over and over on the closed days
-        Path dir = Files.createTempDirectory("rollup-late-journal-");
+        Path dir = Files.createDirectory(journals.resolve("late"));
         List<ReconciliationReport> reports = new ArrayList<>();
         try (JournalWriter writer = JournalWriter.open(dir, 4L << 20, 1L << 30, new JournalStats())) {
             events += new Traffic(writer, 99, now).generate(600);
