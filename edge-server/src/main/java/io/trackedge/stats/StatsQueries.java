@@ -26,6 +26,33 @@ public final class StatsQueries {
         return reader.read(r.tenant(), c -> collect(c, r, plan));
     }
 
+    /**
+     * The plans PostgreSQL would run for {@code r} (EXPLAIN, as the reader of that tenant): each
+     * statement's plan text, the main query first. For benchmarks and tests that check no raw
+     * table is scanned.
+     */
+    public List<String> explain(StatsRequest r) throws BadRequest, SQLException {
+        StatsPlan plan = StatsPlan.of(r);
+        return reader.read(r.tenant(), c -> {
+            List<String> out = new ArrayList<>();
+            out.add(explain(c, plan.sql(), plan.params()));
+            if (plan.delivered() != null) {
+                out.add(explain(c, plan.delivered(), plan.deliveredParams()));
+            }
+            return out;
+        });
+    }
+
+    private static String explain(Connection c, String sql, List<Object> params) throws SQLException {
+        StringBuilder out = new StringBuilder();
+        try (PreparedStatement s = TenantReader.prepare(c, "EXPLAIN " + sql, params); ResultSet rs = s.executeQuery()) {
+            while (rs.next()) {
+                out.append(rs.getString(1)).append('\n');
+            }
+        }
+        return out.toString();
+    }
+
     private static StatsResult collect(Connection c, StatsRequest r, StatsPlan plan) throws SQLException {
         Map<String, Long> delivered = new HashMap<>();
         long deliveredTotal = 0;
@@ -65,7 +92,7 @@ public final class StatsQueries {
                 if (plan.delivered() != null) {
                     counts.put(Base.DELIVERED, delivered.getOrDefault(bucket + "|" + (campaignAt >= 0 ? values.get(campaignAt) : ""), 0L));
                 }
-                rows.add(new StatsResult.Row(bucket, List.copyOf(values), counts));
+                rows.add(new StatsResult.Row(bucket, java.util.Collections.unmodifiableList(values), counts)); // values may be null
             }
         }
         if (plan.delivered() != null) {
