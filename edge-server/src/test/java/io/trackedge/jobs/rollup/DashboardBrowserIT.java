@@ -211,7 +211,7 @@ class DashboardBrowserIT {
         String metrics = "&metrics=sent,delivered,unique_opens,unique_clicks,replies,bounces,open_rate,click_rate,machine_opens,machine_clicks";
         JsonNode mine = api(r + metrics, 1);
         JsonNode theirs = api(r + metrics, 0);
-        assertNotEquals(theirs.path("totals").path("sent"), mine.path("totals").path("sent"), "tenants must differ for this test");
+        assertNotEquals(theirs.path("totals"), mine.path("totals"), "tenants must differ for this test");
         login(fx.readKeys[1], null);
         new WebDriverWait(browser, Duration.ofSeconds(10)).until(d -> d.getCurrentUrl().endsWith("/dashboard"));
         assertFiguresEqual(mine);
