@@ -200,7 +200,6 @@ class DashboardBrowserIT {
         browser.get(admin("/dashboard/pipeline"));
         assertEquals(1, assertChartsDrawn("pipeline"));
         new WebDriverWait(browser, Duration.ofSeconds(10)).until(d -> !d.findElements(By.cssSelector("#checks tbody tr")).isEmpty());
-        Thread.onSpinWait();
         assertNoConsoleErrors("pipeline");
         assertFalse(browser.findElements(By.cssSelector("[data-metric='edge_sink_lag_events']")).isEmpty());
     }
