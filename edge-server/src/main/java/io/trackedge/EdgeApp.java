@@ -60,12 +60,15 @@ public final class EdgeApp implements AutoCloseable {
     private final PostgresStack postgres;
     private final PostHogStack posthog;
     private final IngestApi ingest;
+    /** The read API and dashboard, or null without a database. */
+    private final StatsStack stats;
     private final JobsStack jobs;
     private boolean stopped;
 
     private EdgeApp(EdgeConfig config, JournalWriter journal, EventRing ring, EdgeContext edge, EdgeServer server,
                     Responses responses, EdgeMetrics metrics, PostgresStack postgres, PostHogStack posthog,
-                    IngestApi ingest, JobsStack jobs) {
+                    IngestApi ingest, JobsStack jobs, StatsStack stats) {
+        this.stats = stats;
         this.config = config;
         this.journal = journal;
         this.ring = ring;
@@ -140,8 +143,9 @@ public final class EdgeApp implements AutoCloseable {
 
         Responses responses = new Responses();
         IngestApi ingest = IngestApi.start(config, ring, metrics, postgres == null ? null : postgres.db());
+        StatsStack reads = StatsStack.start(config, postgres == null ? null : postgres.db(), ingest.service().keys());
         EdgeContext edge = new EdgeContext(ring, responses, metrics, config.ack(), config.ring().fullPolicy(),
-                new ClientAddress(config.trustedProxies()), keys, ingest.service(),
+                new ClientAddress(config.trustedProxies()), keys, ingest.service(), reads == null ? null : reads.service(),
                 privacy.eraser() == null ? null : new io.trackedge.http.ErasureRoute(privacy.eraser()));
         readiness.add("journal", () -> appender.healthy()
                 ? Readiness.Status.ok("writing to " + config.journalDir() + ", position " + journal.flushedPosition())
@@ -155,9 +159,13 @@ public final class EdgeApp implements AutoCloseable {
                 ? Readiness.Status.failing("shutting down") : Readiness.Status.ok("accepting connections"));
         EdgeServer server;
         try {
-            server = EdgeServer.start(config.http(), config.admin(), edge, metrics, readiness);
+            server = EdgeServer.start(config.http(), config.admin(), edge, metrics, readiness,
+                    reads == null ? null : new io.trackedge.dashboard.Dashboard(reads.service(), metrics, readiness));
         } catch (RuntimeException | InterruptedException e) {
             ingest.close();
+            if (reads != null) {
+                reads.close();
+            }
             closeQuietly(ring, journal, postgres, posthog, config);
             throw e;
         }
@@ -171,7 +179,7 @@ public final class EdgeApp implements AutoCloseable {
         JobsStack jobs = JobsStack.start(config, postgres == null ? null : postgres.db(), node, metrics, readiness);
         log.info("edge started: node {}, ack={}, journal={}, profile={}", node, config.ack().name().toLowerCase(),
                 config.journalDir(), config.profile().name().toLowerCase());
-        return new EdgeApp(config, journal, ring, edge, server, responses, metrics, postgres, posthog, ingest, jobs);
+        return new EdgeApp(config, journal, ring, edge, server, responses, metrics, postgres, posthog, ingest, jobs, reads);
     }
 
     private static Runnable wakeSinks(PostgresStack postgres, PostHogStack posthog) {
@@ -374,6 +382,9 @@ public final class EdgeApp implements AutoCloseable {
         journal.close();
         responses.release();
         ingest.close();
+        if (stats != null) {
+            stats.close();
+        }
         if (jobs != null) {
             jobs.stop(left(deadline)); // a job still running is left to its lease: another node takes it
         }

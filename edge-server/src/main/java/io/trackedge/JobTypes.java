@@ -29,7 +29,11 @@ public final class JobTypes {
             "warmup_analytics", new Plan(50, Granularity.DAY),
             // Daily keeps the month to date; the monthly run closes the month.
             "billing_analytics", new Plan(100, Granularity.DAY, Granularity.MONTH),
-            "daily_reconcile", new Plan(50, Granularity.DAY));
+            "daily_reconcile", new Plan(50, Granularity.DAY),
+            // The stats API's tables: hourly so that today's numbers are at most an hour old.
+            "stats_hourly", new Plan(50, Granularity.HOUR, Granularity.DAY),
+            "link_clicks_hourly", new Plan(75, Granularity.HOUR, Granularity.DAY),
+            "automation_hourly", new Plan(75, Granularity.HOUR, Granularity.DAY));
 
     private JobTypes() {
     }

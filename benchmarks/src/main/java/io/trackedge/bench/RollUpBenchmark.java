@@ -96,8 +96,11 @@ public final class RollUpBenchmark {
         }
     }
 
-    /** N raw events on {@code day}, their first touches, and daily_analytics as the sink would have left it. */
-    private static void load(Connection c, LocalDate day, long n) throws Exception {
+    /**
+     * N raw events on {@code day}, their first touches, and daily_analytics as the sink would have
+     * left it. Package-private: {@link StatsQueryBenchmark} loads the same day.
+     */
+    static void load(Connection c, LocalDate day, long n) throws Exception {
         long t0 = System.nanoTime();
         try (Statement s = c.createStatement()) {
             s.execute("SET max_parallel_workers_per_gather = 0");

@@ -74,13 +74,21 @@ public final class IngestKeysCommand implements Runnable {
     static final class Create extends OnDatabase {
         @ArgGroup(exclusive = true, multiplicity = "1") Scope scope;
         @Option(names = "--note", description = "a note kept with the key (who it is for)") String note;
+        @Option(names = "--scope", defaultValue = "write", paramLabel = "read|write|read,write",
+                description = "what the key may do: write events (POST /v1/events), read numbers (GET /v1/stats, the dashboard), "
+                        + "or both; default: ${DEFAULT-VALUE}") String scopes;
 
         @Override
         int run(IngestKeyStore store, PrintWriter out) throws Exception {
-            IngestKeyStore.Created c = store.create(scope.tenant, note);
+            java.util.Set<IngestKeyStore.Scope> parsed = IngestKeyStore.Scope.parseList(scopes);
+            if (parsed == null) {
+                System.err.println("--scope: expected read, write or read,write, got '" + scopes + "'");
+                return 2;
+            }
+            IngestKeyStore.Created c = store.create(scope.tenant, note, parsed);
             out.println(c.secret());
-            System.err.printf("created key %s (id %s) for %s; it is not shown again: store it now%n", c.key().prefix(),
-                    c.key().keyId(), scope.tenant == null ? "every tenant" : "tenant " + scope.tenant);
+            System.err.printf("created key %s (id %s, scope %s) for %s; it is not shown again: store it now%n", c.key().prefix(),
+                    c.key().keyId(), scopes, scope.tenant == null ? "every tenant" : "tenant " + scope.tenant);
             return 0;
         }
     }
@@ -90,13 +98,14 @@ public final class IngestKeysCommand implements Runnable {
         @Override
         int run(IngestKeyStore store, PrintWriter out) throws Exception {
             List<IngestKeyStore.Key> keys = store.list();
-            String format = "%-12s  %-36s  %-36s  %-20s  %-20s  %s%n";
-            out.printf(format, "PREFIX", "KEY ID", "TENANT", "CREATED", "REVOKED", "NOTE");
+            String format = "%-12s  %-36s  %-36s  %-20s  %-20s  %-10s  %s%n";
+            out.printf(format, "PREFIX", "KEY ID", "TENANT", "CREATED", "REVOKED", "SCOPE", "NOTE");
             DateTimeFormatter t = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
             for (IngestKeyStore.Key k : keys) {
                 out.printf(format, k.prefix(), k.keyId(), k.tenant() == null ? "*" : k.tenant(),
                         k.createdAt().withOffsetSameInstant(java.time.ZoneOffset.UTC).format(t),
                         k.revokedAt() == null ? "-" : k.revokedAt().withOffsetSameInstant(java.time.ZoneOffset.UTC).format(t),
+                        String.join(",", k.scopes().stream().sorted().map(IngestKeyStore.Scope::wireName).toList()),
                         k.note() == null ? "" : k.note());
             }
             return 0;

@@ -13,12 +13,15 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.trackedge.dashboard.Dashboard;
 import io.trackedge.metrics.EdgeMetrics;
 import java.nio.charset.StandardCharsets;
 
 /**
  * The admin listener: {@code /healthz} (the process answers), {@code /readyz} (every readiness
- * check passes; 503 with the failing details otherwise) and {@code /metrics} (Prometheus text).
+ * check passes; 503 with the failing details otherwise), {@code /metrics} (Prometheus text) and,
+ * when there is a database, the dashboard ({@link Dashboard}: {@code /dashboard*}, {@code /static/*}).
  * Not on the hot path, so it uses Netty's ordinary codec and aggregator.
  */
 final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
@@ -26,10 +29,13 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final EdgeMetrics metrics;
     private final Readiness readiness;
+    /** The dashboard pages, or null when there is no database to read. */
+    private final Dashboard dashboard;
 
-    AdminHandler(EdgeMetrics metrics, Readiness readiness) {
+    AdminHandler(EdgeMetrics metrics, Readiness readiness, Dashboard dashboard) {
         this.metrics = metrics;
         this.readiness = readiness;
+        this.dashboard = dashboard;
     }
 
     @Override
@@ -42,6 +48,10 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         int q = path.indexOf('?');
         if (q >= 0) {
             path = path.substring(0, q);
+        }
+        if (dashboard != null && Dashboard.handles(path)) {
+            dashboard(ctx, req);
+            return;
         }
         switch (path) {
             case "/healthz" -> respond(ctx, req, HttpResponseStatus.OK, "text/plain", "ok\n");
@@ -57,6 +67,32 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             }
             default -> respond(ctx, req, HttpResponseStatus.NOT_FOUND, "text/plain", "not found\n");
         }
+    }
+
+    /** The page is built off this loop; the request's parts are copied out first, as the message is released on return. */
+    private void dashboard(ChannelHandlerContext ctx, FullHttpRequest req) {
+        HttpVersion version = req.protocolVersion();
+        boolean keepAlive = HttpUtil.isKeepAlive(req);
+        String body = req.content().toString(StandardCharsets.UTF_8);
+        dashboard.handle(req.method().name(), req.uri(), req.headers().get(HttpHeaderNames.COOKIE), body)
+                .whenComplete((r, e) -> ctx.executor().execute(() -> {
+                    Dashboard.Response out = e == null ? r : new Dashboard.Response(500, "text/plain",
+                            ("failed: " + e.getMessage()).getBytes(StandardCharsets.UTF_8), java.util.Map.of());
+                    FullHttpResponse resp = new DefaultFullHttpResponse(version, HttpResponseStatus.valueOf(out.status()),
+                            ctx.alloc().buffer(out.body().length).writeBytes(out.body()));
+                    resp.headers().set(HttpHeaderNames.CONTENT_TYPE, out.contentType());
+                    out.headers().forEach((name, values) -> resp.headers().add(name, values));
+                    resp.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, resp.content().readableBytes());
+                    if (!out.headers().containsKey("Cache-Control")) {
+                        resp.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+                    }
+                    HttpUtil.setKeepAlive(resp, keepAlive);
+                    if (keepAlive) {
+                        ctx.writeAndFlush(resp);
+                    } else {
+                        ctx.writeAndFlush(resp).addListener(ChannelFutureListener.CLOSE);
+                    }
+                }));
     }
 
     private void ready(ChannelHandlerContext ctx, FullHttpRequest req) throws Exception {

@@ -7,6 +7,7 @@ import io.trackedge.config.RingFullPolicy;
 import io.trackedge.ingest.IngestService;
 import io.trackedge.metrics.EdgeMetrics;
 import io.trackedge.ring.EventRing;
+import io.trackedge.stats.StatsService;
 import io.trackedge.token.KeyRing;
 import io.trackedge.token.TokenVerifier;
 import java.util.IdentityHashMap;
@@ -43,6 +44,8 @@ public final class EdgeContext {
     final ClientAddress clientAddress;
     /** The ingest API, or null when this context serves tracking only. */
     final IngestService ingest;
+    /** The read API behind {@code GET /v1/stats}, or null (then those paths are the tracking handler's 404). */
+    final StatsService stats;
     private final KeyRing keys;
     /** {@code POST /v1/erasure} (issue 13), or null when there is no database to erase from (404). */
     final ErasureRoute erasure;
@@ -57,12 +60,17 @@ public final class EdgeContext {
     /** @param ingest the ingest API behind {@code POST /v1/events}, or null for none (404) */
     public EdgeContext(EventRing ring, Responses responses, EdgeMetrics metrics, AckMode ackMode,
                        RingFullPolicy fullPolicy, ClientAddress clientAddress, KeyRing keys, IngestService ingest) {
-        this(ring, responses, metrics, ackMode, fullPolicy, clientAddress, keys, ingest, null);
+        this(ring, responses, metrics, ackMode, fullPolicy, clientAddress, keys, ingest, null, null);
     }
 
-    /** @param erasure the route of {@code POST /v1/erasure}, or null for none (404) */
-    public EdgeContext(EventRing ring, Responses responses, EdgeMetrics metrics, AckMode ackMode, RingFullPolicy fullPolicy,
-                       ClientAddress clientAddress, KeyRing keys, IngestService ingest, ErasureRoute erasure) {
+    /**
+     * @param stats the read API behind {@code GET /v1/stats}, or null for none
+     * @param erasure the route of {@code POST /v1/erasure}, or null for none (404)
+     */
+    public EdgeContext(EventRing ring, Responses responses, EdgeMetrics metrics, AckMode ackMode,
+                       RingFullPolicy fullPolicy, ClientAddress clientAddress, KeyRing keys, IngestService ingest,
+                       StatsService stats, ErasureRoute erasure) {
+        this.stats = stats;
         this.erasure = erasure;
         this.ingest = ingest;
         this.ring = ring;

@@ -60,6 +60,13 @@ public final class EdgeServer implements AutoCloseable {
 
     public static EdgeServer start(EdgeConfig.Http http, EdgeConfig.Admin admin, EdgeContext edge,
                                    EdgeMetrics metrics, Readiness readiness) throws InterruptedException {
+        return start(http, admin, edge, metrics, readiness, null);
+    }
+
+    /** @param dashboard the dashboard pages for the admin listener, or null for none */
+    public static EdgeServer start(EdgeConfig.Http http, EdgeConfig.Admin admin, EdgeContext edge,
+                                   EdgeMetrics metrics, Readiness readiness, io.trackedge.dashboard.Dashboard dashboard)
+            throws InterruptedException {
         Transport transport = Transport.best();
         int loops = http.eventLoops() == 0 ? defaultEventLoops() : http.eventLoops();
         EventLoopGroup publicLoops = transport.group(loops, "edge-http");
@@ -87,7 +94,7 @@ public final class EdgeServer implements AutoCloseable {
                         protected void initChannel(SocketChannel ch) {
                             ch.pipeline().addLast(new HttpServerCodec(4096, 8192, 8192))
                                     .addLast(new HttpObjectAggregator(16 * 1024))
-                                    .addLast(new AdminHandler(metrics, readiness));
+                                    .addLast(new AdminHandler(metrics, readiness, dashboard));
                         }
                     })
                     .bind(new InetSocketAddress(admin.bind(), admin.port())).sync().channel();

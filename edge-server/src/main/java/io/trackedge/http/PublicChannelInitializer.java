@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * Builds the public pipeline and nothing else:
  * connection cap, idle timeout, HTTP request decoder with explicit limits and a request deadline
- * ({@link TimedRequestDecoder}), tracking handler.
+ * ({@link TimedRequestDecoder}), the stats API ({@link StatsHandler}, when there is one), tracking handler.
  * There is no response encoder: every response is a prebuilt HTTP message ({@link Responses}).
  */
 final class PublicChannelInitializer extends ChannelInitializer<SocketChannel> {
@@ -40,6 +40,9 @@ final class PublicChannelInitializer extends ChannelInitializer<SocketChannel> {
                 .setMaxHeaderSize(http.maxHeaderBytes())
                 .setMaxChunkSize(8192)
                 .setValidateHeaders(true), http.requestTimeout()));
+        if (edge.stats != null) {
+            p.addLast("stats", new StatsHandler(edge.stats, edge));
+        }
         p.addLast("tracking", new TrackingHandler(edge));
     }
 }

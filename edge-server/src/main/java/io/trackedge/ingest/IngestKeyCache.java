@@ -4,6 +4,7 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -26,10 +27,26 @@ public final class IngestKeyCache implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(IngestKeyCache.class);
     private static final byte[] NO_HASH = new byte[32];
 
-    /** Who a request speaks for: a key, and the one tenant it is scoped to (null: every tenant). */
-    public record Principal(UUID keyId, String prefix, UUID tenant) {
+    /**
+     * Who a request speaks for: a key, the one tenant it is scoped to (null: every tenant), and what
+     * it may do.
+     */
+    public record Principal(UUID keyId, String prefix, UUID tenant, Set<IngestKeyStore.Scope> scopes) {
+        /** A write-only key, as every key was before scopes. */
+        public Principal(UUID keyId, String prefix, UUID tenant) {
+            this(keyId, prefix, tenant, Set.of(IngestKeyStore.Scope.WRITE));
+        }
+
         public boolean allows(UUID t) {
             return tenant == null || tenant.equals(t);
+        }
+
+        public boolean canRead() {
+            return scopes.contains(IngestKeyStore.Scope.READ);
+        }
+
+        public boolean canWrite() {
+            return scopes.contains(IngestKeyStore.Scope.WRITE);
         }
     }
 
@@ -122,7 +139,7 @@ public final class IngestKeyCache implements AutoCloseable {
         // Digest and compare even for an unknown prefix, so both answers take the same time.
         byte[] presented = IngestKeyFormat.sha256(key);
         boolean same = MessageDigest.isEqual(presented, k == null ? NO_HASH : k.hash());
-        return same && k != null ? new Principal(k.keyId(), k.prefix(), k.tenant()) : null;
+        return same && k != null ? new Principal(k.keyId(), k.prefix(), k.tenant(), k.scopes()) : null;
     }
 
     /** Keys currently accepted. */

@@ -7,6 +7,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.Set;
 import java.util.List;
 import java.util.UUID;
 import javax.sql.DataSource;
@@ -16,7 +18,39 @@ public final class IngestKeyStore {
 
     /** A key as listed: never its secret, which is not stored. */
     public record Key(UUID keyId, String prefix, UUID tenant, String note, OffsetDateTime createdAt,
-                      OffsetDateTime revokedAt) {
+                      OffsetDateTime revokedAt, Set<Scope> scopes) {
+    }
+
+    /** What a key may do: write events ({@code POST /v1/events}) or read numbers ({@code GET /v1/stats}, the dashboard). */
+    public enum Scope {
+        READ, WRITE;
+
+        public String wireName() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+
+        /** Parses {@code read}, {@code write} or {@code read,write}; null when anything else. */
+        public static Set<Scope> parseList(String s) {
+            Set<Scope> out = EnumSet.noneOf(Scope.class);
+            for (String part : s.split(",", -1)) {
+                switch (part.trim()) {
+                    case "read" -> out.add(READ);
+                    case "write" -> out.add(WRITE);
+                    default -> {
+                        return null;
+                    }
+                }
+            }
+            return out.isEmpty() ? null : out;
+        }
+
+        static Set<Scope> fromSql(java.sql.Array a) throws SQLException {
+            Set<Scope> out = EnumSet.noneOf(Scope.class);
+            for (Object o : (Object[]) a.getArray()) {
+                out.add(Scope.valueOf(((String) o).toUpperCase(java.util.Locale.ROOT)));
+            }
+            return out;
+        }
     }
 
     /** A new key and its text, which exists only in this object and in what the caller prints. */
@@ -24,7 +58,7 @@ public final class IngestKeyStore {
     }
 
     /** What an edge needs to check a presented key. */
-    record Active(UUID keyId, String prefix, byte[] hash, UUID tenant) {
+    record Active(UUID keyId, String prefix, byte[] hash, UUID tenant, Set<Scope> scopes) {
     }
 
     private final DataSource db;
@@ -34,23 +68,36 @@ public final class IngestKeyStore {
         this.db = db;
     }
 
-    /** @param tenant the one tenant the key may write events for, or null for every tenant */
+    /** A write-only key (the ingest key as it was before scopes). */
     public Created create(UUID tenant, String note) throws SQLException {
+        return create(tenant, note, EnumSet.of(Scope.WRITE));
+    }
+
+    /**
+     * @param tenant the one tenant the key may write events for (and read), or null for every tenant
+     * @param scopes what the key may do, not empty
+     */
+    public Created create(UUID tenant, String note, Set<Scope> scopes) throws SQLException {
+        if (scopes.isEmpty()) {
+            throw new IllegalArgumentException("a key needs at least one scope");
+        }
+        String[] scopeNames = scopes.stream().sorted().map(Scope::wireName).toArray(String[]::new);
         for (int attempt = 0; ; attempt++) {
             String secret = IngestKeyFormat.generate(random);
             UUID id = UUID.randomUUID();
             try (Connection c = db.getConnection();
-                 PreparedStatement s = c.prepareStatement("INSERT INTO ingest_keys (key_id, prefix, key_hash, tenant_id, note) "
-                         + "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING created_at")) {
+                 PreparedStatement s = c.prepareStatement("INSERT INTO ingest_keys (key_id, prefix, key_hash, tenant_id, note, scopes) "
+                         + "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING created_at")) {
                 s.setObject(1, id);
                 s.setString(2, IngestKeyFormat.prefixOf(secret));
                 s.setBytes(3, IngestKeyFormat.sha256(secret));
                 s.setObject(4, tenant);
                 s.setString(5, note);
+                s.setArray(6, c.createArrayOf("text", scopeNames));
                 try (ResultSet r = s.executeQuery()) {
                     if (r.next()) {
                         Key k = new Key(id, IngestKeyFormat.prefixOf(secret), tenant, note,
-                                r.getObject(1, OffsetDateTime.class), null);
+                                r.getObject(1, OffsetDateTime.class), null, Set.copyOf(scopes));
                         return new Created(k, secret);
                     }
                 }
@@ -66,12 +113,12 @@ public final class IngestKeyStore {
     public List<Key> list() throws SQLException {
         List<Key> out = new ArrayList<>();
         try (Connection c = db.getConnection();
-             PreparedStatement s = c.prepareStatement("SELECT key_id, prefix, tenant_id, note, created_at, revoked_at "
+             PreparedStatement s = c.prepareStatement("SELECT key_id, prefix, tenant_id, note, created_at, revoked_at, scopes "
                      + "FROM ingest_keys ORDER BY created_at, prefix");
              ResultSet r = s.executeQuery()) {
             while (r.next()) {
                 out.add(new Key(r.getObject(1, UUID.class), r.getString(2), r.getObject(3, UUID.class), r.getString(4),
-                        r.getObject(5, OffsetDateTime.class), r.getObject(6, OffsetDateTime.class)));
+                        r.getObject(5, OffsetDateTime.class), r.getObject(6, OffsetDateTime.class), Scope.fromSql(r.getArray(7))));
             }
         }
         return out;
@@ -92,14 +139,14 @@ public final class IngestKeyStore {
         try (Connection c = db.getConnection();
              PreparedStatement s = c.prepareStatement("UPDATE ingest_keys SET revoked_at = coalesce(revoked_at, now()) "
                      + "WHERE " + (id != null ? "key_id = ?" : "prefix = ?")
-                     + " RETURNING key_id, prefix, tenant_id, note, created_at, revoked_at")) {
+                     + " RETURNING key_id, prefix, tenant_id, note, created_at, revoked_at, scopes")) {
             s.setObject(1, id != null ? id : prefixOrId);
             try (ResultSet r = s.executeQuery()) {
                 if (!r.next()) {
                     return null;
                 }
                 return new Key(r.getObject(1, UUID.class), r.getString(2), r.getObject(3, UUID.class), r.getString(4),
-                        r.getObject(5, OffsetDateTime.class), r.getObject(6, OffsetDateTime.class));
+                        r.getObject(5, OffsetDateTime.class), r.getObject(6, OffsetDateTime.class), Scope.fromSql(r.getArray(7)));
             }
         }
     }
@@ -107,11 +154,12 @@ public final class IngestKeyStore {
     List<Active> active() throws SQLException {
         List<Active> out = new ArrayList<>();
         try (Connection c = db.getConnection();
-             PreparedStatement s = c.prepareStatement("SELECT key_id, prefix, key_hash, tenant_id FROM ingest_keys "
+             PreparedStatement s = c.prepareStatement("SELECT key_id, prefix, key_hash, tenant_id, scopes FROM ingest_keys "
                      + "WHERE revoked_at IS NULL");
              ResultSet r = s.executeQuery()) {
             while (r.next()) {
-                out.add(new Active(r.getObject(1, UUID.class), r.getString(2), r.getBytes(3), r.getObject(4, UUID.class)));
+                out.add(new Active(r.getObject(1, UUID.class), r.getString(2), r.getBytes(3), r.getObject(4, UUID.class),
+                        Scope.fromSql(r.getArray(5))));
             }
         }
         return out;

@@ -64,9 +64,18 @@ public final class IngestService implements AutoCloseable {
         return metrics;
     }
 
-    /** See {@link IngestKeyCache#authenticate}. Cheap; event loops call it. */
+    /**
+     * See {@link IngestKeyCache#authenticate}; a key without the write scope (a read-only key) is
+     * not one this API accepts, so it gets null (401) like an unknown key. Cheap; event loops call it.
+     */
     public IngestKeyCache.Principal authenticate(String authorization) {
-        return keys.authenticate(authorization);
+        IngestKeyCache.Principal p = keys.authenticate(authorization);
+        return p != null && p.canWrite() ? p : null;
+    }
+
+    /** The key cache, which the stats API shares (it accepts keys with the read scope). */
+    public IngestKeyCache keys() {
+        return keys;
     }
 
     /** Reserves room for a body of {@code bytes}; false (reserving nothing) when the budget is spent. */

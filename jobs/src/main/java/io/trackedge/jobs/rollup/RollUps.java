@@ -22,6 +22,9 @@ import java.util.UUID;
  *   <tr><td>warmup_analytics</td><td>warmup_analytics, warmup_daily_stats.reputation_score</td><td>UTC day</td><td>day</td></tr>
  *   <tr><td>billing_analytics</td><td>billing_analytics</td><td>calendar month</td><td>day (month to date) and month</td></tr>
  *   <tr><td>daily_reconcile</td><td>daily_analytics (repairs), rollup_reconciliations</td><td>UTC day</td><td>day</td></tr>
+ *   <tr><td>stats_hourly</td><td>stats_hourly (per UTC hour)</td><td>UTC day</td><td>hour and day</td></tr>
+ *   <tr><td>link_clicks_hourly</td><td>link_clicks_hourly (per UTC hour)</td><td>UTC day</td><td>hour and day</td></tr>
+ *   <tr><td>automation_hourly</td><td>automation_hourly (per UTC hour)</td><td>UTC day</td><td>hour and day</td></tr>
  * </table>
  */
 public final class RollUps {
@@ -32,7 +35,8 @@ public final class RollUps {
     /** The roll-ups, one per job type, in the order above. */
     public static List<RollUp> all() {
         return List.of(EmailMetricsRollUp.campaigns(), EmailMetricsRollUp.mailboxes(), EmailMetricsRollUp.leads(),
-                EmailMetricsRollUp.sequenceSteps(), new WarmupRollUp(), new BillingRollUp(), new DailyReconciliation());
+                EmailMetricsRollUp.sequenceSteps(), new WarmupRollUp(), new BillingRollUp(), new DailyReconciliation(),
+                HourlyRollUp.stats(), HourlyRollUp.links(), HourlyRollUp.automation());
     }
 
     /** The daily reconciliation, for callers that want its reports rather than a job. */

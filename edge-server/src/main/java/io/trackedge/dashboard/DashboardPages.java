@@ -1,0 +1,202 @@
+package io.trackedge.dashboard;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.trackedge.stats.StatsResponse;
+import io.trackedge.stats.StatsService;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Builds each dashboard page's {@link View} from the stats API's own answers (the same
+ * {@link StatsService} behind {@code GET /v1/stats}, called with the session's key), so every figure
+ * on a page is a number the API gives. Blocking: runs on the dashboard's worker, never an event loop.
+ */
+final class DashboardPages {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final Map<String, Duration> RANGES = Map.of("24h", Duration.ofHours(24), "7d", Duration.ofDays(7),
+            "30d", Duration.ofDays(30), "90d", Duration.ofDays(90));
+    private static final String HEADLINE = "sent,delivered,unique_opens,unique_clicks,replies,bounces,open_rate,click_rate,"
+            + "machine_opens,machine_clicks";
+    private static final String PER_ROW = "sent,delivered,unique_opens,unique_clicks,replies,bounces,open_rate,click_rate";
+
+    /** The API refused or failed: its status and reason, shown on the page. */
+    static final class ApiError extends Exception {
+        final int status;
+
+        ApiError(int status, String reason) {
+            super(reason, null, false, false);
+            this.status = status;
+        }
+    }
+
+    /** Who is looking: the key (as a bearer header) and, for a key of every tenant, the tenant chosen. */
+    record Session(String authorization, String tenant) {
+    }
+
+    private final StatsService stats;
+
+    DashboardPages(StatsService stats) {
+        this.stats = stats;
+    }
+
+    JsonNode api(Session s, String path, String query) throws ApiError {
+        String q = query + (s.tenant() == null || s.tenant().isEmpty() ? "" : "&tenant=" + enc(s.tenant()));
+        StatsResponse r = stats.handle("GET", path + "?" + q, s.authorization()).join();
+        try {
+            JsonNode n = JSON.readTree(r.body());
+            if (r.status() != 200) {
+                throw new ApiError(r.status(), n.path("error").asText("status " + r.status()));
+            }
+            return n;
+        } catch (java.io.IOException e) {
+            throw new ApiError(500, "unreadable answer: " + e.getMessage());
+        }
+    }
+
+    static String range(String range) {
+        Instant to = Instant.now().truncatedTo(ChronoUnit.HOURS).plus(1, ChronoUnit.HOURS);
+        Instant from = to.minus(RANGES.getOrDefault(range, RANGES.get("7d")));
+        return "from=" + from + "&to=" + to;
+    }
+
+    View overview(Session s, String range) throws ApiError {
+        String r = range(range);
+        JsonNode series = api(s, "/v1/stats", r + "&metrics=" + HEADLINE);
+        JsonNode campaigns = api(s, "/v1/stats", r + "&granularity=total&dimensions=campaign&metrics=" + PER_ROW);
+        return new View("Overview", "overview", range, "human opens and clicks (machine ones shown apart)",
+                figures(series), List.of(chart("activity", "Sent, unique opens and clicks per " + series.path("granularity").asText(),
+                        series, List.of("sent", "unique_opens", "unique_clicks"))),
+                List.of(table("campaigns", "Campaigns", campaigns, "campaign", "/dashboard/campaign?range=" + range + "&id=")), false);
+    }
+
+    View campaign(Session s, String range, String id) throws ApiError {
+        String r = range(range) + "&campaign=" + enc(id);
+        JsonNode series = api(s, "/v1/stats", r + "&metrics=" + HEADLINE);
+        JsonNode links = api(s, "/v1/stats", r + "&granularity=total&dimensions=link&metrics=clicks,unique_clicks,click_rate");
+        JsonNode t = series.path("totals");
+        ObjectNode funnel = JSON.createObjectNode();
+        ArrayNode x = funnel.putArray("x");
+        ArrayNode values = JSON.createArrayNode();
+        String[] steps = {"sent", "delivered", "unique_opens", "unique_clicks", "replies"};
+        for (int i = 0; i < steps.length; i++) {
+            x.add(i);
+            values.add(t.path(steps[i]).asLong());
+        }
+        ArrayNode fs = funnel.putArray("series");
+        fs.addObject().put("label", "emails").set("values", values);
+        funnel.put("kind", "bars");
+        ArrayNode labels = funnel.putArray("labels");
+        for (String st : steps) {
+            labels.add(st);
+        }
+        return new View("Campaign " + id, "campaign", range, "funnel: sent, delivered, unique opens, unique clicks, replies",
+                figures(series), List.of(chart("activity", "Activity per " + series.path("granularity").asText(), series,
+                        List.of("sent", "unique_opens", "unique_clicks")), new View.Chart("funnel", "Funnel", funnel.toString())),
+                List.of(table("links", "Links", links, "link", null)), false);
+    }
+
+    View mailboxes(Session s, String range) throws ApiError {
+        String r = range(range);
+        JsonNode boxes = api(s, "/v1/stats", r + "&granularity=total&dimensions=mailbox"
+                + "&metrics=sent,delivered,bounces,complaints,unique_opens,replies,bounce_rate,complaint_rate");
+        LocalDate to = LocalDate.now(ZoneOffset.UTC).plusDays(1);
+        LocalDate from = to.minusDays(Math.max(1, RANGES.getOrDefault(range, RANGES.get("7d")).toDays()));
+        JsonNode warm = api(s, "/v1/stats/warmup", "from=" + from + "&to=" + to);
+        // health per mailbox per day: one series per mailbox over the days of the range
+        List<String> days = new ArrayList<>();
+        for (LocalDate d = from; d.isBefore(to); d = d.plusDays(1)) {
+            days.add(d.toString());
+        }
+        Map<String, long[]> health = new java.util.TreeMap<>();
+        List<List<View.Cell>> rows = new ArrayList<>();
+        for (JsonNode w : warm.path("rows")) {
+            long[] h = health.computeIfAbsent(w.path("mailbox_id").asText(), k -> new long[days.size()]);
+            int i = days.indexOf(w.path("date").asText());
+            if (i >= 0) {
+                h[i] = w.path("health_score").asLong();
+            }
+            List<View.Cell> row = new ArrayList<>();
+            for (String c : List.of("mailbox_id", "date", "sent", "warmup_opens", "warmup_replies", "health_score", "progress_percentage")) {
+                row.add(View.Cell.of(w.path(c).asText()));
+            }
+            rows.add(row);
+        }
+        ObjectNode chart = JSON.createObjectNode();
+        ArrayNode x = chart.putArray("x");
+        days.forEach(d -> x.add(LocalDate.parse(d).atStartOfDay().toEpochSecond(ZoneOffset.UTC)));
+        ArrayNode series = chart.putArray("series");
+        health.forEach((m, h) -> {
+            ArrayNode v = series.addObject().put("label", m).putArray("values");
+            for (long n : h) {
+                v.add(n);
+            }
+        });
+        chart.put("kind", "line");
+        List<String> warmCols = List.of("mailbox_id", "date", "sent", "warmup_opens", "warmup_replies", "health_score",
+                "progress_percentage");
+        return new View("Mailboxes and warm-up", "mailboxes", range, "health score 0-100 per mailbox and UTC day",
+                List.of(), List.of(new View.Chart("health", "Warm-up health per mailbox", chart.toString())),
+                List.of(table("mailboxes", "Mailboxes", boxes, "mailbox", null),
+                        new View.Table("warmup", "Warm-up per day", warmCols, warmCols, rows)), false);
+    }
+
+    /** Headline figures: the totals of a series answer. */
+    static List<View.Figure> figures(JsonNode answer) {
+        List<View.Figure> out = new ArrayList<>();
+        for (JsonNode m : answer.path("metrics")) {
+            out.add(new View.Figure(m.asText(), m.asText().replace('_', ' '), answer.path("totals").path(m.asText()).toString()));
+        }
+        return out;
+    }
+
+    static View.Chart chart(String id, String title, JsonNode answer, List<String> metrics) {
+        ObjectNode c = JSON.createObjectNode();
+        ArrayNode x = c.putArray("x");
+        for (JsonNode row : answer.path("rows")) {
+            x.add(OffsetDateTime.parse(row.path("time").asText()).toEpochSecond());
+        }
+        ArrayNode series = c.putArray("series");
+        for (String m : metrics) {
+            ArrayNode v = series.addObject().put("label", m.replace('_', ' ')).putArray("values");
+            for (JsonNode row : answer.path("rows")) {
+                v.add(row.path(m).asLong());
+            }
+        }
+        c.put("kind", "line");
+        return new View.Chart(id, title, c.toString());
+    }
+
+    /** A table of an answer's rows: the dimension, then each metric; the value as the API gave it. */
+    static View.Table table(String id, String title, JsonNode answer, String dimension, String hrefPrefix) {
+        List<String> keys = new ArrayList<>();
+        keys.add(dimension);
+        answer.path("metrics").forEach(m -> keys.add(m.asText()));
+        List<List<View.Cell>> rows = new ArrayList<>();
+        for (JsonNode row : answer.path("rows")) {
+            List<View.Cell> cells = new ArrayList<>();
+            for (String k : keys) {
+                String v = k.equals(dimension) ? row.path(k).asText() : row.path(k).toString();
+                cells.add(new View.Cell(v, k.equals(dimension) && hrefPrefix != null ? hrefPrefix + enc(v) : null));
+            }
+            rows.add(cells);
+        }
+        return new View.Table(id, title, keys.stream().map(k -> k.replace('_', ' ')).toList(), keys, rows);
+    }
+
+    static String enc(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+}

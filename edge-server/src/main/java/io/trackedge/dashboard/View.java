@@ -1,0 +1,32 @@
+package io.trackedge.dashboard;
+
+import java.util.List;
+
+/**
+ * What a dashboard page shows, for the {@code page.jte} template: headline figures, charts (drawn by
+ * uPlot from the JSON each carries) and tables. Every figure and cell comes from a stats API answer,
+ * so the page and the API cannot disagree.
+ */
+public record View(String title, String active, String range, String note, List<Figure> figures, List<Chart> charts,
+                   List<Table> tables, boolean live) {
+
+    /** A headline number; {@code key} is the metric's wire name (data-metric in the page). */
+    public record Figure(String key, String label, String value) {
+    }
+
+    /**
+     * A chart: {@code json} is {"x": [epoch seconds], "series": [{"label", "values"}], "kind": "line"|"bars"}.
+     */
+    public record Chart(String id, String title, String json) {
+    }
+
+    /** A table; a cell with a link goes to another dashboard page. */
+    public record Table(String id, String title, List<String> headers, List<String> keys, List<List<Cell>> rows) {
+    }
+
+    public record Cell(String text, String href) {
+        public static Cell of(String text) {
+            return new Cell(text, null);
+        }
+    }
+}

@@ -1,0 +1,228 @@
+package io.trackedge.stats;
+
+import java.time.DateTimeException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Reads the query string of {@code GET /v1/stats} into a {@link StatsRequest}, or refuses it with
+ * the reason ({@link BadRequest}, 400; 403 for a tenant the key may not read).
+ *
+ * <ul>
+ *   <li>{@code from}, {@code to}: ISO-8601, either an instant with an offset
+ *       ({@code 2026-11-30T00:00:00Z}, {@code 2026-11-30T01:00:00+01:00}), a local date-time or a
+ *       date ({@code 2026-11-30}, meaning its start) in {@code tz}. {@code to} is exclusive. Both
+ *       on whole hours (the roll-ups are hourly). Default: the 7 days up to the next whole hour.
+ *       At most {@value #MAX_RANGE_DAYS} days apart.</li>
+ *   <li>{@code tz}: an IANA zone or offset, default UTC; its offset must be whole hours.</li>
+ *   <li>{@code granularity}: auto (default), hour, day, week, month, total.</li>
+ *   <li>{@code metrics}: comma-separated, at most {@value #MAX_METRICS}; {@code dimensions}: at most
+ *       {@value #MAX_DIMENSIONS}.</li>
+ *   <li>{@code campaign}, {@code mailbox}, {@code step}, {@code lead}: filters;
+ *       {@code machine}: exclude (default), include, only; {@code tenant}: required for a key of
+ *       every tenant, else optional and must be the key's; {@code format}: json (default) or csv.</li>
+ * </ul>
+ */
+public final class StatsRequestParser {
+
+    public static final int MAX_METRICS = 10;
+    public static final int MAX_DIMENSIONS = 3;
+    public static final int MAX_RANGE_DAYS = 366;
+    static final List<Metric> DEFAULT_METRICS = List.of(Metric.SENT, Metric.DELIVERED, Metric.OPENS, Metric.UNIQUE_OPENS,
+            Metric.CLICKS, Metric.UNIQUE_CLICKS, Metric.BOUNCES, Metric.REPLIES, Metric.OPEN_RATE, Metric.CLICK_RATE);
+    private static final List<String> KNOWN = List.of("from", "to", "tz", "granularity", "metrics", "dimensions", "campaign",
+            "mailbox", "step", "lead", "machine", "tenant", "format");
+
+    private StatsRequestParser() {
+    }
+
+    /**
+     * @param params      each query parameter's values
+     * @param keyTenant   the tenant the key is scoped to, or null for a key of every tenant
+     * @param now         the clock, for the default range
+     */
+    public static StatsRequest parse(Map<String, List<String>> params, UUID keyTenant, Instant now) throws BadRequest {
+        for (String name : params.keySet()) {
+            if (!KNOWN.contains(name)) {
+                throw new BadRequest("unknown parameter '" + name + "'; known: " + String.join(", ", KNOWN));
+            }
+            if (params.get(name).size() > 1) {
+                throw new BadRequest("parameter '" + name + "' given more than once");
+            }
+        }
+        UUID tenant = tenant(one(params, "tenant"), keyTenant);
+        ZoneId zone = zone(one(params, "tz"));
+        Instant to = one(params, "to") == null ? now.truncatedTo(ChronoUnit.HOURS).plus(1, ChronoUnit.HOURS)
+                : instant("to", one(params, "to"), zone);
+        Instant from = one(params, "from") == null ? to.minus(7, ChronoUnit.DAYS) : instant("from", one(params, "from"), zone);
+        if (!from.isBefore(to)) {
+            throw new BadRequest("the range is empty: from (" + from + ") must be before to (" + to + ")");
+        }
+        Duration range = Duration.between(from, to);
+        if (range.compareTo(Duration.ofDays(MAX_RANGE_DAYS)) > 0) {
+            throw new BadRequest("the range is " + range.toDays() + " days; at most " + MAX_RANGE_DAYS + " days (a year) per query");
+        }
+        Bucket bucket = bucket(one(params, "granularity"), range);
+        List<Metric> metrics = metrics(one(params, "metrics"));
+        List<Dimension> dims = dimensions(one(params, "dimensions"));
+        Machine machine = machine(one(params, "machine"));
+        String format = one(params, "format");
+        if (format != null && !format.equals("json") && !format.equals("csv")) {
+            throw new BadRequest("format must be json or csv, got '" + format + "'");
+        }
+        return new StatsRequest(tenant, from, to, zone, bucket, metrics, dims, filter(params, "campaign"), filter(params, "mailbox"),
+                filter(params, "step"), filter(params, "lead"), machine, "csv".equals(format));
+    }
+
+    static String one(Map<String, List<String>> params, String name) {
+        List<String> v = params.get(name);
+        return v == null || v.isEmpty() ? null : v.get(0);
+    }
+
+    private static String filter(Map<String, List<String>> params, String name) throws BadRequest {
+        String v = one(params, name);
+        if (v != null && (v.isEmpty() || v.length() > 256)) {
+            throw new BadRequest(name + " must be 1 to 256 characters");
+        }
+        return v;
+    }
+
+    static UUID tenant(String s, UUID keyTenant) throws BadRequest {
+        if (s == null) {
+            if (keyTenant == null) {
+                throw new BadRequest("this key reads every tenant: name one with tenant=<uuid>");
+            }
+            return keyTenant;
+        }
+        UUID t;
+        try {
+            t = UUID.fromString(s);
+        } catch (IllegalArgumentException e) {
+            throw new BadRequest("tenant is not a UUID: '" + s + "'");
+        }
+        if (keyTenant != null && !keyTenant.equals(t)) {
+            throw new BadRequest(403, "this key may not read tenant " + t);
+        }
+        return t;
+    }
+
+    static ZoneId zone(String s) throws BadRequest {
+        if (s == null) {
+            return ZoneOffset.UTC;
+        }
+        ZoneId z;
+        try {
+            z = ZoneId.of(s);
+        } catch (DateTimeException e) {
+            throw new BadRequest("tz is not a time zone: '" + s + "' (an IANA name such as Europe/Paris, or an offset such as +02:00)");
+        }
+        // Every offset the zone has used since 1970 must be whole hours: buckets are sums of UTC hours.
+        var rules = z.getRules();
+        if (rules.getOffset(Instant.now()).getTotalSeconds() % 3600 != 0
+                || rules.getTransitions().stream().anyMatch(t -> t.getInstant().getEpochSecond() > 0
+                        && t.getOffsetAfter().getTotalSeconds() % 3600 != 0)) {
+            throw new BadRequest("tz " + s + " has an offset that is not whole hours; the hourly roll-ups cannot be cut in it");
+        }
+        return z;
+    }
+
+    static Instant instant(String name, String s, ZoneId zone) throws BadRequest {
+        Instant t;
+        try {
+            if (s.length() == 10) {
+                t = LocalDate.parse(s).atStartOfDay(zone).toInstant();
+            } else if (s.endsWith("Z") || s.matches(".*[+-]\\d\\d:?\\d\\d$")) {
+                t = OffsetDateTime.parse(s).toInstant();
+            } else {
+                t = ZonedDateTime.of(LocalDateTime.parse(s), zone).toInstant();
+            }
+        } catch (DateTimeParseException e) {
+            throw new BadRequest(name + " is not an ISO-8601 date or date-time: '" + s + "' (e.g. 2026-11-30 or 2026-11-30T00:00:00Z)");
+        }
+        if (!t.truncatedTo(ChronoUnit.HOURS).equals(t)) {
+            throw new BadRequest(name + " must be on a whole hour (the roll-ups are hourly): " + s);
+        }
+        return t;
+    }
+
+    static Bucket bucket(String s, Duration range) throws BadRequest {
+        if (s == null || s.equals("auto")) {
+            return Bucket.auto(range);
+        }
+        for (Bucket b : Bucket.values()) {
+            if (b.wireName().equals(s)) {
+                if (b == Bucket.HOUR && range.compareTo(Bucket.MAX_HOURLY_RANGE) > 0) {
+                    throw new BadRequest("granularity hour is for ranges up to " + Bucket.MAX_HOURLY_RANGE.toDays()
+                            + " days; this one is " + range.toDays() + " days");
+                }
+                return b;
+            }
+        }
+        throw new BadRequest("granularity must be auto, hour, day, week, month or total, got '" + s + "'");
+    }
+
+    static List<Metric> metrics(String s) throws BadRequest {
+        if (s == null) {
+            return DEFAULT_METRICS;
+        }
+        List<Metric> out = new ArrayList<>();
+        for (String name : s.split(",", -1)) {
+            Metric m = Metric.byName(name.trim());
+            if (m == null) {
+                throw new BadRequest("unknown metric '" + name.trim() + "'; known: " + String.join(", ", Metric.byWireName().keySet()));
+            }
+            if (!out.contains(m)) {
+                out.add(m);
+            }
+        }
+        if (out.size() > MAX_METRICS) {
+            throw new BadRequest(out.size() + " metrics asked for; at most " + MAX_METRICS + " per query");
+        }
+        return List.copyOf(out);
+    }
+
+    static List<Dimension> dimensions(String s) throws BadRequest {
+        if (s == null || s.isEmpty()) {
+            return List.of();
+        }
+        List<Dimension> out = new ArrayList<>();
+        for (String name : s.split(",", -1)) {
+            Dimension d = Dimension.byName(name.trim());
+            if (d == null) {
+                throw new BadRequest("unknown dimension '" + name.trim()
+                        + "'; known: campaign, mailbox, step, link, automation, reason, recipient_domain");
+            }
+            if (!out.contains(d)) {
+                out.add(d);
+            }
+        }
+        if (out.size() > MAX_DIMENSIONS) {
+            throw new BadRequest(out.size() + " dimensions asked for; at most " + MAX_DIMENSIONS + " per query");
+        }
+        return List.copyOf(out);
+    }
+
+    static Machine machine(String s) throws BadRequest {
+        if (s == null) {
+            return Machine.EXCLUDE;
+        }
+        for (Machine m : Machine.values()) {
+            if (m.wireName().equals(s)) {
+                return m;
+            }
+        }
+        throw new BadRequest("machine must be exclude, include or only, got '" + s + "'");
+    }
+}

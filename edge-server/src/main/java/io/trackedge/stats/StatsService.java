@@ -1,0 +1,116 @@
+package io.trackedge.stats;
+
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.trackedge.ingest.IngestKeyCache;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The read API: {@code GET /v1/stats} and its drill-downs, for the public listener and the
+ * dashboard alike. {@link #handle} authenticates on the caller's thread (cheap: the key cache),
+ * then runs the query on a small bounded pool of its own, never on an event loop; a full pool
+ * answers 503 at once rather than queueing without bound.
+ *
+ * <p>Answers: 200 with JSON (or CSV); 400 with {@code {"error": reason}} for input the API
+ * refuses; 401 without a known key; 403 for a key without the read scope or another tenant;
+ * 404 for an unknown path; 503 when busy; 500 when the database fails.
+ */
+public final class StatsService implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(StatsService.class);
+
+    private final IngestKeyCache keys;
+    private final StatsQueries queries;
+    private final DrillDowns drillDowns;
+    private final ThreadPoolExecutor pool;
+    private final Clock clock;
+
+    /**
+     * @param threads   workers running queries (each holds one connection while it runs)
+     * @param queue     requests that may wait for a worker before the API answers 503
+     */
+    public StatsService(IngestKeyCache keys, TenantReader reader, int threads, int queue, Clock clock) {
+        this.keys = keys;
+        this.queries = new StatsQueries(reader);
+        this.drillDowns = new DrillDowns(reader);
+        this.clock = clock;
+        AtomicInteger n = new AtomicInteger();
+        this.pool = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(queue), r -> {
+            Thread t = new Thread(r, "stats-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** True for the paths this service answers. */
+    public static boolean handles(String path) {
+        return path.equals("/v1/stats") || path.startsWith("/v1/stats/");
+    }
+
+    /**
+     * Answers one request; completes on a worker thread (or at once for a refusal).
+     *
+     * @param authorization the {@code Authorization} header, or null
+     */
+    public CompletableFuture<StatsResponse> handle(String method, String uri, String authorization) {
+        IngestKeyCache.Principal p = keys.authenticate(authorization);
+        if (p == null) {
+            return CompletableFuture.completedFuture(StatsResponse.error(401, "a bearer key with the read scope is required"));
+        }
+        if (!p.canRead()) {
+            return CompletableFuture.completedFuture(StatsResponse.error(403,
+                    "key " + p.prefix() + " has no read scope (create one with: edge keys create --scope read)"));
+        }
+        if (!method.equals("GET") && !method.equals("HEAD")) {
+            return CompletableFuture.completedFuture(StatsResponse.error(405, "only GET is answered here"));
+        }
+        QueryStringDecoder q = new QueryStringDecoder(uri);
+        String path = q.path();
+        Map<String, List<String>> params = q.parameters();
+        CompletableFuture<StatsResponse> out = new CompletableFuture<>();
+        try {
+            pool.execute(() -> out.complete(answer(path, params, p)));
+        } catch (RejectedExecutionException e) {
+            out.complete(StatsResponse.error(503, "the stats API is busy (" + pool.getActiveCount() + " queries running, "
+                    + pool.getQueue().size() + " waiting); retry shortly"));
+        }
+        return out;
+    }
+
+    /** Blocking: the answer for an authenticated reader. Runs on a worker (or a test's thread). */
+    StatsResponse answer(String path, Map<String, List<String>> params, IngestKeyCache.Principal p) {
+        try {
+            return switch (path) {
+                case "/v1/stats" -> {
+                    StatsRequest r = StatsRequestParser.parse(params, p.tenant(), clock.instant());
+                    StatsResult res = queries.run(r);
+                    yield StatsResponse.ok(r.csv() ? StatsOutput.csv(res) : StatsOutput.json(res), r.csv());
+                }
+                case "/v1/stats/recipients" -> drillDowns.recipients(params, p.tenant());
+                case "/v1/stats/warmup" -> drillDowns.warmup(params, p.tenant());
+                case "/v1/stats/billing" -> drillDowns.billing(params, p.tenant());
+                default -> StatsResponse.error(404, "no such stats path: " + path
+                        + " (known: /v1/stats, /v1/stats/recipients, /v1/stats/warmup, /v1/stats/billing)");
+            };
+        } catch (BadRequest e) {
+            return StatsResponse.error(e.status(), e.getMessage());
+        } catch (Exception e) {
+            log.warn("stats query {} failed", path, e);
+            return StatsResponse.error(500, "the query failed: " + e.getMessage());
+        }
+    }
+
+    @Override
+    public void close() {
+        pool.shutdownNow();
+    }
+}

@@ -1,0 +1,72 @@
+package io.trackedge.stats;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.UUID;
+import javax.sql.DataSource;
+
+/**
+ * Runs read work as {@code trackedge_reader} for one tenant: each call is a read-only transaction
+ * that does {@code SET LOCAL ROLE trackedge_reader} and sets {@code app.tenant_id} locally, so
+ * row-level security (sql/V4, V12) shows that tenant's rows and no other, whatever the SQL says.
+ * Both settings end with the transaction, so a pooled connection never carries them to the next
+ * caller. Blocking: call it from a worker thread, never an event loop.
+ */
+public final class TenantReader {
+
+    /** A unit of read work inside the tenant's transaction. */
+    public interface Work<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    private final DataSource db;
+    private final int statementTimeoutMillis;
+
+    /** @param db a pool whose login is a member of trackedge_reader (V12 grants it to the migrating user) */
+    public TenantReader(DataSource db, int statementTimeoutMillis) {
+        this.db = db;
+        this.statementTimeoutMillis = statementTimeoutMillis;
+    }
+
+    public <T> T read(UUID tenant, Work<T> work) throws SQLException {
+        try (Connection c = db.getConnection()) {
+            boolean auto = c.getAutoCommit();
+            c.setAutoCommit(false);
+            try {
+                try (Statement s = c.createStatement()) {
+                    s.execute("SET TRANSACTION READ ONLY");
+                    s.execute("SET LOCAL ROLE trackedge_reader");
+                    s.execute("SET LOCAL statement_timeout = " + statementTimeoutMillis);
+                }
+                try (PreparedStatement s = c.prepareStatement("SELECT set_config('app.tenant_id', ?, true)")) {
+                    s.setString(1, tenant.toString());
+                    s.execute();
+                }
+                T out = work.run(c);
+                c.commit();
+                return out;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(auto);
+            }
+        }
+    }
+
+    static PreparedStatement prepare(Connection c, String sql, List<Object> params) throws SQLException {
+        PreparedStatement s = c.prepareStatement(sql);
+        try {
+            for (int i = 0; i < params.size(); i++) {
+                s.setObject(i + 1, params.get(i));
+            }
+            return s;
+        } catch (SQLException | RuntimeException e) {
+            s.close();
+            throw e;
+        }
+    }
+}

@@ -1,0 +1,152 @@
+package io.trackedge.jobs.rollup;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.LocalDate;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Function;
+
+/**
+ * The hourly tables the stats API reads ({@code GET /v1/stats}): {@code stats_hourly},
+ * {@code link_clicks_hourly} and {@code automation_hourly} (sql/V12). Each is recomputed a UTC day
+ * at a time like the daily tables (delete the day's hours, insert the recount, under the day's
+ * lock), so an hourly job keeps today fresh and a re-run leaves the same rows.
+ *
+ * <p>Why hours: buckets of any granularity in any whole-hour time zone are sums of hours, so one
+ * table answers hour, day, week and month in the caller's zone. Why "first ever" for unique
+ * counts: distinct emails per hour do not add up to distinct emails per day, but "emails whose
+ * first open ever happened in this bucket" does, over any range. The first is by
+ * {@code (occurred_at, event_id)}; an earlier day is looked up through the
+ * {@code (tenant_id, email_id)} index.
+ */
+final class HourlyRollUp extends DailyRollUp {
+
+    private final String jobType;
+    private final String table;
+    private final Function<UUID, String> insert;
+
+    private HourlyRollUp(String jobType, String table, Function<UUID, String> insert) {
+        this.jobType = jobType;
+        this.table = table;
+        this.insert = insert;
+    }
+
+    /**
+     * {@code stats_hourly} per (tenant, UTC hour, campaign, mailbox, step): sent, delivered, bounces
+     * (hard; soft is every bounce not hard), replies, unsubscribes, complaints, opens and clicks
+     * human and machine, and the first opens and clicks ever (any kind, first human, first machine).
+     * Warm-up events are left out (they have their own tables).
+     */
+    static HourlyRollUp stats() {
+        return new HourlyRollUp("stats_hourly", "stats_hourly", tenant -> """
+                WITH ev AS (
+                  SELECT e.tenant_id, date_trunc('hour', e.occurred_at, 'UTC') AS hour, e.campaign_id, e.mailbox_id,
+                    e.step_id, e.email_id, e.event_type, e.is_machine, e.attributes->>'bounce_type' AS bounce_type,
+                    row_number() OVER (PARTITION BY e.tenant_id, e.email_id, e.event_type
+                                       ORDER BY e.occurred_at, e.event_id) AS rn_any,
+                    row_number() OVER (PARTITION BY e.tenant_id, e.email_id, e.event_type, e.is_machine
+                                       ORDER BY e.occurred_at, e.event_id) AS rn_kind
+                  FROM email_events e
+                  WHERE e.occurred_at >= {start} AND e.occurred_at < {end}
+                    AND e.event_type NOT IN ('warmup_open', 'warmup_reply')%1$s
+                ), firsts AS (
+                  SELECT ev.*,
+                    (ev.event_type IN ('open', 'click') AND ev.email_id IS NOT NULL AND ev.rn_any = 1 AND NOT EXISTS (
+                       SELECT 1 FROM email_events p WHERE p.tenant_id = ev.tenant_id AND p.email_id = ev.email_id
+                         AND p.event_type = ev.event_type AND p.occurred_at < {start})) AS first_any,
+                    (ev.event_type IN ('open', 'click') AND ev.email_id IS NOT NULL AND ev.rn_kind = 1 AND NOT EXISTS (
+                       SELECT 1 FROM email_events p WHERE p.tenant_id = ev.tenant_id AND p.email_id = ev.email_id
+                         AND p.event_type = ev.event_type AND p.is_machine = ev.is_machine
+                         AND p.occurred_at < {start})) AS first_kind
+                  FROM ev
+                )
+                INSERT INTO stats_hourly (tenant_id, hour, campaign_id, mailbox_id, step_id, sent, delivered,
+                  bounces_hard, bounces_soft, replied, unsubscribed, complaints, opens_human, opens_machine,
+                  clicks_human, clicks_machine, opened_first_any, opened_first_human, opened_first_machine,
+                  clicked_first_any, clicked_first_human, clicked_first_machine)
+                SELECT tenant_id, hour, campaign_id, mailbox_id, step_id,
+                  count(*) FILTER (WHERE event_type = 'sent'),
+                  count(*) FILTER (WHERE event_type = 'delivered'),
+                  count(*) FILTER (WHERE event_type = 'bounced' AND bounce_type = 'hard'),
+                  count(*) FILTER (WHERE event_type = 'bounced' AND bounce_type IS DISTINCT FROM 'hard'),
+                  count(*) FILTER (WHERE event_type = 'replied'),
+                  count(*) FILTER (WHERE event_type = 'unsubscribed'),
+                  count(*) FILTER (WHERE event_type = 'complained'),
+                  count(*) FILTER (WHERE event_type = 'open' AND NOT is_machine),
+                  count(*) FILTER (WHERE event_type = 'open' AND is_machine),
+                  count(*) FILTER (WHERE event_type = 'click' AND NOT is_machine),
+                  count(*) FILTER (WHERE event_type = 'click' AND is_machine),
+                  count(*) FILTER (WHERE event_type = 'open' AND first_any),
+                  count(*) FILTER (WHERE event_type = 'open' AND first_kind AND NOT is_machine),
+                  count(*) FILTER (WHERE event_type = 'open' AND first_kind AND is_machine),
+                  count(*) FILTER (WHERE event_type = 'click' AND first_any),
+                  count(*) FILTER (WHERE event_type = 'click' AND first_kind AND NOT is_machine),
+                  count(*) FILTER (WHERE event_type = 'click' AND first_kind AND is_machine)
+                FROM firsts GROUP BY tenant_id, hour, campaign_id, mailbox_id, step_id""".formatted(
+                Sql.tenantFilter("e.tenant_id", tenant)));
+    }
+
+    /**
+     * {@code link_clicks_hourly} per (tenant, UTC hour, campaign, URL): clicks human and machine, and
+     * the emails whose first click on that URL ever (any kind, first human, first machine) fell in the hour.
+     */
+    static HourlyRollUp links() {
+        return new HourlyRollUp("link_clicks_hourly", "link_clicks_hourly", tenant -> """
+                WITH ev AS (
+                  SELECT e.tenant_id, date_trunc('hour', e.occurred_at, 'UTC') AS hour, e.campaign_id, e.url,
+                    e.email_id, e.is_machine,
+                    row_number() OVER (PARTITION BY e.tenant_id, e.email_id, e.url ORDER BY e.occurred_at, e.event_id) AS rn_any,
+                    row_number() OVER (PARTITION BY e.tenant_id, e.email_id, e.url, e.is_machine
+                                       ORDER BY e.occurred_at, e.event_id) AS rn_kind
+                  FROM email_events e
+                  WHERE e.occurred_at >= {start} AND e.occurred_at < {end} AND e.event_type = 'click'
+                    AND e.url IS NOT NULL%1$s
+                ), firsts AS (
+                  SELECT ev.*,
+                    (ev.email_id IS NOT NULL AND ev.rn_any = 1 AND NOT EXISTS (
+                       SELECT 1 FROM email_events p WHERE p.tenant_id = ev.tenant_id AND p.email_id = ev.email_id
+                         AND p.event_type = 'click' AND p.url = ev.url AND p.occurred_at < {start})) AS first_any,
+                    (ev.email_id IS NOT NULL AND ev.rn_kind = 1 AND NOT EXISTS (
+                       SELECT 1 FROM email_events p WHERE p.tenant_id = ev.tenant_id AND p.email_id = ev.email_id
+                         AND p.event_type = 'click' AND p.url = ev.url AND p.is_machine = ev.is_machine
+                         AND p.occurred_at < {start})) AS first_kind
+                  FROM ev
+                )
+                INSERT INTO link_clicks_hourly (tenant_id, hour, campaign_id, url, clicks_human, clicks_machine,
+                  clickers_first_any, clickers_first_human, clickers_first_machine)
+                SELECT tenant_id, hour, campaign_id, url,
+                  count(*) FILTER (WHERE NOT is_machine), count(*) FILTER (WHERE is_machine),
+                  count(*) FILTER (WHERE first_any), count(*) FILTER (WHERE first_kind AND NOT is_machine),
+                  count(*) FILTER (WHERE first_kind AND is_machine)
+                FROM firsts GROUP BY tenant_id, hour, campaign_id, url""".formatted(Sql.tenantFilter("e.tenant_id", tenant)));
+    }
+
+    /**
+     * {@code automation_hourly} per (tenant, UTC hour, campaign, mailbox, open or click, automation
+     * class, reasons bitmask, is_machine): how many events. Rows written before classification have
+     * no class: 'unclassified', reasons 0.
+     */
+    static HourlyRollUp automation() {
+        return new HourlyRollUp("automation_hourly", "automation_hourly", tenant -> """
+                INSERT INTO automation_hourly (tenant_id, hour, campaign_id, mailbox_id, event_type, automation, reasons,
+                  is_machine, events)
+                SELECT tenant_id, date_trunc('hour', occurred_at, 'UTC'), campaign_id, mailbox_id, event_type,
+                  coalesce(automation, 'unclassified'), coalesce(reasons, 0), is_machine, count(*)
+                FROM email_events
+                WHERE occurred_at >= {start} AND occurred_at < {end} AND event_type IN ('open', 'click')%1$s
+                GROUP BY 1, 2, 3, 4, 5, 6, 7, 8""".formatted(Sql.tenantFilter("tenant_id", tenant)));
+    }
+
+    @Override
+    public String jobType() {
+        return jobType;
+    }
+
+    @Override
+    void recomputeDay(Connection c, LocalDate day, UUID tenantOrNull, Map<String, Object> p) throws SQLException {
+        Sql.update(c, "DELETE FROM " + table + " WHERE hour >= {start} AND hour < {end}"
+                + Sql.tenantFilter("tenant_id", tenantOrNull), p);
+        Sql.update(c, insert.apply(tenantOrNull), p);
+    }
+}
