@@ -64,6 +64,11 @@ public final class IngestService implements AutoCloseable {
         return metrics;
     }
 
+    /** See {@link IngestKeyCache#reloadForUnknownKey}; never blocks. */
+    public java.util.concurrent.CompletableFuture<Void> reloadKeysFor(String authorization) {
+        return keys.reloadForUnknownKey(authorization);
+    }
+
     /** See {@link IngestKeyCache#authenticate}. Cheap; event loops call it. */
     public IngestKeyCache.Principal authenticate(String authorization) {
         return keys.authenticate(authorization);
