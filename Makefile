@@ -31,9 +31,9 @@ run: $(JAR)
 	bin/trackedge serve
 
 # The Debian package and a .tar.gz of the same tree, with their own trimmed runtime: dist/.
-# VERSION=0.1.1 to set the package version; AOT=1 to include the AOT cache (see the README).
+# VERSION=0.1.1 to set the package version; AOT=0 to leave out the AOT cache (see the README).
 dist: $(JAR)
-	packaging/build-dist $(if $(VERSION),--version $(VERSION),) $(if $(AOT),--aot,)
+	packaging/build-dist $(if $(VERSION),--version $(VERSION),) $(if $(filter 0,$(AOT)),--no-aot,)
 
 # Every test of every module: unit, real-socket, journal and kill tests. The fault and hostile
 # tests write their results under each module's target/results/; `make test` changes no tracked file.
