@@ -9,10 +9,10 @@ export PATH := $(JDK)/bin:$(PATH)
 MVN ?= mvn -B -ntp
 JAR := edge-server/target/edge.jar
 # What the jar is built from: a change to any of these (and only then) rebuilds it.
-JAR_SOURCES := $(shell find . \( -name target -o -name .git -o -name data -o -name benchmarks -o -name dist \) -prune -o \
+JAR_SOURCES := $(shell find . \( -name target -o -name .git -o -name data -o -name benchmarks -o -name dist -o -name node_modules \) -prune -o \
   -type f \( -path '*/src/main/*' -o -name pom.xml -o -path './sql/*' \) -print)
 
-.PHONY: build run test faults fault-table publish-results hostile fuzz bench bench-jmh clean dist
+.PHONY: signers-test build run test faults fault-table publish-results hostile fuzz bench bench-jmh clean dist
 
 # `make`: the jar, rebuilt only when a source changed; bin/trackedge runs it.
 $(JAR): $(JAR_SOURCES)
@@ -39,6 +39,10 @@ dist: $(JAR)
 # tests write their results under each module's target/results/; `make test` changes no tracked file.
 test:
 	$(MVN) verify
+
+# The Node and Python signers against docs/tracking-token-vectors.json (the JVM toolkit's run in make test).
+signers-test:
+	signers/test-all
 
 # The fault suite (kills, stops, outages) against the real jar, then the results table in
 # docs/fault-results.md. `make test` runs the same tests; `make fault-table` publishes the results

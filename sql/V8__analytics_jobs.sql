@@ -36,6 +36,8 @@ CREATE UNIQUE INDEX analytics_jobs_idempotency_key
 -- What a runner claims next: the lowest priority number first (hourly 25 before billing 100).
 CREATE INDEX analytics_jobs_ready ON analytics_jobs (priority, run_after) WHERE status IN ('queued', 'failed');
 CREATE INDEX analytics_jobs_leases ON analytics_jobs (lease_until) WHERE status = 'running';
+-- The queue depths every runner reads each sweep skip the completed history.
+CREATE INDEX analytics_jobs_open ON analytics_jobs (priority, status) WHERE status <> 'completed';
 
 -- The scheduler's cursor: the start of the last period enqueued per granularity, so periods missed
 -- while every node was down are enqueued when one comes back.

@@ -143,7 +143,7 @@ public final class EdgeApp implements AutoCloseable {
                 new ClientAddress(config.trustedProxies()), keys, ingest.service());
         readiness.add("journal", () -> appender.healthy()
                 ? Readiness.Status.ok("writing to " + config.journalDir() + ", position " + journal.flushedPosition())
-                : Readiness.Status.failing("the last journal write failed; see edge_journal_write_failures_total"));
+                : Readiness.Status.failing(appender.health().detail()));
         readiness.add("ring", () -> {
             long free = ring.remainingCapacity();
             String detail = free + " of " + ring.size() + " slots free";
@@ -224,7 +224,7 @@ public final class EdgeApp implements AutoCloseable {
 
     private static PostHogStack startPostHog(EdgeConfig config, JournalWriter journal, UUID node, EdgeMetrics metrics,
                                              Readiness readiness, SinkCursors cursors, SinkMetrics sinkMetrics, Database db) {
-        EdgeConfig.PostHogSink c = config.posthogSink();
+        PostHogSink.Settings c = config.posthogSink();
         if (!c.enabled()) {
             readiness.add("posthog-sink", () -> Readiness.Status.ok("disabled: no POSTHOG_API_KEY"));
             return null;
@@ -234,9 +234,7 @@ public final class EdgeApp implements AutoCloseable {
                 : new FileBadEventStore(config.dataDir().resolve("bad-events-posthog.ndjson"));
         PostHogSink sink = new PostHogSink(config.journalDir(), journal::flushedPosition, node,
                 config.dataDir().resolve("posthog-cursor"),
-                new PostHogSink.Settings(URI.create(c.host()), c.apiKey(), c.batchSize(), c.batchBytes(), c.linger(),
-                        c.timeout(), c.maxBackoff(), c.maxLag(), c.sendIp(), c.gzip()),
-                ph, bad, System::currentTimeMillis);
+                c, ph, bad, System::currentTimeMillis);
         SinkLoop loop = new SinkLoop(sink, config.journalDir(), journal::flushedPosition,
                 new SinkLoop.Settings(c.batchSize(), c.linger(), FIRST_BACKOFF, c.maxBackoff(), c.stallAfter(),
                         POSTHOG_MAX_CONSECUTIVE_BAD),

@@ -48,7 +48,13 @@ record JobsStack(Database db, JobRunner runner, RunnerThread thread, RedisHints 
         JobRunner runner = new JobRunner(name, store, registry,
                 new Scheduler(db.dataSource(), registry, store, Clock.systemUTC(), settings.scheduleDelay(), name),
                 redis, settings, stats);
-        RunnerThread thread = new RunnerThread(runner, settings).start();
+        // The sink applies the migrations on its own thread; a roll-up must not run before they are all in.
+        // Flyway serialises the two callers, so the second finds nothing left to apply.
+        RunnerThread thread = new RunnerThread(runner, settings, () -> {
+            if (config.database().migrateOnStart()) {
+                db.migrate();
+            }
+        }).start();
         log.info("job runner {}: types {}; dispatch {}", name, registry.names(),
                 redis == null ? "from PostgreSQL" : "through Redis hints, PostgreSQL when Redis is down");
         metrics(metrics, stats);
@@ -94,7 +100,8 @@ record JobsStack(Database db, JobRunner runner, RunnerThread thread, RedisHints 
         Map<Integer, Long> ready = new TreeMap<>(s.depth.readyByPriority());
         String detail = String.format("runner %s, dispatch %s; ready %d %s, running %d, waiting retry %d, dead %d;"
                         + " completed %d, failed attempts %d%s%s", runner.name(),
-                !redis ? "postgres" : s.redisUp ? "redis" : "postgres (redis down: " + s.lastError + ")",
+                !redis ? "postgres" : s.redisUp ? "redis" : s.lastError.isEmpty() ? "redis (not reached yet)"
+                        : "postgres (redis down: " + s.lastError + ")",
                 s.depth.ready(), ready, s.depth.running(), s.depth.failedWaiting(), s.depth.dead(), s.completed.get(),
                 s.failures.get(), current == null ? "" : "; now " + current + " for " + runningMillis / 1000 + " s",
                 s.loopErrors.get() == 0 ? "" : "; last error: " + s.lastError);

@@ -49,9 +49,15 @@ class EdgeJobsIT {
                     "SELECT job_type, granularity, status, last_error FROM analytics_jobs ORDER BY 1"));
             assertEquals(0, db.count("SELECT count(*) FROM analytics_jobs WHERE status <> 'completed'"),
                     db.rows("SELECT job_type, status, last_error FROM analytics_jobs WHERE status <> 'completed'").toString());
+            done = db.count("SELECT count(*) FROM analytics_jobs WHERE status = 'completed'");
+            // The runner counts a job just after its commit: give the counter a moment to follow the table.
+            String expected = "edge_jobs_completed_total " + (double) done;
             String metrics = admin(edge, "/metrics");
-            assertTrue(metrics.contains("edge_jobs_completed_total " + (double) done)
-                    || metrics.contains("edge_jobs_completed_total " + done), metrics);
+            for (long until = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+                 !metrics.contains(expected) && System.nanoTime() < until; metrics = admin(edge, "/metrics")) {
+                Thread.sleep(50);
+            }
+            assertTrue(metrics.contains(expected), expected + " in\n" + metrics);
             assertTrue(metrics.contains("edge_jobs_dead 0"), metrics);
             String ready = admin(edge, "/readyz");
             assertTrue(ready.contains("jobs") && ready.contains("runner edge-") && ready.contains("dispatch postgres"), ready);

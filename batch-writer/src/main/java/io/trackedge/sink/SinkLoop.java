@@ -3,11 +3,7 @@ package io.trackedge.sink;
 import io.trackedge.journal.JournalReader;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongConsumer;
@@ -59,20 +55,6 @@ public final class SinkLoop implements Runnable {
         }
     }
 
-    /** A batch that failed, with the failure. */
-    private static final class BatchFailed extends Exception {
-        private static final long serialVersionUID = 1L;
-        final transient Batch batch;
-
-        BatchFailed(Batch batch, Throwable cause) {
-            super(cause);
-            this.batch = batch;
-        }
-    }
-
-    private record InFlight(Batch batch, CompletableFuture<Integer> done) {
-    }
-
     private final Sink sink;
     private final Path journalDir;
     private final LongSupplier journalLimit;
@@ -82,13 +64,11 @@ public final class SinkLoop implements Runnable {
     private final SinkHealth health;
     private final Backoff backoff;
     private final SinkThread worker = new SinkThread();
-    private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
+    private final InFlightBatches inFlight;
+    private final BadEventFinder badEvents;
     private volatile boolean running = true;
     private volatile boolean drain;
-    private int consecutiveBad;
     private long lastOpenedAt = -1;
-    /** A part of the batch being narrowed down was accepted: the destination works, the data is at fault. */
-    private boolean narrowingAccepted;
 
     /**
      * @param journalLimit the writer's flushed position (the reader never reads past it)
@@ -105,6 +85,18 @@ public final class SinkLoop implements Runnable {
         this.backoff = new Backoff(settings.firstBackoff(), settings.maxBackoff());
         this.health = new SinkHealth(settings.stallAfter(), System::currentTimeMillis,
                 () -> journalLimit.getAsLong() > stats.committedPosition.get());
+        this.inFlight = new InFlightBatches(sink, this::committed);
+        this.badEvents = new BadEventFinder(sink, journalDir, journalLimit, settings.maxConsecutiveBad(), new BadEventFinder.Progress() {
+            @Override
+            public void committed(Batch batch, Integer rows) {
+                SinkLoop.this.committed(batch, rows);
+            }
+
+            @Override
+            public void setAside(BadRecord bad) {
+                SinkLoop.this.setAside(bad);
+            }
+        });
     }
 
     public String name() {
@@ -180,20 +172,19 @@ public final class SinkLoop implements Runnable {
                         }
                     }
                     continue;
-                } catch (BatchFailed f) {
-                    awaitQuietly();
+                } catch (InFlightBatches.BatchFailed f) {
+                    inFlight.awaitQuietly();
                     failure = f.getCause();
                     if (sink.classify(failure) == FailureKind.DATA) {
                         try {
-                            narrowingAccepted = false;
-                            narrow(f.batch, failure, f.batch);
+                            badEvents.narrow(f.batch, failure);
                             continue; // the cursor is past the batch now: read on from there at once
                         } catch (Exception e) {
                             failure = e;
                         }
                     }
                 } catch (Exception e) {
-                    awaitQuietly();
+                    inFlight.awaitQuietly();
                     failure = e;
                 }
                 if (!running) {
@@ -207,7 +198,7 @@ public final class SinkLoop implements Runnable {
                 sleep(wait);
             }
         } finally {
-            awaitQuietly();
+            inFlight.awaitQuietly();
             health.stopped();
             sink.close();
         }
@@ -235,10 +226,10 @@ public final class SinkLoop implements Runnable {
                 firstAt = System.nanoTime();
                 stats.oldestPendingMicros.compareAndSet(0, in.firstOccurredAtMicros());
             }
-            reapDone();
+            inFlight.reapDone();
             if (in.isEmpty()) {
                 if (n == 0) {
-                    awaitAll();
+                    inFlight.awaitAll();
                     stats.oldestPendingMicros.set(0);
                     health.caughtUp();
                     if (drain) {
@@ -268,49 +259,15 @@ public final class SinkLoop implements Runnable {
         for (int i = 0; i < b.size(); i++) {
             if (b.event(i) == null) {
                 if (i > from) {
-                    write(b.slice(from, i));
+                    inFlight.write(b.slice(from, i));
                 }
-                awaitAll();
-                setAside(in.undecodable(b.position(i)));
+                inFlight.awaitAll();
+                badEvents.setAside(in.undecodable(b.position(i)));
                 from = i + 1;
             }
         }
         if (from < b.size()) {
-            write(b.slice(from, b.size()));
-        }
-    }
-
-    private void write(Batch b) throws BatchFailed, InterruptedException {
-        while (inFlight.size() >= sink.maxInFlight()) {
-            reapOldest();
-        }
-        CompletableFuture<Integer> f;
-        try {
-            f = sink.write(b);
-        } catch (Exception e) {
-            throw new BatchFailed(b, e);
-        }
-        inFlight.add(new InFlight(b, f));
-    }
-
-    private void reapDone() throws BatchFailed, InterruptedException {
-        while (!inFlight.isEmpty() && inFlight.peekFirst().done().isDone()) {
-            reapOldest();
-        }
-    }
-
-    private void awaitAll() throws BatchFailed, InterruptedException {
-        while (!inFlight.isEmpty()) {
-            reapOldest();
-        }
-    }
-
-    private void reapOldest() throws BatchFailed, InterruptedException {
-        InFlight f = inFlight.pollFirst();
-        try {
-            committed(f.batch(), f.done().get());
-        } catch (ExecutionException e) {
-            throw new BatchFailed(f.batch(), unwrap(e));
+            inFlight.write(b.slice(from, b.size()));
         }
     }
 
@@ -321,90 +278,27 @@ public final class SinkLoop implements Runnable {
         stats.committedPosition.set(b.end());
         stats.oldestPendingMicros.set(0);
         onCommitted.accept(b.end());
-        consecutiveBad = 0;
+        badEvents.accepted();
         backoff.reset();
         health.progressed();
     }
 
-    /**
-     * Finds the events of {@code b} the destination refuses: writes each half on its own, and
-     * narrows again into a half that fails for its data, down to single events, which are set aside.
-     * Throws on a failure that is not about the data (the loop then retries from the cursor).
-     */
-    private void narrow(Batch b, Throwable cause, Batch failed) throws Exception {
-        if (b.size() == 1) {
-            Batch others = failed.slice(b.from() - failed.from() + 1, failed.size());
-            if (!narrowingAccepted && !sink.acceptsOthers(others)) {
-                throw new IllegalStateException(sink.name() + " refused event " + b.event(0).id() + " and none of the "
-                        + others.size() + " events after it was accepted either, so the fault is not shown to be the "
-                        + "event's; retrying (" + describe(cause) + ")", cause);
-            }
-            setAside(new BadRecord(b.position(0), b.next(0), RawRecords.read(journalDir, b.position(0), journalLimit),
-                    b.event(0), describe(cause), sink.errorCode(cause)));
-            return;
-        }
-        int mid = b.size() / 2;
-        for (Batch half : new Batch[] {b.slice(0, mid), b.slice(mid, b.size())}) {
-            Integer rows;
-            try {
-                rows = sink.write(half).get();
-            } catch (ExecutionException e) {
-                Throwable c = unwrap(e);
-                if (sink.classify(c) != FailureKind.DATA) {
-                    throw c instanceof Exception ex ? ex : new IllegalStateException(c);
-                }
-                narrow(half, c, failed);
-                continue;
-            } catch (Exception e) {
-                if (sink.classify(e) != FailureKind.DATA) {
-                    throw e;
-                }
-                narrow(half, e, failed);
-                continue;
-            }
-            committed(half, rows);
-            narrowingAccepted = true;
-        }
-    }
-
-    private void setAside(BadRecord bad) throws Exception {
-        if (consecutiveBad >= settings.maxConsecutiveBad()) {
-            throw new IllegalStateException(sink.name() + " refused " + settings.maxConsecutiveBad()
-                    + " events in a row and accepted none between them; taken as a fault of the destination, not of"
-                    + " the events, so they are retried instead of set aside. Last refusal: " + bad.error());
-        }
-        sink.setAside(bad);
-        consecutiveBad++;
+    private void setAside(BadRecord bad) {
         stats.badEvents.incrementAndGet();
         stats.committedEvents.incrementAndGet();
         stats.committedPosition.set(bad.next());
         onCommitted.accept(bad.next());
-        log.warn("{} sink set aside the event {} at journal position {}: {} (edge bad-events list --sink {})",
-                sink.name(), bad.event() == null ? "(undecodable)" : bad.event().id(), bad.position(), bad.error(), sink.name());
     }
 
     private void failed(Throwable e) {
         stats.failures.incrementAndGet();
-        String error = describe(e);
+        String error = Failures.describe(e);
         boolean first = health.state() != SinkHealth.State.RETRYING && health.state() != SinkHealth.State.STALLED;
         health.failed(error);
         if (first) {
             log.warn("{} sink failing, will retry with backoff: {}", sink.name(), error);
         } else {
             log.debug("{} sink still failing: {}", sink.name(), error, e);
-        }
-    }
-
-    private void awaitQuietly() {
-        while (!inFlight.isEmpty()) {
-            try {
-                inFlight.pollFirst().done().get();
-            } catch (ExecutionException | RuntimeException ignored) {
-                // the first failure is the one being handled; the later ones follow from it
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                inFlight.clear();
-            }
         }
     }
 
@@ -415,18 +309,5 @@ public final class SinkLoop implements Runnable {
             LockSupport.parkNanos(left);
         }
         Thread.interrupted(); // an interrupt meant "stop", which running already says
-    }
-
-    private static Throwable unwrap(Throwable e) {
-        Throwable c = e;
-        while ((c instanceof ExecutionException || c instanceof CompletionException) && c.getCause() != null) {
-            c = c.getCause();
-        }
-        return c;
-    }
-
-    private static String describe(Throwable e) {
-        Throwable c = unwrap(e);
-        return c.getMessage() == null ? c.toString() : c.getMessage();
     }
 }

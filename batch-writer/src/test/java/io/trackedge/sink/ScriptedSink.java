@@ -28,6 +28,7 @@ final class ScriptedSink implements Sink {
     final List<UUID> written = Collections.synchronizedList(new ArrayList<>());
     final List<BadRecord> setAside = Collections.synchronizedList(new ArrayList<>());
     final AtomicInteger writes = new AtomicInteger();
+    final AtomicInteger refusals = new AtomicInteger();
     volatile boolean down;
     /** Connects, but every write is answered "retry later". */
     volatile boolean throttled;
@@ -64,6 +65,7 @@ final class ScriptedSink implements Sink {
         }
         for (EventRecord e : batch.list()) {
             if (refuseAll || poison.contains(e.id())) {
+                refusals.incrementAndGet();
                 throw new DataRefused("refused " + e.id());
             }
         }

@@ -59,7 +59,7 @@ public final class SinkVsPsqlCopy {
             // Round 0 warms both up (the sink's code through the JIT, PostgreSQL's caches) and is not counted.
             for (int r = 0; r <= rounds; r++) {
                 truncate(url);
-                double sinkRate = runSink(db, journal, end, events);
+                double sinkRate = SinkRun.eventsPerSecond(db, journal, end, events, Duration.ofMinutes(10));
                 if (r == 0) {
                     exportRows(url, copyFile);
                 }
@@ -115,27 +115,6 @@ public final class SinkVsPsqlCopy {
             w.flush();
             return w.flushedPosition();
         }
-    }
-
-    private static double runSink(Database db, Path journal, long end, int events) throws Exception {
-        SinkStats stats = new SinkStats();
-        SinkLoop sink = new SinkLoop(new PostgresSink(db, UUID.randomUUID(), new PostgresSink.Settings(false, 0)), journal,
-                () -> end, new SinkLoop.Settings(10_000, Duration.ofMillis(5), Duration.ofMillis(100), Duration.ofSeconds(1),
-                        Duration.ofMinutes(10), Integer.MAX_VALUE), stats, p -> { });
-        long t0 = System.nanoTime();
-        sink.start();
-        while (stats.committedPosition.get() < end) {
-            Thread.sleep(2);
-            if (System.nanoTime() - t0 > Duration.ofMinutes(10).toNanos()) {
-                throw new IllegalStateException("sink did not finish: " + sink.health().lastError());
-            }
-        }
-        double seconds = (System.nanoTime() - t0) / 1e9;
-        sink.stop(Duration.ofSeconds(5));
-        if (stats.rows.get() != events) {
-            throw new IllegalStateException("sink wrote " + stats.rows.get() + " rows, expected " + events);
-        }
-        return events / seconds;
     }
 
     private static void exportRows(String url, Path file) throws Exception {

@@ -8,7 +8,6 @@ import io.trackedge.sink.postgres.PostgresSink;
 import io.trackedge.sink.posthog.PostHogReplay;
 import io.trackedge.sink.posthog.PostHogSink;
 import java.io.PrintWriter;
-import java.net.URI;
 import java.sql.Connection;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,7 +49,8 @@ public final class BadEventsCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             if (sink != null && !SINKS.contains(sink)) {
-                System.err.println("--sink must be one of " + SINKS + ", got " + sink);
+                spec.commandLine().getErr().println("--sink must be one of " + SINKS + ", got " + sink);
+                spec.commandLine().getErr().flush();
                 return 2;
             }
             EdgeConfig cfg = config.load();
@@ -61,6 +61,7 @@ public final class BadEventsCommand implements Runnable {
                 PrintWriter out = spec.commandLine().getOut();
                 int rc = run(cfg, db, out);
                 out.flush();
+                spec.commandLine().getErr().flush();
                 return rc;
             }
         }
@@ -86,7 +87,7 @@ public final class BadEventsCommand implements Runnable {
                         r.attempts(), r.replayedAt() == null ? "-" : r.replayedAt().toString().replaceFirst("\\.\\d+Z$", "Z"),
                         oneLine(r.lastReplayError() != null ? "replay: " + r.lastReplayError() : r.error()));
             }
-            System.err.printf("%d event(s)%s; replay with: edge bad-events replay [--sink NAME] [--id ID ...]%n", rows.size(),
+            spec.commandLine().getErr().printf("%d event(s)%s; replay with: edge bad-events replay [--sink NAME] [--id ID ...]%n", rows.size(),
                     rows.size() == limit ? " (more with --limit)" : "");
             return 0;
         }
@@ -108,7 +109,7 @@ public final class BadEventsCommand implements Runnable {
             if (ids != null) {
                 rows = rows.stream().filter(r -> ids.contains(r.id())).toList();
                 if (rows.size() < ids.size()) {
-                    System.err.println("some of " + ids + " are not set-aside events waiting for a replay (see bad-events list --all)");
+                    spec.commandLine().getErr().println("some of " + ids + " are not set-aside events waiting for a replay (see bad-events list --all)");
                 }
             }
             List<BadEvents.Row> toPostgres = new ArrayList<>();
@@ -118,13 +119,11 @@ public final class BadEventsCommand implements Runnable {
             }
             List<ReplayOutcome> outcomes = new ArrayList<>(new PostgresReplay(db.db()).replay(toPostgres));
             if (!toPostHog.isEmpty()) {
-                EdgeConfig.PostHogSink p = cfg.posthogSink();
+                PostHogSink.Settings p = cfg.posthogSink();
                 if (!p.enabled()) {
-                    System.err.println(toPostHog.size() + " PostHog event(s) not replayed: no POSTHOG_API_KEY configured");
+                    spec.commandLine().getErr().println(toPostHog.size() + " PostHog event(s) not replayed: no POSTHOG_API_KEY configured");
                 } else {
-                    try (PostHogReplay replay = new PostHogReplay(db.db().dataSource(), new PostHogSink.Settings(
-                            URI.create(p.host()), p.apiKey(), p.batchSize(), p.batchBytes(), p.linger(), p.timeout(),
-                            p.maxBackoff(), p.maxLag(), p.sendIp(), p.gzip()))) {
+                    try (PostHogReplay replay = new PostHogReplay(db.db().dataSource(), p)) {
                         outcomes.addAll(replay.replay(toPostHog));
                     }
                 }
@@ -138,7 +137,7 @@ public final class BadEventsCommand implements Runnable {
                     out.printf("%d not replayed: %s%n", o.badEventId(), oneLine(o.error()));
                 }
             }
-            System.err.printf("%d of %d replayed%n", ok, outcomes.size());
+            spec.commandLine().getErr().printf("%d of %d replayed%n", ok, outcomes.size());
             return ok == outcomes.size() ? 0 : 1;
         }
     }

@@ -94,7 +94,7 @@ public final class JobsCommand implements Runnable {
                 System.err.println("--status must be queued, running, completed, failed or dead, got " + status);
                 return 2;
             }
-            String format = "%-36s  %-24s  %-24s  %-8s  %3s  %-9s  %-7s  %-19s  %-19s  %s%n";
+            String format = "%-36s  %-24s  %-26s  %-8s  %3s  %-9s  %-7s  %-19s  %-19s  %s%n";
             out.printf(format, "JOB ID", "TYPE", "PERIOD", "TENANT", "PRI", "STATUS", "TRIES", "QUEUED", "FINISHED",
                     "RUNNER / LAST ERROR");
             for (JobRows.Row r : JobRows.list(store.dataSource(), only, limit)) {

@@ -5,7 +5,9 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
+import io.trackedge.sink.posthog.PostHogSink;
 import io.trackedge.token.KeyRing;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,18 +28,17 @@ import java.util.function.Supplier;
  */
 public final class ConfigLoader {
 
-    /** Environment variable to config path. The only environment the edge reads. */
-    public static final Map<String, String> ENV;
+    /**
+     * Every key of {@code reference.conf} can be set from the environment under one rule: {@code EDGE_}
+     * and the key after {@code edge.}, upper-cased, with dots and dashes as underscores
+     * ({@code edge.sink.postgres.batch-size} is {@code EDGE_SINK_POSTGRES_BATCH_SIZE}). The names of
+     * earlier releases that do not follow the rule keep working as aliases (this map, alias to key);
+     * setting both an alias and its canonical name to different values is a configuration error.
+     */
+    public static final Map<String, String> ALIASES;
 
     static {
         Map<String, String> m = new LinkedHashMap<>();
-        m.put("EDGE_PROFILE", "edge.profile");
-        m.put("EDGE_DATA_DIR", "edge.data-dir");
-        m.put("EDGE_SIGNING_KEYS", "edge.signing-keys");
-        m.put("EDGE_PUBLIC_URL", "edge.public-url");
-        m.put("EDGE_ACK", "edge.ack");
-        m.put("EDGE_TRUSTED_PROXIES", "edge.trusted-proxies");
-        m.put("EDGE_SHUTDOWN_GRACE", "edge.shutdown-grace");
         m.put("EDGE_BIND", "edge.http.bind");
         m.put("EDGE_PORT", "edge.http.port");
         m.put("EDGE_EVENT_LOOPS", "edge.http.event-loops");
@@ -46,21 +47,10 @@ public final class ConfigLoader {
         m.put("EDGE_IDLE_TIMEOUT", "edge.http.idle-timeout");
         m.put("EDGE_REQUEST_TIMEOUT", "edge.http.request-timeout");
         m.put("EDGE_MAX_CONNECTIONS", "edge.http.max-connections");
-        m.put("EDGE_ADMIN_BIND", "edge.admin.bind");
-        m.put("EDGE_ADMIN_PORT", "edge.admin.port");
-        m.put("EDGE_RING_SIZE", "edge.ring.size");
-        m.put("EDGE_RING_FULL_POLICY", "edge.ring.full-policy");
         m.put("EDGE_RING_WAIT", "edge.ring.wait-strategy");
-        m.put("EDGE_JOURNAL_SEGMENT_BYTES", "edge.journal.segment-bytes");
-        m.put("EDGE_JOURNAL_MAX_BYTES", "edge.journal.max-bytes");
-        m.put("EDGE_DATABASE_URL", "edge.database.url");
-        m.put("EDGE_DATABASE_USER", "edge.database.user");
-        m.put("EDGE_DATABASE_PASSWORD", "edge.database.password");
-        m.put("EDGE_DATABASE_POOL_SIZE", "edge.database.pool-size");
         m.put("EDGE_DATABASE_MIGRATE", "edge.database.migrate-on-start");
         m.put("EDGE_EMBEDDED_PG_PORT", "edge.database.embedded-port");
         m.put("EDGE_RETENTION_DAYS", "edge.database.retention-days");
-        m.put("EDGE_DATABASE_LOCAL", "edge.database.local");
         m.put("EDGE_POSTGRES_SINK", "edge.sink.postgres.enabled");
         m.put("EDGE_SINK_BATCH_SIZE", "edge.sink.postgres.batch-size");
         m.put("EDGE_SINK_LINGER", "edge.sink.postgres.linger");
@@ -77,17 +67,12 @@ public final class ConfigLoader {
         m.put("EDGE_POSTHOG_STALL_AFTER", "edge.sink.posthog.stall-after");
         m.put("EDGE_POSTHOG_SEND_IP", "edge.sink.posthog.send-ip");
         m.put("EDGE_POSTHOG_GZIP", "edge.sink.posthog.gzip");
-        m.put("EDGE_INGEST_MAX_BODY_BYTES", "edge.ingest.max-body-bytes");
-        m.put("EDGE_INGEST_MAX_LINES", "edge.ingest.max-lines");
-        m.put("EDGE_INGEST_KEY_REFRESH", "edge.ingest.key-refresh");
-        m.put("EDGE_JOBS_ENABLED", "edge.jobs.enabled");
-        m.put("EDGE_JOBS_REDIS_URL", "edge.jobs.redis-url");
-        m.put("EDGE_JOBS_VISIBILITY_TIMEOUT", "edge.jobs.visibility-timeout");
-        m.put("EDGE_JOBS_MAX_ATTEMPTS", "edge.jobs.max-attempts");
-        m.put("EDGE_JOBS_RETRY_BACKOFF", "edge.jobs.retry-backoff");
-        m.put("EDGE_JOBS_SCHEDULE_DELAY", "edge.jobs.schedule-delay");
-        m.put("EDGE_JOBS_STUCK_AFTER", "edge.jobs.stuck-after");
-        ENV = java.util.Collections.unmodifiableMap(m);
+        ALIASES = java.util.Collections.unmodifiableMap(m);
+    }
+
+    /** The environment variable the rule gives {@code path}, a key under {@code edge.}. */
+    public static String envName(String path) {
+        return "EDGE_" + path.substring("edge.".length()).toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
     }
 
     private final Config config;
@@ -96,7 +81,11 @@ public final class ConfigLoader {
 
     private ConfigLoader(Config config) {
         this.config = config;
-        ENV.forEach((env, path) -> envByPath.put(path, env));
+        config.entrySet().forEach(e -> {
+            if (e.getKey().startsWith("edge.")) {
+                envByPath.put(e.getKey(), envName(e.getKey()));
+            }
+        });
     }
 
     /**
@@ -127,12 +116,29 @@ public final class ConfigLoader {
             }
         }
         Map<String, Object> overrides = new HashMap<>();
-        ENV.forEach((name, path) -> {
-            String v = env.get(name);
+        ALIASES.forEach((alias, path) -> {
+            String v = env.get(alias);
             if (v != null) {
                 overrides.put(path, v);
             }
         });
+        for (Map.Entry<String, ConfigValue> e : reference.entrySet()) {
+            String path = e.getKey();
+            if (!path.startsWith("edge.")) {
+                continue;
+            }
+            String v = env.get(envName(path));
+            if (v == null) {
+                continue;
+            }
+            Object aliased = overrides.put(path, v);
+            if (aliased != null && !aliased.equals(v)) {
+                String alias = ALIASES.entrySet().stream().filter(a -> a.getValue().equals(path)).findFirst().orElseThrow().getKey();
+                // Values are not repeated here: this one may be a password or an API key.
+                early.add(path + ": set twice with different values, by " + envName(path) + " and by its older name "
+                        + alias + "; keep one");
+            }
+        }
         Config merged = ConfigFactory.parseMap(overrides, "environment")
                 .withFallback(fromFile).withFallback(reference).resolve();
         ConfigLoader loader = new ConfigLoader(merged);
@@ -190,7 +196,7 @@ public final class ConfigLoader {
         EdgeConfig.PostgresSink sink = new EdgeConfig.PostgresSink(bool("edge.sink.postgres.enabled"),
                 intIn("edge.sink.postgres.batch-size", 1, 1_000_000), duration("edge.sink.postgres.linger"),
                 duration("edge.sink.postgres.max-backoff"), duration("edge.sink.postgres.stall-after"));
-        EdgeConfig.PostHogSink posthog = posthog();
+        PostHogSink.Settings posthog = posthog();
         int maxLines = intIn("edge.ingest.max-lines", 1, 100_000);
         if (maxLines > ringSize) {
             // A request's events are claimed from the ring in one piece: all or none.
@@ -240,25 +246,44 @@ public final class ConfigLoader {
         return d;
     }
 
-    private EdgeConfig.PostHogSink posthog() {
+    private PostHogSink.Settings posthog() {
         String key = string("edge.sink.posthog.api-key");
         String host = string("edge.sink.posthog.host");
         host = host == null ? "" : host.trim().replaceAll("/+$", "");
-        if (!host.matches("https?://[^/\\s?#]+(/[^\\s?#]*)?")) {
+        boolean hostOk = host.matches("https?://[^/\\s?#]+(/[^\\s?#]*)?");
+        if (!hostOk) {
             problem("edge.sink.posthog.host", "must be http(s)://host[:port] (a path prefix allowed), got " + host);
         }
-        return new EdgeConfig.PostHogSink(key == null ? "" : key.trim(), host,
-                intIn("edge.sink.posthog.batch-size", 1, 100_000),
-                (int) bytesIn("edge.sink.posthog.batch-bytes", 1024, 20L << 20),
-                duration("edge.sink.posthog.linger"), duration("edge.sink.posthog.timeout"),
-                duration("edge.sink.posthog.max-backoff"), duration("edge.sink.posthog.max-lag"),
-                bool("edge.sink.posthog.send-ip"), bool("edge.sink.posthog.gzip"),
-                duration("edge.sink.posthog.stall-after"));
+        int batchSize = intIn("edge.sink.posthog.batch-size", 1, 100_000);
+        int batchBytes = (int) bytesIn("edge.sink.posthog.batch-bytes", 1024, 20L << 20);
+        Duration linger = duration("edge.sink.posthog.linger");
+        Duration timeout = duration("edge.sink.posthog.timeout");
+        Duration maxBackoff = duration("edge.sink.posthog.max-backoff");
+        Duration maxLag = duration("edge.sink.posthog.max-lag");
+        boolean sendIp = bool("edge.sink.posthog.send-ip");
+        boolean gzip = bool("edge.sink.posthog.gzip");
+        Duration stallAfter = duration("edge.sink.posthog.stall-after");
+        // Each value was checked above with its key; when one failed there is no valid whole to build.
+        try {
+            return new PostHogSink.Settings(URI.create(hostOk ? host : "https://invalid.invalid"), key == null ? "" : key.trim(),
+                    batchSize, batchBytes, linger, timeout, maxBackoff, maxLag, sendIp, gzip, stallAfter);
+        } catch (IllegalArgumentException e) {
+            if (problems.isEmpty()) {
+                problem("edge.sink.posthog", e.getMessage());
+            }
+            return null;
+        }
     }
 
+    /** The key with the variables that set it: {@code edge.http.port (EDGE_HTTP_PORT or EDGE_PORT)}. */
     private String name(String path) {
         String env = envByPath.get(path);
-        return env == null ? path : path + " (" + env + ")";
+        if (env == null) {
+            return path;
+        }
+        String alias = ALIASES.entrySet().stream().filter(a -> a.getValue().equals(path)).map(Map.Entry::getKey)
+                .findFirst().orElse(null);
+        return path + " (" + env + (alias == null ? "" : " or " + alias) + ")";
     }
 
     private void problem(String path, String what) {

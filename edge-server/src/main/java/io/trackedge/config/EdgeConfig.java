@@ -25,7 +25,7 @@ public record EdgeConfig(
         Journal journal,
         Database database,
         PostgresSink postgresSink,
-        PostHogSink posthogSink,
+        io.trackedge.sink.posthog.PostHogSink.Settings posthogSink,
         Duration shutdownGrace,
         Ingest ingest,
         Jobs jobs) {
@@ -95,27 +95,6 @@ public record EdgeConfig(
      * @param stallAfter no commit for this long while events wait: the sink is reported stalled
      */
     public record PostgresSink(boolean enabled, int batchSize, Duration linger, Duration maxBackoff, Duration stallAfter) {
-    }
-
-    /**
-     * The journal-to-PostHog sink (docs/posthog.md); off while {@code apiKey} is empty.
-     *
-     * @param host PostHog's ingestion host, without a trailing slash
-     * @param batchBytes a request is closed once its events hold this many bytes of JSON
-     * @param maxLag how long the journal keeps an unsent event for PostHog before giving it up
-     * @param sendIp send client addresses as {@code $ip}
-     */
-    public record PostHogSink(String apiKey, String host, int batchSize, int batchBytes, Duration linger, Duration timeout,
-                              Duration maxBackoff, Duration maxLag, boolean sendIp, boolean gzip, Duration stallAfter) {
-        public boolean enabled() {
-            return !apiKey.isEmpty();
-        }
-
-        @Override
-        public String toString() {
-            return "PostHogSink[apiKey=" + (apiKey.isEmpty() ? "" : "<redacted>") + ", host=" + host + ", batchSize=" + batchSize
-                    + ", maxLag=" + maxLag + ", sendIp=" + sendIp + "]";
-        }
     }
 
     /**

@@ -11,10 +11,15 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>{@link #onJournaled} runs on the appender thread and only records a sequence and schedules at
  * most one drain task; everything else runs on the event loop, so the queue needs no lock. The
  * queue is a growable ring of parallel arrays: queuing a response allocates nothing.
+ *
+ * <p>A response that acknowledges events ({@link Acknowledgement}) is resolved at its release:
+ * released means handled, not written, so the gate asks the appender whether its events were
+ * written, and the response says 202 only if they were.
  */
 final class AckGate implements AckListener, Runnable {
 
     private final EventLoop loop;
+    private final Acknowledgement.Journal journal;
     private final AtomicBoolean scheduled = new AtomicBoolean();
     private volatile long journaled = -1;
 
@@ -26,8 +31,10 @@ final class AckGate implements AckListener, Runnable {
     private int size;
     private long lastSequence = -1;
 
-    AckGate(EventLoop loop) {
+    /** @param journal whether handled ring sequences were written ({@code JournalAppender#written}) */
+    AckGate(EventLoop loop, Acknowledgement.Journal journal) {
         this.loop = loop;
+        this.journal = journal;
     }
 
     /** Queues {@code message} until ring sequence {@code sequence} is journaled. Event loop only. */
@@ -84,6 +91,9 @@ final class AckGate implements AckListener, Runnable {
         while (size > 0 && sequences[head] <= done) {
             TrackingHandler owner = owners[head];
             Object message = messages[head];
+            if (message instanceof Acknowledgement a) {
+                message = a.resolve(journal);
+            }
             boolean close = closes[head];
             owners[head] = null;
             messages[head] = null;

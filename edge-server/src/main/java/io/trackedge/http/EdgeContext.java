@@ -87,7 +87,7 @@ public final class EdgeContext {
     }
 
     private LoopLocal newLocal(EventLoop loop) {
-        return new LoopLocal(new TokenVerifier(keys), new AckGate(loop),
+        return new LoopLocal(new TokenVerifier(keys), new AckGate(loop, ring.appender()::written),
                 ring.publishersWake() ? new AppenderWake(loop, ring) : null);
     }
 

@@ -102,7 +102,7 @@ public final class EdgeServer implements AutoCloseable {
                         }
                     }),
                     admin.bind(), admin.port(), "edge.admin.port (EDGE_ADMIN_PORT)");
-            publicLoops.next().scheduleAtFixedRate(() -> edge.responses.refresh(Instant.now()), 1, 1, TimeUnit.SECONDS);
+            publicLoops.next().scheduleAtFixedRate(() -> edge.responses.refresh(Instant.now(), executors), 1, 1, TimeUnit.SECONDS);
             metrics.gauge("edge_connections_open", "Open connections on the public listener", limiter::open);
             log.info("public listener on {} ({} event loop{}, {}), admin on {}", pub.localAddress(), loops,
                     loops == 1 ? "" : "s", transport.name(), adm.localAddress());

@@ -26,7 +26,8 @@ import java.util.Arrays;
  *   <li>processing on an ingest worker; meanwhile the connection reads nothing more, and requests
  *       already decoded wait in the handler, so responses keep request order;</li>
  *   <li>the answer, back on the loop: a 202 is held by the loop's {@link AckGate} until the
- *       request's last event is journaled (not under {@code memory}), like a pixel's.</li>
+ *       request's events are handled by the journal appender (not under {@code memory}), like a
+ *       pixel's, and becomes a 503 with {@code Retry-After} if any of them was not written.</li>
  * </ol>
  *
  * A refused request whose body is still coming is answered and its body discarded when its
@@ -184,8 +185,56 @@ final class IngestExchange {
             case 503 -> Outcome.UNAVAILABLE;
             default -> Outcome.ERROR;
         };
-        answer(o.status(), outcome, o.status() == 503 ? IngestResponses.RETRY : "", o.body(), false, o.sequence());
+        if (o.sequence() >= 0) {
+            // Accepted events, published: the 202 is held until they are handled, and said only if written.
+            Responses.Conn c = edge.isDraining() ? Responses.Conn.CLOSE : conn;
+            ByteBuf accepted = IngestResponses.build(ctx.alloc(), o.status(), o.body(), "", c);
+            handler.deliverPublished(new JournaledAnswer(accepted, c, outcome, o.sequence() - o.accepted() + 1, o.sequence()),
+                    c == Responses.Conn.CLOSE, o.sequence());
+        } else {
+            answer(o.status(), outcome, o.status() == 503 ? IngestResponses.RETRY : "", o.body(), false, -1);
+        }
         handler.resumeAfterIngest();
+    }
+
+    /**
+     * The 202 of a request whose events went into the ring, resolved when the appender has handled
+     * them: 202 if every one was written, else 503 with {@code Retry-After} (nothing acknowledged;
+     * a retry with the same ids counts once). Counted here, when the answer is known.
+     */
+    private final class JournaledAnswer implements Acknowledgement {
+        private final ByteBuf accepted;
+        private final Responses.Conn conn;
+        private final Outcome outcome;
+        private final long first;
+        private final long last;
+
+        JournaledAnswer(ByteBuf accepted, Responses.Conn conn, Outcome outcome, long first, long last) {
+            this.accepted = accepted;
+            this.conn = conn;
+            this.outcome = outcome;
+            this.first = first;
+            this.last = last;
+        }
+
+        @Override
+        public ByteBuf resolve(Journal journal) {
+            if (journal.written(first, last)) {
+                count(202, outcome);
+                return accepted;
+            }
+            accepted.release();
+            count(503, Outcome.UNAVAILABLE);
+            return IngestResponses.build(ctx.alloc(), 503, NOT_WRITTEN, IngestResponses.RETRY, conn);
+        }
+    }
+
+    private static final byte[] NOT_WRITTEN = IngestJson.error(
+            "the events could not be written to the journal (the disk refused them); nothing was acknowledged, retry shortly");
+
+    private void count(int status, Outcome outcome) {
+        service.metrics().request(outcome);
+        edge.metrics.request(Route.INGEST, status);
     }
 
     /** Answers before the body was read: discard the body when the connection can be kept, else close. */
@@ -198,8 +247,7 @@ final class IngestExchange {
     }
 
     private void answer(int status, Outcome outcome, String headers, byte[] json, boolean close, long sequence) {
-        service.metrics().request(outcome);
-        edge.metrics.request(Route.INGEST, status);
+        count(status, outcome);
         Responses.Conn c = close || edge.isDraining() ? Responses.Conn.CLOSE : conn;
         ByteBuf response = IngestResponses.build(ctx.alloc(), status, json, headers, c);
         if (close && state != State.PROCESSING) {

@@ -7,7 +7,11 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.Collection;
 import java.util.Locale;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Every response of the public listener, prebuilt as whole HTTP/1.1 messages (status line, headers,
@@ -15,8 +19,11 @@ import java.util.Locale;
  * no copy and no garbage. The set is rebuilt once a second by {@link #refresh} so that the
  * {@code Date} header stays true.
  *
- * <p>Thread-safe: the current set is published through a volatile field; a buffer being written
- * while the set is replaced stays alive through its own reference count.
+ * <p>Thread-safe: the current set is published through a volatile field, and a set replaced by
+ * {@link #refresh(Instant, Collection)} is released only once every event loop that reads it has
+ * run a task queued after the swap. A loop between reading the field and retaining a buffer is
+ * inside one task, so by then it holds its own reference (releasing at once used to let a loop
+ * retain a freed buffer: the exception closed the connection with no answer).
  */
 public final class Responses {
 
@@ -89,6 +96,14 @@ public final class Responses {
     }
 
     private record Snapshot(ByteBuf[] full, ByteBuf[] head, byte[][] redirectTail) {
+        void release() {
+            for (ByteBuf b : full) {
+                b.release();
+            }
+            for (ByteBuf b : head) {
+                b.release();
+            }
+        }
     }
 
     private static final byte[] REDIRECT_HEAD = "HTTP/1.1 302 Found\r\nLocation: ".getBytes(StandardCharsets.US_ASCII);
@@ -105,8 +120,43 @@ public final class Responses {
         refresh(Instant.now());
     }
 
-    /** Rebuilds every response with {@code now} as its Date; call about once a second. */
+    /**
+     * Rebuilds every response with {@code now} as its Date; call about once a second.
+     *
+     * @param readers every event loop that calls {@link #get}: the replaced set is released when
+     *     each has run a task queued after the swap (a loop that refuses tasks is stopping and
+     *     counts as passed)
+     */
+    public void refresh(Instant now, Collection<? extends Executor> readers) {
+        Snapshot old = swap(now);
+        if (old == null) {
+            return;
+        }
+        AtomicInteger left = new AtomicInteger(readers.size() + 1);
+        Runnable passed = () -> {
+            if (left.decrementAndGet() == 0) {
+                old.release();
+            }
+        };
+        for (Executor e : readers) {
+            try {
+                e.execute(passed);
+            } catch (RejectedExecutionException stopping) {
+                passed.run();
+            }
+        }
+        passed.run();
+    }
+
+    /** {@link #refresh(Instant, Collection)} with no concurrent reader: releases the replaced set at once. */
     public void refresh(Instant now) {
+        Snapshot old = swap(now);
+        if (old != null) {
+            old.release();
+        }
+    }
+
+    private Snapshot swap(Instant now) {
         String date = "Date: " + HTTP_DATE.format(now) + "\r\nServer: trackedge\r\n";
         int kinds = Kind.values().length;
         int conns = Conn.values().length;
@@ -130,14 +180,7 @@ public final class Responses {
         }
         Snapshot old = current;
         current = new Snapshot(full, head, tail);
-        if (old != null) {
-            for (ByteBuf b : old.full) {
-                b.release();
-            }
-            for (ByteBuf b : old.head) {
-                b.release();
-            }
-        }
+        return old;
     }
 
     private ByteBuf direct(byte[] headers, byte[] body) {
@@ -166,13 +209,7 @@ public final class Responses {
 
     /** Releases the current set; for shutdown and tests. */
     public void release() {
-        Snapshot s = current;
-        for (ByteBuf b : s.full) {
-            b.release();
-        }
-        for (ByteBuf b : s.head) {
-            b.release();
-        }
+        current.release();
     }
 
     private static byte[] html(String title, String text) {

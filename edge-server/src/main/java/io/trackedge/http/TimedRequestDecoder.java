@@ -10,6 +10,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The public listener's request decoder, with a deadline ({@code edge.http.request-timeout}): a
@@ -30,6 +32,8 @@ import java.util.concurrent.TimeUnit;
  * per timeout period, not one per request.
  */
 final class TimedRequestDecoder extends HttpRequestDecoder implements Runnable {
+
+    private static final Logger log = LoggerFactory.getLogger(TimedRequestDecoder.class);
 
     private final long timeoutNanos;
     private ChannelHandlerContext ctx;
@@ -64,6 +68,11 @@ final class TimedRequestDecoder extends HttpRequestDecoder implements Runnable {
         }
     }
 
+    /** True from a request's first byte until its last: a request is arriving, not yet whole. */
+    boolean arriving() {
+        return arriving;
+    }
+
     /** The scheduled check, on the connection's event loop. */
     @Override
     public void run() {
@@ -80,6 +89,8 @@ final class TimedRequestDecoder extends HttpRequestDecoder implements Runnable {
         } else if (left <= 0) {
             TrackingHandler tracking = ctx.pipeline().get(TrackingHandler.class);
             if (tracking == null) {
+                log.warn("closing {} from {}: a request timed out with no handler to answer it", ctx.channel().id(),
+                        ctx.channel().remoteAddress());
                 ctx.close();
                 return;
             }

@@ -19,6 +19,7 @@ import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import io.trackedge.config.AckMode;
 import io.trackedge.config.RingFullPolicy;
+import io.trackedge.metrics.CloseReason;
 import io.trackedge.journal.EventRecord;
 import io.trackedge.journal.EventType;
 import io.trackedge.metrics.Route;
@@ -70,6 +71,10 @@ public final class TrackingHandler extends ChannelInboundHandlerAdapter {
     private IngestExchange ingest;
     /** Messages decoded while an ingest request was processed; handled, in order, after its answer. */
     private ArrayDeque<Object> deferred;
+    /** Why this connection closes once {@link #closing}; counted in {@code edge_http_closes_total}. */
+    private CloseReason closeReason;
+    /** Requests read after the closing answer was decided: they get none (the client was told to close). */
+    private int ignoredAfterClose;
 
     public TrackingHandler(EdgeContext edge) {
         this.edge = edge;
@@ -111,6 +116,8 @@ public final class TrackingHandler extends ChannelInboundHandlerAdapter {
                 }
                 if (!closing) {
                     handle(request);
+                } else {
+                    ignoredAfterClose++;
                 }
             } else if (ingest != null && msg instanceof HttpContent content) {
                 ingest.content(content);
@@ -123,6 +130,7 @@ public final class TrackingHandler extends ChannelInboundHandlerAdapter {
                 // answered. Close once the answers already given are out.
                 edge.metrics.decoderFailure();
                 lingerOnClose = true;
+                closeBecause(CloseReason.BAD_REQUEST);
                 deliver(Unpooled.EMPTY_BUFFER, true, -1);
             }
             // Bodies of other requests are read and dropped; the decoder keeps the framing.
@@ -176,8 +184,7 @@ public final class TrackingHandler extends ChannelInboundHandlerAdapter {
         return !closing && !edge.isDraining() && (ingest == null || !ingest.processing()) && ctx.channel().isWritable();
     }
 
-    @Override
-    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+    private void releaseUnanswered() {
         if (ingest != null) {
             ingest.abandon();
         }
@@ -185,7 +192,6 @@ public final class TrackingHandler extends ChannelInboundHandlerAdapter {
             deferred.forEach(ReferenceCountUtil::release);
             deferred.clear();
         }
-        super.channelInactive(ctx);
     }
 
     @Override
@@ -210,6 +216,7 @@ public final class TrackingHandler extends ChannelInboundHandlerAdapter {
         if (version != HttpVersion.HTTP_1_1 && version != HttpVersion.HTTP_1_0) {
             edge.metrics.decoderFailure();
             lingerOnClose = true;
+            closeBecause(CloseReason.BAD_REQUEST);
             send(Route.OTHER, Responses.Kind.VERSION_NOT_SUPPORTED, Responses.Conn.CLOSE, false, -1);
             return;
         }
@@ -407,22 +414,22 @@ public final class TrackingHandler extends ChannelInboundHandlerAdapter {
     }
 
     /** {@link #deliver} for a response whose sequence was published by an ingest worker, not this loop. */
-    void deliverPublished(ByteBuf response, boolean close, long sequence) {
+    void deliverPublished(Object response, boolean close, long sequence) {
         if (sequence >= 0) {
             if (close) {
-                closing = true;
+                markClosing();
             }
             held++;
             local.gate.holdPublishedElsewhere(this, response, sequence, close);
         } else {
-            deliver(response, close, -1);
+            deliver((ByteBuf) response, close, -1);
         }
     }
 
     /** Writes now, or hands the response to the gate when it must wait for the journal or for an earlier one. */
     void deliver(ByteBuf response, boolean close, long sequence) {
         if (close) {
-            closing = true;
+            markClosing();
         }
         if (sequence >= 0) {
             held++;
@@ -444,10 +451,25 @@ public final class TrackingHandler extends ChannelInboundHandlerAdapter {
     /** Answers and closes a connection whose request body is (perhaps) still arriving. */
     void deliverLingering(ByteBuf response) {
         lingerOnClose = true;
+        closeBecause(CloseReason.INGEST_BODY_UNREAD);
         deliver(response, true, -1);
     }
 
+    private void closeBecause(CloseReason reason) {
+        if (closeReason == null) {
+            closeReason = reason;
+        }
+    }
+
+    private void markClosing() {
+        closing = true;
+        closeBecause(edge.isDraining() ? CloseReason.DRAINING : CloseReason.CLIENT_ASKED);
+    }
+
     private void release0(Object response, boolean close) {
+        if (close) {
+            edge.metrics.connectionClosed(closeReason == null ? CloseReason.CLIENT_ASKED : closeReason);
+        }
         if (close && lingerOnClose) {
             ctx.writeAndFlush(response).addListener(f -> LingeringClose.start(ctx.channel()));
         } else if (close) {
@@ -466,6 +488,7 @@ public final class TrackingHandler extends ChannelInboundHandlerAdapter {
         // The rest of what the client sent is unread: a plain close would reset the connection and
         // could destroy the answer before the client reads it.
         lingerOnClose = true;
+        closeBecause(CloseReason.BAD_REQUEST);
         send(Route.OTHER, kind, Responses.Conn.CLOSE, false, -1);
     }
 
@@ -488,13 +511,22 @@ public final class TrackingHandler extends ChannelInboundHandlerAdapter {
             ingest = null;
         }
         lingerOnClose = true;
+        closeBecause(CloseReason.REQUEST_TIMEOUT);
         send(Route.OTHER, Responses.Kind.REQUEST_TIMEOUT, Responses.Conn.CLOSE, false, -1);
         return true;
     }
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-        if (evt instanceof IdleStateEvent && held == 0 && (ingest == null || !ingest.processing())) {
+        if (evt instanceof IdleStateEvent && held == 0 && (ingest == null || !ingest.processing()) && !closing) {
+            TimedRequestDecoder decoder = ctx.pipeline().get(TimedRequestDecoder.class);
+            if (decoder != null && decoder.arriving()) {
+                // Part of a request came, then nothing for the idle timeout (set shorter than the
+                // request timeout): it is a request that timed out, and gets its 408.
+                requestTimedOut();
+                return;
+            }
+            edge.metrics.connectionClosed(CloseReason.IDLE);
             ctx.close();
             return;
         }
@@ -502,9 +534,35 @@ public final class TrackingHandler extends ChannelInboundHandlerAdapter {
     }
 
     @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        if (ignoredAfterClose > 0) {
+            log.warn("closed {} from {} ({}) with {} pipelined request(s) unanswered, read after the closing answer",
+                    ctx.channel().id(), ctx.channel().remoteAddress(), closeReason == null ? "closing" : closeReason.label(),
+                    ignoredAfterClose);
+        }
+        releaseUnanswered();
+        super.channelInactive(ctx);
+    }
+
+    /** True while a request read (or being read) on this connection has not been answered. */
+    private boolean unanswered() {
+        TimedRequestDecoder decoder = ctx.pipeline().get(TimedRequestDecoder.class);
+        return held > 0 || ingest != null || (deferred != null && !deferred.isEmpty())
+                || (decoder != null && decoder.arriving());
+    }
+
+    @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        // Connection resets and writes to closed sockets land here; the connection is done either way.
-        log.debug("closing {} after {}", ctx.channel(), cause.toString());
+        if (cause instanceof java.io.IOException) {
+            // A reset or a write to a closed socket: the peer is gone, nothing can be answered.
+            edge.metrics.connectionClosed(CloseReason.IO_ERROR);
+            log.debug("closing {} after {}", ctx.channel(), cause.toString());
+        } else {
+            // A failure of the edge itself: never silent, whatever was owed is lost with the connection.
+            edge.metrics.connectionClosed(CloseReason.INTERNAL_ERROR);
+            log.warn("closing {} from {} after {}{}", ctx.channel().id(), ctx.channel().remoteAddress(), cause,
+                    unanswered() ? " (a request is left unanswered)" : "", cause);
+        }
         ctx.close();
     }
 }

@@ -37,8 +37,13 @@ public final class IngestApi implements AutoCloseable {
             db = own;
             log.info("ingest keys are read from {} (the Postgres sink is off)", own.info().jdbcUrl());
         }
+        // Migrations before the first load: on a fresh database ingest_keys does not exist until
+        // they ran. The Postgres sink migrates too, on its own thread; Flyway's lock makes the
+        // second one find everything applied.
+        Database schemaDb = db;
+        Runnable schema = db != null && config.database().migrateOnStart() ? () -> schemaDb.migrate() : null;
         IngestKeyCache keys = new IngestKeyCache(db == null ? null : new IngestKeyStore(db.dataSource()),
-                config.ingest().keyRefresh());
+                config.ingest().keyRefresh(), schema);
         IngestService service = new IngestService(config.ingest(), ring, config.ack(), keys, metrics);
         keys.start();
         return new IngestApi(service, own);

@@ -41,6 +41,8 @@ public final class IngestKeyCache implements AutoCloseable {
 
     private final IngestKeyStore store;
     private final Duration interval;
+    private final Runnable schema;
+    private boolean schemaReady;
     private final ScheduledExecutorService timer;
     private volatile Map<String, IngestKeyStore.Active> byPrefix = Map.of();
     private volatile boolean loaded;
@@ -51,8 +53,18 @@ public final class IngestKeyCache implements AutoCloseable {
 
     /** @param store where keys live, or null when the edge has no database (then no key is accepted) */
     public IngestKeyCache(IngestKeyStore store, Duration interval) {
+        this(store, interval, null);
+    }
+
+    /**
+     * @param schema run on the cache's thread before the first load, and again before each load
+     *     until it succeeds once: the migrations, so that a fresh database has {@code ingest_keys}
+     *     before the cache reads it; null when the schema is someone else's business
+     */
+    public IngestKeyCache(IngestKeyStore store, Duration interval, Runnable schema) {
         this.store = store;
         this.interval = interval;
+        this.schema = schema;
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "ingest-keys");
             t.setDaemon(true);
@@ -69,11 +81,15 @@ public final class IngestKeyCache implements AutoCloseable {
     }
 
     /** Reloads the keys once; returns false (keeping the keys it had) when the database fails. */
-    public boolean refresh() {
+    public synchronized boolean refresh() {
         if (store == null) {
             return false;
         }
         try {
+            if (schema != null && !schemaReady) {
+                schema.run();
+                schemaReady = true;
+            }
             Map<String, IngestKeyStore.Active> m = new HashMap<>();
             for (IngestKeyStore.Active k : store.active()) {
                 m.put(k.prefix(), k);

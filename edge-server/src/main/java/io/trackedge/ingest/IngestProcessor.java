@@ -15,6 +15,11 @@ import java.util.List;
  * 503 with {@code Retry-After} and nothing is recorded, whatever {@code edge.ring.full-policy}
  * says: shedding an event the API then acknowledged would be a lie, and unlike a pixel an API
  * client can retry (with its ids, without double counting).
+ *
+ * <p>Disk refusing writes: under {@code journal} and {@code fsync} acknowledgements the 202 is
+ * resolved once the appender has handled the events, and becomes a 503 if any was not written
+ * ({@code AckGate}); under {@code memory} a request that comes while the journal is failing gets
+ * 503 at once and nothing is published.
  */
 final class IngestProcessor {
 
@@ -49,6 +54,12 @@ final class IngestProcessor {
             }
         }
         long sequence = -1;
+        if (!accepted.isEmpty() && !waitForJournal && !ring.appender().healthy()) {
+            // Under memory acknowledgements a 202 promises nothing durable, but it must not be
+            // given while the journal is known to be refusing writes.
+            return new IngestOutcome(503, IngestJson.error("the journal cannot write now; nothing was recorded, retry shortly"),
+                    -1, 0, 0);
+        }
         if (!accepted.isEmpty()) {
             sequence = publish(accepted, listener);
             if (sequence < 0) {

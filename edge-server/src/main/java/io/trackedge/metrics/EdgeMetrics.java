@@ -31,6 +31,7 @@ public final class EdgeMetrics {
     private final CounterDataPoint connectionsRejected;
     private final CounterDataPoint userAgentsCut;
     private final CounterDataPoint decoderFailures;
+    private final CounterDataPoint[] closes = new CounterDataPoint[CloseReason.values().length];
 
     public EdgeMetrics() {
         requestCounter = Counter.builder().name("edge_http_requests_total")
@@ -53,7 +54,16 @@ public final class EdgeMetrics {
                 .help("User agents longer than the journal keeps, stored cut").register(registry).labelValues();
         decoderFailures = Counter.builder().name("edge_http_decoder_failures_total")
                 .help("Requests the HTTP decoder rejected (too long, malformed)").register(registry).labelValues();
+        Counter closed = Counter.builder().name("edge_http_closes_total")
+                .help("Public connections the edge closed, by reason").labelNames("reason").register(registry);
+        for (CloseReason r : CloseReason.values()) {
+            closes[r.ordinal()] = closed.labelValues(r.label());
+        }
         JvmMetrics.builder().register(registry);
+    }
+
+    public void connectionClosed(CloseReason reason) {
+        closes[reason.ordinal()].inc();
     }
 
     public void request(Route route, int status) {

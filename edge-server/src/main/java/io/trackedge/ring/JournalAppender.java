@@ -13,8 +13,11 @@ import org.slf4j.LoggerFactory;
  * batch, writes the batch with one {@code write} (and one {@code fsync} under {@link AckMode#FSYNC})
  * before telling the event loops that their responses may go: group commit, sized by load.
  *
- * <p>An event that does not fit under the journal's cap is shed and counted by the writer; its
- * response is still released, because a pixel must render whatever the disk does.
+ * <p>Every handled sequence is either written or recorded as not written ({@link #written}):
+ * an event over the journal's cap is shed and counted by the writer, and a batch the disk refuses
+ * is dropped whole, counted, and makes the journal unhealthy ({@link JournalHealth}). Responses
+ * are released either way, because a pixel must render whatever the disk does; a response that
+ * acknowledges (ingest) asks {@link #written} first and answers 503 when its events were not.
  */
 public final class JournalAppender implements EventHandler<RingEvent> {
 
@@ -26,9 +29,13 @@ public final class JournalAppender implements EventHandler<RingEvent> {
     private final AckListener[] touched = new AckListener[256];
     private int touchedCount;
     private final AtomicLong handledSequence = new AtomicLong(-1);
-    private final AtomicLong writeFailures = new AtomicLong();
-    private final AtomicLong lostToWriteFailures = new AtomicLong();
-    private volatile boolean healthy = true;
+    private final UnwrittenRanges unwritten = new UnwrittenRanges();
+    private final JournalHealth health;
+    /** First sequence of the batch being handled, or -1 between batches. */
+    private long batchFirst = -1;
+    /** The disk refused part of the batch being handled: the rest is not staged. */
+    private UncheckedIOException batchFailure;
+    private long skipped;
 
     private final Runnable afterWrite;
 
@@ -40,11 +47,27 @@ public final class JournalAppender implements EventHandler<RingEvent> {
         this.writer = writer;
         this.fsync = mode == AckMode.FSYNC;
         this.afterWrite = afterWrite;
+        this.health = new JournalHealth(writer.directory());
     }
 
     @Override
     public void onEvent(RingEvent event, long sequence, boolean endOfBatch) {
-        writer.tryAppend(event);
+        if (batchFirst < 0) {
+            batchFirst = sequence;
+        }
+        if (batchFailure == null) {
+            try {
+                if (!writer.tryAppend(event)) {
+                    unwritten.add(sequence, sequence); // over the cap: shed, counted by the writer
+                }
+            } catch (UncheckedIOException e) {
+                // A full staging buffer was written mid-batch and the disk refused it.
+                batchFailure = e;
+                skipped++;
+            }
+        } else {
+            skipped++;
+        }
         AckListener l = event.listener();
         if (l != null) {
             remember(l);
@@ -66,38 +89,67 @@ public final class JournalAppender implements EventHandler<RingEvent> {
 
     private void endBatch(long sequence) {
         try {
-            writer.flush();
-            if (fsync) {
-                writer.force();
+            if (batchFailure == null) {
+                try {
+                    writer.flush();
+                    if (fsync) {
+                        writer.force();
+                    }
+                } catch (UncheckedIOException e) {
+                    batchFailure = e;
+                }
             }
-            healthy = true;
-        } catch (UncheckedIOException e) {
-            // The disk refused the batch. Its events are lost: count them, report not-ready so the
-            // load balancer drains this node, and keep answering (the responses are not held back
-            // forever, and the next batch tries the disk again).
-            long lost = writer.discardStaged();
-            writeFailures.incrementAndGet();
-            lostToWriteFailures.addAndGet(lost);
-            healthy = false;
-            log.error("journal write failed; {} events of this batch are lost", lost, e);
+            if (batchFailure == null) {
+                health.wrote();
+            } else {
+                // The disk refused the batch: none of it counts as written (part of it may be, if a
+                // full staging buffer went out before the failure; a client retry with the same ids
+                // is counted once). Readiness fails until a write or the probe succeeds.
+                long lost = writer.discardStaged() + skipped;
+                unwritten.add(batchFirst, sequence);
+                health.failed(batchFailure, lost);
+                log.error("journal write failed; {} events of this batch are lost, and their ingest requests get 503",
+                        lost, batchFailure);
+            }
         } finally {
+            batchFailure = null;
+            skipped = 0;
+            batchFirst = -1;
             handledSequence.set(sequence);
             flushAndNotify(sequence);
             afterWrite.run();
         }
     }
 
-    /** False after a write failure, until a batch is written again. */
+    /**
+     * True when the event at {@code sequence} is in the journal file. Only meaningful once the
+     * appender has reported the sequence handled (to an {@link AckListener}, or
+     * {@link #handledSequence}). Any thread.
+     */
+    public boolean written(long sequence) {
+        return unwritten.written(sequence, sequence);
+    }
+
+    /** {@link #written(long)} for every sequence of {@code [first, last]}. */
+    public boolean written(long first, long last) {
+        return unwritten.written(first, last);
+    }
+
+    /** False after a write failure, until a batch is written again or the disk probe succeeds. */
     public boolean healthy() {
-        return healthy;
+        return health.healthy();
+    }
+
+    public JournalHealth health() {
+        return health;
     }
 
     public long writeFailures() {
-        return writeFailures.get();
+        return health.writeFailures();
     }
 
     public long lostToWriteFailures() {
-        return lostToWriteFailures.get();
+        return health.lostToWriteFailures();
     }
 
     private void flushAndNotify(long sequence) {
@@ -108,8 +160,18 @@ public final class JournalAppender implements EventHandler<RingEvent> {
         touchedCount = 0;
     }
 
-    /** Highest ring sequence whose batch has been written. */
+    /** Highest ring sequence whose batch has been handled (see {@link #written}). */
     public long handledSequence() {
         return handledSequence.get();
+    }
+
+    @Override
+    public void onStart() {
+        health.start();
+    }
+
+    @Override
+    public void onShutdown() {
+        health.close();
     }
 }

@@ -147,14 +147,41 @@ class ConfigLoaderTest {
                 "EDGE_TRUSTED_PROXIES", "10.0.0.0/33", "EDGE_IDLE_TIMEOUT", "soon", "EDGE_PUBLIC_URL", "t.example.com/x",
                 "EDGE_REQUEST_TIMEOUT", "0s")));
         String m = e.getMessage();
-        assertTrue(m.contains("edge.http.port (EDGE_PORT): must be 0..65535, got 70000"), m);
+        assertTrue(m.contains("edge.http.port (EDGE_HTTP_PORT or EDGE_PORT): must be 0..65535, got 70000"), m);
         assertTrue(m.contains("edge.ack (EDGE_ACK): must be one of memory, journal, fsync, got sometimes"), m);
         assertTrue(m.contains("edge.ring.size (EDGE_RING_SIZE): must be a power of two"), m);
         assertTrue(m.contains("edge.trusted-proxies (EDGE_TRUSTED_PROXIES)"), m);
-        assertTrue(m.contains("edge.http.idle-timeout (EDGE_IDLE_TIMEOUT)"), m);
+        assertTrue(m.contains("edge.http.idle-timeout (EDGE_HTTP_IDLE_TIMEOUT or EDGE_IDLE_TIMEOUT)"), m);
         assertTrue(m.contains("edge.public-url (EDGE_PUBLIC_URL)"), m);
-        assertTrue(m.contains("edge.http.request-timeout (EDGE_REQUEST_TIMEOUT): must be positive"), m);
+        assertTrue(m.contains("edge.http.request-timeout (EDGE_HTTP_REQUEST_TIMEOUT or EDGE_REQUEST_TIMEOUT): must be positive"), m);
         assertEquals(7, e.problems().size(), m);
+    }
+
+    @Test
+    void everyKeyHasAnEnvironmentNameByOneRuleAndTheOldNamesStillWork() {
+        EdgeConfig c = ConfigLoader.load(null, Map.of("EDGE_SINK_POSTGRES_BATCH_SIZE", "77", "EDGE_SINK_POSTHOG_API_KEY", "phc_x",
+                "EDGE_HTTP_PORT", "8282", "EDGE_JOURNAL_MAX_BYTES", "2GiB"));
+        assertEquals(77, c.postgresSink().batchSize());
+        assertEquals("phc_x", c.posthogSink().apiKey());
+        assertEquals(8282, c.http().port());
+        assertEquals(2L << 30, c.journal().maxBytes());
+        EdgeConfig old = ConfigLoader.load(null, Map.of("EDGE_SINK_BATCH_SIZE", "78", "POSTHOG_API_KEY", "phc_y", "EDGE_PORT", "8283"));
+        assertEquals(78, old.postgresSink().batchSize());
+        assertEquals("phc_y", old.posthogSink().apiKey());
+        assertEquals(8283, old.http().port());
+        for (String path : ConfigLoader.ALIASES.values()) {
+            assertTrue(path.startsWith("edge."), path);
+        }
+    }
+
+    @Test
+    void anAliasAndItsCanonicalNameDisagreeingIsAnErrorThatDoesNotEchoTheValues() {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(null, Map.of(
+                "POSTHOG_API_KEY", "phc_secret_one", "EDGE_SINK_POSTHOG_API_KEY", "phc_secret_two")));
+        assertEquals(List.of("edge.sink.posthog.api-key: set twice with different values, by EDGE_SINK_POSTHOG_API_KEY and by its "
+                + "older name POSTHOG_API_KEY; keep one"), e.problems());
+        // the same value under both names is fine
+        ConfigLoader.load(null, Map.of("POSTHOG_API_KEY", "phc_same", "EDGE_SINK_POSTHOG_API_KEY", "phc_same"));
     }
 
     /** Keys are parsed with the rest of the config, so a bad key is one problem among all the others. */
@@ -163,7 +190,7 @@ class ConfigLoaderTest {
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(null, Map.of(
                 "EDGE_PORT", "70000", "EDGE_ACK", "sometimes", "EDGE_SIGNING_KEYS", FRESH.format() + ",,7 :abc")));
         String m = e.getMessage();
-        assertTrue(m.contains("edge.http.port (EDGE_PORT)"), m);
+        assertTrue(m.contains("edge.http.port (EDGE_HTTP_PORT or EDGE_PORT)"), m);
         assertTrue(m.contains("edge.ack (EDGE_ACK)"), m);
         assertTrue(m.contains("edge.signing-keys (EDGE_SIGNING_KEYS): entry 2 of 3 is empty (two commas in a row?)"), m);
         assertEquals(3, e.problems().size(), m);

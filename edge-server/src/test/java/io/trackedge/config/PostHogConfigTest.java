@@ -13,9 +13,9 @@ class PostHogConfigTest {
 
     @Test
     void offUntilAnApiKeyIsSet() {
-        EdgeConfig.PostHogSink p = ConfigLoader.load(null, Map.of()).posthogSink();
+        io.trackedge.sink.posthog.PostHogSink.Settings p = ConfigLoader.load(null, Map.of()).posthogSink();
         assertFalse(p.enabled());
-        assertEquals("https://us.i.posthog.com", p.host());
+        assertEquals("https://us.i.posthog.com", p.host().toString());
         assertEquals(Duration.ofHours(24), p.maxLag());
         assertFalse(p.sendIp());
         assertEquals(500, p.batchSize());
@@ -23,12 +23,12 @@ class PostHogConfigTest {
 
     @Test
     void theProductDocumentsVariablesTurnItOn() {
-        EdgeConfig.PostHogSink p = ConfigLoader.load(null, Map.of("POSTHOG_API_KEY", " phc_secret ",
+        io.trackedge.sink.posthog.PostHogSink.Settings p = ConfigLoader.load(null, Map.of("POSTHOG_API_KEY", " phc_secret ",
                 "POSTHOG_HOST", "https://eu.i.posthog.com/", "EDGE_POSTHOG_MAX_LAG", "2h", "EDGE_POSTHOG_SEND_IP", "true"))
                 .posthogSink();
         assertTrue(p.enabled());
         assertEquals("phc_secret", p.apiKey());
-        assertEquals("https://eu.i.posthog.com", p.host());
+        assertEquals("https://eu.i.posthog.com", p.host().toString());
         assertEquals(Duration.ofHours(2), p.maxLag());
         assertTrue(p.sendIp());
         assertFalse(p.toString().contains("phc_secret"), "the key never reaches a log line");
@@ -39,9 +39,9 @@ class PostHogConfigTest {
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(null, Map.of(
                 "POSTHOG_HOST", "us.i.posthog.com", "EDGE_POSTHOG_MAX_LAG", "0s", "EDGE_POSTHOG_BATCH_SIZE", "0")));
         String m = e.getMessage();
-        assertTrue(m.contains("edge.sink.posthog.host (POSTHOG_HOST): must be http(s)://host[:port]"), m);
-        assertTrue(m.contains("edge.sink.posthog.max-lag (EDGE_POSTHOG_MAX_LAG): must be positive"), m);
-        assertTrue(m.contains("edge.sink.posthog.batch-size (EDGE_POSTHOG_BATCH_SIZE)"), m);
+        assertTrue(m.contains("edge.sink.posthog.host (EDGE_SINK_POSTHOG_HOST or POSTHOG_HOST): must be http(s)://host[:port]"), m);
+        assertTrue(m.contains("edge.sink.posthog.max-lag (EDGE_SINK_POSTHOG_MAX_LAG or EDGE_POSTHOG_MAX_LAG): must be positive"), m);
+        assertTrue(m.contains("edge.sink.posthog.batch-size (EDGE_SINK_POSTHOG_BATCH_SIZE or EDGE_POSTHOG_BATCH_SIZE)"), m);
         assertEquals(3, e.problems().size(), m);
     }
 }

@@ -34,6 +34,8 @@ public final class JobRunner implements AutoCloseable {
     private final List<String> types;
     private final List<Integer> priorities;
     private long nextSweepNanos = System.nanoTime();
+    private boolean depthStale;
+    private boolean redisDownLogged;
 
     /**
      * @param scheduler null: this runner schedules nothing (another does, or the CLI runs once)
@@ -72,7 +74,12 @@ public final class JobRunner implements AutoCloseable {
         if (job != null) {
             stats.claimed.incrementAndGet();
             executor.run(job);
+            depthStale = true;
             work++;
+        } else if (depthStale) {
+            // The queue just emptied: show it now rather than at the next sweep.
+            stats.depth = JobRows.depth(store.dataSource());
+            depthStale = false;
         }
         return work;
     }
@@ -108,6 +115,7 @@ public final class JobRunner implements AutoCloseable {
             work += hintUndispatched();
         }
         stats.depth = JobRows.depth(store.dataSource());
+        depthStale = false;
         return work;
     }
 
@@ -166,13 +174,15 @@ public final class JobRunner implements AutoCloseable {
     private void redisUp() {
         if (!stats.redisUp) {
             stats.redisUp = true;
+            redisDownLogged = false;
             log.info("runner {}: redis answering; claiming from its hints", name);
         }
     }
 
     private void redisDown(RedisHints.Unavailable e) {
-        if (stats.redisUp) {
+        if (!redisDownLogged) {
             log.warn("runner {}: {}; claiming from PostgreSQL until it is back", name, e.getMessage());
+            redisDownLogged = true;
         }
         stats.redisUp = false;
         stats.lastError = e.getMessage();

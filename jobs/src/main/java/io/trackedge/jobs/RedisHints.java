@@ -33,6 +33,7 @@ public final class RedisHints implements AutoCloseable {
     private final String prefix;
     private StatefulRedisConnection<String, String> connection;
     private long nextConnectNanos;
+    private String lastConnectError = "";
 
     /**
      * @param url {@code redis://host:port[/db]}
@@ -103,15 +104,17 @@ public final class RedisHints implements AutoCloseable {
         }
         long now = System.nanoTime();
         if (now - nextConnectNanos < 0) {
-            throw new Unavailable("redis unreachable; next connect attempt in "
-                    + (nextConnectNanos - now) / 1_000_000 + " ms", null);
+            throw new Unavailable(lastConnectError + "; next connect attempt in " + (nextConnectNanos - now) / 1_000_000 + " ms",
+                    null);
         }
         try {
             connection = client.connect();
             return connection;
         } catch (RuntimeException e) {
             nextConnectNanos = now + RECONNECT_PAUSE.toNanos();
-            throw unavailable("connect", e);
+            Unavailable u = unavailable("connect", e);
+            lastConnectError = u.getMessage();
+            throw u;
         }
     }
 

@@ -13,14 +13,27 @@ public final class RunnerThread implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(RunnerThread.class);
 
+    /** Done once, on the runner's thread, before its first pass; retried like a pass until it succeeds. */
+    @FunctionalInterface
+    public interface Preparation {
+        void prepare() throws Exception;
+    }
+
     private final JobRunner runner;
     private final JobSettings settings;
+    private final Preparation preparation;
     private final Thread thread;
     private volatile boolean running = true;
 
     public RunnerThread(JobRunner runner, JobSettings settings) {
+        this(runner, settings, () -> { });
+    }
+
+    /** @param preparation e.g. applying the migrations, so that no job runs against an older schema */
+    public RunnerThread(JobRunner runner, JobSettings settings, Preparation preparation) {
         this.runner = runner;
         this.settings = settings;
+        this.preparation = preparation;
         this.thread = new Thread(this::loop, "job-runner-" + runner.name());
         thread.setDaemon(true);
     }
@@ -33,9 +46,14 @@ public final class RunnerThread implements AutoCloseable {
     private void loop() {
         IdleStrategy idle = new IdleStrategy(settings.maxIdle());
         JobStats stats = runner.stats();
+        boolean prepared = false;
         while (running) {
             int work;
             try {
+                if (!prepared) {
+                    preparation.prepare();
+                    prepared = true;
+                }
                 work = runner.doWork();
             } catch (Exception e) {
                 stats.loopErrors.incrementAndGet();

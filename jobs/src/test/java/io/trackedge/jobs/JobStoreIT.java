@@ -28,7 +28,8 @@ class JobStoreIT {
 
     private static JobsDatabase pg;
     private static final JobSettings SETTINGS = JobSettings.defaults()
-            .withRetries(Duration.ofMillis(200), Duration.ofSeconds(1), 3);
+            // Backoffs long enough that a loaded machine cannot outrun them between two checks.
+            .withRetries(Duration.ofSeconds(2), Duration.ofSeconds(4), 3);
     private static final List<String> TYPES = List.of("daily_aggregate", "hourly_metrics", "billing_calculate");
     private JobStore store;
 
@@ -115,8 +116,8 @@ class JobStoreIT {
             assertEquals(1, runner.drain());
             assertEquals("failed|1", pg.test.rows("SELECT status, attempts FROM analytics_jobs").get(0));
             assertEquals(0, runner.drain(), "a failed job waits for its backoff");
-            assertTrue(pg.count("SELECT count(*) FROM analytics_jobs WHERE run_after > now() + interval '100 ms'") == 1);
-            io.trackedge.jobs.testing.Await.until(Duration.ofSeconds(10), "three attempts, then dead", () -> {
+            assertTrue(pg.count("SELECT count(*) FROM analytics_jobs WHERE run_after > now() + interval '1 s'") == 1);
+            io.trackedge.jobs.testing.Await.until(Duration.ofSeconds(60), "three attempts, then dead", () -> {
                 runner.drain();
                 return pg.count("SELECT count(*) FROM analytics_jobs WHERE status = 'dead'") == 1;
             });

@@ -222,9 +222,20 @@ public final class JournalWriter implements Closeable {
 
     private void roll() throws IOException {
         channel.force(false);
-        channel.close();
+        // The next segment is opened before the current one is closed: if the disk refuses the new
+        // file, the writer stays on an open segment and a later flush can try again (closing first
+        // left a closed channel that failed every write until a restart).
+        long base = segmentBase + segmentSize;
+        FileChannel next = FileChannel.open(Segments.path(dir, base), StandardOpenOption.CREATE_NEW,
+                StandardOpenOption.WRITE, StandardOpenOption.READ);
+        FileChannel previous = channel;
+        channel = next;
         closedSegmentsBytes += segmentSize;
-        openSegment(segmentBase + segmentSize);
+        segmentBase = base;
+        segmentSize = 0;
+        flushedPosition = base;
+        previous.close();
+        syncDirectory();
     }
 
     /** Journal position just past the last record written to the file. */

@@ -4,6 +4,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.time.Duration;
 import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.MigrationInfo;
 import org.flywaydb.core.api.output.MigrateResult;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,12 +46,18 @@ public final class Database implements AutoCloseable {
 
     /** Applies the migrations from {@code sql/} (packaged as {@code db/migration}); returns how many ran. */
     public int migrate() {
-        MigrateResult r = Flyway.configure()
+        Flyway flyway = Flyway.configure()
                 .dataSource(info.jdbcUrl(), info.user(), info.password())
                 .locations("classpath:db/migration")
-                .load()
-                .migrate();
-        log.info("database schema at version {} ({} migration(s) applied)", r.targetSchemaVersion, r.migrationsExecuted);
+                .load();
+        MigrateResult r = flyway.migrate();
+        // targetSchemaVersion is null when nothing was applied: ask Flyway where the schema stands.
+        String version = r.targetSchemaVersion;
+        if (version == null) {
+            MigrationInfo current = flyway.info().current();
+            version = current == null || current.getVersion() == null ? "none (empty)" : current.getVersion().getVersion();
+        }
+        log.info("database schema at version {} ({} migration(s) applied)", version, r.migrationsExecuted);
         return r.migrationsExecuted;
     }
 

@@ -43,9 +43,16 @@ public final class PostHogSink implements Sink {
 
     private static final Logger log = LoggerFactory.getLogger(PostHogSink.class);
     public static final String NAME = "posthog";
+    /** Events sent alone, at most, to see whether PostHog takes anything (see {@link #acceptsOthers}). */
+    static final int PROBES = 8;
 
     /**
+     * The PostHog sink's settings, the one place they are defined and checked: {@code ConfigLoader}
+     * reads them from {@code edge.sink.posthog}, and the sink and {@code edge bad-events replay} use
+     * them as they are.
+     *
      * @param host scheme, host and port (and a path prefix, if PostHog sits behind one)
+     * @param apiKey the project API key; empty turns the sink off
      * @param batchSize most events per batch
      * @param batchBytes a request is closed once its events hold this many bytes of JSON (so it
      *     may exceed it by one event); a batch larger than this goes in several requests
@@ -55,35 +62,48 @@ public final class PostHogSink implements Sink {
      * @param maxLag an event received longer ago than this is given up (skipped and counted)
      * @param sendIp send the client address as {@code $ip}
      * @param gzip compress request bodies
+     * @param stallAfter no batch accepted for this long while events wait: reported stalled
      */
     public record Settings(URI host, String apiKey, int batchSize, int batchBytes, Duration linger, Duration timeout,
-                           Duration maxBackoff, Duration maxLag, boolean sendIp, boolean gzip) {
+                           Duration maxBackoff, Duration maxLag, boolean sendIp, boolean gzip, Duration stallAfter) {
+        /** Ten minutes: PostHog may be slow or down for a while without anyone needing to act. */
+        public static final Duration DEFAULT_STALL_AFTER = Duration.ofMinutes(10);
+
         public Settings {
             Objects.requireNonNull(host, "host");
+            Objects.requireNonNull(apiKey, "apiKey");
             if (host.getScheme() == null || !host.getScheme().matches("https?") || host.getHost() == null) {
                 throw new IllegalArgumentException("host must be http(s)://host[:port], got " + host);
-            }
-            if (apiKey == null || apiKey.isBlank()) {
-                throw new IllegalArgumentException("the API key must not be empty");
             }
             if (batchSize < 1 || batchBytes < 1) {
                 throw new IllegalArgumentException("batch size and bytes must be positive, got " + batchSize + ", " + batchBytes);
             }
-            for (Duration d : new Duration[] {linger, timeout, maxBackoff, maxLag}) {
+            for (Duration d : new Duration[] {linger, timeout, maxBackoff, maxLag, stallAfter}) {
                 if (d == null || d.isNegative()) {
                     throw new IllegalArgumentException("durations must not be negative, got " + d);
                 }
             }
-            if (timeout.isZero() || maxLag.isZero()) {
-                throw new IllegalArgumentException("timeout and max-lag must be positive");
+            if (timeout.isZero() || maxLag.isZero() || stallAfter.isZero()) {
+                throw new IllegalArgumentException("timeout, max-lag and stall-after must be positive");
             }
+        }
+
+        /** With the default stall time. */
+        public Settings(URI host, String apiKey, int batchSize, int batchBytes, Duration linger, Duration timeout,
+                        Duration maxBackoff, Duration maxLag, boolean sendIp, boolean gzip) {
+            this(host, apiKey, batchSize, batchBytes, linger, timeout, maxBackoff, maxLag, sendIp, gzip, DEFAULT_STALL_AFTER);
+        }
+
+        /** Off while no API key is set. */
+        public boolean enabled() {
+            return !apiKey.isBlank();
         }
 
         @Override
         public String toString() {
-            return "Settings[host=" + host + ", apiKey=<redacted>, batchSize=" + batchSize + ", batchBytes=" + batchBytes
-                    + ", linger=" + linger + ", timeout=" + timeout + ", maxBackoff=" + maxBackoff + ", maxLag=" + maxLag
-                    + ", sendIp=" + sendIp + ", gzip=" + gzip + "]";
+            return "Settings[host=" + host + ", apiKey=" + (apiKey.isEmpty() ? "" : "<redacted>") + ", batchSize=" + batchSize
+                    + ", batchBytes=" + batchBytes + ", linger=" + linger + ", timeout=" + timeout + ", maxBackoff=" + maxBackoff
+                    + ", maxLag=" + maxLag + ", sendIp=" + sendIp + ", gzip=" + gzip + ", stallAfter=" + stallAfter + "]";
         }
     }
 
@@ -104,6 +124,9 @@ public final class PostHogSink implements Sink {
      */
     public PostHogSink(Path journalDir, LongSupplier journalLimit, UUID journalId, Path cursorPath, Settings settings,
                        PostHogStats stats, BadEventStore badEvents, LongSupplier clockMillis) {
+        if (!settings.enabled()) {
+            throw new IllegalArgumentException("the PostHog sink needs an API key");
+        }
         this.journalDir = journalDir;
         this.journalLimit = journalLimit;
         this.journalId = journalId;
@@ -209,29 +232,39 @@ public final class PostHogSink implements Sink {
         throw new RetryLaterException("PostHog answered " + r.status() + " " + r.body(), r.retryAfter(), null);
     }
 
-    /** Sends {@code others} (halving on 400 and 413) until PostHog accepts some: PostHog counts a resent uuid once. */
+    /**
+     * Sends {@code others} in one request and, when PostHog refuses it, up to {@link #PROBES} of them
+     * alone, spread over the batch, until one is accepted: proof enough that PostHog works and the
+     * refused event is at fault, for at most {@code PROBES + 1} requests even when a broken endpoint
+     * refuses everything. PostHog counts a resent uuid once.
+     */
     @Override
     public boolean acceptsOthers(Batch others) throws Exception {
         List<byte[]> bodies = new ArrayList<>(others.size());
         for (EventRecord e : others.list()) {
             bodies.add(PostHogEvents.encode(e, settings.sendIp()));
         }
-        return acceptsAny(bodies);
-    }
-
-    private boolean acceptsAny(List<byte[]> bodies) throws Exception {
         if (bodies.isEmpty()) {
             return false;
         }
+        if (accepts(bodies)) {
+            return true;
+        }
+        int step = Math.max(1, bodies.size() / PROBES);
+        for (int i = 0; i < bodies.size() && i / step < PROBES; i += step) {
+            if (accepts(List.of(bodies.get(i)))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private boolean accepts(List<byte[]> bodies) throws Exception {
         try {
             send(bodies);
             return true;
         } catch (PostHogRefusedException e) {
-            if (bodies.size() == 1) {
-                return false;
-            }
-            int mid = bodies.size() / 2;
-            return acceptsAny(bodies.subList(0, mid)) || acceptsAny(bodies.subList(mid, bodies.size()));
+            return false;
         }
     }
 

@@ -142,6 +142,11 @@ public final class FakePostHog implements AutoCloseable {
         poisoned.add(id);
     }
 
+    /** Takes the event again (the cause of its refusal is fixed). */
+    public void cure(UUID id) {
+        poisoned.remove(id);
+    }
+
     public synchronized List<Captured> events() {
         return List.copyOf(captured);
     }

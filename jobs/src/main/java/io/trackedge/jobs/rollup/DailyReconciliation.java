@@ -22,12 +22,17 @@ import org.slf4j.LoggerFactory;
  * {@code email_clicks}, grouped by the key stored on each (the sink's definition of "first").
  *
  * <p>The sink keeps adding to these rows while the job runs (a late or replayed event lands on a
- * closed day), so the recount must not overwrite an increment it did not see. The job therefore
- * takes {@code LOCK TABLE daily_analytics IN SHARE ROW EXCLUSIVE MODE} before it reads anything:
- * that waits for every sink transaction that has already written to the table (their events are
- * then committed and in the recount) and holds back the ones that have not (they add their
- * increments on top of the repaired rows after the commit). Sink commits pause for the length of
- * one day's recount; the journal absorbs the pause and nothing is lost. Only rows that differ are
+ * closed day), so the repair must not overwrite an increment the recount did not see. The job
+ * recounts first, then takes {@code LOCK TABLE daily_analytics IN SHARE ROW EXCLUSIVE MODE}: that
+ * waits for every sink transaction that has already written to the table (its events are then
+ * committed) and holds back the ones that have not (they add their increments on top of the
+ * repaired rows after the commit). Under the lock it counts the day's raw events: raw events are
+ * only ever added, so the same number as the recount counted means the recount saw exactly the
+ * committed events, and the rows can be compared and repaired; a different number (events for the
+ * day arrived meanwhile) makes it recount under the lock. Sink commits therefore pause for a count
+ * of the day's events and the repair, or for a whole recount when late events race the job; the
+ * journal absorbs the pause and nothing is lost. (A reclassification of raw events committed during
+ * the recount changes no count; the next run picks it up.) Only rows that differ are
  * rewritten; the report goes to {@code rollup_reconciliations} and the log, a warning when it
  * found drift.
  */
@@ -75,16 +80,20 @@ public final class DailyReconciliation implements RollUp {
     /** Reconciles each day of {@code period} in the caller's transaction; one report per day. */
     public List<ReconciliationReport> reconcile(Connection c, Period period, UUID tenantOrNull) throws SQLException {
         PeriodLock.requireTransaction(c);
+        List<LocalDate> days = DailyRollUp.days(period);
+        // every day's lock before the table lock of the first: a run holding the table lock never
+        // waits for a day lock that a run waiting for the table lock holds
+        for (LocalDate day : days) {
+            PeriodLock.lock(c, jobType() + ":" + day, tenantOrNull);
+        }
         List<ReconciliationReport> out = new ArrayList<>();
-        for (LocalDate day : DailyRollUp.days(period)) {
+        for (LocalDate day : days) {
             out.add(reconcileDay(c, day, tenantOrNull));
         }
         return out;
     }
 
     private ReconciliationReport reconcileDay(Connection c, LocalDate day, UUID tenantOrNull) throws SQLException {
-        PeriodLock.lock(c, jobType() + ":" + day, tenantOrNull);
-        Sql.execute(c, "LOCK TABLE daily_analytics IN SHARE ROW EXCLUSIVE MODE");
         Map<String, Object> p = DailyRollUp.params(day, tenantOrNull);
         String tenant = Sql.tenantFilter("tenant_id", tenantOrNull);
         if (!Sql.exists(c, "SELECT 1 FROM email_events WHERE occurred_at >= {start} AND occurred_at < {end}" + tenant, p)) {
@@ -93,20 +102,44 @@ public final class DailyReconciliation implements RollUp {
             log.info("daily_analytics {}: no raw events (none, or dropped by retention); not reconciled", day);
             return r;
         }
-        Sql.execute(c, "DROP TABLE IF EXISTS daily_recount");
-        Sql.update(c, "CREATE TEMP TABLE daily_recount ON COMMIT DROP AS " + recount(tenant), p);
+        // The long recount runs before the table lock, so the sink is held back only for a count and
+        // the repair. Raw events are only ever added, so the same number of the day's events under the
+        // lock means the same events, and the recount still holds; otherwise it is done again, locked.
+        long recounted = recount(c, tenant, p);
+        Sql.execute(c, "LOCK TABLE daily_analytics IN SHARE ROW EXCLUSIVE MODE");
+        long lockedAt = System.nanoTime();
+        long committed = Sql.one(c, "SELECT count(*) FROM email_events WHERE occurred_at >= {start} AND occurred_at < {end}"
+                + tenant, p, rs -> rs.getLong(1));
+        if (committed != recounted) {
+            log.info("daily_analytics {}: {} events arrived during the recount; recounting under the lock", day,
+                    committed - recounted);
+            recount(c, tenant, p);
+        }
         ReconciliationReport r = compare(c, day, tenantOrNull, tenant, p);
         if (!r.clean()) {
             repair(c, tenant, p);
-            log.warn("daily_analytics {}{}: {} of {} rows drifted, {} missing, {} extra; repaired. Drift (table - recount): {}",
-                    day, tenantOrNull == null ? "" : " tenant " + tenantOrNull, r.rowsDrifted(), r.rowsRecounted(),
-                    r.rowsMissing(), r.rowsExtra(), r.drift());
+            log.warn("daily_analytics {}{}: {} of {} rows drifted, {} missing, {} extra; repaired (table locked {} ms). "
+                    + "Drift (table - recount): {}", day, tenantOrNull == null ? "" : " tenant " + tenantOrNull, r.rowsDrifted(),
+                    r.rowsRecounted(), r.rowsMissing(), r.rowsExtra(), (System.nanoTime() - lockedAt) / 1_000_000, r.drift());
         } else {
-            log.info("daily_analytics {}{}: {} rows match a recount of the raw events", day,
-                    tenantOrNull == null ? "" : " tenant " + tenantOrNull, r.rowsRecounted());
+            log.info("daily_analytics {}{}: {} rows match a recount of the raw events (table locked {} ms)", day,
+                    tenantOrNull == null ? "" : " tenant " + tenantOrNull, r.rowsRecounted(),
+                    (System.nanoTime() - lockedAt) / 1_000_000);
         }
         record(c, r);
         return r;
+    }
+
+    /** Events of a type counted by exactly one counter: their sum over the recount is the day's raw events. */
+    private static final List<String> ONE_PER_EVENT = List.of("emails_sent", "emails_delivered", "opens_total", "clicks_total",
+            "emails_bounced", "emails_replied", "unsubscribes", "complaints", "warmup_opens", "warmup_replies");
+
+    /** Recounts the day into the temporary table {@code daily_recount}; returns how many raw events it counted. */
+    private static long recount(Connection c, String tenant, Map<String, Object> p) throws SQLException {
+        Sql.execute(c, "DROP TABLE IF EXISTS daily_recount");
+        Sql.update(c, "CREATE TEMP TABLE daily_recount ON COMMIT DROP AS " + recount(tenant), p);
+        return Sql.one(c, "SELECT coalesce(sum(" + String.join(" + ", ONE_PER_EVENT) + "), 0) FROM daily_recount", Map.of(),
+                rs -> rs.getLong(1));
     }
 
     /** The day's rows as the raw tables give them: events and first touches aggregated apart, then summed per key. */

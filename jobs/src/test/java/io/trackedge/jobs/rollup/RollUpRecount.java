@@ -1,6 +1,12 @@
 package io.trackedge.jobs.rollup;
 
+import io.trackedge.sink.testing.TestDatabase;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Each roll-up table beside an independent recount from {@code email_events}, written apart from
@@ -9,10 +15,10 @@ import java.util.List;
  * of two distinct counts, and the health score and progress as their own arithmetic. Both queries of
  * a pair list the same columns in the same order, sorted by the table's key.
  */
-final class RollUpRecount {
+public final class RollUpRecount {
 
     /** One table: its name, its key columns (for messages), the table query and the recount. */
-    record Pair(String table, int keyColumns, List<String> columns, String fromTable, String recount) {
+    public record Pair(String table, int keyColumns, List<String> columns, String fromTable, String recount) {
     }
 
     private RollUpRecount() {
@@ -142,7 +148,61 @@ final class RollUpRecount {
                     + " count(*) FILTER (WHERE event_type = 'click' AND is_machine)"
                     + " FROM email_events GROUP BY 1, 2, 3 ORDER BY 1, 2");
 
-    static final List<Pair> ALL = List.of(CAMPAIGNS, MAILBOXES, LEADS, STEPS, WARMUP, BILLING);
+    public static final List<Pair> ALL = List.of(CAMPAIGNS, MAILBOXES, LEADS, STEPS, WARMUP, BILLING);
+
+    /**
+     * Every difference between each roll-up table and its recount, as "table key column: table x,
+     * recount y", "table missing row key" or "table extra row key"; empty when all match. Fails when
+     * a recount has no rows (a test that compares nothing proves nothing).
+     */
+    public static List<String> differences(TestDatabase db) throws SQLException {
+        List<String> problems = new ArrayList<>();
+        for (Pair p : ALL) {
+            List<String> recount = db.rows(p.recount());
+            if (recount.isEmpty()) {
+                problems.add(p.table() + ": the recount has no rows");
+            }
+            problems.addAll(differences(p, recount, db.rows(p.fromTable())));
+        }
+        return problems;
+    }
+
+    static List<String> differences(Pair p, List<String> expected, List<String> actual) {
+        Map<String, String[]> want = byKey(p, expected);
+        Map<String, String[]> got = byKey(p, actual);
+        List<String> problems = new ArrayList<>();
+        for (var e : want.entrySet()) {
+            String[] g = got.get(e.getKey());
+            if (g == null) {
+                problems.add(p.table() + " missing row " + e.getKey());
+                continue;
+            }
+            for (int i = p.keyColumns(); i < p.columns().size(); i++) {
+                if (!String.valueOf(e.getValue()[i]).equals(String.valueOf(g[i]))) {
+                    problems.add(p.table() + " " + e.getKey() + " " + p.columns().get(i) + ": table " + g[i] + ", recount "
+                            + e.getValue()[i]);
+                }
+            }
+        }
+        for (String k : got.keySet()) {
+            if (!want.containsKey(k)) {
+                problems.add(p.table() + " extra row " + k);
+            }
+        }
+        return problems;
+    }
+
+    private static Map<String, String[]> byKey(Pair p, List<String> rows) {
+        Map<String, String[]> out = new LinkedHashMap<>();
+        for (String row : rows) {
+            String[] cols = row.split("\\|", -1);
+            if (cols.length != p.columns().size()) {
+                throw new IllegalStateException(p.table() + " row " + row + " does not have the columns " + p.columns());
+            }
+            out.put(String.join("|", Arrays.copyOf(cols, p.keyColumns())), cols);
+        }
+        return out;
+    }
 
     private static List<String> cols(String key, String rest) {
         return List.of((key + ", " + rest).split(",\\s*"));

@@ -24,9 +24,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Runs docs/examples/sign_token.py, the standard-library reference implementation, against the
- * vectors and against tokens the Java signer makes for fresh inputs. Skipped only when python3 is
- * not on the PATH.
+ * Runs docs/examples/sign_token.py, the entry point of the standard-library Python signer
+ * (signers/python, package trackedge_signer), against the vectors and against tokens the Java
+ * signer makes for fresh inputs. Skipped only when python3 is not on the PATH.
  */
 class PythonReferenceTest {
 

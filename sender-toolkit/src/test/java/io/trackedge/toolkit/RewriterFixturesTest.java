@@ -19,7 +19,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.trackedge.journal.EventFields;
-import io.trackedge.testing.TestEdge;
 import io.trackedge.toolkit.EmailRewriter.LeftLink;
 import io.trackedge.toolkit.EmailRewriter.Options;
 import io.trackedge.toolkit.EmailRewriter.PixelPlacement;
@@ -38,7 +37,7 @@ import org.junit.jupiter.api.Test;
 /** {@link EmailRewriter} on real-world-looking emails: which links are wrapped, what else stays the same. */
 class RewriterFixturesTest {
 
-    static final EventFields IDS = TestEdge.fields("msg-fixture");
+    static final EventFields IDS = Fixtures.fields("msg-fixture");
     static final EmailRewriter REWRITER = new EmailRewriter(URLS);
 
     /** The exact tag the rewriter inserts. */
@@ -284,7 +283,7 @@ class RewriterFixturesTest {
 
     @Test
     void identifiersThatCannotBeSignedFailBeforeAnything() {
-        EventFields tooLong = new EventFields(TestEdge.TENANT, TestEdge.USER, "c".repeat(256), "m", "e", null, null, null);
+        EventFields tooLong = new EventFields(Fixtures.TENANT, Fixtures.USER, "c".repeat(256), "m", "e", null, null, null);
         assertThrows(IllegalArgumentException.class, () -> REWRITER.rewrite("<a href=\"https://a.example/\">a</a>", tooLong));
     }
 

@@ -1,0 +1,109 @@
+package io.trackedge.sink;
+
+import java.nio.file.Path;
+import java.util.concurrent.ExecutionException;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The bad-rows path of a sink loop: given a batch the destination refused for its data, finds the
+ * events at fault by writing halves on their own, down to single events, and sets those aside
+ * ({@link Sink#setAside}) while the others are written. A refusal is believed only when the
+ * destination is seen to work: part of the batch was accepted, or {@link Sink#acceptsOthers} says
+ * so, and fewer than {@code maxConsecutiveBad} events were set aside since the last commit.
+ * Confined to the loop's thread.
+ */
+final class BadEventFinder {
+
+    private static final Logger log = LoggerFactory.getLogger(BadEventFinder.class);
+
+    /** Told of what the finder committed: written halves and set-aside events. */
+    interface Progress extends InFlightBatches.Committed {
+        void setAside(BadRecord bad);
+    }
+
+    private final Sink sink;
+    private final Path journalDir;
+    private final LongSupplier journalLimit;
+    private final int maxConsecutiveBad;
+    private final Progress progress;
+    private int consecutiveBad;
+    private boolean partAccepted;
+
+    BadEventFinder(Sink sink, Path journalDir, LongSupplier journalLimit, int maxConsecutiveBad, Progress progress) {
+        this.sink = sink;
+        this.journalDir = journalDir;
+        this.journalLimit = journalLimit;
+        this.maxConsecutiveBad = maxConsecutiveBad;
+        this.progress = progress;
+    }
+
+    /** A batch committed in the ordinary way: the destination works. */
+    void accepted() {
+        consecutiveBad = 0;
+    }
+
+    /**
+     * Narrows {@code failed}, which the destination refused with {@code cause}, down to the events at
+     * fault. Returns with the cursor past the batch; throws on a failure that is not about the data,
+     * or when the refusal is not shown to be the events' (the loop then retries from the cursor).
+     */
+    void narrow(Batch failed, Throwable cause) throws Exception {
+        partAccepted = false;
+        narrow(failed, cause, failed);
+    }
+
+    private void narrow(Batch b, Throwable cause, Batch failed) throws Exception {
+        if (b.size() == 1) {
+            Batch others = failed.slice(b.from() - failed.from() + 1, failed.size());
+            if (!partAccepted && !sink.acceptsOthers(others)) {
+                throw new IllegalStateException(sink.name() + " refused event " + b.event(0).id() + " and none of the "
+                        + others.size() + " events after it was accepted either, so the fault is not shown to be the "
+                        + "event's; retrying (" + Failures.describe(cause) + ")", cause);
+            }
+            setAside(new BadRecord(b.position(0), b.next(0), RawRecords.read(journalDir, b.position(0), journalLimit),
+                    b.event(0), Failures.describe(cause), sink.errorCode(cause)));
+            return;
+        }
+        int mid = b.size() / 2;
+        for (Batch half : new Batch[] {b.slice(0, mid), b.slice(mid, b.size())}) {
+            Integer rows;
+            try {
+                rows = sink.write(half).get();
+            } catch (ExecutionException | RuntimeException e) {
+                refusedAgain(half, Failures.unwrap(e), failed);
+                continue;
+            } catch (InterruptedException e) {
+                throw e;
+            } catch (Exception e) {
+                refusedAgain(half, e, failed);
+                continue;
+            }
+            progress.committed(half, rows);
+            accepted();
+            partAccepted = true;
+        }
+    }
+
+    private void refusedAgain(Batch half, Throwable c, Batch failed) throws Exception {
+        if (sink.classify(c) != FailureKind.DATA) {
+            throw Failures.asException(c);
+        }
+        narrow(half, c, failed);
+    }
+
+    /** Sets one event aside (a refused event, or a record that does not decode). */
+    void setAside(BadRecord bad) throws Exception {
+        if (consecutiveBad >= maxConsecutiveBad) {
+            throw new IllegalStateException(sink.name() + " refused " + maxConsecutiveBad
+                    + " events in a row and accepted none between them; taken as a fault of the destination, not of"
+                    + " the events, so they are retried instead of set aside. Last refusal: " + bad.error());
+        }
+        sink.setAside(bad);
+        consecutiveBad++;
+        progress.setAside(bad);
+        log.warn("{} sink set aside the event {} at journal position {}: {} (edge bad-events list --sink {})",
+                sink.name(), bad.event() == null ? "(undecodable)" : bad.event().id(), bad.position(), bad.error(), sink.name());
+    }
+}

@@ -1,0 +1,125 @@
+package io.trackedge.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.trackedge.Main;
+import io.trackedge.journal.EventFields;
+import io.trackedge.journal.EventRecord;
+import io.trackedge.journal.EventType;
+import io.trackedge.journal.FieldsCodec;
+import io.trackedge.journal.MutableEvent;
+import io.trackedge.journal.RecordCodec;
+import io.trackedge.sink.BadRecord;
+import io.trackedge.sink.bad.BadEvents;
+import io.trackedge.sink.postgres.Database;
+import io.trackedge.sink.postgres.PostgresConnectionInfo;
+import io.trackedge.sink.testing.FakePostHog;
+import io.trackedge.sink.testing.TestDatabase;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.util.Arrays;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * {@code edge bad-events list|replay} against a real database and a PostHog stand-in: what a sink
+ * set aside is listed with its error, a replay that is refused again stays listed, a replay after
+ * the fix writes the event once, and a second replay writes nothing.
+ */
+class BadEventsCliIT {
+
+    private static final UUID TENANT = UUID.fromString("0f8fad5b-d9cb-469f-a165-70867728950e");
+    private static final UUID USER = UUID.fromString("7c9e6679-7425-40de-944b-e07fc1f90ae7");
+
+    @TempDir
+    Path dir;
+
+    private record Run(int exit, String out, String err) {
+    }
+
+    private Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cmd = new CommandLine(new Main());
+        cmd.setOut(new PrintWriter(out));
+        cmd.setErr(new PrintWriter(err));
+        int exit = cmd.execute(args);
+        return new Run(exit, out.toString(), err.toString());
+    }
+
+    /** A journal record of one open, as the edge writes it. */
+    private static byte[] record(UUID id, String email) {
+        MutableEvent e = new MutableEvent();
+        long now = System.currentTimeMillis() * 1000;
+        e.reset(EventType.OPEN, id.getMostSignificantBits(), id.getLeastSignificantBits(), now);
+        byte[] block = FieldsCodec.encode(new EventFields(TENANT, USER, "camp", "mbox", email, null, null, null));
+        e.fields(block, 0, block.length);
+        e.userAgent("Mozilla/5.0 (test)");
+        ByteBuffer b = ByteBuffer.allocate(e.encodedSizeBound());
+        RecordCodec.encode(e, b);
+        return Arrays.copyOf(b.array(), b.position());
+    }
+
+    @Test
+    void listReplayAndReplayAgain() throws Exception {
+        try (TestDatabase testDb = TestDatabase.create(); FakePostHog fake = FakePostHog.start("phc_cli");
+             Database db = new Database(new PostgresConnectionInfo(testDb.jdbcUrl(), "postgres", null), 2)) {
+            db.migrate();
+            UUID node = UUID.randomUUID();
+            UUID forPostgres = UUID.fromString("01900000-0000-7000-8000-0000000000a1");
+            UUID forPostHog = UUID.fromString("01900000-0000-7000-8000-0000000000b2");
+            try (Connection c = db.dataSource().getConnection()) {
+                byte[] r1 = record(forPostgres, "email-1");
+                EventRecord e1 = RecordCodec.decode(r1, 0, r1.length);
+                BadEvents.insert(c, "postgres", node, new BadRecord(100, 200, r1, e1,
+                        "new row for relation \"email_events\" violates check constraint \"no_camp\"", "23514"));
+                byte[] r2 = record(forPostHog, "email-2");
+                BadEvents.insert(c, "posthog", node, new BadRecord(100, 200, r2, RecordCodec.decode(r2, 0, r2.length),
+                        "PostHog answered 400 {\"error\":\"invalid\"} for a request of 1 event(s)", "400"));
+            }
+            Path cfg = dir.resolve("edge.conf");
+            Files.writeString(cfg, "edge.profile = development\nedge.data-dir = \"" + dir.resolve("data") + "\"\n"
+                    + "edge.database.url = \"" + testDb.jdbcUrl() + "\"\nedge.database.user = \"postgres\"\n"
+                    + "edge.sink.posthog.api-key = \"phc_cli\"\nedge.sink.posthog.host = \"" + fake.host() + "\"\n");
+
+            Run list = run("bad-events", "list", "-c", cfg.toString());
+            assertEquals(0, list.exit(), list.err());
+            assertTrue(list.out().contains(forPostgres.toString()) && list.out().contains("violates check constraint"), list.out());
+            assertTrue(list.out().contains(forPostHog.toString()) && list.out().contains("PostHog answered 400"), list.out());
+            assertTrue(list.err().contains("2 event(s)"), list.err());
+
+            fake.poison(forPostHog);
+            Run refused = run("bad-events", "replay", "--sink", "posthog", "-c", cfg.toString());
+            assertEquals(1, refused.exit(), refused.out() + refused.err());
+            assertTrue(refused.out().contains("not replayed: PostHog answered 400"), refused.out());
+            assertTrue(run("bad-events", "list", "--sink", "posthog", "-c", cfg.toString()).out().contains("replay: PostHog answered 400"));
+
+            fake.cure(forPostHog);
+            Run replayed = run("bad-events", "replay", "-c", cfg.toString());
+            assertEquals(0, replayed.exit(), replayed.out() + replayed.err());
+            assertTrue(replayed.err().contains("2 of 2 replayed"), replayed.err());
+            assertTrue(fake.uuids().contains(forPostHog));
+            assertEquals(1, testDb.count("SELECT count(*) FROM email_events WHERE event_id = '" + forPostgres + "'"));
+            assertEquals(1, testDb.count("SELECT opens_total FROM daily_analytics WHERE tenant_id = '" + TENANT + "'"));
+
+            Run again = run("bad-events", "replay", "-c", cfg.toString());
+            assertEquals(0, again.exit(), again.err());
+            assertTrue(again.err().contains("0 of 0 replayed"), again.err());
+            assertEquals(1, testDb.count("SELECT count(*) FROM email_events WHERE event_id = '" + forPostgres + "'"));
+            Run all = run("bad-events", "list", "--all", "-c", cfg.toString());
+            assertEquals(2, all.out().lines().filter(l -> l.matches("\\d+ .*")).count(), all.out());
+            assertEquals(0, run("bad-events", "list", "-c", cfg.toString()).out().lines().filter(l -> l.matches("\\d+ .*")).count());
+
+            Run badSink = run("bad-events", "list", "--sink", "kafka", "-c", cfg.toString());
+            assertEquals(2, badSink.exit());
+            assertTrue(badSink.err().contains("--sink must be one of"), badSink.err());
+        }
+    }
+}

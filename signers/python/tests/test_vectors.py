@@ -1,0 +1,52 @@
+"""Every vector of docs/tracking-token-vectors.json, one subtest each, through this package."""
+
+import os
+import unittest
+import uuid
+
+from trackedge_signer import Signer
+from trackedge_signer import vectors
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+VECTORS = vectors.load(vectors.find_vectors(HERE))
+
+
+class VectorsTest(unittest.TestCase):
+
+    def test_every_vector(self):
+        seen = {section: 0 for section in vectors.SECTIONS}
+        for section, name, ok, detail in vectors.check(VECTORS):
+            seen[section] += 1
+            with self.subTest(section=section, vector=name):
+                self.assertTrue(ok, detail)
+        for section in vectors.SECTIONS:
+            self.assertEqual(len(VECTORS[section]), seen[section], section)
+        self.assertGreaterEqual(seen["valid"], 12)
+
+
+class SignerTest(unittest.TestCase):
+
+    def setUp(self):
+        self.signer = Signer(VECTORS["base_url"] + "/", VECTORS["keys"][0]["spec"])
+        minimal = next(v for v in VECTORS["valid"] if v["name"] == "open-minimal")
+        self.minimal = minimal
+
+    def test_uuid_objects_and_absent_optionals_sign_as_text(self):
+        f = self.minimal["fields"]
+        ids = dict(f, tenant=uuid.UUID(f["tenant"]), user=uuid.UUID(f["user"]), lead=None, step=None)
+        self.assertEqual(VECTORS["base_url"] + self.minimal["path"], self.signer.pixel_url(ids))
+
+    def test_a_destination_outside_the_policy_is_refused(self):
+        with self.assertRaisesRegex(ValueError, "only http and https"):
+            self.signer.click_url(self.minimal["fields"], "javascript:alert(1)")
+
+    def test_a_bad_key_list_names_the_entry_and_not_the_secret(self):
+        spec = VECTORS["keys"][0]["spec"]
+        with self.assertRaises(ValueError) as e:
+            Signer("https://t.example.com", spec + ",,")
+        self.assertTrue(str(e.exception).startswith("entry 2 of 3"), str(e.exception))
+        self.assertNotIn(spec.split(":")[1], str(e.exception))
+
+
+if __name__ == "__main__":
+    unittest.main()
