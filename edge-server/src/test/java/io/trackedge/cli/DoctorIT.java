@@ -110,6 +110,6 @@ class DoctorIT {
         List<Doctor.Finding> findings = new Doctor(conf, Map.of(), System::currentTimeMillis).run();
         assertEquals(1, findings.size(), findings.toString());
         assertEquals(Doctor.Status.FAIL, findings.get(0).status());
-        assertTrue(findings.get(0).detail().contains("edge.http.port (EDGE_PORT): must be 0..65535"), findings.toString());
+        assertTrue(findings.get(0).detail().contains("edge.http.port (EDGE_HTTP_PORT") && findings.get(0).detail().contains("must be 0..65535"), findings.toString());
     }
 }
