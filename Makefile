@@ -8,21 +8,32 @@ export JAVA_HOME := $(JDK)
 export PATH := $(JDK)/bin:$(PATH)
 MVN ?= mvn -B -ntp
 JAR := edge-server/target/edge.jar
-# JVM flags for the server: a fixed heap avoids resizing pauses; the server allocates little.
-JAVA_OPTS ?= -Xms512m -Xmx512m -XX:+UseParallelGC -XX:+AlwaysPreTouch -XX:MetaspaceSize=128m
+# What the jar is built from: a change to any of these (and only then) rebuilds it.
+JAR_SOURCES := $(shell find . \( -name target -o -name .git -o -name data -o -name benchmarks -o -name dist -o -name node_modules \) -prune -o \
+  -type f \( -path '*/src/main/*' -o -name pom.xml -o -path './sql/*' \) -print)
 
-.PHONY: signers-test build run test faults fault-table publish-results hostile fuzz bench bench-jmh clean
+.PHONY: signers-test build run test faults fault-table publish-results hostile fuzz bench bench-jmh clean dist
 
+# `make`: the jar, rebuilt only when a source changed; bin/trackedge runs it.
+$(JAR): $(JAR_SOURCES)
+	$(MVN) -q -DskipTests package -pl edge-server -am
+	@touch $@
+
+# Every module, benchmarks included.
 build:
 	$(MVN) -DskipTests package
 
-$(JAR):
-	$(MVN) -DskipTests package
+# Starts the edge with working defaults (bin/trackedge in a checkout: development profile, data in
+# ./data, a development signing key made on first start), building the jar first only when a
+# source changed. Ctrl-C (SIGINT) or SIGTERM drains and stops it; the server exits 0, though make
+# itself reports an interrupt (run bin/trackedge serve directly to see the server's own status).
+run: $(JAR)
+	bin/trackedge serve
 
-# Starts the edge with working defaults: development profile, data in ./data, a development
-# signing key made on first start. Ctrl-C (SIGINT) or SIGTERM drains and stops it.
-run: build
-	EDGE_PROFILE=$${EDGE_PROFILE:-development} java $(JAVA_OPTS) -jar $(JAR) serve
+# The Debian package and a .tar.gz of the same tree, with their own trimmed runtime: dist/.
+# VERSION=0.1.1 to set the package version; AOT=0 to leave out the AOT cache (see the README).
+dist: $(JAR)
+	packaging/build-dist $(if $(VERSION),--version $(VERSION),) $(if $(filter 0,$(AOT)),--no-aot,)
 
 # Every test of every module: unit, real-socket, journal and kill tests. The fault and hostile
 # tests write their results under each module's target/results/; `make test` changes no tracked file.
@@ -94,3 +105,4 @@ bench-jmh: build
 
 clean:
 	$(MVN) clean
+	rm -rf dist

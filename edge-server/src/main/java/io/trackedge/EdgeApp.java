@@ -140,6 +140,8 @@ public final class EdgeApp implements AutoCloseable {
         metrics.journal(stats, appender::writeFailures, appender::lostToWriteFailures);
         metrics.gauge("edge_ring_remaining_capacity", "Free slots in the ring", ring::remainingCapacity);
         metrics.gauge("edge_journal_position_bytes", "Journal position past the last record written", journal::flushedPosition);
+        metrics.gauge("edge_journal_max_bytes", "edge.journal.max-bytes: the cap on all segments (journal use = size / max)",
+                () -> config.journal().maxBytes());
 
         Responses responses = new Responses();
         IngestApi ingest = IngestApi.start(config, ring, metrics, postgres == null ? null : postgres.db());
@@ -210,7 +212,6 @@ public final class EdgeApp implements AutoCloseable {
             }
             info = local.info();
             log.info("database: {}; connect with: {}", local.description(), info.psqlHint());
-            System.out.println("database: " + local.description() + "\n  connect with: " + info.psqlHint());
         } else {
             info = PostgresConnectionInfo.parse(dbc.url(), dbc.user(), dbc.password());
             log.info("database: {}", info.jdbcUrl());

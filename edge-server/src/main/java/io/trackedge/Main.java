@@ -3,6 +3,7 @@ package io.trackedge;
 import io.trackedge.cli.BadEventsCommand;
 import io.trackedge.cli.EraseCommand;
 import io.trackedge.cli.ClassifyCommand;
+import io.trackedge.cli.DoctorCommand;
 import io.trackedge.cli.IngestKeysCommand;
 import io.trackedge.cli.JobsCommand;
 import io.trackedge.cli.ListsCommand;
@@ -14,12 +15,12 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code java -jar edge.jar <command>}: the one entry point. */
-@Command(name = "edge", mixinStandardHelpOptions = true, version = "trackedge 0.1.0",
+@Command(name = "trackedge", mixinStandardHelpOptions = true, version = "trackedge 0.1.0",
         description = "Email tracking edge: open pixels and click redirects answered from memory, "
                 + "events journaled locally and written to PostgreSQL.",
         subcommands = {ServeCommand.class, TokenCommand.class, RewriteCommand.class, MigrateCommand.class,
                 IngestKeysCommand.class, BadEventsCommand.class, JobsCommand.class, EraseCommand.class, ClassifyCommand.class,
-                ListsCommand.class,
+                ListsCommand.class, DoctorCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
@@ -35,13 +36,43 @@ public final class Main implements Runnable {
         // jOOQ prints a banner and a tip on first use; they belong in no server log.
         System.setProperty("org.jooq.no-logo", "true");
         System.setProperty("org.jooq.no-tips", "true");
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The command line with its error handling: what {@code main} runs, and what tests run in-process. */
+    public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Main());
         // An operator needs the reason, not a stack trace; EDGE_LOG_LEVEL=DEBUG shows the trace in the log.
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            cmd.getErr().println("error: " + e.getMessage());
+            cmd.getErr().println("error: " + describe(e));
             org.slf4j.LoggerFactory.getLogger(Main.class).debug("command failed", e);
             return 1;
         });
-        System.exit(cli.execute(args));
+        // A data error (a bad CSV line, a missing file) gets its reason and where to look for help,
+        // not the command's whole usage text.
+        cli.setParameterExceptionHandler((e, given) -> {
+            CommandLine cmd = e.getCommandLine();
+            cmd.getErr().println("error: " + e.getMessage());
+            if (e instanceof CommandLine.UnmatchedArgumentException u) {
+                CommandLine.UnmatchedArgumentException.printSuggestions(u, cmd.getErr());
+            }
+            cmd.getErr().println("see: " + cmd.getCommandSpec().qualifiedName(" ") + " --help");
+            return cmd.getCommandSpec().exitCodeOnInvalidInput();
+        });
+        return cli;
+    }
+
+    /** The reason, with the file named for file errors (whose message is only the path). */
+    static String describe(Throwable e) {
+        if (e instanceof java.nio.file.NoSuchFileException f) {
+            return "no such file: " + f.getFile();
+        }
+        if (e instanceof java.nio.file.AccessDeniedException f) {
+            return "permission denied: " + f.getFile();
+        }
+        if (e instanceof java.nio.file.FileSystemException f) {
+            return f.getFile() + ": " + f.getReason();
+        }
+        return e.getMessage() == null ? e.toString() : e.getMessage();
     }
 }

@@ -26,6 +26,7 @@ final class CliDatabase implements AutoCloseable {
     }
 
     static CliDatabase open(EdgeConfig cfg) throws IOException {
+        cfg.requireDatabaseChoice();
         EdgeConfig.Database c = cfg.database();
         if (!c.url().isEmpty()) {
             PostgresConnectionInfo info = PostgresConnectionInfo.parse(c.url(), c.user(), c.password());

@@ -14,10 +14,14 @@ public final class ConfigOption {
     Path file;
 
     EdgeConfig load() {
-        Path f = file;
-        if (f == null && System.getenv("EDGE_CONFIG") != null && !System.getenv("EDGE_CONFIG").isBlank()) {
-            f = Path.of(System.getenv("EDGE_CONFIG"));
+        return ConfigLoader.load(file(), System.getenv());
+    }
+
+    /** The config file named by {@code --config}, else by {@code EDGE_CONFIG}; null for none. */
+    Path file() {
+        if (file == null && System.getenv("EDGE_CONFIG") != null && !System.getenv("EDGE_CONFIG").isBlank()) {
+            return Path.of(System.getenv("EDGE_CONFIG"));
         }
-        return ConfigLoader.load(f, System.getenv());
+        return file;
     }
 }

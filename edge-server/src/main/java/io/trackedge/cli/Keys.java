@@ -33,7 +33,7 @@ final class Keys {
         }
         if (config.profile() == Profile.PRODUCTION) {
             throw new ConfigException(List.of("edge.signing-keys (EDGE_SIGNING_KEYS): required in the production profile; "
-                    + "make one with `java -jar edge.jar token new-key --id 1`, or set EDGE_PROFILE=development"));
+                    + "make one with `trackedge token new-key --id 1`, or set EDGE_PROFILE=development"));
         }
         Path file = config.dataDir().resolve(DEV_KEY_FILE);
         if (!Files.exists(file)) {

@@ -30,6 +30,9 @@ public final class ServeCommand implements Callable<Integer> {
         try {
             cfg = config.load();
             keys = Keys.load(cfg);
+            if (cfg.postgresSink().enabled()) {
+                cfg.requireDatabaseChoice();
+            }
         } catch (ConfigException e) {
             System.err.println(e.getMessage());
             return 2;

@@ -128,6 +128,8 @@ public final class TokenCommand implements Runnable {
                 if (!missing.isEmpty()) {
                     throw new ParameterException(spec.commandLine(), "CSV header lacks " + String.join(", ", missing));
                 }
+                // Printed only once every record signed: a bad line leaves no partial output to be mistaken for all of it.
+                List<String> signed = new ArrayList<>();
                 for (CSVRecord rec : csv) {
                     Map<String, String> m = rec.toMap();
                     // the file's line (the record's last one, if a quoted value spans lines), not the record number
@@ -145,8 +147,9 @@ public final class TokenCommand implements Runnable {
                     } catch (IllegalArgumentException | NullPointerException e) {
                         throw new ParameterException(spec.commandLine(), where + ": " + e.getMessage());
                     }
-                    out.println(sign(urls, f, m.get("url"), where));
+                    signed.add(sign(urls, f, m.get("url"), where));
                 }
+                signed.forEach(out::println);
             }
         }
 

@@ -197,7 +197,8 @@ public final class ConfigLoader {
         EdgeConfig.Database database = new EdgeConfig.Database(dbUrl == null ? "" : dbUrl.trim(),
                 string("edge.database.user"), string("edge.database.password"),
                 intIn("edge.database.pool-size", 1, 100), bool("edge.database.migrate-on-start"),
-                port("edge.database.embedded-port"), intIn("edge.database.retention-days", 0, 100_000));
+                port("edge.database.embedded-port"), intIn("edge.database.retention-days", 0, 100_000),
+                bool("edge.database.local"));
         EdgeConfig.PostgresSink sink = new EdgeConfig.PostgresSink(bool("edge.sink.postgres.enabled"),
                 intIn("edge.sink.postgres.batch-size", 1, 1_000_000), duration("edge.sink.postgres.linger"),
                 duration("edge.sink.postgres.max-backoff"), duration("edge.sink.postgres.stall-after"));

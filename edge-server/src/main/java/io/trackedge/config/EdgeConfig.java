@@ -48,6 +48,21 @@ public record EdgeConfig(
     }
 
     /**
+     * Production never falls back to a local database by itself: events would land on one VM's
+     * disk where nothing reads them. Commands that open the database call this first.
+     *
+     * @throws ConfigException naming {@code edge.database.url} when production has no url and
+     *     {@code edge.database.local} is not set
+     */
+    public void requireDatabaseChoice() {
+        if (profile == Profile.PRODUCTION && database.url().isEmpty() && !database.local()) {
+            throw new ConfigException(List.of("edge.database.url (EDGE_DATABASE_URL): required in the production profile; "
+                    + "set it to your PostgreSQL (postgresql://user:pw@host:5432/db or jdbc:postgresql://...), or set "
+                    + "edge.database.local = true (EDGE_DATABASE_LOCAL=true) to use a local database under the data folder on purpose"));
+        }
+    }
+
+    /**
      * The public listener.
      *
      * @param eventLoops Netty event loops; 0 picks one per core
@@ -80,10 +95,11 @@ public record EdgeConfig(
 
     /**
      * @param url empty for the embedded (or local) PostgreSQL
+     * @param local in production, an empty url means this local database only when this is true
      * @param retentionDays days of raw events kept; 0 keeps them forever
      */
     public record Database(String url, String user, String password, int poolSize, boolean migrateOnStart,
-                           int embeddedPort, int retentionDays) {
+                           int embeddedPort, int retentionDays, boolean local) {
         @Override
         public String toString() {
             return "Database[url=" + url + ", user=" + user + ", password=<redacted>, poolSize=" + poolSize + "]";

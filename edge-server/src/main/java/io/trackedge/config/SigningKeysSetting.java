@@ -14,7 +14,7 @@ import java.util.function.Consumer;
  */
 final class SigningKeysSetting {
 
-    static final String HOW_TO_MAKE_ONE = "make a key with `java -jar edge.jar token new-key --id 1`";
+    static final String HOW_TO_MAKE_ONE = "make a key with `trackedge token new-key --id 1`";
 
     private SigningKeysSetting() {
     }

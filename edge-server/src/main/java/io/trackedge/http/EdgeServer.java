@@ -58,6 +58,17 @@ public final class EdgeServer implements AutoCloseable {
         return Math.max(1, Runtime.getRuntime().availableProcessors());
     }
 
+    /** Binds, or fails with a message naming the address and the setting that chose it (a port in use, say). */
+    private static Channel listen(ServerBootstrap b, String host, int port, String setting) throws InterruptedException {
+        io.netty.channel.ChannelFuture f = b.bind(new InetSocketAddress(host, port)).await();
+        if (!f.isSuccess()) {
+            Throwable c = f.cause();
+            throw new IllegalStateException("cannot listen on " + host + ":" + port + " (" + setting + "): "
+                    + (c.getMessage() == null ? c.toString() : c.getMessage()), c);
+        }
+        return f.channel();
+    }
+
     public static EdgeServer start(EdgeConfig.Http http, EdgeConfig.Admin admin, EdgeContext edge,
                                    EdgeMetrics metrics, Readiness readiness) throws InterruptedException {
         return start(http, admin, edge, metrics, readiness, null);
@@ -77,15 +88,15 @@ public final class EdgeServer implements AutoCloseable {
             edge.bind(executors);
             ConnectionLimiter limiter = new ConnectionLimiter(http.maxConnections(), edge.responses, metrics);
             ChannelGroup connections = new DefaultChannelGroup("edge-connections", GlobalEventExecutor.INSTANCE);
-            Channel pub = new ServerBootstrap()
+            Channel pub = listen(new ServerBootstrap()
                     .group(publicLoops)
                     .channel(transport.serverChannel())
                     .option(ChannelOption.SO_BACKLOG, 4096)
                     .option(ChannelOption.SO_REUSEADDR, true)
                     .childOption(ChannelOption.TCP_NODELAY, true)
-                    .childHandler(new PublicChannelInitializer(http, limiter, edge, connections))
-                    .bind(new InetSocketAddress(http.bind(), http.port())).sync().channel();
-            Channel adm = new ServerBootstrap()
+                    .childHandler(new PublicChannelInitializer(http, limiter, edge, connections)),
+                    http.bind(), http.port(), "edge.http.port (EDGE_PORT)");
+            Channel adm = listen(new ServerBootstrap()
                     .group(adminLoop)
                     .channel(transport.serverChannel())
                     .option(ChannelOption.SO_REUSEADDR, true)
@@ -96,8 +107,8 @@ public final class EdgeServer implements AutoCloseable {
                                     .addLast(new HttpObjectAggregator(16 * 1024))
                                     .addLast(new AdminHandler(metrics, readiness, dashboard));
                         }
-                    })
-                    .bind(new InetSocketAddress(admin.bind(), admin.port())).sync().channel();
+                    }),
+                    admin.bind(), admin.port(), "edge.admin.port (EDGE_ADMIN_PORT)");
             publicLoops.next().scheduleAtFixedRate(() -> edge.responses.refresh(Instant.now(), executors), 1, 1, TimeUnit.SECONDS);
             metrics.gauge("edge_connections_open", "Open connections on the public listener", limiter::open);
             log.info("public listener on {} ({} event loop{}, {}), admin on {}", pub.localAddress(), loops,

@@ -51,6 +51,7 @@ final class IngestExchange {
     private byte[] body;
     private int length;
     private int reserved;
+    private boolean keysReloaded;
 
     IngestExchange(TrackingHandler handler, ChannelHandlerContext ctx, EdgeContext edge, AckGate gate, Responses.Conn conn) {
         this.handler = handler;
@@ -73,7 +74,19 @@ final class IngestExchange {
     void begin(HttpRequest request) {
         expectContinue = HttpUtil.is100ContinueExpected(request);
         contentLength = HttpUtil.getContentLength(request, -1L);
-        principal = service.authenticate(request.headers().get(HttpHeaderNames.AUTHORIZATION));
+        String authorization = request.headers().get(HttpHeaderNames.AUTHORIZATION);
+        principal = service.authenticate(authorization);
+        if (principal == null && !keysReloaded) {
+            // Perhaps a key made a moment ago: reload, reading nothing meanwhile, then decide.
+            java.util.concurrent.CompletableFuture<Void> reload = service.reloadKeysFor(authorization);
+            if (reload != null) {
+                keysReloaded = true;
+                state = State.PROCESSING;
+                ctx.channel().config().setAutoRead(false);
+                reload.whenComplete((v, e) -> ctx.executor().execute(() -> afterKeyReload(request)));
+                return;
+            }
+        }
         if (principal == null) {
             boolean given = request.headers().contains(HttpHeaderNames.AUTHORIZATION);
             refuse(401, Outcome.UNAUTHORIZED, given ? IngestResponses.BAD_KEY : IngestResponses.UNAUTHORIZED,
@@ -102,6 +115,16 @@ final class IngestExchange {
         if (expectContinue) {
             handler.deliver(IngestResponses.continue100(), false, -1);
         }
+    }
+
+    /** Back on the loop after a key reload: the request's head is judged again, then reading resumes. */
+    private void afterKeyReload(HttpRequest request) {
+        state = State.DONE;
+        if (!ctx.channel().isActive()) {
+            return;
+        }
+        begin(request);
+        handler.resumeAfterKeyReload();
     }
 
     /** A piece of the body. */

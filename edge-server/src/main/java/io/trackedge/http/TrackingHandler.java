@@ -158,6 +158,20 @@ public final class TrackingHandler extends ChannelInboundHandlerAdapter {
         flushNow();
     }
 
+    /** The ingest request's keys were reloaded and its head judged again: its body (if read) and what waited go on. */
+    void resumeAfterKeyReload() {
+        if (ingest != null && ingest.done()) {
+            ingest = null;
+        }
+        while (deferred != null && !deferred.isEmpty() && (ingest == null || !ingest.processing())) {
+            channelRead(ctx, deferred.poll());
+        }
+        if (mayRead()) {
+            ctx.channel().config().setAutoRead(true);
+        }
+        flushNow();
+    }
+
     /**
      * Reading pauses while the connection takes no more answers (a client that pipelines requests
      * and reads nothing would otherwise make the edge queue answers without bound), and resumes

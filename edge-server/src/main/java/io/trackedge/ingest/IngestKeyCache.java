@@ -6,17 +6,21 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The ingest keys an edge accepts, held in memory and reloaded from {@code ingest_keys} every
  * refresh interval, so that a key created or revoked on any node takes effect everywhere within
- * one interval and without a restart. When the database cannot be reached the last loaded set
+ * one interval and without a restart. A well-formed key with an unknown prefix also triggers a
+ * reload ({@link #reloadForUnknownKey}, at most one per {@link #MISS_RELOAD_EVERY}), so a key made
+ * by {@code trackedge keys create} works on its first request. When the database cannot be reached the last loaded set
  * stays in use (an edge that never loaded any accepts no key until it can).
  *
  * <p>{@link #authenticate} runs on event loops: a map lookup by the key's public prefix, one
@@ -26,6 +30,8 @@ public final class IngestKeyCache implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(IngestKeyCache.class);
     private static final byte[] NO_HASH = new byte[32];
+    /** Reloads for unknown keys are at most this frequent: random keys cannot turn into a query each. */
+    static final Duration MISS_RELOAD_EVERY = Duration.ofSeconds(1);
 
     /**
      * Who a request speaks for: a key, the one tenant it is scoped to (null: every tenant), and what
@@ -59,6 +65,8 @@ public final class IngestKeyCache implements AutoCloseable {
     private volatile boolean loaded;
     private volatile boolean failing;
     private final AtomicLong refreshFailures = new AtomicLong();
+    private final AtomicReference<CompletableFuture<Void>> missReload = new AtomicReference<>();
+    private volatile long lastMissReloadNanos = System.nanoTime() - MISS_RELOAD_EVERY.toNanos();
 
     /** @param store where keys live, or null when the edge has no database (then no key is accepted) */
     public IngestKeyCache(IngestKeyStore store, Duration interval) {
@@ -140,6 +148,52 @@ public final class IngestKeyCache implements AutoCloseable {
         byte[] presented = IngestKeyFormat.sha256(key);
         boolean same = MessageDigest.isEqual(presented, k == null ? NO_HASH : k.hash());
         return same && k != null ? new Principal(k.keyId(), k.prefix(), k.tenant(), k.scopes()) : null;
+    }
+
+    /**
+     * For a header {@link #authenticate} refused: when it carries a well-formed key whose prefix is
+     * not loaded (perhaps created a moment ago), reloads the keys off the caller's thread.
+     *
+     * @return completes when the reload is done (then authenticate again), or null when no reload
+     *     applies: no database, not a well-formed key, a known prefix (a wrong secret), or the last
+     *     such reload began less than {@link #MISS_RELOAD_EVERY} ago
+     */
+    public CompletableFuture<Void> reloadForUnknownKey(String authorization) {
+        if (store == null || authorization == null || authorization.length() < 7
+                || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return null;
+        }
+        String key = authorization.substring(7).trim();
+        if (!IngestKeyFormat.wellFormed(key) || byPrefix.containsKey(IngestKeyFormat.prefixOf(key))) {
+            return null;
+        }
+        CompletableFuture<Void> running = missReload.get();
+        if (running != null) {
+            return running;
+        }
+        long now = System.nanoTime();
+        if (now - lastMissReloadNanos < MISS_RELOAD_EVERY.toNanos()) {
+            return null;
+        }
+        CompletableFuture<Void> mine = new CompletableFuture<>();
+        if (!missReload.compareAndSet(null, mine)) {
+            return missReload.get();
+        }
+        lastMissReloadNanos = now;
+        try {
+            timer.execute(() -> {
+                try {
+                    refresh();
+                } finally {
+                    missReload.set(null);
+                    mine.complete(null);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) { // closed: no reload
+            missReload.set(null);
+            return null;
+        }
+        return mine;
     }
 
     /** Keys currently accepted. */

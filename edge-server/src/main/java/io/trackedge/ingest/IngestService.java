@@ -64,6 +64,11 @@ public final class IngestService implements AutoCloseable {
         return metrics;
     }
 
+    /** See {@link IngestKeyCache#reloadForUnknownKey}; never blocks. */
+    public java.util.concurrent.CompletableFuture<Void> reloadKeysFor(String authorization) {
+        return keys.reloadForUnknownKey(authorization);
+    }
+
     /**
      * See {@link IngestKeyCache#authenticate}; a key without the write scope (a read-only key) is
      * not one this API accepts, so it gets null (401) like an unknown key. Cheap; event loops call it.

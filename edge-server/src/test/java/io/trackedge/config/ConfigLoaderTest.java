@@ -52,7 +52,8 @@ class ConfigLoaderTest {
         EdgeConfig full = ConfigLoader.load(FULL, env);
         assertEquals(Profile.PRODUCTION, full.profile());
         assertEquals(Path.of("/var/lib/trackedge"), full.dataDir());
-        assertEquals(2, full.trustedProxies().size());
+        assertEquals(List.of(), full.trustedProxies());
+        assertEquals("", full.database().url());
         assertEquals(8L << 30, full.journal().maxBytes());
         assertEquals(new KeyRing(List.of(FRESH)), full.signingKeys());
         EdgeConfig minimal = ConfigLoader.load(MINIMAL, env);
@@ -61,16 +62,43 @@ class ConfigLoaderTest {
     }
 
     /** Issue 11, defect 6: the templates carried a usable sample key that production accepted. */
+    /**
+     * Issue 16: the package's config template holds no key at all; it includes keys.conf beside it
+     * (mode 0600), and without that file there are no keys, so production does not start.
+     */
+    @Test
+    void theFullTemplateReadsItsKeysFromKeysConfBesideIt(@org.junit.jupiter.api.io.TempDir Path etc) throws Exception {
+        Path conf = etc.resolve("edge.conf");
+        java.nio.file.Files.copy(FULL, conf);
+        assertEquals(null, ConfigLoader.load(conf, Map.of()).signingKeys());
+        java.nio.file.Files.writeString(etc.resolve("keys.conf"), "edge.signing-keys = \"" + FRESH.format() + "\"\n");
+        assertEquals(new KeyRing(List.of(FRESH)), ConfigLoader.load(conf, Map.of()).signingKeys());
+    }
+
+    /** Issue 16: production with no database url is an error naming the key, unless local = true says so. */
+    @Test
+    void productionWithoutADatabaseUrlIsAnErrorUnlessLocalIsChosen() {
+        EdgeConfig c = ConfigLoader.load(null, Map.of("EDGE_SIGNING_KEYS", FRESH.format()));
+        ConfigException e = assertThrows(ConfigException.class, c::requireDatabaseChoice);
+        assertTrue(e.problems().get(0).startsWith("edge.database.url (EDGE_DATABASE_URL): required in the production profile"),
+                e.getMessage());
+        assertTrue(e.problems().get(0).contains("edge.database.local = true (EDGE_DATABASE_LOCAL=true)"), e.getMessage());
+        ConfigLoader.load(null, Map.of("EDGE_SIGNING_KEYS", FRESH.format(), "EDGE_DATABASE_LOCAL", "true")).requireDatabaseChoice();
+        ConfigLoader.load(null, Map.of("EDGE_PROFILE", "development")).requireDatabaseChoice();
+        ConfigLoader.load(null, Map.of("EDGE_SIGNING_KEYS", FRESH.format(), "EDGE_DATABASE_URL", "postgresql://db/x"))
+                .requireDatabaseChoice();
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"production", "development"})
     void theShippedTemplatesCarryNoUsableKeyAndSayHowToMakeOne(String profile) {
-        for (Path template : List.of(FULL, MINIMAL)) {
+        for (Path template : List.of(MINIMAL)) {
             ConfigException e = assertThrows(ConfigException.class,
                     () -> ConfigLoader.load(template, Map.of("EDGE_PROFILE", profile)), template.toString());
             assertEquals(1, e.problems().size(), e.getMessage());
             String p = e.problems().get(0);
             assertTrue(p.startsWith("edge.signing-keys (EDGE_SIGNING_KEYS): entry 1 of 1: the id \"REPLACE-ME\""), p);
-            assertTrue(p.contains("java -jar edge.jar token new-key --id 1"), p);
+            assertTrue(p.contains("trackedge token new-key --id 1"), p);
         }
     }
 
@@ -98,7 +126,7 @@ class ConfigLoaderTest {
         ConfigException e = assertThrows(ConfigException.class,
                 () -> ConfigLoader.load(null, Map.of("EDGE_SIGNING_KEYS", FRESH.format() + "," + shortKey)));
         assertEquals(List.of("edge.signing-keys (EDGE_SIGNING_KEYS): entry 2 of 2: key 2: secret must be at least 32 bytes, "
-                + "got 30; make a key with `java -jar edge.jar token new-key --id 1`"), e.problems());
+                + "got 30; make a key with `trackedge token new-key --id 1`"), e.problems());
     }
 
     @Test

@@ -1,0 +1,115 @@
+package io.trackedge.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.trackedge.sink.postgres.Database;
+import io.trackedge.sink.postgres.PostgresConnectionInfo;
+import io.trackedge.sink.testing.TestDatabase;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code trackedge doctor} against the real PostgreSQL: a sound installation passes every check; a
+ * database that does not answer, a keys file others can read, production without keys or a
+ * database url, and a clock minutes off each fail with the fix named.
+ */
+class DoctorIT {
+
+    private static final String KEY = "3:" + "B".repeat(42) + "A";
+
+    @TempDir
+    Path dir;
+
+    private Path install(String databaseLine, String keysMode) throws Exception {
+        Path data = Files.createDirectories(dir.resolve("data"));
+        Path conf = dir.resolve("edge.conf");
+        Files.writeString(conf, "edge.data-dir = \"" + data + "\"\n" + databaseLine + "\ninclude \"keys.conf\"\n");
+        if (keysMode != null) {
+            Path keys = dir.resolve("keys.conf");
+            Files.writeString(keys, "edge.signing-keys = \"" + KEY + "\"\n");
+            Files.setPosixFilePermissions(keys, PosixFilePermissions.fromString(keysMode));
+        }
+        return conf;
+    }
+
+    private static Map<String, Doctor.Finding> worst(List<Doctor.Finding> findings) {
+        return findings.stream().collect(Collectors.toMap(Doctor.Finding::check, f -> f,
+                (a, b) -> a.status().compareTo(b.status()) >= 0 ? a : b));
+    }
+
+    @Test
+    void aSoundInstallationPassesEveryCheck() throws Exception {
+        try (TestDatabase db = TestDatabase.create();
+             Database d = new Database(new PostgresConnectionInfo(db.jdbcUrl(), "postgres", null), 1)) {
+            d.migrate();
+            Path conf = install("edge.database { url = \"" + db.jdbcUrl() + "\", user = postgres }", "rw-------");
+            List<Doctor.Finding> findings = new Doctor(conf, Map.of(), System::currentTimeMillis).run();
+            Map<String, Doctor.Finding> by = worst(findings);
+            assertEquals(List.of("config", "keys", "database", "schema", "clock", "journal"),
+                    findings.stream().map(Doctor.Finding::check).distinct().toList(), findings.toString());
+            for (Doctor.Finding f : by.values()) {
+                assertEquals(Doctor.Status.OK, f.status(), f.toString());
+            }
+            assertTrue(by.get("database").detail().contains("PostgreSQL 1"), by.get("database").toString());
+            assertTrue(by.get("schema").detail().matches("migrations applied up to V\\d+"), by.get("schema").toString());
+        }
+    }
+
+    @Test
+    void aClockMinutesOffTheDatabasesFailsAndSaysToSynchronise() throws Exception {
+        try (TestDatabase db = TestDatabase.create()) {
+            Path conf = install("edge.database { url = \"" + db.jdbcUrl() + "\", user = postgres }", "rw-------");
+            Doctor.Finding clock = worst(new Doctor(conf, Map.of(), () -> System.currentTimeMillis() + 300_000).run()).get("clock");
+            assertEquals(Doctor.Status.FAIL, clock.status(), clock.toString());
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("this clock is \\+(\\d+) ms").matcher(clock.detail());
+            assertTrue(m.find(), clock.toString());
+            long skew = Long.parseLong(m.group(1));
+            assertTrue(skew > 295_000 && skew < 305_000, clock.toString());
+            assertTrue(clock.fix().contains("timedatectl"), clock.toString());
+        }
+    }
+
+    @Test
+    void aDatabaseThatDoesNotAnswerFailsNamingTheUrlAndWhatToCheck() throws Exception {
+        Path conf = install("edge.database.url = \"jdbc:postgresql://127.0.0.1:1/nothing\"", "rw-------");
+        Doctor.Finding db = worst(new Doctor(conf, Map.of(), System::currentTimeMillis).run()).get("database");
+        assertEquals(Doctor.Status.FAIL, db.status(), db.toString());
+        assertTrue(db.detail().contains("jdbc:postgresql://127.0.0.1:1/nothing"), db.toString());
+        assertTrue(db.fix().contains("pg_hba.conf"), db.toString());
+    }
+
+    @Test
+    void aKeysFileOthersCanReadFailsWithTheChmodToRun() throws Exception {
+        Path conf = install("edge.database.local = true", "rw-r--r--");
+        Doctor.Finding keys = worst(new Doctor(conf, Map.of(), System::currentTimeMillis).run()).get("keys");
+        assertEquals(Doctor.Status.FAIL, keys.status(), keys.toString());
+        assertTrue(keys.fix().startsWith("chmod 0600 " + dir.resolve("keys.conf")), keys.toString());
+    }
+
+    @Test
+    void productionWithoutKeysOrDatabaseUrlFailsBothWithTheirFixes() throws Exception {
+        Path conf = install("", null);
+        Map<String, Doctor.Finding> by = worst(new Doctor(conf, Map.of(), System::currentTimeMillis).run());
+        assertEquals(Doctor.Status.FAIL, by.get("keys").status(), by.get("keys").toString());
+        assertTrue(by.get("keys").fix().contains("trackedge token new-key --id 1"), by.get("keys").toString());
+        assertEquals(Doctor.Status.FAIL, by.get("database").status(), by.get("database").toString());
+        assertTrue(by.get("database").detail().startsWith("edge.database.url (EDGE_DATABASE_URL): required in the production profile"),
+                by.get("database").toString());
+    }
+
+    @Test
+    void anInvalidConfigFailsNamingTheKeyAndSkipsTheChecksThatNeedIt() throws Exception {
+        Path conf = install("edge.http.port = 70000", "rw-------");
+        List<Doctor.Finding> findings = new Doctor(conf, Map.of(), System::currentTimeMillis).run();
+        assertEquals(1, findings.size(), findings.toString());
+        assertEquals(Doctor.Status.FAIL, findings.get(0).status());
+        assertTrue(findings.get(0).detail().contains("edge.http.port (EDGE_HTTP_PORT") && findings.get(0).detail().contains("must be 0..65535"), findings.toString());
+    }
+}

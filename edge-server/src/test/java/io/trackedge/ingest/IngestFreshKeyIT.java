@@ -1,0 +1,54 @@
+package io.trackedge.ingest;
+
+import static io.trackedge.ingest.IngestClient.email;
+import static io.trackedge.ingest.IngestClient.postNdjson;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.trackedge.sink.postgres.Database;
+import io.trackedge.sink.postgres.PostgresConnectionInfo;
+import io.trackedge.sink.testing.TestDatabase;
+import io.trackedge.testing.RawHttp;
+import io.trackedge.testing.TestEdge;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 16: a key made by {@code keys create} works on its very first request, though the edge's
+ * periodic reload is an hour away: an unknown key reloads the keys (at most once a second) before
+ * the request is answered. Unknown keys still get 401.
+ */
+class IngestFreshKeyIT {
+
+    @Test
+    void aKeyCreatedWhileTheEdgeRunsIsAcceptedOnItsFirstRequest() throws Exception {
+        try (TestDatabase db = TestDatabase.create();
+             Database admin = new Database(new PostgresConnectionInfo(db.jdbcUrl(), "postgres", null), 1)) {
+            admin.migrate();
+            IngestKeyStore store = new IngestKeyStore(admin.dataSource());
+            try (TestEdge edge = TestEdge.start("EDGE_POSTGRES_SINK", "true", "EDGE_DATABASE_URL", db.jdbcUrl(),
+                    "EDGE_DATABASE_USER", "postgres", "EDGE_INGEST_KEY_REFRESH", "1h", "EDGE_JOBS_ENABLED", "false")) {
+                // A well-formed key no edge accepts (revoked before the edge started).
+                String unknown = store.create(null, "revoked").secret();
+                store.revoke(store.list().get(0).prefix());
+                // Its 401 comes after a reload: from here on, the keys the edge holds predate every key below.
+                try (RawHttp c = new RawHttp(edge.port())) {
+                    assertEquals(401, postNdjson(c, unknown, List.of(email("sent", "fresh", "x", null))).status());
+                }
+                Thread.sleep(IngestKeyCache.MISS_RELOAD_EVERY.toMillis());
+                for (int round = 0; round < 3; round++) {
+                    String key = store.create(null, "fresh " + round).secret();
+                    try (RawHttp c = new RawHttp(edge.port())) {
+                        RawHttp.Response r = postNdjson(c, key, List.of(email("sent", "fresh", "fresh-" + round, UUID.randomUUID())));
+                        assertEquals(202, r.status(), "round " + round + ": " + r.bodyText());
+                    }
+                    // A made-up key in the same second gets 401 without another reload.
+                    try (RawHttp c = new RawHttp(edge.port())) {
+                        assertEquals(401, postNdjson(c, unknown, List.of(email("sent", "fresh", "x", null))).status());
+                    }
+                    Thread.sleep(IngestKeyCache.MISS_RELOAD_EVERY.toMillis()); // the next round may reload again
+                }
+            }
+        }
+    }
+}
