@@ -59,7 +59,7 @@ class ClassifyConfigTest {
                 edge.classify.tenants { "0193a6f0-0000-7000-8000-0000000000aa" { burst-links = 1, disabled-signals = [nope], colour = red } }
                 """));
         String m = e.getMessage();
-        assertTrue(m.contains("edge.classify.rules.send-window: must be between 0 and 1h"), m);
+        assertTrue(m.contains("edge.classify.rules.send-window (EDGE_CLASSIFY_RULES_SEND_WINDOW): must be between 0 and 1h"), m);
         assertTrue(m.contains("edge.classify.tenants.\"acme\": a tenant must be named by its UUID"), m);
         assertTrue(m.contains("edge.classify.tenants.\"0193a6f0-0000-7000-8000-0000000000aa\".burst-links: must be between 2 and 8"), m);
         assertTrue(m.contains("unknown signal 'nope'"), m);

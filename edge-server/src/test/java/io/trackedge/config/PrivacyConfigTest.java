@@ -61,7 +61,7 @@ class PrivacyConfigTest {
         assertTrue(m.contains("edge.privacy.tenants.\"not-a-uuid\": a tenant must be named by its UUID"), m);
         assertTrue(m.contains("edge.privacy.tenants.\"" + T1 + "\".colour: unknown key"), m);
         assertTrue(m.contains("edge.privacy.tenants.\"" + T1 + "\".user-agent: must be keep or drop, got maybe"), m);
-        assertTrue(m.contains("edge.privacy.posthog.project-id (POSTHOG_PROJECT_ID): must be the numeric project id"), m);
+        assertTrue(m.contains("edge.privacy.posthog.project-id (EDGE_PRIVACY_POSTHOG_PROJECT_ID or POSTHOG_PROJECT_ID): must be the numeric project id"), m);
         assertEquals(6, e.problems().size(), m);
     }
 
