@@ -32,19 +32,15 @@ class EdgeJobsIT {
              TestEdge edge = TestEdge.start("EDGE_POSTGRES_SINK", "true", "EDGE_DATABASE_URL", db.jdbcUrl(),
                      "EDGE_DATABASE_USER", "postgres", "EDGE_JOBS_SCHEDULE_DELAY", "0s")) {
             long types = JobTypes.registry(0).all().size();
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            long done = 0;
-            while (System.nanoTime() < deadline) {
+            io.trackedge.sink.testing.Await.within(Duration.ofSeconds(60), () -> {
                 try {
-                    done = db.count("SELECT count(*) FROM analytics_jobs WHERE status = 'completed'");
-                    if (done > 0 && db.count("SELECT count(*) FROM analytics_jobs WHERE status <> 'completed'") == 0) {
-                        break;
-                    }
+                    return db.count("SELECT count(*) FROM analytics_jobs WHERE status = 'completed'") > 0
+                            && db.count("SELECT count(*) FROM analytics_jobs WHERE status <> 'completed'") == 0;
                 } catch (java.sql.SQLException e) {
-                    // the sink has not applied the migrations yet
+                    return false; // the sink has not applied the migrations yet
                 }
-                Thread.sleep(100);
-            }
+            });
+            long done = db.count("SELECT count(*) FROM analytics_jobs WHERE status = 'completed'");
             assertTrue(done >= types, "every scheduled type ran at least once: " + db.rows(
                     "SELECT job_type, granularity, status, last_error FROM analytics_jobs ORDER BY 1"));
             assertEquals(0, db.count("SELECT count(*) FROM analytics_jobs WHERE status <> 'completed'"),
@@ -52,11 +48,8 @@ class EdgeJobsIT {
             done = db.count("SELECT count(*) FROM analytics_jobs WHERE status = 'completed'");
             // The runner counts a job just after its commit: give the counter a moment to follow the table.
             String expected = "edge_jobs_completed_total " + (double) done;
-            String metrics = admin(edge, "/metrics");
-            for (long until = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-                 !metrics.contains(expected) && System.nanoTime() < until; metrics = admin(edge, "/metrics")) {
-                Thread.sleep(50);
-            }
+            String metrics = io.trackedge.sink.testing.Await.until("the completed counter follows the table", Duration.ofSeconds(5),
+                    () -> admin(edge, "/metrics"), m -> m.contains(expected));
             assertTrue(metrics.contains(expected), expected + " in\n" + metrics);
             assertTrue(metrics.contains("edge_jobs_dead 0"), metrics);
             String ready = admin(edge, "/readyz");

@@ -200,13 +200,7 @@ class DiskFullIngestIT {
     }
 
     private static void await(Duration timeout, Check check, String what) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!check.holds()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within " + timeout + ": " + what);
-            }
-            Thread.sleep(50);
-        }
+        io.trackedge.sink.testing.Await.until(what, timeout, check::holds);
     }
 
     private static int run(String... command) throws IOException, InterruptedException {

@@ -69,10 +69,8 @@ class RollUpRecountIT {
                 }
                 warmup(now);
                 flush(http, key);
-                long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-                while (db.count("SELECT count(*) FROM email_events") < sentEvents && System.nanoTime() < deadline) {
-                    Thread.sleep(50);
-                }
+                io.trackedge.sink.testing.Await.within(Duration.ofSeconds(60),
+                        () -> db.count("SELECT count(*) FROM email_events") >= sentEvents);
                 assertEquals(sentEvents, db.count("SELECT count(*) FROM email_events"));
             }
             List<LocalDate> days = db.rows("SELECT DISTINCT (occurred_at AT TIME ZONE 'UTC')::date FROM email_events ORDER BY 1")

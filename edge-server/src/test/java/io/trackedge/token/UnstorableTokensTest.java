@@ -58,12 +58,8 @@ class UnstorableTokensTest {
     }
 
     private static List<EventRecord> awaitEvents(TestEdge edge, int n) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        List<EventRecord> events = edge.journalEvents();
-        while (events.size() < n && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-            events = edge.journalEvents();
-        }
+        List<EventRecord> events = io.trackedge.sink.testing.Await.until(n + " events journaled", Duration.ofSeconds(10),
+                edge::journalEvents, e -> e.size() >= n);
         assertEquals(n, events.size(), events.toString());
         return events;
     }
