@@ -57,8 +57,14 @@ public final class PrivacyStack implements AutoCloseable {
         refresher.scheduleWithFixedDelay(() -> {
             try (Connection c = db.dataSource().getConnection()) {
                 erasures.replace(Erasure.recent(c, hold));
-            } catch (SQLException | RuntimeException e) {
+            } catch (SQLException e) {
                 // The list stays as it was; the Postgres sink reads the table itself, PostHog waits for the next reload.
+                if ("42P01".equals(e.getSQLState())) {
+                    log.debug("no erasure_audit table yet: the migrations run at the sink's start");
+                } else {
+                    log.warn("cannot reload recent erasures: {}", e.toString());
+                }
+            } catch (RuntimeException e) {
                 log.warn("cannot reload recent erasures: {}", e.toString());
             }
         }, 0, p.erasureRefresh().toMillis(), TimeUnit.MILLISECONDS);

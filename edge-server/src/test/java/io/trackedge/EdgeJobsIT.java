@@ -34,7 +34,8 @@ class EdgeJobsIT {
             long types = JobTypes.registry(0).all().size();
             io.trackedge.sink.testing.Await.within(Duration.ofSeconds(60), () -> {
                 try {
-                    return db.count("SELECT count(*) FROM analytics_jobs WHERE status = 'completed'") > 0
+                    // every scheduled type enqueued, and all of them done
+                    return db.count("SELECT count(DISTINCT job_type) FROM analytics_jobs WHERE status = 'completed'") >= types
                             && db.count("SELECT count(*) FROM analytics_jobs WHERE status <> 'completed'") == 0;
                 } catch (java.sql.SQLException e) {
                     return false; // the sink has not applied the migrations yet

@@ -173,15 +173,15 @@ class StatsApiRecountIT {
                 fx.readKeys[0]);
         assertEquals(200, csv.statusCode());
         assertTrue(csv.body().startsWith("time,campaign,sent,open_rate\r\n"), csv.body());
-        // who opened: pages of 10 add up to the first-touch table's count for the campaign
+        // who opened: pages of 3 add up to the first-touch table's count for the campaign
         long expected = fx.testDb.count("SELECT count(*) FROM email_opens WHERE tenant_id = '" + Traffic.TENANTS[0]
                 + "' AND campaign_id = 'camp-3' AND NOT is_machine");
-        assertTrue(expected > 20, "opens of camp-3: " + expected);
+        assertTrue(expected > 6, "enough human opens of camp-3 for several pages: " + expected);
         long listed = 0;
         String after = null;
         java.util.Set<String> emails = new java.util.HashSet<>();
         do {
-            HttpResponse<String> page = fx.get("/v1/stats/recipients?campaign=camp-3&limit=10"
+            HttpResponse<String> page = fx.get("/v1/stats/recipients?campaign=camp-3&limit=3"
                     + (after == null ? "" : "&after=" + enc(after)), fx.readKeys[0]);
             assertEquals(200, page.statusCode(), page.body());
             JsonNode p = JSON.readTree(page.body());
