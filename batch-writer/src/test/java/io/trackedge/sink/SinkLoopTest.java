@@ -90,7 +90,8 @@ class SinkLoopTest {
         Set<UUID> poison = Set.of(ids.get(0), ids.get(1), ids.get(2500), ids.get(4999));
         sink.poison.addAll(poison);
         SinkLoop loop = start(sink, 1000, 100, Duration.ofMinutes(1));
-        Await.until("caught up", Duration.ofSeconds(30), () -> sink.committed == writer.flushedPosition());
+        Await.until("caught up and running", Duration.ofSeconds(30), () -> sink.committed == writer.flushedPosition()
+                && loop.health().state() == SinkHealth.State.RUNNING);
 
         List<UUID> expected = new ArrayList<>(ids);
         expected.removeAll(poison);
@@ -105,7 +106,6 @@ class SinkLoopTest {
         assertEquals(poison, asideIds);
         assertEquals(4, loop.stats().badEvents.get());
         assertEquals(5000, loop.stats().committedEvents.get());
-        assertEquals(SinkHealth.State.RUNNING, loop.health().state());
     }
 
     private byte[] rawOf(long position) {
@@ -175,8 +175,9 @@ class SinkLoopTest {
         long failures = loop.stats().failures.get();
         assertTrue(failures < 50, "backoff holds retries down: " + failures);
         sink.down = false;
-        Await.until("caught up", Duration.ofSeconds(10), () -> sink.committed == writer.flushedPosition());
-        assertEquals(SinkHealth.State.RUNNING, loop.health().state());
+        // The loop marks itself running after the sink's commit returns, so wait for both.
+        Await.until("caught up and running", Duration.ofSeconds(10), () -> sink.committed == writer.flushedPosition()
+                && loop.health().state() == SinkHealth.State.RUNNING);
         assertTrue(loop.health().since().isAfter(since));
     }
 
