@@ -7,6 +7,9 @@ import io.trackedge.journal.EventFields;
 import io.trackedge.journal.EventRecord;
 import io.trackedge.journal.JournalReader;
 import io.trackedge.journal.RecordCodec;
+import io.trackedge.sink.SinkHealth;
+import io.trackedge.sink.SinkLoop;
+import io.trackedge.sink.testing.Await;
 import io.trackedge.token.KeyRing;
 import io.trackedge.token.SigningKey;
 import io.trackedge.token.TokenSigner;
@@ -14,6 +17,7 @@ import io.trackedge.token.TrackingUrls;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -59,7 +63,22 @@ public final class TestEdge implements AutoCloseable {
             env.put(envPairs[i], envPairs[i + 1]);
         }
         EdgeConfig config = ConfigLoader.load(null, env);
-        return new TestEdge(dir, config, EdgeApp.start(config, KEYS));
+        TestEdge edge = new TestEdge(dir, config, EdgeApp.start(config, KEYS));
+        edge.awaitPostgresSinkOpened();
+        return edge;
+    }
+
+    /**
+     * With the Postgres sink on, waits until its first open has finished (migrations applied) or
+     * failed: the edge serves requests before that, and a test that then counts rows would race the
+     * migrations on a slow machine.
+     */
+    private void awaitPostgresSinkOpened() {
+        SinkLoop loop = app.postgresSinkLoop();
+        if (loop != null) {
+            Await.until("the Postgres sink's first open (migrations)", Duration.ofMinutes(2),
+                    () -> loop.health().state() != SinkHealth.State.STARTING);
+        }
     }
 
     public static EventFields fields(String email) {
