@@ -16,12 +16,13 @@ import io.trackedge.sink.JournalClassifier;
 import io.trackedge.sink.SinkLoop;
 import io.trackedge.sink.SinkStats;
 import io.trackedge.sink.bad.BadEvents;
-import io.trackedge.sink.bad.FileBadEventStore;
+import io.trackedge.sink.bad.PostgresBadEventStore;
 import io.trackedge.sink.bad.ReplayOutcome;
 import io.trackedge.sink.postgres.Database;
 import io.trackedge.sink.postgres.PostgresConnectionInfo;
 import io.trackedge.sink.postgres.PostgresReplay;
 import io.trackedge.sink.postgres.PostgresSink;
+import io.trackedge.sink.posthog.PostHogReplay;
 import io.trackedge.sink.posthog.PostHogSink;
 import io.trackedge.sink.posthog.PostHogStats;
 import io.trackedge.sink.testing.Await;
@@ -32,7 +33,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -43,8 +43,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * An event a sink refuses is set aside with its raw journal record. For a tenant whose addresses are
- * truncated, that record held the full address (in {@code bad_events} and in the PostHog sink's
- * file). It is now kept as the tenant keeps addresses, the rest byte for byte, and still replays.
+ * truncated, that record held the full address. It is now kept as the tenant keeps addresses, the
+ * rest byte for byte, and still replays, into PostgreSQL and to PostHog.
  */
 class BadEventsPrivacyIT {
 
@@ -92,7 +92,6 @@ class BadEventsPrivacyIT {
         fake.poison(refused);
 
         UUID node = UUID.randomUUID();
-        Path file = dataDir.resolve("bad-events.ndjson");
         SinkStats pg = new SinkStats();
         SinkStats ph = new SinkStats();
         SinkLoop postgres = new SinkLoop(new PostgresSink(db, node, new PostgresSink.Settings(false, 0), classifier(), policy),
@@ -101,7 +100,7 @@ class BadEventsPrivacyIT {
         PostHogSink.Settings settings = new PostHogSink.Settings(fake.host(), KEY, 10, 1 << 20, Duration.ofMillis(2),
                 Duration.ofSeconds(2), Duration.ofMillis(200), Duration.ofHours(24), true, false);
         SinkLoop posthog = new SinkLoop(new PostHogSink(writer.directory(), writer::flushedPosition, node,
-                dataDir.resolve("posthog-cursor"), settings, new PostHogStats(), new FileBadEventStore(file),
+                dataDir.resolve("posthog-cursor"), settings, new PostHogStats(), new PostgresBadEventStore(db.dataSource(), node),
                 System::currentTimeMillis, classifier(), policy),
                 writer.directory(), writer::flushedPosition, Sinks.settings(10, Duration.ofMillis(2), Duration.ofMillis(200)),
                 ph, p -> { });
@@ -116,30 +115,37 @@ class BadEventsPrivacyIT {
             assertTrue(posthog.stop(Duration.ofSeconds(5)));
         }
 
-        // bad_events: the record decodes, with the /24 and no user agent, and holds the full address nowhere
-        List<BadEvents.Row> rows;
+        // bad_events, the Postgres sink's row and the PostHog sink's (a FileBadEventStore gets the same
+        // record): it decodes, with the /24 and no user agent, and holds the full address nowhere
+        List<BadEvents.Row> postgresRows;
+        List<BadEvents.Row> posthogRows;
         try (Connection c = testDb.connect()) {
-            rows = BadEvents.list(c, null, false, 10);
+            postgresRows = BadEvents.list(c, PostgresSink.NAME, false, 10);
+            posthogRows = BadEvents.list(c, PostHogSink.NAME, false, 10);
         }
-        assertEquals(1, rows.size(), rows.toString());
-        assertKeptAsTheTenantKeepsIt(rows.get(0).record(), refused);
+        assertEquals(1, postgresRows.size(), postgresRows.toString());
+        assertEquals(1, posthogRows.size(), posthogRows.toString());
+        assertKeptAsTheTenantKeepsIt(postgresRows.get(0).record(), refused);
+        assertKeptAsTheTenantKeepsIt(posthogRows.get(0).record(), refused);
         assertEquals(0, testDb.count("SELECT count(*) FROM bad_events WHERE position('\\x" + HexFormat.of().formatHex(FULL)
                 + "'::bytea IN record) > 0"));
-        // the PostHog sink's file: the same
-        List<String> lines = Files.readAllLines(file);
-        assertEquals(1, lines.size(), lines.toString());
-        String b64 = lines.get(0).replaceAll(".*\"record\":\"([^\"]*)\".*", "$1");
-        assertKeptAsTheTenantKeepsIt(Base64.getDecoder().decode(b64), refused);
 
         // once the cause is fixed, the truncated record replays as the event would have been written
         try (Connection c = testDb.connect()) {
             c.createStatement().execute("ALTER TABLE email_events DROP CONSTRAINT refuse_one");
         }
-        List<ReplayOutcome> outcomes = new PostgresReplay(db).replay(rows);
+        List<ReplayOutcome> outcomes = new PostgresReplay(db).replay(postgresRows);
         assertTrue(outcomes.get(0).replayed(), outcomes.toString());
         assertEquals(2, testDb.count("SELECT count(*) FROM email_events WHERE tenant_id = '" + TRUNCATING
                 + "' AND ip_address = '203.0.113.0' AND user_agent IS NULL"));
         assertEquals(1, testDb.count("SELECT count(*) FROM email_events WHERE event_id = '" + refused + "'"));
+        fake.cure(refused);
+        try (PostHogReplay replay = new PostHogReplay(db.dataSource(), settings, policy)) {
+            List<ReplayOutcome> sent = replay.replay(posthogRows);
+            assertTrue(sent.get(0).replayed(), sent.toString());
+        }
+        FakePostHog.Captured captured = fake.events().stream().filter(e -> refused.equals(e.uuid())).findFirst().orElseThrow();
+        assertEquals("203.0.113.0", captured.properties().get("$ip"), captured.toString());
     }
 
     private static void assertKeptAsTheTenantKeepsIt(byte[] record, UUID id) {
