@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.stream.Collectors;
 import io.trackedge.journal.EventRecord;
 import io.trackedge.journal.RecordCodec;
 
@@ -17,12 +18,15 @@ import io.trackedge.journal.RecordCodec;
  * Deletes one recipient (an email id of a tenant) from every table that holds per-recipient rows,
  * and records the erasure in {@code erasure_audit}, in one transaction.
  *
- * <p>Tables: {@code email_events}, {@code email_opens}, {@code email_clicks}, {@code email_bounces},
- * {@code email_replies} (by tenant and email id); {@code ingest_event_ids} (by the ids of the
- * deleted events); {@code bad_events} (set-aside journal records of that recipient, found by
- * decoding the tenant's records). {@code warmup_interactions} holds no recipient (warm-up events
- * are between mailboxes). Aggregates ({@code daily_analytics}, the roll-ups, {@code lead_analytics})
- * are counts and are not adjusted: they keep counting what happened.
+ * <p>Tables: {@code email_events}, {@code email_opens}, {@code email_clicks},
+ * {@code email_human_opens}, {@code email_bounces}, {@code email_replies} (by tenant and email id);
+ * {@code ingest_event_ids} (by the ids of the deleted events); {@code bad_events} (set-aside journal
+ * records of that recipient, found by decoding the tenant's records). {@code warmup_interactions}
+ * holds no recipient (warm-up events are between mailboxes). Aggregates ({@code daily_analytics},
+ * the roll-ups, {@code lead_analytics}) are counts and are not adjusted: they keep counting what
+ * happened. So that the nightly reconciliation, which recounts {@code daily_analytics} from the raw
+ * tables, keeps counting it too, the deleted rows' counts are first added to {@code daily_unstored}
+ * (per key and UTC day; they name no recipient).
  *
  * <p>The audit INSERT comes first: it takes the lock that the Postgres sink's batches take in
  * SHARE mode, so the erasure waits for batches in flight to commit and then deletes their rows
@@ -31,8 +35,19 @@ import io.trackedge.journal.RecordCodec;
 public final class Erasure {
 
     /** Per-recipient tables keyed by (tenant_id, email_id), in deletion order. */
-    static final List<String> EMAIL_TABLES = List.of("email_opens", "email_clicks", "email_bounces", "email_replies",
-            "email_events");
+    static final List<String> EMAIL_TABLES = List.of("email_opens", "email_clicks", "email_human_opens", "email_bounces",
+            "email_replies", "email_events");
+
+    /**
+     * Adds the recipient's rows, as {@code daily_analytics} counts them, to {@code daily_unstored}
+     * before they are deleted: the counters keep them, and so does the nightly recount.
+     */
+    private static final String KEEP_COUNTS = "INSERT INTO daily_unstored (" + DailyCounts.KEY + ", date, "
+            + DailyCounts.COLUMNS + ") SELECT " + DailyCounts.KEY + ", date, " + DailyCounts.COLUMNS + " FROM ("
+            + DailyCounts.perKeyAndDay(at -> "tenant_id = ? AND email_id = ?") + ") r ORDER BY " + DailyCounts.KEY + ", date"
+            + " ON CONFLICT ON CONSTRAINT daily_unstored_key DO UPDATE SET updated_at = now(), "
+            + DailyCounts.COUNTERS.keySet().stream().map(k -> k + " = daily_unstored." + k + " + excluded." + k)
+                    .collect(Collectors.joining(", "));
 
     /** What one erasure did. */
     public record Result(long erasureId, Map<String, Long> deleted) {
@@ -64,6 +79,13 @@ public final class Erasure {
                 }
             }
             List<UUID> eventIds = eventIds(c, tenant, emailId);
+            try (PreparedStatement s = c.prepareStatement(KEEP_COUNTS)) {
+                for (int i = 0; i < 4; i++) { // email_events and the three first-touch tables
+                    s.setObject(2 * i + 1, tenant);
+                    s.setString(2 * i + 2, emailId);
+                }
+                s.executeUpdate();
+            }
             Map<String, Long> deleted = new LinkedHashMap<>();
             for (String table : EMAIL_TABLES) {
                 try (PreparedStatement s = c.prepareStatement("DELETE FROM " + table + " WHERE tenant_id = ? AND email_id = ?")) {

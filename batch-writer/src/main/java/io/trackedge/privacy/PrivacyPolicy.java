@@ -65,7 +65,29 @@ public final class PrivacyPolicy {
         if ((t.aggregateOnly() && !e.type().isWarmup()) || isErased(e)) {
             return null;
         }
-        if (t.keepsAll()) {
+        return redact(e, t);
+    }
+
+    /**
+     * Returns {@code e} with its address and user agent as its tenant keeps them (the same object
+     * when nothing changes), whatever else the tenant's rules say: for what must stay replayable,
+     * such as an event set aside in {@code bad_events}.
+     */
+    public EventRecord redact(EventRecord e) {
+        return changesAnything ? redact(e, settings.forTenant(e.fields().tenant())) : e;
+    }
+
+    /**
+     * The raw journal record {@code payload} of {@code decoded}, with the address and user agent
+     * as the tenant keeps them and every other byte unchanged (so it still decodes and replays).
+     */
+    public byte[] redactRecord(byte[] payload, EventRecord decoded) {
+        EventRecord kept = redact(decoded);
+        return kept == decoded ? payload : RecordRedaction.apply(payload, kept);
+    }
+
+    private static EventRecord redact(EventRecord e, TenantPrivacy t) {
+        if (t.ip() == IpMode.KEEP && t.keepUserAgent()) {
             return e;
         }
         byte[] ip = switch (t.ip()) {

@@ -1,6 +1,7 @@
 package io.trackedge.sink;
 
 import io.trackedge.journal.EventRecord;
+import io.trackedge.privacy.PrivacyPolicy;
 
 /**
  * One journal record a sink could not deliver because of its data.
@@ -12,4 +13,17 @@ import io.trackedge.journal.EventRecord;
  * @param code a machine-readable code: a SQLState, an HTTP status, or {@code "decode"}
  */
 public record BadRecord(long position, long next, byte[] record, EventRecord event, String error, String code) {
+
+    /**
+     * This record as it may be kept: the address and user agent cut as the event's tenant keeps
+     * them (in {@code record} and {@code event}; the rest byte for byte, so it still replays). A
+     * record that does not decode names no tenant and is kept as it is.
+     */
+    public BadRecord redacted(PrivacyPolicy privacy) {
+        if (event == null) {
+            return this;
+        }
+        EventRecord kept = privacy.redact(event);
+        return kept == event ? this : new BadRecord(position, next, privacy.redactRecord(record, event), kept, error, code);
+    }
 }

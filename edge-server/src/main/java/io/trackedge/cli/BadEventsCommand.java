@@ -117,18 +117,18 @@ public final class BadEventsCommand implements Runnable {
             for (BadEvents.Row r : rows) {
                 (PostgresSink.NAME.equals(r.sink()) ? toPostgres : toPostHog).add(r);
             }
-            List<ReplayOutcome> outcomes = new ArrayList<>(new PostgresReplay(db.db(),
-                    // The tenants' privacy rules apply to a replayed event as to any other; erasures are
-                    // read per transaction. The lists are the snapshot: a replayed event is classified alone.
-                    new io.trackedge.privacy.PrivacyPolicy(cfg.privacy().settings(), io.trackedge.privacy.ErasureList.empty(),
-                            System::currentTimeMillis),
+            // The tenants' privacy rules apply to a replayed event as to any other; erasures are read
+            // from the database. The lists are the snapshot: a replayed event is classified alone.
+            io.trackedge.privacy.PrivacyPolicy privacy = new io.trackedge.privacy.PrivacyPolicy(cfg.privacy().settings(),
+                    io.trackedge.privacy.ErasureList.empty(), System::currentTimeMillis);
+            List<ReplayOutcome> outcomes = new ArrayList<>(new PostgresReplay(db.db(), privacy,
                     io.trackedge.classify.ListSource.snapshot()).replay(toPostgres));
             if (!toPostHog.isEmpty()) {
                 PostHogSink.Settings p = cfg.posthogSink();
                 if (!p.enabled()) {
                     spec.commandLine().getErr().println(toPostHog.size() + " PostHog event(s) not replayed: no POSTHOG_API_KEY configured");
                 } else {
-                    try (PostHogReplay replay = new PostHogReplay(db.db().dataSource(), p)) {
+                    try (PostHogReplay replay = new PostHogReplay(db.db().dataSource(), p, privacy)) {
                         outcomes.addAll(replay.replay(toPostHog));
                     }
                 }

@@ -101,7 +101,7 @@ final class BatchWriter {
         try {
             DSLContext sql = DSL.using(c, SQLDialect.POSTGRES);
             lockCursorAt(sql, c, bad.position());
-            BadEvents.insert(c, SINK, edgeNode, bad);
+            BadEvents.insert(c, SINK, edgeNode, bad.redacted(privacy.policy())); // as the tenant keeps addresses
             moveCursor(sql, bad.next(), 1);
             c.commit();
         } catch (SQLException | RuntimeException | CursorMovedException e) {
@@ -165,6 +165,7 @@ final class BatchWriter {
         // After the first touches: a human open recomputed for a corrected email sees this batch's rows.
         corrections.apply(c, fixes, fold);
         daily.write(c, fold);
+        privacy.writeUnstored(c); // after daily_analytics: the same lock order as before V14
     }
 
     private static void rollback(Connection c, Exception e) {

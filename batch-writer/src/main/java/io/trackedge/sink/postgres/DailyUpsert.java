@@ -12,25 +12,42 @@ import java.util.stream.Collectors;
  * staged with binary COPY into a temporary table, then one {@code INSERT ... SELECT ... ON CONFLICT
  * DO UPDATE} adds them to the existing counters. A batch touches hundreds of keys; as a multi-row
  * VALUES statement with 23 parameters a row, rendering and binding it took 80 % of the sink's
- * commit-thread CPU (async-profiler, end-to-end run at 15,000 pixels/s).
+ * commit-thread CPU (async-profiler, end-to-end run at 15,000 pixels/s). The same for
+ * {@code daily_unstored}, which has the same key and counters.
  */
 final class DailyUpsert {
 
     private static final DailyCounter[] COUNTERS = DailyCounter.values();
     private static final String COUNTER_COLUMNS = Arrays.stream(COUNTERS).map(c -> c.column).collect(Collectors.joining(", "));
-    private static final String STAGE = "CREATE TEMP TABLE IF NOT EXISTS daily_stage (tenant_id uuid, user_id uuid, "
-            + "campaign_id text, mailbox_id text, date date, "
-            + Arrays.stream(COUNTERS).map(c -> c.column + " bigint").collect(Collectors.joining(", "))
-            + ") ON COMMIT DELETE ROWS";
-    private static final String UPSERT = "INSERT INTO daily_analytics (tenant_id, user_id, campaign_id, mailbox_id, date, "
-            + COUNTER_COLUMNS + ") SELECT tenant_id, user_id, campaign_id, mailbox_id, date, " + COUNTER_COLUMNS
-            // one order for every writer, so two edge nodes upserting the same keys cannot deadlock
-            + " FROM daily_stage ORDER BY tenant_id, user_id, campaign_id, mailbox_id, date"
-            + " ON CONFLICT ON CONSTRAINT daily_analytics_key DO UPDATE SET updated_at = now(), "
-            + Arrays.stream(COUNTERS).map(c -> c.column + " = daily_analytics." + c.column + " + excluded." + c.column)
-                    .collect(Collectors.joining(", "));
-
+    private final String stage;
+    private final String upsert;
+    private final String copyInto;
     private final BinaryCopyEncoder rows = new BinaryCopyEncoder();
+
+    /** Adds to {@code daily_analytics}. */
+    DailyUpsert() {
+        this("daily_analytics");
+    }
+
+    /**
+     * @param table {@code daily_analytics}, or {@code daily_unstored} (V14: the same key and counters,
+     *     for what the sink counts without storing a row)
+     */
+    DailyUpsert(String table) {
+        String stageTable = table + "_stage";
+        this.stage = "CREATE TEMP TABLE IF NOT EXISTS " + stageTable + " (tenant_id uuid, user_id uuid, "
+                + "campaign_id text, mailbox_id text, date date, "
+                + Arrays.stream(COUNTERS).map(c -> c.column + " bigint").collect(Collectors.joining(", "))
+                + ") ON COMMIT DELETE ROWS";
+        this.upsert = "INSERT INTO " + table + " (tenant_id, user_id, campaign_id, mailbox_id, date, "
+                + COUNTER_COLUMNS + ") SELECT tenant_id, user_id, campaign_id, mailbox_id, date, " + COUNTER_COLUMNS
+                // one order for every writer, so two edge nodes upserting the same keys cannot deadlock
+                + " FROM " + stageTable + " ORDER BY tenant_id, user_id, campaign_id, mailbox_id, date"
+                + " ON CONFLICT ON CONSTRAINT " + table + "_key DO UPDATE SET updated_at = now(), "
+                + Arrays.stream(COUNTERS).map(c -> c.column + " = " + table + "." + c.column + " + excluded." + c.column)
+                        .collect(Collectors.joining(", "));
+        this.copyInto = "COPY " + stageTable + " FROM STDIN (FORMAT binary)";
+    }
 
     void write(Connection c, DailyFold fold) throws SQLException {
         Map<DailyFold.Key, long[]> folded = fold.rows();
@@ -53,11 +70,11 @@ final class DailyUpsert {
         }
         rows.trailer();
         try (Statement s = c.createStatement()) {
-            s.execute(STAGE);
+            s.execute(stage);
         }
-        rows.copyInto(c, "COPY daily_stage FROM STDIN (FORMAT binary)");
+        rows.copyInto(c, copyInto);
         try (Statement s = c.createStatement()) {
-            s.executeUpdate(UPSERT);
+            s.executeUpdate(upsert);
         }
     }
 }

@@ -16,14 +16,22 @@ import java.util.List;
  * and this batch waits for an erasure under way; see {@link Erasure}), reads the recent erasures,
  * and splits the batch into rows that may be stored (IP and user agent already cut) and events
  * that may only be counted in {@code daily_analytics} (aggregate-only tenants, erased recipients).
+ * Those counts go to {@code daily_unstored} too (V14), so that the reconciliation, which recounts
+ * {@code daily_analytics} from the raw tables, keeps them.
  */
 final class PrivacyFilter {
 
     private final PrivacyPolicy policy;
     private final List<EventRecord> countedOnly = new ArrayList<>();
+    private final DailyFold unstored = new DailyFold();
+    private final DailyUpsert unstoredUpsert = new DailyUpsert("daily_unstored");
 
     PrivacyFilter(PrivacyPolicy policy) {
         this.policy = policy;
+    }
+
+    PrivacyPolicy policy() {
+        return policy;
     }
 
     /** Returns the events to write per recipient; keeps the rest for {@link #foldCountedOnly}. */
@@ -39,11 +47,23 @@ final class PrivacyFilter {
         return a.stored();
     }
 
-    /** Adds the per-event counters of the events that {@link #admit} held back. */
+    /**
+     * Adds the per-event counters of the events that {@link #admit} held back to {@code fold}, and
+     * keeps them for {@link #writeUnstored}.
+     */
     void foldCountedOnly(DailyFold fold, EventVerdicts verdicts) {
+        unstored.clear();
         for (EventRecord e : countedOnly) {
-            fold.add(e, verdicts.isMachine(e));
+            boolean machine = verdicts.isMachine(e);
+            fold.add(e, machine);
+            unstored.add(e, machine);
         }
         countedOnly.clear();
+    }
+
+    /** Adds what {@link #foldCountedOnly} counted to {@code daily_unstored}, in the batch's transaction. */
+    void writeUnstored(Connection c) throws SQLException {
+        unstoredUpsert.write(c, unstored);
+        unstored.clear();
     }
 }

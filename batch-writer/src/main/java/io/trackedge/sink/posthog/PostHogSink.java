@@ -318,7 +318,7 @@ public final class PostHogSink implements Sink {
 
     @Override
     public void setAside(BadRecord bad) throws Exception {
-        badEvents.add(NAME, bad);
+        badEvents.add(NAME, bad.redacted(privacy)); // a truncating tenant's full address is kept nowhere
         commit(bad.next());
         classifier.setAside(bad.next());
     }

@@ -26,8 +26,7 @@ public final class SyntheticEvents {
     private final Random random;
     private final int emails;
     private final MutableEvent event = new MutableEvent();
-    private long sequence;
-    private long idMillis;
+    private final JournalIds ids = new JournalIds();
 
     /** @param emails how many distinct emails events are spread over */
     public SyntheticEvents(long seed, int emails) {
@@ -45,14 +44,8 @@ public final class SyntheticEvents {
         int r = random.nextInt(100);
         EventType type = r < 70 ? EventType.OPEN : EventType.CLICK;
         long now = System.currentTimeMillis();
-        // Ids sort in journal order, as the edge's do: the id's millisecond never goes back, and moves
-        // on when the 12-bit counter wraps, so two events of one millisecond always sort as written.
-        if ((sequence & 0xFFF) == 0 && sequence > 0) {
-            idMillis++; // the counter wraps: the next id takes the next millisecond
-        }
-        idMillis = Math.max(idMillis, now);
-        event.reset(type, (idMillis << 16) | 0x7000L | (sequence++ & 0xFFF),
-                random.nextLong() & 0x3FFFFFFFFFFFFFFFL | 0x8000000000000000L, now * 1000);
+        // ids sort in journal order, as the edge's do, however many events share a millisecond
+        event.reset(type, ids.next(now), random.nextLong() & 0x3FFFFFFFFFFFFFFFL | 0x8000000000000000L, now * 1000);
         byte[] block = FieldsCodec.encode(f);
         event.fields(block, 0, block.length);
         event.ip(new byte[] {10, 0, (byte) (e >> 8), (byte) e}, 4);

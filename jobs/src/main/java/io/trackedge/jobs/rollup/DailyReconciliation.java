@@ -2,6 +2,7 @@ package io.trackedge.jobs.rollup;
 
 import io.trackedge.jobs.Period;
 import io.trackedge.jobs.RollUp;
+import io.trackedge.privacy.DailyCounts;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.LocalDate;
@@ -20,6 +21,10 @@ import org.slf4j.LoggerFactory;
  * {@code email_events} (warm-up events under a null campaign, as the sink keys them) except the
  * unique ones, which are the day's rows of the first-touch tables {@code email_opens},
  * {@code email_clicks} and {@code email_human_opens}, grouped by the key stored on each (the sink's definition of "first").
+ * To that it adds the day's {@code daily_unstored} rows: what the sink counted without storing a
+ * row (aggregate-only tenants, recipients within an erasure's hold) and what erasures deleted. A
+ * recount of the raw tables alone would lower those counts to what is still stored, undoing the
+ * privacy settings' promise that aggregates keep counting what happened.
  *
  * <p>The sink keeps adding to these rows while the job runs (a late or replayed event lands on a
  * closed day), so the repair must not overwrite an increment the recount did not see. The job
@@ -40,33 +45,12 @@ public final class DailyReconciliation implements RollUp {
 
     private static final Logger log = LoggerFactory.getLogger(DailyReconciliation.class);
 
-    /** daily_analytics' counters and their filter over email_events; null for the two first-touch counts. */
-    private static final Map<String, String> COUNTERS = new LinkedHashMap<>();
-
-    static {
-        COUNTERS.put("emails_sent", "event_type = 'sent'");
-        COUNTERS.put("emails_delivered", "event_type = 'delivered'");
-        COUNTERS.put("opens_total", "event_type = 'open'");
-        COUNTERS.put("opens_unique", null);
-        COUNTERS.put("opens_unique_human", null);
-        COUNTERS.put("opens_human", "event_type = 'open' AND NOT is_machine");
-        COUNTERS.put("opens_machine", "event_type = 'open' AND is_machine");
-        COUNTERS.put("clicks_total", "event_type = 'click'");
-        COUNTERS.put("clicks_unique", null);
-        COUNTERS.put("clicks_human", "event_type = 'click' AND NOT is_machine");
-        COUNTERS.put("clicks_machine", "event_type = 'click' AND is_machine");
-        COUNTERS.put("emails_bounced", "event_type = 'bounced'");
-        COUNTERS.put("bounces_hard", "event_type = 'bounced' AND attributes->>'bounce_type' = 'hard'");
-        COUNTERS.put("bounces_soft", "event_type = 'bounced' AND attributes->>'bounce_type' IS DISTINCT FROM 'hard'");
-        COUNTERS.put("emails_replied", "event_type = 'replied'");
-        COUNTERS.put("unsubscribes", "event_type = 'unsubscribed'");
-        COUNTERS.put("complaints", "event_type = 'complained'");
-        COUNTERS.put("warmup_opens", "event_type = 'warmup_open'");
-        COUNTERS.put("warmup_replies", "event_type = 'warmup_reply'");
-    }
-
-    private static final String KEY = "tenant_id, user_id, campaign_id, mailbox_id";
-    private static final String COLUMNS = String.join(", ", COUNTERS.keySet());
+    /** daily_analytics' counters and their filter over email_events; null for the first-touch counts. */
+    private static final Map<String, String> COUNTERS = DailyCounts.COUNTERS;
+    private static final String KEY = DailyCounts.KEY;
+    private static final String COLUMNS = DailyCounts.COLUMNS;
+    /** The per-event counters of daily_unstored, summed: the day's events it stands for. */
+    private static final String UNSTORED_EVENTS = "SELECT coalesce(sum(%s), 0) FROM daily_unstored WHERE date = {date}";
 
     @Override
     public String jobType() {
@@ -109,8 +93,11 @@ public final class DailyReconciliation implements RollUp {
         long recounted = recount(c, tenant, p);
         Sql.execute(c, "LOCK TABLE daily_analytics IN SHARE ROW EXCLUSIVE MODE");
         long lockedAt = System.nanoTime();
-        long committed = Sql.one(c, "SELECT count(*) FROM email_events WHERE occurred_at >= {start} AND occurred_at < {end}"
-                + tenant, p, rs -> rs.getLong(1));
+        // daily_unstored is written in the sink's batch transaction, and an erasure moves counts from
+        // the raw tables to it in one transaction: the sum is as append-only as the raw events were
+        long committed = Sql.one(c, "SELECT (SELECT count(*) FROM email_events WHERE occurred_at >= {start} AND occurred_at < {end}"
+                + tenant + ") + (" + UNSTORED_EVENTS.formatted(String.join(" + ", ONE_PER_EVENT)) + tenant + ")", p,
+                rs -> rs.getLong(1));
         if (committed != recounted) {
             log.info("daily_analytics {}: {} events arrived during the recount; recounting under the lock", day,
                     committed - recounted);
@@ -143,27 +130,18 @@ public final class DailyReconciliation implements RollUp {
                 rs -> rs.getLong(1));
     }
 
-    /** The day's rows as the raw tables give them: events and first touches aggregated apart, then summed per key. */
+    /**
+     * The day's rows as the raw tables give them ({@link DailyCounts}: events and first touches per
+     * key), plus what {@code daily_unstored} counted without a raw row (aggregate-only tenants,
+     * erased recipients), summed per key.
+     */
     private static String recount(String tenant) {
-        String events = COUNTERS.entrySet().stream()
-                .map(e -> e.getValue() == null ? "0::bigint AS " + e.getKey()
-                        : "count(*) FILTER (WHERE " + e.getValue() + ") AS " + e.getKey())
-                .collect(Collectors.joining(", "));
         return "SELECT " + KEY + ", " + COUNTERS.keySet().stream().map(k -> "sum(" + k + ")::bigint AS " + k)
                 .collect(Collectors.joining(", "))
-                + " FROM (SELECT tenant_id, user_id, CASE WHEN event_type IN ('warmup_open', 'warmup_reply') THEN NULL"
-                + " ELSE campaign_id END AS campaign_id, mailbox_id, " + events
-                + " FROM email_events WHERE occurred_at >= {start} AND occurred_at < {end}" + tenant + " GROUP BY 1, 2, 3, 4"
-                + " UNION ALL " + firstTouch("email_opens", "opened_at", "opens_unique", tenant)
-                + " UNION ALL " + firstTouch("email_clicks", "clicked_at", "clicks_unique", tenant)
-                + " UNION ALL " + firstTouch("email_human_opens", "opened_at", "opens_unique_human", tenant)
+                + " FROM (SELECT " + KEY + ", " + COLUMNS + " FROM ("
+                + DailyCounts.perKeyAndDay(at -> at + " >= {start} AND " + at + " < {end}" + tenant) + ") raw"
+                + " UNION ALL SELECT " + KEY + ", " + COLUMNS + " FROM daily_unstored WHERE date = {date}" + tenant
                 + ") u GROUP BY " + KEY;
-    }
-
-    private static String firstTouch(String table, String at, String counter, String tenant) {
-        return "SELECT " + KEY + ", " + COUNTERS.keySet().stream().map(k -> k.equals(counter) ? "count(*)" : "0")
-                .collect(Collectors.joining(", "))
-                + " FROM " + table + " WHERE " + at + " >= {start} AND " + at + " < {end}" + tenant + " GROUP BY 1, 2, 3, 4";
     }
 
     private static ReconciliationReport compare(Connection c, LocalDate day, UUID tenantOrNull, String tenant,

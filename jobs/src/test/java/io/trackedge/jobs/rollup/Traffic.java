@@ -8,6 +8,7 @@ import io.trackedge.journal.FieldsCodec;
 import io.trackedge.journal.JournalWriter;
 import io.trackedge.journal.MutableEvent;
 import io.trackedge.journal.RecordCodec;
+import io.trackedge.sink.testing.JournalIds;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -40,7 +41,7 @@ final class Traffic {
     private final Random random;
     private final MutableEvent event = new MutableEvent();
     private final Instant now;
-    private long sequence;
+    private final JournalIds ids = new JournalIds();
     private long appended;
 
     Traffic(JournalWriter writer, long seed, Instant now) {
@@ -130,12 +131,12 @@ final class Traffic {
     }
 
     private void append(EventType type, EventFields f, long micros, int flags, String url, Map<String, String> attributes) {
-        long millis = micros / 1000;
-        event.reset(type, (millis << 16) | 0x7000L | (sequence++ & 0xFFF), random.nextLong() & 0x3FFFFFFFFFFFFFFFL | 0x8000000000000000L,
-                micros);
+        // The edge's ids sort in journal order (they carry the time it received the event, and the
+        // 12-bit counter moves the millisecond on when it wraps), whatever the event's own time says.
+        event.reset(type, ids.next(micros / 1000), random.nextLong() & 0x3FFFFFFFFFFFFFFFL | 0x8000000000000000L, micros);
         byte[] block = FieldsCodec.encode(f);
         event.fields(block, 0, block.length);
-        event.ip(new byte[] {10, 1, (byte) (sequence >> 8), (byte) sequence}, 4);
+        event.ip(new byte[] {10, 1, (byte) (appended >> 8), (byte) appended}, 4);
         event.userAgent(flags != 0 ? "GoogleImageProxy" : "Mozilla/5.0 (test)");
         event.flags(flags);
         if (url != null) {

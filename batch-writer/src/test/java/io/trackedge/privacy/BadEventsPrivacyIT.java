@@ -1,0 +1,163 @@
+package io.trackedge.privacy;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.trackedge.classify.ClassifierSettings;
+import io.trackedge.classify.ListSource;
+import io.trackedge.journal.EventRecord;
+import io.trackedge.journal.EventType;
+import io.trackedge.journal.JournalStats;
+import io.trackedge.journal.JournalWriter;
+import io.trackedge.journal.RecordCodec;
+import io.trackedge.sink.JournalClassifier;
+import io.trackedge.sink.SinkLoop;
+import io.trackedge.sink.SinkStats;
+import io.trackedge.sink.bad.BadEvents;
+import io.trackedge.sink.bad.PostgresBadEventStore;
+import io.trackedge.sink.bad.ReplayOutcome;
+import io.trackedge.sink.postgres.Database;
+import io.trackedge.sink.postgres.PostgresConnectionInfo;
+import io.trackedge.sink.postgres.PostgresReplay;
+import io.trackedge.sink.postgres.PostgresSink;
+import io.trackedge.sink.posthog.PostHogReplay;
+import io.trackedge.sink.posthog.PostHogSink;
+import io.trackedge.sink.posthog.PostHogStats;
+import io.trackedge.sink.testing.Await;
+import io.trackedge.sink.testing.FakePostHog;
+import io.trackedge.sink.testing.Sinks;
+import io.trackedge.sink.testing.TestDatabase;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * An event a sink refuses is set aside with its raw journal record. For a tenant whose addresses are
+ * truncated, that record held the full address. It is now kept as the tenant keeps addresses, the
+ * rest byte for byte, and still replays, into PostgreSQL and to PostHog.
+ */
+class BadEventsPrivacyIT {
+
+    private static final String KEY = "phc_bad_privacy";
+    private static final UUID TRUNCATING = UUID.fromString("7b000000-0000-4000-8000-000000000001");
+    private static final UUID USER = UUID.fromString("7b000000-0000-4000-8000-0000000000aa");
+    private static final byte[] FULL = JournalFixture.ip(JournalFixture.FULL_V4);
+
+    private TestDatabase testDb;
+    private Database db;
+    private Path dataDir;
+    private JournalWriter writer;
+    private FakePostHog fake;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        testDb = TestDatabase.create();
+        db = new Database(new PostgresConnectionInfo(testDb.jdbcUrl(), "postgres", null), 2);
+        db.migrate();
+        dataDir = Files.createTempDirectory("bad-privacy-it-");
+        writer = JournalWriter.open(dataDir.resolve("journal"), 4L << 20, 1L << 30, new JournalStats());
+        fake = FakePostHog.start(KEY);
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        fake.close();
+        writer.close();
+        db.close();
+        testDb.close();
+    }
+
+    @Test
+    void aRefusedEventOfATruncatingTenantIsSetAsideTruncatedAndReplays() throws Exception {
+        PrivacyPolicy policy = new PrivacyPolicy(new PrivacySettings(TenantPrivacy.KEEP_ALL,
+                Map.of(TRUNCATING, new TenantPrivacy(IpMode.TRUNCATE, false, false)), Duration.ofDays(7)),
+                ErasureList.empty(), System::currentTimeMillis);
+        try (Connection c = testDb.connect()) {
+            c.createStatement().execute("ALTER TABLE email_events ADD CONSTRAINT refuse_one CHECK (email_id <> 'refused')");
+        }
+        JournalFixture journal = new JournalFixture(writer);
+        UUID refused = journal.append(TRUNCATING, USER, EventType.OPEN, "refused", JournalFixture.FULL_V4);
+        journal.append(TRUNCATING, USER, EventType.OPEN, "accepted", JournalFixture.FULL_V4);
+        writer.flush();
+        fake.poison(refused);
+
+        UUID node = UUID.randomUUID();
+        SinkStats pg = new SinkStats();
+        SinkStats ph = new SinkStats();
+        SinkLoop postgres = new SinkLoop(new PostgresSink(db, node, new PostgresSink.Settings(false, 0), classifier(), policy),
+                writer.directory(), writer::flushedPosition, Sinks.settings(10, Duration.ofMillis(2), Duration.ofMillis(200)),
+                pg, p -> { });
+        PostHogSink.Settings settings = new PostHogSink.Settings(fake.host(), KEY, 10, 1 << 20, Duration.ofMillis(2),
+                Duration.ofSeconds(2), Duration.ofMillis(200), Duration.ofHours(24), true, false);
+        SinkLoop posthog = new SinkLoop(new PostHogSink(writer.directory(), writer::flushedPosition, node,
+                dataDir.resolve("posthog-cursor"), settings, new PostHogStats(), new PostgresBadEventStore(db.dataSource(), node),
+                System::currentTimeMillis, classifier(), policy),
+                writer.directory(), writer::flushedPosition, Sinks.settings(10, Duration.ofMillis(2), Duration.ofMillis(200)),
+                ph, p -> { });
+        postgres.start();
+        posthog.start();
+        long end = writer.flushedPosition();
+        try {
+            Await.until("both sinks pass the refused event", Duration.ofSeconds(60),
+                    () -> pg.committedPosition.get() == end && ph.committedPosition.get() == end);
+        } finally {
+            assertTrue(postgres.stop(Duration.ofSeconds(5)));
+            assertTrue(posthog.stop(Duration.ofSeconds(5)));
+        }
+
+        // bad_events, the Postgres sink's row and the PostHog sink's (a FileBadEventStore gets the same
+        // record): it decodes, with the /24 and no user agent, and holds the full address nowhere
+        List<BadEvents.Row> postgresRows;
+        List<BadEvents.Row> posthogRows;
+        try (Connection c = testDb.connect()) {
+            postgresRows = BadEvents.list(c, PostgresSink.NAME, false, 10);
+            posthogRows = BadEvents.list(c, PostHogSink.NAME, false, 10);
+        }
+        assertEquals(1, postgresRows.size(), postgresRows.toString());
+        assertEquals(1, posthogRows.size(), posthogRows.toString());
+        assertKeptAsTheTenantKeepsIt(postgresRows.get(0).record(), refused);
+        assertKeptAsTheTenantKeepsIt(posthogRows.get(0).record(), refused);
+        assertEquals(0, testDb.count("SELECT count(*) FROM bad_events WHERE position('\\x" + HexFormat.of().formatHex(FULL)
+                + "'::bytea IN record) > 0"));
+
+        // once the cause is fixed, the truncated record replays as the event would have been written
+        try (Connection c = testDb.connect()) {
+            c.createStatement().execute("ALTER TABLE email_events DROP CONSTRAINT refuse_one");
+        }
+        List<ReplayOutcome> outcomes = new PostgresReplay(db).replay(postgresRows);
+        assertTrue(outcomes.get(0).replayed(), outcomes.toString());
+        assertEquals(2, testDb.count("SELECT count(*) FROM email_events WHERE tenant_id = '" + TRUNCATING
+                + "' AND ip_address = '203.0.113.0' AND user_agent IS NULL"));
+        assertEquals(1, testDb.count("SELECT count(*) FROM email_events WHERE event_id = '" + refused + "'"));
+        fake.cure(refused);
+        try (PostHogReplay replay = new PostHogReplay(db.dataSource(), settings, policy)) {
+            List<ReplayOutcome> sent = replay.replay(posthogRows);
+            assertTrue(sent.get(0).replayed(), sent.toString());
+        }
+        FakePostHog.Captured captured = fake.events().stream().filter(e -> refused.equals(e.uuid())).findFirst().orElseThrow();
+        assertEquals("203.0.113.0", captured.properties().get("$ip"), captured.toString());
+    }
+
+    private static void assertKeptAsTheTenantKeepsIt(byte[] record, UUID id) {
+        EventRecord e = RecordCodec.decode(record, 0, record.length);
+        assertEquals(id, e.id());
+        assertEquals("refused", e.fields().email());
+        assertArrayEquals(JournalFixture.ip("203.0.113.0"), e.ip());
+        assertTrue(e.userAgent() == null || e.userAgent().isEmpty(), e.userAgent());
+        assertFalse(HexFormat.of().formatHex(record).contains(HexFormat.of().formatHex(FULL)), "the full address is in the record");
+    }
+
+    private static JournalClassifier classifier() {
+        return JournalClassifier.of(ClassifierSettings.DEFAULTS, ListSource.snapshot());
+    }
+}
