@@ -49,7 +49,7 @@ class EdgeJobsIT {
             done = db.count("SELECT count(*) FROM analytics_jobs WHERE status = 'completed'");
             // The runner counts a job just after its commit: give the counter a moment to follow the table.
             String expected = "edge_jobs_completed_total " + (double) done;
-            String metrics = io.trackedge.sink.testing.Await.until("the completed counter follows the table", Duration.ofSeconds(5),
+            String metrics = io.trackedge.sink.testing.Await.until("the completed counter follows the table", Duration.ofSeconds(30),
                     () -> admin(edge, "/metrics"), m -> m.contains(expected));
             assertTrue(metrics.contains(expected), expected + " in\n" + metrics);
             assertTrue(metrics.contains("edge_jobs_dead 0"), metrics);

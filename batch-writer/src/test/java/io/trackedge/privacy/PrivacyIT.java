@@ -164,7 +164,7 @@ class PrivacyIT {
         assertEquals(2, testDb.count("SELECT count(*) FROM email_opens WHERE tenant_id = '" + TRUNCATING
                 + "' AND ip_address IN ('203.0.113.0', '2001:db8:1234::') AND user_agent IS NULL"));
 
-        Await.until("PostHog has every event it may have", Duration.ofSeconds(10), () -> fake.eventCount() >= 24);
+        Await.until("PostHog has every event it may have", Duration.ofSeconds(30), () -> fake.eventCount() >= 24);
         for (FakePostHog.Captured e : fake.events()) {
             String all = e.properties().toString();
             assertFalse(all.contains(JournalFixture.FULL_V4) || all.contains("5678:9abc"), "a full address in " + all);
@@ -266,7 +266,7 @@ class PrivacyIT {
         assertEquals(8, testDb.count("SELECT count(*) FROM email_events WHERE email_id = 'email-other'"));
         assertEquals(1, testDb.count("SELECT count(*) FROM daily_analytics WHERE tenant_id = '" + KEEPING
                 + "' AND emails_sent = 2 AND opens_total = 4"), "both recipients are still counted");
-        Await.until("PostHog has the other recipient", Duration.ofSeconds(10), () -> fake.eventCount() >= 8);
+        Await.until("PostHog has the other recipient", Duration.ofSeconds(30), () -> fake.eventCount() >= 8);
         assertEquals(8, fake.eventCount());
         assertTrue(fake.events().stream().noneMatch(e -> "email-late".equals(e.properties().get("email_id"))));
     }

@@ -28,6 +28,8 @@ final class ScriptedSink implements Sink {
     final List<UUID> written = Collections.synchronizedList(new ArrayList<>());
     final List<BadRecord> setAside = Collections.synchronizedList(new ArrayList<>());
     final AtomicInteger writes = new AtomicInteger();
+    /** When each write began ({@link System#nanoTime}), recorded before {@link #writes} counts it. */
+    final List<Long> writeStarts = Collections.synchronizedList(new ArrayList<>());
     final AtomicInteger refusals = new AtomicInteger();
     volatile boolean down;
     /** Connects, but every write is answered "retry later". */
@@ -53,6 +55,7 @@ final class ScriptedSink implements Sink {
 
     @Override
     public CompletableFuture<Integer> write(Batch batch) throws Exception {
+        writeStarts.add(System.nanoTime());
         writes.incrementAndGet();
         if (down) {
             throw new java.net.ConnectException("destination down");

@@ -267,7 +267,7 @@ public final class EdgeProcess implements AutoCloseable {
     public HttpResponse<String> admin(String path) throws IOException, InterruptedException {
         try (HttpClient c = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()) {
             return c.send(HttpRequest.newBuilder(URI.create("http://" + adminHost + ":" + adminPort + path))
-                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+                    .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
         }
     }
 

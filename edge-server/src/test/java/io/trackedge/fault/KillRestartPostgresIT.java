@@ -70,7 +70,7 @@ class KillRestartPostgresIT {
                         "the restarted sink caught up with the journal");
                 caughtUpMillis = (System.nanoTime() - restartedAt) / 1_000_000;
                 edge.terminate();
-                assertEquals(0, edge.awaitExit(Duration.ofSeconds(20)));
+                assertEquals(0, edge.awaitExit(Duration.ofSeconds(30)));
             }
 
             Map<String, Long> rows = new HashMap<>();

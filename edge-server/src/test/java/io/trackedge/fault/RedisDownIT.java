@@ -61,7 +61,7 @@ class RedisDownIT {
             try (EdgeProcess edge = EdgeProcess.start(tmp.resolve("data"), env)) {
                 Await.until("the Postgres sink to connect", Duration.ofSeconds(60),
                         () -> edge.metric("edge_sink_postgres_up") == 1);
-                Await.until("the edge to load the ingest key", Duration.ofSeconds(20),
+                Await.until("the edge to load the ingest key", Duration.ofSeconds(30),
                         () -> ingest(edge, key, "probe", 1, ackedIngest));
                 sent += 1;
 

@@ -27,8 +27,11 @@ import org.junit.jupiter.api.io.TempDir;
 class StuckSinksStopIT {
 
     private static final Duration GRACE = Duration.ofSeconds(5);
-    /** A JVM needs a moment to exit after the stop is done. */
-    private static final Duration EXIT_SLACK = Duration.ofMillis(2500);
+    /**
+     * A JVM needs a moment to exit after the stop is done, longer on a loaded machine; still far
+     * below what a sink stuck on its destination would take (the hanging PostHog answers after 60 s).
+     */
+    private static final Duration EXIT_SLACK = Duration.ofSeconds(10);
 
     @TempDir
     Path tmp;

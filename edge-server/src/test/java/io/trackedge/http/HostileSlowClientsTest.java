@@ -218,7 +218,9 @@ class HostileSlowClientsTest {
             long since = System.nanoTime();
             assertTrue(c.closedByServer(), "closed at the idle timeout");
             long idle = (System.nanoTime() - since) / 1_000_000;
-            assertTrue(idle >= IDLE_TIMEOUT_MS - 100, "closed after " + idle + " ms, before the idle timeout");
+            // The edge's idle clock started when it wrote the answer, a moment before we took ours:
+            // allow for that moment, still far above the request timeout.
+            assertTrue(idle >= IDLE_TIMEOUT_MS - 1000, "closed after " + idle + " ms, before the idle timeout");
             assertTrue(idle < IDLE_TIMEOUT_MS + 4000, "closed only after " + idle + " ms");
             HostileReport.count(IDLE, "200 200, closed at the idle timeout");
         }
@@ -259,7 +261,8 @@ class HostileSlowClientsTest {
                 long t0 = System.nanoTime();
                 assertPixelStillWorks();
                 served++;
-                assertTrue(System.nanoTime() - t0 < 1_500_000_000L, "a pixel took over 1.5 s beside slowloris clients");
+                // Generous for a loaded machine; a loop blocked by the slow clients would hold the pixel for the whole run.
+                assertTrue(System.nanoTime() - t0 < 3_000_000_000L, "a pixel took over 3 s beside slowloris clients");
                 if (allEnded) {
                     break;
                 }

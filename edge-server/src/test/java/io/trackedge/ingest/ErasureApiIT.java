@@ -52,7 +52,7 @@ class ErasureApiIT {
         edge = TestEdge.start("EDGE_POSTGRES_SINK", "true", "EDGE_DATABASE_URL", db.jdbcUrl(), "EDGE_DATABASE_USER", "postgres",
                 "EDGE_INGEST_KEY_REFRESH", "200ms", "POSTHOG_API_HOST", posthog.host().toString(), "POSTHOG_PROJECT_ID", "77",
                 "POSTHOG_PERSONAL_API_KEY", FakePostHog.PERSONAL_API_KEY);
-        Await.until("the ingest keys are loaded", Duration.ofSeconds(10), () -> {
+        Await.until("the ingest keys are loaded", Duration.ofSeconds(30), () -> {
             try (RawHttp c = new RawHttp(edge.port())) {
                 return postNdjson(c, tenantKey, List.of(email("sent", "probe", "probe", null))).status() == 202;
             }
@@ -93,7 +93,7 @@ class ErasureApiIT {
                     email("bounced", "camp-1", "api-erase", UUID.randomUUID()))).status());
             assertEquals(200, c.get(edge.pixelPath("api-keep")).status());
         }
-        Await.until("the sink wrote the recipient's rows", Duration.ofSeconds(20), () -> rows("api-erase") == 5
+        Await.until("the sink wrote the recipient's rows", Duration.ofSeconds(30), () -> rows("api-erase") == 5
                 && rows("api-keep") == 2);
 
         String q = "?tenant=" + TENANT + "&email_id=api-erase";
@@ -122,7 +122,7 @@ class ErasureApiIT {
             assertEquals(200, c.get(edge.pixelPath("api-erase")).status());
             assertEquals(200, c.get(edge.pixelPath("api-after")).status());
         }
-        Await.until("the sink passed the late open", Duration.ofSeconds(20), () -> rows("api-after") == 2);
+        Await.until("the sink passed the late open", Duration.ofSeconds(30), () -> rows("api-after") == 2);
         assertEquals(0, rows("api-erase"));
         assertTrue(db.count("SELECT opens_total FROM daily_analytics WHERE tenant_id = '" + TENANT + "' AND campaign_id = 'camp-1'") >= 3,
                 "the late open is still counted");

@@ -55,7 +55,7 @@ class IngestAckModesIT {
         // the sink stays off: the edge reads its keys from the database with a pool of its own
         TestEdge e = TestEdge.start("EDGE_ACK", ack, "EDGE_DATABASE_URL", db.jdbcUrl(), "EDGE_DATABASE_USER", "postgres",
                 "EDGE_INGEST_KEY_REFRESH", "200ms");
-        boolean loaded = Await.within(Duration.ofSeconds(10), () -> {
+        boolean loaded = Await.within(Duration.ofSeconds(30), () -> {
             try (RawHttp c = new RawHttp(e.port())) {
                 return postNdjson(c, key, List.of(email("sent", "probe", "probe", null))).status() == 202;
             }
@@ -73,7 +73,7 @@ class IngestAckModesIT {
             UUID id = UUID.randomUUID();
             RawHttp.Response r = postNdjson(c, key, List.of(email("complained", "camp-mem", "mem-1", id)));
             assertEquals(202, r.status());
-            Await.until("the acknowledged event to reach the journal", Duration.ofSeconds(10),
+            Await.until("the acknowledged event to reach the journal", Duration.ofSeconds(30),
                     () -> edge.journalEvents().stream().anyMatch(e -> e.id().equals(id)));
         }
     }
@@ -119,7 +119,7 @@ class IngestAckModesIT {
             th.start();
             clients.add(th);
         }
-        Await.within(Duration.ofSeconds(10), () -> acknowledged.size() >= 3000);
+        Await.within(Duration.ofSeconds(30), () -> acknowledged.size() >= 3000);
         edge.stop(); // requests in flight are answered or not; no acknowledged one may be lost
         run.set(false);
         for (Thread th : clients) {

@@ -91,7 +91,7 @@ class IngestApiIT {
 
     /** Posts a valid one-line request with {@code key} until its status passes {@code until} (keys reload every 200 ms). */
     private static void awaitStatus(String key, Predicate<Integer> until) {
-        Await.until("the key's answer to change", Duration.ofSeconds(10), () -> {
+        Await.until("the key's answer to change", Duration.ofSeconds(30), () -> {
             try (RawHttp c = new RawHttp(edge.port())) {
                 return postNdjson(c, key, List.of(email("sent", "probe", "probe-" + UUID.randomUUID(), null))).status();
             }
@@ -508,7 +508,7 @@ class IngestApiIT {
                     + "Content-Type: application/x-ndjson\r\nContent-Length: 1000\r\n\r\n");
             long begin = System.nanoTime();
             RawHttp.Response r = null;
-            for (int i = 0; i < 40 && r == null; i++) {
+            for (int i = 0; i < 100 && r == null; i++) {
                 try {
                     c.send("{");
                 } catch (IOException closed) {
@@ -525,7 +525,8 @@ class IngestApiIT {
             assertTrue(r != null, "no answer to a trickling body");
             assertEquals(408, r.status());
             assertEquals("close", r.header("connection"));
-            assertTrue(took >= 2900 && took < 8000, "408 after " + took + " ms");
+            // Not before the timeout; after it, within a margin a loaded machine can need.
+            assertTrue(took >= 2900 && took < 15_000, "408 after " + took + " ms");
         }
         // The body's share of the in-flight budget was given back, and the API goes on.
         String m = metrics();

@@ -35,6 +35,8 @@ class IngestFreshKeyIT {
                 try (RawHttp c = new RawHttp(edge.port())) {
                     assertEquals(401, postNdjson(c, unknown, List.of(email("sent", "fresh", "x", null))).status());
                 }
+                // The scenario: the cache reloads on a miss at most once per MISS_RELOAD_EVERY, so let
+                // that time pass for the first fresh key's miss to be allowed its reload.
                 Thread.sleep(IngestKeyCache.MISS_RELOAD_EVERY.toMillis());
                 for (int round = 0; round < 3; round++) {
                     String key = store.create(null, "fresh " + round).secret();

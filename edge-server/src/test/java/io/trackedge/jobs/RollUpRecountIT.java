@@ -182,25 +182,19 @@ class RollUpRecountIT {
             body.append(n).append('\n');
         }
         byte[] b = body.toString().getBytes(StandardCharsets.UTF_8);
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        RawHttp.Response r;
-        do { // the edge loads ingest keys every 200 ms: the first request may come before the key
+        // The edge loads ingest keys every 200 ms: the first request may come before the key.
+        RawHttp.Response r = io.trackedge.sink.testing.Await.until("the edge to know the ingest key", Duration.ofSeconds(30), () -> {
             http.send(("POST /v1/events HTTP/1.1\r\nHost: t.example\r\nAuthorization: Bearer " + key
                     + "\r\nContent-Type: application/x-ndjson\r\nContent-Length: " + b.length + "\r\n\r\n")
                     .getBytes(StandardCharsets.ISO_8859_1));
             http.send(b);
-            r = http.read(false);
-        } while (r.status() == 401 && System.nanoTime() < deadline && pause());
+            return http.read(false);
+        }, response -> response.status() != 401);
         assertEquals(202, r.status(), r.bodyText());
         Map<?, ?> answer = JSON.readValue(r.body(), Map.class);
         assertEquals(pending.size(), ((Number) answer.get("accepted")).intValue(), r.bodyText());
         sentEvents += pending.size();
         pending.clear();
-    }
-
-    private static boolean pause() throws InterruptedException {
-        Thread.sleep(100);
-        return true;
     }
 
     private void request(RawHttp http, String method, String path, int status) throws Exception {

@@ -52,9 +52,14 @@ class EdgeToPostHogIT {
 
             HttpClient http = HttpClient.newHttpClient();
             String base = "http://127.0.0.1:" + edge.adminPort();
-            String metrics = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
-            assertTrue(metrics.contains("edge_sink_posthog_events_sent_total " + n + ".0"), metrics);
+            // The sink counts what it sent, and reports itself up, once PostHog's answer is back: after
+            // the fake recorded the events.
+            String sent = "edge_sink_posthog_events_sent_total " + n + ".0";
+            String metrics = Await.until("the PostHog sink to count what it sent", Duration.ofSeconds(30),
+                    () -> http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
+                            HttpResponse.BodyHandlers.ofString()).body(),
+                    m -> m.contains(sent) && m.contains("edge_sink_posthog_up 1.0"));
+            assertTrue(metrics.contains(sent), metrics);
             assertTrue(metrics.contains("edge_sink_posthog_up 1.0"), metrics);
             HttpResponse<String> ready = http.send(HttpRequest.newBuilder(URI.create(base + "/readyz")).build(),
                     HttpResponse.BodyHandlers.ofString());
@@ -65,7 +70,7 @@ class EdgeToPostHogIT {
             try (RawHttp c = new RawHttp(edge.port())) {
                 assertEquals(200, c.get(edge.pixelPath("ph-down")).status());
             }
-            Await.until("the PostHog sink to see PostHog down", Duration.ofSeconds(10),
+            Await.until("the PostHog sink to see PostHog down", Duration.ofSeconds(30),
                     () -> !http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
                             HttpResponse.BodyHandlers.ofString()).body().contains("edge_sink_posthog_up 1.0"));
             ready = http.send(HttpRequest.newBuilder(URI.create(base + "/readyz")).build(), HttpResponse.BodyHandlers.ofString());

@@ -63,9 +63,12 @@ class EdgeToPostgresIT {
             assertEquals(daily.get(1), daily.get(0));
             assertTrue(db.count("SELECT sum(opens_unique) FROM daily_analytics") > 0);
             // caught up: the lag gauge is back at zero (it once double-counted events from before the sink connected)
-            String metrics = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-                    java.net.URI.create("http://127.0.0.1:" + edge.adminPort() + "/metrics")).build(),
-                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            // The rows are committed before the sink moves its position, which the gauge follows: wait for it.
+            String metrics = Await.until("the lag gauge back at zero", Duration.ofSeconds(30),
+                    () -> java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                            java.net.URI.create("http://127.0.0.1:" + edge.adminPort() + "/metrics")).build(),
+                            java.net.http.HttpResponse.BodyHandlers.ofString()).body(),
+                    m -> m.contains("edge_sink_postgres_lag_events 0.0"));
             assertTrue(metrics.contains("edge_sink_postgres_lag_events 0.0"), metrics);
         }
     }

@@ -34,7 +34,8 @@ public final class RawHttp implements AutoCloseable {
 
     public RawHttp(int port) throws IOException {
         socket = new Socket("127.0.0.1", port);
-        socket.setSoTimeout(5000);
+        // Generous: a read that is answered returns at once, and a loaded machine may answer (or close) late.
+        socket.setSoTimeout(30_000);
         socket.setTcpNoDelay(true);
         in = socket.getInputStream();
         out = socket.getOutputStream();

@@ -3,10 +3,10 @@ package io.trackedge.jobs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.trackedge.jobs.testing.Await;
 import io.trackedge.jobs.testing.CountingRollUp;
 import io.trackedge.jobs.testing.JobsDatabase;
 import io.trackedge.jobs.testing.OwnedRedis;
+import io.trackedge.sink.testing.Await;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -86,9 +86,9 @@ class RedisFaultsIT {
         JobRunner a = runner("a");
         JobRunner b = runner("b");
         enqueueHours(a, 0, 40);
-        Await.until(Duration.ofSeconds(30), "some jobs done through Redis", () -> completed() >= 5);
+        Await.until("some jobs done through Redis", Duration.ofSeconds(30), () -> completed() >= 5);
         redis.kill();
-        Await.until(Duration.ofSeconds(60), "every job done, claimed from PostgreSQL while Redis is down", () -> completed() == 40);
+        Await.until("every job done, claimed from PostgreSQL while Redis is down", Duration.ofSeconds(60), () -> completed() == 40);
         assertEachRanOnce(40);
         assertTrue(a.stats().claimedFromRedis.get() + b.stats().claimedFromRedis.get() >= 5);
         assertTrue(a.stats().claimedFromRedis.get() + b.stats().claimedFromRedis.get() < 40, "some came from PostgreSQL");
@@ -97,11 +97,11 @@ class RedisFaultsIT {
         long viaRedisBefore = a.stats().claimedFromRedis.get() + b.stats().claimedFromRedis.get();
         redis.restart();
         enqueueHours(a, 40, 20);
-        Await.until(Duration.ofSeconds(60), "the new jobs done", () -> completed() == 60);
+        Await.until("the new jobs done", Duration.ofSeconds(60), () -> completed() == 60);
         assertEachRanOnce(60);
-        Await.until(Duration.ofSeconds(10), "the runners see Redis again", () -> a.stats().redisUp && b.stats().redisUp);
+        Await.until("the runners see Redis again", Duration.ofSeconds(30), () -> a.stats().redisUp && b.stats().redisUp);
         enqueueHours(a, 60, 10);
-        Await.until(Duration.ofSeconds(60), "the last jobs done", () -> completed() == 70);
+        Await.until("the last jobs done", Duration.ofSeconds(60), () -> completed() == 70);
         assertEachRanOnce(70);
         assertTrue(a.stats().claimedFromRedis.get() + b.stats().claimedFromRedis.get() > viaRedisBefore,
                 "claims through Redis resumed after its restart");
@@ -112,9 +112,9 @@ class RedisFaultsIT {
         JobRunner a = runner("a");
         JobRunner b = runner("b");
         enqueueHours(a, 0, 40);
-        Await.until(Duration.ofSeconds(30), "some jobs done", () -> completed() >= 5);
+        Await.until("some jobs done", Duration.ofSeconds(30), () -> completed() >= 5);
         redis.flushAll(); // every hint still queued is gone
-        Await.until(Duration.ofSeconds(60), "every job done, the lost hints pushed again from PostgreSQL",
+        Await.until("every job done, the lost hints pushed again from PostgreSQL", Duration.ofSeconds(60),
                 () -> completed() == 40);
         assertEachRanOnce(40);
         assertEquals(40, a.stats().claimedFromRedis.get() + b.stats().claimedFromRedis.get(),
@@ -134,7 +134,7 @@ class RedisFaultsIT {
         redis.flushAll();
         runner("a");
         runner("b");
-        Await.until(Duration.ofSeconds(30), "every job done", () -> completed() == 20);
+        Await.until("every job done", Duration.ofSeconds(30), () -> completed() == 20);
         assertEachRanOnce(20);
     }
 }

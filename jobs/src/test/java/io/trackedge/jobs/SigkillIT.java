@@ -3,10 +3,10 @@ package io.trackedge.jobs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.trackedge.jobs.testing.Await;
 import io.trackedge.jobs.testing.CountingRollUp;
 import io.trackedge.jobs.testing.JobsDatabase;
 import io.trackedge.jobs.testing.OwnedRedis;
+import io.trackedge.sink.testing.Await;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -55,13 +55,13 @@ class SigkillIT {
                 BlockingRunnerMain.class.getName(), pg.test.jdbcUrl(), "doomed", String.valueOf(VISIBILITY.toMillis()), redis.url())
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try {
-            Await.until(Duration.ofSeconds(30), "the child runner is mid-job (see " + log + ")",
+            Await.until("the child runner is mid-job (see " + log + ")", Duration.ofSeconds(30),
                     () -> pg.count("SELECT count(*) FROM analytics_jobs WHERE status = 'running' AND runner = 'doomed'") == 1
                             && Files.readString(log).contains("running day:"));
             // The child renews its lease while it runs: it holds well past one visibility timeout.
             Instant firstLease = Instant.parse(pg.test.rows("SELECT to_char(lease_until AT TIME ZONE 'UTC',"
                     + " 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') FROM analytics_jobs").get(0));
-            Await.until(Duration.ofSeconds(10), "the child's lease is renewed", () -> Instant.parse(pg.test.rows(
+            Await.until("the child's lease is renewed", Duration.ofSeconds(30), () -> Instant.parse(pg.test.rows(
                     "SELECT to_char(lease_until AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') FROM analytics_jobs")
                     .get(0)).isAfter(firstLease));
         } finally {
@@ -72,7 +72,7 @@ class SigkillIT {
 
         RunnerThread thread = new RunnerThread(survivor, settings).start();
         try {
-            Await.until(Duration.ofSeconds(30), "the job is taken back and completed",
+            Await.until("the job is taken back and completed", Duration.ofSeconds(30),
                     () -> pg.count("SELECT count(*) FROM analytics_jobs WHERE status = 'completed'") == 1);
         } finally {
             thread.stop(Duration.ofSeconds(5));

@@ -3,10 +3,10 @@ package io.trackedge.jobs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.trackedge.jobs.testing.Await;
 import io.trackedge.jobs.testing.CountingRollUp;
 import io.trackedge.jobs.testing.JobsDatabase;
 import io.trackedge.jobs.testing.OwnedRedis;
+import io.trackedge.sink.testing.Await;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -74,7 +74,7 @@ class TwoRunnersIT {
         start(a);
         start(b);
         a.enqueue(TYPE, Period.dayOf(Instant.parse("2026-11-30T00:00:00Z")), null);
-        Await.until(Duration.ofSeconds(20), "the job completes",
+        Await.until("the job completes", Duration.ofSeconds(30),
                 () -> pg.count("SELECT count(*) FROM analytics_jobs WHERE status = 'completed'") == 1);
         assertEquals(1, pg.count("SELECT count(*) FROM test_job_runs"));
         assertEquals(1, pg.count("SELECT attempts FROM analytics_jobs"));
@@ -93,11 +93,11 @@ class TwoRunnersIT {
         extra.close();
         start(a);
         start(b);
-        Await.until(Duration.ofSeconds(20), "the job completes and every hint is consumed",
+        Await.until("the job completes and every hint is consumed", Duration.ofSeconds(30),
                 () -> pg.count("SELECT count(*) FROM analytics_jobs WHERE status = 'completed'") == 1
                         && "0".equals(redis.command("LLEN t:ready:50").substring(1)));
         // The last hint may be popped but its claim not yet answered: wait for both repeats to be judged stale.
-        Await.until(Duration.ofSeconds(10), "both repeated hints found stale",
+        Await.until("both repeated hints found stale", Duration.ofSeconds(30),
                 () -> a.stats().staleHints.get() + b.stats().staleHints.get() == 2);
         assertEquals(1, pg.count("SELECT count(*) FROM test_job_runs"));
         assertEquals(1, a.stats().claimedFromRedis.get() + b.stats().claimedFromRedis.get());
@@ -113,7 +113,7 @@ class TwoRunnersIT {
         for (int i = 0; i < jobs; i++) {
             rs.get(i % 2).enqueue(TYPE, Period.dayOf(t.plus(Duration.ofDays(i))), null);
         }
-        Await.until(Duration.ofSeconds(60), "every job completes",
+        Await.until("every job completes", Duration.ofSeconds(60),
                 () -> pg.count("SELECT count(*) FROM analytics_jobs WHERE status = 'completed'") == jobs);
         assertEquals(jobs, pg.count("SELECT count(*) FROM test_job_runs"));
         assertEquals(jobs, pg.count("SELECT count(DISTINCT period_start) FROM test_job_runs"));

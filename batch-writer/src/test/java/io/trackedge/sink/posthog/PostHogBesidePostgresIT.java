@@ -121,7 +121,7 @@ class PostHogBesidePostgresIT {
                 events, pgMillis, what, ph.failures.get());
         assertEquals(events, testDb.count("SELECT count(*) FROM email_events"));
         assertEquals(0, ph.committedPosition.get(), "PostHog's cursor has not moved");
-        await("a failed PostHog attempt", Duration.ofSeconds(10), () -> ph.failures.get() > 0);
+        await("a failed PostHog attempt", Duration.ofSeconds(30), () -> ph.failures.get() > 0);
 
         writer.flush(); // the writer deletes released segments at its next flush
         assertEquals(0L, Segments.list(journalDir).get(0), "no segment is deleted before PostHog passed it");

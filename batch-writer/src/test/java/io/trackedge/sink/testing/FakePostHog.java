@@ -81,7 +81,7 @@ public final class FakePostHog implements AutoCloseable {
     private void bind(int wanted) throws IOException {
         IOException[] last = {null};
         // The same port again after down(): wait for the kernel to let go of it.
-        boolean bound = Await.within(Duration.ofSeconds(5), () -> {
+        boolean bound = Await.within(Duration.ofSeconds(30), () -> {
             try {
                 server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), wanted), 64);
                 return true;

@@ -112,7 +112,7 @@ class DashboardBrowserIT {
     private int assertChartsDrawn(String page) {
         List<WebElement> charts = browser.findElements(By.cssSelector("[data-chart]"));
         assertFalse(charts.isEmpty(), page + " has no chart");
-        new WebDriverWait(browser, Duration.ofSeconds(10)).until(d -> charts.stream()
+        new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> charts.stream()
                 .allMatch(c -> !c.findElements(By.tagName("canvas")).isEmpty()));
         for (WebElement c : charts) {
             WebElement canvas = c.findElement(By.tagName("canvas"));
@@ -162,7 +162,7 @@ class DashboardBrowserIT {
     @Test
     void everyPageLoadsCleanlyDrawsItsChartsAndShowsTheApisFigures() throws Exception {
         login(fx.readKeys[0], null);
-        new WebDriverWait(browser, Duration.ofSeconds(10)).until(d -> d.getCurrentUrl().endsWith("/dashboard"));
+        new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> d.getCurrentUrl().endsWith("/dashboard"));
         assertNoConsoleErrors("overview");
         assertEquals(1, assertChartsDrawn("overview"));
         String r = range7d();
@@ -177,7 +177,7 @@ class DashboardBrowserIT {
         // campaign page, through its link
         String campaign = campaigns.path("rows").get(2).path("campaign").asText();
         browser.findElement(By.linkText(campaign)).click();
-        new WebDriverWait(browser, Duration.ofSeconds(10)).until(d -> d.getTitle().startsWith("Campaign " + campaign));
+        new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> d.getTitle().startsWith("Campaign " + campaign));
         assertNoConsoleErrors("campaign");
         assertEquals(2, assertChartsDrawn("campaign"));
         String cr = r + "&campaign=" + URLEncoder.encode(campaign, StandardCharsets.UTF_8);
@@ -199,7 +199,7 @@ class DashboardBrowserIT {
         // live pipeline: draws, and polls without errors
         browser.get(admin("/dashboard/pipeline"));
         assertEquals(1, assertChartsDrawn("pipeline"));
-        new WebDriverWait(browser, Duration.ofSeconds(10)).until(d -> !d.findElements(By.cssSelector("#checks tbody tr")).isEmpty());
+        new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> !d.findElements(By.cssSelector("#checks tbody tr")).isEmpty());
         assertNoConsoleErrors("pipeline");
         assertFalse(browser.findElements(By.cssSelector("[data-metric='edge_sink_lag_events']")).isEmpty());
     }
@@ -212,7 +212,7 @@ class DashboardBrowserIT {
         JsonNode theirs = api(r + metrics, 0);
         assertNotEquals(theirs.path("totals"), mine.path("totals"), "tenants must differ for this test");
         login(fx.readKeys[1], null);
-        new WebDriverWait(browser, Duration.ofSeconds(10)).until(d -> d.getCurrentUrl().endsWith("/dashboard"));
+        new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> d.getCurrentUrl().endsWith("/dashboard"));
         assertFiguresEqual(mine);
         // the tenant cookie edited to another tenant: the API refuses (403), the page asks for a login
         browser.manage().addCookie(new Cookie("te_tenant", Traffic.TENANTS[0].toString(), "/dashboard"));

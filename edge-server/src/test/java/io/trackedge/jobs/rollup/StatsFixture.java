@@ -79,7 +79,7 @@ final class StatsFixture implements AutoCloseable {
         writeOnlyKey = store.create(Traffic.TENANTS[0], "writer", EnumSet.of(IngestKeyStore.Scope.WRITE)).secret();
         edge = TestEdge.start("EDGE_DATABASE_URL", testDb.jdbcUrl(), "EDGE_DATABASE_USER", "postgres",
                 "EDGE_INGEST_KEY_REFRESH", "200ms", "EDGE_JOBS_ENABLED", "false");
-        Await.until("the edge loads the keys", Duration.ofSeconds(20), () -> get("/v1/stats", readKeys[0]).statusCode() == 200);
+        Await.until("the edge loads the keys", Duration.ofSeconds(30), () -> get("/v1/stats", readKeys[0]).statusCode() == 200);
     }
 
     HttpResponse<String> get(String pathAndQuery, String key) throws Exception {

@@ -1,5 +1,6 @@
 package io.trackedge.jobs.testing;
 
+import io.trackedge.sink.testing.Await;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -50,8 +51,14 @@ public final class OwnedRedis implements AutoCloseable {
         process = new ProcessBuilder("redis-server", "--port", String.valueOf(port), "--bind", "127.0.0.1",
                 "--save", "", "--appendonly", "no", "--dir", dir.toString())
                 .redirectErrorStream(true).redirectOutput(dir.resolve("redis.log").toFile()).start();
-        Await.until(Duration.ofSeconds(10), "redis-server on port " + port + " answers PING",
-                () -> "+PONG".equals(command("PING")));
+        Await.until("redis-server on port " + port + " answers PING", Duration.ofSeconds(30),
+                () -> {
+                    try {
+                        return "+PONG".equals(command("PING"));
+                    } catch (IOException starting) {
+                        return false; // not listening yet
+                    }
+                });
     }
 
     /** SIGKILL: what the jobs see when Redis crashes. */
