@@ -162,7 +162,7 @@ class PrivacyIT {
         assertEquals(0, testDb.count("SELECT count(*) FROM email_events WHERE tenant_id = '" + TRUNCATING
                 + "' AND user_agent_id IS NOT NULL"), "no user agent is kept");
         assertEquals(2, testDb.count("SELECT count(*) FROM email_opens WHERE tenant_id = '" + TRUNCATING
-                + "' AND ip_address IN ('203.0.113.0', '2001:db8:1234::') AND user_agent IS NULL"));
+                + "' AND ip_address IN ('203.0.113.0', '2001:db8:1234::') AND user_agent_id IS NULL"));
 
         Await.until("PostHog has every event it may have", Duration.ofSeconds(10), () -> fake.eventCount() >= 24);
         for (FakePostHog.Captured e : fake.events()) {

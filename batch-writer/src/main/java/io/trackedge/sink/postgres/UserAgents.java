@@ -44,6 +44,13 @@ final class UserAgents {
 
     /** The id of {@code ua} (not null), remembered for the batch's insert under {@code tenant}. */
     long add(UUID tenant, String ua) {
+        long id = idOf(ua);
+        batch.putIfAbsent(new Key(tenant, id), ua);
+        return id;
+    }
+
+    /** The id of {@code ua} (not null), without remembering it for the insert. */
+    long idOf(String ua) {
         Long id = ids.get(ua);
         if (id == null) {
             if (ids.size() >= CACHED) {
@@ -52,7 +59,6 @@ final class UserAgents {
             id = id(md5, ua);
             ids.put(ua, id);
         }
-        batch.putIfAbsent(new Key(tenant, id), ua);
         return id;
     }
 

@@ -19,9 +19,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * sql/V14 (user_agents dictionary, email_events indexes) on a database holding data: events of
- * three days and three tenants loaded at V13, every roll-up run; then the migration, and every
- * roll-up run again. No event is lost or changed (each row, its User-Agent read back through the
- * dictionary, is the same text as before), and every roll-up table holds the same rows.
+ * three days and three tenants and their first opens and clicks loaded at V13, every roll-up run;
+ * then the migration, and every roll-up run again. No event or first touch is lost or changed (each
+ * row, its User-Agent read back through the dictionary, is the same text as before), and every
+ * roll-up table holds the same rows.
  */
 class SlimmerEventsMigrationIT {
 
@@ -36,6 +37,13 @@ class SlimmerEventsMigrationIT {
             + " FROM email_events e LEFT JOIN user_agents u ON u.tenant_id = e.tenant_id AND u.user_agent_id = e.user_agent_id"
             + " ORDER BY e.tenant_id, e.event_id";
 
+    /** The first touches as the sink leaves them, the User-Agent as text whichever way it is stored. */
+    private static String firstTouches(String table, String uaColumn, String uaText) {
+        return "SELECT (to_jsonb(f) - '" + uaColumn + "' - 'created_at')::text || ' ua=' || coalesce(" + uaText + ", '-') FROM "
+                + table + " f" + (uaText.startsWith("u.") ? " LEFT JOIN user_agents u ON u.tenant_id = f.tenant_id"
+                + " AND u.user_agent_id = f.user_agent_id" : "") + " ORDER BY f.tenant_id, f.email_id";
+    }
+
     @Test
     void noEventLostAndEveryRollUpUnchanged() throws Exception {
         try (TestDatabase testDb = TestDatabase.create()) {
@@ -43,9 +51,21 @@ class SlimmerEventsMigrationIT {
             migrate(testDb, "13");
             try (Connection c = testDb.connect(); Statement s = c.createStatement()) {
                 s.execute(load(today.minusDays(2)));
+                for (String[] t : new String[][] {{"email_opens", "opened_at", "", "", "open"},
+                        {"email_clicks", "clicked_at", ", clicked_url", ", url", "click"}}) {
+                    s.execute("INSERT INTO " + t[0] + " (tenant_id, email_id, user_id, campaign_id, mailbox_id, lead_id, step_id,"
+                            + " event_id, " + t[1] + ", ip_address, user_agent, is_machine" + t[2] + ")"
+                            + " SELECT DISTINCT ON (tenant_id, email_id) tenant_id, email_id, user_id, campaign_id, mailbox_id,"
+                            + " lead_id, step_id, event_id, occurred_at, ip_address, user_agent, is_machine" + t[3]
+                            + " FROM email_events WHERE event_type = '" + t[4] + "' ORDER BY tenant_id, email_id, occurred_at");
+                }
             }
             rollUpAll(testDb, today);
             List<String> events = testDb.rows(EVENTS_AT_13);
+            List<String> opens = testDb.rows(firstTouches("email_opens", "user_agent", "f.user_agent"));
+            List<String> clicks = testDb.rows(firstTouches("email_clicks", "user_agent", "f.user_agent"));
+            assertEquals(500, opens.size());
+            assertEquals(500, clicks.size());
             Map<String, List<String>> rollUps = snapshot(testDb);
             List<String> recountDrift = RollUpRecount.differences(testDb); // no first touches were loaded: compare, not assume none
             assertEquals(6000, events.size());
@@ -55,6 +75,8 @@ class SlimmerEventsMigrationIT {
 
             migrate(testDb, "14");
             assertEquals(events, testDb.rows(EVENTS_AT_14), "every event, every column, the same");
+            assertEquals(opens, testDb.rows(firstTouches("email_opens", "user_agent_id", "u.user_agent")));
+            assertEquals(clicks, testDb.rows(firstTouches("email_clicks", "user_agent_id", "u.user_agent")));
             assertEquals(4, testDb.count("SELECT count(DISTINCT user_agent) FROM user_agents"));
             assertEquals(0, testDb.count("SELECT count(*) FROM email_events e WHERE user_agent_id IS NOT NULL"
                     + " AND NOT EXISTS (SELECT 1 FROM user_agents u WHERE u.tenant_id = e.tenant_id AND u.user_agent_id = e.user_agent_id)"),
