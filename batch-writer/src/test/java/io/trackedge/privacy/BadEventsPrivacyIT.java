@@ -137,7 +137,7 @@ class BadEventsPrivacyIT {
         List<ReplayOutcome> outcomes = new PostgresReplay(db).replay(postgresRows);
         assertTrue(outcomes.get(0).replayed(), outcomes.toString());
         assertEquals(2, testDb.count("SELECT count(*) FROM email_events WHERE tenant_id = '" + TRUNCATING
-                + "' AND ip_address = '203.0.113.0' AND user_agent IS NULL"));
+                + "' AND ip_address = '203.0.113.0' AND user_agent_id IS NULL"));
         assertEquals(1, testDb.count("SELECT count(*) FROM email_events WHERE event_id = '" + refused + "'"));
         fake.cure(refused);
         try (PostHogReplay replay = new PostHogReplay(db.dataSource(), settings, policy)) {

@@ -160,9 +160,9 @@ class PrivacyIT {
         assertEquals(3, testDb.count("SELECT count(*) FROM email_events WHERE tenant_id = '" + TRUNCATING
                 + "' AND ip_address = '2001:db8:1234::'"), "the IPv6 ones keep their /48");
         assertEquals(0, testDb.count("SELECT count(*) FROM email_events WHERE tenant_id = '" + TRUNCATING
-                + "' AND user_agent IS NOT NULL"), "no user agent is kept");
+                + "' AND user_agent_id IS NOT NULL"), "no user agent is kept");
         assertEquals(2, testDb.count("SELECT count(*) FROM email_opens WHERE tenant_id = '" + TRUNCATING
-                + "' AND ip_address IN ('203.0.113.0', '2001:db8:1234::') AND user_agent IS NULL"));
+                + "' AND ip_address IN ('203.0.113.0', '2001:db8:1234::') AND user_agent_id IS NULL"));
 
         Await.until("PostHog has every event it may have", Duration.ofSeconds(30), () -> fake.eventCount() >= 24);
         for (FakePostHog.Captured e : fake.events()) {

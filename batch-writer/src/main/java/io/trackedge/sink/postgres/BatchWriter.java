@@ -18,7 +18,8 @@ import org.jooq.impl.DSL;
 
 /**
  * Writes one batch in one transaction: drop events whose client-chosen id was written before
- * ({@link ClientIds}), binary COPY into {@code email_events}, lock and check the cursor, first opens
+ * ({@link ClientIds}), binary COPY into {@code email_events}, lock and check the cursor, the batch's new
+ * User-Agents ({@link UserAgents}), first opens
  * and clicks ({@link FirstTouch}), bounces, replies and warm-up rows ({@link IngestRows}), one
  * {@code daily_analytics} upsert per key, the classifier's corrections of earlier rows
  * ({@link CorrectionWriter}), and the new cursor. Either all of it commits or none.
@@ -160,6 +161,9 @@ final class BatchWriter {
             fold.add(e, verdicts.isMachine(e));
         }
         privacy.foldCountedOnly(fold, verdicts); // counted, never stored per recipient
+        // After the predecessor's commit (write() waits for it first): see UserAgents.write.
+        copy.userAgents().write(c);
+        copy.userAgents().clear();
         firstTouch.apply(c, sql, rows, fold, verdicts);
         ingestRows.write(sql, rows);
         // After the first touches: a human open recomputed for a corrected email sees this batch's rows.
@@ -178,6 +182,7 @@ final class BatchWriter {
 
     private void copyEvents(Connection c, List<EventRecord> batch, EventVerdicts verdicts) throws SQLException {
         copy.reset();
+        copy.userAgents().clear();
         copy.header();
         for (EventRecord e : batch) {
             copy.row(e, edgeNode, verdicts.of(e));

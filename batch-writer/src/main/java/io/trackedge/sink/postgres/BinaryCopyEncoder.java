@@ -20,7 +20,7 @@ public final class BinaryCopyEncoder {
     // Also writes the first-touch and daily staging rows (FirstTouch, DailyUpsert), through the package-private field writers.
 
     public static final String COLUMNS = "event_id, event_type, occurred_at, tenant_id, user_id, campaign_id, "
-            + "mailbox_id, email_id, lead_id, step_id, ip_address, user_agent, url, is_machine, machine_reason, "
+            + "mailbox_id, email_id, lead_id, step_id, ip_address, user_agent_id, url, is_machine, machine_reason, "
             + "attributes, edge_node, automation, certainty, reasons";
     private static final int FIELDS = 20;
     private static final byte[] SIGNATURE = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', (byte) 0xFF, '\r', '\n', 0};
@@ -31,6 +31,8 @@ public final class BinaryCopyEncoder {
 
     private byte[] buf = new byte[1 << 16];
     private int size;
+    /** Made on the first {@link #row}: the other users of the field writers never need it. */
+    private UserAgents userAgents;
 
     public void reset() {
         size = 0;
@@ -84,7 +86,8 @@ public final class BinaryCopyEncoder {
 
     /**
      * A row; {@code verdict} (null: none) sets {@code automation, certainty, reasons}, and
-     * {@code is_machine, machine_reason} from it, else from the edge's flags.
+     * {@code is_machine, machine_reason} from it, else from the edge's flags. The User-Agent is stored
+     * as its {@code user_agents} id; the text waits in {@link #userAgents()} for the batch to insert it.
      */
     public void row(EventRecord e, UUID edgeNode, io.trackedge.classify.Classification verdict) {
         tuple(FIELDS);
@@ -100,7 +103,11 @@ public final class BinaryCopyEncoder {
         text(e.fields().lead());
         text(e.fields().step());
         inet(e.ip());
-        text(e.userAgent() == null || e.userAgent().isEmpty() ? null : e.userAgent());
+        if (e.userAgent() == null || e.userAgent().isEmpty()) {
+            putInt(-1);
+        } else {
+            int8(userAgents().add(e.fields().tenant(), e.userAgent()));
+        }
         text(e.url());
         if (verdict != null) {
             bool(verdict.isMachine());
@@ -119,6 +126,14 @@ public final class BinaryCopyEncoder {
         } else {
             int4(verdict.reasons());
         }
+    }
+
+    /** The User-Agents of the rows encoded since its last {@link UserAgents#clear()}, for the dictionary. */
+    UserAgents userAgents() {
+        if (userAgents == null) {
+            userAgents = new UserAgents();
+        }
+        return userAgents;
     }
 
     void int4(int v) {

@@ -31,9 +31,9 @@ final class FirstTouch {
     private static final int HUMAN = 3;
     private static final String STAGE = "CREATE TEMP TABLE IF NOT EXISTS first_touch_stage (kind smallint, tenant_id uuid, "
             + "email_id text, user_id uuid, campaign_id text, mailbox_id text, lead_id text, step_id text, event_id uuid, "
-            + "at timestamptz, ip_address inet, user_agent text, is_machine boolean, url text, event_type text) ON COMMIT DELETE ROWS";
+            + "at timestamptz, ip_address inet, user_agent_id bigint, is_machine boolean, url text, event_type text) ON COMMIT DELETE ROWS";
     private static final String COLUMNS = "tenant_id, email_id, user_id, campaign_id, mailbox_id, lead_id, step_id, "
-            + "event_id, %s, ip_address, user_agent, is_machine";
+            + "event_id, %s, ip_address, user_agent_id, is_machine";
 
     private record Key(int kind, UUID tenant, String email) {
     }
@@ -119,7 +119,11 @@ final class FirstTouch {
         rows.uuid(e.id());
         rows.timestamptz(e.occurredAtMicros());
         rows.inet(e.ip());
-        rows.text(e.userAgent() == null || e.userAgent().isEmpty() ? null : e.userAgent());
+        if (e.userAgent() == null || e.userAgent().isEmpty()) {
+            rows.text(null);
+        } else {
+            rows.int8(rows.userAgents().idOf(e.userAgent())); // its text is in user_agents: the batch's email_events row put it there
+        }
         rows.bool(machine);
         rows.text(e.url() == null ? "" : e.url());
         rows.text(e.type().wireName());

@@ -193,8 +193,9 @@ public final class Rescore {
         List<EventRecord> chunk = new ArrayList<>(CHUNK);
         try (PreparedStatement s = c.prepareStatement("SELECT e.event_id, e.event_type, e.occurred_at, e.tenant_id,"
                 + " e.user_id, e.campaign_id, e.mailbox_id, e.email_id, e.lead_id, e.step_id, host(e.ip_address),"
-                + " e.user_agent, e.url, e.automation, e.certainty, e.reasons, e.machine_reason"
+                + " u.user_agent, e.url, e.automation, e.certainty, e.reasons, e.machine_reason"
                 + " FROM email_events e JOIN rescore_emails r ON e.tenant_id = r.tenant_id AND e.email_id = r.email_id"
+                + " LEFT JOIN user_agents u ON u.tenant_id = e.tenant_id AND u.user_agent_id = e.user_agent_id"
                 + " WHERE e.event_type IN ('open', 'click', 'sent', 'delivered') AND e.occurred_at < ?"
                 + " ORDER BY e.occurred_at, e.event_id")) {
             s.setFetchSize(CHUNK);

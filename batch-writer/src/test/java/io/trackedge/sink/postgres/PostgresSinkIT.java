@@ -101,6 +101,12 @@ class PostgresSinkIT {
                 + " AND automation IN ('prefetch', 'scanner') AND certainty = 'certain' AND reasons & 1 = 1") > 0);
         assertEquals(0, testDb.count("SELECT count(*) FROM email_events WHERE event_type IN ('open', 'click') AND automation IS NULL"));
         assertEquals(20_000, testDb.count("SELECT events FROM sink_cursors WHERE edge_node = '" + node + "'"));
+        // each User-Agent is stored once per tenant, under the id SQL's user_agent_id(text) gives (sql/V14)
+        assertEquals(6, testDb.count("SELECT count(*) FROM user_agents WHERE user_agent_id = user_agent_id(user_agent)"));
+        assertEquals(20_000, testDb.count("SELECT count(*) FROM email_events e JOIN user_agents u"
+                + " ON u.tenant_id = e.tenant_id AND u.user_agent_id = e.user_agent_id"));
+        assertEquals(testDb.count("SELECT count(*) FROM email_opens"), testDb.count("SELECT count(*) FROM email_opens o JOIN user_agents u"
+                + " ON u.tenant_id = o.tenant_id AND u.user_agent_id = o.user_agent_id"));
 
         // a restarted sink resumes at the committed cursor: nothing twice, new events once
         SinkStats again = new SinkStats();

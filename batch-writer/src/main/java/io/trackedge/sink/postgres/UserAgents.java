@@ -1,0 +1,119 @@
+package io.trackedge.sink.postgres;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * The {@code user_agents} dictionary (sql/V14) as one batch writes it: {@code email_events} keeps
+ * {@link #id(String)} of its User-Agent, and the batch inserts its distinct (tenant, id, text) with
+ * {@code ON CONFLICT DO NOTHING}. The id is a function of the text alone (the first 8 bytes of its
+ * md5, as SQL's {@code user_agent_id(text)}), so no lookup is needed and a rolled-back batch leaves
+ * nothing wrong behind in {@link #ids}.
+ *
+ * <p>Not thread-safe: one per {@link BinaryCopyEncoder}.
+ */
+final class UserAgents {
+
+    /** Texts whose id is remembered; past this the memory is cleared (a few distinct strings are the norm). */
+    static final int CACHED = 4096;
+    private static final String INSERT = "INSERT INTO user_agents (tenant_id, user_agent_id, user_agent)"
+            + " SELECT * FROM unnest(?::uuid[], ?::bigint[], ?::text[]) AS u(t, i, a) ORDER BY t, i ON CONFLICT DO NOTHING";
+
+    private record Key(UUID tenant, long id) {
+    }
+
+    private final MessageDigest md5;
+    private final Map<String, Long> ids = new HashMap<>();
+    private final Map<Key, String> batch = new LinkedHashMap<>();
+
+    UserAgents() {
+        try {
+            md5 = MessageDigest.getInstance("MD5");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has MD5", e);
+        }
+    }
+
+    /** The id of {@code ua} (not null), remembered for the batch's insert under {@code tenant}. */
+    long add(UUID tenant, String ua) {
+        long id = idOf(ua);
+        batch.putIfAbsent(new Key(tenant, id), ua);
+        return id;
+    }
+
+    /** The id of {@code ua} (not null), without remembering it for the insert. */
+    long idOf(String ua) {
+        Long id = ids.get(ua);
+        if (id == null) {
+            if (ids.size() >= CACHED) {
+                ids.clear();
+            }
+            id = id(md5, ua);
+            ids.put(ua, id);
+        }
+        return id;
+    }
+
+    /** How many (tenant, text) pairs the batch would insert. */
+    int pending() {
+        return batch.size();
+    }
+
+    /** Forgets the batch's strings (not the ids). */
+    void clear() {
+        batch.clear();
+    }
+
+    /**
+     * Inserts the batch's strings that are new, in the caller's transaction, in key order (so that two
+     * edge nodes' sinks inserting the same new strings lock them in one order). Call it only after the
+     * predecessor batch has committed: two batches inserting the same new string wait on each other
+     * in PostgreSQL, and the later one must never be the one waited for.
+     */
+    void write(Connection c) throws SQLException {
+        if (batch.isEmpty()) {
+            return;
+        }
+        UUID[] tenants = new UUID[batch.size()];
+        Long[] keys = new Long[batch.size()];
+        String[] texts = new String[batch.size()];
+        int i = 0;
+        for (Map.Entry<Key, String> e : batch.entrySet()) {
+            tenants[i] = e.getKey().tenant();
+            keys[i] = e.getKey().id();
+            texts[i++] = e.getValue();
+        }
+        try (PreparedStatement s = c.prepareStatement(INSERT)) {
+            s.setArray(1, c.createArrayOf("uuid", tenants));
+            s.setArray(2, c.createArrayOf("bigint", keys));
+            s.setArray(3, c.createArrayOf("text", texts));
+            s.executeUpdate();
+        }
+    }
+
+    /** The first 8 bytes, big-endian, of the md5 of {@code ua} in UTF-8: SQL's {@code user_agent_id(text)}. */
+    static long id(String ua) {
+        try {
+            return id(MessageDigest.getInstance("MD5"), ua);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has MD5", e);
+        }
+    }
+
+    private static long id(MessageDigest md5, String ua) {
+        byte[] d = md5.digest(ua.getBytes(StandardCharsets.UTF_8));
+        long v = 0;
+        for (int i = 0; i < 8; i++) {
+            v = (v << 8) | (d[i] & 0xFF);
+        }
+        return v;
+    }
+}
