@@ -8,8 +8,8 @@ import java.time.format.DateTimeFormatter;
 import java.util.Locale;
 
 /**
- * One day of N synthetic raw events, loaded the way a bulk load should be rather than through the
- * sink (which took 178 s per million on the shared VM):
+ * One day of N synthetic raw events, loaded the way a bulk load should be rather than row by row into
+ * the indexed partition (the earlier loader: 798 s for 10 M on the shared VM, this one 445 s):
  *
  * <pre>
  *   drop the day's empty partition ──▶ CREATE TABLE (LIKE email_events), no index
