@@ -33,8 +33,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * The daily roll-ups over a day of raw events (issue 12):
  *
  * <pre>
- *   generate_series ──INSERT──▶ email_events (yesterday's partition, N rows)
- *                               email_opens / email_clicks (first touches)
+ *   RawDayLoader ──▶ email_events (yesterday's partition, N rows)
+ *                    email_opens / email_clicks / email_human_opens (first touches)
  *                               daily_analytics (filled by one reconciliation, not timed)
  *   then, timed one after another, each for yesterday and every tenant:
  *     campaign · mailbox · lead · sequence_step · warmup analytics, daily_reconcile, billing (month)
@@ -52,7 +52,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class RollUpBenchmark {
 
-    private static final int TENANTS = 50;
+    private static final int TENANTS = RawDayLoader.TENANTS;
 
     public static void main(String[] args) throws Exception {
         long events = args.length > 0 ? Long.parseLong(args[0]) : 10_000_000L;
@@ -97,53 +97,11 @@ public final class RollUpBenchmark {
     }
 
     /**
-     * N raw events on {@code day}, their first touches, and daily_analytics as the sink would have
-     * left it. Package-private: {@link StatsQueryBenchmark} loads the same day.
+     * N raw events on {@code day} and their first touches ({@link RawDayLoader}), and daily_analytics
+     * as the sink would have left it. Package-private: {@link StatsQueryBenchmark} loads the same day.
      */
     static void load(Connection c, LocalDate day, long n) throws Exception {
-        long t0 = System.nanoTime();
-        try (Statement s = c.createStatement()) {
-            s.execute("SET max_parallel_workers_per_gather = 0");
-            // 20 events per email: sent, delivered, 8 opens (one by a machine), 2 clicks (one by a machine),
-            // a bounce, a reply, an unsubscribe, a complaint, 3 warm-up opens and a warm-up reply (no campaign, no email)
-            s.execute("""
-                    INSERT INTO email_events (event_id, event_type, occurred_at, tenant_id, user_id, campaign_id, mailbox_id,
-                                              email_id, lead_id, step_id, is_machine, attributes, edge_node)
-                    SELECT gen_random_uuid(), t.type,
-                           '%1$s'::timestamptz + (i * (86399.0 / %2$d))::float8 * interval '1 second',
-                           ('00000000-0000-4000-8000-' || lpad((e %% %3$d)::text, 12, '0'))::uuid,
-                           ('00000000-0000-4000-9000-' || lpad((e %% %3$d)::text, 12, '0'))::uuid,
-                           CASE WHEN t.warm THEN NULL ELSE 'campaign-' || (e %% 2000) END,
-                           'mbox-' || (e %% 5000) || '@d' || (e %% 700) || '.example',
-                           CASE WHEN t.warm THEN NULL ELSE 'email-' || e END,
-                           CASE WHEN t.warm THEN NULL ELSE 'lead-' || (e %% 400000) END,
-                           CASE WHEN t.warm THEN NULL ELSE 'step-' || (e %% 5) END,
-                           k IN (4, 9),
-                           CASE WHEN t.type = 'bounced' THEN jsonb_build_object('bounce_type', CASE WHEN e %% 2 = 0 THEN 'hard' ELSE 'soft' END)
-                                WHEN t.warm THEN jsonb_build_object('partner_mailbox', 'peer-' || (i %% 97) || '@warm.example') END,
-                           '00000000-0000-4000-a000-000000000001'::uuid
-                    FROM generate_series(0, %2$d - 1) AS i
-                    CROSS JOIN LATERAL (SELECT i / 20 AS e, (i %% 20)::int AS k) ek
-                    CROSS JOIN LATERAL (SELECT (ARRAY['sent', 'delivered', 'open', 'open', 'open', 'open', 'open', 'open', 'open',
-                            'click', 'click', 'open', 'bounced', 'replied', 'unsubscribed', 'complained', 'warmup_open',
-                            'warmup_open', 'warmup_open', 'warmup_reply'])[k + 1] AS type, k >= 16 AS warm) t
-                    """.formatted(day.atStartOfDay().atOffset(ZoneOffset.UTC), n, TENANTS));
-            s.execute("""
-                    INSERT INTO email_opens (tenant_id, email_id, user_id, campaign_id, mailbox_id, lead_id, step_id, event_id, opened_at, is_machine)
-                    SELECT DISTINCT ON (tenant_id, email_id) tenant_id, email_id, user_id, campaign_id, mailbox_id, lead_id, step_id,
-                           event_id, occurred_at, is_machine
-                    FROM email_events WHERE event_type = 'open' ORDER BY tenant_id, email_id, occurred_at""");
-            s.execute("""
-                    INSERT INTO email_clicks (tenant_id, email_id, user_id, campaign_id, mailbox_id, lead_id, step_id, event_id, clicked_url,
-                                              clicked_at, is_machine)
-                    SELECT DISTINCT ON (tenant_id, email_id) tenant_id, email_id, user_id, campaign_id, mailbox_id, lead_id, step_id,
-                           event_id, 'https://example.com/', occurred_at, is_machine
-                    FROM email_events WHERE event_type = 'click' ORDER BY tenant_id, email_id, occurred_at""");
-            s.execute("VACUUM ANALYZE email_events");
-            s.execute("VACUUM ANALYZE email_opens");
-            s.execute("VACUUM ANALYZE email_clicks");
-        }
-        System.out.printf(Locale.ROOT, "loaded %d raw events on %s in %.1f s%n", n, day, (System.nanoTime() - t0) / 1e9);
+        RawDayLoader.load(c, day, n);
         long t1 = System.nanoTime();
         RollUps.runCommitted(c, RollUps.reconciliation(), Period.dayOf(day), null);
         System.out.printf(Locale.ROOT, "daily_analytics filled by a first reconciliation in %.1f s (not in the table below)%n",

@@ -32,7 +32,7 @@ import java.util.UUID;
  * Latency of the stats API's main queries over N raw events and their roll-ups (issue 14):
  *
  * <pre>
- *   RollUpBenchmark.load ──▶ email_events (yesterday, N rows, 50 tenants, 2000 campaigns, 5000 mailboxes)
+ *   RawDayLoader ──▶ email_events (yesterday, N rows, 50 tenants, 2000 campaigns, 5000 mailboxes)
  *   stats_hourly · link_clicks_hourly · automation_hourly roll-ups for that day (timed once)
  *   then per query: EXPLAIN as trackedge_reader (must not name email_events), 20 warm-up runs,
  *   M timed runs through StatsQueries (the code behind GET /v1/stats, reader role, RLS), a random
@@ -40,7 +40,8 @@ import java.util.UUID;
  * </pre>
  *
  * <pre>java -cp benchmarks.jar io.trackedge.bench.StatsQueryBenchmark [events=10000000] [runs=200]</pre>
- * Environment: BENCH_PG_HOST / BENCH_PG_PORT (default 127.0.0.1:5432), BENCH_KEEP_DB=1 keeps the database.
+ * Environment: BENCH_PG_HOST / BENCH_PG_PORT (default 127.0.0.1:5432), BENCH_KEEP_DB=1 keeps the database,
+ * BENCH_DB=name reuses one kept before (no load, no roll-ups; the day must be yesterday's).
  */
 public final class StatsQueryBenchmark {
 
@@ -49,20 +50,27 @@ public final class StatsQueryBenchmark {
         int runs = args.length > 1 ? Integer.parseInt(args[1]) : 200;
         String host = System.getenv().getOrDefault("BENCH_PG_HOST", "127.0.0.1");
         String port = System.getenv().getOrDefault("BENCH_PG_PORT", "5432");
-        String dbName = "trackedge_stats_bench_" + Long.toHexString(System.nanoTime() & 0xFFFFFF);
+        // BENCH_DB names a database an earlier run kept (BENCH_KEEP_DB=1): its day is reused, not reloaded
+        String reuse = System.getenv("BENCH_DB");
+        String dbName = reuse != null ? reuse : "trackedge_stats_bench_" + Long.toHexString(System.nanoTime() & 0xFFFFFF);
         String admin = "jdbc:postgresql://" + host + ":" + port + "/postgres";
-        try (Connection c = DriverManager.getConnection(admin, "postgres", null); Statement s = c.createStatement()) {
-            s.execute("CREATE DATABASE " + dbName);
+        if (reuse == null) {
+            try (Connection c = DriverManager.getConnection(admin, "postgres", null); Statement s = c.createStatement()) {
+                s.execute("CREATE DATABASE " + dbName);
+            }
         }
+        System.out.println("database " + dbName);
         String url = "jdbc:postgresql://" + host + ":" + port + "/" + dbName;
         LocalDate day = LocalDate.now(ZoneOffset.UTC).minusDays(1);
         try (Database db = new Database(new PostgresConnectionInfo(url, "postgres", null), 2)) {
             db.migrate();
             try (Connection c = DriverManager.getConnection(url, "postgres", null)) {
                 System.out.println("load average at start: " + Files.readString(Path.of("/proc/loadavg")).trim());
-                RollUpBenchmark.load(c, day, events);
+                if (reuse == null) {
+                    RollUpBenchmark.load(c, day, events);
+                }
                 for (RollUp r : RollUps.all()) {
-                    if (r.jobType().endsWith("_hourly")) {
+                    if (reuse == null && r.jobType().endsWith("_hourly")) {
                         long t0 = System.nanoTime();
                         RollUps.runCommitted(c, r, Period.dayOf(day), null);
                         System.out.printf(Locale.ROOT, "roll-up %-20s %.1f s%n", r.jobType(), (System.nanoTime() - t0) / 1e9);
@@ -151,7 +159,7 @@ public final class StatsQueryBenchmark {
             System.out.printf(Locale.ROOT, "{\"benchmark\":\"stats_queries\",\"events\":%d,\"runs\":%d,\"queries\":[%s]}%n", events, runs,
                     String.join(",", json));
         } finally {
-            if (!"1".equals(System.getenv("BENCH_KEEP_DB"))) {
+            if (reuse == null && !"1".equals(System.getenv("BENCH_KEEP_DB"))) {
                 try (Connection c = DriverManager.getConnection(admin, "postgres", null); Statement s = c.createStatement()) {
                     s.execute("DROP DATABASE IF EXISTS " + dbName + " WITH (FORCE)");
                 }
