@@ -23,7 +23,14 @@ import org.HdrHistogram.Histogram;
  * waiting. The selector waits with millisecond timeouts, so values below about 1 ms carry up to 1 ms
  * of timer slack (as in wrk2). Request paths cycle through a file, one path a line.
  *
- * <pre>java -cp benchmarks.jar io.trackedge.bench.ConstantRateLoad HOST PORT PATHS_FILE RATE CONNECTIONS SECONDS [WARMUP_SECONDS]</pre>
+ * <p>Every request carries {@code User-Agent: ConstantRateLoad/1} unless system property {@code mix}
+ * names a file of clients, one a line: {@code <client address>\t<User-Agent>} (either may be empty).
+ * Then request i carries client i (mod their count): its User-Agent (none when empty) and its address
+ * as {@code X-Forwarded-For}, which the edge believes only from a trusted proxy
+ * ({@code EDGE_TRUSTED_PROXIES=127.0.0.1/32}). One User-Agent for every request would let the
+ * classifier's User-Agent cache answer every event after the first, and measure nothing.
+ *
+ * <pre>java [-Dmix=clients.tsv] -cp benchmarks.jar io.trackedge.bench.ConstantRateLoad HOST PORT PATHS_FILE RATE CONNECTIONS SECONDS [WARMUP_SECONDS]</pre>
  *
  * Prints one JSON line: intended and achieved rate, counts, errors, latency percentiles in µs.
  */
@@ -52,11 +59,7 @@ public final class ConstantRateLoad {
         double seconds = Double.parseDouble(args[5]);
         double warmup = args.length > 6 ? Double.parseDouble(args[6]) : 2;
 
-        byte[][] requests = new byte[paths.size()][];
-        for (int i = 0; i < requests.length; i++) {
-            requests[i] = ("GET " + paths.get(i) + " HTTP/1.1\r\nHost: " + host + ":" + port
-                    + "\r\nUser-Agent: ConstantRateLoad/1\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
-        }
+        byte[][] requests = requests(host, port, paths, clientHeaders(System.getProperty("mix")));
         long interval = (long) (1e9 * conns / rate); // per connection
         long start = System.nanoTime() + 200_000_000L;
         long measureFrom = start + (long) (warmup * 1e9);
@@ -97,6 +100,37 @@ public final class ConstantRateLoad {
                 errors, h.getValueAtPercentile(50) / 1e3, h.getValueAtPercentile(90) / 1e3,
                 h.getValueAtPercentile(99) / 1e3, h.getValueAtPercentile(99.9) / 1e3, h.getMaxValue() / 1e3,
                 (os.getProcessCpuTime() - cpu0) / 1e9);
+    }
+
+    /** Prebuilt requests: path i with client headers i (mod their count), as many as the longer list. */
+    static byte[][] requests(String host, int port, List<String> paths, List<String> clients) {
+        byte[][] requests = new byte[Math.max(paths.size(), clients.size())][];
+        for (int i = 0; i < requests.length; i++) {
+            requests[i] = ("GET " + paths.get(i % paths.size()) + " HTTP/1.1\r\nHost: " + host + ":" + port
+                    + "\r\n" + clients.get(i % clients.size()) + "\r\n").getBytes(StandardCharsets.ISO_8859_1);
+        }
+        return requests;
+    }
+
+    /** Each client's header lines (CRLF-terminated) from a {@code mix} file, or the one default client. */
+    static List<String> clientHeaders(String mixFile) throws IOException {
+        if (mixFile == null || mixFile.isEmpty()) {
+            return List.of("User-Agent: ConstantRateLoad/1\r\n");
+        }
+        List<String> clients = new java.util.ArrayList<>();
+        for (String line : Files.readAllLines(Path.of(mixFile), StandardCharsets.UTF_8)) {
+            if (line.isEmpty()) {
+                continue;
+            }
+            int tab = line.indexOf('\t');
+            String ip = tab < 0 ? "" : line.substring(0, tab);
+            String ua = tab < 0 ? line : line.substring(tab + 1);
+            clients.add((ip.isEmpty() ? "" : "X-Forwarded-For: " + ip + "\r\n") + (ua.isEmpty() ? "" : "User-Agent: " + ua + "\r\n"));
+        }
+        if (clients.isEmpty()) {
+            throw new IllegalArgumentException("mix file " + mixFile + " names no client");
+        }
+        return clients;
     }
 
     /** One thread's share: connections t, t + threads, ... of {@code conns}, through one selector. */
