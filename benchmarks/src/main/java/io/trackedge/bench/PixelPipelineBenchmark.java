@@ -1,25 +1,11 @@
 package io.trackedge.bench;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelHandler;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpObject;
-import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpRequestDecoder;
-import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.timeout.IdleStateHandler;
-import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import io.trackedge.config.AckMode;
 import io.trackedge.config.ConfigLoader;
@@ -30,16 +16,7 @@ import io.trackedge.http.EdgeContext;
 import io.trackedge.http.Responses;
 import io.trackedge.http.TrackingHandler;
 import io.trackedge.metrics.EdgeMetrics;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
-import java.net.UnknownHostException;
-import java.nio.charset.StandardCharsets;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -76,7 +53,7 @@ import org.openjdk.jmh.annotations.Warmup;
  *       adds at most one task per request while this thread polls, which works on x86 but is not a
  *       happens-before hand-off the JMM promises.</li>
  *   <li>{@code baselineNetty}: plain Netty as in its hello-world example: {@link HttpServerCodec} and a
- *       handler answering every request with a {@link DefaultFullHttpResponse} whose content is a duplicate
+ *       handler ({@link HelloGifHandler}) answering every request with a full response whose content is a duplicate
  *       of a static unreleasable buffer holding the same 43-byte GIF, with the same header set as ours.
  *       No token, no event: the floor of a Netty HTTP answer.</li>
  * </ul>
@@ -87,71 +64,6 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
 public class PixelPipelineBenchmark {
-
-    private static final InetSocketAddress PEER;
-
-    static {
-        try {
-            PEER = new InetSocketAddress(InetAddress.getByAddress(new byte[] {(byte) 203, 0, 113, 7}), 40312);
-        } catch (UnknownHostException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
-    /** An embedded channel whose peer is an IPv4 socket address, so the handler records an IP as in production. */
-    static final class PeerChannel extends EmbeddedChannel {
-        PeerChannel(ChannelHandler... handlers) {
-            super(handlers);
-        }
-
-        @Override
-        protected SocketAddress remoteAddress0() {
-            return PEER;
-        }
-    }
-
-    /** The request, built once; each operation feeds a retained duplicate (a recycled view, no copy). */
-    static ByteBuf requestBuffer() {
-        byte[] b = BenchFixtures.pixelRequest();
-        return Unpooled.unreleasableBuffer(Unpooled.directBuffer(b.length).writeBytes(b));
-    }
-
-    /** Reads and releases every outbound message; returns the response bytes. */
-    static int drain(EmbeddedChannel ch) {
-        int bytes = 0;
-        Object o;
-        while ((o = ch.readOutbound()) != null) {
-            if (o instanceof ByteBuf b) {
-                bytes += b.readableBytes();
-            }
-            ReferenceCountUtil.release(o);
-        }
-        return bytes;
-    }
-
-    /** Sends one request outside measurement and checks the answer is a whole 200 with the GIF. */
-    static int probe(EmbeddedChannel ch, ByteBuf request, boolean runTasks) {
-        ch.writeInbound(request.retainedDuplicate());
-        StringBuilder text = new StringBuilder();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (text.isEmpty() || !text.toString().endsWith(new String(Responses.GIF, StandardCharsets.ISO_8859_1))) {
-            if (runTasks) {
-                ch.runPendingTasks();
-            }
-            Object o;
-            while ((o = ch.readOutbound()) != null) {
-                text.append(((ByteBuf) o).toString(StandardCharsets.ISO_8859_1));
-                ReferenceCountUtil.release(o);
-            }
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("no complete pixel response; got: " + text);
-            }
-        }
-        if (!text.toString().startsWith("HTTP/1.1 200 OK\r\n") || text.toString().toLowerCase(Locale.ROOT).contains("connection: close")) {
-            throw new IllegalStateException("unexpected response: " + text);
-        }
-        return text.length();
-    }
 
     // ---------------------------------------------------------------- ours
 
@@ -182,11 +94,11 @@ public class PixelPipelineBenchmark {
                     .setMaxChunkSize(8192)
                     .setValidateHeaders(true));
             channel = idleHandler
-                    ? new PeerChannel(new IdleStateHandler(0, 0, http.idleTimeout().toMillis(), TimeUnit.MILLISECONDS),
+                    ? new BenchChannels.PeerChannel(new IdleStateHandler(0, 0, http.idleTimeout().toMillis(), TimeUnit.MILLISECONDS),
                             decoder, new TrackingHandler(edge))
-                    : new PeerChannel(decoder, new TrackingHandler(edge));
-            request = requestBuffer();
-            int size = probe(channel, request, mode != AckMode.MEMORY);
+                    : new BenchChannels.PeerChannel(decoder, new TrackingHandler(edge));
+            request = BenchChannels.requestBuffer();
+            int size = BenchChannels.probe(channel, request, mode != AckMode.MEMORY);
             journal.awaitHandled(0);
             System.out.printf("%n[%s] response %d bytes, request %d bytes%n", name, size, request.readableBytes());
         }
@@ -251,14 +163,14 @@ public class PixelPipelineBenchmark {
     public int oursAckMemory(OursMemory s) {
         s.requests++;
         s.channel.writeInbound(s.request.retainedDuplicate());
-        return drain(s.channel);
+        return BenchChannels.drain(s.channel);
     }
 
     @Benchmark
     public int oursAckMemoryIdle(OursMemoryIdle s) {
         s.requests++;
         s.channel.writeInbound(s.request.retainedDuplicate());
-        return drain(s.channel);
+        return BenchChannels.drain(s.channel);
     }
 
     @Benchmark
@@ -282,56 +194,10 @@ public class PixelPipelineBenchmark {
         }
         int bytes = ((ByteBuf) o).readableBytes();
         ReferenceCountUtil.release(o);
-        return bytes + drain(ch);
+        return bytes + BenchChannels.drain(ch);
     }
 
     // ---------------------------------------------------------------- plain Netty
-
-    private static final AsciiString IMAGE_GIF = AsciiString.cached("image/gif");
-    private static final AsciiString NO_STORE = AsciiString.cached("no-store, no-cache, must-revalidate, private, max-age=0");
-    private static final AsciiString NO_CACHE = AsciiString.cached("no-cache");
-    private static final AsciiString EPOCH = AsciiString.cached("Thu, 01 Jan 1970 00:00:00 GMT");
-    private static final AsciiString SERVER = AsciiString.cached("trackedge");
-    private static final AsciiString DATE = AsciiString.cached(DateTimeFormatter
-            .ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.US).withZone(ZoneOffset.UTC).format(Instant.now()));
-    private static final ByteBuf GIF = Unpooled.unreleasableBuffer(
-            Unpooled.directBuffer(Responses.GIF.length).writeBytes(Responses.GIF));
-
-    /** Netty's hello-world server handler, answering with the GIF and our headers. */
-    static final class HelloGifHandler extends SimpleChannelInboundHandler<HttpObject> {
-        @Override
-        public void channelReadComplete(ChannelHandlerContext ctx) {
-            ctx.flush();
-        }
-
-        @Override
-        protected void channelRead0(ChannelHandlerContext ctx, HttpObject msg) {
-            if (msg instanceof HttpRequest req) {
-                boolean keepAlive = HttpUtil.isKeepAlive(req);
-                FullHttpResponse response = new DefaultFullHttpResponse(req.protocolVersion(), HttpResponseStatus.OK,
-                        GIF.duplicate());
-                response.headers()
-                        .set(HttpHeaderNames.CONTENT_TYPE, IMAGE_GIF)
-                        .setInt(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes())
-                        .set(HttpHeaderNames.CACHE_CONTROL, NO_STORE)
-                        .set(HttpHeaderNames.PRAGMA, NO_CACHE)
-                        .set(HttpHeaderNames.EXPIRES, EPOCH)
-                        .set(HttpHeaderNames.DATE, DATE)
-                        .set(HttpHeaderNames.SERVER, SERVER);
-                if (keepAlive) {
-                    if (!req.protocolVersion().isKeepAliveDefault()) {
-                        response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
-                    }
-                } else {
-                    response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-                }
-                var f = ctx.write(response);
-                if (!keepAlive) {
-                    f.addListener(ChannelFutureListener.CLOSE);
-                }
-            }
-        }
-    }
 
     @State(Scope.Thread)
     public static class Baseline {
@@ -340,9 +206,9 @@ public class PixelPipelineBenchmark {
 
         @Setup(Level.Trial)
         public void setup() {
-            channel = new PeerChannel(new HttpServerCodec(), new HelloGifHandler());
-            request = requestBuffer();
-            int size = probe(channel, request, false);
+            channel = new BenchChannels.PeerChannel(new HttpServerCodec(), new HelloGifHandler());
+            request = BenchChannels.requestBuffer();
+            int size = BenchChannels.probe(channel, request, false);
             System.out.printf("%n[baselineNetty] response %d bytes, request %d bytes%n", size, request.readableBytes());
         }
 
@@ -355,6 +221,6 @@ public class PixelPipelineBenchmark {
     @Benchmark
     public int baselineNetty(Baseline s) {
         s.channel.writeInbound(s.request.retainedDuplicate());
-        return drain(s.channel);
+        return BenchChannels.drain(s.channel);
     }
 }

@@ -12,9 +12,7 @@ import java.sql.Connection;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -38,32 +36,24 @@ public final class BadEventsCommand implements Runnable {
         spec.commandLine().usage(System.out);
     }
 
-    /** Opens the configured database and runs {@code body} with it. */
-    abstract static class OnDatabase implements Callable<Integer> {
-        @Mixin ConfigOption config;
-        @Spec CommandSpec spec;
+    /** A bad-events command: {@code --sink} is checked before the database is opened. */
+    abstract static class OnDatabase extends DatabaseCommand {
         @Option(names = "--sink", paramLabel = "NAME", description = "only this sink's: postgres or posthog") String sink;
 
-        abstract int run(EdgeConfig cfg, CliDatabase db, PrintWriter out) throws Exception;
-
         @Override
-        public Integer call() throws Exception {
+        int checkOptions() {
             if (sink != null && !SINKS.contains(sink)) {
                 spec.commandLine().getErr().println("--sink must be one of " + SINKS + ", got " + sink);
                 spec.commandLine().getErr().flush();
                 return 2;
             }
-            EdgeConfig cfg = config.load();
-            try (CliDatabase db = CliDatabase.open(cfg)) {
-                if (cfg.database().migrateOnStart()) {
-                    db.db().migrate();
-                }
-                PrintWriter out = spec.commandLine().getOut();
-                int rc = run(cfg, db, out);
-                out.flush();
-                spec.commandLine().getErr().flush();
-                return rc;
-            }
+            return -1;
+        }
+
+        /** An invalid configuration is reported by {@code Main}'s handler, as it always was here (exit code 1). */
+        @Override
+        EdgeConfig loadConfig() {
+            return config.load();
         }
     }
 

@@ -1,16 +1,13 @@
 package io.trackedge.cli;
 
-import io.trackedge.config.ConfigException;
 import io.trackedge.config.EdgeConfig;
 import io.trackedge.ingest.IngestKeyStore;
 import java.io.PrintWriter;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -33,31 +30,13 @@ public final class IngestKeysCommand implements Runnable {
         spec.commandLine().usage(System.out);
     }
 
-    /** Opens the database (applying migrations when migrate-on-start is on) and runs {@code body}. */
-    abstract static class OnDatabase implements Callable<Integer> {
-        @Mixin ConfigOption config;
-        @Spec CommandSpec spec;
-
+    /** A keys command: works on the {@link IngestKeyStore} of the configured database. */
+    abstract static class OnDatabase extends DatabaseCommand {
         abstract int run(IngestKeyStore store, PrintWriter out) throws Exception;
 
         @Override
-        public Integer call() throws Exception {
-            EdgeConfig cfg;
-            try {
-                cfg = config.load();
-            } catch (ConfigException e) {
-                System.err.println(e.getMessage());
-                return 2;
-            }
-            try (CliDatabase db = CliDatabase.open(cfg)) {
-                if (cfg.database().migrateOnStart()) {
-                    db.db().migrate();
-                }
-                PrintWriter out = spec.commandLine().getOut();
-                int rc = run(new IngestKeyStore(db.db().dataSource()), out);
-                out.flush();
-                return rc;
-            }
+        final int run(EdgeConfig cfg, CliDatabase db, PrintWriter out) throws Exception {
+            return run(new IngestKeyStore(db.db().dataSource()), out);
         }
     }
 

@@ -1,7 +1,6 @@
 package io.trackedge.cli;
 
 import io.trackedge.JobTypes;
-import io.trackedge.config.ConfigException;
 import io.trackedge.config.EdgeConfig;
 import io.trackedge.jobs.JobRegistry;
 import io.trackedge.jobs.JobRows;
@@ -17,9 +16,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.UUID;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -43,33 +40,16 @@ public final class JobsCommand implements Runnable {
         spec.commandLine().usage(System.out);
     }
 
-    /** Opens the database (applying migrations when migrate-on-start is on) and runs {@code body}. */
-    abstract static class OnJobs implements Callable<Integer> {
-        @Mixin ConfigOption config;
-        @Spec CommandSpec spec;
-
+    /** A jobs command: works on the {@link JobStore} of the configured database and the registered job types. */
+    abstract static class OnJobs extends DatabaseCommand {
         abstract int run(JobStore store, JobRegistry registry, EdgeConfig cfg, PrintWriter out) throws Exception;
 
         @Override
-        public Integer call() throws Exception {
-            EdgeConfig cfg;
-            try {
-                cfg = config.load();
-            } catch (ConfigException e) {
-                System.err.println(e.getMessage());
-                return 2;
-            }
-            try (CliDatabase db = CliDatabase.open(cfg);
-                 // A job's transaction and its lease renewals need a connection each.
-                 Database pool = new Database(db.db().info(), 3)) {
-                if (cfg.database().migrateOnStart()) {
-                    db.db().migrate();
-                }
-                PrintWriter out = spec.commandLine().getOut();
-                int rc = run(new JobStore(pool.dataSource(), settings(cfg)), JobTypes.registry(cfg.database().retentionDays()),
+        final int run(EdgeConfig cfg, CliDatabase db, PrintWriter out) throws Exception {
+            // A job's transaction and its lease renewals need a connection each.
+            try (Database pool = new Database(db.db().info(), 3)) {
+                return run(new JobStore(pool.dataSource(), settings(cfg)), JobTypes.registry(cfg.database().retentionDays()),
                         cfg, out);
-                out.flush();
-                return rc;
             }
         }
 

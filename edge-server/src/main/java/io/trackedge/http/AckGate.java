@@ -23,7 +23,7 @@ final class AckGate implements AckListener, Runnable {
     private final AtomicBoolean scheduled = new AtomicBoolean();
     private volatile long journaled = -1;
 
-    private TrackingHandler[] owners = new TrackingHandler[1024];
+    private ConnectionResponses[] owners = new ConnectionResponses[1024];
     private Object[] messages = new Object[1024];
     private long[] sequences = new long[1024];
     private boolean[] closes = new boolean[1024];
@@ -38,7 +38,7 @@ final class AckGate implements AckListener, Runnable {
     }
 
     /** Queues {@code message} until ring sequence {@code sequence} is journaled. Event loop only. */
-    void hold(TrackingHandler owner, Object message, long sequence, boolean close) {
+    void hold(ConnectionResponses owner, Object message, long sequence, boolean close) {
         if (size == owners.length) {
             grow();
         }
@@ -57,7 +57,7 @@ final class AckGate implements AckListener, Runnable {
      * Queues a response that needs no journaling but must not overtake responses already held for
      * the same connection. Only called while the queue is non-empty, so a later notification is due.
      */
-    void holdBehind(TrackingHandler owner, Object message, boolean close) {
+    void holdBehind(ConnectionResponses owner, Object message, boolean close) {
         hold(owner, message, lastSequence, close);
     }
 
@@ -66,7 +66,7 @@ final class AckGate implements AckListener, Runnable {
      * may have reported it journaled before the response got here, with no later report due, so
      * the release is scheduled now in that case.
      */
-    void holdPublishedElsewhere(TrackingHandler owner, Object message, long sequence, boolean close) {
+    void holdPublishedElsewhere(ConnectionResponses owner, Object message, long sequence, boolean close) {
         hold(owner, message, sequence, close);
         if (sequence <= journaled && !scheduled.get() && scheduled.compareAndSet(false, true)) {
             loop.execute(this);
@@ -86,10 +86,10 @@ final class AckGate implements AckListener, Runnable {
     public void run() {
         scheduled.set(false);
         long done = journaled;
-        TrackingHandler previous = null;
+        ConnectionResponses previous = null;
         int mask = owners.length - 1;
         while (size > 0 && sequences[head] <= done) {
-            TrackingHandler owner = owners[head];
+            ConnectionResponses owner = owners[head];
             Object message = messages[head];
             if (message instanceof Acknowledgement a) {
                 message = a.resolve(journal);
@@ -116,7 +116,7 @@ final class AckGate implements AckListener, Runnable {
 
     private void grow() {
         int n = owners.length;
-        TrackingHandler[] o = new TrackingHandler[n * 2];
+        ConnectionResponses[] o = new ConnectionResponses[n * 2];
         Object[] m = new Object[n * 2];
         long[] s = new long[n * 2];
         boolean[] c = new boolean[n * 2];

@@ -50,7 +50,7 @@ public final class ErasureRoute implements AutoCloseable {
     }
 
     void handle(TrackingHandler handler, ChannelHandlerContext ctx, EdgeContext edge, HttpRequest request, Responses.Conn conn) {
-        handler.answerLastFromElsewhere();
+        handler.responses().answerLastFromElsewhere();
         if (request.method() != HttpMethod.POST) {
             answer(handler, ctx, edge, 405, "{\"error\":\"only POST is answered here\"}", "Allow: POST\r\n");
             return;
@@ -122,7 +122,7 @@ public final class ErasureRoute implements AutoCloseable {
     private static void answer(TrackingHandler handler, ChannelHandlerContext ctx, EdgeContext edge, int status, String json,
                                String extra) {
         edge.metrics.request(Route.ERASURE, status);
-        handler.deliverLingering(build(ctx.alloc(), status, json, extra));
+        handler.responses().deliverLingering(build(ctx.alloc(), status, json, extra));
     }
 
     static ByteBuf build(ByteBufAllocator alloc, int status, String json, String extra) {

@@ -113,7 +113,7 @@ final class IngestExchange {
         body = new byte[contentLength >= 0 ? (int) contentLength : Math.min(8192, max)];
         state = State.READING;
         if (expectContinue) {
-            handler.deliver(IngestResponses.continue100(), false, -1);
+            handler.responses().deliver(IngestResponses.continue100(), false, -1);
         }
     }
 
@@ -189,7 +189,7 @@ final class IngestExchange {
             // Accepted events, published: the 202 is held until they are handled, and said only if written.
             Responses.Conn c = edge.isDraining() ? Responses.Conn.CLOSE : conn;
             ByteBuf accepted = IngestResponses.build(ctx.alloc(), o.status(), o.body(), "", c);
-            handler.deliverPublished(new JournaledAnswer(accepted, c, outcome, o.sequence() - o.accepted() + 1, o.sequence()),
+            handler.responses().deliverPublished(new JournaledAnswer(accepted, c, outcome, o.sequence() - o.accepted() + 1, o.sequence()),
                     c == Responses.Conn.CLOSE, o.sequence());
         } else {
             answer(o.status(), outcome, o.status() == 503 ? IngestResponses.RETRY : "", o.body(), false, -1);
@@ -251,9 +251,9 @@ final class IngestExchange {
         Responses.Conn c = close || edge.isDraining() ? Responses.Conn.CLOSE : conn;
         ByteBuf response = IngestResponses.build(ctx.alloc(), status, json, headers, c);
         if (close && state != State.PROCESSING) {
-            handler.deliverLingering(response); // the body was not read to its end
+            handler.responses().deliverLingering(response); // the body was not read to its end
         } else {
-            handler.deliverPublished(response, c == Responses.Conn.CLOSE, sequence);
+            handler.responses().deliverPublished(response, c == Responses.Conn.CLOSE, sequence);
         }
         state = State.DONE;
     }

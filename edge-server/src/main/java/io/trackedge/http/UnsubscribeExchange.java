@@ -72,17 +72,17 @@ final class UnsubscribeExchange {
         boolean head = m == HttpMethod.HEAD;
         if (m != HttpMethod.GET && !head) {
             edge.metrics.request(Route.UNSUBSCRIBE, 405);
-            handler.deliver(UnsubscribePages.methodNotAllowed(ctx.alloc(), conn), conn == Responses.Conn.CLOSE, -1);
+            handler.responses().deliver(UnsubscribePages.methodNotAllowed(ctx.alloc(), conn), conn == Responses.Conn.CLOSE, -1);
             return null;
         }
         if (!verifies(local, uri, tokenEnd)) {
             edge.metrics.invalidToken(Route.UNSUBSCRIBE);
             edge.metrics.request(Route.UNSUBSCRIBE, 400);
-            handler.deliver(UnsubscribePages.badLink(ctx.alloc(), conn, head), conn == Responses.Conn.CLOSE, -1);
+            handler.responses().deliver(UnsubscribePages.badLink(ctx.alloc(), conn, head), conn == Responses.Conn.CLOSE, -1);
             return null;
         }
         edge.metrics.request(Route.UNSUBSCRIBE, 200);
-        handler.deliver(UnsubscribePages.confirm(ctx.alloc(), uri.substring(0, tokenEnd), conn, head),
+        handler.responses().deliver(UnsubscribePages.confirm(ctx.alloc(), uri.substring(0, tokenEnd), conn, head),
                 conn == Responses.Conn.CLOSE, -1);
         return null;
     }
@@ -99,7 +99,7 @@ final class UnsubscribeExchange {
         }
         if (content.decoderResult().isFailure()) {
             edge.metrics.request(Route.UNSUBSCRIBE, 400);
-            handler.deliverLingering(UnsubscribePages.badBody(ctx.alloc(), Responses.Conn.CLOSE));
+            handler.responses().deliverLingering(UnsubscribePages.badBody(ctx.alloc(), Responses.Conn.CLOSE));
             return true;
         }
         if (!(content instanceof LastHttpContent)) {
@@ -114,27 +114,27 @@ final class UnsubscribeExchange {
         if (!verifies(local, uri, tokenEnd)) {
             edge.metrics.invalidToken(Route.UNSUBSCRIBE);
             edge.metrics.request(Route.UNSUBSCRIBE, 400);
-            handler.deliver(UnsubscribePages.badLink(ctx.alloc(), conn, false), conn == Responses.Conn.CLOSE, -1);
+            handler.responses().deliver(UnsubscribePages.badLink(ctx.alloc(), conn, false), conn == Responses.Conn.CLOSE, -1);
             return;
         }
         if (tooLong || !isOneClick(request.headers().get(HttpHeaderNames.CONTENT_TYPE), new String(body, 0, size,
                 StandardCharsets.ISO_8859_1))) {
             edge.metrics.request(Route.UNSUBSCRIBE, 400);
-            handler.deliver(UnsubscribePages.badBody(ctx.alloc(), conn), conn == Responses.Conn.CLOSE, -1);
+            handler.responses().deliver(UnsubscribePages.badBody(ctx.alloc(), conn), conn == Responses.Conn.CLOSE, -1);
             return;
         }
-        long sequence = handler.record(request, EventType.UNSUBSCRIBED, false, TrackingHandler.NO_URL, 0, 0);
-        if (sequence == TrackingHandler.REJECTED) {
+        long sequence = handler.publisher().record(request, EventType.UNSUBSCRIBED, false, RingPublisher.NO_URL, 0, 0);
+        if (sequence == RingPublisher.REJECTED) {
             edge.metrics.request(Route.UNSUBSCRIBE, 503);
-            handler.deliver(UnsubscribePages.unavailable(ctx.alloc(), conn), conn == Responses.Conn.CLOSE, -1);
+            handler.responses().deliver(UnsubscribePages.unavailable(ctx.alloc(), conn), conn == Responses.Conn.CLOSE, -1);
             return;
         }
         edge.metrics.request(Route.UNSUBSCRIBE, 200);
-        handler.deliver(UnsubscribePages.done(ctx.alloc(), conn), conn == Responses.Conn.CLOSE, sequence);
+        handler.responses().deliver(UnsubscribePages.done(ctx.alloc(), conn), conn == Responses.Conn.CLOSE, sequence);
     }
 
     private static boolean verifies(EdgeContext.LoopLocal local, String uri, int tokenEnd) {
-        return tokenEnd > 3 && local.verifier.verify(uri, 3, tokenEnd, TrackingHandler.NO_URL, 0) == TokenVerifier.OK
+        return tokenEnd > 3 && local.verifier.verify(uri, 3, tokenEnd, RingPublisher.NO_URL, 0) == TokenVerifier.OK
                 && local.verifier.kind() == TokenKind.UNSUBSCRIBE;
     }
 

@@ -169,7 +169,7 @@ class ConfigLoaderTest {
         assertEquals(78, old.postgresSink().batchSize());
         assertEquals("phc_y", old.posthogSink().apiKey());
         assertEquals(8283, old.http().port());
-        for (String path : ConfigLoader.ALIASES.values()) {
+        for (String path : EnvNames.ALIASES.values()) {
             assertTrue(path.startsWith("edge."), path);
         }
     }

@@ -2,27 +2,16 @@ package io.trackedge.toolkit;
 
 import io.trackedge.journal.EventFields;
 import io.trackedge.token.TrackingUrls;
-import io.trackedge.token.UrlPolicy;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.EnumMap;
-import java.util.HashSet;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.jsoup.nodes.Comment;
 import org.jsoup.nodes.Document;
 import org.jsoup.nodes.Element;
-import org.jsoup.nodes.Node;
-import org.jsoup.nodes.Range;
-import org.jsoup.parser.Parser;
-import org.jsoup.select.NodeTraversor;
 
 /**
  * The sender's toolkit: makes one email's HTML trackable. Every {@code http}/{@code https} link
@@ -39,7 +28,8 @@ import org.jsoup.select.NodeTraversor;
  * as they are and could no longer be filled in. Rewriting an already rewritten email changes
  * nothing (its links and pixel are recognised by the tracking base URL).
  *
- * <p>Immutable and thread-safe.
+ * <p>Immutable and thread-safe. The parse is read by {@link HtmlScanner}, each link's fate decided by
+ * {@link LinkRewriter}, and the text changed by {@link HtmlEdits}.
  */
 public final class EmailRewriter {
 
@@ -188,8 +178,6 @@ public final class EmailRewriter {
         }
     }
 
-    private static final Pattern CONDITIONAL = Pattern.compile("^\\s*\\[if\\b[^\\]]*\\]>", Pattern.CASE_INSENSITIVE);
-
     private final TrackingUrls urls;
     private final Options options;
     private final String trackingAuthority;
@@ -224,276 +212,41 @@ public final class EmailRewriter {
         Objects.requireNonNull(ids, "ids");
         // signed first so that identifiers that cannot be signed fail before any work is done
         String pixelUrl = urls.pixel(ids);
-        Document doc = Parser.htmlParser().setTrackPosition(true).parseInput(html, "");
-        Run run = new Run(html, ids);
-        for (Element el : doc.select("a, area")) {
-            run.link(el, 0, inHead(el), false);
+        Document doc = HtmlScanner.parse(html);
+        HtmlEdits edits = new HtmlEdits(html);
+        LinkRewriter links = new LinkRewriter(html, ids, urls, options, trackingAuthority, edits);
+        for (Element el : HtmlScanner.links(doc)) {
+            links.link(el, 0, HtmlScanner.inHead(el), false);
         }
         if (options.conditionalComments()) {
-            List<Comment> comments = new ArrayList<>();
-            NodeTraversor.traverse((node, depth) -> {
-                if (node instanceof Comment c && CONDITIONAL.matcher(c.getData()).find()) {
-                    comments.add(c);
-                }
-            }, doc);
-            for (Comment c : comments) {
-                run.conditionalComment(c);
+            for (Comment c : HtmlScanner.conditionalComments(doc)) {
+                links.conditionalComment(c);
             }
         }
         PixelStatus pixel;
         if (options.pixel() == PixelPlacement.NONE) {
             pixel = PixelStatus.NOT_REQUESTED;
-        } else if (hasTrackingPixel(doc)) {
+        } else if (HtmlScanner.hasTrackingPixel(doc, trackingAuthority)) {
             pixel = PixelStatus.ALREADY_PRESENT;
         } else {
             pixel = PixelStatus.ADDED;
-            int at = options.pixel() == PixelPlacement.START_OF_BODY ? bodyStart(doc, html) : bodyEnd(doc, html);
+            int at = options.pixel() == PixelPlacement.START_OF_BODY
+                    ? HtmlScanner.bodyStart(doc, html) : HtmlScanner.bodyEnd(doc, html);
             if (at == 0 && html.startsWith("\uFEFF")) {
                 at = 1; // a byte order mark is only one at the very start
             }
-            run.edits.add(new Edit(at, at, pixelTag(pixelUrl)));
+            edits.insert(at, pixelTag(pixelUrl));
         }
-        String out = run.apply();
+        String out = edits.apply();
         if (pixel == PixelStatus.ADDED) {
-            checkPixelLanded(out, pixelUrl);
+            HtmlScanner.checkPixelLanded(out, pixelUrl);
         }
-        run.wrapped.sort(Comparator.comparingInt(w -> run.order.get(w)));
-        run.left.sort(Comparator.comparingInt(l -> run.order.get(l)));
-        return new Result(out, run.wrapped, run.left, pixel, pixel == PixelStatus.ADDED ? pixelUrl : null);
-    }
-
-    /** The state of one rewrite. */
-    private final class Run {
-        final String html;
-        final EventFields ids;
-        final List<Edit> edits = new ArrayList<>();
-        final List<WrappedLink> wrapped = new ArrayList<>();
-        final List<LeftLink> left = new ArrayList<>();
-        // source position of each reported link, for document order across body and comments
-        final Map<Object, Integer> order = new IdentityHashMap<>();
-        // the parser clones a misnested <a> (adoption agency); the clones share the original's source
-        final Set<Integer> seen = new HashSet<>();
-
-        Run(String html, EventFields ids) {
-            this.html = html;
-            this.ids = ids;
-        }
-
-        /** @param offset where the text {@code el} was parsed from starts in {@link #html} */
-        void link(Element el, int offset, boolean inHead, boolean inComment) {
-            String tag = el.tagName();
-            boolean hasHref = el.hasAttr("href");
-            Range.AttributeRange range = el.attributes().sourceRange("href");
-            if (hasHref ? !range.valueRange().isTracked() : !written(el.sourceRange())) {
-                return; // an element the parser made up (a clone of a misnested one): not in the text
-            }
-            int at = offset + (hasHref ? range.nameRange().startPos() : el.sourceRange().startPos());
-            if (!seen.add(at)) {
-                return;
-            }
-            if (inHead) {
-                left(at, tag, hasHref ? el.attr("href") : null, Reason.IN_HEAD, null);
-                return;
-            }
-            if (!hasHref) {
-                left(at, tag, null, Reason.NO_HREF, null);
-                return;
-            }
-            String raw = el.attr("href");
-            if (options.optOutAttribute() != null && el.hasAttr(options.optOutAttribute())
-                    && (options.optOutValue() == null
-                    || options.optOutValue().equalsIgnoreCase(el.attr(options.optOutAttribute()).trim()))) {
-                left(at, tag, raw, Reason.OPTED_OUT, options.optOutAttribute()
-                        + (options.optOutValue() == null ? "" : "=\"" + el.attr(options.optOutAttribute()) + "\""));
-                return;
-            }
-            String href = Hrefs.clean(raw);
-            Reason form = Hrefs.unwrappableForm(href);
-            if (form != null) {
-                left(at, tag, raw, form, form == Reason.OTHER_SCHEME ? Hrefs.scheme(href) + ":" : null);
-                return;
-            }
-            if (trackingAuthority.equalsIgnoreCase(Hrefs.authority(href))) {
-                left(at, tag, raw, Reason.ALREADY_TRACKED, null);
-                return;
-            }
-            String unsubscribe = unsubscribeMatch(el, href);
-            if (unsubscribe != null) {
-                left(at, tag, raw, Reason.UNSUBSCRIBE, unsubscribe);
-                return;
-            }
-            String destination;
-            try {
-                destination = Hrefs.destination(href);
-            } catch (IllegalArgumentException e) {
-                left(at, tag, raw, Reason.REFUSED, e.getMessage());
-                return;
-            }
-            String refusal = UrlPolicy.check(destination);
-            if (refusal != null) {
-                left(at, tag, raw, Reason.REFUSED, refusal);
-                return;
-            }
-            String tracking = urls.click(ids, destination, options.urlInToken());
-            int start = offset + range.valueRange().startPos();
-            int end = offset + range.valueRange().endPos();
-            char before = html.charAt(start - 1);
-            String value = before == '"' || before == '\'' ? escape(tracking, before) : '"' + escape(tracking, '"') + '"';
-            edits.add(new Edit(start, end, value));
-            WrappedLink w = new WrappedLink(tag, raw, destination, tracking, inComment);
-            order.put(w, at);
-            wrapped.add(w);
-        }
-
-        /**
-         * Outlook's Word engine shows only what is inside {@code <!--[if mso]>...<![endif]-->}; to other
-         * parsers it is a comment. Its text is parsed on its own to find the links Outlook will show.
-         */
-        void conditionalComment(Comment c) {
-            String data = c.getData();
-            if (!data.toLowerCase(Locale.ROOT).contains("href") || !c.sourceRange().isTracked()) {
-                return;
-            }
-            int offset = c.sourceRange().startPos() + "<!--".length();
-            if (!html.startsWith("<!--", c.sourceRange().startPos()) || !html.startsWith(data, offset)) {
-                return; // the parser changed the text (it does so only for malformed input): leave it be
-            }
-            Document inner = Parser.htmlParser().setTrackPosition(true).parseInput(data, "");
-            boolean head = inHead(c);
-            for (Element el : inner.select("[href]")) {
-                String name = el.tagName();
-                if (name.equals("a") || name.equals("area") || name.startsWith("v:")) {
-                    link(el, offset, head, true);
-                }
-            }
-        }
-
-        private void left(int at, String tag, String href, Reason reason, String detail) {
-            LeftLink l = new LeftLink(tag, href, reason, detail);
-            order.put(l, at);
-            left.add(l);
-        }
-
-        String apply() {
-            edits.sort(Comparator.comparingInt(Edit::start));
-            StringBuilder sb = new StringBuilder(html.length() + edits.size() * 200);
-            int pos = 0;
-            for (Edit e : edits) {
-                if (e.start() < pos) {
-                    throw new IllegalStateException("overlapping edits at " + e.start());
-                }
-                sb.append(html, pos, e.start()).append(e.text());
-                pos = e.end();
-            }
-            return sb.append(html, pos, html.length()).toString();
-        }
-    }
-
-    private record Edit(int start, int end, String text) {
-    }
-
-    private String unsubscribeMatch(Element el, String href) {
-        Pattern p = options.unsubscribe();
-        if (p == null) {
-            return null;
-        }
-        List<String[]> places = new ArrayList<>();
-        places.add(new String[] {"text", el.text()});
-        places.add(new String[] {"href", href});
-        places.add(new String[] {"title", el.attr("title")});
-        places.add(new String[] {"alt", el.attr("alt")});
-        for (Element img : el.select("img[alt]")) {
-            places.add(new String[] {"image alt", img.attr("alt")});
-        }
-        for (String[] place : places) {
-            Matcher m = p.matcher(place[1]);
-            if (m.find()) {
-                return place[0] + " mentions \"" + m.group() + "\"";
-            }
-        }
-        return null;
-    }
-
-    private boolean hasTrackingPixel(Document doc) {
-        for (Element img : doc.select("img[src]")) {
-            String src = Hrefs.clean(img.attr("src"));
-            if (trackingAuthority.equalsIgnoreCase(Hrefs.authority(src)) && Hrefs.afterAuthority(src).startsWith("/o/")) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static boolean inHead(Node node) {
-        for (Node n = node.parent(); n != null; n = n.parent()) {
-            if (n instanceof Element e && e.nameIs("head")) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static boolean written(Range r) {
-        return r.isTracked() && !r.isImplicit();
-    }
-
-    /** Before {@code </body>}, else before {@code </html>}, else at the end: the body's end either way. */
-    private static int bodyEnd(Document doc, String html) {
-        if (written(doc.body().endSourceRange())) {
-            return doc.body().endSourceRange().startPos();
-        }
-        Element root = doc.selectFirst("html");
-        if (root != null && written(root.endSourceRange())) {
-            return root.endSourceRange().startPos();
-        }
-        return html.length();
-    }
-
-    /** After {@code <body ...>}, else before the body's first content, else the body's end. */
-    private static int bodyStart(Document doc, String html) {
-        Element body = doc.body();
-        if (written(body.sourceRange())) {
-            return body.sourceRange().endPos();
-        }
-        for (Node n : body.childNodes()) {
-            if (written(n.sourceRange())) {
-                return n.sourceRange().startPos();
-            }
-        }
-        return bodyEnd(doc, html);
+        return new Result(out, links.wrapped(), links.leftAlone(), pixel, pixel == PixelStatus.ADDED ? pixelUrl : null);
     }
 
     /** Width, height and border as attributes for Outlook; the style for clients that honour only CSS. */
     private static String pixelTag(String url) {
-        return "<img src=\"" + escape(url, '"') + "\" width=\"1\" height=\"1\" alt=\"\" border=\"0\""
+        return "<img src=\"" + HtmlEdits.escape(url, '"') + "\" width=\"1\" height=\"1\" alt=\"\" border=\"0\""
                 + " style=\"display:block;width:1px;height:1px;border:0;margin:0;padding:0\">";
-    }
-
-    /**
-     * The insertion point is computed from the parse; re-parsing proves it: input that ends inside
-     * an unclosed {@code <style>}, {@code <title>} or comment would swallow the tag as text.
-     */
-    private static void checkPixelLanded(String out, String pixelUrl) {
-        Document check = Parser.htmlParser().parseInput(out, "");
-        long n = check.body().select("img[src]").stream().filter(i -> i.attr("src").equals(pixelUrl)).count();
-        if (n != 1) {
-            throw new IllegalArgumentException("cannot add the open pixel: the HTML ends inside an unclosed element "
-                    + "or comment (found " + n + " pixels after inserting one)");
-        }
-    }
-
-    private static String escape(String value, char quote) {
-        StringBuilder sb = new StringBuilder(value.length());
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            if (c == '&') {
-                sb.append("&amp;");
-            } else if (c == quote) {
-                sb.append(quote == '"' ? "&quot;" : "&#39;");
-            } else {
-                sb.append(c);
-            }
-        }
-        return sb.toString();
     }
 }

@@ -10,13 +10,10 @@ import io.trackedge.sink.BadRecord;
 import io.trackedge.sink.Batch;
 import io.trackedge.sink.FailureKind;
 import io.trackedge.sink.JournalClassifier;
-import io.trackedge.sink.RetryLaterException;
 import io.trackedge.sink.Sink;
 import io.trackedge.sink.bad.BadEventStore;
 import java.io.IOException;
-import java.net.ConnectException;
 import java.net.URI;
-import java.net.http.HttpTimeoutException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -52,8 +49,6 @@ public final class PostHogSink implements Sink {
 
     private static final Logger log = LoggerFactory.getLogger(PostHogSink.class);
     public static final String NAME = "posthog";
-    /** Events sent alone, at most, to see whether PostHog takes anything (see {@link #acceptsOthers}). */
-    static final int PROBES = 8;
 
     /**
      * The PostHog sink's settings, the one place they are defined and checked: {@code ConfigLoader}
@@ -124,7 +119,7 @@ public final class PostHogSink implements Sink {
     private final PostHogStats stats;
     private final BadEventStore badEvents;
     private final LongSupplier clockMillis;
-    private final BatchApi api;
+    private final PostHogRequests requests;
     private final PrivacyPolicy privacy;
     private final JournalClassifier classifier;
 
@@ -167,7 +162,7 @@ public final class PostHogSink implements Sink {
         this.stats = stats;
         this.badEvents = badEvents;
         this.clockMillis = clockMillis;
-        this.api = new BatchApi(settings.host(), settings.apiKey(), settings.timeout(), settings.gzip());
+        this.requests = new PostHogRequests(settings, stats);
     }
 
     @Override
@@ -176,7 +171,7 @@ public final class PostHogSink implements Sink {
     }
 
     public URI endpoint() {
-        return api.endpoint();
+        return requests.endpoint();
     }
 
     /** Reads the committed cursor; the oldest kept event when there is none for this journal. */
@@ -243,44 +238,15 @@ public final class PostHogSink implements Sink {
         for (Correction c : classified.corrections()) {
             bodies.add(PostHogEvents.encodeCorrection(c));
         }
-        int from = 0;
-        while (from < bodies.size()) {
-            int to = from;
-            long bytes = 0;
-            while (to < bodies.size() && (to == from || bytes < settings.batchBytes())) {
-                bytes += bodies.get(to++).length;
-            }
-            send(bodies.subList(from, to));
-            from = to;
-        }
+        requests.sendAll(bodies);
         commit(batch.end());
         classifier.committed(batch.end(), classified.corrections());
         return CompletableFuture.completedFuture(bodies.size());
     }
 
-    private void send(List<byte[]> events) throws Exception {
-        BatchApi.Response r;
-        try {
-            r = api.post(events);
-        } catch (IOException e) {
-            throw new RetryLaterException(describe(e), Duration.ZERO, e);
-        } finally {
-            stats.requests.incrementAndGet();
-        }
-        if (r.accepted()) {
-            return;
-        }
-        if (r.status() == 400 || r.status() == 413) {
-            throw new PostHogRefusedException(r.status(), r.body(), events.size());
-        }
-        throw new RetryLaterException("PostHog answered " + r.status() + " " + r.body(), r.retryAfter(), null);
-    }
-
     /**
-     * Sends {@code others} in one request and, when PostHog refuses it, up to {@link #PROBES} of them
-     * alone, spread over the batch, until one is accepted: proof enough that PostHog works and the
-     * refused event is at fault, for at most {@code PROBES + 1} requests even when a broken endpoint
-     * refuses everything. PostHog counts a resent uuid once.
+     * Sends {@code others} in one request and, when PostHog refuses it, a few of them alone
+     * ({@link PostHogRequests#acceptsAny}).
      */
     @Override
     public boolean acceptsOthers(Batch others) throws Exception {
@@ -295,25 +261,7 @@ public final class PostHogSink implements Sink {
         if (bodies.isEmpty()) {
             return false;
         }
-        if (accepts(bodies)) {
-            return true;
-        }
-        int step = Math.max(1, bodies.size() / PROBES);
-        for (int i = 0; i < bodies.size() && i / step < PROBES; i += step) {
-            if (accepts(List.of(bodies.get(i)))) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private boolean accepts(List<byte[]> bodies) throws Exception {
-        try {
-            send(bodies);
-            return true;
-        } catch (PostHogRefusedException e) {
-            return false;
-        }
+        return requests.acceptsAny(bodies);
     }
 
     @Override
@@ -346,18 +294,8 @@ public final class PostHogSink implements Sink {
         cursorFile.write(new CursorFile.Cursor(journalId, position));
     }
 
-    private String describe(IOException e) {
-        if (e instanceof HttpTimeoutException) {
-            return "no answer from " + api.endpoint() + " within " + settings.timeout() + " (" + e.getMessage() + ")";
-        }
-        if (e instanceof ConnectException) {
-            return "cannot connect to " + api.endpoint() + ": " + e;
-        }
-        return "request to " + api.endpoint() + " failed: " + e;
-    }
-
     @Override
     public void close() {
-        api.close();
+        requests.close();
     }
 }

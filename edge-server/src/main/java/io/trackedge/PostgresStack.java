@@ -1,0 +1,105 @@
+package io.trackedge;
+
+import io.trackedge.config.EdgeConfig;
+import io.trackedge.http.Readiness;
+import io.trackedge.journal.JournalWriter;
+import io.trackedge.metrics.SinkMetrics;
+import io.trackedge.privacy.PrivacyPolicy;
+import io.trackedge.sink.SinkCursors;
+import io.trackedge.sink.SinkLoop;
+import io.trackedge.sink.SinkStats;
+import io.trackedge.sink.postgres.Database;
+import io.trackedge.sink.postgres.LocalPostgres;
+import io.trackedge.sink.postgres.PostgresConnectionInfo;
+import io.trackedge.sink.postgres.PostgresSink;
+import java.io.IOException;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The database (the configured one, or a local one started in the data folder), the Postgres sink
+ * and its loop, and its hourly housekeeping. Absent (null from {@link #start}) when a local
+ * database cannot start: the edge still answers and journals everything.
+ *
+ * @param local the local database, or null when {@code edge.database.url} names one
+ */
+record PostgresStack(LocalPostgres local, Database db, PostgresSink sink, SinkLoop loop,
+                     ScheduledExecutorService housekeeping) {
+
+    private static final Logger log = LoggerFactory.getLogger(PostgresStack.class);
+    /** A PostgreSQL data exception is about the data, however many come in a row. */
+    private static final int MAX_CONSECUTIVE_BAD = Integer.MAX_VALUE;
+
+    /** Builds the sink and its loop (not started); registers its readiness check and metrics. */
+    static PostgresStack start(EdgeConfig config, JournalWriter journal, UUID node, Readiness readiness,
+                               SinkCursors cursors, SinkMetrics sinkMetrics, ClassifyStack classify, PrivacyPolicy privacy) {
+        EdgeConfig.Database dbc = config.database();
+        LocalPostgres local = null;
+        PostgresConnectionInfo info;
+        if (dbc.url().isEmpty()) {
+            try {
+                local = LocalPostgres.start(config.dataDir(), dbc.embeddedPort());
+            } catch (IOException | RuntimeException e) {
+                // The edge still answers and journals everything; only the database feature is off.
+                log.error("cannot start a local database, so events stay in the journal only: {}", e.getMessage());
+                readiness.add("postgres-sink", () -> Readiness.Status.ok("disabled: " + e.getMessage()));
+                return null;
+            }
+            info = local.info();
+            log.info("database: {}; connect with: {}", local.description(), info.psqlHint());
+        } else {
+            info = PostgresConnectionInfo.parse(dbc.url(), dbc.user(), dbc.password());
+            log.info("database: {}", info.jdbcUrl());
+        }
+        Database db = new Database(info, dbc.poolSize());
+        EdgeConfig.PostgresSink c = config.postgresSink();
+        // Retention is the retention job's where this node runs jobs; the hourly housekeeping then only makes partitions.
+        int sinkRetention = config.jobs().enabled() ? 0 : dbc.retentionDays();
+        PostgresSink sink = new PostgresSink(db, node, new PostgresSink.Settings(dbc.migrateOnStart(), sinkRetention),
+                classify.newClassifier(), privacy);
+        SinkLoop loop = new SinkLoop(sink, config.journalDir(), journal::flushedPosition,
+                new SinkLoop.Settings(c.batchSize(), c.linger(), SinksStack.FIRST_BACKOFF, c.maxBackoff(), c.stallAfter(),
+                        MAX_CONSECUTIVE_BAD),
+                SinksStack.backlogStats(journal), cursors.register(PostgresSink.NAME));
+        ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "db-housekeeping");
+            t.setDaemon(true);
+            return t;
+        });
+        housekeeping.scheduleWithFixedDelay(sink::maintainPartitions, 1, 1, TimeUnit.HOURS);
+        sinkMetrics.add(loop, readiness);
+        return new PostgresStack(local, db, sink, loop, housekeeping);
+    }
+
+    SinkStats stats() {
+        return loop.stats();
+    }
+
+    /**
+     * After the sink loop has stopped. The pool's close waits for connection attempts to give
+     * up (its connection timeout); with PostgreSQL down that would overrun the shutdown grace,
+     * so it gets what is left of it and the rest is left to the process exit.
+     */
+    void close(long deadlineNanos) {
+        housekeeping.shutdownNow();
+        Thread closer = new Thread(db::close, "db-close");
+        closer.setDaemon(true);
+        closer.start();
+        try {
+            TimeUnit.NANOSECONDS.timedJoin(closer, Math.max(TimeUnit.MILLISECONDS.toNanos(100), deadlineNanos - System.nanoTime()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (local != null) {
+            try {
+                local.close();
+            } catch (IOException e) {
+                log.warn("stopping the local database: {}", e.getMessage());
+            }
+        }
+    }
+}

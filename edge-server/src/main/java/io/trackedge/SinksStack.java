@@ -1,0 +1,122 @@
+package io.trackedge;
+
+import io.trackedge.config.EdgeConfig;
+import io.trackedge.http.Readiness;
+import io.trackedge.journal.JournalWriter;
+import io.trackedge.metrics.EdgeMetrics;
+import io.trackedge.metrics.SinkMetrics;
+import io.trackedge.privacy.PrivacyPolicy;
+import io.trackedge.sink.SinkCursors;
+import io.trackedge.sink.SinkLoop;
+import io.trackedge.sink.SinkStats;
+import io.trackedge.sink.posthog.PostHogStats;
+import io.trackedge.sink.postgres.Database;
+import java.time.Duration;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The journal's consumers that store events: the {@link PostgresStack} and the {@link PostHogStack},
+ * either of which may be absent. They are built before the ring (the appender wakes them,
+ * {@link #wakeUp}), their loops start once the listeners are up, and they stop side by side.
+ */
+final class SinksStack {
+
+    private static final Logger log = LoggerFactory.getLogger(SinksStack.class);
+    static final Duration FIRST_BACKOFF = Duration.ofMillis(100);
+
+    private final PostgresStack postgres;
+    private final PostHogStack posthog;
+
+    private SinksStack(PostgresStack postgres, PostHogStack posthog) {
+        this.postgres = postgres;
+        this.posthog = posthog;
+    }
+
+    /** Builds both sinks, the Postgres one first (the PostHog one sets bad events aside in its database). */
+    static SinksStack start(EdgeConfig config, JournalWriter journal, UUID node, EdgeMetrics metrics, Readiness readiness,
+                            SinkCursors cursors, SinkMetrics sinkMetrics, ClassifyStack classify, PrivacyPolicy privacy) {
+        PostgresStack postgres = config.postgresSink().enabled()
+                ? PostgresStack.start(config, journal, node, readiness, cursors, sinkMetrics, classify, privacy) : null;
+        PostHogStack posthog = PostHogStack.start(config, journal, node, metrics, readiness, cursors, sinkMetrics,
+                postgres == null ? null : postgres.db(), classify, privacy);
+        return new SinksStack(postgres, posthog);
+    }
+
+    /** A sink's stats, its start-up backlog counted up to the journal's end now, before anything is appended. */
+    static SinkStats backlogStats(JournalWriter journal) {
+        SinkStats stats = new SinkStats();
+        stats.backlogEnd.set(Math.max(1, journal.flushedPosition()));
+        return stats;
+    }
+
+    /** The Postgres sink's database, or null without one. */
+    Database db() {
+        return postgres == null ? null : postgres.db();
+    }
+
+    /** New events are in the journal: each running sink looks. */
+    void wakeUp() {
+        if (postgres != null) {
+            postgres.loop().wakeUp();
+        }
+        if (posthog != null) {
+            posthog.loop().wakeUp();
+        }
+    }
+
+    void startLoops() {
+        if (postgres != null) {
+            postgres.loop().start();
+        }
+        if (posthog != null) {
+            posthog.loop().start();
+        }
+    }
+
+    /**
+     * Both sinks drain side by side until {@code deadlineNanos}; what is not committed by then
+     * stays in the journal for the next start.
+     */
+    void stop(long deadlineNanos) {
+        SinkLoop[] loops = {postgresLoop(), posthogLoop()};
+        for (SinkLoop l : loops) {
+            if (l != null) {
+                l.drain();
+            }
+        }
+        for (SinkLoop l : loops) {
+            if (l == null) {
+                continue;
+            }
+            try {
+                if (!l.awaitStop(deadlineNanos)) {
+                    log.warn("{} sink did not catch up within the shutdown grace; the rest stays in the journal for the next start",
+                            l.name());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (postgres != null) {
+            postgres.close(deadlineNanos);
+        }
+    }
+
+    PostHogStats posthogStats() {
+        return posthog == null ? null : posthog.stats();
+    }
+
+    SinkLoop posthogLoop() {
+        return posthog == null ? null : posthog.loop();
+    }
+
+    SinkLoop postgresLoop() {
+        return postgres == null ? null : postgres.loop();
+    }
+
+    SinkStats postgresStats() {
+        return postgres == null ? null : postgres.stats();
+    }
+}

@@ -1,0 +1,147 @@
+package io.trackedge.config;
+
+import io.trackedge.sink.posthog.PostHogSink;
+import io.trackedge.token.KeyRing;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Reads the merged configuration tree into an {@link EdgeConfig}, checking each value with its key
+ * and the rules that span keys (a power-of-two ring, a journal of at least two segments, no more
+ * ingest lines than ring slots). Every problem is collected before anything is refused.
+ */
+final class EdgeConfigReader {
+
+    private final CheckedConfig c;
+
+    EdgeConfigReader(CheckedConfig c) {
+        this.c = c;
+    }
+
+    /** @throws ConfigException listing every problem found, those recorded before this call too */
+    EdgeConfig read() {
+        EdgeConfig.Http http = new EdgeConfig.Http(
+                c.string("edge.http.bind"),
+                c.port("edge.http.port"),
+                c.intIn("edge.http.event-loops", 0, 256),
+                c.intIn("edge.http.max-uri-bytes", 256, 1 << 20),
+                c.intIn("edge.http.max-header-bytes", 1024, 1 << 20),
+                c.duration("edge.http.idle-timeout"),
+                c.duration("edge.http.request-timeout"),
+                c.intIn("edge.http.max-connections", 1, 10_000_000));
+        EdgeConfig.Admin admin = new EdgeConfig.Admin(c.string("edge.admin.bind"), c.port("edge.admin.port"));
+        int ringSize = c.intIn("edge.ring.size", 64, 1 << 24);
+        if (Integer.bitCount(ringSize) != 1) {
+            c.problem("edge.ring.size", "must be a power of two, got " + ringSize);
+        }
+        String wait = c.string("edge.ring.wait-strategy");
+        if (wait != null && !List.of("batched", "blocking", "sleeping", "yielding").contains(wait)) {
+            c.problem("edge.ring.wait-strategy", "must be batched, blocking, sleeping or yielding, got " + wait);
+        }
+        EdgeConfig.Ring ring = new EdgeConfig.Ring(ringSize, c.enumValue("edge.ring.full-policy", RingFullPolicy.class), wait);
+        long segment = c.bytesIn("edge.journal.segment-bytes", 4L << 20, 1L << 40);
+        long max = c.bytesIn("edge.journal.max-bytes", 8L << 20, Long.MAX_VALUE);
+        if (max < 2 * segment) {
+            c.problem("edge.journal.max-bytes", "must be at least two segments (" + 2 * segment + " bytes), got " + max);
+        }
+        EdgeConfig.Journal journal = new EdgeConfig.Journal(segment, max);
+        List<Cidr> proxies = new ArrayList<>();
+        for (String s : c.list("edge.trusted-proxies")) {
+            try {
+                proxies.add(Cidr.parse(s));
+            } catch (IllegalArgumentException e) {
+                c.problem("edge.trusted-proxies", e.getMessage());
+            }
+        }
+        String publicUrl = c.string("edge.public-url");
+        if (publicUrl != null && !publicUrl.matches("https?://[^/\\s]+/?")) {
+            c.problem("edge.public-url", "must be http(s)://host[:port] with no path, got " + publicUrl);
+        }
+        String dbUrl = c.string("edge.database.url");
+        if (dbUrl != null && !dbUrl.isBlank() && !dbUrl.matches("(jdbc:postgresql:|postgres://|postgresql://).*")) {
+            c.problem("edge.database.url", "must start with jdbc:postgresql:, postgres:// or postgresql://");
+        }
+        EdgeConfig.Database database = new EdgeConfig.Database(dbUrl == null ? "" : dbUrl.trim(),
+                c.string("edge.database.user"), c.string("edge.database.password"),
+                c.intIn("edge.database.pool-size", 1, 100), c.bool("edge.database.migrate-on-start"),
+                c.port("edge.database.embedded-port"), c.intIn("edge.database.retention-days", 0, 100_000),
+                c.bool("edge.database.local"));
+        EdgeConfig.PostgresSink sink = new EdgeConfig.PostgresSink(c.bool("edge.sink.postgres.enabled"),
+                c.intIn("edge.sink.postgres.batch-size", 1, 1_000_000), c.duration("edge.sink.postgres.linger"),
+                c.duration("edge.sink.postgres.max-backoff"), c.duration("edge.sink.postgres.stall-after"));
+        PostHogSink.Settings posthog = posthog();
+        int maxLines = c.intIn("edge.ingest.max-lines", 1, 100_000);
+        if (maxLines > ringSize) {
+            // A request's events are claimed from the ring in one piece: all or none.
+            c.problem("edge.ingest.max-lines", "must not exceed edge.ring.size (" + ringSize + "), got " + maxLines);
+        }
+        EdgeConfig.Ingest ingest = new EdgeConfig.Ingest(
+                (int) c.bytesIn("edge.ingest.max-body-bytes", 1024, 64L << 20), maxLines, c.duration("edge.ingest.key-refresh"));
+        Profile profile = c.enumValue("edge.profile", Profile.class);
+        KeyRing signingKeys = SigningKeysSetting.parse(c.string("edge.signing-keys"), profile,
+                what -> c.problem("edge.signing-keys", what));
+        EdgeConfig config = new EdgeConfig(
+                profile,
+                Path.of(c.nonEmpty("edge.data-dir")),
+                signingKeys,
+                publicUrl,
+                c.enumValue("edge.ack", AckMode.class),
+                List.copyOf(proxies),
+                http, admin, ring, journal, database, sink, posthog,
+                c.duration("edge.shutdown-grace"),
+                ingest,
+                jobs(),
+                PrivacyConfig.read(c.config(), posthog == null ? Duration.ofHours(24) : posthog.maxLag(), c::problem),
+                ClassifyConfig.read(c.config(), c.bool("edge.classify.enabled"), c::problem));
+        if (!c.problems().isEmpty()) {
+            throw new ConfigException(c.problems());
+        }
+        return config;
+    }
+
+    private EdgeConfig.Jobs jobs() {
+        String redis = c.string("edge.jobs.redis-url");
+        redis = redis == null ? "" : redis.trim();
+        if (!redis.isEmpty() && !redis.matches("rediss?://[^\\s]+")) {
+            c.problem("edge.jobs.redis-url", "must be redis://host:port[/db] (or rediss://), or empty for none");
+        }
+        Duration visibility = c.duration("edge.jobs.visibility-timeout");
+        if (visibility.toMillis() < 1000) {
+            c.problem("edge.jobs.visibility-timeout", "must be at least 1s, got " + visibility);
+        }
+        return new EdgeConfig.Jobs(c.bool("edge.jobs.enabled"), redis, visibility, c.intIn("edge.jobs.max-attempts", 1, 100),
+                c.duration("edge.jobs.retry-backoff"), c.nonNegative("edge.jobs.schedule-delay"), c.duration("edge.jobs.stuck-after"));
+    }
+
+    private PostHogSink.Settings posthog() {
+        String key = c.string("edge.sink.posthog.api-key");
+        String host = c.string("edge.sink.posthog.host");
+        host = host == null ? "" : host.trim().replaceAll("/+$", "");
+        boolean hostOk = host.matches("https?://[^/\\s?#]+(/[^\\s?#]*)?");
+        if (!hostOk) {
+            c.problem("edge.sink.posthog.host", "must be http(s)://host[:port] (a path prefix allowed), got " + host);
+        }
+        int batchSize = c.intIn("edge.sink.posthog.batch-size", 1, 100_000);
+        int batchBytes = (int) c.bytesIn("edge.sink.posthog.batch-bytes", 1024, 20L << 20);
+        Duration linger = c.duration("edge.sink.posthog.linger");
+        Duration timeout = c.duration("edge.sink.posthog.timeout");
+        Duration maxBackoff = c.duration("edge.sink.posthog.max-backoff");
+        Duration maxLag = c.duration("edge.sink.posthog.max-lag");
+        boolean sendIp = c.bool("edge.sink.posthog.send-ip");
+        boolean gzip = c.bool("edge.sink.posthog.gzip");
+        Duration stallAfter = c.duration("edge.sink.posthog.stall-after");
+        // Each value was checked above with its key; when one failed there is no valid whole to build.
+        try {
+            return new PostHogSink.Settings(URI.create(hostOk ? host : "https://invalid.invalid"), key == null ? "" : key.trim(),
+                    batchSize, batchBytes, linger, timeout, maxBackoff, maxLag, sendIp, gzip, stallAfter);
+        } catch (IllegalArgumentException e) {
+            if (c.problems().isEmpty()) {
+                c.problem("edge.sink.posthog", e.getMessage());
+            }
+            return null;
+        }
+    }
+}

@@ -1,0 +1,111 @@
+package io.trackedge.http;
+
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.util.AsciiString;
+import io.trackedge.config.AckMode;
+import io.trackedge.config.RingFullPolicy;
+import io.trackedge.journal.EventRecord;
+import io.trackedge.journal.EventType;
+import io.trackedge.ring.EventIds;
+import io.trackedge.ring.RingEvent;
+import io.trackedge.token.TokenVerifier;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+
+/**
+ * Publishes one connection's tracking events (opens, clicks, unsubscribes) into the ring: claims a
+ * slot, fills it from the token the loop's verifier just verified and from the request (client
+ * address, user agent), and publishes it. Allocation-free; one instance per connection, used on
+ * its event loop only.
+ */
+final class RingPublisher {
+
+    /** The event was shed (ring full, policy {@code shed}) or needs no acknowledgement ({@code memory}). */
+    static final long NOT_RECORDED = -1;
+    /** The ring is full and the policy is to refuse the request (503). */
+    static final long REJECTED = -2;
+    /** No destination URL: the event of a token without one. */
+    static final byte[] NO_URL = new byte[0];
+
+    private static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
+
+    private final EdgeContext edge;
+    private final EdgeContext.LoopLocal local;
+    private final byte[] peerIp = new byte[16];
+    private int peerIpLength;
+    private boolean peerTrusted;
+
+    RingPublisher(EdgeContext edge, EdgeContext.LoopLocal local) {
+        this.edge = edge;
+        this.local = local;
+    }
+
+    /** The connection's peer; its {@code X-Forwarded-For} is believed only when the peer is a trusted proxy. */
+    void peer(SocketAddress remote) {
+        if (remote instanceof InetSocketAddress inet && inet.getAddress() != null) {
+            byte[] a = inet.getAddress().getAddress();
+            System.arraycopy(a, 0, peerIp, 0, a.length);
+            peerIpLength = a.length;
+            peerTrusted = edge.clientAddress.isTrusted(peerIp, peerIpLength);
+        }
+    }
+
+    /**
+     * Publishes an event for the token just verified.
+     *
+     * @return the ring sequence to acknowledge, {@link #NOT_RECORDED} when the event was shed, or
+     *     {@link #REJECTED} when the ring is full and the policy is to refuse the request
+     */
+    long record(HttpRequest request, EventType type, boolean head, byte[] url, int urlOffset, int urlLength) {
+        long sequence = edge.ring.tryClaim();
+        if (sequence < 0) {
+            if (edge.fullPolicy == RingFullPolicy.REJECT) {
+                edge.metrics.rejectedRingFull();
+                return REJECTED;
+            }
+            edge.metrics.shedRingFull();
+            return NOT_RECORDED;
+        }
+        RingEvent e = edge.ring.slot(sequence);
+        try {
+            long now = System.currentTimeMillis();
+            e.reset(type, EventIds.msb(now), EventIds.lsb(), now * 1000);
+            int flags = head ? EventRecord.FLAG_HEAD : 0;
+            clientIp(request, e);
+            String ua = request.headers().get(HttpHeaderNames.USER_AGENT);
+            if (ua != null && e.userAgent(ua)) {
+                flags |= EventRecord.FLAG_UA_CUT;
+                edge.metrics.userAgentCut();
+            }
+            TokenVerifier v = local.verifier;
+            e.fields(v.bytes(), v.fieldsOffset(), v.fieldsLength());
+            if (urlLength > 0) {
+                e.url(url, urlOffset, urlLength);
+            }
+            e.flags(flags);
+            e.listener(edge.ackMode == AckMode.MEMORY ? null : local.gate);
+        } finally {
+            // A claimed sequence must always be published, or the ring stalls behind it.
+            edge.ring.publish(sequence);
+            if (local.wake != null) {
+                local.wake.published();
+            }
+        }
+        return edge.ackMode == AckMode.MEMORY ? NOT_RECORDED : sequence;
+    }
+
+    private void clientIp(HttpRequest request, RingEvent e) {
+        if (peerTrusted) {
+            String xff = request.headers().get(X_FORWARDED_FOR);
+            if (xff != null) {
+                int n = edge.clientAddress.fromForwardedFor(xff, local.ip);
+                if (n > 0) {
+                    e.ip(local.ip, n);
+                    return;
+                }
+            }
+        }
+        e.ip(peerIp, peerIpLength);
+    }
+}
