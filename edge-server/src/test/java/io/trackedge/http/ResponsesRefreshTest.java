@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -37,7 +38,10 @@ class ResponsesRefreshTest {
         AtomicReference<Throwable> failure = new AtomicReference<>();
         AtomicLong served = new AtomicLong();
         CountDownLatch stopped = new CountDownLatch(loops.size());
-        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1500);
+        // At least 1.5 s and 200 refreshes; on a loaded machine that takes longer, up to a 30 s cap.
+        long start = System.nanoTime();
+        long cap = start + TimeUnit.SECONDS.toNanos(30);
+        AtomicBoolean done = new AtomicBoolean();
         try {
             for (EventExecutor loop : loops) {
                 loop.execute(new Runnable() {
@@ -61,7 +65,7 @@ class ResponsesRefreshTest {
                         } catch (Throwable t) {
                             failure.compareAndSet(null, t);
                         }
-                        if (failure.get() == null && System.nanoTime() < end) {
+                        if (failure.get() == null && !done.get()) {
                             loop.execute(this);
                         } else {
                             stopped.countDown();
@@ -74,14 +78,16 @@ class ResponsesRefreshTest {
             // Paced by the readers (a few gets between refreshes), so that barrier tasks do not
             // crowd the reads out of the loops.
             int refreshes = 0;
-            while (System.nanoTime() < end && failure.get() == null) {
+            while (failure.get() == null && System.nanoTime() < cap
+                    && (refreshes < 200 || System.nanoTime() - start < TimeUnit.MILLISECONDS.toNanos(1500))) {
                 long before = served.get();
                 responses.refresh(Instant.now(), loops);
                 refreshes++;
-                while (served.get() < before + 20 && System.nanoTime() < end && failure.get() == null) {
+                while (served.get() < before + 20 && System.nanoTime() < cap && failure.get() == null) {
                     Thread.onSpinWait();
                 }
             }
+            done.set(true);
             assertTrue(stopped.await(30, TimeUnit.SECONDS), "the readers stopped");
             System.out.println("responses refresh race: " + served.get() + " reads, " + refreshes + " refreshes");
             assertNull(failure.get(), () -> "after " + served.get() + " responses and some of " + failure.get());
