@@ -12,7 +12,7 @@ import io.trackedge.jobs.RedisHints;
 import io.trackedge.jobs.RunnerThread;
 import io.trackedge.jobs.Scheduler;
 import io.trackedge.metrics.EdgeMetrics;
-import io.trackedge.sink.postgres.Database;
+import io.trackedge.db.Database;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;

@@ -13,7 +13,7 @@ import io.trackedge.sink.bad.FileBadEventStore;
 import io.trackedge.sink.bad.PostgresBadEventStore;
 import io.trackedge.sink.posthog.PostHogSink;
 import io.trackedge.sink.posthog.PostHogStats;
-import io.trackedge.sink.postgres.Database;
+import io.trackedge.db.Database;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -5,7 +5,7 @@ import io.trackedge.privacy.Erasure;
 import io.trackedge.privacy.ErasureList;
 import io.trackedge.privacy.PrivacyPolicy;
 import io.trackedge.privacy.RecipientEraser;
-import io.trackedge.sink.postgres.Database;
+import io.trackedge.db.Database;
 import io.trackedge.sink.posthog.PersonDeletion;
 import java.net.URI;
 import java.sql.Connection;

@@ -10,7 +10,7 @@ import io.trackedge.sink.SinkCursors;
 import io.trackedge.sink.SinkLoop;
 import io.trackedge.sink.SinkStats;
 import io.trackedge.sink.posthog.PostHogStats;
-import io.trackedge.sink.postgres.Database;
+import io.trackedge.db.Database;
 import java.time.Duration;
 import java.util.UUID;
 import org.slf4j.Logger;

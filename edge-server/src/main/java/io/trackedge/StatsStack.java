@@ -2,8 +2,8 @@ package io.trackedge;
 
 import io.trackedge.config.EdgeConfig;
 import io.trackedge.ingest.IngestKeyCache;
-import io.trackedge.sink.postgres.Database;
-import io.trackedge.sink.postgres.PostgresConnectionInfo;
+import io.trackedge.db.Database;
+import io.trackedge.db.PostgresConnectionInfo;
 import io.trackedge.stats.StatsService;
 import io.trackedge.stats.TenantReader;
 import java.time.Clock;

@@ -2,7 +2,7 @@ package io.trackedge.bench;
 
 import io.trackedge.sink.SinkLoop;
 import io.trackedge.sink.SinkStats;
-import io.trackedge.sink.postgres.Database;
+import io.trackedge.db.Database;
 import io.trackedge.sink.postgres.PostgresSink;
 import java.nio.file.Path;
 import java.time.Duration;

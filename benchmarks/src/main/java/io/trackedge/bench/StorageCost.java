@@ -1,7 +1,7 @@
 package io.trackedge.bench;
 
-import io.trackedge.sink.postgres.Database;
-import io.trackedge.sink.postgres.PostgresConnectionInfo;
+import io.trackedge.db.Database;
+import io.trackedge.db.PostgresConnectionInfo;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;

@@ -8,7 +8,7 @@ import io.trackedge.config.EdgeConfig;
 import io.trackedge.jobs.JobRegistry;
 import io.trackedge.jobs.JobStore;
 import io.trackedge.jobs.Period;
-import io.trackedge.sink.postgres.Database;
+import io.trackedge.db.Database;
 import io.trackedge.sink.postgres.Rescore;
 import java.io.PrintWriter;
 import java.sql.Connection;

@@ -1,9 +1,9 @@
 package io.trackedge.cli;
 
 import io.trackedge.config.EdgeConfig;
-import io.trackedge.sink.postgres.Database;
-import io.trackedge.sink.postgres.LocalPostgres;
-import io.trackedge.sink.postgres.PostgresConnectionInfo;
+import io.trackedge.db.Database;
+import io.trackedge.db.LocalPostgres;
+import io.trackedge.db.PostgresConnectionInfo;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;

@@ -4,7 +4,7 @@ import io.trackedge.config.ConfigException;
 import io.trackedge.config.ConfigLoader;
 import io.trackedge.config.EdgeConfig;
 import io.trackedge.config.Profile;
-import io.trackedge.sink.postgres.PostgresConnectionInfo;
+import io.trackedge.db.PostgresConnectionInfo;
 import java.io.IOException;
 import java.nio.file.FileStore;
 import java.nio.file.Files;

@@ -10,7 +10,7 @@ import io.trackedge.jobs.JobStats;
 import io.trackedge.jobs.JobStatus;
 import io.trackedge.jobs.JobStore;
 import io.trackedge.jobs.Period;
-import io.trackedge.sink.postgres.Database;
+import io.trackedge.db.Database;
 import java.io.PrintWriter;
 import java.time.Instant;
 import java.time.ZoneOffset;

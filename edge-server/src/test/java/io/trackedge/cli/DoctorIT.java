@@ -3,8 +3,8 @@ package io.trackedge.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.trackedge.sink.postgres.Database;
-import io.trackedge.sink.postgres.PostgresConnectionInfo;
+import io.trackedge.db.Database;
+import io.trackedge.db.PostgresConnectionInfo;
 import io.trackedge.sink.testing.TestDatabase;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.trackedge.ingest.IngestKeyStore;
-import io.trackedge.sink.postgres.Database;
-import io.trackedge.sink.postgres.PostgresConnectionInfo;
+import io.trackedge.db.Database;
+import io.trackedge.db.PostgresConnectionInfo;
 import io.trackedge.sink.testing.TestDatabase;
 import io.trackedge.testing.RawHttp;
 import java.io.IOException;

@@ -10,8 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.trackedge.privacy.RecipientHash;
-import io.trackedge.sink.postgres.Database;
-import io.trackedge.sink.postgres.PostgresConnectionInfo;
+import io.trackedge.db.Database;
+import io.trackedge.db.PostgresConnectionInfo;
 import io.trackedge.sink.testing.Await;
 import io.trackedge.sink.testing.FakePostHog;
 import io.trackedge.sink.testing.TestDatabase;

@@ -4,8 +4,8 @@ import static io.trackedge.ingest.IngestClient.email;
 import static io.trackedge.ingest.IngestClient.postNdjson;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.trackedge.sink.postgres.Database;
-import io.trackedge.sink.postgres.PostgresConnectionInfo;
+import io.trackedge.db.Database;
+import io.trackedge.db.PostgresConnectionInfo;
 import io.trackedge.sink.testing.TestDatabase;
 import io.trackedge.testing.RawHttp;
 import io.trackedge.testing.TestEdge;

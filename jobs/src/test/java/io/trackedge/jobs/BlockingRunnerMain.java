@@ -1,7 +1,7 @@
 package io.trackedge.jobs;
 
-import io.trackedge.sink.postgres.Database;
-import io.trackedge.sink.postgres.PostgresConnectionInfo;
+import io.trackedge.db.Database;
+import io.trackedge.db.PostgresConnectionInfo;
 import java.sql.Connection;
 import java.time.Duration;
 import java.util.UUID;

@@ -1,5 +1,6 @@
 package io.trackedge.sink.postgres;
 
+import io.trackedge.db.Database;
 import io.trackedge.journal.EventRecord;
 import io.trackedge.sink.BadRecord;
 import io.trackedge.sink.JournalClassifier;

@@ -1,5 +1,6 @@
 package io.trackedge.sink.postgres;
 
+import io.trackedge.db.Database;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;

@@ -1,5 +1,6 @@
 package io.trackedge.sink.postgres;
 
+import io.trackedge.db.Database;
 import io.trackedge.classify.ClassifierSettings;
 import io.trackedge.classify.Correction;
 import io.trackedge.classify.ListSource;

@@ -1,5 +1,7 @@
 package io.trackedge.sink.postgres;
 
+import io.trackedge.db.PostgresConnectionInfo;
+import io.trackedge.db.Database;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

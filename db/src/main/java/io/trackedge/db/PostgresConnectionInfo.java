@@ -1,4 +1,4 @@
-package io.trackedge.sink.postgres;
+package io.trackedge.db;
 
 import java.net.URI;
 import java.net.URLDecoder;

@@ -1,4 +1,4 @@
-package io.trackedge.sink.postgres;
+package io.trackedge.db;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;

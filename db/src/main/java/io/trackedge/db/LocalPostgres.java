@@ -1,4 +1,4 @@
-package io.trackedge.sink.postgres;
+package io.trackedge.db;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
