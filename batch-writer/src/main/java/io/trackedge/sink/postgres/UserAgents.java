@@ -12,7 +12,7 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * The {@code user_agents} dictionary (sql/V14) as one batch writes it: {@code email_events} keeps
+ * The {@code user_agents} dictionary (sql/V15) as one batch writes it: {@code email_events} keeps
  * {@link #id(String)} of its User-Agent, and the batch inserts its distinct (tenant, id, text) with
  * {@code ON CONFLICT DO NOTHING}. The id is a function of the text alone (the first 8 bytes of its
  * md5, as SQL's {@code user_agent_id(text)}), so no lookup is needed and a rolled-back batch leaves

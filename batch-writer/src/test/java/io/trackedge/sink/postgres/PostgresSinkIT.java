@@ -103,7 +103,7 @@ class PostgresSinkIT {
                 + " AND automation IN ('prefetch', 'scanner') AND certainty = 'certain' AND reasons & 1 = 1") > 0);
         assertEquals(0, testDb.count("SELECT count(*) FROM email_events WHERE event_type IN ('open', 'click') AND automation IS NULL"));
         assertEquals(20_000, testDb.count("SELECT events FROM sink_cursors WHERE edge_node = '" + node + "'"));
-        // each User-Agent is stored once per tenant, under the id SQL's user_agent_id(text) gives (sql/V14)
+        // each User-Agent is stored once per tenant, under the id SQL's user_agent_id(text) gives (sql/V15)
         assertEquals(6, testDb.count("SELECT count(*) FROM user_agents WHERE user_agent_id = user_agent_id(user_agent)"));
         assertEquals(20_000, testDb.count("SELECT count(*) FROM email_events e JOIN user_agents u"
                 + " ON u.tenant_id = e.tenant_id AND u.user_agent_id = e.user_agent_id"));

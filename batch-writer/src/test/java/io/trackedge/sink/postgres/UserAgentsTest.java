@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
-/** The sink's User-Agent ids are the ones sql/V14's user_agent_id(text) gives the migrated rows. */
+/** The sink's User-Agent ids are the ones sql/V15's user_agent_id(text) gives the migrated rows. */
 class UserAgentsTest {
 
     private static final String CHROME =
