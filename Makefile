@@ -79,7 +79,7 @@ hostile:
 	$(MVN) test -pl edge-server -am -Dtest='$(HOSTILE_TESTS)' -Dsurefire.failIfNoSpecifiedTests=false
 	$(if $(filter 0,$(PUBLISH)),,$(MAKE) fault-table)
 
-# PUBLISH=0 (as CI runs them) leaves the tracked result files and tables alone for faults, hostile and fuzz.
+# PUBLISH=0 leaves the tracked result files and tables alone (faults, hostile, fuzz); CI runs make fuzz so.
 
 # Coverage-guided fuzzing with Jazzer: each target for FUZZ_SECONDS (one JVM each: Jazzer fuzzes
 # one target per run). A finding fails the run and leaves its input under the target's
