@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.trackedge.ingest.IngestKeyStore;
+import io.trackedge.jobs.JobSettings;
+import io.trackedge.jobs.JobStore;
+import io.trackedge.jobs.Period;
 import io.trackedge.db.Database;
 import io.trackedge.db.PostgresConnectionInfo;
 import io.trackedge.sink.testing.Await;
@@ -18,6 +21,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -27,12 +32,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Redis down, on the real jar. In the design Redis is only the fast dispatch path of the analytics
- * jobs, and no job runs in the edge yet, so what this pins today is that Redis costs the edge
- * nothing: with a Redis of the test's own killed (SIGKILL) mid-run, the edge keeps answering
- * pixels and ingest, stays ready, and every acknowledged event reaches PostgreSQL exactly once.
- * When the job runner lands, give the edge {@link OwnedRedis#url()} and assert here that queued
- * jobs are re-dispatched from PostgreSQL and that readiness names Redis's state.
+ * Redis down, on the real jar. Redis is only the fast dispatch path of the analytics jobs;
+ * PostgreSQL is their record. With the edge's jobs dispatching through a Redis of the test's own,
+ * killed (SIGKILL) mid-run: the edge keeps answering pixels and ingest, stays ready, every
+ * acknowledged event reaches PostgreSQL exactly once, and a job queued after the kill is still
+ * claimed and completed once, from PostgreSQL.
  */
 class RedisDownIT {
 
@@ -54,7 +58,8 @@ class RedisDownIT {
             }
             Map<String, String> env = Map.of("EDGE_ACK", "journal", "EDGE_POSTGRES_SINK", "true",
                     "EDGE_DATABASE_URL", db.jdbcUrl(), "EDGE_DATABASE_USER", "postgres",
-                    "EDGE_INGEST_KEY_REFRESH", "200ms", "EDGE_SINK_MAX_BACKOFF", "1s");
+                    "EDGE_INGEST_KEY_REFRESH", "200ms", "EDGE_SINK_MAX_BACKOFF", "1s",
+                    "EDGE_JOBS_REDIS_URL", redis.url(), "EDGE_JOBS_SCHEDULE_DELAY", "0s");
             Set<String> ackedPixels = new HashSet<>();
             Set<UUID> ackedIngest = new HashSet<>();
             int sent = 0;
@@ -70,13 +75,28 @@ class RedisDownIT {
                 ingest(edge, key, "redis-up", INGEST_PER_PHASE, ackedIngest);
                 sent += INGEST_PER_PHASE;
 
+                Await.until("the scheduled jobs, dispatched through Redis, to complete", Duration.ofSeconds(60),
+                        () -> db.count("SELECT count(*) FROM analytics_jobs") > 0
+                                && db.count("SELECT count(*) FROM analytics_jobs WHERE status <> 'completed'") == 0);
+
                 redis.kill();
                 assertFalse(redis.answersPing(), "Redis is down in the second phase");
+                UUID afterKill;
+                try (Database d = new Database(new PostgresConnectionInfo(db.jdbcUrl(), "postgres", null), 1)) {
+                    // A day no schedule covers, so this is a new job that only PostgreSQL knows of.
+                    afterKill = new JobStore(d.dataSource(), JobSettings.defaults()).enqueue("campaign_analytics", 75,
+                            Period.dayOf(LocalDate.now(ZoneOffset.UTC).minusDays(400)), null).jobId();
+                }
                 sent += pixels(edge, "redis-down", ackedPixels);
                 assertTrue(ingest(edge, key, "redis-down", INGEST_PER_PHASE, ackedIngest), "ingest with Redis down is accepted");
                 sent += INGEST_PER_PHASE;
 
                 assertEquals(200, edge.admin("/readyz").statusCode(), "Redis down does not fail readiness");
+                Await.until("the job queued after the kill to be claimed from PostgreSQL and completed", Duration.ofSeconds(90),
+                        () -> db.count("SELECT count(*) FROM analytics_jobs WHERE job_id = '" + afterKill
+                                + "' AND status = 'completed'") == 1);
+                assertEquals(1, db.count("SELECT attempts FROM analytics_jobs WHERE job_id = '" + afterKill + "'"),
+                        "the job ran once");
                 assertEquals(2 * PIXELS_PER_PHASE, ackedPixels.size(), "every pixel answered with Redis up and down");
                 Await.until("the Postgres sink to commit the whole journal", Duration.ofSeconds(60),
                         () -> edge.metric("edge_sink_postgres_committed_position_bytes") >= edge.metric("edge_journal_position_bytes"));
@@ -97,7 +117,7 @@ class RedisDownIT {
             missingIngest.removeAll(ingestRows);
             long lost = Math.max(0, ackedPixels.size() - pixelDistinct) + missingIngest.size();
             FaultReport.record("redis-down", "Redis killed (SIGKILL) while the edge served pixels and ingest", sent, acked,
-                    rows, duplicates, lost, "nothing to recover: no edge path uses Redis yet (the job runner is not built);"
+                    rows, duplicates, lost, "jobs claimed from PostgreSQL after the kill (a job queued then completed once);"
                             + " readiness stayed 200");
             assertEquals(ackedPixels.size(), pixelDistinct, "every acknowledged pixel is in the database");
             assertEquals(pixelRows, pixelDistinct, "no pixel twice");
