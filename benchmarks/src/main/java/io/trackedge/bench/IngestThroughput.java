@@ -56,14 +56,9 @@ public final class IngestThroughput {
         int perRequest = args.length > 2 ? Integer.parseInt(args[2]) : 500;
         int requests = (events + perRequest - 1) / perRequest;
         events = requests * perRequest;
-        String host = System.getenv().getOrDefault("BENCH_PG_HOST", "127.0.0.1");
-        String port = System.getenv().getOrDefault("BENCH_PG_PORT", "5432");
-        String dbName = "trackedge_ingest_bench_" + Long.toHexString(System.nanoTime() & 0xFFFFFF);
-        String admin = "jdbc:postgresql://" + host + ":" + port + "/postgres";
-        try (Connection c = DriverManager.getConnection(admin, "postgres", null); Statement s = c.createStatement()) {
-            s.execute("CREATE DATABASE " + dbName);
-        }
-        String url = "jdbc:postgresql://" + host + ":" + port + "/" + dbName;
+        BenchDatabase scratch = BenchDatabase.create("trackedge_ingest_bench_");
+        String port = scratch.port();
+        String url = scratch.url();
         Path data = Files.createTempDirectory("ingest-bench-");
         EdgeApp app = null;
         try {
@@ -154,9 +149,7 @@ public final class IngestThroughput {
             if (app != null) {
                 app.stop();
             }
-            try (Connection c = DriverManager.getConnection(admin, "postgres", null); Statement s = c.createStatement()) {
-                s.execute("DROP DATABASE IF EXISTS " + dbName + " WITH (FORCE)");
-            }
+            scratch.drop();
             try (var files = Files.walk(data)) {
                 files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }

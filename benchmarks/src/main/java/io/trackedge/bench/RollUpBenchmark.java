@@ -57,14 +57,8 @@ public final class RollUpBenchmark {
     public static void main(String[] args) throws Exception {
         long events = args.length > 0 ? Long.parseLong(args[0]) : 10_000_000L;
         int sinkEvents = args.length > 1 ? Integer.parseInt(args[1]) : 200_000;
-        String host = System.getenv().getOrDefault("BENCH_PG_HOST", "127.0.0.1");
-        String port = System.getenv().getOrDefault("BENCH_PG_PORT", "5432");
-        String dbName = "trackedge_rollup_bench_" + Long.toHexString(System.nanoTime() & 0xFFFFFF);
-        String admin = "jdbc:postgresql://" + host + ":" + port + "/postgres";
-        try (Connection c = DriverManager.getConnection(admin, "postgres", null); Statement s = c.createStatement()) {
-            s.execute("CREATE DATABASE " + dbName);
-        }
-        String url = "jdbc:postgresql://" + host + ":" + port + "/" + dbName;
+        BenchDatabase scratch = BenchDatabase.create("trackedge_rollup_bench_");
+        String url = scratch.url();
         LocalDate day = LocalDate.now(ZoneOffset.UTC).minusDays(1);
         try (Database db = new Database(new PostgresConnectionInfo(url, "postgres", null), 4)) {
             db.migrate();
@@ -89,9 +83,7 @@ public final class RollUpBenchmark {
             }
         } finally {
             if (!"1".equals(System.getenv("BENCH_KEEP_DB"))) {
-                try (Connection c = DriverManager.getConnection(admin, "postgres", null); Statement s = c.createStatement()) {
-                    s.execute("DROP DATABASE IF EXISTS " + dbName + " WITH (FORCE)");
-                }
+                scratch.drop();
             }
         }
     }

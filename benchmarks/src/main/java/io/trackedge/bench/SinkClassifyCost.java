@@ -37,14 +37,8 @@ public final class SinkClassifyCost {
     public static void main(String[] args) throws Exception {
         int events = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
-        String host = System.getenv().getOrDefault("BENCH_PG_HOST", "127.0.0.1");
-        String port = System.getenv().getOrDefault("BENCH_PG_PORT", "5432");
-        String dbName = "trackedge_bench_" + Long.toHexString(System.nanoTime() & 0xFFFFFF);
-        try (Connection c = DriverManager.getConnection("jdbc:postgresql://" + host + ":" + port + "/postgres", "postgres", null);
-             Statement s = c.createStatement()) {
-            s.execute("CREATE DATABASE " + dbName);
-        }
-        String url = "jdbc:postgresql://" + host + ":" + port + "/" + dbName;
+        BenchDatabase scratch = BenchDatabase.create("trackedge_bench_");
+        String url = scratch.url();
         Path work = Files.createTempDirectory("classify-cost-");
         ListSource lists = ListSource.snapshot();
         Map<Boolean, List<double[]>> results = new HashMap<>();
@@ -75,10 +69,7 @@ public final class SinkClassifyCost {
         System.out.printf(Locale.ROOT, "{\"benchmark\":\"SinkClassifyCost\",\"events\":%d,\"rounds\":%d,\"on\":{\"rows_per_s\":%.0f,"
                 + "\"jvm_us_per_event\":%.3f,\"pg_us_per_event\":%.3f},\"off\":{\"rows_per_s\":%.0f,\"jvm_us_per_event\":%.3f,"
                 + "\"pg_us_per_event\":%.3f}}%n", events, rounds, on[0], on[1], on[2], off[0], off[1], off[2]);
-        try (Connection c = DriverManager.getConnection("jdbc:postgresql://" + host + ":" + port + "/postgres", "postgres", null);
-             Statement s = c.createStatement()) {
-            s.execute("DROP DATABASE " + dbName + " WITH (FORCE)");
-        }
+        scratch.drop();
     }
 
     /** {seconds, JVM CPU seconds, backend CPU seconds}. */

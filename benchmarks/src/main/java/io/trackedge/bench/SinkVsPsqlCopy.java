@@ -47,14 +47,11 @@ public final class SinkVsPsqlCopy {
     public static void main(String[] args) throws Exception {
         int events = args.length > 0 ? Integer.parseInt(args[0]) : 300_000;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
-        String host = System.getenv().getOrDefault("BENCH_PG_HOST", "127.0.0.1");
-        String port = System.getenv().getOrDefault("BENCH_PG_PORT", "5432");
-        String dbName = "trackedge_bench_" + Long.toHexString(System.nanoTime() & 0xFFFFFF);
-        String admin = "jdbc:postgresql://" + host + ":" + port + "/postgres";
-        try (Connection c = DriverManager.getConnection(admin, "postgres", null); Statement s = c.createStatement()) {
-            s.execute("CREATE DATABASE " + dbName);
-        }
-        String url = "jdbc:postgresql://" + host + ":" + port + "/" + dbName;
+        BenchDatabase scratch = BenchDatabase.create("trackedge_bench_");
+        String host = scratch.host();
+        String port = scratch.port();
+        String dbName = scratch.name();
+        String url = scratch.url();
         Path work = Files.createTempDirectory("sink-bench-");
         try (Database db = new Database(new PostgresConnectionInfo(url, "postgres", null), 2)) {
             db.migrate();
@@ -100,9 +97,7 @@ public final class SinkVsPsqlCopy {
                     + "\"sink_over_pk_only\":%.3f}%n",
                     events, rounds, sink, psql, pkOnly, ms, mp, mk, ms / mp, mp / mk, ms / mk);
         } finally {
-            try (Connection c = DriverManager.getConnection(admin, "postgres", null); Statement s = c.createStatement()) {
-                s.execute("DROP DATABASE IF EXISTS " + dbName + " WITH (FORCE)");
-            }
+            scratch.drop();
         }
     }
 

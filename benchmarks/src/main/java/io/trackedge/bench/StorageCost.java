@@ -59,14 +59,8 @@ public final class StorageCost {
 
     public static void main(String[] args) throws Exception {
         int events = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
-        String host = System.getenv().getOrDefault("BENCH_PG_HOST", "127.0.0.1");
-        String port = System.getenv().getOrDefault("BENCH_PG_PORT", "5432");
-        String dbName = "trackedge_storage_" + Long.toHexString(System.nanoTime() & 0xFFFFFF);
-        String admin = "jdbc:postgresql://" + host + ":" + port + "/postgres";
-        try (Connection c = DriverManager.getConnection(admin, "postgres", null); Statement s = c.createStatement()) {
-            s.execute("CREATE DATABASE " + dbName);
-        }
-        String url = "jdbc:postgresql://" + host + ":" + port + "/" + dbName;
+        BenchDatabase scratch = BenchDatabase.create("trackedge_storage_");
+        String url = scratch.url();
         Path work = Files.createTempDirectory("storage-cost-");
         try (Database db = new Database(new PostgresConnectionInfo(url, "postgres", null), 2);
              Connection c = DriverManager.getConnection(url, "postgres", null); Statement s = c.createStatement()) {
@@ -83,9 +77,7 @@ public final class StorageCost {
             print(s, events, version, rate, wal, rows);
         } finally {
             if (!"1".equals(System.getenv("BENCH_KEEP_DB"))) {
-                try (Connection c = DriverManager.getConnection(admin, "postgres", null); Statement s = c.createStatement()) {
-                    s.execute("DROP DATABASE IF EXISTS " + dbName + " WITH (FORCE)");
-                }
+                scratch.drop();
             }
         }
     }

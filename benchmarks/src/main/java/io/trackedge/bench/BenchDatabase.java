@@ -1,0 +1,38 @@
+package io.trackedge.bench;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+/**
+ * A scratch database for one benchmark run, on {@code BENCH_PG_HOST}:{@code BENCH_PG_PORT} (default
+ * 127.0.0.1:5432, user postgres, trust), named by a prefix and a random suffix so that runs on a
+ * shared server never meet.
+ */
+record BenchDatabase(String host, String port, String name) {
+
+    /** Creates {@code <prefix><hex>}. */
+    static BenchDatabase create(String prefix) throws SQLException {
+        BenchDatabase db = new BenchDatabase(System.getenv().getOrDefault("BENCH_PG_HOST", "127.0.0.1"),
+                System.getenv().getOrDefault("BENCH_PG_PORT", "5432"), prefix + Long.toHexString(System.nanoTime() & 0xFFFFFF));
+        db.onAdmin("CREATE DATABASE " + db.name);
+        return db;
+    }
+
+    String url() {
+        return "jdbc:postgresql://" + host + ":" + port + "/" + name;
+    }
+
+    /** Drops the database, whoever is still connected. */
+    void drop() throws SQLException {
+        onAdmin("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+    }
+
+    private void onAdmin(String sql) throws SQLException {
+        try (Connection c = DriverManager.getConnection("jdbc:postgresql://" + host + ":" + port + "/postgres", "postgres", null);
+             Statement s = c.createStatement()) {
+            s.execute(sql);
+        }
+    }
+}
