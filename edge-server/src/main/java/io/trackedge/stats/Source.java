@@ -20,11 +20,10 @@ enum Source {
             Base.CLICKED_FIRST_MACHINE, "sum(clickers_first_machine)")),
     /** {@code automation_hourly}: opens and clicks by automation class or reason (and campaign, mailbox). */
     AUTOMATION("automation_hourly", true, EnumSet.of(Dimension.AUTOMATION, Dimension.REASON, Dimension.CAMPAIGN, Dimension.MAILBOX),
-            EnumSet.of(Filter.CAMPAIGN, Filter.MAILBOX), Map.of(
-            Base.OPENS_HUMAN, "sum(events) FILTER (WHERE event_type = 'open' AND NOT is_machine)",
-            Base.OPENS_MACHINE, "sum(events) FILTER (WHERE event_type = 'open' AND is_machine)",
-            Base.CLICKS_HUMAN, "sum(events) FILTER (WHERE event_type = 'click' AND NOT is_machine)",
-            Base.CLICKS_MACHINE, "sum(events) FILTER (WHERE event_type = 'click' AND is_machine)")),
+            EnumSet.of(Filter.CAMPAIGN, Filter.MAILBOX), automationSums()),
+    /** {@code automation_hourly_tenant}: the same per tenant and hour alone, for a query with no campaign or mailbox. */
+    AUTOMATION_TENANT("automation_hourly_tenant", true, EnumSet.of(Dimension.AUTOMATION, Dimension.REASON),
+            EnumSet.noneOf(Filter.class), automationSums()),
     /** {@code lead_analytics} (per UTC day): one lead's numbers; its unique counts are per day, so none are offered. */
     LEADS("lead_analytics", false, EnumSet.of(Dimension.CAMPAIGN), EnumSet.of(Filter.CAMPAIGN, Filter.LEAD), leadColumns());
 
@@ -54,9 +53,19 @@ enum Source {
             return LINKS;
         }
         if (r.dimensions().contains(Dimension.AUTOMATION) || r.dimensions().contains(Dimension.REASON)) {
-            return AUTOMATION;
+            boolean narrowed = r.dimensions().contains(Dimension.CAMPAIGN) || r.dimensions().contains(Dimension.MAILBOX)
+                    || r.campaign() != null || r.mailbox() != null;
+            return narrowed ? AUTOMATION : AUTOMATION_TENANT;
         }
         return STATS;
+    }
+
+    private static Map<Base, String> automationSums() {
+        return Map.of(
+                Base.OPENS_HUMAN, "sum(events) FILTER (WHERE event_type = 'open' AND NOT is_machine)",
+                Base.OPENS_MACHINE, "sum(events) FILTER (WHERE event_type = 'open' AND is_machine)",
+                Base.CLICKS_HUMAN, "sum(events) FILTER (WHERE event_type = 'click' AND NOT is_machine)",
+                Base.CLICKS_MACHINE, "sum(events) FILTER (WHERE event_type = 'click' AND is_machine)");
     }
 
     private static Map<Base, String> direct(Set<Base> bases) {

@@ -104,7 +104,7 @@ record StatsPlan(Source source, String sql, List<Object> params, List<Base> base
         return switch (s) {
             case LEADS -> "a lead filter";
             case LINKS -> "dimension link";
-            case AUTOMATION -> "dimension " + (r.dimensions().contains(Dimension.REASON) ? "reason" : "automation");
+            case AUTOMATION, AUTOMATION_TENANT -> "dimension " + (r.dimensions().contains(Dimension.REASON) ? "reason" : "automation");
             case STATS -> "these dimensions";
         };
     }

@@ -224,7 +224,12 @@ class DashboardBrowserIT {
         // a write-only key cannot log in
         browser.manage().deleteAllCookies();
         login(fx.writeOnlyKey, null);
-        assertTrue(browser.findElement(By.id("error")).getText().contains("no read scope"));
+        // the click returns before the refused login's page has loaded: wait for its message
+        String refused = new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> {
+            List<WebElement> error = d.findElements(By.id("error"));
+            return error.isEmpty() || error.get(0).getText().isEmpty() ? null : error.get(0).getText();
+        });
+        assertTrue(refused.contains("no read scope"), refused);
         // without a session: the login page
         browser.manage().deleteAllCookies();
         browser.get(admin("/dashboard/mailboxes"));

@@ -150,7 +150,7 @@ class StatsApiRecountIT {
             // no tenant filter in the SQL at all: the policy alone narrows it
             List<String> seen = reader.read(t, c -> {
                 List<String> out = new ArrayList<>();
-                for (String table : List.of("stats_hourly", "link_clicks_hourly", "automation_hourly", "email_opens",
+                for (String table : List.of("stats_hourly", "link_clicks_hourly", "automation_hourly", "automation_hourly_tenant", "email_opens",
                         "warmup_analytics", "billing_analytics", "email_events")) {
                     try (PreparedStatement s = c.prepareStatement("SELECT DISTINCT tenant_id::text FROM " + table);
                          ResultSet r = s.executeQuery()) {

@@ -25,11 +25,21 @@ final class HourlyRollUp extends DailyRollUp {
     private final String jobType;
     private final String table;
     private final Function<UUID, String> insert;
+    /** A coarser table summed from {@link #table}'s new rows in the same transaction, or null. */
+    private final String summaryTable;
+    private final Function<UUID, String> summaryInsert;
 
     private HourlyRollUp(String jobType, String table, Function<UUID, String> insert) {
+        this(jobType, table, insert, null, null);
+    }
+
+    private HourlyRollUp(String jobType, String table, Function<UUID, String> insert, String summaryTable,
+                         Function<UUID, String> summaryInsert) {
         this.jobType = jobType;
         this.table = table;
         this.insert = insert;
+        this.summaryTable = summaryTable;
+        this.summaryInsert = summaryInsert;
     }
 
     /**
@@ -125,7 +135,8 @@ final class HourlyRollUp extends DailyRollUp {
     /**
      * {@code automation_hourly} per (tenant, UTC hour, campaign, mailbox, open or click, automation
      * class, reasons bitmask, is_machine): how many events. Rows written before classification have
-     * no class: 'unclassified', reasons 0.
+     * no class: 'unclassified', reasons 0. Then {@code automation_hourly_tenant} (sql/V16), the same
+     * counts per tenant and hour alone, for the tenant-wide view.
      */
     static HourlyRollUp automation() {
         return new HourlyRollUp("automation_hourly", "automation_hourly", tenant -> """
@@ -135,7 +146,13 @@ final class HourlyRollUp extends DailyRollUp {
                   coalesce(automation, 'unclassified'), coalesce(reasons, 0), is_machine, count(*)
                 FROM email_events
                 WHERE occurred_at >= {start} AND occurred_at < {end} AND event_type IN ('open', 'click')%1$s
-                GROUP BY 1, 2, 3, 4, 5, 6, 7, 8""".formatted(Sql.tenantFilter("tenant_id", tenant)));
+                GROUP BY 1, 2, 3, 4, 5, 6, 7, 8""".formatted(Sql.tenantFilter("tenant_id", tenant)),
+                "automation_hourly_tenant", tenant -> """
+                INSERT INTO automation_hourly_tenant (tenant_id, hour, event_type, automation, reasons, is_machine, events)
+                SELECT tenant_id, hour, event_type, automation, reasons, is_machine, sum(events)
+                FROM automation_hourly
+                WHERE hour >= {start} AND hour < {end}%1$s
+                GROUP BY 1, 2, 3, 4, 5, 6""".formatted(Sql.tenantFilter("tenant_id", tenant)));
     }
 
     @Override
@@ -148,5 +165,10 @@ final class HourlyRollUp extends DailyRollUp {
         Sql.update(c, "DELETE FROM " + table + " WHERE hour >= {start} AND hour < {end}"
                 + Sql.tenantFilter("tenant_id", tenantOrNull), p);
         Sql.update(c, insert.apply(tenantOrNull), p);
+        if (summaryTable != null) {
+            Sql.update(c, "DELETE FROM " + summaryTable + " WHERE hour >= {start} AND hour < {end}"
+                    + Sql.tenantFilter("tenant_id", tenantOrNull), p);
+            Sql.update(c, summaryInsert.apply(tenantOrNull), p);
+        }
     }
 }
