@@ -50,6 +50,9 @@ class SlimmerEventsMigrationIT {
             LocalDate today = LocalDate.now(ZoneOffset.UTC);
             migrate(testDb, "14");
             try (Connection c = testDb.connect(); Statement s = c.createStatement()) {
+                // Today's roll-up code also writes the table V16 adds, which does not touch the events:
+                // made here by V16's own script, so both runs below use the same code.
+                s.execute(laterTables());
                 s.execute(load(today.minusDays(2)));
                 for (String[] t : new String[][] {{"email_opens", "opened_at", "", "", "open"},
                         {"email_clicks", "clicked_at", ", clicked_url", ", url", "click"}}) {
@@ -84,6 +87,13 @@ class SlimmerEventsMigrationIT {
             rollUpAll(testDb, today);
             assertEquals(rollUps, snapshot(testDb));
             assertEquals(recountDrift, RollUpRecount.differences(testDb));
+        }
+    }
+
+    private static String laterTables() throws java.io.IOException {
+        try (java.io.InputStream in = SlimmerEventsMigrationIT.class.getResourceAsStream("/db/migration/V16__automation_by_tenant.sql")) {
+            assertTrue(in != null, "V16 on the classpath");
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         }
     }
 
