@@ -7,6 +7,7 @@ import io.trackedge.http.EdgeServer;
 import io.trackedge.http.Readiness;
 import io.trackedge.http.Responses;
 import io.trackedge.ingest.IngestApi;
+import io.trackedge.ingest.IngestKeyCache;
 import io.trackedge.journal.JournalStats;
 import io.trackedge.journal.JournalWriter;
 import io.trackedge.journal.NodeId;
@@ -157,6 +158,11 @@ public final class EdgeApp implements AutoCloseable {
     /** The PostHog sink's loop (state, stats), or null when it is not running. */
     public SinkLoop posthogSinkLoop() {
         return sinks.posthogLoop();
+    }
+
+    /** The ingest API's key cache (its state, e.g. whether an unknown key would reload it now). */
+    public IngestKeyCache ingestKeys() {
+        return ingest.service().keys();
     }
 
     /** The Postgres sink's loop (state, stats), or null when it is not running. */

@@ -196,6 +196,11 @@ public final class IngestKeyCache implements AutoCloseable {
         return mine;
     }
 
+    /** Whether a request with an unknown key would reload the keys now: none began in the last {@link #MISS_RELOAD_EVERY}. */
+    public boolean reloadsOnNextMiss() {
+        return missReload.get() == null && System.nanoTime() - lastMissReloadNanos >= MISS_RELOAD_EVERY.toNanos();
+    }
+
     /** Keys currently accepted. */
     public int size() {
         return byPrefix.size();

@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.trackedge.db.Database;
 import io.trackedge.db.PostgresConnectionInfo;
+import io.trackedge.sink.testing.Await;
 import io.trackedge.sink.testing.TestDatabase;
 import io.trackedge.testing.RawHttp;
 import io.trackedge.testing.TestEdge;
+import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -35,9 +37,9 @@ class IngestFreshKeyIT {
                 try (RawHttp c = new RawHttp(edge.port())) {
                     assertEquals(401, postNdjson(c, unknown, List.of(email("sent", "fresh", "x", null))).status());
                 }
-                // The scenario: the cache reloads on a miss at most once per MISS_RELOAD_EVERY, so let
-                // that time pass for the first fresh key's miss to be allowed its reload.
-                Thread.sleep(IngestKeyCache.MISS_RELOAD_EVERY.toMillis());
+                // The cache reloads on a miss at most once per MISS_RELOAD_EVERY: wait until the first
+                // fresh key's miss would be allowed its reload.
+                awaitReloadOnNextMiss(edge);
                 for (int round = 0; round < 3; round++) {
                     String key = store.create(null, "fresh " + round).secret();
                     try (RawHttp c = new RawHttp(edge.port())) {
@@ -48,9 +50,13 @@ class IngestFreshKeyIT {
                     try (RawHttp c = new RawHttp(edge.port())) {
                         assertEquals(401, postNdjson(c, unknown, List.of(email("sent", "fresh", "x", null))).status());
                     }
-                    Thread.sleep(IngestKeyCache.MISS_RELOAD_EVERY.toMillis()); // the next round may reload again
+                    awaitReloadOnNextMiss(edge); // the next round may reload again
                 }
             }
         }
+    }
+
+    private static void awaitReloadOnNextMiss(TestEdge edge) {
+        Await.until("an unknown key to be allowed a reload", Duration.ofSeconds(30), () -> edge.ingestKeys().reloadsOnNextMiss());
     }
 }

@@ -98,6 +98,10 @@ public final class TestEdge implements AutoCloseable {
         return url.substring("http://t.example".length());
     }
 
+    public io.trackedge.ingest.IngestKeyCache ingestKeys() {
+        return app.ingestKeys();
+    }
+
     public int port() {
         return app.port();
     }
