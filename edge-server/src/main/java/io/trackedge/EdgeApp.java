@@ -79,7 +79,7 @@ public final class EdgeApp implements AutoCloseable {
         ClassifyStack classify = ClassifyStack.start(config, readiness, metrics);
         SinksStack sinks = SinksStack.start(config, journal, node, metrics, readiness, cursors, sinkMetrics, classify,
                 privacy.policy());
-        privacy.attach(sinks.db());
+        privacy.attach(sinks.dbs(), config.database().clusters().routing());
         JournalAppender appender = new JournalAppender(journal, config.ack(), sinks::wakeUp);
         EventRing ring = new EventRing(config.ring().size(), config.ring().waitStrategy(), appender);
         metrics.journal(stats, appender::writeFailures, appender::lostToWriteFailures);
@@ -90,7 +90,7 @@ public final class EdgeApp implements AutoCloseable {
 
         Responses responses = new Responses();
         IngestApi ingest = IngestApi.start(config, ring, metrics, sinks.db());
-        StatsStack reads = StatsStack.start(config, sinks.db(), ingest.service().keys());
+        StatsStack reads = StatsStack.start(config, sinks.dbs(), ingest.service().keys());
         EdgeContext edge = new EdgeContext(ring, responses, metrics, config.ack(), config.ring().fullPolicy(),
                 new ClientAddress(config.trustedProxies()), keys, ingest.service(), reads == null ? null : reads.service(),
                 privacy.eraser() == null ? null : new io.trackedge.http.ErasureRoute(privacy.eraser()));
@@ -118,7 +118,7 @@ public final class EdgeApp implements AutoCloseable {
         }
         sinks.startLoops();
         // Jobs: after the sink, which applies the migrations; a runner retries until the tables exist.
-        JobsStack jobs = JobsStack.start(config, sinks.db(), node, metrics, readiness);
+        JobsStack jobs = JobsStack.start(config, sinks.dbs(), node, metrics, readiness);
         log.info("edge started: node {}, ack={}, journal={}, profile={}", node, config.ack().name().toLowerCase(),
                 config.journalDir(), config.profile().name().toLowerCase());
         return new EdgeApp(config, journal, ring, edge, server, responses, metrics, sinks, ingest, jobs, reads);
@@ -168,6 +168,11 @@ public final class EdgeApp implements AutoCloseable {
     /** The Postgres sink's loop (state, stats), or null when it is not running. */
     public SinkLoop postgresSinkLoop() {
         return sinks.postgresLoop();
+    }
+
+    /** Every PostgreSQL cluster's sink loop, in the clusters' order; empty when none runs. */
+    public java.util.List<SinkLoop> postgresSinkLoops() {
+        return sinks.postgresLoops();
     }
 
     /** Statistics of the Postgres sink, or null when it is not running. */

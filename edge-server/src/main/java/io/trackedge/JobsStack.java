@@ -15,35 +15,62 @@ import io.trackedge.metrics.EdgeMetrics;
 import io.trackedge.db.Database;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.function.ToLongFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * This node's analytics job runner (one thread), with its own small connection pool so that a long
- * roll-up never takes the sink's connections, its Redis hints, metrics and readiness check. Absent
- * when {@code edge.jobs.enabled} is off or there is no database.
+ * This node's analytics job runners (one thread per PostgreSQL cluster), each with its own small
+ * connection pool so that a long roll-up never takes the sink's connections, its Redis hints and
+ * readiness check, and the metrics of them all. Absent when {@code edge.jobs.enabled} is off or
+ * there is no database.
  */
-record JobsStack(Database db, JobRunner runner, RunnerThread thread, RedisHints redis) {
+record JobsStack(List<ClusterRunner> runners) {
 
     private static final Logger log = LoggerFactory.getLogger(JobsStack.class);
     private static final int POOL = 3; // the job's transaction, its lease renewals, the sweeps
 
-    static JobsStack start(EdgeConfig config, Database sinkDb, UUID node, EdgeMetrics metrics, Readiness readiness) {
+    /**
+     * One cluster's runner: its jobs table, its roll-ups and its Redis keys are that cluster's, so
+     * a tenant's roll-ups are made where its events are.
+     */
+    record ClusterRunner(String cluster, Database db, JobRunner runner, RunnerThread thread, RedisHints redis) {
+    }
+
+    /** @param sinkDbs the Postgres sinks' databases, one per cluster in the clusters' order */
+    static JobsStack start(EdgeConfig config, List<Database> sinkDbs, UUID node, EdgeMetrics metrics, Readiness readiness) {
         EdgeConfig.Jobs c = config.jobs();
-        if (!c.enabled() || sinkDb == null) {
+        if (!c.enabled() || sinkDbs.isEmpty()) {
             String why = !c.enabled() ? "edge.jobs.enabled is false on this node" : "no database";
             readiness.add("jobs", () -> Readiness.Status.ok("disabled: " + why));
             return null;
         }
+        List<EdgeConfig.Cluster> clusters = config.database().clusters().list();
+        List<ClusterRunner> runners = new ArrayList<>();
+        for (int i = 0; i < sinkDbs.size(); i++) {
+            String cluster = clusters.isEmpty() ? null : clusters.get(i).name();
+            runners.add(start(config, cluster, sinkDbs.get(i), node, readiness));
+        }
+        metrics(metrics, runners.stream().map(r -> r.runner().stats()).toList());
+        return new JobsStack(List.copyOf(runners));
+    }
+
+    private static ClusterRunner start(EdgeConfig config, String cluster, Database sinkDb, UUID node, Readiness readiness) {
+        EdgeConfig.Jobs c = config.jobs();
         JobSettings settings = JobTypes.settings(c);
         JobRegistry registry = JobTypes.registry(config.database().retentionDays());
-        String name = "edge-" + node.toString().substring(0, 8) + "-" + ProcessHandle.current().pid();
+        String name = "edge-" + node.toString().substring(0, 8) + "-" + ProcessHandle.current().pid()
+                + (cluster == null ? "" : "-" + cluster);
         Database db = new Database(sinkDb.info(), POOL);
         JobStore store = new JobStore(db.dataSource(), settings);
-        RedisHints redis = c.redisUrl().isEmpty() ? null : new RedisHints(c.redisUrl(), "trackedge:jobs:");
+        // Each cluster's queue has its own keys: a hint names a job of that cluster's table.
+        RedisHints redis = c.redisUrl().isEmpty() ? null
+                : new RedisHints(c.redisUrl(), "trackedge:jobs:" + (cluster == null ? "" : cluster + ":"));
         JobStats stats = new JobStats();
         JobRunner runner = new JobRunner(name, store, registry,
                 new Scheduler(db.dataSource(), registry, store, Clock.systemUTC(), settings.scheduleDelay(), name),
@@ -57,39 +84,46 @@ record JobsStack(Database db, JobRunner runner, RunnerThread thread, RedisHints 
         }).start();
         log.info("job runner {}: types {}; dispatch {}", name, registry.names(),
                 redis == null ? "from PostgreSQL" : "through Redis hints, PostgreSQL when Redis is down");
-        metrics(metrics, stats);
-        readiness.add("jobs", () -> status(runner, thread, settings, redis != null));
-        return new JobsStack(db, runner, thread, redis);
+        readiness.add(cluster == null ? "jobs" : "jobs-" + cluster, () -> status(runner, thread, settings, redis != null));
+        return new ClusterRunner(cluster, db, runner, thread, redis);
     }
 
-    private static void metrics(EdgeMetrics m, JobStats s) {
+    /** The runners' figures summed: one cluster's or several, the series are the same. */
+    private static void metrics(EdgeMetrics m, List<JobStats> all) {
         GaugeWithCallback.builder().name("edge_jobs_ready").help("Jobs ready to run (queued, or failed and due), by priority")
                 .labelNames("priority").callback(cb -> {
-                    for (Map.Entry<Integer, Long> e : s.depth.readyByPriority().entrySet()) {
-                        cb.call(e.getValue(), String.valueOf(e.getKey()));
-                    }
+                    Map<Integer, Long> ready = new TreeMap<>();
+                    all.forEach(s -> s.depth.readyByPriority().forEach((p, n) -> ready.merge(p, n, Long::sum)));
+                    ready.forEach((p, n) -> cb.call(n, String.valueOf(p)));
                 }).register(m.registry());
-        m.gauge("edge_jobs_running", "Jobs running on any node", () -> s.depth.running());
-        m.gauge("edge_jobs_waiting_retry", "Failed jobs waiting for their next attempt", () -> s.depth.failedWaiting());
+        m.gauge("edge_jobs_running", "Jobs running on any node", () -> sum(all, s -> s.depth.running()));
+        m.gauge("edge_jobs_waiting_retry", "Failed jobs waiting for their next attempt", () -> sum(all, s -> s.depth.failedWaiting()));
         m.gauge("edge_jobs_dead", "Jobs that used every attempt (edge jobs list --status dead; edge jobs retry)",
-                () -> s.depth.dead());
-        m.gauge("edge_jobs_redis_up", "1 while this runner gets its jobs through Redis", () -> s.redisUp ? 1 : 0);
-        m.gauge("edge_jobs_last_run_seconds", "Duration of this runner's last job", () -> s.lastRunSeconds);
-        m.counter("edge_jobs_claimed_total", "Jobs this runner claimed", () -> s.claimed.get());
-        m.counter("edge_jobs_claimed_from_redis_total", "Jobs this runner claimed from a Redis hint", () -> s.claimedFromRedis.get());
-        m.counter("edge_jobs_completed_total", "Jobs this runner completed", () -> s.completed.get());
-        m.counter("edge_jobs_failures_total", "Attempts that failed on this runner (retried, or dead)", () -> s.failures.get());
-        m.counter("edge_jobs_deaths_total", "Jobs this runner moved to dead", () -> s.dead.get());
-        m.counter("edge_jobs_reaped_total", "Running jobs taken back after their lease expired", () -> s.reaped.get());
+                () -> sum(all, s -> s.depth.dead()));
+        m.gauge("edge_jobs_redis_up", "1 while this node's runners get their jobs through Redis",
+                () -> all.stream().allMatch(s -> s.redisUp) ? 1 : 0);
+        m.gauge("edge_jobs_last_run_seconds", "Duration of this node's last job (the longest of its runners' last)",
+                () -> all.stream().mapToDouble(s -> s.lastRunSeconds).max().orElse(0));
+        m.counter("edge_jobs_claimed_total", "Jobs this node claimed", () -> sum(all, s -> s.claimed.get()));
+        m.counter("edge_jobs_claimed_from_redis_total", "Jobs this node claimed from a Redis hint",
+                () -> sum(all, s -> s.claimedFromRedis.get()));
+        m.counter("edge_jobs_completed_total", "Jobs this node completed", () -> sum(all, s -> s.completed.get()));
+        m.counter("edge_jobs_failures_total", "Attempts that failed on this node (retried, or dead)", () -> sum(all, s -> s.failures.get()));
+        m.counter("edge_jobs_deaths_total", "Jobs this node moved to dead", () -> sum(all, s -> s.dead.get()));
+        m.counter("edge_jobs_reaped_total", "Running jobs taken back after their lease expired", () -> sum(all, s -> s.reaped.get()));
         m.counter("edge_jobs_lost_claims_total", "Runs rolled back because another runner had taken the job",
-                () -> s.lostClaims.get());
-        m.counter("edge_jobs_scheduled_total", "Jobs this node's scheduler enqueued", () -> s.scheduled.get());
+                () -> sum(all, s -> s.lostClaims.get()));
+        m.counter("edge_jobs_scheduled_total", "Jobs this node's schedulers enqueued", () -> sum(all, s -> s.scheduled.get()));
         m.counter("edge_jobs_run_seconds_total", "Time spent running completed jobs (divide by completed for the mean)",
-                () -> s.runNanos.get() / 1e9);
+                () -> sum(all, s -> s.runNanos.get()) / 1e9);
         m.counter("edge_jobs_latency_seconds_total", "Enqueue to completion, summed over completed jobs",
-                () -> s.latencyNanos.get() / 1e9);
+                () -> sum(all, s -> s.latencyNanos.get()) / 1e9);
         m.counter("edge_jobs_loop_errors_total", "Runner passes that failed (PostgreSQL unreachable, mostly)",
-                () -> s.loopErrors.get());
+                () -> sum(all, s -> s.loopErrors.get()));
+    }
+
+    private static double sum(List<JobStats> all, ToLongFunction<JobStats> f) {
+        return all.stream().mapToLong(f).sum();
     }
 
     /** Informational unless the runner is stuck: its thread died, or one job has run longer than stuck-after. */
@@ -114,15 +148,19 @@ record JobsStack(Database db, JobRunner runner, RunnerThread thread, RedisHints 
         return Readiness.Status.ok(detail);
     }
 
+    /** Stops the runners side by side within {@code grace}; a job still running is left to its lease. */
     void stop(Duration grace) {
-        try {
-            thread.stop(grace);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        long deadline = System.nanoTime() + grace.toNanos();
+        for (ClusterRunner r : runners) {
+            try {
+                r.thread().stop(Duration.ofNanos(Math.max(1_000_000, deadline - System.nanoTime())));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (r.redis() != null) {
+                r.redis().close();
+            }
+            r.db().close();
         }
-        if (redis != null) {
-            redis.close();
-        }
-        db.close();
     }
 }

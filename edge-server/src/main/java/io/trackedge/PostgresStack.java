@@ -13,6 +13,9 @@ import io.trackedge.db.LocalPostgres;
 import io.trackedge.db.PostgresConnectionInfo;
 import io.trackedge.sink.postgres.PostgresSink;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Predicate;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -34,13 +37,38 @@ record PostgresStack(LocalPostgres local, Database db, PostgresSink sink, SinkLo
     /** A PostgreSQL data exception is about the data, however many come in a row. */
     private static final int MAX_CONSECUTIVE_BAD = Integer.MAX_VALUE;
 
+    /**
+     * One sink per cluster when tenants are spread over several ({@code edge.database.clusters}),
+     * each writing its clusters' tenants and passing the others' events; else the one sink.
+     */
+    static List<PostgresStack> startAll(EdgeConfig config, JournalWriter journal, UUID node, Readiness readiness,
+                                        SinkCursors cursors, SinkMetrics sinkMetrics, ClassifyStack classify,
+                                        PrivacyPolicy privacy) {
+        EdgeConfig.Clusters clusters = config.database().clusters();
+        if (clusters.list().isEmpty()) {
+            PostgresStack one = start(config, null, t -> true, journal, node, readiness, cursors, sinkMetrics, classify, privacy);
+            return one == null ? List.of() : List.of(one);
+        }
+        List<PostgresStack> out = new ArrayList<>();
+        for (int i = 0; i < clusters.list().size(); i++) {
+            out.add(start(config, clusters.list().get(i), clusters.routing().tenantsOf(i), journal, node, readiness, cursors,
+                    sinkMetrics, classify, privacy));
+        }
+        return List.copyOf(out);
+    }
+
     /** Builds the sink and its loop (not started); registers its readiness check and metrics. */
-    static PostgresStack start(EdgeConfig config, JournalWriter journal, UUID node, Readiness readiness,
-                               SinkCursors cursors, SinkMetrics sinkMetrics, ClassifyStack classify, PrivacyPolicy privacy) {
+    private static PostgresStack start(EdgeConfig config, EdgeConfig.Cluster cluster, Predicate<UUID> tenants,
+                                       JournalWriter journal, UUID node, Readiness readiness, SinkCursors cursors,
+                                       SinkMetrics sinkMetrics, ClassifyStack classify, PrivacyPolicy privacy) {
         EdgeConfig.Database dbc = config.database();
         LocalPostgres local = null;
         PostgresConnectionInfo info;
-        if (dbc.url().isEmpty()) {
+        String name = cluster == null ? PostgresSink.NAME : PostgresSink.NAME + "_" + cluster.name();
+        if (cluster != null) {
+            info = PostgresConnectionInfo.parse(cluster.url(), dbc.user(), dbc.password());
+            log.info("database cluster {}: {}", cluster.name(), info.jdbcUrl());
+        } else if (dbc.url().isEmpty()) {
             try {
                 local = LocalPostgres.start(config.dataDir(), dbc.embeddedPort());
             } catch (IOException | RuntimeException e) {
@@ -59,14 +87,14 @@ record PostgresStack(LocalPostgres local, Database db, PostgresSink sink, SinkLo
         EdgeConfig.PostgresSink c = config.postgresSink();
         // Retention is the retention job's where this node runs jobs; the hourly housekeeping then only makes partitions.
         int sinkRetention = config.jobs().enabled() ? 0 : dbc.retentionDays();
-        PostgresSink sink = new PostgresSink(db, node, new PostgresSink.Settings(dbc.migrateOnStart(), sinkRetention),
+        PostgresSink sink = new PostgresSink(db, node, new PostgresSink.Settings(dbc.migrateOnStart(), sinkRetention, name, tenants),
                 classify.newClassifier(), privacy);
         SinkLoop loop = new SinkLoop(sink, config.journalDir(), journal::flushedPosition,
                 new SinkLoop.Settings(c.batchSize(), c.linger(), SinksStack.FIRST_BACKOFF, c.maxBackoff(), c.stallAfter(),
                         MAX_CONSECUTIVE_BAD),
-                SinksStack.backlogStats(journal), cursors.register(PostgresSink.NAME));
+                SinksStack.backlogStats(journal), cursors.register(name));
         ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "db-housekeeping");
+            Thread t = new Thread(r, "db-housekeeping" + (cluster == null ? "" : "-" + cluster.name()));
             t.setDaemon(true);
             return t;
         });

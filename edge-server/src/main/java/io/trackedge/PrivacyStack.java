@@ -10,6 +10,9 @@ import io.trackedge.sink.posthog.PersonDeletion;
 import java.net.URI;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import io.trackedge.db.TenantRouting;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -39,12 +42,15 @@ public final class PrivacyStack implements AutoCloseable {
     }
 
     /**
-     * Starts reloading the recent erasures from {@code db} and makes the eraser; called once, at
-     * start-up, after the Postgres sink (which applies the migrations). Without a database, nothing
+     * Starts reloading the recent erasures from {@code dbs} and makes the eraser; called once, at
+     * start-up, after the Postgres sinks (which apply the migrations). Without a database, nothing
      * can be erased and the list stays empty.
+     *
+     * @param dbs every cluster's database, in the clusters' order ({@code routing}'s); an erasure
+     *     goes to its tenant's
      */
-    public void attach(Database db) {
-        if (db == null || refresher != null) {
+    public void attach(List<Database> dbs, TenantRouting routing) {
+        if (dbs.isEmpty() || refresher != null) {
             return;
         }
         EdgeConfig.Privacy p = config.privacy();
@@ -55,8 +61,8 @@ public final class PrivacyStack implements AutoCloseable {
         });
         long hold = p.settings().erasureHold().toMillis();
         refresher.scheduleWithFixedDelay(() -> {
-            try (Connection c = db.dataSource().getConnection()) {
-                erasures.replace(Erasure.recent(c, hold));
+            try {
+                erasures.replace(recent(dbs, hold));
             } catch (SQLException e) {
                 // The list stays as it was; the Postgres sink reads the table itself, PostHog waits for the next reload.
                 if ("42P01".equals(e.getSQLState())) {
@@ -68,7 +74,21 @@ public final class PrivacyStack implements AutoCloseable {
                 log.warn("cannot reload recent erasures: {}", e.toString());
             }
         }, 0, p.erasureRefresh().toMillis(), TimeUnit.MILLISECONDS);
-        eraser = new RecipientEraser(db.dataSource(), erasures, personDeletion(config), System::currentTimeMillis);
+        eraser = dbs.size() == 1
+                ? new RecipientEraser(dbs.get(0).dataSource(), erasures, personDeletion(config), System::currentTimeMillis)
+                : new RecipientEraser(tenant -> dbs.get(routing.indexOf(tenant)).dataSource(), erasures, personDeletion(config),
+                        System::currentTimeMillis);
+    }
+
+    /** The recent erasures of every cluster: all of them, or none (the list then stays as it was). */
+    private static List<ErasureList.Entry> recent(List<Database> dbs, long holdMillis) throws SQLException {
+        List<ErasureList.Entry> all = new ArrayList<>();
+        for (Database db : dbs) {
+            try (Connection c = db.dataSource().getConnection()) {
+                all.addAll(Erasure.recent(c, holdMillis));
+            }
+        }
+        return all;
     }
 
     /** PostHog's person deletion, or null when no personal API key is configured. */

@@ -12,6 +12,8 @@ import io.trackedge.sink.SinkStats;
 import io.trackedge.sink.posthog.PostHogStats;
 import io.trackedge.db.Database;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,21 +28,22 @@ final class SinksStack {
     private static final Logger log = LoggerFactory.getLogger(SinksStack.class);
     static final Duration FIRST_BACKOFF = Duration.ofMillis(100);
 
-    private final PostgresStack postgres;
+    /** One per PostgreSQL cluster, in the clusters' order (the first is the home cluster); empty without one. */
+    private final List<PostgresStack> postgres;
     private final PostHogStack posthog;
 
-    private SinksStack(PostgresStack postgres, PostHogStack posthog) {
+    private SinksStack(List<PostgresStack> postgres, PostHogStack posthog) {
         this.postgres = postgres;
         this.posthog = posthog;
     }
 
-    /** Builds both sinks, the Postgres one first (the PostHog one sets bad events aside in its database). */
+    /** Builds the sinks, the Postgres ones first (the PostHog one sets bad events aside in the home database). */
     static SinksStack start(EdgeConfig config, JournalWriter journal, UUID node, EdgeMetrics metrics, Readiness readiness,
                             SinkCursors cursors, SinkMetrics sinkMetrics, ClassifyStack classify, PrivacyPolicy privacy) {
-        PostgresStack postgres = config.postgresSink().enabled()
-                ? PostgresStack.start(config, journal, node, readiness, cursors, sinkMetrics, classify, privacy) : null;
+        List<PostgresStack> postgres = config.postgresSink().enabled()
+                ? PostgresStack.startAll(config, journal, node, readiness, cursors, sinkMetrics, classify, privacy) : List.of();
         PostHogStack posthog = PostHogStack.start(config, journal, node, metrics, readiness, cursors, sinkMetrics,
-                postgres == null ? null : postgres.db(), classify, privacy);
+                postgres.isEmpty() ? null : postgres.get(0).db(), classify, privacy);
         return new SinksStack(postgres, posthog);
     }
 
@@ -51,15 +54,20 @@ final class SinksStack {
         return stats;
     }
 
-    /** The Postgres sink's database, or null without one. */
+    /** The home database (the first cluster's), or null without one. */
     Database db() {
-        return postgres == null ? null : postgres.db();
+        return postgres.isEmpty() ? null : postgres.get(0).db();
+    }
+
+    /** Every cluster's database, in the clusters' order; empty without one. */
+    List<Database> dbs() {
+        return postgres.stream().map(PostgresStack::db).toList();
     }
 
     /** New events are in the journal: each running sink looks. */
     void wakeUp() {
-        if (postgres != null) {
-            postgres.loop().wakeUp();
+        for (PostgresStack p : postgres) {
+            p.loop().wakeUp();
         }
         if (posthog != null) {
             posthog.loop().wakeUp();
@@ -67,8 +75,8 @@ final class SinksStack {
     }
 
     void startLoops() {
-        if (postgres != null) {
-            postgres.loop().start();
+        for (PostgresStack p : postgres) {
+            p.loop().start();
         }
         if (posthog != null) {
             posthog.loop().start();
@@ -80,7 +88,8 @@ final class SinksStack {
      * stays in the journal for the next start.
      */
     void stop(long deadlineNanos) {
-        SinkLoop[] loops = {postgresLoop(), posthogLoop()};
+        List<SinkLoop> loops = new ArrayList<>(postgresLoops());
+        loops.add(posthogLoop());
         for (SinkLoop l : loops) {
             if (l != null) {
                 l.drain();
@@ -99,8 +108,8 @@ final class SinksStack {
                 Thread.currentThread().interrupt();
             }
         }
-        if (postgres != null) {
-            postgres.close(deadlineNanos);
+        for (PostgresStack p : postgres) {
+            p.close(deadlineNanos);
         }
     }
 
@@ -112,11 +121,17 @@ final class SinksStack {
         return posthog == null ? null : posthog.loop();
     }
 
+    /** The home cluster's Postgres loop, or null without one. */
     SinkLoop postgresLoop() {
-        return postgres == null ? null : postgres.loop();
+        return postgres.isEmpty() ? null : postgres.get(0).loop();
+    }
+
+    /** Every cluster's Postgres loop, in the clusters' order. */
+    List<SinkLoop> postgresLoops() {
+        return postgres.stream().map(PostgresStack::loop).toList();
     }
 
     SinkStats postgresStats() {
-        return postgres == null ? null : postgres.stats();
+        return postgres.isEmpty() ? null : postgres.get(0).stats();
     }
 }

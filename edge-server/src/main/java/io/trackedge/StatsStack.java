@@ -6,7 +6,10 @@ import io.trackedge.db.Database;
 import io.trackedge.db.PostgresConnectionInfo;
 import io.trackedge.stats.StatsService;
 import io.trackedge.stats.TenantReader;
+import io.trackedge.db.TenantRouting;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,29 +27,37 @@ public final class StatsStack implements AutoCloseable {
     static final int QUEUE = 32;
     static final int STATEMENT_TIMEOUT_MILLIS = 10_000;
 
-    private final Database db;
+    /** One pool per cluster, in the clusters' order. */
+    private final List<Database> dbs;
     private final StatsService service;
 
-    private StatsStack(Database db, StatsService service) {
-        this.db = db;
+    private StatsStack(List<Database> dbs, StatsService service) {
+        this.dbs = dbs;
         this.service = service;
     }
 
-    /** @param sinkDb the Postgres sink's database (its address is reused), or null */
-    public static StatsStack start(EdgeConfig config, Database sinkDb, IngestKeyCache keys) {
-        PostgresConnectionInfo info;
-        if (sinkDb != null) {
-            info = sinkDb.info();
-        } else if (!config.database().url().isEmpty()) {
-            EdgeConfig.Database c = config.database();
-            info = PostgresConnectionInfo.parse(c.url(), c.user(), c.password());
+    /**
+     * @param sinkDbs the Postgres sinks' databases, one per cluster in the clusters' order (their
+     *     addresses are reused), or empty
+     */
+    public static StatsStack start(EdgeConfig config, List<Database> sinkDbs, IngestKeyCache keys) {
+        List<PostgresConnectionInfo> infos = new ArrayList<>();
+        EdgeConfig.Database c = config.database();
+        if (!sinkDbs.isEmpty()) {
+            sinkDbs.forEach(d -> infos.add(d.info()));
+        } else if (!c.clusters().list().isEmpty()) {
+            c.clusters().list().forEach(k -> infos.add(PostgresConnectionInfo.parse(k.url(), c.user(), c.password())));
+        } else if (!c.url().isEmpty()) {
+            infos.add(PostgresConnectionInfo.parse(c.url(), c.user(), c.password()));
         } else {
             log.info("no database is configured: GET /v1/stats and the dashboard are off");
             return null;
         }
-        Database db = new Database(info, THREADS);
-        return new StatsStack(db, new StatsService(keys, new TenantReader(db.dataSource(), STATEMENT_TIMEOUT_MILLIS),
-                THREADS, QUEUE, Clock.systemUTC()));
+        List<Database> dbs = infos.stream().map(i -> new Database(i, THREADS)).toList();
+        TenantRouting routing = c.clusters().routing();
+        TenantReader reader = dbs.size() == 1 ? new TenantReader(dbs.get(0).dataSource(), STATEMENT_TIMEOUT_MILLIS)
+                : new TenantReader(tenant -> dbs.get(routing.indexOf(tenant)).dataSource(), STATEMENT_TIMEOUT_MILLIS);
+        return new StatsStack(dbs, new StatsService(keys, reader, THREADS, QUEUE, Clock.systemUTC()));
     }
 
     public StatsService service() {
@@ -56,6 +67,6 @@ public final class StatsStack implements AutoCloseable {
     @Override
     public void close() {
         service.close();
-        db.close();
+        dbs.forEach(Database::close);
     }
 }

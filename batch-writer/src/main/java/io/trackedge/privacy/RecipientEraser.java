@@ -5,6 +5,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 import javax.sql.DataSource;
 
@@ -20,14 +21,24 @@ public final class RecipientEraser {
     public record Outcome(long erasureId, Map<String, Long> deleted, String posthog) {
     }
 
-    private final DataSource db;
+    private final Function<UUID, DataSource> dbOf;
     private final ErasureList local;
     private final PersonDeletion posthog;
     private final LongSupplier clockMillis;
 
     /** @param posthog null when no PostHog personal API key is configured: the audit says "skipped" */
     public RecipientEraser(DataSource db, ErasureList local, PersonDeletion posthog, LongSupplier clockMillis) {
-        this.db = db;
+        this(tenant -> db, local, posthog, clockMillis);
+    }
+
+    /**
+     * Tenants spread over several PostgreSQL clusters: a recipient's rows, and the audit row the
+     * cluster's sink reads in each batch, are in its tenant's cluster.
+     *
+     * @param dbOf the pool of the cluster that holds a tenant ({@link io.trackedge.db.TenantRouting})
+     */
+    public RecipientEraser(Function<UUID, DataSource> dbOf, ErasureList local, PersonDeletion posthog, LongSupplier clockMillis) {
+        this.dbOf = dbOf;
         this.local = local;
         this.posthog = posthog;
         this.clockMillis = clockMillis;
@@ -35,6 +46,7 @@ public final class RecipientEraser {
 
     public Outcome erase(UUID tenant, String emailId, String requestedBy) throws SQLException {
         Erasure.Result r;
+        DataSource db = dbOf.apply(tenant);
         try (Connection c = db.getConnection()) {
             r = Erasure.erase(c, tenant, emailId, requestedBy);
         }

@@ -49,6 +49,24 @@ public record Batch(long start, long end, List<EventRecord> events, long[] posit
         return events.subList(from, to);
     }
 
+    /**
+     * The events of this batch that {@code keep} accepts, in order, as a batch with the same start
+     * and end: committing it moves a cursor past the events left out too. A sink that holds only
+     * some tenants (one of several PostgreSQL clusters) writes this.
+     */
+    public Batch only(java.util.function.Predicate<EventRecord> keep) {
+        List<EventRecord> kept = new java.util.ArrayList<>(size());
+        long[] at = new long[size()];
+        for (int i = 0; i < size(); i++) {
+            EventRecord e = event(i);
+            if (keep.test(e)) {
+                at[kept.size()] = position(i);
+                kept.add(e);
+            }
+        }
+        return kept.size() == size() ? this : new Batch(start, end, kept, at, 0, kept.size());
+    }
+
     /** Events {@code [a, b)} of this batch as a batch of their own, with their own start and end. */
     public Batch slice(int a, int b) {
         if (a < 0 || b > size() || b < a) {

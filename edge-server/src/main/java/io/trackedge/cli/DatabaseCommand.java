@@ -5,6 +5,7 @@ import io.trackedge.config.EdgeConfig;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
@@ -18,6 +19,10 @@ abstract class DatabaseCommand implements Callable<Integer> {
 
     @Mixin ConfigOption config;
     @Spec CommandSpec spec;
+
+    @Option(names = "--cluster", paramLabel = "NAME",
+            description = "With edge.database.clusters: work on this cluster (default: the first, the home cluster).")
+    String cluster;
 
     /** The command's work, with the database open; returns the exit code. */
     abstract int run(EdgeConfig cfg, CliDatabase db, PrintWriter out) throws Exception;
@@ -33,7 +38,8 @@ abstract class DatabaseCommand implements Callable<Integer> {
      */
     EdgeConfig loadConfig() {
         try {
-            return config.load();
+            EdgeConfig cfg = config.load();
+            return cluster == null ? cfg : cfg.onCluster(cluster);
         } catch (ConfigException e) {
             System.err.println(e.getMessage());
             return null;

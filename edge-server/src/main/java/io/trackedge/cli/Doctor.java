@@ -66,7 +66,12 @@ public final class Doctor {
         EdgeConfig cfg = config();
         if (cfg != null) {
             keys(cfg);
-            database(cfg);
+            if (cfg.database().clusters().list().isEmpty()) {
+                database(cfg, "");
+            }
+            for (EdgeConfig.Cluster k : cfg.database().clusters().list()) {
+                database(cfg.onCluster(k.name()), " " + k.name());
+            }
             journalDisk(cfg);
         }
         return List.copyOf(findings);
@@ -120,15 +125,16 @@ public final class Doctor {
         }
     }
 
-    private void database(EdgeConfig cfg) {
+    /** @param label the cluster's name after a space, or empty for the one database */
+    private void database(EdgeConfig cfg, String label) {
         EdgeConfig.Database d = cfg.database();
         if (d.url().isEmpty()) {
             try {
                 cfg.requireDatabaseChoice();
-                add("database", Status.WARN, "no url: a local database under " + cfg.dataDir()
+                add("database" + label, Status.WARN, "no url: a local database under " + cfg.dataDir()
                         + " (development, or edge.database.local = true)", "set edge.database.url for a shared PostgreSQL");
             } catch (ConfigException e) {
-                add("database", Status.FAIL, e.problems().get(0), "set edge.database.url in the config, or EDGE_DATABASE_URL");
+                add("database" + label, Status.FAIL, e.problems().get(0), "set edge.database.url in the config, or EDGE_DATABASE_URL");
             }
             return;
         }
@@ -152,22 +158,22 @@ public final class Doctor {
                 dbMillis = rs.getLong(2);
             }
             long after = nowMillis.getAsLong();
-            add("database", Status.OK, info.jdbcUrl() + " answers: PostgreSQL " + version, "");
-            schema(st, d);
+            add("database" + label, Status.OK, info.jdbcUrl() + " answers: PostgreSQL " + version, "");
+            schema(st, d, label);
             clock(dbMillis - (before + after) / 2, after - before);
         } catch (SQLException e) {
-            add("database", Status.FAIL, "cannot connect to " + info.jdbcUrl() + ": " + e.getMessage(),
+            add("database" + label, Status.FAIL, "cannot connect to " + info.jdbcUrl() + ": " + e.getMessage(),
                     "check the url, user and password (edge.database.*), that PostgreSQL listens there "
                             + "(pg_isready -d '" + info.jdbcUrl() + "') and that pg_hba.conf lets this host in");
         }
     }
 
-    private void schema(Statement st, EdgeConfig.Database d) {
+    private void schema(Statement st, EdgeConfig.Database d, String label) {
         try (ResultSet rs = st.executeQuery("select max(version::int) from flyway_schema_history where success")) {
             rs.next();
-            add("schema", Status.OK, "migrations applied up to V" + rs.getInt(1), "");
+            add("schema" + label, Status.OK, "migrations applied up to V" + rs.getInt(1), "");
         } catch (SQLException e) {
-            add("schema", d.migrateOnStart() ? Status.WARN : Status.FAIL, "no migrations applied yet",
+            add("schema" + label, d.migrateOnStart() ? Status.WARN : Status.FAIL, "no migrations applied yet",
                     d.migrateOnStart() ? "serve applies them at start-up (edge.database.migrate-on-start)"
                             : "run trackedge migrate (edge.database.migrate-on-start is off)");
         }

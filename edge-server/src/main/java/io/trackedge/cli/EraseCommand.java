@@ -47,6 +47,9 @@ public final class EraseCommand implements Callable<Integer> {
             System.err.println("--email: must not be empty");
             return 2;
         }
+        if (!cfg.database().clusters().list().isEmpty()) {
+            cfg = cfg.onCluster(cfg.database().clusters().routing().clusterOf(tenant)); // where the tenant's rows are
+        }
         try (CliDatabase db = CliDatabase.open(cfg)) {
             if (cfg.database().migrateOnStart()) {
                 db.db().migrate();

@@ -48,6 +48,23 @@ public record EdgeConfig(
     }
 
     /**
+     * This configuration with cluster {@code name}'s database as {@code edge.database.url}, for a
+     * command that works on one cluster of several.
+     *
+     * @throws ConfigException when no cluster has that name
+     */
+    public EdgeConfig onCluster(String name) {
+        Cluster cluster = database.clusters().list().stream().filter(k -> k.name().equals(name)).findFirst()
+                .orElseThrow(() -> new ConfigException(List.of("--cluster " + name + ": edge.database.clusters has "
+                        + (database.clusters().list().isEmpty() ? "no clusters" : "only " + database.clusters().list()))));
+        Database d = database;
+        Database one = new Database(cluster.url(), d.user(), d.password(), d.poolSize(), d.migrateOnStart(), d.embeddedPort(),
+                d.retentionDays(), d.local(), d.clusters());
+        return new EdgeConfig(profile, dataDir, signingKeys, publicUrl, ack, trustedProxies, http, admin, ring, journal, one,
+                postgresSink, posthogSink, shutdownGrace, ingest, jobs, privacy, classify);
+    }
+
+    /**
      * Production never falls back to a local database by itself: events would land on one VM's
      * disk where nothing reads them. Commands that open the database call this first.
      *
@@ -97,13 +114,32 @@ public record EdgeConfig(
      * @param url empty for the embedded (or local) PostgreSQL
      * @param local in production, an empty url means this local database only when this is true
      * @param retentionDays days of raw events kept; 0 keeps them forever
+     * @param clusters where tenants are spread over several PostgreSQL clusters; then {@code url} is
+     *     the first one's, the home of what belongs to no tenant (ingest keys, PostHog's set-aside events)
      */
     public record Database(String url, String user, String password, int poolSize, boolean migrateOnStart,
-                           int embeddedPort, int retentionDays, boolean local) {
+                           int embeddedPort, int retentionDays, boolean local, Clusters clusters) {
         @Override
         public String toString() {
-            return "Database[url=" + url + ", user=" + user + ", password=<redacted>, poolSize=" + poolSize + "]";
+            return "Database[url=" + url + ", user=" + user + ", password=<redacted>, poolSize=" + poolSize
+                    + (clusters.list().isEmpty() ? "" : ", " + clusters.routing()) + "]";
         }
+    }
+
+    /** One PostgreSQL cluster of several; its url may carry its own user and password. */
+    public record Cluster(String name, String url) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    /**
+     * @param list empty: one database ({@link Database#url()}), and {@code routing} sends every
+     *     tenant to it
+     * @param routing which cluster holds which tenant, by the table and the stable hash
+     */
+    public record Clusters(List<Cluster> list, io.trackedge.db.TenantRouting routing) {
     }
 
     /**

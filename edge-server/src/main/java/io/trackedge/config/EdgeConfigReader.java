@@ -64,11 +64,15 @@ final class EdgeConfigReader {
         if (dbUrl != null && !dbUrl.isBlank() && !dbUrl.matches("(jdbc:postgresql:|postgres://|postgresql://).*")) {
             c.problem("edge.database.url", "must start with jdbc:postgresql:, postgres:// or postgresql://");
         }
+        EdgeConfig.Clusters clusters = ClustersConfig.read(c, dbUrl);
+        if (!clusters.list().isEmpty()) {
+            dbUrl = clusters.list().get(0).url(); // the home cluster
+        }
         EdgeConfig.Database database = new EdgeConfig.Database(dbUrl == null ? "" : dbUrl.trim(),
                 c.string("edge.database.user"), c.string("edge.database.password"),
                 c.intIn("edge.database.pool-size", 1, 100), c.bool("edge.database.migrate-on-start"),
                 c.port("edge.database.embedded-port"), c.intIn("edge.database.retention-days", 0, 100_000),
-                c.bool("edge.database.local"));
+                c.bool("edge.database.local"), clusters);
         EdgeConfig.PostgresSink sink = new EdgeConfig.PostgresSink(c.bool("edge.sink.postgres.enabled"),
                 c.intIn("edge.sink.postgres.batch-size", 1, 1_000_000), c.duration("edge.sink.postgres.linger"),
                 c.duration("edge.sink.postgres.max-backoff"), c.duration("edge.sink.postgres.stall-after"));

@@ -6,6 +6,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Function;
 import javax.sql.DataSource;
 
 /**
@@ -22,17 +23,26 @@ public final class TenantReader {
         T run(Connection c) throws SQLException;
     }
 
-    private final DataSource db;
+    private final Function<UUID, DataSource> dbOf;
     private final int statementTimeoutMillis;
 
     /** @param db a pool whose login is a member of trackedge_reader (V12 grants it to the migrating user) */
     public TenantReader(DataSource db, int statementTimeoutMillis) {
-        this.db = db;
+        this(tenant -> db, statementTimeoutMillis);
+    }
+
+    /**
+     * Tenants spread over several PostgreSQL clusters: each read goes to the tenant's own.
+     *
+     * @param dbOf the pool of the cluster that holds a tenant ({@link io.trackedge.db.TenantRouting})
+     */
+    public TenantReader(Function<UUID, DataSource> dbOf, int statementTimeoutMillis) {
+        this.dbOf = dbOf;
         this.statementTimeoutMillis = statementTimeoutMillis;
     }
 
     public <T> T read(UUID tenant, Work<T> work) throws SQLException {
-        try (Connection c = db.getConnection()) {
+        try (Connection c = dbOf.apply(tenant).getConnection()) {
             boolean auto = c.getAutoCommit();
             c.setAutoCommit(false);
             try {

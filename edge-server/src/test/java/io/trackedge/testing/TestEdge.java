@@ -74,9 +74,8 @@ public final class TestEdge implements AutoCloseable {
      * migrations on a slow machine.
      */
     private void awaitPostgresSinkOpened() {
-        SinkLoop loop = app.postgresSinkLoop();
-        if (loop != null) {
-            Await.until("the Postgres sink's first open (migrations)", Duration.ofMinutes(2),
+        for (SinkLoop loop : app.postgresSinkLoops()) {
+            Await.until("the " + loop.name() + " sink's first open (migrations)", Duration.ofMinutes(2),
                     () -> loop.health().state() != SinkHealth.State.STARTING);
         }
     }
@@ -88,6 +87,16 @@ public final class TestEdge implements AutoCloseable {
     /** Path and query of a pixel URL for {@code email}. */
     public String pixelPath(String email) {
         return pathOf(urls.pixel(fields(email)));
+    }
+
+    /** Path and query of a pixel URL for {@code email} of {@code tenant}. */
+    public String pixelPath(UUID tenant, String email) {
+        return pathOf(urls.pixel(new EventFields(tenant, USER, "camp-1", "mbox-1", email, "lead-1", "step-2", null)));
+    }
+
+    /** The running edge's sink loops, one per PostgreSQL cluster. */
+    public List<SinkLoop> postgresSinkLoops() {
+        return app.postgresSinkLoops();
     }
 
     public String clickPath(String email, String destination, boolean urlInToken) {

@@ -17,6 +17,7 @@ import java.util.ArrayDeque;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
 import org.jooq.exception.DataAccessException;
 
 /**
@@ -38,8 +39,18 @@ public final class PostgresSink implements Sink {
     /**
      * @param migrate apply the migrations before the first batch
      * @param retentionDays raw event partitions older than this are dropped by {@link #maintainPartitions}
+     * @param name the loop's name in metrics and logs ({@link #NAME}, or one per cluster when tenants
+     *     are spread over several); the rows in {@code sink_cursors} and {@code bad_events} say
+     *     {@link #NAME} in every cluster
+     * @param tenants the tenants whose events this database holds (its share of the
+     *     {@link io.trackedge.db.TenantRouting}); the cursor passes the others' events
      */
-    public record Settings(boolean migrate, int retentionDays) {
+    public record Settings(boolean migrate, int retentionDays, String name, Predicate<UUID> tenants) {
+
+        /** Every tenant's events, under {@link #NAME}. */
+        public Settings(boolean migrate, int retentionDays) {
+            this(migrate, retentionDays, NAME, t -> true);
+        }
     }
 
     private final Database db;
@@ -84,7 +95,7 @@ public final class PostgresSink implements Sink {
 
     @Override
     public String name() {
-        return NAME;
+        return settings.name();
     }
 
     @Override
@@ -115,8 +126,9 @@ public final class PostgresSink implements Sink {
     @Override
     public CompletableFuture<Integer> write(Batch batch) {
         settle();
-        JournalClassifier.Classified classified = classifier.classify(batch);
-        CompletableFuture<Integer> f = pipeline.submit(batch.list(), classified, batch.start(), batch.end());
+        Batch mine = batch.only(e -> settings.tenants().test(e.fields().tenant()));
+        JournalClassifier.Classified classified = classifier.classify(mine);
+        CompletableFuture<Integer> f = pipeline.submit(mine.list(), classified, mine.start(), mine.end());
         submitted.add(new Submitted(f, batch.end(), classified.corrections()));
         return f;
     }
