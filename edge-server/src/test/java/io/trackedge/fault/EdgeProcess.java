@@ -231,6 +231,17 @@ public final class EdgeProcess implements AutoCloseable {
         return out;
     }
 
+    /** As {@link #pixelTargets(String, int)}, the emails' tenants taken in turn from {@code tenants}. */
+    public List<PixelLoad.Target> pixelTargets(String prefix, int count, List<UUID> tenants) throws IOException {
+        UUID user = UUID.randomUUID();
+        List<PixelLoad.Target> out = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            String email = prefix + "-" + i;
+            out.add(new PixelLoad.Target(email, pixelPath(fields(tenants.get(i % tenants.size()), user, email))));
+        }
+        return out;
+    }
+
     /** SIGTERM: the edge drains and should exit 0. */
     public void terminate() {
         process.destroy();

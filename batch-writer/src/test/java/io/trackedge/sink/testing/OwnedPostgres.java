@@ -74,6 +74,30 @@ public final class OwnedPostgres implements AutoCloseable {
         pg(List.of(bin.resolve("pg_ctl").toString(), "-D", dir.resolve("data").toString(), "-m", "fast", "-w", "stop"));
     }
 
+    /**
+     * SIGKILL of the postmaster and its backends, as a crashed machine would leave it: no checkpoint,
+     * connections cut mid-transaction. {@link #start} then runs crash recovery.
+     */
+    public void kill() throws IOException, InterruptedException {
+        long pid = Long.parseLong(Files.readAllLines(dir.resolve("data/postmaster.pid")).get(0).trim());
+        ProcessHandle postmaster = ProcessHandle.of(pid).orElseThrow(() -> new IOException("no postmaster " + pid));
+        List<ProcessHandle> all = new ArrayList<>(postmaster.children().toList());
+        all.add(0, postmaster);
+        run(List.of("kill", "-KILL", String.valueOf(pid)), true);
+        for (ProcessHandle p : all) {
+            if (p.pid() != pid) {
+                run(List.of("kill", "-KILL", String.valueOf(p.pid())), false);
+            }
+        }
+        for (ProcessHandle p : all) {
+            try {
+                p.onExit().get(60, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                throw new IOException("process " + p.pid() + " of the killed PostgreSQL still there", e);
+            }
+        }
+    }
+
     private void pg(List<String> command) throws IOException, InterruptedException {
         List<String> c = new ArrayList<>();
         if (asPostgresUser) {
