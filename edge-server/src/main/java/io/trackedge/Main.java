@@ -1,6 +1,7 @@
 package io.trackedge;
 
 import io.trackedge.cli.BadEventsCommand;
+import io.trackedge.cli.ClustersCommand;
 import io.trackedge.cli.EraseCommand;
 import io.trackedge.cli.ClassifyCommand;
 import io.trackedge.cli.DoctorCommand;
@@ -20,7 +21,7 @@ import picocli.CommandLine.Command;
                 + "events journaled locally and written to PostgreSQL.",
         subcommands = {ServeCommand.class, TokenCommand.class, RewriteCommand.class, MigrateCommand.class,
                 IngestKeysCommand.class, BadEventsCommand.class, JobsCommand.class, EraseCommand.class, ClassifyCommand.class,
-                ListsCommand.class, DoctorCommand.class,
+                ListsCommand.class, DoctorCommand.class, ClustersCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

@@ -22,7 +22,7 @@ import java.util.function.Predicate;
  *
  * <p>The hash is part of the storage format: changing it, or the order of the clusters, moves
  * tenants. Appending a cluster moves about 1/K of the tenants to it (the jump hash's property);
- * pin those that already have data first ({@code trackedge clusters pins}).
+ * pin those that already have data first (the CLI's {@code trackedge clusters pins} prints that table).
  */
 public final class TenantRouting {
 

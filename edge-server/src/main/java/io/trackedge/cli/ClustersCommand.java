@@ -1,0 +1,119 @@
+package io.trackedge.cli;
+
+import io.trackedge.config.ConfigException;
+import io.trackedge.config.EdgeConfig;
+import io.trackedge.db.TenantRouting;
+import java.io.PrintWriter;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code trackedge clusters route|pins}: where tenants live when they are spread over several
+ * PostgreSQL clusters ({@code edge.database.clusters}, README "Past one PostgreSQL").
+ */
+@Command(name = "clusters", mixinStandardHelpOptions = true,
+        description = "Where tenants live when edge.database.clusters spreads them over several PostgreSQL clusters.",
+        subcommands = {ClustersCommand.Route.class, ClustersCommand.Pins.class})
+public final class ClustersCommand implements Runnable {
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    /** Loads the configuration; null (after printing why) when it is invalid or names no clusters. */
+    private static EdgeConfig clustered(ConfigOption config) {
+        try {
+            EdgeConfig cfg = config.load();
+            if (cfg.database().clusters().list().isEmpty()) {
+                System.err.println("edge.database.clusters (EDGE_DATABASE_CLUSTERS) is not set: every tenant is in the one database");
+                return null;
+            }
+            return cfg;
+        } catch (ConfigException e) {
+            System.err.println(e.getMessage());
+            return null;
+        }
+    }
+
+    @Command(name = "route", mixinStandardHelpOptions = true, description = "Print the cluster that holds a tenant.")
+    static final class Route implements Callable<Integer> {
+        @Mixin ConfigOption config;
+        @Spec CommandSpec spec;
+        @Option(names = "--tenant", required = true, paramLabel = "UUID") UUID tenant;
+
+        @Override
+        public Integer call() {
+            EdgeConfig cfg = clustered(config);
+            if (cfg == null) {
+                return 2;
+            }
+            TenantRouting routing = cfg.database().clusters().routing();
+            boolean pinned = routing.pinsByCluster().values().stream().anyMatch(ts -> ts.contains(tenant));
+            PrintWriter out = spec.commandLine().getOut();
+            out.println(routing.clusterOf(tenant) + (pinned ? " (pinned by the routing table)" : " (by the hash)"));
+            out.flush();
+            return 0;
+        }
+    }
+
+    /**
+     * Prints a routing table that keeps every tenant with rows where it is: run it before appending a
+     * cluster (which would move about 1/K of the hashed tenants) and use its output as
+     * {@code edge.database.routing-table}. A tenant is known by its daily counters, which every stored
+     * or privacy-kept event adds to.
+     */
+    @Command(name = "pins", mixinStandardHelpOptions = true,
+            description = "Print tenant_id,cluster for every tenant that has rows, where it has them: the routing table "
+                    + "to give edge.database.routing-table before appending a cluster. Exit 1 if a tenant has rows in two clusters.")
+    static final class Pins implements Callable<Integer> {
+        @Mixin ConfigOption config;
+        @Spec CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            EdgeConfig cfg = clustered(config);
+            if (cfg == null) {
+                return 2;
+            }
+            Map<UUID, List<String>> found = new TreeMap<>();
+            for (EdgeConfig.Cluster k : cfg.database().clusters().list()) {
+                try (CliDatabase db = CliDatabase.open(cfg.onCluster(k.name()));
+                     Connection c = db.db().dataSource().getConnection(); Statement s = c.createStatement();
+                     ResultSet r = s.executeQuery("SELECT tenant_id FROM daily_analytics UNION SELECT tenant_id FROM daily_unstored")) {
+                    while (r.next()) {
+                        found.computeIfAbsent(r.getObject(1, UUID.class), t -> new ArrayList<>()).add(k.name());
+                    }
+                }
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            out.println("# tenant_id,cluster: every tenant with rows, where it has them (trackedge clusters pins)");
+            int split = 0;
+            for (Map.Entry<UUID, List<String>> e : found.entrySet()) {
+                if (e.getValue().size() > 1) {
+                    split++;
+                    System.err.println("tenant " + e.getKey() + " has rows in " + e.getValue() + ": not pinned; move its rows first");
+                } else {
+                    out.println(e.getKey() + "," + e.getValue().get(0));
+                }
+            }
+            out.flush();
+            return split == 0 ? 0 : 1;
+        }
+    }
+}

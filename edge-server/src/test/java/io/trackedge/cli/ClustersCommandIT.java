@@ -1,0 +1,99 @@
+package io.trackedge.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.trackedge.Main;
+import io.trackedge.db.Database;
+import io.trackedge.db.PostgresConnectionInfo;
+import io.trackedge.db.TenantRouting;
+import io.trackedge.sink.testing.TestDatabase;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code trackedge clusters route|pins} in-process, against two fresh databases as the clusters. */
+class ClustersCommandIT {
+
+    private static final UUID T1 = UUID.fromString("00000000-0000-4000-8000-000000000001");
+    private static final UUID T2 = UUID.fromString("8f14e45f-ceea-467a-9af3-1a2b3c4d5e6f");
+    private static final UUID T3 = UUID.fromString("0190f3a1-7c2e-7d10-b000-00000000abcd");
+
+    @TempDir
+    Path dir;
+
+    private record Run(int exit, String out, String err) {
+    }
+
+    private Run run(Path config, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cmd = new CommandLine(new Main());
+        cmd.setOut(new PrintWriter(out));
+        cmd.setErr(new PrintWriter(err));
+        String[] all = java.util.Arrays.copyOf(args, args.length + 2);
+        all[args.length] = "--config";
+        all[args.length + 1] = config.toString();
+        return new Run(cmd.execute(all), out.toString(), err.toString());
+    }
+
+    @Test
+    void pinsListEveryTenantWhereItsRowsAreAndRouteSaysWhereOneLives() throws Exception {
+        try (TestDatabase a = TestDatabase.create(); TestDatabase b = TestDatabase.create()) {
+            Path table = dir.resolve("routing.csv");
+            Files.writeString(table, T3 + ",a\n");
+            Path config = dir.resolve("edge.conf");
+            Files.writeString(config, "edge.data-dir = \"" + dir + "\"\nedge.database.user = postgres\n"
+                    + "edge.database.clusters = [\"a=" + a.jdbcUrl() + "\", \"b=" + b.jdbcUrl() + "\"]\n"
+                    + "edge.database.routing-table = \"" + table + "\"\n");
+            TenantRouting routing = TenantRouting.of(List.of("a", "b"), Map.of(T3, "a"));
+
+            Run route = run(config, "clusters", "route", "--tenant", T1.toString());
+            assertEquals(0, route.exit(), route.err());
+            assertEquals(routing.clusterOf(T1) + " (by the hash)", route.out().strip());
+            assertEquals("a (pinned by the routing table)", run(config, "clusters", "route", "--tenant", T3.toString()).out().strip());
+
+            Run migrate = run(config, "migrate");
+            assertEquals(0, migrate.exit(), migrate.err());
+            counters(a, T1, T3);
+            counters(b, T2);
+            Run pins = run(config, "clusters", "pins");
+            assertEquals(0, pins.exit(), pins.err());
+            assertEquals(List.of(T1 + ",a", T2 + ",b", T3 + ",a").stream().sorted().toList(),
+                    pins.out().lines().filter(l -> !l.startsWith("#")).sorted().toList());
+
+            counters(b, T1); // a tenant with rows in both: no pin can keep it whole
+            Run split = run(config, "clusters", "pins");
+            assertEquals(1, split.exit());
+            assertTrue(split.err().contains("tenant " + T1 + " has rows in [a, b]"), split.err());
+            assertTrue(split.out().lines().noneMatch(l -> l.startsWith(T1.toString())), split.out());
+        }
+    }
+
+    @Test
+    void withoutClustersTheCommandsSaySo() throws Exception {
+        Path config = dir.resolve("edge.conf");
+        Files.writeString(config, "edge.data-dir = \"" + dir + "\"\nedge.database.url = \"postgresql://127.0.0.1/none\"\n");
+        Run route = run(config, "clusters", "route", "--tenant", T1.toString());
+        assertEquals(2, route.exit());
+    }
+
+    private static void counters(TestDatabase db, UUID... tenants) throws Exception {
+        try (Database d = new Database(new PostgresConnectionInfo(db.jdbcUrl(), "postgres", null), 1);
+             Connection c = d.dataSource().getConnection(); Statement s = c.createStatement()) {
+            for (UUID t : tenants) {
+                s.execute("INSERT INTO daily_analytics (tenant_id, user_id, campaign_id, mailbox_id, date, opens_total) VALUES ('"
+                        + t + "', '" + t + "', 'camp-1', 'mbox-1', current_date, 1)");
+            }
+        }
+    }
+}
