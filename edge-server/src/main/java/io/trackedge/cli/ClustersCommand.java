@@ -102,17 +102,19 @@ public final class ClustersCommand implements Runnable {
                 }
             }
             PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
             out.println("# tenant_id,cluster: every tenant with rows, where it has them (trackedge clusters pins)");
             int split = 0;
             for (Map.Entry<UUID, List<String>> e : found.entrySet()) {
                 if (e.getValue().size() > 1) {
                     split++;
-                    System.err.println("tenant " + e.getKey() + " has rows in " + e.getValue() + ": not pinned; move its rows first");
+                    err.println("tenant " + e.getKey() + " has rows in " + e.getValue() + ": not pinned; move its rows first");
                 } else {
                     out.println(e.getKey() + "," + e.getValue().get(0));
                 }
             }
             out.flush();
+            err.flush();
             return split == 0 ? 0 : 1;
         }
     }
