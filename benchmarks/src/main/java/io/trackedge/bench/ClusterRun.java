@@ -57,6 +57,7 @@ final class ClusterRun {
                       String database) throws Exception {
         int k = servers.size();
         List<Database> dbs = new ArrayList<>();
+        List<SinkLoop> loops = new ArrayList<>();
         try {
             for (BenchCluster s : servers) {
                 s.admin("CREATE DATABASE " + database);
@@ -65,7 +66,6 @@ final class ClusterRun {
                 db.migrate();
                 s.admin("CHECKPOINT"); // the migration's dirty pages are not the sink's
             }
-            List<SinkLoop> loops = new ArrayList<>();
             UUID node = UUID.randomUUID();
             for (int i = 0; i < k; i++) {
                 PostgresSink.Settings settings = k == 1 ? new PostgresSink.Settings(false, 0)
@@ -88,9 +88,6 @@ final class ClusterRun {
                 servers.get(i).admin("CHECKPOINT");
                 pg[i] = servers.get(i).cpuSeconds() - pg0[i];
             }
-            for (SinkLoop loop : loops) {
-                loop.stop(Duration.ofSeconds(10));
-            }
             long[] rows = new long[k];
             for (int i = 0; i < k; i++) {
                 rows[i] = count(servers.get(i).url(database));
@@ -102,6 +99,10 @@ final class ClusterRun {
             }
             return new Result(wall, finish, jvm, pg, rows);
         } finally {
+            // also when a sink did not finish: a loop still retrying would reconnect to the database being dropped
+            for (SinkLoop loop : loops) {
+                loop.stop(Duration.ofSeconds(10));
+            }
             for (Database db : dbs) {
                 db.close();
             }
