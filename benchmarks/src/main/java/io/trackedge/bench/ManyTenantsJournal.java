@@ -1,10 +1,6 @@
 package io.trackedge.bench;
 
 import io.trackedge.db.TenantRouting;
-import io.trackedge.journal.EventFields;
-import io.trackedge.journal.EventRecord;
-import io.trackedge.journal.EventType;
-import io.trackedge.journal.FieldsCodec;
 import io.trackedge.journal.JournalStats;
 import io.trackedge.journal.JournalWriter;
 import io.trackedge.journal.MutableEvent;
@@ -38,19 +34,7 @@ record ManyTenantsJournal(long end, long[] perCluster) {
                 int email = random.nextInt(events / 3 + 1);
                 UUID tenant = ids[email % tenants];
                 perCluster[routing.indexOf(tenant)]++;
-                EventType type = random.nextInt(10) < 7 ? EventType.OPEN : EventType.CLICK;
-                long now = System.currentTimeMillis();
-                e.reset(type, (now << 16) | 0x7000L | (i & 0xFFF), random.nextLong() & 0x3FFFFFFFFFFFFFFFL | 0x8000000000000000L, now * 1000);
-                byte[] block = FieldsCodec.encode(new EventFields(tenant, user, "campaign-" + (email % 50),
-                        "mailbox-" + (email % 20), "email-" + email, "lead-" + email, "step-" + (email % 4), null));
-                e.fields(block, 0, block.length);
-                e.ip(new byte[] {(byte) 192, (byte) 168, (byte) (email >> 8), (byte) email}, 4);
-                e.userAgent("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36");
-                e.flags(random.nextInt(20) == 0 ? EventRecord.FLAG_HEAD : 0);
-                if (type == EventType.CLICK) {
-                    byte[] u = ("https://example.com/landing/" + (email % 100) + "?utm_source=email").getBytes();
-                    e.url(u, 0, u.length);
-                }
+                SinkVsPsqlCopy.fillEvent(e, i, email, tenant, user, random);
                 w.tryAppend(e);
                 if (i % 1000 == 999) {
                     w.flush();

@@ -101,6 +101,26 @@ public final class SinkVsPsqlCopy {
         }
     }
 
+    /**
+     * The sink workload's event {@code i}: 70 % opens, 30 % clicks, 5 % HEAD, of {@code email} of
+     * {@code tenant}, with a real browser's User-Agent. {@link ManyTenantsJournal} writes the same.
+     */
+    static void fillEvent(MutableEvent e, int i, int email, UUID tenant, UUID user, Random random) {
+        EventType type = random.nextInt(10) < 7 ? EventType.OPEN : EventType.CLICK;
+        long now = System.currentTimeMillis();
+        e.reset(type, (now << 16) | 0x7000L | (i & 0xFFF), random.nextLong() & 0x3FFFFFFFFFFFFFFFL | 0x8000000000000000L, now * 1000);
+        byte[] block = FieldsCodec.encode(new EventFields(tenant, user, "campaign-" + (email % 50),
+                "mailbox-" + (email % 20), "email-" + email, "lead-" + email, "step-" + (email % 4), null));
+        e.fields(block, 0, block.length);
+        e.ip(new byte[] {(byte) 192, (byte) 168, (byte) (email >> 8), (byte) email}, 4);
+        e.userAgent("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36");
+        e.flags(random.nextInt(20) == 0 ? EventRecord.FLAG_HEAD : 0);
+        if (type == EventType.CLICK) {
+            byte[] u = ("https://example.com/landing/" + (email % 100) + "?utm_source=email").getBytes();
+            e.url(u, 0, u.length);
+        }
+    }
+
     static long writeJournal(Path dir, int events) throws Exception {
         Random random = new Random(7);
         UUID[] tenants = {UUID.randomUUID(), UUID.randomUUID(), UUID.randomUUID()};
@@ -109,19 +129,7 @@ public final class SinkVsPsqlCopy {
         try (JournalWriter w = JournalWriter.open(dir, 64L << 20, 1L << 40, new JournalStats())) {
             for (int i = 0; i < events; i++) {
                 int email = random.nextInt(events / 3 + 1);
-                EventType type = random.nextInt(10) < 7 ? EventType.OPEN : EventType.CLICK;
-                long now = System.currentTimeMillis();
-                e.reset(type, (now << 16) | 0x7000L | (i & 0xFFF), random.nextLong() & 0x3FFFFFFFFFFFFFFFL | 0x8000000000000000L, now * 1000);
-                byte[] block = FieldsCodec.encode(new EventFields(tenants[email % 3], user, "campaign-" + (email % 50),
-                        "mailbox-" + (email % 20), "email-" + email, "lead-" + email, "step-" + (email % 4), null));
-                e.fields(block, 0, block.length);
-                e.ip(new byte[] {(byte) 192, (byte) 168, (byte) (email >> 8), (byte) email}, 4);
-                e.userAgent("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36");
-                e.flags(random.nextInt(20) == 0 ? EventRecord.FLAG_HEAD : 0);
-                if (type == EventType.CLICK) {
-                    byte[] u = ("https://example.com/landing/" + (email % 100) + "?utm_source=email").getBytes();
-                    e.url(u, 0, u.length);
-                }
+                fillEvent(e, i, email, tenants[email % 3], user, random);
                 w.tryAppend(e);
                 if (i % 1000 == 999) {
                     w.flush();
