@@ -1,25 +1,22 @@
 package io.trackedge.sink.postgres;
 
-import static org.jooq.impl.DSL.inline;
-
 import io.trackedge.journal.EventRecord;
 import io.trackedge.journal.EventType;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.LocalDate;
-import java.time.OffsetDateTime;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
-import org.jooq.DSLContext;
-import org.jooq.Record;
 
 /**
  * First opens and first clicks: the batch's earliest open and click per email are staged with
- * binary COPY into a temporary table, then inserted with {@code ON CONFLICT DO NOTHING RETURNING};
- * only the rows that come back were really first, and only they bump the unique counters. Staging
+ * binary COPY into a temporary table, then inserted with {@code ON CONFLICT DO NOTHING RETURNING}, all
+ * three tables in one statement; only the rows that come back were really first, and only they bump
+ * the unique counters. Staging
  * by COPY spares both sides the cost of building and parsing array parameters. Emails whose first
  * touch an earlier committed batch already wrote ({@link KnownFirstTouches}) are not staged at all.
  */
@@ -34,6 +31,26 @@ final class FirstTouch {
             + "at timestamptz, ip_address inet, user_agent_id bigint, is_machine boolean, url text, event_type text) ON COMMIT DELETE ROWS";
     private static final String COLUMNS = "tenant_id, email_id, user_id, campaign_id, mailbox_id, lead_id, step_id, "
             + "event_id, %s, ip_address, user_agent_id, is_machine";
+
+    /** The unique counter each kind's new rows add to, by kind. */
+    private static final DailyCounter[] UNIQUE = {null, DailyCounter.OPENS_UNIQUE, DailyCounter.CLICKS_UNIQUE,
+        DailyCounter.OPENS_UNIQUE_HUMAN};
+    /**
+     * All three inserts in one statement, each {@code ON CONFLICT DO NOTHING RETURNING} the rows that were
+     * really first; they come back counted per kind, {@code daily_analytics} key and UTC day, so a batch
+     * reads a few hundred rows instead of one per new first touch (reading those through jOOQ was a fifth
+     * of the commit threads' CPU). The executor runs each insert when the UNION ALL first reads it: opens,
+     * clicks, human opens, the order of the three statements this replaces.
+     */
+    private static final String INSERT_ALL = "WITH o AS (" + insert("email_opens", "opened_at", "", OPEN)
+            + "), c AS (" + insert("email_clicks", "clicked_at", ", clicked_url", CLICK)
+            + "), h AS (INSERT INTO email_human_opens (" + HumanOpens.COLUMNS + ") SELECT tenant_id, "
+            + "email_id, user_id, campaign_id, mailbox_id, lead_id, step_id, event_id, event_type, at "
+            + "FROM first_touch_stage WHERE kind = " + HUMAN + " ON CONFLICT DO NOTHING "
+            + "RETURNING tenant_id, user_id, campaign_id, mailbox_id, opened_at AS at)"
+            + " SELECT kind, tenant_id, user_id, campaign_id, mailbox_id, (at AT TIME ZONE 'UTC')::date, count(*) FROM ("
+            + "SELECT " + OPEN + " AS kind, * FROM o UNION ALL SELECT " + CLICK + ", * FROM c UNION ALL SELECT " + HUMAN
+            + ", * FROM h) n GROUP BY 1, 2, 3, 4, 5, 6";
 
     private record Key(int kind, UUID tenant, String email) {
     }
@@ -53,7 +70,7 @@ final class FirstTouch {
      * The first human open or click is staged for every email that has one in the batch, never skipped as
      * known: a correction or a re-score may delete that row again (it is replaced by a later human event).
      */
-    void apply(Connection c, DSLContext sql, List<EventRecord> batch, DailyFold fold, EventVerdicts verdicts)
+    void apply(Connection c, List<EventRecord> batch, DailyFold fold, EventVerdicts verdicts)
             throws SQLException {
         rows.reset();
         rows.header();
@@ -81,20 +98,18 @@ final class FirstTouch {
             s.execute(STAGE);
         }
         rows.copyInto(c, "COPY first_touch_stage FROM STDIN (FORMAT binary)");
-        if (!staged.isEmpty()) {
-            insert(sql, "email_opens", "opened_at", "", OPEN, DailyCounter.OPENS_UNIQUE, fold);
-            insert(sql, "email_clicks", "clicked_at", ", clicked_url", CLICK, DailyCounter.CLICKS_UNIQUE, fold);
-        }
-        if (!humans.isEmpty()) {
-            var inserted = sql.resultQuery("INSERT INTO email_human_opens (" + HumanOpens.COLUMNS + ") SELECT tenant_id, "
-                    + "email_id, user_id, campaign_id, mailbox_id, lead_id, step_id, event_id, event_type, at "
-                    + "FROM first_touch_stage WHERE kind = {0} ON CONFLICT DO NOTHING "
-                    + "RETURNING tenant_id, user_id, campaign_id, mailbox_id, opened_at", inline(HUMAN)).fetch();
-            for (Record r : inserted) {
-                fold.add(r.get(0, UUID.class), r.get(1, UUID.class), r.get(2, String.class), r.get(3, String.class),
-                        DailyFold.utcDate(r.get(4, OffsetDateTime.class)), DailyCounter.OPENS_UNIQUE_HUMAN, 1);
+        try (Statement s = c.createStatement(); ResultSet r = s.executeQuery(INSERT_ALL)) {
+            while (r.next()) {
+                fold.add(r.getObject(2, UUID.class), r.getObject(3, UUID.class), r.getString(4), r.getString(5),
+                        r.getObject(6, LocalDate.class), UNIQUE[r.getInt(1)], r.getLong(7));
             }
         }
+    }
+
+    private static String insert(String table, String atColumn, String extra, int kind) {
+        return "INSERT INTO " + table + " (" + COLUMNS.formatted(atColumn) + extra + ") SELECT " + COLUMNS.formatted("at")
+                + (extra.isEmpty() ? "" : ", url") + " FROM first_touch_stage WHERE kind = " + kind
+                + " ON CONFLICT DO NOTHING RETURNING tenant_id, user_id, campaign_id, mailbox_id, " + atColumn + " AS at";
     }
 
     /** The batch committed: its first touches are in the tables now, inserted by it or before it. */
@@ -127,18 +142,5 @@ final class FirstTouch {
         rows.bool(machine);
         rows.text(e.url() == null ? "" : e.url());
         rows.text(e.type().wireName());
-    }
-
-    private static void insert(DSLContext sql, String table, String atColumn, String extra, int kind, DailyCounter unique,
-                               DailyFold fold) {
-        String columns = COLUMNS.formatted(atColumn) + extra;
-        String selected = COLUMNS.formatted("at") + (extra.isEmpty() ? "" : ", url");
-        var inserted = sql.resultQuery("INSERT INTO " + table + " (" + columns + ") SELECT " + selected
-                + " FROM first_touch_stage WHERE kind = {0} ON CONFLICT DO NOTHING "
-                + "RETURNING tenant_id, user_id, campaign_id, mailbox_id, " + atColumn, inline(kind)).fetch();
-        for (Record r : inserted) {
-            LocalDate d = DailyFold.utcDate(r.get(4, OffsetDateTime.class));
-            fold.add(r.get(0, UUID.class), r.get(1, UUID.class), r.get(2, String.class), r.get(3, String.class), d, unique, 1);
-        }
     }
 }
