@@ -16,16 +16,17 @@ import java.util.UUID;
  * First opens and first clicks: the batch's earliest open and click per email are staged with
  * binary COPY into a temporary table, then inserted with {@code ON CONFLICT DO NOTHING RETURNING}, all
  * three tables in one statement; only the rows that come back were really first, and only they bump
- * the unique counters. Staging
+ * the unique counters. An event that is a candidate for more than one table is staged once. Staging
  * by COPY spares both sides the cost of building and parsing array parameters. Emails whose first
  * touch an earlier committed batch already wrote ({@link KnownFirstTouches}) are not staged at all.
  */
 final class FirstTouch {
 
+    // Bits of a staged row's kind: one row per event, for each table it is a candidate first touch of.
     private static final int OPEN = 1;
     private static final int CLICK = 2;
     /** The first human open or click: {@code email_human_opens}. */
-    private static final int HUMAN = 3;
+    private static final int HUMAN = 4;
     private static final String STAGE = "CREATE TEMP TABLE IF NOT EXISTS first_touch_stage (kind smallint, tenant_id uuid, "
             + "email_id text, user_id uuid, campaign_id text, mailbox_id text, lead_id text, step_id text, event_id uuid, "
             + "at timestamptz, ip_address inet, user_agent_id bigint, is_machine boolean, url text, event_type text) ON COMMIT DELETE ROWS";
@@ -33,7 +34,7 @@ final class FirstTouch {
             + "event_id, %s, ip_address, user_agent_id, is_machine";
 
     /** The unique counter each kind's new rows add to, by kind. */
-    private static final DailyCounter[] UNIQUE = {null, DailyCounter.OPENS_UNIQUE, DailyCounter.CLICKS_UNIQUE,
+    private static final DailyCounter[] UNIQUE = {null, DailyCounter.OPENS_UNIQUE, DailyCounter.CLICKS_UNIQUE, null,
         DailyCounter.OPENS_UNIQUE_HUMAN};
     /**
      * All three inserts in one statement, each {@code ON CONFLICT DO NOTHING RETURNING} the rows that were
@@ -46,7 +47,7 @@ final class FirstTouch {
             + "), c AS (" + insert("email_clicks", "clicked_at", ", clicked_url", CLICK)
             + "), h AS (INSERT INTO email_human_opens (" + HumanOpens.COLUMNS + ") SELECT tenant_id, "
             + "email_id, user_id, campaign_id, mailbox_id, lead_id, step_id, event_id, event_type, at "
-            + "FROM first_touch_stage WHERE kind = " + HUMAN + " ON CONFLICT DO NOTHING "
+            + "FROM first_touch_stage WHERE kind & " + HUMAN + " <> 0 ON CONFLICT DO NOTHING "
             + "RETURNING tenant_id, user_id, campaign_id, mailbox_id, opened_at AS at)"
             + " SELECT kind, tenant_id, user_id, campaign_id, mailbox_id, (at AT TIME ZONE 'UTC')::date, count(*) FROM ("
             + "SELECT " + OPEN + " AS kind, * FROM o UNION ALL SELECT " + CLICK + ", * FROM c UNION ALL SELECT " + HUMAN
@@ -82,12 +83,16 @@ final class FirstTouch {
                 continue;
             }
             boolean machine = verdicts.isMachine(e);
+            int candidate = 0;
             if (!known.contains(kind, e.fields().tenant(), e.fields().email())
                     && staged.add(new Key(kind, e.fields().tenant(), e.fields().email()))) {
-                stage(kind, e, machine);
+                candidate = kind;
             }
             if (!machine && humans.add(new Key(HUMAN, e.fields().tenant(), e.fields().email()))) {
-                stage(HUMAN, e, false);
+                candidate |= HUMAN;
+            }
+            if (candidate != 0) {
+                stage(candidate, e, machine); // a new email's first open is mostly its first human open too: one row for both
             }
         }
         if (staged.isEmpty() && humans.isEmpty()) {
@@ -108,7 +113,7 @@ final class FirstTouch {
 
     private static String insert(String table, String atColumn, String extra, int kind) {
         return "INSERT INTO " + table + " (" + COLUMNS.formatted(atColumn) + extra + ") SELECT " + COLUMNS.formatted("at")
-                + (extra.isEmpty() ? "" : ", url") + " FROM first_touch_stage WHERE kind = " + kind
+                + (extra.isEmpty() ? "" : ", url") + " FROM first_touch_stage WHERE kind & " + kind + " <> 0"
                 + " ON CONFLICT DO NOTHING RETURNING tenant_id, user_id, campaign_id, mailbox_id, " + atColumn + " AS at";
     }
 
@@ -120,10 +125,11 @@ final class FirstTouch {
         staged.clear();
     }
 
-    private void stage(int kind, EventRecord e, boolean machine) {
+    /** {@code kinds}: the bits of the tables the event is a candidate for. */
+    private void stage(int kinds, EventRecord e, boolean machine) {
         var f = e.fields();
         rows.tuple(15);
-        rows.int2(kind);
+        rows.int2(kinds);
         rows.uuid(f.tenant());
         rows.text(f.email());
         rows.uuid(f.user());
