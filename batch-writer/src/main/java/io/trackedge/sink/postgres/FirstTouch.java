@@ -7,6 +7,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.LocalDate;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -61,6 +62,9 @@ final class FirstTouch {
     /** This batch's staged keys: known once the batch commits. */
     private final Set<Key> staged = new HashSet<>();
     private final Set<Key> humans = new HashSet<>();
+    /** The fingerprints ({@link KnownFirstTouches#first}, {@link KnownFirstTouches#second}) of {@link #staged}, in pairs. */
+    private long[] stagedPrints = new long[1024];
+    private int prints;
 
     FirstTouch(KnownFirstTouches known) {
         this.known = known;
@@ -76,6 +80,7 @@ final class FirstTouch {
         rows.reset();
         rows.header();
         staged.clear();
+        prints = 0;
         humans.clear();
         for (EventRecord e : batch) {
             int kind = e.type() == EventType.OPEN ? OPEN : e.type() == EventType.CLICK ? CLICK : 0;
@@ -84,9 +89,11 @@ final class FirstTouch {
             }
             boolean machine = verdicts.isMachine(e);
             int candidate = 0;
-            if (!known.contains(kind, e.fields().tenant(), e.fields().email())
-                    && staged.add(new Key(kind, e.fields().tenant(), e.fields().email()))) {
+            long a = KnownFirstTouches.first(kind, e.fields().tenant(), e.fields().email());
+            long b = KnownFirstTouches.second(kind, e.fields().tenant(), e.fields().email());
+            if (!known.contains(a, b) && staged.add(new Key(kind, e.fields().tenant(), e.fields().email()))) {
                 candidate = kind;
+                remember(a, b);
             }
             if (!machine && humans.add(new Key(HUMAN, e.fields().tenant(), e.fields().email()))) {
                 candidate |= HUMAN;
@@ -119,10 +126,20 @@ final class FirstTouch {
 
     /** The batch committed: its first touches are in the tables now, inserted by it or before it. */
     void committed() {
-        for (Key k : staged) {
-            known.add(k.kind(), k.tenant(), k.email());
+        for (int i = 0; i < prints; i += 2) {
+            known.add(stagedPrints[i], stagedPrints[i + 1]);
         }
         staged.clear();
+        prints = 0;
+    }
+
+    /** Keeps a staged key's fingerprint, so that {@link #committed} need not hash it again. */
+    private void remember(long a, long b) {
+        if (prints == stagedPrints.length) {
+            stagedPrints = Arrays.copyOf(stagedPrints, prints * 2);
+        }
+        stagedPrints[prints++] = a;
+        stagedPrints[prints++] = b;
     }
 
     /** {@code kinds}: the bits of the tables the event is a candidate for. */
