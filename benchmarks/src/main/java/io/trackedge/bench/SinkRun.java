@@ -5,7 +5,13 @@ import io.trackedge.sink.SinkStats;
 import io.trackedge.db.Database;
 import io.trackedge.sink.postgres.PostgresSink;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.UUID;
 
 /** One timed run of the Postgres sink over a journal written beforehand, as the benchmarks use it. */
@@ -21,10 +27,24 @@ final class SinkRun {
      *     number of rows than {@code events}
      */
     static double eventsPerSecond(Database db, Path journal, long end, int events, Duration limit) throws Exception {
+        return measure(db, null, journal, end, events, limit).eventsPerSecond();
+    }
+
+    /**
+     * One run's rate and CPU: this JVM's (all threads: the sink loop, its commit threads, GC) and that of
+     * the PostgreSQL backends connected to the database at {@code url} (the sink's pool), per event.
+     */
+    record Measured(double eventsPerSecond, double jvmMicrosPerEvent, double pgMicrosPerEvent) {
+    }
+
+    /** As {@link #eventsPerSecond}, with CPU per event; {@code url} null: no backend CPU (0). */
+    static Measured measure(Database db, String url, Path journal, long end, int events, Duration limit) throws Exception {
         SinkStats stats = new SinkStats();
         SinkLoop sink = new SinkLoop(new PostgresSink(db, UUID.randomUUID(), new PostgresSink.Settings(false, 0)), journal,
                 () -> end, new SinkLoop.Settings(10_000, Duration.ofMillis(5), Duration.ofMillis(100), Duration.ofSeconds(1),
                         limit, Integer.MAX_VALUE), stats, p -> { });
+        Map<Long, Double> pg0 = backends(url);
+        double jvm0 = ProcCpu.jvmSeconds();
         long t0 = System.nanoTime();
         sink.start();
         while (stats.committedPosition.get() < end) {
@@ -34,10 +54,36 @@ final class SinkRun {
             }
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
+        double jvm = ProcCpu.jvmSeconds() - jvm0;
+        Map<Long, Double> pg1 = backends(url);
         sink.stop(Duration.ofSeconds(5));
         if (stats.rows.get() != events) {
             throw new IllegalStateException("sink wrote " + stats.rows.get() + " rows, expected " + events);
         }
-        return events / seconds;
+        double pg = 0;
+        for (Map.Entry<Long, Double> e : pg1.entrySet()) {
+            pg += e.getValue() - pg0.getOrDefault(e.getKey(), 0.0);
+        }
+        return new Measured(events / seconds, jvm * 1e6 / events, pg * 1e6 / events);
+    }
+
+    /** CPU seconds of every other backend connected to the database at {@code url}, by pid. */
+    private static Map<Long, Double> backends(String url) throws Exception {
+        Map<Long, Double> out = new HashMap<>();
+        if (url == null) {
+            return out;
+        }
+        try (Connection c = DriverManager.getConnection(url, "postgres", null); Statement s = c.createStatement();
+             ResultSet r = s.executeQuery("SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+                     + " AND pid <> pg_backend_pid()")) {
+            while (r.next()) {
+                try {
+                    out.put(r.getLong(1), ProcCpu.seconds(r.getLong(1)));
+                } catch (java.io.IOException gone) {
+                    // ended between the query and the read: not one of the pool's
+                }
+            }
+        }
+        return out;
     }
 }

@@ -35,7 +35,10 @@ import org.postgresql.PGConnection;
  * key. (c) is the ceiling the table itself sets: b/c is what its partitioning and indexes cost, a/b
  * what the sink costs beyond that. After a warm-up round that is not counted, rounds alternate
  * A B C A B C on one database; medians and the ratios a/b and b/c are printed, with a JSON line for
- * machines ({@code benchmarks/bench} step 3 reads it).
+ * machines ({@code benchmarks/bench} step 3 reads it). For (a) also the CPU per event of this JVM and of
+ * the sink's PostgreSQL backends (from /proc: PostgreSQL must run on this machine); {@code psql}'s
+ * backend exits with it, so (b) and (c) have none. Every round of (a) starts from empty tables, the
+ * first-touch ones included.
  *
  * <pre>java -cp benchmarks.jar io.trackedge.bench.SinkVsPsqlCopy [events] [rounds]</pre>
  */
@@ -43,6 +46,9 @@ public final class SinkVsPsqlCopy {
 
     /** (c)'s table: email_events' columns and defaults, its primary key, unpartitioned, no other index. */
     static final String PK_ONLY = "email_events_pk_only";
+    /** Every table the sink writes for these events: each round of (a) starts from none of its rows. */
+    private static final String SINK_TABLES =
+            "email_events, email_opens, email_clicks, email_human_opens, daily_analytics, sink_cursors, user_agents";
 
     public static void main(String[] args) throws Exception {
         int events = args.length > 0 ? Integer.parseInt(args[0]) : 300_000;
@@ -65,15 +71,18 @@ public final class SinkVsPsqlCopy {
             List<Double> sink = new ArrayList<>();
             List<Double> psql = new ArrayList<>();
             List<Double> pkOnly = new ArrayList<>();
+            List<Double> sinkJvm = new ArrayList<>();
+            List<Double> sinkPg = new ArrayList<>();
             System.out.printf(Locale.ROOT, "load average at start: %s%n", loadAverage());
             // Round 0 warms all three up (the sink's code through the JIT, PostgreSQL's caches) and is not counted.
             for (int r = 0; r <= rounds; r++) {
-                truncate(url, "email_events, email_opens, email_clicks, daily_analytics, sink_cursors, user_agents");
-                double sinkRate = SinkRun.eventsPerSecond(db, journal, end, events, Duration.ofMinutes(10));
+                truncate(url, SINK_TABLES);
+                SinkRun.Measured m = SinkRun.measure(db, url, journal, end, events, Duration.ofMinutes(10));
+                double sinkRate = m.eventsPerSecond();
                 if (r == 0) {
                     exportRows(url, copyFile);
                 }
-                truncate(url, "email_events, email_opens, email_clicks, daily_analytics, sink_cursors, user_agents");
+                truncate(url, SINK_TABLES);
                 double psqlRate = runPsql(host, port, dbName, "email_events", copyFile, events);
                 truncate(url, PK_ONLY);
                 double pkRate = runPsql(host, port, dbName, PK_ONLY, copyFile, events);
@@ -81,21 +90,26 @@ public final class SinkVsPsqlCopy {
                     sink.add(sinkRate);
                     psql.add(psqlRate);
                     pkOnly.add(pkRate);
+                    sinkJvm.add(m.jvmMicrosPerEvent());
+                    sinkPg.add(m.pgMicrosPerEvent());
                 }
-                System.out.printf(Locale.ROOT, "%s: (a) sink %.0f rows/s, (b) psql \\copy %.0f rows/s, (c) psql \\copy pk-only %.0f rows/s (load %s)%n",
-                        r == 0 ? "warm-up (not counted)" : "round " + r, sinkRate, psqlRate, pkRate, loadAverage());
+                System.out.printf(Locale.ROOT, "%s: (a) sink %.0f rows/s (CPU per event: JVM %.1f us, PostgreSQL %.1f us), "
+                        + "(b) psql \\copy %.0f rows/s, (c) psql \\copy pk-only %.0f rows/s (load %s)%n",
+                        r == 0 ? "warm-up (not counted)" : "round " + r, sinkRate, m.jvmMicrosPerEvent(), m.pgMicrosPerEvent(),
+                        psqlRate, pkRate, loadAverage());
             }
             double ms = median(sink);
             double mp = median(psql);
             double mk = median(pkOnly);
             System.out.printf(Locale.ROOT, "%nmedians: (a) sink %.0f, (b) psql \\copy %.0f, (c) psql \\copy into %s %.0f rows/s; "
-                    + "a/b %.2f, b/c %.2f, a/c %.2f (%d events, %d rounds)%n", ms, mp, PK_ONLY, mk, ms / mp, mp / mk, ms / mk, events, rounds);
+                    + "a/b %.2f, b/c %.2f, a/c %.2f (%d events, %d rounds); sink CPU per event: JVM %.1f us, PostgreSQL %.1f us%n",
+                    ms, mp, PK_ONLY, mk, ms / mp, mp / mk, ms / mk, events, rounds, median(sinkJvm), median(sinkPg));
             // ratio stays a/b under its old name, so older result files and readers keep their meaning
             System.out.printf(Locale.ROOT, "{\"benchmark\":\"sink_vs_psql_copy\",\"events\":%d,\"rounds\":%d,"
                     + "\"sink_rows_per_s\":%s,\"psql_rows_per_s\":%s,\"pk_only_rows_per_s\":%s,\"sink_median\":%.0f,"
                     + "\"psql_median\":%.0f,\"pk_only_median\":%.0f,\"ratio\":%.3f,\"psql_over_pk_only\":%.3f,"
-                    + "\"sink_over_pk_only\":%.3f}%n",
-                    events, rounds, sink, psql, pkOnly, ms, mp, mk, ms / mp, mp / mk, ms / mk);
+                    + "\"sink_over_pk_only\":%.3f,\"sink_jvm_us_per_event\":%.2f,\"sink_pg_us_per_event\":%.2f}%n",
+                    events, rounds, sink, psql, pkOnly, ms, mp, mk, ms / mp, mp / mk, ms / mk, median(sinkJvm), median(sinkPg));
         } finally {
             scratch.drop();
         }

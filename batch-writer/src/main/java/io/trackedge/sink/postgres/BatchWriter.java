@@ -164,7 +164,7 @@ final class BatchWriter {
         // After the predecessor's commit (write() waits for it first): see UserAgents.write.
         copy.userAgents().write(c);
         copy.userAgents().clear();
-        firstTouch.apply(c, sql, rows, fold, verdicts);
+        firstTouch.apply(c, rows, fold, verdicts);
         ingestRows.write(sql, rows);
         // After the first touches: a human open recomputed for a corrected email sees this batch's rows.
         corrections.apply(c, fixes, fold);

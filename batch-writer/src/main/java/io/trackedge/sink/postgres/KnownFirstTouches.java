@@ -1,6 +1,5 @@
 package io.trackedge.sink.postgres;
 
-import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 
 /**
@@ -37,8 +36,11 @@ final class KnownFirstTouches {
     }
 
     boolean contains(int kind, UUID tenant, String email) {
-        long a = first(kind, tenant, email);
-        long b = second(kind, tenant, email);
+        return contains(first(kind, tenant, email), second(kind, tenant, email));
+    }
+
+    /** Whether the key of fingerprint {@code (a, b)} ({@link #first}, {@link #second}) is known. */
+    boolean contains(long a, long b) {
         int base = (int) (a & setMask) * WAYS;
         for (int i = base; i < base + WAYS; i++) {
             if (lo[i] == a && hi[i] == b) {
@@ -49,8 +51,11 @@ final class KnownFirstTouches {
     }
 
     void add(int kind, UUID tenant, String email) {
-        long a = first(kind, tenant, email);
-        long b = second(kind, tenant, email);
+        add(first(kind, tenant, email), second(kind, tenant, email));
+    }
+
+    /** Remembers the key of fingerprint {@code (a, b)}. */
+    void add(long a, long b) {
         int base = (int) (a & setMask) * WAYS;
         for (int i = base; i < base + WAYS; i++) {
             if ((lo[i] == a && hi[i] == b) || (lo[i] == 0 && hi[i] == 0)) {
@@ -64,17 +69,17 @@ final class KnownFirstTouches {
         hi[i] = b;
     }
 
-    /** FNV-1a over the email's UTF-8 bytes, seeded with kind and tenant, then mixed. */
-    private static long first(int kind, UUID tenant, String email) {
+    /** FNV-1a over the email's UTF-16 chars (no copy of its bytes), seeded with kind and tenant, then mixed. */
+    static long first(int kind, UUID tenant, String email) {
         long h = 0xcbf29ce484222325L ^ kind ^ tenant.getMostSignificantBits();
-        for (byte x : email.getBytes(StandardCharsets.UTF_8)) {
-            h = (h ^ (x & 0xFF)) * 0x100000001b3L;
+        for (int i = 0; i < email.length(); i++) {
+            h = (h ^ email.charAt(i)) * 0x100000001b3L;
         }
         return mix(h ^ tenant.getLeastSignificantBits());
     }
 
     /** A polynomial hash with another multiplier and seed, so it fails independently of {@link #first}. */
-    private static long second(int kind, UUID tenant, String email) {
+    static long second(int kind, UUID tenant, String email) {
         long h = 0x9E3779B97F4A7C15L * (kind + 1) ^ tenant.getLeastSignificantBits();
         for (int i = 0; i < email.length(); i++) {
             h = h * 0x5851F42D4C957F2DL + email.charAt(i);

@@ -33,6 +33,8 @@ final class UserAgents {
     private final MessageDigest md5;
     private final Map<String, Long> ids = new HashMap<>();
     private final Map<Key, String> batch = new LinkedHashMap<>();
+    private String lastText;
+    private long lastId;
 
     UserAgents() {
         try {
@@ -51,6 +53,10 @@ final class UserAgents {
 
     /** The id of {@code ua} (not null), without remembering it for the insert. */
     long idOf(String ua) {
+        // a batch's events mostly share one User-Agent, each in a String of its own: equals beats hashing it again
+        if (ua.equals(lastText)) {
+            return lastId;
+        }
         Long id = ids.get(ua);
         if (id == null) {
             if (ids.size() >= CACHED) {
@@ -59,6 +65,8 @@ final class UserAgents {
             id = id(md5, ua);
             ids.put(ua, id);
         }
+        lastText = ua;
+        lastId = id;
         return id;
     }
 
