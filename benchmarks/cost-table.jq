@@ -10,6 +10,10 @@ def r($n): if . == null then null else (. * pow(10; $n) | round) / pow(10; $n) e
 def commas: if length <= 3 then . else (.[:-3] | commas) + "," + .[-3:] end;
 # 12345.6 -> "12,346"
 def int_text: if . == null then "-" else round | tostring | commas end;
+# 9537.84 -> "9,537.8" (with $n = 1): $n decimals, always written
+def dec($n): if . == null then "-" else (. * pow(10; $n) | round | tostring) as $d
+  | ($d | if length <= $n then ("0" * ($n - length + 1)) + . else . end) as $d
+  | ($d[:-$n] | commas) + "." + $d[-$n:] end;
 def skipped($step): ($skip | split(",") | index($step)) != null;
 def acked($a): ($acks | split(" ") | index($a)) != null;
 # why a row has no figure: the first of its steps that was skipped, an ack mode not run, or no result
@@ -33,7 +37,7 @@ def missing($why): . + {ours: $why, reference: "-", ratio: null, met: null};
     | row(if $ack == "journal" then 4 else 5 end;
           "pixel p99 at 50 % of nginx's maximum, ack=\($ack), sink off"; "<= nginx's p99")
     | if $o == null or $g == null then missing(absent(["latency", "throughput"]; $ack))
-      else . + {ours: "\($o.p99_us / 1000 | r(1)) ms", reference: "\($g.p99_us / 1000 | r(1)) ms at \($o.rate | int_text)/s",
+      else . + {ours: "\($o.p99_us / 1000 | dec(1)) ms", reference: "\($g.p99_us / 1000 | dec(1)) ms at \($o.rate | int_text)/s",
         ratio: ($o.p99_us / $g.p99_us | r(2)), met: ($o.p99_us <= $g.p99_us), ours_value: $o.p99_us, reference_value: $g.p99_us,
         unit: "µs", rate: $o.rate} end;
 [
@@ -51,22 +55,22 @@ def missing($why): . + {ours: $why, reference: "-", ratio: null, met: null};
   ( row(2; "server CPU per event, edge + PostgreSQL, at \($fixed_rate | int_text)/s"; "<= 2x nginx's CPU per request")
     | if $fixed_ours == null or $fixed_ours.cpu_us_per_event == null or $fixed_nginx == null then missing(absent(["e2e"]; "journal"))
       else ($fixed_ours.cpu_us_per_event.edge + $fixed_ours.cpu_us_per_event.postgres) as $o
-        | . + {ours: "\($o | r(1)) µs (edge \($fixed_ours.cpu_us_per_event.edge), PostgreSQL \($fixed_ours.cpu_us_per_event.postgres))",
-          reference: "\($fixed_nginx.cpu_us_per_request) µs", ratio: ($o / $fixed_nginx.cpu_us_per_request | r(2)),
+        | . + {ours: "\($o | dec(1)) µs (edge \($fixed_ours.cpu_us_per_event.edge | dec(1)), PostgreSQL \($fixed_ours.cpu_us_per_event.postgres | dec(1)))",
+          reference: "\($fixed_nginx.cpu_us_per_request | dec(1)) µs", ratio: ($o / $fixed_nginx.cpu_us_per_request | r(2)),
           met: ($o <= 2 * $fixed_nginx.cpu_us_per_request), ours_value: ($o | r(1)), reference_value: $fixed_nginx.cpu_us_per_request, unit: "µs"} end ),
   # 3. disk per million events, from the end-to-end step that landed the most rows (its fixed overhead the smallest share)
   ( row(3; "PostgreSQL bytes per million events, all tables"; "<= 150 MB")
     | ($e2e | map(select(.rows_landed > 0)) | max_by(.rows_landed)) as $big
     | if $big == null then missing(absent(["e2e"]; "journal"))
       else ($big.postgres_bytes_per_million / 1e6) as $mb
-        | . + {ours: "\($mb | r(1)) MB (\($big.rows_landed | int_text) rows at \($big.rate | int_text)/s)", reference: "150 MB (the goal)",
+        | . + {ours: "\($mb | dec(1)) MB (\($big.rows_landed | int_text) rows at \($big.rate | int_text)/s)", reference: "150 MB (the goal)",
           ratio: ($mb / 150 | r(2)), met: ($mb <= 150), ours_value: ($mb | r(1)), reference_value: 150, unit: "MB"} end ),
   latency("journal"),
   latency("memory"),
   # 6. pixel p99 at the fixed rate with the sink on, against nginx at the same rate
   ( row(6; "pixel p99 at a constant \($fixed_rate | int_text)/s, ack=journal, sink on"; "<= nginx's p99 at the same rate")
     | if $fixed_ours == null or $fixed_nginx == null then missing(absent(["e2e"]; "journal"))
-      else . + {ours: "\($fixed_ours.load.p99_us / 1000 | r(1)) ms", reference: "\($fixed_nginx.p99_us / 1000 | r(1)) ms",
+      else . + {ours: "\($fixed_ours.load.p99_us / 1000 | dec(1)) ms", reference: "\($fixed_nginx.p99_us / 1000 | dec(1)) ms",
         ratio: ($fixed_ours.load.p99_us / $fixed_nginx.p99_us | r(2)), met: ($fixed_ours.load.p99_us <= $fixed_nginx.p99_us),
         ours_value: $fixed_ours.load.p99_us, reference_value: $fixed_nginx.p99_us, unit: "µs"} end ),
   # 7. CPU per pixel request under wrk (s per million = µs per request), medians over every pixel run, ack=journal
@@ -75,7 +79,7 @@ def missing($why): . + {ours: $why, reference: "-", ratio: null, met: null};
     | ($w | map(select(.server == "ours")) | map(.cpu_s_per_million) | med) as $o
     | ($w | map(select(.server == "nginx")) | map(.cpu_s_per_million) | med) as $g
     | if $o == null or $g == null then missing(absent(["throughput"]; "journal"))
-      else . + {ours: "\($o | r(2)) µs", reference: "\($g | r(2)) µs", ratio: ($o / $g | r(2)), met: ($o <= $g),
+      else . + {ours: "\($o | dec(2)) µs", reference: "\($g | dec(2)) µs", ratio: ($o / $g | r(2)), met: ($o <= $g),
         ours_value: $o, reference_value: $g, unit: "µs"} end ),
   # 8 and 9. SinkVsPsqlCopy: (a) sink, (b) psql \copy into email_events, (c) psql \copy into a primary-key-only table
   ( row(8; "sink vs psql \\copy into the same table"; ">= 1.0")
