@@ -12,7 +12,7 @@ JAR := edge-server/target/edge.jar
 JAR_SOURCES := $(shell find . \( -name target -o -name .git -o -name data -o -name benchmarks -o -name dist -o -name node_modules \) -prune -o \
   -type f \( -path '*/src/main/*' -o -name pom.xml -o -path './sql/*' \) -print)
 
-.PHONY: signers-test build run test faults fault-table publish-results hostile fuzz bench bench-jmh clean dist
+.PHONY: signers-test build run test faults fault-table publish-results hostile fuzz bench bench-readme bench-jmh clean dist
 
 # `make`: the jar, rebuilt only when a source changed; bin/trackedge runs it.
 $(JAR): $(JAR_SOURCES)
@@ -96,10 +96,16 @@ fuzz:
 	$(if $(filter 0,$(PUBLISH)),,$(MAKE) fault-table)
 
 # Everything of issue 6 in one go: ours vs nginx (wrk throughput, constant-rate latency, CPU per
-# request, memory, GC), sink vs psql \copy, end to end into PostgreSQL, then JMH (benchmarks/bench --jmh).
+# request, memory, GC), sink vs psql \copy, end to end into PostgreSQL, then JMH (benchmarks/bench --jmh);
+# its .md opens with issue 15's cost table (make bench-readme copies it into the README).
 # QUICK=1 for a run of about 20 minutes; the full run takes about an hour.
 bench: build
 	benchmarks/bench --jmh $(if $(QUICK),--quick,)
+
+# The README's cost table (issue 15) from a bench run's .md: RUN=bench-results/bench-<UTC>-full.md,
+# default the newest full run. Only this (or benchmarks/bench --readme) rewrites that table.
+bench-readme:
+	benchmarks/readme-cost-table $(RUN)
 
 # JMH benchmarks with allocation per operation. QUICK=1 for a short run.
 bench-jmh: build

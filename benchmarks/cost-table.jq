@@ -1,0 +1,96 @@
+# The "Cost per event (issue 15)" rows, computed from one bench run's result lines (jq -s over
+# results.jsonl, or .results of a bench .json). Arguments: --arg skip "a,b" (the run's --skip),
+# --arg acks "memory journal fsync" (the run's --acks), --argjson fixed_rate N (row 6's rate).
+# Each row: row, name, ours, reference (nginx or the other side), ratio, goal, met (true, false, or
+# null when not measured), and the numbers behind them; a row whose step did not run says why.
+
+def med: map(select(. != null)) | sort | if length == 0 then null elif length % 2 == 1 then .[length / 2 | floor]
+  else (.[length / 2 - 1] + .[length / 2]) / 2 end;
+def r($n): if . == null then null else (. * pow(10; $n) | round) / pow(10; $n) end;
+def commas: if length <= 3 then . else (.[:-3] | commas) + "," + .[-3:] end;
+# 12345.6 -> "12,346"
+def int_text: if . == null then "-" else round | tostring | commas end;
+# 9537.84 -> "9,537.8" (with $n = 1): $n decimals, always written
+def dec($n): if . == null then "-" else (. * pow(10; $n) | round | tostring) as $d
+  | ($d | if length <= $n then ("0" * ($n - length + 1)) + . else . end) as $d
+  | ($d[:-$n] | commas) + "." + $d[-$n:] end;
+def skipped($step): ($skip | split(",") | index($step)) != null;
+def acked($a): ($acks | split(" ") | index($a)) != null;
+# why a row has no figure: the first of its steps that was skipped, an ack mode not run, or no result
+def absent($steps; $ack):
+  ([$steps[] | select(skipped(.))] | first) as $s
+  | if $s != null then "not measured (skipped: \($s))"
+    elif $ack != null and (acked($ack) | not) then "not measured (ack=\($ack) not in --acks)"
+    else "not measured (no result in this run)" end;
+def row($n; $name; $goal): {row: $n, name: $name, goal: $goal};
+def missing($why): . + {ours: $why, reference: "-", ratio: null, met: null};
+
+. as $all
+| ($all | map(select(.kind == "e2e" and .classify == null))) as $e2e
+| ($e2e | map(select(.fixed_rate == true)) | first) as $fixed_ours
+| ($all | map(select(.kind == "fixed_rate" and .server == "nginx")) | first) as $fixed_nginx
+| ($all | map(select(.kind == "wrk" and .server == "nginx" and .route == "pixel"))
+   | group_by([.ack, .threads, .connections]) | map(map(.rps) | med) | max) as $nginx_max
+| ($all | map(select(.kind == "sink")) | first) as $sink
+| def latency($ack): ($all | map(select(.kind == "latency" and .ack == $ack and .pct_of_max == 50))) as $l
+    | ($l | map(select(.server == "ours")) | first) as $o | ($l | map(select(.server == "nginx")) | first) as $g
+    | row(if $ack == "journal" then 4 else 5 end;
+          "pixel p99 at 50 % of nginx's maximum, ack=\($ack), sink off"; "<= nginx's p99")
+    | if $o == null or $g == null then missing(absent(["latency", "throughput"]; $ack))
+      else . + {ours: "\($o.p99_us / 1000 | dec(1)) ms", reference: "\($g.p99_us / 1000 | dec(1)) ms at \($o.rate | int_text)/s",
+        ratio: ($o.p99_us / $g.p99_us | r(2)), met: ($o.p99_us <= $g.p99_us), ours_value: $o.p99_us, reference_value: $g.p99_us,
+        unit: "µs", rate: $o.rate} end;
+[
+  # 1. the end-to-end rate search's best rate that kept up against nginx's best pixel median
+  ( row(1; "highest rate with sink lag p99 < 1 s (ack=journal, sink on)"; ">= 0.5x nginx empty_gif max req/s")
+    | ($e2e | map(select(.keeps_up)) | map(.rate) | max) as $best
+    | if ($e2e | length) == 0 then missing(absent(["e2e"]; "journal"))
+      elif $nginx_max == null then . + {ours: (if $best == null then "none kept up" else "\($best | int_text)/s" end),
+        reference: absent(["throughput"]; null), ratio: null, met: null, ours_value: $best}
+      elif $best == null then . + {ours: "none kept up (lowest tried \($e2e | map(.rate) | min | int_text)/s)",
+        reference: "\($nginx_max | int_text) req/s", ratio: 0, met: false, ours_value: 0, reference_value: $nginx_max, unit: "events/s"}
+      else . + {ours: "\($best | int_text)/s", reference: "\($nginx_max | int_text) req/s", ratio: ($best / $nginx_max | r(2)),
+        met: ($best / $nginx_max >= 0.5), ours_value: $best, reference_value: $nginx_max, unit: "events/s"} end ),
+  # 2. edge + PostgreSQL CPU per event against nginx's CPU per request, both at the fixed rate
+  ( row(2; "server CPU per event, edge + PostgreSQL, at \($fixed_rate | int_text)/s"; "<= 2x nginx's CPU per request")
+    | if $fixed_ours == null or $fixed_ours.cpu_us_per_event == null or $fixed_nginx == null then missing(absent(["e2e"]; "journal"))
+      else ($fixed_ours.cpu_us_per_event.edge + $fixed_ours.cpu_us_per_event.postgres) as $o
+        | . + {ours: "\($o | dec(1)) µs (edge \($fixed_ours.cpu_us_per_event.edge | dec(1)), PostgreSQL \($fixed_ours.cpu_us_per_event.postgres | dec(1)))",
+          reference: "\($fixed_nginx.cpu_us_per_request | dec(1)) µs", ratio: ($o / $fixed_nginx.cpu_us_per_request | r(2)),
+          met: ($o <= 2 * $fixed_nginx.cpu_us_per_request), ours_value: ($o | r(1)), reference_value: $fixed_nginx.cpu_us_per_request, unit: "µs"} end ),
+  # 3. disk per million events, from the end-to-end step that landed the most rows (its fixed overhead the smallest share)
+  ( row(3; "PostgreSQL bytes per million events, all tables"; "<= 150 MB")
+    | ($e2e | map(select(.rows_landed > 0)) | max_by(.rows_landed)) as $big
+    | if $big == null then missing(absent(["e2e"]; "journal"))
+      else ($big.postgres_bytes_per_million / 1e6) as $mb
+        | . + {ours: "\($mb | dec(1)) MB (\($big.rows_landed | int_text) rows at \($big.rate | int_text)/s)", reference: "150 MB (the goal)",
+          ratio: ($mb / 150 | r(2)), met: ($mb <= 150), ours_value: ($mb | r(1)), reference_value: 150, unit: "MB"} end ),
+  latency("journal"),
+  latency("memory"),
+  # 6. pixel p99 at the fixed rate with the sink on, against nginx at the same rate
+  ( row(6; "pixel p99 at a constant \($fixed_rate | int_text)/s, ack=journal, sink on"; "<= nginx's p99 at the same rate")
+    | if $fixed_ours == null or $fixed_nginx == null then missing(absent(["e2e"]; "journal"))
+      else . + {ours: "\($fixed_ours.load.p99_us / 1000 | dec(1)) ms", reference: "\($fixed_nginx.p99_us / 1000 | dec(1)) ms",
+        ratio: ($fixed_ours.load.p99_us / $fixed_nginx.p99_us | r(2)), met: ($fixed_ours.load.p99_us <= $fixed_nginx.p99_us),
+        ours_value: $fixed_ours.load.p99_us, reference_value: $fixed_nginx.p99_us, unit: "µs"} end ),
+  # 7. CPU per pixel request under wrk (s per million = µs per request), medians over every pixel run, ack=journal
+  ( row(7; "pixel CPU per request (wrk, ack=journal) vs nginx with its access log"; "<= 1.0x")
+    | ($all | map(select(.kind == "wrk" and .route == "pixel" and .ack == "journal"))) as $w
+    | ($w | map(select(.server == "ours")) | map(.cpu_s_per_million) | med) as $o
+    | ($w | map(select(.server == "nginx")) | map(.cpu_s_per_million) | med) as $g
+    | if $o == null or $g == null then missing(absent(["throughput"]; "journal"))
+      else . + {ours: "\($o | dec(2)) µs", reference: "\($g | dec(2)) µs", ratio: ($o / $g | r(2)), met: ($o <= $g),
+        ours_value: $o, reference_value: $g, unit: "µs"} end ),
+  # 8 and 9. SinkVsPsqlCopy: (a) sink, (b) psql \copy into email_events, (c) psql \copy into a primary-key-only table
+  ( row(8; "sink vs psql \\copy into the same table"; ">= 1.0")
+    | if $sink == null then missing(absent(["sink"]; null))
+      else . + {ours: "\($sink.sink_median | int_text) rows/s", reference: "\($sink.psql_median | int_text) rows/s",
+        ratio: ($sink.sink_median / $sink.psql_median | r(2)), met: ($sink.sink_median >= $sink.psql_median),
+        ours_value: $sink.sink_median, reference_value: $sink.psql_median, unit: "rows/s"} end ),
+  ( row(9; "psql \\copy into email_events vs into a table with only its primary key"; "both measured in the same run")
+    | if $sink == null then missing(absent(["sink"]; null))
+      elif $sink.pk_only_median == null then missing("not measured (this run's SinkVsPsqlCopy has no primary-key-only figure)")
+      else . + {ours: "\($sink.psql_median | int_text) rows/s", reference: "\($sink.pk_only_median | int_text) rows/s",
+        ratio: ($sink.psql_median / $sink.pk_only_median | r(2)), met: true,
+        ours_value: $sink.psql_median, reference_value: $sink.pk_only_median, unit: "rows/s"} end )
+]
