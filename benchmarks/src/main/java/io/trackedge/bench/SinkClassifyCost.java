@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -78,7 +77,7 @@ public final class SinkClassifyCost {
         SinkLoop sink = new SinkLoop(new PostgresSink(db, UUID.randomUUID(), new PostgresSink.Settings(false, 0), classifier),
                 journal, () -> end, new SinkLoop.Settings(10_000, Duration.ofMillis(5), Duration.ofMillis(100),
                 Duration.ofSeconds(1), Duration.ofMinutes(10), Integer.MAX_VALUE), stats, p -> { });
-        Map<Long, Double> pg0 = backends(url);
+        Map<Long, Double> pg0 = SinkRun.backends(url);
         double jvm0 = ProcCpu.jvmSeconds();
         long t0 = System.nanoTime();
         sink.start();
@@ -90,30 +89,13 @@ public final class SinkClassifyCost {
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         double jvm = ProcCpu.jvmSeconds() - jvm0;
-        Map<Long, Double> pg1 = backends(url);
+        Map<Long, Double> pg1 = SinkRun.backends(url);
         sink.stop(Duration.ofSeconds(5));
         double pg = 0;
         for (Map.Entry<Long, Double> e : pg1.entrySet()) {
             pg += e.getValue() - pg0.getOrDefault(e.getKey(), 0.0);
         }
         return new double[] {seconds, jvm, pg};
-    }
-
-    /** CPU seconds of every backend connected to the bench database (the sink's pool), by pid. */
-    private static Map<Long, Double> backends(String url) throws Exception {
-        Map<Long, Double> out = new HashMap<>();
-        try (Connection c = DriverManager.getConnection(url, "postgres", null); Statement s = c.createStatement();
-             ResultSet r = s.executeQuery("SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
-                     + " AND pid <> pg_backend_pid()")) {
-            while (r.next()) {
-                try {
-                    out.put(r.getLong(1), ProcCpu.seconds(r.getLong(1)));
-                } catch (java.io.IOException gone) {
-                    // ended between the query and the read
-                }
-            }
-        }
-        return out;
     }
 
     private static void truncate(String url) throws Exception {

@@ -67,8 +67,8 @@ final class SinkRun {
         return new Measured(events / seconds, jvm * 1e6 / events, pg * 1e6 / events);
     }
 
-    /** CPU seconds of every other backend connected to the database at {@code url}, by pid. */
-    private static Map<Long, Double> backends(String url) throws Exception {
+    /** CPU seconds of every other backend connected to the database at {@code url}, by pid (none for a null url). */
+    static Map<Long, Double> backends(String url) throws Exception {
         Map<Long, Double> out = new HashMap<>();
         if (url == null) {
             return out;
