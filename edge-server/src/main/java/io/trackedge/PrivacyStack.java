@@ -74,10 +74,8 @@ public final class PrivacyStack implements AutoCloseable {
                 log.warn("cannot reload recent erasures: {}", e.toString());
             }
         }, 0, p.erasureRefresh().toMillis(), TimeUnit.MILLISECONDS);
-        eraser = dbs.size() == 1
-                ? new RecipientEraser(dbs.get(0).dataSource(), erasures, personDeletion(config), System::currentTimeMillis)
-                : new RecipientEraser(tenant -> dbs.get(routing.indexOf(tenant)).dataSource(), erasures, personDeletion(config),
-                        System::currentTimeMillis);
+        eraser = new RecipientEraser(tenant -> dbs.get(routing.indexOf(tenant)).dataSource(), erasures, personDeletion(config),
+                System::currentTimeMillis);
     }
 
     /** The recent erasures of every cluster: all of them, or none (the list then stays as it was). */

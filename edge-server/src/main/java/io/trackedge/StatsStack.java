@@ -55,8 +55,7 @@ public final class StatsStack implements AutoCloseable {
         }
         List<Database> dbs = infos.stream().map(i -> new Database(i, THREADS)).toList();
         TenantRouting routing = c.clusters().routing();
-        TenantReader reader = dbs.size() == 1 ? new TenantReader(dbs.get(0).dataSource(), STATEMENT_TIMEOUT_MILLIS)
-                : new TenantReader(tenant -> dbs.get(routing.indexOf(tenant)).dataSource(), STATEMENT_TIMEOUT_MILLIS);
+        TenantReader reader = new TenantReader(tenant -> dbs.get(routing.indexOf(tenant)).dataSource(), STATEMENT_TIMEOUT_MILLIS);
         return new StatsStack(dbs, new StatsService(keys, reader, THREADS, QUEUE, Clock.systemUTC()));
     }
 

@@ -55,16 +55,24 @@ public record Batch(long start, long end, List<EventRecord> events, long[] posit
      * some tenants (one of several PostgreSQL clusters) writes this.
      */
     public Batch only(java.util.function.Predicate<EventRecord> keep) {
-        List<EventRecord> kept = new java.util.ArrayList<>(size());
+        int first = 0;
+        while (first < size() && keep.test(event(first))) {
+            first++;
+        }
+        if (first == size()) {
+            return this; // one cluster, or a batch of this cluster's tenants only: nothing copied
+        }
+        List<EventRecord> kept = new java.util.ArrayList<>(events.subList(from, from + first));
         long[] at = new long[size()];
-        for (int i = 0; i < size(); i++) {
+        System.arraycopy(positions, from, at, 0, first);
+        for (int i = first + 1; i < size(); i++) {
             EventRecord e = event(i);
             if (keep.test(e)) {
                 at[kept.size()] = position(i);
                 kept.add(e);
             }
         }
-        return kept.size() == size() ? this : new Batch(start, end, kept, at, 0, kept.size());
+        return new Batch(start, end, kept, at, 0, kept.size());
     }
 
     /** Events {@code [a, b)} of this batch as a batch of their own, with their own start and end. */

@@ -64,6 +64,9 @@ class ClustersCommandIT {
 
             Run migrate = run(config, "migrate");
             assertEquals(0, migrate.exit(), migrate.err());
+            Run jobsOnB = run(config, "jobs", "list", "--cluster", "b");
+            assertEquals(0, jobsOnB.exit(), jobsOnB.err());
+            assertEquals(2, run(config, "jobs", "list", "--cluster", "z").exit(), "an unknown cluster is refused");
             counters(a, T1, T3);
             counters(b, T2);
             Run pins = run(config, "clusters", "pins");
