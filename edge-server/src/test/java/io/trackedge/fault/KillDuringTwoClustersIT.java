@@ -28,7 +28,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class KillDuringTwoClustersIT {
 
-    private static final int TOTAL = 40_000;
+    // More than the test ever sends: the edge is killed while the load is still running, so both
+    // sinks are behind the acknowledgements however long the steps before the kill take.
+    private static final int TOTAL = 300_000;
+    private static final int ACKED_BEFORE_KILLS = 10_000;
 
     @TempDir
     Path tmp;
@@ -66,17 +69,24 @@ class KillDuringTwoClustersIT {
                 for (int i = 0; i < targets.size(); i++) {
                     tenantOf.put(targets.get(i).id(), tenants.get(i % tenants.size()));
                 }
-                load = new PixelLoad(edge.host(), edge.port(), targets, TOTAL / 4).start(8);
+                load = new PixelLoad(edge.host(), edge.port(), targets, ACKED_BEFORE_KILLS).start(8);
                 assertTrue(load.awaitAcked(Duration.ofMinutes(3)), "load did not get going: " + load);
                 Await.within(Duration.ofSeconds(60), () -> rowsSoFar(b) >= 1000);
                 bAtClusterKill = rowsSoFar(b);
+                long t0 = System.nanoTime();
                 pgB.kill(); // in the middle of b's writes
+                long t1 = System.nanoTime();
                 aAtClusterKill = rowsSoFar(a);
                 // Cluster a's sink does not wait for b: it keeps writing while b is down.
                 Await.within(Duration.ofSeconds(60), () -> rowsSoFar(a) >= aAtClusterKill + 500
                         && edge.metric("edge_sink_postgres_b_up") == 0);
+                long t2 = System.nanoTime();
+                int sentAtEdgeKill = load.sent().size();
                 edge.kill();
                 aAtEdgeKill = rowsSoFar(a);
+                System.out.printf("KillDuringTwoClustersIT: b's kill took %d ms, a's 500 rows and b down %d ms; %d sent at the edge's kill%n",
+                        (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, sentAtEdgeKill);
+                assertTrue(sentAtEdgeKill < TOTAL, "the load ended before the edge was killed: " + load);
                 assertTrue(load.awaitDone(Duration.ofMinutes(1)));
             }
             Set<String> acked = load.acked();
