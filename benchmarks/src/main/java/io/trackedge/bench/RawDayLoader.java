@@ -47,7 +47,7 @@ final class RawDayLoader {
             s.execute("CREATE TABLE " + partition + " (LIKE email_events INCLUDING DEFAULTS INCLUDING CONSTRAINTS)");
             s.execute("""
                     INSERT INTO %4$s (event_id, event_type, occurred_at, tenant_id, user_id, campaign_id, mailbox_id,
-                                      email_id, lead_id, step_id, url, is_machine, attributes, edge_node)
+                                      email_id, lead_id, step_id, url, is_machine, attributes, edge_no)
                     SELECT gen_random_uuid(), t.type,
                            '%1$s'::timestamptz + (i * (86399.0 / %2$d))::float8 * interval '1 second',
                            ('00000000-0000-4000-8000-' || lpad((e %% %3$d)::text, 12, '0'))::uuid,
@@ -61,7 +61,7 @@ final class RawDayLoader {
                            k IN (4, 9),
                            CASE WHEN t.type = 'bounced' THEN jsonb_build_object('bounce_type', CASE WHEN e %% 2 = 0 THEN 'hard' ELSE 'soft' END)
                                 WHEN t.warm THEN jsonb_build_object('partner_mailbox', 'peer-' || (i %% 97) || '@warm.example') END,
-                           '00000000-0000-4000-a000-000000000001'::uuid
+                           1
                     FROM generate_series(0, %2$d - 1) AS i
                     CROSS JOIN LATERAL (SELECT i / 20 AS e, (i %% 20)::int AS k) ek
                     CROSS JOIN LATERAL (SELECT (ARRAY['sent', 'delivered', 'open', 'open', 'open', 'open', 'open', 'open', 'open',

@@ -59,9 +59,9 @@ class EraseCommandIT {
         // The first run migrates (migrate-on-start is on by default) and finds nothing to delete.
         assertEquals(0, run(out, err, "erase", "--tenant", TENANT.toString(), "--email", "cli-e"), err.toString());
         try (Connection c = db.connect(); Statement s = c.createStatement()) {
-            s.execute("INSERT INTO email_events (event_id, event_type, occurred_at, tenant_id, user_id, email_id, edge_node) VALUES "
-                    + "(gen_random_uuid(), 'open', now(), '" + TENANT + "', gen_random_uuid(), 'cli-e', gen_random_uuid()), "
-                    + "(gen_random_uuid(), 'open', now(), '" + TENANT + "', gen_random_uuid(), 'cli-other', gen_random_uuid())");
+            s.execute("INSERT INTO email_events (event_id, event_type, occurred_at, tenant_id, user_id, email_id, edge_no) VALUES "
+                    + "(gen_random_uuid(), 'open', now(), '" + TENANT + "', gen_random_uuid(), 'cli-e', 1), "
+                    + "(gen_random_uuid(), 'open', now(), '" + TENANT + "', gen_random_uuid(), 'cli-other', 1)");
             s.execute("INSERT INTO email_opens (tenant_id, email_id, user_id, event_id, opened_at) VALUES "
                     + "('" + TENANT + "', 'cli-e', gen_random_uuid(), gen_random_uuid(), now())");
         }

@@ -30,6 +30,7 @@ final class BatchWriter {
     static final String SINK = "postgres";
 
     private final UUID edgeNode;
+    private final EdgeNumber edgeNumber;
     private final BinaryCopyEncoder copy = new BinaryCopyEncoder();
     private final DailyFold fold = new DailyFold();
     private final FirstTouch firstTouch;
@@ -38,9 +39,13 @@ final class BatchWriter {
     private final PrivacyFilter privacy;
     private final CorrectionWriter corrections = new CorrectionWriter();
 
-    /** @param known first touches committed before; shared by the writers of one pipeline */
-    BatchWriter(UUID edgeNode, KnownFirstTouches known, PrivacyPolicy privacy) {
-        this.edgeNode = edgeNode;
+    /**
+     * @param edgeNumber this node's number in the database; shared by the writers of one pipeline
+     * @param known first touches committed before; shared by the writers of one pipeline
+     */
+    BatchWriter(EdgeNumber edgeNumber, KnownFirstTouches known, PrivacyPolicy privacy) {
+        this.edgeNode = edgeNumber.edgeNode();
+        this.edgeNumber = edgeNumber;
         this.firstTouch = new FirstTouch(known);
         this.privacy = new PrivacyFilter(privacy);
     }
@@ -66,6 +71,7 @@ final class BatchWriter {
      */
     int write(Connection c, List<EventRecord> batch, JournalClassifier.Classified classified, long start, long end,
               Runnable predecessor) throws SQLException, CursorMovedException {
+        int edgeNo = edgeNumber.resolve(c);
         c.setAutoCommit(false);
         try {
             DSLContext sql = DSL.using(c, SQLDialect.POSTGRES);
@@ -78,7 +84,7 @@ final class BatchWriter {
             List<EventRecord> rows = privacy.admit(c, ClientIds.keepNew(sql, batch));
             // Rows copied before the cursor check are harmless: a failed check rolls them back.
             if (!rows.isEmpty()) {
-                copyEvents(c, rows, verdicts);
+                copyEvents(c, rows, verdicts, edgeNo);
             }
             predecessor.run();
             lockCursorAt(sql, c, start);
@@ -117,6 +123,7 @@ final class BatchWriter {
      * involved. Returns false, writing nothing, when the row was replayed already.
      */
     boolean replay(Connection c, EventRecord e, JournalClassifier.Classified classified, long badEventId) throws SQLException {
+        int edgeNo = edgeNumber.resolve(c);
         c.setAutoCommit(false);
         try {
             DSLContext sql = DSL.using(c, SQLDialect.POSTGRES);
@@ -127,7 +134,7 @@ final class BatchWriter {
             EventVerdicts verdicts = EventVerdicts.of(List.of(e), classified);
             List<EventRecord> rows = privacy.admit(c, ClientIds.keepNew(sql, List.of(e)));
             if (!rows.isEmpty()) {
-                copyEvents(c, rows, verdicts);
+                copyEvents(c, rows, verdicts, edgeNo);
             }
             writeDerived(c, sql, rows, verdicts, List.of());
             c.commit();
@@ -180,12 +187,12 @@ final class BatchWriter {
         }
     }
 
-    private void copyEvents(Connection c, List<EventRecord> batch, EventVerdicts verdicts) throws SQLException {
+    private void copyEvents(Connection c, List<EventRecord> batch, EventVerdicts verdicts, int edgeNo) throws SQLException {
         copy.reset();
         copy.userAgents().clear();
         copy.header();
         for (EventRecord e : batch) {
-            copy.row(e, edgeNode, verdicts.of(e));
+            copy.row(e, edgeNo, verdicts.of(e));
         }
         copy.trailer();
         copy.copyInto(c, "COPY email_events (" + BinaryCopyEncoder.COLUMNS + ") FROM STDIN (FORMAT binary)");

@@ -21,7 +21,7 @@ public final class BinaryCopyEncoder {
 
     public static final String COLUMNS = "event_id, event_type, occurred_at, tenant_id, user_id, campaign_id, "
             + "mailbox_id, email_id, lead_id, step_id, ip_address, user_agent_id, url, is_machine, machine_reason, "
-            + "attributes, edge_node, automation, certainty, reasons";
+            + "attributes, edge_no, automation, certainty, reasons";
     private static final int FIELDS = 20;
     private static final byte[] SIGNATURE = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', (byte) 0xFF, '\r', '\n', 0};
     /** Microseconds between the Unix epoch and PostgreSQL's (2000-01-01 UTC). */
@@ -80,8 +80,8 @@ public final class BinaryCopyEncoder {
     }
 
     /** A row with the edge's own flags only (HEAD, known machine User-Agent), no classification. */
-    public void row(EventRecord e, UUID edgeNode) {
-        row(e, edgeNode, null);
+    public void row(EventRecord e, int edgeNo) {
+        row(e, edgeNo, null);
     }
 
     /**
@@ -89,7 +89,7 @@ public final class BinaryCopyEncoder {
      * {@code is_machine, machine_reason} from it, else from the edge's flags. The User-Agent is stored
      * as its {@code user_agents} id; the text waits in {@link #userAgents()} for the batch to insert it.
      */
-    public void row(EventRecord e, UUID edgeNode, io.trackedge.classify.Classification verdict) {
+    public void row(EventRecord e, int edgeNo, io.trackedge.classify.Classification verdict) {
         tuple(FIELDS);
         uuid(e.id());
         text(e.type().wireName());
@@ -118,7 +118,7 @@ public final class BinaryCopyEncoder {
                     : (e.flags() & EventRecord.FLAG_MACHINE) != 0 ? "machine_user_agent" : null);
         }
         jsonb(e.attributes());
-        uuid(edgeNode);
+        int4(edgeNo);
         text(verdict == null ? null : verdict.automation().wireName());
         text(verdict == null ? null : verdict.certainty().wireName());
         if (verdict == null) {

@@ -37,8 +37,9 @@ final class CommitPipeline implements AutoCloseable {
     CommitPipeline(Database db, UUID edgeNode, io.trackedge.privacy.PrivacyPolicy privacy) {
         this.db = db;
         KnownFirstTouches known = new KnownFirstTouches(KNOWN_FIRST_TOUCHES);
+        EdgeNumber edgeNumber = new EdgeNumber(edgeNode);
         for (int i = 0; i < DEPTH; i++) {
-            writers[i] = new BatchWriter(edgeNode, known, privacy);
+            writers[i] = new BatchWriter(edgeNumber, known, privacy);
         }
         this.workers = Executors.newFixedThreadPool(DEPTH, r -> {
             Thread t = new Thread(r, "sink-postgres-commit");

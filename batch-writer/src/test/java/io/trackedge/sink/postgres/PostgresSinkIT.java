@@ -103,6 +103,8 @@ class PostgresSinkIT {
                 + " AND automation IN ('prefetch', 'scanner') AND certainty = 'certain' AND reasons & 1 = 1") > 0);
         assertEquals(0, testDb.count("SELECT count(*) FROM email_events WHERE event_type IN ('open', 'click') AND automation IS NULL"));
         assertEquals(20_000, testDb.count("SELECT events FROM sink_cursors WHERE edge_node = '" + node + "'"));
+        // each row names its edge by the edge's number (sql/V18)
+        assertEquals(20_000, testDb.count("SELECT count(*) FROM email_events JOIN edge_nodes USING (edge_no) WHERE edge_node = '" + node + "'"));
         // each User-Agent is stored once per tenant, under the id SQL's user_agent_id(text) gives (sql/V15)
         assertEquals(6, testDb.count("SELECT count(*) FROM user_agents WHERE user_agent_id = user_agent_id(user_agent)"));
         assertEquals(20_000, testDb.count("SELECT count(*) FROM email_events e JOIN user_agents u"
@@ -118,6 +120,9 @@ class PostgresSinkIT {
         awaitCommitted(again, writer.flushedPosition());
         assertTrue(restarted.stop(Duration.ofSeconds(5)));
         assertExactlyOnceAndRecounted(25_000);
+        assertEquals(List.of("1 25000"), testDb.rows("SELECT count(DISTINCT n.edge_no) || ' ' || count(*) FROM email_events e"
+                + " JOIN edge_nodes n USING (edge_no) WHERE n.edge_node = '" + node + "'"), "the restarted sink kept its number");
+        assertEquals(1, testDb.count("SELECT count(*) FROM edge_nodes"));
     }
 
     @Test
