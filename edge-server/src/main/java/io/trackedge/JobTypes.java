@@ -1,6 +1,7 @@
 package io.trackedge;
 
 import io.trackedge.config.EdgeConfig;
+import io.trackedge.jobs.CompactionJob;
 import io.trackedge.jobs.Granularity;
 import io.trackedge.jobs.JobRegistry;
 import io.trackedge.jobs.JobSettings;
@@ -8,6 +9,7 @@ import io.trackedge.jobs.RetentionJob;
 import io.trackedge.jobs.RollUp;
 import io.trackedge.jobs.rollup.RollUps;
 import java.util.Map;
+import javax.sql.DataSource;
 
 /**
  * The job types this edge runs, wired by hand: each roll-up with its priority (lower runs first;
@@ -45,8 +47,11 @@ public final class JobTypes {
                 c.scheduleDelay(), c.stuckAfter(), d.maxIdle());
     }
 
-    /** @param retentionDays {@code edge.database.retention-days}; 0 makes the retention job a no-op */
-    public static JobRegistry registry(int retentionDays) {
+    /**
+     * @param retentionDays {@code edge.database.retention-days}; 0 makes the retention job a no-op
+     * @param ds the database the jobs run in, for the compaction's rebuilds outside the job's transaction
+     */
+    public static JobRegistry registry(int retentionDays, DataSource ds) {
         JobRegistry.Builder b = JobRegistry.builder();
         for (RollUp r : RollUps.all()) {
             Plan p = PLANS.get(r.jobType());
@@ -56,6 +61,8 @@ public final class JobTypes {
             b.add(r, p.priority(), p.schedule());
         }
         b.add(new RetentionJob(retentionDays), 100, Granularity.DAY);
+        // After the day's roll-ups (a higher number runs later), which read the partition it rebuilds.
+        b.add(new CompactionJob(ds), 110, Granularity.DAY);
         return b.build();
     }
 }

@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
 record JobsStack(List<ClusterRunner> runners) {
 
     private static final Logger log = LoggerFactory.getLogger(JobsStack.class);
-    private static final int POOL = 3; // the job's transaction, its lease renewals, the sweeps
+    private static final int POOL = 4; // the job's transaction, its lease renewals, the sweeps, the compaction's rebuild
 
     /**
      * One cluster's runner: its jobs table, its roll-ups and its Redis keys are that cluster's, so
@@ -63,10 +63,10 @@ record JobsStack(List<ClusterRunner> runners) {
     private static ClusterRunner start(EdgeConfig config, String cluster, Database sinkDb, UUID node, Readiness readiness) {
         EdgeConfig.Jobs c = config.jobs();
         JobSettings settings = JobTypes.settings(c);
-        JobRegistry registry = JobTypes.registry(config.database().retentionDays());
         String name = "edge-" + node.toString().substring(0, 8) + "-" + ProcessHandle.current().pid()
                 + (cluster == null ? "" : "-" + cluster);
         Database db = new Database(sinkDb.info(), POOL);
+        JobRegistry registry = JobTypes.registry(config.database().retentionDays(), db.dataSource());
         JobStore store = new JobStore(db.dataSource(), settings);
         // Each cluster's queue has its own keys: a hint names a job of that cluster's table.
         RedisHints redis = c.redisUrl().isEmpty() ? null

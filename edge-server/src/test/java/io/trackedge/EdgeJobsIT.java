@@ -31,7 +31,11 @@ class EdgeJobsIT {
         try (TestDatabase db = TestDatabase.create();
              TestEdge edge = TestEdge.start("EDGE_POSTGRES_SINK", "true", "EDGE_DATABASE_URL", db.jdbcUrl(),
                      "EDGE_DATABASE_USER", "postgres", "EDGE_JOBS_SCHEDULE_DELAY", "0s")) {
-            long types = JobTypes.registry(0).all().size();
+            long types;
+            try (io.trackedge.db.Database pool = new io.trackedge.db.Database(
+                    new io.trackedge.db.PostgresConnectionInfo(db.jdbcUrl(), "postgres", null), 1)) {
+                types = JobTypes.registry(0, pool.dataSource()).all().size();
+            }
             io.trackedge.sink.testing.Await.within(Duration.ofSeconds(60), () -> {
                 try {
                     // every scheduled type enqueued, and all of them done

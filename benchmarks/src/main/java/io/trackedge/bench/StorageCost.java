@@ -2,6 +2,8 @@ package io.trackedge.bench;
 
 import io.trackedge.db.Database;
 import io.trackedge.db.PostgresConnectionInfo;
+import io.trackedge.jobs.CompactionJob;
+import io.trackedge.jobs.Period;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -9,6 +11,7 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.LocalDate;
 import java.util.Locale;
 
 /**
@@ -17,7 +20,8 @@ import java.util.Locale;
  * <pre>
  *   SinkVsPsqlCopy's journal (70 % opens, 30 % clicks, 5 % HEAD) ──PostgresSink──▶ fresh database
  *   then per table (partitions summed into their parent): heap + TOAST, each index, total;
- *   and the WAL written while the sink ran (pg_current_wal_lsn before and after)
+ *   and the WAL written while the sink ran (pg_current_wal_lsn before and after);
+ *   then the same at rest: after the compact_events job has rebuilt each day's indexes
  * </pre>
  *
  * Bytes are scaled to a million events. The WAL figure is cluster-wide: on a PostgreSQL that other
@@ -75,6 +79,7 @@ public final class StorageCost {
             long wal = Long.parseLong(one(s, "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '" + lsn0 + "')::bigint"));
             long rows = Long.parseLong(one(s, "SELECT count(*) FROM email_events"));
             print(s, events, version, rate, wal, rows);
+            atRest(db, c, s, events);
         } finally {
             if (!"1".equals(System.getenv("BENCH_KEEP_DB"))) {
                 scratch.drop();
@@ -111,6 +116,27 @@ public final class StorageCost {
                 mb(wal * scale), wal / (double) events);
         System.out.printf(Locale.ROOT, "{\"benchmark\":\"storage_cost\",\"schema\":\"%s\",\"events\":%d,\"rows_per_s\":%.0f,"
                 + "\"all_bytes\":%d,\"wal_bytes\":%d,\"bytes\":{%s}}%n", version, events, rate, all, wal, json);
+    }
+
+    /** What the tables hold once each day's partition has been compacted, as the daily job leaves it. */
+    private static void atRest(Database db, Connection c, Statement s, int events) throws Exception {
+        CompactionJob compaction = new CompactionJob(db.dataSource());
+        try (ResultSet r = s.executeQuery("SELECT DISTINCT (occurred_at AT TIME ZONE 'UTC')::date FROM email_events ORDER BY 1")) {
+            while (r.next()) {
+                compaction.run(c, Period.dayOf(r.getObject(1, LocalDate.class)), null);
+            }
+        }
+        long all = Long.parseLong(one(s, "SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c JOIN pg_namespace n"
+                + " ON n.oid = c.relnamespace WHERE c.relkind = 'r' AND n.nspname = 'public'"));
+        long eventsTotal = Long.parseLong(one(s, "SELECT sum(pg_total_relation_size(inhrelid)) FROM pg_inherits"
+                + " WHERE inhparent = 'email_events'::regclass"));
+        long pkey = Long.parseLong(one(s, "SELECT sum(pg_relation_size(inhrelid)) FROM pg_inherits"
+                + " WHERE inhparent = 'email_events_pkey'::regclass"));
+        double scale = 1e6 / events;
+        System.out.printf(Locale.ROOT, "at rest, after compact_events: email_events %.1f MB per million events (primary key %.1f),"
+                + " all tables %.1f%n", mb(eventsTotal * scale), mb(pkey * scale), mb(all * scale));
+        System.out.printf(Locale.ROOT, "{\"benchmark\":\"storage_cost_at_rest\",\"events\":%d,\"all_bytes\":%d,"
+                + "\"email_events_bytes\":%d,\"email_events_pkey_bytes\":%d}%n", events, all, eventsTotal, pkey);
     }
 
     private static double mb(double bytes) {

@@ -82,7 +82,7 @@ public final class ClassifyCommand implements Callable<Integer> {
                 db.db().migrate();
             }
             Summary s = rescore(db.db(), settings, ListSource.watching(cfg.dataDir()), from, to, tenant,
-                    JobTypes.registry(cfg.database().retentionDays()), new JobStore(db.db().dataSource(), JobTypes.settings(cfg.jobs())));
+                    JobTypes.registry(cfg.database().retentionDays(), db.db().dataSource()), new JobStore(db.db().dataSource(), JobTypes.settings(cfg.jobs())));
             PrintWriter out = spec.commandLine().getOut();
             Rescore.Result r = s.result();
             out.printf("read %d event(s); %d open(s)/click(s) reclassified (%d to machine, %d to human); counts recomputed"

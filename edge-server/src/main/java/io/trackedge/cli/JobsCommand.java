@@ -46,9 +46,9 @@ public final class JobsCommand implements Runnable {
 
         @Override
         final int run(EdgeConfig cfg, CliDatabase db, PrintWriter out) throws Exception {
-            // A job's transaction and its lease renewals need a connection each.
+            // A job's transaction, its lease renewals and the compaction's rebuild need a connection each.
             try (Database pool = new Database(db.db().info(), 3)) {
-                return run(new JobStore(pool.dataSource(), settings(cfg)), JobTypes.registry(cfg.database().retentionDays()),
+                return run(new JobStore(pool.dataSource(), settings(cfg)), JobTypes.registry(cfg.database().retentionDays(), pool.dataSource()),
                         cfg, out);
             }
         }

@@ -130,7 +130,7 @@ class RescoreIT {
         assertTrue(sink.stop(Duration.ofSeconds(5)));
 
         LocalDate day = LocalDate.ofInstant(Instant.ofEpochSecond(t / SECOND), ZoneOffset.UTC);
-        JobRegistry registry = JobTypes.registry(0);
+        JobRegistry registry = JobTypes.registry(0, db.dataSource());
         JobStore jobs = new JobStore(db.dataSource(), JobSettings.defaults());
         runRollUps(jobs, registry, day);
         assertCountsEqualARecount();
