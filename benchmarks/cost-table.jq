@@ -63,7 +63,9 @@ def missing($why): . + {ours: $why, reference: "-", ratio: null, met: null};
     | ($e2e | map(select(.rows_landed > 0)) | max_by(.rows_landed)) as $big
     | if $big == null then missing(absent(["e2e"]; "journal"))
       else ($big.postgres_bytes_per_million / 1e6) as $mb
-        | . + {ours: "\($mb | dec(1)) MB (\($big.rows_landed | int_text) rows at \($big.rate | int_text)/s)", reference: "150 MB (the goal)",
+        | (if $big.postgres_bytes_per_million_at_rest == null then "" else
+            ", \($big.postgres_bytes_per_million_at_rest / 1e6 | dec(1)) MB at rest after compact_events" end) as $rest
+        | . + {ours: "\($mb | dec(1)) MB (\($big.rows_landed | int_text) rows at \($big.rate | int_text)/s\($rest))", reference: "150 MB (the goal)",
           ratio: ($mb / 150 | r(2)), met: ($mb <= 150), ours_value: ($mb | r(1)), reference_value: 150, unit: "MB"} end ),
   latency("journal"),
   latency("memory"),
