@@ -94,3 +94,28 @@ safepoints() {
   { grep -oE 'Total: [0-9]+ ns' || true; } | awk '{print $2/1e6}' | sort -g |
     awk '{a[NR]=$1; s+=$1} END{if(NR==0){print "0 null null 0"} else {i=int(NR*0.99+0.999); if(i>NR)i=NR; printf "%d %.3f %.3f %.1f\n", NR, a[i], a[NR], s}}'
 }
+
+# PostgreSQL's CPU (the caller sets PGH, PGP): needs the server local and /proc readable (root or
+# the postgres user); else it reads 0.
+pg_master=""
+# pg_snap db: "pid ticks" of each PostgreSQL process counted; pg_cpu_s before after: CPU seconds
+# between two snapshots, per process (a process that started in between counts whole, one that ended
+# counts nothing), so backends coming and going cannot make the sum jump.
+pg_snap() {
+  if [ -z "$pg_master" ]; then
+    local dir; dir=$(psql -h $PGH -p $PGP -U postgres -Atc "SHOW data_directory" postgres)
+    pg_master=$(pgrep -u postgres -f -- "-D $dir( |\$)" | head -1 || true); pg_master=${pg_master:-none}
+  fi
+  [ "$pg_master" = none ] && return 0
+  local p title
+  for p in $pg_master $(pgrep -P $pg_master); do
+    title=$(tr '\0' ' ' < /proc/$p/cmdline 2>/dev/null) || continue
+    # the server's own processes, and the backends whose title names the bench database
+    # ("postgres: 15/main: postgres <db> 127.0.0.1(5432) idle")
+    if [ $p = $pg_master ] || [[ "$title" =~ (checkpointer|background\ writer|walwriter|autovacuum\ launcher) ]] \
+       || [[ "$title" == *" $1 "* ]]; then
+      echo "$p $(awk '{print $14+$15}' /proc/$p/stat 2>/dev/null || echo 0)"
+    fi
+  done
+}
+pg_cpu_s() { awk -v k=$TCK 'NR==FNR{a[$1]=$2; next} {s+=$2-a[$1]} END{printf "%.2f", s/k}' "$1" "$2"; }
