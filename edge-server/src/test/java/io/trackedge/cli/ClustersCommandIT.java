@@ -83,6 +83,33 @@ class ClustersCommandIT {
     }
 
     @Test
+    void eraseGoesToTheTenantsCluster() throws Exception {
+        try (TestDatabase a = TestDatabase.create(); TestDatabase b = TestDatabase.create()) {
+            Path config = dir.resolve("edge.conf");
+            Files.writeString(config, "edge.data-dir = \"" + dir + "\"\nedge.database.user = postgres\n"
+                    + "edge.database.clusters = [\"a=" + a.jdbcUrl() + "\", \"b=" + b.jdbcUrl() + "\"]\n");
+            TenantRouting routing = TenantRouting.of(List.of("a", "b"), Map.of());
+            UUID tenant = routing.clusterOf(T1).equals("b") ? T1 : T2;
+            assertEquals("b", routing.clusterOf(tenant), "one of the two tenants hashes to b");
+            assertEquals(0, run(config, "migrate").exit());
+            // The same recipient's row in both clusters: only the tenant's cluster (b) may lose it.
+            for (TestDatabase db : List.of(a, b)) {
+                try (Connection c = java.sql.DriverManager.getConnection(db.jdbcUrl(), "postgres", null); Statement s = c.createStatement()) {
+                    s.execute("INSERT INTO email_events (event_id, event_type, occurred_at, tenant_id, user_id, email_id, edge_no)"
+                            + " VALUES (gen_random_uuid(), 'open', now(), '" + tenant + "', gen_random_uuid(), 'erase-me', 1)");
+                }
+            }
+            Run erase = run(config, "erase", "--tenant", tenant.toString(), "--email", "erase-me");
+            assertEquals(0, erase.exit(), erase.err());
+            assertTrue(erase.out().contains("email_events       1 rows deleted"), erase.out());
+            assertEquals(0, b.count("SELECT count(*) FROM email_events WHERE email_id = 'erase-me'"));
+            assertEquals(1, b.count("SELECT count(*) FROM erasure_audit"));
+            assertEquals(1, a.count("SELECT count(*) FROM email_events WHERE email_id = 'erase-me'"), "cluster a untouched");
+            assertEquals(0, a.count("SELECT count(*) FROM erasure_audit"));
+        }
+    }
+
+    @Test
     void withoutClustersTheCommandsSaySo() throws Exception {
         Path config = dir.resolve("edge.conf");
         Files.writeString(config, "edge.data-dir = \"" + dir + "\"\nedge.database.url = \"postgresql://127.0.0.1/none\"\n");

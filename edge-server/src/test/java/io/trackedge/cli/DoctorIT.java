@@ -63,6 +63,22 @@ class DoctorIT {
     }
 
     @Test
+    void withClustersEachIsCheckedByName() throws Exception {
+        try (TestDatabase a = TestDatabase.create(); TestDatabase b = TestDatabase.create();
+             Database d = new Database(new PostgresConnectionInfo(a.jdbcUrl(), "postgres", null), 1)) {
+            d.migrate(); // b is left without its migrations
+            Path conf = install("edge.database { user = postgres, clusters = [\"a=" + a.jdbcUrl() + "\", \"b=" + b.jdbcUrl()
+                    + "\"] }", "rw-------");
+            Map<String, Doctor.Finding> by = worst(new Doctor(conf, Map.of(), System::currentTimeMillis).run());
+            assertEquals(Doctor.Status.OK, by.get("database a").status(), by.toString());
+            assertEquals(Doctor.Status.OK, by.get("database b").status(), by.toString());
+            assertTrue(by.get("schema a").detail().matches("migrations applied up to V\\d+"), by.get("schema a").toString());
+            assertEquals(Doctor.Status.WARN, by.get("schema b").status(), by.get("schema b").toString());
+            assertEquals("no migrations applied yet", by.get("schema b").detail());
+        }
+    }
+
+    @Test
     void aClockMinutesOffTheDatabasesFailsAndSaysToSynchronise() throws Exception {
         try (TestDatabase db = TestDatabase.create()) {
             Path conf = install("edge.database { url = \"" + db.jdbcUrl() + "\", user = postgres }", "rw-------");
