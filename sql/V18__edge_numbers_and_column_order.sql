@@ -2,9 +2,10 @@
 -- io.trackedge.bench.StorageCost before and after (docs/benchmarks.md, "V17 against V18").
 --
 -- 1. edge_node (a uuid, 16 bytes in every row, one value per edge) becomes edge_no, a 4-byte number
---    from the edge_nodes dictionary below. The sink registers its node once at start-up and writes the
---    number. Read the uuid with: JOIN edge_nodes n USING (edge_no). An integer, not a smallint: edges on
---    autoscaled VMs may get a new node id (a new data folder) at every boot, and 32,767 would run out.
+--    from the edge_nodes dictionary below. The sink registers its node before its first batch (in a
+--    transaction of its own) and writes the number. Read the uuid with: JOIN edge_nodes n USING (edge_no).
+--    An integer, not a smallint: edges on autoscaled VMs may get a new node id (a new data folder) at
+--    every boot, and 32,767 would run out.
 -- 2. The columns are stored fixed-width first, widest alignment first (timestamptz and bigint, the
 --    uuids, the integers, the boolean), then the variable-width ones. In the old order the 8-byte values
 --    followed short texts, and PostgreSQL padded before each: up to 10 bytes a row of nothing.

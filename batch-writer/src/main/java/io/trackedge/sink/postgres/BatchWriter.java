@@ -29,7 +29,7 @@ final class BatchWriter {
 
     static final String SINK = "postgres";
 
-    private final UUID edgeNode;
+    private final UUID edgeNode; // edgeNumber's node: the cursor and bad_events name the edge by its uuid
     private final EdgeNumber edgeNumber;
     private final BinaryCopyEncoder copy = new BinaryCopyEncoder();
     private final DailyFold fold = new DailyFold();
