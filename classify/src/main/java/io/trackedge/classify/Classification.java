@@ -1,7 +1,9 @@
 package io.trackedge.classify;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The verdict on one open or click: who made it, how sure, and every signal that fired. Signals that
@@ -14,6 +16,9 @@ public record Classification(Automation automation, Certainty certainty, int rea
 
     /** A person, no signal at all. */
     public static final Classification NONE = new Classification(Automation.NONE, Certainty.CERTAIN, 0);
+
+    private static final int REASON_TEXTS_CACHED = 1024;
+    private static final Map<Integer, String> REASON_TEXTS = new ConcurrentHashMap<>();
 
     public Classification {
         Objects.requireNonNull(automation, "automation");
@@ -38,14 +43,23 @@ public record Classification(Automation automation, Certainty certainty, int rea
         if (reasons == 0) {
             return null;
         }
-        StringBuilder sb = new StringBuilder();
-        for (Signal s : signals()) {
-            if (!sb.isEmpty()) {
-                sb.append(',');
+        // The sink writes it for every classified event, and a deployment sees a few dozen
+        // combinations of signals: each is joined once.
+        String text = REASON_TEXTS.get(reasons);
+        if (text == null) {
+            StringBuilder sb = new StringBuilder();
+            for (Signal s : signals()) {
+                if (!sb.isEmpty()) {
+                    sb.append(',');
+                }
+                sb.append(s.wireName());
             }
-            sb.append(s.wireName());
+            text = sb.toString();
+            if (REASON_TEXTS.size() < REASON_TEXTS_CACHED) {
+                REASON_TEXTS.put(reasons, text);
+            }
         }
-        return sb.toString();
+        return text;
     }
 
     @Override

@@ -92,6 +92,7 @@ final class BatchWriter {
             moveCursor(sql, end, batch.size());
             c.commit();
             firstTouch.committed();
+            copy.userAgents().committed();
             return rows.size();
         } catch (SQLException | RuntimeException | CursorMovedException e) {
             rollback(c, e);
@@ -139,6 +140,7 @@ final class BatchWriter {
             writeDerived(c, sql, rows, verdicts, List.of());
             c.commit();
             firstTouch.committed();
+            copy.userAgents().committed();
             return true;
         } catch (SQLException | RuntimeException e2) {
             rollback(c, e2);
@@ -169,8 +171,7 @@ final class BatchWriter {
         }
         privacy.foldCountedOnly(fold, verdicts); // counted, never stored per recipient
         // After the predecessor's commit (write() waits for it first): see UserAgents.write.
-        copy.userAgents().write(c);
-        copy.userAgents().clear();
+        copy.userAgents().write(c); // its pairs are kept until the commit (or the next batch's clear)
         firstTouch.apply(c, rows, fold, verdicts);
         ingestRows.write(sql, rows);
         // After the first touches: a human open recomputed for a corrected email sees this batch's rows.

@@ -20,7 +20,12 @@ final class DailyFold {
     record Key(UUID tenant, UUID user, String campaign, String mailbox, LocalDate date) {
     }
 
+    private static final int COUNTERS = DailyCounter.values().length;
+
     private final Map<Key, long[]> rows = new LinkedHashMap<>();
+    // A batch's events are mostly of one UTC day: its date is made once, not per event.
+    private long lastDay = Long.MIN_VALUE;
+    private LocalDate lastDate;
 
     static LocalDate utcDate(long epochMicros) {
         return LocalDate.ofInstant(Instant.ofEpochSecond(Math.floorDiv(epochMicros, 1_000_000L)), ZoneOffset.UTC);
@@ -31,8 +36,11 @@ final class DailyFold {
     }
 
     void add(UUID tenant, UUID user, String campaign, String mailbox, LocalDate date, DailyCounter c, long n) {
-        rows.computeIfAbsent(new Key(tenant, user, campaign, mailbox, date), k -> new long[DailyCounter.values().length])
-                [c.ordinal()] += n;
+        row(tenant, user, campaign, mailbox, date)[c.ordinal()] += n;
+    }
+
+    private long[] row(UUID tenant, UUID user, String campaign, String mailbox, LocalDate date) {
+        return rows.computeIfAbsent(new Key(tenant, user, campaign, mailbox, date), k -> new long[COUNTERS]);
     }
 
     /**
@@ -41,30 +49,33 @@ final class DailyFold {
      */
     void add(EventRecord e, boolean machine) {
         var f = e.fields();
-        LocalDate d = utcDate(e.occurredAtMicros());
+        long day = Math.floorDiv(e.occurredAtMicros(), 86_400_000_000L);
+        if (day != lastDay) {
+            lastDate = LocalDate.ofEpochDay(day);
+            lastDay = day;
+        }
+        boolean warmup = e.type().isWarmup();
+        long[] r = row(f.tenant(), f.user(), warmup ? null : f.campaign(), f.mailbox(), lastDate);
         switch (e.type()) {
             case OPEN -> {
-                add(f.tenant(), f.user(), f.campaign(), f.mailbox(), d, DailyCounter.OPENS_TOTAL, 1);
-                add(f.tenant(), f.user(), f.campaign(), f.mailbox(), d,
-                        machine ? DailyCounter.OPENS_MACHINE : DailyCounter.OPENS_HUMAN, 1);
+                r[DailyCounter.OPENS_TOTAL.ordinal()]++;
+                r[(machine ? DailyCounter.OPENS_MACHINE : DailyCounter.OPENS_HUMAN).ordinal()]++;
             }
             case CLICK -> {
-                add(f.tenant(), f.user(), f.campaign(), f.mailbox(), d, DailyCounter.CLICKS_TOTAL, 1);
-                add(f.tenant(), f.user(), f.campaign(), f.mailbox(), d,
-                        machine ? DailyCounter.CLICKS_MACHINE : DailyCounter.CLICKS_HUMAN, 1);
+                r[DailyCounter.CLICKS_TOTAL.ordinal()]++;
+                r[(machine ? DailyCounter.CLICKS_MACHINE : DailyCounter.CLICKS_HUMAN).ordinal()]++;
             }
-            case SENT -> add(f.tenant(), f.user(), f.campaign(), f.mailbox(), d, DailyCounter.EMAILS_SENT, 1);
-            case DELIVERED -> add(f.tenant(), f.user(), f.campaign(), f.mailbox(), d, DailyCounter.EMAILS_DELIVERED, 1);
+            case SENT -> r[DailyCounter.EMAILS_SENT.ordinal()]++;
+            case DELIVERED -> r[DailyCounter.EMAILS_DELIVERED.ordinal()]++;
             case BOUNCED -> {
-                add(f.tenant(), f.user(), f.campaign(), f.mailbox(), d, DailyCounter.EMAILS_BOUNCED, 1);
-                add(f.tenant(), f.user(), f.campaign(), f.mailbox(), d,
-                        "hard".equals(e.attributes().get(Attributes.BOUNCE_TYPE)) ? DailyCounter.BOUNCES_HARD : DailyCounter.BOUNCES_SOFT, 1);
+                r[DailyCounter.EMAILS_BOUNCED.ordinal()]++;
+                r[("hard".equals(e.attributes().get(Attributes.BOUNCE_TYPE)) ? DailyCounter.BOUNCES_HARD : DailyCounter.BOUNCES_SOFT).ordinal()]++;
             }
-            case REPLIED -> add(f.tenant(), f.user(), f.campaign(), f.mailbox(), d, DailyCounter.EMAILS_REPLIED, 1);
-            case UNSUBSCRIBED -> add(f.tenant(), f.user(), f.campaign(), f.mailbox(), d, DailyCounter.UNSUBSCRIBES, 1);
-            case COMPLAINED -> add(f.tenant(), f.user(), f.campaign(), f.mailbox(), d, DailyCounter.COMPLAINTS, 1);
-            case WARMUP_OPEN -> add(f.tenant(), f.user(), null, f.mailbox(), d, DailyCounter.WARMUP_OPENS, 1);
-            case WARMUP_REPLY -> add(f.tenant(), f.user(), null, f.mailbox(), d, DailyCounter.WARMUP_REPLIES, 1);
+            case REPLIED -> r[DailyCounter.EMAILS_REPLIED.ordinal()]++;
+            case UNSUBSCRIBED -> r[DailyCounter.UNSUBSCRIBES.ordinal()]++;
+            case COMPLAINED -> r[DailyCounter.COMPLAINTS.ordinal()]++;
+            case WARMUP_OPEN -> r[DailyCounter.WARMUP_OPENS.ordinal()]++;
+            case WARMUP_REPLY -> r[DailyCounter.WARMUP_REPLIES.ordinal()]++;
         }
     }
 
