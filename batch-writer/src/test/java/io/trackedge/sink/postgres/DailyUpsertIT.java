@@ -1,0 +1,69 @@
+package io.trackedge.sink.postgres;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.trackedge.db.Database;
+import io.trackedge.db.PostgresConnectionInfo;
+import io.trackedge.sink.testing.Await;
+import io.trackedge.sink.testing.TestDatabase;
+import java.sql.Connection;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The daily counters as the sink's batches add to them: the sums are right, and because the tables
+ * leave room on each page (sql/V19), a batch's updates are heap-only (no index entries, no bloat).
+ */
+class DailyUpsertIT {
+
+    private static final int KEYS = 300;
+    private static final int BATCHES = 12;
+
+    @Test
+    void batchesAddToTheSameKeysInPlace() throws Exception {
+        try (TestDatabase testDb = TestDatabase.create()) {
+            try (Database db = new Database(new PostgresConnectionInfo(testDb.jdbcUrl(), "postgres", null), 1)) {
+                db.migrate();
+            }
+            List<UUID> tenants = new ArrayList<>();
+            for (int i = 0; i < KEYS; i++) {
+                tenants.add(UUID.randomUUID());
+            }
+            UUID user = UUID.randomUUID();
+            LocalDate day = LocalDate.of(2026, 12, 1);
+            DailyUpsert upsert = new DailyUpsert();
+            DailyFold fold = new DailyFold();
+            try (Connection c = testDb.connect()) {
+                c.setAutoCommit(false);
+                for (int b = 0; b < BATCHES; b++) {
+                    fold.clear();
+                    for (int i = 0; i < KEYS; i++) {
+                        fold.add(tenants.get(i), user, "campaign-" + (i % 7), "mailbox-" + (i % 3), day, DailyCounter.OPENS_TOTAL, 2);
+                        fold.add(tenants.get(i), user, "campaign-" + (i % 7), "mailbox-" + (i % 3), day, DailyCounter.CLICKS_HUMAN, 1);
+                    }
+                    upsert.write(c, fold);
+                    c.commit();
+                }
+            }
+            assertEquals(KEYS, testDb.count("SELECT count(*) FROM daily_analytics"));
+            assertEquals((long) KEYS * BATCHES * 2, testDb.count("SELECT sum(opens_total) FROM daily_analytics"));
+            assertEquals((long) KEYS * BATCHES, testDb.count("SELECT sum(clicks_human) FROM daily_analytics"));
+
+            long updates = (long) KEYS * (BATCHES - 1);
+            // the writer's backend reports its statistics on its own schedule: wait for all of them
+            Await.until("the updates in pg_stat_user_tables", Duration.ofSeconds(30),
+                    () -> testDb.count("SELECT n_tup_upd FROM pg_stat_user_tables WHERE relname = 'daily_analytics'"),
+                    n -> n >= updates);
+            long hot = testDb.count("SELECT n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = 'daily_analytics'");
+            assertTrue(hot >= updates * 95 / 100, hot + " of " + updates + " updates were heap-only");
+            for (String table : List.of("daily_analytics", "daily_unstored", "warmup_daily_stats")) {
+                assertEquals(List.of("fillfactor=50"), testDb.rows("SELECT unnest(reloptions) FROM pg_class WHERE relname = '" + table + "'"), table);
+            }
+        }
+    }
+}
