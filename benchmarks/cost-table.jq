@@ -50,7 +50,7 @@ def missing($why): . + {ours: $why, reference: "-", ratio: null, met: null};
       elif $best == null then . + {ours: "none kept up (lowest tried \($e2e | map(.rate) | min | int_text)/s)",
         reference: "\($nginx_max | int_text) req/s", ratio: 0, met: false, ours_value: 0, reference_value: $nginx_max, unit: "events/s"}
       else . + {ours: (if ($e2e | map(select(.fixed_rate != true and .keeps_up != true)) | length) == 0
-          then "at least \($best | int_text)/s (every rate tried kept up)" else "\($best | int_text)/s" end), reference: "\($nginx_max | int_text) req/s", ratio: ($best / $nginx_max | r(2)),
+          then "at least \($best | int_text)/s (every rate the search tried kept up)" else "\($best | int_text)/s" end), reference: "\($nginx_max | int_text) req/s", ratio: ($best / $nginx_max | r(2)),
         met: ($best / $nginx_max >= 0.5), ours_value: $best, reference_value: $nginx_max, unit: "events/s"} end ),
   # 2. edge + PostgreSQL CPU per event against nginx's CPU per request, both at the fixed rate
   ( row(2; "server CPU per event, edge + PostgreSQL, at \($fixed_rate | int_text)/s"; "<= 2x nginx's CPU per request")

@@ -50,6 +50,11 @@ final class BatchWriter {
         this.privacy = new PrivacyFilter(privacy);
     }
 
+    /** Forgets the User-Agents this writer's committed batches wrote (the sink reopens). */
+    void forgetWritten() {
+        copy.userAgents().forgetCommitted();
+    }
+
     /** Makes sure this node's cursor row exists and returns its committed position. */
     long initCursor(Connection c, String host) throws SQLException {
         c.setAutoCommit(true);

@@ -29,6 +29,7 @@ final class CommitPipeline implements AutoCloseable {
     static final int KNOWN_FIRST_TOUCHES = 1 << 20;
 
     private final Database db;
+    private final KnownFirstTouches known = new KnownFirstTouches(KNOWN_FIRST_TOUCHES);
     private final BatchWriter[] writers = new BatchWriter[DEPTH];
     private final ExecutorService workers;
     private CompletableFuture<Integer> last = CompletableFuture.completedFuture(0);
@@ -36,7 +37,6 @@ final class CommitPipeline implements AutoCloseable {
 
     CommitPipeline(Database db, UUID edgeNode, io.trackedge.privacy.PrivacyPolicy privacy) {
         this.db = db;
-        KnownFirstTouches known = new KnownFirstTouches(KNOWN_FIRST_TOUCHES);
         EdgeNumber edgeNumber = new EdgeNumber(edgeNode);
         for (int i = 0; i < DEPTH; i++) {
             writers[i] = new BatchWriter(edgeNumber, known, privacy);
@@ -79,9 +79,19 @@ final class CommitPipeline implements AutoCloseable {
         }
     }
 
-    /** Forgets the last batch: the loop re-reads from the committed cursor. */
+    /**
+     * Forgets the last batch: the loop re-reads from the committed cursor. Also forgets which first
+     * touches and User-Agents are known to be written: the loop reopens after a failure, and a
+     * database that failed over to a standby behind it, or was restored, may have lost rows that
+     * committed batches wrote; they are probed and inserted again rather than taken as written.
+     * Called with nothing in flight (the loop awaits its batches before it reopens the sink).
+     */
     void reset() {
         last = CompletableFuture.completedFuture(0);
+        known.clear();
+        for (BatchWriter w : writers) {
+            w.forgetWritten();
+        }
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.trackedge.sink.postgres;
 
+import java.util.Arrays;
 import java.util.UUID;
 
 /**
@@ -33,6 +34,12 @@ final class KnownFirstTouches {
 
     int capacity() {
         return lo.length;
+    }
+
+    /** Forgets every key. */
+    void clear() {
+        Arrays.fill(lo, 0);
+        Arrays.fill(hi, 0);
     }
 
     boolean contains(int kind, UUID tenant, String email) {

@@ -25,7 +25,8 @@ import java.util.UUID;
  * with every batch cost PostgreSQL a probe of the dictionary's key per pair and the sink the array's
  * encoding (12 % of the edge's allocation at 10,000 events/s before this). Rows of
  * {@code user_agents} are never deleted (erasure, retention and the jobs leave the dictionary
- * alone), so a committed pair stays written.
+ * alone), so a committed pair stays written while the database keeps its commits; the memory is
+ * dropped whenever the sink reopens ({@link #forgetCommitted}).
  *
  * <p>Not thread-safe: one per {@link BinaryCopyEncoder}.
  */
@@ -95,6 +96,12 @@ final class UserAgents {
 
     /** Forgets the batch's strings (not the ids): the batch starts, or rolled back. */
     void clear() {
+        batch.clear();
+    }
+
+    /** Forgets which pairs committed batches wrote (the sink reopens: see CommitPipeline.reset). */
+    void forgetCommitted() {
+        committed.clear();
         batch.clear();
     }
 

@@ -23,6 +23,21 @@ class KnownFirstTouchesTest {
     }
 
     @Test
+    void clearForgetsEveryKey() {
+        KnownFirstTouches known = new KnownFirstTouches(1024);
+        for (int i = 0; i < 500; i++) {
+            known.add(1, TENANT, "email-" + i);
+        }
+        assertTrue(known.contains(1, TENANT, "email-7"));
+        known.clear();
+        for (int i = 0; i < 500; i++) {
+            assertFalse(known.contains(1, TENANT, "email-" + i), "email-" + i);
+        }
+        known.add(1, TENANT, "email-7");
+        assertTrue(known.contains(1, TENANT, "email-7"), "usable after");
+    }
+
+    @Test
     void kindTenantAndEmailEachTellKeysApart() {
         KnownFirstTouches known = new KnownFirstTouches(1024);
         known.add(1, TENANT, "email-1");

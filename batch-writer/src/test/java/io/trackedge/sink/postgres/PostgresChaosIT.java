@@ -106,6 +106,7 @@ class PostgresChaosIT {
             assertTrue(stats.failures.get() > 0, "the faults were felt");
             assertEquals(produced.get(), rows);
             assertEquals(produced.get(), distinct);
+            assertEquals(0, Recount.userAgentsMissing(testDb), "every stored User-Agent id has its text");
             List<List<String>> daily = Recount.compare(testDb);
             assertEquals(daily.get(1), daily.get(0));
             writer.close();

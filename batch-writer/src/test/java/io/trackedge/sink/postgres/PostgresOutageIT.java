@@ -91,6 +91,7 @@ class PostgresOutageIT {
                     catchUpMillis + " ms to catch up after the last event");
             assertEquals(produced.get(), rows);
             assertEquals(produced.get(), testDb.count("SELECT count(DISTINCT event_id) FROM email_events"));
+            assertEquals(0, Recount.userAgentsMissing(testDb), "every stored User-Agent id has its text");
             List<List<String>> daily = Recount.compare(testDb);
             assertEquals(daily.get(1), daily.get(0));
             writer.close();

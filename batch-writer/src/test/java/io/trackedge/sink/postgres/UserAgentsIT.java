@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The dictionary's pairs as a sink's batches write them: a pair a committed batch wrote is not sent
- * again, and a pair whose batch rolled back is.
+ * again, a pair whose batch rolled back is, and after the sink reopens every pair is sent again.
  */
 class UserAgentsIT {
 
@@ -68,6 +68,39 @@ class UserAgentsIT {
             assertEquals(List.of(a + " " + SAFARI, a + " " + CHROME, b + " " + CHROME, b + " " + FIREFOX),
                     testDb.rows("SELECT tenant_id || ' ' || user_agent FROM user_agents"
                             + " WHERE user_agent_id = user_agent_id(user_agent) ORDER BY tenant_id = '" + b + "', user_agent"));
+        }
+    }
+
+    @Test
+    void afterTheSinkReopensNothingIsTakenAsWritten() throws Exception {
+        try (TestDatabase testDb = TestDatabase.create()) {
+            try (Database db = new Database(new PostgresConnectionInfo(testDb.jdbcUrl(), "postgres", null), 1)) {
+                db.migrate();
+            }
+            UUID a = UUID.randomUUID();
+            UserAgents uas = new UserAgents();
+            try (Connection c = testDb.connect()) {
+                c.setAutoCommit(false);
+                uas.clear();
+                uas.add(a, CHROME);
+                uas.write(c);
+                c.commit();
+                uas.committed();
+
+                // the database comes back without that commit (a failover to a standby behind it, a
+                // restore); the sink reopens, as it does after any failure
+                c.createStatement().execute("DELETE FROM user_agents");
+                c.commit();
+                uas.forgetCommitted();
+
+                uas.clear();
+                uas.add(a, CHROME);
+                assertEquals(1, uas.pending(), "sent again after the reopen");
+                uas.write(c);
+                c.commit();
+                uas.committed();
+            }
+            assertEquals(List.of(a + " " + CHROME), testDb.rows("SELECT tenant_id || ' ' || user_agent FROM user_agents"));
         }
     }
 }

@@ -129,4 +129,13 @@ public final class Recount {
     public static List<List<String>> compare(TestDatabase db) throws SQLException {
         return List.of(db.rows(FROM_DAILY), db.rows(FROM_RAW));
     }
+
+    /**
+     * Stored events whose User-Agent id has no text in {@code user_agents} for their tenant: 0 when
+     * every batch that stored an id also committed its text (or an earlier committed batch did).
+     */
+    public static long userAgentsMissing(TestDatabase db) throws SQLException {
+        return db.count("SELECT count(*) FROM email_events e WHERE e.user_agent_id IS NOT NULL AND NOT EXISTS"
+                + " (SELECT 1 FROM user_agents u WHERE u.tenant_id = e.tenant_id AND u.user_agent_id = e.user_agent_id)");
+    }
 }
