@@ -22,10 +22,7 @@ class UserAgentsIT {
 
     @Test
     void aCommittedPairIsSentOnceAndARolledBackOneAgain() throws Exception {
-        try (TestDatabase testDb = TestDatabase.create()) {
-            try (Database db = new Database(new PostgresConnectionInfo(testDb.jdbcUrl(), "postgres", null), 1)) {
-                db.migrate();
-            }
+        try (TestDatabase testDb = migrated()) {
             UUID a = UUID.randomUUID();
             UUID b = UUID.randomUUID();
             UserAgents uas = new UserAgents();
@@ -73,10 +70,7 @@ class UserAgentsIT {
 
     @Test
     void afterTheSinkReopensNothingIsTakenAsWritten() throws Exception {
-        try (TestDatabase testDb = TestDatabase.create()) {
-            try (Database db = new Database(new PostgresConnectionInfo(testDb.jdbcUrl(), "postgres", null), 1)) {
-                db.migrate();
-            }
+        try (TestDatabase testDb = migrated()) {
             UUID a = UUID.randomUUID();
             UserAgents uas = new UserAgents();
             try (Connection c = testDb.connect()) {
@@ -102,5 +96,16 @@ class UserAgentsIT {
             }
             assertEquals(List.of(a + " " + CHROME), testDb.rows("SELECT tenant_id || ' ' || user_agent FROM user_agents"));
         }
+    }
+
+    private static TestDatabase migrated() throws Exception {
+        TestDatabase testDb = TestDatabase.create();
+        try (Database db = new Database(new PostgresConnectionInfo(testDb.jdbcUrl(), "postgres", null), 1)) {
+            db.migrate();
+        } catch (Exception e) {
+            testDb.close();
+            throw e;
+        }
+        return testDb;
     }
 }
