@@ -2,6 +2,7 @@ package io.trackedge.bench;
 
 import io.trackedge.config.AckMode;
 import io.trackedge.journal.EventType;
+import io.trackedge.ring.AckListeners;
 import io.trackedge.ring.EventIds;
 import io.trackedge.ring.EventRing;
 import io.trackedge.ring.RingEvent;
@@ -100,7 +101,7 @@ public class RingPublishBenchmark {
             e.userAgent(USER_AGENT);
             e.fields(token, fieldsOffset, fieldsLength);
             e.flags(0);
-            e.listener(null);
+            e.listener(AckListeners.NONE);
         } finally {
             ring.publish(sequence);
         }

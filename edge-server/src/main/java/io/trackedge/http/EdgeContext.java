@@ -24,14 +24,17 @@ public final class EdgeContext {
     static final class LoopLocal {
         final TokenVerifier verifier;
         final AckGate gate;
+        /** The gate's number in the appender's {@link io.trackedge.ring.AckListeners}: what ring slots name. */
+        final int gateNumber;
         /** Wakes the appender after the loop's read batch; null when publishing wakes it already. */
         final AppenderWake wake;
         final byte[] url = new byte[io.trackedge.journal.FieldsCodec.MAX_URL + 1];
         final byte[] ip = new byte[16];
 
-        LoopLocal(TokenVerifier verifier, AckGate gate, AppenderWake wake) {
+        LoopLocal(TokenVerifier verifier, AckGate gate, int gateNumber, AppenderWake wake) {
             this.verifier = verifier;
             this.gate = gate;
+            this.gateNumber = gateNumber;
             this.wake = wake;
         }
     }
@@ -104,7 +107,8 @@ public final class EdgeContext {
     }
 
     private LoopLocal newLocal(EventLoop loop) {
-        return new LoopLocal(new TokenVerifier(keys), new AckGate(loop, ring.appender()::written),
+        AckGate gate = new AckGate(loop, ring.appender()::written);
+        return new LoopLocal(new TokenVerifier(keys), gate, ring.appender().listeners().add(gate),
                 ring.publishersWake() ? new AppenderWake(loop, ring) : null);
     }
 

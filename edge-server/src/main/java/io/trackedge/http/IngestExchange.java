@@ -41,7 +41,8 @@ final class IngestExchange {
     private final ChannelHandlerContext ctx;
     private final EdgeContext edge;
     private final IngestService service;
-    private final AckGate gate;
+    /** The loop's gate, by its number in the appender's listeners. */
+    private final int gate;
     private final Responses.Conn conn;
     private State state = State.DONE;
     private boolean expectContinue;
@@ -53,7 +54,7 @@ final class IngestExchange {
     private int reserved;
     private boolean keysReloaded;
 
-    IngestExchange(TrackingHandler handler, ChannelHandlerContext ctx, EdgeContext edge, AckGate gate, Responses.Conn conn) {
+    IngestExchange(TrackingHandler handler, ChannelHandlerContext ctx, EdgeContext edge, int gate, Responses.Conn conn) {
         this.handler = handler;
         this.ctx = ctx;
         this.edge = edge;

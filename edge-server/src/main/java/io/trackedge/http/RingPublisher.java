@@ -7,6 +7,7 @@ import io.trackedge.config.AckMode;
 import io.trackedge.config.RingFullPolicy;
 import io.trackedge.journal.EventRecord;
 import io.trackedge.journal.EventType;
+import io.trackedge.ring.AckListeners;
 import io.trackedge.ring.EventIds;
 import io.trackedge.ring.RingEvent;
 import io.trackedge.token.TokenVerifier;
@@ -84,7 +85,7 @@ final class RingPublisher {
                 e.url(url, urlOffset, urlLength);
             }
             e.flags(flags);
-            e.listener(edge.ackMode == AckMode.MEMORY ? null : local.gate);
+            e.listener(edge.ackMode == AckMode.MEMORY ? AckListeners.NONE : local.gateNumber);
         } finally {
             // A claimed sequence must always be published, or the ring stalls behind it.
             edge.ring.publish(sequence);

@@ -193,7 +193,7 @@ public final class TrackingHandler extends ChannelInboundHandlerAdapter {
 
     /** A {@code POST /v1/events}: its body is read, then processed, by an {@link IngestExchange}. */
     void beginIngest(HttpRequest request, Responses.Conn conn) {
-        ingest = new IngestExchange(this, ctx, edge, local.gate, conn);
+        ingest = new IngestExchange(this, ctx, edge, local.gateNumber, conn);
         ingest.begin(request);
         if (ingest.done()) {
             ingest = null;

@@ -1,6 +1,6 @@
 package io.trackedge.ingest;
 
-import io.trackedge.ring.AckListener;
+import io.trackedge.ring.AckListeners;
 import io.trackedge.ring.EventRing;
 import io.trackedge.ring.RingEvent;
 import java.util.ArrayList;
@@ -34,9 +34,12 @@ final class IngestProcessor {
         this.maxLines = maxLines;
     }
 
-    /** @param listener told when the events are journaled (the loop's gate), or null */
+    /**
+     * @param listener the number of the listener told when the events are journaled (the loop's gate),
+     *     or {@link AckListeners#NONE}
+     */
     IngestOutcome process(byte[] body, int length, BodyFormat format, IngestKeyCache.Principal principal,
-                          AckListener listener) {
+                          int listener) {
         List<BodyParser.Line> lines;
         try {
             lines = BodyParser.parse(body, length, format, maxLines);
@@ -73,7 +76,7 @@ final class IngestProcessor {
     }
 
     /** Claims a slot per event, all or none, and fills and publishes them; -1 when the ring is too full. */
-    private long publish(List<IngestEvent> events, AckListener listener) {
+    private long publish(List<IngestEvent> events, int listener) {
         int n = events.size();
         long hi = ring.tryClaim(n);
         if (hi < 0) {
@@ -87,7 +90,7 @@ final class IngestProcessor {
                 e.reset(v.type(), v.id().getMostSignificantBits(), v.id().getLeastSignificantBits(), v.occurredAtMicros());
                 e.fields(v.fields(), 0, v.fields().length);
                 e.ext(v.ext(), 0, v.ext().length);
-                e.listener(waitForJournal ? listener : null);
+                e.listener(waitForJournal ? listener : AckListeners.NONE);
             }
         } finally {
             // Claimed slots must be published, or the ring stalls behind them. Every value above

@@ -3,7 +3,6 @@ package io.trackedge.ingest;
 import io.trackedge.config.AckMode;
 import io.trackedge.config.EdgeConfig;
 import io.trackedge.metrics.EdgeMetrics;
-import io.trackedge.ring.AckListener;
 import io.trackedge.ring.EventRing;
 import java.time.Duration;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -100,11 +99,12 @@ public final class IngestService implements AutoCloseable {
     /**
      * Processes a body on a worker, then calls {@code done} with the outcome on {@code loop}.
      *
-     * @param listener the loop's acknowledgement listener, told when the events are journaled
+     * @param listener the number of the loop's acknowledgement listener in the appender's
+     *     {@link io.trackedge.ring.AckListeners}, told when the events are journaled
      * @return false when no worker can take it now (busy or stopping): nothing was done
      */
     public boolean submit(byte[] body, int length, BodyFormat format, IngestKeyCache.Principal principal,
-                          AckListener listener, Executor loop, Consumer<IngestOutcome> done) {
+                          int listener, Executor loop, Consumer<IngestOutcome> done) {
         try {
             workers.execute(() -> {
                 IngestOutcome outcome;

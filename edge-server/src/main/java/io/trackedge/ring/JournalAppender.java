@@ -4,6 +4,7 @@ import com.lmax.disruptor.EventHandler;
 import io.trackedge.config.AckMode;
 import io.trackedge.journal.JournalWriter;
 import java.io.UncheckedIOException;
+import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,8 +26,9 @@ public final class JournalAppender implements EventHandler<RingEvent> {
 
     private final JournalWriter writer;
     private final boolean fsync;
-    // One listener per event loop, and event loops are capped at 256 by configuration.
-    private final AckListener[] touched = new AckListener[256];
+    private final AckListeners listeners = new AckListeners();
+    /** Numbers of the listeners named by the batch being handled; one per event loop at most. */
+    private int[] touched = new int[16];
     private int touchedCount;
     private final AtomicLong handledSequence = new AtomicLong(-1);
     private final UnwrittenRanges unwritten = new UnwrittenRanges();
@@ -68,21 +70,24 @@ public final class JournalAppender implements EventHandler<RingEvent> {
         } else {
             skipped++;
         }
-        AckListener l = event.listener();
-        if (l != null) {
+        int l = event.listener();
+        if (l != AckListeners.NONE) {
             remember(l);
-            event.listener(null);
+            event.listener(AckListeners.NONE);
         }
         if (endOfBatch) {
             endBatch(sequence);
         }
     }
 
-    private void remember(AckListener l) {
+    private void remember(int l) {
         for (int i = 0; i < touchedCount; i++) {
             if (touched[i] == l) {
                 return;
             }
+        }
+        if (touchedCount == touched.length) {
+            touched = Arrays.copyOf(touched, touched.length * 2);
         }
         touched[touchedCount++] = l;
     }
@@ -154,10 +159,14 @@ public final class JournalAppender implements EventHandler<RingEvent> {
 
     private void flushAndNotify(long sequence) {
         for (int i = 0; i < touchedCount; i++) {
-            touched[i].onJournaled(sequence);
-            touched[i] = null;
+            listeners.get(touched[i]).onJournaled(sequence);
         }
         touchedCount = 0;
+    }
+
+    /** The listeners a slot may name ({@link RingEvent#listener(int)}), told when their events are handled. */
+    public AckListeners listeners() {
+        return listeners;
     }
 
     /** Highest ring sequence whose batch has been handled (see {@link #written}). */

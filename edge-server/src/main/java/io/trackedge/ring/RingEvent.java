@@ -4,18 +4,20 @@ import io.trackedge.journal.MutableEvent;
 
 /**
  * A ring slot: the event being handed to the journal, plus who to tell when it is there. Slots are
- * allocated once, when the ring is built, and reused.
+ * allocated once, when the ring is built, and reused. The listener is named by its number in the
+ * appender's {@link AckListeners}, not held: see there why.
  */
 public final class RingEvent extends MutableEvent {
 
-    private AckListener listener;
+    private int listener = AckListeners.NONE;
 
-    /** The listener to notify once this event is journaled, or null under {@code memory} acknowledgements. */
-    public AckListener listener() {
+    /** The number of the listener to notify once this event is journaled, or {@link AckListeners#NONE}. */
+    public int listener() {
         return listener;
     }
 
-    public void listener(AckListener listener) {
+    /** @param listener a number from the appender's {@link AckListeners}, or {@link AckListeners#NONE} */
+    public void listener(int listener) {
         this.listener = listener;
     }
 }

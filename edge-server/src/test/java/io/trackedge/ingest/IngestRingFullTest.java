@@ -10,6 +10,7 @@ import io.trackedge.journal.JournalReader;
 import io.trackedge.journal.JournalStats;
 import io.trackedge.journal.JournalWriter;
 import io.trackedge.journal.RecordCodec;
+import io.trackedge.ring.AckListeners;
 import io.trackedge.ring.EventRing;
 import io.trackedge.ring.JournalAppender;
 import io.trackedge.sink.testing.Await;
@@ -43,9 +44,9 @@ class IngestRingFullTest {
         return IngestClient.ndjson(l).getBytes(StandardCharsets.UTF_8);
     }
 
-    private static IngestOutcome process(IngestProcessor p, byte[] body, AtomicLong journaled) {
+    private static IngestOutcome process(IngestProcessor p, byte[] body, int listener) {
         return p.process(body, body.length, BodyFormat.NDJSON, new IngestKeyCache.Principal(UUID.randomUUID(), "tek_test0000", null),
-                journaled::set);
+                listener);
     }
 
     private List<EventRecord> journal() throws Exception {
@@ -74,19 +75,20 @@ class IngestRingFullTest {
         EventRing ring = new EventRing(64, "blocking", appender);
         IngestProcessor processor = new IngestProcessor(ring, true, 64);
         AtomicLong journaled = new AtomicLong(-1);
+        int listener = appender.listeners().add(journaled::set);
         try {
-            IngestOutcome a = process(processor, body(10, "a"), journaled);
+            IngestOutcome a = process(processor, body(10, "a"), listener);
             assertEquals(202, a.status());
             assertEquals(9, a.sequence(), "the 202 waits for the request's last sequence");
             assertTrue(firstBatchDone.await(10, TimeUnit.SECONDS));
             assertTrue(journaled.get() >= 0, "the listener heard of the first batch");
 
-            IngestOutcome b = process(processor, body(50, "b"), journaled);
+            IngestOutcome b = process(processor, body(50, "b"), listener);
             assertEquals(202, b.status());
             assertEquals(59, b.sequence());
             assertEquals(4, ring.remainingCapacity());
 
-            IngestOutcome c = process(processor, body(5, "c"), journaled);
+            IngestOutcome c = process(processor, body(5, "c"), listener);
             assertEquals(503, c.status());
             assertEquals(-1, c.sequence());
             assertEquals(0, c.accepted());
@@ -95,7 +97,7 @@ class IngestRingFullTest {
 
             letGo.countDown();
             Await.until("the appender to free the ring", Duration.ofSeconds(10), ring::remainingCapacity, free -> free >= 64);
-            IngestOutcome again = process(processor, body(5, "c"), journaled);
+            IngestOutcome again = process(processor, body(5, "c"), listener);
             assertEquals(202, again.status());
         } finally {
             letGo.countDown();
@@ -112,7 +114,7 @@ class IngestRingFullTest {
         JournalWriter writer = JournalWriter.open(dir, 4L << 20, 64L << 20, new JournalStats());
         EventRing ring = new EventRing(64, "blocking", new JournalAppender(writer, AckMode.MEMORY, () -> { }));
         try {
-            IngestOutcome o = process(new IngestProcessor(ring, false, 64), body(3, "m"), new AtomicLong());
+            IngestOutcome o = process(new IngestProcessor(ring, false, 64), body(3, "m"), AckListeners.NONE);
             assertEquals(202, o.status());
             assertEquals(-1, o.sequence());
         } finally {
