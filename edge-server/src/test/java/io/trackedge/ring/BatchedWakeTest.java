@@ -2,6 +2,7 @@ package io.trackedge.ring;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.trackedge.config.AckMode;
 import io.trackedge.journal.EventType;
@@ -64,12 +65,18 @@ class BatchedWakeTest {
             assertTrue(ring.publishersWake());
             awaitAsleep(ring, appenderThread);
             writes.set(0);
+            long t0 = System.nanoTime();
             long last = publish(ring, 100);
             ring.wakeAppender();
+            long publishMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
             awaitHandled(ring, last);
             assertEquals(101, stats.appendedRecords.get());
-            // one wake-up, one write; the appender's 1 ms timer may split the batch once or twice on a busy machine
-            assertTrue(writes.get() <= 3, "the batch was written in " + writes.get() + " writes, not one per event");
+            // One wake-up, one write. Unwoken, the appender also writes once per MAX_PARK (1 ms) timer
+            // that fires while the events are being published, so a slow publisher (a cold JIT, a busy
+            // box) may split the batch once per millisecond it took; one write per event is 100.
+            assumeTrue(publishMillis < 50, "publishing 100 events took " + publishMillis + " ms: too slow to tell");
+            assertTrue(writes.get() <= 2 + publishMillis,
+                    "the batch was written in " + writes.get() + " writes over " + publishMillis + " ms, not one per event");
             ring.drainAndStop(5, TimeUnit.SECONDS);
         }
     }
