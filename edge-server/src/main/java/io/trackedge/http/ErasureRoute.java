@@ -20,6 +20,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -55,8 +56,22 @@ public final class ErasureRoute implements AutoCloseable {
             answer(handler, ctx, edge, 405, "{\"error\":\"only POST is answered here\"}", "Allow: POST\r\n");
             return;
         }
-        IngestKeyCache.Principal who = edge.ingest == null ? null
-                : edge.ingest.authenticate(request.headers().get(HttpHeaderNames.AUTHORIZATION));
+        String authorization = request.headers().get(HttpHeaderNames.AUTHORIZATION);
+        IngestKeyCache.Principal who = edge.ingest == null ? null : edge.ingest.authenticate(authorization);
+        if (who == null && edge.ingest != null) {
+            // Perhaps a key made a moment ago, or the keys' first load still running: reload once, then decide.
+            CompletableFuture<Void> reload = edge.ingest.reloadKeysFor(authorization);
+            if (reload != null) {
+                reload.whenComplete((v, e) -> ctx.executor().execute(
+                        () -> authorized(handler, ctx, edge, request, edge.ingest.authenticate(authorization))));
+                return;
+            }
+        }
+        authorized(handler, ctx, edge, request, who);
+    }
+
+    private void authorized(TrackingHandler handler, ChannelHandlerContext ctx, EdgeContext edge, HttpRequest request,
+                            IngestKeyCache.Principal who) {
         if (who == null) {
             answer(handler, ctx, edge, 401, "{\"error\":\"a valid ingest API bearer key is required\"}",
                     "WWW-Authenticate: Bearer realm=\"trackedge\"\r\n");

@@ -10,7 +10,12 @@ import io.trackedge.sink.testing.Await;
 import io.trackedge.sink.testing.TestDatabase;
 import io.trackedge.testing.RawHttp;
 import io.trackedge.testing.TestEdge;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -53,6 +58,46 @@ class IngestFreshKeyIT {
                     awaitReloadOnNextMiss(edge); // the next round may reload again
                 }
             }
+        }
+    }
+
+    /**
+     * The stats and erasure APIs authenticate with the same keys, and a fresh key works on their
+     * first request too (they used to answer 401 until the next periodic reload, and so also in the
+     * first second after start, while the keys' first load ran).
+     */
+    @Test
+    void aKeyCreatedWhileTheEdgeRunsReadsStatsAndErasesOnItsFirstRequest() throws Exception {
+        UUID tenant = UUID.randomUUID();
+        try (TestDatabase db = TestDatabase.create();
+             Database admin = new Database(new PostgresConnectionInfo(db.jdbcUrl(), "postgres", null), 1)) {
+            admin.migrate();
+            IngestKeyStore store = new IngestKeyStore(admin.dataSource());
+            try (TestEdge edge = TestEdge.start("EDGE_POSTGRES_SINK", "true", "EDGE_DATABASE_URL", db.jdbcUrl(),
+                    "EDGE_DATABASE_USER", "postgres", "EDGE_INGEST_KEY_REFRESH", "1h", "EDGE_JOBS_ENABLED", "false")) {
+                awaitReloadOnNextMiss(edge);
+                String reader = store.create(tenant, "fresh reader", EnumSet.of(IngestKeyStore.Scope.READ)).secret();
+                HttpResponse<String> stats = send(edge, "GET", "/v1/stats?granularity=total&metrics=opens&format=csv", reader);
+                assertEquals(200, stats.statusCode(), stats.body());
+
+                awaitReloadOnNextMiss(edge);
+                String writer = store.create(tenant, "fresh eraser", EnumSet.of(IngestKeyStore.Scope.WRITE)).secret();
+                HttpResponse<String> erased = send(edge, "POST", "/v1/erasure?tenant=" + tenant + "&email_id=nobody", writer);
+                assertEquals(200, erased.statusCode(), erased.body());
+
+                String wrongSecret = reader.substring(0, reader.length() - 1) + (reader.endsWith("A") ? "B" : "A");
+                assertEquals(401, send(edge, "GET", "/v1/stats?granularity=total&metrics=opens", wrongSecret).statusCode(),
+                        "a known key's prefix with another secret is still refused");
+                assertEquals(401, send(edge, "POST", "/v1/erasure?tenant=" + tenant + "&email_id=nobody", wrongSecret).statusCode());
+            }
+        }
+    }
+
+    private static HttpResponse<String> send(TestEdge edge, String method, String path, String key) throws Exception {
+        HttpRequest r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.port() + path))
+                .header("Authorization", "Bearer " + key).method(method, HttpRequest.BodyPublishers.noBody()).build();
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            return http.send(r, HttpResponse.BodyHandlers.ofString());
         }
     }
 
