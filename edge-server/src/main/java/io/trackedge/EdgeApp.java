@@ -47,12 +47,15 @@ public final class EdgeApp implements AutoCloseable {
     /** The read API and dashboard, or null without a database. */
     private final StatsStack stats;
     private final JobsStack jobs;
+    /** The erasure list's refresher reads the sinks' databases: stopped before they close. */
+    private final PrivacyStack privacy;
     private boolean stopped;
 
     private EdgeApp(EdgeConfig config, JournalWriter journal, EventRing ring, EdgeContext edge, EdgeServer server,
                     Responses responses, EdgeMetrics metrics, SinksStack sinks, IngestApi ingest, JobsStack jobs,
-                    StatsStack stats) {
+                    StatsStack stats, PrivacyStack privacy) {
         this.stats = stats;
+        this.privacy = privacy;
         this.config = config;
         this.journal = journal;
         this.ring = ring;
@@ -121,7 +124,7 @@ public final class EdgeApp implements AutoCloseable {
         JobsStack jobs = JobsStack.start(config, sinks.dbs(), node, metrics, readiness);
         log.info("edge started: node {}, ack={}, journal={}, profile={}", node, config.ack().name().toLowerCase(),
                 config.journalDir(), config.profile().name().toLowerCase());
-        return new EdgeApp(config, journal, ring, edge, server, responses, metrics, sinks, ingest, jobs, reads);
+        return new EdgeApp(config, journal, ring, edge, server, responses, metrics, sinks, ingest, jobs, reads, privacy);
     }
 
     private static void closeQuietly(EventRing ring, JournalWriter journal, SinksStack sinks) {
@@ -223,6 +226,7 @@ public final class EdgeApp implements AutoCloseable {
         if (jobs != null) {
             jobs.stop(left(deadline)); // a job still running is left to its lease: another node takes it
         }
+        privacy.close();
         sinks.stop(deadline);
         log.info("edge stopped in {} ms; journal flushed and synced at position {}",
                 (System.nanoTime() - t0) / 1_000_000, journal.flushedPosition());
