@@ -158,10 +158,17 @@ public final class JournalAppender implements EventHandler<RingEvent> {
     }
 
     private void flushAndNotify(long sequence) {
-        for (int i = 0; i < touchedCount; i++) {
-            listeners.get(touched[i]).onJournaled(sequence);
-        }
+        int n = touchedCount;
         touchedCount = 0;
+        for (int i = 0; i < n; i++) {
+            try {
+                listeners.get(touched[i]).onJournaled(sequence);
+            } catch (RuntimeException e) {
+                // A failing listener is a bug in one event loop's gate; thrown on, it would stop the
+                // appender, which every loop's events go through. Its responses stay held; the others go.
+                log.error("acknowledgement listener {} failed at ring sequence {}", touched[i], sequence, e);
+            }
+        }
     }
 
     /** The listeners a slot may name ({@link RingEvent#listener(int)}), told when their events are handled. */

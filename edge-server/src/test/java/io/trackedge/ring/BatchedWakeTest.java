@@ -62,22 +62,25 @@ class BatchedWakeTest {
                 appenderThread.set(Thread.currentThread());
                 writes.incrementAndGet();
             }));
-            assertTrue(ring.publishersWake());
-            awaitAsleep(ring, appenderThread);
-            writes.set(0);
-            long t0 = System.nanoTime();
-            long last = publish(ring, 100);
-            ring.wakeAppender();
-            long publishMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
-            awaitHandled(ring, last);
-            assertEquals(101, stats.appendedRecords.get());
-            // One wake-up, one write. Unwoken, the appender also writes once per MAX_PARK (1 ms) timer
-            // that fires while the events are being published, so a slow publisher (a cold JIT, a busy
-            // box) may split the batch once per millisecond it took; one write per event is 100.
-            assumeTrue(publishMillis < 50, "publishing 100 events took " + publishMillis + " ms: too slow to tell");
-            assertTrue(writes.get() <= 2 + publishMillis,
-                    "the batch was written in " + writes.get() + " writes over " + publishMillis + " ms, not one per event");
-            ring.drainAndStop(5, TimeUnit.SECONDS);
+            try {
+                assertTrue(ring.publishersWake());
+                awaitAsleep(ring, appenderThread);
+                writes.set(0);
+                long t0 = System.nanoTime();
+                long last = publish(ring, 100);
+                ring.wakeAppender();
+                long publishMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+                awaitHandled(ring, last);
+                assertEquals(101, stats.appendedRecords.get());
+                // One wake-up, one write, on a fast publisher. Unwoken, the appender also wakes on its
+                // MAX_PARK (1 ms) timer while a slow publisher (a cold JIT, a busy box) is still at it,
+                // and writes what it finds, perhaps twice per tick; one write per event would be 100.
+                assumeTrue(publishMillis < 20, "publishing 100 events took " + publishMillis + " ms: too slow to tell");
+                assertTrue(writes.get() < 50,
+                        "the batch was written in " + writes.get() + " writes over " + publishMillis + " ms: one per event");
+            } finally {
+                ring.drainAndStop(5, TimeUnit.SECONDS);
+            }
         }
     }
 

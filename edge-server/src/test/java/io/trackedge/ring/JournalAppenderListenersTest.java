@@ -63,6 +63,24 @@ class JournalAppenderListenersTest {
     }
 
     @Test
+    void aFailingListenerDoesNotKeepTheOthersFromBeingTold() throws Exception {
+        try (JournalWriter journal = JournalWriter.open(dir, 4L << 20, 64L << 20, new JournalStats())) {
+            JournalAppender appender = new JournalAppender(journal, AckMode.JOURNAL, () -> { });
+            List<Long> told = new ArrayList<>();
+            int broken = appender.listeners().add(s -> {
+                throw new IllegalStateException("a gate with a bug");
+            });
+            int fine = appender.listeners().add(told::add);
+            appender.onEvent(event(0, broken), 0, false);
+            appender.onEvent(event(1, fine), 1, true);
+            assertEquals(List.of(1L), told);
+            appender.onEvent(event(2, fine), 2, true);
+            assertEquals(List.of(1L, 2L), told, "the next batch is handled as usual");
+            assertEquals(2, appender.handledSequence());
+        }
+    }
+
+    @Test
     void aBatchMayNameMoreListenersThanItFirstHasRoomFor() throws Exception {
         try (JournalWriter journal = JournalWriter.open(dir, 4L << 20, 64L << 20, new JournalStats())) {
             JournalAppender appender = new JournalAppender(journal, AckMode.MEMORY, () -> { });
