@@ -113,6 +113,7 @@ public final class EdgeApp implements AutoCloseable {
                     reads == null ? null : new io.trackedge.dashboard.Dashboard(reads.service(), metrics, readiness));
         } catch (RuntimeException | InterruptedException e) {
             ingest.close();
+            privacy.close();
             if (reads != null) {
                 reads.close();
             }

@@ -112,6 +112,12 @@ public final class PrivacyStack implements AutoCloseable {
     public void close() {
         if (refresher != null) {
             refresher.shutdownNow();
+            try {
+                // a refresh under way finishes before the caller closes the databases it reads
+                refresher.awaitTermination(2, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }

@@ -9,8 +9,8 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /**
- * A stopped edge leaves none of its background threads behind: the erasure list's refresher used
- * to outlive the edge and log, every refresh, that the databases it read were closed.
+ * A stopped edge stops the erasure list's refresher, which used to outlive the edge and log, every
+ * refresh, that the databases it read were closed.
  */
 class EdgeStopThreadsIT {
 

@@ -218,5 +218,10 @@ public final class IngestKeyCache implements AutoCloseable {
     @Override
     public void close() {
         timer.shutdownNow();
+        // a reload that shutdownNow dropped never runs: its waiters must not wait forever
+        CompletableFuture<Void> pending = missReload.getAndSet(null);
+        if (pending != null) {
+            pending.complete(null);
+        }
     }
 }
