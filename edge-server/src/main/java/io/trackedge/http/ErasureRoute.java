@@ -62,8 +62,11 @@ public final class ErasureRoute implements AutoCloseable {
             // Perhaps a key made a moment ago, or the keys' first load still running: reload once, then decide.
             CompletableFuture<Void> reload = edge.ingest.reloadKeysFor(authorization);
             if (reload != null) {
-                reload.whenComplete((v, e) -> ctx.executor().execute(
-                        () -> authorized(handler, ctx, edge, request, edge.ingest.authenticate(authorization))));
+                reload.whenComplete((v, e) -> ctx.executor().execute(() -> {
+                    if (ctx.channel().isActive()) { // the client may have gone while the keys reloaded
+                        authorized(handler, ctx, edge, request, edge.ingest.authenticate(authorization));
+                    }
+                }));
                 return;
             }
         }
@@ -77,7 +80,15 @@ public final class ErasureRoute implements AutoCloseable {
                     "WWW-Authenticate: Bearer realm=\"trackedge\"\r\n");
             return;
         }
-        Map<String, List<String>> q = new QueryStringDecoder(request.uri()).parameters();
+        Map<String, List<String>> q;
+        try {
+            q = new QueryStringDecoder(request.uri()).parameters();
+        } catch (IllegalArgumentException e) { // a bad %-escape
+            StringBuilder sb = new StringBuilder("{\"error\":");
+            Json.quote(sb, "the URL cannot be decoded: " + e.getMessage());
+            answer(handler, ctx, edge, 400, sb.append('}').toString(), "");
+            return;
+        }
         UUID tenant;
         try {
             tenant = UUID.fromString(one(q, "tenant"));

@@ -16,8 +16,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The read API: {@code GET /v1/stats} and its drill-downs, for the public listener and the
- * dashboard alike. {@link #handle} authenticates on the caller's thread (cheap: the key cache),
- * then runs the query on a small bounded pool of its own, never on an event loop; a full pool
+ * dashboard alike. {@link #handle} authenticates on the caller's thread (cheap: the key cache;
+ * an unknown key first waits for one reload of the keys, off the caller's thread), then runs the query on a small bounded pool of its own, never on an event loop; a full pool
  * answers 503 at once rather than queueing without bound.
  *
  * <p>Answers: 200 with JSON (or CSV); 400 with {@code {"error": reason}} for input the API
@@ -57,7 +57,8 @@ public final class StatsService implements AutoCloseable {
     }
 
     /**
-     * Answers one request; completes on a worker thread (or at once for a refusal).
+     * Answers one request; completes on a worker thread (or at once for a refusal, or on the keys'
+     * thread for a refusal after a reload).
      *
      * @param authorization the {@code Authorization} header, or null
      */
@@ -85,8 +86,14 @@ public final class StatsService implements AutoCloseable {
             return CompletableFuture.completedFuture(StatsResponse.error(405, "only GET is answered here"));
         }
         QueryStringDecoder q = new QueryStringDecoder(uri);
-        String path = q.path();
-        Map<String, List<String>> params = q.parameters();
+        String path;
+        Map<String, List<String>> params;
+        try {
+            path = q.path();
+            params = q.parameters();
+        } catch (IllegalArgumentException e) { // a bad %-escape
+            return CompletableFuture.completedFuture(StatsResponse.error(400, "the URL cannot be decoded: " + e.getMessage()));
+        }
         CompletableFuture<StatsResponse> out = new CompletableFuture<>();
         try {
             pool.execute(() -> out.complete(answer(path, params, p)));

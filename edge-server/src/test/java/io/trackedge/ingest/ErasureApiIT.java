@@ -103,6 +103,9 @@ class ErasureApiIT {
         assertEquals(405, erase("GET", tenantKey, q).status());
         assertEquals(400, erase("POST", tenantKey, "?tenant=" + TENANT).status());
         assertEquals(400, erase("POST", tenantKey, "?tenant=nope&email_id=api-erase").status());
+        RawHttp.Response badEscape = erase("POST", tenantKey, "?tenant=" + TENANT + "&email_id=%zz");
+        assertEquals(400, badEscape.status(), badEscape.bodyText());
+        assertTrue(badEscape.bodyText().contains("cannot be decoded"), badEscape.bodyText());
         assertEquals(5, rows("api-erase"), "no refused request erased anything");
 
         RawHttp.Response r = erase("POST", tenantKey, q);

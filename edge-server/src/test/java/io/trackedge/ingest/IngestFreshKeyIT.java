@@ -3,6 +3,7 @@ package io.trackedge.ingest;
 import static io.trackedge.ingest.IngestClient.email;
 import static io.trackedge.ingest.IngestClient.postNdjson;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.trackedge.db.Database;
 import io.trackedge.db.PostgresConnectionInfo;
@@ -79,6 +80,12 @@ class IngestFreshKeyIT {
                 String reader = store.create(tenant, "fresh reader", EnumSet.of(IngestKeyStore.Scope.READ)).secret();
                 HttpResponse<String> stats = send(edge, "GET", "/v1/stats?granularity=total&metrics=opens&format=csv", reader);
                 assertEquals(200, stats.statusCode(), stats.body());
+                try (RawHttp c = new RawHttp(edge.port())) { // a URL no client library would send
+                    c.send("GET /v1/stats?metrics=%zz HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " + reader + "\r\n\r\n");
+                    RawHttp.Response bad = c.read(false);
+                    assertEquals(400, bad.status(), bad.bodyText());
+                    assertTrue(bad.bodyText().contains("cannot be decoded"), bad.bodyText());
+                }
 
                 awaitReloadOnNextMiss(edge);
                 String writer = store.create(tenant, "fresh eraser", EnumSet.of(IngestKeyStore.Scope.WRITE)).secret();
