@@ -19,6 +19,8 @@ import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,37 +30,52 @@ import org.junit.jupiter.api.Test;
  */
 class IngestFreshKeyIT {
 
+    private TestDatabase db;
+    private Database admin;
+    private IngestKeyStore store;
+    private TestEdge edge;
+
+    /** An edge whose periodic reload of the keys is an hour away, and a store to make keys with. */
+    @BeforeEach
+    void start() throws Exception {
+        db = TestDatabase.create();
+        admin = new Database(new PostgresConnectionInfo(db.jdbcUrl(), "postgres", null), 1);
+        admin.migrate();
+        store = new IngestKeyStore(admin.dataSource());
+        edge = TestEdge.start("EDGE_POSTGRES_SINK", "true", "EDGE_DATABASE_URL", db.jdbcUrl(),
+                "EDGE_DATABASE_USER", "postgres", "EDGE_INGEST_KEY_REFRESH", "1h", "EDGE_JOBS_ENABLED", "false");
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        try (TestDatabase d = db; Database a = admin; TestEdge e = edge) {
+            // closed in reverse: the edge, then the admin pool, then the database
+        }
+    }
+
     @Test
     void aKeyCreatedWhileTheEdgeRunsIsAcceptedOnItsFirstRequest() throws Exception {
-        try (TestDatabase db = TestDatabase.create();
-             Database admin = new Database(new PostgresConnectionInfo(db.jdbcUrl(), "postgres", null), 1)) {
-            admin.migrate();
-            IngestKeyStore store = new IngestKeyStore(admin.dataSource());
-            try (TestEdge edge = TestEdge.start("EDGE_POSTGRES_SINK", "true", "EDGE_DATABASE_URL", db.jdbcUrl(),
-                    "EDGE_DATABASE_USER", "postgres", "EDGE_INGEST_KEY_REFRESH", "1h", "EDGE_JOBS_ENABLED", "false")) {
-                // A well-formed key no edge accepts (revoked before the edge started).
-                String unknown = store.create(null, "revoked").secret();
-                store.revoke(store.list().get(0).prefix());
-                // Its 401 comes after a reload: from here on, the keys the edge holds predate every key below.
-                try (RawHttp c = new RawHttp(edge.port())) {
-                    assertEquals(401, postNdjson(c, unknown, List.of(email("sent", "fresh", "x", null))).status());
-                }
-                // The cache reloads on a miss at most once per MISS_RELOAD_EVERY: wait until the first
-                // fresh key's miss would be allowed its reload.
-                awaitReloadOnNextMiss(edge);
-                for (int round = 0; round < 3; round++) {
-                    String key = store.create(null, "fresh " + round).secret();
-                    try (RawHttp c = new RawHttp(edge.port())) {
-                        RawHttp.Response r = postNdjson(c, key, List.of(email("sent", "fresh", "fresh-" + round, UUID.randomUUID())));
-                        assertEquals(202, r.status(), "round " + round + ": " + r.bodyText());
-                    }
-                    // A made-up key in the same second gets 401 without another reload.
-                    try (RawHttp c = new RawHttp(edge.port())) {
-                        assertEquals(401, postNdjson(c, unknown, List.of(email("sent", "fresh", "x", null))).status());
-                    }
-                    awaitReloadOnNextMiss(edge); // the next round may reload again
-                }
+        // A well-formed key no edge accepts (revoked at once).
+        String unknown = store.create(null, "revoked").secret();
+        store.revoke(store.list().get(0).prefix());
+        // Its 401 comes after a reload: from here on, the keys the edge holds predate every key below.
+        try (RawHttp c = new RawHttp(edge.port())) {
+            assertEquals(401, postNdjson(c, unknown, List.of(email("sent", "fresh", "x", null))).status());
+        }
+        // The cache reloads on a miss at most once per MISS_RELOAD_EVERY: wait until the first
+        // fresh key's miss would be allowed its reload.
+        awaitReloadOnNextMiss(edge);
+        for (int round = 0; round < 3; round++) {
+            String key = store.create(null, "fresh " + round).secret();
+            try (RawHttp c = new RawHttp(edge.port())) {
+                RawHttp.Response r = postNdjson(c, key, List.of(email("sent", "fresh", "fresh-" + round, UUID.randomUUID())));
+                assertEquals(202, r.status(), "round " + round + ": " + r.bodyText());
             }
+            // A made-up key in the same second gets 401 without another reload.
+            try (RawHttp c = new RawHttp(edge.port())) {
+                assertEquals(401, postNdjson(c, unknown, List.of(email("sent", "fresh", "x", null))).status());
+            }
+            awaitReloadOnNextMiss(edge); // the next round may reload again
         }
     }
 
@@ -70,34 +87,26 @@ class IngestFreshKeyIT {
     @Test
     void aKeyCreatedWhileTheEdgeRunsReadsStatsAndErasesOnItsFirstRequest() throws Exception {
         UUID tenant = UUID.randomUUID();
-        try (TestDatabase db = TestDatabase.create();
-             Database admin = new Database(new PostgresConnectionInfo(db.jdbcUrl(), "postgres", null), 1)) {
-            admin.migrate();
-            IngestKeyStore store = new IngestKeyStore(admin.dataSource());
-            try (TestEdge edge = TestEdge.start("EDGE_POSTGRES_SINK", "true", "EDGE_DATABASE_URL", db.jdbcUrl(),
-                    "EDGE_DATABASE_USER", "postgres", "EDGE_INGEST_KEY_REFRESH", "1h", "EDGE_JOBS_ENABLED", "false")) {
-                awaitReloadOnNextMiss(edge);
-                String reader = store.create(tenant, "fresh reader", EnumSet.of(IngestKeyStore.Scope.READ)).secret();
-                HttpResponse<String> stats = send(edge, "GET", "/v1/stats?granularity=total&metrics=opens&format=csv", reader);
-                assertEquals(200, stats.statusCode(), stats.body());
-                try (RawHttp c = new RawHttp(edge.port())) { // a URL no client library would send
-                    c.send("GET /v1/stats?metrics=%zz HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " + reader + "\r\n\r\n");
-                    RawHttp.Response bad = c.read(false);
-                    assertEquals(400, bad.status(), bad.bodyText());
-                    assertTrue(bad.bodyText().contains("cannot be decoded"), bad.bodyText());
-                }
-
-                awaitReloadOnNextMiss(edge);
-                String writer = store.create(tenant, "fresh eraser", EnumSet.of(IngestKeyStore.Scope.WRITE)).secret();
-                HttpResponse<String> erased = send(edge, "POST", "/v1/erasure?tenant=" + tenant + "&email_id=nobody", writer);
-                assertEquals(200, erased.statusCode(), erased.body());
-
-                String wrongSecret = reader.substring(0, reader.length() - 1) + (reader.endsWith("A") ? "B" : "A");
-                assertEquals(401, send(edge, "GET", "/v1/stats?granularity=total&metrics=opens", wrongSecret).statusCode(),
-                        "a known key's prefix with another secret is still refused");
-                assertEquals(401, send(edge, "POST", "/v1/erasure?tenant=" + tenant + "&email_id=nobody", wrongSecret).statusCode());
-            }
+        awaitReloadOnNextMiss(edge);
+        String reader = store.create(tenant, "fresh reader", EnumSet.of(IngestKeyStore.Scope.READ)).secret();
+        HttpResponse<String> stats = send(edge, "GET", "/v1/stats?granularity=total&metrics=opens&format=csv", reader);
+        assertEquals(200, stats.statusCode(), stats.body());
+        try (RawHttp c = new RawHttp(edge.port())) { // a URL no client library would send
+            c.send("GET /v1/stats?metrics=%zz HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " + reader + "\r\n\r\n");
+            RawHttp.Response bad = c.read(false);
+            assertEquals(400, bad.status(), bad.bodyText());
+            assertTrue(bad.bodyText().contains("cannot be decoded"), bad.bodyText());
         }
+
+        awaitReloadOnNextMiss(edge);
+        String writer = store.create(tenant, "fresh eraser", EnumSet.of(IngestKeyStore.Scope.WRITE)).secret();
+        HttpResponse<String> erased = send(edge, "POST", "/v1/erasure?tenant=" + tenant + "&email_id=nobody", writer);
+        assertEquals(200, erased.statusCode(), erased.body());
+
+        String wrongSecret = reader.substring(0, reader.length() - 1) + (reader.endsWith("A") ? "B" : "A");
+        assertEquals(401, send(edge, "GET", "/v1/stats?granularity=total&metrics=opens", wrongSecret).statusCode(),
+                "a known key's prefix with another secret is still refused");
+        assertEquals(401, send(edge, "POST", "/v1/erasure?tenant=" + tenant + "&email_id=nobody", wrongSecret).statusCode());
     }
 
     private static HttpResponse<String> send(TestEdge edge, String method, String path, String key) throws Exception {
