@@ -1,9 +1,11 @@
 package io.trackedge;
 
 import io.trackedge.config.EdgeConfig;
+import io.trackedge.dashboard.Dashboard;
 import io.trackedge.http.ClientAddress;
 import io.trackedge.http.EdgeContext;
 import io.trackedge.http.EdgeServer;
+import io.trackedge.http.ErasureRoute;
 import io.trackedge.http.Readiness;
 import io.trackedge.http.Responses;
 import io.trackedge.ingest.IngestApi;
@@ -21,8 +23,11 @@ import io.trackedge.sink.SinkStats;
 import io.trackedge.sink.posthog.PostHogStats;
 import io.trackedge.token.KeyRing;
 import java.io.IOException;
+import java.util.List;
+import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,13 +54,16 @@ public final class EdgeApp implements AutoCloseable {
     private final JobsStack jobs;
     /** The erasure list's refresher reads the sinks' databases: stopped before they close. */
     private final PrivacyStack privacy;
+    /** The worker pools of routes the server calls (erasure, dashboard): closed once it has stopped. */
+    private final List<AutoCloseable> routePools;
     private boolean stopped;
 
     private EdgeApp(EdgeConfig config, JournalWriter journal, EventRing ring, EdgeContext edge, EdgeServer server,
                     Responses responses, EdgeMetrics metrics, SinksStack sinks, IngestApi ingest, JobsStack jobs,
-                    StatsStack stats, PrivacyStack privacy) {
+                    StatsStack stats, PrivacyStack privacy, List<AutoCloseable> routePools) {
         this.stats = stats;
         this.privacy = privacy;
+        this.routePools = routePools;
         this.config = config;
         this.journal = journal;
         this.ring = ring;
@@ -94,9 +102,11 @@ public final class EdgeApp implements AutoCloseable {
         Responses responses = new Responses();
         IngestApi ingest = IngestApi.start(config, ring, metrics, sinks.db());
         StatsStack reads = StatsStack.start(config, sinks.dbs(), ingest.service().keys());
+        ErasureRoute erasure = privacy.eraser() == null ? null : new ErasureRoute(privacy.eraser());
+        Dashboard dashboard = reads == null ? null : new Dashboard(reads.service(), metrics, readiness);
+        List<AutoCloseable> routePools = Stream.<AutoCloseable>of(erasure, dashboard).filter(Objects::nonNull).toList();
         EdgeContext edge = new EdgeContext(ring, responses, metrics, config.ack(), config.ring().fullPolicy(),
-                new ClientAddress(config.trustedProxies()), keys, ingest.service(), reads == null ? null : reads.service(),
-                privacy.eraser() == null ? null : new io.trackedge.http.ErasureRoute(privacy.eraser()));
+                new ClientAddress(config.trustedProxies()), keys, ingest.service(), reads == null ? null : reads.service(), erasure);
         readiness.add("journal", () -> appender.healthy()
                 ? Readiness.Status.ok("writing to " + config.journalDir() + ", position " + journal.flushedPosition())
                 : Readiness.Status.failing(appender.health().detail()));
@@ -109,11 +119,11 @@ public final class EdgeApp implements AutoCloseable {
                 ? Readiness.Status.failing("shutting down") : Readiness.Status.ok("accepting connections"));
         EdgeServer server;
         try {
-            server = EdgeServer.start(config.http(), config.admin(), edge, metrics, readiness,
-                    reads == null ? null : new io.trackedge.dashboard.Dashboard(reads.service(), metrics, readiness));
+            server = EdgeServer.start(config.http(), config.admin(), edge, metrics, readiness, dashboard);
         } catch (RuntimeException | InterruptedException e) {
             ingest.close();
             privacy.close();
+            closeAll(routePools);
             if (reads != null) {
                 reads.close();
             }
@@ -125,7 +135,17 @@ public final class EdgeApp implements AutoCloseable {
         JobsStack jobs = JobsStack.start(config, sinks.dbs(), node, metrics, readiness);
         log.info("edge started: node {}, ack={}, journal={}, profile={}", node, config.ack().name().toLowerCase(),
                 config.journalDir(), config.profile().name().toLowerCase());
-        return new EdgeApp(config, journal, ring, edge, server, responses, metrics, sinks, ingest, jobs, reads, privacy);
+        return new EdgeApp(config, journal, ring, edge, server, responses, metrics, sinks, ingest, jobs, reads, privacy, routePools);
+    }
+
+    private static void closeAll(List<AutoCloseable> pools) {
+        for (AutoCloseable p : pools) {
+            try {
+                p.close();
+            } catch (Exception e) {
+                log.warn("closing {} failed", p, e);
+            }
+        }
     }
 
     private static void closeQuietly(EventRing ring, JournalWriter journal, SinksStack sinks) {
@@ -218,6 +238,7 @@ public final class EdgeApp implements AutoCloseable {
         // The appender has told every gate; let the loops release the held responses before closing.
         server.awaitLoops();
         server.close(left(deadline));
+        closeAll(routePools);
         journal.close();
         responses.release();
         ingest.close();
