@@ -6,8 +6,8 @@ import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.util.Collections;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -34,7 +34,11 @@ final class UserAgents {
 
     /** Texts whose id is remembered; past this the memory is cleared (a few distinct strings are the norm). */
     static final int CACHED = 4096;
-    /** (tenant, text) pairs remembered as committed; past this the memory is cleared (they are then sent once more). */
+    /**
+     * (tenant, text) pairs remembered as committed; past this the oldest remembered are forgotten (and
+     * sent once more when they come back). Forgetting all of them at once, as before, made an edge
+     * with more pairs than this re-send nearly every pair of every batch.
+     */
     static final int COMMITTED = 16_384;
     private static final String INSERT = "INSERT INTO user_agents (tenant_id, user_agent_id, user_agent)"
             + " SELECT * FROM unnest(?::uuid[], ?::bigint[], ?::text[]) AS u(t, i, a) ORDER BY t, i ON CONFLICT DO NOTHING";
@@ -45,7 +49,12 @@ final class UserAgents {
     private final MessageDigest md5;
     private final Map<String, Long> ids = new HashMap<>();
     private final Map<Key, String> batch = new LinkedHashMap<>();
-    private final Set<Key> committed = new HashSet<>();
+    private final Set<Key> committed = Collections.newSetFromMap(new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Key, Boolean> eldest) {
+            return size() > COMMITTED;
+        }
+    });
     private String lastText;
     private long lastId;
 
@@ -107,9 +116,6 @@ final class UserAgents {
 
     /** The batch {@link #write}'s insert was in has committed: its pairs need not be sent again. */
     void committed() {
-        if (committed.size() + batch.size() > COMMITTED) {
-            committed.clear();
-        }
         committed.addAll(batch.keySet());
         batch.clear();
     }

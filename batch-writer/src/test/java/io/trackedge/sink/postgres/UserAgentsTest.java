@@ -31,4 +31,24 @@ class UserAgentsTest {
         uas.clear();
         assertEquals(0, uas.pending());
     }
+
+    @Test
+    void pastItsCapTheOldestCommittedPairsAreForgottenNotAll() {
+        UserAgents uas = new UserAgents();
+        UUID[] tenants = new UUID[UserAgents.COMMITTED + 1];
+        for (int i = 0; i < tenants.length; i++) {
+            tenants[i] = UUID.randomUUID();
+            uas.add(tenants[i], CHROME);
+            if (i % 1000 == 999) {
+                uas.committed(); // batches of 1,000 pairs, each committed
+            }
+        }
+        uas.committed();
+        uas.add(tenants[tenants.length - 1], CHROME);
+        assertEquals(0, uas.pending(), "the newest pair is remembered");
+        uas.add(tenants[1], CHROME);
+        assertEquals(0, uas.pending(), "so is every pair but the oldest");
+        uas.add(tenants[0], CHROME);
+        assertEquals(1, uas.pending(), "the oldest was forgotten: it is sent again");
+    }
 }
