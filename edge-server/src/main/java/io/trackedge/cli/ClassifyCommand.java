@@ -36,9 +36,12 @@ import picocli.CommandLine.Spec;
         description = "Re-score stored opens and clicks with the current rules and lists, and fix every count that depends on them.")
 public final class ClassifyCommand implements Callable<Integer> {
 
-    /** The roll-ups that count human and machine apart; re-run for each (tenant, day) whose counts moved. */
+    /**
+     * The roll-ups that count human and machine apart; re-run for each (tenant, day) whose counts
+     * moved. The three hourly ones are what the stats API and the dashboard read.
+     */
     static final List<String> ROLL_UPS = List.of("campaign_analytics", "mailbox_analytics", "lead_analytics",
-            "sequence_step_analytics", "billing_analytics");
+            "sequence_step_analytics", "billing_analytics", "stats_hourly", "link_clicks_hourly", "automation_hourly");
 
     @Mixin ConfigOption config;
     @Spec CommandSpec spec;
