@@ -14,7 +14,7 @@ import javax.sql.DataSource;
 /**
  * The job types this edge runs, wired by hand: each roll-up with its priority (lower runs first;
  * the product document's daily 50, campaign 75, billing 100) and the periods the scheduler
- * enqueues it for. {@code serve} and {@code edge jobs} build the same registry.
+ * enqueues it for. {@code serve} and {@code trackedge jobs} build the same registry.
  */
 public final class JobTypes {
 

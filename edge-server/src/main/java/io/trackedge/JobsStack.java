@@ -98,7 +98,7 @@ record JobsStack(List<ClusterRunner> runners) {
                 }).register(m.registry());
         m.gauge("edge_jobs_running", "Jobs running on any node", () -> sum(all, s -> s.depth.running()));
         m.gauge("edge_jobs_waiting_retry", "Failed jobs waiting for their next attempt", () -> sum(all, s -> s.depth.failedWaiting()));
-        m.gauge("edge_jobs_dead", "Jobs that used every attempt (edge jobs list --status dead; edge jobs retry)",
+        m.gauge("edge_jobs_dead", "Jobs that used every attempt (trackedge jobs list --status dead; trackedge jobs retry)",
                 () -> sum(all, s -> s.depth.dead()));
         m.gauge("edge_jobs_redis_up", "1 while this node's runners get their jobs through Redis",
                 () -> all.stream().allMatch(s -> s.redisUp) ? 1 : 0);

@@ -103,7 +103,7 @@ final class BadEventFinder {
         sink.setAside(bad);
         consecutiveBad++;
         progress.setAside(bad);
-        log.warn("{} sink set aside the event {} at journal position {}: {} (edge bad-events list --sink {})",
+        log.warn("{} sink set aside the event {} at journal position {}: {} (trackedge bad-events list --sink {})",
                 sink.name(), bad.event() == null ? "(undecodable)" : bad.event().id(), bad.position(), bad.error(), sink.name());
     }
 }

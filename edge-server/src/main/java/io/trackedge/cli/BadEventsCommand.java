@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code edge bad-events list|replay}: the events a sink set aside because the destination refused
+ * {@code trackedge bad-events list|replay}: the events a sink set aside because the destination refused
  * their data (table {@code bad_events}), and writing them again once the cause is fixed.
  */
 @Command(name = "bad-events", mixinStandardHelpOptions = true,
@@ -77,7 +77,7 @@ public final class BadEventsCommand implements Runnable {
                         r.attempts(), r.replayedAt() == null ? "-" : r.replayedAt().toString().replaceFirst("\\.\\d+Z$", "Z"),
                         oneLine(r.lastReplayError() != null ? "replay: " + r.lastReplayError() : r.error()));
             }
-            spec.commandLine().getErr().printf("%d event(s)%s; replay with: edge bad-events replay [--sink NAME] [--id ID ...]%n", rows.size(),
+            spec.commandLine().getErr().printf("%d event(s)%s; replay with: trackedge bad-events replay [--sink NAME] [--id ID ...]%n", rows.size(),
                     rows.size() == limit ? " (more with --limit)" : "");
             return 0;
         }

@@ -14,7 +14,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code edge keys create|list|revoke}: the bearer keys of the ingest API, in the configured
+ * {@code trackedge keys create|list|revoke}: the bearer keys of the ingest API, in the configured
  * database. Edges pick changes up within {@code edge.ingest.key-refresh}, without a restart.
  */
 @Command(name = "keys", mixinStandardHelpOptions = true,

@@ -23,7 +23,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code edge jobs list|enqueue|retry|run-once}: the analytics jobs in the configured database.
+ * {@code trackedge jobs list|enqueue|retry|run-once}: the analytics jobs in the configured database.
  * Jobs enqueued or retried here are picked up by the edges' runners (from PostgreSQL, or through
  * Redis within the visibility timeout); {@code run-once} runs the ready ones in this process.
  */

@@ -40,7 +40,7 @@ public final class SinkMetrics {
         labelledCounter("edge_sink_failures_total", "Failed attempts (each is retried after a backoff)",
                 l -> l.stats().failures.get());
         labelledCounter("edge_sink_bad_events_total", "Events set aside because the destination refused their data "
-                + "(edge bad-events list)", l -> l.stats().badEvents.get());
+                + "(trackedge bad-events list)", l -> l.stats().badEvents.get());
         labelledCounter("edge_sink_stalls_total", "Times the sink was seen stalled", l -> l.health().stalls());
     }
 

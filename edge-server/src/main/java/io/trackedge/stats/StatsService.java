@@ -80,7 +80,7 @@ public final class StatsService implements AutoCloseable {
         }
         if (!p.canRead()) {
             return CompletableFuture.completedFuture(StatsResponse.error(403,
-                    "key " + p.prefix() + " has no read scope (create one with: edge keys create --scope read)"));
+                    "key " + p.prefix() + " has no read scope (create one with: trackedge keys create --scope read)"));
         }
         if (!method.equals("GET") && !method.equals("HEAD")) {
             return CompletableFuture.completedFuture(StatsResponse.error(405, "only GET is answered here"));

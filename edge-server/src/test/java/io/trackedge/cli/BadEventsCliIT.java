@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
- * {@code edge bad-events list|replay} against a real database and a PostHog stand-in: what a sink
+ * {@code trackedge bad-events list|replay} against a real database and a PostHog stand-in: what a sink
  * set aside is listed with its error, a replay that is refused again stays listed, a replay after
  * the fix writes the event once, and a second replay writes nothing.
  */

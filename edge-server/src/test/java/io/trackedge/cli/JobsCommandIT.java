@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** {@code edge jobs list|enqueue|retry|run-once} in-process, against a fresh database. */
+/** {@code trackedge jobs list|enqueue|retry|run-once} in-process, against a fresh database. */
 class JobsCommandIT {
 
     private static TestDatabase db;

@@ -19,7 +19,7 @@ public final class JobRows {
     private JobRows() {
     }
 
-    /** One row as {@code edge jobs list} shows it. */
+    /** One row as {@code trackedge jobs list} shows it. */
     public record Row(UUID jobId, String type, Period period, UUID tenant, int priority, JobStatus status, int attempts,
                       int maxAttempts, Instant queuedAt, Instant startedAt, Instant finishedAt, Instant runAfter,
                       String runner, String lastError) {

@@ -84,7 +84,7 @@ public final class JobRunner implements AutoCloseable {
         return work;
     }
 
-    /** Runs ready jobs until none is left; for {@code edge jobs run-once} and tests. Returns how many ran. */
+    /** Runs ready jobs until none is left; for {@code trackedge jobs run-once} and tests. Returns how many ran. */
     public int drain() throws SQLException {
         int ran = 0;
         sweep();

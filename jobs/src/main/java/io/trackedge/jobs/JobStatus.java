@@ -5,7 +5,7 @@ import java.util.Locale;
 /**
  * The states of an {@code analytics_jobs} row. {@code failed} is waiting for its next attempt
  * ({@code run_after}); {@code dead} has used every attempt and waits for a person
- * ({@code edge jobs retry}).
+ * ({@code trackedge jobs retry}).
  */
 public enum JobStatus {
     QUEUED, RUNNING, COMPLETED, FAILED, DEAD;

@@ -5,7 +5,7 @@ import java.sql.Connection;
 import java.util.UUID;
 import javax.sql.DataSource;
 
-/** Keeps set-aside events in the {@code bad_events} table, where {@code edge bad-events} lists them. */
+/** Keeps set-aside events in the {@code bad_events} table, where {@code trackedge bad-events} lists them. */
 public final class PostgresBadEventStore implements BadEventStore {
 
     private final DataSource db;

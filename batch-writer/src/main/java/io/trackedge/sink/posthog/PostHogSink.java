@@ -52,7 +52,7 @@ public final class PostHogSink implements Sink {
 
     /**
      * The PostHog sink's settings, the one place they are defined and checked: {@code ConfigLoader}
-     * reads them from {@code edge.sink.posthog}, and the sink and {@code edge bad-events replay} use
+     * reads them from {@code edge.sink.posthog}, and the sink and {@code trackedge bad-events replay} use
      * them as they are.
      *
      * @param host scheme, host and port (and a path prefix, if PostHog sits behind one)
