@@ -4,6 +4,11 @@
 # the tag is $edge_tag when set, else the ack mode.
 
 TCK=$(getconf CLK_TCK)
+# The server's JVM options in every benchmark unless JAVA_OPTS says otherwise: a fixed, pre-touched
+# 512 MiB heap, steadier to measure than the package's growing one (packaging/jvm-options).
+BENCH_JAVA_OPTS="-Xms512m -Xmx512m -XX:+UseParallelGC -XX:+AlwaysPreTouch -XX:MetaspaceSize=128m"
+# require_built NAME FILE...: stops NAME with a hint when a jar it runs is not built.
+require_built() { local me=$1 f; shift; for f in "$@"; do [ -f "$f" ] || { echo "$me: $f not found; run make build" >&2; exit 1; }; done; }
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 # utime+stime in ticks, summed over the given pids
 ticks() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{print $14+$15}' /proc/$p/stat))); done; echo $t; }

@@ -56,21 +56,17 @@ public final class ErasureRoute implements AutoCloseable {
             answer(handler, ctx, edge, 405, "{\"error\":\"only POST is answered here\"}", "Allow: POST\r\n");
             return;
         }
-        String authorization = request.headers().get(HttpHeaderNames.AUTHORIZATION);
-        IngestKeyCache.Principal who = edge.ingest == null ? null : edge.ingest.authenticate(authorization);
-        if (who == null && edge.ingest != null) {
-            // Perhaps a key made a moment ago, or the keys' first load still running: reload once, then decide.
-            CompletableFuture<Void> reload = edge.ingest.reloadKeysFor(authorization);
-            if (reload != null) {
-                reload.whenComplete((v, e) -> ctx.executor().execute(() -> {
-                    if (ctx.channel().isActive()) { // the client may have gone while the keys reloaded
-                        authorized(handler, ctx, edge, request, edge.ingest.authenticate(authorization));
-                    }
-                }));
-                return;
-            }
+        CompletableFuture<IngestKeyCache.Principal> who = edge.ingest == null ? CompletableFuture.completedFuture(null)
+                : edge.ingest.authenticateOrReload(request.headers().get(HttpHeaderNames.AUTHORIZATION));
+        if (who.isDone()) {
+            authorized(handler, ctx, edge, request, who.join());
+            return;
         }
-        authorized(handler, ctx, edge, request, who);
+        who.thenAccept(p -> ctx.executor().execute(() -> {
+            if (ctx.channel().isActive()) { // the client may have gone while the keys reloaded
+                authorized(handler, ctx, edge, request, p);
+            }
+        }));
     }
 
     private void authorized(TrackingHandler handler, ChannelHandlerContext ctx, EdgeContext edge, HttpRequest request,

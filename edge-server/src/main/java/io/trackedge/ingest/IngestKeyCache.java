@@ -151,6 +151,17 @@ public final class IngestKeyCache implements AutoCloseable {
     }
 
     /**
+     * {@link #authenticate}, or, for a well-formed key that is not loaded (made a moment ago, or the
+     * first load still running), {@link #authenticate} again after one {@link #reloadForUnknownKey}.
+     * Completes at once unless it reloads; then on the cache's thread.
+     */
+    public CompletableFuture<Principal> authenticateOrReload(String authorization) {
+        Principal p = authenticate(authorization);
+        CompletableFuture<Void> reload = p == null ? reloadForUnknownKey(authorization) : null;
+        return reload == null ? CompletableFuture.completedFuture(p) : reload.thenApply(v -> authenticate(authorization));
+    }
+
+    /**
      * For a header {@link #authenticate} refused: when it carries a well-formed key whose prefix is
      * not loaded (perhaps created a moment ago), reloads the keys off the caller's thread.
      *

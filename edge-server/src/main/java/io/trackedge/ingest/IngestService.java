@@ -5,6 +5,7 @@ import io.trackedge.config.EdgeConfig;
 import io.trackedge.metrics.EdgeMetrics;
 import io.trackedge.ring.EventRing;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -68,12 +69,20 @@ public final class IngestService implements AutoCloseable {
         return keys.reloadForUnknownKey(authorization);
     }
 
+    /** {@link #authenticate}, after one reload of the keys for a well-formed key not loaded ({@link IngestKeyCache#authenticateOrReload}). */
+    public CompletableFuture<IngestKeyCache.Principal> authenticateOrReload(String authorization) {
+        return keys.authenticateOrReload(authorization).thenApply(IngestService::writer);
+    }
+
     /**
      * See {@link IngestKeyCache#authenticate}; a key without the write scope (a read-only key) is
      * not one this API accepts, so it gets null (401) like an unknown key. Cheap; event loops call it.
      */
     public IngestKeyCache.Principal authenticate(String authorization) {
-        IngestKeyCache.Principal p = keys.authenticate(authorization);
+        return writer(keys.authenticate(authorization));
+    }
+
+    private static IngestKeyCache.Principal writer(IngestKeyCache.Principal p) {
         return p != null && p.canWrite() ? p : null;
     }
 

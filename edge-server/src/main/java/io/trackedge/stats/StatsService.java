@@ -63,15 +63,7 @@ public final class StatsService implements AutoCloseable {
      * @param authorization the {@code Authorization} header, or null
      */
     public CompletableFuture<StatsResponse> handle(String method, String uri, String authorization) {
-        IngestKeyCache.Principal p = keys.authenticate(authorization);
-        if (p == null) {
-            // Perhaps a key made a moment ago, or the keys' first load still running: reload once, then decide.
-            CompletableFuture<Void> reload = keys.reloadForUnknownKey(authorization);
-            if (reload != null) {
-                return reload.thenCompose(v -> authorized(method, uri, keys.authenticate(authorization)));
-            }
-        }
-        return authorized(method, uri, p);
+        return keys.authenticateOrReload(authorization).thenCompose(p -> authorized(method, uri, p));
     }
 
     private CompletableFuture<StatsResponse> authorized(String method, String uri, IngestKeyCache.Principal p) {

@@ -111,7 +111,7 @@ final class UserAgents {
     /** Forgets which pairs committed batches wrote (the sink reopens: see CommitPipeline.reset). */
     void forgetCommitted() {
         committed.clear();
-        batch.clear();
+        clear();
     }
 
     /** The batch {@link #write}'s insert was in has committed: its pairs need not be sent again. */
