@@ -1,0 +1,67 @@
+package io.trackedge.cli;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code bin/trackedge}, the checkout's CLI, as a user runs it (it needs the jar that {@code
+ * package} builds, so it is an integration test). Without a config file it runs as development
+ * with the checkout's data folder; with one, given by {@code EDGE_CONFIG} or {@code --config} in
+ * either form, the file's settings stand.
+ */
+class CheckoutScriptIT {
+
+    private static final Path SCRIPT = Path.of("../bin/trackedge").toAbsolutePath().normalize();
+
+    @TempDir
+    Path dir;
+
+    /** {@code trackedge doctor} with {@code args}, in an environment without any EDGE_ variable but {@code env}. */
+    private static String doctor(Map<String, String> env, String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("bash", SCRIPT.toString(), "doctor"));
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        pb.environment().keySet().removeIf(k -> k.startsWith("EDGE_") || k.startsWith("POSTHOG_"));
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "doctor did not end");
+        return out;
+    }
+
+    private Path configFile() throws IOException {
+        Path data = dir.resolve("from-the-file");
+        Path conf = dir.resolve("edge.conf");
+        Files.writeString(conf, "edge.data-dir = \"" + data + "\"\n");
+        return conf;
+    }
+
+    @Test
+    void withoutAConfigFileItRunsAsDevelopment() throws Exception {
+        // The data folder is set so that nothing is made in the checkout; the profile is the script's.
+        String out = doctor(Map.of("EDGE_DATA_DIR", dir.toString()));
+        assertTrue(out.contains("(no config file) (profile development)"), out);
+    }
+
+    @Test
+    void aConfigFileGivenInAnyWayIsNotOverriddenByTheCheckoutsDefaults() throws Exception {
+        Path conf = configFile();
+        String dataDir = dir.resolve("from-the-file").toString();
+        for (String out : List.of(doctor(Map.of(), "--config", conf.toString()),
+                doctor(Map.of(), "--config=" + conf),
+                doctor(Map.of("EDGE_CONFIG", conf.toString())))) {
+            assertTrue(out.contains(conf + " (profile production)"), out);
+            assertTrue(out.contains(dataDir), "the file's data folder, not the checkout's: " + out);
+        }
+    }
+}
