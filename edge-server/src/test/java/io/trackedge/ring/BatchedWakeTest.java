@@ -48,7 +48,8 @@ class BatchedWakeTest {
         long first = publish(ring, 1);
         ring.wakeAppender();
         awaitHandled(ring, first);
-        Thread t = appenderThread.get();
+        // afterWrite may run just after the handled sequence moves: wait for it to name the thread
+        Thread t = Await.until("the appender's afterWrite to run", Duration.ofSeconds(10), appenderThread::get, x -> x != null);
         Await.until("the appender to park", Duration.ofSeconds(10), t::getState, s -> s == Thread.State.TIMED_WAITING);
     }
 
