@@ -106,10 +106,27 @@ final class EdgeConfigReader {
         return config;
     }
 
+    /**
+     * redis:// or rediss://, a host, an optional port 1..65535 and an optional database number. Lettuce
+     * itself takes "host:notaport" for a host name on the default port, and would retry it forever.
+     */
+    static boolean isRedisUrl(String s) {
+        java.net.URI u;
+        try {
+            u = new java.net.URI(s);
+        } catch (java.net.URISyntaxException e) {
+            return false;
+        }
+        String path = u.getRawPath() == null ? "" : u.getRawPath();
+        return ("redis".equals(u.getScheme()) || "rediss".equals(u.getScheme())) && u.getHost() != null
+                && (u.getPort() == -1 || (u.getPort() >= 1 && u.getPort() <= 65535))
+                && path.matches("(/\\d{0,5})?") && u.getRawFragment() == null;
+    }
+
     private EdgeConfig.Jobs jobs() {
         String redis = c.string("edge.jobs.redis-url");
         redis = redis == null ? "" : redis.trim();
-        if (!redis.isEmpty() && !redis.matches("rediss?://[^\\s]+")) {
+        if (!redis.isEmpty() && !isRedisUrl(redis)) {
             c.problem("edge.jobs.redis-url", "must be redis://host:port[/db] (or rediss://), or empty for none");
         }
         Duration visibility = c.duration("edge.jobs.visibility-timeout");
