@@ -117,7 +117,7 @@ public final class Dashboard implements AutoCloseable {
                 pages.api(session, "/v1/stats", "granularity=total&metrics=sent"); // the key must still read
                 return pipelineView();
             }));
-            case "/dashboard/pipeline.json" -> async(this::pipelineJson);
+            case "/dashboard/pipeline.json" -> async(() -> pipelineJson(session));
             default -> CompletableFuture.completedFuture(Response.html(404, "<!doctype html><title>not found</title>not found"));
         };
     }
@@ -193,7 +193,15 @@ public final class Dashboard implements AutoCloseable {
                 List.of(new View.Table("checks", "Readiness", List.of("check", "state"), List.of("check", "state"), checks)), true);
     }
 
-    private Response pipelineJson() throws IOException {
+    /** The pipeline's figures, for a session whose key still reads (as the page it refreshes). */
+    private Response pipelineJson(DashboardPages.Session session) throws IOException {
+        java.time.Instant hour = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.HOURS);
+        try { // the smallest question the stats API answers: one hour's total
+            pages.api(session, "/v1/stats", "granularity=total&metrics=sent&from=" + hour + "&to=" + hour.plusSeconds(3600));
+        } catch (DashboardPages.ApiError e) {
+            byte[] body = DashboardPages.JSON.writeValueAsBytes(Map.of("error", e.getMessage()));
+            return new Response(e.status, "application/json", body, Map.of());
+        }
         Map<String, Object> out = new java.util.LinkedHashMap<>(pipeline.now());
         out.put("t", System.currentTimeMillis() / 1000.0);
         return new Response(200, "application/json", DashboardPages.JSON.writeValueAsBytes(out), Map.of());
