@@ -97,6 +97,10 @@ public final class ErasureRoute implements AutoCloseable {
             answer(handler, ctx, edge, 400, "{\"error\":\"email_id: 1..255 characters are required\"}", "");
             return;
         }
+        if (email.indexOf('\0') >= 0) { // no stored id can hold it: PostgreSQL's text cannot
+            answer(handler, ctx, edge, 400, "{\"error\":\"email_id: the character U+0000 is not allowed\"}", "");
+            return;
+        }
         if (!who.allows(tenant)) {
             answer(handler, ctx, edge, 403, "{\"error\":\"this key is not for tenant " + tenant + "\"}", "");
             return;

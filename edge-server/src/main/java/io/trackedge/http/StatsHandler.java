@@ -12,6 +12,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
+import io.trackedge.metrics.Route;
 import io.trackedge.stats.StatsResponse;
 import io.trackedge.stats.StatsService;
 import java.nio.charset.StandardCharsets;
@@ -66,6 +67,7 @@ final class StatsHandler extends ChannelDuplexHandler {
     }
 
     private void answered(ChannelHandlerContext ctx, StatsResponse r, boolean keepAlive, boolean head) {
+        edge.metrics.request(Route.STATS, r.status());
         if (!ctx.channel().isActive()) {
             drop();
             return;

@@ -7,6 +7,7 @@ public enum Route {
     INGEST("ingest"),
     UNSUBSCRIBE("unsubscribe"),
     ERASURE("erasure"),
+    STATS("stats"),
     OTHER("other");
 
     private final String label;

@@ -5,6 +5,8 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -101,8 +103,10 @@ public final class DrillDowns {
         extra.put("machine", machine.wireName());
         extra.put("next_after", next);
         byte[] body = StatsOutput.table(columns, rows, csv, extra);
+        // The header carries the cursor percent-encoded: an email id may hold any character, and a
+        // header line only ASCII without CR or LF. Put as it is after "after=", it reads back as next_after.
         return new StatsResponse(200, csv ? StatsResponse.CSV : StatsResponse.JSON, body,
-                next == null ? Map.of() : Map.of("X-Next-After", next));
+                next == null ? Map.of() : Map.of("X-Next-After", URLEncoder.encode(next, StandardCharsets.UTF_8)));
     }
 
     public StatsResponse warmup(Map<String, List<String>> params, UUID keyTenant) throws BadRequest, SQLException, IOException {
@@ -195,7 +199,8 @@ public final class DrillDowns {
         int bar = s.indexOf('|');
         try {
             if (bar > 0) {
-                OffsetDateTime.parse(s.substring(0, bar));
+                Instant t = OffsetDateTime.parse(s.substring(0, bar)).toInstant();
+                StatsRequestParser.inYears("after", t, s);
                 return new String[] {s.substring(0, bar), s.substring(bar + 1)};
             }
         } catch (DateTimeParseException e) {
@@ -217,15 +222,18 @@ public final class DrillDowns {
         return new LocalDate[] {from, to};
     }
 
-    private static LocalDate date(String name, String s, LocalDate dflt) throws BadRequest {
+    static LocalDate date(String name, String s, LocalDate dflt) throws BadRequest {
         if (s == null) {
             return dflt;
         }
+        LocalDate d;
         try {
-            return LocalDate.parse(s);
+            d = LocalDate.parse(s);
         } catch (DateTimeParseException e) {
             throw new BadRequest(name + " is not an ISO-8601 date (UTC day, e.g. 2026-11-30): '" + s + "'");
         }
+        StatsRequestParser.inYears(name, d.atStartOfDay(ZoneOffset.UTC).toInstant(), s);
+        return d;
     }
 
     private static String orDefault(String s, String d) {

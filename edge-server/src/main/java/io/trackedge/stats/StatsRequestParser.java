@@ -42,7 +42,7 @@ public final class StatsRequestParser {
     public static final int MAX_RANGE_DAYS = 366;
     static final List<Metric> DEFAULT_METRICS = List.of(Metric.SENT, Metric.DELIVERED, Metric.OPENS, Metric.UNIQUE_OPENS,
             Metric.CLICKS, Metric.UNIQUE_CLICKS, Metric.BOUNCES, Metric.REPLIES, Metric.OPEN_RATE, Metric.CLICK_RATE);
-    private static final List<String> KNOWN = List.of("from", "to", "tz", "granularity", "metrics", "dimensions", "campaign",
+    static final List<String> KNOWN = List.of("from", "to", "tz", "granularity", "metrics", "dimensions", "campaign",
             "mailbox", "step", "lead", "machine", "tenant", "format");
 
     private StatsRequestParser() {
@@ -86,9 +86,29 @@ public final class StatsRequestParser {
                 filter(params, "step"), filter(params, "lead"), machine, "csv".equals(format));
     }
 
-    static String one(Map<String, List<String>> params, String name) {
+    /** The earliest and the first refused instant of a range: PostgreSQL's and Java's date arithmetic both hold between. */
+    static final Instant EARLIEST = Instant.parse("1970-01-01T00:00:00Z");
+    static final Instant TOO_LATE = LocalDate.of(10_000, 1, 1).atStartOfDay(ZoneOffset.UTC).toInstant();
+
+    /**
+     * The parameter's value, or null. U+0000 is refused here for every parameter: PostgreSQL's text
+     * cannot hold it, so no stored value can match it.
+     */
+    static String one(Map<String, List<String>> params, String name) throws BadRequest {
         List<String> v = params.get(name);
-        return v == null || v.isEmpty() ? null : v.get(0);
+        String s = v == null || v.isEmpty() ? null : v.get(0);
+        if (s != null && s.indexOf('\0') >= 0) {
+            throw new BadRequest(name + " holds the character U+0000, which no stored value can hold");
+        }
+        return s;
+    }
+
+    /** Refuses {@code t} outside the years 1970 to 9999. */
+    static Instant inYears(String name, Instant t, String given) throws BadRequest {
+        if (t.isBefore(EARLIEST) || !t.isBefore(TOO_LATE)) {
+            throw new BadRequest(name + " must be in the years 1970 to 9999, got '" + given + "'");
+        }
+        return t;
     }
 
     private static String filter(Map<String, List<String>> params, String name) throws BadRequest {
@@ -135,7 +155,9 @@ public final class StatsRequestParser {
                         && t.getOffsetAfter().getTotalSeconds() % 3600 != 0)) {
             throw new BadRequest("tz " + s + " has an offset that is not whole hours; the hourly roll-ups cannot be cut in it");
         }
-        return z;
+        // A fixed zone given by name (UTC+3, GMT-05:00) becomes its offset: passed on by that name,
+        // PostgreSQL reads the sign the POSIX way and cuts the buckets at the opposite offset.
+        return z.normalized();
     }
 
     static Instant instant(String name, String s, ZoneId zone) throws BadRequest {
@@ -150,7 +172,10 @@ public final class StatsRequestParser {
             }
         } catch (DateTimeParseException e) {
             throw new BadRequest(name + " is not an ISO-8601 date or date-time: '" + s + "' (e.g. 2026-11-30 or 2026-11-30T00:00:00Z)");
+        } catch (DateTimeException e) { // a parseable date past what an instant or a zone rule can hold
+            throw new BadRequest(name + " must be in the years 1970 to 9999, got '" + s + "'");
         }
+        inYears(name, t, s);
         if (!t.truncatedTo(ChronoUnit.HOURS).equals(t)) {
             throw new BadRequest(name + " must be on a whole hour (the roll-ups are hourly): " + s);
         }

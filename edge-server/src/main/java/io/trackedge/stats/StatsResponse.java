@@ -5,6 +5,15 @@ import java.util.Map;
 /** What the HTTP layer writes: status, content type, body and extra headers. */
 public record StatsResponse(int status, String contentType, byte[] body, Map<String, String> headers) {
 
+    /** Header values are written as they are: printable ASCII only, so that no value can end its line. */
+    public StatsResponse {
+        for (Map.Entry<String, String> h : headers.entrySet()) {
+            if (!h.getValue().chars().allMatch(c -> c >= 0x20 && c < 0x7f)) {
+                throw new IllegalArgumentException("header " + h.getKey() + " holds a character outside printable ASCII");
+            }
+        }
+    }
+
     static final String JSON = "application/json";
     static final String CSV = "text/csv; charset=utf-8";
 

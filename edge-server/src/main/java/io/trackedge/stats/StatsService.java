@@ -75,7 +75,8 @@ public final class StatsService implements AutoCloseable {
                     "key " + p.prefix() + " has no read scope (create one with: trackedge keys create --scope read)"));
         }
         if (!method.equals("GET") && !method.equals("HEAD")) {
-            return CompletableFuture.completedFuture(StatsResponse.error(405, "only GET is answered here"));
+            return CompletableFuture.completedFuture(new StatsResponse(405, StatsResponse.JSON,
+                    StatsOutput.error("only GET and HEAD are answered here"), Map.of("Allow", "GET, HEAD")));
         }
         QueryStringDecoder q = new QueryStringDecoder(uri);
         String path;

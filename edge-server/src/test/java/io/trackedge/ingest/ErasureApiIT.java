@@ -105,6 +105,10 @@ class ErasureApiIT {
         assertEquals(400, erase("POST", tenantKey, "?tenant=nope&email_id=api-erase").status());
         RawHttp.Response badEscape = erase("POST", tenantKey, "?tenant=" + TENANT + "&email_id=%zz");
         assertEquals(400, badEscape.status(), badEscape.bodyText());
+        // U+0000: a 400 (no stored id can hold it), not the 503 "retry" of a failed erasure
+        RawHttp.Response nul = erase("POST", tenantKey, "?tenant=" + TENANT + "&email_id=%00abc");
+        assertEquals(400, nul.status(), nul.bodyText());
+        assertTrue(nul.bodyText().contains("U+0000"), nul.bodyText());
         assertTrue(badEscape.bodyText().contains("cannot be decoded"), badEscape.bodyText());
         assertEquals(5, rows("api-erase"), "no refused request erased anything");
 

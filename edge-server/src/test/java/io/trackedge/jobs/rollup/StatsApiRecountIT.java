@@ -167,6 +167,30 @@ class StatsApiRecountIT {
         assertEquals(3, fx.testDb.count("SELECT count(DISTINCT tenant_id) FROM stats_hourly"));
     }
 
+    /** A 405 names what is answered; the dashboard's pipeline figures need a key that reads, as its page does. */
+    @Test
+    void methodsAndThePipelineFiguresAreGuarded() throws Exception {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        HttpResponse<String> put = http.send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + fx.edge.port() + "/v1/stats"))
+                .header("Authorization", "Bearer " + fx.readKeys[0]).PUT(java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(405, put.statusCode(), put.body());
+        assertEquals("GET, HEAD", put.headers().firstValue("Allow").orElse(null));
+        // counted under its own route, so the 5xx alert sees the stats API too
+        HttpResponse<String> metrics = http.send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + fx.edge.adminPort() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+        assertTrue(metrics.body().contains("edge_http_requests_total{route=\"stats\",status=\"405\"}"), metrics.body());
+        String pipeline = "http://127.0.0.1:" + fx.edge.adminPort() + "/dashboard/pipeline.json";
+        HttpResponse<String> bogus = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(pipeline))
+                .header("Cookie", "te_key=nonsense").build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(401, bogus.statusCode(), bogus.body());
+        HttpResponse<String> real = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(pipeline))
+                .header("Cookie", "te_key=" + fx.readKeys[0]).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, real.statusCode(), real.body());
+        assertTrue(JSON.readTree(real.body()).has("t"), real.body());
+    }
+
     @Test
     void csvAndDrillDownsAnswer() throws Exception {
         HttpResponse<String> csv = fx.get("/v1/stats?granularity=day&dimensions=campaign&metrics=sent,open_rate&format=csv",
@@ -190,6 +214,9 @@ class StatsApiRecountIT {
                 listed++;
             }
             after = p.path("next_after").isNull() ? null : p.path("next_after").asText();
+            // the header is the same cursor, percent-encoded (ASCII whatever the email id holds)
+            String header = page.headers().firstValue("X-Next-After").orElse(null);
+            assertEquals(after, header == null ? null : java.net.URLDecoder.decode(header, java.nio.charset.StandardCharsets.UTF_8));
         } while (after != null);
         assertEquals(expected, listed);
         HttpResponse<String> clicks = fx.get("/v1/stats/recipients?campaign=camp-3&event=click&machine=include&format=csv&limit=10000",

@@ -1,0 +1,91 @@
+package io.trackedge.stats;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** What {@code GET /v1/stats} refuses with a 400 rather than passing on to PostgreSQL, and how it reads zones. */
+class StatsRequestParserTest {
+
+    private static final UUID TENANT = UUID.fromString("0f8fad5b-d9cb-469f-a165-70867728950e");
+    private static final Instant NOW = Instant.parse("2026-12-01T21:30:00Z");
+
+    private static StatsRequest parse(String... nameValue) throws BadRequest {
+        Map<String, List<String>> params = new LinkedHashMap<>();
+        for (int i = 0; i < nameValue.length; i += 2) {
+            params.put(nameValue[i], List.of(nameValue[i + 1]));
+        }
+        return StatsRequestParser.parse(params, TENANT, NOW);
+    }
+
+    /**
+     * A fixed zone given by name is its offset. Before, "UTC+3" was passed to PostgreSQL by that
+     * name, which PostgreSQL reads with the POSIX sign: the days were cut at UTC-3.
+     */
+    @ParameterizedTest
+    @CsvSource({"UTC+3, +03:00, Etc/GMT-3", "GMT-5, -05:00, Etc/GMT+5", "UT+03:00, +03:00, Etc/GMT-3",
+            "UTC-05:00, -05:00, Etc/GMT+5", "+02:00, +02:00, Etc/GMT-2", "Etc/GMT-3, +03:00, Etc/GMT-3", "UTC, Z, UTC"})
+    void aFixedZoneIsReadAsItsOffset(String tz, String offset, String postgres) throws BadRequest {
+        StatsRequest r = parse("tz", tz);
+        assertEquals(ZoneOffset.of(offset), r.zone());
+        assertEquals(postgres, StatsPlan.pgZone(r.zone()));
+    }
+
+    @Test
+    void aZoneWithRulesKeepsItsName() throws BadRequest {
+        assertEquals("Europe/Paris", StatsPlan.pgZone(parse("tz", "Europe/Paris").zone()));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"campaign", "mailbox", "step", "lead", "tz", "from", "metrics"})
+    void u0000InAnyParameterIsABadRequest(String name) {
+        BadRequest e = assertThrows(BadRequest.class, () -> parse(name, "abc\u0000def"));
+        assertEquals(400, e.status());
+        assertTrue(e.getMessage().contains(name + " holds the character U+0000"), e.getMessage());
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = ';', value = {
+        "to; -999999999-01-02T00:00:00Z", "to; +300000-01-02T00:00:00Z", "from; 1969-12-31T00:00:00Z",
+        "to; +10000-01-01T00:00:00Z"})
+    void datesOutsideTheYears1970To9999AreABadRequest(String name, String value) {
+        BadRequest e = assertThrows(BadRequest.class, () -> parse(name, value));
+        assertEquals(400, e.status());
+        assertTrue(e.getMessage().contains("must be in the years 1970 to 9999"), e.getMessage());
+    }
+
+    /** The drill-downs' UTC days (warm-up, billing) have the same bounds. */
+    @ParameterizedTest
+    @ValueSource(strings = {"+999999999-12-30", "-999999999-01-01", "+300000-01-01", "1969-12-31", "+10000-01-01"})
+    void drillDownDaysOutsideTheYears1970To9999AreABadRequest(String value) {
+        BadRequest e = assertThrows(BadRequest.class, () -> DrillDowns.date("from", value, null));
+        assertTrue(e.getMessage().contains("must be in the years 1970 to 9999"), e.getMessage());
+    }
+
+    @Test
+    void theEdgesOfTheYearsAreAccepted() throws BadRequest {
+        StatsRequest r = parse("from", "1970-01-01", "to", "1970-01-02");
+        assertEquals(Instant.EPOCH, r.from());
+        StatsRequest late = parse("from", "9999-12-30T00:00:00Z", "to", "9999-12-31T00:00:00Z");
+        assertEquals(Instant.parse("9999-12-31T00:00:00Z"), late.to());
+    }
+
+    @Test
+    void aHeaderValueThatCouldEndItsLineIsRefused() {
+        assertThrows(IllegalArgumentException.class,
+                () -> new StatsResponse(200, StatsResponse.JSON, new byte[0], Map.of("X-Next-After", "a\r\nX-Evil: 1")));
+        assertThrows(IllegalArgumentException.class,
+                () -> new StatsResponse(200, StatsResponse.JSON, new byte[0], Map.of("X-Next-After", "été")));
+    }
+}
