@@ -17,9 +17,10 @@ import java.util.Set;
  * @param sql         the query; parameters in {@link #params} order
  * @param bases       the sums selected after the bucket and dimension columns, in order
  * @param delivered   for {@link Source#LINKS}: the delivered-per-bucket query on stats_hourly, else null
+ * @param totals      the same sums over the whole range in one row, for an answer cut at {@link #MAX_ROWS}
  */
 record StatsPlan(Source source, String sql, List<Object> params, List<Base> bases, String delivered,
-                 List<Object> deliveredParams) {
+                 List<Object> deliveredParams, String totals, List<Object> totalsParams) {
 
     /** Rows past this are not returned; the answer says it was cut. */
     static final int MAX_ROWS = 10_000;
@@ -74,12 +75,19 @@ record StatsPlan(Source source, String sql, List<Object> params, List<Base> base
         for (Base b : selected) {
             q.append(", coalesce(").append(s.sums.get(b)).append(", 0)");
         }
-        q.append(" FROM ").append(s.table);
+        StringBuilder from = new StringBuilder(" FROM ").append(s.table);
         if (r.dimensions().contains(Dimension.REASON)) {
-            q.append(" CROSS JOIN LATERAL unnest(CASE WHEN reasons = 0 THEN ARRAY['none'] ELSE ARRAY(SELECT (")
+            from.append(" CROSS JOIN LATERAL unnest(CASE WHEN reasons = 0 THEN ARRAY['none'] ELSE ARRAY(SELECT (")
                     .append(SIGNALS).append(")[b + 1] FROM generate_series(0, 15) b WHERE reasons & (1 << b) <> 0) END) AS r(reason)");
         }
-        q.append(where(s, r, params));
+        q.append(from).append(where(s, r, params));
+        // The sums of every row the main query would give, cut or not (rows by reason count an event once per reason, as there)
+        List<Object> tParams = new ArrayList<>();
+        StringBuilder t = new StringBuilder("SELECT ");
+        for (int i = 0; i < selected.size(); i++) {
+            t.append(i == 0 ? "" : ", ").append("coalesce(").append(s.sums.get(selected.get(i))).append(", 0)");
+        }
+        t.append(from).append(where(s, r, tParams));
         q.append(" GROUP BY 1");
         for (int i = 0; i < r.dimensions().size(); i++) {
             q.append(", ").append(i + 2);
@@ -97,7 +105,8 @@ record StatsPlan(Source source, String sql, List<Object> params, List<Base> base
                     + ", coalesce(sum(delivered), 0) FROM stats_hourly" + where(Source.STATS, r, dParams)
                     + " GROUP BY 1" + (byCampaign ? ", 2" : "");
         }
-        return new StatsPlan(s, q.toString(), params, List.copyOf(selected), delivered, dParams);
+        return new StatsPlan(s, q.toString(), params, List.copyOf(selected), delivered, dParams,
+                selected.isEmpty() ? null : t.toString(), tParams);
     }
 
     private static String why(Source s, StatsRequest r) {

@@ -95,6 +95,14 @@ public final class StatsQueries {
                 rows.add(new StatsResult.Row(bucket, java.util.Collections.unmodifiableList(values), counts)); // values may be null
             }
         }
+        if (truncated && plan.totals() != null) { // the rows are cut; the totals are not
+            try (PreparedStatement s = TenantReader.prepare(c, plan.totals(), plan.totalsParams()); ResultSet rs = s.executeQuery()) {
+                rs.next();
+                for (int i = 0; i < plan.bases().size(); i++) {
+                    totals.put(plan.bases().get(i), rs.getLong(1 + i));
+                }
+            }
+        }
         if (plan.delivered() != null) {
             totals.put(Base.DELIVERED, deliveredTotal);
         }

@@ -104,7 +104,10 @@ public final class StatsService implements AutoCloseable {
                 case "/v1/stats" -> {
                     StatsRequest r = StatsRequestParser.parse(params, p.tenant(), clock.instant());
                     StatsResult res = queries.run(r);
-                    yield StatsResponse.ok(r.csv() ? StatsOutput.csv(res) : StatsOutput.json(res), r.csv());
+                    // CSV has no field to say the rows were cut: a header says it for both formats
+                    yield new StatsResponse(200, r.csv() ? StatsResponse.CSV : StatsResponse.JSON,
+                            r.csv() ? StatsOutput.csv(res) : StatsOutput.json(res),
+                            res.truncated() ? Map.of("X-Truncated", "true") : Map.of());
                 }
                 case "/v1/stats/recipients" -> drillDowns.recipients(params, p.tenant());
                 case "/v1/stats/warmup" -> drillDowns.warmup(params, p.tenant());
