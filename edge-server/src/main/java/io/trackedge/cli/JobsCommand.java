@@ -71,12 +71,16 @@ public final class JobsCommand implements Runnable {
             try {
                 only = status == null ? null : JobStatus.parse(status);
             } catch (IllegalArgumentException e) {
-                System.err.println("--status must be queued, running, completed, failed or dead, got " + status);
+                spec.commandLine().getErr().println("--status must be queued, running, completed, failed or dead, got " + status);
                 return 2;
             }
             String format = "%-36s  %-24s  %-26s  %-8s  %3s  %-9s  %-7s  %-19s  %-19s  %s%n";
             out.printf(format, "JOB ID", "TYPE", "PERIOD", "TENANT", "PRI", "STATUS", "TRIES", "QUEUED", "FINISHED",
                     "RUNNER / LAST ERROR");
+            if (limit < 1) {
+                spec.commandLine().getErr().println("--limit must be at least 1, got " + limit);
+                return 2;
+            }
             for (JobRows.Row r : JobRows.list(store.dataSource(), only, limit)) {
                 String note = r.status() == JobStatus.RUNNING || r.lastError() == null ? nonNull(r.runner())
                         : nonNull(r.runner()) + " / " + oneLine(r.lastError());
@@ -109,7 +113,13 @@ public final class JobsCommand implements Runnable {
                 p = Period.parse(period);
                 t = registry.require(type);
             } catch (IllegalArgumentException | java.time.DateTimeException e) {
-                System.err.println(e.getMessage());
+                spec.commandLine().getErr().println(e.getMessage());
+                return 2;
+            }
+            if (p.end().isAfter(java.time.Instant.now())) {
+                // A job of an open period would count part of it, and the scheduler's own run at its
+                // close would find that job done and enqueue nothing.
+                spec.commandLine().getErr().println(p + " has not closed yet (it ends at " + p.end() + "); the scheduler enqueues it once it has");
                 return 2;
             }
             JobStore.Enqueued e = store.enqueue(t.name(), t.priority(), p, tenant);
@@ -129,12 +139,12 @@ public final class JobsCommand implements Runnable {
         @Override
         int run(JobStore store, JobRegistry registry, EdgeConfig cfg, PrintWriter out) throws Exception {
             if ((jobId == null) == !allDead) {
-                System.err.println("give one JOB-ID or --all-dead");
+                spec.commandLine().getErr().println("give one JOB-ID or --all-dead");
                 return 2;
             }
             int n = store.retry(jobId);
             if (n == 0) {
-                System.err.println(jobId == null ? "no dead job" : "no dead, failed or completed job " + jobId);
+                spec.commandLine().getErr().println(jobId == null ? "no dead job" : "no dead, failed or completed job " + jobId);
                 return 1;
             }
             out.printf("requeued %d job(s)%n", n);
@@ -156,7 +166,7 @@ public final class JobsCommand implements Runnable {
             String name = "cli-" + ProcessHandle.current().pid();
             try (JobRunner runner = new JobRunner(name, store, registry, null, null, settings(cfg), stats)) {
                 if ((type == null) != (period == null)) {
-                    System.err.println("--type and --period go together");
+                    spec.commandLine().getErr().println("--type and --period go together");
                     return 2;
                 }
                 if (type != null) {
@@ -164,7 +174,7 @@ public final class JobsCommand implements Runnable {
                         JobStore.Enqueued e = runner.enqueue(type, Period.parse(period), tenant);
                         out.printf("%s %s%n", e.created() ? "enqueued" : "already there:", e.jobId());
                     } catch (IllegalArgumentException | java.time.DateTimeException e) {
-                        System.err.println(e.getMessage());
+                        spec.commandLine().getErr().println(e.getMessage());
                         return 2;
                     }
                 }
