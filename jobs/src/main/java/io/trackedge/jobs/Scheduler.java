@@ -82,6 +82,8 @@ public final class Scheduler {
                     JobStore.Enqueued e = store.enqueue(c, t.name(), t.priority(), p, null);
                     if (e.created()) {
                         made.add(e);
+                    } else if (store.requeueIfFinishedBefore(c, e.jobId(), p.end())) {
+                        made.add(new JobStore.Enqueued(e.jobId(), e.priority(), true)); // it ran on part of the period
                     }
                 }
                 last = p;

@@ -58,6 +58,37 @@ class SchedulerIT {
                 + " 'YYYY-MM-DD\"T\"HH24') FROM analytics_jobs ORDER BY granularity, period_start, job_type");
     }
 
+    /**
+     * A job of a period that ran before the period closed (enqueued by hand, or by a re-score of
+     * today) counted part of it: at the close the scheduler queues it again instead of finding it
+     * done. One that finished after the close is left alone.
+     */
+    @Test
+    void aJobThatRanBeforeItsPeriodClosedIsQueuedAgainAtTheClose() throws Exception {
+        TestClock clock = new TestClock(Instant.parse("2026-12-01T22:30:00Z"));
+        Scheduler node = scheduler(clock, "node-1");
+        node.tick(); // the cursor: 21:00 is the last closed hour
+        Period open = Period.of(Granularity.HOUR, Instant.parse("2026-12-01T22:00:00Z"));
+        JobStore.Enqueued early = store.enqueue("hourly_metrics", 25, open, null);
+        finish(early.jobId(), "2026-12-01T22:31:00Z");
+        clock.set(Instant.parse("2026-12-01T23:05:00Z"));
+        List<JobStore.Enqueued> made = node.tick();
+        assertEquals(List.of(early.jobId()), made.stream().map(JobStore.Enqueued::jobId).toList());
+        assertEquals(List.of("queued"), pg.test.rows("SELECT status FROM analytics_jobs WHERE job_id = '" + early.jobId() + "'"));
+
+        // finished after its period closed: done, whatever enqueues it again
+        finish(early.jobId(), "2026-12-01T23:06:00Z");
+        try (java.sql.Connection c = pg.db.dataSource().getConnection()) {
+            assertEquals(false, store.requeueIfFinishedBefore(c, early.jobId(), open.end()));
+        }
+    }
+
+    private static void finish(java.util.UUID job, String at) throws Exception {
+        try (java.sql.Connection c = pg.db.dataSource().getConnection(); java.sql.Statement st = c.createStatement()) {
+            st.executeUpdate("UPDATE analytics_jobs SET status = 'completed', finished_at = '" + at + "' WHERE job_id = '" + job + "'");
+        }
+    }
+
     @Test
     void allNodesDownAcrossADayBoundaryThenEveryMissedPeriodIsEnqueuedOnce() throws Exception {
         TestClock clock = new TestClock(Instant.parse("2026-12-01T22:30:00Z"));
