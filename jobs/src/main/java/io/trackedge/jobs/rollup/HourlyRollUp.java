@@ -46,7 +46,9 @@ final class HourlyRollUp extends DailyRollUp {
      * {@code stats_hourly} per (tenant, UTC hour, campaign, mailbox, step): sent, delivered, bounces
      * (hard; soft is every bounce not hard), replies, unsubscribes, complaints, opens and clicks
      * human and machine, and the first opens and clicks ever (any kind, first human, first machine).
-     * Warm-up events are left out (they have their own tables).
+     * The first human open is the email's first human open <em>or click</em>, as in {@code
+     * email_human_opens} and {@code daily_analytics}: a person's click means the email was read, even
+     * when its images were blocked. Warm-up events are left out (they have their own tables).
      */
     static HourlyRollUp stats() {
         return new HourlyRollUp("stats_hourly", "stats_hourly", tenant -> """
@@ -56,7 +58,10 @@ final class HourlyRollUp extends DailyRollUp {
                     row_number() OVER (PARTITION BY e.tenant_id, e.email_id, e.event_type
                                        ORDER BY e.occurred_at, e.event_id) AS rn_any,
                     row_number() OVER (PARTITION BY e.tenant_id, e.email_id, e.event_type, e.is_machine
-                                       ORDER BY e.occurred_at, e.event_id) AS rn_kind
+                                       ORDER BY e.occurred_at, e.event_id) AS rn_kind,
+                    row_number() OVER (PARTITION BY e.tenant_id, e.email_id,
+                                         e.event_type IN ('open', 'click') AND NOT e.is_machine
+                                       ORDER BY e.occurred_at, e.event_id) AS rn_read
                   FROM email_events e
                   WHERE e.occurred_at >= {start} AND e.occurred_at < {end}
                     AND e.event_type NOT IN ('warmup_open', 'warmup_reply')%1$s
@@ -68,7 +73,12 @@ final class HourlyRollUp extends DailyRollUp {
                     (ev.event_type IN ('open', 'click') AND ev.email_id IS NOT NULL AND ev.rn_kind = 1 AND NOT EXISTS (
                        SELECT 1 FROM email_events p WHERE p.tenant_id = ev.tenant_id AND p.email_id = ev.email_id
                          AND p.event_type = ev.event_type AND p.is_machine = ev.is_machine
-                         AND p.occurred_at < {start})) AS first_kind
+                         AND p.occurred_at < {start})) AS first_kind,
+                    (ev.event_type IN ('open', 'click') AND NOT ev.is_machine AND ev.email_id IS NOT NULL AND ev.rn_read = 1
+                       AND NOT EXISTS (
+                       SELECT 1 FROM email_events p WHERE p.tenant_id = ev.tenant_id AND p.email_id = ev.email_id
+                         AND p.event_type IN ('open', 'click') AND NOT p.is_machine
+                         AND p.occurred_at < {start})) AS first_read
                   FROM ev
                 )
                 INSERT INTO stats_hourly (tenant_id, hour, campaign_id, mailbox_id, step_id, sent, delivered,
@@ -88,7 +98,7 @@ final class HourlyRollUp extends DailyRollUp {
                   count(*) FILTER (WHERE event_type = 'click' AND NOT is_machine),
                   count(*) FILTER (WHERE event_type = 'click' AND is_machine),
                   count(*) FILTER (WHERE event_type = 'open' AND first_any),
-                  count(*) FILTER (WHERE event_type = 'open' AND first_kind AND NOT is_machine),
+                  count(*) FILTER (WHERE first_read),
                   count(*) FILTER (WHERE event_type = 'open' AND first_kind AND is_machine),
                   count(*) FILTER (WHERE event_type = 'click' AND first_any),
                   count(*) FILTER (WHERE event_type = 'click' AND first_kind AND NOT is_machine),
