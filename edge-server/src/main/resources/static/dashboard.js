@@ -30,7 +30,10 @@
     var plot = draw(el, { x: [], series: d.series, kind: "line" });
     var xs = [], rate = [], lag = [], last = null;
     function poll() {
-      fetch("/dashboard/pipeline.json", { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (m) {
+      fetch("/dashboard/pipeline.json", { credentials: "same-origin" }).then(function (r) {
+        if (!r.ok) { throw new Error("pipeline.json: " + r.status); } // a lapsed key: keep the last figures
+        return r.json();
+      }).then(function (m) {
         var journaled = m.edge_journal_appended_records_total || 0;
         if (last) {
           xs.push(m.t);

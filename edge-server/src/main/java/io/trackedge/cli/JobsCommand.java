@@ -74,13 +74,13 @@ public final class JobsCommand implements Runnable {
                 spec.commandLine().getErr().println("--status must be queued, running, completed, failed or dead, got " + status);
                 return 2;
             }
-            String format = "%-36s  %-24s  %-26s  %-8s  %3s  %-9s  %-7s  %-19s  %-19s  %s%n";
-            out.printf(format, "JOB ID", "TYPE", "PERIOD", "TENANT", "PRI", "STATUS", "TRIES", "QUEUED", "FINISHED",
-                    "RUNNER / LAST ERROR");
             if (limit < 1) {
                 spec.commandLine().getErr().println("--limit must be at least 1, got " + limit);
                 return 2;
             }
+            String format = "%-36s  %-24s  %-26s  %-8s  %3s  %-9s  %-7s  %-19s  %-19s  %s%n";
+            out.printf(format, "JOB ID", "TYPE", "PERIOD", "TENANT", "PRI", "STATUS", "TRIES", "QUEUED", "FINISHED",
+                    "RUNNER / LAST ERROR");
             for (JobRows.Row r : JobRows.list(store.dataSource(), only, limit)) {
                 String note = r.status() == JobStatus.RUNNING || r.lastError() == null ? nonNull(r.runner())
                         : nonNull(r.runner()) + " / " + oneLine(r.lastError());
@@ -114,12 +114,6 @@ public final class JobsCommand implements Runnable {
                 t = registry.require(type);
             } catch (IllegalArgumentException | java.time.DateTimeException e) {
                 spec.commandLine().getErr().println(e.getMessage());
-                return 2;
-            }
-            if (p.end().isAfter(java.time.Instant.now())) {
-                // A job of an open period would count part of it, and the scheduler's own run at its
-                // close would find that job done and enqueue nothing.
-                spec.commandLine().getErr().println(p + " has not closed yet (it ends at " + p.end() + "); the scheduler enqueues it once it has");
                 return 2;
             }
             JobStore.Enqueued e = store.enqueue(t.name(), t.priority(), p, tenant);

@@ -118,7 +118,11 @@ final class EdgeConfigReader {
             return false;
         }
         String path = u.getRawPath() == null ? "" : u.getRawPath();
-        return ("redis".equals(u.getScheme()) || "rediss".equals(u.getScheme())) && u.getHost() != null
+        String authority = u.getRawAuthority() == null ? "" : u.getRawAuthority().replaceFirst("^.*@", "");
+        // A host name with an underscore (a Docker Compose service) is no RFC host to java.net.URI, but
+        // Lettuce connects to it on the default port; with a port of its own Lettuce misreads it too.
+        boolean host = u.getHost() != null || authority.matches("[A-Za-z0-9._-]+");
+        return ("redis".equals(u.getScheme()) || "rediss".equals(u.getScheme())) && host
                 && (u.getPort() == -1 || (u.getPort() >= 1 && u.getPort() <= 65535))
                 && path.matches("(/\\d{0,5})?") && u.getRawFragment() == null;
     }

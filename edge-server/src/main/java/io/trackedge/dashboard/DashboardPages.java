@@ -52,6 +52,20 @@ final class DashboardPages {
         this.stats = stats;
     }
 
+    /** Refuses a session whose key may not read its tenant, as the API would, without a query. */
+    void mayRead(Session s) throws ApiError {
+        StatsResponse r = stats.mayRead(s.authorization(), s.tenant()).join();
+        if (r.status() != 200) {
+            String reason;
+            try {
+                reason = JSON.readTree(r.body()).path("error").asText("status " + r.status());
+            } catch (java.io.IOException e) {
+                reason = "status " + r.status();
+            }
+            throw new ApiError(r.status(), reason);
+        }
+    }
+
     JsonNode api(Session s, String path, String query) throws ApiError {
         String q = query + (s.tenant() == null || s.tenant().isEmpty() ? "" : "&tenant=" + enc(s.tenant()));
         StatsResponse r = stats.handle("GET", path + "?" + q, s.authorization()).join();

@@ -31,7 +31,7 @@ public final class StatsOutput {
         root.put("tenant", r.tenant().toString());
         root.put("from", time(r.from(), r.zone()));
         root.put("to", time(r.to(), r.zone()));
-        root.put("tz", r.zone().getId());
+        root.put("tz", r.zone().equals(java.time.ZoneOffset.UTC) ? "UTC" : r.zone().getId());
         root.put("granularity", r.bucket().wireName());
         root.put("machine", r.machine().wireName());
         ArrayNode metrics = root.putArray("metrics");

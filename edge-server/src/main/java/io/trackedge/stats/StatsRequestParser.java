@@ -106,7 +106,7 @@ public final class StatsRequestParser {
     /** Refuses {@code t} outside the years 1970 to 9999. */
     static Instant inYears(String name, Instant t, String given) throws BadRequest {
         if (t.isBefore(EARLIEST) || !t.isBefore(TOO_LATE)) {
-            throw new BadRequest(name + " must be in the years 1970 to 9999, got '" + given + "'");
+            throw new BadRequest(name + " must be in the years 1970 to 9999 (UTC), got '" + given + "'");
         }
         return t;
     }
@@ -173,7 +173,7 @@ public final class StatsRequestParser {
         } catch (DateTimeParseException e) {
             throw new BadRequest(name + " is not an ISO-8601 date or date-time: '" + s + "' (e.g. 2026-11-30 or 2026-11-30T00:00:00Z)");
         } catch (DateTimeException e) { // a parseable date past what an instant or a zone rule can hold
-            throw new BadRequest(name + " must be in the years 1970 to 9999, got '" + s + "'");
+            throw new BadRequest(name + " must be in the years 1970 to 9999 (UTC), got '" + s + "'");
         }
         inYears(name, t, s);
         if (!t.truncatedTo(ChronoUnit.HOURS).equals(t)) {

@@ -66,13 +66,40 @@ public final class StatsService implements AutoCloseable {
         return keys.authenticateOrReload(authorization).thenCompose(p -> authorized(method, uri, p));
     }
 
-    private CompletableFuture<StatsResponse> authorized(String method, String uri, IngestKeyCache.Principal p) {
+    /**
+     * Whether {@code authorization} may read {@code tenant} (null or empty: the key's own), as the API
+     * would decide, without running a query: 200, or the refusal the API would answer. For pages that
+     * show no stats of their own but must not be seen without a reading key (the dashboard's pipeline).
+     */
+    public CompletableFuture<StatsResponse> mayRead(String authorization, String tenant) {
+        return keys.authenticateOrReload(authorization).thenApply(p -> {
+            StatsResponse refused = refusal(p);
+            if (refused != null) {
+                return refused;
+            }
+            try {
+                StatsRequestParser.tenant(tenant == null || tenant.isEmpty() ? null : tenant, p.tenant());
+            } catch (BadRequest e) {
+                return StatsResponse.error(e.status(), e.getMessage());
+            }
+            return new StatsResponse(200, StatsResponse.JSON, "{}".getBytes(java.nio.charset.StandardCharsets.US_ASCII), Map.of());
+        });
+    }
+
+    private static StatsResponse refusal(IngestKeyCache.Principal p) {
         if (p == null) {
-            return CompletableFuture.completedFuture(StatsResponse.error(401, "a bearer key with the read scope is required"));
+            return StatsResponse.error(401, "a bearer key with the read scope is required");
         }
         if (!p.canRead()) {
-            return CompletableFuture.completedFuture(StatsResponse.error(403,
-                    "key " + p.prefix() + " has no read scope (create one with: trackedge keys create --scope read)"));
+            return StatsResponse.error(403, "key " + p.prefix() + " has no read scope (create one with: trackedge keys create --scope read)");
+        }
+        return null;
+    }
+
+    private CompletableFuture<StatsResponse> authorized(String method, String uri, IngestKeyCache.Principal p) {
+        StatsResponse refused = refusal(p);
+        if (refused != null) {
+            return CompletableFuture.completedFuture(refused);
         }
         if (!method.equals("GET") && !method.equals("HEAD")) {
             return CompletableFuture.completedFuture(new StatsResponse(405, StatsResponse.JSON,

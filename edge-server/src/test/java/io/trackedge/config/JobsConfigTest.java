@@ -34,14 +34,16 @@ class JobsConfigTest {
     /** Lettuce would take "127.0.0.1:notaport" for a host on port 6379 and retry it forever. */
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.ValueSource(strings = {"redis://127.0.0.1:notaport", "redis://127.0.0.1:70000",
-            "redis://", "http://127.0.0.1:6379", "redis://host:6379/db", "redis://host name:6379", "localhost:6379"})
+            "redis://", "http://127.0.0.1:6379", "redis://host:6379/db", "redis://host name:6379", "localhost:6379",
+            "redis://redis_cache:6380"})
     void aRedisUrlLettuceWouldMisreadIsRefused(String url) {
         assertFalse(EdgeConfigReader.isRedisUrl(url), url);
     }
 
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.ValueSource(strings = {"redis://127.0.0.1:6379", "redis://redis.internal",
-            "rediss://:s3cret@redis.internal:6380/2", "redis://[::1]:6379/0", "redis://h:6379?timeout=10s"})
+            "rediss://:s3cret@redis.internal:6380/2", "redis://[::1]:6379/0", "redis://h:6379?timeout=10s",
+            "redis://redis_cache", "redis://:pw@redis_cache/1"})
     void redisUrlsAreAccepted(String url) {
         assertTrue(EdgeConfigReader.isRedisUrl(url), url);
     }

@@ -62,7 +62,7 @@ class StatsRequestParserTest {
     void datesOutsideTheYears1970To9999AreABadRequest(String name, String value) {
         BadRequest e = assertThrows(BadRequest.class, () -> parse(name, value));
         assertEquals(400, e.status());
-        assertTrue(e.getMessage().contains("must be in the years 1970 to 9999"), e.getMessage());
+        assertTrue(e.getMessage().contains("must be in the years 1970 to 9999 (UTC)"), e.getMessage());
     }
 
     /** The drill-downs' UTC days (warm-up, billing) have the same bounds. */
@@ -70,7 +70,7 @@ class StatsRequestParserTest {
     @ValueSource(strings = {"+999999999-12-30", "-999999999-01-01", "+300000-01-01", "1969-12-31", "+10000-01-01"})
     void drillDownDaysOutsideTheYears1970To9999AreABadRequest(String value) {
         BadRequest e = assertThrows(BadRequest.class, () -> DrillDowns.date("from", value, null));
-        assertTrue(e.getMessage().contains("must be in the years 1970 to 9999"), e.getMessage());
+        assertTrue(e.getMessage().contains("must be in the years 1970 to 9999 (UTC)"), e.getMessage());
     }
 
     @Test

@@ -83,16 +83,17 @@ public final class JobStore {
     }
 
     /**
-     * Queues job {@code job} again if it finished before {@code closed}, the end of its period: it ran
-     * while the period was open (enqueued by hand or by a re-score) and counted part of it. The
-     * scheduler calls this for the job it finds when the period closes. Returns whether it did.
+     * Queues job {@code job} again if it finished before {@code due}, when its period's events are all
+     * in (the period's end plus the schedule delay): it ran earlier, enqueued by hand, and counted part
+     * of the period. The scheduler calls this for the job it finds when it enqueues the period.
+     * Returns whether it did.
      */
-    public boolean requeueIfFinishedBefore(Connection c, UUID job, java.time.Instant closed) throws SQLException {
+    public boolean requeueIfFinishedBefore(Connection c, UUID job, java.time.Instant due) throws SQLException {
         try (PreparedStatement s = c.prepareStatement("UPDATE analytics_jobs SET status = 'queued', attempts = 0,"
                 + " run_after = now(), dispatched_at = NULL, finished_at = NULL, queued_at = now()"
                 + " WHERE job_id = ? AND status = 'completed' AND finished_at < ?")) {
             s.setObject(1, job);
-            s.setTimestamp(2, Timestamp.from(closed));
+            s.setTimestamp(2, Timestamp.from(due));
             return s.executeUpdate() == 1;
         }
     }

@@ -82,8 +82,9 @@ public final class Scheduler {
                     JobStore.Enqueued e = store.enqueue(c, t.name(), t.priority(), p, null);
                     if (e.created()) {
                         made.add(e);
-                    } else if (store.requeueIfFinishedBefore(c, e.jobId(), p.end())) {
-                        made.add(new JobStore.Enqueued(e.jobId(), e.priority(), true)); // it ran on part of the period
+                    } else if (store.requeueIfFinishedBefore(c, e.jobId(), p.end().plus(delay))) {
+                        // it ran before the period closed, or before its late events (the delay) were in
+                        made.add(new JobStore.Enqueued(e.jobId(), e.priority(), true));
                     }
                 }
                 last = p;

@@ -59,9 +59,9 @@ class SchedulerIT {
     }
 
     /**
-     * A job of a period that ran before the period closed (enqueued by hand, or by a re-score of
-     * today) counted part of it: at the close the scheduler queues it again instead of finding it
-     * done. One that finished after the close is left alone.
+     * A job of a period that ran before the period closed (enqueued by hand) counted part of it: when
+     * the scheduler enqueues the period it queues that job again instead of finding it done. One that
+     * finished once the period's late events were in (its end plus the delay) is left alone.
      */
     @Test
     void aJobThatRanBeforeItsPeriodClosedIsQueuedAgainAtTheClose() throws Exception {
@@ -76,10 +76,13 @@ class SchedulerIT {
         assertEquals(List.of(early.jobId()), made.stream().map(JobStore.Enqueued::jobId).toList());
         assertEquals(List.of("queued"), pg.test.rows("SELECT status FROM analytics_jobs WHERE job_id = '" + early.jobId() + "'"));
 
-        // finished after its period closed: done, whatever enqueues it again
+        // finished once the period's late events were in (its end plus the delay): done
         finish(early.jobId(), "2026-12-01T23:06:00Z");
         try (java.sql.Connection c = pg.db.dataSource().getConnection()) {
-            assertEquals(false, store.requeueIfFinishedBefore(c, early.jobId(), open.end()));
+            assertEquals(false, store.requeueIfFinishedBefore(c, early.jobId(), open.end().plus(DELAY)));
+            // finished after the close but before the delay had passed: its late events were not in yet
+            finish(early.jobId(), "2026-12-01T23:02:00Z");
+            assertEquals(true, store.requeueIfFinishedBefore(c, early.jobId(), open.end().plus(DELAY)));
         }
     }
 
