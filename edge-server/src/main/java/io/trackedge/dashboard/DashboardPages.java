@@ -54,21 +54,16 @@ final class DashboardPages {
 
     /** Refuses a session whose key may not read its tenant, as the API would, without a query. */
     void mayRead(Session s) throws ApiError {
-        StatsResponse r = stats.mayRead(s.authorization(), s.tenant()).join();
-        if (r.status() != 200) {
-            String reason;
-            try {
-                reason = JSON.readTree(r.body()).path("error").asText("status " + r.status());
-            } catch (java.io.IOException e) {
-                reason = "status " + r.status();
-            }
-            throw new ApiError(r.status(), reason);
-        }
+        answer(stats.mayRead(s.authorization(), s.tenant()).join());
     }
 
     JsonNode api(Session s, String path, String query) throws ApiError {
         String q = query + (s.tenant() == null || s.tenant().isEmpty() ? "" : "&tenant=" + enc(s.tenant()));
-        StatsResponse r = stats.handle("GET", path + "?" + q, s.authorization()).join();
+        return answer(stats.handle("GET", path + "?" + q, s.authorization()).join());
+    }
+
+    /** The API's JSON answer, or its refusal as an {@link ApiError}. */
+    private static JsonNode answer(StatsResponse r) throws ApiError {
         try {
             JsonNode n = JSON.readTree(r.body());
             if (r.status() != 200) {

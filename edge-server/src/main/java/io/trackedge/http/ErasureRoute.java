@@ -11,6 +11,7 @@ import io.trackedge.ingest.IngestKeyCache;
 import io.trackedge.metrics.Route;
 import io.trackedge.privacy.RecipientEraser;
 import io.trackedge.sink.Json;
+import io.trackedge.token.StoredText;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -97,8 +98,9 @@ public final class ErasureRoute implements AutoCloseable {
             answer(handler, ctx, edge, 400, "{\"error\":\"email_id: 1..255 characters are required\"}", "");
             return;
         }
-        if (email.indexOf('\0') >= 0) { // no stored id can hold it: PostgreSQL's text cannot
-            answer(handler, ctx, edge, 400, "{\"error\":\"email_id: the character U+0000 is not allowed\"}", "");
+        String unstorable = StoredText.problem(email);
+        if (unstorable != null) { // no stored id can be it, and PostgreSQL would refuse the query
+            answer(handler, ctx, edge, 400, "{\"error\":\"email_id " + unstorable + "\"}", "");
             return;
         }
         if (!who.allows(tenant)) {

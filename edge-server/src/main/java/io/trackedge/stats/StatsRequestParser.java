@@ -1,5 +1,6 @@
 package io.trackedge.stats;
 
+import io.trackedge.token.StoredText;
 import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
@@ -91,14 +92,15 @@ public final class StatsRequestParser {
     static final Instant TOO_LATE = LocalDate.of(10_000, 1, 1).atStartOfDay(ZoneOffset.UTC).toInstant();
 
     /**
-     * The parameter's value, or null. U+0000 is refused here for every parameter: PostgreSQL's text
-     * cannot hold it, so no stored value can match it.
+     * The parameter's value, or null. A value no stored text can be ({@link StoredText}: U+0000, a
+     * lone surrogate) is refused here for every parameter: PostgreSQL would refuse the query.
      */
     static String one(Map<String, List<String>> params, String name) throws BadRequest {
         List<String> v = params.get(name);
         String s = v == null || v.isEmpty() ? null : v.get(0);
-        if (s != null && s.indexOf('\0') >= 0) {
-            throw new BadRequest(name + " holds the character U+0000, which no stored value can hold");
+        String problem = s == null ? null : StoredText.problem(s);
+        if (problem != null) {
+            throw new BadRequest(name + " " + problem);
         }
         return s;
     }

@@ -52,7 +52,7 @@ class StatsRequestParserTest {
     void u0000InAnyParameterIsABadRequest(String name) {
         BadRequest e = assertThrows(BadRequest.class, () -> parse(name, "abc\u0000def"));
         assertEquals(400, e.status());
-        assertTrue(e.getMessage().contains(name + " holds the character U+0000"), e.getMessage());
+        assertTrue(e.getMessage().contains(name + " contains U+0000"), e.getMessage());
     }
 
     @ParameterizedTest
