@@ -48,6 +48,11 @@ public final class CompactionJob implements RollUp {
     }
 
     @Override
+    public boolean countsEvents() {
+        return false;
+    }
+
+    @Override
     public void run(Connection c, Period period, UUID tenantOrNull) throws SQLException {
         if (tenantOrNull != null) {
             throw new IllegalArgumentException("compaction rebuilds partitions shared by every tenant; enqueue it without a tenant");

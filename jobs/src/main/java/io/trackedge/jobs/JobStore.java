@@ -82,6 +82,50 @@ public final class JobStore {
         }
     }
 
+    /** What {@link #rerun} did for a job whose period received events after it closed. */
+    public enum Rerun {
+        /** The period had no job: one is queued now. */
+        ENQUEUED,
+        /** Its job had completed before the events were in: queued again. */
+        REQUEUED,
+        /** Its job is running and may not see the events: ask again once it is done. */
+        RUNNING,
+        /** Its job will see the events (it is queued, awaits a retry, or started after them), or is dead. */
+        COVERED
+    }
+
+    /**
+     * Makes sure the scheduled job of (type, period) counts events committed before {@code committedBefore}:
+     * enqueues it when the period never had one, and queues it again when it completed but started
+     * before then. A running job that started before then is left alone ({@link Rerun#RUNNING}).
+     */
+    public Rerun rerun(Connection c, String type, int priority, Period period, java.time.Instant committedBefore,
+                       List<Enqueued> made) throws SQLException {
+        Enqueued e = enqueue(c, type, priority, period, null);
+        if (e.created()) {
+            made.add(e);
+            return Rerun.ENQUEUED;
+        }
+        try (PreparedStatement s = c.prepareStatement("UPDATE analytics_jobs SET status = 'queued', attempts = 0,"
+                + " run_after = now(), dispatched_at = NULL, finished_at = NULL, queued_at = now()"
+                + " WHERE job_id = ? AND status = 'completed' AND (started_at IS NULL OR started_at < ?)")) {
+            s.setObject(1, e.jobId());
+            s.setTimestamp(2, Timestamp.from(committedBefore));
+            if (s.executeUpdate() == 1) {
+                made.add(new Enqueued(e.jobId(), e.priority(), true));
+                return Rerun.REQUEUED;
+            }
+        }
+        try (PreparedStatement s = c.prepareStatement("SELECT 1 FROM analytics_jobs WHERE job_id = ? AND status = 'running'"
+                + " AND (started_at IS NULL OR started_at < ?)")) {
+            s.setObject(1, e.jobId());
+            s.setTimestamp(2, Timestamp.from(committedBefore));
+            try (ResultSet r = s.executeQuery()) {
+                return r.next() ? Rerun.RUNNING : Rerun.COVERED;
+            }
+        }
+    }
+
     /**
      * Queues job {@code job} again if it finished before {@code due}, when its period's events are all
      * in (the period's end plus the schedule delay): it ran earlier, enqueued by hand, and counted part

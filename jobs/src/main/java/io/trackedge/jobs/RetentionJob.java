@@ -28,6 +28,11 @@ public final class RetentionJob implements RollUp {
     }
 
     @Override
+    public boolean countsEvents() {
+        return false;
+    }
+
+    @Override
     public void run(Connection c, Period period, UUID tenantOrNull) throws SQLException {
         if (tenantOrNull != null) {
             throw new IllegalArgumentException("retention drops partitions shared by every tenant; enqueue it without a tenant");

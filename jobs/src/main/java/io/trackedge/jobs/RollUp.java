@@ -19,4 +19,12 @@ public interface RollUp {
 
     /** Recomputes the period for one tenant, or every tenant when {@code tenantOrNull} is null. */
     void run(Connection c, Period period, UUID tenantOrNull) throws SQLException;
+
+    /**
+     * Whether the result depends on the period's events, so that events landing after the period
+     * closed make it run again ({@code LateEventReruns}). Housekeeping (retention, compaction) says no.
+     */
+    default boolean countsEvents() {
+        return true;
+    }
 }

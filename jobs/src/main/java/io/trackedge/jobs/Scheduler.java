@@ -21,6 +21,8 @@ import javax.sql.DataSource;
  * every node the next tick enqueues each period missed, oldest first (at most
  * {@value #MAX_PERIODS_PER_TICK} per granularity per tick, so a long outage is caught up over a few
  * ticks in bounded transactions). With no cursor yet, scheduling starts at the last closed period.
+ * In the same transaction, the periods that received events after they closed run again
+ * ({@link LateEventReruns}).
  */
 public final class Scheduler {
 
@@ -34,6 +36,7 @@ public final class Scheduler {
     private final Clock clock;
     private final Duration delay;
     private final String name;
+    private final LateEventReruns late;
 
     public Scheduler(DataSource ds, JobRegistry registry, JobStore store, Clock clock, Duration delay, String name) {
         this.ds = ds;
@@ -42,6 +45,7 @@ public final class Scheduler {
         this.clock = clock;
         this.delay = delay;
         this.name = name;
+        this.late = new LateEventReruns(registry, store, delay);
     }
 
     /** Enqueues what is due; returns the jobs this tick created (for the caller to hint in Redis). */
@@ -49,7 +53,11 @@ public final class Scheduler {
         try (Connection c = ds.getConnection()) {
             c.setAutoCommit(false);
             try {
-                List<JobStore.Enqueued> made = locked(c) ? enqueueDue(c) : List.of();
+                List<JobStore.Enqueued> made = new ArrayList<>();
+                if (locked(c)) {
+                    made.addAll(enqueueDue(c));
+                    made.addAll(late.rerun(c, clock.instant()));
+                }
                 c.commit();
                 return made;
             } catch (SQLException | RuntimeException e) {

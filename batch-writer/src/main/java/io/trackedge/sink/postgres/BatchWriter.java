@@ -22,7 +22,8 @@ import org.jooq.impl.DSL;
  * User-Agents ({@link UserAgents}), first opens
  * and clicks ({@link FirstTouch}), bounces, replies and warm-up rows ({@link IngestRows}), one
  * {@code daily_analytics} upsert per key, the classifier's corrections of earlier rows
- * ({@link CorrectionWriter}), and the new cursor. Either all of it commits or none.
+ * ({@link CorrectionWriter}), the closed hours it wrote into ({@link LateHours}), and the new cursor.
+ * Either all of it commits or none.
  * Also sets one refused event aside, and replays one, each in a transaction of its own.
  */
 final class BatchWriter {
@@ -38,6 +39,7 @@ final class BatchWriter {
     private final DailyUpsert daily = new DailyUpsert();
     private final PrivacyFilter privacy;
     private final CorrectionWriter corrections = new CorrectionWriter();
+    private final LateHours lateHours = new LateHours(() -> System.currentTimeMillis() * 1000);
 
     /**
      * @param edgeNumber this node's number in the database; shared by the writers of one pipeline
@@ -183,6 +185,9 @@ final class BatchWriter {
         corrections.apply(c, fixes, fold);
         daily.write(c, fold);
         privacy.writeUnstored(c); // after daily_analytics: the same lock order as before V14
+        // Last: a mark's time must be close to the commit's (LateHours), and its row lock held briefly.
+        lateHours.collect(rows, fixes);
+        lateHours.write(c);
     }
 
     private static void rollback(Connection c, Exception e) {

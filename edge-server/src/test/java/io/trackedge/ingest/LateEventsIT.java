@@ -1,0 +1,106 @@
+package io.trackedge.ingest;
+
+import static io.trackedge.ingest.IngestClient.email;
+import static io.trackedge.ingest.IngestClient.postNdjson;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.trackedge.db.Database;
+import io.trackedge.db.PostgresConnectionInfo;
+import io.trackedge.jobs.rollup.RollUpRecount;
+import io.trackedge.sink.testing.Await;
+import io.trackedge.sink.testing.TestDatabase;
+import io.trackedge.testing.RawHttp;
+import io.trackedge.testing.TestEdge;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Events that arrive after their day closed, as a mail server's bounces do, reach that day's
+ * roll-ups through the running edge alone: the sink marks the hours, the edge's scheduler runs the
+ * closed periods' roll-ups again, and the analytics tables and the stats API count them. History
+ * sent before the first schedule (a backfill) is rolled up the same way.
+ */
+class LateEventsIT {
+
+    private static final Set<String> PER_CAMPAIGN = Set.of("campaign_analytics", "sequence_step_analytics", "lead_analytics",
+            "mailbox_analytics");
+
+    @Test
+    void aLateBounceReachesTheClosedDaysRollUpsAndTheStatsApi() throws Exception {
+        try (TestDatabase db = TestDatabase.create();
+             Database admin = new Database(new PostgresConnectionInfo(db.jdbcUrl(), "postgres", null), 2)) {
+            admin.migrate();
+            String key = new IngestKeyStore(admin.dataSource()).create(IngestClient.TENANT, "late events",
+                    EnumSet.of(IngestKeyStore.Scope.READ, IngestKeyStore.Scope.WRITE)).secret();
+            Instant sentAt = Instant.now().truncatedTo(ChronoUnit.DAYS).minus(3, ChronoUnit.DAYS).plus(10, ChronoUnit.HOURS);
+            try (TestEdge edge = TestEdge.start("EDGE_POSTGRES_SINK", "true", "EDGE_DATABASE_URL", db.jdbcUrl(),
+                    "EDGE_DATABASE_USER", "postgres", "EDGE_INGEST_KEY_REFRESH", "200ms", "EDGE_JOBS_SCHEDULE_DELAY", "1s");
+                 RawHttp http = new RawHttp(edge.port())) {
+                // Three days back, before the edge's first schedule: no job was ever queued for that day.
+                List<ObjectNode> sends = new ArrayList<>();
+                for (int i = 0; i < 20; i++) {
+                    sends.add(at(email("sent", "late-camp", "late-" + i, null), sentAt.plusSeconds(i)));
+                    sends.add(at(email("delivered", "late-camp", "late-" + i, null), sentAt.plusSeconds(i + 30)));
+                }
+                post(http, key, sends);
+                awaitRolledUp(db, "sent", 20);
+
+                List<ObjectNode> bounces = new ArrayList<>();
+                for (int i = 0; i < 3; i++) {
+                    bounces.add(at(email("bounced", "late-camp", "late-" + i, null), sentAt.plus(30, ChronoUnit.MINUTES)));
+                }
+                post(http, key, bounces);
+                awaitRolledUp(db, "bounced", 3);
+                for (RollUpRecount.Pair p : RollUpRecount.ALL) {
+                    if (PER_CAMPAIGN.contains(p.table())) {
+                        assertEquals(db.rows(p.recount()), db.rows(p.fromTable()), p.table());
+                    }
+                }
+
+                String day = sentAt.truncatedTo(ChronoUnit.DAYS).toString();
+                String query = "/v1/stats?from=" + day + "&to=" + Instant.parse(day).plus(1, ChronoUnit.DAYS)
+                        + "&granularity=total&metrics=sent,bounces";
+                JsonNode totals = Await.until("the stats API to count the late bounces", Duration.ofSeconds(60),
+                        () -> IngestClient.JSON.readTree(stats(edge, key, query)).get("totals"),
+                        t -> t.path("bounces").asLong() == 3);
+                assertEquals(20, totals.get("sent").asLong(), totals.toString());
+            }
+        }
+    }
+
+    private static ObjectNode at(ObjectNode line, Instant t) {
+        return line.put("occurred_at", t.toString());
+    }
+
+    private static void post(RawHttp http, String key, List<ObjectNode> lines) throws Exception {
+        RawHttp.Response r = Await.until("the edge to know the key", Duration.ofSeconds(30), () -> postNdjson(http, key, lines),
+                response -> response.status() != 401);
+        assertEquals(202, r.status(), r.bodyText());
+    }
+
+    /** Waits for campaign_analytics to hold {@code n} of {@code metric} for the campaign. */
+    private static void awaitRolledUp(TestDatabase db, String metric, long n) {
+        Await.until("campaign_analytics to hold " + n + " " + metric, Duration.ofSeconds(90), () -> db.count("SELECT coalesce(sum(" + metric + "), 0) FROM campaign_analytics"
+                + " WHERE campaign_id = 'late-camp'") == n);
+    }
+
+    private static String stats(TestEdge edge, String key, String pathAndQuery) throws Exception {
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + edge.port() + pathAndQuery)).header("Authorization", "Bearer " + key).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
+        return r.body();
+    }
+}
