@@ -7,6 +7,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.trackedge.ingest.CanonicalUuid;
 import io.trackedge.ingest.IngestKeyCache;
 import io.trackedge.metrics.Route;
 import io.trackedge.privacy.RecipientEraser;
@@ -86,10 +87,8 @@ public final class ErasureRoute implements AutoCloseable {
             answer(handler, ctx, edge, 400, sb.append('}').toString(), "");
             return;
         }
-        UUID tenant;
-        try {
-            tenant = UUID.fromString(one(q, "tenant"));
-        } catch (IllegalArgumentException | NullPointerException e) {
+        UUID tenant = CanonicalUuid.parse(one(q, "tenant"));
+        if (tenant == null) {
             answer(handler, ctx, edge, 400, "{\"error\":\"tenant: a UUID is required\"}", "");
             return;
         }

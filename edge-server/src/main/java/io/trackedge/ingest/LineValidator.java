@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.regex.Pattern;
 
 /**
  * Checks one event object of an ingest request and encodes it for the journal, or says which field
@@ -48,7 +47,6 @@ final class LineValidator {
     static final int MAX_REASON_BYTES = 1000;
     static final int MAX_MESSAGE_ID_BYTES = 998;
 
-    private static final Pattern UUID_TEXT = Pattern.compile("[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}");
     private static final Map<String, EventType> TYPES = Map.of(
             "sent", EventType.SENT, "delivered", EventType.DELIVERED, "bounced", EventType.BOUNCED,
             "replied", EventType.REPLIED, "unsubscribed", EventType.UNSUBSCRIBED, "complained", EventType.COMPLAINED,
@@ -175,10 +173,11 @@ final class LineValidator {
     }
 
     private static UUID uuid(String name, String s) {
-        if (!UUID_TEXT.matcher(s).matches()) {
+        UUID u = CanonicalUuid.parse(s);
+        if (u == null) {
             throw new Invalid(name, "not a UUID");
         }
-        return UUID.fromString(s);
+        return u;
     }
 
     private static long occurredAt(String s, long nowMillis) {

@@ -82,7 +82,7 @@ public final class DrillDowns {
                     List<Object> row = new ArrayList<>();
                     for (int i = 1; i <= columns.size(); i++) {
                         Object v = r.getObject(i);
-                        row.add(i == 5 ? r.getObject(i, OffsetDateTime.class).withOffsetSameInstant(ZoneOffset.UTC).toString()
+                        row.add(i == 5 ? StatsOutput.time(r.getObject(i, OffsetDateTime.class).toInstant(), ZoneOffset.UTC)
                                 : v == null ? null : v instanceof Boolean ? v : v.toString());
                     }
                     out.add(row);
@@ -165,6 +165,9 @@ public final class DrillDowns {
         for (String n : params.keySet()) {
             if (!ok.contains(n)) {
                 throw new BadRequest("unknown parameter '" + n + "'; known: " + String.join(", ", ok));
+            }
+            if (params.get(n).size() > 1) { // as /v1/stats: which one was meant is not ours to guess
+                throw new BadRequest("parameter '" + n + "' given more than once");
             }
         }
     }

@@ -8,6 +8,7 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Map;
 import org.apache.commons.csv.CSVFormat;
@@ -72,7 +73,7 @@ public final class StatsOutput {
             for (StatsResult.Row row : res.rows()) {
                 p.print(time(row.bucket(), r.zone()));
                 for (String v : row.dimensions()) {
-                    p.print(v);
+                    p.print(cell(v));
                 }
                 for (Metric m : r.metrics()) {
                     Number n = res.value(m, row.counts());
@@ -103,8 +104,9 @@ public final class StatsOutput {
         }
     }
 
+    /** RFC 3339 with seconds always: {@code OffsetDateTime.toString()} drops ":00", which strict parsers refuse. */
     static String time(Instant t, ZoneId zone) {
-        return t.atZone(zone).toOffsetDateTime().toString();
+        return DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(t.atZone(zone).toOffsetDateTime());
     }
 
     /** {@code {"error": reason}}. */
@@ -116,13 +118,29 @@ public final class StatsOutput {
         }
     }
 
+    /**
+     * A text cell as a spreadsheet cannot run it: a campaign, link or email id is the sender's text,
+     * and one starting with = + - @ or a tab or CR would be read as a formula when the CSV is opened
+     * (OWASP's CSV injection advice), so it gets a leading apostrophe. JSON is left as it is.
+     */
+    static String cell(String v) {
+        if (v == null || v.isEmpty()) {
+            return v;
+        }
+        char c = v.charAt(0);
+        return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r' ? "'" + v : v;
+    }
+
     static byte[] table(List<String> columns, List<List<Object>> rows, boolean csv, Map<String, Object> extra) throws IOException {
         if (csv) {
             StringWriter out = new StringWriter();
             try (CSVPrinter p = new CSVPrinter(out, CSVFormat.DEFAULT)) {
                 p.printRecord(columns);
                 for (List<Object> row : rows) {
-                    p.printRecord(row);
+                    for (Object v : row) {
+                        p.print(v instanceof String t ? cell(t) : v);
+                    }
+                    p.println();
                 }
             }
             return out.toString().getBytes(StandardCharsets.UTF_8);

@@ -128,11 +128,9 @@ public final class StatsRequestParser {
             }
             return keyTenant;
         }
-        UUID t;
-        try {
-            t = UUID.fromString(s);
-        } catch (IllegalArgumentException e) {
-            throw new BadRequest("tenant is not a UUID: '" + s + "'");
+        UUID t = io.trackedge.ingest.CanonicalUuid.parse(s);
+        if (t == null) {
+            throw new BadRequest("tenant is not a UUID (8-4-4-4-12 hex digits): '" + s + "'");
         }
         if (keyTenant != null && !keyTenant.equals(t)) {
             throw new BadRequest(403, "this key may not read tenant " + t);

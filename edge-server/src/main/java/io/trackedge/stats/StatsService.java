@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Answers: 200 with JSON (or CSV); 400 with {@code {"error": reason}} for input the API
  * refuses; 401 without a known key; 403 for a key without the read scope or another tenant;
- * 404 for an unknown path; 503 when busy; 500 when the database fails.
+ * 404 for an unknown path; 503 when busy or the database cannot be reached; 500 when a query fails.
  */
 public final class StatsService implements AutoCloseable {
 
@@ -88,7 +88,9 @@ public final class StatsService implements AutoCloseable {
 
     private static StatsResponse refusal(IngestKeyCache.Principal p) {
         if (p == null) {
-            return StatsResponse.error(401, "a bearer key with the read scope is required");
+            // RFC 6750: a 401 names the scheme it wants, as the ingest and erasure APIs' do
+            StatsResponse e = StatsResponse.error(401, "a bearer key with the read scope is required");
+            return new StatsResponse(401, e.contentType(), e.body(), Map.of("WWW-Authenticate", "Bearer realm=\"trackedge\""));
         }
         if (!p.canRead()) {
             return StatsResponse.error(403, "key " + p.prefix() + " has no read scope (create one with: trackedge keys create --scope read)");
@@ -145,9 +147,35 @@ public final class StatsService implements AutoCloseable {
         } catch (BadRequest e) {
             return StatsResponse.error(e.status(), e.getMessage());
         } catch (Exception e) {
+            if (databaseUnreachable(e)) {
+                // Not the request's fault nor a bug: say "retry", as for a busy API, and keep the log to one line.
+                log.warn("stats query {}: the database is unreachable: {}", path, e.toString());
+                StatsResponse r = StatsResponse.error(503, "the database is unreachable; retry later");
+                return new StatsResponse(503, r.contentType(), r.body(), Map.of("Retry-After", "5"));
+            }
             log.warn("stats query {} failed", path, e);
             return StatsResponse.error(500, "the query failed: " + e.getMessage());
         }
+    }
+
+    /**
+     * No connection within the pool's timeout (HikariCP's {@link java.sql.SQLTransientConnectionException}),
+     * a connection lost (SQLState class 08, {@link java.sql.SQLRecoverableException}) or cut by a
+     * shutting-down server (57P0x), or a pooled connection HikariCP found dead and closed under us:
+     * its proxy then throws a plain "Connection is closed" without a SQLState.
+     */
+    static boolean databaseUnreachable(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.sql.SQLTransientConnectionException || t instanceof java.sql.SQLRecoverableException
+                    || t.getClass() == java.sql.SQLException.class && "Connection is closed".equals(t.getMessage())) {
+                return true;
+            }
+            if (t instanceof java.sql.SQLException q && q.getSQLState() != null
+                    && (q.getSQLState().startsWith("08") || q.getSQLState().startsWith("57P0"))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override

@@ -103,6 +103,10 @@ class ErasureApiIT {
         assertEquals(405, erase("GET", tenantKey, q).status());
         assertEquals(400, erase("POST", tenantKey, "?tenant=" + TENANT).status());
         assertEquals(400, erase("POST", tenantKey, "?tenant=nope&email_id=api-erase").status());
+        // UUID.fromString's lenient form would name a tenant by a second spelling
+        RawHttp.Response lenient = erase("POST", tenantKey, "?tenant=1-1-1-1-1&email_id=api-erase");
+        assertEquals(400, lenient.status(), lenient.bodyText());
+        assertTrue(lenient.bodyText().contains("tenant: a UUID is required"), lenient.bodyText());
         RawHttp.Response badEscape = erase("POST", tenantKey, "?tenant=" + TENANT + "&email_id=%zz");
         assertEquals(400, badEscape.status(), badEscape.bodyText());
         // U+0000: a 400 (no stored id can hold it), not the 503 "retry" of a failed erasure

@@ -88,4 +88,21 @@ class StatsRequestParserTest {
         assertThrows(IllegalArgumentException.class,
                 () -> new StatsResponse(200, StatsResponse.JSON, new byte[0], Map.of("X-Next-After", "été")));
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"1-1-1-1-1", "0f8fad5bd9cb469fa16570867728950e", "{0f8fad5b-d9cb-469f-a165-70867728950e}",
+        "0f8fad5b-d9cb-469f-a165-70867728950e0", "00000001-0001-0001-0001-00000000001"})
+    void aTenantIsACanonicalUuid(String tenant) {
+        BadRequest e = assertThrows(BadRequest.class, () -> parse("tenant", tenant));
+        assertEquals(400, e.status());
+        assertTrue(e.getMessage().contains("tenant is not a UUID"), e.getMessage());
+    }
+
+    @Test
+    void aDrillDownRefusesARepeatedParameter() {
+        BadRequest e = assertThrows(BadRequest.class, () -> new DrillDowns(null).recipients(
+                java.util.Map.of("campaign", List.of("a", "b")), java.util.UUID.randomUUID()));
+        assertEquals(400, e.status());
+        assertEquals("parameter 'campaign' given more than once", e.getMessage());
+    }
 }

@@ -139,6 +139,8 @@ class StatsApiRecountIT {
     private static void assertRefused(String query, String key, int status, String reason) throws Exception {
         HttpResponse<String> r = fx.get(query, key);
         assertEquals(status, r.statusCode(), query + " -> " + r.body());
+        assertEquals(status == 401 ? java.util.Optional.of("Bearer realm=\"trackedge\"") : java.util.Optional.empty(),
+                r.headers().firstValue("WWW-Authenticate"), "a 401, and only a 401, names the scheme");
         String error = JSON.readTree(r.body()).path("error").asText();
         assertTrue(error.contains(reason), query + ": '" + error + "' does not say '" + reason + "'");
     }
@@ -433,8 +435,9 @@ class StatsApiRecountIT {
         private void query(Map<String, Map<String, Long>> out, String sql, int dims, List<String> names) throws Exception {
             try (Connection c = fx.testDb.connect(); PreparedStatement s = c.prepareStatement(sql); ResultSet r = s.executeQuery()) {
                 while (r.next()) {
-                    StringBuilder key = new StringBuilder(r.getObject(1, java.time.OffsetDateTime.class).toInstant()
-                            .atZone(zone).toOffsetDateTime().toString());
+                    // RFC 3339 with seconds, as the API writes times
+                    StringBuilder key = new StringBuilder(java.time.format.DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(
+                            r.getObject(1, java.time.OffsetDateTime.class).toInstant().atZone(zone).toOffsetDateTime()));
                     for (int i = 0; i < dims; i++) {
                         key.append('|').append(r.getString(2 + i));
                     }
