@@ -26,7 +26,9 @@ public final class JobStore {
     private static final String RETURNING = " RETURNING j.job_id, j.job_type, j.granularity, j.period_start, j.period_end,"
             + " j.tenant_id, j.priority, j.attempts, j.max_attempts, j.runner, j.queued_at";
     private static final String CLAIM_SET = "UPDATE analytics_jobs j SET status = 'running', runner = ?, attempts = j.attempts + 1,"
-            + " started_at = now(), finished_at = NULL, lease_until = now() + make_interval(secs => ?)";
+            + " started_at = now(), finished_at = NULL, lease_until = now() + make_interval(secs => ?),"
+            // what the run will see at least (LateEventReruns): its statements start after this commits
+            + " claim_snapshot = pg_current_snapshot(), rerun_requested = false";
     private static final String READY = "status IN ('queued', 'failed') AND run_after <= now()";
 
     private final DataSource ds;
@@ -78,50 +80,6 @@ public final class JobStore {
                     throw new SQLException("job " + type + " " + period + " neither inserted nor found");
                 }
                 return new Enqueued(r.getObject(1, UUID.class), priority, false);
-            }
-        }
-    }
-
-    /** What {@link #rerun} did for a job whose period received events after it closed. */
-    public enum Rerun {
-        /** The period had no job: one is queued now. */
-        ENQUEUED,
-        /** Its job had completed before the events were in: queued again. */
-        REQUEUED,
-        /** Its job is running and may not see the events: ask again once it is done. */
-        RUNNING,
-        /** Its job will see the events (it is queued, awaits a retry, or started after them), or is dead. */
-        COVERED
-    }
-
-    /**
-     * Makes sure the scheduled job of (type, period) counts events committed before {@code committedBefore}:
-     * enqueues it when the period never had one, and queues it again when it completed but started
-     * before then. A running job that started before then is left alone ({@link Rerun#RUNNING}).
-     */
-    public Rerun rerun(Connection c, String type, int priority, Period period, java.time.Instant committedBefore,
-                       List<Enqueued> made) throws SQLException {
-        Enqueued e = enqueue(c, type, priority, period, null);
-        if (e.created()) {
-            made.add(e);
-            return Rerun.ENQUEUED;
-        }
-        try (PreparedStatement s = c.prepareStatement("UPDATE analytics_jobs SET status = 'queued', attempts = 0,"
-                + " run_after = now(), dispatched_at = NULL, finished_at = NULL, queued_at = now()"
-                + " WHERE job_id = ? AND status = 'completed' AND (started_at IS NULL OR started_at < ?)")) {
-            s.setObject(1, e.jobId());
-            s.setTimestamp(2, Timestamp.from(committedBefore));
-            if (s.executeUpdate() == 1) {
-                made.add(new Enqueued(e.jobId(), e.priority(), true));
-                return Rerun.REQUEUED;
-            }
-        }
-        try (PreparedStatement s = c.prepareStatement("SELECT 1 FROM analytics_jobs WHERE job_id = ? AND status = 'running'"
-                + " AND (started_at IS NULL OR started_at < ?)")) {
-            s.setObject(1, e.jobId());
-            s.setTimestamp(2, Timestamp.from(committedBefore));
-            try (ResultSet r = s.executeQuery()) {
-                return r.next() ? Rerun.RUNNING : Rerun.COVERED;
             }
         }
     }
@@ -184,12 +142,22 @@ public final class JobStore {
     }
 
     /**
-     * Marks the job completed inside the roll-up's own transaction {@code c}; false when the claim
-     * was lost, in which case the caller must roll back so that only the owner's recount commits.
+     * Marks the job completed inside the roll-up's own transaction {@code c} (or queued again, when
+     * the scheduler flagged it for a late batch its claim did not see); false when the claim was
+     * lost, in which case the caller must roll back so that only the owner's recount commits.
      */
     public boolean complete(Connection c, Job j) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement("UPDATE analytics_jobs SET status = 'completed', finished_at = now(),"
-                + " lease_until = NULL WHERE job_id = ? AND runner = ? AND attempts = ? AND status = 'running'")) {
+        // A job the scheduler flagged while it ran (a late batch its claim did not see) goes back to
+        // the queue instead; SET reads the row as it was, so every CASE sees the flag.
+        try (PreparedStatement s = c.prepareStatement("UPDATE analytics_jobs SET"
+                + " status = CASE WHEN rerun_requested THEN 'queued' ELSE 'completed' END,"
+                + " finished_at = CASE WHEN rerun_requested THEN NULL ELSE now() END,"
+                + " attempts = CASE WHEN rerun_requested THEN 0 ELSE attempts END,"
+                + " run_after = CASE WHEN rerun_requested THEN now() ELSE run_after END,"
+                + " queued_at = CASE WHEN rerun_requested THEN now() ELSE queued_at END,"
+                + " dispatched_at = CASE WHEN rerun_requested THEN NULL ELSE dispatched_at END,"
+                + " rerun_requested = false, lease_until = NULL"
+                + " WHERE job_id = ? AND runner = ? AND attempts = ? AND status = 'running'")) {
             bindClaim(s, 1, j);
             return s.executeUpdate() == 1;
         }

@@ -1,5 +1,6 @@
 package io.trackedge.jobs;
 
+import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -7,35 +8,38 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
+import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Runs the roll-ups of closed periods again when events land in them after they closed. The sink
- * marks each such hour in {@code analytics_late_hours} in the batch's own transaction; here, inside
- * the scheduler's locked transaction, every mark older than the schedule delay (so that one re-run
- * takes all the late events of a burst) is turned into jobs: for each granularity the scheduler
- * enqueues, the period holding the hour, when it is due, gets its roll-ups enqueued (it never had
- * them: history older than the first schedule) or queued again (they completed before the events
- * were in). A mark whose job is running, and may have read before the events, stays for the next tick.
+ * adds a row to {@code analytics_late_days} for each closed UTC day a batch writes into, in the
+ * batch's own transaction, holding that transaction's id. Here, once a day's oldest row is the
+ * schedule delay old (so that one re-run takes a whole burst), its rows are taken (deleted) and, for
+ * every period holding the day and every scheduled roll-up that counts events, the job is made to
+ * see those transactions: it did if its claim's snapshot ({@code claim_snapshot}) saw them all;
+ * else a completed job is queued again and a running one flagged ({@code rerun_requested}: its
+ * completion queues it again). A due period without a job gets one (history older than the first
+ * schedule, e.g. a backfill); one not yet due gets its scheduled run, which comes later.
  *
- * <p>Periods not yet due need nothing: their scheduled run comes after this tick, which saw the
- * mark, so after the batch that wrote it committed. Locking the marks ({@code FOR UPDATE}) waits for
- * a batch that is marking the same hour to commit first.
+ * <p>Visibility, not clocks, decides: a batch that commits late, or a node whose clock is off,
+ * cannot make a job look as if it had read what it had not. Every roll-up recomputes whole UTC
+ * days (an hour's job its whole day), so the hour jobs of a day are left to the day's job, unless a
+ * type is scheduled hourly only.
  */
 final class LateEventReruns {
 
     private static final Logger log = LoggerFactory.getLogger(LateEventReruns.class);
 
-    /** Marks handled per tick, oldest hour first, so that a month of backfill is one bounded transaction at a time. */
-    static final int MAX_HOURS_PER_TICK = 200;
-    /**
-     * A batch commits within this of marking its hours (the mark is its last statement), so a job
-     * that started this long after a mark's last batch has read that batch's events.
-     */
-    static final Duration COMMIT_MARGIN = Duration.ofMinutes(1);
+    /** Days handled per tick, oldest first, so that a month of backfill is a few bounded transactions. */
+    static final int MAX_DAYS_PER_TICK = 31;
 
     private final JobRegistry registry;
     private final JobStore store;
@@ -47,60 +51,119 @@ final class LateEventReruns {
         this.delay = delay;
     }
 
-    private record Mark(Instant hour, Instant lastMarked) {
-    }
+    /** What was done for one job. */
+    enum Rerun { ENQUEUED, REQUEUED, FLAGGED, COVERED }
 
-    /** Turns the settled marks into jobs; returns the jobs queued (for the caller to hint in Redis). */
+    /** Turns the settled days' marks into jobs; returns the jobs queued (for the caller to hint in Redis). */
     List<JobStore.Enqueued> rerun(Connection c, Instant now) throws SQLException {
         List<JobStore.Enqueued> made = new ArrayList<>();
-        for (Mark m : settledMarks(c, now.minus(delay))) {
-            int before = made.size();
-            if (rerun(c, m, now, made)) {
-                delete(c, m.hour());
+        for (LocalDate day : settledDays(c, now.minus(delay))) {
+            List<String> xids = take(c, day);
+            Map<Rerun, Integer> done = new EnumMap<>(Rerun.class);
+            for (Granularity g : Granularity.values()) {
+                for (JobRegistry.JobType t : registry.scheduledFor(g)) {
+                    if (!t.rollUp().countsEvents() || g == Granularity.HOUR && !hourlyOnly(t)) {
+                        continue;
+                    }
+                    for (Period p : periods(g, day)) {
+                        done.merge(rerun(c, t, p, xids, !p.end().plus(delay).isAfter(now), made), 1, Integer::sum);
+                    }
+                }
             }
-            if (made.size() > before) {
-                log.info("events landed in {} after it closed: {} roll-up job(s) queued to count them", m.hour(), made.size() - before);
-            }
+            log.info("events landed in {} after it closed ({} batch(es)): roll-up jobs {}", day, xids.size(), done);
         }
         return made;
     }
 
-    /** Returns whether every due period of the hour is taken care of (false: a job of one is still running). */
-    private boolean rerun(Connection c, Mark m, Instant now, List<JobStore.Enqueued> made) throws SQLException {
-        boolean done = true;
-        for (Granularity g : Granularity.values()) {
-            Period p = Period.of(g, m.hour());
-            if (p.end().plus(delay).isAfter(now)) {
-                continue;
-            }
-            for (JobRegistry.JobType t : registry.scheduledFor(g)) {
-                if (t.rollUp().countsEvents()
-                        && store.rerun(c, t.name(), t.priority(), p, m.lastMarked().plus(COMMIT_MARGIN), made) == JobStore.Rerun.RUNNING) {
-                    done = false;
-                }
-            }
-        }
-        return done;
+    private static boolean hourlyOnly(JobRegistry.JobType t) {
+        return t.schedule().size() == 1;
     }
 
-    private static List<Mark> settledMarks(Connection c, Instant firstMarkedBy) throws SQLException {
-        List<Mark> out = new ArrayList<>();
-        try (PreparedStatement s = c.prepareStatement("SELECT hour_start, last_marked_at FROM analytics_late_hours"
-                + " WHERE first_marked_at <= ? ORDER BY hour_start LIMIT " + MAX_HOURS_PER_TICK + " FOR UPDATE")) {
+    /** The periods of {@code g} holding {@code day}: its 24 hours, or the one day, week or month. */
+    private static List<Period> periods(Granularity g, LocalDate day) {
+        Instant start = day.atStartOfDay(ZoneOffset.UTC).toInstant();
+        if (g != Granularity.HOUR) {
+            return List.of(Period.of(g, start));
+        }
+        List<Period> hours = new ArrayList<>(24);
+        for (int h = 0; h < 24; h++) {
+            hours.add(Period.hourOf(start.plus(Duration.ofHours(h))));
+        }
+        return hours;
+    }
+
+    private static List<LocalDate> settledDays(Connection c, Instant firstMarkedBy) throws SQLException {
+        List<LocalDate> out = new ArrayList<>();
+        try (PreparedStatement s = c.prepareStatement("SELECT day FROM analytics_late_days GROUP BY day"
+                + " HAVING min(marked_at) <= ? ORDER BY day LIMIT " + MAX_DAYS_PER_TICK)) {
             s.setTimestamp(1, Timestamp.from(firstMarkedBy));
             try (ResultSet r = s.executeQuery()) {
                 while (r.next()) {
-                    out.add(new Mark(r.getTimestamp(1).toInstant(), r.getTimestamp(2).toInstant()));
+                    out.add(r.getObject(1, LocalDate.class));
                 }
             }
         }
         return out;
     }
 
-    private static void delete(Connection c, Instant hour) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement("DELETE FROM analytics_late_hours WHERE hour_start = ?")) {
-            s.setTimestamp(1, Timestamp.from(hour));
+    /** Deletes the day's marks (any batch marking it later adds a row of its own) and returns their transaction ids. */
+    private static List<String> take(Connection c, LocalDate day) throws SQLException {
+        List<String> xids = new ArrayList<>();
+        try (PreparedStatement s = c.prepareStatement("DELETE FROM analytics_late_days WHERE day = ? RETURNING xid::text")) {
+            s.setObject(1, day);
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    xids.add(r.getString(1));
+                }
+            }
+        }
+        return xids;
+    }
+
+    /** One job: its row read once and locked, so that a completion cannot slip between the check and the update. */
+    private Rerun rerun(Connection c, JobRegistry.JobType t, Period p, List<String> xids, boolean due,
+                        List<JobStore.Enqueued> made) throws SQLException {
+        UUID id;
+        String status;
+        boolean saw;
+        Array late = c.createArrayOf("text", xids.toArray());
+        try (PreparedStatement s = c.prepareStatement("SELECT j.job_id, j.status, j.claim_snapshot IS NOT NULL AND (SELECT"
+                + " bool_and(pg_visible_in_snapshot(x::xid8, j.claim_snapshot)) FROM unnest(?::text[]) x) FROM analytics_jobs j"
+                + " WHERE j.tenant_id IS NULL AND j.job_type = ? AND j.granularity = ? AND j.period_start = ? FOR UPDATE")) {
+            s.setArray(1, late);
+            s.setString(2, t.name());
+            s.setString(3, p.granularity().label());
+            s.setTimestamp(4, Timestamp.from(p.start()));
+            try (ResultSet r = s.executeQuery()) {
+                if (!r.next()) {
+                    if (!due) {
+                        return Rerun.COVERED; // its scheduled run comes later than the batches
+                    }
+                    made.add(store.enqueue(c, t.name(), t.priority(), p, null));
+                    return Rerun.ENQUEUED;
+                }
+                id = r.getObject(1, UUID.class);
+                status = r.getString(2);
+                saw = r.getBoolean(3);
+            }
+        } finally {
+            late.free();
+        }
+        // queued, or failed awaiting a retry: its next claim sees the batches; dead: `jobs retry` will
+        if (saw || !(status.equals("completed") || status.equals("running"))) {
+            return Rerun.COVERED;
+        }
+        boolean running = status.equals("running");
+        try (PreparedStatement s = c.prepareStatement("UPDATE analytics_jobs SET " + (running ? "rerun_requested = true"
+                : "status = 'queued', attempts = 0, run_after = now(), dispatched_at = NULL, finished_at = NULL, queued_at = now()")
+                + " WHERE job_id = ?")) {
+            s.setObject(1, id);
             s.executeUpdate();
         }
+        if (running) {
+            return Rerun.FLAGGED;
+        }
+        made.add(new JobStore.Enqueued(id, t.priority(), true));
+        return Rerun.REQUEUED;
     }
 }

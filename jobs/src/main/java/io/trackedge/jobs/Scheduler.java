@@ -28,6 +28,8 @@ public final class Scheduler {
 
     /** The advisory lock key: "trackedge.jobs.scheduler" as a number, so nothing else picks it by chance. */
     static final long LOCK_KEY = 0x7472_6b65_6a62_7363L;
+    /** The late events' re-runs' lock: the next number, for the same reason. */
+    static final long LATE_LOCK_KEY = LOCK_KEY + 1;
     static final int MAX_PERIODS_PER_TICK = 1000;
 
     private final DataSource ds;
@@ -50,14 +52,22 @@ public final class Scheduler {
 
     /** Enqueues what is due; returns the jobs this tick created (for the caller to hint in Redis). */
     public List<JobStore.Enqueued> tick() throws SQLException {
+        List<JobStore.Enqueued> made = new ArrayList<>(locked(LOCK_KEY, this::enqueueDue));
+        // A transaction of its own: a failure here leaves the schedule committed and the marks for the next tick.
+        made.addAll(locked(LATE_LOCK_KEY, c -> late.rerun(c, clock.instant())));
+        return made;
+    }
+
+    private interface Step {
+        List<JobStore.Enqueued> run(Connection c) throws SQLException;
+    }
+
+    /** Runs {@code step} in a transaction holding advisory lock {@code key}, or nothing when another node holds it. */
+    private List<JobStore.Enqueued> locked(long key, Step step) throws SQLException {
         try (Connection c = ds.getConnection()) {
             c.setAutoCommit(false);
             try {
-                List<JobStore.Enqueued> made = new ArrayList<>();
-                if (locked(c)) {
-                    made.addAll(enqueueDue(c));
-                    made.addAll(late.rerun(c, clock.instant()));
-                }
+                List<JobStore.Enqueued> made = locked(c, key) ? step.run(c) : List.of();
                 c.commit();
                 return made;
             } catch (SQLException | RuntimeException e) {
@@ -67,8 +77,8 @@ public final class Scheduler {
         }
     }
 
-    private static boolean locked(Connection c) throws SQLException {
-        try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT pg_try_advisory_xact_lock(" + LOCK_KEY + ")")) {
+    private static boolean locked(Connection c, long key) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT pg_try_advisory_xact_lock(" + key + ")")) {
             r.next();
             return r.getBoolean(1);
         }

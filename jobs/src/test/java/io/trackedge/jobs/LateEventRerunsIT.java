@@ -1,30 +1,38 @@
 package io.trackedge.jobs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.trackedge.jobs.testing.CountingRollUp;
 import io.trackedge.jobs.testing.JobsDatabase;
 import io.trackedge.jobs.testing.TestClock;
 import java.sql.Connection;
-import java.sql.Statement;
+import java.sql.PreparedStatement;
+import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.util.List;
+import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The scheduler's side of late events: an hour the sink marked in {@code analytics_late_hours}
- * makes the roll-ups of every due period holding it run again (or for the first time), once the
- * mark is the schedule delay old; a job that started after the last late batch is left alone, a
- * running one keeps the mark until it is done, and housekeeping jobs are not re-run.
+ * The scheduler's side of late events: a day the sink marked in {@code analytics_late_days} makes
+ * every roll-up of the periods holding it, whose claim did not see the marking transaction, run
+ * again once the mark is the schedule delay old; a due period without a job gets one; a job
+ * claimed after the batch committed is left alone; a running one is queued again by its own
+ * completion; housekeeping is not re-run; hour jobs are left to the day's job of the same type.
+ * Jobs are claimed and completed by a real runner, so their claim snapshots are real.
  */
 class LateEventRerunsIT {
 
     private static final Duration DELAY = Duration.ofMinutes(5);
     private static JobsDatabase pg;
+    private JobRegistry registry;
+    private JobStore store;
     private Scheduler scheduler;
     private TestClock clock;
 
@@ -39,123 +47,155 @@ class LateEventRerunsIT {
     }
 
     @BeforeEach
-    void empty() throws Exception {
+    void ranBeforeTheLateEvents() throws Exception {
         pg.reset();
-        JobRegistry registry = JobRegistry.builder()
-                .add(new CountingRollUp("hourly_metrics", "r"), 25, Granularity.HOUR)
+        registry = JobRegistry.builder()
+                .add(new CountingRollUp("hourly_only", "r"), 25, Granularity.HOUR)
                 .add(new CountingRollUp("daily_aggregate", "r"), 50, Granularity.DAY)
+                .add(new CountingRollUp("hourly_and_daily", "r"), 50, Granularity.HOUR, Granularity.DAY)
                 .add(new CountingRollUp("billing_calculate", "r"), 100, Granularity.MONTH)
                 .add(new CountingRollUp("by_hand_only", "r"), 75)
                 .add(new RetentionJob(0), 100, Granularity.DAY)
                 .build();
+        store = new JobStore(pg.db.dataSource(), JobSettings.defaults());
         clock = new TestClock(Instant.parse("2026-12-02T10:30:00Z"));
-        scheduler = new Scheduler(pg.db.dataSource(), registry, new JobStore(pg.db.dataSource(), JobSettings.defaults()),
-                clock, DELAY, "node-1");
-        scheduler.tick(); // the cursors: hour 09:00 of the 2nd, the 1st, November
-        sql("UPDATE analytics_jobs SET status = 'completed', started_at = '2026-12-02T10:26:00Z',"
-                + " finished_at = '2026-12-02T10:27:00Z'");
+        scheduler = new Scheduler(pg.db.dataSource(), registry, store, clock, DELAY, "node-1");
+        assertEquals(6, scheduler.tick().size(), "hour 09:00 of the 2nd (2 types), the 1st (3 types), November");
+        drain();
+        assertEquals(List.of(), queued());
     }
 
-    private static void sql(String statement) throws Exception {
-        try (Connection c = pg.db.dataSource().getConnection(); Statement s = c.createStatement()) {
-            s.execute(statement);
+    private void drain() throws Exception {
+        try (JobRunner runner = new JobRunner("r", store, registry, null, null, JobSettings.defaults(), new JobStats())) {
+            runner.drain();
         }
     }
 
-    private static void mark(String hour, String first, String last) throws Exception {
-        sql("INSERT INTO analytics_late_hours VALUES ('" + hour + "', '" + first + "', '" + last + "')");
+    /** A batch's mark, in a transaction of its own (so with an id no earlier claim saw), at a time of the test's clock. */
+    private static void mark(String day, String at) throws Exception {
+        try (Connection c = pg.db.dataSource().getConnection();
+             PreparedStatement s = c.prepareStatement("INSERT INTO analytics_late_days (day, marked_at) VALUES (?, ?)")) {
+            s.setObject(1, LocalDate.parse(day));
+            s.setTimestamp(2, Timestamp.from(Instant.parse(at)));
+            s.executeUpdate();
+        }
     }
 
     private static List<String> queued() throws Exception {
         return pg.test.rows("SELECT job_type || ' ' || granularity || ':' || to_char(period_start AT TIME ZONE 'UTC',"
-                + " 'YYYY-MM-DD\"T\"HH24') FROM analytics_jobs WHERE status = 'queued' ORDER BY granularity, period_start, job_type");
+                + " 'YYYY-MM-DD\"T\"HH24') FROM analytics_jobs WHERE status = 'queued' AND granularity <> 'hour'"
+                + " ORDER BY granularity, period_start, job_type");
+    }
+
+    private static long count(String where) throws Exception {
+        return pg.count("SELECT count(*) FROM analytics_jobs WHERE " + where);
     }
 
     private static long marks() throws Exception {
-        return pg.count("SELECT count(*) FROM analytics_late_hours");
+        return pg.count("SELECT count(*) FROM analytics_late_days");
     }
 
     @Test
-    void aLateHourRerunsTheRollUpsOfEveryDuePeriodHoldingItOnceTheMarkIsTheDelayOld() throws Exception {
-        assertEquals(List.of(), queued());
-        mark("2026-12-01T08:00:00Z", "2026-12-02T10:29:00Z", "2026-12-02T10:29:30Z");
+    void aLateDayRerunsEveryRollUpThatDidNotSeeTheBatchOnceTheMarkIsTheDelayOld() throws Exception {
+        mark("2026-12-01", "2026-12-02T10:29:00Z");
+        mark("2026-12-01", "2026-12-02T10:33:30Z"); // a second batch of the burst
 
         clock.set(Instant.parse("2026-12-02T10:33:00Z"));
         assertEquals(0, scheduler.tick().size(), "late events of a burst gather for the delay");
-        assertEquals(1, marks());
+        assertEquals(2, marks());
 
         clock.set(Instant.parse("2026-12-02T10:34:00Z"));
-        assertEquals(2, scheduler.tick().size());
-        // The hour had no job (older than the first schedule): enqueued. The day's completed before
-        // the late batch: queued again. The retention job of that day counts no events; November is
-        // not the month (December is open).
-        assertEquals(List.of("daily_aggregate day:2026-12-01T00", "hourly_metrics hour:2026-12-01T08"), queued());
+        // the 1st's two day jobs again, and the 24 hours of the 1st for the type scheduled hourly only
+        assertEquals(2 + 24, scheduler.tick().size());
+        assertEquals(List.of("daily_aggregate day:2026-12-01T00", "hourly_and_daily day:2026-12-01T00"), queued());
+        assertEquals(24, count("job_type = 'hourly_only' AND status = 'queued' AND period_start >= '2026-12-01'"
+                + " AND period_start < '2026-12-02'"));
+        assertEquals(0, count("job_type = 'hourly_and_daily' AND granularity = 'hour' AND status = 'queued'"),
+                "its day job recounts the same day");
+        assertEquals(1, count("job_type = 'retention' AND status = 'completed'"), "housekeeping counts no events");
+        assertEquals(0, count("job_type = 'billing_calculate' AND period_start = '2026-12-01'"), "December is not due");
         assertEquals(0, marks());
-        assertEquals(List.of("completed"), pg.test.rows("SELECT status FROM analytics_jobs WHERE job_type = 'retention'"));
 
-        try (JobRunner runner = new JobRunner("r", new JobStore(pg.db.dataSource(), JobSettings.defaults()),
-                JobRegistry.builder().add(new CountingRollUp("hourly_metrics", "r"), 25).add(new CountingRollUp("daily_aggregate", "r"), 50)
-                        .build(), null, null, JobSettings.defaults(), new JobStats())) {
-            assertEquals(2, runner.drain());
-        }
-        assertEquals(List.of("daily_aggregate 2026-12-01", "hourly_metrics 2026-12-01 08"), pg.test.rows("SELECT job_type || ' '"
-                + " || to_char(period_start AT TIME ZONE 'UTC', CASE WHEN job_type = 'hourly_metrics' THEN 'YYYY-MM-DD HH24'"
-                + " ELSE 'YYYY-MM-DD' END) FROM test_job_runs ORDER BY 1"));
+        drain();
+        assertEquals(2, pg.count("SELECT count(*) FROM test_job_runs WHERE job_type = 'daily_aggregate'"));
         assertEquals(0, scheduler.tick().size(), "once");
     }
 
     @Test
-    void aJobThatStartedAfterTheLastLateBatchHasReadItAndIsLeftAlone() throws Exception {
-        // the day's job started at 10:26, more than the commit margin after the last batch marked 09:00
-        mark("2026-12-01T09:00:00Z", "2026-12-02T10:20:00Z", "2026-12-02T10:24:59Z");
-        clock.set(Instant.parse("2026-12-02T10:40:00Z"));
-        assertEquals(1, scheduler.tick().size());
-        assertEquals(List.of("hourly_metrics hour:2026-12-01T09"), queued());
-        assertEquals(0, marks());
-    }
-
-    @Test
-    void aRunningJobThatMayHaveReadBeforeTheLateBatchKeepsTheMarkUntilItIsDone() throws Exception {
-        sql("UPDATE analytics_jobs SET status = 'running', runner = 'r', lease_until = now() + interval '1 minute', finished_at = NULL"
-                + " WHERE job_type = 'daily_aggregate'");
-        mark("2026-12-01T23:00:00Z", "2026-12-02T10:25:00Z", "2026-12-02T10:26:30Z");
+    void aJobClaimedAfterTheBatchCommittedSawItAndIsLeftAlone() throws Exception {
+        mark("2026-12-01", "2026-12-02T10:20:00Z");
+        UUID daily = UUID.fromString(pg.test.rows("SELECT job_id FROM analytics_jobs WHERE job_type = 'daily_aggregate'").get(0));
+        store.retry(daily);
+        drain(); // claimed after the mark committed
         clock.set(Instant.parse("2026-12-02T10:40:00Z"));
         scheduler.tick();
-        assertEquals(List.of("hourly_metrics hour:2026-12-01T23"), queued());
-        assertEquals(1, marks(), "the day's job is running: it may have read before the late batch");
-        assertEquals(0, scheduler.tick().size());
-
-        sql("UPDATE analytics_jobs SET status = 'completed', finished_at = '2026-12-02T10:41:00Z' WHERE job_type = 'daily_aggregate'");
-        assertEquals(1, scheduler.tick().size());
-        assertEquals(List.of("daily_aggregate day:2026-12-01T00", "hourly_metrics hour:2026-12-01T23"), queued());
-        assertEquals(0, marks());
+        assertEquals(List.of("hourly_and_daily day:2026-12-01T00"), queued());
+        assertEquals(1, count("job_id = '" + daily + "' AND status = 'completed'"));
     }
 
     @Test
-    void periodsNotDueYetAreLeftToTheirScheduledRun() throws Exception {
-        // 08:00 of the 2nd is due; the 2nd itself and December are not: their runs come after this mark
-        mark("2026-12-02T08:00:00Z", "2026-12-02T10:20:00Z", "2026-12-02T10:20:00Z");
-        clock.set(Instant.parse("2026-12-02T10:30:00Z"));
-        assertEquals(1, scheduler.tick().size());
-        assertEquals(List.of("hourly_metrics hour:2026-12-02T08"), queued());
-        assertEquals(0, pg.count("SELECT count(*) FROM analytics_jobs WHERE period_start >= '2026-12-02' AND granularity <> 'hour'"));
-        assertEquals(0, marks());
-    }
+    void aRunningJobThatDidNotSeeTheBatchIsQueuedAgainByItsOwnCompletion() throws Exception {
+        UUID daily = UUID.fromString(pg.test.rows("SELECT job_id FROM analytics_jobs WHERE job_type = 'daily_aggregate'").get(0));
+        UUID both = UUID.fromString(pg.test.rows("SELECT job_id FROM analytics_jobs WHERE job_type = 'hourly_and_daily'"
+                + " AND granularity = 'day'").get(0));
+        store.retry(daily);
+        Job before = store.claimNext("r", List.of("daily_aggregate"));
+        mark("2026-12-01", "2026-12-02T10:20:00Z");
+        store.retry(both);
+        Job after = store.claimNext("r", List.of("hourly_and_daily"));
+        clock.set(Instant.parse("2026-12-02T10:40:00Z"));
+        scheduler.tick();
+        assertEquals(0, marks(), "the mark is taken; the running jobs carry it");
+        assertEquals(List.of("true"), pg.test.rows("SELECT rerun_requested::text FROM analytics_jobs WHERE job_id = '" + daily + "'"));
+        assertEquals(List.of("false"), pg.test.rows("SELECT rerun_requested::text FROM analytics_jobs WHERE job_id = '" + both + "'"));
 
-    @Test
-    void aMonthOfBackfillIsTakenInBoundedTicks() throws Exception {
-        sql("INSERT INTO analytics_late_hours SELECT h, '2026-12-02T10:00:00Z', '2026-12-02T10:28:00Z'"
-                + " FROM generate_series('2026-11-01T00:00:00Z'::timestamptz, '2026-11-30T23:00:00Z', interval '1 hour') h");
-        int rounds = 0;
-        while (marks() > 0) {
-            scheduler.tick();
-            rounds++;
+        try (Connection c = pg.db.dataSource().getConnection()) {
+            assertTrue(store.complete(c, before));
+            assertTrue(store.complete(c, after));
         }
-        assertEquals((720 + LateEventReruns.MAX_HOURS_PER_TICK - 1) / LateEventReruns.MAX_HOURS_PER_TICK, rounds);
-        assertEquals(720, pg.count("SELECT count(*) FROM analytics_jobs WHERE job_type = 'hourly_metrics' AND status = 'queued'"));
-        // every day of November had no job yet; November's bill had run, but started (10:26) before the
-        // last late batch (10:28), so it runs again
-        assertEquals(30, pg.count("SELECT count(*) FROM analytics_jobs WHERE job_type = 'daily_aggregate' AND status = 'queued'"));
-        assertEquals(1, pg.count("SELECT count(*) FROM analytics_jobs WHERE job_type = 'billing_calculate' AND status = 'queued'"));
+        assertEquals(List.of("queued|0|false"), pg.test.rows("SELECT status || '|' || attempts || '|' || rerun_requested::text"
+                + " FROM analytics_jobs WHERE job_id = '" + daily + "'"), "claimed before the batch: queued again");
+        assertEquals(List.of("completed"), pg.test.rows("SELECT status FROM analytics_jobs WHERE job_id = '" + both + "'"),
+                "claimed after the batch: done");
+    }
+
+    @Test
+    void aPeriodNotDueGetsNoNewJobButACompletedOneThatMissedTheBatchRunsAgain() throws Exception {
+        // December is open: by hand, a month-to-date run; then a late event of the 1st
+        Period december = Period.of(Granularity.MONTH, Instant.parse("2026-12-01T00:00:00Z"));
+        store.enqueue("billing_calculate", 100, december, null);
+        drain();
+        mark("2026-12-01", "2026-12-02T10:20:00Z");
+        clock.set(Instant.parse("2026-12-02T10:40:00Z"));
+        scheduler.tick();
+        assertEquals(1, count("job_type = 'billing_calculate' AND period_start = '2026-12-01' AND status = 'queued'"),
+                "whatever the clock says of the period, a run that missed the batch runs again");
+        pg.reset();
+        mark("2026-12-01", "2026-12-02T10:20:00Z");
+        scheduler.tick();
+        assertEquals(0, count("job_type = 'billing_calculate' AND period_start = '2026-12-01'"),
+                "no job for December before it is due: its run comes later");
+    }
+
+    @Test
+    void fortyDaysOfBackfillAreTakenInBoundedTicks() throws Exception {
+        try (Connection c = pg.db.dataSource().getConnection(); var s = c.createStatement()) {
+            s.execute("INSERT INTO analytics_late_days (day, marked_at) SELECT d::date, '2026-12-02T10:00:00Z'"
+                    + " FROM generate_series('2026-10-22'::date, '2026-11-30'::date, interval '1 day') d");
+        }
+        int ticks = 0;
+        while (marks() > 0 && ticks < 10) {
+            scheduler.tick();
+            ticks++;
+        }
+        assertEquals(0, marks());
+        assertEquals((40 + LateEventReruns.MAX_DAYS_PER_TICK - 1) / LateEventReruns.MAX_DAYS_PER_TICK, ticks);
+        assertEquals(40, count("job_type = 'daily_aggregate' AND status = 'queued'"), "none of these days had a job");
+        assertEquals(40 * 24, count("job_type = 'hourly_only' AND status = 'queued'"));
+        // October had no bill yet; November's ran before the late batches
+        assertEquals(List.of("billing_calculate month:2026-10-01T00", "billing_calculate month:2026-11-01T00"),
+                pg.test.rows("SELECT job_type || ' ' || granularity || ':' || to_char(period_start AT TIME ZONE 'UTC',"
+                        + " 'YYYY-MM-DD\"T\"HH24') FROM analytics_jobs WHERE job_type = 'billing_calculate' AND status = 'queued'"
+                        + " ORDER BY period_start"));
     }
 }

@@ -22,7 +22,7 @@ import org.jooq.impl.DSL;
  * User-Agents ({@link UserAgents}), first opens
  * and clicks ({@link FirstTouch}), bounces, replies and warm-up rows ({@link IngestRows}), one
  * {@code daily_analytics} upsert per key, the classifier's corrections of earlier rows
- * ({@link CorrectionWriter}), the closed hours it wrote into ({@link LateHours}), and the new cursor.
+ * ({@link CorrectionWriter}), the closed days it wrote into ({@link LateDays}), and the new cursor.
  * Either all of it commits or none.
  * Also sets one refused event aside, and replays one, each in a transaction of its own.
  */
@@ -39,7 +39,7 @@ final class BatchWriter {
     private final DailyUpsert daily = new DailyUpsert();
     private final PrivacyFilter privacy;
     private final CorrectionWriter corrections = new CorrectionWriter();
-    private final LateHours lateHours = new LateHours(() -> System.currentTimeMillis() * 1000);
+    private final LateDays lateDays = new LateDays(() -> System.currentTimeMillis() * 1000);
 
     /**
      * @param edgeNumber this node's number in the database; shared by the writers of one pipeline
@@ -185,9 +185,8 @@ final class BatchWriter {
         corrections.apply(c, fixes, fold);
         daily.write(c, fold);
         privacy.writeUnstored(c); // after daily_analytics: the same lock order as before V14
-        // Last: a mark's time must be close to the commit's (LateHours), and its row lock held briefly.
-        lateHours.collect(rows, fixes);
-        lateHours.write(c);
+        lateDays.collect(fold); // every day the batch moved a counter of, so every day it changed
+        lateDays.write(c);
     }
 
     private static void rollback(Connection c, Exception e) {

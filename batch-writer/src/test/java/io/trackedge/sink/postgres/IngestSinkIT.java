@@ -247,40 +247,37 @@ class IngestSinkIT {
     }
 
     /**
-     * A batch that writes into an hour already closed marks that hour, in its own transaction, for
-     * the scheduler to run its roll-ups again; events of the open hour mark nothing. A later batch
-     * of the same hour moves the mark's last time and keeps its first.
+     * A batch that writes into a day already closed adds a row for that day, holding its own
+     * transaction's id, for the scheduler to run the day's roll-ups again; today's events add
+     * nothing. Each later batch adds a row of its own (no batch waits on another's mark).
      */
     @Test
-    void eventsOfClosedHoursMarkThoseHoursForTheRollUps() throws Exception {
+    void eventsOfClosedDaysMarkThoseDaysWithTheirTransaction() throws Exception {
         UUID node = UUID.randomUUID();
         long now = System.currentTimeMillis() * 1000;
-        long hour = 3_600_000_000L;
+        long day = 86_400_000_000L;
         append(new Ingested(EventType.SENT, UUID.randomUUID(), true, 1), TENANT, now);
-        append(new Ingested(EventType.BOUNCED, UUID.randomUUID(), true, 2), TENANT, now - 26 * hour);
-        append(new Ingested(EventType.BOUNCED, UUID.randomUUID(), true, 3), TENANT, now - 26 * hour + 1);
-        append(new Ingested(EventType.REPLIED, UUID.randomUUID(), true, 4), OTHER_TENANT, now - 3 * hour);
+        append(new Ingested(EventType.BOUNCED, UUID.randomUUID(), true, 2), TENANT, now - 3 * day);
+        append(new Ingested(EventType.BOUNCED, UUID.randomUUID(), true, 3), TENANT, now - 3 * day + 1);
+        append(new Ingested(EventType.REPLIED, UUID.randomUUID(), true, 4), OTHER_TENANT, now - day);
         writer.flush();
         runSinkToEnd(node, 100);
-        String openHour = testDb.rows("SELECT date_trunc('hour', to_timestamp(" + now + " / 1e6))::text").get(0);
-        List<String> expected = testDb.rows("SELECT date_trunc('hour', to_timestamp(" + now + " / 1e6) - interval '26 hours')::text"
-                + " UNION ALL SELECT date_trunc('hour', to_timestamp(" + now + " / 1e6) - interval '3 hours')::text");
-        List<String> marked = testDb.rows("SELECT hour_start::text FROM analytics_late_hours WHERE hour_start <> '"
-                + openHour + "' ORDER BY 1");
-        assertEquals(expected, marked);
-        // the open hour only if it closed before the batch committed (a run across an hour's end)
-        assertEquals(testDb.count("SELECT count(*) FROM analytics_late_hours WHERE hour_start = '" + openHour + "'"),
-                testDb.count("SELECT count(*) FROM analytics_late_hours WHERE hour_start = '" + openHour + "'"
-                        + " AND first_marked_at >= '" + openHour + "'::timestamptz + interval '1 hour'"));
-        assertEquals(0, testDb.count("SELECT count(*) FROM analytics_late_hours WHERE last_marked_at <> first_marked_at"));
+        String today = testDb.rows("SELECT (to_timestamp(" + now + " / 1e6) AT TIME ZONE 'UTC')::date::text").get(0);
+        List<String> expected = testDb.rows("SELECT ('" + today + "'::date - 3)::text UNION ALL SELECT ('" + today + "'::date - 1)::text");
+        assertEquals(expected, testDb.rows("SELECT day::text FROM analytics_late_days WHERE day <> '" + today + "' ORDER BY 1"));
+        // today only if the day ended before the batch committed (a run across midnight)
+        assertEquals(testDb.count("SELECT count(*) FROM analytics_late_days WHERE day = '" + today + "'"),
+                testDb.count("SELECT count(*) FROM analytics_late_days WHERE day = '" + today + "' AND marked_at >= '"
+                        + today + "'::date + 1"));
+        assertEquals(1, testDb.count("SELECT count(DISTINCT xid) FROM analytics_late_days"), "one batch, one transaction");
+        assertEquals(testDb.count("SELECT count(*) FROM analytics_late_days"), testDb.count("SELECT count(*) FROM analytics_late_days l JOIN sink_cursors c"
+                + " ON c.xmin::text::bigint = l.xid::text::bigint % 4294967296 WHERE c.edge_node = '" + node + "'"),
+                "the batch's own transaction, the one that moved the cursor");
 
-        String mark = "SELECT %s FROM analytics_late_hours WHERE hour_start = '" + expected.get(1) + "'";
-        String first = testDb.rows(mark.formatted("first_marked_at::text")).get(0);
-        String last = testDb.rows(mark.formatted("last_marked_at::text")).get(0);
-        append(new Ingested(EventType.BOUNCED, UUID.randomUUID(), true, 5), TENANT, now - 3 * hour + 2);
+        append(new Ingested(EventType.BOUNCED, UUID.randomUUID(), true, 5), TENANT, now - day + 2);
         writer.flush();
         runSinkToEnd(node, 100);
-        assertEquals(first, testDb.rows(mark.formatted("first_marked_at::text")).get(0), "the first time stays");
-        assertEquals(1, testDb.count(mark.formatted("count(*)") + " AND last_marked_at > '" + last + "'"), "the last time moves");
+        assertEquals(2, testDb.count("SELECT count(*) FROM analytics_late_days WHERE day = '" + expected.get(1) + "'"));
+        assertEquals(2, testDb.count("SELECT count(DISTINCT xid) FROM analytics_late_days"));
     }
 }
