@@ -9,6 +9,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.trackedge.ingest.CanonicalUuid;
 import io.trackedge.ingest.IngestKeyCache;
+import io.trackedge.ingest.IngestService;
 import io.trackedge.metrics.Route;
 import io.trackedge.privacy.RecipientEraser;
 import io.trackedge.sink.Json;
@@ -76,6 +77,13 @@ public final class ErasureRoute implements AutoCloseable {
         if (who == null) {
             answer(handler, ctx, edge, 401, "{\"error\":\"a valid ingest API bearer key is required\"}",
                     "WWW-Authenticate: Bearer realm=\"trackedge\"\r\n");
+            return;
+        }
+        String forbidden = IngestService.mayNotWrite(who);
+        if (forbidden != null) {
+            StringBuilder sb = new StringBuilder("{\"error\":");
+            Json.quote(sb, forbidden);
+            answer(handler, ctx, edge, 403, sb.append('}').toString(), "");
             return;
         }
         Map<String, List<String>> q;

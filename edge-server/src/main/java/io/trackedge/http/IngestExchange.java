@@ -94,6 +94,11 @@ final class IngestExchange {
                     given ? "the bearer key is not valid (unknown or revoked)" : "a bearer key is required (Authorization: Bearer tek_...)");
             return;
         }
+        String forbidden = IngestService.mayNotWrite(principal);
+        if (forbidden != null) { // a read key: known, so not 401 (which says "your key is not valid")
+            refuse(403, Outcome.FORBIDDEN, "", forbidden);
+            return;
+        }
         format = BodyFormat.of(request.headers().get(HttpHeaderNames.CONTENT_TYPE));
         if (format == null) {
             refuse(415, Outcome.UNSUPPORTED_MEDIA_TYPE, "",

@@ -55,6 +55,7 @@ final class IngestResponses {
             case 202 -> "Accepted";
             case 400 -> "Bad Request";
             case 401 -> "Unauthorized";
+            case 403 -> "Forbidden";
             case 405 -> "Method Not Allowed";
             case 413 -> "Content Too Large";
             case 415 -> "Unsupported Media Type";

@@ -19,6 +19,8 @@ public final class IngestMetrics {
         /** 400, the body as a whole is not valid (malformed JSON array, no events, bad framing). */
         MALFORMED,
         UNAUTHORIZED,
+        /** 403: a known key without the write scope. */
+        FORBIDDEN,
         TOO_LARGE,
         UNSUPPORTED_MEDIA_TYPE,
         METHOD_NOT_ALLOWED,

@@ -71,19 +71,22 @@ public final class IngestService implements AutoCloseable {
 
     /** {@link #authenticate}, after one reload of the keys for a well-formed key not loaded ({@link IngestKeyCache#authenticateOrReload}). */
     public CompletableFuture<IngestKeyCache.Principal> authenticateOrReload(String authorization) {
-        return keys.authenticateOrReload(authorization).thenApply(IngestService::writer);
+        return keys.authenticateOrReload(authorization);
     }
 
     /**
-     * See {@link IngestKeyCache#authenticate}; a key without the write scope (a read-only key) is
-     * not one this API accepts, so it gets null (401) like an unknown key. Cheap; event loops call it.
+     * See {@link IngestKeyCache#authenticate}: the key's principal whatever its scopes, or null
+     * (401). A key without the write scope is known but may not write: the caller answers 403
+     * ({@link #mayNotWrite}). Cheap; event loops call it.
      */
     public IngestKeyCache.Principal authenticate(String authorization) {
-        return writer(keys.authenticate(authorization));
+        return keys.authenticate(authorization);
     }
 
-    private static IngestKeyCache.Principal writer(IngestKeyCache.Principal p) {
-        return p != null && p.canWrite() ? p : null;
+    /** The 403's reason for a known key without the write scope, or null when it may write. */
+    public static String mayNotWrite(IngestKeyCache.Principal p) {
+        return p.canWrite() ? null
+                : "key " + p.prefix() + " has no write scope (create one with: trackedge keys create --scope write)";
     }
 
     /** The key cache, which the stats API shares (it accepts keys with the read scope). */

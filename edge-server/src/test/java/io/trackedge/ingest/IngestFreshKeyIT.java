@@ -107,6 +107,13 @@ class IngestFreshKeyIT {
         assertEquals(401, send(edge, "GET", "/v1/stats?granularity=total&metrics=opens", wrongSecret).statusCode(),
                 "a known key's prefix with another secret is still refused");
         assertEquals(401, send(edge, "POST", "/v1/erasure?tenant=" + tenant + "&email_id=nobody", wrongSecret).statusCode());
+
+        // a read key on the write APIs is known, only not allowed: 403 saying why, not 401 "not valid"
+        for (String path : List.of("/v1/erasure?tenant=" + tenant + "&email_id=nobody", "/v1/events")) {
+            HttpResponse<String> r = send(edge, "POST", path, reader);
+            assertEquals(403, r.statusCode(), path + ": " + r.body());
+            assertTrue(r.body().contains("has no write scope"), r.body());
+        }
     }
 
     private static HttpResponse<String> send(TestEdge edge, String method, String path, String key) throws Exception {
