@@ -59,6 +59,28 @@ final class RingPublisher {
      *     {@link #REJECTED} when the ring is full and the policy is to refuse the request
      */
     long record(HttpRequest request, EventType type, boolean head, byte[] url, int urlOffset, int urlLength) {
+        long now = System.currentTimeMillis();
+        return record(request, type, head, url, urlOffset, urlLength, now, EventIds.msb(now), EventIds.lsb(), null);
+    }
+
+    /**
+     * Publishes a one-click unsubscribe for the token just verified, under an id that is the token's
+     * own and marked as chosen by the client: a mail provider that retries its POST (RFC 8058 does not
+     * forbid it) journals the same id again, which the Postgres sink writes once, as it does an ingest
+     * client's retried id. One email's link is one unsubscribe.
+     */
+    long recordUnsubscribe(HttpRequest request) {
+        TokenVerifier v = local.verifier;
+        long[] id = OnceIds.of(v.bytes(), v.fieldsOffset(), v.fieldsLength());
+        return record(request, EventType.UNSUBSCRIBED, false, NO_URL, 0, 0, System.currentTimeMillis(), id[0], id[1],
+                CLIENT_CHOSEN_ID);
+    }
+
+    private static final byte[] CLIENT_CHOSEN_ID = io.trackedge.journal.RecordCodec.encodeAttributes(
+            java.util.Map.of(io.trackedge.journal.Attributes.ID_SOURCE, io.trackedge.journal.Attributes.ID_SOURCE_CLIENT));
+
+    private long record(HttpRequest request, EventType type, boolean head, byte[] url, int urlOffset, int urlLength,
+                        long now, long idMsb, long idLsb, byte[] ext) {
         long sequence = edge.ring.tryClaim();
         if (sequence < 0) {
             if (edge.fullPolicy == RingFullPolicy.REJECT) {
@@ -70,8 +92,10 @@ final class RingPublisher {
         }
         RingEvent e = edge.ring.slot(sequence);
         try {
-            long now = System.currentTimeMillis();
-            e.reset(type, EventIds.msb(now), EventIds.lsb(), now * 1000);
+            e.reset(type, idMsb, idLsb, now * 1000);
+            if (ext != null) {
+                e.ext(ext, 0, ext.length);
+            }
             int flags = head ? EventRecord.FLAG_HEAD : 0;
             clientIp(request, e);
             String ua = request.headers().get(HttpHeaderNames.USER_AGENT);

@@ -123,7 +123,7 @@ final class UnsubscribeExchange {
             handler.responses().deliver(UnsubscribePages.badBody(ctx.alloc(), conn), conn == Responses.Conn.CLOSE, -1);
             return;
         }
-        long sequence = handler.publisher().record(request, EventType.UNSUBSCRIBED, false, RingPublisher.NO_URL, 0, 0);
+        long sequence = handler.publisher().recordUnsubscribe(request);
         if (sequence == RingPublisher.REJECTED) {
             edge.metrics.request(Route.UNSUBSCRIBE, 503);
             handler.responses().deliver(UnsubscribePages.unavailable(ctx.alloc(), conn), conn == Responses.Conn.CLOSE, -1);

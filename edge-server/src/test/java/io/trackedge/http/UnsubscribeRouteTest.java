@@ -105,6 +105,28 @@ class UnsubscribeRouteTest {
         }
     }
 
+    /**
+     * A provider retrying its one-click POST journals the same id, marked as chosen by the client,
+     * which the Postgres sink writes once (as an ingest client's retried id); another email's link
+     * has another id.
+     */
+    @Test
+    void aRetriedOneClickPostCarriesTheSameClientChosenId() throws Exception {
+        try (RawHttp c = new RawHttp(edge.port())) {
+            for (String email : List.of("u-retry", "u-retry", "u-other")) {
+                c.send(post(path(email), "application/x-www-form-urlencoded", ONE_CLICK, "Gmail one-click"));
+                assertEquals(200, c.read(false).status());
+            }
+        }
+        List<EventRecord> retried = eventsFor("u-retry");
+        assertEquals(2, retried.size(), "both POSTs are journaled");
+        assertEquals(retried.get(0).id(), retried.get(1).id());
+        assertTrue(io.trackedge.journal.Attributes.hasClientId(retried.get(0)), retried.get(0).attributes().toString());
+        assertEquals(8, retried.get(0).id().version());
+        assertEquals(2, retried.get(0).id().variant());
+        assertTrue(!retried.get(0).id().equals(eventsFor("u-other").get(0).id()));
+    }
+
     @Test
     void aMultipartOneClickPostCountsAndPipelinedRequestsStayInOrder() throws Exception {
         String boundary = "b0undary";
