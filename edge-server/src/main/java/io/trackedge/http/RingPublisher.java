@@ -17,7 +17,8 @@ import java.net.SocketAddress;
 /**
  * Publishes one connection's tracking events (opens, clicks, unsubscribes) into the ring: claims a
  * slot, fills it from the token the loop's verifier just verified and from the request (client
- * address, user agent), and publishes it. Allocation-free; one instance per connection, used on
+ * address, user agent), and publishes it. Allocation-free for opens and clicks (an unsubscribe
+ * hashes its token); one instance per connection, used on
  * its event loop only.
  */
 final class RingPublisher {
