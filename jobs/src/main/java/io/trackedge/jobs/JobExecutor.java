@@ -37,10 +37,10 @@ final class JobExecutor implements AutoCloseable {
         stats.currentSinceMillis = System.currentTimeMillis();
         lease.hold(job);
         try {
-            boolean committed = runInTransaction(rollUp, job);
+            JobStore.Completion done = runInTransaction(rollUp, job);
             long nanos = System.nanoTime() - t0;
             stats.lastRunSeconds = nanos / 1e9;
-            if (!committed) {
+            if (done == JobStore.Completion.LOST) {
                 stats.lostClaims.incrementAndGet();
                 log.warn("job {} ({}): claim lost while running; its work was rolled back", job.jobId(), job.describe());
                 return Outcome.LOST_CLAIM;
@@ -48,7 +48,12 @@ final class JobExecutor implements AutoCloseable {
             stats.completed.incrementAndGet();
             stats.runNanos.addAndGet(nanos);
             stats.latencyNanos.addAndGet(Math.max(0, System.currentTimeMillis() - job.queuedAt().toEpochMilli()) * 1_000_000);
-            log.info("job {} ({}) completed in {} ms", job.jobId(), job.describe(), nanos / 1_000_000);
+            if (done == JobStore.Completion.REQUEUED) {
+                log.info("job {} ({}) completed in {} ms, and is queued again: events landed in its period while it ran",
+                        job.jobId(), job.describe(), nanos / 1_000_000);
+            } else {
+                log.info("job {} ({}) completed in {} ms", job.jobId(), job.describe(), nanos / 1_000_000);
+            }
             return Outcome.COMPLETED;
         } catch (Exception e) {
             stats.failures.incrementAndGet();
@@ -68,17 +73,18 @@ final class JobExecutor implements AutoCloseable {
         }
     }
 
-    private boolean runInTransaction(RollUp rollUp, Job job) throws SQLException {
+    private JobStore.Completion runInTransaction(RollUp rollUp, Job job) throws SQLException {
         try (Connection c = store.dataSource().getConnection()) {
             c.setAutoCommit(false);
             try {
                 rollUp.run(c, job.period(), job.tenant());
-                if (store.complete(c, job)) {
+                JobStore.Completion done = store.complete(c, job);
+                if (done != JobStore.Completion.LOST) {
                     c.commit();
-                    return true;
+                } else {
+                    c.rollback();
                 }
-                c.rollback();
-                return false;
+                return done;
             } catch (SQLException | RuntimeException e) {
                 c.rollback();
                 throw e;

@@ -67,8 +67,11 @@ public final class JobRunner implements AutoCloseable {
     public int doWork() throws SQLException {
         int work = 0;
         if (System.nanoTime() - nextSweepNanos >= 0) {
-            work += sweep();
-            nextSweepNanos = System.nanoTime() + settings.sweepInterval().toNanos();
+            try {
+                work += sweep();
+            } finally { // a failing sweep must not keep this runner from claiming until it succeeds
+                nextSweepNanos = System.nanoTime() + settings.sweepInterval().toNanos();
+            }
         }
         Job job = claim();
         if (job != null) {

@@ -141,12 +141,21 @@ public final class JobStore {
         }
     }
 
+    /** How a run ended in {@link #complete}. */
+    public enum Completion {
+        COMPLETED,
+        /** Completed, and queued again: a late batch landed in its period while it ran (LateEventReruns). */
+        REQUEUED,
+        /** The claim was lost: the caller rolls back. */
+        LOST
+    }
+
     /**
      * Marks the job completed inside the roll-up's own transaction {@code c} (or queued again, when
-     * the scheduler flagged it for a late batch its claim did not see); false when the claim was
-     * lost, in which case the caller must roll back so that only the owner's recount commits.
+     * the scheduler flagged it for a late batch its claim did not see); {@link Completion#LOST} when
+     * the claim was lost, in which case the caller must roll back so that only the owner's recount commits.
      */
-    public boolean complete(Connection c, Job j) throws SQLException {
+    public Completion complete(Connection c, Job j) throws SQLException {
         // A job the scheduler flagged while it ran (a late batch its claim did not see) goes back to
         // the queue instead; SET reads the row as it was, so every CASE sees the flag.
         try (PreparedStatement s = c.prepareStatement("UPDATE analytics_jobs SET"
@@ -157,9 +166,11 @@ public final class JobStore {
                 + " queued_at = CASE WHEN rerun_requested THEN now() ELSE queued_at END,"
                 + " dispatched_at = CASE WHEN rerun_requested THEN NULL ELSE dispatched_at END,"
                 + " rerun_requested = false, lease_until = NULL"
-                + " WHERE job_id = ? AND runner = ? AND attempts = ? AND status = 'running'")) {
+                + " WHERE job_id = ? AND runner = ? AND attempts = ? AND status = 'running' RETURNING status")) {
             bindClaim(s, 1, j);
-            return s.executeUpdate() == 1;
+            try (ResultSet r = s.executeQuery()) {
+                return !r.next() ? Completion.LOST : r.getString(1).equals("queued") ? Completion.REQUEUED : Completion.COMPLETED;
+            }
         }
     }
 

@@ -31,8 +31,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Visibility, not clocks, decides: a batch that commits late, or a node whose clock is off,
  * cannot make a job look as if it had read what it had not. Every roll-up recomputes whole UTC
- * days (an hour's job its whole day), so the hour jobs of a day are left to the day's job, unless a
- * type is scheduled hourly only.
+ * days (an hour's job its whole day), so the hour jobs of a day are left to the day's job of the
+ * same type, when it has one.
  */
 final class LateEventReruns {
 
@@ -75,8 +75,9 @@ final class LateEventReruns {
         return made;
     }
 
+    /** Without a daily run, only the type's hours recount the day (a month not yet due waits for its close). */
     private static boolean hourlyOnly(JobRegistry.JobType t) {
-        return t.schedule().size() == 1;
+        return !t.schedule().contains(Granularity.DAY);
     }
 
     /** The periods of {@code g} holding {@code day}: its 24 hours, or the one day, week or month. */

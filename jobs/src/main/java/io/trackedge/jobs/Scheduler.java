@@ -12,6 +12,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Enqueues the scheduled work of every closed period, once across all edges. Every runner calls
@@ -21,15 +23,14 @@ import javax.sql.DataSource;
  * every node the next tick enqueues each period missed, oldest first (at most
  * {@value #MAX_PERIODS_PER_TICK} per granularity per tick, so a long outage is caught up over a few
  * ticks in bounded transactions). With no cursor yet, scheduling starts at the last closed period.
- * In the same transaction, the periods that received events after they closed run again
- * ({@link LateEventReruns}).
+ * Then, in a transaction of its own under the same lock, the periods that received events after
+ * they closed run again ({@link LateEventReruns}).
  */
 public final class Scheduler {
 
     /** The advisory lock key: "trackedge.jobs.scheduler" as a number, so nothing else picks it by chance. */
+    private static final Logger log = LoggerFactory.getLogger(Scheduler.class);
     static final long LOCK_KEY = 0x7472_6b65_6a62_7363L;
-    /** The late events' re-runs' lock: the next number, for the same reason. */
-    static final long LATE_LOCK_KEY = LOCK_KEY + 1;
     static final int MAX_PERIODS_PER_TICK = 1000;
 
     private final DataSource ds;
@@ -52,9 +53,15 @@ public final class Scheduler {
 
     /** Enqueues what is due; returns the jobs this tick created (for the caller to hint in Redis). */
     public List<JobStore.Enqueued> tick() throws SQLException {
-        List<JobStore.Enqueued> made = new ArrayList<>(locked(LOCK_KEY, this::enqueueDue));
-        // A transaction of its own: a failure here leaves the schedule committed and the marks for the next tick.
-        made.addAll(locked(LATE_LOCK_KEY, c -> late.rerun(c, clock.instant())));
+        List<JobStore.Enqueued> made = new ArrayList<>(locked(this::enqueueDue));
+        // A transaction of its own (the same lock, so never beside another node's schedule, whose
+        // inserts it could deadlock with): a failure leaves the schedule committed and the marks in
+        // place for the next tick, and is not the schedule's failure.
+        try {
+            made.addAll(locked(c -> late.rerun(c, clock.instant())));
+        } catch (SQLException e) {
+            log.warn("scheduler {}: late events' re-runs failed, retried next sweep: {}", name, e.toString());
+        }
         return made;
     }
 
@@ -62,12 +69,12 @@ public final class Scheduler {
         List<JobStore.Enqueued> run(Connection c) throws SQLException;
     }
 
-    /** Runs {@code step} in a transaction holding advisory lock {@code key}, or nothing when another node holds it. */
-    private List<JobStore.Enqueued> locked(long key, Step step) throws SQLException {
+    /** Runs {@code step} in a transaction holding the scheduler's advisory lock, or nothing when another node holds it. */
+    private List<JobStore.Enqueued> locked(Step step) throws SQLException {
         try (Connection c = ds.getConnection()) {
             c.setAutoCommit(false);
             try {
-                List<JobStore.Enqueued> made = locked(c, key) ? step.run(c) : List.of();
+                List<JobStore.Enqueued> made = locked(c) ? step.run(c) : List.of();
                 c.commit();
                 return made;
             } catch (SQLException | RuntimeException e) {
@@ -77,8 +84,8 @@ public final class Scheduler {
         }
     }
 
-    private static boolean locked(Connection c, long key) throws SQLException {
-        try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT pg_try_advisory_xact_lock(" + key + ")")) {
+    private static boolean locked(Connection c) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT pg_try_advisory_xact_lock(" + LOCK_KEY + ")")) {
             r.next();
             return r.getBoolean(1);
         }

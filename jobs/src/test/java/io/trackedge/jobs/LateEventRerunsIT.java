@@ -150,8 +150,8 @@ class LateEventRerunsIT {
         assertEquals(List.of("false"), pg.test.rows("SELECT rerun_requested::text FROM analytics_jobs WHERE job_id = '" + both + "'"));
 
         try (Connection c = pg.db.dataSource().getConnection()) {
-            assertTrue(store.complete(c, before));
-            assertTrue(store.complete(c, after));
+            assertEquals(JobStore.Completion.REQUEUED, store.complete(c, before));
+            assertEquals(JobStore.Completion.COMPLETED, store.complete(c, after));
         }
         assertEquals(List.of("queued|0|false"), pg.test.rows("SELECT status || '|' || attempts || '|' || rerun_requested::text"
                 + " FROM analytics_jobs WHERE job_id = '" + daily + "'"), "claimed before the batch: queued again");

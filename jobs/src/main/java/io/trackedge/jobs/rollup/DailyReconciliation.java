@@ -52,6 +52,16 @@ public final class DailyReconciliation implements RollUp {
     /** The per-event counters of daily_unstored, summed: the day's events it stands for. */
     private static final String UNSTORED_EVENTS = "SELECT coalesce(sum(%s), 0) FROM daily_unstored WHERE date = {date}";
 
+    /**
+     * Not re-run for late events: the sink moves the daily counters in the late batch's own
+     * transaction, so there is nothing to repair, and a run locks {@code daily_analytics} against
+     * every sink while it recounts.
+     */
+    @Override
+    public boolean countsEvents() {
+        return false;
+    }
+
     @Override
     public String jobType() {
         return "daily_reconcile";
