@@ -185,7 +185,7 @@ final class BatchWriter {
         corrections.apply(c, fixes, fold);
         daily.write(c, fold);
         privacy.writeUnstored(c); // after daily_analytics: the same lock order as before V14
-        lateDays.collect(fold); // every day the batch moved a counter of, so every day it changed
+        lateDays.collect(fold, rows, fixes); // every day the batch changed, and later days whose firsts it moves
         lateDays.write(c);
     }
 

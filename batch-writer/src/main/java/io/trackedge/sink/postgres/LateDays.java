@@ -1,12 +1,18 @@
 package io.trackedge.sink.postgres;
 
+import io.trackedge.classify.Correction;
+import io.trackedge.journal.EventFields;
+import io.trackedge.journal.EventRecord;
+import io.trackedge.journal.EventType;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import java.util.function.LongSupplier;
 
 /**
@@ -14,7 +20,11 @@ import java.util.function.LongSupplier;
  * batch's transaction (whose id the row holds), so that the scheduler runs those days' roll-ups
  * again (the jobs module's {@code LateEventReruns}): a mail server's late bounce, a replayed event,
  * a correction of an earlier open, a first touch moved to another day, a sink catching up on its
- * journal. The days are the daily counters' ({@link DailyFold}), which every one of those moves.
+ * journal. The days are the daily counters' ({@link DailyFold}), which every one of those moves,
+ * and, for an open or click (or a correction of one) at least two days old, the later days before
+ * today holding an open or click of the same email: the stats tables count an email's first open
+ * and click ever on the day it fell, so an older one moves that first out of a later day. (A day
+ * late, there is no such day: a sink catching up across midnight pays no lookup.)
  *
  * <p>A batch of today's events writes nothing; the statement runs only for a batch that reaches
  * back. PostgreSQL's clock decides what is closed; this node's clock only picks the candidates, with
@@ -29,17 +39,42 @@ final class LateDays {
     private static final String MARK = "INSERT INTO analytics_late_days (day) SELECT d FROM unnest(?::date[]) AS d"
             + " WHERE d < (clock_timestamp() AT TIME ZONE 'UTC')::date";
 
+    private static final String LATER_FIRSTS = "SELECT DISTINCT (e.occurred_at AT TIME ZONE 'UTC')::date"
+            + " FROM unnest(?::uuid[], ?::text[], ?::date[]) AS l(t, em, d)"
+            + " JOIN email_events e ON e.tenant_id = l.t AND e.email_id = l.em"
+            + " WHERE e.event_type IN ('open', 'click') AND e.occurred_at >= ((l.d + 1)::timestamp AT TIME ZONE 'UTC')"
+            + " AND e.occurred_at < ((clock_timestamp() AT TIME ZONE 'UTC')::date::timestamp AT TIME ZONE 'UTC')";
+
     private final LongSupplier nowMicros;
     private final List<LocalDate> days = new ArrayList<>();
+    // the (tenant, email, day) of opens and clicks two days old or more, whose later firsts may move
+    private final List<UUID> oldTenants = new ArrayList<>();
+    private final List<String> oldEmails = new ArrayList<>();
+    private final List<LocalDate> oldDays = new ArrayList<>();
 
     LateDays(LongSupplier nowMicros) {
         this.nowMicros = nowMicros;
     }
 
-    /** Collects the days of {@code fold} before today (by this node's clock, with slack). */
-    void collect(DailyFold fold) {
+    /**
+     * Collects the days of {@code fold} before today (by this node's clock, with slack), and the
+     * emails of {@code rows}' and {@code fixes}' older opens and clicks.
+     */
+    void collect(DailyFold fold, List<EventRecord> rows, List<Correction> fixes) {
         days.clear();
+        oldTenants.clear();
+        oldEmails.clear();
+        oldDays.clear();
         LocalDate today = LocalDate.ofEpochDay(Math.floorDiv(nowMicros.getAsLong() + CLOCK_SLACK_MICROS, DAY_MICROS));
+        long twoDaysAgo = today.toEpochDay() - 1;
+        for (EventRecord e : rows) {
+            if (e.type() == EventType.OPEN || e.type() == EventType.CLICK) {
+                old(e.fields(), e.occurredAtMicros(), twoDaysAgo);
+            }
+        }
+        for (Correction f : fixes) {
+            old(f.fields(), f.occurredAtMicros(), twoDaysAgo);
+        }
         LocalDate last = null;
         for (DailyFold.Key k : fold.rows().keySet()) {
             LocalDate d = k.date();
@@ -53,6 +88,15 @@ final class LateDays {
         }
     }
 
+    private void old(EventFields f, long occurredAtMicros, long beforeDay) {
+        long day = Math.floorDiv(occurredAtMicros, DAY_MICROS);
+        if (day < beforeDay && f != null && f.email() != null) {
+            oldTenants.add(f.tenant());
+            oldEmails.add(f.email());
+            oldDays.add(LocalDate.ofEpochDay(day));
+        }
+    }
+
     /** The days collected, for tests. */
     List<LocalDate> days() {
         return List.copyOf(days);
@@ -60,6 +104,9 @@ final class LateDays {
 
     /** Marks the collected days PostgreSQL's clock says are closed; nothing when none were collected. */
     void write(Connection c) throws SQLException {
+        if (!oldEmails.isEmpty()) {
+            laterFirsts(c);
+        }
         if (days.isEmpty()) {
             return;
         }
@@ -69,6 +116,29 @@ final class LateDays {
             s.executeUpdate();
         } finally {
             a.free();
+        }
+    }
+
+    private void laterFirsts(Connection c) throws SQLException {
+        Array t = c.createArrayOf("uuid", oldTenants.toArray());
+        Array em = c.createArrayOf("text", oldEmails.toArray());
+        Array d = c.createArrayOf("date", oldDays.toArray());
+        try (PreparedStatement s = c.prepareStatement(LATER_FIRSTS)) {
+            s.setArray(1, t);
+            s.setArray(2, em);
+            s.setArray(3, d);
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    LocalDate later = r.getObject(1, LocalDate.class);
+                    if (!days.contains(later)) {
+                        days.add(later);
+                    }
+                }
+            }
+        } finally {
+            t.free();
+            em.free();
+            d.free();
         }
     }
 }

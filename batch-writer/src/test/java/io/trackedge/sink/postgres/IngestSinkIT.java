@@ -280,4 +280,29 @@ class IngestSinkIT {
         assertEquals(2, testDb.count("SELECT count(*) FROM analytics_late_days WHERE day = '" + expected.get(1) + "'"));
         assertEquals(2, testDb.count("SELECT count(DISTINCT xid) FROM analytics_late_days"));
     }
+
+    /**
+     * An open older than an email's first moves that first out of a later day of the stats tables:
+     * the later day is marked too (an open a day late has no such day before today).
+     */
+    @Test
+    void anOldOpenMarksTheLaterDayHoldingTheEmailsFirstOpen() throws Exception {
+        UUID node = UUID.randomUUID();
+        long now = System.currentTimeMillis() * 1000;
+        long day = 86_400_000_000L;
+        append(new Ingested(EventType.OPEN, UUID.randomUUID(), false, 7), TENANT, now - 3 * day);
+        writer.flush();
+        runSinkToEnd(node, 100);
+        String today = testDb.rows("SELECT (to_timestamp(" + now + " / 1e6) AT TIME ZONE 'UTC')::date::text").get(0);
+        try (var c = testDb.connect(); var st = c.createStatement()) {
+            st.execute("DELETE FROM analytics_late_days");
+        }
+        append(new Ingested(EventType.OPEN, UUID.randomUUID(), false, 7), TENANT, now - 5 * day); // before email-7's first
+        append(new Ingested(EventType.OPEN, UUID.randomUUID(), false, 8), TENANT, now - 5 * day); // no later open
+        append(new Ingested(EventType.CLICK, UUID.randomUUID(), false, 7), OTHER_TENANT, now - 5 * day); // another tenant's email-7
+        writer.flush();
+        runSinkToEnd(node, 100);
+        assertEquals(testDb.rows("SELECT ('" + today + "'::date - 5)::text UNION ALL SELECT ('" + today + "'::date - 3)::text"),
+                testDb.rows("SELECT DISTINCT day::text FROM analytics_late_days ORDER BY 1"));
+    }
 }

@@ -30,7 +30,7 @@ class LateDaysTest {
     @Test
     void todaysCountersMarkNothing() {
         LateDays late = new LateDays(() -> micros("2026-12-02T10:20:00Z"));
-        late.collect(fold("2026-12-02", "2026-12-02"));
+        late.collect(fold("2026-12-02", "2026-12-02"), List.of(), List.of());
         assertEquals(List.of(), late.days());
     }
 
@@ -38,9 +38,9 @@ class LateDaysTest {
     void everyEarlierDayOnce() {
         LateDays late = new LateDays(() -> micros("2026-12-02T10:20:00Z"));
         // a late bounce, an open moved to the day before (a first touch), and today's traffic
-        late.collect(fold("2026-12-02", "2026-11-20", "2026-11-20", "2026-12-01", "2026-11-20", "2026-12-02"));
+        late.collect(fold("2026-12-02", "2026-11-20", "2026-11-20", "2026-12-01", "2026-11-20", "2026-12-02"), List.of(), List.of());
         assertEquals(List.of(LocalDate.parse("2026-11-20"), LocalDate.parse("2026-12-01")), late.days());
-        late.collect(fold("2026-12-02"));
+        late.collect(fold("2026-12-02"), List.of(), List.of());
         assertEquals(List.of(), late.days(), "each batch starts empty");
     }
 
@@ -48,7 +48,7 @@ class LateDaysTest {
     void theLastMinuteOfTheDayIsACandidateForANodeWhoseClockIsBehind() {
         // PostgreSQL's clock decides; this node's clock, a minute behind at worst, only proposes.
         LateDays late = new LateDays(() -> micros("2026-12-02T23:59:30Z"));
-        late.collect(fold("2026-12-02", "2026-12-01"));
+        late.collect(fold("2026-12-02", "2026-12-01"), List.of(), List.of());
         assertEquals(List.of(LocalDate.parse("2026-12-02"), LocalDate.parse("2026-12-01")), late.days());
     }
 }
