@@ -45,10 +45,10 @@ final class BatchWriter {
      * @param edgeNumber this node's number in the database; shared by the writers of one pipeline
      * @param known first touches committed before; shared by the writers of one pipeline
      */
-    BatchWriter(EdgeNumber edgeNumber, KnownFirstTouches known, PrivacyPolicy privacy) {
+    BatchWriter(EdgeNumber edgeNumber, KnownFirstTouches known, KnownHumanOpens knownHumans, PrivacyPolicy privacy) {
         this.edgeNode = edgeNumber.edgeNode();
         this.edgeNumber = edgeNumber;
-        this.firstTouch = new FirstTouch(known);
+        this.firstTouch = new FirstTouch(known, knownHumans);
         this.privacy = new PrivacyFilter(privacy);
     }
 
@@ -172,6 +172,8 @@ final class BatchWriter {
     /** First opens and clicks, ingest rows, corrections of earlier rows, and the daily counters of all of it. */
     private void writeDerived(Connection c, DSLContext sql, List<EventRecord> rows, EventVerdicts verdicts,
                               List<Correction> fixes) throws SQLException {
+        // Before any first touch: a batch with corrections may delete human opens, so it takes the lock alone.
+        long humanEpoch = HumanOpens.lockForInsert(c, !fixes.isEmpty());
         fold.clear();
         for (EventRecord e : rows) {
             fold.add(e, verdicts.isMachine(e));
@@ -179,7 +181,7 @@ final class BatchWriter {
         privacy.foldCountedOnly(fold, verdicts); // counted, never stored per recipient
         // After the predecessor's commit (write() waits for it first): see UserAgents.write.
         copy.userAgents().write(c); // its pairs are kept until the commit (or the next batch's clear)
-        firstTouch.apply(c, rows, fold, verdicts);
+        firstTouch.apply(c, rows, fold, verdicts, humanEpoch);
         ingestRows.write(sql, rows);
         // After the first touches: a human open recomputed for a corrected email sees this batch's rows.
         corrections.apply(c, fixes, fold);

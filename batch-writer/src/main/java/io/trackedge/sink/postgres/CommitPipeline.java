@@ -30,6 +30,7 @@ final class CommitPipeline implements AutoCloseable {
 
     private final Database db;
     private final KnownFirstTouches known = new KnownFirstTouches(KNOWN_FIRST_TOUCHES);
+    private final KnownHumanOpens knownHumans = new KnownHumanOpens(KNOWN_FIRST_TOUCHES / 2);
     private final BatchWriter[] writers = new BatchWriter[DEPTH];
     private final ExecutorService workers;
     private CompletableFuture<Integer> last = CompletableFuture.completedFuture(0);
@@ -39,7 +40,7 @@ final class CommitPipeline implements AutoCloseable {
         this.db = db;
         EdgeNumber edgeNumber = new EdgeNumber(edgeNode);
         for (int i = 0; i < DEPTH; i++) {
-            writers[i] = new BatchWriter(edgeNumber, known, privacy);
+            writers[i] = new BatchWriter(edgeNumber, known, knownHumans, privacy);
         }
         this.workers = Executors.newFixedThreadPool(DEPTH, r -> {
             Thread t = new Thread(r, "sink-postgres-commit");
@@ -89,6 +90,7 @@ final class CommitPipeline implements AutoCloseable {
     void reset() {
         last = CompletableFuture.completedFuture(0);
         known.clear();
+        knownHumans.clear();
         for (BatchWriter w : writers) {
             w.forgetWritten();
         }

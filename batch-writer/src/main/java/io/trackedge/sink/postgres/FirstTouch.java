@@ -19,7 +19,8 @@ import java.util.UUID;
  * three tables in one statement; only the rows that come back were really first, and only they bump
  * the unique counters. An event that is a candidate for more than one table is staged once. Staging
  * by COPY spares both sides the cost of building and parsing array parameters. Emails whose first
- * touch an earlier committed batch already wrote ({@link KnownFirstTouches}) are not staged at all.
+ * touch an earlier committed batch already wrote ({@link KnownFirstTouches}, {@link KnownHumanOpens})
+ * are not staged at all.
  */
 final class FirstTouch {
 
@@ -59,29 +60,36 @@ final class FirstTouch {
 
     private final BinaryCopyEncoder rows = new BinaryCopyEncoder();
     private final KnownFirstTouches known;
+    private final KnownHumanOpens knownHumans;
     /** This batch's staged keys: known once the batch commits. */
     private final Set<Key> staged = new HashSet<>();
     private final Set<Key> humans = new HashSet<>();
     /** The fingerprints ({@link KnownFirstTouches#first}, {@link KnownFirstTouches#second}) of {@link #staged}, in pairs. */
     private long[] stagedPrints = new long[1024];
     private int prints;
+    private long[] humanPrints = new long[1024];
+    private int humanCount;
 
-    FirstTouch(KnownFirstTouches known) {
+    FirstTouch(KnownFirstTouches known, KnownHumanOpens knownHumans) {
         this.known = known;
+        this.knownHumans = knownHumans;
     }
 
     /**
      * Inserts the batch's first touches and adds the unique counts of those that were first ever to {@code fold}.
-     * The first human open or click is staged for every email that has one in the batch, never skipped as
-     * known: a correction or a re-score may delete that row again (it is replaced by a later human event).
+     *
+     * @param humanEpoch {@link HumanOpens#lockForInsert}'s, read under this batch's lock: the known human
+     *     opens hold only while no correction or re-score has deleted one since
      */
-    void apply(Connection c, List<EventRecord> batch, DailyFold fold, EventVerdicts verdicts)
+    void apply(Connection c, List<EventRecord> batch, DailyFold fold, EventVerdicts verdicts, long humanEpoch)
             throws SQLException {
         rows.reset();
         rows.header();
         staged.clear();
         prints = 0;
         humans.clear();
+        humanCount = 0;
+        knownHumans.validate(humanEpoch);
         for (EventRecord e : batch) {
             int kind = e.type() == EventType.OPEN ? OPEN : e.type() == EventType.CLICK ? CLICK : 0;
             if (kind == 0) {
@@ -95,8 +103,13 @@ final class FirstTouch {
                 candidate = kind;
                 remember(a, b);
             }
-            if (!machine && humans.add(new Key(HUMAN, e.fields().tenant(), e.fields().email()))) {
-                candidate |= HUMAN;
+            if (!machine) {
+                long ha = KnownHumanOpens.first(e.fields().tenant(), e.fields().email());
+                long hb = KnownHumanOpens.second(e.fields().tenant(), e.fields().email());
+                if (!knownHumans.contains(ha, hb) && humans.add(new Key(HUMAN, e.fields().tenant(), e.fields().email()))) {
+                    candidate |= HUMAN;
+                    rememberHuman(ha, hb);
+                }
             }
             if (candidate != 0) {
                 stage(candidate, e, machine); // a new email's first open is mostly its first human open too: one row for both
@@ -129,8 +142,21 @@ final class FirstTouch {
         for (int i = 0; i < prints; i += 2) {
             known.add(stagedPrints[i], stagedPrints[i + 1]);
         }
+        // the batch held the lock shared, so no change deleted these rows before its commit; one after it moves the epoch
+        for (int i = 0; i < humanCount; i += 2) {
+            knownHumans.add(humanPrints[i], humanPrints[i + 1]);
+        }
         staged.clear();
         prints = 0;
+        humanCount = 0;
+    }
+
+    private void rememberHuman(long a, long b) {
+        if (humanCount == humanPrints.length) {
+            humanPrints = Arrays.copyOf(humanPrints, humanCount * 2);
+        }
+        humanPrints[humanCount++] = a;
+        humanPrints[humanCount++] = b;
     }
 
     /** Keeps a staged key's fingerprint, so that {@link #committed} need not hash it again. */

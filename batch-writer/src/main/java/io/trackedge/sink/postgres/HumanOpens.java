@@ -29,8 +29,40 @@ final class HumanOpens {
     private HumanOpens() {
     }
 
+    /** The advisory lock sinks' batches share and a change of rows here takes alone: "trkhuman" as a number. */
+    static final long LOCK_KEY = 0x7472_6b68_756d_616eL;
+
+    /**
+     * Takes the lock the sinks' batches hold shared, exclusively, and moves the epoch they read: run
+     * before deleting a row, so that a batch that remembered the row has committed and the next one
+     * forgets it ({@link KnownHumanOpens}). Held to the end of the transaction; taking it again is free.
+     */
+    static void lockForChange(Connection c) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT pg_advisory_xact_lock(?), nextval('human_opens_epoch')")) {
+            s.setLong(1, LOCK_KEY);
+            s.executeQuery().close();
+        }
+    }
+
+    /**
+     * A batch's side: takes the lock shared (exclusive when the batch will change rows itself, so it
+     * never needs to upgrade), and returns the epoch, which no change can move until the batch commits.
+     */
+    static long lockForInsert(Connection c, boolean exclusive) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT " + (exclusive ? "pg_advisory_xact_lock" : "pg_advisory_xact_lock_shared")
+                // a fresh sequence's last_value is already the first nextval's: is_called tells them apart
+                + "(?), (SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END FROM human_opens_epoch)")) {
+            s.setLong(1, LOCK_KEY);
+            try (ResultSet r = s.executeQuery()) {
+                r.next();
+                return r.getLong(2);
+            }
+        }
+    }
+
     /** {@code emails}: a table or subquery with columns tenant_id, email_id (distinct). */
     static List<Change> recompute(Connection c, String emails) throws SQLException {
+        lockForChange(c);
         String want = "SELECT DISTINCT ON (e.tenant_id, e.email_id) e.tenant_id, e.email_id, e.user_id, e.campaign_id,"
                 + " e.mailbox_id, e.lead_id, e.step_id, e.event_id, e.event_type, e.occurred_at"
                 + " FROM email_events e JOIN " + emails + " r ON e.tenant_id = r.tenant_id AND e.email_id = r.email_id"

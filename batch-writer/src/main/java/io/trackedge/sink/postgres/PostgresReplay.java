@@ -58,7 +58,8 @@ public final class PostgresReplay {
         } catch (RuntimeException undecodable) {
             return failed(row, "the journal record does not decode: " + undecodable.getMessage());
         }
-        BatchWriter writer = new BatchWriter(new EdgeNumber(row.edgeNode()), new KnownFirstTouches(1024), privacy);
+        BatchWriter writer = new BatchWriter(new EdgeNumber(row.edgeNode()), new KnownFirstTouches(1024),
+                new KnownHumanOpens(1024), privacy);
         try (Connection c = db.dataSource().getConnection()) {
             // Alone, out of its stream: only the signals of the event itself (HEAD, User-Agent, address) can fire.
             JournalClassifier.Classified verdict = new JournalClassifier.Classified(

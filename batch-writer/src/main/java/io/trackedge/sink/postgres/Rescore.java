@@ -168,6 +168,8 @@ public final class Rescore {
         if (days.isEmpty()) {
             return new Result(read, changed.size(), 0, 0, List.of());
         }
+        // Before the first-touch tables: a sink waiting for this lock must not hold a row this needs (HumanOpens)
+        HumanOpens.lockForChange(c);
         try (Statement s = c.createStatement()) {
             s.execute("ANALYZE rescore_changed");
             for (String[] t : new String[][] {{"email_opens", "opened_at"}, {"email_clicks", "clicked_at"}}) {
