@@ -5,6 +5,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -85,6 +86,12 @@ public final class Erasure {
                     s.setString(2 * i + 2, emailId);
                 }
                 s.executeUpdate();
+            }
+            // Sinks remember emails with a human open (KnownHumanOpens): moving the epoch makes them
+            // forget, so the recipient's events after the hold write their rows again. No lock needed:
+            // erasure_audit's lock keeps every batch out of this transaction's way.
+            try (Statement s = c.createStatement()) {
+                s.executeQuery("SELECT nextval('human_opens_epoch')").close();
             }
             Map<String, Long> deleted = new LinkedHashMap<>();
             for (String table : EMAIL_TABLES) {

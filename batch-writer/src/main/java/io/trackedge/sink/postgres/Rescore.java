@@ -132,6 +132,9 @@ public final class Rescore {
             return new Result(read, 0, 0, 0, List.of());
         }
         rows.copyInto(c, "COPY rescore_changes FROM STDIN (FORMAT binary)");
+        // The human opens' lock first, then daily_analytics, as a sink batch takes them: the other
+        // order deadlocks with any batch that holds the first and waits for the second.
+        HumanOpens.lockForChange(c);
         try (Statement s = c.createStatement()) {
             s.execute("LOCK TABLE daily_analytics IN SHARE ROW EXCLUSIVE MODE");
         }
@@ -168,8 +171,6 @@ public final class Rescore {
         if (days.isEmpty()) {
             return new Result(read, changed.size(), 0, 0, List.of());
         }
-        // Before the first-touch tables: a sink waiting for this lock must not hold a row this needs (HumanOpens)
-        HumanOpens.lockForChange(c);
         try (Statement s = c.createStatement()) {
             s.execute("ANALYZE rescore_changed");
             for (String[] t : new String[][] {{"email_opens", "opened_at"}, {"email_clicks", "clicked_at"}}) {
