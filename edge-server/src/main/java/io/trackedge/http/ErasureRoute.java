@@ -32,7 +32,7 @@ import java.util.concurrent.TimeUnit;
  * {@code POST /v1/erasure?tenant=<uuid>&email_id=<id>} on the public listener, with an ingest API
  * bearer key of that tenant (or an all-tenant key): erases the recipient as {@code edge erase}
  * does ({@link RecipientEraser}) and answers 200 with what was deleted. 401 without a valid key,
- * 403 for a key of another tenant, 400 for missing or bad parameters, 405 for another method, 503
+ * 403 for a key without the write scope or of another tenant, 400 for missing or bad parameters, 405 for another method, 503
  * when erasures are already queued. The database work runs on a thread of its own, never on the
  * event loop; the answer closes the connection (an erasure is rare; nothing is pipelined behind it).
  */

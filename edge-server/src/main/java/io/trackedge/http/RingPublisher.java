@@ -17,9 +17,8 @@ import java.net.SocketAddress;
 /**
  * Publishes one connection's tracking events (opens, clicks, unsubscribes) into the ring: claims a
  * slot, fills it from the token the loop's verifier just verified and from the request (client
- * address, user agent), and publishes it. Allocation-free for opens and clicks (an unsubscribe
- * hashes its token); one instance per connection, used on
- * its event loop only.
+ * address, user agent), and publishes it. Allocation-free for opens and clicks; one instance per
+ * connection, used on its event loop only.
  */
 final class RingPublisher {
 
@@ -72,7 +71,7 @@ final class RingPublisher {
      */
     long recordUnsubscribe(HttpRequest request) {
         TokenVerifier v = local.verifier;
-        long[] id = OnceIds.of(v.bytes(), v.fieldsOffset(), v.fieldsLength());
+        long[] id = OnceIds.of(v.bytes(), v.fieldsOffset() + v.fieldsLength()); // the tag follows the fields
         return record(request, EventType.UNSUBSCRIBED, false, NO_URL, 0, 0, System.currentTimeMillis(), id[0], id[1],
                 CLIENT_CHOSEN_ID);
     }

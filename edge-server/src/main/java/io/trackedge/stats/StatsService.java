@@ -120,8 +120,9 @@ public final class StatsService implements AutoCloseable {
         try {
             pool.execute(() -> out.complete(answer(path, params, p)));
         } catch (RejectedExecutionException e) {
-            out.complete(StatsResponse.error(503, "the stats API is busy (" + pool.getActiveCount() + " queries running, "
-                    + pool.getQueue().size() + " waiting); retry shortly"));
+            StatsResponse busy = StatsResponse.error(503, "the stats API is busy (" + pool.getActiveCount() + " queries running, "
+                    + pool.getQueue().size() + " waiting); retry shortly");
+            out.complete(new StatsResponse(503, busy.contentType(), busy.body(), Map.of("Retry-After", "1")));
         }
         return out;
     }
@@ -162,7 +163,8 @@ public final class StatsService implements AutoCloseable {
      * No connection within the pool's timeout (HikariCP's {@link java.sql.SQLTransientConnectionException}),
      * a connection lost (SQLState class 08, {@link java.sql.SQLRecoverableException}) or cut by a
      * shutting-down server (57P0x), or a pooled connection HikariCP found dead and closed under us:
-     * its proxy then throws a plain "Connection is closed" without a SQLState.
+     * its proxy then throws a plain SQLException "Connection is closed" (matched by its message too,
+     * whatever SQLState the HikariCP version gives it).
      */
     static boolean databaseUnreachable(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {

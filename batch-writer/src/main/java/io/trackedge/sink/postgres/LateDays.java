@@ -21,10 +21,11 @@ import java.util.function.LongSupplier;
  * again (the jobs module's {@code LateEventReruns}): a mail server's late bounce, a replayed event,
  * a correction of an earlier open, a first touch moved to another day, a sink catching up on its
  * journal. The days are the daily counters' ({@link DailyFold}), which every one of those moves,
- * and, for an open or click (or a correction of one) at least two days old, the later days before
- * today holding an open or click of the same email: the stats tables count an email's first open
- * and click ever on the day it fell, so an older one moves that first out of a later day. (A day
- * late, there is no such day: a sink catching up across midnight pays no lookup.)
+ * and, for an open or click (or a correction of one) at least two days old, the later day holding
+ * each of the same email's first opens and clicks after it (any, human, machine, per link): the stats
+ * tables count an email's first open and click ever on the day it fell, so an older one may move that
+ * first out of a later day. (A day late, there is no such day: a sink catching up across midnight
+ * pays no lookup.)
  *
  * <p>A batch of today's events writes nothing; the statement runs only for a batch that reaches
  * back. PostgreSQL's clock decides what is closed; this node's clock only picks the candidates, with
@@ -39,18 +40,23 @@ final class LateDays {
     private static final String MARK = "INSERT INTO analytics_late_days (day) SELECT d FROM unnest(?::date[]) AS d"
             + " WHERE d < (clock_timestamp() AT TIME ZONE 'UTC')::date";
 
-    private static final String LATER_FIRSTS = "SELECT DISTINCT (e.occurred_at AT TIME ZONE 'UTC')::date"
-            + " FROM unnest(?::uuid[], ?::text[], ?::date[]) AS l(t, em, d)"
+    // Per email and per kind of "first" the stats tables count (any open, any click, human and machine
+    // ones, each link's click), the earliest later day: the day whose first the old event may take.
+    private static final String LATER_FIRSTS = "SELECT DISTINCT first_day FROM (SELECT min((e.occurred_at AT TIME ZONE 'UTC')::date)"
+            + " AS first_day FROM unnest(?::uuid[], ?::text[], ?::date[]) AS l(t, em, d)"
             + " JOIN email_events e ON e.tenant_id = l.t AND e.email_id = l.em"
             + " WHERE e.event_type IN ('open', 'click') AND e.occurred_at >= ((l.d + 1)::timestamp AT TIME ZONE 'UTC')"
-            + " AND e.occurred_at < ((clock_timestamp() AT TIME ZONE 'UTC')::date::timestamp AT TIME ZONE 'UTC')";
+            + " AND e.occurred_at < ? GROUP BY l.t, l.em, e.event_type, e.is_machine, e.url) f";
 
     private final LongSupplier nowMicros;
     private final List<LocalDate> days = new ArrayList<>();
-    // the (tenant, email, day) of opens and clicks two days old or more, whose later firsts may move
-    private final List<UUID> oldTenants = new ArrayList<>();
-    private final List<String> oldEmails = new ArrayList<>();
-    private final List<LocalDate> oldDays = new ArrayList<>();
+    /** An email of an open or click two days old or more, whose later firsts may move. */
+    private record Email(UUID tenant, String email) {
+    }
+
+    // per email, its oldest such day: a batch of backfill sends each email once
+    private final java.util.Map<Email, LocalDate> old = new java.util.LinkedHashMap<>();
+    private LocalDate today;
 
     LateDays(LongSupplier nowMicros) {
         this.nowMicros = nowMicros;
@@ -62,10 +68,8 @@ final class LateDays {
      */
     void collect(DailyFold fold, List<EventRecord> rows, List<Correction> fixes) {
         days.clear();
-        oldTenants.clear();
-        oldEmails.clear();
-        oldDays.clear();
-        LocalDate today = LocalDate.ofEpochDay(Math.floorDiv(nowMicros.getAsLong() + CLOCK_SLACK_MICROS, DAY_MICROS));
+        old.clear();
+        today = LocalDate.ofEpochDay(Math.floorDiv(nowMicros.getAsLong() + CLOCK_SLACK_MICROS, DAY_MICROS));
         long twoDaysAgo = today.toEpochDay() - 1;
         for (EventRecord e : rows) {
             if (e.type() == EventType.OPEN || e.type() == EventType.CLICK) {
@@ -91,9 +95,7 @@ final class LateDays {
     private void old(EventFields f, long occurredAtMicros, long beforeDay) {
         long day = Math.floorDiv(occurredAtMicros, DAY_MICROS);
         if (day < beforeDay && f != null && f.email() != null) {
-            oldTenants.add(f.tenant());
-            oldEmails.add(f.email());
-            oldDays.add(LocalDate.ofEpochDay(day));
+            old.merge(new Email(f.tenant(), f.email()), LocalDate.ofEpochDay(day), (a, b) -> a.isBefore(b) ? a : b);
         }
     }
 
@@ -104,7 +106,7 @@ final class LateDays {
 
     /** Marks the collected days PostgreSQL's clock says are closed; nothing when none were collected. */
     void write(Connection c) throws SQLException {
-        if (!oldEmails.isEmpty()) {
+        if (!old.isEmpty()) {
             laterFirsts(c);
         }
         if (days.isEmpty()) {
@@ -120,13 +122,15 @@ final class LateDays {
     }
 
     private void laterFirsts(Connection c) throws SQLException {
-        Array t = c.createArrayOf("uuid", oldTenants.toArray());
-        Array em = c.createArrayOf("text", oldEmails.toArray());
-        Array d = c.createArrayOf("date", oldDays.toArray());
+        Array t = c.createArrayOf("uuid", old.keySet().stream().map(Email::tenant).toArray());
+        Array em = c.createArrayOf("text", old.keySet().stream().map(Email::email).toArray());
+        Array d = c.createArrayOf("date", old.values().toArray());
         try (PreparedStatement s = c.prepareStatement(LATER_FIRSTS)) {
             s.setArray(1, t);
             s.setArray(2, em);
             s.setArray(3, d);
+            // a constant bound, so that the days not made yet are pruned; PostgreSQL's clock marks
+            s.setObject(4, today.plusDays(1).atStartOfDay().atOffset(java.time.ZoneOffset.UTC));
             try (ResultSet r = s.executeQuery()) {
                 while (r.next()) {
                     LocalDate later = r.getObject(1, LocalDate.class);
