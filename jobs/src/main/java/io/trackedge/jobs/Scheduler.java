@@ -28,8 +28,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Scheduler {
 
-    /** The advisory lock key: "trackedge.jobs.scheduler" as a number, so nothing else picks it by chance. */
     private static final Logger log = LoggerFactory.getLogger(Scheduler.class);
+    /** The advisory lock key: "trackedge.jobs.scheduler" as a number, so nothing else picks it by chance. */
     static final long LOCK_KEY = 0x7472_6b65_6a62_7363L;
     static final int MAX_PERIODS_PER_TICK = 1000;
 
