@@ -22,6 +22,11 @@ public record StatsResponse(int status, String contentType, byte[] body, Map<Str
     }
 
     public static StatsResponse error(int status, String reason) {
-        return new StatsResponse(status, JSON, StatsOutput.error(reason), Map.of());
+        return error(status, reason, Map.of());
+    }
+
+    /** {@link #error(int, String)} with headers of its own ({@code WWW-Authenticate}, {@code Retry-After}). */
+    public static StatsResponse error(int status, String reason, Map<String, String> headers) {
+        return new StatsResponse(status, JSON, StatsOutput.error(reason), headers);
     }
 }

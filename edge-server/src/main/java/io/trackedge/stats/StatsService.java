@@ -89,8 +89,8 @@ public final class StatsService implements AutoCloseable {
     private static StatsResponse refusal(IngestKeyCache.Principal p) {
         if (p == null) {
             // RFC 6750: a 401 names the scheme it wants, as the ingest and erasure APIs' do
-            StatsResponse e = StatsResponse.error(401, "a bearer key with the read scope is required");
-            return new StatsResponse(401, e.contentType(), e.body(), Map.of("WWW-Authenticate", "Bearer realm=\"trackedge\""));
+            return StatsResponse.error(401, "a bearer key with the read scope is required",
+                    Map.of("WWW-Authenticate", "Bearer realm=\"trackedge\""));
         }
         if (!p.canRead()) {
             return StatsResponse.error(403, "key " + p.prefix() + " has no read scope (create one with: trackedge keys create --scope read)");
@@ -120,9 +120,8 @@ public final class StatsService implements AutoCloseable {
         try {
             pool.execute(() -> out.complete(answer(path, params, p)));
         } catch (RejectedExecutionException e) {
-            StatsResponse busy = StatsResponse.error(503, "the stats API is busy (" + pool.getActiveCount() + " queries running, "
-                    + pool.getQueue().size() + " waiting); retry shortly");
-            out.complete(new StatsResponse(503, busy.contentType(), busy.body(), Map.of("Retry-After", "1")));
+            out.complete(StatsResponse.error(503, "the stats API is busy (" + pool.getActiveCount() + " queries running, "
+                    + pool.getQueue().size() + " waiting); retry shortly", Map.of("Retry-After", "1")));
         }
         return out;
     }
@@ -151,8 +150,7 @@ public final class StatsService implements AutoCloseable {
             if (databaseUnreachable(e)) {
                 // Not the request's fault nor a bug: say "retry", as for a busy API, and keep the log to one line.
                 log.warn("stats query {}: the database is unreachable: {}", path, e.toString());
-                StatsResponse r = StatsResponse.error(503, "the database is unreachable; retry later");
-                return new StatsResponse(503, r.contentType(), r.body(), Map.of("Retry-After", "5"));
+                return StatsResponse.error(503, "the database is unreachable; retry later", Map.of("Retry-After", "5"));
             }
             log.warn("stats query {} failed", path, e);
             return StatsResponse.error(500, "the query failed: " + e.getMessage());
