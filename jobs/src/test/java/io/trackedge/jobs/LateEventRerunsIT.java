@@ -159,6 +159,35 @@ class LateEventRerunsIT {
                 "claimed after the batch: done");
     }
 
+    /** The UPDATE with which a runner of a version before V21 completed a job, word for word. */
+    private static final String COMPLETION_BEFORE_V21 = "UPDATE analytics_jobs SET status = 'completed', finished_at = now(),"
+            + " lease_until = NULL WHERE job_id = ? AND runner = ? AND attempts = ? AND status = 'running'";
+
+    @Test
+    void aFlaggedJobCompletedByARunnerOfTheVersionBeforeTheFlagIsQueuedAgainAllTheSame() throws Exception {
+        UUID daily = UUID.fromString(pg.test.rows("SELECT job_id FROM analytics_jobs WHERE job_type = 'daily_aggregate'").get(0));
+        store.retry(daily);
+        Job old = store.claimNext("old-runner", List.of("daily_aggregate"));
+        mark("2026-12-01", "2026-12-02T10:20:00Z");
+        clock.set(Instant.parse("2026-12-02T10:40:00Z"));
+        scheduler.tick();
+        assertEquals(List.of("true"), pg.test.rows("SELECT rerun_requested::text FROM analytics_jobs WHERE job_id = '" + daily + "'"));
+
+        try (Connection c = pg.db.dataSource().getConnection(); PreparedStatement s = c.prepareStatement(COMPLETION_BEFORE_V21)) {
+            s.setObject(1, old.jobId());
+            s.setString(2, old.runner());
+            s.setInt(3, old.attempt());
+            assertEquals(1, s.executeUpdate(), "the old runner sees its completion succeed");
+        }
+        assertEquals(List.of("queued|0|false|true"), pg.test.rows("SELECT status || '|' || attempts || '|' || rerun_requested::text"
+                + " || '|' || (finished_at IS NULL AND lease_until IS NULL AND dispatched_at IS NULL)::text"
+                + " FROM analytics_jobs WHERE job_id = '" + daily + "'"), "queued again, as the new runner's completion does");
+        drain();
+        assertEquals(List.of("completed"), pg.test.rows("SELECT status FROM analytics_jobs WHERE job_id = '" + daily + "'"));
+        assertEquals(2, pg.count("SELECT count(*) FROM test_job_runs WHERE job_type = 'daily_aggregate'"),
+                "its first run, and the re-run the old runner's completion queued");
+    }
+
     @Test
     void aPeriodNotDueGetsNoNewJobButACompletedOneThatMissedTheBatchRunsAgain() throws Exception {
         // December is open: by hand, a month-to-date run; then a late event of the 1st
