@@ -18,9 +18,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.function.ToLongFunction;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,7 +59,11 @@ record JobsStack(List<ClusterRunner> runners) {
             String cluster = clusters.isEmpty() ? null : clusters.get(i).name();
             runners.add(start(config, cluster, sinkDbs.get(i), node, readiness));
         }
-        metrics(metrics, runners.stream().map(r -> r.runner().stats()).toList());
+        // Every registered priority gets a ready series, 0 when none are ready: a dashboard or an alert
+        // over edge_jobs_ready then reads 0 on an idle queue, not "no data".
+        Set<Integer> priorities = JobTypes.registry(config.database().retentionDays(), sinkDbs.get(0).dataSource()).all()
+                .stream().map(JobRegistry.JobType::priority).collect(Collectors.toCollection(TreeSet::new));
+        metrics(metrics, runners.stream().map(r -> r.runner().stats()).toList(), priorities);
         return new JobsStack(List.copyOf(runners));
     }
 
@@ -89,10 +96,11 @@ record JobsStack(List<ClusterRunner> runners) {
     }
 
     /** The runners' figures summed: one cluster's or several, the series are the same. */
-    private static void metrics(EdgeMetrics m, List<JobStats> all) {
+    private static void metrics(EdgeMetrics m, List<JobStats> all, Set<Integer> priorities) {
         GaugeWithCallback.builder().name("edge_jobs_ready").help("Jobs ready to run (queued, or failed and due), by priority")
                 .labelNames("priority").callback(cb -> {
                     Map<Integer, Long> ready = new TreeMap<>();
+                    priorities.forEach(p -> ready.put(p, 0L));
                     all.forEach(s -> s.depth.readyByPriority().forEach((p, n) -> ready.merge(p, n, Long::sum)));
                     ready.forEach((p, n) -> cb.call(n, String.valueOf(p)));
                 }).register(m.registry());
