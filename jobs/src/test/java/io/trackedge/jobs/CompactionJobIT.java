@@ -10,9 +10,8 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The compaction job rebuilds a closed day's email_events indexes packed, drops what an interrupted
@@ -20,17 +19,8 @@ import org.junit.jupiter.api.Test;
  */
 class CompactionJobIT {
 
-    private static JobsDatabase pg;
-
-    @BeforeAll
-    static void database() throws Exception {
-        pg = JobsDatabase.create();
-    }
-
-    @AfterAll
-    static void drop() throws Exception {
-        pg.close();
-    }
+    @RegisterExtension
+    static final JobsDatabase pg = new JobsDatabase();
 
     @Test
     void aClosedDaysIndexesAreRebuiltPackedWithEveryRowKept() throws Exception {

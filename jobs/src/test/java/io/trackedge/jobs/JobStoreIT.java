@@ -19,30 +19,20 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The record's rules on the real PostgreSQL: one job per key, one owner per job, retries, dead, retry. */
 class JobStoreIT {
 
-    private static JobsDatabase pg;
+    @RegisterExtension
+    static final JobsDatabase pg = new JobsDatabase();
     private static final JobSettings SETTINGS = JobSettings.defaults()
             // Backoffs long enough that a loaded machine cannot outrun them between two checks.
             .withRetries(Duration.ofSeconds(2), Duration.ofSeconds(4), 3);
     private static final List<String> TYPES = List.of("daily_aggregate", "hourly_metrics", "billing_calculate");
     private JobStore store;
-
-    @BeforeAll
-    static void database() throws Exception {
-        pg = JobsDatabase.create();
-    }
-
-    @AfterAll
-    static void drop() throws Exception {
-        pg.close();
-    }
 
     @BeforeEach
     void empty() throws Exception {

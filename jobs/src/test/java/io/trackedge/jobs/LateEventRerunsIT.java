@@ -14,10 +14,9 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.util.List;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The scheduler's side of late events: a day the sink marked in {@code analytics_late_days} makes
@@ -30,21 +29,12 @@ import org.junit.jupiter.api.Test;
 class LateEventRerunsIT {
 
     private static final Duration DELAY = Duration.ofMinutes(5);
-    private static JobsDatabase pg;
+    @RegisterExtension
+    static final JobsDatabase pg = new JobsDatabase();
     private JobRegistry registry;
     private JobStore store;
     private Scheduler scheduler;
     private TestClock clock;
-
-    @BeforeAll
-    static void database() throws Exception {
-        pg = JobsDatabase.create();
-    }
-
-    @AfterAll
-    static void drop() throws Exception {
-        pg.close();
-    }
 
     @BeforeEach
     void ranBeforeTheLateEvents() throws Exception {

@@ -12,11 +12,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Faults: Redis killed mid-run (and brought back empty), and Redis flushed mid-run. PostgreSQL is
@@ -28,19 +27,10 @@ class RedisFaultsIT {
     private static final JobSettings SETTINGS = JobSettings.defaults().withVisibilityTimeout(Duration.ofSeconds(1))
             .withSweepInterval(Duration.ofMillis(200)).withMaxIdle(Duration.ofMillis(20));
     private static final Instant T0 = Instant.parse("2026-11-30T00:00:00Z");
-    private static JobsDatabase pg;
+    @RegisterExtension
+    static final JobsDatabase pg = new JobsDatabase();
     private OwnedRedis redis;
     private final List<RunnerThread> threads = new ArrayList<>();
-
-    @BeforeAll
-    static void database() throws Exception {
-        pg = JobsDatabase.create();
-    }
-
-    @AfterAll
-    static void drop() throws Exception {
-        pg.close();
-    }
 
     @BeforeEach
     void services() throws Exception {

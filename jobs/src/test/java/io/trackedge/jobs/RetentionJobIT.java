@@ -5,24 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.trackedge.jobs.testing.JobsDatabase;
 import java.time.LocalDate;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The retention job drops raw partitions past the window and keeps the roll-ups. */
 class RetentionJobIT {
 
-    private static JobsDatabase pg;
-
-    @BeforeAll
-    static void database() throws Exception {
-        pg = JobsDatabase.create();
-    }
-
-    @AfterAll
-    static void drop() throws Exception {
-        pg.close();
-    }
+    @RegisterExtension
+    static final JobsDatabase pg = new JobsDatabase();
 
     @Test
     void rawPartitionsPastTheWindowAreDroppedAndRollUpsKept() throws Exception {

@@ -14,28 +14,18 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The scheduler: once across nodes, every closed period once, and the periods missed while all nodes were down. */
 class SchedulerIT {
 
     private static final Duration DELAY = Duration.ofMinutes(5);
-    private static JobsDatabase pg;
+    @RegisterExtension
+    static final JobsDatabase pg = new JobsDatabase();
     private JobRegistry registry;
     private JobStore store;
-
-    @BeforeAll
-    static void database() throws Exception {
-        pg = JobsDatabase.create();
-    }
-
-    @AfterAll
-    static void drop() throws Exception {
-        pg.close();
-    }
 
     @BeforeEach
     void empty() throws Exception {

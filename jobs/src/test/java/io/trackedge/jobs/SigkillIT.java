@@ -15,6 +15,7 @@ import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Fault: a runner (a child JVM) is killed with SIGKILL in the middle of a job. Its transaction dies
@@ -24,19 +25,18 @@ import org.junit.jupiter.api.Test;
 class SigkillIT {
 
     private static final Duration VISIBILITY = Duration.ofSeconds(2);
-    private static JobsDatabase pg;
+    @RegisterExtension
+    static final JobsDatabase pg = new JobsDatabase();
     private static OwnedRedis redis;
 
     @BeforeAll
     static void services() throws Exception {
-        pg = JobsDatabase.create();
         redis = OwnedRedis.start(Path.of("target"));
     }
 
     @AfterAll
     static void drop() throws Exception {
         redis.close();
-        pg.close();
     }
 
     @Test

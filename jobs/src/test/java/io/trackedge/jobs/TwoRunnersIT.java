@@ -17,6 +17,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Fault: several runners, one job: it runs once, whether claims come from PostgreSQL or from (repeated) Redis hints. */
 class TwoRunnersIT {
@@ -24,21 +25,20 @@ class TwoRunnersIT {
     private static final String TYPE = "daily_aggregate";
     private static final JobSettings SETTINGS = JobSettings.defaults().withVisibilityTimeout(Duration.ofSeconds(2))
             .withSweepInterval(Duration.ofMillis(200)).withMaxIdle(Duration.ofMillis(20));
-    private static JobsDatabase pg;
+    @RegisterExtension
+    static final JobsDatabase pg = new JobsDatabase();
     private static OwnedRedis redis;
     private final List<RunnerThread> threads = new ArrayList<>();
     private final List<JobRunner> runners = new ArrayList<>();
 
     @BeforeAll
     static void services() throws Exception {
-        pg = JobsDatabase.create();
         redis = OwnedRedis.start(Path.of("target"));
     }
 
     @AfterAll
     static void drop() throws Exception {
         redis.close();
-        pg.close();
     }
 
     @BeforeEach

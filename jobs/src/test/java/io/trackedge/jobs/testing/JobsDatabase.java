@@ -4,26 +4,34 @@ import io.trackedge.db.Database;
 import io.trackedge.db.PostgresConnectionInfo;
 import io.trackedge.sink.testing.TestDatabase;
 import java.sql.Connection;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
-/** A fresh, migrated database for one test class, with {@code test_job_runs} to count runs in. */
-public final class JobsDatabase implements AutoCloseable {
+/**
+ * A fresh, migrated database for one test class, with {@code test_job_runs} to count runs in: made
+ * before the class's tests and dropped after them.
+ *
+ * <pre>
+ *     &#64;RegisterExtension
+ *     static final JobsDatabase pg = new JobsDatabase();
+ * </pre>
+ */
+public final class JobsDatabase implements BeforeAllCallback, AfterAllCallback {
 
-    public final TestDatabase test;
-    public final Database db;
+    /** The database (its url, and queries for assertions); set before the class's first test. */
+    public TestDatabase test;
+    /** A pool of 8 connections to it. */
+    public Database db;
 
-    private JobsDatabase(TestDatabase test, Database db) {
-        this.test = test;
-        this.db = db;
-    }
-
-    public static JobsDatabase create() throws Exception {
-        TestDatabase t = TestDatabase.create();
-        Database db = new Database(new PostgresConnectionInfo(t.jdbcUrl(), t.user(), null), 8);
+    @Override
+    public void beforeAll(ExtensionContext context) throws Exception {
+        test = TestDatabase.create();
+        db = new Database(new PostgresConnectionInfo(test.jdbcUrl(), test.user(), null), 8);
         db.migrate();
         try (Connection c = db.dataSource().getConnection()) {
             CountingRollUp.createTable(c);
         }
-        return new JobsDatabase(t, db);
     }
 
     /** Empties the jobs, the schedule cursor and the run counts between tests. */
@@ -38,8 +46,11 @@ public final class JobsDatabase implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
-        db.close();
-        test.close();
+    public void afterAll(ExtensionContext context) throws Exception {
+        try (TestDatabase dropped = test) { // dropped even when the pool's close throws
+            if (db != null) {
+                db.close();
+            }
+        }
     }
 }
