@@ -41,7 +41,9 @@ public final class EdgeMetrics {
                 .help("Requests whose token failed verification (nothing was recorded)")
                 .labelNames("route").register(registry);
         for (Route r : Route.values()) {
-            invalidTokens[r.ordinal()] = invalid.labelValues(r.label());
+            if (r.signed()) { // a series for a route without tokens would only ever read 0
+                invalidTokens[r.ordinal()] = invalid.labelValues(r.label());
+            }
         }
         Counter shed = Counter.builder().name("edge_events_shed_total")
                 .help("Events not recorded because the ring was full, by policy applied")
@@ -81,6 +83,7 @@ public final class EdgeMetrics {
         p.inc();
     }
 
+    /** @param route one whose path carries a token ({@link Route#signed()}) */
     public void invalidToken(Route route) {
         invalidTokens[route.ordinal()].inc();
     }

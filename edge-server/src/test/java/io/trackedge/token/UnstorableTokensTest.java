@@ -54,6 +54,9 @@ class UnstorableTokensTest {
             String metrics = metrics(edge);
             assertEquals(3.0, metric(metrics, "edge_invalid_tokens_total{route=\"pixel\"}"), metrics);
             assertEquals(1.0, metric(metrics, "edge_invalid_tokens_total{route=\"click\"}"), metrics);
+            assertEquals(0.0, metric(metrics, "edge_invalid_tokens_total{route=\"unsubscribe\"}"), metrics);
+            // routes without tokens (ingest, erasure, stats: API keys) have no series that could only read 0
+            assertEquals(3, metrics.lines().filter(l -> l.startsWith("edge_invalid_tokens_total{")).count(), metrics);
         }
     }
 
