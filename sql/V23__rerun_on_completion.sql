@@ -1,10 +1,11 @@
 -- A job the scheduler flagged while it ran (analytics_jobs.rerun_requested, V21: a late batch its
 -- claim did not see) goes back to the queue when its run completes, whichever runner completes it.
--- Until now JobStore.complete did this in its UPDATE, so during a rolling upgrade a runner of a
--- version before V21, whose completion sets status = 'completed' and knows nothing of the flag,
--- completed a flagged job and its period's roll-up missed the late batch until the next one.
--- Here the row does it: any completion of a flagged running job becomes a requeue. The completing
--- transaction still commits its run (what it counted stands until the re-run replaces it).
+-- JobStore.complete does this in its own UPDATE (and clears the flag, so this trigger does not fire
+-- for it), but during a rolling upgrade a runner of a version before V21, whose completion sets
+-- status = 'completed' and knows nothing of the flag, completed a flagged job, and its period's
+-- roll-up missed the late batch until the next one. Here the row does it for any completion of a
+-- flagged running job. The completing transaction still commits its run (what it counted stands
+-- until the re-run replaces it).
 
 CREATE FUNCTION analytics_jobs_rerun_on_completion() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

@@ -156,10 +156,19 @@ public final class JobStore {
      * the claim was lost, in which case the caller must roll back so that only the owner's recount commits.
      */
     public Completion complete(Connection c, Job j) throws SQLException {
-        // A job the scheduler flagged while it ran (a late batch its claim did not see) is turned into
-        // a requeue by the row's trigger (sql/V23), for this runner and for one of an older version alike.
-        try (PreparedStatement s = c.prepareStatement("UPDATE analytics_jobs SET status = 'completed', finished_at = now(),"
-                + " lease_until = NULL WHERE job_id = ? AND runner = ? AND attempts = ? AND status = 'running' RETURNING status")) {
+        // A job the scheduler flagged while it ran (a late batch its claim did not see) goes back to
+        // the queue instead; SET reads the row as it was, so every CASE sees the flag. The row's
+        // trigger (sql/V23) does the same for a runner of a version before the flag; this statement
+        // does not rely on it, so a schema not yet migrated to V23 loses no re-run either.
+        try (PreparedStatement s = c.prepareStatement("UPDATE analytics_jobs SET"
+                + " status = CASE WHEN rerun_requested THEN 'queued' ELSE 'completed' END,"
+                + " finished_at = CASE WHEN rerun_requested THEN NULL ELSE now() END,"
+                + " attempts = CASE WHEN rerun_requested THEN 0 ELSE attempts END,"
+                + " run_after = CASE WHEN rerun_requested THEN now() ELSE run_after END,"
+                + " queued_at = CASE WHEN rerun_requested THEN now() ELSE queued_at END,"
+                + " dispatched_at = CASE WHEN rerun_requested THEN NULL ELSE dispatched_at END,"
+                + " rerun_requested = false, lease_until = NULL"
+                + " WHERE job_id = ? AND runner = ? AND attempts = ? AND status = 'running' RETURNING status")) {
             bindClaim(s, 1, j);
             try (ResultSet r = s.executeQuery()) {
                 return !r.next() ? Completion.LOST : r.getString(1).equals("queued") ? Completion.REQUEUED : Completion.COMPLETED;
@@ -173,7 +182,8 @@ public final class JobStore {
      */
     public JobStatus fail(Job j, String error) throws SQLException {
         try (Connection c = ds.getConnection(); PreparedStatement s = c.prepareStatement("UPDATE analytics_jobs SET"
-                + " status = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'failed' END, last_error = ?,"
+                // a failed run runs again, and its next claim sees every batch: a flag would only re-run it twice
+                + " status = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'failed' END, last_error = ?, rerun_requested = false,"
                 + " finished_at = now(), lease_until = NULL, dispatched_at = NULL,"
                 + " run_after = now() + make_interval(secs => least(?, ? * power(2, attempts - 1)))"
                 + " WHERE job_id = ? AND runner = ? AND attempts = ? AND status = 'running' RETURNING status")) {
@@ -196,7 +206,8 @@ public final class JobStore {
         try (Connection c = ds.getConnection(); PreparedStatement s = c.prepareStatement("UPDATE analytics_jobs SET"
                 + " status = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'failed' END,"
                 + " last_error = 'lease expired on runner ' || runner || ' (it died, or lost the database)',"
-                + " lease_until = NULL, dispatched_at = NULL, run_after = now() WHERE status = 'running' AND lease_until < now()")) {
+                + " lease_until = NULL, dispatched_at = NULL, run_after = now(), rerun_requested = false"
+                + " WHERE status = 'running' AND lease_until < now()")) {
             return s.executeUpdate();
         }
     }

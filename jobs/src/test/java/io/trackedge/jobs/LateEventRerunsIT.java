@@ -179,6 +179,19 @@ class LateEventRerunsIT {
     }
 
     @Test
+    void aFlaggedRunThatFailsDropsTheFlagForItsNextAttemptSeesTheBatch() throws Exception {
+        UUID daily = UUID.fromString(pg.test.rows("SELECT job_id FROM analytics_jobs WHERE job_type = 'daily_aggregate'").get(0));
+        store.retry(daily);
+        Job job = store.claimNext("r", List.of("daily_aggregate"));
+        mark("2026-12-01", "2026-12-02T10:20:00Z");
+        clock.set(Instant.parse("2026-12-02T10:40:00Z"));
+        scheduler.tick();
+        assertEquals(JobStatus.FAILED, store.fail(job, "the roll-up failed"));
+        assertEquals(List.of("failed|false"), pg.test.rows("SELECT status || '|' || rerun_requested::text FROM analytics_jobs"
+                + " WHERE job_id = '" + daily + "'"), "a later completion, by any runner, must not queue it twice");
+    }
+
+    @Test
     void aPeriodNotDueGetsNoNewJobButACompletedOneThatMissedTheBatchRunsAgain() throws Exception {
         // December is open: by hand, a month-to-date run; then a late event of the 1st
         Period december = Period.of(Granularity.MONTH, Instant.parse("2026-12-01T00:00:00Z"));
