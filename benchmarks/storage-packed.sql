@@ -19,7 +19,7 @@
 \set block 1000
 \endif
 SET default_toast_compression = lz4;
-DROP TABLE IF EXISTS s_rows, s_packed;
+DROP TABLE IF EXISTS s_rows, s_packed CASCADE;
 CREATE TABLE s_rows (occurred_at timestamptz NOT NULL, user_agent_id bigint, tenant_id uuid NOT NULL, event_id uuid NOT NULL,
   user_id uuid NOT NULL, edge_no integer NOT NULL, reasons integer, is_machine boolean NOT NULL DEFAULT false,
   event_type text NOT NULL, automation text, certainty text, campaign_id text, mailbox_id text, email_id text, lead_id text,
@@ -33,7 +33,7 @@ INSERT INTO s_rows SELECT '2026-12-01'::timestamptz + make_interval(secs => (i::
   CASE WHEN i % 10 < 7 THEN 'open' ELSE 'click' END, CASE WHEN i % 4 = 0 THEN 'prefetch' ELSE 'none' END, 'certain',
   'camp-' || (i % 1000 % 17), 'mb-' || (i % 1000 % 5), 'email-' || (i % 1000), NULL, NULL, ('192.0.2.' || (i % 250))::inet,
   CASE WHEN i % 10 >= 7 THEN 'https://example.com/landing' END, CASE WHEN i % 4 = 0 THEN 'apple_relay' END, NULL
-FROM generate_series(1, :n) i ORDER BY i;
+FROM generate_series(0, :n - 1) i ORDER BY i;
 \endif
 SELECT count(*) AS n FROM s_rows \gset
 ALTER TABLE s_rows ADD PRIMARY KEY (tenant_id, event_id, occurred_at);
@@ -63,20 +63,22 @@ FROM (SELECT r.*, (occurred_at AT TIME ZONE 'UTC')::date AS day,
       FROM s_rows r) x
 GROUP BY tenant_id, day, block;
 
--- lossless: the blocks unnest to exactly the rows
-SELECT (SELECT count(*) FROM (SELECT * FROM s_rows EXCEPT ALL
-          SELECT u.occurred_at, u.user_agent_id, p.tenant_id, u.event_id, u.user_id, u.edge_no, u.reasons, u.is_machine,
-                 u.event_type, u.automation, u.certainty, u.campaign_id, u.mailbox_id, u.email_id, u.lead_id, u.step_id,
-                 u.ip_address, u.url, u.machine_reason, u.attributes
-          FROM s_packed p, unnest(p.occurred_at, p.user_agent_id, p.event_id, p.user_id, p.edge_no, p.reasons, p.is_machine,
-               p.event_type, p.automation, p.certainty, p.campaign_id, p.mailbox_id, p.email_id, p.lead_id, p.step_id,
-               p.ip_address, p.url, p.machine_reason, p.attributes)
-               AS u(occurred_at, user_agent_id, event_id, user_id, edge_no, reasons, is_machine, event_type, automation,
-                    certainty, campaign_id, mailbox_id, email_id, lead_id, step_id, ip_address, url, machine_reason, attributes)) d)
-       AS rows_not_in_blocks,
-       (SELECT sum(events) FROM s_packed) - :n AS extra_events_in_blocks;
+-- lossless: the blocks unnest to exactly the rows, as multisets (EXCEPT ALL both ways)
+CREATE TEMP VIEW s_unpacked AS
+SELECT u.occurred_at, u.user_agent_id, p.tenant_id, u.event_id, u.user_id, u.edge_no, u.reasons, u.is_machine,
+       u.event_type, u.automation, u.certainty, u.campaign_id, u.mailbox_id, u.email_id, u.lead_id, u.step_id,
+       u.ip_address, u.url, u.machine_reason, u.attributes
+FROM s_packed p, unnest(p.occurred_at, p.user_agent_id, p.event_id, p.user_id, p.edge_no, p.reasons, p.is_machine,
+     p.event_type, p.automation, p.certainty, p.campaign_id, p.mailbox_id, p.email_id, p.lead_id, p.step_id,
+     p.ip_address, p.url, p.machine_reason, p.attributes)
+     AS u(occurred_at, user_agent_id, event_id, user_id, edge_no, reasons, is_machine, event_type, automation,
+          certainty, campaign_id, mailbox_id, email_id, lead_id, step_id, ip_address, url, machine_reason, attributes);
+SELECT (SELECT count(*) FROM (SELECT * FROM s_rows EXCEPT ALL SELECT * FROM s_unpacked) d) AS rows_not_in_blocks,
+       (SELECT count(*) FROM (SELECT * FROM s_unpacked EXCEPT ALL SELECT * FROM s_rows) d) AS block_events_not_in_rows,
+       (SELECT count(*) FROM s_unpacked) - :n AS unpacked_minus_rows;
 
 SELECT :spread AS spread_s, :block AS block, (SELECT count(*) FROM s_packed) AS blocks,
+  round(:n::numeric / (SELECT count(*) FROM s_packed), 1) AS events_per_block,
   round(pg_total_relation_size('s_rows')::numeric / :n, 1) AS rows_b_event,
   round(pg_total_relation_size('s_packed')::numeric / :n, 1) AS packed_b_event,
   round(pg_total_relation_size('s_rows')::numeric / pg_total_relation_size('s_packed'), 2) AS rows_over_packed;
@@ -90,4 +92,15 @@ SELECT round(sum(pg_column_size(event_id))::numeric / :n, 1) AS event_id, round(
   round(sum(pg_column_size(user_agent_id) + pg_column_size(user_id) + pg_column_size(edge_no) + pg_column_size(url)
     + coalesce(pg_column_size(attributes), 0))::numeric / :n, 1) AS ua_user_edge_url_attrs
 FROM s_packed;
+-- reading: an aggregate of the kind the roll-ups run, as rows and unnested from the blocks, twice each
+SET max_parallel_workers_per_gather = 0;
+\timing on
+SELECT count(*) AS rows_groups FROM (SELECT tenant_id, campaign_id, event_type, is_machine, count(*) FROM s_rows GROUP BY 1, 2, 3, 4) x;
+SELECT count(*) AS packed_groups FROM (SELECT p.tenant_id, u.campaign_id, u.event_type, u.is_machine, count(*) FROM s_packed p,
+  unnest(p.campaign_id, p.event_type, p.is_machine) AS u(campaign_id, event_type, is_machine) GROUP BY 1, 2, 3, 4) x;
+SELECT count(*) AS rows_groups FROM (SELECT tenant_id, campaign_id, event_type, is_machine, count(*) FROM s_rows GROUP BY 1, 2, 3, 4) x;
+SELECT count(*) AS packed_groups FROM (SELECT p.tenant_id, u.campaign_id, u.event_type, u.is_machine, count(*) FROM s_packed p,
+  unnest(p.campaign_id, p.event_type, p.is_machine) AS u(campaign_id, event_type, is_machine) GROUP BY 1, 2, 3, 4) x;
+\timing off
+DROP VIEW s_unpacked;
 DROP TABLE s_rows, s_packed;
