@@ -91,8 +91,12 @@ public record EdgeConfig(
      *     governed by the idle timeout instead)
      * @param maxConnections connections over this many get 503 and are closed
      */
+    /**
+     * @param proxyProtocol every public connection starts with a PROXY protocol header (v1 or v2),
+     *     whose source address is believed when the connection comes from a trusted proxy
+     */
     public record Http(String bind, int port, int eventLoops, int maxUriBytes, int maxHeaderBytes,
-                       Duration idleTimeout, Duration requestTimeout, int maxConnections) {
+                       Duration idleTimeout, Duration requestTimeout, int maxConnections, boolean proxyProtocol) {
     }
 
     /** The admin listener: health, readiness and metrics; loopback by default. */

@@ -31,7 +31,8 @@ final class EdgeConfigReader {
                 c.intIn("edge.http.max-header-bytes", 1024, 1 << 20),
                 c.duration("edge.http.idle-timeout"),
                 c.duration("edge.http.request-timeout"),
-                c.intIn("edge.http.max-connections", 1, 10_000_000));
+                c.intIn("edge.http.max-connections", 1, 10_000_000),
+                c.bool("edge.http.proxy-protocol"));
         EdgeConfig.Admin admin = new EdgeConfig.Admin(c.string("edge.admin.bind"), c.port("edge.admin.port"));
         int ringSize = c.intIn("edge.ring.size", 64, 1 << 24);
         if (Integer.bitCount(ringSize) != 1) {
@@ -55,6 +56,10 @@ final class EdgeConfigReader {
             } catch (IllegalArgumentException e) {
                 c.problem("edge.trusted-proxies", e.getMessage());
             }
+        }
+        if (http.proxyProtocol() && proxies.isEmpty() && c.problems().stream().noneMatch(p -> p.contains("edge.trusted-proxies"))) {
+            // Headers nobody is trusted to send would be read and never believed.
+            c.problem("edge.http.proxy-protocol", "needs edge.trusted-proxies: the load balancers whose PROXY header is believed");
         }
         String publicUrl = c.string("edge.public-url");
         if (publicUrl != null && !publicUrl.matches("https?://[^/\\s]+/?")) {

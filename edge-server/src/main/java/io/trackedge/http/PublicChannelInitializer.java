@@ -4,6 +4,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.trackedge.config.EdgeConfig;
@@ -11,7 +12,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Builds the public pipeline and nothing else:
- * connection cap, idle timeout, HTTP request decoder with explicit limits and a request deadline
+ * connection cap, idle timeout, the PROXY protocol header when configured ({@link ProxyProtocolHandler}),
+ * HTTP request decoder with explicit limits and a request deadline
  * ({@link TimedRequestDecoder}), the stats API ({@link StatsHandler}, when there is one), tracking handler.
  * There is no response encoder: every response is a prebuilt HTTP message ({@link Responses}).
  */
@@ -35,6 +37,10 @@ final class PublicChannelInitializer extends ChannelInitializer<SocketChannel> {
         ChannelPipeline p = ch.pipeline();
         p.addLast("limit", limiter);
         p.addLast("idle", new IdleStateHandler(0, 0, http.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
+        if (http.proxyProtocol()) {
+            p.addLast("proxy-protocol", new HAProxyMessageDecoder());
+            p.addLast("proxy-source", new ProxyProtocolHandler(edge.clientAddress, edge.metrics));
+        }
         p.addLast("decoder", new TimedRequestDecoder(new HttpDecoderConfig()
                 .setMaxInitialLineLength(http.maxUriBytes())
                 .setMaxHeaderSize(http.maxHeaderBytes())

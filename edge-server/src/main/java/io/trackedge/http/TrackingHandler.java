@@ -225,6 +225,10 @@ public final class TrackingHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof ProxyProtocolHandler.ProxiedSource proxied) {
+            publisher.peer(proxied.address()); // the client behind the balancer, for every request after
+            return;
+        }
         if (evt instanceof IdleStateEvent && responses.held() == 0 && (ingest == null || !ingest.processing())
                 && !responses.closing()) {
             TimedRequestDecoder decoder = ctx.pipeline().get(TimedRequestDecoder.class);

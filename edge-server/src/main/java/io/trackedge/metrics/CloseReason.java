@@ -16,6 +16,8 @@ public enum CloseReason {
     IDLE("idle"),
     /** Over {@code max-connections}: 503 before reading anything. */
     MAX_CONNECTIONS("max-connections"),
+    /** With {@code proxy-protocol} on: the connection did not start with a well-formed PROXY header. */
+    PROXY_PROTOCOL("proxy-protocol"),
     /** The socket failed (reset, broken pipe): the peer is gone. */
     IO_ERROR("io-error"),
     /** A failure in the edge itself while a connection was served; always logged. */

@@ -1,0 +1,156 @@
+package io.trackedge.http;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.trackedge.config.ConfigException;
+import io.trackedge.config.ConfigLoader;
+import io.trackedge.journal.EventRecord;
+import io.trackedge.sink.testing.Await;
+import io.trackedge.testing.RawHttp;
+import io.trackedge.testing.TestEdge;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The public listener behind a layer-4 load balancer ({@code edge.http.proxy-protocol}), over real
+ * sockets: a trusted balancer's PROXY header (v1 text, v2 binary over IPv4 and IPv6) gives every
+ * request of the connection its client address; a LOCAL header (the balancer's health check) and a
+ * header from a peer that is not trusted leave the socket's; a client's own X-Forwarded-For behind
+ * the header is not believed unless that client is itself a trusted proxy; a connection without a
+ * well-formed header is closed unanswered and counted, and the listener goes on.
+ */
+class ProxyProtocolTest {
+
+    /** The v2 signature: CR LF CR LF NUL CR LF "QUIT" LF. */
+    private static final byte[] V2_SIGNATURE = {0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A};
+
+    private static String pixel(TestEdge edge, String email) {
+        return "GET " + edge.pixelPath(email) + " HTTP/1.1\r\nHost: t.example\r\n\r\n";
+    }
+
+    private static byte[] ipOf(TestEdge edge, String email) {
+        return Await.until("the event of " + email, Duration.ofSeconds(10), edge::journalEvents,
+                        events -> events.stream().anyMatch(e -> e.fields().email().equals(email)))
+                .stream().filter(e -> e.fields().email().equals(email)).findFirst().map(EventRecord::ip).orElseThrow();
+    }
+
+    private static byte[] v2(int command, int family, byte[] src, byte[] dst, int srcPort, int dstPort) {
+        ByteBuffer b = ByteBuffer.allocate(16 + src.length * 2 + 4);
+        b.put(V2_SIGNATURE).put((byte) (0x20 | command)).put((byte) family).putShort((short) (src.length * 2 + 4));
+        b.put(src).put(dst).putShort((short) srcPort).putShort((short) dstPort);
+        return b.array();
+    }
+
+    private static byte[] concat(byte[] a, String b) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(a);
+        out.write(b.getBytes(StandardCharsets.ISO_8859_1));
+        return out.toByteArray();
+    }
+
+    @Test
+    void aTrustedBalancersHeaderGivesEveryRequestOfTheConnectionItsClientAddress() throws Exception {
+        try (TestEdge edge = TestEdge.start("EDGE_TRUSTED_PROXIES", "127.0.0.0/8", "EDGE_HTTP_PROXY_PROTOCOL", "true")) {
+            try (RawHttp c = new RawHttp(edge.port())) {
+                // the header and the first request in one segment, as a balancer forwards them
+                c.send("PROXY TCP4 203.0.113.7 10.0.0.1 56324 443\r\n" + pixel(edge, "v1-first"));
+                assertEquals(200, c.read(false).status());
+                assertEquals(200, c.get(edge.pixelPath("v1-second")).status());
+            }
+            try (RawHttp c = new RawHttp(edge.port())) {
+                byte[] src = InetAddress.getByName("2001:db8::7").getAddress();
+                byte[] dst = InetAddress.getByName("2001:db8::1").getAddress();
+                c.send(concat(v2(0x1, 0x21, src, dst, 40000, 443), pixel(edge, "v2-six")));
+                assertEquals(200, c.read(false).status());
+            }
+            try (RawHttp c = new RawHttp(edge.port())) {
+                c.send(v2(0x1, 0x11, new byte[] {(byte) 198, 51, 100, 9}, new byte[] {10, 0, 0, 1}, 40000, 443));
+                assertEquals(200, c.get(edge.pixelPath("v2-four")).status(), "the header alone first, the request later");
+            }
+            try (RawHttp c = new RawHttp(edge.port())) {
+                c.send(concat(v2(0x0, 0x00, new byte[0], new byte[0], 0, 0), pixel(edge, "v2-local")));
+                assertEquals(200, c.read(false).status());
+            }
+            assertArrayEquals(new byte[] {(byte) 203, 0, 113, 7}, ipOf(edge, "v1-first"));
+            assertArrayEquals(new byte[] {(byte) 203, 0, 113, 7}, ipOf(edge, "v1-second"));
+            assertArrayEquals(InetAddress.getByName("2001:db8::7").getAddress(), ipOf(edge, "v2-six"));
+            assertArrayEquals(new byte[] {(byte) 198, 51, 100, 9}, ipOf(edge, "v2-four"));
+            assertArrayEquals(new byte[] {127, 0, 0, 1}, ipOf(edge, "v2-local"), "a health check's LOCAL: the socket's");
+        }
+    }
+
+    @Test
+    void aHeaderFromAPeerThatIsNotTrustedIsReadButNotBelieved() throws Exception {
+        try (TestEdge edge = TestEdge.start("EDGE_TRUSTED_PROXIES", "192.0.2.0/24", "EDGE_HTTP_PROXY_PROTOCOL", "true");
+             RawHttp c = new RawHttp(edge.port())) {
+            c.send("PROXY TCP4 203.0.113.7 10.0.0.1 56324 443\r\n" + pixel(edge, "untrusted"));
+            assertEquals(200, c.read(false).status());
+            assertArrayEquals(new byte[] {127, 0, 0, 1}, ipOf(edge, "untrusted"));
+        }
+    }
+
+    @Test
+    void forwardedForBehindTheHeaderIsBelievedOnlyFromAClientThatIsItselfATrustedProxy() throws Exception {
+        try (TestEdge edge = TestEdge.start("EDGE_TRUSTED_PROXIES", "127.0.0.0/8, 10.0.0.0/8", "EDGE_HTTP_PROXY_PROTOCOL", "true")) {
+            try (RawHttp c = new RawHttp(edge.port())) {
+                c.send("PROXY TCP4 203.0.113.7 10.0.0.1 56324 443\r\nGET " + edge.pixelPath("spoofed")
+                        + " HTTP/1.1\r\nHost: t\r\nX-Forwarded-For: 6.6.6.6\r\n\r\n");
+                assertEquals(200, c.read(false).status());
+            }
+            try (RawHttp c = new RawHttp(edge.port())) {
+                // an HTTP proxy of ours (10.9.9.9) behind the layer-4 balancer
+                c.send("PROXY TCP4 10.9.9.9 10.0.0.1 56324 443\r\nGET " + edge.pixelPath("chained")
+                        + " HTTP/1.1\r\nHost: t\r\nX-Forwarded-For: 198.51.100.7\r\n\r\n");
+                assertEquals(200, c.read(false).status());
+            }
+            assertArrayEquals(new byte[] {(byte) 203, 0, 113, 7}, ipOf(edge, "spoofed"));
+            assertArrayEquals(new byte[] {(byte) 198, 51, 100, 7}, ipOf(edge, "chained"));
+        }
+    }
+
+    @Test
+    void aConnectionWithoutAWellFormedHeaderIsClosedUnansweredAndCounted() throws Exception {
+        try (TestEdge edge = TestEdge.start("EDGE_TRUSTED_PROXIES", "127.0.0.0/8", "EDGE_HTTP_PROXY_PROTOCOL", "true")) {
+            for (String bad : new String[] {
+                    pixel(edge, "no-header"), // a client that bypassed the balancer
+                    "PROXY TCP4 not-an-address 10.0.0.1 1 2\r\n" + pixel(edge, "bad-address"),
+                    "PROXY TCP4 203.0.113.7 10.0.0.1 56324 443" + "x".repeat(200) + "\r\n"}) { // past v1's 107 bytes
+                try (RawHttp c = new RawHttp(edge.port())) {
+                    c.send(bad);
+                    assertTrue(c.closedByServer(), bad);
+                }
+            }
+            try (RawHttp c = new RawHttp(edge.port())) {
+                c.send("PROXY TCP4 203.0.113.8 10.0.0.1 56324 443\r\n" + pixel(edge, "after"));
+                assertEquals(200, c.read(false).status(), "the listener goes on");
+            }
+            assertArrayEquals(new byte[] {(byte) 203, 0, 113, 8}, ipOf(edge, "after"));
+            assertTrue(edge.journalEvents().stream().noneMatch(e -> e.fields().email().equals("no-header")
+                    || e.fields().email().equals("bad-address")), "nothing recorded from the refused connections");
+            try (RawHttp admin = new RawHttp(edge.adminPort())) {
+                admin.send("GET /metrics HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+                String metrics = admin.read(false).bodyText();
+                assertTrue(metrics.contains("edge_http_closes_total{reason=\"proxy-protocol\"} 3.0"), metrics);
+            }
+        }
+    }
+
+    @Test
+    void theSettingNeedsTrustedProxies() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.load(null, Map.of("EDGE_HTTP_PROXY_PROTOCOL", "true")));
+        assertTrue(e.getMessage().contains("edge.http.proxy-protocol (EDGE_HTTP_PROXY_PROTOCOL): needs edge.trusted-proxies"),
+                e.getMessage());
+        assertTrue(ConfigLoader.load(null, Map.of("EDGE_HTTP_PROXY_PROTOCOL", "true", "EDGE_TRUSTED_PROXIES", "10.0.0.0/8"))
+                .http().proxyProtocol());
+    }
+}
