@@ -90,8 +90,6 @@ public record EdgeConfig(
      *     this long; a slower one gets 408 and the connection is closed (time between requests is
      *     governed by the idle timeout instead)
      * @param maxConnections connections over this many get 503 and are closed
-     */
-    /**
      * @param proxyProtocol every public connection starts with a PROXY protocol header (v1 or v2),
      *     whose source address is believed when the connection comes from a trusted proxy
      */

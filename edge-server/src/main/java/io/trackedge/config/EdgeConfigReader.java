@@ -59,7 +59,7 @@ final class EdgeConfigReader {
         }
         if (http.proxyProtocol() && proxies.isEmpty() && c.problems().stream().noneMatch(p -> p.contains("edge.trusted-proxies"))) {
             // Headers nobody is trusted to send would be read and never believed.
-            c.problem("edge.http.proxy-protocol", "needs edge.trusted-proxies: the load balancers whose PROXY header is believed");
+            c.problem("edge.http.proxy-protocol", "needs edge.trusted-proxies (EDGE_TRUSTED_PROXIES): the load balancers whose PROXY header is believed");
         }
         String publicUrl = c.string("edge.public-url");
         if (publicUrl != null && !publicUrl.matches("https?://[^/\\s]+/?")) {

@@ -10,35 +10,75 @@ import io.netty.handler.codec.haproxy.HAProxyProxiedProtocol;
 import io.netty.util.NetUtil;
 import io.trackedge.metrics.CloseReason;
 import io.trackedge.metrics.EdgeMetrics;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The first message of a connection behind a layer-4 load balancer: the PROXY protocol header
- * ({@link HAProxyMessageDecoder} reads v1 and v2 before it, then leaves the pipeline). When the
- * connection's peer is a trusted proxy and the header is a PROXY command over TCP, its source
- * address becomes the connection's client address ({@link ProxiedSource}, fired to the handlers
- * after); a LOCAL command (the balancer's own health check), another protocol, or an untrusted
- * peer leave the socket's address. A connection that does not start with a well-formed header is
- * closed without an answer, counted as {@code edge_http_closes_total{reason="proxy-protocol"}}.
+ * ({@link #decoder()} reads v1 and v2 before it, then leaves the pipeline). What the handlers after
+ * it learn, as a {@link ProxiedSource} event, when the connection's peer is a trusted proxy:
+ * <ul>
+ *   <li>a PROXY command over TCP: its source address is the client's, for every request of the
+ *       connection (and an {@code X-Forwarded-For} counts only if that source is itself trusted);
+ *   <li>anything else (LOCAL, the balancer's own health check; UNKNOWN, a unix socket, UDP): the
+ *       socket's address stays, and no {@code X-Forwarded-For} is believed, since the balancer
+ *       vouched for no client and anything in that header came from the client.
+ * </ul>
+ * A header from a peer that is not trusted is read and ignored. A connection that does not send a
+ * well-formed header within {@code request-timeout} is closed without an answer, counted once as
+ * {@code edge_http_closes_total{reason="proxy-protocol"}}.
  */
 final class ProxyProtocolHandler extends ChannelInboundHandlerAdapter {
 
     private static final Logger log = LoggerFactory.getLogger(ProxyProtocolHandler.class);
+    /** TLV bytes accepted in a v2 header (AWS's and HAProxy's are tens of bytes); more closes the connection. */
+    static final int MAX_TLV_BYTES = 2048;
 
-    /** The client address a trusted proxy's header gave: the peer for everything after it. */
+    /**
+     * What the balancer said of the client.
+     *
+     * @param address the client's address, or null when the header named none (the socket's stays)
+     */
     record ProxiedSource(InetSocketAddress address) {
     }
 
     private final ClientAddress clientAddress;
     private final EdgeMetrics metrics;
+    private final Duration deadline;
+    private ScheduledFuture<?> timeout;
     private boolean refused;
 
-    ProxyProtocolHandler(ClientAddress clientAddress, EdgeMetrics metrics) {
+    ProxyProtocolHandler(ClientAddress clientAddress, EdgeMetrics metrics, Duration deadline) {
         this.clientAddress = clientAddress;
         this.metrics = metrics;
+        this.deadline = deadline;
+    }
+
+    /** The decoder to put before this handler: Netty's, with the v2 header's size bounded. */
+    static HAProxyMessageDecoder decoder() {
+        return new HAProxyMessageDecoder(MAX_TLV_BYTES);
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        // The idle timer restarts at every byte; a header trickled a byte at a time must still end.
+        timeout = ctx.executor().schedule(() -> {
+            if (!ctx.isRemoved() && ctx.channel().isActive()) {
+                refuse(ctx, "no complete header within " + deadline);
+            }
+        }, deadline.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        timeout.cancel(false);
     }
 
     @Override
@@ -48,9 +88,8 @@ final class ProxyProtocolHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         try {
-            InetSocketAddress source = source(header);
-            if (source != null && trusted(ctx.channel().remoteAddress())) {
-                ctx.fireUserEventTriggered(new ProxiedSource(source));
+            if (trusted(ctx.channel().remoteAddress())) {
+                ctx.fireUserEventTriggered(new ProxiedSource(source(header)));
             }
         } finally {
             header.release();
@@ -64,12 +103,9 @@ final class ProxyProtocolHandler extends ChannelInboundHandlerAdapter {
             return null;
         }
         byte[] ip = NetUtil.createByteArrayFromIpAddressString(h.sourceAddress());
-        if (ip == null) {
-            return null;
-        }
         try {
-            return new InetSocketAddress(java.net.InetAddress.getByAddress(ip), h.sourcePort());
-        } catch (java.net.UnknownHostException e) {
+            return ip == null ? null : new InetSocketAddress(InetAddress.getByAddress(ip), h.sourcePort());
+        } catch (UnknownHostException e) {
             return null; // not 4 or 16 bytes: cannot happen for an address the decoder accepted
         }
     }
@@ -85,16 +121,20 @@ final class ProxyProtocolHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (cause instanceof HAProxyProtocolException) {
-            // Not a balancer's connection, or a misconfigured one: nothing can be answered on it. The
-            // decoder may fail again on the bytes left as the channel closes: one connection, one count.
-            if (!refused) {
-                refused = true;
-                metrics.connectionClosed(CloseReason.PROXY_PROTOCOL);
-                log.debug("closing {}: no PROXY protocol header ({})", ctx.channel(), cause.getMessage());
-            }
-            ctx.close();
+            // The decoder may fail again on the bytes left as the channel closes: refuse counts once.
+            refuse(ctx, cause.getMessage());
             return;
         }
         ctx.fireExceptionCaught(cause);
+    }
+
+    /** Not a balancer's connection, or a misconfigured one: nothing can be answered on it. */
+    private void refuse(ChannelHandlerContext ctx, String why) {
+        if (!refused) {
+            refused = true;
+            metrics.connectionClosed(CloseReason.PROXY_PROTOCOL);
+            log.debug("closing {}: no PROXY protocol header ({})", ctx.channel(), why);
+        }
+        ctx.close();
     }
 }

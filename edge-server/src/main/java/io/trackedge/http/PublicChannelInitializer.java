@@ -4,7 +4,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.trackedge.config.EdgeConfig;
@@ -38,8 +37,8 @@ final class PublicChannelInitializer extends ChannelInitializer<SocketChannel> {
         p.addLast("limit", limiter);
         p.addLast("idle", new IdleStateHandler(0, 0, http.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
         if (http.proxyProtocol()) {
-            p.addLast("proxy-protocol", new HAProxyMessageDecoder());
-            p.addLast("proxy-source", new ProxyProtocolHandler(edge.clientAddress, edge.metrics));
+            p.addLast("proxy-protocol", ProxyProtocolHandler.decoder());
+            p.addLast("proxy-source", new ProxyProtocolHandler(edge.clientAddress, edge.metrics, http.requestTimeout()));
         }
         p.addLast("decoder", new TimedRequestDecoder(new HttpDecoderConfig()
                 .setMaxInitialLineLength(http.maxUriBytes())

@@ -53,6 +53,19 @@ final class RingPublisher {
     }
 
     /**
+     * What a trusted balancer's PROXY header said: the client's address, which becomes the peer (its
+     * {@code X-Forwarded-For} believed only if it is itself a trusted proxy), or null when it named
+     * no client: the socket's address stays, and no {@code X-Forwarded-For} is believed.
+     */
+    void proxied(InetSocketAddress client) {
+        if (client != null) {
+            peer(client);
+        } else {
+            peerTrusted = false;
+        }
+    }
+
+    /**
      * Publishes an event for the token just verified.
      *
      * @return the ring sequence to acknowledge, {@link #NOT_RECORDED} when the event was shed, or

@@ -226,7 +226,8 @@ public final class TrackingHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt instanceof ProxyProtocolHandler.ProxiedSource proxied) {
-            publisher.peer(proxied.address()); // the client behind the balancer, for every request after
+            // the client behind the balancer, for every request after; or none named: no X-Forwarded-For believed
+            publisher.proxied(proxied.address());
             return;
         }
         if (evt instanceof IdleStateEvent && responses.held() == 0 && (ingest == null || !ingest.processing())

@@ -9,6 +9,7 @@ import io.trackedge.config.ConfigException;
 import io.trackedge.config.ConfigLoader;
 import io.trackedge.journal.EventRecord;
 import io.trackedge.sink.testing.Await;
+import io.trackedge.testing.LeakWatch;
 import io.trackedge.testing.RawHttp;
 import io.trackedge.testing.TestEdge;
 import java.io.ByteArrayOutputStream;
@@ -18,6 +19,8 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -25,10 +28,28 @@ import org.junit.jupiter.api.Test;
  * sockets: a trusted balancer's PROXY header (v1 text, v2 binary over IPv4 and IPv6) gives every
  * request of the connection its client address; a LOCAL header (the balancer's health check) and a
  * header from a peer that is not trusted leave the socket's; a client's own X-Forwarded-For behind
- * the header is not believed unless that client is itself a trusted proxy; a connection without a
- * well-formed header is closed unanswered and counted, and the listener goes on.
+ * the header is not believed unless that client is itself a trusted proxy, nor behind a header that
+ * names no client (LOCAL, UNKNOWN, a unix socket, UDP); a connection without a well-formed header in
+ * time (none, garbage, too long, a trickle past request-timeout) is closed unanswered and counted,
+ * and the listener goes on; no buffer leaks ({@link LeakWatch}).
  */
 class ProxyProtocolTest {
+
+    private static LeakWatch watch;
+
+    @BeforeAll
+    static void watch() throws InterruptedException {
+        watch = LeakWatch.start();
+    }
+
+    @AfterAll
+    static void clean() throws InterruptedException {
+        try {
+            watch.assertClean();
+        } finally {
+            watch.close();
+        }
+    }
 
     /** The v2 signature: CR LF CR LF NUL CR LF "QUIT" LF. */
     private static final byte[] V2_SIGNATURE = {0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A};
@@ -74,7 +95,17 @@ class ProxyProtocolTest {
             }
             try (RawHttp c = new RawHttp(edge.port())) {
                 c.send(v2(0x1, 0x11, new byte[] {(byte) 198, 51, 100, 9}, new byte[] {10, 0, 0, 1}, 40000, 443));
-                assertEquals(200, c.get(edge.pixelPath("v2-four")).status(), "the header alone first, the request later");
+                Thread.sleep(200); // the scenario: the header in a segment of its own, the request in a later one
+                assertEquals(200, c.get(edge.pixelPath("v2-four")).status());
+            }
+            try (RawHttp c = new RawHttp(edge.port())) {
+                // AWS's NLB adds a TLV (0xEA: the VPC endpoint) after the addresses
+                byte[] tlv = {(byte) 0xEA, 0x00, 0x05, 0x01, 'v', 'p', 'c', 'e'};
+                byte[] h = v2(0x1, 0x11, new byte[] {(byte) 198, 51, 100, 10}, new byte[] {10, 0, 0, 1}, 40000, 443);
+                ByteBuffer b = ByteBuffer.allocate(h.length + tlv.length).put(h).put(tlv);
+                b.putShort(14, (short) (12 + tlv.length));
+                c.send(concat(b.array(), pixel(edge, "v2-tlv")));
+                assertEquals(200, c.read(false).status());
             }
             try (RawHttp c = new RawHttp(edge.port())) {
                 c.send(concat(v2(0x0, 0x00, new byte[0], new byte[0], 0, 0), pixel(edge, "v2-local")));
@@ -84,6 +115,7 @@ class ProxyProtocolTest {
             assertArrayEquals(new byte[] {(byte) 203, 0, 113, 7}, ipOf(edge, "v1-second"));
             assertArrayEquals(InetAddress.getByName("2001:db8::7").getAddress(), ipOf(edge, "v2-six"));
             assertArrayEquals(new byte[] {(byte) 198, 51, 100, 9}, ipOf(edge, "v2-four"));
+            assertArrayEquals(new byte[] {(byte) 198, 51, 100, 10}, ipOf(edge, "v2-tlv"));
             assertArrayEquals(new byte[] {127, 0, 0, 1}, ipOf(edge, "v2-local"), "a health check's LOCAL: the socket's");
         }
     }
@@ -118,8 +150,38 @@ class ProxyProtocolTest {
     }
 
     @Test
-    void aConnectionWithoutAWellFormedHeaderIsClosedUnansweredAndCounted() throws Exception {
+    void behindAHeaderThatNamesNoClientForwardedForIsNotBelieved() throws Exception {
         try (TestEdge edge = TestEdge.start("EDGE_TRUSTED_PROXIES", "127.0.0.0/8", "EDGE_HTTP_PROXY_PROTOCOL", "true")) {
+            Map<String, byte[]> headers = Map.of(
+                    "unknown", "PROXY UNKNOWN\r\n".getBytes(StandardCharsets.ISO_8859_1),
+                    "local", v2(0x0, 0x00, new byte[0], new byte[0], 0, 0),
+                    "udp", v2(0x1, 0x12, new byte[] {(byte) 203, 0, 113, 7}, new byte[] {10, 0, 0, 1}, 53, 53),
+                    "unix", unixV2());
+            for (Map.Entry<String, byte[]> h : headers.entrySet()) {
+                try (RawHttp c = new RawHttp(edge.port())) {
+                    c.send(concat(h.getValue(), "GET " + edge.pixelPath("none-" + h.getKey())
+                            + " HTTP/1.1\r\nHost: t\r\nX-Forwarded-For: 6.6.6.6\r\n\r\n"));
+                    assertEquals(200, c.read(false).status(), h.getKey());
+                }
+            }
+            for (String kind : headers.keySet()) {
+                assertArrayEquals(new byte[] {127, 0, 0, 1}, ipOf(edge, "none-" + kind), kind + ": the socket's, not the client's claim");
+            }
+        }
+    }
+
+    /** A v2 PROXY header over AF_UNIX: two 108-byte paths. */
+    private static byte[] unixV2() {
+        ByteBuffer b = ByteBuffer.allocate(16 + 216);
+        b.put(V2_SIGNATURE).put((byte) 0x21).put((byte) 0x31).putShort((short) 216);
+        b.put("/run/haproxy.sock".getBytes(StandardCharsets.US_ASCII));
+        return b.array();
+    }
+
+    @Test
+    void aConnectionWithoutAWellFormedHeaderIsClosedUnansweredAndCounted() throws Exception {
+        try (TestEdge edge = TestEdge.start("EDGE_TRUSTED_PROXIES", "127.0.0.0/8", "EDGE_HTTP_PROXY_PROTOCOL", "true",
+                "EDGE_HTTP_REQUEST_TIMEOUT", "1s", "EDGE_HTTP_IDLE_TIMEOUT", "30s")) {
             for (String bad : new String[] {
                     pixel(edge, "no-header"), // a client that bypassed the balancer
                     "PROXY TCP4 not-an-address 10.0.0.1 1 2\r\n" + pixel(edge, "bad-address"),
@@ -128,6 +190,29 @@ class ProxyProtocolTest {
                     c.send(bad);
                     assertTrue(c.closedByServer(), bad);
                 }
+            }
+            try (RawHttp c = new RawHttp(edge.port())) {
+                // a trickle: a byte at a time, each well inside the idle timeout, the whole past request-timeout
+                long start = System.nanoTime();
+                boolean closed = false;
+                for (byte b : "PROXY TCP4 203.0.113.9 10.0.0.1 56324 443\r\n".getBytes(StandardCharsets.ISO_8859_1)) {
+                    try {
+                        c.send(new byte[] {b});
+                    } catch (IOException e) {
+                        closed = true; // reset: the edge closed it
+                        break;
+                    }
+                    Thread.sleep(100); // the scenario: the trickle's pace
+                }
+                assertTrue(closed || c.closedByServer(), "a trickled header is cut at request-timeout");
+                assertTrue(System.nanoTime() - start < Duration.ofSeconds(20).toNanos());
+            }
+            try (RawHttp c = new RawHttp(edge.port())) {
+                // a v2 header announcing 8 KiB of TLVs: past what the decoder accepts
+                ByteBuffer b = ByteBuffer.allocate(16 + 12 + 8192);
+                b.put(V2_SIGNATURE).put((byte) 0x21).put((byte) 0x11).putShort((short) (12 + 8192));
+                c.send(b.array());
+                assertTrue(c.closedByServer(), "an oversize v2 header");
             }
             try (RawHttp c = new RawHttp(edge.port())) {
                 c.send("PROXY TCP4 203.0.113.8 10.0.0.1 56324 443\r\n" + pixel(edge, "after"));
@@ -139,7 +224,8 @@ class ProxyProtocolTest {
             try (RawHttp admin = new RawHttp(edge.adminPort())) {
                 admin.send("GET /metrics HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
                 String metrics = admin.read(false).bodyText();
-                assertTrue(metrics.contains("edge_http_closes_total{reason=\"proxy-protocol\"} 3.0"), metrics);
+                assertTrue(metrics.contains("edge_http_closes_total{reason=\"proxy-protocol\"} 5.0"), metrics);
+                assertTrue(metrics.contains("edge_http_closes_total{reason=\"internal-error\"} 0.0"), metrics);
             }
         }
     }
