@@ -149,19 +149,26 @@ class LateEventRerunsIT {
                 "claimed after the batch: done");
     }
 
+    /** The 1st's daily_aggregate job, claimed by {@code runner} before a late batch, and flagged by the scheduler for it. */
+    private Job claimedThenFlagged(String runner) throws Exception {
+        UUID daily = UUID.fromString(pg.test.rows("SELECT job_id FROM analytics_jobs WHERE job_type = 'daily_aggregate'").get(0));
+        store.retry(daily);
+        Job job = store.claimNext(runner, List.of("daily_aggregate"));
+        mark("2026-12-01", "2026-12-02T10:20:00Z");
+        clock.set(Instant.parse("2026-12-02T10:40:00Z"));
+        scheduler.tick();
+        assertEquals(List.of("true"), pg.test.rows("SELECT rerun_requested::text FROM analytics_jobs WHERE job_id = '" + daily + "'"));
+        return job;
+    }
+
     /** The UPDATE with which a runner of a version before V21 completed a job, word for word. */
     private static final String COMPLETION_BEFORE_V21 = "UPDATE analytics_jobs SET status = 'completed', finished_at = now(),"
             + " lease_until = NULL WHERE job_id = ? AND runner = ? AND attempts = ? AND status = 'running'";
 
     @Test
     void aFlaggedJobCompletedByARunnerOfTheVersionBeforeTheFlagIsQueuedAgainAllTheSame() throws Exception {
-        UUID daily = UUID.fromString(pg.test.rows("SELECT job_id FROM analytics_jobs WHERE job_type = 'daily_aggregate'").get(0));
-        store.retry(daily);
-        Job old = store.claimNext("old-runner", List.of("daily_aggregate"));
-        mark("2026-12-01", "2026-12-02T10:20:00Z");
-        clock.set(Instant.parse("2026-12-02T10:40:00Z"));
-        scheduler.tick();
-        assertEquals(List.of("true"), pg.test.rows("SELECT rerun_requested::text FROM analytics_jobs WHERE job_id = '" + daily + "'"));
+        Job old = claimedThenFlagged("old-runner");
+        UUID daily = old.jobId();
 
         try (Connection c = pg.db.dataSource().getConnection(); PreparedStatement s = c.prepareStatement(COMPLETION_BEFORE_V21)) {
             s.setObject(1, old.jobId());
@@ -180,12 +187,8 @@ class LateEventRerunsIT {
 
     @Test
     void aFlaggedRunThatFailsDropsTheFlagForItsNextAttemptSeesTheBatch() throws Exception {
-        UUID daily = UUID.fromString(pg.test.rows("SELECT job_id FROM analytics_jobs WHERE job_type = 'daily_aggregate'").get(0));
-        store.retry(daily);
-        Job job = store.claimNext("r", List.of("daily_aggregate"));
-        mark("2026-12-01", "2026-12-02T10:20:00Z");
-        clock.set(Instant.parse("2026-12-02T10:40:00Z"));
-        scheduler.tick();
+        Job job = claimedThenFlagged("r");
+        UUID daily = job.jobId();
         assertEquals(JobStatus.FAILED, store.fail(job, "the roll-up failed"));
         assertEquals(List.of("failed|false"), pg.test.rows("SELECT status || '|' || rerun_requested::text FROM analytics_jobs"
                 + " WHERE job_id = '" + daily + "'"), "a later completion, by any runner, must not queue it twice");
