@@ -61,6 +61,15 @@ class CheckoutScriptIT {
     }
 
     @Test
+    void aCollectorInJavaOptsReplacesTheOneOfJvmOptions() throws Exception {
+        // The JVM refuses to start with two collectors: JAVA_OPTS's must replace packaging/jvm-options' own.
+        String zgc = doctor(Map.of("EDGE_DATA_DIR", dir.toString(), "JAVA_OPTS", "-XX:+UseZGC -Xlog:gc"));
+        assertTrue(zgc.contains("Using The Z Garbage Collector") && zgc.contains("(profile development)"), zgc);
+        String plain = doctor(Map.of("EDGE_DATA_DIR", dir.toString(), "JAVA_OPTS", "-Xlog:gc"));
+        assertTrue(plain.contains("Using Parallel") && plain.contains("(profile development)"), plain);
+    }
+
+    @Test
     void aConfigFileGivenInAnyWayIsNotOverriddenByTheCheckoutsDefaults() throws Exception {
         Path conf = configFile();
         String dataDir = dir.resolve("from-the-file").toString();
