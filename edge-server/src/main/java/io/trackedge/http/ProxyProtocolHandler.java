@@ -31,14 +31,17 @@ import org.slf4j.LoggerFactory;
  *       socket's address stays, and no {@code X-Forwarded-For} is believed, since the balancer
  *       vouched for no client and anything in that header came from the client.
  * </ul>
- * A header from a peer that is not trusted is read and ignored. A connection that does not send a
- * well-formed header within {@code request-timeout} is closed without an answer, counted once as
- * {@code edge_http_closes_total{reason="proxy-protocol"}}.
+ * A header from a peer that is not trusted is read and ignored. A connection whose first bytes do not
+ * make a well-formed header within {@code request-timeout} is closed without an answer, counted once
+ * as {@code edge_http_closes_total{reason="proxy-protocol"}}.
  */
 final class ProxyProtocolHandler extends ChannelInboundHandlerAdapter {
 
     private static final Logger log = LoggerFactory.getLogger(ProxyProtocolHandler.class);
-    /** TLV bytes accepted in a v2 header (AWS's and HAProxy's are tens of bytes); more closes the connection. */
+    /**
+     * TLV bytes a v2 header may carry beyond its largest address block (Netty bounds the header at this
+     * plus 232 bytes); AWS's and HAProxy's are tens of bytes. A larger header closes the connection.
+     */
     static final int MAX_TLV_BYTES = 2048;
 
     /**
@@ -66,19 +69,28 @@ final class ProxyProtocolHandler extends ChannelInboundHandlerAdapter {
         return new HAProxyMessageDecoder(MAX_TLV_BYTES);
     }
 
+    /**
+     * The decoder passes on every read's end, header or not: the header's deadline starts at its first
+     * bytes (a balancer may send it only with the client's first data; a silent connection is the idle
+     * timer's), and the idle timer, restarted at every byte, would let a trickled header go on forever.
+     */
     @Override
-    public void handlerAdded(ChannelHandlerContext ctx) {
-        // The idle timer restarts at every byte; a header trickled a byte at a time must still end.
-        timeout = ctx.executor().schedule(() -> {
-            if (!ctx.isRemoved() && ctx.channel().isActive()) {
-                refuse(ctx, "no complete header within " + deadline);
-            }
-        }, deadline.toNanos(), TimeUnit.NANOSECONDS);
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (timeout == null) {
+            timeout = ctx.executor().schedule(() -> {
+                if (!ctx.isRemoved() && ctx.channel().isActive()) {
+                    refuse(ctx, "no complete header within " + deadline + " of its first bytes");
+                }
+            }, deadline.toNanos(), TimeUnit.NANOSECONDS);
+        }
+        ctx.fireChannelReadComplete();
     }
 
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
-        timeout.cancel(false);
+        if (timeout != null) {
+            timeout.cancel(false);
+        }
     }
 
     @Override

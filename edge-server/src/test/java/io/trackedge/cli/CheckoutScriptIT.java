@@ -65,6 +65,11 @@ class CheckoutScriptIT {
         // The JVM refuses to start with two collectors: JAVA_OPTS's must replace packaging/jvm-options' own.
         String zgc = doctor(Map.of("EDGE_DATA_DIR", dir.toString(), "JAVA_OPTS", "-XX:+UseZGC -Xlog:gc"));
         assertTrue(zgc.contains("Using The Z Garbage Collector") && zgc.contains("(profile development)"), zgc);
+        String g1 = doctor(Map.of("EDGE_DATA_DIR", dir.toString(), "JAVA_OPTS", "-Xlog:gc -XX:+UseG1GC"));
+        assertTrue(g1.contains("Using G1") && g1.contains("(profile development)"), g1);
+        // a flag that only looks like a collector's leaves the file's in place
+        String numa = doctor(Map.of("EDGE_DATA_DIR", dir.toString(), "JAVA_OPTS", "-XX:+UseNUMA -XX:+DisableExplicitGC -Xlog:gc"));
+        assertTrue(numa.contains("Using Parallel") && numa.contains("(profile development)"), numa);
         String plain = doctor(Map.of("EDGE_DATA_DIR", dir.toString(), "JAVA_OPTS", "-Xlog:gc"));
         assertTrue(plain.contains("Using Parallel") && plain.contains("(profile development)"), plain);
     }
