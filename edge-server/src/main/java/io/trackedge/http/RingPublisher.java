@@ -3,6 +3,7 @@ package io.trackedge.http;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.util.AsciiString;
+import io.netty.util.NetUtil;
 import io.trackedge.config.AckMode;
 import io.trackedge.config.RingFullPolicy;
 import io.trackedge.journal.EventRecord;
@@ -36,6 +37,7 @@ final class RingPublisher {
     private final byte[] peerIp = new byte[16];
     private int peerIpLength;
     private boolean peerTrusted;
+    private boolean proxiedClient;
 
     RingPublisher(EdgeContext edge, EdgeContext.LoopLocal local) {
         this.edge = edge;
@@ -60,9 +62,15 @@ final class RingPublisher {
     void proxied(InetSocketAddress client) {
         if (client != null) {
             peer(client);
+            proxiedClient = true;
         } else {
             peerTrusted = false;
         }
+    }
+
+    /** The connection's peer for a log line: the client a balancer named, and the balancer; else the socket's. */
+    String describePeer(SocketAddress socket) {
+        return proxiedClient ? NetUtil.bytesToIpAddress(peerIp, 0, peerIpLength) + " (via " + socket + ")" : String.valueOf(socket);
     }
 
     /**

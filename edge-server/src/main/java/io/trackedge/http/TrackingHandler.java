@@ -251,7 +251,7 @@ public final class TrackingHandler extends ChannelInboundHandlerAdapter {
         if (ignoredAfterClose > 0) {
             CloseReason reason = responses.closeReason();
             log.warn("closed {} from {} ({}) with {} pipelined request(s) unanswered, read after the closing answer",
-                    ctx.channel().id(), ctx.channel().remoteAddress(), reason == null ? "closing" : reason.label(),
+                    ctx.channel().id(), publisher.describePeer(ctx.channel().remoteAddress()), reason == null ? "closing" : reason.label(),
                     ignoredAfterClose);
         }
         releaseUnanswered();
@@ -274,7 +274,7 @@ public final class TrackingHandler extends ChannelInboundHandlerAdapter {
         } else {
             // A failure of the edge itself: never silent, whatever was owed is lost with the connection.
             edge.metrics.connectionClosed(CloseReason.INTERNAL_ERROR);
-            log.warn("closing {} from {} after {}{}", ctx.channel().id(), ctx.channel().remoteAddress(), cause,
+            log.warn("closing {} from {} after {}{}", ctx.channel().id(), publisher.describePeer(ctx.channel().remoteAddress()), cause,
                     unanswered() ? " (a request is left unanswered)" : "", cause);
         }
         ctx.close();

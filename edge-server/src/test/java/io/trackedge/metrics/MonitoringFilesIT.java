@@ -238,7 +238,7 @@ class MonitoringFilesIT {
     /** Every PromQL query of the dashboard: panel targets' {@code expr} and template variables' {@code query}. */
     private static void collectQueries(JsonNode node, List<String> into) {
         if (node.isObject()) {
-            node.fields().forEachRemaining(f -> {
+            node.properties().forEach(f -> {
                 if (f.getKey().equals("expr") || f.getKey().equals("query") && f.getValue().asText().contains("(")) {
                     into.add(f.getValue().asText());
                 } else {
