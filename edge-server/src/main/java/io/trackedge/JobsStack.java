@@ -61,8 +61,8 @@ record JobsStack(List<ClusterRunner> runners) {
         }
         // Every registered priority gets a ready series, 0 when none are ready: a dashboard or an alert
         // over edge_jobs_ready then reads 0 on an idle queue, not "no data".
-        Set<Integer> priorities = JobTypes.registry(config.database().retentionDays(), sinkDbs.get(0).dataSource()).all()
-                .stream().map(JobRegistry.JobType::priority).collect(Collectors.toCollection(TreeSet::new));
+        Set<Integer> priorities = runners.get(0).runner().registry().all().stream()
+                .map(JobRegistry.JobType::priority).collect(Collectors.toCollection(TreeSet::new));
         metrics(metrics, runners.stream().map(r -> r.runner().stats()).toList(), priorities);
         return new JobsStack(List.copyOf(runners));
     }

@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.trackedge.config.ConfigException;
 import io.trackedge.config.ConfigLoader;
 import io.trackedge.journal.EventRecord;
@@ -22,6 +25,7 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /**
  * The public listener behind a layer-4 load balancer ({@code edge.http.proxy-protocol}), over real
@@ -64,6 +68,16 @@ class ProxyProtocolTest {
                 .stream().filter(e -> e.fields().email().equals(email)).findFirst().map(EventRecord::ip).orElseThrow();
     }
 
+    /** Waits up to {@code millis} for the edge to close the connection (it sends nothing before a request): true if it did not. */
+    private static boolean stillOpenAfter(RawHttp c, int millis) throws IOException {
+        c.timeout(millis);
+        try {
+            return !c.closedByServer();
+        } finally {
+            c.timeout(30_000);
+        }
+    }
+
     private static byte[] v2(int command, int family, byte[] src, byte[] dst, int srcPort, int dstPort) {
         ByteBuffer b = ByteBuffer.allocate(16 + src.length * 2 + 4);
         b.put(V2_SIGNATURE).put((byte) (0x20 | command)).put((byte) family).putShort((short) (src.length * 2 + 4));
@@ -95,7 +109,8 @@ class ProxyProtocolTest {
             }
             try (RawHttp c = new RawHttp(edge.port())) {
                 c.send(v2(0x1, 0x11, new byte[] {(byte) 198, 51, 100, 9}, new byte[] {10, 0, 0, 1}, 40000, 443));
-                Thread.sleep(200); // the scenario: the header in a segment of its own, the request in a later one
+                // the header in a segment of its own: the edge reads it and waits for the request (no close within 200 ms)
+                assertTrue(stillOpenAfter(c, 200), "a header alone is not refused");
                 assertEquals(200, c.get(edge.pixelPath("v2-four")).status());
             }
             try (RawHttp c = new RawHttp(edge.port())) {
@@ -117,6 +132,28 @@ class ProxyProtocolTest {
             assertArrayEquals(new byte[] {(byte) 198, 51, 100, 9}, ipOf(edge, "v2-four"));
             assertArrayEquals(new byte[] {(byte) 198, 51, 100, 10}, ipOf(edge, "v2-tlv"));
             assertArrayEquals(new byte[] {127, 0, 0, 1}, ipOf(edge, "v2-local"), "a health check's LOCAL: the socket's");
+        }
+    }
+
+    @Test
+    void aConnectionsWarningNamesTheClientAndTheBalancer() throws Exception {
+        Logger tracking = (Logger) LoggerFactory.getLogger(TrackingHandler.class);
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        logged.start();
+        tracking.addAppender(logged);
+        try (TestEdge edge = TestEdge.start("EDGE_TRUSTED_PROXIES", "127.0.0.0/8", "EDGE_HTTP_PROXY_PROTOCOL", "true");
+             RawHttp c = new RawHttp(edge.port())) {
+            // a request pipelined after one that asked to close: the edge warns of it when the connection ends
+            c.send("PROXY TCP4 203.0.113.11 10.0.0.1 56324 443\r\nGET " + edge.pixelPath("closing")
+                    + " HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n" + pixel(edge, "after-close"));
+            assertEquals(200, c.read(false).status());
+            assertTrue(c.closedByServer());
+            String warning = Await.until("the warning of the unanswered request", Duration.ofSeconds(10),
+                    () -> logged.list.stream().map(ILoggingEvent::getFormattedMessage).filter(m -> m.contains("unanswered"))
+                            .findFirst().orElse(""), m -> !m.isEmpty());
+            assertTrue(warning.contains("from 203.0.113.11 (via /127.0.0.1:"), warning);
+        } finally {
+            tracking.detachAppender(logged);
         }
     }
 
@@ -202,7 +239,10 @@ class ProxyProtocolTest {
                         closed = true; // reset: the edge closed it
                         break;
                     }
-                    Thread.sleep(100); // the scenario: the trickle's pace
+                    if (!stillOpenAfter(c, 100)) { // the trickle's pace is this wait for the edge's close
+                        closed = true;
+                        break;
+                    }
                 }
                 long elapsed = System.nanoTime() - start;
                 assertTrue(closed && elapsed < Duration.ofSeconds(4).toNanos(), "the edge cut the trickle before it ended"
@@ -218,7 +258,7 @@ class ProxyProtocolTest {
             try (RawHttp c = new RawHttp(edge.port())) {
                 // a connection silent past request-timeout (a balancer that sends the header with the client's
                 // first data) is the idle timer's, not refused: the header's deadline starts at its first bytes
-                Thread.sleep(1500); // the scenario: the silence
+                assertTrue(stillOpenAfter(c, 1500), "a silent connection is not refused at request-timeout");
                 c.send("PROXY TCP4 203.0.113.10 10.0.0.1 56324 443\r\n" + pixel(edge, "late-first-bytes"));
                 assertEquals(200, c.read(false).status());
             }

@@ -63,6 +63,11 @@ public final class JobRunner implements AutoCloseable {
         return stats;
     }
 
+    /** The job types this runner runs. */
+    public JobRegistry registry() {
+        return registry;
+    }
+
     /** One pass; returns the work done (0 lets the idle strategy sleep). */
     public int doWork() throws SQLException {
         int work = 0;
