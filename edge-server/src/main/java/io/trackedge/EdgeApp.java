@@ -2,6 +2,7 @@ package io.trackedge;
 
 import io.trackedge.config.EdgeConfig;
 import io.trackedge.dashboard.Dashboard;
+import io.trackedge.http.AddressRateLimit;
 import io.trackedge.http.ClientAddress;
 import io.trackedge.http.EdgeContext;
 import io.trackedge.http.EdgeServer;
@@ -105,8 +106,17 @@ public final class EdgeApp implements AutoCloseable {
         ErasureRoute erasure = privacy.eraser() == null ? null : new ErasureRoute(privacy.eraser());
         Dashboard dashboard = reads == null ? null : new Dashboard(reads.service(), metrics, readiness);
         List<AutoCloseable> routePools = Stream.<AutoCloseable>of(erasure, dashboard).filter(Objects::nonNull).toList();
+        ClientAddress clients = new ClientAddress(config.trustedProxies());
+        AddressRateLimit rateLimit = RateLimitExemptions.limit(config.http().rateLimit(), clients, classify.lists());
+        if (rateLimit != null) {
+            metrics.counter("edge_http_rate_limited_total",
+                    "Requests answered 429 because their client address was over edge.http.rate-limit", rateLimit::refused);
+            metrics.counter("edge_http_rate_limit_evictions_total",
+                    "Addresses still sending whose allowance was forgotten for a new address (edge.http.rate-limit.addresses too small)",
+                    rateLimit::evictions);
+        }
         EdgeContext edge = new EdgeContext(ring, responses, metrics, config.ack(), config.ring().fullPolicy(),
-                new ClientAddress(config.trustedProxies()), keys, ingest.service(), reads == null ? null : reads.service(), erasure);
+                clients, keys, ingest.service(), reads == null ? null : reads.service(), erasure, rateLimit);
         readiness.add("journal", () -> appender.healthy()
                 ? Readiness.Status.ok("writing to " + config.journalDir() + ", position " + journal.flushedPosition())
                 : Readiness.Status.failing(appender.health().detail()));

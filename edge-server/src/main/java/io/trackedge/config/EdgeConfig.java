@@ -92,9 +92,28 @@ public record EdgeConfig(
      * @param maxConnections connections over this many get 503 and are closed
      * @param proxyProtocol every public connection starts with a PROXY protocol header (v1 or v2),
      *     whose source address is believed when the connection comes from a trusted proxy
+     * @param rateLimit requests per client address on the tracking routes
      */
     public record Http(String bind, int port, int eventLoops, int maxUriBytes, int maxHeaderBytes,
-                       Duration idleTimeout, Duration requestTimeout, int maxConnections, boolean proxyProtocol) {
+                       Duration idleTimeout, Duration requestTimeout, int maxConnections, boolean proxyProtocol,
+                       RateLimit rateLimit) {
+    }
+
+    /**
+     * Requests per client address ({@code edge.http.rate-limit}) on the pixel, click and unsubscribe
+     * routes and unknown paths; the APIs that take a key are not limited.
+     *
+     * @param perSecond sustained requests a second per address; 0 turns the limit off
+     * @param burst requests an address may send at once
+     * @param addresses addresses followed at once (the table's slots)
+     * @param exempt networks never refused, besides the trusted proxies
+     * @param exemptAppleRelay iCloud Private Relay's egress ranges (the classifier's list) are never refused:
+     *     Apple Mail fetches the pixels of many people through each
+     */
+    public record RateLimit(int perSecond, int burst, int addresses, List<Cidr> exempt, boolean exemptAppleRelay) {
+        public boolean enabled() {
+            return perSecond > 0;
+        }
     }
 
     /** The admin listener: health, readiness and metrics; loopback by default. */

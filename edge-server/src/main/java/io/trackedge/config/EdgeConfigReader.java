@@ -32,7 +32,8 @@ final class EdgeConfigReader {
                 c.duration("edge.http.idle-timeout"),
                 c.duration("edge.http.request-timeout"),
                 c.intIn("edge.http.max-connections", 1, 10_000_000),
-                c.bool("edge.http.proxy-protocol"));
+                c.bool("edge.http.proxy-protocol"),
+                rateLimit());
         EdgeConfig.Admin admin = new EdgeConfig.Admin(c.string("edge.admin.bind"), c.port("edge.admin.port"));
         int ringSize = c.intIn("edge.ring.size", 64, 1 << 24);
         if (Integer.bitCount(ringSize) != 1) {
@@ -130,6 +131,20 @@ final class EdgeConfigReader {
         return ("redis".equals(u.getScheme()) || "rediss".equals(u.getScheme())) && host
                 && (u.getPort() == -1 || (u.getPort() >= 1 && u.getPort() <= 65535))
                 && path.matches("(/\\d{0,5})?") && u.getRawFragment() == null;
+    }
+
+    private EdgeConfig.RateLimit rateLimit() {
+        List<Cidr> exempt = new ArrayList<>();
+        for (String s : c.list("edge.http.rate-limit.exempt")) {
+            try {
+                exempt.add(Cidr.parse(s));
+            } catch (IllegalArgumentException e) {
+                c.problem("edge.http.rate-limit.exempt", e.getMessage());
+            }
+        }
+        return new EdgeConfig.RateLimit(c.intIn("edge.http.rate-limit.per-second", 0, 10_000_000),
+                c.intIn("edge.http.rate-limit.burst", 1, 10_000_000), c.intIn("edge.http.rate-limit.addresses", 64, 1 << 26),
+                List.copyOf(exempt), c.bool("edge.http.rate-limit.exempt-apple-relay"));
     }
 
     private EdgeConfig.Jobs jobs() {

@@ -21,7 +21,8 @@ public final class ClientAddress {
         return trusted.length > 0;
     }
 
-    boolean isTrusted(byte[] address, int length) {
+    /** True when the {@code length}-byte address (4 or 16) is one of the trusted proxies. */
+    public boolean isTrusted(byte[] address, int length) {
         for (Cidr c : trusted) {
             if (c.contains(address, length)) {
                 return true;

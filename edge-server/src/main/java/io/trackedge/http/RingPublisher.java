@@ -118,7 +118,7 @@ final class RingPublisher {
                 e.ext(ext, 0, ext.length);
             }
             int flags = head ? EventRecord.FLAG_HEAD : 0;
-            clientIp(request, e);
+            e.ip(local.ip, clientAddress(request, local.ip));
             String ua = request.headers().get(HttpHeaderNames.USER_AGENT);
             if (ua != null && e.userAgent(ua)) {
                 flags |= EventRecord.FLAG_UA_CUT;
@@ -141,17 +141,24 @@ final class RingPublisher {
         return edge.ackMode == AckMode.MEMORY ? NOT_RECORDED : sequence;
     }
 
-    private void clientIp(HttpRequest request, RingEvent e) {
+    /**
+     * The request's client address, as its event records it: the socket's peer (or the client a
+     * trusted balancer's PROXY header named), or a trusted proxy's {@code X-Forwarded-For}.
+     *
+     * @param out 16 bytes at least
+     * @return the address's length in {@code out} (4 or 16), or 0 when the connection has none
+     */
+    int clientAddress(HttpRequest request, byte[] out) {
         if (peerTrusted) {
             String xff = request.headers().get(X_FORWARDED_FOR);
             if (xff != null) {
-                int n = edge.clientAddress.fromForwardedFor(xff, local.ip);
+                int n = edge.clientAddress.fromForwardedFor(xff, out);
                 if (n > 0) {
-                    e.ip(local.ip, n);
-                    return;
+                    return n;
                 }
             }
         }
-        e.ip(peerIp, peerIpLength);
+        System.arraycopy(peerIp, 0, out, 0, peerIpLength);
+        return peerIpLength;
     }
 }
