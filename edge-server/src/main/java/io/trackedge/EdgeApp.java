@@ -105,16 +105,20 @@ public final class EdgeApp implements AutoCloseable {
         StatsStack reads = StatsStack.start(config, sinks.dbs(), ingest.service().keys());
         ErasureRoute erasure = privacy.eraser() == null ? null : new ErasureRoute(privacy.eraser());
         Dashboard dashboard = reads == null ? null : new Dashboard(reads.service(), metrics, readiness);
-        List<AutoCloseable> routePools = Stream.<AutoCloseable>of(erasure, dashboard).filter(Objects::nonNull).toList();
         ClientAddress clients = new ClientAddress(config.trustedProxies());
-        AddressRateLimit rateLimit = RateLimitExemptions.limit(config.http().rateLimit(), clients, classify.lists());
+        RateLimitExemptions.Limit limit = RateLimitExemptions.limit(config.http().rateLimit(), clients, classify.lists(),
+                config.dataDir());
+        AddressRateLimit rateLimit = limit == null ? null : limit.limit();
         if (rateLimit != null) {
-            metrics.counter("edge_http_rate_limited_total",
-                    "Requests answered 429 because their client address was over edge.http.rate-limit", rateLimit::refused);
-            metrics.counter("edge_http_rate_limit_evictions_total",
+            metrics.counter("edge_events_rate_limited_total",
+                    "Opens and clicks answered but not recorded because their client address was over edge.http.rate-limit",
+                    rateLimit::refused);
+            metrics.counter("edge_events_rate_limit_evictions_total",
                     "Addresses still sending whose allowance was forgotten for a new address (edge.http.rate-limit.addresses too small)",
                     rateLimit::evictions);
         }
+        List<AutoCloseable> routePools = Stream.<AutoCloseable>of(erasure, dashboard, limit == null ? null : limit.exemptions())
+                .filter(Objects::nonNull).toList();
         EdgeContext edge = new EdgeContext(ring, responses, metrics, config.ack(), config.ring().fullPolicy(),
                 clients, keys, ingest.service(), reads == null ? null : reads.service(), erasure, rateLimit);
         readiness.add("journal", () -> appender.healthy()

@@ -6,41 +6,74 @@ import io.trackedge.config.Cidr;
 import io.trackedge.config.EdgeConfig;
 import io.trackedge.http.AddressRateLimit;
 import io.trackedge.http.ClientAddress;
-import java.util.Arrays;
+import java.nio.file.Path;
 import java.util.List;
-import java.util.function.Supplier;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Who {@code edge.http.rate-limit} never refuses: the trusted proxies (a request that names no client
- * behind one counts under the proxy's own address, and stands for many people), the networks of
- * {@code exempt}, and, unless turned off, iCloud Private Relay's egress ranges, through which Apple
- * Mail fetches the pixels of many people. The relay ranges are the classifier's lists, reloaded with
- * them, or the bundled snapshot when classification is off. Asked only about an address already over
- * its limit, so its cost is not paid per request.
+ * Whose events {@code edge.http.rate-limit} never refuses: the trusted proxies (a request that names
+ * no client behind one counts under the proxy's own address, and stands for many people), the networks
+ * of {@code exempt}, and, unless turned off, iCloud Private Relay's egress ranges, through which Apple
+ * Mail fetches the pixels of many people. The relay ranges are the classifier's list: the data
+ * folder's copy when there is one, else the bundled snapshot.
+ *
+ * <p>Asked on an event loop, and only about an address already over its limit, so it reads the ranges
+ * from a field: a thread of its own re-reads the list once a second (a changed file is parsed there,
+ * never on a loop).
  */
-final class RateLimitExemptions implements AddressRateLimit.Exemption {
+final class RateLimitExemptions implements AddressRateLimit.Exemption, AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(RateLimitExemptions.class);
 
     private final ClientAddress trusted;
     private final Cidr[] exempt;
-    private final Supplier<CidrSet> appleRelay;
+    private final ScheduledExecutorService refresher;
+    private volatile CidrSet appleRelay = CidrSet.empty();
 
-    private RateLimitExemptions(ClientAddress trusted, List<Cidr> exempt, Supplier<CidrSet> appleRelay) {
+    private RateLimitExemptions(ClientAddress trusted, List<Cidr> exempt, ListSource relaySource) {
         this.trusted = trusted;
         this.exempt = exempt.toArray(new Cidr[0]);
-        this.appleRelay = appleRelay;
+        if (relaySource == null) {
+            refresher = null;
+            return;
+        }
+        appleRelay = relaySource.current().appleRelay();
+        refresher = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "rate-limit-lists");
+            t.setDaemon(true);
+            return t;
+        });
+        refresher.scheduleWithFixedDelay(() -> {
+            try {
+                appleRelay = relaySource.current().appleRelay();
+            } catch (RuntimeException e) {
+                // ListSource keeps the last good lists and reports a bad file itself; this only must not stop the schedule
+                log.warn("reading iCloud Private Relay's ranges for the rate limit: {}", e.toString());
+            }
+        }, 1, 1, TimeUnit.SECONDS);
     }
 
-    /** @param lists the classifier's lists, or null when classification is off */
-    static AddressRateLimit limit(EdgeConfig.RateLimit settings, ClientAddress trusted, ListSource lists) {
+    /**
+     * The limit of {@code settings}, or null when it is off.
+     *
+     * @param lists the classifier's lists, or null when classification is off (then the relay ranges
+     *     are read from {@code dataDir}'s lists, else the snapshot, as the classifier would)
+     */
+    static Limit limit(EdgeConfig.RateLimit settings, ClientAddress trusted, ListSource lists, Path dataDir) {
         if (!settings.enabled()) {
             return null;
         }
-        Supplier<CidrSet> relay = null;
-        if (settings.exemptAppleRelay()) {
-            ListSource source = lists != null ? lists : ListSource.snapshot();
-            relay = () -> source.current().appleRelay();
-        }
-        return new AddressRateLimit(settings, new RateLimitExemptions(trusted, settings.exempt(), relay));
+        ListSource relay = !settings.exemptAppleRelay() ? null : lists != null ? lists : ListSource.watching(dataDir);
+        RateLimitExemptions exemptions = new RateLimitExemptions(trusted, settings.exempt(), relay);
+        return new Limit(new AddressRateLimit(settings, exemptions), exemptions);
+    }
+
+    /** The limit and what must be closed with it. */
+    record Limit(AddressRateLimit limit, AutoCloseable exemptions) {
     }
 
     @Override
@@ -53,6 +86,13 @@ final class RateLimitExemptions implements AddressRateLimit.Exemption {
                 return true;
             }
         }
-        return appleRelay != null && appleRelay.get().contains(Arrays.copyOf(address, length));
+        return appleRelay.contains(address, length);
+    }
+
+    @Override
+    public void close() {
+        if (refresher != null) {
+            refresher.shutdownNow();
+        }
     }
 }

@@ -70,12 +70,17 @@ public final class CidrSet {
 
     /** True when the 4- or 16-byte address is in a range; false for an empty or malformed one. */
     public boolean contains(byte[] ip) {
-        if (ip == null || (ip.length != 4 && ip.length != 16) || startHi.length == 0) {
+        return ip != null && contains(ip, ip.length);
+    }
+
+    /** True when the first {@code length} bytes of {@code ip} (4 or 16) are an address in a range; allocates nothing. */
+    public boolean contains(byte[] ip, int length) {
+        if ((length != 4 && length != 16) || ip.length < length || startHi.length == 0) {
             return false;
         }
         long hi;
         long lo;
-        if (ip.length == 4) {
+        if (length == 4) {
             hi = 0;
             lo = 0xFFFF_0000_0000L | ((ip[0] & 0xFFL) << 24) | ((ip[1] & 0xFFL) << 16) | ((ip[2] & 0xFFL) << 8) | (ip[3] & 0xFFL);
         } else {

@@ -92,7 +92,7 @@ public record EdgeConfig(
      * @param maxConnections connections over this many get 503 and are closed
      * @param proxyProtocol every public connection starts with a PROXY protocol header (v1 or v2),
      *     whose source address is believed when the connection comes from a trusted proxy
-     * @param rateLimit requests per client address on the tracking routes
+     * @param rateLimit opens and clicks recorded per client address
      */
     public record Http(String bind, int port, int eventLoops, int maxUriBytes, int maxHeaderBytes,
                        Duration idleTimeout, Duration requestTimeout, int maxConnections, boolean proxyProtocol,
@@ -100,14 +100,14 @@ public record EdgeConfig(
     }
 
     /**
-     * Requests per client address ({@code edge.http.rate-limit}) on the pixel, click and unsubscribe
-     * routes and unknown paths; the APIs that take a key are not limited.
+     * Opens and clicks recorded per client address ({@code edge.http.rate-limit}); past the limit they
+     * are answered as always and not recorded. One-click unsubscribes are never limited.
      *
-     * @param perSecond sustained requests a second per address; 0 turns the limit off
-     * @param burst requests an address may send at once
-     * @param addresses addresses followed at once (the table's slots)
-     * @param exempt networks never refused, besides the trusted proxies
-     * @param exemptAppleRelay iCloud Private Relay's egress ranges (the classifier's list) are never refused:
+     * @param perSecond sustained events a second per address; 0 turns the limit off
+     * @param burst events an address may have recorded at once
+     * @param addresses addresses followed at once (the table's slots, rounded up to a power of two)
+     * @param exempt networks never limited, besides the trusted proxies
+     * @param exemptAppleRelay iCloud Private Relay's egress ranges (the classifier's list) are never limited:
      *     Apple Mail fetches the pixels of many people through each
      */
     public record RateLimit(int perSecond, int burst, int addresses, List<Cidr> exempt, boolean exemptAppleRelay) {

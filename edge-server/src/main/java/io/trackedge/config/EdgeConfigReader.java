@@ -143,7 +143,7 @@ final class EdgeConfigReader {
             }
         }
         return new EdgeConfig.RateLimit(c.intIn("edge.http.rate-limit.per-second", 0, 10_000_000),
-                c.intIn("edge.http.rate-limit.burst", 1, 10_000_000), c.intIn("edge.http.rate-limit.addresses", 64, 1 << 26),
+                c.intIn("edge.http.rate-limit.burst", 1, 10_000_000), c.intIn("edge.http.rate-limit.addresses", 64, 1 << 22),
                 List.copyOf(exempt), c.bool("edge.http.rate-limit.exempt-apple-relay"));
     }
 

@@ -10,10 +10,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Requests per client address on the public listener ({@code edge.http.rate-limit}): an address may
- * send {@code burst} requests at once and {@code per-second} sustained; past that {@link #allow}
- * says no until its allowance has grown back. An IPv6 address counts by its /64, which one host or
- * household usually holds whole.
+ * Events recorded per client address ({@code edge.http.rate-limit}): an address may have
+ * {@code burst} opens and clicks recorded at once and {@code per-second} sustained; past that
+ * {@link #allow} says no until its allowance has grown back. An IPv6 address counts by its /64, which
+ * one host or household usually holds whole.
  *
  * <p>Each address's allowance is one number, the time at which its bucket will be full again (the
  * generic cell rate algorithm): a request moves it one interval later, and is refused when that would
@@ -44,7 +44,7 @@ public final class AddressRateLimit {
     private final long origin;
     private final long[] keyHi;
     private final long[] keyLo;
-    /** When each slot's bucket is full again, in nanos since {@link #origin}; 0 or less: full now, or free. */
+    /** When each slot's bucket is full again, in nanos since {@link #origin} (at least 1); 0: never used. */
     private final long[] full;
     private final int setMask;
     private final Object[] stripes = new Object[64];
@@ -67,7 +67,7 @@ public final class AddressRateLimit {
         this.exemption = exemption;
         this.nanos = nanos;
         this.origin = nanos.getAsLong() - 1; // every "now" is at least 1, so 0 marks a slot as free
-        int sets = Integer.highestOneBit(Math.max(1, settings.addresses() / WAYS - 1)) << 1;
+        int sets = Math.max(1, Integer.highestOneBit((settings.addresses() + WAYS - 1) / WAYS - 1) << 1);
         this.keyHi = new long[sets * WAYS];
         this.keyLo = new long[sets * WAYS];
         this.full = new long[sets * WAYS];
@@ -78,12 +78,12 @@ public final class AddressRateLimit {
         this.nextLog = new AtomicLong(nanos.getAsLong());
     }
 
-    /** Addresses the table can follow at once. */
+    /** Addresses the table can follow at once: {@code addresses} rounded up to a power of two. */
     int capacity() {
         return full.length;
     }
 
-    /** Requests refused so far. */
+    /** Events refused so far. */
     public long refused() {
         return refused.sum();
     }
@@ -94,11 +94,11 @@ public final class AddressRateLimit {
     }
 
     /**
-     * Counts one request of the {@code length}-byte address (4 or 16; 0, unknown, is always allowed).
+     * Counts one event of the {@code length}-byte address (4 or 16; 0, unknown, is always allowed).
      *
-     * @return false when the address is over its limit and not exempt: answer 429
+     * @return false when the address is over its limit and not exempt: do not record the event
      */
-    boolean allow(byte[] address, int length) {
+    public boolean allow(byte[] address, int length) {
         if (length != 4 && length != 16) {
             return true;
         }
@@ -164,8 +164,8 @@ public final class AddressRateLimit {
         long now = nanos.getAsLong();
         long due = nextLog.get();
         if (now - due >= 0 && nextLog.compareAndSet(due, now + LOG_EVERY)) {
-            log.warn("rate limit: refused {} request(s) with 429 since the last report, the latest from {} "
-                            + "(edge.http.rate-limit; edge_http_rate_limited_total counts them)",
+            log.warn("rate limit: {} open(s) and click(s) answered but not recorded since the last report, the latest from {} "
+                            + "(edge.http.rate-limit; edge_events_rate_limited_total counts them)",
                     refusedSinceLog.sumThenReset(), NetUtil.bytesToIpAddress(address, 0, length));
         }
     }

@@ -32,6 +32,29 @@ public final class ClientAddress {
     }
 
     /**
+     * An IPv4-mapped IPv6 address ({@code ::ffff:192.0.2.1}, as dual-stack proxies write them) is the
+     * IPv4 address: moves its last four bytes to the front, so that trusted proxies, exemptions and the
+     * classifier's ranges, written as IPv4, match it.
+     *
+     * @return the address's length: 4 for a mapped one, else {@code length} unchanged
+     */
+    static int unmapped(byte[] address, int length) {
+        if (length != 16) {
+            return length;
+        }
+        for (int i = 0; i < 10; i++) {
+            if (address[i] != 0) {
+                return length;
+            }
+        }
+        if (address[10] != (byte) 0xFF || address[11] != (byte) 0xFF) {
+            return length;
+        }
+        System.arraycopy(address, 12, address, 0, 4);
+        return 4;
+    }
+
+    /**
      * Writes the client address taken from a trusted proxy's {@code X-Forwarded-For} into {@code out}.
      *
      * @return its length (4 or 16), or 0 when the header holds no usable address
@@ -55,9 +78,10 @@ public final class ClientAddress {
             if (ip == null) {
                 return 0; // garbage in the chain: believe nothing left of it
             }
-            if (!isTrusted(ip, ip.length)) {
-                System.arraycopy(ip, 0, out, 0, ip.length);
-                return ip.length;
+            int length = unmapped(ip, ip.length);
+            if (!isTrusted(ip, length)) {
+                System.arraycopy(ip, 0, out, 0, length);
+                return length;
             }
         }
         return 0;

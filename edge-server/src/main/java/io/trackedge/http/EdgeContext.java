@@ -52,7 +52,7 @@ public final class EdgeContext {
     private final KeyRing keys;
     /** {@code POST /v1/erasure} (issue 13), or null when there is no database to erase from (404). */
     final ErasureRoute erasure;
-    /** Requests per client address on the tracking routes, or null when there is no limit. */
+    /** Opens and clicks recorded per client address, or null when there is no limit. */
     final AddressRateLimit rateLimit;
     private final Map<EventExecutor, LoopLocal> locals = new IdentityHashMap<>();
     private volatile boolean draining;
@@ -78,7 +78,7 @@ public final class EdgeContext {
         this(ring, responses, metrics, ackMode, fullPolicy, clientAddress, keys, ingest, stats, erasure, null);
     }
 
-    /** @param rateLimit requests per client address on the tracking routes, or null for no limit */
+    /** @param rateLimit opens and clicks recorded per client address, or null for no limit */
     public EdgeContext(EventRing ring, Responses responses, EdgeMetrics metrics, AckMode ackMode,
                        RingFullPolicy fullPolicy, ClientAddress clientAddress, KeyRing keys, IngestService ingest,
                        StatsService stats, ErasureRoute erasure, AddressRateLimit rateLimit) {

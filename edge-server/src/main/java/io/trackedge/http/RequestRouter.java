@@ -16,9 +16,7 @@ import io.trackedge.metrics.Route;
 /**
  * Sends each request head read on a public connection to its route, by path and method. A head the
  * decoder could not read is answered 414, 431 or 400 (505 for an unknown HTTP version) and closes
- * the connection before any route sees it. With {@code edge.http.rate-limit} on, a client address over
- * its limit gets 429 on every route but the keyed APIs. One instance per connection, used on its event
- * loop only.
+ * the connection before any route sees it. One instance per connection, used on its event loop only.
  */
 final class RequestRouter {
 
@@ -27,8 +25,6 @@ final class RequestRouter {
     private final ChannelHandlerContext ctx;
     private final ConnectionResponses responses;
     private final PixelClickRoutes pixelClick;
-    /** The request's client address, for the rate limit. */
-    private final byte[] client = new byte[16];
 
     RequestRouter(TrackingHandler handler, EdgeContext edge, ChannelHandlerContext ctx, ConnectionResponses responses,
                   PixelClickRoutes pixelClick) {
@@ -57,9 +53,6 @@ final class RequestRouter {
         HttpMethod method = request.method();
         boolean get = method == HttpMethod.GET;
         boolean head = method == HttpMethod.HEAD;
-        if (edge.rateLimit != null && overLimit(request, uri, conn, head)) {
-            return;
-        }
         if (uri.startsWith("/o/")) {
             if (get || head) {
                 pixelClick.pixel(request, uri, conn, head);
@@ -88,29 +81,6 @@ final class RequestRouter {
         } else {
             responses.send(Route.OTHER, Responses.Kind.NOT_FOUND, conn, head, -1);
         }
-    }
-
-    /**
-     * Answers 429 when the request's client address is over {@code edge.http.rate-limit}. The routes
-     * that take a key (ingest, erasure) are not limited: their callers are known, and answer for
-     * themselves.
-     */
-    private boolean overLimit(HttpRequest request, String uri, Responses.Conn conn, boolean head) {
-        Route route = uri.startsWith("/o/") ? Route.PIXEL
-                : uri.startsWith("/c/") ? Route.CLICK
-                : uri.startsWith("/u/") ? Route.UNSUBSCRIBE
-                : keyed(uri) ? null
-                : Route.OTHER;
-        if (route == null || edge.rateLimit.allow(client, handler.publisher().clientAddress(request, client))) {
-            return false;
-        }
-        responses.send(route, Responses.Kind.TOO_MANY_REQUESTS, conn, head, -1);
-        return true;
-    }
-
-    private boolean keyed(String uri) {
-        return (edge.erasure != null && (uri.equals("/v1/erasure") || uri.startsWith("/v1/erasure?")))
-                || (edge.ingest != null && (uri.equals("/v1/events") || uri.startsWith("/v1/events?")));
     }
 
     private Responses.Conn connection(HttpRequest request) {

@@ -58,8 +58,6 @@ public final class Responses {
                 html("Headers too large", "The request headers are too large."), ""),
         VERSION_NOT_SUPPORTED(505, "HTTP Version Not Supported", "text/html; charset=utf-8",
                 html("HTTP version not supported", "Only HTTP/1.0 and HTTP/1.1 are answered here."), ""),
-        TOO_MANY_REQUESTS(429, "Too Many Requests", "text/html; charset=utf-8",
-                html("Too many requests", "Too many requests came from your address; try again shortly."), "Retry-After: 1\r\n"),
         UNAVAILABLE(503, "Service Unavailable", "text/html; charset=utf-8",
                 html("Busy", "The server is busy; try again shortly."), "Retry-After: 1\r\n");
 

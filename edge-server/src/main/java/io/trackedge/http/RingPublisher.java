@@ -23,7 +23,10 @@ import java.net.SocketAddress;
  */
 final class RingPublisher {
 
-    /** The event was shed (ring full, policy {@code shed}) or needs no acknowledgement ({@code memory}). */
+    /**
+     * The event was not recorded (the ring was full under policy {@code shed}, or its client address was
+     * over {@code edge.http.rate-limit}), or it needs no acknowledgement ({@code memory}): answer at once.
+     */
     static final long NOT_RECORDED = -1;
     /** The ring is full and the policy is to refuse the request (503). */
     static final long REJECTED = -2;
@@ -49,7 +52,7 @@ final class RingPublisher {
         if (remote instanceof InetSocketAddress inet && inet.getAddress() != null) {
             byte[] a = inet.getAddress().getAddress();
             System.arraycopy(a, 0, peerIp, 0, a.length);
-            peerIpLength = a.length;
+            peerIpLength = ClientAddress.unmapped(peerIp, a.length);
             peerTrusted = edge.clientAddress.isTrusted(peerIp, peerIpLength);
         }
     }
@@ -74,34 +77,40 @@ final class RingPublisher {
     }
 
     /**
-     * Publishes an event for the token just verified.
+     * Publishes an open or a click for the token just verified, unless its client address is over
+     * {@code edge.http.rate-limit}: then, as for a bad token, the answer is the same and nothing is recorded.
      *
-     * @return the ring sequence to acknowledge, {@link #NOT_RECORDED} when the event was shed, or
-     *     {@link #REJECTED} when the ring is full and the policy is to refuse the request
+     * @return the ring sequence to acknowledge, {@link #NOT_RECORDED} when the event was shed or over the
+     *     rate limit, or {@link #REJECTED} when the ring is full and the policy is to refuse the request
      */
     long record(HttpRequest request, EventType type, boolean head, byte[] url, int urlOffset, int urlLength) {
         long now = System.currentTimeMillis();
-        return record(request, type, head, url, urlOffset, urlLength, now, EventIds.msb(now), EventIds.lsb(), null);
+        return record(request, type, head, url, urlOffset, urlLength, now, EventIds.msb(now), EventIds.lsb(), null, true);
     }
 
     /**
      * Publishes a one-click unsubscribe for the token just verified, under an id that is the token's
      * own and marked as chosen by the client: a mail provider that retries its POST (RFC 8058 does not
      * forbid it) journals the same id again, which the Postgres sink writes once, as it does an ingest
-     * client's retried id. One email's link is one unsubscribe.
+     * client's retried id. One email's link is one unsubscribe, and the rate limit never refuses it: it is
+     * a person's (or their provider's) request to stop, which must not be lost.
      */
     long recordUnsubscribe(HttpRequest request) {
         TokenVerifier v = local.verifier;
         long[] id = OnceIds.of(v.bytes(), v.fieldsOffset() + v.fieldsLength()); // the tag follows the fields
         return record(request, EventType.UNSUBSCRIBED, false, NO_URL, 0, 0, System.currentTimeMillis(), id[0], id[1],
-                CLIENT_CHOSEN_ID);
+                CLIENT_CHOSEN_ID, false);
     }
 
     private static final byte[] CLIENT_CHOSEN_ID = io.trackedge.journal.RecordCodec.encodeAttributes(
             java.util.Map.of(io.trackedge.journal.Attributes.ID_SOURCE, io.trackedge.journal.Attributes.ID_SOURCE_CLIENT));
 
     private long record(HttpRequest request, EventType type, boolean head, byte[] url, int urlOffset, int urlLength,
-                        long now, long idMsb, long idLsb, byte[] ext) {
+                        long now, long idMsb, long idLsb, byte[] ext, boolean limited) {
+        int ipLength = clientAddress(request, local.ip);
+        if (limited && edge.rateLimit != null && !edge.rateLimit.allow(local.ip, ipLength)) {
+            return NOT_RECORDED;
+        }
         long sequence = edge.ring.tryClaim();
         if (sequence < 0) {
             if (edge.fullPolicy == RingFullPolicy.REJECT) {
@@ -118,7 +127,7 @@ final class RingPublisher {
                 e.ext(ext, 0, ext.length);
             }
             int flags = head ? EventRecord.FLAG_HEAD : 0;
-            e.ip(local.ip, clientAddress(request, local.ip));
+            e.ip(local.ip, ipLength);
             String ua = request.headers().get(HttpHeaderNames.USER_AGENT);
             if (ua != null && e.userAgent(ua)) {
                 flags |= EventRecord.FLAG_UA_CUT;

@@ -19,7 +19,7 @@ import java.util.function.DoubleSupplier;
 public final class EdgeMetrics {
 
     /** Statuses the public listener answers with; anything else is counted as "other". */
-    private static final int[] STATUSES = {200, 202, 302, 400, 401, 403, 404, 405, 408, 413, 414, 415, 429, 431, 500, 503, 505};
+    private static final int[] STATUSES = {200, 202, 302, 400, 401, 403, 404, 405, 408, 413, 414, 415, 431, 500, 503, 505};
 
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final Counter requestCounter;

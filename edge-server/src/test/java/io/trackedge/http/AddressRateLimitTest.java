@@ -154,6 +154,13 @@ class AddressRateLimitTest {
     }
 
     @Test
+    void theTableHoldsAtLeastTheAddressesAsked() {
+        assertEquals(64, limit(1, 1, 64).capacity());
+        assertEquals(128, limit(1, 1, 65).capacity(), "rounded up, never down");
+        assertEquals(65_536, limit(1, 1, 65_536).capacity());
+    }
+
+    @Test
     void aLimitThatIsOffCannotBeBuilt() {
         assertThrows(IllegalArgumentException.class, () -> limit(0, 10, 1024));
     }
