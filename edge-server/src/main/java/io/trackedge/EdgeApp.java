@@ -79,16 +79,28 @@ public final class EdgeApp implements AutoCloseable {
 
     public static EdgeApp start(EdgeConfig config, KeyRing keys) throws IOException, InterruptedException {
         EdgeMetrics metrics = new EdgeMetrics();
+        Readiness readiness = new Readiness();
+        // The lists first: one that does not parse stops the start before anything is opened.
+        ClassifyStack classify = ClassifyStack.start(config, readiness, metrics);
+        ClientAddress clients = new ClientAddress(config.trustedProxies());
+        RateLimitExemptions.Limit limit = RateLimitExemptions.limit(config.http().rateLimit(), clients, classify.lists(),
+                config.dataDir());
+        AddressRateLimit rateLimit = limit == null ? null : limit.limit();
+        // Always exported (0 with the limit off), so that the shipped alert has a series to read.
+        metrics.counter("edge_events_rate_limited_total",
+                "Opens and clicks answered but not recorded because their client address was over edge.http.rate-limit",
+                () -> rateLimit == null ? 0 : rateLimit.refused());
+        metrics.counter("edge_events_rate_limit_evictions_total",
+                "Addresses still sending whose allowance was forgotten for a new address (edge.http.rate-limit.addresses too small)",
+                () -> rateLimit == null ? 0 : rateLimit.evictions());
         JournalStats stats = new JournalStats();
         JournalWriter journal = JournalWriter.open(config.journalDir(), config.journal().segmentBytes(),
                 config.journal().maxBytes(), stats);
         UUID node = NodeId.loadOrCreate(config.journalDir());
-        Readiness readiness = new Readiness();
         // A segment is deleted only once every sink has passed it.
         SinkCursors cursors = new SinkCursors(journal::releaseBefore);
         SinkMetrics sinkMetrics = new SinkMetrics(metrics, stats.appendedRecords::get);
         PrivacyStack privacy = new PrivacyStack(config); // what both sinks may store and send
-        ClassifyStack classify = ClassifyStack.start(config, readiness, metrics);
         SinksStack sinks = SinksStack.start(config, journal, node, metrics, readiness, cursors, sinkMetrics, classify,
                 privacy.policy());
         privacy.attach(sinks.dbs(), config.database().clusters().routing());
@@ -105,18 +117,6 @@ public final class EdgeApp implements AutoCloseable {
         StatsStack reads = StatsStack.start(config, sinks.dbs(), ingest.service().keys());
         ErasureRoute erasure = privacy.eraser() == null ? null : new ErasureRoute(privacy.eraser());
         Dashboard dashboard = reads == null ? null : new Dashboard(reads.service(), metrics, readiness);
-        ClientAddress clients = new ClientAddress(config.trustedProxies());
-        RateLimitExemptions.Limit limit = RateLimitExemptions.limit(config.http().rateLimit(), clients, classify.lists(),
-                config.dataDir());
-        AddressRateLimit rateLimit = limit == null ? null : limit.limit();
-        if (rateLimit != null) {
-            metrics.counter("edge_events_rate_limited_total",
-                    "Opens and clicks answered but not recorded because their client address was over edge.http.rate-limit",
-                    rateLimit::refused);
-            metrics.counter("edge_events_rate_limit_evictions_total",
-                    "Addresses still sending whose allowance was forgotten for a new address (edge.http.rate-limit.addresses too small)",
-                    rateLimit::evictions);
-        }
         List<AutoCloseable> routePools = Stream.<AutoCloseable>of(erasure, dashboard, limit == null ? null : limit.exemptions())
                 .filter(Objects::nonNull).toList();
         EdgeContext edge = new EdgeContext(ring, responses, metrics, config.ack(), config.ring().fullPolicy(),

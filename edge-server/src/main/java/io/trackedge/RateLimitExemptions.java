@@ -34,7 +34,11 @@ final class RateLimitExemptions implements AddressRateLimit.Exemption, AutoClose
     private final ScheduledExecutorService refresher;
     private volatile CidrSet appleRelay = CidrSet.empty();
 
-    private RateLimitExemptions(ClientAddress trusted, List<Cidr> exempt, ListSource relaySource) {
+    /** The last reload error of a list source of the limit's own, as logged; null when none. */
+    private String reported;
+
+    /** @param ownSource the source is the limit's own (classification is off): nobody else reports its errors */
+    private RateLimitExemptions(ClientAddress trusted, List<Cidr> exempt, ListSource relaySource, boolean ownSource) {
         this.trusted = trusted;
         this.exempt = exempt.toArray(new Cidr[0]);
         if (relaySource == null) {
@@ -49,9 +53,14 @@ final class RateLimitExemptions implements AddressRateLimit.Exemption, AutoClose
         });
         refresher.scheduleWithFixedDelay(() -> {
             try {
-                appleRelay = relaySource.current().appleRelay();
-            } catch (RuntimeException e) {
-                // ListSource keeps the last good lists and reports a bad file itself; this only must not stop the schedule
+                appleRelay = relaySource.current().appleRelay(); // a list that fails to reload keeps the last good one
+                String error = relaySource.lastError();
+                if (ownSource && error != null && !error.equals(reported)) {
+                    log.warn("the rate limit's lists in the data folder did not reload, the previous ones stay in force: {}", error);
+                }
+                reported = error;
+            } catch (Throwable e) {
+                // An exception would end the schedule silently, leaving the ranges as they are for good.
                 log.warn("reading iCloud Private Relay's ranges for the rate limit: {}", e.toString());
             }
         }, 1, 1, TimeUnit.SECONDS);
@@ -68,7 +77,7 @@ final class RateLimitExemptions implements AddressRateLimit.Exemption, AutoClose
             return null;
         }
         ListSource relay = !settings.exemptAppleRelay() ? null : lists != null ? lists : ListSource.watching(dataDir);
-        RateLimitExemptions exemptions = new RateLimitExemptions(trusted, settings.exempt(), relay);
+        RateLimitExemptions exemptions = new RateLimitExemptions(trusted, settings.exempt(), relay, lists == null);
         return new Limit(new AddressRateLimit(settings, exemptions), exemptions);
     }
 

@@ -2,7 +2,10 @@ package io.trackedge.config;
 
 import io.netty.util.NetUtil;
 
-/** An IPv4 or IPv6 network in CIDR notation; {@link #contains} allocates nothing. */
+/**
+ * An IPv4 or IPv6 network in CIDR notation; {@link #contains} allocates nothing. An IPv4-mapped
+ * network ({@code ::ffff:10.0.0.0/104}) is held as the IPv4 network it maps ({@code 10.0.0.0/8}).
+ */
 public record Cidr(byte[] network, int prefix) {
 
     public static Cidr parse(String text) {
@@ -23,7 +26,27 @@ public record Cidr(byte[] network, int prefix) {
         if (prefix < 0 || prefix > max) {
             throw new IllegalArgumentException("prefix length must be 0.." + max + " in " + text);
         }
+        if (isV4Mapped(bytes)) {
+            // Addresses are compared in their IPv4 form (ClientAddress unmaps them), so the network is too.
+            if (prefix < 96) {
+                throw new IllegalArgumentException("an IPv4-mapped network must be /96 or longer (or written as IPv4): " + text);
+            }
+            return new Cidr(java.util.Arrays.copyOfRange(bytes, 12, 16), prefix - 96);
+        }
         return new Cidr(bytes, prefix);
+    }
+
+    /** True when the first 16 bytes of {@code a} are an IPv4-mapped IPv6 address ({@code ::ffff:a.b.c.d}). */
+    public static boolean isV4Mapped(byte[] a) {
+        if (a.length < 16) {
+            return false;
+        }
+        for (int i = 0; i < 10; i++) {
+            if (a[i] != 0) {
+                return false;
+            }
+        }
+        return a[10] == (byte) 0xFF && a[11] == (byte) 0xFF;
     }
 
     /** True when the {@code length}-byte address (4 or 16) lies in this network. */

@@ -1,6 +1,7 @@
 package io.trackedge.http;
 
 import io.netty.util.NetUtil;
+import io.trackedge.config.Cidr;
 import io.trackedge.config.EdgeConfig;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -104,7 +105,7 @@ public final class AddressRateLimit {
         }
         long hi;
         long lo;
-        if (length == 4 || isV4Mapped(address)) {
+        if (length == 4 || Cidr.isV4Mapped(address)) {
             int off = length == 4 ? 0 : 12;
             hi = 0;
             lo = 0xFFFF_0000_0000L | ((address[off] & 0xFFL) << 24) | ((address[off + 1] & 0xFF) << 16)
@@ -168,15 +169,6 @@ public final class AddressRateLimit {
                             + "(edge.http.rate-limit; edge_events_rate_limited_total counts them)",
                     refusedSinceLog.sumThenReset(), NetUtil.bytesToIpAddress(address, 0, length));
         }
-    }
-
-    private static boolean isV4Mapped(byte[] a) {
-        for (int i = 0; i < 10; i++) {
-            if (a[i] != 0) {
-                return false;
-            }
-        }
-        return a[10] == (byte) 0xFF && a[11] == (byte) 0xFF;
     }
 
     private static long prefix64(byte[] a) {

@@ -39,15 +39,7 @@ public final class ClientAddress {
      * @return the address's length: 4 for a mapped one, else {@code length} unchanged
      */
     static int unmapped(byte[] address, int length) {
-        if (length != 16) {
-            return length;
-        }
-        for (int i = 0; i < 10; i++) {
-            if (address[i] != 0) {
-                return length;
-            }
-        }
-        if (address[10] != (byte) 0xFF || address[11] != (byte) 0xFF) {
+        if (length != 16 || !Cidr.isV4Mapped(address)) {
             return length;
         }
         System.arraycopy(address, 12, address, 0, 4);

@@ -21,8 +21,6 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -97,18 +95,6 @@ class RateLimitTest {
         return edge.journalEvents().stream().filter(e -> e.fields().email().startsWith(prefix)).toList();
     }
 
-    private static String metrics(TestEdge edge) throws IOException {
-        try (RawHttp admin = new RawHttp(edge.adminPort())) {
-            admin.send("GET /metrics HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
-            return admin.read(false).bodyText();
-        }
-    }
-
-    private static double sample(String metrics, String series) {
-        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)$").matcher(metrics);
-        return m.find() ? Double.parseDouble(m.group(1)) : Double.NaN;
-    }
-
     @Test
     void pastItsBurstAnAddressIsAnsweredAsAlwaysAndNothingMoreIsRecorded() throws Exception {
         Logger logger = (Logger) LoggerFactory.getLogger(AddressRateLimit.class);
@@ -148,9 +134,9 @@ class RateLimitTest {
             assertEquals(List.of(200, 200, 200, 200), pixels(c, edge, "198.51.100.1, ::ffff:127.0.0.5", "mapped-proxy", 4));
             assertEquals(3, recorded(edge, "mapped-proxy-").size(), "a trusted proxy written mapped is still skipped for its client");
 
-            String m = metrics(edge);
-            assertEquals(5, sample(m, "edge_events_rate_limited_total"), m); // 2 pixels, the click, the HEAD, mapped-proxy's 4th
-            assertEquals(0, sample(m, "edge_events_rate_limit_evictions_total"), m);
+            String m = edge.metrics();
+            assertEquals(5, TestEdge.sample(m, "edge_events_rate_limited_total"), m); // 2 pixels, the click, the HEAD, mapped-proxy's 4th
+            assertEquals(0, TestEdge.sample(m, "edge_events_rate_limit_evictions_total"), m);
             List<String> warnings = logs.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
             assertEquals(1, warnings.size(), "one line a minute, not one a refusal: " + warnings);
             assertTrue(warnings.get(0).contains("203.0.113.7"), warnings.get(0));
@@ -223,7 +209,21 @@ class RateLimitTest {
         try (TestEdge edge = TestEdge.start("EDGE_TRUSTED_PROXIES", "127.0.0.0/8"); RawHttp c = new RawHttp(edge.port())) {
             pixels(c, edge, "203.0.113.7", "many", 300);
             assertEquals(300, recorded(edge, "many-").size());
-            assertTrue(Double.isNaN(sample(metrics(edge), "edge_events_rate_limited_total")), "no limit, no series");
+            assertEquals(0, TestEdge.sample(edge.metrics(), "edge_events_rate_limited_total"), "the series the shipped alert reads, at 0");
+            assertEquals(0, alive("rate-limit-lists"), "no limit, no refresher");
         }
+    }
+
+    private static long alive(String name) {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals(name) && t.isAlive()).count();
+    }
+
+    @Test
+    void theRelayRangesRefresherStopsWithTheEdge() throws Exception {
+        long before = alive("rate-limit-lists");
+        try (TestEdge edge = start()) {
+            assertEquals(before + 1, alive("rate-limit-lists"), "the limit's relay ranges are refreshed off the event loops");
+        }
+        Await.until("the refresher to stop", Duration.ofSeconds(10), () -> alive("rate-limit-lists"), n -> n == before);
     }
 }

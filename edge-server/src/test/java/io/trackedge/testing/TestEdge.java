@@ -111,6 +111,21 @@ public final class TestEdge implements AutoCloseable {
         return app.ingestKeys();
     }
 
+    /** The admin listener's {@code /metrics} text. */
+    public String metrics() throws IOException {
+        try (RawHttp admin = new RawHttp(adminPort())) {
+            admin.send("GET /metrics HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+            return admin.read(false).bodyText();
+        }
+    }
+
+    /** The value of {@code series} (name and labels as exposed) in a {@link #metrics()} text; NaN when it has no such line. */
+    public static double sample(String metrics, String series) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^" + java.util.regex.Pattern.quote(series) + " (\\S+)$")
+                .matcher(metrics);
+        return m.find() ? Double.parseDouble(m.group(1)) : Double.NaN;
+    }
+
     public int port() {
         return app.port();
     }
