@@ -157,7 +157,7 @@ final class RingPublisher {
      * @param out 16 bytes at least
      * @return the address's length in {@code out} (4 or 16), or 0 when the connection has none
      */
-    int clientAddress(HttpRequest request, byte[] out) {
+    private int clientAddress(HttpRequest request, byte[] out) {
         if (peerTrusted) {
             String xff = request.headers().get(X_FORWARDED_FOR);
             if (xff != null) {

@@ -2,6 +2,8 @@ package io.trackedge.http;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Logger;
@@ -18,6 +20,7 @@ import io.trackedge.token.TokenSigner;
 import io.trackedge.token.TrackingUrls;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -178,6 +181,31 @@ class RateLimitTest {
             }, n -> n == 2);
             pixels(c, edge, "104.28.28.2", "rlb", 5); // a bundled relay address not seen before
             assertEquals(3, recorded(edge, "rlb-").size(), "the bundled ranges were replaced");
+        }
+    }
+
+    @Test
+    void withClassificationOffABadRelayListStopsTheStartAndABadReloadIsLoggedWithTheLastGoodListKept() throws Exception {
+        Path bad = Files.createTempDirectory("edge-rate-limit-");
+        Files.createDirectories(bad.resolve("lists"));
+        Files.writeString(bad.resolve("lists").resolve("apple-relay-egress.txt"), "not-a-network\n");
+        Exception e = assertThrows(Exception.class, () -> start("EDGE_CLASSIFY_ENABLED", "false", "EDGE_DATA_DIR", bad.toString()));
+        assertTrue(String.valueOf(e.getMessage()).contains("not-a-network"), String.valueOf(e.getMessage()));
+        assertFalse(Files.exists(bad.resolve("journal")), "stopped before the journal was opened");
+
+        Logger logger = (Logger) LoggerFactory.getLogger("io.trackedge.RateLimitExemptions");
+        ListAppender<ILoggingEvent> logs = new ListAppender<>();
+        logs.start();
+        logger.addAppender(logs);
+        try (TestEdge edge = start("EDGE_CLASSIFY_ENABLED", "false"); RawHttp c = new RawHttp(edge.port())) {
+            Files.createDirectories(edge.dataDir().resolve("lists"));
+            Files.writeString(edge.dataDir().resolve("lists").resolve("apple-relay-egress.txt"), "not-a-network\n");
+            Await.until("a log line for the failed reload", Duration.ofSeconds(20), () -> logs.list.stream()
+                    .map(ILoggingEvent::getFormattedMessage).filter(m -> m.contains("did not reload")).toList(), l -> !l.isEmpty());
+            pixels(c, edge, APPLE_RELAY, "kept", 5);
+            assertEquals(5, recorded(edge, "kept-").size(), "the bundled ranges stay in force");
+        } finally {
+            logger.detachAppender(logs);
         }
     }
 
