@@ -32,7 +32,7 @@ public final class AddressRateLimit {
     private static final int WAYS = 8;
     private static final long LOG_EVERY = TimeUnit.MINUTES.toNanos(1);
 
-    /** Whether an address, once over its limit, is answered anyway (trusted proxies, configured networks, mail proxies). */
+    /** Whether an address over its limit has its events recorded anyway (trusted proxies, configured networks, mail proxies). */
     @FunctionalInterface
     public interface Exemption {
         boolean exempt(byte[] address, int length);
