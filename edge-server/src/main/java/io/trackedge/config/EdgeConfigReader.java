@@ -50,14 +50,7 @@ final class EdgeConfigReader {
             c.problem("edge.journal.max-bytes", "must be at least two segments (" + 2 * segment + " bytes), got " + max);
         }
         EdgeConfig.Journal journal = new EdgeConfig.Journal(segment, max);
-        List<Cidr> proxies = new ArrayList<>();
-        for (String s : c.list("edge.trusted-proxies")) {
-            try {
-                proxies.add(Cidr.parse(s));
-            } catch (IllegalArgumentException e) {
-                c.problem("edge.trusted-proxies", e.getMessage());
-            }
-        }
+        List<Cidr> proxies = cidrs("edge.trusted-proxies");
         if (http.proxyProtocol() && proxies.isEmpty() && c.problems().stream().noneMatch(p -> p.contains("edge.trusted-proxies"))) {
             // Headers nobody is trusted to send would be read and never believed.
             c.problem("edge.http.proxy-protocol", "needs edge.trusted-proxies (EDGE_TRUSTED_PROXIES): the load balancers whose PROXY header is believed");
@@ -133,15 +126,21 @@ final class EdgeConfigReader {
                 && path.matches("(/\\d{0,5})?") && u.getRawFragment() == null;
     }
 
-    private EdgeConfig.RateLimit rateLimit() {
-        List<Cidr> exempt = new ArrayList<>();
-        for (String s : c.list("edge.http.rate-limit.exempt")) {
+    /** A list of CIDRs; each one that does not parse is a problem of {@code key}, naming it. */
+    private List<Cidr> cidrs(String key) {
+        List<Cidr> out = new ArrayList<>();
+        for (String s : c.list(key)) {
             try {
-                exempt.add(Cidr.parse(s));
+                out.add(Cidr.parse(s));
             } catch (IllegalArgumentException e) {
-                c.problem("edge.http.rate-limit.exempt", e.getMessage());
+                c.problem(key, e.getMessage());
             }
         }
+        return out;
+    }
+
+    private EdgeConfig.RateLimit rateLimit() {
+        List<Cidr> exempt = cidrs("edge.http.rate-limit.exempt");
         return new EdgeConfig.RateLimit(c.intIn("edge.http.rate-limit.per-second", 0, 10_000_000),
                 c.intIn("edge.http.rate-limit.burst", 1, 10_000_000), c.intIn("edge.http.rate-limit.addresses", 64, 1 << 22),
                 List.copyOf(exempt), c.bool("edge.http.rate-limit.exempt-apple-relay"));

@@ -141,6 +141,18 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theRateLimitsSettingsAreCheckedLikeEveryOther() {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(null, Map.of(
+                "EDGE_HTTP_RATE_LIMIT_EXEMPT", "192.0.2.0/24, not-a-network", "EDGE_HTTP_RATE_LIMIT_ADDRESSES", "8",
+                "EDGE_HTTP_RATE_LIMIT_BURST", "0")));
+        String m = e.getMessage();
+        assertTrue(m.contains("edge.http.rate-limit.exempt (EDGE_HTTP_RATE_LIMIT_EXEMPT): not an IP address or CIDR: not-a-network"), m);
+        assertTrue(m.contains("edge.http.rate-limit.addresses (EDGE_HTTP_RATE_LIMIT_ADDRESSES)"), m);
+        assertTrue(m.contains("edge.http.rate-limit.burst (EDGE_HTTP_RATE_LIMIT_BURST)"), m);
+        assertEquals(3, e.problems().size(), m);
+    }
+
+    @Test
     void everyBadValueIsReportedWithItsKeyAndVariable() {
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(null, Map.of(
                 "EDGE_PORT", "70000", "EDGE_ACK", "sometimes", "EDGE_RING_SIZE", "1000",
