@@ -18,16 +18,35 @@ metric() { curl -s "http://127.0.0.1:$ADMIN/metrics" | awk -v m="$1" '$1==m{prin
 
 # A signing key (exported as EDGE_SIGNING_KEYS) and 1,000 signed pixel and click paths in
 # $tmp/open.paths and $tmp/click.paths, plus $tmp/paths.lua, a wrk script that cycles through BENCH_PATHS.
+# BENCH_MIX says whose emails they are, which sets how many daily_analytics keys (tenant, user,
+# campaign, mailbox, day) a sink batch touches:
+#   emails (the default, every bench figure before 2026-12-02): each email its own tenant and user, so
+#     1,000 keys: a batch of 1,000 events upserts about as many daily rows as it has events;
+#   sender: 4 tenants, one user each, each with 5 campaigns sending from 10 mailboxes: 200 keys.
 make_signed_paths() {
-  local key npaths=1000 i
+  local key npaths=1000 i t
   key=$("$java" -jar $jar token new-key --id 7 2>/dev/null | tail -1)
   export EDGE_SIGNING_KEYS=$key EDGE_PROFILE=development
-  {
-    echo tenant,user,campaign,mailbox,email
-    for i in $(seq $npaths); do
-      echo "$(cat /proc/sys/kernel/random/uuid),$(cat /proc/sys/kernel/random/uuid),camp-$((i % 17)),mb-$((i % 5)),email-$i"
-    done
-  } > $tmp/ids.csv
+  case ${BENCH_MIX:-emails} in
+    emails)
+      {
+        echo tenant,user,campaign,mailbox,email
+        for i in $(seq $npaths); do
+          echo "$(cat /proc/sys/kernel/random/uuid),$(cat /proc/sys/kernel/random/uuid),camp-$((i % 17)),mb-$((i % 5)),email-$i"
+        done
+      } > $tmp/ids.csv ;;
+    sender)
+      local tenants=() users=()
+      for t in 0 1 2 3; do tenants+=("$(cat /proc/sys/kernel/random/uuid)"); users+=("$(cat /proc/sys/kernel/random/uuid)"); done
+      {
+        echo tenant,user,campaign,mailbox,email
+        for i in $(seq $npaths); do
+          t=$((i % 4))   # campaign and mailbox from i / 4, so each tenant gets all 5 x 10 pairs
+          echo "${tenants[$t]},${users[$t]},camp-$t-$((i / 4 % 5)),mb-$t-$((i / 20 % 10)),email-$i"
+        done
+      } > $tmp/ids.csv ;;
+    *) echo "bench: BENCH_MIX is emails or sender (got '$BENCH_MIX')" >&2; exit 2 ;;
+  esac
   EDGE_DATA_DIR=$tmp/keys "$java" -jar $jar token open --csv $tmp/ids.csv 2>/dev/null | sed -E 's#^https?://[^/]+##' > $tmp/open.paths
   { echo tenant,user,campaign,mailbox,email,url; tail -n +2 $tmp/ids.csv | sed 's#$#,https://example.com/landing#'; } > $tmp/clicks.csv
   EDGE_DATA_DIR=$tmp/keys "$java" -jar $jar token click --csv $tmp/clicks.csv 2>/dev/null | sed -E 's#^https?://[^/]+##' > $tmp/click.paths
