@@ -103,7 +103,8 @@ public final class EdgeServer implements AutoCloseable {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
-                            ch.pipeline().addLast(new HttpServerCodec(4096, 8192, 8192))
+                            ch.pipeline().addLast(new AdminProxyHeader())
+                                    .addLast(new HttpServerCodec(4096, 8192, 8192))
                                     .addLast(new HttpObjectAggregator(16 * 1024))
                                     .addLast(new AdminHandler(metrics, readiness, dashboard));
                         }

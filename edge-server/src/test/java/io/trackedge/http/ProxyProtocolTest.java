@@ -35,7 +35,8 @@ import org.slf4j.LoggerFactory;
  * the header is not believed unless that client is itself a trusted proxy, nor behind a header that
  * names no client (LOCAL, UNKNOWN, a unix socket, UDP); a connection without a well-formed header in
  * time (none, garbage, too long, a trickle past request-timeout) is closed unanswered and counted,
- * and the listener goes on; no buffer leaks ({@link LeakWatch}).
+ * and the listener goes on; the admin listener takes a health check with or without a header; no
+ * buffer leaks ({@link LeakWatch}).
  */
 class ProxyProtocolTest {
 
@@ -275,6 +276,45 @@ class ProxyProtocolTest {
                 assertTrue(metrics.contains("edge_http_closes_total{reason=\"proxy-protocol\"} 5.0"), metrics);
                 assertTrue(metrics.contains("edge_http_closes_total{reason=\"internal-error\"} 0.0"), metrics);
             }
+        }
+    }
+
+    /**
+     * A balancer with the PROXY protocol on sends the header on its health checks too, to whatever
+     * port they use: the admin listener reads one when a connection starts with it (v1, v2 with the
+     * LOCAL command a check sends, a header in a segment of its own), serves requests without one as
+     * before, and closes a connection whose header is malformed.
+     */
+    @Test
+    void theAdminListenerTakesAHealthCheckWithOrWithoutAProxyHeader() throws Exception {
+        try (TestEdge edge = TestEdge.start()) {
+            String readyz = "GET /readyz HTTP/1.1\r\nHost: a\r\n\r\n";
+            try (RawHttp c = new RawHttp(edge.adminPort())) {
+                c.send("PROXY TCP4 10.0.0.2 10.0.0.1 56324 9090\r\n" + readyz);
+                RawHttp.Response r = c.read(false);
+                assertEquals(200, r.status(), r.bodyText());
+                assertTrue(r.bodyText().contains("journal"), r.bodyText());
+                assertEquals(200, c.get("/healthz").status(), "the connection goes on after the header");
+            }
+            try (RawHttp c = new RawHttp(edge.adminPort())) {
+                // LOCAL (command 0), no addresses: what a balancer's own check sends
+                c.send(concat(v2(0x0, 0x00, new byte[0], new byte[0], 0, 0), readyz));
+                assertEquals(200, c.read(false).status());
+            }
+            try (RawHttp c = new RawHttp(edge.adminPort())) {
+                c.send(v2(0x1, 0x11, new byte[] {10, 0, 0, 2}, new byte[] {10, 0, 0, 1}, 40000, 9090));
+                assertTrue(stillOpenAfter(c, 200), "a header alone waits for its request");
+                assertEquals(200, c.get("/healthz").status());
+            }
+            try (RawHttp c = new RawHttp(edge.adminPort())) {
+                assertEquals(200, c.get("/healthz").status(), "no header: as before");
+                assertEquals(200, c.get("/readyz").status());
+            }
+            try (RawHttp c = new RawHttp(edge.adminPort())) {
+                c.send("PROXY TCP4 not-an-address 10.0.0.1 1 2\r\n" + readyz);
+                assertTrue(c.closedByServer(), "a malformed header closes the connection");
+            }
+            assertTrue(edge.metrics().contains("edge_connections_open"), "the listener goes on");
         }
     }
 
