@@ -14,6 +14,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.timeout.IdleStateEvent;
 import io.trackedge.dashboard.Dashboard;
 import io.trackedge.metrics.EdgeMetrics;
 import java.nio.charset.StandardCharsets;
@@ -22,7 +23,9 @@ import java.nio.charset.StandardCharsets;
  * The admin listener: {@code /healthz} (the process answers), {@code /readyz} (every readiness
  * check passes; 503 with the failing details otherwise), {@code /metrics} (Prometheus text) and,
  * when there is a database, the dashboard ({@link Dashboard}: {@code /dashboard*}, {@code /static/*}).
- * Not on the hot path, so it uses Netty's ordinary codec and aggregator.
+ * Not on the hot path, so it uses Netty's ordinary codec and aggregator. A connection with no traffic
+ * for the listeners' idle timeout is closed, unless a dashboard page is still being built for it,
+ * so a client that connects and sends nothing, or half a request, does not hold it open.
  */
 final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
@@ -31,6 +34,8 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final Readiness readiness;
     /** The dashboard pages, or null when there is no database to read. */
     private final Dashboard dashboard;
+    /** Dashboard pages being built for this connection off the loop; event loop only. */
+    private int building;
 
     AdminHandler(EdgeMetrics metrics, Readiness readiness, Dashboard dashboard) {
         this.metrics = metrics;
@@ -74,8 +79,10 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         HttpVersion version = req.protocolVersion();
         boolean keepAlive = HttpUtil.isKeepAlive(req);
         String body = req.content().toString(StandardCharsets.UTF_8);
+        building++;
         dashboard.handle(req.method().name(), req.uri(), req.headers().get(HttpHeaderNames.COOKIE), body)
                 .whenComplete((r, e) -> ctx.executor().execute(() -> {
+                    building--;
                     Dashboard.Response out = e == null ? r : new Dashboard.Response(500, "text/plain",
                             ("failed: " + e.getMessage()).getBytes(StandardCharsets.UTF_8), java.util.Map.of());
                     FullHttpResponse resp = new DefaultFullHttpResponse(version, HttpResponseStatus.valueOf(out.status()),
@@ -93,6 +100,17 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                         ctx.writeAndFlush(resp).addListener(ChannelFutureListener.CLOSE);
                     }
                 }));
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof IdleStateEvent) {
+            if (building == 0) {
+                ctx.close();
+            }
+            return;
+        }
+        super.userEventTriggered(ctx, evt);
     }
 
     private void ready(ChannelHandlerContext ctx, FullHttpRequest req) throws Exception {
