@@ -108,6 +108,11 @@ public final class EdgeApp implements AutoCloseable {
         EventRing ring = new EventRing(config.ring().size(), config.ring().waitStrategy(), appender);
         metrics.journal(stats, appender::writeFailures, appender::lostToWriteFailures);
         metrics.gauge("edge_ring_remaining_capacity", "Free slots in the ring", ring::remainingCapacity);
+        metrics.counter("edge_journal_batches_inline_total",
+                "Journal batches an event loop wrote itself (edge.ring.wait-strategy = inline)", ring::inlineTurns);
+        metrics.counter("edge_journal_batches_appender_thread_total",
+                "Journal batches the journal-appender thread wrote for the loops (edge.ring.wait-strategy = inline: "
+                        + "rolls and deletes due, ack=fsync, ingest, missed hand-offs)", ring::appenderThreadTurns);
         metrics.gauge("edge_journal_position_bytes", "Journal position past the last record written", journal::flushedPosition);
         metrics.gauge("edge_journal_max_bytes", "edge.journal.max-bytes: the cap on all segments (journal use = size / max)",
                 () -> config.journal().maxBytes());

@@ -77,7 +77,7 @@ public class PixelPipelineBenchmark {
         String name;
 
         void open(String name, AckMode mode, boolean idleHandler) {
-            open(name, mode, idleHandler, "batched");
+            open(name, mode, idleHandler, "inline");
         }
 
         void open(String name, AckMode mode, boolean idleHandler, String waitStrategy) {
@@ -114,12 +114,13 @@ public class PixelPipelineBenchmark {
     @State(Scope.Thread)
     public static class OursMemory extends Ours {
         /**
-         * The appender's wait strategy. With {@code batched} (the default) the handler wakes the
-         * appender once per read batch, from a task the embedded loop runs after the read; with
+         * The appender's wait strategy. With {@code inline} (the default) the embedded loop writes
+         * its read batch to the journal itself, from a task it runs after the read; with
+         * {@code batched} that task wakes the appender thread instead; with
          * {@code blocking} a publish that finds the appender asleep pays for waking it; {@code sleeping}
          * trades that for the appender polling.
          */
-        @Param({"batched", "blocking", "sleeping"})
+        @Param({"inline", "batched", "blocking", "sleeping"})
         public String waitStrategy;
 
         @Setup(Level.Trial)

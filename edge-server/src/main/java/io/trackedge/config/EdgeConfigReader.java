@@ -40,8 +40,8 @@ final class EdgeConfigReader {
             c.problem("edge.ring.size", "must be a power of two, got " + ringSize);
         }
         String wait = c.string("edge.ring.wait-strategy");
-        if (wait != null && !List.of("batched", "blocking", "sleeping", "yielding").contains(wait)) {
-            c.problem("edge.ring.wait-strategy", "must be batched, blocking, sleeping or yielding, got " + wait);
+        if (wait != null && !List.of("inline", "batched", "blocking", "sleeping", "yielding").contains(wait)) {
+            c.problem("edge.ring.wait-strategy", "must be inline, batched, blocking, sleeping or yielding, got " + wait);
         }
         EdgeConfig.Ring ring = new EdgeConfig.Ring(ringSize, c.enumValue("edge.ring.full-policy", RingFullPolicy.class), wait);
         long segment = c.bytesIn("edge.journal.segment-bytes", 4L << 20, 1L << 40);

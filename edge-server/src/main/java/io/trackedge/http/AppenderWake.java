@@ -5,9 +5,10 @@ import io.trackedge.ring.EventRing;
 import java.util.concurrent.RejectedExecutionException;
 
 /**
- * Wakes the journal appender once per event-loop iteration that published events, after the
- * iteration's reads: a task queued from inside the loop runs when the loop has handled every
- * ready channel, so one wake-up (and one journal write) covers the whole read batch.
+ * Ends an event-loop iteration that published events, after the iteration's reads: a task queued
+ * from inside the loop runs when the loop has handled every ready channel, so one journal write
+ * (on this loop under {@code inline}, else one wake-up of the appender thread) covers the whole
+ * read batch.
  *
  * <p>Event loop only.
  */
@@ -29,7 +30,7 @@ final class AppenderWake implements Runnable {
             try {
                 loop.execute(this);
             } catch (RejectedExecutionException e) {
-                // The loop is shutting down: wake the appender now rather than leave the event for its timer.
+                // The loop is shutting down: hand the batch over now rather than leave the event for the appender's timer.
                 run();
             }
         }
@@ -38,6 +39,6 @@ final class AppenderWake implements Runnable {
     @Override
     public void run() {
         scheduled = false;
-        ring.wakeAppender();
+        ring.endOfPublishBatch();
     }
 }

@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  * <pre>
  *   event loop 1 ──┐
  *   event loop 2 ──┼──▶ [ ring of RingEvent ] ──▶ JournalAppender ──▶ segment files
- *   event loop n ──┘       (preallocated)            (one thread)
+ *   event loop n ──┘       (preallocated)            (one thread at a time)
  * </pre>
  *
  * Producers never block: {@link #tryClaim} fails at once when the ring is full and the caller
@@ -25,24 +25,38 @@ import java.util.concurrent.TimeUnit;
  */
 public final class EventRing {
 
+    /** The Disruptor that runs the appender on its own thread; null under {@code inline}. */
     private final Disruptor<RingEvent> disruptor;
     private final RingBuffer<RingEvent> ring;
     private final JournalAppender appender;
     /** The wait strategy when publishers wake the appender themselves ({@code batched}), else null. */
     private final BatchedWakeWaitStrategy batched;
+    /** The appender run by whichever thread gets to it ({@code inline}), else null. */
+    private final InlineAppender inline;
 
     /**
-     * @param waitStrategy how the appender waits for events: {@code batched} (publishers call
-     *     {@link #wakeAppender} once per batch of publishes), {@code blocking}, {@code sleeping} or
-     *     {@code yielding} (Disruptor's lite-blocking, sleeping and yielding strategies)
+     * @param waitStrategy how the appender gets the events: {@code inline} (an event loop writes
+     *     its own batch when no other thread is writing; see {@link InlineAppender}), {@code batched}
+     *     (an appender thread, which publishers wake by {@link #endOfPublishBatch} once per batch),
+     *     {@code blocking}, {@code sleeping} or {@code yielding} (Disruptor's lite-blocking, sleeping
+     *     and yielding strategies)
      */
     public EventRing(int size, String waitStrategy, JournalAppender appender) {
         if (Integer.bitCount(size) != 1) {
             throw new IllegalArgumentException("ring size must be a power of two, got " + size);
         }
         this.appender = appender;
+        if (waitStrategy.equals("inline")) {
+            // Nobody waits on the ring's strategy: the appender thread parks on its own and publishers hand off.
+            this.ring = RingBuffer.createMultiProducer(RingEvent::new, size, new BatchedWakeWaitStrategy());
+            this.inline = new InlineAppender(ring, appender);
+            this.disruptor = null;
+            this.batched = null;
+            return;
+        }
         WaitStrategy strategy = waitStrategy(waitStrategy);
         this.batched = strategy instanceof BatchedWakeWaitStrategy b ? b : null;
+        this.inline = null;
         this.disruptor = new Disruptor<>(RingEvent::new, size, r -> {
             Thread t = new Thread(r, "journal-appender");
             t.setDaemon(true);
@@ -108,16 +122,40 @@ public final class EventRing {
         ring.publish(sequence);
     }
 
-    /** True when publishers must call {@link #wakeAppender} after a batch of {@link #publish(long)}. */
+    /** True when publishers must call {@link #endOfPublishBatch} after a batch of {@link #publish(long)}. */
     public boolean publishersWake() {
-        return batched != null;
+        return batched != null || inline != null;
     }
 
-    /** Wakes the appender if it sleeps (batched strategy; the others wake on publish and ignore this). */
+    /**
+     * Called by an event loop after its batch of {@link #publish(long)}: under {@code inline} it
+     * writes the batch to the journal on this thread (or leaves it to the thread writing now), under
+     * {@code batched} it wakes the appender thread. The others wake on publish and ignore this.
+     */
+    public void endOfPublishBatch() {
+        if (inline != null) {
+            inline.writeHere();
+        } else {
+            wakeAppender();
+        }
+    }
+
+    /** Wakes the appender thread if it sleeps (batched and inline; the others wake on publish and ignore this). */
     public void wakeAppender() {
         if (batched != null) {
             batched.wake();
+        } else if (inline != null) {
+            inline.wakeThread();
         }
+    }
+
+    /** Batches written on a publisher's thread and on the appender thread ({@code inline}; else 0 and 0). */
+    public long inlineTurns() {
+        return inline == null ? 0 : inline.inlineTurns();
+    }
+
+    public long appenderThreadTurns() {
+        return inline == null ? 0 : inline.threadTurns();
     }
 
     public long remainingCapacity() {
@@ -138,6 +176,17 @@ public final class EventRing {
      * @throws TimeoutException when the backlog did not drain in time
      */
     public void drainAndStop(long timeout, TimeUnit unit) throws TimeoutException {
-        disruptor.shutdown(timeout, unit);
+        if (disruptor != null) {
+            disruptor.shutdown(timeout, unit);
+            return;
+        }
+        try {
+            if (!inline.stop(timeout, unit)) {
+                throw TimeoutException.INSTANCE;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw TimeoutException.INSTANCE;
+        }
     }
 }

@@ -38,6 +38,7 @@ public final class JournalAppender implements EventHandler<RingEvent> {
     /** The disk refused part of the batch being handled: the rest is not staged. */
     private UncheckedIOException batchFailure;
     private long skipped;
+    private boolean housekeepingFailing;
 
     private final Runnable afterWrite;
 
@@ -168,6 +169,38 @@ public final class JournalAppender implements EventHandler<RingEvent> {
                 // appender, which every loop's events go through. Its responses stay held; the others go.
                 log.error("acknowledgement listener {} failed at ring sequence {}", touched[i], sequence, e);
             }
+        }
+    }
+
+    /** True under {@link AckMode#FSYNC}: each batch is forced to the device, which no event loop may wait for. */
+    boolean fsyncs() {
+        return fsync;
+    }
+
+    /** Bytes of the batch being handled that are staged and not yet written. */
+    long stagedBytes() {
+        return writer.stagedBytes();
+    }
+
+    /** See {@link JournalWriter#housekeepingDue}. */
+    boolean housekeepingDue(long bytesAhead) {
+        return writer.housekeepingDue(bytesAhead);
+    }
+
+    /**
+     * Rolls and deletes segments ahead of the batches ({@link JournalWriter#housekeep}). Between
+     * batches only. A failure loses nothing: the next batch's write does the same work and reports
+     * a failure as its own.
+     */
+    void housekeep(long bytesAhead) {
+        try {
+            writer.housekeep(bytesAhead);
+            housekeepingFailing = false;
+        } catch (UncheckedIOException e) {
+            if (!housekeepingFailing) { // it is tried again every tick: say so once per streak
+                log.warn("journal housekeeping failed; the next write tries again", e);
+            }
+            housekeepingFailing = true;
         }
     }
 

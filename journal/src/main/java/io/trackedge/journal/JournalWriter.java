@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * <p>On open, the last segment is scanned and a torn tail (a record cut by a crash, or bytes whose
  * checksum fails) is truncated; every whole record before it is kept.
  *
- * <p>Confined to one thread, except {@link #flushedPosition()}, which any reader may poll.
+ * <p>Used by one thread at a time (callers hand it over under a lock), except
+ * {@link #flushedPosition()} and {@link #releaseBefore}, which any thread may call.
  */
 public final class JournalWriter implements Closeable {
 
@@ -206,6 +207,40 @@ public final class JournalWriter implements Closeable {
             }
         }
         return dropped;
+    }
+
+    /** Bytes staged by {@link #tryAppend} and not yet written. */
+    public int stagedBytes() {
+        return staging.position();
+    }
+
+    /**
+     * True when the next {@link #flush} of up to {@code bytesAhead} more bytes may do slow work besides
+     * its {@code write}: roll the segment (an {@code fsync} of the whole segment) or delete released
+     * ones. A caller that must not block (an event loop) leaves such a flush to a thread that may, which
+     * calls {@link #housekeep} first.
+     */
+    public boolean housekeepingDue(long bytesAhead) {
+        return releaseBefore > appliedRelease || (segmentSize > 0 && segmentSize + staging.position() + bytesAhead > segmentBytes);
+    }
+
+    /**
+     * Does now what {@link #housekeepingDue} says a flush might: deletes released segments, and rolls
+     * to a new segment when fewer than {@code bytesAhead} bytes are left in this one. Staged records
+     * are written first when it rolls, so none is cut off from the segment it was staged for.
+     */
+    public void housekeep(long bytesAhead) {
+        try {
+            applyRelease();
+            if (segmentSize > 0 && segmentSize + staging.position() + bytesAhead > segmentBytes) {
+                flush();
+                if (segmentSize > 0 && segmentSize + bytesAhead > segmentBytes) {
+                    roll();
+                }
+            }
+        } catch (IOException ex) {
+            throw new UncheckedIOException("journal housekeeping failed in segment " + segmentBase, ex);
+        }
     }
 
     /** Forces written records to the device. */

@@ -1,0 +1,225 @@
+package io.trackedge.ring;
+
+import com.lmax.disruptor.EventPoller;
+import com.lmax.disruptor.RingBuffer;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Runs the {@link JournalAppender} on whichever thread gets to it first (wait strategy
+ * {@code inline}). An event loop that has published its read batch writes the journal itself, on
+ * its own thread, so a lone request at a moderate rate no longer pays two cross-thread wake-ups
+ * (event loop to appender thread, and back) before its {@code ack=journal} answer goes.
+ *
+ * <p>One thread writes at a time. A thread that finds another one writing leaves its events to
+ * it: the writer looks at the ring again after letting go, and the two sides' full fences make
+ * sure that either the writer sees the late publish or the publisher gets the turn.
+ *
+ * <p>What may block for long stays off the event loops: a turn is refused when the journal
+ * writer has housekeeping due (a segment roll, whose {@code fsync} can take a second on a slow
+ * disk, or released segments to delete), and under {@code ack=fsync} every turn is. Those turns
+ * go to the {@code journal-appender} thread, which also writes what threads that do not write
+ * (ingest workers) publish, and wakes by itself every {@link #MAX_PARK} to take anything a missed
+ * hand-off left behind.
+ */
+final class InlineAppender {
+
+    /** Longest sleep of the appender thread without a wake: the bound on a missed hand-off's delay. */
+    static final long MAX_PARK = TimeUnit.MILLISECONDS.toNanos(1);
+    /**
+     * Bytes an event loop stages at most in one turn before it writes them: far below the writer's
+     * staging buffer, so a turn never writes mid-batch, and small enough that a loop that finds a
+     * backlog (after a pause) hands most of it to the appender thread instead of holding its
+     * connections while it writes.
+     */
+    static final long MAX_TURN_BYTES = 256 << 10;
+    /**
+     * Room a loop's turn needs left in the segment: a turn's bytes and one more event. With less, the
+     * turn is the appender thread's, which rolls first.
+     */
+    static final long TURN_ROOM = 2 * MAX_TURN_BYTES;
+    /** Turns an event loop takes in a row when more was published while it wrote. */
+    private static final int MAX_TURNS = 2;
+
+    private final RingBuffer<RingEvent> ring;
+    private final EventPoller<RingEvent> poller;
+    private final JournalAppender appender;
+    private final AtomicBoolean writing = new AtomicBoolean();
+    private final Thread thread;
+    private volatile Thread sleeper;
+    /** A turn was asked of the appender thread since it last looked. */
+    private final AtomicBoolean wanted = new AtomicBoolean();
+    private volatile boolean stopping;
+    private volatile long inlineTurns;
+    private volatile long threadTurns;
+
+    /** A loop's turn: ends the batch at the last event available or at {@link #MAX_TURN_BYTES}. */
+    private final EventPoller.Handler<RingEvent> turn;
+    /** The appender thread's: every event available, in one batch. */
+    private final EventPoller.Handler<RingEvent> everything;
+
+    InlineAppender(RingBuffer<RingEvent> ring, JournalAppender appender) {
+        this.ring = ring;
+        this.appender = appender;
+        this.poller = ring.newPoller();
+        this.turn = (event, sequence, endOfBatch) -> {
+            boolean last = endOfBatch || appender.stagedBytes() >= MAX_TURN_BYTES;
+            appender.onEvent(event, sequence, last);
+            return !last;
+        };
+        this.everything = (event, sequence, endOfBatch) -> {
+            appender.onEvent(event, sequence, endOfBatch);
+            return true;
+        };
+        ring.addGatingSequences(poller.getSequence());
+        this.thread = new Thread(this::run, "journal-appender");
+        thread.setDaemon(true);
+        appender.onStart();
+        thread.start();
+    }
+
+    /**
+     * Called by an event loop after its batch of publishes: writes what the ring holds on this
+     * thread, unless another thread is writing (it will take these events too) or the turn must
+     * not run on an event loop (then the appender thread is woken for it).
+     */
+    void writeHere() {
+        if (appender.fsyncs()) {
+            wakeThread();
+            return;
+        }
+        for (int turns = 0; turns < MAX_TURNS; turns++) {
+            // Pairs with the fence after a writer lets go: our publishes are visible before we look at the turn.
+            VarHandle.fullFence();
+            if (!writing.compareAndSet(false, true)) {
+                return;
+            }
+            boolean handOff;
+            try {
+                handOff = appender.housekeepingDue(TURN_ROOM);
+                if (!handOff) {
+                    poll(turn);
+                }
+            } finally {
+                writing.set(false);
+            }
+            if (handOff) {
+                wakeThread();
+                return;
+            }
+            VarHandle.fullFence();
+            if (!pending()) {
+                return;
+            }
+        }
+        // Still more: this loop goes back to its connections, the appender thread takes the rest.
+        wakeThread();
+    }
+
+    /** Asks the appender thread for a turn, waking it if it sleeps. Any thread. */
+    void wakeThread() {
+        wanted.set(true);
+        // Pairs with the fence in run(): either it sees the request, or we see it asleep.
+        VarHandle.fullFence();
+        Thread t = sleeper;
+        if (t != null) {
+            LockSupport.unpark(t);
+        }
+    }
+
+    /**
+     * The appender thread. It writes when asked (a hand-off, an ingest worker's publish, the stop),
+     * and on its own only for events that a whole tick found published and not written: it never
+     * chases the event loops' turns, which would bring back the cross-thread wake-ups this class
+     * is for.
+     */
+    private void run() {
+        long seenAtLastTick = -1;
+        try {
+            while (true) {
+                boolean stop = stopping;
+                boolean asked = wanted.getAndSet(false);
+                long written = poller.getSequence().get();
+                if (stop || asked || (written == seenAtLastTick && pending())) {
+                    takeTurns();
+                }
+                seenAtLastTick = poller.getSequence().get();
+                if (stop && seenAtLastTick >= ring.getCursor()) {
+                    return;
+                }
+                sleeper = Thread.currentThread();
+                VarHandle.fullFence();
+                if (!wanted.get()) {
+                    LockSupport.parkNanos(this, MAX_PARK);
+                }
+                sleeper = null;
+            }
+        } finally {
+            appender.onShutdown();
+        }
+    }
+
+    /** The appender thread's turns: housekeeping first, then every event published, a few times while more comes. */
+    private void takeTurns() {
+        for (int turns = 0; turns < MAX_TURNS; turns++) {
+            VarHandle.fullFence();
+            if (!writing.compareAndSet(false, true)) {
+                return; // the writer looks again when it lets go, and the next tick comes within MAX_PARK
+            }
+            try {
+                appender.housekeep(TURN_ROOM);
+                poll(everything);
+            } finally {
+                writing.set(false);
+            }
+            VarHandle.fullFence();
+            if (!pending()) {
+                return;
+            }
+        }
+    }
+
+    private void poll(EventPoller.Handler<RingEvent> handler) {
+        try {
+            if (poller.poll(handler) == EventPoller.PollState.PROCESSING) {
+                if (Thread.currentThread() == thread) {
+                    threadTurns++;
+                } else {
+                    inlineTurns++;
+                }
+            }
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e); // the handlers throw nothing checked
+        }
+    }
+
+    /** True when the next event to write has been published. */
+    private boolean pending() {
+        return ring.isAvailable(poller.getSequence().get() + 1);
+    }
+
+    /** Turns that wrote events on a publisher's thread, and on the appender thread. */
+    long inlineTurns() {
+        return inlineTurns;
+    }
+
+    long threadTurns() {
+        return threadTurns;
+    }
+
+    /**
+     * Lets the appender thread write what is left and end, waiting up to {@code timeout}.
+     *
+     * @return false when it had not ended by then
+     */
+    boolean stop(long timeout, TimeUnit unit) throws InterruptedException {
+        stopping = true;
+        wakeThread();
+        thread.join(Math.max(1, unit.toMillis(timeout)));
+        return !thread.isAlive();
+    }
+}

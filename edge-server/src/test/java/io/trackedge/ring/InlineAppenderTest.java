@@ -1,0 +1,185 @@
+package io.trackedge.ring;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.trackedge.config.AckMode;
+import io.trackedge.journal.EventFields;
+import io.trackedge.journal.EventRecord;
+import io.trackedge.journal.FieldsCodec;
+import io.trackedge.journal.EventType;
+import io.trackedge.journal.JournalReader;
+import io.trackedge.journal.JournalStats;
+import io.trackedge.journal.JournalWriter;
+import io.trackedge.journal.RecordCodec;
+import io.trackedge.journal.Segments;
+import io.trackedge.sink.testing.Await;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The {@code inline} wait: the publishing thread writes its own batch, one thread writes at a time,
+ * nothing is written twice or left behind, and what may block (rolls, deletes, fsync) stays on the
+ * appender thread.
+ */
+class InlineAppenderTest {
+
+    private static final int SEGMENT = 4 << 20;
+    private static final byte[] FIELDS = FieldsCodec.encode(new EventFields(UUID.randomUUID(), UUID.randomUUID(),
+            "campaign", "mailbox", "email", "lead", "step", null));
+
+    @TempDir
+    Path dir;
+
+    /** Publishes events {@code [from, from + n)} of publisher {@code p}, the id's low half naming both. */
+    private static long publish(EventRing ring, int p, int from, int n, String userAgent) {
+        long last = -1;
+        for (int i = from; i < from + n; i++) {
+            long s;
+            while ((s = ring.tryClaim()) < 0) {
+                Thread.onSpinWait(); // the ring is full: the writers catch up
+            }
+            RingEvent e = ring.slot(s);
+            e.reset(EventType.OPEN, p, i, 1_000_000L * i);
+            e.fields(FIELDS, 0, FIELDS.length);
+            if (userAgent != null) {
+                e.userAgent(userAgent);
+            }
+            ring.publish(s);
+            last = s;
+        }
+        return last;
+    }
+
+    @Test
+    void aPublisherWritesItsOwnBatchBeforeEndOfPublishBatchReturns() throws Exception {
+        JournalStats stats = new JournalStats();
+        Set<Thread> writers = ConcurrentHashMap.newKeySet();
+        try (JournalWriter journal = JournalWriter.open(dir, SEGMENT, 64L << 20, stats)) {
+            EventRing ring = new EventRing(1024, "inline",
+                    new JournalAppender(journal, AckMode.JOURNAL, () -> writers.add(Thread.currentThread())));
+            try {
+                assertTrue(ring.publishersWake());
+                int handledAtReturn = 0;
+                for (int b = 0; b < 100; b++) {
+                    long last = publish(ring, 1, b * 5, 5, null);
+                    ring.endOfPublishBatch();
+                    if (ring.appender().handledSequence() >= last) {
+                        handledAtReturn++;
+                    }
+                }
+                // The appender thread ticks every millisecond and may take a batch published just
+                // before its tick; the batches are nearly all the publisher's own.
+                assertTrue(handledAtReturn >= 50, "only " + handledAtReturn + " of 100 batches were written by their publisher");
+                assertTrue(ring.inlineTurns() >= 50, ring.inlineTurns() + " inline turns");
+                assertTrue(writers.contains(Thread.currentThread()));
+            } finally {
+                ring.drainAndStop(5, TimeUnit.SECONDS);
+            }
+            assertEquals(500, stats.appendedRecords.get());
+        }
+    }
+
+    @Test
+    void underFsyncEveryBatchIsTheAppenderThreads() throws Exception {
+        JournalStats stats = new JournalStats();
+        Set<Thread> writers = ConcurrentHashMap.newKeySet();
+        try (JournalWriter journal = JournalWriter.open(dir, SEGMENT, 64L << 20, stats)) {
+            EventRing ring = new EventRing(1024, "inline",
+                    new JournalAppender(journal, AckMode.FSYNC, () -> writers.add(Thread.currentThread())));
+            try {
+                for (int b = 0; b < 20; b++) {
+                    long last = publish(ring, 1, b * 5, 5, null);
+                    ring.endOfPublishBatch();
+                    Await.until("batch " + b + " to be written", Duration.ofSeconds(10),
+                            () -> ring.appender().handledSequence(), h -> h >= last);
+                }
+            } finally {
+                ring.drainAndStop(5, TimeUnit.SECONDS);
+            }
+            assertFalse(writers.contains(Thread.currentThread()), "an fsync batch was written on the publisher's thread");
+            assertEquals(0, ring.inlineTurns());
+            assertTrue(stats.fsyncs.get() > 0);
+        }
+    }
+
+    /**
+     * Two publishers ending their batches as event loops do and a third that only wakes the appender
+     * (an ingest worker), over several segment rolls and with segments released as they are passed:
+     * every event is in the journal once, in each publisher's order.
+     */
+    @Test
+    void concurrentPublishersLoseAndRepeatNothingAcrossRollsAndReleases() throws Exception {
+        JournalStats stats = new JournalStats();
+        int perPublisher = 40_000;
+        String ua = "Mozilla/5.0 ".repeat(20); // about 300 bytes an event: some 36 MB, several rolls
+        try (JournalWriter journal = JournalWriter.open(dir, SEGMENT, 1L << 30, stats)) {
+            EventRing ring = new EventRing(256, "inline", new JournalAppender(journal, AckMode.JOURNAL, () -> { }));
+            List<Thread> threads = new ArrayList<>();
+            for (int p = 1; p <= 3; p++) {
+                int publisher = p;
+                threads.add(new Thread(() -> {
+                    java.util.Random random = new java.util.Random(publisher);
+                    for (int i = 0; i < perPublisher; ) {
+                        int n = Math.min(1 + random.nextInt(20), perPublisher - i);
+                        publish(ring, publisher, i, n, ua);
+                        if (publisher < 3) {
+                            ring.endOfPublishBatch();
+                        } else {
+                            ring.wakeAppender();
+                        }
+                        i += n;
+                    }
+                }, "publisher-" + p));
+            }
+            // A reader, as a sink is: reads what is written as it is written, and releases what it has passed.
+            BitSet[] seen = {null, new BitSet(), new BitSet(), new BitSet()};
+            long[] lastSeen = {0, -1, -1, -1};
+            long total = 3L * perPublisher;
+            long[] records = {0};
+            try (JournalReader reader = new JournalReader(dir, 0, journal::flushedPosition)) {
+                threads.forEach(Thread::start);
+                long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+                while (records[0] < total) {
+                    assertTrue(System.nanoTime() < deadline, "read " + records[0] + " of " + total + " events");
+                    int n = reader.read((position, next, payload, offset, length) -> {
+                        EventRecord r = RecordCodec.decode(payload, offset, length);
+                        int p = (int) r.id().getMostSignificantBits();
+                        int i = (int) r.id().getLeastSignificantBits();
+                        assertFalse(seen[p].get(i), "event " + i + " of publisher " + p + " written twice");
+                        assertEquals(lastSeen[p] + 1, i, "publisher " + p + "'s events out of order or missing");
+                        seen[p].set(i);
+                        lastSeen[p] = i;
+                        records[0]++;
+                    }, 1000);
+                    journal.releaseBefore(reader.position());
+                    if (n == 0) {
+                        Thread.onSpinWait(); // nothing written yet: a sink would park here
+                    }
+                }
+            }
+            for (Thread t : threads) {
+                t.join(TimeUnit.MINUTES.toMillis(1));
+                assertFalse(t.isAlive(), t.getName() + " did not finish");
+            }
+            ring.drainAndStop(10, TimeUnit.SECONDS);
+            assertEquals(total, stats.appendedRecords.get());
+            for (int p = 1; p <= 3; p++) {
+                assertEquals(perPublisher, seen[p].cardinality(), "publisher " + p);
+            }
+            assertTrue(stats.segmentsDeleted.get() > 3, stats.segmentsDeleted.get() + " segments released and deleted");
+            assertTrue(ring.inlineTurns() > 0 && ring.appenderThreadTurns() > 0,
+                    ring.inlineTurns() + " inline turns, " + ring.appenderThreadTurns() + " on the appender thread");
+        }
+    }
+}

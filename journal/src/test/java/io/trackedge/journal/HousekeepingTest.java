@@ -1,0 +1,81 @@
+package io.trackedge.journal;
+
+import static io.trackedge.journal.ReadBack.SEGMENT;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@link JournalWriter#housekeepingDue} warns before a flush would roll or delete, and
+ * {@link JournalWriter#housekeep} does that work ahead, so that flushes of up to the room asked for
+ * are plain writes.
+ */
+class HousekeepingTest {
+
+    private static final long ROOM = 512 << 10;
+
+    @TempDir
+    Path dir;
+
+    private final Random rnd = new Random(5);
+    private final MutableEvent slot = new MutableEvent();
+
+    @Test
+    void aFlushWithinTheRoomNeverRollsOnceHousekeepingIsDoneWhenDue() throws Exception {
+        List<EventSpec> specs = new ArrayList<>();
+        JournalStats stats = new JournalStats();
+        int rolledByHousekeeping = 0;
+        try (JournalWriter w = JournalWriter.open(dir, SEGMENT, 64 * SEGMENT, stats)) {
+            while (Segments.list(dir).size() < 5) {
+                if (w.housekeepingDue(ROOM)) {
+                    int before = Segments.list(dir).size();
+                    w.housekeep(ROOM);
+                    assertFalse(w.housekeepingDue(ROOM), "still due after housekeeping");
+                    assertEquals(before + 1, Segments.list(dir).size(), "housekeeping did not roll");
+                    rolledByHousekeeping++;
+                }
+                // A batch of under ROOM bytes, as an event loop's turn is.
+                int segments = Segments.list(dir).size();
+                long batch = 0;
+                while (batch < ROOM / 4) {
+                    EventSpec s = EventSpec.random(specs.size(), rnd, 1000 + rnd.nextInt(3000));
+                    assertTrue(w.tryAppend(s.fill(slot)));
+                    specs.add(s);
+                    batch = w.stagedBytes();
+                }
+                w.flush();
+                assertEquals(segments, Segments.list(dir).size(), "a flush within the room rolled the segment");
+            }
+        }
+        assertEquals(4, rolledByHousekeeping);
+        // Nothing lost or cut by the early rolls.
+        ReadBack.assertExactly(specs, ReadBack.readAll(dir, 0), 0);
+    }
+
+    @Test
+    void aReleasePendingIsHousekeepingAndHousekeepingDeletesWhatItFrees() throws Exception {
+        JournalStats stats = new JournalStats();
+        try (JournalWriter w = JournalWriter.open(dir, SEGMENT, 64 * SEGMENT, stats)) {
+            int n = 0;
+            while (Segments.list(dir).size() < 3) {
+                assertTrue(w.tryAppend(EventSpec.random(n++, rnd, 5000).fill(slot)));
+                w.flush();
+            }
+            assertFalse(w.housekeepingDue(0));
+            List<Long> bases = Segments.list(dir);
+            w.releaseBefore(bases.get(1));
+            assertTrue(w.housekeepingDue(0), "a release to apply is housekeeping");
+            w.housekeep(0);
+            assertFalse(w.housekeepingDue(0));
+            assertEquals(bases.subList(1, 3), Segments.list(dir));
+            assertEquals(1, stats.segmentsDeleted.get());
+        }
+    }
+}
