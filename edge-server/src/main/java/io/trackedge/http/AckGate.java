@@ -8,8 +8,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Holds back the responses of one event loop until their events are journaled, then releases them
  * in the order they were queued (which keeps pipelined responses in request order).
  *
- * <p>{@link #onJournaled} runs on the appender thread and only records a sequence and schedules at
- * most one drain task; everything else runs on the event loop, so the queue needs no lock. The
+ * <p>{@link #onJournaled} runs on the thread that wrote the batch (the appender thread, or an event
+ * loop, this one or another, under the {@code inline} wait strategy) and only records a sequence and
+ * schedules at most one drain task; everything else runs on the event loop, so the queue needs no lock. The
  * queue is a growable ring of parallel arrays: queuing a response allocates nothing.
  *
  * <p>A response that acknowledges events ({@link Acknowledgement}) is resolved at its release:

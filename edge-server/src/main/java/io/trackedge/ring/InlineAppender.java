@@ -6,6 +6,8 @@ import java.lang.invoke.VarHandle;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs the {@link JournalAppender} on whichever thread gets to it first (wait strategy
@@ -25,6 +27,8 @@ import java.util.concurrent.locks.LockSupport;
  * hand-off left behind.
  */
 final class InlineAppender {
+
+    private static final Logger log = LoggerFactory.getLogger(InlineAppender.class);
 
     /** Longest sleep of the appender thread without a wake: the bound on a missed hand-off's delay. */
     static final long MAX_PARK = TimeUnit.MILLISECONDS.toNanos(1);
@@ -90,6 +94,9 @@ final class InlineAppender {
             wakeThread();
             return;
         }
+        if (stopping) {
+            return; // the appender thread writes what is left and closes: no turn may overlap the journal's close
+        }
         for (int turns = 0; turns < MAX_TURNS; turns++) {
             // Pairs with the fence after a writer lets go: our publishes are visible before we look at the turn.
             VarHandle.fullFence();
@@ -100,9 +107,11 @@ final class InlineAppender {
             try {
                 handOff = appender.housekeepingDue(TURN_ROOM);
                 if (!handOff) {
+                    appender.onLoop(true);
                     poll(turn);
                 }
             } finally {
+                appender.onLoop(false);
                 writing.set(false);
             }
             if (handOff) {
@@ -143,7 +152,13 @@ final class InlineAppender {
                 boolean asked = wanted.getAndSet(false);
                 long written = poller.getSequence().get();
                 if (stop || asked || (written == seenAtLastTick && pending())) {
-                    takeTurns();
+                    try {
+                        takeTurns();
+                    } catch (RuntimeException e) {
+                        // A bug in a batch's handling; thrown on, it would end the thread the loops hand
+                        // rolls and stragglers to. The next tick tries again.
+                        log.error("journal appender turn failed", e);
+                    }
                 }
                 seenAtLastTick = poller.getSequence().get();
                 if (stop && seenAtLastTick >= ring.getCursor()) {

@@ -39,12 +39,15 @@ public final class JournalAppender implements EventHandler<RingEvent> {
     private UncheckedIOException batchFailure;
     private long skipped;
     private boolean housekeepingFailing;
+    /** The batch is being handled on an event loop's turn ({@link InlineAppender}): nothing may block beyond the write. */
+    private boolean onLoop;
 
     private final Runnable afterWrite;
 
     /**
-     * @param afterWrite called on the appender thread after each batch is written (wakes the sinks);
-     *     must be cheap and must not block
+     * @param afterWrite called on the thread that wrote each batch (the appender thread, or under
+     *     {@code inline} an event loop) after it is written (wakes the sinks); must be cheap, must not
+     *     block and must not throw
      */
     public JournalAppender(JournalWriter writer, AckMode mode, Runnable afterWrite) {
         this.writer = writer;
@@ -97,7 +100,11 @@ public final class JournalAppender implements EventHandler<RingEvent> {
         try {
             if (batchFailure == null) {
                 try {
-                    writer.flush();
+                    if (onLoop) {
+                        writer.writeStaged(); // no deletions on an event loop; the appender thread's housekeeping does them
+                    } else {
+                        writer.flush();
+                    }
                     if (fsync) {
                         writer.force();
                     }
@@ -170,6 +177,11 @@ public final class JournalAppender implements EventHandler<RingEvent> {
                 log.error("acknowledgement listener {} failed at ring sequence {}", touched[i], sequence, e);
             }
         }
+    }
+
+    /** Marks the batches handled from now on as an event loop's turn (true) or not. Under the turn's lock. */
+    void onLoop(boolean loop) {
+        this.onLoop = loop;
     }
 
     /** True under {@link AckMode#FSYNC}: each batch is forced to the device, which no event loop may wait for. */

@@ -47,6 +47,12 @@ public final class JournalWriter implements Closeable {
     private int stagedRecords;
     private volatile long releaseBefore;
     private long appliedRelease;
+    /**
+     * The release position that frees the oldest closed segment (the next segment's base), or
+     * {@link Long#MAX_VALUE} when no segment is closed: a release short of it deletes nothing, so it
+     * is no housekeeping.
+     */
+    private long nextReleasable;
 
     private JournalWriter(Path dir, long segmentBytes, long maxBytes, JournalStats stats) {
         if (segmentBytes < STAGING_BYTES) {
@@ -66,6 +72,8 @@ public final class JournalWriter implements Closeable {
         Files.createDirectories(dir);
         JournalWriter w = new JournalWriter(dir, segmentBytes, maxBytes, stats);
         w.recover();
+        List<Long> bases = Segments.list(dir);
+        w.nextReleasable = bases.size() >= 2 ? bases.get(1) : Long.MAX_VALUE;
         return w;
     }
 
@@ -157,10 +165,27 @@ public final class JournalWriter implements Closeable {
         return true;
     }
 
-    /** Writes staged records to the current segment (rolling first when it is full). */
+    /**
+     * Writes staged records to the current segment (rolling first when it is full), after deleting
+     * the segments released since the last flush.
+     */
     public void flush() {
+        flush(true);
+    }
+
+    /**
+     * {@link #flush} without deleting released segments, for a caller that must not block on the
+     * file system beyond its {@code write} (an event loop, after {@link #housekeepingDue} said no).
+     */
+    public void writeStaged() {
+        flush(false);
+    }
+
+    private void flush(boolean applyRelease) {
         try {
-            applyRelease();
+            if (applyRelease) {
+                applyRelease();
+            }
             if (staging.position() == 0) {
                 return;
             }
@@ -221,7 +246,7 @@ public final class JournalWriter implements Closeable {
      * calls {@link #housekeep} first.
      */
     public boolean housekeepingDue(long bytesAhead) {
-        return releaseBefore > appliedRelease || (segmentSize > 0 && segmentSize + staging.position() + bytesAhead > segmentBytes);
+        return releaseBefore >= nextReleasable || (segmentSize > 0 && segmentSize + staging.position() + bytesAhead > segmentBytes);
     }
 
     /**
@@ -269,6 +294,9 @@ public final class JournalWriter implements Closeable {
         segmentBase = base;
         segmentSize = 0;
         flushedPosition = base;
+        if (nextReleasable == Long.MAX_VALUE) {
+            nextReleasable = base; // the segment just closed was the only one: passing its end frees it
+        }
         previous.close();
         syncDirectory();
     }
@@ -305,6 +333,8 @@ public final class JournalWriter implements Closeable {
             closedSegmentsBytes -= size;
             stats.segmentsDeleted.incrementAndGet();
         }
+        List<Long> left = Segments.list(dir);
+        nextReleasable = left.size() >= 2 ? left.get(1) : Long.MAX_VALUE;
         stats.sizeBytes.set(closedSegmentsBytes + segmentSize);
     }
 

@@ -70,8 +70,16 @@ class HousekeepingTest {
             }
             assertFalse(w.housekeepingDue(0));
             List<Long> bases = Segments.list(dir);
+            // A sink's cursor inside the oldest segment frees nothing: no housekeeping, and no hand-off for it.
+            w.releaseBefore(bases.get(1) - 1);
+            assertFalse(w.housekeepingDue(0), "a release that frees no segment is housekeeping");
             w.releaseBefore(bases.get(1));
-            assertTrue(w.housekeepingDue(0), "a release to apply is housekeeping");
+            assertTrue(w.housekeepingDue(0), "a release that frees a segment is housekeeping");
+            // An event loop's write never deletes, even with a release waiting.
+            assertTrue(w.tryAppend(EventSpec.random(n++, rnd, 100).fill(slot)));
+            w.writeStaged();
+            assertEquals(bases, Segments.list(dir).subList(0, 3));
+            assertTrue(w.housekeepingDue(0));
             w.housekeep(0);
             assertFalse(w.housekeepingDue(0));
             assertEquals(bases.subList(1, 3), Segments.list(dir));
