@@ -10,6 +10,8 @@ BENCH_JAVA_OPTS="-Xms512m -Xmx512m -XX:+UseParallelGC -XX:+AlwaysPreTouch -XX:Me
 # require_built NAME FILE...: stops NAME with a hint when a jar it runs is not built.
 require_built() { local me=$1 f; shift; for f in "$@"; do [ -f "$f" ] || { echo "$me: $f not found; run make build" >&2; exit 1; }; done; }
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+# The commit a result file names: short hash, +dirty when tracked files differ from it (untracked results do not count).
+commit_id() { echo "$(git rev-parse --short HEAD 2>/dev/null || echo -)$(git diff --quiet HEAD 2>/dev/null || echo +dirty)"; }
 # utime+stime in ticks, summed over the given pids
 ticks() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{print $14+$15}' /proc/$p/stat))); done; echo $t; }
 rss_kb() { local t=0 p; for p in "$@"; do t=$((t + $(awk '/^VmRSS/{print $2}' /proc/$p/status))); done; echo $t; }
