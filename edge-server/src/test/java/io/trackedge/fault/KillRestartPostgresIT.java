@@ -24,6 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 class KillRestartPostgresIT {
 
     private static final int TOTAL = 60_000;
+    /** Requests a second: the load lasts 15 s, so the kill lands in it once the sink has written (unpaced, a fast machine finished first). */
+    private static final int PACE = 4_000;
 
     @TempDir
     Path tmp;
@@ -50,7 +52,8 @@ class KillRestartPostgresIT {
             try (EdgeProcess edge = EdgeProcess.start(data, env)) {
                 // Load starts once the sink has migrated the schema and connected, so it writes during the load.
                 Await.until("the Postgres sink to connect", Duration.ofSeconds(60), () -> edge.metric("edge_sink_postgres_up") == 1);
-                load = new PixelLoad(edge.host(), edge.port(), edge.pixelTargets("pgkill", TOTAL), TOTAL / 4).start(8);
+                load = new PixelLoad(edge.host(), edge.port(), edge.pixelTargets("pgkill", TOTAL), TOTAL / 4)
+                        .paced(PACE).start(8);
                 assertTrue(load.awaitAcked(Duration.ofMinutes(3)), "load did not get going: " + load);
                 // kill while the sink is writing, not before it started
                 Await.within(Duration.ofSeconds(60), () -> rowsSoFar(db) >= 1000);

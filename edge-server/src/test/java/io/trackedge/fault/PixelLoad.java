@@ -21,6 +21,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Fires pixel requests at an edge from several threads, each over its own keep-alive connection
@@ -51,6 +52,8 @@ public final class PixelLoad {
     private final int threshold;
     private final CountDownLatch thresholdReached = new CountDownLatch(1);
     private volatile boolean stopped;
+    private long intervalNanos; // 0: as fast as the edge answers
+    private long startedAt;
 
     /** @param threshold {@link #awaitAcked} returns once this many targets are acknowledged */
     public PixelLoad(String host, int port, List<Target> targets, int threshold) {
@@ -60,7 +63,21 @@ public final class PixelLoad {
         this.threshold = threshold;
     }
 
+    /**
+     * Sends target {@code i} no earlier than {@code i / requestsPerSecond} seconds after {@link #start},
+     * so that a test that acts at some point of the load (a kill once the sink has written) finds it
+     * still running on a machine faster than the test's author's. Call before {@link #start}.
+     */
+    public PixelLoad paced(int requestsPerSecond) {
+        if (requestsPerSecond <= 0) {
+            throw new IllegalArgumentException("requestsPerSecond must be positive: " + requestsPerSecond);
+        }
+        intervalNanos = 1_000_000_000L / requestsPerSecond;
+        return this;
+    }
+
     public PixelLoad start(int threadCount) {
+        startedAt = System.nanoTime();
         for (int t = 0; t < threadCount; t++) {
             Thread th = new Thread(this::run, "pixel-load-" + t);
             th.setDaemon(true);
@@ -138,6 +155,7 @@ public final class PixelLoad {
                     return;
                 }
                 Target t = targets.get(i);
+                waitForTurn(i);
                 if (socket == null) {
                     try {
                         socket = new Socket();
@@ -165,6 +183,16 @@ public final class PixelLoad {
             }
         } finally {
             closeQuietly(socket);
+        }
+    }
+
+    private void waitForTurn(int i) {
+        if (intervalNanos == 0) {
+            return;
+        }
+        long due = startedAt + i * intervalNanos;
+        for (long left; !stopped && (left = due - System.nanoTime()) > 0; ) {
+            LockSupport.parkNanos(left);
         }
     }
 

@@ -61,13 +61,17 @@ class InlineAppenderTest {
         return last;
     }
 
+    /** An {@code inline} ring whose appender adds each thread that wrote a batch to {@code writers}. */
+    private static EventRing inlineRing(JournalWriter journal, AckMode mode, Set<Thread> writers) {
+        return new EventRing(1024, "inline", new JournalAppender(journal, mode, () -> writers.add(Thread.currentThread())));
+    }
+
     @Test
     void aPublisherWritesItsOwnBatchBeforeEndOfPublishBatchReturns() throws Exception {
         JournalStats stats = new JournalStats();
         Set<Thread> writers = ConcurrentHashMap.newKeySet();
         try (JournalWriter journal = JournalWriter.open(dir, SEGMENT, 64L << 20, stats)) {
-            EventRing ring = new EventRing(1024, "inline",
-                    new JournalAppender(journal, AckMode.JOURNAL, () -> writers.add(Thread.currentThread())));
+            EventRing ring = inlineRing(journal, AckMode.JOURNAL, writers);
             try {
                 assertTrue(ring.publishersWake());
                 int handledAtReturn = 0;
@@ -95,8 +99,7 @@ class InlineAppenderTest {
         JournalStats stats = new JournalStats();
         Set<Thread> writers = ConcurrentHashMap.newKeySet();
         try (JournalWriter journal = JournalWriter.open(dir, SEGMENT, 64L << 20, stats)) {
-            EventRing ring = new EventRing(1024, "inline",
-                    new JournalAppender(journal, AckMode.FSYNC, () -> writers.add(Thread.currentThread())));
+            EventRing ring = inlineRing(journal, AckMode.FSYNC, writers);
             try {
                 for (int b = 0; b < 20; b++) {
                     long last = publish(ring, 1, b * 5, 5, null);
@@ -110,6 +113,36 @@ class InlineAppenderTest {
             assertFalse(writers.contains(Thread.currentThread()), "an fsync batch was written on the publisher's thread");
             assertEquals(0, ring.inlineTurns());
             assertTrue(stats.fsyncs.get() > 0);
+        }
+    }
+
+    @Test
+    void aReleaseThatFreesASegmentSendsTheBatchToTheAppenderThreadWhichDeletesIt() throws Exception {
+        JournalStats stats = new JournalStats();
+        Set<Thread> writers = ConcurrentHashMap.newKeySet();
+        try (JournalWriter journal = JournalWriter.open(dir, SEGMENT, 64L << 20, stats)) {
+            // Two segments before the ring starts, written straight to the journal.
+            RingEvent e = new RingEvent();
+            for (int i = 0; Segments.list(dir).size() < 2; i++) {
+                e.reset(EventType.OPEN, 9, i, 1_000_000L * i);
+                e.fields(FIELDS, 0, FIELDS.length);
+                e.userAgent("Mozilla/5.0 ".repeat(20));
+                journal.tryAppend(e);
+                journal.flush();
+            }
+            EventRing ring = inlineRing(journal, AckMode.JOURNAL, writers);
+            try {
+                journal.releaseBefore(Segments.list(dir).get(1)); // a sink has passed the first segment
+                long last = publish(ring, 1, 0, 3, null);
+                ring.endOfPublishBatch();
+                assertEquals(0, ring.inlineTurns(), "the loop wrote a batch with a deletion due");
+                Await.until("the appender thread to write the batch", Duration.ofSeconds(10),
+                        () -> ring.appender().handledSequence(), h -> h >= last);
+                assertEquals(1, stats.segmentsDeleted.get());
+                assertFalse(writers.contains(Thread.currentThread()), "the publisher's thread wrote the batch");
+            } finally {
+                ring.drainAndStop(5, TimeUnit.SECONDS);
+            }
         }
     }
 

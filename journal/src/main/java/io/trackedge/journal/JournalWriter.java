@@ -88,7 +88,7 @@ public final class JournalWriter implements Closeable {
         }
         long last = bases.get(bases.size() - 1);
         Path path = Segments.path(dir, last);
-        long valid = validLength(path);
+        long valid = Segments.validLength(path);
         long size = Files.size(path);
         channel = FileChannel.open(path, StandardOpenOption.WRITE, StandardOpenOption.READ);
         if (valid < size) {
@@ -103,20 +103,6 @@ public final class JournalWriter implements Closeable {
         channel.position(valid);
         flushedPosition = segmentBase + segmentSize;
         stats.sizeBytes.set(closedSegmentsBytes + segmentSize);
-    }
-
-    /** Length of the prefix of whole, checksummed records in a segment file. */
-    static long validLength(Path path) throws IOException {
-        byte[] bytes = Files.readAllBytes(path);
-        CRC32C c = new CRC32C();
-        int p = 0;
-        while (true) {
-            int r = Framing.validate(bytes, p, bytes.length - p, c);
-            if (r < 0) {
-                return p;
-            }
-            p += r;
-        }
     }
 
     private void openSegment(long base) throws IOException {
@@ -322,19 +308,19 @@ public final class JournalWriter implements Closeable {
         }
         appliedRelease = position;
         List<Long> bases = Segments.list(dir);
-        for (int i = 0; i + 1 < bases.size(); i++) {
-            long next = bases.get(i + 1);
-            if (next > position || bases.get(i) == segmentBase) {
+        int first = 0; // the oldest segment kept
+        for (; first + 1 < bases.size(); first++) {
+            long next = bases.get(first + 1);
+            if (next > position || bases.get(first) == segmentBase) {
                 break;
             }
-            Path p = Segments.path(dir, bases.get(i));
+            Path p = Segments.path(dir, bases.get(first));
             long size = Files.size(p);
             Files.delete(p);
             closedSegmentsBytes -= size;
             stats.segmentsDeleted.incrementAndGet();
         }
-        List<Long> left = Segments.list(dir);
-        nextReleasable = left.size() >= 2 ? left.get(1) : Long.MAX_VALUE;
+        nextReleasable = first + 1 < bases.size() ? bases.get(first + 1) : Long.MAX_VALUE;
         stats.sizeBytes.set(closedSegmentsBytes + segmentSize);
     }
 

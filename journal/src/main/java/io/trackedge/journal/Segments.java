@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.zip.CRC32C;
 import java.util.stream.Stream;
 
 /**
@@ -56,5 +57,19 @@ public final class Segments {
             }
         }
         return total;
+    }
+
+    /** Length of the prefix of whole, checksummed records in a segment file. */
+    static long validLength(Path path) throws IOException {
+        byte[] bytes = Files.readAllBytes(path);
+        CRC32C c = new CRC32C();
+        int p = 0;
+        while (true) {
+            int r = Framing.validate(bytes, p, bytes.length - p, c);
+            if (r < 0) {
+                return p;
+            }
+            p += r;
+        }
     }
 }
