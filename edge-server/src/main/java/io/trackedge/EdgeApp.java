@@ -113,6 +113,9 @@ public final class EdgeApp implements AutoCloseable {
         metrics.counter("edge_journal_batches_appender_thread_total",
                 "Journal batches the journal-appender thread wrote for the loops (edge.ring.wait-strategy = inline: "
                         + "rolls and deletes due, ack=fsync, ingest, missed hand-offs)", ring::appenderThreadTurns);
+        metrics.counter("edge_journal_appender_wakeups_total",
+                "Times the journal-appender thread woke, by a hand-off or its timer (edge.ring.wait-strategy = inline: "
+                        + "every 1 ms while the loops write, backing off to 50 ms when nothing is written)", ring::appenderThreadWakes);
         metrics.gauge("edge_journal_position_bytes", "Journal position past the last record written", journal::flushedPosition);
         metrics.gauge("edge_journal_max_bytes", "edge.journal.max-bytes: the cap on all segments (journal use = size / max)",
                 () -> config.journal().maxBytes());

@@ -5,7 +5,6 @@ import com.lmax.disruptor.Sequence;
 import com.lmax.disruptor.SequenceBarrier;
 import com.lmax.disruptor.WaitStrategy;
 import java.lang.invoke.VarHandle;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -15,14 +14,11 @@ import java.util.concurrent.locks.LockSupport;
  * and writes the whole iteration's events with one {@code write}, instead of waking (a futex call
  * on the event loop) and writing every event or two.
  *
- * <p>The consumer also wakes by itself every {@link #MAX_PARK} at most, so an event whose producer
- * did not call {@link #wake} is journaled late, never stranded; and it wakes at once when the ring
- * is halted.
+ * <p>The consumer also wakes by itself ({@link IdleBackoff}: every millisecond while events come), so
+ * an event whose producer did not call {@link #wake} is journaled late, never stranded; and it wakes
+ * at once when the ring is halted.
  */
 final class BatchedWakeWaitStrategy implements WaitStrategy {
-
-    /** Longest sleep of the consumer without a wake: the bound on a missed wake's delay. */
-    static final long MAX_PARK = TimeUnit.MILLISECONDS.toNanos(1);
 
     private volatile Thread sleeper;
     private volatile SequenceBarrier barrier;
@@ -32,15 +28,17 @@ final class BatchedWakeWaitStrategy implements WaitStrategy {
             throws AlertException {
         this.barrier = barrier;
         long available;
+        long park = IdleBackoff.MAX_PARK; // each batch starts over: the bound under traffic
         while ((available = dependentSequence.get()) < sequence) {
             barrier.checkAlert();
             sleeper = Thread.currentThread();
             // Pairs with the fence in wake(): either we see the producer's claim, or it sees us asleep.
             VarHandle.fullFence();
             if (dependentSequence.get() < sequence && !barrier.isAlerted()) {
-                LockSupport.parkNanos(this, MAX_PARK);
+                LockSupport.parkNanos(this, park);
             }
             sleeper = null;
+            park = IdleBackoff.next(park, true); // woke to nothing (or to a batch, and we leave): sleep longer next time
         }
         return available;
     }

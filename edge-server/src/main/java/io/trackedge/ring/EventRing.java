@@ -115,8 +115,8 @@ public final class EventRing {
 
     /**
      * Publishes one claimed slot. With the {@code batched} strategy this does not wake the
-     * appender: the caller calls {@link #wakeAppender} after its batch (else the event waits up to
-     * {@link BatchedWakeWaitStrategy#MAX_PARK}).
+     * appender: the caller calls {@link #wakeAppender} after its batch (else the event waits for the
+     * appender's timer, {@link IdleBackoff}).
      */
     public void publish(long sequence) {
         ring.publish(sequence);
@@ -156,6 +156,16 @@ public final class EventRing {
 
     public long appenderThreadTurns() {
         return inline == null ? 0 : inline.threadTurns();
+    }
+
+    /** Wake-ups of the {@code inline} appender thread, by a hand-off or its timer (else 0). */
+    public long appenderThreadWakes() {
+        return inline == null ? 0 : inline.threadWakes();
+    }
+
+    /** The {@code inline} appender thread's next sleep without a wake, in nanoseconds (else 0). */
+    long appenderParkNanos() {
+        return inline == null ? 0 : inline.parkNanos();
     }
 
     public long remainingCapacity() {

@@ -23,15 +23,13 @@ import org.slf4j.LoggerFactory;
  * writer has housekeeping due (a segment roll, whose {@code fsync} can take a second on a slow
  * disk, or released segments to delete), and under {@code ack=fsync} every turn is. Those turns
  * go to the {@code journal-appender} thread, which also writes what threads that do not write
- * (ingest workers) publish, and wakes by itself every {@link #MAX_PARK} to take anything a missed
- * hand-off left behind.
+ * (ingest workers) publish, and wakes by itself ({@link IdleBackoff}: every millisecond under
+ * traffic) to take anything a missed hand-off left behind.
  */
 final class InlineAppender {
 
     private static final Logger log = LoggerFactory.getLogger(InlineAppender.class);
 
-    /** Longest sleep of the appender thread without a wake: the bound on a missed hand-off's delay. */
-    static final long MAX_PARK = TimeUnit.MILLISECONDS.toNanos(1);
     /**
      * Bytes an event loop stages at most in one turn before it writes them: far below the writer's
      * staging buffer, so a turn never writes mid-batch, and small enough that a loop that finds a
@@ -58,6 +56,8 @@ final class InlineAppender {
     private volatile boolean stopping;
     private volatile long inlineTurns;
     private volatile long threadTurns;
+    private volatile long threadWakes;
+    private volatile long park = IdleBackoff.MAX_PARK;
 
     /** A loop's turn: ends the batch at the last event available or at {@link #MAX_TURN_BYTES}. */
     private final EventPoller.Handler<RingEvent> turn;
@@ -148,10 +148,12 @@ final class InlineAppender {
         long seenAtLastTick = -1;
         try {
             while (true) {
+                threadWakes++;
                 boolean stop = stopping;
                 boolean asked = wanted.getAndSet(false);
                 long written = poller.getSequence().get();
-                if (stop || asked || (written == seenAtLastTick && pending())) {
+                boolean turn = stop || asked || (written == seenAtLastTick && pending());
+                if (turn) {
                     try {
                         takeTurns();
                     } catch (RuntimeException e) {
@@ -160,14 +162,16 @@ final class InlineAppender {
                         log.error("journal appender turn failed", e);
                     }
                 }
+                boolean idle = !turn && written == seenAtLastTick;
                 seenAtLastTick = poller.getSequence().get();
                 if (stop && seenAtLastTick >= ring.getCursor()) {
                     return;
                 }
+                park = IdleBackoff.next(park, idle && !pending());
                 sleeper = Thread.currentThread();
                 VarHandle.fullFence();
                 if (!wanted.get()) {
-                    LockSupport.parkNanos(this, MAX_PARK);
+                    LockSupport.parkNanos(this, park);
                 }
                 sleeper = null;
             }
@@ -181,7 +185,7 @@ final class InlineAppender {
         for (int turns = 0; turns < MAX_TURNS; turns++) {
             VarHandle.fullFence();
             if (!writing.compareAndSet(false, true)) {
-                return; // the writer looks again when it lets go, and the next tick comes within MAX_PARK
+                return; // the writer looks again when it lets go, and the next tick comes within IdleBackoff.MAX_PARK
             }
             try {
                 appender.housekeep(TURN_ROOM);
@@ -224,6 +228,16 @@ final class InlineAppender {
 
     long threadTurns() {
         return threadTurns;
+    }
+
+    /** Times the appender thread woke up, by a hand-off or by its timer. */
+    long threadWakes() {
+        return threadWakes;
+    }
+
+    /** How long the appender thread sleeps next without a wake ({@link IdleBackoff}). */
+    long parkNanos() {
+        return park;
     }
 
     /**

@@ -74,7 +74,7 @@ class BatchedWakeTest {
                 awaitHandled(ring, last);
                 assertEquals(101, stats.appendedRecords.get());
                 // One wake-up, one write, on a fast publisher. Unwoken, the appender also wakes on its
-                // MAX_PARK (1 ms) timer while a slow publisher (a cold JIT, a busy box) is still at it,
+                // timer (IdleBackoff: 1 ms, then longer) while a slow publisher (a cold JIT, a busy box) is still at it,
                 // and writes what it finds, perhaps twice per tick; one write per event would be 100.
                 assumeTrue(publishMillis < 20, "publishing 100 events took " + publishMillis + " ms: too slow to tell");
                 assertTrue(writes.get() < 50,

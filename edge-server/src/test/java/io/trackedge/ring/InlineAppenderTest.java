@@ -146,6 +146,30 @@ class InlineAppenderTest {
         }
     }
 
+    @Test
+    void anIdleAppenderThreadBacksOffAndAHandOffStillWakesIt() throws Exception {
+        JournalStats stats = new JournalStats();
+        Set<Thread> writers = ConcurrentHashMap.newKeySet();
+        try (JournalWriter journal = JournalWriter.open(dir, SEGMENT, 64L << 20, stats)) {
+            EventRing ring = inlineRing(journal, AckMode.JOURNAL, writers);
+            try {
+                Await.until("the idle appender thread to sleep its longest", Duration.ofSeconds(10),
+                        ring::appenderParkNanos, p -> p == IdleBackoff.IDLE_PARK);
+                long wakes = ring.appenderThreadWakes();
+                // An ingest worker's publish: it does not write, it wakes the appender thread.
+                long last = publish(ring, 1, 0, 3, null);
+                ring.wakeAppender();
+                Await.until("the woken appender thread to write the events", Duration.ofSeconds(10),
+                        () -> ring.appender().handledSequence(), h -> h >= last);
+                assertTrue(ring.appenderThreadWakes() > wakes, "no wake counted for the hand-off");
+                assertEquals(1, ring.appenderThreadTurns(), "the appender thread's turns");
+                assertFalse(writers.contains(Thread.currentThread()), "the publisher's thread wrote the batch");
+            } finally {
+                ring.drainAndStop(5, TimeUnit.SECONDS);
+            }
+        }
+    }
+
     /**
      * Two publishers ending their batches as event loops do and a third that only wakes the appender
      * (an ingest worker), over several segment rolls and with segments released as they are passed:
