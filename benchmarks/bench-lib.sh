@@ -14,6 +14,9 @@ loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 commit_id() { echo "$(git rev-parse --short HEAD 2>/dev/null || echo -)$(git diff --quiet HEAD 2>/dev/null || echo +dirty)"; }
 # utime+stime in ticks, summed over the given pids
 ticks() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{print $14+$15}' /proc/$p/stat))); done; echo $t; }
+# utime+stime ticks of one /proc/<pid>/task/<tid>/stat file: the fields after the name in brackets,
+# since a thread's name may hold spaces ("C2 CompilerThre", "VM Periodic Tas") and shift the rest.
+thread_stat_ticks() { sed 's/^.*) //' "$1" 2>/dev/null | awk '{print $12+$13}' || echo 0; }
 rss_kb() { local t=0 p; for p in "$@"; do t=$((t + $(awk '/^VmRSS/{print $2}' /proc/$p/status))); done; echo $t; }
 median() { tr ' ' '\n' | awk 'NF' | sort -g | awk '{a[NR]=$1} END{if(NR==0){print "null"} else if(NR%2){print a[(NR+1)/2]} else {print (a[NR/2]+a[NR/2+1])/2}}'; }
 metric() { curl -s "http://127.0.0.1:$ADMIN/metrics" | awk -v m="$1" '$1==m{print $2; f=1} END{if(!f) print 0}'; }

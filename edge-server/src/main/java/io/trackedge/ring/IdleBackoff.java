@@ -6,7 +6,7 @@ import java.util.concurrent.TimeUnit;
  * How long the journal-appender thread sleeps between looks at the ring when no one wakes it. Every
  * hand-off wakes it at once; the timer only bounds the delay of one that was missed. Under traffic
  * that bound is {@link #MAX_PARK}. While looks find nothing to write, each sleep is twice the last,
- * up to {@link #IDLE_PARK}: with a fixed 1 ms tick, an idle edge spent about 3 % of a core on a
+ * up to {@link #IDLE_PARK}: with a fixed 1 ms tick, an idle edge spent 3 to 4 % of a core on a
  * thousand empty wake-ups a second ({@code benchmarks/idle-cpu}).
  */
 final class IdleBackoff {

@@ -47,6 +47,8 @@ public final class JournalWriter implements Closeable {
     private int stagedRecords;
     private volatile long releaseBefore;
     private long appliedRelease;
+    /** The last deletion of released segments before a write failed (logged once per streak). */
+    private boolean releaseFailing;
     /**
      * The release position that frees the oldest closed segment (the next segment's base), or
      * {@link Long#MAX_VALUE} when no segment is closed: a release short of it deletes nothing, so it
@@ -168,10 +170,10 @@ public final class JournalWriter implements Closeable {
     }
 
     private void flush(boolean applyRelease) {
+        if (applyRelease) {
+            deleteReleasedBeforeWrite();
+        }
         try {
-            if (applyRelease) {
-                applyRelease();
-            }
             if (staging.position() == 0) {
                 return;
             }
@@ -309,19 +311,40 @@ public final class JournalWriter implements Closeable {
         appliedRelease = position;
         List<Long> bases = Segments.list(dir);
         int first = 0; // the oldest segment kept
-        for (; first + 1 < bases.size(); first++) {
-            long next = bases.get(first + 1);
-            if (next > position || bases.get(first) == segmentBase) {
-                break;
+        try {
+            for (; first + 1 < bases.size(); first++) {
+                long next = bases.get(first + 1);
+                if (next > position || bases.get(first) == segmentBase) {
+                    break;
+                }
+                Path p = Segments.path(dir, bases.get(first));
+                long size = Files.size(p);
+                Files.delete(p);
+                closedSegmentsBytes -= size;
+                stats.segmentsDeleted.incrementAndGet();
             }
-            Path p = Segments.path(dir, bases.get(first));
-            long size = Files.size(p);
-            Files.delete(p);
-            closedSegmentsBytes -= size;
-            stats.segmentsDeleted.incrementAndGet();
+        } finally {
+            // Also after a failed deletion: the segment it left is the next releasable one.
+            nextReleasable = first + 1 < bases.size() ? bases.get(first + 1) : Long.MAX_VALUE;
+            stats.sizeBytes.set(closedSegmentsBytes + segmentSize);
         }
-        nextReleasable = first + 1 < bases.size() ? bases.get(first + 1) : Long.MAX_VALUE;
-        stats.sizeBytes.set(closedSegmentsBytes + segmentSize);
+        releaseFailing = false;
+    }
+
+    /**
+     * A deletion that fails must not fail the write after it: the batch's events would be counted as
+     * lost for a file the sinks no longer need. The release is kept as applied (so each batch does not
+     * try again), and the next, higher release tries the leftover segments again.
+     */
+    private void deleteReleasedBeforeWrite() {
+        try {
+            applyRelease();
+        } catch (IOException e) {
+            if (!releaseFailing) { // once per streak: a sink releases several times a second
+                log.warn("cannot delete released journal segments before {}; each later release tries again", appliedRelease, e);
+            }
+            releaseFailing = true;
+        }
     }
 
     public Path directory() {

@@ -86,4 +86,40 @@ class HousekeepingTest {
             assertEquals(1, stats.segmentsDeleted.get());
         }
     }
+
+    @Test
+    void aReleasedSegmentThatCannotBeDeletedFailsNoWriteAndIsTriedAgainAtTheNextRelease() throws Exception {
+        JournalStats stats = new JournalStats();
+        List<EventSpec> specs = new ArrayList<>();
+        try (JournalWriter w = JournalWriter.open(dir, SEGMENT, 64 * SEGMENT, stats)) {
+            while (Segments.list(dir).size() < 4) {
+                EventSpec s = EventSpec.random(specs.size(), rnd, 5000);
+                assertTrue(w.tryAppend(s.fill(slot)));
+                specs.add(s);
+                w.flush();
+            }
+            List<Long> bases = Segments.list(dir);
+            // The oldest segment becomes something unlink cannot remove, even for root: a folder with a file in it.
+            Path stuck = Segments.path(dir, bases.get(0));
+            java.nio.file.Files.delete(stuck);
+            java.nio.file.Files.createDirectory(stuck);
+            java.nio.file.Files.writeString(stuck.resolve("in-the-way"), "x");
+            w.releaseBefore(bases.get(2)); // a sink has passed the two oldest segments
+
+            EventSpec s = EventSpec.random(specs.size(), rnd, 100);
+            assertTrue(w.tryAppend(s.fill(slot)));
+            long before = w.flushedPosition();
+            w.flush(); // before, the failed deletion failed this write: its events counted as lost
+            assertTrue(w.flushedPosition() > before, "the batch was not written");
+            assertEquals(0, stats.segmentsDeleted.get());
+            assertTrue(w.housekeepingDue(0), "the segment left behind is still due for deletion");
+
+            java.nio.file.Files.delete(stuck.resolve("in-the-way")); // the obstacle goes
+            w.releaseBefore(bases.get(2) + 1);
+            w.flush();
+            assertEquals(2, stats.segmentsDeleted.get(), "the next release deletes both");
+            assertFalse(w.housekeepingDue(0));
+            assertEquals(List.of(bases.get(2), bases.get(3)), Segments.list(dir));
+        }
+    }
 }
