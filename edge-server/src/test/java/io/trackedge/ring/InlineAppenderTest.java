@@ -61,6 +61,11 @@ class InlineAppenderTest {
         return last;
     }
 
+    /** Waits until the ring's appender has handled every event up to {@code last}. */
+    private static void awaitWritten(EventRing ring, long last, String what) {
+        Await.until(what, Duration.ofSeconds(10), () -> ring.appender().handledSequence(), h -> h >= last);
+    }
+
     /** An {@code inline} ring whose appender adds each thread that wrote a batch to {@code writers}. */
     private static EventRing inlineRing(JournalWriter journal, AckMode mode, Set<Thread> writers) {
         return new EventRing(1024, "inline", new JournalAppender(journal, mode, () -> writers.add(Thread.currentThread())));
@@ -104,8 +109,7 @@ class InlineAppenderTest {
                 for (int b = 0; b < 20; b++) {
                     long last = publish(ring, 1, b * 5, 5, null);
                     ring.endOfPublishBatch();
-                    Await.until("batch " + b + " to be written", Duration.ofSeconds(10),
-                            () -> ring.appender().handledSequence(), h -> h >= last);
+                    awaitWritten(ring, last, "batch " + b + " to be written");
                 }
             } finally {
                 ring.drainAndStop(5, TimeUnit.SECONDS);
@@ -136,8 +140,7 @@ class InlineAppenderTest {
                 long last = publish(ring, 1, 0, 3, null);
                 ring.endOfPublishBatch();
                 assertEquals(0, ring.inlineTurns(), "the loop wrote a batch with a deletion due");
-                Await.until("the appender thread to write the batch", Duration.ofSeconds(10),
-                        () -> ring.appender().handledSequence(), h -> h >= last);
+                awaitWritten(ring, last, "the appender thread to write the batch");
                 assertEquals(1, stats.segmentsDeleted.get());
                 assertFalse(writers.contains(Thread.currentThread()), "the publisher's thread wrote the batch");
             } finally {
@@ -159,8 +162,7 @@ class InlineAppenderTest {
                 // An ingest worker's publish: it does not write, it wakes the appender thread.
                 long last = publish(ring, 1, 0, 3, null);
                 ring.wakeAppender();
-                Await.until("the woken appender thread to write the events", Duration.ofSeconds(10),
-                        () -> ring.appender().handledSequence(), h -> h >= last);
+                awaitWritten(ring, last, "the woken appender thread to write the events");
                 // That the hand-off's unpark, not the 50 ms timer, woke the thread is not checked here: it
                 // would take a deadline shorter than the timer. wakeThread's fences did not change with the back-off.
                 assertTrue(ring.appenderThreadWakes() > wakes, "no wake counted for the hand-off");

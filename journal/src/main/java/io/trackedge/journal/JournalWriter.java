@@ -42,19 +42,9 @@ public final class JournalWriter implements Closeable {
     private FileChannel channel;
     private long segmentBase;
     private long segmentSize;
-    private long closedSegmentsBytes;
+    private final ClosedSegments closed;
     private volatile long flushedPosition;
     private int stagedRecords;
-    private volatile long releaseBefore;
-    private long appliedRelease;
-    /** The last deletion of released segments before a write failed (logged once per streak). */
-    private boolean releaseFailing;
-    /**
-     * The release position that frees the oldest closed segment (the next segment's base), or
-     * {@link Long#MAX_VALUE} when no segment is closed: a release short of it deletes nothing, so it
-     * is no housekeeping.
-     */
-    private long nextReleasable;
 
     private JournalWriter(Path dir, long segmentBytes, long maxBytes, JournalStats stats) {
         if (segmentBytes < STAGING_BYTES) {
@@ -67,6 +57,7 @@ public final class JournalWriter implements Closeable {
         this.segmentBytes = segmentBytes;
         this.maxBytes = maxBytes;
         this.stats = stats;
+        this.closed = new ClosedSegments(dir, stats);
     }
 
     /** Opens (creating if needed) the journal in {@code dir}, recovering a torn tail. */
@@ -74,8 +65,6 @@ public final class JournalWriter implements Closeable {
         Files.createDirectories(dir);
         JournalWriter w = new JournalWriter(dir, segmentBytes, maxBytes, stats);
         w.recover();
-        List<Long> bases = Segments.list(dir);
-        w.nextReleasable = bases.size() >= 2 ? bases.get(1) : Long.MAX_VALUE;
         return w;
     }
 
@@ -85,9 +74,7 @@ public final class JournalWriter implements Closeable {
             openSegment(0);
             return;
         }
-        for (int i = 0; i < bases.size() - 1; i++) {
-            closedSegmentsBytes += Files.size(Segments.path(dir, bases.get(i)));
-        }
+        closed.opened(bases);
         long last = bases.get(bases.size() - 1);
         Path path = Segments.path(dir, last);
         long valid = Segments.validLength(path);
@@ -104,7 +91,7 @@ public final class JournalWriter implements Closeable {
         segmentSize = valid;
         channel.position(valid);
         flushedPosition = segmentBase + segmentSize;
-        stats.sizeBytes.set(closedSegmentsBytes + segmentSize);
+        stats.sizeBytes.set(closed.bytes() + segmentSize);
     }
 
     private void openSegment(long base) throws IOException {
@@ -132,7 +119,7 @@ public final class JournalWriter implements Closeable {
      */
     public boolean tryAppend(MutableEvent e) {
         int bound = Framing.HEADER + e.encodedSizeBound();
-        if (closedSegmentsBytes + segmentSize + staging.position() + bound > maxBytes) {
+        if (closed.bytes() + segmentSize + staging.position() + bound > maxBytes) {
             stats.droppedAtCap.incrementAndGet();
             return false;
         }
@@ -169,9 +156,10 @@ public final class JournalWriter implements Closeable {
         flush(false);
     }
 
-    private void flush(boolean applyRelease) {
-        if (applyRelease) {
-            deleteReleasedBeforeWrite();
+    private void flush(boolean deleteReleased) {
+        if (deleteReleased) {
+            closed.deleteReleasedBeforeWrite(segmentBase);
+            stats.sizeBytes.set(closed.bytes() + segmentSize);
         }
         try {
             if (staging.position() == 0) {
@@ -190,7 +178,7 @@ public final class JournalWriter implements Closeable {
             stats.appendedBytes.addAndGet(bytes);
             stats.appendedRecords.addAndGet(stagedRecords);
             stats.writes.incrementAndGet();
-            stats.sizeBytes.set(closedSegmentsBytes + segmentSize);
+            stats.sizeBytes.set(closed.bytes() + segmentSize);
             stagedRecords = 0;
             flushedPosition = segmentBase + segmentSize;
         } catch (IOException ex) {
@@ -234,7 +222,7 @@ public final class JournalWriter implements Closeable {
      * calls {@link #housekeep} first.
      */
     public boolean housekeepingDue(long bytesAhead) {
-        return releaseBefore >= nextReleasable || (segmentSize > 0 && segmentSize + staging.position() + bytesAhead > segmentBytes);
+        return closed.deletionDue() || (segmentSize > 0 && segmentSize + staging.position() + bytesAhead > segmentBytes);
     }
 
     /**
@@ -244,7 +232,11 @@ public final class JournalWriter implements Closeable {
      */
     public void housekeep(long bytesAhead) {
         try {
-            applyRelease();
+            try {
+                closed.deleteReleased(segmentBase);
+            } finally {
+                stats.sizeBytes.set(closed.bytes() + segmentSize);
+            }
             if (segmentSize > 0 && segmentSize + staging.position() + bytesAhead > segmentBytes) {
                 flush();
                 if (segmentSize > 0 && segmentSize + bytesAhead > segmentBytes) {
@@ -278,13 +270,10 @@ public final class JournalWriter implements Closeable {
                 StandardOpenOption.WRITE, StandardOpenOption.READ);
         FileChannel previous = channel;
         channel = next;
-        closedSegmentsBytes += segmentSize;
+        closed.closed(segmentSize, base);
         segmentBase = base;
         segmentSize = 0;
         flushedPosition = base;
-        if (nextReleasable == Long.MAX_VALUE) {
-            nextReleasable = base; // the segment just closed was the only one: passing its end frees it
-        }
         previous.close();
         syncDirectory();
     }
@@ -300,51 +289,7 @@ public final class JournalWriter implements Closeable {
      * next flush, so the writer's size accounting needs no lock.
      */
     public void releaseBefore(long position) {
-        releaseBefore = Math.max(releaseBefore, position);
-    }
-
-    private void applyRelease() throws IOException {
-        long position = releaseBefore;
-        if (position <= appliedRelease) {
-            return;
-        }
-        appliedRelease = position;
-        List<Long> bases = Segments.list(dir);
-        int first = 0; // the oldest segment kept
-        try {
-            for (; first + 1 < bases.size(); first++) {
-                long next = bases.get(first + 1);
-                if (next > position || bases.get(first) == segmentBase) {
-                    break;
-                }
-                Path p = Segments.path(dir, bases.get(first));
-                long size = Files.size(p);
-                Files.delete(p);
-                closedSegmentsBytes -= size;
-                stats.segmentsDeleted.incrementAndGet();
-            }
-        } finally {
-            // Also after a failed deletion: the segment it left is the next releasable one.
-            nextReleasable = first + 1 < bases.size() ? bases.get(first + 1) : Long.MAX_VALUE;
-            stats.sizeBytes.set(closedSegmentsBytes + segmentSize);
-        }
-        releaseFailing = false;
-    }
-
-    /**
-     * A deletion that fails must not fail the write after it: the batch's events would be counted as
-     * lost for a file the sinks no longer need. The release is kept as applied (so each batch does not
-     * try again), and the next, higher release tries the leftover segments again.
-     */
-    private void deleteReleasedBeforeWrite() {
-        try {
-            applyRelease();
-        } catch (IOException e) {
-            if (!releaseFailing) { // once per streak: a sink releases several times a second
-                log.warn("cannot delete released journal segments before {}; each later release tries again", appliedRelease, e);
-            }
-            releaseFailing = true;
-        }
+        closed.releaseBefore(position);
     }
 
     public Path directory() {
