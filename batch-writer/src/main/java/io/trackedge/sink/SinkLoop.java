@@ -33,10 +33,25 @@ public final class SinkLoop implements Runnable {
      * @param stallAfter no commit for this long while events wait: reported as stalled
      * @param maxConsecutiveBad events set aside in a row, with no commit between, after which the
      *     destination rather than the data is taken to be at fault (the loop retries instead)
+     * @param idleWait how long a caught-up loop sleeps before it looks at the journal again when no
+     *     {@link #wakeUp} comes: the delay of an event whose writer does not wake the loop
      */
     public record Settings(int batchSize, Duration linger, Duration firstBackoff, Duration maxBackoff,
-                           Duration stallAfter, int maxConsecutiveBad) {
+                           Duration stallAfter, int maxConsecutiveBad, Duration idleWait) {
+
+        /** The idle wait of a loop whose journal writer may not wake it: it polls. */
+        public static final Duration POLL = Duration.ofMillis(50);
+
+        /** Settings with the {@link #POLL} idle wait. */
+        public Settings(int batchSize, Duration linger, Duration firstBackoff, Duration maxBackoff,
+                        Duration stallAfter, int maxConsecutiveBad) {
+            this(batchSize, linger, firstBackoff, maxBackoff, stallAfter, maxConsecutiveBad, POLL);
+        }
+
         public Settings {
+            if (idleWait == null || idleWait.toMillis() < 1) {
+                throw new IllegalArgumentException("idle wait must be at least 1 ms, got " + idleWait);
+            }
             if (batchSize < 1) {
                 throw new IllegalArgumentException("batch size must be at least 1, got " + batchSize);
             }
@@ -219,6 +234,7 @@ public final class SinkLoop implements Runnable {
     /** Writes batches until drained (returns true) or stopped (false). */
     private boolean pump(BatchReader in) throws Exception {
         long lingerNanos = settings.linger().toNanos();
+        long idleNanos = settings.idleWait().toNanos();
         long firstAt = 0;
         while (running) {
             int n = in.isEmpty() || !in.full() ? in.fill() : 0;
@@ -235,7 +251,7 @@ public final class SinkLoop implements Runnable {
                     if (drain) {
                         return true;
                     }
-                    worker.awaitEvents(TimeUnit.MILLISECONDS.toNanos(50), () -> journalLimit.getAsLong() > in.position());
+                    worker.awaitEvents(idleNanos, () -> journalLimit.getAsLong() > in.position());
                 }
                 continue;
             }

@@ -246,6 +246,32 @@ class SinkLoopTest {
     }
 
     @Test
+    void aCaughtUpLoopWithALongIdleWaitReadsNewEventsAsSoonAsItIsWoken() throws Exception {
+        append(10, 13);
+        ScriptedSink sink = new ScriptedSink();
+        SinkLoop loop = new SinkLoop(sink, dir, writer::flushedPosition,
+                new SinkLoop.Settings(100, Duration.ofMillis(1), Duration.ofMillis(20), Duration.ofMillis(200),
+                        Duration.ofMinutes(1), 100, Duration.ofHours(1)), new SinkStats(), p -> { });
+        loops.add(loop);
+        Thread t = loop.start();
+        Await.until("caught up", Duration.ofSeconds(30), () -> caughtUp(sink, loop));
+        // Asleep in its idle wait (the only timed wait of a caught-up loop): an hour, unless woken.
+        Await.until("the caught-up loop to sleep", Duration.ofSeconds(30), t::getState, s -> s == Thread.State.TIMED_WAITING);
+        append(5, 14);
+        loop.wakeUp();
+        Await.until("the woken loop to write the new events", Duration.ofSeconds(30), () -> sink.written.size() == 15);
+        assertEquals(ids(), sink.written);
+    }
+
+    @Test
+    void anIdleWaitUnderAMillisecondIsRefused() {
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new SinkLoop.Settings(100, Duration.ZERO, Duration.ofMillis(20), Duration.ofMillis(200),
+                        Duration.ofMinutes(1), 100, Duration.ZERO));
+        assertTrue(e.getMessage().contains("idle wait"), e.getMessage());
+    }
+
+    @Test
     void anUndecodableRecordIsSetAsideInOrder() throws Exception {
         append(20, 11);
         // A record whose checksum is right but whose payload is not an event (a writer bug, or a newer format).
