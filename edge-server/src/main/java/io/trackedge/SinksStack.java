@@ -30,7 +30,7 @@ final class SinksStack {
     /**
      * A caught-up sink's sleep without a wake-up: the appender wakes the sinks after every journal
      * write ({@link #wakeUp}), so the timer is only a backstop. At {@link SinkLoop.Settings#POLL}
-     * each sink cost an idle edge 2 to 3 ms of CPU a second ({@code benchmarks/idle-cpu}).
+     * the Postgres sink cost an idle edge about 2 ms of CPU a second ({@code benchmarks/idle-cpu}).
      */
     static final Duration IDLE_WAIT = Duration.ofSeconds(1);
 

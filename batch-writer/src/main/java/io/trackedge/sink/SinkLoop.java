@@ -49,8 +49,8 @@ public final class SinkLoop implements Runnable {
         }
 
         public Settings {
-            if (idleWait == null || idleWait.toMillis() < 1) {
-                throw new IllegalArgumentException("idle wait must be at least 1 ms, got " + idleWait);
+            if (idleWait == null || idleWait.toMillis() < 1 || idleWait.compareTo(Duration.ofDays(1)) > 0) {
+                throw new IllegalArgumentException("idle wait must be from 1 ms to a day, got " + idleWait);
             }
             if (batchSize < 1) {
                 throw new IllegalArgumentException("batch size must be at least 1, got " + batchSize);

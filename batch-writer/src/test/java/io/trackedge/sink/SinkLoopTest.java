@@ -258,6 +258,8 @@ class SinkLoopTest {
         // Asleep in its idle wait (the only timed wait of a caught-up loop): an hour, unless woken.
         Await.until("the caught-up loop to sleep", Duration.ofSeconds(30), t::getState, s -> s == Thread.State.TIMED_WAITING);
         append(5, 14);
+        // Only the wake can bring these in time: the hour is not waited out. That the loop really
+        // sleeps its idle wait, and not a shorter poll, is not checked: that would take a timed wait.
         loop.wakeUp();
         Await.until("the woken loop to write the new events", Duration.ofSeconds(30), () -> sink.written.size() == 15);
         assertEquals(ids(), sink.written);

@@ -163,6 +163,11 @@ public final class EventRing {
         return inline == null ? 0 : inline.threadWakes();
     }
 
+    /** Turns the {@code inline} appender thread took unasked, for events a whole tick found unwritten (else 0). */
+    public long appenderMissedHandOffs() {
+        return inline == null ? 0 : inline.missedHandOffs();
+    }
+
     /** The {@code inline} appender thread's next sleep without a wake, in nanoseconds (else 0). */
     long appenderParkNanos() {
         return inline == null ? 0 : inline.parkNanos();
