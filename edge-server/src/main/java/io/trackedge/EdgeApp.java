@@ -117,7 +117,8 @@ public final class EdgeApp implements AutoCloseable {
                 "Times the journal-appender thread woke, by a hand-off or its timer (edge.ring.wait-strategy = inline: "
                         + "every 1 ms while the loops write, backing off to 50 ms when nothing is written)", ring::appenderThreadWakes);
         metrics.counter("edge_journal_appender_missed_handoffs_total",
-                "Turns the journal-appender thread took unasked, for events a whole tick found published and not written "
+                "Turns the journal-appender thread took unasked, for events a whole tick found published and not written, "
+                        + "not counting what its own last turn left "
                         + "(edge.ring.wait-strategy = inline): a hand-off no writer took, or a loop not yet at its turn", ring::appenderMissedHandOffs);
         metrics.gauge("edge_journal_position_bytes", "Journal position past the last record written", journal::flushedPosition);
         metrics.gauge("edge_journal_max_bytes", "edge.journal.max-bytes: the cap on all segments (journal use = size / max)",

@@ -49,7 +49,7 @@ public final class SinkLoop implements Runnable {
         }
 
         public Settings {
-            if (idleWait == null || idleWait.toMillis() < 1 || idleWait.compareTo(Duration.ofDays(1)) > 0) {
+            if (idleWait == null || idleWait.compareTo(Duration.ofMillis(1)) < 0 || idleWait.compareTo(Duration.ofDays(1)) > 0) {
                 throw new IllegalArgumentException("idle wait must be from 1 ms to a day, got " + idleWait);
             }
             if (batchSize < 1) {

@@ -105,21 +105,21 @@ final class InlineAppender {
                 return;
             }
             boolean handOff;
+            boolean threw = true;
             try {
                 handOff = appender.housekeepingDue(TURN_ROOM);
                 if (!handOff) {
                     appender.onLoop(true);
                     poll(turn);
                 }
-            } catch (RuntimeException | Error e) {
-                // Events other loops left to this turn would otherwise wait for the thread's tick.
-                // Woken, the thread finds the turn still taken (it is let go just below) and, having
-                // tried, looks again within IdleBackoff.MAX_PARK.
-                wakeThread();
-                throw e;
+                threw = false;
             } finally {
                 appender.onLoop(false);
                 writing.set(false);
+                if (threw) {
+                    // Events other loops left to this turn would otherwise wait for the thread's tick.
+                    wakeThread();
+                }
             }
             if (handOff) {
                 wakeThread();
