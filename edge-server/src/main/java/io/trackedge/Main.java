@@ -37,7 +37,21 @@ public final class Main implements Runnable {
         // jOOQ prints a banner and a tip on first use; they belong in no server log.
         System.setProperty("org.jooq.no-logo", "true");
         System.setProperty("org.jooq.no-tips", "true");
+        leakDetectionOffUnlessAsked();
         System.exit(commandLine().execute(args));
+    }
+
+    /**
+     * Netty's leak detector, left at its default, records a stack trace for one buffer in 128 and then
+     * tracks every response duplicated from a sampled buffer: about 2 % of an event loop's CPU under
+     * load (async-profiler, docs/benchmarks.md). The tests run it at paranoid (pom.xml), where every
+     * buffer is checked; a server runs without it, as Pulsar and BookKeeper ship. Either of Netty's
+     * properties, given on the command line ({@code -Dio.netty.leakDetection.level=simple}), wins.
+     */
+    static void leakDetectionOffUnlessAsked() {
+        if (System.getProperty("io.netty.leakDetection.level") == null && System.getProperty("io.netty.leakDetectionLevel") == null) {
+            io.netty.util.ResourceLeakDetector.setLevel(io.netty.util.ResourceLeakDetector.Level.DISABLED);
+        }
     }
 
     /** The command line with its error handling: what {@code main} runs, and what tests run in-process. */

@@ -50,7 +50,7 @@ record PostHogStack(PostHogSink sink, SinkLoop loop, PostHogStats stats) {
                 c, ph, bad, System::currentTimeMillis, classify.newClassifier(), privacy);
         SinkLoop loop = new SinkLoop(sink, config.journalDir(), journal::flushedPosition,
                 new SinkLoop.Settings(c.batchSize(), c.linger(), SinksStack.FIRST_BACKOFF, c.maxBackoff(), c.stallAfter(),
-                        MAX_CONSECUTIVE_BAD, SinksStack.IDLE_WAIT),
+                        MAX_CONSECUTIVE_BAD, config.sinkIdleWait()),
                 SinksStack.backlogStats(journal), cursors.register(PostHogSink.NAME));
         log.info("posthog: sending to {}, max-lag {}, send-ip {}", sink.endpoint(), c.maxLag(), c.sendIp());
         sinkMetrics.add(loop, readiness);

@@ -91,7 +91,7 @@ record PostgresStack(LocalPostgres local, Database db, PostgresSink sink, SinkLo
                 classify.newClassifier(), privacy);
         SinkLoop loop = new SinkLoop(sink, config.journalDir(), journal::flushedPosition,
                 new SinkLoop.Settings(c.batchSize(), c.linger(), SinksStack.FIRST_BACKOFF, c.maxBackoff(), c.stallAfter(),
-                        MAX_CONSECUTIVE_BAD, SinksStack.IDLE_WAIT),
+                        MAX_CONSECUTIVE_BAD, config.sinkIdleWait()),
                 SinksStack.backlogStats(journal), cursors.register(name));
         ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "db-housekeeping" + (cluster == null ? "" : "-" + cluster.name()));

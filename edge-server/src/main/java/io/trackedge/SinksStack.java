@@ -27,12 +27,6 @@ final class SinksStack {
 
     private static final Logger log = LoggerFactory.getLogger(SinksStack.class);
     static final Duration FIRST_BACKOFF = Duration.ofMillis(100);
-    /**
-     * A caught-up sink's sleep without a wake-up: the appender wakes the sinks after every journal
-     * write ({@link #wakeUp}), so the timer is only a backstop. At {@link SinkLoop.Settings#POLL}
-     * the Postgres sink cost an idle edge about 2 ms of CPU a second ({@code benchmarks/idle-cpu}).
-     */
-    static final Duration IDLE_WAIT = Duration.ofSeconds(1);
 
     /** One per PostgreSQL cluster, in the clusters' order (the first is the home cluster); empty without one. */
     private final List<PostgresStack> postgres;

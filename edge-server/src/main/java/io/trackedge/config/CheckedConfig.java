@@ -115,6 +115,15 @@ final class CheckedConfig {
         return d;
     }
 
+    /** A duration from {@code min} to {@code max}, both included. */
+    Duration durationIn(String path, Duration min, Duration max) {
+        Duration d = get(path, () -> config.getDuration(path), min);
+        if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
+            problem(path, "must be " + min + ".." + max + ", got " + d);
+        }
+        return d;
+    }
+
     Duration nonNegative(String path) {
         Duration d = get(path, () -> config.getDuration(path), Duration.ZERO);
         if (d.isNegative()) {

@@ -26,6 +26,7 @@ public record EdgeConfig(
         Database database,
         PostgresSink postgresSink,
         io.trackedge.sink.posthog.PostHogSink.Settings posthogSink,
+        Duration sinkIdleWait,
         Duration shutdownGrace,
         Ingest ingest,
         Jobs jobs,
@@ -61,7 +62,7 @@ public record EdgeConfig(
         Database one = new Database(cluster.url(), d.user(), d.password(), d.poolSize(), d.migrateOnStart(), d.embeddedPort(),
                 d.retentionDays(), d.local(), d.clusters());
         return new EdgeConfig(profile, dataDir, signingKeys, publicUrl, ack, trustedProxies, http, admin, ring, journal, one,
-                postgresSink, posthogSink, shutdownGrace, ingest, jobs, privacy, classify);
+                postgresSink, posthogSink, sinkIdleWait, shutdownGrace, ingest, jobs, privacy, classify);
     }
 
     /**

@@ -94,6 +94,7 @@ final class EdgeConfigReader {
                 c.enumValue("edge.ack", AckMode.class),
                 List.copyOf(proxies),
                 http, admin, ring, journal, database, sink, posthog,
+                c.durationIn("edge.sink.idle-wait", Duration.ofMillis(1), Duration.ofDays(1)),
                 c.duration("edge.shutdown-grace"),
                 ingest,
                 jobs(),

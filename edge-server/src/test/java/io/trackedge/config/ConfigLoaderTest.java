@@ -153,6 +153,17 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theSinksIdleWaitIsAMillisecondToADay() {
+        assertEquals(Duration.ofSeconds(1), ConfigLoader.load(null, Map.of()).sinkIdleWait());
+        assertEquals(Duration.ofDays(1), ConfigLoader.load(null, Map.of("EDGE_SINK_IDLE_WAIT", "1d")).sinkIdleWait());
+        for (String bad : new String[] {"0s", "500us", "25h"}) {
+            ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(null, Map.of("EDGE_SINK_IDLE_WAIT", bad)));
+            assertTrue(e.getMessage().contains("edge.sink.idle-wait (EDGE_SINK_IDLE_WAIT): must be PT0.001S..PT24H"), e.getMessage());
+            assertEquals(1, e.problems().size(), e.getMessage());
+        }
+    }
+
+    @Test
     void everyBadValueIsReportedWithItsKeyAndVariable() {
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(null, Map.of(
                 "EDGE_PORT", "70000", "EDGE_ACK", "sometimes", "EDGE_RING_SIZE", "1000",

@@ -38,24 +38,55 @@ final class Base64Url {
         if (chars % 4 == 1 || decodedLength(chars) > out.length) {
             return -1;
         }
+        // Four characters (24 bits) at a time: no per-character shift-and-test chain, and one
+        // validity test per group (a negative value anywhere makes the OR negative).
         int o = 0;
-        int acc = 0;
-        int bits = 0;
-        for (int i = start; i < end; i++) {
-            char c = s.charAt(i);
-            int v = c < 128 ? VALUE[c] : -1;
-            if (v < 0) {
+        int i = start;
+        for (int groupsEnd = start + chars / 4 * 4; i < groupsEnd; i += 4) {
+            int a = value(s.charAt(i));
+            int b = value(s.charAt(i + 1));
+            int c = value(s.charAt(i + 2));
+            int d = value(s.charAt(i + 3));
+            if ((a | b | c | d) < 0) {
                 return -1;
             }
-            acc = (acc << 6) | v;
-            bits += 6;
-            if (bits >= 8) {
-                bits -= 8;
-                out[o++] = (byte) (acc >> bits);
-                acc &= (1 << bits) - 1;
+            int n = a << 18 | b << 12 | c << 6 | d;
+            out[o] = (byte) (n >> 16);
+            out[o + 1] = (byte) (n >> 8);
+            out[o + 2] = (byte) n;
+            o += 3;
+        }
+        switch (end - i) {
+            case 2 -> {
+                int a = value(s.charAt(i));
+                int b = value(s.charAt(i + 1));
+                // 12 bits for one byte: the 4 left over must be zero (canonical).
+                if ((a | b) < 0 || (b & 0x0F) != 0) {
+                    return -1;
+                }
+                out[o++] = (byte) (a << 2 | b >> 4);
+            }
+            case 3 -> {
+                int a = value(s.charAt(i));
+                int b = value(s.charAt(i + 1));
+                int c = value(s.charAt(i + 2));
+                // 18 bits for two bytes: the 2 left over must be zero.
+                if ((a | b | c) < 0 || (c & 0x03) != 0) {
+                    return -1;
+                }
+                int n = a << 12 | b << 6 | c;
+                out[o++] = (byte) (n >> 10);
+                out[o++] = (byte) (n >> 2);
+            }
+            default -> {
             }
         }
-        return acc == 0 ? o : -1;
+        return o;
+    }
+
+    /** The 6-bit value of a base64url character, or -1 (also for any character past ASCII). */
+    private static int value(char c) {
+        return c < 128 ? VALUE[c] : -1;
     }
 
     static String encode(byte[] b) {
