@@ -118,6 +118,11 @@ public final class SinkLoop implements Runnable {
         return sink.name();
     }
 
+    /** The settings the loop was built with. */
+    public Settings settings() {
+        return settings;
+    }
+
     public SinkStats stats() {
         return stats;
     }

@@ -60,7 +60,7 @@ public final class ClientAddress {
             int entryEnd = end;
             end = comma < 0 ? 0 : comma;
             // A balancer writes a plain IPv4 address nearly always: read it where it stands, without
-            // the substrings and the general parse below (2.9 % of an event loop's CPU at 30,000/s).
+            // the substrings and the general parse below (1.4 % of an event loop's CPU at 30,000/s).
             if (dottedQuad(header, start, entryEnd, out) == 4) {
                 if (!isTrusted(out, 4)) {
                     return 4;

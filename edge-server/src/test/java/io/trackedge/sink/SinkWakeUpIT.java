@@ -22,6 +22,8 @@ class SinkWakeUpIT {
              TestEdge edge = TestEdge.start("EDGE_POSTGRES_SINK", "true", "EDGE_DATABASE_URL", db.jdbcUrl(),
                      "EDGE_DATABASE_USER", "postgres", "EDGE_SINK_IDLE_WAIT", "1d");
              RawHttp c = new RawHttp(edge.port())) {
+            // the setting reached the loop: with its old 1 s backstop this test would pass without wake-ups
+            assertEquals(Duration.ofDays(1), edge.postgresSinkLoops().get(0).settings().idleWait());
             // Each pixel is sent once the one before it is committed: by then the sink has found the
             // journal's end and gone to sleep, so only a wake-up brings it back.
             for (int i = 1; i <= 5; i++) {
