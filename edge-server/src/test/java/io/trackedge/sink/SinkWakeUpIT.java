@@ -3,6 +3,7 @@ package io.trackedge.sink;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.trackedge.sink.testing.Await;
+import io.trackedge.sink.testing.FakePostHog;
 import io.trackedge.sink.testing.TestDatabase;
 import io.trackedge.testing.RawHttp;
 import io.trackedge.testing.TestEdge;
@@ -12,7 +13,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The edge wakes its sinks after each journal write (the appender's callback, wired in
  * {@code EdgeApp} through {@code SinksStack.wakeUp}): with an idle wait of a day, a caught-up sink
- * that nothing woke would not look at the journal again during this test.
+ * that nothing woke would not look at the journal again during these tests.
  */
 class SinkWakeUpIT {
 
@@ -32,6 +33,20 @@ class SinkWakeUpIT {
                 Await.until("pixel " + i + " in email_events", Duration.ofSeconds(30),
                         () -> db.count("SELECT count(*) FROM email_events") >= landed);
                 assertEquals(i, db.count("SELECT count(*) FROM email_events"));
+            }
+        }
+    }
+
+    @Test
+    void aCaughtUpPostHogSinkWithADaysIdleWaitSendsEachNewPixelAsSoonAsTheJournalWakesIt() throws Exception {
+        try (FakePostHog fake = FakePostHog.start("phc_wake");
+             TestEdge edge = TestEdge.start("POSTHOG_API_KEY", "phc_wake", "POSTHOG_HOST", fake.host() + "/",
+                     "EDGE_POSTHOG_LINGER", "5ms", "EDGE_SINK_IDLE_WAIT", "1d");
+             RawHttp c = new RawHttp(edge.port())) {
+            assertEquals(Duration.ofDays(1), edge.posthogSinkLoop().settings().idleWait());
+            for (int i = 1; i <= 5; i++) {
+                assertEquals(200, c.get(edge.pixelPath("wake-ph-" + i)).status());
+                assertEquals(i, fake.awaitUuids(i, Duration.ofSeconds(30)), "pixel " + i + " in PostHog");
             }
         }
     }

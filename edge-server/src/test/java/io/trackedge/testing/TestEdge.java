@@ -94,6 +94,11 @@ public final class TestEdge implements AutoCloseable {
         return pathOf(urls.pixel(new EventFields(tenant, USER, "camp-1", "mbox-1", email, "lead-1", "step-2", null)));
     }
 
+    /** The running edge's PostHog sink loop, or null without one. */
+    public SinkLoop posthogSinkLoop() {
+        return app.posthogSinkLoop();
+    }
+
     /** The running edge's sink loops, one per PostgreSQL cluster. */
     public List<SinkLoop> postgresSinkLoops() {
         return app.postgresSinkLoops();
