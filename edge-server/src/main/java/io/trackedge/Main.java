@@ -44,8 +44,8 @@ public final class Main implements Runnable {
     /**
      * Netty's leak detector, left at its default, records a stack trace for one buffer in 128 and then
      * tracks every response duplicated from a sampled buffer: about 2 % of an event loop's CPU under
-     * load (async-profiler, docs/benchmarks.md). The tests run it at paranoid (pom.xml), where every
-     * buffer is checked; a server runs without it, as Pulsar and BookKeeper ship. Either of Netty's
+     * load (async-profiler, docs/benchmarks.md). The in-process tests run it at paranoid (pom.xml), where
+     * every buffer is checked; a server runs without it, as Pulsar and BookKeeper ship. Either of Netty's
      * properties, given on the command line ({@code -Dio.netty.leakDetection.level=simple}), wins.
      */
     static void leakDetectionOffUnlessAsked() {

@@ -177,8 +177,8 @@ final class InlineAppender {
                 leftPending = turn && pending();
                 // Idle only while nothing at all is written. Backing off under traffic too (the thread
                 // had nothing of its own to do while the loops wrote) took its CPU from 2 to 0.7 µs an
-                // event at 10,000/s, but the answers' p50 and p99 came later in all 6 alternated
-                // fixed-rate pairs, and p99.9 in 5 (up to 4x; docs/benchmarks.md, 2026-12-03).
+                // event at 10,000/s, but in fixed-rate runs in counterbalanced order two of four had a
+                // p99 1.7 and 2.7 times the tick's median (docs/benchmarks.md, 2026-12-03).
                 boolean idle = !turn && written == seenAtLastTick;
                 seenAtLastTick = poller.getSequence().get();
                 if (stop && seenAtLastTick >= ring.getCursor()) {
