@@ -110,7 +110,7 @@ final class CheckedConfig {
     Duration duration(String path) {
         Duration d = get(path, () -> config.getDuration(path), Duration.ofSeconds(1));
         if (d.isNegative() || d.isZero()) {
-            problem(path, "must be positive, got " + d);
+            problem(path, "must be positive, got " + asWritten(d));
         }
         return d;
     }
@@ -119,15 +119,36 @@ final class CheckedConfig {
     Duration durationIn(String path, Duration min, Duration max) {
         Duration d = get(path, () -> config.getDuration(path), min);
         if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
-            problem(path, "must be " + min + ".." + max + ", got " + d);
+            problem(path, "must be " + asWritten(min) + ".." + asWritten(max) + ", got " + asWritten(d));
         }
         return d;
+    }
+
+    /**
+     * A duration as a config file writes it, in its largest whole unit ({@code 1ms}, {@code 24h}), not
+     * as {@link Duration#toString} does ({@code PT0.001S}, {@code PT24H}).
+     */
+    static String asWritten(Duration d) {
+        String[] units = {"d", "h", "m", "s", "ms", "us"};
+        long[] nanos = {86_400_000_000_000L, 3_600_000_000_000L, 60_000_000_000L, 1_000_000_000L, 1_000_000L, 1_000L};
+        long total;
+        try {
+            total = d.toNanos();
+        } catch (ArithmeticException tooLong) {
+            return d.toDays() + "d";
+        }
+        for (int i = 0; i < units.length && total != 0; i++) {
+            if (total % nanos[i] == 0) {
+                return total / nanos[i] + units[i];
+            }
+        }
+        return total == 0 ? "0s" : total + "ns";
     }
 
     Duration nonNegative(String path) {
         Duration d = get(path, () -> config.getDuration(path), Duration.ZERO);
         if (d.isNegative()) {
-            problem(path, "must not be negative, got " + d);
+            problem(path, "must not be negative, got " + asWritten(d));
         }
         return d;
     }
