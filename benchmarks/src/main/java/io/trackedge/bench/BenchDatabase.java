@@ -8,7 +8,9 @@ import java.sql.Statement;
 /**
  * A scratch database for one benchmark run, on {@code BENCH_PG_HOST}:{@code BENCH_PG_PORT} (default
  * 127.0.0.1:5432, user postgres, trust), named by a prefix and a random suffix so that runs on a
- * shared server never meet.
+ * shared server never meet. {@code BENCH_DB_LOCALE} (say {@code en_US.UTF-8}, which the server must
+ * know) creates it under that locale instead of the server's default: what a database initialised
+ * under a language locale pays for comparing text.
  */
 record BenchDatabase(String host, String port, String name) {
 
@@ -16,7 +18,11 @@ record BenchDatabase(String host, String port, String name) {
     static BenchDatabase create(String prefix) throws SQLException {
         BenchDatabase db = new BenchDatabase(System.getenv().getOrDefault("BENCH_PG_HOST", "127.0.0.1"),
                 System.getenv().getOrDefault("BENCH_PG_PORT", "5432"), prefix + Long.toHexString(System.nanoTime() & 0xFFFFFF));
-        db.onAdmin("CREATE DATABASE " + db.name);
+        String locale = System.getenv().getOrDefault("BENCH_DB_LOCALE", "");
+        if (!locale.matches("[A-Za-z0-9_.@-]*")) {
+            throw new IllegalArgumentException("BENCH_DB_LOCALE: not a locale name: " + locale);
+        }
+        db.onAdmin("CREATE DATABASE " + db.name + (locale.isEmpty() ? "" : " TEMPLATE template0 LOCALE '" + locale + "'"));
         return db;
     }
 

@@ -32,9 +32,10 @@ final class SinkRun {
 
     /**
      * One run's rate and CPU: this JVM's (all threads: the sink loop, its commit threads, GC) and that of
-     * the PostgreSQL backends connected to the database at {@code url} (the sink's pool), per event.
+     * the PostgreSQL backends connected to the database at {@code url} (the sink's pool), per event, and
+     * those backends' process ids (for a profiler's samples: {@code benchmarks/pg-profile}).
      */
-    record Measured(double eventsPerSecond, double jvmMicrosPerEvent, double pgMicrosPerEvent) {
+    record Measured(double eventsPerSecond, double jvmMicrosPerEvent, double pgMicrosPerEvent, java.util.Set<Long> pgPids) {
     }
 
     /** As {@link #eventsPerSecond}, with CPU per event; {@code url} null: no backend CPU (0). */
@@ -64,7 +65,7 @@ final class SinkRun {
         for (Map.Entry<Long, Double> e : pg1.entrySet()) {
             pg += e.getValue() - pg0.getOrDefault(e.getKey(), 0.0);
         }
-        return new Measured(events / seconds, jvm * 1e6 / events, pg * 1e6 / events);
+        return new Measured(events / seconds, jvm * 1e6 / events, pg * 1e6 / events, new java.util.TreeSet<>(pg1.keySet()));
     }
 
     /** CPU seconds of every other backend connected to the database at {@code url}, by pid (none for a null url). */

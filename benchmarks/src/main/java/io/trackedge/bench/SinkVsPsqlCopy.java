@@ -94,9 +94,9 @@ public final class SinkVsPsqlCopy {
                     sinkPg.add(m.pgMicrosPerEvent());
                 }
                 System.out.printf(Locale.ROOT, "%s: (a) sink %.0f rows/s (CPU per event: JVM %.1f us, PostgreSQL %.1f us), "
-                        + "(b) psql \\copy %.0f rows/s, (c) psql \\copy pk-only %.0f rows/s (load %s)%n",
+                        + "(b) psql \\copy %.0f rows/s, (c) psql \\copy pk-only %.0f rows/s (load %s); (a)'s PostgreSQL backends: %s%n",
                         r == 0 ? "warm-up (not counted)" : "round " + r, sinkRate, m.jvmMicrosPerEvent(), m.pgMicrosPerEvent(),
-                        psqlRate, pkRate, loadAverage());
+                        psqlRate, pkRate, loadAverage(), m.pgPids().stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(",")));
             }
             double ms = median(sink);
             double mp = median(psql);

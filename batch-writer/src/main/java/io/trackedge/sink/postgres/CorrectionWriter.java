@@ -23,9 +23,9 @@ import java.util.UUID;
 final class CorrectionWriter {
 
     private static final String STAGE = "CREATE TEMP TABLE IF NOT EXISTS correction_stage (event_id uuid, occurred_at timestamptz, "
-            + "tenant_id uuid, email_id text, automation text, certainty text, reasons integer, is_machine boolean, "
+            + "tenant_id uuid, email_id text COLLATE \"C\", automation text, certainty text, reasons integer, is_machine boolean, "
             + "machine_reason text) ON COMMIT DELETE ROWS";
-    private static final String CHANGED_STAGE = "CREATE TEMP TABLE IF NOT EXISTS correction_emails (tenant_id uuid, email_id text) "
+    private static final String CHANGED_STAGE = "CREATE TEMP TABLE IF NOT EXISTS correction_emails (tenant_id uuid, email_id text COLLATE \"C\") "
             + "ON COMMIT DELETE ROWS";
     /** The old is_machine is read under a row lock, so the move is from what the row held when it changed. */
     private static final String UPDATE = "UPDATE email_events e SET automation = s.automation, certainty = s.certainty,"

@@ -36,7 +36,7 @@ final class DailyUpsert {
     DailyUpsert(String table) {
         String stageTable = table + "_stage";
         this.stage = "CREATE TEMP TABLE IF NOT EXISTS " + stageTable + " (tenant_id uuid, user_id uuid, "
-                + "campaign_id text, mailbox_id text, date date, "
+                + "campaign_id text COLLATE \"C\", mailbox_id text COLLATE \"C\", date date, " // as the tables' ids (V24)
                 + Arrays.stream(COUNTERS).map(c -> c.column + " bigint").collect(Collectors.joining(", "))
                 + ") ON COMMIT DELETE ROWS";
         this.upsert = "INSERT INTO " + table + " (tenant_id, user_id, campaign_id, mailbox_id, date, "

@@ -30,7 +30,8 @@ final class FirstTouch {
     /** The first human open or click: {@code email_human_opens}. */
     private static final int HUMAN = 4;
     private static final String STAGE = "CREATE TEMP TABLE IF NOT EXISTS first_touch_stage (kind smallint, tenant_id uuid, "
-            + "email_id text, user_id uuid, campaign_id text, mailbox_id text, lead_id text, step_id text, event_id uuid, "
+            + "email_id text COLLATE \"C\", user_id uuid, campaign_id text COLLATE \"C\", mailbox_id text COLLATE \"C\", "
+            + "lead_id text COLLATE \"C\", step_id text COLLATE \"C\", event_id uuid, "
             + "at timestamptz, ip_address inet, user_agent_id bigint, is_machine boolean, url text, event_type text) ON COMMIT DELETE ROWS";
     private static final String COLUMNS = "tenant_id, email_id, user_id, campaign_id, mailbox_id, lead_id, step_id, "
             + "event_id, %s, ip_address, user_agent_id, is_machine";

@@ -84,7 +84,7 @@ public final class Rescore {
             s.execute("DROP TABLE IF EXISTS rescore_emails, rescore_changes, rescore_changed, rescore_days");
             s.execute("CREATE TEMP TABLE rescore_changes (event_id uuid, occurred_at timestamptz, automation text,"
                     + " certainty text, reasons integer, is_machine boolean, machine_reason text) ON COMMIT DROP");
-            s.execute("CREATE TEMP TABLE rescore_changed (tenant_id uuid, email_id text) ON COMMIT DROP");
+            s.execute("CREATE TEMP TABLE rescore_changed (tenant_id uuid, email_id text COLLATE \"C\") ON COMMIT DROP");
             s.execute("CREATE TEMP TABLE rescore_days (tenant_id uuid, day date, day_start timestamptz, day_end timestamptz)"
                     + " ON COMMIT DROP");
         }

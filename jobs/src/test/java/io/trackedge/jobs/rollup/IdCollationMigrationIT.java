@@ -1,0 +1,97 @@
+package io.trackedge.jobs.rollup;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.trackedge.sink.testing.TestDatabase;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * sql/V24 (the senders' ids compare by bytes) on a database holding data: events of three days and
+ * three tenants loaded at V23, every roll-up run; then the migration. Every id column of every table,
+ * partitions included, has the "C" collation, no table was written again (same files), every event
+ * is there as before, each index is valid and a lookup by email still uses its index, and every
+ * roll-up holds the same rows after running them all again. And at the newest version, every id
+ * column of every table compares by bytes: a later migration's new table must declare it so too.
+ */
+class IdCollationMigrationIT {
+
+    private static final String ID_COLUMNS = "SELECT c.relname || '.' || a.attname || ' ' || co.collname FROM pg_attribute a"
+            + " JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
+            + " JOIN pg_collation co ON co.oid = a.attcollation"
+            + " WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND NOT a.attisdropped"
+            + " AND a.attname IN ('email_id', 'campaign_id', 'mailbox_id', 'lead_id', 'step_id') ORDER BY 1";
+    private static final String EVENTS = "SELECT to_jsonb(e)::text FROM email_events e ORDER BY e.tenant_id, e.event_id";
+    private static final String FILES = "SELECT c.relname || ' ' || c.relfilenode FROM pg_class c"
+            + " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND c.relkind = 'r' ORDER BY 1";
+
+    @Test
+    void everyIdColumnComparesByBytesAndNothingElseChanges() throws Exception {
+        try (TestDatabase testDb = TestDatabase.create()) {
+            LocalDate today = LocalDate.now(ZoneOffset.UTC);
+            MigrationCheck.migrate(testDb, "23");
+            try (Connection c = testDb.connect(); Statement s = c.createStatement()) {
+                s.execute(MigrationCheck.load(today.minusDays(2), "user_agent_id", "user_agent_id(%s)", "edge_no", "1"));
+            }
+            MigrationCheck.rollUpAll(testDb, today);
+            List<String> events = testDb.rows(EVENTS);
+            List<String> files = testDb.rows(FILES);
+            Map<String, List<String>> rollUps = MigrationCheck.snapshot(testDb);
+            List<String> before = testDb.rows(ID_COLUMNS);
+            assertEquals(6000, events.size());
+            assertTrue(before.stream().noneMatch(col -> col.endsWith(" C")), "no id column compared by bytes before: " + before);
+            assertEquals(List.of(), rollUps.entrySet().stream().filter(t -> t.getValue().isEmpty()).map(Map.Entry::getKey).toList(),
+                    "roll-up tables left empty by the load");
+
+            MigrationCheck.migrate(testDb, "24");
+            List<String> after = testDb.rows(ID_COLUMNS);
+            assertEquals(before.size(), after.size());
+            assertTrue(after.stream().filter(col -> col.startsWith("email_events_2")).count() >= 5 * 3,
+                    "the partitions' columns are listed too: " + after);
+            assertEquals(List.of(), after.stream().filter(col -> !col.endsWith(" C")).toList(), "id columns not compared by bytes");
+            assertEquals(files, testDb.rows(FILES), "no table was written again");
+            assertEquals(events, testDb.rows(EVENTS), "every event, every column, the same");
+            assertEquals(0, testDb.count("SELECT count(*) FROM pg_index WHERE NOT indisvalid OR NOT indisready"), "invalid indexes");
+            assertTrue(plan(testDb, "SELECT * FROM email_events WHERE tenant_id = '00000000-0000-4000-8000-000000000001'"
+                    + " AND email_id = 'email-7'").contains("tenant_id_email_id_idx"), "a lookup by email uses its index");
+            assertTrue(plan(testDb, "SELECT * FROM email_opens WHERE tenant_id = '00000000-0000-4000-8000-000000000001'"
+                    + " AND email_id = 'email-7'").contains("email_opens_pkey"), "a first open is found by its key");
+
+            MigrationCheck.rollUpAll(testDb, today);
+            assertEquals(rollUps, MigrationCheck.snapshot(testDb));
+        }
+    }
+
+    @Test
+    void everyIdColumnAtTheNewestVersionComparesByBytes() throws Exception {
+        try (TestDatabase testDb = TestDatabase.create()) {
+            org.flywaydb.core.Flyway.configure().dataSource(testDb.jdbcUrl(), "postgres", null)
+                    .locations("classpath:db/migration").load().migrate();
+            List<String> columns = testDb.rows(ID_COLUMNS);
+            assertTrue(columns.size() > 40, "id columns found: " + columns);
+            assertEquals(List.of(), columns.stream().filter(col -> !col.endsWith(" C")).toList(), "id columns not compared by bytes");
+        }
+    }
+
+    /** The plan of {@code query} with sequential scans priced out, so that only a usable index shows. */
+    private static String plan(TestDatabase testDb, String query) throws Exception {
+        try (Connection c = testDb.connect(); Statement s = c.createStatement()) {
+            s.execute("SET enable_seqscan = off");
+            List<String> lines = new ArrayList<>();
+            try (ResultSet r = s.executeQuery("EXPLAIN " + query)) {
+                while (r.next()) {
+                    lines.add(r.getString(1));
+                }
+            }
+            return String.join("\n", lines);
+        }
+    }
+}
