@@ -10,6 +10,14 @@ BENCH_JAVA_OPTS="-Xms512m -Xmx512m -XX:+UseParallelGC -XX:+AlwaysPreTouch -XX:Me
 # require_built NAME FILE...: stops NAME with a hint when a jar it runs is not built.
 require_built() { local me=$1 f; shift; for f in "$@"; do [ -f "$f" ] || { echo "$me: $f not found; run make build" >&2; exit 1; }; done; }
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+# A scratch database on $PGH:$PGP, in the locale BENCH_DB_LOCALE names (which the server must know)
+# when it is set, as the Java benchmarks' BenchDatabase does; else in the server's default.
+create_db() {
+  [[ ${BENCH_DB_LOCALE:-} =~ ^[A-Za-z0-9_.@-]*$ ]] || { echo "BENCH_DB_LOCALE: not a locale name: $BENCH_DB_LOCALE" >&2; return 2; }
+  psql -h $PGH -p $PGP -U postgres -qc "CREATE DATABASE $1${BENCH_DB_LOCALE:+ TEMPLATE template0 LOCALE '$BENCH_DB_LOCALE'}" postgres
+}
+# The collation new databases get: BENCH_DB_LOCALE, else the server's (template1's).
+db_locale() { echo "${BENCH_DB_LOCALE:-$(psql -h $PGH -p $PGP -U postgres -Atc "SELECT datcollate FROM pg_database WHERE datname = 'template1'" postgres 2>/dev/null || echo unknown)}"; }
 # The commit a result file names: short hash, +dirty when tracked files differ from it (untracked results do not count).
 commit_id() { echo "$(git rev-parse --short HEAD 2>/dev/null || echo -)$(git diff --quiet HEAD 2>/dev/null || echo +dirty)"; }
 # utime+stime in ticks, summed over the given pids
