@@ -17,7 +17,7 @@ create_db() {
   psql -h $PGH -p $PGP -U postgres -qc "CREATE DATABASE $1${BENCH_DB_LOCALE:+ TEMPLATE template0 LOCALE '$BENCH_DB_LOCALE'}" postgres
 }
 # The collation new databases get: BENCH_DB_LOCALE, else the server's (template1's).
-db_locale() { echo "${BENCH_DB_LOCALE:-$(psql -h $PGH -p $PGP -U postgres -Atc "SELECT datcollate FROM pg_database WHERE datname = 'template1'" postgres 2>/dev/null || echo unknown)}"; }
+db_locale() { echo "${BENCH_DB_LOCALE:-$(psql -w -h $PGH -p $PGP -U postgres -Atc "SELECT datcollate FROM pg_database WHERE datname = 'template1'" postgres 2>/dev/null || echo unknown)}"; }
 # The commit a result file names: short hash, +dirty when tracked files differ from it (untracked results do not count).
 commit_id() { echo "$(git rev-parse --short HEAD 2>/dev/null || echo -)$(git diff --quiet HEAD 2>/dev/null || echo +dirty)"; }
 # utime+stime in ticks, summed over the given pids

@@ -112,7 +112,7 @@ final class PrivacyConfig {
         try {
             Duration d = c.getDuration(path);
             if (d.isNegative() || d.isZero()) {
-                problem.accept(path, "must be positive, got " + d);
+                problem.accept(path, "must be positive, got " + CheckedConfig.asWritten(d));
                 return fallback;
             }
             return d;
