@@ -94,8 +94,7 @@ class IdCollationMigrationIT {
     @Test
     void everyIdColumnAtTheNewestVersionComparesByBytes() throws Exception {
         try (TestDatabase testDb = TestDatabase.create()) {
-            org.flywaydb.core.Flyway.configure().dataSource(testDb.jdbcUrl(), "postgres", null)
-                    .locations("classpath:db/migration").load().migrate();
+            MigrationCheck.migrate(testDb, "latest");
             List<String> columns = testDb.rows(ID_COLUMNS);
             assertTrue(columns.containsAll(List.of("email_events.email_id C", "email_human_opens.email_id C")), "id columns found: " + columns);
             assertEquals(List.of(), columns.stream().filter(col -> !col.endsWith(" C")).toList(), "id columns not compared by bytes");
