@@ -18,12 +18,22 @@ record BenchDatabase(String host, String port, String name) {
     static BenchDatabase create(String prefix) throws SQLException {
         BenchDatabase db = new BenchDatabase(System.getenv().getOrDefault("BENCH_PG_HOST", "127.0.0.1"),
                 System.getenv().getOrDefault("BENCH_PG_PORT", "5432"), prefix + Long.toHexString(System.nanoTime() & 0xFFFFFF));
+        db.onAdmin(createStatement(db.name));
+        return db;
+    }
+
+    /**
+     * {@code CREATE DATABASE name}, under {@code BENCH_DB_LOCALE} when it is set: the one rule for every
+     * database a benchmark makes, so that a locale asked for reaches them all.
+     *
+     * @throws IllegalArgumentException when BENCH_DB_LOCALE is not a locale name
+     */
+    static String createStatement(String name) {
         String locale = System.getenv().getOrDefault("BENCH_DB_LOCALE", "");
         if (!locale.matches("[A-Za-z0-9_.@-]*")) {
             throw new IllegalArgumentException("BENCH_DB_LOCALE: not a locale name: " + locale);
         }
-        db.onAdmin("CREATE DATABASE " + db.name + (locale.isEmpty() ? "" : " TEMPLATE template0 LOCALE '" + locale + "'"));
-        return db;
+        return "CREATE DATABASE " + name + (locale.isEmpty() ? "" : " TEMPLATE template0 LOCALE '" + locale + "'");
     }
 
     String url() {

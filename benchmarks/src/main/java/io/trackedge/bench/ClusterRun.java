@@ -60,7 +60,7 @@ final class ClusterRun {
         List<SinkLoop> loops = new ArrayList<>();
         try {
             for (BenchCluster s : servers) {
-                s.admin("CREATE DATABASE " + database);
+                s.admin(BenchDatabase.createStatement(database));
                 Database db = new Database(new PostgresConnectionInfo(s.url(database), "postgres", null), POOL);
                 dbs.add(db);
                 db.migrate();

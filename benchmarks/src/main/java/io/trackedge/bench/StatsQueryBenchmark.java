@@ -56,7 +56,7 @@ public final class StatsQueryBenchmark {
         String admin = "jdbc:postgresql://" + host + ":" + port + "/postgres";
         if (reuse == null) {
             try (Connection c = DriverManager.getConnection(admin, "postgres", null); Statement s = c.createStatement()) {
-                s.execute("CREATE DATABASE " + dbName);
+                s.execute(BenchDatabase.createStatement(dbName));
             }
         }
         System.out.println("database " + dbName);

@@ -1,0 +1,109 @@
+package io.trackedge.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Rows 4 and 5 of the cost table ({@code cost-table.jq}, which {@code benchmarks/bench} runs over its
+ * result lines) from latency runs in rounds: each side's median p99, so that neither order of a pair
+ * decides the row.
+ */
+class CostTableTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir Path dir;
+
+    @Test
+    void latencyRowsAreTheMediansOfTheRounds() throws Exception {
+        JsonNode rows = costTable("journal memory",
+                latency("journal", "ours", 1, 2_500), latency("journal", "nginx", 1, 2_000),
+                latency("journal", "nginx", 2, 9_000), latency("journal", "ours", 2, 3_000),
+                latency("journal", "ours", 3, 40_000), latency("journal", "nginx", 3, 2_600),
+                // the 80 % point is not a row of the table
+                latency80("journal", "ours", 1, 1), latency80("journal", "nginx", 1, 1_000_000),
+                latency("memory", "ours", 1, 5_000), latency("memory", "nginx", 1, 4_000));
+
+        JsonNode journal = row(rows, 4);
+        assertEquals(3_000, journal.get("ours_value").asDouble(), "ours: median of 2,500, 3,000 and 40,000");
+        assertEquals(2_600, journal.get("reference_value").asDouble(), "nginx: median of 2,000, 2,600 and 9,000");
+        assertEquals(1.15, journal.get("ratio").asDouble());
+        assertFalse(journal.get("met").asBoolean());
+        assertEquals(3, journal.get("rounds").asInt());
+        assertEquals("3.0 ms (median of 3 rounds: 2.5, 3.0, 40.0)", journal.get("ours").asText());
+        assertEquals("2.6 ms (2.0, 9.0, 2.6) at 30,000/s", journal.get("reference").asText());
+
+        JsonNode memory = row(rows, 5);
+        assertEquals("5.0 ms", memory.get("ours").asText(), "one round: no list of rounds");
+        assertEquals(1.25, memory.get("ratio").asDouble());
+    }
+
+    @Test
+    void anEvenNumberOfRoundsTakesTheMeanOfTheMiddleTwo() throws Exception {
+        JsonNode rows = costTable("journal",
+                latency("journal", "ours", 1, 2_000), latency("journal", "nginx", 1, 3_000),
+                latency("journal", "nginx", 2, 5_000), latency("journal", "ours", 2, 4_000));
+        JsonNode journal = row(rows, 4);
+        assertEquals(3_000, journal.get("ours_value").asDouble());
+        assertEquals(4_000, journal.get("reference_value").asDouble());
+        assertTrue(journal.get("met").asBoolean());
+    }
+
+    @Test
+    void aSideWithoutRunsLeavesTheRowUnmeasured() throws Exception {
+        JsonNode rows = costTable("journal memory", latency("journal", "ours", 1, 2_000));
+        assertEquals("not measured (no result in this run)", row(rows, 4).get("ours").asText());
+        assertTrue(row(rows, 4).get("met").isNull());
+        assertEquals("not measured (no result in this run)", row(rows, 5).get("ours").asText());
+    }
+
+    private static String latency(String ack, String server, int round, long p99Us) {
+        return latencyAt(50, ack, server, round, p99Us);
+    }
+
+    private static String latency80(String ack, String server, int round, long p99Us) {
+        return latencyAt(80, ack, server, round, p99Us);
+    }
+
+    private static String latencyAt(int pct, String ack, String server, int round, long p99Us) {
+        return """
+                {"kind":"latency","server":"%s","route":"pixel","ack":"%s","pct_of_max":%d,"round":%d,\
+                "rate":30000,"achieved_rps":29990,"p50_us":400,"p99_us":%d,"p999_us":%d,"max_us":%d,"errors":0}"""
+                .formatted(server, ack, pct, round, p99Us, p99Us * 2, p99Us * 3);
+    }
+
+    private JsonNode costTable(String acks, String... lines) throws IOException, InterruptedException {
+        Path results = dir.resolve("results.jsonl");
+        Files.write(results, List.of(lines), StandardCharsets.UTF_8);
+        Path out = dir.resolve("cost-table.json");
+        Process jq = new ProcessBuilder("jq", "-s", "--arg", "skip", "sink,e2e", "--arg", "acks", acks,
+                "--argjson", "fixed_rate", "10000", "-f", Path.of("cost-table.jq").toAbsolutePath().toString(),
+                results.toString())
+                .redirectOutput(out.toFile())
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
+        assertTrue(jq.waitFor(30, TimeUnit.SECONDS), "jq did not finish");
+        assertEquals(0, jq.exitValue(), "jq's exit status");
+        return JSON.readTree(out.toFile());
+    }
+
+    private static JsonNode row(JsonNode rows, int n) {
+        for (JsonNode row : rows) {
+            if (row.get("row").asInt() == n) {
+                return row;
+            }
+        }
+        throw new AssertionError("no row " + n + " in " + rows);
+    }
+}
