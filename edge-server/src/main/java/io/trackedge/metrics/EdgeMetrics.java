@@ -118,6 +118,11 @@ public final class EdgeMetrics {
         counter("edge_journal_dropped_at_cap_total", "Events shed because the journal reached max-bytes", () -> s.droppedAtCap.get());
         counter("edge_journal_torn_tail_bytes_total", "Bytes of torn tail cut at start-up", () -> s.tornTailBytesCut.get());
         counter("edge_journal_segments_deleted_total", "Segments deleted after every sink passed them", () -> s.segmentsDeleted.get());
+        counter("edge_journal_segment_syncs_total", "Segments forced and closed after a roll, off the write path", () -> s.segmentSyncs.get());
+        counter("edge_journal_segment_sync_seconds_total", "Time spent forcing and closing rolled segments", () -> s.segmentSyncNanos.get() / 1e9);
+        counter("edge_journal_segment_sync_failures_total", "Rolled segments whose fsync failed: their records may not survive a power cut",
+                () -> s.segmentSyncFailures.get());
+        gauge("edge_journal_segment_syncs_pending", "Rolled segments not yet forced", () -> s.segmentSyncsPending.get());
         counter("edge_journal_write_failures_total", "Batches the disk refused", writeFailures);
         counter("edge_journal_lost_to_write_failures_total", "Events lost in batches the disk refused", lostToWriteFailures);
         gauge("edge_journal_size_bytes", "Bytes held in journal segments", () -> s.sizeBytes.get());

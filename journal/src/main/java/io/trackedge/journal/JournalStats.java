@@ -17,5 +17,12 @@ public final class JournalStats {
     /** Bytes cut from a torn tail at start-up. */
     public final AtomicLong tornTailBytesCut = new AtomicLong();
     public final AtomicLong segmentsDeleted = new AtomicLong();
+    /** Segments forced and closed after a roll, off the writer's thread. */
+    public final AtomicLong segmentSyncs = new AtomicLong();
+    public final AtomicLong segmentSyncNanos = new AtomicLong();
+    /** Closed segments whose fsync failed: their records may not survive a power cut. */
+    public final AtomicLong segmentSyncFailures = new AtomicLong();
+    /** Closed segments handed over and not yet forced. */
+    public final AtomicLong segmentSyncsPending = new AtomicLong();
     public final AtomicLong sizeBytes = new AtomicLong();
 }

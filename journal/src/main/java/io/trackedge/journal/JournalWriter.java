@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
  * The single writer of a journal directory. Records are staged in a direct buffer by
  * {@link #tryAppend} and reach the segment file in one {@code write} per {@link #flush}; the
  * appender calls {@code flush} once per ring batch (group commit) and {@link #force} under
- * {@code fsync} acknowledgements.
+ * {@code fsync} acknowledgements. A segment it rolls away from is forced and closed by a
+ * {@link SegmentCloser} on a thread of its own; {@link #force} and {@link #close} wait for those.
  *
  * <p>On open, the last segment is scanned and a torn tail (a record cut by a crash, or bytes whose
  * checksum fails) is truncated; every whole record before it is kept.
@@ -43,10 +44,11 @@ public final class JournalWriter implements Closeable {
     private long segmentBase;
     private long segmentSize;
     private final ClosedSegments closed;
+    private final SegmentCloser closer;
     private volatile long flushedPosition;
     private int stagedRecords;
 
-    private JournalWriter(Path dir, long segmentBytes, long maxBytes, JournalStats stats) {
+    private JournalWriter(Path dir, long segmentBytes, long maxBytes, JournalStats stats, SegmentCloser closer) {
         if (segmentBytes < STAGING_BYTES) {
             throw new IllegalArgumentException("segment size must be at least " + STAGING_BYTES + " bytes, got " + segmentBytes);
         }
@@ -58,13 +60,26 @@ public final class JournalWriter implements Closeable {
         this.maxBytes = maxBytes;
         this.stats = stats;
         this.closed = new ClosedSegments(dir, stats);
+        this.closer = closer;
     }
 
     /** Opens (creating if needed) the journal in {@code dir}, recovering a torn tail. */
     public static JournalWriter open(Path dir, long segmentBytes, long maxBytes, JournalStats stats) throws IOException {
         Files.createDirectories(dir);
-        JournalWriter w = new JournalWriter(dir, segmentBytes, maxBytes, stats);
-        w.recover();
+        return open(dir, segmentBytes, maxBytes, stats, new SegmentCloser(dir, stats));
+    }
+
+    /** {@link #open}, with the syncs of closed segments on {@code closer} (tests hold them back). */
+    static JournalWriter open(Path dir, long segmentBytes, long maxBytes, JournalStats stats, SegmentCloser closer)
+            throws IOException {
+        Files.createDirectories(dir);
+        JournalWriter w = new JournalWriter(dir, segmentBytes, maxBytes, stats, closer);
+        try {
+            w.recover();
+        } catch (IOException | RuntimeException e) {
+            closer.close();
+            throw e;
+        }
         return w;
     }
 
@@ -100,17 +115,8 @@ public final class JournalWriter implements Closeable {
         segmentBase = base;
         segmentSize = 0;
         flushedPosition = base;
-        syncDirectory();
-    }
-
-    private void syncDirectory() throws IOException {
         // A new segment's directory entry must survive power loss as well as its bytes.
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true);
-        } catch (IOException e) {
-            // Some file systems refuse to open a directory; the fsync of the file is then all we get.
-            log.debug("directory fsync not supported on {}", dir, e);
-        }
+        SegmentCloser.forceDirectory(dir);
     }
 
     /**
@@ -217,9 +223,9 @@ public final class JournalWriter implements Closeable {
 
     /**
      * True when the next {@link #flush} of up to {@code bytesAhead} more bytes may do slow work besides
-     * its {@code write}: roll the segment (an {@code fsync} of the whole segment) or delete released
-     * ones. A caller that must not block (an event loop) leaves such a flush to a thread that may, which
-     * calls {@link #housekeep} first.
+     * its {@code write}: roll the segment (create a file) or delete released ones, changes to the
+     * directory that may wait on the file system's own journal. A caller that must not block (an
+     * event loop) leaves such a flush to a thread that may, which calls {@link #housekeep} first.
      */
     public boolean housekeepingDue(long bytesAhead) {
         return closed.deletionDue() || (segmentSize > 0 && segmentSize + staging.position() + bytesAhead > segmentBytes);
@@ -248,9 +254,17 @@ public final class JournalWriter implements Closeable {
         }
     }
 
-    /** Forces written records to the device. */
+    /**
+     * Forces written records to the device: those of segments rolled away from (waiting for their
+     * syncs) and those of the current one.
+     */
     public void force() {
         long t0 = System.nanoTime();
+        try {
+            closer.awaitSynced();
+        } catch (IOException ex) {
+            throw new UncheckedIOException("journal fsync failed before segment " + segmentBase, ex);
+        }
         try {
             channel.force(false);
         } catch (IOException ex) {
@@ -261,7 +275,6 @@ public final class JournalWriter implements Closeable {
     }
 
     private void roll() throws IOException {
-        channel.force(false);
         // The next segment is opened before the current one is closed: if the disk refuses the new
         // file, the writer stays on an open segment and a later flush can try again (closing first
         // left a closed channel that failed every write until a restart).
@@ -269,13 +282,15 @@ public final class JournalWriter implements Closeable {
         FileChannel next = FileChannel.open(Segments.path(dir, base), StandardOpenOption.CREATE_NEW,
                 StandardOpenOption.WRITE, StandardOpenOption.READ);
         FileChannel previous = channel;
+        long previousBase = segmentBase;
         channel = next;
         closed.closed(segmentSize, base);
         segmentBase = base;
         segmentSize = 0;
         flushedPosition = base;
-        previous.close();
-        syncDirectory();
+        // The segment left behind, and the directory entry of the new one, are forced on the
+        // closer's thread: the next write does not wait for a whole segment's fsync.
+        closer.closeLater(previous, previousBase);
     }
 
     /** Journal position just past the last record written to the file. */
@@ -298,8 +313,12 @@ public final class JournalWriter implements Closeable {
 
     @Override
     public void close() throws IOException {
-        flush();
-        channel.force(false);
-        channel.close();
+        try {
+            flush();
+            channel.force(false);
+            channel.close();
+        } finally {
+            closer.close();
+        }
     }
 }

@@ -1,0 +1,133 @@
+package io.trackedge.journal;
+
+import static io.trackedge.journal.ReadBack.SEGMENT;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A roll hands the segment it leaves to the closer and goes on writing; only {@code force} (what
+ * {@code ack=fsync} answers after) and {@code close} wait for that segment's fsync.
+ */
+class SegmentCloserTest {
+
+    @TempDir
+    Path dir;
+
+    /** One thread, held until {@link #release} opens: the closer's syncs queue behind it. */
+    private final ExecutorService held = Executors.newSingleThreadExecutor();
+    private final CountDownLatch release = new CountDownLatch(1);
+
+    @AfterEach
+    void stop() throws InterruptedException {
+        release.countDown();
+        held.shutdown();
+        assertTrue(held.awaitTermination(30, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void aRollGoesOnWritingWhileTheSegmentItLeftIsForcedAndForceWaitsForIt() throws Exception {
+        held.execute(() -> {
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        JournalStats stats = new JournalStats();
+        Random rnd = new Random(11);
+        MutableEvent slot = new MutableEvent();
+        List<EventSpec> written = new ArrayList<>();
+        try (JournalWriter w = JournalWriter.open(dir, SEGMENT, 4 * SEGMENT, stats, new SegmentCloser(dir, stats, held))) {
+            int n = 0;
+            while (Segments.list(dir).size() < 2) {
+                EventSpec e = EventSpec.random(n++, rnd, 64 * 1024);
+                assertTrue(w.tryAppend(e.fill(slot)));
+                w.flush();
+                written.add(e);
+            }
+            // Rolled, and wrote into the new segment, while the one it left is still unforced.
+            assertTrue(w.flushedPosition() > Segments.list(dir).get(1), "records written after the roll");
+            assertEquals(1, stats.segmentSyncsPending.get());
+            assertEquals(0, stats.segmentSyncs.get());
+
+            AtomicBoolean forced = new AtomicBoolean();
+            Thread forcer = new Thread(() -> {
+                w.force();
+                forced.set(true);
+            }, "forcer");
+            forcer.start();
+            awaitWaiting(forcer);
+            assertFalse(forced.get(), "force returned before the segment left behind was forced");
+
+            release.countDown();
+            forcer.join(TimeUnit.SECONDS.toMillis(30));
+            assertTrue(forced.get());
+            assertEquals(1, stats.segmentSyncs.get());
+            assertEquals(0, stats.segmentSyncsPending.get());
+            assertEquals(0, stats.segmentSyncFailures.get());
+        }
+        ReadBack.assertExactly(written, ReadBack.readAll(dir, 0), 0);
+    }
+
+    @Test
+    void aFailedSyncIsCountedAndFailsTheNextForceOnce() throws Exception {
+        JournalStats stats = new JournalStats();
+        try (SegmentCloser closer = new SegmentCloser(dir, stats)) {
+            FileChannel gone = FileChannel.open(dir.resolve("x.seg"), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            gone.close(); // its force fails: what a disk error looks like to the closer
+            closer.closeLater(gone, 4096);
+
+            IOException e = assertThrows(IOException.class, closer::awaitSynced);
+            assertTrue(e.getMessage().contains("4096"), e.getMessage());
+            assertTrue(e.getCause() instanceof ClosedChannelException, String.valueOf(e.getCause()));
+            assertEquals(1, stats.segmentSyncFailures.get());
+            assertEquals(0, stats.segmentSyncs.get());
+            assertEquals(0, stats.segmentSyncsPending.get());
+
+            closer.awaitSynced(); // reported once: the next batch's force is not failed by an old segment
+        }
+    }
+
+    @Test
+    void aWriterWhoseClosedSegmentFailedItsSyncFailsTheNextForce() throws Exception {
+        JournalStats stats = new JournalStats();
+        SegmentCloser closer = new SegmentCloser(dir, stats);
+        try (JournalWriter w = JournalWriter.open(dir, SEGMENT, 4 * SEGMENT, stats, closer)) {
+            FileChannel gone = FileChannel.open(dir.resolve("x.seg"), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            gone.close();
+            closer.closeLater(gone, 8192);
+            UncheckedIOException e = assertThrows(UncheckedIOException.class, w::force);
+            assertTrue(e.getCause().getMessage().contains("8192"), e.getCause().getMessage());
+            w.force(); // the current segment itself is fine
+        }
+    }
+
+    private static void awaitWaiting(Thread t) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (t.getState() != Thread.State.WAITING && t.getState() != Thread.State.TIMED_WAITING) {
+            assertTrue(t.isAlive(), "the thread ended instead of waiting");
+            assertTrue(System.nanoTime() < deadline, "the thread never waited: " + t.getState());
+            Thread.onSpinWait();
+        }
+    }
+}
