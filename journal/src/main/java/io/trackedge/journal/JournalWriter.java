@@ -259,12 +259,12 @@ public final class JournalWriter implements Closeable {
      * syncs) and those of the current one.
      */
     public void force() {
-        long t0 = System.nanoTime();
         try {
             closer.awaitSynced();
         } catch (IOException ex) {
             throw new UncheckedIOException("journal fsync failed before segment " + segmentBase, ex);
         }
+        long t0 = System.nanoTime();
         try {
             channel.force(false);
         } catch (IOException ex) {

@@ -8,6 +8,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -61,10 +62,18 @@ final class SegmentCloser implements AutoCloseable {
         this.executor = executor;
     }
 
-    /** Hands over a segment the writer has left: forced, closed and its directory forced later. */
+    /**
+     * Hands over a segment the writer has left: forced, closed and its directory forced later. When
+     * the executor refuses it (the closer is closing), that is done now, on the caller's thread.
+     */
     void closeLater(FileChannel segment, long base) {
         stats.segmentSyncsPending.incrementAndGet();
-        last = CompletableFuture.runAsync(() -> sync(segment, base), executor);
+        try {
+            last = CompletableFuture.runAsync(() -> sync(segment, base), executor);
+        } catch (RejectedExecutionException e) {
+            last.join();
+            sync(segment, base);
+        }
     }
 
     /**
@@ -85,12 +94,16 @@ final class SegmentCloser implements AutoCloseable {
         try {
             try (segment) {
                 segment.force(false);
+            } finally {
+                // The new segment's entry, whatever became of the old segment's bytes: ack=fsync
+                // answers for records in the new segment once its own fsync returns.
+                forceDirectory(dir);
             }
-            forceDirectory(dir);
             stats.segmentSyncs.incrementAndGet();
-        } catch (IOException e) {
-            // Its records are in the page cache and readable; what is lost is their survival of a
-            // power cut. Counted, logged, and raised by the next awaitSynced (ack=fsync's next batch).
+        } catch (IOException | RuntimeException | Error e) {
+            // Its records were written; what may be lost is their survival of a power cut. Counted,
+            // logged, and raised by the next awaitSynced (ack=fsync's next batch). Never thrown here:
+            // a failed future would fail every later force until the next roll.
             stats.segmentSyncFailures.incrementAndGet();
             log.error("journal segment {} could not be forced to the device; its records may not survive a power loss", base, e);
             failure.compareAndSet(null, new IOException("fsync of closed journal segment " + base + " failed", e));
@@ -111,8 +124,8 @@ final class SegmentCloser implements AutoCloseable {
     }
 
     /**
-     * Waits for the syncs handed over (their failures are already counted and logged) and stops the
-     * closer's own thread.
+     * Waits for the syncs handed over and stops the closer's own thread. A failure is not raised
+     * here: it is already counted and logged, and a stopping edge has no batch left to fail.
      */
     @Override
     public void close() {

@@ -122,6 +122,19 @@ class SegmentCloserTest {
         }
     }
 
+    @Test
+    void aSegmentHandedOverAfterTheCloserClosedIsSyncedAtOnce() throws Exception {
+        JournalStats stats = new JournalStats();
+        SegmentCloser closer = new SegmentCloser(dir, stats);
+        closer.close();
+        FileChannel segment = FileChannel.open(dir.resolve("y.seg"), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        closer.closeLater(segment, 16384); // its thread is gone: forced and closed on this one
+        assertFalse(segment.isOpen());
+        assertEquals(1, stats.segmentSyncs.get());
+        assertEquals(0, stats.segmentSyncsPending.get());
+        closer.awaitSynced();
+    }
+
     private static void awaitWaiting(Thread t) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (t.getState() != Thread.State.WAITING && t.getState() != Thread.State.TIMED_WAITING) {
