@@ -65,7 +65,6 @@ public final class JournalWriter implements Closeable {
 
     /** Opens (creating if needed) the journal in {@code dir}, recovering a torn tail. */
     public static JournalWriter open(Path dir, long segmentBytes, long maxBytes, JournalStats stats) throws IOException {
-        Files.createDirectories(dir);
         return open(dir, segmentBytes, maxBytes, stats, new SegmentCloser(dir, stats));
     }
 

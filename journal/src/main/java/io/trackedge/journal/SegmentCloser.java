@@ -20,11 +20,11 @@ import org.slf4j.LoggerFactory;
  * rolled.
  *
  * <p>Why: a roll used to force the whole segment it left before the next write. With 64 MiB
- * segments mostly still in the page cache that took tens of milliseconds on a VM's disk, and
- * every {@code ack=journal} answer waited for it (pixel p99 at 57,000/s: 12 to 19 ms with rolls in
- * the window, 5 ms without; docs/benchmarks.md). Only {@code ack=fsync} promises that an answered
- * event survives power loss, and its writer calls {@link #awaitSynced} before each batch's own
- * fsync, so what it promises still holds when it answers.
+ * segments mostly still in the page cache that took tens of milliseconds on a VM's disk, and every
+ * {@code ack=journal} answer that arrived meanwhile waited for it (pixel p99 at 57,000/s: 12 to 19
+ * ms with rolls in the window, 5 ms without; docs/benchmarks.md). Only {@code ack=fsync} promises
+ * that an answered event survives power loss, and its writer calls {@link #awaitSynced} before each
+ * batch's own fsync, so what it promises still holds when it answers.
  *
  * <p>{@link #closeLater} and {@link #awaitSynced} are called by the writer's thread only.
  */
