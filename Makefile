@@ -98,7 +98,7 @@ fuzz:
 # Everything of issue 6 in one go: ours vs nginx (wrk throughput, constant-rate latency, CPU per
 # request, memory, GC), sink vs psql \copy, end to end into PostgreSQL, then JMH (benchmarks/bench --jmh);
 # its .md opens with issue 15's cost table (make bench-readme copies it into the README).
-# QUICK=1 for a run of about 20 minutes; the full run takes a little over an hour.
+# QUICK=1 for a run of about 23 minutes; the full run takes about 85 minutes.
 bench: build
 	benchmarks/bench --jmh $(if $(QUICK),--quick,)
 

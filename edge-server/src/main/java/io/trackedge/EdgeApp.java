@@ -24,6 +24,7 @@ import io.trackedge.sink.SinkStats;
 import io.trackedge.sink.posthog.PostHogStats;
 import io.trackedge.token.KeyRing;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
@@ -175,12 +176,21 @@ public final class EdgeApp implements AutoCloseable {
     }
 
     private static void closeQuietly(EventRing ring, JournalWriter journal, SinksStack sinks) {
+        // Each step on its own: a journal that cannot be synced must not keep the sinks running.
         try {
             ring.drainAndStop(1, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            log.warn("cleanup after a failed start: the ring did not stop", e);
+        }
+        try {
             journal.close();
+        } catch (Exception e) {
+            log.warn("cleanup after a failed start: the journal did not close cleanly", e);
+        }
+        try {
             sinks.stop(System.nanoTime() + TimeUnit.SECONDS.toNanos(1));
         } catch (Exception e) {
-            log.warn("cleanup after a failed start did not finish", e);
+            log.warn("cleanup after a failed start: the sinks did not stop", e);
         }
     }
 
@@ -234,6 +244,9 @@ public final class EdgeApp implements AutoCloseable {
      * Stops accepting, drains the ring into the journal, releases every held response, closes the
      * listeners, flushes and fsyncs the journal, and gives the sinks (PostgreSQL, PostHog) the shutdown grace to
      * catch up. Idempotent.
+     *
+     * @throws IOException after every other step, when the journal could not be flushed or forced to
+     *     disk (a segment rolled earlier included), so that the process exits non-zero
      */
     public synchronized void stop() throws IOException {
         if (stopped) {
@@ -265,7 +278,14 @@ public final class EdgeApp implements AutoCloseable {
         server.awaitLoops();
         server.close(left(deadline));
         closeAll(routePools);
-        journal.close();
+        IOException journalFailure = null;
+        try {
+            journal.close();
+        } catch (IOException e) {
+            journalFailure = e; // the rest of the stop still runs: the sinks get their grace
+        } catch (UncheckedIOException e) {
+            journalFailure = e.getCause(); // the last write failed
+        }
         responses.release();
         ingest.close();
         if (stats != null) {
@@ -276,6 +296,12 @@ public final class EdgeApp implements AutoCloseable {
         }
         privacy.close();
         sinks.stop(deadline);
+        if (journalFailure != null) {
+            log.error("edge stopped in {} ms; journal written to position {} but not forced to disk: "
+                    + "events in it may not survive a power cut or a failing disk",
+                    (System.nanoTime() - t0) / 1_000_000, journal.flushedPosition(), journalFailure);
+            throw journalFailure;
+        }
         log.info("edge stopped in {} ms; journal flushed and synced at position {}",
                 (System.nanoTime() - t0) / 1_000_000, journal.flushedPosition());
     }

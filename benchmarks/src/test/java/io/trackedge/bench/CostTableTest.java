@@ -16,9 +16,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Rows 4 and 5 of the cost table ({@code cost-table.jq}, which {@code benchmarks/bench} runs over its
- * result lines) from latency runs in rounds: each side's median p99, so that neither order of a pair
- * decides the row.
+ * Rows 2, 4, 5 and 6 of the cost table ({@code cost-table.jq}, which {@code benchmarks/bench} runs over
+ * its result lines) from runs in rounds: each side's median, so that neither order of a pair decides
+ * the row.
  */
 class CostTableTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -68,6 +68,56 @@ class CostTableTest {
         assertEquals("not measured (no result in this run)", row(rows, 5).get("ours").asText());
     }
 
+    @Test
+    void rowsTwoAndSixAreTheMediansOfTheConstantRateRounds() throws Exception {
+        JsonNode rows = costTable("journal",
+                fixedOurs(1, 30.0, 20.0, 3_000), fixedNginx(1, 15.0, 1_000),
+                fixedNginx(2, 17.0, 1_400), fixedOurs(2, 40.0, 22.0, 9_000),
+                fixedOurs(3, 34.0, 21.0, 2_000), fixedNginx(3, 99.0, 1_200));
+
+        JsonNode cpu = row(rows, 2);
+        assertEquals(55.0, cpu.get("ours_value").asDouble(), "median of 50, 62 and 55 µs (edge + PostgreSQL a round)");
+        assertEquals(17.0, cpu.get("reference_value").asDouble(), "nginx: median of 15, 17 and 99");
+        assertEquals(3.24, cpu.get("ratio").asDouble());
+        assertEquals(3, cpu.get("rounds").asInt());
+        assertEquals("55.0 µs (median of 3 rounds: 50.0, 62.0, 55.0; edge 34.0 and PostgreSQL 21.0, each its own median)",
+                cpu.get("ours").asText());
+        assertEquals("17.0 µs (15.0, 17.0, 99.0)", cpu.get("reference").asText());
+
+        JsonNode p99 = row(rows, 6);
+        assertEquals(3_000, p99.get("ours_value").asDouble(), "median of 3.0, 9.0 and 2.0 ms");
+        assertEquals(1_200, p99.get("reference_value").asDouble());
+        assertEquals(2.5, p99.get("ratio").asDouble());
+        assertEquals("3.0 ms (median of 3 rounds: 3.0, 9.0, 2.0)", p99.get("ours").asText());
+        assertEquals("1.2 ms (1.0, 1.4, 1.2)", p99.get("reference").asText());
+    }
+
+    @Test
+    void aRunWithOneConstantRatePairShowsItAlone() throws Exception {
+        JsonNode rows = costTable("journal", fixedOurs(1, 30.0, 20.0, 3_000), fixedNginx(1, 20.0, 1_500));
+        assertEquals("50.0 µs (edge 30.0, PostgreSQL 20.0)", row(rows, 2).get("ours").asText());
+        assertEquals("20.0 µs", row(rows, 2).get("reference").asText());
+        assertEquals(2.5, row(rows, 2).get("ratio").asDouble());
+        assertEquals("3.0 ms", row(rows, 6).get("ours").asText());
+        assertEquals(2.0, row(rows, 6).get("ratio").asDouble());
+    }
+
+    /** Our constant-rate step of one round: an end-to-end line marked fixed_rate. */
+    private static String fixedOurs(int round, double edgeUs, double postgresUs, long p99Us) {
+        return """
+                {"kind":"e2e","ack":"journal","rate":10000,"fixed_rate":true,"round":%d,"rows_landed":200000,\
+                "keeps_up":true,"cpu_us_per_event":{"edge":%s,"postgres":%s,"sink_thread":5.0},\
+                "postgres_bytes_per_million":290000000,"load":{"rate":10000,"p50_us":500,"p99_us":%d,"p999_us":%d}}"""
+                .formatted(round, edgeUs, postgresUs, p99Us, p99Us * 2);
+    }
+
+    private static String fixedNginx(int round, double cpuUs, long p99Us) {
+        return """
+                {"kind":"fixed_rate","server":"nginx","route":"pixel","round":%d,"rate":10000,\
+                "p50_us":300,"p99_us":%d,"p999_us":%d,"cpu_us_per_request":%s}"""
+                .formatted(round, p99Us, p99Us * 2, cpuUs);
+    }
+
     private static String latency(String ack, String server, int round, long p99Us) {
         return latencyAt(50, ack, server, round, p99Us);
     }
@@ -87,7 +137,7 @@ class CostTableTest {
         Path results = dir.resolve("results.jsonl");
         Files.write(results, List.of(lines), StandardCharsets.UTF_8);
         Path out = dir.resolve("cost-table.json");
-        Process jq = new ProcessBuilder("jq", "-s", "--arg", "skip", "sink,e2e", "--arg", "acks", acks,
+        Process jq = new ProcessBuilder("jq", "-s", "--arg", "skip", "sink", "--arg", "acks", acks,
                 "--argjson", "fixed_rate", "10000", "-f", Path.of("cost-table.jq").toAbsolutePath().toString(),
                 results.toString())
                 .redirectOutput(out.toFile())

@@ -118,6 +118,11 @@ public final class EdgeMetrics {
         counter("edge_journal_dropped_at_cap_total", "Events shed because the journal reached max-bytes", () -> s.droppedAtCap.get());
         counter("edge_journal_torn_tail_bytes_total", "Bytes of torn tail cut at start-up", () -> s.tornTailBytesCut.get());
         counter("edge_journal_segments_deleted_total", "Segments deleted after every sink passed them", () -> s.segmentsDeleted.get());
+        counter("edge_journal_segment_deletion_failures_total",
+                "Failed attempts to delete released segments (tried again at each later release)",
+                () -> s.segmentDeletionFailures.get());
+        counter("edge_journal_segment_deletion_seconds_total", "Time spent deleting released segments, off the write path",
+                () -> s.segmentDeletionNanos.get() / 1e9);
         counter("edge_journal_segment_syncs_total", "Segments forced and closed after a roll, off the write path", () -> s.segmentSyncs.get());
         counter("edge_journal_segment_sync_seconds_total", "Time spent forcing and closing rolled segments", () -> s.segmentSyncNanos.get() / 1e9);
         counter("edge_journal_segment_sync_failures_total", "Rolled segments whose fsync failed: their records may not survive a power cut",

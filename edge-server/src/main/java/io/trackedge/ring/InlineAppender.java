@@ -20,9 +20,8 @@ import org.slf4j.LoggerFactory;
  * sure that either the writer sees the late publish or the publisher gets the turn.
  *
  * <p>What may block for long stays off the event loops: a turn is refused when the journal
- * writer has housekeeping due (a segment roll, which creates a file, or released segments to
- * delete, each a change to the directory that waits on the file system's journal), and under
- * {@code ack=fsync} every turn is. Those turns
+ * writer has housekeeping due (a segment roll, which creates a file, a change to the directory that
+ * waits on the file system's journal), and under {@code ack=fsync} every turn is. Those turns
  * go to the {@code journal-appender} thread, which also writes what threads that do not write
  * (ingest workers) publish, and wakes by itself ({@link IdleBackoff}: every millisecond under
  * traffic) to take anything a missed hand-off left behind.
@@ -110,12 +109,10 @@ final class InlineAppender {
             try {
                 handOff = appender.housekeepingDue(TURN_ROOM);
                 if (!handOff) {
-                    appender.onLoop(true);
                     poll(turn);
                 }
                 threw = false;
             } finally {
-                appender.onLoop(false);
                 writing.set(false);
                 if (threw) {
                     // Events other loops left to this turn would otherwise wait for the thread's tick.

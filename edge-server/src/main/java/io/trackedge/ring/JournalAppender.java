@@ -39,8 +39,6 @@ public final class JournalAppender implements EventHandler<RingEvent> {
     private UncheckedIOException batchFailure;
     private long skipped;
     private boolean housekeepingFailing;
-    /** The batch is being handled on an event loop's turn ({@link InlineAppender}): nothing may block beyond the write. */
-    private boolean onLoop;
 
     private final Runnable afterWrite;
 
@@ -100,11 +98,7 @@ public final class JournalAppender implements EventHandler<RingEvent> {
         try {
             if (batchFailure == null) {
                 try {
-                    if (onLoop) {
-                        writer.writeStaged(); // no deletions on an event loop; the appender thread's housekeeping does them
-                    } else {
-                        writer.flush();
-                    }
+                    writer.flush();
                     if (fsync) {
                         writer.force();
                     }
@@ -179,11 +173,6 @@ public final class JournalAppender implements EventHandler<RingEvent> {
         }
     }
 
-    /** Marks the batches handled from now on as an event loop's turn (true) or not. Under the turn's lock. */
-    void onLoop(boolean loop) {
-        this.onLoop = loop;
-    }
-
     /** True under {@link AckMode#FSYNC}: each batch is forced to the device, which no event loop may wait for. */
     boolean fsyncs() {
         return fsync;
@@ -200,9 +189,9 @@ public final class JournalAppender implements EventHandler<RingEvent> {
     }
 
     /**
-     * Rolls and deletes segments ahead of the batches ({@link JournalWriter#housekeep}). Between
-     * batches only. A failure loses nothing: the next batch's write does the same work and reports
-     * a failure as its own.
+     * Rolls segments, and hands released ones over for deletion, ahead of the batches
+     * ({@link JournalWriter#housekeep}). Between batches only. A failure loses nothing: the next
+     * batch's write does the same work and reports a failure as its own.
      */
     void housekeep(long bytesAhead) {
         try {

@@ -3,8 +3,8 @@ package io.trackedge.journal;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Counters the journal keeps for the metrics endpoint. Written by the one appender thread, read by
- * any thread; plain atomics so that the journal module does not depend on a metrics library.
+ * Counters the journal keeps for the metrics endpoint. Written by the writer's thread and the
+ * {@link SegmentCloser}'s, read by any thread; plain atomics so that the journal module does not depend on a metrics library.
  */
 public final class JournalStats {
     public final AtomicLong appendedRecords = new AtomicLong();
@@ -17,6 +17,10 @@ public final class JournalStats {
     /** Bytes cut from a torn tail at start-up. */
     public final AtomicLong tornTailBytesCut = new AtomicLong();
     public final AtomicLong segmentsDeleted = new AtomicLong();
+    /** Failed attempts to delete released segments (each is tried again at the next release). */
+    public final AtomicLong segmentDeletionFailures = new AtomicLong();
+    /** Time the closer's thread spent deleting released segments (the write path spent it before). */
+    public final AtomicLong segmentDeletionNanos = new AtomicLong();
     /** Segments forced and closed after a roll, off the writer's thread. */
     public final AtomicLong segmentSyncs = new AtomicLong();
     public final AtomicLong segmentSyncNanos = new AtomicLong();
@@ -24,5 +28,6 @@ public final class JournalStats {
     public final AtomicLong segmentSyncFailures = new AtomicLong();
     /** Closed segments handed over and not yet forced. */
     public final AtomicLong segmentSyncsPending = new AtomicLong();
+    /** Bytes in the journal's segments: those written, less those of segments deleted. */
     public final AtomicLong sizeBytes = new AtomicLong();
 }

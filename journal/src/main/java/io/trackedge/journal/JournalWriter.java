@@ -19,6 +19,7 @@ import org.slf4j.LoggerFactory;
  * appender calls {@code flush} once per ring batch (group commit) and {@link #force} under
  * {@code fsync} acknowledgements. A segment it rolls away from is forced and closed by a
  * {@link SegmentCloser} on a thread of its own; {@link #force} and {@link #close} wait for those.
+ * Segments every sink has passed are deleted on that thread too.
  *
  * <p>On open, the last segment is scanned and a torn tail (a record cut by a crash, or bytes whose
  * checksum fails) is truncated; every whole record before it is kept.
@@ -59,7 +60,7 @@ public final class JournalWriter implements Closeable {
         this.segmentBytes = segmentBytes;
         this.maxBytes = maxBytes;
         this.stats = stats;
-        this.closed = new ClosedSegments(dir, stats);
+        this.closed = new ClosedSegments(dir, stats, closer);
         this.closer = closer;
     }
 
@@ -146,26 +147,11 @@ public final class JournalWriter implements Closeable {
     }
 
     /**
-     * Writes staged records to the current segment (rolling first when it is full), after deleting
-     * the segments released since the last flush.
+     * Writes staged records to the current segment (rolling first when it is full), and hands the
+     * segments released since the last flush to the closer's thread for deletion.
      */
     public void flush() {
-        flush(true);
-    }
-
-    /**
-     * {@link #flush} without deleting released segments, for a caller that must not block on the
-     * file system beyond its {@code write} (an event loop, after {@link #housekeepingDue} said no).
-     */
-    public void writeStaged() {
-        flush(false);
-    }
-
-    private void flush(boolean deleteReleased) {
-        if (deleteReleased) {
-            closed.deleteReleasedBeforeWrite(segmentBase);
-            stats.sizeBytes.set(closed.bytes() + segmentSize);
-        }
+        closed.deleteReleased();
         try {
             if (staging.position() == 0) {
                 return;
@@ -183,7 +169,7 @@ public final class JournalWriter implements Closeable {
             stats.appendedBytes.addAndGet(bytes);
             stats.appendedRecords.addAndGet(stagedRecords);
             stats.writes.incrementAndGet();
-            stats.sizeBytes.set(closed.bytes() + segmentSize);
+            stats.sizeBytes.addAndGet(bytes); // the closer's deletions subtract theirs
             stagedRecords = 0;
             flushedPosition = segmentBase + segmentSize;
         } catch (IOException ex) {
@@ -222,26 +208,24 @@ public final class JournalWriter implements Closeable {
 
     /**
      * True when the next {@link #flush} of up to {@code bytesAhead} more bytes may do slow work besides
-     * its {@code write}: roll the segment (create a file) or delete released ones, changes to the
-     * directory that may wait on the file system's own journal. A caller that must not block (an
-     * event loop) leaves such a flush to a thread that may, which calls {@link #housekeep} first.
+     * its {@code write}: roll the segment (create a file, a change to the directory that may wait on
+     * the file system's own journal). A caller that must not block (an event loop) leaves such a
+     * flush to a thread that may, which calls {@link #housekeep} first. Deleting released segments
+     * is no such work: a flush only hands them to the closer's thread.
      */
     public boolean housekeepingDue(long bytesAhead) {
-        return closed.deletionDue() || (segmentSize > 0 && segmentSize + staging.position() + bytesAhead > segmentBytes);
+        return segmentSize > 0 && segmentSize + staging.position() + bytesAhead > segmentBytes;
     }
 
     /**
-     * Does now what {@link #housekeepingDue} says a flush might: deletes released segments, and rolls
-     * to a new segment when fewer than {@code bytesAhead} bytes are left in this one. Staged records
-     * are written first when it rolls, so none is cut off from the segment it was staged for.
+     * Does now what {@link #housekeepingDue} says a flush might: rolls to a new segment when fewer
+     * than {@code bytesAhead} bytes are left in this one, and hands released segments over for
+     * deletion. Staged records are written first when it rolls, so none is cut off from the segment
+     * it was staged for.
      */
     public void housekeep(long bytesAhead) {
+        closed.deleteReleased();
         try {
-            try {
-                closed.deleteReleased(segmentBase);
-            } finally {
-                stats.sizeBytes.set(closed.bytes() + segmentSize);
-            }
             if (segmentSize > 0 && segmentSize + staging.position() + bytesAhead > segmentBytes) {
                 flush();
                 if (segmentSize > 0 && segmentSize + bytesAhead > segmentBytes) {
@@ -283,13 +267,22 @@ public final class JournalWriter implements Closeable {
         FileChannel previous = channel;
         long previousBase = segmentBase;
         channel = next;
-        closed.closed(segmentSize, base);
+        closed.closed(previousBase, segmentSize, base);
         segmentBase = base;
         segmentSize = 0;
         flushedPosition = base;
         // The segment left behind, and the directory entry of the new one, are forced on the
         // closer's thread: the next write does not wait for a whole segment's fsync.
         closer.closeLater(previous, previousBase);
+    }
+
+    /**
+     * Waits until the closer's thread has done the work handed to it so far: the syncs of rolled
+     * segments and the deletion of released ones. For a caller that must see the journal's files
+     * settle (tests, a tool); the write path never waits for deletions.
+     */
+    public void awaitFileWork() {
+        closer.awaitIdle();
     }
 
     /** Journal position just past the last record written to the file. */
@@ -299,8 +292,8 @@ public final class JournalWriter implements Closeable {
 
     /**
      * Lets the writer delete closed segments that lie entirely before {@code position} (the slowest
-     * sink's cursor). Callable from any thread; the deletion happens on the writer's thread at its
-     * next flush, so the writer's size accounting needs no lock.
+     * sink's cursor). Callable from any thread; the writer hands the segments it frees to the
+     * closer's thread at its next flush.
      */
     public void releaseBefore(long position) {
         closed.releaseBefore(position);
@@ -310,12 +303,19 @@ public final class JournalWriter implements Closeable {
         return dir;
     }
 
+    /**
+     * Writes what is staged, forces the current segment, and waits for the closer's work.
+     *
+     * @throws IOException when the current segment could not be forced, or a rolled segment's sync
+     *     failed and no {@link #force} reported it yet: the journal is not known to be on disk
+     */
     @Override
     public void close() throws IOException {
         try {
             flush();
             channel.force(false);
             channel.close();
+            closer.awaitSynced();
         } finally {
             closer.close();
         }

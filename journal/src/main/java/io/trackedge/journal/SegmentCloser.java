@@ -15,9 +15,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Makes the segments a writer rolls away from durable, off the writer's thread: forces each one to
- * the device, closes it, and forces the directory (the new segment's entry), in the order they were
- * rolled.
+ * Does a journal's slow file work off the writer's thread, one task at a time, in order: forces
+ * each segment the writer rolls away from to the device, closes it and forces the directory (the new
+ * segment's entry); and deletes the segments every sink has passed ({@link ClosedSegments}).
  *
  * <p>Why: a roll used to force the whole segment it left before the next write. With 64 MiB
  * segments mostly still in the page cache that took tens of milliseconds on a VM's disk, and every
@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * that an answered event survives power loss, and its writer calls {@link #awaitSynced} before each
  * batch's own fsync, so what it promises still holds when it answers.
  *
- * <p>{@link #closeLater} and {@link #awaitSynced} are called by the writer's thread only.
+ * <p>{@link #closeLater}, {@link #later} and {@link #awaitSynced} are called by the writer's thread
+ * only.
  */
 final class SegmentCloser implements AutoCloseable {
 
@@ -37,8 +38,13 @@ final class SegmentCloser implements AutoCloseable {
     private final Executor executor;
     /** The thread this closer started, or null when it was given an executor. */
     private final ExecutorService own;
-    /** The newest sync handed over: the executor runs them one at a time, in order. */
+    /** The newest task handed over: the executor runs them one at a time, in order. */
     private CompletableFuture<Void> last = CompletableFuture.completedFuture(null);
+    /**
+     * The newest sync handed over, which {@link #awaitSynced} waits for: not the deletions handed
+     * over after it (those before it run first, the executor keeping the order).
+     */
+    private CompletableFuture<Void> lastSync = last;
     /** The first sync that failed since {@link #awaitSynced} last reported one. */
     private final AtomicReference<IOException> failure = new AtomicReference<>();
 
@@ -68,12 +74,25 @@ final class SegmentCloser implements AutoCloseable {
      */
     void closeLater(FileChannel segment, long base) {
         stats.segmentSyncsPending.incrementAndGet();
+        lastSync = later(() -> sync(segment, base));
+    }
+
+    /**
+     * Runs {@code task} after every task handed over before it; now, on the caller's thread, when the
+     * executor refuses it (the closer is closing). The task must not throw: it records its own
+     * failures, since a failed future would fail every later {@link #awaitSynced}.
+     *
+     * @return the task's completion
+     */
+    CompletableFuture<Void> later(Runnable task) {
         try {
-            last = CompletableFuture.runAsync(() -> sync(segment, base), executor);
+            last = CompletableFuture.runAsync(task, executor);
         } catch (RejectedExecutionException e) {
             last.join();
-            sync(segment, base);
+            task.run();
+            last = CompletableFuture.completedFuture(null);
         }
+        return last;
     }
 
     /**
@@ -82,11 +101,16 @@ final class SegmentCloser implements AutoCloseable {
      * @throws IOException the first of their syncs that failed since the last call reported one
      */
     void awaitSynced() throws IOException {
-        last.join(); // sync() records its failures and never throws
+        lastSync.join(); // sync() records its failures and never throws
         IOException f = failure.getAndSet(null);
         if (f != null) {
             throw f;
         }
+    }
+
+    /** Waits until every task handed over so far has run (tests, to see a deletion's outcome). */
+    void awaitIdle() {
+        last.join();
     }
 
     private void sync(FileChannel segment, long base) {
@@ -124,8 +148,8 @@ final class SegmentCloser implements AutoCloseable {
     }
 
     /**
-     * Waits for the syncs handed over and stops the closer's own thread. A failure is not raised
-     * here: it is already counted and logged, and a stopping edge has no batch left to fail.
+     * Waits for the tasks handed over and stops the closer's own thread. A failed sync is not raised
+     * here: {@link JournalWriter#close} asks {@link #awaitSynced} first.
      */
     @Override
     public void close() {

@@ -61,13 +61,16 @@ class RetentionTest {
             long beforeLastOfFirst = consumed.get(consumed.size() - 1).position();
             w.releaseBefore(beforeLastOfFirst);
             w.flush();
+            w.awaitFileWork();
             assertEquals(bases, Segments.list(dir), "segment 0 still has an unread record");
             assertEquals(0, stats.segmentsDeleted.get());
 
             // Past the end of segment 0 (exactly at the start of segment 1): segment 0 goes, at the next flush.
             w.releaseBefore(reader.position());
+            w.awaitFileWork();
             assertEquals(bases, Segments.list(dir), "deletion waits for the writer's next flush");
             w.flush();
+            w.awaitFileWork(); // the closer's thread deletes what the flush handed it
             assertEquals(bases.subList(1, 4), Segments.list(dir));
             assertEquals(1, stats.segmentsDeleted.get());
             assertEquals(Segments.totalBytes(dir), stats.sizeBytes.get());
@@ -77,6 +80,7 @@ class RetentionTest {
             w.releaseBefore(reader.position());
             w.releaseBefore(bases.get(1));
             w.flush();
+            w.awaitFileWork();
             assertEquals(bases.subList(1, 4), Segments.list(dir));
 
             // The cursor at the very end: every closed segment goes, the active one stays.
@@ -84,6 +88,7 @@ class RetentionTest {
             assertEquals(w.flushedPosition(), reader.position());
             w.releaseBefore(reader.position());
             w.flush();
+            w.awaitFileWork();
             assertEquals(List.of(active), Segments.list(dir));
             assertEquals(3, stats.segmentsDeleted.get());
             assertEquals(Files.size(Segments.path(dir, active)), stats.sizeBytes.get());
@@ -92,6 +97,7 @@ class RetentionTest {
             // The active segment survives even a cursor past anything written.
             w.releaseBefore(Long.MAX_VALUE);
             w.flush();
+            w.awaitFileWork();
             assertEquals(List.of(active), Segments.list(dir));
             cursor = reader.position();
         }
@@ -160,6 +166,7 @@ class RetentionTest {
             long secondBase = Segments.list(dir).get(1);
             w.releaseBefore(secondBase);
             w.flush();
+            w.awaitFileWork();
             assertEquals(1, stats.segmentsDeleted.get());
             EventSpec after = big(accepted.size());
             assertTrue(w.tryAppend(after.fill(slot)), "room again once segment 0 is gone");

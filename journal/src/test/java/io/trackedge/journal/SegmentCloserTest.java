@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -44,8 +45,8 @@ class SegmentCloserTest {
         assertTrue(held.awaitTermination(30, TimeUnit.SECONDS));
     }
 
-    @Test
-    void aRollGoesOnWritingWhileTheSegmentItLeftIsForcedAndForceWaitsForIt() throws Exception {
+    /** Occupies the closer's one thread until {@link #release} opens: its tasks queue behind. */
+    private void holdTheCloser() {
         held.execute(() -> {
             try {
                 release.await();
@@ -53,11 +54,18 @@ class SegmentCloserTest {
                 Thread.currentThread().interrupt();
             }
         });
+    }
+
+    @Test
+    void aRollGoesOnWritingWhileTheSegmentItLeftIsForcedAndForceWaitsForIt() throws Exception {
+        holdTheCloser();
         JournalStats stats = new JournalStats();
         Random rnd = new Random(11);
         MutableEvent slot = new MutableEvent();
         List<EventSpec> written = new ArrayList<>();
-        try (JournalWriter w = JournalWriter.open(dir, SEGMENT, 4 * SEGMENT, stats, new SegmentCloser(dir, stats, held))) {
+        // Resources close in reverse: the closer's thread is let go (also after a failed assertion) before close waits for it.
+        try (JournalWriter w = JournalWriter.open(dir, SEGMENT, 4 * SEGMENT, stats, new SegmentCloser(dir, stats, held));
+                AutoCloseable letGo = release::countDown) {
             int n = 0;
             while (Segments.list(dir).size() < 2) {
                 EventSpec e = EventSpec.random(n++, rnd, 64 * 1024);
@@ -120,6 +128,51 @@ class SegmentCloserTest {
             assertTrue(e.getCause().getMessage().contains("8192"), e.getCause().getMessage());
             w.force(); // the current segment itself is fine
         }
+    }
+
+    @Test
+    @Timeout(60) // a flush that waited for the held closer would hang, not fail
+    void aReleasedSegmentIsDeletedOnTheCloserWhileTheWriterGoesOnWriting() throws Exception {
+        holdTheCloser();
+        JournalStats stats = new JournalStats();
+        Random rnd = new Random(12);
+        MutableEvent slot = new MutableEvent();
+        try (JournalWriter w = JournalWriter.open(dir, SEGMENT, 8 * SEGMENT, stats, new SegmentCloser(dir, stats, held));
+                AutoCloseable letGo = release::countDown) {
+            int n = 0;
+            while (Segments.list(dir).size() < 3) {
+                assertTrue(w.tryAppend(EventSpec.random(n++, rnd, 64 * 1024).fill(slot)));
+                w.flush();
+            }
+            List<Long> bases = Segments.list(dir);
+            w.releaseBefore(bases.get(1)); // every sink has passed the oldest segment
+            long before = w.flushedPosition();
+            assertTrue(w.tryAppend(EventSpec.random(n, rnd, 100).fill(slot)));
+            w.flush(); // hands the deletion over and writes, while the closer's thread is held
+            assertTrue(w.flushedPosition() > before, "the write waited for the deletion");
+            assertEquals(bases, Segments.list(dir));
+            assertEquals(0, stats.segmentsDeleted.get());
+            assertEquals(Segments.totalBytes(dir), stats.sizeBytes.get(), "a segment not yet deleted still counts");
+
+            release.countDown();
+            w.awaitFileWork();
+            assertEquals(bases.subList(1, 3), Segments.list(dir));
+            assertEquals(1, stats.segmentsDeleted.get());
+            assertEquals(Segments.totalBytes(dir), stats.sizeBytes.get());
+        }
+    }
+
+    @Test
+    void closeRaisesARolledSegmentsFailedSyncThatNoForceReported() throws Exception {
+        JournalStats stats = new JournalStats();
+        SegmentCloser closer = new SegmentCloser(dir, stats);
+        JournalWriter w = JournalWriter.open(dir, SEGMENT, 4 * SEGMENT, stats, closer);
+        FileChannel gone = FileChannel.open(dir.resolve("x.seg"), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        gone.close(); // under ack=journal nothing forces: only close can say the journal is not on disk
+        closer.closeLater(gone, 12288);
+        IOException e = assertThrows(IOException.class, w::close);
+        assertTrue(e.getMessage().contains("12288"), e.getMessage());
+        assertEquals(1, stats.segmentSyncFailures.get());
     }
 
     @Test

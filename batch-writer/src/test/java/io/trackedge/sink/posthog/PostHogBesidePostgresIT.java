@@ -123,7 +123,8 @@ class PostHogBesidePostgresIT {
         assertEquals(0, ph.committedPosition.get(), "PostHog's cursor has not moved");
         await("a failed PostHog attempt", Duration.ofSeconds(30), () -> ph.failures.get() > 0);
 
-        writer.flush(); // the writer deletes released segments at its next flush
+        writer.flush(); // the writer hands released segments over for deletion at its next flush
+        writer.awaitFileWork();
         assertEquals(0L, Segments.list(journalDir).get(0), "no segment is deleted before PostHog passed it");
         assertEquals(0, cursors.min());
 
@@ -140,7 +141,8 @@ class PostHogBesidePostgresIT {
         assertEquals(journaled, received);
         assertEquals(events, fake.uuids().size());
 
-        writer.flush();
+        writer.flush(); // hands the segments both sinks passed to the journal's closer thread, which deletes them
+        writer.awaitFileWork();
         List<Long> left = Segments.list(journalDir);
         assertTrue(left.get(0) > 0, "segments both sinks passed are deleted: " + left);
         assertEquals(1, left.size(), "only the segment being written is kept: " + left);
