@@ -5,10 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,8 +32,14 @@ final class ClosedSegments {
     private final SegmentCloser closer;
     /** Closed segments not handed over for deletion, oldest first. Writer's thread. */
     private final ArrayDeque<Segment> kept = new ArrayDeque<>();
-    /** Segments whose deletion failed, on their way back to {@link #kept}. */
-    private final Queue<Segment> failed = new ConcurrentLinkedQueue<>();
+    /**
+     * A hand-off to the closer is pending. One at a time: a failed deletion is back in {@link #kept}
+     * before a later release frees more, so the segments kept stay contiguous (a reader starting
+     * before a gap would report it as damage).
+     */
+    private volatile boolean deleting;
+    /** What the last hand-off could not delete, oldest first: set by the closer before it clears {@link #deleting}. */
+    private List<Segment> leftOver = List.of();
     /** Bytes of every closed segment still on disk, including those whose deletion is pending. */
     private final AtomicLong bytes = new AtomicLong();
     private volatile long releaseBefore;
@@ -81,8 +84,14 @@ final class ClosedSegments {
      * next, higher release, not at every flush.
      */
     void deleteReleased() {
-        if (!failed.isEmpty()) {
-            takeBackFailed();
+        if (deleting) {
+            return; // the release is applied at a flush after the closer is done
+        }
+        if (!leftOver.isEmpty()) {
+            for (int i = leftOver.size() - 1; i >= 0; i--) {
+                kept.addFirst(leftOver.get(i)); // older than every segment kept
+            }
+            leftOver = List.of();
         }
         long position = releaseBefore;
         if (position <= appliedRelease) {
@@ -98,19 +107,9 @@ final class ClosedSegments {
         }
         if (freed != null) {
             List<Segment> batch = freed;
+            deleting = true;
             closer.later(() -> delete(batch));
         }
-    }
-
-    private void takeBackFailed() {
-        // Rare: rebuild the queue in order, since failures of two deletions may come back in either order.
-        List<Segment> all = new ArrayList<>(kept);
-        for (Segment s; (s = failed.poll()) != null; ) {
-            all.add(s);
-        }
-        all.sort(Comparator.comparingLong(Segment::base));
-        kept.clear();
-        kept.addAll(all);
     }
 
     /**
@@ -133,13 +132,14 @@ final class ClosedSegments {
             deletionFailing = false;
         } catch (IOException | RuntimeException e) {
             stats.segmentDeletionFailures.incrementAndGet();
-            failed.addAll(segments.subList(i, segments.size()));
+            leftOver = List.copyOf(segments.subList(i, segments.size()));
             if (!deletionFailing) { // once per streak: a sink releases several times a second
                 log.warn("cannot delete released journal segment {}; the next release tries again", segments.get(i).base(), e);
             }
             deletionFailing = true;
         } finally {
             stats.segmentDeletionNanos.addAndGet(System.nanoTime() - t0);
+            deleting = false; // after leftOver: the writer reads it once it sees this
         }
     }
 }

@@ -293,7 +293,8 @@ public final class JournalWriter implements Closeable {
     /**
      * Lets the writer delete closed segments that lie entirely before {@code position} (the slowest
      * sink's cursor). Callable from any thread; the writer hands the segments it frees to the
-     * closer's thread at its next flush.
+     * closer's thread at its next flush, or, while the closer is still deleting earlier ones, at the
+     * first flush after it is done.
      */
     public void releaseBefore(long position) {
         closed.releaseBefore(position);

@@ -163,6 +163,46 @@ class SegmentCloserTest {
     }
 
     @Test
+    @Timeout(60)
+    void aReleaseWhileADeletionIsPendingWaitsForItSoThatAFailureLeavesNoGap() throws Exception {
+        holdTheCloser();
+        JournalStats stats = new JournalStats();
+        Random rnd = new Random(13);
+        MutableEvent slot = new MutableEvent();
+        try (JournalWriter w = JournalWriter.open(dir, SEGMENT, 8 * SEGMENT, stats, new SegmentCloser(dir, stats, held));
+                AutoCloseable letGo = release::countDown) {
+            int n = 0;
+            while (Segments.list(dir).size() < 4) {
+                assertTrue(w.tryAppend(EventSpec.random(n++, rnd, 64 * 1024).fill(slot)));
+                w.flush();
+            }
+            List<Long> bases = Segments.list(dir);
+            // The oldest segment becomes something unlink cannot remove: a folder with a file in it.
+            Path stuck = Segments.path(dir, bases.get(0));
+            java.nio.file.Files.delete(stuck);
+            java.nio.file.Files.createDirectory(stuck);
+            java.nio.file.Files.writeString(stuck.resolve("in-the-way"), "x");
+            w.releaseBefore(bases.get(1));
+            w.flush(); // hands the oldest segment over; the closer is held
+            w.releaseBefore(bases.get(2));
+            w.flush(); // must not hand the second over while the first may still fail
+
+            release.countDown();
+            w.awaitFileWork();
+            assertEquals(bases, Segments.list(dir), "a segment was deleted past one that could not be: a gap");
+            assertEquals(1, stats.segmentDeletionFailures.get());
+
+            java.nio.file.Files.delete(stuck.resolve("in-the-way"));
+            w.releaseBefore(bases.get(2) + 1);
+            w.flush();
+            w.awaitFileWork();
+            assertEquals(bases.subList(2, 4), Segments.list(dir));
+            assertEquals(2, stats.segmentsDeleted.get());
+            assertEquals(Segments.totalBytes(dir), stats.sizeBytes.get());
+        }
+    }
+
+    @Test
     void closeRaisesARolledSegmentsFailedSyncThatNoForceReported() throws Exception {
         JournalStats stats = new JournalStats();
         SegmentCloser closer = new SegmentCloser(dir, stats);
