@@ -47,7 +47,7 @@ signers-test:
 # The fault suite (kills, stops, outages) against the real jar, then the results table in
 # docs/fault-results.md. `make test` runs the same tests; `make fault-table` publishes the results
 # the last test run left under target/results/ and re-renders the tables.
-FAULT_TESTS ?= JournalKillIT,StuckSinksStopIT,AckModeKillIT,GracefulStopIT,KillRestartPostgresIT,PostgresOutageIT,PostgresOutageEdgeIT,PostgresChaosIT,JournalCapIT,CorruptSegmentIT,RedisDownIT,PostHog*IT,EdgeToPostHogIT
+FAULT_TESTS ?= JournalKillIT,SlowJournalDiskIT,StuckSinksStopIT,AckModeKillIT,GracefulStopIT,KillRestartPostgresIT,PostgresOutageIT,PostgresOutageEdgeIT,PostgresChaosIT,JournalCapIT,CorruptSegmentIT,RedisDownIT,PostHog*IT,EdgeToPostHogIT
 faults:
 	$(MVN) verify -Dit.test='$(FAULT_TESTS)' -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false -Dfailsafe.failIfNoSpecifiedTests=false
 	$(if $(filter 0,$(PUBLISH)),,$(MAKE) fault-table)

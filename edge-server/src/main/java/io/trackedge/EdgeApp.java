@@ -121,6 +121,12 @@ public final class EdgeApp implements AutoCloseable {
                 "Turns the journal-appender thread took unasked, for events a whole tick found published and not written, "
                         + "not counting what its own last turn left "
                         + "(edge.ring.wait-strategy = inline): a hand-off no writer took, or a loop not yet at its turn", ring::appenderMissedHandOffs);
+        metrics.counter("edge_journal_slow_disk_pauses_total",
+                "Times the event loops stopped writing the journal because two of their turns in a row took 5 ms or more "
+                        + "(edge.ring.wait-strategy = inline): the journal-appender thread writes for 1 s, doubling up to 64 s "
+                        + "while the disk stays slow", ring::slowDiskPauses);
+        metrics.gauge("edge_journal_slow_disk_paused", "1 while the journal-appender thread writes the loops' batches "
+                + "because the disk is slow, else 0", ring::slowDiskPaused);
         metrics.gauge("edge_journal_position_bytes", "Journal position past the last record written", journal::flushedPosition);
         metrics.gauge("edge_journal_max_bytes", "edge.journal.max-bytes: the cap on all segments (journal use = size / max)",
                 () -> config.journal().maxBytes());

@@ -168,6 +168,16 @@ public final class EventRing {
         return inline == null ? 0 : inline.missedHandOffs();
     }
 
+    /** Times the {@code inline} loops' turns went to the appender thread because the disk was slow (else 0). */
+    public long slowDiskPauses() {
+        return inline == null ? 0 : inline.slowDiskPauses();
+    }
+
+    /** 1 while the {@code inline} loops' turns are the appender thread's because the disk is slow, else 0. */
+    public long slowDiskPaused() {
+        return inline != null && inline.slowDiskPaused() ? 1 : 0;
+    }
+
     /** The {@code inline} appender thread's next sleep without a wake, in nanoseconds (else 0). */
     long appenderParkNanos() {
         return inline == null ? 0 : inline.parkNanos();

@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * waits on the file system's journal), and under {@code ack=fsync} every turn is. Those turns
  * go to the {@code journal-appender} thread, which also writes what threads that do not write
  * (ingest workers) publish, and wakes by itself ({@link IdleBackoff}: every millisecond under
- * traffic) to take anything a missed hand-off left behind.
+ * traffic) to take anything a missed hand-off left behind. So do all turns while the disk is slow
+ * ({@link SlowDiskGuard}): a loop's turns are timed, and a loop waiting on the disk holds its connections.
  */
 final class InlineAppender {
 
@@ -49,6 +50,7 @@ final class InlineAppender {
     private final EventPoller<RingEvent> poller;
     private final JournalAppender appender;
     private final AtomicBoolean writing = new AtomicBoolean();
+    private final SlowDiskGuard slowDisk = new SlowDiskGuard();
     private final Thread thread;
     private volatile Thread sleeper;
     /** A turn was asked of the appender thread since it last looked. */
@@ -98,6 +100,10 @@ final class InlineAppender {
         if (stopping) {
             return; // the appender thread writes what is left and closes: no turn may overlap the journal's close
         }
+        if (!slowDisk.loopsMayWrite()) {
+            wakeThread();
+            return;
+        }
         for (int turns = 0; turns < MAX_TURNS; turns++) {
             // Pairs with the fence after a writer lets go: our publishes are visible before we look at the turn.
             VarHandle.fullFence();
@@ -109,7 +115,15 @@ final class InlineAppender {
             try {
                 handOff = appender.housekeepingDue(TURN_ROOM);
                 if (!handOff) {
+                    long start = System.nanoTime();
                     poll(turn);
+                    long end = System.nanoTime();
+                    handOff = slowDisk.turnTook(end - start, end);
+                    if (handOff) {
+                        log.warn("journal writes on an event loop took {} ms twice in a row or again soon after a pause; "
+                                + "the journal-appender thread writes for the next {} s, so that no loop waits on the disk",
+                                TimeUnit.NANOSECONDS.toMillis(end - start), TimeUnit.NANOSECONDS.toSeconds(slowDisk.pauseNanos()));
+                    }
                 }
                 threw = false;
             } finally {
@@ -155,6 +169,7 @@ final class InlineAppender {
         try {
             while (true) {
                 threadWakes++;
+                slowDisk.tick(System.nanoTime());
                 boolean stop = stopping;
                 boolean asked = wanted.getAndSet(false);
                 long written = poller.getSequence().get();
@@ -204,7 +219,10 @@ final class InlineAppender {
             }
             try {
                 appender.housekeep(TURN_ROOM);
-                poll(everything);
+                long start = System.nanoTime();
+                if (poll(everything)) {
+                    slowDisk.threadTurnTook(System.nanoTime() - start);
+                }
             } finally {
                 writing.set(false);
             }
@@ -215,7 +233,8 @@ final class InlineAppender {
         }
     }
 
-    private void poll(EventPoller.Handler<RingEvent> handler) {
+    /** Writes what the handler takes; true when that was anything. */
+    private boolean poll(EventPoller.Handler<RingEvent> handler) {
         try {
             if (poller.poll(handler) == EventPoller.PollState.PROCESSING) {
                 if (Thread.currentThread() == thread) {
@@ -223,12 +242,14 @@ final class InlineAppender {
                 } else {
                     inlineTurns++;
                 }
+                return true;
             }
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Exception e) {
             throw new IllegalStateException(e); // the handlers throw nothing checked
         }
+        return false;
     }
 
     /** True when the next event to write has been published. */
@@ -257,6 +278,16 @@ final class InlineAppender {
      */
     long missedHandOffs() {
         return missedHandOffs;
+    }
+
+    /** Times the loops' turns went to the appender thread because loop turns were slow ({@link SlowDiskGuard}). */
+    long slowDiskPauses() {
+        return slowDisk.pauses();
+    }
+
+    /** True while they are the appender thread's. */
+    boolean slowDiskPaused() {
+        return !slowDisk.loopsMayWrite();
     }
 
     /** How long the appender thread sleeps next without a wake ({@link IdleBackoff}). */

@@ -125,7 +125,7 @@ class MonitoringFilesIT {
         for (String e : expressions) {
             selectors.addAll(selectors(e));
         }
-        assertTrue(alerts == 12 && expressions.size() > alerts, "expressions found: " + expressions);
+        assertTrue(alerts == 13 && expressions.size() > alerts, "expressions found: " + expressions);
 
         try (FakePostHog posthog = FakePostHog.start("phc_monitoring");
              TestDatabase db = TestDatabase.create();

@@ -24,6 +24,8 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -282,6 +284,61 @@ class InlineAppenderTest {
             Await.until("segments released and deleted", Duration.ofSeconds(30), stats.segmentsDeleted::get, d -> d > 3);
             assertTrue(ring.inlineTurns() > 0 && ring.appenderThreadTurns() > 0,
                     ring.inlineTurns() + " inline turns, " + ring.appenderThreadTurns() + " on the appender thread");
+        }
+    }
+
+    @Test
+    void whileTheDiskIsSlowTheLoopsLeaveTheirBatchesToTheAppenderThreadAndGetThemBackAfterThePause() throws Exception {
+        JournalStats stats = new JournalStats();
+        Set<Thread> writers = ConcurrentHashMap.newKeySet();
+        AtomicBoolean slow = new AtomicBoolean(true);
+        // Each written batch takes longer than SlowDiskGuard.SLOW_NANOS on whichever thread writes it, as on a disk that blocks writes.
+        Runnable afterWrite = () -> {
+            writers.add(Thread.currentThread());
+            if (slow.get()) {
+                LockSupport.parkNanos(SlowDiskGuard.SLOW_NANOS + TimeUnit.MILLISECONDS.toNanos(1));
+            }
+        };
+        try (JournalWriter journal = JournalWriter.open(dir, SEGMENT, 64L << 20, stats)) {
+            EventRing ring = new EventRing(1024, "inline", new JournalAppender(journal, AckMode.MEMORY, afterWrite));
+            int[] next = {0};
+            try {
+                publishBatches(ring, next, 2, "slow batch"); // two slow turns in a row on the publisher's own thread
+                assertEquals(1, ring.slowDiskPauses(), "two slow turns in a row did not pause the loops' turns");
+                assertEquals(1, ring.slowDiskPaused());
+
+                writers.clear();
+                publishBatches(ring, next, 20, "batch during the pause");
+                assertFalse(writers.contains(Thread.currentThread()), "a batch was written on the publisher's thread during the pause");
+                assertFalse(writers.isEmpty());
+
+                // The loops come back once the pause is over and the appender thread's last write was fast.
+                slow.set(false);
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (ring.slowDiskPaused() == 1) {
+                    assertTrue(System.nanoTime() < deadline, "the loops' turns did not come back");
+                    publishBatches(ring, next, 1, "a batch while waiting for the pause to end");
+                }
+                long inlineBefore = ring.inlineTurns();
+                writers.clear();
+                publishBatches(ring, next, 20, "batch after the pause");
+                assertTrue(writers.contains(Thread.currentThread()), "the publisher wrote no batch after the pause");
+                assertTrue(ring.inlineTurns() > inlineBefore);
+                assertEquals(1, ring.slowDiskPauses(), "fast turns after the pause paused again");
+            } finally {
+                ring.drainAndStop(5, TimeUnit.SECONDS);
+            }
+            assertEquals(next[0], stats.appendedRecords.get(), "an event was lost or written twice");
+        }
+    }
+
+    /** Publishes {@code batches} batches of 5 events from {@code next[0]} on, each ended and awaited as written. */
+    private static void publishBatches(EventRing ring, int[] next, int batches, String what) {
+        for (int b = 0; b < batches; b++) {
+            long last = publish(ring, 1, next[0], 5, null);
+            next[0] += 5;
+            ring.endOfPublishBatch();
+            awaitWritten(ring, last, what + " " + b);
         }
     }
 }
