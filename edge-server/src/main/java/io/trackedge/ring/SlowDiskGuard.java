@@ -13,11 +13,13 @@ import java.util.concurrent.TimeUnit;
  * as under {@code batched}. One slow turn is not enough, since a young GC pause or a preempted
  * thread makes a turn that slow now and then on a busy machine.
  *
- * <p>The loops get the turns back after {@link #FIRST_PAUSE}, and not before the appender thread's
- * last write was fast again: while the disk stays slow, that thread is the one that finds out, and
- * no loop waits on the disk to learn it. If a loop's turn is slow again within one pause's length
- * after that, one slow turn is enough, and the next pause is twice the last, up to {@link #MAX_PAUSE}:
- * a disk that is slow now and then costs a loop one turn a pause.
+ * <p>The loops get the turns back when the pause is over ({@link #FIRST_PAUSE} the first time), and
+ * not before the appender thread's last write was fast again: while the disk stays slow, that
+ * thread is the one that finds out, and no loop waits on the disk to learn it (an edge that goes
+ * idle in a pause stays paused until its next write). If a loop's turn is slow again within one
+ * pause's length after the loops got the turns back, one slow turn is enough, and the next pause is
+ * twice the last, up to {@link #MAX_PAUSE}: a disk that is slow now and then costs a loop one turn a
+ * pause.
  *
  * <p>{@link #turnTook} is called only by the thread holding the journal's turn, so the state it keeps
  * needs no lock; {@link #threadTurnTook} and {@link #tick} only by the appender thread;
@@ -33,8 +35,10 @@ final class SlowDiskGuard {
     static final long MAX_PAUSE = TimeUnit.SECONDS.toNanos(64);
 
     private volatile boolean paused;
-    /** Written before {@link #paused} is set, so a thread that reads it true sees this. */
+    /** When the current or last pause may end; written before {@link #paused} is set. */
     private volatile long until;
+    /** When the loops last got the writes back; written by the appender thread before {@link #paused} is cleared. */
+    private volatile long resumedAt;
     private long pause;
     private boolean everPaused;
     private int slowInARow;
@@ -62,7 +66,7 @@ final class SlowDiskGuard {
             return false;
         }
         slowInARow++;
-        boolean onProbation = everPaused && now - until < pause;
+        boolean onProbation = everPaused && now - resumedAt < pause;
         if (slowInARow < SLOW_IN_A_ROW && !onProbation) {
             return false;
         }
@@ -86,6 +90,7 @@ final class SlowDiskGuard {
      */
     void tick(long now) {
         if (paused && now - until >= 0 && !threadSlow) {
+            resumedAt = now;
             paused = false;
         }
     }

@@ -65,6 +65,21 @@ class SlowDiskGuardTest {
     }
 
     @Test
+    void probationRunsFromWhenTheLoopsGotTheWritesBackNotFromWhenThePauseCouldEnd() {
+        SlowDiskGuard g = new SlowDiskGuard();
+        g.turnTook(SLOW, 0);
+        g.turnTook(SLOW, 0);
+        g.threadTurnTook(SLOW); // the disk stays slow well past the 1 s pause
+        g.tick(10 * SECOND);
+        assertFalse(g.loopsMayWrite());
+        g.threadTurnTook(FAST);
+        g.tick(11 * SECOND);
+        assertTrue(g.loopsMayWrite());
+        assertTrue(g.turnTook(SLOW, 11 * SECOND + 2), "one slow turn right after the loops got the writes back");
+        assertEquals(2 * SECOND, g.pauseNanos());
+    }
+
+    @Test
     void aLoopThatLookedJustBeforeThePauseDoesNotLengthenIt() {
         SlowDiskGuard g = new SlowDiskGuard();
         g.turnTook(SLOW, 0);
