@@ -130,13 +130,13 @@ public final class StorageCost {
                 + " ON n.oid = c.relnamespace WHERE c.relkind = 'r' AND n.nspname = 'public'"));
         long eventsTotal = Long.parseLong(one(s, "SELECT sum(pg_total_relation_size(inhrelid)) FROM pg_inherits"
                 + " WHERE inhparent = 'email_events'::regclass"));
-        long pkey = Long.parseLong(one(s, "SELECT sum(pg_relation_size(inhrelid)) FROM pg_inherits"
-                + " WHERE inhparent = 'email_events_pkey'::regclass"));
+        long indexes = Long.parseLong(one(s, "SELECT sum(pg_indexes_size(inhrelid)) FROM pg_inherits"
+                + " WHERE inhparent = 'email_events'::regclass"));
         double scale = 1e6 / events;
-        System.out.printf(Locale.ROOT, "at rest, after compact_events: email_events %.1f MB per million events (primary key %.1f),"
-                + " all tables %.1f%n", mb(eventsTotal * scale), mb(pkey * scale), mb(all * scale));
+        System.out.printf(Locale.ROOT, "at rest, after compact_events: email_events %.1f MB per million events (its indexes %.1f),"
+                + " all tables %.1f%n", mb(eventsTotal * scale), mb(indexes * scale), mb(all * scale));
         System.out.printf(Locale.ROOT, "{\"benchmark\":\"storage_cost_at_rest\",\"events\":%d,\"all_bytes\":%d,"
-                + "\"email_events_bytes\":%d,\"email_events_pkey_bytes\":%d}%n", events, all, eventsTotal, pkey);
+                + "\"email_events_bytes\":%d,\"email_events_index_bytes\":%d}%n", events, all, eventsTotal, indexes);
     }
 
     private static double mb(double bytes) {

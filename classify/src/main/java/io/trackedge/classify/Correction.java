@@ -5,9 +5,10 @@ import java.util.UUID;
 
 /**
  * A new classification for an event of an earlier batch, found later (a link burst seen whole only
- * once its later clicks arrive). {@code occurredAtMicros} finds the row in {@code email_events}, whose
- * key is {@code (event_id, occurred_at)}; {@code fields} (without any inline URL) and {@code previous}
- * let a sink move the event between the human and machine counters of its day without reading it back.
+ * once its later clicks arrive). The id, {@code occurredAtMicros} and the tenant and email of {@code fields}
+ * find the row in {@code email_events} (through its {@code (tenant_id, email_id)} index); {@code fields}
+ * (without any inline URL) and {@code previous} let a sink move the event between the human and machine
+ * counters of its day without reading it back.
  */
 public record Correction(UUID eventId, long occurredAtMicros, EventFields fields, Classification previous,
                          Classification classification) {

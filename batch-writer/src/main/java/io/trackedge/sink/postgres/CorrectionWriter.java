@@ -27,12 +27,18 @@ final class CorrectionWriter {
             + "machine_reason text) ON COMMIT DELETE ROWS";
     private static final String CHANGED_STAGE = "CREATE TEMP TABLE IF NOT EXISTS correction_emails (tenant_id uuid, email_id text COLLATE \"C\") "
             + "ON COMMIT DELETE ROWS";
-    /** The old is_machine is read under a row lock, so the move is from what the row held when it changed. */
+    /**
+     * The old is_machine is read under a row lock, so the move is from what the row held when it changed. The event is
+     * found by its tenant and email (email_events_email; the table has no key on its id since V25): corrections are of
+     * opens and clicks, whose tokens always name the email.
+     */
     private static final String UPDATE = "UPDATE email_events e SET automation = s.automation, certainty = s.certainty,"
             + " reasons = s.reasons, is_machine = s.is_machine, machine_reason = s.machine_reason"
             + " FROM (SELECT s.*, x.is_machine AS was FROM correction_stage s JOIN email_events x"
-            + " ON x.event_id = s.event_id AND x.occurred_at = s.occurred_at FOR UPDATE OF x) s"
-            + " WHERE e.event_id = s.event_id AND e.occurred_at = s.occurred_at"
+            + " ON x.tenant_id = s.tenant_id AND x.email_id = s.email_id AND x.event_id = s.event_id"
+            + " AND x.occurred_at = s.occurred_at FOR UPDATE OF x) s"
+            + " WHERE e.tenant_id = s.tenant_id AND e.email_id = s.email_id AND e.event_id = s.event_id"
+            + " AND e.occurred_at = s.occurred_at"
             + " AND (e.automation, e.certainty, e.reasons, e.is_machine) IS DISTINCT FROM (s.automation, s.certainty, s.reasons, s.is_machine)"
             + " RETURNING e.tenant_id, e.user_id, e.campaign_id, e.mailbox_id, e.occurred_at, e.event_type, s.was, e.is_machine, e.email_id";
 

@@ -64,7 +64,9 @@ public final class Rescore {
     private static final int CHUNK = 2000;
     private static final int HEAD = 1; // Signal.HEAD_REQUEST.mask()
 
-    private record Stored(long atMicros, String automation, String certainty, Integer reasons, boolean inRange) {
+    /** What an open or click held before the re-score; its tenant and email find its row (through email_events_email). */
+    private record Stored(UUID tenant, String email, long atMicros, String automation, String certainty, Integer reasons,
+                          boolean inRange) {
     }
 
     private final ClassifierSettings settings;
@@ -82,7 +84,8 @@ public final class Rescore {
         }
         try (Statement s = c.createStatement()) {
             s.execute("DROP TABLE IF EXISTS rescore_emails, rescore_changes, rescore_changed, rescore_days");
-            s.execute("CREATE TEMP TABLE rescore_changes (event_id uuid, occurred_at timestamptz, automation text,"
+            s.execute("CREATE TEMP TABLE rescore_changes (event_id uuid, occurred_at timestamptz, tenant_id uuid,"
+                    + " email_id text COLLATE \"C\", automation text,"
                     + " certainty text, reasons integer, is_machine boolean, machine_reason text) ON COMMIT DROP");
             s.execute("CREATE TEMP TABLE rescore_changed (tenant_id uuid, email_id text COLLATE \"C\") ON COMMIT DROP");
             s.execute("CREATE TEMP TABLE rescore_days (tenant_id uuid, day date, day_start timestamptz, day_end timestamptz)"
@@ -118,9 +121,11 @@ public final class Rescore {
                 continue;
             }
             changed.add(v.getKey());
-            rows.tuple(7);
+            rows.tuple(9);
             rows.uuid(v.getKey());
             rows.timestamptz(was.atMicros());
+            rows.uuid(was.tenant());
+            rows.text(was.email());
             rows.text(now.automation().wireName());
             rows.text(now.certainty().wireName());
             rows.int4(now.reasons());
@@ -144,8 +149,10 @@ public final class Rescore {
         try (PreparedStatement s = c.prepareStatement("UPDATE email_events e SET automation = s.automation,"
                 + " certainty = s.certainty, reasons = s.reasons, is_machine = s.is_machine, machine_reason = s.machine_reason"
                 + " FROM (SELECT s.*, x.is_machine AS was FROM rescore_changes s JOIN email_events x"
-                + " ON x.event_id = s.event_id AND x.occurred_at = s.occurred_at FOR UPDATE OF x) s"
-                + " WHERE e.event_id = s.event_id AND e.occurred_at = s.occurred_at"
+                + " ON x.tenant_id = s.tenant_id AND x.email_id = s.email_id AND x.event_id = s.event_id"
+                + " AND x.occurred_at = s.occurred_at FOR UPDATE OF x) s"
+                + " WHERE e.tenant_id = s.tenant_id AND e.email_id = s.email_id AND e.event_id = s.event_id"
+                + " AND e.occurred_at = s.occurred_at"
                 + " RETURNING e.tenant_id, e.email_id, e.occurred_at, s.was, e.is_machine");
              ResultSet r = s.executeQuery();
              PreparedStatement mark = c.prepareStatement("INSERT INTO rescore_changed VALUES (?, ?)")) {
@@ -176,7 +183,8 @@ public final class Rescore {
             for (String[] t : new String[][] {{"email_opens", "opened_at"}, {"email_clicks", "clicked_at"}}) {
                 s.executeUpdate("UPDATE " + t[0] + " o SET is_machine = e.is_machine FROM email_events e,"
                         + " (SELECT DISTINCT tenant_id, email_id FROM rescore_changed) r"
-                        + " WHERE o.tenant_id = r.tenant_id AND o.email_id = r.email_id AND e.event_id = o.event_id"
+                        + " WHERE o.tenant_id = r.tenant_id AND o.email_id = r.email_id AND e.tenant_id = o.tenant_id"
+                        + " AND e.email_id = o.email_id AND e.event_id = o.event_id"
                         + " AND e.occurred_at = o." + t[1] + " AND o.is_machine <> e.is_machine");
             }
         }
@@ -218,7 +226,7 @@ public final class Rescore {
                     chunk.add(new EventRecord(id, type, head ? EventRecord.FLAG_HEAD : 0, micros, ip(r.getString(11)),
                             r.getString(12), f, r.getString(13), Map.of()));
                     if (type == EventType.OPEN || type == EventType.CLICK) {
-                        stored.put(id, new Stored(micros, r.getString(14), r.getString(15), reasons, micros >= sinceMicros));
+                        stored.put(id, new Stored(f.tenant(), f.email(), micros, r.getString(14), r.getString(15), reasons, micros >= sinceMicros));
                     }
                     if (chunk.size() == CHUNK) {
                         feed(classifier, chunk, verdicts);

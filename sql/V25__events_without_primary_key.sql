@@ -1,0 +1,20 @@
+-- email_events drops its primary key (issue 15: storage per event and the sink's CPU per event).
+--
+-- The key (tenant_id, event_id, occurred_at) never deduplicated anything: exactly once comes from each
+-- sink's cursor, committed in the transaction that copies its batch (docs/DESIGN.md), client ids are
+-- deduplicated in ingest_event_ids for as long as raw events are kept, and a bad event's replay marks
+-- it replayed in its own transaction. What the key cost: 40 bytes of key a row, 59 to 92 bytes a row
+-- with its tuple header and line pointer (packed at rest to half full while a day is written, since
+-- UUIDv7 ids grow within each tenant's range and the pages they leave behind are never filled), the
+-- largest index of the database, and a random-looking btree insert for every event the sink copies.
+-- The lookups it served (a correction or a re-score finding its event by id) now name the event's
+-- tenant and email too and go through email_events_email (tenant_id, email_id).
+--
+-- The table stays distributable by tenant: Citus needs no primary key, and every key left in the
+-- schema still starts with tenant_id (TenantShapeIT). Logical replication of email_events (a
+-- publication, for change data capture) needs a replica identity for the UPDATEs of corrections and
+-- the DELETEs of erasure: set REPLICA IDENTITY FULL on its partitions first (README, "Schema").
+--
+-- Dropping an index takes an ACCESS EXCLUSIVE lock on email_events and its partitions for a moment
+-- and writes nothing; sinks wait on the lock and resume.
+ALTER TABLE email_events DROP CONSTRAINT email_events_pkey;
