@@ -95,7 +95,9 @@ public final class Erasure {
             }
             Map<String, Long> deleted = new LinkedHashMap<>();
             for (String table : EMAIL_TABLES) {
-                try (PreparedStatement s = c.prepareStatement("DELETE FROM " + table + " WHERE tenant_id = ? AND email_id = ?")) {
+                // email_events is a view (sql/V26): its rows are deleted from the table under it
+                String from = table.equals("email_events") ? "email_event_rows" : table;
+                try (PreparedStatement s = c.prepareStatement("DELETE FROM " + from + " WHERE tenant_id = ? AND email_id = ?")) {
                     s.setObject(1, tenant);
                     s.setString(2, emailId);
                     deleted.put(table, (long) s.executeUpdate());

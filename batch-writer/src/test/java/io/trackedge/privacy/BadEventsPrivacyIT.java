@@ -83,7 +83,7 @@ class BadEventsPrivacyIT {
                 Map.of(TRUNCATING, new TenantPrivacy(IpMode.TRUNCATE, false, false)), Duration.ofDays(7)),
                 ErasureList.empty(), System::currentTimeMillis);
         try (Connection c = testDb.connect()) {
-            c.createStatement().execute("ALTER TABLE email_events ADD CONSTRAINT refuse_one CHECK (email_id <> 'refused')");
+            c.createStatement().execute("ALTER TABLE email_event_rows ADD CONSTRAINT refuse_one CHECK (email_id <> 'refused')");
         }
         JournalFixture journal = new JournalFixture(writer);
         UUID refused = journal.append(TRUNCATING, USER, EventType.OPEN, "refused", JournalFixture.FULL_V4);
@@ -132,7 +132,7 @@ class BadEventsPrivacyIT {
 
         // once the cause is fixed, the truncated record replays as the event would have been written
         try (Connection c = testDb.connect()) {
-            c.createStatement().execute("ALTER TABLE email_events DROP CONSTRAINT refuse_one");
+            c.createStatement().execute("ALTER TABLE email_event_rows DROP CONSTRAINT refuse_one");
         }
         List<ReplayOutcome> outcomes = new PostgresReplay(db).replay(postgresRows);
         assertTrue(outcomes.get(0).replayed(), outcomes.toString());

@@ -100,7 +100,7 @@ public final class SinkClassifyCost {
 
     private static void truncate(String url) throws Exception {
         try (Connection c = DriverManager.getConnection(url, "postgres", null); Statement s = c.createStatement()) {
-            s.execute("TRUNCATE email_events, email_opens, email_clicks, email_human_opens, daily_analytics, sink_cursors");
+            s.execute("TRUNCATE email_event_rows, event_contexts, email_opens, email_clicks, email_human_opens, daily_analytics, sink_cursors");
             s.execute("CHECKPOINT");
         }
     }

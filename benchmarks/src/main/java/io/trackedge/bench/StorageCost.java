@@ -77,7 +77,7 @@ public final class StorageCost {
             String lsn0 = one(s, "SELECT pg_current_wal_lsn()");
             double rate = SinkRun.eventsPerSecond(db, journal, end, events, Duration.ofMinutes(30));
             long wal = Long.parseLong(one(s, "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '" + lsn0 + "')::bigint"));
-            long rows = Long.parseLong(one(s, "SELECT count(*) FROM email_events"));
+            long rows = Long.parseLong(one(s, "SELECT count(*) FROM email_event_rows"));
             print(s, events, version, rate, wal, rows);
             atRest(db, c, s, events);
         } finally {
@@ -89,7 +89,7 @@ public final class StorageCost {
 
     private static void print(Statement s, int events, String version, double rate, long wal, long rows) throws Exception {
         double scale = 1e6 / events;
-        System.out.printf(Locale.ROOT, "%nschema V%s, %d events through the sink (%.0f rows/s), email_events rows %d%n",
+        System.out.printf(Locale.ROOT, "%nschema V%s, %d events through the sink (%.0f rows/s), email_event_rows rows %d%n",
                 version, events, rate, rows);
         System.out.printf(Locale.ROOT, "%-44s %14s %14s %14s %9s%n", "table / index (MB per million events)", "heap+toast",
                 "indexes", "total", "B/event");
@@ -121,7 +121,7 @@ public final class StorageCost {
     /** What the tables hold once each day's partition has been compacted, as the daily job leaves it. */
     private static void atRest(Database db, Connection c, Statement s, int events) throws Exception {
         CompactionJob compaction = new CompactionJob(db.dataSource());
-        try (ResultSet r = s.executeQuery("SELECT DISTINCT (occurred_at AT TIME ZONE 'UTC')::date FROM email_events ORDER BY 1")) {
+        try (ResultSet r = s.executeQuery("SELECT DISTINCT (occurred_at AT TIME ZONE 'UTC')::date FROM email_event_rows ORDER BY 1")) {
             while (r.next()) {
                 compaction.run(c, Period.dayOf(r.getObject(1, LocalDate.class)), null);
             }
@@ -129,14 +129,24 @@ public final class StorageCost {
         long all = Long.parseLong(one(s, "SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c JOIN pg_namespace n"
                 + " ON n.oid = c.relnamespace WHERE c.relkind = 'r' AND n.nspname = 'public'"));
         long eventsTotal = Long.parseLong(one(s, "SELECT sum(pg_total_relation_size(inhrelid)) FROM pg_inherits"
-                + " WHERE inhparent = 'email_events'::regclass"));
+                + " WHERE inhparent = 'email_event_rows'::regclass"));
         long indexes = Long.parseLong(one(s, "SELECT sum(pg_indexes_size(inhrelid)) FROM pg_inherits"
-                + " WHERE inhparent = 'email_events'::regclass"));
+                + " WHERE inhparent = 'email_event_rows'::regclass"));
         double scale = 1e6 / events;
-        System.out.printf(Locale.ROOT, "at rest, after compact_events: email_events %.1f MB per million events (its indexes %.1f),"
+        System.out.printf(Locale.ROOT, "at rest, after compact_events: email_event_rows %.1f MB per million events (its indexes %.1f),"
                 + " all tables %.1f%n", mb(eventsTotal * scale), mb(indexes * scale), mb(all * scale));
+        StringBuilder json = new StringBuilder();
+        try (ResultSet r = s.executeQuery("SELECT pg_partition_root(i.indexrelid)::regclass::text, sum(pg_relation_size(i.indexrelid))"
+                + " FROM pg_inherits h JOIN pg_index i ON i.indrelid = h.inhrelid WHERE h.inhparent = 'email_event_rows'::regclass"
+                + " GROUP BY 1 ORDER BY 1")) {
+            while (r.next()) {
+                System.out.printf(Locale.ROOT, "  %-42s %14.1f MB per million events, %.1f B/event%n", r.getString(1),
+                        mb(r.getLong(2) * scale), r.getLong(2) / (double) events);
+                json.append(",\"").append(r.getString(1)).append("_bytes\":").append(r.getLong(2));
+            }
+        }
         System.out.printf(Locale.ROOT, "{\"benchmark\":\"storage_cost_at_rest\",\"events\":%d,\"all_bytes\":%d,"
-                + "\"email_events_bytes\":%d,\"email_events_index_bytes\":%d}%n", events, all, eventsTotal, indexes);
+                + "\"email_events_bytes\":%d,\"email_events_index_bytes\":%d%s}%n", events, all, eventsTotal, indexes, json);
     }
 
     private static double mb(double bytes) {

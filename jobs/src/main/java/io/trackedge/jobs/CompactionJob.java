@@ -79,10 +79,10 @@ public final class CompactionJob implements RollUp {
         }
     }
 
-    /** The partition's index bytes, or -1 when there is no such partition of email_events. */
+    /** The partition's index bytes, or -1 when there is no such partition of email_event_rows. */
     private static long indexBytes(Connection c, String partition) throws SQLException {
         try (PreparedStatement p = c.prepareStatement("SELECT pg_indexes_size(i.inhrelid) FROM pg_inherits i"
-                + " JOIN pg_class t ON t.oid = i.inhrelid WHERE i.inhparent = 'email_events'::regclass AND t.relname = ?")) {
+                + " JOIN pg_class t ON t.oid = i.inhrelid WHERE i.inhparent = 'email_event_rows'::regclass AND t.relname = ?")) {
             p.setString(1, partition);
             try (ResultSet r = p.executeQuery()) {
                 return r.next() ? r.getLong(1) : -1;

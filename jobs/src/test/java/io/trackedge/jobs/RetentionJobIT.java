@@ -19,7 +19,7 @@ class RetentionJobIT {
         LocalDate old = LocalDate.now(java.time.ZoneOffset.UTC).minusDays(40);
         String partition = "email_events_" + old.toString().replace("-", "");
         try (var c = pg.db.dataSource().getConnection(); var s = c.createStatement()) {
-            s.execute("CREATE TABLE " + partition + " PARTITION OF email_events FOR VALUES FROM ('" + old + "') TO ('"
+            s.execute("CREATE TABLE " + partition + " PARTITION OF email_event_rows FOR VALUES FROM ('" + old + "') TO ('"
                     + old.plusDays(1) + "')");
             s.execute("INSERT INTO campaign_analytics (tenant_id, campaign_id, date, sent) VALUES ('" + UUID.randomUUID()
                     + "', 'c1', '" + old + "', 7)");

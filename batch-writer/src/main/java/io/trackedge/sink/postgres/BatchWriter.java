@@ -18,8 +18,8 @@ import org.jooq.impl.DSL;
 
 /**
  * Writes one batch in one transaction: drop events whose client-chosen id was written before
- * ({@link ClientIds}), binary COPY into {@code email_events}, lock and check the cursor, the batch's new
- * User-Agents ({@link UserAgents}), first opens
+ * ({@link ClientIds}), binary COPY into {@code email_event_rows}, lock and check the cursor, the batch's new
+ * User-Agents ({@link UserAgents}) and sender contexts ({@link EventContexts}), first opens
  * and clicks ({@link FirstTouch}), bounces, replies and warm-up rows ({@link IngestRows}), one
  * {@code daily_analytics} upsert per key, the classifier's corrections of earlier rows
  * ({@link CorrectionWriter}), the closed days it wrote into ({@link LateDays}), and the new cursor.
@@ -52,9 +52,9 @@ final class BatchWriter {
         this.privacy = new PrivacyFilter(privacy);
     }
 
-    /** Forgets the User-Agents this writer's committed batches wrote (the sink reopens). */
+    /** Forgets the User-Agents and contexts this writer's committed batches wrote (the sink reopens). */
     void forgetWritten() {
-        copy.userAgents().forgetCommitted();
+        copy.forgetCommittedDictionaries();
     }
 
     /** Makes sure this node's cursor row exists and returns its committed position. */
@@ -99,7 +99,7 @@ final class BatchWriter {
             moveCursor(sql, end, batch.size());
             c.commit();
             firstTouch.committed();
-            copy.userAgents().committed();
+            copy.dictionariesCommitted();
             return rows.size();
         } catch (SQLException | RuntimeException | CursorMovedException e) {
             rollback(c, e);
@@ -147,7 +147,7 @@ final class BatchWriter {
             writeDerived(c, sql, rows, verdicts, List.of());
             c.commit();
             firstTouch.committed();
-            copy.userAgents().committed();
+            copy.dictionariesCommitted();
             return true;
         } catch (SQLException | RuntimeException e2) {
             rollback(c, e2);
@@ -180,7 +180,7 @@ final class BatchWriter {
         }
         privacy.foldCountedOnly(fold, verdicts); // counted, never stored per recipient
         // After the predecessor's commit (write() waits for it first): see UserAgents.write.
-        copy.userAgents().write(c); // its pairs are kept until the commit (or the next batch's clear)
+        copy.writeDictionaries(c); // its entries are kept until the commit (or the next batch's clear)
         firstTouch.apply(c, rows, fold, verdicts, humanEpoch);
         ingestRows.write(sql, rows);
         // After the first touches: a human open recomputed for a corrected email sees this batch's rows.
@@ -201,12 +201,12 @@ final class BatchWriter {
 
     private void copyEvents(Connection c, List<EventRecord> batch, EventVerdicts verdicts, int edgeNo) throws SQLException {
         copy.reset();
-        copy.userAgents().clear();
+        copy.clearDictionaries();
         copy.header();
         for (EventRecord e : batch) {
             copy.row(e, edgeNo, verdicts.of(e));
         }
         copy.trailer();
-        copy.copyInto(c, "COPY email_events (" + BinaryCopyEncoder.COLUMNS + ") FROM STDIN (FORMAT binary)");
+        copy.copyInto(c, "COPY email_event_rows (" + BinaryCopyEncoder.COLUMNS + ") FROM STDIN (FORMAT binary)");
     }
 }

@@ -12,17 +12,17 @@ import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
 
 /**
- * Encodes events as rows of {@code email_events} in PostgreSQL's binary COPY format (header, one
- * tuple per event, trailer). Binary COPY skips the server's text parsing of every value, which is
- * where a text COPY spends most of its time. Column order is {@link #COLUMNS}.
+ * Encodes events as rows of {@code email_event_rows} (what the {@code email_events} view reads) in
+ * PostgreSQL's binary COPY format (header, one tuple per event, trailer). Binary COPY skips the
+ * server's text parsing of every value, which is where a text COPY spends most of its time. Column
+ * order is {@link #COLUMNS}.
  */
 public final class BinaryCopyEncoder {
     // Also writes the first-touch and daily staging rows (FirstTouch, DailyUpsert), through the package-private field writers.
 
-    public static final String COLUMNS = "event_id, event_type, occurred_at, tenant_id, user_id, campaign_id, "
-            + "mailbox_id, email_id, lead_id, step_id, ip_address, user_agent_id, url, is_machine, machine_reason, "
-            + "attributes, edge_no, automation, certainty, reasons";
-    private static final int FIELDS = 20;
+    public static final String COLUMNS = "event_id, event_type, occurred_at, tenant_id, context_id, email_id, lead_id, "
+            + "ip_address, user_agent_id, url, is_machine, machine_reason, attributes, edge_no, automation, certainty, reasons";
+    private static final int FIELDS = 17;
     private static final byte[] SIGNATURE = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', (byte) 0xFF, '\r', '\n', 0};
     /** Microseconds between the Unix epoch and PostgreSQL's (2000-01-01 UTC). */
     private static final long PG_EPOCH_OFFSET_MICROS = 946_684_800_000_000L;
@@ -31,8 +31,9 @@ public final class BinaryCopyEncoder {
 
     private byte[] buf = new byte[1 << 16];
     private int size;
-    /** Made on the first {@link #row}: the other users of the field writers never need it. */
+    /** Made on the first {@link #row}: the other users of the field writers never need them. */
     private UserAgents userAgents;
+    private EventContexts contexts;
 
     public void reset() {
         size = 0;
@@ -87,21 +88,20 @@ public final class BinaryCopyEncoder {
     /**
      * A row; {@code verdict} (null: none) sets {@code automation, certainty, reasons}, and
      * {@code is_machine, machine_reason} from it, else from the edge's flags. The User-Agent is stored
-     * as its {@code user_agents} id; the text waits in {@link #userAgents()} for the batch to insert it.
+     * as its {@code user_agents} id and the sender side as its {@code event_contexts} id; the values wait
+     * in {@link #userAgents()} and {@link #contexts()} for the batch to insert them.
      */
     public void row(EventRecord e, int edgeNo, io.trackedge.classify.Classification verdict) {
         tuple(FIELDS);
         uuid(e.id());
-        text(e.type().wireName());
+        code(StoredCodes.of(e.type()));
         timestamptz(e.occurredAtMicros());
         uuid(e.fields().tenant());
-        uuid(e.fields().user());
         boolean warmup = e.type().isWarmup(); // campaign and email are EventFields.ABSENT: store NULL
-        text(warmup ? null : e.fields().campaign());
-        text(e.fields().mailbox());
+        int8(contexts().add(e.fields().tenant(), e.fields().user(), warmup ? null : e.fields().campaign(),
+                e.fields().mailbox(), e.fields().step()));
         text(warmup ? null : e.fields().email());
         text(e.fields().lead());
-        text(e.fields().step());
         inet(e.ip());
         if (e.userAgent() == null || e.userAgent().isEmpty()) {
             putInt(-1);
@@ -111,7 +111,7 @@ public final class BinaryCopyEncoder {
         text(e.url());
         if (verdict != null) {
             bool(verdict.isMachine());
-            text(verdict.reasonText());
+            putInt(-1); // machine_reason: the view names the reasons' signals (sql/V26's signal_names)
         } else {
             bool(EventVerdicts.flaggedMachine(e));
             text((e.flags() & EventRecord.FLAG_HEAD) != 0 ? "head_request"
@@ -119,8 +119,13 @@ public final class BinaryCopyEncoder {
         }
         jsonb(e.attributes());
         int4(edgeNo);
-        text(verdict == null ? null : verdict.automation().wireName());
-        text(verdict == null ? null : verdict.certainty().wireName());
+        if (verdict == null) {
+            putInt(-1);
+            putInt(-1);
+        } else {
+            code(StoredCodes.of(verdict.automation()));
+            code(StoredCodes.of(verdict.certainty()));
+        }
         if (verdict == null) {
             putInt(-1);
         } else {
@@ -134,6 +139,44 @@ public final class BinaryCopyEncoder {
             userAgents = new UserAgents();
         }
         return userAgents;
+    }
+
+    /** The sender sides of the rows encoded since its last {@link EventContexts#clear()}, for the dictionary. */
+    EventContexts contexts() {
+        if (contexts == null) {
+            contexts = new EventContexts();
+        }
+        return contexts;
+    }
+
+    /** Forgets the batch's dictionary entries: the batch starts, or rolled back. */
+    void clearDictionaries() {
+        userAgents().clear();
+        contexts().clear();
+    }
+
+    /** Inserts the batch's new dictionary entries; see {@link UserAgents#write} for when. */
+    void writeDictionaries(Connection c) throws SQLException {
+        userAgents().write(c);
+        contexts().write(c);
+    }
+
+    /** The batch that wrote the dictionary entries has committed: they need not be sent again. */
+    void dictionariesCommitted() {
+        userAgents().committed();
+        contexts().committed();
+    }
+
+    /** Forgets which dictionary entries committed batches wrote (the sink reopens). */
+    void forgetCommittedDictionaries() {
+        userAgents().forgetCommitted();
+        contexts().forgetCommitted();
+    }
+
+    /** A {@code "char"}: one byte. */
+    void code(byte c) {
+        putInt(1);
+        putByte(c);
     }
 
     void int4(int v) {

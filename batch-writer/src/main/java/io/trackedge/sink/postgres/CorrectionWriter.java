@@ -30,17 +30,21 @@ final class CorrectionWriter {
     /**
      * The old is_machine is read under a row lock, so the move is from what the row held when it changed. The event is
      * found by its tenant and email (email_events_email; the table has no key on its id since V25): corrections are of
-     * opens and clicks, whose tokens always name the email.
+     * opens and clicks, whose tokens always name the email. The staged names are stored as their codes (sql/V26); the
+     * counters' key comes from the row's context.
      */
-    private static final String UPDATE = "UPDATE email_events e SET automation = s.automation, certainty = s.certainty,"
-            + " reasons = s.reasons, is_machine = s.is_machine, machine_reason = s.machine_reason"
-            + " FROM (SELECT s.*, x.is_machine AS was FROM correction_stage s JOIN email_events x"
+    private static final String UPDATE = "UPDATE email_event_rows e SET automation = automation_code(s.automation),"
+            + " certainty = certainty_code(s.certainty), reasons = s.reasons, is_machine = s.is_machine,"
+            + " machine_reason = nullif(s.machine_reason, signal_names(s.reasons))"
+            + " FROM (SELECT s.*, x.is_machine AS was FROM correction_stage s JOIN email_event_rows x"
             + " ON x.tenant_id = s.tenant_id AND x.email_id = s.email_id AND x.event_id = s.event_id"
-            + " AND x.occurred_at = s.occurred_at FOR UPDATE OF x) s"
+            + " AND x.occurred_at = s.occurred_at FOR UPDATE OF x) s, event_contexts ctx"
             + " WHERE e.tenant_id = s.tenant_id AND e.email_id = s.email_id AND e.event_id = s.event_id"
-            + " AND e.occurred_at = s.occurred_at"
-            + " AND (e.automation, e.certainty, e.reasons, e.is_machine) IS DISTINCT FROM (s.automation, s.certainty, s.reasons, s.is_machine)"
-            + " RETURNING e.tenant_id, e.user_id, e.campaign_id, e.mailbox_id, e.occurred_at, e.event_type, s.was, e.is_machine, e.email_id";
+            + " AND e.occurred_at = s.occurred_at AND ctx.tenant_id = e.tenant_id AND ctx.context_id = e.context_id"
+            + " AND (e.automation, e.certainty, e.reasons, e.is_machine)"
+            + " IS DISTINCT FROM (automation_code(s.automation), certainty_code(s.certainty), s.reasons, s.is_machine)"
+            + " RETURNING e.tenant_id, ctx.user_id, ctx.campaign_id, ctx.mailbox_id, e.occurred_at, event_type_name(e.event_type),"
+            + " s.was, e.is_machine, e.email_id";
 
     private final BinaryCopyEncoder rows = new BinaryCopyEncoder();
 

@@ -146,9 +146,10 @@ public final class Rescore {
         long toMachine = 0;
         long toHuman = 0;
         Set<TenantDay> days = new LinkedHashSet<>();
-        try (PreparedStatement s = c.prepareStatement("UPDATE email_events e SET automation = s.automation,"
-                + " certainty = s.certainty, reasons = s.reasons, is_machine = s.is_machine, machine_reason = s.machine_reason"
-                + " FROM (SELECT s.*, x.is_machine AS was FROM rescore_changes s JOIN email_events x"
+        try (PreparedStatement s = c.prepareStatement("UPDATE email_event_rows e SET automation = automation_code(s.automation),"
+                + " certainty = certainty_code(s.certainty), reasons = s.reasons, is_machine = s.is_machine,"
+                + " machine_reason = nullif(s.machine_reason, signal_names(s.reasons))"
+                + " FROM (SELECT s.*, x.is_machine AS was FROM rescore_changes s JOIN email_event_rows x"
                 + " ON x.tenant_id = s.tenant_id AND x.email_id = s.email_id AND x.event_id = s.event_id"
                 + " AND x.occurred_at = s.occurred_at FOR UPDATE OF x) s"
                 + " WHERE e.tenant_id = s.tenant_id AND e.email_id = s.email_id AND e.event_id = s.event_id"

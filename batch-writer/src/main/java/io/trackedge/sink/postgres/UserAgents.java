@@ -1,16 +1,11 @@
 package io.trackedge.sink.postgres;
 
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.util.Collections;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -20,13 +15,11 @@ import java.util.UUID;
  * md5, as SQL's {@code user_agent_id(text)}), so no lookup is needed and a rolled-back batch leaves
  * nothing wrong behind in {@link #ids}.
  *
- * <p>A (tenant, text) pair that a committed batch wrote is not sent again ({@link #committed}):
+ * <p>A (tenant, text) pair that a committed batch wrote is not sent again ({@link DictionaryBatch}):
  * the events of a busy edge share a few dozen User-Agents per tenant, and re-inserting each of them
  * with every batch cost PostgreSQL a probe of the dictionary's key per pair and the sink the array's
- * encoding (12 % of the edge's allocation at 10,000 events/s before this). Rows of
- * {@code user_agents} are never deleted (erasure, retention and the jobs leave the dictionary
- * alone), so a committed pair stays written while the database keeps its commits; the memory is
- * dropped whenever the sink reopens ({@link #forgetCommitted}).
+ * encoding (12 % of the edge's allocation at 10,000 events/s before this); the memory is dropped
+ * whenever the sink reopens ({@link #forgetCommitted}).
  *
  * <p>Not thread-safe: one per {@link BinaryCopyEncoder}.
  */
@@ -48,22 +41,12 @@ final class UserAgents {
 
     private final MessageDigest md5;
     private final Map<String, Long> ids = new HashMap<>();
-    private final Map<Key, String> batch = new LinkedHashMap<>();
-    private final Set<Key> committed = Collections.newSetFromMap(new LinkedHashMap<>() {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Key, Boolean> eldest) {
-            return size() > COMMITTED;
-        }
-    });
+    private final DictionaryBatch<Key, String> batch = new DictionaryBatch<>(COMMITTED);
     private String lastText;
     private long lastId;
 
     UserAgents() {
-        try {
-            md5 = MessageDigest.getInstance("MD5");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JDK has MD5", e);
-        }
+        md5 = Md5Ids.digest();
     }
 
     /**
@@ -72,10 +55,7 @@ final class UserAgents {
      */
     long add(UUID tenant, String ua) {
         long id = idOf(ua);
-        Key k = new Key(tenant, id);
-        if (!committed.contains(k)) {
-            batch.putIfAbsent(k, ua);
-        }
+        batch.add(new Key(tenant, id), ua);
         return id;
     }
 
@@ -90,7 +70,7 @@ final class UserAgents {
             if (ids.size() >= CACHED) {
                 ids.clear();
             }
-            id = id(md5, ua);
+            id = Md5Ids.of(md5, ua);
             ids.put(ua, id);
         }
         lastText = ua;
@@ -100,7 +80,7 @@ final class UserAgents {
 
     /** How many (tenant, text) pairs the batch would insert. */
     int pending() {
-        return batch.size();
+        return batch.pending().size();
     }
 
     /** Forgets the batch's strings (not the ids): the batch starts, or rolled back. */
@@ -110,14 +90,12 @@ final class UserAgents {
 
     /** Forgets which pairs committed batches wrote (the sink reopens: see CommitPipeline.reset). */
     void forgetCommitted() {
-        committed.clear();
-        clear();
+        batch.forgetCommitted();
     }
 
     /** The batch {@link #write}'s insert was in has committed: its pairs need not be sent again. */
     void committed() {
-        committed.addAll(batch.keySet());
-        batch.clear();
+        batch.committed();
     }
 
     /**
@@ -127,14 +105,15 @@ final class UserAgents {
      * in PostgreSQL, and the later one must never be the one waited for.
      */
     void write(Connection c) throws SQLException {
-        if (batch.isEmpty()) {
+        Map<Key, String> pending = batch.pending();
+        if (pending.isEmpty()) {
             return;
         }
-        UUID[] tenants = new UUID[batch.size()];
-        Long[] keys = new Long[batch.size()];
-        String[] texts = new String[batch.size()];
+        UUID[] tenants = new UUID[pending.size()];
+        Long[] keys = new Long[pending.size()];
+        String[] texts = new String[pending.size()];
         int i = 0;
-        for (Map.Entry<Key, String> e : batch.entrySet()) {
+        for (Map.Entry<Key, String> e : pending.entrySet()) {
             tenants[i] = e.getKey().tenant();
             keys[i] = e.getKey().id();
             texts[i++] = e.getValue();
@@ -149,19 +128,6 @@ final class UserAgents {
 
     /** The first 8 bytes, big-endian, of the md5 of {@code ua} in UTF-8: SQL's {@code user_agent_id(text)}. */
     static long id(String ua) {
-        try {
-            return id(MessageDigest.getInstance("MD5"), ua);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JDK has MD5", e);
-        }
-    }
-
-    private static long id(MessageDigest md5, String ua) {
-        byte[] d = md5.digest(ua.getBytes(StandardCharsets.UTF_8));
-        long v = 0;
-        for (int i = 0; i < 8; i++) {
-            v = (v << 8) | (d[i] & 0xFF);
-        }
-        return v;
+        return Md5Ids.of(Md5Ids.digest(), ua);
     }
 }

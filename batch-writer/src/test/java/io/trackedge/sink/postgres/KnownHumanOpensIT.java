@@ -89,7 +89,7 @@ class KnownHumanOpensIT {
             try (Connection c = db.dataSource().getConnection()) {
                 c.setAutoCommit(false);
                 try (Statement s = c.createStatement()) {
-                    s.executeUpdate("UPDATE email_events SET is_machine = true, automation = 'bot' WHERE email_id = 'rescored'");
+                    s.executeUpdate("UPDATE email_event_rows SET is_machine = true, automation = automation_code('bot') WHERE email_id = 'rescored'");
                 }
                 assertEquals(1, HumanOpens.recompute(c, "(SELECT '" + TENANT + "'::uuid AS tenant_id, 'rescored' AS email_id)").size());
                 c.commit();
@@ -137,8 +137,9 @@ class KnownHumanOpensIT {
                     continue;
                 }
                 try (Connection c = db.dataSource().getConnection(); Statement s = c.createStatement()) {
-                    s.executeUpdate("UPDATE email_events SET is_machine = true, automation = 'bot', certainty = 'certain'"
-                            + " WHERE event_type = 'open' AND NOT is_machine AND email_id LIKE 'e-%0'");
+                    s.executeUpdate("UPDATE email_event_rows SET is_machine = true, automation = automation_code('bot'),"
+                            + " certainty = certainty_code('certain')"
+                            + " WHERE event_type = event_type_code('open') AND NOT is_machine AND email_id LIKE 'e-%0'");
                 }
                 try (Connection c = db.dataSource().getConnection()) {
                     c.setAutoCommit(false);

@@ -104,9 +104,10 @@ class PoisonEventsIT {
 
     @Test
     void poisonEventsAreSetAsideOnceAndEveryGoodEventLandsOnceAcrossARestart() throws Exception {
-        // A refusal a person can fix: a rule in the database that this campaign breaks (SQLState 23514).
+        // A refusal a person can fix: a rule in the database that this campaign breaks (SQLState 23514). The
+        // campaign is stored once per sender context (sql/V26), so the rule is on event_contexts.
         try (Connection c = testDb.connect()) {
-            c.createStatement().execute("ALTER TABLE email_events ADD CONSTRAINT no_quarantine "
+            c.createStatement().execute("ALTER TABLE event_contexts ADD CONSTRAINT no_quarantine "
                     + "CHECK (campaign_id IS DISTINCT FROM 'quarantine')");
         }
         SyntheticEvents gen = new SyntheticEvents(42, 800);
@@ -189,7 +190,7 @@ class PoisonEventsIT {
         // The fix for one of them (the rule is dropped), then a replay: that one lands once with its
         // counters; the U+0000 ones are refused again and stay listed with the new error.
         try (Connection c = testDb.connect()) {
-            c.createStatement().execute("ALTER TABLE email_events DROP CONSTRAINT no_quarantine");
+            c.createStatement().execute("ALTER TABLE event_contexts DROP CONSTRAINT no_quarantine");
         }
         List<ReplayOutcome> outcomes = new PostgresReplay(db).replay(bad);
         List<Long> replayed = new ArrayList<>();

@@ -177,7 +177,7 @@ class PostgresSinkIT {
     @Test
     void retentionDropsOldPartitionsAndKeepsRecentOnes() throws Exception {
         try (var c = testDb.connect(); var s = c.createStatement()) {
-            s.execute("CREATE TABLE email_events_20200101 PARTITION OF email_events "
+            s.execute("CREATE TABLE email_events_20200101 PARTITION OF email_event_rows "
                     + "FOR VALUES FROM ('2020-01-01 00:00+00') TO ('2020-01-02 00:00+00')");
         }
         new PartitionMaintainer(db, 30).run();

@@ -42,7 +42,7 @@ class TenantShapeIT {
                         tables.add(r.getString(1));
                     }
                 }
-                assertTrue(tables.contains("email_events") && tables.size() > 20, "migrated: " + tables);
+                assertTrue(tables.contains("email_event_rows") && tables.contains("event_contexts") && tables.size() > 20, "migrated: " + tables);
                 List<String> byTenant = tables.stream().filter(t -> !NOT_BY_TENANT.contains(t)).toList();
                 List<String> wrong = new ArrayList<>();
                 // every primary key and unique constraint or index of a tenant table, with its first column

@@ -2,8 +2,6 @@ package io.trackedge.sink.postgres;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.trackedge.db.Database;
-import io.trackedge.db.PostgresConnectionInfo;
 import io.trackedge.sink.testing.TestDatabase;
 import java.sql.Connection;
 import java.util.List;
@@ -22,7 +20,7 @@ class UserAgentsIT {
 
     @Test
     void aCommittedPairIsSentOnceAndARolledBackOneAgain() throws Exception {
-        try (TestDatabase testDb = migrated()) {
+        try (TestDatabase testDb = TestDatabase.migrated()) {
             UUID a = UUID.randomUUID();
             UUID b = UUID.randomUUID();
             UserAgents uas = new UserAgents();
@@ -70,7 +68,7 @@ class UserAgentsIT {
 
     @Test
     void afterTheSinkReopensNothingIsTakenAsWritten() throws Exception {
-        try (TestDatabase testDb = migrated()) {
+        try (TestDatabase testDb = TestDatabase.migrated()) {
             UUID a = UUID.randomUUID();
             UserAgents uas = new UserAgents();
             try (Connection c = testDb.connect()) {
@@ -96,16 +94,5 @@ class UserAgentsIT {
             }
             assertEquals(List.of(a + " " + CHROME), testDb.rows("SELECT tenant_id || ' ' || user_agent FROM user_agents"));
         }
-    }
-
-    private static TestDatabase migrated() throws Exception {
-        TestDatabase testDb = TestDatabase.create();
-        try (Database db = new Database(new PostgresConnectionInfo(testDb.jdbcUrl(), "postgres", null), 1)) {
-            db.migrate();
-        } catch (Exception e) {
-            testDb.close();
-            throw e;
-        }
-        return testDb;
     }
 }

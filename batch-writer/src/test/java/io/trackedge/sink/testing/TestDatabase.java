@@ -1,5 +1,7 @@
 package io.trackedge.sink.testing;
 
+import io.trackedge.db.Database;
+import io.trackedge.db.PostgresConnectionInfo;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -40,6 +42,18 @@ public final class TestDatabase implements AutoCloseable {
             s.execute("CREATE DATABASE " + name);
         }
         return new TestDatabase(host, port, name);
+    }
+
+    /** A fresh database with every migration applied. */
+    public static TestDatabase migrated() throws Exception {
+        TestDatabase testDb = create();
+        try (Database db = new Database(new PostgresConnectionInfo(testDb.jdbcUrl(), "postgres", null), 1)) {
+            db.migrate();
+        } catch (Exception e) {
+            testDb.close();
+            throw e;
+        }
+        return testDb;
     }
 
     public String jdbcUrl() {

@@ -5,11 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.trackedge.sink.testing.TestDatabase;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -58,10 +56,11 @@ class EventsWithoutPrimaryKeyMigrationIT {
             String some = testDb.rows("SELECT tenant_id || ' ' || email_id || ' ' || event_id || ' ' || occurred_at FROM email_events"
                     + " WHERE event_type = 'open' ORDER BY occurred_at DESC LIMIT 1").get(0);
             String[] k = some.split(" ", 4);
-            String byId = plan(testDb, "SELECT x.* FROM email_events x JOIN (VALUES ('" + k[0] + "'::uuid, '" + k[1] + "', '" + k[2]
+            String byId = MigrationCheck.plan(testDb, "SELECT x.* FROM email_events x JOIN (VALUES ('" + k[0] + "'::uuid, '" + k[1] + "', '" + k[2]
                     + "'::uuid, '" + k[3] + "'::timestamptz)) s (tenant_id, email_id, event_id, occurred_at)"
                     + " ON x.tenant_id = s.tenant_id AND x.email_id = s.email_id AND x.event_id = s.event_id"
-                    + " AND x.occurred_at = s.occurred_at");
+                    + " AND x.occurred_at = s.occurred_at",
+                    "enable_bitmapscan = off"); // the BRIN on occurred_at would otherwise do, slowly
             assertTrue(byId.contains("tenant_id_email_id_idx") && byId.matches("(?s).*Index Cond: .*email_id = .*"),
                     "an event is found through the email index: " + byId);
             assertEquals(1, testDb.count("SELECT count(*) FROM email_events WHERE tenant_id = '" + k[0] + "' AND email_id = '" + k[1]
@@ -69,21 +68,6 @@ class EventsWithoutPrimaryKeyMigrationIT {
 
             MigrationCheck.rollUpAll(testDb, today);
             assertEquals(rollUps, MigrationCheck.snapshot(testDb));
-        }
-    }
-
-    /** The plan of {@code query} with sequential scans priced out, so that only a usable index shows. */
-    private static String plan(TestDatabase testDb, String query) throws Exception {
-        try (Connection c = testDb.connect(); Statement s = c.createStatement()) {
-            s.execute("SET enable_seqscan = off");
-            s.execute("SET enable_bitmapscan = off"); // the BRIN on occurred_at would otherwise do, slowly
-            List<String> lines = new ArrayList<>();
-            try (ResultSet r = s.executeQuery("EXPLAIN " + query)) {
-                while (r.next()) {
-                    lines.add(r.getString(1));
-                }
-            }
-            return String.join("\n", lines);
         }
     }
 }

@@ -97,6 +97,26 @@ final class MigrationCheck {
         }
     }
 
+    /**
+     * The plan of {@code query} with sequential scans priced out, so that only a usable index shows;
+     * {@code settings} are more {@code SET} statements' bodies ({@code "enable_bitmapscan = off"}).
+     */
+    static String plan(TestDatabase testDb, String query, String... settings) throws Exception {
+        try (Connection c = testDb.connect(); java.sql.Statement s = c.createStatement()) {
+            s.execute("SET enable_seqscan = off");
+            for (String setting : settings) {
+                s.execute("SET " + setting);
+            }
+            List<String> lines = new java.util.ArrayList<>();
+            try (java.sql.ResultSet r = s.executeQuery("EXPLAIN " + query)) {
+                while (r.next()) {
+                    lines.add(r.getString(1));
+                }
+            }
+            return String.join("\n", lines);
+        }
+    }
+
     /** Each roll-up table's rows without the times they were written at. */
     static Map<String, List<String>> snapshot(TestDatabase testDb) throws Exception {
         Map<String, List<String>> out = new LinkedHashMap<>();
