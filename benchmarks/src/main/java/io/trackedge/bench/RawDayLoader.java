@@ -51,7 +51,7 @@ final class RawDayLoader {
             s.execute("""
                     INSERT INTO raw_day (event_id, event_type, occurred_at, tenant_id, user_id, campaign_id, mailbox_id,
                                       email_id, lead_id, step_id, url, is_machine, attributes, edge_no)
-                    SELECT gen_random_uuid(), t.type,
+                    SELECT gen_random_uuid(), t.type::email_event_type,
                            '%1$s'::timestamptz + (i * (86399.0 / %2$d))::float8 * interval '1 second',
                            ('00000000-0000-4000-8000-' || lpad((e %% %3$d)::text, 12, '0'))::uuid,
                            ('00000000-0000-4000-9000-' || lpad((e %% %3$d)::text, 12, '0'))::uuid,
@@ -78,7 +78,7 @@ final class RawDayLoader {
                     INSERT INTO %s (occurred_at, context_id, tenant_id, event_id, edge_no, is_machine, event_type, email_id, lead_id,
                                     url, attributes)
                     SELECT occurred_at, event_context_id(user_id, campaign_id, mailbox_id, step_id), tenant_id, event_id, edge_no,
-                           is_machine, event_type_code(event_type), email_id, lead_id, url, attributes
+                           is_machine, event_type, email_id, lead_id, url, attributes
                     FROM raw_day""".formatted(partition));
             phase("INSERT ... SELECT generate_series into " + partition + " (and event_contexts)", t0);
             long t2 = System.nanoTime();

@@ -94,7 +94,7 @@ public final class BinaryCopyEncoder {
     public void row(EventRecord e, int edgeNo, io.trackedge.classify.Classification verdict) {
         tuple(FIELDS);
         uuid(e.id());
-        code(StoredCodes.of(e.type()));
+        text(e.type().wireName()); // an enum's binary form is its label
         timestamptz(e.occurredAtMicros());
         uuid(e.fields().tenant());
         boolean warmup = e.type().isWarmup(); // campaign and email are EventFields.ABSENT: store NULL

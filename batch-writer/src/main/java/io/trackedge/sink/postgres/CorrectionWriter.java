@@ -43,7 +43,7 @@ final class CorrectionWriter {
             + " AND e.occurred_at = s.occurred_at AND ctx.tenant_id = e.tenant_id AND ctx.context_id = e.context_id"
             + " AND (e.automation, e.certainty, e.reasons, e.is_machine)"
             + " IS DISTINCT FROM (automation_code(s.automation), certainty_code(s.certainty), s.reasons, s.is_machine)"
-            + " RETURNING e.tenant_id, ctx.user_id, ctx.campaign_id, ctx.mailbox_id, e.occurred_at, event_type_name(e.event_type),"
+            + " RETURNING e.tenant_id, ctx.user_id, ctx.campaign_id, ctx.mailbox_id, e.occurred_at, e.event_type,"
             + " s.was, e.is_machine, e.email_id";
 
     private final BinaryCopyEncoder rows = new BinaryCopyEncoder();

@@ -188,7 +188,7 @@ class IngestSinkIT {
         assertEquals(testDb.count("SELECT count(*) FROM email_bounces WHERE bounce_type = 'hard'"),
                 testDb.count("SELECT sum(bounces_hard) FROM daily_analytics"));
         // warm-up rows have no campaign or email: the placeholder never reaches the tables
-        assertEquals(0, testDb.count("SELECT count(*) FROM email_events WHERE event_type LIKE 'warmup%' "
+        assertEquals(0, testDb.count("SELECT count(*) FROM email_events WHERE event_type::text LIKE 'warmup%' "
                 + "AND (campaign_id IS NOT NULL OR email_id IS NOT NULL)"));
         assertEquals(0, testDb.count("SELECT count(*) FROM daily_analytics WHERE warmup_opens + warmup_replies > 0 "
                 + "AND campaign_id IS NOT NULL"));

@@ -139,7 +139,7 @@ class KnownHumanOpensIT {
                 try (Connection c = db.dataSource().getConnection(); Statement s = c.createStatement()) {
                     s.executeUpdate("UPDATE email_event_rows SET is_machine = true, automation = automation_code('bot'),"
                             + " certainty = certainty_code('certain')"
-                            + " WHERE event_type = event_type_code('open') AND NOT is_machine AND email_id LIKE 'e-%0'");
+                            + " WHERE event_type = 'open' AND NOT is_machine AND email_id LIKE 'e-%0'");
                 }
                 try (Connection c = db.dataSource().getConnection()) {
                     c.setAutoCommit(false);

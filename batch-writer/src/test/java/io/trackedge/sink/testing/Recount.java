@@ -90,7 +90,7 @@ public final class Recount {
                 SELECT event_id, tenant_id, user_id, email_id, campaign_id, mailbox_id, lead_id, step_id,
                        message_id, replied_at FROM email_replies ORDER BY 1, 2"""},
             new String[] {"""
-                SELECT event_id, tenant_id, user_id, mailbox_id, substr(event_type, 8), attributes->>'partner_mailbox',
+                SELECT event_id, tenant_id, user_id, mailbox_id, substr(event_type::text, 8), attributes->>'partner_mailbox',
                        occurred_at
                 FROM email_events WHERE event_type IN ('warmup_open', 'warmup_reply') ORDER BY 1, 2""", """
                 SELECT event_id, tenant_id, user_id, mailbox_id, interaction_type, partner_mailbox, interaction_at

@@ -140,7 +140,7 @@ public final class RollUpRecount {
                     + " count(DISTINCT lower(split_part(mailbox_id, '@', 2))) FILTER (WHERE event_type = 'sent' AND mailbox_id LIKE '%@%'),"
                     + " count(DISTINCT campaign_id) FILTER (WHERE event_type = 'sent'),"
                     + " count(DISTINCT lead_id) FILTER (WHERE event_type = 'sent'),"
-                    + " count(DISTINCT mailbox_id) FILTER (WHERE event_type LIKE 'warmup_%'),"
+                    + " count(DISTINCT mailbox_id) FILTER (WHERE event_type::text LIKE 'warmup_%'),"
                     + " count(*),"
                     + " count(*) FILTER (WHERE event_type = 'open' AND NOT is_machine),"
                     + " count(*) FILTER (WHERE event_type = 'open' AND is_machine),"
