@@ -8,14 +8,16 @@
 --    sender, and a dictionary of them would cost about what it saves.
 -- 2. event_type, a fixed vocabulary stored as text (5 to 13 bytes), becomes the enum email_event_type
 --    (4 bytes): a comparison with a name ('open') is then a comparison of two numbers, and the daily
---    roll-ups compare it a dozen times a row. automation and certainty, read once a row where at
---    all, are stored as one-byte "char" codes (the *_code and *_name functions below). machine_reason, the names
---    of the reasons bitmask's signals joined with commas (13 to 40 bytes on a machine's row), is stored
+--    roll-ups compare it a dozen times a row (as a one-byte code the view decoded, they took 2 to 3
+--    times the CPU). automation and certainty, read once a row where at all, are stored as one-byte
+--    "char" codes (the *_code and *_name functions below). machine_reason, the names of the reasons
+--    bitmask's signals joined with commas (13 to 40 bytes on a machine's row), is stored
 --    only where it is not signal_names(reasons): the edge's own flags on an event nobody classified
 --    ('head_request', 'machine_user_agent', with no reasons).
 -- 3. The table is written again in the V18 order (widest alignment first), as email_event_rows with
---    the same partitions; email_events becomes a view with the columns, names and types it had, so
---    every reader (the roll-ups, the stats recounts, the privacy counters, psql users) reads as before.
+--    the same partitions; email_events becomes a view with the columns and names it had (and the types,
+--    but event_type's enum, which compares with names as text did), so every reader (the roll-ups, the
+--    stats recounts, the privacy counters, psql users) reads as before; text functions need a cast.
 --    The view LEFT JOINs event_contexts on its primary key, so a query that reads no context column
 --    does not join at all (PostgreSQL removes the join), and it is security_invoker: the reader role's
 --    row-level security applies to both tables. Writers name email_event_rows: the sink's COPY,
