@@ -1,5 +1,8 @@
 package io.trackedge.jobs.rollup;
 
+import java.util.Arrays;
+import java.util.List;
+
 /**
  * The SQL that every per-day email table shares: one scan of the day's raw events, grouped first
  * per email (so "distinct emails" costs a second, small aggregation instead of a
@@ -47,22 +50,45 @@ final class EmailMetrics {
             count(*) FILTER (WHERE clicks_h > 0) AS clicked_human,
             count(*) FILTER (WHERE clicks > 0 AND clicks_h = 0) AS clicked_machine""";
 
+    /** The columns stored once per sender in {@code event_contexts} rather than on each row (V26). */
+    private static final List<String> CONTEXT_COLUMNS = List.of("user_id", "campaign_id", "mailbox_id", "step_id");
+
     /**
      * {@code per_email}: one row per (tenant, group columns, email) of the day's events, the
      * group columns not null. Warm-up events (no campaign, no email) form one row per mailbox with
      * only {@code warmup_opens}/{@code warmup_replies} set; they drop out of any grouping by campaign.
      *
+     * <p>Counted in two steps, which keeps the roll-ups near the cost they had before the sender
+     * fields moved to {@code event_contexts}: first per (tenant, context, email) straight from
+     * {@code email_event_rows}, then joined to the contexts and summed per group, so about one row
+     * per email is joined. Through the view {@code email_events}, every event would be joined and
+     * the joined rows sorted: two to three times the PostgreSQL time for a day (docs/benchmarks.md).
+     * The result is the one-step count over the view ({@code RollUpRecountIT} compares).
+     *
      * @param group the target's key columns after tenant_id, e.g. {@code campaign_id, step_id}
-     * @param extra more per-email columns, each starting with a comma, or empty
+     * @param minOf row columns to carry per email as their {@code min}, e.g. {@code lead_id}
      */
-    static String perEmail(String group, String extra, Object tenantOrNull) {
-        StringBuilder notNull = new StringBuilder();
-        for (String col : group.split(",")) {
-            notNull.append(" AND ").append(col.trim()).append(" IS NOT NULL");
+    static String perEmail(String group, Object tenantOrNull, String... minOf) {
+        List<String> groupColumns = Arrays.stream(group.split(",")).map(String::trim).toList();
+        List<String> rowGroup = groupColumns.stream().filter(col -> !CONTEXT_COLUMNS.contains(col)).toList();
+        StringBuilder rowsNotNull = new StringBuilder();
+        StringBuilder contextsNotNull = new StringBuilder();
+        for (String col : groupColumns) {
+            (rowGroup.contains(col) ? rowsNotNull.append(" AND ") : contextsNotNull.append(" AND c.")).append(col).append(" IS NOT NULL");
+        }
+        StringBuilder innerGroup = new StringBuilder("tenant_id, context_id, ");
+        rowGroup.forEach(col -> innerGroup.append(col).append(", "));
+        StringBuilder outerGroup = new StringBuilder("r.tenant_id, ");
+        groupColumns.forEach(col -> outerGroup.append(rowGroup.contains(col) ? "r." : "c.").append(col).append(", "));
+        StringBuilder innerMins = new StringBuilder();
+        StringBuilder outerMins = new StringBuilder();
+        for (String col : minOf) {
+            innerMins.append(", min(").append(col).append(") AS ").append(col);
+            outerMins.append(", min(r.").append(col).append(") AS ").append(col);
         }
         return """
-                per_email AS (
-                  SELECT tenant_id, %1$s, email_id,
+                per_context AS (
+                  SELECT %1$semail_id,
                     count(*) FILTER (WHERE event_type = 'sent')::int AS sent,
                     count(*) FILTER (WHERE event_type = 'delivered')::int AS delivered,
                     count(*) FILTER (WHERE event_type = 'bounced')::int AS bounced,
@@ -76,9 +102,20 @@ final class EmailMetrics {
                     count(*) FILTER (WHERE event_type = 'click' AND NOT is_machine)::int AS clicks_h,
                     count(*) FILTER (WHERE event_type = 'warmup_open')::int AS warmup_opens,
                     count(*) FILTER (WHERE event_type = 'warmup_reply')::int AS warmup_replies%2$s
-                  FROM email_events
+                  FROM email_event_rows
                   WHERE occurred_at >= {start} AND occurred_at < {end}%3$s%4$s
-                  GROUP BY tenant_id, %1$s, email_id
-                )""".formatted(group, extra, notNull, Sql.tenantFilter("tenant_id", tenantOrNull));
+                  GROUP BY %1$semail_id
+                ),
+                per_email AS (
+                  SELECT %5$sr.email_id,
+                    sum(sent)::int AS sent, sum(delivered)::int AS delivered, sum(bounced)::int AS bounced,
+                    sum(hard)::int AS hard, sum(replied)::int AS replied, sum(unsubscribed)::int AS unsubscribed,
+                    sum(complained)::int AS complained, sum(opens)::int AS opens, sum(opens_h)::int AS opens_h,
+                    sum(clicks)::int AS clicks, sum(clicks_h)::int AS clicks_h, sum(warmup_opens)::int AS warmup_opens,
+                    sum(warmup_replies)::int AS warmup_replies%6$s
+                  FROM per_context r JOIN event_contexts c ON c.tenant_id = r.tenant_id AND c.context_id = r.context_id%7$s
+                  GROUP BY %5$sr.email_id
+                )""".formatted(innerGroup, innerMins, rowsNotNull, Sql.tenantFilter("tenant_id", tenantOrNull),
+                outerGroup, outerMins, contextsNotNull);
     }
 }

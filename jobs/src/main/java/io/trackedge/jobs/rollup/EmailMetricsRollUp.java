@@ -38,7 +38,7 @@ final class EmailMetricsRollUp extends DailyRollUp {
      */
     static EmailMetricsRollUp campaigns() {
         return new EmailMetricsRollUp("campaign_analytics", "campaign_analytics", tenant -> "WITH "
-                + EmailMetrics.perEmail("campaign_id", ", min(lead_id) AS lead_id", tenant)
+                + EmailMetrics.perEmail("campaign_id", tenant, "lead_id")
                 + " INSERT INTO campaign_analytics (tenant_id, campaign_id, date, " + EmailMetrics.COLUMNS + ", completed_leads)"
                 + " SELECT tenant_id, campaign_id, {date}::date, " + EmailMetrics.SELECTED + ","
                 + " count(DISTINCT lead_id) FILTER (WHERE replied > 0 OR unsubscribed > 0 OR complained > 0 OR hard > 0)"
@@ -52,7 +52,7 @@ final class EmailMetricsRollUp extends DailyRollUp {
      */
     static EmailMetricsRollUp leads() {
         return new EmailMetricsRollUp("lead_analytics", "lead_analytics", tenant -> "WITH "
-                + EmailMetrics.perEmail("campaign_id, lead_id", "", tenant)
+                + EmailMetrics.perEmail("campaign_id, lead_id", tenant)
                 + ", agg AS (SELECT tenant_id, campaign_id, lead_id, " + EmailMetrics.SELECTED
                 + " FROM per_email GROUP BY tenant_id, campaign_id, lead_id)"
                 + " INSERT INTO lead_analytics (tenant_id, campaign_id, lead_id, date, " + EmailMetrics.COLUMNS + ", status)"
@@ -66,7 +66,7 @@ final class EmailMetricsRollUp extends DailyRollUp {
     /** {@code sequence_step_analytics} per (tenant, campaign, step, day). */
     static EmailMetricsRollUp sequenceSteps() {
         return new EmailMetricsRollUp("sequence_step_analytics", "sequence_step_analytics", tenant -> "WITH "
-                + EmailMetrics.perEmail("campaign_id, step_id", "", tenant)
+                + EmailMetrics.perEmail("campaign_id, step_id", tenant)
                 + " INSERT INTO sequence_step_analytics (tenant_id, campaign_id, step_id, date, " + EmailMetrics.COLUMNS + ")"
                 + " SELECT tenant_id, campaign_id, step_id, {date}::date, " + EmailMetrics.SELECTED
                 + " FROM per_email GROUP BY tenant_id, campaign_id, step_id");
@@ -80,7 +80,7 @@ final class EmailMetricsRollUp extends DailyRollUp {
      */
     static EmailMetricsRollUp mailboxes() {
         return new EmailMetricsRollUp("mailbox_analytics", "mailbox_analytics", tenant -> "WITH "
-                + EmailMetrics.perEmail("mailbox_id", "", tenant) + ", " + mailboxDay()
+                + EmailMetrics.perEmail("mailbox_id", tenant) + ", " + mailboxDay()
                 + " INSERT INTO mailbox_analytics (tenant_id, mailbox_id, date, " + EmailMetrics.COLUMNS
                 + ", warmup_opens, warmup_replies, health_score, warmup_status, current_volume)"
                 + " SELECT tenant_id, mailbox_id, {date}::date, " + EmailMetrics.COLUMNS + ", warmup_opens, warmup_replies, "

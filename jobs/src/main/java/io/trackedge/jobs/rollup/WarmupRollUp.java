@@ -35,7 +35,7 @@ final class WarmupRollUp extends DailyRollUp {
     void recomputeDay(Connection c, LocalDate day, UUID tenantOrNull, Map<String, Object> p) throws SQLException {
         String tenant = Sql.tenantFilter("tenant_id", tenantOrNull);
         Sql.update(c, "DELETE FROM warmup_analytics WHERE date = {date}" + tenant, p);
-        Sql.update(c, "WITH " + EmailMetrics.perEmail("mailbox_id", "", tenantOrNull) + ", " + EmailMetricsRollUp.mailboxDay()
+        Sql.update(c, "WITH " + EmailMetrics.perEmail("mailbox_id", tenantOrNull) + ", " + EmailMetricsRollUp.mailboxDay()
                 + " INSERT INTO warmup_analytics (tenant_id, mailbox_id, date, " + EmailMetrics.COLUMNS
                 + ", warmup_opens, warmup_replies, health_score, progress_percentage)"
                 + " SELECT m.tenant_id, m.mailbox_id, {date}::date, " + EmailMetrics.COLUMNS + ", warmup_opens, warmup_replies, "

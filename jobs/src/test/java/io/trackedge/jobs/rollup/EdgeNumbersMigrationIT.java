@@ -46,10 +46,9 @@ class EdgeNumbersMigrationIT {
                         + " 'occurred_at', e.occurred_at - interval '30 days'))).* FROM email_events e WHERE e.event_type = 'open' LIMIT 20");
                 s.execute("INSERT INTO sink_cursors (edge_node, sink, position) VALUES ('00000000-0000-4000-a000-000000000001', 'postgres', 42)");
             }
-            MigrationCheck.rollUpAll(testDb, today);
             List<String> events = testDb.rows(EVENTS_AT_17);
             List<String> partitions = testDb.rows(PARTITIONS.replace("pg_get_indexdef(i.indexrelid)", "'index'"));
-            Map<String, List<String>> rollUps = MigrationCheck.snapshot(testDb);
+            Map<String, List<String>> rollUps = MigrationCheck.expectedRollUps(testDb);
             assertEquals(6020, events.size());
             assertEquals(20, testDb.count("SELECT count(*) FROM email_events_default"));
             assertEquals(List.of(), rollUps.entrySet().stream().filter(t -> t.getValue().isEmpty()).map(Map.Entry::getKey).toList(),
@@ -71,8 +70,7 @@ class EdgeNumbersMigrationIT {
                     + " WHERE tenant_id = '00000000-0000-4000-8000-000000000001'"))),
                     readerCounts(testDb, "00000000-0000-4000-8000-000000000001"), "the reader sees its tenant's rows");
 
-            MigrationCheck.rollUpAll(testDb, today);
-            assertEquals(rollUps, MigrationCheck.snapshot(testDb));
+            assertEquals(List.of(), MigrationCheck.differences(rollUps, MigrationCheck.rolledUpAtNewest(testDb)));
         }
     }
 

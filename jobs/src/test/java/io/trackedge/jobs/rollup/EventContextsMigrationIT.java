@@ -48,9 +48,8 @@ class EventContextsMigrationIT {
                 s.execute(MigrationCheck.load(today.minusDays(2), "user_agent_id", "user_agent_id(%s)", "edge_no", "1"));
                 s.execute(ODD_SENDERS.formatted(today.atStartOfDay().atOffset(ZoneOffset.UTC)));
             }
-            MigrationCheck.rollUpAll(testDb, today);
             List<String> events = testDb.rows(EVENTS);
-            Map<String, List<String>> rollUps = MigrationCheck.snapshot(testDb);
+            Map<String, List<String>> rollUps = MigrationCheck.expectedRollUps(testDb);
             assertEquals(6016, events.size());
             assertEquals(List.of(), rollUps.entrySet().stream().filter(t -> t.getValue().isEmpty()).map(Map.Entry::getKey).toList(),
                     "roll-up tables left empty by the load");
@@ -101,8 +100,7 @@ class EventContextsMigrationIT {
             try (Connection c = testDb.connect(); Statement s = c.createStatement()) {
                 s.execute("DELETE FROM email_event_rows WHERE email_id = 'by-hand'");
             }
-            MigrationCheck.rollUpAll(testDb, today);
-            assertEquals(rollUps, MigrationCheck.snapshot(testDb));
+            assertEquals(List.of(), MigrationCheck.differences(rollUps, MigrationCheck.rolledUpAtNewest(testDb)));
         }
     }
 }

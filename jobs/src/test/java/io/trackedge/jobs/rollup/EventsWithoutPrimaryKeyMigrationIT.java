@@ -36,9 +36,8 @@ class EventsWithoutPrimaryKeyMigrationIT {
             try (Connection c = testDb.connect(); Statement s = c.createStatement()) {
                 s.execute(MigrationCheck.load(today.minusDays(2), "user_agent_id", "user_agent_id(%s)", "edge_no", "1"));
             }
-            MigrationCheck.rollUpAll(testDb, today);
             List<String> events = testDb.rows(EVENTS);
-            Map<String, List<String>> rollUps = MigrationCheck.snapshot(testDb);
+            Map<String, List<String>> rollUps = MigrationCheck.expectedRollUps(testDb);
             List<String> before = testDb.rows(INDEXES);
             assertEquals(6000, events.size());
             assertEquals(List.of(), rollUps.entrySet().stream().filter(t -> t.getValue().isEmpty()).map(Map.Entry::getKey).toList(),
@@ -66,8 +65,7 @@ class EventsWithoutPrimaryKeyMigrationIT {
             assertEquals(1, testDb.count("SELECT count(*) FROM email_events WHERE tenant_id = '" + k[0] + "' AND email_id = '" + k[1]
                     + "' AND event_id = '" + k[2] + "' AND occurred_at = '" + k[3] + "'"));
 
-            MigrationCheck.rollUpAll(testDb, today);
-            assertEquals(rollUps, MigrationCheck.snapshot(testDb));
+            assertEquals(List.of(), MigrationCheck.differences(rollUps, MigrationCheck.rolledUpAtNewest(testDb)));
         }
     }
 }

@@ -49,10 +49,9 @@ class IdCollationMigrationIT {
                         + " user_id, campaign_id, mailbox_id, lead_id, step_id, event_id, occurred_at, ip_address, user_agent_id, is_machine"
                         + " FROM email_events WHERE event_type = 'open' ORDER BY tenant_id, email_id, occurred_at");
             }
-            MigrationCheck.rollUpAll(testDb, today);
             List<String> events = testDb.rows(EVENTS);
             List<String> files = testDb.rows(FILES);
-            Map<String, List<String>> rollUps = MigrationCheck.snapshot(testDb);
+            Map<String, List<String>> rollUps = MigrationCheck.expectedRollUps(testDb);
             List<String> before = testDb.rows(ID_COLUMNS);
             try (Connection c = testDb.connect(); Statement s = c.createStatement()) {
                 s.execute("ANALYZE");
@@ -84,8 +83,7 @@ class IdCollationMigrationIT {
             assertTrue(firstOpen.contains("email_opens_pkey") && firstOpen.matches("(?s).*Index Cond: .*email_id = .*"),
                     "a first open is found by its key: " + firstOpen);
 
-            MigrationCheck.rollUpAll(testDb, today);
-            assertEquals(rollUps, MigrationCheck.snapshot(testDb));
+            assertEquals(List.of(), MigrationCheck.differences(rollUps, MigrationCheck.rolledUpAtNewest(testDb)));
         }
     }
 

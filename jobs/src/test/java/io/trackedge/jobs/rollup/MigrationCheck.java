@@ -10,12 +10,14 @@ import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
 import org.flywaydb.core.Flyway;
 
 /**
  * What the migration tests of {@code email_events} share: migrating a test database to a version,
- * loading events with plain SQL at an older schema, running every roll-up over them, and the roll-up
- * tables' rows to compare before and after.
+ * loading events with plain SQL at an older schema, and the roll-up tables' rows those events must
+ * give, taken before migrating and compared after.
  */
 final class MigrationCheck {
 
@@ -23,6 +25,9 @@ final class MigrationCheck {
     static final List<String> ROLL_UP_TABLES = List.of("campaign_analytics", "mailbox_analytics", "lead_analytics",
             "sequence_step_analytics", "warmup_analytics", "billing_analytics", "daily_analytics",
             "stats_hourly", "link_clicks_hourly", "automation_hourly");
+    /** The recounts of {@link RollUpRecount} by table, which is also the job type of the roll-up that fills it. */
+    private static final Map<String, RollUpRecount.Pair> RECOUNTS = java.util.stream.Stream.concat(RollUpRecount.ALL.stream(),
+            java.util.stream.Stream.of(RollUpRecount.DAILY)).collect(Collectors.toMap(RollUpRecount.Pair::table, p -> p));
     /** The User-Agents of the loaded opens and clicks, and one NULL. */
     static final String USER_AGENTS = "ARRAY[NULL, 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15',"
             + " 'GoogleImageProxy', 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/120.0 Safari/537.36',"
@@ -48,7 +53,8 @@ final class MigrationCheck {
 
     /**
      * 2,000 events a day on three days from {@code first}: sends, deliveries, opens (some machine),
-     * clicks, bounces, replies, warm-up; three tenants.
+     * clicks, bounces, replies, warm-up; three tenants. The warm-up events' interactions too, as the
+     * sink writes them (warm-up progress counts from a mailbox's first).
      *
      * @param uaColumn the column the User-Agent goes into
      * @param uaValue how its text {@code %s} becomes that column's value ({@code "%s"} for the text itself)
@@ -80,18 +86,58 @@ final class MigrationCheck {
                 CROSS JOIN LATERAL (SELECT i / 12 AS e, (i %% 12)::int AS k) ek
                 CROSS JOIN LATERAL (SELECT (ARRAY['sent', 'delivered', 'open', 'open', 'open', 'click', 'click', 'bounced', 'replied',
                         'unsubscribed', 'warmup_open', 'warmup_reply'])[k + 1] AS type, k >= 10 AS warm, k IN (2, 3, 4, 5, 6) AS touch,
-                        k IN (2, 5) AS machine) t
+                        k IN (2, 5) AS machine) t;
+                INSERT INTO warmup_interactions (event_id, tenant_id, user_id, mailbox_id, interaction_type, partner_mailbox, interaction_at)
+                SELECT event_id, tenant_id, user_id, mailbox_id, CASE WHEN event_type = 'warmup_open' THEN 'open' ELSE 'reply' END,
+                       attributes->>'partner_mailbox', occurred_at
+                FROM email_events WHERE event_type IN ('warmup_open', 'warmup_reply')
                 """.formatted(first.atStartOfDay().atOffset(ZoneOffset.UTC), uaColumn, edgeColumn, edgeValue, ua);
     }
 
-    /** Every roll-up over the three days up to {@code today} (billing by month), committed. */
-    static void rollUpAll(TestDatabase testDb, LocalDate today) throws Exception {
+    /**
+     * What the roll-up tables must hold for the events in {@code testDb}, at whatever schema it is
+     * at: the daily tables and billing as {@link RollUpRecount} recounts them from
+     * {@code email_events} (their roll-ups read {@code email_event_rows}, which older schemas do not
+     * have), and the hourly tables as their roll-ups over every day with events leave them. Compare with
+     * {@link #rolledUpAtNewest}.
+     */
+    static Map<String, List<String>> expectedRollUps(TestDatabase testDb) throws Exception {
+        rollUp(testDb, r -> ROLL_UP_TABLES.contains(r.jobType()) && !RECOUNTS.containsKey(r.jobType()));
+        Map<String, List<String>> out = new LinkedHashMap<>();
+        for (String t : ROLL_UP_TABLES) {
+            RollUpRecount.Pair recount = RECOUNTS.get(t);
+            out.put(t, recount != null ? testDb.rows(recount.recount()) : rows(testDb, t));
+        }
+        return out;
+    }
+
+    /**
+     * Migrates {@code testDb} to the newest schema, runs every roll-up over every day with events,
+     * and returns the tables in the form of {@link #expectedRollUps}.
+     */
+    static Map<String, List<String>> rolledUpAtNewest(TestDatabase testDb) throws Exception {
+        migrate(testDb, "latest");
+        rollUp(testDb, r -> true);
+        Map<String, List<String>> out = new LinkedHashMap<>();
+        for (String t : ROLL_UP_TABLES) {
+            RollUpRecount.Pair recount = RECOUNTS.get(t);
+            out.put(t, recount != null ? testDb.rows(recount.fromTable()) : rows(testDb, t));
+        }
+        return out;
+    }
+
+    /** The roll-ups that {@code which} admits, over every day that has events (billing by month), each committed. */
+    private static void rollUp(TestDatabase testDb, Predicate<RollUp> which) throws Exception {
+        List<LocalDate> days = testDb.rows("SELECT DISTINCT (occurred_at AT TIME ZONE 'UTC')::date FROM email_events ORDER BY 1")
+                .stream().map(LocalDate::parse).toList();
         try (Connection c = testDb.connect()) {
             for (RollUp r : RollUps.all()) {
-                for (int d = 2; d >= 0; d--) {
-                    LocalDate day = today.minusDays(d);
-                    RollUps.runCommitted(c, r, r.jobType().equals("billing_analytics") ? Period.monthOf(YearMonth.from(day))
-                            : Period.dayOf(day), null);
+                if (!which.test(r)) {
+                    continue;
+                }
+                boolean monthly = r.jobType().equals("billing_analytics");
+                for (Period p : days.stream().map(d -> monthly ? Period.monthOf(YearMonth.from(d)) : Period.dayOf(d)).distinct().toList()) {
+                    RollUps.runCommitted(c, r, p, null);
                 }
             }
         }
@@ -117,12 +163,27 @@ final class MigrationCheck {
         }
     }
 
-    /** Each roll-up table's rows without the times they were written at. */
-    static Map<String, List<String>> snapshot(TestDatabase testDb) throws Exception {
-        Map<String, List<String>> out = new LinkedHashMap<>();
-        for (String t : ROLL_UP_TABLES) {
-            out.put(t, testDb.rows("SELECT (to_jsonb(t) - 'updated_at' - 'created_at')::text FROM " + t + " t ORDER BY 1"));
+    /**
+     * Each table whose rows differ between {@code expected} and {@code actual}, with up to three rows
+     * found in one and not the other; empty when they are equal. Keeps a failure's message readable.
+     */
+    static List<String> differences(Map<String, List<String>> expected, Map<String, List<String>> actual) {
+        List<String> out = new java.util.ArrayList<>();
+        for (String t : expected.keySet()) {
+            List<String> missing = new java.util.ArrayList<>(expected.get(t));
+            List<String> extra = new java.util.ArrayList<>(actual.getOrDefault(t, List.of()));
+            missing.removeAll(actual.getOrDefault(t, List.of()));
+            extra.removeAll(expected.get(t));
+            if (!missing.isEmpty() || !extra.isEmpty()) {
+                out.add(t + ": " + missing.size() + " rows expected and not found, e.g. " + missing.stream().limit(3).toList()
+                        + "; " + extra.size() + " found and not expected, e.g. " + extra.stream().limit(3).toList());
+            }
         }
         return out;
+    }
+
+    /** A table's rows without the times they were written at. */
+    private static List<String> rows(TestDatabase testDb, String table) throws Exception {
+        return testDb.rows("SELECT (to_jsonb(t) - 'updated_at' - 'created_at')::text FROM " + table + " t ORDER BY 1");
     }
 }

@@ -1,5 +1,6 @@
 package io.trackedge.jobs.rollup;
 
+import io.trackedge.privacy.DailyCounts;
 import io.trackedge.sink.testing.TestDatabase;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -7,6 +8,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * Each roll-up table beside an independent recount from {@code email_events}, written apart from
@@ -149,6 +151,34 @@ public final class RollUpRecount {
                     + " FROM email_events GROUP BY 1, 2, 3 ORDER BY 1, 2");
 
     public static final List<Pair> ALL = List.of(CAMPAIGNS, MAILBOXES, LEADS, STEPS, WARMUP, BILLING);
+
+    /** A first-touch table, its time column and the counter it feeds, for {@link #DAILY}. */
+    private static final String[][] FIRST_TOUCHES = {
+        {"email_opens", "opened_at", "opens_unique"}, {"email_clicks", "clicked_at", "clicks_unique"},
+        {"email_human_opens", "opened_at", "opens_unique_human"}};
+
+    /**
+     * {@code daily_analytics}: each counter of {@link DailyCounts#COUNTERS} in one pass over the
+     * view {@code email_events} (warm-up events under a null campaign), the unique ones from the
+     * first-touch tables, summed per sink key and UTC day; the one-step form of what
+     * {@link DailyCounts} counts per sender context. Not in {@link #ALL}: the sink writes this table
+     * as events arrive and the reconciliation only repairs it, so it matches a recount only after
+     * the reconciliation has run over every day.
+     */
+    static final Pair DAILY = new Pair("daily_analytics", 5,
+            cols(DailyCounts.KEY + ", date", DailyCounts.COLUMNS),
+            "SELECT " + DailyCounts.KEY + ", date, " + DailyCounts.COLUMNS + " FROM daily_analytics ORDER BY 1, 2, 3, 4, 5",
+            "SELECT " + DailyCounts.KEY + ", d, " + DailyCounts.COUNTERS.keySet().stream().map(k -> "sum(" + k + ")")
+                    .collect(Collectors.joining(", "))
+                    + " FROM (SELECT e.tenant_id, e.user_id, CASE WHEN " + EMAIL_EVENTS + " THEN e.campaign_id END AS campaign_id,"
+                    + " e.mailbox_id, " + DAY + " AS d, " + DailyCounts.COUNTERS.entrySet().stream()
+                    .map(c -> (c.getValue() == null ? "0" : "count(*) FILTER (WHERE " + c.getValue() + ")") + " AS " + c.getKey())
+                    .collect(Collectors.joining(", ")) + " FROM email_events e GROUP BY 1, 2, 3, 4, 5"
+                    + Arrays.stream(FIRST_TOUCHES).map(t -> " UNION ALL SELECT " + DailyCounts.KEY + ", (" + t[1]
+                            + " AT TIME ZONE 'UTC')::date, " + DailyCounts.COUNTERS.keySet().stream()
+                            .map(k -> k.equals(t[2]) ? "count(*)" : "0").collect(Collectors.joining(", "))
+                            + " FROM " + t[0] + " GROUP BY 1, 2, 3, 4, 5").collect(Collectors.joining())
+                    + ") u GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5");
 
     /**
      * Every difference between each roll-up table and its recount, as "table key column: table x,

@@ -42,7 +42,7 @@ class SlimmerEventsMigrationIT {
             MigrationCheck.migrate(testDb, "14");
             try (Connection c = testDb.connect(); Statement s = c.createStatement()) {
                 // Today's roll-up code also writes the table V16 adds, which does not touch the events:
-                // made here by V16's own script, so both runs below use the same code.
+                // made here by V16's own script, so that the roll-ups can run at V14.
                 s.execute(MigrationCheck.script("V16__automation_by_tenant.sql"));
                 s.execute(MigrationCheck.load(today.minusDays(2), "user_agent", "%s", "edge_node",
                         "'00000000-0000-4000-a000-000000000001'::uuid"));
@@ -55,14 +55,15 @@ class SlimmerEventsMigrationIT {
                             + " FROM email_events WHERE event_type = '" + t[4] + "' ORDER BY tenant_id, email_id, occurred_at");
                 }
             }
-            MigrationCheck.rollUpAll(testDb, today);
             List<String> events = testDb.rows(EVENTS_AT_13);
             List<String> opens = testDb.rows(firstTouches("email_opens", "user_agent", "f.user_agent"));
             List<String> clicks = testDb.rows(firstTouches("email_clicks", "user_agent", "f.user_agent"));
             assertEquals(500, opens.size());
             assertEquals(500, clicks.size());
-            Map<String, List<String>> rollUps = MigrationCheck.snapshot(testDb);
-            List<String> recountDrift = RollUpRecount.differences(testDb); // no first touches were loaded: compare, not assume none
+            Map<String, List<String>> rollUps = MigrationCheck.expectedRollUps(testDb);
+            try (Connection c = testDb.connect(); Statement s = c.createStatement()) {
+                s.execute("DROP TABLE automation_hourly_tenant"); // V16 makes it again on the way to the newest schema
+            }
             assertEquals(6000, events.size());
             assertTrue(testDb.count("SELECT count(*) FROM email_events WHERE user_agent IS NULL") > 0);
             assertEquals(List.of(), rollUps.entrySet().stream().filter(t -> t.getValue().isEmpty()).map(Map.Entry::getKey).toList(),
@@ -76,9 +77,7 @@ class SlimmerEventsMigrationIT {
             assertEquals(0, testDb.count("SELECT count(*) FROM email_events e WHERE user_agent_id IS NOT NULL"
                     + " AND NOT EXISTS (SELECT 1 FROM user_agents u WHERE u.tenant_id = e.tenant_id AND u.user_agent_id = e.user_agent_id)"),
                     "every id has its text");
-            MigrationCheck.rollUpAll(testDb, today);
-            assertEquals(rollUps, MigrationCheck.snapshot(testDb));
-            assertEquals(recountDrift, RollUpRecount.differences(testDb));
+            assertEquals(List.of(), MigrationCheck.differences(rollUps, MigrationCheck.rolledUpAtNewest(testDb)));
         }
     }
 }
