@@ -35,9 +35,20 @@ import io.trackedge.journal.RecordCodec;
  */
 public final class Erasure {
 
-    /** Per-recipient tables keyed by (tenant_id, email_id), in deletion order. */
-    static final List<String> EMAIL_TABLES = List.of("email_opens", "email_clicks", "email_human_opens", "email_bounces",
-            "email_replies", "email_events");
+    /**
+     * A per-recipient table keyed by (tenant_id, email_id): the name {@code erasure_audit.deleted}
+     * reports, the one users know, and the table its rows are deleted from.
+     */
+    record EmailTable(String reported, String stored) {
+        EmailTable(String table) {
+            this(table, table);
+        }
+    }
+
+    /** The per-recipient tables in deletion order; {@code email_events} is a view over {@code email_event_rows} (sql/V26). */
+    static final List<EmailTable> EMAIL_TABLES = List.of(new EmailTable("email_opens"), new EmailTable("email_clicks"),
+            new EmailTable("email_human_opens"), new EmailTable("email_bounces"), new EmailTable("email_replies"),
+            new EmailTable("email_events", "email_event_rows"));
 
     /**
      * Adds the recipient's rows, as {@code daily_analytics} counts them, to {@code daily_unstored}
@@ -94,13 +105,11 @@ public final class Erasure {
                 s.executeQuery("SELECT nextval('human_opens_epoch')").close();
             }
             Map<String, Long> deleted = new LinkedHashMap<>();
-            for (String table : EMAIL_TABLES) {
-                // email_events is a view (sql/V26): its rows are deleted from the table under it
-                String from = table.equals("email_events") ? "email_event_rows" : table;
-                try (PreparedStatement s = c.prepareStatement("DELETE FROM " + from + " WHERE tenant_id = ? AND email_id = ?")) {
+            for (EmailTable table : EMAIL_TABLES) {
+                try (PreparedStatement s = c.prepareStatement("DELETE FROM " + table.stored() + " WHERE tenant_id = ? AND email_id = ?")) {
                     s.setObject(1, tenant);
                     s.setString(2, emailId);
-                    deleted.put(table, (long) s.executeUpdate());
+                    deleted.put(table.reported(), (long) s.executeUpdate());
                 }
             }
             try (PreparedStatement s = c.prepareStatement(
@@ -159,11 +168,11 @@ public final class Erasure {
     private static List<UUID> eventIds(Connection c, UUID tenant, String emailId) throws SQLException {
         List<UUID> ids = new ArrayList<>();
         StringBuilder q = new StringBuilder();
-        for (String table : EMAIL_TABLES) {
+        for (EmailTable table : EMAIL_TABLES) {
             if (!q.isEmpty()) {
                 q.append(" UNION ");
             }
-            q.append("SELECT event_id FROM ").append(table).append(" WHERE tenant_id = ? AND email_id = ?");
+            q.append("SELECT event_id FROM ").append(table.stored()).append(" WHERE tenant_id = ? AND email_id = ?");
         }
         try (PreparedStatement s = c.prepareStatement(q.toString())) {
             for (int i = 0; i < EMAIL_TABLES.size(); i++) {

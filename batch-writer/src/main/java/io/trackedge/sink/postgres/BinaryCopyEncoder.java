@@ -114,8 +114,7 @@ public final class BinaryCopyEncoder {
             putInt(-1); // machine_reason: the view names the reasons' signals (sql/V26's signal_names)
         } else {
             bool(EventVerdicts.flaggedMachine(e));
-            text((e.flags() & EventRecord.FLAG_HEAD) != 0 ? "head_request"
-                    : (e.flags() & EventRecord.FLAG_MACHINE) != 0 ? "machine_user_agent" : null);
+            text(EventVerdicts.flagReason(e));
         }
         jsonb(e.attributes());
         int4(edgeNo);

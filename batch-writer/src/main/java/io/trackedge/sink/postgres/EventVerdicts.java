@@ -48,12 +48,8 @@ final class EventVerdicts {
         return c != null ? c.isMachine() : flaggedMachine(e);
     }
 
-    /** {@code machine_reason}: the verdict's signals by name, or the edge flag's name. */
-    String reason(EventRecord e) {
-        Classification c = verdicts.get(e.id());
-        if (c != null) {
-            return c.reasonText();
-        }
+    /** {@code machine_reason} of an event without a verdict: the name of the edge's flag, or null. */
+    static String flagReason(EventRecord e) {
         if ((e.flags() & EventRecord.FLAG_HEAD) != 0) {
             return "head_request";
         }
