@@ -31,6 +31,11 @@ import org.slf4j.LoggerFactory;
  * received warm-up interactions), and tracked opens and clicks, human and machine apart.
  * {@code subscription_id} belongs to the platform's billing system and is left null.
  *
+ * <p>Counted like the daily tables ({@link EmailMetrics#perEmail}): per sender context from
+ * {@code email_event_rows} first, then joined to {@code event_contexts} for the distinct mailboxes,
+ * domains and campaigns, so a month's events are not each joined; leads, a row column, are counted
+ * apart over the month's sends.
+ *
  * <p>The month is recomputed from raw events, deleted and inserted under the month's lock, like the
  * daily tables; it must run before retention drops the month's first days, or it leaves the row as
  * it was (a month with no raw events left is not recomputed).
@@ -62,23 +67,38 @@ final class BillingRollUp implements RollUp {
             }
             Sql.update(c, "DELETE FROM billing_analytics WHERE period_start = {start}" + tenant, p);
             Sql.update(c, """
+                    WITH per_context AS (
+                      SELECT tenant_id, context_id,
+                        count(*) FILTER (WHERE event_type = 'sent') AS sent,
+                        count(*) FILTER (WHERE event_type IN ('warmup_open', 'warmup_reply')) AS warm,
+                        count(*) AS events,
+                        count(*) FILTER (WHERE event_type = 'open' AND NOT is_machine) AS opens_h,
+                        count(*) FILTER (WHERE event_type = 'open' AND is_machine) AS opens_m,
+                        count(*) FILTER (WHERE event_type = 'click' AND NOT is_machine) AS clicks_h,
+                        count(*) FILTER (WHERE event_type = 'click' AND is_machine) AS clicks_m
+                      FROM email_event_rows
+                      WHERE occurred_at >= {start} AND occurred_at < {end}%1$s
+                      GROUP BY tenant_id, context_id
+                    ), leads AS (
+                      SELECT tenant_id, count(DISTINCT lead_id) AS leads
+                      FROM email_event_rows
+                      WHERE occurred_at >= {start} AND occurred_at < {end} AND event_type = 'sent'%1$s
+                      GROUP BY tenant_id
+                    )
                     INSERT INTO billing_analytics (tenant_id, period_start, period_end, emails_sent, mailboxes_used, domains_used,
                         campaigns_used, leads_used, warmups_active, events_recorded, opens_human, opens_machine, clicks_human,
                         clicks_machine)
-                    SELECT tenant_id, {start}::timestamptz, {end}::timestamptz,
-                      count(*) FILTER (WHERE event_type = 'sent'),
-                      count(DISTINCT mailbox_id) FILTER (WHERE event_type = 'sent'),
-                      count(DISTINCT lower(substring(mailbox_id FROM '@([^@]+)$'))) FILTER (WHERE event_type = 'sent'),
-                      count(DISTINCT campaign_id) FILTER (WHERE event_type = 'sent'),
-                      count(DISTINCT lead_id) FILTER (WHERE event_type = 'sent'),
-                      count(DISTINCT mailbox_id) FILTER (WHERE event_type IN ('warmup_open', 'warmup_reply')),
-                      count(*),
-                      count(*) FILTER (WHERE event_type = 'open' AND NOT is_machine),
-                      count(*) FILTER (WHERE event_type = 'open' AND is_machine),
-                      count(*) FILTER (WHERE event_type = 'click' AND NOT is_machine),
-                      count(*) FILTER (WHERE event_type = 'click' AND is_machine)
-                    FROM email_events
-                    WHERE occurred_at >= {start} AND occurred_at < {end}""" + tenant + " GROUP BY tenant_id", p);
+                    SELECT r.tenant_id, {start}::timestamptz, {end}::timestamptz, sum(r.sent),
+                      count(DISTINCT c.mailbox_id) FILTER (WHERE r.sent > 0),
+                      count(DISTINCT lower(substring(c.mailbox_id FROM '@([^@]+)$'))) FILTER (WHERE r.sent > 0),
+                      count(DISTINCT c.campaign_id) FILTER (WHERE r.sent > 0),
+                      coalesce(min(l.leads), 0),
+                      count(DISTINCT c.mailbox_id) FILTER (WHERE r.warm > 0),
+                      sum(r.events), sum(r.opens_h), sum(r.opens_m), sum(r.clicks_h), sum(r.clicks_m)
+                    FROM per_context r
+                    JOIN event_contexts c ON c.tenant_id = r.tenant_id AND c.context_id = r.context_id
+                    LEFT JOIN leads l ON l.tenant_id = r.tenant_id
+                    GROUP BY r.tenant_id""".formatted(tenant), p);
         }
     }
 
