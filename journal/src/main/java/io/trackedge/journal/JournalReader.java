@@ -176,6 +176,12 @@ public final class JournalReader implements Closeable {
         if (next == null) {
             return false;
         }
+        // The writer makes the next segment only after its last write to this one, so this one is
+        // whole now. But that write may have landed after our last look found nothing new (we had
+        // caught up, then it wrote and rolled): read to the segment's end before judging the end.
+        if (fill()) {
+            return true;
+        }
         if (partial || next != position) {
             // A torn record or a gap before the next segment: report what we skip, never read it.
             return skipDamagedSegment("segment ends inside a record");
