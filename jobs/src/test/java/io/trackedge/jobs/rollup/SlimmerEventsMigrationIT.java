@@ -42,7 +42,7 @@ class SlimmerEventsMigrationIT {
             MigrationCheck.migrate(testDb, "14");
             try (Connection c = testDb.connect(); Statement s = c.createStatement()) {
                 // Today's roll-up code also writes the table V16 adds, which does not touch the events:
-                // made here by V16's own script, so that the roll-ups can run at V14.
+                // made here by V16's own script, so that the hourly roll-ups can run at V14.
                 s.execute(MigrationCheck.script("V16__automation_by_tenant.sql"));
                 s.execute(MigrationCheck.load(today.minusDays(2), "user_agent", "%s", "edge_node",
                         "'00000000-0000-4000-a000-000000000001'::uuid"));
