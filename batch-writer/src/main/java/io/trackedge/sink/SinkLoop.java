@@ -84,6 +84,11 @@ public final class SinkLoop implements Runnable {
     private volatile boolean running = true;
     private volatile boolean drain;
     private long lastOpenedAt = -1;
+    /** The journal position past the last damage counted: a retry that reads past it again counts nothing. */
+    private long damageCountedTo = -1;
+    /** The current reader's damage counts when last looked at. */
+    private long readerRegions;
+    private long readerBytes;
 
     /**
      * @param journalLimit the writer's flushed position (the reader never reads past it)
@@ -186,6 +191,8 @@ public final class SinkLoop implements Runnable {
                 try {
                     long cursor = sink.open();
                     opened(cursor);
+                    readerRegions = 0;
+                    readerBytes = 0;
                     try (JournalReader reader = new JournalReader(journalDir, cursor, journalLimit)) {
                         if (pump(new BatchReader(reader, settings.batchSize()))) {
                             return;
@@ -243,6 +250,7 @@ public final class SinkLoop implements Runnable {
         long firstAt = 0;
         while (running) {
             int n = in.isEmpty() || !in.full() ? in.fill() : 0;
+            countDamage(in);
             if (!in.isEmpty() && firstAt == 0) {
                 firstAt = System.nanoTime();
                 stats.oldestPendingMicros.compareAndSet(0, in.firstOccurredAtMicros());
@@ -272,6 +280,22 @@ public final class SinkLoop implements Runnable {
             firstAt = 0;
         }
         return false;
+    }
+
+    /** Adds what the reader skipped as damage since the last look to the stats, once per region. */
+    private void countDamage(BatchReader in) {
+        long regions = in.damagedRegions();
+        if (regions == readerRegions) {
+            return;
+        }
+        long bytes = in.damagedBytes();
+        if (in.position() > damageCountedTo) {
+            stats.journalDamagedRegions.addAndGet(regions - readerRegions);
+            stats.journalDamagedBytes.addAndGet(bytes - readerBytes);
+            damageCountedTo = in.position();
+        }
+        readerRegions = regions;
+        readerBytes = bytes;
     }
 
     /** Submits a batch, setting aside its undecodable records in order. */

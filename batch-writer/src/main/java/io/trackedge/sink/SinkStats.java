@@ -31,6 +31,13 @@ public final class SinkStats {
     public final AtomicLong oldestPendingMicros = new AtomicLong();
     /** Events set aside because the destination refused their data (or they do not decode). */
     public final AtomicLong badEvents = new AtomicLong();
+    /**
+     * Regions of the journal the sink's reads skipped as damage (a bad checksum, a segment cut
+     * short), and their bytes: events in them never reach the destination. A region read past again
+     * after a retry is counted once.
+     */
+    public final AtomicLong journalDamagedRegions = new AtomicLong();
+    public final AtomicLong journalDamagedBytes = new AtomicLong();
 
     /** Journaled events the sink has not passed yet, given how many the journal appended since start. */
     public long lagEvents(long appendedSinceStart) {

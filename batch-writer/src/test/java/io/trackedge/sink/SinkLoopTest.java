@@ -293,4 +293,36 @@ class SinkLoopTest {
         assertEquals(40, sink.written.size());
         assertEquals(1, loop.stats().badEvents.get());
     }
+
+    /**
+     * A byte flipped in a closed segment: the loop skips the rest of that segment (as the reader
+     * does) and counts the skip once, though writes refused for a while make it read past it again.
+     */
+    @Test
+    void aDamagedRegionIsCountedOnceThoughRetriesReadPastItAgain() throws Exception {
+        append(3000, 21);
+        writer.housekeep(4 << 20); // roll: the first segment is closed, a newer one follows
+        append(3000, 22);
+        Path first;
+        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+            first = files.filter(f -> f.getFileName().toString().endsWith(".seg")).sorted().findFirst().orElseThrow();
+        }
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(first, java.nio.file.StandardOpenOption.READ,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(1);
+            long at = ch.size() / 2;
+            ch.read(b, at);
+            b.put(0, (byte) (b.get(0) ^ 0x5A));
+            ch.write(b.rewind(), at);
+        }
+        ScriptedSink sink = new ScriptedSink();
+        sink.throttled = true;
+        SinkLoop loop = start(sink, 10_000, 100, Duration.ofMinutes(1));
+        Await.until("writes refused three times", Duration.ofSeconds(30), () -> sink.writes.get() >= 3);
+        sink.throttled = false;
+        Await.until("caught up", Duration.ofSeconds(30), () -> caughtUp(sink, loop));
+        assertEquals(1, loop.stats().journalDamagedRegions.get());
+        assertTrue(loop.stats().journalDamagedBytes.get() > 0);
+        assertTrue(sink.written.size() > 3000 && sink.written.size() < 6000, sink.written.size() + " events written");
+    }
 }

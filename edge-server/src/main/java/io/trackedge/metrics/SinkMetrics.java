@@ -42,6 +42,10 @@ public final class SinkMetrics {
         labelledCounter("edge_sink_bad_events_total", "Events set aside because the destination refused their data "
                 + "(trackedge bad-events list)", l -> l.stats().badEvents.get());
         labelledCounter("edge_sink_stalls_total", "Times the sink was seen stalled", l -> l.health().stalls());
+        labelledCounter("edge_sink_journal_damaged_regions_total", "Journal regions the sink skipped as damage (a bad checksum,"
+                + " a segment cut short): their events never reach the destination", l -> l.stats().journalDamagedRegions.get());
+        labelledCounter("edge_sink_journal_damaged_bytes_total", "Bytes of the journal regions the sink skipped as damage",
+                l -> l.stats().journalDamagedBytes.get());
     }
 
     /** Reports {@code loop} in the labelled series, under its legacy names, and in {@code /readyz}. */

@@ -64,6 +64,8 @@ class CorruptSegmentIT {
                                 && edge.metric("edge_sink_postgres_committed_position_bytes") >= edge.metric("edge_journal_position_bytes"));
                 caughtUp = (System.nanoTime() - t0) / 1_000_000;
                 assertTrue(edge.stderrText().contains("journal damage"), "the damage is reported");
+                assertEquals(1, edge.metric("edge_sink_journal_damaged_regions_total{sink=\"postgres\"}"), "and counted");
+                assertTrue(edge.metric("edge_sink_journal_damaged_bytes_total{sink=\"postgres\"}") > 0, "with its bytes");
                 assertTrue(edge.stderrText().contains("torn or damaged tail"), "the torn tail is reported");
                 edge.terminate();
                 assertEquals(0, edge.awaitExit(Duration.ofSeconds(30)));
