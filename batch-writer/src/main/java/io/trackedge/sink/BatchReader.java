@@ -87,13 +87,4 @@ final class BatchReader {
     long position() {
         return reader.position();
     }
-
-    /** Regions of the journal this reader skipped as damage so far, and their bytes. */
-    long damagedRegions() {
-        return reader.damagedRegions();
-    }
-
-    long damagedBytes() {
-        return reader.damagedBytes();
-    }
 }

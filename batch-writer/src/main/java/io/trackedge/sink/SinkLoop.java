@@ -86,9 +86,6 @@ public final class SinkLoop implements Runnable {
     private long lastOpenedAt = -1;
     /** The journal position past the last damage counted: a retry that reads past it again counts nothing. */
     private long damageCountedTo = -1;
-    /** The current reader's damage counts when last looked at. */
-    private long readerRegions;
-    private long readerBytes;
 
     /**
      * @param journalLimit the writer's flushed position (the reader never reads past it)
@@ -191,9 +188,8 @@ public final class SinkLoop implements Runnable {
                 try {
                     long cursor = sink.open();
                     opened(cursor);
-                    readerRegions = 0;
-                    readerBytes = 0;
                     try (JournalReader reader = new JournalReader(journalDir, cursor, journalLimit)) {
+                        reader.onDamage(this::damaged);
                         if (pump(new BatchReader(reader, settings.batchSize()))) {
                             return;
                         }
@@ -250,7 +246,6 @@ public final class SinkLoop implements Runnable {
         long firstAt = 0;
         while (running) {
             int n = in.isEmpty() || !in.full() ? in.fill() : 0;
-            countDamage(in);
             if (!in.isEmpty() && firstAt == 0) {
                 firstAt = System.nanoTime();
                 stats.oldestPendingMicros.compareAndSet(0, in.firstOccurredAtMicros());
@@ -282,20 +277,14 @@ public final class SinkLoop implements Runnable {
         return false;
     }
 
-    /** Adds what the reader skipped as damage since the last look to the stats, once per region. */
-    private void countDamage(BatchReader in) {
-        long regions = in.damagedRegions();
-        if (regions == readerRegions) {
+    /** Counts a region the reader skipped as damage, unless a retry is reading past it again. */
+    private void damaged(long from, long to) {
+        if (to <= damageCountedTo) {
             return;
         }
-        long bytes = in.damagedBytes();
-        if (in.position() > damageCountedTo) {
-            stats.journalDamagedRegions.addAndGet(regions - readerRegions);
-            stats.journalDamagedBytes.addAndGet(bytes - readerBytes);
-            damageCountedTo = in.position();
-        }
-        readerRegions = regions;
-        readerBytes = bytes;
+        stats.journalDamagedRegions.incrementAndGet();
+        stats.journalDamagedBytes.addAndGet(to - from);
+        damageCountedTo = to;
     }
 
     /** Submits a batch, setting aside its undecodable records in order. */

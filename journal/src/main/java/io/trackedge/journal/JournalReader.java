@@ -40,6 +40,14 @@ public final class JournalReader implements Closeable {
     private long position;
     private final AtomicLong damagedRegions = new AtomicLong();
     private final AtomicLong damagedBytes = new AtomicLong();
+    private DamageListener damageListener = (from, to) -> { };
+
+    /** Told of each region the reader skips as damage, on the reader's thread. */
+    @FunctionalInterface
+    public interface DamageListener {
+        /** The journal from {@code from} up to {@code to} was skipped: nothing in it was read as data. */
+        void skipped(long from, long to);
+    }
 
     /**
      * @param writtenLimit the writer's flushed position when it runs in this process (the reader
@@ -62,6 +70,11 @@ public final class JournalReader implements Closeable {
 
     public long damagedBytes() {
         return damagedBytes.get();
+    }
+
+    /** Sets who is told of each region skipped as damage from now on (one listener). */
+    public void onDamage(DamageListener listener) {
+        this.damageListener = java.util.Objects.requireNonNull(listener, "listener");
     }
 
     /**
@@ -115,6 +128,7 @@ public final class JournalReader implements Closeable {
                 log.warn("journal position {} was deleted before this reader got to it; resuming at {}", position, bases.get(0));
                 damagedRegions.incrementAndGet();
                 damagedBytes.addAndGet(bases.get(0) - position);
+                damageListener.skipped(position, bases.get(0));
                 position = bases.get(0);
                 base = position;
             } else {
@@ -200,6 +214,7 @@ public final class JournalReader implements Closeable {
                 segmentBase, position, why, skipped);
         damagedRegions.incrementAndGet();
         damagedBytes.addAndGet(skipped);
+        damageListener.skipped(position, next);
         position = next;
         closeChannel();
         return true;
