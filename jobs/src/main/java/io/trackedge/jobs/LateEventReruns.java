@@ -9,6 +9,7 @@ import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -30,9 +31,14 @@ import org.slf4j.LoggerFactory;
  * schedule, e.g. a backfill); one not yet due gets its scheduled run, which comes later.
  *
  * <p>Visibility, not clocks, decides: a batch that commits late, or a node whose clock is off,
- * cannot make a job look as if it had read what it had not. Every roll-up recomputes whole UTC
- * days (an hour's job its whole day), so the hour jobs of a day are left to the day's job of the
- * same type, when it has one.
+ * cannot make a job look as if it had read what it had not. Roll-ups recompute whole UTC days (an
+ * hour's job its whole day so far), so the hour jobs of a closed day are left to the day's job of
+ * the same type, when it has one.
+ *
+ * <p>The hourly tables' hour jobs recount only their hour ({@link RollUp#rowsPerHour}), so the sink
+ * marks hours of today too ({@code analytics_late_hours}, sql/V28); a marked hour runs those types'
+ * jobs of that hour and of each later hour of its day again, the same way: an older open may move
+ * an email's first open or click out of any later hour.
  */
 final class LateEventReruns {
 
@@ -58,7 +64,7 @@ final class LateEventReruns {
     List<JobStore.Enqueued> rerun(Connection c, Instant now) throws SQLException {
         List<JobStore.Enqueued> made = new ArrayList<>();
         for (LocalDate day : settledDays(c, now.minus(delay))) {
-            List<String> xids = take(c, day);
+            List<String> xids = take(c, "analytics_late_days", "day", day);
             Map<Rerun, Integer> done = new EnumMap<>(Rerun.class);
             for (Granularity g : Granularity.values()) {
                 for (JobRegistry.JobType t : registry.scheduledFor(g)) {
@@ -72,7 +78,45 @@ final class LateEventReruns {
             }
             log.info("events landed in {} after it closed ({} batch(es)): roll-up jobs {}", day, xids.size(), done);
         }
+        for (Instant hour : settledHours(c, now.minus(delay))) {
+            List<String> xids = take(c, "analytics_late_hours", "hour", hour.atOffset(ZoneOffset.UTC));
+            Map<Rerun, Integer> done = new EnumMap<>(Rerun.class);
+            for (JobRegistry.JobType t : registry.scheduledFor(Granularity.HOUR)) {
+                if (!t.rollUp().countsEvents() || !t.rollUp().rowsPerHour()) {
+                    continue; // its next hour's job recounts the day so far
+                }
+                for (Period p : hoursFrom(hour, now)) {
+                    done.merge(rerun(c, t, p, xids, !p.end().plus(delay).isAfter(now), made), 1, Integer::sum);
+                }
+            }
+            log.info("events landed in hour {} after it closed ({} batch(es)): its and its day's later hours' jobs {}", hour,
+                    xids.size(), done);
+        }
         return made;
+    }
+
+    /** The hour and each later hour of its UTC day that has begun by {@code now}. */
+    private static List<Period> hoursFrom(Instant hour, Instant now) {
+        Instant dayEnd = Granularity.DAY.next(Granularity.DAY.floor(hour));
+        List<Period> hours = new ArrayList<>();
+        for (Period p = Period.hourOf(hour); p.start().isBefore(dayEnd) && !p.start().isAfter(now); p = p.next()) {
+            hours.add(p);
+        }
+        return hours;
+    }
+
+    private static List<Instant> settledHours(Connection c, Instant firstMarkedBy) throws SQLException {
+        List<Instant> out = new ArrayList<>();
+        try (PreparedStatement s = c.prepareStatement("SELECT hour FROM analytics_late_hours GROUP BY hour"
+                + " HAVING min(marked_at) <= ? ORDER BY hour LIMIT " + MAX_DAYS_PER_TICK * 24)) {
+            s.setTimestamp(1, Timestamp.from(firstMarkedBy));
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    out.add(r.getObject(1, OffsetDateTime.class).toInstant());
+                }
+            }
+        }
+        return out;
     }
 
     /** Without a daily run, only the type's hours recount the day (a month not yet due waits for its close). */
@@ -107,11 +151,14 @@ final class LateEventReruns {
         return out;
     }
 
-    /** Deletes the day's marks (any batch marking it later adds a row of its own) and returns their transaction ids. */
-    private static List<String> take(Connection c, LocalDate day) throws SQLException {
+    /**
+     * Deletes the day's (or hour's) marks (any batch marking it later adds a row of its own) and returns
+     * their transaction ids.
+     */
+    private static List<String> take(Connection c, String table, String column, Object period) throws SQLException {
         List<String> xids = new ArrayList<>();
-        try (PreparedStatement s = c.prepareStatement("DELETE FROM analytics_late_days WHERE day = ? RETURNING xid::text")) {
-            s.setObject(1, day);
+        try (PreparedStatement s = c.prepareStatement("DELETE FROM " + table + " WHERE " + column + " = ? RETURNING xid::text")) {
+            s.setObject(1, period);
             try (ResultSet r = s.executeQuery()) {
                 while (r.next()) {
                     xids.add(r.getString(1));

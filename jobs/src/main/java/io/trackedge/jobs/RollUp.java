@@ -27,4 +27,14 @@ public interface RollUp {
     default boolean countsEvents() {
         return true;
     }
+
+    /**
+     * Whether its rows are per hour and an hour's job recounts only its hour, so that events landing
+     * in an hour of today after its job ran make that hour's job (and the later hours') run again
+     * ({@code analytics_late_hours}, sql/V28). A roll-up whose hour jobs recount the whole day so far
+     * says no: its next hour's job sees them.
+     */
+    default boolean rowsPerHour() {
+        return false;
+    }
 }

@@ -22,7 +22,7 @@ import org.jooq.impl.DSL;
  * User-Agents ({@link UserAgents}) and sender contexts ({@link EventContexts}), first opens
  * and clicks ({@link FirstTouch}), bounces, replies and warm-up rows ({@link IngestRows}), one
  * {@code daily_analytics} upsert per key, the classifier's corrections of earlier rows
- * ({@link CorrectionWriter}), the closed days it wrote into ({@link LateDays}), and the new cursor.
+ * ({@link CorrectionWriter}), the closed days and hours it wrote into ({@link LateDays}), and the new cursor.
  * Either all of it commits or none.
  * Also sets one refused event aside, and replays one, each in a transaction of its own.
  */
@@ -187,7 +187,7 @@ final class BatchWriter {
         corrections.apply(c, fixes, fold);
         daily.write(c, fold);
         privacy.writeUnstored(c); // after daily_analytics: the same lock order as before V14
-        lateDays.collect(fold, rows, fixes); // every day the batch changed, and later days whose firsts it moves
+        lateDays.collect(fold, rows, fixes); // every closed day and hour the batch changed, and later ones whose firsts it moves
         lateDays.write(c);
     }
 

@@ -282,6 +282,41 @@ class IngestSinkIT {
     }
 
     /**
+     * A batch that writes into an hour of today that has closed marks that hour with its transaction
+     * (sql/V28: an hour's job of the hourly tables recounts only its hour); this hour's events, and
+     * those of earlier days (the day marks cover them), mark none. PostgreSQL's clock decides, so the
+     * expected hours are its own, read before and after the run: a run across an hour's end may mark
+     * the hour that just closed, or not.
+     */
+    @Test
+    void eventsOfClosedHoursOfTodayMarkThoseHoursWithTheirTransaction() throws Exception {
+        UUID node = UUID.randomUUID();
+        long now = System.currentTimeMillis() * 1000;
+        long hour = 3_600_000_000L;
+        long[] at = {now, now - 65 * 60_000_000L, now - 3 * hour - 1, now - 3 * hour, now - 26 * hour};
+        String ats = java.util.Arrays.stream(at).mapToObj(a -> "to_timestamp(" + a + " / 1e6)").collect(
+                java.util.stream.Collectors.joining(", "));
+        String closedToday = "SELECT DISTINCT date_trunc('hour', t, 'UTC')::text FROM unnest(ARRAY[" + ats + "]) t"
+                + " WHERE t < date_trunc('hour', clock_timestamp(), 'UTC') AND t >= date_trunc('day', clock_timestamp(), 'UTC') ORDER BY 1";
+        List<String> before = testDb.rows(closedToday);
+        EventType[] types = {EventType.OPEN, EventType.BOUNCED, EventType.SENT, EventType.DELIVERED, EventType.REPLIED};
+        for (int i = 0; i < at.length; i++) {
+            append(new Ingested(types[i], UUID.randomUUID(), true, 20 + i), TENANT, at[i]);
+        }
+        writer.flush();
+        runSinkToEnd(node, 100);
+        List<String> marked = testDb.rows("SELECT DISTINCT hour::text FROM analytics_late_hours ORDER BY 1");
+        List<String> after = testDb.rows(closedToday);
+        assertTrue(marked.containsAll(before) && after.containsAll(marked) || before.size() > after.size(),
+                "marked " + marked + ", closed hours of today among the events " + before + " before the run, " + after + " after");
+        assertTrue(testDb.count("SELECT count(*) FROM analytics_late_hours WHERE hour >= date_trunc('hour', clock_timestamp(), 'UTC')"
+                + " OR hour < date_trunc('day', clock_timestamp(), 'UTC') - interval '1 hour'") == 0, "no open hour, no earlier day's");
+        assertEquals(testDb.count("SELECT count(*) FROM analytics_late_hours"), testDb.count("SELECT count(*) FROM analytics_late_hours l"
+                + " JOIN sink_cursors c ON c.xmin::text::bigint = l.xid::text::bigint % 4294967296 WHERE c.edge_node = '" + node + "'"),
+                "the batch's own transaction, the one that moved the cursor");
+    }
+
+    /**
      * An open older than an email's first moves that first out of a later day of the stats tables:
      * that later day is marked too, and no other (an open a day late has no such day before today).
      */

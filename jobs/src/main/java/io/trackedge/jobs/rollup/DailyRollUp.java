@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A roll-up whose rows are per UTC day: a job of any granularity recomputes every day its period
  * touches (an hour recomputes its whole day so far, so an hourly job keeps today fresh; a week
- * recomputes seven days), each day locked ({@link PeriodLock}) and replaced as a whole.
+ * recomputes seven days), each day locked ({@link PeriodLock}) and replaced as a whole. A roll-up
+ * whose rows are per hour recounts only an hour's period ({@link #span}), under its day's lock.
  *
  * <p>A day with no raw events left (its partition dropped by retention) is not recomputed: its
  * roll-up rows are what remains of it, and recomputing would delete them.
@@ -38,14 +39,23 @@ abstract class DailyRollUp implements RollUp {
                 log.debug("{} {}: no raw events (none yet, or dropped by retention); rows left as they are", jobType(), day);
                 continue;
             }
-            recomputeDay(c, day, tenantOrNull, p);
+            recomputeDay(c, day, tenantOrNull, span(period, p));
         }
+    }
+
+    /**
+     * The part of a day the period recounts, as {@code p} with other bounds: the whole day by default.
+     * A roll-up whose rows are per hour narrows an hour's period to its hour.
+     */
+    Map<String, Object> span(Period period, Map<String, Object> day) {
+        return day;
     }
 
     /**
      * Replaces the day's rows (of one tenant, or all when null) with a recount, inside the caller's
      * transaction and under the day's lock. {@code p} binds {@code {start}}, {@code {end}} (the
-     * day's UTC bounds), {@code {date}} and, when a tenant is given, {@code {tenant}}.
+     * day's UTC bounds, or narrower: {@link #span}), {@code {date}} and, when a tenant is given,
+     * {@code {tenant}}.
      */
     abstract void recomputeDay(Connection c, LocalDate day, UUID tenantOrNull, Map<String, Object> p) throws SQLException;
 

@@ -1,24 +1,32 @@
 package io.trackedge.jobs.rollup;
 
+import io.trackedge.jobs.Granularity;
+import io.trackedge.jobs.Period;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.Function;
 
 /**
  * The hourly tables the stats API reads ({@code GET /v1/stats}): {@code stats_hourly},
- * {@code link_clicks_hourly} and {@code automation_hourly} (sql/V12). Each is recomputed a UTC day
- * at a time like the daily tables (delete the day's hours, insert the recount, under the day's
- * lock), so an hourly job keeps today fresh and a re-run leaves the same rows.
+ * {@code link_clicks_hourly} and {@code automation_hourly} (sql/V12). A day's (or week's) job
+ * recomputes each UTC day like the daily tables (delete the day's hours, insert the recount, under
+ * the day's lock); an hour's job recomputes only its hour, under the same lock, so a re-run leaves
+ * the same rows and a day's events are counted about twice (by their hour's job and by the day's),
+ * not again by every later hour's job of the day (sql/V28). What lands in an hour after its job ran
+ * is marked by the sink ({@code analytics_late_hours}) and runs that hour's job and the later hours'
+ * jobs of its day again ({@code LateEventReruns}).
  *
  * <p>Why hours: buckets of any granularity in any whole-hour time zone are sums of hours, so one
  * table answers hour, day, week and month in the caller's zone. Why "first ever" for unique
  * counts: distinct emails per hour do not add up to distinct emails per day, but "emails whose
  * first open ever happened in this bucket" does, over any range. The first is by
- * {@code (occurred_at, event_id)}; an earlier day is looked up through the
- * {@code (tenant_id, email_id)} index.
+ * {@code (occurred_at, event_id)}; events before the recounted span (an earlier day, or an earlier
+ * hour of the same day) are looked up through the {@code (tenant_id, email_id)} index.
  */
 final class HourlyRollUp extends DailyRollUp {
 
@@ -168,6 +176,23 @@ final class HourlyRollUp extends DailyRollUp {
     @Override
     public String jobType() {
         return jobType;
+    }
+
+    @Override
+    public boolean rowsPerHour() {
+        return true;
+    }
+
+    /** An hour's period recounts its hour: its rows are the only ones it can change. */
+    @Override
+    Map<String, Object> span(Period period, Map<String, Object> day) {
+        if (period.granularity() != Granularity.HOUR) {
+            return day;
+        }
+        Map<String, Object> hour = new HashMap<>(day);
+        hour.put("start", period.start().atOffset(ZoneOffset.UTC));
+        hour.put("end", period.end().atOffset(ZoneOffset.UTC));
+        return hour;
     }
 
     @Override

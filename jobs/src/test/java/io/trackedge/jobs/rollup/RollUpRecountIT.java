@@ -147,6 +147,65 @@ class RollUpRecountIT {
         assertEquals(before, snapshot());
     }
 
+    private static final List<String> HOURLY_TABLES = List.of("stats_hourly", "link_clicks_hourly", "automation_hourly",
+            "automation_hourly_tenant");
+
+    private static Map<String, List<String>> hourlyTables() throws Exception {
+        Map<String, List<String>> out = new LinkedHashMap<>();
+        for (String t : HOURLY_TABLES) {
+            out.put(t, testDb.rows("SELECT r::text FROM " + t + " r ORDER BY 1"));
+        }
+        return out;
+    }
+
+    private static List<RollUp> perHour() {
+        return RollUps.all().stream().filter(RollUp::rowsPerHour).toList();
+    }
+
+    /**
+     * An hour's job recounts its hour alone (sql/V28), and a day's 24 hour jobs, in any order, leave what
+     * its day job leaves: an email's first open, click or read is its first ever, before the hour too.
+     */
+    @Test
+    void theHourJobsOfEachDayInAnyOrderLeaveWhatItsDayJobLeaves() throws Exception {
+        assertEquals(3, perHour().size(), "stats_hourly, link_clicks_hourly, automation_hourly");
+        Map<String, List<String>> byDay = hourlyTables();
+        assertTrue(byDay.get("stats_hourly").size() > 24, "hours of traffic: " + byDay.get("stats_hourly").size());
+        try (Connection c = db.dataSource().getConnection(); var s = c.createStatement()) {
+            for (String t : HOURLY_TABLES) {
+                s.execute("DELETE FROM " + t);
+            }
+            for (Period day : days()) {
+                for (int h = 23; h >= 0; h--) { // latest first: no hour leans on an earlier hour's rows
+                    for (RollUp r : perHour()) {
+                        RollUps.runCommitted(c, r, Period.hourOf(day.start().plus(Duration.ofHours(h))), null);
+                    }
+                }
+            }
+        }
+        assertEquals(byDay, hourlyTables());
+    }
+
+    @Test
+    void anHourJobTouchesNoOtherHour() throws Exception {
+        Map<String, List<String>> before = hourlyTables();
+        Instant hour = Instant.parse(testDb.rows("SELECT to_char(hour AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:00:00Z')"
+                + " FROM stats_hourly GROUP BY hour ORDER BY count(*) DESC, hour LIMIT 1").get(0));
+        try (Connection c = db.dataSource().getConnection(); var s = c.createStatement()) {
+            // every other hour's rows marked, this hour's rows deleted
+            s.execute("UPDATE stats_hourly SET sent = sent + 1000 WHERE hour <> '" + hour + "'");
+            s.execute("DELETE FROM stats_hourly WHERE hour = '" + hour + "'");
+            for (RollUp r : perHour()) {
+                RollUps.runCommitted(c, r, Period.hourOf(hour), null);
+            }
+            assertEquals(before.get("stats_hourly").size(), testDb.count("SELECT count(*) FROM stats_hourly"));
+            assertEquals(0, testDb.count("SELECT count(*) FROM stats_hourly WHERE hour <> '" + hour + "' AND sent < 1000"),
+                    "the other hours are left as they were");
+            s.execute("UPDATE stats_hourly SET sent = sent - 1000 WHERE hour <> '" + hour + "'");
+        }
+        assertEquals(before, hourlyTables(), "the hour recounted as its day job had counted it");
+    }
+
     @Test
     void twoRunnersAtOnceLeaveTheSameRows() throws Exception {
         Map<String, List<String>> before = snapshot();

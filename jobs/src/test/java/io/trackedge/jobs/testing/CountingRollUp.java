@@ -26,13 +26,29 @@ public final class CountingRollUp implements RollUp {
     private final String runner;
     private final Duration pause;
     private final AtomicInteger failuresLeft;
+    private final boolean rowsPerHour;
     public final AtomicInteger calls = new AtomicInteger();
 
     public CountingRollUp(String type, String runner, Duration pause, int failFirst) {
+        this(type, runner, pause, failFirst, false);
+    }
+
+    private CountingRollUp(String type, String runner, Duration pause, int failFirst, boolean rowsPerHour) {
         this.type = type;
         this.runner = runner;
         this.pause = pause;
         this.failuresLeft = new AtomicInteger(failFirst);
+        this.rowsPerHour = rowsPerHour;
+    }
+
+    /** One whose hour jobs recount only their hour, as the hourly tables' do. */
+    public static CountingRollUp perHour(String type, String runner) {
+        return new CountingRollUp(type, runner, Duration.ZERO, 0, true);
+    }
+
+    @Override
+    public boolean rowsPerHour() {
+        return rowsPerHour;
     }
 
     public CountingRollUp(String type, String runner) {

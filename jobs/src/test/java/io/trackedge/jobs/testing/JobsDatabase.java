@@ -37,7 +37,7 @@ public final class JobsDatabase implements BeforeAllCallback, AfterAllCallback {
     /** Empties the jobs, the schedule cursor and the run counts between tests. */
     public void reset() throws Exception {
         try (Connection c = db.dataSource().getConnection(); var s = c.createStatement()) {
-            s.execute("TRUNCATE analytics_jobs, analytics_job_schedule, analytics_late_days, test_job_runs");
+            s.execute("TRUNCATE analytics_jobs, analytics_job_schedule, analytics_late_days, analytics_late_hours, test_job_runs");
         }
     }
 
