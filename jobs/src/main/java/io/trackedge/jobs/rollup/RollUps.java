@@ -22,9 +22,9 @@ import java.util.UUID;
  *   <tr><td>warmup_analytics</td><td>warmup_analytics, warmup_daily_stats.reputation_score</td><td>UTC day</td><td>day</td></tr>
  *   <tr><td>billing_analytics</td><td>billing_analytics</td><td>calendar month</td><td>day (month to date) and month</td></tr>
  *   <tr><td>daily_reconcile</td><td>daily_analytics (repairs), rollup_reconciliations</td><td>UTC day</td><td>day</td></tr>
- *   <tr><td>stats_hourly</td><td>stats_hourly (per UTC hour)</td><td>UTC day</td><td>hour and day</td></tr>
- *   <tr><td>link_clicks_hourly</td><td>link_clicks_hourly (per UTC hour)</td><td>UTC day</td><td>hour and day</td></tr>
- *   <tr><td>automation_hourly</td><td>automation_hourly (per UTC hour)</td><td>UTC day</td><td>hour and day</td></tr>
+ *   <tr><td>stats_hourly</td><td>stats_hourly (per UTC hour)</td><td>UTC hour (an hour's job), UTC day</td><td>hour and day</td></tr>
+ *   <tr><td>link_clicks_hourly</td><td>link_clicks_hourly (per UTC hour)</td><td>UTC hour (an hour's job), UTC day</td><td>hour and day</td></tr>
+ *   <tr><td>automation_hourly</td><td>automation_hourly (per UTC hour)</td><td>UTC hour (an hour's job), UTC day</td><td>hour and day</td></tr>
  * </table>
  */
 public final class RollUps {
