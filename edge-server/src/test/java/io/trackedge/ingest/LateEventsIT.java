@@ -24,13 +24,15 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
  * Events that arrive after their day closed, as a mail server's bounces do, reach that day's
  * roll-ups through the running edge alone: the sink marks the days, the edge's scheduler runs the
  * closed days' roll-ups again, and the analytics tables and the stats API count them. History
- * sent before the first schedule (a backfill) is rolled up the same way.
+ * sent before the first schedule (a backfill) is rolled up the same way. Likewise for an earlier hour
+ * of today and the hourly tables.
  */
 class LateEventsIT {
 
@@ -81,6 +83,57 @@ class LateEventsIT {
                         () -> IngestClient.JSON.readTree(stats(edge, key, query)).get("totals"),
                         t -> t.path("bounces").asLong() == 3);
                 assertEquals(20, totals.get("sent").asLong(), totals.toString());
+            }
+        }
+    }
+
+    /**
+     * An hour's job of the hourly tables recounts its hour alone (sql/V28), so what lands in an earlier
+     * hour of today after that hour's job ran reaches {@code stats_hourly} through the sink's mark of
+     * the hour and the scheduler's re-run of it; today has no day job yet to count it instead.
+     */
+    @Test
+    void aLateBounceOfAnEarlierHourOfTodayReachesThatHoursStats() throws Exception {
+        Instant now = Instant.now();
+        Instant hour = now.truncatedTo(ChronoUnit.HOURS).minus(1, ChronoUnit.HOURS);
+        Assumptions.assumeTrue(hour.truncatedTo(ChronoUnit.DAYS).equals(now.truncatedTo(ChronoUnit.DAYS)),
+                "in the first hour of a UTC day no earlier hour of today has closed");
+        try (TestDatabase db = TestDatabase.create();
+             Database admin = new Database(new PostgresConnectionInfo(db.jdbcUrl(), "postgres", null), 2)) {
+            admin.migrate();
+            String key = new IngestKeyStore(admin.dataSource()).create(IngestClient.TENANT, "late hours",
+                    EnumSet.of(IngestKeyStore.Scope.READ, IngestKeyStore.Scope.WRITE)).secret();
+            try (TestEdge edge = TestEdge.start("EDGE_POSTGRES_SINK", "true", "EDGE_DATABASE_URL", db.jdbcUrl(),
+                    "EDGE_DATABASE_USER", "postgres", "EDGE_INGEST_KEY_REFRESH", "200ms", "EDGE_JOBS_SCHEDULE_DELAY", "1s");
+                 RawHttp http = new RawHttp(edge.port())) {
+                List<ObjectNode> sends = new ArrayList<>();
+                for (int i = 0; i < 5; i++) {
+                    sends.add(at(email("sent", "hour-camp", "hour-" + i, null), hour.plus(10, ChronoUnit.MINUTES).plusSeconds(i)));
+                }
+                post(http, key, sends);
+                String ofHour = " FROM stats_hourly WHERE campaign_id = 'hour-camp' AND hour = '" + hour + "'";
+                Await.until("stats_hourly to count the hour's sends", Duration.ofSeconds(60),
+                        () -> db.count("SELECT coalesce(sum(sent), 0)" + ofHour) == 5);
+
+                // the hour's job has counted the hour: the bounces land after it
+                List<ObjectNode> bounces = new ArrayList<>();
+                for (int i = 0; i < 2; i++) {
+                    bounces.add(at(email("bounced", "hour-camp", "hour-" + i, null), hour.plus(20, ChronoUnit.MINUTES)));
+                }
+                post(http, key, bounces);
+                Await.until("stats_hourly to count the late bounces", Duration.ofSeconds(60),
+                        () -> db.count("SELECT coalesce(sum(bounces_hard + bounces_soft), 0)" + ofHour) == 2);
+                assertEquals(0, db.count("SELECT count(*) FROM analytics_jobs WHERE job_type = 'stats_hourly' AND granularity = 'day'"
+                        + " AND period_start = '" + now.truncatedTo(ChronoUnit.DAYS) + "'"), "today has no day job to count them");
+                assertEquals(5, db.count("SELECT sum(sent)" + ofHour), "the re-run recounted the hour");
+                Await.until("every hour's mark taken", Duration.ofSeconds(60),
+                        () -> db.count("SELECT count(*) FROM analytics_late_hours") == 0);
+
+                String query = "/v1/stats?from=" + hour + "&to=" + hour.plus(1, ChronoUnit.HOURS)
+                        + "&granularity=total&metrics=sent,bounces";
+                JsonNode totals = IngestClient.JSON.readTree(stats(edge, key, query)).get("totals");
+                assertEquals(2, totals.path("bounces").asLong(), totals.toString());
+                assertEquals(5, totals.path("sent").asLong(), totals.toString());
             }
         }
     }
