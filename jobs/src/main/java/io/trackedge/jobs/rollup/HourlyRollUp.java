@@ -26,7 +26,10 @@ import java.util.function.Function;
  * counts: distinct emails per hour do not add up to distinct emails per day, but "emails whose
  * first open ever happened in this bucket" does, over any range. The first is by
  * {@code (occurred_at, event_id)}; events before the recounted span (an earlier day, or an earlier
- * hour of the same day) are looked up through the {@code (tenant_id, email_id)} index.
+ * hour of the same day) are looked up through the {@code (tenant_id, email_id)} index, one probe per
+ * candidate first: each such {@code NOT EXISTS} ends in {@code OFFSET 0}, which keeps PostgreSQL from
+ * turning it into a hashed subplan that reads every open and click before the span (for an hour of a
+ * day's end, most of the day; for a day, every retained day before it) to answer a few thousand probes.
  */
 final class HourlyRollUp extends DailyRollUp {
 
@@ -77,16 +80,16 @@ final class HourlyRollUp extends DailyRollUp {
                   SELECT ev.*,
                     (ev.event_type IN ('open', 'click') AND ev.email_id IS NOT NULL AND ev.rn_any = 1 AND NOT EXISTS (
                        SELECT 1 FROM email_events p WHERE p.tenant_id = ev.tenant_id AND p.email_id = ev.email_id
-                         AND p.event_type = ev.event_type AND p.occurred_at < {start})) AS first_any,
+                         AND p.event_type = ev.event_type AND p.occurred_at < {start} OFFSET 0)) AS first_any,
                     (ev.event_type IN ('open', 'click') AND ev.email_id IS NOT NULL AND ev.rn_kind = 1 AND NOT EXISTS (
                        SELECT 1 FROM email_events p WHERE p.tenant_id = ev.tenant_id AND p.email_id = ev.email_id
                          AND p.event_type = ev.event_type AND p.is_machine = ev.is_machine
-                         AND p.occurred_at < {start})) AS first_kind,
+                         AND p.occurred_at < {start} OFFSET 0)) AS first_kind,
                     (ev.event_type IN ('open', 'click') AND NOT ev.is_machine AND ev.email_id IS NOT NULL AND ev.rn_read = 1
                        AND NOT EXISTS (
                        SELECT 1 FROM email_events p WHERE p.tenant_id = ev.tenant_id AND p.email_id = ev.email_id
                          AND p.event_type IN ('open', 'click') AND NOT p.is_machine
-                         AND p.occurred_at < {start})) AS first_read
+                         AND p.occurred_at < {start} OFFSET 0)) AS first_read
                   FROM ev
                 )
                 INSERT INTO stats_hourly (tenant_id, hour, campaign_id, mailbox_id, step_id, sent, delivered,
@@ -134,11 +137,11 @@ final class HourlyRollUp extends DailyRollUp {
                   SELECT ev.*,
                     (ev.email_id IS NOT NULL AND ev.rn_any = 1 AND NOT EXISTS (
                        SELECT 1 FROM email_events p WHERE p.tenant_id = ev.tenant_id AND p.email_id = ev.email_id
-                         AND p.event_type = 'click' AND p.url = ev.url AND p.occurred_at < {start})) AS first_any,
+                         AND p.event_type = 'click' AND p.url = ev.url AND p.occurred_at < {start} OFFSET 0)) AS first_any,
                     (ev.email_id IS NOT NULL AND ev.rn_kind = 1 AND NOT EXISTS (
                        SELECT 1 FROM email_events p WHERE p.tenant_id = ev.tenant_id AND p.email_id = ev.email_id
                          AND p.event_type = 'click' AND p.url = ev.url AND p.is_machine = ev.is_machine
-                         AND p.occurred_at < {start})) AS first_kind
+                         AND p.occurred_at < {start} OFFSET 0)) AS first_kind
                   FROM ev
                 )
                 INSERT INTO link_clicks_hourly (tenant_id, hour, campaign_id, url, clicks_human, clicks_machine,
