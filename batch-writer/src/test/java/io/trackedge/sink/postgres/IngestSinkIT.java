@@ -29,6 +29,7 @@ import java.util.Random;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -314,6 +315,32 @@ class IngestSinkIT {
         assertEquals(testDb.count("SELECT count(*) FROM analytics_late_hours"), testDb.count("SELECT count(*) FROM analytics_late_hours l"
                 + " JOIN sink_cursors c ON c.xmin::text::bigint = l.xid::text::bigint % 4294967296 WHERE c.edge_node = '" + node + "'"),
                 "the batch's own transaction, the one that moved the cursor");
+    }
+
+    /**
+     * An open of an earlier day (yesterday too) older than an email's first open of today moves that
+     * first out of its hour of today: that hour is marked, as a closed day holding it would be.
+     */
+    @Test
+    void anOpenOfYesterdayMarksTheHourOfTodayHoldingTheEmailsFirstOpen() throws Exception {
+        UUID node = UUID.randomUUID();
+        long now = System.currentTimeMillis() * 1000;
+        long hour = 3_600_000_000L;
+        long firstToday = Math.floorDiv(now, hour) * hour - hour + 5 * 60_000_000L; // five past, an hour ago
+        Assumptions.assumeTrue(Math.floorDiv(firstToday, 24 * hour) == Math.floorDiv(now, 24 * hour),
+                "in the first hour of a UTC day no earlier hour of today has closed");
+        append(new Ingested(EventType.OPEN, UUID.randomUUID(), false, 9), TENANT, firstToday);
+        writer.flush();
+        runSinkToEnd(node, 100);
+        try (var c = testDb.connect(); var st = c.createStatement()) {
+            st.execute("DELETE FROM analytics_late_hours; DELETE FROM analytics_late_days");
+        }
+        append(new Ingested(EventType.OPEN, UUID.randomUUID(), false, 9), TENANT, now - 24 * hour); // before email-9's first
+        append(new Ingested(EventType.OPEN, UUID.randomUUID(), false, 10), TENANT, now - 24 * hour); // no later open
+        writer.flush();
+        runSinkToEnd(node, 100);
+        assertEquals(testDb.rows("SELECT date_trunc('hour', to_timestamp(" + firstToday + " / 1e6), 'UTC')::text"),
+                testDb.rows("SELECT DISTINCT hour::text FROM analytics_late_hours ORDER BY 1"));
     }
 
     /**
