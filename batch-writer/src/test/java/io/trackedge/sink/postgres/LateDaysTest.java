@@ -88,7 +88,7 @@ class LateDaysTest {
     }
 
     @Test
-    void hoursOfEarlierDaysAreLeftToTheDayMarksButForTheLastOneANodeBehindMayNotKnowHasEnded() {
+    void theDayBeforesHoursAreOnlyCandidatesAndOlderDaysHoursAreLeftToTheDayMarks() {
         LateDays late = new LateDays(() -> micros("2026-12-02T00:20:00Z"));
         late.collect(fold("2026-12-01", "2026-11-28"), List.of(event(EventType.SENT, "2026-12-01T23:50:00Z"),
                 event(EventType.SENT, "2026-12-01T22:50:00Z"), event(EventType.SENT, "2026-11-28T12:00:00Z")), List.of());
