@@ -89,6 +89,22 @@ class LateHourRerunsIT {
         assertEquals(0, scheduler.tick().size(), "once");
     }
 
+    /**
+     * Every hour's first batches carry the last hour's events, so every hour gets a mark: it settles in
+     * the tick that enqueues that hour's job, finds it queued, and adds nothing.
+     */
+    @Test
+    void theLastHoursEventsInTheFirstBatchesOfTheNextHourAddNoJob() throws Exception {
+        clock.set(Instant.parse("2026-12-02T11:00:01Z"));
+        assertEquals(0, scheduler.tick().size(), "10:00 is not due before 11:05");
+        mark("2026-12-02T10:00:00Z", "2026-12-02T11:00:01Z"); // a batch one second into 11:00
+
+        clock.set(Instant.parse("2026-12-02T11:05:01Z"));
+        assertEquals(2, scheduler.tick().size(), "10:00's scheduled jobs, one per type scheduled hourly, and nothing more");
+        assertEquals(List.of("day_so_far hour:2026-12-02T10", "hourly_rows hour:2026-12-02T10"), queued());
+        assertEquals(0, pg.count("SELECT count(*) FROM analytics_late_hours"), "the mark is taken");
+    }
+
     @Test
     void anHourJobClaimedAfterTheBatchCommittedSawItAndIsLeftAlone() throws Exception {
         mark("2026-12-02T09:00:00Z", "2026-12-02T10:31:00Z");
