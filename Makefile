@@ -96,9 +96,9 @@ fuzz:
 	$(if $(filter 0,$(PUBLISH)),,$(MAKE) fault-table)
 
 # Everything of issue 6 in one go: ours vs nginx (wrk throughput, constant-rate latency, CPU per
-# request, memory, GC), sink vs psql \copy, end to end into PostgreSQL, then JMH (benchmarks/bench --jmh);
+# request, memory, GC), sink vs psql \copy, end to end into PostgreSQL, the jobs' day, then JMH (benchmarks/bench --jmh);
 # its .md opens with issue 15's cost table (make bench-readme copies it into the README).
-# QUICK=1 for a run of about 23 minutes; the full run takes about 85 minutes.
+# QUICK=1 for a run of about 25 minutes; the full run takes about 90 minutes.
 bench: build
 	benchmarks/bench --jmh $(if $(QUICK),--quick,)
 

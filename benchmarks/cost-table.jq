@@ -109,5 +109,17 @@ def latency($ack): ($all | map(select(.kind == "latency" and .ack == $ack and .p
       elif $sink.pk_only_median == null then missing("not measured (this run's SinkVsPsqlCopy has no primary-key-only figure)")
       else . + {ours: "\($sink.psql_median | int_text) rows/s", reference: "\($sink.pk_only_median | int_text) rows/s",
         ratio: ($sink.psql_median / $sink.pk_only_median | r(2)), met: true,
-        ours_value: $sink.psql_median, reference_value: $sink.pk_only_median, unit: "rows/s"} end )
+        ours_value: $sink.psql_median, reference_value: $sink.pk_only_median, unit: "rows/s"} end ),
+  # 10. not one of issue 15's rows: what the scheduled jobs then cost PostgreSQL per event, against what
+  # the sink's statements cost it to write the event (row 2's PostgreSQL part)
+  ( row(10; "PostgreSQL CPU per event of the default job schedule over a day (JobScheduleCost)"; "none (not in issue 15's table)")
+    | ($all | map(select(.kind == "jobs")) | first) as $jobs
+    | ($fixed_ours | map(.cpu_us_per_event.postgres?) | med) as $sink_pg
+    | if $jobs == null then missing(absent(["jobs"]; null))
+      else ($jobs.jobs | sort_by(-.us_per_event) | .[:3] | map("\(.job) \(.us_per_event | dec(1))") | join(", ")) as $top
+        | . + {ours: "\($jobs.us_per_event | dec(1)) µs (\($jobs.events | int_text) events; most: \($top))",
+          reference: (if $sink_pg == null then "the sink's: \(absent(["e2e"]; "journal"))"
+            else "\($sink_pg | dec(1)) µs, the sink's writes (row 2's PostgreSQL part)" end),
+          ratio: (if $sink_pg == null then null else $jobs.us_per_event / $sink_pg | r(2) end), met: null,
+          ours_value: $jobs.us_per_event, reference_value: $sink_pg, unit: "µs"} end )
 ]

@@ -11,11 +11,8 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.time.Duration;
-import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,9 +26,9 @@ import java.util.Map;
  * same rows:
  *
  * <pre>
- *   RawDayLoader ──▶ yesterday's partition, N events spread evenly over the day ──▶ set aside
+ *   DayReplay: yesterday's partition, N events spread evenly over the day, set aside
  *   for each hour h of the day:
- *     the events of hour h ──INSERT──▶ the partition (ANALYZE): the day so far
+ *     the events of hour h put back: the day so far
  *     per roll-up, in alternating order:
  *       "so far": its day job, which is what an hour's job counted before V28
  *       "hour":   its hour job for h (the hourly tables only)
@@ -53,25 +50,19 @@ public final class HourlyScheduleCost {
         long events = args.length > 0 ? Long.parseLong(args[0]) : 2_000_000L;
         BenchDatabase scratch = BenchDatabase.create("trackedge_hourly_bench_");
         LocalDate day = LocalDate.now(ZoneOffset.UTC).minusDays(1);
-        String partition = "email_events_" + day.format(DateTimeFormatter.BASIC_ISO_DATE);
         try (Database db = new Database(new PostgresConnectionInfo(scratch.url(), "postgres", null), 2)) {
             db.migrate();
             try (Connection c = DriverManager.getConnection(scratch.url(), "postgres", null); Statement s = c.createStatement()) {
                 System.out.println("load average at start: " + Files.readString(Path.of("/proc/loadavg")).trim());
-                RawDayLoader.load(c, day, events);
+                DayReplay replay = DayReplay.load(c, s, day, events);
                 s.execute("SET max_parallel_workers_per_gather = 0");
-                s.execute("CREATE TABLE day_set_aside AS SELECT * FROM " + partition);
-                s.execute("TRUNCATE " + partition);
                 List<RollUp> rollUps = RollUps.all().stream().filter(r -> SCHEDULED_HOURLY.contains(r.jobType())).toList();
                 Map<String, double[]> cost = new LinkedHashMap<>(); // per type: so far, hour, day
                 rollUps.forEach(r -> cost.put(r.jobType(), new double[3]));
                 long backend = backend(c);
-                Instant dayStart = day.atStartOfDay(ZoneOffset.UTC).toInstant();
                 for (int h = 0; h < 24; h++) {
-                    Period hour = Period.hourOf(dayStart.plus(Duration.ofHours(h)));
-                    s.execute("INSERT INTO " + partition + " SELECT * FROM day_set_aside WHERE occurred_at >= '" + hour.start()
-                            + "' AND occurred_at < '" + hour.end() + "'");
-                    s.execute("ANALYZE " + partition);
+                    Period hour = Period.hourOf(replay.hour(h));
+                    replay.putBack(h);
                     for (RollUp r : rollUps) {
                         double[] k = cost.get(r.jobType());
                         boolean soFarFirst = h % 2 == 0;

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Rows 2, 4, 5 and 6 of the cost table ({@code cost-table.jq}, which {@code benchmarks/bench} runs over
  * its result lines) from runs in rounds: each side's median, so that neither order of a pair decides
- * the row.
+ * the row; and row 10, the jobs' schedule, beside the sink's part of row 2.
  */
 class CostTableTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -102,6 +102,36 @@ class CostTableTest {
         assertEquals(2.0, row(rows, 6).get("ratio").asDouble());
     }
 
+    @Test
+    void rowTenIsTheJobScheduleAgainstTheSinksPostgresPart() throws Exception {
+        String jobs = """
+                {"kind":"jobs","benchmark":"job_schedule","events":500000,"month_days":30,"us_per_event":80.0,"jobs":[\
+                {"job":"stats_hourly","us_per_event":17.0},{"job":"billing_analytics","us_per_event":13.5},\
+                {"job":"retention","us_per_event":0.0},{"job":"mailbox_analytics","us_per_event":21.0}]}""";
+        JsonNode rows = costTable("journal", jobs, fixedOurs(1, 30.0, 20.0, 3_000), fixedNginx(1, 15.0, 1_000),
+                fixedOurs(2, 30.0, 16.0, 3_000), fixedNginx(2, 15.0, 1_000));
+        JsonNode row = row(rows, 10);
+        assertEquals(80.0, row.get("ours_value").asDouble());
+        assertEquals(18.0, row.get("reference_value").asDouble(), "the median of the rounds' PostgreSQL parts, 20 and 16");
+        assertEquals(4.44, row.get("ratio").asDouble());
+        assertTrue(row.get("met").isNull(), "no goal: issue 15 has no row for the jobs");
+        assertEquals("80.0 µs (500,000 events; most: mailbox_analytics 21.0, stats_hourly 17.0, billing_analytics 13.5)",
+                row.get("ours").asText());
+
+        JsonNode withoutSink = row(costTable("journal", jobs), 10);
+        assertEquals(80.0, withoutSink.get("ours_value").asDouble());
+        assertTrue(withoutSink.get("ratio").isNull(), "no e2e step: nothing to divide by");
+        assertEquals("the sink's: not measured (no result in this run)", withoutSink.get("reference").asText());
+    }
+
+    @Test
+    void rowTenSkippedSaysSo() throws Exception {
+        Path results = dir.resolve("results.jsonl");
+        Files.write(results, List.of(fixedNginx(1, 15.0, 1_000)), StandardCharsets.UTF_8);
+        JsonNode row = row(run(results, "jobs", "journal"), 10);
+        assertEquals("not measured (skipped: jobs)", row.get("ours").asText());
+    }
+
     /** Our constant-rate step of one round: an end-to-end line marked fixed_rate. */
     private static String fixedOurs(int round, double edgeUs, double postgresUs, long p99Us) {
         return """
@@ -136,8 +166,12 @@ class CostTableTest {
     private JsonNode costTable(String acks, String... lines) throws IOException, InterruptedException {
         Path results = dir.resolve("results.jsonl");
         Files.write(results, List.of(lines), StandardCharsets.UTF_8);
+        return run(results, "sink", acks);
+    }
+
+    private JsonNode run(Path results, String skip, String acks) throws IOException, InterruptedException {
         Path out = dir.resolve("cost-table.json");
-        Process jq = new ProcessBuilder("jq", "-s", "--arg", "skip", "sink", "--arg", "acks", acks,
+        Process jq = new ProcessBuilder("jq", "-s", "--arg", "skip", skip, "--arg", "acks", acks,
                 "--argjson", "fixed_rate", "10000", "-f", Path.of("cost-table.jq").toAbsolutePath().toString(),
                 results.toString())
                 .redirectOutput(out.toFile())
