@@ -23,17 +23,46 @@ import java.util.Locale;
  * The rows are the ones the sink would have written for the same events: 20 per email (sent,
  * delivered, 8 opens one by a machine, 2 clicks one by a machine, a bounce, a reply, an
  * unsubscribe, a complaint, 3 warm-up opens and a warm-up reply), 50 tenants, 2,000 campaigns,
- * 5,000 mailboxes, 10 link URLs. Logged tables throughout: the roll-ups and queries then run
+ * 5,000 mailboxes, 10 link URLs ({@link Senders}: BENCH_SENDERS=shared for fewer). Logged tables throughout: the roll-ups and queries then run
  * against what production would hold. Prints each phase's wall time.
  */
 final class RawDayLoader {
 
     static final int TENANTS = 50;
 
+    /**
+     * How many campaigns, mailboxes and domains the emails are spread over, from {@code BENCH_SENDERS}:
+     * {@code distinct} (the default) gives nearly every email a sender context of its own (2,000
+     * campaigns, 5,000 mailboxes on 700 domains: one context per email up to 70,000 emails), the worst
+     * case for what is stored per context; {@code shared} gives each tenant 10 campaigns sent from 20
+     * mailboxes (500 and 1,000 in all, on 100 domains: 1,000 contexts), as a sender's mail is spread.
+     */
+    record Senders(int campaigns, int mailboxes, int domains) {
+        static Senders fromEnvironment() {
+            String v = System.getenv().getOrDefault("BENCH_SENDERS", "distinct");
+            return switch (v) {
+                case "distinct" -> new Senders(2000, 5000, 700);
+                case "shared" -> new Senders(500, 1000, 100);
+                default -> throw new IllegalArgumentException("BENCH_SENDERS: distinct or shared, not " + v);
+            };
+        }
+    }
+
+    static final Senders SENDERS = Senders.fromEnvironment();
+
     private RawDayLoader() {
     }
 
     static void load(Connection c, LocalDate day, long n) throws Exception {
+        load(c, day, n, 0);
+    }
+
+    /**
+     * As {@link #load(Connection, LocalDate, long)}, the emails numbered from {@code firstEmail}: days
+     * loaded one after another into one database each need emails of their own (the first-touch tables
+     * hold one row per email).
+     */
+    static void load(Connection c, LocalDate day, long n, long firstEmail) throws Exception {
         String partition = "email_events_" + day.format(DateTimeFormatter.BASIC_ISO_DATE);
         String start = day.atStartOfDay().atOffset(ZoneOffset.UTC).toString();
         String end = day.plusDays(1).atStartOfDay().atOffset(ZoneOffset.UTC).toString();
@@ -55,8 +84,8 @@ final class RawDayLoader {
                            '%1$s'::timestamptz + (i * (86399.0 / %2$d))::float8 * interval '1 second',
                            ('00000000-0000-4000-8000-' || lpad((e %% %3$d)::text, 12, '0'))::uuid,
                            ('00000000-0000-4000-9000-' || lpad((e %% %3$d)::text, 12, '0'))::uuid,
-                           CASE WHEN t.warm THEN NULL ELSE 'campaign-' || (e %% 2000) END,
-                           'mbox-' || (e %% 5000) || '@d' || (e %% 700) || '.example',
+                           CASE WHEN t.warm THEN NULL ELSE 'campaign-' || (e %% %5$d) END,
+                           'mbox-' || (e %% %6$d) || '@d' || (e %% %7$d) || '.example',
                            CASE WHEN t.warm THEN NULL ELSE 'email-' || e END,
                            CASE WHEN t.warm THEN NULL ELSE 'lead-' || (e %% 400000) END,
                            CASE WHEN t.warm THEN NULL ELSE 'step-' || (e %% 5) END,
@@ -66,11 +95,11 @@ final class RawDayLoader {
                                 WHEN t.warm THEN jsonb_build_object('partner_mailbox', 'peer-' || (i %% 97) || '@warm.example') END,
                            1
                     FROM generate_series(0, %2$d - 1) AS i
-                    CROSS JOIN LATERAL (SELECT i / 20 AS e, (i %% 20)::int AS k) ek
+                    CROSS JOIN LATERAL (SELECT %4$d + i / 20 AS e, (i %% 20)::int AS k) ek
                     CROSS JOIN LATERAL (SELECT (ARRAY['sent', 'delivered', 'open', 'open', 'open', 'open', 'open', 'open', 'open',
                             'click', 'click', 'open', 'bounced', 'replied', 'unsubscribed', 'complained', 'warmup_open',
                             'warmup_open', 'warmup_open', 'warmup_reply'])[k + 1] AS type, k >= 16 AS warm) t
-                    """.formatted(start, n, TENANTS));
+                    """.formatted(start, n, TENANTS, firstEmail, SENDERS.campaigns, SENDERS.mailboxes, SENDERS.domains));
             s.execute("INSERT INTO event_contexts SELECT DISTINCT tenant_id, event_context_id(user_id, campaign_id, mailbox_id, step_id),"
                     + " user_id, campaign_id, mailbox_id, step_id FROM raw_day ON CONFLICT DO NOTHING");
             s.execute("CREATE TABLE " + partition + " (LIKE email_event_rows INCLUDING DEFAULTS INCLUDING CONSTRAINTS)");

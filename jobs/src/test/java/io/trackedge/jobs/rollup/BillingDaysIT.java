@@ -1,0 +1,133 @@
+package io.trackedge.jobs.rollup;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.trackedge.jobs.Period;
+import io.trackedge.sink.testing.TestDatabase;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Billing counts each day once (sql/V29): a day's job recounts its own day into {@code billing_days} and
+ * sums the month from those rows, reading the month's raw sends only for {@code leads_used}. The
+ * events: {@link MigrationCheck#load}'s three days and three tenants, on the 10th to the 12th of last
+ * month (one month, whatever today is).
+ */
+class BillingDaysIT {
+
+    private static final LocalDate FIRST = LocalDate.now(ZoneOffset.UTC).withDayOfMonth(10).minusMonths(1);
+
+    /** billing_days per tenant and day, summed over contexts. */
+    private static final String DAYS = "SELECT tenant_id, day, sum(sent), sum(warm), sum(events), sum(opens_human),"
+            + " sum(opens_machine), sum(clicks_human), sum(clicks_machine) FROM billing_days GROUP BY 1, 2 ORDER BY 1, 2";
+    /** The same from the raw events, written apart from the roll-up's SQL. */
+    private static final String DAYS_RECOUNTED = "SELECT tenant_id, (occurred_at AT TIME ZONE 'UTC')::date,"
+            + " count(*) FILTER (WHERE event_type = 'sent'), count(*) FILTER (WHERE event_type::text LIKE 'warmup_%'), count(*),"
+            + " count(*) FILTER (WHERE event_type = 'open' AND NOT is_machine), count(*) FILTER (WHERE event_type = 'open' AND is_machine),"
+            + " count(*) FILTER (WHERE event_type = 'click' AND NOT is_machine), count(*) FILTER (WHERE event_type = 'click' AND is_machine)"
+            + " FROM email_events GROUP BY 1, 2 ORDER BY 1, 2";
+    private static final String MONTH = "SELECT tenant_id, emails_sent, events_recorded, opens_human, opens_machine, clicks_human,"
+            + " clicks_machine, mailboxes_used, domains_used, campaigns_used, warmups_active, leads_used FROM billing_analytics ORDER BY 1";
+
+    /** A database at V28 holding the three days, and rolled up there; then V29. */
+    private static TestDatabase loadedAtV28ThenMigrated() throws Exception {
+        TestDatabase testDb = TestDatabase.create();
+        MigrationCheck.migrate(testDb, "25");
+        try (Connection c = testDb.connect(); Statement s = c.createStatement()) {
+            s.execute(MigrationCheck.load(FIRST, "user_agent_id", "user_agent_id(%s)", "edge_no", "1"));
+        }
+        MigrationCheck.migrate(testDb, "28");
+        assertEquals(List.of(FIRST.toString(), FIRST.plusDays(1).toString(), FIRST.plusDays(2).toString()),
+                testDb.rows("SELECT DISTINCT (occurred_at AT TIME ZONE 'UTC')::date FROM email_events ORDER BY 1"));
+        MigrationCheck.migrate(testDb, "29");
+        return testDb;
+    }
+
+    private static void runDay(TestDatabase testDb, LocalDate day) throws Exception {
+        try (Connection c = testDb.connect()) {
+            RollUps.runCommitted(c, new BillingRollUp(), Period.dayOf(day), null);
+        }
+    }
+
+    @Test
+    void theMigrationFillsTheDaysSoTheNextDayJobSumsTheWholeMonth() throws Exception {
+        try (TestDatabase testDb = loadedAtV28ThenMigrated()) {
+            List<String> days = testDb.rows(DAYS);
+            assertEquals(9, days.size(), "three tenants, three days: " + days);
+            assertEquals(testDb.rows(DAYS_RECOUNTED), days);
+
+            runDay(testDb, FIRST.plusDays(2)); // the last day's job alone
+            assertEquals(testDb.rows(RollUpRecount.BILLING.recount()), testDb.rows(RollUpRecount.BILLING.fromTable()),
+                    "the month from the days the migration filled and the last day's recount");
+        }
+    }
+
+    @Test
+    void aDayJobReadsItsOwnDayAndTheMonthsSends() throws Exception {
+        try (TestDatabase testDb = loadedAtV28ThenMigrated()) {
+            runDay(testDb, FIRST);
+            runDay(testDb, FIRST.plusDays(1));
+            runDay(testDb, FIRST.plusDays(2));
+            assertEquals(testDb.rows(RollUpRecount.BILLING.recount()), testDb.rows(RollUpRecount.BILLING.fromTable()));
+            List<String> before = testDb.rows(MONTH);
+            long recorded = testDb.count("SELECT sum(events_recorded) FROM billing_analytics");
+
+            // the first day's opens and clicks go from the raw table behind billing's back: the last
+            // day's job does not read that day again, so the month keeps counting them
+            long gone = testDb.count("SELECT count(*) FROM email_events WHERE occurred_at < '" + FIRST.plusDays(1)
+                    + "' AND event_type IN ('open', 'click')");
+            assertTrue(gone > 100, gone + " opens and clicks on the first day");
+            try (Connection c = testDb.connect(); Statement s = c.createStatement()) {
+                s.execute("DELETE FROM email_event_rows WHERE occurred_at < '" + FIRST.plusDays(1) + "' AND event_type IN ('open', 'click')");
+            }
+            runDay(testDb, FIRST.plusDays(2));
+            assertEquals(before, testDb.rows(MONTH));
+
+            // the first day's own job (a late-event re-run, say) counts them gone
+            runDay(testDb, FIRST);
+            assertEquals(recorded - gone, testDb.count("SELECT sum(events_recorded) FROM billing_analytics"));
+            assertEquals(testDb.rows(RollUpRecount.BILLING.recount()), testDb.rows(RollUpRecount.BILLING.fromTable()));
+        }
+    }
+
+    @Test
+    void theMonthToDateRunsThroughTheLatestDayWhoseJobRan() throws Exception {
+        try (TestDatabase testDb = TestDatabase.create()) {
+            MigrationCheck.migrate(testDb, "25");
+            try (Connection c = testDb.connect(); Statement s = c.createStatement()) {
+                s.execute(MigrationCheck.load(FIRST, "user_agent_id", "user_agent_id(%s)", "edge_no", "1"));
+            }
+            MigrationCheck.migrate(testDb, "28");
+            // at V28, as if the migration had found nothing yet: the days' rows come from the jobs
+            MigrationCheck.migrate(testDb, "29");
+            try (Connection c = testDb.connect(); Statement s = c.createStatement()) {
+                s.execute("TRUNCATE billing_days");
+                // three leads first sent mail on the last day
+                s.execute("""
+                        INSERT INTO email_events (event_id, event_type, occurred_at, tenant_id, user_id, campaign_id, mailbox_id, email_id,
+                                                  lead_id, edge_no, is_machine)
+                        SELECT gen_random_uuid(), 'sent', '%s'::timestamptz + i * interval '1 minute',
+                               '00000000-0000-4000-8000-000000000000', '00000000-0000-4000-9000-000000000000', 'campaign-0', 'mbox-0',
+                               'late-email-' || i, 'late-lead-' || i, 1, false
+                        FROM generate_series(1, 3) AS i""".formatted(FIRST.plusDays(2).atTime(12, 0).atOffset(ZoneOffset.UTC)));
+            }
+            runDay(testDb, FIRST);
+            String firstDay = "(occurred_at AT TIME ZONE 'UTC')::date = '" + FIRST + "'";
+            assertEquals(testDb.rows("SELECT tenant_id, count(*) FILTER (WHERE event_type = 'sent'), count(*),"
+                            + " count(DISTINCT lead_id) FILTER (WHERE event_type = 'sent') FROM email_events WHERE " + firstDay
+                            + " GROUP BY 1 ORDER BY 1"),
+                    testDb.rows("SELECT tenant_id, emails_sent, events_recorded, leads_used FROM billing_analytics ORDER BY 1"),
+                    "the first day alone, its leads among them: the later days' jobs have not run");
+            runDay(testDb, FIRST.plusDays(1));
+            runDay(testDb, FIRST.plusDays(2));
+            assertEquals(testDb.rows(RollUpRecount.BILLING.recount()), testDb.rows(RollUpRecount.BILLING.fromTable()));
+            assertEquals(33, testDb.count("SELECT leads_used FROM billing_analytics WHERE tenant_id = '00000000-0000-4000-8000-000000000000'"),
+                    "the 30 leads of the first day, and the three of the last");
+        }
+    }
+}
