@@ -20,7 +20,7 @@ import java.util.UUID;
  *   <tr><td>lead_analytics</td><td>lead_analytics</td><td>UTC day</td><td>day</td></tr>
  *   <tr><td>sequence_step_analytics</td><td>sequence_step_analytics</td><td>UTC day</td><td>day</td></tr>
  *   <tr><td>warmup_analytics</td><td>warmup_analytics, warmup_daily_stats.reputation_score</td><td>UTC day</td><td>day</td></tr>
- *   <tr><td>billing_analytics</td><td>billing_analytics</td><td>calendar month</td><td>day (month to date) and month</td></tr>
+ *   <tr><td>billing_analytics</td><td>billing_days, billing_analytics</td><td>UTC day, then its calendar month</td><td>day (month to date) and month</td></tr>
  *   <tr><td>daily_reconcile</td><td>daily_analytics (repairs), rollup_reconciliations</td><td>UTC day</td><td>day</td></tr>
  *   <tr><td>stats_hourly</td><td>stats_hourly (per UTC hour)</td><td>UTC hour (an hour's job), UTC day</td><td>hour and day</td></tr>
  *   <tr><td>link_clicks_hourly</td><td>link_clicks_hourly (per UTC hour)</td><td>UTC hour (an hour's job), UTC day</td><td>hour and day</td></tr>
