@@ -38,7 +38,7 @@ import java.util.stream.Collectors;
  *   then every job scheduled daily, for the day (the roll-ups' day jobs, retention, compact_events)
  *
  *   the jobs scheduled monthly too (billing_analytics), whose day job reads the month to date:
- *   MonthReplay: the month before last, N / 30 events a day, set aside
+ *   MonthReplay: the month before last, N events as many each day, set aside
  *   for each day d: the events of day d put back, then the job's day job for d
  *   then its month job
  * </pre>

@@ -35,7 +35,8 @@ final class RawDayLoader {
      * {@code distinct} (the default) gives nearly every email a sender context of its own (2,000
      * campaigns, 5,000 mailboxes on 700 domains: one context per email up to 70,000 emails), the worst
      * case for what is stored per context; {@code shared} gives each tenant 10 campaigns sent from 20
-     * mailboxes (500 and 1,000 in all, on 100 domains: 1,000 contexts), as a sender's mail is spread.
+     * mailboxes (500 and 1,000 in all, on 100 domains: 1,000 sending contexts, 2,000 with warm-up's), as a
+     * sender's mail is spread.
      */
     record Senders(int campaigns, int mailboxes, int domains) {
         static Senders fromEnvironment() {

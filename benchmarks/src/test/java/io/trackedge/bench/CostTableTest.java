@@ -105,7 +105,7 @@ class CostTableTest {
     @Test
     void rowTenIsTheJobScheduleAgainstTheSinksPostgresPart() throws Exception {
         String jobs = """
-                {"kind":"jobs","benchmark":"job_schedule","events":500000,"month_days":30,"us_per_event":80.0,"jobs":[\
+                {"kind":"jobs","benchmark":"job_schedule","events":500000,"us_per_event":80.0,"jobs":[\
                 {"job":"stats_hourly","us_per_event":17.0},{"job":"billing_analytics","us_per_event":13.5},\
                 {"job":"retention","us_per_event":0.0},{"job":"mailbox_analytics","us_per_event":21.0}]}""";
         JsonNode rows = costTable("journal", jobs, fixedOurs(1, 30.0, 20.0, 3_000), fixedNginx(1, 15.0, 1_000),

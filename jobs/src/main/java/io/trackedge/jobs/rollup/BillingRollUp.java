@@ -18,8 +18,8 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code billing_analytics}: one row per tenant and UTC calendar month, the billing period. A job
  * of any granularity recounts the days its period touches and then each month they fall in, so a
- * daily job keeps the current month to date (through the latest day whose job has run) and the
- * monthly job closes the month.
+ * daily job keeps the current month to date (through the latest day counted in {@code billing_days}:
+ * for the daily schedule, the day that just closed) and the monthly job closes the month.
  *
  * <p>What is billable: <b>{@code emails_sent}</b>, the {@code sent} events the tenant reported in
  * the month, is the billed unit. Beside it, as plan limits and meters (not billed by themselves):
@@ -35,12 +35,13 @@ import org.slf4j.LoggerFactory;
  * into {@code billing_days}, per sender context, from {@code email_event_rows}. The month is then
  * summed from its days' rows, joined to {@code event_contexts} for the distinct mailboxes, domains and
  * campaigns; only {@code leads_used}, a row column whose distinct count does not add up from days, is
- * read from the month's raw sends, over the same days. So a day's job reads its own day and the
- * month's sends, where it used to recount every event of the month so far.
+ * read from the month's raw sends, up to the end of each tenant's latest counted day. An earlier day
+ * with raw events and no rows is counted first. So a day's job recounts its own day and scans the
+ * month's rows only for sends, where it used to recount every event of the month so far.
  *
  * <p>Both steps delete and insert under the month's lock, like the daily tables. A day with no raw
- * events left (dropped by retention) keeps its {@code billing_days} rows; a month with none left is
- * not summed again, and its row stays as it was.
+ * events left (dropped by retention) keeps its {@code billing_days} rows, and {@code leads_used} then
+ * counts the days still held; a month with none left is not summed again, and its row stays as it was.
  */
 final class BillingRollUp implements RollUp {
 
@@ -62,7 +63,10 @@ final class BillingRollUp implements RollUp {
             WHERE occurred_at >= {start} AND occurred_at < {end}%s
             GROUP BY tenant_id, context_id""";
 
-    /** The month's row from its days' rows and its raw sends up to {upto}; binds {start}, {end}, {first}, {next} (and {tenant}). */
+    /**
+     * The month's row from its days' rows, and from its raw sends up to the end of each tenant's latest
+     * day there; binds {start}, {end}, {upto} (the latest of those ends), {first}, {next} (and {tenant}).
+     */
     private static final String MONTH = """
             WITH per_context AS (
               SELECT tenant_id, context_id, sum(sent) AS sent, sum(warm) AS warm, sum(events) AS events,
@@ -71,11 +75,16 @@ final class BillingRollUp implements RollUp {
               FROM billing_days
               WHERE day >= {first} AND day < {next}%1$s
               GROUP BY tenant_id, context_id
+            ), days_to AS (
+              -- each tenant's latest day: one probe of the key (tenant_id, day, ...) a tenant
+              SELECT t.tenant_id, (SELECT (max(b.day) + 1)::timestamp AT TIME ZONE 'UTC' FROM billing_days b
+                                   WHERE b.tenant_id = t.tenant_id AND b.day >= {first} AND b.day < {next}) AS upto
+              FROM (SELECT DISTINCT tenant_id FROM per_context) t
             ), leads AS (
-              SELECT tenant_id, count(DISTINCT lead_id) AS leads
-              FROM email_event_rows
-              WHERE occurred_at >= {start} AND occurred_at < {upto} AND event_type = 'sent'%1$s
-              GROUP BY tenant_id
+              SELECT e.tenant_id, count(DISTINCT e.lead_id) AS leads
+              FROM email_event_rows e JOIN days_to d ON d.tenant_id = e.tenant_id AND e.occurred_at < d.upto
+              WHERE e.occurred_at >= {start} AND e.occurred_at < {upto} AND e.event_type = 'sent'%2$s
+              GROUP BY e.tenant_id
             )
             INSERT INTO billing_analytics (tenant_id, period_start, period_end, emails_sent, mailboxes_used, domains_used,
                 campaigns_used, leads_used, warmups_active, events_recorded, opens_human, opens_machine, clicks_human,
@@ -116,6 +125,15 @@ final class BillingRollUp implements RollUp {
             p.put("next", next);
             LocalDate latest = Sql.one(c, "SELECT max(day) FROM billing_days WHERE day >= {first} AND day < {next}" + tenant, p,
                     r -> r.getObject(1, LocalDate.class));
+            // An earlier day with raw events and no rows (its job failed for good, or a version before
+            // V29 ran it after the migration) is recounted here, so the month sums the days leads_used reads.
+            for (LocalDate day = first; latest != null && day.isBefore(latest); day = day.plusDays(1)) {
+                p.put("date", day);
+                if ((day.isBefore(from) || day.isAfter(last))
+                        && !Sql.exists(c, "SELECT 1 FROM billing_days WHERE day = {date}" + tenant, p)) {
+                    recountDay(c, day, tenantOrNull, tenant);
+                }
+            }
             p.put("start", DailyRollUp.utc(first));
             p.put("end", DailyRollUp.utc(next));
             p.put("upto", DailyRollUp.utc(latest == null ? first : latest.plusDays(1)));
@@ -125,7 +143,7 @@ final class BillingRollUp implements RollUp {
                 continue;
             }
             Sql.update(c, "DELETE FROM billing_analytics WHERE period_start = {start}" + tenant, p);
-            Sql.update(c, MONTH.formatted(tenant), p);
+            Sql.update(c, MONTH.formatted(tenant, Sql.tenantFilter("e.tenant_id", tenantOrNull)), p);
         }
     }
 

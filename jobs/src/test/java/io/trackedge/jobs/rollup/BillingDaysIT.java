@@ -34,7 +34,7 @@ class BillingDaysIT {
     private static final String MONTH = "SELECT tenant_id, emails_sent, events_recorded, opens_human, opens_machine, clicks_human,"
             + " clicks_machine, mailboxes_used, domains_used, campaigns_used, warmups_active, leads_used FROM billing_analytics ORDER BY 1";
 
-    /** A database at V28 holding the three days, and rolled up there; then V29. */
+    /** A database at V28 holding the three days; then V29. */
     private static TestDatabase loadedAtV28ThenMigrated() throws Exception {
         TestDatabase testDb = TestDatabase.create();
         MigrationCheck.migrate(testDb, "25");
@@ -85,12 +85,75 @@ class BillingDaysIT {
             try (Connection c = testDb.connect(); Statement s = c.createStatement()) {
                 s.execute("DELETE FROM email_event_rows WHERE occurred_at < '" + FIRST.plusDays(1) + "' AND event_type IN ('open', 'click')");
             }
+            // and a send the last day's job does count, so that it did run
+            try (Connection c = testDb.connect(); Statement s = c.createStatement()) {
+                s.execute(sends(TENANT_0, FIRST.plusDays(2), "one-more", 1));
+            }
             runDay(testDb, FIRST.plusDays(2));
-            assertEquals(before, testDb.rows(MONTH));
+            List<String> after = testDb.rows(MONTH);
+            String[] t0 = before.get(0).split("\\|"); // tenant_id, emails_sent, events_recorded, ..., leads_used
+            for (int col : new int[] {1, 2, 11}) {
+                t0[col] = String.valueOf(Long.parseLong(t0[col]) + 1);
+            }
+            assertEquals(String.join("|", t0), after.get(0), "tenant 0: one more send, event and lead");
+            assertEquals(before.subList(1, 3), after.subList(1, 3));
 
             // the first day's own job (a late-event re-run, say) counts them gone
             runDay(testDb, FIRST);
-            assertEquals(recorded - gone, testDb.count("SELECT sum(events_recorded) FROM billing_analytics"));
+            assertEquals(recorded + 1 - gone, testDb.count("SELECT sum(events_recorded) FROM billing_analytics"), "the send added, the opens gone");
+            assertEquals(testDb.rows(RollUpRecount.BILLING.recount()), testDb.rows(RollUpRecount.BILLING.fromTable()));
+        }
+    }
+
+    private static final String TENANT_0 = "00000000-0000-4000-8000-000000000000";
+    private static final String TENANT_1 = "00000000-0000-4000-8000-000000000001";
+
+    /** {@code n} sends of {@code tenant} at noon of {@code day}, each to a lead and email of its own named {@code prefix}. */
+    private static String sends(String tenant, LocalDate day, String prefix, int n) {
+        return """
+                INSERT INTO email_events (event_id, event_type, occurred_at, tenant_id, user_id, campaign_id, mailbox_id, email_id,
+                                          lead_id, edge_no, is_machine)
+                SELECT gen_random_uuid(), 'sent', '%s'::timestamptz + i * interval '1 minute', '%s',
+                       '00000000-0000-4000-9000-000000000000', 'campaign-0', 'mbox-0', '%3$s-email-' || i, '%3$s-lead-' || i, 1, false
+                FROM generate_series(1, %4$d) AS i""".formatted(day.atTime(12, 0).atOffset(ZoneOffset.UTC), tenant, prefix, n);
+    }
+
+    private static void runDay(TestDatabase testDb, LocalDate day, String tenant) throws Exception {
+        try (Connection c = testDb.connect()) {
+            RollUps.runCommitted(c, new BillingRollUp(), Period.dayOf(day), java.util.UUID.fromString(tenant));
+        }
+    }
+
+    private static long leads(TestDatabase testDb, String tenant) throws Exception {
+        return testDb.count("SELECT leads_used FROM billing_analytics WHERE tenant_id = '" + tenant + "'");
+    }
+
+    /**
+     * One tenant's day job for a later day (as a reclassification enqueues them, per tenant) does not
+     * make the other tenants' leads_used read sends their sums do not count; a day left without rows
+     * (its job failed for good, or a version before V29 ran it) is counted by the next day's job.
+     */
+    @Test
+    void eachTenantsLeadsCoverTheDaysItsSumsCover() throws Exception {
+        try (TestDatabase testDb = loadedAtV28ThenMigrated()) {
+            try (Connection c = testDb.connect(); Statement s = c.createStatement()) {
+                s.execute("TRUNCATE billing_days");
+                s.execute(sends(TENANT_1, FIRST.plusDays(1), "new", 3)); // three leads first sent mail on the second day
+            }
+            runDay(testDb, FIRST);
+            runDay(testDb, FIRST.plusDays(1), TENANT_0);
+            runDay(testDb, FIRST); // all tenants again: tenant 0's rows reach the second day, tenant 1's do not
+            assertEquals(30, leads(testDb, TENANT_1), "tenant 1: the first day's 30 leads, not the second day's three");
+            long firstDaySends = testDb.count("SELECT count(*) FROM email_events WHERE event_type = 'sent' AND tenant_id = '" + TENANT_1
+                    + "' AND occurred_at < '" + FIRST.plusDays(1) + "'");
+            assertEquals(firstDaySends, testDb.count("SELECT emails_sent FROM billing_analytics WHERE tenant_id = '" + TENANT_1 + "'"));
+
+            // a day no job counted (here the second: its rows go) is counted by the next day's job
+            try (Connection c = testDb.connect(); Statement s = c.createStatement()) {
+                s.execute("DELETE FROM billing_days WHERE day = '" + FIRST.plusDays(1) + "'");
+            }
+            runDay(testDb, FIRST.plusDays(2));
+            assertEquals(33, leads(testDb, TENANT_1));
             assertEquals(testDb.rows(RollUpRecount.BILLING.recount()), testDb.rows(RollUpRecount.BILLING.fromTable()));
         }
     }
@@ -107,14 +170,7 @@ class BillingDaysIT {
             MigrationCheck.migrate(testDb, "29");
             try (Connection c = testDb.connect(); Statement s = c.createStatement()) {
                 s.execute("TRUNCATE billing_days");
-                // three leads first sent mail on the last day
-                s.execute("""
-                        INSERT INTO email_events (event_id, event_type, occurred_at, tenant_id, user_id, campaign_id, mailbox_id, email_id,
-                                                  lead_id, edge_no, is_machine)
-                        SELECT gen_random_uuid(), 'sent', '%s'::timestamptz + i * interval '1 minute',
-                               '00000000-0000-4000-8000-000000000000', '00000000-0000-4000-9000-000000000000', 'campaign-0', 'mbox-0',
-                               'late-email-' || i, 'late-lead-' || i, 1, false
-                        FROM generate_series(1, 3) AS i""".formatted(FIRST.plusDays(2).atTime(12, 0).atOffset(ZoneOffset.UTC)));
+                s.execute(sends(TENANT_0, FIRST.plusDays(2), "late", 3)); // three leads first sent mail on the last day
             }
             runDay(testDb, FIRST);
             String firstDay = "(occurred_at AT TIME ZONE 'UTC')::date = '" + FIRST + "'";
@@ -126,8 +182,7 @@ class BillingDaysIT {
             runDay(testDb, FIRST.plusDays(1));
             runDay(testDb, FIRST.plusDays(2));
             assertEquals(testDb.rows(RollUpRecount.BILLING.recount()), testDb.rows(RollUpRecount.BILLING.fromTable()));
-            assertEquals(33, testDb.count("SELECT leads_used FROM billing_analytics WHERE tenant_id = '00000000-0000-4000-8000-000000000000'"),
-                    "the 30 leads of the first day, and the three of the last");
+            assertEquals(33, leads(testDb, TENANT_0), "the 30 leads of the first day, and the three of the last");
         }
     }
 }
