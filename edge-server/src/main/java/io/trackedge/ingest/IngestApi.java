@@ -44,7 +44,7 @@ public final class IngestApi implements AutoCloseable {
         Runnable schema = db != null && config.database().migrateOnStart() ? () -> schemaDb.migrate() : null;
         IngestKeyCache keys = new IngestKeyCache(db == null ? null : new IngestKeyStore(db.dataSource()),
                 config.ingest().keyRefresh(), schema);
-        IngestService service = new IngestService(config.ingest(), ring, config.ack(), keys, metrics);
+        IngestService service = new IngestService(config.ingest(), config.database().retentionDays(), ring, config.ack(), keys, metrics);
         keys.start();
         return new IngestApi(service, own);
     }

@@ -26,12 +26,14 @@ final class IngestProcessor {
     private final EventRing ring;
     private final boolean waitForJournal;
     private final int maxLines;
-    private final LineValidator validator = new LineValidator();
+    private final LineValidator validator;
 
-    IngestProcessor(EventRing ring, boolean waitForJournal, int maxLines) {
+    /** @param retentionDays {@code edge.database.retention-days}, which bounds how old an event may be */
+    IngestProcessor(EventRing ring, boolean waitForJournal, int maxLines, int retentionDays) {
         this.ring = ring;
         this.waitForJournal = waitForJournal;
         this.maxLines = maxLines;
+        this.validator = new LineValidator(retentionDays);
     }
 
     /**

@@ -40,10 +40,12 @@ public final class IngestService implements AutoCloseable {
     private final AtomicLong buffered = new AtomicLong();
     private final long budget;
 
-    public IngestService(EdgeConfig.Ingest settings, EventRing ring, AckMode ack, IngestKeyCache keys, EdgeMetrics metrics) {
+    /** @param retentionDays {@code edge.database.retention-days}: events older than the raw events kept are refused */
+    public IngestService(EdgeConfig.Ingest settings, int retentionDays, EventRing ring, AckMode ack, IngestKeyCache keys,
+                         EdgeMetrics metrics) {
         this.settings = settings;
         this.keys = keys;
-        this.processor = new IngestProcessor(ring, ack != AckMode.MEMORY, settings.maxLines());
+        this.processor = new IngestProcessor(ring, ack != AckMode.MEMORY, settings.maxLines(), retentionDays);
         this.metrics = new IngestMetrics(metrics, keys);
         this.budget = (long) BUDGET_BODIES * settings.maxBodyBytes();
         int threads = Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors() / 2));

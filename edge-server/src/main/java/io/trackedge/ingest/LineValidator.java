@@ -27,7 +27,8 @@ import java.util.UUID;
  *   <li>every event: {@code type}; {@code tenant} and {@code user} (UUIDs; the tenant must be one
  *       the key may write); optional {@code id} (a UUID the client chose, so a retry is counted
  *       once) and {@code occurred_at} (ISO-8601, at most {@link #MAX_FUTURE} ahead and
- *       {@link #MAX_PAST} back; default: now);</li>
+ *       {@link #MAX_PAST} back, or less when raw events are kept a shorter time ({@link #maxPast});
+ *       default: now);</li>
  *   <li>email events ({@code sent delivered bounced replied unsubscribed complained}):
  *       {@code campaign mailbox email}, optional {@code lead step};
  *       {@code bounced} also {@code bounce_type} (hard|soft) and optional {@code bounce_reason};
@@ -43,6 +44,8 @@ final class LineValidator {
 
     static final Duration MAX_FUTURE = Duration.ofMinutes(5);
     static final Duration MAX_PAST = Duration.ofDays(30);
+    /** How long an accepted event may take to reach its partition before the retention job could drop it. */
+    static final Duration LANDING_MARGIN = Duration.ofHours(1);
     static final int MAX_ID_BYTES = FieldsCodec.MAX_STR8;
     static final int MAX_REASON_BYTES = 1000;
     static final int MAX_MESSAGE_ID_BYTES = 998;
@@ -64,6 +67,37 @@ final class LineValidator {
             super(reason, null, false, false);
             this.rejection = new Rejection(field, reason);
         }
+    }
+
+    private final Duration maxPast;
+    private final String tooOld;
+
+    /** Accepts events up to {@link #MAX_PAST} back: raw events kept forever, or at least that long. */
+    LineValidator() {
+        this(0);
+    }
+
+    /** @param retentionDays {@code edge.database.retention-days}; 0 keeps raw events forever */
+    LineValidator(int retentionDays) {
+        this.maxPast = maxPast(retentionDays);
+        this.tooOld = maxPast.equals(MAX_PAST) ? "more than " + MAX_PAST.toDays() + " days in the past"
+                : "more than " + maxPast.toHours() + " hours in the past: raw events are kept " + retentionDays
+                        + (retentionDays == 1 ? " day" : " days") + " (edge.database.retention-days)";
+    }
+
+    /**
+     * How far back {@code occurred_at} may lie. Within {@link #MAX_PAST}, and when raw events are kept
+     * for {@code retentionDays}, within that less {@link #LANDING_MARGIN}: the retention job drops a
+     * day's partition {@code retentionDays} after the day, and an event older than that would land in
+     * the default partition, past retention, where its day's roll-ups, recounted for it, would keep
+     * only it; and the ids that let a retry count once are forgotten after the same time.
+     */
+    static Duration maxPast(int retentionDays) {
+        if (retentionDays <= 0) {
+            return MAX_PAST;
+        }
+        Duration kept = Duration.ofDays(retentionDays).minus(LANDING_MARGIN);
+        return kept.compareTo(MAX_PAST) < 0 ? kept : MAX_PAST;
     }
 
     /** @return an {@link IngestEvent}, or the {@link Rejection} of the line */
@@ -180,7 +214,7 @@ final class LineValidator {
         return u;
     }
 
-    private static long occurredAt(String s, long nowMillis) {
+    private long occurredAt(String s, long nowMillis) {
         if (s == null) {
             return nowMillis * 1000;
         }
@@ -198,8 +232,8 @@ final class LineValidator {
         if (t.isAfter(now.plus(MAX_FUTURE))) {
             throw new Invalid("occurred_at", "more than " + MAX_FUTURE.toMinutes() + " minutes in the future");
         }
-        if (t.isBefore(now.minus(MAX_PAST))) {
-            throw new Invalid("occurred_at", "more than " + MAX_PAST.toDays() + " days in the past");
+        if (t.isBefore(now.minus(maxPast))) {
+            throw new Invalid("occurred_at", tooOld);
         }
         return Math.multiplyExact(t.getEpochSecond(), 1_000_000L) + t.getNano() / 1000;
     }

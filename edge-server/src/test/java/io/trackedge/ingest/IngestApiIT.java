@@ -76,7 +76,9 @@ class IngestApiIT {
         tenantKey = store.create(TENANT, "one tenant").secret();
         edge = TestEdge.start("EDGE_POSTGRES_SINK", "true", "EDGE_DATABASE_URL", db.jdbcUrl(), "EDGE_DATABASE_USER", "postgres",
                 "EDGE_INGEST_KEY_REFRESH", "200ms", "EDGE_INGEST_MAX_BODY_BYTES", "64KiB", "EDGE_REQUEST_TIMEOUT", "3s",
-                "EDGE_INGEST_MAX_LINES", Integer.toString(MAX_LINES));
+                "EDGE_INGEST_MAX_LINES", Integer.toString(MAX_LINES),
+                // raw events kept a week: the API's window narrows to it (raw events kept a week, less an hour)
+                "EDGE_DATABASE_RETENTION_DAYS", "7");
         awaitStatus(allKey, s -> s != 401);
     }
 
@@ -270,6 +272,28 @@ class IngestApiIT {
         Set<UUID> all = journaledIds();
         assertTrue(all.containsAll(Set.of(good1, good2)));
         assertFalse(all.contains(unknown) || all.contains(missing) || all.contains(future), "a rejected line was journaled");
+    }
+
+    @Test
+    void anEventOlderThanTheRawEventsKeptIsRefusedWithTheSettingNamed() throws Exception {
+        UUID recent = UUID.randomUUID();
+        UUID gone = UUID.randomUUID();
+        java.time.Instant now = java.time.Instant.now();
+        String body = email("bounced", "camp-kept", "kept-1", recent).put("bounce_type", "hard")
+                .put("occurred_at", now.minus(Duration.ofDays(6)).toString()) + "\n"
+                + email("bounced", "camp-kept", "kept-2", gone).put("bounce_type", "hard")
+                .put("occurred_at", now.minus(Duration.ofDays(7)).toString()) + "\n";
+        try (RawHttp c = new RawHttp(edge.port())) {
+            RawHttp.Response r = post(c, allKey, "application/x-ndjson", body);
+            assertEquals(202, r.status(), r.bodyText());
+            JsonNode results = json(r).get("results");
+            assertAccepted(results.get(0), 1, recent);
+            assertRejected(results.get(1), 2, "occurred_at",
+                    "more than 167 hours in the past: raw events are kept 7 days (edge.database.retention-days)");
+        }
+        Set<UUID> all = journaledIds();
+        assertTrue(all.contains(recent));
+        assertFalse(all.contains(gone), "an event older than the raw events kept was journaled");
     }
 
     @Test

@@ -73,7 +73,7 @@ class IngestRingFullTest {
             }
         });
         EventRing ring = new EventRing(64, "blocking", appender);
-        IngestProcessor processor = new IngestProcessor(ring, true, 64);
+        IngestProcessor processor = new IngestProcessor(ring, true, 64, 0);
         AtomicLong journaled = new AtomicLong(-1);
         int listener = appender.listeners().add(journaled::set);
         try {
@@ -114,7 +114,7 @@ class IngestRingFullTest {
         JournalWriter writer = JournalWriter.open(dir, 4L << 20, 64L << 20, new JournalStats());
         EventRing ring = new EventRing(64, "blocking", new JournalAppender(writer, AckMode.MEMORY, () -> { }));
         try {
-            IngestOutcome o = process(new IngestProcessor(ring, false, 64), body(3, "m"), AckListeners.NONE);
+            IngestOutcome o = process(new IngestProcessor(ring, false, 64, 0), body(3, "m"), AckListeners.NONE);
             assertEquals(202, o.status());
             assertEquals(-1, o.sequence());
         } finally {
