@@ -49,7 +49,8 @@ import java.util.stream.Collectors;
  *
  * <pre>java -cp benchmarks.jar io.trackedge.bench.JobScheduleCost [events=1000000]</pre>
  * Prints a table and one JSON line ({@code "benchmark":"job_schedule"}). Environment: BENCH_PG_HOST /
- * BENCH_PG_PORT (default 127.0.0.1:5432), BENCH_KEEP_DB=1 keeps the database.
+ * BENCH_PG_PORT (default 127.0.0.1:5432), BENCH_KEEP_DB=1 keeps the database, BENCH_JOBS=a,b runs only
+ * those job types (an A/B of one job without the day's load and jobs).
  */
 public final class JobScheduleCost {
 
@@ -75,7 +76,7 @@ public final class JobScheduleCost {
             db.migrate();
             try (Connection c = DriverManager.getConnection(scratch.url(), "postgres", null); Statement s = c.createStatement()) {
                 System.out.println("load average at start: " + Files.readString(Path.of("/proc/loadavg")).trim());
-                JobRegistry registry = JobTypes.registry(0, compaction);
+                JobRegistry registry = only(JobTypes.registry(0, compaction), System.getenv("BENCH_JOBS"));
                 long[] backends = {backend(c), backend(compaction)};
                 Map<String, Cost> costs = new LinkedHashMap<>();
                 day(c, s, backends, registry, day, events).forEach(costs::put);
@@ -92,6 +93,19 @@ public final class JobScheduleCost {
         }
     }
 
+    /** {@code all} with only the types {@code names} lists (comma-separated), or all of it when null or blank. */
+    static JobRegistry only(JobRegistry all, String names) {
+        if (names == null || names.isBlank()) {
+            return all;
+        }
+        JobRegistry.Builder out = JobRegistry.builder();
+        for (String name : names.split(",")) {
+            JobRegistry.JobType t = all.require(name.trim());
+            out.add(t.rollUp(), t.priority(), t.schedule().toArray(Granularity[]::new));
+        }
+        return out.build();
+    }
+
     private static boolean monthly(JobRegistry.JobType t) {
         return t.schedule().contains(Granularity.MONTH);
     }
@@ -103,6 +117,9 @@ public final class JobScheduleCost {
     /** Every type but the monthly ones over a day of {@code events}, as the hours and then the day close. */
     private static Map<String, Cost> day(Connection c, Statement s, long[] backends, JobRegistry registry, LocalDate day,
                                          long events) throws Exception {
+        if (registry.all().stream().allMatch(JobScheduleCost::monthly)) {
+            return Map.of();
+        }
         DayReplay replay = DayReplay.load(c, s, day, events);
         s.execute("SET max_parallel_workers_per_gather = 0");
         Map<String, double[]> seconds = new LinkedHashMap<>();

@@ -76,10 +76,12 @@ final class BillingRollUp implements RollUp {
               WHERE day >= {first} AND day < {next}%1$s
               GROUP BY tenant_id, context_id
             ), days_to AS (
-              -- each tenant's latest day: one probe of the key (tenant_id, day, ...) a tenant
-              SELECT t.tenant_id, (SELECT (max(b.day) + 1)::timestamp AT TIME ZONE 'UTC' FROM billing_days b
-                                   WHERE b.tenant_id = t.tenant_id AND b.day >= {first} AND b.day < {next}) AS upto
-              FROM (SELECT DISTINCT tenant_id FROM per_context) t
+              -- each tenant's latest day, from the days' rows: not from per_context, which PostgreSQL
+              -- would then keep apart to read twice
+              SELECT tenant_id, (max(day) + 1)::timestamp AT TIME ZONE 'UTC' AS upto
+              FROM billing_days
+              WHERE day >= {first} AND day < {next}%1$s
+              GROUP BY tenant_id
             ), leads AS (
               SELECT e.tenant_id, count(DISTINCT e.lead_id) AS leads
               FROM email_event_rows e JOIN days_to d ON d.tenant_id = e.tenant_id AND e.occurred_at < d.upto

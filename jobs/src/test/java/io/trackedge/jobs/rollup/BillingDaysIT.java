@@ -185,4 +185,84 @@ class BillingDaysIT {
             assertEquals(33, leads(testDb, TENANT_0), "the 30 leads of the first day, and the three of the last");
         }
     }
+
+    private static void run(TestDatabase testDb, Period period) throws Exception {
+        try (Connection c = testDb.connect()) {
+            RollUps.runCommitted(c, new BillingRollUp(), period, null);
+        }
+    }
+
+    private static void execute(TestDatabase testDb, String sql) throws Exception {
+        try (Connection c = testDb.connect(); Statement s = c.createStatement()) {
+            s.execute(sql);
+        }
+    }
+
+    /** The month's job alone, with no day counted before it, counts every day of it. */
+    @Test
+    void theMonthJobAloneCountsEveryDay() throws Exception {
+        try (TestDatabase testDb = loadedAtV28ThenMigrated()) {
+            execute(testDb, "TRUNCATE billing_days");
+            run(testDb, Period.monthOf(java.time.YearMonth.from(FIRST)));
+            assertEquals(testDb.rows(DAYS_RECOUNTED), testDb.rows(DAYS));
+            assertEquals(testDb.rows(RollUpRecount.BILLING.recount()), testDb.rows(RollUpRecount.BILLING.fromTable()));
+        }
+    }
+
+    /** A week that begins in one month and ends in the next sums both months, each on its own row. */
+    @Test
+    void aWeekAcrossTwoMonthsSumsEachMonth() throws Exception {
+        try (TestDatabase testDb = loadedAtV28ThenMigrated()) {
+            LocalDate lastOfMonth = FIRST.withDayOfMonth(FIRST.lengthOfMonth());
+            while (lastOfMonth.getDayOfWeek() == java.time.DayOfWeek.SUNDAY) { // its week would end with the month
+                lastOfMonth = lastOfMonth.withDayOfMonth(1).minusDays(1);
+            }
+            execute(testDb, sends(TENANT_0, lastOfMonth, "end", 4));
+            execute(testDb, sends(TENANT_1, lastOfMonth.plusDays(1), "start", 2));
+            Period week = Period.weekOf(lastOfMonth);
+            assertTrue(week.lastDate().isAfter(lastOfMonth), week + " crosses the month's end");
+            run(testDb, Period.dayOf(FIRST.plusDays(2))); // the month's earlier days, as the schedule left them
+            run(testDb, week);
+            assertEquals(2, testDb.count("SELECT count(DISTINCT period_start) FROM billing_analytics"), testDb.rows(MONTH).toString());
+            assertEquals(testDb.rows(RollUpRecount.BILLING.recount()), testDb.rows(RollUpRecount.BILLING.fromTable()));
+        }
+    }
+
+    /**
+     * A day whose raw events retention dropped keeps its billing_days rows: the month still sums it,
+     * and leads_used counts the sends still held. A month with no raw events left is not summed
+     * again: its row stays as it was.
+     */
+    @Test
+    void daysRetentionDroppedKeepTheirCounts() throws Exception {
+        try (TestDatabase testDb = loadedAtV28ThenMigrated()) {
+            execute(testDb, sends(TENANT_1, FIRST, "first-only", 2)); // two leads sent mail on the first day only
+            for (int d = 0; d < 3; d++) {
+                runDay(testDb, FIRST.plusDays(d));
+            }
+            List<String> month = testDb.rows(MONTH);
+            List<String> days = testDb.rows(DAYS);
+            long leadsHeld = testDb.count("SELECT count(DISTINCT lead_id) FROM email_events WHERE event_type = 'sent'"
+                    + " AND tenant_id = '" + TENANT_1 + "' AND occurred_at >= '" + FIRST.plusDays(1) + "'");
+            assertEquals(leadsHeld + 2, leads(testDb, TENANT_1), "the first day's two leads of its own");
+
+            execute(testDb, "DELETE FROM email_event_rows WHERE occurred_at < '" + FIRST.plusDays(1) + "'"); // as retention drops it
+            runDay(testDb, FIRST); // its late-event re-run, say: nothing to recount
+            runDay(testDb, FIRST.plusDays(2));
+            run(testDb, Period.monthOf(java.time.YearMonth.from(FIRST)));
+            assertEquals(days, testDb.rows(DAYS), "every day's rows, the dropped one's too");
+            List<String> after = testDb.rows(MONTH);
+            for (int t = 0; t < month.size(); t++) {
+                String[] was = month.get(t).split("\\|");
+                String[] now = after.get(t).split("\\|");
+                assertEquals(List.of(was).subList(0, 11), List.of(now).subList(0, 11), "all but leads_used, tenant " + t);
+            }
+            assertEquals(leadsHeld, leads(testDb, TENANT_1), "leads_used: the sends still held");
+
+            execute(testDb, "DELETE FROM email_event_rows"); // the month's last raw events go
+            run(testDb, Period.monthOf(java.time.YearMonth.from(FIRST)));
+            assertEquals(after, testDb.rows(MONTH), "a month with no raw events left keeps its row");
+            assertEquals(days, testDb.rows(DAYS));
+        }
+    }
 }
