@@ -207,7 +207,7 @@ class IngestLineValidatorTest {
         LineValidator quarter = new LineValidator(90);
         assertInstanceOf(IngestEvent.class, quarter.validate(email("sent").put("occurred_at", "2026-10-26T12:00:00Z"), ALL, NOW));
         assertEquals("more than 30 days in the past", assertInstanceOf(Rejection.class,
-                quarter.validate(email("sent").put("occurred_at", "2026-10-25T11:59:00Z"), ALL, NOW)).reason());
+                quarter.validate(email("sent").put("occurred_at", "2026-10-26T11:59:59Z"), ALL, NOW)).reason());
     }
 
     /**

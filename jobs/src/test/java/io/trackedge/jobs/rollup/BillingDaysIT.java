@@ -213,17 +213,21 @@ class BillingDaysIT {
     @Test
     void aWeekAcrossTwoMonthsSumsEachMonth() throws Exception {
         try (TestDatabase testDb = loadedAtV28ThenMigrated()) {
-            LocalDate lastOfMonth = FIRST.withDayOfMonth(FIRST.lengthOfMonth());
-            while (lastOfMonth.getDayOfWeek() == java.time.DayOfWeek.SUNDAY) { // its week would end with the month
-                lastOfMonth = lastOfMonth.withDayOfMonth(1).minusDays(1);
-            }
-            execute(testDb, sends(TENANT_0, lastOfMonth, "end", 4));
-            execute(testDb, sends(TENANT_1, lastOfMonth.plusDays(1), "start", 2));
+            // the end of the loaded month, or of a month beside it, that a week runs across (not a Sunday)
+            LocalDate lastOfMonth = java.util.stream.Stream.of(FIRST, FIRST.minusMonths(1), FIRST.plusMonths(1))
+                    .map(d -> d.withDayOfMonth(d.lengthOfMonth()))
+                    .filter(d -> d.getDayOfWeek() != java.time.DayOfWeek.SUNDAY).findFirst().orElseThrow();
             Period week = Period.weekOf(lastOfMonth);
             assertTrue(week.lastDate().isAfter(lastOfMonth), week + " crosses the month's end");
-            run(testDb, Period.dayOf(FIRST.plusDays(2))); // the month's earlier days, as the schedule left them
+            run(testDb, Period.dayOf(FIRST.plusDays(2))); // the loaded month, as the schedule left it
+            // then sends on each side of the month's end, which only the week's job counts
+            execute(testDb, sends(TENANT_0, lastOfMonth, "end", 4));
+            execute(testDb, sends(TENANT_1, lastOfMonth.plusDays(1), "start", 2));
             run(testDb, week);
-            assertEquals(2, testDb.count("SELECT count(DISTINCT period_start) FROM billing_analytics"), testDb.rows(MONTH).toString());
+            List<String> months = java.util.stream.Stream.of(FIRST, lastOfMonth, lastOfMonth.plusDays(1))
+                    .map(d -> d.withDayOfMonth(1).atStartOfDay(ZoneOffset.UTC).toInstant().toString()).distinct().sorted().toList();
+            assertEquals(months, testDb.rows("SELECT DISTINCT to_char(period_start AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+                    + " FROM billing_analytics ORDER BY 1"));
             assertEquals(testDb.rows(RollUpRecount.BILLING.recount()), testDb.rows(RollUpRecount.BILLING.fromTable()));
         }
     }
