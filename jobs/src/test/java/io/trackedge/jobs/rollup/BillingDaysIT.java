@@ -48,10 +48,19 @@ class BillingDaysIT {
         return testDb;
     }
 
-    private static void runDay(TestDatabase testDb, LocalDate day) throws Exception {
+    /** One billing job over {@code period}, for {@code tenant} or, when null, every tenant; committed. */
+    private static void run(TestDatabase testDb, Period period, String tenant) throws Exception {
         try (Connection c = testDb.connect()) {
-            RollUps.runCommitted(c, new BillingRollUp(), Period.dayOf(day), null);
+            RollUps.runCommitted(c, new BillingRollUp(), period, tenant == null ? null : java.util.UUID.fromString(tenant));
         }
+    }
+
+    private static void run(TestDatabase testDb, Period period) throws Exception {
+        run(testDb, period, null);
+    }
+
+    private static void runDay(TestDatabase testDb, LocalDate day) throws Exception {
+        run(testDb, Period.dayOf(day), null);
     }
 
     @Test
@@ -119,9 +128,7 @@ class BillingDaysIT {
     }
 
     private static void runDay(TestDatabase testDb, LocalDate day, String tenant) throws Exception {
-        try (Connection c = testDb.connect()) {
-            RollUps.runCommitted(c, new BillingRollUp(), Period.dayOf(day), java.util.UUID.fromString(tenant));
-        }
+        run(testDb, Period.dayOf(day), tenant);
     }
 
     private static long leads(TestDatabase testDb, String tenant) throws Exception {
@@ -183,12 +190,6 @@ class BillingDaysIT {
             runDay(testDb, FIRST.plusDays(2));
             assertEquals(testDb.rows(RollUpRecount.BILLING.recount()), testDb.rows(RollUpRecount.BILLING.fromTable()));
             assertEquals(33, leads(testDb, TENANT_0), "the 30 leads of the first day, and the three of the last");
-        }
-    }
-
-    private static void run(TestDatabase testDb, Period period) throws Exception {
-        try (Connection c = testDb.connect()) {
-            RollUps.runCommitted(c, new BillingRollUp(), period, null);
         }
     }
 
