@@ -86,8 +86,10 @@ record PostgresStack(LocalPostgres local, Database db, PostgresSink sink, SinkLo
         Database db = new Database(info, dbc.poolSize());
         EdgeConfig.PostgresSink c = config.postgresSink();
         // Retention is the retention job's where this node runs jobs; the hourly housekeeping then only makes partitions.
-        int sinkRetention = config.jobs().enabled() ? 0 : dbc.retentionDays();
-        PostgresSink sink = new PostgresSink(db, node, new PostgresSink.Settings(dbc.migrateOnStart(), sinkRetention, name, tenants),
+        // Either way the sink sets aside an event of a day retention dropped.
+        boolean sinkDrops = !config.jobs().enabled();
+        PostgresSink sink = new PostgresSink(db, node,
+                new PostgresSink.Settings(dbc.migrateOnStart(), dbc.retentionDays(), sinkDrops, name, tenants),
                 classify.newClassifier(), privacy);
         SinkLoop loop = new SinkLoop(sink, config.journalDir(), journal::flushedPosition,
                 new SinkLoop.Settings(c.batchSize(), c.linger(), SinksStack.FIRST_BACKOFF, c.maxBackoff(), c.stallAfter(),

@@ -93,6 +93,17 @@ final class BadEventFinder {
         narrow(half, c, failed);
     }
 
+    /**
+     * Sets aside an event the sink refused by a rule of its own ({@link Sink#refusal}) before
+     * writing it. That is the sink's verdict, not a refusal the destination could be at fault
+     * for, so it is not counted toward {@code maxConsecutiveBad}: a sink days behind may refuse
+     * thousands in a row, and stalling on them would hold up every event after them.
+     */
+    void setAsideRefused(BadRecord bad) throws Exception {
+        sink.setAside(bad);
+        progress.setAside(bad);
+    }
+
     /** Sets one event aside (a refused event, or a record that does not decode). */
     void setAside(BadRecord bad) throws Exception {
         if (consecutiveBad >= maxConsecutiveBad) {

@@ -1,5 +1,6 @@
 package io.trackedge.sink;
 
+import io.trackedge.journal.EventRecord;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -18,6 +19,8 @@ import java.util.concurrent.CompletableFuture;
  *       once the batch and its cursor are committed, or fails with the reason.
  *   <li>{@link #setAside} records one event the destination refused for its data, with its raw
  *       journal record and the error, and moves the cursor past it, exactly once.
+ *   <li>{@link #refusal} is asked of each decoded event before its batch is written: an event the
+ *       sink will not take by a rule of its own is set aside at once, without being written.
  *   <li>{@link #classify} tells a refusal of the data (the loop narrows the batch down to the
  *       events at fault and sets them aside) from a fault of the connection or the destination
  *       (the loop retries the same events later; they are never set aside).
@@ -32,6 +35,25 @@ public interface Sink extends AutoCloseable {
     /** Batches the loop may have submitted and not yet seen committed. */
     default int maxInFlight() {
         return 1;
+    }
+
+    /**
+     * Why this sink sets an event aside before writing it, by a rule of its own.
+     *
+     * @param code machine-readable, kept as the {@code bad_events} row's error code
+     * @param reason what a person reads in {@code trackedge bad-events list}
+     */
+    record Refusal(String code, String reason) {
+    }
+
+    /**
+     * Asked of each decoded event before its batch is written: the sink's own reason not to take
+     * it, or null. A refused event is set aside ({@link #setAside}) without being tried, and,
+     * being the sink's verdict rather than the destination's, never counts as a sign that the
+     * destination is broken (however many come in a row). Must be cheap: it runs per event.
+     */
+    default Refusal refusal(EventRecord event) {
+        return null;
     }
 
     /** Connects (migrating if configured) and returns the committed journal position. */

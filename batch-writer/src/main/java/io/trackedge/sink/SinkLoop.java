@@ -1,5 +1,6 @@
 package io.trackedge.sink;
 
+import io.trackedge.journal.EventRecord;
 import io.trackedge.journal.JournalReader;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,6 +19,8 @@ import org.slf4j.LoggerFactory;
  * reads again from the committed cursor. A failure the sink classifies as {@link FailureKind#DATA}
  * is narrowed down by bisecting the batch until the events at fault are found; those are set
  * aside ({@link Sink#setAside}) and the rest written, so one bad event never stalls the pipeline.
+ * Events the sink refuses by a rule of its own ({@link Sink#refusal}) are set aside before their
+ * batch is written, however many come in a row.
  *
  * <p>Runs on its own thread ({@link #start}); {@link #wakeUp} is called by the journal appender
  * after each write. {@link #stats} and {@link #health} are read from any thread.
@@ -287,18 +290,38 @@ public final class SinkLoop implements Runnable {
         damageCountedTo = to;
     }
 
-    /** Submits a batch, setting aside its undecodable records in order. */
+    /**
+     * Submits a batch, setting aside in order its undecodable records and the events the sink
+     * refuses by its own rule ({@link Sink#refusal}).
+     */
     private void submit(Batch b, BatchReader in) throws Exception {
         int from = 0;
+        int refused = 0;
+        Sink.Refusal firstRefusal = null;
         for (int i = 0; i < b.size(); i++) {
-            if (b.event(i) == null) {
-                if (i > from) {
-                    inFlight.write(b.slice(from, i));
-                }
-                inFlight.awaitAll();
-                badEvents.setAside(in.undecodable(b.position(i)));
-                from = i + 1;
+            EventRecord e = b.event(i);
+            Sink.Refusal refusal = e == null ? null : sink.refusal(e);
+            if (e != null && refusal == null) {
+                continue;
             }
+            if (i > from) {
+                inFlight.write(b.slice(from, i));
+            }
+            inFlight.awaitAll(); // a set-aside moves the cursor from where the last write left it
+            if (e == null) {
+                badEvents.setAside(in.undecodable(b.position(i)));
+            } else {
+                badEvents.setAsideRefused(new BadRecord(b.position(i), b.next(i),
+                        RawRecords.read(journalDir, b.position(i), journalLimit), e, refusal.reason(), refusal.code()));
+                firstRefusal = firstRefusal == null ? refusal : firstRefusal;
+                refused++;
+            }
+            from = i + 1;
+        }
+        if (refused > 0) {
+            // One line a batch: a sink far behind may refuse every event of many batches.
+            log.warn("{} sink set aside {} event(s) of a batch before writing them; the first: {} "
+                    + "(trackedge bad-events list --sink {})", sink.name(), refused, firstRefusal.reason(), sink.name());
         }
         if (from < b.size()) {
             inFlight.write(b.slice(from, b.size()));

@@ -25,6 +25,9 @@ final class ScriptedSink implements Sink {
     }
 
     final Set<UUID> poison = ConcurrentHashMap.newKeySet();
+    /** Events this sink refuses by its own rule ({@link #refusal}): never to reach {@link #write}. */
+    final Set<UUID> refuse = ConcurrentHashMap.newKeySet();
+    final AtomicInteger refusedWritten = new AtomicInteger();
     final List<UUID> written = Collections.synchronizedList(new ArrayList<>());
     final List<BadRecord> setAside = Collections.synchronizedList(new ArrayList<>());
     final AtomicInteger writes = new AtomicInteger();
@@ -67,6 +70,9 @@ final class ScriptedSink implements Sink {
             throw new IllegalStateException("batch starts at " + batch.start() + " but the cursor is at " + committed);
         }
         for (EventRecord e : batch.list()) {
+            if (refuse.contains(e.id())) {
+                refusedWritten.incrementAndGet();
+            }
             if (refuseAll || poison.contains(e.id())) {
                 refusals.incrementAndGet();
                 throw new DataRefused("refused " + e.id());
@@ -77,6 +83,11 @@ final class ScriptedSink implements Sink {
         }
         committed = batch.end();
         return CompletableFuture.completedFuture(batch.size());
+    }
+
+    @Override
+    public Refusal refusal(EventRecord e) {
+        return refuse.contains(e.id()) ? new Refusal("rule", "refused by rule: " + e.id()) : null;
     }
 
     @Override

@@ -273,6 +273,47 @@ class SinkLoopTest {
         assertTrue(e.getMessage().contains("idle wait"), e.getMessage());
     }
 
+    /**
+     * Events the sink refuses by its own rule (retention, for PostgreSQL) are set aside before their
+     * batch is written, never tried, and a run of them far longer than the consecutive-bad limit
+     * does not stall the loop: they are the sink's verdict, not a sign the destination is broken.
+     */
+    @Test
+    void eventsTheSinkRefusesByItsOwnRuleAreSetAsideUntriedHoweverManyInARow() throws Exception {
+        List<UUID> ids = append(2000, 21);
+        ScriptedSink sink = new ScriptedSink();
+        Set<UUID> refused = new HashSet<>(ids.subList(0, 1200)); // a sink days behind: its oldest events
+        refused.add(ids.get(1500));
+        refused.add(ids.get(1999));
+        sink.refuse.addAll(refused);
+        sink.poison.add(ids.get(1700)); // and one the destination refuses, narrowed down as before
+        SinkLoop loop = start(sink, 500, 10, Duration.ofMinutes(1));
+        Await.until("caught up and running", Duration.ofSeconds(30), () -> caughtUp(sink, loop)
+                && loop.health().state() == SinkHealth.State.RUNNING);
+
+        List<UUID> expected = new ArrayList<>(ids);
+        expected.removeAll(refused);
+        expected.remove(ids.get(1700));
+        assertEquals(expected, sink.written, "every other event once, in journal order");
+        assertEquals(0, sink.refusedWritten.get(), "no refused event was tried");
+        List<UUID> asideInOrder = new ArrayList<>();
+        for (BadRecord b : sink.setAside) {
+            asideInOrder.add(b.event().id());
+            assertArrayEquals(b.record(), rawOf(b.position()), "the raw journal record is kept");
+            if (refused.contains(b.event().id())) {
+                assertEquals("rule", b.code());
+                assertEquals("refused by rule: " + b.event().id(), b.error());
+            } else {
+                assertEquals("refused", b.code());
+            }
+        }
+        List<UUID> expectedAside = new ArrayList<>(ids);
+        expectedAside.removeAll(expected);
+        assertEquals(expectedAside, asideInOrder, "set aside in journal order");
+        assertEquals(1203, loop.stats().badEvents.get());
+        assertEquals(2000, loop.stats().committedEvents.get());
+    }
+
     @Test
     void anUndecodableRecordIsSetAsideInOrder() throws Exception {
         append(20, 11);

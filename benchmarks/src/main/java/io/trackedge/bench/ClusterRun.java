@@ -69,7 +69,7 @@ final class ClusterRun {
             UUID node = UUID.randomUUID();
             for (int i = 0; i < k; i++) {
                 PostgresSink.Settings settings = k == 1 ? new PostgresSink.Settings(false, 0)
-                        : new PostgresSink.Settings(false, 0, PostgresSink.NAME + "_" + routing.clusters().get(i), routing.tenantsOf(i));
+                        : new PostgresSink.Settings(false, 0, true, PostgresSink.NAME + "_" + routing.clusters().get(i), routing.tenantsOf(i));
                 loops.add(new SinkLoop(new PostgresSink(dbs.get(i), node, settings), journal, written::end, LOOP,
                         new SinkStats(), p -> { }));
             }

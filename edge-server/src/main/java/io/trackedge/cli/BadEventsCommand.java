@@ -112,7 +112,7 @@ public final class BadEventsCommand implements Runnable {
             io.trackedge.privacy.PrivacyPolicy privacy = new io.trackedge.privacy.PrivacyPolicy(cfg.privacy().settings(),
                     io.trackedge.privacy.ErasureList.empty(), System::currentTimeMillis);
             List<ReplayOutcome> outcomes = new ArrayList<>(new PostgresReplay(db.db(), privacy,
-                    io.trackedge.classify.ListSource.snapshot()).replay(toPostgres));
+                    io.trackedge.classify.ListSource.snapshot(), cfg.database().retentionDays()).replay(toPostgres));
             if (!toPostHog.isEmpty()) {
                 PostHogSink.Settings p = cfg.posthogSink();
                 if (!p.enabled()) {

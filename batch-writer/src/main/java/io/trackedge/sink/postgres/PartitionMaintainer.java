@@ -41,7 +41,8 @@ public final class PartitionMaintainer implements Runnable {
     }
 
     /**
-     * Drops the raw {@code email_events} partitions past {@code retentionDays} and forgets the
+     * Drops the raw {@code email_events} partitions past {@code retentionDays}, deletes the default
+     * partition's events of those days, and forgets the
      * ingest clients' event ids as old, on {@code c} (inside the caller's transaction, if any);
      * the retention job runs it. Aggregates are never touched. Returns the partitions dropped.
      *
@@ -55,6 +56,14 @@ public final class PartitionMaintainer implements Runnable {
             int dropped = single(s, "SELECT email_events_drop_partitions_older_than(" + retentionDays + ")");
             if (dropped > 0) {
                 log.info("email_events partitions: {} dropped (retention {} days)", dropped, retentionDays);
+            }
+            // Events of days that had no partition when they landed (a new database given older
+            // events: partitions are made from yesterday on) wait in the default partition, which is
+            // never dropped: the same cutoff reaches them there.
+            int purged = s.executeUpdate("DELETE FROM email_events_default WHERE occurred_at < "
+                    + "((now() AT TIME ZONE 'UTC')::date - " + retentionDays + ")::timestamp AT TIME ZONE 'UTC'");
+            if (purged > 0) {
+                log.info("email_events_default: {} events older than {} days deleted", purged, retentionDays);
             }
             // Client event ids are remembered as long as raw events are kept: the window in
             // which a retried ingest request is still recognised.

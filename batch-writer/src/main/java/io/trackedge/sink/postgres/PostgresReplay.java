@@ -18,30 +18,39 @@ import java.util.List;
  * Writes set-aside events of the Postgres sink again, once their cause is fixed: each in a
  * transaction of its own that writes the event with everything it feeds (first touches, daily
  * counters) and marks its {@code bad_events} row replayed, so a replay counts once however often
- * it is run. An event refused again stays listed, with the new error.
+ * it is run. An event refused again stays listed, with the new error; so does one of a day
+ * retention has dropped ({@link RetentionCutoff}), which is not written.
  */
 public final class PostgresReplay {
 
     private final Database db;
     private final io.trackedge.privacy.PrivacyPolicy privacy;
     private final ListSource lists;
+    private final RetentionCutoff retention;
 
+    /** Raw events kept forever, every tenant's events as they are, the committed lists. */
     public PostgresReplay(Database db) {
-        this(db, io.trackedge.privacy.PrivacyPolicy.keepAll(), ListSource.snapshot());
+        this(db, io.trackedge.privacy.PrivacyPolicy.keepAll(), ListSource.snapshot(), 0);
     }
 
     /**
      * @param privacy the tenants' privacy rules, applied to replayed events as to any other
      * @param lists the classifier's lists for the replayed opens and clicks
+     * @param retentionDays days of raw events kept ({@code edge.database.retention-days}): an event
+     *     of an older day is refused again, as the sink refuses it ({@link RetentionCutoff})
      */
-    public PostgresReplay(Database db, io.trackedge.privacy.PrivacyPolicy privacy, ListSource lists) {
+    public PostgresReplay(Database db, io.trackedge.privacy.PrivacyPolicy privacy, ListSource lists, int retentionDays) {
         this.db = db;
         this.privacy = privacy;
         this.lists = lists;
+        this.retention = new RetentionCutoff(retentionDays);
     }
 
     public List<ReplayOutcome> replay(List<BadEvents.Row> rows) throws SQLException {
         List<ReplayOutcome> out = new ArrayList<>(rows.size());
+        try (Connection c = db.dataSource().getConnection()) {
+            retention.measure(c);
+        }
         for (BadEvents.Row row : rows) {
             if (!PostgresSink.NAME.equals(row.sink())) {
                 throw new IllegalArgumentException("bad event " + row.id() + " belongs to the " + row.sink() + " sink");
@@ -57,6 +66,10 @@ public final class PostgresReplay {
             e = RecordCodec.decode(row.record(), 0, row.record().length);
         } catch (RuntimeException undecodable) {
             return failed(row, "the journal record does not decode: " + undecodable.getMessage());
+        }
+        io.trackedge.sink.Sink.Refusal expired = retention.refusal(e);
+        if (expired != null) {
+            return failed(row, expired.reason());
         }
         BatchWriter writer = new BatchWriter(new EdgeNumber(row.edgeNode()), new KnownFirstTouches(1024),
                 new KnownHumanOpens(1024), privacy);

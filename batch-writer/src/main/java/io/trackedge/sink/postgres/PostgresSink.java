@@ -4,6 +4,7 @@ import io.trackedge.db.Database;
 import io.trackedge.classify.ClassifierSettings;
 import io.trackedge.classify.Correction;
 import io.trackedge.classify.ListSource;
+import io.trackedge.journal.EventRecord;
 import io.trackedge.privacy.PrivacyPolicy;
 import io.trackedge.sink.BadRecord;
 import io.trackedge.sink.Batch;
@@ -38,18 +39,27 @@ public final class PostgresSink implements Sink {
 
     /**
      * @param migrate apply the migrations before the first batch
-     * @param retentionDays raw event partitions older than this are dropped by {@link #maintainPartitions}
+     * @param retentionDays days of raw events the database keeps ({@code edge.database.retention-days};
+     *     0 forever): an event of an older day is set aside, not written ({@link RetentionCutoff})
+     * @param dropExpired whether {@link #maintainPartitions} drops the partitions past retention
+     *     (false where the retention job does it)
      * @param name the loop's name in metrics and logs ({@link #NAME}, or one per cluster when tenants
      *     are spread over several); the rows in {@code sink_cursors} and {@code bad_events} say
      *     {@link #NAME} in every cluster
      * @param tenants the tenants whose events this database holds (its share of the
      *     {@link io.trackedge.db.TenantRouting}); the cursor passes the others' events
      */
-    public record Settings(boolean migrate, int retentionDays, String name, Predicate<UUID> tenants) {
+    public record Settings(boolean migrate, int retentionDays, boolean dropExpired, String name, Predicate<UUID> tenants) {
 
-        /** Every tenant's events, under {@link #NAME}. */
+        public Settings {
+            if (retentionDays < 0) {
+                throw new IllegalArgumentException("retention days must not be negative, got " + retentionDays);
+            }
+        }
+
+        /** Every tenant's events, under {@link #NAME}, partitions past retention dropped by this sink. */
         public Settings(boolean migrate, int retentionDays) {
-            this(migrate, retentionDays, NAME, t -> true);
+            this(migrate, retentionDays, true, NAME, t -> true);
         }
     }
 
@@ -58,6 +68,7 @@ public final class PostgresSink implements Sink {
     private final Settings settings;
     private final CommitPipeline pipeline;
     private final JournalClassifier classifier;
+    private final RetentionCutoff retention;
     /** Batches submitted whose commit the classifier has not been told of yet, oldest first. */
     private final ArrayDeque<Submitted> submitted = new ArrayDeque<>();
     private boolean migrated;
@@ -87,6 +98,7 @@ public final class PostgresSink implements Sink {
         this.settings = settings;
         this.pipeline = new CommitPipeline(db, edgeNode, privacy);
         this.classifier = classifier;
+        this.retention = new RetentionCutoff(settings.retentionDays());
     }
 
     public JournalClassifier classifier() {
@@ -118,6 +130,7 @@ public final class PostgresSink implements Sink {
         long cursor;
         try (Connection c = db.dataSource().getConnection()) {
             cursor = pipeline.cursorWriter().initCursor(c, hostName());
+            retention.measure(c);
         }
         classifier.opened(cursor);
         return cursor;
@@ -131,6 +144,13 @@ public final class PostgresSink implements Sink {
         CompletableFuture<Integer> f = pipeline.submit(mine.list(), classified, mine.start(), mine.end());
         submitted.add(new Submitted(f, batch.end(), classified.corrections()));
         return f;
+    }
+
+    /** An event of this database's tenants whose day retention has dropped, or will within the hour. */
+    @Override
+    public Refusal refusal(EventRecord e) {
+        Refusal r = retention.refusal(e);
+        return r != null && settings.tenants().test(e.fields().tenant()) ? r : null;
     }
 
     @Override
@@ -176,7 +196,7 @@ public final class PostgresSink implements Sink {
 
     /** Creates partitions ahead and drops those past retention; scheduled hourly by the owner. */
     public void maintainPartitions() {
-        new PartitionMaintainer(db, settings.retentionDays()).run();
+        new PartitionMaintainer(db, settings.dropExpired() ? settings.retentionDays() : 0).run();
     }
 
     public UUID edgeNode() {

@@ -1,0 +1,98 @@
+package io.trackedge.sink.postgres;
+
+import io.trackedge.journal.EventRecord;
+import io.trackedge.sink.Sink;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+
+/**
+ * The oldest raw event the Postgres sink still writes when raw events are kept
+ * {@code retentionDays}: one of a UTC day whose {@code email_events} partition the retention drop
+ * ({@code email_events_drop_partitions_older_than}, sql/V26) has taken, or will take within
+ * {@link #MARGIN}, is refused. Written anyway it would land in the default partition, past
+ * retention, and the late-event re-run of its day would replace that day's roll-up rows with a
+ * count of it alone. The ingest API refuses such events at the door (LineValidator, the same
+ * margin); this catches those that reach the sink late (a sink far behind, an edge clock ahead)
+ * and replays of set-aside events.
+ *
+ * <p>Reckoned on the database's clock, as the drop is: {@link #measure} takes its offset from
+ * ours. Retention 0 keeps raw events forever and refuses nothing. Not thread-safe: one per sink
+ * loop, or one per replay.
+ */
+final class RetentionCutoff {
+
+    /** How long the partition of the oldest event taken outlives it at least: a write's transaction is far shorter. */
+    static final Duration MARGIN = Duration.ofHours(1);
+
+    static final String CODE = "retention";
+
+    private static final long DAY_MILLIS = TimeUnit.DAYS.toMillis(1);
+    private static final long MARGIN_MILLIS = MARGIN.toMillis();
+
+    private final int retentionDays;
+    private final LongSupplier clockMillis;
+    private long offsetMillis; // the database's clock less ours
+    private long cutoffMicros = Long.MIN_VALUE;
+    private long validUntilMillis = Long.MIN_VALUE; // on the database's clock
+
+    /** @param retentionDays days of raw events kept ({@code edge.database.retention-days}); 0 keeps them forever */
+    RetentionCutoff(int retentionDays, LongSupplier clockMillis) {
+        if (retentionDays < 0) {
+            throw new IllegalArgumentException("retention days must not be negative, got " + retentionDays);
+        }
+        this.retentionDays = retentionDays;
+        this.clockMillis = clockMillis;
+    }
+
+    RetentionCutoff(int retentionDays) {
+        this(retentionDays, System::currentTimeMillis);
+    }
+
+    /** Reads the database's clock through {@code c} and reckons by it from now on. */
+    void measure(Connection c) throws SQLException {
+        if (retentionDays == 0) {
+            return;
+        }
+        try (Statement s = c.createStatement()) {
+            long before = clockMillis.getAsLong();
+            try (ResultSet r = s.executeQuery("SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint")) {
+                r.next();
+                long theirs = r.getLong(1);
+                long ours = (before + clockMillis.getAsLong()) / 2;
+                offsetMillis = theirs - ours;
+            }
+        }
+        validUntilMillis = Long.MIN_VALUE;
+    }
+
+    /** Why {@code e} is not written, or null when its day is kept. */
+    Sink.Refusal refusal(EventRecord e) {
+        if (retentionDays == 0) {
+            return null;
+        }
+        long now = clockMillis.getAsLong() + offsetMillis;
+        if (now >= validUntilMillis) {
+            cutoffMicros = cutoffMicros(retentionDays, now);
+            validUntilMillis = (Math.floorDiv(now + MARGIN_MILLIS, DAY_MILLIS) + 1) * DAY_MILLIS - MARGIN_MILLIS;
+        }
+        if (e.occurredAtMicros() >= cutoffMicros) {
+            return null;
+        }
+        return new Sink.Refusal(CODE, "occurred at " + Instant.EPOCH.plusNanos(e.occurredAtMicros() * 1000) + ", before "
+                + LocalDate.ofEpochDay(Math.floorDiv(cutoffMicros, DAY_MILLIS * 1000)) + " (UTC), the oldest day kept: raw events are kept "
+                + retentionDays + " days (edge.database.retention-days), and an older day's partition is dropped or will be within the hour");
+    }
+
+    /** The first instant (epoch micros) taken at {@code nowMillis} on the database's clock: the start of the oldest day kept. */
+    static long cutoffMicros(int retentionDays, long nowMillis) {
+        long day = Math.floorDiv(nowMillis + MARGIN_MILLIS, DAY_MILLIS);
+        return TimeUnit.MILLISECONDS.toMicros((day - retentionDays) * DAY_MILLIS);
+    }
+}

@@ -1,0 +1,142 @@
+package io.trackedge.sink.postgres;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.trackedge.classify.ListSource;
+import io.trackedge.db.Database;
+import io.trackedge.db.PostgresConnectionInfo;
+import io.trackedge.journal.EventFields;
+import io.trackedge.journal.EventType;
+import io.trackedge.journal.FieldsCodec;
+import io.trackedge.journal.JournalStats;
+import io.trackedge.journal.JournalWriter;
+import io.trackedge.journal.MutableEvent;
+import io.trackedge.privacy.PrivacyPolicy;
+import io.trackedge.sink.SinkLoop;
+import io.trackedge.sink.SinkStats;
+import io.trackedge.sink.bad.BadEvents;
+import io.trackedge.sink.bad.ReplayOutcome;
+import io.trackedge.sink.testing.Await;
+import io.trackedge.sink.testing.JournalIds;
+import io.trackedge.sink.testing.Sinks;
+import io.trackedge.sink.testing.TestDatabase;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.time.Duration;
+import java.time.temporal.ChronoUnit;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A sink with raw events kept 7 days, given events 10 days old among today's (a sink that fell
+ * days behind, an edge whose clock ran ahead): the old ones are set aside with the setting named,
+ * never written into the default partition nor queued as a late day, and a replay refuses them
+ * again. Another cluster's tenant is passed, not set aside.
+ */
+class RetentionGuardIT {
+
+    private static final UUID TENANT = UUID.fromString("11111111-1111-4111-8111-111111111111");
+    private static final UUID ELSEWHERE = UUID.fromString("22222222-2222-4222-8222-222222222222");
+    private static final UUID USER = UUID.fromString("aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa");
+    private static final long DAY_MICROS = ChronoUnit.DAYS.getDuration().toNanos() / 1000;
+
+    private TestDatabase testDb;
+    private Database db;
+    private Path journalDir;
+    private JournalWriter writer;
+    private final MutableEvent event = new MutableEvent();
+    private final JournalIds ids = new JournalIds();
+
+    @BeforeEach
+    void setUp() throws Exception {
+        testDb = TestDatabase.create();
+        db = new Database(new PostgresConnectionInfo(testDb.jdbcUrl(), "postgres", null), 4);
+        db.migrate();
+        journalDir = Files.createTempDirectory("retention-guard-it-");
+        writer = JournalWriter.open(journalDir, 4L << 20, 1L << 30, new JournalStats());
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        writer.close();
+        db.close();
+        testDb.close();
+    }
+
+    /** Stages an open of {@code tenant} that occurred {@code daysAgo} days ago, and returns its id. */
+    private UUID open(UUID tenant, int daysAgo, int email) {
+        long now = System.currentTimeMillis();
+        UUID id = new UUID(ids.next(now), ThreadLocalRandom.current().nextLong() & 0x3FFFFFFFFFFFFFFFL | 0x8000000000000000L);
+        event.reset(EventType.OPEN, id.getMostSignificantBits(), id.getLeastSignificantBits(), now * 1000 - daysAgo * DAY_MICROS);
+        byte[] block = FieldsCodec.encode(new EventFields(tenant, USER, "camp", "mbox", "email-" + email, "lead-" + email,
+                "step-1", null));
+        event.fields(block, 0, block.length);
+        event.userAgent("Mozilla/5.0 (test)");
+        assertTrue(writer.tryAppend(event));
+        return id;
+    }
+
+    @Test
+    void eventsOfADayRetentionDroppedAreSetAsideNotWrittenAndAReplayRefusesThem() throws Exception {
+        Set<UUID> fresh = new HashSet<>();
+        Set<UUID> old = new HashSet<>();
+        for (int i = 0; i < 300; i++) {
+            if (i % 50 == 7) {
+                old.add(open(TENANT, 10, i));
+            } else {
+                fresh.add(open(TENANT, 0, i));
+            }
+        }
+        UUID othersOld = open(ELSEWHERE, 10, 999);
+        writer.flush();
+
+        PostgresSink sink = new PostgresSink(db, UUID.randomUUID(),
+                new PostgresSink.Settings(false, 7, true, PostgresSink.NAME, t -> !t.equals(ELSEWHERE)));
+        SinkStats stats = new SinkStats();
+        SinkLoop loop = new SinkLoop(sink, journalDir, writer::flushedPosition,
+                Sinks.settings(100, Duration.ofMillis(2), Duration.ofMillis(500)), stats, p -> { });
+        loop.start();
+        try {
+            Await.until("the sink caught up", Duration.ofSeconds(60),
+                    () -> stats.committedPosition.get() == writer.flushedPosition());
+        } finally {
+            loop.stop(Duration.ofSeconds(5));
+        }
+
+        assertEquals(fresh.size(), testDb.count("SELECT count(*) FROM email_events"), "today's events, each once");
+        assertEquals(0, testDb.count("SELECT count(*) FROM email_events WHERE occurred_at < now() - interval '8 days'"));
+        assertEquals(0, testDb.count("SELECT count(*) FROM analytics_late_days WHERE day < current_date - 8"),
+                "no dropped day queued for a re-run");
+        List<BadEvents.Row> aside;
+        try (Connection c = testDb.connect()) {
+            aside = BadEvents.list(c, PostgresSink.NAME, false, 1000);
+        }
+        Set<UUID> asideIds = new HashSet<>();
+        for (BadEvents.Row r : aside) {
+            asideIds.add(r.eventId());
+            assertEquals("retention", r.errorCode());
+            assertTrue(r.error().contains("raw events are kept 7 days (edge.database.retention-days)"), r.error());
+        }
+        assertEquals(old, asideIds, "every old event of this database's tenants set aside, the other cluster's passed");
+        assertEquals(old.size(), stats.badEvents.get());
+        assertFalse(asideIds.contains(othersOld));
+
+        List<ReplayOutcome> replayed = new PostgresReplay(db, PrivacyPolicy.keepAll(), ListSource.snapshot(), 7).replay(aside);
+        for (ReplayOutcome o : replayed) {
+            assertFalse(o.replayed(), "replay of " + o.badEventId());
+            assertTrue(o.error().contains("kept 7 days"), o.error());
+        }
+        assertEquals(fresh.size(), testDb.count("SELECT count(*) FROM email_events"), "a refused replay writes nothing");
+        assertEquals(old.size(), testDb.count("SELECT count(*) FROM bad_events WHERE replayed_at IS NULL "
+                + "AND last_replay_error LIKE '%edge.database.retention-days%'"), "still listed, with the reason");
+    }
+}
