@@ -36,7 +36,9 @@ import org.slf4j.LoggerFactory;
  * summed from its days' rows, joined to {@code event_contexts} for the distinct mailboxes, domains and
  * campaigns; only {@code leads_used}, a row column whose distinct count does not add up from days, is
  * read from the month's raw sends, up to the end of each tenant's latest counted day. An earlier day
- * with raw events and no rows is counted first. So a day's job recounts its own day and scans the
+ * not counted is counted first: for every tenant, one without the mark an all-tenant count leaves
+ * in {@code billing_counted_days} (V30); for one tenant, one without that mark or the tenant's rows.
+ * So a day's job recounts its own day and scans the
  * month's rows only for sends, where it used to recount every event of the month so far.
  *
  * <p>Both steps delete and insert under the month's lock, like the daily tables. A day with no raw
@@ -127,12 +129,14 @@ final class BillingRollUp implements RollUp {
             p.put("next", next);
             LocalDate latest = Sql.one(c, "SELECT max(day) FROM billing_days WHERE day >= {first} AND day < {next}" + tenant, p,
                     r -> r.getObject(1, LocalDate.class));
-            // An earlier day with raw events and no rows (its job failed for good, or a version before
-            // V29 ran it after the migration) is recounted here, so the month sums the days leads_used reads.
+            // An earlier day not counted (its job failed for good, or a version before V29 ran it after
+            // the migration) is counted here, so the month sums the days leads_used reads. For every
+            // tenant, a day is counted once marked (V30): one tenant's rows do not make it so.
+            String counted = tenantOrNull == null ? "SELECT 1 FROM billing_counted_days WHERE day = {date}"
+                    : "SELECT 1 FROM billing_counted_days WHERE day = {date} UNION ALL SELECT 1 FROM billing_days WHERE day = {date}" + tenant;
             for (LocalDate day = first; latest != null && day.isBefore(latest); day = day.plusDays(1)) {
                 p.put("date", day);
-                if ((day.isBefore(from) || day.isAfter(last))
-                        && !Sql.exists(c, "SELECT 1 FROM billing_days WHERE day = {date}" + tenant, p)) {
+                if ((day.isBefore(from) || day.isAfter(last)) && !Sql.exists(c, counted, p)) {
                     recountDay(c, day, tenantOrNull, tenant);
                 }
             }
@@ -160,6 +164,9 @@ final class BillingRollUp implements RollUp {
         }
         Sql.update(c, "DELETE FROM billing_days WHERE day = {date}" + tenant, p);
         Sql.update(c, DAY.formatted(tenant), p);
+        if (tenantOrNull == null) {
+            Sql.update(c, "INSERT INTO billing_counted_days (day) VALUES ({date}) ON CONFLICT (day) DO UPDATE SET counted_at = now()", p);
+        }
     }
 
     private static Map<String, Object> params(UUID tenantOrNull) {
