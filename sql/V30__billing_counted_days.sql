@@ -14,6 +14,8 @@ CREATE TABLE billing_counted_days (
     counted_at timestamptz NOT NULL DEFAULT now()
 );
 
--- The days counted before: every job that ran so far counted its day for every tenant, or found rows
--- of it, as the check above assumed.
-INSERT INTO billing_counted_days (day) SELECT DISTINCT day FROM billing_days;
+-- No day is marked here: rows before this version do not say whether a day was counted for every
+-- tenant or for one, and marking a day of one tenant's rows would keep the case above. So the first
+-- all-tenant job of each month after the upgrade counts that month's earlier days once more (a day's
+-- recount each, at most 30, once), and marks them; a day whose raw events retention dropped is not
+-- counted (its rows are what remains of it), stays unmarked and costs a probe per job of its month.

@@ -345,6 +345,7 @@ public final class SinkLoop implements Runnable {
         stats.committedEvents.incrementAndGet();
         stats.committedPosition.set(bad.next());
         onCommitted.accept(bad.next());
+        health.progressed(); // the cursor moved: a long run of set-asides is not a stall
     }
 
     private void failed(Throwable e) {

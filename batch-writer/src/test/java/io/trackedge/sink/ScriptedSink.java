@@ -9,6 +9,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -28,6 +29,10 @@ final class ScriptedSink implements Sink {
     /** Events this sink refuses by its own rule ({@link #refusal}): never to reach {@link #write}. */
     final Set<UUID> refuse = ConcurrentHashMap.newKeySet();
     final AtomicInteger refusedWritten = new AtomicInteger();
+    /** When each set-aside began ({@link System#currentTimeMillis}). */
+    final List<Long> asideAt = Collections.synchronizedList(new ArrayList<>());
+    /** When set, every set-aside after the first waits for it. */
+    volatile CountDownLatch asideGate;
     final List<UUID> written = Collections.synchronizedList(new ArrayList<>());
     final List<BadRecord> setAside = Collections.synchronizedList(new ArrayList<>());
     final AtomicInteger writes = new AtomicInteger();
@@ -110,6 +115,11 @@ final class ScriptedSink implements Sink {
         }
         if (bad.position() != committed) {
             throw new IllegalStateException("set aside at " + bad.position() + " but the cursor is at " + committed);
+        }
+        asideAt.add(System.currentTimeMillis());
+        CountDownLatch gate = asideGate;
+        if (gate != null && !setAside.isEmpty()) {
+            gate.await(); // holds every set-aside after the first
         }
         setAside.add(bad);
         committed = bad.next();

@@ -314,6 +314,31 @@ class SinkLoopTest {
         assertEquals(2000, loop.stats().committedEvents.get());
     }
 
+    /** A set-aside moves the cursor: the loop counts it as progress, so a long run of them is not a stall. */
+    @Test
+    void aSetAsideIsProgress() throws Exception {
+        List<UUID> ids = append(3, 23);
+        ScriptedSink sink = new ScriptedSink();
+        sink.refuse.addAll(ids);
+        sink.asideGate = new java.util.concurrent.CountDownLatch(1);
+        SinkLoop loop = new SinkLoop(sink, dir, writer::flushedPosition, new SinkLoop.Settings(100, Duration.ofMillis(1),
+                Duration.ofMillis(20), Duration.ofMillis(200), Duration.ofMinutes(1), 100), new SinkStats(), p -> { });
+        loops.add(loop);
+        long made = System.currentTimeMillis();
+        Await.until("the clock moved past the loop's making", Duration.ofSeconds(5), () -> System.currentTimeMillis() > made);
+        loop.start();
+        try {
+            Await.until("the second set-aside waits", Duration.ofSeconds(30), () -> sink.asideAt.size() == 2);
+            long firstAside = sink.asideAt.get(0);
+            assertTrue(firstAside > made);
+            assertTrue(!loop.health().lastProgress().isBefore(java.time.Instant.ofEpochMilli(firstAside)),
+                    "progress at the first set-aside, not " + loop.health().lastProgress() + " (the loop's making)");
+        } finally {
+            sink.asideGate.countDown();
+        }
+        Await.until("caught up", Duration.ofSeconds(30), () -> caughtUp(sink, loop));
+    }
+
     @Test
     void anUndecodableRecordIsSetAsideInOrder() throws Exception {
         append(20, 11);

@@ -22,10 +22,11 @@ class RetentionJobIT {
             s.execute("CREATE TABLE " + partition + " PARTITION OF email_event_rows FOR VALUES FROM ('" + old + "') TO ('"
                     + old.plusDays(1) + "')");
             // Days that never had a partition (the database is newer than they are): their events wait in the default one.
-            for (int daysAgo : new int[] {41, 20}) {
+            // Either side of the cutoff, the start of the oldest day kept (today less 30, UTC), as the drop reckons it.
+            for (String at : new String[] {"- interval '1 second'", "+ interval '1 second'"}) {
                 s.execute("INSERT INTO email_event_rows (occurred_at, context_id, tenant_id, event_id, edge_no, event_type) VALUES ("
-                        + "now() - interval '" + daysAgo + " days', 1, '" + UUID.randomUUID() + "', '" + UUID.randomUUID()
-                        + "', 1, 'open')");
+                        + "((now() AT TIME ZONE 'UTC')::date - 30)::timestamp AT TIME ZONE 'UTC' " + at + ", 1, '"
+                        + UUID.randomUUID() + "', '" + UUID.randomUUID() + "', 1, 'open')");
             }
             s.execute("INSERT INTO campaign_analytics (tenant_id, campaign_id, date, sent) VALUES ('" + UUID.randomUUID()
                     + "', 'c1', '" + old + "', 7)");
@@ -41,9 +42,9 @@ class RetentionJobIT {
         assertEquals(0, pg.count("SELECT count(*) FROM pg_class WHERE relname = '" + partition + "'"));
         assertEquals(1, pg.count("SELECT count(*) FROM pg_class WHERE relname = 'email_events_default'"));
         assertEquals(7, pg.count("SELECT sent FROM campaign_analytics"));
-        assertEquals(1, pg.count("SELECT count(*) FROM email_events_default"), "the default partition's 41-day-old event deleted");
-        assertEquals(1, pg.count("SELECT count(*) FROM email_events_default WHERE occurred_at > now() - interval '21 days'"),
-                "its 20-day-old one kept");
+        assertEquals(1, pg.count("SELECT count(*) FROM email_events_default"), "the default partition's event before the cutoff deleted");
+        assertEquals(1, pg.count("SELECT count(*) FROM email_events_default WHERE occurred_at"
+                + " > ((now() AT TIME ZONE 'UTC')::date - 30)::timestamp AT TIME ZONE 'UTC'"), "the one after it kept");
         assertEquals(1, pg.count("SELECT count(*) FROM analytics_jobs WHERE tenant_id IS NULL AND status = 'completed'"));
         assertEquals(1, pg.count("SELECT count(*) FROM analytics_jobs WHERE tenant_id IS NOT NULL AND status = 'failed'"
                 + " AND last_error LIKE '%without a tenant%'"), "retention refuses a per-tenant run");

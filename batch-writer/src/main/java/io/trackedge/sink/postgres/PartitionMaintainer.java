@@ -42,7 +42,8 @@ public final class PartitionMaintainer implements Runnable {
 
     /**
      * Drops the raw {@code email_events} partitions past {@code retentionDays}, deletes the default
-     * partition's events of those days, and forgets the
+     * partition's events of those days, records the last day dropped ({@code email_events_dropped_through},
+     * so that no event lands in it again), and forgets the
      * ingest clients' event ids as old, on {@code c} (inside the caller's transaction, if any);
      * the retention job runs it. Aggregates are never touched. Returns the partitions dropped.
      *
@@ -53,10 +54,8 @@ public final class PartitionMaintainer implements Runnable {
             return 0;
         }
         try (Statement s = c.createStatement()) {
-            int dropped = single(s, "SELECT email_events_drop_partitions_older_than(" + retentionDays + ")");
-            if (dropped > 0) {
-                log.info("email_events partitions: {} dropped (retention {} days)", dropped, retentionDays);
-            }
+            // The deletes come before the drop: in the caller's transaction, the drop holds an
+            // exclusive lock on email_event_rows (every write and read of events waits) to the commit.
             // Events of days that had no partition when they landed (a new database given older
             // events: partitions are made from yesterday on) wait in the default partition, which is
             // never dropped: the same cutoff reaches them there.
@@ -72,6 +71,13 @@ public final class PartitionMaintainer implements Runnable {
             if (forgotten > 0) {
                 log.info("ingest_event_ids: {} ids older than {} days forgotten", forgotten, retentionDays);
             }
+            int dropped = single(s, "SELECT email_events_drop_partitions_older_than(" + retentionDays + ")");
+            if (dropped > 0) {
+                log.info("email_events partitions: {} dropped (retention {} days)", dropped, retentionDays);
+            }
+            // Every day before the cutoff is gone now, whatever retention-days says later (V31, RetentionCutoff).
+            s.executeUpdate("INSERT INTO email_events_dropped_through (day) VALUES ((now() AT TIME ZONE 'UTC')::date - "
+                    + retentionDays + " - 1) ON CONFLICT DO NOTHING");
             return dropped;
         }
     }

@@ -13,18 +13,19 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
 /**
- * The oldest raw event the Postgres sink still writes when raw events are kept
- * {@code retentionDays}: one of a UTC day whose {@code email_events} partition the retention drop
+ * The oldest raw event the Postgres sink still writes. With raw events kept {@code retentionDays},
+ * one of a UTC day whose {@code email_events} partition the retention drop
  * ({@code email_events_drop_partitions_older_than}, sql/V26) has taken, or will take within
- * {@link #MARGIN}, is refused. Written anyway it would land in the default partition, past
+ * {@link #MARGIN}, is refused; so is one of a day on or before the last day a retention run recorded
+ * as dropped ({@code email_events_dropped_through}, V31), whatever the setting says now (it may have
+ * been raised since). Written anyway, such an event would land in the default partition, past
  * retention, and the late-event re-run of its day would replace that day's roll-up rows with a
  * count of it alone. The ingest API refuses such events at the door (LineValidator, the same
- * margin); this catches those that reach the sink late (a sink far behind, an edge clock ahead)
- * and replays of set-aside events.
+ * margin); this catches those that reach the sink late (a sink far behind, an edge whose clock runs
+ * behind the database's) and replays of set-aside events.
  *
- * <p>Reckoned on the database's clock, as the drop is: {@link #measure} takes its offset from
- * ours. Retention 0 keeps raw events forever and refuses nothing. Not thread-safe: one per sink
- * loop, or one per replay.
+ * <p>Reckoned on the database's clock, as the drop is: {@link #measure} takes its offset from ours
+ * and reads the days dropped. Not thread-safe: one per sink loop, or one per replay.
  */
 final class RetentionCutoff {
 
@@ -34,11 +35,13 @@ final class RetentionCutoff {
     static final String CODE = "retention";
 
     private static final long DAY_MILLIS = TimeUnit.DAYS.toMillis(1);
+    private static final long DAY_MICROS = TimeUnit.DAYS.toMicros(1);
     private static final long MARGIN_MILLIS = MARGIN.toMillis();
 
     private final int retentionDays;
     private final LongSupplier clockMillis;
     private long offsetMillis; // the database's clock less ours
+    private long droppedBeforeMicros = Long.MIN_VALUE; // the start of the day after the last recorded as dropped
     private long cutoffMicros = Long.MIN_VALUE;
     private long validUntilMillis = Long.MIN_VALUE; // on the database's clock
 
@@ -55,44 +58,58 @@ final class RetentionCutoff {
         this(retentionDays, System::currentTimeMillis);
     }
 
-    /** Reads the database's clock through {@code c} and reckons by it from now on. */
+    /** Reads the database's clock and the last day retention dropped, through {@code c}, and reckons by them from now on. */
     void measure(Connection c) throws SQLException {
-        if (retentionDays == 0) {
-            return;
-        }
         try (Statement s = c.createStatement()) {
             long before = clockMillis.getAsLong();
-            try (ResultSet r = s.executeQuery("SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint")) {
+            try (ResultSet r = s.executeQuery("SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint,"
+                    + " (SELECT max(day) FROM email_events_dropped_through)")) {
                 r.next();
                 long theirs = r.getLong(1);
                 long ours = (before + clockMillis.getAsLong()) / 2;
-                offsetMillis = theirs - ours;
+                LocalDate dropped = r.getObject(2, LocalDate.class);
+                reckon(theirs - ours, dropped);
             }
         }
-        validUntilMillis = Long.MIN_VALUE;
+    }
+
+    /** Reckons with the database's clock {@code offsetMillis} ahead of ours and days dropped through {@code dropped} (or none). */
+    void reckon(long offsetMillis, LocalDate dropped) {
+        this.offsetMillis = offsetMillis;
+        this.droppedBeforeMicros = dropped == null ? Long.MIN_VALUE : (dropped.toEpochDay() + 1) * DAY_MICROS;
+        this.validUntilMillis = Long.MIN_VALUE;
     }
 
     /** Why {@code e} is not written, or null when its day is kept. */
     Sink.Refusal refusal(EventRecord e) {
-        if (retentionDays == 0) {
-            return null;
+        long at = e.occurredAtMicros();
+        if (retentionDays > 0) {
+            long now = clockMillis.getAsLong() + offsetMillis;
+            if (now >= validUntilMillis) {
+                cutoffMicros = cutoffMicros(retentionDays, now);
+                validUntilMillis = (Math.floorDiv(now + MARGIN_MILLIS, DAY_MILLIS) + 1) * DAY_MILLIS - MARGIN_MILLIS;
+            }
+            if (at < cutoffMicros) {
+                return new Sink.Refusal(CODE, "occurred at " + instant(at) + ", before "
+                        + LocalDate.ofEpochDay(Math.floorDiv(cutoffMicros, DAY_MICROS)) + " (UTC), the oldest day kept: raw events are kept "
+                        + retentionDays + " days (edge.database.retention-days), and an older day's partition is dropped or will be within the hour");
+            }
         }
-        long now = clockMillis.getAsLong() + offsetMillis;
-        if (now >= validUntilMillis) {
-            cutoffMicros = cutoffMicros(retentionDays, now);
-            validUntilMillis = (Math.floorDiv(now + MARGIN_MILLIS, DAY_MILLIS) + 1) * DAY_MILLIS - MARGIN_MILLIS;
+        if (at < droppedBeforeMicros) {
+            return new Sink.Refusal(CODE, "occurred at " + instant(at) + ", on or before "
+                    + LocalDate.ofEpochDay(droppedBeforeMicros / DAY_MICROS - 1) + " (UTC), the last day retention dropped "
+                    + "(email_events_dropped_through): a day once dropped takes no events, whatever edge.database.retention-days says now");
         }
-        if (e.occurredAtMicros() >= cutoffMicros) {
-            return null;
-        }
-        return new Sink.Refusal(CODE, "occurred at " + Instant.EPOCH.plusNanos(e.occurredAtMicros() * 1000) + ", before "
-                + LocalDate.ofEpochDay(Math.floorDiv(cutoffMicros, DAY_MILLIS * 1000)) + " (UTC), the oldest day kept: raw events are kept "
-                + retentionDays + " days (edge.database.retention-days), and an older day's partition is dropped or will be within the hour");
+        return null;
+    }
+
+    private static Instant instant(long micros) {
+        return Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1000);
     }
 
     /** The first instant (epoch micros) taken at {@code nowMillis} on the database's clock: the start of the oldest day kept. */
     static long cutoffMicros(int retentionDays, long nowMillis) {
         long day = Math.floorDiv(nowMillis + MARGIN_MILLIS, DAY_MILLIS);
-        return TimeUnit.MILLISECONDS.toMicros((day - retentionDays) * DAY_MILLIS);
+        return (day - retentionDays) * DAY_MICROS;
     }
 }

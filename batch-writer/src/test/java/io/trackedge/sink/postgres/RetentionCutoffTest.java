@@ -68,6 +68,27 @@ class RetentionCutoffTest {
         assertNull(cutoff.refusal(at(Instant.parse("2026-11-28T00:00:00Z"))));
     }
 
+    @Test
+    void aDayRetentionDroppedIsRefusedWhateverTheSettingSaysNow() {
+        for (int retention : new int[] {0, 30}) {
+            RetentionCutoff cutoff = new RetentionCutoff(retention, () -> millis("2026-12-04T12:00:00Z"));
+            cutoff.reckon(0, LocalDate.parse("2026-11-26")); // dropped when retention was 7
+            Sink.Refusal r = cutoff.refusal(at(Instant.parse("2026-11-26T23:59:59.999999Z")));
+            assertNotNull(r, "retention " + retention);
+            assertTrue(r.reason().contains("on or before 2026-11-26 (UTC), the last day retention dropped"), r.reason());
+            assertNull(cutoff.refusal(at(Instant.parse("2026-11-27T00:00:00Z"))), "retention " + retention);
+        }
+    }
+
+    @Test
+    void theDayIsReckonedOnTheDatabasesClock() {
+        RetentionCutoff cutoff = new RetentionCutoff(7, () -> millis("2026-12-02T12:00:00Z"));
+        EventRecord e = at(Instant.parse("2026-11-26T12:00:00Z"));
+        assertNull(cutoff.refusal(e), "kept by our clock");
+        cutoff.reckon(TimeUnit.DAYS.toMillis(2), null); // the database's clock two days ahead of ours
+        assertNotNull(cutoff.refusal(e), "dropped by the database's");
+    }
+
     /**
      * For every retention up to 31 days and every 5 minutes of a day: the oldest day taken is one the
      * drop (sql/V26: a partition whose day is before the database's UTC date less the retention) keeps

@@ -2,18 +2,22 @@ package io.trackedge.sink.postgres;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.trackedge.classify.ListSource;
 import io.trackedge.db.Database;
 import io.trackedge.db.PostgresConnectionInfo;
 import io.trackedge.journal.EventFields;
+import io.trackedge.journal.EventRecord;
 import io.trackedge.journal.EventType;
 import io.trackedge.journal.FieldsCodec;
 import io.trackedge.journal.JournalStats;
 import io.trackedge.journal.JournalWriter;
 import io.trackedge.journal.MutableEvent;
 import io.trackedge.privacy.PrivacyPolicy;
+import io.trackedge.sink.Sink;
 import io.trackedge.sink.SinkLoop;
 import io.trackedge.sink.SinkStats;
 import io.trackedge.sink.bad.BadEvents;
@@ -25,20 +29,23 @@ import io.trackedge.sink.testing.TestDatabase;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * A sink with raw events kept 7 days, given events 10 days old among today's (a sink that fell
- * days behind, an edge whose clock ran ahead): the old ones are set aside with the setting named,
+ * days behind, an edge whose clock ran behind the database's): the old ones are set aside with the setting named,
  * never written into the default partition nor queued as a late day, and a replay refuses them
  * again. Another cluster's tenant is passed, not set aside.
  */
@@ -138,5 +145,40 @@ class RetentionGuardIT {
         assertEquals(fresh.size(), testDb.count("SELECT count(*) FROM email_events"), "a refused replay writes nothing");
         assertEquals(old.size(), testDb.count("SELECT count(*) FROM bad_events WHERE replayed_at IS NULL "
                 + "AND last_replay_error LIKE '%edge.database.retention-days%'"), "still listed, with the reason");
+    }
+
+    private static EventRecord daysOld(int days) {
+        return new EventRecord(UUID.randomUUID(), EventType.OPEN, 0, System.currentTimeMillis() * 1000 - days * DAY_MICROS, null, "ua",
+                new EventFields(TENANT, USER, "c", "m", "e", "l", "s", null), null, Map.of());
+    }
+
+    /**
+     * Against the real database: {@link RetentionCutoff#measure} takes the database's clock, with its
+     * sign (ours set two days behind: with our clock alone, or the offset turned round, an event 8
+     * days old would look 6 or 4 days old and be taken), and a day a retention run dropped stays
+     * refused after the setting is raised (V31).
+     */
+    @Test
+    void theCutoffReadsTheDatabasesClockAndTheDaysRetentionDropped() throws Exception {
+        long twoDays = TimeUnit.DAYS.toMillis(2);
+        RetentionCutoff behind = new RetentionCutoff(7, () -> System.currentTimeMillis() - twoDays);
+        try (Connection c = testDb.connect()) {
+            behind.measure(c);
+        }
+        assertNotNull(behind.refusal(daysOld(8)), "8 days old by the database's clock");
+        assertNull(behind.refusal(daysOld(5)));
+
+        try (Connection c = testDb.connect(); Statement s = c.createStatement()) {
+            s.execute("SELECT email_events_ensure_partitions(10, 0)");
+            assertEquals(3, PartitionMaintainer.dropExpired(c, 7), "the partitions 10 to 8 days back dropped");
+        }
+        RetentionCutoff raised = new RetentionCutoff(30);
+        try (Connection c = testDb.connect()) {
+            raised.measure(c);
+        }
+        Sink.Refusal r = raised.refusal(daysOld(9));
+        assertNotNull(r, "a dropped day, though 30 days are kept now");
+        assertTrue(r.reason().contains("the last day retention dropped"), r.reason());
+        assertNull(raised.refusal(daysOld(6)));
     }
 }

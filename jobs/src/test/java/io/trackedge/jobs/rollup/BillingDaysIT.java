@@ -69,10 +69,13 @@ class BillingDaysIT {
             List<String> days = testDb.rows(DAYS);
             assertEquals(9, days.size(), "three tenants, three days: " + days);
             assertEquals(testDb.rows(DAYS_RECOUNTED), days);
+            assertEquals(0, testDb.count("SELECT count(*) FROM billing_counted_days"), "V30 marks no day");
 
             runDay(testDb, FIRST.plusDays(2)); // the last day's job alone
             assertEquals(testDb.rows(RollUpRecount.BILLING.recount()), testDb.rows(RollUpRecount.BILLING.fromTable()),
                     "the month from the days the migration filled and the last day's recount");
+            assertEquals(List.of(FIRST.toString(), FIRST.plusDays(1).toString(), FIRST.plusDays(2).toString()),
+                    testDb.rows("SELECT day::text FROM billing_counted_days ORDER BY 1"), "the earlier days counted again, once");
         }
     }
 
@@ -161,6 +164,27 @@ class BillingDaysIT {
             }
             runDay(testDb, FIRST.plusDays(2));
             assertEquals(33, leads(testDb, TENANT_1));
+            assertEquals(testDb.rows(RollUpRecount.BILLING.recount()), testDb.rows(RollUpRecount.BILLING.fromTable()));
+        }
+    }
+
+    /**
+     * A day counted for one tenant only before V30 (at V29, the other tenants' rows of the day gone, as
+     * when its all-tenant job failed for good and a tenant's own job ran): after the upgrade, the next
+     * all-tenant job counts it for every tenant. V30 marking the days that had rows would keep it out.
+     */
+    @Test
+    void aDayCountedForOneTenantOnlyBeforeTheUpgradeIsCountedForEveryTenantAfter() throws Exception {
+        try (TestDatabase testDb = TestDatabase.create()) {
+            MigrationCheck.migrate(testDb, "25");
+            try (Connection c = testDb.connect(); Statement s = c.createStatement()) {
+                s.execute(MigrationCheck.load(FIRST, "user_agent_id", "user_agent_id(%s)", "edge_no", "1"));
+            }
+            MigrationCheck.migrate(testDb, "29");
+            execute(testDb, "DELETE FROM billing_days WHERE day = '" + FIRST.plusDays(1) + "' AND tenant_id <> '" + TENANT_0 + "'");
+            MigrationCheck.migrate(testDb, "latest");
+            runDay(testDb, FIRST.plusDays(2));
+            assertEquals(testDb.rows(DAYS_RECOUNTED), testDb.rows(DAYS), "every tenant's every day");
             assertEquals(testDb.rows(RollUpRecount.BILLING.recount()), testDb.rows(RollUpRecount.BILLING.fromTable()));
         }
     }
