@@ -94,14 +94,16 @@ final class BadEventFinder {
     }
 
     /**
-     * Sets aside an event the sink refused by a rule of its own ({@link Sink#refusal}) before
-     * writing it. That is the sink's verdict, not a refusal the destination could be at fault
+     * Sets aside a run of consecutive events the sink refused by a rule of its own
+     * ({@link Sink#refusal}) before writing them, in one call. That is the sink's verdict, not a refusal the destination could be at fault
      * for, so it is not counted toward {@code maxConsecutiveBad}: a sink days behind may refuse
      * thousands in a row, and stalling on them would hold up every event after them.
      */
-    void setAsideRefused(BadRecord bad) throws Exception {
-        sink.setAside(bad);
-        progress.setAside(bad);
+    void setAsideRefused(java.util.List<BadRecord> run) throws Exception {
+        sink.setAside(run);
+        for (BadRecord bad : run) {
+            progress.setAside(bad);
+        }
     }
 
     /** Sets one event aside (a refused event, or a record that does not decode). */

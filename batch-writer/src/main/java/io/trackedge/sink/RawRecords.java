@@ -4,24 +4,36 @@ import io.trackedge.journal.JournalReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.function.LongSupplier;
 
-/** Reads one record's raw payload back from the journal, for the bad-events table. */
+/** Reads records' raw payloads back from the journal, for the bad-events table. */
 final class RawRecords {
 
     private RawRecords() {
     }
 
     static byte[] read(Path journalDir, long position, LongSupplier journalLimit) {
-        byte[][] out = new byte[1][];
+        return read(journalDir, position, 1, journalLimit).get(0);
+    }
+
+    /** The {@code count} records from {@code position} on, in one pass. */
+    static List<byte[]> read(Path journalDir, long position, int count, LongSupplier journalLimit) {
+        List<byte[]> out = new ArrayList<>(count);
         try (JournalReader r = new JournalReader(journalDir, position, journalLimit)) {
-            if (r.read((p, next, buf, off, len) -> out[0] = Arrays.copyOfRange(buf, off, off + len), 1) != 1) {
-                throw new IllegalStateException("journal record at " + position + " cannot be read back");
+            while (out.size() < count && r.read((p, next, buf, off, len) -> out.add(Arrays.copyOfRange(buf, off, off + len)),
+                    count - out.size()) > 0) {
+                // read on: a segment's end stops one read
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return out[0];
+        if (out.size() != count) {
+            throw new IllegalStateException("journal records from " + position + " cannot be read back: " + out.size()
+                    + " of " + count);
+        }
+        return out;
     }
 }

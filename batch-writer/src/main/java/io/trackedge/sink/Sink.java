@@ -66,6 +66,17 @@ public interface Sink extends AutoCloseable {
     void setAside(BadRecord bad) throws Exception;
 
     /**
+     * Records a run of consecutive refused records (each one's {@code next} the following one's
+     * {@code position}) and moves the cursor past the last, as one unit where the destination allows:
+     * a sink days behind may refuse whole batches ({@link #refusal}). By default, one at a time.
+     */
+    default void setAside(java.util.List<BadRecord> run) throws Exception {
+        for (BadRecord bad : run) {
+            setAside(bad);
+        }
+    }
+
+    /**
      * Asked before an event is set aside: does the destination take any of {@code others}, the
      * events after it in the failed batch? Without such proof, a destination that refuses every
      * event (a broken endpoint answering 400 to all) would look like a run of bad events; so on

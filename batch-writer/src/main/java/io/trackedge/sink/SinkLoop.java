@@ -4,6 +4,8 @@ import io.trackedge.journal.EventRecord;
 import io.trackedge.journal.JournalReader;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -292,12 +294,13 @@ public final class SinkLoop implements Runnable {
 
     /**
      * Submits a batch, setting aside in order its undecodable records and the events the sink
-     * refuses by its own rule ({@link Sink#refusal}).
+     * refuses by its own rule ({@link Sink#refusal}), a run of consecutive refusals at once.
      */
     private void submit(Batch b, BatchReader in) throws Exception {
         int from = 0;
         int refused = 0;
         Sink.Refusal firstRefusal = null;
+        List<Sink.Refusal> reasons = new ArrayList<>();
         for (int i = 0; i < b.size(); i++) {
             EventRecord e = b.event(i);
             Sink.Refusal refusal = e == null ? null : sink.refusal(e);
@@ -310,13 +313,31 @@ public final class SinkLoop implements Runnable {
             inFlight.awaitAll(); // a set-aside moves the cursor from where the last write left it
             if (e == null) {
                 badEvents.setAside(in.undecodable(b.position(i)));
-            } else {
-                badEvents.setAsideRefused(new BadRecord(b.position(i), b.next(i),
-                        RawRecords.read(journalDir, b.position(i), journalLimit), e, refusal.reason(), refusal.code()));
-                firstRefusal = firstRefusal == null ? refusal : firstRefusal;
-                refused++;
+                from = i + 1;
+                continue;
             }
-            from = i + 1;
+            reasons.clear();
+            reasons.add(refusal);
+            int end = i + 1;
+            while (end < b.size() && b.event(end) != null) {
+                Sink.Refusal next = sink.refusal(b.event(end));
+                if (next == null) {
+                    break;
+                }
+                reasons.add(next);
+                end++;
+            }
+            List<byte[]> raw = RawRecords.read(journalDir, b.position(i), end - i, journalLimit);
+            List<BadRecord> run = new ArrayList<>(end - i);
+            for (int k = i; k < end; k++) {
+                Sink.Refusal r = reasons.get(k - i);
+                run.add(new BadRecord(b.position(k), b.next(k), raw.get(k - i), b.event(k), r.reason(), r.code()));
+            }
+            badEvents.setAsideRefused(run);
+            firstRefusal = firstRefusal == null ? refusal : firstRefusal;
+            refused += end - i;
+            from = end;
+            i = end - 1;
         }
         if (refused > 0) {
             // One line a batch: a sink far behind may refuse every event of many batches.

@@ -108,6 +108,17 @@ final class ScriptedSink implements Sink {
         return false;
     }
 
+    /** Runs of refusals set aside in one call. */
+    final AtomicInteger asideRuns = new AtomicInteger();
+
+    @Override
+    public void setAside(List<BadRecord> run) throws Exception {
+        asideRuns.incrementAndGet();
+        for (BadRecord bad : run) {
+            setAside(bad);
+        }
+    }
+
     @Override
     public void setAside(BadRecord bad) throws Exception {
         if (down) {

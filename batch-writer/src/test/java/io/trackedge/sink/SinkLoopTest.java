@@ -312,16 +312,20 @@ class SinkLoopTest {
         assertEquals(expectedAside, asideInOrder, "set aside in journal order");
         assertEquals(1203, loop.stats().badEvents.get());
         assertEquals(2000, loop.stats().committedEvents.get());
+        assertTrue(sink.asideRuns.get() <= 10, sink.asideRuns.get() + " calls: a run of refusals is set aside at once, a batch's worth at most");
     }
 
-    /** A set-aside moves the cursor: the loop counts it as progress, so a long run of them is not a stall. */
+    /**
+     * A set-aside moves the cursor: the loop counts it as progress, so a long run of them is not a
+     * stall. Batches of one event, so that each refusal is a set-aside of its own.
+     */
     @Test
     void aSetAsideIsProgress() throws Exception {
         List<UUID> ids = append(3, 23);
         ScriptedSink sink = new ScriptedSink();
         sink.refuse.addAll(ids);
         sink.asideGate = new java.util.concurrent.CountDownLatch(1);
-        SinkLoop loop = new SinkLoop(sink, dir, writer::flushedPosition, new SinkLoop.Settings(100, Duration.ofMillis(1),
+        SinkLoop loop = new SinkLoop(sink, dir, writer::flushedPosition, new SinkLoop.Settings(1, Duration.ofMillis(1),
                 Duration.ofMillis(20), Duration.ofMillis(200), Duration.ofMinutes(1), 100), new SinkStats(), p -> { });
         loops.add(loop);
         long made = System.currentTimeMillis();

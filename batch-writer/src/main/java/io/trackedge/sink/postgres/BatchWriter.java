@@ -24,7 +24,7 @@ import org.jooq.impl.DSL;
  * {@code daily_analytics} upsert per key, the classifier's corrections of earlier rows
  * ({@link CorrectionWriter}), the closed days and hours it wrote into ({@link LateDays}), and the new cursor.
  * Either all of it commits or none.
- * Also sets one refused event aside, and replays one, each in a transaction of its own.
+ * Also sets a run of refused events aside, and replays one, each in a transaction of its own.
  */
 final class BatchWriter {
 
@@ -108,16 +108,24 @@ final class BatchWriter {
     }
 
     /**
-     * Records one refused event in {@code bad_events} and moves the cursor past it, in one
-     * transaction, so it is set aside exactly once.
+     * Records a run of consecutive refused events in {@code bad_events} and moves the cursor past the
+     * last, in one transaction, so each is set aside exactly once.
      */
-    void setAside(Connection c, BadRecord bad) throws SQLException, CursorMovedException {
+    void setAside(Connection c, List<BadRecord> run) throws SQLException, CursorMovedException {
+        for (int i = 1; i < run.size(); i++) {
+            if (run.get(i - 1).next() != run.get(i).position()) {
+                throw new IllegalArgumentException("set-aside records not consecutive: " + run.get(i - 1).next() + " then "
+                        + run.get(i).position());
+            }
+        }
         c.setAutoCommit(false);
         try {
             DSLContext sql = DSL.using(c, SQLDialect.POSTGRES);
-            lockCursorAt(sql, c, bad.position());
-            BadEvents.insert(c, SINK, edgeNode, bad.redacted(privacy.policy())); // as the tenant keeps addresses
-            moveCursor(sql, bad.next(), 1);
+            lockCursorAt(sql, c, run.get(0).position());
+            for (BadRecord bad : run) {
+                BadEvents.insert(c, SINK, edgeNode, bad.redacted(privacy.policy())); // as the tenant keeps addresses
+            }
+            moveCursor(sql, run.get(run.size() - 1).next(), run.size());
             c.commit();
         } catch (SQLException | RuntimeException | CursorMovedException e) {
             rollback(c, e);

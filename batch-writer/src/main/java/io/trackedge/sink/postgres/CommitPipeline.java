@@ -73,10 +73,10 @@ final class CommitPipeline implements AutoCloseable {
         return f;
     }
 
-    /** Sets one event aside on the caller's thread; nothing may be in flight. */
-    void setAside(BadRecord bad) throws SQLException, CursorMovedException {
+    /** Sets a run of consecutive events aside on the caller's thread, in one transaction; nothing may be in flight. */
+    void setAside(List<BadRecord> run) throws SQLException, CursorMovedException {
         try (Connection c = db.dataSource().getConnection()) {
-            writers[0].setAside(c, bad);
+            writers[0].setAside(c, run);
         }
     }
 

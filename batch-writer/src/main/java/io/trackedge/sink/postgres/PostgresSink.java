@@ -155,9 +155,15 @@ public final class PostgresSink implements Sink {
 
     @Override
     public void setAside(BadRecord bad) throws SQLException, CursorMovedException {
-        pipeline.setAside(bad);
+        setAside(List.of(bad));
+    }
+
+    /** The run in one transaction: a sink days behind sets aside a batch's worth at a time. */
+    @Override
+    public void setAside(List<BadRecord> run) throws SQLException, CursorMovedException {
+        pipeline.setAside(run);
         settle();
-        classifier.setAside(bad.next());
+        classifier.setAside(run.get(run.size() - 1).next());
     }
 
     /** Tells the classifier of the batches committed so far, in order (on the loop's thread: it is not thread-safe). */

@@ -103,6 +103,9 @@ class RetentionGuardIT {
                 fresh.add(open(TENANT, 0, i));
             }
         }
+        for (int i = 0; i < 150; i++) { // a sink days behind: a run of them
+            old.add(open(TENANT, 10, 1000 + i));
+        }
         UUID othersOld = open(ELSEWHERE, 10, 999);
         writer.flush();
 
@@ -134,6 +137,8 @@ class RetentionGuardIT {
             assertTrue(r.error().contains("raw events are kept 7 days (edge.database.retention-days)"), r.error());
         }
         assertEquals(old, asideIds, "every old event of this database's tenants set aside, the other cluster's passed");
+        assertTrue(testDb.count("SELECT count(DISTINCT xmin::text) FROM bad_events") <= 6 + 3,
+                "the six lone ones a transaction each, the run of 150 a batch (100) at a time");
         assertEquals(old.size(), stats.badEvents.get());
         assertFalse(asideIds.contains(othersOld));
 
