@@ -25,7 +25,7 @@ final class RawRecords {
         try (JournalReader r = new JournalReader(journalDir, position, journalLimit)) {
             while (out.size() < count && r.read((p, next, buf, off, len) -> out.add(Arrays.copyOfRange(buf, off, off + len)),
                     count - out.size()) > 0) {
-                // read on: a segment's end stops one read
+                // read on: a read returns early only when no more is written
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);

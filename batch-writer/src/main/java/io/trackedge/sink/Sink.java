@@ -50,7 +50,8 @@ public interface Sink extends AutoCloseable {
      * Asked of each decoded event before its batch is written: the sink's own reason not to take
      * it, or null. A refused event is set aside ({@link #setAside}) without being tried, and,
      * being the sink's verdict rather than the destination's, never counts as a sign that the
-     * destination is broken (however many come in a row). Must be cheap: it runs per event.
+     * destination is broken (however many come in a row). Must be cheap: it runs per event. It may
+     * throw (a failed read of what it decides by): the loop then retries from its cursor.
      */
     default Refusal refusal(EventRecord event) {
         return null;
@@ -66,8 +67,8 @@ public interface Sink extends AutoCloseable {
     void setAside(BadRecord bad) throws Exception;
 
     /**
-     * Records a run of consecutive refused records (each one's {@code next} the following one's
-     * {@code position}) and moves the cursor past the last, as one unit where the destination allows:
+     * Records a run of consecutive refused records (not empty; each one's {@code next} the following
+     * one's {@code position}) and moves the cursor past the last, as one unit where the destination allows:
      * a sink days behind may refuse whole batches ({@link #refusal}). By default, one at a time.
      */
     default void setAside(java.util.List<BadRecord> run) throws Exception {

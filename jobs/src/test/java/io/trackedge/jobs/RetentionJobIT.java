@@ -42,6 +42,8 @@ class RetentionJobIT {
         assertEquals(0, pg.count("SELECT count(*) FROM pg_class WHERE relname = '" + partition + "'"));
         assertEquals(1, pg.count("SELECT count(*) FROM pg_class WHERE relname = 'email_events_default'"));
         assertEquals(7, pg.count("SELECT sent FROM campaign_analytics"));
+        assertEquals(1, pg.count("SELECT count(*) FROM email_events_dropped_through"
+                + " WHERE day = (now() AT TIME ZONE 'UTC')::date - 31"), "the last day dropped recorded (V31)");
         assertEquals(1, pg.count("SELECT count(*) FROM email_events_default"), "the default partition's event before the cutoff deleted");
         assertEquals(1, pg.count("SELECT count(*) FROM email_events_default WHERE occurred_at"
                 + " > ((now() AT TIME ZONE 'UTC')::date - 30)::timestamp AT TIME ZONE 'UTC'"), "the one after it kept");

@@ -149,6 +149,14 @@ public final class PostgresSink implements Sink {
     /** An event of this database's tenants whose day retention has dropped, or will within the hour. */
     @Override
     public Refusal refusal(EventRecord e) {
+        if (retention.due()) {
+            // Another node may have dropped days since (a shorter retention-days): read them again.
+            try (Connection c = db.dataSource().getConnection()) {
+                retention.measure(c);
+            } catch (SQLException failed) {
+                throw new DataAccessException("reading the days retention dropped", failed); // the loop retries from its cursor
+            }
+        }
         Refusal r = retention.refusal(e);
         return r != null && settings.tenants().test(e.fields().tenant()) ? r : null;
     }

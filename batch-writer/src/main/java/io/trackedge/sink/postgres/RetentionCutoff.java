@@ -25,7 +25,8 @@ import java.util.function.LongSupplier;
  * behind the database's) and replays of set-aside events.
  *
  * <p>Reckoned on the database's clock, as the drop is: {@link #measure} takes its offset from ours
- * and reads the days dropped. Not thread-safe: one per sink loop, or one per replay.
+ * and reads the days dropped, at connect and again every {@link #REMEASURE} ({@link #due}). Not
+ * thread-safe: one per sink loop, or one per replay.
  */
 final class RetentionCutoff {
 
@@ -33,6 +34,12 @@ final class RetentionCutoff {
     static final Duration MARGIN = Duration.ofHours(1);
 
     static final String CODE = "retention";
+
+    /**
+     * How often a sink reads the days dropped again: a node whose retention-days is shorter may drop
+     * while the sink runs. Until then the sink may still write events of a day just dropped.
+     */
+    static final Duration REMEASURE = Duration.ofMinutes(1);
 
     private static final long DAY_MILLIS = TimeUnit.DAYS.toMillis(1);
     private static final long DAY_MICROS = TimeUnit.DAYS.toMicros(1);
@@ -44,6 +51,7 @@ final class RetentionCutoff {
     private long droppedBeforeMicros = Long.MIN_VALUE; // the start of the day after the last recorded as dropped
     private long cutoffMicros = Long.MIN_VALUE;
     private long validUntilMillis = Long.MIN_VALUE; // on the database's clock
+    private long measuredAtMillis = Long.MIN_VALUE; // on ours
 
     /** @param retentionDays days of raw events kept ({@code edge.database.retention-days}); 0 keeps them forever */
     RetentionCutoff(int retentionDays, LongSupplier clockMillis) {
@@ -69,8 +77,14 @@ final class RetentionCutoff {
                 long ours = (before + clockMillis.getAsLong()) / 2;
                 LocalDate dropped = r.getObject(2, LocalDate.class);
                 reckon(theirs - ours, dropped);
+                measuredAtMillis = ours;
             }
         }
+    }
+
+    /** Whether {@link #REMEASURE} has passed since the last {@link #measure}. */
+    boolean due() {
+        return clockMillis.getAsLong() - measuredAtMillis >= REMEASURE.toMillis();
     }
 
     /** Reckons with the database's clock {@code offsetMillis} ahead of ours and days dropped through {@code dropped} (or none). */
@@ -80,27 +94,32 @@ final class RetentionCutoff {
         this.validUntilMillis = Long.MIN_VALUE;
     }
 
-    /** Why {@code e} is not written, or null when its day is kept. */
+    /**
+     * Why {@code e} is not written, or null when its day is kept. A day retention dropped is named
+     * first: raising the setting never lets its events in again.
+     */
     Sink.Refusal refusal(EventRecord e) {
         long at = e.occurredAtMicros();
-        if (retentionDays > 0) {
-            long now = clockMillis.getAsLong() + offsetMillis;
-            if (now >= validUntilMillis) {
-                cutoffMicros = cutoffMicros(retentionDays, now);
-                validUntilMillis = (Math.floorDiv(now + MARGIN_MILLIS, DAY_MILLIS) + 1) * DAY_MILLIS - MARGIN_MILLIS;
-            }
-            if (at < cutoffMicros) {
-                return new Sink.Refusal(CODE, "occurred at " + instant(at) + ", before "
-                        + LocalDate.ofEpochDay(Math.floorDiv(cutoffMicros, DAY_MICROS)) + " (UTC), the oldest day kept: raw events are kept "
-                        + retentionDays + " days (edge.database.retention-days), and an older day's partition is dropped or will be within the hour");
-            }
-        }
         if (at < droppedBeforeMicros) {
             return new Sink.Refusal(CODE, "occurred at " + instant(at) + ", on or before "
                     + LocalDate.ofEpochDay(droppedBeforeMicros / DAY_MICROS - 1) + " (UTC), the last day retention dropped "
-                    + "(email_events_dropped_through): a day once dropped takes no events, whatever edge.database.retention-days says now");
+                    + "(email_events_dropped_through): a day once dropped takes no events, whatever edge.database.retention-days "
+                    + "says now (" + retentionDays + " here; 0 keeps raw events forever)");
         }
-        return null;
+        if (retentionDays == 0) {
+            return null;
+        }
+        long now = clockMillis.getAsLong() + offsetMillis;
+        if (now >= validUntilMillis) {
+            cutoffMicros = cutoffMicros(retentionDays, now);
+            validUntilMillis = (Math.floorDiv(now + MARGIN_MILLIS, DAY_MILLIS) + 1) * DAY_MILLIS - MARGIN_MILLIS;
+        }
+        if (at >= cutoffMicros) {
+            return null;
+        }
+        return new Sink.Refusal(CODE, "occurred at " + instant(at) + ", before "
+                + LocalDate.ofEpochDay(Math.floorDiv(cutoffMicros, DAY_MICROS)) + " (UTC), the oldest day kept: raw events are kept "
+                + retentionDays + " days (edge.database.retention-days), and an older day's partition is dropped or will be within the hour");
     }
 
     private static Instant instant(long micros) {
