@@ -93,12 +93,18 @@ public final class PostgresSink implements Sink {
      *     are read from the database per batch
      */
     public PostgresSink(Database db, UUID edgeNode, Settings settings, JournalClassifier classifier, PrivacyPolicy privacy) {
+        this(db, edgeNode, settings, classifier, privacy, System::currentTimeMillis);
+    }
+
+    /** @param clockMillis when retention's marks are read again ({@link RetentionCutoff#REMEASURE}); tests move it */
+    PostgresSink(Database db, UUID edgeNode, Settings settings, JournalClassifier classifier, PrivacyPolicy privacy,
+                 java.util.function.LongSupplier clockMillis) {
         this.db = db;
         this.edgeNode = edgeNode;
         this.settings = settings;
         this.pipeline = new CommitPipeline(db, edgeNode, privacy);
         this.classifier = classifier;
-        this.retention = new RetentionCutoff(settings.retentionDays());
+        this.retention = new RetentionCutoff(settings.retentionDays(), clockMillis);
     }
 
     public JournalClassifier classifier() {

@@ -197,4 +197,26 @@ class RetentionGuardIT {
         assertTrue(r.reason().contains("the last day retention dropped"), r.reason());
         assertNull(raised.refusal(daysOld(6)));
     }
+
+    /** A running sink reads the marks again a minute on: a day another node dropped since it connected is refused. */
+    @Test
+    void aRunningSinkRefusesADayAnotherNodeDroppedSinceItConnected() throws Exception {
+        java.util.concurrent.atomic.AtomicLong clock = new java.util.concurrent.atomic.AtomicLong(System.currentTimeMillis());
+        PostgresSink sink = new PostgresSink(db, UUID.randomUUID(),
+                new PostgresSink.Settings(false, 30, false, PostgresSink.NAME, t -> true), io.trackedge.sink.JournalClassifier.disabled(),
+                PrivacyPolicy.keepAll(), clock::get);
+        try {
+            sink.open();
+            assertNull(sink.refusal(daysOld(9)), "kept 30 days, nothing dropped yet");
+            try (Connection c = testDb.connect(); Statement s = c.createStatement()) {
+                s.execute("SELECT email_events_ensure_partitions(10, 0)");
+                assertEquals(3, PartitionMaintainer.dropExpired(c, 7), "a node keeping 7 days drops");
+            }
+            assertNull(sink.refusal(daysOld(9)), "not read again yet");
+            clock.addAndGet(RetentionCutoff.REMEASURE.toMillis());
+            assertNotNull(sink.refusal(daysOld(9)), "read again a minute on");
+        } finally {
+            sink.close();
+        }
+    }
 }
