@@ -94,10 +94,11 @@ final class BadEventFinder {
     }
 
     /**
-     * Sets aside a run of consecutive events the sink refused by a rule of its own
-     * ({@link Sink#refusal}) before writing them, in one call. That is the sink's verdict, not a refusal the destination could be at fault
-     * for, so it is not counted toward {@code maxConsecutiveBad}: a sink days behind may refuse
-     * thousands in a row, and stalling on them would hold up every event after them.
+     * Sets aside, in one call, a run of consecutive events the sink refused by a rule of its own
+     * ({@link Sink#refusal}) before writing them. That is the sink's verdict, not a refusal the
+     * destination could be at fault for, so it is not counted toward {@code maxConsecutiveBad}: a
+     * sink days behind may refuse thousands in a row, and stalling on them would hold up every
+     * event after them.
      */
     void setAsideRefused(java.util.List<BadRecord> run) throws Exception {
         sink.setAside(run);
