@@ -87,8 +87,11 @@ public final class BadEventsCommand implements Runnable {
             description = "Write set-aside events to their sink again; each is marked replayed once the sink took it, "
                     + "so replaying twice writes nothing twice. Events refused again stay listed with the new error.")
     static final class Replay extends OnDatabase {
-        @Option(names = "--id", paramLabel = "ID", split = ",", description = "only these (default: every one not replayed)")
+        @Option(names = "--id", paramLabel = "ID", split = ",",
+                description = "only these (default: every one not replayed, but those set aside for retention)")
         List<Long> ids;
+
+        private static final String RETENTION = "retention";
 
         @Override
         int run(EdgeConfig cfg, CliDatabase db, PrintWriter out) throws Exception {
@@ -100,6 +103,15 @@ public final class BadEventsCommand implements Runnable {
                 rows = rows.stream().filter(r -> ids.contains(r.id())).toList();
                 if (rows.size() < ids.size()) {
                     spec.commandLine().getErr().println("some of " + ids + " are not set-aside events waiting for a replay (see bad-events list --all)");
+                }
+            } else {
+                // Set aside because retention dropped their day: refused again unless retention-days was
+                // raised before the drop, and a sink days behind may have set aside millions of them.
+                long expired = rows.stream().filter(r -> RETENTION.equals(r.errorCode())).count();
+                if (expired > 0) {
+                    rows = rows.stream().filter(r -> !RETENTION.equals(r.errorCode())).toList();
+                    spec.commandLine().getErr().println(expired + " event(s) set aside for retention (error code retention) not tried;"
+                            + " name them with --id to try them");
                 }
             }
             List<BadEvents.Row> toPostgres = new ArrayList<>();

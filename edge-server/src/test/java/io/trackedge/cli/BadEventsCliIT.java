@@ -117,6 +117,25 @@ class BadEventsCliIT {
             assertEquals(2, all.out().lines().filter(l -> l.matches("\\d+ .*")).count(), all.out());
             assertEquals(0, run("bad-events", "list", "-c", cfg.toString()).out().lines().filter(l -> l.matches("\\d+ .*")).count());
 
+            // set aside for retention: not tried by a plain replay, tried when named
+            UUID expired = UUID.fromString("01900000-0000-7000-8000-0000000000c3");
+            try (Connection c = db.dataSource().getConnection()) {
+                byte[] r3 = record(expired, "email-3");
+                BadEvents.insert(c, "postgres", node, new BadRecord(300, 400, r3, RecordCodec.decode(r3, 0, r3.length),
+                        "occurred at ..., before ... (UTC), the oldest day kept", "retention"));
+            }
+            String attempts = "SELECT attempts FROM bad_events WHERE event_id = '" + expired + "'";
+            long attemptsBefore = testDb.count(attempts);
+            Run skipped = run("bad-events", "replay", "-c", cfg.toString());
+            assertEquals(0, skipped.exit(), skipped.err());
+            assertTrue(skipped.err().contains("1 event(s) set aside for retention (error code retention) not tried"), skipped.err());
+            assertTrue(skipped.err().contains("0 of 0 replayed"), skipped.err());
+            assertEquals(attemptsBefore, testDb.count(attempts), "not tried");
+            long expiredId = testDb.count("SELECT bad_event_id FROM bad_events WHERE event_id = '" + expired + "'");
+            Run named = run("bad-events", "replay", "--id", Long.toString(expiredId), "-c", cfg.toString());
+            assertEquals(0, named.exit(), named.out() + named.err()); // kept forever here: its day takes it
+            assertEquals(1, testDb.count("SELECT count(*) FROM email_events WHERE event_id = '" + expired + "'"));
+
             Run badSink = run("bad-events", "list", "--sink", "kafka", "-c", cfg.toString());
             assertEquals(2, badSink.exit());
             assertTrue(badSink.err().contains("--sink must be one of"), badSink.err());
