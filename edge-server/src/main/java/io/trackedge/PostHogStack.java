@@ -8,6 +8,7 @@ import io.trackedge.metrics.SinkMetrics;
 import io.trackedge.privacy.PrivacyPolicy;
 import io.trackedge.sink.SinkCursors;
 import io.trackedge.sink.SinkLoop;
+import io.trackedge.sink.SinkLoopSettings;
 import io.trackedge.sink.bad.BadEventStore;
 import io.trackedge.sink.bad.FileBadEventStore;
 import io.trackedge.sink.bad.PostgresBadEventStore;
@@ -49,7 +50,7 @@ record PostHogStack(PostHogSink sink, SinkLoop loop, PostHogStats stats) {
                 config.dataDir().resolve("posthog-cursor"),
                 c, ph, bad, System::currentTimeMillis, classify.newClassifier(), privacy);
         SinkLoop loop = new SinkLoop(sink, config.journalDir(), journal::flushedPosition,
-                new SinkLoop.Settings(c.batchSize(), c.linger(), SinksStack.FIRST_BACKOFF, c.maxBackoff(), c.stallAfter(),
+                new SinkLoopSettings(c.batchSize(), c.linger(), SinksStack.FIRST_BACKOFF, c.maxBackoff(), c.stallAfter(),
                         MAX_CONSECUTIVE_BAD, config.sinkIdleWait()),
                 SinksStack.backlogStats(journal), cursors.register(PostHogSink.NAME));
         log.info("posthog: sending to {}, max-lag {}, send-ip {}", sink.endpoint(), c.maxLag(), c.sendIp());

@@ -7,6 +7,7 @@ import io.trackedge.metrics.SinkMetrics;
 import io.trackedge.privacy.PrivacyPolicy;
 import io.trackedge.sink.SinkCursors;
 import io.trackedge.sink.SinkLoop;
+import io.trackedge.sink.SinkLoopSettings;
 import io.trackedge.sink.SinkStats;
 import io.trackedge.db.Database;
 import io.trackedge.db.LocalPostgres;
@@ -92,7 +93,7 @@ record PostgresStack(LocalPostgres local, Database db, PostgresSink sink, SinkLo
                 new PostgresSink.Settings(dbc.migrateOnStart(), dbc.retentionDays(), sinkDrops, name, tenants),
                 classify.newClassifier(), privacy);
         SinkLoop loop = new SinkLoop(sink, config.journalDir(), journal::flushedPosition,
-                new SinkLoop.Settings(c.batchSize(), c.linger(), SinksStack.FIRST_BACKOFF, c.maxBackoff(), c.stallAfter(),
+                new SinkLoopSettings(c.batchSize(), c.linger(), SinksStack.FIRST_BACKOFF, c.maxBackoff(), c.stallAfter(),
                         MAX_CONSECUTIVE_BAD, config.sinkIdleWait()),
                 SinksStack.backlogStats(journal), cursors.register(name));
         ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {

@@ -1,6 +1,8 @@
 package io.trackedge.sink;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -94,17 +96,34 @@ final class BadEventFinder {
     }
 
     /**
-     * Sets aside, in one call, a run of consecutive events the sink refused by a rule of its own
-     * ({@link Sink#refusal}) before writing them. That is the sink's verdict, not a refusal the
-     * destination could be at fault for, so it is not counted toward {@code maxConsecutiveBad}: a
-     * sink days behind may refuse thousands in a row, and stalling on them would hold up every
-     * event after them.
+     * Sets aside, in one call, the run of consecutive events the sink refuses by a rule of its own
+     * ({@link Sink#refusal}) that starts at {@code b}'s event {@code i} (refused for {@code first}),
+     * before writing them; returns the index past the run. That is the sink's verdict, not a refusal
+     * the destination could be at fault for, so it is not counted toward {@code maxConsecutiveBad}: a
+     * sink days behind may refuse thousands in a row, and stalling on them would hold up every event
+     * after them.
      */
-    void setAsideRefused(java.util.List<BadRecord> run) throws Exception {
+    int setAsideRefused(Batch b, int i, Sink.Refusal first) throws Exception {
+        List<Sink.Refusal> reasons = new ArrayList<>();
+        reasons.add(first);
+        for (int k = i + 1; k < b.size() && b.event(k) != null; k++) {
+            Sink.Refusal next = sink.refusal(b.event(k));
+            if (next == null) {
+                break;
+            }
+            reasons.add(next);
+        }
+        List<byte[]> raw = RawRecords.read(journalDir, b.position(i), reasons.size(), journalLimit);
+        List<BadRecord> run = new ArrayList<>(reasons.size());
+        for (int k = 0; k < reasons.size(); k++) {
+            Sink.Refusal r = reasons.get(k);
+            run.add(new BadRecord(b.position(i + k), b.next(i + k), raw.get(k), b.event(i + k), r.reason(), r.code()));
+        }
         sink.setAside(run);
         for (BadRecord bad : run) {
             progress.setAside(bad);
         }
+        return i + run.size();
     }
 
     /** Sets one event aside (a refused event, or a record that does not decode). */

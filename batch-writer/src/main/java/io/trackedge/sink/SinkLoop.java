@@ -4,8 +4,6 @@ import io.trackedge.journal.EventRecord;
 import io.trackedge.journal.JournalReader;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -31,55 +29,12 @@ public final class SinkLoop implements Runnable {
 
     private static final Logger log = LoggerFactory.getLogger(SinkLoop.class);
 
-    /**
-     * @param batchSize most events per batch
-     * @param linger how long a partial batch waits for more events before it is written
-     * @param firstBackoff the first wait after a failure; doubled per failure up to {@code maxBackoff}
-     * @param stallAfter no commit for this long while events wait: reported as stalled
-     * @param maxConsecutiveBad events set aside in a row, with no commit between, after which the
-     *     destination rather than the data is taken to be at fault (the loop retries instead)
-     * @param idleWait how long a caught-up loop sleeps before it looks at the journal again when no
-     *     {@link #wakeUp} comes: the delay of an event whose writer does not wake the loop
-     */
-    public record Settings(int batchSize, Duration linger, Duration firstBackoff, Duration maxBackoff,
-                           Duration stallAfter, int maxConsecutiveBad, Duration idleWait) {
-
-        /** The idle wait of a loop whose journal writer may not wake it: it polls. */
-        public static final Duration POLL = Duration.ofMillis(50);
-
-        /** Settings with the {@link #POLL} idle wait. */
-        public Settings(int batchSize, Duration linger, Duration firstBackoff, Duration maxBackoff,
-                        Duration stallAfter, int maxConsecutiveBad) {
-            this(batchSize, linger, firstBackoff, maxBackoff, stallAfter, maxConsecutiveBad, POLL);
-        }
-
-        public Settings {
-            if (idleWait == null || idleWait.compareTo(Duration.ofMillis(1)) < 0 || idleWait.compareTo(Duration.ofDays(1)) > 0) {
-                throw new IllegalArgumentException("idle wait must be from 1 ms to a day, got " + idleWait);
-            }
-            if (batchSize < 1) {
-                throw new IllegalArgumentException("batch size must be at least 1, got " + batchSize);
-            }
-            for (Duration d : new Duration[] {linger, firstBackoff, maxBackoff, stallAfter}) {
-                if (d == null || d.isNegative()) {
-                    throw new IllegalArgumentException("durations must not be negative, got " + d);
-                }
-            }
-            if (firstBackoff.isZero() || stallAfter.isZero() || maxBackoff.compareTo(firstBackoff) < 0) {
-                throw new IllegalArgumentException("need 0 < first-backoff <= max-backoff and stall-after > 0, got "
-                        + firstBackoff + ", " + maxBackoff + ", " + stallAfter);
-            }
-            if (maxConsecutiveBad < 1) {
-                throw new IllegalArgumentException("max consecutive bad events must be at least 1, got " + maxConsecutiveBad);
-            }
-        }
-    }
 
     private final Sink sink;
     private final Path journalDir;
     private final LongSupplier journalLimit;
     private final LongConsumer onCommitted;
-    private final Settings settings;
+    private final SinkLoopSettings settings;
     private final SinkStats stats;
     private final SinkHealth health;
     private final Backoff backoff;
@@ -96,7 +51,7 @@ public final class SinkLoop implements Runnable {
      * @param journalLimit the writer's flushed position (the reader never reads past it)
      * @param onCommitted told each committed position, e.g. to let the journal delete segments
      */
-    public SinkLoop(Sink sink, Path journalDir, LongSupplier journalLimit, Settings settings, SinkStats stats,
+    public SinkLoop(Sink sink, Path journalDir, LongSupplier journalLimit, SinkLoopSettings settings, SinkStats stats,
                     LongConsumer onCommitted) {
         this.sink = Objects.requireNonNull(sink, "sink");
         this.journalDir = journalDir;
@@ -126,7 +81,7 @@ public final class SinkLoop implements Runnable {
     }
 
     /** The settings the loop was built with. */
-    public Settings settings() {
+    public SinkLoopSettings settings() {
         return settings;
     }
 
@@ -300,7 +255,6 @@ public final class SinkLoop implements Runnable {
         int from = 0;
         int refused = 0;
         Sink.Refusal firstRefusal = null;
-        List<Sink.Refusal> reasons = new ArrayList<>();
         for (int i = 0; i < b.size(); i++) {
             EventRecord e = b.event(i);
             Sink.Refusal refusal = e == null ? null : sink.refusal(e);
@@ -316,24 +270,7 @@ public final class SinkLoop implements Runnable {
                 from = i + 1;
                 continue;
             }
-            reasons.clear();
-            reasons.add(refusal);
-            int end = i + 1;
-            while (end < b.size() && b.event(end) != null) {
-                Sink.Refusal next = sink.refusal(b.event(end));
-                if (next == null) {
-                    break;
-                }
-                reasons.add(next);
-                end++;
-            }
-            List<byte[]> raw = RawRecords.read(journalDir, b.position(i), end - i, journalLimit);
-            List<BadRecord> run = new ArrayList<>(end - i);
-            for (int k = i; k < end; k++) {
-                Sink.Refusal r = reasons.get(k - i);
-                run.add(new BadRecord(b.position(k), b.next(k), raw.get(k - i), b.event(k), r.reason(), r.code()));
-            }
-            badEvents.setAsideRefused(run);
+            int end = badEvents.setAsideRefused(b, i, refusal);
             firstRefusal = firstRefusal == null ? refusal : firstRefusal;
             refused += end - i;
             from = end;

@@ -49,7 +49,7 @@ class SinkLoopTest {
 
     private SinkLoop start(ScriptedSink sink, int batch, int maxConsecutiveBad, Duration stallAfter) {
         SinkLoop loop = new SinkLoop(sink, dir, writer::flushedPosition,
-                new SinkLoop.Settings(batch, Duration.ofMillis(1), Duration.ofMillis(20), Duration.ofMillis(200), stallAfter,
+                new SinkLoopSettings(batch, Duration.ofMillis(1), Duration.ofMillis(20), Duration.ofMillis(200), stallAfter,
                         maxConsecutiveBad), new SinkStats(), p -> { });
         loops.add(loop);
         loop.start();
@@ -250,7 +250,7 @@ class SinkLoopTest {
         append(10, 13);
         ScriptedSink sink = new ScriptedSink();
         SinkLoop loop = new SinkLoop(sink, dir, writer::flushedPosition,
-                new SinkLoop.Settings(100, Duration.ofMillis(1), Duration.ofMillis(20), Duration.ofMillis(200),
+                new SinkLoopSettings(100, Duration.ofMillis(1), Duration.ofMillis(20), Duration.ofMillis(200),
                         Duration.ofMinutes(1), 100, Duration.ofHours(1)), new SinkStats(), p -> { });
         loops.add(loop);
         Thread t = loop.start();
@@ -268,7 +268,7 @@ class SinkLoopTest {
     @Test
     void anIdleWaitUnderAMillisecondIsRefused() {
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                () -> new SinkLoop.Settings(100, Duration.ZERO, Duration.ofMillis(20), Duration.ofMillis(200),
+                () -> new SinkLoopSettings(100, Duration.ZERO, Duration.ofMillis(20), Duration.ofMillis(200),
                         Duration.ofMinutes(1), 100, Duration.ZERO));
         assertTrue(e.getMessage().contains("idle wait"), e.getMessage());
     }
@@ -326,7 +326,7 @@ class SinkLoopTest {
         ScriptedSink sink = new ScriptedSink();
         sink.refuse.addAll(ids);
         sink.asideGate = new java.util.concurrent.CountDownLatch(1);
-        SinkLoop loop = new SinkLoop(sink, dir, writer::flushedPosition, new SinkLoop.Settings(1, Duration.ofMillis(1),
+        SinkLoop loop = new SinkLoop(sink, dir, writer::flushedPosition, new SinkLoopSettings(1, Duration.ofMillis(1),
                 Duration.ofMillis(20), Duration.ofMillis(200), Duration.ofMinutes(1), 100), new SinkStats(), p -> { });
         loops.add(loop);
         long made = System.currentTimeMillis();

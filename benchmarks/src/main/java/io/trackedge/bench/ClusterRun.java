@@ -4,6 +4,7 @@ import io.trackedge.db.Database;
 import io.trackedge.db.PostgresConnectionInfo;
 import io.trackedge.db.TenantRouting;
 import io.trackedge.sink.SinkLoop;
+import io.trackedge.sink.SinkLoopSettings;
 import io.trackedge.sink.SinkStats;
 import io.trackedge.sink.postgres.PostgresSink;
 import java.nio.file.Path;
@@ -28,7 +29,7 @@ import java.util.UUID;
 final class ClusterRun {
 
     /** The edge's defaults (reference.conf: edge.postgres-sink.batch-size, linger; edge.database.pool-size). */
-    private static final SinkLoop.Settings LOOP = new SinkLoop.Settings(5000, Duration.ofMillis(5), Duration.ofMillis(100),
+    private static final SinkLoopSettings LOOP = new SinkLoopSettings(5000, Duration.ofMillis(5), Duration.ofMillis(100),
             Duration.ofSeconds(5), Duration.ofMinutes(2), Integer.MAX_VALUE);
     private static final int POOL = 4;
     private static final Duration LIMIT = Duration.ofMinutes(30);

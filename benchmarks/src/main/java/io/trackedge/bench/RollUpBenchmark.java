@@ -218,7 +218,7 @@ public final class RollUpBenchmark {
         SinkStats stats = new SinkStats();
         io.trackedge.sink.SinkLoop sink = new io.trackedge.sink.SinkLoop(
                 new PostgresSink(db, UUID.randomUUID(), new PostgresSink.Settings(false, 0)), journal, () -> end,
-                new io.trackedge.sink.SinkLoop.Settings(10_000, Duration.ofMillis(5), Duration.ofMillis(100), Duration.ofSeconds(1),
+                new io.trackedge.sink.SinkLoopSettings(10_000, Duration.ofMillis(5), Duration.ofMillis(100), Duration.ofSeconds(1),
                         Duration.ofMinutes(20), Integer.MAX_VALUE), stats, p -> { });
         long t0 = System.nanoTime();
         sink.start();

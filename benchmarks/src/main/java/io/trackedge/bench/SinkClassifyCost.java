@@ -4,6 +4,7 @@ import io.trackedge.classify.ClassifierSettings;
 import io.trackedge.classify.ListSource;
 import io.trackedge.sink.JournalClassifier;
 import io.trackedge.sink.SinkLoop;
+import io.trackedge.sink.SinkLoopSettings;
 import io.trackedge.sink.SinkStats;
 import io.trackedge.db.Database;
 import io.trackedge.db.PostgresConnectionInfo;
@@ -75,7 +76,7 @@ public final class SinkClassifyCost {
     private static double[] run(Database db, String url, Path journal, long end, JournalClassifier classifier) throws Exception {
         SinkStats stats = new SinkStats();
         SinkLoop sink = new SinkLoop(new PostgresSink(db, UUID.randomUUID(), new PostgresSink.Settings(false, 0), classifier),
-                journal, () -> end, new SinkLoop.Settings(10_000, Duration.ofMillis(5), Duration.ofMillis(100),
+                journal, () -> end, new SinkLoopSettings(10_000, Duration.ofMillis(5), Duration.ofMillis(100),
                 Duration.ofSeconds(1), Duration.ofMinutes(10), Integer.MAX_VALUE), stats, p -> { });
         Map<Long, Double> pg0 = SinkRun.backends(url);
         double jvm0 = ProcCpu.jvmSeconds();

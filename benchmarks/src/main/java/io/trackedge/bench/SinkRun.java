@@ -1,6 +1,7 @@
 package io.trackedge.bench;
 
 import io.trackedge.sink.SinkLoop;
+import io.trackedge.sink.SinkLoopSettings;
 import io.trackedge.sink.SinkStats;
 import io.trackedge.db.Database;
 import io.trackedge.sink.postgres.PostgresSink;
@@ -42,7 +43,7 @@ final class SinkRun {
     static Measured measure(Database db, String url, Path journal, long end, int events, Duration limit) throws Exception {
         SinkStats stats = new SinkStats();
         SinkLoop sink = new SinkLoop(new PostgresSink(db, UUID.randomUUID(), new PostgresSink.Settings(false, 0)), journal,
-                () -> end, new SinkLoop.Settings(10_000, Duration.ofMillis(5), Duration.ofMillis(100), Duration.ofSeconds(1),
+                () -> end, new SinkLoopSettings(10_000, Duration.ofMillis(5), Duration.ofMillis(100), Duration.ofSeconds(1),
                         limit, Integer.MAX_VALUE), stats, p -> { });
         Map<Long, Double> pg0 = backends(url);
         double jvm0 = ProcCpu.jvmSeconds();

@@ -91,8 +91,6 @@ public final class BadEventsCommand implements Runnable {
                 description = "only these (default: every one not replayed, but those set aside for retention)")
         List<Long> ids;
 
-        private static final String RETENTION = "retention";
-
         @Override
         int run(EdgeConfig cfg, CliDatabase db, PrintWriter out) throws Exception {
             List<BadEvents.Row> rows;
@@ -107,9 +105,9 @@ public final class BadEventsCommand implements Runnable {
             } else {
                 // Set aside because retention dropped their day: refused again unless retention-days was
                 // raised before the drop, and a sink days behind may have set aside millions of them.
-                long expired = rows.stream().filter(r -> RETENTION.equals(r.errorCode())).count();
+                long expired = rows.stream().filter(r -> PostgresSink.REFUSED_FOR_RETENTION.equals(r.errorCode())).count();
                 if (expired > 0) {
-                    rows = rows.stream().filter(r -> !RETENTION.equals(r.errorCode())).toList();
+                    rows = rows.stream().filter(r -> !PostgresSink.REFUSED_FOR_RETENTION.equals(r.errorCode())).toList();
                     spec.commandLine().getErr().println(expired + " event(s) set aside for retention (error code retention) not tried;"
                             + " name them with --id to try them");
                 }

@@ -37,6 +37,9 @@ public final class PostgresSink implements Sink {
     /** The name in {@code sink_cursors}, {@code bad_events} and the metrics. */
     public static final String NAME = BatchWriter.SINK;
 
+    /** The {@code bad_events} error code of an event set aside because retention dropped its day ({@link RetentionCutoff}). */
+    public static final String REFUSED_FOR_RETENTION = RetentionCutoff.CODE;
+
     /**
      * @param migrate apply the migrations before the first batch
      * @param retentionDays days of raw events the database keeps ({@code edge.database.retention-days};

@@ -10,6 +10,7 @@ import io.trackedge.journal.EventType;
 import io.trackedge.journal.JournalStats;
 import io.trackedge.journal.JournalWriter;
 import io.trackedge.sink.SinkLoop;
+import io.trackedge.sink.SinkLoopSettings;
 import io.trackedge.sink.SinkStats;
 import io.trackedge.sink.bad.FileBadEventStore;
 import io.trackedge.sink.testing.FakePostHog;
@@ -88,7 +89,7 @@ class PostHogSinkIT {
         PostHogSink sink = new PostHogSink(journalDir, writer::flushedPosition, journalId, dataDir.resolve("posthog-cursor"),
                 settings, ph, badEvents, System::currentTimeMillis);
         SinkLoop loop = new SinkLoop(sink, journalDir, writer::flushedPosition,
-                new SinkLoop.Settings(settings.batchSize(), settings.linger(), Duration.ofMillis(50), settings.maxBackoff(),
+                new SinkLoopSettings(settings.batchSize(), settings.linger(), Duration.ofMillis(50), settings.maxBackoff(),
                         Duration.ofMinutes(2), 100), stats, p -> { });
         Run r = new Run(loop, ph, stats);
         sinks.add(r);

@@ -1,6 +1,7 @@
 package io.trackedge.sink.testing;
 
 import io.trackedge.sink.SinkLoop;
+import io.trackedge.sink.SinkLoopSettings;
 import io.trackedge.sink.SinkStats;
 import io.trackedge.db.Database;
 import io.trackedge.sink.postgres.PostgresSink;
@@ -15,8 +16,8 @@ public final class Sinks {
     private Sinks() {
     }
 
-    public static SinkLoop.Settings settings(int batch, Duration linger, Duration maxBackoff) {
-        return new SinkLoop.Settings(batch, linger, Duration.ofMillis(Math.min(100, maxBackoff.toMillis())), maxBackoff,
+    public static SinkLoopSettings settings(int batch, Duration linger, Duration maxBackoff) {
+        return new SinkLoopSettings(batch, linger, Duration.ofMillis(Math.min(100, maxBackoff.toMillis())), maxBackoff,
                 Duration.ofMinutes(2), Integer.MAX_VALUE);
     }
 

@@ -34,14 +34,20 @@ class BillingDaysIT {
     private static final String MONTH = "SELECT tenant_id, emails_sent, events_recorded, opens_human, opens_machine, clicks_human,"
             + " clicks_machine, mailboxes_used, domains_used, campaigns_used, warmups_active, leads_used FROM billing_analytics ORDER BY 1";
 
-    /** A database at V28 holding the three days; then V29 and on. */
-    private static TestDatabase loadedAtV28ThenMigrated() throws Exception {
+    /** A new database holding the three days (loaded at V25), migrated to {@code version}. */
+    private static TestDatabase loadedAt(String version) throws Exception {
         TestDatabase testDb = TestDatabase.create();
         MigrationCheck.migrate(testDb, "25");
         try (Connection c = testDb.connect(); Statement s = c.createStatement()) {
             s.execute(MigrationCheck.load(FIRST, "user_agent_id", "user_agent_id(%s)", "edge_no", "1"));
         }
-        MigrationCheck.migrate(testDb, "28");
+        MigrationCheck.migrate(testDb, version);
+        return testDb;
+    }
+
+    /** A database at V28 holding the three days; then V29 and on. */
+    private static TestDatabase loadedAtV28ThenMigrated() throws Exception {
+        TestDatabase testDb = loadedAt("28");
         assertEquals(List.of(FIRST.toString(), FIRST.plusDays(1).toString(), FIRST.plusDays(2).toString()),
                 testDb.rows("SELECT DISTINCT (occurred_at AT TIME ZONE 'UTC')::date FROM email_events ORDER BY 1"));
         MigrationCheck.migrate(testDb, "latest");
@@ -175,12 +181,7 @@ class BillingDaysIT {
      */
     @Test
     void aDayCountedForOneTenantOnlyBeforeTheUpgradeIsCountedForEveryTenantAfter() throws Exception {
-        try (TestDatabase testDb = TestDatabase.create()) {
-            MigrationCheck.migrate(testDb, "25");
-            try (Connection c = testDb.connect(); Statement s = c.createStatement()) {
-                s.execute(MigrationCheck.load(FIRST, "user_agent_id", "user_agent_id(%s)", "edge_no", "1"));
-            }
-            MigrationCheck.migrate(testDb, "29");
+        try (TestDatabase testDb = loadedAt("29")) {
             execute(testDb, "DELETE FROM billing_days WHERE day = '" + FIRST.plusDays(1) + "' AND tenant_id <> '" + TENANT_0 + "'");
             MigrationCheck.migrate(testDb, "latest");
             runDay(testDb, FIRST.plusDays(2));
@@ -210,12 +211,7 @@ class BillingDaysIT {
 
     @Test
     void theMonthToDateRunsThroughTheLatestDayWhoseJobRan() throws Exception {
-        try (TestDatabase testDb = TestDatabase.create()) {
-            MigrationCheck.migrate(testDb, "25");
-            try (Connection c = testDb.connect(); Statement s = c.createStatement()) {
-                s.execute(MigrationCheck.load(FIRST, "user_agent_id", "user_agent_id(%s)", "edge_no", "1"));
-            }
-            MigrationCheck.migrate(testDb, "28");
+        try (TestDatabase testDb = loadedAt("28")) {
             // at V28, as if the migration had found nothing yet: the days' rows come from the jobs
             MigrationCheck.migrate(testDb, "latest");
             try (Connection c = testDb.connect(); Statement s = c.createStatement()) {
