@@ -9,7 +9,11 @@ import io.trackedge.sink.BadRecord;
 import io.trackedge.sink.JournalClassifier;
 import io.trackedge.sink.bad.BadEvents;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.LocalDate;
 import java.util.List;
 import java.util.UUID;
 import org.jooq.DSLContext;
@@ -29,6 +33,8 @@ import org.jooq.impl.DSL;
 final class BatchWriter {
 
     static final String SINK = "postgres";
+
+    private static final String DROPPED_THROUGH = "SELECT max(day) FROM email_events_dropped_through";
 
     private final UUID edgeNode; // edgeNumber's node: the cursor and bad_events name the edge by its uuid
     private final EdgeNumber edgeNumber;
@@ -90,11 +96,9 @@ final class BatchWriter {
             EventVerdicts verdicts = EventVerdicts.of(batch, classified);
             List<EventRecord> rows = privacy.admit(c, ClientIds.keepNew(sql, batch));
             // Rows copied before the cursor check are harmless: a failed check rolls them back.
-            if (!rows.isEmpty()) {
-                copyEvents(c, rows, verdicts, edgeNo);
-            }
+            long oldest = rows.isEmpty() ? Long.MAX_VALUE : copyEvents(c, rows, verdicts, edgeNo);
             predecessor.run();
-            lockCursorAt(sql, c, start);
+            lockCursorAt(c, start, oldest);
             writeDerived(c, sql, rows, verdicts, classified.corrections());
             moveCursor(sql, end, batch.size());
             c.commit();
@@ -121,7 +125,7 @@ final class BatchWriter {
         c.setAutoCommit(false);
         try {
             DSLContext sql = DSL.using(c, SQLDialect.POSTGRES);
-            lockCursorAt(sql, c, run.get(0).position());
+            lockCursorAt(c, run.get(0).position(), Long.MAX_VALUE);
             for (BadRecord bad : run) {
                 BadEvents.insert(c, SINK, edgeNode, bad.redacted(privacy.policy())); // as the tenant keeps addresses
             }
@@ -150,7 +154,8 @@ final class BatchWriter {
             EventVerdicts verdicts = EventVerdicts.of(List.of(e), classified);
             List<EventRecord> rows = privacy.admit(c, ClientIds.keepNew(sql, List.of(e)));
             if (!rows.isEmpty()) {
-                copyEvents(c, rows, verdicts, edgeNo);
+                long oldest = copyEvents(c, rows, verdicts, edgeNo);
+                RetentionCutoff.ensureNotDropped(droppedThrough(c), oldest); // as in write: the COPY holds the lock
             }
             writeDerived(c, sql, rows, verdicts, List.of());
             c.commit();
@@ -163,12 +168,39 @@ final class BatchWriter {
         }
     }
 
-    private void lockCursorAt(DSLContext sql, Connection c, long start) throws SQLException, CursorMovedException {
-        Long committed = sql.resultQuery("SELECT position FROM sink_cursors WHERE edge_node = {0} AND sink = {1} FOR UPDATE",
-                val(edgeNode), val(SINK)).fetchOne(0, Long.class);
+    /**
+     * Locks the cursor and checks it is at {@code start}; and, since the batch's COPY holds its lock
+     * on {@code email_event_rows} by now, checks against the days retention has dropped as committed
+     * now, not as the sink last read them: a retention run takes a lock that waits for this
+     * transaction, or this COPY waited for its commit ({@link PartitionMaintainer#dropExpired}).
+     *
+     * @param oldestMicros the oldest event copied ({@link Long#MAX_VALUE}: none)
+     */
+    private void lockCursorAt(Connection c, long start, long oldestMicros)
+            throws SQLException, CursorMovedException {
+        Long committed = null;
+        LocalDate dropped = null;
+        try (PreparedStatement s = c.prepareStatement("SELECT position, (" + DROPPED_THROUGH + ") FROM sink_cursors "
+                + "WHERE edge_node = ? AND sink = ? FOR UPDATE")) {
+            s.setObject(1, edgeNode);
+            s.setString(2, SINK);
+            try (ResultSet r = s.executeQuery()) {
+                if (r.next()) {
+                    committed = r.getLong(1);
+                    dropped = r.getObject(2, LocalDate.class);
+                }
+            }
+        }
         if (committed == null || committed != start) {
             c.rollback();
             throw new CursorMovedException(start, committed == null ? 0 : committed);
+        }
+        RetentionCutoff.ensureNotDropped(dropped, oldestMicros);
+    }
+
+    private static LocalDate droppedThrough(Connection c) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet r = s.executeQuery(DROPPED_THROUGH)) {
+            return r.next() ? r.getObject(1, LocalDate.class) : null;
         }
     }
 
@@ -207,14 +239,18 @@ final class BatchWriter {
         }
     }
 
-    private void copyEvents(Connection c, List<EventRecord> batch, EventVerdicts verdicts, int edgeNo) throws SQLException {
+    /** Copies {@code batch} into {@code email_event_rows}; returns its oldest event's occurred-at (epoch micros). */
+    private long copyEvents(Connection c, List<EventRecord> batch, EventVerdicts verdicts, int edgeNo) throws SQLException {
         copy.reset();
         copy.clearDictionaries();
         copy.header();
+        long oldest = Long.MAX_VALUE;
         for (EventRecord e : batch) {
             copy.row(e, edgeNo, verdicts.of(e));
+            oldest = Math.min(oldest, e.occurredAtMicros());
         }
         copy.trailer();
         copy.copyInto(c, "COPY email_event_rows (" + BinaryCopyEncoder.COLUMNS + ") FROM STDIN (FORMAT binary)");
+        return oldest;
     }
 }

@@ -43,9 +43,15 @@ public final class PartitionMaintainer implements Runnable {
     /**
      * Drops the raw {@code email_events} partitions past {@code retentionDays}, deletes the default
      * partition's events of those days, records the last day dropped ({@code email_events_dropped_through},
-     * so that no event lands in it again), and forgets the
-     * ingest clients' event ids as old, on {@code c} (inside the caller's transaction, if any);
-     * the retention job runs it. Aggregates are never touched. Returns the partitions dropped.
+     * so that no event lands in it again), and forgets the ingest clients' event ids as old, on
+     * {@code c}: inside the caller's transaction, or in one of its own when {@code c} is in
+     * auto-commit. The aggregates are never touched. Returns the partitions dropped.
+     *
+     * <p>It first locks {@code email_event_rows} against writes (SHARE ROW EXCLUSIVE: reads go on).
+     * A sink's batch holds that table's write lock from its COPY to its commit and reads the days
+     * dropped after the COPY ({@link RetentionCutoff#ensureNotDropped}), so either the batch commits
+     * before the deletes here look, or it reads this run's mark: no event of a dropped day gets in
+     * between the two.
      *
      * @param retentionDays days of raw events to keep; 0 keeps them forever and does nothing
      */
@@ -53,9 +59,36 @@ public final class PartitionMaintainer implements Runnable {
         if (retentionDays <= 0) {
             return 0;
         }
+        if (!c.getAutoCommit()) {
+            return dropExpiredIn(c, retentionDays);
+        }
+        c.setAutoCommit(false);
+        try {
+            int dropped = dropExpiredIn(c, retentionDays);
+            c.commit();
+            return dropped;
+        } catch (SQLException | RuntimeException e) {
+            try {
+                c.rollback();
+            } catch (SQLException rollback) {
+                e.addSuppressed(rollback);
+            }
+            throw e;
+        } finally {
+            c.setAutoCommit(true);
+        }
+    }
+
+    private static int dropExpiredIn(Connection c, int retentionDays) throws SQLException {
         try (Statement s = c.createStatement()) {
-            // The deletes come before the drop: in the caller's transaction, the drop holds an
-            // exclusive lock on email_event_rows (every write and read of events waits) to the commit.
+            // Client event ids are remembered as long as raw events are kept: the window in
+            // which a retried ingest request is still recognised. Before the lock: sinks need not wait for it.
+            int forgotten = s.executeUpdate("DELETE FROM ingest_event_ids WHERE first_seen_at < now() - make_interval(days => "
+                    + retentionDays + ")");
+            if (forgotten > 0) {
+                log.info("ingest_event_ids: {} ids older than {} days forgotten", forgotten, retentionDays);
+            }
+            s.execute("LOCK TABLE ONLY email_event_rows IN SHARE ROW EXCLUSIVE MODE");
             // Events of days that had no partition when they landed (a new database given older
             // events: partitions are made from yesterday on) wait in the default partition, which is
             // never dropped: the same cutoff reaches them there.
@@ -63,13 +96,6 @@ public final class PartitionMaintainer implements Runnable {
                     + "((now() AT TIME ZONE 'UTC')::date - " + retentionDays + ")::timestamp AT TIME ZONE 'UTC'");
             if (purged > 0) {
                 log.info("email_events_default: {} events older than {} days deleted", purged, retentionDays);
-            }
-            // Client event ids are remembered as long as raw events are kept: the window in
-            // which a retried ingest request is still recognised.
-            int forgotten = s.executeUpdate("DELETE FROM ingest_event_ids WHERE first_seen_at < now() - make_interval(days => "
-                    + retentionDays + ")");
-            if (forgotten > 0) {
-                log.info("ingest_event_ids: {} ids older than {} days forgotten", forgotten, retentionDays);
             }
             int dropped = single(s, "SELECT email_events_drop_partitions_older_than(" + retentionDays + ")");
             if (dropped > 0) {

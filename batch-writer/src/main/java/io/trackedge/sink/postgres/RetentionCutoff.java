@@ -25,7 +25,8 @@ import java.util.function.LongSupplier;
  * behind the database's) and replays of set-aside events.
  *
  * <p>Reckoned on the database's clock, as the drop is: {@link #measure} takes its offset from ours
- * and reads the days dropped, at connect and again every {@link #REMEASURE} ({@link #due}). Not
+ * and reads the days dropped, at connect and again every {@link #REMEASURE} ({@link #due}). A
+ * drop between two reads is caught by the batch's own transaction ({@link #ensureNotDropped}). Not
  * thread-safe: one per sink loop, or one per replay.
  */
 final class RetentionCutoff {
@@ -37,7 +38,8 @@ final class RetentionCutoff {
 
     /**
      * How often a sink reads the days dropped again: a node whose retention-days is shorter may drop
-     * while the sink runs. Until then the sink may still write events of a day just dropped.
+     * while the sink runs. Until then a batch that holds an event of a day just dropped is caught in
+     * its own transaction ({@link #ensureNotDropped}), rolled back and read again.
      */
     static final Duration REMEASURE = Duration.ofMinutes(1);
 
@@ -120,6 +122,17 @@ final class RetentionCutoff {
         return new Sink.Refusal(CODE, "occurred at " + instant(at) + ", before "
                 + LocalDate.ofEpochDay(Math.floorDiv(cutoffMicros, DAY_MICROS)) + " (UTC), the oldest day kept: raw events are kept "
                 + retentionDays + " days (edge.database.retention-days), and an older day's partition is dropped or will be within the hour");
+    }
+
+    /**
+     * Throws when the oldest event of a batch being written, {@code oldestMicros}, is of a day on or
+     * before {@code droppedThrough} (null: none dropped), as read inside the batch's transaction
+     * after its COPY: the refusals were reckoned with the days dropped as the sink last read them.
+     */
+    static void ensureNotDropped(LocalDate droppedThrough, long oldestMicros) throws DroppedMeanwhileException {
+        if (droppedThrough != null && oldestMicros < (droppedThrough.toEpochDay() + 1) * DAY_MICROS) {
+            throw new DroppedMeanwhileException(droppedThrough);
+        }
     }
 
     private static Instant instant(long micros) {

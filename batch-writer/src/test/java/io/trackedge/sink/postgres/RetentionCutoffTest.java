@@ -80,6 +80,20 @@ class RetentionCutoffTest {
         }
     }
 
+    /** A batch's check inside its transaction: the whole mark day is dropped, the next day's first microsecond is not. */
+    @Test
+    void aBatchWithAnEventOfTheMarkDayOrBeforeIsStopped() throws Exception {
+        LocalDate mark = LocalDate.of(2026, 11, 20);
+        long nextDay = mark.plusDays(1).atStartOfDay(ZoneOffset.UTC).toEpochSecond() * 1_000_000L;
+        DroppedMeanwhileException e = assertThrows(DroppedMeanwhileException.class,
+                () -> RetentionCutoff.ensureNotDropped(mark, nextDay - 1));
+        assertTrue(e.getMessage().contains("2026-11-20"), e.getMessage());
+        assertNull(e.getSQLState(), "no SQLState: the sink counts it transient and reads the batch again");
+        RetentionCutoff.ensureNotDropped(mark, nextDay);
+        RetentionCutoff.ensureNotDropped(null, 0);
+        RetentionCutoff.ensureNotDropped(mark, Long.MAX_VALUE); // a batch that copied nothing
+    }
+
     @Test
     void theDayIsReckonedOnTheDatabasesClock() {
         RetentionCutoff cutoff = new RetentionCutoff(7, () -> millis("2026-12-02T12:00:00Z"));

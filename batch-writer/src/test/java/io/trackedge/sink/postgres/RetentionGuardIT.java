@@ -219,4 +219,101 @@ class RetentionGuardIT {
             sink.close();
         }
     }
+
+    /**
+     * A node keeping 7 days drops while a sink keeping 30 runs, and the sink's next batch holds an
+     * event of a dropped day before the sink has read the marks again (its clock never moves here):
+     * the batch's transaction reads the mark after its COPY and rolls back, and read again, the event
+     * is set aside. Without that check the event lands in the default partition.
+     */
+    @Test
+    void aBatchWrittenAfterAnotherNodeDroppedItsDayIsRolledBackAndItsEventSetAside() throws Exception {
+        java.util.concurrent.atomic.AtomicLong clock = new java.util.concurrent.atomic.AtomicLong(System.currentTimeMillis());
+        PostgresSink sink = new PostgresSink(db, UUID.randomUUID(),
+                new PostgresSink.Settings(false, 30, false, PostgresSink.NAME, t -> true), io.trackedge.sink.JournalClassifier.disabled(),
+                PrivacyPolicy.keepAll(), clock::get);
+        SinkStats stats = new SinkStats();
+        SinkLoop loop = new SinkLoop(sink, journalDir, writer::flushedPosition,
+                Sinks.settings(100, Duration.ofMillis(2), Duration.ofMillis(200)), stats, p -> { });
+        Set<UUID> fresh = new HashSet<>();
+        for (int i = 0; i < 20; i++) {
+            fresh.add(open(TENANT, 0, i));
+        }
+        writer.flush();
+        loop.start();
+        try {
+            Await.until("the first batches written", Duration.ofSeconds(60),
+                    () -> stats.committedPosition.get() == writer.flushedPosition());
+            try (Connection c = testDb.connect(); Statement s = c.createStatement()) {
+                s.execute("SELECT email_events_ensure_partitions(10, 0)");
+                assertEquals(3, PartitionMaintainer.dropExpired(c, 7), "another node, keeping 7 days, drops");
+            }
+            Set<UUID> old = new HashSet<>();
+            for (int i = 0; i < 30; i++) {
+                if (i % 6 == 3) {
+                    old.add(open(TENANT, 9, 100 + i));
+                } else {
+                    fresh.add(open(TENANT, 0, 100 + i));
+                }
+            }
+            writer.flush();
+            Await.until("the sink caught up", Duration.ofSeconds(60),
+                    () -> stats.committedPosition.get() == writer.flushedPosition());
+
+            assertEquals(0, testDb.count("SELECT count(*) FROM email_events WHERE occurred_at < now() - interval '8 days'"),
+                    "no event of a dropped day written");
+            assertEquals(fresh.size(), testDb.count("SELECT count(*) FROM email_events"), "today's, each once");
+            assertEquals(0, testDb.count("SELECT count(*) FROM analytics_late_days WHERE day < current_date - 7"));
+            Set<UUID> asideIds = new HashSet<>();
+            try (Connection c = testDb.connect()) {
+                for (BadEvents.Row r : BadEvents.list(c, PostgresSink.NAME, false, 1000)) {
+                    asideIds.add(r.eventId());
+                    assertEquals("retention", r.errorCode());
+                    assertTrue(r.error().contains("the last day retention dropped"), r.error());
+                }
+            }
+            assertEquals(old, asideIds);
+            assertTrue(stats.failures.get() >= 1, "the batch holding them rolled back first");
+            assertFalse(sink.refusal(daysOld(9)) == null, "the sink has read the mark again, without its minute passing");
+        } finally {
+            loop.stop(Duration.ofSeconds(5));
+        }
+    }
+
+    /**
+     * A batch in flight (its COPY holds {@code email_event_rows}' write lock) with an event of a day
+     * that has no partition: the retention run waits for its commit before it deletes, so the event,
+     * in the default partition, is deleted with its day; without the run's lock it would stay there.
+     */
+    @Test
+    void aRetentionRunWaitsForTheBatchesInFlight() throws Exception {
+        try (Connection batch = testDb.connect(); Connection retention = testDb.connect()) {
+            batch.setAutoCommit(false);
+            try (Statement s = batch.createStatement()) {
+                s.execute("INSERT INTO email_event_rows (occurred_at, context_id, tenant_id, event_id, edge_no, event_type) "
+                        + "VALUES (now() - interval '9 days', 1, '" + TENANT + "', gen_random_uuid(), 1, 'open')");
+            }
+            java.util.concurrent.CompletableFuture<Integer> run = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return PartitionMaintainer.dropExpired(retention, 7);
+                } catch (java.sql.SQLException e) {
+                    throw new java.util.concurrent.CompletionException(e);
+                }
+            });
+            Await.until("the retention run waiting for the batch's lock", Duration.ofSeconds(30),
+                    () -> testDb.count("SELECT count(*) FROM pg_locks WHERE NOT granted "
+                            + "AND relation = 'email_event_rows'::regclass") == 1);
+            assertFalse(run.isDone());
+            try (Statement s = batch.createStatement(); java.sql.ResultSet r = s.executeQuery(
+                    "SELECT max(day) FROM email_events_dropped_through")) {
+                r.next();
+                assertNull(r.getObject(1), "what the batch reads after its COPY: nothing dropped yet, so it commits");
+            }
+            batch.commit();
+            assertEquals(0, run.get(30, TimeUnit.SECONDS), "no partition that old to drop");
+        }
+        assertEquals(0, testDb.count("SELECT count(*) FROM email_events_default WHERE occurred_at < now() - interval '8 days'"),
+                "the run's delete saw the committed event");
+        assertEquals(1, testDb.count("SELECT count(*) FROM email_events_dropped_through WHERE day = (now() AT TIME ZONE 'UTC')::date - 8"));
+    }
 }
