@@ -1,6 +1,9 @@
 package io.trackedge;
 
+import io.trackedge.config.ConfigException;
 import io.trackedge.config.EdgeConfig;
+import io.trackedge.db.RoutingHistory;
+import io.trackedge.db.RoutingHistoryFile;
 import io.trackedge.dashboard.Dashboard;
 import io.trackedge.http.AddressRateLimit;
 import io.trackedge.http.ClientAddress;
@@ -78,6 +81,31 @@ public final class EdgeApp implements AutoCloseable {
         this.jobs = jobs;
     }
 
+    /**
+     * With tenants over several clusters, the routing tables this journal was written under, the
+     * configured one in force from where the next event goes ({@link RoutingHistoryFile}); else null.
+     * A history that cannot be kept to is a configuration error: the journal is closed and nothing starts.
+     */
+    private static RoutingHistory routingHistory(EdgeConfig config, JournalWriter journal) throws IOException {
+        EdgeConfig.Clusters clusters = config.database().clusters();
+        if (clusters.list().isEmpty()) {
+            return null;
+        }
+        try {
+            RoutingHistory history = RoutingHistoryFile.update(config.journalDir(), clusters.routing(), journal.flushedPosition(),
+                    journal.oldestPosition());
+            if (history.epochs().size() > 1) {
+                log.info("journal positions before {} go by the routing tables they were accepted under ({} tables; {})",
+                        history.epochs().get(history.epochs().size() - 1).from(), history.epochs().size(),
+                        config.journalDir().resolve(RoutingHistoryFile.NAME));
+            }
+            return history;
+        } catch (IllegalStateException e) {
+            journal.close();
+            throw new ConfigException(List.of("edge.database.clusters: " + e.getMessage()));
+        }
+    }
+
     public static EdgeApp start(EdgeConfig config, KeyRing keys) throws IOException, InterruptedException {
         EdgeMetrics metrics = new EdgeMetrics();
         Readiness readiness = new Readiness();
@@ -98,12 +126,13 @@ public final class EdgeApp implements AutoCloseable {
         JournalWriter journal = JournalWriter.open(config.journalDir(), config.journal().segmentBytes(),
                 config.journal().maxBytes(), stats);
         UUID node = NodeId.loadOrCreate(config.journalDir());
+        RoutingHistory routing = routingHistory(config, journal);
         // A segment is deleted only once every sink has passed it.
         SinkCursors cursors = new SinkCursors(journal::releaseBefore);
         SinkMetrics sinkMetrics = new SinkMetrics(metrics, stats.appendedRecords::get);
         PrivacyStack privacy = new PrivacyStack(config); // what both sinks may store and send
         SinksStack sinks = SinksStack.start(config, journal, node, metrics, readiness, cursors, sinkMetrics, classify,
-                privacy.policy());
+                privacy.policy(), routing);
         privacy.attach(sinks.dbs(), config.database().clusters().routing());
         JournalAppender appender = new JournalAppender(journal, config.ack(), sinks::wakeUp);
         EventRing ring = new EventRing(config.ring().size(), config.ring().waitStrategy(), appender);

@@ -12,11 +12,12 @@ import io.trackedge.sink.SinkStats;
 import io.trackedge.db.Database;
 import io.trackedge.db.LocalPostgres;
 import io.trackedge.db.PostgresConnectionInfo;
+import io.trackedge.db.RoutingHistory;
+import io.trackedge.db.TenantShare;
 import io.trackedge.sink.postgres.PostgresSink;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Predicate;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -40,26 +41,28 @@ record PostgresStack(LocalPostgres local, Database db, PostgresSink sink, SinkLo
 
     /**
      * One sink per cluster when tenants are spread over several ({@code edge.database.clusters}),
-     * each writing its clusters' tenants and passing the others' events; else the one sink.
+     * each writing its clusters' tenants and passing the others' events, an event by the routing
+     * table in force when it was written ({@code routing}); else the one sink.
      */
     static List<PostgresStack> startAll(EdgeConfig config, JournalWriter journal, UUID node, Readiness readiness,
                                         SinkCursors cursors, SinkMetrics sinkMetrics, ClassifyStack classify,
-                                        PrivacyPolicy privacy) {
+                                        PrivacyPolicy privacy, RoutingHistory routing) {
         EdgeConfig.Clusters clusters = config.database().clusters();
         if (clusters.list().isEmpty()) {
-            PostgresStack one = start(config, null, t -> true, journal, node, readiness, cursors, sinkMetrics, classify, privacy);
+            PostgresStack one = start(config, null, (position, tenant) -> true, journal, node, readiness, cursors, sinkMetrics,
+                    classify, privacy);
             return one == null ? List.of() : List.of(one);
         }
         List<PostgresStack> out = new ArrayList<>();
-        for (int i = 0; i < clusters.list().size(); i++) {
-            out.add(start(config, clusters.list().get(i), clusters.routing().tenantsOf(i), journal, node, readiness, cursors,
+        for (EdgeConfig.Cluster cluster : clusters.list()) {
+            out.add(start(config, cluster, routing.shareOf(cluster.name()), journal, node, readiness, cursors,
                     sinkMetrics, classify, privacy));
         }
         return List.copyOf(out);
     }
 
     /** Builds the sink and its loop (not started); registers its readiness check and metrics. */
-    private static PostgresStack start(EdgeConfig config, EdgeConfig.Cluster cluster, Predicate<UUID> tenants,
+    private static PostgresStack start(EdgeConfig config, EdgeConfig.Cluster cluster, TenantShare tenants,
                                        JournalWriter journal, UUID node, Readiness readiness, SinkCursors cursors,
                                        SinkMetrics sinkMetrics, ClassifyStack classify, PrivacyPolicy privacy) {
         EdgeConfig.Database dbc = config.database();

@@ -39,9 +39,11 @@ final class SinksStack {
 
     /** Builds the sinks, the Postgres ones first (the PostHog one sets bad events aside in the home database). */
     static SinksStack start(EdgeConfig config, JournalWriter journal, UUID node, EdgeMetrics metrics, Readiness readiness,
-                            SinkCursors cursors, SinkMetrics sinkMetrics, ClassifyStack classify, PrivacyPolicy privacy) {
+                            SinkCursors cursors, SinkMetrics sinkMetrics, ClassifyStack classify, PrivacyPolicy privacy,
+                            io.trackedge.db.RoutingHistory routing) {
         List<PostgresStack> postgres = config.postgresSink().enabled()
-                ? PostgresStack.startAll(config, journal, node, readiness, cursors, sinkMetrics, classify, privacy) : List.of();
+                ? PostgresStack.startAll(config, journal, node, readiness, cursors, sinkMetrics, classify, privacy, routing)
+                : List.of();
         PostHogStack posthog = PostHogStack.start(config, journal, node, metrics, readiness, cursors, sinkMetrics,
                 postgres.isEmpty() ? null : postgres.get(0).db(), classify, privacy);
         return new SinksStack(postgres, posthog);

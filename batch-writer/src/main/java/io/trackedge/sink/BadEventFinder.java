@@ -107,7 +107,7 @@ final class BadEventFinder {
         List<Sink.Refusal> reasons = new ArrayList<>();
         reasons.add(first);
         for (int k = i + 1; k < b.size() && b.event(k) != null; k++) {
-            Sink.Refusal next = sink.refusal(b.event(k));
+            Sink.Refusal next = sink.refusal(b.position(k), b.event(k));
             if (next == null) {
                 break;
             }

@@ -54,9 +54,9 @@ public record Batch(long start, long end, List<EventRecord> events, long[] posit
      * and end: committing it moves a cursor past the events left out too. A sink that holds only
      * some tenants (one of several PostgreSQL clusters) writes this.
      */
-    public Batch only(java.util.function.Predicate<EventRecord> keep) {
+    public Batch only(Keep keep) {
         int first = 0;
-        while (first < size() && keep.test(event(first))) {
+        while (first < size() && keep.test(position(first), event(first))) {
             first++;
         }
         if (first == size()) {
@@ -67,12 +67,18 @@ public record Batch(long start, long end, List<EventRecord> events, long[] posit
         System.arraycopy(positions, from, at, 0, first);
         for (int i = first + 1; i < size(); i++) {
             EventRecord e = event(i);
-            if (keep.test(e)) {
+            if (keep.test(position(i), e)) {
                 at[kept.size()] = position(i);
                 kept.add(e);
             }
         }
         return new Batch(start, end, kept, at, 0, kept.size());
+    }
+
+    /** Which events {@link #only} keeps: by the event, and by the journal position it was written at. */
+    @FunctionalInterface
+    public interface Keep {
+        boolean test(long position, EventRecord event);
     }
 
     /** Events {@code [a, b)} of this batch as a batch of their own, with their own start and end. */

@@ -52,8 +52,10 @@ public interface Sink extends AutoCloseable {
      * being the sink's verdict rather than the destination's, never counts as a sign that the
      * destination is broken (however many come in a row). Must be cheap: it runs per event. It may
      * throw (a failed read of what it decides by): the loop then retries from its cursor.
+     *
+     * @param position where in the journal the event was written
      */
-    default Refusal refusal(EventRecord event) {
+    default Refusal refusal(long position, EventRecord event) {
         return null;
     }
 

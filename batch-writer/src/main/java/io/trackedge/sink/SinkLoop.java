@@ -257,7 +257,7 @@ public final class SinkLoop implements Runnable {
         Sink.Refusal firstRefusal = null;
         for (int i = 0; i < b.size(); i++) {
             EventRecord e = b.event(i);
-            Sink.Refusal refusal = e == null ? null : sink.refusal(e);
+            Sink.Refusal refusal = e == null ? null : sink.refusal(b.position(i), e);
             if (e != null && refusal == null) {
                 continue;
             }

@@ -91,7 +91,7 @@ final class ScriptedSink implements Sink {
     }
 
     @Override
-    public Refusal refusal(EventRecord e) {
+    public Refusal refusal(long position, EventRecord e) {
         return refuse.contains(e.id()) ? new Refusal("rule", "refused by rule: " + e.id()) : null;
     }
 

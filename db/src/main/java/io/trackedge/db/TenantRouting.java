@@ -18,7 +18,8 @@ import java.util.function.Predicate;
  * <p>Immutable: a process routes by the table it started with. A pin added later would send a
  * tenant's new events somewhere its old ones are not, and two sinks of one process deciding by two
  * versions of the table could each leave an event to the other; so changes take a restart, and a
- * tenant is pinned before its first event or after its rows were moved.
+ * tenant is pinned before its first event or after its rows were moved. The events already in the
+ * journal at a restart keep the table they were accepted under ({@link RoutingHistory}).
  *
  * <p>The hash is part of the storage format: changing it, or the order of the clusters, moves
  * tenants. Appending a cluster moves about 1/K of the tenants to it (the jump hash's property);
@@ -121,6 +122,24 @@ public final class TenantRouting {
             j = (long) ((b + 1) * ((double) (1L << 31) / (double) ((key >>> 33) + 1)));
         }
         return (int) b;
+    }
+
+    /** The pinned tenants, by cluster name, with every pin (for writing the table down). */
+    public Map<UUID, String> pins() {
+        Map<UUID, String> out = new LinkedHashMap<>();
+        pins.forEach((t, i) -> out.put(t, clusters.get(i)));
+        return out;
+    }
+
+    /** Same clusters in the same order and the same pins: every tenant routed alike. */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof TenantRouting r && clusters.equals(r.clusters) && pins.equals(r.pins);
+    }
+
+    @Override
+    public int hashCode() {
+        return clusters.hashCode() * 31 + pins.hashCode();
     }
 
     @Override

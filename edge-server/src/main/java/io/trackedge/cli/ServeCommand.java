@@ -41,7 +41,13 @@ public final class ServeCommand implements Callable<Integer> {
         // Handling the signals ourselves (rather than in a shutdown hook) lets a clean stop exit 0.
         Signal.handle(new Signal("TERM"), s -> stop.countDown());
         Signal.handle(new Signal("INT"), s -> stop.countDown());
-        EdgeApp app = EdgeApp.start(cfg, keys);
+        EdgeApp app;
+        try {
+            app = EdgeApp.start(cfg, keys);
+        } catch (ConfigException e) { // what the configuration asks cannot be kept to with this data folder
+            System.err.println(e.getMessage());
+            return 2;
+        }
         System.out.printf("edge listening on http://%s:%d (admin http://%s:%d)%n", cfg.http().bind(), app.port(),
                 cfg.admin().bind(), app.adminPort());
         System.out.flush();

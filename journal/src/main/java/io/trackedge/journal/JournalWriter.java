@@ -285,6 +285,12 @@ public final class JournalWriter implements Closeable {
         closer.awaitIdle();
     }
 
+    /** Position of the oldest record the journal still holds (the first segment's start): no sink reads before it. */
+    public long oldestPosition() throws IOException {
+        List<Long> bases = Segments.list(dir);
+        return bases.isEmpty() ? flushedPosition : bases.get(0);
+    }
+
     /** Journal position just past the last record written to the file. */
     public long flushedPosition() {
         return flushedPosition;

@@ -1,6 +1,7 @@
 package io.trackedge.sink.postgres;
 
 import io.trackedge.db.Database;
+import io.trackedge.db.TenantShare;
 import io.trackedge.classify.ClassifierSettings;
 import io.trackedge.classify.Correction;
 import io.trackedge.classify.ListSource;
@@ -49,10 +50,11 @@ public final class PostgresSink implements Sink {
      * @param name the loop's name in metrics and logs ({@link #NAME}, or one per cluster when tenants
      *     are spread over several); the rows in {@code sink_cursors} and {@code bad_events} say
      *     {@link #NAME} in every cluster
-     * @param tenants the tenants whose events this database holds (its share of the
-     *     {@link io.trackedge.db.TenantRouting}); the cursor passes the others' events
+     * @param tenants the events this database holds (its share of the {@link io.trackedge.db.RoutingHistory}:
+     *     by tenant, and by the routing table in force when the event was written); the cursor passes
+     *     the others' events
      */
-    public record Settings(boolean migrate, int retentionDays, boolean dropExpired, String name, Predicate<UUID> tenants) {
+    public record Settings(boolean migrate, int retentionDays, boolean dropExpired, String name, TenantShare tenants) {
 
         public Settings {
             if (retentionDays < 0) {
@@ -60,9 +62,14 @@ public final class PostgresSink implements Sink {
             }
         }
 
+        /** With one routing table for the whole journal: {@code tenants} by tenant id alone. */
+        public Settings(boolean migrate, int retentionDays, boolean dropExpired, String name, Predicate<UUID> tenants) {
+            this(migrate, retentionDays, dropExpired, name, (TenantShare) (position, tenant) -> tenants.test(tenant));
+        }
+
         /** Every tenant's events, under {@link #NAME}, partitions past retention dropped by this sink. */
         public Settings(boolean migrate, int retentionDays) {
-            this(migrate, retentionDays, true, NAME, t -> true);
+            this(migrate, retentionDays, true, NAME, (TenantShare) (position, tenant) -> true);
         }
     }
 
@@ -148,7 +155,7 @@ public final class PostgresSink implements Sink {
     @Override
     public CompletableFuture<Integer> write(Batch batch) {
         settle();
-        Batch mine = batch.only(e -> settings.tenants().test(e.fields().tenant()));
+        Batch mine = batch.only((position, e) -> settings.tenants().holds(position, e.fields().tenant()));
         JournalClassifier.Classified classified = classifier.classify(mine);
         CompletableFuture<Integer> f = pipeline.submit(mine.list(), classified, mine.start(), mine.end());
         submitted.add(new Submitted(f, batch.end(), classified.corrections()));
@@ -157,7 +164,7 @@ public final class PostgresSink implements Sink {
 
     /** An event of this database's tenants whose day retention has dropped, or will within the hour. */
     @Override
-    public Refusal refusal(EventRecord e) {
+    public Refusal refusal(long position, EventRecord e) {
         if (retention.due()) {
             // Another node may have dropped days since (a shorter retention-days): read them again.
             try (Connection c = db.dataSource().getConnection()) {
@@ -167,7 +174,7 @@ public final class PostgresSink implements Sink {
             }
         }
         Refusal r = retention.refusal(e);
-        return r != null && settings.tenants().test(e.fields().tenant()) ? r : null;
+        return r != null && settings.tenants().holds(position, e.fields().tenant()) ? r : null;
     }
 
     @Override

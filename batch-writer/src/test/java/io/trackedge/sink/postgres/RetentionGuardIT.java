@@ -207,14 +207,14 @@ class RetentionGuardIT {
                 PrivacyPolicy.keepAll(), clock::get);
         try {
             sink.open();
-            assertNull(sink.refusal(daysOld(9)), "kept 30 days, nothing dropped yet");
+            assertNull(sink.refusal(0, daysOld(9)), "kept 30 days, nothing dropped yet");
             try (Connection c = testDb.connect(); Statement s = c.createStatement()) {
                 s.execute("SELECT email_events_ensure_partitions(10, 0)");
                 assertEquals(3, PartitionMaintainer.dropExpired(c, 7), "a node keeping 7 days drops");
             }
-            assertNull(sink.refusal(daysOld(9)), "not read again yet");
+            assertNull(sink.refusal(0, daysOld(9)), "not read again yet");
             clock.addAndGet(RetentionCutoff.REMEASURE.toMillis());
-            assertNotNull(sink.refusal(daysOld(9)), "read again a minute on");
+            assertNotNull(sink.refusal(0, daysOld(9)), "read again a minute on");
         } finally {
             sink.close();
         }
@@ -274,7 +274,7 @@ class RetentionGuardIT {
             }
             assertEquals(old, asideIds);
             assertTrue(stats.failures.get() >= 1, "the batch holding them rolled back first");
-            assertFalse(sink.refusal(daysOld(9)) == null, "the sink has read the mark again, without its minute passing");
+            assertFalse(sink.refusal(0, daysOld(9)) == null, "the sink has read the mark again, without its minute passing");
         } finally {
             loop.stop(Duration.ofSeconds(5));
         }

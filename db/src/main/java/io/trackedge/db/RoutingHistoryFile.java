@@ -1,0 +1,144 @@
+package io.trackedge.db;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Keeps an edge's {@link RoutingHistory} in its journal folder ({@value #NAME}), beside the journal
+ * whose positions it names. Read and written once, at start-up, before anything is appended:
+ *
+ * <pre>
+ * from 0 clusters a,b
+ * pin 11111111-1111-4111-8111-111111111111,a
+ * from 73400320 clusters a,b
+ * pin 11111111-1111-4111-8111-111111111111,b
+ * </pre>
+ *
+ * Each {@code from} line starts a table (its clusters in hash order), followed by its pins.
+ */
+public final class RoutingHistoryFile {
+
+    public static final String NAME = "routing-history";
+
+    private RoutingHistoryFile() {
+    }
+
+    /**
+     * The history this edge runs with: the recorded one with the configured table in force from
+     * {@code journalEnd} (where the next event will be written), less the tables of positions the
+     * journal no longer holds (before {@code journalOldest}); written back when it changed. Without a
+     * file, the whole journal is taken as written under the configured table, as before there was one.
+     *
+     * @throws IllegalStateException when a table still in force for events in the journal routes to a
+     *     cluster not configured now (they could never be written), the journal ends before the last
+     *     table's start (it is not the one the file was written beside), or the file does not parse
+     */
+    public static RoutingHistory update(Path journalDir, TenantRouting configured, long journalEnd, long journalOldest)
+            throws IOException {
+        Path file = journalDir.resolve(NAME);
+        RoutingHistory recorded = Files.exists(file) ? read(file) : null;
+        RoutingHistory history;
+        try {
+            history = (recorded == null ? RoutingHistory.of(configured) : recorded)
+                    .startingAt(journalEnd, configured)
+                    .forgetBefore(journalOldest);
+        } catch (IllegalArgumentException wentBack) {
+            throw new IllegalStateException(wentBack.getMessage() + " (" + file + "; if the journal was replaced on purpose, "
+                    + "delete that file: the events in it then go by today's table)");
+        }
+        Set<String> missing = new java.util.LinkedHashSet<>(history.clustersNamed());
+        missing.removeAll(configured.clusters());
+        if (!missing.isEmpty()) {
+            throw new IllegalStateException("the journal in " + journalDir + " holds events accepted while tenants were routed to "
+                    + "cluster(s) " + missing + ", which edge.database.clusters no longer names, so they could never be written. "
+                    + "Start with " + missing + " configured again (the events go there, new ones by the new table) until "
+                    + "every sink has passed them, or delete " + file + " to route every event still in the journal by "
+                    + "today's table");
+        }
+        if (!history.equals(recorded)) {
+            write(file, history);
+        }
+        return history;
+    }
+
+    /** Parses {@code file}; an error names its line. */
+    static RoutingHistory read(Path file) throws IOException {
+        List<RoutingHistory.Epoch> epochs = new ArrayList<>();
+        long from = -1;
+        List<String> clusters = null;
+        Map<UUID, String> pins = new LinkedHashMap<>();
+        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        try {
+            for (int n = 0; n < lines.size(); n++) {
+                String line = lines.get(n).strip();
+                if (line.isEmpty() || line.startsWith("#")) {
+                    continue;
+                }
+                String[] f = line.split(" ");
+                try {
+                    if (f.length == 4 && f[0].equals("from") && f[2].equals("clusters")) {
+                        if (clusters != null) {
+                            epochs.add(new RoutingHistory.Epoch(from, TenantRouting.of(clusters, pins)));
+                        }
+                        from = Long.parseLong(f[1]);
+                        clusters = Arrays.asList(f[3].split(","));
+                        pins = new LinkedHashMap<>();
+                    } else if (f.length == 2 && f[0].equals("pin") && clusters != null) {
+                        String[] pin = f[1].split(",", 2);
+                        if (pin.length != 2 || pins.put(UUID.fromString(pin[0]), pin[1]) != null) {
+                            throw new IllegalArgumentException("a pin is tenant_id,cluster, one per tenant");
+                        }
+                    } else {
+                        throw new IllegalArgumentException("expected \"from POSITION clusters A,B\" or \"pin TENANT,CLUSTER\" after it");
+                    }
+                } catch (IllegalArgumentException e) { // NumberFormatException too
+                    throw new IllegalStateException(file + " line " + (n + 1) + ": " + e.getMessage());
+                }
+            }
+            if (clusters == null) {
+                throw new IllegalStateException(file + ": no routing table in it");
+            }
+            epochs.add(new RoutingHistory.Epoch(from, TenantRouting.of(clusters, pins)));
+            return RoutingHistory.of(epochs);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException(file + ": " + e.getMessage());
+        }
+    }
+
+    /** Replaces {@code file} whole: a crash leaves the old one or the new one, never a mix. */
+    static void write(Path file, RoutingHistory history) throws IOException {
+        StringBuilder out = new StringBuilder("# the routing table each journal position was accepted under (written by the edge at "
+                + "start-up; README, \"Past one PostgreSQL\")\n");
+        for (RoutingHistory.Epoch e : history.epochs()) {
+            out.append("from ").append(e.from()).append(" clusters ").append(String.join(",", e.routing().clusters())).append('\n');
+            e.routing().pins().forEach((t, c) -> out.append("pin ").append(t).append(',').append(c).append('\n'));
+        }
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.wrap(out.toString().getBytes(StandardCharsets.UTF_8)));
+            ch.force(true);
+        }
+        try {
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+        }
+        try (FileChannel dir = FileChannel.open(file.getParent(), StandardOpenOption.READ)) {
+            dir.force(true);
+        }
+    }
+}

@@ -1,0 +1,85 @@
+package io.trackedge.db;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RoutingHistoryFileTest {
+
+    private static final UUID T = UUID.fromString("11111111-1111-4111-8111-111111111111");
+    private static final UUID U = UUID.fromString("22222222-2222-4222-8222-222222222222");
+    private static final TenantRouting ON_A = TenantRouting.of(List.of("a", "b"), Map.of(T, "a", U, "b"));
+    private static final TenantRouting ON_B = TenantRouting.of(List.of("a", "b"), Map.of(T, "b", U, "b"));
+
+    @TempDir
+    Path dir;
+
+    private Path file() {
+        return dir.resolve(RoutingHistoryFile.NAME);
+    }
+
+    @Test
+    void theFirstStartTakesTheWholeJournalAsWrittenUnderTheConfiguredTable() throws Exception {
+        RoutingHistory h = RoutingHistoryFile.update(dir, ON_A, 5_000, 0);
+        assertEquals(RoutingHistory.of(ON_A), h);
+        assertEquals(h, RoutingHistoryFile.read(file()));
+    }
+
+    @Test
+    void aNewTableTakesOverWhereTheJournalEndsAndSurvivesARestart() throws Exception {
+        RoutingHistoryFile.update(dir, ON_A, 5_000, 0);
+        RoutingHistory h = RoutingHistoryFile.update(dir, ON_B, 7_000, 0);
+        assertEquals("a", h.clusterAt(6_999, T));
+        assertEquals("b", h.clusterAt(7_000, T));
+        assertEquals(h, RoutingHistoryFile.read(file()), "pins and positions read back as written");
+        String text = Files.readString(file());
+        assertTrue(text.contains("from 7000 clusters a,b\n") && text.contains("pin " + T + ",b\n"), text);
+
+        Files.setLastModifiedTime(file(), FileTime.fromMillis(0));
+        assertEquals(h, RoutingHistoryFile.update(dir, ON_B, 9_000, 0), "the same table again");
+        assertEquals(0, Files.getLastModifiedTime(file()).toMillis(), "and the file is left alone");
+    }
+
+    @Test
+    void aClusterNoLongerConfiguredIsRefusedWhileTheJournalHoldsItsEvents() throws Exception {
+        TenantRouting three = TenantRouting.of(List.of("a", "b", "c"), Map.of());
+        RoutingHistoryFile.update(dir, three, 5_000, 0);
+        TenantRouting two = TenantRouting.of(List.of("a", "b"), Map.of());
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> RoutingHistoryFile.update(dir, two, 7_000, 0));
+        assertTrue(e.getMessage().contains("[c]") && e.getMessage().contains(file().toString()), e.getMessage());
+        assertEquals(RoutingHistory.of(three), RoutingHistoryFile.read(file()), "nothing written");
+
+        RoutingHistory h = RoutingHistoryFile.update(dir, two, 7_000, 7_000); // the journal's segments before 7,000 are gone
+        assertEquals(RoutingHistory.of(List.of(new RoutingHistory.Epoch(7_000, two))), h);
+    }
+
+    @Test
+    void aJournalThatEndsBeforeTheLastTableStartedIsNotTheFilesOwn() throws Exception {
+        RoutingHistoryFile.update(dir, ON_A, 5_000, 0);
+        RoutingHistoryFile.update(dir, ON_B, 7_000, 0);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> RoutingHistoryFile.update(dir, ON_B, 0, 0));
+        assertTrue(e.getMessage().contains("delete that file"), e.getMessage());
+    }
+
+    @Test
+    void aDamagedFileNamesItsLine() throws Exception {
+        Files.writeString(file(), "# comment\nfrom 0 clusters a,b\npin not-a-uuid,a\n");
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> RoutingHistoryFile.update(dir, ON_A, 5_000, 0));
+        assertTrue(e.getMessage().contains("line 3"), e.getMessage());
+        Files.writeString(file(), "pin " + T + ",a\n");
+        e = assertThrows(IllegalStateException.class, () -> RoutingHistoryFile.read(file()));
+        assertTrue(e.getMessage().contains("line 1"), e.getMessage());
+        Files.writeString(file(), "from 0 clusters a,b\npin " + T + ",z\n");
+        e = assertThrows(IllegalStateException.class, () -> RoutingHistoryFile.read(file()));
+        assertTrue(e.getMessage().contains("not one of the clusters"), e.getMessage());
+    }
+}

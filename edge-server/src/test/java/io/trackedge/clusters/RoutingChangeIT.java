@@ -1,0 +1,89 @@
+package io.trackedge.clusters;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.trackedge.config.ConfigException;
+import io.trackedge.db.RoutingHistoryFile;
+import io.trackedge.sink.SinkLoop;
+import io.trackedge.sink.testing.Await;
+import io.trackedge.sink.testing.TestDatabase;
+import io.trackedge.testing.RawHttp;
+import io.trackedge.testing.TestEdge;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A tenant moved from cluster a to cluster b (its pin changed, the edge restarted) while a was
+ * down, so a's sink had not written the tenant's last events and b's had passed them as not its
+ * own: after the restart those events still go to a, where they were routed when accepted, and the
+ * tenant's new events to b. Each event is written once. Routed by the new table alone, a would pass
+ * them (no longer its tenant) and b would not go back for them: they would be lost.
+ */
+class RoutingChangeIT {
+
+    private static final UUID MOVED = UUID.fromString("33333333-3333-4333-8333-333333333333");
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void eventsAcceptedBeforeATenantMovedGoWhereTheyWereRoutedThen() throws Exception {
+        Path table = tmp.resolve("routing.csv");
+        try (TestDatabase a = TestDatabase.create(); TestDatabase b = TestDatabase.create()) {
+            Files.writeString(table, MOVED + ",a\n");
+            Path dataDir;
+            int before = 40;
+            try (TestEdge edge = TestEdge.start("EDGE_POSTGRES_SINK", "true", "EDGE_DATABASE_USER", "postgres",
+                    "EDGE_DATABASE_CLUSTERS", "a=jdbc:postgresql://127.0.0.1:1/down,b=" + b.jdbcUrl(),
+                    "EDGE_DATABASE_ROUTING_TABLE", table.toString(), "EDGE_JOBS_ENABLED", "false")) {
+                dataDir = edge.dataDir();
+                send(edge, before, "before");
+                SinkLoop sinkB = edge.postgresSinkLoops().get(1);
+                assertEquals("postgres_b", sinkB.name());
+                long end = edge.journalEvents().size();
+                Await.within(Duration.ofSeconds(60), () -> sinkB.stats().committedEvents.get() >= end);
+                assertEquals(0, rowsOf(b, MOVED), "not b's tenant yet: passed");
+            } // a is still down: its sink stops with the tenant's events unwritten
+
+            Files.writeString(table, MOVED + ",b\n");
+            int after = 25;
+            try (TestEdge edge = TestEdge.start("EDGE_DATA_DIR", dataDir.toString(), "EDGE_POSTGRES_SINK", "true",
+                    "EDGE_DATABASE_USER", "postgres", "EDGE_DATABASE_CLUSTERS", "a=" + a.jdbcUrl() + ",b=" + b.jdbcUrl(),
+                    "EDGE_DATABASE_ROUTING_TABLE", table.toString(), "EDGE_JOBS_ENABLED", "false")) {
+                send(edge, after, "after");
+                Await.within(Duration.ofSeconds(60), () -> rowsOf(a, MOVED) >= before && rowsOf(b, MOVED) >= after);
+                String history = Files.readString(edge.config().journalDir().resolve(RoutingHistoryFile.NAME));
+                assertTrue(history.contains("pin " + MOVED + ",a") && history.contains("pin " + MOVED + ",b"), history);
+            }
+            assertEquals(before, rowsOf(a, MOVED), "the events accepted while it was a's, in a, once");
+            assertEquals(0, a.count("SELECT count(*) FROM email_events WHERE email_id LIKE 'after-%'"));
+            assertEquals(after, rowsOf(b, MOVED), "the new ones in b, once");
+            assertEquals(0, b.count("SELECT count(*) FROM email_events WHERE email_id LIKE 'before-%'"));
+
+            // Dropping a from the clusters while the journal still holds events routed to it: refused, as configuration.
+            ConfigException refused = assertThrows(ConfigException.class, () -> TestEdge.start("EDGE_DATA_DIR", dataDir.toString(),
+                    "EDGE_POSTGRES_SINK", "true", "EDGE_DATABASE_USER", "postgres", "EDGE_DATABASE_CLUSTERS", "b=" + b.jdbcUrl(),
+                    "EDGE_DATABASE_ROUTING_TABLE", table.toString(), "EDGE_JOBS_ENABLED", "false"));
+            assertTrue(refused.getMessage().contains("cluster(s) [a]") && refused.getMessage().contains(RoutingHistoryFile.NAME),
+                    refused.getMessage());
+        }
+    }
+
+    private static void send(TestEdge edge, int n, String prefix) throws Exception {
+        try (RawHttp c = new RawHttp(edge.port())) {
+            for (int i = 0; i < n; i++) {
+                assertEquals(200, c.get(edge.pixelPath(MOVED, prefix + "-" + i)).status());
+            }
+        }
+    }
+
+    private static long rowsOf(TestDatabase db, UUID tenant) throws java.sql.SQLException {
+        return db.count("SELECT count(*) FROM email_events WHERE tenant_id = '" + tenant + "'");
+    }
+}
