@@ -8,6 +8,8 @@ import io.trackedge.http.Readiness;
 import io.trackedge.metrics.EdgeMetrics;
 import io.trackedge.sink.JournalClassifier;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * The classifier's shared part: the lists, read from {@code <data-dir>/lists/} (else the copy in the
@@ -19,6 +21,8 @@ final class ClassifyStack {
 
     private final ClassifyConfig config;
     private final ListSource lists;
+    /** Every sink's classifier, for the metrics' sums. */
+    private final List<JournalClassifier> made = new CopyOnWriteArrayList<>();
 
     private ClassifyStack(ClassifyConfig config, ListSource lists) {
         this.config = config;
@@ -46,11 +50,28 @@ final class ClassifyStack {
                 () -> lists.reloads());
         metrics.counter("edge_classify_list_reload_failures_total",
                 "Reloads of the classifier's lists that failed (the previous lists stay in force)", () -> lists.reloadFailures());
-        return new ClassifyStack(c, lists);
+        ClassifyStack stack = new ClassifyStack(c, lists);
+        metrics.counter("edge_classify_emails_recalled_total", "Emails whose send or first open another node stored, "
+                + "which a sink's classifier found in the database before classifying their opens and clicks",
+                () -> stack.made.stream().mapToLong(JournalClassifier::recalled).sum());
+        metrics.counter("edge_classify_recall_failures_total", "Batches classified without asking the database about "
+                + "emails this node had not seen (the question failed): their send-time signals stayed silent",
+                () -> stack.made.stream().mapToLong(JournalClassifier::recallFailures).sum());
+        return stack;
+    }
+
+    /** Whether the sinks' classifiers ask the database about emails they have not seen ({@code edge.classify.recall-from-database}). */
+    boolean recallFromDatabase() {
+        return config.enabled() && config.recallFromDatabase();
     }
 
     JournalClassifier newClassifier() {
-        return config.enabled() ? JournalClassifier.of(config.settings(), lists) : JournalClassifier.disabled();
+        if (!config.enabled()) {
+            return JournalClassifier.disabled();
+        }
+        JournalClassifier c = JournalClassifier.of(config.settings(), lists);
+        made.add(c);
+        return c;
     }
 
     ListSource lists() {

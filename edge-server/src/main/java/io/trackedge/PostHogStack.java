@@ -15,6 +15,8 @@ import io.trackedge.sink.bad.PostgresBadEventStore;
 import io.trackedge.sink.posthog.PostHogSink;
 import io.trackedge.sink.posthog.PostHogStats;
 import io.trackedge.db.Database;
+import io.trackedge.sink.JournalClassifier;
+import io.trackedge.sink.postgres.StoredEmailHistory;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,10 +36,13 @@ record PostHogStack(PostHogSink sink, SinkLoop loop, PostHogStats stats) {
      * Builds the sink and its loop (not started); registers its readiness check and metrics.
      *
      * @param db the Postgres sink's database, or null
+     * @param databaseOf the database that holds a tenant's events, which the classifier asks about emails
+     *     sent through other nodes (as the Postgres sinks' do, so the two agree); null: none
      */
     static PostHogStack start(EdgeConfig config, JournalWriter journal, UUID node, EdgeMetrics metrics,
                               Readiness readiness, SinkCursors cursors, SinkMetrics sinkMetrics, Database db,
-                              ClassifyStack classify, PrivacyPolicy privacy) {
+                              java.util.function.Function<UUID, Database> databaseOf, ClassifyStack classify,
+                              PrivacyPolicy privacy) {
         PostHogSink.Settings c = config.posthogSink();
         if (!c.enabled()) {
             readiness.add("posthog-sink", () -> Readiness.Status.ok("disabled: no POSTHOG_API_KEY"));
@@ -46,9 +51,13 @@ record PostHogStack(PostHogSink sink, SinkLoop loop, PostHogStats stats) {
         PostHogStats ph = new PostHogStats();
         BadEventStore bad = db != null ? new PostgresBadEventStore(db.dataSource(), node)
                 : new FileBadEventStore(config.dataDir().resolve("bad-events-posthog.ndjson"));
+        JournalClassifier classifier = classify.newClassifier();
+        if (databaseOf != null && classify.recallFromDatabase()) {
+            classifier.recallFrom(new StoredEmailHistory(databaseOf));
+        }
         PostHogSink sink = new PostHogSink(config.journalDir(), journal::flushedPosition, node,
                 config.dataDir().resolve("posthog-cursor"),
-                c, ph, bad, System::currentTimeMillis, classify.newClassifier(), privacy);
+                c, ph, bad, System::currentTimeMillis, classifier, privacy);
         SinkLoop loop = new SinkLoop(sink, config.journalDir(), journal::flushedPosition,
                 new SinkLoopSettings(c.batchSize(), c.linger(), SinksStack.FIRST_BACKOFF, c.maxBackoff(), c.stallAfter(),
                         MAX_CONSECUTIVE_BAD, config.sinkIdleWait()),

@@ -45,7 +45,7 @@ final class SinksStack {
                 ? PostgresStack.startAll(config, journal, node, readiness, cursors, sinkMetrics, classify, privacy, routing)
                 : List.of();
         PostHogStack posthog = PostHogStack.start(config, journal, node, metrics, readiness, cursors, sinkMetrics,
-                postgres.isEmpty() ? null : postgres.get(0).db(), classify, privacy);
+                postgres.isEmpty() ? null : postgres.get(0).db(), databaseOf(postgres, routing), classify, privacy);
         return new SinksStack(postgres, posthog);
     }
 
@@ -62,6 +62,16 @@ final class SinksStack {
     }
 
     /** Every cluster's database, in the clusters' order; empty without one. */
+    /** The database that holds a tenant's events, or null without a Postgres sink. */
+    private static java.util.function.Function<UUID, Database> databaseOf(List<PostgresStack> postgres,
+                                                                       io.trackedge.db.RoutingHistory routing) {
+        if (postgres.isEmpty()) {
+            return null;
+        }
+        List<Database> dbs = postgres.stream().map(PostgresStack::db).toList();
+        return routing == null ? tenant -> dbs.get(0) : tenant -> dbs.get(routing.current().indexOf(tenant));
+    }
+
     List<Database> dbs() {
         return postgres.stream().map(PostgresStack::db).toList();
     }

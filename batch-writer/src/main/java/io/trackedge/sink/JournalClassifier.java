@@ -4,6 +4,8 @@ import io.trackedge.classify.BatchClassifier;
 import io.trackedge.classify.Classification;
 import io.trackedge.classify.ClassifierSettings;
 import io.trackedge.classify.Correction;
+import io.trackedge.classify.EmailHistory;
+import io.trackedge.classify.EmailRef;
 import io.trackedge.classify.ListSource;
 import io.trackedge.journal.EventRecord;
 import io.trackedge.journal.EventType;
@@ -13,6 +15,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A sink's {@link BatchClassifier}, fed each journal event once however often the sink loop hands
@@ -25,12 +30,21 @@ import java.util.UUID;
  * {@link Correction} not yet carried by a committed batch. A sink writes {@link Classified#corrections()}
  * with the batch (a correction applied twice, or to a row not written yet, must change nothing: the
  * row is then written with the corrected verdict) and reports the commit with {@link #committed}.
- * Two sinks given the same journal get the same verdicts.
+ * Two sinks given the same journal get the same verdicts, but for what a history ({@link #recallFrom})
+ * answered them differently (a send another node committed between their questions).
  *
  * <p>Used by the sink loop's thread only. When classification is off ({@link #disabled()}) every
  * verdict is {@code null}: the sink falls back to the edge's flags (HEAD, known machine User-Agent).
  */
 public final class JournalClassifier {
+
+    private static final Logger log = LoggerFactory.getLogger(JournalClassifier.class);
+
+    /**
+     * How far before a batch's oldest event a send is looked for: the send window is at most an hour,
+     * and "click before open" is for clicks soon after delivery (a scanner's).
+     */
+    static final long RECALL_LOOKBACK_MICROS = java.util.concurrent.TimeUnit.DAYS.toMicros(1);
 
     /**
      * @param classifications per event of the batch, in order: its verdict, or {@code null} for an event
@@ -53,6 +67,10 @@ public final class JournalClassifier {
     private final LinkedHashMap<UUID, Seen> seen = new LinkedHashMap<>();
     private final List<Correction> pending = new ArrayList<>();
     private long classifiedUpTo = -1;
+    private EmailHistory history;
+    private final AtomicLong recalled = new AtomicLong();
+    private final AtomicLong recallFailures = new AtomicLong();
+    private long lastRecallWarningMillis;
 
     private JournalClassifier(BatchClassifier classifier, ListSource lists) {
         this.classifier = classifier;
@@ -81,6 +99,26 @@ public final class JournalClassifier {
         return classifier == null ? null : classifier.stats();
     }
 
+    /**
+     * Before classifying opens and clicks of emails it holds nothing of, asks {@code history} what
+     * other nodes stored of them (their send, their first open): the send window and "click before
+     * open" then work for an email whose {@code delivered} event reached another node. A failed
+     * question leaves those signals silent for the batch, as without a history; nothing else changes.
+     */
+    public void recallFrom(EmailHistory history) {
+        this.history = history;
+    }
+
+    /** Emails whose send or open the history supplied. */
+    public long recalled() {
+        return recalled.get();
+    }
+
+    /** Questions to the history that failed (the batches were classified without it). */
+    public long recallFailures() {
+        return recallFailures.get();
+    }
+
     /** The sink (re)opened at {@code cursor}: what lies before it is committed. */
     public void opened(long cursor) {
         forgetBefore(cursor);
@@ -103,6 +141,7 @@ public final class JournalClassifier {
             }
         }
         if (!fresh.isEmpty()) {
+            recallUnknown(fresh);
             BatchClassifier.Result r = classifier.classify(fresh);
             for (int j = 0; j < fresh.size(); j++) {
                 if (r.classifications()[j] != null) {
@@ -128,6 +167,38 @@ public final class JournalClassifier {
             }
         }
         return new Classified(out, List.copyOf(pending));
+    }
+
+    private void recallUnknown(List<EventRecord> fresh) {
+        if (history == null) {
+            return;
+        }
+        List<EmailRef> unknown = classifier.unknownEmails(fresh);
+        if (unknown.isEmpty()) {
+            return;
+        }
+        long oldest = Long.MAX_VALUE;
+        long newest = Long.MIN_VALUE;
+        for (EventRecord e : fresh) {
+            oldest = Math.min(oldest, e.occurredAtMicros());
+            newest = Math.max(newest, e.occurredAtMicros());
+        }
+        Map<EmailRef, EmailHistory.Recalled> known;
+        try {
+            known = history.recall(unknown, oldest - RECALL_LOOKBACK_MICROS, newest);
+        } catch (Exception e) {
+            // Classification only: the batch is still classified and written, these signals silent.
+            recallFailures.incrementAndGet();
+            long now = System.currentTimeMillis();
+            if (now - lastRecallWarningMillis >= 60_000) {
+                lastRecallWarningMillis = now;
+                log.warn("classifier: could not look up {} email(s) other nodes may have sent (their send-time signals stay "
+                        + "silent in this batch; at most one warning a minute): {}", unknown.size(), e.toString());
+            }
+            return;
+        }
+        known.forEach(classifier::recall);
+        recalled.addAndGet(known.size());
     }
 
     /** A batch ending at {@code end} committed, with the corrections it carried. */

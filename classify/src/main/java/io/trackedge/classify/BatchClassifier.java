@@ -3,8 +3,12 @@ package io.trackedge.classify;
 import io.trackedge.journal.EventRecord;
 import io.trackedge.journal.EventType;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
+import java.util.UUID;
 
 /**
  * Classifies the opens and clicks of journal batches, off the hot path, in a journal consumer.
@@ -16,9 +20,11 @@ import java.util.Objects;
  * because of this one (a link burst completed). Events of the same batch are corrected in place.
  *
  * <p>State is bounded: {@link ClassifierSettings#maxTrackedEmails()} emails (LRU) and
- * {@link ClassifierSettings#userAgentCacheEntries()} parsed User-Agents (LRU). It lives in memory only: a
- * restart starts with none, and timing signals stay silent for emails sent before it (they never flag
- * falsely for lack of history); re-scoring from stored events restores them.
+ * {@link ClassifierSettings#userAgentCacheEntries()} parsed User-Agents (LRU). It lives in memory: a
+ * restart starts with none, and timing signals stay silent for an email whose send this classifier
+ * has not seen (they never flag falsely for lack of history). A consumer with a store of earlier
+ * events asks it of such emails first ({@link #unknownEmails}, {@link #recall}); re-scoring from
+ * stored events restores the rest.
  *
  * <p>Not thread-safe: one instance per consumer thread.
  */
@@ -37,6 +43,8 @@ public final class BatchClassifier {
     private final ListSource lists;
     private final EmailStates emails;
     private final UserAgentCache userAgents;
+    /** Tenants whose sends this classifier has seen: only their emails are worth looking up ({@link #unknownEmails}). */
+    private final Set<UUID> reportingSends = new HashSet<>();
     private long batch;
     private long events;
     private long corrections;
@@ -59,6 +67,7 @@ public final class BatchClassifier {
             if (t == EventType.SENT || t == EventType.DELIVERED) {
                 EmailState s = emails.getOrCreate(e.fields().tenant(), e.fields().email());
                 s.sentAtMicros = Math.max(s.sentAtMicros, e.occurredAtMicros());
+                reportingSends.add(e.fields().tenant());
             } else if (t == EventType.OPEN || t == EventType.CLICK) {
                 out[i] = classifyOne(e, i, l, out, fixes);
                 events++;
@@ -66,6 +75,46 @@ public final class BatchClassifier {
         }
         corrections += fixes.size();
         return new Result(out, fixes);
+    }
+
+    /**
+     * The emails of {@code batchEvents}' opens and clicks that this classifier holds nothing of and
+     * whose send is not in the batch, of tenants it has seen report sends, in this batch or before (a
+     * tenant that never does has nothing to find), each once, in order: what is worth asking an {@link EmailHistory} before
+     * {@link #classify}.
+     */
+    public List<EmailRef> unknownEmails(List<EventRecord> batchEvents) {
+        Set<EmailRef> sentHere = new HashSet<>();
+        Set<UUID> reporting = new HashSet<>(reportingSends);
+        for (EventRecord e : batchEvents) {
+            if (e.type() == EventType.SENT || e.type() == EventType.DELIVERED) {
+                sentHere.add(new EmailRef(e.fields().tenant(), e.fields().email()));
+                reporting.add(e.fields().tenant());
+            }
+        }
+        Set<EmailRef> out = new LinkedHashSet<>();
+        for (EventRecord e : batchEvents) {
+            EventType t = e.type();
+            if ((t == EventType.OPEN || t == EventType.CLICK) && reporting.contains(e.fields().tenant())
+                    && e.fields().email() != null && emails.get(e.fields().tenant(), e.fields().email()) == null) {
+                EmailRef ref = new EmailRef(e.fields().tenant(), e.fields().email());
+                if (!sentHere.contains(ref)) {
+                    out.add(ref);
+                }
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    /**
+     * Takes in what another node's events say of an email ({@link EmailHistory}): its latest send
+     * ({@link EmailState#NEVER} for none) and whether it was opened. A send remembered here is never
+     * moved back.
+     */
+    public void recall(EmailRef email, EmailHistory.Recalled known) {
+        EmailState s = emails.getOrCreate(email.tenant(), email.email());
+        s.sentAtMicros = Math.max(s.sentAtMicros, known.sentAtMicros());
+        s.opened |= known.opened();
     }
 
     public Stats stats() {

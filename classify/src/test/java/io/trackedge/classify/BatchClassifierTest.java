@@ -102,6 +102,45 @@ class BatchClassifierTest {
         assertTrue(x.has(Signal.SOON_AFTER_SEND) && x.has(Signal.CLICK_BEFORE_OPEN), x.toString());
     }
 
+    /** The delivery reached another node: only a tenant that reports sends is asked about, only emails held nothing of. */
+    @Test
+    void emailsHeldNothingOfAreListedForTenantsThatReportSends() {
+        BatchClassifier c = classifier();
+        EventRecord scanner = click("e10", T0 + 3 * SECOND, "203.0.113.5", "https://a.example/1");
+        assertEquals(List.of(), c.unknownEmails(List.of(scanner)), "no send of this tenant seen yet: nothing to find");
+        c.classify(List.of(event(TENANT, EventType.SENT, "e9", T0, null, null, null, 0)));
+        List<EventRecord> batch = List.of(
+                scanner,
+                event(TENANT, EventType.DELIVERED, "e11", T0, null, null, null, 0),
+                click("e11", T0 + 3 * SECOND, "203.0.113.5", "https://a.example/1"),
+                event(TENANT, EventType.OPEN, "e9", T0 + SECOND, "198.51.100.7", FIREFOX, null, 0),
+                click("e10", T0 + 4 * SECOND, "203.0.113.5", "https://a.example/2"),
+                event(OTHER_TENANT, EventType.OPEN, "e12", T0 + SECOND, "198.51.100.7", FIREFOX, null, 0));
+        assertEquals(List.of(new EmailRef(TENANT, "e10")), c.unknownEmails(batch),
+                "e11's send is in the batch, e9's was seen, the other tenant never reported one; e10 once");
+    }
+
+    @Test
+    void aSendRecalledFromAnotherNodeFeedsTheSendWindowAndClickBeforeOpen() {
+        BatchClassifier alone = classifier();
+        BatchClassifier told = classifier();
+        EmailRef e = new EmailRef(TENANT, "e13");
+        told.recall(e, new EmailHistory.Recalled(T0, false));
+        EventRecord scannerClick = click("e13", T0 + 3 * SECOND, "203.0.113.5", "https://a.example/1");
+        Classification without = alone.classify(List.of(scannerClick)).classifications()[0];
+        Classification with = told.classify(List.of(scannerClick)).classifications()[0];
+        assertFalse(without.has(Signal.SOON_AFTER_SEND) || without.has(Signal.CLICK_BEFORE_OPEN), without.toString());
+        assertTrue(with.has(Signal.SOON_AFTER_SEND) && with.has(Signal.CLICK_BEFORE_OPEN), with.toString());
+        assertEquals(Automation.SCANNER, with.automation());
+
+        BatchClassifier openedElsewhere = classifier();
+        openedElsewhere.recall(e, new EmailHistory.Recalled(T0, true));
+        openedElsewhere.recall(e, new EmailHistory.Recalled(Long.MIN_VALUE, false));
+        Classification x = openedElsewhere.classify(List.of(scannerClick)).classifications()[0];
+        assertTrue(x.has(Signal.SOON_AFTER_SEND), "a later recall without a send does not forget it: " + x);
+        assertFalse(x.has(Signal.CLICK_BEFORE_OPEN), "opened on another node: " + x);
+    }
+
     @Test
     void aProxiedOpenSecondsAfterDeliveryIsStillAPerson() {
         BatchClassifier c = classifier();

@@ -24,8 +24,11 @@ import java.util.function.BiConsumer;
  * @param enabled {@code edge.classify.enabled}: false stores no classification (the edge's HEAD and
  *     User-Agent flags alone decide is_machine), for measuring what classification costs
  * @param settings null when a problem was found
+ * @param recallFromDatabase {@code edge.classify.recall-from-database}: before classifying an open or
+ *     click of an email it has not seen, a sink's classifier asks the database for the email's send and
+ *     first open (behind a load balancer another node often took them)
  */
-public record ClassifyConfig(boolean enabled, ClassifierSettings settings) {
+public record ClassifyConfig(boolean enabled, ClassifierSettings settings, boolean recallFromDatabase) {
 
     static final String ROOT = "edge.classify";
     static final String TENANTS = ROOT + ".tenants";
@@ -64,15 +67,16 @@ public record ClassifyConfig(boolean enabled, ClassifierSettings settings) {
         }
         int maxEmails = integer(config, ROOT + ".max-tracked-emails", counted);
         int uaEntries = integer(config, ROOT + ".user-agent-cache-entries", counted);
+        boolean recall = bool(config, ROOT + ".recall-from-database", counted);
         if (count[0] > 0) {
-            return new ClassifyConfig(enabled, null);
+            return new ClassifyConfig(enabled, null, recall);
         }
         try {
-            return new ClassifyConfig(enabled, new ClassifierSettings(defaults, tenants, maxEmails, uaEntries));
+            return new ClassifyConfig(enabled, new ClassifierSettings(defaults, tenants, maxEmails, uaEntries), recall);
         } catch (IllegalArgumentException e) {
             // The library names each key as classify.<...>; the problem list wants edge.classify.<...>.
             problem.accept(ROOT, e.getMessage().replace(" classify.", " edge.classify."));
-            return new ClassifyConfig(enabled, null);
+            return new ClassifyConfig(enabled, null, recall);
         }
     }
 
@@ -112,6 +116,15 @@ public record ClassifyConfig(boolean enabled, ClassifierSettings settings) {
         } catch (com.typesafe.config.ConfigException e) {
             problem.accept(path, e.getMessage().replaceFirst("^.*?: ", ""));
             return 1;
+        }
+    }
+
+    private static boolean bool(Config c, String path, BiConsumer<String, String> problem) {
+        try {
+            return c.getBoolean(path);
+        } catch (com.typesafe.config.ConfigException e) {
+            problem.accept(path, e.getMessage().replaceFirst("^.*?: ", ""));
+            return false;
         }
     }
 

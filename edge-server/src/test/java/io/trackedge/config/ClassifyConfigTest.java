@@ -35,6 +35,11 @@ class ClassifyConfigTest {
         assertTrue(c.enabled());
         assertEquals(ClassifierSettings.DEFAULTS, c.settings());
         assertFalse(ConfigLoader.load(null, Map.of("EDGE_CLASSIFY_ENABLED", "false")).classify().enabled());
+        assertTrue(c.recallFromDatabase());
+        assertFalse(ConfigLoader.load(null, Map.of("EDGE_CLASSIFY_RECALL_FROM_DATABASE", "false")).classify().recallFromDatabase());
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.load(null, Map.of("EDGE_CLASSIFY_RECALL_FROM_DATABASE", "sometimes")));
+        assertTrue(e.getMessage().contains("edge.classify.recall-from-database"), e.getMessage());
     }
 
     @Test

@@ -1,0 +1,72 @@
+package io.trackedge.sink;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.trackedge.classify.Classification;
+import io.trackedge.classify.ClassifierSettings;
+import io.trackedge.classify.EmailHistory;
+import io.trackedge.classify.EmailRef;
+import io.trackedge.classify.ListSource;
+import io.trackedge.classify.Signal;
+import io.trackedge.journal.EventFields;
+import io.trackedge.journal.EventRecord;
+import io.trackedge.journal.EventType;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+class JournalClassifierTest {
+
+    private static final UUID TENANT = UUID.fromString("77777777-7777-4777-8777-777777777777");
+    private static final long T0 = 1_764_547_200_000_000L;
+
+    private static EventRecord event(EventType type, String email, long at) {
+        byte[] ip = type == EventType.CLICK ? new byte[] {(byte) 203, 0, 113, 5} : new byte[0];
+        return new EventRecord(UUID.randomUUID(), type, 0, at, ip, type == EventType.CLICK ? "Mozilla/5.0 (X11; Linux x86_64) "
+                + "Gecko/20100101 Firefox/133.0" : null, new EventFields(TENANT, UUID.randomUUID(), "c", "m", email, null, null, null),
+                type == EventType.CLICK ? "https://a.example/1" : null, Map.of());
+    }
+
+    private static Batch batch(EventRecord... events) {
+        long[] positions = new long[events.length];
+        for (int i = 0; i < events.length; i++) {
+            positions[i] = 100L * i;
+        }
+        return Batch.of(0, 100L * events.length, List.of(events), positions);
+    }
+
+    /** What the history is asked, with the bounds, and a failed question: the batch is classified without it. */
+    @Test
+    void theHistoryIsAskedOnlyAboutUnknownEmailsWithinTheBatchesTimesAndAFailureOnlySilencesIt() {
+        List<List<EmailRef>> asked = new ArrayList<>();
+        List<long[]> bounds = new ArrayList<>();
+        boolean[] fail = {false};
+        JournalClassifier c = JournalClassifier.of(ClassifierSettings.DEFAULTS, ListSource.snapshot());
+        c.recallFrom((emails, since, until) -> {
+            asked.add(emails);
+            bounds.add(new long[] {since, until});
+            if (fail[0]) {
+                throw new java.sql.SQLException("the database is away");
+            }
+            return Map.of(new EmailRef(TENANT, "elsewhere"), new EmailHistory.Recalled(T0, false));
+        });
+        JournalClassifier.Classified first = c.classify(batch(event(EventType.SENT, "here", T0),
+                event(EventType.CLICK, "elsewhere", T0 + 3_000_000L), event(EventType.CLICK, "here", T0 + 4_000_000L)));
+        assertEquals(List.of(List.of(new EmailRef(TENANT, "elsewhere"))), asked, "the email sent in the batch is not asked about");
+        assertEquals(T0 - JournalClassifier.RECALL_LOOKBACK_MICROS, bounds.get(0)[0]);
+        assertEquals(T0 + 4_000_000L, bounds.get(0)[1], "up to the batch's newest event");
+        assertTrue(first.of(1).has(Signal.SOON_AFTER_SEND), first.of(1).toString());
+        assertEquals(1, c.recalled());
+
+        fail[0] = true;
+        JournalClassifier.Classified second = c.classify(new Batch(300, 400, List.of(event(EventType.CLICK, "unknown", T0 + 5_000_000L)),
+                new long[] {300}, 0, 1));
+        assertEquals(2, asked.size());
+        assertFalse(second.of(0).has(Signal.SOON_AFTER_SEND), "classified without what it could not learn");
+        assertEquals(1, c.recallFailures());
+    }
+}

@@ -1,0 +1,91 @@
+package io.trackedge.sink.postgres;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.trackedge.classify.ClassifierSettings;
+import io.trackedge.classify.ListSource;
+import io.trackedge.db.Database;
+import io.trackedge.db.PostgresConnectionInfo;
+import io.trackedge.journal.EventType;
+import io.trackedge.journal.JournalStats;
+import io.trackedge.journal.JournalWriter;
+import io.trackedge.privacy.PrivacyPolicy;
+import io.trackedge.sink.JournalClassifier;
+import io.trackedge.sink.SinkLoop;
+import io.trackedge.sink.SinkStats;
+import io.trackedge.sink.testing.Await;
+import io.trackedge.sink.testing.Sinks;
+import io.trackedge.sink.testing.TestDatabase;
+import io.trackedge.sink.testing.TestEvents;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two edge nodes behind a load balancer, one database: the mail server's {@code delivered} event
+ * reaches node A, a security scanner's click three seconds later reaches node B. B's classifier has
+ * never seen the delivery; it asks the database ({@link StoredEmailHistory}) before classifying, so
+ * the click is a scanner's ("soon after send" and "click before open"), as it would be had both
+ * reached one node. Without asking, B stores it as a person's click.
+ */
+class ClassifierAcrossNodesIT {
+
+    private static final UUID TENANT = UUID.fromString("44444444-4444-4444-8444-444444444444");
+
+    @Test
+    void aClickSecondsAfterADeliveryAnotherNodeTookIsAScanners() throws Exception {
+        long now = System.currentTimeMillis() * 1000;
+        try (TestDatabase testDb = TestDatabase.create()) {
+            Database db = new Database(new PostgresConnectionInfo(testDb.jdbcUrl(), "postgres", null), 4);
+            try {
+                db.migrate();
+                Path journalA = Files.createTempDirectory("node-a-");
+                Path journalB = Files.createTempDirectory("node-b-");
+                try (JournalWriter a = JournalWriter.open(journalA, 4L << 20, 1L << 30, new JournalStats())) {
+                    new TestEvents(a).append(EventType.DELIVERED, TENANT, "crossed", now - 10_000_000L, null, null);
+                    a.flush();
+                    drain(db, journalA, a);
+                }
+                JournalClassifier classifierB;
+                try (JournalWriter b = JournalWriter.open(journalB, 4L << 20, 1L << 30, new JournalStats())) {
+                    // node B has seen this tenant report sends (the balancer spreads them over every node)
+                    TestEvents events = new TestEvents(b);
+                    events.append(EventType.SENT, TENANT, "another", now - 20_000_000L, null, null);
+                    events.append(EventType.CLICK, TENANT, "crossed", now - 7_000_000L, "203.0.113.5", TestEvents.FIREFOX);
+                    events.append(EventType.CLICK, TENANT, "never-sent", now - 7_000_000L, "203.0.113.6", TestEvents.FIREFOX);
+                    b.flush();
+                    classifierB = drain(db, journalB, b);
+                }
+                assertEquals(List.of("true scanner certain"), testDb.rows("SELECT is_machine || ' ' || automation || ' ' || certainty "
+                        + "FROM email_events WHERE email_id = 'crossed' AND event_type = 'click'"));
+                assertEquals(List.of("false"), testDb.rows("SELECT is_machine::text FROM email_events WHERE email_id = 'never-sent'"),
+                        "nothing of it anywhere: a person's click, as before");
+                assertEquals(1, classifierB.recalled(), "one email's send found; the other asked about and not found");
+                assertEquals(0, classifierB.recallFailures());
+                assertEquals(4, testDb.count("SELECT count(*) FROM email_events"), "every event written once");
+            } finally {
+                db.close();
+            }
+        }
+    }
+
+    private JournalClassifier drain(Database db, Path journalDir, JournalWriter journal) throws InterruptedException {
+        JournalClassifier classifier = JournalClassifier.of(ClassifierSettings.DEFAULTS, ListSource.snapshot());
+        classifier.recallFrom(new StoredEmailHistory(tenant -> db)); // as the edge wires it (edge.classify.recall-from-database)
+        SinkStats stats = new SinkStats();
+        SinkLoop loop = new SinkLoop(new PostgresSink(db, UUID.randomUUID(), new PostgresSink.Settings(false, 0), classifier,
+                PrivacyPolicy.keepAll()), journalDir, journal::flushedPosition,
+                Sinks.settings(100, Duration.ofMillis(2), Duration.ofMillis(500)), stats, p -> { });
+        loop.start();
+        try {
+            Await.until("the sink caught up", Duration.ofSeconds(60), () -> stats.committedPosition.get() == journal.flushedPosition());
+        } finally {
+            loop.stop(Duration.ofSeconds(5));
+        }
+        return classifier;
+    }
+}
