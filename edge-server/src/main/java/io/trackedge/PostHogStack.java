@@ -14,9 +14,9 @@ import io.trackedge.sink.bad.FileBadEventStore;
 import io.trackedge.sink.bad.PostgresBadEventStore;
 import io.trackedge.sink.posthog.PostHogSink;
 import io.trackedge.sink.posthog.PostHogStats;
+import io.trackedge.classify.EmailHistory;
 import io.trackedge.db.Database;
 import io.trackedge.sink.JournalClassifier;
-import io.trackedge.sink.postgres.StoredEmailHistory;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,12 +36,12 @@ record PostHogStack(PostHogSink sink, SinkLoop loop, PostHogStats stats) {
      * Builds the sink and its loop (not started); registers its readiness check and metrics.
      *
      * @param db the Postgres sink's database, or null
-     * @param databaseOf the database that holds a tenant's events, which the classifier asks about emails
-     *     sent through other nodes (as the Postgres sinks' do, so the two agree); null: none
+     * @param stored what the classifier asks about emails sent through other nodes, as the Postgres
+     *     sinks' do, so that the two agree; null: nothing
      */
     static PostHogStack start(EdgeConfig config, JournalWriter journal, UUID node, EdgeMetrics metrics,
                               Readiness readiness, SinkCursors cursors, SinkMetrics sinkMetrics, Database db,
-                              java.util.function.Function<UUID, Database> databaseOf, ClassifyStack classify,
+                              EmailHistory stored, ClassifyStack classify,
                               PrivacyPolicy privacy) {
         PostHogSink.Settings c = config.posthogSink();
         if (!c.enabled()) {
@@ -52,8 +52,8 @@ record PostHogStack(PostHogSink sink, SinkLoop loop, PostHogStats stats) {
         BadEventStore bad = db != null ? new PostgresBadEventStore(db.dataSource(), node)
                 : new FileBadEventStore(config.dataDir().resolve("bad-events-posthog.ndjson"));
         JournalClassifier classifier = classify.newClassifier();
-        if (databaseOf != null && classify.recallFromDatabase()) {
-            classifier.recallFrom(new StoredEmailHistory(databaseOf));
+        if (stored != null) {
+            classifier.recallFrom(stored);
         }
         PostHogSink sink = new PostHogSink(config.journalDir(), journal::flushedPosition, node,
                 config.dataDir().resolve("posthog-cursor"),

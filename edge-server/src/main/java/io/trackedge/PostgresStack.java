@@ -14,9 +14,7 @@ import io.trackedge.db.LocalPostgres;
 import io.trackedge.db.PostgresConnectionInfo;
 import io.trackedge.db.RoutingHistory;
 import io.trackedge.db.TenantShare;
-import io.trackedge.sink.JournalClassifier;
 import io.trackedge.sink.postgres.PostgresSink;
-import io.trackedge.sink.postgres.StoredEmailHistory;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -94,14 +92,9 @@ record PostgresStack(LocalPostgres local, Database db, PostgresSink sink, SinkLo
         // Retention is the retention job's where this node runs jobs; the hourly housekeeping then only makes partitions.
         // Either way the sink sets aside an event of a day retention dropped.
         boolean sinkDrops = !config.jobs().enabled();
-        JournalClassifier classifier = classify.newClassifier();
-        if (classify.recallFromDatabase()) {
-            // Behind a load balancer an email's delivery and its first open often reach different nodes.
-            classifier.recallFrom(new StoredEmailHistory(tenant -> db));
-        }
         PostgresSink sink = new PostgresSink(db, node,
                 new PostgresSink.Settings(dbc.migrateOnStart(), dbc.retentionDays(), sinkDrops, name, tenants),
-                classifier, privacy);
+                classify.newClassifier(), privacy);
         SinkLoop loop = new SinkLoop(sink, config.journalDir(), journal::flushedPosition,
                 new SinkLoopSettings(c.batchSize(), c.linger(), SinksStack.FIRST_BACKOFF, c.maxBackoff(), c.stallAfter(),
                         MAX_CONSECUTIVE_BAD, config.sinkIdleWait()),

@@ -74,8 +74,20 @@ public final class PrivacyStack implements AutoCloseable {
                 log.warn("cannot reload recent erasures: {}", e.toString());
             }
         }, 0, p.erasureRefresh().toMillis(), TimeUnit.MILLISECONDS);
-        eraser = new RecipientEraser(tenant -> dbs.get(routing.indexOf(tenant)).dataSource(), erasures, personDeletion(config),
-                System::currentTimeMillis);
+        eraser = RecipientEraser.acrossClusters(tenant -> ownFirst(dbs, routing.indexOf(tenant)), erasures,
+                personDeletion(config), System::currentTimeMillis);
+    }
+
+    /** Every cluster's pool, the one at {@code own} first. */
+    static List<javax.sql.DataSource> ownFirst(List<Database> dbs, int own) {
+        List<javax.sql.DataSource> out = new ArrayList<>();
+        out.add(dbs.get(own).dataSource());
+        for (int i = 0; i < dbs.size(); i++) {
+            if (i != own) {
+                out.add(dbs.get(i).dataSource());
+            }
+        }
+        return out;
     }
 
     /** The recent erasures of every cluster: all of them, or none (the list then stays as it was). */

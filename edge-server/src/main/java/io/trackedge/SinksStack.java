@@ -1,5 +1,6 @@
 package io.trackedge;
 
+import io.trackedge.classify.EmailHistory;
 import io.trackedge.config.EdgeConfig;
 import io.trackedge.http.Readiness;
 import io.trackedge.journal.JournalWriter;
@@ -11,6 +12,8 @@ import io.trackedge.sink.SinkLoop;
 import io.trackedge.sink.SinkStats;
 import io.trackedge.sink.posthog.PostHogStats;
 import io.trackedge.db.Database;
+import io.trackedge.db.RoutingHistory;
+import io.trackedge.sink.postgres.StoredEmailHistory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,12 +43,16 @@ final class SinksStack {
     /** Builds the sinks, the Postgres ones first (the PostHog one sets bad events aside in the home database). */
     static SinksStack start(EdgeConfig config, JournalWriter journal, UUID node, EdgeMetrics metrics, Readiness readiness,
                             SinkCursors cursors, SinkMetrics sinkMetrics, ClassifyStack classify, PrivacyPolicy privacy,
-                            io.trackedge.db.RoutingHistory routing) {
+                            RoutingHistory routing) {
         List<PostgresStack> postgres = config.postgresSink().enabled()
                 ? PostgresStack.startAll(config, journal, node, readiness, cursors, sinkMetrics, classify, privacy, routing)
                 : List.of();
+        EmailHistory stored = postgres.isEmpty() || !classify.recallFromDatabase() ? null : storedHistory(config, postgres, routing);
+        if (stored != null) {
+            postgres.forEach(p -> p.sink().classifier().recallFrom(stored));
+        }
         PostHogStack posthog = PostHogStack.start(config, journal, node, metrics, readiness, cursors, sinkMetrics,
-                postgres.isEmpty() ? null : postgres.get(0).db(), databaseOf(postgres, routing), classify, privacy);
+                postgres.isEmpty() ? null : postgres.get(0).db(), stored, classify, privacy);
         return new SinksStack(postgres, posthog);
     }
 
@@ -62,16 +69,21 @@ final class SinksStack {
     }
 
     /** Every cluster's database, in the clusters' order; empty without one. */
-    /** The database that holds a tenant's events, or null without a Postgres sink. */
-    private static java.util.function.Function<UUID, Database> databaseOf(List<PostgresStack> postgres,
-                                                                       io.trackedge.db.RoutingHistory routing) {
-        if (postgres.isEmpty()) {
-            return null;
+    /**
+     * What every sink's classifier asks about emails its node has not seen sent: behind a load
+     * balancer an email's delivery and its first open often reach different nodes. A tenant's events
+     * are in its cluster, and in any other cluster the routing history still sends some of them to.
+     */
+    private static EmailHistory storedHistory(EdgeConfig config, List<PostgresStack> postgres, RoutingHistory routing) {
+        if (routing == null) {
+            return StoredEmailHistory.of(postgres.get(0).db());
         }
-        List<Database> dbs = postgres.stream().map(PostgresStack::db).toList();
-        return routing == null ? tenant -> dbs.get(0) : tenant -> dbs.get(routing.current().indexOf(tenant));
+        List<String> names = config.database().clusters().list().stream().map(EdgeConfig.Cluster::name).toList();
+        return new StoredEmailHistory(tenant -> routing.clustersOf(tenant).stream()
+                .map(name -> postgres.get(names.indexOf(name)).db()).toList());
     }
 
+    /** Every cluster's database, in the clusters' order. */
     List<Database> dbs() {
         return postgres.stream().map(PostgresStack::db).toList();
     }

@@ -3,6 +3,9 @@ package io.trackedge.privacy;
 import io.trackedge.sink.posthog.PersonDeletion;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.Function;
@@ -21,42 +24,58 @@ public final class RecipientEraser {
     public record Outcome(long erasureId, Map<String, Long> deleted, String posthog) {
     }
 
-    private final Function<UUID, DataSource> dbOf;
+    private final Function<UUID, List<DataSource>> dbsOf;
     private final ErasureList local;
     private final PersonDeletion posthog;
     private final LongSupplier clockMillis;
 
     /** @param posthog null when no PostHog personal API key is configured: the audit says "skipped" */
     public RecipientEraser(DataSource db, ErasureList local, PersonDeletion posthog, LongSupplier clockMillis) {
-        this(tenant -> db, local, posthog, clockMillis);
+        this((Function<UUID, List<DataSource>>) tenant -> List.of(db), local, posthog, clockMillis);
     }
 
-    /**
-     * Tenants spread over several PostgreSQL clusters: a recipient's rows, and the audit row the
-     * cluster's sink reads in each batch, are in its tenant's cluster.
-     *
-     * @param dbOf the pool of the cluster that holds a tenant ({@link io.trackedge.db.TenantRouting})
-     */
-    public RecipientEraser(Function<UUID, DataSource> dbOf, ErasureList local, PersonDeletion posthog, LongSupplier clockMillis) {
-        this.dbOf = dbOf;
+    private RecipientEraser(Function<UUID, List<DataSource>> dbsOf, ErasureList local, PersonDeletion posthog,
+                            LongSupplier clockMillis) {
+        this.dbsOf = dbsOf;
         this.local = local;
         this.posthog = posthog;
         this.clockMillis = clockMillis;
     }
 
+    /**
+     * Tenants spread over several PostgreSQL clusters: the recipient's rows are deleted, and the audit
+     * row each cluster's sinks read in every batch is written, in every cluster that may hold the
+     * tenant's rows: its own, and any other (a moved tenant's earlier rows stay where they were, and
+     * the events still in a journal go where they were routed when accepted). The outcome's id is the
+     * first cluster's audit row, its counts the sums.
+     *
+     * @param dbsOf the pools of the clusters that may hold a tenant, its own first
+     */
+    public static RecipientEraser acrossClusters(Function<UUID, List<DataSource>> dbsOf, ErasureList local,
+                                                 PersonDeletion posthog, LongSupplier clockMillis) {
+        return new RecipientEraser(dbsOf, local, posthog, clockMillis);
+    }
+
     public Outcome erase(UUID tenant, String emailId, String requestedBy) throws SQLException {
-        Erasure.Result r;
-        DataSource db = dbOf.apply(tenant);
-        try (Connection c = db.getConnection()) {
-            r = Erasure.erase(c, tenant, emailId, requestedBy);
+        List<DataSource> dbs = dbsOf.apply(tenant);
+        List<Long> ids = new ArrayList<>();
+        Map<String, Long> deleted = new LinkedHashMap<>();
+        for (DataSource db : dbs) {
+            try (Connection c = db.getConnection()) {
+                Erasure.Result r = Erasure.erase(c, tenant, emailId, requestedBy);
+                ids.add(r.erasureId());
+                r.deleted().forEach((table, n) -> deleted.merge(table, n, Long::sum));
+            }
         }
         local.add(tenant, emailId, clockMillis.getAsLong());
         // PostHog knows the recipient by the email id (see README "Erasure" for what that reaches).
         String ph = posthog == null ? "skipped" : posthog.delete(emailId);
-        try (Connection c = db.getConnection()) {
-            c.setAutoCommit(true);
-            Erasure.recordPostHog(c, r.erasureId(), ph);
+        for (int i = 0; i < dbs.size(); i++) {
+            try (Connection c = dbs.get(i).getConnection()) {
+                c.setAutoCommit(true);
+                Erasure.recordPostHog(c, ids.get(i), ph);
+            }
         }
-        return new Outcome(r.erasureId(), r.deleted(), ph);
+        return new Outcome(ids.get(0), deleted, ph);
     }
 }

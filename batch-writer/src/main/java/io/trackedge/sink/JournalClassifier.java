@@ -40,11 +40,8 @@ public final class JournalClassifier {
 
     private static final Logger log = LoggerFactory.getLogger(JournalClassifier.class);
 
-    /**
-     * How far before a batch's oldest event a send is looked for: the send window is at most an hour,
-     * and "click before open" is for clicks soon after delivery (a scanner's).
-     */
-    static final long RECALL_LOOKBACK_MICROS = java.util.concurrent.TimeUnit.DAYS.toMicros(1);
+    /** After a failed question to the history, none for this long. */
+    static final long RECALL_PAUSE_MILLIS = 30_000;
 
     /**
      * @param classifications per event of the batch, in order: its verdict, or {@code null} for an event
@@ -71,6 +68,7 @@ public final class JournalClassifier {
     private final AtomicLong recalled = new AtomicLong();
     private final AtomicLong recallFailures = new AtomicLong();
     private long lastRecallWarningMillis;
+    private long recallPausedUntilMillis;
 
     private JournalClassifier(BatchClassifier classifier, ListSource lists) {
         this.classifier = classifier;
@@ -100,10 +98,11 @@ public final class JournalClassifier {
     }
 
     /**
-     * Before classifying opens and clicks of emails it holds nothing of, asks {@code history} what
-     * other nodes stored of them (their send, their first open): the send window and "click before
-     * open" then work for an email whose {@code delivered} event reached another node. A failed
-     * question leaves those signals silent for the batch, as without a history; nothing else changes.
+     * Before classifying opens and clicks of emails it holds no send of, asks {@code history} what
+     * other nodes stored of them before then (their send, their first open): the send window and
+     * "click before open" then work for an email whose {@code delivered} event reached another node.
+     * A failed question leaves those signals silent for the batch, as without a history, and none is
+     * asked for {@value #RECALL_PAUSE_MILLIS} ms; nothing else changes.
      */
     public void recallFrom(EmailHistory history) {
         this.history = history;
@@ -170,35 +169,51 @@ public final class JournalClassifier {
     }
 
     private void recallUnknown(List<EventRecord> fresh) {
-        if (history == null) {
+        if (history == null || System.currentTimeMillis() < recallPausedUntilMillis) {
             return;
         }
-        List<EmailRef> unknown = classifier.unknownEmails(fresh);
+        List<EmailHistory.Asked> unknown = classifier.unknownEmails(fresh);
         if (unknown.isEmpty()) {
             return;
         }
-        long oldest = Long.MAX_VALUE;
-        long newest = Long.MIN_VALUE;
-        for (EventRecord e : fresh) {
-            oldest = Math.min(oldest, e.occurredAtMicros());
-            newest = Math.max(newest, e.occurredAtMicros());
-        }
         Map<EmailRef, EmailHistory.Recalled> known;
         try {
-            known = history.recall(unknown, oldest - RECALL_LOOKBACK_MICROS, newest);
+            known = history.recall(unknown);
+        } catch (EmailHistory.PartlyAnswered partly) {
+            take(partly.answered());
+            failedRecall(unknown.size() - partly.answered().size(), partly.getCause());
+            return;
         } catch (Exception e) {
-            // Classification only: the batch is still classified and written, these signals silent.
-            recallFailures.incrementAndGet();
-            long now = System.currentTimeMillis();
-            if (now - lastRecallWarningMillis >= 60_000) {
-                lastRecallWarningMillis = now;
-                log.warn("classifier: could not look up {} email(s) other nodes may have sent (their send-time signals stay "
-                        + "silent in this batch; at most one warning a minute): {}", unknown.size(), e.toString());
-            }
+            failedRecall(unknown.size(), e);
             return;
         }
-        known.forEach(classifier::recall);
-        recalled.addAndGet(known.size());
+        take(known);
+    }
+
+    private void take(Map<EmailRef, EmailHistory.Recalled> answers) {
+        answers.forEach((email, known) -> {
+            classifier.recall(email, known);
+            if (!known.equals(EmailHistory.Recalled.NOTHING)) {
+                recalled.incrementAndGet();
+            }
+        });
+    }
+
+    /**
+     * Classification only: the batch is still classified and written, these emails' send-time signals
+     * silent, and they are asked about again at their next open or click. No question for a while,
+     * so that a database that is away does not hold every batch up by its connection timeout.
+     */
+    private void failedRecall(int emails, Throwable e) {
+        recallFailures.incrementAndGet();
+        long now = System.currentTimeMillis();
+        recallPausedUntilMillis = now + RECALL_PAUSE_MILLIS;
+        if (now - lastRecallWarningMillis >= 60_000) {
+            lastRecallWarningMillis = now;
+            log.warn("classifier: could not ask the database about {} email(s) other nodes may have sent; their send-time "
+                    + "signals stay silent in this batch, and no question is asked for {} s (at most one warning a minute): {}",
+                    emails, RECALL_PAUSE_MILLIS / 1000, e.toString());
+        }
     }
 
     /** A batch ending at {@code end} committed, with the corrections it carried. */

@@ -39,16 +39,14 @@ class JournalClassifierTest {
         return Batch.of(0, 100L * events.length, List.of(events), positions);
     }
 
-    /** What the history is asked, with the bounds, and a failed question: the batch is classified without it. */
+    /** What the history is asked, and a failed question: the batch is classified without it, and none asked for a while. */
     @Test
-    void theHistoryIsAskedOnlyAboutUnknownEmailsWithinTheBatchesTimesAndAFailureOnlySilencesIt() {
-        List<List<EmailRef>> asked = new ArrayList<>();
-        List<long[]> bounds = new ArrayList<>();
+    void theHistoryIsAskedOnlyAboutUnknownEmailsWithTheirFirstTouchAndAFailureOnlySilencesIt() {
+        List<List<EmailHistory.Asked>> asked = new ArrayList<>();
         boolean[] fail = {false};
         JournalClassifier c = JournalClassifier.of(ClassifierSettings.DEFAULTS, ListSource.snapshot());
-        c.recallFrom((emails, since, until) -> {
+        c.recallFrom(emails -> {
             asked.add(emails);
-            bounds.add(new long[] {since, until});
             if (fail[0]) {
                 throw new java.sql.SQLException("the database is away");
             }
@@ -56,9 +54,8 @@ class JournalClassifierTest {
         });
         JournalClassifier.Classified first = c.classify(batch(event(EventType.SENT, "here", T0),
                 event(EventType.CLICK, "elsewhere", T0 + 3_000_000L), event(EventType.CLICK, "here", T0 + 4_000_000L)));
-        assertEquals(List.of(List.of(new EmailRef(TENANT, "elsewhere"))), asked, "the email sent in the batch is not asked about");
-        assertEquals(T0 - JournalClassifier.RECALL_LOOKBACK_MICROS, bounds.get(0)[0]);
-        assertEquals(T0 + 4_000_000L, bounds.get(0)[1], "up to the batch's newest event");
+        assertEquals(List.of(List.of(new EmailHistory.Asked(new EmailRef(TENANT, "elsewhere"), T0 + 3_000_000L))), asked,
+                "the email sent in the batch is not asked about; the other with its click's time");
         assertTrue(first.of(1).has(Signal.SOON_AFTER_SEND), first.of(1).toString());
         assertEquals(1, c.recalled());
 
@@ -67,6 +64,24 @@ class JournalClassifierTest {
                 new long[] {300}, 0, 1));
         assertEquals(2, asked.size());
         assertFalse(second.of(0).has(Signal.SOON_AFTER_SEND), "classified without what it could not learn");
+        assertEquals(1, c.recallFailures());
+        c.classify(new Batch(400, 500, List.of(event(EventType.CLICK, "unknown", T0 + 6_000_000L)), new long[] {400}, 0, 1));
+        assertEquals(2, asked.size(), "no question while paused after a failure");
+    }
+
+    /** One database of two answered: its emails are taken, the others asked again later. */
+    @Test
+    void aPartAnswerIsTaken() {
+        JournalClassifier c = JournalClassifier.of(ClassifierSettings.DEFAULTS, ListSource.snapshot());
+        c.recallFrom(emails -> {
+            throw new EmailHistory.PartlyAnswered(Map.of(new EmailRef(TENANT, "a"), new EmailHistory.Recalled(T0, false)),
+                    new java.sql.SQLException("cluster b is away"));
+        });
+        JournalClassifier.Classified r = c.classify(batch(event(EventType.SENT, "x", T0), event(EventType.CLICK, "a", T0 + 3_000_000L),
+                event(EventType.CLICK, "b", T0 + 3_000_000L)));
+        assertTrue(r.of(1).has(Signal.SOON_AFTER_SEND), r.of(1).toString());
+        assertFalse(r.of(2).has(Signal.SOON_AFTER_SEND), r.of(2).toString());
+        assertEquals(1, c.recalled());
         assertEquals(1, c.recallFailures());
     }
 }

@@ -144,7 +144,7 @@ public final class RecallCost {
         PostgresSink sink = new PostgresSink(db, UUID.randomUUID(), new PostgresSink.Settings(false, 0), classifier,
                 PrivacyPolicy.keepAll());
         if (recall) {
-            classifier.recallFrom(new StoredEmailHistory(tenant -> db));
+            classifier.recallFrom(StoredEmailHistory.of(db));
         }
         SinkLoop loop = new SinkLoop(sink, journal, () -> end, new SinkLoopSettings(10_000, Duration.ofMillis(5),
                 Duration.ofMillis(100), Duration.ofSeconds(1), Duration.ofMinutes(10), Integer.MAX_VALUE), stats, p -> { });

@@ -4,8 +4,9 @@ import io.trackedge.journal.EventRecord;
 import io.trackedge.journal.EventType;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
@@ -78,43 +79,51 @@ public final class BatchClassifier {
     }
 
     /**
-     * The emails of {@code batchEvents}' opens and clicks that this classifier holds nothing of and
-     * whose send is not in the batch, of tenants it has seen report sends, in this batch or before (a
-     * tenant that never does has nothing to find), each once, in order: what is worth asking an {@link EmailHistory} before
-     * {@link #classify}.
+     * What is worth asking an {@link EmailHistory} before {@link #classify}: the emails of
+     * {@code batchEvents}' opens and clicks of which this classifier holds no send and has not asked
+     * before, unless the batch sends them before their first open or click, each once with the time
+     * of that first open or click, in order. Only tenants seen reporting sends (in this batch or
+     * before) are asked about: a tenant that never does has nothing to find.
      */
-    public List<EmailRef> unknownEmails(List<EventRecord> batchEvents) {
-        Set<EmailRef> sentHere = new HashSet<>();
+    public List<EmailHistory.Asked> unknownEmails(List<EventRecord> batchEvents) {
         Set<UUID> reporting = new HashSet<>(reportingSends);
         for (EventRecord e : batchEvents) {
             if (e.type() == EventType.SENT || e.type() == EventType.DELIVERED) {
-                sentHere.add(new EmailRef(e.fields().tenant(), e.fields().email()));
                 reporting.add(e.fields().tenant());
             }
         }
-        Set<EmailRef> out = new LinkedHashSet<>();
+        Set<EmailRef> sentBefore = new HashSet<>();
+        Map<EmailRef, Long> first = new LinkedHashMap<>();
         for (EventRecord e : batchEvents) {
             EventType t = e.type();
-            if ((t == EventType.OPEN || t == EventType.CLICK) && reporting.contains(e.fields().tenant())
-                    && e.fields().email() != null && emails.get(e.fields().tenant(), e.fields().email()) == null) {
+            if (t == EventType.SENT || t == EventType.DELIVERED) {
+                sentBefore.add(new EmailRef(e.fields().tenant(), e.fields().email()));
+            } else if ((t == EventType.OPEN || t == EventType.CLICK) && e.fields().email() != null
+                    && reporting.contains(e.fields().tenant())) {
                 EmailRef ref = new EmailRef(e.fields().tenant(), e.fields().email());
-                if (!sentHere.contains(ref)) {
-                    out.add(ref);
+                if (!sentBefore.contains(ref) && !first.containsKey(ref)) {
+                    EmailState s = emails.get(ref.tenant(), ref.email());
+                    if (s == null || (s.sentAtMicros == EmailState.NEVER && !s.asked)) {
+                        first.put(ref, e.occurredAtMicros());
+                    }
                 }
             }
         }
-        return List.copyOf(out);
+        List<EmailHistory.Asked> out = new ArrayList<>(first.size());
+        first.forEach((ref, at) -> out.add(new EmailHistory.Asked(ref, at)));
+        return out;
     }
 
     /**
-     * Takes in what another node's events say of an email ({@link EmailHistory}): its latest send
-     * ({@link EmailState#NEVER} for none) and whether it was opened. A send remembered here is never
-     * moved back.
+     * Takes in what a store of other nodes' events answered about an email ({@link EmailHistory}):
+     * its latest send and whether it was opened. A send remembered here is never moved back. The
+     * email is not asked about again.
      */
     public void recall(EmailRef email, EmailHistory.Recalled known) {
         EmailState s = emails.getOrCreate(email.tenant(), email.email());
         s.sentAtMicros = Math.max(s.sentAtMicros, known.sentAtMicros());
         s.opened |= known.opened();
+        s.asked = true;
     }
 
     public Stats stats() {

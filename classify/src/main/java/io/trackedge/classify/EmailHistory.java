@@ -5,23 +5,45 @@ import java.util.Map;
 
 /**
  * What a store of earlier events (the database other nodes write to) knows of emails a classifier
- * holds nothing of. Behind a load balancer an email's {@code delivered} event and its first open
+ * holds no send of. Behind a load balancer an email's {@code delivered} event and its first open
  * often reach different nodes; this is how the node that gets the open learns of the send.
  */
 public interface EmailHistory {
 
-    /**
-     * @param sentAtMicros the email's latest {@code sent} or {@code delivered} event found, or
-     *     {@link Long#MIN_VALUE} when none
-     * @param opened whether it has been opened
-     */
-    record Recalled(long sentAtMicros, boolean opened) {
+    /** An email asked about, and the time of its first open or click in the batch: what is known before then counts. */
+    record Asked(EmailRef email, long atMicros) {
     }
 
     /**
-     * What is known of {@code emails}; an email absent from the answer is unknown. Only sends from
-     * {@code sinceMicros} to {@code untilMicros} need be found (they bound the search: a send after
-     * the batch's newest event says nothing of it).
+     * @param sentAtMicros the email's latest {@code sent} or {@code delivered} event at or before the
+     *     time asked about (within a day of it), or {@link Long#MIN_VALUE} when none
+     * @param opened whether it was opened before the time asked about
      */
-    Map<EmailRef, Recalled> recall(List<EmailRef> emails, long sinceMicros, long untilMicros) throws Exception;
+    record Recalled(long sentAtMicros, boolean opened) {
+
+        /** Nothing known. */
+        public static final Recalled NOTHING = new Recalled(Long.MIN_VALUE, false);
+    }
+
+    /** Some of the emails were answered, and the store failed for the others (the cause). */
+    final class PartlyAnswered extends Exception {
+        private static final long serialVersionUID = 1L;
+        private final transient Map<EmailRef, Recalled> answered;
+
+        public PartlyAnswered(Map<EmailRef, Recalled> answered, Throwable cause) {
+            super(cause.getMessage(), cause);
+            this.answered = Map.copyOf(answered);
+        }
+
+        public Map<EmailRef, Recalled> answered() {
+            return answered;
+        }
+    }
+
+    /**
+     * An answer for every email asked ({@link Recalled#NOTHING} when nothing is known of it).
+     *
+     * @throws PartlyAnswered when some were answered and others could not be
+     */
+    Map<EmailRef, Recalled> recall(List<Asked> asked) throws Exception;
 }

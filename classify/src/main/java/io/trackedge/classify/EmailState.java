@@ -22,6 +22,8 @@ final class EmailState {
 
     long sentAtMicros = NEVER;
     boolean opened;
+    /** Whether a store of other nodes' events was asked about this email ({@link BatchClassifier#recall}). */
+    boolean asked;
     private Click[] clicks;
     private int clickCount;
     private int nextSlot;

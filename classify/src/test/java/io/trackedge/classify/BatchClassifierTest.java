@@ -102,9 +102,9 @@ class BatchClassifierTest {
         assertTrue(x.has(Signal.SOON_AFTER_SEND) && x.has(Signal.CLICK_BEFORE_OPEN), x.toString());
     }
 
-    /** The delivery reached another node: only a tenant that reports sends is asked about, only emails held nothing of. */
+    /** The delivery reached another node: only a tenant that reports sends is asked about, only emails of no known send. */
     @Test
-    void emailsHeldNothingOfAreListedForTenantsThatReportSends() {
+    void emailsOfNoKnownSendAreAskedAboutOnceWithTheirFirstTouch() {
         BatchClassifier c = classifier();
         EventRecord scanner = click("e10", T0 + 3 * SECOND, "203.0.113.5", "https://a.example/1");
         assertEquals(List.of(), c.unknownEmails(List.of(scanner)), "no send of this tenant seen yet: nothing to find");
@@ -115,9 +115,18 @@ class BatchClassifierTest {
                 click("e11", T0 + 3 * SECOND, "203.0.113.5", "https://a.example/1"),
                 event(TENANT, EventType.OPEN, "e9", T0 + SECOND, "198.51.100.7", FIREFOX, null, 0),
                 click("e10", T0 + 4 * SECOND, "203.0.113.5", "https://a.example/2"),
+                click("e14", T0 + 5 * SECOND, "203.0.113.5", "https://a.example/2"),
+                event(TENANT, EventType.SENT, "e14", T0 + 6 * SECOND, null, null, null, 0),
                 event(OTHER_TENANT, EventType.OPEN, "e12", T0 + SECOND, "198.51.100.7", FIREFOX, null, 0));
-        assertEquals(List.of(new EmailRef(TENANT, "e10")), c.unknownEmails(batch),
-                "e11's send is in the batch, e9's was seen, the other tenant never reported one; e10 once");
+        assertEquals(List.of(new EmailHistory.Asked(new EmailRef(TENANT, "e10"), T0 + 3 * SECOND),
+                        new EmailHistory.Asked(new EmailRef(TENANT, "e14"), T0 + 5 * SECOND)), c.unknownEmails(batch),
+                "e11 is sent in the batch before its click, e9 was seen sent, the other tenant never reported one; e10 once, "
+                        + "at its first click; e14's send comes after its click");
+
+        c.classify(List.of(scanner)); // classified without asking (a failed question): a state of no send
+        assertEquals(1, c.unknownEmails(List.of(scanner)).size(), "not asked yet: asked at its next click");
+        c.recall(new EmailRef(TENANT, "e10"), EmailHistory.Recalled.NOTHING);
+        assertEquals(List.of(), c.unknownEmails(List.of(scanner)), "asked and answered: not again");
     }
 
     @Test

@@ -101,6 +101,15 @@ public final class RoutingHistory {
         return out;
     }
 
+    /** The clusters some table sends {@code tenant}'s events to, today's first. */
+    public List<String> clustersOf(UUID tenant) {
+        Set<String> out = new LinkedHashSet<>();
+        for (int i = epochs.size() - 1; i >= 0; i--) {
+            out.add(epochs.get(i).routing().clusterOf(tenant));
+        }
+        return List.copyOf(out);
+    }
+
     /** The cluster that holds {@code tenant}'s event written at journal {@code position}. */
     public String clusterAt(long position, UUID tenant) {
         return epochAt(position).routing().clusterOf(tenant);

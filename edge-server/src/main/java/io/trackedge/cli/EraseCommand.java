@@ -7,9 +7,12 @@ import io.trackedge.privacy.ErasureList;
 import io.trackedge.privacy.RecipientEraser;
 import java.io.PrintWriter;
 import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
+import javax.sql.DataSource;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -47,18 +50,35 @@ public final class EraseCommand implements Callable<Integer> {
             System.err.println("--email: must not be empty");
             return 2;
         }
-        if (!cfg.database().clusters().list().isEmpty()) {
-            cfg = cfg.onCluster(cfg.database().clusters().routing().clusterOf(tenant)); // where the tenant's rows are
-        }
-        try (CliDatabase db = CliDatabase.open(cfg)) {
-            if (cfg.database().migrateOnStart()) {
-                db.db().migrate();
+        // With several clusters, every one: the tenant's, and any a move left its earlier rows in.
+        List<EdgeConfig> targets = new ArrayList<>();
+        if (cfg.database().clusters().list().isEmpty()) {
+            targets.add(cfg);
+        } else {
+            String own = cfg.database().clusters().routing().clusterOf(tenant);
+            targets.add(cfg.onCluster(own));
+            for (EdgeConfig.Cluster k : cfg.database().clusters().list()) {
+                if (!k.name().equals(own)) {
+                    targets.add(cfg.onCluster(k.name()));
+                }
             }
-            RecipientEraser eraser = new RecipientEraser(db.db().dataSource(), ErasureList.empty(),
+        }
+        List<CliDatabase> open = new ArrayList<>();
+        try {
+            for (EdgeConfig target : targets) {
+                CliDatabase db = CliDatabase.open(target);
+                open.add(db);
+                if (target.database().migrateOnStart()) {
+                    db.db().migrate();
+                }
+            }
+            List<DataSource> pools = open.stream().map(d -> (DataSource) d.db().dataSource()).toList();
+            RecipientEraser eraser = RecipientEraser.acrossClusters(t -> pools, ErasureList.empty(),
                     PrivacyStack.personDeletion(cfg), System::currentTimeMillis);
             RecipientEraser.Outcome out = eraser.erase(tenant, email, "cli:" + System.getProperty("user.name") + "@" + host());
             PrintWriter w = spec.commandLine().getOut();
-            w.printf("erasure %d of tenant %s in %s%n", out.erasureId(), tenant, db.description());
+            w.printf("erasure %d of tenant %s in %s%n", out.erasureId(), tenant,
+                    String.join(", ", open.stream().map(CliDatabase::description).toList()));
             for (Map.Entry<String, Long> e : out.deleted().entrySet()) {
                 w.printf("  %-18s %d rows deleted%n", e.getKey(), e.getValue());
             }
@@ -66,6 +86,10 @@ public final class EraseCommand implements Callable<Integer> {
             w.println("aggregates (daily_analytics, roll-ups) are not adjusted");
             w.flush();
             return out.posthog().startsWith("failed") ? 1 : 0;
+        } finally {
+            for (CliDatabase db : open) {
+                db.close();
+            }
         }
     }
 

@@ -96,9 +96,13 @@ final class BatchWriter {
             EventVerdicts verdicts = EventVerdicts.of(batch, classified);
             List<EventRecord> rows = privacy.admit(c, ClientIds.keepNew(sql, batch));
             // Rows copied before the cursor check are harmless: a failed check rolls them back.
-            long oldest = rows.isEmpty() ? Long.MAX_VALUE : copyEvents(c, rows, verdicts, edgeNo);
+            if (!rows.isEmpty()) {
+                copyEvents(c, rows, verdicts, edgeNo);
+            } else if (!batch.isEmpty()) {
+                lockAgainstRetention(c); // counted-only events feed the day's counters and mark it late as well
+            }
             predecessor.run();
-            lockCursorAt(c, start, oldest);
+            lockCursorAt(c, start, oldest(batch));
             writeDerived(c, sql, rows, verdicts, classified.corrections());
             moveCursor(sql, end, batch.size());
             c.commit();
@@ -154,9 +158,11 @@ final class BatchWriter {
             EventVerdicts verdicts = EventVerdicts.of(List.of(e), classified);
             List<EventRecord> rows = privacy.admit(c, ClientIds.keepNew(sql, List.of(e)));
             if (!rows.isEmpty()) {
-                long oldest = copyEvents(c, rows, verdicts, edgeNo);
-                RetentionCutoff.ensureNotDropped(droppedThrough(c), oldest); // as in write: the COPY holds the lock
+                copyEvents(c, rows, verdicts, edgeNo);
+            } else {
+                lockAgainstRetention(c);
             }
+            RetentionCutoff.ensureNotDropped(droppedThrough(c), e.occurredAtMicros()); // as in write, under the lock
             writeDerived(c, sql, rows, verdicts, List.of());
             c.commit();
             firstTouch.committed();
@@ -169,12 +175,12 @@ final class BatchWriter {
     }
 
     /**
-     * Locks the cursor and checks it is at {@code start}; and, since the batch's COPY holds its lock
-     * on {@code email_event_rows} by now, checks against the days retention has dropped as committed
-     * now, not as the sink last read them: a retention run takes a lock that waits for this
+     * Locks the cursor and checks it is at {@code start}; and, since the batch holds its write lock
+     * on {@code email_event_rows} by now (its COPY's, or {@link #lockAgainstRetention}), checks
+     * against the days retention has dropped as committed now, not as the sink last read them: a retention run takes a lock that waits for this
      * transaction, or this COPY waited for its commit ({@link PartitionMaintainer#dropExpired}).
      *
-     * @param oldestMicros the oldest event copied ({@link Long#MAX_VALUE}: none)
+     * @param oldestMicros the batch's oldest event, stored or only counted ({@link Long#MAX_VALUE}: none)
      */
     private void lockCursorAt(Connection c, long start, long oldestMicros)
             throws SQLException, CursorMovedException {
@@ -239,18 +245,31 @@ final class BatchWriter {
         }
     }
 
-    /** Copies {@code batch} into {@code email_event_rows}; returns its oldest event's occurred-at (epoch micros). */
-    private long copyEvents(Connection c, List<EventRecord> batch, EventVerdicts verdicts, int edgeNo) throws SQLException {
+    /** Copies {@code batch} into {@code email_event_rows}. */
+    private void copyEvents(Connection c, List<EventRecord> batch, EventVerdicts verdicts, int edgeNo) throws SQLException {
         copy.reset();
         copy.clearDictionaries();
         copy.header();
-        long oldest = Long.MAX_VALUE;
         for (EventRecord e : batch) {
             copy.row(e, edgeNo, verdicts.of(e));
-            oldest = Math.min(oldest, e.occurredAtMicros());
         }
         copy.trailer();
         copy.copyInto(c, "COPY email_event_rows (" + BinaryCopyEncoder.COLUMNS + ") FROM STDIN (FORMAT binary)");
+    }
+
+    /** The lock a COPY into email_event_rows takes, for a batch that copies nothing: the retention run waits for it. */
+    private static void lockAgainstRetention(Connection c) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute("LOCK TABLE ONLY email_event_rows IN ROW EXCLUSIVE MODE");
+        }
+    }
+
+    /** The oldest event's occurred-at (epoch micros), stored or only counted; {@link Long#MAX_VALUE} for none. */
+    private static long oldest(List<EventRecord> batch) {
+        long oldest = Long.MAX_VALUE;
+        for (EventRecord e : batch) {
+            oldest = Math.min(oldest, e.occurredAtMicros());
+        }
         return oldest;
     }
 }

@@ -44,14 +44,16 @@ public final class PartitionMaintainer implements Runnable {
      * Drops the raw {@code email_events} partitions past {@code retentionDays}, deletes the default
      * partition's events of those days, records the last day dropped ({@code email_events_dropped_through},
      * so that no event lands in it again), and forgets the ingest clients' event ids as old, on
-     * {@code c}: inside the caller's transaction, or in one of its own when {@code c} is in
-     * auto-commit. The aggregates are never touched. Returns the partitions dropped.
+     * {@code c}: inside the caller's transaction, or, given auto-commit, the ids in a transaction and
+     * the rest in another. The aggregates are never touched. Returns the partitions dropped.
      *
-     * <p>It first locks {@code email_event_rows} against writes (SHARE ROW EXCLUSIVE: reads go on).
-     * A sink's batch holds that table's write lock from its COPY to its commit and reads the days
-     * dropped after the COPY ({@link RetentionCutoff#ensureNotDropped}), so either the batch commits
-     * before the deletes here look, or it reads this run's mark: no event of a dropped day gets in
-     * between the two.
+     * <p>It locks {@code email_event_rows} (ACCESS EXCLUSIVE, as the partition drop would anyway, so
+     * reads of events wait for the deletes and the drop) before it deletes. A sink's batch holds that
+     * table's write lock from its COPY to its commit and reads the days dropped after it
+     * ({@link RetentionCutoff#ensureNotDropped}), so either the batch commits before the deletes here
+     * look, or it reads this run's mark. The lock is waited for at most {@link #LOCK_WAIT}: a sink's
+     * batch waits in Java for the one before it, which may queue behind this lock, a cycle PostgreSQL
+     * cannot see; the run then fails (SQLState 55P03) and is retried later.
      *
      * @param retentionDays days of raw events to keep; 0 keeps them forever and does nothing
      */
@@ -60,11 +62,13 @@ public final class PartitionMaintainer implements Runnable {
             return 0;
         }
         if (!c.getAutoCommit()) {
-            return dropExpiredIn(c, retentionDays);
+            forgetIngestIds(c, retentionDays);
+            return dropAndMark(c, retentionDays);
         }
+        forgetIngestIds(c, retentionDays); // committed on its own: its row locks never wait on the table lock
         c.setAutoCommit(false);
         try {
-            int dropped = dropExpiredIn(c, retentionDays);
+            int dropped = dropAndMark(c, retentionDays);
             c.commit();
             return dropped;
         } catch (SQLException | RuntimeException e) {
@@ -79,16 +83,28 @@ public final class PartitionMaintainer implements Runnable {
         }
     }
 
-    private static int dropExpiredIn(Connection c, int retentionDays) throws SQLException {
+    /** How long a retention run waits for the sinks' batches in flight before it gives up until its next try. */
+    static final String LOCK_WAIT = "5s";
+
+    /**
+     * Client event ids are remembered as long as raw events are kept: the window in which a retried
+     * ingest request is still recognised.
+     */
+    private static void forgetIngestIds(Connection c, int retentionDays) throws SQLException {
         try (Statement s = c.createStatement()) {
-            // Client event ids are remembered as long as raw events are kept: the window in
-            // which a retried ingest request is still recognised. Before the lock: sinks need not wait for it.
             int forgotten = s.executeUpdate("DELETE FROM ingest_event_ids WHERE first_seen_at < now() - make_interval(days => "
                     + retentionDays + ")");
             if (forgotten > 0) {
                 log.info("ingest_event_ids: {} ids older than {} days forgotten", forgotten, retentionDays);
             }
-            s.execute("LOCK TABLE ONLY email_event_rows IN SHARE ROW EXCLUSIVE MODE");
+        }
+    }
+
+    private static int dropAndMark(Connection c, int retentionDays) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute("SET LOCAL lock_timeout = '" + LOCK_WAIT + "'");
+            // In force to the commit: the drop's locks on the partitions (a compaction's REINDEX may hold one) wait no longer.
+            s.execute("LOCK TABLE ONLY email_event_rows IN ACCESS EXCLUSIVE MODE");
             // Events of days that had no partition when they landed (a new database given older
             // events: partitions are made from yesterday on) wait in the default partition, which is
             // never dropped: the same cutoff reaches them there.

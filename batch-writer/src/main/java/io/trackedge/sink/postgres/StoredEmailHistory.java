@@ -13,73 +13,111 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.Function;
 
 /**
- * The classifier's {@link EmailHistory} in the database that holds each tenant: an email's latest
- * {@code sent} or {@code delivered} event in {@code email_event_rows} (any node's, committed) and
- * whether {@code email_opens} holds its first open, for many emails in one statement per database.
- * Each email costs an index probe per daily partition searched (from a day before the batch's oldest
- * event to its newest) and a primary-key probe.
+ * The classifier's {@link EmailHistory} in the databases that hold each tenant's events: an email's
+ * latest {@code sent} or {@code delivered} event in {@code email_event_rows} (any node's, committed)
+ * within a day before the time asked about, and whether {@code email_opens} holds a first open from
+ * before it; one statement per database for all its emails. Each email costs an index probe in each
+ * daily partition of its day's span and a primary-key probe. A database that fails leaves its emails
+ * unanswered and the others' answers stand ({@link EmailHistory.PartlyAnswered}).
  */
 public final class StoredEmailHistory implements EmailHistory {
 
-    // COLLATE "C": the id columns' own (V24), so the probes use their indexes.
+    /** A question's longest wait: the classifier goes on without the answer. */
+    static final int QUERY_TIMEOUT_SECONDS = 5;
+
+    // COLLATE "C": the id columns' own (V24), so the probes use their indexes. Each email's bounds are
+    // its own, so a batch holding one old event does not widen every email's search.
     private static final String SQL = """
             SELECT k.tenant_id, k.email_id,
               (SELECT max(r.occurred_at) FROM email_event_rows r
                 WHERE r.tenant_id = k.tenant_id AND r.email_id = k.email_id COLLATE "C"
-                  AND r.event_type IN ('sent', 'delivered') AND r.occurred_at >= ? AND r.occurred_at <= ?),
-              EXISTS (SELECT 1 FROM email_opens o WHERE o.tenant_id = k.tenant_id AND o.email_id = k.email_id COLLATE "C")
-            FROM unnest(?::uuid[], ?::text[]) AS k(tenant_id, email_id)""";
+                  AND r.event_type IN ('sent', 'delivered') AND r.occurred_at <= k.at AND r.occurred_at >= k.at - interval '1 day'),
+              EXISTS (SELECT 1 FROM email_opens o
+                WHERE o.tenant_id = k.tenant_id AND o.email_id = k.email_id COLLATE "C" AND o.opened_at < k.at)
+            FROM unnest(?::uuid[], ?::text[], ?::timestamptz[]) AS k(tenant_id, email_id, at)""";
 
-    private final Function<UUID, Database> dbOf;
+    private final Function<UUID, List<Database>> databasesOf;
 
-    /** @param dbOf the database that holds a tenant's events (one, or its cluster's) */
-    public StoredEmailHistory(Function<UUID, Database> dbOf) {
-        this.dbOf = dbOf;
+    /**
+     * @param databasesOf the databases that may hold a tenant's events: its cluster, and any cluster
+     *     the edge's routing history still sends some of its events to
+     */
+    public StoredEmailHistory(Function<UUID, List<Database>> databasesOf) {
+        this.databasesOf = databasesOf;
+    }
+
+    /** Every tenant's events in one database. */
+    public static StoredEmailHistory of(Database db) {
+        List<Database> one = List.of(db);
+        return new StoredEmailHistory(tenant -> one);
     }
 
     @Override
-    public Map<EmailRef, Recalled> recall(List<EmailRef> emails, long sinceMicros, long untilMicros) throws SQLException {
-        Map<Database, List<EmailRef>> byDb = new IdentityHashMap<>();
-        for (EmailRef e : emails) {
-            byDb.computeIfAbsent(dbOf.apply(e.tenant()), d -> new ArrayList<>()).add(e);
+    public Map<EmailRef, Recalled> recall(List<Asked> asked) throws PartlyAnswered {
+        Map<Database, List<Asked>> byDb = new IdentityHashMap<>();
+        Map<EmailRef, List<Database>> where = new HashMap<>();
+        for (Asked a : asked) {
+            List<Database> dbs = databasesOf.apply(a.email().tenant());
+            where.put(a.email(), dbs);
+            for (Database db : dbs) {
+                byDb.computeIfAbsent(db, d -> new ArrayList<>()).add(a);
+            }
         }
-        Map<EmailRef, Recalled> out = new HashMap<>();
-        for (Map.Entry<Database, List<EmailRef>> group : byDb.entrySet()) {
-            recall(group.getKey(), group.getValue(), sinceMicros, untilMicros, out);
+        Map<EmailRef, Recalled> merged = new LinkedHashMap<>();
+        Map<Database, SQLException> failed = new IdentityHashMap<>();
+        for (Map.Entry<Database, List<Asked>> group : byDb.entrySet()) {
+            try {
+                query(group.getKey(), group.getValue()).forEach((email, r) -> merged.merge(email, r, (x, y) ->
+                        new Recalled(Math.max(x.sentAtMicros(), y.sentAtMicros()), x.opened() || y.opened())));
+            } catch (SQLException e) {
+                failed.put(group.getKey(), e);
+            }
         }
-        return out;
+        if (failed.isEmpty()) {
+            return merged;
+        }
+        Map<EmailRef, Recalled> answered = new LinkedHashMap<>();
+        merged.forEach((email, r) -> {
+            if (where.get(email).stream().noneMatch(failed::containsKey)) {
+                answered.put(email, r);
+            }
+        });
+        throw new PartlyAnswered(answered, failed.values().iterator().next());
     }
 
-    private static void recall(Database db, List<EmailRef> emails, long sinceMicros, long untilMicros, Map<EmailRef, Recalled> out)
-            throws SQLException {
-        UUID[] tenants = new UUID[emails.size()];
-        String[] ids = new String[emails.size()];
+    /** An answer for each of {@code asked}, from {@code db}. */
+    private static Map<EmailRef, Recalled> query(Database db, List<Asked> asked) throws SQLException {
+        UUID[] tenants = new UUID[asked.size()];
+        String[] ids = new String[asked.size()];
+        String[] at = new String[asked.size()];
         for (int i = 0; i < tenants.length; i++) {
-            tenants[i] = emails.get(i).tenant();
-            ids[i] = emails.get(i).email();
+            tenants[i] = asked.get(i).email().tenant();
+            ids[i] = asked.get(i).email().email();
+            at[i] = time(asked.get(i).atMicros()).toString(); // ISO 8601 with its offset: what timestamptz reads
         }
+        Map<EmailRef, Recalled> out = new HashMap<>();
         try (Connection c = db.dataSource().getConnection(); PreparedStatement s = c.prepareStatement(SQL)) {
-            s.setObject(1, time(sinceMicros));
-            s.setObject(2, time(untilMicros));
-            s.setArray(3, c.createArrayOf("uuid", tenants));
-            s.setArray(4, c.createArrayOf("text", ids));
+            s.setQueryTimeout(QUERY_TIMEOUT_SECONDS);
+            s.setArray(1, c.createArrayOf("uuid", tenants));
+            s.setArray(2, c.createArrayOf("text", ids));
+            s.setArray(3, c.createArrayOf("timestamptz", at));
             try (ResultSet r = s.executeQuery()) {
                 while (r.next()) {
                     OffsetDateTime sent = r.getObject(3, OffsetDateTime.class);
                     boolean opened = r.getBoolean(4);
-                    if (sent != null || opened) {
-                        out.put(new EmailRef(r.getObject(1, UUID.class), r.getString(2)),
-                                new Recalled(sent == null ? Long.MIN_VALUE : toMicros(sent), opened));
-                    }
+                    out.put(new EmailRef(r.getObject(1, UUID.class), r.getString(2)),
+                            sent == null && !opened ? Recalled.NOTHING : new Recalled(sent == null ? Long.MIN_VALUE : toMicros(sent), opened));
                 }
             }
         }
+        return out;
     }
 
     private static OffsetDateTime time(long micros) {

@@ -46,7 +46,12 @@ class ClassifierAcrossNodesIT {
                 Path journalA = Files.createTempDirectory("node-a-");
                 Path journalB = Files.createTempDirectory("node-b-");
                 try (JournalWriter a = JournalWriter.open(journalA, 4L << 20, 1L << 30, new JournalStats())) {
-                    new TestEvents(a).append(EventType.DELIVERED, TENANT, "crossed", now - 10_000_000L, null, null);
+                    TestEvents events = new TestEvents(a);
+                    events.append(EventType.DELIVERED, TENANT, "crossed", now - 10_000_000L, null, null);
+                    events.append(EventType.DELIVERED, TENANT, "opened-there", now - 10_000_000L, null, null);
+                    events.append(EventType.OPEN, TENANT, "opened-there", now - 9_000_000L, "198.51.100.7", TestEvents.FIREFOX);
+                    events.append(EventType.DELIVERED, TENANT, "opened-later", now - 10_000_000L, null, null);
+                    events.append(EventType.OPEN, TENANT, "opened-later", now - 1_000_000L, "198.51.100.7", TestEvents.FIREFOX);
                     a.flush();
                     drain(db, journalA, a);
                 }
@@ -57,6 +62,8 @@ class ClassifierAcrossNodesIT {
                     events.append(EventType.SENT, TENANT, "another", now - 20_000_000L, null, null);
                     events.append(EventType.CLICK, TENANT, "crossed", now - 7_000_000L, "203.0.113.5", TestEvents.FIREFOX);
                     events.append(EventType.CLICK, TENANT, "never-sent", now - 7_000_000L, "203.0.113.6", TestEvents.FIREFOX);
+                    events.append(EventType.CLICK, TENANT, "opened-there", now - 7_000_000L, "203.0.113.7", TestEvents.FIREFOX);
+                    events.append(EventType.CLICK, TENANT, "opened-later", now - 7_000_000L, "203.0.113.8", TestEvents.FIREFOX);
                     b.flush();
                     classifierB = drain(db, journalB, b);
                 }
@@ -64,9 +71,13 @@ class ClassifierAcrossNodesIT {
                         + "FROM email_events WHERE email_id = 'crossed' AND event_type = 'click'"));
                 assertEquals(List.of("false"), testDb.rows("SELECT is_machine::text FROM email_events WHERE email_id = 'never-sent'"),
                         "nothing of it anywhere: a person's click, as before");
-                assertEquals(1, classifierB.recalled(), "one email's send found; the other asked about and not found");
+                assertEquals(List.of("soon_after_send"), testDb.rows("SELECT signal_names(reasons) FROM email_event_rows "
+                        + "WHERE email_id = 'opened-there' AND event_type = 'click'"), "opened on node A before: no click before open");
+                assertEquals(List.of("soon_after_send,click_before_open"), testDb.rows("SELECT signal_names(reasons) FROM email_event_rows "
+                        + "WHERE email_id = 'opened-later' AND event_type = 'click'"), "its open on node A came after the click");
+                assertEquals(3, classifierB.recalled(), "three emails' sends found; the fourth asked about and not found");
                 assertEquals(0, classifierB.recallFailures());
-                assertEquals(4, testDb.count("SELECT count(*) FROM email_events"), "every event written once");
+                assertEquals(10, testDb.count("SELECT count(*) FROM email_events"), "every event written once");
             } finally {
                 db.close();
             }
@@ -75,7 +86,7 @@ class ClassifierAcrossNodesIT {
 
     private JournalClassifier drain(Database db, Path journalDir, JournalWriter journal) throws InterruptedException {
         JournalClassifier classifier = JournalClassifier.of(ClassifierSettings.DEFAULTS, ListSource.snapshot());
-        classifier.recallFrom(new StoredEmailHistory(tenant -> db)); // as the edge wires it (edge.classify.recall-from-database)
+        classifier.recallFrom(StoredEmailHistory.of(db)); // as the edge wires it (edge.classify.recall-from-database)
         SinkStats stats = new SinkStats();
         SinkLoop loop = new SinkLoop(new PostgresSink(db, UUID.randomUUID(), new PostgresSink.Settings(false, 0), classifier,
                 PrivacyPolicy.keepAll()), journalDir, journal::flushedPosition,

@@ -32,7 +32,8 @@ class DailyRatesIT {
 
     @Test
     void aDayWithFarMoreFirstOpensThanSendsIsCountedNotSetAside() throws Exception {
-        long now = System.currentTimeMillis() * 1000;
+        long day = Math.floorDiv(System.currentTimeMillis(), 86_400_000L) * 86_400_000_000L; // today, UTC: both on one day
+        long now = day + 3_000_000L;
         int opens = 1_200;
         try (TestDatabase testDb = TestDatabase.create()) {
             Database db = new Database(new PostgresConnectionInfo(testDb.jdbcUrl(), "postgres", null), 4);

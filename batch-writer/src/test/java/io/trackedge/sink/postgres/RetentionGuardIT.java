@@ -281,6 +281,44 @@ class RetentionGuardIT {
     }
 
     /**
+     * The same for a tenant whose events are only counted (aggregate-only): a batch of them copies
+     * nothing, yet it would count the old event on its dropped day and mark that day for a re-run.
+     */
+    @Test
+    void aCountedOnlyEventOfADayAnotherNodeDroppedIsSetAsideToo() throws Exception {
+        java.util.concurrent.atomic.AtomicLong clock = new java.util.concurrent.atomic.AtomicLong(System.currentTimeMillis());
+        PrivacyPolicy aggregateOnly = new PrivacyPolicy(new io.trackedge.privacy.PrivacySettings(io.trackedge.privacy.TenantPrivacy.KEEP_ALL,
+                Map.of(TENANT, new io.trackedge.privacy.TenantPrivacy(io.trackedge.privacy.IpMode.KEEP, true, true)), Duration.ofDays(7)),
+                io.trackedge.privacy.ErasureList.empty(), System::currentTimeMillis);
+        PostgresSink sink = new PostgresSink(db, UUID.randomUUID(),
+                new PostgresSink.Settings(false, 30, false, PostgresSink.NAME, t -> true), io.trackedge.sink.JournalClassifier.disabled(),
+                aggregateOnly, clock::get);
+        SinkStats stats = new SinkStats();
+        SinkLoop loop = new SinkLoop(sink, journalDir, writer::flushedPosition,
+                Sinks.settings(100, Duration.ofMillis(2), Duration.ofMillis(200)), stats, p -> { });
+        open(TENANT, 0, 1);
+        writer.flush();
+        loop.start();
+        try {
+            Await.until("the first batch", Duration.ofSeconds(60), () -> stats.committedPosition.get() == writer.flushedPosition());
+            try (Connection c = testDb.connect(); Statement s = c.createStatement()) {
+                s.execute("SELECT email_events_ensure_partitions(10, 0)");
+                assertEquals(3, PartitionMaintainer.dropExpired(c, 7), "another node, keeping 7 days, drops");
+            }
+            UUID old = open(TENANT, 9, 2);
+            open(TENANT, 0, 3);
+            writer.flush();
+            Await.until("the sink caught up", Duration.ofSeconds(60), () -> stats.committedPosition.get() == writer.flushedPosition());
+        } finally {
+            loop.stop(Duration.ofSeconds(5));
+        }
+        assertEquals(0, testDb.count("SELECT count(*) FROM email_events"), "aggregate-only: nothing stored");
+        assertEquals(0, testDb.count("SELECT count(*) FROM daily_analytics WHERE date < current_date - 7"), "the old event not counted");
+        assertEquals(0, testDb.count("SELECT count(*) FROM analytics_late_days WHERE day < current_date - 7"), "nor its day marked");
+        assertEquals(1, testDb.count("SELECT count(*) FROM bad_events WHERE error_code = 'retention'"));
+    }
+
+    /**
      * A batch in flight (its COPY holds {@code email_event_rows}' write lock) with an event of a day
      * that has no partition: the retention run waits for its commit before it deletes, so the event,
      * in the default partition, is deleted with its day; without the run's lock it would stay there.
@@ -314,6 +352,20 @@ class RetentionGuardIT {
         }
         assertEquals(0, testDb.count("SELECT count(*) FROM email_events_default WHERE occurred_at < now() - interval '8 days'"),
                 "the run's delete saw the committed event");
+
+        // A batch that holds its lock longer (it waits in Java for the batch before it, which may queue
+        // behind the run): the run gives up after its wait, marks nothing, and is retried later.
+        try (Connection batch = testDb.connect(); Connection retention = testDb.connect()) {
+            batch.setAutoCommit(false);
+            try (Statement s = batch.createStatement()) {
+                s.execute("LOCK TABLE ONLY email_event_rows IN ROW EXCLUSIVE MODE");
+            }
+            java.sql.SQLException gaveUp = org.junit.jupiter.api.Assertions.assertThrows(java.sql.SQLException.class,
+                    () -> PartitionMaintainer.dropExpired(retention, 5));
+            assertEquals("55P03", gaveUp.getSQLState(), gaveUp.getMessage());
+            batch.rollback();
+        }
+        assertEquals(0, testDb.count("SELECT count(*) FROM email_events_dropped_through WHERE day = (now() AT TIME ZONE 'UTC')::date - 6"));
         assertEquals(1, testDb.count("SELECT count(*) FROM email_events_dropped_through WHERE day = (now() AT TIME ZONE 'UTC')::date - 8"));
     }
 }
