@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
+import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -75,5 +76,42 @@ class EraseCommandIT {
         assertEquals(2, db.count("SELECT count(*) FROM erasure_audit WHERE email_hash = decode('"
                 + RecipientHash.hex(TENANT, "cli-e") + "', 'hex') AND requested_by LIKE 'cli:%' AND posthog = 'skipped'"));
         assertEquals(2, run(new StringWriter(), new StringWriter(), "erase", "--tenant", "nope", "--email", "x"));
+    }
+
+    /** Two clusters, the recipient's rows in both (a tenant moved from a to b): erased and audited in each, b's first. */
+    @Test
+    void withSeveralClustersEveryClusterIsErasedAndAudited() throws Exception {
+        try (TestDatabase a = TestDatabase.create(); TestDatabase b = TestDatabase.create()) {
+            Path table = dir.resolve("routing.csv");
+            Files.writeString(table, TENANT + ",b\n");
+            Path twoConfig = dir.resolve("two.conf");
+            Files.writeString(twoConfig, "edge.data-dir = \"" + dir + "\"\nedge.database.user = postgres\n"
+                    + "edge.database.clusters = [\"a=" + a.jdbcUrl() + "\", \"b=" + b.jdbcUrl() + "\"]\n"
+                    + "edge.database.routing-table = \"" + table + "\"\n");
+            Path saved = config;
+            config = twoConfig;
+            try {
+                StringWriter err = new StringWriter();
+                assertEquals(0, run(new StringWriter(), err, "erase", "--tenant", TENANT.toString(), "--email", "moved"), err.toString());
+                for (TestDatabase k : List.of(a, b)) {
+                    try (Connection c = k.connect(); Statement s = c.createStatement()) {
+                        s.execute("INSERT INTO email_events (event_id, event_type, occurred_at, tenant_id, user_id, email_id, edge_no) VALUES "
+                                + "(gen_random_uuid(), 'open', now(), '" + TENANT + "', gen_random_uuid(), 'moved', 1)");
+                    }
+                }
+                StringWriter out = new StringWriter();
+                assertEquals(0, run(out, err, "erase", "--tenant", TENANT.toString(), "--email", "moved"), err.toString());
+                assertTrue(out.toString().contains("email_events       2 rows deleted"), out.toString());
+                int bAt = out.toString().indexOf(b.jdbcUrl().replaceAll(".*/", ""));
+                int aAt = out.toString().indexOf(a.jdbcUrl().replaceAll(".*/", ""));
+                assertTrue(bAt >= 0 && aAt > bAt, "the tenant's own cluster first: " + out);
+                for (TestDatabase k : List.of(a, b)) {
+                    assertEquals(0, k.count("SELECT count(*) FROM email_events WHERE email_id = 'moved'"));
+                    assertEquals(2, k.count("SELECT count(*) FROM erasure_audit"), "audited in each cluster, both runs");
+                }
+            } finally {
+                config = saved;
+            }
+        }
     }
 }
