@@ -20,8 +20,16 @@ import javax.sql.DataSource;
  */
 public final class RecipientEraser {
 
-    /** What was done: the audit row, rows deleted per table, and PostHog's part. */
-    public record Outcome(long erasureId, Map<String, Long> deleted, String posthog) {
+    /**
+     * What was done: the audit row (in the tenant's own cluster), rows deleted per table, PostHog's
+     * part, and the other clusters the erasure did not reach (empty when it reached every one: then
+     * done; else erased in the tenant's cluster and the others that answered, to be retried).
+     */
+    public record Outcome(long erasureId, Map<String, Long> deleted, String posthog, List<String> notReached) {
+
+        public boolean complete() {
+            return notReached.isEmpty();
+        }
     }
 
     private final Function<UUID, List<DataSource>> dbsOf;
@@ -56,26 +64,44 @@ public final class RecipientEraser {
         return new RecipientEraser(dbsOf, local, posthog, clockMillis);
     }
 
+    /**
+     * Erases in the tenant's own cluster first: if that fails, nothing is done and the exception says
+     * why. Then in each other cluster, each in its own transaction: one that fails is named in
+     * {@link Outcome#notReached} and the rest goes on (the local list, PostHog), so that a cluster
+     * that is down does not hold every erasure back.
+     */
     public Outcome erase(UUID tenant, String emailId, String requestedBy) throws SQLException {
         List<DataSource> dbs = dbsOf.apply(tenant);
         List<Long> ids = new ArrayList<>();
+        List<String> notReached = new ArrayList<>();
         Map<String, Long> deleted = new LinkedHashMap<>();
-        for (DataSource db : dbs) {
-            try (Connection c = db.getConnection()) {
+        for (int i = 0; i < dbs.size(); i++) {
+            try (Connection c = dbs.get(i).getConnection()) {
                 Erasure.Result r = Erasure.erase(c, tenant, emailId, requestedBy);
                 ids.add(r.erasureId());
                 r.deleted().forEach((table, n) -> deleted.merge(table, n, Long::sum));
+            } catch (SQLException e) {
+                if (i == 0) {
+                    throw e; // the tenant's own cluster: nothing was done
+                }
+                ids.add(null);
+                notReached.add("cluster " + (i + 1) + " of " + dbs.size() + ": " + e.getMessage());
             }
         }
         local.add(tenant, emailId, clockMillis.getAsLong());
         // PostHog knows the recipient by the email id (see README "Erasure" for what that reaches).
         String ph = posthog == null ? "skipped" : posthog.delete(emailId);
         for (int i = 0; i < dbs.size(); i++) {
+            if (ids.get(i) == null) {
+                continue;
+            }
             try (Connection c = dbs.get(i).getConnection()) {
                 c.setAutoCommit(true);
                 Erasure.recordPostHog(c, ids.get(i), ph);
+            } catch (SQLException e) {
+                notReached.add("cluster " + (i + 1) + " of " + dbs.size() + ": PostHog's answer not recorded: " + e.getMessage());
             }
         }
-        return new Outcome(ids.get(0), deleted, ph);
+        return new Outcome(ids.get(0), deleted, ph, List.copyOf(notReached));
     }
 }

@@ -180,11 +180,14 @@ public final class JournalClassifier {
         try {
             known = history.recall(unknown);
         } catch (EmailHistory.PartlyAnswered partly) {
-            take(partly.answered());
-            failedRecall(unknown.size() - partly.answered().size(), partly.getCause());
+            take(partly.answered()); // the history pauses the store that failed; the others are asked on
+            recallFailures.incrementAndGet();
+            warn(unknown.size() - partly.answered().size(), partly.getCause());
             return;
         } catch (Exception e) {
-            failedRecall(unknown.size(), e);
+            recallFailures.incrementAndGet();
+            recallPausedUntilMillis = System.currentTimeMillis() + RECALL_PAUSE_MILLIS;
+            warn(unknown.size(), e);
             return;
         }
         take(known);
@@ -201,18 +204,17 @@ public final class JournalClassifier {
 
     /**
      * Classification only: the batch is still classified and written, these emails' send-time signals
-     * silent, and they are asked about again at their next open or click. No question for a while,
-     * so that a database that is away does not hold every batch up by its connection timeout.
+     * silent, and they are asked about again at their next open or click. After a question that failed
+     * whole, none for a while, so that a database that is away does not hold every batch up by its
+     * connection timeout.
      */
-    private void failedRecall(int emails, Throwable e) {
-        recallFailures.incrementAndGet();
+    private void warn(int emails, Throwable e) {
         long now = System.currentTimeMillis();
-        recallPausedUntilMillis = now + RECALL_PAUSE_MILLIS;
         if (now - lastRecallWarningMillis >= 60_000) {
             lastRecallWarningMillis = now;
             log.warn("classifier: could not ask the database about {} email(s) other nodes may have sent; their send-time "
-                    + "signals stay silent in this batch, and no question is asked for {} s (at most one warning a minute): {}",
-                    emails, RECALL_PAUSE_MILLIS / 1000, e.toString());
+                    + "signals stay silent in this batch, and a database that failed is not asked for {} s (at most one "
+                    + "warning a minute): {}", emails, RECALL_PAUSE_MILLIS / 1000, e.toString());
         }
     }
 

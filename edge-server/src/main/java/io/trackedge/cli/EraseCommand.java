@@ -64,12 +64,21 @@ public final class EraseCommand implements Callable<Integer> {
             }
         }
         List<CliDatabase> open = new ArrayList<>();
+        List<String> unopened = new ArrayList<>();
         try {
             for (EdgeConfig target : targets) {
                 CliDatabase db = CliDatabase.open(target);
-                open.add(db);
-                if (target.database().migrateOnStart()) {
-                    db.db().migrate();
+                try {
+                    if (target.database().migrateOnStart()) {
+                        db.db().migrate();
+                    }
+                    open.add(db);
+                } catch (RuntimeException e) {
+                    db.close();
+                    if (open.isEmpty()) {
+                        throw e; // the tenant's own cluster: nothing is done
+                    }
+                    unopened.add(db.description() + ": " + e.getMessage());
                 }
             }
             List<DataSource> pools = open.stream().map(d -> (DataSource) d.db().dataSource()).toList();
@@ -84,8 +93,14 @@ public final class EraseCommand implements Callable<Integer> {
             }
             w.printf("  posthog            %s%n", out.posthog());
             w.println("aggregates (daily_analytics, roll-ups) are not adjusted");
+            for (String miss : out.notReached()) {
+                w.printf("not reached, run again: %s%n", miss);
+            }
+            for (String miss : unopened) {
+                w.printf("not reached, run again: %s%n", miss);
+            }
             w.flush();
-            return out.posthog().startsWith("failed") ? 1 : 0;
+            return out.posthog().startsWith("failed") || !out.complete() || !unopened.isEmpty() ? 1 : 0;
         } finally {
             for (CliDatabase db : open) {
                 db.close();

@@ -120,12 +120,12 @@ public final class ErasureRoute implements AutoCloseable {
                 int status;
                 try {
                     RecipientEraser.Outcome out = eraser.erase(tenant, email, "api:" + who.prefix());
-                    status = 200;
+                    status = out.complete() ? 200 : 503; // a cluster not reached may still hold the recipient's rows: retry
                     json = json(out);
                 } catch (Exception e) {
                     status = 503;
                     StringBuilder sb = new StringBuilder("{\"error\":");
-                    Json.quote(sb, "the erasure failed and was rolled back; retry: " + e.getMessage());
+                    Json.quote(sb, "the erasure failed in the tenant's cluster and was rolled back; retry: " + e.getMessage());
                     json = sb.append('}').toString();
                 }
                 int s = status;
@@ -151,6 +151,10 @@ public final class ErasureRoute implements AutoCloseable {
         }
         sb.append("},\"posthog\":");
         Json.quote(sb, out.posthog());
+        if (!out.complete()) {
+            sb.append(",\"error\":");
+            Json.quote(sb, "erased in the tenant's cluster, not in every other; retry: " + String.join("; ", out.notReached()));
+        }
         return sb.append(",\"aggregates_adjusted\":false}").toString();
     }
 

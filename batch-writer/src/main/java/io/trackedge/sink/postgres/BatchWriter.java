@@ -177,8 +177,9 @@ final class BatchWriter {
     /**
      * Locks the cursor and checks it is at {@code start}; and, since the batch holds its write lock
      * on {@code email_event_rows} by now (its COPY's, or {@link #lockAgainstRetention}), checks
-     * against the days retention has dropped as committed now, not as the sink last read them: a retention run takes a lock that waits for this
-     * transaction, or this COPY waited for its commit ({@link PartitionMaintainer#dropExpired}).
+     * against the days retention has dropped as committed now, not as the sink last read them: a
+     * retention run takes a lock that waits for this transaction, or this batch's lock waited for
+     * the run's commit ({@link PartitionMaintainer#dropExpired}).
      *
      * @param oldestMicros the batch's oldest event, stored or only counted ({@link Long#MAX_VALUE}: none)
      */

@@ -17,6 +17,14 @@ import org.slf4j.LoggerFactory;
 public final class PartitionMaintainer implements Runnable {
 
     private static final Logger log = LoggerFactory.getLogger(PartitionMaintainer.class);
+    /**
+     * How a retention run waits for {@code email_event_rows}: each try at most {@code timeout} (every
+     * write and read of events queues behind it meanwhile), {@code pauseMillis} between tries.
+     */
+    record LockWait(String timeout, int tries, long pauseMillis) {
+        /** About half a minute in all, a second of queueing at a time. */
+        static final LockWait DEFAULT = new LockWait("1s", 10, 2_000);
+    }
     private final Database db;
     private final int retentionDays;
 
@@ -51,24 +59,30 @@ public final class PartitionMaintainer implements Runnable {
      * reads of events wait for the deletes and the drop) before it deletes. A sink's batch holds that
      * table's write lock from its COPY to its commit and reads the days dropped after it
      * ({@link RetentionCutoff#ensureNotDropped}), so either the batch commits before the deletes here
-     * look, or it reads this run's mark. The lock is waited for at most {@link #LOCK_WAIT}: a sink's
-     * batch waits in Java for the one before it, which may queue behind this lock, a cycle PostgreSQL
-     * cannot see; the run then fails (SQLState 55P03) and is retried later.
+     * look, or it reads this run's mark. Each try for the lock waits at most a second
+     * ({@link LockWait#DEFAULT}): a sink's batch waits in Java for the one before it, which may queue
+     * behind this lock, a cycle PostgreSQL cannot see, and a long reader (a reconciliation's recount)
+     * holds it off; after ten tries the run fails (SQLState 55P03) and is retried later. A run that
+     * finds its cutoff's day recorded already ends without the lock: the hourly runs of a day.
      *
      * @param retentionDays days of raw events to keep; 0 keeps them forever and does nothing
      */
     public static int dropExpired(Connection c, int retentionDays) throws SQLException {
+        return dropExpired(c, retentionDays, LockWait.DEFAULT);
+    }
+
+    static int dropExpired(Connection c, int retentionDays, LockWait wait) throws SQLException {
         if (retentionDays <= 0) {
             return 0;
         }
         if (!c.getAutoCommit()) {
             forgetIngestIds(c, retentionDays);
-            return dropAndMark(c, retentionDays);
+            return dropAndMark(c, retentionDays, wait);
         }
         forgetIngestIds(c, retentionDays); // committed on its own: its row locks never wait on the table lock
         c.setAutoCommit(false);
         try {
-            int dropped = dropAndMark(c, retentionDays);
+            int dropped = dropAndMark(c, retentionDays, wait);
             c.commit();
             return dropped;
         } catch (SQLException | RuntimeException e) {
@@ -82,9 +96,6 @@ public final class PartitionMaintainer implements Runnable {
             c.setAutoCommit(true);
         }
     }
-
-    /** How long a retention run waits for the sinks' batches in flight before it gives up until its next try. */
-    static final String LOCK_WAIT = "5s";
 
     /**
      * Client event ids are remembered as long as raw events are kept: the window in which a retried
@@ -100,11 +111,13 @@ public final class PartitionMaintainer implements Runnable {
         }
     }
 
-    private static int dropAndMark(Connection c, int retentionDays) throws SQLException {
+    private static int dropAndMark(Connection c, int retentionDays, LockWait wait) throws SQLException {
         try (Statement s = c.createStatement()) {
-            s.execute("SET LOCAL lock_timeout = '" + LOCK_WAIT + "'");
-            // In force to the commit: the drop's locks on the partitions (a compaction's REINDEX may hold one) wait no longer.
-            s.execute("LOCK TABLE ONLY email_event_rows IN ACCESS EXCLUSIVE MODE");
+            if (single(s, "SELECT count(*) FROM email_events_dropped_through WHERE day >= (now() AT TIME ZONE 'UTC')::date - "
+                    + retentionDays + " - 1") > 0) {
+                return 0; // this cutoff's run is done; the sinks refuse its days since, so nothing of them came in
+            }
+            lock(s, wait);
             // Events of days that had no partition when they landed (a new database given older
             // events: partitions are made from yesterday on) wait in the default partition, which is
             // never dropped: the same cutoff reaches them there.
@@ -121,6 +134,30 @@ public final class PartitionMaintainer implements Runnable {
             s.executeUpdate("INSERT INTO email_events_dropped_through (day) VALUES ((now() AT TIME ZONE 'UTC')::date - "
                     + retentionDays + " - 1) ON CONFLICT DO NOTHING");
             return dropped;
+        }
+    }
+
+    /** In force to the commit: the drop's locks on the partitions (a compaction's REINDEX may hold one) wait no longer. */
+    private static void lock(Statement s, LockWait wait) throws SQLException {
+        s.execute("SET LOCAL lock_timeout = '" + wait.timeout() + "'");
+        for (int attempt = 1; ; attempt++) {
+            s.execute("SAVEPOINT retention_lock");
+            try {
+                s.execute("LOCK TABLE ONLY email_event_rows IN ACCESS EXCLUSIVE MODE");
+                s.execute("RELEASE SAVEPOINT retention_lock");
+                return;
+            } catch (SQLException e) {
+                if (!"55P03".equals(e.getSQLState()) || attempt >= wait.tries()) {
+                    throw e;
+                }
+                s.execute("ROLLBACK TO SAVEPOINT retention_lock");
+                try {
+                    Thread.sleep(wait.pauseMillis());
+                } catch (InterruptedException stop) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
         }
     }
 

@@ -25,12 +25,15 @@ import java.util.function.Function;
  * within a day before the time asked about, and whether {@code email_opens} holds a first open from
  * before it; one statement per database for all its emails. Each email costs an index probe in each
  * daily partition of its day's span and a primary-key probe. A database that fails leaves its emails
- * unanswered and the others' answers stand ({@link EmailHistory.PartlyAnswered}).
+ * unanswered, and is not asked for {@link #PAUSE_MILLIS}; the others' answers stand
+ * ({@link EmailHistory.PartlyAnswered}). Thread-safe: every sink's classifier asks the one instance.
  */
 public final class StoredEmailHistory implements EmailHistory {
 
     /** A question's longest wait: the classifier goes on without the answer. */
     static final int QUERY_TIMEOUT_SECONDS = 5;
+    /** A database that failed a question is not asked again for this long: the others still are. */
+    static final long PAUSE_MILLIS = 30_000;
 
     // COLLATE "C": the id columns' own (V24), so the probes use their indexes. Each email's bounds are
     // its own, so a batch holding one old event does not widen every email's search.
@@ -44,6 +47,8 @@ public final class StoredEmailHistory implements EmailHistory {
             FROM unnest(?::uuid[], ?::text[], ?::timestamptz[]) AS k(tenant_id, email_id, at)""";
 
     private final Function<UUID, List<Database>> databasesOf;
+    /** Shared by every sink's loop thread. */
+    private final Map<Database, Long> pausedUntil = new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * @param databasesOf the databases that may hold a tenant's events: its cluster, and any cluster
@@ -60,7 +65,7 @@ public final class StoredEmailHistory implements EmailHistory {
     }
 
     @Override
-    public Map<EmailRef, Recalled> recall(List<Asked> asked) throws PartlyAnswered {
+    public Map<EmailRef, Recalled> recall(List<Asked> asked) throws PartlyAnswered, SQLException {
         Map<Database, List<Asked>> byDb = new IdentityHashMap<>();
         Map<EmailRef, List<Database>> where = new HashMap<>();
         for (Asked a : asked) {
@@ -72,12 +77,19 @@ public final class StoredEmailHistory implements EmailHistory {
         }
         Map<EmailRef, Recalled> merged = new LinkedHashMap<>();
         Map<Database, SQLException> failed = new IdentityHashMap<>();
+        long now = System.currentTimeMillis();
         for (Map.Entry<Database, List<Asked>> group : byDb.entrySet()) {
+            Database db = group.getKey();
+            if (now < pausedUntil.getOrDefault(db, 0L)) {
+                failed.put(db, new SQLException("not asked for " + PAUSE_MILLIS / 1000 + " s after a failed question"));
+                continue;
+            }
             try {
-                query(group.getKey(), group.getValue()).forEach((email, r) -> merged.merge(email, r, (x, y) ->
+                query(db, group.getValue()).forEach((email, r) -> merged.merge(email, r, (x, y) ->
                         new Recalled(Math.max(x.sentAtMicros(), y.sentAtMicros()), x.opened() || y.opened())));
             } catch (SQLException e) {
-                failed.put(group.getKey(), e);
+                failed.put(db, e);
+                pausedUntil.put(db, now + PAUSE_MILLIS);
             }
         }
         if (failed.isEmpty()) {
@@ -89,7 +101,11 @@ public final class StoredEmailHistory implements EmailHistory {
                 answered.put(email, r);
             }
         });
-        throw new PartlyAnswered(answered, failed.values().iterator().next());
+        SQLException first = failed.values().iterator().next();
+        if (answered.isEmpty()) {
+            throw first;
+        }
+        throw new PartlyAnswered(answered, first);
     }
 
     /** An answer for each of {@code asked}, from {@code db}. */
