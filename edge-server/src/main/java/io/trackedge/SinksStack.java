@@ -68,7 +68,6 @@ final class SinksStack {
         return postgres.isEmpty() ? null : postgres.get(0).db();
     }
 
-    /** Every cluster's database, in the clusters' order; empty without one. */
     /**
      * What every sink's classifier asks about emails its node has not seen sent: behind a load
      * balancer an email's delivery and its first open often reach different nodes. A tenant's events
@@ -83,7 +82,7 @@ final class SinksStack {
                 .map(name -> postgres.get(names.indexOf(name)).db()).toList());
     }
 
-    /** Every cluster's database, in the clusters' order. */
+    /** Every cluster's database, in the clusters' order; empty without one. */
     List<Database> dbs() {
         return postgres.stream().map(PostgresStack::db).toList();
     }
