@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Collectors;
+import io.trackedge.db.LockWait;
 import io.trackedge.journal.EventRecord;
 import io.trackedge.journal.RecordCodec;
 
@@ -29,9 +30,12 @@ import io.trackedge.journal.RecordCodec;
  * tables, keeps counting it too, the deleted rows' counts are first added to {@code daily_unstored}
  * (per key and UTC day; they name no recipient).
  *
- * <p>The audit INSERT comes first: it takes the lock that the Postgres sink's batches take in
- * SHARE mode, so the erasure waits for batches in flight to commit and then deletes their rows
- * too, and every later batch sees the erasure and drops the recipient's events.
+ * <p>The audit table's lock comes first: the Postgres sink's batches take it in SHARE mode, so the
+ * erasure waits for batches in flight to commit and then deletes their rows too, and every later
+ * batch sees the erasure and drops the recipient's events. It waits as {@link LockWait} says, a
+ * second at a time: a batch holding that lock may be waiting in Java for the batch before it, which
+ * queues behind the erasure's request, a cycle PostgreSQL cannot see. Giving up for a moment lets
+ * the earlier batch through, and with it the later one.
  */
 public final class Erasure {
 
@@ -77,8 +81,14 @@ public final class Erasure {
      * @param requestedBy who asked, for the audit ("cli:user@host", "api:tek_1234abcd")
      */
     public static Result erase(Connection c, UUID tenant, String emailId, String requestedBy) throws SQLException {
+        return erase(c, tenant, emailId, requestedBy, LockWait.DEFAULT);
+    }
+
+    /** As {@link #erase(Connection, UUID, String, String)}, waiting for the audit table's lock as {@code wait} says. */
+    static Result erase(Connection c, UUID tenant, String emailId, String requestedBy, LockWait wait) throws SQLException {
         c.setAutoCommit(false);
         try {
+            wait.runThenWaitAsBefore(c, "LOCK TABLE erasure_audit IN ROW EXCLUSIVE MODE");
             long id;
             try (PreparedStatement s = c.prepareStatement(
                     "INSERT INTO erasure_audit (tenant_id, email_hash, requested_by) VALUES (?, ?, ?) RETURNING erasure_id")) {

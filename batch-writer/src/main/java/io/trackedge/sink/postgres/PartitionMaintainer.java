@@ -1,6 +1,7 @@
 package io.trackedge.sink.postgres;
 
 import io.trackedge.db.Database;
+import io.trackedge.db.LockWait;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -17,14 +18,6 @@ import org.slf4j.LoggerFactory;
 public final class PartitionMaintainer implements Runnable {
 
     private static final Logger log = LoggerFactory.getLogger(PartitionMaintainer.class);
-    /**
-     * How a retention run waits for {@code email_event_rows}: each try at most {@code timeout} (every
-     * write and read of events queues behind it meanwhile), {@code pauseMillis} between tries.
-     */
-    record LockWait(String timeout, int tries, long pauseMillis) {
-        /** About half a minute in all, a second of queueing at a time. */
-        static final LockWait DEFAULT = new LockWait("1s", 10, 2_000);
-    }
     private final Database db;
     private final int retentionDays;
 
@@ -36,8 +29,8 @@ public final class PartitionMaintainer implements Runnable {
 
     @Override
     public void run() {
-        try (Connection c = db.dataSource().getConnection(); Statement s = c.createStatement()) {
-            int made = single(s, "SELECT email_events_ensure_partitions(1, 7)");
+        try (Connection c = db.dataSource().getConnection()) {
+            int made = ensurePartitions(c, LockWait.DEFAULT);
             if (made > 0) {
                 log.info("email_events partitions: {} created", made);
             }
@@ -45,6 +38,28 @@ public final class PartitionMaintainer implements Runnable {
         } catch (SQLException e) {
             // Runs again next hour; the default partition takes rows meanwhile, so nothing is lost.
             log.warn("partition maintenance failed: {}", e.getMessage());
+        }
+    }
+
+    /**
+     * Makes the daily partitions from yesterday to a week ahead that are missing, in one transaction
+     * on {@code c} (left in auto-commit), and returns how many. Making a partition locks
+     * {@code email_event_rows} ACCESS EXCLUSIVE, as retention's drop does, so it waits for that lock
+     * as {@code wait} says ({@link LockWait}): behind a long reader, or a sink's batch waiting for the
+     * one before it, it gives up (55P03) instead of holding every write and read of events behind it.
+     * A day is made a week before it is needed, so a run that gives up loses nothing.
+     */
+    static int ensurePartitions(Connection c, LockWait wait) throws SQLException {
+        c.setAutoCommit(false);
+        try {
+            int made = wait.call(c, s -> single(s, "SELECT email_events_ensure_partitions(1, 7)"));
+            c.commit();
+            return made;
+        } catch (SQLException | RuntimeException e) {
+            rollback(c, e);
+            throw e;
+        } finally {
+            c.setAutoCommit(true);
         }
     }
 
@@ -86,14 +101,18 @@ public final class PartitionMaintainer implements Runnable {
             c.commit();
             return dropped;
         } catch (SQLException | RuntimeException e) {
-            try {
-                c.rollback();
-            } catch (SQLException rollback) {
-                e.addSuppressed(rollback);
-            }
+            rollback(c, e);
             throw e;
         } finally {
             c.setAutoCommit(true);
+        }
+    }
+
+    private static void rollback(Connection c, Exception e) {
+        try {
+            c.rollback();
+        } catch (SQLException rollback) {
+            e.addSuppressed(rollback);
         }
     }
 
@@ -117,7 +136,8 @@ public final class PartitionMaintainer implements Runnable {
                     + retentionDays + " - 1") > 0) {
                 return 0; // this cutoff's run is done; the sinks refuse its days since, so nothing of them came in
             }
-            lock(s, wait);
+            // In force to the commit: the drop's locks on the partitions (a compaction's REINDEX may hold one) wait no longer.
+            wait.run(c, "LOCK TABLE ONLY email_event_rows IN ACCESS EXCLUSIVE MODE");
             // Events of days that had no partition when they landed (a new database given older
             // events: partitions are made from yesterday on) wait in the default partition, which is
             // never dropped: the same cutoff reaches them there.
@@ -134,30 +154,6 @@ public final class PartitionMaintainer implements Runnable {
             s.executeUpdate("INSERT INTO email_events_dropped_through (day) VALUES ((now() AT TIME ZONE 'UTC')::date - "
                     + retentionDays + " - 1) ON CONFLICT DO NOTHING");
             return dropped;
-        }
-    }
-
-    /** In force to the commit: the drop's locks on the partitions (a compaction's REINDEX may hold one) wait no longer. */
-    private static void lock(Statement s, LockWait wait) throws SQLException {
-        s.execute("SET LOCAL lock_timeout = '" + wait.timeout() + "'");
-        for (int attempt = 1; ; attempt++) {
-            s.execute("SAVEPOINT retention_lock");
-            try {
-                s.execute("LOCK TABLE ONLY email_event_rows IN ACCESS EXCLUSIVE MODE");
-                s.execute("RELEASE SAVEPOINT retention_lock");
-                return;
-            } catch (SQLException e) {
-                if (!"55P03".equals(e.getSQLState()) || attempt >= wait.tries()) {
-                    throw e;
-                }
-                s.execute("ROLLBACK TO SAVEPOINT retention_lock");
-                try {
-                    Thread.sleep(wait.pauseMillis());
-                } catch (InterruptedException stop) {
-                    Thread.currentThread().interrupt();
-                    throw e;
-                }
-            }
         }
     }
 

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.trackedge.classify.ListSource;
 import io.trackedge.db.Database;
+import io.trackedge.db.LockWait;
 import io.trackedge.db.PostgresConnectionInfo;
 import io.trackedge.journal.EventFields;
 import io.trackedge.journal.EventRecord;
@@ -361,10 +362,10 @@ class RetentionGuardIT {
                 s.execute("LOCK TABLE ONLY email_event_rows IN ROW EXCLUSIVE MODE");
             }
             java.sql.SQLException gaveUp = org.junit.jupiter.api.Assertions.assertThrows(java.sql.SQLException.class,
-                    () -> PartitionMaintainer.dropExpired(retention, 5, new PartitionMaintainer.LockWait("1s", 2, 100)));
+                    () -> PartitionMaintainer.dropExpired(retention, 5, new LockWait(Duration.ofSeconds(1), 2, Duration.ofMillis(100))));
             assertEquals("55P03", gaveUp.getSQLState(), gaveUp.getMessage());
             // The hourly runs after a day's drop: its mark is there, so no lock is taken, nothing waits.
-            assertEquals(0, PartitionMaintainer.dropExpired(retention, 7, new PartitionMaintainer.LockWait("1s", 1, 0)));
+            assertEquals(0, PartitionMaintainer.dropExpired(retention, 7, new LockWait(Duration.ofSeconds(1), 1, Duration.ZERO)));
             batch.rollback();
         }
         assertEquals(0, testDb.count("SELECT count(*) FROM email_events_dropped_through WHERE day = (now() AT TIME ZONE 'UTC')::date - 6"));
