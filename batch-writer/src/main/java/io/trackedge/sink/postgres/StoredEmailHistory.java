@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 
 /**
  * The classifier's {@link EmailHistory} in the databases that hold each tenant's events: an email's
@@ -47,6 +48,7 @@ public final class StoredEmailHistory implements EmailHistory {
             FROM unnest(?::uuid[], ?::text[], ?::timestamptz[]) AS k(tenant_id, email_id, at)""";
 
     private final Function<UUID, List<Database>> databasesOf;
+    private final LongSupplier clockMillis;
     /** Shared by every sink's loop thread. */
     private final Map<Database, Long> pausedUntil = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -55,7 +57,13 @@ public final class StoredEmailHistory implements EmailHistory {
      *     the edge's routing history still sends some of its events to
      */
     public StoredEmailHistory(Function<UUID, List<Database>> databasesOf) {
+        this(databasesOf, System::currentTimeMillis);
+    }
+
+    /** @param clockMillis what the pause is reckoned on */
+    StoredEmailHistory(Function<UUID, List<Database>> databasesOf, LongSupplier clockMillis) {
         this.databasesOf = databasesOf;
+        this.clockMillis = clockMillis;
     }
 
     /** Every tenant's events in one database. */
@@ -77,7 +85,7 @@ public final class StoredEmailHistory implements EmailHistory {
         }
         Map<EmailRef, Recalled> merged = new LinkedHashMap<>();
         Map<Database, SQLException> failed = new IdentityHashMap<>();
-        long now = System.currentTimeMillis();
+        long now = clockMillis.getAsLong();
         for (Map.Entry<Database, List<Asked>> group : byDb.entrySet()) {
             Database db = group.getKey();
             if (now < pausedUntil.getOrDefault(db, 0L)) {
