@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -159,15 +158,8 @@ public final class ClusterScaling {
 
     /** Each column's median on its own (so the row need not be one case's). */
     private static Figures medians(List<Figures> xs) {
-        double[] m = COLUMNS.values().stream().mapToDouble(c -> median(xs.stream().map(c).toList())).toArray();
+        double[] m = COLUMNS.values().stream().mapToDouble(c -> Medians.of(xs.stream().map(c).toList())).toArray();
         return new Figures(m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7], "");
-    }
-
-    private static double median(List<Double> xs) {
-        List<Double> s = new ArrayList<>(xs);
-        Collections.sort(s);
-        int n = s.size();
-        return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
     }
 
     private static String loadAverage() throws java.io.IOException {

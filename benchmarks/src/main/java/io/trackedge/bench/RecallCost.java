@@ -12,9 +12,6 @@ import io.trackedge.journal.JournalWriter;
 import io.trackedge.journal.MutableEvent;
 import io.trackedge.privacy.PrivacyPolicy;
 import io.trackedge.sink.JournalClassifier;
-import io.trackedge.sink.SinkLoop;
-import io.trackedge.sink.SinkLoopSettings;
-import io.trackedge.sink.SinkStats;
 import io.trackedge.sink.postgres.PostgresSink;
 import io.trackedge.sink.postgres.StoredEmailHistory;
 import java.nio.charset.StandardCharsets;
@@ -25,7 +22,6 @@ import java.sql.DriverManager;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -80,8 +76,8 @@ public final class RecallCost {
                 }
             }
         }
-        double[] on = medians(results.get(true));
-        double[] off = medians(results.get(false));
+        double[] on = Medians.ofColumns(results.get(true));
+        double[] off = Medians.ofColumns(results.get(false));
         System.out.printf(Locale.ROOT, "%n| questions to the database | rows/s | JVM CPU us/event | PostgreSQL CPU us/event | clicks stored as a machine's |%n"
                         + "|---|---:|---:|---:|---:|%n| on | %.0f | %.2f | %.2f | %.0f of %d |%n| off | %.0f | %.2f | %.2f | %.0f of %d |%n"
                         + "| on - off | | %+.2f | %+.2f | |%n",
@@ -140,33 +136,13 @@ public final class RecallCost {
     /** {seconds, JVM CPU seconds, backend CPU seconds}. */
     private static double[] run(Database db, String url, Path journal, long end, JournalClassifier classifier, boolean recall)
             throws Exception {
-        SinkStats stats = new SinkStats();
         PostgresSink sink = new PostgresSink(db, UUID.randomUUID(), new PostgresSink.Settings(false, 0), classifier,
                 PrivacyPolicy.keepAll());
         if (recall) {
             classifier.recallFrom(StoredEmailHistory.of(db));
         }
-        SinkLoop loop = new SinkLoop(sink, journal, () -> end, new SinkLoopSettings(10_000, Duration.ofMillis(5),
-                Duration.ofMillis(100), Duration.ofSeconds(1), Duration.ofMinutes(10), Integer.MAX_VALUE), stats, p -> { });
-        Map<Long, Double> pg0 = SinkRun.backends(url);
-        double jvm0 = ProcCpu.jvmSeconds();
-        long t0 = System.nanoTime();
-        loop.start();
-        while (stats.committedPosition.get() < end) {
-            Thread.sleep(2);
-            if (System.nanoTime() - t0 > Duration.ofMinutes(10).toNanos()) {
-                throw new IllegalStateException("sink did not finish: " + loop.health().lastError());
-            }
-        }
-        double seconds = (System.nanoTime() - t0) / 1e9;
-        double jvm = ProcCpu.jvmSeconds() - jvm0;
-        Map<Long, Double> pg1 = SinkRun.backends(url);
-        loop.stop(Duration.ofSeconds(5));
-        double pg = 0;
-        for (Map.Entry<Long, Double> e : pg1.entrySet()) {
-            pg += e.getValue() - pg0.getOrDefault(e.getKey(), 0.0);
-        }
-        return new double[] {seconds, jvm, pg};
+        SinkRun.Timed t = SinkRun.timed(sink, url, journal, end, Duration.ofMinutes(10));
+        return new double[] {t.seconds(), t.jvmSeconds(), t.pgSeconds()};
     }
 
     /** Node B's rows gone, node A's deliveries kept. */
@@ -185,19 +161,5 @@ public final class RecallCost {
             r.next();
             return r.getLong(1);
         }
-    }
-
-    private static double[] medians(List<double[]> xs) {
-        double[] out = new double[xs.get(0).length];
-        for (int i = 0; i < out.length; i++) {
-            List<Double> v = new ArrayList<>();
-            for (double[] x : xs) {
-                v.add(x[i]);
-            }
-            Collections.sort(v);
-            int n = v.size();
-            out[i] = n % 2 == 1 ? v.get(n / 2) : (v.get(n / 2 - 1) + v.get(n / 2)) / 2;
-        }
-        return out;
     }
 }

@@ -165,14 +165,7 @@ public final class RollUpBenchmark {
             System.out.printf(Locale.ROOT, "sink round %d: alone %.0f rows/s, beside roll-ups %.0f rows/s%n", r + 1,
                     alone.get(r), beside.get(r));
         }
-        return new double[] {median(alone), median(beside)};
-    }
-
-    private static double median(List<Double> xs) {
-        List<Double> s = new ArrayList<>(xs);
-        java.util.Collections.sort(s);
-        int n = s.size();
-        return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
+        return new double[] {Medians.of(alone), Medians.of(beside)};
     }
 
     private record Journal(Path dir, long end) {

@@ -3,9 +3,6 @@ package io.trackedge.bench;
 import io.trackedge.classify.ClassifierSettings;
 import io.trackedge.classify.ListSource;
 import io.trackedge.sink.JournalClassifier;
-import io.trackedge.sink.SinkLoop;
-import io.trackedge.sink.SinkLoopSettings;
-import io.trackedge.sink.SinkStats;
 import io.trackedge.db.Database;
 import io.trackedge.db.PostgresConnectionInfo;
 import io.trackedge.sink.postgres.PostgresSink;
@@ -16,7 +13,6 @@ import java.sql.DriverManager;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -61,8 +57,8 @@ public final class SinkClassifyCost {
                 }
             }
         }
-        double[] on = medians(results.get(true));
-        double[] off = medians(results.get(false));
+        double[] on = Medians.ofColumns(results.get(true));
+        double[] off = Medians.ofColumns(results.get(false));
         System.out.printf(Locale.ROOT, "%n| classification | rows/s | JVM CPU us/event | PostgreSQL CPU us/event |%n|---|---|---|---|%n"
                 + "| on | %.0f | %.2f | %.2f |%n| off | %.0f | %.2f | %.2f |%n| on - off | | %+.2f | %+.2f |%n",
                 on[0], on[1], on[2], off[0], off[1], off[2], on[1] - off[1], on[2] - off[2]);
@@ -74,29 +70,9 @@ public final class SinkClassifyCost {
 
     /** {seconds, JVM CPU seconds, backend CPU seconds}. */
     private static double[] run(Database db, String url, Path journal, long end, JournalClassifier classifier) throws Exception {
-        SinkStats stats = new SinkStats();
-        SinkLoop sink = new SinkLoop(new PostgresSink(db, UUID.randomUUID(), new PostgresSink.Settings(false, 0), classifier),
-                journal, () -> end, new SinkLoopSettings(10_000, Duration.ofMillis(5), Duration.ofMillis(100),
-                Duration.ofSeconds(1), Duration.ofMinutes(10), Integer.MAX_VALUE), stats, p -> { });
-        Map<Long, Double> pg0 = SinkRun.backends(url);
-        double jvm0 = ProcCpu.jvmSeconds();
-        long t0 = System.nanoTime();
-        sink.start();
-        while (stats.committedPosition.get() < end) {
-            Thread.sleep(2);
-            if (System.nanoTime() - t0 > Duration.ofMinutes(10).toNanos()) {
-                throw new IllegalStateException("sink did not finish: " + sink.health().lastError());
-            }
-        }
-        double seconds = (System.nanoTime() - t0) / 1e9;
-        double jvm = ProcCpu.jvmSeconds() - jvm0;
-        Map<Long, Double> pg1 = SinkRun.backends(url);
-        sink.stop(Duration.ofSeconds(5));
-        double pg = 0;
-        for (Map.Entry<Long, Double> e : pg1.entrySet()) {
-            pg += e.getValue() - pg0.getOrDefault(e.getKey(), 0.0);
-        }
-        return new double[] {seconds, jvm, pg};
+        SinkRun.Timed t = SinkRun.timed(new PostgresSink(db, UUID.randomUUID(), new PostgresSink.Settings(false, 0), classifier),
+                url, journal, end, Duration.ofMinutes(10));
+        return new double[] {t.seconds(), t.jvmSeconds(), t.pgSeconds()};
     }
 
     private static void truncate(String url) throws Exception {
@@ -104,19 +80,5 @@ public final class SinkClassifyCost {
             s.execute("TRUNCATE email_event_rows, event_contexts, email_opens, email_clicks, email_human_opens, daily_analytics, sink_cursors");
             s.execute("CHECKPOINT");
         }
-    }
-
-    private static double[] medians(List<double[]> xs) {
-        double[] out = new double[3];
-        for (int i = 0; i < 3; i++) {
-            List<Double> v = new ArrayList<>();
-            for (double[] x : xs) {
-                v.add(x[i]);
-            }
-            Collections.sort(v);
-            int n = v.size();
-            out[i] = n % 2 == 1 ? v.get(n / 2) : (v.get(n / 2 - 1) + v.get(n / 2)) / 2;
-        }
-        return out;
     }
 }

@@ -1,5 +1,6 @@
 package io.trackedge.bench;
 
+import io.trackedge.sink.Sink;
 import io.trackedge.sink.SinkLoop;
 import io.trackedge.sink.SinkLoopSettings;
 import io.trackedge.sink.SinkStats;
@@ -41,32 +42,46 @@ final class SinkRun {
 
     /** As {@link #eventsPerSecond}, with CPU per event; {@code url} null: no backend CPU (0). */
     static Measured measure(Database db, String url, Path journal, long end, int events, Duration limit) throws Exception {
+        Timed t = timed(new PostgresSink(db, UUID.randomUUID(), new PostgresSink.Settings(false, 0)), url, journal, end, limit);
+        if (t.stats().rows.get() != events) {
+            throw new IllegalStateException("sink wrote " + t.stats().rows.get() + " rows, expected " + events);
+        }
+        return new Measured(events / t.seconds(), t.jvmSeconds() * 1e6 / events, t.pgSeconds() * 1e6 / events, t.pgPids());
+    }
+
+    /** What one run took: wall time, this JVM's CPU, the database's backends' CPU, the loop's counters. */
+    record Timed(double seconds, double jvmSeconds, double pgSeconds, SinkStats stats, java.util.Set<Long> pgPids) {
+    }
+
+    /**
+     * Runs {@code sink} in a sink loop from the journal's start to {@code end} (a batch of 10,000 at
+     * most, no retries capped) and times it; {@code url} null: no backend CPU (0).
+     *
+     * @throws IllegalStateException when the loop does not reach {@code end} in {@code limit}
+     */
+    static Timed timed(Sink sink, String url, Path journal, long end, Duration limit) throws Exception {
         SinkStats stats = new SinkStats();
-        SinkLoop sink = new SinkLoop(new PostgresSink(db, UUID.randomUUID(), new PostgresSink.Settings(false, 0)), journal,
-                () -> end, new SinkLoopSettings(10_000, Duration.ofMillis(5), Duration.ofMillis(100), Duration.ofSeconds(1),
-                        limit, Integer.MAX_VALUE), stats, p -> { });
+        SinkLoop loop = new SinkLoop(sink, journal, () -> end, new SinkLoopSettings(10_000, Duration.ofMillis(5),
+                Duration.ofMillis(100), Duration.ofSeconds(1), limit, Integer.MAX_VALUE), stats, p -> { });
         Map<Long, Double> pg0 = backends(url);
         double jvm0 = ProcCpu.jvmSeconds();
         long t0 = System.nanoTime();
-        sink.start();
+        loop.start();
         while (stats.committedPosition.get() < end) {
             Thread.sleep(2); // a benchmark's poll: the sink's own thread does the work
             if (System.nanoTime() - t0 > limit.toNanos()) {
-                throw new IllegalStateException("sink did not finish in " + limit + ": " + sink.health().lastError());
+                throw new IllegalStateException("sink did not finish in " + limit + ": " + loop.health().lastError());
             }
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         double jvm = ProcCpu.jvmSeconds() - jvm0;
         Map<Long, Double> pg1 = backends(url);
-        sink.stop(Duration.ofSeconds(5));
-        if (stats.rows.get() != events) {
-            throw new IllegalStateException("sink wrote " + stats.rows.get() + " rows, expected " + events);
-        }
+        loop.stop(Duration.ofSeconds(5));
         double pg = 0;
         for (Map.Entry<Long, Double> e : pg1.entrySet()) {
             pg += e.getValue() - pg0.getOrDefault(e.getKey(), 0.0);
         }
-        return new Measured(events / seconds, jvm * 1e6 / events, pg * 1e6 / events, new java.util.TreeSet<>(pg1.keySet()));
+        return new Timed(seconds, jvm, pg, stats, new java.util.TreeSet<>(pg1.keySet()));
     }
 
     /** CPU seconds of every other backend connected to the database at {@code url}, by pid (none for a null url). */

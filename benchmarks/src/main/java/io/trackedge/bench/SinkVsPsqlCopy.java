@@ -7,11 +7,8 @@ import io.trackedge.journal.FieldsCodec;
 import io.trackedge.journal.JournalStats;
 import io.trackedge.journal.JournalWriter;
 import io.trackedge.journal.MutableEvent;
-import io.trackedge.sink.SinkLoop;
-import io.trackedge.sink.SinkStats;
 import io.trackedge.db.Database;
 import io.trackedge.db.PostgresConnectionInfo;
-import io.trackedge.sink.postgres.PostgresSink;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +17,6 @@ import java.sql.DriverManager;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
@@ -100,18 +96,18 @@ public final class SinkVsPsqlCopy {
                         r == 0 ? "warm-up (not counted)" : "round " + r, sinkRate, m.jvmMicrosPerEvent(), m.pgMicrosPerEvent(),
                         psqlRate, pkRate, loadAverage(), m.pgPids().stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(",")));
             }
-            double ms = median(sink);
-            double mp = median(psql);
-            double mk = median(pkOnly);
+            double ms = Medians.of(sink);
+            double mp = Medians.of(psql);
+            double mk = Medians.of(pkOnly);
             System.out.printf(Locale.ROOT, "%nmedians: (a) sink %.0f, (b) psql \\copy %.0f, (c) psql \\copy into %s %.0f rows/s; "
                     + "a/b %.2f, b/c %.2f, a/c %.2f (%d events, %d rounds); sink CPU per event: JVM %.1f us, PostgreSQL %.1f us%n",
-                    ms, mp, PK_ONLY, mk, ms / mp, mp / mk, ms / mk, events, rounds, median(sinkJvm), median(sinkPg));
+                    ms, mp, PK_ONLY, mk, ms / mp, mp / mk, ms / mk, events, rounds, Medians.of(sinkJvm), Medians.of(sinkPg));
             // ratio stays a/b under its old name, so older result files and readers keep their meaning
             System.out.printf(Locale.ROOT, "{\"benchmark\":\"sink_vs_psql_copy\",\"events\":%d,\"rounds\":%d,"
                     + "\"sink_rows_per_s\":%s,\"psql_rows_per_s\":%s,\"pk_only_rows_per_s\":%s,\"sink_median\":%.0f,"
                     + "\"psql_median\":%.0f,\"pk_only_median\":%.0f,\"ratio\":%.3f,\"psql_over_pk_only\":%.3f,"
                     + "\"sink_over_pk_only\":%.3f,\"sink_jvm_us_per_event\":%.2f,\"sink_pg_us_per_event\":%.2f}%n",
-                    events, rounds, sink, psql, pkOnly, ms, mp, mk, ms / mp, mp / mk, ms / mk, median(sinkJvm), median(sinkPg));
+                    events, rounds, sink, psql, pkOnly, ms, mp, mk, ms / mp, mp / mk, ms / mk, Medians.of(sinkJvm), Medians.of(sinkPg));
         } finally {
             scratch.drop();
         }
@@ -184,12 +180,5 @@ public final class SinkVsPsqlCopy {
     private static String loadAverage() throws java.io.IOException {
         String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
         return f[0] + " " + f[1] + " " + f[2];
-    }
-
-    private static double median(List<Double> xs) {
-        List<Double> s = new ArrayList<>(xs);
-        Collections.sort(s);
-        int n = s.size();
-        return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
     }
 }
