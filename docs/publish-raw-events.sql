@@ -6,6 +6,11 @@
 -- email_event_rows has no primary key, so each partition needs REPLICA IDENTITY FULL for the UPDATEs
 -- of corrections and the DELETEs of erasure; partitions made later take it from the parent (V27).
 -- Checked by batch-writer's PublishedRawEventsIT.
+--
+-- Each ALTER locks its table ACCESS EXCLUSIVE, and every sink write and read of events queues behind
+-- it while it waits: on a live system it waits at most 2 s a table. If a statement fails with
+-- "canceling statement due to lock timeout", run the file again (the ALTERs may run twice).
+SET lock_timeout = '2s';
 ALTER TABLE email_event_rows REPLICA IDENTITY FULL;
 DO $$
 DECLARE

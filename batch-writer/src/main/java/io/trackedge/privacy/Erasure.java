@@ -33,9 +33,7 @@ import io.trackedge.journal.RecordCodec;
  * <p>The audit table's lock comes first: the Postgres sink's batches take it in SHARE mode, so the
  * erasure waits for batches in flight to commit and then deletes their rows too, and every later
  * batch sees the erasure and drops the recipient's events. It waits as {@link LockWait} says, a
- * second at a time: a batch holding that lock may be waiting in Java for the batch before it, which
- * queues behind the erasure's request, a cycle PostgreSQL cannot see. Giving up for a moment lets
- * the earlier batch through, and with it the later one.
+ * second at a time: while it waits, every batch that reaches its privacy check queues behind it.
  */
 public final class Erasure {
 
@@ -149,12 +147,34 @@ public final class Erasure {
         }
     }
 
-    /** Records what PostHog answered on the audit row. */
+    /**
+     * Records what PostHog answered on the audit row, in a transaction of its own on {@code c} (left in
+     * auto-commit). The update takes the audit table's lock as the erasure did, so it waits for it
+     * the same way.
+     */
     public static void recordPostHog(Connection c, long erasureId, String outcome) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement("UPDATE erasure_audit SET posthog = ? WHERE erasure_id = ?")) {
-            s.setString(1, outcome);
-            s.setLong(2, erasureId);
-            s.executeUpdate();
+        recordPostHog(c, erasureId, outcome, LockWait.DEFAULT);
+    }
+
+    static void recordPostHog(Connection c, long erasureId, String outcome, LockWait wait) throws SQLException {
+        c.setAutoCommit(false);
+        try {
+            wait.run(c, "LOCK TABLE erasure_audit IN ROW EXCLUSIVE MODE");
+            try (PreparedStatement s = c.prepareStatement("UPDATE erasure_audit SET posthog = ? WHERE erasure_id = ?")) {
+                s.setString(1, outcome);
+                s.setLong(2, erasureId);
+                s.executeUpdate();
+            }
+            c.commit();
+        } catch (SQLException | RuntimeException e) {
+            try {
+                c.rollback();
+            } catch (SQLException r) {
+                e.addSuppressed(r);
+            }
+            throw e;
+        } finally {
+            c.setAutoCommit(true);
         }
     }
 

@@ -22,6 +22,9 @@ final class Medians {
 
     /** Each column's median, over rows of equal length. */
     static double[] ofColumns(List<double[]> rows) {
+        if (rows.isEmpty()) {
+            throw new IllegalArgumentException("no rows: no medians");
+        }
         double[] out = new double[rows.get(0).length];
         for (int i = 0; i < out.length; i++) {
             List<Double> column = new ArrayList<>();

@@ -10,11 +10,12 @@ import java.time.Duration;
  * How a maintenance statement waits for a table lock that the sinks' batches also take: each try
  * at most {@code timeout}, {@code pause} between tries, then SQLState 55P03 to the caller.
  *
- * <p>Why not simply wait: a sink's batch holds its table locks while it waits in Java for the batch
- * before it to commit, and that one may queue behind the maintenance statement's lock request, a
- * cycle PostgreSQL's deadlock detector cannot see. A long reader (a reconciliation's recount)
- * would also hold the statement off while every write and read queues behind its request. Giving
- * up after a short wait and trying again later breaks the cycle and bounds the queueing.
+ * <p>Why not simply wait: while a statement waits for a strong lock, every later request that
+ * conflicts with it queues behind it, so a long reader (a reconciliation's recount) holding the
+ * statement off would hold every sink write and read behind it too. Giving up after a short wait and
+ * trying again later bounds that queueing. It also breaks any cycle with one edge outside
+ * PostgreSQL (a sink's batch waiting in Java for the batch before it), which the deadlock detector
+ * cannot see; the sinks' commit pipeline is ordered so that none forms, and this is the guard.
  */
 public record LockWait(Duration timeout, int tries, Duration pause) {
 
@@ -72,7 +73,13 @@ public record LockWait(Duration timeout, int tries, Duration pause) {
                     if (!"55P03".equals(e.getSQLState()) || attempt >= tries) {
                         throw e;
                     }
-                    s.execute("ROLLBACK TO SAVEPOINT lock_wait");
+                    try {
+                        s.execute("ROLLBACK TO SAVEPOINT lock_wait");
+                        s.execute("RELEASE SAVEPOINT lock_wait"); // the next try's savepoint is not nested in this one
+                    } catch (SQLException rollback) {
+                        e.addSuppressed(rollback);
+                        throw e;
+                    }
                     pause(e);
                 }
             }

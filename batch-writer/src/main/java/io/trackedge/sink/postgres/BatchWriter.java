@@ -76,6 +76,8 @@ final class BatchWriter {
     /**
      * Writes the batch {@code [start, end)} and commits it with the new cursor.
      *
+     * @param locksTaken called once this batch holds every lock it takes before {@code predecessor}:
+     *     the next batch starts only then (see {@link CommitPipeline})
      * @param predecessor waited for after the COPY and before the cursor is locked: the previous
      *     batch's commit (so two batches overlap their COPY and their tail, but commit in order);
      *     it throws when that batch failed, and then this one rolls back too
@@ -83,13 +85,14 @@ final class BatchWriter {
      * @return how many events were written to {@code email_events} (fewer than the batch when client ids repeat)
      */
     int write(Connection c, List<EventRecord> batch, JournalClassifier.Classified classified, long start, long end,
-              Runnable predecessor) throws SQLException, CursorMovedException {
+              Runnable locksTaken, Runnable predecessor) throws SQLException, CursorMovedException {
         int edgeNo = edgeNumber.resolve(c);
         c.setAutoCommit(false);
         try {
             DSLContext sql = DSL.using(c, SQLDialect.POSTGRES);
             // A client id the previous batch (still in flight) also wrote makes this insert wait for
-            // that batch's commit, and then it counts as seen: the predecessor never waits on us.
+            // that batch's commit, and then it counts as seen: the predecessor, which inserted its own
+            // before this batch started, never waits on us.
             // The classifier saw the full address and user agent (PostgresSink.write, before this);
             // the privacy policy now decides what of each event may be stored, and nothing below
             // sees more than the tenant may keep. Aggregate-only and erased events are only counted.
@@ -101,6 +104,7 @@ final class BatchWriter {
             } else if (!batch.isEmpty()) {
                 lockAgainstRetention(c); // counted-only events feed the day's counters and mark it late as well
             }
+            locksTaken.run();
             predecessor.run();
             lockCursorAt(c, start, oldest(batch));
             writeDerived(c, sql, rows, verdicts, classified.corrections());

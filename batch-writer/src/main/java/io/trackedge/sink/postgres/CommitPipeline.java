@@ -20,6 +20,12 @@ import java.util.concurrent.Executors;
  * cursor is at its start), and a failure fails the batch after it, so the loop restarts from the
  * committed cursor with nothing written twice. The sink loop bounds how many are in flight.
  *
+ * <p>A batch starts only once its predecessor holds every lock it takes before that wait (its client
+ * ids, {@code erasure_audit} in SHARE mode, {@code email_event_rows} for its COPY). Otherwise the
+ * later batch could take one first and then wait in Java for the earlier, which waits in PostgreSQL
+ * for the later (a client id in both), or queues behind an erasure or a retention run that waits for
+ * the later: a cycle PostgreSQL's deadlock detector cannot see, and nothing would ever give way.
+ *
  * <p>Used by the sink loop's thread only.
  */
 final class CommitPipeline implements AutoCloseable {
@@ -34,6 +40,8 @@ final class CommitPipeline implements AutoCloseable {
     private final BatchWriter[] writers = new BatchWriter[DEPTH];
     private final ExecutorService workers;
     private CompletableFuture<Integer> last = CompletableFuture.completedFuture(0);
+    /** Completes once the last batch submitted holds its locks, or has ended; never exceptionally. */
+    private CompletableFuture<Void> lastLocked = CompletableFuture.completedFuture(null);
     private int submitted;
 
     CommitPipeline(Database db, UUID edgeNode, io.trackedge.privacy.PrivacyPolicy privacy) {
@@ -61,15 +69,23 @@ final class CommitPipeline implements AutoCloseable {
         // A predecessor that failed already has been dealt with by the loop; the cursor check
         // keeps the order either way.
         CompletableFuture<Integer> predecessor = last.isCompletedExceptionally() ? CompletableFuture.completedFuture(0) : last;
+        CompletableFuture<Void> predecessorLocked = lastLocked;
+        CompletableFuture<Void> locked = new CompletableFuture<>();
         BatchWriter writer = writers[submitted++ % DEPTH];
         CompletableFuture<Integer> f = CompletableFuture.supplyAsync(() -> {
-            try (Connection c = db.dataSource().getConnection()) {
-                return writer.write(c, batch, classified, start, end, predecessor::join);
+            try {
+                predecessorLocked.join();
+                try (Connection c = db.dataSource().getConnection()) {
+                    return writer.write(c, batch, classified, start, end, () -> locked.complete(null), predecessor::join);
+                }
             } catch (SQLException | CursorMovedException e) {
                 throw new CompletionException(e);
+            } finally {
+                locked.complete(null); // failed before its locks: the next one starts and fails on its predecessor
             }
         }, workers);
         last = f;
+        lastLocked = locked;
         return f;
     }
 
@@ -89,6 +105,7 @@ final class CommitPipeline implements AutoCloseable {
      */
     void reset() {
         last = CompletableFuture.completedFuture(0);
+        lastLocked = CompletableFuture.completedFuture(null);
         known.clear();
         knownHumans.clear();
         for (BatchWriter w : writers) {

@@ -30,14 +30,19 @@ public final class PartitionMaintainer implements Runnable {
     @Override
     public void run() {
         try (Connection c = db.dataSource().getConnection()) {
-            int made = ensurePartitions(c, LockWait.DEFAULT);
-            if (made > 0) {
-                log.info("email_events partitions: {} created", made);
+            try {
+                int made = ensurePartitions(c, LockWait.DEFAULT);
+                if (made > 0) {
+                    log.info("email_events partitions: {} created", made);
+                }
+            } catch (SQLException e) {
+                // Runs again next hour; the days are made a week ahead, and the default partition
+                // would take the rows of a day that has none, so nothing is lost.
+                log.warn("email_events partitions not made this time: {}", e.getMessage());
             }
             dropExpired(c, retentionDays);
         } catch (SQLException e) {
-            // Runs again next hour; the default partition takes rows meanwhile, so nothing is lost.
-            log.warn("partition maintenance failed: {}", e.getMessage());
+            log.warn("partition maintenance failed: {}", e.getMessage()); // retention runs again next hour
         }
     }
 
@@ -75,9 +80,9 @@ public final class PartitionMaintainer implements Runnable {
      * table's write lock from its COPY to its commit and reads the days dropped after it
      * ({@link RetentionCutoff#ensureNotDropped}), so either the batch commits before the deletes here
      * look, or it reads this run's mark. Each try for the lock waits at most a second
-     * ({@link LockWait#DEFAULT}): a sink's batch waits in Java for the one before it, which may queue
-     * behind this lock, a cycle PostgreSQL cannot see, and a long reader (a reconciliation's recount)
-     * holds it off; after ten tries the run fails (SQLState 55P03) and is retried later. A run that
+     * ({@link LockWait#DEFAULT}): while it waits every write and read of events queues behind it, and
+     * a long reader (a reconciliation's recount) holds it off; after ten tries the run fails
+     * (SQLState 55P03) and is retried later. A run that
      * finds its cutoff's day recorded already ends without the lock: the hourly runs of a day.
      *
      * @param retentionDays days of raw events to keep; 0 keeps them forever and does nothing
