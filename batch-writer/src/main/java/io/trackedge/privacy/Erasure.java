@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Collectors;
 import io.trackedge.db.LockWait;
+import io.trackedge.db.Transaction;
 import io.trackedge.journal.EventRecord;
 import io.trackedge.journal.RecordCodec;
 
@@ -84,67 +85,58 @@ public final class Erasure {
 
     /** As {@link #erase(Connection, UUID, String, String)}, waiting for the audit table's lock as {@code wait} says. */
     static Result erase(Connection c, UUID tenant, String emailId, String requestedBy, LockWait wait) throws SQLException {
-        c.setAutoCommit(false);
-        try {
-            wait.runThenWaitAsBefore(c, "LOCK TABLE erasure_audit IN ROW EXCLUSIVE MODE");
-            long id;
-            try (PreparedStatement s = c.prepareStatement(
-                    "INSERT INTO erasure_audit (tenant_id, email_hash, requested_by) VALUES (?, ?, ?) RETURNING erasure_id")) {
-                s.setObject(1, tenant);
-                s.setBytes(2, RecipientHash.of(tenant, emailId));
-                s.setString(3, requestedBy);
-                try (ResultSet r = s.executeQuery()) {
-                    r.next();
-                    id = r.getLong(1);
-                }
+        return Transaction.run(c, t -> eraseIn(t, tenant, emailId, requestedBy, wait));
+    }
+
+    private static Result eraseIn(Connection c, UUID tenant, String emailId, String requestedBy, LockWait wait) throws SQLException {
+        wait.runThenWaitAsBefore(c, "LOCK TABLE erasure_audit IN ROW EXCLUSIVE MODE");
+        long id;
+        try (PreparedStatement s = c.prepareStatement(
+                "INSERT INTO erasure_audit (tenant_id, email_hash, requested_by) VALUES (?, ?, ?) RETURNING erasure_id")) {
+            s.setObject(1, tenant);
+            s.setBytes(2, RecipientHash.of(tenant, emailId));
+            s.setString(3, requestedBy);
+            try (ResultSet r = s.executeQuery()) {
+                r.next();
+                id = r.getLong(1);
             }
-            List<UUID> eventIds = eventIds(c, tenant, emailId);
-            try (PreparedStatement s = c.prepareStatement(KEEP_COUNTS)) {
-                for (int i = 0; i < 4; i++) { // email_events and the three first-touch tables
-                    s.setObject(2 * i + 1, tenant);
-                    s.setString(2 * i + 2, emailId);
-                }
-                s.executeUpdate();
-            }
-            // Sinks remember emails with a human open (KnownHumanOpens): moving the epoch makes them
-            // forget, so the recipient's events after the hold write their rows again. No lock needed:
-            // erasure_audit's lock keeps every batch out of this transaction's way.
-            try (Statement s = c.createStatement()) {
-                s.executeQuery("SELECT nextval('human_opens_epoch')").close();
-            }
-            Map<String, Long> deleted = new LinkedHashMap<>();
-            for (EmailTable table : EMAIL_TABLES) {
-                try (PreparedStatement s = c.prepareStatement("DELETE FROM " + table.stored() + " WHERE tenant_id = ? AND email_id = ?")) {
-                    s.setObject(1, tenant);
-                    s.setString(2, emailId);
-                    deleted.put(table.reported(), (long) s.executeUpdate());
-                }
-            }
-            try (PreparedStatement s = c.prepareStatement(
-                    "DELETE FROM ingest_event_ids WHERE tenant_id = ? AND event_id = ANY (?)")) {
-                Array ids = c.createArrayOf("uuid", eventIds.toArray());
-                s.setObject(1, tenant);
-                s.setArray(2, ids);
-                deleted.put("ingest_event_ids", (long) s.executeUpdate());
-            }
-            deleted.put("bad_events", deleteBadEvents(c, tenant, emailId));
-            try (PreparedStatement s = c.prepareStatement("UPDATE erasure_audit SET deleted = ?::jsonb WHERE erasure_id = ?")) {
-                s.setString(1, json(deleted));
-                s.setLong(2, id);
-                s.executeUpdate();
-            }
-            c.commit();
-            return new Result(id, deleted);
-        } catch (SQLException | RuntimeException e) {
-            try {
-                c.rollback();
-            } catch (SQLException r) {
-                e.addSuppressed(r);
-            }
-            throw e;
-        } finally {
-            c.setAutoCommit(true);
         }
+        List<UUID> eventIds = eventIds(c, tenant, emailId);
+        try (PreparedStatement s = c.prepareStatement(KEEP_COUNTS)) {
+            for (int i = 0; i < 4; i++) { // email_events and the three first-touch tables
+                s.setObject(2 * i + 1, tenant);
+                s.setString(2 * i + 2, emailId);
+            }
+            s.executeUpdate();
+        }
+        // Sinks remember emails with a human open (KnownHumanOpens): moving the epoch makes them
+        // forget, so the recipient's events after the hold write their rows again. No lock needed:
+        // erasure_audit's lock keeps every batch out of this transaction's way.
+        try (Statement s = c.createStatement()) {
+            s.executeQuery("SELECT nextval('human_opens_epoch')").close();
+        }
+        Map<String, Long> deleted = new LinkedHashMap<>();
+        for (EmailTable table : EMAIL_TABLES) {
+            try (PreparedStatement s = c.prepareStatement("DELETE FROM " + table.stored() + " WHERE tenant_id = ? AND email_id = ?")) {
+                s.setObject(1, tenant);
+                s.setString(2, emailId);
+                deleted.put(table.reported(), (long) s.executeUpdate());
+            }
+        }
+        try (PreparedStatement s = c.prepareStatement(
+                "DELETE FROM ingest_event_ids WHERE tenant_id = ? AND event_id = ANY (?)")) {
+            Array ids = c.createArrayOf("uuid", eventIds.toArray());
+            s.setObject(1, tenant);
+            s.setArray(2, ids);
+            deleted.put("ingest_event_ids", (long) s.executeUpdate());
+        }
+        deleted.put("bad_events", deleteBadEvents(c, tenant, emailId));
+        try (PreparedStatement s = c.prepareStatement("UPDATE erasure_audit SET deleted = ?::jsonb WHERE erasure_id = ?")) {
+            s.setString(1, json(deleted));
+            s.setLong(2, id);
+            s.executeUpdate();
+        }
+        return new Result(id, deleted);
     }
 
     /**
@@ -157,25 +149,14 @@ public final class Erasure {
     }
 
     static void recordPostHog(Connection c, long erasureId, String outcome, LockWait wait) throws SQLException {
-        c.setAutoCommit(false);
-        try {
-            wait.run(c, "LOCK TABLE erasure_audit IN ROW EXCLUSIVE MODE");
-            try (PreparedStatement s = c.prepareStatement("UPDATE erasure_audit SET posthog = ? WHERE erasure_id = ?")) {
+        Transaction.run(c, t -> {
+            wait.run(t, "LOCK TABLE erasure_audit IN ROW EXCLUSIVE MODE");
+            try (PreparedStatement s = t.prepareStatement("UPDATE erasure_audit SET posthog = ? WHERE erasure_id = ?")) {
                 s.setString(1, outcome);
                 s.setLong(2, erasureId);
-                s.executeUpdate();
+                return s.executeUpdate();
             }
-            c.commit();
-        } catch (SQLException | RuntimeException e) {
-            try {
-                c.rollback();
-            } catch (SQLException r) {
-                e.addSuppressed(r);
-            }
-            throw e;
-        } finally {
-            c.setAutoCommit(true);
-        }
+        });
     }
 
     /** The erasures of the last {@code holdMillis}, for the sinks' {@link ErasureList}. */

@@ -2,6 +2,7 @@ package io.trackedge.sink.postgres;
 
 import io.trackedge.db.Database;
 import io.trackedge.db.LockWait;
+import io.trackedge.db.Transaction;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -55,17 +56,7 @@ public final class PartitionMaintainer implements Runnable {
      * A day is made a week before it is needed, so a run that gives up loses nothing.
      */
     static int ensurePartitions(Connection c, LockWait wait) throws SQLException {
-        c.setAutoCommit(false);
-        try {
-            int made = wait.call(c, s -> single(s, "SELECT email_events_ensure_partitions(1, 7)"));
-            c.commit();
-            return made;
-        } catch (SQLException | RuntimeException e) {
-            rollback(c, e);
-            throw e;
-        } finally {
-            c.setAutoCommit(true);
-        }
+        return Transaction.run(c, t -> wait.call(t, s -> single(s, "SELECT email_events_ensure_partitions(1, 7)")));
     }
 
     /**
@@ -100,25 +91,7 @@ public final class PartitionMaintainer implements Runnable {
             return dropAndMark(c, retentionDays, wait);
         }
         forgetIngestIds(c, retentionDays); // committed on its own: its row locks never wait on the table lock
-        c.setAutoCommit(false);
-        try {
-            int dropped = dropAndMark(c, retentionDays, wait);
-            c.commit();
-            return dropped;
-        } catch (SQLException | RuntimeException e) {
-            rollback(c, e);
-            throw e;
-        } finally {
-            c.setAutoCommit(true);
-        }
-    }
-
-    private static void rollback(Connection c, Exception e) {
-        try {
-            c.rollback();
-        } catch (SQLException rollback) {
-            e.addSuppressed(rollback);
-        }
+        return Transaction.run(c, t -> dropAndMark(t, retentionDays, wait));
     }
 
     /**

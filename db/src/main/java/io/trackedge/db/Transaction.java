@@ -1,0 +1,39 @@
+package io.trackedge.db;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+
+/**
+ * One unit of work in a transaction of its own on a connection in auto-commit: committed when the
+ * work returns, rolled back when it throws (a failed rollback is attached to the work's exception),
+ * and the connection back in auto-commit either way, as a pool expects it.
+ */
+public final class Transaction {
+
+    /** What runs inside the transaction. */
+    @FunctionalInterface
+    public interface Work<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    private Transaction() {
+    }
+
+    public static <T> T run(Connection c, Work<T> work) throws SQLException {
+        c.setAutoCommit(false);
+        try {
+            T result = work.run(c);
+            c.commit();
+            return result;
+        } catch (SQLException | RuntimeException e) {
+            try {
+                c.rollback();
+            } catch (SQLException rollback) {
+                e.addSuppressed(rollback);
+            }
+            throw e;
+        } finally {
+            c.setAutoCommit(true);
+        }
+    }
+}
