@@ -50,7 +50,7 @@ class JournalClassifierTest {
             if (fail[0]) {
                 throw new java.sql.SQLException("the database is away");
             }
-            return Map.of(new EmailRef(TENANT, "elsewhere"), new EmailHistory.Recalled(T0, false));
+            return Map.of(new EmailRef(TENANT, "elsewhere"), new EmailHistory.Recalled(T0, Long.MIN_VALUE));
         });
         JournalClassifier.Classified first = c.classify(batch(event(EventType.SENT, "here", T0),
                 event(EventType.CLICK, "elsewhere", T0 + 3_000_000L), event(EventType.CLICK, "here", T0 + 4_000_000L)));
@@ -74,7 +74,7 @@ class JournalClassifierTest {
     void aPartAnswerIsTaken() {
         JournalClassifier c = JournalClassifier.of(ClassifierSettings.DEFAULTS, ListSource.snapshot());
         c.recallFrom(emails -> {
-            throw new EmailHistory.PartlyAnswered(Map.of(new EmailRef(TENANT, "a"), new EmailHistory.Recalled(T0, false)),
+            throw new EmailHistory.PartlyAnswered(Map.of(new EmailRef(TENANT, "a"), new EmailHistory.Recalled(T0, Long.MIN_VALUE)),
                     new java.sql.SQLException("cluster b is away"));
         });
         JournalClassifier.Classified r = c.classify(batch(event(EventType.SENT, "x", T0), event(EventType.CLICK, "a", T0 + 3_000_000L),

@@ -116,13 +116,13 @@ public final class BatchClassifier {
 
     /**
      * Takes in what a store of other nodes' events answered about an email ({@link EmailHistory}):
-     * its latest send and whether it was opened. A send remembered here is never moved back. The
-     * email is not asked about again.
+     * its latest send and its first open. A send remembered here is never moved back, nor a first
+     * open forward. The email is not asked about again.
      */
     public void recall(EmailRef email, EmailHistory.Recalled known) {
         EmailState s = emails.getOrCreate(email.tenant(), email.email());
         s.sentAtMicros = Math.max(s.sentAtMicros, known.sentAtMicros());
-        s.opened |= known.opened();
+        s.opened(known.firstOpenMicros());
         s.asked = true;
     }
 
@@ -174,7 +174,7 @@ public final class BatchClassifier {
                 s |= Signal.SOON_AFTER_SEND.mask();
             }
         }
-        if (!open && state != null && state.sentAtMicros != EmailState.NEVER && !state.opened) {
+        if (!open && state != null && state.sentAtMicros != EmailState.NEVER && !state.openedBy(at)) {
             s |= Signal.CLICK_BEFORE_OPEN.mask();
         }
         if (open) {
@@ -182,7 +182,7 @@ public final class BatchClassifier {
             if (state == null) {
                 state = emails.getOrCreate(e.fields().tenant(), e.fields().email());
             }
-            state.opened = true;
+            state.opened(at);
             return Verdicts.decide(true, s);
         }
         if (state == null) {

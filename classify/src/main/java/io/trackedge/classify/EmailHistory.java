@@ -17,12 +17,19 @@ public interface EmailHistory {
     /**
      * @param sentAtMicros the email's latest {@code sent} or {@code delivered} event at or before the
      *     time asked about (within a day of it), or {@link Long#MIN_VALUE} when none
-     * @param opened whether it was opened before the time asked about
+     * @param firstOpenMicros when it was first opened, at any time (each click is compared with its
+     *     own time: a later click of the same email, after another node's first open, is not a click
+     *     before the open), or {@link Long#MIN_VALUE} when never
      */
-    record Recalled(long sentAtMicros, boolean opened) {
+    record Recalled(long sentAtMicros, long firstOpenMicros) {
 
         /** Nothing known. */
-        public static final Recalled NOTHING = new Recalled(Long.MIN_VALUE, false);
+        public static final Recalled NOTHING = new Recalled(Long.MIN_VALUE, Long.MIN_VALUE);
+
+        /** This answer and another store's for the same email: the later send, the earlier first open. */
+        public Recalled with(Recalled other) {
+            return new Recalled(Math.max(sentAtMicros, other.sentAtMicros), EmailState.earlier(firstOpenMicros, other.firstOpenMicros));
+        }
     }
 
     /** Some of the emails were answered, and the store failed for the others (the cause). */

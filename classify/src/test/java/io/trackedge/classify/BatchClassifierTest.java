@@ -134,7 +134,7 @@ class BatchClassifierTest {
         BatchClassifier alone = classifier();
         BatchClassifier told = classifier();
         EmailRef e = new EmailRef(TENANT, "e13");
-        told.recall(e, new EmailHistory.Recalled(T0, false));
+        told.recall(e, new EmailHistory.Recalled(T0, Long.MIN_VALUE));
         EventRecord scannerClick = click("e13", T0 + 3 * SECOND, "203.0.113.5", "https://a.example/1");
         Classification without = alone.classify(List.of(scannerClick)).classifications()[0];
         Classification with = told.classify(List.of(scannerClick)).classifications()[0];
@@ -143,11 +143,30 @@ class BatchClassifierTest {
         assertEquals(Automation.SCANNER, with.automation());
 
         BatchClassifier openedElsewhere = classifier();
-        openedElsewhere.recall(e, new EmailHistory.Recalled(T0, true));
-        openedElsewhere.recall(e, new EmailHistory.Recalled(Long.MIN_VALUE, false));
+        openedElsewhere.recall(e, new EmailHistory.Recalled(T0, T0 + SECOND));
+        openedElsewhere.recall(e, new EmailHistory.Recalled(Long.MIN_VALUE, Long.MIN_VALUE));
         Classification x = openedElsewhere.classify(List.of(scannerClick)).classifications()[0];
         assertTrue(x.has(Signal.SOON_AFTER_SEND), "a later recall without a send does not forget it: " + x);
-        assertFalse(x.has(Signal.CLICK_BEFORE_OPEN), "opened on another node: " + x);
+        assertFalse(x.has(Signal.CLICK_BEFORE_OPEN), "opened on another node before the click: " + x);
+    }
+
+    @Test
+    void eachClickIsComparedWithTheFirstOpenAnotherNodeSaw() {
+        // Sent at T0, clicked here at +3 s, opened on another node at +10 s, clicked here again at +60 s:
+        // the first click came before any open, the second did not.
+        BatchClassifier c = classifier();
+        EmailRef e = new EmailRef(TENANT, "e14");
+        c.recall(e, new EmailHistory.Recalled(T0, T0 + 10 * SECOND));
+        EventRecord before = click("e14", T0 + 3 * SECOND, "198.51.100.7", "https://a.example/1");
+        EventRecord after = click("e14", T0 + 60 * SECOND, "198.51.100.7", "https://a.example/2");
+        Classification[] x = c.classify(List.of(before, after)).classifications();
+        assertTrue(x[0].has(Signal.CLICK_BEFORE_OPEN), x[0].toString());
+        assertFalse(x[1].has(Signal.CLICK_BEFORE_OPEN), x[1].toString());
+
+        BatchClassifier local = classifier();
+        local.recall(e, new EmailHistory.Recalled(T0, Long.MIN_VALUE));
+        local.classify(List.of(event(TENANT, EventType.OPEN, "e14", T0 + 10 * SECOND, "198.51.100.7", FIREFOX, null, 0)));
+        assertFalse(local.classify(List.of(after)).classifications()[0].has(Signal.CLICK_BEFORE_OPEN), "opened here: as before");
     }
 
     @Test

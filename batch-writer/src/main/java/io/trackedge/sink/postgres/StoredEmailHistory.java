@@ -23,8 +23,8 @@ import java.util.function.LongSupplier;
 /**
  * The classifier's {@link EmailHistory} in the databases that hold each tenant's events: an email's
  * latest {@code sent} or {@code delivered} event in {@code email_event_rows} (any node's, committed)
- * within a day before the time asked about, and whether {@code email_opens} holds a first open from
- * before it; one statement per database for all its emails. Each email costs an index probe in each
+ * within a day before the time asked about, and its first open in {@code email_opens} (at any time:
+ * the classifier compares each click with it); one statement per database for all its emails. Each email costs an index probe in each
  * daily partition of its day's span and a primary-key probe. A database that fails leaves its emails
  * unanswered, and is not asked for {@link #PAUSE_MILLIS}; the others' answers stand
  * ({@link EmailHistory.PartlyAnswered}). Thread-safe: every sink's classifier asks the one instance.
@@ -43,8 +43,8 @@ public final class StoredEmailHistory implements EmailHistory {
               (SELECT max(r.occurred_at) FROM email_event_rows r
                 WHERE r.tenant_id = k.tenant_id AND r.email_id = k.email_id COLLATE "C"
                   AND r.event_type IN ('sent', 'delivered') AND r.occurred_at <= k.at AND r.occurred_at >= k.at - interval '1 day'),
-              EXISTS (SELECT 1 FROM email_opens o
-                WHERE o.tenant_id = k.tenant_id AND o.email_id = k.email_id COLLATE "C" AND o.opened_at < k.at)
+              (SELECT o.opened_at FROM email_opens o
+                WHERE o.tenant_id = k.tenant_id AND o.email_id = k.email_id COLLATE "C")
             FROM unnest(?::uuid[], ?::text[], ?::timestamptz[]) AS k(tenant_id, email_id, at)""";
 
     private final Function<UUID, List<Database>> databasesOf;
@@ -93,8 +93,7 @@ public final class StoredEmailHistory implements EmailHistory {
                 continue;
             }
             try {
-                query(db, group.getValue()).forEach((email, r) -> merged.merge(email, r, (x, y) ->
-                        new Recalled(Math.max(x.sentAtMicros(), y.sentAtMicros()), x.opened() || y.opened())));
+                query(db, group.getValue()).forEach((email, r) -> merged.merge(email, r, Recalled::with));
             } catch (SQLException e) {
                 failed.put(db, e);
                 pausedUntil.put(db, now + PAUSE_MILLIS);
@@ -135,9 +134,9 @@ public final class StoredEmailHistory implements EmailHistory {
             try (ResultSet r = s.executeQuery()) {
                 while (r.next()) {
                     OffsetDateTime sent = r.getObject(3, OffsetDateTime.class);
-                    boolean opened = r.getBoolean(4);
-                    out.put(new EmailRef(r.getObject(1, UUID.class), r.getString(2)),
-                            sent == null && !opened ? Recalled.NOTHING : new Recalled(sent == null ? Long.MIN_VALUE : toMicros(sent), opened));
+                    OffsetDateTime opened = r.getObject(4, OffsetDateTime.class);
+                    out.put(new EmailRef(r.getObject(1, UUID.class), r.getString(2)), sent == null && opened == null ? Recalled.NOTHING
+                            : new Recalled(sent == null ? Long.MIN_VALUE : toMicros(sent), opened == null ? Long.MIN_VALUE : toMicros(opened)));
                 }
             }
         }

@@ -64,6 +64,7 @@ class ClassifierAcrossNodesIT {
                     events.append(EventType.CLICK, TENANT, "never-sent", now - 7_000_000L, "203.0.113.6", TestEvents.FIREFOX);
                     events.append(EventType.CLICK, TENANT, "opened-there", now - 7_000_000L, "203.0.113.7", TestEvents.FIREFOX);
                     events.append(EventType.CLICK, TENANT, "opened-later", now - 7_000_000L, "203.0.113.8", TestEvents.FIREFOX);
+                    events.append(EventType.CLICK, TENANT, "opened-later", now, "203.0.113.9", TestEvents.FIREFOX);
                     b.flush();
                     classifierB = drain(db, journalB, b);
                 }
@@ -74,10 +75,14 @@ class ClassifierAcrossNodesIT {
                 assertEquals(List.of("soon_after_send"), testDb.rows("SELECT signal_names(reasons) FROM email_event_rows "
                         + "WHERE email_id = 'opened-there' AND event_type = 'click'"), "opened on node A before: no click before open");
                 assertEquals(List.of("soon_after_send,click_before_open"), testDb.rows("SELECT signal_names(reasons) FROM email_event_rows "
-                        + "WHERE email_id = 'opened-later' AND event_type = 'click'"), "its open on node A came after the click");
+                        + "WHERE email_id = 'opened-later' AND event_type = 'click' ORDER BY occurred_at LIMIT 1"),
+                        "its open on node A came after the click");
+                assertEquals(List.of("true", "false"), testDb.rows("SELECT (coalesce(signal_names(reasons), '') LIKE '%click_before_open%')::text "
+                        + "FROM email_event_rows WHERE email_id = 'opened-later' AND event_type = 'click' ORDER BY occurred_at"),
+                        "its second click came after that open: not before it");
                 assertEquals(3, classifierB.recalled(), "three emails' sends found; the fourth asked about and not found");
                 assertEquals(0, classifierB.recallFailures());
-                assertEquals(10, testDb.count("SELECT count(*) FROM email_events"), "every event written once");
+                assertEquals(11, testDb.count("SELECT count(*) FROM email_events"), "every event written once");
             } finally {
                 db.close();
             }

@@ -42,18 +42,18 @@ class StoredEmailHistoryIT {
 
             // The second cluster has no tables yet: its question fails, the first's answer stands.
             EmailHistory.PartlyAnswered partly = assertThrows(EmailHistory.PartlyAnswered.class, () -> history.recall(asked));
-            assertEquals(Map.of(here, new EmailHistory.Recalled(SENT_MICROS, false)), partly.answered());
+            assertEquals(Map.of(here, new EmailHistory.Recalled(SENT_MICROS, Long.MIN_VALUE)), partly.answered());
 
             // It answers now, but is not asked within the pause; the first still is.
             badDb.migrate();
             delivered(bad, THERE, "e-there");
             clock.addAndGet(StoredEmailHistory.PAUSE_MILLIS - 1);
             partly = assertThrows(EmailHistory.PartlyAnswered.class, () -> history.recall(asked));
-            assertEquals(Map.of(here, new EmailHistory.Recalled(SENT_MICROS, false)), partly.answered());
+            assertEquals(Map.of(here, new EmailHistory.Recalled(SENT_MICROS, Long.MIN_VALUE)), partly.answered());
             assertTrue(partly.getCause().getMessage().contains("not asked for 30 s"), partly.getCause().getMessage());
 
             clock.addAndGet(1);
-            assertEquals(Map.of(here, new EmailHistory.Recalled(SENT_MICROS, false), there, new EmailHistory.Recalled(SENT_MICROS, false)),
+            assertEquals(Map.of(here, new EmailHistory.Recalled(SENT_MICROS, Long.MIN_VALUE), there, new EmailHistory.Recalled(SENT_MICROS, Long.MIN_VALUE)),
                     history.recall(asked));
         }
     }
