@@ -15,7 +15,10 @@ import java.util.UUID;
  */
 final class EmailState {
 
-    /** Clicks remembered per email; a burst longer than this is still caught, its oldest clicks are not corrected. */
+    /**
+     * Clicks remembered per email; a burst longer than this is still caught, its oldest clicks are not
+     * corrected. At most 127: the ring's counters are bytes.
+     */
     static final int MAX_CLICKS = 8;
 
     static final long NEVER = Long.MIN_VALUE;

@@ -35,7 +35,7 @@ public enum Signal {
     SOON_AFTER_SEND("soon_after_send", 11),
     /** Several links of one email from one source within the burst window. */
     LINK_BURST("link_burst", 12),
-    /** A click on an email with no open seen yet. */
+    /** A click on an email with no open known at or before the click's time (this node's, or another's it recalled). */
     CLICK_BEFORE_OPEN("click_before_open", 13),
     /** A click from an iCloud Private Relay address: a person using Private Relay, noted, not a machine. */
     PRIVATE_RELAY_CLICK("private_relay_click", 14),

@@ -167,6 +167,9 @@ class BatchClassifierTest {
         local.recall(e, new EmailHistory.Recalled(T0, Long.MIN_VALUE));
         local.classify(List.of(event(TENANT, EventType.OPEN, "e14", T0 + 10 * SECOND, "198.51.100.7", FIREFOX, null, 0)));
         assertFalse(local.classify(List.of(after)).classifications()[0].has(Signal.CLICK_BEFORE_OPEN), "opened here: as before");
+        // An open taken in before a click that came earlier (a replayed set-aside click): the click is
+        // still before the open, as a re-score in time order would find.
+        assertTrue(local.classify(List.of(before)).classifications()[0].has(Signal.CLICK_BEFORE_OPEN), "by time, not by order");
     }
 
     @Test

@@ -5,7 +5,7 @@ import java.sql.SQLException;
 
 /**
  * One unit of work in a transaction of its own on a connection in auto-commit: committed when the
- * work returns, rolled back when it throws (a failed rollback is attached to the work's exception),
+ * work returns, rolled back when it throws anything (a failed rollback is attached to what it threw),
  * and the connection back in auto-commit either way, as a pool expects it.
  */
 public final class Transaction {
@@ -25,7 +25,7 @@ public final class Transaction {
             T result = work.run(c);
             c.commit();
             return result;
-        } catch (SQLException | RuntimeException e) {
+        } catch (Throwable e) { // an Error too: setAutoCommit(true) below would commit the work half done
             try {
                 c.rollback();
             } catch (SQLException rollback) {
