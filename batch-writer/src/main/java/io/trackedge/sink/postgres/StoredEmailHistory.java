@@ -24,8 +24,8 @@ import java.util.function.LongSupplier;
  * The classifier's {@link EmailHistory} in the databases that hold each tenant's events: an email's
  * latest {@code sent} or {@code delivered} event in {@code email_event_rows} (any node's, committed)
  * within a day before the time asked about, and its first open in {@code email_opens} (at any time:
- * the classifier compares each click with it); one statement per database for all its emails. Each email costs an index probe in each
- * daily partition of its day's span and a primary-key probe. A database that fails leaves its emails
+ * the classifier compares each click with it); one statement per database for all its emails. Each
+ * email costs an index probe in each daily partition of its day's span and a primary-key probe. A database that fails leaves its emails
  * unanswered, and is not asked for {@link #PAUSE_MILLIS}; the others' answers stand
  * ({@link EmailHistory.PartlyAnswered}). Thread-safe: every sink's classifier asks the one instance.
  */
