@@ -59,6 +59,25 @@ class ErasureLockIT {
         }
     }
 
+    /** A batch that never lets go: the erasure gives up after its tries (55P03) with nothing done, as the README says. */
+    @Test
+    void anErasureThatNeverGetsTheLockFailsWithNothingDone() throws Exception {
+        try (TestDatabase db = TestDatabase.migrated(); Connection holder = db.connect(); Connection erasing = db.connect()) {
+            try (Statement s = erasing.createStatement()) {
+                s.execute("INSERT INTO email_events (event_id, event_type, occurred_at, tenant_id, user_id, email_id, edge_no) VALUES "
+                        + "(gen_random_uuid(), 'open', now(), '" + TENANT + "', gen_random_uuid(), 'kept', 1)");
+            }
+            holder.setAutoCommit(false);
+            share(holder);
+            SQLException gaveUp = org.junit.jupiter.api.Assertions.assertThrows(SQLException.class,
+                    () -> Erasure.erase(erasing, TENANT, "kept", "test:lock", new LockWait(Duration.ofMillis(100), 2, Duration.ZERO)));
+            assertEquals("55P03", gaveUp.getSQLState(), gaveUp.getMessage());
+            holder.rollback();
+            assertEquals(0, db.count("SELECT count(*) FROM erasure_audit"));
+            assertEquals(1, db.count("SELECT count(*) FROM email_events WHERE email_id = 'kept'"));
+        }
+    }
+
     @Test
     void theStatementsAfterTheLockWaitAsBefore() throws Exception {
         try (TestDatabase db = TestDatabase.migrated(); Connection c = db.connect(); Statement s = c.createStatement()) {
