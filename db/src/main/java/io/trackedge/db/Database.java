@@ -2,10 +2,11 @@ package io.trackedge.db;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import java.sql.SQLException;
 import java.time.Duration;
 import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.FlywayException;
 import org.flywaydb.core.api.MigrationInfo;
-import org.flywaydb.core.api.output.MigrateResult;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,21 +45,65 @@ public final class Database implements AutoCloseable {
         return info;
     }
 
+    /**
+     * How a migration waits for its locks: at most 2 s a statement, 15 times 2 s apart (about a
+     * minute), then the failure (SQLState 55P03) to the caller, whose own loop tries again later.
+     * Sinks of other nodes keep writing while an edge migrates at start-up, and a migration that
+     * alters a table they write queues for its lock behind a long reader (a report, a
+     * reconciliation's recount); every batch of every node would queue behind it for as long.
+     * Each migration is one transaction, so one that gives up leaves nothing of itself.
+     */
+    public static final LockWait MIGRATION_LOCKS = new LockWait(Duration.ofSeconds(2), 15, Duration.ofSeconds(2));
+
     /** Applies the migrations from {@code sql/} (packaged as {@code db/migration}); returns how many ran. */
     public int migrate() {
+        return migrate(MIGRATION_LOCKS);
+    }
+
+    /** As {@link #migrate()}, each statement's lock wait bounded and retried as {@code wait} says. */
+    public int migrate(LockWait wait) {
         Flyway flyway = Flyway.configure()
                 .dataSource(info.jdbcUrl(), info.user(), info.password())
                 .locations("classpath:db/migration")
+                .initSql("SET lock_timeout = '" + wait.timeout().toMillis() + "ms'")
                 .load();
-        MigrateResult r = flyway.migrate();
-        // targetSchemaVersion is null when nothing was applied: ask Flyway where the schema stands.
-        String version = r.targetSchemaVersion;
-        if (version == null) {
-            MigrationInfo current = flyway.info().current();
-            version = current == null || current.getVersion() == null ? "none (empty)" : current.getVersion().getVersion();
+        int applied = 0;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                applied += flyway.migrate().migrationsExecuted;
+                break;
+            } catch (FlywayException e) {
+                // Those applied before the one that gave up stay applied; the next try goes on from it.
+                if (!lockNotAvailable(e) || attempt >= wait.tries()) {
+                    throw e;
+                }
+                log.warn("a migration waited {} for a lock (a long transaction holds its table) and was rolled back; "
+                        + "try {} of {} in {}", wait.timeout(), attempt + 1, wait.tries(), wait.pause());
+                pause(wait.pause(), e);
+            }
         }
-        log.info("database schema at version {} ({} migration(s) applied)", version, r.migrationsExecuted);
-        return r.migrationsExecuted;
+        MigrationInfo current = flyway.info().current();
+        String version = current == null || current.getVersion() == null ? "none (empty)" : current.getVersion().getVersion();
+        log.info("database schema at version {} ({} migration(s) applied)", version, applied);
+        return applied;
+    }
+
+    private static boolean lockNotAvailable(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql && "55P03".equals(sql.getSQLState())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void pause(Duration pause, FlywayException cause) {
+        try {
+            Thread.sleep(pause.toMillis());
+        } catch (InterruptedException stop) {
+            Thread.currentThread().interrupt();
+            throw cause;
+        }
     }
 
     @Override
