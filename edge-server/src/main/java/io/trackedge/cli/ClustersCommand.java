@@ -1,8 +1,11 @@
 package io.trackedge.cli;
 
+import io.trackedge.JobTypes;
+import io.trackedge.clusters.TenantMove;
 import io.trackedge.config.ConfigException;
 import io.trackedge.config.EdgeConfig;
 import io.trackedge.db.TenantRouting;
+import io.trackedge.jobs.JobStore;
 import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -13,6 +16,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.Callable;
+import javax.sql.DataSource;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -20,12 +24,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code trackedge clusters route|pins}: where tenants live when they are spread over several
+ * {@code trackedge clusters route|pins|move}: where tenants live when they are spread over several
  * PostgreSQL clusters ({@code edge.database.clusters}, README "Past one PostgreSQL").
  */
 @Command(name = "clusters", mixinStandardHelpOptions = true,
         description = "Where tenants live when edge.database.clusters spreads them over several PostgreSQL clusters.",
-        subcommands = {ClustersCommand.Route.class, ClustersCommand.Pins.class})
+        subcommands = {ClustersCommand.Route.class, ClustersCommand.Pins.class, ClustersCommand.Move.class})
 public final class ClustersCommand implements Runnable {
 
     @Spec
@@ -116,6 +120,74 @@ public final class ClustersCommand implements Runnable {
             out.flush();
             err.flush();
             return split == 0 ? 0 : 1;
+        }
+    }
+
+    /**
+     * Moves a tenant's rows from the cluster it was routed to before into the one the routing table
+     * sends it to now ({@link TenantMove}).
+     */
+    @Command(name = "move", mixinStandardHelpOptions = true,
+            description = "Move a tenant's rows from the cluster it was in (--from) into the one it is routed to now. First route it "
+                    + "there on every edge (routing table, restart), and let every sink of --from pass the events accepted before. "
+                    + "Exit 1 if refused, or if rows of the tenant arrived in --from meanwhile.")
+    static final class Move implements Callable<Integer> {
+        @Mixin ConfigOption config;
+        @Spec CommandSpec spec;
+        @Option(names = "--tenant", required = true, paramLabel = "UUID") UUID tenant;
+        @Option(names = "--from", required = true, paramLabel = "CLUSTER", description = "the cluster that holds the rows now") String from;
+
+        @Override
+        public Integer call() throws Exception {
+            EdgeConfig cfg = clustered(config);
+            if (cfg == null) {
+                return 2;
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            List<String> names = cfg.database().clusters().list().stream().map(EdgeConfig.Cluster::name).toList();
+            String to = cfg.database().clusters().routing().clusterOf(tenant);
+            if (!names.contains(from)) {
+                err.println("no cluster " + from + " in edge.database.clusters " + names);
+                return 2;
+            }
+            if (to.equals(from)) {
+                err.println("tenant " + tenant + " is routed to " + from + ": pin it to the cluster it goes to in the routing table "
+                        + "(edge.database.routing-table), restart every edge, then move it");
+                return 1;
+            }
+            try (CliDatabase a = CliDatabase.open(cfg.onCluster(from)); CliDatabase b = CliDatabase.open(cfg.onCluster(to))) {
+                DataSource into = b.db().dataSource();
+                TenantMove move = new TenantMove(a.db().dataSource(), from, into, to,
+                        JobTypes.registry(cfg.database().retentionDays(), into), new JobStore(into, JobTypes.settings(cfg.jobs())));
+                TenantMove.Outcome o = move.move(tenant);
+                if (o.resumed()) {
+                    out.println("finished the move of tenant " + tenant + " from " + from + " to " + to + " that had stopped after its copy");
+                } else if (o.rows() == 0) {
+                    out.println("tenant " + tenant + " has no rows in " + from);
+                } else {
+                    out.println("moved tenant " + tenant + " from " + from + " to " + to + ": " + o.rows() + " rows");
+                    o.moved().forEach((table, n) -> {
+                        if (n > 0) {
+                            out.println("  " + table + " " + n);
+                        }
+                    });
+                    out.println("recounts queued in " + to + ": " + o.recounts().size()
+                            + (o.recounts().isEmpty() ? "" : " (" + String.join(", ", o.recounts()) + ")"));
+                }
+                out.flush();
+                if (o.leftInSource() > 0) {
+                    err.println(o.leftInSource() + " rows of tenant " + tenant + " arrived in " + from + " during the move (a job, or a "
+                            + "sink that had not passed the routing change): run the move again");
+                    return 1;
+                }
+                return 0;
+            } catch (TenantMove.MoveRefused e) {
+                err.println(e.getMessage());
+                return 1;
+            } finally {
+                err.flush();
+            }
         }
     }
 }

@@ -100,6 +100,23 @@ public final class JobStore {
         }
     }
 
+    /**
+     * Has job {@code id} run again on {@code c}: queued again with its attempts reset when it is
+     * queued, failed, dead or completed, or flagged to be queued again when it completes if it is
+     * running now (its claim may have read the period before the rows that call for the re-run).
+     */
+    public void rerun(Connection c, UUID id) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("UPDATE analytics_jobs SET status = 'queued', attempts = 0,"
+                + " run_after = now(), dispatched_at = NULL, finished_at = NULL, queued_at = now()"
+                + " WHERE job_id = ? AND status IN ('queued', 'failed', 'dead', 'completed')");
+             PreparedStatement flag = c.prepareStatement("UPDATE analytics_jobs SET rerun_requested = true WHERE job_id = ? AND status = 'running'")) {
+            s.setObject(1, id);
+            s.executeUpdate();
+            flag.setObject(1, id);
+            flag.executeUpdate();
+        }
+    }
+
     public Enqueued enqueue(String type, int priority, Period period, UUID tenant) throws SQLException {
         try (Connection c = ds.getConnection()) {
             return enqueue(c, type, priority, period, tenant);

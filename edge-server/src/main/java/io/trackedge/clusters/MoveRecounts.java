@@ -1,0 +1,99 @@
+package io.trackedge.clusters;
+
+import io.trackedge.jobs.Granularity;
+import io.trackedge.jobs.JobRegistry;
+import io.trackedge.jobs.JobStore;
+import io.trackedge.jobs.Period;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.YearMonth;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+
+/**
+ * The roll-ups a move makes stale in the destination, queued there for the moved tenant alone, in
+ * the move's transaction. They are the days on which the destination held rows of the tenant before
+ * the move: there the two clusters' rows meet (an email opened before the tenant moved and again
+ * after is first opened on the earlier day, so a later day's first opens change too). On the other
+ * days the source's roll-up rows are copied as they were. Each such day's job of every roll-up that
+ * counts events and of the daily reconciliation, and each ended month's of those scheduled monthly,
+ * runs again.
+ */
+final class MoveRecounts {
+
+    static final String RECONCILIATION = "daily_reconcile";
+
+    private final JobRegistry registry;
+    private final JobStore store;
+
+    MoveRecounts(JobRegistry registry, JobStore store) {
+        this.registry = registry;
+        this.store = store;
+    }
+
+    /** The UTC days holding any row of {@code tenant} that a roll-up counts, in {@code c}. */
+    static Set<LocalDate> daysWithRows(Connection c, UUID tenant) throws SQLException {
+        Set<LocalDate> days = new TreeSet<>();
+        try (PreparedStatement s = c.prepareStatement("""
+                SELECT (occurred_at AT TIME ZONE 'UTC')::date FROM email_event_rows WHERE tenant_id = ?
+                UNION SELECT date FROM daily_analytics WHERE tenant_id = ?
+                UNION SELECT date FROM daily_unstored WHERE tenant_id = ?
+                UNION SELECT (interaction_at AT TIME ZONE 'UTC')::date FROM warmup_interactions WHERE tenant_id = ?""")) {
+            for (int i = 1; i <= 4; i++) {
+                s.setObject(i, tenant);
+            }
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    days.add(r.getObject(1, LocalDate.class));
+                }
+            }
+        }
+        return days;
+    }
+
+    /** Queues, on {@code destination} (in its transaction), the recounts of {@code days} for {@code tenant}; returns them. */
+    List<String> queue(Connection destination, UUID tenant, Set<LocalDate> days, Instant now) throws SQLException {
+        List<String> queued = new ArrayList<>();
+        Set<YearMonth> months = new TreeSet<>();
+        for (LocalDate d : days) {
+            months.add(YearMonth.from(d));
+        }
+        for (JobRegistry.JobType t : registry.all()) {
+            // Retention and compaction work on every tenant's partitions at once. The reconciliation
+            // counts no events for the roll-ups, but it repairs daily_analytics' unique counts: each
+            // cluster counted the first opens and clicks it saw, and the move added the two.
+            if (!t.rollUp().countsEvents() && !t.name().equals(RECONCILIATION)) {
+                continue;
+            }
+            if (t.schedule().contains(Granularity.DAY)) {
+                for (LocalDate d : days) {
+                    queued.add(queue(destination, t, Period.dayOf(d), tenant));
+                }
+            }
+            if (t.schedule().contains(Granularity.MONTH)) {
+                for (YearMonth m : months) {
+                    Period p = Period.monthOf(m);
+                    if (!p.end().isAfter(now)) { // a month not ended is closed by its scheduled run, which comes later
+                        queued.add(queue(destination, t, p, tenant));
+                    }
+                }
+            }
+        }
+        return queued;
+    }
+
+    private String queue(Connection c, JobRegistry.JobType t, Period p, UUID tenant) throws SQLException {
+        JobStore.Enqueued e = store.enqueue(c, t.name(), t.priority(), p, tenant);
+        if (!e.created()) {
+            store.rerun(c, e.jobId());
+        }
+        return t.name() + " " + p;
+    }
+}

@@ -1,0 +1,103 @@
+package io.trackedge.clusters;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * A table that holds tenants' rows, and how {@link TenantMove} merges one tenant's rows of it into
+ * another cluster that may hold some of that tenant's rows already (those its sinks wrote since the
+ * tenant was routed there).
+ *
+ * @param name the table
+ * @param rule how its rows merge
+ * @param timeColumn for {@link Rule#EARLIEST}, the column whose earlier value wins
+ * @param filter more of the source's rows to leave where they are, as SQL on the table, or null
+ */
+public record MovedTable(String name, Rule rule, String timeColumn, String filter) {
+
+    /** How a table's rows of the tenant merge into the destination. */
+    public enum Rule {
+        /** The raw events: each is in one cluster only, so all are added (edge numbers translated). */
+        EVENTS,
+        /** Rows of one event or id each, or dictionaries whose rows are the same wherever they are: the destination's stays on a clash. */
+        DISTINCT,
+        /** One row per email, the first touch: the earlier of the two stays. */
+        EARLIEST,
+        /** Counters the sink adds to: the two rows' counters are summed. */
+        ADD,
+        /**
+         * Roll-ups, which their jobs recount from the raw rows: copied where the destination has no
+         * row, and the periods both clusters have rows for are recounted after the move.
+         */
+        RECOUNTED,
+        /** Not moved and not deleted: the first cluster's own, or history each cluster keeps for itself. */
+        STAYS,
+        /** {@code analytics_jobs}: not copied (the move queues the recounts it needs); the source's queued ones deleted. */
+        JOBS
+    }
+
+    /** Every table that holds tenants' rows at the latest migration, with its rule; a test keeps it complete. */
+    public static final List<MovedTable> ALL = List.of(
+            of("event_contexts", Rule.DISTINCT),
+            of("user_agents", Rule.DISTINCT),
+            of("email_event_rows", Rule.EVENTS),
+            of("email_bounces", Rule.DISTINCT),
+            of("email_replies", Rule.DISTINCT),
+            of("warmup_interactions", Rule.DISTINCT),
+            of("ingest_event_ids", Rule.DISTINCT),
+            // PostHog's set-aside events live in the first cluster whatever the tenant (README).
+            new MovedTable("bad_events", Rule.DISTINCT, null, "sink <> 'posthog'"),
+            earliest("email_opens", "opened_at"),
+            earliest("email_human_opens", "opened_at"),
+            earliest("email_clicks", "clicked_at"),
+            of("daily_analytics", Rule.ADD),
+            of("daily_unstored", Rule.ADD),
+            of("warmup_daily_stats", Rule.ADD),
+            of("campaign_analytics", Rule.RECOUNTED),
+            of("mailbox_analytics", Rule.RECOUNTED),
+            of("lead_analytics", Rule.RECOUNTED),
+            of("sequence_step_analytics", Rule.RECOUNTED),
+            of("warmup_analytics", Rule.RECOUNTED),
+            of("billing_analytics", Rule.RECOUNTED),
+            of("billing_days", Rule.RECOUNTED),
+            of("stats_hourly", Rule.RECOUNTED),
+            of("link_clicks_hourly", Rule.RECOUNTED),
+            of("automation_hourly", Rule.RECOUNTED),
+            of("automation_hourly_tenant", Rule.RECOUNTED),
+            of("rollup_reconciliations", Rule.RECOUNTED),
+            // An erasure audits in every cluster already (README "Erasure").
+            of("erasure_audit", Rule.STAYS),
+            of("ingest_keys", Rule.STAYS),
+            of("tenant_moves", Rule.STAYS),
+            of("analytics_jobs", Rule.JOBS));
+
+    public static final Map<String, MovedTable> BY_NAME = ALL.stream().collect(Collectors.toMap(MovedTable::name, Function.identity()));
+
+    public MovedTable {
+        if ((rule == Rule.EARLIEST) != (timeColumn != null)) {
+            throw new IllegalArgumentException(name + ": a time column goes with EARLIEST, and only with it");
+        }
+    }
+
+    private static MovedTable of(String name, Rule rule) {
+        return new MovedTable(name, rule, null, null);
+    }
+
+    private static MovedTable earliest(String name, String timeColumn) {
+        return new MovedTable(name, Rule.EARLIEST, timeColumn, null);
+    }
+
+    /** Whether the tenant's rows of this table are copied to the destination and deleted from the source. */
+    public boolean moves() {
+        return rule != Rule.STAYS && rule != Rule.JOBS;
+    }
+
+    /** The source's rows of {@code tenant} that move, as a WHERE clause (a UUID's text is hex digits and dashes only). */
+    String where(UUID tenant) {
+        return "tenant_id = '" + tenant + "'" + Optional.ofNullable(filter).map(f -> " AND " + f).orElse("");
+    }
+}

@@ -1,0 +1,141 @@
+package io.trackedge.clusters;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import org.postgresql.PGConnection;
+
+/**
+ * Copies one tenant's rows of one table from a source cluster's transaction into a destination
+ * cluster's, merged by the table's {@link MovedTable.Rule}: binary COPY out of the source into a
+ * file, binary COPY into a temporary table in the destination, then one {@code INSERT ... SELECT}
+ * with the rule's {@code ON CONFLICT}. Columns are read from the catalog, so a migration that adds
+ * one needs nothing here; generated columns are left to the destination, and serial ids too (an id
+ * of the source means nothing in the destination).
+ */
+final class TableCopy {
+
+    private static final String STAGE = "tenant_move_stage";
+
+    private final Connection source;
+    private final Connection destination;
+    private final Path scratch;
+
+    /** @param scratch a file the rows pass through (one table's at a time), deleted by the caller */
+    TableCopy(Connection source, Connection destination, Path scratch) {
+        this.source = source;
+        this.destination = destination;
+        this.scratch = scratch;
+    }
+
+    /** Copies {@code tenant}'s rows of {@code table}; returns how many the source had. */
+    long copy(MovedTable table, UUID tenant) throws SQLException, IOException {
+        List<String> columns = columns(table.name());
+        String list = String.join(", ", columns);
+        long out;
+        try (OutputStream file = Files.newOutputStream(scratch)) {
+            String query = "SELECT " + list + " FROM " + table.name() + " WHERE " + table.where(tenant);
+            out = source.unwrap(PGConnection.class).getCopyAPI().copyOut("COPY (" + query + ") TO STDOUT (FORMAT binary)", file);
+        }
+        if (out == 0) {
+            return 0;
+        }
+        try (Statement s = destination.createStatement()) {
+            s.execute("CREATE TEMP TABLE " + STAGE + " ON COMMIT DROP AS SELECT " + list + " FROM " + table.name() + " WITH NO DATA");
+        }
+        try (InputStream file = Files.newInputStream(scratch)) {
+            destination.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY " + STAGE + " (" + list + ") FROM STDIN (FORMAT binary)", file);
+        }
+        try (Statement s = destination.createStatement()) {
+            int added = s.executeUpdate(merge(table, columns));
+            if (table.rule() == MovedTable.Rule.EVENTS && added != out) { // an edge number without its node would drop events
+                throw new SQLException("copied " + out + " rows of " + table.name() + " but added " + added);
+            }
+            s.execute("DROP TABLE " + STAGE);
+        }
+        return out;
+    }
+
+    private String merge(MovedTable table, List<String> columns) throws SQLException {
+        String list = String.join(", ", columns);
+        String insert = "INSERT INTO " + table.name() + " (" + list + ") ";
+        return switch (table.rule()) {
+            case EVENTS -> insert + "SELECT " + columns.stream().map(c -> c.equals("edge_no") ? "m.to_no" : "s." + c)
+                    .collect(Collectors.joining(", ")) + " FROM " + STAGE + " s JOIN " + EdgeNumbers.MAP + " m ON m.from_no = s.edge_no";
+            case DISTINCT, RECOUNTED -> insert + "SELECT " + list + " FROM " + STAGE + " ON CONFLICT DO NOTHING";
+            case EARLIEST -> {
+                Key key = key(table.name());
+                List<String> rest = columns.stream().filter(c -> !key.columns.contains(c)).toList();
+                yield insert + "SELECT " + list + " FROM " + STAGE + " ON CONFLICT ON CONSTRAINT " + key.name
+                        + " DO UPDATE SET (" + String.join(", ", rest) + ") = ROW(" + rest.stream().map(c -> "excluded." + c)
+                        .collect(Collectors.joining(", ")) + ") WHERE excluded." + table.timeColumn() + " < "
+                        + table.name() + "." + table.timeColumn();
+            }
+            case ADD -> {
+                Key key = key(table.name());
+                List<String> counters = counters(table.name()).stream().filter(c -> !key.columns.contains(c)).toList();
+                yield insert + "SELECT " + list + " FROM " + STAGE + " ON CONFLICT ON CONSTRAINT " + key.name + " DO UPDATE SET "
+                        + counters.stream().map(c -> c + " = " + table.name() + "." + c + " + excluded." + c)
+                        .collect(Collectors.joining(", "));
+            }
+            case STAYS, JOBS -> throw new IllegalArgumentException(table.name() + " is not moved");
+        };
+    }
+
+    /** The columns a copy writes: not dropped, not generated, no serial or identity default. */
+    private List<String> columns(String table) throws SQLException {
+        return strings(destination, """
+                SELECT a.attname FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+                WHERE a.attrelid = ?::regclass AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '' AND a.attidentity = ''
+                  AND coalesce(pg_get_expr(d.adbin, d.adrelid), '') NOT LIKE 'nextval(%'
+                ORDER BY a.attnum""", table);
+    }
+
+    private List<String> counters(String table) throws SQLException {
+        return strings(destination, "SELECT attname FROM pg_attribute WHERE attrelid = ?::regclass AND attnum > 0 AND NOT attisdropped"
+                + " AND atttypid = 'int8'::regtype AND attgenerated = '' ORDER BY attnum", table);
+    }
+
+    private record Key(String name, List<String> columns) {
+    }
+
+    /** The primary key, else the unique constraint: what ON CONFLICT merges on. */
+    private Key key(String table) throws SQLException {
+        try (PreparedStatement s = destination.prepareStatement("""
+                SELECT c.conname, array_agg(a.attname::text ORDER BY a.attnum) FROM pg_constraint c
+                JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey)
+                WHERE c.conrelid = ?::regclass AND c.contype IN ('p', 'u') GROUP BY c.conname, c.contype ORDER BY c.contype LIMIT 1""")) {
+            s.setString(1, table);
+            try (ResultSet r = s.executeQuery()) {
+                if (!r.next()) {
+                    throw new SQLException(table + " has no primary or unique key to merge on");
+                }
+                return new Key(r.getString(1), List.of((String[]) r.getArray(2).getArray()));
+            }
+        }
+    }
+
+    static List<String> strings(Connection c, String sql, String arg) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (PreparedStatement s = c.prepareStatement(sql)) {
+            s.setString(1, arg);
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    out.add(r.getString(1));
+                }
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,314 @@
+package io.trackedge.clusters;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.trackedge.JobTypes;
+import io.trackedge.Main;
+import io.trackedge.db.Database;
+import io.trackedge.db.PostgresConnectionInfo;
+import io.trackedge.jobs.JobRegistry;
+import io.trackedge.jobs.JobRunner;
+import io.trackedge.jobs.JobSettings;
+import io.trackedge.jobs.JobStats;
+import io.trackedge.jobs.JobStore;
+import io.trackedge.jobs.Period;
+import io.trackedge.sink.testing.Await;
+import io.trackedge.sink.testing.TestDatabase;
+import io.trackedge.testing.RawHttp;
+import io.trackedge.testing.TestEdge;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * A tenant moved from cluster a to cluster b with {@code trackedge clusters move}, after some of its
+ * emails were opened in a and again in b: every row lands in b once and leaves a, first touches keep
+ * the earlier, counters add up, and once the recounts the move queued have run, b's roll-ups and
+ * counters of the tenant are those of a database that had the tenant whole all along (an edge beside
+ * the two given the same requests). Another tenant in a is not touched.
+ */
+class TenantMoveIT {
+
+    private static final UUID MOVED = TestEdge.TENANT;
+    private static final UUID OTHER = UUID.fromString("44444444-4444-4444-8444-444444444444");
+    /** The tables compared with the whole database: every roll-up and counter of the tenant. */
+    private static final List<String> NUMBERS = List.of("daily_analytics", "daily_unstored", "campaign_analytics",
+            "mailbox_analytics", "lead_analytics", "sequence_step_analytics", "stats_hourly", "link_clicks_hourly",
+            "automation_hourly", "automation_hourly_tenant");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aTenantsRowsMoveOnceAndItsNumbersAreThoseOfOneDatabase() throws Exception {
+        try (TestDatabase a = TestDatabase.create(); TestDatabase b = TestDatabase.create(); TestDatabase whole = TestDatabase.create()) {
+            Path table = dir.resolve("routing.csv");
+            Files.writeString(table, MOVED + ",a\n" + OTHER + ",a\n");
+            Path dataDir;
+            try (TestEdge split = clustered(a, b, table, null); TestEdge one = single(whole)) {
+                dataDir = split.dataDir();
+                for (TestEdge edge : List.of(split, one)) {
+                    requests(edge, 0, 10, 5); // opens of e0..e9, clicks of e0..e4
+                    try (RawHttp c = new RawHttp(edge.port())) {
+                        for (int i = 0; i < 3; i++) {
+                            assertEquals(200, c.get(edge.pixelPath(OTHER, "other-" + i)).status());
+                        }
+                    }
+                }
+                await(a, MOVED, 15);
+                await(whole, MOVED, 15);
+            }
+            Files.writeString(table, MOVED + ",b\n" + OTHER + ",a\n");
+            try (TestEdge split = clustered(a, b, table, dataDir); TestEdge one = single(whole)) {
+                for (TestEdge edge : List.of(split, one)) {
+                    requests(edge, 5, 15, 10); // opens of e5..e14 (e5..e9 opened in a before), clicks of e5..e9
+                }
+                await(b, MOVED, 15);
+                await(whole, MOVED, 30);
+            }
+            assertEquals(15, rows(a, "email_event_rows", MOVED));
+            Set<String> events = new java.util.TreeSet<>(column(a, "SELECT event_id FROM email_event_rows WHERE tenant_id = '" + MOVED + "'"));
+            events.addAll(column(b, "SELECT event_id FROM email_event_rows WHERE tenant_id = '" + MOVED + "'"));
+            Map<String, String> firstOpens = earliestOpens(a, b);
+            Map<String, Long> opensTotal = sum(a, b);
+            List<String> otherBefore = a.rows("SELECT * FROM email_events WHERE tenant_id = '" + OTHER + "' ORDER BY event_id");
+
+            Path config = dir.resolve("edge.conf");
+            Files.writeString(config, "edge.data-dir = \"" + dir + "\"\nedge.database.user = postgres\n"
+                    + "edge.database.clusters = [\"a=" + a.jdbcUrl() + "\", \"b=" + b.jdbcUrl() + "\"]\n"
+                    + "edge.database.routing-table = \"" + table + "\"\n");
+            Run moved = run(config, "clusters", "move", "--tenant", MOVED.toString(), "--from", "a");
+            assertEquals(0, moved.exit, moved.err + moved.out);
+            assertTrue(moved.out.contains("moved tenant " + MOVED + " from a to b: "), moved.out);
+
+            for (MovedTable t : MovedTable.ALL) {
+                if (t.moves()) {
+                    assertEquals(0, rows(a, t.name(), MOVED), t.name() + " of the tenant left in a");
+                }
+            }
+            assertEquals(otherBefore, a.rows("SELECT * FROM email_events WHERE tenant_id = '" + OTHER + "' ORDER BY event_id"));
+            assertEquals(events, new java.util.TreeSet<>(column(b, "SELECT event_id FROM email_event_rows WHERE tenant_id = '" + MOVED + "'")));
+            assertEquals(30, rows(b, "email_event_rows", MOVED), "each event once");
+            assertEquals(firstOpens, opens(b), "each email's earlier first open");
+            assertEquals(opensTotal, counters(b), "the daily counters of both");
+            assertEquals("done", b.rows("SELECT state FROM tenant_moves WHERE tenant_id = '" + MOVED + "'").get(0));
+            // The moved rows read back through the view as they did in a: edge numbers translated, contexts and user agents there.
+            assertEquals(events.size(), b.count("SELECT count(*) FROM email_events e JOIN edge_nodes n USING (edge_no) "
+                    + "JOIN user_agents u ON u.tenant_id = e.tenant_id AND u.user_agent_id = e.user_agent_id "
+                    + "WHERE e.tenant_id = '" + MOVED + "' AND e.campaign_id = 'camp-1' AND u.user_agent = 'raw-test'"));
+
+            runJobs(b, null);
+            runJobs(whole, LocalDate.now(java.time.ZoneOffset.UTC));
+            for (String numbers : NUMBERS) {
+                assertEquals(numbers(whole, numbers), numbers(b, numbers), numbers + " of the tenant against one database's");
+            }
+
+            Run again = run(config, "clusters", "move", "--tenant", MOVED.toString(), "--from", "a");
+            assertEquals(0, again.exit, again.err);
+            assertTrue(again.out.contains("has no rows in a"), again.out);
+            Run home = run(config, "clusters", "move", "--tenant", OTHER.toString(), "--from", "a");
+            assertEquals(1, home.exit, "routed to a");
+            assertTrue(home.err.contains("is routed to a"), home.err);
+        }
+    }
+
+    /**
+     * A move that stopped between its two commits left its record "copied" in b and the rows in a:
+     * the next run deletes them from a without copying again, unless they changed meanwhile.
+     */
+    @Test
+    void aMoveStoppedAfterItsCopyIsFinishedWithoutASecondCopy() throws Exception {
+        try (TestDatabase a = migrated(); TestDatabase b = migrated(); Database da = database(a); Database db = database(b)) {
+            try (Connection c = a.connect(); Statement s = c.createStatement()) {
+                s.execute("INSERT INTO daily_analytics (tenant_id, user_id, date, opens_total) VALUES ('" + OTHER
+                        + "', gen_random_uuid(), current_date, 3)");
+                s.execute("INSERT INTO ingest_event_ids (event_id, tenant_id, event_type) VALUES (gen_random_uuid(), '" + OTHER + "', 'sent')");
+            }
+            JobRegistry registry = JobTypes.registry(0, db.dataSource());
+            TenantMove move = new TenantMove(da.dataSource(), "a", db.dataSource(), "b", registry,
+                    new JobStore(db.dataSource(), JobSettings.defaults()));
+            try (Connection c = b.connect(); Statement s = c.createStatement()) {
+                s.execute("INSERT INTO tenant_moves (tenant_id, from_cluster, to_cluster, state, copied) VALUES ('" + OTHER
+                        + "', 'a', 'b', 'copied', '{\"daily_analytics\": 1, \"ingest_event_ids\": 2}')");
+            }
+            TenantMove.MoveRefused changed = assertThrows(TenantMove.MoveRefused.class, () -> move.move(OTHER));
+            assertTrue(changed.getMessage().contains("changed since they were copied"), changed.getMessage());
+            assertEquals(2, rows(a, "daily_analytics", OTHER) + rows(a, "ingest_event_ids", OTHER), "nothing deleted");
+
+            try (Connection c = b.connect(); Statement s = c.createStatement()) {
+                s.execute("UPDATE tenant_moves SET copied = '{\"daily_analytics\": 1, \"ingest_event_ids\": 1}'");
+            }
+            TenantMove.Outcome finished = move.move(OTHER);
+            assertTrue(finished.resumed());
+            assertEquals(0, rows(a, "daily_analytics", OTHER) + rows(a, "ingest_event_ids", OTHER));
+            assertEquals(0, rows(b, "daily_analytics", OTHER), "not copied a second time");
+            assertEquals("done", b.rows("SELECT state FROM tenant_moves").get(0));
+        }
+    }
+
+    /** A migration that adds a table of tenants' rows must say how a move merges it, or the move would leave it behind. */
+    @Test
+    void everyTableOfTenantsRowsHasARule() throws Exception {
+        try (TestDatabase db = migrated()) {
+            List<String> tables = db.rows("""
+                    SELECT c.relname FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p')
+                      AND NOT c.relispartition AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid
+                      AND a.attname = 'tenant_id' AND NOT a.attisdropped) ORDER BY 1""");
+            assertEquals(new java.util.TreeSet<>(tables), new java.util.TreeSet<>(MovedTable.BY_NAME.keySet()));
+        }
+    }
+
+    private static TestEdge clustered(TestDatabase a, TestDatabase b, Path table, Path dataDir) throws Exception {
+        List<String> env = new ArrayList<>(List.of("EDGE_POSTGRES_SINK", "true", "EDGE_DATABASE_USER", "postgres",
+                "EDGE_DATABASE_CLUSTERS", "a=" + a.jdbcUrl() + ",b=" + b.jdbcUrl(), "EDGE_DATABASE_ROUTING_TABLE", table.toString(),
+                "EDGE_JOBS_ENABLED", "false"));
+        if (dataDir != null) {
+            env.addAll(List.of("EDGE_DATA_DIR", dataDir.toString()));
+        }
+        return TestEdge.start(env.toArray(String[]::new));
+    }
+
+    private static TestEdge single(TestDatabase whole) throws Exception {
+        return TestEdge.start("EDGE_POSTGRES_SINK", "true", "EDGE_DATABASE_USER", "postgres", "EDGE_DATABASE_URL", whole.jdbcUrl(),
+                "EDGE_JOBS_ENABLED", "false");
+    }
+
+    /** Opens of emails {@code from} to {@code to} - 1, then a click of each from {@code from} to {@code clicksTo} - 1. */
+    private static void requests(TestEdge edge, int from, int to, int clicksTo) throws Exception {
+        try (RawHttp c = new RawHttp(edge.port())) {
+            for (int i = from; i < to; i++) {
+                assertEquals(200, c.get(edge.pixelPath("e" + i)).status());
+            }
+            for (int i = from; i < clicksTo; i++) {
+                assertEquals(302, c.get(edge.clickPath("e" + i, "https://example.com/offer", true)).status());
+            }
+        }
+    }
+
+    private static void await(TestDatabase db, UUID tenant, long events) {
+        Await.until(events + " events of " + tenant + " in " + db.jdbcUrl(), Duration.ofSeconds(60), () -> rows(db, "email_event_rows", tenant) >= events);
+    }
+
+    private static long rows(TestDatabase db, String table, UUID tenant) throws SQLException {
+        return db.count("SELECT count(*) FROM " + table + " WHERE tenant_id = '" + tenant + "'");
+    }
+
+    private static List<String> column(TestDatabase db, String sql) throws SQLException {
+        return db.rows(sql);
+    }
+
+    /** email_id to the event id of its first open, the earlier of a's and b's. */
+    private static Map<String, String> earliestOpens(TestDatabase a, TestDatabase b) throws SQLException {
+        Map<String, String[]> first = new HashMap<>();
+        for (TestDatabase db : List.of(a, b)) {
+            for (String row : db.rows("SELECT email_id, extract(epoch FROM opened_at)::numeric, event_id FROM email_opens WHERE tenant_id = '"
+                    + MOVED + "'")) {
+                String[] f = row.split("\\|");
+                first.merge(f[0], f, (x, y) -> new java.math.BigDecimal(x[1]).compareTo(new java.math.BigDecimal(y[1])) <= 0 ? x : y);
+            }
+        }
+        Map<String, String> out = new TreeMap<>();
+        first.forEach((email, f) -> out.put(email, f[2]));
+        return out;
+    }
+
+    private static Map<String, String> opens(TestDatabase db) throws SQLException {
+        Map<String, String> out = new TreeMap<>();
+        for (String row : db.rows("SELECT email_id, event_id FROM email_opens WHERE tenant_id = '" + MOVED + "'")) {
+            String[] f = row.split("\\|");
+            out.put(f[0], f[1]);
+        }
+        return out;
+    }
+
+    /** Per daily_analytics key, opens_total and clicks_total summed over the databases. */
+    private static Map<String, Long> sum(TestDatabase... dbs) throws SQLException {
+        Map<String, Long> out = new TreeMap<>();
+        for (TestDatabase db : dbs) {
+            counters(db).forEach((k, v) -> out.merge(k, v, Long::sum));
+        }
+        return out;
+    }
+
+    private static Map<String, Long> counters(TestDatabase db) throws SQLException {
+        Map<String, Long> out = new TreeMap<>();
+        try (Connection c = db.connect(); Statement s = c.createStatement(); ResultSet r = s.executeQuery(
+                "SELECT user_id || '/' || campaign_id || '/' || mailbox_id || '/' || date, opens_total, clicks_total FROM daily_analytics"
+                        + " WHERE tenant_id = '" + MOVED + "'")) {
+            while (r.next()) {
+                out.merge(r.getString(1) + " opens", r.getLong(2), Long::sum);
+                out.merge(r.getString(1) + " clicks", r.getLong(3), Long::sum);
+            }
+        }
+        return out;
+    }
+
+    /** The tenant's rows of a roll-up or counter table, without the times rows were written or events taken. */
+    private static List<String> numbers(TestDatabase db, String table) throws SQLException {
+        return db.rows("SELECT (SELECT jsonb_object_agg(key, value) FROM jsonb_each(to_jsonb(t)) WHERE key NOT LIKE '%\\_at') AS r"
+                + " FROM " + table + " t WHERE tenant_id = '" + MOVED + "' ORDER BY 1");
+    }
+
+    /** Runs every queued job (with {@code day}: first queues the tenant's day of every roll-up, as the move does in b). */
+    private static void runJobs(TestDatabase testDb, LocalDate day) throws Exception {
+        try (Database db = database(testDb)) {
+            JobRegistry registry = JobTypes.registry(0, db.dataSource());
+            JobStore jobs = new JobStore(db.dataSource(), JobSettings.defaults());
+            JobStats stats = new JobStats();
+            try (JobRunner runner = new JobRunner("tenant-move-it", jobs, registry, null, null, JobSettings.defaults(), stats)) {
+                if (day != null) {
+                    for (JobRegistry.JobType t : registry.all()) {
+                        if ((t.rollUp().countsEvents() || t.name().equals(MoveRecounts.RECONCILIATION))
+                                && t.schedule().contains(io.trackedge.jobs.Granularity.DAY)) {
+                            runner.enqueue(t.name(), Period.dayOf(day), MOVED);
+                        }
+                    }
+                }
+                runner.drain();
+            }
+            assertEquals(0, stats.failures.get(), "roll-up failures");
+        }
+    }
+
+    private static TestDatabase migrated() throws Exception {
+        return TestDatabase.migrated();
+    }
+
+    private static Database database(TestDatabase db) {
+        return new Database(new PostgresConnectionInfo(db.jdbcUrl(), "postgres", null), 2);
+    }
+
+    private record Run(int exit, String out, String err) {
+    }
+
+    private static Run run(Path config, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cmd = new CommandLine(new Main());
+        cmd.setOut(new PrintWriter(out));
+        cmd.setErr(new PrintWriter(err));
+        String[] all = java.util.Arrays.copyOf(args, args.length + 2);
+        all[args.length] = "--config";
+        all[args.length + 1] = config.toString();
+        return new Run(cmd.execute(all), out.toString(), err.toString());
+    }
+}
