@@ -185,6 +185,10 @@ public final class ClustersCommand implements Runnable {
             } catch (TenantMove.MoveRefused e) {
                 err.println(e.getMessage());
                 return 1;
+            } catch (java.sql.SQLException e) {
+                // Before the copy committed, nothing stays of the run; after it, the message says to run it again.
+                err.println("the move of tenant " + tenant + " failed: " + e.getMessage() + " (SQLState " + e.getSQLState() + ")");
+                return 1;
             } finally {
                 err.flush();
             }

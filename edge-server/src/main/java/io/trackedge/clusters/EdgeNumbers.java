@@ -23,7 +23,7 @@ final class EdgeNumbers {
     }
 
     /** Fills {@link #MAP} (from_no, to_no) for the edges whose numbers {@code tenant}'s rows in the source carry. */
-    static Map<Integer, Integer> translate(Connection source, Connection destination, UUID tenant) throws SQLException {
+    static void translate(Connection source, Connection destination, UUID tenant) throws SQLException {
         Map<Integer, UUID> nodes = new LinkedHashMap<>();
         try (PreparedStatement s = source.prepareStatement("SELECT edge_no, edge_node FROM edge_nodes WHERE edge_no IN "
                 + "(SELECT DISTINCT edge_no FROM email_event_rows WHERE tenant_id = ?) ORDER BY edge_no")) {
@@ -34,7 +34,6 @@ final class EdgeNumbers {
                 }
             }
         }
-        Map<Integer, Integer> numbers = new LinkedHashMap<>();
         try (Statement s = destination.createStatement()) {
             s.execute("CREATE TEMP TABLE " + MAP + " (from_no integer PRIMARY KEY, to_no integer NOT NULL) ON COMMIT DROP");
         }
@@ -47,13 +46,11 @@ final class EdgeNumbers {
                 find.setObject(1, n.getValue());
                 try (ResultSet r = find.executeQuery()) {
                     r.next();
-                    numbers.put(n.getKey(), r.getInt(1));
+                    map.setInt(1, n.getKey());
+                    map.setInt(2, r.getInt(1));
                 }
-                map.setInt(1, n.getKey());
-                map.setInt(2, numbers.get(n.getKey()));
                 map.executeUpdate();
             }
         }
-        return numbers;
     }
 }

@@ -19,12 +19,12 @@ import java.util.UUID;
 
 /**
  * The roll-ups a move makes stale in the destination, queued there for the moved tenant alone, in
- * the move's transaction. They are the days on which the destination held rows of the tenant before
- * the move: there the two clusters' rows meet (an email opened before the tenant moved and again
- * after is first opened on the earlier day, so a later day's first opens change too). On the other
- * days the source's roll-up rows are copied as they were. Each such day's job of every roll-up that
- * counts events and of the daily reconciliation, and each ended month's of those scheduled monthly,
- * runs again.
+ * the move's transaction: each day holding raw rows of the tenant in either cluster (where its rows
+ * now meet, and where an email opened in one cluster and again in the other has its first open on
+ * another day than either counted), the job of every roll-up that counts events and of the daily
+ * reconciliation, and each ended month's of those scheduled monthly; and the tenant's jobs the source
+ * had queued, failed or dead, which the move deletes there. Days whose raw rows retention dropped
+ * keep the roll-up rows copied ({@link MoveGuards#noDroppedDays} refuses when both clusters have them).
  */
 final class MoveRecounts {
 
@@ -38,17 +38,14 @@ final class MoveRecounts {
         this.store = store;
     }
 
-    /** The UTC days holding any row of {@code tenant} that a roll-up counts, in {@code c}. */
+    /** The UTC days holding raw rows of {@code tenant} (events, warm-up interactions) in {@code c}. */
     static Set<LocalDate> daysWithRows(Connection c, UUID tenant) throws SQLException {
         Set<LocalDate> days = new TreeSet<>();
         try (PreparedStatement s = c.prepareStatement("""
-                SELECT (occurred_at AT TIME ZONE 'UTC')::date FROM email_event_rows WHERE tenant_id = ?
-                UNION SELECT date FROM daily_analytics WHERE tenant_id = ?
-                UNION SELECT date FROM daily_unstored WHERE tenant_id = ?
-                UNION SELECT (interaction_at AT TIME ZONE 'UTC')::date FROM warmup_interactions WHERE tenant_id = ?""")) {
-            for (int i = 1; i <= 4; i++) {
-                s.setObject(i, tenant);
-            }
+                SELECT DISTINCT (occurred_at AT TIME ZONE 'UTC')::date FROM email_event_rows WHERE tenant_id = ?
+                UNION SELECT DISTINCT (interaction_at AT TIME ZONE 'UTC')::date FROM warmup_interactions WHERE tenant_id = ?""")) {
+            s.setObject(1, tenant);
+            s.setObject(2, tenant);
             try (ResultSet r = s.executeQuery()) {
                 while (r.next()) {
                     days.add(r.getObject(1, LocalDate.class));
@@ -56,6 +53,25 @@ final class MoveRecounts {
             }
         }
         return days;
+    }
+
+    /** Queues on {@code destination} the tenant's jobs that {@code source} had not run, which the move deletes there. */
+    List<String> carry(Connection source, Connection destination, UUID tenant) throws SQLException {
+        List<String> queued = new ArrayList<>();
+        try (PreparedStatement s = source.prepareStatement("SELECT job_type, granularity, period_start FROM analytics_jobs"
+                + " WHERE tenant_id = ? AND status IN ('queued', 'failed', 'dead') ORDER BY period_start, job_type")) {
+            s.setObject(1, tenant);
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    JobRegistry.JobType t = registry.type(r.getString(1));
+                    if (t != null) {
+                        queued.add(queue(destination, t, Period.of(Granularity.parse(r.getString(2)),
+                                r.getTimestamp(3).toInstant()), tenant));
+                    }
+                }
+            }
+        }
+        return queued;
     }
 
     /** Queues, on {@code destination} (in its transaction), the recounts of {@code days} for {@code tenant}; returns them. */

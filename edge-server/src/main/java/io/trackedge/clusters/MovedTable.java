@@ -21,7 +21,11 @@ public record MovedTable(String name, Rule rule, String timeColumn, String filte
 
     /** How a table's rows of the tenant merge into the destination. */
     public enum Rule {
-        /** The raw events: each is in one cluster only, so all are added (edge numbers translated). */
+        /**
+         * The raw events: each is in one cluster only, so all are added (edge numbers translated), but
+         * for an ingest event whose client id the destination has taken already (a client's retry of
+         * it, accepted after the tenant was re-pinned).
+         */
         EVENTS,
         /** Rows of one event or id each, or dictionaries whose rows are the same wherever they are: the destination's stays on a clash. */
         DISTINCT,
@@ -68,8 +72,8 @@ public record MovedTable(String name, Rule rule, String timeColumn, String filte
             of("link_clicks_hourly", Rule.RECOUNTED),
             of("automation_hourly", Rule.RECOUNTED),
             of("automation_hourly_tenant", Rule.RECOUNTED),
-            of("rollup_reconciliations", Rule.RECOUNTED),
-            // An erasure audits in every cluster already (README "Erasure").
+            // Each cluster's own history: its reconciliations' reports, and an erasure's audit (every cluster audits each one).
+            of("rollup_reconciliations", Rule.STAYS),
             of("erasure_audit", Rule.STAYS),
             of("ingest_keys", Rule.STAYS),
             of("tenant_moves", Rule.STAYS),

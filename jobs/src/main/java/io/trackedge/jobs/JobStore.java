@@ -106,14 +106,19 @@ public final class JobStore {
      * running now (its claim may have read the period before the rows that call for the re-run).
      */
     public void rerun(Connection c, UUID id) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement("UPDATE analytics_jobs SET status = 'queued', attempts = 0,"
-                + " run_after = now(), dispatched_at = NULL, finished_at = NULL, queued_at = now()"
-                + " WHERE job_id = ? AND status IN ('queued', 'failed', 'dead', 'completed')");
-             PreparedStatement flag = c.prepareStatement("UPDATE analytics_jobs SET rerun_requested = true WHERE job_id = ? AND status = 'running'")) {
+        // One statement: if the runner's completion commits while this waits for the row, PostgreSQL
+        // re-reads it and the CASEs see "completed", not the "running" a second statement would have missed.
+        try (PreparedStatement s = c.prepareStatement("UPDATE analytics_jobs SET"
+                + " rerun_requested = rerun_requested OR status = 'running',"
+                + " attempts = CASE WHEN status = 'running' THEN attempts ELSE 0 END,"
+                + " run_after = CASE WHEN status = 'running' THEN run_after ELSE now() END,"
+                + " dispatched_at = CASE WHEN status = 'running' THEN dispatched_at END,"
+                + " finished_at = CASE WHEN status = 'running' THEN finished_at END,"
+                + " queued_at = CASE WHEN status = 'running' THEN queued_at ELSE now() END,"
+                + " status = CASE WHEN status = 'running' THEN status ELSE 'queued' END"
+                + " WHERE job_id = ?")) {
             s.setObject(1, id);
             s.executeUpdate();
-            flag.setObject(1, id);
-            flag.executeUpdate();
         }
     }
 

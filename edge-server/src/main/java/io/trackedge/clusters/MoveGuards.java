@@ -1,0 +1,127 @@
+package io.trackedge.clusters;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * What must hold before a tenant's rows move, checked and locked in the two clusters' transactions;
+ * each refusal ({@link TenantMove.MoveRefused}) says why and what to do.
+ */
+final class MoveGuards {
+
+    private MoveGuards() {
+    }
+
+    /** The same migrations in both, or the copy's columns would not match. */
+    static void sameSchema(Connection source, Connection destination) throws SQLException {
+        String a = schema(source);
+        String b = schema(destination);
+        if (!a.equals(b)) {
+            throw new TenantMove.MoveRefused("the clusters' schemas differ (migrations up to V" + a + " and V" + b
+                    + "): run trackedge migrate first");
+        }
+    }
+
+    /**
+     * Holds, to the end of both transactions: a second move of the tenant out of the source (an
+     * advisory lock there), and every erasure in either cluster ({@code erasure_audit} in SHARE mode,
+     * as a sink's batch takes it). An erasure deletes in the destination, then the source: running
+     * between the copy's commit and the source's delete, it would find the recipient's rows in
+     * neither and leave the copies. Call it before any query of the source's transaction.
+     */
+    static void lock(Connection source, Connection destination, UUID tenant, String sourceName) throws SQLException {
+        // Before the first query: a REPEATABLE READ snapshot is taken there, and must not predate an erasure that had the lock.
+        for (Connection c : List.of(source, destination)) {
+            try (Statement s = c.createStatement()) {
+                s.execute("LOCK TABLE erasure_audit IN SHARE MODE");
+            }
+        }
+        try (PreparedStatement s = source.prepareStatement("SELECT pg_try_advisory_xact_lock(hashtextextended('tenant_move:' || ?, 0))")) {
+            s.setString(1, tenant.toString());
+            try (ResultSet r = s.executeQuery()) {
+                r.next();
+                if (!r.getBoolean(1)) {
+                    throw new TenantMove.MoveRefused("another move of tenant " + tenant + " out of " + sourceName + " is running");
+                }
+            }
+        }
+    }
+
+    /** A roll-up of the tenant's own running in the source would write its rows there after the delete. */
+    static void noJobRunning(Connection source, UUID tenant, String sourceName) throws SQLException {
+        try (PreparedStatement s = source.prepareStatement("SELECT job_type FROM analytics_jobs WHERE tenant_id = ? AND status = 'running'")) {
+            s.setObject(1, tenant);
+            try (ResultSet r = s.executeQuery()) {
+                if (r.next()) {
+                    throw new TenantMove.MoveRefused("a " + r.getString(1) + " job of tenant " + tenant + " is running in " + sourceName
+                            + ": try again when it has finished");
+                }
+            }
+        }
+    }
+
+    /**
+     * Refuses when retention has dropped days the move would need: raw events of the tenant in the
+     * source on a day the destination has dropped (they would land in its default partition, past
+     * its retention), or daily numbers of the tenant in both clusters on a day dropped in either
+     * (the two cannot be recounted from raw events into one).
+     */
+    static void noDroppedDays(Connection source, Connection destination, UUID tenant) throws SQLException {
+        String droppedThere = dropped(destination);
+        String droppedHere = dropped(source);
+        if (droppedThere != null && !dates(source, "SELECT DISTINCT (occurred_at AT TIME ZONE 'UTC')::date FROM email_event_rows"
+                + " WHERE tenant_id = '" + tenant + "' AND occurred_at < ('" + droppedThere + "'::date + 1)::timestamp AT TIME ZONE 'UTC'"
+                + " ORDER BY 1 LIMIT 5").isEmpty()) {
+            throw new TenantMove.MoveRefused("the source holds raw events of tenant " + tenant + " of days the destination's retention "
+                    + "dropped (up to " + droppedThere + "): run the retention job in the source first");
+        }
+        String upTo = droppedThere == null ? droppedHere : droppedHere == null || droppedThere.compareTo(droppedHere) > 0 ? droppedThere : droppedHere;
+        if (upTo == null) {
+            return;
+        }
+        List<String> there = dates(destination, "SELECT DISTINCT date::text FROM daily_analytics WHERE tenant_id = '" + tenant
+                + "' AND date <= '" + upTo + "' ORDER BY 1");
+        if (there.isEmpty()) {
+            return;
+        }
+        List<String> both = new ArrayList<>(dates(source, "SELECT DISTINCT date::text FROM daily_analytics WHERE tenant_id = '" + tenant
+                + "' AND date <= '" + upTo + "' ORDER BY 1"));
+        both.retainAll(there);
+        if (!both.isEmpty()) {
+            throw new TenantMove.MoveRefused("tenant " + tenant + " has numbers in both clusters for days whose raw events retention "
+                    + "dropped (" + both.get(0) + (both.size() > 1 ? " and " + (both.size() - 1) + " more" : "")
+                    + "): they cannot be recounted into one; it was re-pinned longer ago than retention-days");
+        }
+    }
+
+    private static String dropped(Connection c) throws SQLException {
+        List<String> d = dates(c, "SELECT max(day)::text FROM email_events_dropped_through");
+        return d.isEmpty() ? null : d.get(0);
+    }
+
+    private static List<String> dates(Connection c, String sql) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (Statement s = c.createStatement(); ResultSet r = s.executeQuery(sql)) {
+            while (r.next()) {
+                if (r.getString(1) != null) {
+                    out.add(r.getString(1));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static String schema(Connection c) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet r = s.executeQuery(
+                "SELECT max(version::int) FROM flyway_schema_history WHERE success AND version IS NOT NULL")) {
+            r.next();
+            return String.valueOf(r.getInt(1));
+        }
+    }
+}
