@@ -8,10 +8,10 @@
 -- which retention empties with DELETE instead of a drop, for good.
 --
 -- Now such a day's partition is made as a table of its own, the day's events are moved into it from
--- the default partition, and it is attached; every other day as before. Moving takes email_event_rows
--- ACCESS EXCLUSIVE first (as CREATE ... PARTITION OF does anyway; the caller bounds the wait with
--- lock_timeout), so that no sink's event of the day lands in the default partition between the move
--- and the attach, which ATTACH would refuse (23514).
+-- the default partition, and it is attached; every other day as before. A missing day takes
+-- email_event_rows ACCESS EXCLUSIVE first (as CREATE ... PARTITION OF does anyway; the caller bounds
+-- the wait with lock_timeout), so that no sink's event of the day lands in the default partition
+-- between the look, the move and the attach, which ATTACH or CREATE would refuse (23514).
 CREATE OR REPLACE FUNCTION email_events_ensure_partitions(days_back int, days_ahead int) RETURNS int
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -31,8 +31,8 @@ BEGIN
         day_start := d::timestamp AT TIME ZONE 'UTC';
         day_end := (d + 1)::timestamp AT TIME ZONE 'UTC';
         IF to_regclass(name) IS NULL THEN
+            LOCK TABLE email_event_rows IN ACCESS EXCLUSIVE MODE;
             IF EXISTS (SELECT 1 FROM email_events_default WHERE occurred_at >= day_start AND occurred_at < day_end) THEN
-                LOCK TABLE email_event_rows IN ACCESS EXCLUSIVE MODE;
                 -- ATTACH needs the parent's CHECK constraints on the table; its indexes it makes itself.
                 EXECUTE format('CREATE TABLE %I (LIKE email_event_rows INCLUDING DEFAULTS INCLUDING CONSTRAINTS)', name);
                 EXECUTE format('WITH moved AS (DELETE FROM email_events_default WHERE occurred_at >= $1 AND occurred_at < $2 '

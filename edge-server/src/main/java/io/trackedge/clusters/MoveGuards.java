@@ -29,27 +29,48 @@ final class MoveGuards {
     }
 
     /**
-     * Holds, to the end of both transactions: a second move of the tenant out of the source (an
-     * advisory lock there), and every erasure in either cluster ({@code erasure_audit} in SHARE mode,
+     * Holds, to the end of both transactions: a second move of the tenant out of the source or into
+     * the destination (an advisory lock in each), and every erasure in either cluster ({@code erasure_audit} in SHARE mode,
      * as a sink's batch takes it). An erasure deletes in the destination, then the source: running
      * between the copy's commit and the source's delete, it would find the recipient's rows in
      * neither and leave the copies. Call it before any query of the source's transaction.
      */
-    static void lock(Connection source, Connection destination, UUID tenant, String sourceName) throws SQLException {
+    static void lock(Connection source, Connection destination, UUID tenant, String sourceName, String destinationName)
+            throws SQLException {
         // Before the first query: a REPEATABLE READ snapshot is taken there, and must not predate an erasure that had the lock.
         for (Connection c : List.of(source, destination)) {
             try (Statement s = c.createStatement()) {
                 s.execute("LOCK TABLE erasure_audit IN SHARE MODE");
             }
         }
-        try (PreparedStatement s = source.prepareStatement("SELECT pg_try_advisory_xact_lock(hashtextextended('tenant_move:' || ?, 0))")) {
-            s.setString(1, tenant.toString());
-            try (ResultSet r = s.executeQuery()) {
-                r.next();
-                if (!r.getBoolean(1)) {
-                    throw new TenantMove.MoveRefused("another move of tenant " + tenant + " out of " + sourceName + " is running");
+        for (Connection c : List.of(source, destination)) {
+            try (PreparedStatement s = c.prepareStatement("SELECT pg_try_advisory_xact_lock(hashtextextended('tenant_move:' || ?, 0))")) {
+                s.setString(1, tenant.toString());
+                try (ResultSet r = s.executeQuery()) {
+                    r.next();
+                    if (!r.getBoolean(1)) {
+                        throw new TenantMove.MoveRefused("another move of tenant " + tenant + " is running, out of "
+                                + (c == source ? sourceName : "or into " + destinationName));
+                    }
                 }
             }
+        }
+    }
+
+    /**
+     * An erasure deletes in the tenant's cluster (the destination) first, then in the others, each in
+     * a transaction of its own, and one it could not reach it leaves for a retry. Between the two, the
+     * source still holds the recipient's rows, and the move would copy them back where the erasure
+     * has been: refused until each of the tenant's erasures is audited in both.
+     */
+    static void noErasureHalfDone(Connection source, Connection destination, UUID tenant, String sourceName,
+            String destinationName) throws SQLException {
+        String audited = "SELECT DISTINCT encode(email_hash, 'hex') FROM erasure_audit WHERE tenant_id = '" + tenant + "' ORDER BY 1";
+        List<String> pending = new ArrayList<>(dates(destination, audited));
+        pending.removeAll(dates(source, audited));
+        if (!pending.isEmpty()) {
+            throw new TenantMove.MoveRefused(pending.size() + " erasure(s) of tenant " + tenant + " are done in " + destinationName
+                    + " and not in " + sourceName + ": run them again (trackedge erase) so they reach " + sourceName + ", then move");
         }
     }
 
@@ -105,6 +126,7 @@ final class MoveGuards {
         return d.isEmpty() ? null : d.get(0);
     }
 
+    /** The first column of every row, nulls left out. */
     private static List<String> dates(Connection c, String sql) throws SQLException {
         List<String> out = new ArrayList<>();
         try (Statement s = c.createStatement(); ResultSet r = s.executeQuery(sql)) {

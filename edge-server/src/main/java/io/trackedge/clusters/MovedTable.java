@@ -22,9 +22,14 @@ public record MovedTable(String name, Rule rule, String timeColumn, String filte
     /** How a table's rows of the tenant merge into the destination. */
     public enum Rule {
         /**
+         * The ingest API's client event ids: added, and those the destination had taken already (a
+         * client's retry accepted in each cluster, or being accepted by a sink there now: the insert
+         * waits for it, as a sink's does) are the events {@link #EVENTS} leaves out. Before the events.
+         */
+        CLIENT_IDS,
+        /**
          * The raw events: each is in one cluster only, so all are added (edge numbers translated), but
-         * for an ingest event whose client id the destination has taken already (a client's retry of
-         * it, accepted after the tenant was re-pinned).
+         * for an ingest event whose client id the destination had taken ({@link #CLIENT_IDS}).
          */
         EVENTS,
         /** Rows of one event or id each, or dictionaries whose rows are the same wherever they are: the destination's stays on a clash. */
@@ -48,11 +53,11 @@ public record MovedTable(String name, Rule rule, String timeColumn, String filte
     public static final List<MovedTable> ALL = List.of(
             of("event_contexts", Rule.DISTINCT),
             of("user_agents", Rule.DISTINCT),
+            of("ingest_event_ids", Rule.CLIENT_IDS),
             of("email_event_rows", Rule.EVENTS),
             of("email_bounces", Rule.DISTINCT),
             of("email_replies", Rule.DISTINCT),
             of("warmup_interactions", Rule.DISTINCT),
-            of("ingest_event_ids", Rule.DISTINCT),
             // PostHog's set-aside events live in the first cluster whatever the tenant (README).
             new MovedTable("bad_events", Rule.DISTINCT, null, "sink <> 'posthog'"),
             earliest("email_opens", "opened_at"),

@@ -27,8 +27,10 @@ import org.postgresql.PGConnection;
 final class TableCopy {
 
     private static final String STAGE = "tenant_move_stage";
-    /** An event whose client id the destination has not taken (ingest_event_ids holds the ids the ingest API took). */
-    private static final String NOT_TAKEN = "NOT EXISTS (SELECT 1 FROM ingest_event_ids i WHERE i.tenant_id = s.tenant_id AND i.event_id = s.event_id)";
+    /** The source's client event ids the destination had taken already, in the destination's transaction. */
+    private static final String RETRIED = "tenant_move_retried";
+    /** An event whose client id the destination had not taken (ingest_event_ids holds the ids the ingest API took). */
+    private static final String NOT_TAKEN = "NOT EXISTS (SELECT 1 FROM " + RETRIED + " r WHERE r.event_id = s.event_id)";
 
     private final Connection source;
     private final Connection destination;
@@ -39,6 +41,13 @@ final class TableCopy {
         this.source = source;
         this.destination = destination;
         this.scratch = scratch;
+    }
+
+    /** Makes the destination's scratch tables; before the first {@link #copy}. */
+    void prepare() throws SQLException {
+        try (Statement s = destination.createStatement()) {
+            s.execute("CREATE TEMP TABLE " + RETRIED + " (event_id uuid PRIMARY KEY) ON COMMIT DROP");
+        }
     }
 
     /** Copies {@code tenant}'s rows of {@code table}; returns how many the source had. */
@@ -78,6 +87,9 @@ final class TableCopy {
                     .collect(Collectors.joining(", ")) + " FROM " + STAGE + " s JOIN " + EdgeNumbers.MAP + " m ON m.from_no = s.edge_no"
                     + " WHERE " + NOT_TAKEN;
             case DISTINCT, RECOUNTED -> insert + "SELECT " + list + " FROM " + STAGE + " ON CONFLICT DO NOTHING";
+            case CLIENT_IDS -> "WITH added AS (" + insert + "SELECT " + list + " FROM " + STAGE + " ON CONFLICT DO NOTHING RETURNING event_id)"
+                    + " INSERT INTO " + RETRIED + " SELECT s.event_id FROM " + STAGE + " s WHERE NOT EXISTS (SELECT 1 FROM added a"
+                    + " WHERE a.event_id = s.event_id)";
             case EARLIEST -> {
                 Key key = key(table.name());
                 List<String> rest = columns.stream().filter(c -> !key.columns.contains(c)).toList();

@@ -2,6 +2,7 @@ package io.trackedge.clusters;
 
 import io.trackedge.jobs.JobRegistry;
 import io.trackedge.jobs.JobStore;
+import io.trackedge.sink.postgres.HumanOpens;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -87,9 +88,13 @@ public final class TenantMove {
         for (Connection c : List.of(src, dst)) {
             try (Statement s = c.createStatement()) {
                 s.execute("SET LOCAL lock_timeout = '10s'");
+                // A row's text, which its fingerprint hashes, must not depend on where the move runs from.
+                s.execute("SET LOCAL TimeZone = 'UTC'");
+                s.execute("SET LOCAL DateStyle = 'ISO'");
+                s.execute("SET LOCAL extra_float_digits = 1");
             }
         }
-        MoveGuards.lock(src, dst, tenant, sourceName);
+        MoveGuards.lock(src, dst, tenant, sourceName, destinationName);
         TenantRows before = TenantRows.of(src, tenant);
         MoveRecord unfinished = MoveRecord.unfinished(dst, tenant);
         if (unfinished != null) {
@@ -100,6 +105,7 @@ public final class TenantMove {
             return new Outcome(before.counts(), List.of(), 0, false);
         }
         MoveGuards.noDroppedDays(src, dst, tenant);
+        MoveGuards.noErasureHalfDone(src, dst, tenant, sourceName, destinationName);
         Set<LocalDate> stale = new TreeSet<>(MoveRecounts.daysWithRows(dst, tenant));
         stale.addAll(MoveRecounts.daysWithRows(src, tenant));
         Map<String, Long> moved = new LinkedHashMap<>();
@@ -107,6 +113,7 @@ public final class TenantMove {
         try {
             EdgeNumbers.translate(src, dst, tenant);
             TableCopy copy = new TableCopy(src, dst, scratch);
+            copy.prepare();
             for (MovedTable t : MovedTable.ALL) {
                 if (t.moves()) {
                     moved.put(t.name(), copy.copy(t, tenant));
@@ -142,10 +149,14 @@ public final class TenantMove {
         if (now.total() > 0) {
             if (!now.fingerprints().equals(unfinished.fingerprints())) {
                 throw new MoveRefused("tenant " + tenant + "'s rows in " + sourceName + " changed since they were copied into "
-                        + destinationName + " (rows then " + unfinished.copied() + ", now " + now.counts() + "): a sink or job of "
-                        + sourceName + " wrote them after the copy; nothing was deleted");
+                        + destinationName + " (rows then " + unfinished.copied() + ", now " + now.counts() + "): a sink, job or "
+                        + "erasure of " + sourceName + " wrote them after the copy, and nothing was deleted. Compare the two by hand; "
+                        + "to give the move up, in " + destinationName + ": UPDATE tenant_moves SET state = 'done' WHERE tenant_id = '"
+                        + tenant + "' AND state = 'copied'");
             }
             MoveGuards.noJobRunning(src, tenant, sourceName);
+            recounts.carry(src, dst, tenant);
+            dst.commit(); // the carried jobs, before the source's are deleted
             delete(src, tenant);
             src.commit();
         }
@@ -154,6 +165,8 @@ public final class TenantMove {
     }
 
     private static void delete(Connection src, UUID tenant) throws SQLException {
+        // As an erasure does: the source's sinks' batches wait, and then forget which emails had a human open (KnownHumanOpens).
+        HumanOpens.lockForChange(src);
         try (Statement s = src.createStatement()) {
             for (MovedTable t : MovedTable.ALL) {
                 if (t.moves()) {
@@ -162,8 +175,6 @@ public final class TenantMove {
             }
             // Carried to the destination (MoveRecounts.carry); run here, they would find nothing of the tenant.
             s.executeUpdate("DELETE FROM analytics_jobs WHERE tenant_id = '" + tenant + "' AND status <> 'running'");
-            // As an erasure does: the source's sinks forget which of its emails had a human open (KnownHumanOpens).
-            s.executeQuery("SELECT nextval('human_opens_epoch')").close();
         }
     }
 

@@ -174,6 +174,58 @@ class TenantMoveIT {
         }
     }
 
+    /**
+     * An erasure done in the destination and not yet in the source stops the move (it would copy the
+     * recipient's rows back); once it reached both, the move goes on. The source's unrun jobs of the
+     * tenant follow it, and an ingest event both clusters took (a client's retry) lands once.
+     */
+    @Test
+    void anErasureHalfDoneStopsTheMoveAndUnrunJobsAndRetriesFollowOnce() throws Exception {
+        UUID retried = UUID.randomUUID();
+        UUID only = UUID.randomUUID();
+        try (TestDatabase a = migrated(); TestDatabase b = migrated(); Database da = database(a); Database db = database(b)) {
+            for (TestDatabase c : List.of(a, b)) {
+                sql(c, "INSERT INTO edge_nodes (edge_node) VALUES (gen_random_uuid())");
+                sql(c, "INSERT INTO ingest_event_ids (event_id, tenant_id, event_type) VALUES ('" + retried + "', '" + OTHER + "', 'sent')");
+                sql(c, sent(retried));
+            }
+            sql(a, "INSERT INTO ingest_event_ids (event_id, tenant_id, event_type) VALUES ('" + only + "', '" + OTHER + "', 'sent')");
+            sql(a, sent(only));
+            String erasure = "INSERT INTO erasure_audit (tenant_id, email_hash, requested_by) VALUES ('" + OTHER
+                    + "', sha256('someone'::bytea), 'test')";
+            sql(b, erasure);
+            new JobStore(da.dataSource(), JobSettings.defaults()).enqueue("campaign_analytics", 75, Period.parse("day:2026-11-01"), OTHER);
+            TenantMove move = new TenantMove(da.dataSource(), "a", db.dataSource(), "b", JobTypes.registry(0, db.dataSource()),
+                    new JobStore(db.dataSource(), JobSettings.defaults()));
+
+            TenantMove.MoveRefused halfDone = assertThrows(TenantMove.MoveRefused.class, () -> move.move(OTHER));
+            assertTrue(halfDone.getMessage().contains("erasure(s) of tenant " + OTHER + " are done in b and not in a"), halfDone.getMessage());
+            assertEquals(2, rows(a, "email_event_rows", OTHER), "nothing moved");
+
+            sql(a, erasure);
+            TenantMove.Outcome moved = move.move(OTHER);
+            assertEquals(0, moved.leftInSource());
+            assertEquals(1, b.count("SELECT count(*) FROM email_event_rows WHERE event_id = '" + retried + "'"), "the retry once");
+            assertEquals(1, b.count("SELECT count(*) FROM email_event_rows WHERE event_id = '" + only + "'"));
+            assertEquals(2, rows(b, "ingest_event_ids", OTHER));
+            assertEquals(1, b.count("SELECT count(*) FROM analytics_jobs WHERE tenant_id = '" + OTHER + "' AND job_type = 'campaign_analytics'"
+                    + " AND period_start = '2026-11-01T00:00:00Z' AND status = 'queued'"), "the source's unrun job, carried");
+            assertEquals(0, rows(a, "analytics_jobs", OTHER));
+            assertEquals(1, rows(a, "erasure_audit", OTHER), "each cluster keeps its audit");
+        }
+    }
+
+    private static String sent(UUID event) {
+        return "INSERT INTO email_events (event_id, event_type, occurred_at, tenant_id, user_id, email_id, edge_no) VALUES ('" + event
+                + "', 'sent', now() - interval '1 hour', '" + OTHER + "', '" + TestEdge.USER + "', 'e-" + event + "', 1)";
+    }
+
+    private static void sql(TestDatabase db, String statement) throws SQLException {
+        try (Connection c = db.connect(); Statement s = c.createStatement()) {
+            s.execute(statement);
+        }
+    }
+
     /** A migration that adds a table of tenants' rows must say how a move merges it, or the move would leave it behind. */
     @Test
     void everyTableOfTenantsRowsHasARule() throws Exception {

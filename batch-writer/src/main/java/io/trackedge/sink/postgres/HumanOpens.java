@@ -17,7 +17,7 @@ import java.util.UUID;
  * two statements (one statement cannot delete and insert the same key); each change is returned
  * so that the caller moves {@code daily_analytics.opens_unique_human}.
  */
-final class HumanOpens {
+public final class HumanOpens {
 
     static final String COLUMNS = "tenant_id, email_id, user_id, campaign_id, mailbox_id, lead_id, step_id, event_id, "
             + "event_type, opened_at";
@@ -37,7 +37,7 @@ final class HumanOpens {
      * before deleting a row, so that a batch that remembered the row has committed and the next one
      * forgets it ({@link KnownHumanOpens}). Held to the end of the transaction; taking it again is free.
      */
-    static void lockForChange(Connection c) throws SQLException {
+    public static void lockForChange(Connection c) throws SQLException {
         try (PreparedStatement s = c.prepareStatement("SELECT pg_advisory_xact_lock(?), nextval('human_opens_epoch')")) {
             s.setLong(1, LOCK_KEY);
             s.executeQuery().close();
