@@ -3,13 +3,11 @@ package io.trackedge.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.trackedge.Main;
 import io.trackedge.db.Database;
 import io.trackedge.db.PostgresConnectionInfo;
 import io.trackedge.db.TenantRouting;
 import io.trackedge.sink.testing.TestDatabase;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import io.trackedge.testing.CliRun;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -19,7 +17,6 @@ import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code trackedge clusters route|pins} in-process, against two fresh databases as the clusters. */
 class ClustersCommandIT {
@@ -30,21 +27,6 @@ class ClustersCommandIT {
 
     @TempDir
     Path dir;
-
-    private record Run(int exit, String out, String err) {
-    }
-
-    private Run run(Path config, String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cmd = new CommandLine(new Main());
-        cmd.setOut(new PrintWriter(out));
-        cmd.setErr(new PrintWriter(err));
-        String[] all = java.util.Arrays.copyOf(args, args.length + 2);
-        all[args.length] = "--config";
-        all[args.length + 1] = config.toString();
-        return new Run(cmd.execute(all), out.toString(), err.toString());
-    }
 
     @Test
     void pinsListEveryTenantWhereItsRowsAreAndRouteSaysWhereOneLives() throws Exception {
@@ -57,25 +39,25 @@ class ClustersCommandIT {
                     + "edge.database.routing-table = \"" + table + "\"\n");
             TenantRouting routing = TenantRouting.of(List.of("a", "b"), Map.of(T3, "a"));
 
-            Run route = run(config, "clusters", "route", "--tenant", T1.toString());
+            CliRun route = CliRun.run(config, "clusters", "route", "--tenant", T1.toString());
             assertEquals(0, route.exit(), route.err());
             assertEquals(routing.clusterOf(T1) + " (by the hash)", route.out().strip());
-            assertEquals("a (pinned by the routing table)", run(config, "clusters", "route", "--tenant", T3.toString()).out().strip());
+            assertEquals("a (pinned by the routing table)", CliRun.run(config, "clusters", "route", "--tenant", T3.toString()).out().strip());
 
-            Run migrate = run(config, "migrate");
+            CliRun migrate = CliRun.run(config, "migrate");
             assertEquals(0, migrate.exit(), migrate.err());
-            Run jobsOnB = run(config, "jobs", "list", "--cluster", "b");
+            CliRun jobsOnB = CliRun.run(config, "jobs", "list", "--cluster", "b");
             assertEquals(0, jobsOnB.exit(), jobsOnB.err());
-            assertEquals(2, run(config, "jobs", "list", "--cluster", "z").exit(), "an unknown cluster is refused");
+            assertEquals(2, CliRun.run(config, "jobs", "list", "--cluster", "z").exit(), "an unknown cluster is refused");
             counters(a, T1, T3);
             counters(b, T2);
-            Run pins = run(config, "clusters", "pins");
+            CliRun pins = CliRun.run(config, "clusters", "pins");
             assertEquals(0, pins.exit(), pins.err());
             assertEquals(List.of(T1 + ",a", T2 + ",b", T3 + ",a").stream().sorted().toList(),
                     pins.out().lines().filter(l -> !l.startsWith("#")).sorted().toList());
 
             counters(b, T1); // a tenant with rows in both: no pin can keep it whole
-            Run split = run(config, "clusters", "pins");
+            CliRun split = CliRun.run(config, "clusters", "pins");
             assertEquals(1, split.exit());
             assertTrue(split.err().contains("tenant " + T1 + " has rows in [a, b]"), split.err());
             assertTrue(split.out().lines().noneMatch(l -> l.startsWith(T1.toString())), split.out());
@@ -91,7 +73,7 @@ class ClustersCommandIT {
             TenantRouting routing = TenantRouting.of(List.of("a", "b"), Map.of());
             UUID tenant = routing.clusterOf(T1).equals("b") ? T1 : T2;
             assertEquals("b", routing.clusterOf(tenant), "one of the two tenants hashes to b");
-            assertEquals(0, run(config, "migrate").exit());
+            assertEquals(0, CliRun.run(config, "migrate").exit());
             // The same recipient's row in both clusters (a move left one in a): both go.
             for (TestDatabase db : List.of(a, b)) {
                 try (Connection c = java.sql.DriverManager.getConnection(db.jdbcUrl(), "postgres", null); Statement s = c.createStatement()) {
@@ -99,7 +81,7 @@ class ClustersCommandIT {
                             + " VALUES (gen_random_uuid(), 'open', now(), '" + tenant + "', gen_random_uuid(), 'erase-me', 1)");
                 }
             }
-            Run erase = run(config, "erase", "--tenant", tenant.toString(), "--email", "erase-me");
+            CliRun erase = CliRun.run(config, "erase", "--tenant", tenant.toString(), "--email", "erase-me");
             assertEquals(0, erase.exit(), erase.err());
             assertTrue(erase.out().contains("email_events       2 rows deleted"), erase.out());
             for (TestDatabase db : List.of(a, b)) {
@@ -113,7 +95,7 @@ class ClustersCommandIT {
     void withoutClustersTheCommandsSaySo() throws Exception {
         Path config = dir.resolve("edge.conf");
         Files.writeString(config, "edge.data-dir = \"" + dir + "\"\nedge.database.url = \"postgresql://127.0.0.1/none\"\n");
-        Run route = run(config, "clusters", "route", "--tenant", T1.toString());
+        CliRun route = CliRun.run(config, "clusters", "route", "--tenant", T1.toString());
         assertEquals(2, route.exit());
     }
 

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.trackedge.JobTypes;
-import io.trackedge.Main;
 import io.trackedge.db.Database;
 import io.trackedge.db.PostgresConnectionInfo;
 import io.trackedge.jobs.JobRegistry;
@@ -16,10 +15,9 @@ import io.trackedge.jobs.JobStore;
 import io.trackedge.jobs.Period;
 import io.trackedge.sink.testing.Await;
 import io.trackedge.sink.testing.TestDatabase;
+import io.trackedge.testing.CliRun;
 import io.trackedge.testing.RawHttp;
 import io.trackedge.testing.TestEdge;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -37,7 +35,6 @@ import java.util.TreeMap;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * A tenant moved from cluster a to cluster b with {@code trackedge clusters move}, after some of its
@@ -96,9 +93,9 @@ class TenantMoveIT {
             Files.writeString(config, "edge.data-dir = \"" + dir + "\"\nedge.database.user = postgres\n"
                     + "edge.database.clusters = [\"a=" + a.jdbcUrl() + "\", \"b=" + b.jdbcUrl() + "\"]\n"
                     + "edge.database.routing-table = \"" + table + "\"\n");
-            Run moved = run(config, "clusters", "move", "--tenant", MOVED.toString(), "--from", "a");
-            assertEquals(0, moved.exit, moved.err + moved.out);
-            assertTrue(moved.out.contains("moved tenant " + MOVED + " from a to b: "), moved.out);
+            CliRun moved = CliRun.run(config, "clusters", "move", "--tenant", MOVED.toString(), "--from", "a");
+            assertEquals(0, moved.exit(), moved.err() + moved.out());
+            assertTrue(moved.out().contains("moved tenant " + MOVED + " from a to b: "), moved.out());
 
             for (MovedTable t : MovedTable.ALL) {
                 if (t.moves()) {
@@ -122,12 +119,12 @@ class TenantMoveIT {
                 assertEquals(numbers(whole, numbers), numbers(b, numbers), numbers + " of the tenant against one database's");
             }
 
-            Run again = run(config, "clusters", "move", "--tenant", MOVED.toString(), "--from", "a");
-            assertEquals(0, again.exit, again.err);
-            assertTrue(again.out.contains("has no rows in a"), again.out);
-            Run home = run(config, "clusters", "move", "--tenant", OTHER.toString(), "--from", "a");
-            assertEquals(1, home.exit, "routed to a");
-            assertTrue(home.err.contains("is routed to a"), home.err);
+            CliRun again = CliRun.run(config, "clusters", "move", "--tenant", MOVED.toString(), "--from", "a");
+            assertEquals(0, again.exit(), again.err());
+            assertTrue(again.out().contains("has no rows in a"), again.out());
+            CliRun home = CliRun.run(config, "clusters", "move", "--tenant", OTHER.toString(), "--from", "a");
+            assertEquals(1, home.exit(), "routed to a");
+            assertTrue(home.err().contains("is routed to a"), home.err());
         }
     }
 
@@ -373,18 +370,4 @@ class TenantMoveIT {
         return new Database(new PostgresConnectionInfo(db.jdbcUrl(), "postgres", null), 2);
     }
 
-    private record Run(int exit, String out, String err) {
-    }
-
-    private static Run run(Path config, String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cmd = new CommandLine(new Main());
-        cmd.setOut(new PrintWriter(out));
-        cmd.setErr(new PrintWriter(err));
-        String[] all = java.util.Arrays.copyOf(args, args.length + 2);
-        all[args.length] = "--config";
-        all[args.length + 1] = config.toString();
-        return new Run(cmd.execute(all), out.toString(), err.toString());
-    }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.trackedge.db.Database;
 import io.trackedge.db.LockWait;
 import io.trackedge.db.PostgresConnectionInfo;
+import io.trackedge.sink.testing.Await;
 import io.trackedge.sink.testing.TestDatabase;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -65,15 +66,14 @@ class MigrationLockIT {
             migrateTo(testDb, BEFORE_V32);
             readDailyAnalytics(reader);
 
-            LockWait wait = new LockWait(Duration.ofMillis(300), 100, Duration.ofMillis(100));
+            LockWait wait = new LockWait(Duration.ofMillis(300), 100, Duration.ofMillis(300));
             CompletableFuture<Integer> applied = CompletableFuture.supplyAsync(() -> db.migrate(wait), migrator);
-            // The migration has given up at least once: its second session's wait, or a later one.
-            waitFor(() -> testDb.count("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                    + "AND wait_event_type = 'Lock' AND query LIKE '%daily_analytics%'") == 1);
-            waitFor(() -> testDb.count("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                    + "AND wait_event_type = 'Lock' AND query LIKE '%daily_analytics%'") == 0);
-            waitFor(() -> testDb.count("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                    + "AND wait_event_type = 'Lock' AND query LIKE '%daily_analytics%'") == 1);
+            // The migration has given up at least once: its first try's wait, a pause, a later try's wait.
+            String waiting = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    + "AND wait_event_type = 'Lock' AND query LIKE '%daily_analytics%'";
+            Await.until("the migration waiting for its lock", Duration.ofSeconds(20), () -> testDb.count(waiting) == 1);
+            Await.until("the migration giving up", Duration.ofSeconds(20), () -> testDb.count(waiting) == 0);
+            Await.until("the migration trying again", Duration.ofSeconds(20), () -> testDb.count(waiting) == 1);
             reader.commit();
 
             assertTrue(applied.get(30, TimeUnit.SECONDS) >= 1, "V32 and every later one, on a later try");
@@ -116,15 +116,5 @@ class MigrationLockIT {
             }
         }
         return null;
-    }
-
-    private interface Condition {
-        boolean holds() throws Exception;
-    }
-
-    private static void waitFor(Condition condition) throws Exception {
-        while (!condition.holds()) {
-            Thread.sleep(5);
-        }
     }
 }
