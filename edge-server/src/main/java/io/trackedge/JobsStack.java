@@ -117,6 +117,8 @@ record JobsStack(List<ClusterRunner> runners) {
                 () -> sum(all, s -> s.claimedFromRedis.get()));
         m.counter("edge_jobs_completed_total", "Jobs this node completed", () -> sum(all, s -> s.completed.get()));
         m.counter("edge_jobs_failures_total", "Attempts that failed on this node (retried, or dead)", () -> sum(all, s -> s.failures.get()));
+        m.counter("edge_jobs_deferred_total", "Runs that lost a lock wait, deadlock or serialization check and were deferred, "
+                + "not counted as attempts", () -> sum(all, s -> s.deferred.get()));
         m.counter("edge_jobs_deaths_total", "Jobs this node moved to dead", () -> sum(all, s -> s.dead.get()));
         m.counter("edge_jobs_reaped_total", "Running jobs taken back after their lease expired", () -> sum(all, s -> s.reaped.get()));
         m.counter("edge_jobs_lost_claims_total", "Runs rolled back because another runner had taken the job",

@@ -9,14 +9,16 @@ import org.slf4j.LoggerFactory;
  * Runs one claimed job: its roll-up and the completion of its row in one transaction, committed
  * only if the claim still holds, so a run whose lease was taken over leaves nothing behind and a
  * job's effects commit once. A roll-up that throws fails the attempt ({@link JobStore#fail}: retried
- * after a backoff, or dead after the last attempt); the runner goes on with the next job.
+ * after a backoff, or dead after the last attempt), unless what it lost was a contention with other
+ * work ({@link Contention}): then the job is deferred ({@link JobStore#defer}) and keeps its attempts.
+ * The runner goes on with the next job.
  */
 final class JobExecutor implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(JobExecutor.class);
 
     /** What became of a run. */
-    enum Outcome { COMPLETED, FAILED, DEAD, LOST_CLAIM }
+    enum Outcome { COMPLETED, DEFERRED, FAILED, DEAD, LOST_CLAIM }
 
     private final JobStore store;
     private final JobRegistry registry;
@@ -56,8 +58,20 @@ final class JobExecutor implements AutoCloseable {
             }
             return Outcome.COMPLETED;
         } catch (Exception e) {
-            stats.failures.incrementAndGet();
             String error = e.getClass().getSimpleName() + ": " + e.getMessage();
+            String contention = Contention.of(e);
+            if (contention != null) {
+                String reason = "deferred (SQLState " + contention + ", not counted as an attempt): " + error;
+                if (store.defer(job, reason.length() > 2000 ? reason.substring(0, 2000) : reason) == null) {
+                    stats.lostClaims.incrementAndGet();
+                    return Outcome.LOST_CLAIM;
+                }
+                stats.deferred.incrementAndGet();
+                log.warn("job {} ({}) lost a contention (SQLState {}) and waits in the queue, its attempt given back: {}",
+                        job.jobId(), job.describe(), contention, error);
+                return Outcome.DEFERRED;
+            }
+            stats.failures.incrementAndGet();
             JobStatus now = store.fail(job, error.length() > 2000 ? error.substring(0, 2000) : error);
             if (now == JobStatus.DEAD) {
                 stats.dead.incrementAndGet();

@@ -12,6 +12,8 @@ public final class JobStats {
     public final AtomicLong completed = new AtomicLong();
     /** Attempts that failed (the job is retried, or dead when it was the last). */
     public final AtomicLong failures = new AtomicLong();
+    /** Runs that lost a contention (a lock wait, a deadlock, a serialization check) and were deferred, their attempt given back. */
+    public final AtomicLong deferred = new AtomicLong();
     /** Jobs this runner moved to dead. */
     public final AtomicLong dead = new AtomicLong();
     /** Running jobs taken back because their lease expired. */

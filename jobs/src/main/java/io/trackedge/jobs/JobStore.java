@@ -220,6 +220,28 @@ public final class JobStore {
     }
 
     /**
+     * Records a run that lost a contention ({@link Contention}): the job goes back to the queue with
+     * its attempt given back, after a wait that doubles with each deferral of it (from
+     * {@code retry-backoff} up to {@code max-retry-backoff}). Returns the new status, or null if the
+     * claim was lost.
+     */
+    public JobStatus defer(Job j, String reason) throws SQLException {
+        try (Connection c = ds.getConnection(); PreparedStatement s = c.prepareStatement("UPDATE analytics_jobs SET"
+                + " status = 'queued', attempts = attempts - 1, deferrals = deferrals + 1, last_error = ?, rerun_requested = false,"
+                + " finished_at = now(), lease_until = NULL, dispatched_at = NULL,"
+                + " run_after = now() + make_interval(secs => least(?, ? * power(2, least(deferrals, 30))))"
+                + " WHERE job_id = ? AND runner = ? AND attempts = ? AND status = 'running' RETURNING status")) {
+            s.setString(1, reason);
+            s.setDouble(2, seconds(settings.maxRetryBackoff()));
+            s.setDouble(3, seconds(settings.retryBackoff()));
+            bindClaim(s, 4, j);
+            try (ResultSet r = s.executeQuery()) {
+                return r.next() ? JobStatus.parse(r.getString(1)) : null;
+            }
+        }
+    }
+
+    /**
      * Takes back every running job whose lease has passed (its runner died, or lost the database
      * for longer than the visibility timeout): the attempt counts as failed, and the job is ready
      * again at once, or {@code dead} if that was its last attempt. Returns how many were taken back.
@@ -272,7 +294,7 @@ public final class JobStore {
     }
 
     /**
-     * Puts dead, failed or completed jobs back in the queue with their attempts reset (a re-run
+     * Puts dead, failed or completed jobs back in the queue with their attempts and deferrals reset (a re-run
      * is safe: every roll-up recomputes its period). Returns how many were requeued.
      *
      * @param id one job, or null for every dead job
@@ -280,7 +302,7 @@ public final class JobStore {
     public int retry(UUID id) throws SQLException {
         String where = id == null ? "status = 'dead'" : "job_id = ? AND status IN ('dead', 'failed', 'completed')";
         try (Connection c = ds.getConnection(); PreparedStatement s = c.prepareStatement("UPDATE analytics_jobs SET"
-                + " status = 'queued', attempts = 0, run_after = now(), dispatched_at = NULL, finished_at = NULL,"
+                + " status = 'queued', attempts = 0, deferrals = 0, run_after = now(), dispatched_at = NULL, finished_at = NULL,"
                 + " queued_at = now() WHERE " + where)) {
             if (id != null) {
                 s.setObject(1, id);

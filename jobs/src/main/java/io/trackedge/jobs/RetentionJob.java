@@ -1,5 +1,6 @@
 package io.trackedge.jobs;
 
+import io.trackedge.db.LockWait;
 import io.trackedge.sink.postgres.PartitionMaintainer;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -16,10 +17,20 @@ public final class RetentionJob implements RollUp {
     public static final String TYPE = "retention";
 
     private final int retentionDays;
+    private final LockWait lockWait;
 
     /** @param retentionDays days of raw events kept ({@code edge.database.retention-days}); 0 keeps them forever */
     public RetentionJob(int retentionDays) {
+        this(retentionDays, LockWait.DEFAULT);
+    }
+
+    /**
+     * @param lockWait how long each try for the events' lock waits and how often it tries; past it the
+     *     run gives up (55P03) and the job is deferred, not failed ({@link JobStore#defer})
+     */
+    RetentionJob(int retentionDays, LockWait lockWait) {
         this.retentionDays = retentionDays;
+        this.lockWait = lockWait;
     }
 
     @Override
@@ -37,6 +48,6 @@ public final class RetentionJob implements RollUp {
         if (tenantOrNull != null) {
             throw new IllegalArgumentException("retention drops partitions shared by every tenant; enqueue it without a tenant");
         }
-        PartitionMaintainer.dropExpired(c, retentionDays);
+        PartitionMaintainer.dropExpired(c, retentionDays, lockWait);
     }
 }

@@ -73,7 +73,7 @@ public final class PartitionMaintainer implements Runnable {
      * look, or it reads this run's mark. Each try for the lock waits at most a second
      * ({@link LockWait#DEFAULT}): while it waits every write and read of events queues behind it, and
      * a long reader (a reconciliation's recount) holds it off; after ten tries the run fails
-     * (SQLState 55P03) and is retried later. A run that
+     * (SQLState 55P03), and the retention job is deferred to a later run (V35). A run that
      * finds its cutoff's day recorded already ends without the lock: the hourly runs of a day.
      *
      * @param retentionDays days of raw events to keep; 0 keeps them forever and does nothing
@@ -82,7 +82,8 @@ public final class PartitionMaintainer implements Runnable {
         return dropExpired(c, retentionDays, LockWait.DEFAULT);
     }
 
-    static int dropExpired(Connection c, int retentionDays, LockWait wait) throws SQLException {
+    /** As {@link #dropExpired(Connection, int)}, each try for the lock as {@code wait} says. */
+    public static int dropExpired(Connection c, int retentionDays, LockWait wait) throws SQLException {
         if (retentionDays <= 0) {
             return 0;
         }

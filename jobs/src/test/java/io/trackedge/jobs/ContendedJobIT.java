@@ -1,0 +1,78 @@
+package io.trackedge.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.trackedge.db.LockWait;
+import io.trackedge.jobs.testing.JobsDatabase;
+import io.trackedge.sink.testing.Await;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * A job that loses a contention with other work is deferred, not failed (V35): the retention job,
+ * held off by a long reader of the events past its lock wait, waits in the queue with its attempts
+ * given back, more times than it has attempts and each time twice as long, and drops the old days
+ * once the reader has gone.
+ */
+class ContendedJobIT {
+
+    @RegisterExtension
+    static final JobsDatabase pg = new JobsDatabase();
+
+    @Test
+    void aRetentionRunBehindALongReaderIsDeferredWithoutSpendingItsAttempts() throws Exception {
+        LocalDate old = LocalDate.now(ZoneOffset.UTC).minusDays(40);
+        String partition = "email_events_" + old.toString().replace("-", "");
+        try (Connection c = pg.db.dataSource().getConnection(); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE " + partition + " PARTITION OF email_event_rows FOR VALUES FROM ('" + old + "') TO ('"
+                    + old.plusDays(1) + "')");
+            s.execute("INSERT INTO email_event_rows (occurred_at, context_id, tenant_id, event_id, edge_no, event_type) VALUES ('"
+                    + old + " 12:00Z', 1, '" + UUID.randomUUID() + "', '" + UUID.randomUUID() + "', 1, 'open')");
+        }
+        // Two attempts, and deferrals waiting 0.2, 0.4, 0.8 then 1 s.
+        JobSettings settings = JobSettings.defaults().withRetries(Duration.ofMillis(200), Duration.ofSeconds(1), 2);
+        RetentionJob retention = new RetentionJob(30, new LockWait(Duration.ofMillis(50), 1, Duration.ZERO));
+        JobRegistry registry = JobRegistry.builder().add(retention, 100, Granularity.DAY).build();
+        JobStats stats = new JobStats();
+        try (JobRunner runner = new JobRunner("r", new JobStore(pg.db.dataSource(), settings), registry, null, null, settings, stats);
+                Connection reader = pg.db.dataSource().getConnection(); Statement s = reader.createStatement()) {
+            runner.enqueue(RetentionJob.TYPE, Period.dayOf(LocalDate.now(ZoneOffset.UTC).minusDays(1)), null);
+            reader.setAutoCommit(false);
+            s.execute("SELECT count(*) FROM email_event_rows"); // a report's long read: its lock stays to the end of the transaction
+
+            Await.until("the retention job deferred more times than it has attempts", Duration.ofSeconds(60), () -> {
+                runner.drain();
+                return pg.count("SELECT deferrals FROM analytics_jobs") >= 3;
+            });
+            List<String> job = pg.test.rows("SELECT status, attempts, deferrals, last_error,"
+                    + " round(extract(epoch FROM run_after - finished_at)::numeric, 3) FROM analytics_jobs");
+            String[] f = job.get(0).split("\\|");
+            assertEquals("queued", f[0], job.get(0));
+            assertEquals("0", f[1], "its attempts given back");
+            assertTrue(f[3].contains("55P03"), f[3]);
+            int deferrals = Integer.parseInt(f[2]);
+            assertEquals(Math.min(1.0, 0.2 * Math.pow(2, deferrals - 1)), Double.parseDouble(f[4]), 1e-6,
+                    "the wait after " + deferrals + " deferrals");
+            assertEquals(0, stats.failures.get());
+            assertEquals(0, stats.dead.get());
+            assertEquals(deferrals, stats.deferred.get());
+            assertEquals(1, pg.count("SELECT count(*) FROM pg_class WHERE relname = '" + partition + "'"), "nothing dropped yet");
+
+            reader.rollback();
+            Await.until("the retention job completed once the reader had gone", Duration.ofSeconds(60), () -> {
+                runner.drain();
+                return pg.count("SELECT count(*) FROM analytics_jobs WHERE status = 'completed'") == 1;
+            });
+        }
+        assertEquals(1, pg.count("SELECT attempts FROM analytics_jobs"), "one attempt, the one that ran");
+        assertEquals(0, pg.count("SELECT count(*) FROM pg_class WHERE relname = '" + partition + "'"));
+    }
+}
