@@ -5,6 +5,8 @@
 -- it as a deadlock's victim (40P01), or a serialization check refused it (40001). Counted as failed
 -- attempts, five such runs made the job dead, and a daily retention job behind one long report
 -- stayed undone until someone retried it. Now such a run gives its attempt back and the job waits in
--- the queue; deferrals counts them, and each doubles the wait before the next run (retry-backoff,
--- up to max-retry-backoff), so a lock held for hours costs one short try at a time, never the job.
+-- the queue; deferrals counts them since the job last completed, and each doubles the wait before the
+-- next run (retry-backoff, up to max-retry-backoff), so a lock held for hours costs a few short tries
+-- an hour, not the job. After 48 in a row (JobSettings.maxDeferrals, about a day) a contention counts
+-- as failure again, so a lock that never comes free still ends in dead.
 ALTER TABLE analytics_jobs ADD COLUMN deferrals integer NOT NULL DEFAULT 0;

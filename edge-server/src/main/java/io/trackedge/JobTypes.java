@@ -44,7 +44,7 @@ public final class JobTypes {
     public static JobSettings settings(EdgeConfig.Jobs c) {
         JobSettings d = JobSettings.defaults();
         return new JobSettings(c.visibilityTimeout(), d.sweepInterval(), c.retryBackoff(), d.maxRetryBackoff(), c.maxAttempts(),
-                c.scheduleDelay(), c.stuckAfter(), d.maxIdle());
+                c.scheduleDelay(), c.stuckAfter(), d.maxIdle(), d.maxDeferrals());
     }
 
     /**

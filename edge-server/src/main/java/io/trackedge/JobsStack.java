@@ -97,7 +97,7 @@ record JobsStack(List<ClusterRunner> runners) {
 
     /** The runners' figures summed: one cluster's or several, the series are the same. */
     private static void metrics(EdgeMetrics m, List<JobStats> all, Set<Integer> priorities) {
-        GaugeWithCallback.builder().name("edge_jobs_ready").help("Jobs ready to run (queued, or failed and due), by priority")
+        GaugeWithCallback.builder().name("edge_jobs_ready").help("Jobs ready to run (queued or failed, and due), by priority")
                 .labelNames("priority").callback(cb -> {
                     Map<Integer, Long> ready = new TreeMap<>();
                     priorities.forEach(p -> ready.put(p, 0L));
@@ -105,7 +105,7 @@ record JobsStack(List<ClusterRunner> runners) {
                     ready.forEach((p, n) -> cb.call(n, String.valueOf(p)));
                 }).register(m.registry());
         m.gauge("edge_jobs_running", "Jobs running on any node", () -> sum(all, s -> s.depth.running()));
-        m.gauge("edge_jobs_waiting_retry", "Failed jobs waiting for their next attempt", () -> sum(all, s -> s.depth.failedWaiting()));
+        m.gauge("edge_jobs_waiting_retry", "Jobs waiting for their next try: failed, or deferred after a lost lock wait", () -> sum(all, s -> s.depth.failedWaiting()));
         m.gauge("edge_jobs_dead", "Jobs that used every attempt (trackedge jobs list --status dead; trackedge jobs retry)",
                 () -> sum(all, s -> s.depth.dead()));
         m.gauge("edge_jobs_redis_up", "1 while this node's runners get their jobs through Redis",
@@ -143,11 +143,11 @@ record JobsStack(List<ClusterRunner> runners) {
         long runningMillis = current == null ? 0 : System.currentTimeMillis() - s.currentSinceMillis;
         Map<Integer, Long> ready = new TreeMap<>(s.depth.readyByPriority());
         String detail = String.format("runner %s, dispatch %s; ready %d %s, running %d, waiting retry %d, dead %d;"
-                        + " completed %d, failed attempts %d%s%s", runner.name(),
+                        + " completed %d, failed attempts %d, deferred %d%s%s", runner.name(),
                 !redis ? "postgres" : s.redisUp ? "redis" : s.lastError.isEmpty() ? "redis (not reached yet)"
                         : "postgres (redis down: " + s.lastError + ")",
                 s.depth.ready(), ready, s.depth.running(), s.depth.failedWaiting(), s.depth.dead(), s.completed.get(),
-                s.failures.get(), current == null ? "" : "; now " + current + " for " + runningMillis / 1000 + " s",
+                s.failures.get(), s.deferred.get(), current == null ? "" : "; now " + current + " for " + runningMillis / 1000 + " s",
                 s.loopErrors.get() == 0 ? "" : "; last error: " + s.lastError);
         if (!thread.healthy()) {
             return Readiness.Status.failing("runner thread died; " + detail);

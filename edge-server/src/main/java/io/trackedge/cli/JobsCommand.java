@@ -125,7 +125,7 @@ public final class JobsCommand implements Runnable {
 
     @Command(name = "retry", mixinStandardHelpOptions = true,
             description = "Put a dead, failed or completed job back in the queue with its attempts reset (re-running is safe: "
-                    + "a roll-up recomputes its period).")
+                    + "a roll-up recomputes its period), or a deferred one (queued, not due yet) to run now.")
     static final class Retry extends OnJobs {
         @Parameters(index = "0", arity = "0..1", paramLabel = "JOB-ID") UUID jobId;
         @Option(names = "--all-dead", description = "every dead job") boolean allDead;
@@ -148,7 +148,7 @@ public final class JobsCommand implements Runnable {
 
     @Command(name = "run-once", mixinStandardHelpOptions = true,
             description = "Run every ready job here, now (claimed from PostgreSQL like any runner), then exit; "
-                    + "non-zero if any failed.")
+                    + "non-zero if any failed or was deferred (it lost a lock wait: trackedge jobs list shows when it runs again).")
     static final class RunOnce extends OnJobs {
         @Option(names = "--type", paramLabel = "TYPE", description = "with --period: enqueue this job first") String type;
         @Option(names = "--period", paramLabel = "PERIOD", description = "with --type: the period of the job to enqueue") String period;
@@ -173,9 +173,10 @@ public final class JobsCommand implements Runnable {
                     }
                 }
                 int ran = runner.drain();
-                out.printf("ran %d job(s): %d completed, %d failed (%d now dead); types: %s%n", ran, stats.completed.get(),
-                        stats.failures.get(), stats.dead.get(), String.join(", ", registry.names()));
-                return stats.failures.get() == 0 ? 0 : 1;
+                out.printf("ran %d job(s): %d completed, %d failed (%d now dead), %d deferred; types: %s%n", ran,
+                        stats.completed.get(), stats.failures.get(), stats.dead.get(), stats.deferred.get(),
+                        String.join(", ", registry.names()));
+                return stats.failures.get() == 0 && stats.deferred.get() == 0 ? 0 : 1;
             }
         }
     }

@@ -18,7 +18,8 @@ final class PipelineFigures {
     /** Metric families shown, summed over their labels except the sink's name. */
     static final String[] SHOWN = {"edge_http_requests_total", "edge_ingest_lines_total", "edge_journal_appended_records_total",
         "edge_sink_lag_events", "edge_sink_lag_seconds", "edge_sink_bad_events_total", "edge_sink_stalled",
-        "edge_jobs_completed_total", "edge_jobs_failures_total", "edge_jobs_running", "edge_jobs_ready", "edge_jobs_dead"};
+        "edge_jobs_completed_total", "edge_jobs_failures_total", "edge_jobs_deferred_total", "edge_jobs_running", "edge_jobs_ready",
+        "edge_jobs_waiting_retry", "edge_jobs_dead"};
 
     private final EdgeMetrics metrics;
     private final Readiness readiness;

@@ -85,7 +85,12 @@ class JobsCommandIT {
         assertEquals(0, retried.exit());
         assertTrue(retried.out().contains("requeued 1 job(s)"), retried.out());
         assertEquals("queued|0", db.rows("SELECT status, attempts FROM analytics_jobs").get(0));
-        assertEquals(1, run("jobs", "retry", id).exit(), "a queued job is not retried");
+        assertEquals(1, run("jobs", "retry", id).exit(), "a queued job that is due is not retried");
+        try (var c = db.connect(); var s = c.createStatement()) {
+            s.execute("UPDATE analytics_jobs SET run_after = now() + interval '20 minutes', deferrals = 5"); // deferred (V35)
+        }
+        assertEquals(0, run("jobs", "retry", id).exit(), "a deferred job is run now");
+        assertEquals("queued|0|t", db.rows("SELECT status, deferrals, run_after <= now() FROM analytics_jobs").get(0));
         Run both = run("jobs", "run-once", "--type", "retention", "--period", "day:2026-11-29");
         assertTrue(both.out().contains("ran 2 job(s): 2 completed"), both.out());
         assertEquals(2, db.count("SELECT count(*) FROM analytics_jobs WHERE status = 'completed'"));

@@ -60,19 +60,21 @@ final class JobExecutor implements AutoCloseable {
         } catch (Exception e) {
             String error = e.getClass().getSimpleName() + ": " + e.getMessage();
             String contention = Contention.of(e);
-            if (contention != null) {
-                String reason = "deferred (SQLState " + contention + ", not counted as an attempt): " + error;
-                if (store.defer(job, reason.length() > 2000 ? reason.substring(0, 2000) : reason) == null) {
-                    stats.lostClaims.incrementAndGet();
-                    return Outcome.LOST_CLAIM;
-                }
+            if (contention != null
+                    && store.defer(job, "deferred (SQLState " + contention + ", not counted as an attempt): " + error) != null) {
                 stats.deferred.incrementAndGet();
                 log.warn("job {} ({}) lost a contention (SQLState {}) and waits in the queue, its attempt given back: {}",
                         job.jobId(), job.describe(), contention, error);
                 return Outcome.DEFERRED;
             }
+            // Not a contention, or deferred max-deferrals times in a row (or its claim lost: fail says so too)
             stats.failures.incrementAndGet();
-            JobStatus now = store.fail(job, error.length() > 2000 ? error.substring(0, 2000) : error);
+            JobStatus now = store.fail(job, error);
+            if (now == null) {
+                stats.lostClaims.incrementAndGet();
+                log.warn("job {} ({}): claim lost while it failed: {}", job.jobId(), job.describe(), error);
+                return Outcome.LOST_CLAIM;
+            }
             if (now == JobStatus.DEAD) {
                 stats.dead.incrementAndGet();
                 log.error("job {} ({}) is dead after {} attempts: {}", job.jobId(), job.describe(), job.attempt(), error, e);

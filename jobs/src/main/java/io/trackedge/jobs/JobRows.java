@@ -70,7 +70,7 @@ public final class JobRows {
         }
     }
 
-    /** Counts the unfinished and dead jobs. Ready means queued, or failed and due for its next attempt. */
+    /** Counts the unfinished and dead jobs. Ready means queued or failed, and due: a failed or deferred job waits until {@code run_after}. */
     public static Depth depth(DataSource ds) throws SQLException {
         try (Connection c = ds.getConnection(); PreparedStatement s = c.prepareStatement("SELECT priority, status,"
                 + " run_after <= now() AS due, count(*) FROM analytics_jobs WHERE status <> 'completed' GROUP BY 1, 2, 3");
@@ -87,7 +87,7 @@ public final class JobRows {
                 switch (st) {
                     case RUNNING -> running += n;
                     case DEAD -> dead += n;
-                    case FAILED -> {
+                    case FAILED, QUEUED -> { // a queued job is not due only when deferred (V35)
                         if (due) {
                             ready.merge(priority, n, Long::sum);
                         } else {

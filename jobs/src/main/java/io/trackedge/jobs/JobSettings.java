@@ -18,10 +18,12 @@ import java.util.Objects;
  *     in the journals (sink lag) are in the raw tables when the roll-up reads them
  * @param stuckAfter a job running longer than this makes {@code /readyz} report the runner stuck
  * @param maxIdle the longest sleep of an idle runner between looks at the queues
+ * @param maxDeferrals deferrals in a row ({@link JobStore#defer}: runs that lost a lock wait, a
+ *     deadlock or a serialization check) after which a contention fails the attempt like any error
  */
 public record JobSettings(Duration visibilityTimeout, Duration sweepInterval, Duration retryBackoff,
                           Duration maxRetryBackoff, int maxAttempts, Duration scheduleDelay, Duration stuckAfter,
-                          Duration maxIdle) {
+                          Duration maxIdle, int maxDeferrals) {
 
     public JobSettings {
         for (Duration d : new Duration[] {visibilityTimeout, sweepInterval, retryBackoff, maxRetryBackoff, scheduleDelay,
@@ -37,31 +39,46 @@ public record JobSettings(Duration visibilityTimeout, Duration sweepInterval, Du
         if (maxAttempts < 1) {
             throw new IllegalArgumentException("max attempts must be at least 1, got " + maxAttempts);
         }
+        if (maxDeferrals < 0) {
+            throw new IllegalArgumentException("max deferrals must not be negative, got " + maxDeferrals);
+        }
     }
+
+    /**
+     * Deferrals in a row before a contention counts as failure: about a day at the 30-minute longest
+     * wait, long enough for a report or a backup to end, and then a lock that never comes free ends
+     * the job in {@code dead} (and its alert) instead of queueing the sinks behind a try every half hour.
+     */
+    public static final int DEFAULT_MAX_DEFERRALS = 48;
 
     /** The defaults of {@code reference.conf}'s {@code edge.jobs}. */
     public static JobSettings defaults() {
         return new JobSettings(Duration.ofSeconds(60), Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofMinutes(30),
-                5, Duration.ofMinutes(5), Duration.ofHours(2), Duration.ofMillis(500));
+                5, Duration.ofMinutes(5), Duration.ofHours(2), Duration.ofMillis(500), DEFAULT_MAX_DEFERRALS);
     }
 
     public JobSettings withVisibilityTimeout(Duration d) {
-        return new JobSettings(d, sweepInterval, retryBackoff, maxRetryBackoff, maxAttempts, scheduleDelay, stuckAfter, maxIdle);
+        return new JobSettings(d, sweepInterval, retryBackoff, maxRetryBackoff, maxAttempts, scheduleDelay, stuckAfter, maxIdle, maxDeferrals);
     }
 
     public JobSettings withSweepInterval(Duration d) {
-        return new JobSettings(visibilityTimeout, d, retryBackoff, maxRetryBackoff, maxAttempts, scheduleDelay, stuckAfter, maxIdle);
+        return new JobSettings(visibilityTimeout, d, retryBackoff, maxRetryBackoff, maxAttempts, scheduleDelay, stuckAfter, maxIdle, maxDeferrals);
     }
 
     public JobSettings withRetries(Duration backoff, Duration maxBackoff, int attempts) {
-        return new JobSettings(visibilityTimeout, sweepInterval, backoff, maxBackoff, attempts, scheduleDelay, stuckAfter, maxIdle);
+        return new JobSettings(visibilityTimeout, sweepInterval, backoff, maxBackoff, attempts, scheduleDelay, stuckAfter, maxIdle, maxDeferrals);
     }
 
     public JobSettings withScheduleDelay(Duration d) {
-        return new JobSettings(visibilityTimeout, sweepInterval, retryBackoff, maxRetryBackoff, maxAttempts, d, stuckAfter, maxIdle);
+        return new JobSettings(visibilityTimeout, sweepInterval, retryBackoff, maxRetryBackoff, maxAttempts, d, stuckAfter, maxIdle, maxDeferrals);
     }
 
     public JobSettings withMaxIdle(Duration d) {
-        return new JobSettings(visibilityTimeout, sweepInterval, retryBackoff, maxRetryBackoff, maxAttempts, scheduleDelay, stuckAfter, d);
+        return new JobSettings(visibilityTimeout, sweepInterval, retryBackoff, maxRetryBackoff, maxAttempts, scheduleDelay, stuckAfter, d, maxDeferrals);
+    }
+
+    public JobSettings withMaxDeferrals(int n) {
+        return new JobSettings(visibilityTimeout, sweepInterval, retryBackoff, maxRetryBackoff, maxAttempts, scheduleDelay, stuckAfter,
+                maxIdle, n);
     }
 }

@@ -31,6 +31,9 @@ public final class JobStore {
             + " claim_snapshot = pg_current_snapshot(), rerun_requested = false";
     private static final String READY = "status IN ('queued', 'failed') AND run_after <= now()";
 
+    /** The longest {@code last_error} kept. */
+    private static final int MAX_ERROR = 2000;
+
     private final DataSource ds;
     private final JobSettings settings;
 
@@ -189,7 +192,7 @@ public final class JobStore {
                 + " run_after = CASE WHEN rerun_requested THEN now() ELSE run_after END,"
                 + " queued_at = CASE WHEN rerun_requested THEN now() ELSE queued_at END,"
                 + " dispatched_at = CASE WHEN rerun_requested THEN NULL ELSE dispatched_at END,"
-                + " rerun_requested = false, lease_until = NULL"
+                + " rerun_requested = false, lease_until = NULL, deferrals = 0"
                 + " WHERE job_id = ? AND runner = ? AND attempts = ? AND status = 'running' RETURNING status")) {
             bindClaim(s, 1, j);
             try (ResultSet r = s.executeQuery()) {
@@ -209,7 +212,7 @@ public final class JobStore {
                 + " finished_at = now(), lease_until = NULL, dispatched_at = NULL,"
                 + " run_after = now() + make_interval(secs => least(?, ? * power(2, attempts - 1)))"
                 + " WHERE job_id = ? AND runner = ? AND attempts = ? AND status = 'running' RETURNING status")) {
-            s.setString(1, error);
+            s.setString(1, truncated(error));
             s.setDouble(2, seconds(settings.maxRetryBackoff()));
             s.setDouble(3, seconds(settings.retryBackoff()));
             bindClaim(s, 4, j);
@@ -221,20 +224,28 @@ public final class JobStore {
 
     /**
      * Records a run that lost a contention ({@link Contention}): the job goes back to the queue with
-     * its attempt given back, after a wait that doubles with each deferral of it (from
-     * {@code retry-backoff} up to {@code max-retry-backoff}). Returns the new status, or null if the
-     * claim was lost.
+     * its attempt given back, after a wait that doubles with each deferral of it since it last
+     * completed (from {@code retry-backoff} up to {@code max-retry-backoff}). After
+     * {@link JobSettings#maxDeferrals()} in a row it is not deferred (null): the caller fails the attempt, so a
+     * lock that never comes free ends in {@code dead} and its alert, and each try's queueing of the
+     * sinks behind it stops. Returns the new status, or null if the claim was lost or the job was
+     * deferred too often.
      */
     public JobStatus defer(Job j, String reason) throws SQLException {
+        // With the attempt given back, the next claim gets this claim's attempt number, maybe by the same
+        // runner. The claim-conditional updates still fence: this run has ended, a runner runs one job
+        // at a time, and a claim that reapExpired took back never has its attempt given back.
         try (Connection c = ds.getConnection(); PreparedStatement s = c.prepareStatement("UPDATE analytics_jobs SET"
                 + " status = 'queued', attempts = attempts - 1, deferrals = deferrals + 1, last_error = ?, rerun_requested = false,"
                 + " finished_at = now(), lease_until = NULL, dispatched_at = NULL,"
                 + " run_after = now() + make_interval(secs => least(?, ? * power(2, least(deferrals, 30))))"
-                + " WHERE job_id = ? AND runner = ? AND attempts = ? AND status = 'running' RETURNING status")) {
-            s.setString(1, reason);
+                + " WHERE job_id = ? AND runner = ? AND attempts = ? AND status = 'running' AND deferrals < ?"
+                + " RETURNING status")) {
+            s.setString(1, truncated(reason));
             s.setDouble(2, seconds(settings.maxRetryBackoff()));
             s.setDouble(3, seconds(settings.retryBackoff()));
             bindClaim(s, 4, j);
+            s.setInt(7, settings.maxDeferrals());
             try (ResultSet r = s.executeQuery()) {
                 return r.next() ? JobStatus.parse(r.getString(1)) : null;
             }
@@ -295,12 +306,14 @@ public final class JobStore {
 
     /**
      * Puts dead, failed or completed jobs back in the queue with their attempts and deferrals reset (a re-run
-     * is safe: every roll-up recomputes its period). Returns how many were requeued.
+     * is safe: every roll-up recomputes its period), and a queued one that is not due to run now (one
+     * deferred for a lock that has come free). Returns how many were requeued.
      *
      * @param id one job, or null for every dead job
      */
     public int retry(UUID id) throws SQLException {
-        String where = id == null ? "status = 'dead'" : "job_id = ? AND status IN ('dead', 'failed', 'completed')";
+        String where = id == null ? "status = 'dead'" : "job_id = ? AND (status IN ('dead', 'failed', 'completed')"
+                + " OR status = 'queued' AND run_after > now())"; // a deferred job, to run now
         try (Connection c = ds.getConnection(); PreparedStatement s = c.prepareStatement("UPDATE analytics_jobs SET"
                 + " status = 'queued', attempts = 0, deferrals = 0, run_after = now(), dispatched_at = NULL, finished_at = NULL,"
                 + " queued_at = now() WHERE " + where)) {
@@ -309,6 +322,10 @@ public final class JobStore {
             }
             return s.executeUpdate();
         }
+    }
+
+    private static String truncated(String error) {
+        return error.length() > MAX_ERROR ? error.substring(0, MAX_ERROR) : error;
     }
 
     private Job one(PreparedStatement s) throws SQLException {

@@ -25,6 +25,7 @@ public final class RetentionJob implements RollUp {
     }
 
     /**
+     * @param retentionDays as above
      * @param lockWait how long each try for the events' lock waits and how often it tries; past it the
      *     run gives up (55P03) and the job is deferred, not failed ({@link JobStore#defer})
      */

@@ -73,7 +73,8 @@ public final class PartitionMaintainer implements Runnable {
      * look, or it reads this run's mark. Each try for the lock waits at most a second
      * ({@link LockWait#DEFAULT}): while it waits every write and read of events queues behind it, and
      * a long reader (a reconciliation's recount) holds it off; after ten tries the run fails
-     * (SQLState 55P03), and the retention job is deferred to a later run (V35). A run that
+     * (SQLState 55P03): the retention job is deferred to a later run (V35), the sinks' hourly
+     * housekeeping tries again the next hour. A run that
      * finds its cutoff's day recorded already ends without the lock: the hourly runs of a day.
      *
      * @param retentionDays days of raw events to keep; 0 keeps them forever and does nothing
