@@ -38,14 +38,8 @@ class ContendedJobIT {
         String partition = oldDay(40);
         // Two attempts, and deferrals waiting 0.2, 0.4, 0.8 then 1 s.
         JobSettings settings = JobSettings.defaults().withRetries(Duration.ofMillis(200), Duration.ofSeconds(1), 2);
-        RetentionJob retention = new RetentionJob(30, new LockWait(Duration.ofMillis(50), 1, Duration.ZERO));
-        JobRegistry registry = JobRegistry.builder().add(retention, 100, Granularity.DAY).build();
         JobStats stats = new JobStats();
-        try (JobRunner runner = new JobRunner("r", new JobStore(pg.db.dataSource(), settings), registry, null, null, settings, stats);
-                Connection reader = pg.db.dataSource().getConnection(); Statement s = reader.createStatement()) {
-            runner.enqueue(RetentionJob.TYPE, Period.dayOf(LocalDate.now(ZoneOffset.UTC).minusDays(1)), null);
-            reader.setAutoCommit(false);
-            s.execute("SELECT count(*) FROM email_event_rows"); // a report's long read: its lock stays to the end of the transaction
+        try (JobRunner runner = retention(30, settings, stats); Connection reader = readingEvents()) {
 
             Await.until("the retention job deferred more times than it has attempts", Duration.ofSeconds(60), () -> {
                 runner.drain();
@@ -84,20 +78,16 @@ class ContendedJobIT {
     void aJobDeferredTooOftenInARowFailsAndEndsDead() throws Exception {
         String partition = oldDay(41);
         JobSettings settings = JobSettings.defaults().withRetries(Duration.ofMillis(100), Duration.ofMillis(200), 2).withMaxDeferrals(2);
+        JobStats stats = new JobStats();
         // 20 days, not 30: a run of the other test records the days it dropped, and a later run with
         // the same cutoff would end without asking for the lock.
-        RetentionJob retention = new RetentionJob(20, new LockWait(Duration.ofMillis(50), 1, Duration.ZERO));
-        JobRegistry registry = JobRegistry.builder().add(retention, 100, Granularity.DAY).build();
-        JobStats stats = new JobStats();
-        try (JobRunner runner = new JobRunner("r", new JobStore(pg.db.dataSource(), settings), registry, null, null, settings, stats);
-                Connection reader = pg.db.dataSource().getConnection(); Statement s = reader.createStatement()) {
-            runner.enqueue(RetentionJob.TYPE, Period.dayOf(LocalDate.now(ZoneOffset.UTC).minusDays(1)), null);
-            reader.setAutoCommit(false);
-            s.execute("SELECT count(*) FROM email_event_rows");
+        try (JobRunner runner = retention(20, settings, stats); Connection reader = readingEvents()) {
             Await.until("the retention job dead", Duration.ofSeconds(60), () -> {
                 runner.drain();
                 return pg.count("SELECT count(*) FROM analytics_jobs WHERE status = 'dead'") == 1;
             });
+            reader.rollback();
+            assertEquals(0, runner.drain(), "dead waits for a person (jobs retry), lock or no lock");
         }
         assertEquals("2|2", pg.test.rows("SELECT attempts, deferrals FROM analytics_jobs").get(0), "two deferrals, then two attempts");
         String error = pg.test.rows("SELECT last_error FROM analytics_jobs").get(0);
@@ -106,6 +96,25 @@ class ContendedJobIT {
         assertEquals(2, stats.failures.get());
         assertEquals(1, stats.dead.get());
         assertEquals(1, pg.count("SELECT count(*) FROM pg_class WHERE relname = '" + partition + "'"), "nothing dropped");
+    }
+
+    /** A runner of retention alone, each run trying once, for 50 ms, for the events' lock; with yesterday's job queued. */
+    private static JobRunner retention(int days, JobSettings settings, JobStats stats) throws Exception {
+        RetentionJob retention = new RetentionJob(days, new LockWait(Duration.ofMillis(50), 1, Duration.ZERO));
+        JobRegistry registry = JobRegistry.builder().add(retention, 100, Granularity.DAY).build();
+        JobRunner runner = new JobRunner("r", new JobStore(pg.db.dataSource(), settings), registry, null, null, settings, stats);
+        runner.enqueue(RetentionJob.TYPE, Period.dayOf(LocalDate.now(ZoneOffset.UTC).minusDays(1)), null);
+        return runner;
+    }
+
+    /** A report's long read of the events: its lock stays until the connection's transaction ends. */
+    private static Connection readingEvents() throws Exception {
+        Connection reader = pg.db.dataSource().getConnection();
+        reader.setAutoCommit(false);
+        try (Statement s = reader.createStatement()) {
+            s.execute("SELECT count(*) FROM email_event_rows");
+        }
+        return reader;
     }
 
     /** A partition of the day {@code daysAgo} days back, holding one event; its name. */
