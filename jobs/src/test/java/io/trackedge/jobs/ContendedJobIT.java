@@ -36,8 +36,8 @@ class ContendedJobIT {
     @Test
     void aRetentionRunBehindALongReaderIsDeferredWithoutSpendingItsAttempts() throws Exception {
         String partition = oldDay(40);
-        // Two attempts, and deferrals waiting 0.2, 0.4, 0.8 then 1 s.
-        JobSettings settings = JobSettings.defaults().withRetries(Duration.ofMillis(200), Duration.ofSeconds(1), 2);
+        // Two attempts, and deferrals waiting 1, 2, then 4 s: the third wait leaves seconds for the checks of a job not yet due.
+        JobSettings settings = JobSettings.defaults().withRetries(Duration.ofSeconds(1), Duration.ofSeconds(4), 2);
         JobStats stats = new JobStats();
         try (JobRunner runner = retention(30, settings, stats); Connection reader = readingEvents()) {
 
@@ -52,7 +52,7 @@ class ContendedJobIT {
             assertEquals("0", f[1], "its attempts given back");
             assertTrue(f[3].contains("55P03"), f[3]);
             int deferrals = Integer.parseInt(f[2]);
-            assertEquals(Math.min(1.0, 0.2 * Math.pow(2, deferrals - 1)), Double.parseDouble(f[4]), 1e-6,
+            assertEquals(Math.min(4.0, Math.pow(2, deferrals - 1)), Double.parseDouble(f[4]), 1e-6,
                     "the wait after " + deferrals + " deferrals");
             assertEquals(0, stats.failures.get());
             assertEquals(0, stats.dead.get());
