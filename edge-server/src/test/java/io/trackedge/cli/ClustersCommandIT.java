@@ -8,6 +8,7 @@ import io.trackedge.db.PostgresConnectionInfo;
 import io.trackedge.db.TenantRouting;
 import io.trackedge.sink.testing.TestDatabase;
 import io.trackedge.testing.CliRun;
+import io.trackedge.testing.TwoClusterConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -33,10 +34,7 @@ class ClustersCommandIT {
         try (TestDatabase a = TestDatabase.create(); TestDatabase b = TestDatabase.create()) {
             Path table = dir.resolve("routing.csv");
             Files.writeString(table, T3 + ",a\n");
-            Path config = dir.resolve("edge.conf");
-            Files.writeString(config, "edge.data-dir = \"" + dir + "\"\nedge.database.user = postgres\n"
-                    + "edge.database.clusters = [\"a=" + a.jdbcUrl() + "\", \"b=" + b.jdbcUrl() + "\"]\n"
-                    + "edge.database.routing-table = \"" + table + "\"\n");
+            Path config = TwoClusterConfig.write(dir.resolve("edge.conf"), a, b, table);
             TenantRouting routing = TenantRouting.of(List.of("a", "b"), Map.of(T3, "a"));
 
             CliRun route = CliRun.run(config, "clusters", "route", "--tenant", T1.toString());
@@ -67,9 +65,7 @@ class ClustersCommandIT {
     @Test
     void eraseGoesToEveryClusterTheTenantsFirst() throws Exception {
         try (TestDatabase a = TestDatabase.create(); TestDatabase b = TestDatabase.create()) {
-            Path config = dir.resolve("edge.conf");
-            Files.writeString(config, "edge.data-dir = \"" + dir + "\"\nedge.database.user = postgres\n"
-                    + "edge.database.clusters = [\"a=" + a.jdbcUrl() + "\", \"b=" + b.jdbcUrl() + "\"]\n");
+            Path config = TwoClusterConfig.write(dir.resolve("edge.conf"), a, b, null);
             TenantRouting routing = TenantRouting.of(List.of("a", "b"), Map.of());
             UUID tenant = routing.clusterOf(T1).equals("b") ? T1 : T2;
             assertEquals("b", routing.clusterOf(tenant), "one of the two tenants hashes to b");

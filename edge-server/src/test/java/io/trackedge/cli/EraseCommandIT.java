@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.trackedge.Main;
 import io.trackedge.privacy.RecipientHash;
 import io.trackedge.sink.testing.TestDatabase;
+import io.trackedge.testing.TwoClusterConfig;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -84,10 +85,7 @@ class EraseCommandIT {
         try (TestDatabase a = TestDatabase.create(); TestDatabase b = TestDatabase.create()) {
             Path table = dir.resolve("routing.csv");
             Files.writeString(table, TENANT + ",b\n");
-            Path twoConfig = dir.resolve("two.conf");
-            Files.writeString(twoConfig, "edge.data-dir = \"" + dir + "\"\nedge.database.user = postgres\n"
-                    + "edge.database.clusters = [\"a=" + a.jdbcUrl() + "\", \"b=" + b.jdbcUrl() + "\"]\n"
-                    + "edge.database.routing-table = \"" + table + "\"\n");
+            Path twoConfig = TwoClusterConfig.write(dir.resolve("two.conf"), a, b, table);
             Path saved = config;
             config = twoConfig;
             try {

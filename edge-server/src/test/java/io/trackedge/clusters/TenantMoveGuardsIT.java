@@ -7,6 +7,7 @@ import io.trackedge.sink.testing.Await;
 import io.trackedge.sink.testing.TestDatabase;
 import io.trackedge.testing.CliRun;
 import io.trackedge.testing.TestEdge;
+import io.trackedge.testing.TwoClusterConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -178,11 +179,7 @@ class TenantMoveGuardsIT {
     private Path config(TestDatabase a, TestDatabase b) throws Exception {
         Path table = dir.resolve("routing.csv");
         Files.writeString(table, TENANT + ",b\n");
-        Path config = dir.resolve("edge.conf");
-        Files.writeString(config, "edge.data-dir = \"" + dir + "\"\nedge.database.user = postgres\n"
-                + "edge.database.clusters = [\"a=" + a.jdbcUrl() + "\", \"b=" + b.jdbcUrl() + "\"]\n"
-                + "edge.database.routing-table = \"" + table + "\"\n");
-        return config;
+        return TwoClusterConfig.write(dir.resolve("edge.conf"), a, b, table);
     }
 
     private static CliRun move(Path config) {

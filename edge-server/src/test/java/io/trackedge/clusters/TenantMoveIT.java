@@ -18,6 +18,7 @@ import io.trackedge.sink.testing.TestDatabase;
 import io.trackedge.testing.CliRun;
 import io.trackedge.testing.RawHttp;
 import io.trackedge.testing.TestEdge;
+import io.trackedge.testing.TwoClusterConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -89,10 +90,7 @@ class TenantMoveIT {
             Map<String, Long> opensTotal = sum(a, b);
             List<String> otherBefore = a.rows("SELECT * FROM email_events WHERE tenant_id = '" + OTHER + "' ORDER BY event_id");
 
-            Path config = dir.resolve("edge.conf");
-            Files.writeString(config, "edge.data-dir = \"" + dir + "\"\nedge.database.user = postgres\n"
-                    + "edge.database.clusters = [\"a=" + a.jdbcUrl() + "\", \"b=" + b.jdbcUrl() + "\"]\n"
-                    + "edge.database.routing-table = \"" + table + "\"\n");
+            Path config = TwoClusterConfig.write(dir.resolve("edge.conf"), a, b, table);
             CliRun moved = CliRun.run(config, "clusters", "move", "--tenant", MOVED.toString(), "--from", "a");
             assertEquals(0, moved.exit(), moved.err() + moved.out());
             assertTrue(moved.out().contains("moved tenant " + MOVED + " from a to b: "), moved.out());

@@ -1,0 +1,25 @@
+package io.trackedge.testing;
+
+import io.trackedge.sink.testing.TestDatabase;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** An {@code edge.conf} for the CLI that names two test databases as clusters {@code a} and {@code b}. */
+public final class TwoClusterConfig {
+
+    private TwoClusterConfig() {
+    }
+
+    /**
+     * Writes {@code config}, whose folder is the data folder too.
+     *
+     * @param routingTable the {@code edge.database.routing-table} file, or null for none (every tenant by its hash)
+     */
+    public static Path write(Path config, TestDatabase a, TestDatabase b, Path routingTable) throws IOException {
+        Files.writeString(config, "edge.data-dir = \"" + config.getParent() + "\"\nedge.database.user = postgres\n"
+                + "edge.database.clusters = [\"a=" + a.jdbcUrl() + "\", \"b=" + b.jdbcUrl() + "\"]\n"
+                + (routingTable == null ? "" : "edge.database.routing-table = \"" + routingTable + "\"\n"));
+        return config;
+    }
+}
