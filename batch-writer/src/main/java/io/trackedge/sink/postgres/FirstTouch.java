@@ -36,6 +36,15 @@ final class FirstTouch {
     private static final String COLUMNS = "tenant_id, email_id, user_id, campaign_id, mailbox_id, lead_id, step_id, "
             + "event_id, %s, ip_address, user_agent_id, is_machine";
 
+    /**
+     * Every writer inserts a table's first touches in its key's order. Two edge nodes whose batches
+     * hold first opens of the same emails (a prefetch taken by one node, the person's open by the
+     * other) otherwise each hold one email's new row while waiting for the other's: PostgreSQL
+     * breaks that deadlock after {@code deadlock_timeout} by failing one batch, which is then retried
+     * ({@code KeyOrderAcrossNodesIT}). The sort costs nothing measurable
+     * ({@code bench-results/first-touch-key-order-*.jsonl}).
+     */
+    private static final String KEY_ORDER = "ORDER BY tenant_id, email_id";
     /** The unique counter each kind's new rows add to, by kind. */
     private static final DailyCounter[] UNIQUE = {null, DailyCounter.OPENS_UNIQUE, DailyCounter.CLICKS_UNIQUE, null,
         DailyCounter.OPENS_UNIQUE_HUMAN};
@@ -50,7 +59,7 @@ final class FirstTouch {
             + "), c AS (" + insert("email_clicks", "clicked_at", ", clicked_url", CLICK)
             + "), h AS (INSERT INTO email_human_opens (" + HumanOpens.COLUMNS + ") SELECT tenant_id, "
             + "email_id, user_id, campaign_id, mailbox_id, lead_id, step_id, event_id, event_type, at "
-            + "FROM first_touch_stage WHERE kind & " + HUMAN + " <> 0 ON CONFLICT DO NOTHING "
+            + "FROM first_touch_stage WHERE kind & " + HUMAN + " <> 0 " + KEY_ORDER + " ON CONFLICT DO NOTHING "
             + "RETURNING tenant_id, user_id, campaign_id, mailbox_id, opened_at AS at)"
             + " SELECT kind, tenant_id, user_id, campaign_id, mailbox_id, (at AT TIME ZONE 'UTC')::date, count(*) FROM ("
             + "SELECT " + OPEN + " AS kind, * FROM o UNION ALL SELECT " + CLICK + ", * FROM c UNION ALL SELECT " + HUMAN
@@ -134,7 +143,7 @@ final class FirstTouch {
 
     private static String insert(String table, String atColumn, String extra, int kind) {
         return "INSERT INTO " + table + " (" + COLUMNS.formatted(atColumn) + extra + ") SELECT " + COLUMNS.formatted("at")
-                + (extra.isEmpty() ? "" : ", url") + " FROM first_touch_stage WHERE kind & " + kind + " <> 0"
+                + (extra.isEmpty() ? "" : ", url") + " FROM first_touch_stage WHERE kind & " + kind + " <> 0 " + KEY_ORDER
                 + " ON CONFLICT DO NOTHING RETURNING tenant_id, user_id, campaign_id, mailbox_id, " + atColumn + " AS at";
     }
 
