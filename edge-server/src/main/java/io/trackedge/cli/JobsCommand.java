@@ -78,15 +78,15 @@ public final class JobsCommand implements Runnable {
                 spec.commandLine().getErr().println("--limit must be at least 1, got " + limit);
                 return 2;
             }
-            String format = "%-36s  %-24s  %-26s  %-8s  %3s  %-9s  %-7s  %-19s  %-19s  %s%n";
-            out.printf(format, "JOB ID", "TYPE", "PERIOD", "TENANT", "PRI", "STATUS", "TRIES", "QUEUED", "FINISHED",
-                    "RUNNER / LAST ERROR");
+            String format = "%-36s  %-24s  %-26s  %-8s  %3s  %-9s  %-7s  %8s  %-19s  %-19s  %-19s  %s%n";
+            out.printf(format, "JOB ID", "TYPE", "PERIOD", "TENANT", "PRI", "STATUS", "TRIES", "DEFERRED", "QUEUED", "NEXT TRY",
+                    "FINISHED", "RUNNER / LAST ERROR");
             for (JobRows.Row r : JobRows.list(store.dataSource(), only, limit)) {
                 String note = r.status() == JobStatus.RUNNING || r.lastError() == null ? nonNull(r.runner())
-                        : nonNull(r.runner()) + " / " + oneLine(r.lastError());
+                        : r.runner() == null ? oneLine(r.lastError()) : r.runner() + " / " + oneLine(r.lastError());
                 out.printf(format, r.jobId(), r.type(), r.period(), r.tenant() == null ? "*" : r.tenant().toString().substring(0, 8),
-                        r.priority(), r.status().sql(), r.attempts() + "/" + r.maxAttempts(), time(r.queuedAt()),
-                        time(r.finishedAt()), note);
+                        r.priority(), r.status().sql(), r.attempts() + "/" + r.maxAttempts(), r.deferrals(), time(r.queuedAt()),
+                        time(r.nextTry()), time(r.finishedAt()), note);
             }
             JobRows.Depth d = JobRows.depth(store.dataSource());
             out.printf("ready %d by priority %s, running %d, waiting retry %d, dead %d%n", d.ready(),

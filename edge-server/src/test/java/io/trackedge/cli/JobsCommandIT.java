@@ -89,7 +89,14 @@ class JobsCommandIT {
         try (var c = db.connect(); var s = c.createStatement()) {
             s.execute("UPDATE analytics_jobs SET run_after = now() + interval '20 minutes', deferrals = 5"); // deferred (V35)
         }
+        Run deferred = run("jobs", "list");
+        String row = deferred.out().lines().filter(l -> l.startsWith(id)).findFirst().orElseThrow();
+        String nextTry = db.rows("SELECT to_char(run_after AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') FROM analytics_jobs").get(0);
+        assertTrue(row.matches(".*\\bqueued\\s+0/\\d+\\s+5\\s+\\S+ \\S+\\s+" + nextTry + "\\s.*"),
+                "deferred 5 times, next try at " + nextTry + ":\n" + deferred.out());
         assertEquals(0, run("jobs", "retry", id).exit(), "a deferred job is run now");
+        String due = run("jobs", "list").out().lines().filter(l -> l.startsWith(id)).findFirst().orElseThrow();
+        assertTrue(due.matches(".*\\bqueued\\s+0/\\d+\\s+0\\s+\\S+ \\S+\\s+-\\s.*"), "due now, no next try:\n" + due);
         assertEquals("queued|0|t", db.rows("SELECT status, deferrals, run_after <= now() FROM analytics_jobs").get(0));
         Run both = run("jobs", "run-once", "--type", "retention", "--period", "day:2026-11-29");
         assertTrue(both.out().contains("ran 2 job(s): 2 completed"), both.out());

@@ -20,9 +20,15 @@ public final class JobRows {
     }
 
     /** One row as {@code trackedge jobs list} shows it. */
+    /**
+     * One job as {@code jobs list} shows it.
+     *
+     * @param deferrals contentions in a row since its last completed run (V35)
+     * @param nextTry {@code runAfter} while a queued or failed job waits for it; null when it is due, or not waiting
+     */
     public record Row(UUID jobId, String type, Period period, UUID tenant, int priority, JobStatus status, int attempts,
-                      int maxAttempts, Instant queuedAt, Instant startedAt, Instant finishedAt, Instant runAfter,
-                      String runner, String lastError) {
+                      int maxAttempts, int deferrals, Instant queuedAt, Instant startedAt, Instant finishedAt, Instant runAfter,
+                      Instant nextTry, String runner, String lastError) {
     }
 
     /** Jobs by status, counted per priority; what the gauges and {@code /readyz} show. */
@@ -49,8 +55,9 @@ public final class JobRows {
      */
     public static List<Row> list(DataSource ds, JobStatus status, int limit) throws SQLException {
         try (Connection c = ds.getConnection(); PreparedStatement s = c.prepareStatement("SELECT job_id, job_type, granularity,"
-                + " period_start, period_end, tenant_id, priority, status, attempts, max_attempts, queued_at, started_at,"
-                + " finished_at, run_after, runner, last_error FROM analytics_jobs WHERE (?::text IS NULL OR status = ?)"
+                + " period_start, period_end, tenant_id, priority, status, attempts, max_attempts, deferrals, queued_at, started_at,"
+                + " finished_at, run_after, CASE WHEN status IN ('queued', 'failed') AND run_after > now() THEN run_after END AS next_try,"
+                + " runner, last_error FROM analytics_jobs WHERE (?::text IS NULL OR status = ?)"
                 + " ORDER BY period_start DESC, priority, job_type LIMIT ?")) {
             s.setString(1, status == null ? null : status.sql());
             s.setString(2, status == null ? null : status.sql());
@@ -62,8 +69,9 @@ public final class JobRows {
                     out.add(new Row(r.getObject("job_id", UUID.class), r.getString("job_type"),
                             new Period(g, instant(r, "period_start"), instant(r, "period_end")),
                             r.getObject("tenant_id", UUID.class), r.getInt("priority"), JobStatus.parse(r.getString("status")),
-                            r.getInt("attempts"), r.getInt("max_attempts"), instant(r, "queued_at"), instant(r, "started_at"),
-                            instant(r, "finished_at"), instant(r, "run_after"), r.getString("runner"), r.getString("last_error")));
+                            r.getInt("attempts"), r.getInt("max_attempts"), r.getInt("deferrals"), instant(r, "queued_at"),
+                            instant(r, "started_at"), instant(r, "finished_at"), instant(r, "run_after"), instant(r, "next_try"),
+                            r.getString("runner"), r.getString("last_error")));
                 }
             }
             return out;
