@@ -19,7 +19,6 @@ public final class JobRows {
     private JobRows() {
     }
 
-    /** One row as {@code trackedge jobs list} shows it. */
     /**
      * One job as {@code jobs list} shows it.
      *

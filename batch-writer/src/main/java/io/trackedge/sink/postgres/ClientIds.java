@@ -62,7 +62,7 @@ final class ClientIds {
         Set<Key> fresh = new HashSet<>();
         for (Record r : sql.resultQuery(
                 "INSERT INTO ingest_event_ids (tenant_id, event_id, event_type) "
-                        // in key order, as every writer: two nodes given the same ids in other orders cannot deadlock
+                        // in key order, as every sink batch: two nodes given the same ids in other orders cannot deadlock
                         + "SELECT t, id, ty FROM unnest({0}, {1}, {2}) AS x(t, id, ty) ORDER BY t, id "
                         + "ON CONFLICT DO NOTHING RETURNING tenant_id, event_id",
                 val(tenants, SQLDataType.UUID.array()), val(ids, SQLDataType.UUID.array()),

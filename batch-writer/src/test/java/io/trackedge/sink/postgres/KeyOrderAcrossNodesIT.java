@@ -13,6 +13,7 @@ import io.trackedge.privacy.PrivacyPolicy;
 import io.trackedge.sink.JournalClassifier;
 import io.trackedge.sink.testing.Await;
 import io.trackedge.sink.testing.TestDatabase;
+import io.trackedge.sink.testing.TestEvents;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
@@ -40,13 +41,14 @@ import org.junit.jupiter.api.Timeout;
 class KeyOrderAcrossNodesIT {
 
     private static final UUID TENANT = UUID.fromString("34343434-3434-4343-8343-343434343434");
-    private static final UUID USER = UUID.fromString("aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa");
+    private static final UUID USER = TestEvents.USER;
     private static final JournalClassifier.Classified NONE = new JournalClassifier.Classified(null, List.of());
 
     private TestDatabase testDb;
     private Database db;
     private CommitPipeline pipeline;
     private Connection otherNode;
+    private int otherNodePid;
 
     @BeforeEach
     void start() throws Exception {
@@ -61,14 +63,15 @@ class KeyOrderAcrossNodesIT {
         try (Statement s = otherNode.createStatement()) {
             s.execute("SET lock_timeout = '20s'"); // a deadlock is found after 1 s; this wait only bounds a hang
         }
+        otherNodePid = pid(otherNode);
     }
 
     @AfterEach
     void stop() throws Exception {
-        otherNode.close();
-        pipeline.close();
-        db.close();
-        testDb.close();
+        // each closed even when one before it throws or start() stopped half-way
+        try (TestDatabase t = testDb; Database d = db; CommitPipeline p = pipeline; Connection o = otherNode) {
+            // closed in reverse order: the other node's transaction ends first, then the batches, the pool, the database
+        }
     }
 
     @Test
@@ -132,10 +135,21 @@ class KeyOrderAcrossNodesIT {
         }
     }
 
-    /** Until the batch waits for the other node's transaction (or has ended, which the caller's get() reports). */
+    /**
+     * Until a backend of this test's database waits for the other node's transaction (or the batch has
+     * ended, which the caller's get() reports). Only the batch can: nothing else runs in this database.
+     */
     private void awaitWaiting(CompletableFuture<Integer> batch) {
         Await.until("the batch waiting for the other node's key", Duration.ofSeconds(30),
-                () -> batch.isDone() || testDb.count("SELECT count(*) FROM pg_locks WHERE NOT granted AND locktype = 'transactionid'") == 1);
+                () -> batch.isDone() || testDb.count("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                        + " AND " + otherNodePid + " = ANY (pg_blocking_pids(pid))") == 1);
+    }
+
+    private static int pid(Connection c) throws Exception {
+        try (Statement s = c.createStatement(); var r = s.executeQuery("SELECT pg_backend_pid()")) {
+            r.next();
+            return r.getInt(1);
+        }
     }
 
     private static EventRecord open(String email) {

@@ -11,6 +11,7 @@ import io.trackedge.journal.EventType;
 import io.trackedge.privacy.PrivacyPolicy;
 import io.trackedge.sink.JournalClassifier;
 import io.trackedge.sink.testing.TestDatabase;
+import io.trackedge.sink.testing.TestEvents;
 import java.sql.Connection;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -44,7 +45,7 @@ class TwoNodesSameKeysIT {
 
     private static final UUID[] TENANTS = {UUID.fromString("56565656-5656-4565-8565-565656565656"),
         UUID.fromString("67676767-6767-4676-8676-676767676767")};
-    private static final UUID USER = UUID.fromString("aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa");
+    private static final UUID USER = TestEvents.USER;
     private static final JournalClassifier.Classified NONE = new JournalClassifier.Classified(null, List.of());
     private static final int EMAILS = 400;
     private static final int MAILBOXES = 30;
@@ -68,7 +69,8 @@ class TwoNodesSameKeysIT {
                 nodeA.get(150, TimeUnit.SECONDS);
                 nodeB.get(150, TimeUnit.SECONDS);
             } finally {
-                nodes.shutdownNow();
+                nodes.shutdownNow(); // a node that failed leaves the other one writing: it ends before the database goes
+                nodes.awaitTermination(60, TimeUnit.SECONDS);
             }
 
             List<EventRecord> all = new ArrayList<>();
