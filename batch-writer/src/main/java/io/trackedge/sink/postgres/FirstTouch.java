@@ -37,7 +37,7 @@ final class FirstTouch {
             + "event_id, %s, ip_address, user_agent_id, is_machine";
 
     /**
-     * Every writer inserts a table's first touches in its key's order. Two edge nodes whose batches
+     * Every sink batch inserts a table's first touches in its key's order. Two edge nodes whose batches
      * hold first opens of the same emails (a prefetch taken by one node, the person's open by the
      * other) otherwise each hold one email's new row while waiting for the other's: PostgreSQL
      * breaks that deadlock after {@code deadlock_timeout} by failing one batch, which is then retried

@@ -76,15 +76,10 @@ class KeyOrderAcrossNodesIT {
 
     @Test
     void firstOpensOfTheSameEmails() throws Exception {
-        otherNode("INSERT INTO email_opens (tenant_id, email_id, user_id, event_id, opened_at) "
-                + "VALUES ('" + TENANT + "', 'email-m', '" + USER + "', gen_random_uuid(), now())");
-        CompletableFuture<Integer> batch = pipeline.submit(List.of(open("email-z"), open("email-m"), open("email-a")), NONE, 0, 3);
-        awaitWaiting(batch);
-
-        otherNode("INSERT INTO email_opens (tenant_id, email_id, user_id, event_id, opened_at) "
-                + "VALUES ('" + TENANT + "', 'email-z', '" + USER + "', gen_random_uuid(), now())");
-        assertFalse(batch.isDone(), "the batch still waits for email-m");
-        otherNode.commit();
+        String insert = "INSERT INTO email_opens (tenant_id, email_id, user_id, event_id, opened_at) VALUES ('" + TENANT
+                + "', '%s', '" + USER + "', gen_random_uuid(), now())";
+        CompletableFuture<Integer> batch = raceTheOtherNode(insert.formatted("email-m"),
+                List.of(open("email-z"), open("email-m"), open("email-a")), insert.formatted("email-z"));
 
         assertEquals(3, batch.get(30, TimeUnit.SECONDS));
         assertEquals(3, testDb.count("SELECT count(*) FROM email_opens"));
@@ -96,16 +91,10 @@ class KeyOrderAcrossNodesIT {
 
     @Test
     void warmupCountersOfTheSameMailboxes() throws Exception {
-        otherNode("INSERT INTO warmup_daily_stats (tenant_id, user_id, mailbox_id, date, opens_received) "
-                + "VALUES ('" + TENANT + "', '" + USER + "', 'box-m', (now() AT TIME ZONE 'UTC')::date, 5)");
-        CompletableFuture<Integer> batch = pipeline.submit(
-                List.of(warmupOpen("box-z"), warmupOpen("box-m"), warmupOpen("box-a")), NONE, 0, 3);
-        awaitWaiting(batch);
-
-        otherNode("INSERT INTO warmup_daily_stats (tenant_id, user_id, mailbox_id, date, opens_received) "
-                + "VALUES ('" + TENANT + "', '" + USER + "', 'box-z', (now() AT TIME ZONE 'UTC')::date, 5)");
-        assertFalse(batch.isDone(), "the batch still waits for box-m");
-        otherNode.commit();
+        String insert = "INSERT INTO warmup_daily_stats (tenant_id, user_id, mailbox_id, date, opens_received) VALUES ('" + TENANT
+                + "', '" + USER + "', '%s', (now() AT TIME ZONE 'UTC')::date, 5)";
+        CompletableFuture<Integer> batch = raceTheOtherNode(insert.formatted("box-m"),
+                List.of(warmupOpen("box-z"), warmupOpen("box-m"), warmupOpen("box-a")), insert.formatted("box-z"));
 
         assertEquals(3, batch.get(30, TimeUnit.SECONDS));
         assertEquals(List.of("box-a 1", "box-m 6", "box-z 6"),
@@ -117,16 +106,28 @@ class KeyOrderAcrossNodesIT {
         UUID first = UUID.fromString("10000000-0000-4000-8000-000000000000");
         UUID middle = UUID.fromString("50000000-0000-4000-8000-000000000000");
         UUID last = UUID.fromString("90000000-0000-4000-8000-000000000000");
-        otherNode("INSERT INTO ingest_event_ids (tenant_id, event_id, event_type) VALUES ('" + TENANT + "', '" + middle + "', 'sent')");
-        CompletableFuture<Integer> batch = pipeline.submit(List.of(sent(last), sent(middle), sent(first)), NONE, 0, 3);
-        awaitWaiting(batch);
-
-        otherNode("INSERT INTO ingest_event_ids (tenant_id, event_id, event_type) VALUES ('" + TENANT + "', '" + last + "', 'sent')");
-        assertFalse(batch.isDone(), "the batch still waits for the middle id");
-        otherNode.commit();
+        String insert = "INSERT INTO ingest_event_ids (tenant_id, event_id, event_type) VALUES ('" + TENANT + "', '%s', 'sent')";
+        CompletableFuture<Integer> batch = raceTheOtherNode(insert.formatted(middle),
+                List.of(sent(last), sent(middle), sent(first)), insert.formatted(last));
 
         assertEquals(1, batch.get(30, TimeUnit.SECONDS), "the other node took two of the three ids");
         assertEquals(List.of(first.toString()), testDb.rows("SELECT event_id::text FROM email_events"));
+    }
+
+    /**
+     * The other node holds the middle key ({@code holdMiddle}); the batch, which lists its keys last,
+     * middle, first, starts and waits there; the other node then writes the last key
+     * ({@code writeLast}) and commits. Returns the batch.
+     */
+    private CompletableFuture<Integer> raceTheOtherNode(String holdMiddle, List<EventRecord> lastMiddleFirst, String writeLast)
+            throws Exception {
+        otherNode(holdMiddle);
+        CompletableFuture<Integer> batch = pipeline.submit(lastMiddleFirst, NONE, 0, lastMiddleFirst.size());
+        awaitWaiting(batch);
+        otherNode(writeLast);
+        assertFalse(batch.isDone(), "the batch still waits for the middle key");
+        otherNode.commit();
+        return batch;
     }
 
     private void otherNode(String sql) throws Exception {
