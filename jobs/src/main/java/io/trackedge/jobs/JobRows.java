@@ -23,11 +23,11 @@ public final class JobRows {
      * One job as {@code jobs list} shows it.
      *
      * @param deferrals contentions in a row since its last completed run (V35)
-     * @param nextTry {@code runAfter} while a queued or failed job waits for it; null when it is due, or not waiting
+     * @param nextTry when a queued or failed job that waits (a backoff, a deferral) runs next; null when it is due, or not waiting
      */
     public record Row(UUID jobId, String type, Period period, UUID tenant, int priority, JobStatus status, int attempts,
-                      int maxAttempts, int deferrals, Instant queuedAt, Instant startedAt, Instant finishedAt, Instant runAfter,
-                      Instant nextTry, String runner, String lastError) {
+                      int maxAttempts, int deferrals, Instant queuedAt, Instant startedAt, Instant finishedAt, Instant nextTry,
+                      String runner, String lastError) {
     }
 
     /** Jobs by status, counted per priority; what the gauges and {@code /readyz} show. */
@@ -55,7 +55,7 @@ public final class JobRows {
     public static List<Row> list(DataSource ds, JobStatus status, int limit) throws SQLException {
         try (Connection c = ds.getConnection(); PreparedStatement s = c.prepareStatement("SELECT job_id, job_type, granularity,"
                 + " period_start, period_end, tenant_id, priority, status, attempts, max_attempts, deferrals, queued_at, started_at,"
-                + " finished_at, run_after, CASE WHEN status IN ('queued', 'failed') AND run_after > now() THEN run_after END AS next_try,"
+                + " finished_at, CASE WHEN status IN ('queued', 'failed') AND run_after > now() THEN run_after END AS next_try,"
                 + " runner, last_error FROM analytics_jobs WHERE (?::text IS NULL OR status = ?)"
                 + " ORDER BY period_start DESC, priority, job_type LIMIT ?")) {
             s.setString(1, status == null ? null : status.sql());
@@ -69,7 +69,7 @@ public final class JobRows {
                             new Period(g, instant(r, "period_start"), instant(r, "period_end")),
                             r.getObject("tenant_id", UUID.class), r.getInt("priority"), JobStatus.parse(r.getString("status")),
                             r.getInt("attempts"), r.getInt("max_attempts"), r.getInt("deferrals"), instant(r, "queued_at"),
-                            instant(r, "started_at"), instant(r, "finished_at"), instant(r, "run_after"), instant(r, "next_try"),
+                            instant(r, "started_at"), instant(r, "finished_at"), instant(r, "next_try"),
                             r.getString("runner"), r.getString("last_error")));
                 }
             }

@@ -182,7 +182,8 @@ final class IngestRows {
             i++;
         }
         sql.query("INSERT INTO warmup_daily_stats (tenant_id, user_id, mailbox_id, date, opens_received, replies_received) "
-                        // in the key's order (the column's collation, not the parameter's), as every sink batch: two nodes adding to the same mailboxes cannot deadlock
+                        // in the key's order (the column's collation, not the parameter's), as every sink batch:
+                        // two nodes adding to the same mailboxes cannot deadlock
                         + "SELECT * FROM unnest({0}, {1}, {2}, {3}, {4}, {5}) AS u(t, us, m, d, o, r) ORDER BY t, m COLLATE \"C\", d "
                         + "ON CONFLICT (tenant_id, mailbox_id, date) DO UPDATE SET "
                         + "opens_received = warmup_daily_stats.opens_received + excluded.opens_received, "

@@ -4,19 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.trackedge.db.Database;
 import io.trackedge.db.PostgresConnectionInfo;
-import io.trackedge.journal.Attributes;
-import io.trackedge.journal.EventFields;
 import io.trackedge.journal.EventRecord;
-import io.trackedge.journal.EventType;
 import io.trackedge.privacy.PrivacyPolicy;
 import io.trackedge.sink.JournalClassifier;
 import io.trackedge.sink.testing.Await;
 import io.trackedge.sink.testing.TestDatabase;
+import io.trackedge.sink.testing.TestRecords;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -34,7 +31,6 @@ import org.junit.jupiter.api.Timeout;
 class CommitPipelineOrderIT {
 
     private static final UUID TENANT = UUID.fromString("12121212-1212-4121-8121-121212121212");
-    private static final UUID USER = UUID.fromString("aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa");
 
     @Test
     void theLaterBatchWaitsForTheEarlierOnesLocksBeforeTakingItsOwn() throws Exception {
@@ -70,9 +66,6 @@ class CommitPipelineOrderIT {
     }
 
     private static EventRecord sent(UUID id, String email) {
-        long now = System.currentTimeMillis() * 1000;
-        return new EventRecord(id, EventType.SENT, 0, now, null, null,
-                new EventFields(TENANT, USER, "camp", "mbox", email, "lead-" + email, "step-1", null), null,
-                Map.of(Attributes.ID_SOURCE, Attributes.ID_SOURCE_CLIENT));
+        return TestRecords.clientSent(TENANT, id, email);
     }
 }

@@ -5,20 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import io.trackedge.db.Database;
 import io.trackedge.db.PostgresConnectionInfo;
-import io.trackedge.journal.Attributes;
-import io.trackedge.journal.EventFields;
 import io.trackedge.journal.EventRecord;
-import io.trackedge.journal.EventType;
 import io.trackedge.privacy.PrivacyPolicy;
 import io.trackedge.sink.JournalClassifier;
 import io.trackedge.sink.testing.Await;
 import io.trackedge.sink.testing.TestDatabase;
 import io.trackedge.sink.testing.TestEvents;
+import io.trackedge.sink.testing.TestRecords;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -42,6 +39,7 @@ class KeyOrderAcrossNodesIT {
 
     private static final UUID TENANT = UUID.fromString("34343434-3434-4343-8343-343434343434");
     private static final UUID USER = TestEvents.USER;
+    private static final String UA = "Mozilla/5.0";
     private static final JournalClassifier.Classified NONE = new JournalClassifier.Classified(null, List.of());
 
     private TestDatabase testDb;
@@ -79,7 +77,7 @@ class KeyOrderAcrossNodesIT {
         String insert = "INSERT INTO email_opens (tenant_id, email_id, user_id, event_id, opened_at) VALUES ('" + TENANT
                 + "', '%s', '" + USER + "', gen_random_uuid(), now())";
         CompletableFuture<Integer> batch = raceTheOtherNode(insert.formatted("email-m"),
-                List.of(open("email-z"), open("email-m"), open("email-a")), insert.formatted("email-z"));
+                List.of(TestRecords.open(TENANT, "email-z", UA), TestRecords.open(TENANT, "email-m", UA), TestRecords.open(TENANT, "email-a", UA)), insert.formatted("email-z"));
 
         assertEquals(3, batch.get(30, TimeUnit.SECONDS));
         assertEquals(3, testDb.count("SELECT count(*) FROM email_opens"));
@@ -94,7 +92,7 @@ class KeyOrderAcrossNodesIT {
         String insert = "INSERT INTO warmup_daily_stats (tenant_id, user_id, mailbox_id, date, opens_received) VALUES ('" + TENANT
                 + "', '" + USER + "', '%s', (now() AT TIME ZONE 'UTC')::date, 5)";
         CompletableFuture<Integer> batch = raceTheOtherNode(insert.formatted("box-m"),
-                List.of(warmupOpen("box-z"), warmupOpen("box-m"), warmupOpen("box-a")), insert.formatted("box-z"));
+                List.of(TestRecords.warmupOpen(TENANT, "box-z"), TestRecords.warmupOpen(TENANT, "box-m"), TestRecords.warmupOpen(TENANT, "box-a")), insert.formatted("box-z"));
 
         assertEquals(3, batch.get(30, TimeUnit.SECONDS));
         assertEquals(List.of("box-a 1", "box-m 6", "box-z 6"),
@@ -153,20 +151,7 @@ class KeyOrderAcrossNodesIT {
         }
     }
 
-    private static EventRecord open(String email) {
-        return new EventRecord(UUID.randomUUID(), EventType.OPEN, 0, System.currentTimeMillis() * 1000, null, "Mozilla/5.0",
-                new EventFields(TENANT, USER, "camp", "mbox", email, "lead-" + email, "step-1", null), null, Map.of());
-    }
-
-    private static EventRecord warmupOpen(String mailbox) {
-        return new EventRecord(UUID.randomUUID(), EventType.WARMUP_OPEN, 0, System.currentTimeMillis() * 1000, null, null,
-                new EventFields(TENANT, USER, EventFields.ABSENT, mailbox, EventFields.ABSENT, null, null, null), null,
-                Map.of(Attributes.PARTNER_MAILBOX, "partner@example.org"));
-    }
-
     private static EventRecord sent(UUID id) {
-        return new EventRecord(id, EventType.SENT, 0, System.currentTimeMillis() * 1000, null, null,
-                new EventFields(TENANT, USER, "camp", "mbox", "email-" + id, "lead-1", "step-1", null), null,
-                Map.of(Attributes.ID_SOURCE, Attributes.ID_SOURCE_CLIENT));
+        return TestRecords.clientSent(TENANT, id, "email-" + id);
     }
 }

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.trackedge.db.Database;
 import io.trackedge.db.PostgresConnectionInfo;
-import io.trackedge.journal.Attributes;
 import io.trackedge.journal.EventFields;
 import io.trackedge.journal.EventRecord;
 import io.trackedge.journal.EventType;
@@ -12,6 +11,7 @@ import io.trackedge.privacy.PrivacyPolicy;
 import io.trackedge.sink.JournalClassifier;
 import io.trackedge.sink.testing.TestDatabase;
 import io.trackedge.sink.testing.TestEvents;
+import io.trackedge.sink.testing.TestRecords;
 import java.sql.Connection;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -124,12 +124,9 @@ class TwoNodesSameKeysIT {
             UUID tenant = TENANTS[email % TENANTS.length];
             if (i % 10 == 9) {
                 String mailbox = "box-" + random.nextInt(MAILBOXES);
-                events.add(new EventRecord(UUID.randomUUID(), EventType.WARMUP_OPEN, 0, now, null, null,
-                        new EventFields(TENANTS[0], USER, EventFields.ABSENT, mailbox, EventFields.ABSENT, null, null, null), null,
-                        Map.of(Attributes.PARTNER_MAILBOX, "partner@example.org")));
-                events.add(new EventRecord(UUID.randomUUID(), EventType.WARMUP_OPEN, 0, now, null, null,
-                        new EventFields(TENANTS[1], USER, EventFields.ABSENT, mailbox, EventFields.ABSENT, null, null, null), null,
-                        Map.of(Attributes.PARTNER_MAILBOX, "partner@example.org")));
+                for (UUID t : TENANTS) {
+                    events.add(TestRecords.warmupOpen(t, mailbox));
+                }
                 i++;
                 continue;
             }
@@ -145,9 +142,7 @@ class TwoNodesSameKeysIT {
         // anywhere else.
         List<EventRecord> sends = new ArrayList<>();
         for (UUID id : clientIds) {
-            sends.add(new EventRecord(id, EventType.SENT, 0, now, null, null,
-                    new EventFields(TENANTS[0], USER, "camp-0", "mbox-0", "sent-" + id, "lead-1", "step-1", null), null,
-                    Map.of(Attributes.ID_SOURCE, Attributes.ID_SOURCE_CLIENT)));
+            sends.add(TestRecords.clientSent(TENANTS[0], id, "sent-" + id));
         }
         Collections.shuffle(sends, random);
         events.addAll(sends);
