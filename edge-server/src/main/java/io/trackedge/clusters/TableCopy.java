@@ -86,12 +86,14 @@ final class TableCopy {
             case EVENTS -> insert + "SELECT " + columns.stream().map(c -> c.equals("edge_no") ? "m.to_no" : "s." + c)
                     .collect(Collectors.joining(", ")) + " FROM " + STAGE + " s JOIN " + EdgeNumbers.MAP + " m ON m.from_no = s.edge_no"
                     + " WHERE " + NOT_TAKEN;
-            case DISTINCT, RECOUNTED -> insert + "SELECT " + list + " FROM " + STAGE + " ON CONFLICT DO NOTHING";
-            case CLIENT_IDS -> "WITH added AS (" + insert + "SELECT " + list + " FROM " + STAGE + " ON CONFLICT DO NOTHING RETURNING event_id)"
+            case DISTINCT, RECOUNTED -> insert + "SELECT " + list + " FROM " + STAGE + key(table.name(), columns).orderBy()
+                    + " ON CONFLICT DO NOTHING";
+            case CLIENT_IDS -> "WITH added AS (" + insert + "SELECT " + list + " FROM " + STAGE + key(table.name(), columns).orderBy()
+                    + " ON CONFLICT DO NOTHING RETURNING event_id)"
                     + " INSERT INTO " + RETRIED + " SELECT s.event_id FROM " + STAGE + " s WHERE NOT EXISTS (SELECT 1 FROM added a"
                     + " WHERE a.event_id = s.event_id)";
             case EARLIEST -> {
-                Key key = key(table.name());
+                Key key = key(table.name(), columns);
                 List<String> rest = columns.stream().filter(c -> !key.columns.contains(c)).toList();
                 yield insert + "SELECT " + list + " FROM " + STAGE + key.orderBy() + " ON CONFLICT ON CONSTRAINT " + key.name
                         + " DO UPDATE SET (" + String.join(", ", rest) + ") = ROW(" + rest.stream().map(c -> "excluded." + c)
@@ -99,7 +101,7 @@ final class TableCopy {
                         + table.name() + "." + table.timeColumn();
             }
             case ADD -> {
-                Key key = key(table.name());
+                Key key = key(table.name(), columns);
                 List<String> counters = counters(table.name()).stream().filter(c -> !key.columns.contains(c)).toList();
                 yield insert + "SELECT " + list + " FROM " + STAGE + key.orderBy() + " ON CONFLICT ON CONSTRAINT " + key.name + " DO UPDATE SET "
                         + counters.stream().map(c -> c + " = " + table.name() + "." + c + " + excluded." + c)
@@ -125,26 +127,35 @@ final class TableCopy {
 
     private record Key(String name, List<String> columns) {
         /**
-         * The sinks upsert counters and first touches in key order; so does the move, so that it and
-         * a sink of the destination writing the same tenant's keys wait on each other rather than deadlock.
+         * The sinks write each table's shared keys (dictionaries, client ids, first touches, counters)
+         * in key order; so does the move, so that it and a sink of the destination writing the same
+         * tenant's keys wait on each other rather than deadlock. A key column of type text sorts by
+         * its own collation ("C"), as the sinks' sorts do.
          */
         String orderBy() {
             return " ORDER BY " + String.join(", ", columns);
         }
     }
 
-    /** The primary key, else the unique constraint: what ON CONFLICT merges on. */
-    private Key key(String table) throws SQLException {
+    /**
+     * The primary key, else the first unique constraint, whose columns are all copied: what ON
+     * CONFLICT merges on, and the order rows go in ({@code bad_events}' serial primary key is not
+     * copied; its unique key is).
+     */
+    private Key key(String table, List<String> copied) throws SQLException {
         try (PreparedStatement s = destination.prepareStatement("""
                 SELECT c.conname, array_agg(a.attname::text ORDER BY array_position(c.conkey, a.attnum)) FROM pg_constraint c
                 JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey)
-                WHERE c.conrelid = ?::regclass AND c.contype IN ('p', 'u') GROUP BY c.conname, c.contype ORDER BY c.contype LIMIT 1""")) {
+                WHERE c.conrelid = ?::regclass AND c.contype IN ('p', 'u') GROUP BY c.conname, c.contype ORDER BY c.contype, c.conname""")) {
             s.setString(1, table);
             try (ResultSet r = s.executeQuery()) {
-                if (!r.next()) {
-                    throw new SQLException(table + " has no primary or unique key to merge on");
+                while (r.next()) {
+                    List<String> columns = List.of((String[]) r.getArray(2).getArray());
+                    if (copied.containsAll(columns)) {
+                        return new Key(r.getString(1), columns);
+                    }
                 }
-                return new Key(r.getString(1), List.of((String[]) r.getArray(2).getArray()));
+                throw new SQLException(table + " has no primary or unique key of copied columns to merge on");
             }
         }
     }
