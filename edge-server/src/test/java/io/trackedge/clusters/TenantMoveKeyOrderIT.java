@@ -11,7 +11,6 @@ import io.trackedge.testing.TwoClusterConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
@@ -115,12 +114,11 @@ class TenantMoveKeyOrderIT {
             batch.setAutoCommit(false);
             run(batch, "SET LOCAL lock_timeout = '20s'"); // a deadlock is found after 1 s; this wait only bounds a hang
             run(batch, earlier);
-            int batchPid = pid(batch);
+            int batchPid = TestDatabase.backendPid(batch);
             move = CompletableFuture.supplyAsync(() -> CliRun.run(config, "clusters", "move", "--tenant", TENANT.toString(),
                     "--from", "a"), thread);
             Await.until("the move waiting for the batch", Duration.ofSeconds(30), () -> move.isDone()
-                    || b.count("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                    + " AND " + batchPid + " = ANY (pg_blocking_pids(pid))") == 1);
+                    || b.waitingOn(batchPid) == 1);
             if (move.isDone()) {
                 throw new AssertionError("the move ended before it waited for the batch: " + move.join());
             }
@@ -147,10 +145,4 @@ class TenantMoveKeyOrderIT {
         }
     }
 
-    private static int pid(Connection c) throws Exception {
-        try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT pg_backend_pid()")) {
-            r.next();
-            return r.getInt(1);
-        }
-    }
 }

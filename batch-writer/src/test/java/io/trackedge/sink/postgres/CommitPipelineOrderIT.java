@@ -51,10 +51,11 @@ class CommitPipelineOrderIT {
             JournalClassifier.Classified none = new JournalClassifier.Classified(null, List.of());
             CompletableFuture<Integer> earlier = pipeline.submit(List.of(sent(first, "a"), sent(retried, "b")), none, 0, 2);
             CompletableFuture<Integer> later = pipeline.submit(List.of(sent(retried, "b")), none, 2, 3);
-            Await.until("the earlier batch waiting at its client ids", Duration.ofSeconds(30),
-                    () -> testDb.count("SELECT count(*) FROM pg_locks WHERE NOT granted AND locktype = 'transactionid'") == 1);
-            assertEquals(0, testDb.count("SELECT count(*) FROM pg_locks WHERE granted AND relation = 'erasure_audit'::regclass"),
-                    "the later batch took no lock yet");
+            int holderPid = TestDatabase.backendPid(holder);
+            Await.until("the earlier batch waiting at its client ids", Duration.ofSeconds(30), () -> testDb.waitingOn(holderPid) == 1);
+            // This database's locks only: another database on the server, migrated alike, has the same table oids.
+            assertEquals(0, testDb.count("SELECT count(*) FROM pg_locks WHERE granted AND relation = 'erasure_audit'::regclass"
+                    + " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"), "the later batch took no lock yet");
 
             holder.rollback();
             assertEquals(2, earlier.get(30, TimeUnit.SECONDS));
@@ -64,6 +65,7 @@ class CommitPipelineOrderIT {
             assertEquals(3, testDb.count("SELECT position FROM sink_cursors"));
         }
     }
+
 
     private static EventRecord sent(UUID id, String email) {
         return TestRecords.clientSent(TENANT, id, email);

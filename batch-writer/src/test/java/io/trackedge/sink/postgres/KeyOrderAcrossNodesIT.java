@@ -61,7 +61,7 @@ class KeyOrderAcrossNodesIT {
         try (Statement s = otherNode.createStatement()) {
             s.execute("SET lock_timeout = '20s'"); // a deadlock is found after 1 s; this wait only bounds a hang
         }
-        otherNodePid = pid(otherNode);
+        otherNodePid = TestDatabase.backendPid(otherNode);
     }
 
     @AfterEach
@@ -140,15 +140,7 @@ class KeyOrderAcrossNodesIT {
      */
     private void awaitWaiting(CompletableFuture<Integer> batch) {
         Await.until("the batch waiting for the other node's key", Duration.ofSeconds(30),
-                () -> batch.isDone() || testDb.count("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                        + " AND " + otherNodePid + " = ANY (pg_blocking_pids(pid))") == 1);
-    }
-
-    private static int pid(Connection c) throws Exception {
-        try (Statement s = c.createStatement(); var r = s.executeQuery("SELECT pg_backend_pid()")) {
-            r.next();
-            return r.getInt(1);
-        }
+                () -> batch.isDone() || testDb.waitingOn(otherNodePid) == 1);
     }
 
     private static EventRecord sent(UUID id) {

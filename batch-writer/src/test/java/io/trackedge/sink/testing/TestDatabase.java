@@ -75,6 +75,23 @@ public final class TestDatabase implements AutoCloseable {
         }
     }
 
+    /**
+     * How many sessions of this database wait for a lock the session {@code pid} holds. Only this
+     * database's: other tests and benchmarks may share the server.
+     */
+    public long waitingOn(int pid) throws SQLException {
+        return count("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND " + pid
+                + " = ANY (pg_blocking_pids(pid))");
+    }
+
+    /** The server process of a connection's session, for {@link #waitingOn}. */
+    public static int backendPid(Connection c) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT pg_backend_pid()")) {
+            r.next();
+            return r.getInt(1);
+        }
+    }
+
     /** Every row of a query, each as its columns joined with '|', for comparing result sets. */
     public List<String> rows(String sql) throws SQLException {
         List<String> out = new ArrayList<>();

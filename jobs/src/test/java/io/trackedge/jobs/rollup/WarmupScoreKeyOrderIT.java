@@ -7,7 +7,6 @@ import io.trackedge.jobs.Period;
 import io.trackedge.sink.testing.Await;
 import io.trackedge.sink.testing.TestDatabase;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.LocalDate;
@@ -56,8 +55,8 @@ class WarmupScoreKeyOrderIT {
             }
             batch.setAutoCommit(false);
             run(batch, upsert("box-m", day));
+            int batchPid = TestDatabase.backendPid(batch);
 
-            int jobPid = pid(job);
             CompletableFuture<Void> recount = CompletableFuture.runAsync(() -> {
                 try {
                     RollUps.runCommitted(job, new WarmupRollUp(), Period.dayOf(day), null);
@@ -66,7 +65,11 @@ class WarmupScoreKeyOrderIT {
                 }
             }, thread);
             Await.until("the job waiting for the batch's row", Duration.ofSeconds(30), () -> recount.isDone()
-                    || db.count("SELECT count(*) WHERE " + pid(batch) + " = ANY (pg_blocking_pids(" + jobPid + "))") == 1);
+                    || db.waitingOn(batchPid) == 1); // only the job can
+            if (recount.isDone()) {
+                recount.get(); // ended before it waited: throws what it failed with
+                throw new AssertionError("the job ended before it waited for the batch");
+            }
             run(batch, upsert("box-z", day));
             assertFalse(recount.isDone(), "the job still waits for the middle mailbox");
             batch.commit();
@@ -91,10 +94,4 @@ class WarmupScoreKeyOrderIT {
                 + " SET opens_received = warmup_daily_stats.opens_received + excluded.opens_received";
     }
 
-    private static int pid(Connection c) throws Exception {
-        try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT pg_backend_pid()")) {
-            r.next();
-            return r.getInt(1);
-        }
-    }
 }
