@@ -36,7 +36,10 @@ public record MovedTable(String name, Rule rule, String timeColumn, String filte
         DISTINCT,
         /** One row per email, the first touch: the earlier of the two stays. */
         EARLIEST,
-        /** Counters the sink adds to: the two rows' counters are summed. */
+        /**
+         * Counters the sink adds to: the two rows' counters are summed (the warm-up counters less the
+         * events both clusters took, {@link #CLIENT_IDS}).
+         */
         ADD,
         /**
          * Roll-ups, which their jobs recount from the raw rows: copied where the destination has no

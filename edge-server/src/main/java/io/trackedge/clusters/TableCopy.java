@@ -32,6 +32,20 @@ final class TableCopy {
     /** An event whose client id the destination had not taken (ingest_event_ids holds the ids the ingest API took). */
     private static final String NOT_TAKEN = "NOT EXISTS (SELECT 1 FROM " + RETRIED + " r WHERE r.event_id = s.event_id)";
 
+    /**
+     * A warm-up event the destination had taken already (a client's retry, accepted in each cluster)
+     * was counted by both clusters' sinks, and the merge added the two counts: it is taken off once.
+     * Its mailbox and day come from the destination's own row of it. Only rows the merge just wrote
+     * (keys of the source's staged rows), which the move holds already.
+     */
+    private static final String UNCOUNT_RETRIED_WARMUPS = "UPDATE warmup_daily_stats w SET opens_received = w.opens_received - r.opens,"
+            + " replies_received = w.replies_received - r.replies FROM (SELECT e.tenant_id, e.mailbox_id,"
+            + " (e.occurred_at AT TIME ZONE 'UTC')::date AS date, count(*) FILTER (WHERE e.event_type = 'warmup_open') AS opens,"
+            + " count(*) FILTER (WHERE e.event_type = 'warmup_reply') AS replies FROM email_events e JOIN " + RETRIED
+            + " t ON t.event_id = e.event_id WHERE e.event_type IN ('warmup_open', 'warmup_reply') GROUP BY 1, 2, 3) r, " + STAGE
+            + " staged WHERE w.tenant_id = r.tenant_id AND w.mailbox_id = r.mailbox_id AND w.date = r.date"
+            + " AND staged.tenant_id = r.tenant_id AND staged.mailbox_id = r.mailbox_id AND staged.date = r.date";
+
     private final Connection source;
     private final Connection destination;
     private final Path scratch;
@@ -73,6 +87,9 @@ final class TableCopy {
             int added = s.executeUpdate(merge(table, columns));
             if (table.rule() == MovedTable.Rule.EVENTS && added != out - retried) { // an edge number without its node would drop events
                 throw new SQLException("copied " + out + " rows of " + table.name() + " (" + retried + " taken already) but added " + added);
+            }
+            if (table.name().equals("warmup_daily_stats")) {
+                s.executeUpdate(UNCOUNT_RETRIED_WARMUPS);
             }
             s.execute("DROP TABLE " + STAGE);
         }

@@ -210,6 +210,51 @@ class TenantMoveIT {
         }
     }
 
+    /**
+     * A client's warm-up events accepted by each cluster (a retry sent after the routing change) were
+     * counted by both clusters' sinks: once the move, the tenant's warm-up counters count each event once.
+     */
+    @Test
+    void warmupEventsBothClustersTookAreCountedOnce() throws Exception {
+        UUID open = UUID.randomUUID();
+        UUID reply = UUID.randomUUID();
+        UUID openInA = UUID.randomUUID();
+        try (TestDatabase a = migrated(); TestDatabase b = migrated(); Database da = database(a); Database db = database(b)) {
+            for (TestDatabase c : List.of(a, b)) { // what each cluster's sink wrote of the events it took
+                sql(c, "INSERT INTO edge_nodes (edge_node) VALUES (gen_random_uuid())");
+                warmup(c, open, "warmup_open");
+                warmup(c, reply, "warmup_reply");
+                sql(c, warmupCounts(1, 1));
+            }
+            warmup(a, openInA, "warmup_open");
+            sql(a, "UPDATE warmup_daily_stats SET opens_received = 2");
+            TenantMove move = new TenantMove(da.dataSource(), "a", db.dataSource(), "b", JobTypes.registry(0, db.dataSource()),
+                    new JobStore(db.dataSource(), JobSettings.defaults()));
+
+            move.move(OTHER);
+
+            assertEquals(List.of("2|1"), b.rows("SELECT opens_received, replies_received FROM warmup_daily_stats WHERE tenant_id = '"
+                    + OTHER + "'"), "the two retried events once, and the open only a took");
+            assertEquals(3, rows(b, "email_event_rows", OTHER));
+            assertEquals(0, rows(a, "warmup_daily_stats", OTHER));
+        }
+    }
+
+    /** A warm-up event of {@link #OTHER}'s mailbox box-1, yesterday noon, with its client id and its interaction row, as the sink writes it. */
+    private static void warmup(TestDatabase db, UUID event, String type) throws SQLException {
+        sql(db, "INSERT INTO ingest_event_ids (event_id, tenant_id, event_type) VALUES ('" + event + "', '" + OTHER + "', '" + type + "')");
+        sql(db, "INSERT INTO email_events (event_id, event_type, occurred_at, tenant_id, user_id, mailbox_id, edge_no) VALUES ('" + event
+                + "', '" + type + "', (current_date - 1 + time '12:00') AT TIME ZONE 'UTC', '" + OTHER + "', '" + TestEdge.USER + "', 'box-1', 1)");
+        sql(db, "INSERT INTO warmup_interactions (event_id, tenant_id, user_id, mailbox_id, interaction_type, interaction_at) VALUES ('"
+                + event + "', '" + OTHER + "', '" + TestEdge.USER + "', 'box-1', '" + (type.equals("warmup_open") ? "open" : "reply")
+                + "', (current_date - 1 + time '12:00') AT TIME ZONE 'UTC')");
+    }
+
+    private static String warmupCounts(int opens, int replies) {
+        return "INSERT INTO warmup_daily_stats (tenant_id, user_id, mailbox_id, date, opens_received, replies_received) VALUES ('"
+                + OTHER + "', '" + TestEdge.USER + "', 'box-1', current_date - 1, " + opens + ", " + replies + ")";
+    }
+
     private static String sent(UUID event) {
         return "INSERT INTO email_events (event_id, event_type, occurred_at, tenant_id, user_id, email_id, edge_no) VALUES ('" + event
                 + "', 'sent', now() - interval '1 hour', '" + OTHER + "', '" + TestEdge.USER + "', 'e-" + event + "', 1)";
