@@ -2,6 +2,7 @@ package io.trackedge.clusters;
 
 import io.trackedge.jobs.JobRegistry;
 import io.trackedge.jobs.JobStore;
+import io.trackedge.jobs.rollup.RollUps;
 import io.trackedge.sink.postgres.HumanOpens;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -15,7 +16,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.UUID;
 import javax.sql.DataSource;
@@ -106,8 +107,11 @@ public final class TenantMove {
         }
         MoveGuards.noDroppedDays(src, dst, tenant);
         MoveGuards.noErasureHalfDone(src, dst, tenant, sourceName, destinationName);
-        Set<LocalDate> stale = new TreeSet<>(MoveRecounts.daysWithRows(dst, tenant));
+        SortedSet<LocalDate> stale = new TreeSet<>(MoveRecounts.daysWithRows(dst, tenant));
         stale.addAll(MoveRecounts.daysWithRows(src, tenant));
+        // Before anything is written: a job of the destination recounting those days (which inserts the
+        // roll-up rows the copy merges into, in its query's order) waits for the move, or the move for it.
+        RollUps.lockDays(dst, tenant, stale);
         Map<String, Long> moved = new LinkedHashMap<>();
         Path scratch = Files.createTempFile("tenant-move-", ".copy");
         try {

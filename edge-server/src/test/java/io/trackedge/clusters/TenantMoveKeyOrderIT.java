@@ -13,6 +13,8 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -24,13 +26,14 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code trackedge clusters move} writes the destination's tables in the order a sink's batch does,
- * since the destination's sinks go on writing the tenant while the move's transaction holds what it
- * copied. In each case a batch of the destination (a transaction doing the sink's statements) holds
- * the key of the earlier of two tables; the move, which has rows of both to merge, starts and waits
- * there; the batch then writes the later table's key and commits, and the move completes. In the
- * move's old order (its later table first) the move would hold that key by then, and PostgreSQL
- * would break the deadlock after {@code deadlock_timeout} by failing the move or the batch.
+ * {@code trackedge clusters move} writes the destination's tables in the order a sink's batch does
+ * (the destination's sinks go on writing the tenant while the move's transaction holds what it
+ * copied), and takes a job's locks of the days whose roll-ups it merges before it writes. In each
+ * case a writer of the destination (a transaction doing a batch's statements, or a job's) holds the
+ * earlier of two keys; the move, which has rows of both to merge, starts and waits for it; the writer
+ * then writes the later key and commits, and the move completes. Had the move taken the later key
+ * first (its old table order, or no job lock), PostgreSQL would break the deadlock after
+ * {@code deadlock_timeout} by failing the move or the writer.
  */
 @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class TenantMoveKeyOrderIT {
@@ -55,7 +58,7 @@ class TenantMoveKeyOrderIT {
             sql(a, warmup.formatted(2));
             sql(a, daily.formatted(2));
 
-            moveWhileABatchOf(a, b, warmup.formatted(1), daily.formatted(1));
+            moveWhileAWriterOfB(a, b, warmup.formatted(1), daily.formatted(1));
 
             assertEquals(List.of("3"), b.rows("SELECT opens_received FROM warmup_daily_stats"));
             assertEquals(List.of("3"), b.rows("SELECT warmup_opens FROM daily_analytics"));
@@ -73,7 +76,7 @@ class TenantMoveKeyOrderIT {
             sql(a, click.formatted("now() - interval '1 hour'"));
             sql(a, humanOpen.formatted("now() - interval '1 hour'"));
 
-            moveWhileABatchOf(a, b, click.formatted("now()"), humanOpen.formatted("now()"));
+            moveWhileAWriterOfB(a, b, click.formatted("now()"), humanOpen.formatted("now()"));
 
             assertEquals(List.of("earlier"), b.rows("SELECT CASE WHEN clicked_at < now() - interval '30 minutes' THEN 'earlier'"
                     + " ELSE 'later' END FROM email_clicks"), "one row, the earlier click's");
@@ -93,7 +96,7 @@ class TenantMoveKeyOrderIT {
             sql(a, clientId);
             sql(a, userAgent);
 
-            moveWhileABatchOf(a, b, clientId, userAgent);
+            moveWhileAWriterOfB(a, b, clientId, userAgent);
 
             assertEquals(List.of(CLIENT_ID.toString()), b.rows("SELECT event_id::text FROM ingest_event_ids"));
             assertEquals(List.of("Mozilla/5.0"), b.rows("SELECT user_agent FROM user_agents"));
@@ -101,36 +104,66 @@ class TenantMoveKeyOrderIT {
     }
 
     /**
-     * A batch of b writes {@code earlier} and holds it; the move of the tenant from a to b starts and
-     * waits for that batch; the batch writes {@code later} and commits; the move must then complete,
-     * with nothing of the tenant left in a.
+     * A job of the destination recounting a day of the tenant inserts its roll-up rows in its query's
+     * order, into the rows the move copies. The move takes the day's locks as the job does, before it
+     * writes anything: here the job (a transaction taking an every-tenant campaign job's lock of the
+     * day) holds the later of two campaigns' rows, and the move waits at the lock rather than holding
+     * the earlier one.
      */
-    private void moveWhileABatchOf(TestDatabase a, TestDatabase b, String earlier, String later) throws Exception {
+    @Test
+    void aRollUpJobRecountingTheSameDay() throws Exception {
+        String day = LocalDate.now(ZoneOffset.UTC).minusDays(1).toString();
+        String row = "INSERT INTO campaign_analytics (tenant_id, campaign_id, date, sent) VALUES ('" + TENANT + "', '%s', '" + day
+                + "', %d) ON CONFLICT DO NOTHING";
+        String job = "SELECT pg_advisory_xact_lock(hashtextextended('trackedge.rollup:campaign_analytics:" + day + "', 0)); ";
+        try (TestDatabase a = TestDatabase.migrated(); TestDatabase b = TestDatabase.migrated()) {
+            sql(a, "INSERT INTO edge_nodes (edge_node) VALUES (gen_random_uuid())");
+            sql(a, "INSERT INTO email_events (event_id, event_type, occurred_at, tenant_id, user_id, email_id, campaign_id, edge_no)"
+                    + " VALUES (gen_random_uuid(), 'sent', '" + day + "T12:00:00Z', '" + TENANT + "', '" + USER + "', 'e-1', 'camp-a', 1)");
+            sql(a, row.formatted("camp-a", 2));
+            sql(a, row.formatted("camp-z", 2));
+
+            moveWhileAWriterOfB(a, b, job + row.formatted("camp-z", 1), row.formatted("camp-a", 1));
+
+            assertEquals(List.of("camp-a 1", "camp-z 1"), b.rows("SELECT campaign_id || ' ' || sent FROM campaign_analytics ORDER BY 1"),
+                    "the job's rows stay; the move queued the day's recount");
+            assertEquals(1, b.count("SELECT count(*) FROM analytics_jobs WHERE job_type = 'campaign_analytics' AND tenant_id = '" + TENANT
+                    + "' AND period_start = '" + day + "T00:00:00Z' AND status = 'queued'"));
+        }
+    }
+
+    /**
+     * A writer of b (a sink's batch, a job) writes {@code earlier} and holds it; the move of the tenant
+     * from a to b starts and waits for that writer; the writer writes {@code later} and commits; the
+     * move must then complete, with nothing of the tenant left in a.
+     */
+    private void moveWhileAWriterOfB(TestDatabase a, TestDatabase b, String earlier, String later) throws Exception {
         Path table = dir.resolve("routing.csv");
         Files.writeString(table, TENANT + ",b\n");
         Path config = TwoClusterConfig.write(dir.resolve("edge.conf"), a, b, table);
         CompletableFuture<CliRun> move;
-        try (ExecutorService thread = Executors.newSingleThreadExecutor(); Connection batch = b.connect()) {
-            batch.setAutoCommit(false);
-            run(batch, "SET LOCAL lock_timeout = '20s'"); // a deadlock is found after 1 s; this wait only bounds a hang
-            run(batch, earlier);
-            int batchPid = TestDatabase.backendPid(batch);
+        try (ExecutorService thread = Executors.newSingleThreadExecutor(); Connection writer = b.connect()) {
+            writer.setAutoCommit(false);
+            run(writer, "SET LOCAL lock_timeout = '20s'"); // a deadlock is found after 1 s; this wait only bounds a hang
+            run(writer, earlier);
+            int writerPid = TestDatabase.backendPid(writer);
             move = CompletableFuture.supplyAsync(() -> CliRun.run(config, "clusters", "move", "--tenant", TENANT.toString(),
                     "--from", "a"), thread);
-            Await.until("the move waiting for the batch", Duration.ofSeconds(30), () -> move.isDone()
-                    || b.waitingOn(batchPid) == 1);
+            Await.until("the move waiting for the writer", Duration.ofSeconds(30), () -> move.isDone()
+                    || b.waitingOn(writerPid) == 1);
             if (move.isDone()) {
-                throw new AssertionError("the move ended before it waited for the batch: " + move.join());
+                throw new AssertionError("the move ended before it waited for the writer: " + move.join());
             }
-            run(batch, later);
-            assertFalse(move.isDone(), "the move still waits for the batch");
-            batch.commit();
+            run(writer, later);
+            assertFalse(move.isDone(), "the move still waits for the writer");
+            writer.commit();
         }
         CliRun moved = move.get(60, TimeUnit.SECONDS);
         assertEquals(0, moved.exit(), moved.err() + moved.out());
         assertEquals(0, a.count("SELECT count(*) FROM user_agents") + a.count("SELECT count(*) FROM ingest_event_ids")
                 + a.count("SELECT count(*) FROM warmup_daily_stats") + a.count("SELECT count(*) FROM daily_analytics")
-                + a.count("SELECT count(*) FROM email_clicks") + a.count("SELECT count(*) FROM email_human_opens"), "all moved");
+                + a.count("SELECT count(*) FROM email_clicks") + a.count("SELECT count(*) FROM email_human_opens")
+                + a.count("SELECT count(*) FROM campaign_analytics") + a.count("SELECT count(*) FROM email_event_rows"), "all moved");
     }
 
     private static void run(Connection c, String sql) throws Exception {

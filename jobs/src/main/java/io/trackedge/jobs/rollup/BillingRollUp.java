@@ -45,7 +45,7 @@ import org.slf4j.LoggerFactory;
  * events left (dropped by retention) keeps its {@code billing_days} rows, and {@code leads_used} then
  * counts the days still held; a month with none left is not summed again, and its row stays as it was.
  */
-final class BillingRollUp implements RollUp {
+final class BillingRollUp implements RollUp, DayUnits {
 
     private static final Logger log = LoggerFactory.getLogger(BillingRollUp.class);
 
@@ -110,12 +110,18 @@ final class BillingRollUp implements RollUp {
         return "billing_analytics";
     }
 
+    /** A month's unit: its days are recounted under the month's lock. */
+    @Override
+    public String unit(LocalDate day) {
+        return jobType() + ":" + day.withDayOfMonth(1);
+    }
+
     @Override
     public void run(Connection c, Period period, UUID tenantOrNull) throws SQLException {
         PeriodLock.requireTransaction(c);
         String tenant = Sql.tenantFilter("tenant_id", tenantOrNull);
         for (Period month : months(period)) {
-            PeriodLock.lock(c, jobType() + ":" + month.startDate(), tenantOrNull);
+            PeriodLock.lock(c, unit(month.startDate()), tenantOrNull);
             LocalDate first = month.startDate();
             LocalDate next = first.plusMonths(1);
             // the days of the period in this month

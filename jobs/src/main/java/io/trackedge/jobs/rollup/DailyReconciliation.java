@@ -41,7 +41,7 @@ import org.slf4j.LoggerFactory;
  * rewritten; the report goes to {@code rollup_reconciliations} and the log, a warning when it
  * found drift.
  */
-public final class DailyReconciliation implements RollUp {
+public final class DailyReconciliation implements RollUp, DayUnits {
 
     private static final Logger log = LoggerFactory.getLogger(DailyReconciliation.class);
 
@@ -68,6 +68,11 @@ public final class DailyReconciliation implements RollUp {
     }
 
     @Override
+    public String unit(LocalDate day) {
+        return jobType() + ":" + day;
+    }
+
+    @Override
     public void run(Connection c, Period period, UUID tenantOrNull) throws SQLException {
         reconcile(c, period, tenantOrNull);
     }
@@ -79,7 +84,7 @@ public final class DailyReconciliation implements RollUp {
         // every day's lock before the table lock of the first: a run holding the table lock never
         // waits for a day lock that a run waiting for the table lock holds
         for (LocalDate day : days) {
-            PeriodLock.lock(c, jobType() + ":" + day, tenantOrNull);
+            PeriodLock.lock(c, unit(day), tenantOrNull);
         }
         List<ReconciliationReport> out = new ArrayList<>();
         for (LocalDate day : days) {

@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * <p>A day with no raw events left (its partition dropped by retention) is not recomputed: its
  * roll-up rows are what remains of it, and recomputing would delete them.
  */
-abstract class DailyRollUp implements RollUp {
+abstract class DailyRollUp implements RollUp, DayUnits {
 
     private static final Logger log = LoggerFactory.getLogger(DailyRollUp.class);
 
@@ -35,7 +35,7 @@ abstract class DailyRollUp implements RollUp {
         // these, about a third of an hour's recount and nothing gained on a day's (docs/benchmarks.md).
         Sql.execute(c, "SET LOCAL jit = off");
         for (LocalDate day : days(period)) {
-            PeriodLock.lock(c, jobType() + ":" + day, tenantOrNull);
+            PeriodLock.lock(c, unit(day), tenantOrNull);
             Map<String, Object> p = params(day, tenantOrNull);
             if (!Sql.exists(c, "SELECT 1 FROM email_events WHERE occurred_at >= {start} AND occurred_at < {end}"
                     + Sql.tenantFilter("tenant_id", tenantOrNull), p)) {
@@ -44,6 +44,11 @@ abstract class DailyRollUp implements RollUp {
             }
             recomputeDay(c, day, tenantOrNull, span(period, p));
         }
+    }
+
+    @Override
+    public final String unit(LocalDate day) {
+        return jobType() + ":" + day;
     }
 
     /**

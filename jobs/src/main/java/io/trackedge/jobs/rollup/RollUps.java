@@ -4,7 +4,11 @@ import io.trackedge.jobs.Period;
 import io.trackedge.jobs.RollUp;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.LocalDate;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.SortedSet;
 import java.util.UUID;
 
 /**
@@ -37,6 +41,26 @@ public final class RollUps {
         return List.of(EmailMetricsRollUp.campaigns(), EmailMetricsRollUp.mailboxes(), EmailMetricsRollUp.leads(),
                 EmailMetricsRollUp.sequenceSteps(), new WarmupRollUp(), new BillingRollUp(), new DailyReconciliation(),
                 HourlyRollUp.stats(), HourlyRollUp.links(), HourlyRollUp.automation());
+    }
+
+    /**
+     * Takes, in {@code c}'s READ COMMITTED transaction, every lock a job of each roll-up recounting
+     * {@code days} for {@code tenant} alone would take, in the order its jobs take them. For a writer of
+     * the tenant's roll-up rows other than a job (a tenant move): it takes them before it writes
+     * anything, so a job recounting those days waits for it, or it for the job, where the two
+     * inserting the same keys in different orders could deadlock. Held until the transaction ends.
+     */
+    public static void lockDays(Connection c, UUID tenant, SortedSet<LocalDate> days) throws SQLException {
+        PeriodLock.requireTransaction(c);
+        for (RollUp r : all()) {
+            Set<String> units = new LinkedHashSet<>(); // ascending: the days are
+            for (LocalDate day : days) {
+                units.add(((DayUnits) r).unit(day));
+            }
+            for (String unit : units) {
+                PeriodLock.lock(c, unit, tenant);
+            }
+        }
     }
 
     /** The daily reconciliation, for callers that want its reports rather than a job. */
