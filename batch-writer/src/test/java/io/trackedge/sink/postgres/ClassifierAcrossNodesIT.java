@@ -20,7 +20,9 @@ import io.trackedge.sink.testing.TestDatabase;
 import io.trackedge.sink.testing.TestEvents;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -86,6 +88,42 @@ class ClassifierAcrossNodesIT {
             } finally {
                 db.close();
             }
+        }
+    }
+
+    /**
+     * A scanner follows two links of one email a second apart from two addresses of one /24, and the
+     * balancer sends each click to another node: neither node sees a burst, so both clicks are stored
+     * as a person's. The re-score ({@code trackedge classify}) reads the email back whole from the
+     * database, every node's clicks with it, and finds the burst.
+     */
+    @Test
+    void aLinkBurstSplitAcrossNodesIsFoundByTheRescore() throws Exception {
+        long now = System.currentTimeMillis() * 1000;
+        try (TestDatabase testDb = TestDatabase.migrated();
+             Database db = new Database(new PostgresConnectionInfo(testDb.jdbcUrl(), "postgres", null), 4)) {
+            String[] links = {"https://a.example/one", "https://a.example/two"};
+            for (int node = 0; node < 2; node++) {
+                Path journalDir = Files.createTempDirectory("node-" + node + "-");
+                try (JournalWriter journal = JournalWriter.open(journalDir, 4L << 20, 1L << 30, new JournalStats())) {
+                    new TestEvents(journal).appendClick(TENANT, "scanned", now - (2 - node) * 1_000_000L, "203.0.113." + (10 + node),
+                            TestEvents.FIREFOX, links[node]);
+                    journal.flush();
+                    drain(db, journalDir, journal);
+                }
+            }
+            String clicks = "SELECT is_machine || ' ' || coalesce(signal_names(reasons), '-') FROM email_event_rows"
+                    + " WHERE email_id = 'scanned' ORDER BY occurred_at";
+            assertEquals(List.of("false -", "false -"), testDb.rows(clicks), "each node saw one link");
+
+            try (Connection c = db.dataSource().getConnection()) {
+                c.setAutoCommit(false);
+                Rescore.Result result = new Rescore(ClassifierSettings.DEFAULTS, ListSource.snapshot())
+                        .run(c, Instant.ofEpochSecond(now / 1_000_000 - 3600), Instant.ofEpochSecond(now / 1_000_000 + 1), TENANT);
+                c.commit();
+                assertEquals(2, result.toMachine());
+            }
+            assertEquals(List.of("true link_burst", "true link_burst"), testDb.rows(clicks));
         }
     }
 

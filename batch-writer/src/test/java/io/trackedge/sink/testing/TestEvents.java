@@ -33,6 +33,15 @@ public final class TestEvents {
      * {@code userAgent} may be null; a click goes to https://a.example/landing. Returns its id.
      */
     public UUID append(EventType type, UUID tenant, String email, long atMicros, String ip, String userAgent) {
+        return append(type, tenant, email, atMicros, ip, userAgent, type == EventType.CLICK ? "https://a.example/landing" : null);
+    }
+
+    /** A click of {@code tenant}'s {@code email} on {@code url}, as {@link #append} otherwise. */
+    public UUID appendClick(UUID tenant, String email, long atMicros, String ip, String userAgent, String url) {
+        return append(EventType.CLICK, tenant, email, atMicros, ip, userAgent, url);
+    }
+
+    private UUID append(EventType type, UUID tenant, String email, long atMicros, String ip, String userAgent, String link) {
         UUID id = new UUID(ids.next(atMicros / 1000), ThreadLocalRandom.current().nextLong() & 0x3FFFFFFFFFFFFFFFL | 0x8000000000000000L);
         event.reset(type, id.getMostSignificantBits(), id.getLeastSignificantBits(), atMicros);
         byte[] block = FieldsCodec.encode(new EventFields(tenant, USER, "camp", "mbox", email, "lead-" + email, "step-1", null));
@@ -48,8 +57,8 @@ public final class TestEvents {
         if (userAgent != null) {
             event.userAgent(userAgent);
         }
-        if (type == EventType.CLICK) {
-            byte[] url = "https://a.example/landing".getBytes(StandardCharsets.UTF_8);
+        if (link != null) {
+            byte[] url = link.getBytes(StandardCharsets.UTF_8);
             event.url(url, 0, url.length);
         }
         if (!journal.tryAppend(event)) {
