@@ -36,11 +36,13 @@ public record MovedTable(String name, Rule rule, String timeColumn, String filte
         DISTINCT,
         /** One row per email, the first touch: the earlier of the two stays. */
         EARLIEST,
-        /**
-         * Counters the sink adds to: the two rows' counters are summed (the warm-up counters less the
-         * events both clusters took, {@link #CLIENT_IDS}).
-         */
+        /** Counters the sink adds to: the two rows' counters are summed. */
         ADD,
+        /**
+         * The warm-up counters: summed as {@link #ADD}, less the warm-up events both clusters stored
+         * and so counted (a client's retry accepted in each, {@link #CLIENT_IDS}).
+         */
+        WARMUP_COUNTERS,
         /**
          * Roll-ups, which their jobs recount from the raw rows: copied where the destination has no
          * row, and the periods both clusters have rows for are recounted after the move.
@@ -54,11 +56,12 @@ public record MovedTable(String name, Rule rule, String timeColumn, String filte
 
     /**
      * Every table that holds tenants' rows at the latest migration, with its rule; a test keeps it
-     * complete. The tables a sink's batch writes come in the order it writes them
+     * complete. The tables a sink's batch writes come first, in the order it writes them
      * ({@code BatchWriter.write}): the destination's sinks go on writing the tenant while the move's
      * transaction holds what it copied, so a batch that waits for the move must hold no key the move
      * has yet to reach ({@code TenantMoveKeyOrderIT}). Within a table, rows go in key order, as a
-     * batch's do ({@link TableCopy}).
+     * batch's shared keys do ({@link TableCopy}; the rows of one event each, such as bounces, no two
+     * writers share).
      */
     public static final List<MovedTable> ALL = List.of(
             of("ingest_event_ids", Rule.CLIENT_IDS),
@@ -71,7 +74,7 @@ public record MovedTable(String name, Rule rule, String timeColumn, String filte
             of("email_bounces", Rule.DISTINCT),
             of("email_replies", Rule.DISTINCT),
             of("warmup_interactions", Rule.DISTINCT),
-            of("warmup_daily_stats", Rule.ADD),
+            of("warmup_daily_stats", Rule.WARMUP_COUNTERS),
             of("daily_analytics", Rule.ADD),
             of("daily_unstored", Rule.ADD),
             // PostHog's set-aside events live in the first cluster whatever the tenant (README).

@@ -33,17 +33,26 @@ final class TableCopy {
     private static final String NOT_TAKEN = "NOT EXISTS (SELECT 1 FROM " + RETRIED + " r WHERE r.event_id = s.event_id)";
 
     /**
-     * A warm-up event the destination had taken already (a client's retry, accepted in each cluster)
-     * was counted by both clusters' sinks, and the merge added the two counts: it is taken off once.
-     * Its mailbox and day come from the destination's own row of it. Only rows the merge just wrote
-     * (keys of the source's staged rows), which the move holds already.
+     * The source's rows of the warm-up events the destination had taken already (a client's retry
+     * accepted in each cluster): not copied, but counted in both clusters' warm-up counters.
+     */
+    private static final String RETRIED_WARMUPS = "tenant_move_retried_warmups";
+    /** From the staged events: a row the source stored is one its sink counted (an event counted only, for privacy, has none). */
+    private static final String KEEP_RETRIED_WARMUPS = "INSERT INTO " + RETRIED_WARMUPS + " SELECT tenant_id, event_id, event_type::text,"
+            + " occurred_at, context_id FROM " + STAGE + " s WHERE NOT " + NOT_TAKEN + " AND event_type IN ('warmup_open', 'warmup_reply')";
+    /**
+     * After the counters are summed: each such event the destination stored too (its own row, found
+     * by time and id) was counted twice, and is taken off once from its mailbox's day. Only rows the
+     * merge just wrote (keys of the staged rows), which the move holds already.
      */
     private static final String UNCOUNT_RETRIED_WARMUPS = "UPDATE warmup_daily_stats w SET opens_received = w.opens_received - r.opens,"
-            + " replies_received = w.replies_received - r.replies FROM (SELECT e.tenant_id, e.mailbox_id,"
-            + " (e.occurred_at AT TIME ZONE 'UTC')::date AS date, count(*) FILTER (WHERE e.event_type = 'warmup_open') AS opens,"
-            + " count(*) FILTER (WHERE e.event_type = 'warmup_reply') AS replies FROM email_events e JOIN " + RETRIED
-            + " t ON t.event_id = e.event_id WHERE e.event_type IN ('warmup_open', 'warmup_reply') GROUP BY 1, 2, 3) r, " + STAGE
-            + " staged WHERE w.tenant_id = r.tenant_id AND w.mailbox_id = r.mailbox_id AND w.date = r.date"
+            + " replies_received = w.replies_received - r.replies FROM (SELECT r.tenant_id, c.mailbox_id,"
+            + " (r.occurred_at AT TIME ZONE 'UTC')::date AS date, count(*) FILTER (WHERE r.event_type = 'warmup_open') AS opens,"
+            + " count(*) FILTER (WHERE r.event_type = 'warmup_reply') AS replies FROM " + RETRIED_WARMUPS + " r"
+            + " JOIN event_contexts c ON c.tenant_id = r.tenant_id AND c.context_id = r.context_id"
+            + " WHERE EXISTS (SELECT 1 FROM email_event_rows e WHERE e.tenant_id = r.tenant_id AND e.occurred_at = r.occurred_at"
+            + " AND e.event_id = r.event_id) GROUP BY 1, 2, 3) r, " + STAGE + " staged"
+            + " WHERE w.tenant_id = r.tenant_id AND w.mailbox_id = r.mailbox_id AND w.date = r.date"
             + " AND staged.tenant_id = r.tenant_id AND staged.mailbox_id = r.mailbox_id AND staged.date = r.date";
 
     private final Connection source;
@@ -61,6 +70,8 @@ final class TableCopy {
     void prepare() throws SQLException {
         try (Statement s = destination.createStatement()) {
             s.execute("CREATE TEMP TABLE " + RETRIED + " (event_id uuid PRIMARY KEY) ON COMMIT DROP");
+            s.execute("CREATE TEMP TABLE " + RETRIED_WARMUPS + " (tenant_id uuid, event_id uuid, event_type text, occurred_at timestamptz,"
+                    + " context_id bigint) ON COMMIT DROP");
         }
     }
 
@@ -83,12 +94,16 @@ final class TableCopy {
             destination.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY " + STAGE + " (" + list + ") FROM STDIN (FORMAT binary)", file);
         }
         try (Statement s = destination.createStatement()) {
-            long retried = table.rule() == MovedTable.Rule.EVENTS ? count(s, "SELECT count(*) FROM " + STAGE + " s WHERE NOT " + NOT_TAKEN) : 0;
+            long retried = 0;
+            if (table.rule() == MovedTable.Rule.EVENTS) {
+                retried = count(s, "SELECT count(*) FROM " + STAGE + " s WHERE NOT " + NOT_TAKEN);
+                s.executeUpdate(KEEP_RETRIED_WARMUPS);
+            }
             int added = s.executeUpdate(merge(table, columns));
             if (table.rule() == MovedTable.Rule.EVENTS && added != out - retried) { // an edge number without its node would drop events
                 throw new SQLException("copied " + out + " rows of " + table.name() + " (" + retried + " taken already) but added " + added);
             }
-            if (table.name().equals("warmup_daily_stats")) {
+            if (table.rule() == MovedTable.Rule.WARMUP_COUNTERS) {
                 s.executeUpdate(UNCOUNT_RETRIED_WARMUPS);
             }
             s.execute("DROP TABLE " + STAGE);
@@ -117,7 +132,7 @@ final class TableCopy {
                         .collect(Collectors.joining(", ")) + ") WHERE excluded." + table.timeColumn() + " < "
                         + table.name() + "." + table.timeColumn();
             }
-            case ADD -> {
+            case ADD, WARMUP_COUNTERS -> {
                 Key key = key(table.name(), columns);
                 List<String> counters = counters(table.name()).stream().filter(c -> !key.columns.contains(c)).toList();
                 yield insert + "SELECT " + list + " FROM " + STAGE + key.orderBy() + " ON CONFLICT ON CONSTRAINT " + key.name + " DO UPDATE SET "

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.UUID;
@@ -107,11 +108,18 @@ public final class TenantMove {
         }
         MoveGuards.noDroppedDays(src, dst, tenant);
         MoveGuards.noErasureHalfDone(src, dst, tenant, sourceName, destinationName);
-        SortedSet<LocalDate> stale = new TreeSet<>(MoveRecounts.daysWithRows(dst, tenant));
-        stale.addAll(MoveRecounts.daysWithRows(src, tenant));
-        // Before anything is written: a job of the destination recounting those days (which inserts the
-        // roll-up rows the copy merges into, in its query's order) waits for the move, or the move for it.
-        RollUps.lockDays(dst, tenant, stale);
+        Set<LocalDate> inDestination = MoveRecounts.daysWithRows(dst, tenant);
+        Set<LocalDate> inSource = MoveRecounts.daysWithRows(src, tenant);
+        // Before anything is written: a job of the destination recounting a day both clusters have raw
+        // rows of writes the tenant's roll-up rows (and warm-up scores) the copy merges into, in its own
+        // order; it waits for the move, or the move for it. Only on those days can the two meet (a day
+        // the source's retention dropped and the destination holds is refused above), so a tenant's
+        // long history does not fill the lock table.
+        SortedSet<LocalDate> both = new TreeSet<>(inDestination);
+        both.retainAll(inSource);
+        RollUps.lockDays(dst, tenant, both);
+        SortedSet<LocalDate> stale = new TreeSet<>(inDestination);
+        stale.addAll(inSource);
         Map<String, Long> moved = new LinkedHashMap<>();
         Path scratch = Files.createTempFile("tenant-move-", ".copy");
         try {

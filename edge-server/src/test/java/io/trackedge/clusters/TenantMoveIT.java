@@ -27,6 +27,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -53,6 +54,8 @@ class TenantMoveIT {
             "mailbox_analytics", "lead_analytics", "sequence_step_analytics", "stats_hourly", "link_clicks_hourly",
             "automation_hourly", "automation_hourly_tenant", "billing_analytics", "billing_days", "warmup_analytics",
             "warmup_daily_stats");
+    /** The warm-up test's day, fixed once: each statement's current_date could fall on either side of a midnight. */
+    private static final LocalDate YESTERDAY = LocalDate.now(ZoneOffset.UTC).minusDays(1);
 
     @TempDir
     Path dir;
@@ -212,47 +215,60 @@ class TenantMoveIT {
 
     /**
      * A client's warm-up events accepted by each cluster (a retry sent after the routing change) were
-     * counted by both clusters' sinks: once the move, the tenant's warm-up counters count each event once.
+     * counted by both clusters' sinks: once the move, the tenant's warm-up counters count each event
+     * once. One retried event the source took only as a client id (its sink counted it nowhere, as a
+     * privacy policy's counted-only event) is not taken off; another tenant's event of the same id in
+     * the destination is not touched.
      */
     @Test
     void warmupEventsBothClustersTookAreCountedOnce() throws Exception {
         UUID open = UUID.randomUUID();
         UUID reply = UUID.randomUUID();
         UUID openInA = UUID.randomUUID();
+        UUID idOnlyInA = UUID.randomUUID();
+        UUID elsewhere = UUID.fromString("45454545-4545-4454-8454-454545454545");
         try (TestDatabase a = migrated(); TestDatabase b = migrated(); Database da = database(a); Database db = database(b)) {
             for (TestDatabase c : List.of(a, b)) { // what each cluster's sink wrote of the events it took
                 sql(c, "INSERT INTO edge_nodes (edge_node) VALUES (gen_random_uuid())");
-                warmup(c, open, "warmup_open");
-                warmup(c, reply, "warmup_reply");
-                sql(c, warmupCounts(1, 1));
+                warmup(c, OTHER, open, "warmup_open");
+                warmup(c, OTHER, reply, "warmup_reply");
             }
-            warmup(a, openInA, "warmup_open");
-            sql(a, "UPDATE warmup_daily_stats SET opens_received = 2");
+            warmup(a, OTHER, openInA, "warmup_open");
+            sql(a, warmupCounts(OTHER, 2, 1));
+            sql(a, "INSERT INTO ingest_event_ids (event_id, tenant_id, event_type) VALUES ('" + idOnlyInA + "', '" + OTHER
+                    + "', 'warmup_open')");
+            warmup(b, OTHER, idOnlyInA, "warmup_open");
+            sql(b, warmupCounts(OTHER, 2, 1));
+            warmup(b, elsewhere, open, "warmup_open");
+            sql(b, warmupCounts(elsewhere, 1, 0));
             TenantMove move = new TenantMove(da.dataSource(), "a", db.dataSource(), "b", JobTypes.registry(0, db.dataSource()),
                     new JobStore(db.dataSource(), JobSettings.defaults()));
 
             move.move(OTHER);
 
-            assertEquals(List.of("2|1"), b.rows("SELECT opens_received, replies_received FROM warmup_daily_stats WHERE tenant_id = '"
-                    + OTHER + "'"), "the two retried events once, and the open only a took");
-            assertEquals(3, rows(b, "email_event_rows", OTHER));
+            assertEquals(List.of("3|1"), b.rows("SELECT opens_received, replies_received FROM warmup_daily_stats WHERE tenant_id = '"
+                    + OTHER + "'"), "opens: the retried one once, a's own, and the one a counted nowhere; the retried reply once");
+            assertEquals(List.of("1|0"), b.rows("SELECT opens_received, replies_received FROM warmup_daily_stats WHERE tenant_id = '"
+                    + elsewhere + "'"));
+            assertEquals(4, rows(b, "email_event_rows", OTHER));
             assertEquals(0, rows(a, "warmup_daily_stats", OTHER));
         }
     }
 
-    /** A warm-up event of {@link #OTHER}'s mailbox box-1, yesterday noon, with its client id and its interaction row, as the sink writes it. */
-    private static void warmup(TestDatabase db, UUID event, String type) throws SQLException {
-        sql(db, "INSERT INTO ingest_event_ids (event_id, tenant_id, event_type) VALUES ('" + event + "', '" + OTHER + "', '" + type + "')");
+    /** A warm-up event of {@code tenant}'s mailbox box-1, yesterday noon, with its client id and its interaction row, as the sink writes it. */
+    private static void warmup(TestDatabase db, UUID tenant, UUID event, String type) throws SQLException {
+        String at = "'" + YESTERDAY + "T12:00:00Z'";
+        sql(db, "INSERT INTO ingest_event_ids (event_id, tenant_id, event_type) VALUES ('" + event + "', '" + tenant + "', '" + type + "')");
         sql(db, "INSERT INTO email_events (event_id, event_type, occurred_at, tenant_id, user_id, mailbox_id, edge_no) VALUES ('" + event
-                + "', '" + type + "', (current_date - 1 + time '12:00') AT TIME ZONE 'UTC', '" + OTHER + "', '" + TestEdge.USER + "', 'box-1', 1)");
+                + "', '" + type + "', " + at + ", '" + tenant + "', '" + TestEdge.USER + "', 'box-1', 1)");
         sql(db, "INSERT INTO warmup_interactions (event_id, tenant_id, user_id, mailbox_id, interaction_type, interaction_at) VALUES ('"
-                + event + "', '" + OTHER + "', '" + TestEdge.USER + "', 'box-1', '" + (type.equals("warmup_open") ? "open" : "reply")
-                + "', (current_date - 1 + time '12:00') AT TIME ZONE 'UTC')");
+                + event + "', '" + tenant + "', '" + TestEdge.USER + "', 'box-1', '" + (type.equals("warmup_open") ? "open" : "reply")
+                + "', " + at + ")");
     }
 
-    private static String warmupCounts(int opens, int replies) {
+    private static String warmupCounts(UUID tenant, int opens, int replies) {
         return "INSERT INTO warmup_daily_stats (tenant_id, user_id, mailbox_id, date, opens_received, replies_received) VALUES ('"
-                + OTHER + "', '" + TestEdge.USER + "', 'box-1', current_date - 1, " + opens + ", " + replies + ")";
+                + tenant + "', '" + TestEdge.USER + "', 'box-1', '" + YESTERDAY + "', " + opens + ", " + replies + ")";
     }
 
     private static String sent(UUID event) {

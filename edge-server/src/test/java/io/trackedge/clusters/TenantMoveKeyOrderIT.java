@@ -41,6 +41,8 @@ class TenantMoveKeyOrderIT {
     private static final UUID TENANT = UUID.fromString("56565656-5656-4565-8565-565656565656");
     private static final UUID USER = TestEdge.USER;
     private static final UUID CLIENT_ID = UUID.fromString("70000000-0000-4000-8000-000000000007");
+    /** The tests' day, fixed once: each statement's current_date could fall on either side of a midnight. */
+    private static final String DAY = LocalDate.now(ZoneOffset.UTC).minusDays(1).toString();
 
     @TempDir
     Path dir;
@@ -49,10 +51,10 @@ class TenantMoveKeyOrderIT {
     @Test
     void warmupCountersBeforeDailyCounters() throws Exception {
         String warmup = "INSERT INTO warmup_daily_stats (tenant_id, user_id, mailbox_id, date, opens_received) VALUES ('" + TENANT
-                + "', '" + USER + "', 'box-1', current_date, %d) ON CONFLICT (tenant_id, mailbox_id, date) DO UPDATE"
+                + "', '" + USER + "', 'box-1', '" + DAY + "', %d) ON CONFLICT (tenant_id, mailbox_id, date) DO UPDATE"
                 + " SET opens_received = warmup_daily_stats.opens_received + excluded.opens_received";
         String daily = "INSERT INTO daily_analytics (tenant_id, user_id, campaign_id, mailbox_id, date, warmup_opens) VALUES ('"
-                + TENANT + "', '" + USER + "', '', 'box-1', current_date, %d) ON CONFLICT ON CONSTRAINT daily_analytics_key"
+                + TENANT + "', '" + USER + "', '', 'box-1', '" + DAY + "', %d) ON CONFLICT ON CONSTRAINT daily_analytics_key"
                 + " DO UPDATE SET warmup_opens = daily_analytics.warmup_opens + excluded.warmup_opens";
         try (TestDatabase a = TestDatabase.migrated(); TestDatabase b = TestDatabase.migrated()) {
             sql(a, warmup.formatted(2));
@@ -104,22 +106,43 @@ class TenantMoveKeyOrderIT {
     }
 
     /**
+     * User-Agents of one table, which the source holds last, middle, first: the batch holds the middle
+     * one and then writes the last, and the move, in key order, holds only the first by then.
+     */
+    @Test
+    void userAgentsInKeyOrder() throws Exception {
+        String userAgent = "INSERT INTO user_agents (tenant_id, user_agent_id, user_agent) VALUES ('" + TENANT
+                + "', %d, 'agent %1$d') ON CONFLICT DO NOTHING";
+        try (TestDatabase a = TestDatabase.migrated(); TestDatabase b = TestDatabase.migrated()) {
+            for (int id : new int[] {3, 2, 1}) { // a's copy reads them in this order
+                sql(a, userAgent.formatted(id));
+            }
+
+            moveWhileAWriterOfB(a, b, userAgent.formatted(2), userAgent.formatted(3));
+
+            assertEquals(List.of("agent 1", "agent 2", "agent 3"), b.rows("SELECT user_agent FROM user_agents ORDER BY 1"));
+        }
+    }
+
+    /**
      * A job of the destination recounting a day of the tenant inserts its roll-up rows in its query's
-     * order, into the rows the move copies. The move takes the day's locks as the job does, before it
-     * writes anything: here the job (a transaction taking an every-tenant campaign job's lock of the
-     * day) holds the later of two campaigns' rows, and the move waits at the lock rather than holding
-     * the earlier one.
+     * order, into the rows the move copies, on a day both clusters have raw events of. The move takes
+     * such a day's locks as the job does, before it writes anything: here the job (a transaction
+     * taking an every-tenant campaign job's lock of the day) holds the later of two campaigns' rows,
+     * and the move waits at the lock rather than holding the earlier one.
      */
     @Test
     void aRollUpJobRecountingTheSameDay() throws Exception {
-        String day = LocalDate.now(ZoneOffset.UTC).minusDays(1).toString();
-        String row = "INSERT INTO campaign_analytics (tenant_id, campaign_id, date, sent) VALUES ('" + TENANT + "', '%s', '" + day
+        String row = "INSERT INTO campaign_analytics (tenant_id, campaign_id, date, sent) VALUES ('" + TENANT + "', '%s', '" + DAY
                 + "', %d) ON CONFLICT DO NOTHING";
-        String job = "SELECT pg_advisory_xact_lock(hashtextextended('trackedge.rollup:campaign_analytics:" + day + "', 0)); ";
+        String job = "SELECT pg_advisory_xact_lock(hashtextextended('trackedge.rollup:campaign_analytics:" + DAY + "', 0)); ";
         try (TestDatabase a = TestDatabase.migrated(); TestDatabase b = TestDatabase.migrated()) {
-            sql(a, "INSERT INTO edge_nodes (edge_node) VALUES (gen_random_uuid())");
-            sql(a, "INSERT INTO email_events (event_id, event_type, occurred_at, tenant_id, user_id, email_id, campaign_id, edge_no)"
-                    + " VALUES (gen_random_uuid(), 'sent', '" + day + "T12:00:00Z', '" + TENANT + "', '" + USER + "', 'e-1', 'camp-a', 1)");
+            for (TestDatabase c : List.of(a, b)) { // each cluster took a send of the tenant that day
+                sql(c, "INSERT INTO edge_nodes (edge_node) VALUES (gen_random_uuid())");
+                sql(c, "INSERT INTO email_events (event_id, event_type, occurred_at, tenant_id, user_id, email_id, campaign_id, edge_no)"
+                        + " VALUES (gen_random_uuid(), 'sent', '" + DAY + "T12:00:00Z', '" + TENANT + "', '" + USER + "', 'e-"
+                        + (c == a ? "a" : "b") + "', 'camp-a', 1)");
+            }
             sql(a, row.formatted("camp-a", 2));
             sql(a, row.formatted("camp-z", 2));
 
@@ -128,7 +151,7 @@ class TenantMoveKeyOrderIT {
             assertEquals(List.of("camp-a 1", "camp-z 1"), b.rows("SELECT campaign_id || ' ' || sent FROM campaign_analytics ORDER BY 1"),
                     "the job's rows stay; the move queued the day's recount");
             assertEquals(1, b.count("SELECT count(*) FROM analytics_jobs WHERE job_type = 'campaign_analytics' AND tenant_id = '" + TENANT
-                    + "' AND period_start = '" + day + "T00:00:00Z' AND status = 'queued'"));
+                    + "' AND period_start = '" + DAY + "T00:00:00Z' AND status = 'queued'"));
         }
     }
 

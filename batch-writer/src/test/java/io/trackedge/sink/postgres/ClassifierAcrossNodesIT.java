@@ -26,6 +26,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Two edge nodes behind a load balancer, one database: the mail server's {@code delivered} event
@@ -38,6 +39,9 @@ class ClassifierAcrossNodesIT {
 
     private static final UUID TENANT = UUID.fromString("44444444-4444-4444-8444-444444444444");
 
+    @TempDir
+    Path dir;
+
     @Test
     void aClickSecondsAfterADeliveryAnotherNodeTookIsAScanners() throws Exception {
         long now = System.currentTimeMillis() * 1000;
@@ -45,8 +49,8 @@ class ClassifierAcrossNodesIT {
             Database db = new Database(new PostgresConnectionInfo(testDb.jdbcUrl(), "postgres", null), 4);
             try {
                 db.migrate();
-                Path journalA = Files.createTempDirectory("node-a-");
-                Path journalB = Files.createTempDirectory("node-b-");
+                Path journalA = Files.createDirectory(dir.resolve("node-a"));
+                Path journalB = Files.createDirectory(dir.resolve("node-b"));
                 try (JournalWriter a = JournalWriter.open(journalA, 4L << 20, 1L << 30, new JournalStats())) {
                     TestEvents events = new TestEvents(a);
                     events.append(EventType.DELIVERED, TENANT, "crossed", now - 10_000_000L, null, null);
@@ -104,7 +108,7 @@ class ClassifierAcrossNodesIT {
              Database db = new Database(new PostgresConnectionInfo(testDb.jdbcUrl(), "postgres", null), 4)) {
             String[] links = {"https://a.example/one", "https://a.example/two"};
             for (int node = 0; node < 2; node++) {
-                Path journalDir = Files.createTempDirectory("node-" + node + "-");
+                Path journalDir = Files.createDirectory(dir.resolve("node-" + node));
                 try (JournalWriter journal = JournalWriter.open(journalDir, 4L << 20, 1L << 30, new JournalStats())) {
                     new TestEvents(journal).appendClick(TENANT, "scanned", now - (2 - node) * 1_000_000L, "203.0.113." + (10 + node),
                             TestEvents.FIREFOX, links[node]);

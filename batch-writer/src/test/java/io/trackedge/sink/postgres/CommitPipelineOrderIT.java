@@ -66,7 +66,6 @@ class CommitPipelineOrderIT {
         }
     }
 
-
     private static EventRecord sent(UUID id, String email) {
         return TestRecords.clientSent(TENANT, id, email);
     }

@@ -53,9 +53,12 @@ public final class RollUps {
     public static void lockDays(Connection c, UUID tenant, SortedSet<LocalDate> days) throws SQLException {
         PeriodLock.requireTransaction(c);
         for (RollUp r : all()) {
+            if (!(r instanceof DayUnits perDay)) {
+                throw new IllegalStateException(r.jobType() + " names no unit of a day: its jobs could not be held off");
+            }
             Set<String> units = new LinkedHashSet<>(); // ascending: the days are
             for (LocalDate day : days) {
-                units.add(((DayUnits) r).unit(day));
+                units.add(perDay.unit(day));
             }
             for (String unit : units) {
                 PeriodLock.lock(c, unit, tenant);

@@ -26,6 +26,19 @@ final class WarmupRollUp extends DailyRollUp {
 
     static final int WARMUP_DAYS = 30;
 
+    /**
+     * The day's scores into {@code warmup_daily_stats}, whose rows the sinks' batches upsert: the rows
+     * are locked first, in the order a batch takes them (tenant, mailbox), so the job and a batch
+     * that both hold one of a day's mailboxes wait on each other rather than deadlock (an UPDATE ...
+     * FROM locks in its join's order). A locking SELECT sorts before it locks.
+     */
+    private static final String REPUTATION = "WITH due AS MATERIALIZED (SELECT s.tenant_id, s.mailbox_id, a.health_score"
+            + " FROM warmup_daily_stats s JOIN warmup_analytics a USING (tenant_id, mailbox_id, date)"
+            + " WHERE a.date = {date} AND s.reputation_score <> a.health_score{tenant_filter}"
+            + " ORDER BY s.tenant_id, s.mailbox_id FOR UPDATE OF s)"
+            + " UPDATE warmup_daily_stats s SET reputation_score = due.health_score, updated_at = now() FROM due"
+            + " WHERE s.date = {date} AND s.tenant_id = due.tenant_id AND s.mailbox_id = due.mailbox_id";
+
     @Override
     public String jobType() {
         return "warmup_analytics";
@@ -46,17 +59,4 @@ final class WarmupRollUp extends DailyRollUp {
                 + " WHERE warmup_opens + warmup_replies > 0", p);
         Sql.update(c, REPUTATION.replace("{tenant_filter}", Sql.tenantFilter("a.tenant_id", tenantOrNull)), p);
     }
-
-    /**
-     * The day's scores into {@code warmup_daily_stats}, whose rows the sinks' batches upsert: the rows
-     * are locked first, in the order a batch takes them (tenant, mailbox), so the job and a batch
-     * that both hold one of a day's mailboxes wait on each other rather than deadlock (an UPDATE ...
-     * FROM locks in its join's order). A locking SELECT sorts before it locks.
-     */
-    private static final String REPUTATION = "WITH due AS MATERIALIZED (SELECT s.tenant_id, s.mailbox_id, a.health_score"
-            + " FROM warmup_daily_stats s JOIN warmup_analytics a USING (tenant_id, mailbox_id, date)"
-            + " WHERE a.date = {date} AND s.reputation_score <> a.health_score{tenant_filter}"
-            + " ORDER BY s.tenant_id, s.mailbox_id FOR UPDATE OF s)"
-            + " UPDATE warmup_daily_stats s SET reputation_score = due.health_score, updated_at = now() FROM due"
-            + " WHERE s.date = {date} AND s.tenant_id = due.tenant_id AND s.mailbox_id = due.mailbox_id";
 }

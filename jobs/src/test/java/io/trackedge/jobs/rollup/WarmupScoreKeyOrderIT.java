@@ -24,17 +24,21 @@ import org.junit.jupiter.api.Timeout;
  * The warm-up roll-up writes each day's reputation scores into {@code warmup_daily_stats}, whose
  * rows the sinks' batches upsert in key order (tenant, mailbox, day). It takes them in that order too.
  * Here a batch (a transaction doing the sink's upsert) holds the middle one of three mailboxes, whose
- * rows lie in the table last, middle, first; the job starts and waits there; the batch then upserts
- * the last mailbox and commits. In key order the job holds only the first row by then and the batch
- * goes through; in the table's order the job would hold the last row, and PostgreSQL would break the
- * deadlock after {@code deadlock_timeout} by failing one of the two.
+ * rows lie in {@code warmup_daily_stats} last, middle, first; the job starts and waits there; the
+ * batch then upserts the last mailbox and commits. In key order the job holds only the first row by
+ * then and the batch goes through; in the table's order the job would hold the last row, and
+ * PostgreSQL would break the deadlock after {@code deadlock_timeout} by failing one of the two.
  */
 @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class WarmupScoreKeyOrderIT {
 
     private static final UUID TENANT = UUID.fromString("61616161-6161-4616-8616-616161616161");
     private static final UUID USER = UUID.fromString("33333333-3333-4333-8333-333333333333");
-    /** Written in this order, so that a scan of either table meets them last, middle, first. */
+    /**
+     * Written in this order, so that a scan of {@code warmup_daily_stats} meets them last, middle,
+     * first: the UPDATE ... FROM before the locking SELECT took them so here, and the test failed with
+     * {@code deadlock detected} (the join's order is the planner's, so that is this plan's).
+     */
     private static final List<String> LAST_MIDDLE_FIRST = List.of("box-z", "box-m", "box-a");
     /** One warm-up open and no reply: 100 less the whole warm-up penalty of 20 ({@link HealthScore}). */
     private static final int SCORE = 80;
