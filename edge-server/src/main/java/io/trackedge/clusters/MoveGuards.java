@@ -1,12 +1,15 @@
 package io.trackedge.clusters;
 
+import io.trackedge.jobs.rollup.RollUps;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SortedSet;
 import java.util.UUID;
 
 /**
@@ -14,6 +17,8 @@ import java.util.UUID;
  * each refusal ({@link TenantMove.MoveRefused}) says why and what to do.
  */
 final class MoveGuards {
+
+    private static final String LOCK_NOT_AVAILABLE = "55P03";
 
     private MoveGuards() {
     }
@@ -25,6 +30,24 @@ final class MoveGuards {
         if (!a.equals(b)) {
             throw new TenantMove.MoveRefused("the clusters' schemas differ (migrations up to V" + a + " and V" + b
                     + "): run trackedge migrate first");
+        }
+    }
+
+    /**
+     * Holds off, to the end of the destination's transaction, its roll-up jobs recounting {@code days}
+     * for the tenant ({@link RollUps#lockDays}); before the move writes anything there, since such a
+     * job inserts the roll-up rows the copy merges into, in its own order. A job that keeps one of
+     * those days past the move's lock wait refuses the move.
+     */
+    static void holdJobs(Connection destination, UUID tenant, SortedSet<LocalDate> days, String destinationName) throws SQLException {
+        try {
+            RollUps.lockDays(destination, tenant, days);
+        } catch (SQLException e) {
+            if (!LOCK_NOT_AVAILABLE.equals(e.getSQLState())) {
+                throw e;
+            }
+            throw new TenantMove.MoveRefused("a roll-up job of " + destinationName + " kept a day of tenant " + tenant
+                    + " longer than the move waits for a lock (" + TenantMove.LOCK_WAIT + "); nothing was moved: run the move again", e);
         }
     }
 

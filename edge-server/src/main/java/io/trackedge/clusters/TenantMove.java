@@ -2,7 +2,6 @@ package io.trackedge.clusters;
 
 import io.trackedge.jobs.JobRegistry;
 import io.trackedge.jobs.JobStore;
-import io.trackedge.jobs.rollup.RollUps;
 import io.trackedge.sink.postgres.HumanOpens;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -45,6 +44,9 @@ public final class TenantMove {
             return moved.values().stream().mapToLong(Long::longValue).sum();
         }
     }
+
+    /** How long a statement of the move waits for a lock before the move fails. */
+    static final String LOCK_WAIT = "10s";
 
     private final DataSource source;
     private final String sourceName;
@@ -89,7 +91,7 @@ public final class TenantMove {
     private Outcome move(Connection src, Connection dst, UUID tenant) throws SQLException, IOException {
         for (Connection c : List.of(src, dst)) {
             try (Statement s = c.createStatement()) {
-                s.execute("SET LOCAL lock_timeout = '10s'");
+                s.execute("SET LOCAL lock_timeout = '" + LOCK_WAIT + "'");
                 // A row's text, which its fingerprint hashes, must not depend on where the move runs from.
                 s.execute("SET LOCAL TimeZone = 'UTC'");
                 s.execute("SET LOCAL DateStyle = 'ISO'");
@@ -110,14 +112,13 @@ public final class TenantMove {
         MoveGuards.noErasureHalfDone(src, dst, tenant, sourceName, destinationName);
         Set<LocalDate> inDestination = MoveRecounts.daysWithRows(dst, tenant);
         Set<LocalDate> inSource = MoveRecounts.daysWithRows(src, tenant);
-        // Before anything is written: a job of the destination recounting a day both clusters have raw
-        // rows of writes the tenant's roll-up rows (and warm-up scores) the copy merges into, in its own
-        // order; it waits for the move, or the move for it. Only on those days can the two meet (a day
-        // the source's retention dropped and the destination holds is refused above), so a tenant's
-        // long history does not fill the lock table.
+        // Only on days both clusters have raw rows of can a job of the destination write the tenant's
+        // roll-up rows (and warm-up scores) the copy merges into (a day the source's retention dropped
+        // and the destination holds is refused above), so a tenant's long history does not fill the
+        // lock table.
         SortedSet<LocalDate> both = new TreeSet<>(inDestination);
         both.retainAll(inSource);
-        RollUps.lockDays(dst, tenant, both);
+        MoveGuards.holdJobs(dst, tenant, both, destinationName);
         SortedSet<LocalDate> stale = new TreeSet<>(inDestination);
         stale.addAll(inSource);
         Map<String, Long> moved = new LinkedHashMap<>();
@@ -201,6 +202,10 @@ public final class TenantMove {
     public static final class MoveRefused extends RuntimeException {
         MoveRefused(String message) {
             super(message);
+        }
+
+        MoveRefused(String message, Throwable cause) {
+            super(message, cause);
         }
     }
 }

@@ -176,6 +176,36 @@ class TenantMoveGuardsIT {
         }
     }
 
+    /**
+     * A roll-up job of b recounting a day both clusters have raw events of the tenant, still running
+     * when the move's lock wait (10 s) is over: the move refuses with nothing done, and a run after the
+     * job moves the tenant. Here the job is a transaction holding an every-tenant campaign job's lock.
+     */
+    @Test
+    @Timeout(120)
+    void aJobKeepingADayPastTheLockWaitRefusesTheMove() throws Exception {
+        try (TestDatabase a = TestDatabase.migrated(); TestDatabase b = TestDatabase.migrated()) {
+            Path config = config(a, b);
+            events(a, "e-1");
+            events(b, "e-2");
+            try (Connection job = b.connect(); Statement s = job.createStatement()) {
+                job.setAutoCommit(false);
+                s.execute("SELECT pg_advisory_xact_lock(hashtextextended('trackedge.rollup:campaign_analytics:' || (SELECT"
+                        + " (occurred_at AT TIME ZONE 'UTC')::date FROM email_event_rows), 0))");
+
+                CliRun refused = move(config);
+                assertEquals(1, refused.exit(), refused.err() + refused.out());
+                assertTrue(refused.err().contains("a roll-up job of b kept a day of tenant " + TENANT + " longer than the move waits"
+                        + " for a lock (10s); nothing was moved: run the move again"), refused.err());
+                assertEquals(1, events(a), "nothing moved");
+                job.rollback();
+            }
+            CliRun moved = move(config);
+            assertEquals(0, moved.exit(), moved.err() + moved.out());
+            assertEquals(2, events(b));
+        }
+    }
+
     private Path config(TestDatabase a, TestDatabase b) throws Exception {
         Path table = dir.resolve("routing.csv");
         Files.writeString(table, TENANT + ",b\n");
