@@ -110,7 +110,7 @@ class ErasureLockIT {
                 }
             }, threads);
             Await.until("the audit write queued behind the later batch", Duration.ofSeconds(30),
-                    () -> db.count("SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = 'erasure_audit'::regclass") == 1);
+                    () -> db.waitingForLockOn("erasure_audit") == 1);
             CompletableFuture<Void> earlierBatch = CompletableFuture.runAsync(() -> {
                 try {
                     share(earlier);

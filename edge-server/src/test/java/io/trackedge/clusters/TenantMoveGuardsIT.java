@@ -223,7 +223,8 @@ class TenantMoveGuardsIT {
                 CliRun r = run.join();
                 throw new AssertionError("ended before it waited: exit " + r.exit() + ", " + r.err() + r.out());
             }
-            return db.count("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND state = 'active'"
+            return db.count("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                    + " AND state = 'active'"
                     + " AND pid <> pg_backend_pid() AND position('" + text + "' IN query) > 0") > 0;
         });
     }

@@ -54,8 +54,8 @@ class AdminDashboardIdleIT {
                 c.send("POST /dashboard/login HTTP/1.1\r\nHost: a\r\nContent-Type: application/x-www-form-urlencoded\r\n"
                         + "Content-Length: " + form.length() + "\r\n\r\n" + form);
                 Await.until("the login's stats query to wait for the lock", Duration.ofSeconds(30),
-                        () -> testDb.count("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-                                + " AND query LIKE '%stats_hourly%'") >= 1);
+                        () -> testDb.count("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                                + " AND wait_event_type = 'Lock' AND query LIKE '%stats_hourly%'") >= 1);
                 c.timeout(3_000); // three idle timeouts with the page still being built
                 assertFalse(c.closedByServer(), "closed while its dashboard page was being built");
 

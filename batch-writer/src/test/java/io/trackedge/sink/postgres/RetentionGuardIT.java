@@ -340,8 +340,7 @@ class RetentionGuardIT {
                 }
             });
             Await.until("the retention run waiting for the batch's lock", Duration.ofSeconds(30),
-                    () -> testDb.count("SELECT count(*) FROM pg_locks WHERE NOT granted "
-                            + "AND relation = 'email_event_rows'::regclass") == 1);
+                    () -> testDb.waitingForLockOn("email_event_rows") == 1);
             assertFalse(run.isDone());
             try (Statement s = batch.createStatement(); java.sql.ResultSet r = s.executeQuery(
                     "SELECT max(day) FROM email_events_dropped_through")) {

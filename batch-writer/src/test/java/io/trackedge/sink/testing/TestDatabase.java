@@ -84,6 +84,15 @@ public final class TestDatabase implements AutoCloseable {
                 + " = ANY (pg_blocking_pids(pid))");
     }
 
+    /**
+     * How many lock requests on {@code table} of this database wait ungranted. This database's only:
+     * another one on the server, cloned from the same migrations, may have the same table oids.
+     */
+    public long waitingForLockOn(String table) throws SQLException {
+        return count("SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = '" + table + "'::regclass"
+                + " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())");
+    }
+
     /** The server process of a connection's session, for {@link #waitingOn}. */
     public static int backendPid(Connection c) throws SQLException {
         try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT pg_backend_pid()")) {
