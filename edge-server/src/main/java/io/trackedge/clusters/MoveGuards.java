@@ -1,6 +1,7 @@
 package io.trackedge.clusters;
 
 import io.trackedge.jobs.rollup.RollUps;
+import io.trackedge.sink.postgres.TenantRewrites;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -53,30 +54,55 @@ final class MoveGuards {
 
     /**
      * Holds, to the end of both transactions: a second move of the tenant out of the source or into
-     * the destination (an advisory lock in each), and every erasure in either cluster ({@code erasure_audit} in SHARE mode,
+     * the destination (an advisory lock in each), the destination's sink batches and re-scores
+     * correcting the tenant's verdicts ({@link #holdRewrites}), and every erasure in either cluster ({@code erasure_audit} in SHARE mode,
      * as a sink's batch takes it). An erasure deletes in the destination, then the source: running
      * between the copy's commit and the source's delete, it would find the recipient's rows in
      * neither and leave the copies. Call it before any query of the source's transaction.
      */
     static void lock(Connection source, Connection destination, UUID tenant, String sourceName, String destinationName)
             throws SQLException {
+        // The destination's first (it reads committed rows, so it has no snapshot to keep): a second
+        // move is refused before it would wait below, and the rewrite lock is taken holding nothing else.
+        tryMoveLock(destination, tenant, "into " + destinationName);
+        holdRewrites(destination, tenant, destinationName);
         // Before the first query: a REPEATABLE READ snapshot is taken there, and must not predate an erasure that had the lock.
         for (Connection c : List.of(source, destination)) {
             try (Statement s = c.createStatement()) {
                 s.execute("LOCK TABLE erasure_audit IN SHARE MODE");
             }
         }
-        for (Connection c : List.of(source, destination)) {
-            try (PreparedStatement s = c.prepareStatement("SELECT pg_try_advisory_xact_lock(hashtextextended('tenant_move:' || ?, 0))")) {
-                s.setString(1, tenant.toString());
-                try (ResultSet r = s.executeQuery()) {
-                    r.next();
-                    if (!r.getBoolean(1)) {
-                        throw new TenantMove.MoveRefused("another move of tenant " + tenant + " is running, out of "
-                                + (c == source ? sourceName : "or into " + destinationName));
-                    }
+        tryMoveLock(source, tenant, "out of " + sourceName);
+    }
+
+    /** A second move of the tenant out of this cluster or into it: refused at once. */
+    private static void tryMoveLock(Connection c, UUID tenant, String where) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT pg_try_advisory_xact_lock(hashtextextended('tenant_move:' || ?, 0))")) {
+            s.setString(1, tenant.toString());
+            try (ResultSet r = s.executeQuery()) {
+                r.next();
+                if (!r.getBoolean(1)) {
+                    throw new TenantMove.MoveRefused("another move of tenant " + tenant + " is running, " + where);
                 }
             }
+        }
+    }
+
+    /**
+     * Waits for the destination's sink batches and re-scores correcting the tenant's verdicts, which
+     * rewrite first touches out of key order ({@link TenantRewrites}), and holds new ones off to the end
+     * of the move; one still running past the move's lock wait refuses the move.
+     */
+    private static void holdRewrites(Connection destination, UUID tenant, String destinationName) throws SQLException {
+        try {
+            TenantRewrites.holdForMove(destination, tenant);
+        } catch (SQLException e) {
+            if (!LOCK_NOT_AVAILABLE.equals(e.getSQLState())) {
+                throw e;
+            }
+            throw new TenantMove.MoveRefused("a sink batch or re-score of " + destinationName + " correcting tenant " + tenant
+                    + "'s verdicts held it longer than the move waits for a lock (" + TenantMove.LOCK_WAIT
+                    + "); nothing was moved: run the move again", e);
         }
     }
 

@@ -3,6 +3,7 @@ package io.trackedge.clusters;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.trackedge.sink.postgres.TenantRewrites;
 import io.trackedge.sink.testing.Await;
 import io.trackedge.sink.testing.TestDatabase;
 import io.trackedge.testing.CliRun;
@@ -199,6 +200,35 @@ class TenantMoveGuardsIT {
                         + " for a lock (10s); nothing was moved: run the move again"), refused.err());
                 assertEquals(1, events(a), "nothing moved");
                 job.rollback();
+            }
+            CliRun moved = move(config);
+            assertEquals(0, moved.exit(), moved.err() + moved.out());
+            assertEquals(2, events(b));
+        }
+    }
+
+    /**
+     * A sink batch of b correcting the tenant's verdicts ({@link TenantRewrites}), here a transaction
+     * holding its lock, still running past the move's lock wait: the move refuses with nothing done,
+     * and a run after the batch moves the tenant.
+     */
+    @Test
+    @Timeout(120)
+    void aBatchCorrectingTheTenantPastTheLockWaitRefusesTheMove() throws Exception {
+        try (TestDatabase a = TestDatabase.migrated(); TestDatabase b = TestDatabase.migrated()) {
+            Path config = config(a, b);
+            events(a, "e-1");
+            events(b, "e-2");
+            try (Connection batch = b.connect()) {
+                batch.setAutoCommit(false);
+                TenantRewrites.holdShared(batch, List.of(TENANT));
+
+                CliRun refused = move(config);
+                assertEquals(1, refused.exit(), refused.err() + refused.out());
+                assertTrue(refused.err().contains("a sink batch or re-score of b correcting tenant " + TENANT + "'s verdicts held it"
+                        + " longer than the move waits for a lock (10s); nothing was moved: run the move again"), refused.err());
+                assertEquals(1, events(a), "nothing moved");
+                batch.rollback();
             }
             CliRun moved = move(config);
             assertEquals(0, moved.exit(), moved.err() + moved.out());

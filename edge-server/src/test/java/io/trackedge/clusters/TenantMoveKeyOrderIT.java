@@ -3,6 +3,7 @@ package io.trackedge.clusters;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
+import io.trackedge.sink.postgres.TenantRewrites;
 import io.trackedge.sink.testing.Await;
 import io.trackedge.sink.testing.TestDatabase;
 import io.trackedge.testing.CliRun;
@@ -156,11 +157,51 @@ class TenantMoveKeyOrderIT {
     }
 
     /**
+     * A sink's batch carrying the classifier's corrections writes the first touches of its new emails,
+     * then rewrites an earlier email's first open: a second pass over the tables the move writes in
+     * one. Here the batch holds a new first click and then corrects the open of an email both clusters
+     * have, which the move would hold by then, had it not waited first for {@link TenantRewrites}' lock
+     * that such a batch takes before its first write.
+     */
+    @Test
+    void aBatchCorrectingVerdictsRewritesAFirstOpenAfterItsFirstClicks() throws Exception {
+        String open = "INSERT INTO email_opens (tenant_id, email_id, user_id, event_id, opened_at) VALUES ('" + TENANT
+                + "', 'e-1', '" + USER + "', gen_random_uuid(), %s) ON CONFLICT DO NOTHING";
+        String click = "INSERT INTO email_clicks (tenant_id, email_id, user_id, event_id, clicked_url, clicked_at) VALUES ('" + TENANT
+                + "', 'e-2', '" + USER + "', gen_random_uuid(), 'https://example.com/', %s) ON CONFLICT DO NOTHING";
+        try (TestDatabase a = TestDatabase.migrated(); TestDatabase b = TestDatabase.migrated()) {
+            sql(a, open.formatted("now() - interval '1 hour'"));
+            sql(a, click.formatted("now() - interval '1 hour'"));
+            sql(b, open.formatted("now()"));
+
+            moveWhileAWriterOfB(a, b, writer -> {
+                TenantRewrites.holdShared(writer, List.of(TENANT));
+                run(writer, click.formatted("now()"));
+            }, "UPDATE email_opens SET is_machine = true WHERE email_id = 'e-1'");
+
+            assertEquals(List.of("e-1 earlier"), b.rows("SELECT email_id || CASE WHEN opened_at < now() - interval '30 minutes'"
+                    + " THEN ' earlier' ELSE ' later' END FROM email_opens"), "the earlier open stays");
+            assertEquals(List.of("earlier"), b.rows("SELECT CASE WHEN clicked_at < now() - interval '30 minutes' THEN 'earlier'"
+                    + " ELSE 'later' END FROM email_clicks"));
+        }
+    }
+
+    /** What a writer of b does first. */
+    @FunctionalInterface
+    private interface Step {
+        void run(Connection writer) throws Exception;
+    }
+
+    private void moveWhileAWriterOfB(TestDatabase a, TestDatabase b, String earlier, String later) throws Exception {
+        moveWhileAWriterOfB(a, b, writer -> run(writer, earlier), later);
+    }
+
+    /**
      * A writer of b (a sink's batch, a job) writes {@code earlier} and holds it; the move of the tenant
      * from a to b starts and waits for that writer; the writer writes {@code later} and commits; the
      * move must then complete, with nothing of the tenant left in a.
      */
-    private void moveWhileAWriterOfB(TestDatabase a, TestDatabase b, String earlier, String later) throws Exception {
+    private void moveWhileAWriterOfB(TestDatabase a, TestDatabase b, Step earlier, String later) throws Exception {
         Path table = dir.resolve("routing.csv");
         Files.writeString(table, TENANT + ",b\n");
         Path config = TwoClusterConfig.write(dir.resolve("edge.conf"), a, b, table);
@@ -168,7 +209,7 @@ class TenantMoveKeyOrderIT {
         try (ExecutorService thread = Executors.newSingleThreadExecutor(); Connection writer = b.connect()) {
             writer.setAutoCommit(false);
             run(writer, "SET LOCAL lock_timeout = '20s'"); // a deadlock is found after 1 s; this wait only bounds a hang
-            run(writer, earlier);
+            earlier.run(writer);
             int writerPid = TestDatabase.backendPid(writer);
             move = CompletableFuture.supplyAsync(() -> CliRun.run(config, "clusters", "move", "--tenant", TENANT.toString(),
                     "--from", "a"), thread);
@@ -185,7 +226,7 @@ class TenantMoveKeyOrderIT {
         assertEquals(0, moved.exit(), moved.err() + moved.out());
         assertEquals(0, a.count("SELECT count(*) FROM user_agents") + a.count("SELECT count(*) FROM ingest_event_ids")
                 + a.count("SELECT count(*) FROM warmup_daily_stats") + a.count("SELECT count(*) FROM daily_analytics")
-                + a.count("SELECT count(*) FROM email_clicks") + a.count("SELECT count(*) FROM email_human_opens")
+                + a.count("SELECT count(*) FROM email_clicks") + a.count("SELECT count(*) FROM email_opens") + a.count("SELECT count(*) FROM email_human_opens")
                 + a.count("SELECT count(*) FROM campaign_analytics") + a.count("SELECT count(*) FROM email_event_rows"), "all moved");
     }
 

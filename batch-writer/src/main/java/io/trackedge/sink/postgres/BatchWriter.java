@@ -27,7 +27,8 @@ import org.jooq.impl.DSL;
  * and clicks ({@link FirstTouch}), bounces, replies and warm-up rows ({@link IngestRows}), one
  * {@code daily_analytics} upsert per key, the classifier's corrections of earlier rows
  * ({@link CorrectionWriter}), the closed days and hours it wrote into ({@link LateDays}), and the new cursor.
- * Either all of it commits or none.
+ * Either all of it commits or none. A batch carrying corrections first takes their tenants'
+ * {@link TenantRewrites} lock, which a move of one of them into this cluster holds alone.
  * Also sets a run of refused events aside, and replays one, each in a transaction of its own.
  */
 final class BatchWriter {
@@ -89,6 +90,10 @@ final class BatchWriter {
         int edgeNo = edgeNumber.resolve(c);
         c.setAutoCommit(false);
         try {
+            if (!classified.corrections().isEmpty()) {
+                // Before the batch holds any row: a move of a corrected tenant waits for the whole batch, or it for the move.
+                TenantRewrites.holdShared(c, classified.corrections().stream().map(x -> x.fields().tenant()).toList());
+            }
             DSLContext sql = DSL.using(c, SQLDialect.POSTGRES);
             // A client id the previous batch (still in flight) also wrote makes this insert wait for
             // that batch's commit, and then it counts as seen: the predecessor, which inserted its own

@@ -137,6 +137,12 @@ public final class Rescore {
             return new Result(read, 0, 0, 0, List.of());
         }
         rows.copyInto(c, "COPY rescore_changes FROM STDIN (FORMAT binary)");
+        // Before the first write and the table locks: a move of the tenant into this cluster waits for the re-score, or it for the move.
+        if (tenantOrNull == null) {
+            TenantRewrites.holdEveryTenant(c);
+        } else {
+            TenantRewrites.holdShared(c, List.of(tenantOrNull));
+        }
         // The human opens' lock first, then daily_analytics, as a sink batch takes them: the other
         // order deadlocks with any batch that holds the first and waits for the second.
         HumanOpens.lockForChange(c);

@@ -16,6 +16,7 @@ import io.trackedge.sink.testing.Scripted;
 import io.trackedge.sink.testing.Sinks;
 import io.trackedge.sink.testing.TestDatabase;
 import java.nio.file.Files;
+import java.sql.Connection;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -107,5 +108,43 @@ class ClassifiedSinkIT {
         List<List<String>> daily = Recount.compare(testDb);
         assertEquals(daily.get(1), daily.get(0), "daily_analytics differs from a recount of the raw rows");
         assertEquals(1, testDb.count("SELECT count(*) FROM email_events WHERE event_id = '" + human + "' AND NOT is_machine"));
+    }
+
+    /**
+     * A move of the tenant into this cluster holds {@link TenantRewrites}' lock alone (here, a
+     * connection standing in for it): the batch that corrects the tenant's earlier click waits for it
+     * before writing anything, and writes the correction once the move has ended.
+     */
+    @Test
+    void aBatchCorrectingATenantWaitsWhileAMoveOfItHoldsTheCluster() throws Exception {
+        SinkStats stats = new SinkStats();
+        SinkLoop sink = Sinks.postgres(db, journalDir, writer::flushedPosition, UUID.randomUUID(), 500, Duration.ofMillis(2),
+                Duration.ofMillis(500), stats);
+        sink.start();
+        Scripted s = new Scripted(writer, Scripted.TENANT);
+        long t = System.currentTimeMillis() * 1000 - 20 * 60 * SECOND;
+        s.append(EventType.SENT, "e-burst", t, null, null, null, 0);
+        UUID first = s.append(EventType.CLICK, "e-burst", t + 300 * SECOND, Scripted.ip(203, 0, 113, 4), Scripted.FIREFOX,
+                "https://shop.example/1", 0);
+        Await.until("the first click committed", Duration.ofSeconds(30), () -> stats.committedPosition.get() >= writer.flushedPosition());
+
+        try (Connection move = testDb.connect()) {
+            move.setAutoCommit(false);
+            TenantRewrites.holdForMove(move, Scripted.TENANT);
+            int movePid = TestDatabase.backendPid(move);
+            s.append(EventType.CLICK, "e-burst", t + 300 * SECOND + SECOND / 2, Scripted.ip(203, 0, 113, 9), Scripted.FIREFOX,
+                    "https://shop.example/2", 0);
+            Await.until("the correcting batch waiting for the move", Duration.ofSeconds(30), () -> testDb.waitingOn(movePid) == 1);
+            assertEquals("none/probable/false", automation(first), "not corrected while the move holds the tenant");
+            move.commit();
+        }
+        Await.until("the correcting batch committed", Duration.ofSeconds(30),
+                () -> stats.committedPosition.get() >= writer.flushedPosition());
+        assertTrue(sink.stop(Duration.ofSeconds(5)));
+
+        assertEquals("scanner/certain/true", automation(first), "corrected once the move let go");
+        assertEquals(2, testDb.count("SELECT count(*) FROM email_events WHERE event_type = 'click'"));
+        List<List<String>> daily = Recount.compare(testDb);
+        assertEquals(daily.get(1), daily.get(0), "daily_analytics differs from a recount of the raw rows");
     }
 }
