@@ -45,6 +45,35 @@ final class Framing {
         return (int) crc.getValue() == expected ? HEADER + len : CORRUPT;
     }
 
+    /** Result of {@link #trustedAt}: the bytes at hand cannot tell yet. */
+    static final int UNSURE = -1;
+    /** Result of {@link #trustedAt}: no record starts here. */
+    static final int NO_RECORD = -2;
+
+    /**
+     * Whether a record the reader can trust starts at {@code buf[off]}, past damage: one whose
+     * checksum holds and that is followed by another whole record or by unwritten space (zeros).
+     * Any eight bytes pass for a header with a matching checksum about once in 2^32 tries, and a
+     * damaged stretch can be megabytes long, so a record alone is not proof; two in a row are.
+     *
+     * @return the record's total size; {@link #UNSURE} when more bytes are needed to tell (the
+     *     record, or the one after it, runs past {@code avail}); {@link #NO_RECORD}
+     */
+    static int trustedAt(byte[] buf, int off, int avail, CRC32C crc) {
+        int r = validate(buf, off, avail, crc);
+        if (r == CORRUPT || (r == END && avail >= HEADER)) {
+            return NO_RECORD;
+        }
+        if (r < 0) {
+            return UNSURE;
+        }
+        int next = validate(buf, off + r, avail - r, crc);
+        if (next > 0 || (next == END && avail - r >= HEADER)) {
+            return r;
+        }
+        return next == CORRUPT ? NO_RECORD : UNSURE;
+    }
+
     static int getInt(byte[] b, int off) {
         return ((b[off] & 0xFF) << 24) | ((b[off + 1] & 0xFF) << 16) | ((b[off + 2] & 0xFF) << 8) | (b[off + 3] & 0xFF);
     }

@@ -19,10 +19,13 @@ import org.slf4j.LoggerFactory;
  * Reads whole records from a journal, from a cursor position forward, for one sink. Each reader is
  * independent (its own file handles and buffer) and confined to one thread.
  *
- * <p>Damage is never read as data. A record whose checksum fails, or a segment that ends inside a
- * record when a newer segment exists, is reported ({@link #damagedRegions()}, a warning) and the
- * reader continues at the start of the next segment. In the newest segment an incomplete record is
- * simply not yet written, and the reader waits for it.
+ * <p>Damage is never read as data. At a record whose checksum or length fails, the reader looks
+ * past it, byte by byte, for the next record it can trust ({@link Framing#trustedAt}: a whole record
+ * followed by another) and goes on from there, so a flipped bit costs the records it hit, not the
+ * rest of the segment. The bytes skipped are reported as one region ({@link #damagedRegions()}, a
+ * warning); when the segment holds no record to trust after the damage, the region runs to the next
+ * segment. In the newest segment an incomplete record is simply not yet written, and the reader
+ * waits for it; past damage there, it waits for records it can trust.
  */
 public final class JournalReader implements Closeable {
 
@@ -38,6 +41,8 @@ public final class JournalReader implements Closeable {
     private FileChannel channel;
     private long segmentBase = -1;
     private long position;
+    /** Where the damage being passed over began, while the reader looks for the next record to trust; -1 when not. */
+    private long damageFrom = -1;
     private final AtomicLong damagedRegions = new AtomicLong();
     private final AtomicLong damagedBytes = new AtomicLong();
     private DamageListener damageListener = (from, to) -> { };
@@ -89,6 +94,12 @@ public final class JournalReader implements Closeable {
                 if (!ensureSegment()) {
                     return n;
                 }
+                if (damageFrom >= 0) {
+                    if (!passDamage()) {
+                        return n;
+                    }
+                    continue;
+                }
                 int r = Framing.validate(buf, bufStart, bufEnd - bufStart, crc);
                 if (r > 0) {
                     long next = position + r;
@@ -97,10 +108,8 @@ public final class JournalReader implements Closeable {
                     position = next;
                     n++;
                 } else if (r == Framing.CORRUPT) {
-                    // Nothing after this point in the segment can be trusted.
-                    if (!skipDamagedSegment("checksum or length mismatch")) {
-                        return n;
-                    }
+                    damageFrom = position;
+                    skipByte();
                 } else if (!fill() && !onSegmentEnd(bufEnd > bufStart)) {
                     return n;
                 }
@@ -196,12 +205,116 @@ public final class JournalReader implements Closeable {
         if (fill()) {
             return true;
         }
-        if (partial || next != position) {
-            // A torn record or a gap before the next segment: report what we skip, never read it.
-            return skipDamagedSegment("segment ends inside a record");
+        if (partial) {
+            // A torn tail, or a length the damage made too long: records may still follow inside it.
+            damageFrom = position;
+            skipByte();
+            return true;
+        }
+        if (next != position) {
+            // A gap before the next segment: report what we skip, never read it.
+            return skipDamagedSegment("segment ends before the next one starts");
         }
         closeChannel();
         return true;
+    }
+
+    /**
+     * Looks past the damage that began at {@link #damageFrom} for the next record to trust, reading
+     * more of the segment as needed, and reports the bytes skipped once it finds one or the segment's
+     * end. The reader's position moves with the look, so a wait goes on from where it stopped.
+     *
+     * @return true to read on (from the record found, or from the next segment); false to wait for
+     *     more of the newest segment
+     */
+    private boolean passDamage() throws IOException {
+        boolean more = true;
+        Boolean whole = null;
+        while (true) {
+            int avail = bufEnd - bufStart;
+            int t = Framing.trustedAt(buf, bufStart, avail, crc);
+            if (t > 0) {
+                reportDamage(position, "to the next whole record");
+                return true;
+            }
+            if (t == Framing.NO_RECORD) {
+                skipByte();
+                continue;
+            }
+            if (more) {
+                more = fill();
+                continue;
+            }
+            if (whole == null) {
+                whole = wholeRecordsOnly();
+            }
+            if (!whole) {
+                return passToTrustedInBuffer();
+            }
+            if (avail == 0) {
+                return damageRunsToSegmentEnd();
+            }
+            if (Framing.validate(buf, bufStart, avail, crc) > 0) {
+                // Whole itself, and the bytes after it end too soon to tell: the segment's last record.
+                reportDamage(position, "to the next whole record");
+                return true;
+            }
+            skipByte();
+        }
+    }
+
+    /**
+     * Whether the bytes read so far can hold no record still being written: the segment is closed,
+     * or this reader stops at the writer's flushed position, which is always past whole records.
+     */
+    private boolean wholeRecordsOnly() {
+        return writtenLimit != null || nextSegmentBase() != null;
+    }
+
+    /**
+     * Another process may be writing this segment's last record: the look waits at the first record
+     * it cannot judge yet, unless a record it trusts lies further on (the one it waits at, overlapping
+     * it, was noise).
+     */
+    private boolean passToTrustedInBuffer() {
+        for (int k = bufStart; k < bufEnd; k++) {
+            if (Framing.trustedAt(buf, k, bufEnd - k, crc) > 0) {
+                position += k - bufStart;
+                bufStart = k;
+                reportDamage(position, "to the next whole record");
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The look reached the end of what the segment holds now. */
+    private boolean damageRunsToSegmentEnd() throws IOException {
+        Long next = nextSegmentBase();
+        if (next == null) {
+            return false; // the newest segment: its next records may yet come
+        }
+        if (fill()) {
+            return true; // written just before the roll: look at those bytes too
+        }
+        reportDamage(next, "to the next segment");
+        position = next;
+        closeChannel();
+        return true;
+    }
+
+    private void skipByte() {
+        bufStart++;
+        position++;
+    }
+
+    private void reportDamage(long to, String what) {
+        long from = damageFrom;
+        damageFrom = -1;
+        log.warn("journal damage in segment {} at position {}: skipping {} bytes {}", segmentBase, from, to - from, what);
+        damagedRegions.incrementAndGet();
+        damagedBytes.addAndGet(to - from);
+        damageListener.skipped(from, to);
     }
 
     private boolean skipDamagedSegment(String why) throws IOException {

@@ -92,7 +92,7 @@ public final class JournalWriter implements Closeable {
         closed.opened(bases);
         long last = bases.get(bases.size() - 1);
         Path path = Segments.path(dir, last);
-        long valid = Segments.validLength(path);
+        long valid = Segments.wholeRecordsEnd(path);
         long size = Files.size(path);
         channel = FileChannel.open(path, StandardOpenOption.WRITE, StandardOpenOption.READ);
         if (valid < size) {

@@ -5,17 +5,22 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.RandomAccessFile;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Damage in the middle of a closed segment: the reader hands out the records before it, reports one
- * damaged region, returns nothing else from that segment and carries on with the next segment.
+ * Damage inside a segment costs the records it hit and no others: the reader hands out every
+ * record before and after it, each exactly as written at its own position, and reports the bytes it
+ * passed over as one region. A writer reopening the directory keeps the records after damage in its
+ * newest segment and cuts only a torn tail.
  */
 class CorruptionTest {
 
@@ -38,53 +43,49 @@ class CorruptionTest {
         }
     }
 
-    @ParameterizedTest
-    @EnumSource(Where.class)
-    void damageInAClosedSegmentSkipsTheRestOfItAndReadsTheNextSegment(Where where) throws Exception {
-        Random rnd = new Random(21);
-        List<EventSpec> specs = new ArrayList<>();
+    private List<EventSpec> specs;
+    /** The journal as written, read back before any damage. */
+    private List<ReadBack.Read> clean;
+
+    /** Two or more segments of records, most of them 6 to 8 KB, one in twenty small. */
+    private void writeSegments(long seed) throws Exception {
+        Random rnd = new Random(seed);
+        specs = new ArrayList<>();
         for (int i = 0; i < 800; i++) {
-            // ~5% of records are small so that small and large records alternate in both segments.
             specs.add(rnd.nextInt(20) == 0 ? EventSpec.random(i, rnd, 0) : EventSpec.random(i, rnd, 6000 + rnd.nextInt(2000)));
         }
         try (JournalWriter w = JournalWriter.open(dir, SEGMENT, 8 * SEGMENT, new JournalStats())) {
             ReadBack.append(w, specs, rnd);
         }
-        List<Long> bases = Segments.list(dir);
-        assertTrue(bases.size() >= 2, "at least two segments: " + bases);
-        long nextBase = bases.get(1);
-        List<ReadBack.Read> clean = ReadBack.readAll(dir, 0);
+        assertTrue(Segments.list(dir).size() >= 2, "at least two segments: " + Segments.list(dir));
+        clean = ReadBack.readAll(dir, 0);
         ReadBack.assertExactly(specs, clean, 0);
+    }
 
-        int inFirst = 0;
-        while (clean.get(inFirst).next() <= nextBase) {
-            inFirst++;
+    /** How many records lie wholly in the first segment. */
+    private int inFirstSegment() {
+        long nextBase = Segments.list(dir).get(1);
+        int n = 0;
+        while (clean.get(n).next() <= nextBase) {
+            n++;
         }
-        int damaged = inFirst / 2;
+        return n;
+    }
+
+    @ParameterizedTest
+    @EnumSource(Where.class)
+    void aFlippedByteCostsTheRecordItHitAndNoOther(Where where) throws Exception {
+        writeSegments(21);
+        int damaged = inFirstSegment() / 2;
         ReadBack.Read victim = clean.get(damaged);
         int size = (int) (victim.next() - victim.position());
         int offset = where.offset >= 0 ? where.offset : where.offset == -1 ? size - 1 : Framing.HEADER + (size - Framing.HEADER) / 2;
-        try (RandomAccessFile f = new RandomAccessFile(Segments.path(dir, 0).toFile(), "rw")) {
-            long at = victim.position() + offset;
-            f.seek(at);
-            int b = f.read();
-            f.seek(at);
-            f.write(b ^ 0x10);
-        }
+        flip(0, victim.position() + offset);
 
         try (JournalReader r = new JournalReader(dir, 0, null)) {
-            List<ReadBack.Read> got = ReadBack.drain(r);
-            List<EventSpec> expected = new ArrayList<>(specs.subList(0, damaged));
-            int firstOfNext = inFirst;
-            expected.addAll(specs.subList(firstOfNext, specs.size()));
-            assertEquals(expected.size(), got.size(), "records before the damage and every record after the first segment");
-            ReadBack.assertExactly(specs.subList(0, damaged), got.subList(0, damaged), 0);
-            ReadBack.assertExactly(specs.subList(firstOfNext, specs.size()), got.subList(damaged, got.size()), nextBase);
-            for (ReadBack.Read read : got) {
-                assertTrue(read.n() < damaged || read.n() >= firstOfNext, "e" + read.n() + " lies after the damage in its segment");
-            }
+            assertReadAllBut(r, damaged, damaged + 1);
             assertEquals(1, r.damagedRegions(), "one damaged region reported");
-            assertEquals(nextBase - victim.position(), r.damagedBytes(), "the skipped bytes: from the damage to the segment's end");
+            assertEquals(size, r.damagedBytes(), "the skipped bytes: the damaged record's");
             assertEquals(clean.get(clean.size() - 1).next(), r.position());
         }
 
@@ -93,6 +94,185 @@ class CorruptionTest {
         try (JournalWriter w = JournalWriter.open(dir, SEGMENT, 8 * SEGMENT, stats)) {
             assertEquals(0, stats.tornTailBytesCut.get());
             assertEquals(clean.get(clean.size() - 1).next(), w.flushedPosition());
+        }
+    }
+
+    /** The last record of a closed segment: nothing after it to trust in that segment, so the region runs to the next. */
+    @Test
+    void damageToTheLastRecordOfAClosedSegmentRunsToTheNextSegment() throws Exception {
+        writeSegments(22);
+        int last = inFirstSegment() - 1;
+        ReadBack.Read victim = clean.get(last);
+        flip(0, victim.position() + Framing.HEADER + 1);
+        long nextBase = Segments.list(dir).get(1);
+
+        try (JournalReader r = new JournalReader(dir, 0, null)) {
+            assertReadAllBut(r, last, last + 1);
+            assertEquals(1, r.damagedRegions());
+            assertEquals(nextBase - victim.position(), r.damagedBytes());
+        }
+    }
+
+    /**
+     * A stretch of random bytes across several records (a bad disk block): only records wholly
+     * outside it come out, each exactly as written; no piece of the noise is taken for a record.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {4096, 65536, 1 << 20})
+    void aStretchOfNoiseCostsTheRecordsItTouches(int length) throws Exception {
+        writeSegments(23);
+        int inFirst = inFirstSegment();
+        byte[] original = Files.readAllBytes(Segments.path(dir, 0));
+        Random noise = new Random(length);
+        for (int round = 0; round < 4; round++) {
+            long start = clean.get(inFirst / 4).position() + noise.nextInt(20_000);
+            byte[] bytes = new byte[length];
+            noise.nextBytes(bytes);
+            try (RandomAccessFile f = new RandomAccessFile(Segments.path(dir, 0).toFile(), "rw")) {
+                f.seek(start);
+                f.write(bytes);
+            }
+            int from = 0;
+            while (clean.get(from).next() <= start) {
+                from++;
+            }
+            int to = from;
+            while (clean.get(to).position() < start + length) {
+                to++;
+            }
+            try (JournalReader r = new JournalReader(dir, 0, null)) {
+                assertReadAllBut(r, from, to);
+                assertEquals(1, r.damagedRegions(), "round " + round);
+                assertEquals(clean.get(to).position() - clean.get(from).position(), r.damagedBytes(), "round " + round);
+            }
+            Files.write(Segments.path(dir, 0), original);
+        }
+    }
+
+    /**
+     * The same in the newest segment, where more may be written: read by this process (up to the
+     * writer's flushed position, reopened over the damage) and by another (the files as they are,
+     * where the last record could be half written).
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void aStretchOfNoiseInTheNewestSegmentCostsTheRecordsItTouches(boolean inProcess) throws Exception {
+        Random rnd = new Random(26);
+        specs = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            specs.add(EventSpec.random(i, rnd, 6000 + rnd.nextInt(2000)));
+        }
+        try (JournalWriter w = JournalWriter.open(dir, SEGMENT, 8 * SEGMENT, new JournalStats())) {
+            ReadBack.append(w, specs, rnd);
+        }
+        assertEquals(1, Segments.list(dir).size());
+        clean = ReadBack.readAll(dir, 0);
+        long start = clean.get(100).position() + 3000;
+        byte[] bytes = new byte[65536];
+        new Random(27).nextBytes(bytes);
+        try (RandomAccessFile f = new RandomAccessFile(Segments.path(dir, 0).toFile(), "rw")) {
+            f.seek(start);
+            f.write(bytes);
+        }
+        int to = 101;
+        while (clean.get(to).position() < start + bytes.length) {
+            to++;
+        }
+        JournalStats stats = new JournalStats();
+        try (JournalWriter w = inProcess ? JournalWriter.open(dir, SEGMENT, 8 * SEGMENT, stats) : null;
+             JournalReader r = new JournalReader(dir, 0, inProcess ? w::flushedPosition : null)) {
+            assertEquals(0, stats.tornTailBytesCut.get(), "nothing cut: the damage is not a tail");
+            assertReadAllBut(r, 100, to);
+            assertEquals(1, r.damagedRegions());
+            assertEquals(0, r.read((p, n, b, o, l) -> { }, 10), "nothing more, however often asked");
+        }
+    }
+
+    /**
+     * Damage in the newest segment while the writer goes on: the in-process reader waits past it
+     * for records it can trust, and then reads on, having skipped only the damaged record.
+     */
+    @Test
+    void damageInTheNewestSegmentIsPassedOnceTheNextRecordsAreWritten() throws Exception {
+        Random rnd = new Random(24);
+        List<EventSpec> first = EventSpec.randomList(0, 30, rnd);
+        List<EventSpec> later = EventSpec.randomList(30, 30, rnd);
+        try (JournalWriter w = JournalWriter.open(dir, SEGMENT, 8 * SEGMENT, new JournalStats());
+             JournalReader r = new JournalReader(dir, 0, w::flushedPosition)) {
+            ReadBack.append(w, first, rnd);
+            List<ReadBack.Read> before = ReadBack.drain(r);
+            ReadBack.assertExactly(first, before, 0);
+            ReadBack.Read victim = before.get(before.size() - 1);
+            flip(0, victim.position() + Framing.HEADER + 2);
+
+            // Read again from the victim: nothing after it yet, so nothing to trust; not reported yet.
+            try (JournalReader again = new JournalReader(dir, victim.position(), w::flushedPosition)) {
+                assertEquals(0, again.read((p, n, b, o, l) -> { }, 10));
+                assertEquals(0, again.damagedRegions());
+
+                ReadBack.append(w, later, rnd);
+                List<ReadBack.Read> after = ReadBack.drain(again);
+                ReadBack.assertExactly(later, after, victim.next());
+                assertEquals(1, again.damagedRegions());
+                assertEquals(victim.next() - victim.position(), again.damagedBytes());
+            }
+        }
+    }
+
+    /**
+     * A crash after damage in the newest segment: the reopened writer keeps the whole records after
+     * the damage, cuts only the torn tail, and appends after them.
+     */
+    @Test
+    void aReopenedWriterKeepsTheRecordsAfterDamageAndCutsOnlyTheTornTail() throws Exception {
+        Random rnd = new Random(25);
+        List<EventSpec> written = EventSpec.randomList(0, 40, rnd);
+        try (JournalWriter w = JournalWriter.open(dir, SEGMENT, 8 * SEGMENT, new JournalStats())) {
+            ReadBack.append(w, written, rnd);
+        }
+        clean = ReadBack.readAll(dir, 0);
+        specs = written;
+        flip(0, clean.get(10).position() + Framing.HEADER + 3);
+        long wholeEnd = clean.get(clean.size() - 1).next();
+        try (RandomAccessFile f = new RandomAccessFile(Segments.path(dir, 0).toFile(), "rw")) {
+            f.seek(wholeEnd);
+            f.write(new byte[] {0, 0, 1, 0, 7, 7, 7}); // a record's first bytes, cut by the crash
+        }
+
+        JournalStats stats = new JournalStats();
+        List<EventSpec> more = EventSpec.randomList(40, 5, rnd);
+        try (JournalWriter w = JournalWriter.open(dir, SEGMENT, 8 * SEGMENT, stats)) {
+            assertEquals(7, stats.tornTailBytesCut.get(), "only the torn tail is cut");
+            assertEquals(wholeEnd, w.flushedPosition());
+            ReadBack.append(w, more, rnd);
+        }
+        try (JournalReader r = new JournalReader(dir, 0, null)) {
+            List<ReadBack.Read> got = ReadBack.drain(r);
+            List<EventSpec> expected = new ArrayList<>(written.subList(0, 10));
+            expected.addAll(written.subList(11, 40));
+            expected.addAll(more);
+            assertEquals(expected.size(), got.size());
+            ReadBack.assertExactly(written.subList(0, 10), got.subList(0, 10), 0);
+            ReadBack.assertExactly(written.subList(11, 40), got.subList(10, 39), clean.get(11).position());
+            ReadBack.assertExactly(more, got.subList(39, got.size()), wholeEnd);
+            assertEquals(1, r.damagedRegions());
+        }
+    }
+
+    /** Reads everything and checks it is every record but {@code [from, to)}, each at its own position. */
+    private void assertReadAllBut(JournalReader r, int from, int to) {
+        List<ReadBack.Read> got = ReadBack.drain(r);
+        assertEquals(specs.size() - (to - from), got.size(), "every record but the " + (to - from) + " damaged");
+        ReadBack.assertExactly(specs.subList(0, from), got.subList(0, from), 0);
+        ReadBack.assertExactly(specs.subList(to, specs.size()), got.subList(from, got.size()), clean.get(to).position());
+    }
+
+    private void flip(long base, long at) throws Exception {
+        try (RandomAccessFile f = new RandomAccessFile(Segments.path(dir, base).toFile(), "rw")) {
+            f.seek(at - base);
+            int b = f.read();
+            f.seek(at - base);
+            f.write(b ^ 0x10);
         }
     }
 }
