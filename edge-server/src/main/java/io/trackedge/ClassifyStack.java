@@ -54,8 +54,11 @@ final class ClassifyStack {
         metrics.counter("edge_classify_emails_recalled_total", "Emails whose send or first open another node stored, "
                 + "which a sink's classifier found in the database before classifying their opens and clicks",
                 () -> stack.made.stream().mapToLong(JournalClassifier::recalled).sum());
+        metrics.counter("edge_classify_clicks_recalled_total", "Clicks other nodes stored, which a sink's classifier found "
+                + "in the database around its own clicks of the same emails and counted toward their link bursts",
+                () -> stack.made.stream().mapToLong(JournalClassifier::clicksRecalled).sum());
         metrics.counter("edge_classify_recall_failures_total", "Batches classified without asking the database about "
-                + "emails this node had not seen (the question failed): their send-time signals stayed silent",
+                + "emails (the question failed): their send-time signals stayed silent, their bursts this node's clicks only",
                 () -> stack.made.stream().mapToLong(JournalClassifier::recallFailures).sum());
         return stack;
     }

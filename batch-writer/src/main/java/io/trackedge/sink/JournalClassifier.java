@@ -39,6 +39,7 @@ import org.slf4j.LoggerFactory;
 public final class JournalClassifier {
 
     private static final Logger log = LoggerFactory.getLogger(JournalClassifier.class);
+    private static final String SENDS = "sends and first opens other nodes took, for the send-time signals";
 
     /** After a failed question to the history, none for this long. */
     static final long RECALL_PAUSE_MILLIS = 30_000;
@@ -67,6 +68,7 @@ public final class JournalClassifier {
     private EmailHistory history;
     private final AtomicLong recalled = new AtomicLong();
     private final AtomicLong recallFailures = new AtomicLong();
+    private final AtomicLong clicksRecalled = new AtomicLong();
     private long lastRecallWarningMillis;
     private long recallPausedUntilMillis;
 
@@ -113,6 +115,11 @@ public final class JournalClassifier {
         return recalled.get();
     }
 
+    /** Clicks other nodes stored that this classifier took in for bursts. */
+    public long clicksRecalled() {
+        return clicksRecalled.get();
+    }
+
     /** Questions to the history that failed (the batches were classified without it). */
     public long recallFailures() {
         return recallFailures.get();
@@ -141,6 +148,7 @@ public final class JournalClassifier {
         }
         if (!fresh.isEmpty()) {
             recallUnknown(fresh);
+            recallClicks(fresh);
             BatchClassifier.Result r = classifier.classify(fresh);
             for (int j = 0; j < fresh.size(); j++) {
                 if (r.classifications()[j] != null) {
@@ -182,15 +190,41 @@ public final class JournalClassifier {
         } catch (EmailHistory.PartlyAnswered partly) {
             take(partly.answered()); // the history pauses the store that failed; the others are asked on
             recallFailures.incrementAndGet();
-            warn(unknown.size() - partly.answered().size(), partly.getCause());
+            warn(unknown.size() - partly.answered().size(), SENDS, partly.getCause());
             return;
         } catch (Exception e) {
             recallFailures.incrementAndGet();
             recallPausedUntilMillis = System.currentTimeMillis() + RECALL_PAUSE_MILLIS;
-            warn(unknown.size(), e);
+            warn(unknown.size(), SENDS, e);
             return;
         }
         take(known);
+    }
+
+    /**
+     * Takes in the clicks other nodes stored of the batch's clicked emails around their clicks, so a
+     * burst split between nodes is seen, and corrected, by the node that takes its later clicks. A
+     * failed question leaves the batch's bursts to what this node saw, and pauses questions as
+     * {@link #recallUnknown} does.
+     */
+    private void recallClicks(List<EventRecord> fresh) {
+        if (history == null || System.currentTimeMillis() < recallPausedUntilMillis) {
+            return;
+        }
+        List<EmailHistory.ClickSpan> spans = classifier.clickSpans(fresh);
+        if (spans.isEmpty()) {
+            return;
+        }
+        Map<EmailRef, List<EmailHistory.StoredClick>> stored;
+        try {
+            stored = history.clicks(spans);
+        } catch (Exception e) {
+            recallFailures.incrementAndGet();
+            recallPausedUntilMillis = System.currentTimeMillis() + RECALL_PAUSE_MILLIS;
+            warn(spans.size(), "clicks other nodes took, for link bursts", e);
+            return;
+        }
+        stored.forEach((email, clicks) -> clicksRecalled.addAndGet(classifier.recallClicks(email, clicks)));
     }
 
     private void take(Map<EmailRef, EmailHistory.Recalled> answers) {
@@ -203,18 +237,19 @@ public final class JournalClassifier {
     }
 
     /**
-     * Classification only: the batch is still classified and written, these emails' send-time signals
-     * silent, and they are asked about again at their next open or click. After a question that failed
+     * Classification only: the batch is still classified and written, by what this node saw (these
+     * emails' send-time signals silent, or their bursts limited to this node's clicks), and they are
+     * asked about again at their next open or click. After a question that failed
      * whole, none for a while, so that a database that is away does not hold every batch up by its
      * connection timeout.
      */
-    private void warn(int emails, Throwable e) {
+    private void warn(int emails, String what, Throwable e) {
         long now = System.currentTimeMillis();
         if (now - lastRecallWarningMillis >= 60_000) {
             lastRecallWarningMillis = now;
-            log.warn("classifier: could not ask the database about {} email(s) other nodes may have sent; their send-time "
-                    + "signals stay silent in this batch, and a database that failed is not asked for {} s (at most one "
-                    + "warning a minute): {}", emails, RECALL_PAUSE_MILLIS / 1000, e.toString());
+            log.warn("classifier: could not ask the database about {} email(s) ({}); the batch is classified by what this "
+                    + "node saw, and a database that failed is not asked for {} s (at most one warning a minute): {}",
+                    emails, what, RECALL_PAUSE_MILLIS / 1000, e.toString());
         }
     }
 

@@ -84,4 +84,42 @@ class JournalClassifierTest {
         assertEquals(1, c.recalled());
         assertEquals(1, c.recallFailures());
     }
+
+    /** Another node's click of a clicked email completes a burst and is corrected; a failed question leaves bursts to this node's clicks. */
+    @Test
+    void anotherNodesStoredClickCompletesABurstAndAFailedQuestionOnlyNarrowsIt() {
+        UUID theirs = UUID.randomUUID();
+        boolean[] fail = {false};
+        List<List<EmailHistory.ClickSpan>> asked = new ArrayList<>();
+        JournalClassifier c = JournalClassifier.of(ClassifierSettings.DEFAULTS, ListSource.snapshot());
+        c.recallFrom(new EmailHistory() {
+            @Override
+            public Map<EmailRef, Recalled> recall(List<Asked> emails) {
+                return Map.of();
+            }
+
+            @Override
+            public Map<EmailRef, List<StoredClick>> clicks(List<ClickSpan> spans) throws Exception {
+                asked.add(spans);
+                if (fail[0]) {
+                    throw new java.sql.SQLException("the database is away");
+                }
+                return Map.of(new EmailRef(TENANT, "scanned"), List.of(new StoredClick(theirs, T0, new byte[] {(byte) 203, 0, 113, 9},
+                        "https://a.example/0", new EventFields(TENANT, UUID.randomUUID(), "c", "m", "scanned", null, null, null),
+                        Classification.NONE)));
+            }
+        });
+        JournalClassifier.Classified r = c.classify(batch(event(EventType.CLICK, "scanned", T0 + 500_000L)));
+        assertEquals(1, asked.size());
+        assertTrue(r.of(0).has(Signal.LINK_BURST), r.of(0).toString());
+        assertEquals(List.of(theirs), r.corrections().stream().map(io.trackedge.classify.Correction::eventId).toList());
+        assertEquals(1, c.clicksRecalled());
+
+        fail[0] = true;
+        JournalClassifier.Classified second = c.classify(new Batch(300, 400, List.of(event(EventType.CLICK, "other", T0 + 9_000_000L)),
+                new long[] {300}, 0, 1));
+        assertFalse(second.of(0).has(Signal.LINK_BURST), "classified by this node's clicks alone");
+        assertEquals(1, c.recallFailures());
+        assertEquals(2, asked.size());
+    }
 }

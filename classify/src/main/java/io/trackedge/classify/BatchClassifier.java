@@ -46,6 +46,8 @@ public final class BatchClassifier {
     private final UserAgentCache userAgents;
     /** Tenants whose sends this classifier has seen: only their emails are worth looking up ({@link #unknownEmails}). */
     private final Set<UUID> reportingSends = new HashSet<>();
+    /** The batch number of a click recalled from a store: never the batch being classified, so a burst corrects it. */
+    private static final long RECALLED = -1;
     private long batch;
     private long events;
     private long corrections;
@@ -124,6 +126,61 @@ public final class BatchClassifier {
         s.sentAtMicros = Math.max(s.sentAtMicros, known.sentAtMicros());
         s.opened(known.firstOpenMicros());
         s.asked = true;
+    }
+
+    /**
+     * What is worth asking an {@link EmailHistory#clicks} before {@link #classify}: each email with a
+     * click in {@code batchEvents} that could complete a burst (the tenant's rules look for bursts, the
+     * click has an address), with the span from its first such click less the burst window to its last.
+     * Another node's click in that span, with this node's, may be a burst no node saw whole.
+     */
+    public List<EmailHistory.ClickSpan> clickSpans(List<EventRecord> batchEvents) {
+        Map<EmailRef, long[]> spans = new LinkedHashMap<>();
+        for (EventRecord e : batchEvents) {
+            if (e.type() != EventType.CLICK || e.fields().email() == null || sourceOf(e.ip()) == 0) {
+                continue;
+            }
+            Rules rules = settings.rulesFor(e.fields().tenant());
+            if (rules.burstWindow().isZero() || !rules.enabled(Signal.LINK_BURST)) {
+                continue;
+            }
+            long window = rules.burstWindow().toNanos() / 1000;
+            long at = e.occurredAtMicros();
+            long[] span = spans.computeIfAbsent(new EmailRef(e.fields().tenant(), e.fields().email()), k -> new long[] {at - window, at});
+            span[0] = Math.min(span[0], at - window);
+            span[1] = Math.max(span[1], at);
+        }
+        List<EmailHistory.ClickSpan> out = new ArrayList<>(spans.size());
+        spans.forEach((email, span) -> out.add(new EmailHistory.ClickSpan(email, span[0], span[1])));
+        return out;
+    }
+
+    /**
+     * Takes in clicks of an email a store holds ({@link EmailHistory#clicks}), other nodes' among them:
+     * they count toward its bursts, and a burst they are part of corrects them. A click remembered here
+     * already keeps what this classifier knows of it; one without a link or an address is left out (it
+     * could never be told apart from another link, or be part of a burst).
+     *
+     * @return how many of them were new here
+     */
+    public int recallClicks(EmailRef email, List<EmailHistory.StoredClick> clicks) {
+        EmailState state = null;
+        int taken = 0;
+        for (EmailHistory.StoredClick c : clicks) {
+            long source = sourceOf(c.ip());
+            if (c.url() == null || source == 0 || c.classification() == null) {
+                continue;
+            }
+            if (state == null) {
+                state = emails.getOrCreate(email.tenant(), email.email());
+            }
+            if (!state.remembers(c.id())) {
+                state.remember(new EmailState.Click(c.id(), c.fields(), c.atMicros(), source, c.url().hashCode(),
+                        c.classification(), RECALLED, -1));
+                taken++;
+            }
+        }
+        return taken;
     }
 
     public Stats stats() {

@@ -16,4 +16,14 @@ public enum Certainty {
     public String wireName() {
         return wireName;
     }
+
+    /** The certainty of a stored name, or null for a name that is none. */
+    public static Certainty ofWireName(String name) {
+        for (Certainty c : values()) {
+            if (c.wireName.equals(name)) {
+                return c;
+            }
+        }
+        return null;
+    }
 }

@@ -1,12 +1,17 @@
 package io.trackedge.classify;
 
+import io.trackedge.journal.EventFields;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 
 /**
  * What a store of earlier events (the database other nodes write to) knows of emails a classifier
  * holds no send of. Behind a load balancer an email's {@code delivered} event and its first open
- * often reach different nodes; this is how the node that gets the open learns of the send.
+ * often reach different nodes; this is how the node that gets the open learns of the send. And a
+ * scanner's clicks of one email's links, a second apart, often reach different nodes too: each asks
+ * for the clicks the others stored ({@link #clicks}), so the burst is seen whole by the node that
+ * takes its later click.
  */
 public interface EmailHistory {
 
@@ -30,6 +35,27 @@ public interface EmailHistory {
         public Recalled with(Recalled other) {
             return new Recalled(Math.max(sentAtMicros, other.sentAtMicros), EmailState.earlier(firstOpenMicros, other.firstOpenMicros));
         }
+    }
+
+    /** An email's clicks in the batch about to be classified, and the span a burst with them can come from. */
+    record ClickSpan(EmailRef email, long fromMicros, long toMicros) {
+    }
+
+    /**
+     * A click of an email some node stored: what a burst needs of it (its time, address and link) and
+     * what correcting it needs (its id, its sender fields, its verdict as stored).
+     *
+     * @param ip the client address as stored (the tenant's privacy may have kept only its network)
+     */
+    record StoredClick(UUID id, long atMicros, byte[] ip, String url, EventFields fields, Classification classification) {
+    }
+
+    /**
+     * Every stored click of each email within its span, whichever node took it; an email with none is
+     * left out. A store that keeps no clicks answers none.
+     */
+    default Map<EmailRef, List<StoredClick>> clicks(List<ClickSpan> spans) throws Exception {
+        return Map.of();
     }
 
     /** Some of the emails were answered, and the store failed for the others (the cause). */

@@ -93,6 +93,16 @@ final class EmailState {
         }
     }
 
+    /** Whether a click of this id is remembered. */
+    boolean remembers(java.util.UUID id) {
+        for (int i = 0; i < clickCount; i++) {
+            if (clicks[i].id.equals(id)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     int clickCount() {
         return clickCount;
     }

@@ -87,6 +87,64 @@ class BatchClassifierTest {
         }
     }
 
+    /** Another node's click of the email, as a store gives it back: another link, the same /24, half a second earlier. */
+    private static EmailHistory.StoredClick storedClick(UUID id, String email, long at, String ip, String url, Classification verdict) {
+        return new EmailHistory.StoredClick(id, at, IpLiteral.parse(ip), url,
+                new EventFields(TENANT, UUID.randomUUID(), "c", "m", email, "lead-1", null, null), verdict);
+    }
+
+    @Test
+    void clickSpansReachBackABurstWindowFromEachEmailsFirstClick() {
+        BatchClassifier c = classifier();
+        List<EmailHistory.ClickSpan> spans = c.clickSpans(List.of(
+                click("s1", T0 + SECOND, "203.0.113.4", "https://a.example/1"),
+                click("s2", T0, "203.0.113.4", "https://a.example/1"),
+                click("s1", T0 + 3 * SECOND, "203.0.113.4", "https://a.example/2"),
+                click("no-address", T0, null, "https://a.example/1"),
+                event(TENANT, EventType.OPEN, "s3", T0, "203.0.113.4", FIREFOX, null, 0)));
+        long window = Rules.DEFAULTS.burstWindow().toNanos() / 1000;
+        assertEquals(List.of(new EmailHistory.ClickSpan(new EmailRef(TENANT, "s1"), T0 + SECOND - window, T0 + 3 * SECOND),
+                new EmailHistory.ClickSpan(new EmailRef(TENANT, "s2"), T0 - window, T0)), spans,
+                "clicks only, with an address, one span per email");
+    }
+
+    @Test
+    void aClickAnotherNodeStoredCompletesABurstAndIsCorrected() {
+        BatchClassifier c = classifier();
+        UUID otherNodes = UUID.randomUUID();
+        EmailRef email = new EmailRef(TENANT, "x1");
+        assertEquals(1, c.recallClicks(email, List.of(
+                storedClick(otherNodes, "x1", T0, "203.0.113.4", "https://a.example/1", Classification.NONE))));
+        assertEquals(0, c.recallClicks(email, List.of(
+                storedClick(otherNodes, "x1", T0, "203.0.113.4", "https://a.example/1", Classification.NONE))),
+                "asked again in a later batch: already remembered");
+
+        BatchClassifier.Result r = c.classify(List.of(click("x1", T0 + SECOND / 2, "203.0.113.9", "https://a.example/2")));
+        assertTrue(r.classifications()[0].has(Signal.LINK_BURST), r.classifications()[0].toString());
+        assertEquals(1, r.corrections().size(), "the other node's click is corrected, once");
+        Correction fix = r.corrections().get(0);
+        assertEquals(otherNodes, fix.eventId());
+        assertEquals(T0, fix.occurredAtMicros());
+        assertEquals("lead-1", fix.fields().lead(), "its own sender fields, from the store");
+        assertEquals(Classification.NONE, fix.previous());
+        assertTrue(fix.classification().isMachine() && fix.classification().has(Signal.LINK_BURST));
+    }
+
+    @Test
+    void storedClicksOfTheSameLinkAnotherSourceOrWithoutALinkAreNoBurst() {
+        BatchClassifier c = classifier();
+        EmailRef email = new EmailRef(TENANT, "x2");
+        assertEquals(2, c.recallClicks(email, List.of(
+                storedClick(UUID.randomUUID(), "x2", T0, "203.0.113.4", "https://a.example/same", Classification.NONE),
+                storedClick(UUID.randomUUID(), "x2", T0, "198.51.100.4", "https://a.example/other-network", Classification.NONE),
+                storedClick(UUID.randomUUID(), "x2", T0, "203.0.113.4", null, Classification.NONE),
+                storedClick(UUID.randomUUID(), "x2", T0, "203.0.113.4", "https://a.example/unclassified", null))),
+                "a click stored without its link or its verdict is left out");
+        BatchClassifier.Result r = c.classify(List.of(click("x2", T0 + SECOND / 2, "203.0.113.9", "https://a.example/same")));
+        assertFalse(r.classifications()[0].has(Signal.LINK_BURST), r.classifications()[0].toString());
+        assertEquals(List.of(), r.corrections());
+    }
+
     @Test
     void sentEventsInTheBatchFeedTheSendWindowAndGetNoClassification() {
         BatchClassifier c = classifier();

@@ -1,8 +1,14 @@
 package io.trackedge.sink.postgres;
 
+import io.trackedge.classify.Automation;
+import io.trackedge.classify.Certainty;
+import io.trackedge.classify.Classification;
 import io.trackedge.classify.EmailHistory;
 import io.trackedge.classify.EmailRef;
 import io.trackedge.db.Database;
+import io.trackedge.journal.EventFields;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -24,7 +30,8 @@ import java.util.function.LongSupplier;
  * The classifier's {@link EmailHistory} in the databases that hold each tenant's events: an email's
  * latest {@code sent} or {@code delivered} event in {@code email_event_rows} (any node's, committed)
  * within a day before the time asked about, and its first open in {@code email_opens} (at any time:
- * the classifier compares each click with it); one statement per database for all its emails. Each
+ * the classifier compares each click with it); and its clicks around a batch's clicks of it, for
+ * bursts; one statement per database for all its emails. Each
  * email costs an index probe in each daily partition of its day's span and a primary-key probe. A database that fails leaves its emails
  * unanswered, and is not asked for {@link #PAUSE_MILLIS}; the others' answers stand
  * ({@link EmailHistory.PartlyAnswered}). Thread-safe: every sink's classifier asks the one instance.
@@ -46,6 +53,20 @@ public final class StoredEmailHistory implements EmailHistory {
               (SELECT o.opened_at FROM email_opens o
                 WHERE o.tenant_id = k.tenant_id AND o.email_id = k.email_id COLLATE "C")
             FROM unnest(?::uuid[], ?::text[], ?::timestamptz[]) AS k(tenant_id, email_id, at)""";
+
+    /**
+     * Each email's clicks in its span, with what a burst and a correction need; through the same
+     * index as {@link #SQL}'s first probe. Rows stored unclassified (no automation) come back without
+     * a verdict and are left out by the classifier.
+     */
+    private static final String CLICKS = """
+            SELECT k.tenant_id, k.email_id, e.event_id, e.occurred_at, host(e.ip_address), e.url,
+              automation_name(e.automation), certainty_name(e.certainty), e.reasons,
+              c.user_id, c.campaign_id, c.mailbox_id, e.lead_id, c.step_id
+            FROM unnest(?::uuid[], ?::text[], ?::timestamptz[], ?::timestamptz[]) AS k(tenant_id, email_id, from_at, to_at)
+            JOIN email_event_rows e ON e.tenant_id = k.tenant_id AND e.email_id = k.email_id COLLATE "C"
+              AND e.event_type = 'click' AND e.occurred_at >= k.from_at AND e.occurred_at <= k.to_at
+            JOIN event_contexts c ON c.tenant_id = e.tenant_id AND c.context_id = e.context_id""";
 
     private final Function<UUID, List<Database>> databasesOf;
     private final LongSupplier clockMillis;
@@ -74,15 +95,11 @@ public final class StoredEmailHistory implements EmailHistory {
 
     @Override
     public Map<EmailRef, Recalled> recall(List<Asked> asked) throws PartlyAnswered, SQLException {
-        Map<Database, List<Asked>> byDb = new IdentityHashMap<>();
         Map<EmailRef, List<Database>> where = new HashMap<>();
         for (Asked a : asked) {
-            List<Database> dbs = databasesOf.apply(a.email().tenant());
-            where.put(a.email(), dbs);
-            for (Database db : dbs) {
-                byDb.computeIfAbsent(db, d -> new ArrayList<>()).add(a);
-            }
+            where.put(a.email(), databasesOf.apply(a.email().tenant()));
         }
+        Map<Database, List<Asked>> byDb = byDatabase(asked, Asked::email);
         Map<EmailRef, Recalled> merged = new LinkedHashMap<>();
         Map<Database, SQLException> failed = new IdentityHashMap<>();
         long now = clockMillis.getAsLong();
@@ -113,6 +130,102 @@ public final class StoredEmailHistory implements EmailHistory {
             throw first;
         }
         throw new PartlyAnswered(answered, first);
+    }
+
+    /**
+     * Each email's clicks from every database that may hold them. A database that fails is paused as
+     * in {@link #recall}; the others' clicks are answered, and when none answered the failure is thrown.
+     */
+    @Override
+    public Map<EmailRef, List<StoredClick>> clicks(List<ClickSpan> spans) throws SQLException {
+        Map<EmailRef, List<StoredClick>> out = new HashMap<>();
+        SQLException failed = null;
+        boolean answered = false;
+        long now = clockMillis.getAsLong();
+        for (Map.Entry<Database, List<ClickSpan>> group : byDatabase(spans, ClickSpan::email).entrySet()) {
+            Database db = group.getKey();
+            if (now < pausedUntil.getOrDefault(db, 0L)) {
+                failed = new SQLException("not asked for " + PAUSE_MILLIS / 1000 + " s after a failed question");
+                continue;
+            }
+            try {
+                queryClicks(db, group.getValue()).forEach((email, clicks) -> out.computeIfAbsent(email, e -> new ArrayList<>()).addAll(clicks));
+                answered = true;
+            } catch (SQLException e) {
+                failed = e;
+                pausedUntil.put(db, now + PAUSE_MILLIS);
+            }
+        }
+        if (failed != null && !answered) {
+            throw failed;
+        }
+        return out;
+    }
+
+    /** The questions for each database, each asked of every database that may hold its tenant's events. */
+    private <T> Map<Database, List<T>> byDatabase(List<T> asked, Function<T, EmailRef> emailOf) {
+        Map<Database, List<T>> byDb = new IdentityHashMap<>();
+        for (T a : asked) {
+            for (Database db : databasesOf.apply(emailOf.apply(a).tenant())) {
+                byDb.computeIfAbsent(db, d -> new ArrayList<>()).add(a);
+            }
+        }
+        return byDb;
+    }
+
+    private static Map<EmailRef, List<StoredClick>> queryClicks(Database db, List<ClickSpan> spans) throws SQLException {
+        UUID[] tenants = new UUID[spans.size()];
+        String[] ids = new String[spans.size()];
+        String[] from = new String[spans.size()];
+        String[] to = new String[spans.size()];
+        for (int i = 0; i < tenants.length; i++) {
+            tenants[i] = spans.get(i).email().tenant();
+            ids[i] = spans.get(i).email().email();
+            from[i] = time(spans.get(i).fromMicros()).toString();
+            to[i] = time(spans.get(i).toMicros()).toString();
+        }
+        Map<EmailRef, List<StoredClick>> out = new HashMap<>();
+        try (Connection c = db.dataSource().getConnection(); PreparedStatement s = c.prepareStatement(CLICKS)) {
+            s.setQueryTimeout(QUERY_TIMEOUT_SECONDS);
+            s.setArray(1, c.createArrayOf("uuid", tenants));
+            s.setArray(2, c.createArrayOf("text", ids));
+            s.setArray(3, c.createArrayOf("timestamptz", from));
+            s.setArray(4, c.createArrayOf("timestamptz", to));
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    EmailRef email = new EmailRef(r.getObject(1, UUID.class), r.getString(2));
+                    EventFields fields = new EventFields(email.tenant(), r.getObject(10, UUID.class), nonNull(r.getString(11)),
+                            nonNull(r.getString(12)), email.email(), r.getString(13), r.getString(14), null);
+                    out.computeIfAbsent(email, e -> new ArrayList<>()).add(new StoredClick(r.getObject(3, UUID.class),
+                            toMicros(r.getObject(4, OffsetDateTime.class)), address(r.getString(5)), r.getString(6), fields,
+                            classification(r.getString(7), r.getString(8), r.getInt(9))));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The verdict as stored, or null for a row stored without one. */
+    private static Classification classification(String automation, String certainty, int reasons) {
+        Automation a = automation == null ? null : Automation.ofWireName(automation);
+        Certainty c = certainty == null ? null : Certainty.ofWireName(certainty);
+        return a == null || c == null ? null : new Classification(a, c, reasons);
+    }
+
+    /** A stored address's bytes ({@code host()} of an inet: a literal, so no name is looked up), or null. */
+    private static byte[] address(String host) {
+        if (host == null) {
+            return null;
+        }
+        try {
+            return InetAddress.getByName(host).getAddress();
+        } catch (UnknownHostException e) {
+            return null;
+        }
+    }
+
+    private static String nonNull(String s) {
+        return s == null ? "" : s;
     }
 
     /** An answer for each of {@code asked}, from {@code db}. */

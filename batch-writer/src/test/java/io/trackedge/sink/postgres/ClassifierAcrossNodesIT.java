@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.trackedge.classify.ClassifierSettings;
+import io.trackedge.classify.EmailHistory;
 import io.trackedge.classify.ListSource;
 import io.trackedge.db.Database;
 import io.trackedge.db.PostgresConnectionInfo;
@@ -15,6 +16,7 @@ import io.trackedge.sink.JournalClassifier;
 import io.trackedge.sink.SinkLoop;
 import io.trackedge.sink.SinkStats;
 import io.trackedge.sink.testing.Await;
+import io.trackedge.sink.testing.Recount;
 import io.trackedge.sink.testing.Sinks;
 import io.trackedge.sink.testing.TestDatabase;
 import io.trackedge.sink.testing.TestEvents;
@@ -97,12 +99,45 @@ class ClassifierAcrossNodesIT {
 
     /**
      * A scanner follows two links of one email a second apart from two addresses of one /24, and the
-     * balancer sends each click to another node: neither node sees a burst, so both clicks are stored
-     * as a person's. The re-score ({@code trackedge classify}) reads the email back whole from the
-     * database, every node's clicks with it, and finds the burst.
+     * balancer sends each click to another node. The node that takes the second click asks the
+     * database for the email's clicks around it ({@link StoredEmailHistory#clicks}), finds the first
+     * node's, and sees the burst whole: its click is stored as a scanner's, and the first node's is
+     * corrected in the same transaction, its day's counters moved with it.
      */
     @Test
-    void aLinkBurstSplitAcrossNodesIsFoundByTheRescore() throws Exception {
+    void aLinkBurstSplitAcrossNodesIsFoundByTheNodeThatTakesTheLaterClick() throws Exception {
+        long now = System.currentTimeMillis() * 1000;
+        try (TestDatabase testDb = TestDatabase.migrated();
+             Database db = new Database(new PostgresConnectionInfo(testDb.jdbcUrl(), "postgres", null), 4)) {
+            String[] links = {"https://a.example/one", "https://a.example/two"};
+            JournalClassifier second = null;
+            for (int node = 0; node < 2; node++) {
+                Path journalDir = Files.createDirectory(dir.resolve("node-" + node));
+                try (JournalWriter journal = JournalWriter.open(journalDir, 4L << 20, 1L << 30, new JournalStats())) {
+                    new TestEvents(journal).appendClick(TENANT, "scanned", now - (2 - node) * 1_000_000L, "203.0.113." + (10 + node),
+                            TestEvents.FIREFOX, links[node]);
+                    journal.flush();
+                    second = drain(db, journalDir, journal, StoredEmailHistory.of(db));
+                }
+            }
+            assertEquals(List.of("true scanner link_burst", "true scanner link_burst"), testDb.rows("SELECT is_machine || ' '"
+                    + " || automation || ' ' || signal_names(reasons) FROM email_events WHERE email_id = 'scanned' ORDER BY occurred_at"),
+                    "the first node's click corrected, the second's a burst from the start");
+            assertEquals(1, second.clicksRecalled());
+            assertEquals(List.of("0 2"), testDb.rows("SELECT clicks_human || ' ' || clicks_machine FROM daily_analytics"));
+            List<List<String>> daily = Recount.compare(testDb);
+            assertEquals(daily.get(1), daily.get(0), "daily_analytics differs from a recount of the raw rows");
+        }
+    }
+
+    /**
+     * The same burst when the second node's batch is classified before the first node's commit, so
+     * neither node sees it (here the second node asks the database about sends only): both clicks
+     * are stored as a person's. The re-score ({@code trackedge classify}) reads the email back whole
+     * from the database, every node's clicks with it, and finds the burst.
+     */
+    @Test
+    void aLinkBurstNoNodeSawWholeIsFoundByTheRescore() throws Exception {
         long now = System.currentTimeMillis() * 1000;
         try (TestDatabase testDb = TestDatabase.migrated();
              Database db = new Database(new PostgresConnectionInfo(testDb.jdbcUrl(), "postgres", null), 4)) {
@@ -113,7 +148,8 @@ class ClassifierAcrossNodesIT {
                     new TestEvents(journal).appendClick(TENANT, "scanned", now - (2 - node) * 1_000_000L, "203.0.113." + (10 + node),
                             TestEvents.FIREFOX, links[node]);
                     journal.flush();
-                    drain(db, journalDir, journal);
+                    EmailHistory stored = StoredEmailHistory.of(db);
+                    drain(db, journalDir, journal, asked -> stored.recall(asked));
                 }
             }
             String clicks = "SELECT is_machine || ' ' || coalesce(signal_names(reasons), '-') FROM email_event_rows"
@@ -132,8 +168,13 @@ class ClassifierAcrossNodesIT {
     }
 
     private JournalClassifier drain(Database db, Path journalDir, JournalWriter journal) throws InterruptedException {
+        return drain(db, journalDir, journal, StoredEmailHistory.of(db)); // as the edge wires it (edge.classify.recall-from-database)
+    }
+
+    private JournalClassifier drain(Database db, Path journalDir, JournalWriter journal, EmailHistory history)
+            throws InterruptedException {
         JournalClassifier classifier = JournalClassifier.of(ClassifierSettings.DEFAULTS, ListSource.snapshot());
-        classifier.recallFrom(StoredEmailHistory.of(db)); // as the edge wires it (edge.classify.recall-from-database)
+        classifier.recallFrom(history);
         SinkStats stats = new SinkStats();
         SinkLoop loop = new SinkLoop(new PostgresSink(db, UUID.randomUUID(), new PostgresSink.Settings(false, 0), classifier,
                 PrivacyPolicy.keepAll()), journalDir, journal::flushedPosition,
