@@ -61,12 +61,17 @@ class ClassifiedSinkIT {
                 + id + "'").get(0);
     }
 
-    @Test
-    void opensAndClicksAreStoredClassifiedAndABurstCorrectsTheEarlierClickAndItsCounters() throws Exception {
-        SinkStats stats = new SinkStats();
+    private SinkLoop startSink(SinkStats stats) {
         SinkLoop sink = Sinks.postgres(db, journalDir, writer::flushedPosition, UUID.randomUUID(), 500, Duration.ofMillis(2),
                 Duration.ofMillis(500), stats);
         sink.start();
+        return sink;
+    }
+
+    @Test
+    void opensAndClicksAreStoredClassifiedAndABurstCorrectsTheEarlierClickAndItsCounters() throws Exception {
+        SinkStats stats = new SinkStats();
+        SinkLoop sink = startSink(stats);
         Scripted s = new Scripted(writer, Scripted.TENANT);
         long t = System.currentTimeMillis() * 1000 - 20 * 60 * SECOND;
 
@@ -118,9 +123,7 @@ class ClassifiedSinkIT {
     @Test
     void aBatchCorrectingATenantWaitsWhileAMoveOfItHoldsTheCluster() throws Exception {
         SinkStats stats = new SinkStats();
-        SinkLoop sink = Sinks.postgres(db, journalDir, writer::flushedPosition, UUID.randomUUID(), 500, Duration.ofMillis(2),
-                Duration.ofMillis(500), stats);
-        sink.start();
+        SinkLoop sink = startSink(stats);
         Scripted s = new Scripted(writer, Scripted.TENANT);
         long t = System.currentTimeMillis() * 1000 - 20 * 60 * SECOND;
         s.append(EventType.SENT, "e-burst", t, null, null, null, 0);

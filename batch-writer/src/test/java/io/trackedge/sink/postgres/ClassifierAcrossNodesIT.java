@@ -109,17 +109,7 @@ class ClassifierAcrossNodesIT {
         long now = System.currentTimeMillis() * 1000;
         try (TestDatabase testDb = TestDatabase.migrated();
              Database db = new Database(new PostgresConnectionInfo(testDb.jdbcUrl(), "postgres", null), 4)) {
-            String[] links = {"https://a.example/one", "https://a.example/two"};
-            JournalClassifier second = null;
-            for (int node = 0; node < 2; node++) {
-                Path journalDir = Files.createDirectory(dir.resolve("node-" + node));
-                try (JournalWriter journal = JournalWriter.open(journalDir, 4L << 20, 1L << 30, new JournalStats())) {
-                    new TestEvents(journal).appendClick(TENANT, "scanned", now - (2 - node) * 1_000_000L, "203.0.113." + (10 + node),
-                            TestEvents.FIREFOX, links[node]);
-                    journal.flush();
-                    second = drain(db, journalDir, journal, StoredEmailHistory.of(db));
-                }
-            }
+            JournalClassifier second = oneClickOnEachNode(db, now, StoredEmailHistory.of(db));
             assertEquals(List.of("true scanner link_burst", "true scanner link_burst"), testDb.rows("SELECT is_machine || ' '"
                     + " || automation || ' ' || signal_names(reasons) FROM email_events WHERE email_id = 'scanned' ORDER BY occurred_at"),
                     "the first node's click corrected, the second's a burst from the start");
@@ -141,17 +131,8 @@ class ClassifierAcrossNodesIT {
         long now = System.currentTimeMillis() * 1000;
         try (TestDatabase testDb = TestDatabase.migrated();
              Database db = new Database(new PostgresConnectionInfo(testDb.jdbcUrl(), "postgres", null), 4)) {
-            String[] links = {"https://a.example/one", "https://a.example/two"};
-            for (int node = 0; node < 2; node++) {
-                Path journalDir = Files.createDirectory(dir.resolve("node-" + node));
-                try (JournalWriter journal = JournalWriter.open(journalDir, 4L << 20, 1L << 30, new JournalStats())) {
-                    new TestEvents(journal).appendClick(TENANT, "scanned", now - (2 - node) * 1_000_000L, "203.0.113." + (10 + node),
-                            TestEvents.FIREFOX, links[node]);
-                    journal.flush();
-                    EmailHistory stored = StoredEmailHistory.of(db);
-                    drain(db, journalDir, journal, asked -> stored.recall(asked));
-                }
-            }
+            StoredEmailHistory stored = StoredEmailHistory.of(db);
+            oneClickOnEachNode(db, now, asked -> stored.recall(asked));
             String clicks = "SELECT is_machine || ' ' || coalesce(signal_names(reasons), '-') FROM email_event_rows"
                     + " WHERE email_id = 'scanned' ORDER BY occurred_at";
             assertEquals(List.of("false -", "false -"), testDb.rows(clicks), "each node saw one link");
@@ -165,6 +146,27 @@ class ClassifierAcrossNodesIT {
             }
             assertEquals(List.of("true link_burst", "true link_burst"), testDb.rows(clicks));
         }
+    }
+
+    /**
+     * A scanner's clicks of two links of one email a second apart, from two addresses of one /24, the
+     * first written by node 0's sink, then the second by node 1's, each asking {@code history}.
+     *
+     * @return node 1's classifier
+     */
+    private JournalClassifier oneClickOnEachNode(Database db, long now, EmailHistory history) throws Exception {
+        String[] links = {"https://a.example/one", "https://a.example/two"};
+        JournalClassifier last = null;
+        for (int node = 0; node < 2; node++) {
+            Path journalDir = Files.createDirectory(dir.resolve("node-" + node));
+            try (JournalWriter journal = JournalWriter.open(journalDir, 4L << 20, 1L << 30, new JournalStats())) {
+                new TestEvents(journal).appendClick(TENANT, "scanned", now - (2 - node) * 1_000_000L, "203.0.113." + (10 + node),
+                        TestEvents.FIREFOX, links[node]);
+                journal.flush();
+                last = drain(db, journalDir, journal, history);
+            }
+        }
+        return last;
     }
 
     private JournalClassifier drain(Database db, Path journalDir, JournalWriter journal) throws InterruptedException {
