@@ -10,10 +10,12 @@ import io.trackedge.classify.ListSource;
 import io.trackedge.journal.EventRecord;
 import io.trackedge.journal.EventType;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -224,7 +226,14 @@ public final class JournalClassifier {
             warn(spans.size(), "clicks other nodes took, for link bursts", e);
             return;
         }
-        stored.forEach((email, clicks) -> clicksRecalled.addAndGet(classifier.recallClicks(email, clicks)));
+        // This node's own clicks come back too when another sink of it committed them first (PostHog's
+        // sink behind the Postgres sink's) or a retry re-reads them: they are the batch's, not another node's.
+        Set<UUID> own = new HashSet<>(seen.keySet());
+        for (EventRecord e : fresh) {
+            own.add(e.id());
+        }
+        stored.forEach((email, clicks) -> clicksRecalled.addAndGet(classifier.recallClicks(email,
+                clicks.stream().filter(c -> !own.contains(c.id())).toList())));
     }
 
     private void take(Map<EmailRef, EmailHistory.Recalled> answers) {

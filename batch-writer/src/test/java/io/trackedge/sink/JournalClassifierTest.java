@@ -85,14 +85,14 @@ class JournalClassifierTest {
         assertEquals(1, c.recallFailures());
     }
 
-    /** Another node's click of a clicked email completes a burst and is corrected; a failed question leaves bursts to this node's clicks. */
-    @Test
-    void anotherNodesStoredClickCompletesABurstAndAFailedQuestionOnlyNarrowsIt() {
-        UUID theirs = UUID.randomUUID();
-        boolean[] fail = {false};
-        List<List<EmailHistory.ClickSpan>> asked = new ArrayList<>();
-        JournalClassifier c = JournalClassifier.of(ClassifierSettings.DEFAULTS, ListSource.snapshot());
-        c.recallFrom(new EmailHistory() {
+    /**
+     * A store that holds, for every email asked about, another node's click of another link from the
+     * same /24 half a second before the batch's first click of it; and, when {@code own} is given,
+     * that click too (a sink of this node, or an earlier try of this batch, committed it).
+     */
+    private static EmailHistory otherNodesClicks(List<List<EmailHistory.ClickSpan>> asked, boolean[] fail, List<UUID> theirs,
+                                                 EventRecord own) {
+        return new EmailHistory() {
             @Override
             public Map<EmailRef, Recalled> recall(List<Asked> emails) {
                 return Map.of();
@@ -104,15 +104,35 @@ class JournalClassifierTest {
                 if (fail[0]) {
                     throw new java.sql.SQLException("the database is away");
                 }
-                return Map.of(new EmailRef(TENANT, "scanned"), List.of(new StoredClick(theirs, T0, new byte[] {(byte) 203, 0, 113, 9},
-                        "https://a.example/0", new EventFields(TENANT, UUID.randomUUID(), "c", "m", "scanned", null, null, null),
-                        Classification.NONE)));
+                Map<EmailRef, List<StoredClick>> out = new java.util.HashMap<>();
+                for (ClickSpan span : spans) {
+                    UUID id = UUID.randomUUID();
+                    theirs.add(id);
+                    List<StoredClick> clicks = new ArrayList<>(List.of(new StoredClick(id, span.toMicros() - 500_000L,
+                            new byte[] {(byte) 203, 0, 113, 9}, "https://a.example/0", new EventFields(TENANT, UUID.randomUUID(), "c",
+                            "m", span.email().email(), null, null, null), Classification.NONE)));
+                    if (own != null) {
+                        clicks.add(new StoredClick(own.id(), own.occurredAtMicros(), own.ip(), own.url(), own.fields(), Classification.NONE));
+                    }
+                    out.put(span.email(), clicks);
+                }
+                return out;
             }
-        });
+        };
+    }
+
+    /** Another node's click of a clicked email completes a burst and is corrected; a failed question leaves bursts to this node's clicks. */
+    @Test
+    void anotherNodesStoredClickCompletesABurstAndAFailedQuestionOnlyNarrowsIt() {
+        List<UUID> theirs = new ArrayList<>();
+        boolean[] fail = {false};
+        List<List<EmailHistory.ClickSpan>> asked = new ArrayList<>();
+        JournalClassifier c = JournalClassifier.of(ClassifierSettings.DEFAULTS, ListSource.snapshot());
+        c.recallFrom(otherNodesClicks(asked, fail, theirs, null));
         JournalClassifier.Classified r = c.classify(batch(event(EventType.CLICK, "scanned", T0 + 500_000L)));
         assertEquals(1, asked.size());
         assertTrue(r.of(0).has(Signal.LINK_BURST), r.of(0).toString());
-        assertEquals(List.of(theirs), r.corrections().stream().map(io.trackedge.classify.Correction::eventId).toList());
+        assertEquals(theirs, r.corrections().stream().map(io.trackedge.classify.Correction::eventId).toList());
         assertEquals(1, c.clicksRecalled());
 
         fail[0] = true;
@@ -121,5 +141,25 @@ class JournalClassifierTest {
         assertFalse(second.of(0).has(Signal.LINK_BURST), "classified by this node's clicks alone");
         assertEquals(1, c.recallFailures());
         assertEquals(2, asked.size());
+
+        fail[0] = false;
+        JournalClassifier c2 = JournalClassifier.of(ClassifierSettings.DEFAULTS, ListSource.snapshot());
+        c2.recallFrom(otherNodesClicks(asked, fail, theirs, null));
+        assertTrue(c2.classify(batch(event(EventType.CLICK, "other", T0 + 9_000_000L))).of(0).has(Signal.LINK_BURST),
+                "the same click, the question answered: a burst");
+    }
+
+    /** The batch's own click, committed already by another sink of this node, is not taken for another node's. */
+    @Test
+    void theBatchsOwnClickComingBackIsNotAnotherNodes() {
+        List<UUID> theirs = new ArrayList<>();
+        EventRecord mine = event(EventType.CLICK, "scanned", T0 + 500_000L);
+        JournalClassifier c = JournalClassifier.of(ClassifierSettings.DEFAULTS, ListSource.snapshot());
+        c.recallFrom(otherNodesClicks(new ArrayList<>(), new boolean[] {false}, theirs, mine));
+        JournalClassifier.Classified r = c.classify(batch(mine));
+        assertTrue(r.of(0).has(Signal.LINK_BURST), r.of(0).toString());
+        assertEquals(theirs, r.corrections().stream().map(io.trackedge.classify.Correction::eventId).toList(),
+                "the other node's click corrected; the batch's own is classified in place, never corrected");
+        assertEquals(1, c.clicksRecalled());
     }
 }

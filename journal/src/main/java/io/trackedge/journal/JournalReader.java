@@ -108,9 +108,8 @@ public final class JournalReader implements Closeable {
                     position = next;
                     n++;
                 } else if (r == Framing.CORRUPT) {
-                    damageFrom = position;
-                    skipByte();
-                } else if (!fill() && !onSegmentEnd(bufEnd > bufStart)) {
+                    enterDamage();
+                } else if (!fill() && !onSegmentEnd(r)) {
                     return n;
                 }
             }
@@ -187,9 +186,17 @@ public final class JournalReader implements Closeable {
     /**
      * The current segment has no more whole records. Moves to the next segment when one exists.
      *
-     * @param partial a partial record is left in this segment
+     * @param r what {@link Framing#validate} said of the bytes left: {@link Framing#END} or
+     *     {@link Framing#INCOMPLETE}
      */
-    private boolean onSegmentEnd(boolean partial) throws IOException {
+    private boolean onSegmentEnd(int r) throws IOException {
+        boolean partial = bufEnd > bufStart;
+        // Zeros with data after them, or a record to trust after what looks like a record still being
+        // written (a length the damage made too long): damage, not the end of what is written. Left
+        // undetected, the reader would wait here until the segment rolled.
+        if (partial && ((r == Framing.END && anyNonZero()) || nextTrustedInBuffer(bufStart + 1) >= 0)) {
+            return enterDamage();
+        }
         if (writtenLimit != null && writtenLimit.getAsLong() <= position + (bufEnd - bufStart)) {
             // Caught up with the writer: no newer segment can exist, so skip listing the directory
             // (a caught-up sink comes here after every ring batch).
@@ -207,9 +214,7 @@ public final class JournalReader implements Closeable {
         }
         if (partial) {
             // A torn tail, or a length the damage made too long: records may still follow inside it.
-            damageFrom = position;
-            skipByte();
-            return true;
+            return enterDamage();
         }
         if (next != position) {
             // A gap before the next segment: report what we skip, never read it.
@@ -246,7 +251,12 @@ public final class JournalReader implements Closeable {
                 continue;
             }
             if (whole == null) {
-                whole = wholeRecordsOnly();
+                whole = nextSegmentBase() != null;
+                if (whole && fill()) {
+                    // The writer rolled since the last read: the segment's last bytes may have come just before.
+                    more = true;
+                    continue;
+                }
             }
             if (!whole) {
                 return passToTrustedInBuffer();
@@ -264,28 +274,29 @@ public final class JournalReader implements Closeable {
     }
 
     /**
-     * Whether the bytes read so far can hold no record still being written: the segment is closed,
-     * or this reader stops at the writer's flushed position, which is always past whole records.
-     */
-    private boolean wholeRecordsOnly() {
-        return writtenLimit != null || nextSegmentBase() != null;
-    }
-
-    /**
-     * Another process may be writing this segment's last record: the look waits at the first record
-     * it cannot judge yet, unless a record it trusts lies further on (the one it waits at, overlapping
-     * it, was noise).
+     * The newest segment, whose last record may be being written (the limit a reader is given need not
+     * fall between records): the look waits at the first record it cannot judge yet, unless a record it
+     * trusts lies further on (the one it waits at, overlapping it, was noise).
      */
     private boolean passToTrustedInBuffer() {
-        for (int k = bufStart; k < bufEnd; k++) {
+        int k = nextTrustedInBuffer(bufStart);
+        if (k < 0) {
+            return false;
+        }
+        position += k - bufStart;
+        bufStart = k;
+        reportDamage(position, "to the next whole record");
+        return true;
+    }
+
+    /** Where in the buffer, at or after {@code from}, the first record to trust starts; -1 when none. */
+    private int nextTrustedInBuffer(int from) {
+        for (int k = from; k < bufEnd; k++) {
             if (Framing.trustedAt(buf, k, bufEnd - k, crc) > 0) {
-                position += k - bufStart;
-                bufStart = k;
-                reportDamage(position, "to the next whole record");
-                return true;
+                return k;
             }
         }
-        return false;
+        return -1;
     }
 
     /** The look reached the end of what the segment holds now. */
@@ -301,6 +312,22 @@ public final class JournalReader implements Closeable {
         position = next;
         closeChannel();
         return true;
+    }
+
+    /** Damage starts at the reader's position: {@link #passDamage} looks past it from the next byte on. */
+    private boolean enterDamage() {
+        damageFrom = position;
+        skipByte();
+        return true;
+    }
+
+    private boolean anyNonZero() {
+        for (int i = bufStart; i < bufEnd; i++) {
+            if (buf[i] != 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void skipByte() {

@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * Segments every sink has passed are deleted on that thread too.
  *
  * <p>On open, the last segment is scanned and a torn tail (a record cut by a crash, or bytes whose
- * checksum fails) is truncated; every whole record before it is kept.
+ * checksum fails, with no whole record after them) is truncated; every whole record before it is
+ * kept, those after damage in the middle too ({@link Segments#wholeRecordsEnd}).
  *
  * <p>Used by one thread at a time (callers hand it over under a lock), except
  * {@link #flushedPosition()} and {@link #releaseBefore}, which any thread may call.

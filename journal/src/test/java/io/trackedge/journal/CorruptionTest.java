@@ -188,6 +188,95 @@ class CorruptionTest {
         }
     }
 
+    /** Damage that reads as the end of what is written, or as a record still being written. */
+    enum LooksLikeAnEnd {
+        /** A stretch of zeros where records were (a power cut's usual leftover). */
+        ZEROS,
+        /** A record's length made 64 KiB longer, past the end of the segment. */
+        LENGTH_PAST_THE_END
+    }
+
+    /**
+     * In the newest segment, read by this process up to the writer's flushed position: zeros with
+     * records after them, and a length running past the end with a record to trust after it, are
+     * damage, passed over at once rather than waited at until the segment rolls; the records written
+     * later are read on. A length running past the end with only the last record after it cannot be
+     * told from a record being written until the next records come, and then it is passed too.
+     */
+    @ParameterizedTest
+    @EnumSource(LooksLikeAnEnd.class)
+    void damageThatLooksLikeAnEndIsPassedInTheNewestSegment(LooksLikeAnEnd kind) throws Exception {
+        Random rnd = new Random(28);
+        specs = new ArrayList<>(EventSpec.randomList(0, 40, rnd));
+        try (JournalWriter w = JournalWriter.open(dir, SEGMENT, 8 * SEGMENT, new JournalStats())) {
+            ReadBack.append(w, specs, rnd);
+        }
+        clean = ReadBack.readAll(dir, 0);
+        int from;
+        int to;
+        try (RandomAccessFile f = new RandomAccessFile(Segments.path(dir, 0).toFile(), "rw")) {
+            if (kind == LooksLikeAnEnd.ZEROS) {
+                from = 10;
+                to = 10;
+                long start = clean.get(from).position();
+                while (clean.get(to).position() < start + 4096) {
+                    to++;
+                }
+                f.seek(start);
+                f.write(new byte[4096]);
+            } else {
+                from = 30;
+                to = 31;
+                f.seek(clean.get(from).position() + 1);
+                int b = f.read();
+                f.seek(clean.get(from).position() + 1);
+                f.write(b + 1);
+            }
+        }
+        JournalStats stats = new JournalStats();
+        List<EventSpec> later = EventSpec.randomList(40, 5, rnd);
+        try (JournalWriter w = JournalWriter.open(dir, SEGMENT, 8 * SEGMENT, stats);
+             JournalReader r = new JournalReader(dir, 0, w::flushedPosition)) {
+            assertEquals(0, stats.tornTailBytesCut.get(), "the records after the damage are kept");
+            assertReadAllBut(r, from, to);
+            assertEquals(1, r.damagedRegions());
+            assertEquals(clean.get(to).position() - clean.get(from).position(), r.damagedBytes());
+
+            ReadBack.append(w, later, rnd);
+            ReadBack.assertExactly(later, ReadBack.drain(r), clean.get(clean.size() - 1).next());
+        }
+    }
+
+    @Test
+    void aLengthRunningPastTheEndBeforeTheLastRecordIsPassedOnceMoreRecordsCome() throws Exception {
+        Random rnd = new Random(29);
+        specs = new ArrayList<>(EventSpec.randomList(0, 40, rnd));
+        try (JournalWriter w = JournalWriter.open(dir, SEGMENT, 8 * SEGMENT, new JournalStats())) {
+            ReadBack.append(w, specs, rnd);
+        }
+        clean = ReadBack.readAll(dir, 0);
+        ReadBack.Read victim = clean.get(38);
+        try (RandomAccessFile f = new RandomAccessFile(Segments.path(dir, 0).toFile(), "rw")) {
+            f.seek(victim.position() + 1);
+            int b = f.read();
+            f.seek(victim.position() + 1);
+            f.write(b + 1); // 64 KiB longer: past the end of the segment
+        }
+        List<EventSpec> later = EventSpec.randomList(40, 5, rnd);
+        try (JournalWriter w = JournalWriter.open(dir, SEGMENT, 8 * SEGMENT, new JournalStats());
+             JournalReader r = new JournalReader(dir, 0, w::flushedPosition)) {
+            ReadBack.assertExactly(specs.subList(0, 38), ReadBack.drain(r), 0);
+            assertEquals(0, r.damagedRegions(), "maybe a record being written: waited at");
+
+            ReadBack.append(w, later, rnd);
+            List<EventSpec> expected = new ArrayList<>(specs.subList(39, 40));
+            expected.addAll(later);
+            ReadBack.assertExactly(expected, ReadBack.drain(r), clean.get(39).position());
+            assertEquals(1, r.damagedRegions());
+            assertEquals(victim.next() - victim.position(), r.damagedBytes());
+        }
+    }
+
     /**
      * Damage in the newest segment while the writer goes on: the in-process reader waits past it
      * for records it can trust, and then reads on, having skipped only the damaged record.

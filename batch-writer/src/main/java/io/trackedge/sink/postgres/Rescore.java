@@ -82,6 +82,13 @@ public final class Rescore {
         if (c.getAutoCommit()) {
             throw new IllegalStateException("re-scoring must run in the caller's transaction");
         }
+        // Before it reads: a move of the tenant into this cluster waits for the re-score, or the
+        // re-score for the move, and then reads the rows the move brought.
+        if (tenantOrNull == null) {
+            TenantRewrites.holdEveryTenant(c);
+        } else {
+            TenantRewrites.holdShared(c, List.of(tenantOrNull));
+        }
         try (Statement s = c.createStatement()) {
             s.execute("DROP TABLE IF EXISTS rescore_emails, rescore_changes, rescore_changed, rescore_days");
             s.execute("CREATE TEMP TABLE rescore_changes (event_id uuid, occurred_at timestamptz, tenant_id uuid,"
@@ -137,12 +144,6 @@ public final class Rescore {
             return new Result(read, 0, 0, 0, List.of());
         }
         rows.copyInto(c, "COPY rescore_changes FROM STDIN (FORMAT binary)");
-        // Before the first write and the table locks: a move of the tenant into this cluster waits for the re-score, or it for the move.
-        if (tenantOrNull == null) {
-            TenantRewrites.holdEveryTenant(c);
-        } else {
-            TenantRewrites.holdShared(c, List.of(tenantOrNull));
-        }
         // The human opens' lock first, then daily_analytics, as a sink batch takes them: the other
         // order deadlocks with any batch that holds the first and waits for the second.
         HumanOpens.lockForChange(c);

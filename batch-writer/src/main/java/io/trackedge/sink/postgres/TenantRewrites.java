@@ -13,7 +13,8 @@ import java.util.UUID;
  * so the two wait for each other without a deadlock. The classifier's corrections in a batch, and a
  * re-score, go over {@code email_opens}, {@code email_clicks} and {@code email_human_opens} a second
  * time (and a re-score takes its table locks first), so against a move they could each hold a row
- * the other waits for. They take this lock for each tenant they correct before their first write, and
+ * the other waits for. They take this lock for each tenant they correct before their first write (a
+ * re-score before it reads, so that it judges the rows a move brought), and
  * a move takes it alone for its tenant before its first write: one of the two waits for the other
  * whole. Advisory, transaction-scoped: a commit or rollback lets it go.
  *
