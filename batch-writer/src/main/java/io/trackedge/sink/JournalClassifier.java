@@ -205,7 +205,7 @@ public final class JournalClassifier {
 
     /**
      * Takes in the clicks other nodes stored of the batch's clicked emails around their clicks, so a
-     * burst split between nodes is seen, and corrected, by the node that takes its later clicks. A
+     * burst split between nodes is seen, and corrected, by the node that classifies its part second. A
      * failed question leaves the batch's bursts to what this node saw, and pauses questions as
      * {@link #recallUnknown} does.
      */

@@ -131,8 +131,9 @@ public final class BatchClassifier {
     /**
      * What is worth asking an {@link EmailHistory#clicks} before {@link #classify}: each email with a
      * click in {@code batchEvents} that could complete a burst (the tenant's rules look for bursts, the
-     * click has an address), with the span from its first such click less the burst window to its last.
-     * Another node's click in that span, with this node's, may be a burst no node saw whole.
+     * click has an address), with the span from its first such click less the burst window to its last
+     * plus the window. Another node's click in that span, before or after this node's, may be a burst
+     * no node saw whole.
      */
     public List<EmailHistory.ClickSpan> clickSpans(List<EventRecord> batchEvents) {
         Map<EmailRef, long[]> spans = new LinkedHashMap<>();
@@ -146,9 +147,10 @@ public final class BatchClassifier {
             }
             long window = rules.burstWindow().toNanos() / 1000;
             long at = e.occurredAtMicros();
-            long[] span = spans.computeIfAbsent(new EmailRef(e.fields().tenant(), e.fields().email()), k -> new long[] {at - window, at});
+            long[] span = spans.computeIfAbsent(new EmailRef(e.fields().tenant(), e.fields().email()),
+                    k -> new long[] {at - window, at + window});
             span[0] = Math.min(span[0], at - window);
-            span[1] = Math.max(span[1], at);
+            span[1] = Math.max(span[1], at + window);
         }
         List<EmailHistory.ClickSpan> out = new ArrayList<>(spans.size());
         spans.forEach((email, span) -> out.add(new EmailHistory.ClickSpan(email, span[0], span[1])));
@@ -254,7 +256,7 @@ public final class BatchClassifier {
             int[] seen = new int[EmailState.MAX_CLICKS];
             for (int i = 0; i < state.clickCount(); i++) {
                 EmailState.Click c = state.click(i);
-                if (c.source == source && at - c.atMicros <= window && at >= c.atMicros && c.url != url
+                if (c.source == source && inWindow(c, at, window) && c.url != url
                         && !contains(seen, distinct - 1, c.url)) {
                     seen[distinct - 1] = c.url;
                     distinct++;
@@ -265,7 +267,7 @@ public final class BatchClassifier {
                 s |= Signal.LINK_BURST.mask();
                 for (int i = 0; i < state.clickCount(); i++) {
                     EmailState.Click c = state.click(i);
-                    if (c.source == source && at - c.atMicros <= window && at >= c.atMicros) {
+                    if (c.source == source && inWindow(c, at, window)) {
                         correct(c, out, fixes);
                     }
                 }
@@ -290,6 +292,15 @@ public final class BatchClassifier {
         } else {
             fixes.add(new Correction(c.id, c.atMicros, c.fields, was, now));
         }
+    }
+
+    /**
+     * Whether a remembered click is in the burst window of a click at {@code at}: at or before it, or,
+     * for another node's stored click, after it too (that node classified its click without this one).
+     */
+    private static boolean inWindow(EmailState.Click c, long at, long window) {
+        long since = at - c.atMicros;
+        return since >= 0 ? since <= window : c.batch == RECALLED && -since <= window;
     }
 
     private static boolean contains(int[] a, int n, int v) {

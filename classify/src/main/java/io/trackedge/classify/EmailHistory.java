@@ -11,7 +11,7 @@ import java.util.UUID;
  * often reach different nodes; this is how the node that gets the open learns of the send. And a
  * scanner's clicks of one email's links, a second apart, often reach different nodes too: each asks
  * for the clicks the others stored ({@link #clicks}), so the burst is seen whole by the node that
- * takes its later click.
+ * classifies its click second.
  */
 public interface EmailHistory {
 

@@ -103,8 +103,8 @@ class BatchClassifierTest {
                 click("no-address", T0, null, "https://a.example/1"),
                 event(TENANT, EventType.OPEN, "s3", T0, "203.0.113.4", FIREFOX, null, 0)));
         long window = Rules.DEFAULTS.burstWindow().toNanos() / 1000;
-        assertEquals(List.of(new EmailHistory.ClickSpan(new EmailRef(TENANT, "s1"), T0 + SECOND - window, T0 + 3 * SECOND),
-                new EmailHistory.ClickSpan(new EmailRef(TENANT, "s2"), T0 - window, T0)), spans,
+        assertEquals(List.of(new EmailHistory.ClickSpan(new EmailRef(TENANT, "s1"), T0 + SECOND - window, T0 + 3 * SECOND + window),
+                new EmailHistory.ClickSpan(new EmailRef(TENANT, "s2"), T0 - window, T0 + window)), spans,
                 "clicks only, with an address, one span per email");
     }
 
@@ -128,6 +128,27 @@ class BatchClassifierTest {
         assertEquals("lead-1", fix.fields().lead(), "its own sender fields, from the store");
         assertEquals(Classification.NONE, fix.previous());
         assertTrue(fix.classification().isMachine() && fix.classification().has(Signal.LINK_BURST));
+    }
+
+    /**
+     * Another node took the later click and committed it before this node classified the earlier one:
+     * that node could not see this click, so this node finds the burst looking forward too, and
+     * corrects the other node's click. Its own clicks it still compares looking back only.
+     */
+    @Test
+    void aLaterClickAnotherNodeStoredCompletesABurstToo() {
+        BatchClassifier c = classifier();
+        UUID later = UUID.randomUUID();
+        c.recallClicks(new EmailRef(TENANT, "x3"), List.of(
+                storedClick(later, "x3", T0 + SECOND, "203.0.113.4", "https://a.example/2", Classification.NONE)));
+        BatchClassifier.Result r = c.classify(List.of(click("x3", T0 + SECOND / 2, "203.0.113.9", "https://a.example/1")));
+        assertTrue(r.classifications()[0].has(Signal.LINK_BURST), r.classifications()[0].toString());
+        assertEquals(List.of(later), r.corrections().stream().map(Correction::eventId).toList());
+
+        BatchClassifier own = classifier();
+        own.classify(List.of(click("x4", T0 + SECOND, "203.0.113.4", "https://a.example/2")));
+        BatchClassifier.Result earlier = own.classify(List.of(click("x4", T0 + SECOND / 2, "203.0.113.9", "https://a.example/1")));
+        assertFalse(earlier.classifications()[0].has(Signal.LINK_BURST), "this node's own later click: looking back only, as before");
     }
 
     @Test

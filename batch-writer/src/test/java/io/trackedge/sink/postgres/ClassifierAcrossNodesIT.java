@@ -29,6 +29,8 @@ import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Two edge nodes behind a load balancer, one database: the mail server's {@code delivered} event
@@ -102,14 +104,16 @@ class ClassifierAcrossNodesIT {
      * balancer sends each click to another node. The node that takes the second click asks the
      * database for the email's clicks around it ({@link StoredEmailHistory#clicks}), finds the first
      * node's, and sees the burst whole: its click is stored as a scanner's, and the first node's is
-     * corrected in the same transaction, its day's counters moved with it.
+     * corrected in the same transaction, its day's counters moved with it. Also when the node that
+     * writes second took the earlier click (it was behind): it looks forward at other nodes' clicks.
      */
-    @Test
-    void aLinkBurstSplitAcrossNodesIsFoundByTheNodeThatTakesTheLaterClick() throws Exception {
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void aLinkBurstSplitAcrossNodesIsFoundByTheNodeThatWritesSecond(boolean laterClickFirst) throws Exception {
         long now = System.currentTimeMillis() * 1000;
         try (TestDatabase testDb = TestDatabase.migrated();
              Database db = new Database(new PostgresConnectionInfo(testDb.jdbcUrl(), "postgres", null), 4)) {
-            JournalClassifier second = oneClickOnEachNode(db, now, StoredEmailHistory.of(db));
+            JournalClassifier second = oneClickOnEachNode(db, now, StoredEmailHistory.of(db), laterClickFirst);
             assertEquals(List.of("true scanner link_burst", "true scanner link_burst"), testDb.rows("SELECT is_machine || ' '"
                     + " || automation || ' ' || signal_names(reasons) FROM email_events WHERE email_id = 'scanned' ORDER BY occurred_at"),
                     "the first node's click corrected, the second's a burst from the start");
@@ -132,7 +136,7 @@ class ClassifierAcrossNodesIT {
         try (TestDatabase testDb = TestDatabase.migrated();
              Database db = new Database(new PostgresConnectionInfo(testDb.jdbcUrl(), "postgres", null), 4)) {
             StoredEmailHistory stored = StoredEmailHistory.of(db);
-            oneClickOnEachNode(db, now, asked -> stored.recall(asked));
+            oneClickOnEachNode(db, now, asked -> stored.recall(asked), false);
             String clicks = "SELECT is_machine || ' ' || coalesce(signal_names(reasons), '-') FROM email_event_rows"
                     + " WHERE email_id = 'scanned' ORDER BY occurred_at";
             assertEquals(List.of("false -", "false -"), testDb.rows(clicks), "each node saw one link");
@@ -149,18 +153,21 @@ class ClassifierAcrossNodesIT {
     }
 
     /**
-     * A scanner's clicks of two links of one email a second apart, from two addresses of one /24, the
-     * first written by node 0's sink, then the second by node 1's, each asking {@code history}.
+     * A scanner's clicks of two links of one email a second apart, from two addresses of one /24, one
+     * written by node 0's sink, then the other by node 1's, each asking {@code history}.
      *
+     * @param laterClickFirst node 0 took the later click, node 1 the earlier one
      * @return node 1's classifier
      */
-    private JournalClassifier oneClickOnEachNode(Database db, long now, EmailHistory history) throws Exception {
+    private JournalClassifier oneClickOnEachNode(Database db, long now, EmailHistory history, boolean laterClickFirst)
+            throws Exception {
         String[] links = {"https://a.example/one", "https://a.example/two"};
         JournalClassifier last = null;
         for (int node = 0; node < 2; node++) {
             Path journalDir = Files.createDirectory(dir.resolve("node-" + node));
+            long secondsAgo = laterClickFirst ? 1 + node : 2 - node;
             try (JournalWriter journal = JournalWriter.open(journalDir, 4L << 20, 1L << 30, new JournalStats())) {
-                new TestEvents(journal).appendClick(TENANT, "scanned", now - (2 - node) * 1_000_000L, "203.0.113." + (10 + node),
+                new TestEvents(journal).appendClick(TENANT, "scanned", now - secondsAgo * 1_000_000L, "203.0.113." + (10 + node),
                         TestEvents.FIREFOX, links[node]);
                 journal.flush();
                 last = drain(db, journalDir, journal, history);
