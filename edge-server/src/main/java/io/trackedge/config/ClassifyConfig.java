@@ -26,7 +26,7 @@ import java.util.function.BiConsumer;
  * @param settings null when a problem was found
  * @param recallFromDatabase {@code edge.classify.recall-from-database}: before classifying an open or
  *     click of an email it has not seen, a sink's classifier asks the database for the email's send and
- *     first open, and before a click for the email's clicks just before it, for link bursts (behind a
+ *     first open, and before a click for the email's clicks around it, for link bursts (behind a
  *     load balancer another node often took them)
  */
 public record ClassifyConfig(boolean enabled, ClassifierSettings settings, boolean recallFromDatabase) {
