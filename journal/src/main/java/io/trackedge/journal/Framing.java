@@ -74,11 +74,22 @@ final class Framing {
         return next == CORRUPT ? NO_RECORD : UNSURE;
     }
 
+    /** Where in {@code buf[from, end)} the first record {@link #trustedAt} trusts starts; -1 when none. */
+    static int nextTrusted(byte[] buf, int from, int end, CRC32C crc) {
+        for (int k = from; k < end; k++) {
+            if (trustedAt(buf, k, end - k, crc) > 0) {
+                return k;
+            }
+        }
+        return -1;
+    }
+
     static int getInt(byte[] b, int off) {
         return ((b[off] & 0xFF) << 24) | ((b[off + 1] & 0xFF) << 16) | ((b[off + 2] & 0xFF) << 8) | (b[off + 3] & 0xFF);
     }
 
-    private static boolean allZero(byte[] buf, int off, int len) {
+    /** Whether {@code buf[off, off + len)} is all zeros: unwritten space, not data. */
+    static boolean allZero(byte[] buf, int off, int len) {
         for (int i = 0; i < len; i++) {
             if (buf[off + i] != 0) {
                 return false;

@@ -9,11 +9,8 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import java.util.zip.CRC32C;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Reads whole records from a journal, from a cursor position forward, for one sink. Each reader is
@@ -21,15 +18,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Damage is never read as data. At a record whose checksum or length fails, the reader looks
  * past it, byte by byte, for the next record it can trust ({@link Framing#trustedAt}: a whole record
- * followed by another) and goes on from there, so a flipped bit costs the records it hit, not the
+ * followed by another, or by unwritten space) and goes on from there, so a flipped bit costs the records it hit, not the
  * rest of the segment. The bytes skipped are reported as one region ({@link #damagedRegions()}, a
  * warning); when the segment holds no record to trust after the damage, the region runs to the next
  * segment. In the newest segment an incomplete record is simply not yet written, and the reader
  * waits for it; past damage there, it waits for records it can trust.
  */
 public final class JournalReader implements Closeable {
-
-    private static final Logger log = LoggerFactory.getLogger(JournalReader.class);
 
     private final Path dir;
     private final LongSupplier writtenLimit;
@@ -43,9 +38,7 @@ public final class JournalReader implements Closeable {
     private long position;
     /** Where the damage being passed over began, while the reader looks for the next record to trust; -1 when not. */
     private long damageFrom = -1;
-    private final AtomicLong damagedRegions = new AtomicLong();
-    private final AtomicLong damagedBytes = new AtomicLong();
-    private DamageListener damageListener = (from, to) -> { };
+    private final DamageLog damage = new DamageLog();
 
     /** Told of each region the reader skips as damage, on the reader's thread. */
     @FunctionalInterface
@@ -70,16 +63,16 @@ public final class JournalReader implements Closeable {
     }
 
     public long damagedRegions() {
-        return damagedRegions.get();
+        return damage.regions();
     }
 
     public long damagedBytes() {
-        return damagedBytes.get();
+        return damage.bytes();
     }
 
     /** Sets who is told of each region skipped as damage from now on (one listener). */
     public void onDamage(DamageListener listener) {
-        this.damageListener = java.util.Objects.requireNonNull(listener, "listener");
+        damage.listener(listener);
     }
 
     /**
@@ -133,10 +126,8 @@ public final class JournalReader implements Closeable {
         if (base < 0) {
             if (!bases.isEmpty() && bases.get(0) > position) {
                 // Our cursor points at data already deleted (cap policy); resume at the oldest kept.
-                log.warn("journal position {} was deleted before this reader got to it; resuming at {}", position, bases.get(0));
-                damagedRegions.incrementAndGet();
-                damagedBytes.addAndGet(bases.get(0) - position);
-                damageListener.skipped(position, bases.get(0));
+                damage.skipped(position, bases.get(0), "journal position {} was deleted before this reader got to it; resuming at {}",
+                        position, bases.get(0));
                 position = bases.get(0);
                 base = position;
             } else {
@@ -194,7 +185,8 @@ public final class JournalReader implements Closeable {
         // Zeros with data after them, or a record to trust after what looks like a record still being
         // written (a length the damage made too long): damage, not the end of what is written. Left
         // undetected, the reader would wait here until the segment rolled.
-        if (partial && ((r == Framing.END && anyNonZero()) || nextTrustedInBuffer(bufStart + 1) >= 0)) {
+        if (partial && ((r == Framing.END && !Framing.allZero(buf, bufStart, bufEnd - bufStart))
+                || Framing.nextTrusted(buf, bufStart + 1, bufEnd, crc) >= 0)) {
             return enterDamage();
         }
         if (writtenLimit != null && writtenLimit.getAsLong() <= position + (bufEnd - bufStart)) {
@@ -279,7 +271,7 @@ public final class JournalReader implements Closeable {
      * trusts lies further on (the one it waits at, overlapping it, was noise).
      */
     private boolean passToTrustedInBuffer() {
-        int k = nextTrustedInBuffer(bufStart);
+        int k = Framing.nextTrusted(buf, bufStart, bufEnd, crc);
         if (k < 0) {
             return false;
         }
@@ -287,16 +279,6 @@ public final class JournalReader implements Closeable {
         bufStart = k;
         reportDamage(position, "to the next whole record");
         return true;
-    }
-
-    /** Where in the buffer, at or after {@code from}, the first record to trust starts; -1 when none. */
-    private int nextTrustedInBuffer(int from) {
-        for (int k = from; k < bufEnd; k++) {
-            if (Framing.trustedAt(buf, k, bufEnd - k, crc) > 0) {
-                return k;
-            }
-        }
-        return -1;
     }
 
     /** The look reached the end of what the segment holds now. */
@@ -321,15 +303,6 @@ public final class JournalReader implements Closeable {
         return true;
     }
 
-    private boolean anyNonZero() {
-        for (int i = bufStart; i < bufEnd; i++) {
-            if (buf[i] != 0) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     private void skipByte() {
         bufStart++;
         position++;
@@ -338,10 +311,7 @@ public final class JournalReader implements Closeable {
     private void reportDamage(long to, String what) {
         long from = damageFrom;
         damageFrom = -1;
-        log.warn("journal damage in segment {} at position {}: skipping {} bytes {}", segmentBase, from, to - from, what);
-        damagedRegions.incrementAndGet();
-        damagedBytes.addAndGet(to - from);
-        damageListener.skipped(from, to);
+        damage.skipped(from, to, "journal damage in segment {} at position {}: skipping {} bytes {}", segmentBase, from, to - from, what);
     }
 
     private boolean skipDamagedSegment(String why) throws IOException {
@@ -349,12 +319,8 @@ public final class JournalReader implements Closeable {
         if (next == null) {
             return false;
         }
-        long skipped = next - position;
-        log.warn("journal damage in segment {} at position {} ({}): skipping {} bytes to the next segment",
-                segmentBase, position, why, skipped);
-        damagedRegions.incrementAndGet();
-        damagedBytes.addAndGet(skipped);
-        damageListener.skipped(position, next);
+        damage.skipped(position, next, "journal damage in segment {} at position {} ({}): skipping {} bytes to the next segment",
+                segmentBase, position, why, next - position);
         position = next;
         closeChannel();
         return true;

@@ -206,32 +206,24 @@ class CorruptionTest {
     @ParameterizedTest
     @EnumSource(LooksLikeAnEnd.class)
     void damageThatLooksLikeAnEndIsPassedInTheNewestSegment(LooksLikeAnEnd kind) throws Exception {
-        Random rnd = new Random(28);
-        specs = new ArrayList<>(EventSpec.randomList(0, 40, rnd));
-        try (JournalWriter w = JournalWriter.open(dir, SEGMENT, 8 * SEGMENT, new JournalStats())) {
-            ReadBack.append(w, specs, rnd);
-        }
-        clean = ReadBack.readAll(dir, 0);
+        Random rnd = writeOneSegment(28);
         int from;
         int to;
-        try (RandomAccessFile f = new RandomAccessFile(Segments.path(dir, 0).toFile(), "rw")) {
-            if (kind == LooksLikeAnEnd.ZEROS) {
-                from = 10;
-                to = 10;
-                long start = clean.get(from).position();
-                while (clean.get(to).position() < start + 4096) {
-                    to++;
-                }
+        if (kind == LooksLikeAnEnd.ZEROS) {
+            from = 10;
+            to = 10;
+            long start = clean.get(from).position();
+            while (clean.get(to).position() < start + 4096) {
+                to++;
+            }
+            try (RandomAccessFile f = new RandomAccessFile(Segments.path(dir, 0).toFile(), "rw")) {
                 f.seek(start);
                 f.write(new byte[4096]);
-            } else {
-                from = 30;
-                to = 31;
-                f.seek(clean.get(from).position() + 1);
-                int b = f.read();
-                f.seek(clean.get(from).position() + 1);
-                f.write(b + 1);
             }
+        } else {
+            from = 30;
+            to = 31;
+            lengthenPastTheEnd(clean.get(from));
         }
         JournalStats stats = new JournalStats();
         List<EventSpec> later = EventSpec.randomList(40, 5, rnd);
@@ -249,19 +241,9 @@ class CorruptionTest {
 
     @Test
     void aLengthRunningPastTheEndBeforeTheLastRecordIsPassedOnceMoreRecordsCome() throws Exception {
-        Random rnd = new Random(29);
-        specs = new ArrayList<>(EventSpec.randomList(0, 40, rnd));
-        try (JournalWriter w = JournalWriter.open(dir, SEGMENT, 8 * SEGMENT, new JournalStats())) {
-            ReadBack.append(w, specs, rnd);
-        }
-        clean = ReadBack.readAll(dir, 0);
+        Random rnd = writeOneSegment(29);
         ReadBack.Read victim = clean.get(38);
-        try (RandomAccessFile f = new RandomAccessFile(Segments.path(dir, 0).toFile(), "rw")) {
-            f.seek(victim.position() + 1);
-            int b = f.read();
-            f.seek(victim.position() + 1);
-            f.write(b + 1); // 64 KiB longer: past the end of the segment
-        }
+        lengthenPastTheEnd(victim);
         List<EventSpec> later = EventSpec.randomList(40, 5, rnd);
         try (JournalWriter w = JournalWriter.open(dir, SEGMENT, 8 * SEGMENT, new JournalStats());
              JournalReader r = new JournalReader(dir, 0, w::flushedPosition)) {
@@ -314,13 +296,8 @@ class CorruptionTest {
      */
     @Test
     void aReopenedWriterKeepsTheRecordsAfterDamageAndCutsOnlyTheTornTail() throws Exception {
-        Random rnd = new Random(25);
-        List<EventSpec> written = EventSpec.randomList(0, 40, rnd);
-        try (JournalWriter w = JournalWriter.open(dir, SEGMENT, 8 * SEGMENT, new JournalStats())) {
-            ReadBack.append(w, written, rnd);
-        }
-        clean = ReadBack.readAll(dir, 0);
-        specs = written;
+        Random rnd = writeOneSegment(25);
+        List<EventSpec> written = specs;
         flip(0, clean.get(10).position() + Framing.HEADER + 3);
         long wholeEnd = clean.get(clean.size() - 1).next();
         try (RandomAccessFile f = new RandomAccessFile(Segments.path(dir, 0).toFile(), "rw")) {
@@ -354,6 +331,27 @@ class CorruptionTest {
         assertEquals(specs.size() - (to - from), got.size(), "every record but the " + (to - from) + " damaged");
         ReadBack.assertExactly(specs.subList(0, from), got.subList(0, from), 0);
         ReadBack.assertExactly(specs.subList(to, specs.size()), got.subList(from, got.size()), clean.get(to).position());
+    }
+
+    /** Forty small records in one segment, kept as {@link #specs} and {@link #clean}; returns the random source to go on with. */
+    private Random writeOneSegment(long seed) throws Exception {
+        Random rnd = new Random(seed);
+        specs = new ArrayList<>(EventSpec.randomList(0, 40, rnd));
+        try (JournalWriter w = JournalWriter.open(dir, SEGMENT, 8 * SEGMENT, new JournalStats())) {
+            ReadBack.append(w, specs, rnd);
+        }
+        clean = ReadBack.readAll(dir, 0);
+        return rnd;
+    }
+
+    /** Makes a record's length 64 KiB longer: past the end of the segment. */
+    private void lengthenPastTheEnd(ReadBack.Read record) throws Exception {
+        try (RandomAccessFile f = new RandomAccessFile(Segments.path(dir, 0).toFile(), "rw")) {
+            f.seek(record.position() + 1);
+            int b = f.read();
+            f.seek(record.position() + 1);
+            f.write(b + 1);
+        }
     }
 
     private void flip(long base, long at) throws Exception {
