@@ -10,12 +10,14 @@ import io.trackedge.jobs.JobStore;
 import io.trackedge.jobs.Period;
 import io.trackedge.db.Database;
 import io.trackedge.sink.postgres.Rescore;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.Callable;
@@ -31,6 +33,11 @@ import picocli.CommandLine.Spec;
  * clicks of the period ({@link Rescore}), fixes the counts that depend on them, and enqueues the
  * roll-ups of every (tenant, day) it changed, all in one transaction: it happens once or not at all,
  * and running it again changes nothing.
+ *
+ * <p>With {@code edge.database.clusters} it runs on every cluster (or the one {@code --cluster} names),
+ * one transaction each: a tenant's events, counters and roll-up jobs all live in its cluster. A cluster
+ * that fails is rolled back and named; the others are still re-scored, and the exit code is 1, so that
+ * the same command run again finishes the work (on the clusters already done it changes nothing).
  */
 @Command(name = "classify", mixinStandardHelpOptions = true,
         description = "Re-score stored opens and clicks with the current rules and lists, and fix every count that depends on them.")
@@ -52,6 +59,9 @@ public final class ClassifyCommand implements Callable<Integer> {
     String until;
     @Option(names = "--tenant", paramLabel = "UUID", description = "only this tenant's events")
     UUID tenant;
+    @Option(names = "--cluster", paramLabel = "NAME",
+            description = "With edge.database.clusters: only this cluster (default: every cluster, one transaction each).")
+    String cluster;
 
     /** What a run did: the re-score's result and the roll-up jobs it enqueued or put back in the queue. */
     public record Summary(Rescore.Result result, int jobsEnqueued, int jobsRequeued) {
@@ -80,19 +90,57 @@ public final class ClassifyCommand implements Callable<Integer> {
             return 2;
         }
         ClassifierSettings settings = cfg.classify().settings();
+        ListSource lists = ListSource.watching(cfg.dataDir());
+        PrintWriter out = spec.commandLine().getOut();
+        List<EdgeConfig.Cluster> clusters = cfg.database().clusters().list();
+        if (clusters.isEmpty() && cluster == null) {
+            rescoreOn(cfg, settings, lists, from, to, out, "");
+            return 0;
+        }
+        if (cluster != null) {
+            try {
+                cfg.onCluster(cluster);
+            } catch (ConfigException e) {
+                System.err.println(e.getMessage());
+                return 2;
+            }
+        }
+        List<String> names = cluster != null ? List.of(cluster) : clusters.stream().map(EdgeConfig.Cluster::name).toList();
+        PrintWriter err = spec.commandLine().getErr();
+        List<String> failed = new ArrayList<>();
+        for (String name : names) {
+            try {
+                rescoreOn(cfg.onCluster(name), settings, lists, from, to, out, "cluster " + name + ": ");
+            } catch (SQLException | IOException | RuntimeException e) {
+                // Its transaction rolled back: nothing of it happened there. The other clusters' tenants
+                // are still re-scored; the exit code and the message say to run it again.
+                failed.add(name);
+                err.println("cluster " + name + ": re-score failed, nothing changed there: " + e);
+            }
+        }
+        if (!failed.isEmpty()) {
+            err.println("re-score failed on cluster(s) " + failed + "; run the same command again"
+                    + " (on the clusters done it changes nothing)");
+            err.flush();
+            return 1;
+        }
+        return 0;
+    }
+
+    /** One database's re-score, its summary printed after {@code prefix}. */
+    private void rescoreOn(EdgeConfig cfg, ClassifierSettings settings, ListSource lists, Instant from, Instant to, PrintWriter out, String prefix)
+            throws SQLException, IOException {
         try (CliDatabase db = CliDatabase.open(cfg)) {
             if (cfg.database().migrateOnStart()) {
                 db.db().migrate();
             }
-            Summary s = rescore(db.db(), settings, ListSource.watching(cfg.dataDir()), from, to, tenant,
+            Summary s = rescore(db.db(), settings, lists, from, to, tenant,
                     JobTypes.registry(cfg.database().retentionDays(), db.db().dataSource()), new JobStore(db.db().dataSource(), JobTypes.settings(cfg.jobs())));
-            PrintWriter out = spec.commandLine().getOut();
             Rescore.Result r = s.result();
-            out.printf("read %d event(s); %d open(s)/click(s) reclassified (%d to machine, %d to human); counts recomputed"
-                    + " for %d (tenant, day); roll-ups: %d enqueued, %d queued again%n", r.eventsRead(), r.eventsChanged(),
+            out.printf("%sread %d event(s); %d open(s)/click(s) reclassified (%d to machine, %d to human); counts recomputed"
+                    + " for %d (tenant, day); roll-ups: %d enqueued, %d queued again%n", prefix, r.eventsRead(), r.eventsChanged(),
                     r.toMachine(), r.toHuman(), r.days().size(), s.jobsEnqueued(), s.jobsRequeued());
             out.flush();
-            return 0;
         }
     }
 

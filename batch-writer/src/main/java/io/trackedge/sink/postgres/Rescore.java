@@ -229,8 +229,10 @@ public final class Rescore {
                     Integer reasons = (Integer) r.getObject(16);
                     String reasonText = r.getString(17);
                     boolean head = reasons != null ? (reasons & HEAD) != 0 : reasonText != null && reasonText.startsWith("head_request");
-                    EventFields f = new EventFields(r.getObject(4, UUID.class), r.getObject(5, UUID.class), r.getString(6),
-                            r.getString(7), r.getString(8), r.getString(9), r.getString(10), null);
+                    // Only the classifier reads these; a row stored without a campaign or mailbox (written by
+                    // hand, or brought from another schema) is still re-scored rather than failing the run.
+                    EventFields f = new EventFields(r.getObject(4, UUID.class), r.getObject(5, UUID.class), orAbsent(r.getString(6)),
+                            orAbsent(r.getString(7)), r.getString(8), r.getString(9), r.getString(10), null);
                     chunk.add(new EventRecord(id, type, head ? EventRecord.FLAG_HEAD : 0, micros, ip(r.getString(11)),
                             r.getString(12), f, r.getString(13), Map.of()));
                     if (type == EventType.OPEN || type == EventType.CLICK) {
@@ -302,6 +304,10 @@ public final class Rescore {
         return (a + ".tenant_id = " + b + ".tenant_id AND " + a + ".user_id = " + b + ".user_id AND " + a + ".campaign_id"
                 + " IS NOT DISTINCT FROM " + b + ".campaign_id AND " + a + ".mailbox_id IS NOT DISTINCT FROM " + b
                 + ".mailbox_id AND " + a + ".date = " + b + ".date");
+    }
+
+    private static String orAbsent(String field) {
+        return field == null ? EventFields.ABSENT : field;
     }
 
     private static EventType typeOf(String wireName) {
