@@ -81,7 +81,19 @@ public record Batch(long start, long end, List<EventRecord> events, long[] posit
         boolean test(long position, EventRecord event);
     }
 
-    /** Events {@code [a, b)} of this batch as a batch of their own, with their own start and end. */
+    /**
+     * The damaged bytes the reader skipped between this batch's start and its first record, as an empty
+     * batch of their own (committing it moves a cursor past them), or null when the first record is
+     * where the batch starts. A batch read from a cursor that stood just before damage starts so.
+     */
+    public Batch skippedBefore() {
+        return isEmpty() || start >= positions[from] ? null : new Batch(start, positions[from], events, positions, from, from);
+    }
+
+    /**
+     * Events {@code [a, b)} of this batch as a batch of their own, from the {@code a}-th event's position
+     * (not this batch's start: see {@link #skippedBefore}) to the next event's, or this batch's end.
+     */
     public Batch slice(int a, int b) {
         if (a < 0 || b > size() || b < a) {
             throw new IllegalArgumentException("slice [" + a + ", " + b + ") of a batch of " + size());

@@ -204,6 +204,7 @@ public final class SinkLoop implements Runnable {
         long lingerNanos = settings.linger().toNanos();
         long idleNanos = settings.idleWait().toNanos();
         long firstAt = 0;
+        StuckRead stuck = new StuckRead();
         while (running) {
             int n = in.isEmpty() || !in.full() ? in.fill() : 0;
             if (!in.isEmpty() && firstAt == 0) {
@@ -219,7 +220,9 @@ public final class SinkLoop implements Runnable {
                     if (drain) {
                         return true;
                     }
-                    worker.awaitEvents(idleNanos, () -> journalLimit.getAsLong() > in.position());
+                    long past = stuck.waitPast(in.position(), journalLimit.getAsLong());
+                    worker.awaitEvents(idleNanos, past < 0 ? () -> journalLimit.getAsLong() > in.position()
+                            : () -> journalLimit.getAsLong() > past);
                 }
                 continue;
             }
@@ -251,7 +254,16 @@ public final class SinkLoop implements Runnable {
      * Submits a batch, setting aside in order its undecodable records and the events the sink
      * refuses by its own rule ({@link Sink#refusal}), a run of consecutive refusals at once.
      */
-    private void submit(Batch b, BatchReader in) throws Exception {
+    private void submit(Batch whole, BatchReader in) throws Exception {
+        Batch b = whole;
+        Batch skipped = whole.skippedBefore();
+        if (skipped != null) {
+            // The reader skipped damage just where this batch begins. The cursor passes it on its own,
+            // so that each slice and set-aside below starts where the cursor stands: a sink refuses a
+            // batch that does not (its exactly-once check), and would refuse this one on every retry.
+            inFlight.write(skipped);
+            b = whole.slice(0, whole.size());
+        }
         int from = 0;
         int refused = 0;
         Sink.Refusal firstRefusal = null;

@@ -265,6 +265,61 @@ class SinkLoopTest {
         assertEquals(ids(), sink.written);
     }
 
+    /**
+     * The newest segment's last record damaged: the reader cannot tell it from a record being written
+     * until more follow, so it waits there. The loop sleeps its idle wait (an hour here) rather than
+     * reading the same bytes again every 100 µs: it stops asking the journal's limit while it waits.
+     * The next records and their wake-up take it past the damage, which costs the one record.
+     */
+    @Test
+    void aLoopWaitingAtDamageInTheNewestSegmentSleepsUntilTheJournalGrows() throws Exception {
+        List<UUID> first = append(10, 31);
+        long[] last = new long[2];
+        try (JournalReader r = new JournalReader(dir, 0, writer::flushedPosition)) {
+            while (r.read((p, next, b, o, l) -> {
+                last[0] = p;
+                last[1] = next;
+            }, 100) > 0) {
+                // to the last record
+            }
+        }
+        try (java.util.stream.Stream<Path> files = Files.list(dir);
+             java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(
+                     files.filter(f -> f.getFileName().toString().endsWith(".seg")).sorted().findFirst().orElseThrow(),
+                     java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE)) {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(1);
+            long at = (last[0] + last[1]) / 2; // the first segment starts at position 0
+            ch.read(b, at);
+            b.put(0, (byte) (b.get(0) ^ 0x5A));
+            ch.write(b.rewind(), at);
+        }
+        java.util.concurrent.atomic.LongAdder limitReads = new java.util.concurrent.atomic.LongAdder();
+        ScriptedSink sink = new ScriptedSink();
+        SinkLoop loop = new SinkLoop(sink, dir, () -> {
+            limitReads.increment();
+            return writer.flushedPosition();
+        }, new SinkLoopSettings(100, Duration.ofMillis(1), Duration.ofMillis(20), Duration.ofMillis(200),
+                Duration.ofMinutes(1), 100, Duration.ofHours(1)), new SinkStats(), p -> { });
+        loops.add(loop);
+        loop.start();
+        Await.until("the records before the damage written", Duration.ofSeconds(30), () -> sink.written.size() == 9);
+        // Polling, it would read the limit every 100 µs; asleep, not at all between two looks.
+        long[] seen = {-1};
+        Await.until("the loop to stop reading the journal's limit", Duration.ofSeconds(30), () -> {
+            long now = limitReads.sum();
+            boolean still = now == seen[0];
+            seen[0] = now;
+            return still;
+        });
+        List<UUID> all = append(5, 32); // read back past the damage: every record but the damaged one
+        loop.wakeUp();
+        Await.until("the records after the damage written", Duration.ofSeconds(30), () -> sink.written.size(), n -> n == 14);
+        assertEquals(14, all.size());
+        assertEquals(first.subList(0, 9), all.subList(0, 9));
+        assertEquals(all, sink.written);
+        assertEquals(1, loop.stats().journalDamagedRegions.get());
+    }
+
     @Test
     void anIdleWaitUnderAMillisecondIsRefused() {
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
