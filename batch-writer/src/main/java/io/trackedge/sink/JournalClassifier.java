@@ -220,6 +220,10 @@ public final class JournalClassifier {
         Map<EmailRef, List<EmailHistory.StoredClick>> stored;
         try {
             stored = history.clicks(spans);
+        } catch (EmailHistory.ClicksPartlyAnswered partly) {
+            stored = partly.answered(); // the history pauses the store that failed; the others are asked on
+            recallFailures.incrementAndGet();
+            warn(partly.unanswered(), "clicks other nodes took, for link bursts", partly.getCause());
         } catch (Exception e) {
             recallFailures.incrementAndGet();
             recallPausedUntilMillis = System.currentTimeMillis() + RECALL_PAUSE_MILLIS;

@@ -85,6 +85,34 @@ class JournalClassifierTest {
         assertEquals(1, c.recallFailures());
     }
 
+    /** One database of two answered the clicks question: its clicks complete a burst, the failure is counted. */
+    @Test
+    void aPartAnswerOfClicksIsTaken() {
+        JournalClassifier c = JournalClassifier.of(ClassifierSettings.DEFAULTS, ListSource.snapshot());
+        UUID theirs = UUID.randomUUID();
+        c.recallFrom(new EmailHistory() {
+            @Override
+            public Map<EmailRef, Recalled> recall(List<Asked> emails) {
+                return Map.of();
+            }
+
+            @Override
+            public Map<EmailRef, List<StoredClick>> clicks(List<ClickSpan> spans) throws Exception {
+                StoredClick click = new StoredClick(theirs, T0, new byte[] {(byte) 203, 0, 113, 9}, "https://a.example/0",
+                        new EventFields(TENANT, UUID.randomUUID(), "c", "m", "a", null, null, null), Classification.NONE);
+                throw new ClicksPartlyAnswered(Map.of(new EmailRef(TENANT, "a"), List.of(click)), 1,
+                        new java.sql.SQLException("cluster b is away"));
+            }
+        });
+        JournalClassifier.Classified r = c.classify(batch(event(EventType.CLICK, "a", T0 + 500_000L),
+                event(EventType.CLICK, "b", T0 + 500_000L)));
+        assertTrue(r.of(0).has(Signal.LINK_BURST), r.of(0).toString());
+        assertFalse(r.of(1).has(Signal.LINK_BURST), r.of(1).toString());
+        assertEquals(List.of(theirs), r.corrections().stream().map(io.trackedge.classify.Correction::eventId).toList());
+        assertEquals(1, c.clicksRecalled());
+        assertEquals(1, c.recallFailures());
+    }
+
     /**
      * A store that holds, for every email asked about, another node's click of another link from the
      * same /24 half a second before the batch's first click of it; and, when {@code own} is given,

@@ -53,9 +53,37 @@ public interface EmailHistory {
     /**
      * Every stored click of each email within its span, whichever node took it; an email with none is
      * left out. A store that keeps no clicks answers none.
+     *
+     * @throws ClicksPartlyAnswered when some stores answered and others failed
      */
     default Map<EmailRef, List<StoredClick>> clicks(List<ClickSpan> spans) throws Exception {
         return Map.of();
+    }
+
+    /**
+     * Some stores answered with their clicks and another failed (the cause). The answered clicks hold:
+     * a click only ever adds to a burst, so an email's clicks from the stores that answered are fewer,
+     * never wrong.
+     */
+    final class ClicksPartlyAnswered extends Exception {
+        private static final long serialVersionUID = 1L;
+        private final transient Map<EmailRef, List<StoredClick>> answered;
+        private final int unanswered;
+
+        /** @param unanswered how many of the emails asked about have a store that failed */
+        public ClicksPartlyAnswered(Map<EmailRef, List<StoredClick>> answered, int unanswered, Throwable cause) {
+            super(cause.getMessage(), cause);
+            this.answered = Map.copyOf(answered);
+            this.unanswered = unanswered;
+        }
+
+        public Map<EmailRef, List<StoredClick>> answered() {
+            return answered;
+        }
+
+        public int unanswered() {
+            return unanswered;
+        }
     }
 
     /** Some of the emails were answered, and the store failed for the others (the cause). */

@@ -18,10 +18,12 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
@@ -134,18 +136,21 @@ public final class StoredEmailHistory implements EmailHistory {
 
     /**
      * Each email's clicks from every database that may hold them. A database that fails is paused as
-     * in {@link #recall}; the others' clicks are answered, and when none answered the failure is thrown.
+     * in {@link #recall}; the others' clicks are answered ({@link ClicksPartlyAnswered}), and when none
+     * answered the failure is thrown.
      */
     @Override
-    public Map<EmailRef, List<StoredClick>> clicks(List<ClickSpan> spans) throws SQLException {
+    public Map<EmailRef, List<StoredClick>> clicks(List<ClickSpan> spans) throws ClicksPartlyAnswered, SQLException {
         Map<EmailRef, List<StoredClick>> out = new HashMap<>();
         SQLException failed = null;
+        Set<EmailRef> unanswered = new HashSet<>();
         boolean answered = false;
         long now = clockMillis.getAsLong();
         for (Map.Entry<Database, List<ClickSpan>> group : byDatabase(spans, ClickSpan::email).entrySet()) {
             Database db = group.getKey();
             if (now < pausedUntil.getOrDefault(db, 0L)) {
                 failed = new SQLException("not asked for " + PAUSE_MILLIS / 1000 + " s after a failed question");
+                group.getValue().forEach(span -> unanswered.add(span.email()));
                 continue;
             }
             try {
@@ -153,13 +158,17 @@ public final class StoredEmailHistory implements EmailHistory {
                 answered = true;
             } catch (SQLException e) {
                 failed = e;
+                group.getValue().forEach(span -> unanswered.add(span.email()));
                 pausedUntil.put(db, now + PAUSE_MILLIS);
             }
         }
-        if (failed != null && !answered) {
+        if (failed == null) {
+            return out;
+        }
+        if (!answered) {
             throw failed;
         }
-        return out;
+        throw new ClicksPartlyAnswered(out, unanswered.size(), failed);
     }
 
     /** The questions for each database, each asked of every database that may hold its tenant's events. */

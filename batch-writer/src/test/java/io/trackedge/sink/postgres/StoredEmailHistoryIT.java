@@ -58,6 +58,36 @@ class StoredEmailHistoryIT {
         }
     }
 
+    @Test
+    void aFailedClusterLeavesTheOthersClicksAnswered() throws Exception {
+        try (TestDatabase good = TestDatabase.migrated(); TestDatabase bad = TestDatabase.create();
+             Database goodDb = database(good); Database badDb = database(bad)) {
+            try (Connection c = good.connect(); Statement s = c.createStatement()) {
+                s.execute("INSERT INTO email_events (event_id, event_type, occurred_at, tenant_id, user_id, email_id, campaign_id,"
+                        + " mailbox_id, ip_address, url, edge_no) VALUES (gen_random_uuid(), 'click', to_timestamp(" + ASKED_MICROS
+                        + " / 1e6), '" + HERE + "', gen_random_uuid(), 'e-here', 'c', 'm', '203.0.113.9', 'https://a.example/1', 1)");
+            }
+            AtomicLong clock = new AtomicLong(1_000_000);
+            StoredEmailHistory history = new StoredEmailHistory(t -> List.of(t.equals(HERE) ? goodDb : badDb), clock::get);
+            EmailRef here = new EmailRef(HERE, "e-here");
+            EmailRef there = new EmailRef(THERE, "e-there");
+            List<EmailHistory.ClickSpan> spans = List.of(new EmailHistory.ClickSpan(here, ASKED_MICROS - 2_000_000L, ASKED_MICROS + 2_000_000L),
+                    new EmailHistory.ClickSpan(there, ASKED_MICROS - 2_000_000L, ASKED_MICROS + 2_000_000L));
+
+            // The second cluster has no tables: its question fails, the first's clicks are answered.
+            EmailHistory.ClicksPartlyAnswered partly = assertThrows(EmailHistory.ClicksPartlyAnswered.class, () -> history.clicks(spans));
+            assertEquals(1, partly.unanswered());
+            assertEquals(List.of(here), List.copyOf(partly.answered().keySet()));
+            assertEquals("https://a.example/1", partly.answered().get(here).get(0).url());
+
+            // Within the pause the failed cluster is not asked; alone, its failure is thrown as it is.
+            assertThrows(java.sql.SQLException.class, () -> history.clicks(List.of(spans.get(1))));
+            clock.addAndGet(StoredEmailHistory.PAUSE_MILLIS);
+            badDb.migrate();
+            assertEquals(List.of(here), List.copyOf(history.clicks(spans).keySet()), "asked again after the pause, it answers none");
+        }
+    }
+
     private static Database database(TestDatabase t) {
         return new Database(new PostgresConnectionInfo(t.jdbcUrl(), "postgres", null), 2);
     }
