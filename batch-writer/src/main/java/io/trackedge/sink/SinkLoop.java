@@ -278,7 +278,10 @@ public final class SinkLoop implements Runnable {
             }
             inFlight.awaitAll(); // a set-aside moves the cursor from where the last write left it
             if (e == null) {
-                badEvents.setAside(in.undecodable(b.position(i)));
+                // To the next record read, not the bad one's end: damage skipped right after it goes
+                // with it, so the slice after it starts where the cursor will be.
+                BadRecord bad = in.undecodable(b.position(i));
+                badEvents.setAside(new BadRecord(bad.position(), b.next(i), bad.record(), null, bad.error(), bad.code()));
                 from = i + 1;
                 continue;
             }

@@ -283,16 +283,7 @@ class SinkLoopTest {
                 // to the last record
             }
         }
-        try (java.util.stream.Stream<Path> files = Files.list(dir);
-             java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(
-                     files.filter(f -> f.getFileName().toString().endsWith(".seg")).sorted().findFirst().orElseThrow(),
-                     java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE)) {
-            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(1);
-            long at = (last[0] + last[1]) / 2; // the first segment starts at position 0
-            ch.read(b, at);
-            b.put(0, (byte) (b.get(0) ^ 0x5A));
-            ch.write(b.rewind(), at);
-        }
+        flipFirstSegmentAt((last[0] + last[1]) / 2);
         java.util.concurrent.atomic.LongAdder limitReads = new java.util.concurrent.atomic.LongAdder();
         ScriptedSink sink = new ScriptedSink();
         SinkLoop loop = new SinkLoop(sink, dir, () -> {
@@ -421,8 +412,54 @@ class SinkLoopTest {
     }
 
     /**
-     * A byte flipped in a closed segment: the loop skips the rest of that segment (as the reader
-     * does) and counts the skip once, though writes refused for a while make it read past it again.
+     * The record after an undecodable one damaged: the set-aside takes the cursor past both, and the
+     * rest is written without a refused write and a retry.
+     */
+    @Test
+    void damageRightAfterAnUndecodableRecordGoesWithItsSetAside() throws Exception {
+        append(20, 41);
+        io.trackedge.journal.MutableEvent broken = new io.trackedge.journal.MutableEvent();
+        broken.reset(io.trackedge.journal.EventType.OPEN, 0x0190b7a0_0000_7000L, 0x8000_0000_0000_0002L, 1);
+        broken.fields(new byte[] {1, 2, 3}, 0, 3);
+        assertTrue(writer.tryAppend(broken));
+        writer.flush();
+        long[] victim = new long[2];
+        try (JournalReader r = new JournalReader(dir, 0, writer::flushedPosition)) {
+            while (r.read((p, next, b, o, l) -> {
+                victim[0] = next; // the record after the broken one starts where the broken one ends
+            }, 100) > 0) {
+                // to the broken record's end
+            }
+        }
+        append(21, 42);
+        try (JournalReader r = new JournalReader(dir, victim[0], writer::flushedPosition)) {
+            r.read((p, next, b, o, l) -> victim[1] = next, 1);
+        }
+        flipFirstSegmentAt((victim[0] + victim[1]) / 2);
+        ScriptedSink sink = new ScriptedSink();
+        SinkLoop loop = start(sink, 1000, 100, Duration.ofMinutes(1));
+        Await.until("caught up", Duration.ofSeconds(30), () -> caughtUp(sink, loop));
+        assertEquals(1, sink.setAside.size());
+        assertEquals(40, sink.written.size());
+        assertEquals(1, loop.stats().journalDamagedRegions.get());
+        assertEquals(0, loop.stats().failures.get(), "no write refused for starting past the cursor");
+    }
+
+    private void flipFirstSegmentAt(long at) throws Exception {
+        try (java.util.stream.Stream<Path> files = Files.list(dir);
+             java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(
+                     files.filter(f -> f.getFileName().toString().endsWith(".seg")).sorted().findFirst().orElseThrow(),
+                     java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE)) {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(1);
+            ch.read(b, at); // the first segment starts at position 0
+            b.put(0, (byte) (b.get(0) ^ 0x5A));
+            ch.write(b.rewind(), at);
+        }
+    }
+
+    /**
+     * A byte flipped in a closed segment: the loop skips the damaged record (as the reader does) and
+     * counts the skip once, though writes refused for a while make it read past it again.
      */
     @Test
     void aDamagedRegionIsCountedOnceThoughRetriesReadPastItAgain() throws Exception {
