@@ -52,6 +52,12 @@ final class BadEventFinder {
      * or when the refusal is not shown to be the events' (the loop then retries from the cursor).
      */
     void narrow(Batch failed, Throwable cause) throws Exception {
+        if (failed.isEmpty()) {
+            // Nothing to set aside (damaged bytes the cursor passes, or a cluster's share of none): what
+            // was refused can only be the corrections of earlier events it carries. Retried as any fault.
+            throw new IllegalStateException(sink.name() + " refused a batch of no events, so no event can be set aside;"
+                    + " retrying (" + Failures.describe(cause) + ")", cause);
+        }
         partAccepted = false;
         narrow(failed, cause, failed);
     }

@@ -28,15 +28,18 @@ final class BatchReader {
     BatchReader(JournalReader reader, int maxEvents) {
         this.reader = reader;
         this.maxEvents = maxEvents;
-        this.start = reader.position();
-        reset();
+        reset(reader.position());
     }
 
-    private void reset() {
+    /**
+     * Starts a batch at {@code from}: the cursor once the batch before is committed. Not the reader's
+     * position, which moves into and past damage it is looking across before it hands out a record.
+     */
+    private void reset(long from) {
         events = new ArrayList<>(Math.min(maxEvents, 1024));
         positions = new long[Math.min(maxEvents, 1024)];
-        start = reader.position();
-        end = start;
+        start = from;
+        end = from;
     }
 
     /** Reads what the journal holds, up to the batch size; returns how many records came. */
@@ -75,7 +78,7 @@ final class BatchReader {
     /** Hands over what was read as a batch and starts the next one. */
     Batch take() {
         Batch b = Batch.of(start, end, events, positions);
-        reset();
+        reset(end);
         return b;
     }
 

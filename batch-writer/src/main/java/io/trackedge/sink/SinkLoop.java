@@ -259,8 +259,8 @@ public final class SinkLoop implements Runnable {
         Batch skipped = whole.skippedBefore();
         if (skipped != null) {
             // The reader skipped damage just where this batch begins. The cursor passes it on its own,
-            // so that each slice and set-aside below starts where the cursor stands: a sink refuses a
-            // batch that does not (its exactly-once check), and would refuse this one on every retry.
+            // so that each slice and set-aside below starts where the cursor stands: the Postgres sink
+            // refuses a batch that does not (its exactly-once check), and would refuse this one on every retry.
             inFlight.write(skipped);
             b = whole.slice(0, whole.size());
         }

@@ -44,6 +44,8 @@ final class ScriptedSink implements Sink {
     volatile boolean throttled;
     /** Refuse everything, as a broken endpoint would (never shown to be the data's fault). */
     volatile boolean refuseAll;
+    /** Refuse a batch of no events for its data, as a destination refusing the corrections it carries would. */
+    volatile boolean refuseEmpty;
     volatile Duration retryAfter = Duration.ZERO;
     volatile long committed;
     volatile boolean closed;
@@ -73,6 +75,10 @@ final class ScriptedSink implements Sink {
         }
         if (batch.start() != committed) {
             throw new IllegalStateException("batch starts at " + batch.start() + " but the cursor is at " + committed);
+        }
+        if (refuseEmpty && batch.isEmpty()) {
+            refusals.incrementAndGet();
+            throw new DataRefused("refused a batch of no events");
         }
         for (EventRecord e : batch.list()) {
             if (refuse.contains(e.id())) {

@@ -309,6 +309,7 @@ class SinkLoopTest {
         assertEquals(first.subList(0, 9), all.subList(0, 9));
         assertEquals(all, sink.written);
         assertEquals(1, loop.stats().journalDamagedRegions.get());
+        assertEquals(0, loop.stats().failures.get(), "no write refused for starting past the cursor");
     }
 
     @Test
@@ -443,6 +444,33 @@ class SinkLoopTest {
         assertEquals(40, sink.written.size());
         assertEquals(1, loop.stats().journalDamagedRegions.get());
         assertEquals(0, loop.stats().failures.get(), "no write refused for starting past the cursor");
+    }
+
+    /**
+     * The first record damaged: the cursor passes it in a batch of no events. Refused for its data, that
+     * batch has no event to set aside: it is retried as any fault, and the loop lives on to write the rest.
+     */
+    @Test
+    void aBatchOfNoEventsRefusedForItsDataIsRetriedNotNarrowed() throws Exception {
+        append(10, 51);
+        long[] first = new long[2];
+        try (JournalReader r = new JournalReader(dir, 0, writer::flushedPosition)) {
+            r.read((p, next, b, o, l) -> {
+                first[0] = p;
+                first[1] = next;
+            }, 1);
+        }
+        flipFirstSegmentAt((first[0] + first[1]) / 2);
+        ScriptedSink sink = new ScriptedSink();
+        sink.refuseEmpty = true;
+        SinkLoop loop = start(sink, 1000, 100, Duration.ofMinutes(1));
+        Await.until("the batch of no events refused and tried again", Duration.ofSeconds(30), () -> loop.stats().failures.get() >= 2);
+        String error = loop.health().lastError();
+        assertTrue(error.contains("refused a batch of no events, so no event can be set aside"), error);
+        sink.refuseEmpty = false;
+        Await.until("caught up", Duration.ofSeconds(30), () -> caughtUp(sink, loop));
+        assertEquals(9, sink.written.size());
+        assertEquals(0, sink.setAside.size());
     }
 
     private void flipFirstSegmentAt(long at) throws Exception {

@@ -112,10 +112,11 @@ public final class ClassifyCommand implements Callable<Integer> {
             try {
                 rescoreOn(cfg.onCluster(name), settings, lists, from, to, out, "cluster " + name + ": ");
             } catch (SQLException | IOException | RuntimeException e) {
-                // Its transaction rolled back: nothing of it happened there. The other clusters' tenants
-                // are still re-scored; the exit code and the message say to run it again.
+                // A failure before its commit rolled its transaction back. The other clusters' tenants
+                // are still re-scored; the exit code and the message say to run it again, which is safe
+                // either way (a re-score of what is already re-scored changes nothing).
                 failed.add(name);
-                err.println("cluster " + name + ": re-score failed, nothing changed there: " + e);
+                err.println("cluster " + name + ": re-score failed: " + e);
             }
         }
         if (!failed.isEmpty()) {

@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A damaged record just where the Postgres sink's cursor stands: the first batch read after it starts
- * past the damage. The sink checks that each batch starts at its cursor (exactly once), so the cursor
+ * past the damage. This sink checks that each batch starts at its cursor (exactly once), so the cursor
  * must pass the damage on its own; before it did, the sink refused that batch on every retry and
  * stalled for good. The other records land once, and a refused event right after the damage is set
  * aside as usual.
