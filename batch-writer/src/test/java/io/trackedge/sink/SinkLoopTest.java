@@ -274,16 +274,7 @@ class SinkLoopTest {
     @Test
     void aLoopWaitingAtDamageInTheNewestSegmentSleepsUntilTheJournalGrows() throws Exception {
         List<UUID> first = append(10, 31);
-        long[] last = new long[2];
-        try (JournalReader r = new JournalReader(dir, 0, writer::flushedPosition)) {
-            while (r.read((p, next, b, o, l) -> {
-                last[0] = p;
-                last[1] = next;
-            }, 100) > 0) {
-                // to the last record
-            }
-        }
-        flipFirstSegmentAt((last[0] + last[1]) / 2);
+        damageRecord(9);
         java.util.concurrent.atomic.LongAdder limitReads = new java.util.concurrent.atomic.LongAdder();
         ScriptedSink sink = new ScriptedSink();
         SinkLoop loop = new SinkLoop(sink, dir, () -> {
@@ -394,12 +385,7 @@ class SinkLoopTest {
     @Test
     void anUndecodableRecordIsSetAsideInOrder() throws Exception {
         append(20, 11);
-        // A record whose checksum is right but whose payload is not an event (a writer bug, or a newer format).
-        io.trackedge.journal.MutableEvent broken = new io.trackedge.journal.MutableEvent();
-        broken.reset(io.trackedge.journal.EventType.OPEN, 0x0190b7a0_0000_7000L, 0x8000_0000_0000_0001L, 1);
-        broken.fields(new byte[] {1, 2, 3}, 0, 3);
-        assertTrue(writer.tryAppend(broken));
-        writer.flush();
+        appendUndecodable(1);
         append(20, 12);
         ScriptedSink sink = new ScriptedSink();
         SinkLoop loop = start(sink, 1000, 100, Duration.ofMinutes(1));
@@ -419,24 +405,9 @@ class SinkLoopTest {
     @Test
     void damageRightAfterAnUndecodableRecordGoesWithItsSetAside() throws Exception {
         append(20, 41);
-        io.trackedge.journal.MutableEvent broken = new io.trackedge.journal.MutableEvent();
-        broken.reset(io.trackedge.journal.EventType.OPEN, 0x0190b7a0_0000_7000L, 0x8000_0000_0000_0002L, 1);
-        broken.fields(new byte[] {1, 2, 3}, 0, 3);
-        assertTrue(writer.tryAppend(broken));
-        writer.flush();
-        long[] victim = new long[2];
-        try (JournalReader r = new JournalReader(dir, 0, writer::flushedPosition)) {
-            while (r.read((p, next, b, o, l) -> {
-                victim[0] = next; // the record after the broken one starts where the broken one ends
-            }, 100) > 0) {
-                // to the broken record's end
-            }
-        }
+        appendUndecodable(2);
         append(21, 42);
-        try (JournalReader r = new JournalReader(dir, victim[0], writer::flushedPosition)) {
-            r.read((p, next, b, o, l) -> victim[1] = next, 1);
-        }
-        flipFirstSegmentAt((victim[0] + victim[1]) / 2);
+        damageRecord(21); // the record right after the undecodable one
         ScriptedSink sink = new ScriptedSink();
         SinkLoop loop = start(sink, 1000, 100, Duration.ofMinutes(1));
         Await.until("caught up", Duration.ofSeconds(30), () -> caughtUp(sink, loop));
@@ -453,14 +424,7 @@ class SinkLoopTest {
     @Test
     void aBatchOfNoEventsRefusedForItsDataIsRetriedNotNarrowed() throws Exception {
         append(10, 51);
-        long[] first = new long[2];
-        try (JournalReader r = new JournalReader(dir, 0, writer::flushedPosition)) {
-            r.read((p, next, b, o, l) -> {
-                first[0] = p;
-                first[1] = next;
-            }, 1);
-        }
-        flipFirstSegmentAt((first[0] + first[1]) / 2);
+        damageRecord(0);
         ScriptedSink sink = new ScriptedSink();
         sink.refuseEmpty = true;
         SinkLoop loop = start(sink, 1000, 100, Duration.ofMinutes(1));
@@ -473,15 +437,37 @@ class SinkLoopTest {
         assertEquals(0, sink.setAside.size());
     }
 
-    private void flipFirstSegmentAt(long at) throws Exception {
+    /** A record whose checksum is right but whose payload is not an event (a writer bug, or a newer format). */
+    private void appendUndecodable(long idLow) {
+        io.trackedge.journal.MutableEvent broken = new io.trackedge.journal.MutableEvent();
+        broken.reset(io.trackedge.journal.EventType.OPEN, 0x0190b7a0_0000_7000L, 0x8000_0000_0000_0000L | idLow, 1);
+        broken.fields(new byte[] {1, 2, 3}, 0, 3);
+        assertTrue(writer.tryAppend(broken));
+        writer.flush();
+    }
+
+    /** Flips a byte in the middle of the journal's {@code index}-th record, which must be in the first segment. */
+    private void damageRecord(int index) throws Exception {
+        long[] at = new long[2];
+        int[] seen = {0};
+        try (JournalReader r = new JournalReader(dir, 0, writer::flushedPosition)) {
+            r.read((p, next, b, o, l) -> {
+                if (seen[0]++ == index) {
+                    at[0] = p;
+                    at[1] = next;
+                }
+            }, index + 1);
+        }
+        assertEquals(index + 1, seen[0], "the journal holds record " + index + " in one read");
         try (java.util.stream.Stream<Path> files = Files.list(dir);
              java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(
                      files.filter(f -> f.getFileName().toString().endsWith(".seg")).sorted().findFirst().orElseThrow(),
                      java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE)) {
             java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(1);
-            ch.read(b, at); // the first segment starts at position 0
+            long middle = (at[0] + at[1]) / 2; // the first segment starts at position 0
+            ch.read(b, middle);
             b.put(0, (byte) (b.get(0) ^ 0x5A));
-            ch.write(b.rewind(), at);
+            ch.write(b.rewind(), middle);
         }
     }
 
