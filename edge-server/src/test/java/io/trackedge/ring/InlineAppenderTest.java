@@ -25,6 +25,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -293,11 +294,13 @@ class InlineAppenderTest {
         Set<Thread> writers = ConcurrentHashMap.newKeySet();
         AtomicBoolean slow = new AtomicBoolean(true);
         // Each written batch takes longer than SlowDiskGuard.SLOW_NANOS on whichever thread writes it, as on a disk that blocks writes.
+        AtomicLong writesEnded = new AtomicLong();
         Runnable afterWrite = () -> {
             writers.add(Thread.currentThread());
             if (slow.get()) {
                 LockSupport.parkNanos(SlowDiskGuard.SLOW_NANOS + TimeUnit.MILLISECONDS.toNanos(1));
             }
+            writesEnded.incrementAndGet();
         };
         try (JournalWriter journal = JournalWriter.open(dir, SEGMENT, 64L << 20, stats)) {
             EventRing ring = new EventRing(1024, "inline", new JournalAppender(journal, AckMode.MEMORY, afterWrite));
@@ -307,7 +310,12 @@ class InlineAppenderTest {
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
                 while (ring.slowDiskPaused() == 0) {
                     assertTrue(System.nanoTime() < deadline, "slow turns did not pause the loops' turns");
+                    long ended = writesEnded.get();
                     publishBatches(ring, next, 1, "slow batch");
+                    // A batch counts as written before its slow write ends. Had the appender thread's tick taken
+                    // it, that thread would still hold the turn when the next batch comes, and take it too, and
+                    // every one after: the publisher's own slow turns would never come two in a row.
+                    Await.until("the slow write to end", Duration.ofSeconds(10), writesEnded::get, e -> e > ended);
                 }
                 assertEquals(1, ring.slowDiskPauses());
                 assertTrue(writers.contains(Thread.currentThread()), "the slow turns were not the publisher's");
