@@ -12,6 +12,7 @@ import io.trackedge.journal.JournalStats;
 import io.trackedge.journal.JournalWriter;
 import io.trackedge.journal.RecordCodec;
 import io.trackedge.sink.testing.Await;
+import io.trackedge.sink.testing.JournalDamage;
 import io.trackedge.sink.testing.SyntheticEvents;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -446,29 +447,8 @@ class SinkLoopTest {
         writer.flush();
     }
 
-    /** Flips a byte in the middle of the journal's {@code index}-th record, which must be in the first segment. */
     private void damageRecord(int index) throws Exception {
-        long[] at = new long[2];
-        int[] seen = {0};
-        try (JournalReader r = new JournalReader(dir, 0, writer::flushedPosition)) {
-            r.read((p, next, b, o, l) -> {
-                if (seen[0]++ == index) {
-                    at[0] = p;
-                    at[1] = next;
-                }
-            }, index + 1);
-        }
-        assertEquals(index + 1, seen[0], "the journal holds record " + index + " in one read");
-        try (java.util.stream.Stream<Path> files = Files.list(dir);
-             java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(
-                     files.filter(f -> f.getFileName().toString().endsWith(".seg")).sorted().findFirst().orElseThrow(),
-                     java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE)) {
-            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(1);
-            long middle = (at[0] + at[1]) / 2; // the first segment starts at position 0
-            ch.read(b, middle);
-            b.put(0, (byte) (b.get(0) ^ 0x5A));
-            ch.write(b.rewind(), middle);
-        }
+        JournalDamage.flipRecord(dir, writer::flushedPosition, index);
     }
 
     /**
@@ -480,18 +460,8 @@ class SinkLoopTest {
         append(3000, 21);
         writer.housekeep(4 << 20); // roll: the first segment is closed, a newer one follows
         append(3000, 22);
-        Path first;
-        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
-            first = files.filter(f -> f.getFileName().toString().endsWith(".seg")).sorted().findFirst().orElseThrow();
-        }
-        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(first, java.nio.file.StandardOpenOption.READ,
-                java.nio.file.StandardOpenOption.WRITE)) {
-            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(1);
-            long at = ch.size() / 2;
-            ch.read(b, at);
-            b.put(0, (byte) (b.get(0) ^ 0x5A));
-            ch.write(b.rewind(), at);
-        }
+        Path first = JournalDamage.firstSegment(dir);
+        JournalDamage.flipByte(first, Files.size(first) / 2);
         ScriptedSink sink = new ScriptedSink();
         sink.throttled = true;
         SinkLoop loop = start(sink, 10_000, 100, Duration.ofMinutes(1));

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.trackedge.sink.testing.Await;
 import io.trackedge.sink.testing.FaultReport;
+import io.trackedge.sink.testing.JournalDamage;
 import io.trackedge.sink.testing.Recount;
 import io.trackedge.sink.testing.TestDatabase;
 import java.nio.ByteBuffer;
@@ -50,7 +51,7 @@ class CorruptSegmentIT {
             segments = s.filter(p -> p.getFileName().toString().endsWith(".seg")).sorted().toList();
         }
         assertTrue(segments.size() >= 2, "several segments: " + segments);
-        flipByte(segments.get(0), Files.size(segments.get(0)) / 2); // closed: a newer segment follows
+        JournalDamage.flipByte(segments.get(0), Files.size(segments.get(0)) / 2); // closed: a newer segment follows
         appendBytes(segments.get(segments.size() - 1), new byte[] {0, 0, 0, 100, 1, 2, 3, 4, 9, 9});
         EdgeProcess.JournalContents readable = EdgeProcess.readJournal(journalDir);
         assertEquals(1, readable.damagedRegions());
@@ -88,15 +89,6 @@ class CorruptSegmentIT {
             }
             List<List<String>> daily = Recount.compare(db);
             assertEquals(daily.get(1), daily.get(0));
-        }
-    }
-
-    private static void flipByte(Path file, long at) throws Exception {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            ByteBuffer b = ByteBuffer.allocate(1);
-            ch.read(b, at);
-            b.put(0, (byte) (b.get(0) ^ 0x5A));
-            ch.write(b.rewind(), at);
         }
     }
 

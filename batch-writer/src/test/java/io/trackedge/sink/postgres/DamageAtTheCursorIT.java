@@ -7,26 +7,22 @@ import io.trackedge.classify.ListSource;
 import io.trackedge.db.Database;
 import io.trackedge.db.PostgresConnectionInfo;
 import io.trackedge.journal.EventType;
-import io.trackedge.journal.JournalReader;
 import io.trackedge.journal.JournalStats;
 import io.trackedge.journal.JournalWriter;
 import io.trackedge.sink.JournalClassifier;
 import io.trackedge.sink.SinkLoop;
 import io.trackedge.sink.SinkStats;
 import io.trackedge.sink.testing.Await;
+import io.trackedge.sink.testing.JournalDamage;
 import io.trackedge.sink.testing.Scripted;
 import io.trackedge.sink.testing.Sinks;
 import io.trackedge.sink.testing.TestDatabase;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -64,7 +60,7 @@ class DamageAtTheCursorIT {
     @Test
     void theFirstRecordDamagedCostsItAloneAndTheSinkGoesOn() throws Exception {
         List<UUID> ids = opens(10, null);
-        damageRecord(0);
+        JournalDamage.flipRecord(journalDir, writer::flushedPosition, 0);
         SinkStats stats = run();
         assertEquals(ids.subList(1, 10).stream().map(UUID::toString).sorted().toList(),
                 testDb.rows("SELECT event_id FROM email_events ORDER BY 1"));
@@ -75,7 +71,7 @@ class DamageAtTheCursorIT {
     @Test
     void aRefusedEventRightAfterTheDamageIsSetAsideAndTheRestLand() throws Exception {
         List<UUID> ids = opens(10, 1); // the second record's User-Agent holds U+0000: PostgreSQL refuses its text
-        damageRecord(0);
+        JournalDamage.flipRecord(journalDir, writer::flushedPosition, 0);
         run();
         assertEquals(ids.subList(2, 10).stream().map(UUID::toString).sorted().toList(),
                 testDb.rows("SELECT event_id FROM email_events ORDER BY 1"));
@@ -92,31 +88,6 @@ class DamageAtTheCursorIT {
             ids.add(s.append(EventType.OPEN, "e-" + i, t + i, Scripted.ip(198, 51, 100, 10 + i), ua, null, 0));
         }
         return ids;
-    }
-
-    /** Flips a byte in the middle of the {@code index}-th record's payload. */
-    private void damageRecord(int index) throws Exception {
-        long[] at = new long[2];
-        int[] seen = {0};
-        try (JournalReader r = new JournalReader(journalDir, 0, writer::flushedPosition)) {
-            r.read((p, next, b, o, l) -> {
-                if (seen[0]++ == index) {
-                    at[0] = p;
-                    at[1] = next;
-                }
-            }, index + 1);
-        }
-        Path first;
-        try (Stream<Path> files = Files.list(journalDir)) {
-            first = files.filter(f -> f.getFileName().toString().endsWith(".seg")).sorted().findFirst().orElseThrow();
-        }
-        try (FileChannel ch = FileChannel.open(first, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            ByteBuffer b = ByteBuffer.allocate(1);
-            long middle = (at[0] + at[1]) / 2; // the first segment starts at position 0
-            ch.read(b, middle);
-            b.put(0, (byte) (b.get(0) ^ 0x5A));
-            ch.write(b.rewind(), middle);
-        }
     }
 
     /** Runs the Postgres sink over the journal until its cursor is at the journal's end. */
