@@ -71,6 +71,7 @@ public final class JournalClassifier {
     private final AtomicLong recalled = new AtomicLong();
     private final AtomicLong recallFailures = new AtomicLong();
     private final AtomicLong clicksRecalled = new AtomicLong();
+    private final AtomicLong correctionsRefused = new AtomicLong();
     private long lastRecallWarningMillis;
     private long recallPausedUntilMillis;
 
@@ -125,6 +126,19 @@ public final class JournalClassifier {
     /** Questions to the history that failed (the batches were classified without it). */
     public long recallFailures() {
         return recallFailures.get();
+    }
+
+    /**
+     * The destination refused {@code n} corrections for their data and committed the batch carrying them
+     * without them (the earlier rows keep their verdicts). Thread-safe: told from a sink's commit thread.
+     */
+    public void correctionsRefused(int n) {
+        correctionsRefused.addAndGet(n);
+    }
+
+    /** Corrections a destination refused for their data (see {@link #correctionsRefused(int)}). */
+    public long correctionsRefused() {
+        return correctionsRefused.get();
     }
 
     /** The sink (re)opened at {@code cursor}: what lies before it is committed. */

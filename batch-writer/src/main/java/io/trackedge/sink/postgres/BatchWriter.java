@@ -16,6 +16,7 @@ import java.sql.Statement;
 import java.time.LocalDate;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.IntConsumer;
 import org.jooq.DSLContext;
 import org.jooq.SQLDialect;
 import org.jooq.impl.DSL;
@@ -45,15 +46,18 @@ final class BatchWriter {
     private final IngestRows ingestRows = new IngestRows();
     private final DailyUpsert daily = new DailyUpsert();
     private final PrivacyFilter privacy;
-    private final CorrectionWriter corrections = new CorrectionWriter();
+    private final CorrectionWriter corrections;
     private final LateDays lateDays = new LateDays(() -> System.currentTimeMillis() * 1000);
 
     /**
      * @param edgeNumber this node's number in the database; shared by the writers of one pipeline
      * @param known first touches committed before; shared by the writers of one pipeline
+     * @param correctionsRefused told how many corrections a batch dropped when the database refused them ({@link CorrectionWriter})
      */
-    BatchWriter(EdgeNumber edgeNumber, KnownFirstTouches known, KnownHumanOpens knownHumans, PrivacyPolicy privacy) {
+    BatchWriter(EdgeNumber edgeNumber, KnownFirstTouches known, KnownHumanOpens knownHumans, PrivacyPolicy privacy,
+                IntConsumer correctionsRefused) {
         this.edgeNode = edgeNumber.edgeNode();
+        this.corrections = new CorrectionWriter(correctionsRefused);
         this.edgeNumber = edgeNumber;
         this.firstTouch = new FirstTouch(known, knownHumans);
         this.privacy = new PrivacyFilter(privacy);
@@ -240,10 +244,10 @@ final class BatchWriter {
         firstTouch.apply(c, rows, fold, verdicts, humanEpoch);
         ingestRows.write(sql, rows);
         // After the first touches: a human open recomputed for a corrected email sees this batch's rows.
-        corrections.apply(c, fixes, fold);
+        List<Correction> applied = corrections.apply(c, fixes, fold) ? fixes : List.of();
         daily.write(c, fold);
         privacy.writeUnstored(c); // after daily_analytics: the same lock order as before V14
-        lateDays.collect(fold, rows, fixes); // every closed day and hour the batch changed, and later ones whose firsts it moves
+        lateDays.collect(fold, rows, applied); // every closed day and hour the batch changed, and later ones whose firsts it moves
         lateDays.write(c);
     }
 

@@ -12,6 +12,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.IntConsumer;
 
 /**
  * Keeps up to {@link #DEPTH} batches in flight on as many connections: while one batch runs its
@@ -44,11 +45,12 @@ final class CommitPipeline implements AutoCloseable {
     private CompletableFuture<Void> lastLocked = CompletableFuture.completedFuture(null);
     private int submitted;
 
-    CommitPipeline(Database db, UUID edgeNode, io.trackedge.privacy.PrivacyPolicy privacy) {
+    /** @param correctionsRefused told of corrections the database refused (from the commit threads) */
+    CommitPipeline(Database db, UUID edgeNode, io.trackedge.privacy.PrivacyPolicy privacy, IntConsumer correctionsRefused) {
         this.db = db;
         EdgeNumber edgeNumber = new EdgeNumber(edgeNode);
         for (int i = 0; i < DEPTH; i++) {
-            writers[i] = new BatchWriter(edgeNumber, known, knownHumans, privacy);
+            writers[i] = new BatchWriter(edgeNumber, known, knownHumans, privacy, correctionsRefused);
         }
         this.workers = Executors.newFixedThreadPool(DEPTH, r -> {
             Thread t = new Thread(r, "sink-postgres-commit");

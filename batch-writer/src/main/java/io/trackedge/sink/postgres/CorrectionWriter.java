@@ -6,10 +6,14 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.sql.Statement;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.IntConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Applies the classifier's retroactive corrections (a link burst seen whole only once its later
@@ -19,8 +23,16 @@ import java.util.UUID;
  * and has its email's {@code email_human_opens} row recomputed. A correction whose row already has
  * the verdict, or is not written yet (it is then written with the new verdict), changes nothing, so
  * applying one twice is harmless.
+ *
+ * <p>Corrections the database refuses for their data (a constraint or trigger an operator added, say)
+ * are rolled back to before them and dropped, and the batch commits without them: they ride on every
+ * batch until one commits, so keeping them would refuse every batch after them, and no event of those
+ * batches is at fault. The earlier rows keep their first verdicts; a re-score ({@code trackedge
+ * classify}) recomputes them.
  */
 final class CorrectionWriter {
+
+    private static final Logger log = LoggerFactory.getLogger(CorrectionWriter.class);
 
     private static final String STAGE = "CREATE TEMP TABLE IF NOT EXISTS correction_stage (event_id uuid, occurred_at timestamptz, "
             + "tenant_id uuid, email_id text COLLATE \"C\", automation text, certainty text, reasons integer, is_machine boolean, "
@@ -47,12 +59,44 @@ final class CorrectionWriter {
             + " s.was, e.is_machine, e.email_id";
 
     private final BinaryCopyEncoder rows = new BinaryCopyEncoder();
+    /** Counter moves of the corrections being applied, added to the batch's fold once they all went in. */
+    private final DailyFold moves = new DailyFold();
+    private final IntConsumer refused;
 
-    /** Applies {@code corrections}; their counter moves go into {@code fold}. */
-    void apply(Connection c, List<Correction> corrections, DailyFold fold) throws SQLException {
+    /** @param refused told how many corrections were dropped each time the database refuses them (a commit thread) */
+    CorrectionWriter(IntConsumer refused) {
+        this.refused = refused;
+    }
+
+    /**
+     * Applies {@code corrections}; their counter moves go into {@code fold}. Returns whether they were
+     * applied: false when the database refused them for their data, and then nothing of them is.
+     */
+    boolean apply(Connection c, List<Correction> corrections, DailyFold fold) throws SQLException {
         if (corrections.isEmpty()) {
-            return;
+            return true;
         }
+        Savepoint before = c.setSavepoint();
+        moves.clear();
+        try {
+            applyAll(c, corrections, moves);
+        } catch (SQLException e) {
+            if (!PostgresSink.isDataRefusal(e.getSQLState())) {
+                throw e; // the whole batch is retried
+            }
+            c.rollback(before);
+            refused.accept(corrections.size());
+            log.warn("the database refused {} classifier correction(s) of earlier events for their data ({}: {}); the batch is"
+                    + " written without them, and the earlier rows keep their verdicts until a re-score (trackedge classify)",
+                    corrections.size(), e.getSQLState(), e.getMessage());
+            return false;
+        }
+        c.releaseSavepoint(before);
+        fold.addAll(moves);
+        return true;
+    }
+
+    private void applyAll(Connection c, List<Correction> corrections, DailyFold fold) throws SQLException {
         rows.reset();
         rows.header();
         for (Correction x : corrections) {

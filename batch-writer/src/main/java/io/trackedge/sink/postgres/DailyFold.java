@@ -87,6 +87,16 @@ final class DailyFold {
         add(tenant, user, campaign, mailbox, date, toMachine ? machine : human, 1);
     }
 
+    /** Adds every counter of {@code other} to this fold's. */
+    void addAll(DailyFold other) {
+        other.rows.forEach((k, counts) -> {
+            long[] r = rows.computeIfAbsent(k, x -> new long[COUNTERS]);
+            for (int i = 0; i < COUNTERS; i++) {
+                r[i] += counts[i];
+            }
+        });
+    }
+
     Map<Key, long[]> rows() {
         return rows;
     }

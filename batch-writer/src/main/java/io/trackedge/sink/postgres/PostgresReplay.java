@@ -71,8 +71,9 @@ public final class PostgresReplay {
         if (expired != null) {
             return failed(row, expired.reason());
         }
+        // A replay carries no corrections (its verdict below has none), so none can be refused.
         BatchWriter writer = new BatchWriter(new EdgeNumber(row.edgeNode()), new KnownFirstTouches(1024),
-                new KnownHumanOpens(1024), privacy);
+                new KnownHumanOpens(1024), privacy, refused -> { });
         try (Connection c = db.dataSource().getConnection()) {
             // Alone, out of its stream: only the signals of the event itself (HEAD, User-Agent, address) can fire.
             JournalClassifier.Classified verdict = new JournalClassifier.Classified(

@@ -112,7 +112,7 @@ public final class PostgresSink implements Sink {
         this.db = db;
         this.edgeNode = edgeNode;
         this.settings = settings;
-        this.pipeline = new CommitPipeline(db, edgeNode, privacy);
+        this.pipeline = new CommitPipeline(db, edgeNode, privacy, classifier::correctionsRefused);
         this.classifier = classifier;
         this.retention = new RetentionCutoff(settings.retentionDays(), clockMillis);
     }
@@ -202,8 +202,12 @@ public final class PostgresSink implements Sink {
 
     @Override
     public FailureKind classify(Throwable failure) {
-        String state = sqlState(failure);
-        return state != null && (state.startsWith("22") || state.startsWith("23")) ? FailureKind.DATA : FailureKind.TRANSIENT;
+        return isDataRefusal(sqlState(failure)) ? FailureKind.DATA : FailureKind.TRANSIENT;
+    }
+
+    /** A data exception (class 22) or an integrity constraint violation (23): what the rows hold is refused. */
+    static boolean isDataRefusal(String sqlState) {
+        return sqlState != null && (sqlState.startsWith("22") || sqlState.startsWith("23"));
     }
 
     @Override

@@ -17,6 +17,7 @@ import io.trackedge.sink.testing.Sinks;
 import io.trackedge.sink.testing.TestDatabase;
 import java.nio.file.Files;
 import java.sql.Connection;
+import java.sql.Statement;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -149,5 +150,52 @@ class ClassifiedSinkIT {
         assertEquals(2, testDb.count("SELECT count(*) FROM email_events WHERE event_type = 'click'"));
         List<List<String>> daily = Recount.compare(testDb);
         assertEquals(daily.get(1), daily.get(0), "daily_analytics differs from a recount of the raw rows");
+    }
+
+    /**
+     * A correction the database refuses for its data (a trigger here, standing for a constraint an
+     * operator added) rides on every batch until one commits, so it would refuse each of them, with no
+     * event of theirs at fault. The batch is written without it: the burst's second click and the events
+     * after it land, none is set aside, the earlier click keeps its first verdict, and the refusal is
+     * counted. Before this, every event after it was set aside as refused, one by one: a batch of one
+     * carried the correction too, and no batch could commit it.
+     */
+    @Test
+    void aCorrectionTheDatabaseRefusesIsDroppedAndTheEventsAfterItLand() throws Exception {
+        SinkStats stats = new SinkStats();
+        PostgresSink pg = new PostgresSink(db, UUID.randomUUID(), new PostgresSink.Settings(false, 0));
+        SinkLoop sink = new SinkLoop(pg, journalDir, writer::flushedPosition,
+                Sinks.settings(500, Duration.ofMillis(2), Duration.ofMillis(500)), stats, p -> { });
+        sink.start();
+        Scripted s = new Scripted(writer, Scripted.TENANT);
+        long t = System.currentTimeMillis() * 1000 - 20 * 60 * SECOND;
+        s.append(EventType.SENT, "e-burst", t, null, null, null, 0);
+        UUID first = s.append(EventType.CLICK, "e-burst", t + 300 * SECOND, Scripted.ip(203, 0, 113, 4), Scripted.FIREFOX,
+                "https://shop.example/1", 0);
+        Await.until("the first click committed", Duration.ofSeconds(30), () -> stats.committedPosition.get() >= writer.flushedPosition());
+
+        try (Connection c = testDb.connect(); Statement st = c.createStatement()) {
+            st.execute("CREATE FUNCTION refuse_updates() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                    + " RAISE EXCEPTION 'rows of email_event_rows are never updated here' USING ERRCODE = 'check_violation'; END $$");
+            st.execute("CREATE TRIGGER refuse_updates BEFORE UPDATE ON email_event_rows FOR EACH ROW EXECUTE FUNCTION refuse_updates()");
+        }
+        UUID second = s.append(EventType.CLICK, "e-burst", t + 300 * SECOND + SECOND / 2, Scripted.ip(203, 0, 113, 9),
+                Scripted.FIREFOX, "https://shop.example/2", 0);
+        Await.until("the correcting batch committed", Duration.ofSeconds(30),
+                () -> stats.committedPosition.get() >= writer.flushedPosition());
+        UUID later = s.append(EventType.OPEN, "e-human", t + 400 * SECOND, Scripted.ip(198, 51, 100, 20), Scripted.FIREFOX, null, 0);
+        Await.until("the batch after it committed", Duration.ofSeconds(30),
+                () -> stats.committedPosition.get() >= writer.flushedPosition());
+        assertTrue(sink.stop(Duration.ofSeconds(5)));
+
+        assertEquals(0, stats.badEvents.get(), "no event is at fault");
+        assertEquals(1, pg.classifier().correctionsRefused(), "the one correction of the first click, refused once");
+        assertEquals(0, pg.classifier().pendingCorrections(), "dropped, not carried on to later batches");
+        assertEquals("scanner/certain/true", automation(second));
+        assertEquals("none/probable/false", automation(first), "the refused correction changed nothing");
+        assertEquals("none/certain/false", automation(later));
+        List<List<String>> daily = Recount.compare(testDb);
+        assertEquals(daily.get(1), daily.get(0), "daily_analytics differs from a recount of the raw rows");
+        assertEquals(testDb.rows(Recount.HUMAN_OPENS_DEFINED), testDb.rows(Recount.HUMAN_OPENS_STORED));
     }
 }
