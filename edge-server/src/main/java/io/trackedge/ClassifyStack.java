@@ -60,8 +60,8 @@ final class ClassifyStack {
         metrics.counter("edge_classify_recall_failures_total", "Batches classified without asking the database about "
                 + "emails (the question failed): their send-time signals stayed silent, their bursts this node's clicks only",
                 () -> stack.made.stream().mapToLong(JournalClassifier::recallFailures).sum());
-        metrics.counter("edge_classify_corrections_refused_total", "Corrections of earlier opens and clicks the database "
-                + "refused for their data: dropped, and the batch carrying them written without them (a re-score redoes them)",
+        metrics.counter("edge_classify_corrections_refused_total", "Corrections of earlier opens and clicks dropped because "
+                + "the database refused them for their data, counted once per committed batch that carried them (a re-score redoes them)",
                 () -> stack.made.stream().mapToLong(JournalClassifier::correctionsRefused).sum());
         return stack;
     }

@@ -129,14 +129,15 @@ public final class JournalClassifier {
     }
 
     /**
-     * The destination refused {@code n} corrections for their data and committed the batch carrying them
-     * without them (the earlier rows keep their verdicts). Thread-safe: told from a sink's commit thread.
+     * A batch carrying {@code n} corrections committed without them: the destination refused them for
+     * their data (the earlier rows keep their verdicts). Thread-safe: told from a sink's commit thread.
+     * A correction carried by two batches in flight is counted by each that dropped it.
      */
     public void correctionsRefused(int n) {
         correctionsRefused.addAndGet(n);
     }
 
-    /** Corrections a destination refused for their data (see {@link #correctionsRefused(int)}). */
+    /** Corrections dropped by committed batches (see {@link #correctionsRefused(int)}). */
     public long correctionsRefused() {
         return correctionsRefused.get();
     }

@@ -28,7 +28,8 @@ import org.jooq.impl.DSL;
  * and clicks ({@link FirstTouch}), bounces, replies and warm-up rows ({@link IngestRows}), one
  * {@code daily_analytics} upsert per key, the classifier's corrections of earlier rows
  * ({@link CorrectionWriter}), the closed days and hours it wrote into ({@link LateDays}), and the new cursor.
- * Either all of it commits or none. A batch carrying corrections first takes their tenants'
+ * Either all of it commits or none, but for corrections the database refuses for their data: those are
+ * dropped and the rest commits ({@link CorrectionWriter}). A batch carrying corrections first takes their tenants'
  * {@link TenantRewrites} lock, which a move of one of them into this cluster holds alone.
  * Also sets a run of refused events aside, and replays one, each in a transaction of its own.
  */
@@ -46,18 +47,22 @@ final class BatchWriter {
     private final IngestRows ingestRows = new IngestRows();
     private final DailyUpsert daily = new DailyUpsert();
     private final PrivacyFilter privacy;
-    private final CorrectionWriter corrections;
+    private final CorrectionWriter corrections = new CorrectionWriter();
+    private final IntConsumer correctionsRefused;
+    /** Whether the batch being written dropped the corrections it carried (told once it commits). */
+    private boolean correctionsDropped;
     private final LateDays lateDays = new LateDays(() -> System.currentTimeMillis() * 1000);
 
     /**
      * @param edgeNumber this node's number in the database; shared by the writers of one pipeline
      * @param known first touches committed before; shared by the writers of one pipeline
-     * @param correctionsRefused told how many corrections a batch dropped when the database refused them ({@link CorrectionWriter})
+     * @param correctionsRefused told, once such a batch commits, how many corrections it dropped because the database
+     *     refused them ({@link CorrectionWriter})
      */
     BatchWriter(EdgeNumber edgeNumber, KnownFirstTouches known, KnownHumanOpens knownHumans, PrivacyPolicy privacy,
                 IntConsumer correctionsRefused) {
         this.edgeNode = edgeNumber.edgeNode();
-        this.corrections = new CorrectionWriter(correctionsRefused);
+        this.correctionsRefused = correctionsRefused;
         this.edgeNumber = edgeNumber;
         this.firstTouch = new FirstTouch(known, knownHumans);
         this.privacy = new PrivacyFilter(privacy);
@@ -117,10 +122,13 @@ final class BatchWriter {
             predecessor.run();
             lockCursorAt(c, start, oldest(batch));
             writeDerived(c, sql, rows, verdicts, classified.corrections());
-            moveCursor(sql, end, batch.size());
+            moveCursor(c, end, batch.size());
             c.commit();
             firstTouch.committed();
             copy.dictionariesCommitted();
+            if (correctionsDropped) {
+                correctionsRefused.accept(classified.corrections().size());
+            }
             return rows.size();
         } catch (SQLException | RuntimeException | CursorMovedException e) {
             rollback(c, e);
@@ -141,12 +149,11 @@ final class BatchWriter {
         }
         c.setAutoCommit(false);
         try {
-            DSLContext sql = DSL.using(c, SQLDialect.POSTGRES);
             lockCursorAt(c, run.get(0).position(), Long.MAX_VALUE);
             for (BadRecord bad : run) {
                 BadEvents.insert(c, SINK, edgeNode, bad.redacted(privacy.policy())); // as the tenant keeps addresses
             }
-            moveCursor(sql, run.get(run.size() - 1).next(), run.size());
+            moveCursor(c, run.get(run.size() - 1).next(), run.size());
             c.commit();
         } catch (SQLException | RuntimeException | CursorMovedException e) {
             rollback(c, e);
@@ -224,9 +231,19 @@ final class BatchWriter {
         }
     }
 
-    private void moveCursor(DSLContext sql, long end, long events) {
-        sql.query("UPDATE sink_cursors SET position = {0}, events = events + {1}, updated_at = now() "
-                + "WHERE edge_node = {2} AND sink = {3}", val(end), val(events), val(edgeNode), val(SINK)).execute();
+    /**
+     * Plain JDBC, not jOOQ: it runs once a batch, and rendering the jOOQ query each time was a tenth of
+     * the commit thread's CPU at 10,000 events/s (docs/benchmarks.md, 2026-12-05 night).
+     */
+    private void moveCursor(Connection c, long end, long events) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("UPDATE sink_cursors SET position = ?, events = events + ?, "
+                + "updated_at = now() WHERE edge_node = ? AND sink = ?")) {
+            s.setLong(1, end);
+            s.setLong(2, events);
+            s.setObject(3, edgeNode);
+            s.setString(4, SINK);
+            s.executeUpdate();
+        }
     }
 
     /** First opens and clicks, ingest rows, corrections of earlier rows, and the daily counters of all of it. */
@@ -244,7 +261,8 @@ final class BatchWriter {
         firstTouch.apply(c, rows, fold, verdicts, humanEpoch);
         ingestRows.write(sql, rows);
         // After the first touches: a human open recomputed for a corrected email sees this batch's rows.
-        List<Correction> applied = corrections.apply(c, fixes, fold) ? fixes : List.of();
+        correctionsDropped = !corrections.apply(c, fixes, fold);
+        List<Correction> applied = correctionsDropped ? List.of() : fixes;
         daily.write(c, fold);
         privacy.writeUnstored(c); // after daily_analytics: the same lock order as before V14
         lateDays.collect(fold, rows, applied); // every closed day and hour the batch changed, and later ones whose firsts it moves

@@ -11,7 +11,6 @@ import java.sql.Statement;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.UUID;
-import java.util.function.IntConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,16 +60,11 @@ final class CorrectionWriter {
     private final BinaryCopyEncoder rows = new BinaryCopyEncoder();
     /** Counter moves of the corrections being applied, added to the batch's fold once they all went in. */
     private final DailyFold moves = new DailyFold();
-    private final IntConsumer refused;
-
-    /** @param refused told how many corrections were dropped each time the database refuses them (a commit thread) */
-    CorrectionWriter(IntConsumer refused) {
-        this.refused = refused;
-    }
 
     /**
      * Applies {@code corrections}; their counter moves go into {@code fold}. Returns whether they were
-     * applied: false when the database refused them for their data, and then nothing of them is.
+     * applied: false when the database refused one of them for its data, and then none of them is (all
+     * the batch carried are dropped: which one was refused is not narrowed down).
      */
     boolean apply(Connection c, List<Correction> corrections, DailyFold fold) throws SQLException {
         if (corrections.isEmpty()) {
@@ -84,11 +78,16 @@ final class CorrectionWriter {
             if (!PostgresSink.isDataRefusal(e.getSQLState())) {
                 throw e; // the whole batch is retried
             }
-            c.rollback(before);
-            refused.accept(corrections.size());
-            log.warn("the database refused {} classifier correction(s) of earlier events for their data ({}: {}); the batch is"
-                    + " written without them, and the earlier rows keep their verdicts until a re-score (trackedge classify)",
-                    corrections.size(), e.getSQLState(), e.getMessage());
+            try {
+                c.rollback(before);
+            } catch (SQLException rollback) {
+                rollback.addSuppressed(e);
+                throw rollback;
+            }
+            // The first line only: a constraint's detail can quote the row, recipient address and all.
+            log.warn("the database refused the {} classifier correction(s) of earlier events this batch carried ({}: {});"
+                    + " the batch is written without them, and the earlier rows keep their verdicts until a re-score"
+                    + " (trackedge classify)", corrections.size(), e.getSQLState(), e.getMessage().lines().findFirst().orElse(""));
             return false;
         }
         c.releaseSavepoint(before);

@@ -27,7 +27,9 @@ import org.jooq.exception.DataAccessException;
  * by {@link BatchWriter} (rows and new cursor in one transaction), two batches in flight
  * ({@link CommitPipeline}). A PostgreSQL data exception or integrity violation (SQLState class 22
  * or 23) is the data's fault: the loop narrows it down and this sink records the events at fault
- * in {@code bad_events} with the cursor move. Anything else is retried from the committed cursor.
+ * in {@code bad_events} with the cursor move. Anything else is retried from the committed cursor. The
+ * classifier's corrections of earlier rows are not narrowed: refused so, they are dropped and the
+ * batch is written without them ({@link CorrectionWriter}).
  *
  * <p>Each batch is classified here, on the loop's thread and in journal order, before it is handed to
  * the pipeline's two writers ({@link JournalClassifier}): every open and click is stored with its

@@ -25,6 +25,8 @@ import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Opens and clicks through the real Postgres sink come out classified: each row with its automation,
@@ -154,14 +156,16 @@ class ClassifiedSinkIT {
 
     /**
      * A correction the database refuses for its data (a trigger here, standing for a constraint an
-     * operator added) rides on every batch until one commits, so it would refuse each of them, with no
+     * operator added; on the events, or on the first clicks once the day's counters have moved) rides on
+     * every batch until one commits, so it would refuse each of them, with no
      * event of theirs at fault. The batch is written without it: the burst's second click and the events
      * after it land, none is set aside, the earlier click keeps its first verdict, and the refusal is
      * counted. Before this, every event after it was set aside as refused, one by one: a batch of one
      * carried the correction too, and no batch could commit it.
      */
-    @Test
-    void aCorrectionTheDatabaseRefusesIsDroppedAndTheEventsAfterItLand() throws Exception {
+    @ParameterizedTest(name = "refused by {0}")
+    @ValueSource(strings = {"email_event_rows", "email_clicks"}) // the correction's first statement, and one after its counter moves
+    void aCorrectionTheDatabaseRefusesIsDroppedAndTheEventsAfterItLand(String table) throws Exception {
         SinkStats stats = new SinkStats();
         PostgresSink pg = new PostgresSink(db, UUID.randomUUID(), new PostgresSink.Settings(false, 0));
         SinkLoop sink = new SinkLoop(pg, journalDir, writer::flushedPosition,
@@ -176,8 +180,8 @@ class ClassifiedSinkIT {
 
         try (Connection c = testDb.connect(); Statement st = c.createStatement()) {
             st.execute("CREATE FUNCTION refuse_updates() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
-                    + " RAISE EXCEPTION 'rows of email_event_rows are never updated here' USING ERRCODE = 'check_violation'; END $$");
-            st.execute("CREATE TRIGGER refuse_updates BEFORE UPDATE ON email_event_rows FOR EACH ROW EXECUTE FUNCTION refuse_updates()");
+                    + " RAISE EXCEPTION 'rows are never updated here' USING ERRCODE = 'check_violation'; END $$");
+            st.execute("CREATE TRIGGER refuse_updates BEFORE UPDATE ON " + table + " FOR EACH ROW EXECUTE FUNCTION refuse_updates()");
         }
         UUID second = s.append(EventType.CLICK, "e-burst", t + 300 * SECOND + SECOND / 2, Scripted.ip(203, 0, 113, 9),
                 Scripted.FIREFOX, "https://shop.example/2", 0);
