@@ -65,10 +65,23 @@ class ClassifiedSinkIT {
     }
 
     private SinkLoop startSink(SinkStats stats) {
-        SinkLoop sink = Sinks.postgres(db, journalDir, writer::flushedPosition, UUID.randomUUID(), 500, Duration.ofMillis(2),
-                Duration.ofMillis(500), stats);
+        return startSink(new PostgresSink(db, UUID.randomUUID(), new PostgresSink.Settings(false, 0)), stats);
+    }
+
+    private SinkLoop startSink(PostgresSink pg, SinkStats stats) {
+        SinkLoop sink = new SinkLoop(pg, journalDir, writer::flushedPosition,
+                Sinks.settings(500, Duration.ofMillis(2), Duration.ofMillis(500)), stats, p -> { });
         sink.start();
         return sink;
+    }
+
+    /** The send of e-burst and its first click, committed: a person's click, until a second link's (below). */
+    private UUID firstBurstClickCommitted(Scripted s, long t, SinkStats stats) throws Exception {
+        s.append(EventType.SENT, "e-burst", t, null, null, null, 0);
+        UUID first = s.append(EventType.CLICK, "e-burst", t + 300 * SECOND, Scripted.ip(203, 0, 113, 4), Scripted.FIREFOX,
+                "https://shop.example/1", 0);
+        Await.until("the first click committed", Duration.ofSeconds(30), () -> stats.committedPosition.get() >= writer.flushedPosition());
+        return first;
     }
 
     @Test
@@ -129,10 +142,7 @@ class ClassifiedSinkIT {
         SinkLoop sink = startSink(stats);
         Scripted s = new Scripted(writer, Scripted.TENANT);
         long t = System.currentTimeMillis() * 1000 - 20 * 60 * SECOND;
-        s.append(EventType.SENT, "e-burst", t, null, null, null, 0);
-        UUID first = s.append(EventType.CLICK, "e-burst", t + 300 * SECOND, Scripted.ip(203, 0, 113, 4), Scripted.FIREFOX,
-                "https://shop.example/1", 0);
-        Await.until("the first click committed", Duration.ofSeconds(30), () -> stats.committedPosition.get() >= writer.flushedPosition());
+        UUID first = firstBurstClickCommitted(s, t, stats);
 
         try (Connection move = testDb.connect()) {
             move.setAutoCommit(false);
@@ -168,15 +178,10 @@ class ClassifiedSinkIT {
     void aCorrectionTheDatabaseRefusesIsDroppedAndTheEventsAfterItLand(String table) throws Exception {
         SinkStats stats = new SinkStats();
         PostgresSink pg = new PostgresSink(db, UUID.randomUUID(), new PostgresSink.Settings(false, 0));
-        SinkLoop sink = new SinkLoop(pg, journalDir, writer::flushedPosition,
-                Sinks.settings(500, Duration.ofMillis(2), Duration.ofMillis(500)), stats, p -> { });
-        sink.start();
+        SinkLoop sink = startSink(pg, stats);
         Scripted s = new Scripted(writer, Scripted.TENANT);
         long t = System.currentTimeMillis() * 1000 - 20 * 60 * SECOND;
-        s.append(EventType.SENT, "e-burst", t, null, null, null, 0);
-        UUID first = s.append(EventType.CLICK, "e-burst", t + 300 * SECOND, Scripted.ip(203, 0, 113, 4), Scripted.FIREFOX,
-                "https://shop.example/1", 0);
-        Await.until("the first click committed", Duration.ofSeconds(30), () -> stats.committedPosition.get() >= writer.flushedPosition());
+        UUID first = firstBurstClickCommitted(s, t, stats);
 
         try (Connection c = testDb.connect(); Statement st = c.createStatement()) {
             st.execute("CREATE FUNCTION refuse_updates() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
