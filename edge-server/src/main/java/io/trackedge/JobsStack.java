@@ -64,6 +64,12 @@ record JobsStack(List<ClusterRunner> runners) {
         Set<Integer> priorities = runners.get(0).runner().registry().all().stream()
                 .map(JobRegistry.JobType::priority).collect(Collectors.toCollection(TreeSet::new));
         metrics(metrics, runners.stream().map(r -> r.runner().stats()).toList(), priorities);
+        JobSettings settings = JobTypes.settings(c);
+        // What /readyz reports as degraded, for alerts: the node stays in the balancer's pool for these.
+        metrics.gauge("edge_jobs_runners_down", "This node's job runner threads that died (its jobs wait for other nodes)",
+                () -> runners.stream().filter(r -> !r.thread().healthy()).count());
+        metrics.gauge("edge_jobs_stuck", "This node's runners whose job has run longer than edge.jobs.stuck-after",
+                () -> runners.stream().filter(r -> stuck(r.runner().stats(), settings)).count());
         return new JobsStack(List.copyOf(runners));
     }
 
@@ -137,7 +143,12 @@ record JobsStack(List<ClusterRunner> runners) {
     }
 
     /** Informational unless the runner is stuck: its thread died, or one job has run longer than stuck-after. */
-    private static Readiness.Status status(JobRunner runner, RunnerThread thread, JobSettings settings, boolean redis) {
+    /** Whether one job has run longer than {@code stuck-after}. */
+    static boolean stuck(JobStats s, JobSettings settings) {
+        return s.currentJob != null && System.currentTimeMillis() - s.currentSinceMillis > settings.stuckAfter().toMillis();
+    }
+
+    static Readiness.Status status(JobRunner runner, RunnerThread thread, JobSettings settings, boolean redis) {
         JobStats s = runner.stats();
         String current = s.currentJob;
         long runningMillis = current == null ? 0 : System.currentTimeMillis() - s.currentSinceMillis;
@@ -149,11 +160,12 @@ record JobsStack(List<ClusterRunner> runners) {
                 s.depth.ready(), ready, s.depth.running(), s.depth.failedWaiting(), s.depth.dead(), s.completed.get(),
                 s.failures.get(), s.deferred.get(), current == null ? "" : "; now " + current + " for " + runningMillis / 1000 + " s",
                 s.loopErrors.get() == 0 ? "" : "; last error: " + s.lastError);
+        // Degraded, never failing: the jobs serve no request, and a node drained for them would stop tracking too.
         if (!thread.healthy()) {
-            return Readiness.Status.failing("runner thread died; " + detail);
+            return Readiness.Status.degraded("runner thread died; " + detail);
         }
-        if (current != null && runningMillis > settings.stuckAfter().toMillis()) {
-            return Readiness.Status.failing("stuck: one job for longer than " + settings.stuckAfter() + "; " + detail);
+        if (stuck(s, settings)) {
+            return Readiness.Status.degraded("stuck: one job for longer than " + settings.stuckAfter() + "; " + detail);
         }
         return Readiness.Status.ok(detail);
     }

@@ -65,11 +65,11 @@ final class PipelineFigures {
         return values;
     }
 
-    /** Readiness checks as "name: ok|failing — detail". */
+    /** Readiness checks as "name: ok|degraded|failing - detail". */
     Map<String, String> checks() {
         Map<String, String> out = new LinkedHashMap<>();
         for (Readiness.Result r : readiness.run()) {
-            out.put(r.name(), (r.ok() ? "ok" : "failing") + " - " + r.detail());
+            out.put(r.name(), (!r.ok() ? "failing" : r.degraded() ? "degraded" : "ok") + " - " + r.detail());
         }
         return out;
     }

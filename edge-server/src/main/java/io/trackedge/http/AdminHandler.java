@@ -120,6 +120,9 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         for (Readiness.Result r : readiness.run()) {
             ObjectNode c = checks.putObject(r.name());
             c.put("ok", r.ok());
+            if (r.degraded()) {
+                c.put("degraded", true);
+            }
             c.put("detail", r.detail());
             ok &= r.ok();
         }

@@ -6,18 +6,25 @@ import java.util.function.Supplier;
 
 /**
  * The checks behind {@code /readyz}: each names a part of the process and says whether it can do
- * its job now, with a detail an operator can act on. Ready means every check passes.
+ * its job now, with a detail an operator can act on. Ready means every check passes. A part that
+ * serves no request (the analytics jobs) reports itself degraded instead of failing: the load
+ * balancer keeps the node, whose tracking still works, and the check says what is wrong.
  */
 public final class Readiness {
 
     /** One check's answer. */
-    public record Status(boolean ok, String detail) {
+    public record Status(boolean ok, boolean degraded, String detail) {
         public static Status ok(String detail) {
-            return new Status(true, detail);
+            return new Status(true, false, detail);
+        }
+
+        /** Passing, so the node stays ready, but the part is impaired: {@code /readyz} shows {@code "degraded": true}. */
+        public static Status degraded(String detail) {
+            return new Status(true, true, detail);
         }
 
         public static Status failing(String detail) {
-            return new Status(false, detail);
+            return new Status(false, false, detail);
         }
     }
 
@@ -40,11 +47,11 @@ public final class Readiness {
             } catch (RuntimeException e) {
                 s = Status.failing(e.toString());
             }
-            out.add(new Result(c.name, s.ok, s.detail));
+            out.add(new Result(c.name, s.ok, s.degraded, s.detail));
         }
         return out;
     }
 
-    public record Result(String name, boolean ok, String detail) {
+    public record Result(String name, boolean ok, boolean degraded, String detail) {
     }
 }

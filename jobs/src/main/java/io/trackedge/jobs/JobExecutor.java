@@ -57,7 +57,10 @@ final class JobExecutor implements AutoCloseable {
                 log.info("job {} ({}) completed in {} ms", job.jobId(), job.describe(), nanos / 1_000_000);
             }
             return Outcome.COMPLETED;
-        } catch (Exception e) {
+        } catch (Exception | Error e) {
+            // An Error too (a class missing after a package upgrade replaced the jar, a roll-up out of memory):
+            // the job fails with its cause and backs off, and the runner lives on, rather than the thread dying
+            // and the job waiting out its lease as "lease expired", then doing the same on the next node.
             String error = e.getClass().getSimpleName() + ": " + e.getMessage();
             String contention = Contention.of(e);
             if (contention != null

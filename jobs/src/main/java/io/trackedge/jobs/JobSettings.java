@@ -16,7 +16,7 @@ import java.util.Objects;
  * @param maxAttempts attempts before a job is {@code dead}
  * @param scheduleDelay how long after a period closes its jobs are enqueued, so that events still
  *     in the journals (sink lag) are in the raw tables when the roll-up reads them
- * @param stuckAfter a job running longer than this makes {@code /readyz} report the runner stuck
+ * @param stuckAfter a job running longer than this makes {@code /readyz} report the runner stuck (degraded, not failing)
  * @param maxIdle the longest sleep of an idle runner between looks at the queues
  * @param maxDeferrals deferrals in a row ({@link JobStore#defer}: runs that lost a lock wait, a
  *     deadlock or a serialization check) after which a contention fails the attempt like any error

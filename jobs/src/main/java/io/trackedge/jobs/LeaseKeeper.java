@@ -51,8 +51,9 @@ final class LeaseKeeper implements AutoCloseable {
                 // Its completion will find the claim gone and roll the run back.
                 log.warn("job {} ({}): lease lost; another runner may take it", job.jobId(), job.describe());
             }
-        } catch (SQLException e) {
+        } catch (SQLException | RuntimeException e) {
             // The lease runs on; if PostgreSQL stays away longer than the timeout the job is taken back.
+            // A RuntimeException too: one escaping a periodic task would cancel every later renewal.
             log.warn("job {}: lease renewal failed: {}", job.jobId(), e.getMessage());
         }
     }

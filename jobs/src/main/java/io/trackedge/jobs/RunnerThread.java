@@ -6,8 +6,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The thread of one {@link JobRunner}: loops {@code doWork}, idles when a pass did nothing, and
- * on an error (PostgreSQL unreachable, mostly) records it, backs off to the idle maximum and tries
- * again: nothing is lost meanwhile, the jobs wait in {@code analytics_jobs}.
+ * on an error (PostgreSQL unreachable, mostly; a {@link Error} too) records it, backs off to the idle
+ * maximum and tries again: nothing is lost meanwhile, the jobs wait in {@code analytics_jobs}.
  */
 public final class RunnerThread implements AutoCloseable {
 
@@ -55,7 +55,8 @@ public final class RunnerThread implements AutoCloseable {
                     prepared = true;
                 }
                 work = runner.doWork();
-            } catch (Exception e) {
+            } catch (Exception | Error e) {
+                // An Error as well: a runner thread that died would leave this node's jobs to the others for good.
                 stats.loopErrors.incrementAndGet();
                 stats.lastError = e.getClass().getSimpleName() + ": " + e.getMessage();
                 log.warn("job runner {}: {}; trying again", runner.name(), stats.lastError);
