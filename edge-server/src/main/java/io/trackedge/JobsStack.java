@@ -78,7 +78,9 @@ record JobsStack(List<ClusterRunner> runners) {
         JobSettings settings = JobTypes.settings(c);
         String name = "edge-" + node.toString().substring(0, 8) + "-" + ProcessHandle.current().pid()
                 + (cluster == null ? "" : "-" + cluster);
-        Database db = new Database(sinkDb.info(), POOL);
+        // A roll-up's statement over a large day, or compaction's reindex, may run for minutes: no call is
+        // cut before the job itself would be reported stuck.
+        Database db = new Database(sinkDb.info(), POOL, settings.stuckAfter());
         JobRegistry registry = JobTypes.registry(config.database().retentionDays(), db.dataSource());
         JobStore store = new JobStore(db.dataSource(), settings);
         // Each cluster's queue has its own keys: a hint names a job of that cluster's table.

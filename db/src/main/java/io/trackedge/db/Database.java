@@ -18,8 +18,32 @@ public final class Database implements AutoCloseable {
     private final PostgresConnectionInfo info;
     private final HikariDataSource pool;
 
+    /**
+     * How long a call may wait on the server by default: the sink's and the stats API's statements are
+     * short, and a hang (a half-open connection) is cut so that the caller can retry.
+     */
+    public static final Duration SHORT_STATEMENTS = Duration.ofSeconds(60);
+
+    private final Duration socketTimeout;
+
+    /** With {@link #SHORT_STATEMENTS}. */
     public Database(PostgresConnectionInfo info, int poolSize) {
+        this(info, poolSize, SHORT_STATEMENTS);
+    }
+
+    /**
+     * @param socketTimeout how long a call may wait on the server before it fails, in whole seconds (a
+     *     part of a second counts as one); {@link Duration#ZERO}: no limit. Work whose statements may
+     *     run for minutes on a large database (roll-ups, compaction's reindex, a re-score or a tenant's
+     *     move) needs more than {@link #SHORT_STATEMENTS}: there a timeout fails the work however often
+     *     it is retried.
+     */
+    public Database(PostgresConnectionInfo info, int poolSize, Duration socketTimeout) {
+        if (socketTimeout.isNegative()) {
+            throw new IllegalArgumentException("socketTimeout must not be negative: " + socketTimeout);
+        }
         this.info = info;
+        this.socketTimeout = socketTimeout;
         HikariConfig c = new HikariConfig();
         c.setJdbcUrl(info.jdbcUrl());
         c.setUsername(info.user());
@@ -32,9 +56,16 @@ public final class Database implements AutoCloseable {
         c.setValidationTimeout(Duration.ofSeconds(2).toMillis());
         c.setInitializationFailTimeout(-1);
         c.addDataSourceProperty("tcpKeepAlive", "true");
-        c.addDataSourceProperty("socketTimeout", "60");
+        // pgjdbc counts whole seconds and reads 0 as no limit: round a part of a second up, not down to none.
+        long seconds = socketTimeout.toSeconds() + (socketTimeout.toNanosPart() > 0 ? 1 : 0);
+        c.addDataSourceProperty("socketTimeout", String.valueOf(seconds));
         c.addDataSourceProperty("reWriteBatchedInserts", "true");
         this.pool = new HikariDataSource(c);
+    }
+
+    /** How long a call may wait on the server ({@link Duration#ZERO}: no limit), as given. */
+    public Duration socketTimeout() {
+        return socketTimeout;
     }
 
     public HikariDataSource dataSource() {

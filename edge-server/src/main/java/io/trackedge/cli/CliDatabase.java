@@ -7,6 +7,7 @@ import io.trackedge.db.PostgresConnectionInfo;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.time.Duration;
 
 /**
  * The database a command works on, found as {@code serve} finds it: {@code edge.database.url};
@@ -14,6 +15,12 @@ import java.net.Socket;
  * same data folder, the command connects to it rather than starting it a second time.
  */
 final class CliDatabase implements AutoCloseable {
+
+    /**
+     * No limit on a call's wait: a command's work (a re-score, a tenant's move, a job run by hand) may
+     * hold one statement for minutes on a large database, and the person running it can stop it.
+     */
+    static final Duration LONG_WORK = Duration.ZERO;
 
     private final Database db;
     private final LocalPostgres local;
@@ -30,15 +37,15 @@ final class CliDatabase implements AutoCloseable {
         EdgeConfig.Database c = cfg.database();
         if (!c.url().isEmpty()) {
             PostgresConnectionInfo info = PostgresConnectionInfo.parse(c.url(), c.user(), c.password());
-            return new CliDatabase(new Database(info, 1), null, info.jdbcUrl());
+            return new CliDatabase(new Database(info, 1, LONG_WORK), null, info.jdbcUrl());
         }
         if (!"root".equals(System.getProperty("user.name")) && answers(c.embeddedPort())) {
             PostgresConnectionInfo info = new PostgresConnectionInfo(
                     "jdbc:postgresql://127.0.0.1:" + c.embeddedPort() + "/postgres", "postgres", null);
-            return new CliDatabase(new Database(info, 1), null, "the running edge's embedded PostgreSQL on port " + c.embeddedPort());
+            return new CliDatabase(new Database(info, 1, LONG_WORK), null, "the running edge's embedded PostgreSQL on port " + c.embeddedPort());
         }
         LocalPostgres local = LocalPostgres.start(cfg.dataDir(), c.embeddedPort());
-        return new CliDatabase(new Database(local.info(), 1), local, local.description());
+        return new CliDatabase(new Database(local.info(), 1, LONG_WORK), local, local.description());
     }
 
     private static boolean answers(int port) {

@@ -47,7 +47,7 @@ public final class JobsCommand implements Runnable {
         @Override
         final int run(EdgeConfig cfg, CliDatabase db, PrintWriter out) throws Exception {
             // A job's transaction, its lease renewals and the compaction's rebuild need a connection each.
-            try (Database pool = new Database(db.db().info(), 3)) {
+            try (Database pool = new Database(db.db().info(), 3, CliDatabase.LONG_WORK)) {
                 return run(new JobStore(pool.dataSource(), settings(cfg)), JobTypes.registry(cfg.database().retentionDays(), pool.dataSource()),
                         cfg, out);
             }
