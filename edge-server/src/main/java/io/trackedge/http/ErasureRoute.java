@@ -74,6 +74,11 @@ public final class ErasureRoute implements AutoCloseable {
 
     private void authorized(TrackingHandler handler, ChannelHandlerContext ctx, EdgeContext edge, HttpRequest request,
                             IngestKeyCache.Principal who) {
+        if (who == null && edge.ingest != null && edge.ingest.keys().cannotCheck(request.headers().get(HttpHeaderNames.AUTHORIZATION))) {
+            answer(handler, ctx, edge, 503, "{\"error\":\"the API keys cannot be read from the database now, so this key cannot"
+                    + " be checked; retry later\"}", "Retry-After: 5\r\n");
+            return;
+        }
         if (who == null) {
             answer(handler, ctx, edge, 401, "{\"error\":\"a valid ingest API bearer key is required\"}",
                     "WWW-Authenticate: Bearer realm=\"trackedge\"\r\n");

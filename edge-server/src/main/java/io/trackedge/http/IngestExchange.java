@@ -88,6 +88,11 @@ final class IngestExchange {
                 return;
             }
         }
+        if (principal == null && service.keys().cannotCheck(authorization)) {
+            refuse(503, Outcome.UNAVAILABLE, IngestResponses.RETRY, "the ingest keys cannot be read from the database now,"
+                    + " so this key cannot be checked; retry shortly");
+            return;
+        }
         if (principal == null) {
             boolean given = request.headers().contains(HttpHeaderNames.AUTHORIZATION);
             refuse(401, Outcome.UNAUTHORIZED, given ? IngestResponses.BAD_KEY : IngestResponses.UNAUTHORIZED,

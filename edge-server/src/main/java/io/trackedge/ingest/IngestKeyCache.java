@@ -135,12 +135,8 @@ public final class IngestKeyCache implements AutoCloseable {
      *     no active key
      */
     public Principal authenticate(String authorization) {
-        if (authorization == null || authorization.length() < 7
-                || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            return null;
-        }
-        String key = authorization.substring(7).trim();
-        if (!IngestKeyFormat.wellFormed(key)) {
+        String key = bearerKey(authorization);
+        if (key == null) {
             return null;
         }
         IngestKeyStore.Active k = byPrefix.get(IngestKeyFormat.prefixOf(key));
@@ -170,12 +166,8 @@ public final class IngestKeyCache implements AutoCloseable {
      *     such reload began less than {@link #MISS_RELOAD_EVERY} ago
      */
     public CompletableFuture<Void> reloadForUnknownKey(String authorization) {
-        if (store == null || authorization == null || authorization.length() < 7
-                || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            return null;
-        }
-        String key = authorization.substring(7).trim();
-        if (!IngestKeyFormat.wellFormed(key) || byPrefix.containsKey(IngestKeyFormat.prefixOf(key))) {
+        String key = bearerKey(authorization);
+        if (store == null || key == null || byPrefix.containsKey(IngestKeyFormat.prefixOf(key))) {
             return null;
         }
         CompletableFuture<Void> running = missReload.get();
@@ -205,6 +197,29 @@ public final class IngestKeyCache implements AutoCloseable {
             return null;
         }
         return mine;
+    }
+
+    /**
+     * Whether {@code authorization} carries a well-formed key that {@link #authenticate} refused only
+     * because its prefix is not loaded while the keys cannot be read: never loaded, or the last reload
+     * failed (the database unreachable). Such a key may be valid, so the caller answers "retry"
+     * (503), not "your key is not valid" (401), which a client may take as final and drop its events.
+     */
+    public boolean cannotCheck(String authorization) {
+        if (store == null || loaded && !failing) {
+            return false;
+        }
+        String key = bearerKey(authorization);
+        return key != null && !byPrefix.containsKey(IngestKeyFormat.prefixOf(key));
+    }
+
+    /** The key of a {@code Bearer} header value when it is well-formed, else null. */
+    private static String bearerKey(String authorization) {
+        if (authorization == null || authorization.length() < 7 || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return null;
+        }
+        String key = authorization.substring(7).trim();
+        return IngestKeyFormat.wellFormed(key) ? key : null;
     }
 
     /** Whether a request with an unknown key would reload the keys now: none began in the last {@link #MISS_RELOAD_EVERY}. */

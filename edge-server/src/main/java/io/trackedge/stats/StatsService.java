@@ -28,6 +28,11 @@ public final class StatsService implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(StatsService.class);
 
+    /** A key the keys' database cannot confirm now (never loaded, or the last reload failed): retry, not "invalid". */
+    private static final StatsResponse KEYS_UNREADABLE = StatsResponse.error(503,
+            "the API keys cannot be read from the database now, so this key cannot be checked; retry later",
+            Map.of("Retry-After", "5"));
+
     private final IngestKeyCache keys;
     private final StatsQueries queries;
     private final DrillDowns drillDowns;
@@ -63,8 +68,10 @@ public final class StatsService implements AutoCloseable {
      * @param authorization the {@code Authorization} header, or null
      */
     public CompletableFuture<StatsResponse> handle(String method, String uri, String authorization) {
-        return keys.authenticateOrReload(authorization).thenCompose(p -> authorized(method, uri, p));
+        return keys.authenticateOrReload(authorization).thenCompose(p -> p == null && keys.cannotCheck(authorization)
+                ? CompletableFuture.completedFuture(KEYS_UNREADABLE) : authorized(method, uri, p));
     }
+
 
     /**
      * Whether {@code authorization} may read {@code tenant} (null or empty: the key's own), as the API
@@ -73,6 +80,9 @@ public final class StatsService implements AutoCloseable {
      */
     public CompletableFuture<StatsResponse> mayRead(String authorization, String tenant) {
         return keys.authenticateOrReload(authorization).thenApply(p -> {
+            if (p == null && keys.cannotCheck(authorization)) {
+                return KEYS_UNREADABLE;
+            }
             StatsResponse refused = refusal(p);
             if (refused != null) {
                 return refused;
