@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Answers: 200 with JSON (or CSV); 400 with {@code {"error": reason}} for input the API
  * refuses; 401 without a known key; 403 for a key without the read scope or another tenant;
- * 404 for an unknown path; 503 when busy or the database cannot be reached; 500 when a query fails.
+ * 404 for an unknown path; 503 when busy, when the database cannot be reached or a query ran past
+ * the statement timeout; 500 when a query fails otherwise.
  */
 public final class StatsService implements AutoCloseable {
 
@@ -157,14 +158,37 @@ public final class StatsService implements AutoCloseable {
         } catch (BadRequest e) {
             return StatsResponse.error(e.status(), e.getMessage());
         } catch (Exception e) {
-            if (databaseUnreachable(e)) {
-                // Not the request's fault nor a bug: say "retry", as for a busy API, and keep the log to one line.
-                log.warn("stats query {}: the database is unreachable: {}", path, e.toString());
-                return StatsResponse.error(503, "the database is unreachable; retry later", Map.of("Retry-After", "5"));
-            }
-            log.warn("stats query {} failed", path, e);
-            return StatsResponse.error(500, "the query failed: " + e.getMessage());
+            return failure(path, e);
         }
+    }
+
+    /**
+     * The answer to a query that threw. Neither an unreachable database nor a query the statement
+     * timeout cancelled (SQLState 57014) is the request's fault or a bug: 503 "retry", as for a busy
+     * API, with one log line. Anything else is a 500 whose body does not echo the server's message
+     * (it can quote the query); the log has it, with the stack.
+     */
+    static StatsResponse failure(String path, Exception e) {
+        if (databaseUnreachable(e)) {
+            log.warn("stats query {}: the database is unreachable: {}", path, e.toString());
+            return StatsResponse.error(503, "the database is unreachable; retry later", Map.of("Retry-After", "5"));
+        }
+        if (sqlState(e, "57014")) {
+            log.warn("stats query {}: cancelled by the statement timeout: {}", path, e.toString());
+            return StatsResponse.error(503, "the query ran past the stats API's statement timeout; retry later, or ask for less"
+                    + " (a shorter range, one campaign)", Map.of("Retry-After", "5"));
+        }
+        log.warn("stats query {} failed", path, e);
+        return StatsResponse.error(500, "the query failed (the edge's log has the cause)");
+    }
+
+    private static boolean sqlState(Throwable e, String state) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.sql.SQLException q && state.equals(q.getSQLState())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
