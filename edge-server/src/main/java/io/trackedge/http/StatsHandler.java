@@ -11,6 +11,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.trackedge.metrics.Route;
 import io.trackedge.stats.StatsResponse;
@@ -64,6 +65,19 @@ final class StatsHandler extends ChannelDuplexHandler {
             return;
         }
         ctx.fireChannelRead(msg);
+    }
+
+    /**
+     * While a query runs the client is waiting for us, not idle: the idle timeout (60 s) closing the
+     * connection then would drop an answer a queue of slow queries (2 workers, 10 s each) can take
+     * longer than that to give, as the admin listener's dashboard already guards against.
+     */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof IdleStateEvent && waiting != null) {
+            return;
+        }
+        super.userEventTriggered(ctx, evt);
     }
 
     private void answered(ChannelHandlerContext ctx, StatsResponse r, boolean keepAlive, boolean head) {
