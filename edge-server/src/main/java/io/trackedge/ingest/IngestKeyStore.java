@@ -44,10 +44,19 @@ public final class IngestKeyStore {
             return out.isEmpty() ? null : out;
         }
 
+        /**
+         * The scopes this version knows; others are left out. A later version may add a scope (and widen
+         * V12's check): an edge not yet upgraded then still honours the scopes it knows of such a key,
+         * where refusing the row made every reload of every key fail.
+         */
         static Set<Scope> fromSql(java.sql.Array a) throws SQLException {
             Set<Scope> out = EnumSet.noneOf(Scope.class);
             for (Object o : (Object[]) a.getArray()) {
-                out.add(Scope.valueOf(((String) o).toUpperCase(java.util.Locale.ROOT)));
+                for (Scope known : values()) {
+                    if (known.name().equalsIgnoreCase((String) o)) {
+                        out.add(known);
+                    }
+                }
             }
             return out;
         }
