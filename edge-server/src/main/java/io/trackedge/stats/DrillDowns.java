@@ -140,10 +140,15 @@ public final class DrillDowns {
 
     private StatsResponse table(UUID tenant, String sql, List<Object> p, List<String> columns, boolean csv, Map<String, Object> extra)
             throws SQLException, IOException {
+        boolean[] more = new boolean[1];
         List<List<Object>> rows = reader.read(tenant, c -> {
             List<List<Object>> out = new ArrayList<>();
             try (PreparedStatement s = TenantReader.prepare(c, sql, p); ResultSet r = s.executeQuery()) {
-                while (r.next() && out.size() < MAX_PAGE) {
+                while (r.next()) {
+                    if (out.size() == MAX_PAGE) {
+                        more[0] = true; // the query asks for one row past the page to know
+                        break;
+                    }
                     List<Object> row = new ArrayList<>();
                     for (int i = 1; i <= columns.size(); i++) {
                         Object v = r.getObject(i);
@@ -157,7 +162,10 @@ public final class DrillDowns {
         });
         Map<String, Object> all = new LinkedHashMap<>(extra);
         all.put("tenant", tenant.toString());
-        return StatsResponse.ok(StatsOutput.table(columns, rows, csv, all), csv);
+        // As /v1/stats says it: rows past the page are left out, and the answer says so rather than looking whole.
+        all.put("truncated", more[0]);
+        return new StatsResponse(200, csv ? StatsResponse.CSV : StatsResponse.JSON, StatsOutput.table(columns, rows, csv, all),
+                more[0] ? Map.of("X-Truncated", "true") : Map.of());
     }
 
     private static void known(Map<String, List<String>> params, String... names) throws BadRequest {
