@@ -1,15 +1,13 @@
 package io.trackedge;
 
 import io.trackedge.config.EdgeConfig;
-import io.trackedge.privacy.Erasure;
 import io.trackedge.privacy.ErasureList;
+import io.trackedge.privacy.ErasureReload;
 import io.trackedge.privacy.PrivacyPolicy;
 import io.trackedge.privacy.RecipientEraser;
 import io.trackedge.db.Database;
 import io.trackedge.sink.posthog.PersonDeletion;
 import java.net.URI;
-import java.sql.Connection;
-import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import io.trackedge.db.TenantRouting;
@@ -59,21 +57,12 @@ public final class PrivacyStack implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        long hold = p.settings().erasureHold().toMillis();
-        refresher.scheduleWithFixedDelay(() -> {
-            try {
-                erasures.replace(recent(dbs, hold));
-            } catch (SQLException e) {
-                // The list stays as it was; the Postgres sink reads the table itself, PostHog waits for the next reload.
-                if ("42P01".equals(e.getSQLState())) {
-                    log.debug("no erasure_audit table yet: the migrations run at the sink's start");
-                } else {
-                    log.warn("cannot reload recent erasures: {}", e.toString());
-                }
-            } catch (RuntimeException e) {
-                log.warn("cannot reload recent erasures: {}", e.toString());
-            }
-        }, 0, p.erasureRefresh().toMillis(), TimeUnit.MILLISECONDS);
+        List<String> names = config.database().clusters().list().isEmpty() ? List.of("(the database)")
+                : config.database().clusters().list().stream().map(EdgeConfig.Cluster::name).toList();
+        // The list stays as it was for a cluster that cannot be read; the Postgres sink reads the table itself.
+        ErasureReload reload = new ErasureReload(names, dbs.stream().map(d -> (javax.sql.DataSource) d.dataSource()).toList(),
+                p.settings().erasureHold().toMillis(), erasures);
+        refresher.scheduleWithFixedDelay(reload::reload, 0, p.erasureRefresh().toMillis(), TimeUnit.MILLISECONDS);
         eraser = RecipientEraser.acrossClusters(tenant -> ownFirst(dbs, routing.indexOf(tenant)), erasures,
                 personDeletion(config), System::currentTimeMillis);
     }
@@ -88,17 +77,6 @@ public final class PrivacyStack implements AutoCloseable {
             }
         }
         return out;
-    }
-
-    /** The recent erasures of every cluster: all of them, or none (the list then stays as it was). */
-    private static List<ErasureList.Entry> recent(List<Database> dbs, long holdMillis) throws SQLException {
-        List<ErasureList.Entry> all = new ArrayList<>();
-        for (Database db : dbs) {
-            try (Connection c = db.dataSource().getConnection()) {
-                all.addAll(Erasure.recent(c, holdMillis));
-            }
-        }
-        return all;
     }
 
     /** PostHog's person deletion, or null when no personal API key is configured. */

@@ -1,0 +1,67 @@
+package io.trackedge.privacy;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reloads the recent erasures ({@link Erasure#recent}) of every cluster into one {@link ErasureList},
+ * each cluster on its own: one that cannot be read keeps the list it gave last, and the others'
+ * new erasures still come in. Reloading all or none, one cluster down kept every cluster's new
+ * erasures from the PostHog sink for as long as it was down.
+ *
+ * <p>Confined to the reloading thread.
+ */
+public final class ErasureReload {
+
+    private static final Logger log = LoggerFactory.getLogger(ErasureReload.class);
+
+    private final List<String> names;
+    private final List<DataSource> clusters;
+    private final long holdMillis;
+    private final ErasureList into;
+    private final List<List<ErasureList.Entry>> lastRead = new ArrayList<>();
+
+    /**
+     * @param names each cluster's name, for the log ({@code clusters.size()} of them)
+     * @param holdMillis how far back an erasure is recent ({@code edge.privacy.erasure-hold})
+     */
+    public ErasureReload(List<String> names, List<DataSource> clusters, long holdMillis, ErasureList into) {
+        if (names.size() != clusters.size()) {
+            throw new IllegalArgumentException(names.size() + " names for " + clusters.size() + " clusters");
+        }
+        this.names = List.copyOf(names);
+        this.clusters = List.copyOf(clusters);
+        this.holdMillis = holdMillis;
+        this.into = into;
+        clusters.forEach(c -> lastRead.add(List.of()));
+    }
+
+    /** Reads every cluster once and replaces the list; returns how many clusters could not be read. */
+    public int reload() {
+        int failed = 0;
+        for (int i = 0; i < clusters.size(); i++) {
+            try (Connection c = clusters.get(i).getConnection()) {
+                lastRead.set(i, Erasure.recent(c, holdMillis));
+            } catch (SQLException | RuntimeException e) {
+                failed++;
+                if (e instanceof SQLException q && "42P01".equals(q.getSQLState())) {
+                    log.debug("cluster {}: no erasure_audit table yet (the migrations run at the sink's start)", names.get(i));
+                } else {
+                    log.warn("cannot reload the recent erasures of cluster {}, its last list stays in force: {}", names.get(i),
+                            e.toString());
+                }
+            }
+        }
+        if (failed < clusters.size()) {
+            List<ErasureList.Entry> all = new ArrayList<>();
+            lastRead.forEach(all::addAll);
+            into.replace(all);
+        }
+        return failed;
+    }
+}
