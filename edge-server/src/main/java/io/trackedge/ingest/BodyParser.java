@@ -49,6 +49,8 @@ final class BodyParser {
             .build();
     /** Reads one element at a time out of an array, where more tokens follow by design. */
     private static final ObjectReader ELEMENTS = MAPPER.reader().without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    /** Finds an array's elements without judging their keys ({@link #elementByElement}). */
+    private static final JsonMapper BOUNDS = JsonMapper.builder().disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION).build();
 
     private BodyParser() {
     }
@@ -97,8 +99,9 @@ final class BodyParser {
 
     private static List<Line> json(byte[] body, int from, int end, int maxLines) throws BodyException {
         List<Line> lines = new ArrayList<>();
+        JsonToken first = null;
         try (JsonParser p = MAPPER.createParser(body, from, end - from)) {
-            JsonToken first = p.nextToken();
+            first = p.nextToken();
             if (first == JsonToken.START_OBJECT) {
                 lines.add(new Line(1, ELEMENTS.readTree(p), null));
             } else if (first == JsonToken.START_ARRAY) {
@@ -120,6 +123,10 @@ final class BodyParser {
                 throw new BodyException(400, "malformed JSON: content after the end of the array");
             }
         } catch (JsonProcessingException e) {
+            if (first == JsonToken.START_ARRAY && duplicateKey(e)) {
+                // The parser cannot go on after it; the array may well be whole: judge element by element.
+                return elementByElement(body, from, end, maxLines);
+            }
             throw new BodyException(400, malformed(e, true));
         } catch (IOException e) {
             throw new BodyException(400, "malformed JSON");
@@ -128,6 +135,50 @@ final class BodyParser {
             throw new BodyException(400, "no events in the body");
         }
         return lines;
+    }
+
+    /**
+     * An array holding an element with a duplicate key: its elements found by a parser that does not
+     * look for duplicates, then each read on its own, so that such an element is refused alone, as an
+     * NDJSON line is, and the others are kept. A body broken anywhere else is still refused whole.
+     */
+    private static List<Line> elementByElement(byte[] body, int from, int end, int maxLines) throws BodyException {
+        List<Line> lines = new ArrayList<>();
+        try (JsonParser p = BOUNDS.createParser(body, from, end - from)) {
+            p.nextToken(); // the array's start, as the strict pass found
+            JsonToken t;
+            while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+                if (t == null) {
+                    throw new BodyException(400, "malformed JSON: the array is not closed");
+                }
+                if (lines.size() == maxLines) {
+                    throw new BodyException(413, "more than " + maxLines + " events in one request");
+                }
+                int start = (int) p.currentTokenLocation().getByteOffset();
+                p.skipChildren();
+                int stop = (int) p.currentLocation().getByteOffset();
+                int number = lines.size() + 1;
+                try {
+                    lines.add(new Line(number, ELEMENTS.readTree(body, from + start, stop - start), null));
+                } catch (JsonProcessingException e) {
+                    lines.add(new Line(number, null, new Rejection(null, malformed(e, false))));
+                }
+            }
+            if (p.nextToken() != null) {
+                throw new BodyException(400, "malformed JSON: content after the end of the array");
+            }
+        } catch (JsonProcessingException e) {
+            throw new BodyException(400, malformed(e, true));
+        } catch (IOException e) {
+            throw new BodyException(400, "malformed JSON");
+        }
+        return lines;
+    }
+
+    /** Jackson's strict duplicate detection, which refuses a key given twice in one object. */
+    private static boolean duplicateKey(JsonProcessingException e) {
+        String m = e.getOriginalMessage();
+        return m != null && m.startsWith("Duplicate field ");
     }
 
     private static String malformed(JsonProcessingException e, boolean withLine) {

@@ -50,6 +50,29 @@ class IngestBodyParserTest {
         assertNotNull(one.get(0).node());
     }
 
+    /**
+     * An element with a duplicate key, at its top or nested, is refused alone, as an NDJSON line is:
+     * the array around it is well-formed, so the elements after it are found and kept (before, the
+     * whole body was a 400).
+     */
+    @Test
+    void anArrayElementWithADuplicateKeyIsRejectedAlone() throws Exception {
+        List<BodyParser.Line> lines = parse("[{\"a\":1},\n {\"a\":2,\"a\":3,\"b\":[1,{\"c\":4}]},\n {\"a\":5,\"n\":{\"x\":1,\"x\":2,\"y\":[3]},\"z\":6},"
+                + " {\"a\":7}]", BodyFormat.JSON, 10);
+        assertEquals(List.of(1, 2, 3, 4), lines.stream().map(BodyParser.Line::number).toList());
+        assertEquals(1, lines.get(0).node().get("a").asInt());
+        for (int i : new int[] {1, 2}) {
+            assertNull(lines.get(i).node());
+            String reason = lines.get(i).malformed().reason();
+            assertTrue(reason.startsWith("malformed JSON at column ") && reason.contains("Duplicate field"), reason);
+        }
+        assertEquals(7, lines.get(3).node().get("a").asInt());
+        List<BodyParser.Line> afterBom = parse("\uFEFF[{\"a\":1,\"a\":1}, {\"a\":2}]", BodyFormat.JSON, 10);
+        assertNull(afterBom.get(0).node());
+        assertEquals(2, afterBom.get(1).node().get("a").asInt(), "found where it is when the body starts with a BOM");
+        assertEquals(400, refused("[{\"a\":1,\"a\":2}, {\"a\":", BodyFormat.JSON, 10), "a body broken after it is still refused whole");
+    }
+
     @Test
     void bodiesRefusedWhole() {
         assertEquals(400, refused("[{\"a\":1}, {\"a\":", BodyFormat.JSON, 10));
