@@ -169,15 +169,15 @@ public final class EdgeApp implements AutoCloseable {
                 .filter(Objects::nonNull).toList();
         EdgeContext edge = new EdgeContext(ring, responses, metrics, config.ack(), config.ring().fullPolicy(),
                 clients, keys, ingest.service(), reads == null ? null : reads.service(), erasure, rateLimit);
-        readiness.add("journal", () -> appender.healthy()
+        readiness.addCritical("journal", () -> appender.healthy()
                 ? Readiness.Status.ok("writing to " + config.journalDir() + ", position " + journal.flushedPosition())
                 : Readiness.Status.failing(appender.health().detail()));
-        readiness.add("ring", () -> {
+        readiness.addCritical("ring", () -> {
             long free = ring.remainingCapacity();
             String detail = free + " of " + ring.size() + " slots free";
             return free > 0 ? Readiness.Status.ok(detail) : Readiness.Status.failing(detail);
         });
-        readiness.add("accepting", () -> edge.isDraining()
+        readiness.addCritical("accepting", () -> edge.isDraining()
                 ? Readiness.Status.failing("shutting down") : Readiness.Status.ok("accepting connections"));
         EdgeServer server;
         try {
