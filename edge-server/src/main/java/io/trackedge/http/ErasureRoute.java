@@ -15,6 +15,7 @@ import io.trackedge.privacy.RecipientEraser;
 import io.trackedge.sink.Json;
 import io.trackedge.token.StoredText;
 import java.nio.charset.StandardCharsets;
+import java.sql.SQLException;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -27,16 +28,20 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code POST /v1/erasure?tenant=<uuid>&email_id=<id>} on the public listener, with an ingest API
  * bearer key of that tenant (or an all-tenant key): erases the recipient as {@code edge erase}
  * does ({@link RecipientEraser}) and answers 200 with what was deleted. 401 without a valid key,
  * 403 for a key without the write scope or of another tenant, 400 for missing or bad parameters, 405 for another method, 503
- * when erasures are already queued. The database work runs on a thread of its own, never on the
+ * with Retry-After when erasures are already queued or the database failed (retry), 500 for an error of the edge's own. The database work runs on a thread of its own, never on the
  * event loop; the answer closes the connection (an erasure is rare; nothing is pipelined behind it).
  */
 public final class ErasureRoute implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(ErasureRoute.class);
 
     private static final DateTimeFormatter HTTP_DATE =
             DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.US).withZone(ZoneOffset.UTC);
@@ -127,15 +132,22 @@ public final class ErasureRoute implements AutoCloseable {
                     RecipientEraser.Outcome out = eraser.erase(tenant, email, "api:" + who.prefix());
                     status = out.complete() ? 200 : 503; // a cluster not reached may still hold the recipient's rows: retry
                     json = json(out);
-                } catch (Exception e) {
+                } catch (SQLException e) {
                     status = 503;
                     StringBuilder sb = new StringBuilder("{\"error\":");
                     Json.quote(sb, "the erasure failed in the tenant's cluster and was rolled back; retry: " + e.getMessage());
                     json = sb.append('}').toString();
+                } catch (RuntimeException e) {
+                    // Not the database's doing: retrying would fail the same way. The cause goes to the log, not the client.
+                    log.error("erasure of a recipient of tenant {} failed", tenant, e);
+                    status = 500;
+                    json = "{\"error\":\"the erasure failed on an error of the edge's own (its log has the cause); it may be partly"
+                            + " done, and running it again is harmless\"}";
                 }
                 int s = status;
                 String body = json;
-                ctx.executor().execute(() -> answer(handler, ctx, edge, s, body, ""));
+                String retryAfter = s == 503 ? "Retry-After: 5\r\n" : "";
+                ctx.executor().execute(() -> answer(handler, ctx, edge, s, body, retryAfter));
             });
         } catch (RejectedExecutionException busy) {
             answer(handler, ctx, edge, 503, "{\"error\":\"too many erasures queued; retry\"}", "Retry-After: 5\r\n");
