@@ -104,7 +104,7 @@ public final class JobStore {
     }
 
     /**
-     * Has job {@code id} run again on {@code c}: queued again with its attempts reset when it is
+     * Has job {@code id} run again on {@code c}: queued again with its attempts and deferrals reset when it is
      * queued, failed, dead or completed, or flagged to be queued again when it completes if it is
      * running now (its claim may have read the period before the rows that call for the re-run).
      */
@@ -114,6 +114,7 @@ public final class JobStore {
         try (PreparedStatement s = c.prepareStatement("UPDATE analytics_jobs SET"
                 + " rerun_requested = rerun_requested OR status = 'running',"
                 + " attempts = CASE WHEN status = 'running' THEN attempts ELSE 0 END,"
+                + " deferrals = CASE WHEN status = 'running' THEN deferrals ELSE 0 END,"
                 + " run_after = CASE WHEN status = 'running' THEN run_after ELSE now() END,"
                 + " dispatched_at = CASE WHEN status = 'running' THEN dispatched_at END,"
                 + " finished_at = CASE WHEN status = 'running' THEN finished_at END,"

@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.trackedge.jobs.testing.CountingRollUp;
 import io.trackedge.jobs.testing.JobsDatabase;
 import io.trackedge.sink.testing.Await;
+import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -127,6 +129,21 @@ class JobStoreIT {
             assertEquals("completed|1|r2", pg.test.rows("SELECT status, attempts, runner FROM analytics_jobs").get(0));
             assertEquals(1, pg.count("SELECT count(*) FROM test_job_runs"));
         }
+    }
+
+    /**
+     * A re-run (a tenant's move asks for its recounts so) starts the job afresh: attempts and deferrals
+     * both reset, as {@code jobs retry} does. With its deferrals left at the maximum, its first lost
+     * lock wait would have spent an attempt instead of waiting.
+     */
+    @Test
+    void aRerunResetsTheAttemptsAndTheDeferrals() throws Exception {
+        JobStore.Enqueued job = store.enqueue("daily_aggregate", 50, Period.dayOf(LocalDate.of(2026, 11, 30)), null);
+        try (Connection c = pg.db.dataSource().getConnection(); Statement s = c.createStatement()) {
+            s.execute("UPDATE analytics_jobs SET status = 'dead', attempts = 3, deferrals = " + JobSettings.DEFAULT_MAX_DEFERRALS);
+            store.rerun(c, job.jobId());
+        }
+        assertEquals(List.of("queued|0|0"), pg.test.rows("SELECT status || '|' || attempts || '|' || deferrals FROM analytics_jobs"));
     }
 
     @Test
