@@ -114,16 +114,30 @@ public final class JobRunner implements AutoCloseable {
             log.warn("{} running job(s) taken back: their lease expired", reaped);
             work += reaped;
         }
+        // A schedule that fails (every time, say) must not keep the rest of the sweep from running: with
+        // Redis up, jobs are claimed only through the hints below, so retries, jobs retry and enqueued
+        // jobs would wait for the schedule to mend. Its failure is thrown once the sweep is done.
+        Exception scheduleFailed = null;
         if (scheduler != null) {
-            List<JobStore.Enqueued> made = scheduler.tick();
-            stats.scheduled.addAndGet(made.size());
-            work += made.size();
+            try {
+                List<JobStore.Enqueued> made = scheduler.tick();
+                stats.scheduled.addAndGet(made.size());
+                work += made.size();
+            } catch (SQLException | RuntimeException e) {
+                scheduleFailed = e;
+            }
         }
         if (redis != null) {
             work += hintUndispatched();
         }
         stats.depth = JobRows.depth(store.dataSource());
         depthStale = false;
+        if (scheduleFailed instanceof SQLException e) {
+            throw e;
+        }
+        if (scheduleFailed instanceof RuntimeException e) {
+            throw e;
+        }
         return work;
     }
 
