@@ -3,9 +3,13 @@ package io.trackedge.stats;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import javax.sql.DataSource;
 
@@ -23,8 +27,18 @@ public final class TenantReader {
         T run(Connection c) throws SQLException;
     }
 
+    /**
+     * How long a cluster whose pool gave no connection is not asked again. Asking costs a worker the
+     * pool's connection timeout (3 s), and the stats API's two workers serve every cluster: one
+     * cluster down would hold them from the others' reads.
+     */
+    public static final Duration DOWN_PAUSE = Duration.ofSeconds(5);
+
     private final Function<UUID, DataSource> dbOf;
     private final int statementTimeoutMillis;
+    private final long downPauseNanos;
+    /** When each pool that gave no connection may be asked again (System.nanoTime). */
+    private final Map<DataSource, Long> downUntil = new ConcurrentHashMap<>();
 
     /** @param db a pool whose login is a member of trackedge_reader (V12 grants it to the migrating user) */
     public TenantReader(DataSource db, int statementTimeoutMillis) {
@@ -37,12 +51,37 @@ public final class TenantReader {
      * @param dbOf the pool of the cluster that holds a tenant ({@link io.trackedge.db.TenantRouting})
      */
     public TenantReader(Function<UUID, DataSource> dbOf, int statementTimeoutMillis) {
+        this(dbOf, statementTimeoutMillis, DOWN_PAUSE);
+    }
+
+    /** @param downPause how long a pool that gave no connection is not asked again ({@link #DOWN_PAUSE}) */
+    TenantReader(Function<UUID, DataSource> dbOf, int statementTimeoutMillis, Duration downPause) {
         this.dbOf = dbOf;
         this.statementTimeoutMillis = statementTimeoutMillis;
+        this.downPauseNanos = downPause.toNanos();
+    }
+
+    /** The tenant's pool's connection, or a refusal at once while that pool is paused as unreachable. */
+    private Connection connect(DataSource db) throws SQLException {
+        Long until = downUntil.get(db);
+        if (until != null && System.nanoTime() - until < 0) {
+            throw new SQLTransientConnectionException("the tenant's database gave no connection moments ago;"
+                    + " not asked again for up to " + Duration.ofNanos(downPauseNanos).toSeconds() + " s");
+        }
+        try {
+            Connection c = db.getConnection();
+            if (until != null) {
+                downUntil.remove(db);
+            }
+            return c;
+        } catch (SQLTransientConnectionException e) {
+            downUntil.put(db, System.nanoTime() + downPauseNanos);
+            throw e;
+        }
     }
 
     public <T> T read(UUID tenant, Work<T> work) throws SQLException {
-        try (Connection c = dbOf.apply(tenant).getConnection()) {
+        try (Connection c = connect(dbOf.apply(tenant))) {
             boolean auto = c.getAutoCommit();
             c.setAutoCommit(false);
             try {
