@@ -105,23 +105,14 @@ final class BodyParser {
             if (first == JsonToken.START_OBJECT) {
                 lines.add(new Line(1, ELEMENTS.readTree(p), null));
             } else if (first == JsonToken.START_ARRAY) {
-                JsonToken t;
-                while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
-                    if (t == null) {
-                        throw new BodyException(400, "malformed JSON: the array is not closed");
-                    }
-                    if (lines.size() == maxLines) {
-                        throw new BodyException(413, "more than " + maxLines + " events in one request");
-                    }
+                while (another(p.nextToken(), lines.size(), maxLines)) {
                     JsonNode node = ELEMENTS.readTree(p);
                     lines.add(new Line(lines.size() + 1, node == null ? NullNode.getInstance() : node, null));
                 }
             } else {
                 throw new BodyException(400, first == null ? "no events in the body" : "expected a JSON array of events");
             }
-            if (p.nextToken() != null) {
-                throw new BodyException(400, "malformed JSON: content after the end of the array");
-            }
+            nothingAfter(p);
         } catch (JsonProcessingException e) {
             if (first == JsonToken.START_ARRAY && duplicateKey(e)) {
                 // The parser cannot go on after it; the array may well be whole: judge element by element.
@@ -146,33 +137,45 @@ final class BodyParser {
         List<Line> lines = new ArrayList<>();
         try (JsonParser p = BOUNDS.createParser(body, from, end - from)) {
             p.nextToken(); // the array's start, as the strict pass found
-            JsonToken t;
-            while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
-                if (t == null) {
-                    throw new BodyException(400, "malformed JSON: the array is not closed");
-                }
-                if (lines.size() == maxLines) {
-                    throw new BodyException(413, "more than " + maxLines + " events in one request");
-                }
+            while (another(p.nextToken(), lines.size(), maxLines)) {
                 int start = (int) p.currentTokenLocation().getByteOffset();
                 p.skipChildren();
                 int stop = (int) p.currentLocation().getByteOffset();
                 int number = lines.size() + 1;
                 try {
-                    lines.add(new Line(number, ELEMENTS.readTree(body, from + start, stop - start), null));
+                    JsonNode node = ELEMENTS.readTree(body, from + start, stop - start);
+                    lines.add(new Line(number, node == null ? NullNode.getInstance() : node, null));
                 } catch (JsonProcessingException e) {
                     lines.add(new Line(number, null, new Rejection(null, malformed(e, false))));
                 }
             }
-            if (p.nextToken() != null) {
-                throw new BodyException(400, "malformed JSON: content after the end of the array");
-            }
+            nothingAfter(p);
         } catch (JsonProcessingException e) {
             throw new BodyException(400, malformed(e, true));
         } catch (IOException e) {
             throw new BodyException(400, "malformed JSON");
         }
         return lines;
+    }
+
+    /** Whether {@code t} starts another element of the array (false at its end); refuses one not closed or too long. */
+    private static boolean another(JsonToken t, int count, int maxLines) throws BodyException {
+        if (t == JsonToken.END_ARRAY) {
+            return false;
+        }
+        if (t == null) {
+            throw new BodyException(400, "malformed JSON: the array is not closed");
+        }
+        if (count == maxLines) {
+            throw new BodyException(413, "more than " + maxLines + " events in one request");
+        }
+        return true;
+    }
+
+    private static void nothingAfter(JsonParser p) throws IOException, BodyException {
+        if (p.nextToken() != null) {
+            throw new BodyException(400, "malformed JSON: content after the end of the array");
+        }
     }
 
     /** Jackson's strict duplicate detection, which refuses a key given twice in one object. */
