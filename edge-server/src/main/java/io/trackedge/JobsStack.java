@@ -78,9 +78,9 @@ record JobsStack(List<ClusterRunner> runners) {
         JobSettings settings = JobTypes.settings(c);
         String name = "edge-" + node.toString().substring(0, 8) + "-" + ProcessHandle.current().pid()
                 + (cluster == null ? "" : "-" + cluster);
-        // A roll-up's statement over a large day, or compaction's reindex, may run for minutes: no call is
-        // cut before the job itself would be reported stuck.
-        Database db = new Database(sinkDb.info(), POOL, settings.stuckAfter());
+        // The pool keeps the 60 s limit for claims, sweeps and lease renewals; a roll-up's own connection
+        // (and compaction's rebuild) may wait up to stuck-after (JobExecutor).
+        Database db = new Database(sinkDb.info(), POOL);
         JobRegistry registry = JobTypes.registry(config.database().retentionDays(), db.dataSource());
         JobStore store = new JobStore(db.dataSource(), settings);
         // Each cluster's queue has its own keys: a hint names a job of that cluster's table.
@@ -144,12 +144,12 @@ record JobsStack(List<ClusterRunner> runners) {
         return all.stream().mapToLong(f).sum();
     }
 
-    /** Informational unless the runner is stuck: its thread died, or one job has run longer than stuck-after. */
     /** Whether one job has run longer than {@code stuck-after}. */
     static boolean stuck(JobStats s, JobSettings settings) {
         return s.currentJob != null && System.currentTimeMillis() - s.currentSinceMillis > settings.stuckAfter().toMillis();
     }
 
+    /** Informational, or degraded when the runner is stuck: its thread died, or one job has run longer than stuck-after. */
     static Readiness.Status status(JobRunner runner, RunnerThread thread, JobSettings settings, boolean redis) {
         JobStats s = runner.stats();
         String current = s.currentJob;

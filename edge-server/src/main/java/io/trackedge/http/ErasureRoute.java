@@ -80,8 +80,7 @@ public final class ErasureRoute implements AutoCloseable {
     private void authorized(TrackingHandler handler, ChannelHandlerContext ctx, EdgeContext edge, HttpRequest request,
                             IngestKeyCache.Principal who) {
         if (who == null && edge.ingest != null && edge.ingest.keys().cannotCheck(request.headers().get(HttpHeaderNames.AUTHORIZATION))) {
-            answer(handler, ctx, edge, 503, "{\"error\":\"the API keys cannot be read from the database now, so this key cannot"
-                    + " be checked; retry later\"}", "Retry-After: 5\r\n");
+            answer(handler, ctx, edge, 503, "{\"error\":\"" + IngestKeyCache.CANNOT_CHECK + "\"}", "Retry-After: 5\r\n");
             return;
         }
         if (who == null) {
@@ -135,7 +134,9 @@ public final class ErasureRoute implements AutoCloseable {
                 } catch (SQLException e) {
                     status = 503;
                     StringBuilder sb = new StringBuilder("{\"error\":");
-                    Json.quote(sb, "the erasure failed in the tenant's cluster and was rolled back; retry: " + e.getMessage());
+                    // The first line only: a constraint's detail can quote a row.
+                    Json.quote(sb, "the erasure failed in the tenant's cluster and was rolled back; retry: "
+                            + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
                     json = sb.append('}').toString();
                 } catch (RuntimeException e) {
                     // Not the database's doing: retrying would fail the same way. The cause goes to the log, not the client.

@@ -89,8 +89,7 @@ final class IngestExchange {
             }
         }
         if (principal == null && service.keys().cannotCheck(authorization)) {
-            refuse(503, Outcome.UNAVAILABLE, IngestResponses.RETRY, "the ingest keys cannot be read from the database now,"
-                    + " so this key cannot be checked; retry shortly");
+            refuse(503, Outcome.UNAVAILABLE, IngestResponses.RETRY, IngestKeyCache.CANNOT_CHECK);
             return;
         }
         if (principal == null) {

@@ -140,6 +140,7 @@ final class BodyParser {
             while (another(p.nextToken(), lines.size(), maxLines)) {
                 int start = (int) p.currentTokenLocation().getByteOffset();
                 p.skipChildren();
+                p.finishToken(); // a string element is read lazily: its end is known only once read
                 int stop = (int) p.currentLocation().getByteOffset();
                 int number = lines.size() + 1;
                 try {

@@ -30,6 +30,9 @@ public final class IngestKeyCache implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(IngestKeyCache.class);
     private static final byte[] NO_HASH = new byte[32];
+    /** The reason of the 503 the APIs answer when {@link #cannotCheck} (ingest, stats, erasure). */
+    public static final String CANNOT_CHECK = "the API keys cannot be read from the database now, so this key cannot be checked;"
+            + " retry later";
     /** Reloads for unknown keys are at most this frequent: random keys cannot turn into a query each. */
     static final Duration MISS_RELOAD_EVERY = Duration.ofSeconds(1);
 

@@ -30,8 +30,7 @@ public final class StatsService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(StatsService.class);
 
     /** A key the keys' database cannot confirm now (never loaded, or the last reload failed): retry, not "invalid". */
-    private static final StatsResponse KEYS_UNREADABLE = StatsResponse.error(503,
-            "the API keys cannot be read from the database now, so this key cannot be checked; retry later",
+    private static final StatsResponse KEYS_UNREADABLE = StatsResponse.error(503, IngestKeyCache.CANNOT_CHECK,
             Map.of("Retry-After", "5"));
 
     private final IngestKeyCache keys;

@@ -67,6 +67,11 @@ class IngestBodyParserTest {
             assertTrue(reason.startsWith("malformed JSON at column ") && reason.contains("Duplicate field"), reason);
         }
         assertEquals(7, lines.get(3).node().get("a").asInt());
+        List<BodyParser.Line> scalars = parse("[{\"a\":1,\"a\":1}, \"a string\", 12.5, null, {\"a\":8}]", BodyFormat.JSON, 10);
+        assertEquals("a string", scalars.get(1).node().asText(), "a string element found whole");
+        assertEquals(12.5, scalars.get(2).node().asDouble());
+        assertTrue(scalars.get(3).node().isNull());
+        assertEquals(8, scalars.get(4).node().get("a").asInt());
         List<BodyParser.Line> afterBom = parse("\uFEFF[{\"a\":1,\"a\":1}, {\"a\":2}]", BodyFormat.JSON, 10);
         assertNull(afterBom.get(0).node());
         assertEquals(2, afterBom.get(1).node().get("a").asInt(), "found where it is when the body starts with a BOM");

@@ -53,7 +53,7 @@ class IngestKeysUnreadableIT {
                 RawHttp.Response down = ingest(edge, writer, body);
                 assertEquals(503, down.status(), down.bodyText());
                 assertEquals("1", down.header("Retry-After"), down.headers().toString());
-                assertTrue(down.bodyText().contains("this key cannot be checked; retry shortly"), down.bodyText());
+                assertTrue(down.bodyText().contains(IngestKeyCache.CANNOT_CHECK), down.bodyText());
                 assertEquals(401, ingest(edge, "tek_not-a-key", body).status(), "malformed: nothing to check");
 
                 HttpResponse<String> stats = get(edge, "/v1/stats", reader);

@@ -59,12 +59,14 @@ public final class CompactionJob implements RollUp {
             throw new IllegalArgumentException("compaction rebuilds partitions shared by every tenant; enqueue it without a tenant");
         }
         for (LocalDate d = period.startDate(); !d.isAfter(period.lastDate()); d = d.plusDays(1)) {
-            compact("email_events_" + d.format(PARTITION_DAY));
+            compact("email_events_" + d.format(PARTITION_DAY), c.getNetworkTimeout());
         }
     }
 
-    private void compact(String partition) throws SQLException {
+    /** @param networkTimeoutMillis the job's connection's: a day's rebuild may wait on the server as long as a roll-up */
+    private void compact(String partition, int networkTimeoutMillis) throws SQLException {
         try (Connection own = ds.getConnection(); Statement s = own.createStatement()) {
+            own.setNetworkTimeout(Runnable::run, networkTimeoutMillis);
             own.setAutoCommit(true);
             if (indexBytes(own, partition) < 0) {
                 log.info("{}: no such partition (not made yet, or dropped by retention); nothing to compact", partition);

@@ -24,19 +24,26 @@ final class JobExecutor implements AutoCloseable {
     private final JobRegistry registry;
     private final JobStats stats;
     private final LeaseKeeper lease;
+    /**
+     * How long a roll-up's connection may wait on the server: a statement over a large day may run for
+     * minutes, past the pool's 60 s (kept for claims, sweeps and lease renewals), but not past the time
+     * after which the job is reported stuck. HikariCP puts the pool's back when the connection returns.
+     */
+    private final int longWaitMillis;
 
     JobExecutor(JobStore store, JobRegistry registry, JobStats stats, JobSettings settings, String runner) {
         this.store = store;
         this.registry = registry;
         this.stats = stats;
         this.lease = new LeaseKeeper(store, settings.visibilityTimeout(), runner);
+        this.longWaitMillis = (int) Math.min(Integer.MAX_VALUE, settings.stuckAfter().toMillis());
     }
 
     Outcome run(Job job) throws SQLException {
         RollUp rollUp = registry.require(job.type()).rollUp();
         long t0 = System.nanoTime();
+        stats.currentSinceMillis = System.currentTimeMillis(); // first: a reader never sees this job with the last one's start
         stats.currentJob = job.describe() + " (attempt " + job.attempt() + ")";
-        stats.currentSinceMillis = System.currentTimeMillis();
         lease.hold(job);
         try {
             JobStore.Completion done = runInTransaction(rollUp, job);
@@ -94,6 +101,7 @@ final class JobExecutor implements AutoCloseable {
 
     private JobStore.Completion runInTransaction(RollUp rollUp, Job job) throws SQLException {
         try (Connection c = store.dataSource().getConnection()) {
+            c.setNetworkTimeout(Runnable::run, longWaitMillis);
             c.setAutoCommit(false);
             try {
                 rollUp.run(c, job.period(), job.tenant());
@@ -104,7 +112,7 @@ final class JobExecutor implements AutoCloseable {
                     c.rollback();
                 }
                 return done;
-            } catch (SQLException | RuntimeException e) {
+            } catch (SQLException | RuntimeException | Error e) {
                 c.rollback();
                 throw e;
             }

@@ -127,11 +127,18 @@ public final class JobRunner implements AutoCloseable {
                 scheduleFailed = e;
             }
         }
-        if (redis != null) {
-            work += hintUndispatched();
+        try {
+            if (redis != null) {
+                work += hintUndispatched();
+            }
+            stats.depth = JobRows.depth(store.dataSource());
+            depthStale = false;
+        } catch (SQLException | RuntimeException e) {
+            if (scheduleFailed != null) {
+                e.addSuppressed(scheduleFailed);
+            }
+            throw e;
         }
-        stats.depth = JobRows.depth(store.dataSource());
-        depthStale = false;
         if (scheduleFailed instanceof SQLException e) {
             throw e;
         }

@@ -73,6 +73,10 @@ public record JobSettings(Duration visibilityTimeout, Duration sweepInterval, Du
         return new JobSettings(visibilityTimeout, sweepInterval, retryBackoff, maxRetryBackoff, maxAttempts, d, stuckAfter, maxIdle, maxDeferrals);
     }
 
+    public JobSettings withStuckAfter(Duration d) {
+        return new JobSettings(visibilityTimeout, sweepInterval, retryBackoff, maxRetryBackoff, maxAttempts, scheduleDelay, d, maxIdle, maxDeferrals);
+    }
+
     public JobSettings withMaxIdle(Duration d) {
         return new JobSettings(visibilityTimeout, sweepInterval, retryBackoff, maxRetryBackoff, maxAttempts, scheduleDelay, stuckAfter, d, maxDeferrals);
     }

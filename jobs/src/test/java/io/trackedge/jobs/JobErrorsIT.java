@@ -63,7 +63,9 @@ class JobErrorsIT {
         runner.enqueue(TYPE, Period.dayOf(LocalDate.now(ZoneOffset.UTC).minusDays(1)), null);
 
         try (RunnerThread thread = new RunnerThread(runner, settings).start()) {
-            Await.until("the first attempt failed", Duration.ofSeconds(30), () -> stats.failures.get() == 1);
+            // The row's error, not the runner's counter: the counter moves before the row is written.
+            Await.until("the first attempt failed", Duration.ofSeconds(30),
+                    () -> pg.count("SELECT count(*) FROM analytics_jobs WHERE last_error IS NOT NULL") == 1);
             String error = pg.test.rows("SELECT last_error FROM analytics_jobs").get(0);
             assertTrue(error.contains("NoClassDefFoundError") && error.contains("Replaced"), error);
             Await.until("the job completed on its second attempt", Duration.ofSeconds(30),
