@@ -25,6 +25,7 @@ public final class JobRunner implements AutoCloseable {
 
     private final String name;
     private final JobStore store;
+    private final JobDispatch dispatch;
     private final JobRegistry registry;
     private final Scheduler scheduler;
     private final RedisHints redis;
@@ -45,6 +46,7 @@ public final class JobRunner implements AutoCloseable {
                      JobSettings settings, JobStats stats) {
         this.name = name;
         this.store = store;
+        this.dispatch = new JobDispatch(store.dataSource(), store.settings()); // the store's visibility timeout, as before
         this.registry = registry;
         this.scheduler = scheduler;
         this.redis = redis;
@@ -152,8 +154,8 @@ public final class JobRunner implements AutoCloseable {
         if (!stats.redisUp && !probeRedis()) {
             return 0;
         }
-        List<JobStore.Hint> hints = store.takeUndispatched(types, HINTS_PER_SWEEP);
-        for (JobStore.Hint h : hints) {
+        List<JobDispatch.Hint> hints = dispatch.takeUndispatched(types, HINTS_PER_SWEEP);
+        for (JobDispatch.Hint h : hints) {
             try {
                 redis.push(h.jobId(), h.priority());
                 stats.hintsPushed.incrementAndGet();
@@ -223,7 +225,7 @@ public final class JobRunner implements AutoCloseable {
         if (e.created() && redis != null) {
             try {
                 redis.push(e.jobId(), e.priority());
-                store.markDispatched(e.jobId());
+                dispatch.markDispatched(e.jobId());
             } catch (RedisHints.Unavailable ignored) {
                 // The sweep hints it later; PostgreSQL has the job.
             }

@@ -29,7 +29,7 @@ public final class JobStore {
             + " started_at = now(), finished_at = NULL, lease_until = now() + make_interval(secs => ?),"
             // what the run will see at least (LateEventReruns): its statements start after this commits
             + " claim_snapshot = pg_current_snapshot(), rerun_requested = false";
-    private static final String READY = "status IN ('queued', 'failed') AND run_after <= now()";
+    static final String READY = "status IN ('queued', 'failed') AND run_after <= now()";
 
     /** The longest {@code last_error} kept. */
     private static final int MAX_ERROR = 2000;
@@ -44,6 +44,11 @@ public final class JobStore {
 
     public DataSource dataSource() {
         return ds;
+    }
+
+    /** The settings its leases, backoffs and dispatch follow. */
+    JobSettings settings() {
+        return settings;
     }
 
     /** The outcome of an enqueue: the job's id, and whether this call made it (false: it existed already). */
@@ -268,43 +273,6 @@ public final class JobStore {
         }
     }
 
-    /** A job to hint in Redis. */
-    public record Hint(UUID jobId, int priority) {
-    }
-
-    /**
-     * Ready jobs with no hint in Redis younger than the visibility timeout (never pushed, or pushed
-     * and not claimed since: the hint was lost with a flushed or restarted Redis, or popped by a
-     * runner that died). Marks them dispatched now; the caller pushes them.
-     */
-    public List<Hint> takeUndispatched(List<String> types, int limit) throws SQLException {
-        try (Connection c = ds.getConnection(); PreparedStatement s = c.prepareStatement("UPDATE analytics_jobs j"
-                + " SET dispatched_at = now() FROM (SELECT job_id FROM analytics_jobs WHERE " + READY
-                + " AND job_type = ANY (?) AND (dispatched_at IS NULL OR dispatched_at < now() - make_interval(secs => ?))"
-                + " ORDER BY priority, run_after LIMIT ? FOR UPDATE SKIP LOCKED) n WHERE j.job_id = n.job_id"
-                + " RETURNING j.job_id, j.priority")) {
-            s.setArray(1, textArray(c, types));
-            s.setDouble(2, seconds(settings.visibilityTimeout()));
-            s.setInt(3, limit);
-            List<Hint> out = new ArrayList<>();
-            try (ResultSet r = s.executeQuery()) {
-                while (r.next()) {
-                    out.add(new Hint(r.getObject(1, UUID.class), r.getInt(2)));
-                }
-            }
-            return out;
-        }
-    }
-
-    /** Marks a job just pushed to Redis by its enqueuer, so it is not pushed again before the visibility timeout. */
-    public void markDispatched(UUID id) throws SQLException {
-        try (Connection c = ds.getConnection(); PreparedStatement s = c.prepareStatement(
-                "UPDATE analytics_jobs SET dispatched_at = now() WHERE job_id = ?")) {
-            s.setObject(1, id);
-            s.executeUpdate();
-        }
-    }
-
     /**
      * Puts dead, failed or completed jobs back in the queue with their attempts and deferrals reset (a re-run
      * is safe: every roll-up recomputes its period), and a queued one that is not due to run now (one
@@ -341,11 +309,11 @@ public final class JobStore {
         s.setInt(from + 2, j.attempt());
     }
 
-    private static Array textArray(Connection c, List<String> types) throws SQLException {
+    static Array textArray(Connection c, List<String> types) throws SQLException {
         return c.createArrayOf("text", types.toArray());
     }
 
-    private static double seconds(Duration d) {
+    static double seconds(Duration d) {
         return d.toMillis() / 1000.0;
     }
 }

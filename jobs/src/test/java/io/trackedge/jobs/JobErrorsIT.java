@@ -4,12 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.trackedge.jobs.testing.JobsDatabase;
+import io.trackedge.jobs.testing.ScriptedRollUp;
 import io.trackedge.sink.testing.Await;
-import java.sql.Connection;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
-import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -37,24 +36,11 @@ class JobErrorsIT {
     @Test
     void anErrorInARollUpFailsItsAttemptWithItsCauseAndTheRunnerThreadLivesOn() throws Exception {
         AtomicInteger runs = new AtomicInteger();
-        RollUp errorOnce = new RollUp() {
-            @Override
-            public String jobType() {
-                return TYPE;
+        RollUp errorOnce = new ScriptedRollUp(TYPE, (c, period, tenant) -> {
+            if (runs.incrementAndGet() == 1) {
+                throw new NoClassDefFoundError("io/trackedge/jobs/rollup/Replaced");
             }
-
-            @Override
-            public void run(Connection c, Period period, UUID tenant) {
-                if (runs.incrementAndGet() == 1) {
-                    throw new NoClassDefFoundError("io/trackedge/jobs/rollup/Replaced");
-                }
-            }
-
-            @Override
-            public boolean countsEvents() {
-                return false;
-            }
-        };
+        });
         JobSettings settings = JobSettings.defaults().withRetries(Duration.ofMillis(200), Duration.ofMillis(400), 3)
                 .withSweepInterval(Duration.ofMillis(100)).withMaxIdle(Duration.ofMillis(20));
         JobStats stats = new JobStats();

@@ -3,11 +3,11 @@ package io.trackedge.jobs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.trackedge.jobs.testing.JobsDatabase;
+import io.trackedge.jobs.testing.ScriptedRollUp;
 import java.sql.Connection;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
-import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -32,22 +32,7 @@ class RollUpNetworkTimeoutIT {
     @Test
     void aRollUpsConnectionWaitsUpToStuckAfterAndThePoolKeepsItsOwnLimit() throws Exception {
         AtomicInteger seen = new AtomicInteger(-1);
-        RollUp probe = new RollUp() {
-            @Override
-            public String jobType() {
-                return "network_timeout_probe";
-            }
-
-            @Override
-            public void run(Connection c, Period period, UUID tenant) throws java.sql.SQLException {
-                seen.set(c.getNetworkTimeout());
-            }
-
-            @Override
-            public boolean countsEvents() {
-                return false;
-            }
-        };
+        RollUp probe = new ScriptedRollUp("network_timeout_probe", (c, period, tenant) -> seen.set(c.getNetworkTimeout()));
         JobSettings settings = JobSettings.defaults().withStuckAfter(Duration.ofMinutes(90));
         JobRunner runner = new JobRunner("r", new JobStore(pg.db.dataSource(), settings),
                 JobRegistry.builder().add(probe, 100).build(), null, null, settings, new JobStats());

@@ -1,0 +1,63 @@
+package io.trackedge.jobs;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import javax.sql.DataSource;
+
+/**
+ * Which ready jobs Redis was told of ({@code analytics_jobs.dispatched_at}): a hint lost with a
+ * flushed or restarted Redis, or popped by a runner that died, is pushed again once the visibility
+ * timeout has passed. PostgreSQL stays the record ({@link JobStore}); this is only the bookkeeping of
+ * the hints.
+ */
+final class JobDispatch {
+
+    /** A job to hint in Redis. */
+    record Hint(UUID jobId, int priority) {
+    }
+
+    private final DataSource ds;
+    private final JobSettings settings;
+
+    JobDispatch(DataSource ds, JobSettings settings) {
+        this.ds = ds;
+        this.settings = settings;
+    }
+
+    /**
+     * Ready jobs with no hint in Redis younger than the visibility timeout (never pushed, or pushed
+     * and not claimed since). Marks them dispatched now; the caller pushes them.
+     */
+    List<Hint> takeUndispatched(List<String> types, int limit) throws SQLException {
+        try (Connection c = ds.getConnection(); PreparedStatement s = c.prepareStatement("UPDATE analytics_jobs j"
+                + " SET dispatched_at = now() FROM (SELECT job_id FROM analytics_jobs WHERE " + JobStore.READY
+                + " AND job_type = ANY (?) AND (dispatched_at IS NULL OR dispatched_at < now() - make_interval(secs => ?))"
+                + " ORDER BY priority, run_after LIMIT ? FOR UPDATE SKIP LOCKED) n WHERE j.job_id = n.job_id"
+                + " RETURNING j.job_id, j.priority")) {
+            s.setArray(1, JobStore.textArray(c, types));
+            s.setDouble(2, JobStore.seconds(settings.visibilityTimeout()));
+            s.setInt(3, limit);
+            List<Hint> out = new ArrayList<>();
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    out.add(new Hint(r.getObject(1, UUID.class), r.getInt(2)));
+                }
+            }
+            return out;
+        }
+    }
+
+    /** Marks a job just pushed to Redis by its enqueuer, so it is not pushed again before the visibility timeout. */
+    void markDispatched(UUID id) throws SQLException {
+        try (Connection c = ds.getConnection(); PreparedStatement s = c.prepareStatement(
+                "UPDATE analytics_jobs SET dispatched_at = now() WHERE job_id = ?")) {
+            s.setObject(1, id);
+            s.executeUpdate();
+        }
+    }
+}
