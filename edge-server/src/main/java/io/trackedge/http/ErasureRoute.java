@@ -138,8 +138,9 @@ public final class ErasureRoute implements AutoCloseable {
                     Json.quote(sb, "the erasure failed in the tenant's cluster and was rolled back; retry: "
                             + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
                     json = sb.append('}').toString();
-                } catch (RuntimeException e) {
-                    // Not the database's doing: retrying would fail the same way. The cause goes to the log, not the client.
+                } catch (RuntimeException | Error e) {
+                    // Not the database's doing: retrying would fail the same way. The cause goes to the log, not the
+                    // client. An Error too (a class gone after an upgrade): uncaught, the client waited for ever.
                     log.error("erasure of a recipient of tenant {} failed", tenant, e);
                     status = 500;
                     json = "{\"error\":\"the erasure failed on an error of the edge's own (its log has the cause); it may be partly"

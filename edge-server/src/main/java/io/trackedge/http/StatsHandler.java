@@ -59,9 +59,10 @@ final class StatsHandler extends ChannelDuplexHandler {
             ctx.channel().config().setAutoRead(false);
             boolean keepAlive = HttpUtil.isKeepAlive(req) && !edge.isDraining();
             boolean head = req.method().equals(HttpMethod.HEAD);
-            stats.handle(req.method().name(), req.uri(), req.headers().get(HttpHeaderNames.AUTHORIZATION))
+            String uri = req.uri();
+            stats.handle(req.method().name(), uri, req.headers().get(HttpHeaderNames.AUTHORIZATION))
                     .whenComplete((r, e) -> ctx.executor().execute(() -> answered(ctx,
-                            e == null ? r : StatsResponse.error(500, String.valueOf(e.getMessage())), keepAlive, head)));
+                            e == null ? r : StatsService.unexpected(path(uri), e), keepAlive, head)));
             return;
         }
         ctx.fireChannelRead(msg);

@@ -33,6 +33,8 @@ public final class StatsService implements AutoCloseable {
     private static final StatsResponse KEYS_UNREADABLE = StatsResponse.error(503, IngestKeyCache.CANNOT_CHECK,
             Map.of("Retry-After", "5"));
 
+    private static final String QUERY_FAILED = "the query failed (the edge's log has the cause)";
+
     private final IngestKeyCache keys;
     private final StatsQueries queries;
     private final DrillDowns drillDowns;
@@ -128,12 +130,32 @@ public final class StatsService implements AutoCloseable {
         }
         CompletableFuture<StatsResponse> out = new CompletableFuture<>();
         try {
-            pool.execute(() -> out.complete(answer(path, params, p)));
+            pool.execute(() -> out.complete(answerOrFailure(path, () -> answer(path, params, p))));
         } catch (RejectedExecutionException e) {
             out.complete(StatsResponse.error(503, "the stats API is busy (" + pool.getActiveCount() + " queries running, "
                     + pool.getQueue().size() + " waiting); retry shortly", Map.of("Retry-After", "1")));
         }
         return out;
+    }
+
+    /**
+     * {@code answer}'s response, or a 500 for whatever it throws past {@link #answer}'s own handling:
+     * an {@link Error} (a class gone after an upgrade replaced the jar, {@link OutOfMemoryError}) left
+     * the request's future pending for ever, and with it the client, whose idle timeout is off while
+     * it waits for a query ({@code StatsHandler}), and a dashboard thread joined on it.
+     */
+    static StatsResponse answerOrFailure(String path, java.util.function.Supplier<StatsResponse> answer) {
+        try {
+            return answer.get();
+        } catch (RuntimeException | Error e) {
+            return unexpected(path, e);
+        }
+    }
+
+    /** A failure no answer foresaw: logged with its stack, answered 500 without its message. */
+    public static StatsResponse unexpected(String path, Throwable e) {
+        log.error("stats request {} failed", path, e);
+        return StatsResponse.error(500, QUERY_FAILED);
     }
 
     /** Blocking: the answer for an authenticated reader. Runs on a worker (or a test's thread). */
@@ -178,7 +200,7 @@ public final class StatsService implements AutoCloseable {
                     + " (a shorter range, one campaign)", Map.of("Retry-After", "5"));
         }
         log.warn("stats query {} failed", path, e);
-        return StatsResponse.error(500, "the query failed (the edge's log has the cause)");
+        return StatsResponse.error(500, QUERY_FAILED);
     }
 
     private static boolean sqlState(Throwable e, String state) {
