@@ -29,6 +29,18 @@ final class ClassifyStack {
         this.lists = lists;
     }
 
+    /**
+     * The lists' readiness: degraded while the last reload failed (still ready: the last good lists
+     * stay in force); the detail says what to fix. Reloads first if a file changed, so the answer is current.
+     */
+    static Readiness.Status status(ListSource lists, Path dir) {
+        lists.current();
+        String error = lists.lastError();
+        return error == null
+                ? Readiness.Status.ok("lists from " + origins(lists) + "; " + lists.reloads() + " reload(s)")
+                : Readiness.Status.degraded("the last reload of " + dir + " failed, the previous lists stay in force: " + error);
+    }
+
     /** Reads the lists (a data-folder list that does not parse stops the start, naming file and line). */
     static ClassifyStack start(EdgeConfig edge, Readiness readiness, EdgeMetrics metrics) {
         ClassifyConfig c = edge.classify();
@@ -38,14 +50,7 @@ final class ClassifyStack {
         }
         ListSource lists = ListSource.watching(edge.dataDir());
         Path dir = edge.dataDir().resolve("lists");
-        readiness.add("classify-lists", () -> {
-            lists.current(); // reload now if a file changed, so the answer is current
-            String error = lists.lastError();
-            // Still ready: the last good lists stay in force. The detail says what to fix.
-            return Readiness.Status.ok(error == null
-                    ? "lists from " + origins(lists) + "; " + lists.reloads() + " reload(s)"
-                    : "the last reload of " + dir + " failed, the previous lists stay in force: " + error);
-        });
+        readiness.add("classify-lists", () -> status(lists, dir));
         metrics.counter("edge_classify_list_reloads_total", "Reloads of the classifier's lists from " + dir,
                 () -> lists.reloads());
         metrics.counter("edge_classify_list_reload_failures_total",

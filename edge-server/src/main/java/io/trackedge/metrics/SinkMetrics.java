@@ -60,9 +60,18 @@ public final class SinkMetrics {
         metrics.gauge("edge_sink_" + n + "_committed_position_bytes", "Journal position committed by the " + n + " sink",
                 () -> s.committedPosition.get());
         metrics.counter("edge_sink_" + n + "_failures_total", "Failed attempts of the " + n + " sink", () -> s.failures.get());
-        // Informational: a destination being down never stops the edge from serving, so a sink
-        // never fails readiness; the detail says what it is doing.
-        readiness.add(n + "-sink", () -> Readiness.Status.ok(detail(loop)));
+        // A destination being down never stops the edge from serving, so a sink never fails readiness:
+        // retrying, stalled or stopped it says degraded (the node stays in the pool, an operator's
+        // check of /readyz sees which part is impaired), and the detail says what it is doing.
+        readiness.add(n + "-sink", () -> status(loop.health().state(), detail(loop)));
+    }
+
+    /** A sink's readiness: degraded unless it is writing (or caught up) or still connecting the first time. */
+    static Readiness.Status status(SinkHealth.State state, String detail) {
+        return switch (state) {
+            case STARTING, RUNNING -> Readiness.Status.ok(detail);
+            case RETRYING, STALLED, STOPPED -> Readiness.Status.degraded(detail);
+        };
     }
 
     /** One line an operator can act on: state, since when, lag, bad events and the last error. */

@@ -1,8 +1,11 @@
 package io.trackedge.fault;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.trackedge.sink.testing.Await;
 import io.trackedge.sink.testing.FaultReport;
 import io.trackedge.sink.testing.OwnedPostgres;
@@ -29,6 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
 class PostgresOutageEdgeIT {
 
     private static final long OUTAGE_MILLIS = 60_000;
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
     Path tmp;
@@ -72,13 +76,18 @@ class PostgresOutageEdgeIT {
                     }
                 }
                 assertTrue(edge.metric("edge_sink_postgres_up") == 0, "the sink saw the outage");
-                assertEquals(200, edge.admin("/readyz").statusCode(), "an outage does not fail readiness");
+                var outage = edge.admin("/readyz");
+                assertEquals(200, outage.statusCode(), "an outage does not fail readiness");
+                JsonNode sinkCheck = JSON.readTree(outage.body()).path("checks").path("postgres-sink");
+                assertTrue(sinkCheck.path("degraded").asBoolean(false), "the sink says degraded in /readyz: " + outage.body());
                 pg.start();
                 long restarted = System.nanoTime();
                 Await.within(Duration.ofSeconds(120), () -> edge.metric("edge_sink_postgres_up") == 1
                         && edge.metric("edge_sink_postgres_committed_position_bytes") >= edge.metric("edge_journal_position_bytes"));
                 catchUpMillis = (System.nanoTime() - restarted) / 1_000_000;
                 assertEquals(edge.metric("edge_journal_position_bytes"), edge.metric("edge_sink_postgres_committed_position_bytes"));
+                var after = edge.admin("/readyz").body();
+                assertFalse(JSON.readTree(after).path("checks").path("postgres-sink").has("degraded"), after);
                 edge.terminate();
                 assertEquals(0, edge.awaitExit(Duration.ofSeconds(30)));
             }
