@@ -34,7 +34,10 @@ class ClassifyCommandIT {
     @TempDir
     Path dir;
 
-    private final Instant sent = Instant.now().minus(1, ChronoUnit.HOURS).truncatedTo(ChronoUnit.SECONDS);
+    // the send and its open (3 s later) on one UTC day: the day's counters are seeded for the send's day
+    private final Instant sent = Instant.ofEpochSecond(
+            io.trackedge.sink.testing.Scripted.startInOneUtcDay(java.time.Duration.ofHours(1), java.time.Duration.ofSeconds(3))
+                    / 1_000_000L);
     private final String since = sent.minus(1, ChronoUnit.HOURS).toString();
 
     @Test

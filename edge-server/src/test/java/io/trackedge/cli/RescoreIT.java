@@ -121,13 +121,8 @@ class RescoreIT {
                 JournalClassifier.of(before, ListSource.snapshot())), journalDir, writer::flushedPosition,
                 Sinks.settings(200, Duration.ofMillis(2), Duration.ofMillis(500)), stats, p -> { });
         sink.start();
-        long t = System.currentTimeMillis() * 1000 - 30 * 60 * SECOND;
-        long midnight = LocalDate.now(ZoneOffset.UTC).atStartOfDay(ZoneOffset.UTC).toEpochSecond() * SECOND;
-        if (t < midnight && t + 600 * SECOND >= midnight) {
-            // All in one UTC day, the one the roll-ups below run for: run between 00:20 and 00:30 UTC, the
-            // slow emails' opens (600 s after sending) fell on the next day and were never rolled up.
-            t = midnight - 15 * 60 * SECOND;
-        }
+        // all in one UTC day, the one the roll-ups below run for
+        long t = Scripted.startInOneUtcDay(Duration.ofMinutes(30), Duration.ofSeconds(600));
         for (UUID tenant : new UUID[] {Scripted.TENANT, OTHER}) {
             Scripted s = new Scripted(writer, tenant);
             for (int i = 0; i < 6; i++) {

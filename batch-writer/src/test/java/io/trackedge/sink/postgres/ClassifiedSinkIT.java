@@ -89,7 +89,7 @@ class ClassifiedSinkIT {
         SinkStats stats = new SinkStats();
         SinkLoop sink = startSink(stats);
         Scripted s = new Scripted(writer, Scripted.TENANT);
-        long t = System.currentTimeMillis() * 1000 - 20 * 60 * SECOND;
+        long t = Scripted.startInOneUtcDay(Duration.ofMinutes(20), Duration.ofSeconds(401)); // one daily_analytics row
 
         s.append(EventType.SENT, "e-mpp", t, null, null, null, 0);
         UUID prefetch = s.append(EventType.OPEN, "e-mpp", t + 2 * SECOND, Scripted.APPLE_RELAY, Scripted.APPLE_MAIL, null, 0);

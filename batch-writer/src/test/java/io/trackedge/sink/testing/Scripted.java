@@ -33,6 +33,27 @@ public final class Scripted {
         return tenant;
     }
 
+    /**
+     * A start, in epoch microseconds, {@code back} before now, moved back to 15 minutes before midnight
+     * when events from it to {@code span} after it would cross into the next UTC day: a test that rolls up
+     * or reads one day then holds every event in it, whatever the time it runs (RescoreIT failed in CI
+     * at 00:24 UTC). {@code span} must be under 15 minutes.
+     */
+    public static long startInOneUtcDay(java.time.Duration back, java.time.Duration span) {
+        return startInOneUtcDay(java.time.Instant.now(), back, span);
+    }
+
+    /** As {@link #startInOneUtcDay(java.time.Duration, java.time.Duration)} at {@code now}. */
+    static long startInOneUtcDay(java.time.Instant now, java.time.Duration back, java.time.Duration span) {
+        long t = now.toEpochMilli() * 1000 - back.toNanos() / 1000;
+        long midnight = java.time.LocalDate.ofInstant(now, java.time.ZoneOffset.UTC).atStartOfDay(java.time.ZoneOffset.UTC)
+                .toEpochSecond() * 1_000_000L;
+        if (t < midnight && t + span.toNanos() / 1000 >= midnight) {
+            t = midnight - 15 * 60 * 1_000_000L;
+        }
+        return t;
+    }
+
     /** Appends and flushes one event; {@code at} in epoch microseconds. Returns its id. */
     public UUID append(EventType type, String email, long at, byte[] ip, String userAgent, String url, int flags) {
         long msb = ((at / 1000) << 16) | 0x7000L | (SEQUENCE.incrementAndGet() & 0xFFF);
