@@ -32,7 +32,7 @@ import org.postgresql.PGConnection;
  * {@code psql \copy} into {@value #PK_ONLY}, a plain table with the same columns and only the primary
  * key. (c) is the ceiling the table itself sets: b/c is what its partitioning and indexes cost, a/b
  * what the sink costs beyond that. After a warm-up round that is not counted, rounds alternate
- * A B C A B C on one database; medians and the ratios a/b and b/c are printed, with a JSON line for
+ * A B C A B C on one database, the sink's own warm-up rounds ({@link #warmUp}) before them; medians and the ratios a/b and b/c are printed, with a JSON line for
  * machines ({@code benchmarks/bench} step 3 reads it). For (a) also the CPU per event of this JVM and of
  * the sink's PostgreSQL backends (from /proc: PostgreSQL must run on this machine); {@code psql}'s
  * backend exits with it, so (b) and (c) have none. Every round of (a) starts from empty tables, the
@@ -72,10 +72,13 @@ public final class SinkVsPsqlCopy {
             List<Double> sinkJvm = new ArrayList<>();
             List<Double> sinkPg = new ArrayList<>();
             System.out.printf(Locale.ROOT, "load average at start: %s%n", loadAverage());
-            // Round 0 warms all three up (the sink's code through the JIT, PostgreSQL's caches) and is not counted.
+            int warmUps = warmUp(db, url, journal, end, events);
+            // Round 0 warms the other two up (PostgreSQL's caches) and is not counted.
             for (int r = 0; r <= rounds; r++) {
                 truncate(url, SINK_TABLES);
+                long compiling0 = compileMillis();
                 SinkRun.Measured m = SinkRun.measure(db, url, journal, end, events, Duration.ofMinutes(10));
+                long compiled = compileMillis() - compiling0;
                 double sinkRate = m.eventsPerSecond();
                 if (r == 0) {
                     exportRows(url, copyFile);
@@ -91,9 +94,9 @@ public final class SinkVsPsqlCopy {
                     sinkJvm.add(m.jvmMicrosPerEvent());
                     sinkPg.add(m.pgMicrosPerEvent());
                 }
-                System.out.printf(Locale.ROOT, "%s: (a) sink %.0f rows/s (CPU per event: JVM %.1f us, PostgreSQL %.1f us), "
+                System.out.printf(Locale.ROOT, "%s: (a) sink %.0f rows/s (CPU per event: JVM %.1f us, PostgreSQL %.1f us; JIT %d ms), "
                         + "(b) psql \\copy %.0f rows/s, (c) psql \\copy pk-only %.0f rows/s (load %s); (a)'s PostgreSQL backends: %s%n",
-                        r == 0 ? "warm-up (not counted)" : "round " + r, sinkRate, m.jvmMicrosPerEvent(), m.pgMicrosPerEvent(),
+                        r == 0 ? "warm-up (not counted)" : "round " + r, sinkRate, m.jvmMicrosPerEvent(), m.pgMicrosPerEvent(), compiled,
                         psqlRate, pkRate, loadAverage(), m.pgPids().stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(",")));
             }
             double ms = Medians.of(sink);
@@ -106,11 +109,46 @@ public final class SinkVsPsqlCopy {
             System.out.printf(Locale.ROOT, "{\"benchmark\":\"sink_vs_psql_copy\",\"events\":%d,\"rounds\":%d,"
                     + "\"sink_rows_per_s\":%s,\"psql_rows_per_s\":%s,\"pk_only_rows_per_s\":%s,\"sink_median\":%.0f,"
                     + "\"psql_median\":%.0f,\"pk_only_median\":%.0f,\"ratio\":%.3f,\"psql_over_pk_only\":%.3f,"
-                    + "\"sink_over_pk_only\":%.3f,\"sink_jvm_us_per_event\":%.2f,\"sink_pg_us_per_event\":%.2f}%n",
-                    events, rounds, sink, psql, pkOnly, ms, mp, mk, ms / mp, mp / mk, ms / mk, Medians.of(sinkJvm), Medians.of(sinkPg));
+                    + "\"sink_over_pk_only\":%.3f,\"sink_jvm_us_per_event\":%.2f,\"sink_pg_us_per_event\":%.2f,\"sink_warm_ups\":%d}%n",
+                    events, rounds, sink, psql, pkOnly, ms, mp, mk, ms / mp, mp / mk, ms / mk, Medians.of(sinkJvm), Medians.of(sinkPg),
+                    warmUps);
         } finally {
             scratch.drop();
         }
+    }
+
+    /** Sink rounds run before any counted one, at most: each a whole pass over the journal. */
+    static final int MAX_WARM_UPS = 6;
+
+    /**
+     * Runs the sink alone, uncounted, until the JIT has settled: a round whose compilers' time was under a
+     * fifth of its own (they never quite stop: 40 to 230 ms a 1 s round after the sixth), or
+     * {@value #MAX_WARM_UPS} rounds. One warm-up round was not enough: with
+     * 100,000 events the C2 compiler was still at work in the first counted round, whose sink rate was
+     * 0.8x the next rounds' and its JVM CPU per event 2.5x (docs/benchmarks.md, 2026-12-06). An edge's
+     * sink runs for days; the steady state is what row 8 compares with {@code psql}.
+     *
+     * @return the rounds run
+     */
+    static int warmUp(Database db, String url, Path journal, long end, int events) throws Exception {
+        for (int n = 1; ; n++) {
+            truncate(url, SINK_TABLES);
+            long compiling0 = compileMillis();
+            long t0 = System.nanoTime();
+            SinkRun.Measured m = SinkRun.measure(db, url, journal, end, events, Duration.ofMinutes(10));
+            long compiled = compileMillis() - compiling0;
+            long wallMillis = (System.nanoTime() - t0) / 1_000_000;
+            System.out.printf(Locale.ROOT, "sink warm-up %d (not counted): %.0f rows/s, JVM %.1f us an event, JIT %d ms of %d ms%n",
+                    n, m.eventsPerSecond(), m.jvmMicrosPerEvent(), compiled, wallMillis);
+            if (compiled * 5 < wallMillis || n == MAX_WARM_UPS) {
+                return n;
+            }
+        }
+    }
+
+    /** This JVM's compilers' time so far, in ms (their threads' time added up). */
+    private static long compileMillis() {
+        return java.lang.management.ManagementFactory.getCompilationMXBean().getTotalCompilationTime();
     }
 
     /**
