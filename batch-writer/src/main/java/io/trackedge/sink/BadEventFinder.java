@@ -9,7 +9,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The bad-rows path of a sink loop: given a batch the destination refused for its data, finds the
+ * The bad-rows path of a sink loop: given a batch the destination refused for its data, or one the
+ * edge's own code failed on ({@link Failures#isCodeFault}: at most {@value #MAX_CODE_FAULTS_IN_A_ROW} in a row), finds the
  * events at fault by writing halves on their own, down to single events, and sets those aside
  * ({@link Sink#setAside}) while the others are written. A refusal is believed only when the
  * destination is seen to work: part of the batch was accepted, or {@link Sink#acceptsOthers} says
@@ -19,6 +20,13 @@ import org.slf4j.LoggerFactory;
 final class BadEventFinder {
 
     private static final Logger log = LoggerFactory.getLogger(BadEventFinder.class);
+
+    /**
+     * Events set aside in a row, none committed between, for faults of the edge's own code
+     * ({@link Failures#isCodeFault}), after which the fault is taken as one that every event meets
+     * (a bug not in one event's data) and retried rather than set aside. Whatever a sink's own bound.
+     */
+    static final int MAX_CODE_FAULTS_IN_A_ROW = 100;
 
     /** Told of what the finder committed: written halves and set-aside events. */
     interface Progress extends InFlightBatches.Committed {
@@ -31,6 +39,7 @@ final class BadEventFinder {
     private final int maxConsecutiveBad;
     private final Progress progress;
     private int consecutiveBad;
+    private int consecutiveCodeFaults;
     private boolean partAccepted;
 
     BadEventFinder(Sink sink, Path journalDir, LongSupplier journalLimit, int maxConsecutiveBad, Progress progress) {
@@ -44,6 +53,7 @@ final class BadEventFinder {
     /** A batch committed in the ordinary way: the destination works. */
     void accepted() {
         consecutiveBad = 0;
+        consecutiveCodeFaults = 0;
     }
 
     /**
@@ -70,8 +80,19 @@ final class BadEventFinder {
                         + others.size() + " events after it was accepted either, so the fault is not shown to be the "
                         + "event's; retrying (" + Failures.describe(cause) + ")", cause);
             }
+            if (Failures.isCodeFault(cause)) {
+                if (consecutiveCodeFaults >= MAX_CODE_FAULTS_IN_A_ROW) {
+                    throw new IllegalStateException(sink.name() + " failed on " + MAX_CODE_FAULTS_IN_A_ROW + " events in a row"
+                            + " with an error of the edge's own and wrote none between them; taken as a bug every event"
+                            + " meets, so they are retried instead of set aside (" + Failures.describe(cause) + ")", cause);
+                }
+                consecutiveCodeFaults++;
+                // The stack is for whoever fixes it; the set-aside line below has the event.
+                log.warn("{} sink: the edge's own code failed on event {}; it is set aside, the events after it go on",
+                        sink.name(), b.event(0).id(), Failures.unwrap(cause));
+            }
             setAside(new BadRecord(b.position(0), b.next(0), RawRecords.read(journalDir, b.position(0), journalLimit),
-                    b.event(0), Failures.describe(cause), sink.errorCode(cause)));
+                    b.event(0), Failures.describeRefusal(cause), sink.errorCode(cause)));
             return;
         }
         int mid = b.size() / 2;
@@ -79,7 +100,7 @@ final class BadEventFinder {
             Integer rows;
             try {
                 rows = sink.write(half).get();
-            } catch (ExecutionException | RuntimeException e) {
+            } catch (ExecutionException | RuntimeException | Error e) {
                 refusedAgain(half, Failures.unwrap(e), failed);
                 continue;
             } catch (InterruptedException e) {
@@ -95,7 +116,7 @@ final class BadEventFinder {
     }
 
     private void refusedAgain(Batch half, Throwable c, Batch failed) throws Exception {
-        if (sink.classify(c) != FailureKind.DATA) {
+        if (Failures.kind(sink, c) != FailureKind.DATA) {
             throw Failures.asException(c);
         }
         narrow(half, c, failed);

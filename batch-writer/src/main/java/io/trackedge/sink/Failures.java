@@ -1,7 +1,11 @@
 package io.trackedge.sink;
 
+import java.io.IOException;
+import java.sql.SQLException;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
 
 /** The failure inside the wrappers futures put around it, and the text an operator sees. */
 final class Failures {
@@ -20,6 +24,43 @@ final class Failures {
     static String describe(Throwable e) {
         Throwable c = unwrap(e);
         return c.getMessage() == null ? c.toString() : c.getMessage();
+    }
+
+    /**
+     * A set-aside event's error: as {@link #describe}, with the exception's class for a
+     * {@link #isCodeFault code fault} (an {@code IllegalArgumentException}'s message alone does not say it is ours).
+     */
+    static String describeRefusal(Throwable e) {
+        return isCodeFault(e) ? unwrap(e).toString() : describe(e);
+    }
+
+    /**
+     * Whether {@code failure} is the edge's own code failing on what it was given: a RuntimeException,
+     * or a StackOverflowError (a regular expression of an operator's list on a long User-Agent), with
+     * no database or I/O failure among its causes, as the classifier or an encoder would throw on the
+     * one event it mishandles. Retried, such an event would fail the same way for ever, and every event
+     * after it would wait. A pool shut down or a task cancelled (the loop stopping) is not one.
+     */
+    static boolean isCodeFault(Throwable failure) {
+        Throwable f = unwrap(failure);
+        if (!(f instanceof RuntimeException || f instanceof StackOverflowError)
+                || f instanceof RejectedExecutionException || f instanceof CancellationException) {
+            return false;
+        }
+        for (Throwable c = f; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof SQLException || c instanceof IOException || c instanceof InterruptedException) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * What the loop does about {@code failure}: a {@link #isCodeFault code fault} is taken as the events'
+     * (narrowed to the one at fault, which is set aside, {@link BadEventFinder}); anything else as the sink says.
+     */
+    static FailureKind kind(Sink sink, Throwable failure) {
+        return isCodeFault(failure) ? FailureKind.DATA : sink.classify(unwrap(failure));
     }
 
     static Exception asException(Throwable t) {

@@ -47,7 +47,7 @@ final class InFlightBatches {
         CompletableFuture<Integer> f;
         try {
             f = sink.write(b);
-        } catch (Exception e) {
+        } catch (Exception | Error e) { // an Error too: a StackOverflowError on one event's data is the event's (Failures)
             throw new BatchFailed(b, e);
         }
         queue.add(new InFlight(b, f));

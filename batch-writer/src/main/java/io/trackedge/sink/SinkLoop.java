@@ -158,7 +158,8 @@ public final class SinkLoop implements Runnable {
                 } catch (InFlightBatches.BatchFailed f) {
                     inFlight.awaitQuietly();
                     failure = f.getCause();
-                    if (sink.classify(failure) == FailureKind.DATA) {
+                    // Not while stopping: a client closed under a batch fails as a bug of ours would.
+                    if (running && Failures.kind(sink, failure) == FailureKind.DATA) {
                         try {
                             badEvents.narrow(f.batch, failure);
                             continue; // the cursor is past the batch now: read on from there at once
@@ -166,7 +167,9 @@ public final class SinkLoop implements Runnable {
                             failure = e;
                         }
                     }
-                } catch (Exception e) {
+                } catch (Exception | Error e) {
+                    // An Error too (OutOfMemoryError, a class gone after an upgrade): retried after a backoff,
+                    // where it used to end this thread and, with it, the sink until a restart.
                     inFlight.awaitQuietly();
                     failure = e;
                 }

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -26,6 +27,12 @@ final class ScriptedSink implements Sink {
     }
 
     final Set<UUID> poison = ConcurrentHashMap.newKeySet();
+    /** Events the sink's own code fails on, as a classifier's bug would: what it throws for each. */
+    final Map<UUID, Throwable> bugs = new ConcurrentHashMap<>();
+    /** Every write throws a bug's exception, as a bug every event meets would. */
+    volatile boolean bugOnAll;
+    /** While set, every write throws it (an Error the loop must live through). */
+    volatile Error errorOnWrite;
     /** Events this sink refuses by its own rule ({@link #refusal}): never to reach {@link #write}. */
     final Set<UUID> refuse = ConcurrentHashMap.newKeySet();
     final AtomicInteger refusedWritten = new AtomicInteger();
@@ -75,6 +82,17 @@ final class ScriptedSink implements Sink {
         }
         if (batch.start() != committed) {
             throw new IllegalStateException("batch starts at " + batch.start() + " but the cursor is at " + committed);
+        }
+        if (errorOnWrite != null) {
+            throw errorOnWrite;
+        }
+        for (EventRecord e : batch.list()) {
+            Throwable bug = bugOnAll ? new IllegalStateException("a bug every event meets") : bugs.get(e.id());
+            if (bug instanceof RuntimeException r) {
+                throw r;
+            } else if (bug instanceof Error err) {
+                throw err;
+            }
         }
         if (refuseEmpty && batch.isEmpty()) {
             refusals.incrementAndGet();

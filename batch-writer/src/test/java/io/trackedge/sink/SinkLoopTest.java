@@ -21,6 +21,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
@@ -149,6 +150,67 @@ class SinkLoopTest {
         assertEquals(lone, sink.setAside.get(0).event().id());
         assertEquals(15, sink.written.size());
         assertFalse(first.contains(lone));
+    }
+
+    /**
+     * An event the sink's own code fails on (a classifier's or an encoder's bug: a RuntimeException or a
+     * StackOverflowError, no database in it) is narrowed down and set aside like a refused one, naming the
+     * exception, and every other event is written. It used to be retried for ever, holding every event
+     * after it; a StackOverflowError ended the loop's thread.
+     */
+    @Test
+    void anEventTheSinksOwnCodeFailsOnIsSetAsideAndTheOthersAreWritten() throws Exception {
+        List<UUID> ids = append(3000, 11);
+        ScriptedSink sink = new ScriptedSink();
+        sink.bugs.put(ids.get(10), new IllegalArgumentException("no such address family"));
+        sink.bugs.put(ids.get(1500), new StackOverflowError());
+        sink.bugs.put(ids.get(2999), new NullPointerException("user agent"));
+        SinkLoop loop = start(sink, 1000, 100, Duration.ofMinutes(1));
+        Await.until("caught up and running", Duration.ofSeconds(30), () -> caughtUp(sink, loop)
+                && loop.health().state() == SinkHealth.State.RUNNING);
+
+        List<UUID> expected = new ArrayList<>(ids);
+        expected.removeAll(sink.bugs.keySet());
+        assertEquals(expected, sink.written, "every other event once, in journal order");
+        Map<UUID, String> errors = new java.util.HashMap<>();
+        for (BadRecord b : sink.setAside) {
+            errors.put(b.event().id(), b.error());
+        }
+        assertEquals(sink.bugs.keySet(), errors.keySet());
+        assertEquals("java.lang.IllegalArgumentException: no such address family", errors.get(ids.get(10)));
+        assertEquals("java.lang.StackOverflowError", errors.get(ids.get(1500)));
+        assertEquals("java.lang.NullPointerException: user agent", errors.get(ids.get(2999)));
+    }
+
+    /** A bug every event meets sets aside at most {@link BadEventFinder#MAX_CODE_FAULTS_IN_A_ROW} in a row, then is retried. */
+    @Test
+    void aBugEveryEventMeetsIsRetriedAfterABoundedRunOfSetAsides() throws Exception {
+        append(500, 12);
+        ScriptedSink sink = new ScriptedSink();
+        sink.bugOnAll = true;
+        SinkLoop loop = start(sink, 100, 10_000, Duration.ofMinutes(1));
+        Await.until("retrying after the bound", Duration.ofSeconds(30), () -> loop.stats().failures.get() >= 2);
+        assertEquals(BadEventFinder.MAX_CODE_FAULTS_IN_A_ROW, sink.setAside.size());
+        assertEquals(SinkHealth.State.RETRYING, loop.health().state());
+        assertTrue(loop.health().lastError().contains("taken as a bug every event meets"), loop.health().lastError());
+        sink.bugOnAll = false;
+        Await.until("caught up once the bug is gone", Duration.ofSeconds(30), () -> caughtUp(sink, loop));
+        assertEquals(500 - BadEventFinder.MAX_CODE_FAULTS_IN_A_ROW, sink.written.size());
+    }
+
+    /** An Error that is not about the data (OutOfMemoryError) is retried, never set aside, and the loop lives on. */
+    @Test
+    void anOutOfMemoryErrorIsRetriedAndTheLoopLivesOn() throws Exception {
+        append(200, 13);
+        ScriptedSink sink = new ScriptedSink();
+        sink.errorOnWrite = new OutOfMemoryError("Java heap space (scripted)");
+        SinkLoop loop = start(sink, 100, 100, Duration.ofMinutes(1));
+        Await.until("several attempts", Duration.ofSeconds(30), () -> loop.stats().failures.get() >= 3);
+        assertEquals(SinkHealth.State.RETRYING, loop.health().state());
+        assertEquals(0, sink.setAside.size());
+        sink.errorOnWrite = null;
+        Await.until("caught up", Duration.ofSeconds(30), () -> caughtUp(sink, loop));
+        assertEquals(200, sink.written.size());
     }
 
     @Test
