@@ -128,6 +128,8 @@ record JobsStack(List<ClusterRunner> runners) {
         m.counter("edge_jobs_deferred_total", "Runs that lost a lock wait, deadlock or serialization check and were deferred, "
                 + "not counted as attempts", () -> sum(all, s -> s.deferred.get()));
         m.counter("edge_jobs_deaths_total", "Jobs this node moved to dead", () -> sum(all, s -> s.dead.get()));
+        m.counter("edge_jobs_splits_total", "Every-tenant jobs split into a job per tenant after one tenant's data failed them",
+                () -> sum(all, s -> s.splits.get()));
         m.counter("edge_jobs_reaped_total", "Running jobs taken back after their lease expired", () -> sum(all, s -> s.reaped.get()));
         m.counter("edge_jobs_lost_claims_total", "Runs rolled back because another runner had taken the job",
                 () -> sum(all, s -> s.lostClaims.get()));

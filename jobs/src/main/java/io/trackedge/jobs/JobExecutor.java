@@ -18,12 +18,13 @@ final class JobExecutor implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(JobExecutor.class);
 
     /** What became of a run. */
-    enum Outcome { COMPLETED, DEFERRED, FAILED, DEAD, LOST_CLAIM }
+    enum Outcome { COMPLETED, DEFERRED, SPLIT, FAILED, DEAD, LOST_CLAIM }
 
     private final JobStore store;
     private final JobRegistry registry;
     private final JobStats stats;
     private final LeaseKeeper lease;
+    private final TenantSplit split;
     /**
      * How long a roll-up's connection may wait on the server: a statement over a large day may run for
      * minutes, past the pool's 60 s (kept for claims, sweeps and lease renewals), but not past the time
@@ -36,6 +37,7 @@ final class JobExecutor implements AutoCloseable {
         this.registry = registry;
         this.stats = stats;
         this.lease = new LeaseKeeper(store, settings.visibilityTimeout(), runner);
+        this.split = new TenantSplit(store);
         this.longWaitMillis = (int) Math.min(Integer.MAX_VALUE, settings.stuckAfter().toMillis());
     }
 
@@ -77,6 +79,12 @@ final class JobExecutor implements AutoCloseable {
                         job.jobId(), job.describe(), contention, error);
                 return Outcome.DEFERRED;
             }
+            if (TenantSplit.applies(job, rollUp, e)) {
+                Outcome o = split(job, error, e);
+                if (o != null) {
+                    return o;
+                }
+            }
             // Not a contention, or deferred max-deferrals times in a row (or its claim lost: fail says so too)
             stats.failures.incrementAndGet();
             JobStatus now = store.fail(job, error);
@@ -97,6 +105,27 @@ final class JobExecutor implements AutoCloseable {
             lease.release();
             stats.currentJob = null;
         }
+    }
+
+    /** One tenant's data failed an every-tenant job: a job per tenant ({@link TenantSplit}); null when not split. */
+    private Outcome split(Job job, String error, Throwable cause) {
+        try {
+            int tenants = split.split(job, error);
+            if (tenants < 0) {
+                stats.lostClaims.incrementAndGet();
+                log.warn("job {} ({}): claim lost while it was split by tenant: {}", job.jobId(), job.describe(), error);
+                return Outcome.LOST_CLAIM;
+            }
+            if (tenants > 0) {
+                stats.splits.incrementAndGet();
+                log.warn("job {} ({}) failed on data and is split into {} tenant jobs, so that one tenant's rows do not stop"
+                        + " the others' numbers: {}", job.jobId(), job.describe(), tenants, error, cause);
+                return Outcome.SPLIT;
+            }
+        } catch (SQLException | RuntimeException failed) {
+            log.warn("job {} ({}): could not be split by tenant, failed as it is: {}", job.jobId(), job.describe(), failed.toString());
+        }
+        return null;
     }
 
     private JobStore.Completion runInTransaction(RollUp rollUp, Job job) throws SQLException {

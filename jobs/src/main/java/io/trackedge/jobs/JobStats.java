@@ -14,6 +14,8 @@ public final class JobStats {
     public final AtomicLong failures = new AtomicLong();
     /** Runs that lost a contention (a lock wait, a deadlock, a serialization check) and were deferred, their attempt given back. */
     public final AtomicLong deferred = new AtomicLong();
+    /** Every-tenant jobs this runner split into a job per tenant after one failed on data ({@link TenantSplit}). */
+    public final AtomicLong splits = new AtomicLong();
     /** Jobs this runner moved to dead. */
     public final AtomicLong dead = new AtomicLong();
     /** Running jobs taken back because their lease expired. */

@@ -293,7 +293,7 @@ public final class JobStore {
         }
     }
 
-    private static String truncated(String error) {
+    static String truncated(String error) {
         return error.length() > MAX_ERROR ? error.substring(0, MAX_ERROR) : error;
     }
 
