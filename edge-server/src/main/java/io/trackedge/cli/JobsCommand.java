@@ -173,9 +173,9 @@ public final class JobsCommand implements Runnable {
                     }
                 }
                 int ran = runner.drain();
-                out.printf("ran %d job(s): %d completed, %d failed (%d now dead), %d deferred; types: %s%n", ran,
-                        stats.completed.get(), stats.failures.get(), stats.dead.get(), stats.deferred.get(),
-                        String.join(", ", registry.names()));
+                out.printf("ran %d job(s): %d completed, %d failed (%d now dead), %d deferred, %d split by tenant; types: %s%n",
+                        ran, stats.completed.get(), stats.failures.get(), stats.dead.get(), stats.deferred.get(),
+                        stats.splits.get(), String.join(", ", registry.names()));
                 return stats.failures.get() == 0 && stats.deferred.get() == 0 ? 0 : 1;
             }
         }
