@@ -22,9 +22,10 @@ final class BadEventFinder {
     private static final Logger log = LoggerFactory.getLogger(BadEventFinder.class);
 
     /**
-     * Events set aside in a row, none committed between, for faults of the edge's own code
-     * ({@link Failures#isCodeFault}), after which the fault is taken as one that every event meets
-     * (a bug not in one event's data) and retried rather than set aside. Whatever a sink's own bound.
+     * Events set aside for faults of the edge's own code ({@link Failures#isCodeFault}) with no
+     * whole batch committed between them (halves written while narrowing do not count), after which
+     * the fault is taken as a bug that most batches meet (every event, or a kind of event: every
+     * click, one tenant's) and retried rather than set aside. Whatever a sink's own bound.
      */
     static final int MAX_CODE_FAULTS_IN_A_ROW = 100;
 
@@ -50,7 +51,7 @@ final class BadEventFinder {
         this.progress = progress;
     }
 
-    /** A batch committed in the ordinary way: the destination works. */
+    /** A whole batch committed in the ordinary way: the destination, and our code, work. */
     void accepted() {
         consecutiveBad = 0;
         consecutiveCodeFaults = 0;
@@ -75,12 +76,15 @@ final class BadEventFinder {
     private void narrow(Batch b, Throwable cause, Batch failed) throws Exception {
         if (b.size() == 1) {
             Batch others = failed.slice(b.from() - failed.from() + 1, failed.size());
-            if (!partAccepted && !sink.acceptsOthers(others)) {
+            // A fault of our own code needs no proof that the destination works (acceptsOthers would run
+            // the same code on the others: PostHog's encodes them); the bound below stands for it.
+            boolean codeFault = Failures.isCodeFault(cause);
+            if (!codeFault && !partAccepted && !sink.acceptsOthers(others)) {
                 throw new IllegalStateException(sink.name() + " refused event " + b.event(0).id() + " and none of the "
                         + others.size() + " events after it was accepted either, so the fault is not shown to be the "
                         + "event's; retrying (" + Failures.describe(cause) + ")", cause);
             }
-            if (Failures.isCodeFault(cause)) {
+            if (codeFault) {
                 if (consecutiveCodeFaults >= MAX_CODE_FAULTS_IN_A_ROW) {
                     throw new IllegalStateException(sink.name() + " failed on " + MAX_CODE_FAULTS_IN_A_ROW + " events in a row"
                             + " with an error of the edge's own and wrote none between them; taken as a bug every event"
@@ -110,7 +114,7 @@ final class BadEventFinder {
                 continue;
             }
             progress.committed(half, rows);
-            accepted();
+            consecutiveBad = 0; // not the code faults': a bug meeting a kind of event leaves others in every batch
             partAccepted = true;
         }
     }

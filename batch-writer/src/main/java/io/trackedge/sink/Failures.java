@@ -2,6 +2,7 @@ package io.trackedge.sink;
 
 import java.io.IOException;
 import java.sql.SQLException;
+import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -43,16 +44,30 @@ final class Failures {
      */
     static boolean isCodeFault(Throwable failure) {
         Throwable f = unwrap(failure);
-        if (!(f instanceof RuntimeException || f instanceof StackOverflowError)
-                || f instanceof RejectedExecutionException || f instanceof CancellationException) {
-            return false;
-        }
-        for (Throwable c = f; c != null; c = c.getCause() == c ? null : c.getCause()) {
-            if (c instanceof SQLException || c instanceof IOException || c instanceof InterruptedException) {
-                return false;
+        return (f instanceof RuntimeException || f instanceof StackOverflowError) && !holdsOtherCause(f);
+    }
+
+    /** Whether {@code t}, its causes or their suppressed exceptions (a failed rollback's) say database, I/O or lifecycle. */
+    private static boolean holdsOtherCause(Throwable t) {
+        java.util.Set<Throwable> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        java.util.ArrayDeque<Throwable> todo = new java.util.ArrayDeque<>(List.of(t));
+        while (!todo.isEmpty()) {
+            Throwable c = todo.pop();
+            if (!seen.add(c)) {
+                continue;
+            }
+            if (c instanceof SQLException || c instanceof IOException || c instanceof InterruptedException
+                    || c instanceof RejectedExecutionException || c instanceof CancellationException) {
+                return true;
+            }
+            if (c.getCause() != null) {
+                todo.push(c.getCause());
+            }
+            for (Throwable s : c.getSuppressed()) {
+                todo.push(s);
             }
         }
-        return true;
+        return false;
     }
 
     /**

@@ -66,7 +66,7 @@ public final class SinkLoop implements Runnable {
         this.badEvents = new BadEventFinder(sink, journalDir, journalLimit, settings.maxConsecutiveBad(), new BadEventFinder.Progress() {
             @Override
             public void committed(Batch batch, Integer rows) {
-                SinkLoop.this.committed(batch, rows);
+                progressed(batch, rows); // a half: the finder keeps its own counts
             }
 
             @Override
@@ -158,18 +158,18 @@ public final class SinkLoop implements Runnable {
                 } catch (InFlightBatches.BatchFailed f) {
                     inFlight.awaitQuietly();
                     failure = f.getCause();
-                    // Not while stopping: a client closed under a batch fails as a bug of ours would.
+                    // Not while stopping: what a stopping sink throws says nothing about the events.
                     if (running && Failures.kind(sink, failure) == FailureKind.DATA) {
                         try {
                             badEvents.narrow(f.batch, failure);
                             continue; // the cursor is past the batch now: read on from there at once
-                        } catch (Exception e) {
+                        } catch (Exception | Error e) {
                             failure = e;
                         }
                     }
                 } catch (Exception | Error e) {
-                    // An Error too (OutOfMemoryError, a class gone after an upgrade): retried after a backoff,
-                    // where it used to end this thread and, with it, the sink until a restart.
+                    // An Error too (OutOfMemoryError, a class gone after an upgrade): retried after a backoff;
+                    // this thread is the sink's only one.
                     inFlight.awaitQuietly();
                     failure = e;
                 }
@@ -305,13 +305,17 @@ public final class SinkLoop implements Runnable {
     }
 
     private void committed(Batch b, Integer rows) {
+        progressed(b, rows);
+        badEvents.accepted();
+    }
+
+    private void progressed(Batch b, Integer rows) {
         stats.batches.incrementAndGet();
         stats.rows.addAndGet(rows == null ? b.size() : rows);
         stats.committedEvents.addAndGet(b.size());
         stats.committedPosition.set(b.end());
         stats.oldestPendingMicros.set(0);
         onCommitted.accept(b.end());
-        badEvents.accepted();
         backoff.reset();
         health.progressed();
     }

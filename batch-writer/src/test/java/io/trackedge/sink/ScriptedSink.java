@@ -20,6 +20,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class ScriptedSink implements Sink {
 
+    /** A write or set-aside not at the cursor: checked, so that the loop retries it as the Postgres sink's would be. */
+    static final class CursorMismatch extends Exception {
+        CursorMismatch(String m) {
+            super(m);
+        }
+    }
+
     static final class DataRefused extends Exception {
         DataRefused(String m) {
             super(m);
@@ -81,7 +88,7 @@ final class ScriptedSink implements Sink {
             throw new RetryLaterException("throttled", retryAfter, null);
         }
         if (batch.start() != committed) {
-            throw new IllegalStateException("batch starts at " + batch.start() + " but the cursor is at " + committed);
+            throw new CursorMismatch("batch starts at " + batch.start() + " but the cursor is at " + committed);
         }
         if (errorOnWrite != null) {
             throw errorOnWrite;
@@ -124,6 +131,14 @@ final class ScriptedSink implements Sink {
         if (refuseAll) {
             return false;
         }
+        for (EventRecord e : others.list()) { // the same code runs on the others, as PostHog's encoding does
+            Throwable bug = bugOnAll ? new IllegalStateException("a bug every event meets") : bugs.get(e.id());
+            if (bug instanceof RuntimeException r) {
+                throw r;
+            } else if (bug instanceof Error err) {
+                throw err;
+            }
+        }
         for (EventRecord e : others.list()) {
             if (!poison.contains(e.id())) {
                 return true;
@@ -149,7 +164,7 @@ final class ScriptedSink implements Sink {
             throw new java.net.ConnectException("destination down");
         }
         if (bad.position() != committed) {
-            throw new IllegalStateException("set aside at " + bad.position() + " but the cursor is at " + committed);
+            throw new CursorMismatch("set aside at " + bad.position() + " but the cursor is at " + committed);
         }
         asideAt.add(System.currentTimeMillis());
         CountDownLatch gate = asideGate;

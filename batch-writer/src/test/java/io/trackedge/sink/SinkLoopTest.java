@@ -198,6 +198,44 @@ class SinkLoopTest {
         assertEquals(500 - BadEventFinder.MAX_CODE_FAULTS_IN_A_ROW, sink.written.size());
     }
 
+    /**
+     * A bug meeting a kind of event (here every other one) leaves good events committed between the
+     * set-asides, within each narrowing: the bound still holds, as no whole batch commits.
+     */
+    @Test
+    void aBugMeetingAKindOfEventIsBoundedThoughItsNeighboursAreWritten() throws Exception {
+        List<UUID> ids = append(1000, 14);
+        ScriptedSink sink = new ScriptedSink();
+        for (int i = 0; i < ids.size(); i += 2) {
+            sink.bugs.put(ids.get(i), new IllegalArgumentException("every click"));
+        }
+        SinkLoop loop = start(sink, 100, 10_000, Duration.ofMinutes(1));
+        Await.until("retrying after the bound", Duration.ofSeconds(30), () -> loop.stats().failures.get() >= 2);
+        assertEquals(BadEventFinder.MAX_CODE_FAULTS_IN_A_ROW, sink.setAside.size());
+        assertTrue(loop.health().lastError().contains("taken as a bug"), loop.health().lastError());
+        sink.bugs.clear();
+        Await.until("caught up once the bug is gone", Duration.ofSeconds(30), () -> caughtUp(sink, loop));
+        assertEquals(1000 - BadEventFinder.MAX_CODE_FAULTS_IN_A_ROW, sink.written.size());
+    }
+
+    /**
+     * A code fault first in its batch, with another right after it: it is set aside without asking the
+     * sink whether it takes the events after it, which runs the same code on them (as PostHog's sink
+     * encodes them) and would fail the same way, or end the loop's thread on a StackOverflowError.
+     */
+    @Test
+    void aCodeFaultFirstInItsBatchIsSetAsideWithoutRunningTheSameCodeOnTheOthers() throws Exception {
+        List<UUID> ids = append(300, 15);
+        ScriptedSink sink = new ScriptedSink();
+        sink.bugs.put(ids.get(0), new StackOverflowError());
+        sink.bugs.put(ids.get(1), new StackOverflowError());
+        SinkLoop loop = start(sink, 100, 100, Duration.ofMinutes(1));
+        Await.until("caught up and running", Duration.ofSeconds(30), () -> caughtUp(sink, loop)
+                && loop.health().state() == SinkHealth.State.RUNNING);
+        assertEquals(Set.of(ids.get(0), ids.get(1)), new HashSet<>(sink.setAside.stream().map(b -> b.event().id()).toList()));
+        assertEquals(298, sink.written.size());
+    }
+
     /** An Error that is not about the data (OutOfMemoryError) is retried, never set aside, and the loop lives on. */
     @Test
     void anOutOfMemoryErrorIsRetriedAndTheLoopLivesOn() throws Exception {

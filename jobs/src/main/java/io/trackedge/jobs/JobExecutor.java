@@ -37,8 +37,8 @@ final class JobExecutor implements AutoCloseable {
         this.registry = registry;
         this.stats = stats;
         this.lease = new LeaseKeeper(store, settings.visibilityTimeout(), runner);
-        this.split = new TenantSplit(store);
         this.longWaitMillis = (int) Math.min(Integer.MAX_VALUE, settings.stuckAfter().toMillis());
+        this.split = new TenantSplit(store, longWaitMillis);
     }
 
     Outcome run(Job job) throws SQLException {

@@ -29,6 +29,15 @@ public interface RollUp {
     }
 
     /**
+     * Whether an every-tenant run that fails on one tenant's data may be split into a run per tenant
+     * with events in the period ({@code TenantSplit}): only where those tenants are all the tenants the
+     * run writes rows of, so that the split leaves no failing row unnamed.
+     */
+    default boolean splitsByTenant() {
+        return false;
+    }
+
+    /**
      * Whether its rows are per hour and an hour's job recounts only its hour, so that events landing
      * in an hour of today after its job ran make that hour's job (and the later hours') run again
      * ({@code analytics_late_hours}, sql/V28). A roll-up whose hour jobs recount the whole day so far

@@ -13,24 +13,27 @@ import java.util.UUID;
 /**
  * An every-tenant job that one tenant's data fails, split into one job per tenant. A roll-up failing
  * on data (SQLState class 22, a value out of range; 23, a constraint) fails the same way on every
- * attempt: before, one tenant's bad row left the period's numbers stale for every tenant (V32's rate
- * overflow did so to the daily reconciliation). Here the every-tenant job is completed, with the
- * split in its {@code last_error}, in the transaction that queues (or queues again) a job of the same
+ * attempt and, unsplit, leaves every tenant's numbers of the period stale, as V32's rate overflow did
+ * to the daily reconciliation. Here the every-tenant job is completed, with the split in its {@code last_error}, in the transaction that queues (or queues again) a job of the same
  * type and period for each tenant with events in it; the tenants whose numbers compute get them, and
  * the one at fault fails, retries and ends dead on its own, named in {@code trackedge jobs list} and
- * the dead-jobs alert. Housekeeping (retention, compaction) is not split.
+ * the dead-jobs alert. Only roll-ups whose rows come from the period's events alone split
+ * ({@link RollUp#splitsByTenant}: the campaign, mailbox, lead and step tables); the others fail as before.
  */
 final class TenantSplit {
 
     private final JobStore store;
+    private final int longWaitMillis;
 
-    TenantSplit(JobStore store) {
+    /** @param longWaitMillis how long its statements may wait on the server: a month's events are read for a month's job */
+    TenantSplit(JobStore store, int longWaitMillis) {
         this.store = store;
+        this.longWaitMillis = longWaitMillis;
     }
 
-    /** Whether {@code failure} of {@code job} is one to split: an every-tenant job that counts events, failed on data. */
+    /** Whether {@code failure} of {@code job} is one to split: an every-tenant job of a roll-up that allows it, failed on data. */
     static boolean applies(Job job, RollUp rollUp, Throwable failure) {
-        return job.tenant() == null && rollUp.countsEvents() && dataError(failure);
+        return job.tenant() == null && rollUp.splitsByTenant() && dataError(failure);
     }
 
     /** An SQLException of class 22 or 23 among the causes: what the rows hold is refused. */
@@ -52,6 +55,7 @@ final class TenantSplit {
      */
     int split(Job job, String error) throws SQLException {
         try (Connection c = store.dataSource().getConnection()) {
+            c.setNetworkTimeout(Runnable::run, longWaitMillis);
             c.setAutoCommit(false);
             try {
                 List<UUID> tenants = tenantsWithEvents(c, job.period());
@@ -59,11 +63,10 @@ final class TenantSplit {
                     c.rollback();
                     return 0;
                 }
-                // In tenant order: two nodes splitting the same period lock the same rows in one order.
                 for (UUID tenant : tenants) {
                     JobStore.Enqueued q = store.enqueue(c, job.type(), job.priority(), job.period(), tenant);
-                    if (!q.created()) {
-                        store.rerun(c, q.jobId()); // a tenant job of an earlier split, done or dead: it runs again
+                    if (!q.created() && ranBefore(c, q.jobId())) {
+                        store.rerun(c, q.jobId());
                     }
                 }
                 if (store.complete(c, job) == JobStore.Completion.LOST) {
@@ -80,6 +83,20 @@ final class TenantSplit {
             } catch (SQLException | RuntimeException e) {
                 c.rollback();
                 throw e;
+            }
+        }
+    }
+
+    /**
+     * Whether a tenant job of an earlier split completed (or runs now), so must count again. A failed
+     * or dead one is left as it is: the tenant at fault keeps one dead job, and its alert, until
+     * {@code trackedge jobs retry}, rather than being revived, to die again, at each split.
+     */
+    private static boolean ranBefore(Connection c, UUID job) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT status FROM analytics_jobs WHERE job_id = ? FOR UPDATE")) {
+            s.setObject(1, job);
+            try (ResultSet r = s.executeQuery()) {
+                return r.next() && (r.getString(1).equals("completed") || r.getString(1).equals("running"));
             }
         }
     }

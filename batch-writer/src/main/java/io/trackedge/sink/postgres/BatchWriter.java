@@ -130,7 +130,7 @@ final class BatchWriter {
                 correctionsRefused.accept(classified.corrections().size());
             }
             return rows.size();
-        } catch (SQLException | RuntimeException | CursorMovedException e) {
+        } catch (SQLException | RuntimeException | CursorMovedException | Error e) { // an Error too: the connection goes back clean
             rollback(c, e);
             throw e;
         }
@@ -155,7 +155,7 @@ final class BatchWriter {
             }
             moveCursor(c, run.get(run.size() - 1).next(), run.size());
             c.commit();
-        } catch (SQLException | RuntimeException | CursorMovedException e) {
+        } catch (SQLException | RuntimeException | CursorMovedException | Error e) { // an Error too: the connection goes back clean
             rollback(c, e);
             throw e;
         }
@@ -269,7 +269,7 @@ final class BatchWriter {
         lateDays.write(c);
     }
 
-    private static void rollback(Connection c, Exception e) {
+    private static void rollback(Connection c, Throwable e) {
         try {
             c.rollback();
         } catch (SQLException rollback) {

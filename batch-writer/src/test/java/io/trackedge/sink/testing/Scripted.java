@@ -45,6 +45,9 @@ public final class Scripted {
 
     /** As {@link #startInOneUtcDay(java.time.Duration, java.time.Duration)} at {@code now}. */
     static long startInOneUtcDay(java.time.Instant now, java.time.Duration back, java.time.Duration span) {
+        if (span.compareTo(java.time.Duration.ofMinutes(15)) >= 0) {
+            throw new IllegalArgumentException("span must be under 15 minutes, got " + span);
+        }
         long t = now.toEpochMilli() * 1000 - back.toNanos() / 1000;
         long midnight = java.time.LocalDate.ofInstant(now, java.time.ZoneOffset.UTC).atStartOfDay(java.time.ZoneOffset.UTC)
                 .toEpochSecond() * 1_000_000L;

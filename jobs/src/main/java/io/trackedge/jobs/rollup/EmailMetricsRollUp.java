@@ -100,6 +100,12 @@ final class EmailMetricsRollUp extends DailyRollUp {
         return jobType;
     }
 
+    /** Its rows are recounted from the day's events alone: the tenants with events are every tenant it writes. */
+    @Override
+    public boolean splitsByTenant() {
+        return true;
+    }
+
     @Override
     void recomputeDay(Connection c, LocalDate day, UUID tenantOrNull, Map<String, Object> p) throws SQLException {
         Sql.update(c, "DELETE FROM " + table + " WHERE date = {date}" + Sql.tenantFilter("tenant_id", tenantOrNull), p);
