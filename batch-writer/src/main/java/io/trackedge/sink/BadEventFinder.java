@@ -10,7 +10,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The bad-rows path of a sink loop: given a batch the destination refused for its data, or one the
- * edge's own code failed on ({@link Failures#isCodeFault}: at most {@value #MAX_CODE_FAULTS_IN_A_ROW} in a row), finds the
+ * edge's own code failed on ({@link Failures#isCodeFault}: at most {@value #MAX_CODE_FAULTS_IN_A_ROW} between whole
+ * batches), finds the
  * events at fault by writing halves on their own, down to single events, and sets those aside
  * ({@link Sink#setAside}) while the others are written. A refusal is believed only when the
  * destination is seen to work: part of the batch was accepted, or {@link Sink#acceptsOthers} says
@@ -86,9 +87,9 @@ final class BadEventFinder {
             }
             if (codeFault) {
                 if (consecutiveCodeFaults >= MAX_CODE_FAULTS_IN_A_ROW) {
-                    throw new IllegalStateException(sink.name() + " failed on " + MAX_CODE_FAULTS_IN_A_ROW + " events in a row"
-                            + " with an error of the edge's own and wrote none between them; taken as a bug every event"
-                            + " meets, so they are retried instead of set aside (" + Failures.describe(cause) + ")", cause);
+                    throw new IllegalStateException(sink.name() + " failed on " + MAX_CODE_FAULTS_IN_A_ROW + " events with an"
+                            + " error of the edge's own and no whole batch written between them; taken as a bug most batches"
+                            + " meet, so they are retried instead of set aside (" + Failures.describe(cause) + ")", cause);
                 }
                 consecutiveCodeFaults++;
                 // The stack is for whoever fixes it; the set-aside line below has the event.

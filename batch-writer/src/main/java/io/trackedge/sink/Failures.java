@@ -2,7 +2,12 @@ package io.trackedge.sink;
 
 import java.io.IOException;
 import java.sql.SQLException;
+import java.util.ArrayDeque;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -37,7 +42,7 @@ final class Failures {
 
     /**
      * Whether {@code failure} is the edge's own code failing on what it was given: a RuntimeException,
-     * or a StackOverflowError (a regular expression of an operator's list on a long User-Agent), with
+     * or a StackOverflowError (recursion too deep for one event's input), with
      * no database or I/O failure among its causes, as the classifier or an encoder would throw on the
      * one event it mishandles. Retried, such an event would fail the same way for ever, and every event
      * after it would wait. A pool shut down or a task cancelled (the loop stopping) is not one.
@@ -49,8 +54,8 @@ final class Failures {
 
     /** Whether {@code t}, its causes or their suppressed exceptions (a failed rollback's) say database, I/O or lifecycle. */
     private static boolean holdsOtherCause(Throwable t) {
-        java.util.Set<Throwable> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-        java.util.ArrayDeque<Throwable> todo = new java.util.ArrayDeque<>(List.of(t));
+        Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        Deque<Throwable> todo = new ArrayDeque<>(List.of(t));
         while (!todo.isEmpty()) {
             Throwable c = todo.pop();
             if (!seen.add(c)) {
