@@ -86,7 +86,7 @@ hostile:
 # src/test/resources/<package>/<Class>Inputs/<method>/, where `make test` replays it from then on.
 # Without JAZZER_FUZZ, the same tests only replay the committed corpus.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= TokenVerifierFuzzTest\#verify IngestBodyFuzzTest\#parse UrlPolicyFuzzTest\#check
+FUZZ_TARGETS ?= TokenVerifierFuzzTest\#verify IngestBodyFuzzTest\#parse UrlPolicyFuzzTest\#check BatchClassifierFuzzTest\#classify
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 	  echo "== fuzzing $$t for $(FUZZ_SECONDS) s"; \
