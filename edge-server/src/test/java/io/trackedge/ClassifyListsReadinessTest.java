@@ -34,6 +34,7 @@ class ClassifyListsReadinessTest {
         assertTrue(broken.ok(), broken.detail());
         assertTrue(broken.degraded(), broken.detail());
         assertTrue(broken.detail().contains("the previous lists stay in force"), broken.detail());
+        assertTrue(broken.detail().contains(Lists.APPLE_RELAY + " line 1"), "the README: the file and line\n" + broken.detail());
 
         Files.writeString(dir.resolve(Lists.APPLE_RELAY), "172.224.226.0/27\n");
         Readiness.Status fixed = ClassifyStack.status(lists, dir);

@@ -37,8 +37,12 @@ public final class CidrSet {
      */
     public static CidrSet of(List<String> cidrs) {
         List<long[]> ranges = new ArrayList<>(cidrs.size());
-        for (String c : cidrs) {
-            ranges.add(parse(c.trim()));
+        for (int i = 0; i < cidrs.size(); i++) {
+            try {
+                ranges.add(parse(cidrs.get(i).trim()));
+            } catch (IllegalArgumentException e) {
+                throw new BadListEntry(i, e.getMessage(), e);
+            }
         }
         ranges.sort((a, b) -> compare(a[0], a[1], b[0], b[1]));
         List<long[]> merged = new ArrayList<>(ranges.size());

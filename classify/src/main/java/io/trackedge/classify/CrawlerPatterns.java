@@ -52,7 +52,8 @@ public final class CrawlerPatterns {
     public static CrawlerPatterns of(List<String> patterns) {
         List<String> lits = new ArrayList<>();
         List<Pattern> regexes = new ArrayList<>();
-        for (String p : patterns) {
+        for (int i = 0; i < patterns.size(); i++) {
+            String p = patterns.get(i);
             String lit = literal(p);
             if (lit != null) {
                 lits.add(lit);
@@ -62,7 +63,7 @@ public final class CrawlerPatterns {
                 // Apart, not one alternation: each keeps Java's literal-prefix search, three to five times faster.
                 regexes.add(Pattern.compile(p));
             } catch (PatternSyntaxException e) {
-                throw new IllegalArgumentException("crawler pattern does not compile: '" + p + "'", e);
+                throw new BadListEntry(i, "crawler pattern does not compile: '" + p + "'", e);
             }
         }
         return new CrawlerPatterns(lits, regexes.toArray(Pattern[]::new), patterns.size());

@@ -37,10 +37,10 @@ public record Lists(CidrSet appleRelay, CidrSet securityVendors, CrawlerPatterns
 
     /** Builds the lists from each file's lines; throws {@link IllegalArgumentException} naming the file and line. */
     static Lists parse(java.util.function.Function<String, List<String>> linesOf) {
-        CidrSet relay = CidrSet.of(firstColumns(APPLE_RELAY, linesOf.apply(APPLE_RELAY), ','));
-        CidrSet vendors = CidrSet.of(firstColumns(SECURITY_VENDORS, linesOf.apply(SECURITY_VENDORS), ' '));
-        CrawlerPatterns crawlers = CrawlerPatterns.of(content(linesOf.apply(CRAWLERS)));
-        List<String> proxies = firstColumns(MAIL_PROXIES, linesOf.apply(MAIL_PROXIES), ' ');
+        CidrSet relay = firstColumns(APPLE_RELAY, linesOf.apply(APPLE_RELAY), ',').build(CidrSet::of);
+        CidrSet vendors = firstColumns(SECURITY_VENDORS, linesOf.apply(SECURITY_VENDORS), ' ').build(CidrSet::of);
+        CrawlerPatterns crawlers = content(CRAWLERS, linesOf.apply(CRAWLERS)).build(CrawlerPatterns::of);
+        List<String> proxies = firstColumns(MAIL_PROXIES, linesOf.apply(MAIL_PROXIES), ' ').values();
         List<String> http = new ArrayList<>();
         List<String> headless = new ArrayList<>();
         int n = 0;
@@ -66,27 +66,42 @@ public record Lists(CidrSet appleRelay, CidrSet securityVendors, CrawlerPatterns
         return new Lists(relay, vendors, crawlers, proxies, http, headless);
     }
 
-    private static List<String> content(List<String> lines) {
-        List<String> out = new ArrayList<>(lines.size());
-        for (String line : lines) {
+    /** A file's entries with the line each came from, so a bad entry is reported by file and line. */
+    private record Entries(String file, List<String> values, List<Integer> lines) {
+
+        <T> T build(java.util.function.Function<List<String>, T> parser) {
+            try {
+                return parser.apply(values);
+            } catch (BadListEntry e) {
+                throw new IllegalArgumentException(file + " line " + lines.get(e.index()) + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    private static Entries content(String file, List<String> lines) {
+        Entries out = new Entries(file, new ArrayList<>(lines.size()), new ArrayList<>(lines.size()));
+        for (int n = 0; n < lines.size(); n++) {
+            String line = lines.get(n);
             if (!line.isBlank() && !line.startsWith("#")) {
-                out.add(line.strip());
+                out.values().add(line.strip());
+                out.lines().add(n + 1);
             }
         }
         return out;
     }
 
-    private static List<String> firstColumns(String file, List<String> lines, char separator) {
-        List<String> out = new ArrayList<>(lines.size());
-        for (String line : lines) {
-            String l = line.strip();
+    private static Entries firstColumns(String file, List<String> lines, char separator) {
+        Entries out = new Entries(file, new ArrayList<>(lines.size()), new ArrayList<>(lines.size()));
+        for (int n = 0; n < lines.size(); n++) {
+            String l = lines.get(n).strip();
             if (l.isEmpty() || l.startsWith("#") || l.startsWith("cidr,")) {
                 continue;
             }
             int cut = l.indexOf(separator);
-            out.add(cut < 0 ? l : l.substring(0, cut).strip());
+            out.values().add(cut < 0 ? l : l.substring(0, cut).strip());
+            out.lines().add(n + 1);
         }
-        if (out.isEmpty()) {
+        if (out.values().isEmpty()) {
             throw new IllegalArgumentException(file + ": no entries");
         }
         return out;

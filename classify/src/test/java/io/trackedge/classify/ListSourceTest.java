@@ -68,7 +68,7 @@ class ListSourceTest {
         clock.addAndGet(TimeUnit.SECONDS.toNanos(2));
         assertSame(good, s.current());
         assertNotNull(s.lastError());
-        assertTrue(s.lastError().contains("not-a-range"), s.lastError());
+        assertTrue(s.lastError().contains(Lists.SECURITY_VENDORS + " line 1: not an IP range: 'not-a-range'"), s.lastError());
         assertEquals(1, s.reloadFailures());
 
         Files.writeString(vendors, "64.235.144.0/20 barracuda\n");
@@ -84,5 +84,18 @@ class ListSourceTest {
         Files.writeString(lists.resolve(Lists.MACHINE_USER_AGENTS), "browser Firefox\n");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, this::source);
         assertTrue(e.getMessage().contains(Lists.MACHINE_USER_AGENTS + " line 1"), e.getMessage());
+    }
+
+    @Test
+    void eachListsBadEntryIsNamedByFileAndLine() throws Exception {
+        Path lists = Files.createDirectories(data.resolve("lists"));
+        Files.writeString(lists.resolve(Lists.APPLE_RELAY), "# egress ranges\n\n172.224.226.0/27,US,US-CA,Cupertino,\n172.224.999.0/27,US\n");
+        IllegalArgumentException relay = assertThrows(IllegalArgumentException.class, this::source);
+        assertTrue(relay.getMessage().contains(Lists.APPLE_RELAY + " line 4: not an IP range: '172.224.999.0/27'"), relay.getMessage());
+
+        Files.delete(lists.resolve(Lists.APPLE_RELAY));
+        Files.writeString(lists.resolve(Lists.CRAWLERS), "Googlebot\n# a comment\nbot(\n");
+        IllegalArgumentException crawlers = assertThrows(IllegalArgumentException.class, this::source);
+        assertTrue(crawlers.getMessage().contains(Lists.CRAWLERS + " line 3: crawler pattern does not compile: 'bot('"), crawlers.getMessage());
     }
 }
