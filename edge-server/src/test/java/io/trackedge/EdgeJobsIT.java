@@ -57,6 +57,7 @@ class EdgeJobsIT {
                     () -> admin(edge, "/metrics"), m -> m.contains(expected));
             assertTrue(metrics.contains(expected), expected + " in\n" + metrics);
             assertTrue(metrics.contains("edge_jobs_dead 0"), metrics);
+            assertTrue(metrics.contains("edge_jobs_splits_total 0.0"), "no split, and the README's counter is there\n" + metrics);
             String ready = admin(edge, "/readyz");
             assertTrue(ready.contains("jobs") && ready.contains("runner edge-") && ready.contains("dispatch postgres"), ready);
         }

@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.trackedge.journal.EventRecord;
 import io.trackedge.journal.JournalReader;
 import io.trackedge.journal.JournalStats;
@@ -19,6 +22,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +31,7 @@ import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /** The sink loop against a scripted destination over a real journal. */
 class SinkLoopTest {
@@ -165,9 +170,28 @@ class SinkLoopTest {
         sink.bugs.put(ids.get(10), new IllegalArgumentException("no such address family"));
         sink.bugs.put(ids.get(1500), new StackOverflowError());
         sink.bugs.put(ids.get(2999), new NullPointerException("user agent"));
-        SinkLoop loop = start(sink, 1000, 100, Duration.ofMinutes(1));
-        Await.until("caught up and running", Duration.ofSeconds(30), () -> caughtUp(sink, loop)
-                && loop.health().state() == SinkHealth.State.RUNNING);
+        Logger finderLog = (Logger) LoggerFactory.getLogger(BadEventFinder.class);
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        logged.start();
+        finderLog.addAppender(logged);
+        try {
+            SinkLoop loop = start(sink, 1000, 100, Duration.ofMinutes(1));
+            Await.until("caught up and running", Duration.ofSeconds(30), () -> caughtUp(sink, loop)
+                    && loop.health().state() == SinkHealth.State.RUNNING);
+        } finally {
+            finderLog.detachAppender(logged);
+        }
+        // The README: each code fault's stack is logged, for whoever fixes the bug.
+        Map<String, String> stacks = new HashMap<>();
+        for (ILoggingEvent e : logged.list) {
+            if (e.getThrowableProxy() != null) {
+                stacks.put(e.getFormattedMessage(), e.getThrowableProxy().getClassName());
+            }
+        }
+        for (UUID id : sink.bugs.keySet()) {
+            String line = "scripted sink: the edge's own code failed on event " + id + "; it is set aside, the events after it go on";
+            assertEquals(sink.bugs.get(id).getClass().getName(), stacks.get(line), line + " in " + stacks);
+        }
 
         List<UUID> expected = new ArrayList<>(ids);
         expected.removeAll(sink.bugs.keySet());

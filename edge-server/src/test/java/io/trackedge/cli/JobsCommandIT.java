@@ -3,74 +3,62 @@ package io.trackedge.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.trackedge.Main;
 import io.trackedge.sink.testing.TestDatabase;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import io.trackedge.testing.CliRun;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import java.util.List;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
-/** {@code trackedge jobs list|enqueue|retry|run-once} in-process, against a fresh database. */
+/** {@code trackedge jobs list|enqueue|retry|run-once} in-process, each test against a fresh database. */
 class JobsCommandIT {
 
-    private static TestDatabase db;
+    private TestDatabase db;
     @TempDir
-    static Path dir;
-    private static Path config;
+    Path dir;
+    private Path config;
 
-    private record Run(int exit, String out, String err) {
-    }
-
-    @BeforeAll
-    static void database() throws Exception {
+    @BeforeEach
+    void database() throws Exception {
         db = TestDatabase.create();
         config = dir.resolve("edge.conf");
         Files.writeString(config, "edge.data-dir = \"" + dir + "\"\nedge.database.url = \"" + db.jdbcUrl()
                 + "\"\nedge.database.user = postgres\n");
     }
 
-    @AfterAll
-    static void drop() throws Exception {
+    @AfterEach
+    void drop() throws Exception {
         db.close();
     }
 
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cmd = new CommandLine(new Main());
-        cmd.setOut(new PrintWriter(out));
-        cmd.setErr(new PrintWriter(err));
-        String[] all = new String[args.length + 2];
-        System.arraycopy(args, 0, all, 0, args.length);
-        all[args.length] = "--config";
-        all[args.length + 1] = config.toString();
-        return new Run(cmd.execute(all), out.toString(), err.toString());
+    private CliRun run(String... args) {
+        return CliRun.run(config, args);
     }
 
     @Test
     void enqueueListRunOnceAndRetry() throws Exception {
-        Run first = run("jobs", "enqueue", "retention", "day:2026-11-30");
+        CliRun first = run("jobs", "enqueue", "retention", "day:2026-11-30");
         assertEquals(0, first.exit(), first.err());
         assertTrue(first.out().startsWith("enqueued "), first.out());
         String id = first.out().split(" ")[1];
-        Run again = run("jobs", "enqueue", "retention", "day:2026-11-30");
+        CliRun again = run("jobs", "enqueue", "retention", "day:2026-11-30");
         assertTrue(again.out().startsWith("already there: " + id), again.out());
         assertEquals(2, run("jobs", "enqueue", "no_such_type", "day:2026-11-30").exit());
         assertEquals(2, run("jobs", "enqueue", "retention", "week:2026-12-01").exit(), "not a Monday");
-        Run badLimit = run("jobs", "list", "--limit", "-1");
+        CliRun badLimit = run("jobs", "list", "--limit", "-1");
         assertEquals(2, badLimit.exit());
         assertTrue(badLimit.err().contains("--limit must be at least 1"), badLimit.err());
 
-        Run list = run("jobs", "list");
+        CliRun list = run("jobs", "list");
         assertTrue(list.out().contains(id) && list.out().contains("queued"), list.out());
         assertTrue(list.out().contains("ready 1 by priority {100=1}"), list.out());
 
-        Run once = run("jobs", "run-once");
+        CliRun once = run("jobs", "run-once");
         assertEquals(0, once.exit(), once.out() + once.err());
         assertTrue(once.out().contains("ran 1 job(s): 1 completed"), once.out());
         assertEquals(1, db.count("SELECT count(*) FROM analytics_jobs WHERE status = 'completed'"));
@@ -79,10 +67,10 @@ class JobsCommandIT {
         try (var c = db.connect(); var s = c.createStatement()) {
             s.execute("UPDATE analytics_jobs SET status = 'dead', attempts = max_attempts, last_error = 'boom', runner = NULL");
         }
-        Run dead = run("jobs", "list", "--status", "dead");
+        CliRun dead = run("jobs", "list", "--status", "dead");
         assertTrue(dead.out().contains(id) && dead.out().contains("dead 1"), dead.out());
         assertTrue(dead.out().lines().anyMatch(l -> l.startsWith(id) && l.endsWith("  boom")), "no runner: the error alone\n" + dead.out());
-        Run retried = run("jobs", "retry", "--all-dead");
+        CliRun retried = run("jobs", "retry", "--all-dead");
         assertEquals(0, retried.exit());
         assertTrue(retried.out().contains("requeued 1 job(s)"), retried.out());
         assertEquals("queued|0", db.rows("SELECT status, attempts FROM analytics_jobs").get(0));
@@ -90,7 +78,7 @@ class JobsCommandIT {
         try (var c = db.connect(); var s = c.createStatement()) {
             s.execute("UPDATE analytics_jobs SET run_after = now() + interval '20 minutes', deferrals = 5"); // deferred (V35)
         }
-        Run deferred = run("jobs", "list");
+        CliRun deferred = run("jobs", "list");
         String row = deferred.out().lines().filter(l -> l.startsWith(id)).findFirst().orElseThrow();
         String nextTry = db.rows("SELECT to_char(run_after AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') FROM analytics_jobs").get(0);
         assertTrue(row.matches(".*\\bqueued\\s+0/\\d+\\s+5\\s+\\S+ \\S+\\s+" + nextTry + "\\s.*"),
@@ -99,8 +87,29 @@ class JobsCommandIT {
         String due = run("jobs", "list").out().lines().filter(l -> l.startsWith(id)).findFirst().orElseThrow();
         assertTrue(due.matches(".*\\bqueued\\s+0/\\d+\\s+0\\s+\\S+ \\S+\\s+-\\s.*"), "due now, no next try:\n" + due);
         assertEquals("queued|0|t", db.rows("SELECT status, deferrals, run_after <= now() FROM analytics_jobs").get(0));
-        Run both = run("jobs", "run-once", "--type", "retention", "--period", "day:2026-11-29");
+        CliRun both = run("jobs", "run-once", "--type", "retention", "--period", "day:2026-11-29");
         assertTrue(both.out().contains("ran 2 job(s): 2 completed"), both.out());
         assertEquals(2, db.count("SELECT count(*) FROM analytics_jobs WHERE status = 'completed'"));
+    }
+
+    @Test
+    void runOnceCountsAnEveryTenantJobSplitByTenant() throws Exception {
+        String day = LocalDate.now(ZoneOffset.UTC).minusDays(1).toString();
+        String a = "0193a6f0-0000-7000-8000-00000000000a";
+        String b = "0193a6f0-0000-7000-8000-00000000000b";
+        assertEquals(0, run("migrate").exit());
+        try (var c = db.connect(); var s = c.createStatement()) {
+            for (String tenant : new String[] {a, b}) {
+                s.execute("INSERT INTO email_events (event_id, event_type, occurred_at, tenant_id, user_id, email_id, campaign_id,"
+                        + " mailbox_id, edge_no) VALUES (gen_random_uuid(), 'sent', '" + day + "T12:00:00Z', '" + tenant + "', '"
+                        + tenant + "', 'e-1', 'camp-1', 'mbox-1', 1)");
+            }
+            // Tenant B's row is refused (SQLState 23514), so the every-tenant job splits.
+            s.execute("ALTER TABLE campaign_analytics ADD CONSTRAINT no_tenant_b CHECK (tenant_id <> '" + b + "')");
+        }
+        CliRun once = run("jobs", "run-once", "--type", "campaign_analytics", "--period", "day:" + day);
+        assertEquals(1, once.exit(), "tenant B's job failed\n" + once.out() + once.err());
+        assertTrue(once.out().contains("1 completed, 1 failed (0 now dead), 0 deferred, 1 split by tenant"), once.out());
+        assertEquals(List.of(a), db.rows("SELECT tenant_id FROM campaign_analytics"));
     }
 }
