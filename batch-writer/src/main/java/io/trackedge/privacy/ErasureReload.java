@@ -1,5 +1,6 @@
 package io.trackedge.privacy;
 
+import io.trackedge.db.SqlStates;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -49,7 +50,7 @@ public final class ErasureReload {
                 lastRead.set(i, Erasure.recent(c, holdMillis));
             } catch (SQLException | RuntimeException e) {
                 failed++;
-                if (e instanceof SQLException q && "42P01".equals(q.getSQLState())) {
+                if (e instanceof SQLException q && SqlStates.UNDEFINED_TABLE.equals(q.getSQLState())) {
                     log.debug("cluster {}: no erasure_audit table yet (the migrations run at the sink's start)", names.get(i));
                 } else {
                     log.warn("cannot reload the recent erasures of cluster {}, its last list stays in force: {}", names.get(i),

@@ -120,12 +120,7 @@ public final class Database implements AutoCloseable {
     }
 
     private static boolean lockNotAvailable(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SQLException sql && "55P03".equals(sql.getSQLState())) {
-                return true;
-            }
-        }
-        return false;
+        return SqlStates.has(e, SqlStates.LOCK_NOT_AVAILABLE);
     }
 
     private static void pause(Duration pause, FlywayException cause) {

@@ -70,7 +70,7 @@ public record LockWait(Duration timeout, int tries, Duration pause) {
                     s.execute("RELEASE SAVEPOINT lock_wait");
                     return answer;
                 } catch (SQLException e) {
-                    if (!"55P03".equals(e.getSQLState()) || attempt >= tries) {
+                    if (!SqlStates.LOCK_NOT_AVAILABLE.equals(e.getSQLState()) || attempt >= tries) {
                         throw e;
                     }
                     try {

@@ -1,5 +1,6 @@
 package io.trackedge.clusters;
 
+import io.trackedge.db.SqlStates;
 import io.trackedge.jobs.rollup.RollUps;
 import io.trackedge.sink.postgres.TenantRewrites;
 import java.sql.Connection;
@@ -19,7 +20,6 @@ import java.util.UUID;
  */
 final class MoveGuards {
 
-    private static final String LOCK_NOT_AVAILABLE = "55P03";
 
     private MoveGuards() {
     }
@@ -44,7 +44,7 @@ final class MoveGuards {
         try {
             RollUps.lockDays(destination, tenant, days);
         } catch (SQLException e) {
-            if (!LOCK_NOT_AVAILABLE.equals(e.getSQLState())) {
+            if (!SqlStates.LOCK_NOT_AVAILABLE.equals(e.getSQLState())) {
                 throw e;
             }
             throw new TenantMove.MoveRefused("a roll-up job of " + destinationName + " kept a day of tenant " + tenant
@@ -97,7 +97,7 @@ final class MoveGuards {
         try {
             TenantRewrites.holdForMove(destination, tenant);
         } catch (SQLException e) {
-            if (!LOCK_NOT_AVAILABLE.equals(e.getSQLState())) {
+            if (!SqlStates.LOCK_NOT_AVAILABLE.equals(e.getSQLState())) {
                 throw e;
             }
             throw new TenantMove.MoveRefused("a sink batch or re-score of " + destinationName + " correcting tenant " + tenant

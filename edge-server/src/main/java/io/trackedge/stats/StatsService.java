@@ -1,6 +1,7 @@
 package io.trackedge.stats;
 
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.trackedge.db.SqlStates;
 import io.trackedge.ingest.IngestKeyCache;
 import java.time.Clock;
 import java.util.List;
@@ -194,22 +195,13 @@ public final class StatsService implements AutoCloseable {
             log.warn("stats query {}: the database is unreachable: {}", path, e.toString());
             return StatsResponse.error(503, "the database is unreachable; retry later", Map.of("Retry-After", "5"));
         }
-        if (sqlState(e, "57014")) {
+        if (SqlStates.has(e, SqlStates.QUERY_CANCELED)) {
             log.warn("stats query {}: cancelled by the statement timeout: {}", path, e.toString());
             return StatsResponse.error(503, "the query ran past the stats API's statement timeout; retry later, or ask for less"
                     + " (a shorter range, one campaign)", Map.of("Retry-After", "5"));
         }
         log.warn("stats query {} failed", path, e);
         return StatsResponse.error(500, QUERY_FAILED);
-    }
-
-    private static boolean sqlState(Throwable e, String state) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof java.sql.SQLException q && state.equals(q.getSQLState())) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /**
@@ -225,12 +217,8 @@ public final class StatsService implements AutoCloseable {
                     || t.getClass() == java.sql.SQLException.class && "Connection is closed".equals(t.getMessage())) {
                 return true;
             }
-            if (t instanceof java.sql.SQLException q && q.getSQLState() != null
-                    && (q.getSQLState().startsWith("08") || q.getSQLState().startsWith("57P0"))) {
-                return true;
-            }
         }
-        return false;
+        return SqlStates.find(e, state -> state.startsWith("08") || state.startsWith("57P0")) != null;
     }
 
     @Override

@@ -1,6 +1,6 @@
 package io.trackedge.jobs;
 
-import java.sql.SQLException;
+import io.trackedge.db.SqlStates;
 import java.util.Set;
 
 /**
@@ -10,22 +10,13 @@ import java.util.Set;
  */
 final class Contention {
 
-    private static final Set<String> STATES = Set.of("55P03", "40P01", "40001");
+    private static final Set<String> STATES = Set.of(SqlStates.LOCK_NOT_AVAILABLE, "40P01", "40001");
 
     private Contention() {
     }
 
     /** The SQLState of the contention anywhere in {@code e}'s cause chain, or null when it is not one. */
     static String of(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SQLException sql) {
-                for (SQLException s = sql; s != null; s = s.getNextException()) {
-                    if (s.getSQLState() != null && STATES.contains(s.getSQLState())) {
-                        return s.getSQLState();
-                    }
-                }
-            }
-        }
-        return null;
+        return SqlStates.find(e, STATES::contains);
     }
 }

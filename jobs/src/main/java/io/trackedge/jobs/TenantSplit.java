@@ -1,5 +1,6 @@
 package io.trackedge.jobs;
 
+import io.trackedge.db.SqlStates;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -38,13 +39,7 @@ final class TenantSplit {
 
     /** An SQLException of class 22 or 23 among the causes: what the rows hold is refused. */
     static boolean dataError(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof SQLException q && q.getSQLState() != null
-                    && (q.getSQLState().startsWith("22") || q.getSQLState().startsWith("23"))) {
-                return true;
-            }
-        }
-        return false;
+        return SqlStates.hasDataError(failure);
     }
 
     /**

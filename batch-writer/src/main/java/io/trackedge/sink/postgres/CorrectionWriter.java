@@ -2,6 +2,7 @@ package io.trackedge.sink.postgres;
 
 import io.trackedge.classify.Classification;
 import io.trackedge.classify.Correction;
+import io.trackedge.db.SqlStates;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -75,7 +76,7 @@ final class CorrectionWriter {
         try {
             applyAll(c, corrections, moves);
         } catch (SQLException e) {
-            if (!PostgresSink.isDataRefusal(e.getSQLState())) {
+            if (!SqlStates.isDataError(e.getSQLState())) {
                 throw e; // the whole batch is retried
             }
             try {

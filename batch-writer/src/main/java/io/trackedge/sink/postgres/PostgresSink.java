@@ -1,6 +1,7 @@
 package io.trackedge.sink.postgres;
 
 import io.trackedge.db.Database;
+import io.trackedge.db.SqlStates;
 import io.trackedge.db.TenantShare;
 import io.trackedge.classify.ClassifierSettings;
 import io.trackedge.classify.Correction;
@@ -204,12 +205,7 @@ public final class PostgresSink implements Sink {
 
     @Override
     public FailureKind classify(Throwable failure) {
-        return isDataRefusal(sqlState(failure)) ? FailureKind.DATA : FailureKind.TRANSIENT;
-    }
-
-    /** A data exception (class 22) or an integrity constraint violation (23): what the rows hold is refused. */
-    static boolean isDataRefusal(String sqlState) {
-        return sqlState != null && (sqlState.startsWith("22") || sqlState.startsWith("23"));
+        return SqlStates.isDataError(sqlState(failure)) ? FailureKind.DATA : FailureKind.TRANSIENT;
     }
 
     @Override
@@ -218,10 +214,12 @@ public final class PostgresSink implements Sink {
     }
 
     private static String sqlState(Throwable failure) {
+        String state = SqlStates.first(failure);
+        if (state != null) {
+            return state;
+        }
+        // jOOQ's own refusals (no SQLException under them) carry a state of their own; XX000 is its "unknown".
         for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof SQLException s && s.getSQLState() != null) {
-                return s.getSQLState();
-            }
             if (t instanceof DataAccessException d && d.sqlState() != null && !"XX000".equals(d.sqlState())
                     && d.getCause() == null) {
                 return d.sqlState();
