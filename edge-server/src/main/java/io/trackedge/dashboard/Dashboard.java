@@ -9,6 +9,7 @@ import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
 import io.trackedge.http.Readiness;
 import io.trackedge.metrics.EdgeMetrics;
 import io.trackedge.stats.StatsService;
+import io.trackedge.workers.WorkerAnswers;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -18,7 +19,6 @@ import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -126,27 +126,12 @@ public final class Dashboard implements AutoCloseable {
         View make() throws DashboardPages.ApiError, IOException;
     }
 
-    private interface Answer {
-        Response get() throws Exception;
-    }
-
-    private CompletableFuture<Response> async(Answer a) {
-        CompletableFuture<Response> out = new CompletableFuture<>();
-        try {
-            pool.execute(() -> {
-                try {
-                    out.complete(a.get());
-                } catch (Exception | Error e) {
-                    // An Error too: one uncaught left the future, and the browser's request, pending for ever.
-                    // The message stays in the log: a query's can quote it.
-                    log.error("dashboard page failed", e);
-                    out.complete(Response.html(500, "<!doctype html><title>error</title>the page failed (the edge's log has the cause)"));
-                }
-            });
-        } catch (RejectedExecutionException e) {
-            out.complete(Response.html(503, "<!doctype html><title>busy</title>the dashboard is busy; retry shortly"));
-        }
-        return out;
+    private CompletableFuture<Response> async(WorkerAnswers.Work<Response> a) {
+        return WorkerAnswers.submit(pool, a, e -> {
+            // The message stays in the log: a query's can quote it.
+            log.error("dashboard page failed", e);
+            return Response.html(500, "<!doctype html><title>error</title>the page failed (the edge's log has the cause)");
+        }, () -> Response.html(503, "<!doctype html><title>busy</title>the dashboard is busy; retry shortly"));
     }
 
     private Response page(ViewMaker make) throws IOException {

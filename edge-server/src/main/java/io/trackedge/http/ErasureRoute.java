@@ -14,6 +14,7 @@ import io.trackedge.metrics.Route;
 import io.trackedge.privacy.RecipientEraser;
 import io.trackedge.sink.Json;
 import io.trackedge.token.StoredText;
+import io.trackedge.workers.WorkerAnswers;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -25,7 +26,6 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -45,6 +45,9 @@ public final class ErasureRoute implements AutoCloseable {
 
     private static final DateTimeFormatter HTTP_DATE =
             DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.US).withZone(ZoneOffset.UTC);
+
+    private static final String EDGE_FAULT = "{\"error\":\"the erasure failed on an error of the edge's own (its log has the"
+            + " cause); it may be partly done, and running it again is harmless\"}";
 
     private final RecipientEraser eraser;
     private final ThreadPoolExecutor worker = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS,
@@ -123,36 +126,30 @@ public final class ErasureRoute implements AutoCloseable {
             answer(handler, ctx, edge, 403, "{\"error\":\"this key is not for tenant " + tenant + "\"}", "");
             return;
         }
+        WorkerAnswers.submit(worker, () -> erase(tenant, email, who), e -> {
+            // Not the database's doing: retrying would fail the same way. The cause goes to the log, not the
+            // client. An Error too (a class gone after an upgrade): uncaught, the client waited for ever.
+            log.error("erasure of a recipient of tenant {} failed", tenant, e);
+            return new Answer(500, EDGE_FAULT);
+        }, () -> new Answer(503, "{\"error\":\"too many erasures queued; retry\"}"))
+                .exceptionally(logFailed -> new Answer(500, EDGE_FAULT))
+                .thenAccept(a -> ctx.executor().execute(() -> answer(handler, ctx, edge, a.status(), a.json(),
+                        a.status() == 503 ? "Retry-After: 5\r\n" : "")));
+    }
+
+    private record Answer(int status, String json) {
+    }
+
+    private Answer erase(UUID tenant, String email, IngestKeyCache.Principal who) {
         try {
-            worker.execute(() -> {
-                String json;
-                int status;
-                try {
-                    RecipientEraser.Outcome out = eraser.erase(tenant, email, "api:" + who.prefix());
-                    status = out.complete() ? 200 : 503; // a cluster not reached may still hold the recipient's rows: retry
-                    json = json(out);
-                } catch (SQLException e) {
-                    status = 503;
-                    StringBuilder sb = new StringBuilder("{\"error\":");
-                    // The first line only: a constraint's detail can quote a row.
-                    Json.quote(sb, "the erasure failed in the tenant's cluster and was rolled back; retry: "
-                            + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
-                    json = sb.append('}').toString();
-                } catch (RuntimeException | Error e) {
-                    // Not the database's doing: retrying would fail the same way. The cause goes to the log, not the
-                    // client. An Error too (a class gone after an upgrade): uncaught, the client waited for ever.
-                    log.error("erasure of a recipient of tenant {} failed", tenant, e);
-                    status = 500;
-                    json = "{\"error\":\"the erasure failed on an error of the edge's own (its log has the cause); it may be partly"
-                            + " done, and running it again is harmless\"}";
-                }
-                int s = status;
-                String body = json;
-                String retryAfter = s == 503 ? "Retry-After: 5\r\n" : "";
-                ctx.executor().execute(() -> answer(handler, ctx, edge, s, body, retryAfter));
-            });
-        } catch (RejectedExecutionException busy) {
-            answer(handler, ctx, edge, 503, "{\"error\":\"too many erasures queued; retry\"}", "Retry-After: 5\r\n");
+            RecipientEraser.Outcome out = eraser.erase(tenant, email, "api:" + who.prefix());
+            return new Answer(out.complete() ? 200 : 503, json(out)); // a cluster not reached may still hold the recipient's rows
+        } catch (SQLException e) {
+            StringBuilder sb = new StringBuilder("{\"error\":");
+            // The first line only: a constraint's detail can quote a row.
+            Json.quote(sb, "the erasure failed in the tenant's cluster and was rolled back; retry: "
+                    + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
+            return new Answer(503, sb.append('}').toString());
         }
     }
 
@@ -191,6 +188,7 @@ public final class ErasureRoute implements AutoCloseable {
             case 401 -> "Unauthorized";
             case 403 -> "Forbidden";
             case 405 -> "Method Not Allowed";
+            case 500 -> "Internal Server Error";
             default -> "Service Unavailable";
         };
         byte[] headers = ("HTTP/1.1 " + status + " " + reason + "\r\nContent-Type: application/json\r\n"

@@ -4,6 +4,7 @@ import io.trackedge.config.AckMode;
 import io.trackedge.config.EdgeConfig;
 import io.trackedge.metrics.EdgeMetrics;
 import io.trackedge.ring.EventRing;
+import io.trackedge.workers.WorkerAnswers;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -121,15 +122,11 @@ public final class IngestService implements AutoCloseable {
                           int listener, Executor loop, Consumer<IngestOutcome> done) {
         try {
             workers.execute(() -> {
-                IngestOutcome outcome;
-                try {
-                    outcome = processor.process(body, length, format, principal, listener);
-                } catch (RuntimeException | Error e) {
+                IngestOutcome o = WorkerAnswers.answer(() -> processor.process(body, length, format, principal, listener), e -> {
                     log.error("ingest request failed", e);
-                    outcome = new IngestOutcome(500, IngestJson.error("internal error"), -1, 0, 0);
-                }
-                metrics.lines(outcome.accepted(), outcome.rejected());
-                IngestOutcome o = outcome;
+                    return new IngestOutcome(500, IngestJson.error("internal error"), -1, 0, 0);
+                });
+                metrics.lines(o.accepted(), o.rejected());
                 try {
                     loop.execute(() -> done.accept(o));
                 } catch (RejectedExecutionException e) {

@@ -3,12 +3,12 @@ package io.trackedge.stats;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.trackedge.db.SqlStates;
 import io.trackedge.ingest.IngestKeyCache;
+import io.trackedge.workers.WorkerAnswers;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -129,28 +129,11 @@ public final class StatsService implements AutoCloseable {
         } catch (IllegalArgumentException e) { // a bad %-escape
             return CompletableFuture.completedFuture(StatsResponse.error(400, "the URL cannot be decoded: " + e.getMessage()));
         }
-        CompletableFuture<StatsResponse> out = new CompletableFuture<>();
-        try {
-            pool.execute(() -> out.complete(answerOrFailure(path, () -> answer(path, params, p))));
-        } catch (RejectedExecutionException e) {
-            out.complete(StatsResponse.error(503, "the stats API is busy (" + pool.getActiveCount() + " queries running, "
-                    + pool.getQueue().size() + " waiting); retry shortly", Map.of("Retry-After", "1")));
-        }
-        return out;
-    }
-
-    /**
-     * {@code answer}'s response, or a 500 for whatever it throws past {@link #answer}'s own handling:
-     * an {@link Error} (a class gone after an upgrade replaced the jar, {@link OutOfMemoryError}) left
-     * the request's future pending for ever, and with it the client, whose idle timeout is off while
-     * it waits for a query ({@code StatsHandler}), and a dashboard thread joined on it.
-     */
-    static StatsResponse answerOrFailure(String path, java.util.function.Supplier<StatsResponse> answer) {
-        try {
-            return answer.get();
-        } catch (RuntimeException | Error e) {
-            return unexpected(path, e);
-        }
+        // An Error too: one uncaught on a worker left the request's future pending for ever, and with it the
+        // client, whose idle timeout is off while it waits for a query (StatsHandler), and a dashboard thread.
+        return WorkerAnswers.submit(pool, () -> answer(path, params, p), e -> unexpected(path, e),
+                () -> StatsResponse.error(503, "the stats API is busy (" + pool.getActiveCount() + " queries running, "
+                        + pool.getQueue().size() + " waiting); retry shortly", Map.of("Retry-After", "1")));
     }
 
     /** A failure no answer foresaw: logged with its stack, answered 500 without its message. */
