@@ -20,9 +20,8 @@ import java.util.UUID;
 /**
  * The drill-downs beside {@code /v1/stats}, each on one table and under the tenant's reader:
  * <ul>
- *   <li>{@code /v1/stats/recipients}: who opened or clicked one campaign, from the first-touch
- *       tables ({@code email_opens}, {@code email_clicks}: one row per email), keyset-paged by
- *       (time, email) with {@code after}, JSON or CSV;</li>
+ *   <li>{@code /v1/stats/recipients}: who opened or clicked one campaign, one row per email
+ *       ({@link RecipientsQuery}), keyset-paged by (time, email) with {@code after}, JSON or CSV;</li>
  *   <li>{@code /v1/stats/warmup}: warm-up health per mailbox and UTC day ({@code warmup_analytics});</li>
  *   <li>{@code /v1/stats/billing}: the billing meters per period ({@code billing_analytics}).</li>
  * </ul>
@@ -55,29 +54,12 @@ public final class DrillDowns {
         boolean csv = csv(params);
         String[] after = after(StatsRequestParser.one(params, "after"));
         boolean open = event.equals("open");
-        String table = open ? "email_opens" : "email_clicks";
-        String at = open ? "opened_at" : "clicked_at";
-        List<String> columns = new ArrayList<>(List.of("email_id", "lead_id", "mailbox_id", "step_id", at, "is_machine"));
-        if (!open) {
-            columns.add("clicked_url");
-        }
-        StringBuilder sql = new StringBuilder("SELECT ").append(String.join(", ", columns)).append(" FROM ").append(table)
-                .append(" WHERE tenant_id = ? AND campaign_id = ?");
-        List<Object> p = new ArrayList<>(List.of(tenant, campaign));
-        if (machine == Machine.EXCLUDE) {
-            sql.append(" AND NOT is_machine");
-        } else if (machine == Machine.ONLY) {
-            sql.append(" AND is_machine");
-        }
-        if (after != null) {
-            sql.append(" AND (").append(at).append(", email_id) > (?, ?)");
-            p.add(OffsetDateTime.parse(after[0]));
-            p.add(after[1]);
-        }
-        sql.append(" ORDER BY ").append(at).append(", email_id LIMIT ").append(limit + 1);
+        List<String> columns = RecipientsQuery.columns(open);
+        RecipientsQuery.Sql q = RecipientsQuery.of(tenant, campaign, open, machine,
+                after == null ? null : OffsetDateTime.parse(after[0]), after == null ? null : after[1], limit + 1);
         List<List<Object>> rows = reader.read(tenant, c -> {
             List<List<Object>> out = new ArrayList<>();
-            try (PreparedStatement s = TenantReader.prepare(c, sql.toString(), p); ResultSet r = s.executeQuery()) {
+            try (PreparedStatement s = TenantReader.prepare(c, q.text(), q.params()); ResultSet r = s.executeQuery()) {
                 while (r.next()) {
                     List<Object> row = new ArrayList<>();
                     for (int i = 1; i <= columns.size(); i++) {
