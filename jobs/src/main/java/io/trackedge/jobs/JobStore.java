@@ -93,18 +93,32 @@ public final class JobStore {
     }
 
     /**
-     * Queues job {@code job} again if it finished before {@code due}, when its period's events are all
-     * in (the period's end plus the schedule delay): it ran earlier, enqueued by hand, and counted part
-     * of the period. The scheduler calls this for the job it finds when it enqueues the period.
-     * Returns whether it did.
+     * Runs job {@code job} again if it ran before {@code due}, when its period's events are all in (the
+     * period's end plus the schedule delay): it was enqueued by hand and counted part of the period. A
+     * completed one is queued again now; a running one that started before {@code due} is flagged to be
+     * queued again when it completes (before, it completed with its partial count, and nothing queued it
+     * again: those events were not late, so the sink marked nothing for them). The scheduler calls this
+     * for the job it finds when it enqueues the period.
+     *
+     * @return whether it is queued now (a flagged running one is not yet)
      */
-    public boolean requeueIfFinishedBefore(Connection c, UUID job, java.time.Instant due) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement("UPDATE analytics_jobs SET status = 'queued', attempts = 0,"
-                + " run_after = now(), dispatched_at = NULL, finished_at = NULL, queued_at = now()"
-                + " WHERE job_id = ? AND status = 'completed' AND finished_at < ?")) {
+    public boolean requeueIfRunBefore(Connection c, UUID job, java.time.Instant due) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("UPDATE analytics_jobs SET"
+                + " rerun_requested = rerun_requested OR status = 'running',"
+                + " attempts = CASE WHEN status = 'running' THEN attempts ELSE 0 END,"
+                + " run_after = CASE WHEN status = 'running' THEN run_after ELSE now() END,"
+                + " dispatched_at = CASE WHEN status = 'running' THEN dispatched_at END,"
+                + " finished_at = CASE WHEN status = 'running' THEN finished_at END,"
+                + " queued_at = CASE WHEN status = 'running' THEN queued_at ELSE now() END,"
+                + " status = CASE WHEN status = 'running' THEN status ELSE 'queued' END"
+                + " WHERE job_id = ? AND (status = 'completed' AND finished_at < ? OR status = 'running' AND started_at < ?)"
+                + " RETURNING status")) {
             s.setObject(1, job);
             s.setTimestamp(2, Timestamp.from(due));
-            return s.executeUpdate() == 1;
+            s.setTimestamp(3, Timestamp.from(due));
+            try (ResultSet r = s.executeQuery()) {
+                return r.next() && r.getString(1).equals("queued");
+            }
         }
     }
 

@@ -107,7 +107,7 @@ public final class Scheduler {
                     JobStore.Enqueued e = store.enqueue(c, t.name(), t.priority(), p, null);
                     if (e.created()) {
                         made.add(e);
-                    } else if (store.requeueIfFinishedBefore(c, e.jobId(), p.end().plus(delay))) {
+                    } else if (store.requeueIfRunBefore(c, e.jobId(), p.end().plus(delay))) {
                         // it ran before the period closed, or before its late events (the delay) were in
                         made.add(new JobStore.Enqueued(e.jobId(), e.priority(), true));
                     }

@@ -69,11 +69,47 @@ class SchedulerIT {
         // finished once the period's late events were in (its end plus the delay): done
         finish(early.jobId(), "2026-12-01T23:06:00Z");
         try (java.sql.Connection c = pg.db.dataSource().getConnection()) {
-            assertEquals(false, store.requeueIfFinishedBefore(c, early.jobId(), open.end().plus(DELAY)));
+            assertEquals(false, store.requeueIfRunBefore(c, early.jobId(), open.end().plus(DELAY)));
             // finished after the close but before the delay had passed: its late events were not in yet
             finish(early.jobId(), "2026-12-01T23:02:00Z");
-            assertEquals(true, store.requeueIfFinishedBefore(c, early.jobId(), open.end().plus(DELAY)));
+            assertEquals(true, store.requeueIfRunBefore(c, early.jobId(), open.end().plus(DELAY)));
         }
+    }
+
+    /**
+     * The same job still running when the scheduler reaches its period: it read the period before the
+     * close, so it is flagged and queued again when it completes. Before, it completed with its part
+     * of the period, and nothing queued it again.
+     */
+    @Test
+    void aJobStillRunningFromBeforeItsPeriodClosedRunsAgainWhenItCompletes() throws Exception {
+        TestClock clock = new TestClock(Instant.parse("2026-12-01T22:30:00Z"));
+        Scheduler node = scheduler(clock, "node-1");
+        node.tick();
+        Period open = Period.of(Granularity.HOUR, Instant.parse("2026-12-01T22:00:00Z"));
+        JobStore.Enqueued early = store.enqueue("hourly_metrics", 25, open, null);
+        Job claimed = store.claim(early.jobId(), "r-1", registry.names());
+        assertTrue(claimed != null, "claimed");
+        try (java.sql.Connection c = pg.db.dataSource().getConnection(); java.sql.Statement st = c.createStatement()) {
+            st.executeUpdate("UPDATE analytics_jobs SET started_at = '2026-12-01T22:31:00Z' WHERE job_id = '" + early.jobId() + "'");
+        }
+        clock.set(Instant.parse("2026-12-01T23:05:00Z"));
+        assertEquals(List.of(), node.tick(), "nothing to dispatch while it runs");
+        assertEquals(List.of("running|t"), pg.test.rows("SELECT status, rerun_requested FROM analytics_jobs WHERE job_id = '"
+                + early.jobId() + "'"));
+        try (java.sql.Connection c = pg.db.dataSource().getConnection()) {
+            assertEquals(JobStore.Completion.REQUEUED, store.complete(c, claimed));
+        }
+        assertEquals(List.of("queued|0"), pg.test.rows("SELECT status, attempts FROM analytics_jobs WHERE job_id = '"
+                + early.jobId() + "'"), "queued again by its completion");
+
+        // one claimed after the period's events were in read them all: left alone
+        Job again = store.claim(early.jobId(), "r-1", registry.names());
+        try (java.sql.Connection c = pg.db.dataSource().getConnection()) {
+            assertEquals(false, store.requeueIfRunBefore(c, again.jobId(), open.end().plus(DELAY)), "started now, after the due time");
+        }
+        assertEquals(List.of("running|f"), pg.test.rows("SELECT status, rerun_requested FROM analytics_jobs WHERE job_id = '"
+                + early.jobId() + "'"));
     }
 
     private static void finish(java.util.UUID job, String at) throws Exception {
