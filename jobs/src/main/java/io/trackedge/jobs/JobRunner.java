@@ -37,6 +37,12 @@ public final class JobRunner implements AutoCloseable {
     private long nextSweepNanos = System.nanoTime();
     private boolean depthStale;
     private boolean redisDownLogged;
+    /**
+     * The last hint push failed and none has succeeded since. Redis past its {@code maxmemory} with
+     * {@code noeviction} refuses pushes but still answers pops: an empty pop then says nothing about
+     * the jobs ready in PostgreSQL, which are claimed from there until a push succeeds again.
+     */
+    private volatile boolean pushesFailing;
 
     /**
      * @param scheduler null: this runner schedules nothing (another does, or the CLI runs once)
@@ -159,9 +165,11 @@ public final class JobRunner implements AutoCloseable {
             try {
                 redis.push(h.jobId(), h.priority());
                 stats.hintsPushed.incrementAndGet();
+                pushesFailing = false;
             } catch (RedisHints.Unavailable e) {
                 // The rest are marked dispatched but not pushed: pushed again after the visibility
-                // timeout, and claimed from PostgreSQL meanwhile since Redis is down.
+                // timeout, and claimed from PostgreSQL meanwhile.
+                pushesFailing = true;
                 redisDown(e);
                 break;
             }
@@ -193,8 +201,10 @@ public final class JobRunner implements AutoCloseable {
                     }
                     stats.staleHints.incrementAndGet(); // done, running elsewhere, or a duplicate
                 }
-                redisUp();
-                return null;
+                if (!pushesFailing) {
+                    redisUp();
+                    return null;
+                }
             } catch (RedisHints.Unavailable e) {
                 redisDown(e);
             }
@@ -226,8 +236,10 @@ public final class JobRunner implements AutoCloseable {
             try {
                 redis.push(e.jobId(), e.priority());
                 dispatch.markDispatched(e.jobId());
+                pushesFailing = false;
             } catch (RedisHints.Unavailable ignored) {
                 // The sweep hints it later; PostgreSQL has the job.
+                pushesFailing = true;
             }
         }
         return e;

@@ -112,6 +112,31 @@ class RedisFaultsIT {
         assertTrue(a.stats().hintsPushed.get() + b.stats().hintsPushed.get() > 0, "lost hints were pushed again");
     }
 
+    /**
+     * Redis past its {@code maxmemory} with {@code noeviction} (a shared instance another application
+     * filled) refuses every push but still answers pops. Before, each runner popped an empty list, took
+     * Redis for up and claimed nothing, so no job ran on any node; now they are claimed from PostgreSQL
+     * until a push succeeds again, and flow through Redis once it has room.
+     */
+    @Test
+    void redisThatRefusesWritesButAnswersReadsStallsNoJob() throws Exception {
+        JobRunner a = runner("a");
+        redis.command("CONFIG SET maxmemory-policy noeviction");
+        redis.command("CONFIG SET maxmemory 1");
+        assertTrue(redis.command("LPUSH t:probe x").startsWith("-OOM"), "Redis refuses writes");
+        assertEquals(":0", redis.command("LLEN t:ready:25"), "and still answers reads");
+        enqueueHours(a, 0, 10);
+        Await.until("every job done, claimed from PostgreSQL", Duration.ofSeconds(60), () -> completed() == 10);
+        assertEachRanOnce(10);
+        assertEquals(0, a.stats().claimedFromRedis.get());
+
+        redis.command("CONFIG SET maxmemory 0");
+        enqueueHours(a, 10, 10);
+        Await.until("the new jobs done", Duration.ofSeconds(60), () -> completed() == 20);
+        assertEachRanOnce(20);
+        Await.until("claims through Redis again", Duration.ofSeconds(30), () -> a.stats().claimedFromRedis.get() > 0);
+    }
+
     @Test
     void hintsFlushedBeforeAnyRunnerStartsAreRedispatched() throws Exception {
         RedisHints hints = new RedisHints(redis.url(), "t:");
