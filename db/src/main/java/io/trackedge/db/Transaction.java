@@ -26,14 +26,24 @@ public final class Transaction {
             c.commit();
             return result;
         } catch (Throwable e) { // an Error too: setAutoCommit(true) below would commit the work half done
-            try {
-                c.rollback();
-            } catch (SQLException rollback) {
-                e.addSuppressed(rollback);
-            }
+            rollbackAfter(c, e);
             throw e;
         } finally {
             c.setAutoCommit(true);
+        }
+    }
+
+    /**
+     * Rolls back after {@code failure}, which the caller throws next. A rollback that fails too (the
+     * connection broken by what failed the work: a restart, a socket timeout) is attached to
+     * {@code failure} as suppressed instead of replacing it, so the log, the job's error and the
+     * checks of its SQLState see the real cause.
+     */
+    public static void rollbackAfter(Connection c, Throwable failure) {
+        try {
+            c.rollback();
+        } catch (SQLException rollback) {
+            failure.addSuppressed(rollback);
         }
     }
 }

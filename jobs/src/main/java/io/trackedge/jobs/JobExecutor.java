@@ -1,5 +1,6 @@
 package io.trackedge.jobs;
 
+import io.trackedge.db.Transaction;
 import java.sql.Connection;
 import java.sql.SQLException;
 import org.slf4j.Logger;
@@ -142,7 +143,7 @@ final class JobExecutor implements AutoCloseable {
                 }
                 return done;
             } catch (SQLException | RuntimeException | Error e) {
-                c.rollback();
+                Transaction.rollbackAfter(c, e);
                 throw e;
             }
         }

@@ -1,5 +1,6 @@
 package io.trackedge.jobs;
 
+import io.trackedge.db.Transaction;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -78,7 +79,7 @@ public final class Scheduler {
                 c.commit();
                 return made;
             } catch (SQLException | RuntimeException e) {
-                c.rollback();
+                Transaction.rollbackAfter(c, e);
                 throw e;
             }
         }

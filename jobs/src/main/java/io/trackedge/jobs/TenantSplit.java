@@ -1,6 +1,7 @@
 package io.trackedge.jobs;
 
 import io.trackedge.db.SqlStates;
+import io.trackedge.db.Transaction;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -76,7 +77,7 @@ final class TenantSplit {
                 c.commit();
                 return tenants.size();
             } catch (SQLException | RuntimeException e) {
-                c.rollback();
+                Transaction.rollbackAfter(c, e);
                 throw e;
             }
         }
