@@ -114,7 +114,8 @@ final class DashboardPages {
         return new View("Campaign " + id, "campaign", range, "funnel: sent, delivered, unique opens, unique clicks, replies",
                 figures(series), List.of(chart("activity", "Activity per " + series.path("granularity").asText(), series,
                         List.of("sent", "unique_opens", "unique_clicks")), new View.Chart("funnel", "Funnel", funnel.toString())),
-                List.of(table("links", "Links", links, "link", null)), false);
+                List.of(table("links", "Links", links, "link", null)), false,
+                "&id=" + java.net.URLEncoder.encode(id, java.nio.charset.StandardCharsets.UTF_8)); // a range link keeps the campaign
     }
 
     View mailboxes(Session s, String range) throws ApiError {

@@ -8,7 +8,21 @@ import java.util.List;
  * so the page and the API cannot disagree.
  */
 public record View(String title, String active, String range, String note, List<Figure> figures, List<Chart> charts,
-                   List<Table> tables, boolean live) {
+                   List<Table> tables, boolean live, String pageQuery) {
+
+    /**
+     * @param pageQuery what the page's range links keep beside {@code range}, percent-encoded and starting
+     *     with {@code &} (the campaign page's {@code &id=...}); empty for the others
+     */
+    public View {
+        pageQuery = pageQuery == null ? "" : pageQuery;
+    }
+
+    /** A page whose range links need nothing but the range. */
+    public View(String title, String active, String range, String note, List<Figure> figures, List<Chart> charts,
+                List<Table> tables, boolean live) {
+        this(title, active, range, note, figures, charts, tables, live, "");
+    }
 
     /** A headline number; {@code key} is the metric's wire name (data-metric in the page). */
     public record Figure(String key, String label, String value) {

@@ -186,6 +186,11 @@ class DashboardBrowserIT {
         JsonNode links = api(cr + "&granularity=total&dimensions=link&metrics=clicks,unique_clicks,click_rate", 0);
         assertFalse(links.path("rows").isEmpty());
         assertTableEquals("links", links, "link");
+        // another range keeps the campaign (its link once dropped the id: a 400 page)
+        browser.findElement(By.linkText("30d")).click();
+        new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> d.getCurrentUrl().contains("range=30d"));
+        assertEquals("Campaign " + campaign + " · trackedge", browser.getTitle(), browser.getCurrentUrl());
+        assertNoConsoleErrors("campaign, 30 days");
 
         // mailboxes and warm-up
         browser.get(admin("/dashboard/mailboxes"));
