@@ -72,10 +72,14 @@ public final class StatsRequestParser {
             throw new BadRequest("the range is empty: from (" + from + ") must be before to (" + to + ")");
         }
         Duration range = Duration.between(from, to);
-        if (range.compareTo(Duration.ofDays(MAX_RANGE_DAYS)) > 0) {
+        if (longerThanDays(from, to, zone, MAX_RANGE_DAYS)) {
             throw new BadRequest("the range is " + range.toDays() + " days; at most " + MAX_RANGE_DAYS + " days (a year) per query");
         }
-        Bucket bucket = bucket(one(params, "granularity"), range);
+        String granularity = one(params, "granularity");
+        Bucket bucket = bucket(granularity, range, from, to, zone);
+        if (bucket == Bucket.HOUR && (granularity == null || granularity.equals("auto")) && one(params, "lead") != null) {
+            bucket = Bucket.DAY; // lead numbers are per UTC day: auto picks no finer
+        }
         List<Metric> metrics = metrics(one(params, "metrics"));
         List<Dimension> dims = dimensions(one(params, "dimensions"));
         Machine machine = machine(one(params, "machine"));
@@ -182,13 +186,21 @@ public final class StatsRequestParser {
         return t;
     }
 
-    static Bucket bucket(String s, Duration range) throws BadRequest {
+    /**
+     * Whether {@code to} is more than {@code days} calendar days after {@code from} in {@code zone}: a
+     * month of 31 days across a daylight-saving change is 745 hours, not more than 31 days.
+     */
+    static boolean longerThanDays(Instant from, Instant to, ZoneId zone, long days) {
+        return to.isAfter(from.atZone(zone).plusDays(days).toInstant());
+    }
+
+    static Bucket bucket(String s, Duration range, Instant from, Instant to, ZoneId zone) throws BadRequest {
         if (s == null || s.equals("auto")) {
             return Bucket.auto(range);
         }
         for (Bucket b : Bucket.values()) {
             if (b.wireName().equals(s)) {
-                if (b == Bucket.HOUR && range.compareTo(Bucket.MAX_HOURLY_RANGE) > 0) {
+                if (b == Bucket.HOUR && longerThanDays(from, to, zone, Bucket.MAX_HOURLY_RANGE.toDays())) {
                     throw new BadRequest("granularity hour is for ranges up to " + Bucket.MAX_HOURLY_RANGE.toDays()
                             + " days; this one is " + range.toDays() + " days");
                 }

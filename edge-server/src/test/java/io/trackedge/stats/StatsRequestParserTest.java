@@ -105,4 +105,52 @@ class StatsRequestParserTest {
         assertEquals(400, e.status());
         assertEquals("parameter 'campaign' given more than once", e.getMessage());
     }
+
+    /**
+     * The 31- and 366-day limits are calendar days in {@code tz}: October in Paris is 745 hours (its
+     * last Sunday has 25), and was refused as "31 days" in hours; a year across the spring change too.
+     */
+    @Test
+    void theRangeLimitsAreCalendarDaysInTheZone() throws BadRequest {
+        assertEquals(Bucket.HOUR, parse("tz", "Europe/Paris", "from", "2026-10-01", "to", "2026-11-01", "granularity", "hour").bucket());
+        assertEquals(Bucket.HOUR, parse("tz", "America/New_York", "from", "2026-10-15", "to", "2026-11-15", "granularity", "hour")
+                .bucket());
+        parse("tz", "Europe/Paris", "from", "2027-10-30", "to", "2028-10-30"); // 366 local days, 8,785 hours
+        BadRequest hourly = assertThrows(BadRequest.class,
+                () -> parse("tz", "Europe/Paris", "from", "2026-10-01", "to", "2026-11-02", "granularity", "hour"));
+        assertTrue(hourly.getMessage().contains("up to 31 days"), hourly.getMessage());
+        BadRequest year = assertThrows(BadRequest.class, () -> parse("tz", "Europe/Paris", "from", "2027-10-30", "to", "2028-10-31"));
+        assertTrue(year.getMessage().contains("at most 366 days"), year.getMessage());
+    }
+
+    /** Dates and local times are read in {@code tz}; the default range is the 7 days up to the next whole hour. */
+    @Test
+    void datesAreReadInTheZoneAndTheDefaultRangeIsAWeekToTheNextHour() throws BadRequest {
+        StatsRequest paris = parse("tz", "Europe/Paris", "from", "2026-11-01", "to", "2026-12-01T06:00");
+        assertEquals(Instant.parse("2026-10-31T23:00:00Z"), paris.from());
+        assertEquals(Instant.parse("2026-12-01T05:00:00Z"), paris.to());
+        StatsRequest none = parse();
+        assertEquals(Instant.parse("2026-12-01T22:00:00Z"), none.to());
+        assertEquals(Instant.parse("2026-11-24T22:00:00Z"), none.from());
+    }
+
+    @ParameterizedTest
+    @CsvSource({"2026-11-01T00:00:00Z, 2026-11-02T23:00:00Z, HOUR", "2026-11-01T00:00:00Z, 2026-11-03T00:00:00Z, DAY",
+            "2026-01-01T00:00:00Z, 2026-04-02T23:00:00Z, DAY", "2026-01-01T00:00:00Z, 2026-04-03T00:00:00Z, WEEK",
+            "2026-01-01T00:00:00Z, 2026-07-02T23:00:00Z, WEEK", "2026-01-01T00:00:00Z, 2026-07-03T00:00:00Z, MONTH"})
+    void autoPicksByTheRangesLength(String from, String to, Bucket expected) throws BadRequest {
+        assertEquals(expected, parse("from", from, "to", to).bucket());
+    }
+
+    /**
+     * With a lead filter, auto picks day at the finest (lead numbers are per UTC day): a range under 2
+     * days got hour, which the lead filter then refused, though the caller had asked for no granularity.
+     */
+    @Test
+    void autoWithALeadFilterIsDaily() throws BadRequest {
+        assertEquals(Bucket.DAY, parse("lead", "L1", "from", "2026-11-30", "to", "2026-12-01").bucket());
+        assertEquals(Bucket.HOUR, parse("lead", "L1", "from", "2026-11-30", "to", "2026-12-01", "granularity", "hour").bucket(),
+                "asked for: refused later, by the plan, with its reason");
+        assertEquals(Bucket.HOUR, parse("from", "2026-11-30", "to", "2026-12-01").bucket());
+    }
 }
