@@ -115,7 +115,8 @@ public final class DrillDowns {
                 "opens_machine", "clicks_human", "clicks_machine", "mailboxes_used", "domains_used", "campaigns_used",
                 "leads_used", "warmups_active");
         String sql = "SELECT " + String.join(", ", columns) + " FROM billing_analytics WHERE tenant_id = ?"
-                + " AND period_start >= ? AND period_start < ? ORDER BY period_start LIMIT " + (MAX_PAGE + 1);
+                // every period that overlaps the range: a month's meters cover from its first day
+                + " AND period_end > ? AND period_start < ? ORDER BY period_start LIMIT " + (MAX_PAGE + 1);
         List<Object> p = List.of(tenant, range[0].atStartOfDay().atOffset(ZoneOffset.UTC), range[1].atStartOfDay().atOffset(ZoneOffset.UTC));
         return table(tenant, sql, p, columns, csv(params), Map.of("from", range[0].toString(), "to", range[1].toString()));
     }

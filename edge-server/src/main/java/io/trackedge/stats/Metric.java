@@ -105,7 +105,11 @@ public enum Metric {
                 return null;
             }
             long n = numerator.value(counts, machine).longValue();
-            return Math.round(n * 10_000.0 / d) / 10_000.0;
+            // Decimal, not a double: 3 complaints in 10,000 is 0.0003, where a double prints 3.0E-4. At least
+            // one decimal, as the doubles had (0.0, 1.0: a rate stays a fraction to a typed client).
+            java.math.BigDecimal rate = java.math.BigDecimal.valueOf(n)
+                    .divide(java.math.BigDecimal.valueOf(d), 4, java.math.RoundingMode.HALF_UP).stripTrailingZeros();
+            return rate.scale() < 1 ? rate.setScale(1) : rate;
         }
         long sum = 0;
         for (Base b : bases(machine)) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.StringWriter;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -21,7 +22,9 @@ import org.apache.commons.csv.CSVPrinter;
  */
 public final class StatsOutput {
 
-    static final ObjectMapper JSON = new ObjectMapper();
+    // Rates in plain notation (0.0003, never 3E-4), as the CSV writes them.
+    static final ObjectMapper JSON = new ObjectMapper().enable(com.fasterxml.jackson.core.StreamWriteFeature.WRITE_BIGDECIMAL_AS_PLAIN
+            .mappedFeature());
 
     private StatsOutput() {
     }
@@ -77,7 +80,7 @@ public final class StatsOutput {
                 }
                 for (Metric m : r.metrics()) {
                     Number n = res.value(m, row.counts());
-                    p.print(n == null ? "" : n.toString());
+                    p.print(n == null ? "" : n instanceof BigDecimal b ? b.toPlainString() : n.toString());
                 }
                 p.println();
             }
@@ -91,7 +94,7 @@ public final class StatsOutput {
             if (n == null) {
                 o.putNull(m.wireName());
             } else if (m.isRate()) {
-                o.put(m.wireName(), n.doubleValue());
+                o.put(m.wireName(), (BigDecimal) n);
             } else {
                 o.put(m.wireName(), n.longValue());
             }
