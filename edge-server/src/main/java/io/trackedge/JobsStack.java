@@ -88,7 +88,7 @@ record JobsStack(List<ClusterRunner> runners) {
                 : new RedisHints(c.redisUrl(), "trackedge:jobs:" + (cluster == null ? "" : cluster + ":"));
         JobStats stats = new JobStats();
         JobRunner runner = new JobRunner(name, store, registry,
-                new Scheduler(db.dataSource(), registry, store, Clock.systemUTC(), settings.scheduleDelay(), name),
+                new Scheduler(db.dataSource(), registry, store, Clock.systemUTC(), settings.scheduleDelay(), name, stats),
                 redis, settings, stats);
         // The sink applies the migrations on its own thread; a roll-up must not run before they are all in.
         // Flyway serialises the two callers, so the second finds nothing left to apply.
@@ -140,6 +140,8 @@ record JobsStack(List<ClusterRunner> runners) {
                 () -> sum(all, s -> s.latencyNanos.get()) / 1e9);
         m.counter("edge_jobs_loop_errors_total", "Runner passes that failed (PostgreSQL unreachable, mostly)",
                 () -> sum(all, s -> s.loopErrors.get()));
+        m.counter("edge_jobs_late_rerun_failures_total", "Scheduler ticks whose re-runs for late events failed (the closed"
+                + " periods they landed in wait for a tick that succeeds)", () -> sum(all, s -> s.lateRerunFailures.get()));
     }
 
     private static double sum(List<JobStats> all, ToLongFunction<JobStats> f) {

@@ -29,6 +29,8 @@ public final class JobStats {
     public final AtomicLong runNanos = new AtomicLong();
     public final AtomicLong latencyNanos = new AtomicLong();
     public final AtomicLong loopErrors = new AtomicLong();
+    /** Scheduler ticks whose re-runs for late events failed (their marks stay for the next tick). */
+    public final AtomicLong lateRerunFailures = new AtomicLong();
 
     public volatile boolean redisUp;
     public volatile String lastError = "";

@@ -85,6 +85,34 @@ class LateEventRerunsIT {
         return pg.count("SELECT count(*) FROM analytics_late_days");
     }
 
+    /**
+     * Re-runs that fail (here the marks' table is out of reach) leave the marks for the next tick and are
+     * counted ({@code edge_jobs_late_rerun_failures_total}, which an alert watches); the schedule itself
+     * goes on. Before, a log line was the only sign.
+     */
+    @Test
+    void failingReRunsAreCountedAndTheirMarksWait() throws Exception {
+        JobStats stats = new JobStats();
+        Scheduler counted = new Scheduler(pg.db.dataSource(), registry, store, clock, DELAY, "node-1", stats);
+        mark("2026-12-01", "2026-12-02T10:29:00Z");
+        clock.set(Instant.parse("2026-12-02T11:05:00Z"));
+        try (Connection c = pg.db.dataSource().getConnection(); java.sql.Statement st = c.createStatement()) {
+            st.execute("ALTER TABLE analytics_late_days RENAME TO analytics_late_days_away");
+        }
+        try {
+            assertEquals(2, counted.tick().size(), "10:00's hourly jobs are scheduled all the same");
+            assertEquals(1, stats.lateRerunFailures.get());
+        } finally {
+            try (Connection c = pg.db.dataSource().getConnection(); java.sql.Statement st = c.createStatement()) {
+                st.execute("ALTER TABLE analytics_late_days_away RENAME TO analytics_late_days");
+            }
+        }
+        assertEquals(1, marks(), "the mark waits");
+        assertEquals(2 + 24, counted.tick().size(), "re-run at the next tick");
+        assertEquals(0, marks());
+        assertEquals(1, stats.lateRerunFailures.get());
+    }
+
     @Test
     void aLateDayRerunsEveryRollUpThatDidNotSeeTheBatchOnceTheMarkIsTheDelayOld() throws Exception {
         mark("2026-12-01", "2026-12-02T10:29:00Z");
