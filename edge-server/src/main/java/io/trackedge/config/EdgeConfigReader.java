@@ -15,6 +15,9 @@ import java.util.List;
  */
 final class EdgeConfigReader {
 
+    /** The least {@code edge.jobs.stuck-after}: see {@link #jobs}'s check. */
+    static final Duration MIN_STUCK_AFTER = Duration.ofMinutes(10);
+
     private final CheckedConfig c;
 
     EdgeConfigReader(CheckedConfig c) {
@@ -157,8 +160,16 @@ final class EdgeConfigReader {
         if (visibility.toMillis() < 1000) {
             c.problem("edge.jobs.visibility-timeout", "must be at least 1s, got " + visibility);
         }
+        Duration stuckAfter = c.duration("edge.jobs.stuck-after");
+        if (stuckAfter.compareTo(MIN_STUCK_AFTER) < 0) {
+            // It is also how long a roll-up's statement may wait on PostgreSQL (JobExecutor): a smaller value
+            // would fail every day's roll-up that takes minutes, not only report it sooner.
+            c.problem("edge.jobs.stuck-after", "must be at least " + MIN_STUCK_AFTER.toMinutes() + "m: it is also the longest a"
+                    + " job's statement may wait on PostgreSQL, and a day's roll-up of millions of events takes minutes; got "
+                    + stuckAfter);
+        }
         return new EdgeConfig.Jobs(c.bool("edge.jobs.enabled"), redis, visibility, c.intIn("edge.jobs.max-attempts", 1, 100),
-                c.duration("edge.jobs.retry-backoff"), c.nonNegative("edge.jobs.schedule-delay"), c.duration("edge.jobs.stuck-after"));
+                c.duration("edge.jobs.retry-backoff"), c.nonNegative("edge.jobs.schedule-delay"), stuckAfter);
     }
 
     private PostHogSink.Settings posthog() {

@@ -52,12 +52,14 @@ class JobsConfigTest {
     void badValuesNameTheirKeyAndVariable() {
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(null, Map.of(
                 "EDGE_JOBS_REDIS_URL", "localhost:6379", "EDGE_JOBS_VISIBILITY_TIMEOUT", "500ms",
-                "EDGE_JOBS_MAX_ATTEMPTS", "0", "EDGE_JOBS_SCHEDULE_DELAY", "-1s")));
+                "EDGE_JOBS_MAX_ATTEMPTS", "0", "EDGE_JOBS_SCHEDULE_DELAY", "-1s", "EDGE_JOBS_STUCK_AFTER", "5m")));
         String m = e.getMessage();
         assertTrue(m.contains("edge.jobs.redis-url (EDGE_JOBS_REDIS_URL): must be redis://host:port[/db]"), m);
         assertTrue(m.contains("edge.jobs.visibility-timeout (EDGE_JOBS_VISIBILITY_TIMEOUT): must be at least 1s"), m);
         assertTrue(m.contains("edge.jobs.max-attempts (EDGE_JOBS_MAX_ATTEMPTS): must be 1..100"), m);
         assertTrue(m.contains("edge.jobs.schedule-delay (EDGE_JOBS_SCHEDULE_DELAY): must not be negative"), m);
-        assertEquals(4, e.problems().size(), m);
+        assertTrue(m.contains("edge.jobs.stuck-after (EDGE_JOBS_STUCK_AFTER): must be at least 10m: it is also the longest a"
+                + " job's statement may wait on PostgreSQL"), m);
+        assertEquals(5, e.problems().size(), m);
     }
 }
