@@ -114,6 +114,8 @@ record JobsStack(List<ClusterRunner> runners) {
                 }).register(m.registry());
         m.gauge("edge_jobs_running", "Jobs running on any node", () -> sum(all, s -> s.depth.running()));
         m.gauge("edge_jobs_waiting_retry", "Jobs waiting for their next try: failed, or deferred after a lost lock wait", () -> sum(all, s -> s.depth.failedWaiting()));
+        m.gauge("edge_jobs_unknown_type", "Queued or failed jobs of a type this node's version does not run (removed by an"
+                + " upgrade, or added by a newer node): trackedge jobs list shows them", () -> sum(all, s -> s.depth.unknownType()));
         m.gauge("edge_jobs_dead", "Jobs that used every attempt (trackedge jobs list --status dead; trackedge jobs retry)",
                 () -> sum(all, s -> s.depth.dead()));
         m.gauge("edge_jobs_redis_up", "1 while this node's runners get their jobs through Redis",

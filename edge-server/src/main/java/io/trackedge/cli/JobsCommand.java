@@ -88,9 +88,11 @@ public final class JobsCommand implements Runnable {
                         r.priority(), r.status().sql(), r.attempts() + "/" + r.maxAttempts(), r.deferrals(), time(r.queuedAt()),
                         time(r.nextTry()), time(r.finishedAt()), note);
             }
-            JobRows.Depth d = JobRows.depth(store.dataSource());
-            out.printf("ready %d by priority %s, running %d, waiting retry %d, dead %d%n", d.ready(),
-                    new java.util.TreeMap<>(d.readyByPriority()), d.running(), d.failedWaiting(), d.dead());
+            JobRows.Depth d = JobRows.depth(store.dataSource(), registry.names());
+            out.printf("ready %d by priority %s, running %d, waiting retry %d, dead %d%s%n", d.ready(),
+                    new java.util.TreeMap<>(d.readyByPriority()), d.running(), d.failedWaiting(), d.dead(),
+                    d.unknownType() == 0 ? "" : ", of a type this version does not run " + d.unknownType()
+                            + " (removed by an upgrade, or added by a newer node; types: " + String.join(", ", registry.names()) + ")");
             return 0;
         }
     }

@@ -30,9 +30,15 @@ public final class JobRows {
                       String runner, String lastError) {
     }
 
-    /** Jobs by status, counted per priority; what the gauges and {@code /readyz} show. */
-    public record Depth(Map<Integer, Long> readyByPriority, long running, long failedWaiting, long dead) {
-        public static final Depth EMPTY = new Depth(Map.of(), 0, 0, 0);
+    /**
+     * Jobs by status, counted per priority; what the gauges and {@code /readyz} show.
+     *
+     * @param unknownType queued or failed jobs of a type the registry asked with does not have: removed by
+     *     an upgrade (no runner of this version will ever run them) or added by a newer node in a rolling
+     *     one. They are in none of the other counts, so {@code ready} is what this version can run.
+     */
+    public record Depth(Map<Integer, Long> readyByPriority, long running, long failedWaiting, long dead, long unknownType) {
+        public static final Depth EMPTY = new Depth(Map.of(), 0, 0, 0, 0);
 
         public long ready() {
             return readyByPriority.values().stream().mapToLong(Long::longValue).sum();
@@ -77,35 +83,53 @@ public final class JobRows {
         }
     }
 
-    /** Counts the unfinished and dead jobs. Ready means queued or failed, and due: a failed or deferred job waits until {@code run_after}. */
-    public static Depth depth(DataSource ds) throws SQLException {
+    /**
+     * Counts the unfinished and dead jobs. Ready means queued or failed, and due: a failed or deferred job
+     * waits until {@code run_after}.
+     *
+     * @param types the job types this version runs (its registry's); the queued or failed jobs of others
+     *     are counted apart ({@link Depth#unknownType})
+     */
+    public static Depth depth(DataSource ds, List<String> types) throws SQLException {
         try (Connection c = ds.getConnection(); PreparedStatement s = c.prepareStatement("SELECT priority, status,"
-                + " run_after <= now() AS due, count(*) FROM analytics_jobs WHERE status <> 'completed' GROUP BY 1, 2, 3");
-             ResultSet r = s.executeQuery()) {
-            Map<Integer, Long> ready = new HashMap<>();
-            long running = 0;
-            long waiting = 0;
-            long dead = 0;
-            while (r.next()) {
-                int priority = r.getInt(1);
-                JobStatus st = JobStatus.parse(r.getString(2));
-                boolean due = r.getBoolean(3);
-                long n = r.getLong(4);
-                switch (st) {
-                    case RUNNING -> running += n;
-                    case DEAD -> dead += n;
-                    case FAILED, QUEUED -> { // a queued job is not due only when deferred (V35)
-                        if (due) {
-                            ready.merge(priority, n, Long::sum);
-                        } else {
-                            waiting += n;
-                        }
-                    }
-                    default -> ready.merge(priority, n, Long::sum);
-                }
+                + " run_after <= now() AS due, job_type = ANY (?) AS known, count(*) FROM analytics_jobs"
+                + " WHERE status <> 'completed' GROUP BY 1, 2, 3, 4")) {
+            s.setArray(1, JobStore.textArray(c, types));
+            try (ResultSet r = s.executeQuery()) {
+                return depth(r);
             }
-            return new Depth(Map.copyOf(ready), running, waiting, dead);
         }
+    }
+
+    private static Depth depth(ResultSet r) throws SQLException {
+        Map<Integer, Long> ready = new HashMap<>();
+        long running = 0;
+        long waiting = 0;
+        long dead = 0;
+        long unknown = 0;
+        while (r.next()) {
+            int priority = r.getInt(1);
+            JobStatus st = JobStatus.parse(r.getString(2));
+            boolean due = r.getBoolean(3);
+            long n = r.getLong(5);
+            if (!r.getBoolean(4) && (st == JobStatus.QUEUED || st == JobStatus.FAILED)) {
+                unknown += n;
+                continue;
+            }
+            switch (st) {
+                case RUNNING -> running += n;
+                case DEAD -> dead += n;
+                case FAILED, QUEUED -> { // a queued job is not due only when deferred (V35)
+                    if (due) {
+                        ready.merge(priority, n, Long::sum);
+                    } else {
+                        waiting += n;
+                    }
+                }
+                default -> ready.merge(priority, n, Long::sum);
+            }
+        }
+        return new Depth(Map.copyOf(ready), running, waiting, dead, unknown);
     }
 
     private static Instant instant(ResultSet r, String column) throws SQLException {

@@ -94,7 +94,7 @@ public final class JobRunner implements AutoCloseable {
             work++;
         } else if (depthStale) {
             // The queue just emptied: show it now rather than at the next sweep.
-            stats.depth = JobRows.depth(store.dataSource());
+            stats.depth = JobRows.depth(store.dataSource(), types);
             depthStale = false;
         }
         return work;
@@ -139,7 +139,7 @@ public final class JobRunner implements AutoCloseable {
             if (redis != null) {
                 work += hintUndispatched();
             }
-            stats.depth = JobRows.depth(store.dataSource());
+            stats.depth = JobRows.depth(store.dataSource(), types);
             depthStale = false;
         } catch (SQLException | RuntimeException e) {
             if (scheduleFailed != null) {
@@ -163,7 +163,9 @@ public final class JobRunner implements AutoCloseable {
         List<JobDispatch.Hint> hints = dispatch.takeUndispatched(types, HINTS_PER_SWEEP);
         for (JobDispatch.Hint h : hints) {
             try {
-                redis.push(h.jobId(), h.priority());
+                // Under the type's priority now, not the row's: a release that renumbered a type would
+                // otherwise hint its queued jobs to a list no runner of this version pops.
+                redis.push(h.jobId(), registry.require(h.type()).priority());
                 stats.hintsPushed.incrementAndGet();
                 pushesFailing = false;
             } catch (RedisHints.Unavailable e) {

@@ -57,7 +57,7 @@ class ContendedJobIT {
             assertEquals(0, stats.failures.get());
             assertEquals(0, stats.dead.get());
             assertEquals(deferrals, stats.deferred.get());
-            JobRows.Depth depth = JobRows.depth(pg.db.dataSource());
+            JobRows.Depth depth = JobRows.depth(pg.db.dataSource(), List.of(RetentionJob.TYPE));
             assertEquals(0, depth.ready(), "a deferred job is not ready before its time");
             assertEquals(1, depth.failedWaiting(), "it waits, as a failed one does");
             assertEquals(1, pg.count("SELECT count(*) FROM pg_class WHERE relname = '" + partition + "'"), "nothing dropped yet");

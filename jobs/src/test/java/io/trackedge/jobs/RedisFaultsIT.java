@@ -137,6 +137,25 @@ class RedisFaultsIT {
         Await.until("claims through Redis again", Duration.ofSeconds(30), () -> a.stats().claimedFromRedis.get() > 0);
     }
 
+    /**
+     * After an upgrade: a queued job whose type the new version renumbered is hinted under the type's
+     * priority now (it was hinted under the row's, on a list no runner pops, and never ran while Redis
+     * was up); one of a type the new version removed is counted apart, not as ready for ever.
+     */
+    @Test
+    void jobsOfARenumberedTypeRunAndOnesOfARemovedTypeAreCountedApart() throws Exception {
+        JobStore store = new JobStore(pg.db.dataSource(), SETTINGS);
+        store.enqueue(TYPE, 99, Period.hourOf(T0), null); // queued by the version before, which gave it 99
+        store.enqueue("removed_type", 25, Period.hourOf(T0), null);
+        JobRunner a = runner("a");
+        Await.until("the renumbered type's job done through Redis", Duration.ofSeconds(30), () -> completed() == 1);
+        assertEquals(1, a.stats().claimedFromRedis.get());
+        Await.until("the removed type's job counted apart", Duration.ofSeconds(30), () -> a.stats().depth.unknownType() == 1);
+        assertEquals(0, a.stats().depth.ready(), "nothing this version can run is waiting");
+        assertEquals(1, pg.count("SELECT count(*) FROM analytics_jobs WHERE job_type = 'removed_type' AND status = 'queued'"),
+                "left for an operator (or a newer node) to decide: never marked dead by an older one");
+    }
+
     @Test
     void hintsFlushedBeforeAnyRunnerStartsAreRedispatched() throws Exception {
         RedisHints hints = new RedisHints(redis.url(), "t:");
