@@ -91,6 +91,62 @@ class HourRecountIT {
         }
     }
 
+    /**
+     * A day recounted after retention dropped the email's earlier days (a late event, a re-score, a
+     * retry) counts its firsts once: the first-touch tables, which retention keeps, still say an earlier
+     * open, click and read happened. Before, the raw events alone were asked, and the day's later open,
+     * click and read were counted as firsts a second time.
+     */
+    @Test
+    void aRecountAfterRetentionDroppedTheEarlierDaysCountsNoFirstTwice() throws Exception {
+        LocalDate day = LocalDate.now(ZoneOffset.UTC).minusDays(1);
+        LocalDate early = day.minusDays(5);
+        String tenant = "11111111-1111-4111-8111-111111111111";
+        try (TestDatabase testDb = TestDatabase.create();
+             Database db = new Database(new PostgresConnectionInfo(testDb.jdbcUrl(), "postgres", null), 2)) {
+            db.migrate();
+            try (Connection c = testDb.connect(); Statement s = c.createStatement()) {
+                for (String at : new String[] {early + "T10:00:00Z", day + "T10:00:00Z"}) {
+                    for (String type : new String[] {"open", "click"}) {
+                        s.execute("INSERT INTO email_events (occurred_at, tenant_id, event_id, user_id, edge_no, is_machine,"
+                                + " event_type, campaign_id, mailbox_id, email_id, url) VALUES ('" + at + "'::timestamptz"
+                                + (type.equals("click") ? " + interval '1 hour'" : "") + ", '" + tenant + "', gen_random_uuid(),"
+                                + " '" + tenant + "', 1, false, '" + type + "', 'camp-1', 'mbox-1', 'email-1', "
+                                + (type.equals("click") ? "'https://example.com/'" : "NULL") + ")");
+                    }
+                }
+                // the first touches, as the sink writes them: the early day's
+                s.execute("INSERT INTO email_opens (tenant_id, email_id, user_id, campaign_id, mailbox_id, event_id, opened_at, is_machine)"
+                        + " SELECT tenant_id, email_id, user_id, campaign_id, mailbox_id, event_id, occurred_at, is_machine"
+                        + " FROM email_events WHERE event_type = 'open' ORDER BY occurred_at LIMIT 1");
+                s.execute("INSERT INTO email_clicks (tenant_id, email_id, user_id, campaign_id, mailbox_id, event_id, clicked_at,"
+                        + " clicked_url, is_machine) SELECT tenant_id, email_id, user_id, campaign_id, mailbox_id, event_id,"
+                        + " occurred_at, url, is_machine FROM email_events WHERE event_type = 'click' ORDER BY occurred_at LIMIT 1");
+                s.execute("INSERT INTO email_human_opens (tenant_id, email_id, user_id, campaign_id, mailbox_id, event_id, event_type,"
+                        + " opened_at) SELECT tenant_id, email_id, user_id, campaign_id, mailbox_id, event_id, 'open', occurred_at"
+                        + " FROM email_events WHERE event_type = 'open' ORDER BY occurred_at LIMIT 1");
+            }
+            String firsts = "SELECT sum(opened_first_any) || '|' || sum(opened_first_human) || '|' || sum(clicked_first_any)"
+                    + " || '|' || sum(clicked_first_human) FROM stats_hourly";
+            RollUp stats = perHour().stream().filter(r -> r.jobType().equals("stats_hourly")).findFirst().orElseThrow();
+            try (Connection c = db.dataSource().getConnection()) {
+                RollUps.runCommitted(c, stats, Period.dayOf(early), null);
+                RollUps.runCommitted(c, stats, Period.dayOf(day), null);
+            }
+            assertEquals(List.of("1|1|1|1"), testDb.rows(firsts), "each first once, on the early day");
+
+            try (Connection c = testDb.connect(); Statement s = c.createStatement()) {
+                // what retention's drop leaves, and records (V31)
+                s.execute("DELETE FROM email_event_rows WHERE occurred_at < '" + day + "'");
+                s.execute("INSERT INTO email_events_dropped_through (day) VALUES ('" + day.minusDays(1) + "')");
+            }
+            try (Connection c = db.dataSource().getConnection()) {
+                RollUps.runCommitted(c, stats, Period.dayOf(day), null);
+            }
+            assertEquals(List.of("1|1|1|1"), testDb.rows(firsts), "the recount of the later day counts no first again");
+        }
+    }
+
     private static List<RollUp> perHour() {
         return RollUps.all().stream().filter(RollUp::rowsPerHour).toList();
     }
