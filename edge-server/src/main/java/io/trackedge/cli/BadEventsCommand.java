@@ -118,11 +118,15 @@ public final class BadEventsCommand implements Runnable {
                 (PostgresSink.NAME.equals(r.sink()) ? toPostgres : toPostHog).add(r);
             }
             // The tenants' privacy rules apply to a replayed event as to any other; erasures are read
-            // from the database. The lists are the snapshot: a replayed event is classified alone.
+            // from the database. A replayed event is classified alone, with the sink's rules and lists
+            // (the data folder's, else the snapshot), or not at all when classification is off.
             io.trackedge.privacy.PrivacyPolicy privacy = new io.trackedge.privacy.PrivacyPolicy(cfg.privacy().settings(),
                     io.trackedge.privacy.ErasureList.empty(), System::currentTimeMillis);
+            boolean classify = cfg.classify().enabled();
             List<ReplayOutcome> outcomes = new ArrayList<>(new PostgresReplay(db.db(), privacy,
-                    io.trackedge.classify.ListSource.snapshot(), cfg.database().retentionDays()).replay(toPostgres));
+                    classify ? cfg.classify().settings() : null,
+                    classify ? io.trackedge.classify.ListSource.watching(cfg.dataDir()) : io.trackedge.classify.ListSource.snapshot(),
+                    cfg.database().retentionDays()).replay(toPostgres));
             if (!toPostHog.isEmpty()) {
                 PostHogSink.Settings p = cfg.posthogSink();
                 if (!p.enabled()) {

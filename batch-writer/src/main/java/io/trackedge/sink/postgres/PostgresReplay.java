@@ -25,23 +25,29 @@ public final class PostgresReplay {
 
     private final Database db;
     private final io.trackedge.privacy.PrivacyPolicy privacy;
+    private final ClassifierSettings classify;
     private final ListSource lists;
     private final RetentionCutoff retention;
 
-    /** Raw events kept forever, every tenant's events as they are, the committed lists. */
+    /** Raw events kept forever, every tenant's events as they are, the default rules and the committed lists. */
     public PostgresReplay(Database db) {
-        this(db, io.trackedge.privacy.PrivacyPolicy.keepAll(), ListSource.snapshot(), 0);
+        this(db, io.trackedge.privacy.PrivacyPolicy.keepAll(), ClassifierSettings.DEFAULTS, ListSource.snapshot(), 0);
     }
 
     /**
      * @param privacy the tenants' privacy rules, applied to replayed events as to any other
-     * @param lists the classifier's lists for the replayed opens and clicks
+     * @param classify the classifier's rules, each tenant's included ({@code edge.classify}), as the sink
+     *     uses them; null when classification is off ({@code edge.classify.enabled = false})
+     * @param lists the classifier's lists for the replayed opens and clicks, the data folder's as the
+     *     sink reads them
      * @param retentionDays days of raw events kept ({@code edge.database.retention-days}): an event
      *     of an older day is refused again, as the sink refuses it ({@link RetentionCutoff})
      */
-    public PostgresReplay(Database db, io.trackedge.privacy.PrivacyPolicy privacy, ListSource lists, int retentionDays) {
+    public PostgresReplay(Database db, io.trackedge.privacy.PrivacyPolicy privacy, ClassifierSettings classify, ListSource lists,
+                          int retentionDays) {
         this.db = db;
         this.privacy = privacy;
+        this.classify = classify;
         this.lists = lists;
         this.retention = new RetentionCutoff(retentionDays);
     }
@@ -75,9 +81,11 @@ public final class PostgresReplay {
         BatchWriter writer = new BatchWriter(new EdgeNumber(row.edgeNode()), new KnownFirstTouches(1024),
                 new KnownHumanOpens(1024), privacy, refused -> { });
         try (Connection c = db.dataSource().getConnection()) {
-            // Alone, out of its stream: only the signals of the event itself (HEAD, User-Agent, address) can fire.
-            JournalClassifier.Classified verdict = new JournalClassifier.Classified(
-                    new BatchClassifier(ClassifierSettings.DEFAULTS, lists).classify(List.of(e)).classifications(), List.of());
+            // Alone, out of its stream: only the signals of the event itself (HEAD, User-Agent, address) can fire,
+            // under the rules and lists the sink uses (a tenant's own machine User-Agents, its disabled signals).
+            JournalClassifier.Classified verdict = classify == null ? new JournalClassifier.Classified(null, List.of())
+                    : new JournalClassifier.Classified(new BatchClassifier(classify, lists).classify(List.of(e)).classifications(),
+                            List.of());
             if (!writer.replay(c, e, verdict, row.id())) {
                 return new ReplayOutcome(row.id(), false, "replayed already");
             }

@@ -144,7 +144,7 @@ class RetentionGuardIT {
         assertEquals(old.size(), stats.badEvents.get());
         assertFalse(asideIds.contains(othersOld));
 
-        List<ReplayOutcome> replayed = new PostgresReplay(db, PrivacyPolicy.keepAll(), ListSource.snapshot(), 7).replay(aside);
+        List<ReplayOutcome> replayed = new PostgresReplay(db, PrivacyPolicy.keepAll(), io.trackedge.classify.ClassifierSettings.DEFAULTS, ListSource.snapshot(), 7).replay(aside);
         for (ReplayOutcome o : replayed) {
             assertFalse(o.replayed(), "replay of " + o.badEventId());
             assertTrue(o.error().contains("edge.database.retention-days"), o.error());
