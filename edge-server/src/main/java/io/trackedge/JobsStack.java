@@ -88,7 +88,7 @@ record JobsStack(List<ClusterRunner> runners) {
                 : new RedisHints(c.redisUrl(), "trackedge:jobs:" + (cluster == null ? "" : cluster + ":"));
         JobStats stats = new JobStats();
         JobRunner runner = new JobRunner(name, store, registry,
-                new Scheduler(db.dataSource(), registry, store, Clock.systemUTC(), settings.scheduleDelay(), name, stats),
+                new Scheduler(db.dataSource(), registry, store, Clock.systemUTC(), true, settings.scheduleDelay(), name, stats),
                 redis, settings, stats);
         // The sink applies the migrations on its own thread; a roll-up must not run before they are all in.
         // Flyway serialises the two callers, so the second finds nothing left to apply.

@@ -42,13 +42,21 @@ public final class Scheduler {
     private final String name;
     private final LateEventReruns late;
     private final JobStats stats;
+    private final boolean boundByDatabase;
 
+    /** A scheduler whose clock alone says the time (a test's, which may be set anywhere). */
     public Scheduler(DataSource ds, JobRegistry registry, JobStore store, Clock clock, Duration delay, String name) {
-        this(ds, registry, store, clock, delay, name, new JobStats());
+        this(ds, registry, store, clock, false, delay, name, new JobStats());
     }
 
-    /** @param stats where its failures are counted: the runner's, shown in {@code /metrics} */
-    public Scheduler(DataSource ds, JobRegistry registry, JobStore store, Clock clock, Duration delay, String name, JobStats stats) {
+    /**
+     * @param boundByDatabase whether PostgreSQL's clock bounds {@code clock} (as {@code serve} runs it): a
+     *     node's clock that runs ahead then schedules nothing early
+     * @param stats where its failures are counted: the runner's, shown in {@code /metrics}
+     */
+    public Scheduler(DataSource ds, JobRegistry registry, JobStore store, Clock clock, boolean boundByDatabase, Duration delay,
+                     String name, JobStats stats) {
+        this.boundByDatabase = boundByDatabase;
         this.stats = stats;
         this.ds = ds;
         this.registry = registry;
@@ -66,7 +74,7 @@ public final class Scheduler {
         // inserts it could deadlock with): a failure leaves the schedule committed and the marks in
         // place for the next tick, and is not the schedule's failure.
         try {
-            made.addAll(locked(c -> late.rerun(c, clock.instant())));
+            made.addAll(locked(c -> late.rerun(c, now(c))));
         } catch (SQLException e) {
             // Counted: failing every sweep (a permission, a migration missing on one cluster), the closed
             // days that late events landed in would never be recounted, with a log line as the only sign.
@@ -102,8 +110,26 @@ public final class Scheduler {
         }
     }
 
+    /**
+     * This node's clock, or PostgreSQL's when that is behind: a node whose clock ran ahead by more than
+     * the schedule delay enqueued periods before they had closed by the database's clock, which is the
+     * one the sinks mark late events by, and the shared cursor moved past them (their last minutes
+     * then counted by nobody). A clock behind the database's only schedules later.
+     */
+    private Instant now(Connection c) throws SQLException {
+        Instant mine = clock.instant();
+        if (!boundByDatabase) {
+            return mine;
+        }
+        try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT statement_timestamp()")) {
+            r.next();
+            Instant database = r.getTimestamp(1).toInstant();
+            return database.isBefore(mine) ? database : mine;
+        }
+    }
+
     private List<JobStore.Enqueued> enqueueDue(Connection c) throws SQLException {
-        Instant horizon = clock.instant().minus(delay);
+        Instant horizon = now(c).minus(delay);
         List<JobStore.Enqueued> made = new ArrayList<>();
         for (Granularity g : Granularity.values()) {
             List<JobRegistry.JobType> types = registry.scheduledFor(g);

@@ -93,7 +93,7 @@ class LateEventRerunsIT {
     @Test
     void failingReRunsAreCountedAndTheirMarksWait() throws Exception {
         JobStats stats = new JobStats();
-        Scheduler counted = new Scheduler(pg.db.dataSource(), registry, store, clock, DELAY, "node-1", stats);
+        Scheduler counted = new Scheduler(pg.db.dataSource(), registry, store, clock, false, DELAY, "node-1", stats);
         mark("2026-12-01", "2026-12-02T10:29:00Z");
         clock.set(Instant.parse("2026-12-02T11:05:00Z"));
         try (Connection c = pg.db.dataSource().getConnection(); java.sql.Statement st = c.createStatement()) {

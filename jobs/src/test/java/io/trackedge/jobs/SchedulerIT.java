@@ -112,6 +112,20 @@ class SchedulerIT {
                 + early.jobId() + "'"));
     }
 
+    /**
+     * A node whose clock runs two hours ahead of PostgreSQL's schedules by the database's: no period is
+     * enqueued before it has closed there (the sinks mark late events by the database's clock, and the
+     * shared cursor would have moved past the period's last minutes).
+     */
+    @Test
+    void aNodeWhoseClockRunsAheadSchedulesNoPeriodBeforeItClosesByTheDatabasesClock() throws Exception {
+        TestClock ahead = new TestClock(Instant.now().plus(Duration.ofHours(2)));
+        Scheduler node = new Scheduler(pg.db.dataSource(), registry, store, ahead, true, DELAY, "node-ahead", new JobStats());
+        assertTrue(node.tick().size() > 0, "the last closed periods");
+        assertEquals(List.of("0"), pg.test.rows("SELECT count(*) FROM analytics_jobs WHERE period_end > now()"),
+                "nothing still open by the database's clock: " + jobs());
+    }
+
     private static void finish(java.util.UUID job, String at) throws Exception {
         try (java.sql.Connection c = pg.db.dataSource().getConnection(); java.sql.Statement st = c.createStatement()) {
             st.executeUpdate("UPDATE analytics_jobs SET status = 'completed', finished_at = '" + at + "' WHERE job_id = '" + job + "'");
