@@ -153,4 +153,11 @@ class StatsRequestParserTest {
                 "asked for: refused later, by the plan, with its reason");
         assertEquals(Bucket.HOUR, parse("from", "2026-11-30", "to", "2026-12-01").bucket());
     }
+
+    @Test
+    void aParameterGivenTwiceIsRefused() {
+        Map<String, List<String>> params = Map.of("campaign", List.of("a", "b"));
+        BadRequest e = assertThrows(BadRequest.class, () -> StatsRequestParser.parse(params, TENANT, NOW));
+        assertEquals("parameter 'campaign' given more than once", e.getMessage());
+    }
 }

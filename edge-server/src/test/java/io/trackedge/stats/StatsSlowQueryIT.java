@@ -65,4 +65,70 @@ class StatsSlowQueryIT {
             }
         }
     }
+
+    /**
+     * With its 2 workers held and its 32 places taken, the stats API answers any further request 503 with
+     * {@code Retry-After: 1} at once (the README's promise, untested before), and every request it took
+     * is answered once the workers are free. A HEAD request gets a GET's headers and no body.
+     */
+    @Test
+    void aBusyApiAnswers503AtOnceAndEveryRequestItTookIsAnswered() throws Exception {
+        try (TestDatabase db = TestDatabase.create()) {
+            String key;
+            try (Database admin = new Database(new PostgresConnectionInfo(db.jdbcUrl(), "postgres", null), 1)) {
+                admin.migrate();
+                key = new IngestKeyStore(admin.dataSource()).create(TestEdge.TENANT, "reader", EnumSet.of(IngestKeyStore.Scope.READ)).secret();
+            }
+            try (TestEdge edge = TestEdge.start("EDGE_DATABASE_URL", db.jdbcUrl(), "EDGE_DATABASE_USER", "postgres",
+                    "EDGE_INGEST_KEY_REFRESH", "200ms", "EDGE_JOBS_ENABLED", "false");
+                 Connection locker = db.connect()) {
+                String request = "GET /v1/stats?from=2026-11-01&to=2026-11-02 HTTP/1.1\r\nHost: t.example\r\n"
+                        + "Authorization: Bearer " + key + "\r\n\r\n";
+                Await.until("the edge to know the key", Duration.ofSeconds(30), () -> {
+                    try (RawHttp c = new RawHttp(edge.port())) {
+                        return c.send(request).read(false).status() == 200;
+                    }
+                });
+                try (RawHttp c = new RawHttp(edge.port())) {
+                    RawHttp.Response get = c.send(request).read(false);
+                    RawHttp.Response head = c.send(request.replaceFirst("GET", "HEAD")).read(true);
+                    assertEquals(200, head.status());
+                    assertEquals(get.header("Content-Length"), head.header("Content-Length"));
+                    assertTrue(Integer.parseInt(head.header("Content-Length")) > 0);
+                    assertEquals(0, head.body().length, "no body");
+                }
+
+                locker.setAutoCommit(false);
+                try (Statement s = locker.createStatement()) {
+                    s.execute("LOCK TABLE " + TABLES + " IN ACCESS EXCLUSIVE MODE");
+                }
+                java.util.List<RawHttp> taken = new java.util.ArrayList<>();
+                try {
+                    // 2 workers and 32 places: of 40 requests at once, 6 are refused, at once, whatever their order
+                    for (int i = 0; i < 40; i++) {
+                        taken.add(new RawHttp(edge.port()).send(request));
+                    }
+                    Await.until("six answered busy while the others wait", Duration.ofSeconds(30),
+                            () -> TestEdge.sample(edge.metrics(), "edge_http_requests_total{route=\"stats\",status=\"503\"}") == 6);
+                    locker.commit();
+                    int ok = 0;
+                    for (RawHttp c : taken) {
+                        RawHttp.Response r = c.read(false);
+                        if (r.status() == 503) {
+                            assertEquals("1", r.header("Retry-After"), r.bodyText());
+                            assertTrue(r.bodyText().contains("the stats API is busy"), r.bodyText());
+                        } else {
+                            assertEquals(200, r.status(), r.bodyText());
+                            ok++;
+                        }
+                    }
+                    assertEquals(34, ok, "every request it took is answered once the workers are free");
+                } finally {
+                    for (RawHttp c : taken) {
+                        c.close();
+                    }
+                }
+            }
+        }
+    }
 }
