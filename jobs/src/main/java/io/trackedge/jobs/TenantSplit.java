@@ -46,8 +46,9 @@ final class TenantSplit {
     /**
      * Splits {@code job}, whose run failed with {@code error}.
      *
-     * @return the tenant jobs queued; 0 when no tenant has events in the period (nothing is done: the
-     *     job fails as any other); -1 when the claim was lost (nothing is done)
+     * @return the tenant jobs queued; 0 when no tenant has events in the period, or when the type's
+     *     previous split failed for every tenant (nothing is done: the job fails as any other); -1 when
+     *     the claim was lost (nothing is done)
      */
     int split(Job job, String error) throws SQLException {
         try (Connection c = store.dataSource().getConnection()) {
@@ -55,7 +56,7 @@ final class TenantSplit {
             c.setAutoCommit(false);
             try {
                 List<UUID> tenants = tenantsWithEvents(c, job.period());
-                if (tenants.isEmpty()) {
+                if (tenants.isEmpty() || previousSplitFailedEverywhere(c, job)) {
                     c.rollback();
                     return 0;
                 }
@@ -79,6 +80,31 @@ final class TenantSplit {
             } catch (SQLException | RuntimeException e) {
                 Transaction.rollbackAfter(c, e);
                 throw e;
+            }
+        }
+    }
+
+    /**
+     * Whether the latest earlier split of the job's type and granularity left no tenant job completed,
+     * queued or running: every tenant's failed, so the data error is not one tenant's (a constraint a
+     * migration added that the roll-up's SQL breaks for all), and splitting again would only make a
+     * job per tenant fail, retry and die in every period (a thousand tenants, a thousand dead jobs an
+     * hour). The job then fails as it is: one dead job a period, and the alert.
+     */
+    static boolean previousSplitFailedEverywhere(Connection c, Job job) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("WITH last AS (SELECT period_start FROM analytics_jobs"
+                + " WHERE job_type = ? AND granularity = ? AND tenant_id IS NULL AND job_id <> ? AND status = 'completed'"
+                + " AND last_error LIKE 'split into %' ORDER BY finished_at DESC LIMIT 1)"
+                + " SELECT count(*), count(*) FILTER (WHERE j.status IN ('completed', 'queued', 'running')) FROM analytics_jobs j, last"
+                + " WHERE j.job_type = ? AND j.granularity = ? AND j.period_start = last.period_start AND j.tenant_id IS NOT NULL")) {
+            s.setString(1, job.type());
+            s.setString(2, job.period().granularity().label());
+            s.setObject(3, job.jobId());
+            s.setString(4, job.type());
+            s.setString(5, job.period().granularity().label());
+            try (ResultSet r = s.executeQuery()) {
+                r.next();
+                return r.getLong(1) > 1 && r.getLong(2) == 0;
             }
         }
     }

@@ -39,6 +39,7 @@ class TenantSplitIT {
         try (Connection c = pg.db.dataSource().getConnection(); Statement s = c.createStatement()) {
             s.execute("TRUNCATE email_event_rows, campaign_analytics");
             s.execute("ALTER TABLE campaign_analytics DROP CONSTRAINT IF EXISTS no_tenant_b");
+            s.execute("ALTER TABLE campaign_analytics DROP CONSTRAINT IF EXISTS no_one");
         }
     }
 
@@ -84,6 +85,48 @@ class TenantSplitIT {
             assertEquals(1, store.retry(bJob));
             Await.until("tenant B's numbers", Duration.ofSeconds(30),
                     () -> pg.count("SELECT count(*) FROM campaign_analytics WHERE tenant_id = '" + B + "' AND sent = 3") == 1);
+            assertTrue(thread.healthy());
+        }
+    }
+
+    /**
+     * A data error that is every tenant's (a constraint no row can meet) splits once; when every tenant
+     * job of that split failed, the next period's job is not split again but fails as it is: one dead
+     * job a period, not one per tenant (a thousand tenants, a thousand dead jobs an hour).
+     */
+    @Test
+    void anErrorEveryTenantMeetsIsSplitOnceNotInEveryPeriod() throws Exception {
+        LocalDate first = LocalDate.now(ZoneOffset.UTC).minusDays(2);
+        LocalDate second = first.plusDays(1);
+        try (Connection c = pg.db.dataSource().getConnection(); Statement s = c.createStatement()) {
+            for (LocalDate day : new LocalDate[] {first, second}) {
+                for (UUID tenant : new UUID[] {A, B}) {
+                    s.execute("INSERT INTO email_events (event_id, event_type, occurred_at, tenant_id, user_id, email_id, campaign_id,"
+                            + " mailbox_id, edge_no) VALUES (gen_random_uuid(), 'sent', '" + day + "T12:00:00Z', '" + tenant
+                            + "', '" + tenant + "', 'e-1', 'camp-1', 'mbox-1', 1)");
+                }
+            }
+            s.execute("ALTER TABLE campaign_analytics ADD CONSTRAINT no_one CHECK (sent < 0)");
+        }
+        RollUp campaigns = RollUps.all().stream().filter(r -> r.jobType().equals(TYPE)).findFirst().orElseThrow();
+        JobSettings settings = JobSettings.defaults().withRetries(Duration.ofMillis(200), Duration.ofMillis(400), 2)
+                .withSweepInterval(Duration.ofMillis(100)).withMaxIdle(Duration.ofMillis(20));
+        JobStats stats = new JobStats();
+        JobRunner runner = new JobRunner("r", new JobStore(pg.db.dataSource(), settings),
+                JobRegistry.builder().add(campaigns, 100, Granularity.DAY).build(), null, null, settings, stats);
+        try (RunnerThread thread = new RunnerThread(runner, settings).start()) {
+            runner.enqueue(TYPE, Period.dayOf(first), null);
+            Await.until("both tenant jobs of the first day dead", Duration.ofSeconds(30), () -> pg.count(
+                    "SELECT count(*) FROM analytics_jobs WHERE tenant_id IS NOT NULL AND status = 'dead'") == 2);
+            runner.enqueue(TYPE, Period.dayOf(second), null);
+            Await.until("the second day's job dead, as it is", Duration.ofSeconds(30), () -> pg.count(
+                    "SELECT count(*) FROM analytics_jobs WHERE tenant_id IS NULL AND period_start = '" + second + "' AND status = 'dead'") == 1);
+            assertEquals(0, pg.count("SELECT count(*) FROM analytics_jobs WHERE tenant_id IS NOT NULL AND period_start = '" + second + "'"),
+                    "not split again");
+            String error = pg.test.rows("SELECT last_error FROM analytics_jobs WHERE tenant_id IS NULL AND period_start = '"
+                    + second + "'").get(0);
+            assertTrue(error.contains("no_one") && !error.startsWith("split"), error);
+            assertEquals(1, stats.splits.get());
             assertTrue(thread.healthy());
         }
     }
