@@ -27,24 +27,34 @@ class StatsSlowQueryIT {
     private static final String TABLES = "stats_hourly, link_clicks_hourly, automation_hourly, automation_hourly_tenant,"
             + " lead_analytics, daily_analytics";
 
+    /** A migrated database's read key for the test tenant. */
+    private static String readKey(TestDatabase db) throws Exception {
+        try (Database admin = new Database(new PostgresConnectionInfo(db.jdbcUrl(), "postgres", null), 1)) {
+            admin.migrate();
+            return new IngestKeyStore(admin.dataSource()).create(TestEdge.TENANT, "reader", EnumSet.of(IngestKeyStore.Scope.READ)).secret();
+        }
+    }
+
+    /** A stats request with {@code key}, once the edge answers it. */
+    private static String knownRequest(TestEdge edge, String key) {
+        String request = "GET /v1/stats?from=2026-11-01&to=2026-11-02 HTTP/1.1\r\nHost: t.example\r\n"
+                + "Authorization: Bearer " + key + "\r\n\r\n";
+        Await.until("the edge to know the key", Duration.ofSeconds(30), () -> {
+            try (RawHttp c = new RawHttp(edge.port())) {
+                return c.send(request).read(false).status() == 200;
+            }
+        });
+        return request;
+    }
+
     @Test
     void aQueryLongerThanTheIdleTimeoutIsStillAnswered() throws Exception {
         try (TestDatabase db = TestDatabase.create()) {
-            String key;
-            try (Database admin = new Database(new PostgresConnectionInfo(db.jdbcUrl(), "postgres", null), 1)) {
-                admin.migrate();
-                key = new IngestKeyStore(admin.dataSource()).create(TestEdge.TENANT, "reader", EnumSet.of(IngestKeyStore.Scope.READ)).secret();
-            }
+            String key = readKey(db);
             try (TestEdge edge = TestEdge.start("EDGE_DATABASE_URL", db.jdbcUrl(), "EDGE_DATABASE_USER", "postgres",
                     "EDGE_INGEST_KEY_REFRESH", "200ms", "EDGE_JOBS_ENABLED", "false", "EDGE_IDLE_TIMEOUT", "1s");
                  Connection locker = db.connect()) {
-                String request = "GET /v1/stats?from=2026-11-01&to=2026-11-02 HTTP/1.1\r\nHost: t.example\r\n"
-                        + "Authorization: Bearer " + key + "\r\n\r\n";
-                Await.until("the edge to know the key", Duration.ofSeconds(30), () -> {
-                    try (RawHttp c = new RawHttp(edge.port())) {
-                        return c.send(request).read(false).status() == 200;
-                    }
-                });
+                String request = knownRequest(edge, key);
                 locker.setAutoCommit(false);
                 try (Statement s = locker.createStatement()) {
                     s.execute("LOCK TABLE " + TABLES + " IN ACCESS EXCLUSIVE MODE");
@@ -74,21 +84,11 @@ class StatsSlowQueryIT {
     @Test
     void aBusyApiAnswers503AtOnceAndEveryRequestItTookIsAnswered() throws Exception {
         try (TestDatabase db = TestDatabase.create()) {
-            String key;
-            try (Database admin = new Database(new PostgresConnectionInfo(db.jdbcUrl(), "postgres", null), 1)) {
-                admin.migrate();
-                key = new IngestKeyStore(admin.dataSource()).create(TestEdge.TENANT, "reader", EnumSet.of(IngestKeyStore.Scope.READ)).secret();
-            }
+            String key = readKey(db);
             try (TestEdge edge = TestEdge.start("EDGE_DATABASE_URL", db.jdbcUrl(), "EDGE_DATABASE_USER", "postgres",
                     "EDGE_INGEST_KEY_REFRESH", "200ms", "EDGE_JOBS_ENABLED", "false");
                  Connection locker = db.connect()) {
-                String request = "GET /v1/stats?from=2026-11-01&to=2026-11-02 HTTP/1.1\r\nHost: t.example\r\n"
-                        + "Authorization: Bearer " + key + "\r\n\r\n";
-                Await.until("the edge to know the key", Duration.ofSeconds(30), () -> {
-                    try (RawHttp c = new RawHttp(edge.port())) {
-                        return c.send(request).read(false).status() == 200;
-                    }
-                });
+                String request = knownRequest(edge, key);
                 try (RawHttp c = new RawHttp(edge.port())) {
                     RawHttp.Response get = c.send(request).read(false);
                     RawHttp.Response head = c.send(request.replaceFirst("GET", "HEAD")).read(true);
