@@ -69,6 +69,19 @@ public final class PrivacyPolicy {
     }
 
     /**
+     * Whether nothing of the recipient {@code fields} names may be stored or sent: its tenant is
+     * aggregate-only, or it was erased within the hold. For what is not an event but names one, such
+     * as the classifier's correction of an earlier open or click.
+     */
+    public boolean withholds(io.trackedge.journal.EventFields fields) {
+        if (!changesAnything && erasures.isEmpty()) {
+            return false;
+        }
+        return settings.forTenant(fields.tenant()).aggregateOnly()
+                || erasures.isErased(fields.tenant(), fields.email(), clockMillis.getAsLong(), settings.erasureHold().toMillis());
+    }
+
+    /**
      * Returns {@code e} with its address and user agent as its tenant keeps them (the same object
      * when nothing changes), whatever else the tenant's rules say: for what must stay replayable,
      * such as an event set aside in {@code bad_events}.

@@ -236,7 +236,10 @@ public final class PostHogSink implements Sink {
             bodies.add(PostHogEvents.encode(e, settings.sendIp(), classified.of(i)));
         }
         for (Correction c : classified.corrections()) {
-            bodies.add(PostHogEvents.encodeCorrection(c));
+            // A correction names its recipient as the event did: none for an aggregate-only tenant or an erased one.
+            if (!privacy.withholds(c.fields())) {
+                bodies.add(PostHogEvents.encodeCorrection(c));
+            }
         }
         requests.sendAll(bodies);
         commit(batch.end());

@@ -161,4 +161,53 @@ class PostHogClassificationIT {
         return p.get("automation") + "/" + p.get("certainty") + "/" + p.get("is_machine") + "/"
                 + String.join(",", (List<String>) p.get("reasons"));
     }
+
+    /**
+     * The classifier's correction of an aggregate-only tenant's click (a scanner's burst seen across two
+     * batches) is not sent to PostHog, as none of that tenant's events are; another tenant's is. Before,
+     * corrections went to PostHog without the privacy rules, naming the recipient.
+     */
+    @Test
+    void anAggregateOnlyTenantsCorrectionIsNotSent() throws Exception {
+        UUID other = UUID.fromString("0193a6f0-0000-7000-8000-0000000000ae");
+        io.trackedge.privacy.PrivacyPolicy privacy = new io.trackedge.privacy.PrivacyPolicy(new io.trackedge.privacy.PrivacySettings(
+                io.trackedge.privacy.TenantPrivacy.KEEP_ALL, Map.of(Scripted.TENANT, new io.trackedge.privacy.TenantPrivacy(
+                        io.trackedge.privacy.IpMode.KEEP, true, true)), Duration.ofDays(7)),
+                io.trackedge.privacy.ErasureList.empty(), System::currentTimeMillis);
+        SinkStats ph = new SinkStats();
+        PostHogSink.Settings settings = new PostHogSink.Settings(fake.host(), KEY, 300, 1 << 20, Duration.ofMillis(2),
+                Duration.ofSeconds(5), Duration.ofMillis(200), Duration.ofHours(24), false, false);
+        SinkLoop posthog = new SinkLoop(new PostHogSink(journalDir, writer::flushedPosition, UUID.randomUUID(),
+                dataDir.resolve("posthog-cursor"), settings, new PostHogStats(),
+                new FileBadEventStore(dataDir.resolve("bad.ndjson")), System::currentTimeMillis,
+                io.trackedge.sink.JournalClassifier.of(io.trackedge.classify.ClassifierSettings.DEFAULTS,
+                        io.trackedge.classify.ListSource.snapshot()), privacy),
+                journalDir, writer::flushedPosition, Sinks.settings(300, Duration.ofMillis(2), Duration.ofMillis(200)), ph, p -> { });
+        posthog.start();
+        long t = System.currentTimeMillis() * 1000 - 10 * 60 * SECOND;
+        Scripted[] tenants = {new Scripted(writer, Scripted.TENANT), new Scripted(writer, other)};
+        for (Scripted s : tenants) {
+            s.append(EventType.CLICK, "e-burst", t, Scripted.ip(203, 0, 113, 4), Scripted.FIREFOX, "https://shop.example/1", 0);
+        }
+        writer.flush();
+        long end = writer.flushedPosition();
+        Await.within(Duration.ofSeconds(60), () -> ph.committedPosition.get() >= end);
+        for (Scripted s : tenants) { // the burst's second click, in a later batch: a correction of the first
+            s.append(EventType.CLICK, "e-burst", t + SECOND / 2, Scripted.ip(203, 0, 113, 9), Scripted.FIREFOX,
+                    "https://shop.example/2", 0);
+        }
+        writer.flush();
+        long end2 = writer.flushedPosition();
+        Await.within(Duration.ofSeconds(60), () -> ph.committedPosition.get() >= end2);
+        assertTrue(posthog.stop(Duration.ofSeconds(5)));
+
+        List<Object> reclassifiedTenants = new ArrayList<>();
+        for (FakePostHog.Captured c : fake.events()) {
+            assertTrue(!Scripted.TENANT.toString().equals(c.properties().get("tenant_id")), "aggregate-only, yet sent: " + c);
+            if (c.event().equals(PostHogEvents.RECLASSIFIED)) {
+                reclassifiedTenants.add(c.properties().get("tenant_id"));
+            }
+        }
+        assertEquals(List.of(other.toString()), reclassifiedTenants, "the other tenant's correction only");
+    }
 }
