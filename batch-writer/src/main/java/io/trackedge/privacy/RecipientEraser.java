@@ -89,8 +89,13 @@ public final class RecipientEraser {
             }
         }
         local.add(tenant, emailId, clockMillis.getAsLong());
-        // PostHog knows the recipient by the email id (see README "Erasure" for what that reaches).
-        String ph = posthog == null ? "skipped" : posthog.delete(emailId);
+        // PostHog knows the recipient by the email id (see README "Erasure" for what that reaches). Its
+        // persons are the project's, not the tenant's, and the sink's distinct ids are the senders' user
+        // UUIDs: an email id that is a UUID could name any tenant's sender, whose every event the
+        // deletion would take. Such an id is left to the tenant to delete in PostHog.
+        String ph = posthog == null ? "skipped" : couldNameASender(emailId)
+                ? "skipped: the email id is a UUID, which could be a sender's distinct id in PostHog"
+                : posthog.delete(emailId);
         for (int i = 0; i < dbs.size(); i++) {
             if (ids.get(i) == null) {
                 continue;
@@ -103,5 +108,15 @@ public final class RecipientEraser {
             }
         }
         return new Outcome(ids.get(0), deleted, ph, List.copyOf(notReached));
+    }
+
+    /** Whether {@code emailId} reads as a UUID, the form of every distinct id the PostHog sink sends. */
+    static boolean couldNameASender(String emailId) {
+        try {
+            UUID.fromString(emailId.strip());
+            return emailId.strip().length() == 36;
+        } catch (IllegalArgumentException notAUuid) {
+            return false;
+        }
     }
 }

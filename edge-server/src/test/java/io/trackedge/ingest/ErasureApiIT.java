@@ -128,6 +128,13 @@ class ErasureApiIT {
         assertEquals(1, db.count("SELECT count(*) FROM erasure_audit WHERE email_hash = decode('"
                 + RecipientHash.hex(TENANT, "api-erase") + "', 'hex') AND requested_by LIKE 'api:tek_%' AND posthog = 'requested'"));
 
+        // An email id that is a UUID could be any tenant's sender in PostHog (the sink's distinct ids are the
+        // senders' user UUIDs): the rows are erased, PostHog is not asked to delete that person and its events.
+        RawHttp.Response uuid = erase("POST", tenantKey, "?tenant=" + TENANT + "&email_id=" + TestEdge.USER);
+        assertEquals(200, uuid.status(), uuid.bodyText());
+        assertTrue(json(uuid).path("posthog").asText().startsWith("skipped: the email id is a UUID"), uuid.bodyText());
+        assertEquals(1, posthog.personDeletions().size(), "no second deletion asked of PostHog");
+
         // A late open of the erased recipient (a mail client opening the email again): journaled, never stored.
         try (RawHttp c = new RawHttp(edge.port())) {
             assertEquals(200, c.get(edge.pixelPath("api-erase")).status());
