@@ -161,11 +161,21 @@ public final class Erasure {
 
     /** The erasures of the last {@code holdMillis}, for the sinks' {@link ErasureList}. */
     public static List<ErasureList.Entry> recent(Connection c, long holdMillis) throws SQLException {
+        return recent(c, holdMillis, Long.MAX_VALUE);
+    }
+
+    /**
+     * The erasures within the hold, and those made since {@code oldestReceivedMillis}: a batch of events
+     * taken in before an erasure older than the hold (a journal that waited on a stopped node) must
+     * still find it ({@link ErasureList#isErased(UUID, String, long, long, long)}).
+     */
+    public static List<ErasureList.Entry> recent(Connection c, long holdMillis, long oldestReceivedMillis) throws SQLException {
         List<ErasureList.Entry> out = new ArrayList<>();
         try (PreparedStatement s = c.prepareStatement("SELECT tenant_id, encode(email_hash, 'hex'), "
                 + "(extract(epoch FROM erased_at) * 1000)::bigint FROM erasure_audit "
-                + "WHERE erased_at > now() - ? * interval '1 millisecond'")) {
+                + "WHERE erased_at > now() - ? * interval '1 millisecond' OR erased_at >= to_timestamp(? / 1000.0)")) {
             s.setLong(1, holdMillis);
+            s.setLong(2, Math.min(oldestReceivedMillis, 253_402_300_799_000L)); // year 9999 at most: to_timestamp's range
             try (ResultSet r = s.executeQuery()) {
                 while (r.next()) {
                     out.add(new ErasureList.Entry(r.getObject(1, UUID.class), r.getString(2), r.getLong(3)));

@@ -46,12 +46,22 @@ public final class ErasureList {
 
     /** True when the recipient was erased less than {@code holdMillis} before {@code nowMillis}. */
     public boolean isErased(UUID tenant, String emailId, long nowMillis, long holdMillis) {
+        return isErased(tenant, emailId, Long.MAX_VALUE, nowMillis, holdMillis);
+    }
+
+    /**
+     * True when the recipient was erased at or after {@code receivedAtMillis} (the event was taken in
+     * before the erasure: it is the recipient's past, however late a sink delivers it, from a journal
+     * that waited on a stopped node or an unreachable database), or less than {@code holdMillis} before
+     * {@code nowMillis}.
+     */
+    public boolean isErased(UUID tenant, String emailId, long receivedAtMillis, long nowMillis, long holdMillis) {
         Map<String, Long> hashes = byTenant.get(tenant);
         if (hashes == null) {
             return false; // the common case: no hashing at all
         }
         Long at = hashes.get(RecipientHash.hex(tenant, emailId));
-        return at != null && nowMillis - at < holdMillis;
+        return at != null && (receivedAtMillis <= at || nowMillis - at < holdMillis);
     }
 
     public boolean isEmpty() {

@@ -135,7 +135,7 @@ public final class PrivacyPolicy {
     private boolean isErased(EventRecord e) {
         // Warm-up events name a mailbox, not a recipient (their email field is EventFields.ABSENT).
         return !e.type().isWarmup()
-                && erasures.isErased(e.fields().tenant(), e.fields().email(), clockMillis.getAsLong(),
+                && erasures.isErased(e.fields().tenant(), e.fields().email(), e.receivedAtMicros() / 1000, clockMillis.getAsLong(),
                         settings.erasureHold().toMillis());
     }
 }

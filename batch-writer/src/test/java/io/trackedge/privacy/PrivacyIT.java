@@ -185,6 +185,34 @@ class PrivacyIT {
                 + "AND emails_bounced = 1 AND emails_replied = 1 AND unsubscribes = 1 AND opens_unique = 0"));
     }
 
+    /**
+     * Events taken in before an erasure and still in the journal when the hold has passed (a node stopped
+     * with an undrained journal, started again days later) are held back by both sinks: they are the
+     * recipient's past. Before, the hold ran from when a sink wrote them, and they were stored and sent.
+     */
+    @Test
+    void eventsTakenInBeforeAnErasureAreHeldBackAfterTheHold() throws Exception {
+        policy = new PrivacyPolicy(new PrivacySettings(TenantPrivacy.KEEP_ALL, Map.of(), Duration.ofSeconds(1)), erasures,
+                System::currentTimeMillis);
+        journal.append(KEEPING, USER, EventType.OPEN, "email-past", KEPT_IP);
+        journal.append(KEEPING, USER, EventType.CLICK, "email-past", KEPT_IP);
+        journal.append(KEEPING, USER, EventType.OPEN, "email-other", KEPT_IP);
+        writer.flush();
+        long erasedAt;
+        try (Connection c = testDb.connect()) {
+            Erasure.erase(c, KEEPING, "email-past", "test");
+            erasedAt = testDb.count("SELECT (extract(epoch FROM max(erased_at)) * 1000)::bigint FROM erasure_audit");
+        }
+        erasures.add(KEEPING, "email-past", erasedAt); // what the PostHog sink's reload would bring
+        Await.until("the hold passed", Duration.ofSeconds(10), () -> System.currentTimeMillis() > erasedAt + 1500);
+
+        awaitCaughtUp(startSinks());
+        assertEquals(0, rowsHolding("email-past"), "nothing of the erased recipient stored");
+        assertEquals(1, testDb.count("SELECT count(*) FROM email_events WHERE email_id = 'email-other'"));
+        assertTrue(fake.events().stream().noneMatch(e -> "email-past".equals(e.properties().get("email_id"))), "nor sent");
+        assertTrue(fake.events().stream().anyMatch(e -> "email-other".equals(e.properties().get("email_id"))));
+    }
+
     @Test
     void afterAnErasureNothingOfTheRecipientRemainsAndPostHogIsAskedToDeleteThePerson() throws Exception {
         journal.recipient(KEEPING, USER, "email-erase", KEPT_IP);

@@ -98,6 +98,28 @@ class PrivacyPolicyTest {
         assertSame(late, policy.apply(late), "past the hold the list no longer applies");
     }
 
+    /**
+     * An event taken in before the erasure is held back however late a sink writes it (from a journal
+     * that waited on a stopped node, or on a database out of reach for longer than the hold); one taken
+     * in after the hold is stored. Before, the hold ran from when the sink wrote, and a journal drained
+     * more than 7 days after an erasure stored the recipient's past events again.
+     */
+    @Test
+    void anEventTakenInBeforeTheErasureIsHeldBackHoweverLateItIsWritten() {
+        long erasedAt = now.get();
+        erasures.add(KEEP, "gone", erasedAt);
+        now.addAndGet(Duration.ofDays(10).toMillis());
+        EventRecord fromTheJournal = received(KEEP, "gone", erasedAt - 60_000);
+        assertNull(policy.apply(fromTheJournal), "taken in a minute before the erasure, written 10 days after");
+        EventRecord fresh = received(KEEP, "gone", now.get() - 1000);
+        assertSame(fresh, policy.apply(fresh), "taken in after the hold: a new event");
+    }
+
+    private static EventRecord received(UUID tenant, String email, long receivedAtMillis) {
+        return new EventRecord(UUID.randomUUID(), EventType.OPEN, 0, receivedAtMillis * 1000, new byte[0], "Mozilla/5.0 (X11)",
+                new EventFields(tenant, UUID.randomUUID(), "c", "m", email, null, null, null), null, Map.of(), receivedAtMillis * 1000);
+    }
+
     @Test
     void settingsRefuseANonPositiveHold() {
         assertThrows(IllegalArgumentException.class,

@@ -40,8 +40,12 @@ final class PrivacyFilter {
         try (Statement s = c.createStatement()) {
             s.execute("LOCK TABLE erasure_audit IN SHARE MODE");
         }
+        long oldestReceived = Long.MAX_VALUE;
+        for (EventRecord e : rows) {
+            oldestReceived = Math.min(oldestReceived, e.receivedAtMicros() / 1000);
+        }
         ErasureList erased = ErasureList.empty();
-        erased.replace(Erasure.recent(c, policy.settings().erasureHold().toMillis()));
+        erased.replace(Erasure.recent(c, policy.settings().erasureHold().toMillis(), oldestReceived));
         PrivacyPolicy.Admitted a = policy.withErasures(erased).admit(rows);
         countedOnly.addAll(a.countedOnly());
         return a.stored();
