@@ -62,7 +62,7 @@ final class HourlyRollUp extends DailyRollUp {
      * when its images were blocked. Warm-up events are left out (they have their own tables).
      * <p>
      * "Ever" asks the raw events before the hour and, once retention has dropped a day (V31's
-     * {@code email_events_dropped_through}), the first-touch tables too ({@code email_opens},
+     * {@code email_events_dropped_through}, read once a run: {@code no_drops}), the first-touch tables too ({@code email_opens},
      * {@code email_clicks}, {@code email_human_opens}), which retention does not drop: a recount after
      * the email's earlier days were dropped (a late event, a re-score, a retry) counted its first again
      * from the raw events alone. The first of a kind is caught so only where the email's first touch was
@@ -90,7 +90,7 @@ final class HourlyRollUp extends DailyRollUp {
                     (ev.event_type IN ('open', 'click') AND ev.email_id IS NOT NULL AND ev.rn_any = 1 AND NOT EXISTS (
                        SELECT 1 FROM email_events p WHERE p.tenant_id = ev.tenant_id AND p.email_id = ev.email_id
                          AND p.event_type = ev.event_type AND p.occurred_at < {start} OFFSET 0)
-                       AND (NOT EXISTS (SELECT 1 FROM email_events_dropped_through) OR NOT EXISTS (SELECT 1 FROM email_opens f
+                       AND ({no_drops} OR NOT EXISTS (SELECT 1 FROM email_opens f
                          WHERE ev.event_type = 'open' AND f.tenant_id = ev.tenant_id AND f.email_id = ev.email_id
                          AND f.opened_at < {start}) AND NOT EXISTS (SELECT 1 FROM email_clicks f WHERE ev.event_type = 'click'
                          AND f.tenant_id = ev.tenant_id AND f.email_id = ev.email_id AND f.clicked_at < {start}))) AS first_any,
@@ -98,7 +98,7 @@ final class HourlyRollUp extends DailyRollUp {
                        SELECT 1 FROM email_events p WHERE p.tenant_id = ev.tenant_id AND p.email_id = ev.email_id
                          AND p.event_type = ev.event_type AND p.is_machine = ev.is_machine
                          AND p.occurred_at < {start} OFFSET 0)
-                       AND (NOT EXISTS (SELECT 1 FROM email_events_dropped_through) OR NOT EXISTS (SELECT 1 FROM email_opens f
+                       AND ({no_drops} OR NOT EXISTS (SELECT 1 FROM email_opens f
                          WHERE ev.event_type = 'open' AND f.tenant_id = ev.tenant_id AND f.email_id = ev.email_id
                          AND f.is_machine = ev.is_machine AND f.opened_at < {start}) AND NOT EXISTS (SELECT 1 FROM email_clicks f
                          WHERE ev.event_type = 'click' AND f.tenant_id = ev.tenant_id AND f.email_id = ev.email_id
@@ -108,7 +108,7 @@ final class HourlyRollUp extends DailyRollUp {
                        SELECT 1 FROM email_events p WHERE p.tenant_id = ev.tenant_id AND p.email_id = ev.email_id
                          AND p.event_type IN ('open', 'click') AND NOT p.is_machine
                          AND p.occurred_at < {start} OFFSET 0)
-                       AND (NOT EXISTS (SELECT 1 FROM email_events_dropped_through) OR NOT EXISTS (SELECT 1
+                       AND ({no_drops} OR NOT EXISTS (SELECT 1
                          FROM email_human_opens f WHERE f.tenant_id = ev.tenant_id AND f.email_id = ev.email_id
                          AND f.opened_at < {start}))) AS first_read
                   FROM ev
@@ -207,6 +207,25 @@ final class HourlyRollUp extends DailyRollUp {
         return true;
     }
 
+    /**
+     * Whether retention has dropped a day of raw events (V31's record): then "first ever" asks the
+     * first-touch tables too ({@link #stats}). A schema before V31 (a migration test's) has no record.
+     */
+    private static boolean retentionHasDropped(Connection c) throws SQLException {
+        try (java.sql.Statement s = c.createStatement();
+             java.sql.ResultSet r = s.executeQuery("SELECT to_regclass('email_events_dropped_through') IS NOT NULL")) {
+            r.next();
+            if (!r.getBoolean(1)) {
+                return false;
+            }
+        }
+        try (java.sql.Statement s = c.createStatement();
+             java.sql.ResultSet r = s.executeQuery("SELECT EXISTS (SELECT 1 FROM email_events_dropped_through)")) {
+            r.next();
+            return r.getBoolean(1);
+        }
+    }
+
     /** An hour's period recounts its hour: its rows are the only ones it can change. */
     @Override
     Map<String, Object> span(Period period, Map<String, Object> day) {
@@ -223,7 +242,9 @@ final class HourlyRollUp extends DailyRollUp {
     void recomputeDay(Connection c, LocalDate day, UUID tenantOrNull, Map<String, Object> p) throws SQLException {
         Sql.update(c, "DELETE FROM " + table + " WHERE hour >= {start} AND hour < {end}"
                 + Sql.tenantFilter("tenant_id", tenantOrNull), p);
-        Sql.update(c, insert.apply(tenantOrNull), p);
+        Map<String, Object> withDrops = new HashMap<>(p);
+        withDrops.put("no_drops", !retentionHasDropped(c));
+        Sql.update(c, insert.apply(tenantOrNull), withDrops);
         if (summaryTable != null) {
             Sql.update(c, "DELETE FROM " + summaryTable + " WHERE hour >= {start} AND hour < {end}"
                     + Sql.tenantFilter("tenant_id", tenantOrNull), p);
