@@ -179,6 +179,44 @@ class RescoreIT {
         assertEquals(snapshot, testDb.rows("SELECT * FROM daily_analytics ORDER BY tenant_id"));
     }
 
+    /**
+     * The re-score's recount keeps what {@code daily_unstored} holds (opens counted without a row: an
+     * aggregate-only tenant's, an erased recipient's), as the daily reconciliation does. Before, it
+     * recounted the raw tables alone and lowered those counts to what is still stored.
+     */
+    @Test
+    void theReScoresRecountKeepsTheCountsWithoutARow() throws Exception {
+        SinkStats stats = new SinkStats();
+        SinkLoop sink = new SinkLoop(new PostgresSink(db, UUID.randomUUID(), new PostgresSink.Settings(false, 0),
+                JournalClassifier.of(ClassifierSettings.DEFAULTS, ListSource.snapshot())), journalDir, writer::flushedPosition,
+                Sinks.settings(200, Duration.ofMillis(2), Duration.ofMillis(500)), stats, p -> { });
+        sink.start();
+        long t = Scripted.startInOneUtcDay(Duration.ofMinutes(30), Duration.ofSeconds(60));
+        Scripted s = new Scripted(writer, Scripted.TENANT);
+        s.append(EventType.SENT, "soon", t, null, null, null, 0);
+        s.append(EventType.OPEN, "soon", t + 20 * SECOND, Scripted.ip(198, 51, 100, 10), Scripted.FIREFOX, null, 0);
+        Await.within(Duration.ofSeconds(60), () -> stats.committedPosition.get() >= writer.flushedPosition());
+        assertTrue(sink.stop(Duration.ofSeconds(5)));
+        String key = "tenant_id = '" + Scripted.TENANT + "'";
+        assertEquals(List.of("1|0|1"), testDb.rows("SELECT opens_human || '|' || opens_machine || '|' || opens_unique_human"
+                + " FROM daily_analytics WHERE " + key));
+        try (var c = testDb.connect(); var st = c.createStatement()) {
+            // three human opens of a recipient erased since (two of them its first human reads), as the erasure leaves them
+            st.execute("INSERT INTO daily_unstored (tenant_id, user_id, campaign_id, mailbox_id, date, opens_human, opens_unique_human)"
+                    + " SELECT tenant_id, user_id, campaign_id, mailbox_id, date, 3, 2 FROM daily_analytics WHERE " + key);
+            st.execute("UPDATE daily_analytics SET opens_human = opens_human + 3, opens_unique_human = opens_unique_human + 2"
+                    + " WHERE " + key);
+        }
+        Rules wider = new Rules(Duration.ofSeconds(30), Rules.DEFAULTS.burstWindow(), Rules.DEFAULTS.burstLinks(), List.of(), 0);
+        ClassifyCommand.Summary run = ClassifyCommand.rescore(db, new ClassifierSettings(Rules.DEFAULTS,
+                Map.of(Scripted.TENANT, wider), 100_000, 10_000), ListSource.snapshot(), Instant.ofEpochSecond(t / SECOND - 3600),
+                Instant.now().plusSeconds(60), Scripted.TENANT, JobTypes.registry(0, db.dataSource()),
+                new JobStore(db.dataSource(), JobSettings.defaults()));
+        assertEquals(1, run.result().toMachine(), "the open 20 s after its send");
+        assertEquals(List.of("3|1|2"), testDb.rows("SELECT opens_human || '|' || opens_machine || '|' || opens_unique_human"
+                + " FROM daily_analytics WHERE " + key), "the stored open moved to machine; the unstored ones stay");
+    }
+
     /** Enqueues (when {@code day} is given) and runs the per-day roll-ups, every tenant, until none is left. */
     private void runRollUps(JobStore jobs, JobRegistry registry, LocalDate day) throws Exception {
         JobStats stats = new JobStats();

@@ -278,16 +278,27 @@ public final class Rescore {
             s.executeBatch();
         }
         try (Statement s = c.createStatement()) {
-            s.executeUpdate("WITH ev AS (SELECT e.tenant_id, e.user_id, e.campaign_id, e.mailbox_id, a.day AS date,"
+            // The raw tables plus daily_unstored (V14): what was counted without a row (aggregate-only tenants,
+            // recipients within an erasure's hold) and what erasures deleted, as the daily reconciliation
+            // recounts; the raw tables alone lowered those counts to what is still stored.
+            s.executeUpdate("WITH ev AS (SELECT tenant_id, user_id, campaign_id, mailbox_id, date, sum(oh) AS oh, sum(om) AS om,"
+                    + " sum(ch) AS ch, sum(cm) AS cm FROM (SELECT e.tenant_id, e.user_id, e.campaign_id, e.mailbox_id, a.day AS date,"
                     + " count(*) FILTER (WHERE event_type = 'open' AND NOT is_machine) AS oh,"
                     + " count(*) FILTER (WHERE event_type = 'open' AND is_machine) AS om,"
                     + " count(*) FILTER (WHERE event_type = 'click' AND NOT is_machine) AS ch,"
                     + " count(*) FILTER (WHERE event_type = 'click' AND is_machine) AS cm"
                     + " FROM email_events e JOIN rescore_days a ON e.tenant_id = a.tenant_id AND e.occurred_at >= a.day_start"
-                    + " AND e.occurred_at < a.day_end WHERE e.event_type IN ('open', 'click') GROUP BY 1, 2, 3, 4, 5),"
-                    + " hu AS (SELECT h.tenant_id, h.user_id, h.campaign_id, h.mailbox_id, a.day AS date, count(*) AS n"
+                    + " AND e.occurred_at < a.day_end WHERE e.event_type IN ('open', 'click') GROUP BY 1, 2, 3, 4, 5"
+                    + " UNION ALL SELECT u.tenant_id, u.user_id, u.campaign_id, u.mailbox_id, u.date, u.opens_human, u.opens_machine,"
+                    + " u.clicks_human, u.clicks_machine FROM daily_unstored u JOIN rescore_days a ON u.tenant_id = a.tenant_id"
+                    + " AND u.date = a.day) x GROUP BY 1, 2, 3, 4, 5),"
+                    + " hu AS (SELECT tenant_id, user_id, campaign_id, mailbox_id, date, sum(n) AS n FROM ("
+                    + "SELECT h.tenant_id, h.user_id, h.campaign_id, h.mailbox_id, a.day AS date, count(*) AS n"
                     + " FROM email_human_opens h JOIN rescore_days a ON h.tenant_id = a.tenant_id AND h.opened_at >= a.day_start"
-                    + " AND h.opened_at < a.day_end GROUP BY 1, 2, 3, 4, 5)"
+                    + " AND h.opened_at < a.day_end GROUP BY 1, 2, 3, 4, 5"
+                    + " UNION ALL SELECT u.tenant_id, u.user_id, u.campaign_id, u.mailbox_id, u.date, u.opens_unique_human"
+                    + " FROM daily_unstored u JOIN rescore_days a ON u.tenant_id = a.tenant_id AND u.date = a.day) y"
+                    + " GROUP BY 1, 2, 3, 4, 5)"
                     + " UPDATE daily_analytics d SET opens_human = r.oh, opens_machine = r.om, clicks_human = r.ch,"
                     + " clicks_machine = r.cm, opens_unique_human = r.uh, updated_at = now()"
                     + " FROM (SELECT k.tenant_id, k.user_id, k.campaign_id, k.mailbox_id, k.date, coalesce(ev.oh, 0) AS oh,"
