@@ -10,6 +10,7 @@ import io.trackedge.jobs.JobStore;
 import io.trackedge.jobs.Period;
 import io.trackedge.db.Database;
 import io.trackedge.sink.postgres.Rescore;
+import io.trackedge.sink.postgres.RescoreScope;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.sql.Connection;
@@ -135,7 +136,12 @@ public final class ClassifyCommand implements Callable<Integer> {
             if (cfg.database().migrateOnStart()) {
                 db.db().migrate();
             }
-            Summary s = rescore(db.db(), settings, lists, from, to, tenant,
+            RescoreScope scope = RescoreScope.of(cfg.privacy().settings());
+            if (scope.leavesOut()) {
+                out.printf("%snot re-scored: %s, whose privacy settings truncate or drop the address or User-Agent the classifier"
+                        + " needs; their verdicts stay as the sink gave them%n", prefix, scope.describeLeftOut());
+            }
+            Summary s = rescore(db.db(), settings, lists, scope, from, to, tenant,
                     JobTypes.registry(cfg.database().retentionDays(), db.db().dataSource()), new JobStore(db.db().dataSource(), JobTypes.settings(cfg.jobs())));
             Rescore.Result r = s.result();
             out.printf("%sread %d event(s); %d open(s)/click(s) reclassified (%d to machine, %d to human); counts recomputed"
@@ -148,10 +154,16 @@ public final class ClassifyCommand implements Callable<Integer> {
     /** The whole re-score in one transaction; usable by tests and other tools. */
     public static Summary rescore(Database db, ClassifierSettings settings, ListSource lists, Instant since, Instant until,
                                   UUID tenant, JobRegistry registry, JobStore jobs) throws SQLException {
+        return rescore(db, settings, lists, RescoreScope.ALL, since, until, tenant, registry, jobs);
+    }
+
+    /** @param scope the tenants whose rows keep what the classifier needs: the others are left as they are */
+    public static Summary rescore(Database db, ClassifierSettings settings, ListSource lists, RescoreScope scope, Instant since,
+                                  Instant until, UUID tenant, JobRegistry registry, JobStore jobs) throws SQLException {
         try (Connection c = db.dataSource().getConnection()) {
             c.setAutoCommit(false);
             try {
-                Rescore.Result r = new Rescore(settings, lists).run(c, since, until, tenant);
+                Rescore.Result r = new Rescore(settings, lists, scope).run(c, since, until, tenant);
                 int enqueued = 0;
                 int requeued = 0;
                 for (Rescore.TenantDay d : r.days()) {

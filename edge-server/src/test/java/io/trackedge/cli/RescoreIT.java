@@ -208,6 +208,17 @@ class RescoreIT {
                     + " WHERE " + key);
         }
         Rules wider = new Rules(Duration.ofSeconds(30), Rules.DEFAULTS.burstWindow(), Rules.DEFAULTS.burstLinks(), List.of(), 0);
+        // A tenant whose stored User-Agent is dropped is not re-scored: its rows hold too little to classify from.
+        io.trackedge.sink.postgres.RescoreScope noUserAgent = io.trackedge.sink.postgres.RescoreScope.of(
+                new io.trackedge.privacy.PrivacySettings(io.trackedge.privacy.TenantPrivacy.KEEP_ALL, Map.of(Scripted.TENANT,
+                        new io.trackedge.privacy.TenantPrivacy(io.trackedge.privacy.IpMode.KEEP, false, false)), Duration.ofDays(7)));
+        for (UUID tenant : new UUID[] {Scripted.TENANT, null}) {
+            ClassifyCommand.Summary skipped = ClassifyCommand.rescore(db, new ClassifierSettings(Rules.DEFAULTS,
+                    Map.of(Scripted.TENANT, wider), 100_000, 10_000), ListSource.snapshot(), noUserAgent,
+                    Instant.ofEpochSecond(t / SECOND - 3600), Instant.now().plusSeconds(60), tenant, JobTypes.registry(0, db.dataSource()),
+                    new JobStore(db.dataSource(), JobSettings.defaults()));
+            assertEquals(0, skipped.result().eventsChanged(), "left as the sink classified it");
+        }
         ClassifyCommand.Summary run = ClassifyCommand.rescore(db, new ClassifierSettings(Rules.DEFAULTS,
                 Map.of(Scripted.TENANT, wider), 100_000, 10_000), ListSource.snapshot(), Instant.ofEpochSecond(t / SECOND - 3600),
                 Instant.now().plusSeconds(60), Scripted.TENANT, JobTypes.registry(0, db.dataSource()),

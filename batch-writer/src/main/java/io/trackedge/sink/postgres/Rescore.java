@@ -71,16 +71,27 @@ public final class Rescore {
 
     private final ClassifierSettings settings;
     private final ListSource lists;
+    private final RescoreScope scope;
 
+    /** Every tenant's rows: for rows that keep the address and User-Agent as received. */
     public Rescore(ClassifierSettings settings, ListSource lists) {
+        this(settings, lists, RescoreScope.ALL);
+    }
+
+    /** @param scope the tenants whose stored rows keep what the classifier needs ({@link RescoreScope#of}) */
+    public Rescore(ClassifierSettings settings, ListSource lists, RescoreScope scope) {
         this.settings = settings;
         this.lists = lists;
+        this.scope = scope;
     }
 
     /** Runs on {@code c}, which must be in a transaction (auto-commit off); the caller commits. */
     public Result run(Connection c, Instant since, Instant until, UUID tenantOrNull) throws SQLException {
         if (c.getAutoCommit()) {
             throw new IllegalStateException("re-scoring must run in the caller's transaction");
+        }
+        if (tenantOrNull != null && !scope.includes(tenantOrNull)) {
+            return new Result(0, 0, 0, 0, List.of());
         }
         // Before it reads: a move of the tenant into this cluster waits for the re-score, or the
         // re-score for the move, and then reads the rows the move brought.
@@ -101,11 +112,16 @@ public final class Rescore {
         try (PreparedStatement s = c.prepareStatement("CREATE TEMP TABLE rescore_emails ON COMMIT DROP AS"
                 + " SELECT DISTINCT tenant_id, email_id FROM email_events WHERE event_type IN ('open', 'click')"
                 + " AND occurred_at >= ? AND occurred_at < ? AND email_id IS NOT NULL"
-                + (tenantOrNull == null ? "" : " AND tenant_id = ?"))) {
+                + (tenantOrNull == null ? "" : " AND tenant_id = ?")
+                + (!scope.leavesOut() ? "" : scope.allByDefault() ? " AND NOT (tenant_id = ANY (?))" : " AND tenant_id = ANY (?)"))) {
             s.setTimestamp(1, Timestamp.from(since));
             s.setTimestamp(2, Timestamp.from(until));
+            int i = 3;
             if (tenantOrNull != null) {
-                s.setObject(3, tenantOrNull);
+                s.setObject(i++, tenantOrNull);
+            }
+            if (scope.leavesOut()) {
+                s.setArray(i, c.createArrayOf("uuid", scope.exceptions().toArray()));
             }
             s.execute();
         }
