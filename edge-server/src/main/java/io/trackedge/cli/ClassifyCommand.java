@@ -166,7 +166,7 @@ public final class ClassifyCommand implements Callable<Integer> {
                 Rescore.Result r = new Rescore(settings, lists, scope).run(c, since, until, tenant);
                 int enqueued = 0;
                 int requeued = 0;
-                for (Rescore.TenantDay d : r.days()) {
+                for (Rescore.TenantDay d : r.rollUpDays()) {
                     for (String type : ROLL_UPS) {
                         JobRegistry.JobType t = registry.type(type);
                         if (t == null) {

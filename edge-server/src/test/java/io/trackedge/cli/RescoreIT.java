@@ -228,6 +228,41 @@ class RescoreIT {
                 + " FROM daily_analytics WHERE " + key), "the stored open moved to machine; the unstored ones stay");
     }
 
+    /**
+     * A list change that moves only an automation class (a mail proxy added: a person's open is now
+     * "proxy", still human) runs the roll-ups of its days again ({@code automation_hourly} counts by
+     * class); the daily counts, which do not move, are not recounted. Before, such a re-score enqueued
+     * nothing, and the automation breakdown kept the old class.
+     */
+    @Test
+    void aChangeOfClassAloneRunsTheRollUpsOfItsDays() throws Exception {
+        SinkStats stats = new SinkStats();
+        SinkLoop sink = new SinkLoop(new PostgresSink(db, UUID.randomUUID(), new PostgresSink.Settings(false, 0),
+                JournalClassifier.of(ClassifierSettings.DEFAULTS, ListSource.snapshot())), journalDir, writer::flushedPosition,
+                Sinks.settings(200, Duration.ofMillis(2), Duration.ofMillis(500)), stats, p -> { });
+        sink.start();
+        long t = Scripted.startInOneUtcDay(Duration.ofMinutes(30), Duration.ofSeconds(120));
+        Scripted s = new Scripted(writer, Scripted.TENANT);
+        s.append(EventType.SENT, "read", t, null, null, null, 0);
+        s.append(EventType.OPEN, "read", t + 90 * SECOND, Scripted.ip(198, 51, 100, 10), Scripted.FIREFOX, null, 0);
+        Await.within(Duration.ofSeconds(60), () -> stats.committedPosition.get() >= writer.flushedPosition());
+        assertTrue(sink.stop(Duration.ofSeconds(5)));
+        assertEquals(List.of("none|false"), testDb.rows("SELECT automation || '|' || is_machine FROM email_events WHERE event_type = 'open'"));
+
+        java.nio.file.Path data = java.nio.file.Files.createTempDirectory("rescore-lists-");
+        java.nio.file.Files.createDirectories(data.resolve("lists"));
+        java.nio.file.Files.writeString(data.resolve("lists").resolve(io.trackedge.classify.Lists.MAIL_PROXIES), "Firefox/ test-proxy\n");
+        ClassifyCommand.Summary run = ClassifyCommand.rescore(db, ClassifierSettings.DEFAULTS, ListSource.watching(data),
+                Instant.ofEpochSecond(t / SECOND - 3600), Instant.now().plusSeconds(60), Scripted.TENANT,
+                JobTypes.registry(0, db.dataSource()), new JobStore(db.dataSource(), JobSettings.defaults()));
+        assertEquals(List.of("proxy|false"), testDb.rows("SELECT automation || '|' || is_machine FROM email_events WHERE event_type = 'open'"));
+        assertEquals(1, run.result().eventsChanged());
+        assertEquals(List.of(), run.result().days(), "no human or machine count moved");
+        assertEquals(1, run.result().rollUpDays().size());
+        assertTrue(run.jobsEnqueued() + run.jobsRequeued() > 0, "the day's roll-ups, automation_hourly among them, run again");
+        assertEquals(1, testDb.count("SELECT count(*) FROM analytics_jobs WHERE job_type = 'automation_hourly'"));
+    }
+
     /** Enqueues (when {@code day} is given) and runs the per-day roll-ups, every tenant, until none is left. */
     private void runRollUps(JobStore jobs, JobRegistry registry, LocalDate day) throws Exception {
         JobStats stats = new JobStats();

@@ -55,7 +55,17 @@ import java.util.UUID;
 public final class Rescore {
 
     /** What a run did. {@code days}: the (tenant, UTC day) pairs whose counts were recomputed. */
-    public record Result(long eventsRead, long eventsChanged, long toMachine, long toHuman, List<TenantDay> days) {
+    /**
+     * What a run did. {@code days}: the (tenant, UTC day) pairs whose counts were recomputed (an event's
+     * human or machine side moved); {@code rollUpDays}: those and the days of every other changed event
+     * (its automation class, certainty or reasons only), whose roll-ups must run again too
+     * ({@code automation_hourly} is keyed by them).
+     */
+    public record Result(long eventsRead, long eventsChanged, long toMachine, long toHuman, List<TenantDay> days,
+                         List<TenantDay> rollUpDays) {
+        Result(long eventsRead, long eventsChanged, long toMachine, long toHuman, List<TenantDay> days) {
+            this(eventsRead, eventsChanged, toMachine, toHuman, days, days);
+        }
     }
 
     public record TenantDay(UUID tenant, LocalDate day) {
@@ -169,6 +179,7 @@ public final class Rescore {
         long toMachine = 0;
         long toHuman = 0;
         Set<TenantDay> days = new LinkedHashSet<>();
+        Set<TenantDay> rollUpDays = new LinkedHashSet<>();
         try (PreparedStatement s = c.prepareStatement("UPDATE email_event_rows e SET automation = automation_code(s.automation),"
                 + " certainty = certainty_code(s.certainty), reasons = s.reasons, is_machine = s.is_machine,"
                 + " machine_reason = nullif(s.machine_reason, signal_names(s.reasons))"
@@ -183,16 +194,18 @@ public final class Rescore {
             while (r.next()) {
                 boolean was = r.getBoolean(4);
                 boolean now = r.getBoolean(5);
+                TenantDay changedDay = new TenantDay(r.getObject(1, UUID.class), DailyFold.utcDate(r.getObject(3, OffsetDateTime.class)));
+                rollUpDays.add(changedDay); // the automation class or reasons moved at least: automation_hourly's rows did
                 if (was == now) {
-                    continue; // certainty or reasons only: no count moves
+                    continue; // class, certainty or reasons only: no human or machine count moves
                 }
                 if (now) {
                     toMachine++;
                 } else {
                     toHuman++;
                 }
-                UUID tenant = r.getObject(1, UUID.class);
-                days.add(new TenantDay(tenant, DailyFold.utcDate(r.getObject(3, OffsetDateTime.class))));
+                UUID tenant = changedDay.tenant();
+                days.add(changedDay);
                 mark.setObject(1, tenant);
                 mark.setString(2, r.getString(2));
                 mark.addBatch();
@@ -200,7 +213,7 @@ public final class Rescore {
             mark.executeBatch();
         }
         if (days.isEmpty()) {
-            return new Result(read, changed.size(), 0, 0, List.of());
+            return new Result(read, changed.size(), 0, 0, List.of(), List.copyOf(rollUpDays));
         }
         try (Statement s = c.createStatement()) {
             s.execute("ANALYZE rescore_changed");
@@ -216,7 +229,8 @@ public final class Rescore {
             days.add(new TenantDay(ch.tenant(), ch.date()));
         }
         recountDays(c, days);
-        return new Result(read, changed.size(), toMachine, toHuman, List.copyOf(days));
+        rollUpDays.addAll(days); // and the days of the first human reads the moves shifted
+        return new Result(read, changed.size(), toMachine, toHuman, List.copyOf(days), List.copyOf(rollUpDays));
     }
 
     /** Feeds every stored open, click, send and delivery of the emails, in time order, to a fresh classifier. */
