@@ -213,6 +213,32 @@ class PrivacyIT {
         assertTrue(fake.events().stream().anyMatch(e -> "email-other".equals(e.properties().get("email_id"))));
     }
 
+    /**
+     * A scanner's burst across two batches of an aggregate-only tenant: the first click, counted human
+     * when its batch was written, moves to machine in daily_analytics and daily_unstored when the second
+     * reveals the burst, as a stored click's would. Before, the correction found no row to move its
+     * counters from, and the first click stayed human for good.
+     */
+    @Test
+    void aCorrectionOfAClickCountedWithoutARowMovesItsCounters() throws Exception {
+        io.trackedge.sink.testing.Scripted s = new io.trackedge.sink.testing.Scripted(writer, AGGREGATE);
+        long t = io.trackedge.sink.testing.Scripted.startInOneUtcDay(Duration.ofMinutes(5), Duration.ofSeconds(2));
+        s.append(EventType.CLICK, "agg-burst", t, io.trackedge.sink.testing.Scripted.ip(203, 0, 113, 4),
+                io.trackedge.sink.testing.Scripted.FIREFOX, "https://shop.example/1", 0);
+        writer.flush();
+        SinkStats[] stats = startSinks();
+        awaitCaughtUp(stats);
+        String counts = "SELECT clicks_human || '|' || clicks_machine FROM %s WHERE tenant_id = '" + AGGREGATE + "'";
+        assertEquals(List.of("1|0"), testDb.rows(counts.formatted("daily_analytics")));
+        s.append(EventType.CLICK, "agg-burst", t + 500_000, io.trackedge.sink.testing.Scripted.ip(203, 0, 113, 9),
+                io.trackedge.sink.testing.Scripted.FIREFOX, "https://shop.example/2", 0);
+        writer.flush();
+        awaitCaughtUp(stats);
+        assertEquals(List.of("0|2"), testDb.rows(counts.formatted("daily_analytics")), "both clicks a scanner's");
+        assertEquals(List.of("0|2"), testDb.rows(counts.formatted("daily_unstored")));
+        assertEquals(0, rowsHolding("agg-burst"), "and still nothing of the recipient stored");
+    }
+
     @Test
     void afterAnErasureNothingOfTheRecipientRemainsAndPostHogIsAskedToDeleteThePerson() throws Exception {
         journal.recipient(KEEPING, USER, "email-erase", KEPT_IP);

@@ -263,6 +263,7 @@ final class BatchWriter {
         // After the first touches: a human open recomputed for a corrected email sees this batch's rows.
         correctionsDropped = !corrections.apply(c, fixes, fold);
         List<Correction> applied = correctionsDropped ? List.of() : fixes;
+        privacy.foldWithheldCorrections(applied, fold);
         daily.write(c, fold);
         privacy.writeUnstored(c); // after daily_analytics: the same lock order as before V14
         lateDays.collect(fold, rows, applied); // every closed day and hour the batch changed, and later ones whose firsts it moves

@@ -65,6 +65,23 @@ final class PrivacyFilter {
         countedOnly.clear();
     }
 
+    /**
+     * Moves the counters of the corrected clicks that were counted without a row (an aggregate-only
+     * tenant's, an erased recipient's): {@link CorrectionWriter} moves a corrected event's counters from
+     * its row, and these have none, so a scanner's burst across two batches left the first click
+     * counted human for good. Corrections are of clicks alone (a link burst). After {@link #foldCountedOnly}.
+     */
+    void foldWithheldCorrections(List<io.trackedge.classify.Correction> corrections, DailyFold fold) {
+        for (io.trackedge.classify.Correction x : corrections) {
+            if (x.machineChanged() && policy.withholds(x.fields())) {
+                var f = x.fields();
+                java.time.LocalDate day = DailyFold.utcDate(x.occurredAtMicros());
+                fold.move(f.tenant(), f.user(), f.campaign(), f.mailbox(), day, false, x.classification().isMachine());
+                unstored.move(f.tenant(), f.user(), f.campaign(), f.mailbox(), day, false, x.classification().isMachine());
+            }
+        }
+    }
+
     /** Adds what {@link #foldCountedOnly} counted to {@code daily_unstored}, in the batch's transaction. */
     void writeUnstored(Connection c) throws SQLException {
         unstoredUpsert.write(c, unstored);
