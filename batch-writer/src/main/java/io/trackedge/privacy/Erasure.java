@@ -170,19 +170,37 @@ public final class Erasure {
      * still find it ({@link ErasureList#isErased(UUID, String, long, long, long)}).
      */
     public static List<ErasureList.Entry> recent(Connection c, long holdMillis, long oldestReceivedMillis) throws SQLException {
+        return recentAndLatest(c, holdMillis, oldestReceivedMillis).entries();
+    }
+
+    /**
+     * {@link #recent(Connection, long, long)}'s erasures, and when the latest of all was made
+     * ({@link Long#MIN_VALUE} when there is none): one statement, read by the sink in each batch.
+     */
+    public record Recent(List<ErasureList.Entry> entries, long latestMillis) {
+    }
+
+    public static Recent recentAndLatest(Connection c, long holdMillis, long oldestReceivedMillis) throws SQLException {
         List<ErasureList.Entry> out = new ArrayList<>();
+        long latest = Long.MIN_VALUE;
         try (PreparedStatement s = c.prepareStatement("SELECT tenant_id, encode(email_hash, 'hex'), "
                 + "(extract(epoch FROM erased_at) * 1000)::bigint FROM erasure_audit "
-                + "WHERE erased_at > now() - ? * interval '1 millisecond' OR erased_at >= to_timestamp(? / 1000.0)")) {
+                + "WHERE erased_at > now() - ? * interval '1 millisecond' OR erased_at >= to_timestamp(? / 1000.0)"
+                + " UNION ALL SELECT NULL, NULL, (extract(epoch FROM max(erased_at)) * 1000)::bigint FROM erasure_audit")) {
             s.setLong(1, holdMillis);
             s.setLong(2, Math.min(oldestReceivedMillis, 253_402_300_799_000L)); // year 9999 at most: to_timestamp's range
             try (ResultSet r = s.executeQuery()) {
                 while (r.next()) {
-                    out.add(new ErasureList.Entry(r.getObject(1, UUID.class), r.getString(2), r.getLong(3)));
+                    UUID tenant = r.getObject(1, UUID.class);
+                    if (tenant != null) {
+                        out.add(new ErasureList.Entry(tenant, r.getString(2), r.getLong(3)));
+                    } else if (r.getObject(3) != null) {
+                        latest = r.getLong(3);
+                    }
                 }
             }
         }
-        return out;
+        return new Recent(out, latest);
     }
 
     /** Ids of the recipient's events in every table that has them (ingest_event_ids holds no email id). */

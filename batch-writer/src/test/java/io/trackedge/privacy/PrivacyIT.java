@@ -214,6 +214,34 @@ class PrivacyIT {
     }
 
     /**
+     * After an erasure's hold, the recipient's next open is a new first open: stored in email_opens and
+     * counted unique. Before, the running sink still "knew" the first open the erasure had deleted and
+     * did not write it, so the email had opens and no first open, and the reconciliation agreed.
+     */
+    @Test
+    void afterTheHoldTheRecipientsNextOpenIsAFirstOpenAgain() throws Exception {
+        policy = new PrivacyPolicy(new PrivacySettings(TenantPrivacy.KEEP_ALL, Map.of(), Duration.ofSeconds(1)), erasures,
+                System::currentTimeMillis);
+        SinkStats[] stats = startSinks();
+        journal.append(KEEPING, USER, EventType.OPEN, "email-again", KEPT_IP);
+        writer.flush();
+        awaitCaughtUp(stats);
+        assertEquals(1, testDb.count("SELECT count(*) FROM email_opens WHERE email_id = 'email-again'"));
+        long erasedAt;
+        try (Connection c = testDb.connect()) {
+            Erasure.erase(c, KEEPING, "email-again", "test");
+            erasedAt = testDb.count("SELECT (extract(epoch FROM max(erased_at)) * 1000)::bigint FROM erasure_audit");
+        }
+        assertEquals(0, testDb.count("SELECT count(*) FROM email_opens WHERE email_id = 'email-again'"));
+        Await.until("the hold passed", Duration.ofSeconds(10), () -> System.currentTimeMillis() > erasedAt + 1500);
+        journal.append(KEEPING, USER, EventType.OPEN, "email-again", KEPT_IP);
+        writer.flush();
+        awaitCaughtUp(stats);
+        assertEquals(1, testDb.count("SELECT count(*) FROM email_events WHERE email_id = 'email-again'"), "the new open");
+        assertEquals(1, testDb.count("SELECT count(*) FROM email_opens WHERE email_id = 'email-again'"), "its first open again");
+    }
+
+    /**
      * A scanner's burst across two batches of an aggregate-only tenant: the first click, counted human
      * when its batch was written, moves to machine in daily_analytics and daily_unstored when the second
      * reveals the burst, as a stored click's would. Before, the correction found no row to move its

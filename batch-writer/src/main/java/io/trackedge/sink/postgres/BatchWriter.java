@@ -258,7 +258,7 @@ final class BatchWriter {
         privacy.foldCountedOnly(fold, verdicts); // counted, never stored per recipient
         // After the predecessor's commit (write() waits for it first): see UserAgents.write.
         copy.writeDictionaries(c); // its entries are kept until the commit (or the next batch's clear)
-        firstTouch.apply(c, rows, fold, verdicts, humanEpoch);
+        firstTouch.apply(c, rows, fold, verdicts, humanEpoch, privacy.erasedSinceLastBatch());
         ingestRows.write(sql, rows);
         // After the first touches: a human open recomputed for a corrected email sees this batch's rows.
         correctionsDropped = !corrections.apply(c, fixes, fold);

@@ -90,9 +90,14 @@ final class FirstTouch {
      *
      * @param humanEpoch {@link HumanOpens#lockForInsert}'s, read under this batch's lock: the known human
      *     opens hold only while no correction or re-score has deleted one since
+     * @param erasedSince whether an erasure (which deletes first touches) committed since the last batch:
+     *     the known first touches are forgotten, as the rows they stand for may be gone
      */
-    void apply(Connection c, List<EventRecord> batch, DailyFold fold, EventVerdicts verdicts, long humanEpoch)
-            throws SQLException {
+    void apply(Connection c, List<EventRecord> batch, DailyFold fold, EventVerdicts verdicts, long humanEpoch,
+               boolean erasedSince) throws SQLException {
+        if (erasedSince) {
+            known.clear();
+        }
         rows.reset();
         rows.header();
         staged.clear();

@@ -11,9 +11,10 @@ import java.util.UUID;
  * touch, which takes two independent 64-bit hashes colliding at once.
  *
  * <p>Only keys of committed transactions go in, and rows of {@code email_opens} and
- * {@code email_clicks} are never deleted, so "known" stays true while the database keeps its
- * commits; the table is cleared whenever the sink reopens ({@link CommitPipeline#reset}), which
- * it does after any failure. Not thread-safe: the commit
+ * {@code email_clicks} are deleted only by an erasure, after which the sink forgets every key (its
+ * next batch reads the erasure: {@link PrivacyFilter#erasedSinceLastBatch}), so "known" stays true
+ * while the database keeps its commits; the table is cleared too whenever the sink reopens
+ * ({@link CommitPipeline#reset}), which it does after any failure. Not thread-safe: the commit
  * pipeline touches it from one batch at a time (each batch's first touches run after the
  * previous batch's commit).
  */

@@ -26,6 +26,10 @@ final class PrivacyFilter {
     private final DailyFold unstored = new DailyFold();
     private final DailyUpsert unstoredUpsert = new DailyUpsert("daily_unstored");
 
+    /** The latest erasure an earlier batch read, and whether this batch's read found a later one. */
+    private long latestErasureSeen = Long.MIN_VALUE;
+    private boolean erasedSinceLastBatch;
+
     PrivacyFilter(PrivacyPolicy policy) {
         this.policy = policy;
     }
@@ -45,10 +49,22 @@ final class PrivacyFilter {
             oldestReceived = Math.min(oldestReceived, e.receivedAtMicros() / 1000);
         }
         ErasureList erased = ErasureList.empty();
-        erased.replace(Erasure.recent(c, policy.settings().erasureHold().toMillis(), oldestReceived));
+        Erasure.Recent recent = Erasure.recentAndLatest(c, policy.settings().erasureHold().toMillis(), oldestReceived);
+        erased.replace(recent.entries());
+        erasedSinceLastBatch = recent.latestMillis() > latestErasureSeen;
+        latestErasureSeen = Math.max(latestErasureSeen, recent.latestMillis());
         PrivacyPolicy.Admitted a = policy.withErasures(erased).admit(rows);
         countedOnly.addAll(a.countedOnly());
         return a.stored();
+    }
+
+    /**
+     * Whether the last {@link #admit} read an erasure no earlier batch of this writer had: the first
+     * touches it deleted may still be "known" to the sink ({@link KnownFirstTouches}), which would keep
+     * the recipient's next first open or click, after the hold, from being written.
+     */
+    boolean erasedSinceLastBatch() {
+        return erasedSinceLastBatch;
     }
 
     /**
