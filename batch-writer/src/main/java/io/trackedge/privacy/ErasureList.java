@@ -22,25 +22,45 @@ public final class ErasureList {
     }
 
     private volatile Map<UUID, Map<String, Long>> byTenant = Map.of();
+    /**
+     * Erasures {@link #add added} here that no {@link #replace} has brought yet: a reload that read the
+     * audit table just before such an erasure committed would otherwise drop it until the next reload,
+     * and a sink would send the recipient's events meanwhile.
+     */
+    private final Map<UUID, Map<String, Long>> addedHere = new HashMap<>();
 
     public static ErasureList empty() {
         return new ErasureList();
     }
 
-    /** Replaces the list, e.g. with what {@code erasure_audit} holds now. */
-    public void replace(Iterable<Entry> entries) {
+    /** Replaces the list, e.g. with what {@code erasure_audit} holds now, keeping what {@link #add} added since. */
+    public synchronized void replace(Iterable<Entry> entries) {
         Map<UUID, Map<String, Long>> m = new HashMap<>();
         for (Entry e : entries) {
             m.computeIfAbsent(e.tenant(), t -> new HashMap<>()).merge(e.hashHex(), e.erasedAtMillis(), Math::max);
         }
+        addedHere.forEach((tenant, hashes) -> hashes.entrySet().removeIf(h -> {
+            Long read = m.getOrDefault(tenant, Map.of()).get(h.getKey());
+            if (read != null && read >= h.getValue() - CLOCKS_APART_MILLIS) {
+                return true; // the reload has it: from here on the audit table's word stands
+            }
+            m.computeIfAbsent(tenant, t -> new HashMap<>()).merge(h.getKey(), h.getValue(), Math::max);
+            return false;
+        }));
+        addedHere.values().removeIf(Map::isEmpty);
         byTenant = freeze(m);
     }
+
+    /** This process's clock against the database's, when their times of one erasure are compared. */
+    private static final long CLOCKS_APART_MILLIS = 60_000;
 
     /** Adds one erasure made in this process, visible to the next batch at once. */
     public synchronized void add(UUID tenant, String emailId, long erasedAtMillis) {
         Map<UUID, Map<String, Long>> m = new HashMap<>();
         byTenant.forEach((t, h) -> m.put(t, new HashMap<>(h)));
-        m.computeIfAbsent(tenant, t -> new HashMap<>()).merge(RecipientHash.hex(tenant, emailId), erasedAtMillis, Math::max);
+        String hash = RecipientHash.hex(tenant, emailId);
+        m.computeIfAbsent(tenant, t -> new HashMap<>()).merge(hash, erasedAtMillis, Math::max);
+        addedHere.computeIfAbsent(tenant, t -> new HashMap<>()).merge(hash, erasedAtMillis, Math::max);
         byTenant = freeze(m);
     }
 
