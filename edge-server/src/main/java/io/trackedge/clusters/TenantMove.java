@@ -164,8 +164,9 @@ public final class TenantMove {
                 throw new MoveRefused("tenant " + tenant + "'s rows in " + sourceName + " changed since they were copied into "
                         + destinationName + " (rows then " + unfinished.copied() + ", now " + now.counts() + "): a sink, job or "
                         + "erasure of " + sourceName + " wrote them after the copy, and nothing was deleted. Compare the two by hand; "
-                        + "to give the move up, in " + destinationName + ": UPDATE tenant_moves SET state = 'done' WHERE tenant_id = '"
-                        + tenant + "' AND state = 'copied'");
+                        + "to give the move up, delete the tenant's rows the copy holds from one of the two clusters by hand (kept in "
+                        + "both, they are counted twice, and a later move would add them again), then, in " + destinationName
+                        + ": UPDATE tenant_moves SET state = 'done' WHERE tenant_id = '" + tenant + "' AND state = 'copied'");
             }
             MoveGuards.noJobRunning(src, tenant, sourceName);
             recounts.carry(src, dst, tenant);
