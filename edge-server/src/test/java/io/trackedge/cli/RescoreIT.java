@@ -263,6 +263,38 @@ class RescoreIT {
         assertEquals(1, testDb.count("SELECT count(*) FROM analytics_jobs WHERE job_type = 'automation_hourly'"));
     }
 
+    /**
+     * A re-score whose {@code until} falls inside a scanner's burst (a click just before it, the next
+     * just after) leaves the first click a scanner's, as the sink found it. Before, the re-score read
+     * nothing after {@code until}, saw the first click alone and moved it back to human; a later run
+     * from {@code until} could not redo it.
+     */
+    @Test
+    void aBurstAcrossUntilIsNotUndone() throws Exception {
+        SinkStats stats = new SinkStats();
+        SinkLoop sink = new SinkLoop(new PostgresSink(db, UUID.randomUUID(), new PostgresSink.Settings(false, 0),
+                JournalClassifier.of(ClassifierSettings.DEFAULTS, ListSource.snapshot())), journalDir, writer::flushedPosition,
+                Sinks.settings(200, Duration.ofMillis(2), Duration.ofMillis(500)), stats, p -> { });
+        sink.start();
+        long t = Scripted.startInOneUtcDay(Duration.ofMinutes(30), Duration.ofSeconds(60));
+        Scripted s = new Scripted(writer, Scripted.TENANT);
+        s.append(EventType.SENT, "scanned", t, null, null, null, 0);
+        s.append(EventType.CLICK, "scanned", t + 30 * SECOND, Scripted.ip(203, 0, 113, 4), Scripted.FIREFOX, "https://shop.example/1", 0);
+        s.append(EventType.CLICK, "scanned", t + 31 * SECOND, Scripted.ip(203, 0, 113, 9), Scripted.FIREFOX, "https://shop.example/2", 0);
+        Await.within(Duration.ofSeconds(60), () -> stats.committedPosition.get() >= writer.flushedPosition());
+        assertTrue(sink.stop(Duration.ofSeconds(5)));
+        assertEquals(List.of("scanner|true", "scanner|true"), testDb.rows("SELECT automation || '|' || is_machine FROM email_events"
+                + " WHERE event_type = 'click' ORDER BY occurred_at"));
+
+        Instant until = Instant.ofEpochSecond(t / SECOND + 30, 500_000_000); // between the two clicks
+        ClassifyCommand.Summary run = ClassifyCommand.rescore(db, ClassifierSettings.DEFAULTS, ListSource.snapshot(),
+                Instant.ofEpochSecond(t / SECOND - 3600), until, Scripted.TENANT, JobTypes.registry(0, db.dataSource()),
+                new JobStore(db.dataSource(), JobSettings.defaults()));
+        assertEquals(0, run.result().eventsChanged(), "nothing to change: the rules did not");
+        assertEquals(List.of("scanner|true", "scanner|true"), testDb.rows("SELECT automation || '|' || is_machine FROM email_events"
+                + " WHERE event_type = 'click' ORDER BY occurred_at"));
+    }
+
     /** Enqueues (when {@code day} is given) and runs the per-day roll-ups, every tenant, until none is left. */
     private void runRollUps(JobStore jobs, JobRegistry registry, LocalDate day) throws Exception {
         JobStats stats = new JobStats();

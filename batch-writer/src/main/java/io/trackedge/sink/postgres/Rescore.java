@@ -16,6 +16,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Timestamp;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
@@ -33,7 +34,8 @@ import java.util.UUID;
  *
  * <ol>
  *   <li>Every email with an open or click in {@code [since, until)} (of one tenant, or all) is read
- *       back whole, in time order (its opens, clicks, sends and deliveries before {@code until}), and
+ *       back whole, in time order (its opens, clicks, sends and deliveries before {@code until} and
+ *       the longest burst window after it), and
  *       run through a fresh {@link BatchClassifier}: its behavioural signals see the email's whole
  *       history, as the sink did.</li>
  *   <li>The opens and clicks in {@code [since, until)} whose verdict differs are updated.</li>
@@ -238,6 +240,14 @@ public final class Rescore {
                              Map<UUID, Classification> verdicts) throws SQLException {
         BatchClassifier classifier = new BatchClassifier(settings, lists);
         long sinceMicros = since.getEpochSecond() * 1_000_000L + since.getNano() / 1000;
+        long untilMicros = until.getEpochSecond() * 1_000_000L + until.getNano() / 1000;
+        // Read past until by the longest burst window: a click just after it completes a burst of one just
+        // before, which the sink corrected; left unread, the re-score would undo that correction, and a
+        // later run from until could not redo it. Only events before until are updated.
+        Duration burst = settings.defaults().burstWindow();
+        for (io.trackedge.classify.Rules t : settings.tenants().values()) {
+            burst = t.burstWindow().compareTo(burst) > 0 ? t.burstWindow() : burst;
+        }
         long read = 0;
         List<EventRecord> chunk = new ArrayList<>(CHUNK);
         try (PreparedStatement s = c.prepareStatement("SELECT e.event_id, e.event_type, e.occurred_at, e.tenant_id,"
@@ -248,7 +258,7 @@ public final class Rescore {
                 + " WHERE e.event_type IN ('open', 'click', 'sent', 'delivered') AND e.occurred_at < ?"
                 + " ORDER BY e.occurred_at, e.event_id")) {
             s.setFetchSize(CHUNK);
-            s.setTimestamp(1, Timestamp.from(until));
+            s.setTimestamp(1, Timestamp.from(until.plus(burst)));
             try (ResultSet r = s.executeQuery()) {
                 while (r.next()) {
                     read++;
@@ -266,7 +276,8 @@ public final class Rescore {
                     chunk.add(new EventRecord(id, type, head ? EventRecord.FLAG_HEAD : 0, micros, ip(r.getString(11)),
                             r.getString(12), f, r.getString(13), Map.of()));
                     if (type == EventType.OPEN || type == EventType.CLICK) {
-                        stored.put(id, new Stored(f.tenant(), f.email(), micros, r.getString(14), r.getString(15), reasons, micros >= sinceMicros));
+                        stored.put(id, new Stored(f.tenant(), f.email(), micros, r.getString(14), r.getString(15), reasons,
+                                micros >= sinceMicros && micros < untilMicros));
                     }
                     if (chunk.size() == CHUNK) {
                         feed(classifier, chunk, verdicts);
