@@ -105,7 +105,10 @@ public final class BatchClassifier {
                 EmailRef ref = new EmailRef(e.fields().tenant(), e.fields().email());
                 if (!sentBefore.contains(ref) && !first.containsKey(ref)) {
                     EmailState s = emails.get(ref.tenant(), ref.email());
-                    if (s == null || (s.sentAtMicros == EmailState.NEVER && !s.asked)) {
+                    // A click of an email this node saw sent but not opened is asked about too: behind a load
+                    // balancer another node often took its open, and click_before_open would fire wrongly.
+                    if (s == null || (!s.asked && (s.sentAtMicros == EmailState.NEVER
+                            || (t == EventType.CLICK && s.firstOpenMicros == EmailState.NEVER)))) {
                         first.put(ref, e.occurredAtMicros());
                     }
                 }

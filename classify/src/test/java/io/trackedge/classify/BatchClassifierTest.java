@@ -208,6 +208,23 @@ class BatchClassifierTest {
         assertEquals(List.of(), c.unknownEmails(List.of(scanner)), "asked and answered: not again");
     }
 
+    /**
+     * A click of an email this node saw delivered but not opened is asked about: another node took its
+     * open (the balancer spreads them), and click_before_open would fire wrongly. Before, only emails of
+     * no known send were asked about, and such a click was stored "probable" with click_before_open.
+     */
+    @Test
+    void aClickOfAnEmailSeenSentButNotOpenedHereIsAskedAbout() {
+        BatchClassifier c = classifier();
+        c.classify(List.of(event(TENANT, EventType.DELIVERED, "e20", T0, null, null, null, 0)));
+        EventRecord later = click("e20", T0 + 3630 * SECOND, "203.0.113.5", "https://a.example/1");
+        assertEquals(List.of(new EmailHistory.Asked(new EmailRef(TENANT, "e20"), T0 + 3630 * SECOND)), c.unknownEmails(List.of(later)));
+        c.recall(new EmailRef(TENANT, "e20"), new EmailHistory.Recalled(T0, T0 + 3600 * SECOND)); // opened on another node
+        Classification v = c.classify(List.of(later)).classifications()[0];
+        assertFalse(v.has(Signal.CLICK_BEFORE_OPEN), v.toString());
+        assertEquals(List.of(), c.unknownEmails(List.of(later)), "asked once");
+    }
+
     @Test
     void aSendRecalledFromAnotherNodeFeedsTheSendWindowAndClickBeforeOpen() {
         BatchClassifier alone = classifier();
