@@ -102,17 +102,6 @@ public final class Erasure {
             }
         }
         List<UUID> eventIds = eventIds(c, tenant, emailId);
-        List<String> leads = new ArrayList<>();
-        try (PreparedStatement s = c.prepareStatement(
-                "SELECT DISTINCT lead_id FROM email_events WHERE tenant_id = ? AND email_id = ? AND lead_id IS NOT NULL")) {
-            s.setObject(1, tenant);
-            s.setString(2, emailId);
-            try (ResultSet r = s.executeQuery()) {
-                while (r.next()) {
-                    leads.add(r.getString(1));
-                }
-            }
-        }
         try (PreparedStatement s = c.prepareStatement(KEEP_COUNTS)) {
             for (int i = 0; i < 4; i++) { // email_events and the three first-touch tables
                 s.setObject(2 * i + 1, tenant);
@@ -142,13 +131,6 @@ public final class Erasure {
             deleted.put("ingest_event_ids", (long) s.executeUpdate());
         }
         deleted.put("bad_events", deleteBadEvents(c, tenant, emailId));
-        // lead_analytics is the one roll-up that names a recipient: a row per (campaign, lead, day), with the
-        // lead's status. The erased email's leads' rows go (a lead is the recipient); the others' stay.
-        try (PreparedStatement s = c.prepareStatement("DELETE FROM lead_analytics WHERE tenant_id = ? AND lead_id = ANY (?)")) {
-            s.setObject(1, tenant);
-            s.setArray(2, c.createArrayOf("text", leads.toArray()));
-            deleted.put("lead_analytics", (long) s.executeUpdate());
-        }
         try (PreparedStatement s = c.prepareStatement("UPDATE erasure_audit SET deleted = ?::jsonb WHERE erasure_id = ?")) {
             s.setString(1, json(deleted));
             s.setLong(2, id);
