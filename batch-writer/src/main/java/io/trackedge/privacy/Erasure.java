@@ -174,10 +174,12 @@ public final class Erasure {
     }
 
     /**
-     * {@link #recent(Connection, long, long)}'s erasures, and when the latest of all was made
-     * ({@link Long#MIN_VALUE} when there is none): one statement, read by the sink in each batch.
+     * {@link #recent(Connection, long, long)}'s erasures, and the id of the latest of all ({@link Long#MIN_VALUE}
+     * when there is none): one statement, read by the sink in each batch. The id, not the time: ids are
+     * taken after the audit's lock, so they grow in the order batches can see erasures, where an
+     * erasure's time (its transaction's start) can be earlier than one committed before it.
      */
-    public record Recent(List<ErasureList.Entry> entries, long latestMillis) {
+    public record Recent(List<ErasureList.Entry> entries, long latestId) {
     }
 
     public static Recent recentAndLatest(Connection c, long holdMillis, long oldestReceivedMillis) throws SQLException {
@@ -186,7 +188,7 @@ public final class Erasure {
         try (PreparedStatement s = c.prepareStatement("SELECT tenant_id, encode(email_hash, 'hex'), "
                 + "(extract(epoch FROM erased_at) * 1000)::bigint FROM erasure_audit "
                 + "WHERE erased_at > now() - ? * interval '1 millisecond' OR erased_at >= to_timestamp(? / 1000.0)"
-                + " UNION ALL SELECT NULL, NULL, (extract(epoch FROM max(erased_at)) * 1000)::bigint FROM erasure_audit")) {
+                + " UNION ALL SELECT NULL, NULL, max(erasure_id) FROM erasure_audit")) {
             s.setLong(1, holdMillis);
             s.setLong(2, Math.min(oldestReceivedMillis, 253_402_300_799_000L)); // year 9999 at most: to_timestamp's range
             try (ResultSet r = s.executeQuery()) {

@@ -168,6 +168,7 @@ public final class JobRunner implements AutoCloseable {
                 redis.push(h.jobId(), registry.require(h.type()).priority());
                 stats.hintsPushed.incrementAndGet();
                 pushesFailing = false;
+                redisUp();
             } catch (RedisHints.Unavailable e) {
                 // The rest are marked dispatched but not pushed: pushed again after the visibility
                 // timeout, and claimed from PostgreSQL meanwhile.
@@ -182,7 +183,9 @@ public final class JobRunner implements AutoCloseable {
     private boolean probeRedis() {
         try {
             redis.length(priorities);
-            redisUp();
+            if (!pushesFailing) { // it answers reads; while it refuses pushes it is not up for dispatch
+                redisUp();
+            }
             return true;
         } catch (RedisHints.Unavailable e) {
             redisDown(e);

@@ -85,8 +85,8 @@ final class TenantSplit {
     }
 
     /**
-     * Whether the latest earlier split of the job's type and granularity left no tenant job completed,
-     * queued or running: every tenant's failed, so the data error is not one tenant's (a constraint a
+     * Whether the latest earlier split of the job's type and granularity left every tenant job dead (one
+     * still retrying does not count): every tenant's failed, so the data error is not one tenant's (a constraint a
      * migration added that the roll-up's SQL breaks for all), and splitting again would only make a
      * job per tenant fail, retry and die in every period (a thousand tenants, a thousand dead jobs an
      * hour). The job then fails as it is: one dead job a period, and the alert.
@@ -95,7 +95,7 @@ final class TenantSplit {
         try (PreparedStatement s = c.prepareStatement("WITH last AS (SELECT period_start FROM analytics_jobs"
                 + " WHERE job_type = ? AND granularity = ? AND tenant_id IS NULL AND job_id <> ? AND status = 'completed'"
                 + " AND last_error LIKE 'split into %' ORDER BY finished_at DESC LIMIT 1)"
-                + " SELECT count(*), count(*) FILTER (WHERE j.status IN ('completed', 'queued', 'running')) FROM analytics_jobs j, last"
+                + " SELECT count(*), count(*) FILTER (WHERE j.status = 'dead') FROM analytics_jobs j, last"
                 + " WHERE j.job_type = ? AND j.granularity = ? AND j.period_start = last.period_start AND j.tenant_id IS NOT NULL")) {
             s.setString(1, job.type());
             s.setString(2, job.period().granularity().label());
@@ -104,7 +104,7 @@ final class TenantSplit {
             s.setString(5, job.period().granularity().label());
             try (ResultSet r = s.executeQuery()) {
                 r.next();
-                return r.getLong(1) > 1 && r.getLong(2) == 0;
+                return r.getLong(1) > 1 && r.getLong(2) == r.getLong(1);
             }
         }
     }

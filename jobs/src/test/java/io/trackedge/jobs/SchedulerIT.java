@@ -105,8 +105,9 @@ class SchedulerIT {
 
         // one claimed after the period's events were in read them all: left alone
         Job again = store.claim(early.jobId(), "r-1", registry.names());
-        try (java.sql.Connection c = pg.db.dataSource().getConnection()) {
-            assertEquals(false, store.requeueIfRunBefore(c, again.jobId(), open.end().plus(DELAY)), "started now, after the due time");
+        try (java.sql.Connection c = pg.db.dataSource().getConnection(); java.sql.Statement st = c.createStatement()) {
+            st.executeUpdate("UPDATE analytics_jobs SET started_at = '2026-12-01T23:06:00Z' WHERE job_id = '" + early.jobId() + "'");
+            assertEquals(false, store.requeueIfRunBefore(c, again.jobId(), open.end().plus(DELAY)), "started after the due time: it read the whole period");
         }
         assertEquals(List.of("running|f"), pg.test.rows("SELECT status, rerun_requested FROM analytics_jobs WHERE job_id = '"
                 + early.jobId() + "'"));

@@ -26,9 +26,11 @@ final class PrivacyFilter {
     private final DailyFold unstored = new DailyFold();
     private final DailyUpsert unstoredUpsert = new DailyUpsert("daily_unstored");
 
-    /** The latest erasure an earlier batch read, and whether this batch's read found a later one. */
+    /** The latest erasure (its id) an earlier batch read, and whether this batch's read found a later one. */
     private long latestErasureSeen = Long.MIN_VALUE;
     private boolean erasedSinceLastBatch;
+    /** The policy with the erasures this batch read from this cluster's audit table ({@link #admit}). */
+    private PrivacyPolicy batchPolicy;
 
     PrivacyFilter(PrivacyPolicy policy) {
         this.policy = policy;
@@ -51,9 +53,10 @@ final class PrivacyFilter {
         ErasureList erased = ErasureList.empty();
         Erasure.Recent recent = Erasure.recentAndLatest(c, policy.settings().erasureHold().toMillis(), oldestReceived);
         erased.replace(recent.entries());
-        erasedSinceLastBatch = recent.latestMillis() > latestErasureSeen;
-        latestErasureSeen = Math.max(latestErasureSeen, recent.latestMillis());
-        PrivacyPolicy.Admitted a = policy.withErasures(erased).admit(rows);
+        erasedSinceLastBatch = recent.latestId() > latestErasureSeen;
+        latestErasureSeen = Math.max(latestErasureSeen, recent.latestId());
+        batchPolicy = policy.withErasures(erased);
+        PrivacyPolicy.Admitted a = batchPolicy.admit(rows);
         countedOnly.addAll(a.countedOnly());
         return a.stored();
     }
@@ -89,7 +92,9 @@ final class PrivacyFilter {
      */
     void foldWithheldCorrections(List<io.trackedge.classify.Correction> corrections, DailyFold fold) {
         for (io.trackedge.classify.Correction x : corrections) {
-            if (x.machineChanged() && policy.withholds(x.fields())) {
+            // This batch's read of this cluster's audit, not the process's list: an erasure another node made a
+            // second ago counts, and one that did not reach this cluster (its rows still here) does not.
+            if (x.machineChanged() && (batchPolicy == null ? policy : batchPolicy).withholds(x.fields())) {
                 var f = x.fields();
                 java.time.LocalDate day = DailyFold.utcDate(x.occurredAtMicros());
                 fold.move(f.tenant(), f.user(), f.campaign(), f.mailbox(), day, false, x.classification().isMachine());
