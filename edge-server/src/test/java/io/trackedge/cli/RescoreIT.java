@@ -186,17 +186,12 @@ class RescoreIT {
      */
     @Test
     void theReScoresRecountKeepsTheCountsWithoutARow() throws Exception {
-        SinkStats stats = new SinkStats();
-        SinkLoop sink = new SinkLoop(new PostgresSink(db, UUID.randomUUID(), new PostgresSink.Settings(false, 0),
-                JournalClassifier.of(ClassifierSettings.DEFAULTS, ListSource.snapshot())), journalDir, writer::flushedPosition,
-                Sinks.settings(200, Duration.ofMillis(2), Duration.ofMillis(500)), stats, p -> { });
-        sink.start();
+        DefaultSink sink = DefaultSink.start(this);
         long t = Scripted.startInOneUtcDay(Duration.ofMinutes(30), Duration.ofSeconds(60));
         Scripted s = new Scripted(writer, Scripted.TENANT);
         s.append(EventType.SENT, "soon", t, null, null, null, 0);
         s.append(EventType.OPEN, "soon", t + 20 * SECOND, Scripted.ip(198, 51, 100, 10), Scripted.FIREFOX, null, 0);
-        Await.within(Duration.ofSeconds(60), () -> stats.committedPosition.get() >= writer.flushedPosition());
-        assertTrue(sink.stop(Duration.ofSeconds(5)));
+        sink.drainAndStop();
         String key = "tenant_id = '" + Scripted.TENANT + "'";
         assertEquals(List.of("1|0|1"), testDb.rows("SELECT opens_human || '|' || opens_machine || '|' || opens_unique_human"
                 + " FROM daily_analytics WHERE " + key));
@@ -236,17 +231,12 @@ class RescoreIT {
      */
     @Test
     void aChangeOfClassAloneRunsTheRollUpsOfItsDays() throws Exception {
-        SinkStats stats = new SinkStats();
-        SinkLoop sink = new SinkLoop(new PostgresSink(db, UUID.randomUUID(), new PostgresSink.Settings(false, 0),
-                JournalClassifier.of(ClassifierSettings.DEFAULTS, ListSource.snapshot())), journalDir, writer::flushedPosition,
-                Sinks.settings(200, Duration.ofMillis(2), Duration.ofMillis(500)), stats, p -> { });
-        sink.start();
+        DefaultSink sink = DefaultSink.start(this);
         long t = Scripted.startInOneUtcDay(Duration.ofMinutes(30), Duration.ofSeconds(120));
         Scripted s = new Scripted(writer, Scripted.TENANT);
         s.append(EventType.SENT, "read", t, null, null, null, 0);
         s.append(EventType.OPEN, "read", t + 90 * SECOND, Scripted.ip(198, 51, 100, 10), Scripted.FIREFOX, null, 0);
-        Await.within(Duration.ofSeconds(60), () -> stats.committedPosition.get() >= writer.flushedPosition());
-        assertTrue(sink.stop(Duration.ofSeconds(5)));
+        sink.drainAndStop();
         assertEquals(List.of("none|false"), testDb.rows("SELECT automation || '|' || is_machine FROM email_events WHERE event_type = 'open'"));
 
         java.nio.file.Path data = java.nio.file.Files.createTempDirectory("rescore-lists-");
@@ -271,18 +261,13 @@ class RescoreIT {
      */
     @Test
     void aBurstAcrossUntilIsNotUndone() throws Exception {
-        SinkStats stats = new SinkStats();
-        SinkLoop sink = new SinkLoop(new PostgresSink(db, UUID.randomUUID(), new PostgresSink.Settings(false, 0),
-                JournalClassifier.of(ClassifierSettings.DEFAULTS, ListSource.snapshot())), journalDir, writer::flushedPosition,
-                Sinks.settings(200, Duration.ofMillis(2), Duration.ofMillis(500)), stats, p -> { });
-        sink.start();
+        DefaultSink sink = DefaultSink.start(this);
         long t = Scripted.startInOneUtcDay(Duration.ofMinutes(30), Duration.ofSeconds(60));
         Scripted s = new Scripted(writer, Scripted.TENANT);
         s.append(EventType.SENT, "scanned", t, null, null, null, 0);
         s.append(EventType.CLICK, "scanned", t + 30 * SECOND, Scripted.ip(203, 0, 113, 4), Scripted.FIREFOX, "https://shop.example/1", 0);
         s.append(EventType.CLICK, "scanned", t + 31 * SECOND, Scripted.ip(203, 0, 113, 9), Scripted.FIREFOX, "https://shop.example/2", 0);
-        Await.within(Duration.ofSeconds(60), () -> stats.committedPosition.get() >= writer.flushedPosition());
-        assertTrue(sink.stop(Duration.ofSeconds(5)));
+        sink.drainAndStop();
         assertEquals(List.of("scanner|true", "scanner|true"), testDb.rows("SELECT automation || '|' || is_machine FROM email_events"
                 + " WHERE event_type = 'click' ORDER BY occurred_at"));
 
@@ -293,6 +278,25 @@ class RescoreIT {
         assertEquals(0, run.result().eventsChanged(), "nothing to change: the rules did not");
         assertEquals(List.of("scanner|true", "scanner|true"), testDb.rows("SELECT automation || '|' || is_machine FROM email_events"
                 + " WHERE event_type = 'click' ORDER BY occurred_at"));
+    }
+
+    /** A Postgres sink classifying with the default rules and lists, started on the test's journal. */
+    private record DefaultSink(SinkLoop loop, SinkStats stats, RescoreIT test) {
+
+        static DefaultSink start(RescoreIT test) {
+            SinkStats stats = new SinkStats();
+            SinkLoop loop = new SinkLoop(new PostgresSink(test.db, UUID.randomUUID(), new PostgresSink.Settings(false, 0),
+                    JournalClassifier.of(ClassifierSettings.DEFAULTS, ListSource.snapshot())), test.journalDir,
+                    test.writer::flushedPosition, Sinks.settings(200, Duration.ofMillis(2), Duration.ofMillis(500)), stats, p -> { });
+            loop.start();
+            return new DefaultSink(loop, stats, test);
+        }
+
+        /** Waits for it to write everything journaled so far, then stops it. */
+        void drainAndStop() throws Exception {
+            Await.within(Duration.ofSeconds(60), () -> stats.committedPosition.get() >= test.writer.flushedPosition());
+            assertTrue(loop.stop(Duration.ofSeconds(5)));
+        }
     }
 
     /** Enqueues (when {@code day} is given) and runs the per-day roll-ups, every tenant, until none is left. */
