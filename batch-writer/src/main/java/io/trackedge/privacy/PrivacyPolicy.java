@@ -132,6 +132,11 @@ public final class PrivacyPolicy {
         return new Admitted(stored, counted);
     }
 
+    /** Whether {@code e}'s recipient was erased so that nothing of the event may be kept (within the hold, or the event taken in before). */
+    public boolean erased(EventRecord e) {
+        return !erasures.isEmpty() && isErased(e);
+    }
+
     private boolean isErased(EventRecord e) {
         // Warm-up events name a mailbox, not a recipient (their email field is EventFields.ABSENT).
         return !e.type().isWarmup()

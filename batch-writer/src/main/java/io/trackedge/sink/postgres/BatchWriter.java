@@ -149,8 +149,13 @@ final class BatchWriter {
         }
         c.setAutoCommit(false);
         try {
+            // The erasures first, as a batch takes erasure_audit before its cursor: the same lock order.
+            java.util.Set<BadRecord> erased = privacy.erasedAmong(c, run);
             lockCursorAt(c, run.get(0).position(), Long.MAX_VALUE);
             for (BadRecord bad : run) {
+                if (erased.contains(bad)) {
+                    continue; // its recipient was erased: nothing of it is kept, not even set aside
+                }
                 BadEvents.insert(c, SINK, edgeNode, bad.redacted(privacy.policy())); // as the tenant keeps addresses
             }
             moveCursor(c, run.get(run.size() - 1).next(), run.size());

@@ -62,6 +62,40 @@ final class PrivacyFilter {
     }
 
     /**
+     * The events of {@code bad} whose recipient an erasure covers, read as {@link #admit} reads it (the audit
+     * in SHARE mode, so an erasure under way waits, or is seen): a refused event of an erased recipient is not
+     * set aside in {@code bad_events}, which the erasure emptied of that recipient.
+     */
+    java.util.Set<io.trackedge.sink.BadRecord> erasedAmong(Connection c, List<io.trackedge.sink.BadRecord> bad) throws SQLException {
+        List<EventRecord> events = new ArrayList<>();
+        for (io.trackedge.sink.BadRecord b : bad) {
+            if (b.event() != null) {
+                events.add(b.event());
+            }
+        }
+        java.util.Set<io.trackedge.sink.BadRecord> out = new java.util.HashSet<>();
+        if (events.isEmpty()) {
+            return out;
+        }
+        try (Statement s = c.createStatement()) {
+            s.execute("LOCK TABLE erasure_audit IN SHARE MODE");
+        }
+        long oldestReceived = Long.MAX_VALUE;
+        for (EventRecord e : events) {
+            oldestReceived = Math.min(oldestReceived, e.receivedAtMicros() / 1000);
+        }
+        ErasureList erased = ErasureList.empty();
+        erased.replace(Erasure.recent(c, policy.settings().erasureHold().toMillis(), oldestReceived));
+        PrivacyPolicy now = policy.withErasures(erased);
+        for (io.trackedge.sink.BadRecord b : bad) {
+            if (b.event() != null && now.erased(b.event())) {
+                out.add(b);
+            }
+        }
+        return out;
+    }
+
+    /**
      * Whether the last {@link #admit} read an erasure no earlier batch of this writer had: the first
      * touches it deleted may still be "known" to the sink ({@link KnownFirstTouches}), which would keep
      * the recipient's next first open or click, after the hold, from being written.

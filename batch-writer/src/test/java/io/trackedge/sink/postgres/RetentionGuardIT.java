@@ -33,6 +33,7 @@ import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -165,6 +166,37 @@ class RetentionGuardIT {
      * days old would look 6 or 4 days old and be taken), and a day a retention run dropped stays
      * refused by a sink that keeps longer, once it reads the marks again (V31).
      */
+    /**
+     * A refused event (here of a day retention dropped) of a recipient erased since it was taken in is not
+     * set aside in bad_events, which the erasure emptied of that recipient; another recipient's is.
+     * Before, it was: the full record of an erased recipient, kept after the erasure.
+     */
+    @Test
+    void aRefusedEventOfAnErasedRecipientIsNotSetAside() throws Exception {
+        UUID gone = open(TENANT, 10, 5);
+        UUID kept = open(TENANT, 10, 6);
+        writer.flush();
+        try (Connection c = testDb.connect()) {
+            io.trackedge.privacy.Erasure.erase(c, TENANT, "email-5", "test");
+        }
+        SinkStats stats = new SinkStats();
+        SinkLoop loop = new SinkLoop(new PostgresSink(db, UUID.randomUUID(), new PostgresSink.Settings(false, 7)), journalDir,
+                writer::flushedPosition, Sinks.settings(100, Duration.ofMillis(2), Duration.ofMillis(500)), stats, p -> { });
+        loop.start();
+        try {
+            Await.until("the sink caught up", Duration.ofSeconds(60), () -> stats.committedPosition.get() == writer.flushedPosition());
+        } finally {
+            loop.stop(Duration.ofSeconds(5));
+        }
+        List<UUID> aside = new ArrayList<>();
+        try (Connection c = testDb.connect()) {
+            for (BadEvents.Row r : BadEvents.list(c, PostgresSink.NAME, false, 100)) {
+                aside.add(r.eventId());
+            }
+        }
+        assertEquals(List.of(kept), aside, "the erased recipient's event is not kept (" + gone + ")");
+    }
+
     @Test
     void theCutoffReadsTheDatabasesClockAndTheDaysRetentionDropped() throws Exception {
         long twoDays = TimeUnit.DAYS.toMillis(2);
