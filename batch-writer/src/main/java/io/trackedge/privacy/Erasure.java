@@ -161,20 +161,13 @@ public final class Erasure {
 
     /** The erasures of the last {@code holdMillis}, for the sinks' {@link ErasureList}. */
     public static List<ErasureList.Entry> recent(Connection c, long holdMillis) throws SQLException {
-        return recent(c, holdMillis, Long.MAX_VALUE);
+        return recentAndLatest(c, holdMillis, Long.MAX_VALUE).entries();
     }
 
     /**
-     * The erasures within the hold, and those made since {@code oldestReceivedMillis}: a batch of events
-     * taken in before an erasure older than the hold (a journal that waited on a stopped node) must
-     * still find it ({@link ErasureList#isErased(UUID, String, long, long, long)}).
-     */
-    public static List<ErasureList.Entry> recent(Connection c, long holdMillis, long oldestReceivedMillis) throws SQLException {
-        return recentAndLatest(c, holdMillis, oldestReceivedMillis).entries();
-    }
-
-    /**
-     * {@link #recent(Connection, long, long)}'s erasures, and the id of the latest of all ({@link Long#MIN_VALUE}
+     * The erasures within the hold, and those made since {@code oldestReceivedMillis} (a batch of events
+     * taken in before an erasure older than the hold, from a journal that waited on a stopped node, must
+     * still find it: {@link ErasureList#isErased(UUID, String, long, long, long)}), and the id of the latest of all ({@link Long#MIN_VALUE}
      * when there is none): one statement, read by the sink in each batch. The id, not the time: ids are
      * taken after the audit's lock, so they grow in the order batches can see erasures, where an
      * erasure's time (its transaction's start) can be earlier than one committed before it.

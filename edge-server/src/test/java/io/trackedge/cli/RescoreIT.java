@@ -23,6 +23,7 @@ import io.trackedge.sink.SinkStats;
 import io.trackedge.db.Database;
 import io.trackedge.db.PostgresConnectionInfo;
 import io.trackedge.sink.postgres.PostgresSink;
+import io.trackedge.sink.postgres.RescoreScope;
 import io.trackedge.sink.testing.Await;
 import io.trackedge.sink.testing.Recount;
 import io.trackedge.sink.testing.Scripted;
@@ -204,20 +205,16 @@ class RescoreIT {
         }
         Rules wider = new Rules(Duration.ofSeconds(30), Rules.DEFAULTS.burstWindow(), Rules.DEFAULTS.burstLinks(), List.of(), 0);
         // A tenant whose stored User-Agent is dropped is not re-scored: its rows hold too little to classify from.
-        io.trackedge.sink.postgres.RescoreScope noUserAgent = io.trackedge.sink.postgres.RescoreScope.of(
+        RescoreScope noUserAgent = RescoreScope.of(
                 new io.trackedge.privacy.PrivacySettings(io.trackedge.privacy.TenantPrivacy.KEEP_ALL, Map.of(Scripted.TENANT,
                         new io.trackedge.privacy.TenantPrivacy(io.trackedge.privacy.IpMode.KEEP, false, false)), Duration.ofDays(7)));
         for (UUID tenant : new UUID[] {Scripted.TENANT, null}) {
-            ClassifyCommand.Summary skipped = ClassifyCommand.rescore(db, new ClassifierSettings(Rules.DEFAULTS,
-                    Map.of(Scripted.TENANT, wider), 100_000, 10_000), ListSource.snapshot(), noUserAgent,
-                    Instant.ofEpochSecond(t / SECOND - 3600), Instant.now().plusSeconds(60), tenant, JobTypes.registry(0, db.dataSource()),
-                    new JobStore(db.dataSource(), JobSettings.defaults()));
+            ClassifyCommand.Summary skipped = rescore(new ClassifierSettings(Rules.DEFAULTS, Map.of(Scripted.TENANT, wider), 100_000,
+                    10_000), ListSource.snapshot(), noUserAgent, t, Instant.now().plusSeconds(60), tenant);
             assertEquals(0, skipped.result().eventsChanged(), "left as the sink classified it");
         }
-        ClassifyCommand.Summary run = ClassifyCommand.rescore(db, new ClassifierSettings(Rules.DEFAULTS,
-                Map.of(Scripted.TENANT, wider), 100_000, 10_000), ListSource.snapshot(), Instant.ofEpochSecond(t / SECOND - 3600),
-                Instant.now().plusSeconds(60), Scripted.TENANT, JobTypes.registry(0, db.dataSource()),
-                new JobStore(db.dataSource(), JobSettings.defaults()));
+        ClassifyCommand.Summary run = rescore(new ClassifierSettings(Rules.DEFAULTS, Map.of(Scripted.TENANT, wider), 100_000, 10_000),
+                ListSource.snapshot(), RescoreScope.ALL, t, Instant.now().plusSeconds(60), Scripted.TENANT);
         assertEquals(1, run.result().toMachine(), "the open 20 s after its send");
         assertEquals(List.of("3|1|2"), testDb.rows("SELECT opens_human || '|' || opens_machine || '|' || opens_unique_human"
                 + " FROM daily_analytics WHERE " + key), "the stored open moved to machine; the unstored ones stay");
@@ -242,9 +239,8 @@ class RescoreIT {
         java.nio.file.Path data = java.nio.file.Files.createTempDirectory("rescore-lists-");
         java.nio.file.Files.createDirectories(data.resolve("lists"));
         java.nio.file.Files.writeString(data.resolve("lists").resolve(io.trackedge.classify.Lists.MAIL_PROXIES), "Firefox/ test-proxy\n");
-        ClassifyCommand.Summary run = ClassifyCommand.rescore(db, ClassifierSettings.DEFAULTS, ListSource.watching(data),
-                Instant.ofEpochSecond(t / SECOND - 3600), Instant.now().plusSeconds(60), Scripted.TENANT,
-                JobTypes.registry(0, db.dataSource()), new JobStore(db.dataSource(), JobSettings.defaults()));
+        ClassifyCommand.Summary run = rescore(ClassifierSettings.DEFAULTS, ListSource.watching(data), RescoreScope.ALL, t,
+                Instant.now().plusSeconds(60), Scripted.TENANT);
         assertEquals(List.of("proxy|false"), testDb.rows("SELECT automation || '|' || is_machine FROM email_events WHERE event_type = 'open'"));
         assertEquals(1, run.result().eventsChanged());
         assertEquals(List.of(), run.result().days(), "no human or machine count moved");
@@ -272,12 +268,18 @@ class RescoreIT {
                 + " WHERE event_type = 'click' ORDER BY occurred_at"));
 
         Instant until = Instant.ofEpochSecond(t / SECOND + 30, 500_000_000); // between the two clicks
-        ClassifyCommand.Summary run = ClassifyCommand.rescore(db, ClassifierSettings.DEFAULTS, ListSource.snapshot(),
-                Instant.ofEpochSecond(t / SECOND - 3600), until, Scripted.TENANT, JobTypes.registry(0, db.dataSource()),
-                new JobStore(db.dataSource(), JobSettings.defaults()));
+        ClassifyCommand.Summary run = rescore(ClassifierSettings.DEFAULTS, ListSource.snapshot(), RescoreScope.ALL, t, until,
+                Scripted.TENANT);
         assertEquals(0, run.result().eventsChanged(), "nothing to change: the rules did not");
         assertEquals(List.of("scanner|true", "scanner|true"), testDb.rows("SELECT automation || '|' || is_machine FROM email_events"
                 + " WHERE event_type = 'click' ORDER BY occurred_at"));
+    }
+
+    /** A re-score from an hour before {@code t} (the test's first event, in micros) to {@code until}, its jobs in this database. */
+    private ClassifyCommand.Summary rescore(ClassifierSettings settings, ListSource lists, RescoreScope scope, long t, Instant until,
+                                            UUID tenant) throws Exception {
+        return ClassifyCommand.rescore(db, settings, lists, scope, Instant.ofEpochSecond(t / SECOND - 3600), until, tenant,
+                JobTypes.registry(0, db.dataSource()), new JobStore(db.dataSource(), JobSettings.defaults()));
     }
 
     /** A Postgres sink classifying with the default rules and lists, started on the test's journal. */

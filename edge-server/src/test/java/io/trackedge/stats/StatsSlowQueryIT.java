@@ -108,21 +108,23 @@ class StatsSlowQueryIT {
                     for (int i = 0; i < 40; i++) {
                         taken.add(new RawHttp(edge.port()).send(request));
                     }
+                    // At least six: on a loaded machine the 10 s statement timeout may answer a held query 503 first.
                     Await.until("six answered busy while the others wait", Duration.ofSeconds(30),
-                            () -> TestEdge.sample(edge.metrics(), "edge_http_requests_total{route=\"stats\",status=\"503\"}") == 6);
+                            () -> TestEdge.sample(edge.metrics(), "edge_http_requests_total{route=\"stats\",status=\"503\"}") >= 6);
                     locker.commit();
-                    int ok = 0;
+                    int busy = 0;
                     for (RawHttp c : taken) {
                         RawHttp.Response r = c.read(false);
-                        if (r.status() == 503) {
+                        if (r.status() == 503 && r.bodyText().contains("the stats API is busy")) {
                             assertEquals("1", r.header("Retry-After"), r.bodyText());
-                            assertTrue(r.bodyText().contains("the stats API is busy"), r.bodyText());
+                            busy++;
+                        } else if (r.status() == 503) { // a query the lock held past the statement timeout: answered too
+                            assertTrue(r.bodyText().contains("statement timeout"), r.bodyText());
                         } else {
                             assertEquals(200, r.status(), r.bodyText());
-                            ok++;
                         }
                     }
-                    assertEquals(34, ok, "every request it took is answered once the workers are free");
+                    assertEquals(6, busy, "2 workers and 32 places: the other 34 taken, each answered");
                 } finally {
                     for (RawHttp c : taken) {
                         c.close();

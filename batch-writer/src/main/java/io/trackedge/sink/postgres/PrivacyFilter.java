@@ -1,14 +1,19 @@
 package io.trackedge.sink.postgres;
 
+import io.trackedge.classify.Correction;
 import io.trackedge.journal.EventRecord;
 import io.trackedge.privacy.Erasure;
 import io.trackedge.privacy.ErasureList;
 import io.trackedge.privacy.PrivacyPolicy;
+import io.trackedge.sink.BadRecord;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The Postgres sink's side of {@link PrivacyPolicy}, one per {@link BatchWriter}: in the batch's
@@ -43,19 +48,10 @@ final class PrivacyFilter {
     /** Returns the events to write per recipient; keeps the rest for {@link #foldCountedOnly}. */
     List<EventRecord> admit(Connection c, List<EventRecord> rows) throws SQLException {
         countedOnly.clear();
-        try (Statement s = c.createStatement()) {
-            s.execute("LOCK TABLE erasure_audit IN SHARE MODE");
-        }
-        long oldestReceived = Long.MAX_VALUE;
-        for (EventRecord e : rows) {
-            oldestReceived = Math.min(oldestReceived, e.receivedAtMicros() / 1000);
-        }
-        ErasureList erased = ErasureList.empty();
-        Erasure.Recent recent = Erasure.recentAndLatest(c, policy.settings().erasureHold().toMillis(), oldestReceived);
-        erased.replace(recent.entries());
+        Erasure.Recent recent = readErasures(c, rows);
         erasedSinceLastBatch = recent.latestId() > latestErasureSeen;
         latestErasureSeen = Math.max(latestErasureSeen, recent.latestId());
-        batchPolicy = policy.withErasures(erased);
+        batchPolicy = withErasures(recent);
         PrivacyPolicy.Admitted a = batchPolicy.admit(rows);
         countedOnly.addAll(a.countedOnly());
         return a.stored();
@@ -66,17 +62,32 @@ final class PrivacyFilter {
      * in SHARE mode, so an erasure under way waits, or is seen): a refused event of an erased recipient is not
      * set aside in {@code bad_events}, which the erasure emptied of that recipient.
      */
-    java.util.Set<io.trackedge.sink.BadRecord> erasedAmong(Connection c, List<io.trackedge.sink.BadRecord> bad) throws SQLException {
+    Set<BadRecord> erasedAmong(Connection c, List<BadRecord> bad) throws SQLException {
         List<EventRecord> events = new ArrayList<>();
-        for (io.trackedge.sink.BadRecord b : bad) {
+        for (BadRecord b : bad) {
             if (b.event() != null) {
                 events.add(b.event());
             }
         }
-        java.util.Set<io.trackedge.sink.BadRecord> out = new java.util.HashSet<>();
+        Set<BadRecord> out = new HashSet<>();
         if (events.isEmpty()) {
             return out;
         }
+        PrivacyPolicy now = withErasures(readErasures(c, events));
+        for (BadRecord b : bad) {
+            if (b.event() != null && now.erased(b.event())) {
+                out.add(b);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Takes {@code erasure_audit} in SHARE mode (an erasure under way is waited for, one to come waits for this
+     * transaction) and reads the erasures that cover {@code events}: within the hold, or made since the oldest
+     * of them was taken in.
+     */
+    private Erasure.Recent readErasures(Connection c, List<EventRecord> events) throws SQLException {
         try (Statement s = c.createStatement()) {
             s.execute("LOCK TABLE erasure_audit IN SHARE MODE");
         }
@@ -84,15 +95,13 @@ final class PrivacyFilter {
         for (EventRecord e : events) {
             oldestReceived = Math.min(oldestReceived, e.receivedAtMicros() / 1000);
         }
+        return Erasure.recentAndLatest(c, policy.settings().erasureHold().toMillis(), oldestReceived);
+    }
+
+    private PrivacyPolicy withErasures(Erasure.Recent recent) {
         ErasureList erased = ErasureList.empty();
-        erased.replace(Erasure.recent(c, policy.settings().erasureHold().toMillis(), oldestReceived));
-        PrivacyPolicy now = policy.withErasures(erased);
-        for (io.trackedge.sink.BadRecord b : bad) {
-            if (b.event() != null && now.erased(b.event())) {
-                out.add(b);
-            }
-        }
-        return out;
+        erased.replace(recent.entries());
+        return policy.withErasures(erased);
     }
 
     /**
@@ -124,13 +133,13 @@ final class PrivacyFilter {
      * its row, and these have none, so a scanner's burst across two batches left the first click
      * counted human for good. Corrections are of clicks alone (a link burst). After {@link #foldCountedOnly}.
      */
-    void foldWithheldCorrections(List<io.trackedge.classify.Correction> corrections, DailyFold fold) {
-        for (io.trackedge.classify.Correction x : corrections) {
+    void foldWithheldCorrections(List<Correction> corrections, DailyFold fold) {
+        for (Correction x : corrections) {
             // This batch's read of this cluster's audit, not the process's list: an erasure another node made a
             // second ago counts, and one that did not reach this cluster (its rows still here) does not.
             if (x.machineChanged() && (batchPolicy == null ? policy : batchPolicy).withholds(x.fields())) {
                 var f = x.fields();
-                java.time.LocalDate day = DailyFold.utcDate(x.occurredAtMicros());
+                LocalDate day = DailyFold.utcDate(x.occurredAtMicros());
                 fold.move(f.tenant(), f.user(), f.campaign(), f.mailbox(), day, false, x.classification().isMachine());
                 unstored.move(f.tenant(), f.user(), f.campaign(), f.mailbox(), day, false, x.classification().isMachine());
             }
