@@ -26,10 +26,14 @@ import io.trackedge.journal.RecordCodec;
  * {@code ingest_event_ids} (by the ids of the deleted events); {@code bad_events} (set-aside journal
  * records of that recipient, found by decoding the tenant's records). {@code warmup_interactions}
  * holds no recipient (warm-up events are between mailboxes). Aggregates ({@code daily_analytics},
- * the roll-ups, {@code lead_analytics}) are counts and are not adjusted: they keep counting what
- * happened. So that the nightly reconciliation, which recounts {@code daily_analytics} from the raw
- * tables, keeps counting it too, the deleted rows' counts are first added to {@code daily_unstored}
- * (per key and UTC day; they name no recipient).
+ * the roll-ups) are counts and are not adjusted: they keep counting what happened. So that the
+ * nightly reconciliation, which recounts {@code daily_analytics} from the raw tables, keeps counting
+ * it too, the deleted rows' counts are first added to {@code daily_unstored} (per key and UTC day;
+ * they name no recipient). {@code lead_analytics} names the email's lead: the erasure marks the
+ * days the email had events on for that roll-up alone ({@code analytics_late_days.job_type},
+ * sql/V36), and the scheduler's re-run of those days recomputes it without the deleted rows. Not
+ * deleted here: that would wait on a running lead roll-up while holding the audit's lock (and so
+ * every sink batch), and the roll-up would write the rows back.
  *
  * <p>The audit table's lock comes first: the Postgres sink's batches take it in SHARE mode, so the
  * erasure waits for batches in flight to commit and then deletes their rows too, and every later
@@ -63,6 +67,17 @@ public final class Erasure {
             + " ON CONFLICT ON CONSTRAINT daily_unstored_key DO UPDATE SET updated_at = now(), "
             + DailyCounts.COUNTERS.keySet().stream().map(k -> k + " = daily_unstored." + k + " + excluded." + k)
                     .collect(Collectors.joining(", "));
+
+    /**
+     * The job type of the {@code lead_analytics} roll-up, the one roll-up keyed by a person, whose days
+     * an erasure marks for a re-run.
+     */
+    public static final String LEAD_ROLL_UP = "lead_analytics";
+
+    /** The UTC days the email had events with a lead on, marked for {@link #LEAD_ROLL_UP}'s re-run in this transaction. */
+    private static final String MARK_LEAD_DAYS = "INSERT INTO analytics_late_days (day, job_type) SELECT DISTINCT"
+            + " (occurred_at AT TIME ZONE 'UTC')::date, '" + LEAD_ROLL_UP + "' FROM email_events"
+            + " WHERE tenant_id = ? AND email_id = ? AND lead_id IS NOT NULL";
 
     /** What one erasure did. */
     public record Result(long erasureId, Map<String, Long> deleted) {
@@ -107,6 +122,11 @@ public final class Erasure {
                 s.setObject(2 * i + 1, tenant);
                 s.setString(2 * i + 2, emailId);
             }
+            s.executeUpdate();
+        }
+        try (PreparedStatement s = c.prepareStatement(MARK_LEAD_DAYS)) {
+            s.setObject(1, tenant);
+            s.setString(2, emailId);
             s.executeUpdate();
         }
         // Sinks remember emails with a human open (KnownHumanOpens): moving the epoch makes them

@@ -291,6 +291,11 @@ class PrivacyIT {
         assertEquals(9, ids.size());
         assertTrue(testDb.count("SELECT count(*) FROM ingest_event_ids WHERE tenant_id = '" + KEEPING + "'") > 0);
         String dailyBefore = daily();
+        List<String> eventDays = testDb.rows("SELECT DISTINCT (occurred_at AT TIME ZONE 'UTC')::date FROM email_events"
+                + " WHERE tenant_id = '" + KEEPING + "' AND email_id = 'email-erase' ORDER BY 1");
+        try (Connection c = testDb.connect(); Statement s = c.createStatement()) {
+            s.execute("DELETE FROM analytics_late_days"); // a caught-up sink marks no more
+        }
 
         PersonDeletion posthog = new PersonDeletion(new PersonDeletion.Settings(fake.host(), "4242",
                 FakePostHog.PERSONAL_API_KEY, Duration.ofSeconds(5)));
@@ -319,6 +324,9 @@ class PrivacyIT {
         assertEquals(8, testDb.count("SELECT count(*) FROM email_events WHERE tenant_id = '" + TRUNCATING
                 + "' AND email_id = 'email-erase'"), "the same email id in another tenant is another recipient");
         assertEquals(dailyBefore, daily(), "aggregates are not adjusted");
+        assertEquals(eventDays, testDb.rows("SELECT day FROM analytics_late_days WHERE job_type = 'lead_analytics' ORDER BY 1"),
+                "lead_analytics, which names the email's lead, is re-run for the email's days (sql/V36)");
+        assertEquals(0, testDb.count("SELECT count(*) FROM analytics_late_days WHERE job_type IS NULL"), "and no other roll-up");
 
         assertEquals(List.of(new FakePostHog.PersonDeletionCall("4242", List.of("email-erase"), true)), fake.personDeletions());
         assertEquals(1, testDb.count("SELECT count(*) FROM erasure_audit WHERE tenant_id = '" + KEEPING

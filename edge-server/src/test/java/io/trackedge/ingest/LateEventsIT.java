@@ -138,6 +138,53 @@ class LateEventsIT {
         }
     }
 
+    /**
+     * {@code lead_analytics} is keyed by a person: an erasure marks the erased email's days for that
+     * roll-up alone (sql/V36), and the edge's scheduler re-runs them, so the email's lead leaves the
+     * table while the campaign's counts, which are not re-run, keep counting what happened. Before,
+     * the lead's rows stayed.
+     */
+    @Test
+    void anErasedEmailsLeadLeavesLeadAnalyticsAndTheCampaignKeepsItsCount() throws Exception {
+        try (TestDatabase db = TestDatabase.create();
+             Database admin = new Database(new PostgresConnectionInfo(db.jdbcUrl(), "postgres", null), 2)) {
+            admin.migrate();
+            String key = new IngestKeyStore(admin.dataSource()).create(IngestClient.TENANT, "erased lead",
+                    EnumSet.of(IngestKeyStore.Scope.READ, IngestKeyStore.Scope.WRITE)).secret();
+            Instant sentAt = Instant.now().truncatedTo(ChronoUnit.DAYS).minus(2, ChronoUnit.DAYS).plus(10, ChronoUnit.HOURS);
+            try (TestEdge edge = TestEdge.start("EDGE_POSTGRES_SINK", "true", "EDGE_DATABASE_URL", db.jdbcUrl(),
+                    "EDGE_DATABASE_USER", "postgres", "EDGE_INGEST_KEY_REFRESH", "200ms", "EDGE_JOBS_SCHEDULE_DELAY", "1s");
+                 RawHttp http = new RawHttp(edge.port())) {
+                List<ObjectNode> sends = new ArrayList<>();
+                for (int i = 0; i < 3; i++) {
+                    sends.add(at(email("sent", "erase-camp", "erase-" + i, null), sentAt.plusSeconds(i)));
+                }
+                post(http, key, sends);
+                String leads = "SELECT lead_id FROM lead_analytics WHERE campaign_id = 'erase-camp' ORDER BY 1";
+                Await.until("lead_analytics to hold the three leads", Duration.ofSeconds(90), () -> db.rows(leads),
+                        List.of("lead-erase-0", "lead-erase-1", "lead-erase-2")::equals);
+                String campaignSent = "SELECT coalesce(sum(sent), 0) FROM campaign_analytics WHERE campaign_id = 'erase-camp'";
+                String dayJobsPending = "SELECT count(*) FROM analytics_jobs WHERE status IN ('queued', 'running', 'failed')"
+                        + " AND granularity = 'day' AND period_start = '" + sentAt.truncatedTo(ChronoUnit.DAYS) + "'";
+                // every late re-run of the day done, so that none runs after the erasure but the one it asks for
+                Await.until("the day's roll-ups to settle", Duration.ofSeconds(90), () -> db.count(campaignSent) == 3
+                        && db.count("SELECT count(*) FROM analytics_late_days") == 0 && db.count(dayJobsPending) == 0);
+
+                HttpResponse<String> erased = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                                + edge.port() + "/v1/erasure?tenant=" + IngestClient.TENANT + "&email_id=erase-1"))
+                        .header("Authorization", "Bearer " + key).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertEquals(200, erased.statusCode(), erased.body());
+
+                Await.until("the erased email's lead to leave lead_analytics", Duration.ofSeconds(90), () -> db.rows(leads),
+                        List.of("lead-erase-0", "lead-erase-2")::equals);
+                Await.until("the erasure's mark taken", Duration.ofSeconds(60),
+                        () -> db.count("SELECT count(*) FROM analytics_late_days") == 0 && db.count(dayJobsPending) == 0);
+                assertEquals(3, db.count(campaignSent), "campaign_analytics is not re-run: it keeps counting the erased email");
+            }
+        }
+    }
+
     private static ObjectNode at(ObjectNode line, Instant t) {
         return line.put("occurred_at", t.toString());
     }

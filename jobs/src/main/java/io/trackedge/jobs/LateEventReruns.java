@@ -31,6 +31,9 @@ import org.slf4j.LoggerFactory;
  * completion queues it again). A due period without a job gets one (history older than the first
  * schedule, e.g. a backfill); one not yet due gets its scheduled run, which comes later.
  *
+ * <p>An erasure marks the erased email's days the same way, for {@code lead_analytics} alone (the mark's
+ * {@code job_type}, sql/V36): the one roll-up keyed by a person is recomputed without the deleted rows.
+ *
  * <p>Visibility, not clocks, decides: a batch that commits late, or a node whose clock is off,
  * cannot make a job look as if it had read what it had not. Roll-ups recompute whole UTC days (an
  * hour's job its whole day so far), so the hour jobs of a closed day are left to the day's job of
@@ -65,22 +68,27 @@ final class LateEventReruns {
     List<JobStore.Enqueued> rerun(Connection c, Instant now) throws SQLException {
         List<JobStore.Enqueued> made = new ArrayList<>();
         for (LocalDate day : settledDays(c, now.minus(delay))) {
-            List<String> xids = take(c, "analytics_late_days", "day", day);
+            List<DayMark> marks = takeDay(c, day);
             Map<Rerun, Integer> done = new EnumMap<>(Rerun.class);
             for (Granularity g : Granularity.values()) {
                 for (JobRegistry.JobType t : registry.scheduledFor(g)) {
                     if (!t.rollUp().countsEvents() || g == Granularity.HOUR && !hourlyOnly(t)) {
                         continue;
                     }
+                    List<String> xids = DayMark.xidsFor(marks, t.name());
+                    if (xids.isEmpty()) {
+                        continue; // the day's marks are all an erasure's, for another type
+                    }
                     for (Period p : periods(g, day)) {
                         done.merge(rerun(c, t, p, xids, !p.end().plus(delay).isAfter(now), made), 1, Integer::sum);
                     }
                 }
             }
-            log.info("events landed in {} after it closed ({} batch(es)): roll-up jobs {}", day, xids.size(), done);
+            log.info("events landed in {} after it closed, or were erased from it ({} transaction(s)): roll-up jobs {}", day,
+                    marks.size(), done);
         }
         for (Instant hour : settledHours(c, now.minus(delay))) {
-            List<String> xids = take(c, "analytics_late_hours", "hour", hour.atOffset(ZoneOffset.UTC));
+            List<String> xids = takeHour(c, hour);
             Map<Rerun, Integer> done = new EnumMap<>(Rerun.class);
             for (JobRegistry.JobType t : registry.scheduledFor(Granularity.HOUR)) {
                 if (!t.rollUp().countsEvents() || !t.rollUp().rowsPerHour()) {
@@ -158,13 +166,40 @@ final class LateEventReruns {
     }
 
     /**
-     * Deletes the day's (or hour's) marks (any batch marking it later adds a row of its own) and returns
-     * their transaction ids.
+     * One row of {@code analytics_late_days}: the transaction that wrote into the day, and the one job
+     * type it asks for (an erasure's, sql/V36), or null for every roll-up that counts events (a batch's).
      */
-    private static List<String> take(Connection c, String table, String column, Object period) throws SQLException {
+    record DayMark(String xid, String jobType) {
+        static List<String> xidsFor(List<DayMark> marks, String type) {
+            List<String> xids = new ArrayList<>();
+            for (DayMark m : marks) {
+                if (m.jobType == null || m.jobType.equals(type)) {
+                    xids.add(m.xid);
+                }
+            }
+            return xids;
+        }
+    }
+
+    /** Deletes the day's marks (any batch or erasure marking it later adds a row of its own) and returns them. */
+    private static List<DayMark> takeDay(Connection c, LocalDate day) throws SQLException {
+        List<DayMark> marks = new ArrayList<>();
+        try (PreparedStatement s = c.prepareStatement("DELETE FROM analytics_late_days WHERE day = ? RETURNING xid::text, job_type")) {
+            s.setObject(1, day);
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    marks.add(new DayMark(r.getString(1), r.getString(2)));
+                }
+            }
+        }
+        return marks;
+    }
+
+    /** Deletes the hour's marks (any batch marking it later adds a row of its own) and returns their transaction ids. */
+    private static List<String> takeHour(Connection c, Instant hour) throws SQLException {
         List<String> xids = new ArrayList<>();
-        try (PreparedStatement s = c.prepareStatement("DELETE FROM " + table + " WHERE " + column + " = ? RETURNING xid::text")) {
-            s.setObject(1, period);
+        try (PreparedStatement s = c.prepareStatement("DELETE FROM analytics_late_hours WHERE hour = ? RETURNING xid::text")) {
+            s.setObject(1, hour.atOffset(ZoneOffset.UTC));
             try (ResultSet r = s.executeQuery()) {
                 while (r.next()) {
                     xids.add(r.getString(1));

@@ -63,10 +63,16 @@ class LateEventRerunsIT {
 
     /** A batch's mark, in a transaction of its own (so with an id no earlier claim saw), at a time of the test's clock. */
     private static void mark(String day, String at) throws Exception {
+        mark(day, at, null);
+    }
+
+    /** As {@link #mark(String, String)}, naming the one job type to re-run (an erasure's mark), or null for all. */
+    private static void mark(String day, String at, String jobType) throws Exception {
         try (Connection c = pg.db.dataSource().getConnection();
-             PreparedStatement s = c.prepareStatement("INSERT INTO analytics_late_days (day, marked_at) VALUES (?, ?)")) {
+             PreparedStatement s = c.prepareStatement("INSERT INTO analytics_late_days (day, marked_at, job_type) VALUES (?, ?, ?)")) {
             s.setObject(1, LocalDate.parse(day));
             s.setTimestamp(2, Timestamp.from(Instant.parse(at)));
+            s.setString(3, jobType);
             s.executeUpdate();
         }
     }
@@ -111,6 +117,27 @@ class LateEventRerunsIT {
         assertEquals(2 + 24, counted.tick().size(), "re-run at the next tick");
         assertEquals(0, marks());
         assertEquals(1, stats.lateRerunFailures.get());
+    }
+
+    /**
+     * An erasure's mark names one job type (sql/V36): that type's jobs of the day run again, no other;
+     * beside a batch's mark of the same day, every type does, once.
+     */
+    @Test
+    void aMarkNamingOneTypeRerunsThatTypeAlone() throws Exception {
+        mark("2026-12-01", "2026-12-02T10:29:00Z", "daily_aggregate");
+        clock.set(Instant.parse("2026-12-02T10:34:00Z"));
+        assertEquals(1, scheduler.tick().size());
+        assertEquals(List.of("daily_aggregate day:2026-12-01T00"), queued());
+        assertEquals(0, count("job_type = 'hourly_only' AND status = 'queued'"), "an hourly type is not named either");
+        assertEquals(0, marks());
+        drain();
+
+        mark("2026-12-01", "2026-12-02T10:35:00Z");
+        mark("2026-12-01", "2026-12-02T10:35:00Z", "hourly_and_daily");
+        clock.set(Instant.parse("2026-12-02T10:41:00Z"));
+        assertEquals(2 + 24, scheduler.tick().size(), "the batch's mark: every type, each once");
+        assertEquals(List.of("daily_aggregate day:2026-12-01T00", "hourly_and_daily day:2026-12-01T00"), queued());
     }
 
     @Test

@@ -5,9 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.trackedge.jobs.testing.CountingRollUp;
 import io.trackedge.jobs.testing.JobsDatabase;
-import io.trackedge.jobs.testing.OwnedRedis;
 import io.trackedge.sink.testing.Await;
-import java.nio.file.Path;
+import io.trackedge.sink.testing.OwnedRedis;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -35,7 +34,7 @@ class RedisFaultsIT {
     @BeforeEach
     void services() throws Exception {
         pg.reset();
-        redis = OwnedRedis.start(Path.of("target"));
+        redis = OwnedRedis.start();
     }
 
     @AfterEach

@@ -4,9 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.trackedge.jobs.testing.CountingRollUp;
 import io.trackedge.jobs.testing.JobsDatabase;
-import io.trackedge.jobs.testing.OwnedRedis;
 import io.trackedge.sink.testing.Await;
-import java.nio.file.Path;
+import io.trackedge.sink.testing.OwnedRedis;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Clock;
@@ -37,7 +36,7 @@ class SchedulerFailureIT {
     @BeforeEach
     void services() throws Exception {
         pg.reset();
-        redis = OwnedRedis.start(Path.of("target"));
+        redis = OwnedRedis.start();
     }
 
     @AfterEach

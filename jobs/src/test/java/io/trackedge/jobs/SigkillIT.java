@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.trackedge.jobs.testing.CountingRollUp;
 import io.trackedge.jobs.testing.JobsDatabase;
-import io.trackedge.jobs.testing.OwnedRedis;
 import io.trackedge.sink.testing.Await;
+import io.trackedge.sink.testing.OwnedRedis;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,7 +31,7 @@ class SigkillIT {
 
     @BeforeAll
     static void services() throws Exception {
-        redis = OwnedRedis.start(Path.of("target"));
+        redis = OwnedRedis.start();
     }
 
     @AfterAll

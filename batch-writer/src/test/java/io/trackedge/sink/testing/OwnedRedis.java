@@ -18,18 +18,19 @@ import java.util.concurrent.TimeUnit;
  * child process on a free loopback port, nothing persisted, its folder under /tmp. The machine's
  * shared Redis (port 6379) is never touched.
  *
+ * The test may kill it (SIGKILL), start it again on the same port (empty), flush it, or send it a command.
+ *
  * <p>Always close it (try-with-resources): a server still running is killed and its folder removed.
  */
 public final class OwnedRedis implements AutoCloseable {
 
     private static final Duration START_TIMEOUT = Duration.ofSeconds(20);
 
-    private final Process process;
     private final Path dir;
     private final int port;
+    private Process process;
 
-    private OwnedRedis(Process process, Path dir, int port) {
-        this.process = process;
+    private OwnedRedis(Path dir, int port) {
         this.dir = dir;
         this.port = port;
     }
@@ -41,21 +42,59 @@ public final class OwnedRedis implements AutoCloseable {
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        Process p = new ProcessBuilder(List.of("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", "no", "--dir", dir.toString(), "--logfile", dir.resolve("redis.log").toString()))
-                .redirectErrorStream(true).redirectOutput(dir.resolve("stdout.log").toFile()).start();
-        OwnedRedis redis = new OwnedRedis(p, dir, port);
+        OwnedRedis redis = new OwnedRedis(dir, port);
         try {
-            Await.until("redis-server on port " + port + " to answer PING", START_TIMEOUT,
-                    () -> redis.answersPing() || !p.isAlive());
-            if (!p.isAlive()) {
-                throw new IOException("redis-server exited " + p.exitValue() + ": " + redis.log());
-            }
+            redis.startProcess();
         } catch (IOException | RuntimeException | Error e) {
             redis.close();
             throw e;
         }
         return redis;
+    }
+
+    private void startProcess() throws IOException {
+        Process p = new ProcessBuilder(List.of("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
+                "--save", "", "--appendonly", "no", "--dir", dir.toString(), "--logfile", dir.resolve("redis.log").toString()))
+                .redirectErrorStream(true).redirectOutput(dir.resolve("stdout.log").toFile()).start();
+        process = p;
+        Await.until("redis-server on port " + port + " to answer PING", START_TIMEOUT, () -> answersPing() || !p.isAlive());
+        if (!p.isAlive()) {
+            throw new IOException("redis-server exited " + p.exitValue() + ": " + log());
+        }
+    }
+
+    /** Starts it again on the same port, empty (nothing is persisted); kills it first if it runs. */
+    public void restart() throws IOException, InterruptedException {
+        if (process.isAlive()) {
+            kill();
+        }
+        startProcess();
+    }
+
+    /** Empties it; throws unless Redis says OK. */
+    public void flushAll() throws IOException {
+        String answer = command("FLUSHALL");
+        if (!"+OK".equals(answer)) {
+            throw new IOException("FLUSHALL answered " + answer);
+        }
+    }
+
+    /** Sends one inline command; returns the first line of the answer ({@code +OK}, {@code :3}, {@code -OOM ...}). */
+    public String command(String inline) throws IOException {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 500);
+            s.setSoTimeout(2000);
+            OutputStream out = s.getOutputStream();
+            out.write((inline + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = s.getInputStream();
+            StringBuilder sb = new StringBuilder();
+            int b;
+            while ((b = in.read()) != -1 && b != '\r') {
+                sb.append((char) b);
+            }
+            return sb.toString();
+        }
     }
 
     public int port() {
@@ -103,7 +142,7 @@ public final class OwnedRedis implements AutoCloseable {
 
     @Override
     public void close() {
-        if (process.isAlive()) {
+        if (process != null && process.isAlive()) {
             process.destroyForcibly();
             try {
                 process.waitFor(30, TimeUnit.SECONDS);

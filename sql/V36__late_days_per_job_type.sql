@@ -1,0 +1,14 @@
+-- V36: an erasure re-runs the erased email's days of lead_analytics, and no other roll-up.
+--
+-- lead_analytics is the one roll-up keyed by a person (the sender's lead id), so an erasure must not
+-- leave the erased email's lead there. Deleting those rows in the erasure's transaction would wait on a
+-- running lead roll-up while holding erasure_audit, and so hold every sink batch; and that roll-up,
+-- whose snapshot predates the erasure, would write the rows back. Instead the erasure marks the UTC
+-- days its email had events on, as a late batch marks its days, naming the one job type to re-run:
+-- the scheduler (LateEventReruns) then runs each such day's lead_analytics job again unless its claim
+-- saw the erasure, so a job that read the rows before they were deleted is re-run after it. The other
+-- roll-ups are counts of what happened and keep counting the erased email (daily_unstored keeps it
+-- in daily_analytics).
+--
+-- job_type NULL: every roll-up that counts events (the sink's marks, as before).
+ALTER TABLE analytics_late_days ADD COLUMN job_type text;
