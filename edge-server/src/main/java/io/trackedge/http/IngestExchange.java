@@ -20,7 +20,7 @@ import java.util.Arrays;
  * One {@code POST /v1/events} on a connection, on its event loop:
  *
  * <ol>
- *   <li>the request head: key (401), Content-Type (415), Content-Length (413), room in the body
+ *   <li>the request head: key (401), Content-Type and Content-Encoding (415), Content-Length (413), room in the body
  *       budget (503); each refusal is answered at once, without touching the ring;</li>
  *   <li>the body, copied chunk by chunk up to {@code max-body-bytes} (past it: 413 and close);</li>
  *   <li>processing on an ingest worker; meanwhile the connection reads nothing more, and requests
@@ -107,6 +107,14 @@ final class IngestExchange {
         if (format == null) {
             refuse(415, Outcome.UNSUPPORTED_MEDIA_TYPE, "",
                     "Content-Type must be application/json (an array of events) or application/x-ndjson (one per line)");
+            return;
+        }
+        String coding = request.headers().get(HttpHeaderNames.CONTENT_ENCODING);
+        if (coding != null && !coding.isBlank() && !coding.strip().equalsIgnoreCase("identity")) {
+            // Read as NDJSON, a gzip body split into "lines" at every 0x0A byte: each refused as malformed,
+            // a 400 that tells the sender not to retry, and the events lost. A 415 says what to change.
+            refuse(415, Outcome.UNSUPPORTED_MEDIA_TYPE, IngestResponses.ACCEPT_IDENTITY,
+                    "Content-Encoding is not accepted: send the body uncompressed");
             return;
         }
         int max = service.maxBodyBytes();

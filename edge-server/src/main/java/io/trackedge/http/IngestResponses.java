@@ -23,6 +23,8 @@ final class IngestResponses {
     static final String BAD_KEY = "WWW-Authenticate: Bearer realm=\"trackedge\", error=\"invalid_token\"\r\n";
     static final String ALLOW_POST = "Allow: POST\r\n";
     static final String RETRY = "Retry-After: 1\r\n";
+    /** With a 415 for a compressed body: the one coding accepted (RFC 7694). */
+    static final String ACCEPT_IDENTITY = "Accept-Encoding: identity\r\n";
 
     private IngestResponses() {
     }

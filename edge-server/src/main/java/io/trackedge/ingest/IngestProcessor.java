@@ -23,6 +23,9 @@ import java.util.List;
  */
 final class IngestProcessor {
 
+    /** A journal record's fixed part (44 bytes in RecordCodec) and its 8-byte frame, rounded up. */
+    private static final int RECORD_OVERHEAD = 64;
+
     private final EventRing ring;
     private final boolean waitForJournal;
     private final int maxLines;
@@ -65,8 +68,14 @@ final class IngestProcessor {
             return new IngestOutcome(503, IngestJson.error("the journal cannot write now; nothing was recorded, retry shortly"),
                     -1, 0, 0);
         }
+        if (!accepted.isEmpty() && !waitForJournal && !ring.appender().hasRoomFor(journalBytes(accepted))) {
+            // Under journal and fsync the appender finds each event over the cap and the request gets 503;
+            // here the answer goes first, so the cap is looked at first (README: at max-bytes, 503).
+            return new IngestOutcome(503, IngestJson.error("the journal is at its size cap (edge.journal.max-bytes); "
+                    + "nothing was recorded, retry shortly"), -1, 0, 0);
+        }
         if (!accepted.isEmpty()) {
-            sequence = publish(accepted, listener);
+            sequence = publish(accepted, listener, now * 1000);
             if (sequence < 0) {
                 return new IngestOutcome(503, IngestJson.error("the event pipeline is full; nothing was recorded, retry shortly"),
                         -1, 0, 0);
@@ -77,8 +86,21 @@ final class IngestProcessor {
                 waitForJournal ? sequence : -1, n, results.length - n);
     }
 
-    /** Claims a slot per event, all or none, and fills and publishes them; -1 when the ring is too full. */
-    private long publish(List<IngestEvent> events, int listener) {
+    /** About what the events take in the journal: their encoded fields and extension, and each record's fixed part. */
+    private static long journalBytes(List<IngestEvent> events) {
+        long bytes = 0;
+        for (IngestEvent e : events) {
+            bytes += RECORD_OVERHEAD + e.fields().length + e.ext().length;
+        }
+        return bytes;
+    }
+
+    /**
+     * Claims a slot per event, all or none, and fills and publishes them; -1 when the ring is too full.
+     * Each event's received-at is the request's arrival, by this edge's clock, never the client's
+     * {@code occurred_at}: the sinks' age limits and the erasure hold count from it.
+     */
+    private long publish(List<IngestEvent> events, int listener, long receivedAtMicros) {
         int n = events.size();
         long hi = ring.tryClaim(n);
         if (hi < 0) {
@@ -89,7 +111,7 @@ final class IngestProcessor {
             for (int i = 0; i < n; i++) {
                 IngestEvent v = events.get(i);
                 RingEvent e = ring.slot(lo + i);
-                e.reset(v.type(), v.id().getMostSignificantBits(), v.id().getLeastSignificantBits(), v.occurredAtMicros());
+                e.reset(v.type(), v.id().getMostSignificantBits(), v.id().getLeastSignificantBits(), v.occurredAtMicros(), receivedAtMicros);
                 e.fields(v.fields(), 0, v.fields().length);
                 e.ext(v.ext(), 0, v.ext().length);
                 e.listener(waitForJournal ? listener : AckListeners.NONE);

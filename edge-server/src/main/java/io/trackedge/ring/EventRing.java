@@ -65,6 +65,14 @@ public final class EventRing {
                 ProducerType.MULTI, strategy);
         disruptor.handleEventsWith(appender);
         this.ring = disruptor.start();
+        try {
+            if (!appender.awaitStarted(30, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("the journal appender thread did not start within 30 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while the journal appender thread started", e);
+        }
     }
 
     private static WaitStrategy waitStrategy(String name) {

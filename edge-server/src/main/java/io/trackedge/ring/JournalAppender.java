@@ -5,6 +5,8 @@ import io.trackedge.config.AckMode;
 import io.trackedge.journal.JournalWriter;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,6 +35,7 @@ public final class JournalAppender implements EventHandler<RingEvent> {
     private final AtomicLong handledSequence = new AtomicLong(-1);
     private final UnwrittenRanges unwritten = new UnwrittenRanges();
     private final JournalHealth health;
+    private final CountDownLatch started = new CountDownLatch(1);
     /** First sequence of the batch being handled, or -1 between batches. */
     private long batchFirst = -1;
     /** The disk refused part of the batch being handled: the rest is not staged. */
@@ -142,6 +145,11 @@ public final class JournalAppender implements EventHandler<RingEvent> {
         return unwritten.written(first, last);
     }
 
+    /** {@link JournalWriter#hasRoomFor(long)}: any thread. */
+    public boolean hasRoomFor(long bytes) {
+        return writer.hasRoomFor(bytes);
+    }
+
     /** False after a write failure, until a batch is written again or the disk probe succeeds. */
     public boolean healthy() {
         return health.healthy();
@@ -218,6 +226,15 @@ public final class JournalAppender implements EventHandler<RingEvent> {
     @Override
     public void onStart() {
         health.start();
+        started.countDown();
+    }
+
+    /**
+     * Waits until the thread that runs this appender has started. Disruptor's shutdown waits only for
+     * running consumers: one whose thread had not started yet was halted with events still unwritten.
+     */
+    boolean awaitStarted(long timeout, TimeUnit unit) throws InterruptedException {
+        return started.await(timeout, unit);
     }
 
     @Override

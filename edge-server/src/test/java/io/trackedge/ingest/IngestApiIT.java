@@ -397,6 +397,37 @@ class IngestApiIT {
         }
     }
 
+    /**
+     * A compressed body is refused with 415 and {@code Accept-Encoding: identity} before it is read as
+     * NDJSON: before, its bytes were split at every 0x0A into "malformed" lines, answered 400 (do not
+     * retry), and the sender's events were lost. {@code identity} is the body as it is.
+     */
+    @Test
+    void aCompressedBodyIs415NamingTheCodingAccepted() throws Exception {
+        int before = edge.journalEvents().size();
+        String ndjson = IngestClient.ndjson(List.of(email("sent", "camp-gzip", "egzip", null)));
+        java.io.ByteArrayOutputStream zipped = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream gz = new java.util.zip.GZIPOutputStream(zipped)) {
+            gz.write(ndjson.getBytes(StandardCharsets.UTF_8));
+        }
+        byte[] body = zipped.toByteArray();
+        try (RawHttp c = new RawHttp(edge.port())) {
+            c.send(("POST /v1/events HTTP/1.1\r\nHost: t.example\r\nAuthorization: Bearer " + allKey
+                    + "\r\nContent-Type: application/x-ndjson\r\nContent-Encoding: gzip\r\nContent-Length: " + body.length
+                    + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            c.send(body);
+            RawHttp.Response r = c.read(false);
+            assertEquals(415, r.status(), r.bodyText());
+            assertEquals("identity", r.header("accept-encoding"));
+            assertTrue(json(r).get("error").asText().contains("uncompressed"), r.bodyText());
+            assertNull(r.header("connection"), "the body was read and dropped: the connection stays");
+            c.send(IngestClient.request(allKey, "application/x-ndjson", ndjson, "Content-Encoding: identity\r\n"));
+            assertEquals(202, c.read(false).status(), "identity is the body as it is");
+        }
+        assertEquals(before + 1, Await.until("the one uncompressed event journaled", Duration.ofSeconds(10),
+                () -> edge.journalEvents().size(), n -> n >= before + 1));
+    }
+
     @Test
     void missingAndUnknownKeysAre401() throws Exception {
         int before = edge.journalEvents().size();

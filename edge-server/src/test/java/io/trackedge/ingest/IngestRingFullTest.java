@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.trackedge.config.AckMode;
 import io.trackedge.journal.EventRecord;
+import io.trackedge.journal.EventType;
 import io.trackedge.journal.JournalReader;
 import io.trackedge.journal.JournalStats;
 import io.trackedge.journal.JournalWriter;
+import io.trackedge.journal.MutableEvent;
 import io.trackedge.journal.RecordCodec;
 import io.trackedge.ring.AckListeners;
 import io.trackedge.ring.EventRing;
@@ -107,6 +109,41 @@ class IngestRingFullTest {
         List<EventRecord> events = journal();
         assertEquals(65, events.size());
         assertEquals(5, events.stream().filter(e -> e.fields().email().startsWith("c-")).count());
+    }
+
+    /**
+     * Under {@code ack=memory} the 202 goes before the events are written, so a journal at its
+     * {@code max-bytes} cap is looked at first: 503, nothing published (README). Before, the request
+     * got 202 and its events were dropped at the cap.
+     */
+    @Test
+    void underMemoryAcknowledgementsAJournalAtItsCapIs503() throws Exception {
+        JournalWriter writer = JournalWriter.open(dir, 4L << 20, 8L << 20, new JournalStats());
+        MutableEvent filler = new MutableEvent();
+        filler.reset(EventType.OPEN, 1, 2, System.currentTimeMillis() * 1000);
+        int filled = 0;
+        while (writer.tryAppend(filler)) {
+            filled++;
+        }
+        writer.flush();
+        EventRing ring = new EventRing(64, "blocking", new JournalAppender(writer, AckMode.MEMORY, () -> { }));
+        try {
+            IngestOutcome o = process(new IngestProcessor(ring, false, 64, 0), body(3, "cap"), AckListeners.NONE);
+            assertEquals(503, o.status());
+            assertTrue(new String(o.body(), StandardCharsets.UTF_8).contains("size cap"), new String(o.body(), StandardCharsets.UTF_8));
+            assertEquals(0, o.accepted());
+            assertEquals(64, ring.remainingCapacity(), "nothing published");
+        } finally {
+            ring.drainAndStop(10, TimeUnit.SECONDS);
+            writer.close();
+        }
+        long records = 0;
+        try (JournalReader r = new JournalReader(dir, 0, null)) {
+            for (int n; (n = r.read((pos, next, buf, off, len) -> { }, 1000)) > 0; ) {
+                records += n;
+            }
+        }
+        assertEquals(filled, records, "only the filler");
     }
 
     @Test

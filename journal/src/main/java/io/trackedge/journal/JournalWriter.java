@@ -121,6 +121,16 @@ public final class JournalWriter implements Closeable {
     }
 
     /**
+     * Whether {@code bytes} more would fit under the size cap, judged by the bytes already in the files.
+     * Any thread. What is staged and not yet written is not counted, so it errs towards yes: for a
+     * request answered before its events are written ({@code ack=memory}), which must not be told 202
+     * while the journal is full.
+     */
+    public boolean hasRoomFor(long bytes) {
+        return stats.sizeBytes.get() + bytes <= maxBytes;
+    }
+
+    /**
      * Stages one record. Returns false, staging nothing, when the journal is at its size cap.
      * May write earlier staged records to the file when the staging buffer is full.
      */

@@ -48,7 +48,8 @@ final class EmailMetricsRollUp extends DailyRollUp {
     /**
      * {@code lead_analytics} per (tenant, campaign, lead, day). {@code status} is the furthest the
      * lead got that day: complained, unsubscribed, bounced (hard), replied, clicked, opened,
-     * delivered, sent, soft_bounced, else active.
+     * delivered, sent, soft_bounced, else active. Clicked and opened are the person's: a scanner's
+     * click or a prefetched pixel alone got the lead nowhere.
      */
     static EmailMetricsRollUp leads() {
         return new EmailMetricsRollUp("lead_analytics", "lead_analytics", tenant -> "WITH "
@@ -58,8 +59,8 @@ final class EmailMetricsRollUp extends DailyRollUp {
                 + " INSERT INTO lead_analytics (tenant_id, campaign_id, lead_id, date, " + EmailMetrics.COLUMNS + ", status)"
                 + " SELECT tenant_id, campaign_id, lead_id, {date}::date, " + EmailMetrics.COLUMNS + ", CASE"
                 + " WHEN spam_complaints > 0 THEN 'complained' WHEN unsubscribed > 0 THEN 'unsubscribed'"
-                + " WHEN bounces_hard > 0 THEN 'bounced' WHEN replied > 0 THEN 'replied' WHEN clicked_tracked > 0 THEN 'clicked'"
-                + " WHEN opened_tracked > 0 THEN 'opened' WHEN delivered > 0 THEN 'delivered' WHEN sent > 0 THEN 'sent'"
+                + " WHEN bounces_hard > 0 THEN 'bounced' WHEN replied > 0 THEN 'replied' WHEN clicked_human > 0 THEN 'clicked'"
+                + " WHEN opened_human > 0 THEN 'opened' WHEN delivered > 0 THEN 'delivered' WHEN sent > 0 THEN 'sent'"
                 + " WHEN bounced > 0 THEN 'soft_bounced' ELSE 'active' END FROM agg");
     }
 

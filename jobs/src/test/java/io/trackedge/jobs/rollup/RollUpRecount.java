@@ -87,8 +87,8 @@ public final class RollUpRecount {
     static final Pair LEADS = new Pair("lead_analytics", 4, cols("tenant_id, campaign_id, lead_id, date", M + ", status"),
             "SELECT tenant_id, campaign_id, lead_id, date, " + M + ", status FROM lead_analytics ORDER BY 1, 2, 3, 4",
             "SELECT r.*, CASE WHEN spam_complaints > 0 THEN 'complained' WHEN unsubscribed > 0 THEN 'unsubscribed'"
-                    + " WHEN bounces_hard > 0 THEN 'bounced' WHEN replied > 0 THEN 'replied' WHEN clicked_tracked > 0 THEN 'clicked'"
-                    + " WHEN opened_tracked > 0 THEN 'opened' WHEN delivered > 0 THEN 'delivered' WHEN sent > 0 THEN 'sent'"
+                    + " WHEN bounces_hard > 0 THEN 'bounced' WHEN replied > 0 THEN 'replied' WHEN clicked_human > 0 THEN 'clicked'"
+                    + " WHEN opened_human > 0 THEN 'opened' WHEN delivered > 0 THEN 'delivered' WHEN sent > 0 THEN 'sent'"
                     + " WHEN bounced > 0 THEN 'soft_bounced' ELSE 'active' END"
                     + " FROM (SELECT e.tenant_id, e.campaign_id, e.lead_id, " + DAY + " AS d, " + RECOUNTED
                     + " FROM email_events e WHERE e.campaign_id IS NOT NULL AND e.lead_id IS NOT NULL AND " + EMAIL_EVENTS

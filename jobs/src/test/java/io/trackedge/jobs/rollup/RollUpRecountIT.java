@@ -135,6 +135,19 @@ class RollUpRecountIT {
                         + " WHERE s.reputation_score = a.health_score"));
     }
 
+    /**
+     * A lead's status counts what the person did: a security scanner's click or a prefetched pixel
+     * alone leaves it delivered (or sent). Before, any tracked open or click moved it, so a lead at a
+     * company whose scanner follows every link read "clicked".
+     */
+    @Test
+    void aLeadsStatusIsNotMovedByMachineOpensOrClicks() throws Exception {
+        assertTrue(testDb.count("SELECT count(*) FROM lead_analytics WHERE opened_machine > 0 AND opened_human = 0"
+                + " AND spam_complaints + unsubscribed + bounces_hard + replied = 0") > 0, "the traffic has leads only machines opened");
+        assertEquals(0, testDb.count("SELECT count(*) FROM lead_analytics WHERE status IN ('clicked', 'opened') AND opened_human = 0"));
+        assertEquals(0, testDb.count("SELECT count(*) FROM lead_analytics WHERE status = 'clicked' AND clicked_human = 0"));
+    }
+
     @Test
     void runningEveryRollUpAgainLeavesTheSameRows() throws Exception {
         Map<String, List<String>> before = snapshot();
