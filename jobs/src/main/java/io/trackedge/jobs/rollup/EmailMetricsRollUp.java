@@ -84,9 +84,9 @@ final class EmailMetricsRollUp extends DailyRollUp {
                 + EmailMetrics.perEmail("mailbox_id", tenant) + ", " + mailboxDay()
                 + " INSERT INTO mailbox_analytics (tenant_id, mailbox_id, date, " + EmailMetrics.COLUMNS
                 + ", warmup_opens, warmup_replies, health_score, warmup_status, current_volume)"
-                + " SELECT tenant_id, mailbox_id, {date}::date, " + EmailMetrics.COLUMNS + ", warmup_opens, warmup_replies, "
+                + " SELECT m.tenant_id, m.mailbox_id, {date}::date, " + EmailMetrics.COLUMNS + ", warmup_opens, warmup_replies, "
                 + HealthScore.SQL + ", CASE WHEN warmup_opens + warmup_replies > 0 THEN 'warming' END, least(sent, 2147483647)"
-                + " FROM mailbox_day");
+                + " FROM mailbox_day m" + HealthScore.window("m"));
     }
 
     /** {@code mailbox_day}: the day's counts per (tenant, mailbox), over {@code per_email} grouped by mailbox_id. */

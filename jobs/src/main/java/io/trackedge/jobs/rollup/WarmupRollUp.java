@@ -54,8 +54,8 @@ final class WarmupRollUp extends DailyRollUp {
                 + " SELECT m.tenant_id, m.mailbox_id, {date}::date, " + EmailMetrics.COLUMNS + ", warmup_opens, warmup_replies, "
                 + HealthScore.SQL + ", least(100, 100 * ({date}::date - coalesce((f.first AT TIME ZONE 'UTC')::date, {date}::date) + 1) / "
                 + WARMUP_DAYS + ")"
-                + " FROM mailbox_day m LEFT JOIN LATERAL (SELECT min(interaction_at) AS first FROM warmup_interactions w"
-                + " WHERE w.tenant_id = m.tenant_id AND w.mailbox_id = m.mailbox_id) f ON true"
+                + " FROM mailbox_day m LEFT JOIN LATERAL (SELECT min(interaction_at) AS first FROM warmup_interactions i"
+                + " WHERE i.tenant_id = m.tenant_id AND i.mailbox_id = m.mailbox_id) f ON true" + HealthScore.window("m")
                 + " WHERE warmup_opens + warmup_replies > 0", p);
         Sql.update(c, REPUTATION.replace("{tenant_filter}", Sql.tenantFilter("a.tenant_id", tenantOrNull)), p);
     }

@@ -107,10 +107,17 @@ public final class RollUpRecount {
             + " coalesce(mail.d, warm.d) AS d, "
             + METRICS.stream().map(m -> "coalesce(mail." + m + ", 0) AS " + m).reduce((a, b) -> a + ", " + b).orElseThrow()
             + ", coalesce(warm.warmup_opens, 0) AS warmup_opens, coalesce(warm.warmup_replies, 0) AS warmup_replies,"
-            + " 400.0 * (coalesce(mail.bounces_hard, 0) + coalesce(mail.bounces_soft, 0) / 2.0) / outcomes.n AS bounce,"
-            + " 4000.0 * coalesce(mail.spam_complaints, 0) / outcomes.n AS complaint"
+            + " 400.0 * ((coalesce(mail.bounces_hard, 0) + w.hard) + (coalesce(mail.bounces_soft, 0) + w.soft) / 2.0) / outcomes.n AS bounce,"
+            + " 4000.0 * (coalesce(mail.spam_complaints, 0) + w.complaints) / outcomes.n AS complaint"
             + " FROM mail FULL JOIN warm ON warm.tenant_id = mail.tenant_id AND warm.mailbox_id = mail.mailbox_id AND warm.d = mail.d"
-            + " CROSS JOIN LATERAL (SELECT greatest(coalesce(mail.sent, 0), coalesce(mail.delivered, 0) + coalesce(mail.bounced, 0), 1) AS n) outcomes),"
+            // the bounce and complaint rates are over the 7 days ending with the row's, recounted here from the raw mail
+            + " CROSS JOIN LATERAL (SELECT coalesce(sum(p.sent), 0) AS sent, coalesce(sum(p.delivered), 0) AS delivered,"
+            + " coalesce(sum(p.bounced), 0) AS bounced, coalesce(sum(p.bounces_hard), 0) AS hard, coalesce(sum(p.bounces_soft), 0) AS soft,"
+            + " coalesce(sum(p.spam_complaints), 0) AS complaints FROM mail p WHERE p.tenant_id = coalesce(mail.tenant_id, warm.tenant_id)"
+            + " AND p.mailbox_id = coalesce(mail.mailbox_id, warm.mailbox_id) AND p.d >= coalesce(mail.d, warm.d) - 6"
+            + " AND p.d < coalesce(mail.d, warm.d)) w"
+            + " CROSS JOIN LATERAL (SELECT greatest(coalesce(mail.sent, 0) + w.sent, coalesce(mail.delivered, 0) + coalesce(mail.bounced, 0)"
+            + " + w.delivered + w.bounced, 1) AS n) outcomes),"
             + " s AS (SELECT r.*, " + HEALTH_RAW + " AS raw FROM r)";
 
     static final Pair MAILBOXES = new Pair("mailbox_analytics", 3,
