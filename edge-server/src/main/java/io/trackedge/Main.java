@@ -67,7 +67,9 @@ public final class Main implements Runnable {
         // not the command's whole usage text.
         cli.setParameterExceptionHandler((e, given) -> {
             CommandLine cmd = e.getCommandLine();
-            cmd.getErr().println("error: " + e.getMessage());
+            String message = String.valueOf(e.getMessage());
+            // picocli starts some of its own messages (a missing argument of a group) with "Error: "
+            cmd.getErr().println("error: " + (message.startsWith("Error: ") ? message.substring(7) : message));
             if (e instanceof CommandLine.UnmatchedArgumentException u) {
                 CommandLine.UnmatchedArgumentException.printSuggestions(u, cmd.getErr());
             }

@@ -12,6 +12,11 @@ import io.trackedge.jobs.JobStore;
 import io.trackedge.jobs.Period;
 import io.trackedge.db.Database;
 import java.io.PrintWriter;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -150,7 +155,8 @@ public final class JobsCommand implements Runnable {
 
     @Command(name = "run-once", mixinStandardHelpOptions = true,
             description = "Run every ready job here, now (claimed from PostgreSQL like any runner), then exit; "
-                    + "non-zero if any failed or was deferred (it lost a lock wait: trackedge jobs list shows when it runs again).")
+                    + "non-zero if any failed or was deferred (it lost a lock wait: trackedge jobs list shows when it runs again). "
+                    + "With --type and --period, a job a running server's runner took first is waited for (at most a minute).")
     static final class RunOnce extends OnJobs {
         @Option(names = "--type", paramLabel = "TYPE", description = "with --period: enqueue this job first") String type;
         @Option(names = "--period", paramLabel = "PERIOD", description = "with --type: the period of the job to enqueue") String period;
@@ -165,9 +171,11 @@ public final class JobsCommand implements Runnable {
                     spec.commandLine().getErr().println("--type and --period go together");
                     return 2;
                 }
+                UUID asked = null;
                 if (type != null) {
                     try {
                         JobStore.Enqueued e = runner.enqueue(type, Period.parse(period), tenant);
+                        asked = e.jobId();
                         out.printf("%s %s%n", e.created() ? "enqueued" : "already there:", e.jobId());
                     } catch (IllegalArgumentException | java.time.DateTimeException e) {
                         spec.commandLine().getErr().println(e.getMessage());
@@ -178,8 +186,46 @@ public final class JobsCommand implements Runnable {
                 out.printf("ran %d job(s): %d completed, %d failed (%d now dead), %d deferred, %d split by tenant; types: %s%n",
                         ran, stats.completed.get(), stats.failures.get(), stats.dead.get(), stats.deferred.get(),
                         stats.splits.get(), String.join(", ", registry.names()));
-                return stats.failures.get() == 0 && stats.deferred.get() == 0 ? 0 : 1;
+                boolean ok = stats.failures.get() == 0 && stats.deferred.get() == 0;
+                if (asked != null) {
+                    // A running server's runner may have taken the job before this one could: its result is what was asked for.
+                    String status = awaitFinished(store, asked, Duration.ofMinutes(1));
+                    out.printf("job %s: %s%n", asked, status);
+                    ok &= status.equals("completed");
+                }
+                return ok ? 0 : 1;
             }
+        }
+    }
+
+    /**
+     * The job's status once it is no longer queued or running (or, after {@code limit}, as it stands):
+     * a deferred job waits in the queue, and is reported as such.
+     */
+    static String awaitFinished(JobStore store, UUID job, Duration limit) throws SQLException, InterruptedException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (true) {
+            String status;
+            boolean deferred;
+            try (Connection c = store.dataSource().getConnection();
+                 PreparedStatement s = c.prepareStatement("SELECT status, deferrals > 0 FROM analytics_jobs WHERE job_id = ?")) {
+                s.setObject(1, job);
+                try (ResultSet r = s.executeQuery()) {
+                    if (!r.next()) {
+                        return "gone (split by tenant, or deleted)";
+                    }
+                    status = r.getString(1);
+                    deferred = r.getBoolean(2);
+                }
+            }
+            boolean pending = status.equals("queued") || status.equals("running");
+            if (!pending || status.equals("queued") && deferred) {
+                return status.equals("queued") ? "deferred (trackedge jobs list shows when it runs again)" : status;
+            }
+            if (System.nanoTime() > deadline) {
+                return status + " after " + limit.toSeconds() + " s (another runner has it)";
+            }
+            Thread.sleep(100);
         }
     }
 

@@ -141,7 +141,7 @@ public final class TokenCommand implements Runnable {
                     }
                     EventFields f;
                     try {
-                        f = new EventFields(UUID.fromString(m.get("tenant")), UUID.fromString(m.get("user")),
+                        f = new EventFields(uuid(m, "tenant", where), uuid(m, "user", where),
                                 m.get("campaign"), m.get("mailbox"), m.get("email"), blankToNull(m.get("lead")),
                                 blankToNull(m.get("step")), null);
                     } catch (IllegalArgumentException | NullPointerException e) {
@@ -163,6 +163,16 @@ public final class TokenCommand implements Runnable {
                 return url(urls, f, url);
             } catch (IllegalArgumentException e) {
                 throw new ParameterException(spec.commandLine(), where + ": " + e.getMessage());
+            }
+        }
+
+        /** The column as a UUID; a usage error naming the column and the line when it is not one. */
+        private UUID uuid(Map<String, String> m, String column, String where) {
+            String v = m.get(column);
+            try {
+                return UUID.fromString(v);
+            } catch (IllegalArgumentException | NullPointerException e) {
+                throw new ParameterException(spec.commandLine(), where + ": " + column + " is not a UUID: '" + v + "'");
             }
         }
 

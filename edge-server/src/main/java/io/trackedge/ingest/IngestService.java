@@ -89,7 +89,7 @@ public final class IngestService implements AutoCloseable {
     /** The 403's reason for a known key without the write scope, or null when it may write. */
     public static String mayNotWrite(IngestKeyCache.Principal p) {
         return p.canWrite() ? null
-                : "key " + p.prefix() + " has no write scope (create one with: trackedge keys create --scope write)";
+                : "key " + p.prefix() + " has no write scope (create one with: trackedge keys create --tenant <tenant uuid> --scope write)";
     }
 
     /** The key cache, which the stats API shares (it accepts keys with the read scope). */

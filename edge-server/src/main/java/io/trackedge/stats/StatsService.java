@@ -106,7 +106,7 @@ public final class StatsService implements AutoCloseable {
                     Map.of("WWW-Authenticate", "Bearer realm=\"trackedge\""));
         }
         if (!p.canRead()) {
-            return StatsResponse.error(403, "key " + p.prefix() + " has no read scope (create one with: trackedge keys create --scope read)");
+            return StatsResponse.error(403, "key " + p.prefix() + " has no read scope (create one with: trackedge keys create --tenant <tenant uuid> --scope read)");
         }
         return null;
     }

@@ -143,6 +143,29 @@ class CliTest {
         assertTrue(r.err().contains("command line: lead contains a lone surrogate (U+DC00) at character 1"), r.err());
     }
 
+    /**
+     * A CSV id that is not a UUID names its column and line (it said "Invalid UUID string: bad", Java's
+     * text); a missing argument of a group is not prefixed twice ("error: Error: Missing ...").
+     */
+    @Test
+    void aBadCsvUuidNamesItsColumnAndAMissingGroupArgumentReadsOnce() throws Exception {
+        Path cfg = config("edge.signing-keys = \"" + KEY + "\"\n");
+        Path csv = dir.resolve("uuid.csv");
+        Files.writeString(csv, "tenant,user,campaign,mailbox,email\n" + TENANT + "," + USER + ",c,m,good\n"
+                + TENANT + ",bad,c,m,e\n");
+        Run r = run("token", "open", "-c", cfg.toString(), "--csv", csv.toString());
+        assertEquals(2, r.exit(), r.err());
+        assertTrue(r.err().contains("CSV line 3: user is not a UUID: 'bad'"), r.err());
+
+        StringWriter err = new StringWriter();
+        CommandLine main = Main.commandLine(); // with the handlers trackedge runs with
+        main.setOut(new PrintWriter(new StringWriter()));
+        main.setErr(new PrintWriter(err));
+        assertEquals(2, main.execute("keys", "create", "--scope", "read"));
+        assertTrue(err.toString().startsWith("error: Missing required argument (specify one of these): (--tenant=UUID"),
+                err.toString());
+    }
+
     @Test
     void aKeyPublishedInTheRepositoryIsRefusedInProductionOnly() throws Exception {
         String published = "1:" + "A".repeat(43);

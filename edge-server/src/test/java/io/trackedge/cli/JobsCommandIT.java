@@ -92,6 +92,34 @@ class JobsCommandIT {
         assertEquals(2, db.count("SELECT count(*) FROM analytics_jobs WHERE status = 'completed'"));
     }
 
+    /**
+     * {@code run-once --type --period} beside a running server: the server's runner may claim the job
+     * first (here it is marked running, as a claim leaves it), and run-once waits for that run's end and
+     * reports it, instead of "ran 0 job(s)" while the numbers asked for were not there yet.
+     */
+    @Test
+    void runOnceWaitsForTheJobItAskedForWhenAnotherRunnerTookIt() throws Exception {
+        assertEquals(0, run("migrate").exit());
+        assertEquals(0, run("jobs", "enqueue", "retention", "day:2026-11-29").exit());
+        try (var c = db.connect(); var s = c.createStatement()) {
+            s.execute("UPDATE analytics_jobs SET status = 'running', attempts = 1, runner = 'serve-1', lease_until = now() + interval '5 minutes'");
+        }
+        java.util.concurrent.CompletableFuture<Void> otherRunner = java.util.concurrent.CompletableFuture.runAsync(() -> {
+            try (var c = db.connect(); var s = c.createStatement()) {
+                s.execute("SELECT pg_sleep(0.5)"); // its run ends after run-once has drained (nothing ready for it)
+                s.execute("UPDATE analytics_jobs SET status = 'completed', finished_at = now()");
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+        CliRun once = run("jobs", "run-once", "--type", "retention", "--period", "day:2026-11-29");
+        otherRunner.join();
+        assertEquals(0, once.exit(), once.out() + once.err());
+        assertTrue(once.out().contains("already there:"), once.out());
+        assertTrue(once.out().contains("ran 0 job(s)"), once.out());
+        assertTrue(once.out().matches("(?s).*job [0-9a-f-]{36}: completed\\n.*"), once.out());
+    }
+
     @Test
     void runOnceCountsAnEveryTenantJobSplitByTenant() throws Exception {
         String day = LocalDate.now(ZoneOffset.UTC).minusDays(1).toString();
