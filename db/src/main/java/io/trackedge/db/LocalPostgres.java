@@ -34,8 +34,17 @@ public final class LocalPostgres implements AutoCloseable {
         this.embedded = embedded;
     }
 
+    /**
+     * What {@link #start} uses as root, where the embedded PostgreSQL refuses to run: the local
+     * PostgreSQL's {@code trackedge} database; null for any other user (the embedded one).
+     */
+    public static PostgresConnectionInfo asRoot() {
+        return "root".equals(System.getProperty("user.name"))
+                ? new PostgresConnectionInfo("jdbc:postgresql://127.0.0.1:5432/" + LOCAL_DATABASE, "postgres", null) : null;
+    }
+
     public static LocalPostgres start(Path dataDir, int port) throws IOException {
-        if (!"root".equals(System.getProperty("user.name"))) {
+        if (asRoot() == null) {
             Path dir = dataDir.resolve("postgres");
             Files.createDirectories(dir);
             EmbeddedPostgres pg = EmbeddedPostgres.builder()
@@ -56,9 +65,7 @@ public final class LocalPostgres implements AutoCloseable {
         } catch (SQLException e) {
             throw new IOException("the local PostgreSQL on 127.0.0.1:5432 refused: " + e.getMessage(), e);
         }
-        PostgresConnectionInfo info = new PostgresConnectionInfo(
-                "jdbc:postgresql://127.0.0.1:5432/" + LOCAL_DATABASE, "postgres", null);
-        return new LocalPostgres(info, "the local PostgreSQL on 127.0.0.1:5432, database " + LOCAL_DATABASE
+        return new LocalPostgres(asRoot(), "the local PostgreSQL on 127.0.0.1:5432, database " + LOCAL_DATABASE
                 + " (running as root, where the embedded PostgreSQL refuses to start)", null);
     }
 

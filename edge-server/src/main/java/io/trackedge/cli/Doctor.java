@@ -4,6 +4,7 @@ import io.trackedge.config.ConfigException;
 import io.trackedge.config.ConfigLoader;
 import io.trackedge.config.EdgeConfig;
 import io.trackedge.config.Profile;
+import io.trackedge.db.LocalPostgres;
 import io.trackedge.db.PostgresConnectionInfo;
 import java.io.IOException;
 import java.nio.file.FileStore;
@@ -89,7 +90,8 @@ public final class Doctor {
             return cfg;
         } catch (ConfigException e) {
             add("config", Status.FAIL, where + ": " + String.join("; ", e.problems()),
-                    "edit " + where + " (or the variable named) and run trackedge doctor again");
+                    (configFile == null ? "set or unset the variables named (no config file is in use)"
+                            : "edit " + configFile + " (or the variable named)") + " and run trackedge doctor again");
             return null;
         }
     }
@@ -128,17 +130,27 @@ public final class Doctor {
     /** @param label the cluster's name after a space, or empty for the one database */
     private void database(EdgeConfig cfg, String label) {
         EdgeConfig.Database d = cfg.database();
-        if (d.url().isEmpty()) {
+        PostgresConnectionInfo info;
+        boolean local = d.url().isEmpty();
+        if (local) {
             try {
                 cfg.requireDatabaseChoice();
-                add("database" + label, Status.WARN, "no url: a local database under " + cfg.dataDir()
-                        + " (development, or edge.database.local = true)", "set edge.database.url for a shared PostgreSQL");
             } catch (ConfigException e) {
                 add("database" + label, Status.FAIL, e.problems().get(0), "set edge.database.url in the config, or EDGE_DATABASE_URL");
+                return;
             }
-            return;
+            info = LocalPostgres.asRoot();
+            if (info == null) {
+                add("database" + label, Status.WARN, "no url: an embedded PostgreSQL under " + cfg.dataDir()
+                        + " (development, or edge.database.local = true), started by serve", "set edge.database.url for a shared PostgreSQL");
+                return;
+            }
+            // as root serve uses the local PostgreSQL (the embedded one refuses root): check that one
+            add("database" + label, Status.WARN, "no url: as root, the local PostgreSQL's database " + info.jdbcUrl()
+                    + " (development, or edge.database.local = true)", "set edge.database.url for a shared PostgreSQL");
+        } else {
+            info = PostgresConnectionInfo.parse(d.url(), d.user(), d.password());
         }
-        PostgresConnectionInfo info = PostgresConnectionInfo.parse(d.url(), d.user(), d.password());
         Properties props = new Properties();
         if (info.user() != null) {
             props.setProperty("user", info.user());
@@ -162,10 +174,23 @@ public final class Doctor {
             schema(st, d, label);
             clock(dbMillis - (before + after) / 2, after - before);
         } catch (SQLException e) {
+            if (local && "3D000".equals(e.getSQLState())) {
+                add("database" + label, Status.WARN, info.jdbcUrl() + " does not exist yet", "serve creates it at start");
+                return;
+            }
             add("database" + label, Status.FAIL, "cannot connect to " + info.jdbcUrl() + ": " + e.getMessage(),
-                    "check the url, user and password (edge.database.*), that PostgreSQL listens there "
-                            + "(pg_isready -d '" + info.jdbcUrl() + "') and that pg_hba.conf lets this host in");
+                    "3D000".equals(e.getSQLState()) ? "create it (createdb " + createdbArgs(info) + ") or correct the url"
+                            : "check the url, user and password (edge.database.*), that PostgreSQL listens there "
+                            + "(pg_isready -d '" + info.jdbcUrl().replaceFirst("^jdbc:", "") + "') and that pg_hba.conf lets this host in");
         }
+    }
+
+    /** {@code -h HOST -p PORT -U USER NAME} for createdb, from a jdbc:postgresql URL. */
+    static String createdbArgs(PostgresConnectionInfo info) {
+        java.net.URI u = java.net.URI.create(info.jdbcUrl().replaceFirst("^jdbc:", ""));
+        String name = u.getPath() == null || u.getPath().length() < 2 ? "postgres" : u.getPath().substring(1);
+        return (u.getHost() == null ? "" : "-h " + u.getHost() + " ") + (u.getPort() < 0 ? "" : "-p " + u.getPort() + " ")
+                + (info.user() == null ? "" : "-U " + info.user() + " ") + name;
     }
 
     private void schema(Statement st, EdgeConfig.Database d, String label) {

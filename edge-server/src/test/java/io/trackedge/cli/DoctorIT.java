@@ -99,6 +99,17 @@ class DoctorIT {
         assertEquals(Doctor.Status.FAIL, db.status(), db.toString());
         assertTrue(db.detail().contains("jdbc:postgresql://127.0.0.1:1/nothing"), db.toString());
         assertTrue(db.fix().contains("pg_hba.conf"), db.toString());
+        assertTrue(db.fix().contains("pg_isready -d 'postgresql://127.0.0.1:1/nothing'"), "a URL pg_isready reads: " + db);
+    }
+
+    /** A server that answers but has no such database: the fix is the createdb line, not pg_isready and pg_hba.conf. */
+    @Test
+    void aDatabaseThatDoesNotExistSaysToCreateIt() throws Exception {
+        String name = "doctor_missing_" + System.nanoTime();
+        Path conf = install("edge.database.url = \"postgresql://postgres@127.0.0.1:5432/" + name + "\"", "rw-------");
+        Doctor.Finding db = worst(new Doctor(conf, Map.of(), System::currentTimeMillis).run()).get("database");
+        assertEquals(Doctor.Status.FAIL, db.status(), db.toString());
+        assertEquals("create it (createdb -h 127.0.0.1 -p 5432 -U postgres " + name + ") or correct the url", db.fix());
     }
 
     @Test
