@@ -178,8 +178,10 @@ public final class Doctor {
                 add("database" + label, Status.WARN, info.jdbcUrl() + " does not exist yet", "serve creates it at start");
                 return;
             }
-            add("database" + label, Status.FAIL, "cannot connect to " + info.jdbcUrl() + ": " + e.getMessage(),
-                    "3D000".equals(e.getSQLState()) ? "create it (createdb " + createdbArgs(info) + ") or correct the url"
+            add("database" + label, Status.FAIL, "cannot connect to " + info.jdbcUrl() + ": " + e.getMessage(), local
+                    ? "start PostgreSQL on 127.0.0.1:5432 (serve uses it as root), set EDGE_DATABASE_URL, or run as an "
+                            + "unprivileged user (serve then starts an embedded PostgreSQL)"
+                    : "3D000".equals(e.getSQLState()) ? "create it (createdb " + createdbArgs(info) + ") or correct the url"
                             : "check the url, user and password (edge.database.*), that PostgreSQL listens there "
                             + "(pg_isready -d '" + info.jdbcUrl().replaceFirst("^jdbc:", "") + "') and that pg_hba.conf lets this host in");
         }

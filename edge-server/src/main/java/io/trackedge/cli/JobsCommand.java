@@ -176,7 +176,9 @@ public final class JobsCommand implements Runnable {
                     try {
                         JobStore.Enqueued e = runner.enqueue(type, Period.parse(period), tenant);
                         asked = e.jobId();
-                        out.printf("%s %s%n", e.created() ? "enqueued" : "already there:", e.jobId());
+                        // One already run (or failed, or deferred) is queued again: the numbers asked for are of now.
+                        boolean again = !e.created() && store.retry(e.jobId()) > 0;
+                        out.printf("%s %s%s%n", e.created() ? "enqueued" : "already there:", e.jobId(), again ? " (queued again)" : "");
                     } catch (IllegalArgumentException | java.time.DateTimeException e) {
                         spec.commandLine().getErr().println(e.getMessage());
                         return 2;
@@ -220,12 +222,51 @@ public final class JobsCommand implements Runnable {
             }
             boolean pending = status.equals("queued") || status.equals("running");
             if (!pending || status.equals("queued") && deferred) {
+                if (status.equals("completed")) {
+                    String split = splitOutcome(store, job);
+                    if (split != null) {
+                        if (split.startsWith("pending") && System.nanoTime() <= deadline) {
+                            Thread.sleep(100);
+                            continue;
+                        }
+                        return split;
+                    }
+                }
                 return status.equals("queued") ? "deferred (trackedge jobs list shows when it runs again)" : status;
             }
             if (System.nanoTime() > deadline) {
                 return status + " after " + limit.toSeconds() + " s (another runner has it)";
             }
             Thread.sleep(100);
+        }
+    }
+
+    /**
+     * For an every-tenant job split by tenant (TenantSplit completes it, noting the split): "completed"
+     * once each tenant's job of its type and period completed, "pending ..." while any is queued or
+     * running, else how many failed; null for a job that was not split.
+     */
+    private static String splitOutcome(JobStore store, UUID job) throws SQLException {
+        try (Connection c = store.dataSource().getConnection();
+             PreparedStatement s = c.prepareStatement("SELECT count(*) FILTER (WHERE t.status IN ('queued', 'running')),"
+                     + " count(*) FILTER (WHERE t.status IN ('failed', 'dead')), count(*) FROM analytics_jobs p"
+                     + " JOIN analytics_jobs t ON t.job_type = p.job_type AND t.granularity = p.granularity"
+                     + " AND t.period_start = p.period_start AND t.tenant_id IS NOT NULL"
+                     + " WHERE p.job_id = ? AND p.last_error LIKE 'split into%'")) {
+            s.setObject(1, job);
+            try (ResultSet r = s.executeQuery()) {
+                r.next();
+                long pending = r.getLong(1);
+                long failed = r.getLong(2);
+                long all = r.getLong(3);
+                if (all == 0) {
+                    return null;
+                }
+                if (pending > 0) {
+                    return "pending: split by tenant, " + pending + " of " + all + " tenant job(s) not finished";
+                }
+                return failed == 0 ? "completed" : "split by tenant: " + failed + " of " + all + " tenant job(s) failed";
+            }
         }
     }
 

@@ -97,8 +97,8 @@ final class IngestProcessor {
 
     /**
      * Claims a slot per event, all or none, and fills and publishes them; -1 when the ring is too full.
-     * Each event's received-at is the request's arrival, by this edge's clock, never the client's
-     * {@code occurred_at}: the sinks' age limits and the erasure hold count from it.
+     * Each event's received-at is when this edge took the request in (its body read), by this edge's
+     * clock, never the client's {@code occurred_at}: the sinks' age limits and the erasure hold count from it.
      */
     private long publish(List<IngestEvent> events, int listener, long receivedAtMicros) {
         int n = events.size();

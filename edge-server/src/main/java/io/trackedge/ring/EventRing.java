@@ -65,13 +65,15 @@ public final class EventRing {
                 ProducerType.MULTI, strategy);
         disruptor.handleEventsWith(appender);
         this.ring = disruptor.start();
+        boolean started = false;
         try {
-            if (!appender.awaitStarted(30, TimeUnit.SECONDS)) {
-                throw new IllegalStateException("the journal appender thread did not start within 30 s");
-            }
+            started = appender.awaitStarted(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while the journal appender thread started", e);
+        }
+        if (!started) {
+            disruptor.halt();
+            throw new IllegalStateException("the journal appender thread did not start (waited at most 30 s)");
         }
     }
 

@@ -225,8 +225,11 @@ public final class JournalAppender implements EventHandler<RingEvent> {
 
     @Override
     public void onStart() {
-        health.start();
-        started.countDown();
+        try {
+            health.start();
+        } finally {
+            started.countDown();
+        }
     }
 
     /**

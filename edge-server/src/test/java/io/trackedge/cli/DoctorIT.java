@@ -102,6 +102,22 @@ class DoctorIT {
         assertTrue(db.fix().contains("pg_isready -d 'postgresql://127.0.0.1:1/nothing'"), "a URL pg_isready reads: " + db);
     }
 
+    /**
+     * With no url, as root, serve uses the local PostgreSQL's trackedge database (the embedded one refuses
+     * root): doctor checks that one, where it said "a local database under data/" and checked nothing.
+     */
+    @Test
+    void withNoUrlAsRootTheLocalDatabaseServeUsesIsChecked() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "as root only");
+        Path conf = install("", "rw-------");
+        List<Doctor.Finding> findings = new Doctor(conf, Map.of("EDGE_PROFILE", "development"), System::currentTimeMillis).run();
+        List<Doctor.Finding> db = findings.stream().filter(f -> f.check().equals("database")).toList();
+        assertEquals(Doctor.Status.WARN, db.get(0).status(), db.toString());
+        assertTrue(db.get(0).detail().contains("jdbc:postgresql://127.0.0.1:5432/trackedge"), db.toString());
+        assertEquals(2, db.size(), "and then its connection: " + db);
+        assertTrue(db.get(1).status() != Doctor.Status.FAIL, db.toString());
+    }
+
     /** A server that answers but has no such database: the fix is the createdb line, not pg_isready and pg_hba.conf. */
     @Test
     void aDatabaseThatDoesNotExistSaysToCreateIt() throws Exception {

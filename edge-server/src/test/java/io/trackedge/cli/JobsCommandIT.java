@@ -106,7 +106,14 @@ class JobsCommandIT {
         }
         java.util.concurrent.CompletableFuture<Void> otherRunner = java.util.concurrent.CompletableFuture.runAsync(() -> {
             try (var c = db.connect(); var s = c.createStatement()) {
-                s.execute("SELECT pg_sleep(0.5)"); // its run ends after run-once has drained (nothing ready for it)
+                // its run ends once run-once waits for it: its connection has asked for the job's status
+                io.trackedge.sink.testing.Await.until("run-once to wait for the job", java.time.Duration.ofSeconds(30), () -> {
+                    try (var r = s.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                            + " AND query LIKE 'SELECT status, deferrals > 0 FROM analytics_jobs%'")) {
+                        r.next();
+                        return r.getLong(1) > 0;
+                    }
+                });
                 s.execute("UPDATE analytics_jobs SET status = 'completed', finished_at = now()");
             } catch (Exception e) {
                 throw new RuntimeException(e);
@@ -118,6 +125,12 @@ class JobsCommandIT {
         assertTrue(once.out().contains("already there:"), once.out());
         assertTrue(once.out().contains("ran 0 job(s)"), once.out());
         assertTrue(once.out().matches("(?s).*job [0-9a-f-]{36}: completed\\n.*"), once.out());
+
+        // asked again: the completed job is run again here, not reported as done
+        CliRun again = run("jobs", "run-once", "--type", "retention", "--period", "day:2026-11-29");
+        assertEquals(0, again.exit(), again.out() + again.err());
+        assertTrue(again.out().contains("(queued again)"), again.out());
+        assertTrue(again.out().contains("ran 1 job(s): 1 completed"), again.out());
     }
 
     @Test

@@ -151,11 +151,12 @@ final class LateEventReruns {
         return hours;
     }
 
-    private static List<LocalDate> settledDays(Connection c, Instant firstMarkedBy) throws SQLException {
+    private List<LocalDate> settledDays(Connection c, Instant firstMarkedBy) throws SQLException {
         List<LocalDate> out = new ArrayList<>();
-        try (PreparedStatement s = c.prepareStatement("SELECT day FROM analytics_late_days GROUP BY day"
-                + " HAVING min(marked_at) <= ? ORDER BY day LIMIT " + MAX_DAYS_PER_TICK)) {
-            s.setTimestamp(1, Timestamp.from(firstMarkedBy));
+        try (PreparedStatement s = c.prepareStatement("SELECT day FROM analytics_late_days WHERE job_type IS NULL"
+                + " OR job_type = ANY (?) GROUP BY day HAVING min(marked_at) <= ? ORDER BY day LIMIT " + MAX_DAYS_PER_TICK)) {
+            s.setArray(1, c.createArrayOf("text", registry.names().toArray()));
+            s.setTimestamp(2, Timestamp.from(firstMarkedBy));
             try (ResultSet r = s.executeQuery()) {
                 while (r.next()) {
                     out.add(r.getObject(1, LocalDate.class));
@@ -182,10 +183,13 @@ final class LateEventReruns {
     }
 
     /** Deletes the day's marks (any batch or erasure marking it later adds a row of its own) and returns them. */
-    private static List<DayMark> takeDay(Connection c, LocalDate day) throws SQLException {
+    private List<DayMark> takeDay(Connection c, LocalDate day) throws SQLException {
         List<DayMark> marks = new ArrayList<>();
-        try (PreparedStatement s = c.prepareStatement("DELETE FROM analytics_late_days WHERE day = ? RETURNING xid::text, job_type")) {
+        // A mark naming a type this node does not run stays, for a node that does (as a queued job of an unknown type does).
+        try (PreparedStatement s = c.prepareStatement("DELETE FROM analytics_late_days WHERE day = ?"
+                + " AND (job_type IS NULL OR job_type = ANY (?)) RETURNING xid::text, job_type")) {
             s.setObject(1, day);
+            s.setArray(2, c.createArrayOf("text", registry.names().toArray()));
             try (ResultSet r = s.executeQuery()) {
                 while (r.next()) {
                     marks.add(new DayMark(r.getString(1), r.getString(2)));

@@ -138,6 +138,13 @@ class LateEventRerunsIT {
         clock.set(Instant.parse("2026-12-02T10:41:00Z"));
         assertEquals(2 + 24, scheduler.tick().size(), "the batch's mark: every type, each once");
         assertEquals(List.of("daily_aggregate day:2026-12-01T00", "hourly_and_daily day:2026-12-01T00"), queued());
+        drain();
+
+        // a type this node does not run (another version's): its mark is left for a node that does
+        mark("2026-12-01", "2026-12-02T10:42:00Z", "not_registered_here");
+        clock.set(Instant.parse("2026-12-02T10:48:00Z"));
+        assertEquals(0, scheduler.tick().size());
+        assertEquals(1, marks(), "not taken and forgotten");
     }
 
     @Test

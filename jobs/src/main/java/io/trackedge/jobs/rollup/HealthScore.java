@@ -21,8 +21,9 @@ package io.trackedge.jobs.rollup;
  * Bounces and complaints come a day or more after the mail they answer, so they are rates over a
  * week: counted against the day's sends alone, one complaint on a day that sent nothing cost 40
  * points (a rate of 100 %), where a week of 1,000 sends puts it at 0.1 %. The earlier days are read
- * from {@code mailbox_analytics} as they stand when the job runs; a re-run of an earlier day moves
- * the later days' scores at their next run. The weights follow the usual mailbox-provider limits:
+ * from {@code mailbox_analytics} as they stand when the job runs: a closed day re-run later (late
+ * events) does not move the six days' scores after it, which keep the week they were computed with;
+ * days run out of order (a backfill) read the earlier days only as far as they were done. The weights follow the usual mailbox-provider limits:
  * hard bounces past a few percent and complaints past 0.3 % (Gmail's bulk-sender limit) are what
  * gets a domain throttled; replies to warm-up mail are the strongest inbox-placement signal.
  */
