@@ -23,8 +23,8 @@ package io.trackedge.jobs.rollup;
  * points (a rate of 100 %), where a week of 1,000 sends puts it at 0.1 %. The earlier days are read
  * from {@code mailbox_analytics} as they stand when the job runs: a closed day re-run later (late
  * events) does not move the six days' scores after it, which keep the week they were computed with;
- * days run out of order (a backfill) read the earlier days only as far as they were done. The weights follow the usual mailbox-provider limits:
- * hard bounces past a few percent and complaints past 0.3 % (Gmail's bulk-sender limit) are what
+ * days run out of order (a backfill) read the earlier days only as far as they were done. The
+ * weights follow the usual mailbox-provider limits: hard bounces past a few percent and complaints past 0.3 % (Gmail's bulk-sender limit) are what
  * gets a domain throttled; replies to warm-up mail are the strongest inbox-placement signal.
  */
 final class HealthScore {
