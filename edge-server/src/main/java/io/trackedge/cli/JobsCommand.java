@@ -12,9 +12,6 @@ import io.trackedge.jobs.JobStore;
 import io.trackedge.jobs.Period;
 import io.trackedge.db.Database;
 import java.io.PrintWriter;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
@@ -201,73 +198,30 @@ public final class JobsCommand implements Runnable {
     }
 
     /**
-     * The job's status once it is no longer queued or running (or, after {@code limit}, as it stands):
-     * a deferred job waits in the queue, and is reported as such.
+     * The job's outcome once it is settled ({@link JobRows.Outcome#settled}), or after {@code limit} as it
+     * stands: "completed" when it (and, split by tenant, each tenant's job) completed.
      */
     static String awaitFinished(JobStore store, UUID job, Duration limit) throws SQLException, InterruptedException {
         long deadline = System.nanoTime() + limit.toNanos();
-        while (true) {
-            String status;
-            boolean deferred;
-            try (Connection c = store.dataSource().getConnection();
-                 PreparedStatement s = c.prepareStatement("SELECT status, deferrals > 0 FROM analytics_jobs WHERE job_id = ?")) {
-                s.setObject(1, job);
-                try (ResultSet r = s.executeQuery()) {
-                    if (!r.next()) {
-                        return "gone (split by tenant, or deleted)";
-                    }
-                    status = r.getString(1);
-                    deferred = r.getBoolean(2);
-                }
-            }
-            boolean pending = status.equals("queued") || status.equals("running");
-            if (!pending || status.equals("queued") && deferred) {
-                if (status.equals("completed")) {
-                    String split = splitOutcome(store, job);
-                    if (split != null) {
-                        if (split.startsWith("pending") && System.nanoTime() <= deadline) {
-                            Thread.sleep(100);
-                            continue;
-                        }
-                        return split;
-                    }
-                }
-                return status.equals("queued") ? "deferred (trackedge jobs list shows when it runs again)" : status;
-            }
-            if (System.nanoTime() > deadline) {
-                return status + " after " + limit.toSeconds() + " s (another runner has it)";
-            }
+        JobRows.Outcome o;
+        while ((o = JobRows.outcome(store.dataSource(), job)) != null && !o.settled() && System.nanoTime() <= deadline) {
             Thread.sleep(100);
         }
-    }
-
-    /**
-     * For an every-tenant job split by tenant (TenantSplit completes it, noting the split): "completed"
-     * once each tenant's job of its type and period completed, "pending ..." while any is queued or
-     * running, else how many failed; null for a job that was not split.
-     */
-    private static String splitOutcome(JobStore store, UUID job) throws SQLException {
-        try (Connection c = store.dataSource().getConnection();
-             PreparedStatement s = c.prepareStatement("SELECT count(*) FILTER (WHERE t.status IN ('queued', 'running')),"
-                     + " count(*) FILTER (WHERE t.status IN ('failed', 'dead')), count(*) FROM analytics_jobs p"
-                     + " JOIN analytics_jobs t ON t.job_type = p.job_type AND t.granularity = p.granularity"
-                     + " AND t.period_start = p.period_start AND t.tenant_id IS NOT NULL"
-                     + " WHERE p.job_id = ? AND p.last_error LIKE 'split into%'")) {
-            s.setObject(1, job);
-            try (ResultSet r = s.executeQuery()) {
-                r.next();
-                long pending = r.getLong(1);
-                long failed = r.getLong(2);
-                long all = r.getLong(3);
-                if (all == 0) {
-                    return null;
-                }
-                if (pending > 0) {
-                    return "pending: split by tenant, " + pending + " of " + all + " tenant job(s) not finished";
-                }
-                return failed == 0 ? "completed" : "split by tenant: " + failed + " of " + all + " tenant job(s) failed";
-            }
+        if (o == null) {
+            return "gone (deleted)";
         }
+        String status = o.status().sql();
+        if (o.tenantJobs() > 0) {
+            if (o.tenantJobsPending() > 0) {
+                return "pending: split by tenant, " + o.tenantJobsPending() + " of " + o.tenantJobs() + " tenant job(s) not finished";
+            }
+            return o.tenantJobsFailed() == 0 ? status
+                    : "split by tenant: " + o.tenantJobsFailed() + " of " + o.tenantJobs() + " tenant job(s) failed";
+        }
+        if (!o.settled()) {
+            return status + " after " + limit.toSeconds() + " s (another runner has it)";
+        }
+        return o.status() == JobStatus.QUEUED ? "deferred (trackedge jobs list shows when it runs again)" : status;
     }
 
     private static String nonNull(String s) {

@@ -23,9 +23,6 @@ import java.util.List;
  */
 final class IngestProcessor {
 
-    /** A journal record's fixed part (44 bytes in RecordCodec) and its 8-byte frame, rounded up. */
-    private static final int RECORD_OVERHEAD = 64;
-
     private final EventRing ring;
     private final boolean waitForJournal;
     private final int maxLines;
@@ -68,7 +65,7 @@ final class IngestProcessor {
             return new IngestOutcome(503, IngestJson.error("the journal cannot write now; nothing was recorded, retry shortly"),
                     -1, 0, 0);
         }
-        if (!accepted.isEmpty() && !waitForJournal && !ring.appender().hasRoomFor(journalBytes(accepted))) {
+        if (!accepted.isEmpty() && !waitForJournal && !ring.appender().hasRoomFor(accepted.size(), variableBytes(accepted))) {
             // Under journal and fsync the appender finds each event over the cap and the request gets 503;
             // here the answer goes first, so the cap is looked at first (README: at max-bytes, 503).
             return new IngestOutcome(503, IngestJson.error("the journal is at its size cap (edge.journal.max-bytes); "
@@ -86,11 +83,11 @@ final class IngestProcessor {
                 waitForJournal ? sequence : -1, n, results.length - n);
     }
 
-    /** About what the events take in the journal: their encoded fields and extension, and each record's fixed part. */
-    private static long journalBytes(List<IngestEvent> events) {
+    /** The events' encoded fields and extensions: their records' variable parts in the journal. */
+    private static long variableBytes(List<IngestEvent> events) {
         long bytes = 0;
         for (IngestEvent e : events) {
-            bytes += RECORD_OVERHEAD + e.fields().length + e.ext().length;
+            bytes += e.fields().length + e.ext().length;
         }
         return bytes;
     }

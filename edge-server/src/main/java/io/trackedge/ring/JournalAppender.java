@@ -145,9 +145,9 @@ public final class JournalAppender implements EventHandler<RingEvent> {
         return unwritten.written(first, last);
     }
 
-    /** {@link JournalWriter#hasRoomFor(long)}: any thread. */
-    public boolean hasRoomFor(long bytes) {
-        return writer.hasRoomFor(bytes);
+    /** {@link JournalWriter#hasRoomFor(int, long)}: any thread. */
+    public boolean hasRoomFor(int records, long variableBytes) {
+        return writer.hasRoomFor(records, variableBytes);
     }
 
     /** False after a write failure, until a batch is written again or the disk probe succeeds. */

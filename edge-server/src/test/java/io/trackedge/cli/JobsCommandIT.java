@@ -109,7 +109,7 @@ class JobsCommandIT {
                 // its run ends once run-once waits for it: its connection has asked for the job's status
                 io.trackedge.sink.testing.Await.until("run-once to wait for the job", java.time.Duration.ofSeconds(30), () -> {
                     try (var r = s.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                            + " AND query LIKE 'SELECT status, deferrals > 0 FROM analytics_jobs%'")) {
+                            + " AND query LIKE 'SELECT p.status, p.deferrals > 0,%'")) {
                         r.next();
                         return r.getLong(1) > 0;
                     }

@@ -13,7 +13,7 @@ import java.util.Map;
 import java.util.UUID;
 import javax.sql.DataSource;
 
-/** Reads of {@code analytics_jobs} for people and gauges: the listing and the queue depths. */
+/** Reads of {@code analytics_jobs} for people and gauges: the listing, the queue depths, one job's outcome. */
 public final class JobRows {
 
     private JobRows() {
@@ -42,6 +42,38 @@ public final class JobRows {
 
         public long ready() {
             return readyByPriority.values().stream().mapToLong(Long::longValue).sum();
+        }
+    }
+
+    /**
+     * Where one job stands, for a caller waiting on it. The tenant-job counts are of the per-tenant jobs of
+     * its type and period when it completed by {@link TenantSplit}'s split, else 0.
+     */
+    public record Outcome(JobStatus status, boolean deferred, long tenantJobs, long tenantJobsPending, long tenantJobsFailed) {
+
+        /** Done with, as far as a caller waiting on it goes: not queued or running (a deferred one waits for long), nor its tenant jobs. */
+        public boolean settled() {
+            boolean pending = status == JobStatus.QUEUED && !deferred || status == JobStatus.RUNNING;
+            return !pending && tenantJobsPending == 0;
+        }
+    }
+
+    /** The job's {@link Outcome}, or null when there is no such job. */
+    public static Outcome outcome(DataSource ds, UUID job) throws SQLException {
+        try (Connection c = ds.getConnection(); PreparedStatement s = c.prepareStatement("SELECT p.status, p.deferrals > 0,"
+                + " t.all_jobs, t.pending, t.failed FROM analytics_jobs p LEFT JOIN LATERAL (SELECT count(*) AS all_jobs,"
+                + " count(*) FILTER (WHERE q.status IN ('queued', 'running')) AS pending,"
+                + " count(*) FILTER (WHERE q.status IN ('failed', 'dead')) AS failed FROM analytics_jobs q"
+                + " WHERE p.status = 'completed' AND p.last_error LIKE ? AND q.job_type = p.job_type AND q.granularity = p.granularity"
+                + " AND q.period_start = p.period_start AND q.tenant_id IS NOT NULL) t ON true WHERE p.job_id = ?")) {
+            s.setString(1, TenantSplit.NOTE + "%");
+            s.setObject(2, job);
+            try (ResultSet r = s.executeQuery()) {
+                if (!r.next()) {
+                    return null;
+                }
+                return new Outcome(JobStatus.parse(r.getString(1)), r.getBoolean(2), r.getLong(3), r.getLong(4), r.getLong(5));
+            }
         }
     }
 

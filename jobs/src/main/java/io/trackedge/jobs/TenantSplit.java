@@ -24,6 +24,9 @@ import java.util.UUID;
  */
 final class TenantSplit {
 
+    /** How a split job's {@code last_error} begins: the split is known by it (here, and in {@link JobRows#outcome}). */
+    static final String NOTE = "split into ";
+
     private final JobStore store;
     private final int longWaitMillis;
 
@@ -71,7 +74,7 @@ final class TenantSplit {
                     return -1;
                 }
                 try (PreparedStatement s = c.prepareStatement("UPDATE analytics_jobs SET last_error = ? WHERE job_id = ?")) {
-                    s.setString(1, JobStore.truncated("split into " + tenants.size() + " tenant jobs after a data error: " + error));
+                    s.setString(1, JobStore.truncated(NOTE + tenants.size() + " tenant jobs after a data error: " + error));
                     s.setObject(2, job.jobId());
                     s.executeUpdate();
                 }
@@ -94,7 +97,7 @@ final class TenantSplit {
     static boolean previousSplitFailedEverywhere(Connection c, Job job) throws SQLException {
         try (PreparedStatement s = c.prepareStatement("WITH last AS (SELECT period_start FROM analytics_jobs"
                 + " WHERE job_type = ? AND granularity = ? AND tenant_id IS NULL AND job_id <> ? AND status = 'completed'"
-                + " AND last_error LIKE 'split into %' ORDER BY finished_at DESC LIMIT 1)"
+                + " AND last_error LIKE '" + NOTE + "%' ORDER BY finished_at DESC LIMIT 1)"
                 + " SELECT count(*), count(*) FILTER (WHERE j.status = 'dead') FROM analytics_jobs j, last"
                 + " WHERE j.job_type = ? AND j.granularity = ? AND j.period_start = last.period_start AND j.tenant_id IS NOT NULL")) {
             s.setString(1, job.type());

@@ -121,12 +121,14 @@ public final class JournalWriter implements Closeable {
     }
 
     /**
-     * Whether {@code bytes} more would fit under the size cap, judged by the bytes already in the files.
-     * Any thread. What is staged and not yet written is not counted, so it errs towards yes: for a
+     * Whether {@code records} more records, whose variable parts (fields, User-Agent, URL, extension)
+     * hold {@code variableBytes} in all, would fit under the size cap, judged by the bytes already in the
+     * files. Any thread. What is staged and not yet written is not counted, so it errs towards yes: for a
      * request answered before its events are written ({@code ack=memory}), which must not be told 202
      * while the journal is full.
      */
-    public boolean hasRoomFor(long bytes) {
+    public boolean hasRoomFor(int records, long variableBytes) {
+        long bytes = (long) records * (Framing.HEADER + RecordCodec.FIXED_SIZE) + variableBytes;
         return stats.sizeBytes.get() + bytes <= maxBytes;
     }
 
