@@ -21,14 +21,28 @@ import java.util.function.Function;
  */
 final class EmailMetricsRollUp extends DailyRollUp {
 
+    /** The job type of {@link #mailboxes}. */
+    static final String MAILBOX_JOB_TYPE = "mailbox_analytics";
+
     private final String jobType;
-    private final String table;
     private final Function<UUID, String> insert;
+    private final DayDelete delete;
 
     private EmailMetricsRollUp(String jobType, String table, Function<UUID, String> insert) {
+        this(jobType, insert, (c, day, tenantOrNull, p) ->
+                Sql.update(c, "DELETE FROM " + table + " WHERE date = {date}" + Sql.tenantFilter("tenant_id", tenantOrNull), p));
+    }
+
+    private EmailMetricsRollUp(String jobType, Function<UUID, String> insert, DayDelete delete) {
         this.jobType = jobType;
-        this.table = table;
         this.insert = insert;
+        this.delete = delete;
+    }
+
+    /** Deletes a day's rows (of one tenant, or all) before their recount is inserted. */
+    @FunctionalInterface
+    private interface DayDelete {
+        void delete(Connection c, LocalDate day, UUID tenantOrNull, Map<String, Object> p) throws SQLException;
     }
 
     /**
@@ -77,16 +91,19 @@ final class EmailMetricsRollUp extends DailyRollUp {
      * {@code mailbox_analytics} per (tenant, mailbox, day), for every mailbox with campaign or
      * warm-up events that day: the warm-up opens and replies it received, {@code health_score}
      * ({@link HealthScore}), {@code warmup_status} 'warming' on a day with warm-up events (else
-     * null) and {@code current_volume}, the emails it sent that day.
+     * null) and {@code current_volume}, the emails it sent that day. A recount that moves a closed
+     * day's bounces, complaints or sends marks the closed days whose scores' week holds it
+     * ({@link HealthScore#deleteDayMarkingWeekAfter}).
      */
     static EmailMetricsRollUp mailboxes() {
-        return new EmailMetricsRollUp("mailbox_analytics", "mailbox_analytics", tenant -> "WITH "
+        return new EmailMetricsRollUp(MAILBOX_JOB_TYPE, tenant -> "WITH "
                 + EmailMetrics.perEmail("mailbox_id", tenant) + ", " + mailboxDay()
                 + " INSERT INTO mailbox_analytics (tenant_id, mailbox_id, date, " + EmailMetrics.COLUMNS
                 + ", warmup_opens, warmup_replies, health_score, warmup_status, current_volume)"
                 + " SELECT m.tenant_id, m.mailbox_id, {date}::date, " + EmailMetrics.COLUMNS + ", warmup_opens, warmup_replies, "
                 + HealthScore.SQL + ", CASE WHEN warmup_opens + warmup_replies > 0 THEN 'warming' END, least(sent, 2147483647)"
-                + " FROM mailbox_day m" + HealthScore.window("m"));
+                + " FROM mailbox_day m" + HealthScore.window("m"),
+                (c, day, tenantOrNull, p) -> HealthScore.deleteDayMarkingWeekAfter(c, day, tenantOrNull, p, HealthScore.todayUtc()));
     }
 
     /** {@code mailbox_day}: the day's counts per (tenant, mailbox), over {@code per_email} grouped by mailbox_id. */
@@ -109,7 +126,7 @@ final class EmailMetricsRollUp extends DailyRollUp {
 
     @Override
     void recomputeDay(Connection c, LocalDate day, UUID tenantOrNull, Map<String, Object> p) throws SQLException {
-        Sql.update(c, "DELETE FROM " + table + " WHERE date = {date}" + Sql.tenantFilter("tenant_id", tenantOrNull), p);
+        delete.delete(c, day, tenantOrNull, p);
         Sql.update(c, insert.apply(tenantOrNull), p);
     }
 }

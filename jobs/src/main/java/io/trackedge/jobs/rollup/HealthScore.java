@@ -1,5 +1,14 @@
 package io.trackedge.jobs.rollup;
 
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
 /**
  * The mailbox health (reputation) score, 0 to 100, of one mailbox on one UTC day, written to
  * {@code mailbox_analytics.health_score}, {@code warmup_analytics.health_score} and
@@ -21,9 +30,11 @@ package io.trackedge.jobs.rollup;
  * Bounces and complaints come a day or more after the mail they answer, so they are rates over a
  * week: counted against the day's sends alone, one complaint on a day that sent nothing cost 40
  * points (a rate of 100 %), where a week of 1,000 sends puts it at 0.1 %. The earlier days are read
- * from {@code mailbox_analytics} as they stand when the job runs: a closed day re-run later (late
- * events) does not move the six days' scores after it, which keep the week they were computed with;
- * days run out of order (a backfill) read the earlier days only as far as they were done. The
+ * from {@code mailbox_analytics} as they stand when the job runs; a day recomputed after later days
+ * closed (late events, a backfill run out of order) whose bounce, complaint or send counts moved
+ * marks the closed days of the week after it that scored the mailbox, for the mailbox and warm-up
+ * roll-ups ({@link #deleteDayMarkingWeekAfter}), and the scheduler's late-event re-runs recompute
+ * them. The
  * weights follow the usual mailbox-provider limits: hard bounces past a few percent and complaints past 0.3 % (Gmail's bulk-sender limit) are what
  * gets a domain throttled; replies to warm-up mail are the strongest inbox-placement signal.
  */
@@ -47,6 +58,68 @@ final class HealthScore {
                 + " coalesce(sum(p.bounces_soft), 0) AS w_soft, coalesce(sum(p.spam_complaints), 0) AS w_complaints"
                 + " FROM mailbox_analytics p WHERE p.tenant_id = " + alias + ".tenant_id AND p.mailbox_id = " + alias + ".mailbox_id"
                 + " AND p.date >= {date}::date - " + (WINDOW_DAYS - 1) + " AND p.date < {date}::date) w";
+    }
+
+    /**
+     * The job types whose days hold a score, written by {@link EmailMetricsRollUp#mailboxes} and
+     * {@link WarmupRollUp}, each into the table of its own name.
+     */
+    static final List<String> SCORED_JOB_TYPES = List.of(EmailMetricsRollUp.MAILBOX_JOB_TYPE, WarmupRollUp.JOB_TYPE);
+
+    /** The window's counts of one mailbox-day, as they move the scores of the days after it. */
+    private static final String WINDOW_COUNTS = "sent, delivered, bounced, bounces_hard, bounces_soft, spam_complaints";
+
+    /**
+     * Deletes {@code mailbox_analytics}' rows of {@code day} (of one tenant, or all) for the caller to insert
+     * their recount, and, when the day's window counts move for a mailbox, marks each closed day of the week
+     * after it that holds that mailbox's score, or whose run is under way, for {@link #SCORED_JOB_TYPES}
+     * ({@code analytics_late_days}): the scheduler re-runs them, or leaves a job whose claim saw this
+     * transaction (LateEventReruns). A day whose next day has not closed (the day's own run, each night) has
+     * nothing to mark and is a plain delete; a re-run, or a run out of order, pays for counting the day twice,
+     * here and in the insert. The days marked are re-run whole, and their counts do not move: nothing further
+     * is marked.
+     */
+    static void deleteDayMarkingWeekAfter(Connection c, LocalDate day, UUID tenantOrNull, Map<String, Object> p,
+                                          LocalDate today) throws SQLException {
+        String delete = "DELETE FROM mailbox_analytics WHERE date = {date}" + Sql.tenantFilter("tenant_id", tenantOrNull);
+        LocalDate through = day.plusDays(WINDOW_DAYS - 1);
+        if (through.isAfter(today.minusDays(1))) {
+            through = today.minusDays(1);
+        }
+        if (through.isBefore(day.plusDays(1))) {
+            Sql.update(c, delete, p);
+            return;
+        }
+        Map<String, Object> q = new HashMap<>(p);
+        q.put("first_after", day.plusDays(1));
+        q.put("last_after", through);
+        StringBuilder moved = new StringBuilder();
+        for (String col : WINDOW_COUNTS.split(", ")) {
+            moved.append(moved.isEmpty() ? "" : " OR ").append("coalesce(o.").append(col).append(", 0) <> coalesce(m.")
+                    .append(col).append(", 0)");
+        }
+        StringBuilder marks = new StringBuilder();
+        for (String type : SCORED_JOB_TYPES) {
+            marks.append(marks.isEmpty() ? "" : " UNION ALL ").append("SELECT d, '").append(type).append("' FROM after")
+                    .append(" WHERE EXISTS (SELECT 1 FROM moved JOIN ").append(type).append(" a ON a.tenant_id = moved.tenant_id")
+                    .append(" AND a.mailbox_id = moved.mailbox_id AND a.date = d)")
+                    // a run of that day not yet committed reads this day as it was: LateEventReruns flags it
+                    .append(" OR EXISTS (SELECT 1 FROM moved) AND EXISTS (SELECT 1 FROM analytics_jobs j WHERE j.status = 'running'")
+                    .append(" AND j.job_type = '").append(type)
+                    .append("' AND j.period_start < (d + 1)::timestamp AT TIME ZONE 'UTC' AND j.period_end > d::timestamp AT TIME ZONE 'UTC')");
+        }
+        Sql.update(c, "WITH old AS (" + delete + " RETURNING tenant_id, mailbox_id, " + WINDOW_COUNTS + "), "
+                + EmailMetrics.perEmail("mailbox_id", tenantOrNull) + ", " + EmailMetricsRollUp.mailboxDay()
+                + ", moved AS MATERIALIZED (SELECT coalesce(o.tenant_id, m.tenant_id) AS tenant_id,"
+                + " coalesce(o.mailbox_id, m.mailbox_id) AS mailbox_id"
+                + " FROM old o FULL JOIN mailbox_day m ON m.tenant_id = o.tenant_id AND m.mailbox_id = o.mailbox_id WHERE " + moved + ")"
+                + ", after AS (SELECT d::date AS d FROM generate_series({first_after}::date, {last_after}::date, interval '1 day') d)"
+                + " INSERT INTO analytics_late_days (day, job_type) " + marks, q);
+    }
+
+    /** Today's UTC date by this node's clock: the days before it have closed. */
+    static LocalDate todayUtc() {
+        return LocalDate.now(ZoneOffset.UTC);
     }
 
     /** The score as an SQL expression over the day's columns of those names and {@link #window}'s. */

@@ -26,6 +26,8 @@ final class WarmupRollUp extends DailyRollUp {
 
     static final int WARMUP_DAYS = 30;
 
+    static final String JOB_TYPE = "warmup_analytics";
+
     /**
      * The day's scores into {@code warmup_daily_stats}, whose rows the sinks' batches upsert: the rows
      * are locked first, in the order a batch takes them (tenant, mailbox), so the job and a batch
@@ -41,7 +43,7 @@ final class WarmupRollUp extends DailyRollUp {
 
     @Override
     public String jobType() {
-        return "warmup_analytics";
+        return JOB_TYPE;
     }
 
     @Override

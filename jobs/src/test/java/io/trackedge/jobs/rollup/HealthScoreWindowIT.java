@@ -56,4 +56,91 @@ class HealthScoreWindowIT {
                             + " and a complaint with no send in the week counts as a rate of 100 % (-40)");
         }
     }
+
+    /**
+     * Complaints reported late for a closed day move the scores of the week after it: the day's
+     * re-run marks those closed days for the mailbox and warm-up roll-ups, whose re-runs (the
+     * scheduler's, here by hand) score them with the new week, and mark nothing further.
+     */
+    @Test
+    void aDayRecountedWithMoreComplaintsMarksTheClosedDaysOfTheWeekAfterIt() throws Exception {
+        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        LocalDate monday = today.minusDays(10);
+        LocalDate tuesday = monday.plusDays(1);
+        LocalDate wednesday = monday.plusDays(2);
+        try (TestDatabase db = TestDatabase.migrated();
+             Database jobs = new Database(new PostgresConnectionInfo(db.jdbcUrl(), "postgres", null), 2);
+             Connection c = jobs.dataSource().getConnection()) {
+            try (Statement s = c.createStatement()) {
+                insert(s, monday, "sent", 1000);
+                insert(s, tuesday, "complained", 1);
+                insert(s, wednesday, "sent", 1);
+                insert(s, wednesday, "warmup_open", 1);
+            }
+            RollUp mailboxes = EmailMetricsRollUp.mailboxes();
+            RollUp warmup = new WarmupRollUp();
+            for (LocalDate day : List.of(monday, tuesday, wednesday)) {
+                run(c, mailboxes, day);
+            }
+            run(c, warmup, wednesday);
+            assertEquals(List.of(), db.rows("SELECT day::text FROM analytics_late_days"),
+                    "days run in order: each day's later days were not computed from it, nothing to mark");
+            assertEquals(List.of(monday + "|100", tuesday + "|96", wednesday + "|76"), scores(db, wednesday),
+                    "Wednesday: a warm-up open without a reply, -20, on both tables");
+
+            assertEquals(List.of(wednesday + "|76"), db.rows("SELECT date || '|' || health_score FROM warmup_analytics"),
+                    "1 complaint in 1,001 sends over the week, -4; a warm-up open without a reply, -20");
+
+            LocalDate thursday = monday.plusDays(3);
+            try (Statement s = c.createStatement()) {
+                insert(s, monday, "complained", 9); // reported late, for Monday's mail, landing on Monday
+                // Thursday's warm-up job under way on another runner: its rows are not visible yet
+                s.execute("INSERT INTO analytics_jobs (job_id, job_type, priority, status, runner, lease_until, granularity,"
+                        + " period_start, period_end) VALUES (gen_random_uuid(), 'warmup_analytics', 5, 'running', 'other', now() + interval '1 minute',"
+                        + " 'day', '" + thursday + "T00:00:00Z', '" + thursday.plusDays(1) + "T00:00:00Z')");
+            }
+            run(c, mailboxes, monday);
+            assertEquals(List.of(tuesday + "|mailbox_analytics", wednesday + "|mailbox_analytics", wednesday + "|warmup_analytics",
+                            thursday + "|warmup_analytics"),
+                    db.rows("SELECT day || '|' || job_type FROM analytics_late_days ORDER BY day, job_type"),
+                    "Monday's complaints moved: the closed days of the week after it that scored the mailbox are marked, each for"
+                            + " the roll-up that scored it, and so is a day whose run is under way; no later day is");
+
+            try (Connection other = db.connect(); Statement s = other.createStatement()) {
+                s.execute("DELETE FROM analytics_late_days"); // taken by the scheduler, which re-runs the marked days
+            }
+            for (LocalDate day : List.of(tuesday, wednesday)) {
+                run(c, mailboxes, day);
+            }
+            run(c, warmup, wednesday);
+            assertEquals(List.of(monday + "|64", tuesday + "|60", wednesday + "|40"), scores(db, wednesday),
+                    "Monday: 9 complaints in 1,000 sends, -36; Tuesday and Wednesday: 10 in about 1,000 over the week, -40");
+            assertEquals(List.of(wednesday + "|40"), db.rows("SELECT date || '|' || health_score FROM warmup_analytics"),
+                    "10 complaints in 1,001 sends over the week, -40; the warm-up open without a reply, -20");
+            assertEquals(List.of(), db.rows("SELECT day::text FROM analytics_late_days"),
+                    "the re-runs moved scores, not counts: nothing further is marked");
+
+            try (Statement s = c.createStatement()) {
+                insert(s, today.minusDays(1), "complained", 1);
+            }
+            run(c, mailboxes, today.minusDays(1));
+            assertEquals(List.of(), db.rows("SELECT day::text FROM analytics_late_days"),
+                    "yesterday's run, each night's: no day after it has closed");
+        }
+    }
+
+    private static void insert(Statement s, LocalDate day, String type, int count) throws Exception {
+        s.execute("INSERT INTO email_events (occurred_at, tenant_id, event_id, user_id, edge_no, event_type, campaign_id,"
+                + " mailbox_id, email_id) SELECT '" + day + "T10:00:00Z', '" + TENANT + "', gen_random_uuid(), '" + USER
+                + "', 1, '" + type + "', 'camp', 'box@example.com', 'e' || g FROM generate_series(1, " + count + ") g");
+    }
+
+    private static void run(Connection c, RollUp rollUp, LocalDate day) throws Exception {
+        RollUps.runCommitted(c, rollUp, Period.dayOf(day.atStartOfDay(ZoneOffset.UTC).toInstant()), null);
+    }
+
+    private static List<String> scores(TestDatabase db, LocalDate through) throws Exception {
+        return db.rows("SELECT date || '|' || health_score FROM mailbox_analytics WHERE mailbox_id = 'box@example.com'"
+                + " AND date <= '" + through + "' ORDER BY date");
+    }
 }
