@@ -163,6 +163,11 @@ public final class EdgeApp implements AutoCloseable {
         Responses responses = new Responses();
         IngestApi ingest = IngestApi.start(config, ring, metrics, sinks.db());
         StatsStack reads = StatsStack.start(config, sinks.dbs(), ingest.service().keys());
+        if (reads != null) {
+            metrics.gauge("edge_stats_queries_running", "Stats API and dashboard queries running now", reads.service()::queriesRunning);
+            metrics.gauge("edge_stats_requests_waiting", "Stats API and dashboard requests waiting for a worker (503 past "
+                    + StatsStack.QUEUE + ")", reads.service()::requestsWaiting);
+        }
         ErasureRoute erasure = privacy.eraser() == null ? null : new ErasureRoute(privacy.eraser());
         Dashboard dashboard = reads == null ? null : new Dashboard(reads.service(), metrics, readiness);
         List<AutoCloseable> routePools = Stream.<AutoCloseable>of(erasure, dashboard, limit == null ? null : limit.exemptions())

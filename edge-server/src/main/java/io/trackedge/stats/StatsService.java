@@ -204,6 +204,16 @@ public final class StatsService implements AutoCloseable {
         return SqlStates.find(e, state -> state.startsWith("08") || state.startsWith("57P0")) != null;
     }
 
+    /** Queries running now, at most the workers. */
+    public int queriesRunning() {
+        return pool.getActiveCount();
+    }
+
+    /** Requests waiting for a worker now; past the queue's size the API answers 503. */
+    public int requestsWaiting() {
+        return pool.getQueue().size();
+    }
+
     @Override
     public void close() {
         pool.shutdownNow();

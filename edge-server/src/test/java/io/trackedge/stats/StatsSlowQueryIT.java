@@ -55,6 +55,11 @@ class StatsSlowQueryIT {
                     "EDGE_INGEST_KEY_REFRESH", "200ms", "EDGE_JOBS_ENABLED", "false", "EDGE_IDLE_TIMEOUT", "1s");
                  Connection locker = db.connect()) {
                 String request = knownRequest(edge, key);
+                // The answers above reach the client before their worker is back for the next task: one still
+                // on its way back would leave 33 places to a burst, and 7 refused.
+                Await.until("the stats workers idle", Duration.ofSeconds(10),
+                        () -> TestEdge.sample(edge.metrics(), "edge_stats_queries_running") == 0
+                                && TestEdge.sample(edge.metrics(), "edge_stats_requests_waiting") == 0);
                 locker.setAutoCommit(false);
                 try (Statement s = locker.createStatement()) {
                     s.execute("LOCK TABLE " + TABLES + " IN ACCESS EXCLUSIVE MODE");
@@ -98,6 +103,11 @@ class StatsSlowQueryIT {
                     assertEquals(0, head.body().length, "no body");
                 }
 
+                // The answers above reach the client before their worker is back for the next task: one still
+                // on its way back would leave 33 places to a burst, and 7 refused.
+                Await.until("the stats workers idle", Duration.ofSeconds(10),
+                        () -> TestEdge.sample(edge.metrics(), "edge_stats_queries_running") == 0
+                                && TestEdge.sample(edge.metrics(), "edge_stats_requests_waiting") == 0);
                 locker.setAutoCommit(false);
                 try (Statement s = locker.createStatement()) {
                     s.execute("LOCK TABLE " + TABLES + " IN ACCESS EXCLUSIVE MODE");
@@ -111,6 +121,7 @@ class StatsSlowQueryIT {
                     // At least six: on a loaded machine the 10 s statement timeout may answer a held query 503 first.
                     Await.until("six answered busy while the others wait", Duration.ofSeconds(30),
                             () -> TestEdge.sample(edge.metrics(), "edge_http_requests_total{route=\"stats\",status=\"503\"}") >= 6);
+                    assertEquals(2, TestEdge.sample(edge.metrics(), "edge_stats_queries_running"), "both workers held by the lock");
                     locker.commit();
                     int busy = 0;
                     for (RawHttp c : taken) {
