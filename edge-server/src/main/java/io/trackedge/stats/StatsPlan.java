@@ -17,10 +17,13 @@ import java.util.Set;
  * @param sql         the query; parameters in {@link #params} order
  * @param bases       the sums selected after the bucket and dimension columns, in order
  * @param delivered   for {@link Source#LINKS}: the delivered-per-bucket query on stats_hourly, else null
- * @param totals      the same sums over the whole range in one row, for an answer cut at {@link #MAX_ROWS}
+ * @param totals      the same sums over the whole range in one row: for an answer cut at {@link #MAX_ROWS}, and
+ *                    for one whose rows do not add up ({@link #rowsAddUp})
+ * @param rowsAddUp   whether the rows' sums are the range's: not by link, where an email is a unique click of
+ *                    each link it clicked, nor by reason, where an event counts once for each of its reasons
  */
 record StatsPlan(Source source, String sql, List<Object> params, List<Base> bases, String delivered,
-                 List<Object> deliveredParams, String totals, List<Object> totalsParams) {
+                 List<Object> deliveredParams, String totals, List<Object> totalsParams, boolean rowsAddUp) {
 
     /** Rows past this are not returned; the answer says it was cut. */
     static final int MAX_ROWS = 10_000;
@@ -81,13 +84,16 @@ record StatsPlan(Source source, String sql, List<Object> params, List<Base> base
                     .append(SIGNALS).append(")[b + 1] FROM generate_series(0, 15) b WHERE reasons & (1 << b) <> 0) END) AS r(reason)");
         }
         q.append(from).append(where(s, r, params));
-        // The sums of every row the main query would give, cut or not (rows by reason count an event once per reason, as there)
+        // The range's sums, as the rows would give them with no dimension: each event once (the table itself, without
+        // the reasons' unnest), and each email's first click once (stats_hourly for the link rows, which hold one per link)
+        boolean rowsAddUp = s != Source.LINKS && !r.dimensions().contains(Dimension.REASON);
+        Source whole = s == Source.LINKS ? Source.STATS : s;
         List<Object> tParams = new ArrayList<>();
         StringBuilder t = new StringBuilder("SELECT ");
         for (int i = 0; i < selected.size(); i++) {
-            t.append(i == 0 ? "" : ", ").append("coalesce(").append(s.sums.get(selected.get(i))).append(", 0)");
+            t.append(i == 0 ? "" : ", ").append("coalesce(").append(whole.sums.get(selected.get(i))).append(", 0)");
         }
-        t.append(from).append(where(s, r, tParams));
+        t.append(" FROM ").append(whole.table).append(where(whole, r, tParams));
         q.append(" GROUP BY 1");
         for (int i = 0; i < r.dimensions().size(); i++) {
             q.append(", ").append(i + 2);
@@ -106,7 +112,7 @@ record StatsPlan(Source source, String sql, List<Object> params, List<Base> base
                     + " GROUP BY 1" + (byCampaign ? ", 2" : "");
         }
         return new StatsPlan(s, q.toString(), params, List.copyOf(selected), delivered, dParams,
-                selected.isEmpty() ? null : t.toString(), tParams);
+                selected.isEmpty() ? null : t.toString(), tParams, rowsAddUp);
     }
 
     private static String why(Source s, StatsRequest r) {

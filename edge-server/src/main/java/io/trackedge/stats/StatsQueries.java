@@ -95,7 +95,7 @@ public final class StatsQueries {
                 rows.add(new StatsResult.Row(bucket, java.util.Collections.unmodifiableList(values), counts)); // values may be null
             }
         }
-        if (truncated && plan.totals() != null) { // the rows are cut; the totals are not
+        if ((truncated || !plan.rowsAddUp()) && plan.totals() != null) { // the rows are cut, or overlap; the totals are neither
             try (PreparedStatement s = TenantReader.prepare(c, plan.totals(), plan.totalsParams()); ResultSet rs = s.executeQuery()) {
                 rs.next();
                 for (int i = 0; i < plan.bases().size(); i++) {
