@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.trackedge.stats.Bucket;
 import io.trackedge.stats.StatsResponse;
 import io.trackedge.stats.StatsService;
 import java.net.URLEncoder;
@@ -78,6 +79,9 @@ final class DashboardPages {
     static String range(String range) {
         Instant to = Instant.now().truncatedTo(ChronoUnit.HOURS).plus(1, ChronoUnit.HOURS);
         Instant from = to.minus(RANGES.getOrDefault(range, RANGES.get("7d")));
+        if (Bucket.auto(Duration.between(from, to)) != Bucket.HOUR) {
+            from = from.truncatedTo(ChronoUnit.DAYS); // whole UTC days: a first day's point cut at this hour looked like a quiet day
+        }
         return "from=" + from + "&to=" + to;
     }
 
@@ -130,19 +134,35 @@ final class DashboardPages {
         for (LocalDate d = from; d.isBefore(to); d = d.plusDays(1)) {
             days.add(d.toString());
         }
-        Map<String, long[]> health = new java.util.TreeMap<>();
         List<List<View.Cell>> rows = new ArrayList<>();
         for (JsonNode w : warm.path("rows")) {
-            long[] h = health.computeIfAbsent(w.path("mailbox_id").asText(), k -> new long[days.size()]);
-            int i = days.indexOf(w.path("date").asText());
-            if (i >= 0) {
-                h[i] = w.path("health_score").asLong();
-            }
             List<View.Cell> row = new ArrayList<>();
             for (String c : List.of("mailbox_id", "date", "sent", "warmup_opens", "warmup_replies", "health_score", "progress_percentage")) {
                 row.add(View.Cell.of(w.path(c).asText()));
             }
             rows.add(row);
+        }
+        ObjectNode chart = healthChart(days, warm.path("rows"));
+        List<String> warmCols = List.of("mailbox_id", "date", "sent", "warmup_opens", "warmup_replies", "health_score",
+                "progress_percentage");
+        return new View("Mailboxes and warm-up", "mailboxes", range, "health score 0-100 per mailbox and UTC day",
+                List.of(), List.of(new View.Chart("health", "Warm-up health per mailbox", chart.toString())),
+                List.of(table("mailboxes", "Mailboxes", boxes, "mailbox", null),
+                        new View.Table("warmup", "Warm-up per day", warmCols, warmCols, rows)), false);
+    }
+
+    /**
+     * The warm-up health chart: a series per mailbox over {@code days}, null where a day has no row (today's,
+     * not rolled up yet; a day without warm-up mail), which uPlot leaves as a gap, where 0 drew a collapse.
+     */
+    static ObjectNode healthChart(List<String> days, JsonNode warmRows) {
+        Map<String, Long[]> health = new java.util.TreeMap<>();
+        for (JsonNode w : warmRows) {
+            Long[] h = health.computeIfAbsent(w.path("mailbox_id").asText(), k -> new Long[days.size()]);
+            int i = days.indexOf(w.path("date").asText());
+            if (i >= 0) {
+                h[i] = w.path("health_score").asLong();
+            }
         }
         ObjectNode chart = JSON.createObjectNode();
         ArrayNode x = chart.putArray("x");
@@ -150,17 +170,12 @@ final class DashboardPages {
         ArrayNode series = chart.putArray("series");
         health.forEach((m, h) -> {
             ArrayNode v = series.addObject().put("label", m).putArray("values");
-            for (long n : h) {
+            for (Long n : h) {
                 v.add(n);
             }
         });
         chart.put("kind", "line");
-        List<String> warmCols = List.of("mailbox_id", "date", "sent", "warmup_opens", "warmup_replies", "health_score",
-                "progress_percentage");
-        return new View("Mailboxes and warm-up", "mailboxes", range, "health score 0-100 per mailbox and UTC day",
-                List.of(), List.of(new View.Chart("health", "Warm-up health per mailbox", chart.toString())),
-                List.of(table("mailboxes", "Mailboxes", boxes, "mailbox", null),
-                        new View.Table("warmup", "Warm-up per day", warmCols, warmCols, rows)), false);
+        return chart;
     }
 
     /** Headline figures: the totals of a series answer. */
@@ -172,21 +187,50 @@ final class DashboardPages {
         return out;
     }
 
+    /**
+     * A line chart of an answer's counts over time. The API leaves out a bucket without events: every bucket of
+     * the range is drawn, such a one at 0, where a line drawn between its neighbours hid a quiet day.
+     */
     static View.Chart chart(String id, String title, JsonNode answer, List<String> metrics) {
+        Map<Long, JsonNode> byTime = new java.util.HashMap<>();
+        for (JsonNode row : answer.path("rows")) {
+            byTime.put(OffsetDateTime.parse(row.path("time").asText()).toEpochSecond(), row);
+        }
+        List<Long> times = buckets(answer);
         ObjectNode c = JSON.createObjectNode();
         ArrayNode x = c.putArray("x");
-        for (JsonNode row : answer.path("rows")) {
-            x.add(OffsetDateTime.parse(row.path("time").asText()).toEpochSecond());
-        }
+        times.forEach(x::add);
         ArrayNode series = c.putArray("series");
         for (String m : metrics) {
             ArrayNode v = series.addObject().put("label", m.replace('_', ' ')).putArray("values");
-            for (JsonNode row : answer.path("rows")) {
-                v.add(row.path(m).asLong());
+            for (long t : times) {
+                JsonNode row = byTime.get(t);
+                v.add(row == null ? 0 : row.path(m).asLong());
             }
         }
         c.put("kind", "line");
         return new View.Chart(id, title, c.toString());
+    }
+
+    /**
+     * Every bucket's start (epoch seconds) from the answer's {@code from} to its {@code to}, for hours (any
+     * whole-hour zone) and UTC days, the dashboard's granularities; else the rows' own times, in order.
+     */
+    static List<Long> buckets(JsonNode answer) {
+        String g = answer.path("granularity").asText();
+        ChronoUnit unit = g.equals("hour") ? ChronoUnit.HOURS
+                : g.equals("day") && answer.path("tz").asText().equals("UTC") ? ChronoUnit.DAYS : null;
+        List<Long> out = new ArrayList<>();
+        if (unit == null) {
+            answer.path("rows").forEach(row -> out.add(OffsetDateTime.parse(row.path("time").asText()).toEpochSecond()));
+            return out;
+        }
+        Instant to = OffsetDateTime.parse(answer.path("to").asText()).toInstant();
+        for (Instant t = OffsetDateTime.parse(answer.path("from").asText()).toInstant().truncatedTo(unit); t.isBefore(to);
+             t = t.plus(1, unit)) {
+            out.add(t.getEpochSecond());
+        }
+        return out;
     }
 
     /** A table of an answer's rows: the dimension, then each metric; the value as the API gave it. */
@@ -198,8 +242,9 @@ final class DashboardPages {
         for (JsonNode row : answer.path("rows")) {
             List<View.Cell> cells = new ArrayList<>();
             for (String k : keys) {
-                String v = k.equals(dimension) ? row.path(k).asText() : row.path(k).toString();
-                cells.add(new View.Cell(v, k.equals(dimension) && hrefPrefix != null ? hrefPrefix + enc(v) : null));
+                boolean none = k.equals(dimension) && row.path(k).isNull(); // events without one: no page to link to
+                String v = none ? "(none)" : k.equals(dimension) ? row.path(k).asText() : row.path(k).toString();
+                cells.add(new View.Cell(v, k.equals(dimension) && hrefPrefix != null && !none ? hrefPrefix + enc(v) : null));
             }
             rows.add(cells);
         }

@@ -17,7 +17,7 @@ public enum Bucket {
         return name().toLowerCase(Locale.ROOT);
     }
 
-    static Bucket auto(Duration range) {
+    public static Bucket auto(Duration range) {
         if (range.compareTo(Duration.ofDays(2)) < 0) {
             return HOUR;
         }

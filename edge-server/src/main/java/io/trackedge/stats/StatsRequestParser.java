@@ -73,7 +73,7 @@ public final class StatsRequestParser {
         }
         Duration range = Duration.between(from, to);
         if (longerThanDays(from, to, zone, MAX_RANGE_DAYS)) {
-            throw new BadRequest("the range is " + range.toDays() + " days; at most " + MAX_RANGE_DAYS + " days (a year) per query");
+            throw new BadRequest("the range is " + length(range) + "; at most " + MAX_RANGE_DAYS + " days (a year) per query");
         }
         String granularity = one(params, "granularity");
         Bucket bucket = bucket(granularity, range, from, to, zone);
@@ -142,10 +142,20 @@ public final class StatsRequestParser {
         return t;
     }
 
-    static ZoneId zone(String s) throws BadRequest {
-        if (s == null) {
+    /**
+     * A query string's '+' is a space once decoded (HTML forms' encoding, which Netty's decoder follows), so
+     * {@code tz=UTC+3} or {@code to=...T00:00:00+01:00} typed as is arrives with a space, and no zone or
+     * ISO-8601 time holds one: read it back as the '+' it was.
+     */
+    static String plusTypedAsIs(String s) {
+        return s == null ? null : s.replace(' ', '+');
+    }
+
+    static ZoneId zone(String given) throws BadRequest {
+        if (given == null) {
             return ZoneOffset.UTC;
         }
+        String s = plusTypedAsIs(given);
         ZoneId z;
         try {
             z = ZoneId.of(s);
@@ -164,7 +174,8 @@ public final class StatsRequestParser {
         return z.normalized();
     }
 
-    static Instant instant(String name, String s, ZoneId zone) throws BadRequest {
+    static Instant instant(String name, String given, ZoneId zone) throws BadRequest {
+        String s = plusTypedAsIs(given);
         Instant t;
         try {
             if (s.length() == 10) {
@@ -186,6 +197,13 @@ public final class StatsRequestParser {
         return t;
     }
 
+    /** A range's length for an error: its days and hours, where whole days alone read "31 days" for one refused past 31. */
+    static String length(Duration range) {
+        long days = range.toDays();
+        int hours = range.toHoursPart();
+        return days + (days == 1 ? " day" : " days") + (hours == 0 ? "" : " and " + hours + (hours == 1 ? " hour" : " hours"));
+    }
+
     /**
      * Whether {@code to} is more than {@code days} calendar days after {@code from} in {@code zone}: a
      * month of 31 days across a daylight-saving change is 745 hours, not more than 31 days.
@@ -202,7 +220,7 @@ public final class StatsRequestParser {
             if (b.wireName().equals(s)) {
                 if (b == Bucket.HOUR && longerThanDays(from, to, zone, Bucket.MAX_HOURLY_RANGE.toDays())) {
                     throw new BadRequest("granularity hour is for ranges up to " + Bucket.MAX_HOURLY_RANGE.toDays()
-                            + " days; this one is " + range.toDays() + " days");
+                            + " days; this one is " + length(range));
                 }
                 return b;
             }

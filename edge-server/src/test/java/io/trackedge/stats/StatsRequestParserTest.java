@@ -42,6 +42,24 @@ class StatsRequestParserTest {
         assertEquals(postgres, StatsPlan.pgZone(r.zone()));
     }
 
+    /** A '+' typed as is in a query string arrives as a space (form encoding): read as the '+' it was, not a 400. */
+    @Test
+    void aPlusTypedAsIsInTzFromOrToIsAPlus() throws BadRequest {
+        StatsRequest r = parse("tz", "UTC 3", "from", "2026-11-01T00:00:00 01:00", "to", "2026-11-02T00:00:00 01:00");
+        assertEquals(ZoneOffset.ofHours(3), r.zone());
+        assertEquals(Instant.parse("2026-10-31T23:00:00Z"), r.from());
+        assertEquals(Instant.parse("2026-11-01T23:00:00Z"), r.to());
+        assertEquals(ZoneOffset.ofHours(2), parse("tz", " 02:00").zone());
+    }
+
+    /** A refused range says how long it is: "31 days" for one past 31 days contradicted the limit it broke. */
+    @Test
+    void aRangePastTheHourlyLimitSaysItsHoursToo() {
+        BadRequest e = assertThrows(BadRequest.class,
+                () -> parse("from", "2026-11-01T00:00:00Z", "to", "2026-12-02T01:00:00Z", "granularity", "hour"));
+        assertEquals("granularity hour is for ranges up to 31 days; this one is 31 days and 1 hour", e.getMessage());
+    }
+
     @Test
     void aZoneWithRulesKeepsItsName() throws BadRequest {
         assertEquals("Europe/Paris", StatsPlan.pgZone(parse("tz", "Europe/Paris").zone()));

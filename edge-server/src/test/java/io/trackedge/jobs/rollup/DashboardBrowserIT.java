@@ -123,9 +123,10 @@ class DashboardBrowserIT {
         return charts.size();
     }
 
+    /** The dashboard's 7 days: from the start of the UTC day 7 days before the next hour, to that hour. */
     private static String range7d() {
         Instant to = Instant.now().truncatedTo(ChronoUnit.HOURS).plus(1, ChronoUnit.HOURS);
-        return "from=" + to.minus(7, ChronoUnit.DAYS) + "&to=" + to;
+        return "from=" + to.minus(7, ChronoUnit.DAYS).truncatedTo(ChronoUnit.DAYS) + "&to=" + to;
     }
 
     private static JsonNode api(String query, int tenant) throws Exception {
