@@ -198,6 +198,14 @@ public final class JournalClassifier {
             return;
         }
         List<EmailHistory.Asked> unknown = classifier.unknownEmails(fresh);
+        int reporting = classifier.tenantsReportingSends();
+        ask(unknown);
+        if (classifier.tenantsReportingSends() > reporting && System.currentTimeMillis() >= recallPausedUntilMillis) {
+            ask(classifier.unknownEmails(fresh)); // a probe found a tenant's sends: its other emails of the batch are worth asking too
+        }
+    }
+
+    private void ask(List<EmailHistory.Asked> unknown) {
         if (unknown.isEmpty()) {
             return;
         }

@@ -3,6 +3,7 @@ package io.trackedge.classify;
 import io.trackedge.journal.EventRecord;
 import io.trackedge.journal.EventType;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -44,8 +45,20 @@ public final class BatchClassifier {
     private final ListSource lists;
     private final EmailStates emails;
     private final UserAgentCache userAgents;
-    /** Tenants whose sends this classifier has seen: only their emails are worth looking up ({@link #unknownEmails}). */
+    /**
+     * Tenants whose sends this classifier has seen, or a store recalled: their emails are worth looking up
+     * ({@link #unknownEmails}). Any other tenant's are probed, one email a {@link #PROBE_INTERVAL_MICROS}.
+     */
     private final Set<UUID> reportingSends = new HashSet<>();
+    /** The event time of each other tenant's last probe. */
+    private final Map<UUID, Long> probedAtMicros = new HashMap<>();
+    /**
+     * How often, in event time, one email of a tenant not known to report sends is asked about. Its sends may
+     * all reach other nodes (an ingest connection kept on one), and after a restart this node has seen none:
+     * without a probe, its scanners' clicks soon after delivery were stored as people's until a send came
+     * through this node. A tenant that reports none costs one question a minute.
+     */
+    static final long PROBE_INTERVAL_MICROS = 60_000_000L;
     /** The batch number of a click recalled from a store: never the batch being classified, so a burst corrects it. */
     private static final long RECALLED = -1;
     private long batch;
@@ -84,14 +97,14 @@ public final class BatchClassifier {
      * What is worth asking an {@link EmailHistory} before {@link #classify}: the emails of
      * {@code batchEvents}' opens and clicks of which this classifier holds no send and has not asked
      * before, unless the batch sends them before their first open or click, each once with the time
-     * of that first open or click, in order. Only tenants seen reporting sends (in this batch or
-     * before) are asked about: a tenant that never does has nothing to find.
+     * of that first open or click, in order. Tenants seen reporting sends (in this batch or before, here
+     * or recalled) are asked about; of any other, one email a {@link #PROBE_INTERVAL_MICROS} of event
+     * time, whose send, when found, makes it one.
      */
     public List<EmailHistory.Asked> unknownEmails(List<EventRecord> batchEvents) {
-        Set<UUID> reporting = new HashSet<>(reportingSends);
         for (EventRecord e : batchEvents) {
             if (e.type() == EventType.SENT || e.type() == EventType.DELIVERED) {
-                reporting.add(e.fields().tenant());
+                reportingSends.add(e.fields().tenant()); // as classify will: the count then grows only by a probe's find
             }
         }
         Set<EmailRef> sentBefore = new HashSet<>();
@@ -100,9 +113,14 @@ public final class BatchClassifier {
             EventType t = e.type();
             if (t == EventType.SENT || t == EventType.DELIVERED) {
                 sentBefore.add(new EmailRef(e.fields().tenant(), e.fields().email()));
-            } else if ((t == EventType.OPEN || t == EventType.CLICK) && e.fields().email() != null
-                    && reporting.contains(e.fields().tenant())) {
-                EmailRef ref = new EmailRef(e.fields().tenant(), e.fields().email());
+            } else if ((t == EventType.OPEN || t == EventType.CLICK) && e.fields().email() != null) {
+                UUID tenant = e.fields().tenant();
+                boolean probe = !reportingSends.contains(tenant);
+                Long probed = probe ? probedAtMicros.get(tenant) : null;
+                if (probed != null && Math.abs(e.occurredAtMicros() - probed) < PROBE_INTERVAL_MICROS) {
+                    continue;
+                }
+                EmailRef ref = new EmailRef(tenant, e.fields().email());
                 if (!sentBefore.contains(ref) && !first.containsKey(ref)) {
                     EmailState s = emails.get(ref.tenant(), ref.email());
                     // A click of an email this node saw sent but not opened is asked about too: behind a load
@@ -110,6 +128,9 @@ public final class BatchClassifier {
                     if (s == null || (!s.asked && (s.sentAtMicros == EmailState.NEVER
                             || (t == EventType.CLICK && s.firstOpenMicros == EmailState.NEVER)))) {
                         first.put(ref, e.occurredAtMicros());
+                        if (probe) {
+                            probedAtMicros.put(tenant, e.occurredAtMicros());
+                        }
                     }
                 }
             }
@@ -119,6 +140,11 @@ public final class BatchClassifier {
         return out;
     }
 
+    /** How many tenants are known to report sends: their emails of no known send are asked about. */
+    public int tenantsReportingSends() {
+        return reportingSends.size();
+    }
+
     /**
      * Takes in what a store of other nodes' events answered about an email ({@link EmailHistory}):
      * its latest send and its first open. A send remembered here is never moved back, nor a first
@@ -126,6 +152,9 @@ public final class BatchClassifier {
      */
     public void recall(EmailRef email, EmailHistory.Recalled known) {
         EmailState s = emails.getOrCreate(email.tenant(), email.email());
+        if (known.sentAtMicros() != EmailState.NEVER) {
+            reportingSends.add(email.tenant()); // a probe's find, or another node's send of a known tenant
+        }
         s.sentAtMicros = Math.max(s.sentAtMicros, known.sentAtMicros());
         s.opened(known.firstOpenMicros());
         s.asked = true;

@@ -181,13 +181,14 @@ class BatchClassifierTest {
         assertTrue(x.has(Signal.SOON_AFTER_SEND) && x.has(Signal.CLICK_BEFORE_OPEN), x.toString());
     }
 
-    /** The delivery reached another node: only a tenant that reports sends is asked about, only emails of no known send. */
+    /** The delivery reached another node: emails of no known send are asked about, each once. */
     @Test
     void emailsOfNoKnownSendAreAskedAboutOnceWithTheirFirstTouch() {
         BatchClassifier c = classifier();
         EventRecord scanner = click("e10", T0 + 3 * SECOND, "203.0.113.5", "https://a.example/1");
-        assertEquals(List.of(), c.unknownEmails(List.of(scanner)), "no send of this tenant seen yet: nothing to find");
         c.classify(List.of(event(TENANT, EventType.SENT, "e9", T0, null, null, null, 0)));
+        c.classify(List.of(event(OTHER_TENANT, EventType.OPEN, "e8", T0, "198.51.100.7", FIREFOX, null, 0)));
+        c.unknownEmails(List.of(event(OTHER_TENANT, EventType.OPEN, "e8", T0, "198.51.100.7", FIREFOX, null, 0))); // a probe
         List<EventRecord> batch = List.of(
                 scanner,
                 event(TENANT, EventType.DELIVERED, "e11", T0, null, null, null, 0),
@@ -199,13 +200,41 @@ class BatchClassifierTest {
                 event(OTHER_TENANT, EventType.OPEN, "e12", T0 + SECOND, "198.51.100.7", FIREFOX, null, 0));
         assertEquals(List.of(new EmailHistory.Asked(new EmailRef(TENANT, "e10"), T0 + 3 * SECOND),
                         new EmailHistory.Asked(new EmailRef(TENANT, "e14"), T0 + 5 * SECOND)), c.unknownEmails(batch),
-                "e11 is sent in the batch before its click, e9 was seen sent, the other tenant never reported one; e10 once, "
-                        + "at its first click; e14's send comes after its click");
+                "e11 is sent in the batch before its click, e9 was seen sent, the other tenant, not known to report sends, was"
+                        + " probed a second before; e10 once, at its first click; e14's send comes after its click");
 
         c.classify(List.of(scanner)); // classified without asking (a failed question): a state of no send
         assertEquals(1, c.unknownEmails(List.of(scanner)).size(), "not asked yet: asked at its next click");
         c.recall(new EmailRef(TENANT, "e10"), EmailHistory.Recalled.NOTHING);
         assertEquals(List.of(), c.unknownEmails(List.of(scanner)), "asked and answered: not again");
+    }
+
+    /**
+     * After a restart, or on a node whose ingest connections never carry a tenant's sends, this node has seen
+     * none of the tenant's: one email a minute of such a tenant is asked about, and a send found makes it a
+     * tenant that reports sends. Before, its emails were never asked about: a scanner's click 3 s after
+     * another node's delivery was stored as a person's, where the re-score found soon_after_send.
+     */
+    @Test
+    void aTenantNotSeenSendingIsProbedAndASendFoundMakesItOneThatDoes() {
+        BatchClassifier c = classifier();
+        EventRecord first = click("e30", T0 + 3 * SECOND, "203.0.113.5", "https://a.example/1");
+        EventRecord second = click("e31", T0 + 4 * SECOND, "203.0.113.5", "https://a.example/1");
+        assertEquals(List.of(new EmailHistory.Asked(new EmailRef(TENANT, "e30"), T0 + 3 * SECOND)), c.unknownEmails(List.of(first, second)),
+                "one email of a tenant not seen sending: a probe");
+        c.recall(new EmailRef(TENANT, "e30"), new EmailHistory.Recalled(T0, EmailState.NEVER)); // delivered on another node
+        Classification v = c.classify(List.of(first)).classifications()[0];
+        assertTrue(v.has(Signal.SOON_AFTER_SEND), v.toString());
+        assertEquals(List.of(new EmailHistory.Asked(new EmailRef(TENANT, "e31"), T0 + 4 * SECOND)), c.unknownEmails(List.of(second)),
+                "a send found: the tenant reports sends, and each of its emails is asked about");
+
+        EventRecord other = event(OTHER_TENANT, EventType.OPEN, "p1", T0, "198.51.100.7", FIREFOX, null, 0);
+        assertEquals(1, c.unknownEmails(List.of(other)).size(), "probed");
+        c.recall(new EmailRef(OTHER_TENANT, "p1"), EmailHistory.Recalled.NOTHING);
+        assertEquals(List.of(), c.unknownEmails(List.of(event(OTHER_TENANT, EventType.OPEN, "p2", T0 + 59 * SECOND, "198.51.100.7",
+                FIREFOX, null, 0))), "no send found: its next email waits a minute");
+        assertEquals(1, c.unknownEmails(List.of(event(OTHER_TENANT, EventType.OPEN, "p3", T0 + 60 * SECOND, "198.51.100.7",
+                FIREFOX, null, 0))).size(), "a minute on: probed again");
     }
 
     /**
