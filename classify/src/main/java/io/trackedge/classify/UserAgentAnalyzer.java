@@ -61,10 +61,14 @@ final class UserAgentAnalyzer {
     /**
      * Desktop Chrome whose version is not {@code N.0.0.0}. Chrome has sent the reduced form since M101 (and
      * on every desktop since M113); a full version is a pinned automation build or an old headless one.
+     * Not an embedded Chromium, which keeps its full version and is a person's mail app: Electron's
+     * (Mailspring, Superhuman, desktop Proton Mail and Tuta) and the Windows Mail app's web view
+     * ({@code WebView/}, {@code Edge/}, the EdgeHTML token).
      */
     static boolean unreducedDesktopChrome(String ua) {
         int at = ua.indexOf("Chrome/");
-        if (at < 0 || ua.contains("Mobile") || ua.contains("Android")) {
+        if (at < 0 || ua.contains("Mobile") || ua.contains("Android") || ua.contains("Electron/") || ua.contains("WebView/")
+                || ua.contains("Edge/")) {
             return false;
         }
         int i = at + "Chrome/".length();

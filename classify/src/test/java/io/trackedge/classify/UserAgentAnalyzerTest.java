@@ -20,6 +20,11 @@ class UserAgentAnalyzerTest {
                 "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/118.0.5993.88 Mobile Safari/537.36"),
                 "mobile is out of scope of this signal");
         assertFalse(UserAgentAnalyzer.unreducedDesktopChrome("Mozilla/5.0 Chrome/"));
+        // Embedded Chromium keeps its full version: people's mail apps, not pinned automation
+        assertFalse(UserAgentAnalyzer.unreducedDesktopChrome("Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36"
+                + " (KHTML, like Gecko) Mailspring/1.13.3 Chrome/116.0.5845.228 Electron/26.6.1 Safari/537.36"), "Electron");
+        assertFalse(UserAgentAnalyzer.unreducedDesktopChrome("Mozilla/5.0 (Windows NT 10.0; Win64; x64; WebView/3.0) AppleWebKit/537.36"
+                + " (KHTML, like Gecko) Chrome/70.0.3538.102 Safari/537.36 Edge/18.19045"), "the Windows Mail app");
         assertFalse(UserAgentAnalyzer.unreducedDesktopChrome("Mozilla/5.0 Chrome/120.0"));
     }
 
