@@ -59,6 +59,12 @@ public final class BatchClassifier {
      * through this node. A tenant that reports none costs one question a minute.
      */
     static final long PROBE_INTERVAL_MICROS = 60_000_000L;
+    /**
+     * A click of an email sent and asked about, with no open known, asks again once this long (event time)
+     * after the last question: a person who clicked with images off, then opened on another node, and
+     * clicked again an hour later was taken for click_before_open at every later click.
+     */
+    static final long REASK_UNOPENED_MICROS = 60_000_000L;
     /** The batch number of a click recalled from a store: never the batch being classified, so a burst corrects it. */
     private static final long RECALLED = -1;
     private long batch;
@@ -123,13 +129,18 @@ public final class BatchClassifier {
                 EmailRef ref = new EmailRef(tenant, e.fields().email());
                 if (!sentBefore.contains(ref) && !first.containsKey(ref)) {
                     EmailState s = emails.get(ref.tenant(), ref.email());
+                    long at = e.occurredAtMicros();
+                    boolean unopenedClick = t == EventType.CLICK && s != null && s.firstOpenMicros == EmailState.NEVER;
                     // A click of an email this node saw sent but not opened is asked about too: behind a load
-                    // balancer another node often took its open, and click_before_open would fire wrongly.
-                    if (s == null || (!s.asked && (s.sentAtMicros == EmailState.NEVER
-                            || (t == EventType.CLICK && s.firstOpenMicros == EmailState.NEVER)))) {
-                        first.put(ref, e.occurredAtMicros());
+                    // balancer another node often took its open, and click_before_open would fire wrongly. Again
+                    // at a later click while no open is known: the open may have come since, on another node.
+                    if (s == null || (!s.asked && (s.sentAtMicros == EmailState.NEVER || unopenedClick))
+                            || (s.asked && unopenedClick && s.sentAtMicros != EmailState.NEVER
+                                && at - s.askedAtMicros >= REASK_UNOPENED_MICROS)) {
+                        first.put(ref, at);
+                        emails.getOrCreate(ref.tenant(), ref.email()).askedAtMicros = at;
                         if (probe) {
-                            probedAtMicros.put(tenant, e.occurredAtMicros());
+                            probedAtMicros.put(tenant, at);
                         }
                     }
                 }

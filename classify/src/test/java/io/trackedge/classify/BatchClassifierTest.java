@@ -254,6 +254,31 @@ class BatchClassifierTest {
         assertEquals(List.of(), c.unknownEmails(List.of(later)), "asked once");
     }
 
+    /**
+     * A person clicks with images off (asked: no open anywhere), opens later on another node, and clicks
+     * again an hour later here: the later click asks again and finds the open. Before, an email was asked
+     * about once, and every later click was taken for one before any open.
+     */
+    @Test
+    void aLaterClickOfAnEmailWithNoOpenKnownAsksAgain() {
+        BatchClassifier c = classifier();
+        c.classify(List.of(event(TENANT, EventType.DELIVERED, "e40", T0, null, null, null, 0)));
+        EventRecord first = click("e40", T0 + 3600 * SECOND, "198.51.100.7", "https://a.example/1");
+        assertEquals(1, c.unknownEmails(List.of(first)).size());
+        c.recall(new EmailRef(TENANT, "e40"), new EmailHistory.Recalled(T0, EmailState.NEVER)); // no open anywhere yet
+        assertTrue(c.classify(List.of(first)).classifications()[0].has(Signal.CLICK_BEFORE_OPEN));
+        EventRecord soon = click("e40", T0 + 3630 * SECOND, "198.51.100.7", "https://a.example/2");
+        assertEquals(List.of(), c.unknownEmails(List.of(soon)), "within a minute of the last question: not again");
+        EventRecord later = click("e40", T0 + 7200 * SECOND, "198.51.100.7", "https://a.example/1");
+        assertEquals(List.of(new EmailHistory.Asked(new EmailRef(TENANT, "e40"), T0 + 7200 * SECOND)), c.unknownEmails(List.of(later)),
+                "no open known, an hour on: asked again");
+        c.recall(new EmailRef(TENANT, "e40"), new EmailHistory.Recalled(T0, T0 + 5400 * SECOND)); // opened on another node
+        Classification v = c.classify(List.of(later)).classifications()[0];
+        assertFalse(v.has(Signal.CLICK_BEFORE_OPEN), v.toString());
+        assertEquals(List.of(), c.unknownEmails(List.of(click("e40", T0 + 9000 * SECOND, "198.51.100.7", "https://a.example/1"))),
+                "its open known: not asked again");
+    }
+
     @Test
     void aSendRecalledFromAnotherNodeFeedsTheSendWindowAndClickBeforeOpen() {
         BatchClassifier alone = classifier();
