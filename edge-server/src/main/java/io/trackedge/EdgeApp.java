@@ -234,6 +234,9 @@ public final class EdgeApp implements AutoCloseable {
         }
     }
 
+    /** The least time the ring is given to drain at a stop, whatever the steps before it took of the grace. */
+    static final long RING_DRAIN_FLOOR_MILLIS = 1_000;
+
     private static java.time.Duration left(long deadlineNanos) {
         return java.time.Duration.ofNanos(Math.max(TimeUnit.MILLISECONDS.toNanos(1), deadlineNanos - System.nanoTime()));
     }
@@ -309,10 +312,14 @@ public final class EdgeApp implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         server.awaitLoops();
+        // What the ingest drain left, but at least a second: the ring's events may be answered already (ack=memory),
+        // and it drains in milliseconds unless the disk stalls. A fresh grace here made a stop up to twice the grace,
+        // past a TimeoutStopSec set just above it.
+        long ringMillis = Math.max(RING_DRAIN_FLOOR_MILLIS, left(deadline).toMillis());
         try {
-            ring.drainAndStop(config.shutdownGrace().toMillis(), TimeUnit.MILLISECONDS);
+            ring.drainAndStop(ringMillis, TimeUnit.MILLISECONDS);
         } catch (com.lmax.disruptor.TimeoutException e) {
-            log.error("the ring did not drain within {}; events still in it are lost", config.shutdownGrace());
+            log.error("the ring did not drain within {} ms; events still in it are lost", ringMillis);
         }
         // The appender has told every gate; let the loops release the held responses before closing.
         server.awaitLoops();
