@@ -237,9 +237,16 @@ public final class PostHogSink implements Sink {
         }
         for (Correction c : classified.corrections()) {
             // A correction names its recipient as the event did: none for an aggregate-only tenant or an erased one.
-            if (!privacy.withholds(c.fields())) {
-                bodies.add(PostHogEvents.encodeCorrection(c));
+            if (privacy.withholds(c.fields())) {
+                continue;
             }
+            // Given up with the click it corrects (a pixel's or click's time is when it was taken in): a pending
+            // correction rides every batch until one commits, and during an outage past max-lag none could.
+            if (now - c.occurredAtMicros() / 1000 > settings.maxLag().toMillis()) {
+                stats.skippedMaxLag.incrementAndGet();
+                continue;
+            }
+            bodies.add(PostHogEvents.encodeCorrection(c));
         }
         requests.sendAll(bodies);
         commit(batch.end());

@@ -368,6 +368,32 @@ class PostHogSinkIT {
         assertEquals(400, stats.ph.skippedMaxLag.get());
     }
 
+    /**
+     * A scanner's two clicks of one email across two batches: the second batch corrects the first's click
+     * (email_reclassified). During an outage longer than max-lag, the correction of an expired click is given
+     * up with it. Before, every batch carried it until one committed, none could, and the cursor stopped for
+     * good: the journal filled up to max-bytes.
+     */
+    @Test
+    void aCorrectionOfAClickOlderThanMaxLagIsGivenUpWithItDuringAnOutage() throws Exception {
+        fake.down();
+        long now = System.currentTimeMillis();
+        journaled.opens(writer, 99, now);
+        EventFields scanned = Journaled.fields(1000);
+        journaled.append(writer, Journaled.idAt(now), EventType.CLICK, now * 1000, scanned, "https://example.com/a", Map.of(),
+                new byte[] {(byte) 203, 0, 113, 5}, 0);
+        journaled.append(writer, Journaled.idAt(now), EventType.CLICK, (now + 1000) * 1000, scanned, "https://example.com/b",
+                Map.of(), new byte[] {(byte) 203, 0, 113, 6}, 0);
+        journaled.opens(writer, 49, now);
+        long end = writer.flushedPosition();
+        Run stats = start(settings(100, Duration.ofSeconds(2), Duration.ofMillis(1500)));
+        await("the cursor past the expired events and the expired correction", Duration.ofSeconds(30),
+                () -> stats.sink.committedPosition.get() == end);
+        // 150 events and the correction of the first click, each counted at every try of its batch after it expired
+        assertTrue(stats.ph.skippedMaxLag.get() >= 151, stats.ph.skippedMaxLag.get() + " skipped");
+        assertEquals(Set.of(), fake.uuids());
+    }
+
     @Test
     void maxLagCountsFromWhenThisEdgeTookTheEventInNotFromAClientChosenId() throws Exception {
         long now = System.currentTimeMillis();
