@@ -37,6 +37,7 @@ public final class PrivacyStack implements AutoCloseable {
     public PrivacyStack(EdgeConfig config) {
         this.config = config;
         this.policy = new PrivacyPolicy(config.privacy().settings(), erasures, System::currentTimeMillis);
+        erasures.awaitFirstLoad(); // the sinks start before attach: PostHog's waits for the first load
     }
 
     /**
@@ -48,7 +49,11 @@ public final class PrivacyStack implements AutoCloseable {
      *     goes to its tenant's
      */
     public void attach(List<Database> dbs, TenantRouting routing) {
-        if (dbs.isEmpty() || refresher != null) {
+        if (refresher != null) {
+            return;
+        }
+        if (dbs.isEmpty()) {
+            erasures.firstLoadDone(); // nothing can be erased
             return;
         }
         EdgeConfig.Privacy p = config.privacy();

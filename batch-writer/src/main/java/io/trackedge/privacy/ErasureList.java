@@ -29,8 +29,30 @@ public final class ErasureList {
      */
     private final Map<UUID, Map<String, Long>> addedHere = new HashMap<>();
 
+    /**
+     * False while the list awaits its first full load ({@link #awaitFirstLoad} until {@link #firstLoadDone}):
+     * it may then lack erasures the database holds, and a sink that cannot ask the database itself (PostHog's)
+     * must not send yet.
+     */
+    private volatile boolean complete = true;
+
     public static ErasureList empty() {
         return new ErasureList();
+    }
+
+    /** From now until {@link #firstLoadDone}, the list is not {@link #complete}. */
+    public void awaitFirstLoad() {
+        complete = false;
+    }
+
+    /** Every cluster's recent erasures have been read once (or there is no database to read). */
+    public void firstLoadDone() {
+        complete = true;
+    }
+
+    /** Whether the list holds every recent erasure the databases held at its last load. */
+    public boolean complete() {
+        return complete;
     }
 
     /** Replaces the list, e.g. with what {@code erasure_audit} holds now, keeping what {@link #add} added since. */

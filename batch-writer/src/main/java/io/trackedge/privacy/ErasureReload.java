@@ -26,6 +26,7 @@ public final class ErasureReload {
     private final long holdMillis;
     private final ErasureList into;
     private final List<List<ErasureList.Entry>> lastRead = new ArrayList<>();
+    private final boolean[] readOnce;
 
     /**
      * @param names each cluster's name, for the log ({@code clusters.size()} of them)
@@ -40,17 +41,23 @@ public final class ErasureReload {
         this.holdMillis = holdMillis;
         this.into = into;
         clusters.forEach(c -> lastRead.add(List.of()));
+        readOnce = new boolean[clusters.size()];
     }
 
-    /** Reads every cluster once and replaces the list; returns how many clusters could not be read. */
+    /**
+     * Reads every cluster once and replaces the list; returns how many clusters could not be read. Once every
+     * cluster has been read at least once, the list is {@link ErasureList#complete}.
+     */
     public int reload() {
         int failed = 0;
         for (int i = 0; i < clusters.size(); i++) {
             try (Connection c = clusters.get(i).getConnection()) {
                 lastRead.set(i, Erasure.recent(c, holdMillis));
+                readOnce[i] = true;
             } catch (SQLException | RuntimeException e) {
                 failed++;
                 if (e instanceof SQLException q && SqlStates.UNDEFINED_TABLE.equals(q.getSQLState())) {
+                    readOnce[i] = true; // no audit table, no erasure yet: nothing of this cluster's is missing
                     log.debug("cluster {}: no erasure_audit table yet (the migrations run at the sink's start)", names.get(i));
                 } else {
                     log.warn("cannot reload the recent erasures of cluster {}, its last list stays in force: {}", names.get(i),
@@ -62,6 +69,13 @@ public final class ErasureReload {
             List<ErasureList.Entry> all = new ArrayList<>();
             lastRead.forEach(all::addAll);
             into.replace(all);
+        }
+        boolean all = true;
+        for (boolean r : readOnce) {
+            all &= r;
+        }
+        if (all) {
+            into.firstLoadDone();
         }
         return failed;
     }

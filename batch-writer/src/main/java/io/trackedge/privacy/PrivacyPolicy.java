@@ -73,6 +73,14 @@ public final class PrivacyPolicy {
      * aggregate-only, or it was erased within the hold. For what is not an event but names one, such
      * as the classifier's correction of an earlier open or click.
      */
+    /**
+     * Whether the recent erasures are all known ({@link ErasureList#complete}): until then a sink that cannot
+     * ask the database itself must not send, or an erased recipient's late events would leave.
+     */
+    public boolean erasuresComplete() {
+        return erasures.complete();
+    }
+
     public boolean withholds(io.trackedge.journal.EventFields fields) {
         if (!changesAnything && erasures.isEmpty()) {
             return false;

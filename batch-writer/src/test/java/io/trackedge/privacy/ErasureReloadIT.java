@@ -1,6 +1,7 @@
 package io.trackedge.privacy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.trackedge.db.Database;
@@ -56,6 +57,31 @@ class ErasureReloadIT {
             pg.start(); // back: read again (and its test database can be dropped)
             assertEquals(0, reload.reload());
             assertTrue(list.isErased(TENANT, "first-in-b", System.currentTimeMillis(), HOLD));
+        }
+    }
+
+    /**
+     * The list is complete only once every cluster has been read: until then the PostHog sink sends nothing
+     * (PostHogSink), where before a restart with a cluster down sent its erased recipients' late events.
+     */
+    @Test
+    void theListIsCompleteOnlyOnceEveryClusterWasRead() throws Exception {
+        try (OwnedPostgres pg = OwnedPostgres.create(); TestDatabase a = TestDatabase.migrated();
+             TestDatabase b = TestDatabase.create("127.0.0.1", pg.port());
+             Database poolA = new Database(new PostgresConnectionInfo(a.jdbcUrl(), "postgres", null), 1);
+             Database poolB = new Database(new PostgresConnectionInfo(b.jdbcUrl(), "postgres", null), 1)) {
+            poolB.migrate();
+            erased(b, "in-b");
+            pg.stop();
+            ErasureList list = ErasureList.empty();
+            list.awaitFirstLoad();
+            ErasureReload reload = new ErasureReload(List.of("a", "b"), List.of(poolA.dataSource(), poolB.dataSource()), HOLD, list);
+            assertEquals(1, reload.reload(), "b is down");
+            assertFalse(list.complete(), "b's erasures are not known yet");
+            pg.start();
+            assertEquals(0, reload.reload());
+            assertTrue(list.complete());
+            assertTrue(list.isErased(TENANT, "in-b", System.currentTimeMillis(), HOLD));
         }
     }
 }

@@ -8,6 +8,7 @@ import io.trackedge.privacy.PrivacyPolicy;
 import io.trackedge.journal.Segments;
 import io.trackedge.sink.BadRecord;
 import io.trackedge.sink.Batch;
+import io.trackedge.sink.RetryLaterException;
 import io.trackedge.sink.FailureKind;
 import io.trackedge.sink.JournalClassifier;
 import io.trackedge.sink.Sink;
@@ -219,6 +220,7 @@ public final class PostHogSink implements Sink {
 
     @Override
     public CompletableFuture<Integer> write(Batch batch) throws Exception {
+        awaitErasures();
         long now = clockMillis.getAsLong();
         // Every event feeds the classifier, those given up for their age too: later verdicts depend on them.
         JournalClassifier.Classified classified = classifier.classify(batch);
@@ -260,6 +262,7 @@ public final class PostHogSink implements Sink {
      */
     @Override
     public boolean acceptsOthers(Batch others) throws Exception {
+        awaitErasures();
         JournalClassifier.Classified classified = classifier.classify(others);
         List<byte[]> bodies = new ArrayList<>(others.size());
         for (int i = 0; i < others.size(); i++) {
@@ -296,6 +299,18 @@ public final class PostHogSink implements Sink {
     }
 
     /** When this edge took the event in: an ingest client chooses its ids, so they say nothing about age. */
+    /**
+     * Nothing is sent before the recent erasures' first load from every cluster: the list starts empty, and a
+     * restart while PostgreSQL was slow or down sent erased recipients' late events (and the journal's backlog)
+     * to PostHog. The Postgres sink reads the audit table itself and does not wait.
+     */
+    private void awaitErasures() throws RetryLaterException {
+        if (!privacy.erasuresComplete()) {
+            throw new RetryLaterException("waiting for the recent erasures' first load from every cluster (edge.privacy): an erased"
+                    + " recipient's events must not reach PostHog", java.time.Duration.ofSeconds(1), null);
+        }
+    }
+
     private static long receivedAtMillis(EventRecord e) {
         return e.receivedAtMicros() / 1000;
     }

@@ -394,6 +394,37 @@ class PostHogSinkIT {
         assertEquals(Set.of(), fake.uuids());
     }
 
+    /**
+     * Nothing goes to PostHog before the recent erasures' first load: the list starts empty, and a restart
+     * while PostgreSQL was down or slow sent erased recipients' late events and the journal's backlog.
+     */
+    @Test
+    void nothingIsSentBeforeTheRecentErasuresFirstLoad() throws Exception {
+        io.trackedge.privacy.ErasureList erasures = io.trackedge.privacy.ErasureList.empty();
+        erasures.awaitFirstLoad();
+        io.trackedge.privacy.PrivacyPolicy privacy = new io.trackedge.privacy.PrivacyPolicy(
+                io.trackedge.privacy.PrivacySettings.KEEP_ALL, erasures, System::currentTimeMillis);
+        PostHogSink.Settings settings = settings(100, Duration.ofSeconds(5), Duration.ofHours(24));
+        PostHogStats ph = new PostHogStats();
+        SinkStats sinkStats = new SinkStats();
+        PostHogSink sink = new PostHogSink(journalDir, writer::flushedPosition, journalId, dataDir.resolve("posthog-cursor"),
+                settings, ph, badEvents, System::currentTimeMillis,
+                io.trackedge.sink.JournalClassifier.of(io.trackedge.classify.ClassifierSettings.DEFAULTS,
+                        io.trackedge.classify.ListSource.snapshot()), privacy);
+        SinkLoop loop = new SinkLoop(sink, journalDir, writer::flushedPosition, new SinkLoopSettings(100, settings.linger(),
+                Duration.ofMillis(50), settings.maxBackoff(), Duration.ofMinutes(2), 100), sinkStats, p -> { });
+        Run run = new Run(loop, ph, sinkStats);
+        sinks.add(run);
+        List<UUID> ids = journaled.opens(writer, 50, System.currentTimeMillis());
+        loop.start();
+        await("the sink tried twice and was told to wait", Duration.ofSeconds(30), () -> sinkStats.failures.get() >= 2);
+        assertTrue(String.valueOf(loop.health().lastError()).contains("recent erasures"), loop.health().lastError());
+        assertEquals(Set.of(), fake.uuids(), "nothing sent while the erasures are not known");
+        erasures.firstLoadDone();
+        awaitCaughtUp(run);
+        assertEquals(new HashSet<>(ids), fake.uuids());
+    }
+
     @Test
     void maxLagCountsFromWhenThisEdgeTookTheEventInNotFromAClientChosenId() throws Exception {
         long now = System.currentTimeMillis();
