@@ -86,7 +86,7 @@ final class BatchApi implements AutoCloseable {
         if (text.length() > 512) {
             text = text.substring(0, 512) + "...";
         }
-        Duration retryAfter = r.headers().firstValue("Retry-After").map(BatchApi::seconds).orElse(Duration.ZERO);
+        Duration retryAfter = r.headers().firstValue("Retry-After").map(v -> retryAfter(v, java.time.Instant.now())).orElse(Duration.ZERO);
         return new Response(r.statusCode(), text, retryAfter);
     }
 
@@ -110,11 +110,19 @@ final class BatchApi implements AutoCloseable {
         return raw.toByteArray();
     }
 
-    private static Duration seconds(String v) {
+    /** {@code Retry-After} as seconds or an HTTP date (RFC 9110), at most an hour; unreadable, zero (our backoff). */
+    static Duration retryAfter(String v, java.time.Instant now) {
+        String t = v.trim();
         try {
-            return Duration.ofSeconds(Math.max(0, Math.min(3600, Long.parseLong(v.trim()))));
+            return Duration.ofSeconds(Math.max(0, Math.min(3600, Long.parseLong(t))));
         } catch (NumberFormatException e) {
-            return Duration.ZERO; // an HTTP date; our own backoff is good enough
+            try {
+                java.time.Instant at = java.time.ZonedDateTime.parse(t, java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+                Duration d = Duration.between(now, at);
+                return d.isNegative() ? Duration.ZERO : d.compareTo(Duration.ofHours(1)) > 0 ? Duration.ofHours(1) : d;
+            } catch (java.time.format.DateTimeParseException notADate) {
+                return Duration.ZERO;
+            }
         }
     }
 
