@@ -148,6 +148,51 @@ class BadEventsPrivacyIT {
         assertEquals("203.0.113.0", captured.properties().get("$ip"), captured.toString());
     }
 
+    /**
+     * A replayed PostHog event is classified alone, with the sink's rules, where the tenant's record is whole:
+     * here the tenant's own machine User-Agent makes it a bot. Before, a replay sent every open and click
+     * without a verdict, as a person's. A truncating tenant's record is not classified (too little in it).
+     */
+    @Test
+    void aReplayedPostHogEventIsClassifiedWhereItsRecordIsWhole() throws Exception {
+        UUID keeping = UUID.fromString("0d0d0d0d-0d0d-4d0d-8d0d-0d0d0d0d0d0d");
+        PrivacyPolicy policy = new PrivacyPolicy(new PrivacySettings(TenantPrivacy.KEEP_ALL,
+                Map.of(TRUNCATING, new TenantPrivacy(IpMode.TRUNCATE, false, false)), Duration.ofDays(7)),
+                ErasureList.empty(), System::currentTimeMillis);
+        io.trackedge.classify.Rules monitor = new io.trackedge.classify.Rules(Duration.ofSeconds(10), Duration.ofSeconds(2), 2,
+                List.of("PrivacyFixture/"), 0);
+        ClassifierSettings rules = new ClassifierSettings(io.trackedge.classify.Rules.DEFAULTS,
+                Map.of(keeping, monitor, TRUNCATING, monitor), 1000, 100);
+        JournalFixture journal = new JournalFixture(writer);
+        PostgresBadEventStore store = new PostgresBadEventStore(db.dataSource(), UUID.randomUUID());
+        Map<UUID, UUID> ids = new java.util.HashMap<>();
+        for (UUID tenant : List.of(keeping, TRUNCATING)) {
+            byte[] record = journal.record(tenant, USER, EventType.CLICK, "replayed-" + tenant, JournalFixture.FULL_V4);
+            EventRecord e = RecordCodec.decode(record, 0, record.length);
+            ids.put(tenant, e.id());
+            long at = ids.size() * 100L; // each at a journal position of its own
+            store.add(PostHogSink.NAME, new io.trackedge.sink.BadRecord(at, at + 1, record, e, "PostHog answered 400", "400")
+                    .redacted(policy));
+        }
+        List<BadEvents.Row> rows;
+        try (Connection c = testDb.connect()) {
+            rows = BadEvents.list(c, PostHogSink.NAME, false, 10);
+        }
+        PostHogSink.Settings settings = new PostHogSink.Settings(fake.host(), KEY, 10, 1 << 20, Duration.ofMillis(2),
+                Duration.ofSeconds(2), Duration.ofMillis(200), Duration.ofHours(24), true, false);
+        try (PostHogReplay replay = new PostHogReplay(db.dataSource(), settings, policy, rules, ListSource.snapshot())) {
+            List<ReplayOutcome> sent = replay.replay(rows);
+            assertTrue(sent.stream().allMatch(ReplayOutcome::replayed), sent.toString());
+        }
+        Map<String, Object> whole = fake.events().stream().filter(e -> ids.get(keeping).equals(e.uuid()))
+                .findFirst().orElseThrow().properties();
+        assertEquals(true, whole.get("is_machine"), whole.toString());
+        assertEquals("bot", whole.get("automation"), whole.toString());
+        Map<String, Object> cut = fake.events().stream().filter(e -> ids.get(TRUNCATING).equals(e.uuid()))
+                .findFirst().orElseThrow(() -> new AssertionError(fake.events().toString())).properties();
+        assertEquals(false, cut.get("is_machine"), "no User-Agent kept, not classified (an empty one would read as a bot): " + cut);
+    }
+
     private static void assertKeptAsTheTenantKeepsIt(byte[] record, UUID id) {
         EventRecord e = RecordCodec.decode(record, 0, record.length);
         assertEquals(id, e.id());

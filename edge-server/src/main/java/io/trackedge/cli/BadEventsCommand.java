@@ -132,7 +132,9 @@ public final class BadEventsCommand implements Runnable {
                 if (!p.enabled()) {
                     spec.commandLine().getErr().println(toPostHog.size() + " PostHog event(s) not replayed: no POSTHOG_API_KEY configured");
                 } else {
-                    try (PostHogReplay replay = new PostHogReplay(db.db().dataSource(), p, privacy)) {
+                    try (PostHogReplay replay = new PostHogReplay(db.db().dataSource(), p, privacy,
+                            classify ? cfg.classify().settings() : null,
+                            classify ? io.trackedge.classify.ListSource.watching(cfg.dataDir()) : io.trackedge.classify.ListSource.snapshot())) {
                         outcomes.addAll(replay.replay(toPostHog));
                     }
                 }

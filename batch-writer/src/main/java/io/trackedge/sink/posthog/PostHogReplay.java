@@ -30,17 +30,34 @@ public final class PostHogReplay implements AutoCloseable {
     private final PostHogSink.Settings settings;
     private final BatchApi api;
     private final PrivacyPolicy privacy;
+    private final io.trackedge.classify.ClassifierSettings classify;
+    private final io.trackedge.classify.ListSource lists;
 
-    /** With every tenant's events kept as they are. */
+    /** With every tenant's events kept as they are, classified with the default rules and the lists' snapshot. */
     public PostHogReplay(DataSource db, PostHogSink.Settings settings) {
         this(db, settings, PrivacyPolicy.keepAll());
     }
 
-    /** @param privacy the tenants' rules; the erasures are read from the database per replay */
+    /** Classified with the default rules and the lists' snapshot. */
     public PostHogReplay(DataSource db, PostHogSink.Settings settings, PrivacyPolicy privacy) {
+        this(db, settings, privacy, io.trackedge.classify.ClassifierSettings.DEFAULTS, io.trackedge.classify.ListSource.snapshot());
+    }
+
+    /**
+     * @param privacy the tenants' rules; the erasures are read from the database per replay
+     * @param classify the classifier's rules, as the sink uses them; null when classification is off. An event
+     *     is classified alone, out of its stream, so only its own signals (HEAD, User-Agent, address) can fire,
+     *     as in {@link io.trackedge.sink.postgres.PostgresReplay}; before, a replayed scanner's click arrived as a
+     *     person's
+     * @param lists the classifier's lists (the data folder's, else the snapshot)
+     */
+    public PostHogReplay(DataSource db, PostHogSink.Settings settings, PrivacyPolicy privacy,
+                         io.trackedge.classify.ClassifierSettings classify, io.trackedge.classify.ListSource lists) {
         this.db = db;
         this.settings = Objects.requireNonNull(settings, "settings");
         this.privacy = Objects.requireNonNull(privacy, "privacy");
+        this.classify = classify;
+        this.lists = Objects.requireNonNull(lists, "lists");
         this.api = new BatchApi(settings.host(), settings.apiKey(), settings.timeout(), settings.gzip());
     }
 
@@ -64,14 +81,20 @@ public final class PostHogReplay implements AutoCloseable {
     private ReplayOutcome replay(BadEvents.Row row, PrivacyPolicy policy) throws SQLException, InterruptedException {
         String error;
         try {
-            EventRecord e = policy.apply(RecordCodec.decode(row.record(), 0, row.record().length));
+            EventRecord stored = RecordCodec.decode(row.record(), 0, row.record().length);
+            // Not a tenant whose record was cut (address or User-Agent): too little to classify from, as for a re-score.
+            boolean classifiable = classify != null
+                    && io.trackedge.sink.postgres.RescoreScope.of(privacy.settings()).includes(stored.fields().tenant());
+            io.trackedge.classify.Classification verdict = !classifiable ? null
+                    : new io.trackedge.classify.BatchClassifier(classify, lists).classify(List.of(stored)).classifications()[0];
+            EventRecord e = policy.apply(stored);
             if (e == null) { // kept from PostHog by the privacy rules: done, as the sink would have done it
                 try (Connection c = db.getConnection()) {
                     c.setAutoCommit(true);
                     return new ReplayOutcome(row.id(), BadEvents.markReplayed(c, row.id()), null);
                 }
             }
-            BatchApi.Response r = api.post(List.of(PostHogEvents.encode(e, settings.sendIp())));
+            BatchApi.Response r = api.post(List.of(PostHogEvents.encode(e, settings.sendIp(), verdict)));
             if (r.accepted()) {
                 try (Connection c = db.getConnection()) {
                     c.setAutoCommit(true);
