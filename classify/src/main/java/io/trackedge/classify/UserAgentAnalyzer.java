@@ -63,12 +63,12 @@ final class UserAgentAnalyzer {
      * on every desktop since M113); a full version is a pinned automation build or an old headless one.
      * Not an embedded Chromium, which keeps its full version and is a person's mail app: Electron's
      * (Mailspring, Superhuman, desktop Proton Mail and Tuta) and the Windows Mail app's web view
-     * ({@code WebView/}, {@code Edge/}, the EdgeHTML token).
+     * ({@code WebView/}). Not the bare EdgeHTML desktop string ({@code Edge/18} without {@code WebView/}):
+     * retired, and a scanner's stock disguise.
      */
     static boolean unreducedDesktopChrome(String ua) {
         int at = ua.indexOf("Chrome/");
-        if (at < 0 || ua.contains("Mobile") || ua.contains("Android") || ua.contains("Electron/") || ua.contains("WebView/")
-                || ua.contains("Edge/")) {
+        if (at < 0 || ua.contains("Mobile") || ua.contains("Android") || ua.contains("Electron/") || ua.contains("WebView/")) {
             return false;
         }
         int i = at + "Chrome/".length();

@@ -25,6 +25,8 @@ class UserAgentAnalyzerTest {
                 + " (KHTML, like Gecko) Mailspring/1.13.3 Chrome/116.0.5845.228 Electron/26.6.1 Safari/537.36"), "Electron");
         assertFalse(UserAgentAnalyzer.unreducedDesktopChrome("Mozilla/5.0 (Windows NT 10.0; Win64; x64; WebView/3.0) AppleWebKit/537.36"
                 + " (KHTML, like Gecko) Chrome/70.0.3538.102 Safari/537.36 Edge/18.19045"), "the Windows Mail app");
+        assertTrue(UserAgentAnalyzer.unreducedDesktopChrome("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36"
+                + " (KHTML, like Gecko) Chrome/70.0.3538.102 Safari/537.36 Edge/18.18363"), "the retired Edge desktop string: a disguise");
         assertFalse(UserAgentAnalyzer.unreducedDesktopChrome("Mozilla/5.0 Chrome/120.0"));
     }
 

@@ -304,7 +304,12 @@ public final class PostHogSink implements Sink {
      * restart while PostgreSQL was slow or down sent erased recipients' late events (and the journal's backlog)
      * to PostHog. The Postgres sink reads the audit table itself and does not wait.
      */
-    private void awaitErasures() throws RetryLaterException {
+    private void awaitErasures() throws RetryLaterException, InterruptedException {
+        // At start-up the first load is usually milliseconds away: wait for it a little rather than fail the batch
+        // (and show the sink failing) for that.
+        for (int i = 0; i < 50 && !privacy.erasuresComplete(); i++) {
+            Thread.sleep(20);
+        }
         if (!privacy.erasuresComplete()) {
             throw new RetryLaterException("waiting for the recent erasures' first load from every cluster (edge.privacy): an erased"
                     + " recipient's events must not reach PostHog", java.time.Duration.ofSeconds(1), null);

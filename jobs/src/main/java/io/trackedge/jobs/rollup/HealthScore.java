@@ -72,7 +72,8 @@ final class HealthScore {
     /**
      * Deletes {@code mailbox_analytics}' rows of {@code day} (of one tenant, or all) for the caller to insert
      * their recount, and, when the day's window counts move for a mailbox, marks each closed day of the week
-     * after it that holds that mailbox's score, or whose run is under way, for {@link #SCORED_JOB_TYPES}
+     * after it that holds that mailbox's score, or whose job has not completed (queued, running, failed: a
+     * backfill's later day claimed before this commits), for {@link #SCORED_JOB_TYPES}
      * ({@code analytics_late_days}): the scheduler re-runs them, or leaves a job whose claim saw this
      * transaction (LateEventReruns). A day whose next day has not closed (the day's own run, each night) has
      * nothing to mark and is a plain delete; a re-run, or a run out of order, pays for counting the day twice,
@@ -103,8 +104,9 @@ final class HealthScore {
             marks.append(marks.isEmpty() ? "" : " UNION ALL ").append("SELECT d, '").append(type).append("' FROM after")
                     .append(" WHERE EXISTS (SELECT 1 FROM moved JOIN ").append(type).append(" a ON a.tenant_id = moved.tenant_id")
                     .append(" AND a.mailbox_id = moved.mailbox_id AND a.date = d)")
-                    // a run of that day not yet committed reads this day as it was: LateEventReruns flags it
-                    .append(" OR EXISTS (SELECT 1 FROM moved) AND EXISTS (SELECT 1 FROM analytics_jobs j WHERE j.status = 'running'")
+                    // A job of that day not completed may read this day as it was (claimed before this commits, or
+                    // running): LateEventReruns requeues or flags it unless its claim saw this transaction.
+                    .append(" OR EXISTS (SELECT 1 FROM moved) AND EXISTS (SELECT 1 FROM analytics_jobs j WHERE j.status <> 'completed'")
                     .append(" AND j.job_type = '").append(type)
                     .append("' AND j.period_start < (d + 1)::timestamp AT TIME ZONE 'UTC' AND j.period_end > d::timestamp AT TIME ZONE 'UTC')");
         }
