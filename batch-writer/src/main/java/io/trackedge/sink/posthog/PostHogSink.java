@@ -225,6 +225,7 @@ public final class PostHogSink implements Sink {
         // Every event feeds the classifier, those given up for their age too: later verdicts depend on them.
         JournalClassifier.Classified classified = classifier.classify(batch);
         List<byte[]> bodies = new ArrayList<>(batch.size() + classified.corrections().size());
+        int skipped = 0; // counted once the batch commits: a batch tried again would count its events again
         for (int i = 0; i < batch.size(); i++) {
             // The classifier saw the full event; PostHog gets only what the tenant may keep, or nothing.
             EventRecord e = privacy.apply(batch.event(i));
@@ -232,7 +233,7 @@ public final class PostHogSink implements Sink {
                 continue;
             }
             if (now - receivedAtMillis(e) > settings.maxLag().toMillis()) {
-                stats.skippedMaxLag.incrementAndGet();
+                skipped++;
                 continue;
             }
             bodies.add(PostHogEvents.encode(e, settings.sendIp(), classified.of(i)));
@@ -245,13 +246,14 @@ public final class PostHogSink implements Sink {
             // Given up with the click it corrects (a pixel's or click's time is when it was taken in): a pending
             // correction rides every batch until one commits, and during an outage past max-lag none could.
             if (now - c.occurredAtMicros() / 1000 > settings.maxLag().toMillis()) {
-                stats.skippedMaxLag.incrementAndGet();
+                skipped++;
                 continue;
             }
             bodies.add(PostHogEvents.encodeCorrection(c));
         }
         requests.sendAll(bodies);
         commit(batch.end());
+        stats.skippedMaxLag.addAndGet(skipped);
         classifier.committed(batch.end(), classified.corrections());
         return CompletableFuture.completedFuture(bodies.size());
     }
