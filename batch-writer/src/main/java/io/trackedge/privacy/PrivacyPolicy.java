@@ -69,11 +69,6 @@ public final class PrivacyPolicy {
     }
 
     /**
-     * Whether nothing of the recipient {@code fields} names may be stored or sent: its tenant is
-     * aggregate-only, or it was erased within the hold. For what is not an event but names one, such
-     * as the classifier's correction of an earlier open or click.
-     */
-    /**
      * Whether the recent erasures are all known ({@link ErasureList#complete}): until then a sink that cannot
      * ask the database itself must not send, or an erased recipient's late events would leave.
      */
@@ -81,6 +76,11 @@ public final class PrivacyPolicy {
         return erasures.complete();
     }
 
+    /**
+     * Whether nothing of the recipient {@code fields} names may be stored or sent: its tenant is
+     * aggregate-only, or it was erased within the hold. For what is not an event but names one, such
+     * as the classifier's correction of an earlier open or click.
+     */
     public boolean withholds(io.trackedge.journal.EventFields fields) {
         if (!changesAnything && erasures.isEmpty()) {
             return false;

@@ -300,7 +300,6 @@ public final class PostHogSink implements Sink {
         return failure instanceof PostHogRefusedException r ? Integer.toString(r.status) : null;
     }
 
-    /** When this edge took the event in: an ingest client chooses its ids, so they say nothing about age. */
     /**
      * Nothing is sent before the recent erasures' first load from every cluster: the list starts empty, and a
      * restart while PostgreSQL was slow or down sent erased recipients' late events (and the journal's backlog)
@@ -318,6 +317,7 @@ public final class PostHogSink implements Sink {
         }
     }
 
+    /** When this edge took the event in: an ingest client chooses its ids, so they say nothing about age. */
     private static long receivedAtMillis(EventRecord e) {
         return e.receivedAtMicros() / 1000;
     }
