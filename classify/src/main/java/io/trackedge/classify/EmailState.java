@@ -24,11 +24,11 @@ final class EmailState {
     static final long NEVER = Long.MIN_VALUE;
 
     long sentAtMicros = NEVER;
-    /** The earliest open seen here or recalled from other nodes' ({@link BatchClassifier#recall}), or {@link #NEVER}. */
+    /** The earliest open seen here or recalled from other nodes' ({@link SendQuestions#recall}), or {@link #NEVER}. */
     long firstOpenMicros = NEVER;
-    /** Whether a store of other nodes' events was asked about this email ({@link BatchClassifier#recall}). */
+    /** Whether a store of other nodes' events was asked about this email ({@link SendQuestions#recall}). */
     boolean asked;
-    /** The event time of the last question about this email ({@link BatchClassifier#unknownEmails}), or {@link #NEVER}. */
+    /** The event time of the last question about this email ({@link SendQuestions#unknownEmails}), or {@link #NEVER}. */
     long askedAtMicros = NEVER;
     private Click[] clicks;
     // Bytes (at most MAX_CLICKS): by the field layout (12-byte header, three longs, a reference, three
