@@ -19,7 +19,6 @@ import io.trackedge.journal.JournalWriter;
 import io.trackedge.journal.NodeId;
 import io.trackedge.metrics.EdgeMetrics;
 import io.trackedge.ring.EventRing;
-import io.trackedge.ring.JournalAppender;
 import io.trackedge.metrics.SinkMetrics;
 import io.trackedge.sink.SinkCursors;
 import io.trackedge.sink.SinkLoop;
@@ -27,58 +26,36 @@ import io.trackedge.sink.SinkStats;
 import io.trackedge.sink.posthog.PostHogStats;
 import io.trackedge.token.KeyRing;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The running edge, wired by hand: journal writer, sinks ({@link SinksStack}), ring and appender,
- * metrics, readiness and the listeners. {@link #start} builds it in dependency order; {@link #stop} takes
- * it down in reverse, draining the ring into the journal and the journal into PostgreSQL and PostHog.
+ * The running edge, wired by hand: journal writer, sinks ({@link SinksStack}), ring and appender
+ * ({@link RingStack}), metrics, readiness and the listeners. {@link #start} builds it in dependency order;
+ * {@link #stop} takes it down in reverse ({@link EdgeStop}), draining the ring into the journal and the
+ * journal into PostgreSQL and PostHog.
  */
 public final class EdgeApp implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(EdgeApp.class);
 
-    private final EdgeConfig config;
-    private final JournalWriter journal;
-    private final EventRing ring;
-    private final EdgeContext edge;
     private final EdgeServer server;
-    private final Responses responses;
     private final EdgeMetrics metrics;
     private final SinksStack sinks;
     private final IngestApi ingest;
-    /** The read API and dashboard, or null without a database. */
-    private final StatsStack stats;
-    private final JobsStack jobs;
-    /** The erasure list's refresher reads the sinks' databases: stopped before they close. */
-    private final PrivacyStack privacy;
-    /** The worker pools of routes the server calls (erasure, dashboard): closed once it has stopped. */
-    private final List<AutoCloseable> routePools;
+    private final EdgeStop stop;
     private boolean stopped;
 
-    private EdgeApp(EdgeConfig config, JournalWriter journal, EventRing ring, EdgeContext edge, EdgeServer server,
-                    Responses responses, EdgeMetrics metrics, SinksStack sinks, IngestApi ingest, JobsStack jobs,
-                    StatsStack stats, PrivacyStack privacy, List<AutoCloseable> routePools) {
-        this.stats = stats;
-        this.privacy = privacy;
-        this.routePools = routePools;
-        this.config = config;
-        this.journal = journal;
-        this.ring = ring;
-        this.edge = edge;
+    private EdgeApp(EdgeServer server, EdgeMetrics metrics, SinksStack sinks, IngestApi ingest, EdgeStop stop) {
         this.server = server;
-        this.responses = responses;
         this.metrics = metrics;
         this.sinks = sinks;
         this.ingest = ingest;
-        this.jobs = jobs;
+        this.stop = stop;
     }
 
     /**
@@ -134,31 +111,7 @@ public final class EdgeApp implements AutoCloseable {
         SinksStack sinks = SinksStack.start(config, journal, node, metrics, readiness, cursors, sinkMetrics, classify,
                 privacy.policy(), routing);
         privacy.attach(sinks.dbs(), config.database().clusters().routing());
-        JournalAppender appender = new JournalAppender(journal, config.ack(), sinks::wakeUp);
-        EventRing ring = new EventRing(config.ring().size(), config.ring().waitStrategy(), appender);
-        metrics.journal(stats, appender::writeFailures, appender::lostToWriteFailures);
-        metrics.gauge("edge_ring_remaining_capacity", "Free slots in the ring", ring::remainingCapacity);
-        metrics.counter("edge_journal_batches_inline_total",
-                "Journal batches an event loop wrote itself (edge.ring.wait-strategy = inline)", ring::inlineTurns);
-        metrics.counter("edge_journal_batches_appender_thread_total",
-                "Journal batches the journal-appender thread wrote for the loops (edge.ring.wait-strategy = inline: "
-                        + "rolls and deletes due, ack=fsync, ingest, missed hand-offs)", ring::appenderThreadTurns);
-        metrics.counter("edge_journal_appender_wakeups_total",
-                "Times the journal-appender thread woke, by a hand-off or its timer (edge.ring.wait-strategy = inline: "
-                        + "every 1 ms while the loops write, backing off to 50 ms when nothing is written)", ring::appenderThreadWakes);
-        metrics.counter("edge_journal_appender_missed_handoffs_total",
-                "Turns the journal-appender thread took unasked, for events a whole tick found published and not written, "
-                        + "not counting what its own last turn left "
-                        + "(edge.ring.wait-strategy = inline): a hand-off no writer took, or a loop not yet at its turn", ring::appenderMissedHandOffs);
-        metrics.counter("edge_journal_slow_disk_pauses_total",
-                "Times the event loops stopped writing the journal because two of their turns in a row took 5 ms or more "
-                        + "(edge.ring.wait-strategy = inline): the journal-appender thread writes for 1 s, doubling up to 64 s "
-                        + "while the disk stays slow", ring::slowDiskPauses);
-        metrics.gauge("edge_journal_slow_disk_paused", "1 while the journal-appender thread writes the loops' batches "
-                + "because the disk is slow, else 0", ring::slowDiskPaused);
-        metrics.gauge("edge_journal_position_bytes", "Journal position past the last record written", journal::flushedPosition);
-        metrics.gauge("edge_journal_max_bytes", "edge.journal.max-bytes: the cap on all segments (journal use = size / max)",
-                () -> config.journal().maxBytes());
+        EventRing ring = RingStack.start(config, journal, stats, sinks, metrics, readiness);
 
         Responses responses = new Responses();
         IngestApi ingest = IngestApi.start(config, ring, metrics, sinks.db());
@@ -174,14 +127,6 @@ public final class EdgeApp implements AutoCloseable {
                 .filter(Objects::nonNull).toList();
         EdgeContext edge = new EdgeContext(ring, responses, metrics, config.ack(), config.ring().fullPolicy(),
                 clients, keys, ingest.service(), reads == null ? null : reads.service(), erasure, rateLimit);
-        readiness.addCritical("journal", () -> appender.healthy()
-                ? Readiness.Status.ok("writing to " + config.journalDir() + ", position " + journal.flushedPosition())
-                : Readiness.Status.failing(appender.health().detail()));
-        readiness.addCritical("ring", () -> {
-            long free = ring.remainingCapacity();
-            String detail = free + " of " + ring.size() + " slots free";
-            return free > 0 ? Readiness.Status.ok(detail) : Readiness.Status.failing(detail);
-        });
         readiness.addCritical("accepting", () -> edge.isDraining()
                 ? Readiness.Status.failing("shutting down") : Readiness.Status.ok("accepting connections"));
         EdgeServer server;
@@ -190,11 +135,11 @@ public final class EdgeApp implements AutoCloseable {
         } catch (RuntimeException | InterruptedException e) {
             ingest.close();
             privacy.close();
-            closeAll(routePools);
+            EdgeStop.closeAll(routePools);
             if (reads != null) {
                 reads.close();
             }
-            closeQuietly(ring, journal, sinks);
+            EdgeStop.afterFailedStart(ring, journal, sinks);
             throw e;
         }
         sinks.startLoops();
@@ -202,43 +147,9 @@ public final class EdgeApp implements AutoCloseable {
         JobsStack jobs = JobsStack.start(config, sinks.dbs(), node, metrics, readiness);
         log.info("edge started: node {}, ack={}, journal={}, profile={}", node, config.ack().name().toLowerCase(),
                 config.journalDir(), config.profile().name().toLowerCase());
-        return new EdgeApp(config, journal, ring, edge, server, responses, metrics, sinks, ingest, jobs, reads, privacy, routePools);
-    }
-
-    private static void closeAll(List<AutoCloseable> pools) {
-        for (AutoCloseable p : pools) {
-            try {
-                p.close();
-            } catch (Exception e) {
-                log.warn("closing {} failed", p, e);
-            }
-        }
-    }
-
-    private static void closeQuietly(EventRing ring, JournalWriter journal, SinksStack sinks) {
-        // Each step on its own: a journal that cannot be synced must not keep the sinks running.
-        try {
-            ring.drainAndStop(1, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            log.warn("cleanup after a failed start: the ring did not stop", e);
-        }
-        try {
-            journal.close();
-        } catch (Exception e) {
-            log.warn("cleanup after a failed start: the journal did not close cleanly", e);
-        }
-        try {
-            sinks.stop(System.nanoTime() + TimeUnit.SECONDS.toNanos(1));
-        } catch (Exception e) {
-            log.warn("cleanup after a failed start: the sinks did not stop", e);
-        }
-    }
-
-    /** The least time the ring is given to drain at a stop, whatever the steps before it took of the grace. */
-    static final long RING_DRAIN_FLOOR_MILLIS = 1_000;
-
-    private static java.time.Duration left(long deadlineNanos) {
-        return java.time.Duration.ofNanos(Math.max(TimeUnit.MILLISECONDS.toNanos(1), deadlineNanos - System.nanoTime()));
+        EdgeStop stop = new EdgeStop(new EdgeStop.Parts(edge, server, ingest, ring, routePools, journal, responses, reads, jobs,
+                privacy, sinks), config.shutdownGrace());
+        return new EdgeApp(server, metrics, sinks, ingest, stop);
     }
 
     public int port() {
@@ -296,61 +207,7 @@ public final class EdgeApp implements AutoCloseable {
             return;
         }
         stopped = true;
-        long t0 = System.nanoTime();
-        // One grace for the whole stop: each step gets what the steps before it left.
-        long deadline = t0 + config.shutdownGrace().toNanos();
-        edge.startDraining();
-        server.stopAccepting();
-        // Order matters: no request may be read after the ring stops, or its response would wait forever.
-        server.pauseReading();
-        // Ingest bodies already read are published before the ring stops, and their answers queued.
-        try {
-            if (!ingest.drain(left(deadline))) {
-                log.warn("ingest requests still processing after {}; their clients get no answer", config.shutdownGrace());
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        server.awaitLoops();
-        // What the ingest drain left, but at least a second: the ring's events may be answered already (ack=memory),
-        // and it drains in milliseconds unless the disk stalls. A fresh grace here made a stop up to twice the grace,
-        // past a TimeoutStopSec set just above it.
-        long ringMillis = Math.max(RING_DRAIN_FLOOR_MILLIS, left(deadline).toMillis());
-        try {
-            ring.drainAndStop(ringMillis, TimeUnit.MILLISECONDS);
-        } catch (com.lmax.disruptor.TimeoutException e) {
-            log.error("the ring did not drain within {} ms; events still in it are lost", ringMillis);
-        }
-        // The appender has told every gate; let the loops release the held responses before closing.
-        server.awaitLoops();
-        server.close(left(deadline));
-        closeAll(routePools);
-        IOException journalFailure = null;
-        try {
-            journal.close();
-        } catch (IOException e) {
-            journalFailure = e; // the rest of the stop still runs: the sinks get their grace
-        } catch (UncheckedIOException e) {
-            journalFailure = e.getCause(); // the last write failed
-        }
-        responses.release();
-        ingest.close();
-        if (stats != null) {
-            stats.close();
-        }
-        if (jobs != null) {
-            jobs.stop(left(deadline)); // a job still running is left to its lease: another node takes it
-        }
-        privacy.close();
-        sinks.stop(deadline);
-        if (journalFailure != null) {
-            log.error("edge stopped in {} ms; journal written to position {} but not forced to disk: "
-                    + "events in it may not survive a power cut or a failing disk",
-                    (System.nanoTime() - t0) / 1_000_000, journal.flushedPosition(), journalFailure);
-            throw journalFailure;
-        }
-        log.info("edge stopped in {} ms; journal flushed and synced at position {}",
-                (System.nanoTime() - t0) / 1_000_000, journal.flushedPosition());
+        stop.run();
     }
 
     @Override

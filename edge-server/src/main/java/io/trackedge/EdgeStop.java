@@ -1,0 +1,145 @@
+package io.trackedge;
+
+import io.trackedge.http.EdgeContext;
+import io.trackedge.http.EdgeServer;
+import io.trackedge.http.Responses;
+import io.trackedge.ingest.IngestApi;
+import io.trackedge.journal.JournalWriter;
+import io.trackedge.ring.EventRing;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The edge's stop sequence, in the one order that loses nothing: stop reading requests, publish the
+ * ingest bodies already read, drain the ring into the journal, release the held answers, close the
+ * listeners, flush and fsync the journal, then give the jobs and the sinks what is left of the grace.
+ * One grace covers the whole stop; each step gets what the steps before it left.
+ */
+final class EdgeStop {
+
+    private static final Logger log = LoggerFactory.getLogger(EdgeStop.class);
+
+    /** The least time the ring is given to drain at a stop, whatever the steps before it took of the grace. */
+    static final long RING_DRAIN_FLOOR_MILLIS = 1_000;
+
+    /** The running parts, in the order {@link #run} stops them. */
+    record Parts(EdgeContext edge, EdgeServer server, IngestApi ingest, EventRing ring, List<AutoCloseable> routePools,
+                 JournalWriter journal, Responses responses, StatsStack stats, JobsStack jobs, PrivacyStack privacy,
+                 SinksStack sinks) {
+    }
+
+    private final Parts parts;
+    private final Duration grace;
+
+    EdgeStop(Parts parts, Duration grace) {
+        this.parts = parts;
+        this.grace = grace;
+    }
+
+    /**
+     * Runs every step, each on what the grace leaves.
+     *
+     * @throws IOException after every other step, when the journal could not be flushed or forced to disk
+     */
+    void run() throws IOException {
+        long t0 = System.nanoTime();
+        long deadline = t0 + grace.toNanos();
+        Parts p = parts;
+        p.edge().startDraining();
+        p.server().stopAccepting();
+        // Order matters: no request may be read after the ring stops, or its response would wait forever.
+        p.server().pauseReading();
+        // Ingest bodies already read are published before the ring stops, and their answers queued.
+        try {
+            if (!p.ingest().drain(left(deadline))) {
+                log.warn("ingest requests still processing after {}; their clients get no answer", grace);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        p.server().awaitLoops();
+        long ringMillis = ringDrainMillis(deadline, System.nanoTime());
+        try {
+            p.ring().drainAndStop(ringMillis, TimeUnit.MILLISECONDS);
+        } catch (com.lmax.disruptor.TimeoutException e) {
+            log.error("the ring did not drain within {} ms; events still in it are lost", ringMillis);
+        }
+        // The appender has told every gate; let the loops release the held responses before closing.
+        p.server().awaitLoops();
+        p.server().close(left(deadline));
+        closeAll(p.routePools());
+        IOException journalFailure = null;
+        try {
+            p.journal().close();
+        } catch (IOException e) {
+            journalFailure = e; // the rest of the stop still runs: the sinks get their grace
+        } catch (UncheckedIOException e) {
+            journalFailure = e.getCause(); // the last write failed
+        }
+        p.responses().release();
+        p.ingest().close();
+        if (p.stats() != null) {
+            p.stats().close();
+        }
+        if (p.jobs() != null) {
+            p.jobs().stop(left(deadline)); // a job still running is left to its lease: another node takes it
+        }
+        p.privacy().close();
+        p.sinks().stop(deadline);
+        long millis = (System.nanoTime() - t0) / 1_000_000;
+        if (journalFailure != null) {
+            log.error("edge stopped in {} ms; journal written to position {} but not forced to disk: "
+                    + "events in it may not survive a power cut or a failing disk", millis, p.journal().flushedPosition(), journalFailure);
+            throw journalFailure;
+        }
+        log.info("edge stopped in {} ms; journal flushed and synced at position {}", millis, p.journal().flushedPosition());
+    }
+
+    /**
+     * What the ingest drain left of the grace, but at least {@link #RING_DRAIN_FLOOR_MILLIS}: the ring's
+     * events may be answered already (ack=memory), and it drains in milliseconds unless the disk stalls.
+     * A fresh grace here made a stop up to twice the grace, past a TimeoutStopSec set just above it.
+     */
+    static long ringDrainMillis(long deadlineNanos, long nowNanos) {
+        return Math.max(RING_DRAIN_FLOOR_MILLIS, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - nowNanos));
+    }
+
+    /** Cleans up after a start that failed once the ring, journal and sinks were open; each step on its own. */
+    static void afterFailedStart(EventRing ring, JournalWriter journal, SinksStack sinks) {
+        // A journal that cannot be synced must not keep the sinks running.
+        try {
+            ring.drainAndStop(1, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            log.warn("cleanup after a failed start: the ring did not stop", e);
+        }
+        try {
+            journal.close();
+        } catch (Exception e) {
+            log.warn("cleanup after a failed start: the journal did not close cleanly", e);
+        }
+        try {
+            sinks.stop(System.nanoTime() + TimeUnit.SECONDS.toNanos(1));
+        } catch (Exception e) {
+            log.warn("cleanup after a failed start: the sinks did not stop", e);
+        }
+    }
+
+    static void closeAll(List<AutoCloseable> pools) {
+        for (AutoCloseable c : pools) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                log.warn("closing {} failed", c, e);
+            }
+        }
+    }
+
+    private static Duration left(long deadlineNanos) {
+        return Duration.ofNanos(Math.max(TimeUnit.MILLISECONDS.toNanos(1), deadlineNanos - System.nanoTime()));
+    }
+}
