@@ -48,16 +48,28 @@ final class EmailMetricsRollUp extends DailyRollUp {
     /**
      * {@code campaign_analytics} per (tenant, campaign, day). {@code completed_leads}: leads of the
      * campaign whose sequence ended that day (a reply, an unsubscribe, a complaint or a hard
-     * bounce). {@code status} is the platform's and left null.
+     * bounce). An email's lead is the least its events of the day name, else, for an email that
+     * ended a sequence, the least its earlier events name: mail servers often report a reply or a
+     * bounce without the lead its send carried days before. {@code status} is the platform's and
+     * left null.
      */
     static EmailMetricsRollUp campaigns() {
         return new EmailMetricsRollUp("campaign_analytics", "campaign_analytics", tenant -> "WITH "
                 + EmailMetrics.perEmail("campaign_id", tenant, "lead_id")
                 + " INSERT INTO campaign_analytics (tenant_id, campaign_id, date, " + EmailMetrics.COLUMNS + ", completed_leads)"
                 + " SELECT tenant_id, campaign_id, {date}::date, " + EmailMetrics.SELECTED + ","
-                + " count(DISTINCT lead_id) FILTER (WHERE replied > 0 OR unsubscribed > 0 OR complained > 0 OR hard > 0)"
-                + " FROM per_email GROUP BY tenant_id, campaign_id");
+                + " count(DISTINCT coalesce(lead_id, " + EARLIER_LEAD + ")) FILTER (WHERE replied > 0 OR unsubscribed > 0"
+                + " OR complained > 0 OR hard > 0) FROM per_email GROUP BY tenant_id, campaign_id");
     }
+
+    /**
+     * For an email of {@code per_email}, the least lead its events up to the day's end name. Evaluated
+     * only where {@code coalesce} needs it, for an email that ended a sequence (the aggregate's
+     * filter comes first) with no lead named that day: one probe of {@code email_events_email} per
+     * partition for each such email, and replies and bounces are few.
+     */
+    private static final String EARLIER_LEAD = "(SELECT min(e.lead_id) FROM email_event_rows e"
+            + " WHERE e.tenant_id = per_email.tenant_id AND e.email_id = per_email.email_id AND e.occurred_at < {end})";
 
     /**
      * {@code lead_analytics} per (tenant, campaign, lead, day). {@code status} is the furthest the

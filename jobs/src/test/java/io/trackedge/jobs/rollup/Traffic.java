@@ -24,7 +24,8 @@ import java.util.UUID;
  * campaigns, mailboxes (some named by address, one opaque), leads and sequence steps (some absent);
  * each email sent, then delivered or bounced (hard or soft), opened by people and by machines,
  * clicked, replied to, unsubscribed from or complained about; warm-up opens and replies per
- * mailbox. Emails are spread over today and the two days before; some are opened again a day later.
+ * mailbox. Emails are spread over today and the two days before; some are opened again a day later,
+ * and some replied to a day later in an event that names no lead.
  */
 final class Traffic {
 
@@ -116,6 +117,12 @@ final class Traffic {
         }
         if (day > 0 && random.nextInt(5) == 0) {
             append(EventType.OPEN, f, at(day - 1), 0, null, Map.of()); // read again the next day
+        }
+        if (day > 0 && f.lead() != null && i % 17 == 5) {
+            // A reply reported the next day without the lead its send carried, as mail servers do.
+            EventFields noLead = new EventFields(f.tenant(), f.user(), f.campaign(), f.mailbox(), f.email(), null,
+                    f.step(), null);
+            append(EventType.REPLIED, noLead, at(day - 1), 0, null, Map.of(Attributes.MESSAGE_ID, "<late-" + i + "@x.example>"));
         }
     }
 
