@@ -152,15 +152,18 @@ final class RingPublisher {
 
     /**
      * The request's client address, as its event records it: the socket's peer (or the client a
-     * trusted balancer's PROXY header named), or a trusted proxy's {@code X-Forwarded-For}.
+     * trusted balancer's PROXY header named), or a trusted proxy's {@code X-Forwarded-For}, its lines
+     * read as one list (RFC 9110).
      *
      * @param out 16 bytes at least
      * @return the address's length in {@code out} (4 or 16), or 0 when the connection has none
      */
     private int clientAddress(HttpRequest request, byte[] out) {
         if (peerTrusted) {
-            String xff = request.headers().get(X_FORWARDED_FOR);
-            if (xff != null) {
+            // Every line: a balancer that adds its own (HAProxy's option forwardfor) leaves the client's first.
+            java.util.List<String> lines = request.headers().getAll(X_FORWARDED_FOR);
+            if (!lines.isEmpty()) {
+                String xff = lines.size() == 1 ? lines.get(0) : String.join(",", lines);
                 int n = edge.clientAddress.fromForwardedFor(xff, out);
                 if (n > 0) {
                     return n;

@@ -66,6 +66,30 @@ class ListenerLimitsTest {
         }
     }
 
+    /**
+     * A balancer that adds its own {@code X-Forwarded-For} line (HAProxy's {@code option forwardfor})
+     * leaves the client's line first: the lines are one list (RFC 9110), read from the last one's
+     * right, never the client's line alone.
+     */
+    @Test
+    void forwardedForOverSeveralLinesIsReadFromTheLastLine() throws Exception {
+        try (TestEdge edge = TestEdge.start("EDGE_TRUSTED_PROXIES", "127.0.0.0/8, 10.0.0.0/8")) {
+            try (RawHttp c = new RawHttp(edge.port())) {
+                c.send("GET " + edge.pixelPath("xff-lines") + " HTTP/1.1\r\nHost: t\r\n"
+                        + "X-Forwarded-For: 6.6.6.6\r\nX-Forwarded-For: 198.51.100.7, 10.1.2.3\r\n\r\n");
+                assertEquals(200, c.read(false).status());
+                c.send("GET " + edge.pixelPath("xff-lines-bad") + " HTTP/1.1\r\nHost: t\r\n"
+                        + "X-Forwarded-For: not-an-ip\r\nX-Forwarded-For: 198.51.100.8\r\n\r\n");
+                assertEquals(200, c.read(false).status());
+            }
+            EventRecord two = edge.journalEvents().stream().filter(e -> e.fields().email().equals("xff-lines")).findFirst().orElseThrow();
+            assertArrayEquals(new byte[] {(byte) 198, 51, 100, 7}, two.ip());
+            EventRecord bad = edge.journalEvents().stream().filter(e -> e.fields().email().equals("xff-lines-bad")).findFirst()
+                    .orElseThrow();
+            assertArrayEquals(new byte[] {(byte) 198, 51, 100, 8}, bad.ip());
+        }
+    }
+
     @Test
     void memoryAndFsyncModesServeTheSameBytes() throws Exception {
         for (String mode : new String[] {"memory", "fsync"}) {
