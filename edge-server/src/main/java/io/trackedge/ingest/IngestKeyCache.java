@@ -11,16 +11,15 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The ingest keys an edge accepts, held in memory and reloaded from {@code ingest_keys} every
  * refresh interval, so that a key created or revoked on any node takes effect everywhere within
- * one interval and without a restart. A well-formed key with an unknown prefix also triggers a
- * reload ({@link #reloadForUnknownKey}, at most one per {@link #MISS_RELOAD_EVERY}), so a key made
- * by {@code trackedge keys create} works on its first request. When the database cannot be reached the last loaded set
+ * one interval and without a restart. A well-formed key with an unknown prefix is answered after a
+ * reload that started after it arrived ({@link #reloadForUnknownKey}, at most one per
+ * {@link #MISS_RELOAD_EVERY}), so a key made by {@code trackedge keys create} works on its first request. When the database cannot be reached the last loaded set
  * stays in use (an edge that never loaded any accepts no key until it can).
  *
  * <p>{@link #authenticate} runs on event loops: a map lookup by the key's public prefix, one
@@ -67,9 +66,15 @@ public final class IngestKeyCache implements AutoCloseable {
     private volatile Map<String, IngestKeyStore.Active> byPrefix = Map.of();
     private volatile boolean loaded;
     private volatile boolean failing;
+    /** When the keys were last read, or the cache was made if never. */
+    private volatile long lastLoadNanos = System.nanoTime();
     private final AtomicLong refreshFailures = new AtomicLong();
-    private final AtomicReference<CompletableFuture<Void>> missReload = new AtomicReference<>();
-    private volatile long lastMissReloadNanos = System.nanoTime() - MISS_RELOAD_EVERY.toNanos();
+    private final Object missLock = new Object();
+    /** The reload for unknown keys not yet started, which a request may join; guarded by missLock. */
+    private CompletableFuture<Void> nextMissReload;
+    /** When the last reload for unknown keys started; guarded by missLock. */
+    private long lastMissReloadNanos = System.nanoTime() - MISS_RELOAD_EVERY.toNanos();
+    private boolean closed;
 
     /** @param store where keys live, or null when the edge has no database (then no key is accepted) */
     public IngestKeyCache(IngestKeyStore store, Duration interval) {
@@ -115,6 +120,7 @@ public final class IngestKeyCache implements AutoCloseable {
                 m.put(k.prefix(), k);
             }
             byPrefix = Map.copyOf(m);
+            lastLoadNanos = System.nanoTime();
             if (failing || !loaded) {
                 log.info("ingest keys loaded: {} active", m.size());
             }
@@ -162,44 +168,47 @@ public final class IngestKeyCache implements AutoCloseable {
 
     /**
      * For a header {@link #authenticate} refused: when it carries a well-formed key whose prefix is
-     * not loaded (perhaps created a moment ago), reloads the keys off the caller's thread.
+     * not loaded (perhaps created a moment ago), a reload of the keys that starts after this call,
+     * off the caller's thread. Requests join the reload not yet started; one starts at most every
+     * {@link #MISS_RELOAD_EVERY} (random keys cannot turn into a query each), so the answer waits
+     * for it up to that long. A reload already running may have read the table before the key was
+     * made: it is not joined.
      *
-     * @return completes when the reload is done (then authenticate again), or null when no reload
-     *     applies: no database, not a well-formed key, a known prefix (a wrong secret), or the last
-     *     such reload began less than {@link #MISS_RELOAD_EVERY} ago
+     * @return completes when that reload is done (then authenticate again), or null when no reload
+     *     applies: no database, not a well-formed key, or a known prefix (a wrong secret)
      */
     public CompletableFuture<Void> reloadForUnknownKey(String authorization) {
         String key = bearerKey(authorization);
         if (store == null || key == null || byPrefix.containsKey(IngestKeyFormat.prefixOf(key))) {
             return null;
         }
-        CompletableFuture<Void> running = missReload.get();
-        if (running != null) {
-            return running;
+        synchronized (missLock) {
+            if (nextMissReload != null) {
+                return nextMissReload;
+            }
+            if (closed) {
+                return null;
+            }
+            long delayNanos = Math.max(0, lastMissReloadNanos + MISS_RELOAD_EVERY.toNanos() - System.nanoTime());
+            CompletableFuture<Void> next = new CompletableFuture<>();
+            try {
+                timer.schedule(() -> {
+                    synchronized (missLock) {
+                        nextMissReload = null; // a request from here on needs the reload after this one
+                        lastMissReloadNanos = System.nanoTime();
+                    }
+                    try {
+                        refresh();
+                    } finally {
+                        next.complete(null);
+                    }
+                }, delayNanos, TimeUnit.NANOSECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException e) { // closed: no reload
+                return null;
+            }
+            nextMissReload = next;
+            return next;
         }
-        long now = System.nanoTime();
-        if (now - lastMissReloadNanos < MISS_RELOAD_EVERY.toNanos()) {
-            return null;
-        }
-        CompletableFuture<Void> mine = new CompletableFuture<>();
-        if (!missReload.compareAndSet(null, mine)) {
-            return missReload.get();
-        }
-        lastMissReloadNanos = now;
-        try {
-            timer.execute(() -> {
-                try {
-                    refresh();
-                } finally {
-                    missReload.set(null);
-                    mine.complete(null);
-                }
-            });
-        } catch (java.util.concurrent.RejectedExecutionException e) { // closed: no reload
-            missReload.set(null);
-            return null;
-        }
-        return mine;
     }
 
     /**
@@ -227,7 +236,9 @@ public final class IngestKeyCache implements AutoCloseable {
 
     /** Whether a request with an unknown key would reload the keys now: none began in the last {@link #MISS_RELOAD_EVERY}. */
     public boolean reloadsOnNextMiss() {
-        return missReload.get() == null && System.nanoTime() - lastMissReloadNanos >= MISS_RELOAD_EVERY.toNanos();
+        synchronized (missLock) {
+            return nextMissReload == null && System.nanoTime() - lastMissReloadNanos >= MISS_RELOAD_EVERY.toNanos();
+        }
     }
 
     /** Keys currently accepted. */
@@ -239,6 +250,19 @@ public final class IngestKeyCache implements AutoCloseable {
         return refreshFailures.get();
     }
 
+    /**
+     * Seconds since the keys were last read from the database (since the cache was made, if never):
+     * a key revoked since then is still accepted here, and one created since waits for a reload.
+     */
+    public double ageSeconds() {
+        return (System.nanoTime() - lastLoadNanos) / 1e9;
+    }
+
+    /** Whether the last reload failed (the keys held are then those of {@link #ageSeconds} ago). */
+    public boolean reloadFailing() {
+        return failing;
+    }
+
     /** False until the keys were loaded once. */
     public boolean loaded() {
         return loaded;
@@ -248,7 +272,12 @@ public final class IngestKeyCache implements AutoCloseable {
     public void close() {
         timer.shutdownNow();
         // a reload that shutdownNow dropped never runs: its waiters must not wait forever
-        CompletableFuture<Void> pending = missReload.getAndSet(null);
+        CompletableFuture<Void> pending;
+        synchronized (missLock) {
+            closed = true;
+            pending = nextMissReload;
+            nextMissReload = null;
+        }
         if (pending != null) {
             pending.complete(null);
         }

@@ -50,6 +50,10 @@ public final class IngestMetrics {
         metrics.gauge("edge_ingest_keys", "Ingest API keys accepted now (loaded from the database)", keys::size);
         metrics.counter("edge_ingest_key_refresh_failures_total", "Reloads of the ingest keys that failed (the last set stays)",
                 keys::refreshFailures);
+        metrics.gauge("edge_ingest_keys_age_seconds", "Seconds since the API keys were last read from the database: a key "
+                + "revoked since is still accepted by this edge", keys::ageSeconds);
+        metrics.gauge("edge_ingest_keys_reload_failing", "1 while the last reload of the API keys failed (the keys held stay "
+                + "in use, revoked ones included), else 0", () -> keys.reloadFailing() ? 1 : 0);
     }
 
     public void request(Outcome o) {

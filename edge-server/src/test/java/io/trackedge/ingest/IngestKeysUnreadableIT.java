@@ -72,6 +72,40 @@ class IngestKeysUnreadableIT {
         }
     }
 
+    /**
+     * Keys loaded before PostgreSQL went away keep working (a revoked one too, until a reload
+     * succeeds), and the edge says so: {@code edge_ingest_keys_reload_failing} and the keys' age,
+     * which the shipped alert {@code TrackedgeApiKeysStale} reads.
+     */
+    @Test
+    void keysLoadedBeforeAnOutageStayInUseAndTheEdgeSaysHowOld() throws Exception {
+        try (OwnedPostgres pg = OwnedPostgres.create(); TestDatabase db = TestDatabase.create("127.0.0.1", pg.port())) {
+            String writer;
+            try (Database admin = new Database(new PostgresConnectionInfo(db.jdbcUrl(), "postgres", null), 1)) {
+                admin.migrate();
+                writer = new IngestKeyStore(admin.dataSource()).create(TestEdge.TENANT, "writer", EnumSet.of(IngestKeyStore.Scope.WRITE))
+                        .secret();
+            }
+            String body = ndjson(List.of(email("sent", "camp-stale", "stale-1", UUID.randomUUID())));
+            try (TestEdge edge = TestEdge.start("EDGE_POSTGRES_SINK", "true", "EDGE_DATABASE_URL", db.jdbcUrl(), "EDGE_DATABASE_USER", "postgres",
+                    "EDGE_INGEST_KEY_REFRESH", "200ms", "EDGE_JOBS_ENABLED", "false")) {
+                Await.until("the keys loaded", Duration.ofSeconds(30), () -> edge.ingestKeys().loaded());
+                assertEquals(0.0, TestEdge.sample(edge.metrics(), "edge_ingest_keys_reload_failing"));
+                pg.stop();
+                Await.until("a reload failing", Duration.ofSeconds(30),
+                        () -> TestEdge.sample(edge.metrics(), "edge_ingest_keys_reload_failing") == 1.0);
+                assertEquals(202, ingest(edge, writer, body).status(), "a key loaded before the outage is still accepted");
+                double age = TestEdge.sample(edge.metrics(), "edge_ingest_keys_age_seconds");
+                Await.until("the keys' age growing", Duration.ofSeconds(30),
+                        () -> TestEdge.sample(edge.metrics(), "edge_ingest_keys_age_seconds") > age + 0.5);
+                pg.start();
+                Await.until("a reload succeeding", Duration.ofSeconds(60),
+                        () -> TestEdge.sample(edge.metrics(), "edge_ingest_keys_reload_failing") == 0.0);
+                assertTrue(TestEdge.sample(edge.metrics(), "edge_ingest_keys_age_seconds") < 30);
+            }
+        }
+    }
+
     /** On a connection of its own: a refusal before the body may close the one it came on. */
     private static RawHttp.Response ingest(TestEdge edge, String key, String body) throws Exception {
         try (RawHttp c = new RawHttp(edge.port())) {
