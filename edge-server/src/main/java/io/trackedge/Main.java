@@ -57,6 +57,14 @@ public final class Main implements Runnable {
     /** The command line with its error handling: what {@code main} runs, and what tests run in-process. */
     public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Main());
+        // UUID.fromString takes a truncated paste (one digit short) as another tenant: the APIs' one spelling only.
+        cli.registerConverter(java.util.UUID.class, s -> {
+            java.util.UUID u = io.trackedge.ingest.CanonicalUuid.parse(s);
+            if (u == null) {
+                throw new CommandLine.TypeConversionException("not a UUID (8-4-4-4-12 hex digits): '" + s + "'");
+            }
+            return u;
+        });
         // An operator needs the reason, not a stack trace; EDGE_LOG_LEVEL=DEBUG shows the trace in the log.
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("error: " + describe(e));

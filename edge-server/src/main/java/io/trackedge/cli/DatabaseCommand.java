@@ -3,6 +3,7 @@ package io.trackedge.cli;
 import io.trackedge.config.ConfigException;
 import io.trackedge.config.EdgeConfig;
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -33,12 +34,28 @@ abstract class DatabaseCommand implements Callable<Integer> {
     }
 
     /**
+     * Whether the command's rows live in the first cluster only, where every edge reads them (ingest
+     * and read keys): then {@code --cluster} may name only that one.
+     */
+    boolean homeClusterOnly() {
+        return false;
+    }
+
+    /**
      * The configuration, or null (exit code 2) when it is invalid; its problems are printed. A
      * command may let the {@link ConfigException} go to {@code Main}'s handler instead (exit code 1).
      */
     EdgeConfig loadConfig() {
         try {
             EdgeConfig cfg = config.load();
+            List<EdgeConfig.Cluster> clusters = cfg.database().clusters().list();
+            if (cluster != null && homeClusterOnly() && !clusters.isEmpty() && !clusters.get(0).name().equals(cluster)) {
+                spec.commandLine().getErr().println("--cluster " + cluster + ": " + spec.qualifiedName(" ") + " works on the first cluster ("
+                        + clusters.get(0).name() + ") only: every edge reads the keys from there, so a key kept in "
+                        + cluster + " would be accepted by no edge");
+                spec.commandLine().getErr().flush();
+                return null;
+            }
             return cluster == null ? cfg : cfg.onCluster(cluster);
         } catch (ConfigException e) {
             System.err.println(e.getMessage());

@@ -38,6 +38,11 @@ public final class IngestKeysCommand implements Runnable {
         final int run(EdgeConfig cfg, CliDatabase db, PrintWriter out) throws Exception {
             return run(new IngestKeyStore(db.db().dataSource()), out);
         }
+
+        @Override
+        final boolean homeClusterOnly() {
+            return true;
+        }
     }
 
     /** Either one tenant or all of them. */
@@ -94,7 +99,8 @@ public final class IngestKeysCommand implements Runnable {
     @Command(name = "revoke", mixinStandardHelpOptions = true,
             description = "Revoke a key; edges refuse it within edge.ingest.key-refresh.")
     static final class Revoke extends OnDatabase {
-        @Parameters(paramLabel = "PREFIX|KEY-ID", description = "the key's prefix (tek_xxxxxxxx) or key id") String name;
+        @Parameters(paramLabel = "PREFIX|KEY-ID|KEY", description = "the key's prefix (tek_xxxxxxxx), its key id, or the whole key")
+        String name;
 
         @Override
         int run(IngestKeyStore store, PrintWriter out) throws Exception {

@@ -134,22 +134,22 @@ public final class IngestKeyStore {
     }
 
     /**
-     * Revokes the key named by its prefix or its key id.
+     * Revokes the key named by its prefix, its key id, or the whole key (its prefix and digest).
      *
      * @return the key as it is now, or null when no key has that name
      */
     public Key revoke(String prefixOrId) throws SQLException {
-        UUID id = null;
-        try {
-            id = UUID.fromString(prefixOrId);
-        } catch (IllegalArgumentException notAnId) {
-            // a prefix
-        }
+        UUID id = CanonicalUuid.parse(prefixOrId);
+        // The whole key, as an operator holds a leaked one: its prefix and its digest.
+        boolean wholeKey = id == null && IngestKeyFormat.wellFormed(prefixOrId);
         try (Connection c = db.getConnection();
              PreparedStatement s = c.prepareStatement("UPDATE ingest_keys SET revoked_at = coalesce(revoked_at, now()) "
-                     + "WHERE " + (id != null ? "key_id = ?" : "prefix = ?")
+                     + "WHERE " + (id != null ? "key_id = ?" : wholeKey ? "prefix = ? AND key_hash = ?" : "prefix = ?")
                      + " RETURNING key_id, prefix, tenant_id, note, created_at, revoked_at, scopes")) {
-            s.setObject(1, id != null ? id : prefixOrId);
+            s.setObject(1, id != null ? id : wholeKey ? IngestKeyFormat.prefixOf(prefixOrId) : prefixOrId);
+            if (wholeKey) {
+                s.setBytes(2, IngestKeyFormat.sha256(prefixOrId));
+            }
             try (ResultSet r = s.executeQuery()) {
                 if (!r.next()) {
                     return null;

@@ -166,6 +166,32 @@ class CliTest {
                 err.toString());
     }
 
+    /**
+     * A tenant pasted one digit short is refused before anything is opened: {@code UUID.fromString}
+     * read it as another tenant's id, and the key made for it was refused on every line.
+     */
+    @Test
+    void aUuidOptionTakesOnlyTheCanonicalSpelling() {
+        StringWriter err = new StringWriter();
+        CommandLine main = Main.commandLine();
+        main.setOut(new PrintWriter(new StringWriter()));
+        main.setErr(new PrintWriter(err));
+        assertEquals(2, main.execute("keys", "create", "--tenant", TENANT.substring(0, TENANT.length() - 1)));
+        assertTrue(err.toString().contains("not a UUID (8-4-4-4-12 hex digits)"), err.toString());
+        err.getBuffer().setLength(0);
+        assertEquals(2, main.execute("keys", "create", "--tenant", "1-1-1-1-1"));
+        assertTrue(err.toString().contains("not a UUID"), err.toString());
+    }
+
+    /** Keys live in the first cluster, where edges read them: a key made in another would be accepted nowhere. */
+    @Test
+    void keysRefuseAClusterOtherThanTheFirst() throws Exception {
+        Path cfg = config("edge.database.clusters = \"a=postgresql://127.0.0.1:1/x,b=postgresql://127.0.0.1:1/y\"\n");
+        Run r = run("keys", "create", "--all-tenants", "-c", cfg.toString(), "--cluster", "b");
+        assertEquals(2, r.exit(), r.err());
+        assertTrue(r.err().contains("keys create works on the first cluster (a) only"), r.err());
+    }
+
     @Test
     void aKeyPublishedInTheRepositoryIsRefusedInProductionOnly() throws Exception {
         String published = "1:" + "A".repeat(43);

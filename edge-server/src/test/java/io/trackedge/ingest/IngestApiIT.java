@@ -486,6 +486,16 @@ class IngestApiIT {
         assertTrue(out.toString().startsWith("revoked key " + IngestKeyFormat.prefixOf(key)), out.toString());
         awaitStatus(key, s -> s == 401);
         assertEquals(1, cli.execute("keys", "revoke", "tek_nothere", "-c", conf.toString()));
+
+        // A leaked key revoked by itself, as the operator holds it; a key of its prefix with another secret names none.
+        out.getBuffer().setLength(0);
+        assertEquals(0, cli.execute("keys", "create", "--tenant", TENANT.toString(), "--note", "leaked", "-c", conf.toString()));
+        String leaked = out.toString().trim();
+        awaitStatus(leaked, s -> s == 202);
+        String otherSecret = leaked.substring(0, leaked.length() - 1) + (leaked.endsWith("A") ? "B" : "A");
+        assertEquals(1, cli.execute("keys", "revoke", otherSecret, "-c", conf.toString()));
+        assertEquals(0, cli.execute("keys", "revoke", leaked, "-c", conf.toString()));
+        awaitStatus(leaked, s -> s == 401);
         assertEquals(1, db.count("SELECT count(*) FROM ingest_keys WHERE note = 'cli test' AND revoked_at IS NOT NULL"));
         // only the SHA-256 of the key is stored
         assertEquals(1, db.count("SELECT count(*) FROM ingest_keys WHERE key_hash = sha256(convert_to('" + key + "', 'UTF8'))"));
