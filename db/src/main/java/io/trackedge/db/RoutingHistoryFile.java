@@ -42,7 +42,9 @@ public final class RoutingHistoryFile {
      * file, the whole journal is taken as written under the configured table, as before there was one.
      *
      * @throws IllegalStateException when a table still in force for events in the journal routes to a
-     *     cluster not configured now (they could never be written), the journal ends before the last
+     *     cluster not configured now (they could never be written), the configured clusters are not
+     *     the last table's with clusters appended or taken off the end (the hash would move most
+     *     tenants), the journal ends before the last
      *     table's start (it is not the one the file was written beside), or the file does not parse
      */
     public static RoutingHistory update(Path journalDir, TenantRouting configured, long journalEnd, long journalOldest)
@@ -67,10 +69,26 @@ public final class RoutingHistoryFile {
                     + "every sink has passed them, or delete " + file + " to route every event still in the journal by "
                     + "today's table");
         }
+        if (recorded != null) {
+            List<String> before = recorded.current().clusters();
+            List<String> now = configured.clusters();
+            if (!startsWith(now, before) && !startsWith(before, now)) {
+                throw new IllegalStateException("edge.database.clusters lists " + String.join(",", now) + " where this edge last ran "
+                        + "with " + String.join(",", before) + " (" + file + "). A tenant without a pin goes to the cluster its "
+                        + "hash picks by position in that list, so a cluster inserted, removed or reordered anywhere but at the end "
+                        + "sends most of them away from their rows. Keep the order and append new clusters at the end (pin the "
+                        + "tenants with rows first: trackedge clusters pins). To change the list on purpose once every tenant "
+                        + "with rows is pinned, delete " + file + " once every sink has passed the journal's events");
+            }
+        }
         if (!history.equals(recorded)) {
             write(file, history);
         }
         return history;
+    }
+
+    private static boolean startsWith(List<String> list, List<String> prefix) {
+        return list.size() >= prefix.size() && list.subList(0, prefix.size()).equals(prefix);
     }
 
     /** Parses {@code file}; an error names its line. */

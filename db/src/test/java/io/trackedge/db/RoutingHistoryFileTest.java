@@ -62,6 +62,23 @@ class RoutingHistoryFileTest {
         assertEquals(RoutingHistory.of(List.of(new RoutingHistory.Epoch(7_000, two))), h);
     }
 
+    /** The hash picks by position: only appending to the list, or taking clusters off its end, keeps tenants where they are. */
+    @Test
+    void clustersReorderedOrInsertedAreRefusedAndAppendedOnesAreNot() throws Exception {
+        TenantRouting ab = TenantRouting.of(List.of("a", "b"), Map.of());
+        RoutingHistoryFile.update(dir, ab, 5_000, 0);
+        for (List<String> moved : List.of(List.of("b", "a"), List.of("a", "c", "b"), List.of("c", "a", "b"))) {
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> RoutingHistoryFile.update(dir, TenantRouting.of(moved, Map.of()), 7_000, 7_000), moved.toString());
+            assertTrue(e.getMessage().contains("lists " + String.join(",", moved) + " where this edge last ran with a,b")
+                    && e.getMessage().contains(file().toString()), e.getMessage());
+        }
+        assertEquals(RoutingHistory.of(ab), RoutingHistoryFile.read(file()), "nothing written");
+        TenantRouting abc = TenantRouting.of(List.of("a", "b", "c"), Map.of());
+        assertEquals(abc, RoutingHistoryFile.update(dir, abc, 7_000, 7_000).current(), "appended");
+        assertEquals(ab, RoutingHistoryFile.update(dir, ab, 9_000, 9_000).current(), "taken off the end, its events passed");
+    }
+
     @Test
     void aJournalThatEndsBeforeTheLastTableStartedIsNotTheFilesOwn() throws Exception {
         RoutingHistoryFile.update(dir, ON_A, 5_000, 0);
