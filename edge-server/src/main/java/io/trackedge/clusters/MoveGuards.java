@@ -123,6 +123,26 @@ final class MoveGuards {
         }
     }
 
+    /**
+     * A move of the tenant into the source that stopped between its two commits left the tenant's
+     * rows in two clusters: moving it out of the source now would copy what that move copied and
+     * leave its first copy behind (raw events would count twice). It must be finished first.
+     */
+    static void noUnfinishedMoveInto(Connection source, UUID tenant, String sourceName) throws SQLException {
+        try (PreparedStatement s = source.prepareStatement("SELECT from_cluster FROM tenant_moves WHERE tenant_id = ? AND state = 'copied'")) {
+            s.setObject(1, tenant);
+            try (ResultSet r = s.executeQuery()) {
+                if (r.next()) {
+                    String from = r.getString(1);
+                    throw new TenantMove.MoveRefused("a move of tenant " + tenant + " from " + from + " into " + sourceName
+                            + " stopped before it deleted the rows from " + from + " (tenant_moves in " + sourceName + "): finish it "
+                            + "first, with the routing table sending the tenant to " + sourceName + " again (trackedge clusters move "
+                            + "--tenant " + tenant + " --from " + from + "), then move it out of " + sourceName);
+                }
+            }
+        }
+    }
+
     /** A roll-up of the tenant's own running in the source would write its rows there after the delete. */
     static void noJobRunning(Connection source, UUID tenant, String sourceName) throws SQLException {
         try (PreparedStatement s = source.prepareStatement("SELECT job_type FROM analytics_jobs WHERE tenant_id = ? AND status = 'running'")) {

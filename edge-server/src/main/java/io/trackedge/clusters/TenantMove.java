@@ -104,6 +104,7 @@ public final class TenantMove {
         if (unfinished != null) {
             return finish(src, dst, tenant, unfinished, before);
         }
+        MoveGuards.noUnfinishedMoveInto(src, tenant, sourceName);
         MoveGuards.noJobRunning(src, tenant, sourceName);
         if (before.total() == 0) {
             return new Outcome(before.counts(), List.of(), 0, false);
@@ -160,13 +161,15 @@ public final class TenantMove {
                     + destinationName + ": run the move from " + unfinished.from() + " first");
         }
         if (now.total() > 0) {
-            if (!now.fingerprints().equals(unfinished.fingerprints())) {
+            if (!notRecounted(now.fingerprints()).equals(notRecounted(unfinished.fingerprints()))) {
                 throw new MoveRefused("tenant " + tenant + "'s rows in " + sourceName + " changed since they were copied into "
-                        + destinationName + " (rows then " + unfinished.copied() + ", now " + now.counts() + "): a sink, job or "
-                        + "erasure of " + sourceName + " wrote them after the copy, and nothing was deleted. Compare the two by hand; "
-                        + "to give the move up, delete the tenant's rows the copy holds from one of the two clusters by hand (kept in "
-                        + "both, they are counted twice, and a later move would add them again), then, in " + destinationName
-                        + ": UPDATE tenant_moves SET state = 'done' WHERE tenant_id = '" + tenant + "' AND state = 'copied'");
+                        + destinationName + " (rows then " + unfinished.copied() + ", now " + now.counts() + "): a sink or "
+                        + "erasure of " + sourceName + " wrote them after the copy, and nothing was deleted. Compare the two by hand: "
+                        + "the copy in " + destinationName + " is merged with what its sinks wrote there and cannot be taken back "
+                        + "out, so add to " + destinationName + " what " + sourceName + " holds of the tenant and it lacks (kept "
+                        + "in both, rows are counted twice, and a later move would add them again), delete the tenant's rows from "
+                        + sourceName + ", then, in " + destinationName + ": UPDATE tenant_moves SET state = 'done' WHERE tenant_id = '"
+                        + tenant + "' AND state = 'copied'");
             }
             MoveGuards.noJobRunning(src, tenant, sourceName);
             recounts.carry(src, dst, tenant);
@@ -176,6 +179,17 @@ public final class TenantMove {
         }
         MoveRecord.done(dst, tenant);
         return new Outcome(unfinished.copied(), List.of(), 0, true);
+    }
+
+    /**
+     * The fingerprints a stopped move must find unchanged: not the roll-ups', which the source's
+     * every-tenant jobs (billing's month to date every night) rewrite and the destination recounts
+     * from the raw rows the copy brought anyway.
+     */
+    private static Map<String, String> notRecounted(Map<String, String> fingerprints) {
+        Map<String, String> kept = new LinkedHashMap<>(fingerprints);
+        kept.keySet().removeIf(table -> MovedTable.BY_NAME.get(table).rule() == MovedTable.Rule.RECOUNTED);
+        return kept;
     }
 
     private static void delete(Connection src, UUID tenant) throws SQLException {

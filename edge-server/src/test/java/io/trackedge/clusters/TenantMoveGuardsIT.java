@@ -61,6 +61,32 @@ class TenantMoveGuardsIT {
     }
 
     /**
+     * A move into {@code a} from a third cluster that stopped between its commits leaves the tenant's
+     * rows in both: moving the tenant on out of {@code a} (the routing table changed back, or on) would
+     * copy them again and leave the first copy behind. Refused until that move is finished.
+     */
+    @Test
+    void aMoveOutOfAClusterThatAMoveIntoItLeftUnfinishedIsRefused() throws Exception {
+        try (TestDatabase a = TestDatabase.migrated(); TestDatabase b = TestDatabase.migrated()) {
+            Path config = config(a, b);
+            events(a, "e-1");
+            sql(a, "INSERT INTO tenant_moves (tenant_id, from_cluster, to_cluster, state, copied, fingerprints) VALUES ('"
+                    + TENANT + "', 'c', 'a', 'copied', '{}', '{}')");
+            CliRun refused = move(config);
+            assertEquals(1, refused.exit(), refused.err() + refused.out());
+            assertTrue(refused.err().contains("a move of tenant " + TENANT + " from c into a stopped before it deleted the rows from c"),
+                    refused.err());
+            assertEquals(1, events(a), "nothing moved");
+            assertEquals(0, events(b));
+
+            sql(a, "UPDATE tenant_moves SET state = 'done', finished_at = now()");
+            CliRun moved = move(config);
+            assertEquals(0, moved.exit(), moved.err() + moved.out());
+            assertEquals(1, events(b));
+        }
+    }
+
+    /**
      * Raw events of a day the destination's retention dropped would land there past retention; numbers
      * of a dropped day that both clusters hold cannot be recounted into one. Held by one cluster
      * only, such a day's roll-up rows are copied as they are.
