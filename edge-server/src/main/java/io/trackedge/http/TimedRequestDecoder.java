@@ -62,10 +62,31 @@ final class TimedRequestDecoder extends HttpRequestDecoder implements Runnable {
         super.decode(ctx, in, out);
         for (int i = before; i < out.size(); i++) {
             Object m = out.get(i);
+            if (m instanceof io.netty.handler.codec.http.HttpRequest r && r.decoderResult().isSuccess()) {
+                r.setUri(originForm(r.uri()));
+            }
             if (m instanceof LastHttpContent || m instanceof HttpObject o && o.decoderResult().isFailure()) {
                 arriving = false;
             }
         }
+    }
+
+    /**
+     * A target in absolute form ({@code GET http://t.example/o/x.gif}, which RFC 9112 has servers
+     * accept and some proxies and scanners send) as its path and query; any other target as it is.
+     * The authority is not used: the edge answers for whatever host it is reached under.
+     */
+    static String originForm(String uri) {
+        int from = uri.regionMatches(true, 0, "http://", 0, 7) ? 7 : uri.regionMatches(true, 0, "https://", 0, 8) ? 8 : -1;
+        if (from < 0) {
+            return uri;
+        }
+        int slash = uri.indexOf('/', from);
+        int query = uri.indexOf('?', from);
+        if (slash < 0 || query >= 0 && query < slash) {
+            return query < 0 ? "/" : "/" + uri.substring(query);
+        }
+        return uri.substring(slash);
     }
 
     /** True from a request's first byte until its last: a request is arriving, not yet whole. */

@@ -372,8 +372,12 @@ class HostileHttpTest {
     @Test
     void oddTargetsVersionsAndMethodsGetWellFormedErrors() throws Exception {
         String px = edge.pixelPath("target-px");
-        run(TARGETS, "absolute-form", "GET http://t.example" + px + " HTTP/1.1\r\nHost: t.example\r\n\r\n", true, "404, kept open");
-        run(TARGETS, "absolute-form https", "GET https://t.example" + px + " HTTP/1.1\r\nHost: t.example\r\n\r\n", true, "404, kept open");
+        // RFC 9112 3.2.2: a server accepts the absolute form, and answers by its path.
+        run(TARGETS, "absolute-form", "GET http://t.example" + edge.pixelPath("absolute-px") + " HTTP/1.1\r\nHost: t.example\r\n\r\n",
+                true, "200, kept open");
+        run(TARGETS, "absolute-form https", "GET HTTPS://t.example:443" + edge.pixelPath("absolute-px2") + " HTTP/1.1\r\nHost: t.example\r\n\r\n", true,
+                "200, kept open");
+        run(TARGETS, "absolute-form, no path", "GET http://t.example HTTP/1.1\r\nHost: t.example\r\n\r\n", true, "404, kept open");
         run(TARGETS, "authority-form CONNECT", "CONNECT t.example:443 HTTP/1.1\r\nHost: t.example:443\r\n\r\n", true, "404, kept open");
         run(TARGETS, "CONNECT to a pixel", "CONNECT " + px + " HTTP/1.1\r\nHost: t\r\n\r\n", true, "405, kept open");
         run(TARGETS, "asterisk-form OPTIONS", "OPTIONS * HTTP/1.1\r\nHost: t\r\n\r\n", true, "404, kept open");
@@ -406,6 +410,9 @@ class HostileHttpTest {
             }
         }
         assertTrue(edge.journalEvents().stream().noneMatch(e -> e.fields().email().equals("target-px")));
+        for (String absolute : List.of("absolute-px", "absolute-px2")) {
+            assertEquals(1, edge.journalEvents().stream().filter(e -> e.fields().email().equals(absolute)).count(), absolute);
+        }
     }
 
     /** Case-insensitive or padded versions that Netty reads as HTTP/1.1 may be served; anything else is an error. */
