@@ -106,6 +106,7 @@ record PostgresStack(LocalPostgres local, Database db, PostgresSink sink, SinkLo
         });
         housekeeping.scheduleWithFixedDelay(sink::maintainPartitions, 1, 1, TimeUnit.HOURS);
         sinkMetrics.add(loop, readiness);
+        sinkMetrics.clientIdsReused(name, sink::clientIdsReused);
         return new PostgresStack(local, db, sink, loop, housekeeping);
     }
 

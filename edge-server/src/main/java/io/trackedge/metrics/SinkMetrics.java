@@ -66,6 +66,15 @@ public final class SinkMetrics {
         readiness.add(n + "-sink", () -> status(loop.health().state(), detail(loop)));
     }
 
+    /**
+     * The Postgres sink named {@code name}'s count of ingest events not stored because their client
+     * id came first with another event type ({@code PostgresSink.clientIdsReused}).
+     */
+    public void clientIdsReused(String name, LongSupplier count) {
+        metrics.counter("edge_sink_" + name + "_client_ids_reused_total", "Ingest events the " + name + " sink did not store "
+                + "because their client id was sent before with another event type (a client that reused an id, not a retry)", count::getAsLong);
+    }
+
     /** A sink's readiness: degraded unless it is writing (or caught up) or still connecting the first time. */
     static Readiness.Status status(SinkHealth.State state, String detail) {
         return switch (state) {

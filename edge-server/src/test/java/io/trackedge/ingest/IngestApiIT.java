@@ -542,6 +542,31 @@ class IngestApiIT {
                 + "WHERE mailbox_id = 'warm-retry'"));
     }
 
+    /**
+     * A client that gives two events one id (a "delivered" under its "sent"'s id) is not retrying:
+     * the later event cannot be stored under an id taken, and it is not dropped silently either.
+     * A retry of the same event is not counted as such.
+     */
+    @Test
+    void anIdReusedForAnotherEventIsCountedNotStored() throws Exception {
+        UUID id = UUID.randomUUID();
+        UUID inBatch = UUID.randomUUID();
+        try (RawHttp c = new RawHttp(edge.port())) {
+            assertEquals(202, postNdjson(c, allKey, List.of(email("sent", "camp-reuse", "reuse-1", id))).status());
+        }
+        awaitSink();
+        try (RawHttp c = new RawHttp(edge.port())) {
+            assertEquals(202, postNdjson(c, allKey, List.of(email("sent", "camp-reuse", "reuse-1", id),     // a retry
+                    email("delivered", "camp-reuse", "reuse-1", id),                                         // a reused id
+                    email("sent", "camp-reuse", "reuse-2", inBatch),
+                    email("bounced", "camp-reuse", "reuse-2", inBatch))).status());                          // reused in one request
+        }
+        awaitSink();
+        assertEquals(List.of("sent", "sent"), db.rows("SELECT event_type FROM email_events WHERE campaign_id = 'camp-reuse' ORDER BY 1"));
+        Await.until("the reused ids counted", Duration.ofSeconds(30),
+                () -> metric(metrics(), "edge_sink_postgres_client_ids_reused_total") == 2.0);
+    }
+
     @Test
     void pipelinedRequestsAreAnsweredInRequestOrder() throws Exception {
         String ok = IngestClient.ndjson(List.of(email("sent", "camp-pipe", "pipe-1", null)));

@@ -49,6 +49,7 @@ final class BatchWriter {
     private final PrivacyFilter privacy;
     private final CorrectionWriter corrections = new CorrectionWriter();
     private final IntConsumer correctionsRefused;
+    private final java.util.function.Consumer<List<String>> clientIdsReused;
     /** Whether the batch being written dropped the corrections it carried (told once it commits). */
     private boolean correctionsDropped;
     private final LateDays lateDays = new LateDays(() -> System.currentTimeMillis() * 1000);
@@ -58,11 +59,14 @@ final class BatchWriter {
      * @param known first touches committed before; shared by the writers of one pipeline
      * @param correctionsRefused told, once such a batch commits, how many corrections it dropped because the database
      *     refused them ({@link CorrectionWriter})
+     * @param clientIdsReused told, once such a batch commits, of the events it did not store because their client id
+     *     was first sent with another event type ({@link ClientIds.Kept#reused})
      */
     BatchWriter(EdgeNumber edgeNumber, KnownFirstTouches known, KnownHumanOpens knownHumans, PrivacyPolicy privacy,
-                IntConsumer correctionsRefused) {
+                IntConsumer correctionsRefused, java.util.function.Consumer<List<String>> clientIdsReused) {
         this.edgeNode = edgeNumber.edgeNode();
         this.correctionsRefused = correctionsRefused;
+        this.clientIdsReused = clientIdsReused;
         this.edgeNumber = edgeNumber;
         this.firstTouch = new FirstTouch(known, knownHumans);
         this.privacy = new PrivacyFilter(privacy);
@@ -111,7 +115,8 @@ final class BatchWriter {
             // the privacy policy now decides what of each event may be stored, and nothing below
             // sees more than the tenant may keep. Aggregate-only and erased events are only counted.
             EventVerdicts verdicts = EventVerdicts.of(batch, classified);
-            List<EventRecord> rows = privacy.admit(c, ClientIds.keepNew(sql, batch));
+            ClientIds.Kept kept = ClientIds.keepNew(sql, batch);
+            List<EventRecord> rows = privacy.admit(c, kept.events());
             // Rows copied before the cursor check are harmless: a failed check rolls them back.
             if (!rows.isEmpty()) {
                 copyEvents(c, rows, verdicts, edgeNo);
@@ -128,6 +133,9 @@ final class BatchWriter {
             copy.dictionariesCommitted();
             if (correctionsDropped) {
                 correctionsRefused.accept(classified.corrections().size());
+            }
+            if (!kept.reused().isEmpty()) {
+                clientIdsReused.accept(kept.reused());
             }
             return rows.size();
         } catch (SQLException | RuntimeException | CursorMovedException | Error e) { // an Error too: the connection goes back clean
@@ -181,7 +189,7 @@ final class BatchWriter {
                 return false;
             }
             EventVerdicts verdicts = EventVerdicts.of(List.of(e), classified);
-            List<EventRecord> rows = privacy.admit(c, ClientIds.keepNew(sql, List.of(e)));
+            List<EventRecord> rows = privacy.admit(c, ClientIds.keepNew(sql, List.of(e)).events());
             if (!rows.isEmpty()) {
                 copyEvents(c, rows, verdicts, edgeNo);
             } else {

@@ -37,16 +37,31 @@ final class ClientIds {
     private ClientIds() {
     }
 
+    /**
+     * A batch without its repeated client ids.
+     *
+     * @param events the batch less the events whose client id their tenant sent before (or earlier in the batch)
+     * @param reused of those left out, the ones whose id was first sent with another event type: not a
+     *     retry but a client that gave two events one id, whose later event is therefore not stored;
+     *     each as "tenant T id I: first TYPE, now TYPE"
+     */
+    record Kept(List<EventRecord> events, List<String> reused) {
+    }
+
     /** The batch without the events whose client id its tenant sent before (or earlier in this batch). */
-    static List<EventRecord> keepNew(DSLContext sql, List<EventRecord> batch) {
+    static Kept keepNew(DSLContext sql, List<EventRecord> batch) {
         Map<Key, EventRecord> candidates = new LinkedHashMap<>();
+        List<String> reused = new ArrayList<>(0);
         for (EventRecord e : batch) {
             if (Attributes.hasClientId(e)) {
-                candidates.putIfAbsent(Key.of(e), e);
+                EventRecord first = candidates.putIfAbsent(Key.of(e), e);
+                if (first != null && first.type() != e.type()) {
+                    reused.add(describe(Key.of(e), first.type().wireName(), e));
+                }
             }
         }
         if (candidates.isEmpty()) {
-            return batch;
+            return new Kept(batch, List.of());
         }
         int n = candidates.size();
         UUID[] ids = new UUID[n];
@@ -69,6 +84,9 @@ final class ClientIds {
                 val(types, SQLDataType.CLOB.array())).fetch()) {
             fresh.add(new Key(r.get(0, UUID.class), r.get(1, UUID.class)));
         }
+        if (fresh.size() < n) {
+            reused.addAll(storedAsAnotherType(sql, candidates, fresh));
+        }
         List<EventRecord> kept = new ArrayList<>(batch.size());
         for (EventRecord e : batch) {
             // remove(): a second event with the same tenant and id in this batch is a duplicate too
@@ -76,6 +94,35 @@ final class ClientIds {
                 kept.add(e);
             }
         }
-        return kept;
+        return new Kept(kept, reused);
+    }
+
+    /** Of the candidates sent before (not {@code fresh}), those whose id was stored with another event type. */
+    private static List<String> storedAsAnotherType(DSLContext sql, Map<Key, EventRecord> candidates, Set<Key> fresh) {
+        List<UUID> tenants = new ArrayList<>();
+        List<UUID> ids = new ArrayList<>();
+        for (Key k : candidates.keySet()) {
+            if (!fresh.contains(k)) {
+                tenants.add(k.tenant());
+                ids.add(k.id());
+            }
+        }
+        List<String> out = new ArrayList<>(0);
+        for (Record r : sql.resultQuery("SELECT i.tenant_id, i.event_id, i.event_type FROM ingest_event_ids i"
+                        + " JOIN unnest({0}, {1}) AS x(t, id) ON i.tenant_id = x.t AND i.event_id = x.id",
+                val(tenants.toArray(new UUID[0]), SQLDataType.UUID.array()), val(ids.toArray(new UUID[0]), SQLDataType.UUID.array()))
+                .fetch()) {
+            Key k = new Key(r.get(0, UUID.class), r.get(1, UUID.class));
+            EventRecord e = candidates.get(k);
+            String stored = r.get(2, String.class);
+            if (e != null && !e.type().wireName().equals(stored)) {
+                out.add(describe(k, stored, e));
+            }
+        }
+        return out;
+    }
+
+    private static String describe(Key k, String firstType, EventRecord later) {
+        return "tenant " + k.tenant() + " id " + k.id() + ": first " + firstType + ", now " + later.type().wireName();
     }
 }

@@ -45,12 +45,16 @@ final class CommitPipeline implements AutoCloseable {
     private CompletableFuture<Void> lastLocked = CompletableFuture.completedFuture(null);
     private int submitted;
 
-    /** @param correctionsRefused told of corrections the database refused (from the commit threads) */
-    CommitPipeline(Database db, UUID edgeNode, io.trackedge.privacy.PrivacyPolicy privacy, IntConsumer correctionsRefused) {
+    /**
+     * @param correctionsRefused told of corrections the database refused (from the commit threads)
+     * @param clientIdsReused told of events not stored because their client id came first with another type (from the commit threads)
+     */
+    CommitPipeline(Database db, UUID edgeNode, io.trackedge.privacy.PrivacyPolicy privacy, IntConsumer correctionsRefused,
+                   java.util.function.Consumer<java.util.List<String>> clientIdsReused) {
         this.db = db;
         EdgeNumber edgeNumber = new EdgeNumber(edgeNode);
         for (int i = 0; i < DEPTH; i++) {
-            writers[i] = new BatchWriter(edgeNumber, known, knownHumans, privacy, correctionsRefused);
+            writers[i] = new BatchWriter(edgeNumber, known, knownHumans, privacy, correctionsRefused, clientIdsReused);
         }
         this.workers = Executors.newFixedThreadPool(DEPTH, r -> {
             Thread t = new Thread(r, "sink-postgres-commit");

@@ -20,6 +20,8 @@ import java.util.ArrayDeque;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import org.jooq.exception.DataAccessException;
 
@@ -76,8 +78,12 @@ public final class PostgresSink implements Sink {
         }
     }
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(PostgresSink.class);
+
     private final Database db;
     private final UUID edgeNode;
+    private final AtomicLong clientIdsReused = new AtomicLong();
+    private final AtomicLong lastReusedLogNanos = new AtomicLong(System.nanoTime() - TimeUnit.MINUTES.toNanos(1));
     private final Settings settings;
     private final CommitPipeline pipeline;
     private final JournalClassifier classifier;
@@ -115,9 +121,31 @@ public final class PostgresSink implements Sink {
         this.db = db;
         this.edgeNode = edgeNode;
         this.settings = settings;
-        this.pipeline = new CommitPipeline(db, edgeNode, privacy, classifier::correctionsRefused);
+        this.pipeline = new CommitPipeline(db, edgeNode, privacy, classifier::correctionsRefused, this::clientIdsReused);
         this.classifier = classifier;
         this.retention = new RetentionCutoff(settings.retentionDays(), clockMillis);
+    }
+
+    /** From a commit thread, once a batch that left out such events committed. */
+    private void clientIdsReused(List<String> reused) {
+        clientIdsReused.addAndGet(reused.size());
+        // Not a retry: a client gave two events one id, and the later is lost. Said once a minute at most, with examples.
+        long now = System.nanoTime();
+        long last = lastReusedLogNanos.get();
+        if (now - last >= TimeUnit.MINUTES.toNanos(1) && lastReusedLogNanos.compareAndSet(last, now)) {
+            log.warn("{} ingest event(s) not stored: their client id was sent before with another event type, so they were "
+                    + "taken for retries ({}; {} since start, edge_sink_postgres_client_ids_reused_total): the client must give "
+                    + "each event an id of its own", reused.size(), String.join("; ", reused.subList(0, Math.min(3, reused.size()))),
+                    clientIdsReused.get());
+        }
+    }
+
+    /**
+     * Ingest events not stored because their client id was first sent with another event type (a
+     * client that reused an id, not a retry), since this sink was made.
+     */
+    public long clientIdsReused() {
+        return clientIdsReused.get();
     }
 
     public JournalClassifier classifier() {
