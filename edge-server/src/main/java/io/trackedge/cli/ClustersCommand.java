@@ -83,8 +83,9 @@ public final class ClustersCommand implements Runnable {
      * or privacy-kept event adds to.
      */
     @Command(name = "pins", mixinStandardHelpOptions = true,
-            description = "Print tenant_id,cluster for every tenant that has rows, where it has them: the routing table "
-                    + "to give edge.database.routing-table before appending a cluster. Exit 1 if a tenant has rows in two clusters.")
+            description = "Print tenant_id,cluster for every tenant that has rows, where it has them, and the current table's "
+                    + "other pins: the routing table to give edge.database.routing-table before appending a cluster. Exit 1 if "
+                    + "a tenant has rows in two clusters (it is kept where the current table routes it).")
     static final class Pins implements Callable<Integer> {
         @Mixin ConfigOption config;
         @Spec CommandSpec spec;
@@ -108,13 +109,25 @@ public final class ClustersCommand implements Runnable {
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
             out.println("# tenant_id,cluster: every tenant with rows, where it has them (trackedge clusters pins)");
+            TenantRouting now = cfg.database().clusters().routing();
             int split = 0;
             for (Map.Entry<UUID, List<String>> e : found.entrySet()) {
                 if (e.getValue().size() > 1) {
                     split++;
-                    err.println("tenant " + e.getKey() + " has rows in " + e.getValue() + ": not pinned; move its rows first");
+                    // Left out, it would fall back to the hash after the restart: keep where the table sends it now.
+                    String to = now.clusterOf(e.getKey());
+                    err.println("tenant " + e.getKey() + " has rows in " + e.getValue() + ": kept where the current table routes it ("
+                            + to + "); move its rows there (trackedge clusters move)");
+                    out.println("# has rows in " + String.join(" and ", e.getValue()) + ": routed as now until clusters move");
+                    out.println(e.getKey() + "," + to);
                 } else {
                     out.println(e.getKey() + "," + e.getValue().get(0));
+                }
+            }
+            for (Map.Entry<UUID, String> pin : new TreeMap<>(now.pins()).entrySet()) {
+                if (!found.containsKey(pin.getKey())) {
+                    out.println("# pinned in the current table, no rows yet");
+                    out.println(pin.getKey() + "," + pin.getValue());
                 }
             }
             out.flush();
