@@ -3,8 +3,8 @@ package io.trackedge.clusters;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.io.PipedInputStream;
+import java.io.PipedOutputStream;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -13,13 +13,15 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.stream.Collectors;
 import org.postgresql.PGConnection;
 
 /**
  * Copies one tenant's rows of one table from a source cluster's transaction into a destination
- * cluster's, merged by the table's {@link MovedTable.Rule}: binary COPY out of the source into a
- * file, binary COPY into a temporary table in the destination, then one {@code INSERT ... SELECT}
+ * cluster's, merged by the table's {@link MovedTable.Rule}: binary COPY out of the source piped into
+ * a binary COPY into a temporary table in the destination, then one {@code INSERT ... SELECT}
  * with the rule's {@code ON CONFLICT}. Columns are read from the catalog, so a migration that adds
  * one needs nothing here; generated columns are left to the destination, and serial ids too (an id
  * of the source means nothing in the destination).
@@ -55,15 +57,15 @@ final class TableCopy {
             + " WHERE w.tenant_id = r.tenant_id AND w.mailbox_id = r.mailbox_id AND w.date = r.date"
             + " AND staged.tenant_id = r.tenant_id AND staged.mailbox_id = r.mailbox_id AND staged.date = r.date";
 
+    /** The pipe between the two COPYs: what the source sends while the destination is busy waits here. */
+    private static final int PIPE_BYTES = 1 << 20;
+
     private final Connection source;
     private final Connection destination;
-    private final Path scratch;
 
-    /** @param scratch a file the rows pass through (one table's at a time), deleted by the caller */
-    TableCopy(Connection source, Connection destination, Path scratch) {
+    TableCopy(Connection source, Connection destination) {
         this.source = source;
         this.destination = destination;
-        this.scratch = scratch;
     }
 
     /** Makes the destination's scratch tables; before the first {@link #copy}. */
@@ -79,21 +81,16 @@ final class TableCopy {
     long copy(MovedTable table, UUID tenant) throws SQLException, IOException {
         List<String> columns = columns(table.name());
         String list = String.join(", ", columns);
-        long out;
-        try (OutputStream file = Files.newOutputStream(scratch)) {
-            String query = "SELECT " + list + " FROM " + table.name() + " WHERE " + table.where(tenant);
-            out = source.unwrap(PGConnection.class).getCopyAPI().copyOut("COPY (" + query + ") TO STDOUT (FORMAT binary)", file);
-        }
-        if (out == 0) {
-            return 0;
-        }
         try (Statement s = destination.createStatement()) {
             s.execute("CREATE TEMP TABLE " + STAGE + " ON COMMIT DROP AS SELECT " + list + " FROM " + table.name() + " WITH NO DATA");
         }
-        try (InputStream file = Files.newInputStream(scratch)) {
-            destination.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY " + STAGE + " (" + list + ") FROM STDIN (FORMAT binary)", file);
-        }
+        String query = "SELECT " + list + " FROM " + table.name() + " WHERE " + table.where(tenant);
+        long out = stream("COPY (" + query + ") TO STDOUT (FORMAT binary)", "COPY " + STAGE + " (" + list + ") FROM STDIN (FORMAT binary)");
         try (Statement s = destination.createStatement()) {
+            if (out == 0) {
+                s.execute("DROP TABLE " + STAGE);
+                return 0;
+            }
             long retried = 0;
             if (table.rule() == MovedTable.Rule.EVENTS) {
                 retried = count(s, "SELECT count(*) FROM " + STAGE + " s WHERE NOT " + NOT_TAKEN);
@@ -109,6 +106,67 @@ final class TableCopy {
             s.execute("DROP TABLE " + STAGE);
         }
         return out;
+    }
+
+    /**
+     * The source's {@code copyOut} straight into the destination's {@code copyIn}, through a pipe: no
+     * file holds the tenant's rows (a killed move left them in /tmp, out of reach of erasures, and a
+     * large tenant could fill a RAM-backed /tmp). The source's side runs on a thread of its own.
+     *
+     * @return the rows the source sent
+     */
+    private long stream(String copyOut, String copyIn) throws SQLException, IOException {
+        PipedInputStream in = new PipedInputStream(PIPE_BYTES);
+        PipedOutputStream toPipe = new PipedOutputStream(in);
+        FutureTask<Long> sending = new FutureTask<>(() -> {
+            try (OutputStream o = toPipe) { // closed: the destination's COPY sees the end
+                return source.unwrap(PGConnection.class).getCopyAPI().copyOut(copyOut, o);
+            }
+        });
+        Thread sender = new Thread(sending, "tenant-move-copy-out");
+        sender.setDaemon(true);
+        sender.start();
+        Exception inFailed = null;
+        try (InputStream i = in) { // closed on a failure here: the sender's next write fails and it stops
+            destination.unwrap(PGConnection.class).getCopyAPI().copyIn(copyIn, i);
+        } catch (SQLException | IOException e) {
+            inFailed = e;
+        } finally {
+            try {
+                sender.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        Throwable outFailed;
+        try {
+            long sent = sending.get();
+            if (inFailed != null) {
+                throw inFailed;
+            }
+            return sent;
+        } catch (ExecutionException e) {
+            outFailed = e.getCause();
+        } catch (SQLException | IOException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("copying into the destination failed", e);
+        }
+        // Both sides may have failed, one for the other's sake: the source's SQL error is the cause when
+        // there is one (the destination then read a cut stream); else the destination's (the source then
+        // wrote into a closed pipe).
+        Throwable cause = outFailed instanceof SQLException || inFailed == null ? outFailed : inFailed;
+        Throwable other = cause == outFailed ? inFailed : outFailed;
+        if (other != null) {
+            cause.addSuppressed(other);
+        }
+        if (cause instanceof SQLException q) {
+            throw q;
+        }
+        if (cause instanceof IOException io) {
+            throw io;
+        }
+        throw new IllegalStateException("copying between the clusters failed", cause);
     }
 
     private String merge(MovedTable table, List<String> columns) throws SQLException {

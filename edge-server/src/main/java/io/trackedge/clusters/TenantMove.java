@@ -4,8 +4,6 @@ import io.trackedge.jobs.JobRegistry;
 import io.trackedge.jobs.JobStore;
 import io.trackedge.sink.postgres.HumanOpens;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -123,18 +121,13 @@ public final class TenantMove {
         SortedSet<LocalDate> stale = new TreeSet<>(inDestination);
         stale.addAll(inSource);
         Map<String, Long> moved = new LinkedHashMap<>();
-        Path scratch = Files.createTempFile("tenant-move-", ".copy");
-        try {
-            EdgeNumbers.translate(src, dst, tenant);
-            TableCopy copy = new TableCopy(src, dst, scratch);
-            copy.prepare();
-            for (MovedTable t : MovedTable.ALL) {
-                if (t.moves()) {
-                    moved.put(t.name(), copy.copy(t, tenant));
-                }
+        EdgeNumbers.translate(src, dst, tenant);
+        TableCopy copy = new TableCopy(src, dst);
+        copy.prepare();
+        for (MovedTable t : MovedTable.ALL) {
+            if (t.moves()) {
+                moved.put(t.name(), copy.copy(t, tenant));
             }
-        } finally {
-            Files.deleteIfExists(scratch);
         }
         if (!moved.equals(before.counts())) { // one snapshot: a difference is a bug here, not a sink writing
             throw new IllegalStateException("copied " + moved + " of " + before.counts());
