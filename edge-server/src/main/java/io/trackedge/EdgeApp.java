@@ -66,6 +66,14 @@ public final class EdgeApp implements AutoCloseable {
     private static RoutingHistory routingHistory(EdgeConfig config, JournalWriter journal) throws IOException {
         EdgeConfig.Clusters clusters = config.database().clusters();
         if (clusters.list().isEmpty()) {
+            try {
+                // Kept for the day clusters are configured: what the journal holds then went to this database.
+                RoutingHistoryFile.recordSingle(config.journalDir(), journal.flushedPosition(), journal.oldestPosition());
+            } catch (IOException | RuntimeException e) {
+                log.warn("cannot record the journal's routing in {}: if clusters are configured later, events still in the "
+                        + "journal may be written to a second cluster ({})", config.journalDir().resolve(RoutingHistoryFile.NAME),
+                        e.getMessage());
+            }
             return null;
         }
         try {

@@ -26,11 +26,19 @@ import java.util.UUID;
  * pin 11111111-1111-4111-8111-111111111111,b
  * </pre>
  *
- * Each {@code from} line starts a table (its clusters in hash order), followed by its pins.
+ * Each {@code from} line starts a table (its clusters in hash order), followed by its pins; {@code
+ * from POSITION database} one of an edge on a single database ({@link #recordSingle}).
  */
 public final class RoutingHistoryFile {
 
     public static final String NAME = "routing-history";
+
+    /**
+     * In memory, the one cluster of a table recorded by an edge on a single database ({@code from N
+     * database} in the file): no configured name can be it, and a clustered start reads it as its
+     * first cluster, the database the edge used before.
+     */
+    static final String SINGLE = "(database)";
 
     private RoutingHistoryFile() {
     }
@@ -38,8 +46,9 @@ public final class RoutingHistoryFile {
     /**
      * The history this edge runs with: the recorded one with the configured table in force from
      * {@code journalEnd} (where the next event will be written), less the tables of positions the
-     * journal no longer holds (before {@code journalOldest}); written back when it changed. Without a
-     * file, the whole journal is taken as written under the configured table, as before there was one.
+     * journal no longer holds (before {@code journalOldest}); written back when it changed. A table
+     * recorded on a single database is read as one of the first configured cluster. Without a file,
+     * the whole journal is taken as written under the configured table, as before there was one.
      *
      * @throws IllegalStateException when a table still in force for events in the journal routes to a
      *     cluster not configured now (they could never be written), the configured clusters are not
@@ -50,7 +59,7 @@ public final class RoutingHistoryFile {
     public static RoutingHistory update(Path journalDir, TenantRouting configured, long journalEnd, long journalOldest)
             throws IOException {
         Path file = journalDir.resolve(NAME);
-        RoutingHistory recorded = Files.exists(file) ? read(file) : null;
+        RoutingHistory recorded = Files.exists(file) ? singleAs(read(file), configured.clusters().get(0)) : null;
         RoutingHistory history;
         try {
             history = (recorded == null ? RoutingHistory.of(configured) : recorded)
@@ -87,6 +96,33 @@ public final class RoutingHistoryFile {
         return history;
     }
 
+    /**
+     * Records, on an edge with one database, that the journal from {@code journalEnd} on is written
+     * to it (the whole journal, without a file): so that when clusters are configured later, what the
+     * journal holds goes to the first of them, the database it went to, and no other cluster's sink
+     * takes it a second time.
+     */
+    public static void recordSingle(Path journalDir, long journalEnd, long journalOldest) throws IOException {
+        Path file = journalDir.resolve(NAME);
+        TenantRouting single = TenantRouting.single(SINGLE);
+        RoutingHistory recorded = Files.exists(file) ? read(file) : null;
+        RoutingHistory history = (recorded == null ? RoutingHistory.of(single) : recorded).startingAt(journalEnd, single)
+                .forgetBefore(journalOldest);
+        if (!history.equals(recorded)) {
+            write(file, history);
+        }
+    }
+
+    /** {@code history} with the tables a single-database edge recorded on {@code first}. */
+    private static RoutingHistory singleAs(RoutingHistory history, String first) {
+        List<RoutingHistory.Epoch> epochs = new ArrayList<>();
+        for (RoutingHistory.Epoch e : history.epochs()) {
+            boolean single = e.routing().clusters().equals(List.of(SINGLE));
+            epochs.add(single ? new RoutingHistory.Epoch(e.from(), TenantRouting.single(first)) : e);
+        }
+        return RoutingHistory.of(epochs);
+    }
+
     private static boolean startsWith(List<String> list, List<String> prefix) {
         return list.size() >= prefix.size() && list.subList(0, prefix.size()).equals(prefix);
     }
@@ -106,12 +142,13 @@ public final class RoutingHistoryFile {
                 }
                 String[] f = line.split(" ");
                 try {
-                    if (f.length == 4 && f[0].equals("from") && f[2].equals("clusters")) {
+                    boolean database = f.length == 3 && f[0].equals("from") && f[2].equals("database");
+                    if (database || f.length == 4 && f[0].equals("from") && f[2].equals("clusters")) {
                         if (clusters != null) {
                             epochs.add(new RoutingHistory.Epoch(from, TenantRouting.of(clusters, pins)));
                         }
                         from = Long.parseLong(f[1]);
-                        clusters = Arrays.asList(f[3].split(","));
+                        clusters = database ? List.of(SINGLE) : Arrays.asList(f[3].split(","));
                         pins = new LinkedHashMap<>();
                     } else if (f.length == 2 && f[0].equals("pin") && clusters != null) {
                         String[] pin = f[1].split(",", 2);
@@ -119,7 +156,8 @@ public final class RoutingHistoryFile {
                             throw new IllegalArgumentException("a pin is tenant_id,cluster, one per tenant");
                         }
                     } else {
-                        throw new IllegalArgumentException("expected \"from POSITION clusters A,B\" or \"pin TENANT,CLUSTER\" after it");
+                        throw new IllegalArgumentException("expected \"from POSITION clusters A,B\", \"from POSITION database\" "
+                                + "or \"pin TENANT,CLUSTER\" after the first");
                     }
                 } catch (IllegalArgumentException e) { // NumberFormatException too
                     throw new IllegalStateException(file + " line " + (n + 1) + ": " + e.getMessage());
@@ -140,6 +178,10 @@ public final class RoutingHistoryFile {
         StringBuilder out = new StringBuilder("# the routing table each journal position was accepted under (written by the edge at "
                 + "start-up; README, \"Past one PostgreSQL\")\n");
         for (RoutingHistory.Epoch e : history.epochs()) {
+            if (e.routing().clusters().equals(List.of(SINGLE))) {
+                out.append("from ").append(e.from()).append(" database\n");
+                continue;
+            }
             out.append("from ").append(e.from()).append(" clusters ").append(String.join(",", e.routing().clusters())).append('\n');
             e.routing().pins().forEach((t, c) -> out.append("pin ").append(t).append(',').append(c).append('\n'));
         }

@@ -79,6 +79,27 @@ class RoutingHistoryFileTest {
         assertEquals(ab, RoutingHistoryFile.update(dir, ab, 9_000, 9_000).current(), "taken off the end, its events passed");
     }
 
+    /**
+     * An edge on one database records that its journal goes there; configured with clusters later,
+     * what the journal holds goes to the first of them (the database it went to), and no other
+     * cluster's sink takes it again; events from then on go by the table.
+     */
+    @Test
+    void aSingleDatabasesJournalGoesToTheFirstClusterOnceClustersAreConfigured() throws Exception {
+        RoutingHistoryFile.recordSingle(dir, 5_000, 0);
+        RoutingHistoryFile.recordSingle(dir, 6_000, 0); // restarted, still on one database: nothing changes
+        assertEquals("from 0 database", Files.readAllLines(file()).stream().filter(l -> !l.startsWith("#")).findFirst().orElseThrow());
+        RoutingHistory h = RoutingHistoryFile.update(dir, ON_B, 7_000, 0);
+        assertEquals("a", h.clusterAt(6_999, T));
+        assertEquals("a", h.clusterAt(6_999, U), "pinned to b from now on, but its journaled events went to the database, a");
+        assertEquals("b", h.clusterAt(7_000, U));
+        String text = Files.readString(file());
+        assertTrue(text.contains("from 0 clusters a\n") && text.contains("from 7000 clusters a,b\n"), text);
+
+        RoutingHistoryFile.recordSingle(dir, 9_000, 0); // back on one database
+        assertTrue(Files.readString(file()).contains("from 9000 database\n"), Files.readString(file()));
+    }
+
     @Test
     void aJournalThatEndsBeforeTheLastTableStartedIsNotTheFilesOwn() throws Exception {
         RoutingHistoryFile.update(dir, ON_A, 5_000, 0);
