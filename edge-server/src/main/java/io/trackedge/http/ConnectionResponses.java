@@ -27,6 +27,8 @@ final class ConnectionResponses {
     private boolean lingerOnClose;
     /** Why this connection closes once {@link #closing}; counted in {@code edge_http_closes_total}. */
     private CloseReason closeReason;
+    /** Run once, when the last held response is written ({@link #whenNoneHeld}). */
+    private Runnable whenNoneHeld;
 
     ConnectionResponses(EdgeContext edge, ChannelHandlerContext ctx, AckGate gate) {
         this.edge = edge;
@@ -88,6 +90,16 @@ final class ConnectionResponses {
     void release(Object response, boolean close) {
         held--;
         write(response, close);
+        if (held == 0 && whenNoneHeld != null) {
+            Runnable r = whenNoneHeld;
+            whenNoneHeld = null;
+            r.run();
+        }
+    }
+
+    /** Runs {@code r} once no response is held any more (at the last release). */
+    void whenNoneHeld(Runnable r) {
+        whenNoneHeld = r;
     }
 
     /** No later request on this connection is answered: this one's answer comes from another thread, then it closes. */

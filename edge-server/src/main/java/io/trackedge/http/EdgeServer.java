@@ -95,6 +95,9 @@ public final class EdgeServer implements AutoCloseable {
                     .option(ChannelOption.SO_BACKLOG, 4096)
                     .option(ChannelOption.SO_REUSEADDR, true)
                     .childOption(ChannelOption.TCP_NODELAY, true)
+                    // A client that sends its request and shuts its side (printf | nc, some monitors) still
+                    // gets the answer held for the journal: the connection closes once it is out (TrackingHandler).
+                    .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                     .childHandler(new PublicChannelInitializer(http, limiter, edge, connections)),
                     http.bind(), http.port(), "edge.http.port (EDGE_PORT)");
             Channel adm = listen(new ServerBootstrap()

@@ -3,6 +3,7 @@ package io.trackedge.http;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.ReferenceCountUtil;
 import java.util.concurrent.TimeUnit;
@@ -33,6 +34,16 @@ final class LingeringClose extends ChannelInboundHandlerAdapter {
         ch.eventLoop().schedule(() -> {
             ch.close();
         }, MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    /** The client closed its side too (the listener allows half-closed connections): nothing more to wait for. */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof ChannelInputShutdownEvent) {
+            ctx.close();
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
     }
 
     @Override

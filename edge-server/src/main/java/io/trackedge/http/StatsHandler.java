@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
@@ -78,6 +79,10 @@ final class StatsHandler extends ChannelDuplexHandler {
         if (evt instanceof IdleStateEvent && waiting != null) {
             return;
         }
+        if (evt instanceof ChannelInputShutdownEvent && waiting != null) {
+            waiting.add(evt); // the client shut its side: passed on, to close the connection, after this answer
+            return;
+        }
         super.userEventTriggered(ctx, evt);
     }
 
@@ -115,7 +120,12 @@ final class StatsHandler extends ChannelDuplexHandler {
                 waiting.addAll(q);
                 return;
             }
-            channelRead(ctx, q.poll());
+            Object next = q.poll();
+            if (next instanceof ChannelInputShutdownEvent shut) {
+                ctx.fireUserEventTriggered(shut);
+            } else {
+                channelRead(ctx, next);
+            }
         }
         ctx.fireChannelReadComplete();
     }

@@ -3,6 +3,7 @@ package io.trackedge.http;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.timeout.IdleStateEvent;
@@ -52,6 +53,8 @@ public final class TrackingHandler extends ChannelInboundHandlerAdapter {
     private ArrayDeque<Object> deferred;
     /** Requests read after the closing answer was decided: they get none (the client was told to close). */
     private int ignoredAfterClose;
+    /** The client shut its sending side: the connection closes once every answer owed is out. */
+    private boolean inputShut;
 
     public TrackingHandler(EdgeContext edge) {
         this.edge = edge;
@@ -145,6 +148,10 @@ public final class TrackingHandler extends ChannelInboundHandlerAdapter {
         while (deferred != null && !deferred.isEmpty() && (ingest == null || !ingest.processing())) {
             channelRead(ctx, deferred.poll());
         }
+        if (inputShut) {
+            closeWhenAnswered();
+            return;
+        }
         if (mayRead()) {
             ctx.channel().config().setAutoRead(true);
         }
@@ -223,8 +230,40 @@ public final class TrackingHandler extends ChannelInboundHandlerAdapter {
         return true;
     }
 
+    /**
+     * After the client shut its sending side: closes once nothing is owed (answers held for the
+     * journal, an ingest request being processed, requests waiting behind it), else asks again when
+     * that is so. A request whose body was still coming never ends: it is dropped. A closing answer
+     * already decided closes the connection itself.
+     */
+    private void closeWhenAnswered() {
+        if (!ctx.channel().isActive() || responses.closing()) {
+            return;
+        }
+        unsubscribe = null;
+        if (ingest != null && !ingest.processing()) {
+            ingest.abandon();
+            ingest = null;
+        }
+        if (responses.held() > 0) {
+            responses.whenNoneHeld(this::closeWhenAnswered);
+            return;
+        }
+        if (ingest != null || deferred != null && !deferred.isEmpty()) {
+            return; // resumeAfterIngest asks again
+        }
+        edge.metrics.connectionClosed(CloseReason.CLIENT_CLOSED);
+        responses.flushNow();
+        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+    }
+
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof ChannelInputShutdownEvent) {
+            inputShut = true;
+            closeWhenAnswered();
+            return;
+        }
         if (evt instanceof ProxyProtocolHandler.ProxiedSource proxied) {
             // the client behind the balancer, for every request after; or none named: no X-Forwarded-For believed
             publisher.proxied(proxied.address());

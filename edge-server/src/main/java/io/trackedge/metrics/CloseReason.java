@@ -12,6 +12,8 @@ public enum CloseReason {
     REQUEST_TIMEOUT("request-timeout"),
     /** After an ingest answer given before its body was read (401, 413, 415, 503 with the body still coming). */
     INGEST_BODY_UNREAD("ingest-body-unread"),
+    /** The client shut its sending side (or closed) and every answer it was owed is out. */
+    CLIENT_CLOSED("client-closed"),
     /** No request for {@code idle-timeout}, and nothing owed. */
     IDLE("idle"),
     /** Over {@code max-connections}: 503 before reading anything. */

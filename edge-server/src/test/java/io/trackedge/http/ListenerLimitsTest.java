@@ -90,6 +90,41 @@ class ListenerLimitsTest {
         }
     }
 
+    /**
+     * A client that sends its requests and shuts its sending side (half-close) is answered, in order,
+     * and then the edge closes: the answers under journal and fsync wait for the journal, and the end
+     * of input used to close the connection with them still held (the events recorded, the client
+     * answered nothing, and retrying). A request cut short by the end gets its 400.
+     */
+    @Test
+    void aClientThatHalfClosesGetsItsAnswersThenTheEnd() throws Exception {
+        for (String mode : new String[] {"journal", "fsync", "memory"}) {
+            try (TestEdge edge = TestEdge.start("EDGE_ACK", mode)) {
+                try (RawHttp c = new RawHttp(edge.port())) {
+                    c.send("GET " + edge.pixelPath("half-1-" + mode) + " HTTP/1.1\r\nHost: t\r\n\r\n"
+                            + "GET " + edge.pixelPath("half-2-" + mode) + " HTTP/1.1\r\nHost: t\r\n\r\n");
+                    c.shutdownOutput();
+                    for (int i = 0; i < 2; i++) {
+                        RawHttp.Response r = c.read(false);
+                        assertEquals(200, r.status(), mode);
+                        assertArrayEquals(Responses.GIF, r.body(), mode);
+                    }
+                    assertTrue(c.closedByServer(), mode);
+                }
+                try (RawHttp c = new RawHttp(edge.port())) {
+                    c.send("GET " + edge.pixelPath("half-cut-" + mode) + " HTTP/1.1\r\nHost: t\r\nUser-Ag");
+                    c.shutdownOutput();
+                    assertEquals(400, c.read(false).status(), mode);
+                    assertTrue(c.closedByServer(), mode);
+                }
+                edge.stop();
+                for (String email : new String[] {"half-1-" + mode, "half-2-" + mode}) {
+                    assertEquals(1, edge.journalEvents().stream().filter(e -> e.fields().email().equals(email)).count(), email);
+                }
+            }
+        }
+    }
+
     @Test
     void memoryAndFsyncModesServeTheSameBytes() throws Exception {
         for (String mode : new String[] {"memory", "fsync"}) {

@@ -106,6 +106,11 @@ public final class RawHttp implements AutoCloseable {
         }
     }
 
+    /** Shuts the client's sending side (a half-close, as {@code printf ... | nc} does): the server sees the end of input. */
+    public void shutdownOutput() throws IOException {
+        socket.shutdownOutput();
+    }
+
     public void timeout(int millis) throws IOException {
         socket.setSoTimeout(millis);
     }

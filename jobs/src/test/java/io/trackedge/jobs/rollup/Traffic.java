@@ -122,7 +122,10 @@ final class Traffic {
             // A reply reported the next day without the lead its send carried, as mail servers do.
             EventFields noLead = new EventFields(f.tenant(), f.user(), f.campaign(), f.mailbox(), f.email(), null,
                     f.step(), null);
-            append(EventType.REPLIED, noLead, at(day - 1), 0, null, Map.of(Attributes.MESSAGE_ID, "<late-" + i + "@x.example>"));
+            // At a time drawn from no random number: the rest of the traffic stays what the tests were written for.
+            long dayStart = ChronoUnit.MICROS.between(Instant.EPOCH, now.truncatedTo(ChronoUnit.DAYS).minus(day - 1, ChronoUnit.DAYS));
+            long late = Math.min(ChronoUnit.MICROS.between(Instant.EPOCH, now) - 1_000_000, dayStart + (i % 3600) * 1_000_000L);
+            append(EventType.REPLIED, noLead, late, 0, null, Map.of(Attributes.MESSAGE_ID, "<late-" + i + "@x.example>"));
         }
     }
 
