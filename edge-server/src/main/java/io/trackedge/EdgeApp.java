@@ -2,6 +2,7 @@ package io.trackedge;
 
 import io.trackedge.config.ConfigException;
 import io.trackedge.config.EdgeConfig;
+import io.trackedge.db.PostgresConnectionInfo;
 import io.trackedge.db.RoutingHistory;
 import io.trackedge.db.RoutingHistoryFile;
 import io.trackedge.dashboard.Dashboard;
@@ -68,7 +69,9 @@ public final class EdgeApp implements AutoCloseable {
         if (clusters.list().isEmpty()) {
             try {
                 // Kept for the day clusters are configured: what the journal holds then went to this database.
-                RoutingHistoryFile.recordSingle(config.journalDir(), journal.flushedPosition(), journal.oldestPosition());
+                String url = config.database().url();
+                RoutingHistoryFile.recordSingle(config.journalDir(), url.isEmpty() ? null : address(config, url),
+                        journal.flushedPosition(), journal.oldestPosition());
             } catch (IOException | RuntimeException e) {
                 log.warn("cannot record the journal's routing in {}: if clusters are configured later, events still in the "
                         + "journal may be written to a second cluster ({})", config.journalDir().resolve(RoutingHistoryFile.NAME),
@@ -77,8 +80,8 @@ public final class EdgeApp implements AutoCloseable {
             return null;
         }
         try {
-            RoutingHistory history = RoutingHistoryFile.update(config.journalDir(), clusters.routing(), journal.flushedPosition(),
-                    journal.oldestPosition());
+            RoutingHistory history = RoutingHistoryFile.update(config.journalDir(), clusters.routing(),
+                    address(config, clusters.list().get(0).url()), journal.flushedPosition(), journal.oldestPosition());
             if (history.epochs().size() > 1) {
                 log.info("journal positions before {} go by the routing tables they were accepted under ({} tables; {})",
                         history.epochs().get(history.epochs().size() - 1).from(), history.epochs().size(),
@@ -89,6 +92,11 @@ public final class EdgeApp implements AutoCloseable {
             journal.close();
             throw new ConfigException(List.of("edge.database.clusters: " + e.getMessage()));
         }
+    }
+
+    /** {@code url}'s {@link PostgresConnectionInfo#address}: where a database is, whatever the URL's spelling. */
+    private static String address(EdgeConfig config, String url) {
+        return PostgresConnectionInfo.parse(url, config.database().user(), config.database().password()).address();
     }
 
     public static EdgeApp start(EdgeConfig config, KeyRing keys) throws IOException, InterruptedException {

@@ -43,6 +43,23 @@ public record PostgresConnectionInfo(String jdbcUrl, String user, String passwor
         return s == null || s.isBlank() ? null : s;
     }
 
+    /**
+     * Where the database is, as {@code host:port/database} (the port 5432 when the URL names none),
+     * without the user or the URL's parameters: two spellings of one URL give the same address.
+     */
+    public String address() {
+        try {
+            URI u = URI.create(jdbcUrl.substring("jdbc:".length()));
+            if (u.getHost() != null) {
+                return u.getHost() + ":" + (u.getPort() < 0 ? 5432 : u.getPort()) + u.getRawPath();
+            }
+        } catch (IllegalArgumentException notAUri) {
+            // the form below
+        }
+        int query = jdbcUrl.indexOf('?');
+        return (query < 0 ? jdbcUrl : jdbcUrl.substring(0, query)).replace(' ', '+');
+    }
+
     /** A psql command line that reaches the same database, for humans. */
     public String psqlHint() {
         URI u = URI.create(jdbcUrl.substring("jdbc:".length()));

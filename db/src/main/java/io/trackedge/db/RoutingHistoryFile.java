@@ -27,16 +27,17 @@ import java.util.UUID;
  * </pre>
  *
  * Each {@code from} line starts a table (its clusters in hash order), followed by its pins; {@code
- * from POSITION database} one of an edge on a single database ({@link #recordSingle}).
+ * from POSITION database [ADDRESS]} one of an edge on a single database ({@link #recordSingle}).
  */
 public final class RoutingHistoryFile {
 
     public static final String NAME = "routing-history";
 
     /**
-     * In memory, the one cluster of a table recorded by an edge on a single database ({@code from N
-     * database} in the file): no configured name can be it, and a clustered start reads it as its
-     * first cluster, the database the edge used before.
+     * In memory, the start of the one cluster's name in a table recorded by an edge on a single
+     * database ({@code from N database [host:port/db]} in the file), followed by that database's
+     * address when it had one: no configured name can start so, and a clustered start reads it as its
+     * first cluster, the database the edge used before, once their addresses agree.
      */
     static final String SINGLE = "(database)";
 
@@ -56,10 +57,12 @@ public final class RoutingHistoryFile {
      *     tenants), the journal ends before the last
      *     table's start (it is not the one the file was written beside), or the file does not parse
      */
-    public static RoutingHistory update(Path journalDir, TenantRouting configured, long journalEnd, long journalOldest)
-            throws IOException {
+    public static RoutingHistory update(Path journalDir, TenantRouting configured, String firstAddress, long journalEnd,
+                                       long journalOldest) throws IOException {
         Path file = journalDir.resolve(NAME);
-        RoutingHistory recorded = Files.exists(file) ? singleAs(read(file), configured.clusters().get(0)) : null;
+        // Tables of positions the journal no longer holds are forgotten first: only what it holds must go somewhere.
+        RoutingHistory recorded = Files.exists(file)
+                ? singleAs(read(file).forgetBefore(journalOldest), configured.clusters().get(0), firstAddress, file) : null;
         RoutingHistory history;
         try {
             history = (recorded == null ? RoutingHistory.of(configured) : recorded)
@@ -101,10 +104,12 @@ public final class RoutingHistoryFile {
      * to it (the whole journal, without a file): so that when clusters are configured later, what the
      * journal holds goes to the first of them, the database it went to, and no other cluster's sink
      * takes it a second time.
+     *
+     * @param address the database's {@link PostgresConnectionInfo#address}, or null (a local one the edge runs)
      */
-    public static void recordSingle(Path journalDir, long journalEnd, long journalOldest) throws IOException {
+    public static void recordSingle(Path journalDir, String address, long journalEnd, long journalOldest) throws IOException {
         Path file = journalDir.resolve(NAME);
-        TenantRouting single = TenantRouting.single(SINGLE);
+        TenantRouting single = TenantRouting.single(address == null ? SINGLE : SINGLE + address);
         RoutingHistory recorded = Files.exists(file) ? read(file) : null;
         RoutingHistory history = (recorded == null ? RoutingHistory.of(single) : recorded).startingAt(journalEnd, single)
                 .forgetBefore(journalOldest);
@@ -113,12 +118,28 @@ public final class RoutingHistoryFile {
         }
     }
 
-    /** {@code history} with the tables a single-database edge recorded on {@code first}. */
-    private static RoutingHistory singleAs(RoutingHistory history, String first) {
+    /**
+     * {@code history} with the tables a single-database edge recorded on {@code first}.
+     *
+     * @throws IllegalStateException when such a table names a database other than {@code first}'s address
+     */
+    private static RoutingHistory singleAs(RoutingHistory history, String first, String firstAddress, Path file) {
         List<RoutingHistory.Epoch> epochs = new ArrayList<>();
         for (RoutingHistory.Epoch e : history.epochs()) {
-            boolean single = e.routing().clusters().equals(List.of(SINGLE));
-            epochs.add(single ? new RoutingHistory.Epoch(e.from(), TenantRouting.single(first)) : e);
+            String name = e.routing().clusters().get(0);
+            if (e.routing().size() != 1 || !name.startsWith(SINGLE)) {
+                epochs.add(e);
+                continue;
+            }
+            String address = name.substring(SINGLE.length());
+            if (!address.isEmpty() && firstAddress != null && !address.equals(firstAddress)) {
+                throw new IllegalStateException("the journal in " + file.getParent() + " holds events accepted from position "
+                        + e.from() + " on while this edge wrote to one database, at " + address + ", but the first of "
+                        + "edge.database.clusters, " + first + ", is at " + firstAddress + ": list that database first, where "
+                        + "those events are (or, if it is the same database under another address, change the line \"from "
+                        + e.from() + " database " + address + "\" in " + file + " to \"from " + e.from() + " database\")");
+            }
+            epochs.add(new RoutingHistory.Epoch(e.from(), TenantRouting.single(first)));
         }
         return RoutingHistory.of(epochs);
     }
@@ -142,13 +163,13 @@ public final class RoutingHistoryFile {
                 }
                 String[] f = line.split(" ");
                 try {
-                    boolean database = f.length == 3 && f[0].equals("from") && f[2].equals("database");
+                    boolean database = (f.length == 3 || f.length == 4) && f[0].equals("from") && f[2].equals("database");
                     if (database || f.length == 4 && f[0].equals("from") && f[2].equals("clusters")) {
                         if (clusters != null) {
                             epochs.add(new RoutingHistory.Epoch(from, TenantRouting.of(clusters, pins)));
                         }
                         from = Long.parseLong(f[1]);
-                        clusters = database ? List.of(SINGLE) : Arrays.asList(f[3].split(","));
+                        clusters = database ? List.of(SINGLE + (f.length == 4 ? f[3] : "")) : Arrays.asList(f[3].split(","));
                         pins = new LinkedHashMap<>();
                     } else if (f.length == 2 && f[0].equals("pin") && clusters != null) {
                         String[] pin = f[1].split(",", 2);
@@ -178,8 +199,10 @@ public final class RoutingHistoryFile {
         StringBuilder out = new StringBuilder("# the routing table each journal position was accepted under (written by the edge at "
                 + "start-up; README, \"Past one PostgreSQL\")\n");
         for (RoutingHistory.Epoch e : history.epochs()) {
-            if (e.routing().clusters().equals(List.of(SINGLE))) {
-                out.append("from ").append(e.from()).append(" database\n");
+            String first = e.routing().clusters().get(0);
+            if (e.routing().size() == 1 && first.startsWith(SINGLE)) {
+                String address = first.substring(SINGLE.length());
+                out.append("from ").append(e.from()).append(" database").append(address.isEmpty() ? "" : " " + address).append('\n');
                 continue;
             }
             out.append("from ").append(e.from()).append(" clusters ").append(String.join(",", e.routing().clusters())).append('\n');

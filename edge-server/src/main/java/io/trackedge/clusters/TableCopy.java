@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import org.postgresql.PGConnection;
 
@@ -118,25 +119,37 @@ final class TableCopy {
     private long stream(String copyOut, String copyIn) throws SQLException, IOException {
         PipedInputStream in = new PipedInputStream(PIPE_BYTES);
         PipedOutputStream toPipe = new PipedOutputStream(in);
+        AtomicBoolean sourceFailed = new AtomicBoolean();
         FutureTask<Long> sending = new FutureTask<>(() -> {
-            try (OutputStream o = toPipe) { // closed: the destination's COPY sees the end
-                return source.unwrap(PGConnection.class).getCopyAPI().copyOut(copyOut, o);
+            try {
+                return source.unwrap(PGConnection.class).getCopyAPI().copyOut(copyOut, toPipe);
+            } catch (SQLException | IOException | RuntimeException e) {
+                sourceFailed.set(true); // before the pipe closes: the destination's failure then is this one's
+                throw e;
+            } finally {
+                toPipe.close(); // the destination's COPY sees the end
             }
         });
         Thread sender = new Thread(sending, "tenant-move-copy-out");
         sender.setDaemon(true);
         sender.start();
         Exception inFailed = null;
+        boolean sourceFirst = false;
         try (InputStream i = in) { // closed on a failure here: the sender's next write fails and it stops
             destination.unwrap(PGConnection.class).getCopyAPI().copyIn(copyIn, i);
         } catch (SQLException | IOException e) {
             inFailed = e;
-        } finally {
-            try {
-                sender.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            sourceFirst = sourceFailed.get();
+            if (!sourceFirst) {
+                try {
+                    // The source may be scanning for its next row: it would not notice the closed pipe until then.
+                    source.unwrap(PGConnection.class).cancelQuery();
+                } catch (SQLException cancel) {
+                    e.addSuppressed(cancel);
+                }
             }
+        } finally {
+            joinUninterruptibly(sender); // never return while the sender still uses the source's connection
         }
         Throwable outFailed;
         try {
@@ -149,13 +162,16 @@ final class TableCopy {
             outFailed = e.getCause();
         } catch (SQLException | IOException e) {
             throw e;
+        } catch (InterruptedException e) { // not reached: the sender has ended
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while copying");
         } catch (Exception e) {
             throw new IllegalStateException("copying into the destination failed", e);
         }
-        // Both sides may have failed, one for the other's sake: the source's SQL error is the cause when
-        // there is one (the destination then read a cut stream); else the destination's (the source then
-        // wrote into a closed pipe).
-        Throwable cause = outFailed instanceof SQLException || inFailed == null ? outFailed : inFailed;
+        // Both sides may have failed, one for the other's sake: the source's error is the cause when it came
+        // first (the destination then read a cut stream); else the destination's (the source then wrote into
+        // a closed pipe, or was cancelled).
+        Throwable cause = inFailed == null || sourceFirst ? outFailed : inFailed;
         Throwable other = cause == outFailed ? inFailed : outFailed;
         if (other != null) {
             cause.addSuppressed(other);
@@ -167,6 +183,21 @@ final class TableCopy {
             throw io;
         }
         throw new IllegalStateException("copying between the clusters failed", cause);
+    }
+
+    private static void joinUninterruptibly(Thread t) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                t.join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private String merge(MovedTable table, List<String> columns) throws SQLException {
