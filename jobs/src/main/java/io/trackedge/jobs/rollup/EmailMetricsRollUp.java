@@ -63,13 +63,19 @@ final class EmailMetricsRollUp extends DailyRollUp {
     }
 
     /**
-     * For an email of {@code per_email}, the least lead its events up to the day's end name. Evaluated
-     * only where {@code coalesce} needs it, for an email that ended a sequence (the aggregate's
-     * filter comes first) with no lead named that day: one probe of {@code email_events_email} per
-     * partition for each such email, and replies and bounces are few.
+     * For an email of {@code per_email}, the least lead its events of the {@value #LEAD_LOOKBACK_DAYS}
+     * days up to the day's end name. Evaluated only where {@code coalesce} needs it, for an email that
+     * ended a sequence (the aggregate's filter comes first) with no lead named that day: one probe of
+     * {@code email_events_email} per daily partition of the window for each such email. The window
+     * bounds that work on a database that keeps years of events; a reply to a send older than it
+     * counts no lead.
      */
     private static final String EARLIER_LEAD = "(SELECT min(e.lead_id) FROM email_event_rows e"
-            + " WHERE e.tenant_id = per_email.tenant_id AND e.email_id = per_email.email_id AND e.occurred_at < {end})";
+            + " WHERE e.tenant_id = per_email.tenant_id AND e.email_id = per_email.email_id AND e.occurred_at < {end}"
+            + " AND e.occurred_at >= {start}::timestamptz - interval '" + EmailMetricsRollUp.LEAD_LOOKBACK_DAYS + " days')";
+
+    /** How far back an email's lead is looked for when the day's events name none ({@link #EARLIER_LEAD}). */
+    static final int LEAD_LOOKBACK_DAYS = 90;
 
     /**
      * {@code lead_analytics} per (tenant, campaign, lead, day). {@code status} is the furthest the

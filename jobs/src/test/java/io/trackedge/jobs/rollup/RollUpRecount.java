@@ -75,7 +75,8 @@ public final class RollUpRecount {
             "SELECT tenant_id, campaign_id, date, " + M + ", completed_leads FROM campaign_analytics ORDER BY 1, 2, 3",
             "SELECT e.tenant_id, e.campaign_id, " + DAY + ", " + RECOUNTED + ", "
                     + "count(DISTINCT coalesce(e.lead_id, (SELECT min(x.lead_id) FROM email_events x WHERE x.tenant_id = e.tenant_id"
-                    + " AND x.email_id = e.email_id AND x.occurred_at < ((" + DAY + " + 1)::timestamp AT TIME ZONE 'UTC'))))"
+                    + " AND x.email_id = e.email_id AND x.occurred_at < ((" + DAY + " + 1)::timestamp AT TIME ZONE 'UTC')"
+                    + " AND x.occurred_at >= ((" + DAY + " - " + EmailMetricsRollUp.LEAD_LOOKBACK_DAYS + ")::timestamp AT TIME ZONE 'UTC'))))"
                     + " FILTER (WHERE e.event_type IN ('replied', 'unsubscribed', 'complained')"
                     + " OR (e.event_type = 'bounced' AND e.attributes->>'bounce_type' = 'hard'))"
                     + " FROM email_events e WHERE e.campaign_id IS NOT NULL AND " + EMAIL_EVENTS + " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3");
