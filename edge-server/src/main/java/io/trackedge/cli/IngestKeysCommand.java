@@ -1,6 +1,7 @@
 package io.trackedge.cli;
 
 import io.trackedge.config.EdgeConfig;
+import io.trackedge.ingest.IngestKeyFormat;
 import io.trackedge.ingest.IngestKeyStore;
 import java.io.PrintWriter;
 import java.time.format.DateTimeFormatter;
@@ -106,7 +107,9 @@ public final class IngestKeysCommand implements Runnable {
         int run(IngestKeyStore store, PrintWriter out) throws Exception {
             IngestKeyStore.Key k = store.revoke(name);
             if (k == null) {
-                System.err.println("no key named " + name);
+                // never the whole key back: stderr ends up in scrollback and CI logs
+                String shown = IngestKeyFormat.wellFormed(name) ? IngestKeyFormat.prefixOf(name) + "... (that secret)" : name;
+                System.err.println("no key named " + shown);
                 return 1;
             }
             out.printf("revoked key %s (id %s) at %s%n", k.prefix(), k.keyId(), k.revokedAt());

@@ -1,5 +1,6 @@
 package io.trackedge.cli;
 
+import io.trackedge.ingest.CanonicalUuid;
 import io.trackedge.config.ConfigException;
 import io.trackedge.config.EdgeConfig;
 import io.trackedge.journal.EventFields;
@@ -169,11 +170,11 @@ public final class TokenCommand implements Runnable {
         /** The column as a UUID; a usage error naming the column and the line when it is not one. */
         private UUID uuid(Map<String, String> m, String column, String where) {
             String v = m.get(column);
-            try {
-                return UUID.fromString(v);
-            } catch (IllegalArgumentException | NullPointerException e) {
+            UUID u = CanonicalUuid.parse(v); // one spelling: a digit short is not another tenant
+            if (u == null) {
                 throw new ParameterException(spec.commandLine(), where + ": " + column + " is not a UUID: '" + v + "'");
             }
+            return u;
         }
 
         private static String blankToNull(String s) {

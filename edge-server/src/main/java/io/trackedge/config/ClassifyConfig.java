@@ -1,5 +1,6 @@
 package io.trackedge.config;
 
+import io.trackedge.ingest.CanonicalUuid;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigValue;
@@ -47,11 +48,9 @@ public record ClassifyConfig(boolean enabled, ClassifierSettings settings, boole
         ConfigObject tenantsObject = config.getObject(TENANTS);
         for (Map.Entry<String, ConfigValue> t : tenantsObject.entrySet()) {
             String key = TENANTS + ".\"" + t.getKey() + "\"";
-            UUID tenant;
-            try {
-                tenant = UUID.fromString(t.getKey());
-            } catch (IllegalArgumentException e) {
-                counted.accept(key, "a tenant must be named by its UUID");
+            UUID tenant = CanonicalUuid.parse(t.getKey()); // one spelling: a digit short is not another tenant
+            if (tenant == null) {
+                counted.accept(key, "a tenant must be named by its UUID (8-4-4-4-12 hex digits)");
                 continue;
             }
             if (t.getValue().valueType() != ConfigValueType.OBJECT) {

@@ -1,5 +1,6 @@
 package io.trackedge.config;
 
+import io.trackedge.ingest.CanonicalUuid;
 import io.trackedge.db.TenantRouting;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -83,11 +84,9 @@ final class ClustersConfig {
                 c.problem(ROUTING_TABLE, where + "expected tenant_id,cluster, got " + line);
                 continue;
             }
-            UUID tenant;
-            try {
-                tenant = UUID.fromString(parts[0].strip());
-            } catch (IllegalArgumentException e) {
-                c.problem(ROUTING_TABLE, where + "not a tenant id (UUID): " + parts[0].strip());
+            UUID tenant = CanonicalUuid.parse(parts[0].strip()); // one spelling: a digit short is not another tenant
+            if (tenant == null) {
+                c.problem(ROUTING_TABLE, where + "not a tenant id (UUID, 8-4-4-4-12 hex digits): " + parts[0].strip());
                 continue;
             }
             String previous = pins.put(tenant, parts[1].strip());

@@ -1,5 +1,6 @@
 package io.trackedge.config;
 
+import io.trackedge.ingest.CanonicalUuid;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigValue;
@@ -36,11 +37,9 @@ final class PrivacyConfig {
         ConfigObject map = c.getObject(TENANTS);
         for (Map.Entry<String, ConfigValue> e : map.entrySet()) {
             String key = TENANTS + ".\"" + e.getKey() + "\"";
-            UUID tenant;
-            try {
-                tenant = UUID.fromString(e.getKey());
-            } catch (IllegalArgumentException bad) {
-                problem.accept(key, "a tenant must be named by its UUID");
+            UUID tenant = CanonicalUuid.parse(e.getKey()); // one spelling: a digit short is not another tenant
+            if (tenant == null) {
+                problem.accept(key, "a tenant must be named by its UUID (8-4-4-4-12 hex digits)");
                 continue;
             }
             if (e.getValue().valueType() != ConfigValueType.OBJECT) {

@@ -26,6 +26,10 @@ final class LingeringClose extends ChannelInboundHandlerAdapter {
         if (!ch.isActive()) {
             return;
         }
+        if (ch instanceof DuplexChannel d && d.isInputShutdown()) {
+            ch.close(); // the client shut its side already: nothing more will come, nothing to wait for
+            return;
+        }
         ch.pipeline().addFirst("linger", new LingeringClose());
         if (ch instanceof DuplexChannel d) {
             d.shutdownOutput();

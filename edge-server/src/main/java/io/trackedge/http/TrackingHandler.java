@@ -149,6 +149,7 @@ public final class TrackingHandler extends ChannelInboundHandlerAdapter {
             channelRead(ctx, deferred.poll());
         }
         if (inputShut) {
+            responses.flushNow(); // answers to what waited, which may not close the connection yet
             closeWhenAnswered();
             return;
         }

@@ -62,6 +62,8 @@ public final class IngestKeyCache implements AutoCloseable {
     private final Duration interval;
     private final Runnable schema;
     private boolean schemaReady;
+    /** The last try of the migrations failed (said once, at WARN, until they run). */
+    private boolean schemaFailing;
     private final ScheduledExecutorService timer;
     private volatile Map<String, IngestKeyStore.Active> byPrefix = Map.of();
     private volatile boolean loaded;
@@ -112,8 +114,22 @@ public final class IngestKeyCache implements AutoCloseable {
         }
         try {
             if (schema != null && !schemaReady) {
-                schema.run();
-                schemaReady = true;
+                try {
+                    schema.run();
+                    schemaReady = true;
+                    if (schemaFailing) {
+                        log.info("migrations applied; ingest keys go on loading");
+                    }
+                    schemaFailing = false;
+                } catch (RuntimeException e) {
+                    // A migration that cannot have its lock (a long reader on a table) must not keep the keys
+                    // from loading where ingest_keys exists already: the journal takes the events meanwhile.
+                    if (!schemaFailing) {
+                        log.warn("migrations failed before the ingest keys' load (tried again at each load); "
+                                + "loading the keys as the schema stands: {}", e.getMessage(), e);
+                    }
+                    schemaFailing = true;
+                }
             }
             Map<String, IngestKeyStore.Active> m = new HashMap<>();
             for (IngestKeyStore.Active k : store.active()) {
@@ -234,7 +250,10 @@ public final class IngestKeyCache implements AutoCloseable {
         return IngestKeyFormat.wellFormed(key) ? key : null;
     }
 
-    /** Whether a request with an unknown key would reload the keys now: none began in the last {@link #MISS_RELOAD_EVERY}. */
+    /**
+     * Whether a request with an unknown key would have its reload start at once: none is waiting to
+     * start and none began in the last {@link #MISS_RELOAD_EVERY}.
+     */
     public boolean reloadsOnNextMiss() {
         synchronized (missLock) {
             return nextMissReload == null && System.nanoTime() - lastMissReloadNanos >= MISS_RELOAD_EVERY.toNanos();

@@ -21,6 +21,7 @@ public final class SinkMetrics {
     private final EdgeMetrics metrics;
     private final LongSupplier appendedRecords;
     private final List<SinkLoop> loops = new CopyOnWriteArrayList<>();
+    private final java.util.Map<String, LongSupplier> clientIdsReused = new java.util.concurrent.ConcurrentSkipListMap<>();
 
     /** @param appendedRecords records the journal appended since this process started */
     public SinkMetrics(EdgeMetrics metrics, LongSupplier appendedRecords) {
@@ -42,6 +43,11 @@ public final class SinkMetrics {
         labelledCounter("edge_sink_bad_events_total", "Events set aside because the destination refused their data "
                 + "(trackedge bad-events list)", l -> l.stats().badEvents.get());
         labelledCounter("edge_sink_stalls_total", "Times the sink was seen stalled", l -> l.health().stalls());
+        CounterWithCallback.builder().name("edge_sink_client_ids_reused_total")
+                .help("Ingest events a Postgres sink did not store because their client id was sent before with another event "
+                        + "type (a client that gave two events one id, not a retry)").labelNames("sink")
+                .callback(cb -> clientIdsReused.forEach((name, count) -> cb.call(count.getAsLong(), name)))
+                .register(metrics.registry());
         labelledCounter("edge_sink_journal_damaged_regions_total", "Journal regions the sink skipped as damage (a bad checksum,"
                 + " a segment cut short): their events never reach the destination", l -> l.stats().journalDamagedRegions.get());
         labelledCounter("edge_sink_journal_damaged_bytes_total", "Bytes of the journal regions the sink skipped as damage",
@@ -67,12 +73,11 @@ public final class SinkMetrics {
     }
 
     /**
-     * The Postgres sink named {@code name}'s count of ingest events not stored because their client
-     * id came first with another event type ({@code PostgresSink.clientIdsReused}).
+     * Reports the Postgres sink named {@code name}'s count of ingest events not stored because their
+     * client id came first with another event type ({@code PostgresSink.clientIdsReused}).
      */
     public void clientIdsReused(String name, LongSupplier count) {
-        metrics.counter("edge_sink_" + name + "_client_ids_reused_total", "Ingest events the " + name + " sink did not store "
-                + "because their client id was sent before with another event type (a client that reused an id, not a retry)", count::getAsLong);
+        clientIdsReused.put(name, count);
     }
 
     /** A sink's readiness: degraded unless it is writing (or caught up) or still connecting the first time. */

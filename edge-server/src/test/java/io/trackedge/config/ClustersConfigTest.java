@@ -52,7 +52,7 @@ class ClustersConfigTest {
     @Test
     void everyMistakeIsReportedWithItsKeyAndLine() throws Exception {
         Path table = tmp.resolve("routes.csv");
-        Files.writeString(table, T + ",c\nnot-a-uuid,a\n" + T + ",a,extra\n");
+        Files.writeString(table, T + ",c\nnot-a-uuid,a\n" + T + ",a,extra\n" + T.toString().substring(1) + ",a\n");
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(null, Map.of(
                 "EDGE_DATABASE_URL", A, "EDGE_DATABASE_CLUSTERS", "a=" + A + ",B=" + B + ",c=mysql://x",
                 "EDGE_DATABASE_ROUTING_TABLE", table.toString())));
@@ -60,7 +60,9 @@ class ClustersConfigTest {
         assertTrue(all.contains("edge.database.clusters (EDGE_DATABASE_CLUSTERS): each entry is name=url"), all);
         assertTrue(all.contains("cluster c: the url must start with"), all);
         assertTrue(all.contains("set either edge.database.url (one database) or edge.database.clusters, not both"), all);
-        assertTrue(all.contains("routes.csv line 2: not a tenant id (UUID): not-a-uuid"), all);
+        assertTrue(all.contains("routes.csv line 2: not a tenant id (UUID, 8-4-4-4-12 hex digits): not-a-uuid"), all);
+        // a paste one digit short: UUID.fromString read it as another tenant's id
+        assertTrue(all.contains("routes.csv line 4: not a tenant id (UUID, 8-4-4-4-12 hex digits): " + T.toString().substring(1)), all);
         assertTrue(all.contains("routes.csv line 3: expected tenant_id,cluster"), all);
         assertTrue(all.contains("is pinned to c, which is not one of the clusters [a]"), all);
     }

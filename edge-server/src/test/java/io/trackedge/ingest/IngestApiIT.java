@@ -562,9 +562,40 @@ class IngestApiIT {
                     email("bounced", "camp-reuse", "reuse-2", inBatch))).status());                          // reused in one request
         }
         awaitSink();
-        assertEquals(List.of("sent", "sent"), db.rows("SELECT event_type FROM email_events WHERE campaign_id = 'camp-reuse' ORDER BY 1"));
         Await.until("the reused ids counted", Duration.ofSeconds(30),
-                () -> metric(metrics(), "edge_sink_postgres_client_ids_reused_total") == 2.0);
+                () -> metric(metrics(), "edge_sink_client_ids_reused_total{sink=\"postgres\"}") == 2.0);
+        try (RawHttp c = new RawHttp(edge.port())) {
+            // each event judged once, against the type the id was stored with: the delivered again, the sent a retry
+            assertEquals(202, postNdjson(c, allKey, List.of(email("delivered", "camp-reuse", "reuse-1", id),
+                    email("sent", "camp-reuse", "reuse-1", id))).status());
+        }
+        awaitSink();
+        assertEquals(List.of("sent", "sent"), db.rows("SELECT event_type FROM email_events WHERE campaign_id = 'camp-reuse' ORDER BY 1"));
+        Await.until("the reused id counted again, the retry not", Duration.ofSeconds(30),
+                () -> metric(metrics(), "edge_sink_client_ids_reused_total{sink=\"postgres\"}") == 3.0);
+    }
+
+    /**
+     * A mail server that sends its request and shuts its sending side gets the 202 (held for the
+     * journal and processed on a worker) before the edge closes; a pixel pipelined behind it too.
+     */
+    @Test
+    void aClientThatHalfClosesAfterItsIngestRequestGetsTheAnswer() throws Exception {
+        UUID id = UUID.randomUUID();
+        try (RawHttp c = new RawHttp(edge.port())) {
+            java.io.ByteArrayOutputStream both = new java.io.ByteArrayOutputStream();
+            both.writeBytes(IngestClient.request(allKey, "application/x-ndjson",
+                    IngestClient.ndjson(List.of(email("sent", "camp-half", "half-1", id))), ""));
+            both.writeBytes(("GET " + edge.pixelPath("half-px") + " HTTP/1.1\r\nHost: t\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            c.send(both.toByteArray());
+            c.shutdownOutput();
+            RawHttp.Response ingest = c.read(false);
+            assertEquals(202, ingest.status(), ingest.bodyText());
+            assertEquals(200, c.read(false).status());
+            assertTrue(c.closedByServer());
+        }
+        awaitSink();
+        assertEquals(1, db.count("SELECT count(*) FROM email_events WHERE event_id = '" + id + "'"));
     }
 
     @Test

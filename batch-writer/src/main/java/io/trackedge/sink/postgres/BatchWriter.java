@@ -189,7 +189,13 @@ final class BatchWriter {
                 return false;
             }
             EventVerdicts verdicts = EventVerdicts.of(List.of(e), classified);
-            List<EventRecord> rows = privacy.admit(c, ClientIds.keepNew(sql, List.of(e)).events());
+            ClientIds.Kept kept = ClientIds.keepNew(sql, List.of(e));
+            if (!kept.reused().isEmpty()) {
+                // Not a retry: the id is another event's, so this one can never be stored under it; it stays set aside.
+                throw new IllegalStateException("not stored: its client id was sent before with another event type ("
+                        + kept.reused().get(0) + ")");
+            }
+            List<EventRecord> rows = privacy.admit(c, kept.events());
             if (!rows.isEmpty()) {
                 copyEvents(c, rows, verdicts, edgeNo);
             } else {

@@ -5,6 +5,7 @@ import static org.jooq.impl.DSL.val;
 import io.trackedge.journal.Attributes;
 import io.trackedge.journal.EventRecord;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -51,13 +52,9 @@ final class ClientIds {
     /** The batch without the events whose client id its tenant sent before (or earlier in this batch). */
     static Kept keepNew(DSLContext sql, List<EventRecord> batch) {
         Map<Key, EventRecord> candidates = new LinkedHashMap<>();
-        List<String> reused = new ArrayList<>(0);
         for (EventRecord e : batch) {
             if (Attributes.hasClientId(e)) {
-                EventRecord first = candidates.putIfAbsent(Key.of(e), e);
-                if (first != null && first.type() != e.type()) {
-                    reused.add(describe(Key.of(e), first.type().wireName(), e));
-                }
+                candidates.putIfAbsent(Key.of(e), e);
             }
         }
         if (candidates.isEmpty()) {
@@ -84,40 +81,45 @@ final class ClientIds {
                 val(types, SQLDataType.CLOB.array())).fetch()) {
             fresh.add(new Key(r.get(0, UUID.class), r.get(1, UUID.class)));
         }
-        if (fresh.size() < n) {
-            reused.addAll(storedAsAnotherType(sql, candidates, fresh));
-        }
+        Map<Key, String> stored = fresh.size() < n ? storedTypes(sql, candidates.keySet(), fresh) : Map.of();
         List<EventRecord> kept = new ArrayList<>(batch.size());
+        List<String> reused = new ArrayList<>(0);
+        Set<Key> written = new HashSet<>();
         for (EventRecord e : batch) {
-            // remove(): a second event with the same tenant and id in this batch is a duplicate too
-            if (!Attributes.hasClientId(e) || fresh.remove(Key.of(e))) {
+            if (!Attributes.hasClientId(e)) {
                 kept.add(e);
+                continue;
+            }
+            Key k = Key.of(e);
+            if (fresh.contains(k) && written.add(k)) {
+                kept.add(e); // the batch's first event with the id
+                continue;
+            }
+            // Left out: a retry when it is the event the id was first sent with, else an id given to two events.
+            String first = fresh.contains(k) ? candidates.get(k).type().wireName() : stored.get(k);
+            if (first != null && !first.equals(e.type().wireName())) {
+                reused.add(describe(k, first, e));
             }
         }
         return new Kept(kept, reused);
     }
 
-    /** Of the candidates sent before (not {@code fresh}), those whose id was stored with another event type. */
-    private static List<String> storedAsAnotherType(DSLContext sql, Map<Key, EventRecord> candidates, Set<Key> fresh) {
+    /** The event type each of {@code keys} that is not {@code fresh} was first stored with. */
+    private static Map<Key, String> storedTypes(DSLContext sql, Set<Key> keys, Set<Key> fresh) {
         List<UUID> tenants = new ArrayList<>();
         List<UUID> ids = new ArrayList<>();
-        for (Key k : candidates.keySet()) {
+        for (Key k : keys) {
             if (!fresh.contains(k)) {
                 tenants.add(k.tenant());
                 ids.add(k.id());
             }
         }
-        List<String> out = new ArrayList<>(0);
+        Map<Key, String> out = new HashMap<>();
         for (Record r : sql.resultQuery("SELECT i.tenant_id, i.event_id, i.event_type FROM ingest_event_ids i"
                         + " JOIN unnest({0}, {1}) AS x(t, id) ON i.tenant_id = x.t AND i.event_id = x.id",
                 val(tenants.toArray(new UUID[0]), SQLDataType.UUID.array()), val(ids.toArray(new UUID[0]), SQLDataType.UUID.array()))
                 .fetch()) {
-            Key k = new Key(r.get(0, UUID.class), r.get(1, UUID.class));
-            EventRecord e = candidates.get(k);
-            String stored = r.get(2, String.class);
-            if (e != null && !e.type().wireName().equals(stored)) {
-                out.add(describe(k, stored, e));
-            }
+            out.put(new Key(r.get(0, UUID.class), r.get(1, UUID.class)), r.get(2, String.class));
         }
         return out;
     }

@@ -79,7 +79,7 @@ public final class PostgresReplay {
         }
         // A replay carries no corrections (its verdict below has none), so none can be refused.
         BatchWriter writer = new BatchWriter(new EdgeNumber(row.edgeNode()), new KnownFirstTouches(1024),
-                new KnownHumanOpens(1024), privacy, refused -> { }, reused -> { }); // keepNew(one event) finds none reused
+                new KnownHumanOpens(1024), privacy, refused -> { }, reused -> { }); // replay refuses a reused id itself
         try (Connection c = db.dataSource().getConnection()) {
             // Alone, out of its stream: only the signals of the event itself (HEAD, User-Agent, address) can fire,
             // under the rules and lists the sink uses (a tenant's own machine User-Agents, its disabled signals).

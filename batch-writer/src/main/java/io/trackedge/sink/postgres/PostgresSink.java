@@ -134,7 +134,7 @@ public final class PostgresSink implements Sink {
         long last = lastReusedLogNanos.get();
         if (now - last >= TimeUnit.MINUTES.toNanos(1) && lastReusedLogNanos.compareAndSet(last, now)) {
             log.warn("{} ingest event(s) not stored: their client id was sent before with another event type, so they were "
-                    + "taken for retries ({}; {} since start, edge_sink_postgres_client_ids_reused_total): the client must give "
+                    + "taken for retries ({}; {} since start, edge_sink_client_ids_reused_total): the client must give "
                     + "each event an id of its own", reused.size(), String.join("; ", reused.subList(0, Math.min(3, reused.size()))),
                     clientIdsReused.get());
         }
