@@ -44,14 +44,19 @@ public record PostgresConnectionInfo(String jdbcUrl, String user, String passwor
     }
 
     /**
-     * Where the database is, as {@code host:port/database} (the port 5432 when the URL names none),
-     * without the user or the URL's parameters: two spellings of one URL give the same address.
+     * Where the database is, as {@code host:port/database} (the host in lower case as written, the
+     * port 5432 when the URL names none), without the user or the URL's parameters.
      */
     public String address() {
         try {
             URI u = URI.create(jdbcUrl.substring("jdbc:".length()));
             if (u.getHost() != null) {
-                return u.getHost() + ":" + (u.getPort() < 0 ? 5432 : u.getPort()) + u.getRawPath();
+                return u.getHost().toLowerCase(java.util.Locale.ROOT) + ":" + (u.getPort() < 0 ? 5432 : u.getPort()) + u.getRawPath();
+            }
+            if (u.getHost() == null && u.getSchemeSpecificPart() != null && !u.getSchemeSpecificPart().startsWith("/")) {
+                String db = u.getSchemeSpecificPart(); // jdbc:postgresql:db, the driver's localhost:5432
+                int query = db.indexOf('?');
+                return "localhost:5432/" + (query < 0 ? db : db.substring(0, query));
             }
         } catch (IllegalArgumentException notAUri) {
             // the form below

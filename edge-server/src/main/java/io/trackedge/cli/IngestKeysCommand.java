@@ -108,7 +108,9 @@ public final class IngestKeysCommand implements Runnable {
             IngestKeyStore.Key k = store.revoke(name);
             if (k == null) {
                 // never the whole key back: stderr ends up in scrollback and CI logs
-                String shown = IngestKeyFormat.wellFormed(name) ? IngestKeyFormat.prefixOf(name) + "... (that secret)" : name;
+                // a key mistyped by a character is nearly the secret too: only its prefix is shown
+                String shown = name.startsWith("tek_") && name.length() > IngestKeyFormat.PREFIX_LENGTH
+                        ? name.substring(0, IngestKeyFormat.PREFIX_LENGTH) + "... (that secret)" : name;
                 System.err.println("no key named " + shown);
                 return 1;
             }

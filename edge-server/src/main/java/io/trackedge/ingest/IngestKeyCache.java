@@ -34,6 +34,8 @@ public final class IngestKeyCache implements AutoCloseable {
             + " retry later";
     /** Reloads for unknown keys are at most this frequent: random keys cannot turn into a query each. */
     static final Duration MISS_RELOAD_EVERY = Duration.ofSeconds(1);
+    /** Migrations that failed before the keys' first load are tried again this often, after a load. */
+    static final Duration SCHEMA_RETRY_EVERY = Duration.ofMinutes(5);
 
     /**
      * Who a request speaks for: a key, the one tenant it is scoped to (null: every tenant), and what
@@ -64,6 +66,7 @@ public final class IngestKeyCache implements AutoCloseable {
     private boolean schemaReady;
     /** The last try of the migrations failed (said once, at WARN, until they run). */
     private boolean schemaFailing;
+    private long lastSchemaTryNanos;
     private final ScheduledExecutorService timer;
     private volatile Map<String, IngestKeyStore.Active> byPrefix = Map.of();
     private volatile boolean loaded;
@@ -113,23 +116,8 @@ public final class IngestKeyCache implements AutoCloseable {
             return false;
         }
         try {
-            if (schema != null && !schemaReady) {
-                try {
-                    schema.run();
-                    schemaReady = true;
-                    if (schemaFailing) {
-                        log.info("migrations applied; ingest keys go on loading");
-                    }
-                    schemaFailing = false;
-                } catch (RuntimeException e) {
-                    // A migration that cannot have its lock (a long reader on a table) must not keep the keys
-                    // from loading where ingest_keys exists already: the journal takes the events meanwhile.
-                    if (!schemaFailing) {
-                        log.warn("migrations failed before the ingest keys' load (tried again at each load); "
-                                + "loading the keys as the schema stands: {}", e.getMessage(), e);
-                    }
-                    schemaFailing = true;
-                }
+            if (schema != null && !schemaReady && !loaded) {
+                trySchema(); // a fresh database has no ingest_keys before the migrations
             }
             Map<String, IngestKeyStore.Active> m = new HashMap<>();
             for (IngestKeyStore.Active k : store.active()) {
@@ -137,6 +125,9 @@ public final class IngestKeyCache implements AutoCloseable {
             }
             byPrefix = Map.copyOf(m);
             lastLoadNanos = System.nanoTime();
+            if (schema != null && !schemaReady && System.nanoTime() - lastSchemaTryNanos >= SCHEMA_RETRY_EVERY.toNanos()) {
+                trySchema(); // after the keys: a migration waiting for its lock (up to a minute) delays no key
+            }
             if (failing || !loaded) {
                 log.info("ingest keys loaded: {} active", m.size());
             }
@@ -150,6 +141,29 @@ public final class IngestKeyCache implements AutoCloseable {
             }
             failing = true;
             return false;
+        }
+    }
+
+    /**
+     * Applies the pending migrations once; a failure (say, a migration that cannot have its lock while
+     * a long reader holds a table) is said at WARN and tried again after {@link #SCHEMA_RETRY_EVERY},
+     * and must not keep the keys from loading where {@code ingest_keys} exists already.
+     */
+    private void trySchema() {
+        lastSchemaTryNanos = System.nanoTime();
+        try {
+            schema.run();
+            schemaReady = true;
+            if (schemaFailing) {
+                log.info("migrations applied; ingest keys go on loading");
+            }
+            schemaFailing = false;
+        } catch (RuntimeException e) {
+            if (!schemaFailing) {
+                log.warn("migrations failed before the ingest keys' load (tried again every {}); loading the keys as the "
+                        + "schema stands: {}", SCHEMA_RETRY_EVERY, e.getMessage(), e);
+            }
+            schemaFailing = true;
         }
     }
 

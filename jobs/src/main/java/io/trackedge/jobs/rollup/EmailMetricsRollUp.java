@@ -72,7 +72,9 @@ final class EmailMetricsRollUp extends DailyRollUp {
      */
     private static final String EARLIER_LEAD = "(SELECT min(e.lead_id) FROM email_event_rows e"
             + " WHERE e.tenant_id = per_email.tenant_id AND e.email_id = per_email.email_id AND e.occurred_at < {end}"
-            + " AND e.occurred_at >= {start}::timestamptz - interval '" + EmailMetricsRollUp.LEAD_LOOKBACK_DAYS + " days')";
+            // days of UTC, whatever the session's time zone (which moves an interval's day by an hour across DST)
+            + " AND e.occurred_at >= ({start}::timestamptz AT TIME ZONE 'UTC' - interval '" + EmailMetricsRollUp.LEAD_LOOKBACK_DAYS
+            + " days') AT TIME ZONE 'UTC')";
 
     /** How far back an email's lead is looked for when the day's events name none ({@link #EARLIER_LEAD}). */
     static final int LEAD_LOOKBACK_DAYS = 90;
