@@ -178,7 +178,7 @@ public final class RoutingHistoryFile {
                         }
                     } else {
                         throw new IllegalArgumentException("expected \"from POSITION clusters A,B\", \"from POSITION database\" "
-                                + "or \"pin TENANT,CLUSTER\" after the first");
+                                + "or, after a from line, \"pin TENANT,CLUSTER\"");
                     }
                 } catch (IllegalArgumentException e) { // NumberFormatException too
                     throw new IllegalStateException(file + " line " + (n + 1) + ": " + e.getMessage());

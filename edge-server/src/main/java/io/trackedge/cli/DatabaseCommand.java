@@ -34,11 +34,11 @@ abstract class DatabaseCommand implements Callable<Integer> {
     }
 
     /**
-     * Whether the command's rows live in the first cluster only, where every edge reads them (ingest
-     * and read keys): then {@code --cluster} may name only that one.
+     * Why the command's rows live in the first cluster only, where every edge reads them, so that
+     * {@code --cluster} may name only that one; null when any cluster will do.
      */
-    boolean homeClusterOnly() {
-        return false;
+    String homeClusterOnlyBecause() {
+        return null;
     }
 
     /**
@@ -49,10 +49,10 @@ abstract class DatabaseCommand implements Callable<Integer> {
         try {
             EdgeConfig cfg = config.load();
             List<EdgeConfig.Cluster> clusters = cfg.database().clusters().list();
-            if (cluster != null && homeClusterOnly() && !clusters.isEmpty() && !clusters.get(0).name().equals(cluster)) {
+            String homeOnly = homeClusterOnlyBecause();
+            if (cluster != null && homeOnly != null && !clusters.isEmpty() && !clusters.get(0).name().equals(cluster)) {
                 spec.commandLine().getErr().println("--cluster " + cluster + ": " + spec.qualifiedName(" ") + " works on the first cluster ("
-                        + clusters.get(0).name() + ") only: every edge reads the keys from there, so a key kept in "
-                        + cluster + " would be accepted by no edge");
+                        + clusters.get(0).name() + ") only: " + homeOnly);
                 spec.commandLine().getErr().flush();
                 return null;
             }

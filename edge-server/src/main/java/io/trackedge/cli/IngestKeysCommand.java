@@ -41,8 +41,8 @@ public final class IngestKeysCommand implements Runnable {
         }
 
         @Override
-        final boolean homeClusterOnly() {
-            return true;
+        final String homeClusterOnlyBecause() {
+            return "every edge reads the keys from there, so a key kept in another cluster would be accepted by no edge";
         }
     }
 
