@@ -1,6 +1,8 @@
 package io.trackedge.cli;
 
 import io.trackedge.config.EdgeConfig;
+import io.trackedge.db.TenantRouting;
+import io.trackedge.sink.bad.BadEventForwarding;
 import io.trackedge.sink.bad.BadEvents;
 import io.trackedge.sink.bad.ReplayOutcome;
 import io.trackedge.sink.postgres.PostgresReplay;
@@ -10,8 +12,11 @@ import io.trackedge.sink.posthog.PostHogSink;
 import java.io.PrintWriter;
 import java.sql.Connection;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -117,16 +122,18 @@ public final class BadEventsCommand implements Runnable {
             for (BadEvents.Row r : rows) {
                 (PostgresSink.NAME.equals(r.sink()) ? toPostgres : toPostHog).add(r);
             }
+            Map<String, List<BadEvents.Row>> elsewhere = elsewhere(cfg, cluster, toPostgres);
+            elsewhere.values().forEach(toPostgres::removeAll);
             // The tenants' privacy rules apply to a replayed event as to any other; erasures are read
             // from the database. A replayed event is classified alone, with the sink's rules and lists
             // (the data folder's, else the snapshot), or not at all when classification is off.
             io.trackedge.privacy.PrivacyPolicy privacy = new io.trackedge.privacy.PrivacyPolicy(cfg.privacy().settings(),
                     io.trackedge.privacy.ErasureList.empty(), System::currentTimeMillis);
             boolean classify = cfg.classify().enabled();
-            List<ReplayOutcome> outcomes = new ArrayList<>(new PostgresReplay(db.db(), privacy,
-                    classify ? cfg.classify().settings() : null,
-                    classify ? io.trackedge.classify.ListSource.watching(cfg.dataDir()) : io.trackedge.classify.ListSource.snapshot(),
-                    cfg.database().retentionDays()).replay(toPostgres));
+            List<ReplayOutcome> outcomes = new ArrayList<>(postgresReplay(cfg, db, privacy).replay(toPostgres));
+            for (Map.Entry<String, List<BadEvents.Row>> to : elsewhere.entrySet()) {
+                outcomes.addAll(forward(cfg, db, to.getKey(), to.getValue(), privacy, out));
+            }
             if (!toPostHog.isEmpty()) {
                 PostHogSink.Settings p = cfg.posthogSink();
                 if (!p.enabled()) {
@@ -150,6 +157,64 @@ public final class BadEventsCommand implements Runnable {
             }
             spec.commandLine().getErr().printf("%d of %d replayed%n", ok, outcomes.size());
             return ok == outcomes.size() ? 0 : 1;
+        }
+    }
+
+    private static PostgresReplay postgresReplay(EdgeConfig cfg, CliDatabase db, io.trackedge.privacy.PrivacyPolicy privacy) {
+        boolean classify = cfg.classify().enabled();
+        return new PostgresReplay(db.db(), privacy, classify ? cfg.classify().settings() : null,
+                classify ? io.trackedge.classify.ListSource.watching(cfg.dataDir()) : io.trackedge.classify.ListSource.snapshot(),
+                cfg.database().retentionDays());
+    }
+
+    /**
+     * With clusters: the Postgres sink's rows of tenants the routing table sends to another cluster than
+     * the one worked on ({@code cluster}, null for the first), moved there since an edge set them aside
+     * here, by that cluster.
+     */
+    private static Map<String, List<BadEvents.Row>> elsewhere(EdgeConfig cfg, String cluster, List<BadEvents.Row> rows) {
+        List<EdgeConfig.Cluster> clusters = cfg.database().clusters().list();
+        Map<String, List<BadEvents.Row>> out = new TreeMap<>();
+        if (clusters.isEmpty()) {
+            return out;
+        }
+        String here = cluster != null ? cluster : clusters.get(0).name();
+        TenantRouting routing = cfg.database().clusters().routing();
+        for (BadEvents.Row r : rows) {
+            if (r.tenantId() != null && !routing.clusterOf(r.tenantId()).equals(here)) {
+                out.computeIfAbsent(routing.clusterOf(r.tenantId()), k -> new ArrayList<>()).add(r);
+            }
+        }
+        return out;
+    }
+
+    /** Hands {@code rows} to cluster {@code to}'s {@code bad_events} ({@link BadEventForwarding}) and replays them there. */
+    private static List<ReplayOutcome> forward(EdgeConfig cfg, CliDatabase here, String to, List<BadEvents.Row> rows,
+                                               io.trackedge.privacy.PrivacyPolicy privacy, PrintWriter out) throws Exception {
+        try (CliDatabase there = CliDatabase.open(cfg.onCluster(to))) {
+            if (cfg.database().migrateOnStart()) {
+                there.db().migrate();
+            }
+            Map<Long, Long> copies = new LinkedHashMap<>();
+            try (Connection from = here.db().dataSource().getConnection(); Connection into = there.db().dataSource().getConnection()) {
+                for (BadEvents.Row r : rows) {
+                    copies.put(BadEventForwarding.forward(from, into, r, to), r.id());
+                }
+            }
+            List<BadEvents.Row> waiting;
+            try (Connection c = there.db().dataSource().getConnection()) {
+                waiting = BadEvents.list(c, PostgresSink.NAME, true, Integer.MAX_VALUE).stream()
+                        .filter(r -> copies.containsKey(r.id())).toList();
+            }
+            List<ReplayOutcome> outcomes = new ArrayList<>();
+            for (BadEvents.Row r : waiting) {
+                out.printf("%d forwarded to cluster %s as %d%n", copies.get(r.id()), to, r.id());
+                if (r.replayedAt() != null) { // forwarded and replayed by a run that stopped before marking the original
+                    outcomes.add(new ReplayOutcome(r.id(), true, null));
+                }
+            }
+            outcomes.addAll(postgresReplay(cfg, there, privacy).replay(waiting.stream().filter(r -> r.replayedAt() == null).toList()));
+            return outcomes;
         }
     }
 

@@ -95,6 +95,7 @@ public record MovedTable(String name, Rule rule, String timeColumn, String filte
             of("erasure_audit", Rule.STAYS),
             of("ingest_keys", Rule.STAYS),
             of("tenant_moves", Rule.STAYS),
+            of("tenants_moved_out", Rule.STAYS),
             of("analytics_jobs", Rule.JOBS));
 
     public static final Map<String, MovedTable> BY_NAME = ALL.stream().collect(Collectors.toMap(MovedTable::name, Function.identity()));

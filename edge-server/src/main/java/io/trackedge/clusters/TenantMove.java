@@ -3,6 +3,7 @@ package io.trackedge.clusters;
 import io.trackedge.jobs.JobRegistry;
 import io.trackedge.jobs.JobStore;
 import io.trackedge.sink.postgres.HumanOpens;
+import io.trackedge.sink.postgres.MovedTenants;
 import java.io.IOException;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -105,6 +106,11 @@ public final class TenantMove {
         MoveGuards.noUnfinishedMoveInto(src, tenant, sourceName);
         MoveGuards.noJobRunning(src, tenant, sourceName);
         if (before.total() == 0) {
+            // Nothing to copy, but an edge still routing the tenant to the source must find it gone from there.
+            MovedTenants.markMovedOut(src, tenant, destinationName);
+            MovedTenants.clearMark(dst, tenant);
+            dst.commit();
+            src.commit();
             return new Outcome(before.counts(), List.of(), 0, false);
         }
         MoveGuards.noDroppedDays(src, dst, tenant);
@@ -135,6 +141,7 @@ public final class TenantMove {
         MoveRecord.copied(dst, tenant, sourceName, destinationName, moved, before.fingerprints());
         List<String> queued = new ArrayList<>(recounts.queue(dst, tenant, stale, Instant.now()));
         queued.addAll(recounts.carry(src, dst, tenant));
+        MovedTenants.clearMark(dst, tenant); // moved back in: its events are this cluster's again
         delete(src, tenant);
         dst.commit();
         try {
@@ -173,10 +180,11 @@ public final class TenantMove {
             }
             MoveGuards.noJobRunning(src, tenant, sourceName);
             recounts.carry(src, dst, tenant);
-            dst.commit(); // the carried jobs, before the source's are deleted
-            delete(src, tenant);
-            src.commit();
         }
+        MovedTenants.clearMark(dst, tenant);
+        dst.commit(); // the carried jobs, before the source's are deleted
+        delete(src, tenant);
+        src.commit();
         MoveRecord.done(dst, tenant);
         return new Outcome(unfinished.copied(), List.of(), 0, true);
     }
@@ -192,9 +200,14 @@ public final class TenantMove {
         return kept;
     }
 
-    private static void delete(Connection src, UUID tenant) throws SQLException {
+    /**
+     * Deletes the tenant's rows from the source and marks it moved out there ({@link MovedTenants}): an edge
+     * still on the routing table from before the move has its events there set aside, not written.
+     */
+    private void delete(Connection src, UUID tenant) throws SQLException {
         // As an erasure does: the source's sinks' batches wait, and then forget which emails had a human open (KnownHumanOpens).
         HumanOpens.lockForChange(src);
+        MovedTenants.markMovedOut(src, tenant, destinationName);
         try (Statement s = src.createStatement()) {
             for (MovedTable t : MovedTable.ALL) {
                 if (t.moves()) {

@@ -50,6 +50,7 @@ final class BatchWriter {
     private final CorrectionWriter corrections = new CorrectionWriter();
     private final IntConsumer correctionsRefused;
     private final java.util.function.Consumer<List<String>> clientIdsReused;
+    private final MovedTenants moved;
     /** Whether the batch being written dropped the corrections it carried (told once it commits). */
     private boolean correctionsDropped;
     private final LateDays lateDays = new LateDays(() -> System.currentTimeMillis() * 1000);
@@ -61,9 +62,11 @@ final class BatchWriter {
      *     refused them ({@link CorrectionWriter})
      * @param clientIdsReused told, once such a batch commits, of the events it did not store because their client id
      *     was first sent with another event type ({@link ClientIds.Kept#reused})
+     * @param moved the tenants moved out of this cluster; shared with the sink, which refuses their events
      */
     BatchWriter(EdgeNumber edgeNumber, KnownFirstTouches known, KnownHumanOpens knownHumans, PrivacyPolicy privacy,
-                IntConsumer correctionsRefused, java.util.function.Consumer<List<String>> clientIdsReused) {
+                IntConsumer correctionsRefused, java.util.function.Consumer<List<String>> clientIdsReused, MovedTenants moved) {
+        this.moved = moved;
         this.edgeNode = edgeNumber.edgeNode();
         this.correctionsRefused = correctionsRefused;
         this.clientIdsReused = clientIdsReused;
@@ -126,7 +129,7 @@ final class BatchWriter {
             locksTaken.run();
             predecessor.run();
             lockCursorAt(c, start, oldest(batch));
-            writeDerived(c, sql, rows, verdicts, classified.corrections());
+            writeDerived(c, sql, batch, rows, verdicts, classified.corrections());
             moveCursor(c, end, batch.size());
             c.commit();
             firstTouch.committed();
@@ -202,7 +205,7 @@ final class BatchWriter {
                 lockAgainstRetention(c);
             }
             RetentionCutoff.ensureNotDropped(droppedThrough(c), e.occurredAtMicros()); // as in write, under the lock
-            writeDerived(c, sql, rows, verdicts, List.of());
+            writeDerived(c, sql, List.of(e), rows, verdicts, List.of());
             c.commit();
             firstTouch.committed();
             copy.dictionariesCommitted();
@@ -265,11 +268,15 @@ final class BatchWriter {
         }
     }
 
-    /** First opens and clicks, ingest rows, corrections of earlier rows, and the daily counters of all of it. */
-    private void writeDerived(Connection c, DSLContext sql, List<EventRecord> rows, EventVerdicts verdicts,
+    /**
+     * First opens and clicks, ingest rows, corrections of earlier rows, and the daily counters of all of it;
+     * first, that no tenant of {@code batch} (stored or only counted) moved out of this cluster meanwhile.
+     */
+    private void writeDerived(Connection c, DSLContext sql, List<EventRecord> batch, List<EventRecord> rows, EventVerdicts verdicts,
                               List<Correction> fixes) throws SQLException {
         // Before any first touch: a batch with corrections may delete human opens, so it takes the lock alone.
         long humanEpoch = HumanOpens.lockForInsert(c, !fixes.isEmpty());
+        moved.check(c, humanEpoch, batch); // under the lock a move marks its tenant with (MovedTenants)
         fold.clear();
         for (EventRecord e : rows) {
             fold.add(e, verdicts.isMachine(e));

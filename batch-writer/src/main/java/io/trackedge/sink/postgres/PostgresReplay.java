@@ -19,7 +19,8 @@ import java.util.List;
  * transaction of its own that writes the event with everything it feeds (first touches, daily
  * counters) and marks its {@code bad_events} row replayed, so a replay counts once however often
  * it is run. An event refused again stays listed, with the new error; so does one of a day
- * retention has dropped ({@link RetentionCutoff}), which is not written.
+ * retention has dropped ({@link RetentionCutoff}), which is not written, and one of a tenant moved
+ * out of this cluster ({@link MovedTenants}), which the command forwards to the tenant's cluster first.
  */
 public final class PostgresReplay {
 
@@ -79,7 +80,8 @@ public final class PostgresReplay {
         }
         // A replay carries no corrections (its verdict below has none), so none can be refused.
         BatchWriter writer = new BatchWriter(new EdgeNumber(row.edgeNode()), new KnownFirstTouches(1024),
-                new KnownHumanOpens(1024), privacy, refused -> { }, reused -> { }); // replay refuses a reused id itself
+                new KnownHumanOpens(1024), privacy, refused -> { }, reused -> { }, // replay refuses a reused id itself
+                new MovedTenants()); // knowing no mark: the replay's transaction reads them
         try (Connection c = db.dataSource().getConnection()) {
             // Alone, out of its stream: only the signals of the event itself (HEAD, User-Agent, address) can fire,
             // under the rules and lists the sink uses (a tenant's own machine User-Agents, its disabled signals).

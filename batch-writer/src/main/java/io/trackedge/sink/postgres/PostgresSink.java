@@ -46,6 +46,9 @@ public final class PostgresSink implements Sink {
     /** The {@code bad_events} error code of an event set aside because retention dropped its day ({@link RetentionCutoff}). */
     public static final String REFUSED_FOR_RETENTION = RetentionCutoff.CODE;
 
+    /** The {@code bad_events} error code of an event set aside because its tenant was moved out of this cluster ({@link MovedTenants}). */
+    public static final String REFUSED_AS_MOVED = MovedTenants.CODE;
+
     /**
      * @param migrate apply the migrations before the first batch
      * @param retentionDays days of raw events the database keeps ({@code edge.database.retention-days};
@@ -88,6 +91,7 @@ public final class PostgresSink implements Sink {
     private final CommitPipeline pipeline;
     private final JournalClassifier classifier;
     private final RetentionCutoff retention;
+    private final MovedTenants moved = new MovedTenants();
     /** Batches submitted whose commit the classifier has not been told of yet, oldest first. */
     private final ArrayDeque<Submitted> submitted = new ArrayDeque<>();
     private boolean migrated;
@@ -121,7 +125,7 @@ public final class PostgresSink implements Sink {
         this.db = db;
         this.edgeNode = edgeNode;
         this.settings = settings;
-        this.pipeline = new CommitPipeline(db, edgeNode, privacy, classifier::correctionsRefused, this::clientIdsReused);
+        this.pipeline = new CommitPipeline(db, edgeNode, privacy, classifier::correctionsRefused, this::clientIdsReused, moved);
         this.classifier = classifier;
         this.retention = new RetentionCutoff(settings.retentionDays(), clockMillis);
     }
@@ -178,6 +182,7 @@ public final class PostgresSink implements Sink {
         try (Connection c = db.dataSource().getConnection()) {
             cursor = pipeline.cursorWriter().initCursor(c, hostName());
             retention.measure(c);
+            moved.read(c);
         }
         classifier.opened(cursor);
         return cursor;
@@ -193,18 +198,25 @@ public final class PostgresSink implements Sink {
         return f;
     }
 
-    /** An event of this database's tenants whose day retention has dropped, or will within the hour. */
+    /**
+     * An event of this database's tenants whose day retention has dropped, or will within the hour; or
+     * whose tenant was moved out of this database ({@link MovedTenants}).
+     */
     @Override
     public Refusal refusal(long position, EventRecord e) {
         if (retention.due()) {
-            // Another node may have dropped days since (a shorter retention-days): read them again.
+            // Another node may have dropped days since (a shorter retention-days), or a tenant moved out: read them again.
             try (Connection c = db.dataSource().getConnection()) {
                 retention.measure(c);
+                moved.read(c);
             } catch (SQLException failed) {
-                throw new DataAccessException("reading the days retention dropped", failed); // the loop retries from its cursor
+                throw new DataAccessException("reading the days retention dropped and the tenants moved out", failed); // the loop retries from its cursor
             }
         }
         Refusal r = retention.refusal(e);
+        if (r == null) {
+            r = moved.refusal(e);
+        }
         return r != null && settings.tenants().holds(position, e.fields().tenant()) ? r : null;
     }
 

@@ -52,7 +52,7 @@ class KeyOrderAcrossNodesIT {
     void start() throws Exception {
         testDb = TestDatabase.migrated();
         db = new Database(new PostgresConnectionInfo(testDb.jdbcUrl(), "postgres", null), 4);
-        pipeline = new CommitPipeline(db, UUID.randomUUID(), PrivacyPolicy.keepAll(), refused -> { }, reused -> { });
+        pipeline = new CommitPipeline(db, UUID.randomUUID(), PrivacyPolicy.keepAll(), refused -> { }, reused -> { }, new MovedTenants());
         try (Connection c = db.dataSource().getConnection()) {
             pipeline.cursorWriter().initCursor(c, "test");
         }

@@ -1,0 +1,108 @@
+package io.trackedge.clusters;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.trackedge.sink.testing.Await;
+import io.trackedge.sink.testing.TestDatabase;
+import io.trackedge.testing.CliRun;
+import io.trackedge.testing.RawHttp;
+import io.trackedge.testing.TestEdge;
+import io.trackedge.testing.TwoClusterConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * An edge still on the routing table from before a tenant's move (not restarted, or back from being
+ * down) sends the tenant's events to the cluster it left: there they are set aside with the reason,
+ * not written where no read looks, and {@code bad-events replay} on that cluster forwards them to the
+ * tenant's cluster and writes them there, once however often it runs. Moving the tenant back lifts
+ * the mark. Another tenant of the old cluster is written as before.
+ */
+class StaleEdgeAfterMoveIT {
+
+    private static final UUID MOVED = TestEdge.TENANT;
+    private static final UUID OTHER = UUID.fromString("44444444-4444-4444-8444-444444444444");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aStaleEdgesEventsOfAMovedTenantAreSetAsideAndForwardedToItsCluster() throws Exception {
+        try (TestDatabase a = TestDatabase.create(); TestDatabase b = TestDatabase.create()) {
+            Path before = dir.resolve("before.csv");
+            Files.writeString(before, MOVED + ",a\n" + OTHER + ",a\n");
+            Path after = dir.resolve("after.csv");
+            Files.writeString(after, MOVED + ",b\n" + OTHER + ",a\n");
+            try (TestEdge edge = clustered(a, b, before)) {
+                opens(edge, MOVED, "first-", 10);
+                Await.until("10 events in a", Duration.ofSeconds(60), () -> rows(a, "email_event_rows", MOVED) == 10);
+            }
+            Path config = TwoClusterConfig.write(dir.resolve("edge.conf"), a, b, after);
+            CliRun moved = CliRun.run(config, "clusters", "move", "--tenant", MOVED.toString(), "--from", "a");
+            assertEquals(0, moved.exit(), moved.err() + moved.out());
+            assertEquals(List.of("b"), a.rows("SELECT moved_to FROM tenants_moved_out WHERE tenant_id = '" + MOVED + "'"));
+
+            try (TestEdge stale = clustered(a, b, before)) {
+                opens(stale, MOVED, "late-", 6);
+                opens(stale, OTHER, "other-", 3);
+                Await.until("the stale edge's events of the moved tenant set aside in a", Duration.ofSeconds(60),
+                        () -> a.count("SELECT count(*) FROM bad_events WHERE tenant_id = '" + MOVED + "'") == 6
+                                && rows(a, "email_event_rows", OTHER) == 3);
+            }
+            assertEquals(0, rows(a, "email_event_rows", MOVED), "nothing of the moved tenant written in a");
+            assertEquals(0, rows(a, "daily_analytics", MOVED), "nor counted there");
+            for (String row : a.rows("SELECT error_code || '|' || error FROM bad_events WHERE tenant_id = '" + MOVED + "'")) {
+                assertTrue(row.startsWith("moved|") && row.contains("moved out of this cluster to cluster b"), row);
+            }
+            assertEquals(10, rows(b, "email_event_rows", MOVED));
+
+            CliRun replay = CliRun.run(config, "bad-events", "replay", "--cluster", "a");
+            assertEquals(0, replay.exit(), replay.err() + replay.out());
+            assertTrue(replay.out().contains("forwarded to cluster b"), replay.out());
+            assertTrue(replay.err().contains("6 of 6 replayed"), replay.err());
+            assertEquals(16, rows(b, "email_event_rows", MOVED), "the six written in b");
+            assertEquals(0, rows(a, "email_event_rows", MOVED));
+            assertEquals(0, a.count("SELECT count(*) FROM bad_events WHERE replayed_at IS NULL"));
+            assertEquals(6, a.count("SELECT count(*) FROM bad_events WHERE last_replay_error LIKE 'forwarded to cluster b as bad event %'"));
+            assertEquals(0, b.count("SELECT count(*) FROM bad_events WHERE replayed_at IS NULL"));
+
+            CliRun again = CliRun.run(config, "bad-events", "replay", "--cluster", "a");
+            assertEquals(0, again.exit(), again.err());
+            assertTrue(again.err().contains("0 of 0 replayed"), again.err());
+            assertEquals(16, rows(b, "email_event_rows", MOVED), "each once");
+
+            // Back into a: its mark there goes, and b's says where it went.
+            CliRun back = CliRun.run(TwoClusterConfig.write(dir.resolve("back.conf"), a, b, before),
+                    "clusters", "move", "--tenant", MOVED.toString(), "--from", "b");
+            assertEquals(0, back.exit(), back.err() + back.out());
+            assertEquals(0, a.count("SELECT count(*) FROM tenants_moved_out"));
+            assertEquals(List.of("a"), b.rows("SELECT moved_to FROM tenants_moved_out WHERE tenant_id = '" + MOVED + "'"));
+            assertEquals(16, rows(a, "email_event_rows", MOVED));
+        }
+    }
+
+    private static TestEdge clustered(TestDatabase a, TestDatabase b, Path table) throws Exception {
+        return TestEdge.start("EDGE_POSTGRES_SINK", "true", "EDGE_DATABASE_USER", "postgres",
+                "EDGE_DATABASE_CLUSTERS", "a=" + a.jdbcUrl() + ",b=" + b.jdbcUrl(), "EDGE_DATABASE_ROUTING_TABLE", table.toString(),
+                "EDGE_JOBS_ENABLED", "false");
+    }
+
+    private static void opens(TestEdge edge, UUID tenant, String prefix, int n) throws Exception {
+        try (RawHttp c = new RawHttp(edge.port())) {
+            for (int i = 0; i < n; i++) {
+                assertEquals(200, c.get(edge.pixelPath(tenant, prefix + i)).status());
+            }
+        }
+    }
+
+    private static long rows(TestDatabase db, String table, UUID tenant) throws SQLException {
+        return db.count("SELECT count(*) FROM " + table + " WHERE tenant_id = '" + tenant + "'");
+    }
+}
