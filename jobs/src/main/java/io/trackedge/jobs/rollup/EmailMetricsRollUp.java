@@ -12,7 +12,7 @@ import java.util.function.Function;
  * {@code lead_analytics} and {@code sequence_step_analytics}, each recomputed for a UTC day by
  * deleting the day's rows and inserting them again from one set-based query over the day's raw
  * events ({@link EmailMetrics} defines the shared columns). Events without the table's key (no
- * lead, no step) are left out of that table.
+ * step) are left out of that table; an event without a lead counts for its email's lead ({@link #leads}).
  *
  * <p>Why delete and insert rather than upsert: a recount can also lose rows (an event
  * reclassified, a key that no longer appears), and delete-then-insert under the day's lock
@@ -84,12 +84,19 @@ final class EmailMetricsRollUp extends DailyRollUp {
      * lead got that day: complained, unsubscribed, bounced (hard), replied, clicked, opened,
      * delivered, sent, soft_bounced, else active. Clicked and opened are the person's: a scanner's
      * click or a prefetched pixel alone got the lead nowhere.
+     *
+     * <p>Each email's events count for one lead: the least its events of the day name, else, for an
+     * email that got a reply, an unsubscribe, a complaint or a bounce that day, the least its earlier
+     * events name ({@link #EARLIER_LEAD}), as for {@code completed_leads}: a mail server reports those
+     * without the lead the send carried. Other events of an email whose day names no lead count for none.
      */
     static EmailMetricsRollUp leads() {
         return new EmailMetricsRollUp("lead_analytics", "lead_analytics", tenant -> "WITH "
-                + EmailMetrics.perEmail("campaign_id, lead_id", tenant)
-                + ", agg AS (SELECT tenant_id, campaign_id, lead_id, " + EmailMetrics.SELECTED
-                + " FROM per_email GROUP BY tenant_id, campaign_id, lead_id)"
+                + EmailMetrics.perEmail("campaign_id", tenant, "lead_id")
+                + ", per_lead AS (SELECT per_email.*, coalesce(lead_id, CASE WHEN replied > 0 OR unsubscribed > 0 OR complained > 0"
+                + " OR bounced > 0 THEN " + EARLIER_LEAD + " END) AS email_lead FROM per_email)"
+                + ", agg AS (SELECT tenant_id, campaign_id, email_lead AS lead_id, " + EmailMetrics.SELECTED
+                + " FROM per_lead WHERE email_lead IS NOT NULL GROUP BY tenant_id, campaign_id, email_lead)"
                 + " INSERT INTO lead_analytics (tenant_id, campaign_id, lead_id, date, " + EmailMetrics.COLUMNS + ", status)"
                 + " SELECT tenant_id, campaign_id, lead_id, {date}::date, " + EmailMetrics.COLUMNS + ", CASE"
                 + " WHEN spam_complaints > 0 THEN 'complained' WHEN unsubscribed > 0 THEN 'unsubscribed'"
