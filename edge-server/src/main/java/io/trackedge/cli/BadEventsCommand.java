@@ -12,6 +12,7 @@ import io.trackedge.sink.posthog.PostHogSink;
 import java.io.PrintWriter;
 import java.sql.Connection;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -188,34 +189,58 @@ public final class BadEventsCommand implements Runnable {
         return out;
     }
 
-    /** Hands {@code rows} to cluster {@code to}'s {@code bad_events} ({@link BadEventForwarding}) and replays them there. */
+    /**
+     * Hands {@code rows} to cluster {@code to} ({@link BadEventForwarding}): copies them into its
+     * {@code bad_events}, replays the copies there, and only then marks each original replayed here (or
+     * notes why its copy was not). The outcomes name the rows here.
+     */
     private static List<ReplayOutcome> forward(EdgeConfig cfg, CliDatabase here, String to, List<BadEvents.Row> rows,
                                                io.trackedge.privacy.PrivacyPolicy privacy, PrintWriter out) throws Exception {
+        List<ReplayOutcome> outcomes = new ArrayList<>();
         try (CliDatabase there = CliDatabase.open(cfg.onCluster(to))) {
             if (cfg.database().migrateOnStart()) {
                 there.db().migrate();
             }
-            Map<Long, Long> copies = new LinkedHashMap<>();
+            Map<Long, BadEvents.Row> originals = new LinkedHashMap<>(); // by the copy's id there
+            List<BadEvents.Row> copies;
+            // Each pool has one connection: none is held while the replay below takes its own.
             try (Connection from = here.db().dataSource().getConnection(); Connection into = there.db().dataSource().getConnection()) {
                 for (BadEvents.Row r : rows) {
-                    copies.put(BadEventForwarding.forward(from, into, r, to), r.id());
+                    try {
+                        originals.put(BadEventForwarding.copy(into, r), r);
+                    } catch (IllegalStateException clash) {
+                        BadEvents.replayFailed(from, r.id(), clash.getMessage());
+                        outcomes.add(new ReplayOutcome(r.id(), false, clash.getMessage()));
+                    }
+                }
+                copies = BadEvents.byIds(into, new ArrayList<>(originals.keySet()));
+            }
+            Map<Long, ReplayOutcome> copiesReplayed = new HashMap<>();
+            for (BadEvents.Row c : copies) {
+                if (c.replayedAt() != null) { // replayed by a run that stopped before marking its original here
+                    copiesReplayed.put(c.id(), new ReplayOutcome(c.id(), true, null));
                 }
             }
-            List<BadEvents.Row> waiting;
-            try (Connection c = there.db().dataSource().getConnection()) {
-                waiting = BadEvents.list(c, PostgresSink.NAME, true, Integer.MAX_VALUE).stream()
-                        .filter(r -> copies.containsKey(r.id())).toList();
+            for (ReplayOutcome o : postgresReplay(cfg, there, privacy).replay(copies.stream().filter(c -> c.replayedAt() == null).toList())) {
+                copiesReplayed.put(o.badEventId(), o);
             }
-            List<ReplayOutcome> outcomes = new ArrayList<>();
-            for (BadEvents.Row r : waiting) {
-                out.printf("%d forwarded to cluster %s as %d%n", copies.get(r.id()), to, r.id());
-                if (r.replayedAt() != null) { // forwarded and replayed by a run that stopped before marking the original
-                    outcomes.add(new ReplayOutcome(r.id(), true, null));
+            try (Connection from = here.db().dataSource().getConnection()) {
+                for (Map.Entry<Long, BadEvents.Row> e : originals.entrySet()) {
+                    BadEvents.Row original = e.getValue();
+                    ReplayOutcome o = copiesReplayed.get(e.getKey());
+                    if (o.replayed() || PostgresReplay.REPLAYED_ALREADY.equals(o.error())) {
+                        BadEventForwarding.forwarded(from, original, to, e.getKey());
+                        out.printf("%d forwarded to cluster %s as %d%n", original.id(), to, e.getKey());
+                        outcomes.add(new ReplayOutcome(original.id(), true, null));
+                    } else {
+                        String error = "forwarded to cluster " + to + " as bad event " + e.getKey() + ", not replayed there: " + o.error();
+                        BadEvents.replayFailed(from, original.id(), error);
+                        outcomes.add(new ReplayOutcome(original.id(), false, error));
+                    }
                 }
             }
-            outcomes.addAll(postgresReplay(cfg, there, privacy).replay(waiting.stream().filter(r -> r.replayedAt() == null).toList()));
-            return outcomes;
         }
+        return outcomes;
     }
 
     private static String oneLine(String s) {

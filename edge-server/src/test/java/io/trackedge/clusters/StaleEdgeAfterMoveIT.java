@@ -3,6 +3,12 @@ package io.trackedge.clusters;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.trackedge.db.Database;
+import io.trackedge.db.PostgresConnectionInfo;
+import io.trackedge.sink.bad.BadEventForwarding;
+import io.trackedge.sink.bad.BadEvents;
+import io.trackedge.sink.postgres.PostgresReplay;
+import io.trackedge.sink.postgres.PostgresSink;
 import io.trackedge.sink.testing.Await;
 import io.trackedge.sink.testing.TestDatabase;
 import io.trackedge.testing.CliRun;
@@ -22,8 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
  * An edge still on the routing table from before a tenant's move (not restarted, or back from being
  * down) sends the tenant's events to the cluster it left: there they are set aside with the reason,
  * not written where no read looks, and {@code bad-events replay} on that cluster forwards them to the
- * tenant's cluster and writes them there, once however often it runs. Moving the tenant back lifts
- * the mark. Another tenant of the old cluster is written as before.
+ * tenant's cluster and writes them there, once however often it runs, and once when a run before it
+ * stopped after replaying a copy there. Moving the tenant back lifts the mark. Another tenant of the old cluster is written as before.
  */
 class StaleEdgeAfterMoveIT {
 
@@ -63,14 +69,25 @@ class StaleEdgeAfterMoveIT {
             }
             assertEquals(10, rows(b, "email_event_rows", MOVED));
 
+            // A run that stopped after one copy was replayed in b, before its original in a was marked.
+            List<BadEvents.Row> inA;
+            try (java.sql.Connection ca = a.connect(); java.sql.Connection cb = b.connect()) {
+                inA = BadEvents.list(ca, PostgresSink.NAME, false, 100);
+                long copy = BadEventForwarding.copy(cb, inA.get(0));
+                try (Database bDb = new Database(new PostgresConnectionInfo(b.jdbcUrl(), "postgres", null), 2)) {
+                    assertTrue(new PostgresReplay(bDb).replay(BadEvents.byIds(cb, List.of(copy))).get(0).replayed());
+                }
+            }
+            assertEquals(11, rows(b, "email_event_rows", MOVED));
+
             CliRun replay = CliRun.run(config, "bad-events", "replay", "--cluster", "a");
             assertEquals(0, replay.exit(), replay.err() + replay.out());
-            assertTrue(replay.out().contains("forwarded to cluster b"), replay.out());
+            assertTrue(replay.out().contains(inA.get(0).id() + " forwarded to cluster b as "), replay.out());
             assertTrue(replay.err().contains("6 of 6 replayed"), replay.err());
-            assertEquals(16, rows(b, "email_event_rows", MOVED), "the six written in b");
+            assertEquals(16, rows(b, "email_event_rows", MOVED), "the six written in b, the one replayed before once");
             assertEquals(0, rows(a, "email_event_rows", MOVED));
             assertEquals(0, a.count("SELECT count(*) FROM bad_events WHERE replayed_at IS NULL"));
-            assertEquals(6, a.count("SELECT count(*) FROM bad_events WHERE last_replay_error LIKE 'forwarded to cluster b as bad event %'"));
+            assertEquals(6, a.count("SELECT count(*) FROM bad_events WHERE last_replay_error LIKE 'forwarded to cluster b as bad event % and replayed there'"));
             assertEquals(0, b.count("SELECT count(*) FROM bad_events WHERE replayed_at IS NULL"));
 
             CliRun again = CliRun.run(config, "bad-events", "replay", "--cluster", "a");

@@ -5,14 +5,16 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
+import java.util.Objects;
 
 /**
  * Hands a set-aside event from one cluster's {@code bad_events} to another's: the event of a tenant
  * that lives in the other cluster now (moved there after an edge routed the event here), to be
- * replayed there. Safe to repeat: the copy is keyed as the sink keys its own rows (sink, edge node,
- * journal position), so a second forward of the same row finds the first copy, and only the copy is
- * ever replayed. Each step commits on its own connection, in this order: the copy, then the row here
- * marked replayed. A run stopped between the two forwards again next time.
+ * replayed there. In three steps, each committed on its own: {@link #copy} into the other cluster
+ * (keyed as the sink keys its own rows, by sink, edge node and journal position, so a second copy
+ * finds the first), the copy's replay there (which marks it replayed in the transaction that writes
+ * it), and then {@link #forwarded} here, once that replay is known to have happened. A run stopped
+ * anywhere is finished by the next, which copies nothing twice and finds the copy replayed.
  */
 public final class BadEventForwarding {
 
@@ -20,24 +22,13 @@ public final class BadEventForwarding {
     }
 
     /**
-     * Copies {@code row} into {@code to}'s {@code bad_events} (unless there already), then marks it
-     * replayed in {@code from}, noting where it went.
+     * Copies {@code row} into {@code to}'s {@code bad_events}, unless it is there already.
      *
-     * @param toName the destination cluster's name, for the note
      * @return the copy's id in {@code to}
+     * @throws IllegalStateException when {@code to} holds another event under the row's key (a journal
+     *     started again under the same edge node id): nothing is copied
      */
-    public static long forward(Connection from, Connection to, BadEvents.Row row, String toName) throws SQLException {
-        long id = copy(to, row);
-        try (PreparedStatement s = from.prepareStatement("UPDATE bad_events SET replayed_at = now(), last_replay_error = ? "
-                + "WHERE bad_event_id = ? AND replayed_at IS NULL")) {
-            s.setString(1, "forwarded to cluster " + toName + " as bad event " + id + ", replayed there");
-            s.setLong(2, row.id());
-            s.executeUpdate();
-        }
-        return id;
-    }
-
-    private static long copy(Connection to, BadEvents.Row row) throws SQLException {
+    public static long copy(Connection to, BadEvents.Row row) throws SQLException {
         try (PreparedStatement s = to.prepareStatement("INSERT INTO bad_events (sink, edge_node, journal_position, event_id, "
                 + "tenant_id, event_type, record, error, error_code, attempts, set_aside_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 + "ON CONFLICT (sink, edge_node, journal_position) DO NOTHING")) {
@@ -54,15 +45,30 @@ public final class BadEventForwarding {
             s.setTimestamp(11, Timestamp.from(row.setAsideAt()));
             s.executeUpdate();
         }
-        try (PreparedStatement s = to.prepareStatement(
-                "SELECT bad_event_id FROM bad_events WHERE sink = ? AND edge_node = ? AND journal_position = ?")) {
+        try (PreparedStatement s = to.prepareStatement("SELECT bad_event_id, event_id, record FROM bad_events "
+                + "WHERE sink = ? AND edge_node = ? AND journal_position = ?")) {
             s.setString(1, row.sink());
             s.setObject(2, row.edgeNode());
             s.setLong(3, row.journalPosition());
             try (ResultSet r = s.executeQuery()) {
                 r.next();
+                if (!Objects.equals(r.getObject(2, java.util.UUID.class), row.eventId())
+                        || !java.util.Arrays.equals(r.getBytes(3), row.record())) {
+                    throw new IllegalStateException("not forwarded: bad event " + r.getLong(1) + " there holds another event ("
+                            + r.getObject(2) + ") under the same edge node and journal position");
+                }
                 return r.getLong(1);
             }
+        }
+    }
+
+    /** Marks {@code row} replayed here, once its copy {@code copyId} in cluster {@code toName} was replayed there. */
+    public static void forwarded(Connection from, BadEvents.Row row, String toName, long copyId) throws SQLException {
+        try (PreparedStatement s = from.prepareStatement("UPDATE bad_events SET replayed_at = now(), attempts = attempts + 1, "
+                + "last_replay_error = ? WHERE bad_event_id = ? AND replayed_at IS NULL")) {
+            s.setString(1, "forwarded to cluster " + toName + " as bad event " + copyId + " and replayed there");
+            s.setLong(2, row.id());
+            s.executeUpdate();
         }
     }
 }

@@ -55,8 +55,7 @@ public final class BadEvents {
      * @param includeReplayed also those replayed already
      */
     public static List<Row> list(Connection c, String sink, boolean includeReplayed, int limit) throws SQLException {
-        StringBuilder q = new StringBuilder("SELECT bad_event_id, sink, edge_node, journal_position, event_id, tenant_id, event_type, "
-                + "record, error, error_code, attempts, set_aside_at, replayed_at, last_replay_error FROM bad_events WHERE true");
+        StringBuilder q = new StringBuilder(SELECT + " WHERE true");
         if (sink != null) {
             q.append(" AND sink = ?");
         }
@@ -70,17 +69,32 @@ public final class BadEvents {
                 s.setString(i++, sink);
             }
             s.setInt(i, limit);
-            List<Row> out = new ArrayList<>();
-            try (ResultSet r = s.executeQuery()) {
-                while (r.next()) {
-                    out.add(new Row(r.getLong(1), r.getString(2), r.getObject(3, UUID.class), r.getLong(4),
-                            r.getObject(5, UUID.class), r.getObject(6, UUID.class), r.getString(7), r.getBytes(8),
-                            r.getString(9), r.getString(10), r.getInt(11), instant(r.getTimestamp(12)),
-                            instant(r.getTimestamp(13)), r.getString(14)));
-                }
-            }
-            return out;
+            return rows(s);
         }
+    }
+
+    /** The rows with these ids, replayed or not, by id. */
+    public static List<Row> byIds(Connection c, List<Long> ids) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(SELECT + " WHERE bad_event_id = ANY(?) ORDER BY bad_event_id")) {
+            s.setArray(1, c.createArrayOf("bigint", ids.toArray()));
+            return rows(s);
+        }
+    }
+
+    private static final String SELECT = "SELECT bad_event_id, sink, edge_node, journal_position, event_id, tenant_id, event_type, "
+            + "record, error, error_code, attempts, set_aside_at, replayed_at, last_replay_error FROM bad_events";
+
+    private static List<Row> rows(PreparedStatement s) throws SQLException {
+        List<Row> out = new ArrayList<>();
+        try (ResultSet r = s.executeQuery()) {
+            while (r.next()) {
+                out.add(new Row(r.getLong(1), r.getString(2), r.getObject(3, UUID.class), r.getLong(4),
+                        r.getObject(5, UUID.class), r.getObject(6, UUID.class), r.getString(7), r.getBytes(8),
+                        r.getString(9), r.getString(10), r.getInt(11), instant(r.getTimestamp(12)),
+                        instant(r.getTimestamp(13)), r.getString(14)));
+            }
+        }
+        return out;
     }
 
     /**

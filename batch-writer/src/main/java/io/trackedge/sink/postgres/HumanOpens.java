@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
@@ -38,15 +39,23 @@ public final class HumanOpens {
      * forgets it ({@link KnownHumanOpens}). Held to the end of the transaction; taking it again is free.
      */
     public static void lockForChange(Connection c) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement("SELECT pg_advisory_xact_lock(?), nextval('human_opens_epoch')")) {
+        // Two statements: the epoch moves only once the lock is held, whatever order one statement's calls ran in.
+        try (PreparedStatement s = c.prepareStatement("SELECT pg_advisory_xact_lock(?)")) {
             s.setLong(1, LOCK_KEY);
             s.executeQuery().close();
+        }
+        try (Statement s = c.createStatement()) {
+            s.executeQuery("SELECT nextval('human_opens_epoch')").close();
         }
     }
 
     /**
      * A batch's side: takes the lock shared (exclusive when the batch will change rows itself, so it
-     * never needs to upgrade), and returns the epoch, which no change can move until the batch commits.
+     * never needs to upgrade), and returns the epoch. No holder of the lock alone (a move's delete, a
+     * re-score, a correction) can move it until the batch commits; an erasure moves it without the
+     * lock, behind {@code erasure_audit}'s, which keeps every batch out of its way. One statement: the
+     * epoch's scalar subquery is an init plan, run when the projection first needs its value, after the
+     * lock function to its left has returned.
      */
     static long lockForInsert(Connection c, boolean exclusive) throws SQLException {
         try (PreparedStatement s = c.prepareStatement("SELECT " + (exclusive ? "pg_advisory_xact_lock" : "pg_advisory_xact_lock_shared")

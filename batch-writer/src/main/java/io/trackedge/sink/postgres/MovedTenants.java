@@ -43,6 +43,7 @@ public final class MovedTenants {
     private static final Known NEVER_READ = new Known(Long.MIN_VALUE, Map.of());
 
     private volatile Known known = NEVER_READ;
+    private long readAtMillis = Long.MIN_VALUE / 2; // the sink loop's own, as is stale()
 
     /** Knowing no mark until {@link #read}; {@link #check} reads them in any batch. */
     MovedTenants() {
@@ -64,18 +65,36 @@ public final class MovedTenants {
 
     /**
      * Removes {@code tenant}'s mark from the cluster {@code c} writes to (a move brings it back), in the
-     * caller's transaction. No lock: a sink that still holds the mark sets the tenant's events aside
-     * until it reads the marks again (a minute at most), and a replay writes them.
+     * caller's transaction, and moves the epoch so that each sink's next batch reads the marks again.
+     * Without the batches' lock (a move holds its destination's transaction open while it copies): a
+     * sink that still knows the mark reads the marks again before it sets an event of the tenant aside,
+     * at most every {@link #RECHECK_MILLIS} ({@link #stale}).
      */
     public static void clearMark(Connection c, UUID tenant) throws SQLException {
         try (PreparedStatement s = c.prepareStatement("DELETE FROM tenants_moved_out WHERE tenant_id = ?")) {
             s.setObject(1, tenant);
-            s.executeUpdate();
+            if (s.executeUpdate() > 0) {
+                try (Statement n = c.createStatement()) {
+                    n.executeQuery("SELECT nextval('human_opens_epoch')").close();
+                }
+            }
         }
     }
 
-    /** Reads every mark, and the epoch they hold at, in a transaction of its own that shares the batches' lock. */
-    void read(Connection c) throws SQLException {
+    /** How often a sink about to refuse an event reads the marks again, in case the mark went. */
+    static final long RECHECK_MILLIS = 5_000;
+
+    /** Whether {@code nowMillis} is {@link #RECHECK_MILLIS} past the last {@link #read}. */
+    boolean stale(long nowMillis) {
+        return nowMillis - readAtMillis >= RECHECK_MILLIS;
+    }
+
+    /**
+     * Reads every mark, and the epoch they hold at, in a transaction of its own that shares the batches'
+     * lock; {@code nowMillis} is noted for {@link #stale}.
+     */
+    void read(Connection c, long nowMillis) throws SQLException {
+        readAtMillis = nowMillis;
         boolean auto = c.getAutoCommit();
         c.setAutoCommit(false);
         try {

@@ -24,6 +24,9 @@ import java.util.List;
  */
 public final class PostgresReplay {
 
+    /** The error of an outcome whose row another replay took first. */
+    public static final String REPLAYED_ALREADY = "replayed already";
+
     private final Database db;
     private final io.trackedge.privacy.PrivacyPolicy privacy;
     private final ClassifierSettings classify;
@@ -92,7 +95,7 @@ public final class PostgresReplay {
                     : new JournalClassifier.Classified(new BatchClassifier(classify, lists).classify(List.of(e)).classifications(),
                             List.of());
             if (!writer.replay(c, e, verdict, row.id())) {
-                return new ReplayOutcome(row.id(), false, "replayed already");
+                return new ReplayOutcome(row.id(), false, REPLAYED_ALREADY);
             }
             return new ReplayOutcome(row.id(), true, null);
         } catch (SQLException | RuntimeException refused) {

@@ -92,6 +92,7 @@ public final class PostgresSink implements Sink {
     private final JournalClassifier classifier;
     private final RetentionCutoff retention;
     private final MovedTenants moved = new MovedTenants();
+    private final java.util.function.LongSupplier clockMillis;
     /** Batches submitted whose commit the classifier has not been told of yet, oldest first. */
     private final ArrayDeque<Submitted> submitted = new ArrayDeque<>();
     private boolean migrated;
@@ -128,6 +129,7 @@ public final class PostgresSink implements Sink {
         this.pipeline = new CommitPipeline(db, edgeNode, privacy, classifier::correctionsRefused, this::clientIdsReused, moved);
         this.classifier = classifier;
         this.retention = new RetentionCutoff(settings.retentionDays(), clockMillis);
+        this.clockMillis = clockMillis;
     }
 
     /** From a commit thread, once a batch that left out such events committed. */
@@ -182,7 +184,7 @@ public final class PostgresSink implements Sink {
         try (Connection c = db.dataSource().getConnection()) {
             cursor = pipeline.cursorWriter().initCursor(c, hostName());
             retention.measure(c);
-            moved.read(c);
+            moved.read(c, clockMillis.getAsLong());
         }
         classifier.opened(cursor);
         return cursor;
@@ -208,16 +210,26 @@ public final class PostgresSink implements Sink {
             // Another node may have dropped days since (a shorter retention-days), or a tenant moved out: read them again.
             try (Connection c = db.dataSource().getConnection()) {
                 retention.measure(c);
-                moved.read(c);
+                moved.read(c, clockMillis.getAsLong());
             } catch (SQLException failed) {
                 throw new DataAccessException("reading the days retention dropped and the tenants moved out", failed); // the loop retries from its cursor
             }
         }
         Refusal r = retention.refusal(e);
-        if (r == null) {
+        boolean movedOut = r == null && (r = moved.refusal(e)) != null;
+        if (r == null || !settings.tenants().holds(position, e.fields().tenant())) {
+            return null;
+        }
+        if (movedOut && moved.stale(clockMillis.getAsLong())) {
+            // A move back may have lifted the mark since: read them again before setting the event aside.
+            try (Connection c = db.dataSource().getConnection()) {
+                moved.read(c, clockMillis.getAsLong());
+            } catch (SQLException failed) {
+                throw new DataAccessException("reading the tenants moved out", failed);
+            }
             r = moved.refusal(e);
         }
-        return r != null && settings.tenants().holds(position, e.fields().tenant()) ? r : null;
+        return r;
     }
 
     @Override
