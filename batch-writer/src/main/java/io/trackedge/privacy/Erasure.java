@@ -74,10 +74,13 @@ public final class Erasure {
      */
     public static final String LEAD_ROLL_UP = "lead_analytics";
 
-    /** The UTC days the email had events with a lead on, marked for {@link #LEAD_ROLL_UP}'s re-run in this transaction. */
+    /**
+     * The UTC days the email had events on, marked for {@link #LEAD_ROLL_UP}'s re-run in this transaction:
+     * every one, since an event that names no lead counts for the lead its email's other events name.
+     */
     private static final String MARK_LEAD_DAYS = "INSERT INTO analytics_late_days (day, job_type) SELECT DISTINCT"
             + " (occurred_at AT TIME ZONE 'UTC')::date, '" + LEAD_ROLL_UP + "' FROM email_events"
-            + " WHERE tenant_id = ? AND email_id = ? AND lead_id IS NOT NULL";
+            + " WHERE tenant_id = ? AND email_id = ?";
 
     /** What one erasure did. */
     public record Result(long erasureId, Map<String, Long> deleted) {

@@ -133,7 +133,15 @@ public final class BadEventsCommand implements Runnable {
             boolean classify = cfg.classify().enabled();
             List<ReplayOutcome> outcomes = new ArrayList<>(postgresReplay(cfg, db, privacy).replay(toPostgres));
             for (Map.Entry<String, List<BadEvents.Row>> to : elsewhere.entrySet()) {
-                outcomes.addAll(forward(cfg, db, to.getKey(), to.getValue(), privacy, out));
+                try {
+                    outcomes.addAll(forward(cfg, db, to.getKey(), to.getValue(), privacy, out));
+                } catch (Exception unreachable) {
+                    // Down, refusing or not migrated: its rows wait for the next run (nothing half-done stays, BadEventForwarding); the others go on.
+                    for (BadEvents.Row r : to.getValue()) {
+                        outcomes.add(new ReplayOutcome(r.id(), false, "not forwarded to cluster " + to.getKey() + ": "
+                                + unreachable.getMessage()));
+                    }
+                }
             }
             if (!toPostHog.isEmpty()) {
                 PostHogSink.Settings p = cfg.posthogSink();

@@ -34,6 +34,9 @@ import javax.sql.DataSource;
  * commit never happens, the record stays {@code copied}, and the next run finds it and deletes the
  * source's rows without copying them again, once they are still exactly the rows copied
  * ({@link TenantRows} fingerprints). Erasures wait for a move, and a move for them ({@link MoveGuards#lock}).
+ * The source's delete marks the tenant moved out there, and the destination's transaction lifts a mark a
+ * move out of it left ({@link MovedTenants}): an edge on the routing table from before the move has its
+ * events of the tenant set aside in the source, for {@code bad-events replay} to forward.
  */
 public final class TenantMove {
 

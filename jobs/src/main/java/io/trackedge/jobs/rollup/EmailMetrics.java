@@ -2,6 +2,7 @@ package io.trackedge.jobs.rollup;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The SQL that every per-day email table shares: one scan of the day's raw events, grouped first
@@ -69,11 +70,22 @@ final class EmailMetrics {
      * @param minOf row columns to carry per email as their {@code min}, e.g. {@code lead_id}
      */
     static String perEmail(String group, Object tenantOrNull, String... minOf) {
+        return perEmail(group, tenantOrNull, Set.of(), minOf);
+    }
+
+    /**
+     * {@link #perEmail(String, Object, String...)}, with the group columns in {@code nullable} kept where
+     * null (a row of their own per email): the caller decides what such a row counts for.
+     */
+    static String perEmail(String group, Object tenantOrNull, Set<String> nullable, String... minOf) {
         List<String> groupColumns = Arrays.stream(group.split(",")).map(String::trim).toList();
         List<String> rowGroup = groupColumns.stream().filter(col -> !CONTEXT_COLUMNS.contains(col)).toList();
         StringBuilder rowsNotNull = new StringBuilder();
         StringBuilder contextsNotNull = new StringBuilder();
         for (String col : groupColumns) {
+            if (nullable.contains(col)) {
+                continue;
+            }
             (rowGroup.contains(col) ? rowsNotNull.append(" AND ") : contextsNotNull.append(" AND c.")).append(col).append(" IS NOT NULL");
         }
         StringBuilder innerGroup = new StringBuilder("tenant_id, context_id, ");

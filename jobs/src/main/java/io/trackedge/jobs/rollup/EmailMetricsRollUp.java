@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.LocalDate;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.Function;
 
@@ -85,18 +86,28 @@ final class EmailMetricsRollUp extends DailyRollUp {
      * delivered, sent, soft_bounced, else active. Clicked and opened are the person's: a scanner's
      * click or a prefetched pixel alone got the lead nowhere.
      *
-     * <p>Each email's events count for one lead: the least its events of the day name, else, for an
-     * email that got a reply, an unsubscribe, a complaint or a bounce that day, the least its earlier
-     * events name ({@link #EARLIER_LEAD}), as for {@code completed_leads}: a mail server reports those
-     * without the lead the send carried. Other events of an email whose day names no lead count for none.
+     * <p>An event that names a lead counts for it. One that names none counts for its email's lead: the
+     * least the email's events of the day (in its campaign) name, else, when the email's lead-less
+     * events of the day hold a reply, an unsubscribe, a complaint or a bounce, the least its events of
+     * the {@value #LEAD_LOOKBACK_DAYS} days before name ({@link #EARLIER_LEAD}): a mail server reports
+     * those without the lead the send carried. Other lead-less events of an email whose day names no
+     * lead count for none.
      */
     static EmailMetricsRollUp leads() {
         return new EmailMetricsRollUp("lead_analytics", "lead_analytics", tenant -> "WITH "
-                + EmailMetrics.perEmail("campaign_id", tenant, "lead_id")
-                + ", per_lead AS (SELECT per_email.*, coalesce(lead_id, CASE WHEN replied > 0 OR unsubscribed > 0 OR complained > 0"
-                + " OR bounced > 0 THEN " + EARLIER_LEAD + " END) AS email_lead FROM per_email)"
-                + ", agg AS (SELECT tenant_id, campaign_id, email_lead AS lead_id, " + EmailMetrics.SELECTED
-                + " FROM per_lead WHERE email_lead IS NOT NULL GROUP BY tenant_id, campaign_id, email_lead)"
+                + EmailMetrics.perEmail("campaign_id, lead_id", tenant, Set.of("lead_id"))
+                // a lead-less row takes the email's lead of the day, else, with an outcome, its earlier one
+                + ", per_lead AS (SELECT per_email.*, coalesce(lead_id, min(lead_id) OVER (PARTITION BY tenant_id, campaign_id,"
+                + " email_id), CASE WHEN replied > 0 OR unsubscribed > 0 OR complained > 0 OR bounced > 0 THEN " + EARLIER_LEAD
+                + " END) AS email_lead FROM per_email)"
+                // an email whose lead-less row joined a named one counts once for that lead
+                + ", per_lead_email AS (SELECT tenant_id, campaign_id, email_lead AS lead_id, email_id, sum(sent) AS sent,"
+                + " sum(delivered) AS delivered, sum(bounced) AS bounced, sum(hard) AS hard, sum(replied) AS replied,"
+                + " sum(unsubscribed) AS unsubscribed, sum(complained) AS complained, sum(opens) AS opens, sum(opens_h) AS opens_h,"
+                + " sum(clicks) AS clicks, sum(clicks_h) AS clicks_h FROM per_lead WHERE email_lead IS NOT NULL"
+                + " GROUP BY tenant_id, campaign_id, email_lead, email_id)"
+                + ", agg AS (SELECT tenant_id, campaign_id, lead_id, " + EmailMetrics.SELECTED
+                + " FROM per_lead_email GROUP BY tenant_id, campaign_id, lead_id)"
                 + " INSERT INTO lead_analytics (tenant_id, campaign_id, lead_id, date, " + EmailMetrics.COLUMNS + ", status)"
                 + " SELECT tenant_id, campaign_id, lead_id, {date}::date, " + EmailMetrics.COLUMNS + ", CASE"
                 + " WHEN spam_complaints > 0 THEN 'complained' WHEN unsubscribed > 0 THEN 'unsubscribed'"

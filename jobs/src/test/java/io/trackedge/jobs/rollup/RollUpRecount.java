@@ -94,13 +94,13 @@ public final class RollUpRecount {
                     + " WHEN opened_human > 0 THEN 'opened' WHEN delivered > 0 THEN 'delivered' WHEN sent > 0 THEN 'sent'"
                     + " WHEN bounced > 0 THEN 'soft_bounced' ELSE 'active' END"
                     + " FROM (SELECT e.tenant_id, e.campaign_id, l.lead_id, " + DAY + " AS d, " + RECOUNTED
-                    + " FROM email_events e CROSS JOIN LATERAL (SELECT coalesce("
-                    // the least lead the email's events of the day (in its campaign) name ...
-                    + "(SELECT min(y.lead_id) FROM email_events y WHERE y.tenant_id = e.tenant_id AND y.campaign_id = e.campaign_id"
+                    + " FROM email_events e CROSS JOIN LATERAL (SELECT coalesce(e.lead_id,"
+                    // a lead-less event: the least lead the email's events of the day (in its campaign) name ...
+                    + " (SELECT min(y.lead_id) FROM email_events y WHERE y.tenant_id = e.tenant_id AND y.campaign_id = e.campaign_id"
                     + " AND y.email_id = e.email_id AND (y.occurred_at AT TIME ZONE 'UTC')::date = " + DAY + "),"
-                    // ... else, for an email replied to, unsubscribed, complained of or bounced that day, the least of the 90 days before
+                    // ... else, when its lead-less events of the day hold a reply, unsubscribe, complaint or bounce, the least of the 90 days before
                     + " CASE WHEN EXISTS (SELECT 1 FROM email_events z WHERE z.tenant_id = e.tenant_id AND z.campaign_id = e.campaign_id"
-                    + " AND z.email_id = e.email_id AND (z.occurred_at AT TIME ZONE 'UTC')::date = " + DAY
+                    + " AND z.email_id = e.email_id AND z.lead_id IS NULL AND (z.occurred_at AT TIME ZONE 'UTC')::date = " + DAY
                     + " AND z.event_type IN ('replied', 'unsubscribed', 'complained', 'bounced'))"
                     + " THEN (SELECT min(x.lead_id) FROM email_events x WHERE x.tenant_id = e.tenant_id AND x.email_id = e.email_id"
                     + " AND x.occurred_at < ((" + DAY + " + 1)::timestamp AT TIME ZONE 'UTC')"
