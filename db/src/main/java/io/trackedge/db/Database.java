@@ -91,8 +91,26 @@ public final class Database implements AutoCloseable {
         return migrate(MIGRATION_LOCKS);
     }
 
+    /**
+     * One migration run at a time per database URL in this process. An edge's sink, job runner and key
+     * cache each migrate at start-up; Flyway's lock is taken per migration, so concurrent runs took turns
+     * and split the pending migrations between them (two "applied" lines, each with part of them).
+     */
+    private static final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.locks.ReentrantLock> MIGRATING =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
     /** As {@link #migrate()}, each statement's lock wait bounded and retried as {@code wait} says. */
     public int migrate(LockWait wait) {
+        java.util.concurrent.locks.ReentrantLock one = MIGRATING.computeIfAbsent(info.jdbcUrl(), url -> new java.util.concurrent.locks.ReentrantLock());
+        one.lock();
+        try {
+            return migrateNow(wait);
+        } finally {
+            one.unlock();
+        }
+    }
+
+    private int migrateNow(LockWait wait) {
         Flyway flyway = Flyway.configure()
                 .dataSource(info.jdbcUrl(), info.user(), info.password())
                 .locations("classpath:db/migration")
