@@ -1,8 +1,6 @@
 package io.trackedge.cli;
 
 import io.trackedge.config.EdgeConfig;
-import io.trackedge.db.TenantRouting;
-import io.trackedge.sink.bad.BadEventForwarding;
 import io.trackedge.sink.bad.BadEvents;
 import io.trackedge.sink.bad.ReplayOutcome;
 import io.trackedge.sink.postgres.PostgresReplay;
@@ -12,12 +10,9 @@ import io.trackedge.sink.posthog.PostHogSink;
 import java.io.PrintWriter;
 import java.sql.Connection;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -123,7 +118,7 @@ public final class BadEventsCommand implements Runnable {
             for (BadEvents.Row r : rows) {
                 (PostgresSink.NAME.equals(r.sink()) ? toPostgres : toPostHog).add(r);
             }
-            Map<String, List<BadEvents.Row>> elsewhere = elsewhere(cfg, cluster, toPostgres);
+            Map<String, List<BadEvents.Row>> elsewhere = MovedBadEvents.elsewhere(cfg, cluster, toPostgres);
             elsewhere.values().forEach(toPostgres::removeAll);
             // The tenants' privacy rules apply to a replayed event as to any other; erasures are read
             // from the database. A replayed event is classified alone, with the sink's rules and lists
@@ -132,17 +127,7 @@ public final class BadEventsCommand implements Runnable {
                     io.trackedge.privacy.ErasureList.empty(), System::currentTimeMillis);
             boolean classify = cfg.classify().enabled();
             List<ReplayOutcome> outcomes = new ArrayList<>(postgresReplay(cfg, db, privacy).replay(toPostgres));
-            for (Map.Entry<String, List<BadEvents.Row>> to : elsewhere.entrySet()) {
-                try {
-                    outcomes.addAll(forward(cfg, db, to.getKey(), to.getValue(), privacy, out));
-                } catch (Exception unreachable) {
-                    // Down, refusing or not migrated: its rows wait for the next run (nothing half-done stays, BadEventForwarding); the others go on.
-                    for (BadEvents.Row r : to.getValue()) {
-                        outcomes.add(new ReplayOutcome(r.id(), false, "not forwarded to cluster " + to.getKey() + ": "
-                                + unreachable.getMessage()));
-                    }
-                }
-            }
+            outcomes.addAll(new MovedBadEvents(cfg, db, there -> postgresReplay(cfg, there, privacy), out).forward(elsewhere));
             if (!toPostHog.isEmpty()) {
                 PostHogSink.Settings p = cfg.posthogSink();
                 if (!p.enabled()) {
@@ -174,81 +159,6 @@ public final class BadEventsCommand implements Runnable {
         return new PostgresReplay(db.db(), privacy, classify ? cfg.classify().settings() : null,
                 classify ? io.trackedge.classify.ListSource.watching(cfg.dataDir()) : io.trackedge.classify.ListSource.snapshot(),
                 cfg.database().retentionDays());
-    }
-
-    /**
-     * With clusters: the Postgres sink's rows of tenants the routing table sends to another cluster than
-     * the one worked on ({@code cluster}, null for the first), moved there since an edge set them aside
-     * here, by that cluster.
-     */
-    private static Map<String, List<BadEvents.Row>> elsewhere(EdgeConfig cfg, String cluster, List<BadEvents.Row> rows) {
-        List<EdgeConfig.Cluster> clusters = cfg.database().clusters().list();
-        Map<String, List<BadEvents.Row>> out = new TreeMap<>();
-        if (clusters.isEmpty()) {
-            return out;
-        }
-        String here = cluster != null ? cluster : clusters.get(0).name();
-        TenantRouting routing = cfg.database().clusters().routing();
-        for (BadEvents.Row r : rows) {
-            if (r.tenantId() != null && !routing.clusterOf(r.tenantId()).equals(here)) {
-                out.computeIfAbsent(routing.clusterOf(r.tenantId()), k -> new ArrayList<>()).add(r);
-            }
-        }
-        return out;
-    }
-
-    /**
-     * Hands {@code rows} to cluster {@code to} ({@link BadEventForwarding}): copies them into its
-     * {@code bad_events}, replays the copies there, and only then marks each original replayed here (or
-     * notes why its copy was not). The outcomes name the rows here.
-     */
-    private static List<ReplayOutcome> forward(EdgeConfig cfg, CliDatabase here, String to, List<BadEvents.Row> rows,
-                                               io.trackedge.privacy.PrivacyPolicy privacy, PrintWriter out) throws Exception {
-        List<ReplayOutcome> outcomes = new ArrayList<>();
-        try (CliDatabase there = CliDatabase.open(cfg.onCluster(to))) {
-            if (cfg.database().migrateOnStart()) {
-                there.db().migrate();
-            }
-            Map<Long, BadEvents.Row> originals = new LinkedHashMap<>(); // by the copy's id there
-            List<BadEvents.Row> copies;
-            // Each pool has one connection: none is held while the replay below takes its own.
-            try (Connection from = here.db().dataSource().getConnection(); Connection into = there.db().dataSource().getConnection()) {
-                for (BadEvents.Row r : rows) {
-                    try {
-                        originals.put(BadEventForwarding.copy(into, r), r);
-                    } catch (IllegalStateException clash) {
-                        BadEvents.replayFailed(from, r.id(), clash.getMessage());
-                        outcomes.add(new ReplayOutcome(r.id(), false, clash.getMessage()));
-                    }
-                }
-                copies = BadEvents.byIds(into, new ArrayList<>(originals.keySet()));
-            }
-            Map<Long, ReplayOutcome> copiesReplayed = new HashMap<>();
-            for (BadEvents.Row c : copies) {
-                if (c.replayedAt() != null) { // replayed by a run that stopped before marking its original here
-                    copiesReplayed.put(c.id(), new ReplayOutcome(c.id(), true, null));
-                }
-            }
-            for (ReplayOutcome o : postgresReplay(cfg, there, privacy).replay(copies.stream().filter(c -> c.replayedAt() == null).toList())) {
-                copiesReplayed.put(o.badEventId(), o);
-            }
-            try (Connection from = here.db().dataSource().getConnection()) {
-                for (Map.Entry<Long, BadEvents.Row> e : originals.entrySet()) {
-                    BadEvents.Row original = e.getValue();
-                    ReplayOutcome o = copiesReplayed.get(e.getKey());
-                    if (o.replayed() || PostgresReplay.REPLAYED_ALREADY.equals(o.error())) {
-                        BadEventForwarding.forwarded(from, original, to, e.getKey());
-                        out.printf("%d forwarded to cluster %s as %d%n", original.id(), to, e.getKey());
-                        outcomes.add(new ReplayOutcome(original.id(), true, null));
-                    } else {
-                        String error = "forwarded to cluster " + to + " as bad event " + e.getKey() + ", not replayed there: " + o.error();
-                        BadEvents.replayFailed(from, original.id(), error);
-                        outcomes.add(new ReplayOutcome(original.id(), false, error));
-                    }
-                }
-            }
-        }
-        return outcomes;
     }
 
     private static String oneLine(String s) {

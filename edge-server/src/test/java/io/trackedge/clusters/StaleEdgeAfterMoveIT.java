@@ -30,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * not written where no read looks, and {@code bad-events replay} on that cluster forwards them to the
  * tenant's cluster and writes them there, once however often it runs, and once when a run before it
  * stopped after replaying a copy there. Moving the tenant back lifts the mark. Another tenant of the old cluster is written as before.
+ * A cluster that cannot be reached keeps its rows listed in the old one until a run finds it up.
  */
 class StaleEdgeAfterMoveIT {
 
@@ -102,6 +103,45 @@ class StaleEdgeAfterMoveIT {
             assertEquals(0, a.count("SELECT count(*) FROM tenants_moved_out"));
             assertEquals(List.of("a"), b.rows("SELECT moved_to FROM tenants_moved_out WHERE tenant_id = '" + MOVED + "'"));
             assertEquals(16, rows(a, "email_event_rows", MOVED));
+        }
+    }
+
+    @Test
+    void aClusterThatCannotBeReachedKeepsOnlyItsRowsListed() throws Exception {
+        UUID toC = UUID.fromString("55555555-5555-4555-8555-555555555555");
+        try (TestDatabase a = TestDatabase.migrated(); TestDatabase b = TestDatabase.migrated(); TestDatabase c = TestDatabase.migrated()) {
+            // As two moves out of a leave them: one tenant to b, one to c.
+            try (java.sql.Connection ca = a.connect(); java.sql.Statement s = ca.createStatement()) {
+                s.execute("INSERT INTO tenants_moved_out (tenant_id, moved_to) VALUES ('" + MOVED + "', 'b'), ('" + toC + "', 'c')");
+            }
+            Path before = dir.resolve("before.csv");
+            Files.writeString(before, MOVED + ",a\n" + toC + ",a\n");
+            try (TestEdge stale = clustered(a, b, before)) {
+                opens(stale, MOVED, "to-b-", 2);
+                opens(stale, toC, "to-c-", 3);
+                Await.until("both tenants' events set aside in a", Duration.ofSeconds(60),
+                        () -> a.count("SELECT count(*) FROM bad_events WHERE error_code = 'moved'") == 5);
+            }
+            Path after = dir.resolve("after.csv");
+            Files.writeString(after, MOVED + ",b\n" + toC + ",c\n");
+            // Nothing listens on port 1: c is down.
+            Path down = TwoClusterConfig.write(dir.resolve("down.conf"), a, b, after, "c=jdbc:postgresql://127.0.0.1:1/down");
+            CliRun replay = CliRun.run(down, "bad-events", "replay", "--cluster", "a");
+            assertEquals(1, replay.exit(), replay.err() + replay.out());
+            assertTrue(replay.err().contains("2 of 5 replayed"), replay.err());
+            assertEquals(3, replay.out().lines().filter(l -> l.contains("not replayed: not forwarded to cluster c: ")).count(), replay.out());
+            assertEquals(2, rows(b, "email_event_rows", MOVED), "b's rows forwarded and written there");
+            assertEquals(List.of(toC + "|3"), a.rows("SELECT tenant_id || '|' || count(*) FROM bad_events"
+                    + " WHERE replayed_at IS NULL GROUP BY tenant_id"), "only c's rows still listed in a");
+
+            // c back: the next run forwards its rows, and writes nothing twice in b.
+            Path up = TwoClusterConfig.write(dir.resolve("up.conf"), a, b, after, "c=" + c.jdbcUrl());
+            CliRun again = CliRun.run(up, "bad-events", "replay", "--cluster", "a");
+            assertEquals(0, again.exit(), again.err() + again.out());
+            assertTrue(again.err().contains("3 of 3 replayed"), again.err());
+            assertEquals(3, rows(c, "email_event_rows", toC));
+            assertEquals(2, rows(b, "email_event_rows", MOVED));
+            assertEquals(0, a.count("SELECT count(*) FROM bad_events WHERE replayed_at IS NULL"));
         }
     }
 

@@ -17,8 +17,21 @@ public final class TwoClusterConfig {
      * @param routingTable the {@code edge.database.routing-table} file, or null for none (every tenant by its hash)
      */
     public static Path write(Path config, TestDatabase a, TestDatabase b, Path routingTable) throws IOException {
+        return write(config, a, b, routingTable, new String[0]);
+    }
+
+    /**
+     * The same, with {@code more} clusters listed after {@code b}.
+     *
+     * @param more {@code name=jdbc-url} entries
+     */
+    public static Path write(Path config, TestDatabase a, TestDatabase b, Path routingTable, String... more) throws IOException {
+        StringBuilder clusters = new StringBuilder("\"a=" + a.jdbcUrl() + "\", \"b=" + b.jdbcUrl() + "\"");
+        for (String m : more) {
+            clusters.append(", \"").append(m).append('"');
+        }
         Files.writeString(config, "edge.data-dir = \"" + config.getParent() + "\"\nedge.database.user = postgres\n"
-                + "edge.database.clusters = [\"a=" + a.jdbcUrl() + "\", \"b=" + b.jdbcUrl() + "\"]\n"
+                + "edge.database.clusters = [" + clusters + "]\n"
                 + (routingTable == null ? "" : "edge.database.routing-table = \"" + routingTable + "\"\n"));
         return config;
     }

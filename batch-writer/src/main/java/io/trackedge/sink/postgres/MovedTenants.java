@@ -1,5 +1,6 @@
 package io.trackedge.sink.postgres;
 
+import io.trackedge.db.Transaction;
 import io.trackedge.journal.EventRecord;
 import io.trackedge.sink.Sink;
 import java.sql.Connection;
@@ -90,23 +91,17 @@ public final class MovedTenants {
     }
 
     /**
-     * Reads every mark, and the epoch they hold at, in a transaction of its own that shares the batches'
-     * lock; {@code nowMillis} is noted for {@link #stale}.
+     * Reads every mark, and the epoch they hold at, in a transaction of its own on {@code c} (in
+     * auto-commit, as the pool gives it) that shares the batches' lock; {@code nowMillis} is noted for
+     * {@link #stale}.
      */
     void read(Connection c, long nowMillis) throws SQLException {
         readAtMillis = nowMillis;
-        boolean auto = c.getAutoCommit();
-        c.setAutoCommit(false);
-        try {
-            long epoch = HumanOpens.lockForInsert(c, false);
-            remember(epoch, marks(c));
-            c.commit();
-        } catch (SQLException | RuntimeException e) {
-            c.rollback();
-            throw e;
-        } finally {
-            c.setAutoCommit(auto);
-        }
+        Transaction.run(c, t -> {
+            long epoch = HumanOpens.lockForInsert(t, false);
+            remember(epoch, marks(t));
+            return null;
+        });
     }
 
     /** Why {@code e} is not written here, or null. Cheap while no tenant has moved out: it runs per event. */

@@ -42,9 +42,7 @@ class LeadAttributionIT {
                         // email-3: sent three days before naming L4, delivered on the day naming none
                         + " (-3, 1, 'sent', 'email-3', 'L4'), (0, 6, 'delivered', 'email-3', NULL)"
                         + ") AS ev(days, h, type, email, lead)");
-                c.setAutoCommit(false);
-                EmailMetricsRollUp.leads().run(c, Period.dayOf(day), null);
-                c.commit();
+                RollUps.runCommitted(c, EmailMetricsRollUp.leads(), Period.dayOf(day), null);
             }
             assertEquals(List.of(
                             "L1|1|1|1|1|replied", // the send, the reply and the lead-less open: email-1's least lead
