@@ -127,6 +127,8 @@ public final class EdgeApp implements AutoCloseable {
         SinksStack sinks = SinksStack.start(config, journal, node, metrics, readiness, cursors, sinkMetrics, classify,
                 privacy.policy(), routing);
         privacy.attach(sinks.dbs(), config.database().clusters().routing());
+        metrics.gauge("edge_routing_tables_differing", "Other edges seen in the last 15 minutes in one of the clusters that route"
+                + " tenants by another routing table than this edge (trackedge clusters check); 0 with one database", sinks::routingTablesDiffering);
         EventRing ring = RingStack.start(config, journal, stats, sinks, metrics, readiness);
 
         Responses responses = new Responses();

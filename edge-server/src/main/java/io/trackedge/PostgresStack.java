@@ -13,9 +13,12 @@ import io.trackedge.db.Database;
 import io.trackedge.db.LocalPostgres;
 import io.trackedge.db.PostgresConnectionInfo;
 import io.trackedge.db.RoutingHistory;
+import io.trackedge.db.TenantRouting;
 import io.trackedge.db.TenantShare;
+import io.trackedge.clusters.RoutingAgreement;
 import io.trackedge.sink.postgres.PostgresSink;
 import java.io.IOException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -31,9 +34,10 @@ import org.slf4j.LoggerFactory;
  * database cannot start: the edge still answers and journals everything.
  *
  * @param local the local database, or null when {@code edge.database.url} names one
+ * @param routingAgreement with clusters, whether the edges writing here route by this edge's table; else null
  */
 record PostgresStack(LocalPostgres local, Database db, PostgresSink sink, SinkLoop loop,
-                     ScheduledExecutorService housekeeping) {
+                     ScheduledExecutorService housekeeping, RoutingAgreement routingAgreement) {
 
     private static final Logger log = LoggerFactory.getLogger(PostgresStack.class);
     /** A PostgreSQL data exception is about the data, however many come in a row. */
@@ -49,20 +53,20 @@ record PostgresStack(LocalPostgres local, Database db, PostgresSink sink, SinkLo
                                         PrivacyPolicy privacy, RoutingHistory routing) {
         EdgeConfig.Clusters clusters = config.database().clusters();
         if (clusters.list().isEmpty()) {
-            PostgresStack one = start(config, null, (position, tenant) -> true, journal, node, readiness, cursors, sinkMetrics,
+            PostgresStack one = start(config, null, (position, tenant) -> true, null, journal, node, readiness, cursors, sinkMetrics,
                     classify, privacy);
             return one == null ? List.of() : List.of(one);
         }
         List<PostgresStack> out = new ArrayList<>();
         for (EdgeConfig.Cluster cluster : clusters.list()) {
-            out.add(start(config, cluster, routing.shareOf(cluster.name()), journal, node, readiness, cursors,
+            out.add(start(config, cluster, routing.shareOf(cluster.name()), routing.current(), journal, node, readiness, cursors,
                     sinkMetrics, classify, privacy));
         }
         return List.copyOf(out);
     }
 
     /** Builds the sink and its loop (not started); registers its readiness check and metrics. */
-    private static PostgresStack start(EdgeConfig config, EdgeConfig.Cluster cluster, TenantShare tenants,
+    private static PostgresStack start(EdgeConfig config, EdgeConfig.Cluster cluster, TenantShare tenants, TenantRouting routing,
                                        JournalWriter journal, UUID node, Readiness readiness, SinkCursors cursors,
                                        SinkMetrics sinkMetrics, ClassifyStack classify, PrivacyPolicy privacy) {
         EdgeConfig.Database dbc = config.database();
@@ -105,9 +109,22 @@ record PostgresStack(LocalPostgres local, Database db, PostgresSink sink, SinkLo
             return t;
         });
         housekeeping.scheduleWithFixedDelay(sink::maintainPartitions, 1, 1, TimeUnit.HOURS);
+        RoutingAgreement agreement = null;
+        if (cluster != null) {
+            agreement = new RoutingAgreement(cluster.name(), db, node, hostName(), routing, Instant::now);
+            housekeeping.scheduleWithFixedDelay(agreement, 0, 1, TimeUnit.MINUTES);
+        }
         sinkMetrics.add(loop, readiness);
         sinkMetrics.clientIdsReused(name, sink::clientIdsReused);
-        return new PostgresStack(local, db, sink, loop, housekeeping);
+        return new PostgresStack(local, db, sink, loop, housekeeping, agreement);
+    }
+
+    private static String hostName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "unknown";
+        }
     }
 
     SinkStats stats() {

@@ -83,6 +83,17 @@ final class SinksStack {
     }
 
     /** Every cluster's database, in the clusters' order; empty without one. */
+    /** Other edges seen recently that route by another table than this one, the most any cluster saw; 0 on one database. */
+    int routingTablesDiffering() {
+        int most = 0;
+        for (PostgresStack p : postgres) {
+            if (p.routingAgreement() != null) {
+                most = Math.max(most, p.routingAgreement().differing());
+            }
+        }
+        return most;
+    }
+
     List<Database> dbs() {
         return postgres.stream().map(PostgresStack::db).toList();
     }

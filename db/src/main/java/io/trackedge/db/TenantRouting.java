@@ -142,6 +142,30 @@ public final class TenantRouting {
         return clusters.hashCode() * 31 + pins.hashCode();
     }
 
+    /**
+     * A name for this table that two processes compute alike exactly when they route every tenant
+     * alike ({@link #equals}): the first 16 hex digits of SHA-256 over the clusters in their order and
+     * the pins sorted by the tenant id's text ({@code tenant,cluster} lines), whatever order the table's file lists them in.
+     */
+    public String digest() {
+        StringBuilder text = new StringBuilder("clusters:").append(String.join(",", clusters)).append('\n');
+        java.util.TreeMap<String, String> sorted = new java.util.TreeMap<>(); // by the id's text: not UUID's signed order
+        pins.forEach((t, i) -> sorted.put(t.toString(), clusters.get(i)));
+        sorted.forEach((t, c) -> text.append(t).append(',').append(c).append('\n'));
+        try {
+            byte[] hash = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(text.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(hash, 0, 8);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has SHA-256", e);
+        }
+    }
+
+    /** How many tenants the table pins. */
+    public int pinCount() {
+        return pins.size();
+    }
+
     @Override
     public String toString() {
         return "TenantRouting" + clusters + (pins.isEmpty() ? "" : ", " + pins.size() + " pinned");

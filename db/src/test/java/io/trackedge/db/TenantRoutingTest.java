@@ -82,4 +82,25 @@ class TenantRoutingTest {
                 .getMessage().contains("not one of the clusters"));
         assertThrows(IllegalArgumentException.class, () -> TenantRouting.of(List.of(), Map.of()));
     }
+
+    /** Edges compare tables by digest: alike exactly when every tenant is routed alike, in every release. */
+    @Test
+    void theDigestNamesTheRoutingNotTheFilesOrder() {
+        java.util.LinkedHashMap<UUID, String> oneOrder = new java.util.LinkedHashMap<>();
+        oneOrder.put(T1, "a");
+        oneOrder.put(T2, "b");
+        java.util.LinkedHashMap<UUID, String> otherOrder = new java.util.LinkedHashMap<>();
+        otherOrder.put(T2, "b");
+        otherOrder.put(T1, "a");
+        String digest = TenantRouting.of(List.of("a", "b"), oneOrder).digest();
+        assertEquals(digest, TenantRouting.of(List.of("a", "b"), otherOrder).digest());
+        // sha256("clusters:a,b\n" + T1 + ",a\n" + T2 + ",b\n"), computed outside Java
+        assertEquals("8a20791a8ddcdc08", digest, "a digest stored by one release is compared by the next");
+        assertEquals(16, digest.length());
+        assertTrue(!digest.equals(TenantRouting.of(List.of("a", "b"), Map.of(T1, "b", T2, "b")).digest()), "a pin moved");
+        assertTrue(!digest.equals(TenantRouting.of(List.of("a", "b"), Map.of(T1, "a")).digest()), "a pin fewer");
+        assertTrue(!digest.equals(TenantRouting.of(List.of("b", "a"), oneOrder).digest()), "the hash's order");
+        assertTrue(!digest.equals(TenantRouting.of(List.of("a", "b", "c"), oneOrder).digest()), "a cluster more");
+        assertEquals(2, TenantRouting.of(List.of("a", "b"), oneOrder).pinCount());
+    }
 }

@@ -24,12 +24,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code trackedge clusters route|pins|move}: where tenants live when they are spread over several
+ * {@code trackedge clusters route|pins|move|check}: where tenants live when they are spread over several
  * PostgreSQL clusters ({@code edge.database.clusters}, README "Past one PostgreSQL").
  */
 @Command(name = "clusters", mixinStandardHelpOptions = true,
         description = "Where tenants live when edge.database.clusters spreads them over several PostgreSQL clusters.",
-        subcommands = {ClustersCommand.Route.class, ClustersCommand.Pins.class, ClustersCommand.Move.class})
+        subcommands = {ClustersCommand.Route.class, ClustersCommand.Pins.class, ClustersCommand.Move.class, ClustersCheck.class})
 public final class ClustersCommand implements Runnable {
 
     @Spec

@@ -125,7 +125,7 @@ class MonitoringFilesIT {
         for (String e : expressions) {
             selectors.addAll(selectors(e));
         }
-        assertTrue(alerts == 19 && expressions.size() > alerts, "expressions found: " + expressions);
+        assertTrue(alerts == 20 && expressions.size() > alerts, "expressions found: " + expressions);
 
         try (FakePostHog posthog = FakePostHog.start("phc_monitoring");
              TestDatabase db = TestDatabase.create();
@@ -177,7 +177,7 @@ class MonitoringFilesIT {
     @Test
     void theAlertRulesPassPromtoolsCheckAndTheirUnitTests() throws Exception {
         String check = promtool("check", "rules", ALERTS.toString());
-        assertTrue(check.contains("SUCCESS: 19 rules found"), check);
+        assertTrue(check.contains("SUCCESS: 20 rules found"), check);
         String tests = promtool("test", "rules", ALERT_TESTS.toString());
         assertTrue(tests.contains("SUCCESS"), tests);
     }

@@ -1,0 +1,128 @@
+package io.trackedge.clusters;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.trackedge.db.Database;
+import io.trackedge.db.PostgresConnectionInfo;
+import io.trackedge.db.TenantRouting;
+import io.trackedge.journal.NodeId;
+import io.trackedge.sink.testing.Await;
+import io.trackedge.sink.testing.TestDatabase;
+import io.trackedge.testing.CliRun;
+import io.trackedge.testing.TestEdge;
+import io.trackedge.testing.TwoClusterConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Edges writing to the same clusters on different routing tables are noticed: each says in every
+ * cluster which table it routes by; one that sees another edge on another table reports it on
+ * {@code /metrics}, and {@code trackedge clusters check} names it against its own configuration's table.
+ * Edges not seen for 15 minutes are listed and not compared.
+ */
+class RoutingAgreementIT {
+
+    private static final UUID PINNED = UUID.fromString("66666666-6666-4666-8666-666666666666");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void anEdgeOnAnotherRoutingTableIsReportedAndNamed() throws Exception {
+        try (TestDatabase a = TestDatabase.migrated(); TestDatabase b = TestDatabase.migrated()) {
+            Path toA = dir.resolve("to-a.csv");
+            Files.writeString(toA, PINNED + ",a\n");
+            Path toB = dir.resolve("to-b.csv");
+            Files.writeString(toB, PINNED + ",b\n");
+            UUID second;
+            try (TestEdge first = clustered(a, b, toA); TestEdge agreeing = clustered(a, b, toA)) {
+                Await.until("both edges say which table they route by", Duration.ofSeconds(60),
+                        () -> a.count("SELECT count(*) FROM edge_routing") == 2 && b.count("SELECT count(*) FROM edge_routing") == 2);
+                assertEquals(0.0, TestEdge.sample(agreeing.metrics(), "edge_routing_tables_differing"), "the same table");
+                try (TestEdge other = clustered(a, b, toB)) {
+                    second = NodeId.loadOrCreate(other.config().journalDir());
+                    Await.until("the edge on the other table sees the two on the first", Duration.ofSeconds(60),
+                            () -> TestEdge.sample(other.metrics(), "edge_routing_tables_differing") == 2.0);
+                }
+            }
+
+            CliRun check = CliRun.run(TwoClusterConfig.write(dir.resolve("a.conf"), a, b, toA), "clusters", "check");
+            assertEquals(1, check.exit(), check.err() + check.out());
+            assertTrue(check.out().contains("this configuration: clusters a,b; 1 pin; table "
+                    + TenantRouting.of(List.of("a", "b"), Map.of(PINNED, "a")).digest()), check.out());
+            assertEquals(2, check.out().lines().filter(l -> l.contains("edge " + second + " ") && l.endsWith("DIFFERS from this configuration")).count(),
+                    "named in both clusters: " + check.out());
+            assertEquals(4, check.out().lines().filter(l -> l.endsWith("same as this configuration")).count(), check.out());
+            assertTrue(check.err().contains("1 edge(s) seen in the last 15 minutes route by another table"), check.err());
+
+            // Gone for 20 minutes: listed, not compared.
+            for (TestDatabase db : List.of(a, b)) {
+                try (Connection c = db.connect(); Statement s = c.createStatement()) {
+                    s.execute("UPDATE edge_routing SET seen_at = now() - interval '20 minutes' WHERE edge_node = '" + second + "'");
+                }
+            }
+            CliRun later = CliRun.run(TwoClusterConfig.write(dir.resolve("a.conf"), a, b, toA), "clusters", "check");
+            assertEquals(0, later.exit(), later.err() + later.out());
+            assertEquals(2, later.out().lines().filter(l -> l.contains("edge " + second + " ")
+                    && l.endsWith("not seen in the last 15 minutes, not compared")).count(), later.out());
+
+            // A cluster down: said, and exit 1.
+            CliRun down = CliRun.run(TwoClusterConfig.write(dir.resolve("down.conf"), a, b, toA, "c=jdbc:postgresql://127.0.0.1:1/down"),
+                    "clusters", "check");
+            assertEquals(1, down.exit(), down.err() + down.out());
+            assertTrue(down.out().contains("cluster c: cannot be read: "), down.out());
+            assertTrue(down.err().contains("1 cluster(s) could not be read"), down.err());
+        }
+    }
+
+    @Test
+    void theCountFollowsTheEdgesSeenRecentlyAndSurvivesAnUnreachableCluster() throws Exception {
+        try (TestDatabase a = TestDatabase.migrated();
+             Database db = new Database(new PostgresConnectionInfo(a.jdbcUrl(), "postgres", null), 2);
+             Database down = new Database(new PostgresConnectionInfo("jdbc:postgresql://127.0.0.1:1/down", "postgres", null), 1)) {
+            AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-12-06T10:00:00Z"));
+            TenantRouting one = TenantRouting.of(List.of("a", "b"), Map.of());
+            TenantRouting another = TenantRouting.of(List.of("a", "b"), Map.of(PINNED, "b"));
+            RoutingAgreement x = new RoutingAgreement("a", db, UUID.randomUUID(), "x", one, now::get);
+            RoutingAgreement y = new RoutingAgreement("a", db, UUID.randomUUID(), "y", another, now::get);
+            RoutingAgreement z = new RoutingAgreement("a", db, UUID.randomUUID(), "z", one, now::get);
+            x.run();
+            assertEquals(0, x.differing(), "alone");
+            y.run();
+            assertEquals(1, y.differing(), "x, on another table");
+            z.run();
+            assertEquals(1, z.differing(), "y; x routes alike");
+            y.run();
+            assertEquals(2, y.differing(), "x and z");
+            x.run();
+            assertEquals(1, x.differing(), "y");
+
+            now.set(now.get().plus(Duration.ofMinutes(16)));
+            x.run();
+            assertEquals(0, x.differing(), "y not seen for 16 minutes");
+            y.run();
+            assertEquals(1, y.differing(), "x just seen, z not for 16 minutes");
+
+            RoutingAgreement unreachable = new RoutingAgreement("c", down, UUID.randomUUID(), "w", another, now::get);
+            unreachable.run(); // scheduled each minute: it must not throw, which would end its schedule
+            assertEquals(0, unreachable.differing());
+        }
+    }
+
+    private static TestEdge clustered(TestDatabase a, TestDatabase b, Path table) throws Exception {
+        return TestEdge.start("EDGE_POSTGRES_SINK", "true", "EDGE_DATABASE_USER", "postgres",
+                "EDGE_DATABASE_CLUSTERS", "a=" + a.jdbcUrl() + ",b=" + b.jdbcUrl(), "EDGE_DATABASE_ROUTING_TABLE", table.toString(),
+                "EDGE_JOBS_ENABLED", "false");
+    }
+}
