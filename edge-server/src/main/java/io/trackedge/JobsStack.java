@@ -23,7 +23,6 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.function.ToLongFunction;
-import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,8 +60,7 @@ record JobsStack(List<ClusterRunner> runners) {
         }
         // Every registered priority gets a ready series, 0 when none are ready: a dashboard or an alert
         // over edge_jobs_ready then reads 0 on an idle queue, not "no data".
-        Set<Integer> priorities = runners.get(0).runner().registry().all().stream()
-                .map(JobRegistry.JobType::priority).collect(Collectors.toCollection(TreeSet::new));
+        Set<Integer> priorities = new TreeSet<>(runners.get(0).runner().registry().priorities()); // backfill's too
         metrics(metrics, runners.stream().map(r -> r.runner().stats()).toList(), priorities);
         JobSettings settings = JobTypes.settings(c);
         // What /readyz reports as degraded, for alerts: the node stays in the balancer's pool for these.

@@ -22,8 +22,9 @@ import java.util.UUID;
  * the move's transaction: each day holding raw rows of the tenant in either cluster (where its rows
  * now meet, and where an email opened in one cluster and again in the other has its first open on
  * another day than either counted), the job of every roll-up that counts events and of the daily
- * reconciliation, and each ended month's of those scheduled monthly; and the tenant's jobs the source
- * had queued, failed or dead, which the move deletes there. Days whose raw rows retention dropped
+ * reconciliation, and each ended month's of those scheduled monthly, as backfill ({@link JobRegistry#BACKFILL}:
+ * after every ready job of a period just closed); and the tenant's jobs the source had queued, failed
+ * or dead, which the move deletes there, at their type's priority. Days whose raw rows retention dropped
  * keep the roll-up rows copied ({@link MoveGuards#noDroppedDays} refuses when both clusters have them).
  */
 final class MoveRecounts {
@@ -65,7 +66,7 @@ final class MoveRecounts {
                 while (r.next()) {
                     JobRegistry.JobType t = registry.type(r.getString(1));
                     if (t != null) {
-                        queued.add(queue(destination, t, Period.of(Granularity.parse(r.getString(2)),
+                        queued.add(queue(destination, t, t.priority(), Period.of(Granularity.parse(r.getString(2)),
                                 r.getTimestamp(3).toInstant()), tenant));
                     }
                 }
@@ -82,6 +83,9 @@ final class MoveRecounts {
             months.add(YearMonth.from(d));
         }
         for (JobRegistry.JobType t : registry.all()) {
+            // A tenant's whole history, thousands of jobs for a year: after every job of the periods
+            // just closed, so the other tenants' live numbers are not held behind it.
+            int backfill = t.priority() + JobRegistry.BACKFILL;
             // Retention and compaction work on every tenant's partitions at once. The reconciliation
             // counts no events for the roll-ups, but it repairs daily_analytics' unique counts: each
             // cluster counted the first opens and clicks it saw, and the move added the two.
@@ -90,14 +94,14 @@ final class MoveRecounts {
             }
             if (t.schedule().contains(Granularity.DAY)) {
                 for (LocalDate d : days) {
-                    queued.add(queue(destination, t, Period.dayOf(d), tenant));
+                    queued.add(queue(destination, t, backfill, Period.dayOf(d), tenant));
                 }
             }
             if (t.schedule().contains(Granularity.MONTH)) {
                 for (YearMonth m : months) {
                     Period p = Period.monthOf(m);
                     if (!p.end().isAfter(now)) { // a month not ended is closed by its scheduled run, which comes later
-                        queued.add(queue(destination, t, p, tenant));
+                        queued.add(queue(destination, t, backfill, p, tenant));
                     }
                 }
             }
@@ -105,8 +109,8 @@ final class MoveRecounts {
         return queued;
     }
 
-    private String queue(Connection c, JobRegistry.JobType t, Period p, UUID tenant) throws SQLException {
-        JobStore.Enqueued e = store.enqueue(c, t.name(), t.priority(), p, tenant);
+    private String queue(Connection c, JobRegistry.JobType t, int priority, Period p, UUID tenant) throws SQLException {
+        JobStore.Enqueued e = store.enqueue(c, t.name(), priority, p, tenant);
         if (!e.created()) {
             store.rerun(c, e.jobId());
         }

@@ -211,7 +211,12 @@ class TenantMoveIT {
             assertEquals(1, b.count("SELECT count(*) FROM email_event_rows WHERE event_id = '" + only + "'"));
             assertEquals(2, rows(b, "ingest_event_ids", OTHER));
             assertEquals(1, b.count("SELECT count(*) FROM analytics_jobs WHERE tenant_id = '" + OTHER + "' AND job_type = 'campaign_analytics'"
-                    + " AND period_start = '2026-11-01T00:00:00Z' AND status = 'queued'"), "the source's unrun job, carried");
+                    + " AND period_start = '2026-11-01T00:00:00Z' AND status = 'queued' AND priority = 75"),
+                    "the source's unrun job, carried at its type's priority");
+            assertTrue(b.count("SELECT count(*) FROM analytics_jobs WHERE tenant_id = '" + OTHER + "'") > 1, "recounts queued");
+            assertEquals(0, b.count("SELECT count(*) FROM analytics_jobs WHERE tenant_id = '" + OTHER + "'"
+                    + " AND period_start <> '2026-11-01T00:00:00Z' AND priority < " + io.trackedge.jobs.JobRegistry.BACKFILL),
+                    "the recounts queued as backfill, after every job of a period just closed");
             assertEquals(0, rows(a, "analytics_jobs", OTHER));
             assertEquals(1, rows(a, "erasure_audit", OTHER), "each cluster keeps its audit");
         }

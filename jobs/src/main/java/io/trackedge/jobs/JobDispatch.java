@@ -18,7 +18,7 @@ import javax.sql.DataSource;
 final class JobDispatch {
 
     /** A job to hint in Redis. */
-    record Hint(UUID jobId, String type) {
+    record Hint(UUID jobId, String type, int priority) {
     }
 
     private final DataSource ds;
@@ -38,14 +38,14 @@ final class JobDispatch {
                 + " SET dispatched_at = now() FROM (SELECT job_id FROM analytics_jobs WHERE " + JobStore.READY
                 + " AND job_type = ANY (?) AND (dispatched_at IS NULL OR dispatched_at < now() - make_interval(secs => ?))"
                 + " ORDER BY priority, run_after LIMIT ? FOR UPDATE SKIP LOCKED) n WHERE j.job_id = n.job_id"
-                + " RETURNING j.job_id, j.job_type")) {
+                + " RETURNING j.job_id, j.job_type, j.priority")) {
             s.setArray(1, JobStore.textArray(c, types));
             s.setDouble(2, JobStore.seconds(settings.visibilityTimeout()));
             s.setInt(3, limit);
             List<Hint> out = new ArrayList<>();
             try (ResultSet r = s.executeQuery()) {
                 while (r.next()) {
-                    out.add(new Hint(r.getObject(1, UUID.class), r.getString(2)));
+                    out.add(new Hint(r.getObject(1, UUID.class), r.getString(2), r.getInt(3)));
                 }
             }
             return out;

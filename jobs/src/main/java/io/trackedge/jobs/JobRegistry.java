@@ -23,6 +23,14 @@ public final class JobRegistry {
         }
     }
 
+    /**
+     * Added to a type's priority for a job that recounts the past rather than a period just closed (a
+     * tenant move's recounts, which can be thousands): it is claimed after every ready job at its
+     * type's own priority, from PostgreSQL and from Redis alike, so the live roll-ups are not held
+     * behind a tenant's history. Must exceed every type's priority.
+     */
+    public static final int BACKFILL = 1000;
+
     private final Map<String, JobType> types;
 
     private JobRegistry(Map<String, JobType> types) {
@@ -66,11 +74,23 @@ public final class JobRegistry {
         return out;
     }
 
-    /** Every priority in use, lowest (most urgent) first: the order in which queues are read. */
+    /** Every priority in use, each type's and its {@link #BACKFILL}, lowest (most urgent) first: the order in which queues are read. */
     public List<Integer> priorities() {
         Set<Integer> p = new TreeSet<>();
-        types.values().forEach(t -> p.add(t.priority));
+        types.values().forEach(t -> {
+            p.add(t.priority);
+            p.add(t.priority + BACKFILL);
+        });
         return List.copyOf(p);
+    }
+
+    /**
+     * The queue a job of {@code type} whose row holds {@code rowPriority} is hinted on: its type's priority
+     * now (a release that renumbered a type would otherwise hint its queued jobs to a list no runner
+     * pops), plus {@link #BACKFILL} when it was queued as a backfill.
+     */
+    public int hintPriority(String type, int rowPriority) {
+        return require(type).priority() + (rowPriority >= BACKFILL ? BACKFILL : 0);
     }
 
     /** Collects the types; a name registered twice is a wiring mistake and throws. */
@@ -78,6 +98,9 @@ public final class JobRegistry {
         private final Map<String, JobType> types = new LinkedHashMap<>();
 
         public Builder add(RollUp rollUp, int priority, Granularity... schedule) {
+            if (priority < 0 || priority >= BACKFILL) {
+                throw new IllegalArgumentException(rollUp.jobType() + ": a priority from 0 to " + (BACKFILL - 1) + ", got " + priority);
+            }
             String name = rollUp.jobType();
             if (name == null || !name.matches("[a-z][a-z0-9_]{0,62}")) {
                 throw new IllegalArgumentException("a job type is lower_snake_case, got " + name);

@@ -163,9 +163,7 @@ public final class JobRunner implements AutoCloseable {
         List<JobDispatch.Hint> hints = dispatch.takeUndispatched(types, HINTS_PER_SWEEP);
         for (JobDispatch.Hint h : hints) {
             try {
-                // Under the type's priority now, not the row's: a release that renumbered a type would
-                // otherwise hint its queued jobs to a list no runner of this version pops.
-                redis.push(h.jobId(), registry.require(h.type()).priority());
+                redis.push(h.jobId(), registry.hintPriority(h.type(), h.priority()));
                 stats.hintsPushed.incrementAndGet();
                 pushesFailing = false;
                 redisUp();
