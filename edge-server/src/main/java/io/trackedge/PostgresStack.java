@@ -15,12 +15,18 @@ import io.trackedge.db.PostgresConnectionInfo;
 import io.trackedge.db.RoutingHistory;
 import io.trackedge.db.TenantRouting;
 import io.trackedge.db.TenantShare;
+import io.trackedge.classify.ListSource;
+import io.trackedge.clusters.MovedEventsForwarder;
 import io.trackedge.clusters.RoutingAgreement;
+import io.trackedge.sink.postgres.PostgresReplay;
 import io.trackedge.sink.postgres.PostgresSink;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -61,6 +67,34 @@ record PostgresStack(LocalPostgres local, Database db, PostgresSink sink, SinkLo
         for (EdgeConfig.Cluster cluster : clusters.list()) {
             out.add(start(config, cluster, routing.shareOf(cluster.name()), routing.current(), journal, node, readiness, cursors,
                     sinkMetrics, classify, privacy));
+        }
+        return List.copyOf(out);
+    }
+
+    /**
+     * With clusters: each cluster's {@link MovedEventsForwarder}, run each minute on its housekeeping
+     * thread, replaying with the privacy rules, classification and retention the sinks use; none
+     * without clusters.
+     */
+    static List<MovedEventsForwarder> forwardMovedEvents(EdgeConfig config, List<PostgresStack> stacks, ClassifyStack classify,
+                                                         PrivacyPolicy privacy, RoutingHistory routing) {
+        List<EdgeConfig.Cluster> clusters = config.database().clusters().list();
+        if (clusters.isEmpty() || stacks.size() != clusters.size()) {
+            return List.of();
+        }
+        Map<String, Database> dbs = new LinkedHashMap<>();
+        for (int i = 0; i < clusters.size(); i++) {
+            dbs.put(clusters.get(i).name(), stacks.get(i).db());
+        }
+        boolean classifies = config.classify().enabled();
+        Function<Database, PostgresReplay> replayOn = db -> new PostgresReplay(db, privacy,
+                classifies ? config.classify().settings() : null, classifies ? classify.lists() : ListSource.snapshot(),
+                config.database().retentionDays());
+        List<MovedEventsForwarder> out = new ArrayList<>();
+        for (int i = 0; i < clusters.size(); i++) {
+            MovedEventsForwarder f = new MovedEventsForwarder(clusters.get(i).name(), stacks.get(i).db(), dbs, routing.current(), replayOn);
+            stacks.get(i).housekeeping().scheduleWithFixedDelay(f, 0, 1, TimeUnit.MINUTES);
+            out.add(f);
         }
         return List.copyOf(out);
     }

@@ -1,6 +1,7 @@
 package io.trackedge;
 
 import io.trackedge.classify.EmailHistory;
+import io.trackedge.clusters.MovedEventsForwarder;
 import io.trackedge.config.EdgeConfig;
 import io.trackedge.http.Readiness;
 import io.trackedge.journal.JournalWriter;
@@ -53,6 +54,10 @@ final class SinksStack {
         }
         PostHogStack posthog = PostHogStack.start(config, journal, node, metrics, readiness, cursors, sinkMetrics,
                 postgres.isEmpty() ? null : postgres.get(0).db(), stored, classify, privacy);
+        List<MovedEventsForwarder> forwarders = PostgresStack.forwardMovedEvents(config, postgres, classify, privacy, routing);
+        metrics.counter("edge_moved_events_forwarded_total", "Events an edge on an older routing table set aside in the cluster a"
+                + " tenant was moved out of, forwarded by this edge to the tenant's cluster and written there",
+                () -> forwarders.stream().mapToLong(MovedEventsForwarder::forwarded).sum());
         return new SinksStack(postgres, posthog);
     }
 

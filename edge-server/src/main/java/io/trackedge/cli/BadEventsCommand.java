@@ -1,5 +1,6 @@
 package io.trackedge.cli;
 
+import io.trackedge.clusters.MovedBadEvents;
 import io.trackedge.config.EdgeConfig;
 import io.trackedge.sink.bad.BadEvents;
 import io.trackedge.sink.bad.ReplayOutcome;
@@ -118,7 +119,9 @@ public final class BadEventsCommand implements Runnable {
             for (BadEvents.Row r : rows) {
                 (PostgresSink.NAME.equals(r.sink()) ? toPostgres : toPostHog).add(r);
             }
-            Map<String, List<BadEvents.Row>> elsewhere = MovedBadEvents.elsewhere(cfg, cluster, toPostgres);
+            Map<String, List<BadEvents.Row>> elsewhere = cfg.database().clusters().list().isEmpty() ? Map.of()
+                    : MovedBadEvents.elsewhere(cfg.database().clusters().routing(),
+                            cluster != null ? cluster : cfg.database().clusters().list().get(0).name(), toPostgres);
             elsewhere.values().forEach(toPostgres::removeAll);
             // The tenants' privacy rules apply to a replayed event as to any other; erasures are read
             // from the database. A replayed event is classified alone, with the sink's rules and lists
@@ -126,8 +129,8 @@ public final class BadEventsCommand implements Runnable {
             io.trackedge.privacy.PrivacyPolicy privacy = new io.trackedge.privacy.PrivacyPolicy(cfg.privacy().settings(),
                     io.trackedge.privacy.ErasureList.empty(), System::currentTimeMillis);
             boolean classify = cfg.classify().enabled();
-            List<ReplayOutcome> outcomes = new ArrayList<>(postgresReplay(cfg, db, privacy).replay(toPostgres));
-            outcomes.addAll(new MovedBadEvents(cfg, db, there -> postgresReplay(cfg, there, privacy), out).forward(elsewhere));
+            List<ReplayOutcome> outcomes = new ArrayList<>(postgresReplay(cfg, db.db(), privacy).replay(toPostgres));
+            outcomes.addAll(forward(cfg, db, elsewhere, privacy, out));
             if (!toPostHog.isEmpty()) {
                 PostHogSink.Settings p = cfg.posthogSink();
                 if (!p.enabled()) {
@@ -154,9 +157,32 @@ public final class BadEventsCommand implements Runnable {
         }
     }
 
-    private static PostgresReplay postgresReplay(EdgeConfig cfg, CliDatabase db, io.trackedge.privacy.PrivacyPolicy privacy) {
+    /**
+     * Hands each cluster's rows to it ({@link MovedBadEvents}); a cluster that cannot be reached (down,
+     * refusing, not migrated) leaves its rows not yet settled listed here, and the others go on.
+     */
+    private static List<ReplayOutcome> forward(EdgeConfig cfg, CliDatabase here, Map<String, List<BadEvents.Row>> byCluster,
+                                               io.trackedge.privacy.PrivacyPolicy privacy, PrintWriter out) {
+        MovedBadEvents forwarding = new MovedBadEvents(here.db(), there -> postgresReplay(cfg, there, privacy), out::println);
+        List<ReplayOutcome> outcomes = new ArrayList<>();
+        for (Map.Entry<String, List<BadEvents.Row>> to : byCluster.entrySet()) {
+            int before = outcomes.size();
+            try (CliDatabase there = CliDatabase.open(cfg.onCluster(to.getKey()))) {
+                if (cfg.database().migrateOnStart()) {
+                    there.db().migrate();
+                }
+                forwarding.forward(to.getKey(), there.db(), to.getValue(), outcomes);
+            } catch (Exception unreachable) {
+                outcomes.addAll(MovedBadEvents.notForwarded(to.getKey(), to.getValue(),
+                        List.copyOf(outcomes.subList(before, outcomes.size())), unreachable));
+            }
+        }
+        return outcomes;
+    }
+
+    private static PostgresReplay postgresReplay(EdgeConfig cfg, io.trackedge.db.Database db, io.trackedge.privacy.PrivacyPolicy privacy) {
         boolean classify = cfg.classify().enabled();
-        return new PostgresReplay(db.db(), privacy, classify ? cfg.classify().settings() : null,
+        return new PostgresReplay(db, privacy, classify ? cfg.classify().settings() : null,
                 classify ? io.trackedge.classify.ListSource.watching(cfg.dataDir()) : io.trackedge.classify.ListSource.snapshot(),
                 cfg.database().retentionDays());
     }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.trackedge.db.Database;
 import io.trackedge.db.PostgresConnectionInfo;
+import io.trackedge.db.TenantRouting;
 import io.trackedge.sink.bad.BadEventForwarding;
 import io.trackedge.sink.bad.BadEvents;
 import io.trackedge.sink.postgres.PostgresReplay;
@@ -20,6 +21,7 @@ import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -103,6 +105,51 @@ class StaleEdgeAfterMoveIT {
             assertEquals(0, a.count("SELECT count(*) FROM tenants_moved_out"));
             assertEquals(List.of("a"), b.rows("SELECT moved_to FROM tenants_moved_out WHERE tenant_id = '" + MOVED + "'"));
             assertEquals(16, rows(a, "email_event_rows", MOVED));
+        }
+    }
+
+    @Test
+    void anEdgeOnTheNewTableForwardsTheStaleEdgesEventsByItself() throws Exception {
+        try (TestDatabase a = TestDatabase.create(); TestDatabase b = TestDatabase.create(); TestDatabase c = TestDatabase.migrated()) {
+            Path before = dir.resolve("before.csv");
+            Files.writeString(before, MOVED + ",a\n");
+            Path after = dir.resolve("after.csv");
+            Files.writeString(after, MOVED + ",b\n");
+            try (TestEdge edge = clustered(a, b, before)) {
+                opens(edge, MOVED, "first-", 4);
+                Await.until("4 events in a", Duration.ofSeconds(60), () -> rows(a, "email_event_rows", MOVED) == 4);
+            }
+            CliRun moved = CliRun.run(TwoClusterConfig.write(dir.resolve("edge.conf"), a, b, after),
+                    "clusters", "move", "--tenant", MOVED.toString(), "--from", "a");
+            assertEquals(0, moved.exit(), moved.err() + moved.out());
+            try (TestEdge stale = clustered(a, b, before)) {
+                opens(stale, MOVED, "late-", 5);
+                Await.until("the stale edge's events set aside in a", Duration.ofSeconds(60),
+                        () -> a.count("SELECT count(*) FROM bad_events WHERE error_code = 'moved' AND replayed_at IS NULL") == 5);
+            }
+
+            // An edge whose table sends the tenant elsewhere than the move's mark says leaves them alone.
+            try (Database da = new Database(new PostgresConnectionInfo(a.jdbcUrl(), "postgres", null), 2);
+                 Database db = new Database(new PostgresConnectionInfo(b.jdbcUrl(), "postgres", null), 2);
+                 Database dc = new Database(new PostgresConnectionInfo(c.jdbcUrl(), "postgres", null), 2)) {
+                MovedEventsForwarder disagreeing = new MovedEventsForwarder("a", da, Map.of("a", da, "b", db, "c", dc),
+                        TenantRouting.of(List.of("a", "b", "c"), Map.of(MOVED, "c")), PostgresReplay::new);
+                disagreeing.run();
+                assertEquals(0, disagreeing.forwarded());
+                assertEquals(5, a.count("SELECT count(*) FROM bad_events WHERE replayed_at IS NULL AND last_replay_error IS NULL"));
+                assertEquals(0, c.count("SELECT count(*) FROM bad_events"));
+            }
+
+            try (TestEdge current = clustered(a, b, after)) {
+                Await.until("the edge on the new table forwards them to b and writes them there", Duration.ofSeconds(60),
+                        () -> rows(b, "email_event_rows", MOVED) == 9
+                                && a.count("SELECT count(*) FROM bad_events WHERE replayed_at IS NULL") == 0);
+                Await.until("and counts them", Duration.ofSeconds(10),
+                        () -> TestEdge.sample(current.metrics(), "edge_moved_events_forwarded_total") == 5.0);
+            }
+            assertEquals(5, a.count("SELECT count(*) FROM bad_events WHERE last_replay_error LIKE 'forwarded to cluster b as bad event % and replayed there'"));
+            assertEquals(0, rows(a, "email_event_rows", MOVED));
+            assertEquals(5, b.count("SELECT count(*) FROM bad_events WHERE replayed_at IS NOT NULL"), "the copies, replayed in b");
         }
     }
 

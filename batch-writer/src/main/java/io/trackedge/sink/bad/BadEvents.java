@@ -73,6 +73,21 @@ public final class BadEvents {
         }
     }
 
+    /**
+     * Rows of {@code sink} set aside with {@code errorCode} that no replay has tried yet (none replayed
+     * them, none failed), oldest first: what an automatic replay may take, leaving the ones refused once
+     * to an operator.
+     */
+    public static List<Row> untried(Connection c, String sink, String errorCode, int limit) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(SELECT + " WHERE sink = ? AND error_code = ? AND replayed_at IS NULL"
+                + " AND last_replay_error IS NULL ORDER BY bad_event_id LIMIT ?")) {
+            s.setString(1, sink);
+            s.setString(2, errorCode);
+            s.setInt(3, limit);
+            return rows(s);
+        }
+    }
+
     /** The rows with these ids, replayed or not, by id. */
     public static List<Row> byIds(Connection c, List<Long> ids) throws SQLException {
         try (PreparedStatement s = c.prepareStatement(SELECT + " WHERE bad_event_id = ANY(?) ORDER BY bad_event_id")) {

@@ -143,6 +143,13 @@ public final class MovedTenants {
         return k;
     }
 
+    /** Each tenant marked moved out of the cluster {@code c} is connected to, and the cluster it was moved to. */
+    public static Map<UUID, String> movedTo(Connection c) throws SQLException {
+        Map<UUID, String> out = new HashMap<>();
+        marks(c).forEach((tenant, m) -> out.put(tenant, m.to()));
+        return out;
+    }
+
     private static Map<UUID, Moved> marks(Connection c) throws SQLException {
         Map<UUID, Moved> out = new HashMap<>();
         try (Statement s = c.createStatement();

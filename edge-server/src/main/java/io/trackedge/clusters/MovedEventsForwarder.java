@@ -1,0 +1,119 @@
+package io.trackedge.clusters;
+
+import io.trackedge.db.Database;
+import io.trackedge.db.TenantRouting;
+import io.trackedge.sink.bad.BadEvents;
+import io.trackedge.sink.bad.ReplayOutcome;
+import io.trackedge.sink.postgres.MovedTenants;
+import io.trackedge.sink.postgres.PostgresReplay;
+import io.trackedge.sink.postgres.PostgresSink;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Forwards, each minute, the events an edge still on the routing table from before a tenant's move set
+ * aside in the cluster the tenant left (error code {@value MovedTenants#CODE}) to the cluster it lives
+ * in now, and writes them there ({@link MovedBadEvents}), so they need no {@code bad-events replay}.
+ * Only when this edge routes the tenant where the move's mark says it went: an edge that disagrees
+ * (itself on an older table, or on another one) leaves the rows for an operator, as it does a row
+ * whose forward was refused once. Each cluster's edges all run it; two at once write nothing twice.
+ * A cluster that cannot be reached is tried again the next minute; the edge goes on.
+ */
+public final class MovedEventsForwarder implements Runnable {
+
+    /** The most rows one run takes from one cluster: the rest go the next minute. */
+    static final int ROWS_PER_RUN = 1000;
+
+    private static final Logger log = LoggerFactory.getLogger(MovedEventsForwarder.class);
+    private static final String UNDEFINED_TABLE = "42P01";
+
+    private final String cluster;
+    private final Database here;
+    private final Map<String, Database> clusters;
+    private final TenantRouting routing;
+    private final MovedBadEvents forwarding;
+    private final AtomicLong forwarded = new AtomicLong();
+    private boolean failing;
+
+    /**
+     * @param cluster the name of the cluster {@code here} is
+     * @param clusters every cluster's database, by name
+     * @param routing the table this edge routes new events by
+     * @param replayOn the PostgreSQL replay of a cluster's own rows, with the privacy rules and classification the sinks use
+     */
+    public MovedEventsForwarder(String cluster, Database here, Map<String, Database> clusters, TenantRouting routing,
+                                Function<Database, PostgresReplay> replayOn) {
+        this.cluster = cluster;
+        this.here = here;
+        this.clusters = Map.copyOf(clusters);
+        this.routing = routing;
+        this.forwarding = new MovedBadEvents(here, replayOn, line -> { });
+    }
+
+    /** Events this edge forwarded from this cluster and saw written in their tenant's cluster. */
+    public long forwarded() {
+        return forwarded.get();
+    }
+
+    /** One pass over the rows waiting here. Never throws: it runs on a schedule, which a throw would end. */
+    @Override
+    public void run() {
+        try {
+            List<BadEvents.Row> waiting = new ArrayList<>();
+            try (Connection c = here.dataSource().getConnection()) {
+                Map<UUID, String> movedTo = MovedTenants.movedTo(c);
+                if (movedTo.isEmpty()) {
+                    recovered();
+                    return;
+                }
+                for (BadEvents.Row r : BadEvents.untried(c, PostgresSink.NAME, MovedTenants.CODE, ROWS_PER_RUN)) {
+                    if (r.tenantId() != null && routing.clusterOf(r.tenantId()).equals(movedTo.get(r.tenantId()))) {
+                        waiting.add(r);
+                    }
+                }
+            }
+            for (Map.Entry<String, List<BadEvents.Row>> to : MovedBadEvents.elsewhere(routing, cluster, waiting).entrySet()) {
+                Database there = clusters.get(to.getKey());
+                List<ReplayOutcome> outcomes = new ArrayList<>();
+                try {
+                    forwarding.forward(to.getKey(), there, to.getValue(), outcomes);
+                } finally {
+                    long ok = outcomes.stream().filter(ReplayOutcome::replayed).count();
+                    forwarded.addAndGet(ok);
+                    if (ok > 0 || outcomes.size() > ok) {
+                        log.info("cluster {}: {} event(s) of tenants moved to cluster {} forwarded and written there{}", cluster, ok,
+                                to.getKey(), outcomes.size() > ok ? "; " + (outcomes.size() - ok) + " refused there, left for"
+                                        + " trackedge bad-events replay --cluster " + cluster + " (bad-events list says why)" : "");
+                    }
+                }
+            }
+            recovered();
+        } catch (SQLException | RuntimeException e) {
+            // Not migrated yet by the sink's first connect (not worth a warning), or a cluster down: the
+            // rows wait here, listed, and the next minute tries again.
+            if (e instanceof SQLException q && UNDEFINED_TABLE.equals(q.getSQLState())) {
+                return;
+            }
+            if (!failing) {
+                log.warn("cluster {}: cannot forward the events of tenants moved out of it ({}); trying again each minute",
+                        cluster, e.getMessage());
+                failing = true;
+            }
+        }
+    }
+
+    private void recovered() {
+        if (failing) {
+            log.info("cluster {}: forwarding the events of tenants moved out of it again", cluster);
+            failing = false;
+        }
+    }
+}
