@@ -50,6 +50,36 @@ public final class HumanOpens {
     }
 
     /**
+     * The epoch once every change that moved it so far has committed or rolled back: takes the lock
+     * shared (waiting for any holder alone: a re-score, a correction, a move) and lets it go at once.
+     * Everything read after this sees those changes; {@link #epoch} read later differs if another
+     * change has begun since. The lock is the session's, released before returning.
+     */
+    public static long settledEpoch(Connection c) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT pg_advisory_lock_shared(?)")) {
+            s.setLong(1, LOCK_KEY);
+            s.executeQuery().close();
+        }
+        try {
+            return epoch(c);
+        } finally {
+            try (PreparedStatement s = c.prepareStatement("SELECT pg_advisory_unlock_shared(?)")) {
+                s.setLong(1, LOCK_KEY);
+                s.executeQuery().close();
+            }
+        }
+    }
+
+    /** The epoch now, without the lock: moved by every change of reclassified rows, erasure and move since it was read. */
+    public static long epoch(Connection c) throws SQLException {
+        try (Statement s = c.createStatement();
+             ResultSet r = s.executeQuery("SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END FROM human_opens_epoch")) {
+            r.next();
+            return r.getLong(1);
+        }
+    }
+
+    /**
      * A batch's side: takes the lock shared (exclusive when the batch will change rows itself, so it
      * never needs to upgrade), and returns the epoch. No holder of the lock alone (a move's delete, a
      * re-score, a correction) can move it until the batch commits; an erasure moves it without the

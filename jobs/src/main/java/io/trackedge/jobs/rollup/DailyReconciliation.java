@@ -3,6 +3,7 @@ package io.trackedge.jobs.rollup;
 import io.trackedge.jobs.Period;
 import io.trackedge.jobs.RollUp;
 import io.trackedge.privacy.DailyCounts;
+import io.trackedge.sink.postgres.HumanOpens;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.LocalDate;
@@ -36,8 +37,10 @@ import org.slf4j.LoggerFactory;
  * committed events, and the rows can be compared and repaired; a different number (events for the
  * day arrived meanwhile) makes it recount under the lock. Sink commits therefore pause for a count
  * of the day's events and the repair, or for a whole recount when late events race the job; the
- * journal absorbs the pause and nothing is lost. (A reclassification of raw events committed during
- * the recount changes no count; the next run picks it up.) Only rows that differ are
+ * journal absorbs the pause and nothing is lost. A reclassification of raw events (a re-score, a sink's
+ * correction) changes no count but moves {@code human_opens_epoch}, read once every change before the
+ * recount has settled ({@code HumanOpens.settledEpoch}) and again under the lock: a moved epoch makes it
+ * recount under the lock too, so the repair never undoes a reclassification. Only rows that differ are
  * rewritten; the report goes to {@code rollup_reconciliations} and the log, a warning when it
  * found drift.
  */
@@ -105,6 +108,9 @@ public final class DailyReconciliation implements RollUp, DayUnits {
         // The long recount runs before the table lock, so the sink is held back only for a count and
         // the repair. Raw events are only ever added, so the same number of the day's events under the
         // lock means the same events, and the recount still holds; otherwise it is done again, locked.
+        // A reclassification (a re-score, a sink's correction) changes no number but moves the epoch:
+        // one committed after the recount read the rows would otherwise be undone by the repair.
+        long epoch = HumanOpens.settledEpoch(c);
         long recounted = recount(c, tenant, p);
         Sql.execute(c, "LOCK TABLE daily_analytics IN SHARE ROW EXCLUSIVE MODE");
         long lockedAt = System.nanoTime();
@@ -116,6 +122,10 @@ public final class DailyReconciliation implements RollUp, DayUnits {
         if (committed != recounted) {
             log.info("daily_analytics {}: {} events arrived during the recount; recounting under the lock", day,
                     committed - recounted);
+            recount(c, tenant, p);
+        } else if (HumanOpens.epoch(c) != epoch) {
+            log.info("daily_analytics {}: events were reclassified (or erased, or a tenant moved) during the recount;"
+                    + " recounting under the lock", day);
             recount(c, tenant, p);
         }
         ReconciliationReport r = compare(c, day, tenantOrNull, tenant, p);
