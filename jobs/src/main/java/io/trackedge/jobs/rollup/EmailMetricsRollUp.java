@@ -77,7 +77,20 @@ final class EmailMetricsRollUp extends DailyRollUp {
             + " AND e.occurred_at >= ({start}::timestamptz AT TIME ZONE 'UTC' - interval '" + EmailMetricsRollUp.LEAD_LOOKBACK_DAYS
             + " days') AT TIME ZONE 'UTC')";
 
-    /** How far back an email's lead is looked for when the day's events name none ({@link #EARLIER_LEAD}). */
+    /**
+     * For an email of {@code per_email}, the least step its events in the same campaign of the
+     * {@value #LEAD_LOOKBACK_DAYS} days up to the day's end name (steps are the sender's context,
+     * {@code event_contexts}); evaluated as {@link #EARLIER_LEAD} is, only for an email whose unnamed
+     * row holds an outcome and whose day names no step.
+     */
+    private static final String EARLIER_STEP = "(SELECT min(x.step_id) FROM email_event_rows e JOIN event_contexts x"
+            + " ON x.tenant_id = e.tenant_id AND x.context_id = e.context_id"
+            + " WHERE e.tenant_id = per_email.tenant_id AND e.email_id = per_email.email_id AND x.campaign_id = per_email.campaign_id"
+            + " AND e.occurred_at < {end}"
+            + " AND e.occurred_at >= ({start}::timestamptz AT TIME ZONE 'UTC' - interval '" + EmailMetricsRollUp.LEAD_LOOKBACK_DAYS
+            + " days') AT TIME ZONE 'UTC')";
+
+    /** How far back an email's lead (or step) is looked for when the day's events name none ({@link #EARLIER_LEAD}). */
     static final int LEAD_LOOKBACK_DAYS = 90;
 
     /**
@@ -96,18 +109,9 @@ final class EmailMetricsRollUp extends DailyRollUp {
     static EmailMetricsRollUp leads() {
         return new EmailMetricsRollUp("lead_analytics", "lead_analytics", tenant -> "WITH "
                 + EmailMetrics.perEmail("campaign_id, lead_id", tenant, Set.of("lead_id"))
-                // a lead-less row takes the email's lead of the day, else, with an outcome, its earlier one
-                + ", per_lead AS (SELECT per_email.*, coalesce(lead_id, min(lead_id) OVER (PARTITION BY tenant_id, campaign_id,"
-                + " email_id), CASE WHEN replied > 0 OR unsubscribed > 0 OR complained > 0 OR bounced > 0 THEN " + EARLIER_LEAD
-                + " END) AS email_lead FROM per_email)"
-                // an email whose lead-less row joined a named one counts once for that lead
-                + ", per_lead_email AS (SELECT tenant_id, campaign_id, email_lead AS lead_id, email_id, sum(sent) AS sent,"
-                + " sum(delivered) AS delivered, sum(bounced) AS bounced, sum(hard) AS hard, sum(replied) AS replied,"
-                + " sum(unsubscribed) AS unsubscribed, sum(complained) AS complained, sum(opens) AS opens, sum(opens_h) AS opens_h,"
-                + " sum(clicks) AS clicks, sum(clicks_h) AS clicks_h FROM per_lead WHERE email_lead IS NOT NULL"
-                + " GROUP BY tenant_id, campaign_id, email_lead, email_id)"
+                + byEmailOf("lead_id", EARLIER_LEAD)
                 + ", agg AS (SELECT tenant_id, campaign_id, lead_id, " + EmailMetrics.SELECTED
-                + " FROM per_lead_email GROUP BY tenant_id, campaign_id, lead_id)"
+                + " FROM attributed_email GROUP BY tenant_id, campaign_id, lead_id)"
                 + " INSERT INTO lead_analytics (tenant_id, campaign_id, lead_id, date, " + EmailMetrics.COLUMNS + ", status)"
                 + " SELECT tenant_id, campaign_id, lead_id, {date}::date, " + EmailMetrics.COLUMNS + ", CASE"
                 + " WHEN spam_complaints > 0 THEN 'complained' WHEN unsubscribed > 0 THEN 'unsubscribed'"
@@ -116,13 +120,39 @@ final class EmailMetricsRollUp extends DailyRollUp {
                 + " WHEN bounced > 0 THEN 'soft_bounced' ELSE 'active' END FROM agg");
     }
 
-    /** {@code sequence_step_analytics} per (tenant, campaign, step, day). */
+    /**
+     * {@code sequence_step_analytics} per (tenant, campaign, step, day). An event that names a step
+     * counts for it; one that names none (a mail server reports deliveries, bounces and replies without
+     * the step the send carried) counts for its email's step, found as {@link #leads()} finds a lead:
+     * the least the email's events of the day in the campaign name, else, for a reply, unsubscribe,
+     * complaint or bounce, the least its events in the campaign of the {@value #LEAD_LOOKBACK_DAYS}
+     * days before name ({@link #EARLIER_STEP}).
+     */
     static EmailMetricsRollUp sequenceSteps() {
         return new EmailMetricsRollUp("sequence_step_analytics", "sequence_step_analytics", tenant -> "WITH "
-                + EmailMetrics.perEmail("campaign_id, step_id", tenant)
+                + EmailMetrics.perEmail("campaign_id, step_id", tenant, Set.of("step_id"))
+                + byEmailOf("step_id", EARLIER_STEP)
                 + " INSERT INTO sequence_step_analytics (tenant_id, campaign_id, step_id, date, " + EmailMetrics.COLUMNS + ")"
                 + " SELECT tenant_id, campaign_id, step_id, {date}::date, " + EmailMetrics.SELECTED
-                + " FROM per_email GROUP BY tenant_id, campaign_id, step_id");
+                + " FROM attributed_email GROUP BY tenant_id, campaign_id, step_id");
+    }
+
+    /**
+     * {@code attributed_email}: {@code per_email} (grouped by campaign and a nullable {@code column})
+     * with each row of a null {@code column} given its email's: the least the email's rows of the day
+     * in the campaign name, else, when the row holds a reply, unsubscribe, complaint or bounce,
+     * {@code earlier}; rows that find none are left out. One row per (tenant, campaign, column, email),
+     * so an email whose unnamed row joined a named one counts once.
+     */
+    private static String byEmailOf(String column, String earlier) {
+        return ", attributed AS (SELECT per_email.*, coalesce(" + column + ", min(" + column + ") OVER (PARTITION BY tenant_id,"
+                + " campaign_id, email_id), CASE WHEN replied > 0 OR unsubscribed > 0 OR complained > 0 OR bounced > 0 THEN "
+                + earlier + " END) AS email_value FROM per_email)"
+                + ", attributed_email AS (SELECT tenant_id, campaign_id, email_value AS " + column + ", email_id, sum(sent) AS sent,"
+                + " sum(delivered) AS delivered, sum(bounced) AS bounced, sum(hard) AS hard, sum(replied) AS replied,"
+                + " sum(unsubscribed) AS unsubscribed, sum(complained) AS complained, sum(opens) AS opens, sum(opens_h) AS opens_h,"
+                + " sum(clicks) AS clicks, sum(clicks_h) AS clicks_h FROM attributed WHERE email_value IS NOT NULL"
+                + " GROUP BY tenant_id, campaign_id, email_value, email_id)";
     }
 
     /**

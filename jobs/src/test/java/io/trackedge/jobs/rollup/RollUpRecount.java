@@ -83,8 +83,20 @@ public final class RollUpRecount {
 
     static final Pair STEPS = new Pair("sequence_step_analytics", 4, cols("tenant_id, campaign_id, step_id, date", M),
             "SELECT tenant_id, campaign_id, step_id, date, " + M + " FROM sequence_step_analytics ORDER BY 1, 2, 3, 4",
-            "SELECT e.tenant_id, e.campaign_id, e.step_id, " + DAY + ", " + RECOUNTED
-                    + " FROM email_events e WHERE e.campaign_id IS NOT NULL AND e.step_id IS NOT NULL AND " + EMAIL_EVENTS
+            "SELECT e.tenant_id, e.campaign_id, l.step_id, " + DAY + ", " + RECOUNTED
+                    + " FROM email_events e CROSS JOIN LATERAL (SELECT coalesce(e.step_id,"
+                    // a step-less event: the least step the email's events of the day (in its campaign) name ...
+                    + " (SELECT min(y.step_id) FROM email_events y WHERE y.tenant_id = e.tenant_id AND y.campaign_id = e.campaign_id"
+                    + " AND y.email_id = e.email_id AND (y.occurred_at AT TIME ZONE 'UTC')::date = " + DAY + "),"
+                    // ... else, when its step-less events of the day hold an outcome, the least its campaign's events of the 90 days before name
+                    + " CASE WHEN EXISTS (SELECT 1 FROM email_events z WHERE z.tenant_id = e.tenant_id AND z.campaign_id = e.campaign_id"
+                    + " AND z.email_id = e.email_id AND z.step_id IS NULL AND (z.occurred_at AT TIME ZONE 'UTC')::date = " + DAY
+                    + " AND z.event_type IN ('replied', 'unsubscribed', 'complained', 'bounced'))"
+                    + " THEN (SELECT min(x.step_id) FROM email_events x WHERE x.tenant_id = e.tenant_id AND x.email_id = e.email_id"
+                    + " AND x.campaign_id = e.campaign_id AND x.occurred_at < ((" + DAY + " + 1)::timestamp AT TIME ZONE 'UTC')"
+                    + " AND x.occurred_at >= ((" + DAY + " - " + EmailMetricsRollUp.LEAD_LOOKBACK_DAYS + ")::timestamp AT TIME ZONE 'UTC')) END)"
+                    + " AS step_id) l"
+                    + " WHERE e.campaign_id IS NOT NULL AND l.step_id IS NOT NULL AND " + EMAIL_EVENTS
                     + " GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4");
 
     static final Pair LEADS = new Pair("lead_analytics", 4, cols("tenant_id, campaign_id, lead_id, date", M + ", status"),
