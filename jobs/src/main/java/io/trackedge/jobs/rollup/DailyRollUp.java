@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * whose rows are per hour recounts only an hour's period ({@link #span}), under its day's lock.
  *
  * <p>A day with no raw events left (its partition dropped by retention) is not recomputed: its
- * roll-up rows are what remains of it, and recomputing would delete them.
+ * roll-up rows are what remains of it, and recomputing would delete them. A day whose partition is
+ * kept and empty (an erasure took its last events) is: its rows go.
  */
 abstract class DailyRollUp implements RollUp, DayUnits {
 
@@ -38,12 +39,24 @@ abstract class DailyRollUp implements RollUp, DayUnits {
             PeriodLock.lock(c, unit(day), tenantOrNull);
             Map<String, Object> p = params(day, tenantOrNull);
             if (!Sql.exists(c, "SELECT 1 FROM email_events WHERE occurred_at >= {start} AND occurred_at < {end}"
-                    + Sql.tenantFilter("tenant_id", tenantOrNull), p)) {
+                    + Sql.tenantFilter("tenant_id", tenantOrNull), p) && !keptAndEmpty(c, day)) {
                 log.debug("{} {}: no raw events (none yet, or dropped by retention); rows left as they are", jobType(), day);
                 continue;
             }
             recomputeDay(c, day, tenantOrNull, span(period, p));
         }
+    }
+
+    /**
+     * Whether {@code day}'s raw events are kept and none is left: its partition is there and retention
+     * never marked it dropped, so an erasure took its last events (whose roll-up rows must go with
+     * them, a lead's above all). A day without its own partition (dropped, or never made: its events
+     * would be in the default partition) keeps its rows.
+     */
+    private static boolean keptAndEmpty(Connection c, LocalDate day) throws SQLException {
+        return Sql.exists(c, "SELECT 1 WHERE to_regclass('email_events_" + day.format(java.time.format.DateTimeFormatter.BASIC_ISO_DATE)
+                + "') IS NOT NULL AND NOT EXISTS (SELECT 1 FROM email_events_dropped_through WHERE day >= {date}::date)",
+                Map.of("date", day)); // the day alone: the tenant filter does not apply to a partition
     }
 
     @Override
