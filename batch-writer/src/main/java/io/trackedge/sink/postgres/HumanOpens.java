@@ -56,17 +56,38 @@ public final class HumanOpens {
      * change has begun since. The lock is the session's, released before returning.
      */
     public static long settledEpoch(Connection c) throws SQLException {
+        // A session's lock outlives a failed transaction: inside one, a savepoint lets the unlock run
+        // after a failure, so a pooled connection never keeps it (it would hold back every change).
+        java.sql.Savepoint before = c.getAutoCommit() ? null : c.setSavepoint();
         try (PreparedStatement s = c.prepareStatement("SELECT pg_advisory_lock_shared(?)")) {
             s.setLong(1, LOCK_KEY);
             s.executeQuery().close();
         }
+        long epoch;
         try {
-            return epoch(c);
-        } finally {
-            try (PreparedStatement s = c.prepareStatement("SELECT pg_advisory_unlock_shared(?)")) {
-                s.setLong(1, LOCK_KEY);
-                s.executeQuery().close();
+            epoch = epoch(c);
+        } catch (SQLException | RuntimeException failed) {
+            try {
+                if (before != null) {
+                    c.rollback(before);
+                }
+                unlockShared(c);
+            } catch (SQLException unlockFailed) {
+                failed.addSuppressed(unlockFailed); // a broken session's locks go with it
             }
+            throw failed;
+        }
+        unlockShared(c);
+        if (before != null) {
+            c.releaseSavepoint(before);
+        }
+        return epoch;
+    }
+
+    private static void unlockShared(Connection c) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT pg_advisory_unlock_shared(?)")) {
+            s.setLong(1, LOCK_KEY);
+            s.executeQuery().close();
         }
     }
 

@@ -89,14 +89,19 @@ public final class DailyReconciliation implements RollUp, DayUnits {
         for (LocalDate day : days) {
             PeriodLock.lock(c, unit(day), tenantOrNull);
         }
+        // Before the first day's table lock, which the transaction then holds: waiting for the
+        // reclassifications' lock while holding it would take the two in the order a re-score and a
+        // correcting batch take them the other way round.
+        long epoch = HumanOpens.settledEpoch(c);
         List<ReconciliationReport> out = new ArrayList<>();
         for (LocalDate day : days) {
-            out.add(reconcileDay(c, day, tenantOrNull));
+            out.add(reconcileDay(c, day, tenantOrNull, epoch));
         }
         return out;
     }
 
-    private ReconciliationReport reconcileDay(Connection c, LocalDate day, UUID tenantOrNull) throws SQLException {
+    /** @param epoch the reclassifications' epoch read before this run's first recount, every change before it settled */
+    private ReconciliationReport reconcileDay(Connection c, LocalDate day, UUID tenantOrNull, long epoch) throws SQLException {
         Map<String, Object> p = DailyRollUp.params(day, tenantOrNull);
         String tenant = Sql.tenantFilter("tenant_id", tenantOrNull);
         if (!Sql.exists(c, "SELECT 1 FROM email_events WHERE occurred_at >= {start} AND occurred_at < {end}" + tenant, p)) {
@@ -110,7 +115,6 @@ public final class DailyReconciliation implements RollUp, DayUnits {
         // lock means the same events, and the recount still holds; otherwise it is done again, locked.
         // A reclassification (a re-score, a sink's correction) changes no number but moves the epoch:
         // one committed after the recount read the rows would otherwise be undone by the repair.
-        long epoch = HumanOpens.settledEpoch(c);
         long recounted = recount(c, tenant, p);
         Sql.execute(c, "LOCK TABLE daily_analytics IN SHARE ROW EXCLUSIVE MODE");
         long lockedAt = System.nanoTime();

@@ -80,6 +80,63 @@ class ReconciliationDuringReclassificationIT {
         }
     }
 
+    /**
+     * A reconciliation of several days holds the table lock from its first day on: waiting then for
+     * the reclassifications' lock, which a re-score holds while it waits for the table, deadlocked.
+     * It reads the epoch once, before any table lock.
+     */
+    @Test
+    void aReconciliationOfSeveralDaysDoesNotDeadlockWithAReScore() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try (TestDatabase testDb = TestDatabase.create();
+             Database db = new Database(new PostgresConnectionInfo(testDb.jdbcUrl(), "postgres", null), 2)) {
+            db.migrate();
+            try (Connection c = testDb.connect(); Statement s = c.createStatement()) {
+                s.execute("INSERT INTO email_events (occurred_at, tenant_id, event_id, user_id, edge_no, event_type, campaign_id,"
+                        + " mailbox_id, email_id) SELECT d::timestamptz, '" + TENANT + "', gen_random_uuid(),"
+                        + " '22222222-2222-4222-8222-222222222222', 1, 'open', 'camp', 'mbox', 'email-1'"
+                        + " FROM (VALUES ('2026-11-30 10:00+00'), ('2026-12-01 10:00+00')) AS v(d)");
+            }
+            Period week = Period.parse("week:2026-11-30");
+            try (Connection c = testDb.connect()) {
+                RollUps.runCommitted(c, RollUps.reconciliation(), week, null);
+            }
+            try (Connection blocker = testDb.connect(); Connection rescore = testDb.connect()) {
+                blocker.setAutoCommit(false);
+                try (Statement s = blocker.createStatement()) {
+                    s.execute("UPDATE daily_analytics SET opens_total = opens_total");
+                }
+                Future<?> reconciling = pool.submit(() -> {
+                    try (Connection c = testDb.connect()) {
+                        RollUps.runCommitted(c, RollUps.reconciliation(), week, null);
+                    }
+                    return null;
+                });
+                Await.until("the reconciliation waits for the table", Duration.ofSeconds(30),
+                        () -> testDb.waitingForLockOn("daily_analytics") == 1);
+                // A re-score: the reclassifications' lock, then the table (Rescore's order), behind the reconciliation.
+                rescore.setAutoCommit(false);
+                HumanOpens.lockForChange(rescore);
+                Future<?> rescoring = pool.submit(() -> {
+                    try (Statement s = rescore.createStatement()) {
+                        s.execute("LOCK TABLE daily_analytics IN SHARE ROW EXCLUSIVE MODE");
+                    }
+                    return null;
+                });
+                Await.until("the re-score waits for the table too", Duration.ofSeconds(30),
+                        () -> testDb.waitingForLockOn("daily_analytics") == 2);
+                blocker.commit();
+                reconciling.get(30, TimeUnit.SECONDS); // a deadlock's victim throws here, or the re-score below
+                rescoring.get(30, TimeUnit.SECONDS);
+                rescore.commit();
+            }
+            assertEquals(4, testDb.count("SELECT count(*) FROM rollup_reconciliations WHERE date IN ('2026-11-30', '2026-12-01')"),
+                    "both runs reconciled both days");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     private static void reconcile(TestDatabase testDb, LocalDate day) throws Exception {
         try (Connection c = testDb.connect()) {
             RollUps.runCommitted(c, RollUps.reconciliation(), Period.dayOf(day), null);
