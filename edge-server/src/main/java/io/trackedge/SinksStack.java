@@ -87,7 +87,6 @@ final class SinksStack {
                 .map(name -> postgres.get(names.indexOf(name)).db()).toList());
     }
 
-    /** Every cluster's database, in the clusters' order; empty without one. */
     /** Other edges seen recently that route by another table than this one, the most any cluster saw; 0 on one database. */
     int routingTablesDiffering() {
         int most = 0;
@@ -99,6 +98,7 @@ final class SinksStack {
         return most;
     }
 
+    /** Every cluster's database, in the clusters' order; empty without one. */
     List<Database> dbs() {
         return postgres.stream().map(PostgresStack::db).toList();
     }

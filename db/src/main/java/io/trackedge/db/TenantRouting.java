@@ -143,8 +143,9 @@ public final class TenantRouting {
     }
 
     /**
-     * A name for this table that two processes compute alike exactly when they route every tenant
-     * alike ({@link #equals}): the first 16 hex digits of SHA-256 over the clusters in their order and
+     * A name for this table that two processes compute alike exactly when their tables are equal
+     * ({@link #equals}: the same clusters in order, the same pins; a pin to the cluster the hash picks
+     * anyway makes another table, though it routes alike): the first 16 hex digits of SHA-256 over the clusters in their order and
      * the pins sorted by the tenant id's text ({@code tenant,cluster} lines), whatever order the table's file lists them in.
      */
     public String digest() {

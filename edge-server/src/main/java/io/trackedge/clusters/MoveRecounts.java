@@ -59,14 +59,16 @@ final class MoveRecounts {
     /** Queues on {@code destination} the tenant's jobs that {@code source} had not run, which the move deletes there. */
     List<String> carry(Connection source, Connection destination, UUID tenant) throws SQLException {
         List<String> queued = new ArrayList<>();
-        try (PreparedStatement s = source.prepareStatement("SELECT job_type, granularity, period_start FROM analytics_jobs"
+        try (PreparedStatement s = source.prepareStatement("SELECT job_type, granularity, period_start, priority FROM analytics_jobs"
                 + " WHERE tenant_id = ? AND status IN ('queued', 'failed', 'dead') ORDER BY period_start, job_type")) {
             s.setObject(1, tenant);
             try (ResultSet r = s.executeQuery()) {
                 while (r.next()) {
                     JobRegistry.JobType t = registry.type(r.getString(1));
                     if (t != null) {
-                        queued.add(queue(destination, t, t.priority(), Period.of(Granularity.parse(r.getString(2)),
+                        // at its type's priority now, a backfill (an earlier move's recount) still one
+                        int priority = t.priority() + (r.getInt(4) >= JobRegistry.BACKFILL ? JobRegistry.BACKFILL : 0);
+                        queued.add(queue(destination, t, priority, Period.of(Granularity.parse(r.getString(2)),
                                 r.getTimestamp(3).toInstant()), tenant));
                     }
                 }

@@ -58,11 +58,14 @@ public final class MovedBadEvents {
 
     /**
      * Hands {@code rows} to cluster {@code to}, whose database is {@code there}, adding each row's outcome
-     * (naming the row here) to {@code outcomes} as it is settled.
+     * (naming the row here) to {@code outcomes} as it is settled. A row whose copy {@code there} refused
+     * is marked here with why, and left to an operator; one whose copy failed for a cause outside it
+     * (the cluster busy or unreachable, a lock lost) is not marked, and the next hand-off tries it again.
      *
+     * @return the events this hand-off wrote there (not those another, or an earlier one, wrote)
      * @throws SQLException when either cluster fails part-way: the rows without an outcome wait for the next hand-off
      */
-    public void forward(String to, Database there, List<BadEvents.Row> rows, List<ReplayOutcome> outcomes) throws SQLException {
+    public int forward(String to, Database there, List<BadEvents.Row> rows, List<ReplayOutcome> outcomes) throws SQLException {
         Map<Long, BadEvents.Row> originals = new LinkedHashMap<>(); // by the copy's id there
         List<BadEvents.Row> copies;
         // A CLI pool has one connection: none is held while the replay below takes its own.
@@ -78,6 +81,7 @@ public final class MovedBadEvents {
             copies = BadEvents.byIds(into, new ArrayList<>(originals.keySet()));
         }
         Map<Long, ReplayOutcome> copiesReplayed = new HashMap<>();
+        int written = 0;
         for (BadEvents.Row c : copies) {
             if (c.replayedAt() != null) { // replayed by a hand-off that stopped before marking its original here
                 copiesReplayed.put(c.id(), new ReplayOutcome(c.id(), true, null));
@@ -85,6 +89,7 @@ public final class MovedBadEvents {
         }
         for (ReplayOutcome o : replayOn.apply(there).replay(copies.stream().filter(c -> c.replayedAt() == null).toList())) {
             copiesReplayed.put(o.badEventId(), o);
+            written += o.replayed() ? 1 : 0;
         }
         try (Connection from = here.dataSource().getConnection()) {
             for (Map.Entry<Long, BadEvents.Row> e : originals.entrySet()) {
@@ -94,6 +99,9 @@ public final class MovedBadEvents {
                     BadEventForwarding.forwarded(from, original, to, e.getKey());
                     report.accept(original.id() + " forwarded to cluster " + to + " as " + e.getKey());
                     outcomes.add(new ReplayOutcome(original.id(), true, null));
+                } else if (o.retryable()) {
+                    outcomes.add(new ReplayOutcome(original.id(), false, "copied to cluster " + to + " as bad event " + e.getKey()
+                            + ", not replayed there yet (tried again by the next replay): " + o.error(), true));
                 } else {
                     String error = "forwarded to cluster " + to + " as bad event " + e.getKey() + ", not replayed there: " + o.error();
                     BadEvents.replayFailed(from, original.id(), error);
@@ -101,6 +109,7 @@ public final class MovedBadEvents {
                 }
             }
         }
+        return written;
     }
 
     /**

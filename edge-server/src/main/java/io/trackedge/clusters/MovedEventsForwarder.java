@@ -58,7 +58,7 @@ public final class MovedEventsForwarder implements Runnable {
         this.forwarding = new MovedBadEvents(here, replayOn, line -> { });
     }
 
-    /** Events this edge forwarded from this cluster and saw written in their tenant's cluster. */
+    /** Events this edge forwarded from this cluster and wrote in their tenant's cluster itself. */
     public long forwarded() {
         return forwarded.get();
     }
@@ -67,33 +67,42 @@ public final class MovedEventsForwarder implements Runnable {
     @Override
     public void run() {
         try {
-            List<BadEvents.Row> waiting = new ArrayList<>();
+            List<BadEvents.Row> waiting;
             try (Connection c = here.dataSource().getConnection()) {
-                Map<UUID, String> movedTo = MovedTenants.movedTo(c);
-                if (movedTo.isEmpty()) {
+                // Only the tenants this edge routes where their mark says they went, asked of the database:
+                // the rows of others (moved back, or on again) never fill a run's share.
+                List<UUID> agreeing = new ArrayList<>();
+                MovedTenants.movedTo(c).forEach((tenant, to) -> {
+                    if (!to.equals(cluster) && routing.clusterOf(tenant).equals(to)) {
+                        agreeing.add(tenant);
+                    }
+                });
+                if (agreeing.isEmpty()) {
                     recovered();
                     return;
                 }
-                for (BadEvents.Row r : BadEvents.untried(c, PostgresSink.NAME, MovedTenants.CODE, ROWS_PER_RUN)) {
-                    if (r.tenantId() != null && routing.clusterOf(r.tenantId()).equals(movedTo.get(r.tenantId()))) {
-                        waiting.add(r);
-                    }
+                waiting = BadEvents.untried(c, PostgresSink.NAME, MovedTenants.CODE, agreeing, ROWS_PER_RUN);
+            }
+            SQLException unreachable = null;
+            for (Map.Entry<String, List<BadEvents.Row>> to : MovedBadEvents.elsewhere(routing, cluster, waiting).entrySet()) {
+                List<ReplayOutcome> outcomes = new ArrayList<>();
+                int written;
+                try {
+                    written = forwarding.forward(to.getKey(), clusters.get(to.getKey()), to.getValue(), outcomes);
+                } catch (SQLException down) { // that cluster's rows wait; the others go on
+                    unreachable = down;
+                    continue;
+                }
+                forwarded.addAndGet(written);
+                long refused = outcomes.stream().filter(o -> !o.replayed() && !o.retryable()).count();
+                if (written > 0 || refused > 0) {
+                    log.info("cluster {}: {} event(s) of tenants moved to cluster {} forwarded and written there{}", cluster, written,
+                            to.getKey(), refused > 0 ? "; " + refused + " refused there, left for trackedge bad-events replay --cluster "
+                                    + cluster + " (bad-events list says why)" : "");
                 }
             }
-            for (Map.Entry<String, List<BadEvents.Row>> to : MovedBadEvents.elsewhere(routing, cluster, waiting).entrySet()) {
-                Database there = clusters.get(to.getKey());
-                List<ReplayOutcome> outcomes = new ArrayList<>();
-                try {
-                    forwarding.forward(to.getKey(), there, to.getValue(), outcomes);
-                } finally {
-                    long ok = outcomes.stream().filter(ReplayOutcome::replayed).count();
-                    forwarded.addAndGet(ok);
-                    if (ok > 0 || outcomes.size() > ok) {
-                        log.info("cluster {}: {} event(s) of tenants moved to cluster {} forwarded and written there{}", cluster, ok,
-                                to.getKey(), outcomes.size() > ok ? "; " + (outcomes.size() - ok) + " refused there, left for"
-                                        + " trackedge bad-events replay --cluster " + cluster + " (bad-events list says why)" : "");
-                    }
-                }
+            if (unreachable != null) {
+                throw unreachable;
             }
             recovered();
         } catch (SQLException | RuntimeException e) {

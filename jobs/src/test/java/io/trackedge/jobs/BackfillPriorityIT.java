@@ -10,6 +10,8 @@ import io.trackedge.sink.testing.OwnedRedis;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -57,26 +59,44 @@ class BackfillPriorityIT {
     }
 
     private void jobsOfPeriodsJustClosedOvertakeABackfill(RedisHints hints) throws Exception {
-        JobRegistry registry = JobRegistry.builder().add(new CountingRollUp(TYPE, "a", Duration.ofMillis(150), 0), PRIORITY).build();
+        CountingRollUp counting = new CountingRollUp(TYPE, "a", Duration.ZERO, 0);
+        CountDownLatch closedQueued = new CountDownLatch(1);
+        // The backfill's first job holds the one runner until the closed periods' jobs are queued.
+        RollUp heldFirst = new RollUp() {
+            @Override
+            public String jobType() {
+                return TYPE;
+            }
+
+            @Override
+            public void run(java.sql.Connection c, Period period, java.util.UUID tenant) throws java.sql.SQLException {
+                try {
+                    closedQueued.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                counting.run(c, period, tenant);
+            }
+        };
+        JobRegistry registry = JobRegistry.builder().add(heldFirst, PRIORITY).build();
         JobStore store = new JobStore(pg.db.dataSource(), SETTINGS);
         JobRunner runner = new JobRunner("a", store, registry, null, hints, SETTINGS, new JobStats());
         for (int h = 0; h < 6; h++) {
             store.enqueue(TYPE, PRIORITY + JobRegistry.BACKFILL, Period.hourOf(T0.plus(Duration.ofHours(h))), null);
         }
         thread = new RunnerThread(runner, SETTINGS).start();
-        Await.until("the backfill under way (and, with Redis, every job of it hinted)", Duration.ofSeconds(30),
-                () -> pg.count("SELECT count(*) FROM test_job_runs") >= 1
+        Await.until("the backfill's first job running (and, with Redis, every job of it hinted)", Duration.ofSeconds(30),
+                () -> pg.count("SELECT count(*) FROM analytics_jobs WHERE status = 'running'") == 1
                         && (hints == null || pg.count("SELECT count(*) FROM analytics_jobs WHERE dispatched_at IS NULL") == 0));
         for (int h = 100; h < 103; h++) {
             runner.enqueue(TYPE, Period.hourOf(T0.plus(Duration.ofHours(h))), null);
         }
+        closedQueued.countDown();
         Await.until("every job run", Duration.ofSeconds(60), () -> pg.count("SELECT count(*) FROM test_job_runs") == 9);
         List<String> order = pg.test.rows("SELECT CASE WHEN period_start >= '" + T0.plus(Duration.ofHours(100))
                 + "' THEN 'closed' ELSE 'backfill' END FROM test_job_runs ORDER BY ran_at");
-        int firstClosed = order.indexOf("closed");
-        assertEquals(List.of("closed", "closed", "closed"), order.subList(firstClosed, firstClosed + 3),
-                "once queued, the three ran one after another, before the rest of the backfill: " + order);
-        assertEquals(order.size() - 1, order.lastIndexOf("backfill"), "and the backfill ended last: " + order);
+        assertEquals(List.of("backfill", "closed", "closed", "closed", "backfill", "backfill", "backfill", "backfill", "backfill"),
+                order, "the one running, then the closed periods', then the rest of the backfill");
         assertEquals(3, pg.count("SELECT count(*) FROM analytics_jobs WHERE priority = " + PRIORITY));
         assertEquals(6, pg.count("SELECT count(*) FROM analytics_jobs WHERE priority = " + (PRIORITY + JobRegistry.BACKFILL)));
     }

@@ -74,16 +74,18 @@ public final class BadEvents {
     }
 
     /**
-     * Rows of {@code sink} set aside with {@code errorCode} that no replay has tried yet (none replayed
-     * them, none failed), oldest first: what an automatic replay may take, leaving the ones refused once
-     * to an operator.
+     * Rows of {@code tenants} that {@code sink} set aside with {@code errorCode} and that no replay has
+     * tried yet (none replayed them, none failed), oldest first: what an automatic replay may take,
+     * leaving the ones refused once to an operator.
      */
-    public static List<Row> untried(Connection c, String sink, String errorCode, int limit) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement(SELECT + " WHERE sink = ? AND error_code = ? AND replayed_at IS NULL"
-                + " AND last_replay_error IS NULL ORDER BY bad_event_id LIMIT ?")) {
+    public static List<Row> untried(Connection c, String sink, String errorCode, java.util.Collection<UUID> tenants, int limit)
+            throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(SELECT + " WHERE sink = ? AND error_code = ? AND tenant_id = ANY (?)"
+                + " AND replayed_at IS NULL AND last_replay_error IS NULL ORDER BY bad_event_id LIMIT ?")) {
             s.setString(1, sink);
             s.setString(2, errorCode);
-            s.setInt(3, limit);
+            s.setArray(3, c.createArrayOf("uuid", tenants.toArray()));
+            s.setInt(4, limit);
             return rows(s);
         }
     }

@@ -6,6 +6,13 @@ package io.trackedge.sink.bad;
  * @param replayed written to the destination now
  * @param error why it was not: the destination refused it again, it was replayed already, or its
  *     record does not decode; null when replayed
+ * @param retryable not replayed for a cause outside the event (the database unreachable, busy, a lock
+ *     or deadlock lost): the same replay may succeed later, unlike a refusal of its data
  */
-public record ReplayOutcome(long badEventId, boolean replayed, String error) {
+public record ReplayOutcome(long badEventId, boolean replayed, String error, boolean retryable) {
+
+    /** An outcome whose failure, if any, is the event's own. */
+    public ReplayOutcome(long badEventId, boolean replayed, String error) {
+        this(badEventId, replayed, error, false);
+    }
 }

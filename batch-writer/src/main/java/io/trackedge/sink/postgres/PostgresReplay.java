@@ -99,15 +99,28 @@ public final class PostgresReplay {
             }
             return new ReplayOutcome(row.id(), true, null);
         } catch (SQLException | RuntimeException refused) {
-            return failed(row, refused.getMessage());
+            return failed(row, refused.getMessage(), retryable(refused));
         }
     }
 
+    /** A failure of the database rather than of the event's data: no data exception (22, 23) among an SQL failure's causes. */
+    private static boolean retryable(Throwable failure) {
+        boolean sql = false;
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            sql |= t instanceof SQLException;
+        }
+        return sql && !io.trackedge.db.SqlStates.hasDataError(failure);
+    }
+
     private ReplayOutcome failed(BadEvents.Row row, String error) throws SQLException {
+        return failed(row, error, false);
+    }
+
+    private ReplayOutcome failed(BadEvents.Row row, String error, boolean retryable) throws SQLException {
         try (Connection c = db.dataSource().getConnection()) {
             c.setAutoCommit(true);
             BadEvents.replayFailed(c, row.id(), error);
         }
-        return new ReplayOutcome(row.id(), false, error);
+        return new ReplayOutcome(row.id(), false, error, retryable);
     }
 }
