@@ -145,20 +145,12 @@ record PostgresStack(LocalPostgres local, Database db, PostgresSink sink, SinkLo
         housekeeping.scheduleWithFixedDelay(sink::maintainPartitions, 1, 1, TimeUnit.HOURS);
         RoutingAgreement agreement = null;
         if (cluster != null) {
-            agreement = new RoutingAgreement(cluster.name(), db, node, hostName(), routing, Instant::now);
+            agreement = new RoutingAgreement(cluster.name(), db, node, PostgresSink.hostName(), routing, Instant::now);
             housekeeping.scheduleWithFixedDelay(agreement, 0, 1, TimeUnit.MINUTES);
         }
         sinkMetrics.add(loop, readiness);
         sinkMetrics.clientIdsReused(name, sink::clientIdsReused);
         return new PostgresStack(local, db, sink, loop, housekeeping, agreement);
-    }
-
-    private static String hostName() {
-        try {
-            return java.net.InetAddress.getLocalHost().getHostName();
-        } catch (IOException e) {
-            return "unknown";
-        }
     }
 
     SinkStats stats() {

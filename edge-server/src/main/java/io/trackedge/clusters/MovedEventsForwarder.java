@@ -1,6 +1,7 @@
 package io.trackedge.clusters;
 
 import io.trackedge.db.Database;
+import io.trackedge.db.SqlStates;
 import io.trackedge.db.TenantRouting;
 import io.trackedge.sink.bad.BadEvents;
 import io.trackedge.sink.bad.ReplayOutcome;
@@ -33,7 +34,6 @@ public final class MovedEventsForwarder implements Runnable {
     static final int ROWS_PER_RUN = 1000;
 
     private static final Logger log = LoggerFactory.getLogger(MovedEventsForwarder.class);
-    private static final String UNDEFINED_TABLE = "42P01";
 
     private final String cluster;
     private final Database here;
@@ -108,7 +108,7 @@ public final class MovedEventsForwarder implements Runnable {
         } catch (SQLException | RuntimeException e) {
             // Not migrated yet by the sink's first connect (not worth a warning), or a cluster down: the
             // rows wait here, listed, and the next minute tries again.
-            if (e instanceof SQLException q && UNDEFINED_TABLE.equals(q.getSQLState())) {
+            if (e instanceof SQLException q && SqlStates.UNDEFINED_TABLE.equals(q.getSQLState())) {
                 return;
             }
             if (!failing) {

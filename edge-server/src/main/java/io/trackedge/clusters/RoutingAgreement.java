@@ -1,6 +1,7 @@
 package io.trackedge.clusters;
 
 import io.trackedge.db.Database;
+import io.trackedge.db.SqlStates;
 import io.trackedge.db.TenantRouting;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -31,7 +32,6 @@ public final class RoutingAgreement implements Runnable {
     public static final Duration RECENT = Duration.ofMinutes(15);
 
     private static final Logger log = LoggerFactory.getLogger(RoutingAgreement.class);
-    private static final String UNDEFINED_TABLE = "42P01";
 
     /** One edge's row: the table it routes by, since when, and when it last said so. */
     public record EdgeRoute(UUID edge, String host, String clusters, int pins, String digest, Instant startedAt, Instant seenAt) {
@@ -105,7 +105,7 @@ public final class RoutingAgreement implements Runnable {
         } catch (SQLException | RuntimeException e) {
             // The cluster down, or not migrated yet by the sink's first connect (no edge_routing, which is
             // not worth a warning): the next minute tries again, and the count stays what it last was.
-            if (e instanceof SQLException q && UNDEFINED_TABLE.equals(q.getSQLState())) {
+            if (e instanceof SQLException q && SqlStates.UNDEFINED_TABLE.equals(q.getSQLState())) {
                 return;
             }
             if (!failing) {

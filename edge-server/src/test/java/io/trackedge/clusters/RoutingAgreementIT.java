@@ -46,11 +46,11 @@ class RoutingAgreementIT {
             Path toB = dir.resolve("to-b.csv");
             Files.writeString(toB, PINNED + ",b\n");
             UUID second;
-            try (TestEdge first = clustered(a, b, toA); TestEdge agreeing = clustered(a, b, toA)) {
+            try (TestEdge first = TwoClusterConfig.edge(a, b, toA); TestEdge agreeing = TwoClusterConfig.edge(a, b, toA)) {
                 Await.until("both edges say which table they route by", Duration.ofSeconds(60),
                         () -> a.count("SELECT count(*) FROM edge_routing") == 2 && b.count("SELECT count(*) FROM edge_routing") == 2);
                 assertEquals(0.0, TestEdge.sample(agreeing.metrics(), "edge_routing_tables_differing"), "the same table");
-                try (TestEdge other = clustered(a, b, toB)) {
+                try (TestEdge other = TwoClusterConfig.edge(a, b, toB)) {
                     second = NodeId.loadOrCreate(other.config().journalDir());
                     Await.until("the edge on the other table sees the two on the first", Duration.ofSeconds(60),
                             () -> TestEdge.sample(other.metrics(), "edge_routing_tables_differing") == 2.0);
@@ -118,11 +118,5 @@ class RoutingAgreementIT {
             unreachable.run(); // scheduled each minute: it must not throw, which would end its schedule
             assertEquals(0, unreachable.differing());
         }
-    }
-
-    private static TestEdge clustered(TestDatabase a, TestDatabase b, Path table) throws Exception {
-        return TestEdge.start("EDGE_POSTGRES_SINK", "true", "EDGE_DATABASE_USER", "postgres",
-                "EDGE_DATABASE_CLUSTERS", "a=" + a.jdbcUrl() + ",b=" + b.jdbcUrl(), "EDGE_DATABASE_ROUTING_TABLE", table.toString(),
-                "EDGE_JOBS_ENABLED", "false");
     }
 }

@@ -49,7 +49,7 @@ class StaleEdgeAfterMoveIT {
             Files.writeString(before, MOVED + ",a\n" + OTHER + ",a\n");
             Path after = dir.resolve("after.csv");
             Files.writeString(after, MOVED + ",b\n" + OTHER + ",a\n");
-            try (TestEdge edge = clustered(a, b, before)) {
+            try (TestEdge edge = TwoClusterConfig.edge(a, b, before)) {
                 opens(edge, MOVED, "first-", 10);
                 Await.until("10 events in a", Duration.ofSeconds(60), () -> rows(a, "email_event_rows", MOVED) == 10);
             }
@@ -58,7 +58,7 @@ class StaleEdgeAfterMoveIT {
             assertEquals(0, moved.exit(), moved.err() + moved.out());
             assertEquals(List.of("b"), a.rows("SELECT moved_to FROM tenants_moved_out WHERE tenant_id = '" + MOVED + "'"));
 
-            try (TestEdge stale = clustered(a, b, before)) {
+            try (TestEdge stale = TwoClusterConfig.edge(a, b, before)) {
                 opens(stale, MOVED, "late-", 6);
                 opens(stale, OTHER, "other-", 3);
                 Await.until("the stale edge's events of the moved tenant set aside in a", Duration.ofSeconds(60),
@@ -115,14 +115,14 @@ class StaleEdgeAfterMoveIT {
             Files.writeString(before, MOVED + ",a\n");
             Path after = dir.resolve("after.csv");
             Files.writeString(after, MOVED + ",b\n");
-            try (TestEdge edge = clustered(a, b, before)) {
+            try (TestEdge edge = TwoClusterConfig.edge(a, b, before)) {
                 opens(edge, MOVED, "first-", 4);
                 Await.until("4 events in a", Duration.ofSeconds(60), () -> rows(a, "email_event_rows", MOVED) == 4);
             }
             CliRun moved = CliRun.run(TwoClusterConfig.write(dir.resolve("edge.conf"), a, b, after),
                     "clusters", "move", "--tenant", MOVED.toString(), "--from", "a");
             assertEquals(0, moved.exit(), moved.err() + moved.out());
-            try (TestEdge stale = clustered(a, b, before)) {
+            try (TestEdge stale = TwoClusterConfig.edge(a, b, before)) {
                 opens(stale, MOVED, "late-", 5);
                 Await.until("the stale edge's events set aside in a", Duration.ofSeconds(60),
                         () -> a.count("SELECT count(*) FROM bad_events WHERE error_code = 'moved' AND replayed_at IS NULL") == 5);
@@ -140,7 +140,7 @@ class StaleEdgeAfterMoveIT {
                 assertEquals(0, c.count("SELECT count(*) FROM bad_events"));
             }
 
-            try (TestEdge current = clustered(a, b, after)) {
+            try (TestEdge current = TwoClusterConfig.edge(a, b, after)) {
                 Await.until("the edge on the new table forwards them to b and writes them there", Duration.ofSeconds(60),
                         () -> rows(b, "email_event_rows", MOVED) == 9
                                 && a.count("SELECT count(*) FROM bad_events WHERE replayed_at IS NULL") == 0);
@@ -163,7 +163,7 @@ class StaleEdgeAfterMoveIT {
             }
             Path before = dir.resolve("before.csv");
             Files.writeString(before, MOVED + ",a\n" + toC + ",a\n");
-            try (TestEdge stale = clustered(a, b, before)) {
+            try (TestEdge stale = TwoClusterConfig.edge(a, b, before)) {
                 opens(stale, MOVED, "to-b-", 2);
                 opens(stale, toC, "to-c-", 3);
                 Await.until("both tenants' events set aside in a", Duration.ofSeconds(60),
@@ -192,11 +192,6 @@ class StaleEdgeAfterMoveIT {
         }
     }
 
-    private static TestEdge clustered(TestDatabase a, TestDatabase b, Path table) throws Exception {
-        return TestEdge.start("EDGE_POSTGRES_SINK", "true", "EDGE_DATABASE_USER", "postgres",
-                "EDGE_DATABASE_CLUSTERS", "a=" + a.jdbcUrl() + ",b=" + b.jdbcUrl(), "EDGE_DATABASE_ROUTING_TABLE", table.toString(),
-                "EDGE_JOBS_ENABLED", "false");
-    }
 
     private static void opens(TestEdge edge, UUID tenant, String prefix, int n) throws Exception {
         try (RawHttp c = new RawHttp(edge.port())) {

@@ -35,4 +35,14 @@ public final class TwoClusterConfig {
                 + (routingTable == null ? "" : "edge.database.routing-table = \"" + routingTable + "\"\n"));
         return config;
     }
+
+    /**
+     * An edge whose Postgres sinks write to {@code a} and {@code b} as clusters {@code a} and {@code b}
+     * by {@code routingTable}, jobs off.
+     */
+    public static TestEdge edge(TestDatabase a, TestDatabase b, Path routingTable) throws Exception {
+        return TestEdge.start("EDGE_POSTGRES_SINK", "true", "EDGE_DATABASE_USER", "postgres",
+                "EDGE_DATABASE_CLUSTERS", "a=" + a.jdbcUrl() + ",b=" + b.jdbcUrl(), "EDGE_DATABASE_ROUTING_TABLE", routingTable.toString(),
+                "EDGE_JOBS_ENABLED", "false");
+    }
 }

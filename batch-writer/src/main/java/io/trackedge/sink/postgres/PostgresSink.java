@@ -294,7 +294,8 @@ public final class PostgresSink implements Sink {
         pipeline.close();
     }
 
-    private static String hostName() {
+    /** This machine's name, as a sink records it beside its cursor ({@code sink_cursors.host}). */
+    public static String hostName() {
         try {
             return java.net.InetAddress.getLocalHost().getHostName();
         } catch (IOException e) {
