@@ -16,6 +16,7 @@ import io.trackedge.db.RoutingHistory;
 import io.trackedge.db.TenantRouting;
 import io.trackedge.db.TenantShare;
 import io.trackedge.classify.ListSource;
+import io.trackedge.clusters.ClusterIdentities;
 import io.trackedge.clusters.MovedEventsForwarder;
 import io.trackedge.clusters.RoutingAgreement;
 import io.trackedge.sink.postgres.PostgresReplay;
@@ -27,7 +28,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.Set;
 import java.util.UUID;
+import java.util.stream.Collectors;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -41,9 +44,10 @@ import org.slf4j.LoggerFactory;
  *
  * @param local the local database, or null when {@code edge.database.url} names one
  * @param routingAgreement with clusters, whether the edges writing here route by this edge's table; else null
+ * @param identities with clusters, the databases the edge's cluster names reach (one for all its clusters); else null
  */
 record PostgresStack(LocalPostgres local, Database db, PostgresSink sink, SinkLoop loop,
-                     ScheduledExecutorService housekeeping, RoutingAgreement routingAgreement) {
+                     ScheduledExecutorService housekeeping, RoutingAgreement routingAgreement, ClusterIdentities identities) {
 
     private static final Logger log = LoggerFactory.getLogger(PostgresStack.class);
     /** A PostgreSQL data exception is about the data, however many come in a row. */
@@ -59,14 +63,15 @@ record PostgresStack(LocalPostgres local, Database db, PostgresSink sink, SinkLo
                                         PrivacyPolicy privacy, RoutingHistory routing) {
         EdgeConfig.Clusters clusters = config.database().clusters();
         if (clusters.list().isEmpty()) {
-            PostgresStack one = start(config, null, (position, tenant) -> true, null, journal, node, readiness, cursors, sinkMetrics,
-                    classify, privacy);
+            PostgresStack one = start(config, null, (position, tenant) -> true, null, null, journal, node, readiness, cursors,
+                    sinkMetrics, classify, privacy);
             return one == null ? List.of() : List.of(one);
         }
         List<PostgresStack> out = new ArrayList<>();
+        ClusterIdentities identities = new ClusterIdentities(clusters.list().stream().map(EdgeConfig.Cluster::name).toList());
         for (EdgeConfig.Cluster cluster : clusters.list()) {
-            out.add(start(config, cluster, routing.shareOf(cluster.name()), routing.current(), journal, node, readiness, cursors,
-                    sinkMetrics, classify, privacy));
+            out.add(start(config, cluster, routing.shareOf(cluster.name()), routing.current(), identities, journal, node, readiness,
+                    cursors, sinkMetrics, classify, privacy));
         }
         return List.copyOf(out);
     }
@@ -92,16 +97,21 @@ record PostgresStack(LocalPostgres local, Database db, PostgresSink sink, SinkLo
                 config.database().retentionDays());
         List<MovedEventsForwarder> out = new ArrayList<>();
         for (int i = 0; i < clusters.size(); i++) {
-            MovedEventsForwarder f = new MovedEventsForwarder(clusters.get(i).name(), stacks.get(i).db(), dbs, routing.current(), replayOn);
+            MovedEventsForwarder f = new MovedEventsForwarder(clusters.get(i).name(), stacks.get(i).db(), dbs, routing.current(),
+                    stacks.get(i).identities(), replayOn);
             stacks.get(i).housekeeping().scheduleWithFixedDelay(f, 0, 1, TimeUnit.MINUTES);
             out.add(f);
         }
         return List.copyOf(out);
     }
 
-    /** Builds the sink and its loop (not started); registers its readiness check and metrics. */
+    /**
+     * Builds the sink and its loop (not started); registers its readiness check and metrics. With a
+     * cluster, its sink writes only to a database that holds no other of the edge's clusters' cursor,
+     * and its housekeeping learns which database the cluster's name reaches ({@code identities}).
+     */
     private static PostgresStack start(EdgeConfig config, EdgeConfig.Cluster cluster, TenantShare tenants, TenantRouting routing,
-                                       JournalWriter journal, UUID node, Readiness readiness, SinkCursors cursors,
+                                       ClusterIdentities identities, JournalWriter journal, UUID node, Readiness readiness, SinkCursors cursors,
                                        SinkMetrics sinkMetrics, ClassifyStack classify, PrivacyPolicy privacy) {
         EdgeConfig.Database dbc = config.database();
         LocalPostgres local = null;
@@ -130,8 +140,10 @@ record PostgresStack(LocalPostgres local, Database db, PostgresSink sink, SinkLo
         // Retention is the retention job's where this node runs jobs; the hourly housekeeping then only makes partitions.
         // Either way the sink sets aside an event of a day retention dropped.
         boolean sinkDrops = !config.jobs().enabled();
+        Set<String> siblings = cluster == null ? Set.of() : dbc.clusters().list().stream().map(k -> PostgresSink.NAME + "_" + k.name())
+                .filter(n -> !n.equals(name)).collect(Collectors.toSet());
         PostgresSink sink = new PostgresSink(db, node,
-                new PostgresSink.Settings(dbc.migrateOnStart(), dbc.retentionDays(), sinkDrops, name, tenants),
+                new PostgresSink.Settings(dbc.migrateOnStart(), dbc.retentionDays(), sinkDrops, name, tenants, siblings),
                 classify.newClassifier(), privacy);
         SinkLoop loop = new SinkLoop(sink, config.journalDir(), journal::flushedPosition,
                 new SinkLoopSettings(c.batchSize(), c.linger(), SinksStack.FIRST_BACKOFF, c.maxBackoff(), c.stallAfter(),
@@ -145,12 +157,12 @@ record PostgresStack(LocalPostgres local, Database db, PostgresSink sink, SinkLo
         housekeeping.scheduleWithFixedDelay(sink::maintainPartitions, 1, 1, TimeUnit.HOURS);
         RoutingAgreement agreement = null;
         if (cluster != null) {
-            agreement = new RoutingAgreement(cluster.name(), db, node, PostgresSink.hostName(), routing, Instant::now);
+            agreement = new RoutingAgreement(cluster.name(), db, node, PostgresSink.hostName(), routing, identities, Instant::now);
             housekeeping.scheduleWithFixedDelay(agreement, 0, 1, TimeUnit.MINUTES);
         }
         sinkMetrics.add(loop, readiness);
         sinkMetrics.clientIdsReused(name, sink::clientIdsReused);
-        return new PostgresStack(local, db, sink, loop, housekeeping, agreement);
+        return new PostgresStack(local, db, sink, loop, housekeeping, agreement, cluster == null ? null : identities);
     }
 
     SinkStats stats() {

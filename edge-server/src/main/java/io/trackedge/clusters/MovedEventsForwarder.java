@@ -11,8 +11,12 @@ import io.trackedge.sink.postgres.PostgresSink;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
@@ -39,22 +43,28 @@ public final class MovedEventsForwarder implements Runnable {
     private final Database here;
     private final Map<String, Database> clusters;
     private final TenantRouting routing;
+    private final ClusterIdentities identities;
     private final MovedBadEvents forwarding;
     private final AtomicLong forwarded = new AtomicLong();
     private boolean failing;
+    /** Clusters whose database another name reaches, said once each. */
+    private final Set<String> sharedSaid = new HashSet<>();
 
     /**
      * @param cluster the name of the cluster {@code here} is
      * @param clusters every cluster's database, by name
      * @param routing the table this edge routes new events by
+     * @param identities the databases the edge's cluster names reach: a cluster whose database is not known yet, or
+     *     is another name's too (its sink does not write there), is not forwarded to
      * @param replayOn the PostgreSQL replay of a cluster's own rows, with the privacy rules and classification the sinks use
      */
     public MovedEventsForwarder(String cluster, Database here, Map<String, Database> clusters, TenantRouting routing,
-                                Function<Database, PostgresReplay> replayOn) {
+                                ClusterIdentities identities, Function<Database, PostgresReplay> replayOn) {
         this.cluster = cluster;
         this.here = here;
         this.clusters = Map.copyOf(clusters);
         this.routing = routing;
+        this.identities = identities;
         this.forwarding = new MovedBadEvents(here, replayOn, line -> { });
     }
 
@@ -67,23 +77,36 @@ public final class MovedEventsForwarder implements Runnable {
     @Override
     public void run() {
         try {
-            List<BadEvents.Row> waiting;
+            Map<String, List<UUID>> tenantsByTarget = new TreeMap<>();
             try (Connection c = here.dataSource().getConnection()) {
-                // Only the tenants this edge routes where their mark says they went, asked of the database:
-                // the rows of others (moved back, or on again) never fill a run's share.
-                List<UUID> agreeing = new ArrayList<>();
+                identities.learn(cluster, c);
+                // Only the tenants this edge routes where their mark says they went: the rows of others (moved
+                // back, or on again) never fill a run's share.
                 MovedTenants.movedTo(c).forEach((tenant, to) -> {
                     if (!to.equals(cluster) && routing.clusterOf(tenant).equals(to)) {
-                        agreeing.add(tenant);
+                        tenantsByTarget.computeIfAbsent(to, k -> new ArrayList<>()).add(tenant);
                     }
                 });
-                if (agreeing.isEmpty()) {
-                    recovered();
-                    return;
-                }
-                waiting = BadEvents.untried(c, PostgresSink.NAME, MovedTenants.CODE, agreeing, ROWS_PER_RUN);
             }
+            // And of those, only the ones whose cluster can take them now, asked of the database: rows that must
+            // wait (a cluster down, or whose database another name reaches) never fill the share of the others.
             SQLException unreachable = null;
+            List<UUID> forwardable = new ArrayList<>();
+            for (Map.Entry<String, List<UUID>> to : tenantsByTarget.entrySet()) {
+                try {
+                    if (ownDatabase(to.getKey())) {
+                        forwardable.addAll(to.getValue());
+                    }
+                } catch (SQLException down) {
+                    unreachable = down;
+                }
+            }
+            List<BadEvents.Row> waiting = List.of();
+            if (!forwardable.isEmpty()) {
+                try (Connection c = here.dataSource().getConnection()) {
+                    waiting = BadEvents.untried(c, PostgresSink.NAME, MovedTenants.CODE, forwardable, ROWS_PER_RUN);
+                }
+            }
             for (Map.Entry<String, List<BadEvents.Row>> to : MovedBadEvents.elsewhere(routing, cluster, waiting).entrySet()) {
                 List<ReplayOutcome> outcomes = new ArrayList<>();
                 int written;
@@ -117,6 +140,19 @@ public final class MovedEventsForwarder implements Runnable {
                 failing = true;
             }
         }
+    }
+
+    /** Whether {@code target}'s database, read now, is no other of the edge's names' it knows of (this one's above all). */
+    private boolean ownDatabase(String target) throws SQLException {
+        try (Connection t = clusters.get(target).dataSource().getConnection()) {
+            identities.learn(target, t);
+        }
+        Optional<String> other = identities.sharing(target);
+        if (other.isPresent() && sharedSaid.add(target)) {
+            log.warn("cluster {}: cluster {} reaches the database cluster {} does, so the events of tenants moved to it are not"
+                    + " forwarded: give each cluster a database of its own", cluster, target, other.get());
+        }
+        return other.isEmpty();
     }
 
     private void recovered() {

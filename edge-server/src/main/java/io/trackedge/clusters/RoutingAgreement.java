@@ -12,6 +12,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -22,9 +24,10 @@ import org.slf4j.LoggerFactory;
  * (not restarted after a change of the routing table, or given another file) writes some tenants'
  * events to a cluster where the other edges' reads and jobs do not look for them. Each edge says in
  * each cluster which table it routes by ({@code edge_routing}, V38: its clusters, its pin count and
- * {@link TenantRouting#digest}); {@link #run}, once a minute on the cluster's housekeeping thread,
- * says it again and counts the other edges seen there within {@link #RECENT} whose table differs
- * ({@link #differing}). A cluster that cannot be reached keeps the last count; the edge goes on.
+ * {@link TenantRouting#digest}; V39: the databases its cluster names reach, {@link ClusterIdentities});
+ * {@link #run}, once a minute on the cluster's housekeeping thread, says it again and counts the other
+ * edges seen there within {@link #RECENT} whose table differs, or whose name for a cluster reaches
+ * another database ({@link #differing}). A cluster that cannot be reached keeps the last count; the edge goes on.
  */
 public final class RoutingAgreement implements Runnable {
 
@@ -33,8 +36,16 @@ public final class RoutingAgreement implements Runnable {
 
     private static final Logger log = LoggerFactory.getLogger(RoutingAgreement.class);
 
-    /** One edge's row: the table it routes by, since when, and when it last said so. */
-    public record EdgeRoute(UUID edge, String host, String clusters, int pins, String digest, Instant startedAt, Instant seenAt) {
+    /**
+     * One edge's row: the table it routes by, the databases its cluster names reach (those it has read
+     * the {@code cluster_identity} of), since when, and when it last said so.
+     */
+    public record EdgeRoute(UUID edge, String host, String clusters, int pins, String digest, Map<String, UUID> clusterIds,
+                            Instant startedAt, Instant seenAt) {
+
+        public EdgeRoute {
+            clusterIds = Map.copyOf(clusterIds);
+        }
 
         /** Seen within {@link #RECENT} of {@code now}. */
         public boolean recent(Instant now) {
@@ -45,6 +56,15 @@ public final class RoutingAgreement implements Runnable {
         public String table() {
             return describe(clusters, pins, digest);
         }
+
+        /**
+         * How this edge routes otherwise than by the table {@code digest} with the cluster names
+         * reaching the databases {@code ids}: {@code another table}, or a name both know that reaches
+         * another database ({@link ClusterIdentities#conflict}); empty when alike.
+         */
+        public Optional<String> differenceFrom(String digest, Map<String, UUID> ids) {
+            return this.digest.equals(digest) ? ClusterIdentities.conflict(clusterIds, ids) : Optional.of("another table");
+        }
     }
 
     private final String cluster;
@@ -52,6 +72,7 @@ public final class RoutingAgreement implements Runnable {
     private final UUID node;
     private final String host;
     private final TenantRouting routing;
+    private final ClusterIdentities identities;
     private final Instant startedAt;
     private final Supplier<Instant> clock;
     private volatile int differing;
@@ -60,18 +81,24 @@ public final class RoutingAgreement implements Runnable {
     /**
      * @param cluster the name of the cluster {@code db} is, for the log
      * @param routing the table this edge routes new events by
+     * @param identities the databases this edge's cluster names reach, shared by its clusters: each run reads and adds this one's
      */
-    public RoutingAgreement(String cluster, Database db, UUID node, String host, TenantRouting routing, Supplier<Instant> clock) {
+    public RoutingAgreement(String cluster, Database db, UUID node, String host, TenantRouting routing, ClusterIdentities identities,
+                            Supplier<Instant> clock) {
         this.cluster = cluster;
         this.db = db;
         this.node = node;
         this.host = host;
         this.routing = routing;
+        this.identities = identities;
         this.clock = clock;
         this.startedAt = clock.get();
     }
 
-    /** Other edges seen in this cluster within {@link #RECENT} at the last check whose table differs from this edge's. */
+    /**
+     * Other edges seen in this cluster within {@link #RECENT} at the last check whose table differs from
+     * this edge's, or that reach another database by a cluster name than this edge does.
+     */
     public int differing() {
         return differing;
     }
@@ -81,19 +108,20 @@ public final class RoutingAgreement implements Runnable {
     public void run() {
         try (Connection c = db.dataSource().getConnection()) {
             Instant now = clock.get();
-            register(c, now);
-            List<EdgeRoute> others = new ArrayList<>();
+            identities.learn(cluster, c);
+            Map<String, UUID> ids = identities.known();
+            register(c, now, ids);
+            List<String> others = new ArrayList<>();
             for (EdgeRoute r : read(c)) {
-                if (!r.edge().equals(node) && r.recent(now) && !r.digest().equals(routing.digest())) {
-                    others.add(r);
-                }
+                Optional<String> difference = r.edge().equals(node) || !r.recent(now) ? Optional.empty()
+                        : r.differenceFrom(routing.digest(), ids);
+                difference.ifPresent(d -> others.add(r.edge() + " on " + r.host() + " (" + r.table() + "; " + d + ")"));
             }
             if (!others.isEmpty() && others.size() != differing) {
-                log.warn("cluster {}: {} other edge(s) seen in the last {} minutes route tenants by another table than this"
-                        + " edge ({}): {}; their events of some tenants go where the others do not read. Give every edge"
-                        + " the same edge.database.clusters and routing table, and restart it (trackedge clusters check)",
-                        cluster, others.size(), RECENT.toMinutes(), describe(routing), others.stream()
-                                .map(r -> r.edge() + " on " + r.host() + " (" + r.table() + ")").toList());
+                log.warn("cluster {}: {} other edge(s) seen in the last {} minutes route tenants otherwise than this edge ({};"
+                        + " {}): {}; their events of some tenants go where the others do not read. Give every edge the same"
+                        + " edge.database.clusters and routing table, and restart it (trackedge clusters check)",
+                        cluster, others.size(), RECENT.toMinutes(), describe(routing), ClusterIdentities.format(ids), others);
             } else if (others.isEmpty() && differing > 0) {
                 log.info("cluster {}: every edge seen in the last {} minutes routes by this edge's table", cluster, RECENT.toMinutes());
             }
@@ -115,19 +143,21 @@ public final class RoutingAgreement implements Runnable {
         }
     }
 
-    private void register(Connection c, Instant now) throws SQLException {
+    private void register(Connection c, Instant now, Map<String, UUID> ids) throws SQLException {
         try (PreparedStatement s = c.prepareStatement("""
-                INSERT INTO edge_routing (edge_node, host, clusters, pins, digest, started_at, seen_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO edge_routing (edge_node, host, clusters, pins, digest, cluster_ids, started_at, seen_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (edge_node) DO UPDATE SET host = excluded.host, clusters = excluded.clusters, pins = excluded.pins,
-                    digest = excluded.digest, started_at = excluded.started_at, seen_at = excluded.seen_at""")) {
+                    digest = excluded.digest, cluster_ids = excluded.cluster_ids, started_at = excluded.started_at,
+                    seen_at = excluded.seen_at""")) {
             s.setObject(1, node);
             s.setString(2, host);
             s.setString(3, String.join(",", routing.clusters()));
             s.setInt(4, routing.pinCount());
             s.setString(5, routing.digest());
-            s.setTimestamp(6, Timestamp.from(startedAt));
-            s.setTimestamp(7, Timestamp.from(now));
+            s.setString(6, ClusterIdentities.format(ids));
+            s.setTimestamp(7, Timestamp.from(startedAt));
+            s.setTimestamp(8, Timestamp.from(now));
             s.executeUpdate();
         }
     }
@@ -135,12 +165,12 @@ public final class RoutingAgreement implements Runnable {
     /** Every edge's row in the cluster {@code c} is connected to, the most recently seen first. */
     public static List<EdgeRoute> read(Connection c) throws SQLException {
         List<EdgeRoute> out = new ArrayList<>();
-        try (PreparedStatement s = c.prepareStatement("SELECT edge_node, host, clusters, pins, digest, started_at, seen_at"
-                + " FROM edge_routing ORDER BY seen_at DESC, edge_node");
+        try (PreparedStatement s = c.prepareStatement("SELECT edge_node, host, clusters, pins, digest, cluster_ids, started_at,"
+                + " seen_at FROM edge_routing ORDER BY seen_at DESC, edge_node");
              ResultSet r = s.executeQuery()) {
             while (r.next()) {
                 out.add(new EdgeRoute(r.getObject(1, UUID.class), r.getString(2), r.getString(3), r.getInt(4), r.getString(5),
-                        r.getTimestamp(6).toInstant(), r.getTimestamp(7).toInstant()));
+                        ClusterIdentities.parse(r.getString(6)), r.getTimestamp(7).toInstant(), r.getTimestamp(8).toInstant()));
             }
         }
         return out;

@@ -1,6 +1,7 @@
 package io.trackedge.config;
 
 import io.trackedge.ingest.CanonicalUuid;
+import io.trackedge.db.PostgresConnectionInfo;
 import io.trackedge.db.TenantRouting;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -39,6 +40,9 @@ final class ClustersConfig {
             } else if (!clusterUrl.matches("(jdbc:postgresql:|postgres://|postgresql://).+")) {
                 c.problem(CLUSTERS, "cluster " + name + ": the url must start with jdbc:postgresql:, postgres:// or postgresql://");
             } else {
+                clusters.stream().filter(k -> address(k.url()).equals(address(clusterUrl))).findFirst().ifPresent(k -> c.problem(CLUSTERS,
+                        "clusters " + k.name() + " and " + name + " name one database (" + address(clusterUrl)
+                                + "): each cluster is a database of its own"));
                 clusters.add(new EdgeConfig.Cluster(name, clusterUrl));
             }
         }
@@ -60,6 +64,15 @@ final class ClustersConfig {
         } catch (IllegalArgumentException e) {
             c.problem(hasTable ? ROUTING_TABLE : CLUSTERS, e.getMessage());
             return new EdgeConfig.Clusters(List.copyOf(clusters), TenantRouting.of(names.stream().distinct().toList(), Map.of()));
+        }
+    }
+
+    /** Host, port and database of {@code url}, as written (another host name of the same server is not seen here). */
+    private static String address(String url) {
+        try {
+            return PostgresConnectionInfo.parse(url, null, null).address();
+        } catch (IllegalArgumentException malformed) {
+            return url; // the sink's connect says what is wrong with it
         }
     }
 

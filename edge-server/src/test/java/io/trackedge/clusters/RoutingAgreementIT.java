@@ -86,6 +86,61 @@ class RoutingAgreementIT {
         }
     }
 
+    /**
+     * Two edges on the same table whose cluster {@code b} is another database for each: each writes the
+     * tenants routed to b where the other's reads and jobs do not look. Noticed once each has read the
+     * databases its names reach, and named by {@code clusters check}; two names of one configuration
+     * reaching one database are named too.
+     */
+    @Test
+    void edgesWhoseClusterNamesReachOtherDatabasesDiffer() throws Exception {
+        try (TestDatabase a = TestDatabase.migrated(); TestDatabase b = TestDatabase.migrated(); TestDatabase c = TestDatabase.migrated();
+             Database dbA = database(a); Database dbB = database(b); Database dbC = database(c)) {
+            Instant now = Instant.now();
+            TenantRouting same = TenantRouting.of(List.of("a", "b"), Map.of());
+            ClusterIdentities xIds = new ClusterIdentities(List.of("a", "b"));
+            ClusterIdentities yIds = new ClusterIdentities(List.of("a", "b"));
+            UUID x = UUID.randomUUID();
+            UUID y = UUID.randomUUID();
+            RoutingAgreement xa = new RoutingAgreement("a", dbA, x, "x", same, xIds, () -> now);
+            RoutingAgreement xb = new RoutingAgreement("b", dbB, x, "x", same, xIds, () -> now);
+            RoutingAgreement ya = new RoutingAgreement("a", dbA, y, "y", same, yIds, () -> now);
+            RoutingAgreement yb = new RoutingAgreement("b", dbC, y, "y", same, yIds, () -> now); // y's b is another database
+            xa.run();
+            ya.run();
+            assertEquals(0, ya.differing(), "each knows only a's database yet, and the table is the same");
+            xb.run();
+            yb.run();
+            xa.run(); // y's row here does not say its b yet: the next minute's does
+            ya.run();
+            assertEquals(1, ya.differing(), "x's b is another database");
+            xa.run();
+            assertEquals(1, xa.differing(), "y's b is another database");
+            xb.run();
+            assertEquals(0, xb.differing(), "y never writes in x's b");
+            UUID idA = id(a);
+            UUID idB = id(b);
+            UUID idC = id(c);
+            assertEquals(List.of("a=" + idA + ",b=" + idB), a.rows("SELECT cluster_ids FROM edge_routing WHERE edge_node = '" + x + "'"));
+
+            CliRun check = CliRun.run(TwoClusterConfig.write(dir.resolve("x.conf"), a, b, null), "clusters", "check");
+            assertEquals(1, check.exit(), check.err() + check.out());
+            assertTrue(check.out().contains("cluster b (database " + idB + "):"), check.out());
+            assertTrue(check.out().lines().anyMatch(l -> l.contains("edge " + y + " on y: ") && l.endsWith(
+                    "DIFFERS from this configuration: cluster b is database " + idC + " there, " + idB + " here")), check.out());
+            assertEquals(2, check.out().lines().filter(l -> l.contains("edge " + x + " on x: ") && l.endsWith("same as this configuration"))
+                    .count(), check.out());
+
+            // One database under two names in the command's own configuration: named, exit 1.
+            CliRun twice = CliRun.run(TwoClusterConfig.write(dir.resolve("twice.conf"), a, b, null, "c=" + otherSpelling(a)),
+                    "clusters", "check");
+            assertEquals(1, twice.exit(), twice.err() + twice.out());
+            assertTrue(twice.err().contains("clusters a and c of this configuration reach one database (cluster_identity " + idA + ")"),
+                    twice.err());
+            assertTrue(twice.out().contains("cluster c (database " + idA + "):"), twice.out());
+        }
+    }
+
     @Test
     void theCountFollowsTheEdgesSeenRecentlyAndSurvivesAnUnreachableCluster() throws Exception {
         try (TestDatabase a = TestDatabase.migrated();
@@ -94,9 +149,9 @@ class RoutingAgreementIT {
             AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-12-06T10:00:00Z"));
             TenantRouting one = TenantRouting.of(List.of("a", "b"), Map.of());
             TenantRouting another = TenantRouting.of(List.of("a", "b"), Map.of(PINNED, "b"));
-            RoutingAgreement x = new RoutingAgreement("a", db, UUID.randomUUID(), "x", one, now::get);
-            RoutingAgreement y = new RoutingAgreement("a", db, UUID.randomUUID(), "y", another, now::get);
-            RoutingAgreement z = new RoutingAgreement("a", db, UUID.randomUUID(), "z", one, now::get);
+            RoutingAgreement x = new RoutingAgreement("a", db, UUID.randomUUID(), "x", one, new ClusterIdentities(List.of("a", "b")), now::get);
+            RoutingAgreement y = new RoutingAgreement("a", db, UUID.randomUUID(), "y", another, new ClusterIdentities(List.of("a", "b")), now::get);
+            RoutingAgreement z = new RoutingAgreement("a", db, UUID.randomUUID(), "z", one, new ClusterIdentities(List.of("a", "b")), now::get);
             x.run();
             assertEquals(0, x.differing(), "alone");
             y.run();
@@ -114,9 +169,23 @@ class RoutingAgreementIT {
             y.run();
             assertEquals(1, y.differing(), "x just seen, z not for 16 minutes");
 
-            RoutingAgreement unreachable = new RoutingAgreement("c", down, UUID.randomUUID(), "w", another, now::get);
+            RoutingAgreement unreachable = new RoutingAgreement("c", down, UUID.randomUUID(), "w", another, new ClusterIdentities(List.of("c")), now::get);
             unreachable.run(); // scheduled each minute: it must not throw, which would end its schedule
             assertEquals(0, unreachable.differing());
         }
+    }
+
+    private static Database database(TestDatabase db) {
+        return new Database(new PostgresConnectionInfo(db.jdbcUrl(), "postgres", null), 2);
+    }
+
+    private static UUID id(TestDatabase db) throws Exception {
+        return UUID.fromString(db.rows("SELECT id::text FROM cluster_identity").get(0));
+    }
+
+    /** The same database's url under the loopback's other host name: what the configuration cannot tell apart. */
+    static String otherSpelling(TestDatabase db) {
+        String url = db.jdbcUrl();
+        return url.contains("//127.0.0.1:") ? url.replace("//127.0.0.1:", "//localhost:") : url.replace("//localhost:", "//127.0.0.1:");
     }
 }

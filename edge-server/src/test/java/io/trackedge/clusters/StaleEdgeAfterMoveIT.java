@@ -133,7 +133,8 @@ class StaleEdgeAfterMoveIT {
                  Database db = new Database(new PostgresConnectionInfo(b.jdbcUrl(), "postgres", null), 2);
                  Database dc = new Database(new PostgresConnectionInfo(c.jdbcUrl(), "postgres", null), 2)) {
                 MovedEventsForwarder disagreeing = new MovedEventsForwarder("a", da, Map.of("a", da, "b", db, "c", dc),
-                        TenantRouting.of(List.of("a", "b", "c"), Map.of(MOVED, "c")), PostgresReplay::new);
+                        TenantRouting.of(List.of("a", "b", "c"), Map.of(MOVED, "c")), new ClusterIdentities(List.of("a", "b", "c")),
+                        PostgresReplay::new);
                 disagreeing.run();
                 assertEquals(0, disagreeing.forwarded());
                 assertEquals(5, a.count("SELECT count(*) FROM bad_events WHERE replayed_at IS NULL AND last_replay_error IS NULL"));

@@ -68,6 +68,15 @@ class ClustersConfigTest {
     }
 
     @Test
+    void twoClustersNamingOneDatabaseAreRefused() {
+        // A's url in the other form, with the default port written out and the host's case changed
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(null,
+                Map.of("EDGE_DATABASE_CLUSTERS", "a=" + A + ",b=" + B + ",c=jdbc:postgresql://PG-A.internal:5432/track?ssl=true")));
+        assertTrue(e.getMessage().contains("clusters a and c name one database (pg-a.internal:5432/track): each cluster is a database"
+                + " of its own"), e.getMessage());
+    }
+
+    @Test
     void aRoutingTableWithoutClustersIsRefused() throws Exception {
         Path table = tmp.resolve("routes.csv");
         Files.writeString(table, T + ",a\n");

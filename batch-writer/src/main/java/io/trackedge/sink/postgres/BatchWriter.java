@@ -1,7 +1,5 @@
 package io.trackedge.sink.postgres;
 
-import static org.jooq.impl.DSL.val;
-
 import io.trackedge.classify.Correction;
 import io.trackedge.journal.EventRecord;
 import io.trackedge.privacy.PrivacyPolicy;
@@ -15,6 +13,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.LocalDate;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.IntConsumer;
 import org.jooq.DSLContext;
@@ -40,6 +39,7 @@ final class BatchWriter {
     private static final String DROPPED_THROUGH = "SELECT max(day) FROM email_events_dropped_through";
 
     private final UUID edgeNode; // edgeNumber's node: the cursor and bad_events name the edge by its uuid
+    private final String cursor;
     private final EdgeNumber edgeNumber;
     private final BinaryCopyEncoder copy = new BinaryCopyEncoder();
     private final DailyFold fold = new DailyFold();
@@ -56,6 +56,8 @@ final class BatchWriter {
     private final LateDays lateDays = new LateDays(() -> System.currentTimeMillis() * 1000);
 
     /**
+     * @param cursor the cursor's name in {@code sink_cursors} ({@link PostgresSink.Settings#name}): one per cluster,
+     *     so that two clusters' sinks of one edge that reach one database never move one cursor
      * @param edgeNumber this node's number in the database; shared by the writers of one pipeline
      * @param known first touches committed before; shared by the writers of one pipeline
      * @param correctionsRefused told, once such a batch commits, how many corrections it dropped because the database
@@ -64,8 +66,9 @@ final class BatchWriter {
      *     was first sent with another event type ({@link ClientIds.Kept#reused})
      * @param moved the tenants moved out of this cluster; shared with the sink, which refuses their events
      */
-    BatchWriter(EdgeNumber edgeNumber, KnownFirstTouches known, KnownHumanOpens knownHumans, PrivacyPolicy privacy,
+    BatchWriter(String cursor, EdgeNumber edgeNumber, KnownFirstTouches known, KnownHumanOpens knownHumans, PrivacyPolicy privacy,
                 IntConsumer correctionsRefused, java.util.function.Consumer<List<String>> clientIdsReused, MovedTenants moved) {
+        this.cursor = cursor;
         this.moved = moved;
         this.edgeNode = edgeNumber.edgeNode();
         this.correctionsRefused = correctionsRefused;
@@ -80,14 +83,19 @@ final class BatchWriter {
         copy.forgetCommittedDictionaries();
     }
 
-    /** Makes sure this node's cursor row exists and returns its committed position. */
+    /** {@link #initCursor(Connection, String, Set)} for the only sink of its kind on the edge. */
     long initCursor(Connection c, String host) throws SQLException {
-        c.setAutoCommit(true);
-        DSLContext sql = DSL.using(c, SQLDialect.POSTGRES);
-        sql.query("INSERT INTO sink_cursors (edge_node, sink, position, host) VALUES ({0}, {1}, 0, {2}) ON CONFLICT DO NOTHING",
-                val(edgeNode), val(SINK), val(host)).execute();
-        return sql.resultQuery("SELECT position FROM sink_cursors WHERE edge_node = {0} AND sink = {1}",
-                val(edgeNode), val(SINK)).fetchSingle(0, Long.class);
+        return initCursor(c, host, Set.of());
+    }
+
+    /**
+     * Claims this node's cursor row in the database {@code c} is connected to ({@link CursorClaim})
+     * and returns its committed position.
+     *
+     * @param siblings the cursors of the edge's other sinks of this kind
+     */
+    long initCursor(Connection c, String host, Set<String> siblings) throws SQLException {
+        return CursorClaim.take(c, edgeNode, cursor, siblings, host);
     }
 
     /**
@@ -232,7 +240,7 @@ final class BatchWriter {
         try (PreparedStatement s = c.prepareStatement("SELECT position, (" + DROPPED_THROUGH + ") FROM sink_cursors "
                 + "WHERE edge_node = ? AND sink = ? FOR UPDATE")) {
             s.setObject(1, edgeNode);
-            s.setString(2, SINK);
+            s.setString(2, cursor);
             try (ResultSet r = s.executeQuery()) {
                 if (r.next()) {
                     committed = r.getLong(1);
@@ -263,7 +271,7 @@ final class BatchWriter {
             s.setLong(1, end);
             s.setLong(2, events);
             s.setObject(3, edgeNode);
-            s.setString(4, SINK);
+            s.setString(4, cursor);
             s.executeUpdate();
         }
     }

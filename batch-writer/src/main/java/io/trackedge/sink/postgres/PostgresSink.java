@@ -18,6 +18,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayDeque;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -55,19 +56,31 @@ public final class PostgresSink implements Sink {
      *     0 forever): an event of an older day is set aside, not written ({@link RetentionCutoff})
      * @param dropExpired whether {@link #maintainPartitions} drops the partitions past retention
      *     (false where the retention job does it)
-     * @param name the loop's name in metrics and logs ({@link #NAME}, or one per cluster when tenants
-     *     are spread over several); the rows in {@code sink_cursors} and {@code bad_events} say
+     * @param name the loop's name in metrics and logs, and its cursor's in {@code sink_cursors} ({@link #NAME},
+     *     or one per cluster when tenants are spread over several); the rows in {@code bad_events} say
      *     {@link #NAME} in every cluster
      * @param tenants the events this database holds (its share of the {@link io.trackedge.db.RoutingHistory}:
      *     by tenant, and by the routing table in force when the event was written); the cursor passes
      *     the others' events
+     * @param siblings the names of the edge's other sinks of this kind (its other clusters'): a database that
+     *     holds one's cursor is that cluster's, and this sink does not write there ({@link CursorClaim})
      */
-    public record Settings(boolean migrate, int retentionDays, boolean dropExpired, String name, TenantShare tenants) {
+    public record Settings(boolean migrate, int retentionDays, boolean dropExpired, String name, TenantShare tenants,
+                           Set<String> siblings) {
 
         public Settings {
             if (retentionDays < 0) {
                 throw new IllegalArgumentException("retention days must not be negative, got " + retentionDays);
             }
+            siblings = Set.copyOf(siblings);
+            if (siblings.contains(name)) {
+                throw new IllegalArgumentException("a sink is not its own sibling: " + name);
+            }
+        }
+
+        /** Alone of its kind on the edge. */
+        public Settings(boolean migrate, int retentionDays, boolean dropExpired, String name, TenantShare tenants) {
+            this(migrate, retentionDays, dropExpired, name, tenants, Set.of());
         }
 
         /** With one routing table for the whole journal: {@code tenants} by tenant id alone. */
@@ -126,7 +139,7 @@ public final class PostgresSink implements Sink {
         this.db = db;
         this.edgeNode = edgeNode;
         this.settings = settings;
-        this.pipeline = new CommitPipeline(db, edgeNode, privacy, classifier::correctionsRefused, this::clientIdsReused, moved);
+        this.pipeline = new CommitPipeline(db, settings.name(), edgeNode, privacy, classifier::correctionsRefused, this::clientIdsReused, moved);
         this.classifier = classifier;
         this.retention = new RetentionCutoff(settings.retentionDays(), clockMillis);
         this.clockMillis = clockMillis;
@@ -182,7 +195,7 @@ public final class PostgresSink implements Sink {
         submitted.clear();
         long cursor;
         try (Connection c = db.dataSource().getConnection()) {
-            cursor = pipeline.cursorWriter().initCursor(c, hostName());
+            cursor = pipeline.cursorWriter().initCursor(c, hostName(), settings.siblings());
             retention.measure(c);
             moved.read(c, clockMillis.getAsLong());
         }

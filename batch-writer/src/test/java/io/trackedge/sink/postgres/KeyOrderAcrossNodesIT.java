@@ -52,7 +52,7 @@ class KeyOrderAcrossNodesIT {
     void start() throws Exception {
         testDb = TestDatabase.migrated();
         db = new Database(new PostgresConnectionInfo(testDb.jdbcUrl(), "postgres", null), 4);
-        pipeline = new CommitPipeline(db, UUID.randomUUID(), PrivacyPolicy.keepAll(), refused -> { }, reused -> { }, new MovedTenants());
+        pipeline = new CommitPipeline(db, BatchWriter.SINK, UUID.randomUUID(), PrivacyPolicy.keepAll(), refused -> { }, reused -> { }, new MovedTenants());
         try (Connection c = db.dataSource().getConnection()) {
             pipeline.cursorWriter().initCursor(c, "test");
         }

@@ -24,7 +24,7 @@ class TenantShapeIT {
 
     /** Tables kept whole on every node (Citus reference tables) or on the coordinator: not by tenant. */
     private static final Set<String> NOT_BY_TENANT = Set.of("sink_cursors", "ingest_keys", "analytics_jobs",
-            "analytics_job_schedule", "analytics_late_days", "analytics_late_hours", "billing_counted_days", "email_events_dropped_through", "bad_events", "erasure_audit", "rollup_reconciliations", "edge_nodes", "edge_routing", "flyway_schema_history");
+            "analytics_job_schedule", "analytics_late_days", "analytics_late_hours", "billing_counted_days", "email_events_dropped_through", "bad_events", "erasure_audit", "rollup_reconciliations", "edge_nodes", "edge_routing", "cluster_identity", "flyway_schema_history");
 
     @Test
     void everyTenantTableLeadsItsKeysWithTenantIdAndNoTableHasAForeignKey() throws Exception {
