@@ -57,6 +57,12 @@ final class HourlyRollUp extends DailyRollUp {
      * {@code stats_hourly} per (tenant, UTC hour, campaign, mailbox, step): sent, delivered, bounces
      * (hard; soft is every bounce not hard), replies, unsubscribes, complaints, opens and clicks
      * human and machine, and the first opens and clicks ever (any kind, first human, first machine).
+     * An event that names no step counts for its email's, found as {@code sequence_step_analytics} finds
+     * it but by the event's hour rather than its day: the least step the email's events of the same hour
+     * in the campaign name, else, for a reply, unsubscribe, complaint or bounce, the least its events in
+     * the campaign of the 90 days up to the hour's end name ({@link #EARLIER_STEP}); one that finds none
+     * stays under no step, so the campaign's counts are the same either way. Each by its own hour: a
+     * day's run counts what the hours' runs counted.
      * The first human open is the email's first human open <em>or click</em>, as in {@code
      * email_human_opens} and {@code daily_analytics}: a person's click means the email was read, even
      * when its images were blocked. Warm-up events are left out (they have their own tables).
@@ -74,7 +80,10 @@ final class HourlyRollUp extends DailyRollUp {
         return new HourlyRollUp("stats_hourly", "stats_hourly", tenant -> """
                 WITH ev AS (
                   SELECT e.tenant_id, date_trunc('hour', e.occurred_at, 'UTC') AS hour, e.campaign_id, e.mailbox_id,
-                    e.step_id, e.email_id, e.event_type, e.is_machine, e.attributes->>'bounce_type' AS bounce_type,
+                    coalesce(e.step_id, CASE WHEN e.email_id IS NOT NULL
+                      THEN min(e.step_id) OVER (PARTITION BY e.tenant_id, e.email_id, date_trunc('hour', e.occurred_at, 'UTC'), e.campaign_id)
+                      END) AS hour_step,
+                    e.email_id, e.event_type, e.is_machine, e.attributes->>'bounce_type' AS bounce_type,
                     row_number() OVER (PARTITION BY e.tenant_id, e.email_id, e.event_type
                                        ORDER BY e.occurred_at, e.event_id) AS rn_any,
                     row_number() OVER (PARTITION BY e.tenant_id, e.email_id, e.event_type, e.is_machine
@@ -87,6 +96,8 @@ final class HourlyRollUp extends DailyRollUp {
                     AND e.event_type NOT IN ('warmup_open', 'warmup_reply')%1$s
                 ), firsts AS (
                   SELECT ev.*,
+                    coalesce(ev.hour_step, CASE WHEN ev.event_type IN ('replied', 'unsubscribed', 'complained', 'bounced')
+                      AND ev.email_id IS NOT NULL AND ev.campaign_id IS NOT NULL THEN %2$s END) AS step_id,
                     (ev.event_type IN ('open', 'click') AND ev.email_id IS NOT NULL AND ev.rn_any = 1 AND NOT EXISTS (
                        SELECT 1 FROM email_events p WHERE p.tenant_id = ev.tenant_id AND p.email_id = ev.email_id
                          AND p.event_type = ev.event_type AND p.occurred_at < {start} OFFSET 0)
@@ -136,8 +147,23 @@ final class HourlyRollUp extends DailyRollUp {
                   count(*) FILTER (WHERE event_type = 'click' AND first_kind AND NOT is_machine),
                   count(*) FILTER (WHERE event_type = 'click' AND first_kind AND is_machine)
                 FROM firsts GROUP BY tenant_id, hour, campaign_id, mailbox_id, step_id""".formatted(
-                Sql.tenantFilter("e.tenant_id", tenant)));
+                Sql.tenantFilter("e.tenant_id", tenant), EARLIER_STEP));
     }
+
+    /**
+     * For a step-less outcome of {@code ev} whose hour names no step for its email in the campaign, the
+     * least step the email's events in the campaign of the {@value EmailMetricsRollUp#LEAD_LOOKBACK_DAYS}
+     * days up to the end of the event's hour name, as {@code sequence_step_analytics} finds it. Bounded by
+     * the event's hour, not the run's period, so a day's recount counts each hour as its own run did.
+     * Evaluated only for such rows (the {@code CASE} and {@code coalesce} come first): one probe of
+     * {@code email_events_email} per daily partition of the window for each.
+     */
+    private static final String EARLIER_STEP = "(SELECT min(p.step_id) FROM email_events p"
+            + " WHERE p.tenant_id = ev.tenant_id AND p.email_id = ev.email_id AND p.campaign_id = ev.campaign_id"
+            + " AND p.occurred_at < ev.hour + interval '1 hour'"
+            // days of UTC, whatever the session's time zone (which moves an interval's day by an hour across DST)
+            + " AND p.occurred_at >= (ev.hour AT TIME ZONE 'UTC' - interval '" + EmailMetricsRollUp.LEAD_LOOKBACK_DAYS
+            + " days') AT TIME ZONE 'UTC')";
 
     /**
      * {@code link_clicks_hourly} per (tenant, UTC hour, campaign, URL): clicks human and machine, and
