@@ -40,6 +40,7 @@ public final class MovedEventsForwarder implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(MovedEventsForwarder.class);
 
     private final String cluster;
+    private final int rowsPerRun;
     private final Database here;
     private final Map<String, Database> clusters;
     private final TenantRouting routing;
@@ -60,6 +61,13 @@ public final class MovedEventsForwarder implements Runnable {
      */
     public MovedEventsForwarder(String cluster, Database here, Map<String, Database> clusters, TenantRouting routing,
                                 ClusterIdentities identities, Function<Database, PostgresReplay> replayOn) {
+        this(cluster, here, clusters, routing, identities, replayOn, ROWS_PER_RUN);
+    }
+
+    /** @param rowsPerRun the most rows one run takes ({@link #ROWS_PER_RUN}); tests take fewer */
+    MovedEventsForwarder(String cluster, Database here, Map<String, Database> clusters, TenantRouting routing,
+                         ClusterIdentities identities, Function<Database, PostgresReplay> replayOn, int rowsPerRun) {
+        this.rowsPerRun = rowsPerRun;
         this.cluster = cluster;
         this.here = here;
         this.clusters = Map.copyOf(clusters);
@@ -104,7 +112,7 @@ public final class MovedEventsForwarder implements Runnable {
             List<BadEvents.Row> waiting = List.of();
             if (!forwardable.isEmpty()) {
                 try (Connection c = here.dataSource().getConnection()) {
-                    waiting = BadEvents.untried(c, PostgresSink.NAME, MovedTenants.CODE, forwardable, ROWS_PER_RUN);
+                    waiting = BadEvents.untried(c, PostgresSink.NAME, MovedTenants.CODE, forwardable, rowsPerRun);
                 }
             }
             for (Map.Entry<String, List<BadEvents.Row>> to : MovedBadEvents.elsewhere(routing, cluster, waiting).entrySet()) {

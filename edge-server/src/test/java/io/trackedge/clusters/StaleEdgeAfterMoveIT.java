@@ -193,6 +193,44 @@ class StaleEdgeAfterMoveIT {
         }
     }
 
+    /**
+     * A run takes at most its share of rows, oldest first, from the tenants whose cluster can take them now:
+     * the rows of a tenant moved to a cluster that is down (or whose database another name reaches) never
+     * fill the share, however many and however old.
+     */
+    @Test
+    void rowsThatMustWaitDoNotHoldUpTheOthers() throws Exception {
+        UUID toC = UUID.fromString("55555555-5555-4555-8555-555555555555");
+        try (TestDatabase a = TestDatabase.migrated(); TestDatabase b = TestDatabase.migrated()) {
+            try (java.sql.Connection ca = a.connect(); java.sql.Statement s = ca.createStatement()) {
+                s.execute("INSERT INTO tenants_moved_out (tenant_id, moved_to) VALUES ('" + MOVED + "', 'b'), ('" + toC + "', 'c')");
+            }
+            Path before = dir.resolve("before.csv");
+            Files.writeString(before, MOVED + ",a\n" + toC + ",a\n");
+            try (TestEdge stale = TwoClusterConfig.edge(a, b, before)) {
+                opens(stale, toC, "to-c-", 3); // the oldest rows: c's
+                Await.until("c's set aside first", Duration.ofSeconds(60),
+                        () -> a.count("SELECT count(*) FROM bad_events WHERE error_code = 'moved'") == 3);
+                opens(stale, MOVED, "to-b-", 3);
+                Await.until("then b's", Duration.ofSeconds(60), () -> a.count("SELECT count(*) FROM bad_events WHERE error_code = 'moved'") == 6);
+            }
+            try (Database da = new Database(new PostgresConnectionInfo(a.jdbcUrl(), "postgres", null), 2);
+                 Database db = new Database(new PostgresConnectionInfo(b.jdbcUrl(), "postgres", null), 2);
+                 Database down = new Database(new PostgresConnectionInfo("jdbc:postgresql://127.0.0.1:1/down", "postgres", null), 1)) {
+                MovedEventsForwarder forwarder = new MovedEventsForwarder("a", da, Map.of("a", da, "b", db, "c", down),
+                        TenantRouting.of(List.of("a", "b", "c"), Map.of(MOVED, "b", toC, "c")), new ClusterIdentities(List.of("a", "b", "c")),
+                        PostgresReplay::new, 2);
+                forwarder.run();
+                assertEquals(2, forwarder.forwarded(), "b's two oldest: a run's share, not c's");
+                assertEquals(2, rows(b, "email_event_rows", MOVED));
+                forwarder.run();
+                assertEquals(3, forwarder.forwarded(), "the rest the next run");
+                assertEquals(3, rows(b, "email_event_rows", MOVED));
+                assertEquals(List.of(toC + "|3"), a.rows("SELECT tenant_id || '|' || count(*) FROM bad_events"
+                        + " WHERE replayed_at IS NULL AND last_replay_error IS NULL GROUP BY tenant_id"), "c's wait, untried");
+            }
+        }
+    }
 
     private static void opens(TestEdge edge, UUID tenant, String prefix, int n) throws Exception {
         try (RawHttp c = new RawHttp(edge.port())) {
