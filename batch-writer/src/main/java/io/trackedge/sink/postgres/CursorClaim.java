@@ -57,7 +57,7 @@ final class CursorClaim {
             }
             List<String> others = rows.keySet().stream().filter(n -> !n.equals(cursor)).toList();
             Row own = rows.get(cursor);
-            if (own != null && !others.isEmpty() || others.size() > 1) {
+            if ((own != null && !others.isEmpty()) || others.size() > 1) {
                 // A row no configured cluster names beside this sink's own (an older release run again meanwhile), or two
                 // such rows: which holds this sink's progress is not known, and a wrong guess writes events twice or never.
                 throw new SQLException("this database holds this edge's cursors " + rows.keySet() + ": which is " + cursor

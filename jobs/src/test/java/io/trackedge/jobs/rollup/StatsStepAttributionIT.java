@@ -31,10 +31,7 @@ class StatsStepAttributionIT {
              Database db = new Database(new PostgresConnectionInfo(testDb.jdbcUrl(), "postgres", null), 2)) {
             db.migrate();
             try (Connection c = testDb.connect(); Statement s = c.createStatement()) {
-                s.execute("INSERT INTO email_events (occurred_at, tenant_id, event_id, user_id, edge_no, event_type, campaign_id,"
-                        + " mailbox_id, email_id, step_id) SELECT (('" + day + "'::date + ev.days)::timestamp + ev.h * interval '1 hour')"
-                        + " AT TIME ZONE 'UTC', '" + TENANT + "', gen_random_uuid(), gen_random_uuid(), 1, ev.type::email_event_type,"
-                        + " ev.campaign, 'mbox', ev.email, ev.step FROM (VALUES"
+                StepEvents.insert(s, day, TENANT, ""
                         // email-1: a send at step 1 and, in the same hour, a delivery and an open naming no step
                         + " (0, 1, 'sent', 'camp', 'email-1', '1'), (0, 1, 'delivered', 'camp', 'email-1', NULL),"
                         + " (0, 1, 'open', 'camp', 'email-1', NULL),"
@@ -51,8 +48,7 @@ class StatsStepAttributionIT {
                         // email-7: sent three days before at step 8, replied in hour 10 naming none, sent again at step 7 in
                         // hour 11: the reply's step is looked for up to its hour's end, in the day's run as in the hour's
                         + " (-3, 1, 'sent', 'camp', 'email-7', '8'), (0, 10, 'replied', 'camp', 'email-7', NULL),"
-                        + " (0, 11, 'sent', 'camp', 'email-7', '7')"
-                        + ") AS ev(days, h, type, campaign, email, step)");
+                        + " (0, 11, 'sent', 'camp', 'email-7', '7')");
                 for (int h : new int[] {1, 2, 3, 5, 6, 7, 8, 9, 10, 11}) {
                     RollUps.runCommitted(c, HourlyRollUp.stats(), Period.hourOf(day.atTime(h, 0).toInstant(ZoneOffset.UTC)), null);
                 }

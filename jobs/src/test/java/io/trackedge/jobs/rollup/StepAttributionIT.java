@@ -30,10 +30,7 @@ class StepAttributionIT {
              Database db = new Database(new PostgresConnectionInfo(testDb.jdbcUrl(), "postgres", null), 2)) {
             db.migrate();
             try (Connection c = testDb.connect(); Statement s = c.createStatement()) {
-                s.execute("INSERT INTO email_events (occurred_at, tenant_id, event_id, user_id, edge_no, event_type, campaign_id,"
-                        + " mailbox_id, email_id, step_id) SELECT (('" + day + "'::date + ev.days)::timestamp + ev.h * interval '1 hour')"
-                        + " AT TIME ZONE 'UTC', '" + TENANT + "', gen_random_uuid(), gen_random_uuid(), 1, ev.type::email_event_type,"
-                        + " ev.campaign, 'mbox', ev.email, ev.step FROM (VALUES"
+                StepEvents.insert(s, day, TENANT, ""
                         // email-1, the day: a send at step 1, then a reply and an open naming no step
                         + " (0, 1, 'sent', 'camp', 'email-1', '1'), (0, 3, 'replied', 'camp', 'email-1', NULL),"
                         + " (0, 4, 'open', 'camp', 'email-1', NULL),"
@@ -42,8 +39,7 @@ class StepAttributionIT {
                         // email-3: sent three days before at step 3, delivered on the day naming none
                         + " (-3, 1, 'sent', 'camp', 'email-3', '3'), (0, 6, 'delivered', 'camp', 'email-3', NULL),"
                         // email-4: its step was in another campaign; its reply in this one names none
-                        + " (-3, 1, 'sent', 'other', 'email-4', '9'), (0, 7, 'replied', 'camp', 'email-4', NULL)"
-                        + ") AS ev(days, h, type, campaign, email, step)");
+                        + " (-3, 1, 'sent', 'other', 'email-4', '9'), (0, 7, 'replied', 'camp', 'email-4', NULL)");
                 RollUps.runCommitted(c, EmailMetricsRollUp.sequenceSteps(), Period.dayOf(day.minusDays(3)), null);
                 RollUps.runCommitted(c, EmailMetricsRollUp.sequenceSteps(), Period.dayOf(day), null);
             }
