@@ -3,6 +3,7 @@ package io.trackedge.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.trackedge.Main;
@@ -91,6 +92,15 @@ class CliTest {
         assertEquals(2, run("token", "click", "-c", cfg.toString(), "--csv", csv.toString()).exit());
         Files.writeString(csv, "tenant,user,campaign\n");
         assertEquals(2, run("token", "open", "-c", cfg.toString(), "--csv", csv.toString()).exit());
+    }
+
+    /** The README's promise: two clusters naming one database stop the start-up with exit 2, before a sink writes. */
+    @Test
+    void serveRefusesTwoClustersNamingOneDatabase() throws Exception {
+        Path cfg = config("edge.data-dir = \"" + dir + "\"\nedge.signing-keys = \"" + KEY + "\"\n"
+                + "edge.database.clusters = \"a=postgresql://pg-a.internal/track,b=jdbc:postgresql://PG-A.internal:5432/track\"\n");
+        // were the configuration accepted, serve would run until stopped: the timeout interrupts it, and fails
+        assertEquals(2, assertTimeoutPreemptively(java.time.Duration.ofSeconds(30), () -> run("serve", "-c", cfg.toString()).exit()));
     }
 
     @Test

@@ -9,7 +9,6 @@ import io.trackedge.db.RoutingHistoryFile;
 import io.trackedge.sink.SinkLoop;
 import io.trackedge.sink.testing.Await;
 import io.trackedge.sink.testing.TestDatabase;
-import io.trackedge.testing.RawHttp;
 import io.trackedge.testing.TestEdge;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,7 +42,7 @@ class RoutingChangeIT {
                     "EDGE_DATABASE_CLUSTERS", "a=jdbc:postgresql://127.0.0.1:1/down,b=" + b.jdbcUrl(),
                     "EDGE_DATABASE_ROUTING_TABLE", table.toString(), "EDGE_JOBS_ENABLED", "false")) {
                 dataDir = edge.dataDir();
-                send(edge, before, "before");
+                edge.opens(MOVED, "before-", before);
                 SinkLoop sinkB = edge.postgresSinkLoops().get(1);
                 assertEquals("postgres_b", sinkB.name());
                 long end = edge.journalEvents().size();
@@ -56,7 +55,7 @@ class RoutingChangeIT {
             try (TestEdge edge = TestEdge.start("EDGE_DATA_DIR", dataDir.toString(), "EDGE_POSTGRES_SINK", "true",
                     "EDGE_DATABASE_USER", "postgres", "EDGE_DATABASE_CLUSTERS", "a=" + a.jdbcUrl() + ",b=" + b.jdbcUrl(),
                     "EDGE_DATABASE_ROUTING_TABLE", table.toString(), "EDGE_JOBS_ENABLED", "false")) {
-                send(edge, after, "after");
+                edge.opens(MOVED, "after-", after);
                 Await.within(Duration.ofSeconds(60), () -> rowsOf(a, MOVED) >= before && rowsOf(b, MOVED) >= after);
                 String history = Files.readString(edge.config().journalDir().resolve(RoutingHistoryFile.NAME));
                 assertTrue(history.contains("pin " + MOVED + ",a") && history.contains("pin " + MOVED + ",b"), history);
@@ -90,7 +89,7 @@ class RoutingChangeIT {
             try (TestEdge edge = TestEdge.start("EDGE_POSTGRES_SINK", "true", "EDGE_DATABASE_USER", "postgres",
                     "EDGE_DATABASE_URL", a.jdbcUrl(), "EDGE_JOBS_ENABLED", "false")) {
                 dataDir = edge.dataDir();
-                send(edge, before, "single");
+                edge.opens(MOVED, "single-", before);
                 Await.within(Duration.ofSeconds(60), () -> rowsOf(a, MOVED) >= before);
             }
             Files.writeString(table, MOVED + ",b\n");
@@ -98,7 +97,7 @@ class RoutingChangeIT {
             try (TestEdge edge = TestEdge.start("EDGE_DATA_DIR", dataDir.toString(), "EDGE_POSTGRES_SINK", "true",
                     "EDGE_DATABASE_USER", "postgres", "EDGE_DATABASE_CLUSTERS", "a=" + a.jdbcUrl() + ",b=" + b.jdbcUrl(),
                     "EDGE_DATABASE_ROUTING_TABLE", table.toString(), "EDGE_JOBS_ENABLED", "false")) {
-                send(edge, after, "clustered");
+                edge.opens(MOVED, "clustered-", after);
                 Await.within(Duration.ofSeconds(60), () -> rowsOf(b, MOVED) >= after);
                 SinkLoop sinkB = edge.postgresSinkLoops().get(1);
                 long end = edge.journalEvents().size();
@@ -110,13 +109,6 @@ class RoutingChangeIT {
         }
     }
 
-    private static void send(TestEdge edge, int n, String prefix) throws Exception {
-        try (RawHttp c = new RawHttp(edge.port())) {
-            for (int i = 0; i < n; i++) {
-                assertEquals(200, c.get(edge.pixelPath(MOVED, prefix + "-" + i)).status());
-            }
-        }
-    }
 
     private static long rowsOf(TestDatabase db, UUID tenant) throws java.sql.SQLException {
         return db.count("SELECT count(*) FROM email_events WHERE tenant_id = '" + tenant + "'");

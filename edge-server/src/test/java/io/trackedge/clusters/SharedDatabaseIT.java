@@ -9,7 +9,6 @@ import io.trackedge.sink.SinkHealth;
 import io.trackedge.sink.SinkLoop;
 import io.trackedge.sink.testing.Await;
 import io.trackedge.sink.testing.TestDatabase;
-import io.trackedge.testing.RawHttp;
 import io.trackedge.testing.TestEdge;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -65,8 +64,8 @@ class SharedDatabaseIT {
             }
             String refused;
             try (TestEdge edge = edge(dataDir, x.jdbcUrl(), RoutingAgreementIT.otherSpelling(x), table)) {
-                send(edge, TA, "first");
-                send(edge, TB, "first");
+                edge.opens(TA, "first-", N);
+                edge.opens(TB, "first-", N);
                 refused = awaitRefused(edge);
                 if (bFirst) {
                     assertEquals("postgres_a", refused);
@@ -82,8 +81,8 @@ class SharedDatabaseIT {
 
             // b given a database of its own.
             try (TestEdge edge = edge(dataDir, x.jdbcUrl(), b.jdbcUrl(), table)) {
-                send(edge, TA, "second");
-                send(edge, TB, "second");
+                edge.opens(TA, "second-", N);
+                edge.opens(TB, "second-", N);
                 if (refused.equals("postgres_a")) {
                     // x held b's cursor: a is still refused there until an operator says b's rows there were a mistake.
                     assertEquals("postgres_a", awaitRefused(edge));
@@ -107,7 +106,7 @@ class SharedDatabaseIT {
     }
 
     /** The name of the sink that refuses the database, once one does. */
-    private static String awaitRefused(TestEdge edge) {
+    private static String awaitRefused(TestEdge edge) throws java.io.IOException {
         List<SinkLoop> loops = edge.postgresSinkLoops();
         Await.until("one of the two sinks refuses the database the other claimed", Duration.ofSeconds(60),
                 () -> loops.stream().anyMatch(l -> l.health().lastError() != null && l.health().lastError().contains(REFUSAL)));
@@ -116,6 +115,11 @@ class SharedDatabaseIT {
         assertNotEquals(SinkHealth.State.RUNNING, refused.health().state());
         assertEquals(1, loops.stream().filter(l -> l.health().lastError() != null && l.health().lastError().contains(REFUSAL)).count(),
                 "one of them: " + loops.stream().map(l -> l.name() + ": " + l.health().lastError()).toList());
+        // What the README says an operator sees: the gauge and /readyz name the refused sink, and why.
+        assertEquals(0.0, TestEdge.sample(edge.metrics(), "edge_sink_up{sink=\"" + refused.name() + "\"}"));
+        var check = new com.fasterxml.jackson.databind.ObjectMapper().readTree(edge.admin("/readyz")).path("checks")
+                .path(refused.name() + "-sink");
+        assertTrue(check.path("degraded").asBoolean() && check.path("detail").asText().contains(REFUSAL), check.toString());
         return refused.name();
     }
 
@@ -123,14 +127,6 @@ class SharedDatabaseIT {
         return TestEdge.start("EDGE_DATA_DIR", dataDir.toString(), "EDGE_POSTGRES_SINK", "true", "EDGE_DATABASE_USER", "postgres",
                 "EDGE_DATABASE_CLUSTERS", "a=" + a + ",b=" + b, "EDGE_DATABASE_ROUTING_TABLE", table.toString(), "EDGE_JOBS_ENABLED", "false",
                 "EDGE_SINK_STALL_AFTER", "1h", "EDGE_SINK_MAX_BACKOFF", "2s");
-    }
-
-    private static void send(TestEdge edge, UUID tenant, String prefix) throws Exception {
-        try (RawHttp c = new RawHttp(edge.port())) {
-            for (int i = 0; i < N; i++) {
-                assertEquals(200, c.get(edge.pixelPath(tenant, prefix + "-" + i)).status());
-            }
-        }
     }
 
     private static long rowsOf(TestDatabase db, UUID tenant) throws java.sql.SQLException {

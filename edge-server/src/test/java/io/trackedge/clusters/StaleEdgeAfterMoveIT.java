@@ -13,7 +13,6 @@ import io.trackedge.sink.postgres.PostgresSink;
 import io.trackedge.sink.testing.Await;
 import io.trackedge.sink.testing.TestDatabase;
 import io.trackedge.testing.CliRun;
-import io.trackedge.testing.RawHttp;
 import io.trackedge.testing.TestEdge;
 import io.trackedge.testing.TwoClusterConfig;
 import java.nio.file.Files;
@@ -50,7 +49,7 @@ class StaleEdgeAfterMoveIT {
             Path after = dir.resolve("after.csv");
             Files.writeString(after, MOVED + ",b\n" + OTHER + ",a\n");
             try (TestEdge edge = TwoClusterConfig.edge(a, b, before)) {
-                opens(edge, MOVED, "first-", 10);
+                edge.opens(MOVED, "first-", 10);
                 Await.until("10 events in a", Duration.ofSeconds(60), () -> rows(a, "email_event_rows", MOVED) == 10);
             }
             Path config = TwoClusterConfig.write(dir.resolve("edge.conf"), a, b, after);
@@ -59,8 +58,8 @@ class StaleEdgeAfterMoveIT {
             assertEquals(List.of("b"), a.rows("SELECT moved_to FROM tenants_moved_out WHERE tenant_id = '" + MOVED + "'"));
 
             try (TestEdge stale = TwoClusterConfig.edge(a, b, before)) {
-                opens(stale, MOVED, "late-", 6);
-                opens(stale, OTHER, "other-", 3);
+                stale.opens(MOVED, "late-", 6);
+                stale.opens(OTHER, "other-", 3);
                 Await.until("the stale edge's events of the moved tenant set aside in a", Duration.ofSeconds(60),
                         () -> a.count("SELECT count(*) FROM bad_events WHERE tenant_id = '" + MOVED + "'") == 6
                                 && rows(a, "email_event_rows", OTHER) == 3);
@@ -116,14 +115,14 @@ class StaleEdgeAfterMoveIT {
             Path after = dir.resolve("after.csv");
             Files.writeString(after, MOVED + ",b\n");
             try (TestEdge edge = TwoClusterConfig.edge(a, b, before)) {
-                opens(edge, MOVED, "first-", 4);
+                edge.opens(MOVED, "first-", 4);
                 Await.until("4 events in a", Duration.ofSeconds(60), () -> rows(a, "email_event_rows", MOVED) == 4);
             }
             CliRun moved = CliRun.run(TwoClusterConfig.write(dir.resolve("edge.conf"), a, b, after),
                     "clusters", "move", "--tenant", MOVED.toString(), "--from", "a");
             assertEquals(0, moved.exit(), moved.err() + moved.out());
             try (TestEdge stale = TwoClusterConfig.edge(a, b, before)) {
-                opens(stale, MOVED, "late-", 5);
+                stale.opens(MOVED, "late-", 5);
                 Await.until("the stale edge's events set aside in a", Duration.ofSeconds(60),
                         () -> a.count("SELECT count(*) FROM bad_events WHERE error_code = 'moved' AND replayed_at IS NULL") == 5);
             }
@@ -165,8 +164,8 @@ class StaleEdgeAfterMoveIT {
             Path before = dir.resolve("before.csv");
             Files.writeString(before, MOVED + ",a\n" + toC + ",a\n");
             try (TestEdge stale = TwoClusterConfig.edge(a, b, before)) {
-                opens(stale, MOVED, "to-b-", 2);
-                opens(stale, toC, "to-c-", 3);
+                stale.opens(MOVED, "to-b-", 2);
+                stale.opens(toC, "to-c-", 3);
                 Await.until("both tenants' events set aside in a", Duration.ofSeconds(60),
                         () -> a.count("SELECT count(*) FROM bad_events WHERE error_code = 'moved'") == 5);
             }
@@ -208,10 +207,10 @@ class StaleEdgeAfterMoveIT {
             Path before = dir.resolve("before.csv");
             Files.writeString(before, MOVED + ",a\n" + toC + ",a\n");
             try (TestEdge stale = TwoClusterConfig.edge(a, b, before)) {
-                opens(stale, toC, "to-c-", 3); // the oldest rows: c's
+                stale.opens(toC, "to-c-", 3); // the oldest rows: c's
                 Await.until("c's set aside first", Duration.ofSeconds(60),
                         () -> a.count("SELECT count(*) FROM bad_events WHERE error_code = 'moved'") == 3);
-                opens(stale, MOVED, "to-b-", 3);
+                stale.opens(MOVED, "to-b-", 3);
                 Await.until("then b's", Duration.ofSeconds(60), () -> a.count("SELECT count(*) FROM bad_events WHERE error_code = 'moved'") == 6);
             }
             try (Database da = new Database(new PostgresConnectionInfo(a.jdbcUrl(), "postgres", null), 2);
@@ -232,13 +231,6 @@ class StaleEdgeAfterMoveIT {
         }
     }
 
-    private static void opens(TestEdge edge, UUID tenant, String prefix, int n) throws Exception {
-        try (RawHttp c = new RawHttp(edge.port())) {
-            for (int i = 0; i < n; i++) {
-                assertEquals(200, c.get(edge.pixelPath(tenant, prefix + i)).status());
-            }
-        }
-    }
 
     private static long rows(TestDatabase db, String table, UUID tenant) throws SQLException {
         return db.count("SELECT count(*) FROM " + table + " WHERE tenant_id = '" + tenant + "'");

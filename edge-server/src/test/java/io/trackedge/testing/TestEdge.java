@@ -94,6 +94,21 @@ public final class TestEdge implements AutoCloseable {
         return pathOf(urls.pixel(new EventFields(tenant, USER, "camp-1", "mbox-1", email, "lead-1", "step-2", null)));
     }
 
+    /**
+     * Fetches the pixels of {@code n} emails of {@code tenant}, named {@code prefix} and a number from 0, over
+     * one keep-alive connection; fails on any answer but 200.
+     */
+    public void opens(UUID tenant, String prefix, int n) throws IOException {
+        try (RawHttp c = new RawHttp(port())) {
+            for (int i = 0; i < n; i++) {
+                int status = c.get(pixelPath(tenant, prefix + i)).status();
+                if (status != 200) {
+                    throw new AssertionError("pixel " + prefix + i + " answered " + status);
+                }
+            }
+        }
+    }
+
     /** The running edge's PostHog sink loop, or null without one. */
     public SinkLoop posthogSinkLoop() {
         return app.posthogSinkLoop();
@@ -118,8 +133,13 @@ public final class TestEdge implements AutoCloseable {
 
     /** The admin listener's {@code /metrics} text. */
     public String metrics() throws IOException {
+        return admin("/metrics");
+    }
+
+    /** The body of the admin listener's answer to a GET of {@code path}, whatever its status. */
+    public String admin(String path) throws IOException {
         try (RawHttp admin = new RawHttp(adminPort())) {
-            admin.send("GET /metrics HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+            admin.send("GET " + path + " HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
             return admin.read(false).bodyText();
         }
     }
