@@ -1,6 +1,7 @@
 package io.trackedge.cli;
 
 import io.trackedge.clusters.MovedBadEvents;
+import io.trackedge.config.ConfigException;
 import io.trackedge.config.EdgeConfig;
 import io.trackedge.sink.bad.BadEvents;
 import io.trackedge.sink.bad.ReplayOutcome;
@@ -52,10 +53,23 @@ public final class BadEventsCommand implements Runnable {
             return -1;
         }
 
-        /** An invalid configuration is reported by {@code Main}'s handler, as it always was here (exit code 1). */
+        /**
+         * An invalid configuration is reported by {@code Main}'s handler, as it always was here (exit code 1);
+         * an unknown {@code --cluster} is a usage error (exit code 2), as in every command of the database.
+         */
         @Override
         EdgeConfig loadConfig() {
-            return config.load();
+            EdgeConfig cfg = config.load();
+            if (cluster == null) {
+                return cfg;
+            }
+            try {
+                return cfg.onCluster(cluster);
+            } catch (ConfigException e) {
+                spec.commandLine().getErr().println(e.getMessage());
+                spec.commandLine().getErr().flush();
+                return null;
+            }
         }
     }
 

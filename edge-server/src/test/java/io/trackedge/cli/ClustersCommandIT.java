@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.trackedge.db.Database;
 import io.trackedge.db.PostgresConnectionInfo;
 import io.trackedge.db.TenantRouting;
+import io.trackedge.sink.BadRecord;
+import io.trackedge.sink.bad.BadEvents;
 import io.trackedge.sink.testing.TestDatabase;
 import io.trackedge.testing.CliRun;
 import io.trackedge.testing.TwoClusterConfig;
@@ -47,6 +49,14 @@ class ClustersCommandIT {
             CliRun jobsOnB = CliRun.run(config, "jobs", "list", "--cluster", "b");
             assertEquals(0, jobsOnB.exit(), jobsOnB.err());
             assertEquals(2, CliRun.run(config, "jobs", "list", "--cluster", "z").exit(), "an unknown cluster is refused");
+            try (Connection c = b.connect()) {
+                BadEvents.insert(c, "postgres", UUID.randomUUID(), new BadRecord(1, 2, new byte[] {1, 2, 3}, null, "set aside in b", "decode"));
+            }
+            CliRun badOnB = CliRun.run(config, "bad-events", "list", "--cluster", "b");
+            assertEquals(0, badOnB.exit(), badOnB.err());
+            assertTrue(badOnB.out().contains("set aside in b"), "b's set-aside events, not a's: " + badOnB.out());
+            assertTrue(!CliRun.run(config, "bad-events", "list", "--cluster", "a").out().contains("set aside in b"));
+            assertEquals(2, CliRun.run(config, "bad-events", "list", "--cluster", "z").exit(), "an unknown cluster is refused");
             counters(a, T1, T3);
             counters(b, T2);
             CliRun pins = CliRun.run(config, "clusters", "pins");
