@@ -69,7 +69,8 @@ final class BatchApi implements AutoCloseable {
     /**
      * Sends the events, in order, in one request.
      *
-     * @throws IOException when no answer came: refused, reset, timed out (each is worth a retry)
+     * @throws IOException when no whole answer came within the timeout: refused, reset, timed out, the
+     *     answer's body stalled (each is worth a retry)
      */
     Response post(List<byte[]> events) throws IOException, InterruptedException {
         byte[] body = body(events);
@@ -81,7 +82,7 @@ final class BatchApi implements AutoCloseable {
         if (gzip) {
             req.header("Content-Encoding", "gzip");
         }
-        HttpResponse<String> r = client.send(req.build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = BoundedSend.send(client, req.build(), timeout);
         String text = r.body() == null ? "" : r.body();
         if (text.length() > 512) {
             text = text.substring(0, 512) + "...";

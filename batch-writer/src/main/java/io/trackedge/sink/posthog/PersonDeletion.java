@@ -71,7 +71,7 @@ public final class PersonDeletion {
                 .POST(HttpRequest.BodyPublishers.ofString(body.toString(), StandardCharsets.UTF_8))
                 .build();
         try {
-            HttpResponse<String> r = client.send(req, HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = BoundedSend.send(client, req, settings.timeout());
             if (r.statusCode() >= 200 && r.statusCode() < 300) {
                 return "requested";
             }

@@ -277,6 +277,21 @@ class PostHogSinkIT {
         assertEquals(0, stats.sink.badEvents.get());
     }
 
+    /** Headers and a byte of the body, then nothing: the request's timeout no longer runs, the sink's deadline does. */
+    @Test
+    void aPostHogThatStallsMidAnswerTimesOutAndCatchesUpLater() throws Exception {
+        fake.stallBody(Duration.ofMinutes(10));
+        Run stats = start(settings(200, Duration.ofMillis(300), Duration.ofHours(24)));
+        appendSynthetic(new SyntheticEvents(8, 500), 600);
+        await("an attempt given up on its stalled answer", Duration.ofSeconds(30), () -> stats.sink.failures.get() >= 2);
+        assertTrue(stats.lastError().contains("no answer"), stats.lastError());
+        assertEquals(0, stats.sink.committedPosition.get());
+        fake.stallBody(Duration.ZERO);
+        awaitCaughtUp(stats);
+        assertEquals(journalIds(), fake.uuids(), "what the stalled answers took is sent again under the same uuid");
+        assertEquals(0, stats.sink.badEvents.get());
+    }
+
     @Test
     void aPoisonedEventIsRejectedAloneAndTheRestArrive() throws Exception {
         appendSynthetic(new SyntheticEvents(7, 500), 1000);

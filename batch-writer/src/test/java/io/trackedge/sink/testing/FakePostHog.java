@@ -62,6 +62,7 @@ public final class FakePostHog implements AutoCloseable {
     private volatile int forcedStatus;
     private volatile int maxEvents = Integer.MAX_VALUE;
     private volatile long slowMillis;
+    private volatile long stallBodyMillis;
     private volatile int largestRequest;
     private final AtomicInteger gzipRequests = new AtomicInteger();
     private HttpServer server;
@@ -130,6 +131,15 @@ public final class FakePostHog implements AutoCloseable {
     }
 
     /** Answers every request with {@code status} (0: behave normally again). */
+    /**
+     * Answers with the status line, the headers and the first byte of the body at once, then waits
+     * {@code perAnswer} before the rest: a PostHog (or a proxy before it) that stalls mid-answer.
+     * {@link Duration#ZERO} answers whole again.
+     */
+    public void stallBody(Duration perAnswer) {
+        stallBodyMillis = perAnswer.toMillis();
+    }
+
     public void answer(int status) {
         forcedStatus = status;
     }
@@ -339,7 +349,15 @@ public final class FakePostHog implements AutoCloseable {
         try {
             x.sendResponseHeaders(status, b.length);
             try (OutputStream out = x.getResponseBody()) {
-                out.write(b);
+                long stall = stallBodyMillis;
+                if (stall > 0) {
+                    out.write(b, 0, 1);
+                    out.flush();
+                    sleep(stall);
+                    out.write(b, 1, b.length - 1);
+                } else {
+                    out.write(b);
+                }
             }
         } catch (IOException gone) {
             // The client gave up (its timeout) before the answer; what it means for it is its business.
