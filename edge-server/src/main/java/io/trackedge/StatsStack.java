@@ -8,6 +8,7 @@ import io.trackedge.stats.StatsService;
 import io.trackedge.stats.TenantReader;
 import io.trackedge.db.TenantRouting;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -26,6 +27,8 @@ public final class StatsStack implements AutoCloseable {
     /** Requests that may wait for a worker before 503. */
     static final int QUEUE = 32;
     static final int STATEMENT_TIMEOUT_MILLIS = 10_000;
+    /** How much longer than the statement timeout a read may wait on its socket before it is given up. */
+    static final Duration SOCKET_MARGIN = Duration.ofSeconds(5);
 
     /** One pool per cluster, in the clusters' order. */
     private final List<Database> dbs;
@@ -53,7 +56,10 @@ public final class StatsStack implements AutoCloseable {
             log.info("no database is configured: GET /v1/stats and the dashboard are off");
             return null;
         }
-        List<Database> dbs = infos.stream().map(i -> new Database(i, THREADS)).toList();
+        // The statement timeout is the server's: a server that hangs, or a network that drops everything, never
+        // sends it. The socket's, a little past it, is what frees a worker then.
+        Duration socketTimeout = Duration.ofMillis(STATEMENT_TIMEOUT_MILLIS).plus(SOCKET_MARGIN);
+        List<Database> dbs = infos.stream().map(i -> new Database(i, THREADS, socketTimeout)).toList();
         TenantRouting routing = c.clusters().routing();
         TenantReader reader = new TenantReader(tenant -> dbs.get(routing.indexOf(tenant)).dataSource(), STATEMENT_TIMEOUT_MILLIS);
         return new StatsStack(dbs, new StatsService(keys, reader, THREADS, QUEUE, Clock.systemUTC()));

@@ -28,9 +28,10 @@ public final class TenantReader {
     }
 
     /**
-     * How long a cluster whose pool gave no connection is not asked again. Asking costs a worker the
-     * pool's connection timeout (3 s), and the stats API's two workers serve every cluster: one
-     * cluster down would hold them from the others' reads.
+     * How long a cluster whose pool gave no connection, or whose connection failed mid-read (its
+     * socket timed out: a server that hangs, a network that drops everything), is not asked again.
+     * Asking costs a worker the pool's connection timeout (3 s) or the socket's, and the stats API's
+     * two workers serve every cluster: one cluster down would hold them from the others' reads.
      */
     public static final Duration DOWN_PAUSE = Duration.ofSeconds(5);
 
@@ -81,28 +82,40 @@ public final class TenantReader {
     }
 
     public <T> T read(UUID tenant, Work<T> work) throws SQLException {
-        try (Connection c = connect(dbOf.apply(tenant))) {
-            boolean auto = c.getAutoCommit();
-            c.setAutoCommit(false);
+        DataSource db = dbOf.apply(tenant);
+        try (Connection c = connect(db)) {
             try {
-                try (Statement s = c.createStatement()) {
-                    s.execute("SET TRANSACTION READ ONLY");
-                    s.execute("SET LOCAL ROLE trackedge_reader");
-                    s.execute("SET LOCAL statement_timeout = " + statementTimeoutMillis);
-                }
-                try (PreparedStatement s = c.prepareStatement("SELECT set_config('app.tenant_id', ?, true)")) {
-                    s.setString(1, tenant.toString());
-                    s.execute();
-                }
-                T out = work.run(c);
-                c.commit();
-                return out;
+                return read(c, tenant, work);
             } catch (SQLException | RuntimeException e) {
-                c.rollback();
+                if (StatsService.databaseUnreachable(e)) {
+                    downUntil.put(db, System.nanoTime() + downPauseNanos); // the connection broke mid-read
+                }
                 throw e;
-            } finally {
-                c.setAutoCommit(auto);
             }
+        }
+    }
+
+    private <T> T read(Connection c, UUID tenant, Work<T> work) throws SQLException {
+        boolean auto = c.getAutoCommit();
+        c.setAutoCommit(false);
+        try {
+            try (Statement s = c.createStatement()) {
+                s.execute("SET TRANSACTION READ ONLY");
+                s.execute("SET LOCAL ROLE trackedge_reader");
+                s.execute("SET LOCAL statement_timeout = " + statementTimeoutMillis);
+            }
+            try (PreparedStatement s = c.prepareStatement("SELECT set_config('app.tenant_id', ?, true)")) {
+                s.setString(1, tenant.toString());
+                s.execute();
+            }
+            T out = work.run(c);
+            c.commit();
+            return out;
+        } catch (SQLException | RuntimeException e) {
+            c.rollback();
+            throw e;
+        } finally {
+            c.setAutoCommit(auto);
         }
     }
 

@@ -82,6 +82,60 @@ class StatsSlowQueryIT {
     }
 
     /**
+     * A backend that stops answering mid-query (SIGSTOP: what a hung server, or a network that drops
+     * everything, looks like from the edge) never sends its statement timeout's error. The socket's
+     * timeout, 5 s past the statement's, gives the read up with a 503 (before, the JDBC driver's 60 s
+     * held the worker, one of the two that serve every cluster), and the cluster is not asked again
+     * for a moment: the next read is refused at once rather than given a connection that may hang too.
+     */
+    @Test
+    void aHungBackendIsGivenUpAndItsClusterRestsAMoment() throws Exception {
+        try (TestDatabase db = TestDatabase.create()) {
+            String key = readKey(db);
+            try (TestEdge edge = TestEdge.start("EDGE_DATABASE_URL", db.jdbcUrl(), "EDGE_DATABASE_USER", "postgres",
+                    "EDGE_INGEST_KEY_REFRESH", "200ms", "EDGE_JOBS_ENABLED", "false");
+                 Connection locker = db.connect()) {
+                String request = knownRequest(edge, key);
+                locker.setAutoCommit(false);
+                try (Statement s = locker.createStatement()) {
+                    s.execute("LOCK TABLE " + TABLES + " IN ACCESS EXCLUSIVE MODE");
+                }
+                String pid = null;
+                try (RawHttp c = new RawHttp(edge.port())) {
+                    c.timeout(45_000); // under the driver's former 60 s: a read it held that long fails here
+                    c.send(request);
+                    pid = Await.until("the stats query waiting on the lock", Duration.ofSeconds(30),
+                            () -> db.rows("SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"),
+                            rows -> rows.size() == 1).get(0);
+                    signal("STOP", pid);
+                    RawHttp.Response r = c.read(false);
+                    assertEquals(503, r.status(), r.bodyText());
+                    assertTrue(r.bodyText().contains("the database is unreachable"), r.bodyText());
+                    RawHttp.Response next = c.send(request).read(false);
+                    assertEquals(503, next.status(), next.bodyText());
+                    assertTrue(next.bodyText().contains("the database is unreachable"), next.bodyText());
+                } finally {
+                    if (pid != null) {
+                        signal("CONT", pid);
+                    }
+                    locker.rollback();
+                }
+                Await.until("answered again once the cluster's moment has passed", Duration.ofSeconds(30), () -> {
+                    try (RawHttp c = new RawHttp(edge.port())) {
+                        return c.send(request).read(false).status() == 200;
+                    }
+                });
+            }
+        }
+    }
+
+    private static void signal(String name, String pid) throws Exception {
+        Process p = new ProcessBuilder("kill", "-" + name, pid).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertEquals(0, p.waitFor(), "kill -" + name + " " + pid + ": " + out);
+    }
+
+    /**
      * With its 2 workers held and its 32 places taken, the stats API answers any further request 503 with
      * {@code Retry-After: 1} at once (the README's promise, untested before), and every request it took
      * is answered once the workers are free. A HEAD request gets a GET's headers and no body.
