@@ -57,7 +57,9 @@ record PostHogStack(PostHogSink sink, SinkLoop loop, PostHogStats stats) {
         }
         PostHogSink sink = new PostHogSink(config.journalDir(), journal::flushedPosition, node,
                 config.dataDir().resolve("posthog-cursor"),
-                c, ph, bad, System::currentTimeMillis, classifier, privacy);
+                c, ph, bad, System::currentTimeMillis, classifier, privacy,
+                // only what every other sink passed: no other sink, nothing (the cap then drops new events, as before)
+                () -> Math.min(journal.roomFloor(), cursors.minExcept(PostHogSink.NAME)));
         SinkLoop loop = new SinkLoop(sink, config.journalDir(), journal::flushedPosition,
                 new SinkLoopSettings(c.batchSize(), c.linger(), SinksStack.FIRST_BACKOFF, c.maxBackoff(), c.stallAfter(),
                         MAX_CONSECUTIVE_BAD, config.sinkIdleWait()),
@@ -68,6 +70,8 @@ record PostHogStack(PostHogSink sink, SinkLoop loop, PostHogStats stats) {
         metrics.counter("edge_sink_posthog_events_sent_total", "Events PostHog accepted", () -> loop.stats().rows.get());
         metrics.counter("edge_sink_posthog_events_skipped_total", "Events given up unsent after waiting longer than max-lag",
                 () -> ph.skippedMaxLag.get());
+        metrics.counter("edge_sink_posthog_events_skipped_for_room_total", "Events given up unsent because the journal, kept for"
+                + " PostHog, passed nine tenths of edge.journal.max-bytes (the other sinks had written them)", () -> ph.skippedForRoom.get());
         return new PostHogStack(sink, loop, ph);
     }
 }

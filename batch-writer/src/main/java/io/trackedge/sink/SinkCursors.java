@@ -50,6 +50,20 @@ public final class SinkCursors {
         return min;
     }
 
+    /**
+     * The lowest committed position of the sinks other than {@code name}; -1 while one of them has
+     * not reported, or when there is no other.
+     */
+    public long minExcept(String name) {
+        long min = Long.MAX_VALUE;
+        for (Slot s : slots) {
+            if (!s.name.equals(name)) {
+                min = Math.min(min, s.position.get());
+            }
+        }
+        return min == Long.MAX_VALUE ? -1 : min;
+    }
+
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder("SinkCursors[");

@@ -40,6 +40,10 @@ final class ClosedSegments {
     private volatile boolean deleting;
     /** What the last hand-off could not delete, oldest first: set by the closer before it clears {@link #deleting}. */
     private List<Segment> leftOver = List.of();
+    /** The closed segments' share of {@link JournalWriter#roomFloor}'s budget: what they may hold. */
+    private final long roomBytes;
+    /** See {@link JournalWriter#roomFloor}: recomputed on the writer's thread as segments close. */
+    private volatile long roomFloor = -1;
     /** Bytes of every closed segment still on disk, including those whose deletion is pending. */
     private final AtomicLong bytes = new AtomicLong();
     private volatile long releaseBefore;
@@ -47,10 +51,12 @@ final class ClosedSegments {
     /** The last deletion failed (logged once per streak). Closer's thread. */
     private boolean deletionFailing;
 
-    ClosedSegments(Path dir, JournalStats stats, SegmentCloser closer) {
+    /** @param roomBytes what the closed segments may hold before {@link #roomFloor} asks a sink to give some up */
+    ClosedSegments(Path dir, JournalStats stats, SegmentCloser closer, long roomBytes) {
         this.dir = dir;
         this.stats = stats;
         this.closer = closer;
+        this.roomBytes = roomBytes;
     }
 
     /** Counts the segments found when the journal opens: every one but the newest, which stays open. */
@@ -60,12 +66,36 @@ final class ClosedSegments {
             kept.addLast(new Segment(bases.get(i), bases.get(i + 1), size));
             bytes.addAndGet(size);
         }
+        roomFloor = computeRoomFloor();
     }
 
     /** The writer closed the segment at {@code base}, of {@code size} bytes, and opened the one at {@code next}. */
     void closed(long base, long size, long next) {
         kept.addLast(new Segment(base, next, size));
         bytes.addAndGet(size);
+        roomFloor = computeRoomFloor();
+    }
+
+    /** See {@link JournalWriter#roomFloor}. Any thread. */
+    long roomFloor() {
+        return roomFloor;
+    }
+
+    /**
+     * The end of the newest closed segment that no longer fits in {@link #roomBytes}, counting from the
+     * newest back; -1 when they all fit. Segments handed over for deletion are behind every cursor already.
+     */
+    private long computeRoomFloor() {
+        long sum = 0;
+        var newestFirst = kept.descendingIterator();
+        while (newestFirst.hasNext()) {
+            Segment s = newestFirst.next();
+            sum += s.size();
+            if (sum > roomBytes) {
+                return s.next();
+            }
+        }
+        return -1;
     }
 
     /** Bytes of every closed segment not yet deleted. Any thread. */

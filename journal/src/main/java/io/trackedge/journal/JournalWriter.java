@@ -61,7 +61,7 @@ public final class JournalWriter implements Closeable {
         this.segmentBytes = segmentBytes;
         this.maxBytes = maxBytes;
         this.stats = stats;
-        this.closed = new ClosedSegments(dir, stats, closer);
+        this.closed = new ClosedSegments(dir, stats, closer, roomBytes(segmentBytes, maxBytes));
         this.closer = closer;
     }
 
@@ -302,6 +302,25 @@ public final class JournalWriter implements Closeable {
     public long oldestPosition() throws IOException {
         List<Long> bases = Segments.list(dir);
         return bases.isEmpty() ? flushedPosition : bases.get(0);
+    }
+
+    /**
+     * The share of the cap a sink that may give events up ({@code PostHogSink}) lets the journal
+     * fill before it does: nine tenths, less the segment being written.
+     */
+    static long roomBytes(long segmentBytes, long maxBytes) {
+        return maxBytes / 10 * 9 - segmentBytes;
+    }
+
+    /**
+     * The position before which the journal holds more than nine tenths of its cap ({@code
+     * edge.journal.max-bytes}), counting from its newest records back, in whole segments; -1 while it
+     * holds less. A sink that may give events up ({@code PostHogSink}, whose events the journal keeps
+     * longest during an outage) gives up those before it once every other sink has passed them, so
+     * that the cap, which drops new events for every sink, is not reached on its account. Any thread.
+     */
+    public long roomFloor() {
+        return closed.roomFloor();
     }
 
     /** Journal position just past the last record written to the file. */

@@ -26,6 +26,52 @@ class RetentionTest {
         return EventSpec.random(n, rnd, 7000 + rnd.nextInt(1000));
     }
 
+    /**
+     * {@link JournalWriter#roomFloor}: -1 while the closed segments fit in nine tenths of the cap less the
+     * open segment; then the end of the newest closed segment that does not fit, counted from the newest.
+     */
+    @Test
+    void theRoomFloorIsTheEndOfTheClosedSegmentsPastNineTenthsOfTheCap() throws Exception {
+        JournalStats stats = new JournalStats();
+        // cap 10 segments: room for 10 * 0.9 - 1 = 8 closed segments
+        try (JournalWriter w = JournalWriter.open(dir, SEGMENT, 10 * SEGMENT, stats)) {
+            int n = 0;
+            while (Segments.list(dir).size() < 9) { // 8 closed
+                assertTrue(w.tryAppend(big(n++).fill(slot)));
+                if (n % 16 == 0) {
+                    w.flush();
+                }
+            }
+            w.flush();
+            assertEquals(-1, w.roomFloor(), "8 closed segments fit");
+            while (Segments.list(dir).size() < 10) { // 9 closed: the oldest no longer fits
+                assertTrue(w.tryAppend(big(n++).fill(slot)));
+                if (n % 16 == 0) {
+                    w.flush();
+                }
+            }
+            w.flush();
+            // From the newest closed segment back, by the files' sizes: the end of the first that passes the room.
+            List<Long> bases = Segments.list(dir);
+            long sum = 0;
+            long expected = -1;
+            for (int i = bases.size() - 2; i >= 0 && expected < 0; i--) {
+                sum += Files.size(Segments.path(dir, bases.get(i)));
+                if (sum > JournalWriter.roomBytes(SEGMENT, 10 * SEGMENT)) {
+                    expected = bases.get(i + 1);
+                }
+            }
+            assertEquals(bases.get(1), expected, "the oldest of the 9 closed segments is past the room");
+            assertEquals(expected, w.roomFloor());
+
+            // Releasing the segments before it takes them out of the count, not the floor's position.
+            w.releaseBefore(bases.get(1));
+            w.flush();
+            w.awaitFileWork();
+            assertEquals(expected, w.roomFloor());
+        }
+    }
+
     @Test
     void closedSegmentsAreDeletedOnlyOnceTheCursorPassedThemAndTheActiveOneNever() throws Exception {
         List<EventSpec> specs = new ArrayList<>();

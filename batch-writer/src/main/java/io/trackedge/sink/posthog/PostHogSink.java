@@ -40,7 +40,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>An event journaled longer ago than {@link Settings#maxLag} is given up (counted, not sent): that
  * bounds how long the journal keeps events for PostHog. The age is measured from when this edge
- * received the event, never from its id, which an ingest client may choose.
+ * received the event, never from its id, which an ingest client may choose. So is an event the
+ * journal needs the room of (its {@code roomFloor}), once the other sinks have passed it.
  *
  * <p>Opens and clicks carry the verdict of this sink's own classifier ({@link JournalClassifier}, fed in
  * journal order like the Postgres sink's, so both give the same verdicts); a retroactive correction
@@ -123,6 +124,7 @@ public final class PostHogSink implements Sink {
     private final PostHogRequests requests;
     private final PrivacyPolicy privacy;
     private final JournalClassifier classifier;
+    private final LongSupplier roomFloor;
 
     /**
      * @param journalLimit the writer's flushed position
@@ -150,6 +152,19 @@ public final class PostHogSink implements Sink {
     public PostHogSink(Path journalDir, LongSupplier journalLimit, UUID journalId, Path cursorPath, Settings settings,
                        PostHogStats stats, BadEventStore badEvents, LongSupplier clockMillis, JournalClassifier classifier,
                        PrivacyPolicy privacy) {
+        this(journalDir, journalLimit, journalId, cursorPath, settings, stats, badEvents, clockMillis, classifier, privacy,
+                () -> -1);
+    }
+
+    /**
+     * @param roomFloor events wholly before this journal position are given up unsent (counted in
+     *     {@link PostHogStats#skippedForRoom}), -1 for none: the journal's {@code roomFloor} once every
+     *     other sink has passed it, so that an outage of PostHog never fills the journal to the cap,
+     *     which would drop new events for PostgreSQL too
+     */
+    public PostHogSink(Path journalDir, LongSupplier journalLimit, UUID journalId, Path cursorPath, Settings settings,
+                       PostHogStats stats, BadEventStore badEvents, LongSupplier clockMillis, JournalClassifier classifier,
+                       PrivacyPolicy privacy, LongSupplier roomFloor) {
         if (!settings.enabled()) {
             throw new IllegalArgumentException("the PostHog sink needs an API key");
         }
@@ -164,6 +179,7 @@ public final class PostHogSink implements Sink {
         this.badEvents = badEvents;
         this.clockMillis = clockMillis;
         this.requests = new PostHogRequests(settings, stats);
+        this.roomFloor = Objects.requireNonNull(roomFloor, "roomFloor");
     }
 
     @Override
@@ -226,10 +242,16 @@ public final class PostHogSink implements Sink {
         JournalClassifier.Classified classified = classifier.classify(batch);
         List<byte[]> bodies = new ArrayList<>(batch.size() + classified.corrections().size());
         int skipped = 0; // counted once the batch commits: a batch tried again would count its events again
+        int spared = 0;
+        long floor = roomFloor.getAsLong(); // read at each try: an outage moves it on
         for (int i = 0; i < batch.size(); i++) {
             // The classifier saw the full event; PostHog gets only what the tenant may keep, or nothing.
             EventRecord e = privacy.apply(batch.event(i));
             if (e == null) {
+                continue;
+            }
+            if (batch.next(i) <= floor) {
+                spared++;
                 continue;
             }
             if (now - receivedAtMillis(e) > settings.maxLag().toMillis()) {
@@ -249,11 +271,16 @@ public final class PostHogSink implements Sink {
                 skipped++;
                 continue;
             }
+            if (batch.end() <= floor) { // with the batch's events
+                spared++;
+                continue;
+            }
             bodies.add(PostHogEvents.encodeCorrection(c));
         }
         requests.sendAll(bodies);
         commit(batch.end());
         stats.skippedMaxLag.addAndGet(skipped);
+        stats.skippedForRoom.addAndGet(spared);
         classifier.committed(batch.end(), classified.corrections());
         return CompletableFuture.completedFuture(bodies.size());
     }

@@ -12,4 +12,9 @@ public final class PostHogStats {
     public final AtomicLong requests = new AtomicLong();
     /** Events given up because they waited longer than max-lag; never sent. */
     public final AtomicLong skippedMaxLag = new AtomicLong();
+    /**
+     * Events given up unsent because the journal, kept for PostHog during an outage, neared its cap
+     * (PostgreSQL had passed them); never sent.
+     */
+    public final AtomicLong skippedForRoom = new AtomicLong();
 }

@@ -81,6 +81,68 @@ class PostHogBesidePostgresIT {
         run("hanging", 30_000, () -> fake.slow(Duration.ofSeconds(5)), () -> fake.slow(Duration.ZERO));
     }
 
+    /**
+     * PostHog down longer than the journal's cap holds: the journal does not fill to the cap, which would
+     * drop new events for PostgreSQL too (and SyntheticEvents would throw "journal full"). PostHog gives
+     * up the oldest events PostgreSQL has written once the journal passes nine tenths of its cap, counts
+     * them, and sends the rest once it is back.
+     */
+    @Test
+    void postHogGivesUpItsOldestEventsRatherThanTheJournalDroppingNewOnes() throws Exception {
+        writer.close();
+        JournalStats journalStats = new JournalStats();
+        writer = JournalWriter.open(dataDir.resolve("small-journal"), 4L << 20, 16L << 20, journalStats); // 4 segments
+        Path small = writer.directory();
+        UUID node = UUID.randomUUID();
+        SinkCursors cursors = new SinkCursors(writer::releaseBefore);
+        SinkStats pg = new SinkStats();
+        PostHogStats phStats = new PostHogStats();
+        SinkStats ph = new SinkStats();
+        SinkLoop postgres = new SinkLoop(new PostgresSink(db, node, new PostgresSink.Settings(false, 0)), small,
+                writer::flushedPosition, Sinks.settings(2000, Duration.ofMillis(2), Duration.ofMillis(500)), pg,
+                cursors.register("postgres"));
+        PostHogSink.Settings settings = new PostHogSink.Settings(fake.host(), KEY, 500, 1 << 20, Duration.ofMillis(5),
+                Duration.ofSeconds(2), Duration.ofMillis(200), Duration.ofHours(24), false, true);
+        java.util.function.LongSupplier floor = () -> Math.min(writer.roomFloor(), cursors.minExcept(PostHogSink.NAME));
+        SinkLoop posthog = new SinkLoop(new PostHogSink(small, writer::flushedPosition, node, dataDir.resolve("small-cursor"),
+                settings, phStats, new FileBadEventStore(dataDir.resolve("small-bad.ndjson")), System::currentTimeMillis,
+                io.trackedge.sink.JournalClassifier.disabled(), io.trackedge.privacy.PrivacyPolicy.keepAll(), floor),
+                small, writer::flushedPosition, Sinks.settings(500, Duration.ofMillis(5), Duration.ofMillis(200)), ph,
+                cursors.register(PostHogSink.NAME));
+        fake.down();
+        postgres.start();
+        posthog.start();
+
+        int events = 150_000; // about 22 MiB of journal
+        SyntheticEvents gen = new SyntheticEvents(12, 5000);
+        for (int i = 0; i < events; i++) {
+            gen.append(writer);
+            if (i % 5000 == 4999) {
+                writer.flush();
+                postgres.wakeUp();
+                posthog.wakeUp();
+                long written = writer.flushedPosition();
+                await("PostgreSQL writes the chunk", Duration.ofSeconds(60), () -> pg.committedPosition.get() == written);
+                await("PostHog gives up what the journal needs the room of", Duration.ofSeconds(60),
+                        () -> ph.committedPosition.get() >= floor.getAsLong());
+                writer.flush(); // hands the released segments over for deletion
+                writer.awaitFileWork();
+            }
+        }
+        writer.flush();
+        long end = writer.flushedPosition();
+        assertEquals(0, journalStats.droppedAtCap.get(), "no event dropped at the cap");
+        assertEquals(events, testDb.count("SELECT count(*) FROM email_events"), "PostgreSQL has every event");
+        assertTrue(phStats.skippedForRoom.get() > 0, "PostHog gave some up");
+        assertEquals(0, phStats.skippedMaxLag.get());
+
+        fake.up();
+        await("PostHog sends the rest", Duration.ofSeconds(120), () -> ph.committedPosition.get() == end);
+        assertEquals(events, fake.uuids().size() + phStats.skippedForRoom.get(), "each event sent or counted as given up, once");
+        assertTrue(postgres.stop(Duration.ofSeconds(5)));
+        assertTrue(posthog.stop(Duration.ofSeconds(5)));
+    }
+
     private void run(String what, int events, Fault breakPostHog, Fault healPostHog) throws Exception {
         UUID node = UUID.randomUUID();
         SinkCursors cursors = new SinkCursors(writer::releaseBefore);
