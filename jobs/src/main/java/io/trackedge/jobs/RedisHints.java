@@ -4,6 +4,8 @@ import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
+import io.lettuce.core.resource.EpollProvider;
+import io.lettuce.core.resource.IOUringProvider;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.time.Duration;
@@ -47,9 +49,28 @@ public final class RedisHints implements AutoCloseable {
         client.setOptions(ClientOptions.builder()
                 // Buffering commands while disconnected would stall the runner; failing lets it use PostgreSQL.
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                .socketOptions(SocketOptions.builder().connectTimeout(Duration.ofSeconds(1)).build())
+                .socketOptions(socketOptions())
                 .timeoutOptions(TimeoutOptions.enabled(Duration.ofSeconds(2)))
                 .build());
+    }
+
+    /**
+     * A Redis host that vanishes without a reset (power, network) leaves a connection lettuce thinks is
+     * up, and every command waits out its timeout until the kernel gives up (about 15 minutes). With a
+     * native transport (the edge's epoll), keep-alive probes find it idle within about 20 s and the user
+     * timeout within 5 s of an unanswered command; lettuce then reconnects, and meanwhile rejects
+     * commands at once. Without one (lettuce refuses the options there), the kernel's keep-alive.
+     */
+    static SocketOptions socketOptions() {
+        SocketOptions.Builder b = SocketOptions.builder().connectTimeout(Duration.ofSeconds(1));
+        if (EpollProvider.isAvailable() || IOUringProvider.isAvailable()) {
+            b.keepAlive(SocketOptions.KeepAliveOptions.builder().enable().idle(Duration.ofSeconds(10))
+                            .interval(Duration.ofSeconds(3)).count(3).build())
+                    .tcpUserTimeout(SocketOptions.TcpUserTimeoutOptions.builder().enable().tcpUserTimeout(Duration.ofSeconds(5)).build());
+        } else {
+            b.keepAlive(true);
+        }
+        return b.build();
     }
 
     /** The list holding hints of priority {@code p}. */
