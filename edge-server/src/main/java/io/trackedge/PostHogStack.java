@@ -12,6 +12,7 @@ import io.trackedge.sink.SinkLoopSettings;
 import io.trackedge.sink.bad.BadEventStore;
 import io.trackedge.sink.bad.FileBadEventStore;
 import io.trackedge.sink.bad.PostgresBadEventStore;
+import io.trackedge.sink.posthog.JournalRoom;
 import io.trackedge.sink.posthog.PostHogSink;
 import io.trackedge.sink.posthog.PostHogStats;
 import io.trackedge.classify.EmailHistory;
@@ -57,9 +58,7 @@ record PostHogStack(PostHogSink sink, SinkLoop loop, PostHogStats stats) {
         }
         PostHogSink sink = new PostHogSink(config.journalDir(), journal::flushedPosition, node,
                 config.dataDir().resolve("posthog-cursor"),
-                c, ph, bad, System::currentTimeMillis, classifier, privacy,
-                // only what every other sink passed: no other sink, nothing (the cap then drops new events, as before)
-                () -> Math.min(journal.roomFloor(), cursors.minExcept(PostHogSink.NAME)));
+                c, ph, bad, System::currentTimeMillis, classifier, privacy, new JournalRoom(journal, cursors)::floor);
         SinkLoop loop = new SinkLoop(sink, config.journalDir(), journal::flushedPosition,
                 new SinkLoopSettings(c.batchSize(), c.linger(), SinksStack.FIRST_BACKOFF, c.maxBackoff(), c.stallAfter(),
                         MAX_CONSECUTIVE_BAD, config.sinkIdleWait()),

@@ -115,8 +115,10 @@ final class BadEventFinder {
                 continue;
             }
             progress.committed(half, rows);
-            consecutiveBad = 0; // not the code faults': a bug meeting a kind of event leaves others in every batch
-            partAccepted = true;
+            if (sink.delivered(half, rows)) { // a half given up unsent proves nothing of the destination
+                consecutiveBad = 0; // not the code faults': a bug meeting a kind of event leaves others in every batch
+                partAccepted = true;
+            }
         }
     }
 

@@ -38,6 +38,17 @@ public interface Sink extends AutoCloseable {
     }
 
     /**
+     * Whether {@code batch}, just committed with {@code rows} (as its future gave them; null: the
+     * batch's size), shows that the destination took events. A sink that gives events up unsent says
+     * no for a batch it delivered none of and gave some up: that commit moves the cursor, but does not
+     * bring a failing sink back to running (an outage stays a stall, and the backoff grows), and half of
+     * a refused batch given up is no proof that the destination takes the other half's events.
+     */
+    default boolean delivered(Batch batch, Integer rows) {
+        return true;
+    }
+
+    /**
      * Why this sink sets an event aside before writing it, by a rule of its own.
      *
      * @param code machine-readable, kept as the {@code bad_events} row's error code

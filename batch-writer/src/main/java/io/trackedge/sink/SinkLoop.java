@@ -266,8 +266,12 @@ public final class SinkLoop implements Runnable {
         stats.committedPosition.set(b.end());
         stats.oldestPendingMicros.set(0);
         onCommitted.accept(b.end());
-        backoff.reset();
-        health.progressed();
+        // Events given up unsent keep a running sink running, but do not bring a failing one back: its
+        // destination has still taken nothing.
+        if (sink.delivered(b, rows) || health.state() == SinkHealth.State.RUNNING || health.state() == SinkHealth.State.STARTING) {
+            backoff.reset();
+            health.progressed();
+        }
     }
 
     private void setAside(BadRecord bad) {

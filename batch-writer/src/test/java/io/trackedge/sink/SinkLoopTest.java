@@ -290,6 +290,50 @@ class SinkLoopTest {
         assertEquals(300, sink.written.size());
     }
 
+    /**
+     * A batch the sink gave up unsent (PostHog's past max-lag or the journal's room) moves the cursor,
+     * but its destination took nothing: a failing sink stays failing, and becomes stalled in time.
+     */
+    @Test
+    void eventsGivenUpUnsentDoNotBringAFailingSinkBack() throws Exception {
+        List<UUID> ids = append(100, 12);
+        append(10, 13); // behind them, events the destination must still take
+        ScriptedSink sink = new ScriptedSink();
+        sink.throttled = true;
+        SinkLoop loop = start(sink, 100, 100, Duration.ofMinutes(1));
+        Await.until("retrying", Duration.ofSeconds(30), () -> loop.stats().failures.get() >= 2
+                && loop.health().state() == SinkHealth.State.RETRYING);
+        Instant lastProgress = loop.health().lastProgress();
+        Instant since = loop.health().since();
+        sink.givenUp.addAll(ids);
+        Await.until("the given-up batch committed, the next one failing", Duration.ofSeconds(30),
+                () -> loop.stats().committedEvents.get() == 100 && loop.stats().failures.get() >= 4);
+        assertEquals(SinkHealth.State.RETRYING, loop.health().state());
+        assertEquals(since, loop.health().since(), "retrying since the first failure: the commit of nothing sent is no recovery");
+        assertEquals(lastProgress, loop.health().lastProgress(), "nor progress, so an outage still becomes a stall");
+        assertEquals(0, loop.stats().rows.get());
+
+        sink.throttled = false;
+        Await.until("running once it delivers", Duration.ofSeconds(30), () -> sink.committed == writer.flushedPosition()
+                && loop.health().state() == SinkHealth.State.RUNNING);
+        assertEquals(10, loop.stats().rows.get());
+    }
+
+    /**
+     * A refused batch's half the sink gave up unsent is no proof that its destination takes anything:
+     * with every event refused, none is set aside as the data's fault.
+     */
+    @Test
+    void aHalfGivenUpUnsentIsNoProofTheOtherHalfIsAtFault() throws Exception {
+        List<UUID> ids = append(100, 14);
+        ScriptedSink sink = new ScriptedSink();
+        sink.refuseAll = true;
+        sink.givenUp.addAll(ids.subList(0, 50));
+        SinkLoop loop = start(sink, 100, 3, Duration.ofMinutes(1));
+        Await.until("several attempts", Duration.ofSeconds(30), () -> loop.stats().failures.get() >= 3);
+        assertEquals(0, sink.setAside.size(), "a destination refusing everything empties nothing into bad events");
+    }
+
     @Test
     void backoffGrowsWhileDownAndRetryingSinceStaysPut() throws Exception {
         append(50, 6);

@@ -110,12 +110,17 @@ public final class TenantReader {
             }
             T out = work.run(c);
             c.commit();
+            c.setAutoCommit(auto);
             return out;
         } catch (SQLException | RuntimeException e) {
-            c.rollback();
+            // On a connection that broke (a socket timeout), these fail too: the first failure is the one to tell.
+            try {
+                c.rollback();
+                c.setAutoCommit(auto);
+            } catch (SQLException | RuntimeException after) {
+                e.addSuppressed(after);
+            }
             throw e;
-        } finally {
-            c.setAutoCommit(auto);
         }
     }
 

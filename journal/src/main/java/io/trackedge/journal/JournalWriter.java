@@ -61,7 +61,9 @@ public final class JournalWriter implements Closeable {
         this.segmentBytes = segmentBytes;
         this.maxBytes = maxBytes;
         this.stats = stats;
-        this.closed = new ClosedSegments(dir, stats, closer, roomBytes(segmentBytes, maxBytes));
+        long room = roomBytes(segmentBytes, maxBytes);
+        // A cap under about 2.2 segments leaves less room than one segment: giving up would follow every roll.
+        this.closed = new ClosedSegments(dir, stats, closer, room < segmentBytes ? Long.MAX_VALUE : room);
         this.closer = closer;
     }
 
@@ -315,7 +317,7 @@ public final class JournalWriter implements Closeable {
     /**
      * The position before which the journal holds more than nine tenths of its cap ({@code
      * edge.journal.max-bytes}), counting from its newest records back, in whole segments; -1 while it
-     * holds less. A sink that may give events up ({@code PostHogSink}, whose events the journal keeps
+     * holds less, and always with a cap under about 2.2 segments. A sink that may give events up ({@code PostHogSink}, whose events the journal keeps
      * longest during an outage) gives up those before it once every other sink has passed them, so
      * that the cap, which drops new events for every sink, is not reached on its account. Any thread.
      */

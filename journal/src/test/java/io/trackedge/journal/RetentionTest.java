@@ -70,6 +70,17 @@ class RetentionTest {
             w.awaitFileWork();
             assertEquals(expected, w.roomFloor());
         }
+        // Reopened (the oldest segment deleted, 8 closed left) under a cap of 9 segments, room for 7.1: the
+        // floor is computed from the segments found, the end of the oldest.
+        List<Long> left = Segments.list(dir);
+        assertEquals(9, left.size());
+        try (JournalWriter w = JournalWriter.open(dir, SEGMENT, 9 * SEGMENT, stats)) {
+            assertEquals(left.get(1), w.roomFloor());
+        }
+        // A cap of two segments leaves less room than one: never a floor, whatever is kept.
+        try (JournalWriter w = JournalWriter.open(dir, SEGMENT, 2 * SEGMENT, stats)) {
+            assertEquals(-1, w.roomFloor());
+        }
     }
 
     @Test

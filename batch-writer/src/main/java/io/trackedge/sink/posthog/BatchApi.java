@@ -111,20 +111,28 @@ final class BatchApi implements AutoCloseable {
         return raw.toByteArray();
     }
 
-    /** {@code Retry-After} as seconds or an HTTP date (RFC 9110), at most an hour; unreadable, zero (our backoff). */
+    /**
+     * The longest {@code Retry-After} honoured. The sink sleeps it out without reading the journal's room
+     * ({@code JournalWriter#roomFloor}): a longer sleep during an outage could let the journal fill the
+     * last tenth of its cap, where new events are dropped for PostgreSQL too (at 128 bytes an event, a
+     * minute of the default 8 GiB cap's tenth is about 100,000 events a second).
+     */
+    static final Duration MAX_RETRY_AFTER = Duration.ofMinutes(1);
+
+    /** {@code Retry-After} as seconds or an HTTP date (RFC 9110), at most {@link #MAX_RETRY_AFTER}; unreadable, zero (our backoff). */
     static Duration retryAfter(String v, java.time.Instant now) {
         String t = v.trim();
+        Duration d;
         try {
-            return Duration.ofSeconds(Math.max(0, Math.min(3600, Long.parseLong(t))));
+            d = Duration.ofSeconds(Math.max(0, Long.parseLong(t)));
         } catch (NumberFormatException e) {
             try {
-                java.time.Instant at = java.time.ZonedDateTime.parse(t, java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
-                Duration d = Duration.between(now, at);
-                return d.isNegative() ? Duration.ZERO : d.compareTo(Duration.ofHours(1)) > 0 ? Duration.ofHours(1) : d;
+                d = Duration.between(now, java.time.ZonedDateTime.parse(t, java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
             } catch (java.time.format.DateTimeParseException notADate) {
                 return Duration.ZERO;
             }
         }
+        return d.isNegative() ? Duration.ZERO : d.compareTo(MAX_RETRY_AFTER) > 0 ? MAX_RETRY_AFTER : d;
     }
 
     @Override

@@ -63,7 +63,7 @@ public final class PostHogSink implements Sink {
      * @param batchBytes a request is closed once its events hold this many bytes of JSON (so it
      *     may exceed it by one event); a batch larger than this goes in several requests
      * @param linger how long a partial batch waits for more events before it is sent
-     * @param timeout for connecting and for each request's answer
+     * @param timeout for each request, from connecting to the last byte of its answer
      * @param maxBackoff longest wait between retries
      * @param maxLag an event received longer ago than this is given up (skipped and counted)
      * @param sendIp send the client address as {@code $ip}
@@ -125,6 +125,8 @@ public final class PostHogSink implements Sink {
     private final PrivacyPolicy privacy;
     private final JournalClassifier classifier;
     private final LongSupplier roomFloor;
+    /** Events the last {@link #write} gave up unsent (max-lag, the journal's room): one batch in flight, its own. */
+    private int lastGivenUp;
 
     /**
      * @param journalLimit the writer's flushed position
@@ -277,12 +279,18 @@ public final class PostHogSink implements Sink {
             }
             bodies.add(PostHogEvents.encodeCorrection(c));
         }
+        lastGivenUp = skipped + spared;
         requests.sendAll(bodies);
         commit(batch.end());
         stats.skippedMaxLag.addAndGet(skipped);
         stats.skippedForRoom.addAndGet(spared);
         classifier.committed(batch.end(), classified.corrections());
         return CompletableFuture.completedFuture(bodies.size());
+    }
+
+    @Override
+    public boolean delivered(Batch batch, Integer rows) {
+        return rows == null || rows > 0 || lastGivenUp == 0;
     }
 
     /**

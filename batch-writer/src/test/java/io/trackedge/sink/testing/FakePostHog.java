@@ -130,7 +130,6 @@ public final class FakePostHog implements AutoCloseable {
         slowMillis = perRequest.toMillis();
     }
 
-    /** Answers every request with {@code status} (0: behave normally again). */
     /**
      * Answers with the status line, the headers and the first byte of the body at once, then waits
      * {@code perAnswer} before the rest: a PostHog (or a proxy before it) that stalls mid-answer.
@@ -140,6 +139,7 @@ public final class FakePostHog implements AutoCloseable {
         stallBodyMillis = perAnswer.toMillis();
     }
 
+    /** Answers every request with {@code status} (0: behave normally again). */
     public void answer(int status) {
         forcedStatus = status;
     }
