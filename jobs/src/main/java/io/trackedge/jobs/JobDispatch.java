@@ -17,8 +17,13 @@ import javax.sql.DataSource;
  */
 final class JobDispatch {
 
-    /** A job to hint in Redis. */
-    record Hint(UUID jobId, String type, int priority) {
+    /**
+     * A job to hint in Redis.
+     *
+     * @param again hinted before, its hint older than the visibility timeout: lost, or still queued
+     *     behind others (then pushing it again would only queue a duplicate)
+     */
+    record Hint(UUID jobId, String type, int priority, boolean again) {
     }
 
     private final DataSource ds;
@@ -31,21 +36,23 @@ final class JobDispatch {
 
     /**
      * Ready jobs with no hint in Redis younger than the visibility timeout (never pushed, or pushed
-     * and not claimed since). Marks them dispatched now; the caller pushes them.
+     * and not claimed since). Marks them dispatched now; the caller pushes them, or leaves a hint given
+     * {@link Hint#again} unpushed while its queue holds others (it is asked again a timeout later).
      */
     List<Hint> takeUndispatched(List<String> types, int limit) throws SQLException {
         try (Connection c = ds.getConnection(); PreparedStatement s = c.prepareStatement("UPDATE analytics_jobs j"
-                + " SET dispatched_at = now() FROM (SELECT job_id FROM analytics_jobs WHERE " + JobStore.READY
+                + " SET dispatched_at = now() FROM (SELECT job_id, dispatched_at IS NOT NULL AS again FROM analytics_jobs WHERE "
+                + JobStore.READY
                 + " AND job_type = ANY (?) AND (dispatched_at IS NULL OR dispatched_at < now() - make_interval(secs => ?))"
                 + " ORDER BY priority, run_after LIMIT ? FOR UPDATE SKIP LOCKED) n WHERE j.job_id = n.job_id"
-                + " RETURNING j.job_id, j.job_type, j.priority")) {
+                + " RETURNING j.job_id, j.job_type, j.priority, n.again")) {
             s.setArray(1, JobStore.textArray(c, types));
             s.setDouble(2, JobStore.seconds(settings.visibilityTimeout()));
             s.setInt(3, limit);
             List<Hint> out = new ArrayList<>();
             try (ResultSet r = s.executeQuery()) {
                 while (r.next()) {
-                    out.add(new Hint(r.getObject(1, UUID.class), r.getString(2), r.getInt(3)));
+                    out.add(new Hint(r.getObject(1, UUID.class), r.getString(2), r.getInt(3), r.getBoolean(4)));
                 }
             }
             return out;

@@ -70,6 +70,26 @@ class RedisFaultsIT {
         assertEquals(jobs, pg.count("SELECT count(DISTINCT period_start) FROM test_job_runs"));
     }
 
+    /**
+     * Jobs that wait their turn longer than the visibility timeout (a backlog behind one busy runner) are
+     * not hinted again while their queue still holds hints: before, each got one more hint every timeout,
+     * each a stale pop and a claim's UPDATE for nothing, and the list grew with the backlog's age.
+     */
+    @Test
+    void jobsWaitingBehindABacklogAreNotHintedAgain() throws Exception {
+        JobRegistry registry = JobRegistry.builder().add(new CountingRollUp(TYPE, "slow", Duration.ofMillis(250), 0), 25).build();
+        JobStats stats = new JobStats();
+        JobRunner r = new JobRunner("slow", new JobStore(pg.db.dataSource(), SETTINGS), registry, null,
+                new RedisHints(redis.url(), "t:"), SETTINGS, stats);
+        enqueueHours(r, 0, 16); // about 4 s of work, four visibility timeouts
+        threads.add(new RunnerThread(r, SETTINGS).start());
+        Await.until("every job done", Duration.ofSeconds(60), () -> completed() == 16);
+        assertEachRanOnce(16);
+        assertEquals(16, stats.claimedFromRedis.get(), "each claimed through its hint");
+        assertEquals(0, stats.staleHints.get(), "no duplicate hint popped");
+        assertEquals(0, stats.hintsPushed.get(), "each hinted once, when it was enqueued");
+    }
+
     @Test
     void redisKilledMidRunLosesNoJobAndDoublesNone() throws Exception {
         JobRunner a = runner("a");
