@@ -87,7 +87,7 @@ final class EdgeStop {
             p.stats().close();
         }
         if (p.jobs() != null) {
-            p.jobs().stop(left(deadline)); // a job still running is left to its lease: another node takes it
+            p.jobs().stop(jobsWait(deadline, System.nanoTime())); // a job still running is left to its lease
         }
         p.privacy().close();
         p.sinks().stop(deadline);
@@ -98,6 +98,15 @@ final class EdgeStop {
             throw journalFailure;
         }
         log.info("edge stopped in {} ms; journal flushed and synced at position {}", millis, p.journal().flushedPosition());
+    }
+
+    /**
+     * Half of what the grace leaves: a job still running then (a roll-up can take minutes) is rolled back
+     * and taken again from its lease, by another node or this one at its start, while the sinks' drain,
+     * after it, gets the other half rather than nothing.
+     */
+    static Duration jobsWait(long deadlineNanos, long nowNanos) {
+        return Duration.ofNanos(Math.max(0, (deadlineNanos - nowNanos) / 2));
     }
 
     /**

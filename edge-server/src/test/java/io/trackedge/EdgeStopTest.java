@@ -15,6 +15,12 @@ class EdgeStopTest {
     }
 
     @Test
+    void theJobsGetHalfOfWhatIsLeftSoThatTheSinksDrainInTheOtherHalf() {
+        assertEquals(java.time.Duration.ofSeconds(3), EdgeStop.jobsWait(NOW + TimeUnit.SECONDS.toNanos(6), NOW));
+        assertEquals(java.time.Duration.ZERO, EdgeStop.jobsWait(NOW - 1, NOW), "nothing left: no wait");
+    }
+
+    @Test
     void theRingGetsItsFloorWhenTheIngestDrainTookTheWholeGrace() {
         assertEquals(EdgeStop.RING_DRAIN_FLOOR_MILLIS, EdgeStop.ringDrainMillis(NOW - TimeUnit.SECONDS.toNanos(3), NOW));
         assertEquals(EdgeStop.RING_DRAIN_FLOOR_MILLIS, EdgeStop.ringDrainMillis(NOW + TimeUnit.MILLISECONDS.toNanos(200), NOW));
