@@ -1,6 +1,5 @@
 package io.trackedge.privacy;
 
-import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -119,7 +118,6 @@ public final class Erasure {
                 id = r.getLong(1);
             }
         }
-        List<UUID> eventIds = eventIds(c, tenant, emailId);
         try (PreparedStatement s = c.prepareStatement(KEEP_COUNTS)) {
             for (int i = 0; i < 4; i++) { // email_events and the three first-touch tables
                 s.setObject(2 * i + 1, tenant);
@@ -146,13 +144,8 @@ public final class Erasure {
                 deleted.put(table.reported(), (long) s.executeUpdate());
             }
         }
-        try (PreparedStatement s = c.prepareStatement(
-                "DELETE FROM ingest_event_ids WHERE tenant_id = ? AND event_id = ANY (?)")) {
-            Array ids = c.createArrayOf("uuid", eventIds.toArray());
-            s.setObject(1, tenant);
-            s.setArray(2, ids);
-            deleted.put("ingest_event_ids", (long) s.executeUpdate());
-        }
+        // ingest_event_ids stays: a client id names no one, and a mail server's retry of the same event after
+        // this erasure must still be known as one, not counted again nor (after the hold) stored again.
         deleted.put("bad_events", deleteBadEvents(c, tenant, emailId));
         try (PreparedStatement s = c.prepareStatement("UPDATE erasure_audit SET deleted = ?::jsonb WHERE erasure_id = ?")) {
             s.setString(1, json(deleted));
@@ -219,30 +212,6 @@ public final class Erasure {
             }
         }
         return new Recent(out, latest);
-    }
-
-    /** Ids of the recipient's events in every table that has them (ingest_event_ids holds no email id). */
-    private static List<UUID> eventIds(Connection c, UUID tenant, String emailId) throws SQLException {
-        List<UUID> ids = new ArrayList<>();
-        StringBuilder q = new StringBuilder();
-        for (EmailTable table : EMAIL_TABLES) {
-            if (!q.isEmpty()) {
-                q.append(" UNION ");
-            }
-            q.append("SELECT event_id FROM ").append(table.stored()).append(" WHERE tenant_id = ? AND email_id = ?");
-        }
-        try (PreparedStatement s = c.prepareStatement(q.toString())) {
-            for (int i = 0; i < EMAIL_TABLES.size(); i++) {
-                s.setObject(2 * i + 1, tenant);
-                s.setString(2 * i + 2, emailId);
-            }
-            try (ResultSet r = s.executeQuery()) {
-                while (r.next()) {
-                    ids.add(r.getObject(1, UUID.class));
-                }
-            }
-        }
-        return ids;
     }
 
     /** bad_events keeps whole journal records: decode the tenant's and delete those of the recipient. */

@@ -44,7 +44,12 @@ final class JournalFixture {
 
     /** Stages one event of {@code email} (opens and clicks from {@code ip}); returns its id. */
     UUID append(UUID tenant, UUID user, EventType type, String email, String ip) {
-        UUID id = prepare(tenant, user, type, email, ip);
+        return append(v7(), tenant, user, type, email, ip);
+    }
+
+    /** As {@link #append(UUID, UUID, EventType, String, String)}, with the event's id given: a client's retry. */
+    UUID append(UUID id, UUID tenant, UUID user, EventType type, String email, String ip) {
+        prepare(id, tenant, user, type, email, ip);
         if (!writer.tryAppend(event)) {
             throw new IllegalStateException("journal full");
         }
@@ -53,14 +58,13 @@ final class JournalFixture {
 
     /** The journal record (payload) of one such event, as bad_events keeps it. */
     byte[] record(UUID tenant, UUID user, EventType type, String email, String ip) {
-        prepare(tenant, user, type, email, ip);
+        prepare(v7(), tenant, user, type, email, ip);
         java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(event.encodedSizeBound());
         RecordCodec.encode(event, b);
         return java.util.Arrays.copyOf(b.array(), b.position());
     }
 
-    private UUID prepare(UUID tenant, UUID user, EventType type, String email, String ip) {
-        UUID id = v7();
+    private void prepare(UUID id, UUID tenant, UUID user, EventType type, String email, String ip) {
         long now = System.currentTimeMillis() * 1000;
         event.reset(type, id.getMostSignificantBits(), id.getLeastSignificantBits(), now, now);
         EventFields f = new EventFields(tenant, user, "camp-1", "mbox-1", email, "lead-" + email, "step-1", null);
@@ -88,7 +92,6 @@ final class JournalFixture {
         }
         byte[] ext = RecordCodec.encodeAttributes(attributes);
         event.ext(ext, 0, ext.length);
-        return id;
     }
 
     /** Every per-recipient kind of event of one email, flushed. */

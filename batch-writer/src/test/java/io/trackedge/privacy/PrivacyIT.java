@@ -242,6 +242,34 @@ class PrivacyIT {
     }
 
     /**
+     * A mail server's webhook delivered again, with its id, after the recipient was erased: the sink
+     * knows the id still, so the event is neither counted twice nor stored again after the hold. Before,
+     * the erasure deleted the recipient's client ids, and the retry brought the erased recipient back.
+     */
+    @Test
+    void aClientsRetryAfterAnErasureIsNotCountedOrStoredAgain() throws Exception {
+        policy = new PrivacyPolicy(new PrivacySettings(TenantPrivacy.KEEP_ALL, Map.of(), Duration.ofSeconds(1)), erasures,
+                System::currentTimeMillis);
+        SinkStats[] stats = startSinks();
+        UUID id = journal.append(KEEPING, USER, EventType.SENT, "email-resent", null);
+        writer.flush();
+        awaitCaughtUp(stats);
+        assertEquals(1, testDb.count("SELECT count(*) FROM email_events WHERE email_id = 'email-resent'"));
+        long erasedAt;
+        try (Connection c = testDb.connect()) {
+            Erasure.erase(c, KEEPING, "email-resent", "test");
+            erasedAt = testDb.count("SELECT (extract(epoch FROM max(erased_at)) * 1000)::bigint FROM erasure_audit");
+        }
+        Await.until("the hold passed", Duration.ofSeconds(10), () -> System.currentTimeMillis() > erasedAt + 1500);
+        journal.append(id, KEEPING, USER, EventType.SENT, "email-resent", null); // the retry, same id
+        writer.flush();
+        awaitCaughtUp(stats);
+        assertEquals(0, testDb.count("SELECT count(*) FROM email_events WHERE email_id = 'email-resent'"), "not stored again");
+        assertEquals(1, testDb.count("SELECT coalesce(sum(emails_sent), 0) FROM daily_analytics WHERE tenant_id = '" + KEEPING + "'"),
+                "counted once");
+    }
+
+    /**
      * A scanner's burst across two batches of an aggregate-only tenant: the first click, counted human
      * when its batch was written, moves to machine in daily_analytics and daily_unstored when the second
      * reveals the burst, as a stored click's would. Before, the correction found no row to move its
@@ -311,7 +339,7 @@ class PrivacyIT {
                 assertEquals(0, testDb.count("SELECT count(*) FROM " + t + " WHERE tenant_id = '" + KEEPING
                         + "' AND email_id = 'email-erase'"), t);
             }
-            if (columns.contains("event_id")) {
+            if (columns.contains("event_id") && !t.equals("ingest_event_ids")) { // client ids name no one, and stay
                 for (UUID id : ids) {
                     assertEquals(0, testDb.count("SELECT count(*) FROM " + t + " WHERE event_id = '" + id + "'"), t + " " + id);
                 }
