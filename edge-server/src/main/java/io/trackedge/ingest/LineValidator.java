@@ -44,8 +44,12 @@ final class LineValidator {
 
     static final Duration MAX_FUTURE = Duration.ofMinutes(5);
     static final Duration MAX_PAST = Duration.ofDays(30);
-    /** How long an accepted event may take to reach its partition before the retention job could drop it. */
-    static final Duration LANDING_MARGIN = Duration.ofHours(1);
+    /**
+     * How much younger than the days kept an accepted event must be: the Postgres sink sets aside an
+     * event whose day the retention job drops within the hour (its {@code RetentionCutoff.MARGIN}), and
+     * an accepted event may take up to an hour more to reach the sink.
+     */
+    static final Duration LANDING_MARGIN = Duration.ofHours(2);
     static final int MAX_ID_BYTES = FieldsCodec.MAX_STR8;
     static final int MAX_REASON_BYTES = 1000;
     static final int MAX_MESSAGE_ID_BYTES = 998;

@@ -77,7 +77,7 @@ class IngestApiIT {
         edge = TestEdge.start("EDGE_POSTGRES_SINK", "true", "EDGE_DATABASE_URL", db.jdbcUrl(), "EDGE_DATABASE_USER", "postgres",
                 "EDGE_INGEST_KEY_REFRESH", "200ms", "EDGE_INGEST_MAX_BODY_BYTES", "64KiB", "EDGE_REQUEST_TIMEOUT", "3s",
                 "EDGE_INGEST_MAX_LINES", Integer.toString(MAX_LINES),
-                // raw events kept a week: the API's window narrows to it (raw events kept a week, less an hour)
+                // raw events kept a week: the API's window narrows to it (raw events kept a week, less two hours)
                 "EDGE_DATABASE_RETENTION_DAYS", "7");
         awaitStatus(allKey, s -> s != 401);
     }
@@ -289,7 +289,7 @@ class IngestApiIT {
             JsonNode results = json(r).get("results");
             assertAccepted(results.get(0), 1, recent);
             assertRejected(results.get(1), 2, "occurred_at",
-                    "more than 167 hours in the past: raw events are kept 7 days (edge.database.retention-days)");
+                    "more than 166 hours in the past: raw events are kept 7 days (edge.database.retention-days)");
         }
         Set<UUID> all = journaledIds();
         assertTrue(all.contains(recent));

@@ -198,11 +198,11 @@ class IngestLineValidatorTest {
     void rawEventsKeptAShorterTimeNarrowTheWindowAndSaySo() {
         LineValidator week = new LineValidator(7);
         // 7 days less the landing margin before NOW (2026-11-25T12:00Z)
-        assertInstanceOf(IngestEvent.class, week.validate(email("sent").put("occurred_at", "2026-11-18T13:00:00Z"), ALL, NOW));
+        assertInstanceOf(IngestEvent.class, week.validate(email("sent").put("occurred_at", "2026-11-18T14:00:00Z"), ALL, NOW));
         Rejection r = assertInstanceOf(Rejection.class,
-                week.validate(email("sent").put("occurred_at", "2026-11-18T12:59:59Z"), ALL, NOW));
+                week.validate(email("sent").put("occurred_at", "2026-11-18T13:59:59Z"), ALL, NOW));
         assertEquals("occurred_at", r.field());
-        assertEquals("more than 167 hours in the past: raw events are kept 7 days (edge.database.retention-days)", r.reason());
+        assertEquals("more than 166 hours in the past: raw events are kept 7 days (edge.database.retention-days)", r.reason());
         // kept longer than the API's window: the window is the API's
         LineValidator quarter = new LineValidator(90);
         assertInstanceOf(IngestEvent.class, quarter.validate(email("sent").put("occurred_at", "2026-10-26T12:00:00Z"), ALL, NOW));
@@ -211,21 +211,25 @@ class IngestLineValidatorTest {
     }
 
     /**
-     * The retention job drops a partition whose day is before the database's today less the days kept
-     * (email_events_drop_partitions_older_than): the oldest event accepted must still have its day
-     * when it lands up to an hour later, at any time of day and for any retention.
+     * The Postgres sink sets aside an event whose day is before the day an hour from its own now, less
+     * the days kept (RetentionCutoff, an hour ahead of the retention job's drop): the oldest event
+     * accepted must still be taken when the sink writes it up to an hour later, at any time of day and
+     * for any retention. Before, with one hour of margin, one accepted in the last hour before 23:00 UTC
+     * and written after it was set aside (code retention), never counted.
      */
     @Test
     void theOldestEventAcceptedLandsInADayRetentionStillKeeps() {
+        java.time.Duration sinkMargin = java.time.Duration.ofHours(1); // RetentionCutoff.MARGIN
         for (int kept = 1; kept <= 31; kept++) {
             for (long minute = 0; minute < 24 * 60; minute += 5) {
                 Instant now = Instant.parse("2026-11-25T00:00:00Z").plus(java.time.Duration.ofMinutes(minute));
                 Instant oldest = now.minus(LineValidator.maxPast(kept));
-                java.time.LocalDate landedToday = now.plus(LineValidator.LANDING_MARGIN).minusNanos(1)
-                        .atZone(java.time.ZoneOffset.UTC).toLocalDate();
-                java.time.LocalDate oldestDay = oldest.atZone(java.time.ZoneOffset.UTC).toLocalDate();
-                assertTrue(!oldestDay.isBefore(landedToday.minusDays(kept)), "kept " + kept + " days, now " + now
-                        + ": an event of " + oldest + " could land after its day's partition was dropped");
+                for (java.time.Duration lag : new java.time.Duration[] {java.time.Duration.ZERO, java.time.Duration.ofMinutes(59)}) {
+                    java.time.LocalDate sinkToday = now.plus(lag).plus(sinkMargin).atZone(java.time.ZoneOffset.UTC).toLocalDate();
+                    java.time.LocalDate oldestDay = oldest.atZone(java.time.ZoneOffset.UTC).toLocalDate();
+                    assertTrue(!oldestDay.isBefore(sinkToday.minusDays(kept)), "kept " + kept + " days, accepted at " + now
+                            + ", written " + lag + " later: an event of " + oldest + " would be set aside");
+                }
             }
         }
         assertEquals(java.time.Duration.ofDays(30), LineValidator.maxPast(0), "kept forever: the API's own window");
