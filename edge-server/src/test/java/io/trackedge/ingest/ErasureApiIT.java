@@ -114,6 +114,13 @@ class ErasureApiIT {
         assertEquals(400, nul.status(), nul.bodyText());
         assertTrue(nul.bodyText().contains("U+0000"), nul.bodyText());
         assertTrue(badEscape.bodyText().contains("cannot be decoded"), badEscape.bodyText());
+        // A '+' typed as is: a query string's '+' decodes to a space, and message ids often hold a '+'. Before,
+        // "api+erase" erased "api erase", nobody, and answered 200.
+        RawHttp.Response plus = erase("POST", tenantKey, "?tenant=" + TENANT + "&email_id=api+erase");
+        assertEquals(400, plus.status(), plus.bodyText());
+        assertTrue(plus.bodyText().contains("%2B"), plus.bodyText());
+        assertEquals(0, db.count("SELECT count(*) FROM erasure_audit WHERE email_hash = decode('"
+                + RecipientHash.hex(TENANT, "api erase") + "', 'hex')"), "not audited either");
         assertEquals(5, rows("api-erase"), "no refused request erased anything");
 
         RawHttp.Response r = erase("POST", tenantKey, q);
