@@ -118,6 +118,9 @@ final class BodyParser {
                 // The parser cannot go on after it; the array may well be whole: judge element by element.
                 return elementByElement(body, from, end, maxLines);
             }
+            if (first == JsonToken.START_OBJECT && duplicateKey(e)) {
+                return loneObject(body, from, end, e);
+            }
             throw new BodyException(400, malformed(e, true));
         } catch (IOException e) {
             throw new BodyException(400, "malformed JSON");
@@ -157,6 +160,25 @@ final class BodyParser {
             throw new BodyException(400, "malformed JSON");
         }
         return lines;
+    }
+
+    /**
+     * A body of one object holding a duplicate key: refused as its one line, with a per-line answer as an
+     * array's element or an NDJSON line is, when it is otherwise whole; a body broken elsewhere is refused whole.
+     */
+    private static List<Line> loneObject(byte[] body, int from, int end, JsonProcessingException duplicate) throws BodyException {
+        try (JsonParser p = BOUNDS.createParser(body, from, end - from)) {
+            p.nextToken();
+            p.skipChildren();
+            if (p.nextToken() != null) {
+                throw new BodyException(400, "malformed JSON: content after the end of the object");
+            }
+        } catch (JsonProcessingException e) {
+            throw new BodyException(400, malformed(e, true));
+        } catch (IOException e) {
+            throw new BodyException(400, "malformed JSON");
+        }
+        return List.of(new Line(1, null, new Rejection(null, malformed(duplicate, false))));
     }
 
     /** Whether {@code t} starts another element of the array (false at its end); refuses one not closed or too long. */

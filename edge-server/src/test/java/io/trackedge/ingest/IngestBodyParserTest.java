@@ -78,6 +78,17 @@ class IngestBodyParserTest {
         assertEquals(400, refused("[{\"a\":1,\"a\":2}, {\"a\":", BodyFormat.JSON, 10), "a body broken after it is still refused whole");
     }
 
+    /** A body of one object with a duplicate key gets the per-line answer an array's element would (before, a 400 of the body). */
+    @Test
+    void aLoneObjectWithADuplicateKeyIsRejectedAsItsLine() throws Exception {
+        List<BodyParser.Line> lines = parse("{\"type\":\"sent\",\"type\":\"delivered\"}", BodyFormat.JSON, 10);
+        assertEquals(1, lines.size());
+        assertNull(lines.get(0).node());
+        assertTrue(lines.get(0).malformed().reason().contains("Duplicate field 'type'"), lines.get(0).malformed().reason());
+        assertEquals(400, refused("{\"a\":1,\"a\":2", BodyFormat.JSON, 10), "broken after it: refused whole");
+        assertEquals(400, refused("{\"a\":1,\"a\":2} {", BodyFormat.JSON, 10));
+    }
+
     @Test
     void bodiesRefusedWhole() {
         assertEquals(400, refused("[{\"a\":1}, {\"a\":", BodyFormat.JSON, 10));

@@ -35,6 +35,14 @@ class StatsSlowQueryIT {
         }
     }
 
+    /** An edge on {@code db}, its jobs off, reloading keys quickly; {@code more}: further settings. */
+    private static TestEdge edge(TestDatabase db, String... more) throws Exception {
+        java.util.List<String> env = new java.util.ArrayList<>(java.util.List.of("EDGE_DATABASE_URL", db.jdbcUrl(),
+                "EDGE_DATABASE_USER", "postgres", "EDGE_INGEST_KEY_REFRESH", "200ms", "EDGE_JOBS_ENABLED", "false"));
+        env.addAll(java.util.List.of(more));
+        return TestEdge.start(env.toArray(String[]::new));
+    }
+
     /** A stats request with {@code key}, once the edge answers it. */
     private static String knownRequest(TestEdge edge, String key) {
         String request = "GET /v1/stats?from=2026-11-01&to=2026-11-02 HTTP/1.1\r\nHost: t.example\r\n"
@@ -51,9 +59,7 @@ class StatsSlowQueryIT {
     void aQueryLongerThanTheIdleTimeoutIsStillAnswered() throws Exception {
         try (TestDatabase db = TestDatabase.create()) {
             String key = readKey(db);
-            try (TestEdge edge = TestEdge.start("EDGE_DATABASE_URL", db.jdbcUrl(), "EDGE_DATABASE_USER", "postgres",
-                    "EDGE_INGEST_KEY_REFRESH", "200ms", "EDGE_JOBS_ENABLED", "false", "EDGE_IDLE_TIMEOUT", "1s");
-                 Connection locker = db.connect()) {
+            try (TestEdge edge = edge(db, "EDGE_IDLE_TIMEOUT", "1s"); Connection locker = db.connect()) {
                 String request = knownRequest(edge, key);
                 // The answers above reach the client before their worker is back for the next task: one still
                 // on its way back would leave 33 places to a burst, and 7 refused.
@@ -92,9 +98,7 @@ class StatsSlowQueryIT {
     void aHungBackendIsGivenUpAndItsClusterRestsAMoment() throws Exception {
         try (TestDatabase db = TestDatabase.create()) {
             String key = readKey(db);
-            try (TestEdge edge = TestEdge.start("EDGE_DATABASE_URL", db.jdbcUrl(), "EDGE_DATABASE_USER", "postgres",
-                    "EDGE_INGEST_KEY_REFRESH", "200ms", "EDGE_JOBS_ENABLED", "false");
-                 Connection locker = db.connect()) {
+            try (TestEdge edge = edge(db); Connection locker = db.connect()) {
                 String request = knownRequest(edge, key);
                 locker.setAutoCommit(false);
                 try (Statement s = locker.createStatement()) {
@@ -144,9 +148,7 @@ class StatsSlowQueryIT {
     void aBusyApiAnswers503AtOnceAndEveryRequestItTookIsAnswered() throws Exception {
         try (TestDatabase db = TestDatabase.create()) {
             String key = readKey(db);
-            try (TestEdge edge = TestEdge.start("EDGE_DATABASE_URL", db.jdbcUrl(), "EDGE_DATABASE_USER", "postgres",
-                    "EDGE_INGEST_KEY_REFRESH", "200ms", "EDGE_JOBS_ENABLED", "false");
-                 Connection locker = db.connect()) {
+            try (TestEdge edge = edge(db); Connection locker = db.connect()) {
                 String request = knownRequest(edge, key);
                 try (RawHttp c = new RawHttp(edge.port())) {
                     RawHttp.Response get = c.send(request).read(false);
