@@ -1,10 +1,14 @@
 package io.trackedge.ingest;
 
+import io.trackedge.journal.EventType;
 import io.trackedge.ring.AckListeners;
 import io.trackedge.ring.EventRing;
 import io.trackedge.ring.RingEvent;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.UUID;
 
 /**
  * Turns one request body into events in the ring and the answer that says what became of each
@@ -51,10 +55,19 @@ final class IngestProcessor {
         long now = System.currentTimeMillis();
         Object[] results = new Object[lines.size()];
         List<IngestEvent> accepted = new ArrayList<>(lines.size());
+        Map<UUID, EventType> typeOfId = new HashMap<>();
         for (int i = 0; i < results.length; i++) {
             BodyParser.Line line = lines.get(i);
             results[i] = line.malformed() != null ? line.malformed() : validator.validate(line.node(), principal, now);
             if (results[i] instanceof IngestEvent e) {
+                // An id names one event: given to two types in one request, the later could never be stored
+                // (the sink keeps the first), so it is refused here, where the client sees why.
+                EventType first = typeOfId.putIfAbsent(e.id(), e.type());
+                if (first != null && first != e.type()) {
+                    results[i] = new Rejection("id", "already given in this request to a " + first.wireName()
+                            + " event: an id names one event");
+                    continue;
+                }
                 accepted.add(e);
             }
         }
