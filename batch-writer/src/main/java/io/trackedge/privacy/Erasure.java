@@ -137,6 +137,15 @@ public final class Erasure {
             s.executeQuery("SELECT nextval('human_opens_epoch')").close();
         }
         Map<String, Long> deleted = new LinkedHashMap<>();
+        // A one-click unsubscribe's id is the recipient's own (the token's tag, an HMAC of their fields: anyone
+        // with the signing key can compute it again), so it goes with them; every other client id stays, below.
+        try (PreparedStatement s = c.prepareStatement("DELETE FROM ingest_event_ids i USING email_events e"
+                + " WHERE i.tenant_id = ? AND i.event_type = 'unsubscribed' AND e.tenant_id = i.tenant_id AND e.email_id = ?"
+                + " AND e.event_type = 'unsubscribed' AND e.event_id = i.event_id")) {
+            s.setObject(1, tenant);
+            s.setString(2, emailId);
+            deleted.put("ingest_event_ids", (long) s.executeUpdate());
+        }
         for (EmailTable table : EMAIL_TABLES) {
             try (PreparedStatement s = c.prepareStatement("DELETE FROM " + table.stored() + " WHERE tenant_id = ? AND email_id = ?")) {
                 s.setObject(1, tenant);
@@ -144,8 +153,8 @@ public final class Erasure {
                 deleted.put(table.reported(), (long) s.executeUpdate());
             }
         }
-        // ingest_event_ids stays: a client id names no one, and a mail server's retry of the same event after
-        // this erasure must still be known as one, not counted again nor (after the hold) stored again.
+        // The other client ids stay: a mail server's id names no one, and its retry of the same event after this
+        // erasure must still be known as one, not counted again nor (after the hold) stored again.
         deleted.put("bad_events", deleteBadEvents(c, tenant, emailId));
         try (PreparedStatement s = c.prepareStatement("UPDATE erasure_audit SET deleted = ?::jsonb WHERE erasure_id = ?")) {
             s.setString(1, json(deleted));

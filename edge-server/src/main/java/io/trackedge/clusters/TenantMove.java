@@ -22,7 +22,7 @@ import javax.sql.DataSource;
 
 /**
  * Moves one tenant's rows from the cluster it was routed to before into the one it is routed to now
- * ({@code trackedge clusters move}, README "Past one PostgreSQL"). Run it once every edge routes the
+ * ({@code trackedge clusters move}, docs/clusters.md). Run it once every edge routes the
  * tenant to the destination and every sink of the source has passed the events accepted before that.
  *
  * <p>The source is read in one REPEATABLE READ transaction: every table's rows of the tenant are

@@ -113,7 +113,8 @@ public final class ErasureRoute implements AutoCloseable {
             return;
         }
         String email = one(q, "email_id");
-        if (email != null && rawValueHoldsPlus(request.uri(), "email_id")) {
+        if (email != null && !email.equals(one(QueryStringDecoder.builder().htmlQueryDecoding(false).build(request.uri())
+                .parameters(), "email_id"))) {
             // Decoded, a '+' is a space (HTML forms' encoding): "msg+123" would erase "msg 123", likely nobody, with a 200.
             answer(handler, ctx, edge, 400, "{\"error\":\"email_id: a '+' in a query string means a space; write a '+' of the id"
                     + " as %2B (and a space as %20)\"}", "");
@@ -157,21 +158,6 @@ public final class ErasureRoute implements AutoCloseable {
                     + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
             return new Answer(503, sb.append('}').toString());
         }
-    }
-
-    /** Whether parameter {@code name}'s value, as sent (before decoding), holds a '+'. */
-    static boolean rawValueHoldsPlus(String uri, String name) {
-        int q = uri.indexOf('?');
-        if (q < 0) {
-            return false;
-        }
-        for (String pair : uri.substring(q + 1).split("&")) {
-            int eq = pair.indexOf('=');
-            if (eq > 0 && pair.substring(0, eq).equals(name) && pair.indexOf('+', eq) > 0) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private static String one(Map<String, List<String>> q, String name) {

@@ -175,7 +175,7 @@ final class LineValidator {
         } else {
             id = new UUID(EventIds.msb(nowMillis), EventIds.lsb());
         }
-        return new IngestEvent(type, id, micros, FieldsCodec.encode(fields), RecordCodec.encodeAttributes(attributes));
+        return new IngestEvent(type, id, fields.tenant(), micros, FieldsCodec.encode(fields), RecordCodec.encodeAttributes(attributes));
     }
 
     private static void put(Map<String, String> attributes, String name, String value) {

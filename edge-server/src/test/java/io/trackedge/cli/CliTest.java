@@ -94,7 +94,7 @@ class CliTest {
         assertEquals(2, run("token", "open", "-c", cfg.toString(), "--csv", csv.toString()).exit());
     }
 
-    /** The README's promise: two clusters naming one database stop the start-up with exit 2, before a sink writes. */
+    /** docs/clusters.md's promise: two clusters naming one database stop the start-up with exit 2, before a sink writes. */
     @Test
     void serveRefusesTwoClustersNamingOneDatabase() throws Exception {
         Path cfg = config("edge.data-dir = \"" + dir + "\"\nedge.signing-keys = \"" + KEY + "\"\n"

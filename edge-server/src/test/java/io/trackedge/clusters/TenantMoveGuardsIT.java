@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What {@code trackedge clusters move} refuses, what it waits for and what it leaves to a second run
- * (README, "Moving a tenant"): clusters whose newest migrations differ, days whose raw events retention
+ * (docs/clusters.md, "Moving a tenant"): clusters whose newest migrations differ, days whose raw events retention
  * dropped, an erasure that comes while the move runs, and rows that arrive in the source meanwhile.
  * The tenant's rows are written with SQL into cluster a; the routing table sends it to b.
  */

@@ -116,9 +116,12 @@ class ErasureApiIT {
         assertTrue(badEscape.bodyText().contains("cannot be decoded"), badEscape.bodyText());
         // A '+' typed as is: a query string's '+' decodes to a space, and message ids often hold a '+'. Before,
         // "api+erase" erased "api erase", nobody, and answered 200.
-        RawHttp.Response plus = erase("POST", tenantKey, "?tenant=" + TENANT + "&email_id=api+erase");
-        assertEquals(400, plus.status(), plus.bodyText());
-        assertTrue(plus.bodyText().contains("%2B"), plus.bodyText());
+        for (String query : new String[] {"?tenant=" + TENANT + "&email_id=api+erase", "?tenant=" + TENANT + ";email_id=api+erase",
+                "?tenant=" + TENANT + "&email%5Fid=api+erase"}) { // a ';' separates parameters too, and names are decoded
+            RawHttp.Response plus = erase("POST", tenantKey, query);
+            assertEquals(400, plus.status(), query + ": " + plus.bodyText());
+            assertTrue(plus.bodyText().contains("%2B"), plus.bodyText());
+        }
         assertEquals(0, db.count("SELECT count(*) FROM erasure_audit WHERE email_hash = decode('"
                 + RecipientHash.hex(TENANT, "api erase") + "', 'hex')"), "not audited either");
         assertEquals(5, rows("api-erase"), "no refused request erased anything");
@@ -141,6 +144,10 @@ class ErasureApiIT {
         assertEquals(200, uuid.status(), uuid.bodyText());
         assertTrue(json(uuid).path("posthog").asText().startsWith("skipped: the email id is a UUID"), uuid.bodyText());
         assertEquals(1, posthog.personDeletions().size(), "no second deletion asked of PostHog");
+        RawHttp.Response encoded = erase("POST", tenantKey, "?tenant=" + TENANT + "&email_id=api%2Bnobody");
+        assertEquals(200, encoded.status(), encoded.bodyText());
+        assertEquals(1, db.count("SELECT count(*) FROM erasure_audit WHERE email_hash = decode('"
+                + RecipientHash.hex(TENANT, "api+nobody") + "', 'hex')"), "%2B is the id's '+'");
 
         // A late open of the erased recipient (a mail client opening the email again): journaled, never stored.
         try (RawHttp c = new RawHttp(edge.port())) {

@@ -559,12 +559,14 @@ class IngestApiIT {
             RawHttp.Response r = postNdjson(c, allKey, List.of(email("sent", "camp-reuse", "reuse-1", id),     // a retry
                     email("sent", "camp-reuse", "reuse-2", inBatch),
                     email("bounced", "camp-reuse", "reuse-2", inBatch),                                      // reused in one request
-                    email("sent", "camp-reuse", "reuse-2", inBatch)));                                       // repeated in it
+                    email("sent", "camp-reuse", "reuse-2", inBatch),                                         // repeated in it
+                    email("bounced", "camp-reuse", "reuse-3", inBatch).put("tenant", OTHER_TENANT.toString()))); // another tenant's
             assertEquals(202, r.status(), r.bodyText());
             JsonNode results = json(r).get("results");
             // Reused in one request, the API sees it: refused on its line (before, accepted, then counted by the sink).
             assertRejected(results.get(2), 3, "id", "already given in this request to a sent event: an id names one event");
             assertAccepted(results.get(3), 4, inBatch);
+            assertAccepted(results.get(4), 5, inBatch); // an id is one tenant's: another tenant's event with it is its own
         }
         awaitSink();
         try (RawHttp c = new RawHttp(edge.port())) {
@@ -579,7 +581,10 @@ class IngestApiIT {
             assertEquals(202, postNdjson(c, allKey, List.of(email("sent", "camp-reuse", "reuse-1", id))).status());
         }
         awaitSink();
-        assertEquals(List.of("sent", "sent"), db.rows("SELECT event_type FROM email_events WHERE campaign_id = 'camp-reuse' ORDER BY 1"));
+        assertEquals(List.of("sent", "sent"), db.rows("SELECT event_type FROM email_events WHERE campaign_id = 'camp-reuse'"
+                + " AND tenant_id <> '" + OTHER_TENANT + "' ORDER BY 1"));
+        assertEquals(List.of("bounced"), db.rows("SELECT event_type FROM email_events WHERE tenant_id = '" + OTHER_TENANT
+                + "' AND event_id = '" + inBatch + "'"), "the other tenant's event with the same id, stored");
         Await.until("the reused id counted again, the retry not", Duration.ofSeconds(30),
                 () -> metric(metrics(), "edge_sink_client_ids_reused_total{sink=\"postgres\"}") == 2.0);
     }

@@ -21,7 +21,7 @@ final class JobDispatch {
      * A job to hint in Redis.
      *
      * @param again hinted before, its hint older than the visibility timeout: lost, or still queued
-     *     behind others (then pushing it again would only queue a duplicate)
+     *     behind others (then pushing it again would only queue a duplicate: {@link RedisHints#queued})
      */
     record Hint(UUID jobId, String type, int priority, boolean again) {
     }
@@ -36,8 +36,8 @@ final class JobDispatch {
 
     /**
      * Ready jobs with no hint in Redis younger than the visibility timeout (never pushed, or pushed
-     * and not claimed since). Marks them dispatched now; the caller pushes them, or leaves a hint given
-     * {@link Hint#again} unpushed while its queue holds others (it is asked again a timeout later).
+     * and not claimed since). Marks them dispatched now; the caller pushes them, but for a hint given
+     * {@link Hint#again} that is still in its queue (asked again a timeout later).
      */
     List<Hint> takeUndispatched(List<String> types, int limit) throws SQLException {
         try (Connection c = ds.getConnection(); PreparedStatement s = c.prepareStatement("UPDATE analytics_jobs j"

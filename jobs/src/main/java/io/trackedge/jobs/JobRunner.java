@@ -1,9 +1,7 @@
 package io.trackedge.jobs;
 
 import java.sql.SQLException;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -163,22 +161,13 @@ public final class JobRunner implements AutoCloseable {
             return 0;
         }
         List<JobDispatch.Hint> hints = dispatch.takeUndispatched(types, HINTS_PER_SWEEP);
-        // A hint pushed again while its queue still holds others would, for a job merely waiting its turn behind
-        // them (a move's thousands of recounts), be one more duplicate every timeout. A lost one waits until the
-        // queue empties, when it would come next anyway.
-        Map<Integer, Boolean> queueHolds = new HashMap<>();
         for (JobDispatch.Hint h : hints) {
             int priority = registry.hintPriority(h.type(), h.priority());
             try {
-                if (h.again()) {
-                    Boolean holds = queueHolds.get(priority);
-                    if (holds == null) {
-                        holds = redis.length(List.of(priority)) > 0;
-                        queueHolds.put(priority, holds);
-                    }
-                    if (holds) {
-                        continue;
-                    }
+                // A job merely waiting its turn behind a backlog (a move's thousands of recounts) still has its
+                // hint queued: pushed again it would be one more duplicate every timeout. A lost hint is pushed.
+                if (h.again() && redis.queued(h.jobId(), priority)) {
+                    continue;
                 }
                 redis.push(h.jobId(), priority);
                 stats.hintsPushed.incrementAndGet();

@@ -86,6 +86,15 @@ public final class RedisHints implements AutoCloseable {
         }
     }
 
+    /** Whether {@code jobId}'s hint waits in the queue of {@code priority} (LPOS: a scan of that list, Redis 6.0.6+). */
+    public boolean queued(UUID jobId, int priority) throws Unavailable {
+        try {
+            return connection().sync().lpos(key(priority), jobId.toString()) != null;
+        } catch (RuntimeException e) {
+            throw unavailable("lpos", e);
+        }
+    }
+
     /** Pops the oldest hint of the most urgent non-empty queue; null when every queue is empty. */
     public UUID pop(List<Integer> priorities) throws Unavailable {
         try {

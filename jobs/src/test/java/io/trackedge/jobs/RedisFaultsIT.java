@@ -90,6 +90,34 @@ class RedisFaultsIT {
         assertEquals(0, stats.hintsPushed.get(), "each hinted once, when it was enqueued");
     }
 
+    /**
+     * A hint lost while its queue holds others (a runner died after popping it, a partial loss of Redis's
+     * data) is pushed again a visibility timeout later, though the queue is not empty.
+     */
+    @Test
+    void aHintLostBehindABacklogIsPushedAgain() throws Exception {
+        JobRegistry registry = JobRegistry.builder().add(new CountingRollUp(TYPE, "slow", Duration.ofMillis(250), 0), 25).build();
+        JobStats stats = new JobStats();
+        JobRunner r = new JobRunner("slow", new JobStore(pg.db.dataSource(), SETTINGS), registry, null,
+                new RedisHints(redis.url(), "t:"), SETTINGS, stats);
+        enqueueHours(r, 0, 16);
+        io.lettuce.core.RedisClient client = io.lettuce.core.RedisClient.create(redis.url());
+        try (var c = client.connect()) {
+            String next = c.sync().lindex("t:ready:25", -1); // the next one out
+            assertEquals(1L, c.sync().lrem("t:ready:25", 1, next), "its hint lost");
+        } finally {
+            client.shutdown();
+        }
+        threads.add(new RunnerThread(r, SETTINGS).start());
+        Await.until("the lost hint pushed again", Duration.ofSeconds(60), () -> stats.hintsPushed.get() == 1);
+        // a timeout after the enqueue (1 s here), while the backlog (16 jobs of 250 ms) still waits: not once it has emptied
+        assertTrue(completed() < 12, "pushed while others waited: " + completed() + " of 16 done");
+        Await.until("every job done", Duration.ofSeconds(60), () -> completed() == 16);
+        assertEachRanOnce(16);
+        assertEquals(1, stats.hintsPushed.get(), "the lost hint pushed again, and no other");
+        assertEquals(0, stats.staleHints.get());
+    }
+
     @Test
     void redisKilledMidRunLosesNoJobAndDoublesNone() throws Exception {
         JobRunner a = runner("a");

@@ -317,9 +317,10 @@ public final class JournalWriter implements Closeable {
     /**
      * The position before which the journal holds more than nine tenths of its cap ({@code
      * edge.journal.max-bytes}), counting from its newest records back, in whole segments; -1 while it
-     * holds less, and always with a cap under about 2.2 segments. A sink that may give events up ({@code PostHogSink}, whose events the journal keeps
-     * longest during an outage) gives up those before it once every other sink has passed them, so
-     * that the cap, which drops new events for every sink, is not reached on its account. Any thread.
+     * holds less, and always with a cap under about 2.2 segments. A sink that may give events up
+     * ({@code PostHogSink}, whose events the journal keeps longest during an outage) gives up those
+     * before it once every other sink has passed them, so that the cap, which drops new events for
+     * every sink, is not reached on its account. Any thread.
      */
     public long roomFloor() {
         return closed.roomFloor();

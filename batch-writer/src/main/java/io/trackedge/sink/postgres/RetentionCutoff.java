@@ -20,9 +20,9 @@ import java.util.function.LongSupplier;
  * as dropped ({@code email_events_dropped_through}, V31), whatever the setting says now (it may have
  * been raised since). Written anyway, such an event would land in the default partition, past
  * retention, and the late-event re-run of its day would replace that day's roll-up rows with a
- * count of it alone. The ingest API refuses such events at the door (LineValidator, the same
- * margin); this catches those that reach the sink late (a sink far behind, an edge whose clock runs
- * behind the database's) and replays of set-aside events.
+ * count of it alone. The ingest API refuses such events at the door (LineValidator, with this
+ * margin and an hour more for the way to the sink); this catches those that reach the sink later (a
+ * sink far behind, an edge whose clock runs behind the database's) and replays of set-aside events.
  *
  * <p>Reckoned on the database's clock, as the drop is: {@link #measure} takes its offset from ours
  * and reads the days dropped, at connect and again every {@link #REMEASURE} ({@link #due}). A
