@@ -17,6 +17,21 @@ public enum Bucket {
         return name().toLowerCase(Locale.ROOT);
     }
 
+    /**
+     * As {@link #auto(Duration)}, by calendar days in {@code zone}: a range of 92 days across a
+     * daylight-saving change is 92 days there, though an hour short of 92 times 24 hours.
+     */
+    public static Bucket auto(java.time.Instant from, java.time.Instant to, java.time.ZoneId zone) {
+        java.time.ZonedDateTime start = from.atZone(zone);
+        if (to.isBefore(start.plusDays(2).toInstant())) {
+            return HOUR;
+        }
+        if (to.isBefore(start.plusDays(92).toInstant())) {
+            return DAY;
+        }
+        return to.isBefore(start.plusDays(183).toInstant()) ? WEEK : MONTH;
+    }
+
     public static Bucket auto(Duration range) {
         if (range.compareTo(Duration.ofDays(2)) < 0) {
             return HOUR;

@@ -214,7 +214,7 @@ public final class StatsRequestParser {
 
     static Bucket bucket(String s, Duration range, Instant from, Instant to, ZoneId zone) throws BadRequest {
         if (s == null || s.equals("auto")) {
-            return Bucket.auto(range);
+            return Bucket.auto(from, to, zone);
         }
         for (Bucket b : Bucket.values()) {
             if (b.wireName().equals(s)) {

@@ -160,6 +160,15 @@ class StatsRequestParserTest {
         assertEquals(expected, parse("from", from, "to", to).bucket());
     }
 
+    /** Auto counts calendar days in {@code tz}: 92 of them across the spring change are an hour short of 92 x 24 hours. */
+    @Test
+    void autoCountsTheZonesCalendarDays() throws BadRequest {
+        assertEquals(Bucket.WEEK, parse("tz", "Europe/Paris", "from", "2026-01-15", "to", "2026-04-17").bucket(), "92 days");
+        assertEquals(Bucket.DAY, parse("tz", "Europe/Paris", "from", "2026-01-15", "to", "2026-04-16").bucket(), "91 days");
+        assertEquals(Bucket.DAY, parse("tz", "Europe/Paris", "from", "2026-03-28", "to", "2026-03-30").bucket(),
+                "2 days there, though 47 hours");
+    }
+
     /**
      * With a lead filter, auto picks day at the finest (lead numbers are per UTC day): a range under 2
      * days got hour, which the lead filter then refused, though the caller had asked for no granularity.
