@@ -51,12 +51,22 @@ final class ClosedSegments {
     /** The last deletion failed (logged once per streak). Closer's thread. */
     private boolean deletionFailing;
 
-    /** @param roomBytes what the closed segments may hold before {@link #roomFloor} asks a sink to give some up */
-    ClosedSegments(Path dir, JournalStats stats, SegmentCloser closer, long roomBytes) {
+    /** @param segmentBytes and {@code maxBytes}: the journal's, for {@link #roomFloor} */
+    ClosedSegments(Path dir, JournalStats stats, SegmentCloser closer, long segmentBytes, long maxBytes) {
         this.dir = dir;
         this.stats = stats;
         this.closer = closer;
-        this.roomBytes = roomBytes;
+        long room = roomBytes(segmentBytes, maxBytes);
+        // A cap under about 2.2 segments leaves less room than one segment: giving up would follow every roll.
+        this.roomBytes = room < segmentBytes ? Long.MAX_VALUE : room;
+    }
+
+    /**
+     * The share of the cap a sink that may give events up ({@code PostHogSink}) lets the journal
+     * fill before it does: nine tenths, less the segment being written.
+     */
+    static long roomBytes(long segmentBytes, long maxBytes) {
+        return maxBytes / 10 * 9 - segmentBytes;
     }
 
     /** Counts the segments found when the journal opens: every one but the newest, which stays open. */

@@ -61,9 +61,7 @@ public final class JournalWriter implements Closeable {
         this.segmentBytes = segmentBytes;
         this.maxBytes = maxBytes;
         this.stats = stats;
-        long room = roomBytes(segmentBytes, maxBytes);
-        // A cap under about 2.2 segments leaves less room than one segment: giving up would follow every roll.
-        this.closed = new ClosedSegments(dir, stats, closer, room < segmentBytes ? Long.MAX_VALUE : room);
+        this.closed = new ClosedSegments(dir, stats, closer, segmentBytes, maxBytes);
         this.closer = closer;
     }
 
@@ -304,14 +302,6 @@ public final class JournalWriter implements Closeable {
     public long oldestPosition() throws IOException {
         List<Long> bases = Segments.list(dir);
         return bases.isEmpty() ? flushedPosition : bases.get(0);
-    }
-
-    /**
-     * The share of the cap a sink that may give events up ({@code PostHogSink}) lets the journal
-     * fill before it does: nine tenths, less the segment being written.
-     */
-    static long roomBytes(long segmentBytes, long maxBytes) {
-        return maxBytes / 10 * 9 - segmentBytes;
     }
 
     /**

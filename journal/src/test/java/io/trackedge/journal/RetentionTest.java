@@ -57,7 +57,7 @@ class RetentionTest {
             long expected = -1;
             for (int i = bases.size() - 2; i >= 0 && expected < 0; i--) {
                 sum += Files.size(Segments.path(dir, bases.get(i)));
-                if (sum > JournalWriter.roomBytes(SEGMENT, 10 * SEGMENT)) {
+                if (sum > ClosedSegments.roomBytes(SEGMENT, 10 * SEGMENT)) {
                     expected = bases.get(i + 1);
                 }
             }

@@ -120,11 +120,10 @@ public final class PostHogSink implements Sink {
     private final Settings settings;
     private final PostHogStats stats;
     private final BadEventStore badEvents;
-    private final LongSupplier clockMillis;
     private final PostHogRequests requests;
     private final PrivacyPolicy privacy;
     private final JournalClassifier classifier;
-    private final LongSupplier roomFloor;
+    private final GiveUps giveUps;
     /** Events the last {@link #write} gave up unsent (max-lag, the journal's room): one batch in flight, its own. */
     private int lastGivenUp;
 
@@ -179,9 +178,8 @@ public final class PostHogSink implements Sink {
         this.settings = settings;
         this.stats = stats;
         this.badEvents = badEvents;
-        this.clockMillis = clockMillis;
         this.requests = new PostHogRequests(settings, stats);
-        this.roomFloor = Objects.requireNonNull(roomFloor, "roomFloor");
+        this.giveUps = new GiveUps(settings.maxLag(), clockMillis, Objects.requireNonNull(roomFloor, "roomFloor"));
     }
 
     @Override
@@ -239,51 +237,28 @@ public final class PostHogSink implements Sink {
     @Override
     public CompletableFuture<Integer> write(Batch batch) throws Exception {
         awaitErasures();
-        long now = clockMillis.getAsLong();
-        // Every event feeds the classifier, those given up for their age too: later verdicts depend on them.
+        // Every event feeds the classifier, those given up too: later verdicts depend on them.
         JournalClassifier.Classified classified = classifier.classify(batch);
         List<byte[]> bodies = new ArrayList<>(batch.size() + classified.corrections().size());
-        int skipped = 0; // counted once the batch commits: a batch tried again would count its events again
-        int spared = 0;
-        long floor = roomFloor.getAsLong(); // read at each try: an outage moves it on
+        GiveUps.Tally givenUp = giveUps.tally(batch);
         for (int i = 0; i < batch.size(); i++) {
             // The classifier saw the full event; PostHog gets only what the tenant may keep, or nothing.
             EventRecord e = privacy.apply(batch.event(i));
-            if (e == null) {
-                continue;
+            if (e != null && !givenUp.givesUp(i, e)) {
+                bodies.add(PostHogEvents.encode(e, settings.sendIp(), classified.of(i)));
             }
-            if (batch.next(i) <= floor) {
-                spared++;
-                continue;
-            }
-            if (now - receivedAtMillis(e) > settings.maxLag().toMillis()) {
-                skipped++;
-                continue;
-            }
-            bodies.add(PostHogEvents.encode(e, settings.sendIp(), classified.of(i)));
         }
         for (Correction c : classified.corrections()) {
             // A correction names its recipient as the event did: none for an aggregate-only tenant or an erased one.
-            if (privacy.withholds(c.fields())) {
-                continue;
+            if (!privacy.withholds(c.fields()) && !givenUp.givesUp(c)) {
+                bodies.add(PostHogEvents.encodeCorrection(c));
             }
-            // Given up with the click it corrects (a pixel's or click's time is when it was taken in): a pending
-            // correction rides every batch until one commits, and during an outage past max-lag none could.
-            if (now - c.occurredAtMicros() / 1000 > settings.maxLag().toMillis()) {
-                skipped++;
-                continue;
-            }
-            if (batch.end() <= floor) { // with the batch's events
-                spared++;
-                continue;
-            }
-            bodies.add(PostHogEvents.encodeCorrection(c));
         }
-        lastGivenUp = skipped + spared;
+        lastGivenUp = givenUp.tooOld() + givenUp.forRoom();
         requests.sendAll(bodies);
         commit(batch.end());
-        stats.skippedMaxLag.addAndGet(skipped);
-        stats.skippedForRoom.addAndGet(spared);
+        stats.skippedMaxLag.addAndGet(givenUp.tooOld());
+        stats.skippedForRoom.addAndGet(givenUp.forRoom());
         classifier.committed(batch.end(), classified.corrections());
         return CompletableFuture.completedFuture(bodies.size());
     }
@@ -350,11 +325,6 @@ public final class PostHogSink implements Sink {
             throw new RetryLaterException("waiting for the recent erasures' first load from every cluster (edge.privacy): an erased"
                     + " recipient's events must not reach PostHog", java.time.Duration.ofSeconds(1), null);
         }
-    }
-
-    /** When this edge took the event in: an ingest client chooses its ids, so they say nothing about age. */
-    private static long receivedAtMillis(EventRecord e) {
-        return e.receivedAtMicros() / 1000;
     }
 
     private void commit(long position) throws IOException {
