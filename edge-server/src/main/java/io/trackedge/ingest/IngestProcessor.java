@@ -55,14 +55,17 @@ final class IngestProcessor {
         long now = System.currentTimeMillis();
         Object[] results = new Object[lines.size()];
         List<IngestEvent> accepted = new ArrayList<>(lines.size());
-        Map<List<UUID>, EventType> typeOfId = new HashMap<>(); // by tenant and id: an id is one tenant's
+        Map<TenantId, EventType> typeOfId = null; // made at the first client id: most lines have none
         for (int i = 0; i < results.length; i++) {
             BodyParser.Line line = lines.get(i);
             results[i] = line.malformed() != null ? line.malformed() : validator.validate(line.node(), principal, now);
             if (results[i] instanceof IngestEvent e) {
                 // An id names one event: given to two types in one request, the later could never be stored
                 // (the sink keeps the first), so it is refused here, where the client sees why.
-                EventType first = typeOfId.putIfAbsent(List.of(e.tenant(), e.id()), e.type());
+                if (e.clientId() && typeOfId == null) {
+                    typeOfId = new HashMap<>();
+                }
+                EventType first = e.clientId() ? typeOfId.putIfAbsent(new TenantId(e.tenant(), e.id()), e.type()) : null;
                 if (first != null && first != e.type()) {
                     results[i] = new Rejection("id", "already given in this request to a " + first.wireName()
                             + " event: an id names one event");
@@ -133,4 +136,7 @@ final class IngestProcessor {
         }
         return hi;
     }
+
+    /** An id is one tenant's. */
+    private record TenantId(UUID tenant, UUID id) {}
 }

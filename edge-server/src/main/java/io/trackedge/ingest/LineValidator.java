@@ -170,12 +170,13 @@ final class LineValidator {
                 throw new Invalid(f, "not used by " + typeName + " events");
             }
         }
-        if (id != null) {
+        boolean clientId = id != null;
+        if (clientId) {
             attributes.put(Attributes.ID_SOURCE, Attributes.ID_SOURCE_CLIENT);
         } else {
             id = new UUID(EventIds.msb(nowMillis), EventIds.lsb());
         }
-        return new IngestEvent(type, id, fields.tenant(), micros, FieldsCodec.encode(fields), RecordCodec.encodeAttributes(attributes));
+        return new IngestEvent(type, id, clientId, fields.tenant(), micros, FieldsCodec.encode(fields), RecordCodec.encodeAttributes(attributes));
     }
 
     private static void put(Map<String, String> attributes, String name, String value) {
