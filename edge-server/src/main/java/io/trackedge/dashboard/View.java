@@ -32,6 +32,25 @@ public record View(String title, String active, String range, String note, List<
      * A chart: {@code json} is {"x": [epoch seconds], "series": [{"label", "values"}], "kind": "line"|"bars"}.
      */
     public record Chart(String id, String title, String json) {
+        /**
+         * {@code json} as the text of a {@code <script>} element: {@code <}, {@code >} and {@code &} as
+         * JSON's unicode escapes (JSON has them only inside strings, where the escape means the same).
+         * Escaping {@code </} alone let a label such as a mailbox id {@code <!--<script>} put the parser in
+         * the state where the element's own end tag no longer ends it, and the rest of the page became script.
+         */
+        public String scriptText() {
+            StringBuilder out = new StringBuilder(json.length() + 16);
+            for (int i = 0; i < json.length(); i++) {
+                char c = json.charAt(i);
+                switch (c) {
+                    case '<' -> out.append("\\u003c");
+                    case '>' -> out.append("\\u003e");
+                    case '&' -> out.append("\\u0026");
+                    default -> out.append(c);
+                }
+            }
+            return out.toString();
+        }
     }
 
     /** A table; a cell with a link goes to another dashboard page. */

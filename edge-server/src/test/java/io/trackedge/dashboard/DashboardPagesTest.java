@@ -1,9 +1,13 @@
 package io.trackedge.dashboard;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import gg.jte.ContentType;
+import gg.jte.TemplateEngine;
+import gg.jte.output.StringOutput;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -63,5 +67,28 @@ class DashboardPagesTest {
         List<Long> out = new java.util.ArrayList<>();
         array.forEach(n -> out.add(n.asLong()));
         return out;
+    }
+
+    /**
+     * A label an ingest client chose (a mailbox id) ends up in a chart's JSON inside a script element:
+     * nothing in it may end the element, or open a comment that keeps its real end tag from ending it.
+     */
+    @Test
+    void aChartsLabelCannotBreakOutOfItsScriptElement() throws Exception {
+        String hostile = "<!--<script></script><b>&amp;";
+        String json = DashboardPages.JSON.writeValueAsString(java.util.Map.of("x", List.of(1), "kind", "line",
+                "series", List.of(java.util.Map.of("label", hostile, "values", List.of(1)))));
+        View view = new View("Mailboxes", "mailboxes", "7d", null, List.of(), List.of(new View.Chart("health", "Health", json)),
+                List.of(), false);
+        StringOutput out = new StringOutput();
+        TemplateEngine.createPrecompiled(ContentType.Html).render("page.jte", view, out);
+        String page = out.toString();
+
+        String open = "<script type=\"application/json\" id=\"data-health\">";
+        int start = page.indexOf(open) + open.length();
+        String text = page.substring(start, page.indexOf("</script>", start));
+        assertFalse(text.contains("<") || text.contains(">"), text);
+        assertEquals(hostile, DashboardPages.JSON.readTree(text).path("series").get(0).path("label").asText(),
+                "the label reads back as it was");
     }
 }
