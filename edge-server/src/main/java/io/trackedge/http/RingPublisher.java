@@ -85,35 +85,53 @@ final class RingPublisher {
      */
     long record(HttpRequest request, EventType type, boolean head, byte[] url, int urlOffset, int urlLength) {
         long now = System.currentTimeMillis();
-        return record(request, type, head, url, urlOffset, urlLength, now, EventIds.msb(now), EventIds.lsb(), null, true);
+        long sequence = publish(request, type, head, url, urlOffset, urlLength, now, EventIds.msb(now), EventIds.lsb(), null, false);
+        return sequence >= 0 && edge.ackMode == AckMode.MEMORY ? NOT_RECORDED : sequence;
     }
 
     /**
      * Publishes a one-click unsubscribe for the token just verified, under an id that is the token's
      * own and marked as chosen by the client: a mail provider that retries its POST (RFC 8058 does not
      * forbid it) journals the same id again, which the Postgres sink writes once, as it does an ingest
-     * client's retried id. One email's link is one unsubscribe, and the rate limit never refuses it: it is
-     * a person's (or their provider's) request to stop, which must not be lost.
+     * client's retried id. It is a person's (or their provider's) request to stop, which must not be lost:
+     * the rate limit never refuses it, and what cannot be kept gets a 503 the provider may retry on, never
+     * the "unsubscribed" page: a full ring under either policy, and under {@code ack=memory}, where the
+     * answer goes before the write, a journal refusing writes or at its cap (as ingest does).
+     *
+     * @return the ring sequence, under every ack mode (under {@code journal} and {@code fsync}, the answer
+     *     waits for it and says whether it was written), or {@link #REJECTED}
      */
     long recordUnsubscribe(HttpRequest request) {
         TokenVerifier v = local.verifier;
+        if (edge.ackMode == AckMode.MEMORY) {
+            String ua = request.headers().get(HttpHeaderNames.USER_AGENT);
+            long bytes = v.fieldsLength() + CLIENT_CHOSEN_ID.length + (ua == null ? 0 : 3L * ua.length());
+            if (!edge.ring.appender().healthy() || !edge.ring.appender().hasRoomFor(1, bytes)) {
+                return REJECTED;
+            }
+        }
         long[] id = OnceIds.of(v.bytes(), v.fieldsOffset() + v.fieldsLength()); // the tag follows the fields
-        return record(request, EventType.UNSUBSCRIBED, false, NO_URL, 0, 0, System.currentTimeMillis(), id[0], id[1],
-                CLIENT_CHOSEN_ID, false);
+        long sequence = publish(request, EventType.UNSUBSCRIBED, false, NO_URL, 0, 0, System.currentTimeMillis(), id[0], id[1],
+                CLIENT_CHOSEN_ID, true);
+        return sequence >= 0 ? sequence : REJECTED;
     }
 
     private static final byte[] CLIENT_CHOSEN_ID = io.trackedge.journal.RecordCodec.encodeAttributes(
             java.util.Map.of(io.trackedge.journal.Attributes.ID_SOURCE, io.trackedge.journal.Attributes.ID_SOURCE_CLIENT));
 
-    private long record(HttpRequest request, EventType type, boolean head, byte[] url, int urlOffset, int urlLength,
-                        long now, long idMsb, long idLsb, byte[] ext, boolean limited) {
+    /**
+     * @param mustKeep never rate-limited, and refused rather than shed when the ring is full
+     * @return the ring sequence, published, under every ack mode; else {@link #NOT_RECORDED} or {@link #REJECTED}
+     */
+    private long publish(HttpRequest request, EventType type, boolean head, byte[] url, int urlOffset, int urlLength,
+                         long now, long idMsb, long idLsb, byte[] ext, boolean mustKeep) {
         int ipLength = clientAddress(request, local.ip);
-        if (limited && edge.rateLimit != null && !edge.rateLimit.allow(local.ip, ipLength)) {
+        if (!mustKeep && edge.rateLimit != null && !edge.rateLimit.allow(local.ip, ipLength)) {
             return NOT_RECORDED;
         }
         long sequence = edge.ring.tryClaim();
         if (sequence < 0) {
-            if (edge.fullPolicy == RingFullPolicy.REJECT) {
+            if (mustKeep || edge.fullPolicy == RingFullPolicy.REJECT) {
                 edge.metrics.rejectedRingFull();
                 return REJECTED;
             }
@@ -147,7 +165,7 @@ final class RingPublisher {
                 local.wake.published();
             }
         }
-        return edge.ackMode == AckMode.MEMORY ? NOT_RECORDED : sequence;
+        return sequence;
     }
 
     /**

@@ -9,6 +9,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.trackedge.journal.EventType;
 import io.trackedge.metrics.Route;
+import io.trackedge.config.AckMode;
 import io.trackedge.token.TokenKind;
 import io.trackedge.token.TokenVerifier;
 import java.nio.charset.StandardCharsets;
@@ -124,13 +125,43 @@ final class UnsubscribeExchange {
             return;
         }
         long sequence = handler.publisher().recordUnsubscribe(request);
-        if (sequence == RingPublisher.REJECTED) {
+        if (sequence < 0) {
             edge.metrics.request(Route.UNSUBSCRIBE, 503);
             handler.responses().deliver(UnsubscribePages.unavailable(ctx.alloc(), conn), conn == Responses.Conn.CLOSE, -1);
             return;
         }
-        edge.metrics.request(Route.UNSUBSCRIBE, 200);
-        handler.responses().deliver(UnsubscribePages.done(ctx.alloc(), conn), conn == Responses.Conn.CLOSE, sequence);
+        if (edge.ackMode == AckMode.MEMORY) {
+            edge.metrics.request(Route.UNSUBSCRIBE, 200);
+            handler.responses().deliver(UnsubscribePages.done(ctx.alloc(), conn), conn == Responses.Conn.CLOSE, -1);
+            return;
+        }
+        handler.responses().deliverPublished(new JournaledAnswer(UnsubscribePages.done(ctx.alloc(), conn), sequence),
+                conn == Responses.Conn.CLOSE, sequence);
+    }
+
+    /**
+     * The "unsubscribed" page, said only once the event is in the journal: the appender handles a batch it
+     * could not write too (the disk refused it, the cap), and the provider must then be told to retry.
+     */
+    private final class JournaledAnswer implements Acknowledgement {
+        private final ByteBuf done;
+        private final long sequence;
+
+        JournaledAnswer(ByteBuf done, long sequence) {
+            this.done = done;
+            this.sequence = sequence;
+        }
+
+        @Override
+        public ByteBuf resolve(Journal journal) {
+            if (journal.written(sequence, sequence)) {
+                edge.metrics.request(Route.UNSUBSCRIBE, 200);
+                return done;
+            }
+            done.release();
+            edge.metrics.request(Route.UNSUBSCRIBE, 503);
+            return UnsubscribePages.unavailable(ctx.alloc(), conn);
+        }
     }
 
     private static boolean verifies(EdgeContext.LoopLocal local, String uri, int tokenEnd) {

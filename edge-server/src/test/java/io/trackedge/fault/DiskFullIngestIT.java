@@ -72,6 +72,10 @@ class DiskFullIngestIT {
                     assertEquals("1", r.header("retry-after"));
                 }
                 assertTrue(edge.metric("edge_journal_lost_to_write_failures_total") >= 5);
+                // A one-click unsubscribe is not told it worked: the provider retries on the 503.
+                RawHttp.Response unsubscribe = oneClick(c, edge.unsubscribePath(EdgeProcess.fields(TENANT, USER, "disk-full-unsub")));
+                assertEquals(503, unsubscribe.status(), unsubscribe.bodyText());
+                assertEquals("1", unsubscribe.header("retry-after"));
                 // A pixel still gets its GIF: that answer is not an acknowledgement.
                 RawHttp.Response pixel = c.get(edge.pixelPath(EdgeProcess.fields(TENANT, USER, "disk-full-pixel")));
                 assertEquals(200, pixel.status());
@@ -125,9 +129,12 @@ class DiskFullIngestIT {
                 RawHttp.Response refused = post(c, key, sent(UUID.randomUUID(), 0));
                 assertEquals(503, refused.status(), refused.bodyText());
                 assertEquals("1", refused.header("retry-after"));
+                String unsubscribe = edge.unsubscribePath(EdgeProcess.fields(TENANT, USER, "memory-unsub"));
+                assertEquals(503, oneClick(c, unsubscribe).status(), "answered before the write, so refused while it fails");
                 Files.delete(disk.resolve("filler"));
                 await(Duration.ofSeconds(30), () -> readyz(edge) == 200, "/readyz is 200 again without traffic");
                 assertEquals(202, post(c, key, sent(UUID.randomUUID(), 1)).status());
+                assertEquals(200, oneClick(c, unsubscribe).status());
             } finally {
                 if (run("umount", disk.toString()) != 0) {
                     run("umount", "-l", disk.toString());
@@ -154,6 +161,13 @@ class DiskFullIngestIT {
                 + "\r\nContent-Type: application/x-ndjson\r\nContent-Length: " + body.length + "\r\n\r\n")
                 .getBytes(StandardCharsets.ISO_8859_1));
         c.send(body);
+        return c.read(false);
+    }
+
+    private static RawHttp.Response oneClick(RawHttp c, String path) throws IOException {
+        String body = "List-Unsubscribe=One-Click";
+        c.send(("POST " + path + " HTTP/1.1\r\nHost: t.example\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                + "Content-Length: " + body.length() + "\r\n\r\n" + body).getBytes(StandardCharsets.ISO_8859_1));
         return c.read(false);
     }
 

@@ -216,6 +216,11 @@ public final class EdgeProcess implements AutoCloseable {
         return "/o/" + signer().open(fields) + ".gif";
     }
 
+    /** Request path of the one-click unsubscribe link for {@code fields}. */
+    public String unsubscribePath(EventFields fields) throws IOException {
+        return "/u/" + signer().unsubscribe(fields);
+    }
+
     /**
      * Signs {@code count} open pixels for distinct emails {@code <prefix>-<n>} (one tenant and user),
      * the email id being the target's id.

@@ -42,6 +42,11 @@ class RingFullPolicyTest {
     }
 
     private Outcome run(RingFullPolicy policy) throws Exception {
+        return run(policy, (urls, i) -> "GET " + urls.pixel(TestEdge.fields("full-" + i)).substring("http://t.example".length())
+                + " HTTP/1.1\r\nHost: t\r\n\r\n");
+    }
+
+    private Outcome run(RingFullPolicy policy, java.util.function.BiFunction<TrackingUrls, Integer, String> request) throws Exception {
         CountDownLatch disk = new CountDownLatch(1);
         JournalWriter journal = JournalWriter.open(dir.resolve(policy.name()), 4L << 20, 64L << 20, new JournalStats());
         // The appender blocks after its first batch, as it would behind a disk that stopped answering.
@@ -63,8 +68,7 @@ class RingFullPolicyTest {
         int unavailable = 0;
         try {
             for (int i = 0; i < REQUESTS; i++) {
-                String path = urls.pixel(TestEdge.fields("full-" + i)).substring("http://t.example".length());
-                ch.writeInbound(Unpooled.copiedBuffer("GET " + path + " HTTP/1.1\r\nHost: t\r\n\r\n", StandardCharsets.US_ASCII));
+                ch.writeInbound(Unpooled.copiedBuffer(request.apply(urls, i), StandardCharsets.US_ASCII));
                 ByteBuf out = ch.readOutbound();
                 String head = out.toString(StandardCharsets.US_ASCII);
                 out.release();
@@ -104,6 +108,18 @@ class RingFullPolicyTest {
         assertTrue(o.unavailable() >= REQUESTS - RING - 1, o.toString());
         assertEquals(o.unavailable(), value(o.metrics(), "edge_events_shed_total{policy=\"reject\"}"), 0.0);
         assertEquals(o.unavailable(), value(o.metrics(), "edge_http_requests_total{route=\"pixel\",status=\"503\"}"), 0.0);
+    }
+
+    /** An unsubscribe must not be lost: under shed, what the ring cannot take gets a 503 the provider retries on. */
+    @Test
+    void aOneClickUnsubscribeTheRingCannotTakeIsRefusedUnderShedToo() throws Exception {
+        String body = "List-Unsubscribe=One-Click";
+        Outcome o = run(RingFullPolicy.SHED, (urls, i) -> "POST " + urls.unsubscribe(TestEdge.fields("unsub-" + i))
+                .substring("http://t.example".length()) + " HTTP/1.1\r\nHost: t\r\nContent-Type: application/x-www-form-urlencoded"
+                + "\r\nContent-Length: " + body.length() + "\r\n\r\n" + body);
+        assertEquals(REQUESTS, o.ok() + o.unavailable(), o.toString());
+        assertTrue(o.unavailable() >= REQUESTS - RING - 1, o.toString());
+        assertEquals(o.unavailable(), value(o.metrics(), "edge_http_requests_total{route=\"unsubscribe\",status=\"503\"}"), 0.0);
     }
 
     private static double value(String scrape, String series) {
