@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
  * Builds the public pipeline and nothing else:
  * connection cap, idle timeout, the PROXY protocol header when configured ({@link ProxyProtocolHandler}),
  * HTTP request decoder with explicit limits and a request deadline
- * ({@link TimedRequestDecoder}), the stats API ({@link StatsHandler}, when there is one), tracking handler.
+ * ({@link TimedRequestDecoder}), tracking handler.
  * There is no response encoder: every response is a prebuilt HTTP message ({@link Responses}).
  */
 final class PublicChannelInitializer extends ChannelInitializer<SocketChannel> {
@@ -45,9 +45,6 @@ final class PublicChannelInitializer extends ChannelInitializer<SocketChannel> {
                 .setMaxHeaderSize(http.maxHeaderBytes())
                 .setMaxChunkSize(8192)
                 .setValidateHeaders(true), http.requestTimeout()));
-        if (edge.stats != null) {
-            p.addLast("stats", new StatsHandler(edge.stats, edge));
-        }
         p.addLast("tracking", new TrackingHandler(edge));
     }
 }

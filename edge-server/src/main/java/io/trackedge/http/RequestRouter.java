@@ -12,6 +12,7 @@ import io.trackedge.ingest.IngestJson;
 import io.trackedge.ingest.IngestMetrics;
 import io.trackedge.metrics.CloseReason;
 import io.trackedge.metrics.Route;
+import io.trackedge.stats.StatsService;
 
 /**
  * Sends each request head read on a public connection to its route, by path and method. A head the
@@ -78,6 +79,8 @@ final class RequestRouter {
                 responses.deliver(IngestResponses.build(ctx.alloc(), 405, IngestJson.error("only POST is answered here"),
                         IngestResponses.ALLOW_POST, conn, head), conn == Responses.Conn.CLOSE, -1);
             }
+        } else if (edge.stats != null && StatsService.handles(StatsExchange.path(uri))) {
+            handler.beginStats(request, conn);
         } else {
             responses.send(Route.OTHER, Responses.Kind.NOT_FOUND, conn, head, -1);
         }

@@ -10,6 +10,7 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.trackedge.metrics.CloseReason;
 import io.trackedge.metrics.Route;
+import io.trackedge.stats.StatsResponse;
 import java.util.ArrayDeque;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,6 +23,7 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code GET|HEAD /c/<token>[?u=<url>]}: 302 to the signed destination, or 400 when the token,
  *       the URL or the pair is not valid. Never a redirect anywhere else.</li>
  *   <li>{@code POST /v1/events}: the ingest API ({@link IngestExchange}).</li>
+ *   <li>{@code GET /v1/stats*}: the stats API, when there is one ({@link StatsExchange}).</li>
  *   <li>Other methods on those paths: 405. Anything else: 404.</li>
  * </ul>
  *
@@ -49,7 +51,9 @@ public final class TrackingHandler extends ChannelInboundHandlerAdapter {
     private IngestExchange ingest;
     /** The {@code POST /u/<token>} whose body is being read, or null (issue 13). */
     private UnsubscribeExchange unsubscribe;
-    /** Messages decoded while an ingest request was processed; handled, in order, after its answer. */
+    /** A stats query is running: nothing more is read or handled until its answer. */
+    private boolean statsRunning;
+    /** Messages decoded while an ingest request or a stats query was processed; handled, in order, after its answer. */
     private ArrayDeque<Object> deferred;
     /** Requests read after the closing answer was decided: they get none (the client was told to close). */
     private int ignoredAfterClose;
@@ -87,7 +91,7 @@ public final class TrackingHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (ingest != null && ingest.processing()) {
+        if (busy()) {
             // Decoded before reading paused; answered after the ingest request, in order.
             if (deferred == null) {
                 deferred = new ArrayDeque<>();
@@ -144,8 +148,23 @@ public final class TrackingHandler extends ChannelInboundHandlerAdapter {
         readWhatWaited();
     }
 
+    /** A stats query's answer, on this connection's loop: it goes behind the answers already owed, then reading resumes. */
+    void statsAnswered(StatsResponse answer, Responses.Conn conn, boolean head) {
+        statsRunning = false;
+        if (!ctx.channel().isActive()) {
+            return; // channelInactive released what waited
+        }
+        responses.deliver(StatsExchange.encode(ctx.alloc(), answer, conn, head), conn == Responses.Conn.CLOSE, -1);
+        readWhatWaited();
+    }
+
+    /** An ingest request being processed, or a stats query running: what is decoded meanwhile waits for its answer. */
+    private boolean busy() {
+        return statsRunning || ingest != null && ingest.processing();
+    }
+
     private void readWhatWaited() {
-        while (deferred != null && !deferred.isEmpty() && (ingest == null || !ingest.processing())) {
+        while (deferred != null && !deferred.isEmpty() && !busy()) {
             channelRead(ctx, deferred.poll());
         }
         if (inputShut) {
@@ -175,8 +194,7 @@ public final class TrackingHandler extends ChannelInboundHandlerAdapter {
     }
 
     private boolean mayRead() {
-        return !responses.closing() && !edge.isDraining() && (ingest == null || !ingest.processing())
-                && ctx.channel().isWritable();
+        return !responses.closing() && !edge.isDraining() && !busy() && ctx.channel().isWritable();
     }
 
     private void releaseUnanswered() {
@@ -199,6 +217,13 @@ public final class TrackingHandler extends ChannelInboundHandlerAdapter {
         unsubscribe = UnsubscribeExchange.begin(this, ctx, edge, local, request, conn);
     }
 
+    /** A {@code GET /v1/stats*}: reading pauses until {@link #statsAnswered}. */
+    void beginStats(HttpRequest request, Responses.Conn conn) {
+        statsRunning = true;
+        ctx.channel().config().setAutoRead(false);
+        StatsExchange.begin(this, ctx, edge, request, conn);
+    }
+
     /** A {@code POST /v1/events}: its body is read, then processed, by an {@link IngestExchange}. */
     void beginIngest(HttpRequest request, Responses.Conn conn) {
         ingest = new IngestExchange(this, ctx, edge, local.gateNumber, conn);
@@ -219,10 +244,10 @@ public final class TrackingHandler extends ChannelInboundHandlerAdapter {
         if (responses.closing() || !ctx.channel().isActive()) {
             return true;
         }
+        if (busy()) {
+            return false;
+        }
         if (ingest != null) {
-            if (ingest.processing()) {
-                return false;
-            }
             ingest.abandon(); // its body stopped short
             ingest = null;
         }
@@ -250,8 +275,8 @@ public final class TrackingHandler extends ChannelInboundHandlerAdapter {
             responses.whenNoneHeld(this::closeWhenAnswered);
             return;
         }
-        if (ingest != null || deferred != null && !deferred.isEmpty()) {
-            return; // resumeAfterIngest asks again
+        if (busy() || ingest != null || deferred != null && !deferred.isEmpty()) {
+            return; // resumeAfterIngest (or statsAnswered) asks again
         }
         edge.metrics.connectionClosed(CloseReason.CLIENT_CLOSED);
         responses.flushNow();
@@ -270,8 +295,9 @@ public final class TrackingHandler extends ChannelInboundHandlerAdapter {
             publisher.proxied(proxied.address());
             return;
         }
-        if (evt instanceof IdleStateEvent && responses.held() == 0 && (ingest == null || !ingest.processing())
-                && !responses.closing()) {
+        // While a query runs the client is waiting for us, not idle: a queue of slow queries (2 workers, 10 s
+        // each) can take longer than the idle timeout to answer.
+        if (evt instanceof IdleStateEvent && responses.held() == 0 && !busy() && !responses.closing()) {
             TimedRequestDecoder decoder = ctx.pipeline().get(TimedRequestDecoder.class);
             if (decoder != null && decoder.arriving()) {
                 // Part of a request came, then nothing for the idle timeout (set shorter than the
@@ -301,7 +327,7 @@ public final class TrackingHandler extends ChannelInboundHandlerAdapter {
     /** True while a request read (or being read) on this connection has not been answered. */
     private boolean unanswered() {
         TimedRequestDecoder decoder = ctx.pipeline().get(TimedRequestDecoder.class);
-        return responses.held() > 0 || ingest != null || (deferred != null && !deferred.isEmpty())
+        return responses.held() > 0 || ingest != null || statsRunning || (deferred != null && !deferred.isEmpty())
                 || (decoder != null && decoder.arriving());
     }
 

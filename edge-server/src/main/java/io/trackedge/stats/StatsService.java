@@ -130,7 +130,7 @@ public final class StatsService implements AutoCloseable {
             return CompletableFuture.completedFuture(StatsResponse.error(400, "the URL cannot be decoded: " + e.getMessage()));
         }
         // An Error too: one uncaught on a worker left the request's future pending for ever, and with it the
-        // client, whose idle timeout is off while it waits for a query (StatsHandler), and a dashboard thread.
+        // client, whose idle timeout is off while it waits for a query (StatsExchange), and a dashboard thread.
         return WorkerAnswers.submit(pool, () -> answer(path, params, p), e -> unexpected(path, e),
                 () -> StatsResponse.error(503, "the stats API is busy (" + pool.getActiveCount() + " queries running, "
                         + pool.getQueue().size() + " waiting); retry shortly", Map.of("Retry-After", "1")));
