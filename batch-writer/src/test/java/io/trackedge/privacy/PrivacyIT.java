@@ -295,6 +295,43 @@ class PrivacyIT {
         assertEquals(0, rowsHolding("agg-burst"), "and still nothing of the recipient stored");
     }
 
+    /**
+     * The correction rides every batch until one carrying it commits: two batches in flight both carried it, and
+     * the counters of a click counted without a row moved twice (-1 human, 3 machine for a burst of two).
+     */
+    @Test
+    void aCorrectionCarriedByTwoBatchesInFlightMovesRowlessCountersOnce() throws Exception {
+        io.trackedge.sink.testing.Scripted s = new io.trackedge.sink.testing.Scripted(writer, AGGREGATE);
+        long t = io.trackedge.sink.testing.Scripted.startInOneUtcDay(Duration.ofMinutes(5), Duration.ofSeconds(2));
+        s.append(EventType.CLICK, "agg-pipelined", t, io.trackedge.sink.testing.Scripted.ip(203, 0, 113, 4),
+                io.trackedge.sink.testing.Scripted.FIREFOX, "https://shop.example/1", 0);
+        s.append(EventType.CLICK, "agg-pipelined", t + 500_000, io.trackedge.sink.testing.Scripted.ip(203, 0, 113, 9),
+                io.trackedge.sink.testing.Scripted.FIREFOX, "https://shop.example/2", 0);
+        s.append(EventType.SENT, "agg-other", t + 600_000, null, null, null, 0);
+        List<io.trackedge.sink.Batch> batches = new ArrayList<>(); // one event each
+        try (io.trackedge.journal.JournalReader r = new io.trackedge.journal.JournalReader(writer.directory(), 0,
+                writer::flushedPosition)) {
+            r.read((position, next, bytes, offset, length) -> batches.add(io.trackedge.sink.Batch.of(position, next,
+                    List.of(RecordCodec.decode(bytes, offset, length)), new long[] {position})), 10);
+        }
+        assertEquals(3, batches.size());
+        try (PostgresSink sink = new PostgresSink(db, UUID.randomUUID(), new PostgresSink.Settings(false, 0),
+                io.trackedge.sink.JournalClassifier.of(io.trackedge.classify.ClassifierSettings.DEFAULTS,
+                        io.trackedge.classify.ListSource.snapshot()), policy)) {
+            assertEquals(0, sink.open());
+            sink.write(batches.get(0)).get(30, java.util.concurrent.TimeUnit.SECONDS);
+            // The second click makes the first a scanner's; the batch after it is written before that one commits.
+            var second = sink.write(batches.get(1));
+            var third = sink.write(batches.get(2));
+            second.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            third.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        String counts = "SELECT clicks_human || '|' || clicks_machine FROM %s WHERE tenant_id = '" + AGGREGATE
+                + "' AND clicks_human + clicks_machine > 0";
+        assertEquals(List.of("0|2"), testDb.rows(counts.formatted("daily_analytics")), "both clicks a scanner's, each counted once");
+        assertEquals(List.of("0|2"), testDb.rows(counts.formatted("daily_unstored")));
+    }
+
     @Test
     void afterAnErasureNothingOfTheRecipientRemainsAndPostHogIsAskedToDeleteThePerson() throws Exception {
         journal.recipient(KEEPING, USER, "email-erase", KEPT_IP);

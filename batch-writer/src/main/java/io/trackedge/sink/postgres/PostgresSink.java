@@ -17,6 +17,8 @@ import java.io.IOException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
@@ -208,9 +210,40 @@ public final class PostgresSink implements Sink {
         settle();
         Batch mine = batch.only((position, e) -> settings.tenants().holds(position, e.fields().tenant()));
         JournalClassifier.Classified classified = classifier.classify(mine);
-        CompletableFuture<Integer> f = pipeline.submit(mine.list(), classified, mine.start(), mine.end());
-        submitted.add(new Submitted(f, batch.end(), classified.corrections()));
+        CompletableFuture<Integer> f = pipeline.submit(mine.list(), withoutCarried(mine, classified), mine.start(), mine.end());
+        submitted.add(new Submitted(f, batch.end(), classified.corrections())); // all of them: committed, none is pending any more
         return f;
+    }
+
+    /**
+     * {@code classified} less the corrections this batch must not apply: those an earlier batch still in flight
+     * carries (it applies them; a failure of it fails this batch too, and both go again), and those of an event
+     * in this batch (a retry, after the correction: its verdict already is the corrected one). A row's
+     * correction is an UPDATE that changes nothing the second time, but the counters of an event counted
+     * without a row (an aggregate-only tenant's, an erased recipient's) were moved once per batch carrying it.
+     */
+    private JournalClassifier.Classified withoutCarried(Batch mine, JournalClassifier.Classified classified) {
+        if (classified.corrections().isEmpty()) {
+            return classified;
+        }
+        Set<Correction> carried = new HashSet<>();
+        for (Submitted s : submitted) {
+            if (!s.done().isCompletedExceptionally()) {
+                carried.addAll(s.corrections());
+            }
+        }
+        Set<UUID> inBatch = new HashSet<>();
+        for (int i = 0; i < mine.size(); i++) {
+            inBatch.add(mine.event(i).id());
+        }
+        List<Correction> apply = new ArrayList<>(classified.corrections().size());
+        for (Correction x : classified.corrections()) {
+            if (!carried.contains(x) && !inBatch.contains(x.eventId())) {
+                apply.add(x);
+            }
+        }
+        return apply.size() == classified.corrections().size() ? classified
+                : new JournalClassifier.Classified(classified.classifications(), apply);
     }
 
     /**
