@@ -93,9 +93,10 @@ public final class JobStore {
     }
 
     /**
-     * Runs job {@code job} again if it ran before {@code due}, when its period's events are all in (the
+     * Runs job {@code job} again if it started before {@code due}, when its period's events are all in (the
      * period's end plus the schedule delay): it was enqueued by hand and counted part of the period. A
-     * completed one is queued again now; a running one that started before {@code due} is flagged to be
+     * completed one is queued again now (whenever it finished: its read began before {@code due}); a running
+     * one that started before {@code due} is flagged to be
      * queued again when it completes (before, it completed with its partial count, and nothing queued it
      * again: those events were not late, so the sink marked nothing for them). The scheduler calls this
      * for the job it finds when it enqueues the period.
@@ -111,7 +112,8 @@ public final class JobStore {
                 + " finished_at = CASE WHEN status = 'running' THEN finished_at END,"
                 + " queued_at = CASE WHEN status = 'running' THEN queued_at ELSE now() END,"
                 + " status = CASE WHEN status = 'running' THEN status ELSE 'queued' END"
-                + " WHERE job_id = ? AND (status = 'completed' AND finished_at < ? OR status = 'running' AND started_at < ?)"
+                + " WHERE job_id = ? AND (status = 'completed' AND coalesce(started_at, finished_at) < ?"
+                + " OR status = 'running' AND started_at < ?)"
                 + " RETURNING status")) {
             s.setObject(1, job);
             s.setTimestamp(2, Timestamp.from(due));

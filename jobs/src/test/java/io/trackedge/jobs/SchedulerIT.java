@@ -60,18 +60,21 @@ class SchedulerIT {
         node.tick(); // the cursor: 21:00 is the last closed hour
         Period open = Period.of(Granularity.HOUR, Instant.parse("2026-12-01T22:00:00Z"));
         JobStore.Enqueued early = store.enqueue("hourly_metrics", 25, open, null);
-        finish(early.jobId(), "2026-12-01T22:31:00Z");
+        finish(early.jobId(), "2026-12-01T22:30:30Z", "2026-12-01T22:31:00Z");
         clock.set(Instant.parse("2026-12-01T23:05:00Z"));
         List<JobStore.Enqueued> made = node.tick();
         assertEquals(List.of(early.jobId()), made.stream().map(JobStore.Enqueued::jobId).toList());
         assertEquals(List.of("queued"), pg.test.rows("SELECT status FROM analytics_jobs WHERE job_id = '" + early.jobId() + "'"));
 
-        // finished once the period's late events were in (its end plus the delay): done
-        finish(early.jobId(), "2026-12-01T23:06:00Z");
+        // started once the period's late events were in (its end plus the delay): done
+        finish(early.jobId(), "2026-12-01T23:05:30Z", "2026-12-01T23:06:00Z");
         try (java.sql.Connection c = pg.db.dataSource().getConnection()) {
             assertEquals(false, store.requeueIfRunBefore(c, early.jobId(), open.end().plus(DELAY)));
-            // finished after the close but before the delay had passed: its late events were not in yet
-            finish(early.jobId(), "2026-12-01T23:02:00Z");
+            // ran after the close but before the delay had passed: its late events were not in yet
+            finish(early.jobId(), "2026-12-01T23:01:00Z", "2026-12-01T23:02:00Z");
+            assertEquals(true, store.requeueIfRunBefore(c, early.jobId(), open.end().plus(DELAY)));
+            // started before the close and finished after it, seen only once completed: it read part of the period
+            finish(early.jobId(), "2026-12-01T22:31:00Z", "2026-12-01T23:06:00Z");
             assertEquals(true, store.requeueIfRunBefore(c, early.jobId(), open.end().plus(DELAY)));
         }
     }
@@ -127,9 +130,10 @@ class SchedulerIT {
                 "nothing still open by the database's clock: " + jobs());
     }
 
-    private static void finish(java.util.UUID job, String at) throws Exception {
+    private static void finish(java.util.UUID job, String startedAt, String finishedAt) throws Exception {
         try (java.sql.Connection c = pg.db.dataSource().getConnection(); java.sql.Statement st = c.createStatement()) {
-            st.executeUpdate("UPDATE analytics_jobs SET status = 'completed', finished_at = '" + at + "' WHERE job_id = '" + job + "'");
+            st.executeUpdate("UPDATE analytics_jobs SET status = 'completed', started_at = '" + startedAt + "', finished_at = '"
+                    + finishedAt + "' WHERE job_id = '" + job + "'");
         }
     }
 
