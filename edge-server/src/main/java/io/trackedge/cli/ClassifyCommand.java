@@ -14,7 +14,6 @@ import io.trackedge.sink.postgres.RescoreScope;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -176,7 +175,10 @@ public final class ClassifyCommand implements Callable<Integer> {
                         if (e.created()) {
                             enqueued++;
                         } else {
-                            requeued += requeue(c, e.jobId());
+                            // In this transaction: queued again, or, when running (it may have read the day before
+                            // this commit), flagged and queued again when it completes.
+                            jobs.rerun(c, e.jobId());
+                            requeued++;
                         }
                     }
                 }
@@ -186,20 +188,6 @@ public final class ClassifyCommand implements Callable<Integer> {
                 c.rollback();
                 throw e;
             }
-        }
-    }
-
-    /**
-     * A job of the same key ran already (a roll-up of that day for that tenant): queue it again in this
-     * transaction. One that is queued or running is left alone (a running one may finish with the old
-     * counts; the summary's days name what to check).
-     */
-    private static int requeue(Connection c, UUID job) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement("UPDATE analytics_jobs SET status = 'queued', attempts = 0,"
-                + " run_after = now(), dispatched_at = NULL, finished_at = NULL, queued_at = now()"
-                + " WHERE job_id = ? AND status IN ('dead', 'failed', 'completed')")) {
-            s.setObject(1, job);
-            return s.executeUpdate();
         }
     }
 }

@@ -275,6 +275,78 @@ class RescoreIT {
                 + " WHERE event_type = 'click' ORDER BY occurred_at"));
     }
 
+    /**
+     * A move on one day shifts which later event of the email is its first human (or machine) click: the
+     * later day's roll-ups run again. Before, only the days of the moved events ran, and Tuesday's first
+     * human click, first once Monday's became a machine's, was never counted.
+     */
+    @Test
+    void aMoveOnOneDayRunsTheRollUpsOfTheLaterDayWhoseFirstItShifts() throws Exception {
+        DefaultSink sink = DefaultSink.start(this);
+        LocalDate monday = LocalDate.now(ZoneOffset.UTC).minusDays(3);
+        long t = monday.atTime(10, 0).toEpochSecond(ZoneOffset.UTC) * SECOND;
+        Scripted s = new Scripted(writer, Scripted.TENANT);
+        s.append(EventType.SENT, "shifted", t, null, null, null, 0);
+        // 20 s after the send: a person's under the default 10 s window, a machine's under 30 s
+        s.append(EventType.CLICK, "shifted", t + 20 * SECOND, Scripted.ip(198, 51, 100, 10), Scripted.FIREFOX, "https://shop.example/1", 0);
+        s.append(EventType.OPEN, "shifted", t + 60 * SECOND, Scripted.ip(198, 51, 100, 10), Scripted.FIREFOX, null, 0);
+        s.append(EventType.CLICK, "shifted", t + 86_400 * SECOND, Scripted.ip(198, 51, 100, 10), Scripted.FIREFOX,
+                "https://shop.example/1", 0);
+        sink.drainAndStop();
+        JobRegistry registry = JobTypes.registry(0, db.dataSource());
+        JobStore jobs = new JobStore(db.dataSource(), JobSettings.defaults());
+        runRollUps(jobs, registry, monday);
+        runRollUps(jobs, registry, monday.plusDays(1));
+        String firsts = "SELECT (SELECT sum(clicked_first_human) || '|' || sum(clicked_first_machine) FROM stats_hourly WHERE tenant_id = '"
+                + Scripted.TENANT + "') || ' ' || (SELECT sum(clickers_first_human) || '|' || sum(clickers_first_machine)"
+                + " FROM link_clicks_hourly WHERE tenant_id = '" + Scripted.TENANT + "')";
+        assertEquals(List.of("1|0 1|0"), testDb.rows(firsts), "Monday's click first, a person's");
+
+        Rules wider = new Rules(Duration.ofSeconds(30), Rules.DEFAULTS.burstWindow(), Rules.DEFAULTS.burstLinks(), List.of(), 0);
+        ClassifyCommand.Summary run = rescore(new ClassifierSettings(Rules.DEFAULTS, Map.of(Scripted.TENANT, wider), 100_000, 10_000),
+                ListSource.snapshot(), RescoreScope.ALL, t, Instant.now().plusSeconds(60), Scripted.TENANT);
+        assertEquals(1, run.result().toMachine(), "Monday's click");
+        assertTrue(run.result().rollUpDays().contains(new io.trackedge.sink.postgres.Rescore.TenantDay(Scripted.TENANT,
+                monday.plusDays(1))), "Tuesday's roll-ups run again: " + run.result().rollUpDays());
+        runRollUps(jobs, registry, null);
+        assertEquals(List.of("1|1 1|1"), testDb.rows(firsts), "Tuesday's click the first human one, Monday's the first machine one");
+    }
+
+    /**
+     * A roll-up job of a re-scored day that is running as the re-score commits read the day before it: it is
+     * flagged and runs again when it completes. Before, only jobs that had finished were queued again.
+     */
+    @Test
+    void aRollUpRunningAsTheReScoreCommitsRunsAgain() throws Exception {
+        DefaultSink sink = DefaultSink.start(this);
+        long t = Scripted.startInOneUtcDay(Duration.ofMinutes(30), Duration.ofSeconds(60));
+        Scripted s = new Scripted(writer, Scripted.TENANT);
+        s.append(EventType.SENT, "running", t, null, null, null, 0);
+        s.append(EventType.OPEN, "running", t + 20 * SECOND, Scripted.ip(198, 51, 100, 10), Scripted.FIREFOX, null, 0);
+        sink.drainAndStop();
+        LocalDate day = LocalDate.ofInstant(Instant.ofEpochSecond(t / SECOND), ZoneOffset.UTC);
+        JobRegistry registry = JobTypes.registry(0, db.dataSource());
+        JobStore jobs = new JobStore(db.dataSource(), JobSettings.defaults());
+        runRollUps(jobs, registry, day);
+        UUID job = UUID.fromString(testDb.rows("SELECT job_id FROM analytics_jobs WHERE job_type = 'stats_hourly' AND tenant_id = '"
+                + Scripted.TENANT + "'").get(0));
+        try (var c = db.dataSource().getConnection()) {
+            jobs.rerun(c, job);
+        }
+        io.trackedge.jobs.Job claimed = jobs.claim(job, "r-1", registry.names());
+        assertTrue(claimed != null, "claimed: running");
+
+        Rules wider = new Rules(Duration.ofSeconds(30), Rules.DEFAULTS.burstWindow(), Rules.DEFAULTS.burstLinks(), List.of(), 0);
+        ClassifyCommand.Summary run = rescore(new ClassifierSettings(Rules.DEFAULTS, Map.of(Scripted.TENANT, wider), 100_000, 10_000),
+                ListSource.snapshot(), RescoreScope.ALL, t, Instant.now().plusSeconds(60), Scripted.TENANT);
+        assertEquals(1, run.result().toMachine());
+        assertEquals(List.of("running|true"), testDb.rows("SELECT status || '|' || rerun_requested FROM analytics_jobs WHERE job_id = '"
+                + job + "'"));
+        try (var c = db.dataSource().getConnection()) {
+            assertEquals(JobStore.Completion.REQUEUED, jobs.complete(c, claimed));
+        }
+    }
+
     /** A re-score from an hour before {@code t} (the test's first event, in micros) to {@code until}, its jobs in this database. */
     private ClassifyCommand.Summary rescore(ClassifierSettings settings, ListSource lists, RescoreScope scope, long t, Instant until,
                                             UUID tenant) throws Exception {

@@ -180,6 +180,7 @@ public final class Rescore {
         long toHuman = 0;
         Set<TenantDay> days = new LinkedHashSet<>();
         Set<TenantDay> rollUpDays = new LinkedHashSet<>();
+        Map<ShiftedFirsts.Email, LocalDate> movedFrom = new HashMap<>(); // per email, its earliest day whose human/machine count moved
         try (PreparedStatement s = c.prepareStatement("UPDATE email_event_rows e SET automation = automation_code(s.automation),"
                 + " certainty = certainty_code(s.certainty), reasons = s.reasons, is_machine = s.is_machine,"
                 + " machine_reason = nullif(s.machine_reason, signal_names(s.reasons))"
@@ -206,6 +207,7 @@ public final class Rescore {
                 }
                 UUID tenant = changedDay.tenant();
                 days.add(changedDay);
+                movedFrom.merge(new ShiftedFirsts.Email(tenant, r.getString(2)), changedDay.day(), (a, b) -> a.isBefore(b) ? a : b);
                 mark.setObject(1, tenant);
                 mark.setString(2, r.getString(2));
                 mark.addBatch();
@@ -230,6 +232,7 @@ public final class Rescore {
         }
         DailyHumanRecount.run(c, days);
         rollUpDays.addAll(days); // and the days of the first human reads the moves shifted
+        rollUpDays.addAll(ShiftedFirsts.laterDays(c, movedFrom));
         return new Result(read, changed.size(), toMachine, toHuman, List.copyOf(days), List.copyOf(rollUpDays));
     }
 
