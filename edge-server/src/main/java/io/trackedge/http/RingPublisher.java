@@ -151,6 +151,9 @@ final class RingPublisher {
                 flags |= EventRecord.FLAG_UA_CUT;
                 edge.metrics.userAgentCut();
             }
+            if ((ua == null || ua.isEmpty()) && type != EventType.UNSUBSCRIBED) {
+                flags |= EventRecord.FLAG_MACHINE; // a person's browser always sends one: what marks it with classification off
+            }
             TokenVerifier v = local.verifier;
             e.fields(v.bytes(), v.fieldsOffset(), v.fieldsLength());
             if (urlLength > 0) {

@@ -66,6 +66,19 @@ class PublicListenerTest {
             assertArrayEquals(new byte[] {127, 0, 0, 1}, e.ip());
             assertEquals(7, e.id().version());
             assertEquals(0, e.flags() & EventRecord.FLAG_HEAD);
+            assertEquals(0, e.flags() & EventRecord.FLAG_MACHINE);
+        }
+    }
+
+    /** The README's promise: the edge flags what is free, HEAD and an empty User-Agent, for when nothing classifies. */
+    @Test
+    void anOpenOrClickWithoutAUserAgentIsFlaggedAMachines() throws Exception {
+        try (RawHttp c = new RawHttp(edge.port())) {
+            assertEquals(200, c.send("GET " + edge.pixelPath("px-no-ua") + " HTTP/1.1\r\nHost: t\r\n\r\n").read(false).status());
+            assertEquals(200, c.send("GET " + edge.pixelPath("px-empty-ua") + " HTTP/1.1\r\nHost: t\r\nUser-Agent: \r\n\r\n")
+                    .read(false).status());
+            assertEquals(EventRecord.FLAG_MACHINE, eventsFor("px-no-ua").get(0).flags() & EventRecord.FLAG_MACHINE);
+            assertEquals(EventRecord.FLAG_MACHINE, eventsFor("px-empty-ua").get(0).flags() & EventRecord.FLAG_MACHINE);
         }
     }
 

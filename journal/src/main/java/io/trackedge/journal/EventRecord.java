@@ -27,7 +27,7 @@ public record EventRecord(UUID id, EventType type, int flags, long occurredAtMic
 
     /** The request was a HEAD: a prefetcher or scanner, not a person looking at the email. */
     public static final int FLAG_HEAD = 1;
-    /** The user agent is a known bot, scanner or image proxy. */
+    /** A machine's, known without classifying: the edge sets it on an open or click without a User-Agent. */
     public static final int FLAG_MACHINE = 2;
     /** The user agent was longer than the journal keeps and was cut. */
     public static final int FLAG_UA_CUT = 4;
