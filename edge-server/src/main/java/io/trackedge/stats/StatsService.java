@@ -75,13 +75,12 @@ public final class StatsService implements AutoCloseable {
                 ? CompletableFuture.completedFuture(KEYS_UNREADABLE) : authorized(method, uri, p));
     }
 
-
     /**
-     * Whether {@code authorization} may read {@code tenant} (null or empty: the key's own), as the API
-     * would decide, without running a query: 200, or the refusal the API would answer. For pages that
-     * show no stats of their own but must not be seen without a reading key (the dashboard's pipeline).
+     * Whether {@code authorization} may read the whole node (the dashboard's pipeline page: every tenant's
+     * volumes, the jobs' tenants, the sinks' last errors), as the API would decide, without running a query:
+     * 200 for a read key of every tenant, else the refusal (401, or 403 for a key of one tenant).
      */
-    public CompletableFuture<StatsResponse> mayRead(String authorization, String tenant) {
+    public CompletableFuture<StatsResponse> mayReadNode(String authorization) {
         return keys.authenticateOrReload(authorization).thenApply(p -> {
             if (p == null && keys.cannotCheck(authorization)) {
                 return KEYS_UNREADABLE;
@@ -90,10 +89,8 @@ public final class StatsService implements AutoCloseable {
             if (refused != null) {
                 return refused;
             }
-            try {
-                StatsRequestParser.tenant(tenant == null || tenant.isEmpty() ? null : tenant, p.tenant());
-            } catch (BadRequest e) {
-                return StatsResponse.error(e.status(), e.getMessage());
+            if (p.tenant() != null) {
+                return StatsResponse.error(403, "this page shows the whole node: it needs a read key of every tenant");
             }
             return new StatsResponse(200, StatsResponse.JSON, "{}".getBytes(java.nio.charset.StandardCharsets.US_ASCII), Map.of());
         });

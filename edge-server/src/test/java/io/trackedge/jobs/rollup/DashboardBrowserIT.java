@@ -202,7 +202,14 @@ class DashboardBrowserIT {
         assertTableEquals("mailboxes", boxes, "mailbox");
         assertFalse(browser.findElements(By.cssSelector("#warmup tbody tr")).isEmpty(), "warm-up rows");
 
-        // live pipeline: draws, and polls without errors
+        // live pipeline: the whole node's, refused to a key of one tenant; with a key of every tenant it draws,
+        // and polls without errors
+        browser.get(admin("/dashboard/pipeline"));
+        assertTrue(browser.getPageSource().contains("needs a read key of every tenant"), browser.getPageSource());
+        browser.manage().logs().get(LogType.BROWSER); // the refusal's status, logged as a failed load: expected
+        browser.manage().deleteAllCookies();
+        login(fx.allTenantsKey, Traffic.TENANTS[0].toString());
+        new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> d.getCurrentUrl().endsWith("/dashboard"));
         browser.get(admin("/dashboard/pipeline"));
         assertEquals(1, assertChartsDrawn("pipeline"));
         new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> !d.findElements(By.cssSelector("#checks tbody tr")).isEmpty());

@@ -223,7 +223,7 @@ class StatsApiRecountIT {
         assertEquals(1, t.path("unique_human_clicks").asLong(), r.body());
     }
 
-    /** A 405 names what is answered; the dashboard's pipeline figures need a key that reads, as its page does. */
+    /** A 405 names what is answered; the dashboard's pipeline figures need a key that reads every tenant, as its page does. */
     @Test
     void methodsAndThePipelineFiguresAreGuarded() throws Exception {
         java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
@@ -241,8 +241,11 @@ class StatsApiRecountIT {
         HttpResponse<String> bogus = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(pipeline))
                 .header("Cookie", "te_key=nonsense").build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(401, bogus.statusCode(), bogus.body());
-        HttpResponse<String> real = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(pipeline))
+        HttpResponse<String> oneTenant = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(pipeline))
                 .header("Cookie", "te_key=" + fx.readKeys[0]).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(403, oneTenant.statusCode(), "the whole node's figures: not for a key of one tenant");
+        HttpResponse<String> real = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(pipeline))
+                .header("Cookie", "te_key=" + fx.allTenantsKey).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, real.statusCode(), real.body());
         assertTrue(JSON.readTree(real.body()).has("t"), real.body());
     }
