@@ -54,7 +54,7 @@ public final class StatsQueries {
     }
 
     private static StatsResult collect(Connection c, StatsRequest r, StatsPlan plan) throws SQLException {
-        Map<String, Long> delivered = new HashMap<>();
+        Map<DeliveredKey, Long> delivered = new HashMap<>();
         long deliveredTotal = 0;
         if (plan.delivered() != null) {
             try (PreparedStatement s = TenantReader.prepare(c, plan.delivered(), plan.deliveredParams());
@@ -62,7 +62,7 @@ public final class StatsQueries {
                 boolean byCampaign = rs.getMetaData().getColumnCount() == 3;
                 while (rs.next()) {
                     long d = rs.getLong(byCampaign ? 3 : 2);
-                    delivered.put(rs.getObject(1, OffsetDateTime.class).toInstant() + "|" + (byCampaign ? rs.getString(2) : ""), d);
+                    delivered.put(new DeliveredKey(rs.getObject(1, OffsetDateTime.class).toInstant(), byCampaign ? rs.getString(2) : null), d);
                     deliveredTotal += d;
                 }
             }
@@ -90,7 +90,7 @@ public final class StatsQueries {
                     totals.merge(plan.bases().get(i), v, Long::sum);
                 }
                 if (plan.delivered() != null) {
-                    counts.put(Base.DELIVERED, delivered.getOrDefault(bucket + "|" + (campaignAt >= 0 ? values.get(campaignAt) : ""), 0L));
+                    counts.put(Base.DELIVERED, delivered.getOrDefault(new DeliveredKey(bucket, campaignAt >= 0 ? values.get(campaignAt) : null), 0L));
                 }
                 rows.add(new StatsResult.Row(bucket, java.util.Collections.unmodifiableList(values), counts)); // values may be null
             }
@@ -107,5 +107,9 @@ public final class StatsQueries {
             totals.put(Base.DELIVERED, deliveredTotal);
         }
         return new StatsResult(r, rows, totals, truncated);
+    }
+
+    /** A bucket's delivered count, of one campaign or of none (null: a campaign named "null" is another). */
+    private record DeliveredKey(Instant bucket, String campaign) {
     }
 }

@@ -71,6 +71,7 @@ public final class StatsRequestParser {
         if (!from.isBefore(to)) {
             throw new BadRequest("the range is empty: from (" + from + ") must be before to (" + to + ")");
         }
+        wholeHours(zone, one(params, "tz"), from, to);
         Duration range = Duration.between(from, to);
         if (longerThanDays(from, to, zone, MAX_RANGE_DAYS)) {
             throw new BadRequest("the range is " + length(range) + "; at most " + MAX_RANGE_DAYS + " days (a year) per query");
@@ -162,16 +163,25 @@ public final class StatsRequestParser {
         } catch (DateTimeException e) {
             throw new BadRequest("tz is not a time zone: '" + s + "' (an IANA name such as Europe/Paris, or an offset such as +02:00)");
         }
-        // Every offset the zone has used since 1970 must be whole hours: buckets are sums of UTC hours.
-        var rules = z.getRules();
-        if (rules.getOffset(Instant.now()).getTotalSeconds() % 3600 != 0
-                || rules.getTransitions().stream().anyMatch(t -> t.getInstant().getEpochSecond() > 0
-                        && t.getOffsetAfter().getTotalSeconds() % 3600 != 0)) {
-            throw new BadRequest("tz " + s + " has an offset that is not whole hours; the hourly roll-ups cannot be cut in it");
-        }
         // A fixed zone given by name (UTC+3, GMT-05:00) becomes its offset: passed on by that name,
         // PostgreSQL reads the sign the POSIX way and cuts the buckets at the opposite offset.
         return z.normalized();
+    }
+
+    /**
+     * Every offset {@code zone} has within {@code [from, to)} must be whole hours: buckets are sums of UTC hours.
+     * Within the range only: Caracas was UTC-4:30 from 2007 to 2016, and is refused for those years alone.
+     */
+    static void wholeHours(ZoneId zone, String given, Instant from, Instant to) throws BadRequest {
+        var rules = zone.getRules();
+        boolean whole = rules.getOffset(from).getTotalSeconds() % 3600 == 0;
+        for (var t = rules.nextTransition(from); whole && t != null && t.getInstant().isBefore(to); t = rules.nextTransition(t.getInstant())) {
+            whole = t.getOffsetAfter().getTotalSeconds() % 3600 == 0;
+        }
+        if (!whole) {
+            throw new BadRequest("tz " + plusTypedAsIs(given) + " has an offset that is not whole hours within the range;"
+                    + " the hourly roll-ups cannot be cut in it");
+        }
     }
 
     static Instant instant(String name, String given, ZoneId zone) throws BadRequest {

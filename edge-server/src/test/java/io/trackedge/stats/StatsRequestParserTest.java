@@ -60,6 +60,16 @@ class StatsRequestParserTest {
         assertEquals("granularity hour is for ranges up to 31 days; this one is 31 days and 1 hour", e.getMessage());
     }
 
+    /** Caracas was UTC-4:30 from December 2007 to May 2016 and is UTC-4 now: refused for those years only. */
+    @Test
+    void aZoneIsJudgedByItsOffsetsWithinTheRange() throws BadRequest {
+        assertEquals("America/Caracas", StatsPlan.pgZone(parse("tz", "America/Caracas", "from", "2026-11-01", "to", "2026-12-01").zone()));
+        BadRequest then = assertThrows(BadRequest.class, () -> parse("tz", "America/Caracas", "from", "2016-04-01T00:00:00Z",
+                "to", "2016-06-01T00:00:00Z"));
+        assertTrue(then.getMessage().contains("not whole hours within the range"), then.getMessage());
+        assertThrows(BadRequest.class, () -> parse("tz", "Asia/Kolkata", "from", "2026-11-01T00:00:00Z", "to", "2026-12-01T00:00:00Z"));
+    }
+
     @Test
     void aZoneWithRulesKeepsItsName() throws BadRequest {
         assertEquals("Europe/Paris", StatsPlan.pgZone(parse("tz", "Europe/Paris").zone()));
