@@ -77,13 +77,29 @@ final class DashboardPages {
         }
     }
 
-    static String range(String range) {
-        Instant to = Instant.now().truncatedTo(ChronoUnit.HOURS).plus(1, ChronoUnit.HOURS);
+    /** A page's range: {@code [from, to)}, as the stats API is asked for it. */
+    record Range(Instant from, Instant to) {
+        String query() {
+            return "from=" + from + "&to=" + to;
+        }
+
+        /** The UTC days it touches, {@code [first, last + 1)}: the warm-up table's, which is per day. */
+        LocalDate[] days() {
+            return new LocalDate[] {LocalDate.ofInstant(from, ZoneOffset.UTC), LocalDate.ofInstant(to.minusNanos(1), ZoneOffset.UTC).plusDays(1)};
+        }
+    }
+
+    static Range range(String range, Instant now) {
+        Instant to = now.truncatedTo(ChronoUnit.HOURS).plus(1, ChronoUnit.HOURS);
         Instant from = to.minus(RANGES.getOrDefault(range, RANGES.get("7d")));
         if (Bucket.auto(Duration.between(from, to)) != Bucket.HOUR) {
             from = from.truncatedTo(ChronoUnit.DAYS); // whole UTC days: a first day's point cut at this hour looked like a quiet day
         }
-        return "from=" + from + "&to=" + to;
+        return new Range(from, to);
+    }
+
+    static String range(String range) {
+        return range(range, Instant.now()).query();
     }
 
     View overview(Session s, String range) throws ApiError {
@@ -124,11 +140,14 @@ final class DashboardPages {
     }
 
     View mailboxes(Session s, String range) throws ApiError {
-        String r = range(range);
+        Range rr = range(range, Instant.now());
+        String r = rr.query();
         JsonNode boxes = api(s, "/v1/stats", r + "&granularity=total&dimensions=mailbox"
                 + "&metrics=sent,delivered,bounces,complaints,unique_opens,replies,bounce_rate,complaint_rate");
-        LocalDate to = LocalDate.now(ZoneOffset.UTC).plusDays(1);
-        LocalDate from = to.minusDays(Math.max(1, RANGES.getOrDefault(range, RANGES.get("7d")).toDays()));
+        // The days of the stats' range: its first (which 7d at 13:30 starts on, 8 days back) and, for 24h, yesterday's
+        // rolled-up row rather than only today's, which has none before its roll-up.
+        LocalDate from = rr.days()[0];
+        LocalDate to = rr.days()[1];
         JsonNode warm = api(s, "/v1/stats/warmup", "from=" + from + "&to=" + to);
         // health per mailbox per day: one series per mailbox over the days of the range
         List<String> days = new ArrayList<>();

@@ -91,4 +91,16 @@ class DashboardPagesTest {
         assertEquals(hostile, DashboardPages.JSON.readTree(text).path("series").get(0).path("label").asText(),
                 "the label reads back as it was");
     }
+
+    /** The warm-up table and health chart cover the days of the stats' range, the first one and yesterday's included. */
+    @Test
+    void theWarmupDaysAreTheStatsRangesDays() {
+        java.time.Instant now = java.time.Instant.parse("2026-11-20T13:30:00Z");
+        DashboardPages.Range week = DashboardPages.range("7d", now);
+        assertEquals("from=2026-11-13T00:00:00Z&to=2026-11-20T14:00:00Z", week.query());
+        assertEquals(List.of(java.time.LocalDate.parse("2026-11-13"), java.time.LocalDate.parse("2026-11-21")), List.of(week.days()));
+        DashboardPages.Range day = DashboardPages.range("24h", now);
+        assertEquals(List.of(java.time.LocalDate.parse("2026-11-19"), java.time.LocalDate.parse("2026-11-21")), List.of(day.days()),
+                "yesterday's rolled-up row, and today's");
+    }
 }
