@@ -78,14 +78,20 @@ public final class Dashboard implements AutoCloseable {
      * Answers a request (never on the caller's thread when it needs the API).
      *
      * @param cookieHeader the {@code Cookie} header or null; {@code body} the form of a POST, else ""
+     * @param sameOrigin false when the browser said the request comes from another site ({@link #sameOrigin})
      */
-    public CompletableFuture<Response> handle(String method, String uri, String cookieHeader, String body) {
+    public CompletableFuture<Response> handle(String method, String uri, String cookieHeader, String body, boolean sameOrigin) {
         QueryStringDecoder q = new QueryStringDecoder(uri);
         String path = q.path();
         if (path.startsWith("/static/")) {
             return CompletableFuture.completedFuture(file(path.substring("/static/".length())));
         }
         if (path.equals("/dashboard/login")) {
+            if (method.equals("POST") && !sameOrigin) {
+                // Login CSRF: a page elsewhere posting its own key would have this browser show that key's tenant.
+                return CompletableFuture.completedFuture(Response.html(403,
+                        "<!doctype html><title>refused</title>a login must come from this dashboard's own page"));
+            }
             return method.equals("POST") ? async(() -> login(body)) : CompletableFuture.completedFuture(loginPage(null));
         }
         if (path.equals("/dashboard/logout")) {
@@ -120,6 +126,27 @@ public final class Dashboard implements AutoCloseable {
             case "/dashboard/pipeline.json" -> async(() -> pipelineJson(session));
             default -> CompletableFuture.completedFuture(Response.html(404, "<!doctype html><title>not found</title>not found"));
         };
+    }
+
+    /**
+     * Whether a request's {@code Origin} (else its {@code Referer}) names this listener's {@code Host}: browsers
+     * send one on a form's POST. Neither given (a client that is not a browser): true.
+     */
+    public static boolean sameOrigin(String origin, String referer, String host) {
+        String from = origin != null ? origin : referer;
+        if (from == null) {
+            return true;
+        }
+        if (host == null) {
+            return false;
+        }
+        for (String scheme : new String[] {"http://", "https://"}) {
+            String own = scheme + host;
+            if (from.equalsIgnoreCase(own) || from.regionMatches(true, 0, own + "/", 0, own.length() + 1)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private interface ViewMaker {

@@ -80,7 +80,9 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         boolean keepAlive = HttpUtil.isKeepAlive(req);
         String body = req.content().toString(StandardCharsets.UTF_8);
         building++;
-        dashboard.handle(req.method().name(), req.uri(), req.headers().get(HttpHeaderNames.COOKIE), body)
+        boolean sameOrigin = Dashboard.sameOrigin(req.headers().get(HttpHeaderNames.ORIGIN), req.headers().get(HttpHeaderNames.REFERER),
+                req.headers().get(HttpHeaderNames.HOST));
+        dashboard.handle(req.method().name(), req.uri(), req.headers().get(HttpHeaderNames.COOKIE), body, sameOrigin)
                 .whenComplete((r, e) -> ctx.executor().execute(() -> {
                     building--;
                     Dashboard.Response out = e == null ? r : new Dashboard.Response(500, "text/plain",

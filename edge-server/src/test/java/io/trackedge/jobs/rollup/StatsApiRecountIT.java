@@ -248,6 +248,13 @@ class StatsApiRecountIT {
                 .header("Cookie", "te_key=" + fx.allTenantsKey).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, real.statusCode(), real.body());
         assertTrue(JSON.readTree(real.body()).has("t"), real.body());
+        // a login posted from another site (login CSRF): refused, no cookie set
+        HttpResponse<String> forged = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:"
+                        + fx.edge.adminPort() + "/dashboard/login")).header("Origin", "https://evil.example")
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("key=" + fx.readKeys[1])).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(403, forged.statusCode(), forged.body());
+        assertTrue(forged.headers().allValues("Set-Cookie").isEmpty());
     }
 
     @Test
