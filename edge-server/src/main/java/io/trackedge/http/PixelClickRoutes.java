@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpRequest;
 import io.trackedge.journal.EventType;
+import io.trackedge.config.RingFullPolicy;
 import io.trackedge.metrics.Route;
 import io.trackedge.token.TokenKind;
 import io.trackedge.token.TokenVerifier;
@@ -55,6 +56,11 @@ final class PixelClickRoutes {
             }
         } else {
             edge.metrics.invalidToken(Route.PIXEL);
+            if (edge.fullPolicy == RingFullPolicy.REJECT && edge.ring.remainingCapacity() == 0) {
+                // As a valid token would be answered now: a GIF here would tell an outsider which tokens are valid.
+                responses.send(Route.PIXEL, Responses.Kind.UNAVAILABLE, conn, head, -1);
+                return;
+            }
         }
         responses.send(Route.PIXEL, Responses.Kind.PIXEL, conn, head, sequence);
     }

@@ -110,6 +110,16 @@ class RingFullPolicyTest {
         assertEquals(o.unavailable(), value(o.metrics(), "edge_http_requests_total{route=\"pixel\",status=\"503\"}"), 0.0);
     }
 
+    /** With the ring full under reject, a bad token gets the 503 a good one gets: the GIF would tell which tokens are valid. */
+    @Test
+    void underRejectABadTokenIsAnsweredAsAGoodOneWouldBe() throws Exception {
+        Outcome o = run(RingFullPolicy.REJECT, (urls, i) -> "GET " + (i < REQUESTS / 2
+                ? urls.pixel(TestEdge.fields("full-" + i)).substring("http://t.example".length()) : "/o/not-a-token-" + i + ".gif")
+                + " HTTP/1.1\r\nHost: t\r\n\r\n");
+        assertEquals(REQUESTS, o.ok() + o.unavailable(), o.toString());
+        assertTrue(o.unavailable() >= REQUESTS - RING - 1, "the bad tokens after the ring filled got 503 too: " + o);
+    }
+
     /** An unsubscribe must not be lost: under shed, what the ring cannot take gets a 503 the provider retries on. */
     @Test
     void aOneClickUnsubscribeTheRingCannotTakeIsRefusedUnderShedToo() throws Exception {
