@@ -129,6 +129,16 @@ final class ConnectionResponses {
         }
     }
 
+    /**
+     * A request's body (or a later request) is still coming as a closing answer goes, as for a 405 to a
+     * {@code POST /o/} whose body the head's answer did not wait for: a plain close would reset the
+     * connection with those bytes unread, and could destroy the answer before the client reads it.
+     */
+    private boolean requestStillArriving() {
+        TimedRequestDecoder decoder = ctx.pipeline().get(TimedRequestDecoder.class);
+        return decoder != null && decoder.arriving();
+    }
+
     private void closeBecause(CloseReason reason) {
         if (closeReason == null) {
             closeReason = reason;
@@ -144,7 +154,7 @@ final class ConnectionResponses {
         if (close) {
             edge.metrics.connectionClosed(closeReason == null ? CloseReason.CLIENT_ASKED : closeReason);
         }
-        if (close && lingerOnClose) {
+        if (close && (lingerOnClose || requestStillArriving())) {
             ctx.writeAndFlush(response).addListener(f -> LingeringClose.start(ctx.channel()));
         } else if (close) {
             ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);

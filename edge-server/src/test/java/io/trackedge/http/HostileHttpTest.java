@@ -221,6 +221,10 @@ class HostileHttpTest {
             r = HostileClient.exchange(edge.port(), ascii("GET /o/x.gif HTTP/1.1\r\n" + "X: y\r\n".repeat(200_000) + "\r\n"),
                     false, 8000);
             assertEquals("431, closed", r.outcome(false));
+            // answered from its head, and closing (HTTP/1.0) with the body still coming
+            r = HostileClient.exchange(edge.port(), ascii("POST /o/x.gif HTTP/1.0\r\nContent-Length: " + (1 << 20) + "\r\n\r\n"
+                    + "b".repeat(1 << 20)), false, 8000);
+            assertEquals("405, closed", r.outcome(false));
         }
         assertPixelStillWorks();
     }
