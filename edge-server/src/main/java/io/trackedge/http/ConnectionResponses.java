@@ -17,6 +17,13 @@ import io.trackedge.metrics.Route;
  */
 final class ConnectionResponses {
 
+    /**
+     * Answers held for one connection past which it reads no more requests until half of them are out:
+     * while the journal does not answer (a stalled disk), nothing is written, so the socket never says it
+     * is full, and a client pipelining requests would otherwise have them all held in memory.
+     */
+    static final int MAX_HELD = 256;
+
     private final EdgeContext edge;
     private final ChannelHandlerContext ctx;
     private final AckGate gate;
@@ -29,11 +36,20 @@ final class ConnectionResponses {
     private CloseReason closeReason;
     /** Run once, when the last held response is written ({@link #whenNoneHeld}). */
     private Runnable whenNoneHeld;
+    /** Run when held answers fall back to half of {@link #MAX_HELD}: the connection may read again. */
+    private final Runnable roomAgain;
 
-    ConnectionResponses(EdgeContext edge, ChannelHandlerContext ctx, AckGate gate) {
+    /** @param roomAgain asked to resume reading once fewer answers are held ({@link #full}) */
+    ConnectionResponses(EdgeContext edge, ChannelHandlerContext ctx, AckGate gate, Runnable roomAgain) {
         this.edge = edge;
         this.ctx = ctx;
         this.gate = gate;
+        this.roomAgain = roomAgain;
+    }
+
+    /** As many answers are held as the connection may have: read no more requests for now. */
+    boolean full() {
+        return held >= MAX_HELD;
     }
 
     /** True once a closing answer was decided: no later request on this connection is answered. */
@@ -63,7 +79,7 @@ final class ConnectionResponses {
             if (close) {
                 markClosing();
             }
-            held++;
+            holdOne();
             gate.holdPublishedElsewhere(this, response, sequence, close);
         } else {
             deliver((ByteBuf) response, close, -1);
@@ -76,19 +92,27 @@ final class ConnectionResponses {
             markClosing();
         }
         if (sequence >= 0) {
-            held++;
+            holdOne();
             gate.hold(this, response, sequence, close);
         } else if (held > 0) {
-            held++;
+            holdOne();
             gate.holdBehind(this, response, close);
         } else {
             write(response, close);
         }
     }
 
+    private void holdOne() {
+        if (++held == MAX_HELD) {
+            ctx.channel().config().setAutoRead(false);
+        }
+    }
+
     /** Called by the gate, on this connection's loop, when a held response may go. */
     void release(Object response, boolean close) {
-        held--;
+        if (held-- == MAX_HELD / 2 + 1) {
+            roomAgain.run();
+        }
         write(response, close);
         if (held == 0 && whenNoneHeld != null) {
             Runnable r = whenNoneHeld;

@@ -69,7 +69,11 @@ public final class TrackingHandler extends ChannelInboundHandlerAdapter {
         this.ctx = ctx;
         this.local = edge.local(ctx.channel().eventLoop());
         this.publisher = new RingPublisher(edge, local);
-        this.responses = new ConnectionResponses(edge, ctx, local.gate);
+        this.responses = new ConnectionResponses(edge, ctx, local.gate, () -> {
+            if (mayRead()) {
+                ctx.channel().config().setAutoRead(true);
+            }
+        });
         this.router = new RequestRouter(this, edge, ctx, responses, new PixelClickRoutes(edge, ctx, local, publisher, responses));
     }
 
@@ -181,7 +185,7 @@ public final class TrackingHandler extends ChannelInboundHandlerAdapter {
     /**
      * Reading pauses while the connection takes no more answers (a client that pipelines requests
      * and reads nothing would otherwise make the edge queue answers without bound), and resumes
-     * when the queue has drained.
+     * when the queue has drained; likewise while {@link ConnectionResponses#MAX_HELD} answers wait for the journal.
      */
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
@@ -194,7 +198,7 @@ public final class TrackingHandler extends ChannelInboundHandlerAdapter {
     }
 
     private boolean mayRead() {
-        return !responses.closing() && !edge.isDraining() && !busy() && ctx.channel().isWritable();
+        return !responses.closing() && !edge.isDraining() && !busy() && !responses.full() && ctx.channel().isWritable();
     }
 
     private void releaseUnanswered() {
