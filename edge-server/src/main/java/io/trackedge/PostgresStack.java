@@ -145,6 +145,7 @@ record PostgresStack(LocalPostgres local, Database db, PostgresSink sink, SinkLo
         PostgresSink sink = new PostgresSink(db, node,
                 new PostgresSink.Settings(dbc.migrateOnStart(), dbc.retentionDays(), sinkDrops, name, tenants, siblings),
                 classify.newClassifier(), privacy);
+        sink.journalOpenedEnd(journal.openedEnd());
         SinkLoop loop = new SinkLoop(sink, config.journalDir(), journal::flushedPosition,
                 new SinkLoopSettings(c.batchSize(), c.linger(), SinksStack.FIRST_BACKOFF, c.maxBackoff(), c.stallAfter(),
                         MAX_CONSECUTIVE_BAD, config.sinkIdleWait()),

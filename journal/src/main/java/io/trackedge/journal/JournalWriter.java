@@ -48,6 +48,7 @@ public final class JournalWriter implements Closeable {
     private final ClosedSegments closed;
     private final SegmentCloser closer;
     private volatile long flushedPosition;
+    private long openedEnd;
     private int stagedRecords;
 
     private JournalWriter(Path dir, long segmentBytes, long maxBytes, JournalStats stats, SegmentCloser closer) {
@@ -81,7 +82,16 @@ public final class JournalWriter implements Closeable {
             closer.close();
             throw e;
         }
+        w.openedEnd = w.flushedPosition;
         return w;
+    }
+
+    /**
+     * The journal's end when it was opened, its torn tail cut: a sink's cursor committed past it (by an
+     * earlier process) points into records lost with the tail, and positions from here on are new records.
+     */
+    public long openedEnd() {
+        return openedEnd;
     }
 
     private void recover() throws IOException {

@@ -265,6 +265,23 @@ final class BatchWriter {
      * Plain JDBC, not jOOQ: it runs once a batch, and rendering the jOOQ query each time was a tenth of
      * the commit thread's CPU at 10,000 events/s (docs/benchmarks.md, 2026-12-05 night).
      */
+    /**
+     * Moves this sink's cursor back from {@code from} to {@code to} (the journal lost the records between;
+     * positions from {@code to} are new records), unless another process moved it meanwhile.
+     */
+    void rewindCursor(Connection c, long from, long to) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("UPDATE sink_cursors SET position = ?, updated_at = now()"
+                + " WHERE edge_node = ? AND sink = ? AND position = ?")) {
+            s.setLong(1, to);
+            s.setObject(2, edgeNode);
+            s.setString(3, cursor);
+            s.setLong(4, from);
+            if (s.executeUpdate() != 1) {
+                throw new SQLException("the " + cursor + " cursor of edge " + edgeNode + " moved from " + from + " while it was rewound");
+            }
+        }
+    }
+
     private void moveCursor(Connection c, long end, long events) throws SQLException {
         try (PreparedStatement s = c.prepareStatement("UPDATE sink_cursors SET position = ?, events = events + ?, "
                 + "updated_at = now() WHERE edge_node = ? AND sink = ?")) {

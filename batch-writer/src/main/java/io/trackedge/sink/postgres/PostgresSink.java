@@ -111,6 +111,8 @@ public final class PostgresSink implements Sink {
     /** Batches submitted whose commit the classifier has not been told of yet, oldest first. */
     private final ArrayDeque<Submitted> submitted = new ArrayDeque<>();
     private boolean migrated;
+    /** {@link #journalOpenedEnd(long)}; -1 once checked. */
+    private long journalOpenedEnd = -1;
 
     private record Submitted(CompletableFuture<Integer> done, long end, List<Correction> corrections) {
     }
@@ -198,11 +200,29 @@ public final class PostgresSink implements Sink {
         long cursor;
         try (Connection c = db.dataSource().getConnection()) {
             cursor = pipeline.cursorWriter().initCursor(c, hostName(), settings.siblings());
+            if (journalOpenedEnd >= 0 && cursor > journalOpenedEnd) {
+                // Past what the journal held when this process opened it: its tail was lost (a power cut took page
+                // cache the sink had read), and new records take those positions. Left there, the sink would skip
+                // them as damage, and let the journal delete segments it had not read.
+                log.warn("the {} cursor {} is past the journal's end {} when it was opened (its tail was lost, after this"
+                        + " sink wrote it): resuming at {}", settings.name(), cursor, journalOpenedEnd, journalOpenedEnd);
+                pipeline.cursorWriter().rewindCursor(c, cursor, journalOpenedEnd);
+                cursor = journalOpenedEnd;
+            }
+            journalOpenedEnd = -1; // once: later in this process the cursor may pass it
             retention.measure(c);
             moved.read(c, clockMillis.getAsLong());
         }
         classifier.opened(cursor);
         return cursor;
+    }
+
+    /**
+     * The journal's end when this process opened it ({@code JournalWriter#openedEnd}): a committed cursor past
+     * it, found at the first open, was lost with the journal's tail and is moved back to it.
+     */
+    public void journalOpenedEnd(long position) {
+        this.journalOpenedEnd = position;
     }
 
     @Override
