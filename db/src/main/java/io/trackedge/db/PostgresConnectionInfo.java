@@ -1,7 +1,6 @@
 package io.trackedge.db;
 
 import java.net.URI;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -14,29 +13,91 @@ public record PostgresConnectionInfo(String jdbcUrl, String user, String passwor
         if (url.startsWith("jdbc:postgresql:")) {
             return new PostgresConnectionInfo(url, blankToNull(user), blankToNull(password));
         }
-        if (url.startsWith("postgres://") || url.startsWith("postgresql://")) {
-            URI u = URI.create(url);
-            String u1 = user;
-            String p1 = password;
-            if (u.getRawUserInfo() != null) {
-                String[] parts = u.getRawUserInfo().split(":", 2);
-                u1 = blankToNull(u1) != null ? u1 : decode(parts[0]);
-                if (parts.length > 1) {
-                    p1 = blankToNull(p1) != null ? p1 : decode(parts[1]);
-                }
-            }
-            String host = u.getHost() == null ? "127.0.0.1" : u.getHost();
-            int port = u.getPort() < 0 ? 5432 : u.getPort();
-            String db = u.getPath() == null || u.getPath().length() <= 1 ? "postgres" : u.getPath().substring(1);
-            String query = u.getRawQuery() == null ? "" : "?" + u.getRawQuery();
-            return new PostgresConnectionInfo("jdbc:postgresql://" + host + ":" + port + "/" + db + query,
-                    blankToNull(u1), blankToNull(p1));
+        String rest = url.startsWith("postgres://") ? url.substring("postgres://".length())
+                : url.startsWith("postgresql://") ? url.substring("postgresql://".length()) : null;
+        if (rest == null) {
+            throw new IllegalArgumentException("not a PostgreSQL URL (jdbc:postgresql://... or postgresql://...): " + url);
         }
-        throw new IllegalArgumentException("not a PostgreSQL URL (jdbc:postgresql://... or postgresql://...): " + url);
+        // By hand, as libpq reads it: java.net.URI gives no host for a name with '_' or a list of hosts, and
+        // such a URL silently became 127.0.0.1. The user information ends at the last '@' before the path.
+        int slash = rest.indexOf('/');
+        int query = rest.indexOf('?');
+        int authorityEnd = slash >= 0 && (query < 0 || slash < query) ? slash : query >= 0 ? query : rest.length();
+        int at = rest.lastIndexOf('@', authorityEnd - 1);
+        String u1 = user;
+        String p1 = password;
+        if (at >= 0) {
+            String info = rest.substring(0, at);
+            int colon = info.indexOf(':');
+            u1 = blankToNull(u1) != null ? u1 : percentDecoded(colon < 0 ? info : info.substring(0, colon), url);
+            if (colon >= 0) {
+                p1 = blankToNull(p1) != null ? p1 : percentDecoded(info.substring(colon + 1), url);
+            }
+        }
+        String hosts = withPorts(rest.substring(at + 1, authorityEnd), url);
+        String tail = rest.substring(authorityEnd);
+        String db;
+        String params;
+        if (tail.startsWith("/")) {
+            int q = tail.indexOf('?');
+            db = q < 0 ? tail.substring(1) : tail.substring(1, q);
+            params = q < 0 ? "" : tail.substring(q);
+        } else {
+            db = "";
+            params = tail;
+        }
+        return new PostgresConnectionInfo("jdbc:postgresql://" + hosts + "/" + (db.isEmpty() ? "postgres" : db) + params,
+                blankToNull(u1), blankToNull(p1));
     }
 
-    private static String decode(String s) {
-        return URLDecoder.decode(s, StandardCharsets.UTF_8);
+    /** Each host of a comma-separated list with its port (5432 when it names none); none at all: 127.0.0.1. */
+    private static String withPorts(String hosts, String url) {
+        if (hosts.isEmpty()) {
+            return "127.0.0.1:5432";
+        }
+        StringBuilder out = new StringBuilder();
+        for (String h : hosts.split(",", -1)) {
+            if (h.isEmpty() || h.chars().anyMatch(c -> c <= ' ' || c == '@' || c == '/')) {
+                throw new IllegalArgumentException("a PostgreSQL URL's host is not valid: '" + h + "' in " + redacted(url));
+            }
+            boolean bracketed = h.startsWith("[");
+            int close = h.indexOf(']');
+            boolean hasPort = bracketed ? close >= 0 && h.indexOf(':', close) >= 0 : h.indexOf(':') >= 0;
+            out.append(out.isEmpty() ? "" : ",").append(h).append(hasPort ? "" : ":5432");
+        }
+        return out.toString();
+    }
+
+    /** %XX escapes decoded; a '+' is a '+' (URLDecoder made it a space, breaking a password with one). */
+    private static String percentDecoded(String s, String url) {
+        if (s.indexOf('%') < 0) {
+            return s;
+        }
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '%') {
+                int hi = i + 2 < s.length() ? Character.digit(s.charAt(i + 1), 16) : -1;
+                int lo = i + 2 < s.length() ? Character.digit(s.charAt(i + 2), 16) : -1;
+                if (hi < 0 || lo < 0) {
+                    throw new IllegalArgumentException("a PostgreSQL URL has a bad %-escape in " + redacted(url));
+                }
+                out.write(hi * 16 + lo);
+                i += 2;
+            } else {
+                int n = Character.charCount(s.codePointAt(i));
+                out.writeBytes(s.substring(i, i + n).getBytes(StandardCharsets.UTF_8));
+                i += n - 1;
+            }
+        }
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    /** The URL without its user information (a password), for an error message. */
+    private static String redacted(String url) {
+        int scheme = url.indexOf("://");
+        int at = url.lastIndexOf('@');
+        return scheme >= 0 && at > scheme ? url.substring(0, scheme + 3) + "<user>@" + url.substring(at + 1) : url;
     }
 
     private static String blankToNull(String s) {

@@ -17,4 +17,36 @@ class PostgresConnectionInfoTest {
         assertEquals("pg-a.internal:5432/track", PostgresConnectionInfo.parse("postgresql://PG-A.internal/track", null, null).address());
         assertEquals("localhost:5432/track", PostgresConnectionInfo.parse("jdbc:postgresql:track?ssl=false", null, null).address());
     }
+
+    /**
+     * As libpq reads them. java.net.URI gave no host for these, and each became 127.0.0.1 (with a local
+     * PostgreSQL, the events went to the wrong database), and a '+' in a password became a space.
+     */
+    @Test
+    void hostsUriRefusedAreKeptAndAPasswordIsTakenAsWritten() {
+        PostgresConnectionInfo underscore = PostgresConnectionInfo.parse("postgresql://trackedge@db_primary:5432/x", null, null);
+        assertEquals("jdbc:postgresql://db_primary:5432/x", underscore.jdbcUrl());
+        assertEquals("trackedge", underscore.user());
+        assertEquals("jdbc:postgresql://pg1:5432,pg2:5433/x?targetServerType=primary",
+                PostgresConnectionInfo.parse("postgresql://pg1,pg2:5433/x?targetServerType=primary", null, null).jdbcUrl());
+        PostgresConnectionInfo hash = PostgresConnectionInfo.parse("postgresql://u:p#w@d@pg-a/track", null, null);
+        assertEquals("jdbc:postgresql://pg-a:5432/track", hash.jdbcUrl());
+        assertEquals("u", hash.user());
+        assertEquals("p#w@d", hash.password());
+        assertEquals("pa+ss", PostgresConnectionInfo.parse("postgresql://u:pa+ss@pg-a/track", null, null).password());
+        assertEquals("p@ss/é", PostgresConnectionInfo.parse("postgresql://u:p%40ss%2F%C3%A9@pg-a/track", null, null).password());
+        assertEquals("jdbc:postgresql://[::1]:5432/track", PostgresConnectionInfo.parse("postgresql://[::1]/track", null, null).jdbcUrl());
+        assertEquals("jdbc:postgresql://127.0.0.1:5432/postgres", PostgresConnectionInfo.parse("postgresql://", null, null).jdbcUrl());
+        assertEquals("jdbc:postgresql://pg-a:5432/postgres?sslmode=require",
+                PostgresConnectionInfo.parse("postgresql://pg-a?sslmode=require", null, null).jdbcUrl());
+    }
+
+    @Test
+    void aBadUrlIsRefusedWithoutItsPassword() {
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> PostgresConnectionInfo.parse("postgresql://u:secret%zz@pg-a/track", null, null));
+        org.junit.jupiter.api.Assertions.assertFalse(e.getMessage().contains("secret"), e.getMessage());
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> PostgresConnectionInfo.parse("postgresql://pg a/track", null, null));
+    }
 }
