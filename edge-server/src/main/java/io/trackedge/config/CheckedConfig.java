@@ -106,9 +106,35 @@ final class CheckedConfig {
         return v;
     }
 
+    private Duration durationWithUnit(String path, Duration fallback) {
+        Duration d = get(path, () -> config.getDuration(path), fallback);
+        String bare = bareNumber(config, path);
+        if (bare != null) {
+            problem(path, bare);
+        }
+        return d;
+    }
+
+    /**
+     * Why a duration at {@code path} is refused for being written without a unit, or null: the library
+     * reads a bare number as milliseconds, so that {@code EDGE_HTTP_IDLE_TIMEOUT=60} closed connections after
+     * 60 ms. A bare 0 is zero either way.
+     */
+    static String bareNumber(Config c, String path) {
+        if (!c.hasPath(path)) {
+            return null;
+        }
+        Object raw = c.getValue(path).unwrapped();
+        String written = String.valueOf(raw).trim();
+        if ((raw instanceof Number || written.matches("[0-9]+(\\.[0-9]+)?")) && !written.matches("0+(\\.0+)?")) {
+            return "give a unit (ms, s, m, h or d), got " + written + ": a bare number would be read as milliseconds";
+        }
+        return null;
+    }
+
     /** A positive duration. */
     Duration duration(String path) {
-        Duration d = get(path, () -> config.getDuration(path), Duration.ofSeconds(1));
+        Duration d = durationWithUnit(path, Duration.ofSeconds(1));
         if (d.isNegative() || d.isZero()) {
             problem(path, "must be positive, got " + asWritten(d));
         }
@@ -117,7 +143,7 @@ final class CheckedConfig {
 
     /** A duration from {@code min} to {@code max}, both included. */
     Duration durationIn(String path, Duration min, Duration max) {
-        Duration d = get(path, () -> config.getDuration(path), min);
+        Duration d = durationWithUnit(path, min);
         if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
             problem(path, "must be " + asWritten(min) + ".." + asWritten(max) + ", got " + asWritten(d));
         }
@@ -146,7 +172,7 @@ final class CheckedConfig {
     }
 
     Duration nonNegative(String path) {
-        Duration d = get(path, () -> config.getDuration(path), Duration.ZERO);
+        Duration d = durationWithUnit(path, Duration.ZERO);
         if (d.isNegative()) {
             problem(path, "must not be negative, got " + asWritten(d));
         }

@@ -130,6 +130,11 @@ public record ClassifyConfig(boolean enabled, ClassifierSettings settings, boole
 
     private static Duration duration(Config c, String key, String prefix, Duration fallback, BiConsumer<String, String> problem) {
         try {
+            String bare = CheckedConfig.bareNumber(c, key);
+            if (bare != null) {
+                problem.accept(prefix + key, bare);
+                return fallback;
+            }
             return c.getDuration(key);
         } catch (com.typesafe.config.ConfigException e) {
             problem.accept(prefix + key, e.getMessage().replaceFirst("^.*?: ", ""));

@@ -109,6 +109,11 @@ final class PrivacyConfig {
 
     private static Duration get(Config c, String path, Duration fallback, BiConsumer<String, String> problem) {
         try {
+            String bare = CheckedConfig.bareNumber(c, path);
+            if (bare != null) {
+                problem.accept(path, bare);
+                return fallback;
+            }
             Duration d = c.getDuration(path);
             if (d.isNegative() || d.isZero()) {
                 problem.accept(path, "must be positive, got " + CheckedConfig.asWritten(d));

@@ -235,4 +235,14 @@ class ConfigLoaderTest {
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(f, Map.of()));
         assertTrue(e.getMessage().contains("broken.conf"), e.getMessage());
     }
+
+    /** A bare number was read as milliseconds: EDGE_HTTP_IDLE_TIMEOUT=60 closed the balancer's connections after 60 ms. */
+    @Test
+    void aDurationWithoutAUnitIsRefused() {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(null, Map.of("EDGE_HTTP_IDLE_TIMEOUT", "60")));
+        assertTrue(e.getMessage().contains("edge.http.idle-timeout") && e.getMessage().contains("give a unit"), e.getMessage());
+        assertThrows(ConfigException.class, () -> ConfigLoader.load(null, Map.of("EDGE_SHUTDOWN_GRACE", "30")));
+        assertThrows(ConfigException.class, () -> ConfigLoader.load(null, Map.of("EDGE_SINK_POSTGRES_LINGER", "100")));
+        assertEquals(java.time.Duration.ofSeconds(60), ConfigLoader.load(null, Map.of("EDGE_HTTP_IDLE_TIMEOUT", "60s")).http().idleTimeout());
+    }
 }
