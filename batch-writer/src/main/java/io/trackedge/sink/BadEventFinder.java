@@ -160,8 +160,19 @@ final class BadEventFinder {
         return i + run.size();
     }
 
-    /** Sets one event aside (a refused event, or a record that does not decode). */
+    /**
+     * Sets one event aside (a refused event, or a record that does not decode). A record that does not decode
+     * is no refusal of the destination's, and does not count toward {@code maxConsecutiveBad}: a run of them
+     * (a rollback after a newer release wrote types this one does not know) would otherwise hold the loop for good.
+     */
     void setAside(BadRecord bad) throws Exception {
+        if (bad.event() == null) {
+            sink.setAside(bad);
+            progress.setAside(bad);
+            log.warn("{} sink set aside the undecodable record at journal position {}: {} (trackedge bad-events list --sink {})",
+                    sink.name(), bad.position(), bad.error(), sink.name());
+            return;
+        }
         if (consecutiveBad >= maxConsecutiveBad) {
             throw new IllegalStateException(sink.name() + " refused " + maxConsecutiveBad
                     + " events in a row and accepted none between them; taken as a fault of the destination, not of"

@@ -568,6 +568,26 @@ class SinkLoopTest {
     }
 
     /**
+     * Records this release cannot decode (a rollback after a newer one wrote a type it does not know) are
+     * not the destination refusing: a run of them longer than the bad-event limit is set aside too. Before,
+     * they counted toward the limit, and the loop retried them for good (PostHog's limit is 100), its
+     * journal filling behind them.
+     */
+    @Test
+    void aRunOfUndecodableRecordsLongerThanTheLimitIsSetAside() throws Exception {
+        append(5, 21);
+        for (int i = 0; i < 5; i++) {
+            appendUndecodable(100 + i);
+        }
+        append(10, 22);
+        ScriptedSink sink = new ScriptedSink();
+        SinkLoop loop = start(sink, 1000, 3, Duration.ofMinutes(1));
+        Await.until("caught up", Duration.ofSeconds(30), () -> caughtUp(sink, loop));
+        assertEquals(5, sink.setAside.size());
+        assertEquals(15, sink.written.size());
+    }
+
+    /**
      * The record after an undecodable one damaged: the set-aside takes the cursor past both, and the
      * rest is written without a refused write and a retry.
      */
