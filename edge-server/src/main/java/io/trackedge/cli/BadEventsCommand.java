@@ -113,9 +113,11 @@ public final class BadEventsCommand implements Runnable {
             try (Connection c = db.db().dataSource().getConnection()) {
                 rows = BadEvents.list(c, sink, false, Integer.MAX_VALUE);
             }
+            int notTried = 0; // named or found, and not replayed: the exit code says so
             if (ids != null) {
                 rows = rows.stream().filter(r -> ids.contains(r.id())).toList();
                 if (rows.size() < ids.size()) {
+                    notTried += ids.size() - rows.size();
                     spec.commandLine().getErr().println("some of " + ids + " are not set-aside events waiting for a replay (see bad-events list --all)");
                 }
             } else {
@@ -148,6 +150,7 @@ public final class BadEventsCommand implements Runnable {
             if (!toPostHog.isEmpty()) {
                 PostHogSink.Settings p = cfg.posthogSink();
                 if (!p.enabled()) {
+                    notTried += toPostHog.size();
                     spec.commandLine().getErr().println(toPostHog.size() + " PostHog event(s) not replayed: no POSTHOG_API_KEY configured");
                 } else {
                     try (PostHogReplay replay = new PostHogReplay(db.db().dataSource(), p, privacy,
@@ -166,8 +169,8 @@ public final class BadEventsCommand implements Runnable {
                     out.printf("%d not replayed: %s%n", o.badEventId(), oneLine(o.error()));
                 }
             }
-            spec.commandLine().getErr().printf("%d of %d replayed%n", ok, outcomes.size());
-            return ok == outcomes.size() ? 0 : 1;
+            spec.commandLine().getErr().printf("%d of %d replayed%n", ok, outcomes.size() + notTried);
+            return ok == outcomes.size() && notTried == 0 ? 0 : 1;
         }
     }
 

@@ -136,6 +136,23 @@ class BadEventsCliIT {
             assertEquals(0, named.exit(), named.out() + named.err()); // kept forever here: its day takes it
             assertEquals(1, testDb.count("SELECT count(*) FROM email_events WHERE event_id = '" + expired + "'"));
 
+            // Nothing replayed is no success: a PostHog event without a PostHog key, an id that is not waiting
+            Run unknown = run("bad-events", "replay", "--id", "999999", "-c", cfg.toString());
+            assertEquals(1, unknown.exit(), unknown.err());
+            UUID unsent = UUID.fromString("01900000-0000-7000-8000-0000000000d4");
+            try (Connection c = db.dataSource().getConnection()) {
+                byte[] r4 = record(unsent, "email-4");
+                BadEvents.insert(c, "posthog", node, new BadRecord(400, 500, r4, RecordCodec.decode(r4, 0, r4.length),
+                        "PostHog answered 400", "400"));
+            }
+            Path noKey = dir.resolve("no-posthog.conf");
+            Files.writeString(noKey, "edge.profile = development\nedge.data-dir = \"" + dir.resolve("data") + "\"\n"
+                    + "edge.database.url = \"" + testDb.jdbcUrl() + "\"\nedge.database.user = \"postgres\"\n");
+            Run withoutKey = run("bad-events", "replay", "-c", noKey.toString());
+            assertEquals(1, withoutKey.exit(), withoutKey.err());
+            assertTrue(withoutKey.err().contains("1 PostHog event(s) not replayed") && withoutKey.err().contains("0 of 1 replayed"),
+                    withoutKey.err());
+
             Run badSink = run("bad-events", "list", "--sink", "kafka", "-c", cfg.toString());
             assertEquals(2, badSink.exit());
             assertTrue(badSink.err().contains("--sink must be one of"), badSink.err());
