@@ -166,7 +166,7 @@ public final class EdgeApp implements AutoCloseable {
         log.info("edge started: node {}, ack={}, journal={}, profile={}", node, config.ack().name().toLowerCase(),
                 config.journalDir(), config.profile().name().toLowerCase());
         EdgeStop stop = new EdgeStop(new EdgeStop.Parts(edge, server, ingest, ring, routePools, journal, responses, reads, jobs,
-                privacy, sinks), config.shutdownGrace());
+                privacy, sinks), config.shutdownGrace(), config.shutdownDrainDelay());
         return new EdgeApp(server, metrics, sinks, ingest, stop);
     }
 

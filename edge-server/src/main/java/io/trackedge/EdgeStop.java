@@ -15,7 +15,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The edge's stop sequence, in the one order that loses nothing: stop reading requests, publish the
+ * The edge's stop sequence, in the one order that loses nothing: fail readiness (and, for
+ * {@code edge.shutdown-drain-delay}, serve on while the balancer notices), stop reading requests, publish the
  * ingest bodies already read, drain the ring into the journal, release the held answers, close the
  * listeners, flush and fsync the journal, then give the jobs and the sinks what is left of the grace.
  * One grace covers the whole stop; each step gets what the steps before it left.
@@ -35,10 +36,13 @@ final class EdgeStop {
 
     private final Parts parts;
     private final Duration grace;
+    private final Duration drainDelay;
 
-    EdgeStop(Parts parts, Duration grace) {
+    /** @param drainDelay how long readiness fails while the listeners still serve, before the grace begins */
+    EdgeStop(Parts parts, Duration grace, Duration drainDelay) {
         this.parts = parts;
         this.grace = grace;
+        this.drainDelay = drainDelay;
     }
 
     /**
@@ -47,10 +51,20 @@ final class EdgeStop {
      * @throws IOException after every other step, when the journal could not be flushed or forced to disk
      */
     void run() throws IOException {
+        Parts p = parts;
+        p.edge().startDraining(); // /readyz 503, every answer Connection: close
+        if (drainDelay.isPositive()) {
+            // Closing the listeners at once refused the connections the balancer still sent until its health
+            // check noticed: broken pixels and failed clicks at every restart.
+            log.info("draining: /readyz answers 503 while the listeners serve on for {} (edge.shutdown-drain-delay)", drainDelay);
+            try {
+                Thread.sleep(drainDelay.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         long t0 = System.nanoTime();
         long deadline = t0 + grace.toNanos();
-        Parts p = parts;
-        p.edge().startDraining();
         p.server().stopAccepting();
         // Order matters: no request may be read after the ring stops, or its response would wait forever.
         p.server().pauseReading();

@@ -28,6 +28,7 @@ public record EdgeConfig(
         io.trackedge.sink.posthog.PostHogSink.Settings posthogSink,
         Duration sinkIdleWait,
         Duration shutdownGrace,
+        Duration shutdownDrainDelay,
         Ingest ingest,
         Jobs jobs,
         Privacy privacy,
@@ -62,7 +63,7 @@ public record EdgeConfig(
         Database one = new Database(cluster.url(), d.user(), d.password(), d.poolSize(), d.migrateOnStart(), d.embeddedPort(),
                 d.retentionDays(), d.local(), d.clusters());
         return new EdgeConfig(profile, dataDir, signingKeys, publicUrl, ack, trustedProxies, http, admin, ring, journal, one,
-                postgresSink, posthogSink, sinkIdleWait, shutdownGrace, ingest, jobs, privacy, classify);
+                postgresSink, posthogSink, sinkIdleWait, shutdownGrace, shutdownDrainDelay, ingest, jobs, privacy, classify);
     }
 
     /**

@@ -99,6 +99,7 @@ final class EdgeConfigReader {
                 http, admin, ring, journal, database, sink, posthog,
                 c.durationIn("edge.sink.idle-wait", Duration.ofMillis(1), Duration.ofDays(1)),
                 c.duration("edge.shutdown-grace"),
+                c.durationIn("edge.shutdown-drain-delay", Duration.ZERO, Duration.ofMinutes(5)),
                 ingest,
                 jobs(),
                 PrivacyConfig.read(c.config(), posthog == null ? Duration.ofHours(24) : posthog.maxLag(), c::problem),

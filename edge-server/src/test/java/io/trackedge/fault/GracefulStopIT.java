@@ -77,4 +77,30 @@ class GracefulStopIT {
         assertEquals(0, journal.tornTailBytes(), "a clean stop flushes whole records only");
         assertEquals(0, load.otherResponses(), "every answer was the pixel: " + load);
     }
+
+    /**
+     * With {@code edge.shutdown-drain-delay}, SIGTERM first fails {@code /readyz} while the listeners still
+     * serve (each answer saying Connection: close), so that a balancer's health check takes the node out
+     * before its connections are refused; then the stop runs as before. Before, the listener closed with
+     * the first 503 of {@code /readyz}, and the balancer's next connections were refused.
+     */
+    @Test
+    void aDrainDelayFailsReadinessWhileTheListenersStillServe() throws Exception {
+        try (EdgeProcess edge = EdgeProcess.start(tmp.resolve("delayed"), Map.of("EDGE_SHUTDOWN_DRAIN_DELAY", "5s",
+                "EDGE_SHUTDOWN_GRACE", "5s"))) {
+            assertEquals(200, edge.admin("/readyz").statusCode());
+            edge.terminate();
+            io.trackedge.sink.testing.Await.until("/readyz fails after SIGTERM", Duration.ofSeconds(10),
+                    () -> edge.admin("/readyz").statusCode() == 503);
+            try (io.trackedge.testing.RawHttp c = new io.trackedge.testing.RawHttp(edge.port())) {
+                io.trackedge.testing.RawHttp.Response r = c.get(edge.pixelPath(EdgeProcess.fields(java.util.UUID.randomUUID(),
+                        java.util.UUID.randomUUID(), "draining")));
+                assertEquals(200, r.status(), "a new connection is still served while the balancer notices");
+                assertEquals("close", r.header("connection"));
+            }
+            Integer exit = edge.awaitExit(Duration.ofSeconds(40));
+            assertEquals(0, exit, edge.stderrText());
+            assertTrue(edge.stderrText().contains("edge.shutdown-drain-delay"), "the delay is logged");
+        }
+    }
 }
