@@ -25,6 +25,12 @@ final class EdgeConfigReader {
     }
 
     /** @throws ConfigException listing every problem found, those recorded before this call too */
+    /** Whether two bind addresses share one: equal, or either is every address. */
+    private static boolean sameAddresses(String a, String b) {
+        java.util.Set<String> any = java.util.Set.of("0.0.0.0", "::", "[::]", "*", "");
+        return a == null || b == null || any.contains(a) || any.contains(b) || a.equalsIgnoreCase(b);
+    }
+
     EdgeConfig read() {
         EdgeConfig.Http http = new EdgeConfig.Http(
                 c.string("edge.http.bind"),
@@ -38,6 +44,10 @@ final class EdgeConfigReader {
                 c.bool("edge.http.proxy-protocol"),
                 rateLimit());
         EdgeConfig.Admin admin = new EdgeConfig.Admin(c.string("edge.admin.bind"), c.port("edge.admin.port"));
+        if (admin.port() != 0 && admin.port() == http.port() && sameAddresses(admin.bind(), http.bind())) {
+            // The second bind fails at start-up, an exit 1 systemd restarts for good; a configuration error is exit 2.
+            c.problem("edge.admin.port", "is the public listener's port (edge.http.port " + http.port() + ") on an address both listen on");
+        }
         int ringSize = c.intIn("edge.ring.size", 64, 1 << 24);
         if (Integer.bitCount(ringSize) != 1) {
             c.problem("edge.ring.size", "must be a power of two, got " + ringSize);

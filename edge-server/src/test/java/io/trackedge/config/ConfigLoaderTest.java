@@ -245,4 +245,14 @@ class ConfigLoaderTest {
         assertThrows(ConfigException.class, () -> ConfigLoader.load(null, Map.of("EDGE_SINK_POSTGRES_LINGER", "100")));
         assertEquals(java.time.Duration.ofSeconds(60), ConfigLoader.load(null, Map.of("EDGE_HTTP_IDLE_TIMEOUT", "60s")).http().idleTimeout());
     }
+
+    /** The same port on an address both listeners take: the second bind failed at start-up with exit 1, which systemd restarts. */
+    @Test
+    void theAdminListenerCannotTakeThePublicOnesPort() {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(null,
+                Map.of("EDGE_ADMIN_PORT", "8080", "EDGE_ADMIN_BIND", "0.0.0.0")));
+        assertTrue(e.getMessage().contains("edge.admin.port"), e.getMessage());
+        assertEquals(8080, ConfigLoader.load(null, Map.of("EDGE_ADMIN_PORT", "8080", "EDGE_HTTP_BIND", "10.0.0.5",
+                "EDGE_ADMIN_BIND", "127.0.0.1")).admin().port(), "two addresses: two listeners");
+    }
 }
