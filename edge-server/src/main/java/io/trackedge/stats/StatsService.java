@@ -41,6 +41,9 @@ public final class StatsService implements AutoCloseable {
     private final DrillDowns drillDowns;
     private final ThreadPoolExecutor pool;
     private final Clock clock;
+    /** Most requests one reader (a tenant, or a key of every tenant) may have running or waiting: half the places. */
+    private final int perReader;
+    private final java.util.concurrent.ConcurrentHashMap<Object, AtomicInteger> inFlight = new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * @param threads   workers running queries (each holds one connection while it runs)
@@ -51,6 +54,7 @@ public final class StatsService implements AutoCloseable {
         this.queries = new StatsQueries(reader);
         this.drillDowns = new DrillDowns(reader);
         this.clock = clock;
+        this.perReader = Math.max(1, (threads + queue) / 2);
         AtomicInteger n = new AtomicInteger();
         this.pool = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(queue), r -> {
             Thread t = new Thread(r, "stats-" + n.incrementAndGet());
@@ -126,11 +130,22 @@ public final class StatsService implements AutoCloseable {
         } catch (IllegalArgumentException e) { // a bad %-escape
             return CompletableFuture.completedFuture(StatsResponse.error(400, "the URL cannot be decoded: " + e.getMessage()));
         }
+        // One reader may take half the places, no more: a tenant sending slow queries in parallel made every
+        // other tenant's reads, and the dashboard, answer 503 for as long as it went on.
+        AtomicInteger mine = inFlight.computeIfAbsent(p.tenant() != null ? p.tenant() : p.keyId(), k -> new AtomicInteger());
+        if (mine.incrementAndGet() > perReader) {
+            mine.decrementAndGet();
+            return CompletableFuture.completedFuture(StatsResponse.error(503, "the stats API is busy with " + perReader
+                    + " queries of this reader's (a tenant, or a key of every tenant) running or waiting; retry shortly",
+                    Map.of("Retry-After", "1")));
+        }
         // An Error too: one uncaught on a worker left the request's future pending for ever, and with it the
         // client, whose idle timeout is off while it waits for a query (StatsExchange), and a dashboard thread.
-        return WorkerAnswers.submit(pool, () -> answer(path, params, p), e -> unexpected(path, e),
+        CompletableFuture<StatsResponse> answer = WorkerAnswers.submit(pool, () -> answer(path, params, p), e -> unexpected(path, e),
                 () -> StatsResponse.error(503, "the stats API is busy (" + pool.getActiveCount() + " queries running, "
                         + pool.getQueue().size() + " waiting); retry shortly", Map.of("Retry-After", "1")));
+        answer.whenComplete((r, e) -> mine.decrementAndGet());
+        return answer;
     }
 
     /** A failure no answer foresaw: logged with its stack, answered 500 without its message. */

@@ -35,6 +35,14 @@ class StatsSlowQueryIT {
         }
     }
 
+    /** A read key of another tenant than {@link #readKey}'s, in the migrated {@code db}. */
+    private static String otherReader(TestDatabase db) throws Exception {
+        try (Database admin = new Database(new PostgresConnectionInfo(db.jdbcUrl(), "postgres", null), 1)) {
+            return new IngestKeyStore(admin.dataSource()).create(java.util.UUID.fromString("0f8fad5b-d9cb-469f-a165-70867728950f"),
+                    "other reader", EnumSet.of(IngestKeyStore.Scope.READ)).secret();
+        }
+    }
+
     /** An edge on {@code db}, its jobs off, reloading keys quickly; {@code more}: further settings. */
     private static TestEdge edge(TestDatabase db, String... more) throws Exception {
         java.util.List<String> env = new java.util.ArrayList<>(java.util.List.of("EDGE_DATABASE_URL", db.jdbcUrl(),
@@ -142,7 +150,9 @@ class StatsSlowQueryIT {
     /**
      * With its 2 workers held and its 32 places taken, the stats API answers any further request 503 with
      * {@code Retry-After: 1} at once (the README's promise, untested before), and every request it took
-     * is answered once the workers are free. A HEAD request gets a GET's headers and no body.
+     * is answered once the workers are free. One reader (a tenant) takes half the places at most: another
+     * tenant's requests still find theirs (before, one tenant's parallel slow queries had every other
+     * tenant, and the dashboard, answered 503). A HEAD request gets a GET's headers and no body.
      */
     @Test
     void aBusyApiAnswers503AtOnceAndEveryRequestItTookIsAnswered() throws Exception {
@@ -169,31 +179,47 @@ class StatsSlowQueryIT {
                     s.execute("LOCK TABLE " + TABLES + " IN ACCESS EXCLUSIVE MODE");
                 }
                 java.util.List<RawHttp> taken = new java.util.ArrayList<>();
+                java.util.List<RawHttp> others = new java.util.ArrayList<>();
+                String otherRequest = request.replace(key, otherReader(db));
                 try {
-                    // 2 workers and 32 places: of 40 requests at once, 6 are refused, at once, whatever their order
-                    for (int i = 0; i < 40; i++) {
+                    // 2 workers and 32 places, half of them one reader's at most: of 30 requests of one tenant 17 are
+                    // taken, and another tenant's 20 still find their 17 places; the 16 refused are refused at once
+                    for (int i = 0; i < 30; i++) {
                         taken.add(new RawHttp(edge.port()).send(request));
                     }
-                    // At least six: on a loaded machine the 10 s statement timeout may answer a held query 503 first.
-                    Await.until("six answered busy while the others wait", Duration.ofSeconds(30),
-                            () -> TestEdge.sample(edge.metrics(), "edge_http_requests_total{route=\"stats\",status=\"503\"}") >= 6);
+                    for (int i = 0; i < 20; i++) {
+                        others.add(new RawHttp(edge.port()).send(otherRequest));
+                    }
+                    // At least 16: on a loaded machine the 10 s statement timeout may answer a held query 503 first.
+                    Await.until("sixteen answered busy while the others wait", Duration.ofSeconds(30),
+                            () -> TestEdge.sample(edge.metrics(), "edge_http_requests_total{route=\"stats\",status=\"503\"}") >= 16);
                     assertEquals(2, TestEdge.sample(edge.metrics(), "edge_stats_queries_running"), "both workers held by the lock");
                     locker.commit();
-                    int busy = 0;
-                    for (RawHttp c : taken) {
-                        RawHttp.Response r = c.read(false);
-                        if (r.status() == 503 && r.bodyText().contains("the stats API is busy")) {
-                            assertEquals("1", r.header("Retry-After"), r.bodyText());
-                            busy++;
-                        } else if (r.status() == 503) { // a query the lock held past the statement timeout: answered too
-                            assertTrue(r.bodyText().contains("statement timeout"), r.bodyText());
-                        } else {
-                            assertEquals(200, r.status(), r.bodyText());
+                    int[] busy = {0, 0};
+                    int[] answered = {0, 0};
+                    for (int who = 0; who < 2; who++) {
+                        for (RawHttp c : who == 0 ? taken : others) {
+                            RawHttp.Response r = c.read(false);
+                            if (r.status() == 503 && r.bodyText().contains("the stats API is busy")) {
+                                assertEquals("1", r.header("Retry-After"), r.bodyText());
+                                busy[who]++;
+                            } else if (r.status() == 503) { // a query the lock held past the statement timeout: answered too
+                                assertTrue(r.bodyText().contains("statement timeout"), r.bodyText());
+                                answered[who]++;
+                            } else {
+                                assertEquals(200, r.status(), r.bodyText());
+                                answered[who]++;
+                            }
                         }
                     }
-                    assertEquals(6, busy, "2 workers and 32 places: the other 34 taken, each answered");
+                    assertEquals(13, busy[0], "one tenant: 17 of its 30 taken, each answered");
+                    assertEquals(17, answered[1], "the other tenant still had its 17 places: " + busy[1] + " refused");
+                    assertEquals(3, busy[1]);
                 } finally {
                     for (RawHttp c : taken) {
+                        c.close();
+                    }
+                    for (RawHttp c : others) {
                         c.close();
                     }
                 }
