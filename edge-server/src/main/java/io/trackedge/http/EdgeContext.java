@@ -30,6 +30,11 @@ public final class EdgeContext {
         final AppenderWake wake;
         final byte[] url = new byte[io.trackedge.journal.FieldsCodec.MAX_URL + 1];
         final byte[] ip = new byte[16];
+        /**
+         * One-click unsubscribes this loop recorded lately: a repeat of one (a provider's retry, or someone
+         * posting one link over and over) is answered as done without filling the ring and journal again.
+         */
+        final RecentIds unsubscribed = new RecentIds(8192);
 
         LoopLocal(TokenVerifier verifier, AckGate gate, int gateNumber, AppenderWake wake) {
             this.verifier = verifier;

@@ -98,10 +98,11 @@ final class RingPublisher {
      * the "unsubscribed" page: a full ring under either policy, and under {@code ack=memory}, where the
      * answer goes before the write, a journal refusing writes or at its cap (as ingest does).
      *
+     * @param id {@link #unsubscribeId}
      * @return the ring sequence, under every ack mode (under {@code journal} and {@code fsync}, the answer
      *     waits for it and says whether it was written), or {@link #REJECTED}
      */
-    long recordUnsubscribe(HttpRequest request) {
+    long recordUnsubscribe(HttpRequest request, long[] id) {
         TokenVerifier v = local.verifier;
         if (edge.ackMode == AckMode.MEMORY) {
             String ua = request.headers().get(HttpHeaderNames.USER_AGENT);
@@ -110,10 +111,15 @@ final class RingPublisher {
                 return REJECTED;
             }
         }
-        long[] id = OnceIds.of(v.bytes(), v.fieldsOffset() + v.fieldsLength()); // the tag follows the fields
         long sequence = publish(request, EventType.UNSUBSCRIBED, false, NO_URL, 0, 0, System.currentTimeMillis(), id[0], id[1],
                 CLIENT_CHOSEN_ID, true);
         return sequence >= 0 ? sequence : REJECTED;
+    }
+
+    /** The id of the one-click unsubscribe for the token just verified: {msb, lsb}, of the token's own tag. */
+    long[] unsubscribeId() {
+        TokenVerifier v = local.verifier;
+        return OnceIds.of(v.bytes(), v.fieldsOffset() + v.fieldsLength()); // the tag follows the fields
     }
 
     private static final byte[] CLIENT_CHOSEN_ID = io.trackedge.journal.RecordCodec.encodeAttributes(

@@ -124,18 +124,26 @@ final class UnsubscribeExchange {
             handler.responses().deliver(UnsubscribePages.badBody(ctx.alloc(), conn), conn == Responses.Conn.CLOSE, -1);
             return;
         }
-        long sequence = handler.publisher().recordUnsubscribe(request);
+        long[] id = handler.publisher().unsubscribeId();
+        if (local.unsubscribed.contains(id[0], id[1])) {
+            // Recorded lately by this loop (and written, under journal and fsync): the sink would keep one anyway.
+            edge.metrics.request(Route.UNSUBSCRIBE, 200);
+            handler.responses().deliver(UnsubscribePages.done(ctx.alloc(), conn), conn == Responses.Conn.CLOSE, -1);
+            return;
+        }
+        long sequence = handler.publisher().recordUnsubscribe(request, id);
         if (sequence < 0) {
             edge.metrics.request(Route.UNSUBSCRIBE, 503);
             handler.responses().deliver(UnsubscribePages.unavailable(ctx.alloc(), conn), conn == Responses.Conn.CLOSE, -1);
             return;
         }
         if (edge.ackMode == AckMode.MEMORY) {
+            local.unsubscribed.add(id[0], id[1]);
             edge.metrics.request(Route.UNSUBSCRIBE, 200);
             handler.responses().deliver(UnsubscribePages.done(ctx.alloc(), conn), conn == Responses.Conn.CLOSE, -1);
             return;
         }
-        handler.responses().deliverPublished(new JournaledAnswer(UnsubscribePages.done(ctx.alloc(), conn), sequence),
+        handler.responses().deliverPublished(new JournaledAnswer(UnsubscribePages.done(ctx.alloc(), conn), sequence, id),
                 conn == Responses.Conn.CLOSE, sequence);
     }
 
@@ -146,15 +154,18 @@ final class UnsubscribeExchange {
     private final class JournaledAnswer implements Acknowledgement {
         private final ByteBuf done;
         private final long sequence;
+        private final long[] id;
 
-        JournaledAnswer(ByteBuf done, long sequence) {
+        JournaledAnswer(ByteBuf done, long sequence, long[] id) {
             this.done = done;
             this.sequence = sequence;
+            this.id = id;
         }
 
         @Override
         public ByteBuf resolve(Journal journal) {
             if (journal.written(sequence, sequence)) {
+                local.unsubscribed.add(id[0], id[1]); // resolved on this connection's loop: the set is that loop's
                 edge.metrics.request(Route.UNSUBSCRIBE, 200);
                 return done;
             }
