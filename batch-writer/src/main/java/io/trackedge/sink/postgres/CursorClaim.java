@@ -24,6 +24,8 @@ import java.util.UUID;
  *   ({@code taken_over_from} says whose it was); with two such rows, or one beside its own, it cannot
  *   tell which holds its progress, and refuses.</li>
  *   <li>Else it starts at the journal's beginning.</li>
+ *   <li>A row another host moved within {@link #ANOTHER_HOST_QUIET} is refused: two live edges share one node
+ *   id (a copied data folder), and would leapfrog one cursor.</li>
  * </ul>
  */
 final class CursorClaim {
@@ -66,8 +68,18 @@ final class CursorClaim {
                         + " (UPDATE sink_cursors SET sink = '" + cursor + "' WHERE edge_node = '" + node + "' AND sink = '...')",
                         REFUSED);
             }
+            if (own != null && own.host() != null && host != null && !own.host().equals(host) && own.movedLately()) {
+                // Two live edges of one node id (a data folder copied with its journal's node-id, as a cloned VM
+                // image does) would leapfrog one cursor, each reading its own journal from the other's position.
+                throw new SQLException("the " + cursor + " cursor of node " + node + " was moved by host " + own.host()
+                        + " within the last " + ANOTHER_HOST_QUIET + ": two edges share one node id (a data folder copied"
+                        + " with its journal's node-id file, e.g. a cloned VM image?), so " + host + " does not write; give"
+                        + " this one a node id of its own (stop it, move its journal folder away, start it: a new journal gets"
+                        + " a new id), or, if " + host + " is that host renamed, wait " + ANOTHER_HOST_QUIET, REFUSED);
+            }
             long position = own != null ? own.position()
                     : others.isEmpty() ? insert(c, node, cursor, host) : rename(c, node, others.get(0), cursor, rows.get(others.get(0)));
+            claimHost(c, node, cursor, host);
             c.commit();
             return position;
         } catch (SQLException | RuntimeException e) {
@@ -99,21 +111,38 @@ final class CursorClaim {
                 + " does not write to it; its events wait in the journal. Give each cluster a database of its own; " + what;
     }
 
-    private record Row(long position, String takenOverFrom) {
+    /** @param movedLately it was moved (or claimed) within {@link #ANOTHER_HOST_QUIET} */
+    private record Row(long position, String takenOverFrom, String host, boolean movedLately) {
     }
+
+    /**
+     * How long a cursor another host moved last is refused to this one: two live edges of one node id move it every
+     * batch, and a host renamed and restarted waits this long at most.
+     */
+    static final String ANOTHER_HOST_QUIET = "2 minutes";
 
     private static TreeMap<String, Row> rows(Connection c, UUID node) throws SQLException {
         TreeMap<String, Row> out = new TreeMap<>();
-        try (PreparedStatement s = c.prepareStatement("SELECT sink, position, taken_over_from FROM sink_cursors WHERE edge_node = ? AND "
-                + ROWS)) {
+        try (PreparedStatement s = c.prepareStatement("SELECT sink, position, taken_over_from, host, updated_at > now() - interval '"
+                + ANOTHER_HOST_QUIET + "' FROM sink_cursors WHERE edge_node = ? AND " + ROWS)) {
             s.setObject(1, node);
             try (ResultSet r = s.executeQuery()) {
                 while (r.next()) {
-                    out.put(r.getString(1), new Row(r.getLong(2), r.getString(3)));
+                    out.put(r.getString(1), new Row(r.getLong(2), r.getString(3), r.getString(4), r.getBoolean(5)));
                 }
             }
         }
         return out;
+    }
+
+    /** The row names the host that claimed it last, and a claim counts as a move of it. */
+    private static void claimHost(Connection c, UUID node, String cursor, String host) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("UPDATE sink_cursors SET host = ?, updated_at = now() WHERE edge_node = ? AND sink = ?")) {
+            s.setString(1, host);
+            s.setObject(2, node);
+            s.setString(3, cursor);
+            s.executeUpdate();
+        }
     }
 
     private static long insert(Connection c, UUID node, String cursor, String host) throws SQLException {

@@ -147,6 +147,32 @@ class CursorNameIT {
         }
     }
 
+    /**
+     * Two live edges sharing one node id (a data folder copied with its journal's node-id, as a cloned VM image
+     * does) would leapfrog one cursor: a cursor another host moved lately is refused, with the way out; once it
+     * has been quiet a while (a host renamed and restarted), it is claimed and names this host.
+     */
+    @Test
+    void aCursorAnotherHostMovedLatelyIsRefused() throws Exception {
+        try (TestDatabase testDb = TestDatabase.migrated(); Database db = database(testDb)) {
+            UUID node = UUID.randomUUID();
+            try (Connection c = testDb.connect(); Statement s = c.createStatement()) {
+                s.execute("INSERT INTO sink_cursors (edge_node, sink, position, host) VALUES ('" + node + "', 'postgres', 777,"
+                        + " 'the-original-vm')");
+            }
+            java.sql.SQLException e = org.junit.jupiter.api.Assertions.assertThrows(java.sql.SQLException.class,
+                    () -> open(db, node, "postgres"));
+            assertEquals("55000", e.getSQLState());
+            org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("two edges share one node id"), e.getMessage());
+            try (Connection c = testDb.connect(); Statement s = c.createStatement()) {
+                s.execute("UPDATE sink_cursors SET updated_at = now() - interval '3 minutes' WHERE edge_node = '" + node + "'");
+            }
+            assertEquals(777, open(db, node, "postgres"), "quiet since: claimed");
+            assertEquals(List.of(PostgresSink.hostName()), testDb.rows("SELECT host FROM sink_cursors WHERE edge_node = '" + node + "'"));
+            assertEquals(777, open(db, node, "postgres"), "its own host's again: claimed at once");
+        }
+    }
+
     private static Database database(TestDatabase testDb) {
         return new Database(new PostgresConnectionInfo(testDb.jdbcUrl(), "postgres", null), 2);
     }
