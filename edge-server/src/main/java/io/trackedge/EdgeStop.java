@@ -65,6 +65,7 @@ final class EdgeStop {
         }
         long t0 = System.nanoTime();
         long deadline = t0 + grace.toNanos();
+        p.edge().stopReading();
         p.server().stopAccepting();
         // Order matters: no request may be read after the ring stops, or its response would wait forever.
         p.server().pauseReading();

@@ -61,6 +61,7 @@ public final class EdgeContext {
     final AddressRateLimit rateLimit;
     private final Map<EventExecutor, LoopLocal> locals = new IdentityHashMap<>();
     private volatile boolean draining;
+    private volatile boolean readingStopped;
 
     public EdgeContext(EventRing ring, Responses responses, EdgeMetrics metrics, AckMode ackMode,
                        RingFullPolicy fullPolicy, ClientAddress clientAddress, KeyRing keys) {
@@ -130,6 +131,20 @@ public final class EdgeContext {
     /** From now on every response closes its connection: the process is stopping. */
     public void startDraining() {
         draining = true;
+    }
+
+    /**
+     * From now on no connection reads again (the stop pauses them all next): a connection that resumes reading
+     * after that would read requests the stop no longer answers. Until then, during {@code shutdown-drain-delay},
+     * connections read on, each answer closing its own.
+     */
+    public void stopReading() {
+        draining = true;
+        readingStopped = true;
+    }
+
+    public boolean readingStopped() {
+        return readingStopped;
     }
 
     public boolean isDraining() {

@@ -158,7 +158,8 @@ public final class TrackingHandler extends ChannelInboundHandlerAdapter {
         if (!ctx.channel().isActive()) {
             return; // channelInactive released what waited
         }
-        responses.deliver(StatsExchange.encode(ctx.alloc(), answer, conn, head), conn == Responses.Conn.CLOSE, -1);
+        Responses.Conn c = edge.isDraining() ? Responses.Conn.CLOSE : conn; // the stop began while it ran
+        responses.deliver(StatsExchange.encode(ctx.alloc(), answer, c, head), c == Responses.Conn.CLOSE, -1);
         readWhatWaited();
     }
 
@@ -198,7 +199,7 @@ public final class TrackingHandler extends ChannelInboundHandlerAdapter {
     }
 
     private boolean mayRead() {
-        return !responses.closing() && !edge.isDraining() && !busy() && !responses.full() && ctx.channel().isWritable();
+        return !responses.closing() && !edge.readingStopped() && !busy() && !responses.full() && ctx.channel().isWritable();
     }
 
     private void releaseUnanswered() {

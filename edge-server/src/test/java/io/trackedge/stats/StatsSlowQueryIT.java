@@ -96,6 +96,46 @@ class StatsSlowQueryIT {
     }
 
     /**
+     * A stop that begins while a stats query runs (here during {@code shutdown-drain-delay}): its answer says
+     * Connection: close, as every answer of a stopping edge does. Before, it said keep-alive, and the client's
+     * next request on the connection was never read.
+     */
+    @Test
+    void aStatsAnswerGivenAsTheEdgeStopsClosesItsConnection() throws Exception {
+        try (TestDatabase db = TestDatabase.create()) {
+            String key = readKey(db);
+            try (TestEdge edge = edge(db, "EDGE_SHUTDOWN_DRAIN_DELAY", "3s"); Connection locker = db.connect()) {
+                String request = knownRequest(edge, key);
+                locker.setAutoCommit(false);
+                try (Statement s = locker.createStatement()) {
+                    s.execute("LOCK TABLE " + TABLES + " IN ACCESS EXCLUSIVE MODE");
+                }
+                Thread stop = new Thread(() -> {
+                    try {
+                        edge.stop();
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
+                try (RawHttp c = new RawHttp(edge.port())) {
+                    c.send(request);
+                    Await.until("the query waits on the lock", Duration.ofSeconds(30),
+                            () -> db.count("SELECT count(*) FROM pg_locks WHERE NOT granted"
+                                    + " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())") > 0);
+                    stop.start();
+                    Await.until("/readyz fails: the stop began", Duration.ofSeconds(10), () -> edge.admin("/readyz").contains("shutting down"));
+                    locker.commit();
+                    RawHttp.Response r = c.read(false);
+                    assertEquals(200, r.status(), r.bodyText());
+                    assertEquals("close", r.header("connection"));
+                } finally {
+                    stop.join(30_000);
+                }
+            }
+        }
+    }
+
+    /**
      * A backend that stops answering mid-query (SIGSTOP: what a hung server, or a network that drops
      * everything, looks like from the edge) never sends its statement timeout's error. The socket's
      * timeout, 5 s past the statement's, gives the read up with a 503 (before, the JDBC driver's 60 s
