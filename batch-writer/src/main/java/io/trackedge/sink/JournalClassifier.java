@@ -289,6 +289,15 @@ public final class JournalClassifier {
         }
     }
 
+    /**
+     * The journal position of open or click {@code eventId} when it is classified and not yet committed by this
+     * sink (its batch in flight, or to be written again), else -1 (committed, or never seen).
+     */
+    public long uncommittedPosition(UUID eventId) {
+        Seen s = seen.get(eventId);
+        return s == null ? -1 : s.position();
+    }
+
     /** A batch ending at {@code end} committed, with the corrections it carried. */
     public void committed(long end, List<Correction> carried) {
         forgetBefore(end);

@@ -332,6 +332,59 @@ class PrivacyIT {
         assertEquals(List.of("0|2"), testDb.rows(counts.formatted("daily_unstored")));
     }
 
+    /**
+     * A batch holding a burst failed, and is read again after a batch before it (a failed pair re-read from the
+     * cursor, or cut another way): that earlier batch carries the burst's correction, but the corrected click is
+     * not counted yet, and is counted with its corrected verdict when its batch is written. Before, the earlier
+     * batch moved its counters first (-1 human, 3 machine).
+     */
+    @Test
+    void aCorrectionOfAClickNotWrittenYetMovesNoCounters() throws Exception {
+        io.trackedge.sink.testing.Scripted s = new io.trackedge.sink.testing.Scripted(writer, AGGREGATE);
+        long t = io.trackedge.sink.testing.Scripted.startInOneUtcDay(Duration.ofMinutes(5), Duration.ofSeconds(2));
+        s.append(EventType.SENT, "agg-other", t, null, null, null, 0);
+        s.append(EventType.CLICK, "agg-refused", t + 100_000, io.trackedge.sink.testing.Scripted.ip(203, 0, 113, 4),
+                io.trackedge.sink.testing.Scripted.FIREFOX, "https://shop.example/1", 0);
+        s.append(EventType.CLICK, "agg-refused", t + 600_000, io.trackedge.sink.testing.Scripted.ip(203, 0, 113, 9),
+                io.trackedge.sink.testing.Scripted.FIREFOX, "https://shop.example/2", 0);
+        List<EventRecord> events = new ArrayList<>();
+        List<Long> positions = new ArrayList<>();
+        long[] end = {0};
+        try (io.trackedge.journal.JournalReader r = new io.trackedge.journal.JournalReader(writer.directory(), 0,
+                writer::flushedPosition)) {
+            r.read((position, next, bytes, offset, length) -> {
+                events.add(RecordCodec.decode(bytes, offset, length));
+                positions.add(position);
+                end[0] = next;
+            }, 10);
+        }
+        List<io.trackedge.sink.Batch> one = new ArrayList<>(); // a batch per event
+        for (int i = 0; i < 3; i++) {
+            one.add(io.trackedge.sink.Batch.of(positions.get(i), i + 1 < 3 ? positions.get(i + 1) : end[0], List.of(events.get(i)),
+                    new long[] {positions.get(i)}));
+        }
+        try (PostgresSink sink = new PostgresSink(db, UUID.randomUUID(), new PostgresSink.Settings(false, 0),
+                io.trackedge.sink.JournalClassifier.of(io.trackedge.classify.ClassifierSettings.DEFAULTS,
+                        io.trackedge.classify.ListSource.snapshot()), policy)) {
+            assertEquals(positions.get(0).longValue(), sink.open());
+            // The clicks' batches first, against a cursor not at their start: refused (as when the batch before them
+            // failed); the second click makes the first a scanner's, a correction now pending.
+            for (int i = 1; i < 3; i++) {
+                io.trackedge.sink.Batch b = one.get(i);
+                java.util.concurrent.ExecutionException refused = org.junit.jupiter.api.Assertions.assertThrows(
+                        java.util.concurrent.ExecutionException.class, () -> sink.write(b).get(30, java.util.concurrent.TimeUnit.SECONDS));
+                assertTrue(String.valueOf(refused.getCause()).contains("cursor"), String.valueOf(refused.getCause()));
+            }
+            for (io.trackedge.sink.Batch b : one) { // in order now: the first carries the correction
+                sink.write(b).get(30, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        }
+        String counts = "SELECT clicks_human || '|' || clicks_machine FROM %s WHERE tenant_id = '" + AGGREGATE
+                + "' AND clicks_human + clicks_machine > 0";
+        assertEquals(List.of("0|2"), testDb.rows(counts.formatted("daily_analytics")), "both clicks a scanner's, each counted once");
+        assertEquals(List.of("0|2"), testDb.rows(counts.formatted("daily_unstored")));
+    }
+
     @Test
     void afterAnErasureNothingOfTheRecipientRemainsAndPostHogIsAskedToDeleteThePerson() throws Exception {
         journal.recipient(KEEPING, USER, "email-erase", KEPT_IP);

@@ -238,9 +238,10 @@ public final class PostgresSink implements Sink {
     /**
      * {@code classified} less the corrections this batch must not apply: those an earlier batch still in flight
      * carries (it applies them; a failure of it fails this batch too, and both go again), and those of an event
-     * in this batch (a retry, after the correction: its verdict already is the corrected one). A row's
-     * correction is an UPDATE that changes nothing the second time, but the counters of an event counted
-     * without a row (an aggregate-only tenant's, an erased recipient's) were moved once per batch carrying it.
+     * not written yet at or after this batch's start (in this batch, or one after it, as when a failed pair of
+     * batches is read again: it is written with its corrected verdict). A row's correction is an UPDATE that
+     * changes nothing the second time, but the counters of an event counted without a row (an aggregate-only
+     * tenant's, an erased recipient's) were moved once per batch carrying it, and before the event was counted.
      */
     private JournalClassifier.Classified withoutCarried(Batch mine, JournalClassifier.Classified classified) {
         if (classified.corrections().isEmpty()) {
@@ -252,13 +253,9 @@ public final class PostgresSink implements Sink {
                 carried.addAll(s.corrections());
             }
         }
-        Set<UUID> inBatch = new HashSet<>();
-        for (int i = 0; i < mine.size(); i++) {
-            inBatch.add(mine.event(i).id());
-        }
         List<Correction> apply = new ArrayList<>(classified.corrections().size());
         for (Correction x : classified.corrections()) {
-            if (!carried.contains(x) && !inBatch.contains(x.eventId())) {
+            if (!carried.contains(x) && classifier.uncommittedPosition(x.eventId()) < mine.start()) {
                 apply.add(x);
             }
         }
