@@ -44,6 +44,13 @@ final class PixelClickRoutes {
         if (end < 0) {
             end = uri.length();
         }
+        if (edge.fullPolicy == RingFullPolicy.REJECT && edge.ring.remainingCapacity() == 0) {
+            // Whatever the token, as a valid one would be answered now: an answer that differed (a GIF for a bad
+            // token, or for a good one over the rate limit) would tell an outsider which tokens are valid.
+            edge.metrics.rejectedRingFull();
+            responses.send(Route.PIXEL, Responses.Kind.UNAVAILABLE, conn, head, -1);
+            return;
+        }
         long sequence = -1;
         boolean valid = end - 3 > 4 && uri.startsWith(".gif", end - 4)
                 && local.verifier.verify(uri, 3, end - 4, RingPublisher.NO_URL, 0) == TokenVerifier.OK
@@ -56,11 +63,6 @@ final class PixelClickRoutes {
             }
         } else {
             edge.metrics.invalidToken(Route.PIXEL);
-            if (edge.fullPolicy == RingFullPolicy.REJECT && edge.ring.remainingCapacity() == 0) {
-                // As a valid token would be answered now: a GIF here would tell an outsider which tokens are valid.
-                responses.send(Route.PIXEL, Responses.Kind.UNAVAILABLE, conn, head, -1);
-                return;
-            }
         }
         responses.send(Route.PIXEL, Responses.Kind.PIXEL, conn, head, sequence);
     }

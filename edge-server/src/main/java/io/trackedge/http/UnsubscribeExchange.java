@@ -125,8 +125,9 @@ final class UnsubscribeExchange {
             return;
         }
         long[] id = handler.publisher().unsubscribeId();
-        if (local.unsubscribed.contains(id[0], id[1])) {
-            // Recorded lately by this loop (and written, under journal and fsync): the sink would keep one anyway.
+        if (local.unsubscribed.contains(id[0], id[1]) && (edge.ackMode != AckMode.MEMORY || edge.ring.appender().healthy())) {
+            // Recorded lately by this loop (and written, under journal and fsync): the sink would keep one anyway. Under
+            // memory, not while the journal is known to fail: the first may not have been written.
             edge.metrics.request(Route.UNSUBSCRIBE, 200);
             handler.responses().deliver(UnsubscribePages.done(ctx.alloc(), conn), conn == Responses.Conn.CLOSE, -1);
             return;

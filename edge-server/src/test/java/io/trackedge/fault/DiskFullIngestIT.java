@@ -123,14 +123,20 @@ class DiskFullIngestIT {
                     "EDGE_JOURNAL_SEGMENT_BYTES", "4MiB"));
                  RawHttp c = new RawHttp(edge.port())) {
                 await(Duration.ofSeconds(30), () -> status(post(c, key, "")) == 400, "the ingest key is loaded");
+                String unsubscribe = edge.unsubscribePath(EdgeProcess.fields(TENANT, USER, "memory-unsub"));
+                assertEquals(200, oneClick(c, unsubscribe).status(), "recorded while the journal writes");
                 fill(disk.resolve("filler"));
-                assertEquals(200, c.get(edge.pixelPath(EdgeProcess.fields(TENANT, USER, "memory-pixel"))).status());
-                await(Duration.ofSeconds(30), () -> readyz(edge) == 503, "the refused pixel batch fails readiness");
+                // Pixels until one's batch needs a page the full disk refuses (the unsubscribe's page has room for a few).
+                int[] pixels = {0};
+                await(Duration.ofSeconds(30), () -> {
+                    assertEquals(200, c.get(edge.pixelPath(EdgeProcess.fields(TENANT, USER, "memory-pixel-" + pixels[0]++))).status());
+                    return readyz(edge) == 503;
+                }, "a refused pixel batch fails readiness");
                 RawHttp.Response refused = post(c, key, sent(UUID.randomUUID(), 0));
                 assertEquals(503, refused.status(), refused.bodyText());
                 assertEquals("1", refused.header("retry-after"));
-                String unsubscribe = edge.unsubscribePath(EdgeProcess.fields(TENANT, USER, "memory-unsub"));
-                assertEquals(503, oneClick(c, unsubscribe).status(), "answered before the write, so refused while it fails");
+                assertEquals(503, oneClick(c, unsubscribe).status(), "answered before the write, so refused while it fails,"
+                        + " even a link posted before: that one may not have been written");
                 Files.delete(disk.resolve("filler"));
                 await(Duration.ofSeconds(30), () -> readyz(edge) == 200, "/readyz is 200 again without traffic");
                 assertEquals(202, post(c, key, sent(UUID.randomUUID(), 1)).status());
