@@ -20,10 +20,12 @@ public record PostgresConnectionInfo(String jdbcUrl, String user, String passwor
         }
         // By hand, as libpq reads it: java.net.URI gives no host for a name with '_' or a list of hosts, and
         // such a URL silently became 127.0.0.1. The user information ends at the last '@' before the path.
+        // The user information ends at the last '@' before the path (it may hold a '?'); the hosts end at the
+        // path or the query after it.
         int slash = rest.indexOf('/');
-        int query = rest.indexOf('?');
+        int at = rest.lastIndexOf('@', (slash < 0 ? rest.length() : slash) - 1);
+        int query = rest.indexOf('?', at + 1);
         int authorityEnd = slash >= 0 && (query < 0 || slash < query) ? slash : query >= 0 ? query : rest.length();
-        int at = rest.lastIndexOf('@', authorityEnd - 1);
         String u1 = user;
         String p1 = password;
         if (at >= 0) {
@@ -57,6 +59,10 @@ public record PostgresConnectionInfo(String jdbcUrl, String user, String passwor
         }
         StringBuilder out = new StringBuilder();
         for (String h : hosts.split(",", -1)) {
+            if (h.regionMatches(true, 0, "%2F", 0, 3)) {
+                throw new IllegalArgumentException("a PostgreSQL URL's host is a Unix socket path, which the JDBC driver cannot"
+                        + " use: give a host name or address, in " + redacted(url));
+            }
             if (h.isEmpty() || h.chars().anyMatch(c -> c <= ' ' || c == '@' || c == '/')) {
                 throw new IllegalArgumentException("a PostgreSQL URL's host is not valid: '" + h + "' in " + redacted(url));
             }

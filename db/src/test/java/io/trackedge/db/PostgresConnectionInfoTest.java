@@ -34,6 +34,9 @@ class PostgresConnectionInfoTest {
         assertEquals("u", hash.user());
         assertEquals("p#w@d", hash.password());
         assertEquals("pa+ss", PostgresConnectionInfo.parse("postgresql://u:pa+ss@pg-a/track", null, null).password());
+        PostgresConnectionInfo question = PostgresConnectionInfo.parse("postgresql://u:pa?ss@pg-a/track?sslmode=require", null, null);
+        assertEquals("pa?ss", question.password());
+        assertEquals("jdbc:postgresql://pg-a:5432/track?sslmode=require", question.jdbcUrl());
         assertEquals("p@ss/é", PostgresConnectionInfo.parse("postgresql://u:p%40ss%2F%C3%A9@pg-a/track", null, null).password());
         assertEquals("jdbc:postgresql://[::1]:5432/track", PostgresConnectionInfo.parse("postgresql://[::1]/track", null, null).jdbcUrl());
         assertEquals("jdbc:postgresql://127.0.0.1:5432/postgres", PostgresConnectionInfo.parse("postgresql://", null, null).jdbcUrl());
@@ -48,5 +51,8 @@ class PostgresConnectionInfoTest {
         org.junit.jupiter.api.Assertions.assertFalse(e.getMessage().contains("secret"), e.getMessage());
         org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> PostgresConnectionInfo.parse("postgresql://pg a/track", null, null));
+        IllegalArgumentException socket = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> PostgresConnectionInfo.parse("postgresql://%2Fvar%2Frun%2Fpostgresql/track", null, null));
+        org.junit.jupiter.api.Assertions.assertTrue(socket.getMessage().contains("Unix socket"), socket.getMessage());
     }
 }

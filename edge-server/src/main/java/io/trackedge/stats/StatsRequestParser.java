@@ -65,9 +65,17 @@ public final class StatsRequestParser {
         }
         UUID tenant = tenant(one(params, "tenant"), keyTenant);
         ZoneId zone = zone(one(params, "tz"));
-        Instant to = one(params, "to") == null ? now.truncatedTo(ChronoUnit.HOURS).plus(1, ChronoUnit.HOURS)
-                : instant("to", one(params, "to"), zone);
-        Instant from = one(params, "from") == null ? to.minus(7, ChronoUnit.DAYS) : instant("from", one(params, "from"), zone);
+        Instant to;
+        Instant from;
+        try {
+            to = one(params, "to") == null ? now.truncatedTo(ChronoUnit.HOURS).plus(1, ChronoUnit.HOURS)
+                    : instant("to", one(params, "to"), zone);
+            from = one(params, "from") == null ? to.minus(7, ChronoUnit.DAYS) : instant("from", one(params, "from"), zone);
+        } catch (BadRequest e) {
+            // A date's midnight in Asia/Kolkata is no whole UTC hour: say that the zone is why.
+            wholeHours(zone, one(params, "tz"), now.minus(366, ChronoUnit.DAYS), now.plus(366, ChronoUnit.DAYS));
+            throw e;
+        }
         if (!from.isBefore(to)) {
             throw new BadRequest("the range is empty: from (" + from + ") must be before to (" + to + ")");
         }

@@ -68,6 +68,8 @@ class StatsRequestParserTest {
                 "to", "2016-06-01T00:00:00Z"));
         assertTrue(then.getMessage().contains("not whole hours within the range"), then.getMessage());
         assertThrows(BadRequest.class, () -> parse("tz", "Asia/Kolkata", "from", "2026-11-01T00:00:00Z", "to", "2026-12-01T00:00:00Z"));
+        BadRequest byDate = assertThrows(BadRequest.class, () -> parse("tz", "Asia/Kolkata", "from", "2026-11-01"));
+        assertTrue(byDate.getMessage().startsWith("tz Asia/Kolkata"), "the zone is named as the cause: " + byDate.getMessage());
     }
 
     @Test
