@@ -59,6 +59,7 @@ record PostHogStack(PostHogSink sink, SinkLoop loop, PostHogStats stats) {
         PostHogSink sink = new PostHogSink(config.journalDir(), journal::flushedPosition, node,
                 config.dataDir().resolve("posthog-cursor"),
                 c, ph, bad, System::currentTimeMillis, classifier, privacy, new JournalRoom(journal, cursors)::floor);
+        sink.journalOpenedEnd(journal.openedEnd());
         SinkLoop loop = new SinkLoop(sink, config.journalDir(), journal::flushedPosition,
                 new SinkLoopSettings(c.batchSize(), c.linger(), SinksStack.FIRST_BACKOFF, c.maxBackoff(), c.stallAfter(),
                         MAX_CONSECUTIVE_BAD, config.sinkIdleWait()),

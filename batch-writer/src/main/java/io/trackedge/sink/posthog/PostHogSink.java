@@ -124,6 +124,8 @@ public final class PostHogSink implements Sink {
     private final PrivacyPolicy privacy;
     private final JournalClassifier classifier;
     private final GiveUps giveUps;
+    /** {@link #journalOpenedEnd(long)}; -1 once checked. */
+    private long journalOpenedEnd = -1;
     /** Events the last {@link #write} gave up unsent (max-lag, the journal's room): one batch in flight, its own. */
     private int lastGivenUp;
 
@@ -219,7 +221,13 @@ public final class PostHogSink implements Sink {
             position = c.get().position();
         }
         long end = journalLimit.getAsLong();
-        if (position > end) {
+        if (journalOpenedEnd >= 0 && position > journalOpenedEnd) {
+            // Past what the journal held when this process opened it: its tail was lost (a power cut), and the new
+            // records since, at those positions, would be skipped from the end or read from their middle.
+            log.warn("posthog cursor {} is past the journal's end {} when it was opened (its tail was lost); resuming there",
+                    position, journalOpenedEnd);
+            position = journalOpenedEnd;
+        } else if (position > end) {
             log.warn("posthog cursor {} is past the journal's end {} (its tail was lost); resuming at the end", position, end);
             position = end;
         }
@@ -230,8 +238,17 @@ public final class PostHogSink implements Sink {
                 log.warn("cannot write {}: {}; it is written again with the next batch", cursorFile.path(), e.toString());
             }
         }
+        journalOpenedEnd = -1; // once: later in this process the cursor may pass it
         classifier.opened(position);
         return position;
+    }
+
+    /**
+     * The journal's end when this process opened it ({@code JournalWriter#openedEnd}): a committed cursor past
+     * it, found at the first open, was lost with the journal's tail and is moved back to it.
+     */
+    public void journalOpenedEnd(long position) {
+        this.journalOpenedEnd = position;
     }
 
     @Override

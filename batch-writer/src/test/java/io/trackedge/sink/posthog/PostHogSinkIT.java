@@ -84,10 +84,18 @@ class PostHogSinkIT {
     }
 
     private Run start(PostHogSink.Settings settings) {
+        return start(settings, -1);
+    }
+
+    /** @param journalOpenedEnd the journal's end when "this process" opened it, or -1 for none given */
+    private Run start(PostHogSink.Settings settings, long journalOpenedEnd) {
         PostHogStats ph = new PostHogStats();
         SinkStats stats = new SinkStats();
         PostHogSink sink = new PostHogSink(journalDir, writer::flushedPosition, journalId, dataDir.resolve("posthog-cursor"),
                 settings, ph, badEvents, System::currentTimeMillis);
+        if (journalOpenedEnd >= 0) {
+            sink.journalOpenedEnd(journalOpenedEnd);
+        }
         SinkLoop loop = new SinkLoop(sink, journalDir, writer::flushedPosition,
                 new SinkLoopSettings(settings.batchSize(), settings.linger(), Duration.ofMillis(50), settings.maxBackoff(),
                         Duration.ofMinutes(2), 100), stats, p -> { });
@@ -127,6 +135,21 @@ class PostHogSinkIT {
 
     private long cursorInFile() throws Exception {
         return new CursorFile(dataDir.resolve("posthog-cursor")).read().orElseThrow().position();
+    }
+
+    /**
+     * A power cut took the journal's tail after PostHog got it: its cursor is past the journal's end as this
+     * process opened it, and the new records take those positions. They are sent: the sink resumes at that end.
+     * Before, it resumed at the journal's end as it was when the sink opened, past the new records.
+     */
+    @Test
+    void aCursorPastTheJournalsReopenedEndResumesThere() throws Exception {
+        long openedEnd = writer.openedEnd();
+        new CursorFile(dataDir.resolve("posthog-cursor")).write(new CursorFile.Cursor(journalId, openedEnd + (1L << 20)));
+        appendSynthetic(new SyntheticEvents(7, 20), 20); // written before the sink opened
+        Run run = start(settings(200, Duration.ofSeconds(5), Duration.ofHours(24)), openedEnd);
+        awaitCaughtUp(run);
+        assertEquals(journalIds(), new HashSet<>(fake.uuids()), "every new event sent");
     }
 
     @Test
