@@ -49,14 +49,22 @@ final class LateDays {
     private static final String MARK_HOURS = "INSERT INTO analytics_late_hours (hour) SELECT h FROM unnest(?::timestamptz[]) AS h"
             + " WHERE h < date_trunc('hour', clock_timestamp(), 'UTC') AND h >= date_trunc('day', clock_timestamp(), 'UTC')";
 
-    // Per email and per kind of "first" the stats tables count (any open, any click, human and machine
-    // ones, each link's click), the earliest later day: the day whose first the old event may take.
     // The first itself, not its day: when it falls today, its hour is marked.
-    private static final String LATER_FIRSTS = "SELECT DISTINCT first_at FROM (SELECT min(e.occurred_at)"
-            + " AS first_at FROM unnest(?::uuid[], ?::text[], ?::date[]) AS l(t, em, d)"
-            + " JOIN email_events e ON e.tenant_id = l.t AND e.email_id = l.em"
-            + " WHERE e.event_type IN ('open', 'click') AND e.occurred_at >= ((l.d + 1)::timestamp AT TIME ZONE 'UTC')"
-            + " AND e.occurred_at < ? GROUP BY l.t, l.em, e.event_type, e.is_machine, e.url) f";
+    private static final String LATER_FIRSTS = laterFirsts("DISTINCT first_at", " AND e.occurred_at < ?");
+
+    /**
+     * Per email and per kind of "first" the stats tables count (any open, any click, human and machine
+     * ones, each link's click), the earliest open or click after the day given with the email: the one whose
+     * being first a change on that day may move. Parameters: arrays of tenants, emails and days, then those
+     * of {@code bound}; the inner rows are {@code (t, first_at)}, which {@code select} reads.
+     */
+    static String laterFirsts(String select, String bound) {
+        return "SELECT " + select + " FROM (SELECT l.t AS t, min(e.occurred_at) AS first_at"
+                + " FROM unnest(?::uuid[], ?::text[], ?::date[]) AS l(t, em, d)"
+                + " JOIN email_events e ON e.tenant_id = l.t AND e.email_id = l.em"
+                + " WHERE e.event_type IN ('open', 'click') AND e.occurred_at >= ((l.d + 1)::timestamp AT TIME ZONE 'UTC')"
+                + bound + " GROUP BY l.t, l.em, e.event_type, e.is_machine, e.url) f";
+    }
 
     private final LongSupplier nowMicros;
     private final List<LocalDate> days = new ArrayList<>();

@@ -4,7 +4,6 @@ import io.trackedge.db.Database;
 import io.trackedge.db.SqlStates;
 import io.trackedge.db.TenantShare;
 import io.trackedge.classify.ClassifierSettings;
-import io.trackedge.classify.Correction;
 import io.trackedge.classify.ListSource;
 import io.trackedge.journal.EventRecord;
 import io.trackedge.privacy.PrivacyPolicy;
@@ -16,9 +15,6 @@ import io.trackedge.sink.Sink;
 import java.io.IOException;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
@@ -108,14 +104,11 @@ public final class PostgresSink implements Sink {
     private final RetentionCutoff retention;
     private final MovedTenants moved = new MovedTenants();
     private final java.util.function.LongSupplier clockMillis;
-    /** Batches submitted whose commit the classifier has not been told of yet, oldest first. */
-    private final ArrayDeque<Submitted> submitted = new ArrayDeque<>();
+    /** Batches submitted whose commit the classifier has not been told of yet. */
+    private final InFlightBatches inFlight;
     private boolean migrated;
     /** {@link #journalOpenedEnd(long)}; -1 once checked. */
     private long journalOpenedEnd = -1;
-
-    private record Submitted(CompletableFuture<Integer> done, long end, List<Correction> corrections) {
-    }
 
     /** With the default classifier settings and the committed lists. */
     public PostgresSink(Database db, UUID edgeNode, Settings settings) {
@@ -145,6 +138,7 @@ public final class PostgresSink implements Sink {
         this.settings = settings;
         this.pipeline = new CommitPipeline(db, settings.name(), edgeNode, privacy, classifier::correctionsRefused, this::clientIdsReused, moved);
         this.classifier = classifier;
+        this.inFlight = new InFlightBatches(classifier);
         this.retention = new RetentionCutoff(settings.retentionDays(), clockMillis);
         this.clockMillis = clockMillis;
     }
@@ -195,8 +189,7 @@ public final class PostgresSink implements Sink {
             migrated = true;
         }
         pipeline.reset();
-        settle();
-        submitted.clear();
+        inFlight.reopen();
         long cursor;
         try (Connection c = db.dataSource().getConnection()) {
             cursor = pipeline.cursorWriter().initCursor(c, hostName(), settings.siblings());
@@ -227,40 +220,12 @@ public final class PostgresSink implements Sink {
 
     @Override
     public CompletableFuture<Integer> write(Batch batch) {
-        settle();
+        inFlight.settle();
         Batch mine = batch.only((position, e) -> settings.tenants().holds(position, e.fields().tenant()));
         JournalClassifier.Classified classified = classifier.classify(mine);
-        CompletableFuture<Integer> f = pipeline.submit(mine.list(), withoutCarried(mine, classified), mine.start(), mine.end());
-        submitted.add(new Submitted(f, batch.end(), classified.corrections())); // all of them: committed, none is pending any more
+        CompletableFuture<Integer> f = pipeline.submit(mine.list(), inFlight.toApply(mine, classified), mine.start(), mine.end());
+        inFlight.add(f, batch.end(), classified.corrections());
         return f;
-    }
-
-    /**
-     * {@code classified} less the corrections this batch must not apply: those an earlier batch still in flight
-     * carries (it applies them; a failure of it fails this batch too, and both go again), and those of an event
-     * not written yet at or after this batch's start (in this batch, or one after it, as when a failed pair of
-     * batches is read again: it is written with its corrected verdict). A row's correction is an UPDATE that
-     * changes nothing the second time, but the counters of an event counted without a row (an aggregate-only
-     * tenant's, an erased recipient's) were moved once per batch carrying it, and before the event was counted.
-     */
-    private JournalClassifier.Classified withoutCarried(Batch mine, JournalClassifier.Classified classified) {
-        if (classified.corrections().isEmpty()) {
-            return classified;
-        }
-        Set<Correction> carried = new HashSet<>();
-        for (Submitted s : submitted) {
-            if (!s.done().isCompletedExceptionally()) {
-                carried.addAll(s.corrections());
-            }
-        }
-        List<Correction> apply = new ArrayList<>(classified.corrections().size());
-        for (Correction x : classified.corrections()) {
-            if (!carried.contains(x) && classifier.uncommittedPosition(x.eventId()) < mine.start()) {
-                apply.add(x);
-            }
-        }
-        return apply.size() == classified.corrections().size() ? classified
-                : new JournalClassifier.Classified(classified.classifications(), apply);
     }
 
     /**
@@ -304,18 +269,8 @@ public final class PostgresSink implements Sink {
     @Override
     public void setAside(List<BadRecord> run) throws SQLException, CursorMovedException {
         pipeline.setAside(run);
-        settle();
+        inFlight.settle();
         classifier.setAside(run.get(run.size() - 1).next());
-    }
-
-    /** Tells the classifier of the batches committed so far, in order (on the loop's thread: it is not thread-safe). */
-    private void settle() {
-        while (!submitted.isEmpty() && submitted.peekFirst().done().isDone()) {
-            Submitted s = submitted.pollFirst();
-            if (!s.done().isCompletedExceptionally()) {
-                classifier.committed(s.end(), s.corrections());
-            }
-        }
     }
 
     @Override

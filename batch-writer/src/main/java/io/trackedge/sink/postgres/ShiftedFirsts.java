@@ -22,14 +22,8 @@ final class ShiftedFirsts {
     record Email(UUID tenant, String email) {
     }
 
-    // Per email and per kind of "first" the hourly tables count (human or machine open, click, each link's
-    // click), the earliest event after the day of its earliest move: the one whose being first the move may
-    // change, one way or the other (as LateDays does for the sink's corrections).
-    private static final String LATER_FIRSTS = "SELECT DISTINCT t, (first_at AT TIME ZONE 'UTC')::date FROM (SELECT l.t,"
-            + " min(e.occurred_at) AS first_at FROM unnest(?::uuid[], ?::text[], ?::date[]) AS l(t, em, d)"
-            + " JOIN email_events e ON e.tenant_id = l.t AND e.email_id = l.em"
-            + " WHERE e.event_type IN ('open', 'click') AND e.occurred_at >= ((l.d + 1)::timestamp AT TIME ZONE 'UTC')"
-            + " GROUP BY l.t, l.em, e.event_type, e.is_machine, e.url) f";
+    // The later firsts' tenants and UTC days: each the email's next one of a kind after its earliest move.
+    private static final String LATER_FIRSTS = LateDays.laterFirsts("DISTINCT t, (first_at AT TIME ZONE 'UTC')::date", "");
 
     private ShiftedFirsts() {
     }
