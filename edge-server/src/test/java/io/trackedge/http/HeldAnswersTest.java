@@ -38,8 +38,10 @@ class HeldAnswersTest {
     @Test
     void aConnectionStopsReadingWhileTooManyAnswersWaitForTheJournal() throws Exception {
         CountDownLatch disk = new CountDownLatch(1);
+        CountDownLatch stuck = new CountDownLatch(1);
         JournalWriter journal = JournalWriter.open(dir, 4L << 20, 64L << 20, new JournalStats());
         JournalAppender appender = new JournalAppender(journal, AckMode.JOURNAL, () -> {
+            stuck.countDown();
             try {
                 disk.await(30, TimeUnit.SECONDS); // the disk stops answering after the first write
             } catch (InterruptedException e) {
@@ -56,6 +58,8 @@ class HeldAnswersTest {
             for (int i = 0; i < 2; i++) {
                 String path = urls.pixel(TestEdge.fields("held-" + i)).substring("http://t.example".length());
                 ch.writeInbound(Unpooled.copiedBuffer("GET " + path + " HTTP/1.1\r\nHost: t\r\n\r\n", StandardCharsets.US_ASCII));
+                // The second pixel only once the appender is stuck behind the first's write: its answer is held.
+                assertTrue(i > 0 || stuck.await(10, TimeUnit.SECONDS), "the appender took the first pixel");
             }
             assertTrue(ch.config().isAutoRead(), "a few answers held: reading on");
             for (int i = 0; i < 2 * 256; i++) {
