@@ -53,6 +53,10 @@ public final class JournalAppender implements EventHandler<RingEvent> {
     public JournalAppender(JournalWriter writer, AckMode mode, Runnable afterWrite) {
         this.writer = writer;
         this.fsync = mode == AckMode.FSYNC;
+        if (fsync) {
+            // A batch whose fsync fails is answered 503; the sinks must not deliver it regardless.
+            writer.holdReadersUntilForced();
+        }
         this.afterWrite = afterWrite;
         this.health = new JournalHealth(writer.directory());
     }
@@ -113,8 +117,9 @@ public final class JournalAppender implements EventHandler<RingEvent> {
                 health.wrote();
             } else {
                 // The disk refused the batch: none of it counts as written (part of it may be, if a
-                // full staging buffer went out before the failure; a client retry with the same ids
-                // is counted once). Readiness fails until a write or the probe succeeds.
+                // full staging buffer went out before the failure and the writer could not cut it; a
+                // client retry with the same ids is counted once). Under ack=fsync the writer cuts all
+                // of it, forced or not. Readiness fails until a write or the probe succeeds.
                 long lost = writer.discardStaged() + skipped;
                 unwritten.add(batchFirst, sequence);
                 health.failed(batchFailure, lost);

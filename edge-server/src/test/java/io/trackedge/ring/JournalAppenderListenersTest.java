@@ -62,6 +62,23 @@ class JournalAppenderListenersTest {
         }
     }
 
+    /**
+     * Under ack=fsync the sinks read only what an fsync made durable: a batch whose fsync fails is
+     * answered 503 and must not be delivered (FailedForceTest in the journal module shows the writer's side).
+     */
+    @Test
+    void underFsyncTheSinksReadABatchOnlyOnceItIsForced() throws Exception {
+        for (AckMode mode : AckMode.values()) {
+            Path d = dir.resolve(mode.name());
+            try (JournalWriter journal = JournalWriter.open(d, 4L << 20, 64L << 20, new JournalStats())) {
+                JournalAppender appender = new JournalAppender(journal, mode, () -> { });
+                assertEquals(mode == AckMode.FSYNC, journal.holdsReadersUntilForced(), mode.name());
+                appender.onEvent(event(0, AckListeners.NONE), 0, true);
+                assertTrue(journal.flushedPosition() > 0, mode + ": a written batch is readable once handled");
+            }
+        }
+    }
+
     @Test
     void aFailingListenerDoesNotKeepTheOthersFromBeingTold() throws Exception {
         try (JournalWriter journal = JournalWriter.open(dir, 4L << 20, 64L << 20, new JournalStats())) {

@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
-import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,6 +23,12 @@ import org.slf4j.LoggerFactory;
  * <p>On open, the last segment is scanned and a torn tail (a record cut by a crash, or bytes whose
  * checksum fails, with no whole record after them) is truncated; every whole record before it is
  * kept, those after damage in the middle too ({@link Segments#wholeRecordsEnd}).
+ *
+ * <p>Readers are given {@link #flushedPosition()} as the end of what they may read: every record
+ * written, or, once {@link #holdReadersUntilForced} is called ({@code ack=fsync}), every record a
+ * {@link #force} made durable. A force that fails leaves its records unread, and
+ * {@link #discardStaged} cuts them from the file, so that a batch reported lost is never delivered
+ * (a retry of it without ids would be stored twice).
  *
  * <p>Used by one thread at a time (callers hand it over under a lock), except
  * {@link #flushedPosition()} and {@link #releaseBefore}, which any thread may call.
@@ -40,18 +45,24 @@ public final class JournalWriter implements Closeable {
     private final long segmentBytes;
     private final long maxBytes;
     private final JournalStats stats;
-    private final ByteBuffer staging = ByteBuffer.allocateDirect(STAGING_BYTES);
-    private final CRC32C crc = new CRC32C();
+    private final RecordStaging staged = new RecordStaging(STAGING_BYTES);
     private FileChannel channel;
     private long segmentBase;
     private long segmentSize;
     private final ClosedSegments closed;
     private final SegmentCloser closer;
-    private volatile long flushedPosition;
+    private final DataSync sync;
+    private final ReadableEnd readable;
     private long openedEnd;
-    private int stagedRecords;
 
-    private JournalWriter(Path dir, long segmentBytes, long maxBytes, JournalStats stats, SegmentCloser closer) {
+    /** How the current segment is forced; tests make it fail. */
+    @FunctionalInterface
+    interface DataSync {
+        void force(FileChannel channel) throws IOException;
+    }
+
+    private JournalWriter(Path dir, long segmentBytes, long maxBytes, JournalStats stats, SegmentCloser closer,
+                          DataSync sync) {
         if (segmentBytes < STAGING_BYTES) {
             throw new IllegalArgumentException("segment size must be at least " + STAGING_BYTES + " bytes, got " + segmentBytes);
         }
@@ -64,6 +75,8 @@ public final class JournalWriter implements Closeable {
         this.stats = stats;
         this.closed = new ClosedSegments(dir, stats, closer, segmentBytes, maxBytes);
         this.closer = closer;
+        this.sync = sync;
+        this.readable = new ReadableEnd(stats);
     }
 
     /** Opens (creating if needed) the journal in {@code dir}, recovering a torn tail. */
@@ -74,16 +87,37 @@ public final class JournalWriter implements Closeable {
     /** {@link #open}, with the syncs of closed segments on {@code closer} (tests hold them back). */
     static JournalWriter open(Path dir, long segmentBytes, long maxBytes, JournalStats stats, SegmentCloser closer)
             throws IOException {
+        return open(dir, segmentBytes, maxBytes, stats, closer, c -> c.force(false));
+    }
+
+    /** {@link #open}, with the current segment forced by {@code sync} (tests make it fail). */
+    static JournalWriter open(Path dir, long segmentBytes, long maxBytes, JournalStats stats, SegmentCloser closer,
+                              DataSync sync) throws IOException {
         Files.createDirectories(dir);
-        JournalWriter w = new JournalWriter(dir, segmentBytes, maxBytes, stats, closer);
+        JournalWriter w = new JournalWriter(dir, segmentBytes, maxBytes, stats, closer, sync);
         try {
             w.recover();
         } catch (IOException | RuntimeException e) {
             closer.close();
             throw e;
         }
-        w.openedEnd = w.flushedPosition;
+        w.openedEnd = w.readable.position();
         return w;
+    }
+
+    /**
+     * From now on, {@link #flushedPosition()} moves only when a {@link #force} succeeds, and a segment
+     * rolls only between forces, so that what a failed force leaves unforced lies in the current
+     * segment, where {@link #discardStaged} cuts it (a batch may then run a segment past its size).
+     * For {@code ack=fsync}, whose answers promise only what was forced. Call before the first write.
+     */
+    public void holdReadersUntilForced() {
+        readable.holdUntilForced();
+    }
+
+    /** Whether {@link #holdReadersUntilForced} was called. */
+    public boolean holdsReadersUntilForced() {
+        return readable.holdsUntilForced();
     }
 
     /**
@@ -95,28 +129,15 @@ public final class JournalWriter implements Closeable {
     }
 
     private void recover() throws IOException {
-        List<Long> bases = Segments.list(dir);
-        if (bases.isEmpty()) {
+        JournalRecovery.Tail tail = JournalRecovery.recover(dir, closed, stats);
+        if (tail == null) {
             openSegment(0);
             return;
         }
-        closed.opened(bases);
-        long last = bases.get(bases.size() - 1);
-        Path path = Segments.path(dir, last);
-        long valid = Segments.wholeRecordsEnd(path);
-        long size = Files.size(path);
-        channel = FileChannel.open(path, StandardOpenOption.WRITE, StandardOpenOption.READ);
-        if (valid < size) {
-            log.warn("journal segment {} has a torn or damaged tail: keeping {} bytes of whole records, cutting {} bytes",
-                    path.getFileName(), valid, size - valid);
-            channel.truncate(valid);
-            channel.force(true);
-            stats.tornTailBytesCut.addAndGet(size - valid);
-        }
-        segmentBase = last;
-        segmentSize = valid;
-        channel.position(valid);
-        flushedPosition = segmentBase + segmentSize;
+        channel = tail.channel();
+        segmentBase = tail.base();
+        segmentSize = tail.size();
+        readable.startAt(segmentBase + segmentSize);
         stats.sizeBytes.set(closed.bytes() + segmentSize);
     }
 
@@ -125,7 +146,7 @@ public final class JournalWriter implements Closeable {
                 StandardOpenOption.WRITE, StandardOpenOption.READ);
         segmentBase = base;
         segmentSize = 0;
-        flushedPosition = base;
+        readable.startAt(base);
         // A new segment's directory entry must survive power loss as well as its bytes.
         SegmentCloser.forceDirectory(dir);
     }
@@ -148,24 +169,14 @@ public final class JournalWriter implements Closeable {
      */
     public boolean tryAppend(MutableEvent e) {
         int bound = Framing.HEADER + e.encodedSizeBound();
-        if (closed.bytes() + segmentSize + staging.position() + bound > maxBytes) {
+        if (closed.bytes() + segmentSize + staged.bytes() + bound > maxBytes) {
             stats.droppedAtCap.incrementAndGet();
             return false;
         }
-        if (staging.remaining() < bound) {
+        if (!staged.hasRoomFor(bound)) {
             flush();
         }
-        int start = staging.position();
-        staging.position(start + Framing.HEADER);
-        RecordCodec.encode(e, staging);
-        int end = staging.position();
-        staging.limit(end).position(start + Framing.HEADER);
-        crc.reset();
-        crc.update(staging);
-        staging.limit(staging.capacity()).position(end);
-        staging.putInt(start, end - start - Framing.HEADER);
-        staging.putInt(start + 4, (int) crc.getValue());
-        stagedRecords++;
+        staged.add(e);
         return true;
     }
 
@@ -176,45 +187,49 @@ public final class JournalWriter implements Closeable {
     public void flush() {
         closed.deleteReleased();
         try {
-            if (staging.position() == 0) {
+            if (staged.bytes() == 0) {
                 return;
             }
-            if (segmentSize > 0 && segmentSize + staging.position() > segmentBytes) {
+            if (segmentSize > 0 && segmentSize + staged.bytes() > segmentBytes && readable.allForced()) {
                 roll();
             }
-            staging.flip();
-            int bytes = staging.remaining();
-            while (staging.hasRemaining()) {
-                channel.write(staging);
+            ByteBuffer out = staged.toWrite();
+            int bytes = out.remaining();
+            while (out.hasRemaining()) {
+                channel.write(out);
             }
-            staging.clear();
             segmentSize += bytes;
-            stats.appendedBytes.addAndGet(bytes);
-            stats.appendedRecords.addAndGet(stagedRecords);
             stats.writes.incrementAndGet();
             stats.sizeBytes.addAndGet(bytes); // the closer's deletions subtract theirs
-            stagedRecords = 0;
-            flushedPosition = segmentBase + segmentSize;
+            readable.written(bytes, staged.records(), segmentBase + segmentSize);
+            staged.clear();
         } catch (IOException ex) {
             throw new UncheckedIOException("journal write failed in segment " + segmentBase + " at " + segmentSize, ex);
         }
     }
 
     /**
-     * Drops staged records after a failed {@link #flush}, cutting any partial write from the file so
-     * that later records follow whole ones.
+     * Drops staged records after a failed {@link #flush} or {@link #force}, cutting any partial write
+     * from the file so that later records follow whole ones, and, under
+     * {@link #holdReadersUntilForced}, every record written since the last successful force.
      *
      * @return the number of records dropped
      */
     public long discardStaged() {
-        long dropped = stagedRecords;
-        staging.clear();
-        stagedRecords = 0;
+        long dropped = staged.records() + readable.unreadableRecords();
+        long cut = readable.unreadableBytes();
+        staged.clear();
+        readable.dropPending();
         try {
-            channel.truncate(segmentSize);
-            channel.position(segmentSize);
+            channel.truncate(segmentSize - cut);
+            channel.position(segmentSize - cut);
+            segmentSize -= cut;
+            stats.sizeBytes.addAndGet(-cut);
         } catch (IOException e) {
-            log.error("cannot cut a partial write from segment {}; readers will skip the rest of it", segmentBase, e);
+            // The next segment starts past all of it: readers pass a partial write as damage, and read
+            // the whole records a failed fsync left (delivered, though their batch was answered 503).
+            log.error("cannot cut a partial write, or {} bytes written since the last fsync, from segment {}; "
+                    + "readers will skip the first and read the second", cut, segmentBase, e);
             try {
                 roll();
             } catch (IOException rollFailure) {
@@ -226,7 +241,7 @@ public final class JournalWriter implements Closeable {
 
     /** Bytes staged by {@link #tryAppend} and not yet written. */
     public int stagedBytes() {
-        return staging.position();
+        return staged.bytes();
     }
 
     /**
@@ -237,7 +252,7 @@ public final class JournalWriter implements Closeable {
      * is no such work: a flush only hands them to the closer's thread.
      */
     public boolean housekeepingDue(long bytesAhead) {
-        return segmentSize > 0 && segmentSize + staging.position() + bytesAhead > segmentBytes;
+        return segmentSize > 0 && segmentSize + staged.bytes() + bytesAhead > segmentBytes;
     }
 
     /**
@@ -249,9 +264,9 @@ public final class JournalWriter implements Closeable {
     public void housekeep(long bytesAhead) {
         closed.deleteReleased();
         try {
-            if (segmentSize > 0 && segmentSize + staging.position() + bytesAhead > segmentBytes) {
+            if (segmentSize > 0 && segmentSize + staged.bytes() + bytesAhead > segmentBytes) {
                 flush();
-                if (segmentSize > 0 && segmentSize + bytesAhead > segmentBytes) {
+                if (segmentSize > 0 && segmentSize + bytesAhead > segmentBytes && readable.allForced()) {
                     roll();
                 }
             }
@@ -262,7 +277,7 @@ public final class JournalWriter implements Closeable {
 
     /**
      * Forces written records to the device: those of segments rolled away from (waiting for their
-     * syncs) and those of the current one.
+     * syncs) and those of the current one. Under {@link #holdReadersUntilForced}, they become readable.
      */
     public void force() {
         try {
@@ -272,12 +287,13 @@ public final class JournalWriter implements Closeable {
         }
         long t0 = System.nanoTime();
         try {
-            channel.force(false);
+            sync.force(channel);
         } catch (IOException ex) {
             throw new UncheckedIOException("journal fsync failed in segment " + segmentBase, ex);
         }
         stats.fsyncs.incrementAndGet();
         stats.fsyncNanos.addAndGet(System.nanoTime() - t0);
+        readable.forced(segmentBase + segmentSize);
     }
 
     private void roll() throws IOException {
@@ -293,7 +309,7 @@ public final class JournalWriter implements Closeable {
         closed.closed(previousBase, segmentSize, base);
         segmentBase = base;
         segmentSize = 0;
-        flushedPosition = base;
+        readable.startAt(base);
         // The segment left behind, and the directory entry of the new one, are forced on the
         // closer's thread: the next write does not wait for a whole segment's fsync.
         closer.closeLater(previous, previousBase);
@@ -311,7 +327,7 @@ public final class JournalWriter implements Closeable {
     /** Position of the oldest record the journal still holds (the first segment's start): no sink reads before it. */
     public long oldestPosition() throws IOException {
         List<Long> bases = Segments.list(dir);
-        return bases.isEmpty() ? flushedPosition : bases.get(0);
+        return bases.isEmpty() ? readable.position() : bases.get(0);
     }
 
     /**
@@ -326,9 +342,12 @@ public final class JournalWriter implements Closeable {
         return closed.roomFloor();
     }
 
-    /** Journal position just past the last record written to the file. */
+    /**
+     * Journal position just past the last record readers may read: the last written to the file, or,
+     * under {@link #holdReadersUntilForced}, the last forced.
+     */
     public long flushedPosition() {
-        return flushedPosition;
+        return readable.position();
     }
 
     /**
@@ -355,7 +374,8 @@ public final class JournalWriter implements Closeable {
     public void close() throws IOException {
         try {
             flush();
-            channel.force(false);
+            sync.force(channel);
+            readable.forced(segmentBase + segmentSize);
             channel.close();
             closer.awaitSynced();
         } finally {
