@@ -13,6 +13,7 @@ import io.trackedge.sink.bad.BadEventStore;
 import io.trackedge.sink.bad.FileBadEventStore;
 import io.trackedge.sink.bad.PostgresBadEventStore;
 import io.trackedge.sink.posthog.JournalRoom;
+import io.trackedge.sink.posthog.PostHogSettings;
 import io.trackedge.sink.posthog.PostHogSink;
 import io.trackedge.sink.posthog.PostHogStats;
 import io.trackedge.classify.EmailHistory;
@@ -44,7 +45,7 @@ record PostHogStack(PostHogSink sink, SinkLoop loop, PostHogStats stats) {
                               Readiness readiness, SinkCursors cursors, SinkMetrics sinkMetrics, Database db,
                               EmailHistory stored, ClassifyStack classify,
                               PrivacyPolicy privacy) {
-        PostHogSink.Settings c = config.posthogSink();
+        PostHogSettings c = config.posthogSink();
         if (!c.enabled()) {
             readiness.add("posthog-sink", () -> Readiness.Status.ok("disabled: no POSTHOG_API_KEY"));
             return null;

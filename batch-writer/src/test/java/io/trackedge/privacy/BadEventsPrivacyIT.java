@@ -23,6 +23,7 @@ import io.trackedge.db.PostgresConnectionInfo;
 import io.trackedge.sink.postgres.PostgresReplay;
 import io.trackedge.sink.postgres.PostgresSink;
 import io.trackedge.sink.posthog.PostHogReplay;
+import io.trackedge.sink.posthog.PostHogSettings;
 import io.trackedge.sink.posthog.PostHogSink;
 import io.trackedge.sink.posthog.PostHogStats;
 import io.trackedge.sink.testing.Await;
@@ -97,7 +98,7 @@ class BadEventsPrivacyIT {
         SinkLoop postgres = new SinkLoop(new PostgresSink(db, node, new PostgresSink.Settings(false, 0), classifier(), policy),
                 writer.directory(), writer::flushedPosition, Sinks.settings(10, Duration.ofMillis(2), Duration.ofMillis(200)),
                 pg, p -> { });
-        PostHogSink.Settings settings = new PostHogSink.Settings(fake.host(), KEY, 10, 1 << 20, Duration.ofMillis(2),
+        PostHogSettings settings = new PostHogSettings(fake.host(), KEY, 10, 1 << 20, Duration.ofMillis(2),
                 Duration.ofSeconds(2), Duration.ofMillis(200), Duration.ofHours(24), true, false);
         SinkLoop posthog = new SinkLoop(new PostHogSink(writer.directory(), writer::flushedPosition, node,
                 dataDir.resolve("posthog-cursor"), settings, new PostHogStats(), new PostgresBadEventStore(db.dataSource(), node),
@@ -178,7 +179,7 @@ class BadEventsPrivacyIT {
         try (Connection c = testDb.connect()) {
             rows = BadEvents.list(c, PostHogSink.NAME, false, 10);
         }
-        PostHogSink.Settings settings = new PostHogSink.Settings(fake.host(), KEY, 10, 1 << 20, Duration.ofMillis(2),
+        PostHogSettings settings = new PostHogSettings(fake.host(), KEY, 10, 1 << 20, Duration.ofMillis(2),
                 Duration.ofSeconds(2), Duration.ofMillis(200), Duration.ofHours(24), true, false);
         try (PostHogReplay replay = new PostHogReplay(db.dataSource(), settings, policy, rules, ListSource.snapshot())) {
             List<ReplayOutcome> sent = replay.replay(rows);

@@ -18,6 +18,7 @@ import io.trackedge.db.Database;
 import io.trackedge.db.PostgresConnectionInfo;
 import io.trackedge.sink.postgres.PostgresSink;
 import io.trackedge.sink.posthog.PersonDeletion;
+import io.trackedge.sink.posthog.PostHogSettings;
 import io.trackedge.sink.posthog.PostHogSink;
 import io.trackedge.sink.posthog.PostHogStats;
 import io.trackedge.sink.testing.Await;
@@ -96,7 +97,7 @@ class PrivacyIT {
                         io.trackedge.classify.ListSource.snapshot()), policy),
                 writer.directory(), writer::flushedPosition, Sinks.settings(100, Duration.ofMillis(2), Duration.ofMillis(200)),
                 pg, p -> { });
-        PostHogSink.Settings settings = new PostHogSink.Settings(fake.host(), KEY, 100, 1 << 20, Duration.ofMillis(2),
+        PostHogSettings settings = new PostHogSettings(fake.host(), KEY, 100, 1 << 20, Duration.ofMillis(2),
                 Duration.ofSeconds(2), Duration.ofMillis(200), Duration.ofHours(24), true, false);
         SinkLoop posthog = new SinkLoop(new PostHogSink(writer.directory(), writer::flushedPosition, node,
                 dataDir.resolve("posthog-cursor"), settings, new PostHogStats(),

@@ -8,6 +8,7 @@ import io.trackedge.sink.bad.ReplayOutcome;
 import io.trackedge.sink.postgres.PostgresReplay;
 import io.trackedge.sink.postgres.PostgresSink;
 import io.trackedge.sink.posthog.PostHogReplay;
+import io.trackedge.sink.posthog.PostHogSettings;
 import io.trackedge.sink.posthog.PostHogSink;
 import java.io.PrintWriter;
 import java.sql.Connection;
@@ -148,7 +149,7 @@ public final class BadEventsCommand implements Runnable {
             List<ReplayOutcome> outcomes = new ArrayList<>(postgresReplay(cfg, db.db(), privacy).replay(toPostgres));
             outcomes.addAll(forward(cfg, db, elsewhere, privacy, out));
             if (!toPostHog.isEmpty()) {
-                PostHogSink.Settings p = cfg.posthogSink();
+                PostHogSettings p = cfg.posthogSink();
                 if (!p.enabled()) {
                     notTried += toPostHog.size();
                     spec.commandLine().getErr().println(toPostHog.size() + " PostHog event(s) not replayed: no POSTHOG_API_KEY configured");

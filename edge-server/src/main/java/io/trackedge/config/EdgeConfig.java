@@ -25,7 +25,7 @@ public record EdgeConfig(
         Journal journal,
         Database database,
         PostgresSink postgresSink,
-        io.trackedge.sink.posthog.PostHogSink.Settings posthogSink,
+        io.trackedge.sink.posthog.PostHogSettings posthogSink,
         Duration sinkIdleWait,
         Duration shutdownGrace,
         Duration shutdownDrainDelay,

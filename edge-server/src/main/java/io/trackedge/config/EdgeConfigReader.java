@@ -1,6 +1,6 @@
 package io.trackedge.config;
 
-import io.trackedge.sink.posthog.PostHogSink;
+import io.trackedge.sink.posthog.PostHogSettings;
 import io.trackedge.token.KeyRing;
 import java.net.URI;
 import java.nio.file.Path;
@@ -88,7 +88,7 @@ final class EdgeConfigReader {
         EdgeConfig.PostgresSink sink = new EdgeConfig.PostgresSink(c.bool("edge.sink.postgres.enabled"),
                 c.intIn("edge.sink.postgres.batch-size", 1, 1_000_000), c.duration("edge.sink.postgres.linger"),
                 c.duration("edge.sink.postgres.max-backoff"), c.duration("edge.sink.postgres.stall-after"));
-        PostHogSink.Settings posthog = posthog();
+        PostHogSettings posthog = posthog();
         int maxLines = c.intIn("edge.ingest.max-lines", 1, 100_000);
         if (maxLines > ringSize) {
             // A request's events are claimed from the ring in one piece: all or none.
@@ -183,7 +183,7 @@ final class EdgeConfigReader {
                 c.duration("edge.jobs.retry-backoff"), c.nonNegative("edge.jobs.schedule-delay"), stuckAfter);
     }
 
-    private PostHogSink.Settings posthog() {
+    private PostHogSettings posthog() {
         String key = c.string("edge.sink.posthog.api-key");
         String host = c.string("edge.sink.posthog.host");
         host = host == null ? "" : host.trim().replaceAll("/+$", "");
@@ -202,7 +202,7 @@ final class EdgeConfigReader {
         Duration stallAfter = c.duration("edge.sink.posthog.stall-after");
         // Each value was checked above with its key; when one failed there is no valid whole to build.
         try {
-            return new PostHogSink.Settings(URI.create(hostOk ? host : "https://invalid.invalid"), key == null ? "" : key.trim(),
+            return new PostHogSettings(URI.create(hostOk ? host : "https://invalid.invalid"), key == null ? "" : key.trim(),
                     batchSize, batchBytes, linger, timeout, maxBackoff, maxLag, sendIp, gzip, stallAfter);
         } catch (IllegalArgumentException e) {
             if (c.problems().isEmpty()) {

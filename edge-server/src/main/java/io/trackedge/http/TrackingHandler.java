@@ -11,7 +11,6 @@ import io.netty.util.ReferenceCountUtil;
 import io.trackedge.metrics.CloseReason;
 import io.trackedge.metrics.Route;
 import io.trackedge.stats.StatsResponse;
-import java.util.ArrayDeque;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,10 +31,11 @@ import org.slf4j.LoggerFactory;
  * {@link AckGate} until the appender reports the event written; a later response on the same
  * connection queues behind it so pipelined answers keep their order.
  *
- * <p>This class keeps the connection's state (the request whose body is being read, what waits
- * behind it, back-pressure, timeouts, failures); {@link RequestRouter} routes each request, the
- * pixel and click rules are {@link PixelClickRoutes}, publishing is {@link RingPublisher}, and
- * writing and ordering the answers is {@link ConnectionResponses}.
+ * <p>This class keeps the connection's state (the request whose body is being read, timeouts, a
+ * half-close, failures); when it reads and what waits behind a busy request is
+ * {@link ConnectionReading}, {@link RequestRouter} routes each request, the pixel and click rules
+ * are {@link PixelClickRoutes}, publishing is {@link RingPublisher}, and writing and ordering the
+ * answers is {@link ConnectionResponses}.
  */
 public final class TrackingHandler extends ChannelInboundHandlerAdapter {
 
@@ -46,15 +46,12 @@ public final class TrackingHandler extends ChannelInboundHandlerAdapter {
     private ChannelHandlerContext ctx;
     private RingPublisher publisher;
     private ConnectionResponses responses;
+    private ConnectionReading reading;
     private RequestRouter router;
     /** The {@code POST /v1/events} being read or processed, or null. */
     private IngestExchange ingest;
     /** The {@code POST /u/<token>} whose body is being read, or null (issue 13). */
     private UnsubscribeExchange unsubscribe;
-    /** A stats query is running: nothing more is read or handled until its answer. */
-    private boolean statsRunning;
-    /** Messages decoded while an ingest request or a stats query was processed; handled, in order, after its answer. */
-    private ArrayDeque<Object> deferred;
     /** Requests read after the closing answer was decided: they get none (the client was told to close). */
     private int ignoredAfterClose;
     /** The client shut its sending side: the connection closes once every answer owed is out. */
@@ -69,11 +66,8 @@ public final class TrackingHandler extends ChannelInboundHandlerAdapter {
         this.ctx = ctx;
         this.local = edge.local(ctx.channel().eventLoop());
         this.publisher = new RingPublisher(edge, local);
-        this.responses = new ConnectionResponses(edge, ctx, local.gate, () -> {
-            if (mayRead()) {
-                ctx.channel().config().setAutoRead(true);
-            }
-        });
+        this.responses = new ConnectionResponses(edge, ctx, local.gate, () -> reading.resume());
+        this.reading = new ConnectionReading(this, ctx.channel(), edge, responses);
         this.router = new RequestRouter(this, edge, ctx, responses, new PixelClickRoutes(edge, ctx, local, publisher, responses));
     }
 
@@ -95,12 +89,7 @@ public final class TrackingHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (busy()) {
-            // Decoded before reading paused; answered after the ingest request, in order.
-            if (deferred == null) {
-                deferred = new ArrayDeque<>();
-            }
-            deferred.add(msg);
+        if (reading.deferIfBusy(msg)) {
             return;
         }
         try {
@@ -154,7 +143,7 @@ public final class TrackingHandler extends ChannelInboundHandlerAdapter {
 
     /** A stats query's answer, on this connection's loop: it goes behind the answers already owed, then reading resumes. */
     void statsAnswered(StatsResponse answer, Responses.Conn conn, boolean head) {
-        statsRunning = false;
+        reading.statsAnswered();
         if (!ctx.channel().isActive()) {
             return; // channelInactive released what waited
         }
@@ -163,53 +152,36 @@ public final class TrackingHandler extends ChannelInboundHandlerAdapter {
         readWhatWaited();
     }
 
-    /** An ingest request being processed, or a stats query running: what is decoded meanwhile waits for its answer. */
-    private boolean busy() {
-        return statsRunning || ingest != null && ingest.processing();
+    /** An ingest request is being processed: the connection is busy ({@link ConnectionReading#busy}). */
+    boolean ingestProcessing() {
+        return ingest != null && ingest.processing();
     }
 
     private void readWhatWaited() {
-        while (deferred != null && !deferred.isEmpty() && !busy()) {
-            channelRead(ctx, deferred.poll());
+        for (Object msg = reading.nextWaiting(); msg != null; msg = reading.nextWaiting()) {
+            channelRead(ctx, msg);
         }
         if (inputShut) {
             responses.flushNow(); // answers to what waited, which may not close the connection yet
             closeWhenAnswered();
             return;
         }
-        if (mayRead()) {
-            ctx.channel().config().setAutoRead(true);
-        }
+        reading.resume();
         responses.flushNow();
     }
 
-    /**
-     * Reading pauses while the connection takes no more answers (a client that pipelines requests
-     * and reads nothing would otherwise make the edge queue answers without bound), and resumes
-     * when the queue has drained; likewise while {@link ConnectionResponses#MAX_HELD} answers wait for the journal.
-     */
+    /** Reading pauses while the connection takes no more answers: {@link ConnectionReading#writabilityChanged}. */
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
-        if (!ctx.channel().isWritable()) {
-            ctx.channel().config().setAutoRead(false);
-        } else if (mayRead()) {
-            ctx.channel().config().setAutoRead(true);
-        }
+        reading.writabilityChanged();
         super.channelWritabilityChanged(ctx);
-    }
-
-    private boolean mayRead() {
-        return !responses.closing() && !edge.readingStopped() && !busy() && !responses.full() && ctx.channel().isWritable();
     }
 
     private void releaseUnanswered() {
         if (ingest != null) {
             ingest.abandon();
         }
-        if (deferred != null) {
-            deferred.forEach(ReferenceCountUtil::release);
-            deferred.clear();
-        }
+        reading.releaseWaiting();
     }
 
     @Override
@@ -224,8 +196,7 @@ public final class TrackingHandler extends ChannelInboundHandlerAdapter {
 
     /** A {@code GET /v1/stats*}: reading pauses until {@link #statsAnswered}. */
     void beginStats(HttpRequest request, Responses.Conn conn) {
-        statsRunning = true;
-        ctx.channel().config().setAutoRead(false);
+        reading.statsBegun();
         StatsExchange.begin(this, ctx, edge, request, conn);
     }
 
@@ -249,7 +220,7 @@ public final class TrackingHandler extends ChannelInboundHandlerAdapter {
         if (responses.closing() || !ctx.channel().isActive()) {
             return true;
         }
-        if (busy()) {
+        if (reading.busy()) {
             return false;
         }
         if (ingest != null) {
@@ -280,7 +251,7 @@ public final class TrackingHandler extends ChannelInboundHandlerAdapter {
             responses.whenNoneHeld(this::closeWhenAnswered);
             return;
         }
-        if (busy() || ingest != null || deferred != null && !deferred.isEmpty()) {
+        if (reading.busy() || ingest != null || reading.anyWaiting()) {
             return; // resumeAfterIngest (or statsAnswered) asks again
         }
         edge.metrics.connectionClosed(CloseReason.CLIENT_CLOSED);
@@ -302,7 +273,7 @@ public final class TrackingHandler extends ChannelInboundHandlerAdapter {
         }
         // While a query runs the client is waiting for us, not idle: a queue of slow queries (2 workers, 10 s
         // each) can take longer than the idle timeout to answer.
-        if (evt instanceof IdleStateEvent && responses.held() == 0 && !busy() && !responses.closing()) {
+        if (evt instanceof IdleStateEvent && responses.held() == 0 && !reading.busy() && !responses.closing()) {
             TimedRequestDecoder decoder = ctx.pipeline().get(TimedRequestDecoder.class);
             if (decoder != null && decoder.arriving()) {
                 // Part of a request came, then nothing for the idle timeout (set shorter than the
@@ -332,7 +303,7 @@ public final class TrackingHandler extends ChannelInboundHandlerAdapter {
     /** True while a request read (or being read) on this connection has not been answered. */
     private boolean unanswered() {
         TimedRequestDecoder decoder = ctx.pipeline().get(TimedRequestDecoder.class);
-        return responses.held() > 0 || ingest != null || statsRunning || (deferred != null && !deferred.isEmpty())
+        return responses.held() > 0 || ingest != null || reading.busy() || reading.anyWaiting()
                 || (decoder != null && decoder.arriving());
     }
 

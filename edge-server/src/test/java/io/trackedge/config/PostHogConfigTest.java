@@ -13,7 +13,7 @@ class PostHogConfigTest {
 
     @Test
     void offUntilAnApiKeyIsSet() {
-        io.trackedge.sink.posthog.PostHogSink.Settings p = ConfigLoader.load(null, Map.of()).posthogSink();
+        io.trackedge.sink.posthog.PostHogSettings p = ConfigLoader.load(null, Map.of()).posthogSink();
         assertFalse(p.enabled());
         assertEquals("https://us.i.posthog.com", p.host().toString());
         assertEquals(Duration.ofHours(24), p.maxLag());
@@ -23,7 +23,7 @@ class PostHogConfigTest {
 
     @Test
     void theProductDocumentsVariablesTurnItOn() {
-        io.trackedge.sink.posthog.PostHogSink.Settings p = ConfigLoader.load(null, Map.of("POSTHOG_API_KEY", " phc_secret ",
+        io.trackedge.sink.posthog.PostHogSettings p = ConfigLoader.load(null, Map.of("POSTHOG_API_KEY", " phc_secret ",
                 "POSTHOG_HOST", "https://eu.i.posthog.com/", "EDGE_POSTHOG_MAX_LAG", "2h", "EDGE_POSTHOG_SEND_IP", "true"))
                 .posthogSink();
         assertTrue(p.enabled());

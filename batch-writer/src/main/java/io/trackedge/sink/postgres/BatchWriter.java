@@ -7,7 +7,6 @@ import io.trackedge.sink.BadRecord;
 import io.trackedge.sink.JournalClassifier;
 import io.trackedge.sink.bad.BadEvents;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -36,10 +35,11 @@ final class BatchWriter {
 
     static final String SINK = "postgres";
 
-    private static final String DROPPED_THROUGH = "SELECT max(day) FROM email_events_dropped_through";
+    /** The last day retention dropped; also read by {@link CursorRow#lockAt} with the cursor's lock. */
+    static final String DROPPED_THROUGH = "SELECT max(day) FROM email_events_dropped_through";
 
     private final UUID edgeNode; // edgeNumber's node: the cursor and bad_events name the edge by its uuid
-    private final String cursor;
+    private final CursorRow cursor;
     private final EdgeNumber edgeNumber;
     private final BinaryCopyEncoder copy = new BinaryCopyEncoder();
     private final DailyFold fold = new DailyFold();
@@ -68,9 +68,9 @@ final class BatchWriter {
      */
     BatchWriter(String cursor, EdgeNumber edgeNumber, KnownFirstTouches known, KnownHumanOpens knownHumans, PrivacyPolicy privacy,
                 IntConsumer correctionsRefused, java.util.function.Consumer<List<String>> clientIdsReused, MovedTenants moved) {
-        this.cursor = cursor;
         this.moved = moved;
         this.edgeNode = edgeNumber.edgeNode();
+        this.cursor = new CursorRow(edgeNode, cursor);
         this.correctionsRefused = correctionsRefused;
         this.clientIdsReused = clientIdsReused;
         this.edgeNumber = edgeNumber;
@@ -95,7 +95,12 @@ final class BatchWriter {
      * @param siblings the cursors of the edge's other sinks of this kind
      */
     long initCursor(Connection c, String host, Set<String> siblings) throws SQLException {
-        return CursorClaim.take(c, edgeNode, cursor, siblings, host);
+        return cursor.claim(c, host, siblings);
+    }
+
+    /** Moves this sink's cursor back from {@code from} to {@code to} ({@link CursorRow#rewind}). */
+    void rewindCursor(Connection c, long from, long to) throws SQLException {
+        cursor.rewind(c, from, to);
     }
 
     /**
@@ -136,9 +141,9 @@ final class BatchWriter {
             }
             locksTaken.run();
             predecessor.run();
-            lockCursorAt(c, start, oldest(batch));
+            cursor.lockAt(c, start, oldest(batch));
             writeDerived(c, sql, batch, rows, verdicts, classified.corrections());
-            moveCursor(c, end, batch.size());
+            cursor.move(c, end, batch.size());
             c.commit();
             firstTouch.committed();
             copy.dictionariesCommitted();
@@ -170,14 +175,14 @@ final class BatchWriter {
         try {
             // The erasures first, as a batch takes erasure_audit before its cursor: the same lock order.
             java.util.Set<BadRecord> erased = privacy.erasedAmong(c, run);
-            lockCursorAt(c, run.get(0).position(), Long.MAX_VALUE);
+            cursor.lockAt(c, run.get(0).position(), Long.MAX_VALUE);
             for (BadRecord bad : run) {
                 if (erased.contains(bad)) {
                     continue; // its recipient was erased: nothing of it is kept, not even set aside
                 }
                 BadEvents.insert(c, SINK, edgeNode, bad.redacted(privacy.policy())); // as the tenant keeps addresses
             }
-            moveCursor(c, run.get(run.size() - 1).next(), run.size());
+            cursor.move(c, run.get(run.size() - 1).next(), run.size());
             c.commit();
         } catch (SQLException | RuntimeException | CursorMovedException | Error e) { // an Error too: the connection goes back clean
             rollback(c, e);
@@ -224,72 +229,9 @@ final class BatchWriter {
         }
     }
 
-    /**
-     * Locks the cursor and checks it is at {@code start}; and, since the batch holds its write lock
-     * on {@code email_event_rows} by now (its COPY's, or {@link #lockAgainstRetention}), checks
-     * against the days retention has dropped as committed now, not as the sink last read them: a
-     * retention run takes a lock that waits for this transaction, or this batch's lock waited for
-     * the run's commit ({@link PartitionMaintainer#dropExpired}).
-     *
-     * @param oldestMicros the batch's oldest event, stored or only counted ({@link Long#MAX_VALUE}: none)
-     */
-    private void lockCursorAt(Connection c, long start, long oldestMicros)
-            throws SQLException, CursorMovedException {
-        Long committed = null;
-        LocalDate dropped = null;
-        try (PreparedStatement s = c.prepareStatement("SELECT position, (" + DROPPED_THROUGH + ") FROM sink_cursors "
-                + "WHERE edge_node = ? AND sink = ? FOR UPDATE")) {
-            s.setObject(1, edgeNode);
-            s.setString(2, cursor);
-            try (ResultSet r = s.executeQuery()) {
-                if (r.next()) {
-                    committed = r.getLong(1);
-                    dropped = r.getObject(2, LocalDate.class);
-                }
-            }
-        }
-        if (committed == null || committed != start) {
-            c.rollback();
-            throw new CursorMovedException(start, committed == null ? 0 : committed);
-        }
-        RetentionCutoff.ensureNotDropped(dropped, oldestMicros);
-    }
-
     private static LocalDate droppedThrough(Connection c) throws SQLException {
         try (Statement s = c.createStatement(); ResultSet r = s.executeQuery(DROPPED_THROUGH)) {
             return r.next() ? r.getObject(1, LocalDate.class) : null;
-        }
-    }
-
-    /**
-     * Plain JDBC, not jOOQ: it runs once a batch, and rendering the jOOQ query each time was a tenth of
-     * the commit thread's CPU at 10,000 events/s (docs/benchmarks.md, 2026-12-05 night).
-     */
-    /**
-     * Moves this sink's cursor back from {@code from} to {@code to} (the journal lost the records between;
-     * positions from {@code to} are new records), unless another process moved it meanwhile.
-     */
-    void rewindCursor(Connection c, long from, long to) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement("UPDATE sink_cursors SET position = ?, updated_at = now()"
-                + " WHERE edge_node = ? AND sink = ? AND position = ?")) {
-            s.setLong(1, to);
-            s.setObject(2, edgeNode);
-            s.setString(3, cursor);
-            s.setLong(4, from);
-            if (s.executeUpdate() != 1) {
-                throw new SQLException("the " + cursor + " cursor of edge " + edgeNode + " moved from " + from + " while it was rewound");
-            }
-        }
-    }
-
-    private void moveCursor(Connection c, long end, long events) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement("UPDATE sink_cursors SET position = ?, events = events + ?, "
-                + "updated_at = now() WHERE edge_node = ? AND sink = ?")) {
-            s.setLong(1, end);
-            s.setLong(2, events);
-            s.setObject(3, edgeNode);
-            s.setString(4, cursor);
-            s.executeUpdate();
         }
     }
 

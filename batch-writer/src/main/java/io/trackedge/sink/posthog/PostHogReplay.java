@@ -27,19 +27,19 @@ import javax.sql.DataSource;
 public final class PostHogReplay implements AutoCloseable {
 
     private final DataSource db;
-    private final PostHogSink.Settings settings;
+    private final PostHogSettings settings;
     private final BatchApi api;
     private final PrivacyPolicy privacy;
     private final io.trackedge.classify.ClassifierSettings classify;
     private final io.trackedge.classify.ListSource lists;
 
     /** With every tenant's events kept as they are, classified with the default rules and the lists' snapshot. */
-    public PostHogReplay(DataSource db, PostHogSink.Settings settings) {
+    public PostHogReplay(DataSource db, PostHogSettings settings) {
         this(db, settings, PrivacyPolicy.keepAll());
     }
 
     /** Classified with the default rules and the lists' snapshot. */
-    public PostHogReplay(DataSource db, PostHogSink.Settings settings, PrivacyPolicy privacy) {
+    public PostHogReplay(DataSource db, PostHogSettings settings, PrivacyPolicy privacy) {
         this(db, settings, privacy, io.trackedge.classify.ClassifierSettings.DEFAULTS, io.trackedge.classify.ListSource.snapshot());
     }
 
@@ -51,7 +51,7 @@ public final class PostHogReplay implements AutoCloseable {
      *     person's
      * @param lists the classifier's lists (the data folder's, else the snapshot)
      */
-    public PostHogReplay(DataSource db, PostHogSink.Settings settings, PrivacyPolicy privacy,
+    public PostHogReplay(DataSource db, PostHogSettings settings, PrivacyPolicy privacy,
                          io.trackedge.classify.ClassifierSettings classify, io.trackedge.classify.ListSource lists) {
         this.db = db;
         this.settings = Objects.requireNonNull(settings, "settings");

@@ -25,7 +25,7 @@ final class PostHogRequests implements AutoCloseable {
     private final Duration timeout;
     private final PostHogStats stats;
 
-    PostHogRequests(PostHogSink.Settings settings, PostHogStats stats) {
+    PostHogRequests(PostHogSettings settings, PostHogStats stats) {
         this.api = new BatchApi(settings.host(), settings.apiKey(), settings.timeout(), settings.gzip());
         this.batchBytes = settings.batchBytes();
         this.timeout = settings.timeout();

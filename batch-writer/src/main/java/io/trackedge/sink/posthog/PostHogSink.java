@@ -16,7 +16,6 @@ import io.trackedge.sink.bad.BadEventStore;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -38,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * {@link BadEventStore}. Anything else (5xx, 429, 401, a refused connection, a timeout): the same
  * events go again after the loop's backoff, and at least {@code Retry-After}.
  *
- * <p>An event journaled longer ago than {@link Settings#maxLag} is given up (counted, not sent): that
+ * <p>An event journaled longer ago than {@link PostHogSettings#maxLag} is given up (counted, not sent): that
  * bounds how long the journal keeps events for PostHog. The age is measured from when this edge
  * received the event, never from its id, which an ingest client may choose. So is an event the
  * journal needs the room of (its {@code roomFloor}), once the other sinks have passed it.
@@ -52,72 +51,11 @@ public final class PostHogSink implements Sink {
     private static final Logger log = LoggerFactory.getLogger(PostHogSink.class);
     public static final String NAME = "posthog";
 
-    /**
-     * The PostHog sink's settings, the one place they are defined and checked: {@code ConfigLoader}
-     * reads them from {@code edge.sink.posthog}, and the sink and {@code trackedge bad-events replay} use
-     * them as they are.
-     *
-     * @param host scheme, host and port (and a path prefix, if PostHog sits behind one)
-     * @param apiKey the project API key; empty turns the sink off
-     * @param batchSize most events per batch
-     * @param batchBytes a request is closed once its events hold this many bytes of JSON (so it
-     *     may exceed it by one event); a batch larger than this goes in several requests
-     * @param linger how long a partial batch waits for more events before it is sent
-     * @param timeout for each request, from connecting to the last byte of its answer
-     * @param maxBackoff longest wait between retries
-     * @param maxLag an event received longer ago than this is given up (skipped and counted)
-     * @param sendIp send the client address as {@code $ip}
-     * @param gzip compress request bodies
-     * @param stallAfter no batch accepted for this long while events wait: reported stalled
-     */
-    public record Settings(URI host, String apiKey, int batchSize, int batchBytes, Duration linger, Duration timeout,
-                           Duration maxBackoff, Duration maxLag, boolean sendIp, boolean gzip, Duration stallAfter) {
-        /** Ten minutes: PostHog may be slow or down for a while without anyone needing to act. */
-        public static final Duration DEFAULT_STALL_AFTER = Duration.ofMinutes(10);
-
-        public Settings {
-            Objects.requireNonNull(host, "host");
-            Objects.requireNonNull(apiKey, "apiKey");
-            if (host.getScheme() == null || !host.getScheme().matches("https?") || host.getHost() == null) {
-                throw new IllegalArgumentException("host must be http(s)://host[:port], got " + host);
-            }
-            if (batchSize < 1 || batchBytes < 1) {
-                throw new IllegalArgumentException("batch size and bytes must be positive, got " + batchSize + ", " + batchBytes);
-            }
-            for (Duration d : new Duration[] {linger, timeout, maxBackoff, maxLag, stallAfter}) {
-                if (d == null || d.isNegative()) {
-                    throw new IllegalArgumentException("durations must not be negative, got " + d);
-                }
-            }
-            if (timeout.isZero() || maxLag.isZero() || stallAfter.isZero()) {
-                throw new IllegalArgumentException("timeout, max-lag and stall-after must be positive");
-            }
-        }
-
-        /** With the default stall time. */
-        public Settings(URI host, String apiKey, int batchSize, int batchBytes, Duration linger, Duration timeout,
-                        Duration maxBackoff, Duration maxLag, boolean sendIp, boolean gzip) {
-            this(host, apiKey, batchSize, batchBytes, linger, timeout, maxBackoff, maxLag, sendIp, gzip, DEFAULT_STALL_AFTER);
-        }
-
-        /** Off while no API key is set. */
-        public boolean enabled() {
-            return !apiKey.isBlank();
-        }
-
-        @Override
-        public String toString() {
-            return "Settings[host=" + host + ", apiKey=" + (apiKey.isEmpty() ? "" : "<redacted>") + ", batchSize=" + batchSize
-                    + ", batchBytes=" + batchBytes + ", linger=" + linger + ", timeout=" + timeout + ", maxBackoff=" + maxBackoff
-                    + ", maxLag=" + maxLag + ", sendIp=" + sendIp + ", gzip=" + gzip + ", stallAfter=" + stallAfter + "]";
-        }
-    }
-
     private final Path journalDir;
     private final LongSupplier journalLimit;
     private final UUID journalId;
     private final CursorFile cursorFile;
-    private final Settings settings;
+    private final PostHogSettings settings;
     private final PostHogStats stats;
     private final BadEventStore badEvents;
     private final PostHogRequests requests;
@@ -134,14 +72,14 @@ public final class PostHogSink implements Sink {
      * @param journalId the journal's {@code NodeId}; a cursor file of another journal is ignored
      * @param cursorPath where the cursor is kept, e.g. {@code <data-dir>/posthog-cursor}
      */
-    public PostHogSink(Path journalDir, LongSupplier journalLimit, UUID journalId, Path cursorPath, Settings settings,
+    public PostHogSink(Path journalDir, LongSupplier journalLimit, UUID journalId, Path cursorPath, PostHogSettings settings,
                        PostHogStats stats, BadEventStore badEvents, LongSupplier clockMillis) {
         this(journalDir, journalLimit, journalId, cursorPath, settings, stats, badEvents, clockMillis,
                 JournalClassifier.of(ClassifierSettings.DEFAULTS, ListSource.snapshot()), PrivacyPolicy.keepAll());
     }
 
     /** With every tenant's events sent as they are. */
-    public PostHogSink(Path journalDir, LongSupplier journalLimit, UUID journalId, Path cursorPath, Settings settings,
+    public PostHogSink(Path journalDir, LongSupplier journalLimit, UUID journalId, Path cursorPath, PostHogSettings settings,
                        PostHogStats stats, BadEventStore badEvents, LongSupplier clockMillis, JournalClassifier classifier) {
         this(journalDir, journalLimit, journalId, cursorPath, settings, stats, badEvents, clockMillis, classifier,
                 PrivacyPolicy.keepAll());
@@ -152,7 +90,7 @@ public final class PostHogSink implements Sink {
      * @param privacy what of each event may be sent, applied after classification: aggregate-only and
      *     erased events are not sent, and {@code $ip} only as the tenant may keep it
      */
-    public PostHogSink(Path journalDir, LongSupplier journalLimit, UUID journalId, Path cursorPath, Settings settings,
+    public PostHogSink(Path journalDir, LongSupplier journalLimit, UUID journalId, Path cursorPath, PostHogSettings settings,
                        PostHogStats stats, BadEventStore badEvents, LongSupplier clockMillis, JournalClassifier classifier,
                        PrivacyPolicy privacy) {
         this(journalDir, journalLimit, journalId, cursorPath, settings, stats, badEvents, clockMillis, classifier, privacy,
@@ -165,7 +103,7 @@ public final class PostHogSink implements Sink {
      *     other sink has passed it, so that an outage of PostHog never fills the journal to the cap,
      *     which would drop new events for PostgreSQL too
      */
-    public PostHogSink(Path journalDir, LongSupplier journalLimit, UUID journalId, Path cursorPath, Settings settings,
+    public PostHogSink(Path journalDir, LongSupplier journalLimit, UUID journalId, Path cursorPath, PostHogSettings settings,
                        PostHogStats stats, BadEventStore badEvents, LongSupplier clockMillis, JournalClassifier classifier,
                        PrivacyPolicy privacy, LongSupplier roomFloor) {
         if (!settings.enabled()) {

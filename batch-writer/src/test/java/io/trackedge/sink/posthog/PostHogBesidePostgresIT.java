@@ -101,7 +101,7 @@ class PostHogBesidePostgresIT {
         SinkLoop postgres = new SinkLoop(new PostgresSink(db, node, new PostgresSink.Settings(false, 0)), small,
                 writer::flushedPosition, Sinks.settings(2000, Duration.ofMillis(2), Duration.ofMillis(500)), pg,
                 cursors.register("postgres"));
-        PostHogSink.Settings settings = new PostHogSink.Settings(fake.host(), KEY, 500, 1 << 20, Duration.ofMillis(5),
+        PostHogSettings settings = new PostHogSettings(fake.host(), KEY, 500, 1 << 20, Duration.ofMillis(5),
                 Duration.ofSeconds(2), Duration.ofMillis(200), Duration.ofHours(24), false, true);
         java.util.function.LongSupplier floor = new JournalRoom(writer, cursors)::floor;
         SinkLoop posthog = new SinkLoop(new PostHogSink(small, writer::flushedPosition, node, dataDir.resolve("small-cursor"),
@@ -153,7 +153,7 @@ class PostHogBesidePostgresIT {
         SinkLoop postgres = new SinkLoop(new PostgresSink(db, node, new PostgresSink.Settings(false, 0)), journalDir,
                 writer::flushedPosition, Sinks.settings(2000, Duration.ofMillis(2), Duration.ofMillis(500)), pg,
                 cursors.register("postgres"));
-        PostHogSink.Settings settings = new PostHogSink.Settings(fake.host(), KEY, 500, 1 << 20, Duration.ofMillis(5),
+        PostHogSettings settings = new PostHogSettings(fake.host(), KEY, 500, 1 << 20, Duration.ofMillis(5),
                 Duration.ofSeconds(2), Duration.ofMillis(500), Duration.ofHours(24), false, true);
         SinkLoop posthog = new SinkLoop(new PostHogSink(journalDir, writer::flushedPosition, node, dataDir.resolve("posthog-cursor"),
                 settings, phStats, new FileBadEventStore(dataDir.resolve("bad-events.ndjson")), System::currentTimeMillis),

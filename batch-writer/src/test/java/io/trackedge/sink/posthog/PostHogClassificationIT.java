@@ -74,7 +74,7 @@ class PostHogClassificationIT {
         SinkStats ph = new SinkStats();
         SinkLoop postgres = new SinkLoop(new PostgresSink(db, UUID.randomUUID(), new PostgresSink.Settings(false, 0)), journalDir,
                 writer::flushedPosition, Sinks.settings(300, Duration.ofMillis(2), Duration.ofMillis(500)), pg, p -> { });
-        PostHogSink.Settings settings = new PostHogSink.Settings(fake.host(), KEY, 300, 1 << 20, Duration.ofMillis(2),
+        PostHogSettings settings = new PostHogSettings(fake.host(), KEY, 300, 1 << 20, Duration.ofMillis(2),
                 Duration.ofSeconds(5), Duration.ofMillis(200), Duration.ofHours(24), false, false);
         SinkLoop posthog = new SinkLoop(new PostHogSink(journalDir, writer::flushedPosition, UUID.randomUUID(),
                 dataDir.resolve("posthog-cursor"), settings, new PostHogStats(),
@@ -175,7 +175,7 @@ class PostHogClassificationIT {
                         io.trackedge.privacy.IpMode.KEEP, true, true)), Duration.ofDays(7)),
                 io.trackedge.privacy.ErasureList.empty(), System::currentTimeMillis);
         SinkStats ph = new SinkStats();
-        PostHogSink.Settings settings = new PostHogSink.Settings(fake.host(), KEY, 300, 1 << 20, Duration.ofMillis(2),
+        PostHogSettings settings = new PostHogSettings(fake.host(), KEY, 300, 1 << 20, Duration.ofMillis(2),
                 Duration.ofSeconds(5), Duration.ofMillis(200), Duration.ofHours(24), false, false);
         SinkLoop posthog = new SinkLoop(new PostHogSink(journalDir, writer::flushedPosition, UUID.randomUUID(),
                 dataDir.resolve("posthog-cursor"), settings, new PostHogStats(),

@@ -78,17 +78,17 @@ class PostHogSinkIT {
         writer.close();
     }
 
-    private PostHogSink.Settings settings(int batch, Duration timeout, Duration maxLag) {
-        return new PostHogSink.Settings(fake.host(), KEY, batch, 1 << 20, Duration.ofMillis(5), timeout,
+    private PostHogSettings settings(int batch, Duration timeout, Duration maxLag) {
+        return new PostHogSettings(fake.host(), KEY, batch, 1 << 20, Duration.ofMillis(5), timeout,
                 Duration.ofMillis(300), maxLag, false, true);
     }
 
-    private Run start(PostHogSink.Settings settings) {
+    private Run start(PostHogSettings settings) {
         return start(settings, -1);
     }
 
     /** @param journalOpenedEnd the journal's end when "this process" opened it, or -1 for none given */
-    private Run start(PostHogSink.Settings settings, long journalOpenedEnd) {
+    private Run start(PostHogSettings settings, long journalOpenedEnd) {
         PostHogStats ph = new PostHogStats();
         SinkStats stats = new SinkStats();
         PostHogSink sink = new PostHogSink(journalDir, writer::flushedPosition, journalId, dataDir.resolve("posthog-cursor"),
@@ -351,8 +351,8 @@ class PostHogSinkIT {
     @Test
     void aBadApiKeyIsRetriedNotTakenForBadEvents() throws Exception {
         appendSynthetic(new SyntheticEvents(8, 500), 300);
-        PostHogSink.Settings good = settings(100, Duration.ofSeconds(5), Duration.ofHours(24));
-        PostHogSink.Settings wrongKey = new PostHogSink.Settings(good.host(), "phc_wrong", good.batchSize(), good.batchBytes(),
+        PostHogSettings good = settings(100, Duration.ofSeconds(5), Duration.ofHours(24));
+        PostHogSettings wrongKey = new PostHogSettings(good.host(), "phc_wrong", good.batchSize(), good.batchBytes(),
                 good.linger(), good.timeout(), good.maxBackoff(), good.maxLag(), good.sendIp(), good.gzip());
         Run stats = start(wrongKey);
         Run sink = stats;
@@ -442,7 +442,7 @@ class PostHogSinkIT {
         erasures.awaitFirstLoad();
         io.trackedge.privacy.PrivacyPolicy privacy = new io.trackedge.privacy.PrivacyPolicy(
                 io.trackedge.privacy.PrivacySettings.KEEP_ALL, erasures, System::currentTimeMillis);
-        PostHogSink.Settings settings = settings(100, Duration.ofSeconds(5), Duration.ofHours(24));
+        PostHogSettings settings = settings(100, Duration.ofSeconds(5), Duration.ofHours(24));
         PostHogStats ph = new PostHogStats();
         SinkStats sinkStats = new SinkStats();
         PostHogSink sink = new PostHogSink(journalDir, writer::flushedPosition, journalId, dataDir.resolve("posthog-cursor"),
