@@ -46,7 +46,6 @@ class FailedForceTest {
         List<EventSpec> a = EventSpec.randomList(0, 20, rnd);
         List<EventSpec> b = EventSpec.randomList(20, 15, rnd);
         List<EventSpec> c = EventSpec.randomList(35, 10, rnd);
-        JournalStats stats;
         try (JournalWriter w = open(); JournalReader r = new JournalReader(dir, 0, w::flushedPosition)) {
             write(w, a);
             w.force();
@@ -62,14 +61,9 @@ class FailedForceTest {
             assertEquals(afterA, Files.size(Segments.path(dir, 0)), "the failed batch is cut from the file");
             assertEquals(List.of(), ReadBack.drain(r));
 
-            failForces.set(false);
-            write(w, c);
-            w.force();
-            ReadBack.assertExactly(c, ReadBack.drain(r), afterA);
+            writeOnceTheDiskRecovers(w, r, c, afterA);
         }
-        List<EventSpec> kept = new ArrayList<>(a);
-        kept.addAll(c);
-        ReadBack.assertExactly(kept, ReadBack.readAll(dir, 0), 0);
+        assertTheJournalHolds(a, c);
     }
 
     /**
@@ -103,13 +97,23 @@ class FailedForceTest {
             assertEquals(0, Files.size(Segments.path(dir, afterA)), "the failed batch is cut whole");
             ReadBack.assertExactly(a, ReadBack.drain(r), 0);
 
-            failForces.set(false);
-            write(w, c);
-            w.force();
-            ReadBack.assertExactly(c, ReadBack.drain(r), afterA);
+            writeOnceTheDiskRecovers(w, r, c, afterA);
         }
-        List<EventSpec> kept = new ArrayList<>(a);
-        kept.addAll(c);
+        assertTheJournalHolds(a, c);
+    }
+
+    /** The next batch, forced: read from where the failed one began. */
+    private void writeOnceTheDiskRecovers(JournalWriter w, JournalReader r, List<EventSpec> batch, long at) {
+        failForces.set(false);
+        write(w, batch);
+        w.force();
+        ReadBack.assertExactly(batch, ReadBack.drain(r), at);
+    }
+
+    /** The files hold the batches before and after the failed one, and nothing of it. */
+    private void assertTheJournalHolds(List<EventSpec> before, List<EventSpec> after) throws IOException {
+        List<EventSpec> kept = new ArrayList<>(before);
+        kept.addAll(after);
         ReadBack.assertExactly(kept, ReadBack.readAll(dir, 0), 0);
     }
 
