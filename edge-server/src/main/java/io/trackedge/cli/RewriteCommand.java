@@ -82,7 +82,13 @@ public final class RewriteCommand implements Callable<Integer> {
             err.flush();
             return 1;
         }
-        write(result.html());
+        if (!write(result.html())) {
+            // A PrintWriter keeps its errors to itself: a full disk under "> out.html" would otherwise
+            // leave a cut-off email and exit 0, and a mailing script would send it.
+            err.println("rewrite: writing the HTML to stdout failed (a full disk, or a closed pipe); nothing complete was written");
+            err.flush();
+            return 1;
+        }
         err.println(result.summary());
         if (verbose) {
             for (WrappedLink w : result.wrapped()) {
@@ -133,13 +139,15 @@ public final class RewriteCommand implements Callable<Integer> {
         }
     }
 
-    private void write(String html) throws IOException {
+    /** @return false when stdout refused the HTML (a file that cannot be written throws) */
+    private boolean write(String html) throws IOException {
         if ("-".equals(out)) {
             PrintWriter w = spec.commandLine().getOut();
             w.print(html);
             w.flush();
-        } else {
-            Files.writeString(Path.of(out), html, charset);
+            return !w.checkError();
         }
+        Files.writeString(Path.of(out), html, charset);
+        return true;
     }
 }

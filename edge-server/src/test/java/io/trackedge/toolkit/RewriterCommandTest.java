@@ -11,6 +11,8 @@ import io.trackedge.token.TokenSigner;
 import io.trackedge.token.TrackingUrls;
 import io.trackedge.toolkit.EmailRewriter.Options;
 import io.trackedge.toolkit.EmailRewriter.PixelPlacement;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
@@ -65,6 +67,25 @@ class RewriterCommandTest {
                 + "  left alone [#anchor] #top\n"
                 + "  left alone [unsubscribe] https://www.acme-outdoor.example/unsubscribe?u=8f3a9c&list=newsletter"
                 + "  (text mentions \"Unsubscribe\")\n", err.toString());
+    }
+
+    /** As with stdout on a full disk ({@code > /dev/full}): the error reaches no one but the exit code. */
+    @Test
+    void stdoutThatRefusesTheHtmlExitsNonZero() throws Exception {
+        Path in = Files.writeString(dir.resolve("newsletter.html"), Fixtures.read("newsletter.html"));
+        OutputStream full = new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                throw new IOException("No space left on device");
+            }
+        };
+        List<String> args = new ArrayList<>(List.of("rewrite", "--tenant", IDS.tenant().toString(),
+                "--user", IDS.user().toString(), "--campaign", IDS.campaign(), "--mailbox", IDS.mailbox(),
+                "--email", IDS.email(), "--config", productionConfig().toString(), "--in", in.toString()));
+        int code = new CommandLine(new Main()).setOut(new PrintWriter(full)).setErr(new PrintWriter(err))
+                .execute(args.toArray(String[]::new));
+        assertEquals(1, code, err.toString());
+        assertTrue(err.toString().contains("writing the HTML to stdout failed"), err.toString());
     }
 
     @Test
