@@ -194,6 +194,102 @@ class BadEventsPrivacyIT {
         assertEquals(false, cut.get("is_machine"), "no User-Agent kept, not classified (an empty one would read as a bot): " + cut);
     }
 
+    /**
+     * A replay reads the erasures for each row it sends: a recipient erased while an earlier row was
+     * being sent is not sent (before, the erasures were read once, at the start, and a long replay sent
+     * what an erasure had deleted), nor is one erased after its event was taken in, beyond the hold (a
+     * PostHog 400 that arrives after the erasure sets the row aside again; the Postgres replay drops it).
+     */
+    @Test
+    void aReplayLeavesOutRecipientsErasedWhileItRunsOrAfterTheirEventsWereTakenIn() throws Exception {
+        UUID tenant = UUID.fromString("0e0e0e0e-0e0e-4e0e-8e0e-0e0e0e0e0e0e");
+        PrivacyPolicy policy = new PrivacyPolicy(new PrivacySettings(TenantPrivacy.KEEP_ALL, Map.of(), Duration.ofMillis(1)),
+                ErasureList.empty(), System::currentTimeMillis);
+        JournalFixture journal = new JournalFixture(writer);
+        PostgresBadEventStore store = new PostgresBadEventStore(db.dataSource(), UUID.randomUUID());
+        Map<String, UUID> ids = new java.util.LinkedHashMap<>();
+        Map<String, byte[]> records = new java.util.LinkedHashMap<>();
+        for (String email : List.of("sent-first", "erased-meanwhile", "erased-before-its-row")) {
+            byte[] record = journal.record(tenant, USER, EventType.CLICK, email, JournalFixture.FULL_V4);
+            records.put(email, record);
+            ids.put(email, RecordCodec.decode(record, 0, record.length).id());
+        }
+        long at = 0;
+        for (String email : List.of("sent-first", "erased-meanwhile")) {
+            at += 100;
+            setAside(store, records.get(email), at);
+        }
+        try (Connection c = testDb.connect()) {
+            Erasure.erase(c, tenant, "erased-before-its-row", "test");
+        }
+        setAside(store, records.get("erased-before-its-row"), at + 100); // the erasure found no row: it came after
+        List<BadEvents.Row> rows;
+        try (Connection c = testDb.connect()) {
+            rows = BadEvents.list(c, PostHogSink.NAME, false, 10);
+        }
+        assertEquals(3, rows.size(), rows.toString());
+
+        fake.beforeNextCapture(() -> {
+            try (Connection c = testDb.connect()) {
+                Erasure.erase(c, tenant, "erased-meanwhile", "test");
+            } catch (java.sql.SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        PostHogSettings settings = new PostHogSettings(fake.host(), KEY, 10, 1 << 20, Duration.ofMillis(2),
+                Duration.ofSeconds(2), Duration.ofMillis(200), Duration.ofHours(24), true, false);
+        List<ReplayOutcome> outcomes;
+        try (PostHogReplay replay = new PostHogReplay(db.dataSource(), settings, policy)) {
+            outcomes = replay.replay(rows);
+        }
+        assertEquals(java.util.Set.of(ids.get("sent-first")), fake.uuids(), outcomes.toString());
+        assertTrue(outcomes.get(0).replayed(), outcomes.toString());
+        assertEquals(PostHogReplay.REPLAYED_OR_ERASED, outcomes.get(1).error(), "its row went with the erasure: " + outcomes);
+        assertTrue(outcomes.get(2).replayed(), "kept from PostHog, and so done: " + outcomes);
+    }
+
+    /**
+     * PostHog refuses an event of a recipient erased while the request was on its way: the erasure found
+     * no row to delete, so the PostHog sink keeps none (it stored the record, which outlived the erasure).
+     */
+    @Test
+    void thePostHogSinkKeepsNoRowOfARecipientErasedWhileItsEventWasSent() throws Exception {
+        UUID tenant = UUID.fromString("0f0f0f0f-0f0f-4f0f-8f0f-0f0f0f0f0f0f");
+        ErasureList erasures = ErasureList.empty();
+        PrivacyPolicy policy = new PrivacyPolicy(PrivacySettings.KEEP_ALL, erasures, System::currentTimeMillis);
+        JournalFixture journal = new JournalFixture(writer);
+        UUID refused = journal.append(tenant, USER, EventType.CLICK, "erased-on-the-way", JournalFixture.FULL_V4);
+        journal.append(tenant, USER, EventType.CLICK, "accepted", JournalFixture.FULL_V4); // shows PostHog takes others
+        writer.flush();
+        fake.poison(refused);
+        // The loop sends the refused event twice, in its batch and then alone to find it: the erasure
+        // comes during the second request, after the sink's last look at the erasures.
+        fake.beforeNextCapture(() -> fake.beforeNextCapture(
+                () -> erasures.add(tenant, "erased-on-the-way", System.currentTimeMillis())));
+        PostHogSettings settings = new PostHogSettings(fake.host(), KEY, 10, 1 << 20, Duration.ofMillis(2),
+                Duration.ofSeconds(2), Duration.ofMillis(200), Duration.ofHours(24), true, false);
+        SinkStats ph = new SinkStats();
+        SinkLoop posthog = new SinkLoop(new PostHogSink(writer.directory(), writer::flushedPosition, UUID.randomUUID(),
+                dataDir.resolve("posthog-cursor"), settings, new PostHogStats(), new PostgresBadEventStore(db.dataSource(), UUID.randomUUID()),
+                System::currentTimeMillis, classifier(), policy),
+                writer.directory(), writer::flushedPosition, Sinks.settings(10, Duration.ofMillis(2), Duration.ofMillis(200)),
+                ph, p -> { });
+        posthog.start();
+        long end = writer.flushedPosition();
+        try {
+            Await.until("the sink passes the refused event", Duration.ofSeconds(60), () -> ph.committedPosition.get() == end);
+        } finally {
+            assertTrue(posthog.stop(Duration.ofSeconds(5)));
+        }
+        assertEquals(0, testDb.count("SELECT count(*) FROM bad_events"));
+        assertTrue(fake.answered(200) > 0, "the other event was taken");
+    }
+
+    private static void setAside(PostgresBadEventStore store, byte[] record, long at) throws Exception {
+        EventRecord e = RecordCodec.decode(record, 0, record.length);
+        store.add(PostHogSink.NAME, new io.trackedge.sink.BadRecord(at, at + 1, record, e, "PostHog answered 400", "400"));
+    }
+
     private static void assertKeptAsTheTenantKeepsIt(byte[] record, UUID id) {
         EventRecord e = RecordCodec.decode(record, 0, record.length);
         assertEquals(id, e.id());

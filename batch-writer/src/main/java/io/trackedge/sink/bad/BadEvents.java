@@ -115,6 +115,20 @@ public final class BadEvents {
     }
 
     /**
+     * Locks a row not yet replayed until the caller's transaction ends: an erasure that deletes it
+     * waits meanwhile. False when it is gone (erased) or replayed.
+     */
+    public static boolean lockUnreplayed(Connection c, long id) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(
+                "SELECT 1 FROM bad_events WHERE bad_event_id = ? AND replayed_at IS NULL FOR UPDATE")) {
+            s.setLong(1, id);
+            try (ResultSet r = s.executeQuery()) {
+                return r.next();
+            }
+        }
+    }
+
+    /**
      * Marks a row replayed, in the transaction that wrote its event again.
      *
      * @return false when it was replayed already (the caller rolls back: nothing is written twice)

@@ -22,7 +22,9 @@ import javax.sql.DataSource;
  *
  * <p>The tenants' privacy rules apply as in the sink: the record is already cut as its tenant kept
  * it when it was set aside, and an event the rules now keep from PostHog (the tenant became
- * aggregate-only, the recipient was erased within the hold) is marked replayed and not sent.
+ * aggregate-only, the recipient was erased within the hold or after the event was taken in) is
+ * marked replayed and not sent. The erasures are read for each row, under its lock: one made
+ * during a long replay stops the rows after it.
  */
 public final class PostHogReplay implements AutoCloseable {
 
@@ -32,6 +34,9 @@ public final class PostHogReplay implements AutoCloseable {
     private final PrivacyPolicy privacy;
     private final io.trackedge.classify.ClassifierSettings classify;
     private final io.trackedge.classify.ListSource lists;
+
+    /** Why a row was not sent: another replay sent it, or an erasure deleted it, since it was listed. */
+    public static final String REPLAYED_OR_ERASED = "replayed already, or erased";
 
     /** With every tenant's events kept as they are, classified with the default rules and the lists' snapshot. */
     public PostHogReplay(DataSource db, PostHogSettings settings) {
@@ -63,51 +68,69 @@ public final class PostHogReplay implements AutoCloseable {
 
     public List<ReplayOutcome> replay(List<BadEvents.Row> rows) throws SQLException, InterruptedException {
         List<ReplayOutcome> out = new ArrayList<>(rows.size());
-        PrivacyPolicy policy;
-        try (Connection c = db.getConnection()) {
-            ErasureList erased = ErasureList.empty();
-            erased.replace(Erasure.recent(c, privacy.settings().erasureHold().toMillis()));
-            policy = privacy.withErasures(erased);
-        }
         for (BadEvents.Row row : rows) {
             if (!PostHogSink.NAME.equals(row.sink())) {
                 throw new IllegalArgumentException("bad event " + row.id() + " belongs to the " + row.sink() + " sink");
             }
-            out.add(replay(row, policy));
+            out.add(replay(row));
         }
         return out;
     }
 
-    private ReplayOutcome replay(BadEvents.Row row, PrivacyPolicy policy) throws SQLException, InterruptedException {
-        String error;
+    private ReplayOutcome replay(BadEvents.Row row) throws SQLException, InterruptedException {
+        EventRecord stored;
         try {
-            EventRecord stored = RecordCodec.decode(row.record(), 0, row.record().length);
-            // Not a tenant whose record was cut (address or User-Agent): too little to classify from, as for a re-score.
-            boolean classifiable = classify != null
-                    && io.trackedge.sink.postgres.RescoreScope.of(privacy.settings()).includes(stored.fields().tenant());
-            io.trackedge.classify.Classification verdict = !classifiable ? null
-                    : new io.trackedge.classify.BatchClassifier(classify, lists).classify(List.of(stored)).classifications()[0];
-            EventRecord e = policy.apply(stored);
-            if (e == null) { // kept from PostHog by the privacy rules: done, as the sink would have done it
-                try (Connection c = db.getConnection()) {
-                    c.setAutoCommit(true);
-                    return new ReplayOutcome(row.id(), BadEvents.markReplayed(c, row.id()), null);
-                }
-            }
-            BatchApi.Response r = api.post(List.of(PostHogEvents.encode(e, settings.sendIp(), verdict)));
-            if (r.accepted()) {
-                try (Connection c = db.getConnection()) {
-                    c.setAutoCommit(true);
-                    return new ReplayOutcome(row.id(), BadEvents.markReplayed(c, row.id()),
-                            null);
-                }
-            }
-            error = "PostHog answered " + r.status() + " " + r.body();
-        } catch (IOException e) {
-            error = "request to " + api.endpoint() + " failed: " + e;
+            stored = RecordCodec.decode(row.record(), 0, row.record().length);
         } catch (RuntimeException undecodable) {
-            error = "the journal record does not decode: " + undecodable.getMessage();
+            return failed(row, "the journal record does not decode: " + undecodable.getMessage());
         }
+        // Not a tenant whose record was cut (address or User-Agent): too little to classify from, as for a re-score.
+        boolean classifiable = classify != null
+                && io.trackedge.sink.postgres.RescoreScope.of(privacy.settings()).includes(stored.fields().tenant());
+        io.trackedge.classify.Classification verdict = !classifiable ? null
+                : new io.trackedge.classify.BatchClassifier(classify, lists).classify(List.of(stored)).classifications()[0];
+        String error;
+        try (Connection c = db.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                // The row stays locked while it is sent: an erasure that deletes it waits until it is sent and
+                // marked, and the PostHog person deletion that follows the erasure's commit then deletes it there
+                // too. An erasure that committed first took the row, or is read below.
+                if (!BadEvents.lockUnreplayed(c, row.id())) {
+                    c.rollback();
+                    return new ReplayOutcome(row.id(), false, REPLAYED_OR_ERASED);
+                }
+                ErasureList erased = ErasureList.empty();
+                erased.replace(Erasure.recentAndLatest(c, privacy.settings().erasureHold().toMillis(),
+                        stored.receivedAtMicros() / 1000).entries());
+                EventRecord e = privacy.withErasures(erased).apply(stored);
+                if (e == null) { // kept from PostHog by the privacy rules: done, as the sink would have done it
+                    return commitReplayed(c, row);
+                }
+                BatchApi.Response r = api.post(List.of(PostHogEvents.encode(e, settings.sendIp(), verdict)));
+                if (r.accepted()) {
+                    return commitReplayed(c, row);
+                }
+                c.rollback();
+                error = "PostHog answered " + r.status() + " " + r.body();
+            } catch (IOException e) {
+                c.rollback();
+                error = "request to " + api.endpoint() + " failed: " + e;
+            } catch (SQLException | RuntimeException | InterruptedException e) {
+                c.rollback();
+                throw e;
+            }
+        }
+        return failed(row, error);
+    }
+
+    private static ReplayOutcome commitReplayed(Connection c, BadEvents.Row row) throws SQLException {
+        boolean marked = BadEvents.markReplayed(c, row.id());
+        c.commit();
+        return new ReplayOutcome(row.id(), marked, marked ? null : REPLAYED_OR_ERASED);
+    }
+
+    private ReplayOutcome failed(BadEvents.Row row, String error) throws SQLException {
         try (Connection c = db.getConnection()) {
             c.setAutoCommit(true);
             BadEvents.replayFailed(c, row.id(), error);

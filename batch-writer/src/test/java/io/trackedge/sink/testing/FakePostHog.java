@@ -63,6 +63,7 @@ public final class FakePostHog implements AutoCloseable {
     private volatile int maxEvents = Integer.MAX_VALUE;
     private volatile long slowMillis;
     private volatile long stallBodyMillis;
+    private volatile Runnable beforeNextCapture;
     private volatile int largestRequest;
     private final AtomicInteger gzipRequests = new AtomicInteger();
     private HttpServer server;
@@ -137,6 +138,14 @@ public final class FakePostHog implements AutoCloseable {
      */
     public void stallBody(Duration perAnswer) {
         stallBodyMillis = perAnswer.toMillis();
+    }
+
+    /**
+     * Runs {@code action} once, when the next capture request has been read and before it is taken
+     * and answered: something that happens while a sender waits on PostHog.
+     */
+    public void beforeNextCapture(Runnable action) {
+        beforeNextCapture = action;
     }
 
     /** Answers every request with {@code status} (0: behave normally again). */
@@ -220,6 +229,11 @@ public final class FakePostHog implements AutoCloseable {
                 try (InputStream in = new GZIPInputStream(new java.io.ByteArrayInputStream(raw))) {
                     raw = in.readAllBytes();
                 }
+            }
+            Runnable before = beforeNextCapture;
+            if (before != null) {
+                beforeNextCapture = null;
+                before.run();
             }
             int forced = forcedStatus;
             if (forced != 0) {
