@@ -2,6 +2,8 @@ package io.trackedge.privacy;
 
 import io.trackedge.journal.EventRecord;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
 import java.util.List;
 import java.util.function.LongSupplier;
 
@@ -21,8 +23,13 @@ import java.util.function.LongSupplier;
  */
 public final class PrivacyPolicy {
 
-    /** A batch split by the policy. */
-    public record Admitted(List<EventRecord> stored, List<EventRecord> countedOnly) {
+    /**
+     * A batch split by the policy.
+     *
+     * @param cut the indexes into {@code stored} of the events whose client address or User-Agent the
+     *     policy cut ({@link #cut(EventRecord, EventRecord)})
+     */
+    public record Admitted(List<EventRecord> stored, List<EventRecord> countedOnly, BitSet cut) {
     }
 
     private final PrivacySettings settings;
@@ -125,19 +132,42 @@ public final class PrivacyPolicy {
     /** {@link #apply} over a batch: what may be stored, and what may only be counted. */
     public Admitted admit(List<EventRecord> batch) {
         if (!changesAnything && erasures.isEmpty()) {
-            return new Admitted(batch, List.of());
+            return new Admitted(batch, List.of(), new BitSet());
         }
         List<EventRecord> stored = new ArrayList<>(batch.size());
         List<EventRecord> counted = new ArrayList<>();
+        BitSet cut = new BitSet();
         for (EventRecord e : batch) {
             EventRecord kept = apply(e);
             if (kept != null) {
+                if (cut(e, kept)) {
+                    cut.set(stored.size());
+                }
                 stored.add(kept);
             } else {
                 counted.add(e);
             }
         }
-        return new Admitted(stored, counted);
+        return new Admitted(stored, counted, cut);
+    }
+
+    /**
+     * Whether {@code kept}, what the policy made of {@code received}, lost something of its client
+     * address or User-Agent: a row of it holds less than the classifier saw, so a verdict taken
+     * again from that row would not be the one taken from the event. A tenant whose rules drop the
+     * User-Agent of an event that had none, or truncate an address already truncated, loses nothing.
+     */
+    public static boolean cut(EventRecord received, EventRecord kept) {
+        if (kept == received) {
+            return false;
+        }
+        boolean uaDropped = kept.userAgent() == null && received.userAgent() != null && !received.userAgent().isEmpty();
+        return uaDropped || !Arrays.equals(orNone(received.ip()), orNone(kept.ip()));
+    }
+
+    /** An unknown address, however it is written (the journal writes none as an empty array). */
+    private static byte[] orNone(byte[] ip) {
+        return ip == null ? new byte[0] : ip;
     }
 
     /** Whether {@code e}'s recipient was erased so that nothing of the event may be kept (within the hold, or the event taken in before). */

@@ -164,6 +164,10 @@ class PrivacyIT {
                 + "' AND user_agent_id IS NOT NULL"), "no user agent is kept");
         assertEquals(2, testDb.count("SELECT count(*) FROM email_opens WHERE tenant_id = '" + TRUNCATING
                 + "' AND ip_address IN ('203.0.113.0', '2001:db8:1234::') AND user_agent_id IS NULL"));
+        assertEquals(16, testDb.count("SELECT count(*) FROM email_event_rows WHERE tenant_id = '" + TRUNCATING + "' AND redacted"),
+                "every row of it lost its User-Agent, and is marked so: a re-score leaves its verdict alone");
+        assertEquals(0, testDb.count("SELECT count(*) FROM email_event_rows WHERE tenant_id = '" + KEEPING
+                + "' AND redacted IS NOT NULL"), "a row stored whole carries no mark (a NULL: no byte of the row)");
 
         Await.until("PostHog has every event it may have", Duration.ofSeconds(30), () -> fake.eventCount() >= 24);
         for (FakePostHog.Captured e : fake.events()) {

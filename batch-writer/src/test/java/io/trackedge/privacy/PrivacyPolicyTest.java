@@ -2,15 +2,18 @@ package io.trackedge.privacy;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.trackedge.journal.EventFields;
 import io.trackedge.journal.EventRecord;
 import io.trackedge.journal.EventType;
 import java.net.InetAddress;
 import java.time.Duration;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -83,6 +86,28 @@ class PrivacyPolicyTest {
         PrivacyPolicy.Admitted a = policy.admit(List.of(open, warmup));
         assertEquals(List.of(open), a.countedOnly());
         assertEquals(List.of(warmup), a.stored());
+    }
+
+    /**
+     * The stored events whose address or User-Agent the policy cut, by their place among those stored: the sink
+     * marks their rows, and a re-score leaves their verdicts alone. Not an event kept whole, nor one whose rules
+     * would cut what it did not have (no User-Agent to drop, an address already the network's or none).
+     */
+    @Test
+    void admitNamesTheStoredEventsItCut() throws Exception {
+        EventRecord counted = event(AGG, EventType.OPEN, "e0", ip("203.0.113.77"));
+        EventRecord whole = event(KEEP, EventType.OPEN, "e1", ip("203.0.113.77"));
+        EventRecord truncated = event(CUT, EventType.OPEN, "e2", ip("203.0.113.77"));
+        EventRecord nothingToCut = new EventRecord(UUID.randomUUID(), EventType.OPEN, 0, 1_700_000_000_000_000L, ip("203.0.113.0"),
+                null, new EventFields(CUT, UUID.randomUUID(), "c", "m", "e3", null, null, null), null, Map.of());
+        EventRecord noAddress = event(DROP, EventType.CLICK, "e4", new byte[0]);
+        EventRecord dropped = event(DROP, EventType.CLICK, "e5", ip("2001:db8::1"));
+        PrivacyPolicy.Admitted a = policy.admit(List.of(counted, whole, truncated, nothingToCut, noAddress, dropped));
+        assertEquals(5, a.stored().size());
+        assertEquals(BitSet.valueOf(new long[] {0b10010}), a.cut(), "the truncated and the dropped ones, at 1 and 4");
+        assertTrue(PrivacyPolicy.cut(dropped, policy.apply(dropped)));
+        assertFalse(PrivacyPolicy.cut(whole, policy.apply(whole)));
+        assertTrue(PrivacyPolicy.keepAll().admit(List.of(truncated)).cut().isEmpty(), "a policy that keeps everything cuts nothing");
     }
 
     @Test

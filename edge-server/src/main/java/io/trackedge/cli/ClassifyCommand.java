@@ -135,6 +135,7 @@ public final class ClassifyCommand implements Callable<Integer> {
             if (cfg.database().migrateOnStart()) {
                 db.db().migrate();
             }
+            // Rows stored before V40 carry no mark of what the privacy settings cut: for those, the tenants whose settings cut now.
             RescoreScope scope = RescoreScope.of(cfg.privacy().settings());
             if (scope.leavesOut()) {
                 out.printf("%snot re-scored: %s, whose privacy settings truncate or drop the address or User-Agent the classifier"
@@ -146,6 +147,10 @@ public final class ClassifyCommand implements Callable<Integer> {
             out.printf("%sread %d event(s); %d open(s)/click(s) reclassified (%d to machine, %d to human); counts recomputed"
                     + " for %d (tenant, day); roll-ups: %d enqueued, %d queued again%n", prefix, r.eventsRead(), r.eventsChanged(),
                     r.toMachine(), r.toHuman(), r.days().size(), s.jobsEnqueued(), s.jobsRequeued());
+            if (r.redactedLeftOut() > 0) {
+                out.printf("%snot re-scored: %d open(s)/click(s) stored with the address or User-Agent cut by the privacy settings"
+                        + " of their time; their verdicts stay as the sink gave them%n", prefix, r.redactedLeftOut());
+            }
             out.flush();
         }
     }

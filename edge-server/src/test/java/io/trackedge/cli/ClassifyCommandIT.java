@@ -97,6 +97,31 @@ class ClassifyCommandIT {
         }
     }
 
+    /**
+     * An open whose row is marked {@code redacted} (its tenant's settings cut its User-Agent when it was stored)
+     * is not re-scored, though the configuration keeps everything now, and the command says how many it left out.
+     */
+    @Test
+    void anOpenStoredWithItsUserAgentCutIsLeftAsItWasAndCounted() throws Exception {
+        try (TestDatabase a = TestDatabase.create(); TestDatabase b = TestDatabase.create()) {
+            Path config = TwoClusterConfig.write(dir.resolve("edge.conf"), a, b, null);
+            storeSoonOpen(config, a, ON_A, b, ON_B);
+            try (Connection c = a.connect(); Statement s = c.createStatement()) {
+                s.execute("UPDATE email_event_rows SET redacted = true WHERE event_type = 'open'");
+            }
+
+            CliRun run = CliRun.run(config, "classify", "--since", since);
+            assertEquals(0, run.exit(), run.err());
+            assertTrue(run.out().contains("cluster a: read 0 event(s); 0 open(s)/click(s) reclassified"), run.out());
+            assertTrue(run.out().contains("cluster a: not re-scored: 1 open(s)/click(s) stored with the address or User-Agent cut"
+                    + " by the privacy settings of their time; their verdicts stay as the sink gave them"), run.out());
+            assertTrue(run.out().contains("cluster b: read 2 event(s); 1 open(s)/click(s) reclassified (1 to machine"), run.out());
+            assertEquals(1, run.out().lines().filter(l -> l.contains("not re-scored")).count(), run.out());
+            assertEquals(List.of("1/0"), a.rows(COUNTS), "a's open stays a person's");
+            assertEquals(List.of("0/1"), b.rows(COUNTS));
+        }
+    }
+
     /** Migrates both clusters and stores, in each, a tenant's send and, 3 s later, an open counted as a person's. */
     private void storeSoonOpen(Path config, TestDatabase a, UUID onA, TestDatabase b, UUID onB) throws Exception {
         CliRun migrate = CliRun.run(config, "migrate");

@@ -22,6 +22,11 @@ import io.trackedge.sink.SinkLoop;
 import io.trackedge.sink.SinkStats;
 import io.trackedge.db.Database;
 import io.trackedge.db.PostgresConnectionInfo;
+import io.trackedge.privacy.ErasureList;
+import io.trackedge.privacy.IpMode;
+import io.trackedge.privacy.PrivacyPolicy;
+import io.trackedge.privacy.PrivacySettings;
+import io.trackedge.privacy.TenantPrivacy;
 import io.trackedge.sink.postgres.PostgresSink;
 import io.trackedge.sink.postgres.RescoreScope;
 import io.trackedge.sink.testing.Await;
@@ -48,7 +53,8 @@ import org.junit.jupiter.api.Test;
  * Events through the real Postgres sink under one set of rules; then a tenant's send window is
  * widened and {@code edge classify} re-scores: human and machine counts in daily_analytics and in the
  * roll-ups (run again from the jobs the re-score enqueued) equal a recount from email_events, the other
- * tenant is untouched, and a second run changes nothing.
+ * tenant is untouched, and a second run changes nothing. Opens stored while a tenant's settings dropped
+ * their User-Agent keep the sink's verdicts, whatever the settings are when the re-score runs.
  */
 class RescoreIT {
 
@@ -347,6 +353,72 @@ class RescoreIT {
         }
     }
 
+    /**
+     * Opens stored while their tenant's settings dropped the User-Agent keep the sink's verdicts when a re-score
+     * runs after the tenant keeps User-Agents again, and so do the counts of them; an open stored since is
+     * re-scored as any. Before, a re-score left out only the tenants whose settings cut at the time it ran: it
+     * read each such open's missing User-Agent as an empty one, a bot's, and moved every one of them, and every
+     * count of them, to machine.
+     */
+    @Test
+    void opensStoredWithoutTheirUserAgentKeepTheirVerdictsOnceTheTenantKeepsItAgain() throws Exception {
+        UUID node = UUID.randomUUID(); // one edge: its second sink goes on from the first one's cursor
+        long t = Scripted.startInOneUtcDay(Duration.ofMinutes(30), Duration.ofSeconds(120));
+        Scripted s = new Scripted(writer, Scripted.TENANT);
+        PrivacyPolicy dropping = new PrivacyPolicy(new PrivacySettings(TenantPrivacy.KEEP_ALL, Map.of(Scripted.TENANT,
+                new TenantPrivacy(IpMode.KEEP, false, false)), Duration.ofDays(7)), ErasureList.empty(), System::currentTimeMillis);
+        DefaultSink whileDropping = DefaultSink.start(this, node, dropping);
+        for (int i = 0; i < 3; i++) {
+            s.append(EventType.SENT, "dropped-" + i, t, null, null, null, 0);
+            // 90 s after the send: a person's under the default window and under the wider one below
+            s.append(EventType.OPEN, "dropped-" + i, t + (90 + i) * SECOND, Scripted.ip(198, 51, 100, 10 + i), Scripted.FIREFOX,
+                    null, 0);
+        }
+        whileDropping.drainAndStop();
+        DefaultSink keeping = DefaultSink.start(this, node, PrivacyPolicy.keepAll());
+        s.append(EventType.SENT, "kept", t, null, null, null, 0);
+        // 20 s after the send: a person's under the default 10 s window, a machine's under the 30 s one below
+        s.append(EventType.OPEN, "kept", t + 20 * SECOND, Scripted.ip(198, 51, 100, 20), Scripted.FIREFOX, null, 0);
+        keeping.drainAndStop();
+        String opens = "SELECT email_id || ' ' || is_machine || ' ua=' || (user_agent_id IS NOT NULL) || ' redacted='"
+                + " || coalesce(redacted::text, '-') FROM email_event_rows WHERE event_type = 'open' ORDER BY email_id";
+        assertEquals(List.of("dropped-0 false ua=false redacted=true", "dropped-1 false ua=false redacted=true",
+                "dropped-2 false ua=false redacted=true", "kept false ua=true redacted=-"), testDb.rows(opens),
+                "the sink classified every open from its full event, and marked the rows that lost their User-Agent");
+        LocalDate day = LocalDate.ofInstant(Instant.ofEpochSecond(t / SECOND), ZoneOffset.UTC);
+        JobRegistry registry = JobTypes.registry(0, db.dataSource());
+        JobStore jobs = new JobStore(db.dataSource(), JobSettings.defaults());
+        runRollUps(jobs, registry, day);
+        assertCountsEqualARecount();
+        String counts = "SELECT opens_human || '|' || opens_machine || '|' || opens_unique_human FROM daily_analytics"
+                + " WHERE tenant_id = '" + Scripted.TENANT + "'";
+        String hourly = "SELECT sum(opens_human) || '|' || sum(opens_machine) FROM stats_hourly WHERE tenant_id = '"
+                + Scripted.TENANT + "'";
+        assertEquals(List.of("4|0|4"), testDb.rows(counts));
+        assertEquals(List.of("4|0"), testDb.rows(hourly));
+
+        // The tenant's settings keep everything now, so the scope leaves it in; and its send window is widened.
+        Rules wider = new Rules(Duration.ofSeconds(30), Rules.DEFAULTS.burstWindow(), Rules.DEFAULTS.burstLinks(), List.of(), 0);
+        ClassifierSettings rules = new ClassifierSettings(Rules.DEFAULTS, Map.of(Scripted.TENANT, wider), 100_000, 10_000);
+        ClassifyCommand.Summary run = rescore(rules, ListSource.snapshot(), RescoreScope.ALL, t, Instant.now().plusSeconds(60),
+                Scripted.TENANT);
+        assertEquals(1, run.result().toMachine(), "the open stored with its User-Agent, 20 s after its send");
+        assertEquals(0, run.result().toHuman());
+        assertEquals(3, run.result().redactedLeftOut(), "the opens whose User-Agent was dropped are left as the sink classified them");
+        assertEquals(List.of("dropped-0 false ua=false redacted=true", "dropped-1 false ua=false redacted=true",
+                "dropped-2 false ua=false redacted=true", "kept true ua=true redacted=-"), testDb.rows(opens));
+        assertEquals(List.of("3|1|3"), testDb.rows(counts), "only the kept open moved");
+        runRollUps(jobs, registry, null);
+        assertCountsEqualARecount();
+        assertEquals(List.of("3|1"), testDb.rows(hourly), "what the stats API reads");
+
+        ClassifyCommand.Summary again = rescore(rules, ListSource.snapshot(), RescoreScope.ALL, t, Instant.now().plusSeconds(60),
+                null);
+        assertEquals(0, again.result().eventsChanged(), "every tenant: nothing more to change");
+        assertEquals(3, again.result().redactedLeftOut());
+        assertEquals(List.of("3|1|3"), testDb.rows(counts));
+    }
+
     /** A re-score from an hour before {@code t} (the test's first event, in micros) to {@code until}, its jobs in this database. */
     private ClassifyCommand.Summary rescore(ClassifierSettings settings, ListSource lists, RescoreScope scope, long t, Instant until,
                                             UUID tenant) throws Exception {
@@ -358,9 +430,14 @@ class RescoreIT {
     private record DefaultSink(SinkLoop loop, SinkStats stats, RescoreIT test) {
 
         static DefaultSink start(RescoreIT test) {
+            return start(test, UUID.randomUUID(), PrivacyPolicy.keepAll());
+        }
+
+        /** The sink of edge {@code node} (it goes on from that edge's cursor), storing what {@code privacy} keeps. */
+        static DefaultSink start(RescoreIT test, UUID node, PrivacyPolicy privacy) {
             SinkStats stats = new SinkStats();
-            SinkLoop loop = new SinkLoop(new PostgresSink(test.db, UUID.randomUUID(), new PostgresSink.Settings(false, 0),
-                    JournalClassifier.of(ClassifierSettings.DEFAULTS, ListSource.snapshot())), test.journalDir,
+            SinkLoop loop = new SinkLoop(new PostgresSink(test.db, node, new PostgresSink.Settings(false, 0),
+                    JournalClassifier.of(ClassifierSettings.DEFAULTS, ListSource.snapshot()), privacy), test.journalDir,
                     test.writer::flushedPosition, Sinks.settings(200, Duration.ofMillis(2), Duration.ofMillis(500)), stats, p -> { });
             loop.start();
             return new DefaultSink(loop, stats, test);

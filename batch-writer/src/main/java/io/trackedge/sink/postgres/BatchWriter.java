@@ -271,13 +271,14 @@ final class BatchWriter {
         }
     }
 
-    /** Copies {@code batch} into {@code email_event_rows}. */
+    /** Copies {@code batch}, what {@link PrivacyFilter#admit} just returned, into {@code email_event_rows}. */
     private void copyEvents(Connection c, List<EventRecord> batch, EventVerdicts verdicts, int edgeNo) throws SQLException {
         copy.reset();
         copy.clearDictionaries();
         copy.header();
-        for (EventRecord e : batch) {
-            copy.row(e, edgeNo, verdicts.of(e));
+        for (int i = 0; i < batch.size(); i++) {
+            EventRecord e = batch.get(i);
+            copy.row(e, edgeNo, verdicts.of(e), privacy.cut(i));
         }
         copy.trailer();
         copy.copyInto(c, "COPY email_event_rows (" + BinaryCopyEncoder.COLUMNS + ") FROM STDIN (FORMAT binary)");

@@ -21,8 +21,8 @@ public final class BinaryCopyEncoder {
     // Also writes the first-touch and daily staging rows (FirstTouch, DailyUpsert), through the package-private field writers.
 
     public static final String COLUMNS = "event_id, event_type, occurred_at, tenant_id, context_id, email_id, lead_id, "
-            + "ip_address, user_agent_id, url, is_machine, machine_reason, attributes, edge_no, automation, certainty, reasons";
-    private static final int FIELDS = 17;
+            + "ip_address, user_agent_id, url, is_machine, machine_reason, attributes, edge_no, automation, certainty, reasons, redacted";
+    private static final int FIELDS = 18;
     private static final byte[] SIGNATURE = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', (byte) 0xFF, '\r', '\n', 0};
     /** Microseconds between the Unix epoch and PostgreSQL's (2000-01-01 UTC). */
     private static final long PG_EPOCH_OFFSET_MICROS = 946_684_800_000_000L;
@@ -80,9 +80,9 @@ public final class BinaryCopyEncoder {
         putInt((int) (d.toEpochDay() - PG_EPOCH_DAY));
     }
 
-    /** A row with the edge's own flags only (HEAD, known machine User-Agent), no classification. */
+    /** A row with the edge's own flags only (HEAD, known machine User-Agent), no classification, nothing cut. */
     public void row(EventRecord e, int edgeNo) {
-        row(e, edgeNo, null);
+        row(e, edgeNo, null, false);
     }
 
     /**
@@ -90,8 +90,12 @@ public final class BinaryCopyEncoder {
      * {@code is_machine, machine_reason} from it, else from the edge's flags. The User-Agent is stored
      * as its {@code user_agents} id and the sender side as its {@code event_contexts} id; the values wait
      * in {@link #userAgents()} and {@link #contexts()} for the batch to insert them.
+     *
+     * @param redacted whether the privacy policy cut {@code e}'s address or User-Agent
+     *     ({@link io.trackedge.privacy.PrivacyPolicy#cut}): the row's {@code redacted} is then true, and a
+     *     re-score leaves its verdict alone
      */
-    public void row(EventRecord e, int edgeNo, io.trackedge.classify.Classification verdict) {
+    public void row(EventRecord e, int edgeNo, io.trackedge.classify.Classification verdict, boolean redacted) {
         tuple(FIELDS);
         uuid(e.id());
         text(e.type().wireName()); // an enum's binary form is its label
@@ -129,6 +133,11 @@ public final class BinaryCopyEncoder {
             putInt(-1);
         } else {
             int4(verdict.reasons());
+        }
+        if (redacted) {
+            bool(true);
+        } else {
+            putInt(-1); // NULL, not false: a NULL takes no byte of the row (sql/V40)
         }
     }
 

@@ -11,6 +11,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -36,6 +37,8 @@ final class PrivacyFilter {
     private boolean erasedSinceLastBatch;
     /** The policy with the erasures this batch read from this cluster's audit table ({@link #admit}). */
     private PrivacyPolicy batchPolicy;
+    /** Of the rows the last {@link #admit} returned, by index: those whose address or User-Agent the policy cut. */
+    private BitSet cut = new BitSet();
 
     PrivacyFilter(PrivacyPolicy policy) {
         this.policy = policy;
@@ -54,7 +57,16 @@ final class PrivacyFilter {
         batchPolicy = withErasures(recent);
         PrivacyPolicy.Admitted a = batchPolicy.admit(rows);
         countedOnly.addAll(a.countedOnly());
+        cut = a.cut();
         return a.stored();
+    }
+
+    /**
+     * Whether the policy cut the client address or User-Agent of row {@code i} of what the last {@link #admit}
+     * returned ({@link PrivacyPolicy#cut}): its row is marked, and a re-score leaves its verdict alone.
+     */
+    boolean cut(int i) {
+        return cut.get(i);
     }
 
     /**

@@ -38,7 +38,11 @@ import java.util.UUID;
  *       the longest burst window after it), and
  *       run through a fresh {@link BatchClassifier}: its behavioural signals see the email's whole
  *       history, as the sink did.</li>
- *   <li>The opens and clicks in {@code [since, until)} whose verdict differs are updated.</li>
+ *   <li>The opens and clicks in {@code [since, until)} whose verdict differs are updated, but for
+ *       those whose row is marked {@code redacted} ({@link RescoreEmails}): the privacy policy cut
+ *       their address or User-Agent before they were stored, so the row holds less than the sink
+ *       classified from (a dropped User-Agent reads as an empty one: a bot's). Those are read as
+ *       the history of their email (their times, links and networks) and keep the sink's verdict.</li>
  *   <li>{@code email_opens}/{@code email_clicks}.is_machine follow their event; the changed emails'
  *       {@code email_human_opens} rows are recomputed ({@link HumanOpens}).</li>
  *   <li>For each (tenant, UTC day) touched, {@code daily_analytics}' opens_human, opens_machine,
@@ -56,17 +60,17 @@ import java.util.UUID;
  */
 public final class Rescore {
 
-    /** What a run did. {@code days}: the (tenant, UTC day) pairs whose counts were recomputed. */
     /**
      * What a run did. {@code days}: the (tenant, UTC day) pairs whose counts were recomputed (an event's
      * human or machine side moved); {@code rollUpDays}: those and the days of every other changed event
      * (its automation class, certainty or reasons only), whose roll-ups must run again too
-     * ({@code automation_hourly} is keyed by them).
+     * ({@code automation_hourly} is keyed by them); {@code redactedLeftOut}: the opens and clicks of the
+     * period not classified again because their row is marked {@code redacted}.
      */
     public record Result(long eventsRead, long eventsChanged, long toMachine, long toHuman, List<TenantDay> days,
-                         List<TenantDay> rollUpDays) {
-        Result(long eventsRead, long eventsChanged, long toMachine, long toHuman, List<TenantDay> days) {
-            this(eventsRead, eventsChanged, toMachine, toHuman, days, days);
+                         List<TenantDay> rollUpDays, long redactedLeftOut) {
+        static Result nothingChanged(long eventsRead, long redactedLeftOut) {
+            return new Result(eventsRead, 0, 0, 0, List.of(), List.of(), redactedLeftOut);
         }
     }
 
@@ -76,21 +80,24 @@ public final class Rescore {
     private static final int CHUNK = 2000;
     private static final int HEAD = 1; // Signal.HEAD_REQUEST.mask()
 
-    /** What an open or click held before the re-score; its tenant and email find its row (through email_events_email). */
+    /**
+     * What an open or click held before the re-score; its tenant and email find its row (through email_events_email).
+     * {@code rescorable}: in {@code [since, until)} and not marked {@code redacted}.
+     */
     private record Stored(UUID tenant, String email, long atMicros, String automation, String certainty, Integer reasons,
-                          boolean inRange) {
+                          boolean rescorable) {
     }
 
     private final ClassifierSettings settings;
     private final ListSource lists;
     private final RescoreScope scope;
 
-    /** Every tenant's rows: for rows that keep the address and User-Agent as received. */
+    /** Every tenant's rows but those marked {@code redacted}: for tenants whose settings never cut before V40. */
     public Rescore(ClassifierSettings settings, ListSource lists) {
         this(settings, lists, RescoreScope.ALL);
     }
 
-    /** @param scope the tenants whose stored rows keep what the classifier needs ({@link RescoreScope#of}) */
+    /** @param scope the tenants whose rows stored before V40 keep what the classifier needs ({@link RescoreScope#of}) */
     public Rescore(ClassifierSettings settings, ListSource lists, RescoreScope scope) {
         this.settings = settings;
         this.lists = lists;
@@ -103,7 +110,7 @@ public final class Rescore {
             throw new IllegalStateException("re-scoring must run in the caller's transaction");
         }
         if (tenantOrNull != null && !scope.includes(tenantOrNull)) {
-            return new Result(0, 0, 0, 0, List.of());
+            return Result.nothingChanged(0, 0);
         }
         // Before it reads: a move of the tenant into this cluster waits for the re-score, or the
         // re-score for the move, and then reads the rows the move brought.
@@ -119,25 +126,7 @@ public final class Rescore {
                     + " certainty text, reasons integer, is_machine boolean, machine_reason text) ON COMMIT DROP");
             s.execute("CREATE TEMP TABLE rescore_changed (tenant_id uuid, email_id text COLLATE \"C\") ON COMMIT DROP");
         }
-        try (PreparedStatement s = c.prepareStatement("CREATE TEMP TABLE rescore_emails ON COMMIT DROP AS"
-                + " SELECT DISTINCT tenant_id, email_id FROM email_events WHERE event_type IN ('open', 'click')"
-                + " AND occurred_at >= ? AND occurred_at < ? AND email_id IS NOT NULL"
-                + (tenantOrNull == null ? "" : " AND tenant_id = ?")
-                + (!scope.leavesOut() ? "" : scope.allByDefault() ? " AND NOT (tenant_id = ANY (?))" : " AND tenant_id = ANY (?)"))) {
-            s.setTimestamp(1, Timestamp.from(since));
-            s.setTimestamp(2, Timestamp.from(until));
-            int i = 3;
-            if (tenantOrNull != null) {
-                s.setObject(i++, tenantOrNull);
-            }
-            if (scope.leavesOut()) {
-                s.setArray(i, c.createArrayOf("uuid", scope.exceptions().toArray()));
-            }
-            s.execute();
-        }
-        try (Statement s = c.createStatement()) {
-            s.execute("ANALYZE rescore_emails");
-        }
+        long redactedLeftOut = RescoreEmails.select(c, since, until, tenantOrNull, scope);
         Map<UUID, Stored> stored = new HashMap<>();
         Map<UUID, Classification> verdicts = new HashMap<>();
         long read = classifyAll(c, since, until, stored, verdicts);
@@ -148,7 +137,7 @@ public final class Rescore {
         for (Map.Entry<UUID, Classification> v : verdicts.entrySet()) {
             Stored was = stored.get(v.getKey());
             Classification now = v.getValue();
-            if (!was.inRange() || (now.automation().wireName().equals(was.automation())
+            if (!was.rescorable() || (now.automation().wireName().equals(was.automation())
                     && now.certainty().wireName().equals(was.certainty()) && was.reasons() != null
                     && now.reasons() == was.reasons())) {
                 continue;
@@ -167,7 +156,7 @@ public final class Rescore {
         }
         rows.trailer();
         if (changed.isEmpty()) {
-            return new Result(read, 0, 0, 0, List.of());
+            return Result.nothingChanged(read, redactedLeftOut);
         }
         rows.copyInto(c, "COPY rescore_changes FROM STDIN (FORMAT binary)");
         // The human opens' lock first, then daily_analytics, as a sink batch takes them: the other
@@ -215,7 +204,7 @@ public final class Rescore {
             mark.executeBatch();
         }
         if (days.isEmpty()) {
-            return new Result(read, changed.size(), 0, 0, List.of(), List.copyOf(rollUpDays));
+            return new Result(read, changed.size(), 0, 0, List.of(), List.copyOf(rollUpDays), redactedLeftOut);
         }
         try (Statement s = c.createStatement()) {
             s.execute("ANALYZE rescore_changed");
@@ -233,7 +222,7 @@ public final class Rescore {
         DailyHumanRecount.run(c, days);
         rollUpDays.addAll(days); // and the days of the first human reads the moves shifted
         rollUpDays.addAll(ShiftedFirsts.laterDays(c, movedFrom));
-        return new Result(read, changed.size(), toMachine, toHuman, List.copyOf(days), List.copyOf(rollUpDays));
+        return new Result(read, changed.size(), toMachine, toHuman, List.copyOf(days), List.copyOf(rollUpDays), redactedLeftOut);
     }
 
     /** Feeds every stored open, click, send and delivery of the emails, in time order, to a fresh classifier. */
@@ -251,10 +240,13 @@ public final class Rescore {
         }
         long read = 0;
         List<EventRecord> chunk = new ArrayList<>(CHUNK);
+        // email_event_rows and its contexts as the email_events view joins them, for the mark the view does not show
         try (PreparedStatement s = c.prepareStatement("SELECT e.event_id, e.event_type, e.occurred_at, e.tenant_id,"
-                + " e.user_id, e.campaign_id, e.mailbox_id, e.email_id, e.lead_id, e.step_id, host(e.ip_address),"
-                + " u.user_agent, e.url, e.automation, e.certainty, e.reasons, e.machine_reason"
-                + " FROM email_events e JOIN rescore_emails r ON e.tenant_id = r.tenant_id AND e.email_id = r.email_id"
+                + " x.user_id, x.campaign_id, x.mailbox_id, e.email_id, e.lead_id, x.step_id, host(e.ip_address),"
+                + " u.user_agent, e.url, automation_name(e.automation), certainty_name(e.certainty), e.reasons,"
+                + " coalesce(e.machine_reason, signal_names(e.reasons)), e.redacted"
+                + " FROM email_event_rows e JOIN rescore_emails r ON e.tenant_id = r.tenant_id AND e.email_id = r.email_id"
+                + " LEFT JOIN event_contexts x ON x.tenant_id = e.tenant_id AND x.context_id = e.context_id"
                 + " LEFT JOIN user_agents u ON u.tenant_id = e.tenant_id AND u.user_agent_id = e.user_agent_id"
                 + " WHERE e.event_type IN ('open', 'click', 'sent', 'delivered') AND e.occurred_at < ?"
                 + " ORDER BY e.occurred_at, e.event_id")) {
@@ -278,7 +270,7 @@ public final class Rescore {
                             r.getString(12), f, r.getString(13), Map.of()));
                     if (type == EventType.OPEN || type == EventType.CLICK) {
                         stored.put(id, new Stored(f.tenant(), f.email(), micros, r.getString(14), r.getString(15), reasons,
-                                micros >= sinceMicros && micros < untilMicros));
+                                micros >= sinceMicros && micros < untilMicros && !r.getBoolean(18)));
                     }
                     if (chunk.size() == CHUNK) {
                         feed(classifier, chunk, verdicts);

@@ -14,6 +14,11 @@ import java.util.UUID;
  * and a re-score of its rows would flip its verdicts (a dropped User-Agent reads as an empty one: a bot).
  * Its verdicts stay as the sink gave them, from the full event.
  *
+ * <p>A fallback, for rows stored before V40. Since V40 the sink marks each row whose address or
+ * User-Agent the policy cut ({@code email_event_rows.redacted}), and a re-score leaves those alone
+ * whatever the tenant's settings are when it runs ({@link RescoreEmails}); this scope knows only the
+ * settings of now, so it misses the unmarked rows a tenant stored while its settings cut and then kept.
+ *
  * @param allByDefault whether the tenants without rules of their own are included
  * @param exceptions the tenants with rules of their own that are the other way
  */
