@@ -220,6 +220,34 @@ class RewriterFixturesTest {
         }
     }
 
+    /**
+     * A follow-up quoting the earlier email holds that email's pixel. It used to count as "pixel
+     * already there" (any {@code /o/} image of the tracking host did), so the follow-up got no pixel
+     * and its opens were recorded as the quoted email's.
+     */
+    @Test
+    void aQuotedEarlierEmailsPixelIsNotThisEmailsPixel() {
+        EventFields first = Fixtures.fields("msg-1");
+        EventFields second = Fixtures.fields("msg-2");
+        Result a = REWRITER.rewrite("<html><body><p>Hi, <a href=\"https://shop.example/a\">our shop</a>.</p></body></html>", first);
+        assertEquals(PixelStatus.ADDED, a.pixel());
+        String quoted = a.html().substring(a.html().indexOf("<body>") + 6, a.html().indexOf("</body>"));
+        String reply = "<html><body><p>Following up.</p><blockquote>" + quoted + "</blockquote></body></html>";
+
+        Result b = REWRITER.rewrite(reply, second);
+        assertEquals(PixelStatus.ADDED, b.pixel());
+        assertEquals(URLS.pixel(second), b.pixelUrl());
+        assertTrue(b.html().contains(pixelTag(second) + "</body>"), b.html());
+        assertEquals(List.of(URLS.pixel(first), URLS.pixel(second)),
+                Fixtures.pixels(b.html()).stream().map(i -> i.attr("src")).toList());
+
+        // each email's own pixel is still recognised: rewriting either again adds nothing
+        assertEquals(PixelStatus.ALREADY_PRESENT, REWRITER.rewrite(a.html(), first).pixel());
+        Result again = REWRITER.rewrite(b.html(), second);
+        assertEquals(PixelStatus.ALREADY_PRESENT, again.pixel());
+        assertEquals(b.html(), again.html());
+    }
+
     @Test
     void optionsTurnTheSkipsOff() {
         String in = Fixtures.read("edge-cases.html");
