@@ -40,6 +40,14 @@ class SignerTest(unittest.TestCase):
         with self.assertRaisesRegex(ValueError, "only http and https"):
             self.signer.click_url(self.minimal["fields"], "javascript:alert(1)")
 
+    def test_a_destination_with_a_lone_surrogate_is_a_value_error_naming_the_url(self):
+        # it was a UnicodeEncodeError from deep inside normalize, naming no field
+        for sign in (self.signer.click_url, self.signer.click_url_inline):
+            with self.assertRaises(ValueError) as e:
+                sign(self.minimal["fields"], "https://shop.example/sale\ud83d#top")
+            self.assertNotIsInstance(e.exception, UnicodeError)
+            self.assertEqual("url contains a lone surrogate, which is not Unicode text", str(e.exception))
+
     def test_a_bad_key_list_names_the_entry_and_not_the_secret(self):
         spec = VECTORS["keys"][0]["spec"]
         with self.assertRaises(ValueError) as e:

@@ -206,6 +206,17 @@ class RewriterFixturesTest {
         }
     }
 
+    /** A lone surrogate has no UTF-8 form: the link was wrapped for {@code sale?#top}, a page nobody linked. */
+    @Test
+    void aLinkWithALoneSurrogateIsLeftAloneAsRefused() {
+        String in = "<p><a href=\"https://shop.example/sale\uD83D#top\">Sale</a></p>";
+        Result r = REWRITER.rewrite(in, IDS);
+        assertEquals(List.of(), r.wrapped());
+        assertEquals(List.of("url contains a lone surrogate (U+D83D) at character 26, which is not Unicode text"),
+                details(r, REFUSED));
+        assertEquals(in + pixelTag(IDS), r.html());
+    }
+
     @Test
     void rewritingARewrittenEmailChangesNothing() {
         for (String name : List.of("newsletter.html", "transactional.html", "edge-cases.html")) {
