@@ -183,6 +183,11 @@ function storable(b: Uint8Array): boolean {
 }
 
 function str8(value: string, name: string): Buffer {
+  // the types forbid it, but nothing checks a JavaScript caller: a Buffer or a number failed deep
+  // inside with a TypeError that named no field
+  if (typeof value !== "string") {
+    throw new Error(`${name} must be a string, got ${typeof value}`);
+  }
   const problem = textProblem(value);
   if (problem !== null) {
     throw new Error(`${name} ${problem}`);
