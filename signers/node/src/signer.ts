@@ -5,9 +5,9 @@ import { CLICK, CLICK_URL_IN_QUERY, type EmailIds, type KeyRing, OPEN, normalize
  * deployment's key list (docs/tracking-token.md, section 7; the first key signs). Immutable;
  * make one at start and share it.
  *
- * Every method throws an Error naming the field when the edge would refuse what it signs: empty
- * or too long fields (over 255 UTF-8 bytes), U+0000 or a lone surrogate, a destination outside
- * the URL policy (section 8).
+ * Every method throws an Error naming the field when the edge would refuse what it signs: a value
+ * that is not a string, empty or too long fields (over 255 UTF-8 bytes), U+0000 or a lone
+ * surrogate, a destination outside the URL policy (section 8).
  */
 export class Signer {
   readonly baseUrl: string;

@@ -136,11 +136,19 @@ export function parseKeyList(spec: string): KeyRing {
 
 /** Null when `s` is text the edge stores (no U+0000, no lone surrogate), else why not. */
 export function textProblem(s: string): string | null {
+  if (s.includes("\0")) {
+    return "contains U+0000 (NUL), which PostgreSQL text cannot hold";
+  }
+  return loneSurrogate(s);
+}
+
+/**
+ * Null when `s` has a UTF-8 form, else why not. Buffer.from would write U+FFFD for a lone
+ * surrogate, and the other signers write `?` or refuse: the signed bytes would depend on the signer.
+ */
+export function loneSurrogate(s: string): string | null {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c === 0) {
-      return "contains U+0000 (NUL), which PostgreSQL text cannot hold";
-    }
     if (c >= 0xd800 && c <= 0xdbff) {
       const next = i + 1 < s.length ? s.charCodeAt(i + 1) : 0;
       if (next < 0xdc00 || next > 0xdfff) {
@@ -152,6 +160,13 @@ export function textProblem(s: string): string | null {
     }
   }
   return null;
+}
+
+function refuseLoneSurrogate(url: string): void {
+  const problem = loneSurrogate(url);
+  if (problem !== null) {
+    throw new Error(`url ${problem}`);
+  }
 }
 
 /** True when `b` is well-formed UTF-8 (RFC 3629) without U+0000. */
@@ -168,6 +183,11 @@ function storable(b: Uint8Array): boolean {
 }
 
 function str8(value: string, name: string): Buffer {
+  // the types forbid it, but nothing checks a JavaScript caller: a Buffer or a number failed deep
+  // inside with a TypeError that named no field
+  if (typeof value !== "string") {
+    throw new Error(`${name} must be a string, got ${typeof value}`);
+  }
   const problem = textProblem(value);
   if (problem !== null) {
     throw new Error(`${name} ${problem}`);
@@ -288,8 +308,12 @@ export function decodeFields(b: Buffer): EmailIds {
 
 // --- destination URLs ------------------------------------------------------------------------
 
-/** Percent-encodes (upper-case hex) every UTF-8 byte <= 0x20 or >= 0x7f, leaving the rest (section 8). */
+/**
+ * Percent-encodes (upper-case hex) every UTF-8 byte <= 0x20 or >= 0x7f, leaving the rest (section 8).
+ * Throws an Error starting `url ` for a lone surrogate, which has no UTF-8 bytes to encode.
+ */
 export function normalize(url: string): string {
+  refuseLoneSurrogate(url);
   let out = "";
   for (const c of Buffer.from(url, "utf8")) {
     out += c > 0x20 && c < 0x7f ? String.fromCharCode(c) : "%" + c.toString(16).toUpperCase().padStart(2, "0");
@@ -299,6 +323,10 @@ export function normalize(url: string): string {
 
 /** Null when a click may go to `url` (section 8), else the reason it may not. */
 export function urlPolicy(url: string): string | null {
+  const lone = loneSurrogate(url);
+  if (lone !== null) {
+    return `URL ${lone}`;
+  }
   const b = Buffer.from(url, "utf8");
   if (b.length === 0) {
     return "empty URL";
@@ -381,6 +409,9 @@ export function sign(ring: KeyRing, kind: Kind, ids: EmailIds, url: string | nul
     throw new Error("no signing key");
   }
   if (kind !== OPEN && kind !== UNSUBSCRIBE) {
+    if (url !== null) {
+      refuseLoneSurrogate(url);
+    }
     const reason = url === null ? "no destination" : urlPolicy(url);
     if (reason !== null) {
       throw new Error(`cannot sign ${String(url)}: ${reason}`);

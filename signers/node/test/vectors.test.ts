@@ -162,4 +162,12 @@ describe("Signer", () => {
   it("refuses an identifier that is not a UUID, naming it", () => {
     assert.throws(() => signer.pixelUrl({ ...ids, tenant: "not-a-uuid" }), /^Error: tenant is not a UUID/);
   });
+
+  it("refuses an identifier that is not a string, naming it", () => {
+    // as the Python signer does: a JavaScript caller passes what it likes
+    const bad = (extra: Record<string, unknown>) => ({ ...ids, ...extra }) as unknown as EmailIds;
+    assert.throws(() => signer.pixelUrl(bad({ email: Buffer.from("msg-1") })), /^Error: email must be a string, got object$/);
+    assert.throws(() => signer.clickUrl(bad({ step: 3 }), "https://x.example/"), /^Error: step must be a string, got number$/);
+    assert.throws(() => signer.clickUrlInline(bad({ lead: true }), "https://x.example/"), /^Error: lead must be a string, got boolean$/);
+  });
 });

@@ -1,5 +1,7 @@
 """The sender's entry point: signed pixel and click URLs for one tracking domain."""
 
+import uuid
+
 from . import token as st
 
 
@@ -8,9 +10,9 @@ class Signer:
 
     The identifiers of an email are a dict with ``tenant`` and ``user`` (UUIDs, as text or
     ``uuid.UUID``), ``campaign``, ``mailbox``, ``email`` and optionally ``lead`` and ``step``
-    (left out or None when absent). Every method refuses, with a ValueError naming the field, what
-    the edge would refuse: empty or too long fields, U+0000 or lone surrogates, destinations
-    outside the URL policy. Immutable; share one instance.
+    (str; left out or None when absent). Every method refuses, with a ValueError naming the field,
+    what the edge would refuse: values that are not text, empty or too long fields, U+0000 or lone
+    surrogates, destinations outside the URL policy. Immutable; share one instance.
 
         signer = Signer("https://t.example.com", os.environ["EDGE_SIGNING_KEYS"])
         ids = {"tenant": tenant, "user": user, "campaign": "spring", "mailbox": "sales@acme.example", "email": "msg-1"}
@@ -49,8 +51,26 @@ class Signer:
         return self._base + st.path_for(st.CLICK, self._sign(st.CLICK, ids, url), url)
 
     def _sign(self, kind, ids, url):
-        fields = {k: str(v) for k, v in ids.items() if v is not None}
-        return st.sign(self._ring, kind, fields, url)[0]
+        return st.sign(self._ring, kind, _as_text(ids), url)[0]
 
     def __repr__(self):
         return "Signer(%r, key %d)" % (self._base, self.key_id)
+
+
+def _as_text(ids):
+    """The identifiers as the str the token holds; None leaves a field out. Anything but str (and
+    uuid.UUID for tenant and user) is refused rather than passed through str(), which would sign
+    b'msg-1' for the bytes b"msg-1", as the Node signer refuses a non-string."""
+    fields = {}
+    for name, v in ids.items():
+        if v is None:
+            continue
+        if name in ("tenant", "user"):
+            if isinstance(v, uuid.UUID):
+                v = str(v)
+            elif not isinstance(v, str):
+                raise ValueError("%s must be a UUID as str or uuid.UUID, got %s" % (name, type(v).__name__))
+        elif not isinstance(v, str):
+            raise ValueError("%s must be a str, got %s" % (name, type(v).__name__))
+        fields[name] = v
+    return fields

@@ -98,6 +98,12 @@ def text_problem(s):
     """None when s is text the edge stores (no U+0000, no lone surrogate), else why not."""
     if "\x00" in s:
         return "contains U+0000 (NUL), which PostgreSQL text cannot hold"
+    return lone_surrogate(s)
+
+
+def lone_surrogate(s):
+    """None when s has a UTF-8 form, else why not. A Python str holds code points, so every
+    surrogate in it is lone (even two that would make a pair in UTF-16)."""
     if any(0xD800 <= ord(c) <= 0xDFFF for c in s):
         return "contains a lone surrogate, which is not Unicode text"
     return None
@@ -195,12 +201,23 @@ def decode_fields(b):
 # --- URLs -----------------------------------------------------------------------------------
 
 def normalize(url):
-    """Percent-encodes bytes <= 0x20 and >= 0x7f (upper-case hex), as UrlPolicy.normalize."""
+    """Percent-encodes bytes <= 0x20 and >= 0x7f (upper-case hex), as UrlPolicy.normalize.
+    A lone surrogate has no bytes to encode: ValueError starting 'url ', as the other signers."""
+    _refuse_lone_surrogate(url)
     return "".join(chr(c) if 0x20 < c < 0x7F else "%%%02X" % c for c in url.encode("utf-8"))
+
+
+def _refuse_lone_surrogate(url):
+    problem = lone_surrogate(url)
+    if problem:
+        raise ValueError("url " + problem)
 
 
 def url_policy(url):
     """None when the signer may sign url and the edge may redirect to it, else the reason."""
+    problem = lone_surrogate(url)
+    if problem:
+        return problem
     b = url.encode("utf-8")
     if not b:
         return "empty URL"
@@ -265,6 +282,7 @@ def sign(ring, kind, fields, url=None):
     """Returns (token, signed bytes, MAC input, tag). The first key of the ring signs."""
     kid, secret = ring[0]
     if kind not in (OPEN, UNSUBSCRIBE):
+        _refuse_lone_surrogate(url)
         reason = url_policy(url)
         if reason:
             raise ValueError("cannot sign %s: %s" % (url, reason))

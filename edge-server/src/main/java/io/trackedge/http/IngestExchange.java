@@ -103,10 +103,10 @@ final class IngestExchange {
             refuse(403, Outcome.FORBIDDEN, "", forbidden);
             return;
         }
-        format = BodyFormat.of(request.headers().get(HttpHeaderNames.CONTENT_TYPE));
+        String contentType = request.headers().get(HttpHeaderNames.CONTENT_TYPE);
+        format = BodyFormat.of(contentType);
         if (format == null) {
-            refuse(415, Outcome.UNSUPPORTED_MEDIA_TYPE, "",
-                    "Content-Type must be application/json (an array of events) or application/x-ndjson (one per line)");
+            refuse(415, Outcome.UNSUPPORTED_MEDIA_TYPE, "", BodyFormat.refusal(contentType));
             return;
         }
         String coding = request.headers().get(HttpHeaderNames.CONTENT_ENCODING);

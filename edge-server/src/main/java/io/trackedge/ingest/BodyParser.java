@@ -42,6 +42,12 @@ final class BodyParser {
         }
     }
 
+    private static final String AFTER_ARRAY = "malformed JSON: content after the end of the array";
+    /** Mostly NDJSON sent as application/json: the body is no array, so say what either type expects. */
+    private static final String AFTER_OBJECT = "the body is not one JSON array: content follows the first object. "
+            + "Content-Type application/json takes an array of events (or a single event); "
+            + "for one event per line send application/x-ndjson";
+
     static final JsonMapper MAPPER = JsonMapper.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
@@ -112,7 +118,7 @@ final class BodyParser {
             } else {
                 throw new BodyException(400, first == null ? "no events in the body" : "expected a JSON array of events");
             }
-            nothingAfter(p);
+            nothingAfter(p, first == JsonToken.START_OBJECT ? AFTER_OBJECT : AFTER_ARRAY);
         } catch (JsonProcessingException e) {
             if (first == JsonToken.START_ARRAY && duplicateKey(e)) {
                 // The parser cannot go on after it; the array may well be whole: judge element by element.
@@ -153,7 +159,7 @@ final class BodyParser {
                     lines.add(new Line(number, null, new Rejection(null, malformed(e, false))));
                 }
             }
-            nothingAfter(p);
+            nothingAfter(p, AFTER_ARRAY);
         } catch (JsonProcessingException e) {
             throw new BodyException(400, malformed(e, true));
         } catch (IOException e) {
@@ -171,7 +177,7 @@ final class BodyParser {
             p.nextToken();
             p.skipChildren();
             if (p.nextToken() != null) {
-                throw new BodyException(400, "malformed JSON: content after the end of the object");
+                throw new BodyException(400, AFTER_OBJECT);
             }
         } catch (JsonProcessingException e) {
             throw new BodyException(400, malformed(e, true));
@@ -195,9 +201,9 @@ final class BodyParser {
         return true;
     }
 
-    private static void nothingAfter(JsonParser p) throws IOException, BodyException {
+    private static void nothingAfter(JsonParser p, String reason) throws IOException, BodyException {
         if (p.nextToken() != null) {
-            throw new BodyException(400, "malformed JSON: content after the end of the array");
+            throw new BodyException(400, reason);
         }
     }
 

@@ -54,6 +54,11 @@ final class LineValidator {
     static final int MAX_REASON_BYTES = 1000;
     static final int MAX_MESSAGE_ID_BYTES = 998;
 
+    private static final String UNKNOWN_TYPE = "unknown type";
+    private static final String NOT_A_UUID = "not a UUID";
+    private static final String NOT_A_DATE = "not an ISO-8601 date-time with offset, like 2026-01-31T12:00:00Z";
+    private static final String HARD_OR_SOFT = "must be hard or soft";
+
     private static final Map<String, EventType> TYPES = Map.of(
             "sent", EventType.SENT, "delivered", EventType.DELIVERED, "bounced", EventType.BOUNCED,
             "replied", EventType.REPLIED, "unsubscribed", EventType.UNSUBSCRIBED, "complained", EventType.COMPLAINED,
@@ -117,23 +122,23 @@ final class LineValidator {
         if (!line.isObject()) {
             throw new Invalid(null, "not a JSON object");
         }
-        String typeName = text(line, "type", true, 32);
+        String typeName = text(line, "type", true, 32, UNKNOWN_TYPE);
         EventType type = TYPES.get(typeName);
         if (type == null) {
             throw new Invalid("type", "open".equals(typeName) || "click".equals(typeName)
-                    ? "opens and clicks come from tracking URLs, not this API" : "unknown type");
+                    ? "opens and clicks come from tracking URLs, not this API" : UNKNOWN_TYPE);
         }
-        String idText = text(line, "id", false, 36);
+        String idText = text(line, "id", false, 36, NOT_A_UUID);
         UUID id = idText == null ? null : uuid("id", idText);
         if (id != null && id.getMostSignificantBits() == 0 && id.getLeastSignificantBits() == 0) {
             throw new Invalid("id", "must not be the nil UUID");
         }
-        long micros = occurredAt(text(line, "occurred_at", false, 64), nowMillis);
-        UUID tenant = uuid("tenant", text(line, "tenant", true, 36));
+        long micros = occurredAt(text(line, "occurred_at", false, 64, NOT_A_DATE), nowMillis);
+        UUID tenant = uuid("tenant", text(line, "tenant", true, 36, NOT_A_UUID));
         if (!principal.allows(tenant)) {
             throw new Invalid("tenant", "not allowed for this key");
         }
-        UUID user = uuid("user", text(line, "user", true, 36));
+        UUID user = uuid("user", text(line, "user", true, 36, NOT_A_UUID));
         Set<String> used;
         EventFields fields;
         Map<String, String> attributes = new LinkedHashMap<>();
@@ -151,9 +156,9 @@ final class LineValidator {
             String step = text(line, "step", false, MAX_ID_BYTES);
             fields = new EventFields(tenant, user, campaign, mailbox, email, lead, step, null);
             if (type == EventType.BOUNCED) {
-                String bounceType = text(line, "bounce_type", true, 4);
+                String bounceType = text(line, "bounce_type", true, 4, HARD_OR_SOFT);
                 if (!"hard".equals(bounceType) && !"soft".equals(bounceType)) {
-                    throw new Invalid("bounce_type", "must be hard or soft");
+                    throw new Invalid("bounce_type", HARD_OR_SOFT);
                 }
                 attributes.put(Attributes.BOUNCE_TYPE, bounceType);
                 put(attributes, Attributes.BOUNCE_REASON, text(line, "bounce_reason", false, MAX_REASON_BYTES));
@@ -187,6 +192,18 @@ final class LineValidator {
 
     /** A string field: null when absent and optional; otherwise 1..maxBytes UTF-8 bytes of {@link StoredText}. */
     private static String text(JsonNode line, String name, boolean required, int maxBytes) {
+        return text(line, name, required, maxBytes, null);
+    }
+
+    /**
+     * {@link #text} of a field with a fixed form or a closed set of values, where {@code maxBytes}
+     * only keeps a huge value from being parsed or looked up: {@code wrongForm}, the reason a value
+     * not of that form gets, is the reason for one over the bound too. "longer than 4 bytes" for a
+     * {@code bounce_type} of {@code Permanent} would hide that only hard or soft is allowed.
+     *
+     * @param wrongForm the reason for a value over {@code maxBytes}; null for "longer than N bytes"
+     */
+    private static String text(JsonNode line, String name, boolean required, int maxBytes, String wrongForm) {
         JsonNode v = line.get(name);
         if (v == null || v.isNull()) {
             if (required) {
@@ -206,7 +223,7 @@ final class LineValidator {
             throw new Invalid(name, problem);
         }
         if (s.length() > maxBytes || s.getBytes(StandardCharsets.UTF_8).length > maxBytes) {
-            throw new Invalid(name, "longer than " + maxBytes + " bytes");
+            throw new Invalid(name, wrongForm != null ? wrongForm : "longer than " + maxBytes + " bytes");
         }
         return s;
     }
@@ -214,7 +231,7 @@ final class LineValidator {
     private static UUID uuid(String name, String s) {
         UUID u = CanonicalUuid.parse(s);
         if (u == null) {
-            throw new Invalid(name, "not a UUID");
+            throw new Invalid(name, NOT_A_UUID);
         }
         return u;
     }
@@ -230,7 +247,7 @@ final class LineValidator {
             try {
                 t = OffsetDateTime.parse(s).toInstant();
             } catch (DateTimeParseException e2) {
-                throw new Invalid("occurred_at", "not an ISO-8601 date-time with offset, like 2026-01-31T12:00:00Z");
+                throw new Invalid("occurred_at", NOT_A_DATE);
             }
         }
         Instant now = Instant.ofEpochMilli(nowMillis);

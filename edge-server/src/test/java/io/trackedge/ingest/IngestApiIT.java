@@ -393,6 +393,11 @@ class IngestApiIT {
             assertNull(r.header("connection"), "the body was read and dropped: the connection stays");
             assertEquals(415, post(c, allKey, null, body).status());
             assertEquals(415, post(c, allKey, "application/json; charset=iso-8859-1", body).status());
+            // a refused charset is named: the type was right, the generic answer sent one looking at it
+            RawHttp.Response utf8 = post(c, allKey, "application/x-ndjson; charset=utf8", body);
+            assertEquals(415, utf8.status());
+            assertTrue(json(utf8).get("error").asText().startsWith("charset=utf8 is not accepted: the body must be UTF-8"),
+                    utf8.bodyText());
             assertEquals(202, post(c, allKey, "application/x-ndjson", body).status());
         }
     }

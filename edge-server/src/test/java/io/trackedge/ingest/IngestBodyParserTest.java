@@ -1,5 +1,6 @@
 package io.trackedge.ingest;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -115,5 +116,45 @@ class IngestBodyParserTest {
         assertNull(BodyFormat.of("text/plain"));
         assertNull(BodyFormat.of("application/x-www-form-urlencoded"));
         assertNull(BodyFormat.of(null));
+    }
+
+    /**
+     * The 415's reason names a charset that is refused: "Content-Type must be application/json or
+     * application/x-ndjson" for {@code application/json; charset=utf8} sent the client looking at
+     * the type it had right.
+     */
+    @Test
+    void aRefusedCharsetIsNamedInThe415() {
+        String wrongType = "Content-Type must be application/json (an array of events) or application/x-ndjson (one per line)";
+        for (String ct : List.of("application/json; charset=utf8", "application/x-ndjson; charset=us-ascii",
+                "application/json;charset=\"UTF8\"")) {
+            assertNull(BodyFormat.of(ct), ct);
+            String reason = BodyFormat.refusal(ct);
+            assertTrue(reason.startsWith(ct.substring(ct.indexOf(';') + 1).trim() + " is not accepted: the body must be UTF-8, "
+                    + "labelled charset=utf-8"), reason);
+        }
+        assertEquals(wrongType, BodyFormat.refusal("text/plain"));
+        assertEquals(wrongType, BodyFormat.refusal("text/plain; charset=latin1"), "the type first: it is what is wrong most");
+        assertEquals(wrongType, BodyFormat.refusal(null));
+        assertNull(BodyFormat.refusal("application/json; charset=utf-8"));
+    }
+
+    /**
+     * NDJSON sent as application/json was refused for "content after the end of the array", though
+     * there is no array in it: the reason says what each content type expects.
+     */
+    @Test
+    void ndjsonSentAsJsonIsToldWhatEachTypeExpects() {
+        String ndjson = "{\"type\":\"sent\"}\n{\"type\":\"delivered\"}\n";
+        String message = assertThrows(BodyParser.BodyException.class, () -> parse(ndjson, BodyFormat.JSON, 10)).getMessage();
+        assertTrue(message.startsWith("the body is not one JSON array: content follows the first object."), message);
+        assertTrue(message.contains("application/x-ndjson"), message);
+        assertEquals(2, assertDoesNotThrow(() -> parse(ndjson, BodyFormat.NDJSON, 10)).size());
+        // the first line with a duplicate key goes another way to the same answer
+        assertEquals(message, assertThrows(BodyParser.BodyException.class,
+                () -> parse("{\"a\":1,\"a\":2}\n{\"a\":3}\n", BodyFormat.JSON, 10)).getMessage());
+        // two arrays: the array's own reason still holds
+        assertEquals("malformed JSON: content after the end of the array", assertThrows(BodyParser.BodyException.class,
+                () -> parse("[{\"a\":1}]\n[{\"a\":2}]", BodyFormat.JSON, 10)).getMessage());
     }
 }

@@ -106,9 +106,11 @@ class IngestLineValidatorTest {
     @CsvSource(delimiter = '|', value = {
         "no type            | type             | missing",
         "unknown type       | type             | unknown type",
+        "long type          | type             | unknown type",
         "an open            | type             | opens and clicks come from tracking URLs, not this API",
         "no tenant          | tenant           | missing",
         "bad tenant         | tenant           | not a UUID",
+        "urn tenant         | tenant           | not a UUID",
         "numeric user       | user             | must be a string",
         "no email           | email            | missing",
         "empty campaign     | campaign         | must not be empty",
@@ -120,12 +122,16 @@ class IngestLineValidatorTest {
         "low surrogate      | mailbox          | 'contains a lone surrogate (U+DC00) at character 1, which is not Unicode text'",
         "swapped pair       | campaign         | 'contains a lone surrogate (U+DC00) at character 1, which is not Unicode text'",
         "bad id             | id               | not a UUID",
+        "braced id          | id               | not a UUID",
         "nil id             | id               | must not be the nil UUID",
         "future             | occurred_at      | more than 5 minutes in the future",
         "ancient            | occurred_at      | more than 30 days in the past",
         "not a date         | occurred_at      | 'not an ISO-8601 date-time with offset, like 2026-01-31T12:00:00Z'",
+        "long date          | occurred_at      | 'not an ISO-8601 date-time with offset, like 2026-01-31T12:00:00Z'",
         "bounce no type     | bounce_type      | missing",
         "bounce bad type    | bounce_type      | must be hard or soft",
+        "bounce Permanent   | bounce_type      | must be hard or soft",
+        "bounce huge        | bounce_type      | must be hard or soft",
         "reason on a sent   | bounce_reason    | not used by sent events",
         "campaign on warmup | campaign         | not used by warmup_open events",
         "reply no partner   | partner_mailbox  | missing",
@@ -136,9 +142,11 @@ class IngestLineValidatorTest {
         switch (problem) {
             case "no type" -> n.remove("type");
             case "unknown type" -> n.put("type", "opened");
+            case "long type" -> n.put("type", "email_delivered_to_the_recipient_mailbox"); // over 32 bytes
             case "an open" -> n.put("type", "open");
             case "no tenant" -> n.remove("tenant");
             case "bad tenant" -> n.put("tenant", "0f8fad5b-d9cb-469f-a165-70867728950");
+            case "urn tenant" -> n.put("tenant", "urn:uuid:" + TENANT);
             case "numeric user" -> n.put("user", 42);
             case "no email" -> n.remove("email");
             case "empty campaign" -> n.put("campaign", "");
@@ -150,12 +158,16 @@ class IngestLineValidatorTest {
             case "low surrogate" -> n.put("mailbox", "\udc00");
             case "swapped pair" -> n.put("campaign", "\udc00\ud800");
             case "bad id" -> n.put("id", "1-2-3-4-5");
+            case "braced id" -> n.put("id", "{" + UUID.randomUUID() + "}");
             case "nil id" -> n.put("id", "00000000-0000-0000-0000-000000000000");
             case "future" -> n.put("occurred_at", "2026-11-25T12:06:00Z");
             case "ancient" -> n.put("occurred_at", "2026-10-25T11:59:00Z");
             case "not a date" -> n.put("occurred_at", "2026-11-25");
+            case "long date" -> n.put("occurred_at", "2026-11-25T12:00:00Z".repeat(4)); // over 64 bytes
             case "bounce no type" -> n.put("type", "bounced");
             case "bounce bad type" -> n.put("type", "bounced").put("bounce_type", "HARD");
+            case "bounce Permanent" -> n.put("type", "bounced").put("bounce_type", "Permanent");
+            case "bounce huge" -> n.put("type", "bounced").put("bounce_type", "x".repeat(100_000));
             case "reason on a sent" -> n.put("bounce_reason", "x");
             case "campaign on warmup" -> n.put("campaign", "c");
             case "reply no partner" -> {

@@ -26,7 +26,9 @@ import org.jsoup.nodes.Element;
  *
  * <p>Run it on the final, personalized HTML of one email: merge tags left in a link would be signed
  * as they are and could no longer be filled in. Rewriting an already rewritten email changes
- * nothing (its links and pixel are recognised by the tracking base URL).
+ * nothing: its links are recognised by the tracking base URL, and its pixel by being this email's
+ * pixel URL (signing is deterministic). An earlier email's pixel, in a quoted reply, is not this
+ * email's: the pixel is added all the same.
  *
  * <p>Immutable and thread-safe. The parse is read by {@link HtmlScanner}, each link's fate decided by
  * {@link LinkRewriter}, and the text changed by {@link HtmlEdits}.
@@ -226,7 +228,7 @@ public final class EmailRewriter {
         PixelStatus pixel;
         if (options.pixel() == PixelPlacement.NONE) {
             pixel = PixelStatus.NOT_REQUESTED;
-        } else if (HtmlScanner.hasTrackingPixel(doc, trackingAuthority)) {
+        } else if (HtmlScanner.hasPixel(doc, pixelUrl)) {
             pixel = PixelStatus.ALREADY_PRESENT;
         } else {
             pixel = PixelStatus.ADDED;

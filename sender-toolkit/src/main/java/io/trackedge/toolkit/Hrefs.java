@@ -74,12 +74,6 @@ final class Hrefs {
         return url.substring(start, end);
     }
 
-    /** What follows the authority of an absolute URL (path, query, fragment), or null. */
-    static String afterAuthority(String url) {
-        String authority = authority(url);
-        return authority == null ? null : url.substring(authorityStart(url) + authority.length());
-    }
-
     private static int authorityStart(String url) {
         int colon = url.indexOf(':');
         return colon < 0 || !url.startsWith("//", colon + 1) ? -1 : colon + 3;

@@ -14,7 +14,7 @@ import org.jsoup.select.NodeTraversor;
 /**
  * Finds places in an email's HTML, parsed by jsoup's HTML5 parser with source positions kept: the
  * links, the Outlook conditional comments, whether a node is in {@code <head>}, where the body
- * starts and ends in the text, and whether a tracking pixel is there already. Positions are only
+ * starts and ends in the text, and whether this email's pixel is there already. Positions are only
  * trusted for what was written in the text, never for elements the parser made up.
  */
 final class HtmlScanner {
@@ -59,11 +59,14 @@ final class HtmlScanner {
         return r.isTracked() && !r.isImplicit();
     }
 
-    /** An {@code <img>} whose source is an open pixel of the tracking host. */
-    static boolean hasTrackingPixel(Document doc, String trackingAuthority) {
+    /**
+     * An {@code <img>} whose source is {@code pixelUrl}. Any other pixel of the tracking host does
+     * not count: a reply quoting an earlier tracked email holds that email's pixel, and taking it
+     * for this one's would record this email's opens as the quoted one's.
+     */
+    static boolean hasPixel(Document doc, String pixelUrl) {
         for (Element img : doc.select("img[src]")) {
-            String src = Hrefs.clean(img.attr("src"));
-            if (trackingAuthority.equalsIgnoreCase(Hrefs.authority(src)) && Hrefs.afterAuthority(src).startsWith("/o/")) {
+            if (Hrefs.clean(img.attr("src")).equals(pixelUrl)) {
                 return true;
             }
         }

@@ -206,6 +206,17 @@ class RewriterFixturesTest {
         }
     }
 
+    /** A lone surrogate has no UTF-8 form: the link was wrapped for {@code sale?#top}, a page nobody linked. */
+    @Test
+    void aLinkWithALoneSurrogateIsLeftAloneAsRefused() {
+        String in = "<p><a href=\"https://shop.example/sale\uD83D#top\">Sale</a></p>";
+        Result r = REWRITER.rewrite(in, IDS);
+        assertEquals(List.of(), r.wrapped());
+        assertEquals(List.of("url contains a lone surrogate (U+D83D) at character 26, which is not Unicode text"),
+                details(r, REFUSED));
+        assertEquals(in + pixelTag(IDS), r.html());
+    }
+
     @Test
     void rewritingARewrittenEmailChangesNothing() {
         for (String name : List.of("newsletter.html", "transactional.html", "edge-cases.html")) {
@@ -218,6 +229,34 @@ class RewriterFixturesTest {
             assertEquals(once.wrapped().size() + once.leftByReason().getOrDefault(ALREADY_TRACKED, 0),
                     twice.leftByReason().get(ALREADY_TRACKED), name);
         }
+    }
+
+    /**
+     * A follow-up quoting the earlier email holds that email's pixel. It used to count as "pixel
+     * already there" (any {@code /o/} image of the tracking host did), so the follow-up got no pixel
+     * and its opens were recorded as the quoted email's.
+     */
+    @Test
+    void aQuotedEarlierEmailsPixelIsNotThisEmailsPixel() {
+        EventFields first = Fixtures.fields("msg-1");
+        EventFields second = Fixtures.fields("msg-2");
+        Result a = REWRITER.rewrite("<html><body><p>Hi, <a href=\"https://shop.example/a\">our shop</a>.</p></body></html>", first);
+        assertEquals(PixelStatus.ADDED, a.pixel());
+        String quoted = a.html().substring(a.html().indexOf("<body>") + 6, a.html().indexOf("</body>"));
+        String reply = "<html><body><p>Following up.</p><blockquote>" + quoted + "</blockquote></body></html>";
+
+        Result b = REWRITER.rewrite(reply, second);
+        assertEquals(PixelStatus.ADDED, b.pixel());
+        assertEquals(URLS.pixel(second), b.pixelUrl());
+        assertTrue(b.html().contains(pixelTag(second) + "</body>"), b.html());
+        assertEquals(List.of(URLS.pixel(first), URLS.pixel(second)),
+                Fixtures.pixels(b.html()).stream().map(i -> i.attr("src")).toList());
+
+        // each email's own pixel is still recognised: rewriting either again adds nothing
+        assertEquals(PixelStatus.ALREADY_PRESENT, REWRITER.rewrite(a.html(), first).pixel());
+        Result again = REWRITER.rewrite(b.html(), second);
+        assertEquals(PixelStatus.ALREADY_PRESENT, again.pixel());
+        assertEquals(b.html(), again.html());
     }
 
     @Test

@@ -17,11 +17,21 @@ public final class StoredText {
 
     /** Null when {@code s} can be stored as it is, else why not (to follow the field's name). */
     public static String problem(String s) {
+        int nul = s.indexOf(0);
+        if (nul >= 0) {
+            return "contains U+0000 (NUL) at character " + (nul + 1) + ", which PostgreSQL text cannot hold";
+        }
+        return loneSurrogate(s);
+    }
+
+    /**
+     * Null when {@code s} has a UTF-8 form, else where its first lone surrogate is (to follow the
+     * field's name). Alone for a destination URL: normalizing percent-encodes U+0000 there, but a
+     * lone surrogate has no bytes to encode.
+     */
+    public static String loneSurrogate(String s) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            if (c == 0) {
-                return "contains U+0000 (NUL) at character " + (i + 1) + ", which PostgreSQL text cannot hold";
-            }
             if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
                 i++;
             } else if (Character.isSurrogate(c)) {

@@ -7,8 +7,8 @@ import java.nio.charset.StandardCharsets;
 /**
  * Makes tokens with the ring's signing key. Used by the CLI, the sender's toolkit and tests, not on
  * the hot path; thread-safe. Refuses, with an {@link IllegalArgumentException} naming the field,
- * strings the edge would not store ({@link StoredText}: U+0000, lone surrogates), as well as
- * empty or too long ones and destinations the {@link UrlPolicy} does not allow.
+ * strings the edge would not store ({@link StoredText}: U+0000, lone surrogates, the latter in the
+ * URL too), as well as empty or too long ones and destinations the {@link UrlPolicy} does not allow.
  */
 public final class TokenSigner {
 
@@ -35,6 +35,10 @@ public final class TokenSigner {
      * @throws IllegalArgumentException when the URL is not an allowed destination
      */
     public String click(EventFields fields, String url, boolean urlInToken) {
+        String lone = StoredText.loneSurrogate(url);
+        if (lone != null) {
+            throw new IllegalArgumentException("url " + lone);
+        }
         String reason = UrlPolicy.check(url);
         if (reason != null) {
             throw new IllegalArgumentException("cannot sign " + url + ": " + reason);

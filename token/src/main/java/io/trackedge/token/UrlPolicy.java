@@ -5,7 +5,8 @@ package io.trackedge.token;
  * redirect to, anything else: an absolute {@code http} or {@code https} URL with a host, no user
  * info, printable ASCII only (no controls, CR, LF, spaces or backslashes) and at most
  * {@link io.trackedge.journal.FieldsCodec#MAX_URL} bytes. Senders percent-encode anything else
- * before signing ({@link #normalize} does it for them).
+ * before signing ({@link #normalize} does it for them), except a lone surrogate, which has no
+ * bytes to encode and is refused.
  */
 public final class UrlPolicy {
 
@@ -50,12 +51,26 @@ public final class UrlPolicy {
 
     /** String form of {@link #check}. */
     public static String check(String url) {
+        String lone = StoredText.loneSurrogate(url);
+        if (lone != null) {
+            return "URL " + lone; // getBytes would write '?' for it and pass a URL nobody wrote
+        }
         byte[] b = url.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         return check(b, 0, b.length);
     }
 
-    /** Percent-encodes bytes outside printable ASCII, so a URL with spaces or Unicode can be signed. */
+    /**
+     * Percent-encodes bytes outside printable ASCII, so a URL with spaces or Unicode can be signed.
+     *
+     * @throws IllegalArgumentException starting {@code url }, when the URL holds a lone surrogate:
+     *         it has no UTF-8 form, and {@code getBytes} would write {@code ?} in its place, so the
+     *         click would go to a URL nobody wrote
+     */
     public static String normalize(String url) {
+        String lone = StoredText.loneSurrogate(url);
+        if (lone != null) {
+            throw new IllegalArgumentException("url " + lone);
+        }
         StringBuilder sb = new StringBuilder(url.length());
         for (byte x : url.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
             int c = x & 0xFF;

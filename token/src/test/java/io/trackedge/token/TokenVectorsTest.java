@@ -50,7 +50,7 @@ class TokenVectorsTest {
                 .containsAll(List.of("inline-click-u-without-equals", "inline-click-u-empty")));
         assertTrue(KEY_LISTS.stream().map(Vectors.KeyList::name).toList()
                 .containsAll(List.of("space-before-colon", "plus-sign", "leading-zeros", "empty-entry", "trailing-comma")));
-        assertEquals(Set.of("campaign", "step", "email", "lead"),
+        assertEquals(Set.of("campaign", "step", "email", "lead", "url"),
                 REFUSED_BY_SIGNER.stream().map(Vectors.Refused::field).collect(Collectors.toSet()));
     }
 

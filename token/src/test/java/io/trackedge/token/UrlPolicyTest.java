@@ -137,6 +137,31 @@ class UrlPolicyTest {
         }
     }
 
+    /**
+     * A lone surrogate has no UTF-8 form: {@code getBytes} wrote {@code ?} for it, so the click
+     * was signed for, and redirected to, {@code sale?#top}, a URL nobody wrote (Node writes
+     * {@code %EF%BF%BD}). Refused instead, by every String entry point.
+     */
+    @Test
+    void aLoneSurrogateIsRefusedNotTurnedIntoAQuestionMark() {
+        String url = "https://shop.example/sale\uD83D#top";
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> UrlPolicy.normalize(url));
+        assertEquals("url contains a lone surrogate (U+D83D) at character 26, which is not Unicode text", e.getMessage());
+        assertEquals("URL contains a lone surrogate (U+DC00) at character 20, which is not Unicode text",
+                UrlPolicy.check("https://e.example/a\uDC00b"));
+        TokenSigner signer = new TokenSigner(new KeyRing(List.of(new SigningKey(1, new byte[32]))));
+        EventFields f = new EventFields(new UUID(0, 1), new UUID(0, 2), "c", "m", "e", null, null, null);
+        TrackingUrls urls = new TrackingUrls("https://t.example", signer);
+        for (boolean inToken : new boolean[] {true, false}) {
+            assertTrue(assertThrows(IllegalArgumentException.class, () -> urls.click(f, url, inToken))
+                    .getMessage().startsWith("url contains a lone surrogate"));
+            assertTrue(assertThrows(IllegalArgumentException.class, () -> signer.click(f, url, inToken))
+                    .getMessage().startsWith("url contains a lone surrogate"));
+        }
+        // a pair is one character, encoded as usual
+        assertEquals("https://e.example/%F0%9F%98%80", UrlPolicy.normalize("https://e.example/\uD83D\uDE00"));
+    }
+
     /** Normalizing makes a URL with spaces or Unicode signable; it does not rescue a forbidden one. */
     @Test
     void normalizeDoesNotBypassThePolicy() {
