@@ -189,7 +189,8 @@ public final class TenantMove {
                         + "the copy in " + destinationName + " is merged with what its sinks wrote there and cannot be taken back "
                         + "out, so add to " + destinationName + " what " + sourceName + " holds of the tenant and it lacks (kept "
                         + "in both, rows are counted twice, and a later move would add them again), delete the tenant's rows from "
-                        + sourceName + ", then, in " + destinationName + ": UPDATE tenant_moves SET state = 'done' WHERE tenant_id = '"
+                        + sourceName + " but its bad_events of error_code '" + MovedTenants.CODE + "' (the edges forward those), then, in "
+                        + destinationName + ": UPDATE tenant_moves SET state = 'done' WHERE tenant_id = '"
                         + tenant + "' AND state = 'copied'");
             }
             MoveGuards.noJobRunning(src, tenant, sourceName);
