@@ -56,7 +56,8 @@ final class SinksStack {
                 postgres.isEmpty() ? null : postgres.get(0).db(), stored, classify, privacy);
         List<MovedEventsForwarder> forwarders = PostgresStack.forwardMovedEvents(config, postgres, classify, privacy, routing);
         metrics.counter("edge_moved_events_forwarded_total", "Events an edge on an older routing table set aside in the cluster a"
-                + " tenant was moved out of, forwarded by this edge to the tenant's cluster and written there",
+                + " tenant was moved out of, forwarded by this edge to the tenant's cluster and written there (or written where they were"
+                + " set aside, once the tenant was moved back there)",
                 () -> forwarders.stream().mapToLong(MovedEventsForwarder::forwarded).sum());
         return new SinksStack(postgres, posthog);
     }

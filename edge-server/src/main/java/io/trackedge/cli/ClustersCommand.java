@@ -11,6 +11,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -169,9 +170,23 @@ public final class ClustersCommand implements Runnable {
                         + "(edge.database.routing-table), restart every edge, then move it");
                 return 1;
             }
-            try (CliDatabase a = CliDatabase.open(cfg.onCluster(from)); CliDatabase b = CliDatabase.open(cfg.onCluster(to))) {
+            Map<String, CliDatabase> others = new LinkedHashMap<>();
+            try (CliDatabase a = CliDatabase.open(cfg.onCluster(from)); CliDatabase b = CliDatabase.open(cfg.onCluster(to));
+                 AutoCloseable closeOthers = () -> {
+                     for (CliDatabase d : others.values()) {
+                         d.close();
+                     }
+                 }) {
+                // Only read, for a move out of --from another cluster holds unfinished (TenantMove's guards).
+                for (String name : names) {
+                    if (!name.equals(from) && !name.equals(to)) {
+                        others.put(name, CliDatabase.open(cfg.onCluster(name)));
+                    }
+                }
                 DataSource into = b.db().dataSource();
-                TenantMove move = new TenantMove(a.db().dataSource(), from, into, to,
+                Map<String, DataSource> elsewhere = new LinkedHashMap<>();
+                others.forEach((name, db) -> elsewhere.put(name, db.db().dataSource()));
+                TenantMove move = new TenantMove(a.db().dataSource(), from, into, to, elsewhere,
                         JobTypes.registry(cfg.database().retentionDays(), into), new JobStore(into, JobTypes.settings(cfg.jobs())));
                 TenantMove.Outcome o = move.move(tenant);
                 if (o.resumed()) {

@@ -11,8 +11,10 @@ import java.sql.Statement;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.SortedSet;
 import java.util.UUID;
+import javax.sql.DataSource;
 
 /**
  * What must hold before a tenant's rows move, checked and locked in the two clusters' transactions;
@@ -139,6 +141,43 @@ final class MoveGuards {
                             + "first, with the routing table sending the tenant to " + sourceName + " again (trackedge clusters move "
                             + "--tenant " + tenant + " --from " + from + "), then move it out of " + sourceName);
                 }
+            }
+        }
+    }
+
+    /**
+     * A move of the tenant out of the source into a third cluster that stopped between its two commits
+     * left a copy of the source's rows there, recorded there alone (the destination and the source know
+     * nothing of it): copying them again, here, would leave both copies, counted twice. Every other
+     * configured cluster is asked; one that does not answer refuses the move, since it may hold such a
+     * record. Call it holding the source's move lock, so that no other move out of the source commits a
+     * copy after this read.
+     *
+     * @param others every configured cluster but the source and the destination, by name
+     */
+    static void noUnfinishedMoveElsewhere(Map<String, DataSource> others, UUID tenant, String sourceName, String destinationName) {
+        for (Map.Entry<String, DataSource> other : others.entrySet()) {
+            String there = other.getKey();
+            boolean unfinished;
+            try (Connection c = other.getValue().getConnection(); PreparedStatement s = c.prepareStatement(
+                    "SELECT 1 FROM tenant_moves WHERE tenant_id = ? AND from_cluster = ? AND state = 'copied'")) {
+                s.setObject(1, tenant);
+                s.setString(2, sourceName);
+                try (ResultSet r = s.executeQuery()) {
+                    unfinished = r.next();
+                }
+            } catch (SQLException e) {
+                throw new TenantMove.MoveRefused("cannot read tenant_moves in cluster " + there + " (" + e.getMessage() + "): it may "
+                        + "hold an unfinished move of tenant " + tenant + " out of " + sourceName + ", whose rows this move would copy "
+                        + "a second time; nothing was moved: run the move again when " + there + " answers (and is migrated)", e);
+            }
+            if (unfinished) {
+                throw new TenantMove.MoveRefused("a move of tenant " + tenant + " from " + sourceName + " into " + there
+                        + " stopped before it deleted the rows from " + sourceName + " (tenant_moves in " + there + "): " + there
+                        + " holds a copy of them, and moving them into " + destinationName + " too would count them twice. Finish it "
+                        + "first, with the routing table sending the tenant to " + there + " again (trackedge clusters move --tenant "
+                        + tenant + " --from " + sourceName + "), then pin it to " + destinationName + " and move it from " + there
+                        + " (--from " + there + ")");
             }
         }
     }

@@ -29,7 +29,9 @@ import org.slf4j.LoggerFactory;
  * in now, and writes them there ({@link MovedBadEvents}), so they need no {@code bad-events replay}.
  * Only when this edge routes the tenant where the move's mark says it went: an edge that disagrees
  * (itself on an older table, or on another one) leaves the rows for an operator, as it does a row
- * whose forward was refused once. Each cluster's edges all run it; two at once write nothing twice.
+ * whose forward was refused once. The rows of a tenant moved back here since (its mark lifted) and routed
+ * here, set aside while the mark still said it was elsewhere, are written here ({@link MovedBackEvents}).
+ * Each cluster's edges all run it; two at once write nothing twice.
  * A cluster that cannot be reached is tried again the next minute; the edge goes on.
  */
 public final class MovedEventsForwarder implements Runnable {
@@ -46,6 +48,7 @@ public final class MovedEventsForwarder implements Runnable {
     private final TenantRouting routing;
     private final ClusterIdentities identities;
     private final MovedBadEvents forwarding;
+    private final MovedBackEvents movedBack;
     private final AtomicLong forwarded = new AtomicLong();
     private boolean failing;
     /** Clusters whose database another name reaches, said once each. */
@@ -74,9 +77,10 @@ public final class MovedEventsForwarder implements Runnable {
         this.routing = routing;
         this.identities = identities;
         this.forwarding = new MovedBadEvents(here, replayOn, line -> { });
+        this.movedBack = new MovedBackEvents(cluster, here, this.clusters, replayOn);
     }
 
-    /** Events this edge forwarded from this cluster and wrote in their tenant's cluster itself. */
+    /** Events this edge forwarded from this cluster and wrote in their tenant's cluster itself (this one, moved back). */
     public long forwarded() {
         return forwarded.get();
     }
@@ -86,16 +90,18 @@ public final class MovedEventsForwarder implements Runnable {
     public void run() {
         try {
             Map<String, List<UUID>> tenantsByTarget = new TreeMap<>();
+            Map<UUID, String> marks;
             try (Connection c = here.dataSource().getConnection()) {
                 identities.learn(cluster, c);
-                // Only the tenants this edge routes where their mark says they went: the rows of others (moved
-                // back, or on again) never fill a run's share.
-                MovedTenants.movedTo(c).forEach((tenant, to) -> {
-                    if (!to.equals(cluster) && routing.clusterOf(tenant).equals(to)) {
-                        tenantsByTarget.computeIfAbsent(to, k -> new ArrayList<>()).add(tenant);
-                    }
-                });
+                marks = MovedTenants.movedTo(c);
             }
+            // Only the tenants this edge routes where their mark says they went: the rows of others (moved
+            // back, or on again) never fill a run's share.
+            marks.forEach((tenant, to) -> {
+                if (!to.equals(cluster) && routing.clusterOf(tenant).equals(to)) {
+                    tenantsByTarget.computeIfAbsent(to, k -> new ArrayList<>()).add(tenant);
+                }
+            });
             // And of those, only the ones whose cluster can take them now, asked of the database: rows that must
             // wait (a cluster down, or whose database another name reaches) never fill the share of the others.
             SQLException unreachable = null;
@@ -131,6 +137,15 @@ public final class MovedEventsForwarder implements Runnable {
                             to.getKey(), refused > 0 ? "; " + refused + " refused there, left for trackedge bad-events replay --cluster "
                                     + cluster + " (bad-events list says why)" : "");
                 }
+            }
+            try {
+                int back = movedBack.replay(routing, marks.keySet(), rowsPerRun);
+                forwarded.addAndGet(back);
+                if (back > 0) {
+                    log.info("cluster {}: {} event(s) set aside here of tenants moved back into it written here", cluster, back);
+                }
+            } catch (SQLException down) { // this cluster's, or one that may hold a written copy: they wait
+                unreachable = down;
             }
             if (unreachable != null) {
                 throw unreachable;

@@ -1,5 +1,6 @@
 package io.trackedge.clusters;
 
+import io.trackedge.sink.postgres.MovedTenants;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -77,8 +78,11 @@ public record MovedTable(String name, Rule rule, String timeColumn, String filte
             of("warmup_daily_stats", Rule.WARMUP_COUNTERS),
             of("daily_analytics", Rule.ADD),
             of("daily_unstored", Rule.ADD),
-            // PostHog's set-aside events live in the first cluster whatever the tenant (README).
-            new MovedTable("bad_events", Rule.DISTINCT, null, "sink <> 'posthog'"),
+            // PostHog's set-aside events live in the first cluster whatever the tenant (README). Events set
+            // aside because the tenant had moved out are the edges' to forward (MovedEventsForwarder), not
+            // the move's: copied or deleted, ones not yet forwarded would be lost or wait for a hand replay,
+            // and a stopped move would take those arriving after its copy for rows it missed.
+            new MovedTable("bad_events", Rule.DISTINCT, null, "sink <> 'posthog' AND error_code IS DISTINCT FROM '" + MovedTenants.CODE + "'"),
             of("campaign_analytics", Rule.RECOUNTED),
             of("mailbox_analytics", Rule.RECOUNTED),
             of("lead_analytics", Rule.RECOUNTED),

@@ -54,18 +54,28 @@ public final class TenantMove {
     private final String sourceName;
     private final DataSource destination;
     private final String destinationName;
+    private final Map<String, DataSource> others;
     private final MoveRecounts recounts;
 
+    /** Between two clusters, the only ones configured. */
+    public TenantMove(DataSource source, String sourceName, DataSource destination, String destinationName,
+            JobRegistry registry, JobStore jobs) {
+        this(source, sourceName, destination, destinationName, Map.of(), registry, jobs);
+    }
+
     /**
+     * @param others every other configured cluster, by name: one may hold an unfinished move out of the source
+     *     ({@link MoveGuards#noUnfinishedMoveElsewhere})
      * @param registry the job types the edges run (their recounts are queued in the destination)
      * @param jobs the destination's jobs table
      */
     public TenantMove(DataSource source, String sourceName, DataSource destination, String destinationName,
-            JobRegistry registry, JobStore jobs) {
+            Map<String, DataSource> others, JobRegistry registry, JobStore jobs) {
         this.source = source;
         this.sourceName = sourceName;
         this.destination = destination;
         this.destinationName = destinationName;
+        this.others = Map.copyOf(others);
         this.recounts = new MoveRecounts(registry, jobs);
     }
 
@@ -107,6 +117,7 @@ public final class TenantMove {
             return finish(src, dst, tenant, unfinished, before);
         }
         MoveGuards.noUnfinishedMoveInto(src, tenant, sourceName);
+        MoveGuards.noUnfinishedMoveElsewhere(others, tenant, sourceName, destinationName);
         MoveGuards.noJobRunning(src, tenant, sourceName);
         if (before.total() == 0) {
             // Nothing to copy, but an edge still routing the tenant to the source must find it gone from there.
@@ -178,7 +189,8 @@ public final class TenantMove {
                         + "the copy in " + destinationName + " is merged with what its sinks wrote there and cannot be taken back "
                         + "out, so add to " + destinationName + " what " + sourceName + " holds of the tenant and it lacks (kept "
                         + "in both, rows are counted twice, and a later move would add them again), delete the tenant's rows from "
-                        + sourceName + ", then, in " + destinationName + ": UPDATE tenant_moves SET state = 'done' WHERE tenant_id = '"
+                        + sourceName + " but its bad_events of error_code '" + MovedTenants.CODE + "' (the edges forward those), then, in "
+                        + destinationName + ": UPDATE tenant_moves SET state = 'done' WHERE tenant_id = '"
                         + tenant + "' AND state = 'copied'");
             }
             MoveGuards.noJobRunning(src, tenant, sourceName);

@@ -30,7 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
  * down) sends the tenant's events to the cluster it left: there they are set aside with the reason,
  * not written where no read looks, and {@code bad-events replay} on that cluster forwards them to the
  * tenant's cluster and writes them there, once however often it runs, and once when a run before it
- * stopped after replaying a copy there. Moving the tenant back lifts the mark. Another tenant of the old cluster is written as before.
+ * stopped after replaying a copy there. Moving the tenant back lifts the mark, and the edges then write where the tenant lives
+ * again what was set aside there before the move back. Another tenant of the old cluster is written as before.
  * A cluster that cannot be reached keeps its rows listed in the old one until a run finds it up.
  */
 class StaleEdgeAfterMoveIT {
@@ -150,6 +151,60 @@ class StaleEdgeAfterMoveIT {
             assertEquals(5, a.count("SELECT count(*) FROM bad_events WHERE last_replay_error LIKE 'forwarded to cluster b as bad event % and replayed there'"));
             assertEquals(0, rows(a, "email_event_rows", MOVED));
             assertEquals(5, b.count("SELECT count(*) FROM bad_events WHERE replayed_at IS NOT NULL"), "the copies, replayed in b");
+        }
+    }
+
+    /**
+     * Pinned back to a after its move to b, before the move back runs: an edge on that table has the
+     * tenant's events set aside in a (a's mark still says b), and no forward takes them (the edges route
+     * the tenant to a, not where the mark says). Once the move back lifts the mark, the edges write them
+     * in a by themselves. One that a forward had written in b before it stopped (the move back brought
+     * that event to a) is marked, not written twice.
+     */
+    @Test
+    void eventsSetAsideBeforeAMoveBackAreWrittenWhereTheTenantLivesAgain() throws Exception {
+        try (TestDatabase a = TestDatabase.create(); TestDatabase b = TestDatabase.create()) {
+            Path inA = dir.resolve("in-a.csv");
+            Files.writeString(inA, MOVED + ",a\n");
+            Path inB = dir.resolve("in-b.csv");
+            Files.writeString(inB, MOVED + ",b\n");
+            try (TestEdge edge = TwoClusterConfig.edge(a, b, inA)) {
+                edge.opens(MOVED, "first-", 3);
+                Await.until("3 events in a", Duration.ofSeconds(60), () -> rows(a, "email_event_rows", MOVED) == 3);
+            }
+            CliRun moved = CliRun.run(TwoClusterConfig.write(dir.resolve("to-b.conf"), a, b, inB),
+                    "clusters", "move", "--tenant", MOVED.toString(), "--from", "a");
+            assertEquals(0, moved.exit(), moved.err() + moved.out());
+
+            try (TestEdge pinnedBack = TwoClusterConfig.edge(a, b, inA)) {
+                pinnedBack.opens(MOVED, "back-", 4);
+                Await.until("the events set aside in a, its mark saying b", Duration.ofSeconds(60),
+                        () -> a.count("SELECT count(*) FROM bad_events WHERE error_code = 'moved' AND tenant_id = '" + MOVED + "'") == 4);
+            }
+            // A forward that stopped after writing one of them in b, before marking it in a.
+            try (java.sql.Connection ca = a.connect(); java.sql.Connection cb = b.connect();
+                 Database bDb = new Database(new PostgresConnectionInfo(b.jdbcUrl(), "postgres", null), 2)) {
+                long copy = BadEventForwarding.copy(cb, BadEvents.list(ca, PostgresSink.NAME, false, 100).get(0));
+                assertTrue(new PostgresReplay(bDb).replay(BadEvents.byIds(cb, List.of(copy))).get(0).replayed());
+            }
+            assertEquals(4, rows(b, "email_event_rows", MOVED));
+
+            CliRun back = CliRun.run(TwoClusterConfig.write(dir.resolve("to-a.conf"), a, b, inA),
+                    "clusters", "move", "--tenant", MOVED.toString(), "--from", "b");
+            assertEquals(0, back.exit(), back.err() + back.out());
+            assertEquals(0, a.count("SELECT count(*) FROM tenants_moved_out"), "a's mark lifted");
+            assertEquals(4, rows(a, "email_event_rows", MOVED));
+
+            try (TestEdge current = TwoClusterConfig.edge(a, b, inA)) {
+                Await.until("the edge writes the three others in a", Duration.ofSeconds(60),
+                        () -> a.count("SELECT count(*) FROM bad_events WHERE replayed_at IS NULL") == 0);
+                Await.until("and counts them", Duration.ofSeconds(10),
+                        () -> TestEdge.sample(current.metrics(), "edge_moved_events_forwarded_total") == 3.0);
+            }
+            assertEquals(7, rows(a, "email_event_rows", MOVED), "each once");
+            assertEquals(1, a.count("SELECT count(*) FROM bad_events WHERE last_replay_error LIKE"
+                    + " 'forwarded to cluster b as bad event % and replayed there'"), "the one written in b, marked");
+            assertEquals(0, rows(b, "email_event_rows", MOVED));
         }
     }
 

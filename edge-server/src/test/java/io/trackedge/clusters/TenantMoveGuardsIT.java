@@ -27,8 +27,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What {@code trackedge clusters move} refuses, what it waits for and what it leaves to a second run
- * (docs/clusters.md, "Moving a tenant"): clusters whose newest migrations differ, days whose raw events retention
- * dropped, an erasure that comes while the move runs, and rows that arrive in the source meanwhile.
+ * (docs/clusters.md, "Moving a tenant"): clusters whose newest migrations differ, unfinished moves of the tenant
+ * that a second copy would double, days whose raw events retention dropped, an erasure that comes while the
+ * move runs, and rows that arrive in the source meanwhile.
  * The tenant's rows are written with SQL into cluster a; the routing table sends it to b.
  */
 class TenantMoveGuardsIT {
@@ -83,6 +84,36 @@ class TenantMoveGuardsIT {
             CliRun moved = move(config);
             assertEquals(0, moved.exit(), moved.err() + moved.out());
             assertEquals(1, events(b));
+        }
+    }
+
+    /**
+     * A move from {@code a} into {@code b} that stopped between its commits left a copy in b; the tenant,
+     * pinned to a third cluster {@code c} instead, must not be moved from a into c as well (b and c would
+     * both hold a's rows, counted twice). Neither c nor a holds that record: only b does.
+     */
+    @Test
+    void aMoveFromTheSameClusterLeftUnfinishedInAThirdClusterIsRefused() throws Exception {
+        try (TestDatabase a = TestDatabase.migrated(); TestDatabase b = TestDatabase.migrated(); TestDatabase c = TestDatabase.migrated()) {
+            Path table = dir.resolve("routing.csv");
+            Files.writeString(table, TENANT + ",c\n");
+            Path config = TwoClusterConfig.write(dir.resolve("edge.conf"), a, b, table, "c=" + c.jdbcUrl());
+            events(a, "e-1");
+            sql(b, "INSERT INTO tenant_moves (tenant_id, from_cluster, to_cluster, state, copied, fingerprints) VALUES ('"
+                    + TENANT + "', 'a', 'b', 'copied', '{}', '{}')");
+
+            CliRun refused = move(config);
+            assertEquals(1, refused.exit(), refused.err() + refused.out());
+            assertTrue(refused.err().contains("a move of tenant " + TENANT + " from a into b stopped before it deleted the rows from a"
+                    + " (tenant_moves in b)") && refused.err().contains("--tenant " + TENANT + " --from a"), refused.err());
+            assertEquals(0, events(c), "nothing copied into c");
+            assertEquals(1, events(a), "nothing moved");
+            assertEquals(0, a.count("SELECT count(*) FROM tenants_moved_out"), "a not marked");
+
+            sql(b, "UPDATE tenant_moves SET state = 'done', finished_at = now()");
+            CliRun moved = move(config);
+            assertEquals(0, moved.exit(), moved.err() + moved.out());
+            assertEquals(1, events(c));
         }
     }
 

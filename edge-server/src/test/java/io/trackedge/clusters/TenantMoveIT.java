@@ -13,6 +13,8 @@ import io.trackedge.jobs.JobSettings;
 import io.trackedge.jobs.JobStats;
 import io.trackedge.jobs.JobStore;
 import io.trackedge.jobs.Period;
+import io.trackedge.sink.postgres.MovedTenants;
+import io.trackedge.sink.postgres.PostgresSink;
 import io.trackedge.sink.testing.Await;
 import io.trackedge.sink.testing.TestDatabase;
 import io.trackedge.testing.CliRun;
@@ -173,6 +175,56 @@ class TenantMoveIT {
             assertEquals(0, rows(a, "daily_analytics", OTHER) + rows(a, "ingest_event_ids", OTHER));
             assertEquals(0, rows(b, "daily_analytics", OTHER), "not copied a second time");
             assertEquals("done", b.rows("SELECT state FROM tenant_moves").get(0));
+        }
+    }
+
+    /**
+     * A move whose delete in a committed, though its run saw an error (or failed to mark its record
+     * done), left b's record "copied" and a empty and marked moved to b; a stale edge's event of the
+     * tenant then set aside in a (error code moved) is the edges' to forward, not a row the copy missed:
+     * the next run finishes the move, and leaves that event where it is, unforwarded, for them, as does a run after it.
+     */
+    @Test
+    void aMoveWhoseSourceCommittedIsFinishedBesideEventsSetAsideThere() throws Exception {
+        try (TestDatabase a = migrated(); TestDatabase b = migrated(); Database da = database(a); Database db = database(b)) {
+            sql(a, "INSERT INTO daily_analytics (tenant_id, user_id, date, opens_total) VALUES ('" + OTHER + "', gen_random_uuid(), current_date, 3)");
+            TenantRows copied;
+            try (Connection c = a.connect()) {
+                copied = TenantRows.of(c, OTHER);
+            }
+            try (Connection c = b.connect()) {
+                c.setAutoCommit(false);
+                MoveRecord.copied(c, OTHER, "a", "b", copied.counts(), copied.fingerprints());
+                c.commit();
+            }
+            try (Connection c = a.connect()) { // a's commit, as the stopped run made it
+                c.setAutoCommit(false);
+                MovedTenants.markMovedOut(c, OTHER, "b");
+                try (Statement s = c.createStatement()) {
+                    s.execute("DELETE FROM daily_analytics WHERE tenant_id = '" + OTHER + "'");
+                }
+                c.commit();
+            }
+            sql(a, "INSERT INTO bad_events (sink, edge_node, journal_position, event_id, tenant_id, event_type, record, error, error_code)"
+                    + " VALUES ('" + PostgresSink.NAME + "', gen_random_uuid(), 7, gen_random_uuid(), '" + OTHER + "', 'open', '\\x00',"
+                    + " 'tenant moved out of this cluster', '" + MovedTenants.CODE + "')");
+            TenantMove move = new TenantMove(da.dataSource(), "a", db.dataSource(), "b", JobTypes.registry(0, db.dataSource()),
+                    new JobStore(db.dataSource(), JobSettings.defaults()));
+
+            TenantMove.Outcome finished = move.move(OTHER);
+
+            assertTrue(finished.resumed());
+            assertEquals(0, finished.leftInSource(), "the set-aside event is not a row the move left behind");
+            assertEquals("done", b.rows("SELECT state FROM tenant_moves").get(0));
+            assertEquals(1, a.count("SELECT count(*) FROM bad_events WHERE tenant_id = '" + OTHER + "' AND error_code = '"
+                    + MovedTenants.CODE + "' AND replayed_at IS NULL"), "kept for the edges to forward");
+            assertEquals(0, b.count("SELECT count(*) FROM bad_events"), "not copied: the forward writes it in b");
+            assertEquals(List.of("b"), a.rows("SELECT moved_to FROM tenants_moved_out WHERE tenant_id = '" + OTHER + "'"));
+
+            TenantMove.Outcome again = move.move(OTHER);
+            assertEquals(0, again.rows() + again.leftInSource(), "run again, nothing to move");
+            assertEquals(1, a.count("SELECT count(*) FROM bad_events WHERE tenant_id = '" + OTHER + "' AND replayed_at IS NULL"), "still kept");
+            assertEquals(0, b.count("SELECT count(*) FROM bad_events"));
         }
     }
 
