@@ -55,7 +55,15 @@ public final class BadEvents {
      * @param includeReplayed also those replayed already
      */
     public static List<Row> list(Connection c, String sink, boolean includeReplayed, int limit) throws SQLException {
-        StringBuilder q = new StringBuilder(SELECT + " WHERE true");
+        return list(c, sink, includeReplayed, 0, limit);
+    }
+
+    /**
+     * As {@link #list(Connection, String, boolean, int)}, those whose id is above {@code afterId} only: a
+     * caller pages through the table with the last id of each page, one page of records in memory at a time.
+     */
+    public static List<Row> list(Connection c, String sink, boolean includeReplayed, long afterId, int limit) throws SQLException {
+        StringBuilder q = new StringBuilder(SELECT + " WHERE bad_event_id > ?");
         if (sink != null) {
             q.append(" AND sink = ?");
         }
@@ -65,11 +73,80 @@ public final class BadEvents {
         q.append(" ORDER BY bad_event_id LIMIT ?");
         try (PreparedStatement s = c.prepareStatement(q.toString())) {
             int i = 1;
+            s.setLong(i++, afterId);
             if (sink != null) {
                 s.setString(i++, sink);
             }
             s.setInt(i, limit);
             return rows(s);
+        }
+    }
+
+    /**
+     * Which rows a replay takes: those not replayed yet, of one sink or of every one ({@code sink} null),
+     * and either the ones named ({@code ids}, whatever they were set aside for) or, when {@code ids} is
+     * null, all but those set aside with {@code exceptCode} (none left out when it is null).
+     */
+    public record Waiting(String sink, List<Long> ids, String exceptCode) {
+    }
+
+    /**
+     * A page of the rows {@code w} selects, by id, above {@code afterId} and up to {@code throughId}. The
+     * filters are the query's, not the caller's: a replay holds one page of records at a time, however
+     * many rows the table holds that it does not take (a sink days behind retention sets aside millions).
+     */
+    public static List<Row> waiting(Connection c, Waiting w, long afterId, long throughId, int limit) throws SQLException {
+        StringBuilder q = new StringBuilder(SELECT + " WHERE bad_event_id > ? AND bad_event_id <= ? AND replayed_at IS NULL");
+        if (w.sink() != null) {
+            q.append(" AND sink = ?");
+        }
+        if (w.ids() != null) {
+            q.append(" AND bad_event_id = ANY (?)");
+        } else if (w.exceptCode() != null) {
+            q.append(" AND error_code IS DISTINCT FROM ?");
+        }
+        q.append(" ORDER BY bad_event_id LIMIT ?");
+        try (PreparedStatement s = c.prepareStatement(q.toString())) {
+            int i = 1;
+            s.setLong(i++, afterId);
+            s.setLong(i++, throughId);
+            if (w.sink() != null) {
+                s.setString(i++, w.sink());
+            }
+            if (w.ids() != null) {
+                s.setArray(i++, c.createArrayOf("bigint", w.ids().toArray()));
+            } else if (w.exceptCode() != null) {
+                s.setString(i++, w.exceptCode());
+            }
+            s.setInt(i, limit);
+            return rows(s);
+        }
+    }
+
+    /** How many rows not replayed yet, of {@code sink} (every sink's when null), were set aside with {@code code}. */
+    public static long countWaiting(Connection c, String sink, String code) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT count(*) FROM bad_events WHERE replayed_at IS NULL AND error_code = ?"
+                + (sink == null ? "" : " AND sink = ?"))) {
+            s.setString(1, code);
+            if (sink != null) {
+                s.setString(2, sink);
+            }
+            try (ResultSet r = s.executeQuery()) {
+                r.next();
+                return r.getLong(1);
+            }
+        }
+    }
+
+    /**
+     * The highest id given so far, 0 when none: where a replay run stops, so that one started while the
+     * sinks go on setting events aside ends, leaving those to the next.
+     */
+    public static long lastId(Connection c) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT coalesce(max(bad_event_id), 0) FROM bad_events");
+             ResultSet r = s.executeQuery()) {
+            r.next();
+            return r.getLong(1);
         }
     }
 
