@@ -1,6 +1,7 @@
 package io.trackedge.sink.bad;
 
 import io.trackedge.journal.EventRecord;
+import io.trackedge.privacy.RecipientHash;
 import io.trackedge.sink.BadRecord;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -19,11 +20,18 @@ import java.util.UUID;
  */
 public final class BadEvents {
 
-    /** One row of {@code bad_events}. */
+    /**
+     * One row of {@code bad_events}.
+     *
+     * @param recipientHash the erasure audit's name of the event's recipient ({@link #recipientHash(EventRecord)})
+     */
     public record Row(long id, String sink, UUID edgeNode, long journalPosition, UUID eventId, UUID tenantId,
                       String eventType, byte[] record, String error, String errorCode, int attempts,
-                      Instant setAsideAt, Instant replayedAt, String lastReplayError) {
+                      Instant setAsideAt, Instant replayedAt, String lastReplayError, byte[] recipientHash) {
     }
+
+    /** The {@code recipient_hash} of an event that names no recipient. */
+    private static final byte[] NO_RECIPIENT = new byte[0];
 
     private BadEvents() {
     }
@@ -32,8 +40,8 @@ public final class BadEvents {
     public static void insert(Connection c, String sink, UUID edgeNode, BadRecord bad) throws SQLException {
         EventRecord e = bad.event();
         try (PreparedStatement s = c.prepareStatement(
-                "INSERT INTO bad_events (sink, edge_node, journal_position, event_id, tenant_id, event_type, record, error, error_code) "
-                        + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sink, edge_node, journal_position) DO NOTHING")) {
+                "INSERT INTO bad_events (sink, edge_node, journal_position, event_id, tenant_id, event_type, record, error, error_code, "
+                        + "recipient_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sink, edge_node, journal_position) DO NOTHING")) {
             s.setString(1, sink);
             s.setObject(2, edgeNode);
             s.setLong(3, bad.position());
@@ -44,8 +52,21 @@ public final class BadEvents {
             // The error text may quote the refused value itself; it must fit in a text column.
             s.setString(8, printable(bad.error()));
             s.setString(9, bad.code());
+            s.setBytes(10, recipientHash(e));
             s.executeUpdate();
         }
+    }
+
+    /**
+     * What {@code bad_events.recipient_hash} holds for {@code e} (sql/V40): its recipient as the erasure audit
+     * names one ({@link RecipientHash}), so that an erasure finds the row without decoding records; empty for an
+     * event that names no recipient (a warm-up event); null when the record did not decode.
+     */
+    public static byte[] recipientHash(EventRecord e) {
+        if (e == null) {
+            return null;
+        }
+        return e.type().isWarmup() ? NO_RECIPIENT : RecipientHash.of(e.fields().tenant(), e.fields().email());
     }
 
     /**
@@ -176,7 +197,7 @@ public final class BadEvents {
     }
 
     private static final String SELECT = "SELECT bad_event_id, sink, edge_node, journal_position, event_id, tenant_id, event_type, "
-            + "record, error, error_code, attempts, set_aside_at, replayed_at, last_replay_error FROM bad_events";
+            + "record, error, error_code, attempts, set_aside_at, replayed_at, last_replay_error, recipient_hash FROM bad_events";
 
     private static List<Row> rows(PreparedStatement s) throws SQLException {
         List<Row> out = new ArrayList<>();
@@ -185,7 +206,7 @@ public final class BadEvents {
                 out.add(new Row(r.getLong(1), r.getString(2), r.getObject(3, UUID.class), r.getLong(4),
                         r.getObject(5, UUID.class), r.getObject(6, UUID.class), r.getString(7), r.getBytes(8),
                         r.getString(9), r.getString(10), r.getInt(11), instant(r.getTimestamp(12)),
-                        instant(r.getTimestamp(13)), r.getString(14)));
+                        instant(r.getTimestamp(13)), r.getString(14), r.getBytes(15)));
             }
         }
         return out;
