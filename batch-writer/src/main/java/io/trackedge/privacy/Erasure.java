@@ -23,8 +23,8 @@ import io.trackedge.journal.RecordCodec;
  * <p>Tables: {@code email_events}, {@code email_opens}, {@code email_clicks},
  * {@code email_human_opens}, {@code email_bounces}, {@code email_replies} (by tenant and email id);
  * {@code ingest_event_ids} (by the ids of the deleted events); {@code bad_events} (set-aside journal
- * records of that recipient, found by the recipient's hash, or for rows set aside before sql/V40 by
- * decoding the tenant's records). {@code warmup_interactions}
+ * records of that recipient, found by the recipient's hash, or by decoding the rows whose recipient is
+ * not known: the tenant's set aside before sql/V40, and those whose record did not decode then). {@code warmup_interactions}
  * holds no recipient (warm-up events are between mailboxes). Aggregates ({@code daily_analytics},
  * the roll-ups) are counts and are not adjusted: they keep counting what happened. So that the
  * nightly reconciliation, which recounts {@code daily_analytics} from the raw tables, keeps counting
@@ -233,9 +233,10 @@ public final class Erasure {
 
     /**
      * bad_events keeps whole journal records. Each row set aside since V40 names its recipient by the
-     * audit's hash, which the index finds. Only the tenant's rows whose recipient is not known (set aside
-     * before V40) are decoded, streamed, to find the recipient's among them: this runs under the audit's
-     * lock, which every sink batch waits on.
+     * audit's hash, which the index finds. Only the rows whose recipient is not known are decoded,
+     * streamed: the tenant's set aside before V40, and those that name no tenant because their record
+     * did not decode when it was set aside (a release older than the record's, after a rollback), which
+     * may decode now. This runs under the audit's lock, which every sink batch waits on.
      */
     private static long deleteBadEvents(Connection c, UUID tenant, String emailId, byte[] hash) throws SQLException {
         long deleted;
@@ -245,8 +246,8 @@ public final class Erasure {
             deleted = s.executeUpdate();
         }
         List<Long> doomed = new ArrayList<>();
-        try (PreparedStatement s = c.prepareStatement(
-                "SELECT bad_event_id, record FROM bad_events WHERE recipient_hash IS NULL AND tenant_id = ?")) {
+        try (PreparedStatement s = c.prepareStatement("SELECT bad_event_id, record FROM bad_events"
+                + " WHERE recipient_hash IS NULL AND (tenant_id = ? OR tenant_id IS NULL)")) {
             s.setFetchSize(DECODED_PER_FETCH); // a cursor: c is in a transaction
             s.setObject(1, tenant);
             try (ResultSet r = s.executeQuery()) {
@@ -256,9 +257,9 @@ public final class Erasure {
                     try {
                         e = RecordCodec.decode(rec, 0, rec.length);
                     } catch (RuntimeException undecodable) {
-                        continue; // a record that does not decode has no tenant either: the row's tenant_id is NULL
+                        continue; // names no one this release can read: kept for one that can
                     }
-                    if (!e.type().isWarmup() && e.fields().email().equals(emailId)) {
+                    if (!e.type().isWarmup() && e.fields().tenant().equals(tenant) && e.fields().email().equals(emailId)) {
                         doomed.add(r.getLong(1));
                     }
                 }

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * An erasure's share of {@code bad_events}: the recipient's set-aside rows go, another recipient's and
- * another tenant's stay. A row names its recipient by the audit's hash since sql/V40, and the erasure
+ * another tenant's stay, and so do rows whose record does not decode. A row names its recipient by the audit's hash since sql/V40, and the erasure
  * finds it by that, without decoding records under the audit's lock; only rows set aside before V40,
  * whose recipient is not known, are decoded.
  */
@@ -57,6 +57,33 @@ class ErasureBadEventsIT {
             assertEquals(3L, r.deleted().get("bad_events"));
             assertEquals(List.of("2", "3", "4", "7"), db.rows("SELECT journal_position FROM bad_events ORDER BY 1"));
         }
+    }
+
+    /**
+     * A record that did not decode when it was set aside (an older release, after a rollback) names no
+     * tenant there, and may decode after the upgrade: the erasure decodes such rows and deletes the
+     * recipient's, by the tenant and email id the record holds.
+     */
+    @Test
+    void rowsThatNamedNoTenantWhenSetAsideAreErasedOnceTheyDecode() throws Exception {
+        try (TestDatabase db = TestDatabase.migrated(); Connection c = db.connect()) {
+            UUID node = UUID.randomUUID();
+            setAsideUndecoded(c, node, 1, EVENTS.record(TENANT, USER, EventType.OPEN, "gone", JournalFixture.FULL_V4));
+            setAsideUndecoded(c, node, 2, EVENTS.record(TENANT, USER, EventType.OPEN, "stays", JournalFixture.FULL_V4));
+            setAsideUndecoded(c, node, 3, EVENTS.record(OTHER, USER, EventType.OPEN, "gone", JournalFixture.FULL_V4));
+            setAsideUndecoded(c, node, 4, new byte[] {0, (byte) 0xff, 0}); // still does not decode
+            assertEquals(4, db.count("SELECT count(*) FROM bad_events WHERE tenant_id IS NULL AND recipient_hash IS NULL"));
+
+            Erasure.Result r = Erasure.erase(c, TENANT, "gone", "test:bad-events");
+
+            assertEquals(1L, r.deleted().get("bad_events"));
+            assertEquals(List.of("2", "3", "4"), db.rows("SELECT journal_position FROM bad_events ORDER BY 1"));
+        }
+    }
+
+    /** As the sink sets aside a record it cannot decode: no event, so no tenant and no recipient. */
+    private static void setAsideUndecoded(Connection c, UUID node, long position, byte[] record) throws Exception {
+        BadEvents.insert(c, "postgres", node, new BadRecord(position, position + 1, record, null, "does not decode", "decode"));
     }
 
     private static void setAside(Connection c, UUID node, long position, UUID tenant, EventType type, String email) throws Exception {
