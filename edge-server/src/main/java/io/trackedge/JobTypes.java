@@ -49,7 +49,8 @@ public final class JobTypes {
 
     /**
      * @param retentionDays {@code edge.database.retention-days}; 0 makes the retention job a no-op
-     * @param ds the database the jobs run in, for the compaction's rebuilds outside the job's transaction
+     * @param ds the database the jobs run in, for the work done outside the job's transaction: the compaction's rebuilds,
+     *     retention's deletion of set-aside events
      */
     public static JobRegistry registry(int retentionDays, DataSource ds) {
         JobRegistry.Builder b = JobRegistry.builder();
@@ -60,7 +61,7 @@ public final class JobTypes {
             }
             b.add(r, p.priority(), p.schedule());
         }
-        b.add(new RetentionJob(retentionDays), 100, Granularity.DAY);
+        b.add(new RetentionJob(retentionDays, ds), 100, Granularity.DAY);
         // After the day's roll-ups (a higher number runs later), which read the partition it rebuilds.
         b.add(new CompactionJob(ds), 110, Granularity.DAY);
         return b.build();

@@ -23,7 +23,8 @@ import io.trackedge.journal.RecordCodec;
  * <p>Tables: {@code email_events}, {@code email_opens}, {@code email_clicks},
  * {@code email_human_opens}, {@code email_bounces}, {@code email_replies} (by tenant and email id);
  * {@code ingest_event_ids} (by the ids of the deleted events); {@code bad_events} (set-aside journal
- * records of that recipient, found by decoding the tenant's records). {@code warmup_interactions}
+ * records of that recipient, found by the recipient's hash, or by decoding the rows whose recipient is
+ * not known: the tenant's set aside before sql/V41, and those whose record did not decode then). {@code warmup_interactions}
  * holds no recipient (warm-up events are between mailboxes). Aggregates ({@code daily_analytics},
  * the roll-ups) are counts and are not adjusted: they keep counting what happened. So that the
  * nightly reconciliation, which recounts {@code daily_analytics} from the raw tables, keeps counting
@@ -108,10 +109,11 @@ public final class Erasure {
     private static Result eraseIn(Connection c, UUID tenant, String emailId, String requestedBy, LockWait wait) throws SQLException {
         wait.runThenWaitAsBefore(c, "LOCK TABLE erasure_audit IN ROW EXCLUSIVE MODE");
         long id;
+        byte[] hash = RecipientHash.of(tenant, emailId);
         try (PreparedStatement s = c.prepareStatement(
                 "INSERT INTO erasure_audit (tenant_id, email_hash, requested_by) VALUES (?, ?, ?) RETURNING erasure_id")) {
             s.setObject(1, tenant);
-            s.setBytes(2, RecipientHash.of(tenant, emailId));
+            s.setBytes(2, hash);
             s.setString(3, requestedBy);
             try (ResultSet r = s.executeQuery()) {
                 r.next();
@@ -155,7 +157,7 @@ public final class Erasure {
         }
         // The other client ids stay: a mail server's id names no one, and its retry of the same event after this
         // erasure must still be known as one, not counted again nor (after the hold) stored again.
-        deleted.put("bad_events", deleteBadEvents(c, tenant, emailId));
+        deleted.put("bad_events", deleteBadEvents(c, tenant, emailId, hash));
         try (PreparedStatement s = c.prepareStatement("UPDATE erasure_audit SET deleted = ?::jsonb WHERE erasure_id = ?")) {
             s.setString(1, json(deleted));
             s.setLong(2, id);
@@ -223,10 +225,30 @@ public final class Erasure {
         return new Recent(out, latest);
     }
 
-    /** bad_events keeps whole journal records: decode the tenant's and delete those of the recipient. */
-    private static long deleteBadEvents(Connection c, UUID tenant, String emailId) throws SQLException {
+    /**
+     * Rows of bad_events the recipient's fallback decodes per round trip: the scan streams (a tenant may
+     * have set aside a million rows before V41), its memory bounded by this many records.
+     */
+    private static final int DECODED_PER_FETCH = 200;
+
+    /**
+     * bad_events keeps whole journal records. Each row set aside since V41 names its recipient by the
+     * audit's hash, which the index finds. Only the rows whose recipient is not known are decoded,
+     * streamed: the tenant's set aside before V41, and those that name no tenant because their record
+     * did not decode when it was set aside (a release older than the record's, after a rollback), which
+     * may decode now. This runs under the audit's lock, which every sink batch waits on.
+     */
+    private static long deleteBadEvents(Connection c, UUID tenant, String emailId, byte[] hash) throws SQLException {
+        long deleted;
+        // The hash names the tenant too: another tenant's rows of the same email id have another.
+        try (PreparedStatement s = c.prepareStatement("DELETE FROM bad_events WHERE recipient_hash = ?")) {
+            s.setBytes(1, hash);
+            deleted = s.executeUpdate();
+        }
         List<Long> doomed = new ArrayList<>();
-        try (PreparedStatement s = c.prepareStatement("SELECT bad_event_id, record FROM bad_events WHERE tenant_id = ?")) {
+        try (PreparedStatement s = c.prepareStatement("SELECT bad_event_id, record FROM bad_events"
+                + " WHERE recipient_hash IS NULL AND (tenant_id = ? OR tenant_id IS NULL)")) {
+            s.setFetchSize(DECODED_PER_FETCH); // a cursor: c is in a transaction
             s.setObject(1, tenant);
             try (ResultSet r = s.executeQuery()) {
                 while (r.next()) {
@@ -235,20 +257,20 @@ public final class Erasure {
                     try {
                         e = RecordCodec.decode(rec, 0, rec.length);
                     } catch (RuntimeException undecodable) {
-                        continue; // a record that does not decode has no tenant either: the row's tenant_id is NULL
+                        continue; // names no one this release can read: kept for one that can
                     }
-                    if (!e.type().isWarmup() && e.fields().email().equals(emailId)) {
+                    if (!e.type().isWarmup() && e.fields().tenant().equals(tenant) && e.fields().email().equals(emailId)) {
                         doomed.add(r.getLong(1));
                     }
                 }
             }
         }
         if (doomed.isEmpty()) {
-            return 0;
+            return deleted;
         }
         try (PreparedStatement s = c.prepareStatement("DELETE FROM bad_events WHERE bad_event_id = ANY (?)")) {
             s.setArray(1, c.createArrayOf("bigint", doomed.toArray()));
-            return s.executeUpdate();
+            return deleted + s.executeUpdate();
         }
     }
 

@@ -1,6 +1,5 @@
 package io.trackedge.cli;
 
-import io.trackedge.clusters.MovedBadEvents;
 import io.trackedge.config.ConfigException;
 import io.trackedge.config.EdgeConfig;
 import io.trackedge.sink.bad.BadEvents;
@@ -12,6 +11,7 @@ import io.trackedge.sink.posthog.PostHogSettings;
 import io.trackedge.sink.posthog.PostHogSink;
 import java.io.PrintWriter;
 import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -74,6 +74,13 @@ public final class BadEventsCommand implements Runnable {
         }
     }
 
+    /**
+     * Rows read per query, each with its journal record: what a command holds in memory at a time, however
+     * many rows the table holds (a sink days behind retention sets aside one for each of its events).
+     * Package-private so that a test pages through a few rows.
+     */
+    static int pageSize = 200;
+
     @Command(name = "list", mixinStandardHelpOptions = true,
             description = "List set-aside events not replayed yet, oldest first, with the error each was refused with.")
     static final class ListBad extends OnDatabase {
@@ -82,20 +89,30 @@ public final class BadEventsCommand implements Runnable {
 
         @Override
         int run(EdgeConfig cfg, CliDatabase db, PrintWriter out) throws Exception {
-            List<BadEvents.Row> rows;
-            try (Connection c = db.db().dataSource().getConnection()) {
-                rows = BadEvents.list(c, sink, all, limit);
-            }
             String format = "%-6s  %-8s  %-36s  %-12s  %-20s  %-8s  %-20s  %s%n";
             out.printf(format, "ID", "SINK", "EVENT ID", "TYPE", "SET ASIDE", "ATTEMPTS", "REPLAYED", "ERROR");
-            for (BadEvents.Row r : rows) {
-                out.printf(format, r.id(), r.sink(), r.eventId() == null ? "(undecodable)" : r.eventId(),
-                        r.eventType() == null ? "-" : r.eventType(), r.setAsideAt().toString().replaceFirst("\\.\\d+Z$", "Z"),
-                        r.attempts(), r.replayedAt() == null ? "-" : r.replayedAt().toString().replaceFirst("\\.\\d+Z$", "Z"),
-                        oneLine(r.lastReplayError() != null ? "replay: " + r.lastReplayError() : r.error()));
+            int shown = 0;
+            long after = 0;
+            while (shown < limit) {
+                int asked = Math.min(pageSize, limit - shown);
+                List<BadEvents.Row> page;
+                try (Connection c = db.db().dataSource().getConnection()) {
+                    page = BadEvents.list(c, sink, all, after, asked);
+                }
+                for (BadEvents.Row r : page) {
+                    out.printf(format, r.id(), r.sink(), r.eventId() == null ? "(undecodable)" : r.eventId(),
+                            r.eventType() == null ? "-" : r.eventType(), r.setAsideAt().toString().replaceFirst("\\.\\d+Z$", "Z"),
+                            r.attempts(), r.replayedAt() == null ? "-" : r.replayedAt().toString().replaceFirst("\\.\\d+Z$", "Z"),
+                            oneLine(r.lastReplayError() != null ? "replay: " + r.lastReplayError() : r.error()));
+                }
+                shown += page.size();
+                if (page.size() < asked) {
+                    break;
+                }
+                after = page.get(page.size() - 1).id();
             }
-            spec.commandLine().getErr().printf("%d event(s)%s; replay with: trackedge bad-events replay [--sink NAME] [--id ID ...]%n", rows.size(),
-                    rows.size() == limit ? " (more with --limit)" : "");
+            spec.commandLine().getErr().printf("%d event(s)%s; replay with: trackedge bad-events replay [--sink NAME] [--id ID ...]%n", shown,
+                    shown == limit ? " (more with --limit)" : "");
             return 0;
         }
     }
@@ -110,92 +127,106 @@ public final class BadEventsCommand implements Runnable {
 
         @Override
         int run(EdgeConfig cfg, CliDatabase db, PrintWriter out) throws Exception {
-            List<BadEvents.Row> rows;
+            List<Long> named = ids == null ? null : ids.stream().distinct().toList();
+            // Set aside because retention dropped their day: refused again unless retention-days was
+            // raised before the drop, and a sink days behind may have set aside millions of them.
+            BadEvents.Waiting which = new BadEvents.Waiting(sink, named, named == null ? PostgresSink.REFUSED_FOR_RETENTION : null);
+            long through;
             try (Connection c = db.db().dataSource().getConnection()) {
-                rows = BadEvents.list(c, sink, false, Integer.MAX_VALUE);
-            }
-            int notTried = 0; // named or found, and not replayed: the exit code says so
-            if (ids != null) {
-                rows = rows.stream().filter(r -> ids.contains(r.id())).toList();
-                if (rows.size() < ids.size()) {
-                    notTried += ids.size() - rows.size();
-                    spec.commandLine().getErr().println("some of " + ids + " are not set-aside events waiting for a replay (see bad-events list --all)");
-                }
-            } else {
-                // Set aside because retention dropped their day: refused again unless retention-days was
-                // raised before the drop, and a sink days behind may have set aside millions of them.
-                long expired = rows.stream().filter(r -> PostgresSink.REFUSED_FOR_RETENTION.equals(r.errorCode())).count();
+                through = BadEvents.lastId(c);
+                long expired = named != null ? 0 : BadEvents.countWaiting(c, sink, PostgresSink.REFUSED_FOR_RETENTION);
                 if (expired > 0) {
-                    rows = rows.stream().filter(r -> !PostgresSink.REFUSED_FOR_RETENTION.equals(r.errorCode())).toList();
                     spec.commandLine().getErr().println(expired + " event(s) set aside for retention (error code retention) not tried;"
                             + " name them with --id to try them");
                 }
             }
-            List<BadEvents.Row> toPostgres = new ArrayList<>();
-            List<BadEvents.Row> toPostHog = new ArrayList<>();
-            for (BadEvents.Row r : rows) {
-                (PostgresSink.NAME.equals(r.sink()) ? toPostgres : toPostHog).add(r);
-            }
-            Map<String, List<BadEvents.Row>> elsewhere = cfg.database().clusters().list().isEmpty() ? Map.of()
-                    : MovedBadEvents.elsewhere(cfg.database().clusters().routing(),
-                            cluster != null ? cluster : cfg.database().clusters().list().get(0).name(), toPostgres);
-            elsewhere.values().forEach(toPostgres::removeAll);
             // The tenants' privacy rules apply to a replayed event as to any other; erasures are read
             // from the database. A replayed event is classified alone, with the sink's rules and lists
             // (the data folder's, else the snapshot), or not at all when classification is off.
             io.trackedge.privacy.PrivacyPolicy privacy = new io.trackedge.privacy.PrivacyPolicy(cfg.privacy().settings(),
                     io.trackedge.privacy.ErasureList.empty(), System::currentTimeMillis);
-            boolean classify = cfg.classify().enabled();
-            List<ReplayOutcome> outcomes = new ArrayList<>(postgresReplay(cfg, db.db(), privacy).replay(toPostgres));
-            outcomes.addAll(forward(cfg, db, elsewhere, privacy, out));
-            if (!toPostHog.isEmpty()) {
-                PostHogSettings p = cfg.posthogSink();
-                if (!p.enabled()) {
-                    notTried += toPostHog.size();
-                    spec.commandLine().getErr().println(toPostHog.size() + " PostHog event(s) not replayed: no POSTHOG_API_KEY configured");
-                } else {
-                    try (PostHogReplay replay = new PostHogReplay(db.db().dataSource(), p, privacy,
-                            classify ? cfg.classify().settings() : null,
-                            classify ? io.trackedge.classify.ListSource.watching(cfg.dataDir()) : io.trackedge.classify.ListSource.snapshot())) {
-                        outcomes.addAll(replay.replay(toPostHog));
+            PostgresReplay postgres = postgresReplay(cfg, db.db(), privacy);
+            PostHogSettings p = cfg.posthogSink();
+            Tally tally = new Tally(out);
+            long found = 0;
+            long withoutKey = 0;
+            PostHogReplay posthog = null;
+            try (ClusterForwarding forwarding = new ClusterForwarding(cfg, cluster, db,
+                    there -> postgresReplay(cfg, there, privacy), out::println)) {
+                List<BadEvents.Row> page;
+                for (long after = 0; !(page = page(db, which, after, through)).isEmpty(); after = page.get(page.size() - 1).id()) {
+                    found += page.size();
+                    List<BadEvents.Row> toPostgres = new ArrayList<>();
+                    List<BadEvents.Row> toPostHog = new ArrayList<>();
+                    for (BadEvents.Row r : page) {
+                        (PostgresSink.NAME.equals(r.sink()) ? toPostgres : toPostHog).add(r);
                     }
+                    Map<String, List<BadEvents.Row>> elsewhere = forwarding.elsewhere(toPostgres);
+                    elsewhere.values().forEach(toPostgres::removeAll);
+                    tally.add(postgres.replay(toPostgres));
+                    tally.add(forwarding.forward(elsewhere));
+                    if (toPostHog.isEmpty()) {
+                        continue;
+                    }
+                    if (!p.enabled()) {
+                        withoutKey += toPostHog.size();
+                        continue;
+                    }
+                    if (posthog == null) {
+                        boolean classify = cfg.classify().enabled();
+                        posthog = new PostHogReplay(db.db().dataSource(), p, privacy,
+                                classify ? cfg.classify().settings() : null,
+                                classify ? io.trackedge.classify.ListSource.watching(cfg.dataDir()) : io.trackedge.classify.ListSource.snapshot());
+                    }
+                    tally.add(posthog.replay(toPostHog));
+                }
+            } finally {
+                if (posthog != null) {
+                    posthog.close();
                 }
             }
-            int ok = 0;
+            long notTried = withoutKey; // named or found, and not replayed: the exit code says so
+            if (withoutKey > 0) {
+                spec.commandLine().getErr().println(withoutKey + " PostHog event(s) not replayed: no POSTHOG_API_KEY configured");
+            }
+            if (named != null && found < named.size()) {
+                notTried += named.size() - found;
+                spec.commandLine().getErr().println("some of " + named + " are not set-aside events waiting for a replay (see bad-events list --all)");
+            }
+            spec.commandLine().getErr().printf("%d of %d replayed%n", tally.replayed, tally.settled + notTried);
+            return tally.replayed == tally.settled && notTried == 0 ? 0 : 1;
+        }
+
+        private static List<BadEvents.Row> page(CliDatabase db, BadEvents.Waiting which, long after, long through) throws SQLException {
+            // No connection is held past the read: the CLI's pool has one, and each replay takes it in turn.
+            try (Connection c = db.db().dataSource().getConnection()) {
+                return BadEvents.waiting(c, which, after, through, pageSize);
+            }
+        }
+    }
+
+    /** Prints each outcome as it comes and counts them: nothing of a page is kept once it is done. */
+    private static final class Tally {
+        private final PrintWriter out;
+        long settled;
+        long replayed;
+
+        Tally(PrintWriter out) {
+            this.out = out;
+        }
+
+        void add(List<ReplayOutcome> outcomes) {
             for (ReplayOutcome o : outcomes) {
+                settled++;
                 if (o.replayed()) {
-                    ok++;
+                    replayed++;
                     out.printf("%d replayed%n", o.badEventId());
                 } else {
                     out.printf("%d not replayed: %s%n", o.badEventId(), oneLine(o.error()));
                 }
             }
-            spec.commandLine().getErr().printf("%d of %d replayed%n", ok, outcomes.size() + notTried);
-            return ok == outcomes.size() && notTried == 0 ? 0 : 1;
+            out.flush();
         }
-    }
-
-    /**
-     * Hands each cluster's rows to it ({@link MovedBadEvents}); a cluster that cannot be reached (down,
-     * refusing, not migrated) leaves its rows not yet settled listed here, and the others go on.
-     */
-    private static List<ReplayOutcome> forward(EdgeConfig cfg, CliDatabase here, Map<String, List<BadEvents.Row>> byCluster,
-                                               io.trackedge.privacy.PrivacyPolicy privacy, PrintWriter out) {
-        MovedBadEvents forwarding = new MovedBadEvents(here.db(), there -> postgresReplay(cfg, there, privacy), out::println);
-        List<ReplayOutcome> outcomes = new ArrayList<>();
-        for (Map.Entry<String, List<BadEvents.Row>> to : byCluster.entrySet()) {
-            int before = outcomes.size();
-            try (CliDatabase there = CliDatabase.open(cfg.onCluster(to.getKey()))) {
-                if (cfg.database().migrateOnStart()) {
-                    there.db().migrate();
-                }
-                forwarding.forward(to.getKey(), there.db(), to.getValue(), outcomes);
-            } catch (Exception unreachable) {
-                outcomes.addAll(MovedBadEvents.notForwarded(to.getKey(), to.getValue(),
-                        List.copyOf(outcomes.subList(before, outcomes.size())), unreachable));
-            }
-        }
-        return outcomes;
     }
 
     private static PostgresReplay postgresReplay(EdgeConfig cfg, io.trackedge.db.Database db, io.trackedge.privacy.PrivacyPolicy privacy) {

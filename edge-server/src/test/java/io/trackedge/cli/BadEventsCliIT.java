@@ -22,7 +22,9 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -56,12 +58,16 @@ class BadEventsCliIT {
 
     /** A journal record of one open, as the edge writes it. */
     private static byte[] record(UUID id, String email) {
+        return record(id, email, "Mozilla/5.0 (test)");
+    }
+
+    private static byte[] record(UUID id, String email, String userAgent) {
         MutableEvent e = new MutableEvent();
         long now = System.currentTimeMillis() * 1000;
         e.reset(EventType.OPEN, id.getMostSignificantBits(), id.getLeastSignificantBits(), now);
         byte[] block = FieldsCodec.encode(new EventFields(TENANT, USER, "camp", "mbox", email, null, null, null));
         e.fields(block, 0, block.length);
-        e.userAgent("Mozilla/5.0 (test)");
+        e.userAgent(userAgent);
         ByteBuffer b = ByteBuffer.allocate(e.encodedSizeBound());
         RecordCodec.encode(e, b);
         return Arrays.copyOf(b.array(), b.position());
@@ -157,5 +163,157 @@ class BadEventsCliIT {
             assertEquals(2, badSink.exit());
             assertTrue(badSink.err().contains("--sink must be one of"), badSink.err());
         }
+    }
+
+    /**
+     * A replay, and a listing, read the table a page at a time, the filters in the query: rows past the
+     * first page are replayed, those set aside for retention are counted and left untried wherever they
+     * are, and {@code --id} finds rows far past the first page.
+     */
+    @Test
+    void replayAndListPageThroughTheRows() throws Exception {
+        int before = BadEventsCommand.pageSize;
+        BadEventsCommand.pageSize = 3;
+        try (TestDatabase testDb = TestDatabase.create(); FakePostHog fake = FakePostHog.start("phc_cli");
+             Database db = new Database(new PostgresConnectionInfo(testDb.jdbcUrl(), "postgres", null), 2)) {
+            db.migrate();
+            UUID node = UUID.randomUUID();
+            List<UUID> toPostgres = new ArrayList<>();
+            List<UUID> toPostHog = new ArrayList<>();
+            List<UUID> expired = new ArrayList<>();
+            try (Connection c = db.dataSource().getConnection()) {
+                for (int i = 0; i < 21; i++) {
+                    UUID id = new UUID(0x0190000000007000L, 0x8000000000000000L | i);
+                    byte[] r = record(id, "email-" + i);
+                    EventRecord e = RecordCodec.decode(r, 0, r.length);
+                    switch (i % 3) {
+                        case 0 -> {
+                            toPostgres.add(id);
+                            BadEvents.insert(c, "postgres", node, new BadRecord(i, i + 1, r, e, "violates check constraint", "23514"));
+                        }
+                        case 1 -> {
+                            expired.add(id);
+                            BadEvents.insert(c, "postgres", node, new BadRecord(i, i + 1, r, e, "before the oldest day kept", "retention"));
+                        }
+                        default -> {
+                            toPostHog.add(id);
+                            BadEvents.insert(c, "posthog", node, new BadRecord(i, i + 1, r, e, "PostHog answered 400", "400"));
+                        }
+                    }
+                }
+            }
+            Path cfg = config(testDb, fake);
+
+            Run list = run("bad-events", "list", "-c", cfg.toString());
+            assertEquals(21, rowLines(list), list.out());
+            assertTrue(list.err().contains("21 event(s);"), list.err());
+            Run some = run("bad-events", "list", "--limit", "8", "-c", cfg.toString());
+            assertEquals(8, rowLines(some), some.out());
+            assertTrue(some.err().contains("8 event(s) (more with --limit)"), some.err());
+
+            Run replayed = run("bad-events", "replay", "-c", cfg.toString());
+            assertEquals(0, replayed.exit(), replayed.out() + replayed.err());
+            assertTrue(replayed.err().contains("7 event(s) set aside for retention (error code retention) not tried"), replayed.err());
+            assertTrue(replayed.err().contains("14 of 14 replayed"), replayed.err());
+            for (UUID id : toPostgres) {
+                assertEquals(1, testDb.count("SELECT count(*) FROM email_events WHERE event_id = '" + id + "'"), id.toString());
+            }
+            assertTrue(fake.uuids().containsAll(toPostHog), fake.uuids().toString());
+            assertEquals(7, testDb.count("SELECT count(*) FROM bad_events WHERE replayed_at IS NULL AND attempts = 1"
+                    + " AND error_code = 'retention'"), "not tried");
+
+            // The last two set aside for retention, pages past the first of the table.
+            List<Long> named = List.of(idOf(testDb, expired.get(5)), idOf(testDb, expired.get(6)));
+            Run byId = run("bad-events", "replay", "--id", named.get(0) + "," + named.get(1), "-c", cfg.toString());
+            assertEquals(0, byId.exit(), byId.out() + byId.err());
+            assertTrue(byId.err().contains("2 of 2 replayed"), byId.err());
+            assertEquals(2, testDb.count("SELECT count(*) FROM email_events WHERE event_id IN ('" + expired.get(5) + "', '"
+                    + expired.get(6) + "')"));
+            assertEquals(5, testDb.count("SELECT count(*) FROM bad_events WHERE replayed_at IS NULL"), "the other five wait");
+        } finally {
+            BadEventsCommand.pageSize = before;
+        }
+    }
+
+    /**
+     * The packaged command in a 64 MiB heap, beside 100,000 rows set aside for retention with records of
+     * 800 bytes (a sink days behind retention sets aside one per event): {@code replay} used to read every row
+     * waiting, records included, before it left those out, and {@code replay --id} and {@code list --limit}
+     * did the same; each ran out of memory (512 MiB in production, for about a million rows).
+     */
+    @Test
+    void rowsSetAsideForRetentionDoNotRunTheCommandOutOfMemory() throws Exception {
+        int rows = 100_000;
+        try (TestDatabase testDb = TestDatabase.create();
+             Database db = new Database(new PostgresConnectionInfo(testDb.jdbcUrl(), "postgres", null), 2)) {
+            db.migrate();
+            UUID expired = UUID.fromString("01900000-0000-7000-8000-0000000000e5");
+            try (Connection c = db.dataSource().getConnection(); java.sql.PreparedStatement s = c.prepareStatement(
+                    "INSERT INTO bad_events (sink, edge_node, journal_position, event_id, tenant_id, event_type, record, error, error_code)"
+                            + " SELECT 'postgres', ?, g, CASE WHEN g = ? THEN ?::uuid ELSE gen_random_uuid() END, ?, 'open', ?,"
+                            + " 'occurred at ..., before ... (UTC), the oldest day kept', 'retention' FROM generate_series(1, ?) g")) {
+                s.setObject(1, UUID.randomUUID());
+                s.setInt(2, rows);
+                s.setObject(3, expired);
+                s.setObject(4, TENANT);
+                s.setBytes(5, record(expired, "e".repeat(FieldsCodec.MAX_STR8), "u".repeat(MutableEvent.MAX_USER_AGENT)));
+                s.setInt(6, rows);
+                s.executeUpdate();
+                c.createStatement().execute("ANALYZE bad_events"); // as autovacuum would after such an insert
+            }
+            Path cfg = config(testDb, null);
+
+            Child replay = child(cfg, "bad-events", "replay");
+            assertEquals(0, replay.exit(), replay.output());
+            assertTrue(replay.output().contains(rows + " event(s) set aside for retention (error code retention) not tried"), replay.output());
+            assertTrue(replay.output().contains("0 of 0 replayed"), replay.output());
+
+            Child list = child(cfg, "bad-events", "list", "--limit", "1000000");
+            assertEquals(0, list.exit(), list.output().substring(Math.max(0, list.output().length() - 2000)));
+            assertTrue(list.output().contains(rows + " event(s);"), list.output().substring(list.output().length() - 500));
+
+            long last = testDb.count("SELECT max(bad_event_id) FROM bad_events");
+            Child byId = child(cfg, "bad-events", "replay", "--id", Long.toString(last));
+            assertEquals(0, byId.exit(), byId.output());
+            assertTrue(byId.output().contains("1 of 1 replayed"), byId.output());
+            assertEquals(1, testDb.count("SELECT count(*) FROM email_events WHERE event_id = '" + expired + "'"));
+        }
+    }
+
+    private record Child(int exit, String output) {
+    }
+
+    /** {@code java -jar edge.jar args...} in a 64 MiB heap, its output and errors together. */
+    private Child child(Path cfg, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(io.trackedge.fault.EdgeProcess.javaBinary(), "-Xmx64m", "-XX:+UseParallelGC",
+                "--enable-native-access=ALL-UNNAMED", "-jar", io.trackedge.fault.EdgeProcess.jar().toString()));
+        cmd.addAll(List.of(args));
+        cmd.addAll(List.of("-c", cfg.toString()));
+        Path output = Files.createTempFile(dir, "child-", ".log");
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(output.toFile());
+        pb.environment().keySet().removeIf(k -> k.startsWith("EDGE_"));
+        Process p = pb.start();
+        if (!p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("still running after 120 s: " + cmd);
+        }
+        return new Child(p.exitValue(), Files.readString(output));
+    }
+
+    /** A configuration on {@code testDb}, with PostHog at {@code fake} (none when null). */
+    private Path config(TestDatabase testDb, FakePostHog fake) throws Exception {
+        Path cfg = Files.createTempFile(dir, "edge-", ".conf");
+        Files.writeString(cfg, "edge.profile = development\nedge.data-dir = \"" + dir.resolve("data") + "\"\n"
+                + "edge.database.url = \"" + testDb.jdbcUrl() + "\"\nedge.database.user = \"postgres\"\n"
+                + (fake == null ? "" : "edge.sink.posthog.api-key = \"phc_cli\"\nedge.sink.posthog.host = \"" + fake.host() + "\"\n"));
+        return cfg;
+    }
+
+    private static long rowLines(Run run) {
+        return run.out().lines().filter(l -> l.matches("\\d+ .*")).count();
+    }
+
+    private static long idOf(TestDatabase testDb, UUID eventId) throws Exception {
+        return testDb.count("SELECT bad_event_id FROM bad_events WHERE event_id = '" + eventId + "'");
     }
 }

@@ -92,6 +92,8 @@ class StaleEdgeAfterMoveIT {
             assertEquals(0, a.count("SELECT count(*) FROM bad_events WHERE replayed_at IS NULL"));
             assertEquals(6, a.count("SELECT count(*) FROM bad_events WHERE last_replay_error LIKE 'forwarded to cluster b as bad event % and replayed there'"));
             assertEquals(0, b.count("SELECT count(*) FROM bad_events WHERE replayed_at IS NULL"));
+            assertEquals(6, b.count("SELECT count(*) FROM bad_events WHERE recipient_hash IS NOT NULL"
+                    + " AND length(recipient_hash) = 32"), "each copy names its recipient, as an erasure in b finds it (V41)");
 
             CliRun again = CliRun.run(config, "bad-events", "replay", "--cluster", "a");
             assertEquals(0, again.exit(), again.err());

@@ -100,7 +100,8 @@ class ContendedJobIT {
 
     /** A runner of retention alone, each run trying once, for 50 ms, for the events' lock; with yesterday's job queued. */
     private static JobRunner retention(int days, JobSettings settings, JobStats stats) throws Exception {
-        RetentionJob retention = new RetentionJob(days, new LockWait(Duration.ofMillis(50), 1, Duration.ZERO));
+        RetentionJob retention = new RetentionJob(days, pg.db.dataSource(), new LockWait(Duration.ofMillis(50), 1, Duration.ZERO),
+                io.trackedge.sink.bad.BadEventsRetention.BATCH);
         JobRegistry registry = JobRegistry.builder().add(retention, 100, Granularity.DAY).build();
         JobRunner runner = new JobRunner("r", new JobStore(pg.db.dataSource(), settings), registry, null, null, settings, stats);
         runner.enqueue(RetentionJob.TYPE, Period.dayOf(LocalDate.now(ZoneOffset.UTC).minusDays(1)), null);

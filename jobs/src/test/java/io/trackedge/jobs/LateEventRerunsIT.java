@@ -45,7 +45,7 @@ class LateEventRerunsIT {
                 .add(new CountingRollUp("hourly_and_daily", "r"), 50, Granularity.HOUR, Granularity.DAY)
                 .add(new CountingRollUp("billing_calculate", "r"), 100, Granularity.MONTH)
                 .add(new CountingRollUp("by_hand_only", "r"), 75)
-                .add(new RetentionJob(0), 100, Granularity.DAY)
+                .add(new RetentionJob(0, pg.db.dataSource()), 100, Granularity.DAY)
                 .build();
         store = new JobStore(pg.db.dataSource(), JobSettings.defaults());
         clock = new TestClock(Instant.parse("2026-12-02T10:30:00Z"));

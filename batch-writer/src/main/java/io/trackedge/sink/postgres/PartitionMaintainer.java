@@ -3,6 +3,7 @@ package io.trackedge.sink.postgres;
 import io.trackedge.db.Database;
 import io.trackedge.db.LockWait;
 import io.trackedge.db.Transaction;
+import io.trackedge.sink.bad.BadEventsRetention;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -12,9 +13,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Keeps daily partitions of {@code email_events} ready a week ahead and, when retention is set,
- * drops whole partitions past it (a drop is instant; a DELETE of old rows is not), and forgets the
- * ingest clients' event ids as old. Idempotent:
- * every edge node may run it.
+ * drops whole partitions past it (a drop is instant; a DELETE of old rows is not), forgets the
+ * ingest clients' event ids as old, and deletes the set-aside events past it ({@code bad_events},
+ * {@link BadEventsRetention}). Idempotent: every edge node may run it.
  */
 public final class PartitionMaintainer implements Runnable {
 
@@ -41,10 +42,29 @@ public final class PartitionMaintainer implements Runnable {
                 // would take the rows of a day that has none, so nothing is lost.
                 log.warn("email_events partitions not made this time: {}", e.getMessage());
             }
-            dropExpired(c, retentionDays);
+            try {
+                dropExpired(c, retentionDays);
+            } catch (SQLException e) {
+                // Runs again next hour; the set-aside events' deletion below does not wait for it.
+                log.warn("email_events partitions past retention not dropped this time: {}", e.getMessage());
+            }
+            purgeBadEvents(c, retentionDays);
         } catch (SQLException e) {
             log.warn("partition maintenance failed: {}", e.getMessage()); // retention runs again next hour
         }
+    }
+
+    /**
+     * Deletes the set-aside events past retention ({@link BadEventsRetention}), a batch per transaction on
+     * {@code c} (in auto-commit), and logs how many. Outside every other transaction of retention: the
+     * partitions' drop holds every read and write of events behind its lock until it commits.
+     */
+    public static long purgeBadEvents(Connection c, int retentionDays) throws SQLException {
+        long purged = BadEventsRetention.purge(c, retentionDays);
+        if (purged > 0) {
+            log.info("bad_events: {} set-aside events past retention ({} days) deleted", purged, retentionDays);
+        }
+        return purged;
     }
 
     /**

@@ -1,0 +1,102 @@
+package io.trackedge.cli;
+
+import io.trackedge.clusters.MovedBadEvents;
+import io.trackedge.config.EdgeConfig;
+import io.trackedge.db.Database;
+import io.trackedge.sink.bad.BadEvents;
+import io.trackedge.sink.bad.ReplayOutcome;
+import io.trackedge.sink.postgres.PostgresReplay;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * {@code bad-events replay}'s hand-off of the rows whose tenant the routing table sends to another
+ * cluster than the one it works on ({@link MovedBadEvents}), page after page. Each such cluster is
+ * opened (and migrated, when the configuration says so) once for the run, not once a page. A cluster
+ * that cannot be reached, or fails part-way, is not tried again in the run: its later rows are
+ * reported not forwarded with the same cause, as they were when a run read every row at once, and
+ * the next run tries them.
+ */
+final class ClusterForwarding implements AutoCloseable {
+
+    private final EdgeConfig cfg;
+    private final String thisCluster; // null without clusters
+    private final MovedBadEvents handOff;
+    private final Map<String, CliDatabase> opened = new HashMap<>();
+    private final Map<String, Exception> failed = new HashMap<>();
+
+    /**
+     * @param cluster the cluster the command works on ({@code --cluster}), null for the first
+     * @param replayOn the PostgreSQL replay of a cluster's own rows
+     * @param report told a line for each row forwarded
+     */
+    ClusterForwarding(EdgeConfig cfg, String cluster, CliDatabase here, Function<Database, PostgresReplay> replayOn,
+                      Consumer<String> report) {
+        this.cfg = cfg;
+        List<EdgeConfig.Cluster> clusters = cfg.database().clusters().list();
+        this.thisCluster = clusters.isEmpty() ? null : cluster != null ? cluster : clusters.get(0).name();
+        this.handOff = new MovedBadEvents(here.db(), replayOn, report);
+    }
+
+    /** The PostgreSQL sink's rows of {@code rows} to hand to another cluster, by that cluster; none without clusters. */
+    Map<String, List<BadEvents.Row>> elsewhere(List<BadEvents.Row> rows) {
+        return thisCluster == null ? Map.of() : MovedBadEvents.elsewhere(cfg.database().clusters().routing(), thisCluster, rows);
+    }
+
+    /** Hands each cluster its rows; an outcome for every row given. */
+    List<ReplayOutcome> forward(Map<String, List<BadEvents.Row>> byCluster) {
+        List<ReplayOutcome> outcomes = new ArrayList<>();
+        for (Map.Entry<String, List<BadEvents.Row>> to : byCluster.entrySet()) {
+            String name = to.getKey();
+            int before = outcomes.size();
+            Exception why = failed.get(name);
+            if (why == null) {
+                try {
+                    handOff.forward(name, open(name).db(), to.getValue(), outcomes);
+                    continue;
+                } catch (Exception unreachable) {
+                    why = unreachable;
+                    failed.put(name, why);
+                }
+            }
+            outcomes.addAll(MovedBadEvents.notForwarded(name, to.getValue(), List.copyOf(outcomes.subList(before, outcomes.size())), why));
+        }
+        return outcomes;
+    }
+
+    private CliDatabase open(String name) throws IOException {
+        CliDatabase there = opened.get(name);
+        if (there == null) {
+            there = CliDatabase.open(cfg.onCluster(name));
+            opened.put(name, there);
+            if (cfg.database().migrateOnStart()) {
+                there.db().migrate();
+            }
+        }
+        return there;
+    }
+
+    @Override
+    public void close() throws IOException {
+        IOException first = null;
+        for (CliDatabase there : opened.values()) {
+            try {
+                there.close();
+            } catch (IOException e) {
+                if (first == null) {
+                    first = e;
+                } else {
+                    first.addSuppressed(e);
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+}
