@@ -11,8 +11,15 @@ import io.trackedge.privacy.PrivacyPolicy;
  * @param event the decoded event, or null when the record does not decode
  * @param error what the destination (or the decoder) said
  * @param code a machine-readable code: a SQLState, an HTTP status, or {@code "decode"}
+ * @param cut whether {@link #redacted} cut the address or User-Agent ({@link PrivacyPolicy#cut}): a row
+ *     replayed from it holds less than the classifier saw, and is marked so ({@code redacted}, sql/V40)
  */
-public record BadRecord(long position, long next, byte[] record, EventRecord event, String error, String code) {
+public record BadRecord(long position, long next, byte[] record, EventRecord event, String error, String code, boolean cut) {
+
+    /** A record as it was read, nothing cut. */
+    public BadRecord(long position, long next, byte[] record, EventRecord event, String error, String code) {
+        this(position, next, record, event, error, code, false);
+    }
 
     /**
      * This record as it may be kept: the address and user agent cut as the event's tenant keeps
@@ -24,6 +31,7 @@ public record BadRecord(long position, long next, byte[] record, EventRecord eve
             return this;
         }
         EventRecord kept = privacy.redact(event);
-        return kept == event ? this : new BadRecord(position, next, privacy.redactRecord(record, event), kept, error, code);
+        return kept == event ? this
+                : new BadRecord(position, next, privacy.redactRecord(record, event), kept, error, code, PrivacyPolicy.cut(event, kept));
     }
 }

@@ -285,6 +285,35 @@ class BadEventsPrivacyIT {
         assertTrue(fake.answered(200) > 0, "the other event was taken");
     }
 
+    /**
+     * An open set aside while its tenant dropped User-Agents, replayed once the tenant keeps them again:
+     * its row is marked {@code redacted}, as the sink marks the rows it cuts. The replay applies the
+     * policy to a record already cut and finds nothing left to cut: before V41 kept the mark in
+     * {@code bad_events}, the row went unmarked and a re-score read its missing User-Agent as a bot's.
+     */
+    @Test
+    void aReplayedRowWhoseRecordWasCutIsMarkedRedacted() throws Exception {
+        UUID tenant = UUID.fromString("0a0a0a0a-0a0a-4a0a-8a0a-0a0a0a0a0a0a");
+        PrivacyPolicy dropping = new PrivacyPolicy(new PrivacySettings(TenantPrivacy.KEEP_ALL,
+                Map.of(tenant, new TenantPrivacy(IpMode.KEEP, false, false)), Duration.ofDays(7)),
+                ErasureList.empty(), System::currentTimeMillis);
+        JournalFixture journal = new JournalFixture(writer);
+        byte[] record = journal.record(tenant, USER, EventType.OPEN, "cut-then-replayed", JournalFixture.FULL_V4);
+        EventRecord e = RecordCodec.decode(record, 0, record.length);
+        new PostgresBadEventStore(db.dataSource(), UUID.randomUUID()).add(PostgresSink.NAME,
+                new io.trackedge.sink.BadRecord(100, 101, record, e, "refused", "23514").redacted(dropping));
+        List<BadEvents.Row> rows;
+        try (Connection c = testDb.connect()) {
+            rows = BadEvents.list(c, PostgresSink.NAME, false, 10);
+        }
+        assertTrue(rows.get(0).redacted(), rows.toString());
+
+        List<ReplayOutcome> outcomes = new PostgresReplay(db).replay(rows); // the tenant keeps everything now
+        assertTrue(outcomes.get(0).replayed(), outcomes.toString());
+        assertEquals(1, testDb.count("SELECT count(*) FROM email_event_rows WHERE event_id = '" + e.id()
+                + "' AND redacted AND user_agent_id IS NULL"));
+    }
+
     private static void setAside(PostgresBadEventStore store, byte[] record, long at) throws Exception {
         EventRecord e = RecordCodec.decode(record, 0, record.length);
         store.add(PostHogSink.NAME, new io.trackedge.sink.BadRecord(at, at + 1, record, e, "PostHog answered 400", "400"));

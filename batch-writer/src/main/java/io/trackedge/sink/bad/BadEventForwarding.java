@@ -30,8 +30,8 @@ public final class BadEventForwarding {
      */
     public static long copy(Connection to, BadEvents.Row row) throws SQLException {
         try (PreparedStatement s = to.prepareStatement("INSERT INTO bad_events (sink, edge_node, journal_position, event_id, "
-                + "tenant_id, event_type, record, error, error_code, attempts, set_aside_at, recipient_hash) "
-                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                + "tenant_id, event_type, record, error, error_code, attempts, set_aside_at, recipient_hash, redacted) "
+                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 + "ON CONFLICT (sink, edge_node, journal_position) DO NOTHING")) {
             s.setString(1, row.sink());
             s.setObject(2, row.edgeNode());
@@ -45,6 +45,7 @@ public final class BadEventForwarding {
             s.setInt(10, row.attempts());
             s.setTimestamp(11, Timestamp.from(row.setAsideAt()));
             s.setBytes(12, row.recipientHash()); // what an erasure there finds it by
+            s.setObject(13, row.redacted() ? Boolean.TRUE : null, java.sql.Types.BOOLEAN); // its replay there marks its row
             s.executeUpdate();
         }
         try (PreparedStatement s = to.prepareStatement("SELECT bad_event_id, event_id, record FROM bad_events "

@@ -27,7 +27,8 @@ public final class BadEvents {
      */
     public record Row(long id, String sink, UUID edgeNode, long journalPosition, UUID eventId, UUID tenantId,
                       String eventType, byte[] record, String error, String errorCode, int attempts,
-                      Instant setAsideAt, Instant replayedAt, String lastReplayError, byte[] recipientHash) {
+                      Instant setAsideAt, Instant replayedAt, String lastReplayError, byte[] recipientHash,
+                      boolean redacted) {
     }
 
     /** The {@code recipient_hash} of an event that names no recipient. */
@@ -41,7 +42,7 @@ public final class BadEvents {
         EventRecord e = bad.event();
         try (PreparedStatement s = c.prepareStatement(
                 "INSERT INTO bad_events (sink, edge_node, journal_position, event_id, tenant_id, event_type, record, error, error_code, "
-                        + "recipient_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sink, edge_node, journal_position) DO NOTHING")) {
+                        + "recipient_hash, redacted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sink, edge_node, journal_position) DO NOTHING")) {
             s.setString(1, sink);
             s.setObject(2, edgeNode);
             s.setLong(3, bad.position());
@@ -53,6 +54,7 @@ public final class BadEvents {
             s.setString(8, printable(bad.error()));
             s.setString(9, bad.code());
             s.setBytes(10, recipientHash(e));
+            s.setObject(11, bad.cut() ? Boolean.TRUE : null, java.sql.Types.BOOLEAN); // as email_event_rows.redacted (sql/V40)
             s.executeUpdate();
         }
     }
@@ -197,7 +199,7 @@ public final class BadEvents {
     }
 
     private static final String SELECT = "SELECT bad_event_id, sink, edge_node, journal_position, event_id, tenant_id, event_type, "
-            + "record, error, error_code, attempts, set_aside_at, replayed_at, last_replay_error, recipient_hash FROM bad_events";
+            + "record, error, error_code, attempts, set_aside_at, replayed_at, last_replay_error, recipient_hash, redacted FROM bad_events";
 
     private static List<Row> rows(PreparedStatement s) throws SQLException {
         List<Row> out = new ArrayList<>();
@@ -206,7 +208,7 @@ public final class BadEvents {
                 out.add(new Row(r.getLong(1), r.getString(2), r.getObject(3, UUID.class), r.getLong(4),
                         r.getObject(5, UUID.class), r.getObject(6, UUID.class), r.getString(7), r.getBytes(8),
                         r.getString(9), r.getString(10), r.getInt(11), instant(r.getTimestamp(12)),
-                        instant(r.getTimestamp(13)), r.getString(14), r.getBytes(15)));
+                        instant(r.getTimestamp(13)), r.getString(14), r.getBytes(15), r.getBoolean(16)));
             }
         }
         return out;

@@ -194,8 +194,12 @@ final class BatchWriter {
      * Writes a set-aside event again, with everything it feeds (first touches, daily counters),
      * and marks its {@code bad_events} row replayed in the same transaction; the cursor is not
      * involved. Returns false, writing nothing, when the row was replayed already.
+     *
+     * @param redacted whether the set-aside record was cut by the privacy settings ({@code bad_events.redacted}):
+     *     its row is marked so, as the sink marks the rows it cuts
      */
-    boolean replay(Connection c, EventRecord e, JournalClassifier.Classified classified, long badEventId) throws SQLException {
+    boolean replay(Connection c, EventRecord e, JournalClassifier.Classified classified, long badEventId, boolean redacted)
+            throws SQLException {
         int edgeNo = edgeNumber.resolve(c);
         c.setAutoCommit(false);
         try {
@@ -213,6 +217,9 @@ final class BatchWriter {
             }
             List<EventRecord> rows = privacy.admit(c, kept.events());
             if (!rows.isEmpty()) {
+                if (redacted) {
+                    privacy.markCut(0); // one event
+                }
                 copyEvents(c, rows, verdicts, edgeNo);
             } else {
                 lockAgainstRetention(c);

@@ -89,12 +89,14 @@ public final class PostgresReplay {
             // Alone, out of its stream: only the signals of the event itself (HEAD, User-Agent, address) can fire,
             // under the rules and lists the sink uses (a tenant's own machine User-Agents, its disabled signals).
             // A tenant whose rows truncate or drop the address or User-Agent stores too little to classify from (a
-            // dropped User-Agent reads as an empty one: a bot), as for a re-score: stored unclassified.
-            boolean classifiable = classify != null && RescoreScope.of(privacy.settings()).includes(e.fields().tenant());
+            // dropped User-Agent reads as an empty one: a bot), as for a re-score: stored unclassified. Whether it was
+            // cut is known from its row since V41, whatever the tenant's settings are now; before, from those alone.
+            boolean classifiable = classify != null && !row.redacted()
+                    && RescoreScope.of(privacy.settings()).includes(e.fields().tenant());
             JournalClassifier.Classified verdict = !classifiable ? new JournalClassifier.Classified(null, List.of())
                     : new JournalClassifier.Classified(new BatchClassifier(classify, lists).classify(List.of(e)).classifications(),
                             List.of());
-            if (!writer.replay(c, e, verdict, row.id())) {
+            if (!writer.replay(c, e, verdict, row.id(), row.redacted())) {
                 return new ReplayOutcome(row.id(), false, REPLAYED_ALREADY);
             }
             return new ReplayOutcome(row.id(), true, null);

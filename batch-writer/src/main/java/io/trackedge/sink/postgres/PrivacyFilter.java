@@ -70,6 +70,14 @@ final class PrivacyFilter {
     }
 
     /**
+     * Marks row {@code i} of what the last {@link #admit} returned as cut: a replayed record was cut when it
+     * was set aside, so the policy, applied to it again, finds nothing left to cut.
+     */
+    void markCut(int i) {
+        cut.set(i);
+    }
+
+    /**
      * The events of {@code bad} whose recipient an erasure covers, read as {@link #admit} reads it (the audit
      * in SHARE mode, so an erasure under way waits, or is seen): a refused event of an erased recipient is not
      * set aside in {@code bad_events}, which the erasure emptied of that recipient.

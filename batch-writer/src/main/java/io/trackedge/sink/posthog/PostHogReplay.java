@@ -85,7 +85,7 @@ public final class PostHogReplay implements AutoCloseable {
             return failed(row, "the journal record does not decode: " + undecodable.getMessage());
         }
         // Not a tenant whose record was cut (address or User-Agent): too little to classify from, as for a re-score.
-        boolean classifiable = classify != null
+        boolean classifiable = classify != null && !row.redacted()
                 && io.trackedge.sink.postgres.RescoreScope.of(privacy.settings()).includes(stored.fields().tenant());
         io.trackedge.classify.Classification verdict = !classifiable ? null
                 : new io.trackedge.classify.BatchClassifier(classify, lists).classify(List.of(stored)).classifications()[0];
@@ -95,7 +95,9 @@ public final class PostHogReplay implements AutoCloseable {
             try {
                 // The row stays locked while it is sent: an erasure that deletes it waits until it is sent and
                 // marked, and the PostHog person deletion that follows the erasure's commit then deletes it there
-                // too. An erasure that committed first took the row, or is read below.
+                // too. An erasure that committed first took the row, or is read below. The price: an erasure of
+                // this very row, and the sink batches queued behind its audit lock, wait up to PostHog's timeout;
+                // a send after the erasure's commit would leak the event instead.
                 if (!BadEvents.lockUnreplayed(c, row.id())) {
                     c.rollback();
                     return new ReplayOutcome(row.id(), false, REPLAYED_OR_ERASED);
