@@ -25,11 +25,15 @@ public final class BadEventsRetention {
     /** Rows deleted per transaction. */
     public static final int BATCH = 1000;
 
+    /** GREATEST skips NULL: an unreplayed row by when it was set aside. */
+    private static final String PAST = "greatest(set_aside_at, replayed_at) < now() - make_interval(days => ?)";
+    /**
+     * The test again outside the subquery: a row the batch waited on (a replay marking it) is read again
+     * once the lock is released, and one replayed meanwhile is kept for the window after its replay.
+     */
     private static final String DELETE_BATCH = "DELETE FROM bad_events WHERE bad_event_id IN ("
-            + "SELECT bad_event_id FROM bad_events WHERE bad_event_id > ?"
-            // GREATEST skips NULL: an unreplayed row by when it was set aside
-            + " AND greatest(set_aside_at, replayed_at) < now() - make_interval(days => ?)"
-            + " ORDER BY bad_event_id LIMIT ?) RETURNING bad_event_id";
+            + "SELECT bad_event_id FROM bad_events WHERE bad_event_id > ? AND " + PAST
+            + " ORDER BY bad_event_id LIMIT ?) AND " + PAST + " RETURNING bad_event_id";
 
     private BadEventsRetention() {
     }
@@ -63,6 +67,7 @@ public final class BadEventsRetention {
                 s.setLong(1, after);
                 s.setInt(2, retentionDays);
                 s.setInt(3, batch);
+                s.setInt(4, retentionDays);
                 int deleted = 0;
                 try (ResultSet r = s.executeQuery()) {
                     while (r.next()) {
