@@ -1,6 +1,7 @@
 package io.trackedge.toolkit;
 
 import io.trackedge.journal.EventFields;
+import io.trackedge.journal.FieldsCodec;
 import io.trackedge.token.TrackingUrls;
 import java.util.EnumMap;
 import java.util.List;
@@ -228,7 +229,7 @@ public final class EmailRewriter {
         PixelStatus pixel;
         if (options.pixel() == PixelPlacement.NONE) {
             pixel = PixelStatus.NOT_REQUESTED;
-        } else if (HtmlScanner.hasPixel(doc, pixelUrl)) {
+        } else if (HtmlScanner.hasPixel(doc, pixelUrl, urls.baseUrl() + "/o/", FieldsCodec.encode(ids))) {
             pixel = PixelStatus.ALREADY_PRESENT;
         } else {
             pixel = PixelStatus.ADDED;

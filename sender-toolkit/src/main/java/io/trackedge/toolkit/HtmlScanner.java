@@ -1,6 +1,11 @@
 package io.trackedge.toolkit;
 
+import io.trackedge.journal.FieldsCodec;
+import io.trackedge.token.TokenFormat;
+import io.trackedge.token.TokenKind;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
 import java.util.List;
 import java.util.regex.Pattern;
 import org.jsoup.nodes.Comment;
@@ -60,17 +65,35 @@ final class HtmlScanner {
     }
 
     /**
-     * An {@code <img>} whose source is {@code pixelUrl}. Any other pixel of the tracking host does
-     * not count: a reply quoting an earlier tracked email holds that email's pixel, and taking it
-     * for this one's would record this email's opens as the quoted one's.
+     * An {@code <img>} whose source is {@code pixelUrl}, or another pixel of the tracking host
+     * ({@code pixelPrefix}, its {@code /o/}) whose token names this same email ({@code fields}, as
+     * {@link FieldsCodec} encodes it) under another key: the email rewritten again after a key rotation.
+     * A pixel naming another email does not count: a reply quoting an earlier tracked email holds that
+     * email's pixel, and taking it for this one's would record this email's opens as the quoted one's.
+     * The token's tag is not checked: the HTML is the sender's own.
      */
-    static boolean hasPixel(Document doc, String pixelUrl) {
+    static boolean hasPixel(Document doc, String pixelUrl, String pixelPrefix, byte[] fields) {
         for (Element img : doc.select("img[src]")) {
-            if (Hrefs.clean(img.attr("src")).equals(pixelUrl)) {
+            String src = Hrefs.clean(img.attr("src"));
+            if (src.equals(pixelUrl) || (src.startsWith(pixelPrefix) && src.endsWith(".gif")
+                    && namesEmail(src.substring(pixelPrefix.length(), src.length() - ".gif".length()), fields))) {
                 return true;
             }
         }
         return false;
+    }
+
+    /** Whether {@code token} is an open token (any key) whose fields block is {@code fields}. */
+    private static boolean namesEmail(String token, byte[] fields) {
+        byte[] b;
+        try {
+            b = Base64.getUrlDecoder().decode(token);
+        } catch (IllegalArgumentException notBase64) {
+            return false;
+        }
+        int end = b.length - TokenFormat.TAG;
+        return end - TokenFormat.HEADER == fields.length && b[0] == TokenFormat.VERSION && b[1] == TokenKind.OPEN.code()
+                && Arrays.equals(b, TokenFormat.HEADER, end, fields, 0, fields.length);
     }
 
     /** Before {@code </body>}, else before {@code </html>}, else at the end: the body's end either way. */

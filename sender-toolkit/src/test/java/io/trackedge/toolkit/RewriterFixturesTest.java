@@ -14,11 +14,16 @@ import static io.trackedge.toolkit.EmailRewriter.Reason.UNSUBSCRIBE;
 import static io.trackedge.toolkit.Fixtures.URLS;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.trackedge.journal.EventFields;
+import io.trackedge.token.KeyRing;
+import io.trackedge.token.SigningKey;
+import io.trackedge.token.TokenSigner;
+import io.trackedge.token.TrackingUrls;
 import io.trackedge.toolkit.EmailRewriter.LeftLink;
 import io.trackedge.toolkit.EmailRewriter.Options;
 import io.trackedge.toolkit.EmailRewriter.PixelPlacement;
@@ -257,6 +262,27 @@ class RewriterFixturesTest {
         Result again = REWRITER.rewrite(b.html(), second);
         assertEquals(PixelStatus.ALREADY_PRESENT, again.pixel());
         assertEquals(b.html(), again.html());
+    }
+
+    /**
+     * After a key rotation the same email's pixel URL differs, and the email rewritten again would get a
+     * second pixel (every open recorded twice): a pixel whose token names this email counts, whatever its key.
+     */
+    @Test
+    void thisEmailsPixelUnderAnEarlierKeyIsStillItsPixel() {
+        EventFields ids = Fixtures.fields("msg-rotated");
+        Result before = REWRITER.rewrite("<html><body><p>Hello.</p></body></html>", ids);
+        byte[] secret = new byte[32];
+        Arrays.fill(secret, (byte) 8);
+        TrackingUrls rotated = new TrackingUrls("http://t.example", new TokenSigner(new KeyRing(List.of(
+                new SigningKey(8, secret), Fixtures.KEYS.signingKey()))));
+        assertNotEquals(URLS.pixel(ids), rotated.pixel(ids), "another key, another URL");
+
+        Result after = new EmailRewriter(rotated).rewrite(before.html(), ids);
+        assertEquals(PixelStatus.ALREADY_PRESENT, after.pixel());
+        assertEquals(1, Fixtures.pixels(after.html()).size(), after.html());
+        assertEquals(PixelStatus.ADDED, new EmailRewriter(rotated).rewrite(before.html(), Fixtures.fields("msg-other")).pixel(),
+                "another email's pixel is still not this one's");
     }
 
     @Test
