@@ -145,7 +145,8 @@ public final class RewriteCommand implements Callable<Integer> {
             PrintWriter w = spec.commandLine().getOut();
             w.print(html);
             w.flush();
-            return !w.checkError();
+            // picocli's writer over System.out, a PrintStream, which keeps its errors to itself as well.
+            return !w.checkError() && !System.out.checkError();
         }
         Files.writeString(Path.of(out), html, charset);
         return true;
