@@ -113,17 +113,9 @@ class StaleEdgeAfterMoveIT {
     @Test
     void anEdgeOnTheNewTableForwardsTheStaleEdgesEventsByItself() throws Exception {
         try (TestDatabase a = TestDatabase.create(); TestDatabase b = TestDatabase.create(); TestDatabase c = TestDatabase.migrated()) {
-            Path before = dir.resolve("before.csv");
-            Files.writeString(before, MOVED + ",a\n");
-            Path after = dir.resolve("after.csv");
-            Files.writeString(after, MOVED + ",b\n");
-            try (TestEdge edge = TwoClusterConfig.edge(a, b, before)) {
-                edge.opens(MOVED, "first-", 4);
-                Await.until("4 events in a", Duration.ofSeconds(60), () -> rows(a, "email_event_rows", MOVED) == 4);
-            }
-            CliRun moved = CliRun.run(TwoClusterConfig.write(dir.resolve("edge.conf"), a, b, after),
-                    "clusters", "move", "--tenant", MOVED.toString(), "--from", "a");
-            assertEquals(0, moved.exit(), moved.err() + moved.out());
+            Path before = routing("before.csv", "a");
+            Path after = routing("after.csv", "b");
+            eventsInAThenMovedToB(a, b, before, after, 4);
             try (TestEdge stale = TwoClusterConfig.edge(a, b, before)) {
                 stale.opens(MOVED, "late-", 5);
                 Await.until("the stale edge's events set aside in a", Duration.ofSeconds(60),
@@ -166,17 +158,9 @@ class StaleEdgeAfterMoveIT {
     @Test
     void eventsSetAsideBeforeAMoveBackAreWrittenWhereTheTenantLivesAgain() throws Exception {
         try (TestDatabase a = TestDatabase.create(); TestDatabase b = TestDatabase.create()) {
-            Path inA = dir.resolve("in-a.csv");
-            Files.writeString(inA, MOVED + ",a\n");
-            Path inB = dir.resolve("in-b.csv");
-            Files.writeString(inB, MOVED + ",b\n");
-            try (TestEdge edge = TwoClusterConfig.edge(a, b, inA)) {
-                edge.opens(MOVED, "first-", 3);
-                Await.until("3 events in a", Duration.ofSeconds(60), () -> rows(a, "email_event_rows", MOVED) == 3);
-            }
-            CliRun moved = CliRun.run(TwoClusterConfig.write(dir.resolve("to-b.conf"), a, b, inB),
-                    "clusters", "move", "--tenant", MOVED.toString(), "--from", "a");
-            assertEquals(0, moved.exit(), moved.err() + moved.out());
+            Path inA = routing("in-a.csv", "a");
+            Path inB = routing("in-b.csv", "b");
+            eventsInAThenMovedToB(a, b, inA, inB, 3);
 
             try (TestEdge pinnedBack = TwoClusterConfig.edge(a, b, inA)) {
                 pinnedBack.opens(MOVED, "back-", 4);
@@ -291,5 +275,21 @@ class StaleEdgeAfterMoveIT {
 
     private static long rows(TestDatabase db, String table, UUID tenant) throws SQLException {
         return db.count("SELECT count(*) FROM " + table + " WHERE tenant_id = '" + tenant + "'");
+    }
+
+    /** A routing table that pins the moved tenant to {@code cluster}. */
+    private Path routing(String name, String cluster) throws Exception {
+        return Files.writeString(dir.resolve(name), MOVED + "," + cluster + "\n");
+    }
+
+    /** {@code n} opens of the tenant written in a by an edge on {@code inA}, then the tenant moved to b. */
+    private void eventsInAThenMovedToB(TestDatabase a, TestDatabase b, Path inA, Path inB, int n) throws Exception {
+        try (TestEdge edge = TwoClusterConfig.edge(a, b, inA)) {
+            edge.opens(MOVED, "first-", n);
+            Await.until(n + " events in a", Duration.ofSeconds(60), () -> rows(a, "email_event_rows", MOVED) == n);
+        }
+        CliRun moved = CliRun.run(TwoClusterConfig.write(dir.resolve("to-b.conf"), a, b, inB),
+                "clusters", "move", "--tenant", MOVED.toString(), "--from", "a");
+        assertEquals(0, moved.exit(), moved.err() + moved.out());
     }
 }

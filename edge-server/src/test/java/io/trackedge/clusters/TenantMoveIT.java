@@ -145,15 +145,7 @@ class TenantMoveIT {
                         + "', gen_random_uuid(), current_date, 3)");
                 s.execute("INSERT INTO ingest_event_ids (event_id, tenant_id, event_type) VALUES (gen_random_uuid(), '" + OTHER + "', 'sent')");
             }
-            TenantRows copied;
-            try (Connection c = a.connect()) {
-                copied = TenantRows.of(c, OTHER);
-            }
-            try (Connection c = b.connect()) {
-                c.setAutoCommit(false);
-                MoveRecord.copied(c, OTHER, "a", "b", copied.counts(), copied.fingerprints());
-                c.commit();
-            }
+            recordCopiedFromAToB(a, b, OTHER);
             try (Connection c = a.connect(); Statement s = c.createStatement()) {
                 s.execute("UPDATE daily_analytics SET opens_total = opens_total + 1 WHERE tenant_id = '" + OTHER + "'"); // a sink still writing
             }
@@ -188,15 +180,7 @@ class TenantMoveIT {
     void aMoveWhoseSourceCommittedIsFinishedBesideEventsSetAsideThere() throws Exception {
         try (TestDatabase a = migrated(); TestDatabase b = migrated(); Database da = database(a); Database db = database(b)) {
             sql(a, "INSERT INTO daily_analytics (tenant_id, user_id, date, opens_total) VALUES ('" + OTHER + "', gen_random_uuid(), current_date, 3)");
-            TenantRows copied;
-            try (Connection c = a.connect()) {
-                copied = TenantRows.of(c, OTHER);
-            }
-            try (Connection c = b.connect()) {
-                c.setAutoCommit(false);
-                MoveRecord.copied(c, OTHER, "a", "b", copied.counts(), copied.fingerprints());
-                c.commit();
-            }
+            recordCopiedFromAToB(a, b, OTHER);
             try (Connection c = a.connect()) { // a's commit, as the stopped run made it
                 c.setAutoCommit(false);
                 MovedTenants.markMovedOut(c, OTHER, "b");
@@ -490,4 +474,17 @@ class TenantMoveIT {
         return new Database(new PostgresConnectionInfo(db.jdbcUrl(), "postgres", null), 2);
     }
 
+
+    /** What a move's copy step leaves behind when its run stops: b's record of a's rows as they stand, "copied". */
+    private static void recordCopiedFromAToB(TestDatabase a, TestDatabase b, java.util.UUID tenant) throws Exception {
+        TenantRows copied;
+        try (Connection c = a.connect()) {
+            copied = TenantRows.of(c, tenant);
+        }
+        try (Connection c = b.connect()) {
+            c.setAutoCommit(false);
+            MoveRecord.copied(c, tenant, "a", "b", copied.counts(), copied.fingerprints());
+            c.commit();
+        }
+    }
 }
