@@ -14,13 +14,15 @@ import java.util.Set;
 import java.util.UUID;
 
 /**
- * First opens and first clicks: the batch's earliest open and click per email are staged with
+ * First opens and first clicks: the batch's first open and click per email, in journal order, are staged with
  * binary COPY into a temporary table, then inserted with {@code ON CONFLICT DO NOTHING RETURNING}, all
  * three tables in one statement; only the rows that come back were really first, and only they bump
  * the unique counters. An event that is a candidate for more than one table is staged once. Staging
  * by COPY spares both sides the cost of building and parsing array parameters. Emails whose first
  * touch an earlier committed batch already wrote ({@link KnownFirstTouches}, {@link KnownHumanOpens})
- * are not staged at all.
+ * are not staged at all. "First" is first written, not earliest: an earlier open that reaches the
+ * sink after a later one was committed (another edge's lagging journal) leaves the later one in
+ * place (README, Known limitations).
  */
 final class FirstTouch {
 
