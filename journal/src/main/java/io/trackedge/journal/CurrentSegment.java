@@ -1,5 +1,6 @@
 package io.trackedge.journal;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -17,7 +18,7 @@ import java.nio.file.StandardOpenOption;
  * <p>When to roll (at its size, and only between forces) is the writer's to decide. The writer's
  * thread only.
  */
-final class CurrentSegment {
+final class CurrentSegment implements Closeable {
 
     private final Path dir;
     private final long segmentBytes;
@@ -127,7 +128,8 @@ final class CurrentSegment {
         closer.closeLater(previous, previousBase);
     }
 
-    void close() throws IOException {
+    @Override
+    public void close() throws IOException {
         channel.close();
     }
 }

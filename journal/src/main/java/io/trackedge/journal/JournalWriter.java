@@ -203,13 +203,13 @@ public final class JournalWriter implements Closeable {
         } catch (IOException e) {
             // The next segment starts past all of it: readers pass a partial write as damage, and read
             // the whole records a failed fsync left (delivered, though their batch was answered 503).
-            log.error("cannot cut a partial write, or {} bytes written since the last fsync, from segment {}; "
-                    + "readers will skip the first and read the second", cut, segment.base(), e);
             try {
                 segment.roll();
             } catch (IOException rollFailure) {
-                e.addSuppressed(rollFailure);
+                e.addSuppressed(rollFailure); // logged with it: the writer stays on this segment
             }
+            log.error("cannot cut a partial write, or {} bytes written since the last fsync, from segment {}; "
+                    + "readers will skip the first and read the second", cut, segment.base(), e);
         }
         return dropped;
     }
@@ -328,11 +328,10 @@ public final class JournalWriter implements Closeable {
      */
     @Override
     public void close() throws IOException {
-        try {
+        try (CurrentSegment last = segment) { // closed even when its flush or force fails
             flush();
-            segment.force(sync);
-            readable.forced(segment.end());
-            segment.close();
+            last.force(sync);
+            readable.forced(last.end());
             closer.awaitSynced();
         } finally {
             closer.close();
