@@ -3,22 +3,20 @@ package io.trackedge.journal;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The single writer of a journal directory. Records are staged in a direct buffer by
- * {@link #tryAppend} and reach the segment file in one {@code write} per {@link #flush}; the
- * appender calls {@code flush} once per ring batch (group commit) and {@link #force} under
- * {@code fsync} acknowledgements. A segment it rolls away from is forced and closed by a
- * {@link SegmentCloser} on a thread of its own; {@link #force} and {@link #close} wait for those.
- * Segments every sink has passed are deleted on that thread too.
+ * {@link #tryAppend} and reach the segment file ({@link CurrentSegment}) in one {@code write} per
+ * {@link #flush}; the appender calls {@code flush} once per ring batch (group commit) and
+ * {@link #force} under {@code fsync} acknowledgements. A segment it rolls away from is forced and
+ * closed by a {@link SegmentCloser} on a thread of its own; {@link #force} and {@link #close} wait
+ * for those. Segments every sink has passed are deleted on that thread too.
  *
  * <p>On open, the last segment is scanned and a torn tail (a record cut by a crash, or bytes whose
  * checksum fails, with no whole record after them) is truncated; every whole record before it is
@@ -42,17 +40,14 @@ public final class JournalWriter implements Closeable {
     private static final int STAGING_BYTES = 4 << 20;
 
     private final Path dir;
-    private final long segmentBytes;
     private final long maxBytes;
     private final JournalStats stats;
     private final RecordStaging staged = new RecordStaging(STAGING_BYTES);
-    private FileChannel channel;
-    private long segmentBase;
-    private long segmentSize;
     private final ClosedSegments closed;
     private final SegmentCloser closer;
     private final DataSync sync;
     private final ReadableEnd readable;
+    private final CurrentSegment segment;
     private long openedEnd;
 
     /** How the current segment is forced; tests make it fail. */
@@ -70,13 +65,13 @@ public final class JournalWriter implements Closeable {
             throw new IllegalArgumentException("journal cap (" + maxBytes + ") must be at least two segments (" + 2 * segmentBytes + ")");
         }
         this.dir = dir;
-        this.segmentBytes = segmentBytes;
         this.maxBytes = maxBytes;
         this.stats = stats;
         this.closed = new ClosedSegments(dir, stats, closer, segmentBytes, maxBytes);
         this.closer = closer;
         this.sync = sync;
         this.readable = new ReadableEnd(stats);
+        this.segment = new CurrentSegment(dir, segmentBytes, closed, closer, readable);
     }
 
     /** Opens (creating if needed) the journal in {@code dir}, recovering a torn tail. */
@@ -131,24 +126,11 @@ public final class JournalWriter implements Closeable {
     private void recover() throws IOException {
         JournalRecovery.Tail tail = JournalRecovery.recover(dir, closed, stats);
         if (tail == null) {
-            openSegment(0);
+            segment.create(0);
             return;
         }
-        channel = tail.channel();
-        segmentBase = tail.base();
-        segmentSize = tail.size();
-        readable.startAt(segmentBase + segmentSize);
-        stats.sizeBytes.set(closed.bytes() + segmentSize);
-    }
-
-    private void openSegment(long base) throws IOException {
-        channel = FileChannel.open(Segments.path(dir, base), StandardOpenOption.CREATE_NEW,
-                StandardOpenOption.WRITE, StandardOpenOption.READ);
-        segmentBase = base;
-        segmentSize = 0;
-        readable.startAt(base);
-        // A new segment's directory entry must survive power loss as well as its bytes.
-        SegmentCloser.forceDirectory(dir);
+        segment.resume(tail);
+        stats.sizeBytes.set(closed.bytes() + segment.size());
     }
 
     /**
@@ -169,7 +151,7 @@ public final class JournalWriter implements Closeable {
      */
     public boolean tryAppend(MutableEvent e) {
         int bound = Framing.HEADER + e.encodedSizeBound();
-        if (closed.bytes() + segmentSize + staged.bytes() + bound > maxBytes) {
+        if (closed.bytes() + segment.size() + staged.bytes() + bound > maxBytes) {
             stats.droppedAtCap.incrementAndGet();
             return false;
         }
@@ -190,21 +172,16 @@ public final class JournalWriter implements Closeable {
             if (staged.bytes() == 0) {
                 return;
             }
-            if (segmentSize > 0 && segmentSize + staged.bytes() > segmentBytes && readable.allForced()) {
-                roll();
+            if (segment.wouldOutgrow(staged.bytes()) && readable.allForced()) {
+                segment.roll();
             }
-            ByteBuffer out = staged.toWrite();
-            int bytes = out.remaining();
-            while (out.hasRemaining()) {
-                channel.write(out);
-            }
-            segmentSize += bytes;
+            int bytes = segment.write(staged.toWrite());
             stats.writes.incrementAndGet();
             stats.sizeBytes.addAndGet(bytes); // the closer's deletions subtract theirs
-            readable.written(bytes, staged.records(), segmentBase + segmentSize);
+            readable.written(bytes, staged.records(), segment.end());
             staged.clear();
         } catch (IOException ex) {
-            throw new UncheckedIOException("journal write failed in segment " + segmentBase + " at " + segmentSize, ex);
+            throw new UncheckedIOException("journal write failed in segment " + segment.base() + " at " + segment.size(), ex);
         }
     }
 
@@ -221,20 +198,18 @@ public final class JournalWriter implements Closeable {
         staged.clear();
         readable.dropPending();
         try {
-            channel.truncate(segmentSize - cut);
-            channel.position(segmentSize - cut);
-            segmentSize -= cut;
+            segment.cut(cut);
             stats.sizeBytes.addAndGet(-cut);
         } catch (IOException e) {
             // The next segment starts past all of it: readers pass a partial write as damage, and read
             // the whole records a failed fsync left (delivered, though their batch was answered 503).
-            log.error("cannot cut a partial write, or {} bytes written since the last fsync, from segment {}; "
-                    + "readers will skip the first and read the second", cut, segmentBase, e);
             try {
-                roll();
+                segment.roll();
             } catch (IOException rollFailure) {
-                e.addSuppressed(rollFailure);
+                e.addSuppressed(rollFailure); // logged with it: the writer stays on this segment
             }
+            log.error("cannot cut a partial write, or {} bytes written since the last fsync, from segment {}; "
+                    + "readers will skip the first and read the second", cut, segment.base(), e);
         }
         return dropped;
     }
@@ -252,7 +227,7 @@ public final class JournalWriter implements Closeable {
      * is no such work: a flush only hands them to the closer's thread.
      */
     public boolean housekeepingDue(long bytesAhead) {
-        return segmentSize > 0 && segmentSize + staged.bytes() + bytesAhead > segmentBytes;
+        return segment.wouldOutgrow(staged.bytes() + bytesAhead);
     }
 
     /**
@@ -264,14 +239,14 @@ public final class JournalWriter implements Closeable {
     public void housekeep(long bytesAhead) {
         closed.deleteReleased();
         try {
-            if (segmentSize > 0 && segmentSize + staged.bytes() + bytesAhead > segmentBytes) {
+            if (segment.wouldOutgrow(staged.bytes() + bytesAhead)) {
                 flush();
-                if (segmentSize > 0 && segmentSize + bytesAhead > segmentBytes && readable.allForced()) {
-                    roll();
+                if (segment.wouldOutgrow(bytesAhead) && readable.allForced()) {
+                    segment.roll();
                 }
             }
         } catch (IOException ex) {
-            throw new UncheckedIOException("journal housekeeping failed in segment " + segmentBase, ex);
+            throw new UncheckedIOException("journal housekeeping failed in segment " + segment.base(), ex);
         }
     }
 
@@ -283,36 +258,17 @@ public final class JournalWriter implements Closeable {
         try {
             closer.awaitSynced();
         } catch (IOException ex) {
-            throw new UncheckedIOException("journal fsync failed before segment " + segmentBase, ex);
+            throw new UncheckedIOException("journal fsync failed before segment " + segment.base(), ex);
         }
         long t0 = System.nanoTime();
         try {
-            sync.force(channel);
+            segment.force(sync);
         } catch (IOException ex) {
-            throw new UncheckedIOException("journal fsync failed in segment " + segmentBase, ex);
+            throw new UncheckedIOException("journal fsync failed in segment " + segment.base(), ex);
         }
         stats.fsyncs.incrementAndGet();
         stats.fsyncNanos.addAndGet(System.nanoTime() - t0);
-        readable.forced(segmentBase + segmentSize);
-    }
-
-    private void roll() throws IOException {
-        // The next segment is opened before the current one is closed: if the disk refuses the new
-        // file, the writer stays on an open segment and a later flush can try again (closing first
-        // left a closed channel that failed every write until a restart).
-        long base = segmentBase + segmentSize;
-        FileChannel next = FileChannel.open(Segments.path(dir, base), StandardOpenOption.CREATE_NEW,
-                StandardOpenOption.WRITE, StandardOpenOption.READ);
-        FileChannel previous = channel;
-        long previousBase = segmentBase;
-        channel = next;
-        closed.closed(previousBase, segmentSize, base);
-        segmentBase = base;
-        segmentSize = 0;
-        readable.startAt(base);
-        // The segment left behind, and the directory entry of the new one, are forced on the
-        // closer's thread: the next write does not wait for a whole segment's fsync.
-        closer.closeLater(previous, previousBase);
+        readable.forced(segment.end());
     }
 
     /**
@@ -372,11 +328,10 @@ public final class JournalWriter implements Closeable {
      */
     @Override
     public void close() throws IOException {
-        try {
+        try (CurrentSegment last = segment) { // closed even when its flush or force fails
             flush();
-            sync.force(channel);
-            readable.forced(segmentBase + segmentSize);
-            channel.close();
+            last.force(sync);
+            readable.forced(last.end());
             closer.awaitSynced();
         } finally {
             closer.close();

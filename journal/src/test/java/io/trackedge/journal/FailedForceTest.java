@@ -66,6 +66,32 @@ class FailedForceTest {
         assertTheJournalHolds(a, c);
     }
 
+    /** A writer closed while the disk fails its fsync still lets go of its segment's file. */
+    @Test
+    void aCloseWhoseForceFailsStillClosesTheSegment() throws Exception {
+        JournalWriter w = open();
+        write(w, EventSpec.randomList(0, 5, rnd));
+        assertEquals(1, openFilesUnder(dir), "the writer holds its segment open");
+        failForces.set(true);
+        assertThrows(IOException.class, w::close);
+        assertEquals(0, openFilesUnder(dir), "no file of the journal is left open");
+    }
+
+    /** This process's open descriptors of files in {@code folder}. */
+    private static long openFilesUnder(Path folder) throws IOException {
+        Path real = folder.toRealPath();
+        try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.filter(fd -> {
+                try {
+                    Path target = Files.readSymbolicLink(fd);
+                    return target.startsWith(real) && !target.equals(real);
+                } catch (IOException gone) { // the listing's own descriptor, closed meanwhile
+                    return false;
+                }
+            }).count();
+        }
+    }
+
     /**
      * A batch of several staging buffers rolls, if it must, at its first write only: a failed force's
      * records would otherwise lie partly in a closed segment the writer cannot cut.

@@ -1,0 +1,135 @@
+package io.trackedge.journal;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * The segment a {@link JournalWriter} appends to: its open channel, its base (the journal position of
+ * its first byte) and its size (the bytes written to it, whole records unless a write failed). It
+ * grows by {@link #write}, shrinks only by {@link #cut} (the bytes a failed write or force leaves),
+ * and is left by {@link #roll} for a new segment starting at its end: the one it leaves is told to
+ * {@link ClosedSegments} and handed to the {@link SegmentCloser}. Each new segment, and the one
+ * recovery resumes, is where the {@link ReadableEnd} starts again.
+ *
+ * <p>When to roll (at its size, and only between forces) is the writer's to decide. The writer's
+ * thread only.
+ */
+final class CurrentSegment implements Closeable {
+
+    private final Path dir;
+    private final long segmentBytes;
+    private final ClosedSegments closed;
+    private final SegmentCloser closer;
+    private final ReadableEnd readable;
+    private FileChannel channel;
+    private long base;
+    private long size;
+
+    /** Not open yet: {@link #resume} or {@link #create} opens it. */
+    CurrentSegment(Path dir, long segmentBytes, ClosedSegments closed, SegmentCloser closer, ReadableEnd readable) {
+        this.dir = dir;
+        this.segmentBytes = segmentBytes;
+        this.closed = closed;
+        this.closer = closer;
+        this.readable = readable;
+    }
+
+    /** Goes on in the newest segment found on open, after its whole records. */
+    void resume(JournalRecovery.Tail tail) {
+        channel = tail.channel();
+        base = tail.base();
+        size = tail.size();
+        readable.startAt(base + size);
+    }
+
+    /** Creates the segment at {@code base}, in a journal that holds none. */
+    void create(long base) throws IOException {
+        channel = open(base);
+        this.base = base;
+        size = 0;
+        readable.startAt(base);
+        // A new segment's directory entry must survive power loss as well as its bytes.
+        SegmentCloser.forceDirectory(dir);
+    }
+
+    private FileChannel open(long base) throws IOException {
+        return FileChannel.open(Segments.path(dir, base), StandardOpenOption.CREATE_NEW,
+                StandardOpenOption.WRITE, StandardOpenOption.READ);
+    }
+
+    long base() {
+        return base;
+    }
+
+    long size() {
+        return size;
+    }
+
+    /** The journal position just past its last byte: where the next record goes. */
+    long end() {
+        return base + size;
+    }
+
+    /** Whether {@code bytesAhead} more bytes would run it past the segment size; never while it is empty. */
+    boolean wouldOutgrow(long bytesAhead) {
+        return size > 0 && size + bytesAhead > segmentBytes;
+    }
+
+    /**
+     * Writes all of {@code out} at its end. On failure the size is unchanged, and part of
+     * {@code out} may be in the file past it, for {@link #cut} to remove.
+     *
+     * @return the bytes written
+     */
+    int write(ByteBuffer out) throws IOException {
+        int bytes = out.remaining();
+        while (out.hasRemaining()) {
+            channel.write(out);
+        }
+        size += bytes;
+        return bytes;
+    }
+
+    /** Forces its bytes to the device by {@code sync}. */
+    void force(JournalWriter.DataSync sync) throws IOException {
+        sync.force(channel);
+    }
+
+    /**
+     * Truncates the file to {@code bytes} less than its size (anything written past the size, a
+     * failed write's part, goes too), and writes on from there.
+     */
+    void cut(long bytes) throws IOException {
+        channel.truncate(size - bytes);
+        channel.position(size - bytes);
+        size -= bytes;
+    }
+
+    /** Leaves this segment for a new one starting at its end. */
+    void roll() throws IOException {
+        // The next segment is opened before the current one is closed: if the disk refuses the new
+        // file, the writer stays on an open segment and a later flush can try again (closing first
+        // left a closed channel that failed every write until a restart).
+        long next = end();
+        FileChannel nextChannel = open(next);
+        FileChannel previous = channel;
+        long previousBase = base;
+        channel = nextChannel;
+        closed.closed(previousBase, size, next);
+        base = next;
+        size = 0;
+        readable.startAt(next);
+        // The segment left behind, and the directory entry of the new one, are forced on the
+        // closer's thread: the next write does not wait for a whole segment's fsync.
+        closer.closeLater(previous, previousBase);
+    }
+
+    @Override
+    public void close() throws IOException {
+        channel.close();
+    }
+}
