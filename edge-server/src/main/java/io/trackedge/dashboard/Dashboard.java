@@ -81,6 +81,15 @@ public final class Dashboard implements AutoCloseable {
      * @param sameOrigin false when the browser said the request comes from another site ({@link #sameOrigin})
      */
     public CompletableFuture<Response> handle(String method, String uri, String cookieHeader, String body, boolean sameOrigin) {
+        try {
+            return route(method, uri, cookieHeader, body, sameOrigin);
+        } catch (IllegalArgumentException e) { // a bad %-escape in the path or the query, which Netty decodes lazily
+            return CompletableFuture.completedFuture(Response.html(400,
+                    "<!doctype html><title>bad request</title>the URL's %-escapes do not decode"));
+        }
+    }
+
+    private CompletableFuture<Response> route(String method, String uri, String cookieHeader, String body, boolean sameOrigin) {
         QueryStringDecoder q = new QueryStringDecoder(uri);
         String path = q.path();
         if (path.startsWith("/static/")) {
@@ -173,12 +182,22 @@ public final class Dashboard implements AutoCloseable {
         }
     }
 
+    /**
+     * Decided by the key cache alone, as the API would decide it, with no query: the pipeline page, which
+     * shows the sinks' lag while PostgreSQL is down, must be reachable then too.
+     */
     private Response login(String body) {
         QueryStringDecoder form = new QueryStringDecoder("?" + body);
-        String key = param(form, "key", "").trim();
-        String tenant = param(form, "tenant", "").trim();
+        String key;
+        String tenant;
         try {
-            pages.api(new DashboardPages.Session("Bearer " + key, tenant), "/v1/stats", "granularity=total&metrics=sent");
+            key = param(form, "key", "").trim();
+            tenant = param(form, "tenant", "").trim();
+        } catch (IllegalArgumentException e) {
+            return loginPage("the form's %-escapes do not decode");
+        }
+        try {
+            pages.mayRead(new DashboardPages.Session("Bearer " + key, tenant));
         } catch (DashboardPages.ApiError e) {
             return loginPage(e.getMessage());
         }

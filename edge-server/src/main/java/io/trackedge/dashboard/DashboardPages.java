@@ -54,6 +54,10 @@ final class DashboardPages {
     }
 
     /** Refuses a session whose key may not read its tenant, as the API would, without a query. */
+    void mayRead(Session s) throws ApiError {
+        answer(stats.mayRead(s.authorization(), s.tenant()).join());
+    }
+
     /** {@link StatsService#mayReadNode}: the session's key reads every tenant. */
     void mayReadNode(Session s) throws ApiError {
         answer(stats.mayReadNode(s.authorization()).join());

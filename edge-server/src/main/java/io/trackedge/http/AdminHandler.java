@@ -18,6 +18,7 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.trackedge.dashboard.Dashboard;
 import io.trackedge.metrics.EdgeMetrics;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The admin listener: {@code /healthz} (the process answers), {@code /readyz} (every readiness
@@ -82,8 +83,13 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         building++;
         boolean sameOrigin = Dashboard.sameOrigin(req.headers().get(HttpHeaderNames.ORIGIN), req.headers().get(HttpHeaderNames.REFERER),
                 req.headers().get(HttpHeaderNames.HOST));
-        dashboard.handle(req.method().name(), req.uri(), req.headers().get(HttpHeaderNames.COOKIE), body, sameOrigin)
-                .whenComplete((r, e) -> ctx.executor().execute(() -> {
+        CompletableFuture<Dashboard.Response> answer;
+        try {
+            answer = dashboard.handle(req.method().name(), req.uri(), req.headers().get(HttpHeaderNames.COOKIE), body, sameOrigin);
+        } catch (RuntimeException e) { // answered as a failed page: left pending, the connection was never idled out
+            answer = CompletableFuture.failedFuture(e);
+        }
+        answer.whenComplete((r, e) -> ctx.executor().execute(() -> {
                     building--;
                     Dashboard.Response out = e == null ? r : new Dashboard.Response(500, "text/plain",
                             ("failed: " + e.getMessage()).getBytes(StandardCharsets.UTF_8), java.util.Map.of());

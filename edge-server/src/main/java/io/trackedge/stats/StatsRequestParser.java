@@ -68,9 +68,13 @@ public final class StatsRequestParser {
         Instant to;
         Instant from;
         try {
-            to = one(params, "to") == null ? now.truncatedTo(ChronoUnit.HOURS).plus(1, ChronoUnit.HOURS)
-                    : instant("to", one(params, "to"), zone);
-            from = one(params, "from") == null ? to.minus(7, ChronoUnit.DAYS) : instant("from", one(params, "from"), zone);
+            // Lead numbers are per UTC day: their default range ends at a UTC midnight, which StatsPlan
+            // requires (ending at the next hour, it was refused but in the day's last hour).
+            to = one(params, "to") != null ? instant("to", one(params, "to"), zone)
+                    : one(params, "lead") != null ? now.truncatedTo(ChronoUnit.DAYS).plus(1, ChronoUnit.DAYS)
+                    : now.truncatedTo(ChronoUnit.HOURS).plus(1, ChronoUnit.HOURS);
+            // Seven days of the zone's calendar: across a change of its offset, 168 hours began a day an hour off.
+            from = one(params, "from") == null ? to.atZone(zone).minusDays(7).toInstant() : instant("from", one(params, "from"), zone);
         } catch (BadRequest e) {
             // A date's midnight in Asia/Kolkata is no whole UTC hour: say that the zone is why.
             wholeHours(zone, one(params, "tz"), now.minus(366, ChronoUnit.DAYS), now.plus(366, ChronoUnit.DAYS));

@@ -100,6 +100,30 @@ public final class StatsService implements AutoCloseable {
         });
     }
 
+    /**
+     * Whether {@code authorization} may read {@code tenant} (null or empty: the key's own), as a query would
+     * decide, without running one (the dashboard's login, which must work while the database does not):
+     * 200, else the refusal (401; 403 for a key without the read scope or of another tenant; 400 for a tenant
+     * that is no UUID, or none named with a key of every tenant).
+     */
+    public CompletableFuture<StatsResponse> mayRead(String authorization, String tenant) {
+        return keys.authenticateOrReload(authorization).thenApply(p -> {
+            if (p == null && keys.cannotCheck(authorization)) {
+                return KEYS_UNREADABLE;
+            }
+            StatsResponse refused = refusal(p);
+            if (refused != null) {
+                return refused;
+            }
+            try {
+                StatsRequestParser.tenant(tenant == null || tenant.isEmpty() ? null : tenant, p.tenant());
+            } catch (BadRequest e) {
+                return StatsResponse.error(e.status(), e.getMessage());
+            }
+            return new StatsResponse(200, StatsResponse.JSON, "{}".getBytes(java.nio.charset.StandardCharsets.US_ASCII), Map.of());
+        });
+    }
+
     private static StatsResponse refusal(IngestKeyCache.Principal p) {
         if (p == null) {
             // RFC 6750: a 401 names the scheme it wants, as the ingest and erasure APIs' do

@@ -42,6 +42,29 @@ class StatsRequestParserTest {
         assertEquals(postgres, StatsPlan.pgZone(r.zone()));
     }
 
+    /**
+     * The default range with a lead filter ends at a UTC midnight, whole days as lead numbers need: it ended
+     * at the next hour, so the plan refused the server's own default but in the last hour of a UTC day.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"2026-12-01T10:30:00Z", "2026-12-01T23:30:00Z", "2026-12-01T00:00:00Z"})
+    void aLeadFiltersDefaultRangeIsWholeUtcDaysAtAnyHour(String now) throws BadRequest {
+        StatsRequest r = StatsRequestParser.parse(Map.of("lead", List.of("L1"), "metrics", List.of("sent")), TENANT,
+                Instant.parse(now));
+        assertEquals(Instant.parse("2026-12-02T00:00:00Z"), r.to(), "today included");
+        assertEquals(Instant.parse("2026-11-25T00:00:00Z"), r.from());
+        StatsPlan.of(r); // not refused
+        assertEquals(Instant.parse("2026-12-01T22:00:00Z"), parse("metrics", "sent").to(), "without lead: the next hour");
+    }
+
+    /** A default range is seven days of the zone's calendar: across a change of offset, 168 hours began an hour off a day. */
+    @Test
+    void theDefaultFromIsSevenCalendarDaysInTheZone() throws BadRequest {
+        StatsRequest r = parse("to", "2026-04-01", "tz", "Europe/Paris"); // summer time began on 29 March
+        assertEquals(Instant.parse("2026-03-24T23:00:00Z"), r.from(), "midnight of 25 March in Paris (+01:00)");
+        assertEquals(Instant.parse("2026-03-31T22:00:00Z"), r.to());
+    }
+
     /** A '+' typed as is in a query string arrives as a space (form encoding): read as the '+' it was, not a 400. */
     @Test
     void aPlusTypedAsIsInTzFromOrToIsAPlus() throws BadRequest {
