@@ -161,6 +161,8 @@ for entry in cua:
         if inst.strip():
             pool.append((entry["pattern"], inst))
 for pattern, inst in rng.sample(pool, 50):
+    if "FastmailUA" in pattern:  # a mail proxy (section R); left in the pool so the draws stay as they were
+        continue
     t = rng.choice(["open", "click"])
     case("crawler", CUA + " pattern " + pattern,
          [DELIVERED, ev(t, LATER, human_ip(), inst, "bot", url="https://example.com/a" if t == "click" else None)])
@@ -303,6 +305,14 @@ for i in range(4):
     ip = human_ip()
     case("known-miss-fast-reader", RFC5737 + "; constructed: a person reading as mail arrives (the send window's trade-off)",
          [DELIVERED, ev("open", 2_000, ip, ua, "none"), ev("click", 6_000, ip, ua, "none", url="https://example.com/a")])
+
+# R. Fastmail's image proxy, a person by its User-Agent though it is a full-version desktop Chrome that
+# crawler-user-agents lists. Last and without draws, so that every case above stays as it was.
+FASTMAIL = "https://fastmail.com/policies/bots (the User-Agent as published there, 2026-12-07)"
+FPROXY = ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/118.0.5993.117 "
+          "Safari/537.36 FastmailUA/1.0")
+for i, t in enumerate([2_000, 90_000, LATER]):
+    case("fastmail-proxy", FASTMAIL + "; " + RFC5737, [DELIVERED, ev("open", t, "203.0.113.%d" % (40 + i), FPROXY, "proxy")])
 
 with open(OUT, "w") as f:
     for c in cases:

@@ -124,7 +124,10 @@ public final class CidrSet {
         if (bytes == null) {
             throw new IllegalArgumentException("not an IP range: '" + cidr + "'");
         }
-        int maxBits = bytes.length * 8;
+        // IpLiteral gives an IPv4-mapped address (::ffff:a.b.c.d) as its 4 bytes, but its prefix counts
+        // 128 bits, as the edge's own networks (config.Cidr) read it: /112 is a.b.0.0/16.
+        boolean v6Prefix = bytes.length == 16 || addr.indexOf(':') >= 0;
+        int maxBits = v6Prefix ? 128 : 32;
         int bits;
         try {
             bits = slash < 0 ? maxBits : Integer.parseInt(cidr.substring(slash + 1));
@@ -134,8 +137,11 @@ public final class CidrSet {
         if (bits < 0 || bits > maxBits) {
             throw new IllegalArgumentException("prefix length out of range in '" + cidr + "'");
         }
+        if (bytes.length == 4 && v6Prefix && bits < 96) {
+            throw new IllegalArgumentException("an IPv4-mapped range needs a prefix of 96 or more: '" + cidr + "'");
+        }
         byte[] v6 = bytes.length == 16 ? bytes : mapped(bytes);
-        int prefix = bytes.length == 16 ? bits : bits + 96;
+        int prefix = v6Prefix ? bits : bits + 96;
         long hi = toLong(v6, 0);
         long lo = toLong(v6, 8);
         long maskHi = prefix >= 64 ? -1L : (prefix == 0 ? 0 : -1L << (64 - prefix));

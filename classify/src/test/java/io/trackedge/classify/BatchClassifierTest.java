@@ -336,6 +336,16 @@ class BatchClassifierTest {
     }
 
     @Test
+    void aFastmailProxiedOpenIsAPerson() {
+        BatchClassifier.Result r = classifier().classify(List.of(
+                event(TENANT, EventType.DELIVERED, "e6f", T0, null, null, null, 0),
+                event(TENANT, EventType.OPEN, "e6f", T0 + 60 * SECOND, "103.168.172.10", UserAgentAnalyzerTest.FASTMAIL_PROXY, null, 0)));
+        Classification x = r.classifications()[1];
+        assertEquals(Automation.PROXY, x.automation(), x.toString());
+        assertFalse(x.isMachine());
+    }
+
+    @Test
     void aRelayAddressIsPrefetchOnAPixelAndAPersonOnAClick() {
         BatchClassifier c = classifier();
         BatchClassifier.Result r = c.classify(List.of(

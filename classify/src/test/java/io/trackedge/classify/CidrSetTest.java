@@ -31,6 +31,23 @@ class CidrSetTest {
         assertFalse(set.contains(IpLiteral.parse("42.1.17.64")));
     }
 
+    /**
+     * A range written IPv4-mapped counts its prefix in 128 bits, as the edge's own networks do: one such
+     * line refused the whole list file (the server did not start, or a reload kept the old lists).
+     */
+    @Test
+    void anIpv4MappedRangeIsItsIpv4Network() {
+        CidrSet set = CidrSet.of(List.of("::ffff:104.28.0.0/112", "::ffff:10.0.0.5"));
+        assertTrue(set.contains(IpLiteral.parse("104.28.1.1")));
+        assertTrue(set.contains(IpLiteral.parse("104.28.255.255")));
+        assertFalse(set.contains(IpLiteral.parse("104.29.0.0")));
+        assertTrue(set.contains(IpLiteral.parse("10.0.0.5")));
+        assertFalse(set.contains(IpLiteral.parse("10.0.0.6")));
+        assertThrows(IllegalArgumentException.class, () -> CidrSet.of(List.of("::ffff:104.28.0.0/80")),
+                "wider than the mapped space");
+        assertThrows(IllegalArgumentException.class, () -> CidrSet.of(List.of("104.28.0.0/33")));
+    }
+
     @Test
     void adjacentAndOverlappingRangesMerge() {
         CidrSet set = CidrSet.of(List.of("192.0.2.0/25", "192.0.2.128/25", "192.0.2.10/32", "0.0.0.0/0"));

@@ -44,6 +44,18 @@ class UserAgentAnalyzerTest {
         assertTrue((v & Signal.CRAWLER_USER_AGENT.mask()) != 0, "crawler-user-agents lists it: the allow-list must come first");
     }
 
+    /** Fastmail's proxy is a full-version desktop Chrome that crawler-user-agents lists: every Fastmail reader was a bot. */
+    @Test
+    void fastmailsImageProxyIsAMailProxy() {
+        int v = analyzer.analyze(FASTMAIL_PROXY);
+        assertTrue((v & Signal.MAIL_PROXY.mask()) != 0);
+        assertTrue((v & Signal.CRAWLER_USER_AGENT.mask()) != 0, "crawler-user-agents lists it: the allow-list must come first");
+        assertTrue(UserAgentAnalyzer.unreducedDesktopChrome(FASTMAIL_PROXY), "and a full Chrome version, the other bot signal it passes");
+    }
+
+    static final String FASTMAIL_PROXY = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+            + "Chrome/118.0.5993.117 Safari/537.36 FastmailUA/1.0";
+
     @Test
     void librariesHeadlessCrawlersAndEmptyAreNamedApart() {
         assertEquals(Signal.HTTP_LIBRARY.mask(), analyzer.analyze("python-requests/2.31.0"));
