@@ -68,7 +68,7 @@ public final class BatchClassifier {
             EventType t = e.type();
             if (t == EventType.SENT || t == EventType.DELIVERED) {
                 EmailState s = emails.getOrCreate(e.fields().tenant(), e.fields().email());
-                s.sentAtMicros = Math.max(s.sentAtMicros, e.occurredAtMicros());
+                s.sent(e.occurredAtMicros());
                 sendQuestions.sawSend(e.fields().tenant());
             } else if (t == EventType.OPEN || t == EventType.CLICK) {
                 out[i] = classifyOne(e, i, l, out, fixes);
@@ -193,9 +193,10 @@ public final class BatchClassifier {
         }
         EmailState state = emails.get(e.fields().tenant(), e.fields().email());
         long at = e.occurredAtMicros();
-        if (state != null && state.sentAtMicros != EmailState.NEVER && !rules.sendWindow().isZero()) {
-            long since = at - state.sentAtMicros;
-            if (since >= 0 && since <= rules.sendWindow().toNanos() / 1000) {
+        long sent = state == null ? EmailState.NEVER : state.sentAtOrBefore(at);
+        if (sent != EmailState.NEVER && !rules.sendWindow().isZero()) {
+            long since = at - sent;
+            if (since <= rules.sendWindow().toNanos() / 1000) {
                 s |= Signal.SOON_AFTER_SEND.mask();
             }
         }

@@ -8,7 +8,7 @@ import java.util.UUID;
  * opened, and its last {@link #MAX_CLICKS} clicks (for bursts and their retroactive corrections).
  *
  * <p>Memory, measured (heap after GC, 100,000 emails, JDK 25, compressed oops; email ids of 20
- * characters; before {@link #askedAtMicros}, which adds 8 bytes an email): 190 bytes an email with one open (map entry, key, email id, this object), 375 bytes with
+ * characters; before {@link #askedAtMicros} and the earlier send, which add 8 bytes an email each): 190 bytes an email with one open (map entry, key, email id, this object), 375 bytes with
  * one click (the click, its event id and fields, the ring); each further click about 185 bytes, at most
  * {@link #MAX_CLICKS}. The default 100,000 emails take 19-38 MB with an open or a click each, and at
  * worst (every email {@value #MAX_CLICKS} clicks) about 170 MB.
@@ -23,7 +23,14 @@ final class EmailState {
 
     static final long NEVER = Long.MIN_VALUE;
 
+    /** The latest {@code sent} or {@code delivered} time seen here or recalled, or {@link #NEVER}. */
     long sentAtMicros = NEVER;
+    /**
+     * The one before {@link #sentAtMicros}: a delivery stamped after a click (the mail server's clock ahead
+     * of the edge's) can be journaled before it, and the click's window runs from the send before it, as
+     * a re-score in time order finds.
+     */
+    private long earlierSentAtMicros = NEVER;
     /** The earliest open seen here or recalled from other nodes' ({@link SendQuestions#recall}), or {@link #NEVER}. */
     long firstOpenMicros = NEVER;
     /** Whether a store of other nodes' events was asked about this email ({@link SendQuestions#recall}). */
@@ -31,10 +38,26 @@ final class EmailState {
     /** The event time of the last question about this email ({@link SendQuestions#unknownEmails}), or {@link #NEVER}. */
     long askedAtMicros = NEVER;
     private Click[] clicks;
-    // Bytes (at most MAX_CLICKS): by the field layout (12-byte header, three longs, a reference, three
-    // bytes) the object is 48 bytes: 40 with the first open's time, 8 more for the last question's.
+    // Bytes (at most MAX_CLICKS): by the field layout (12-byte header, four longs, a reference, three
+    // bytes) the object is 56 bytes: 40 with the first open's time, 8 more for the last question's, 8 for
+    // the earlier send's.
     private byte clickCount;
     private byte nextSlot;
+
+    /** Takes in a {@code sent} or {@code delivered} time, keeping the latest two. */
+    void sent(long atMicros) {
+        if (atMicros > sentAtMicros) {
+            earlierSentAtMicros = sentAtMicros;
+            sentAtMicros = atMicros;
+        } else if (atMicros < sentAtMicros && atMicros > earlierSentAtMicros) {
+            earlierSentAtMicros = atMicros;
+        }
+    }
+
+    /** The latest send of the two kept at or before {@code atMicros}, or {@link #NEVER}. */
+    long sentAtOrBefore(long atMicros) {
+        return sentAtMicros <= atMicros ? sentAtMicros : earlierSentAtMicros <= atMicros ? earlierSentAtMicros : NEVER;
+    }
 
     /** One remembered click; {@code batch}/{@code index} say whether it is in the batch being classified. */
     static final class Click {

@@ -117,7 +117,7 @@ final class SendQuestions {
         if (known.sentAtMicros() != EmailState.NEVER) {
             reportingSends.add(email.tenant()); // a probe's find, or another node's send of a known tenant
         }
-        s.sentAtMicros = Math.max(s.sentAtMicros, known.sentAtMicros());
+        s.sent(known.sentAtMicros());
         s.opened(known.firstOpenMicros());
         s.asked = true;
     }

@@ -335,6 +335,24 @@ class BatchClassifierTest {
         assertFalse(x.has(Signal.CRAWLER_USER_AGENT));
     }
 
+    /**
+     * A delivery stamped after a click (the mail server's clock ahead) but journaled before it: the click is
+     * still seconds after the send, as a re-score reading in time order finds. The latest send alone was kept,
+     * the click fell before it, and the scanner's click was stored as a person's until a re-score flipped it.
+     */
+    @Test
+    void aLaterStampedDeliveryJournaledFirstKeepsTheSendWindow() {
+        EventRecord sent = event(TENANT, EventType.SENT, "e-skew", T0, null, null, null, 0);
+        EventRecord delivered = event(TENANT, EventType.DELIVERED, "e-skew", T0 + 3 * SECOND, null, null, null, 0);
+        EventRecord click = click("e-skew", T0 + 2 * SECOND, "198.51.100.7", "https://a.example/1");
+        Classification live = classifier().classify(List.of(sent, delivered, click)).classifications()[2];
+        Classification byTime = classifier().classify(List.of(sent, click, delivered)).classifications()[1];
+        assertTrue(byTime.has(Signal.SOON_AFTER_SEND), byTime.toString());
+        assertTrue(live.has(Signal.SOON_AFTER_SEND), "journaled after the later-stamped delivery: " + live);
+        assertEquals(byTime.automation(), live.automation());
+        assertTrue(live.isMachine(), live.toString());
+    }
+
     @Test
     void aFastmailProxiedOpenIsAPerson() {
         BatchClassifier.Result r = classifier().classify(List.of(
