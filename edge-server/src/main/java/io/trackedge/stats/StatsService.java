@@ -85,19 +85,8 @@ public final class StatsService implements AutoCloseable {
      * 200 for a read key of every tenant, else the refusal (401, or 403 for a key of one tenant).
      */
     public CompletableFuture<StatsResponse> mayReadNode(String authorization) {
-        return keys.authenticateOrReload(authorization).thenApply(p -> {
-            if (p == null && keys.cannotCheck(authorization)) {
-                return KEYS_UNREADABLE;
-            }
-            StatsResponse refused = refusal(p);
-            if (refused != null) {
-                return refused;
-            }
-            if (p.tenant() != null) {
-                return StatsResponse.error(403, "this page shows the whole node: it needs a read key of every tenant");
-            }
-            return new StatsResponse(200, StatsResponse.JSON, "{}".getBytes(java.nio.charset.StandardCharsets.US_ASCII), Map.of());
-        });
+        return withReader(authorization, p -> p.tenant() == null ? null
+                : StatsResponse.error(403, "this page shows the whole node: it needs a read key of every tenant"));
     }
 
     /**
@@ -107,20 +96,29 @@ public final class StatsService implements AutoCloseable {
      * that is no UUID, or none named with a key of every tenant).
      */
     public CompletableFuture<StatsResponse> mayRead(String authorization, String tenant) {
+        return withReader(authorization, p -> {
+            try {
+                StatsRequestParser.tenant(tenant == null || tenant.isEmpty() ? null : tenant, p.tenant());
+                return null;
+            } catch (BadRequest e) {
+                return StatsResponse.error(e.status(), e.getMessage());
+            }
+        });
+    }
+
+    /** 200 for a reader {@code refuse} lets through (returns null), else the refusal: the key's own, or {@code refuse}'s. */
+    private CompletableFuture<StatsResponse> withReader(String authorization,
+                                                         java.util.function.Function<IngestKeyCache.Principal, StatsResponse> refuse) {
         return keys.authenticateOrReload(authorization).thenApply(p -> {
             if (p == null && keys.cannotCheck(authorization)) {
                 return KEYS_UNREADABLE;
             }
             StatsResponse refused = refusal(p);
-            if (refused != null) {
-                return refused;
+            if (refused == null) {
+                refused = refuse.apply(p);
             }
-            try {
-                StatsRequestParser.tenant(tenant == null || tenant.isEmpty() ? null : tenant, p.tenant());
-            } catch (BadRequest e) {
-                return StatsResponse.error(e.status(), e.getMessage());
-            }
-            return new StatsResponse(200, StatsResponse.JSON, "{}".getBytes(java.nio.charset.StandardCharsets.US_ASCII), Map.of());
+            return refused != null ? refused
+                    : new StatsResponse(200, StatsResponse.JSON, "{}".getBytes(java.nio.charset.StandardCharsets.US_ASCII), Map.of());
         });
     }
 
