@@ -15,7 +15,8 @@ import org.slf4j.LoggerFactory;
  * events at fault by writing halves on their own, down to single events, and sets those aside
  * ({@link Sink#setAside}) while the others are written. A refusal is believed only when the
  * destination is seen to work: part of the batch was accepted, or {@link Sink#acceptsOthers} says
- * so, and fewer than {@code maxConsecutiveBad} events were set aside since the last commit.
+ * so, and fewer than {@code maxConsecutiveBad} events were set aside since the destination was last
+ * seen to work (a commit, a written half, or that proof).
  * Confined to the loop's thread.
  */
 final class BadEventFinder {
@@ -80,10 +81,17 @@ final class BadEventFinder {
             // A fault of our own code needs no proof that the destination works (acceptsOthers would run
             // the same code on the others: PostHog's encodes them); the bound below stands for it.
             boolean codeFault = Failures.isCodeFault(cause);
-            if (!codeFault && !partAccepted && !sink.acceptsOthers(others)) {
-                throw new IllegalStateException(sink.name() + " refused event " + b.event(0).id() + " and none of the "
-                        + others.size() + " events after it was accepted either, so the fault is not shown to be the "
-                        + "event's; retrying (" + Failures.describe(cause) + ")", cause);
+            if (!codeFault && !partAccepted) {
+                if (!sink.acceptsOthers(others)) {
+                    throw new IllegalStateException(sink.name() + " refused event " + b.event(0).id() + " and none of the "
+                            + others.size() + " events after it was accepted either, so the fault is not shown to be the "
+                            + "event's; retrying (" + Failures.describe(cause) + ")", cause);
+                }
+                // Shown to work, as by a written half: a run of refused events longer than the bound was
+                // otherwise retried for good (bisection meets the run's next event before any good half), and
+                // each of its events sent the batch's remainder again to prove it.
+                partAccepted = true;
+                consecutiveBad = 0;
             }
             if (codeFault) {
                 if (consecutiveCodeFaults >= MAX_CODE_FAULTS_IN_A_ROW) {
