@@ -45,6 +45,17 @@ public record Batch(long start, long end, List<EventRecord> events, long[] posit
     }
 
     /** The events of this batch, in journal order. */
+    /** When the edge took in the batch's first decodable event (epoch micros), or 0 when it holds none. */
+    long firstReceivedAtMicros() {
+        for (int i = from; i < to; i++) {
+            EventRecord e = events.get(i);
+            if (e != null) {
+                return e.receivedAtMicros();
+            }
+        }
+        return 0;
+    }
+
     public List<EventRecord> list() {
         return events.subList(from, to);
     }

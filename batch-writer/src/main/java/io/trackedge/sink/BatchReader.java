@@ -70,9 +70,17 @@ final class BatchReader {
         return events.isEmpty();
     }
 
-    /** Occurred-at of the first event read and not yet taken (0 when none or undecodable). */
-    long firstOccurredAtMicros() {
-        return events.isEmpty() || events.get(0) == null ? 0 : events.get(0).occurredAtMicros();
+    /**
+     * When the edge took in the first decodable event read and not yet taken (0 when none): the time
+     * the sink's lag counts from, which no client chooses (an ingest event's occurred-at may be days old).
+     */
+    long firstReceivedAtMicros() {
+        for (EventRecord e : events) {
+            if (e != null) {
+                return e.receivedAtMicros();
+            }
+        }
+        return 0;
     }
 
     /** Hands over what was read as a batch and starts the next one. */

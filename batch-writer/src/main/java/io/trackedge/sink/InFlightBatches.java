@@ -48,9 +48,25 @@ final class InFlightBatches {
         try {
             f = sink.write(b);
         } catch (Exception | Error e) { // an Error too: a StackOverflowError on one event's data is the event's (Failures)
+            // The batches before it are committed or fail on their own: their commits are counted (the lag
+            // stayed up for good by their events), and the first of them to fail is the failure in journal order.
+            while (!queue.isEmpty()) {
+                reapOldest();
+            }
             throw new BatchFailed(b, e);
         }
         queue.add(new InFlight(b, f));
+    }
+
+    /** When the edge took in the oldest event in flight (epoch micros), or 0 when none is. */
+    long oldestReceivedAtMicros() {
+        for (InFlight f : queue) {
+            long at = f.batch().firstReceivedAtMicros();
+            if (at != 0) {
+                return at;
+            }
+        }
+        return 0;
     }
 
     /** Takes the commits that are done already, without waiting. */

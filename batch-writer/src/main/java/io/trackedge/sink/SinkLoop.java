@@ -193,6 +193,7 @@ public final class SinkLoop implements Runnable {
 
     private void opened(long cursor) {
         stats.committedPosition.set(cursor);
+        stats.oldestPendingMicros.set(0); // what a failure estimated: the first read sets the real one
         onCommitted.accept(cursor);
         if (stats.batches.get() == 0 && stats.backlogAtStart.get() == 0) {
             stats.backlogAtStart.set(stats.countBacklog(journalDir, cursor, journalLimit));
@@ -213,7 +214,9 @@ public final class SinkLoop implements Runnable {
             int n = in.isEmpty() || !in.full() ? in.fill() : 0;
             if (!in.isEmpty() && firstAt == 0) {
                 firstAt = System.nanoTime();
-                stats.oldestPendingMicros.compareAndSet(0, in.firstOccurredAtMicros());
+            }
+            if (!in.isEmpty() && stats.oldestPendingMicros.get() == 0) { // none in flight older (progressed)
+                stats.oldestPendingMicros.set(in.firstReceivedAtMicros());
             }
             inFlight.reapDone();
             if (in.isEmpty()) {
@@ -264,7 +267,8 @@ public final class SinkLoop implements Runnable {
         stats.rows.addAndGet(rows == null ? b.size() : rows);
         stats.committedEvents.addAndGet(b.size());
         stats.committedPosition.set(b.end());
-        stats.oldestPendingMicros.set(0);
+        // The next batch in flight is pending still: with none, the one being read sets its own (pump).
+        stats.oldestPendingMicros.set(inFlight.oldestReceivedAtMicros());
         onCommitted.accept(b.end());
         // Events given up unsent keep a running sink running, but do not bring a failing one back: its
         // destination has still taken nothing.
@@ -284,6 +288,7 @@ public final class SinkLoop implements Runnable {
 
     private void failed(Throwable e) {
         stats.failures.incrementAndGet();
+        pendingWhileFailing();
         String error = Failures.describe(e);
         boolean first = health.state() != SinkHealth.State.RETRYING && health.state() != SinkHealth.State.STALLED;
         health.failed(error);
@@ -292,6 +297,23 @@ public final class SinkLoop implements Runnable {
         } else {
             log.debug("{} sink still failing: {}", sink.name(), error, e);
         }
+    }
+
+    /**
+     * A sink that cannot open or write reads nothing, so nothing set its lag: it counts from the first
+     * record past its committed position, or, before any open in this process, from the first record
+     * appended since the start (the destination's cursor is unknown: a lower bound, and the stall
+     * alert covers a backlog from before the start). It read 0 for a destination down from the start.
+     */
+    private void pendingWhileFailing() {
+        if (stats.oldestPendingMicros.get() != 0) {
+            return;
+        }
+        long from = lastOpenedAt >= 0 ? stats.committedPosition.get() : Math.max(0, stats.backlogEnd.get());
+        if (lastOpenedAt < 0 && from <= 1) {
+            from = 0; // set to 1 for a journal empty at the start: its first record is at 0
+        }
+        stats.pendingFrom(journalDir, from, journalLimit);
     }
 
     /** Waits out the backoff, ignoring the appender's wake-ups, until it is over or the loop stops. */

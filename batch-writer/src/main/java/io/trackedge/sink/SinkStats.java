@@ -1,6 +1,8 @@
 package io.trackedge.sink;
 
+import io.trackedge.journal.CorruptRecordException;
 import io.trackedge.journal.JournalReader;
+import io.trackedge.journal.RecordCodec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -27,7 +29,10 @@ public final class SinkStats {
      * event is counted twice. 0: count to the writer's current end.
      */
     public final AtomicLong backlogEnd = new AtomicLong();
-    /** Occurred-at (epoch micros) of the oldest event read but not yet committed; 0 when caught up. */
+    /**
+     * When the edge took in (epoch micros) the oldest event read but not yet committed, or, while the
+     * sink fails, the oldest past its cursor ({@link #pendingFrom}); 0 when caught up.
+     */
     public final AtomicLong oldestPendingMicros = new AtomicLong();
     /** Events set aside because the destination refused their data (or they do not decode). */
     public final AtomicLong badEvents = new AtomicLong();
@@ -48,6 +53,29 @@ public final class SinkStats {
     public double lagSeconds(long nowMillis) {
         long oldest = oldestPendingMicros.get();
         return oldest == 0 ? 0 : Math.max(0, nowMillis / 1000.0 - oldest / 1e6);
+    }
+
+    /**
+     * Sets {@link #oldestPendingMicros}, unless set, to when the edge took in the first decodable record
+     * from {@code from}: the lag of a sink that reads nothing while it fails. A metric only: unchanged
+     * when the journal cannot be read or holds no record there.
+     */
+    public void pendingFrom(Path journalDir, long from, LongSupplier journalLimit) {
+        long[] at = {0};
+        try (JournalReader r = new JournalReader(journalDir, from, journalLimit)) {
+            while (at[0] == 0 && r.read((p, next, b, o, l) -> {
+                try {
+                    at[0] = RecordCodec.decode(b, o, l).receivedAtMicros();
+                } catch (CorruptRecordException undecodable) {
+                    // no time to count from: the next record's
+                }
+            }, 1) > 0) {
+                // read on past undecodable records
+            }
+        } catch (IOException | UncheckedIOException e) {
+            return;
+        }
+        oldestPendingMicros.compareAndSet(0, at[0]);
     }
 
     /**

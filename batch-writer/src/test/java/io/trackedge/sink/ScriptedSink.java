@@ -86,7 +86,9 @@ final class ScriptedSink implements Sink {
     @Override
     public CompletableFuture<Integer> write(Batch batch) throws Exception {
         writeStarts.add(System.nanoTime());
-        writes.incrementAndGet();
+        if (writes.incrementAndGet() == failAtOnceOnWrite) {
+            throw new java.net.ConnectException("the connection dropped as the batch was handed over");
+        }
         lastGivenUp = 0;
         if (!batch.isEmpty() && batch.list().stream().allMatch(e -> givenUp.contains(e.id()))) {
             if (batch.start() != committed) {
@@ -133,7 +135,20 @@ final class ScriptedSink implements Sink {
             written.add(e.id());
         }
         committed = batch.end();
-        return CompletableFuture.completedFuture(batch.size());
+        CompletableFuture<Void> g = commitGate;
+        return g == null ? CompletableFuture.completedFuture(batch.size()) : g.thenApply(x -> batch.size());
+    }
+
+    /** Batches in flight at once ({@link Sink#maxInFlight}), as a pipelined destination takes them. */
+    volatile int inFlight = 1;
+    /** When set, a write's commit is reported once it completes (the batch is in the destination already). */
+    volatile CompletableFuture<Void> commitGate;
+    /** The write of this number (counted from 1) fails at once, before the destination is asked. */
+    volatile int failAtOnceOnWrite;
+
+    @Override
+    public int maxInFlight() {
+        return inFlight;
     }
 
     @Override

@@ -294,6 +294,72 @@ class SinkLoopTest {
         assertEquals(expected, sink.written, "every other event once, in journal order");
     }
 
+    /**
+     * A destination down from the start: the sink reads nothing, and its lag counts from the first event
+     * appended since the start. It read 0 for the whole outage: the lag alert never fired.
+     */
+    @Test
+    void aDestinationDownFromTheStartStillShowsItsLag() throws Exception {
+        ScriptedSink sink = new ScriptedSink();
+        sink.down = true;
+        SinkLoop loop = start(sink, 100, 100, Duration.ofMinutes(1));
+        loop.stats().backlogEnd.set(Math.max(1, writer.flushedPosition())); // as SinksStack sets it
+        Await.until("a failed open", Duration.ofSeconds(30), () -> loop.stats().failures.get() >= 1);
+        append(50, 16);
+        Await.until("the lag to count from the first event", Duration.ofSeconds(30),
+                () -> loop.stats().oldestPendingMicros.get() != 0);
+        assertTrue(loop.stats().oldestPendingMicros.get() <= System.currentTimeMillis() * 1000
+                && loop.stats().lagSeconds(System.currentTimeMillis() + 5_000) >= 5, "5 s on, 5 s old at least");
+        sink.down = false;
+        Await.until("caught up", Duration.ofSeconds(30), () -> caughtUp(sink, loop));
+        assertEquals(0, loop.stats().lagSeconds(System.currentTimeMillis()));
+    }
+
+    /**
+     * The lag counts from when the edge took an event in, not from its occurred-at, which an ingest client
+     * chooses (up to 30 days back): a backfill of last week's sends read as a week of lag.
+     */
+    @Test
+    void theLagCountsFromWhenTheEdgeTookTheEventIn() throws Exception {
+        long now = System.currentTimeMillis();
+        io.trackedge.journal.MutableEvent e = new io.trackedge.journal.MutableEvent();
+        e.reset(io.trackedge.journal.EventType.SENT, now << 16, 0x8000000000000001L, (now - 7 * 86_400_000L) * 1000, now * 1000);
+        byte[] block = io.trackedge.journal.FieldsCodec.encode(new io.trackedge.journal.EventFields(
+                UUID.randomUUID(), UUID.randomUUID(), "camp", "mbox", "email-1", null, null, null));
+        e.fields(block, 0, block.length);
+        assertTrue(writer.tryAppend(e));
+        writer.flush();
+        ScriptedSink sink = new ScriptedSink();
+        sink.throttled = true; // opens, reads, and every write is answered "retry later"
+        sink.retryAfter = Duration.ofMillis(20);
+        SinkLoop loop = start(sink, 100, 100, Duration.ofMinutes(1));
+        Await.until("a refused write", Duration.ofSeconds(30), () -> loop.stats().failures.get() >= 1
+                && loop.stats().oldestPendingMicros.get() != 0);
+        double lag = loop.stats().lagSeconds(System.currentTimeMillis());
+        assertTrue(lag < 3_600, "taken in just now, sent a week ago: " + lag + " s");
+    }
+
+    /**
+     * A pipelined destination whose next write fails at once while the batch before it is still being
+     * committed: that commit is counted. It was waited for and forgotten, so the lag in events stayed at
+     * the batch's size for good, with the sink caught up.
+     */
+    @Test
+    void aCommitInFlightWhenTheNextWriteFailsAtOnceIsCounted() throws Exception {
+        List<UUID> ids = append(300, 17);
+        ScriptedSink sink = new ScriptedSink();
+        sink.inFlight = 2;
+        sink.commitGate = new java.util.concurrent.CompletableFuture<>();
+        sink.failAtOnceOnWrite = 2;
+        SinkLoop loop = start(sink, 100, 100, Duration.ofMinutes(1));
+        Await.until("the second write", Duration.ofSeconds(30), () -> sink.writes.get() >= 2);
+        sink.commitGate.complete(null);
+        Await.until("caught up", Duration.ofSeconds(30), () -> caughtUp(sink, loop));
+        assertEquals(ids, sink.written);
+        assertEquals(300, loop.stats().committedEvents.get(), "every commit counted");
+        assertEquals(0, loop.stats().lagEvents(0), "all 300 were journaled before the start");
+    }
+
     @Test
     void aDestinationThatRefusesEverythingIsRetriedNotEmptiedIntoBadEvents() throws Exception {
         append(300, 5);
