@@ -81,12 +81,12 @@ final class HealthScore {
     /**
      * Replaces {@code mailbox_analytics}' rows of {@code day} (of one tenant, or all): deletes them and runs
      * {@code insert}, their recount. When the day's window counts moved for a mailbox, marks each closed day
-     * of the week after it that holds that mailbox's score, or whose job has not completed (queued, running,
-     * failed: a backfill's later day claimed before this commits), for {@link #SCORED_JOB_TYPES}
-     * ({@code analytics_late_days}): the scheduler re-runs them, or leaves a job whose claim saw this
-     * transaction (LateEventReruns). A day whose next day has not closed (the day's own run, each night) has
-     * nothing to mark and is a plain delete. The days marked are re-run whole, and their counts do not move:
-     * nothing further is marked.
+     * of the week after it that holds that mailbox's score, or whose day job has not completed (none yet: the
+     * day that just closed, before the scheduler enqueues it; queued, running, failed: a backfill's later day),
+     * or has a tenant's job not completed, for {@link #SCORED_JOB_TYPES} ({@code analytics_late_days}): the
+     * scheduler re-runs them, or leaves a job whose claim saw this transaction (LateEventReruns). A day whose
+     * next day has not closed (the day's own run, each night) has nothing to mark and is a plain delete. The
+     * days marked are re-run whole, and their counts do not move: nothing further is marked.
      *
      * <p>What moved is the deleted rows against the rows the insert wrote, read back after it: the day's lock
      * keeps every other writer of them out, so they are exactly the recount. Not against a recount of its
@@ -127,11 +127,18 @@ final class HealthScore {
             marks.append(marks.isEmpty() ? "" : " UNION ALL ").append("SELECT d, '").append(type).append("' FROM after")
                     .append(" WHERE EXISTS (SELECT 1 FROM moved JOIN ").append(type).append(" a ON a.tenant_id = moved.tenant_id")
                     .append(" AND a.mailbox_id = moved.mailbox_id AND a.date = d)")
-                    // A job of that day not completed may read this day as it was (claimed before this commits, or
-                    // running): LateEventReruns requeues or flags it unless its claim saw this transaction.
-                    .append(" OR EXISTS (SELECT 1 FROM moved) AND EXISTS (SELECT 1 FROM analytics_jobs j WHERE j.status <> 'completed'")
-                    .append(" AND j.job_type = '").append(type)
-                    .append("' AND j.period_start < (d + 1)::timestamp AT TIME ZONE 'UTC' AND j.period_end > d::timestamp AT TIME ZONE 'UTC')");
+                    // A day whose job has not completed may yet be scored from this day as it was, by a claim before
+                    // this commits. Not only a job there now (queued, running, failed): the first night after a day
+                    // closes it has none until the scheduler enqueues it, which can be claimed and completed before
+                    // this commits (WarmupMarkBeforeItsJobIT). LateEventReruns queues such a job again, or flags it,
+                    // unless its claim saw this transaction; a day with no job yet gets its scheduled run, or a job
+                    // when due. A completed day job without the mailbox's row read nothing this moves.
+                    .append(" OR EXISTS (SELECT 1 FROM moved) AND (NOT EXISTS (SELECT 1 FROM analytics_jobs j WHERE j.tenant_id IS NULL")
+                    .append(" AND j.job_type = '").append(type).append("' AND j.granularity = 'day'")
+                    .append(" AND j.period_start = d::timestamp AT TIME ZONE 'UTC' AND j.status = 'completed')")
+                    // and any job of the day not completed beside it: a tenant's (split, or a tenant move's recount)
+                    .append(" OR EXISTS (SELECT 1 FROM analytics_jobs j WHERE j.status <> 'completed' AND j.job_type = '").append(type)
+                    .append("' AND j.period_start < (d + 1)::timestamp AT TIME ZONE 'UTC' AND j.period_end > d::timestamp AT TIME ZONE 'UTC'))");
         }
         Sql.update(c, "WITH old AS (DELETE FROM " + OLD_ROWS + " RETURNING tenant_id, mailbox_id, " + WINDOW_COUNTS + ")"
                 + ", written AS (SELECT tenant_id, mailbox_id, " + WINDOW_COUNTS + " FROM mailbox_analytics WHERE date = {date}" + tenant + ")"
