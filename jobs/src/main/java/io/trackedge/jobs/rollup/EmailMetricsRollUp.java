@@ -27,23 +27,26 @@ final class EmailMetricsRollUp extends DailyRollUp {
 
     private final String jobType;
     private final Function<UUID, String> insert;
-    private final DayDelete delete;
+    private final DayReplace replace;
 
     private EmailMetricsRollUp(String jobType, String table, Function<UUID, String> insert) {
-        this(jobType, insert, (c, day, tenantOrNull, p) ->
-                Sql.update(c, "DELETE FROM " + table + " WHERE date = {date}" + Sql.tenantFilter("tenant_id", tenantOrNull), p));
+        this(jobType, insert, (c, day, tenantOrNull, p, recount) -> {
+            Sql.update(c, "DELETE FROM " + table + " WHERE date = {date}" + Sql.tenantFilter("tenant_id", tenantOrNull), p);
+            recount.run();
+        });
     }
 
-    private EmailMetricsRollUp(String jobType, Function<UUID, String> insert, DayDelete delete) {
+    private EmailMetricsRollUp(String jobType, Function<UUID, String> insert, DayReplace replace) {
         this.jobType = jobType;
         this.insert = insert;
-        this.delete = delete;
+        this.replace = replace;
     }
 
-    /** Deletes a day's rows (of one tenant, or all) before their recount is inserted. */
+    /** Deletes a day's rows (of one tenant, or all) and runs {@code recount}, the insert of their recount. */
     @FunctionalInterface
-    private interface DayDelete {
-        void delete(Connection c, LocalDate day, UUID tenantOrNull, Map<String, Object> p) throws SQLException;
+    private interface DayReplace {
+        void replace(Connection c, LocalDate day, UUID tenantOrNull, Map<String, Object> p, HealthScore.Insert recount)
+                throws SQLException;
     }
 
     /**
@@ -161,7 +164,7 @@ final class EmailMetricsRollUp extends DailyRollUp {
      * ({@link HealthScore}), {@code warmup_status} 'warming' on a day with warm-up events (else
      * null) and {@code current_volume}, the emails it sent that day. A recount that moves a closed
      * day's bounces, complaints or sends marks the closed days whose scores' week holds it
-     * ({@link HealthScore#deleteDayMarkingWeekAfter}).
+     * ({@link HealthScore#replaceDayMarkingWeekAfter}).
      */
     static EmailMetricsRollUp mailboxes() {
         return new EmailMetricsRollUp(MAILBOX_JOB_TYPE, tenant -> "WITH "
@@ -171,7 +174,8 @@ final class EmailMetricsRollUp extends DailyRollUp {
                 + " SELECT m.tenant_id, m.mailbox_id, {date}::date, " + EmailMetrics.COLUMNS + ", warmup_opens, warmup_replies, "
                 + HealthScore.SQL + ", CASE WHEN warmup_opens + warmup_replies > 0 THEN 'warming' END, least(sent, 2147483647)"
                 + " FROM mailbox_day m" + HealthScore.window("m"),
-                (c, day, tenantOrNull, p) -> HealthScore.deleteDayMarkingWeekAfter(c, day, tenantOrNull, p, HealthScore.todayUtc()));
+                (c, day, tenantOrNull, p, recount) -> HealthScore.replaceDayMarkingWeekAfter(c, day, tenantOrNull, p,
+                        HealthScore.todayUtc(), recount));
     }
 
     /** {@code mailbox_day}: the day's counts per (tenant, mailbox), over {@code per_email} grouped by mailbox_id. */
@@ -194,7 +198,6 @@ final class EmailMetricsRollUp extends DailyRollUp {
 
     @Override
     void recomputeDay(Connection c, LocalDate day, UUID tenantOrNull, Map<String, Object> p) throws SQLException {
-        delete.delete(c, day, tenantOrNull, p);
-        Sql.update(c, insert.apply(tenantOrNull), p);
+        replace.replace(c, day, tenantOrNull, p, () -> Sql.update(c, insert.apply(tenantOrNull), p));
     }
 }

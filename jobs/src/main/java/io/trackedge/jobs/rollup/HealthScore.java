@@ -33,7 +33,7 @@ import java.util.UUID;
  * from {@code mailbox_analytics} as they stand when the job runs; a day recomputed after later days
  * closed (late events, a backfill run out of order) whose bounce, complaint or send counts moved
  * marks the closed days of the week after it that scored the mailbox, for the mailbox and warm-up
- * roll-ups ({@link #deleteDayMarkingWeekAfter}), and the scheduler's late-event re-runs recompute
+ * roll-ups ({@link #replaceDayMarkingWeekAfter}), and the scheduler's late-event re-runs recompute
  * them. The
  * weights follow the usual mailbox-provider limits: hard bounces past a few percent and complaints past 0.3 % (Gmail's bulk-sender limit) are what
  * gets a domain throttled; replies to warm-up mail are the strongest inbox-placement signal.
@@ -69,28 +69,51 @@ final class HealthScore {
     /** The window's counts of one mailbox-day, as they move the scores of the days after it. */
     private static final String WINDOW_COUNTS = "sent, delivered, bounced, bounces_hard, bounces_soft, spam_complaints";
 
+    /** The old rows' window counts, from the day's delete to the marking after its insert; dropped at commit. */
+    private static final String OLD_ROWS = "mailbox_recount_old";
+
+    /** The statement inserting a day's recount, run between the delete and the marking. */
+    @FunctionalInterface
+    interface Insert {
+        void run() throws SQLException;
+    }
+
     /**
-     * Deletes {@code mailbox_analytics}' rows of {@code day} (of one tenant, or all) for the caller to insert
-     * their recount, and, when the day's window counts move for a mailbox, marks each closed day of the week
-     * after it that holds that mailbox's score, or whose job has not completed (queued, running, failed: a
-     * backfill's later day claimed before this commits), for {@link #SCORED_JOB_TYPES}
-     * ({@code analytics_late_days}): the scheduler re-runs them, or leaves a job whose claim saw this
-     * transaction (LateEventReruns). A day whose next day has not closed (the day's own run, each night) has
-     * nothing to mark and is a plain delete; a re-run, or a run out of order, pays for counting the day twice,
-     * here and in the insert. The days marked are re-run whole, and their counts do not move: nothing further
-     * is marked.
+     * Replaces {@code mailbox_analytics}' rows of {@code day} (of one tenant, or all): deletes them and runs
+     * {@code insert}, their recount. When the day's window counts moved for a mailbox, marks each closed day
+     * of the week after it that holds that mailbox's score, or whose day job has not completed (none yet: the
+     * day that just closed, before the scheduler enqueues it; queued, running, failed: a backfill's later day),
+     * or has a tenant's job not completed, for {@link #SCORED_JOB_TYPES} ({@code analytics_late_days}): the
+     * scheduler re-runs them, or leaves a job whose claim saw this transaction (LateEventReruns). A day whose
+     * next day has not closed (the day's own run, each night) has nothing to mark and is a plain delete. The
+     * days marked are re-run whole, and their counts do not move: nothing further is marked.
+     *
+     * <p>What moved is the deleted rows against the rows the insert wrote, read back after it: the day's lock
+     * keeps every other writer of them out, so they are exactly the recount. Not against a recount of its
+     * own in the delete's statement: under READ COMMITTED each statement reads the events as they stand when
+     * it starts, and a sink batch committing between the two (late hard bounces) went into the row but not
+     * into the marks; the later days kept their scores, and every later recount compared against the row
+     * that already held the bounces ({@code HealthMarksRaceIT}).
      */
-    static void deleteDayMarkingWeekAfter(Connection c, LocalDate day, UUID tenantOrNull, Map<String, Object> p,
-                                          LocalDate today) throws SQLException {
-        String delete = "DELETE FROM mailbox_analytics WHERE date = {date}" + Sql.tenantFilter("tenant_id", tenantOrNull);
+    static void replaceDayMarkingWeekAfter(Connection c, LocalDate day, UUID tenantOrNull, Map<String, Object> p,
+                                           LocalDate today, Insert insert) throws SQLException {
+        String tenant = Sql.tenantFilter("tenant_id", tenantOrNull);
+        String delete = "DELETE FROM mailbox_analytics WHERE date = {date}" + tenant;
         LocalDate through = day.plusDays(WINDOW_DAYS - 1);
         if (through.isAfter(today.minusDays(1))) {
             through = today.minusDays(1);
         }
         if (through.isBefore(day.plusDays(1))) {
             Sql.update(c, delete, p);
+            insert.run();
             return;
         }
+        // IF NOT EXISTS: a job of several days (a week) replaces them in one transaction; the marking empties it.
+        Sql.execute(c, "CREATE TEMP TABLE IF NOT EXISTS " + OLD_ROWS + " (tenant_id uuid, mailbox_id text COLLATE \"C\", "
+                + WINDOW_COUNTS.replace(",", " bigint,") + " bigint) ON COMMIT DROP");
+        Sql.update(c, "WITH old AS (" + delete + " RETURNING tenant_id, mailbox_id, " + WINDOW_COUNTS + ") INSERT INTO " + OLD_ROWS
+                + " (tenant_id, mailbox_id, " + WINDOW_COUNTS + ") SELECT tenant_id, mailbox_id, " + WINDOW_COUNTS + " FROM old", p);
+        insert.run();
         Map<String, Object> q = new HashMap<>(p);
         q.put("first_after", day.plusDays(1));
         q.put("last_after", through);
@@ -104,17 +127,24 @@ final class HealthScore {
             marks.append(marks.isEmpty() ? "" : " UNION ALL ").append("SELECT d, '").append(type).append("' FROM after")
                     .append(" WHERE EXISTS (SELECT 1 FROM moved JOIN ").append(type).append(" a ON a.tenant_id = moved.tenant_id")
                     .append(" AND a.mailbox_id = moved.mailbox_id AND a.date = d)")
-                    // A job of that day not completed may read this day as it was (claimed before this commits, or
-                    // running): LateEventReruns requeues or flags it unless its claim saw this transaction.
-                    .append(" OR EXISTS (SELECT 1 FROM moved) AND EXISTS (SELECT 1 FROM analytics_jobs j WHERE j.status <> 'completed'")
-                    .append(" AND j.job_type = '").append(type)
-                    .append("' AND j.period_start < (d + 1)::timestamp AT TIME ZONE 'UTC' AND j.period_end > d::timestamp AT TIME ZONE 'UTC')");
+                    // A day whose job has not completed may yet be scored from this day as it was, by a claim before
+                    // this commits. Not only a job there now (queued, running, failed): the first night after a day
+                    // closes it has none until the scheduler enqueues it, which can be claimed and completed before
+                    // this commits (WarmupMarkBeforeItsJobIT). LateEventReruns queues such a job again, or flags it,
+                    // unless its claim saw this transaction; a day with no job yet gets its scheduled run, or a job
+                    // when due. A completed day job without the mailbox's row read nothing this moves.
+                    .append(" OR EXISTS (SELECT 1 FROM moved) AND (NOT EXISTS (SELECT 1 FROM analytics_jobs j WHERE j.tenant_id IS NULL")
+                    .append(" AND j.job_type = '").append(type).append("' AND j.granularity = 'day'")
+                    .append(" AND j.period_start = d::timestamp AT TIME ZONE 'UTC' AND j.status = 'completed')")
+                    // and any job of the day not completed beside it: a tenant's (split, or a tenant move's recount)
+                    .append(" OR EXISTS (SELECT 1 FROM analytics_jobs j WHERE j.status <> 'completed' AND j.job_type = '").append(type)
+                    .append("' AND j.period_start < (d + 1)::timestamp AT TIME ZONE 'UTC' AND j.period_end > d::timestamp AT TIME ZONE 'UTC'))");
         }
-        Sql.update(c, "WITH old AS (" + delete + " RETURNING tenant_id, mailbox_id, " + WINDOW_COUNTS + "), "
-                + EmailMetrics.perEmail("mailbox_id", tenantOrNull) + ", " + EmailMetricsRollUp.mailboxDay()
+        Sql.update(c, "WITH old AS (DELETE FROM " + OLD_ROWS + " RETURNING tenant_id, mailbox_id, " + WINDOW_COUNTS + ")"
+                + ", written AS (SELECT tenant_id, mailbox_id, " + WINDOW_COUNTS + " FROM mailbox_analytics WHERE date = {date}" + tenant + ")"
                 + ", moved AS MATERIALIZED (SELECT coalesce(o.tenant_id, m.tenant_id) AS tenant_id,"
                 + " coalesce(o.mailbox_id, m.mailbox_id) AS mailbox_id"
-                + " FROM old o FULL JOIN mailbox_day m ON m.tenant_id = o.tenant_id AND m.mailbox_id = o.mailbox_id WHERE " + moved + ")"
+                + " FROM old o FULL JOIN written m ON m.tenant_id = o.tenant_id AND m.mailbox_id = o.mailbox_id WHERE " + moved + ")"
                 + ", after AS (SELECT d::date AS d FROM generate_series({first_after}::date, {last_after}::date, interval '1 day') d)"
                 + " INSERT INTO analytics_late_days (day, job_type) " + marks, q);
     }
