@@ -3,8 +3,9 @@ package io.trackedge.sink.bad;
 import io.trackedge.sink.BadRecord;
 
 /**
- * Where a sink without a database of its own (PostHog) keeps the events it sets aside. Adding the
- * same journal position twice keeps one entry, so a sink may add again after a crash.
+ * Where a sink without a database of its own (PostHog) keeps the events it sets aside. A sink may add
+ * the same journal position again after a crash: the table ({@code PostgresBadEventStore}) keeps one
+ * entry, the file ({@link FileBadEventStore}) a second line with the same position.
  */
 public interface BadEventStore {
 

@@ -16,7 +16,9 @@ import java.util.Base64;
  * Keeps set-aside events as JSON lines in a file of the data folder, for an edge that runs without
  * a database: one line per event with the sink, the journal position, the error and the raw record
  * (base64), appended and fsynced before the sink moves its cursor. A line may repeat after a crash
- * between the append and the cursor write; its journal position tells the copies apart.
+ * between the append and the cursor write; its journal position tells the copies apart. A line cut
+ * short by a crash or an interrupted write is ended before the next is appended, so only it is lost
+ * to a reader, not the one after it. Not read by {@code trackedge bad-events}, which reads the table.
  */
 public final class FileBadEventStore implements BadEventStore {
 
@@ -49,12 +51,22 @@ public final class FileBadEventStore implements BadEventStore {
         sb.append("}\n");
         Files.createDirectories(file.toAbsolutePath().getParent());
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.APPEND)) {
+                StandardOpenOption.READ)) { // at its end (this store's adds are one at a time): APPEND cannot read
+            if (ch.size() > 0 && !endsWithNewline(ch)) {
+                sb.insert(0, '\n');
+            }
             ByteBuffer b = ByteBuffer.wrap(sb.toString().getBytes(StandardCharsets.UTF_8));
+            ch.position(ch.size());
             while (b.hasRemaining()) {
                 ch.write(b);
             }
             ch.force(true);
         }
+    }
+
+    private static boolean endsWithNewline(FileChannel ch) throws IOException {
+        ByteBuffer last = ByteBuffer.allocate(1);
+        ch.read(last, ch.size() - 1);
+        return last.get(0) == '\n';
     }
 }
