@@ -161,9 +161,9 @@ for entry in cua:
         if inst.strip():
             pool.append((entry["pattern"], inst))
 for pattern, inst in rng.sample(pool, 50):
-    if "FastmailUA" in pattern:  # a mail proxy (section R); left in the pool so the draws stay as they were
-        continue
     t = rng.choice(["open", "click"])
+    if "FastmailUA" in pattern:  # a mail proxy (section R); skipped after its draws, so the later ones stay as they were
+        continue
     case("crawler", CUA + " pattern " + pattern,
          [DELIVERED, ev(t, LATER, human_ip(), inst, "bot", url="https://example.com/a" if t == "click" else None)])
 

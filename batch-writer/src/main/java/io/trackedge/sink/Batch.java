@@ -44,7 +44,6 @@ public record Batch(long start, long end, List<EventRecord> events, long[] posit
         return i + 1 < size() ? positions[from + i + 1] : end;
     }
 
-    /** The events of this batch, in journal order. */
     /** When the edge took in the batch's first decodable event (epoch micros), or 0 when it holds none. */
     long firstReceivedAtMicros() {
         for (int i = from; i < to; i++) {
@@ -56,6 +55,7 @@ public record Batch(long start, long end, List<EventRecord> events, long[] posit
         return 0;
     }
 
+    /** The events of this batch, in journal order. */
     public List<EventRecord> list() {
         return events.subList(from, to);
     }

@@ -215,10 +215,13 @@ public final class SinkLoop implements Runnable {
             if (!in.isEmpty() && firstAt == 0) {
                 firstAt = System.nanoTime();
             }
-            if (!in.isEmpty() && stats.oldestPendingMicros.get() == 0) { // none in flight older (progressed)
+            inFlight.reapDone();
+            // After the reaping, whose commits set it to the batches still in flight or to 0: the batch
+            // being read, about to be written (a sink of one batch at a time, PostHog's, writes it here and
+            // waits), is pending from now on.
+            if (!in.isEmpty() && stats.oldestPendingMicros.get() == 0) {
                 stats.oldestPendingMicros.set(in.firstReceivedAtMicros());
             }
-            inFlight.reapDone();
             if (in.isEmpty()) {
                 if (n == 0) {
                     inFlight.awaitAll();

@@ -86,6 +86,11 @@ final class ScriptedSink implements Sink {
     @Override
     public CompletableFuture<Integer> write(Batch batch) throws Exception {
         writeStarts.add(System.nanoTime());
+        int started = writesStarted.incrementAndGet();
+        CountDownLatch hold = holdWrites;
+        if (hold != null && started >= holdFromWrite) { // a request that hangs, as a synchronous sink's (PostHog's) does until its timeout
+            hold.await();
+        }
         if (writes.incrementAndGet() == failAtOnceOnWrite) {
             throw new java.net.ConnectException("the connection dropped as the batch was handed over");
         }
@@ -138,6 +143,11 @@ final class ScriptedSink implements Sink {
         CompletableFuture<Void> g = commitGate;
         return g == null ? CompletableFuture.completedFuture(batch.size()) : g.thenApply(x -> batch.size());
     }
+
+    /** While set, each write from number {@link #holdFromWrite} (counted from 1) waits for it before it is counted. */
+    volatile CountDownLatch holdWrites;
+    volatile int holdFromWrite = 1;
+    final AtomicInteger writesStarted = new AtomicInteger();
 
     /** Batches in flight at once ({@link Sink#maxInFlight}), as a pipelined destination takes them. */
     volatile int inFlight = 1;

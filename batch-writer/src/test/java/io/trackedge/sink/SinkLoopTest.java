@@ -316,6 +316,31 @@ class SinkLoopTest {
     }
 
     /**
+     * A sink of one batch at a time whose write hangs (PostHog's until its timeout): the batch it waits on
+     * is pending. The loop set the lag from the reader before reaping, the reaped commit reset it, and the
+     * batch then handed over was counted nowhere: 0 for as long as the write hung.
+     */
+    @Test
+    void aHangingWriteOfOneBatchAtATimeShowsItsLag() throws Exception {
+        append(250, 18);
+        ScriptedSink sink = new ScriptedSink();
+        java.util.concurrent.CountDownLatch hold = new java.util.concurrent.CountDownLatch(1);
+        sink.holdWrites = hold;
+        sink.holdFromWrite = 2; // the first batch commits, the second hangs
+        SinkLoop loop = start(sink, 100, 100, Duration.ofMinutes(1));
+        Await.until("a write hanging after a commit", Duration.ofSeconds(30),
+                () -> sink.writesStarted.get() > sink.writes.get() && loop.stats().batches.get() >= 1);
+        try {
+            assertTrue(loop.stats().oldestPendingMicros.get() != 0, "the batch being written is pending");
+        } finally {
+            sink.holdWrites = null;
+            hold.countDown();
+        }
+        Await.until("caught up", Duration.ofSeconds(30), () -> caughtUp(sink, loop));
+        assertEquals(0, loop.stats().lagSeconds(System.currentTimeMillis()));
+    }
+
+    /**
      * The lag counts from when the edge took an event in, not from its occurred-at, which an ingest client
      * chooses (up to 30 days back): a backfill of last week's sends read as a week of lag.
      */

@@ -203,13 +203,15 @@ public final class JournalWriter implements Closeable {
         } catch (IOException e) {
             // The next segment starts past all of it: readers pass a partial write as damage, and read
             // the whole records a failed fsync left (delivered, though their batch was answered 503).
+            long uncut = segment.base();
             try {
                 segment.roll();
             } catch (IOException rollFailure) {
                 e.addSuppressed(rollFailure); // logged with it: the writer stays on this segment
             }
-            log.error("cannot cut a partial write, or {} bytes written since the last fsync, from segment {}; "
-                    + "readers will skip the first and read the second", cut, segment.base(), e);
+            log.error("cannot cut a partial write, or {} bytes written since the last fsync, from segment {}; {}", cut, uncut,
+                    segment.base() != uncut ? "readers will skip the first and read the second"
+                            : "nor roll past them: the next records follow them in that segment", e);
         }
         return dropped;
     }

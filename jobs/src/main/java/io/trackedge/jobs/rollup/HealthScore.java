@@ -86,7 +86,9 @@ final class HealthScore {
      * or has a tenant's job not completed, for {@link #SCORED_JOB_TYPES} ({@code analytics_late_days}): the
      * scheduler re-runs them, or leaves a job whose claim saw this transaction (LateEventReruns). A day whose
      * next day has not closed (the day's own run, each night) has nothing to mark and is a plain delete. The
-     * days marked are re-run whole, and their counts do not move: nothing further is marked.
+     * days marked are re-run whole, and their counts do not move: nothing further is marked. A day that held
+     * no row before (counted the first time, run by hand ahead of the schedule) does not mark days for
+     * having no completed job: those would count the first time too, each marking the week after it.
      *
      * <p>What moved is the deleted rows against the rows the insert wrote, read back after it: the day's lock
      * keeps every other writer of them out, so they are exactly the recount. Not against a recount of its
@@ -133,7 +135,9 @@ final class HealthScore {
                     // this commits (WarmupMarkBeforeItsJobIT). LateEventReruns queues such a job again, or flags it,
                     // unless its claim saw this transaction; a day with no job yet gets its scheduled run, or a job
                     // when due. A completed day job without the mailbox's row read nothing this moves.
-                    .append(" OR EXISTS (SELECT 1 FROM moved) AND (NOT EXISTS (SELECT 1 FROM analytics_jobs j WHERE j.tenant_id IS NULL")
+                    // Not for a day counted the first time (no old rows: run by hand ahead of the schedule): the
+                    // days it marked would each count for the first time too, and mark the week after them.
+                    .append(" OR EXISTS (SELECT 1 FROM moved) AND (EXISTS (SELECT 1 FROM old) AND NOT EXISTS (SELECT 1 FROM analytics_jobs j WHERE j.tenant_id IS NULL")
                     .append(" AND j.job_type = '").append(type).append("' AND j.granularity = 'day'")
                     .append(" AND j.period_start = d::timestamp AT TIME ZONE 'UTC' AND j.status = 'completed')")
                     // and any job of the day not completed beside it: a tenant's (split, or a tenant move's recount)

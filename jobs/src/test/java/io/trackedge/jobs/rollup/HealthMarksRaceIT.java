@@ -101,6 +101,33 @@ class HealthMarksRaceIT {
         }
     }
 
+    /**
+     * A day counted for the first time (run by hand ahead of the schedule: no job, no row before) marks no
+     * day for having no completed job: each would count for the first time too and mark the week after it,
+     * down the whole history. A re-run of it whose counts move does mark them.
+     */
+    @Test
+    void aFirstCountMarksNoDayForLackingAJobAndARecountDoes() throws Exception {
+        LocalDate day = LocalDate.now(ZoneOffset.UTC).minusDays(20);
+        RollUp mailboxes = EmailMetricsRollUp.mailboxes();
+        try (TestDatabase db = TestDatabase.migrated(); Connection c = db.connect()) {
+            try (Statement s = c.createStatement()) {
+                for (int k = 0; k < HealthScore.WINDOW_DAYS; k++) {
+                    s.execute(events(day.plusDays(k), "sent", "f" + k + "-", 100, null));
+                }
+            }
+            run(c, mailboxes, day);
+            assertEquals(List.of(), db.rows("SELECT day || ' ' || coalesce(job_type, '') FROM analytics_late_days"),
+                    "a first count: the days after it have no job to re-run");
+            try (Statement s = c.createStatement()) {
+                s.execute(events(day, "bounced", "f0-", 10, "{\"bounce_type\": \"hard\"}"));
+            }
+            run(c, mailboxes, day);
+            assertEquals(2 * (HealthScore.WINDOW_DAYS - 1), db.rows("SELECT day || ' ' || job_type FROM analytics_late_days").size(),
+                    "a recount that moved: the week after it, for the mailbox and the warm-up jobs, none completed");
+        }
+    }
+
     private static String events(LocalDate day, String type, String emailPrefix, int count, String attributes) {
         return "INSERT INTO email_events (occurred_at, tenant_id, event_id, user_id, edge_no, event_type, campaign_id, mailbox_id,"
                 + " email_id, attributes) SELECT '" + day + "T10:00:00Z'::timestamptz + g * interval '1 second', '" + TENANT
