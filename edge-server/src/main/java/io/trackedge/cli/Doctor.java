@@ -4,6 +4,7 @@ import io.trackedge.config.ConfigException;
 import io.trackedge.config.ConfigLoader;
 import io.trackedge.config.EdgeConfig;
 import io.trackedge.config.Profile;
+import io.trackedge.config.PublicUrlSetting;
 import io.trackedge.db.LocalPostgres;
 import io.trackedge.db.PostgresConnectionInfo;
 import java.io.IOException;
@@ -27,7 +28,7 @@ import java.util.function.LongSupplier;
 
 /**
  * The checks of {@code trackedge doctor}: configuration, signing keys (and their file's
- * permissions), database reach and schema, the journal's disk, and the clock against the
+ * permissions), the links' base URL, database reach and schema, the journal's disk, and the clock against the
  * database's. Each finding says what is wrong and what to do; nothing is changed. Reads the
  * same configuration {@code serve} would, from the file and environment given.
  */
@@ -67,6 +68,7 @@ public final class Doctor {
         EdgeConfig cfg = config();
         if (cfg != null) {
             keys(cfg);
+            links(cfg);
             if (cfg.database().clusters().list().isEmpty()) {
                 database(cfg, "");
             }
@@ -124,6 +126,22 @@ public final class Doctor {
             } catch (IOException | UnsupportedOperationException e) {
                 add("keys", Status.WARN, "cannot read the permissions of " + keysFile + ": " + e.getMessage(), "");
             }
+        }
+    }
+
+    /**
+     * The base of the links {@code trackedge token} and {@code rewrite} sign. A name reserved for examples
+     * or tests is a configuration error in production ({@code PublicUrlSetting}); this machine's own name
+     * (the built-in default) is a warning there, since a test install is reached on it.
+     */
+    private void links(EdgeConfig cfg) {
+        String url = cfg.publicUrl() + " (edge.public-url)";
+        if (cfg.profile() == Profile.PRODUCTION && PublicUrlSetting.loopback(cfg.publicUrl())) {
+            add("links", Status.WARN, url + " is this machine: the links trackedge token and rewrite sign on it reach no one else",
+                    "set edge.public-url (EDGE_PUBLIC_URL) to the address your tracking links are reached at, "
+                            + "https://t.<your domain> (the load balancer's name)");
+        } else {
+            add("links", Status.OK, url + ": trackedge token and rewrite sign links on it", "");
         }
     }
 

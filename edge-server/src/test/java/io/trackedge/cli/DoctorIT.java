@@ -23,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 class DoctorIT {
 
     private static final String KEY = "3:" + "B".repeat(42) + "A";
+    private static final String OWN_URL = "https://t.acme-mail.net";
 
     @TempDir
     Path dir;
@@ -30,7 +31,8 @@ class DoctorIT {
     private Path install(String databaseLine, String keysMode) throws Exception {
         Path data = Files.createDirectories(dir.resolve("data"));
         Path conf = dir.resolve("edge.conf");
-        Files.writeString(conf, "edge.data-dir = \"" + data + "\"\n" + databaseLine + "\ninclude \"keys.conf\"\n");
+        Files.writeString(conf, "edge.data-dir = \"" + data + "\"\nedge.public-url = \"" + OWN_URL + "\"\n" + databaseLine
+                + "\ninclude \"keys.conf\"\n");
         if (keysMode != null) {
             Path keys = dir.resolve("keys.conf");
             Files.writeString(keys, "edge.signing-keys = \"" + KEY + "\"\n");
@@ -52,7 +54,7 @@ class DoctorIT {
             Path conf = install("edge.database { url = \"" + db.jdbcUrl() + "\", user = postgres }", "rw-------");
             List<Doctor.Finding> findings = new Doctor(conf, Map.of(), System::currentTimeMillis).run();
             Map<String, Doctor.Finding> by = worst(findings);
-            assertEquals(List.of("config", "keys", "database", "schema", "clock", "journal"),
+            assertEquals(List.of("config", "keys", "links", "database", "schema", "clock", "journal"),
                     findings.stream().map(Doctor.Finding::check).distinct().toList(), findings.toString());
             for (Doctor.Finding f : by.values()) {
                 assertEquals(Doctor.Status.OK, f.status(), f.toString());
@@ -145,6 +147,49 @@ class DoctorIT {
         assertEquals(Doctor.Status.FAIL, by.get("database").status(), by.get("database").toString());
         assertTrue(by.get("database").detail().startsWith("edge.database.url (EDGE_DATABASE_URL): required in the production profile"),
                 by.get("database").toString());
+    }
+
+    /**
+     * The package's edge.conf, with keys beside it and a database url: its placeholder public-url
+     * (https://t.example.com) was taken and doctor said "no problems found", so the links trackedge token
+     * signed pointed at example.com. It is a configuration problem naming edge.public-url and what to set.
+     */
+    @Test
+    void thePackagedTemplatesPlaceholderPublicUrlFailsNamingIt() throws Exception {
+        Path conf = dir.resolve("edge.conf");
+        Files.copy(Path.of("../packaging/edge.conf"), conf);
+        Files.writeString(dir.resolve("keys.conf"), "edge.signing-keys = \"" + KEY + "\"\n");
+        Files.setPosixFilePermissions(dir.resolve("keys.conf"), PosixFilePermissions.fromString("rw-------"));
+        Map<String, String> env = Map.of("EDGE_DATA_DIR", Files.createDirectories(dir.resolve("data")).toString(),
+                "EDGE_DATABASE_URL", "jdbc:postgresql://127.0.0.1:1/nothing");
+        List<Doctor.Finding> findings = new Doctor(conf, env, System::currentTimeMillis).run();
+        String printed = findings.stream().map(Doctor.Finding::toString).collect(Collectors.joining("\n"));
+        assertEquals(1, findings.size(), printed);
+        assertTrue(printed.startsWith("FAIL config    " + conf + ": edge.public-url (EDGE_PUBLIC_URL): t.example.com is a domain "
+                + "reserved for examples (RFC 2606)"), printed);
+        assertTrue(printed.contains("set it to the address your tracking links are reached at, https://t.<your domain>"), printed);
+
+        Map<String, Doctor.Finding> set = worst(new Doctor(conf, Map.of("EDGE_PUBLIC_URL", OWN_URL,
+                "EDGE_DATA_DIR", env.get("EDGE_DATA_DIR"), "EDGE_DATABASE_URL", env.get("EDGE_DATABASE_URL")), System::currentTimeMillis).run());
+        assertEquals(Doctor.Status.OK, set.get("config").status(), set.toString());
+        assertEquals(Doctor.Status.OK, set.get("links").status(), set.toString());
+        assertTrue(set.get("links").detail().startsWith(OWN_URL + " (edge.public-url)"), set.toString());
+    }
+
+    /** The built-in default, http://localhost:8080, in production: the links reach this machine only (a test install's). */
+    @Test
+    void productionsLinksOnThisMachineAreWarnedOf() throws Exception {
+        Path conf = install("edge.database.url = \"jdbc:postgresql://127.0.0.1:1/nothing\"", "rw-------");
+        for (String url : List.of("http://localhost:8080", "http://127.0.0.1:8080")) {
+            Doctor.Finding links = worst(new Doctor(conf, Map.of("EDGE_PUBLIC_URL", url), System::currentTimeMillis).run()).get("links");
+            assertEquals(Doctor.Status.WARN, links.status(), links.toString());
+            assertEquals(url + " (edge.public-url) is this machine: the links trackedge token and rewrite sign on it reach no one else",
+                    links.detail());
+            assertTrue(links.fix().startsWith("set edge.public-url (EDGE_PUBLIC_URL)"), links.toString());
+            Doctor.Finding dev = worst(new Doctor(conf, Map.of("EDGE_PUBLIC_URL", url, "EDGE_PROFILE", "development"),
+                    System::currentTimeMillis).run()).get("links");
+            assertEquals(Doctor.Status.OK, dev.status(), dev.toString());
+        }
     }
 
     @Test

@@ -45,10 +45,13 @@ class ConfigLoaderTest {
         return new SigningKey(id, secret);
     }
 
-    /** The templates with the key an operator supplies in the environment, as the comment in them says. */
+    /** A tracking domain an operator would set: no name reserved for examples or tests. */
+    private static final String OWN_URL = "https://t.acme-mail.net";
+
+    /** The templates with the key and the tracking domain an operator supplies in the environment. */
     @Test
     void theShippedExampleConfigsParse() {
-        Map<String, String> env = Map.of("EDGE_SIGNING_KEYS", FRESH.format());
+        Map<String, String> env = Map.of("EDGE_SIGNING_KEYS", FRESH.format(), "EDGE_PUBLIC_URL", OWN_URL);
         EdgeConfig full = ConfigLoader.load(FULL, env);
         assertEquals(Profile.PRODUCTION, full.profile());
         assertEquals(Path.of("/var/lib/trackedge"), full.dataDir());
@@ -57,8 +60,49 @@ class ConfigLoaderTest {
         assertEquals(8L << 30, full.journal().maxBytes());
         assertEquals(new KeyRing(List.of(FRESH)), full.signingKeys());
         EdgeConfig minimal = ConfigLoader.load(MINIMAL, env);
-        assertEquals("https://t.example.com", minimal.publicUrl());
+        assertEquals(OWN_URL, minimal.publicUrl());
         assertEquals(new KeyRing(List.of(FRESH)), minimal.signingKeys());
+    }
+
+    /**
+     * The templates' {@code https://t.example.com} was accepted in production and doctor found no problem,
+     * so the links trackedge token signed pointed at example.com. With keys and a database it is the one
+     * problem, naming the key and what to set; development takes it.
+     */
+    @Test
+    void theTemplatesPlaceholderPublicUrlIsRefusedInProduction() {
+        for (Path template : List.of(FULL, MINIMAL)) {
+            ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(template,
+                    Map.of("EDGE_SIGNING_KEYS", FRESH.format(), "EDGE_DATABASE_URL", "postgresql://trackedge@db.internal/trackedge")),
+                    template.toString());
+            assertEquals(List.of("edge.public-url (EDGE_PUBLIC_URL): t.example.com is a domain reserved for examples (RFC 2606), "
+                    + "not a tracking domain: the links trackedge token and rewrite sign on it lead nowhere, and the production "
+                    + "profile refuses it; set it to the address your tracking links are reached at, https://t.<your domain> "
+                    + "(the load balancer's name)"), e.problems(), template.toString());
+            assertEquals("https://t.example.com", ConfigLoader.load(template,
+                    Map.of("EDGE_SIGNING_KEYS", FRESH.format(), "EDGE_PROFILE", "development")).publicUrl());
+        }
+    }
+
+    /** RFC 2606 and RFC 6761's names for examples and tests, in any case and with a port or a trailing dot. */
+    @ParameterizedTest
+    @ValueSource(strings = {"https://example.com", "http://T.Example.COM:8080", "https://www.example.net/", "https://example.org.",
+        "https://t.example", "https://track.invalid", "http://edge.test:8080", "https://test"})
+    void aHostReservedForExamplesOrTestsIsRefusedInProduction(String url) {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.load(null, Map.of("EDGE_SIGNING_KEYS", FRESH.format(), "EDGE_PUBLIC_URL", url)));
+        assertEquals(1, e.problems().size(), e.getMessage());
+        assertTrue(e.problems().get(0).startsWith("edge.public-url (EDGE_PUBLIC_URL): "), e.getMessage());
+        assertTrue(e.problems().get(0).contains("reserved"), e.getMessage());
+        assertEquals(url, ConfigLoader.load(null, Map.of("EDGE_PUBLIC_URL", url, "EDGE_PROFILE", "development")).publicUrl());
+    }
+
+    /** Names that only look like the reserved ones, and this machine (doctor warns of that; a test install uses it). */
+    @ParameterizedTest
+    @ValueSource(strings = {"https://t.acme-mail.net", "https://example.company.com", "https://myexample.com", "https://t.example.com.au",
+        "https://tests.io", "http://localhost:8080", "http://127.0.0.1:8080", "http://[::1]:8080"})
+    void anyOtherHostIsTakenInProduction(String url) {
+        assertEquals(url, ConfigLoader.load(null, Map.of("EDGE_SIGNING_KEYS", FRESH.format(), "EDGE_PUBLIC_URL", url)).publicUrl());
     }
 
     /** Issue 11, defect 6: the templates carried a usable sample key that production accepted. */
@@ -70,9 +114,10 @@ class ConfigLoaderTest {
     void theFullTemplateReadsItsKeysFromKeysConfBesideIt(@org.junit.jupiter.api.io.TempDir Path etc) throws Exception {
         Path conf = etc.resolve("edge.conf");
         java.nio.file.Files.copy(FULL, conf);
-        assertEquals(null, ConfigLoader.load(conf, Map.of()).signingKeys());
+        Map<String, String> env = Map.of("EDGE_PUBLIC_URL", OWN_URL);
+        assertEquals(null, ConfigLoader.load(conf, env).signingKeys());
         java.nio.file.Files.writeString(etc.resolve("keys.conf"), "edge.signing-keys = \"" + FRESH.format() + "\"\n");
-        assertEquals(new KeyRing(List.of(FRESH)), ConfigLoader.load(conf, Map.of()).signingKeys());
+        assertEquals(new KeyRing(List.of(FRESH)), ConfigLoader.load(conf, env).signingKeys());
     }
 
     /** Issue 16: production with no database url is an error naming the key, unless local = true says so. */
@@ -95,7 +140,8 @@ class ConfigLoaderTest {
         for (Path template : List.of(MINIMAL)) {
             ConfigException e = assertThrows(ConfigException.class,
                     () -> ConfigLoader.load(template, Map.of("EDGE_PROFILE", profile)), template.toString());
-            assertEquals(1, e.problems().size(), e.getMessage());
+            // production also refuses the template's placeholder public-url
+            assertEquals(profile.equals("production") ? 2 : 1, e.problems().size(), e.getMessage());
             String p = e.problems().get(0);
             assertTrue(p.startsWith("edge.signing-keys (EDGE_SIGNING_KEYS): entry 1 of 1: the id \"REPLACE-ME\""), p);
             assertTrue(p.contains("trackedge token new-key --id 1"), p);
@@ -131,8 +177,9 @@ class ConfigLoaderTest {
 
     @Test
     void environmentOverridesTheFile() {
-        EdgeConfig c = ConfigLoader.load(FULL, Map.of("EDGE_SIGNING_KEYS", FRESH.format(), "EDGE_PORT", "8181", "EDGE_ACK", "fsync",
-                "EDGE_TRUSTED_PROXIES", "172.16.0.0/12", "EDGE_IDLE_TIMEOUT", "5s", "EDGE_REQUEST_TIMEOUT", "750ms"));
+        EdgeConfig c = ConfigLoader.load(FULL, Map.of("EDGE_SIGNING_KEYS", FRESH.format(), "EDGE_PUBLIC_URL", OWN_URL,
+                "EDGE_PORT", "8181", "EDGE_ACK", "fsync", "EDGE_TRUSTED_PROXIES", "172.16.0.0/12", "EDGE_IDLE_TIMEOUT", "5s",
+                "EDGE_REQUEST_TIMEOUT", "750ms"));
         assertEquals(8181, c.http().port());
         assertEquals(AckMode.FSYNC, c.ack());
         assertEquals(1, c.trustedProxies().size());
