@@ -164,7 +164,7 @@ public final class Doctor {
                 return;
             }
             // as root serve uses the local PostgreSQL (the embedded one refuses root): check that one
-            add("database" + label, Status.WARN, "no url: as root, the local PostgreSQL's database " + info.jdbcUrl()
+            add("database" + label, Status.WARN, "no url: as root, the local PostgreSQL's database " + info.redactedUrl()
                     + " (development, or edge.database.local = true)", "set edge.database.url for a shared PostgreSQL");
         } else {
             info = PostgresConnectionInfo.parse(d.url(), d.user(), d.password());
@@ -188,20 +188,20 @@ public final class Doctor {
                 dbMillis = rs.getLong(2);
             }
             long after = nowMillis.getAsLong();
-            add("database" + label, Status.OK, info.jdbcUrl() + " answers: PostgreSQL " + version, "");
+            add("database" + label, Status.OK, info.redactedUrl() + " answers: PostgreSQL " + version, "");
             schema(st, d, label);
             clock(dbMillis - (before + after) / 2, after - before);
         } catch (SQLException e) {
             if (local && "3D000".equals(e.getSQLState())) {
-                add("database" + label, Status.WARN, info.jdbcUrl() + " does not exist yet", "serve creates it at start");
+                add("database" + label, Status.WARN, info.redactedUrl() + " does not exist yet", "serve creates it at start");
                 return;
             }
-            add("database" + label, Status.FAIL, "cannot connect to " + info.jdbcUrl() + ": " + e.getMessage(), local
+            add("database" + label, Status.FAIL, "cannot connect to " + info.redactedUrl() + ": " + e.getMessage(), local
                     ? "start PostgreSQL on 127.0.0.1:5432 (serve uses it as root), set EDGE_DATABASE_URL, or run as an "
                             + "unprivileged user (serve then starts an embedded PostgreSQL)"
                     : "3D000".equals(e.getSQLState()) ? "create it (createdb " + createdbArgs(info) + ") or correct the url"
                             : "check the url, user and password (edge.database.*), that PostgreSQL listens there "
-                            + "(pg_isready -d '" + info.jdbcUrl().replaceFirst("^jdbc:", "") + "') and that pg_hba.conf lets this host in");
+                            + "(pg_isready -d '" + info.redactedUrl().replaceFirst("^jdbc:", "") + "') and that pg_hba.conf lets this host in");
         }
     }
 

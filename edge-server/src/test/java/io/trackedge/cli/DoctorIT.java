@@ -120,6 +120,38 @@ class DoctorIT {
         assertTrue(db.get(1).status() != Doctor.Status.FAIL, db.toString());
     }
 
+    /**
+     * A password in the url (a JDBC URL's password or sslpassword parameter, a libpq URL's user information)
+     * is printed as ***: doctor printed the url as written, in its lines and in the pg_isready hint.
+     */
+    @Test
+    void aPasswordInTheDatabaseUrlIsNeverPrinted() throws Exception {
+        Path conf = install("edge.database.url = \"jdbc:postgresql://127.0.0.1:1/nothing?user=u&password=S3CR3T&sslpassword=K3Y\"",
+                "rw-------");
+        List<Doctor.Finding> refused = new Doctor(conf, Map.of(), System::currentTimeMillis).run();
+        Doctor.Finding db = worst(refused).get("database");
+        assertEquals(Doctor.Status.FAIL, db.status(), db.toString());
+        assertTrue(db.detail().startsWith("cannot connect to jdbc:postgresql://127.0.0.1:1/nothing?user=u&password=***&sslpassword=***: "),
+                db.toString());
+        assertTrue(db.fix().contains("pg_isready -d 'postgresql://127.0.0.1:1/nothing?user=u&password=***&sslpassword=***'"), db.toString());
+        assertNoSecret(refused);
+        try (TestDatabase answering = TestDatabase.create()) {
+            conf = install("edge.database.url = \"" + answering.jdbcUrl() + "?user=postgres&password=S3CR3T\"", "rw-------");
+            List<Doctor.Finding> ok = new Doctor(conf, Map.of(), System::currentTimeMillis).run();
+            assertEquals(Doctor.Status.OK, worst(ok).get("database").status(), ok.toString());
+            assertTrue(worst(ok).get("database").detail().startsWith(answering.jdbcUrl() + "?user=postgres&password=*** answers"),
+                    ok.toString());
+            assertNoSecret(ok);
+            String libpq = "postgresql://postgres:S3CR3T@127.0.0.1:5432/" + answering.jdbcUrl().substring(answering.jdbcUrl().lastIndexOf('/') + 1);
+            assertNoSecret(new Doctor(conf, Map.of("EDGE_DATABASE_URL", libpq), System::currentTimeMillis).run());
+        }
+    }
+
+    private static void assertNoSecret(List<Doctor.Finding> findings) {
+        String printed = findings.stream().map(Doctor.Finding::toString).collect(Collectors.joining("\n"));
+        assertTrue(!printed.contains("S3CR3T") && !printed.contains("K3Y"), printed);
+    }
+
     /** A server that answers but has no such database: the fix is the createdb line, not pg_isready and pg_hba.conf. */
     @Test
     void aDatabaseThatDoesNotExistSaysToCreateIt() throws Exception {
