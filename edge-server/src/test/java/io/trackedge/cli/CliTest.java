@@ -103,6 +103,19 @@ class CliTest {
         assertEquals(2, assertTimeoutPreemptively(java.time.Duration.ofSeconds(30), () -> run("serve", "-c", cfg.toString()).exit()));
     }
 
+    /**
+     * A value of the wrong type is a configuration error, exit 2, which systemd does not restart
+     * (RestartPreventExitStatus=2); the library's exception escaped as exit 1, restarted every 2 s for good.
+     */
+    @Test
+    void serveExitsTwoOnAValueOfTheWrongType() throws Exception {
+        for (String line : new String[] {"edge.privacy.posthog.api-host = [1]", "edge.classify.rules = 1"}) {
+            Path cfg = config("edge.data-dir = \"" + dir + "\"\nedge.signing-keys = \"" + KEY + "\"\n" + line + "\n");
+            assertEquals(2, assertTimeoutPreemptively(java.time.Duration.ofSeconds(30), () -> run("serve", "-c", cfg.toString()).exit()),
+                    line);
+        }
+    }
+
     @Test
     void productionRefusesToStartWithoutSigningKeysAndDevelopmentMakesOne() throws Exception {
         EdgeConfig prod = ConfigLoader.load(null, Map.of("EDGE_DATA_DIR", dir.toString()));

@@ -224,6 +224,16 @@ class DoctorIT {
         }
     }
 
+    /** The library's own exception escaped doctor, which printed "error:" and no check. */
+    @Test
+    void aValueOfTheWrongTypeFailsTheConfigCheckNamingTheKey() throws Exception {
+        Path conf = install("edge.privacy.posthog.api-host = [1]", "rw-------");
+        List<Doctor.Finding> findings = new Doctor(conf, Map.of(), System::currentTimeMillis).run();
+        assertEquals(1, findings.size(), findings.toString());
+        assertEquals(Doctor.Status.FAIL, findings.get(0).status());
+        assertTrue(findings.get(0).detail().contains("edge.privacy.posthog.api-host (EDGE_PRIVACY_POSTHOG_API_HOST or POSTHOG_API_HOST): "), findings.toString());
+    }
+
     @Test
     void anInvalidConfigFailsNamingTheKeyAndSkipsTheChecksThatNeedIt() throws Exception {
         Path conf = install("edge.http.port = 70000", "rw-------");

@@ -283,6 +283,32 @@ class ConfigLoaderTest {
         assertTrue(e.getMessage().contains("broken.conf"), e.getMessage());
     }
 
+    /**
+     * A value of the wrong type where the reader read it with the library's own getters escaped as its
+     * exception: serve exited 1 (which systemd restarts, unlike 2) and doctor printed "error:". Each is a
+     * problem naming its key, reported with the others.
+     */
+    @Test
+    void aValueOfTheWrongTypeAnywhereIsAProblemNamingItsKey(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("edge.conf");
+        Files.writeString(f, "edge.privacy.posthog.api-host = [1]\nedge.privacy.posthog.personal-api-key = null\nedge.http.port = 70000\n");
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(f, Map.of()));
+        assertEquals(3, e.problems().size(), e.getMessage());
+        assertTrue(e.problems().get(0).startsWith("edge.http.port (EDGE_HTTP_PORT or EDGE_PORT)"), e.getMessage());
+        assertTrue(e.problems().get(1).startsWith("edge.privacy.posthog.api-host (EDGE_PRIVACY_POSTHOG_API_HOST or POSTHOG_API_HOST): ")
+                && e.problems().get(1).endsWith("has type LIST rather than STRING"), e.getMessage());
+        assertTrue(e.problems().get(2).startsWith("edge.privacy.posthog.personal-api-key: ")
+                && e.problems().get(2).endsWith("is set to null but expected STRING"), e.getMessage());
+        for (String section : new String[] {"edge.privacy.tenants = [1]", "edge.classify.tenants = 1", "edge.classify.rules = 1",
+            "edge.privacy = 5", "edge.data-dir = ${NOPE}"}) {
+            Files.writeString(f, section + "\n");
+            ConfigException s = assertThrows(ConfigException.class, () -> ConfigLoader.load(f, Map.of()), section);
+            String key = section.substring(0, section.indexOf(' '));
+            assertTrue(s.problems().stream().anyMatch(p -> p.contains(f + ": 1: ") && (p.contains(key) || p.contains("${NOPE}"))),
+                    section + ": " + s.getMessage());
+        }
+    }
+
     /** A bare number was read as milliseconds: EDGE_HTTP_IDLE_TIMEOUT=60 closed the balancer's connections after 60 ms. */
     @Test
     void aDurationWithoutAUnitIsRefused() {
