@@ -38,7 +38,9 @@ public final class ConfigLoader {
                 throw new ConfigException(List.of("config file " + file + " does not exist"));
             }
             try {
-                fromFile = ConfigFactory.parseFile(file.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
+                // Absolute: the library resolves an include against the file's parent, and a bare name
+                // (-c edge.conf) has none, so its include "keys.conf" found nothing and the keys were lost.
+                fromFile = ConfigFactory.parseFile(file.toAbsolutePath().toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
             } catch (com.typesafe.config.ConfigException e) {
                 throw new ConfigException(List.of("config file " + file + ": " + e.getMessage()));
             }

@@ -274,6 +274,27 @@ class ConfigLoaderTest {
         assertTrue(e.getMessage().contains("edge.http.prot: unknown key"), e.getMessage());
     }
 
+    /**
+     * {@code doctor -c edge.conf}, a bare name in the working directory: its {@code include "keys.conf"} found
+     * nothing (the library resolves an include against the file's parent, and the name has none), so the
+     * keys were lost. The files are made in the working directory, the module's, and removed.
+     */
+    @Test
+    void aBareFileNameKeepsItsRelativeIncludes() throws Exception {
+        String name = "config-loader-test-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+        Path conf = Path.of(name + ".conf");
+        Path keys = Path.of(name + "-keys.conf");
+        assertEquals(null, conf.getParent(), "a bare name");
+        try {
+            Files.writeString(conf, "edge.data-dir = \"./data\"\ninclude \"" + keys + "\"\n");
+            Files.writeString(keys, "edge.signing-keys = \"" + FRESH.format() + "\"\n");
+            assertEquals(new KeyRing(List.of(FRESH)), ConfigLoader.load(conf, Map.of()).signingKeys());
+        } finally {
+            Files.deleteIfExists(conf);
+            Files.deleteIfExists(keys);
+        }
+    }
+
     @Test
     void aMissingOrUnreadableFileIsAnError(@TempDir Path dir) throws Exception {
         assertThrows(ConfigException.class, () -> ConfigLoader.load(dir.resolve("nope.conf"), Map.of()));
