@@ -69,7 +69,10 @@ public final class Doctor {
         if (cfg != null) {
             keys(cfg);
             links(cfg);
-            if (cfg.database().clusters().list().isEmpty()) {
+            if (journalOnly(cfg)) {
+                add("database", Status.OK, "skipped: the PostgreSQL sink is off (edge.sink.postgres.enabled) and no "
+                        + "edge.database.url is set, so serve opens no database: events stay in the journal", "");
+            } else if (cfg.database().clusters().list().isEmpty()) {
                 database(cfg, "");
             }
             for (EdgeConfig.Cluster k : cfg.database().clusters().list()) {
@@ -78,6 +81,14 @@ public final class Doctor {
             journalDisk(cfg);
         }
         return List.copyOf(findings);
+    }
+
+    /**
+     * A journal-only node: serve starts no sink, ingest key store, job runner or stats API on a database
+     * (and requires no url, in production too), so there is nothing to check.
+     */
+    private static boolean journalOnly(EdgeConfig cfg) {
+        return !cfg.postgresSink().enabled() && cfg.database().url().isEmpty() && cfg.database().clusters().list().isEmpty();
     }
 
     private void add(String check, Status s, String detail, String fix) {

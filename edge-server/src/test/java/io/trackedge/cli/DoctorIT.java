@@ -234,6 +234,24 @@ class DoctorIT {
         assertTrue(findings.get(0).detail().contains("edge.privacy.posthog.api-host (EDGE_PRIVACY_POSTHOG_API_HOST or POSTHOG_API_HOST): "), findings.toString());
     }
 
+    /**
+     * A journal-only node (the Postgres sink off, no url), which serve runs in production: doctor failed it
+     * for the url production requires of a node that writes to PostgreSQL.
+     */
+    @Test
+    void aJournalOnlyNodeSkipsTheDatabase() throws Exception {
+        Path conf = install("", "rw-------");
+        List<Doctor.Finding> findings = new Doctor(conf, Map.of("EDGE_SINK_POSTGRES_ENABLED", "false"), System::currentTimeMillis).run();
+        Map<String, Doctor.Finding> by = worst(findings);
+        assertEquals(Doctor.Status.OK, by.get("database").status(), findings.toString());
+        assertTrue(by.get("database").detail().startsWith("skipped: the PostgreSQL sink is off"), findings.toString());
+        assertTrue(findings.stream().noneMatch(f -> f.status() == Doctor.Status.FAIL), findings.toString());
+        assertEquals(List.of("config", "keys", "links", "database", "journal"),
+                findings.stream().map(Doctor.Finding::check).toList(), "no schema or clock without a database: " + findings);
+        // the sink on, the same configuration still fails for its url
+        assertEquals(Doctor.Status.FAIL, worst(new Doctor(conf, Map.of(), System::currentTimeMillis).run()).get("database").status());
+    }
+
     @Test
     void anInvalidConfigFailsNamingTheKeyAndSkipsTheChecksThatNeedIt() throws Exception {
         Path conf = install("edge.http.port = 70000", "rw-------");
