@@ -28,14 +28,20 @@ import java.util.function.LongSupplier;
 
 /**
  * The checks of {@code trackedge doctor}: configuration, signing keys (and their file's
- * permissions), the links' base URL, database reach and schema, the journal's disk, and the clock against the
- * database's. Each finding says what is wrong and what to do; nothing is changed. Reads the
+ * permissions), the links' base URL, database reach and schema, the journal's disk, the clock against the
+ * database's, and a stop's length against the unit's. Each finding says what is wrong and what to do; nothing is changed. Reads the
  * same configuration {@code serve} would, from the file and environment given.
  */
 public final class Doctor {
 
     /** How far this clock may be from the database's before events' times are doubted. */
     static final Duration MAX_SKEW = Duration.ofSeconds(2);
+
+    /** The packaged unit's TimeoutStopSec (packaging/trackedge.service): past it systemd kills the process. */
+    static final Duration UNIT_STOP_TIMEOUT = Duration.ofSeconds(30);
+
+    /** Room a stop needs under that beyond the drain delay and the grace: the journal's last fsync is not bounded, the JVM's exit. */
+    static final Duration STOP_MARGIN = Duration.ofSeconds(5);
 
     public enum Status { OK, WARN, FAIL }
 
@@ -79,6 +85,7 @@ public final class Doctor {
                 database(cfg.onCluster(k.name()), " " + k.name());
             }
             journalDisk(cfg);
+            stop(cfg);
         }
         return List.copyOf(findings);
     }
@@ -271,6 +278,33 @@ public final class Doctor {
         } catch (IOException e) {
             add("journal", Status.FAIL, "cannot read " + dir + ": " + e.getMessage(), "check the data folder and its disk");
         }
+    }
+
+    /**
+     * A SIGTERM fails /readyz for the drain delay, then drains within the grace (EdgeStop): together they must
+     * stay under the unit's TimeoutStopSec with room to spare, or systemd SIGKILLs the edge mid-drain (held
+     * answers are lost, a running job is rolled back, the sinks stop where they are).
+     */
+    private void stop(EdgeConfig cfg) {
+        Duration delay = cfg.shutdownDrainDelay();
+        Duration grace = cfg.shutdownGrace();
+        Duration total = delay.plus(grace);
+        String detail = "a stop takes up to " + seconds(total) + " (edge.shutdown-drain-delay " + seconds(delay)
+                + " + edge.shutdown-grace " + seconds(grace) + ")";
+        Duration most = UNIT_STOP_TIMEOUT.minus(STOP_MARGIN);
+        if (total.compareTo(most) > 0) {
+            long needed = total.plus(STOP_MARGIN).plusMillis(999).toSeconds();
+            add("stop", Status.WARN, detail + ", more than the " + seconds(most) + " the unit's TimeoutStopSec="
+                    + UNIT_STOP_TIMEOUT.toSeconds() + " leaves (" + seconds(STOP_MARGIN) + " spare): systemd would SIGKILL it mid-drain",
+                    "lower the two to " + seconds(most) + " together, or raise the unit's TimeoutStopSec to " + needed
+                            + " (systemctl edit trackedge: [Service] TimeoutStopSec=" + needed + ")");
+        } else {
+            add("stop", Status.OK, detail + ", within the unit's TimeoutStopSec=" + UNIT_STOP_TIMEOUT.toSeconds(), "");
+        }
+    }
+
+    private static String seconds(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
     }
 
     private static long journalBytes(Path journal) throws IOException {

@@ -54,7 +54,7 @@ class DoctorIT {
             Path conf = install("edge.database { url = \"" + db.jdbcUrl() + "\", user = postgres }", "rw-------");
             List<Doctor.Finding> findings = new Doctor(conf, Map.of(), System::currentTimeMillis).run();
             Map<String, Doctor.Finding> by = worst(findings);
-            assertEquals(List.of("config", "keys", "links", "database", "schema", "clock", "journal"),
+            assertEquals(List.of("config", "keys", "links", "database", "schema", "clock", "journal", "stop"),
                     findings.stream().map(Doctor.Finding::check).distinct().toList(), findings.toString());
             for (Doctor.Finding f : by.values()) {
                 assertEquals(Doctor.Status.OK, f.status(), f.toString());
@@ -246,10 +246,32 @@ class DoctorIT {
         assertEquals(Doctor.Status.OK, by.get("database").status(), findings.toString());
         assertTrue(by.get("database").detail().startsWith("skipped: the PostgreSQL sink is off"), findings.toString());
         assertTrue(findings.stream().noneMatch(f -> f.status() == Doctor.Status.FAIL), findings.toString());
-        assertEquals(List.of("config", "keys", "links", "database", "journal"),
+        assertEquals(List.of("config", "keys", "links", "database", "journal", "stop"),
                 findings.stream().map(Doctor.Finding::check).toList(), "no schema or clock without a database: " + findings);
         // the sink on, the same configuration still fails for its url
         assertEquals(Doctor.Status.FAIL, worst(new Doctor(conf, Map.of(), System::currentTimeMillis).run()).get("database").status());
+    }
+
+    /**
+     * The drain delay and the grace together past the packaged unit's TimeoutStopSec=30 less 5 s: systemd
+     * would SIGKILL the edge mid-drain, and doctor said nothing.
+     */
+    @Test
+    void aStopLongerThanTheUnitWaitsIsWarnedOf() throws Exception {
+        Path conf = install("", "rw-------");
+        Map<String, String> env = Map.of("EDGE_SINK_POSTGRES_ENABLED", "false", "EDGE_SHUTDOWN_DRAIN_DELAY", "20s",
+                "EDGE_SHUTDOWN_GRACE", "10s");
+        Doctor.Finding stop = worst(new Doctor(conf, env, System::currentTimeMillis).run()).get("stop");
+        assertEquals(Doctor.Status.WARN, stop.status(), stop.toString());
+        assertEquals("a stop takes up to 30 s (edge.shutdown-drain-delay 20 s + edge.shutdown-grace 10 s), more than the 25 s the "
+                + "unit's TimeoutStopSec=30 leaves (5 s spare): systemd would SIGKILL it mid-drain", stop.detail());
+        assertEquals("lower the two to 25 s together, or raise the unit's TimeoutStopSec to 35 (systemctl edit trackedge: [Service] "
+                + "TimeoutStopSec=35)", stop.fix());
+        Doctor.Finding fits = worst(new Doctor(conf, Map.of("EDGE_SINK_POSTGRES_ENABLED", "false", "EDGE_SHUTDOWN_DRAIN_DELAY", "15s",
+                "EDGE_SHUTDOWN_GRACE", "10s"), System::currentTimeMillis).run()).get("stop");
+        assertEquals(Doctor.Status.OK, fits.status(), fits.toString());
+        assertEquals(Doctor.Status.WARN, worst(new Doctor(conf, Map.of("EDGE_SINK_POSTGRES_ENABLED", "false",
+                "EDGE_SHUTDOWN_GRACE", "25001ms"), System::currentTimeMillis).run()).get("stop").status());
     }
 
     @Test
