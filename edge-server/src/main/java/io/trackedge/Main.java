@@ -16,7 +16,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code java -jar edge.jar <command>}: the one entry point. */
-@Command(name = "trackedge", mixinStandardHelpOptions = true, version = "trackedge 0.1.0",
+@Command(name = "trackedge", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Email tracking edge: open pixels and click redirects answered from memory, "
                 + "events journaled locally and written to PostgreSQL.",
         subcommands = {ServeCommand.class, TokenCommand.class, RewriteCommand.class, MigrateCommand.class,

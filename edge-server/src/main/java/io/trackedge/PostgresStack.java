@@ -119,7 +119,7 @@ record PostgresStack(LocalPostgres local, Database db, PostgresSink sink, SinkLo
         String name = cluster == null ? PostgresSink.NAME : PostgresSink.NAME + "_" + cluster.name();
         if (cluster != null) {
             info = PostgresConnectionInfo.parse(cluster.url(), dbc.user(), dbc.password());
-            log.info("database cluster {}: {}", cluster.name(), info.jdbcUrl());
+            log.info("database cluster {}: {}", cluster.name(), info.redactedUrl());
         } else if (dbc.url().isEmpty()) {
             try {
                 local = LocalPostgres.start(config.dataDir(), dbc.embeddedPort());
@@ -133,7 +133,7 @@ record PostgresStack(LocalPostgres local, Database db, PostgresSink sink, SinkLo
             log.info("database: {}; connect with: {}", local.description(), info.psqlHint());
         } else {
             info = PostgresConnectionInfo.parse(dbc.url(), dbc.user(), dbc.password());
-            log.info("database: {}", info.jdbcUrl());
+            log.info("database: {}", info.redactedUrl());
         }
         Database db = new Database(info, dbc.poolSize());
         EdgeConfig.PostgresSink c = config.postgresSink();

@@ -99,11 +99,41 @@ public record PostgresConnectionInfo(String jdbcUrl, String user, String passwor
         return out.toString(StandardCharsets.UTF_8);
     }
 
-    /** The URL without its user information (a password), for an error message. */
-    private static String redacted(String url) {
+    /** What a URL shows of a password: a log line or a doctor's hint is no place for the secret. */
+    public static final String HIDDEN = "***";
+
+    /**
+     * {@code url} as it may be shown (logged, printed, in an error message): the password of its user
+     * information ({@code postgresql://u:pw@host/db}) and the values of its {@code password} and
+     * {@code sslpassword} parameters ({@code jdbc:postgresql://host/db?user=u&password=pw}) become
+     * {@value #HIDDEN}; the rest is kept as written. The user information ends where {@link #parse} ends
+     * it, at the last '@' before the path. Any text with a URL in it will do ({@code name=url}).
+     */
+    public static String redacted(String url) {
+        if (url == null) {
+            return null;
+        }
+        String shown = url;
         int scheme = url.indexOf("://");
-        int at = url.lastIndexOf('@');
-        return scheme >= 0 && at > scheme ? url.substring(0, scheme + 3) + "<user>@" + url.substring(at + 1) : url;
+        if (scheme >= 0) {
+            String rest = url.substring(scheme + 3);
+            int slash = rest.indexOf('/');
+            int at = rest.lastIndexOf('@', (slash < 0 ? rest.length() : slash) - 1);
+            int colon = rest.indexOf(':');
+            if (at >= 0 && colon >= 0 && colon < at) {
+                shown = url.substring(0, scheme + 3) + rest.substring(0, colon + 1) + HIDDEN + rest.substring(at);
+            }
+        }
+        return PASSWORD_PARAMETER.matcher(shown).replaceAll("$1" + HIDDEN);
+    }
+
+    /** A {@code password} or {@code sslpassword} parameter, in any case, wherever it is. */
+    private static final java.util.regex.Pattern PASSWORD_PARAMETER =
+            java.util.regex.Pattern.compile("(?i)([?&](?:ssl)?password=)[^&]*");
+
+    /** {@link #jdbcUrl} as it may be shown: its password parameters {@link #redacted}. */
+    public String redactedUrl() {
+        return redacted(jdbcUrl);
     }
 
     private static String blankToNull(String s) {
@@ -141,6 +171,6 @@ public record PostgresConnectionInfo(String jdbcUrl, String user, String passwor
 
     @Override
     public String toString() {
-        return "PostgresConnectionInfo[" + jdbcUrl + ", user=" + user + ", password=" + (password == null ? "none" : "<redacted>") + "]";
+        return "PostgresConnectionInfo[" + redactedUrl() + ", user=" + user + ", password=" + (password == null ? "none" : "<redacted>") + "]";
     }
 }

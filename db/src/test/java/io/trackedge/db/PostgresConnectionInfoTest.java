@@ -55,4 +55,27 @@ class PostgresConnectionInfoTest {
                 () -> PostgresConnectionInfo.parse("postgresql://%2Fvar%2Frun%2Fpostgresql/track", null, null));
         org.junit.jupiter.api.Assertions.assertTrue(socket.getMessage().contains("Unix socket"), socket.getMessage());
     }
+
+    /** What a log line or doctor shows of a url: every password as ***, the rest as written. */
+    @Test
+    void aShownUrlHidesEveryPassword() {
+        assertEquals("jdbc:postgresql://h/db?user=u&password=***",
+                PostgresConnectionInfo.redacted("jdbc:postgresql://h/db?user=u&password=S3CR3T"));
+        assertEquals("jdbc:postgresql://h:5433/db?sslmode=require&sslpassword=***&PASSWORD=***&ApplicationName=x",
+                PostgresConnectionInfo.redacted("jdbc:postgresql://h:5433/db?sslmode=require&sslpassword=K3Y&PASSWORD=S3CR3T&ApplicationName=x"));
+        assertEquals("postgresql://u:***@pg-a/track?sslmode=require",
+                PostgresConnectionInfo.redacted("postgresql://u:S3CR3T@pg-a/track?sslmode=require"));
+        assertEquals("postgresql://u:***@pg-a/track", PostgresConnectionInfo.redacted("postgresql://u:p#w@d?x@pg-a/track"));
+        assertEquals("a=postgres://u:***@pg-a/track", PostgresConnectionInfo.redacted("a=postgres://u:S3CR3T@pg-a/track"));
+        assertEquals("jdbc:postgresql:track?password=***", PostgresConnectionInfo.redacted("jdbc:postgresql:track?password=S3CR3T"));
+        assertEquals("jdbc:postgresql://h?user=a@b&password=***", PostgresConnectionInfo.redacted("jdbc:postgresql://h?user=a@b&password=S3CR3T"));
+        for (String plain : new String[] {"postgresql://trackedge@pg-a:5432/track", "jdbc:postgresql://h/db?sslmode=require&user=u",
+            "jdbc:postgresql://pg1:5432,pg2:5433/x?targetServerType=primary", "postgresql://", ""}) {
+            assertEquals(plain, PostgresConnectionInfo.redacted(plain));
+        }
+        PostgresConnectionInfo query = PostgresConnectionInfo.parse("postgresql://pg-a/track?password=S3CR3T", null, null);
+        assertEquals("jdbc:postgresql://pg-a:5432/track?password=S3CR3T", query.jdbcUrl(), "the driver's url keeps it");
+        assertEquals("jdbc:postgresql://pg-a:5432/track?password=***", query.redactedUrl());
+        org.junit.jupiter.api.Assertions.assertFalse(query.toString().contains("S3CR3T"), query.toString());
+    }
 }

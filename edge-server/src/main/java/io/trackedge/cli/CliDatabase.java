@@ -37,7 +37,7 @@ final class CliDatabase implements AutoCloseable {
         EdgeConfig.Database c = cfg.database();
         if (!c.url().isEmpty()) {
             PostgresConnectionInfo info = PostgresConnectionInfo.parse(c.url(), c.user(), c.password());
-            return new CliDatabase(new Database(info, 1, LONG_WORK), null, info.jdbcUrl());
+            return new CliDatabase(new Database(info, 1, LONG_WORK), null, info.redactedUrl());
         }
         if (!"root".equals(System.getProperty("user.name")) && answers(c.embeddedPort())) {
             PostgresConnectionInfo info = new PostgresConnectionInfo(

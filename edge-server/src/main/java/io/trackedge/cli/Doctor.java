@@ -4,6 +4,7 @@ import io.trackedge.config.ConfigException;
 import io.trackedge.config.ConfigLoader;
 import io.trackedge.config.EdgeConfig;
 import io.trackedge.config.Profile;
+import io.trackedge.config.PublicUrlSetting;
 import io.trackedge.db.LocalPostgres;
 import io.trackedge.db.PostgresConnectionInfo;
 import java.io.IOException;
@@ -27,14 +28,20 @@ import java.util.function.LongSupplier;
 
 /**
  * The checks of {@code trackedge doctor}: configuration, signing keys (and their file's
- * permissions), database reach and schema, the journal's disk, and the clock against the
- * database's. Each finding says what is wrong and what to do; nothing is changed. Reads the
+ * permissions), the links' base URL, database reach and schema, the journal's disk, the clock against the
+ * database's, and a stop's length against the unit's. Each finding says what is wrong and what to do; nothing is changed. Reads the
  * same configuration {@code serve} would, from the file and environment given.
  */
 public final class Doctor {
 
     /** How far this clock may be from the database's before events' times are doubted. */
     static final Duration MAX_SKEW = Duration.ofSeconds(2);
+
+    /** The packaged unit's TimeoutStopSec (packaging/trackedge.service): past it systemd kills the process. */
+    static final Duration UNIT_STOP_TIMEOUT = Duration.ofSeconds(30);
+
+    /** Room a stop needs under that beyond the drain delay and the grace: the journal's last fsync is not bounded, the JVM's exit. */
+    static final Duration STOP_MARGIN = Duration.ofSeconds(5);
 
     public enum Status { OK, WARN, FAIL }
 
@@ -67,15 +74,28 @@ public final class Doctor {
         EdgeConfig cfg = config();
         if (cfg != null) {
             keys(cfg);
-            if (cfg.database().clusters().list().isEmpty()) {
+            links(cfg);
+            if (journalOnly(cfg)) {
+                add("database", Status.OK, "skipped: the PostgreSQL sink is off (edge.sink.postgres.enabled) and no "
+                        + "edge.database.url is set, so serve opens no database: events stay in the journal", "");
+            } else if (cfg.database().clusters().list().isEmpty()) {
                 database(cfg, "");
             }
             for (EdgeConfig.Cluster k : cfg.database().clusters().list()) {
                 database(cfg.onCluster(k.name()), " " + k.name());
             }
             journalDisk(cfg);
+            stop(cfg);
         }
         return List.copyOf(findings);
+    }
+
+    /**
+     * A journal-only node: serve starts no sink, ingest key store, job runner or stats API on a database
+     * (and requires no url, in production too), so there is nothing to check.
+     */
+    private static boolean journalOnly(EdgeConfig cfg) {
+        return !cfg.postgresSink().enabled() && cfg.database().url().isEmpty() && cfg.database().clusters().list().isEmpty();
     }
 
     private void add(String check, Status s, String detail, String fix) {
@@ -127,6 +147,22 @@ public final class Doctor {
         }
     }
 
+    /**
+     * The base of the links {@code trackedge token} and {@code rewrite} sign. A name reserved for examples
+     * or tests is a configuration error in production ({@code PublicUrlSetting}); this machine's own name
+     * (the built-in default) is a warning there, since a test install is reached on it.
+     */
+    private void links(EdgeConfig cfg) {
+        String url = cfg.publicUrl() + " (edge.public-url)";
+        if (cfg.profile() == Profile.PRODUCTION && PublicUrlSetting.loopback(cfg.publicUrl())) {
+            add("links", Status.WARN, url + " is this machine: the links trackedge token and rewrite sign on it reach no one else",
+                    "set edge.public-url (EDGE_PUBLIC_URL) to the address your tracking links are reached at, "
+                            + "https://t.<your domain> (the load balancer's name)");
+        } else {
+            add("links", Status.OK, url + ": trackedge token and rewrite sign links on it", "");
+        }
+    }
+
     /** @param label the cluster's name after a space, or empty for the one database */
     private void database(EdgeConfig cfg, String label) {
         EdgeConfig.Database d = cfg.database();
@@ -146,7 +182,7 @@ public final class Doctor {
                 return;
             }
             // as root serve uses the local PostgreSQL (the embedded one refuses root): check that one
-            add("database" + label, Status.WARN, "no url: as root, the local PostgreSQL's database " + info.jdbcUrl()
+            add("database" + label, Status.WARN, "no url: as root, the local PostgreSQL's database " + info.redactedUrl()
                     + " (development, or edge.database.local = true)", "set edge.database.url for a shared PostgreSQL");
         } else {
             info = PostgresConnectionInfo.parse(d.url(), d.user(), d.password());
@@ -170,20 +206,20 @@ public final class Doctor {
                 dbMillis = rs.getLong(2);
             }
             long after = nowMillis.getAsLong();
-            add("database" + label, Status.OK, info.jdbcUrl() + " answers: PostgreSQL " + version, "");
+            add("database" + label, Status.OK, info.redactedUrl() + " answers: PostgreSQL " + version, "");
             schema(st, d, label);
             clock(dbMillis - (before + after) / 2, after - before);
         } catch (SQLException e) {
             if (local && "3D000".equals(e.getSQLState())) {
-                add("database" + label, Status.WARN, info.jdbcUrl() + " does not exist yet", "serve creates it at start");
+                add("database" + label, Status.WARN, info.redactedUrl() + " does not exist yet", "serve creates it at start");
                 return;
             }
-            add("database" + label, Status.FAIL, "cannot connect to " + info.jdbcUrl() + ": " + e.getMessage(), local
+            add("database" + label, Status.FAIL, "cannot connect to " + info.redactedUrl() + ": " + e.getMessage(), local
                     ? "start PostgreSQL on 127.0.0.1:5432 (serve uses it as root), set EDGE_DATABASE_URL, or run as an "
                             + "unprivileged user (serve then starts an embedded PostgreSQL)"
                     : "3D000".equals(e.getSQLState()) ? "create it (createdb " + createdbArgs(info) + ") or correct the url"
                             : "check the url, user and password (edge.database.*), that PostgreSQL listens there "
-                            + "(pg_isready -d '" + info.jdbcUrl().replaceFirst("^jdbc:", "") + "') and that pg_hba.conf lets this host in");
+                            + "(pg_isready -d '" + info.redactedUrl().replaceFirst("^jdbc:", "") + "') and that pg_hba.conf lets this host in");
         }
     }
 
@@ -242,6 +278,33 @@ public final class Doctor {
         } catch (IOException e) {
             add("journal", Status.FAIL, "cannot read " + dir + ": " + e.getMessage(), "check the data folder and its disk");
         }
+    }
+
+    /**
+     * A SIGTERM fails /readyz for the drain delay, then drains within the grace (EdgeStop): together they must
+     * stay under the unit's TimeoutStopSec with room to spare, or systemd SIGKILLs the edge mid-drain (held
+     * answers are lost, a running job is rolled back, the sinks stop where they are).
+     */
+    private void stop(EdgeConfig cfg) {
+        Duration delay = cfg.shutdownDrainDelay();
+        Duration grace = cfg.shutdownGrace();
+        Duration total = delay.plus(grace);
+        String detail = "a stop takes up to " + seconds(total) + " (edge.shutdown-drain-delay " + seconds(delay)
+                + " + edge.shutdown-grace " + seconds(grace) + ")";
+        Duration most = UNIT_STOP_TIMEOUT.minus(STOP_MARGIN);
+        if (total.compareTo(most) > 0) {
+            long needed = total.plus(STOP_MARGIN).plusMillis(999).toSeconds();
+            add("stop", Status.WARN, detail + ", more than the " + seconds(most) + " the unit's TimeoutStopSec="
+                    + UNIT_STOP_TIMEOUT.toSeconds() + " leaves (" + seconds(STOP_MARGIN) + " spare): systemd would SIGKILL it mid-drain",
+                    "lower the two to " + seconds(most) + " together, or raise the unit's TimeoutStopSec to " + needed
+                            + " (systemctl edit trackedge: [Service] TimeoutStopSec=" + needed + ")");
+        } else {
+            add("stop", Status.OK, detail + ", within the unit's TimeoutStopSec=" + UNIT_STOP_TIMEOUT.toSeconds(), "");
+        }
+    }
+
+    private static String seconds(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
     }
 
     private static long journalBytes(Path journal) throws IOException {

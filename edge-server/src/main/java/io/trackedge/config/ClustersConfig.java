@@ -36,7 +36,8 @@ final class ClustersConfig {
             String name = eq < 0 ? "" : entry.substring(0, eq).trim();
             String clusterUrl = eq < 0 ? "" : entry.substring(eq + 1).trim();
             if (!name.matches("[a-z][a-z0-9_]{0,30}")) {
-                c.problem(CLUSTERS, "each entry is name=url with a name of a-z, 0-9 and _ (it names metrics), got " + entry);
+                c.problem(CLUSTERS, "each entry is name=url with a name of a-z, 0-9 and _ (it names metrics), got "
+                        + PostgresConnectionInfo.redacted(entry));
             } else if (!clusterUrl.matches("(jdbc:postgresql:|postgres://|postgresql://).+")) {
                 c.problem(CLUSTERS, "cluster " + name + ": the url must start with jdbc:postgresql:, postgres:// or postgresql://");
             } else {

@@ -38,7 +38,9 @@ public final class ConfigLoader {
                 throw new ConfigException(List.of("config file " + file + " does not exist"));
             }
             try {
-                fromFile = ConfigFactory.parseFile(file.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
+                // Absolute: the library resolves an include against the file's parent, and a bare name
+                // (-c edge.conf) has none, so its include "keys.conf" found nothing and the keys were lost.
+                fromFile = ConfigFactory.parseFile(file.toAbsolutePath().toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
             } catch (com.typesafe.config.ConfigException e) {
                 throw new ConfigException(List.of("config file " + file + ": " + e.getMessage()));
             }
@@ -53,11 +55,22 @@ public final class ConfigLoader {
                 }
             }
         }
-        Map<String, Object> overrides = EnvNames.overrides(reference, env, early);
-        Config merged = ConfigFactory.parseMap(overrides, "environment")
-                .withFallback(fromFile).withFallback(reference).resolve();
-        CheckedConfig checked = new CheckedConfig(merged);
-        checked.problems().addAll(early);
-        return new EdgeConfigReader(checked).read();
+        CheckedConfig checked = null;
+        try {
+            Map<String, Object> overrides = EnvNames.overrides(reference, env, early);
+            Config merged = ConfigFactory.parseMap(overrides, "environment")
+                    .withFallback(fromFile).withFallback(reference).resolve();
+            checked = new CheckedConfig(merged);
+            checked.problems().addAll(early);
+            return new EdgeConfigReader(checked).read();
+        } catch (com.typesafe.config.ConfigException e) {
+            // What no typed read caught: a section given as a value (edge.classify.rules = 1) or a value as a
+            // section, a substitution that does not resolve. The library's message names the key and where it
+            // was set; it is a configuration problem like every other (exit 2, doctor's config check), with
+            // those found before it.
+            List<String> problems = new ArrayList<>(checked == null ? early : checked.problems());
+            problems.add(e.getMessage());
+            throw new ConfigException(problems);
+        }
     }
 }

@@ -144,7 +144,7 @@ public record EdgeConfig(
                            int embeddedPort, int retentionDays, boolean local, Clusters clusters) {
         @Override
         public String toString() {
-            return "Database[url=" + url + ", user=" + user + ", password=<redacted>, poolSize=" + poolSize
+            return "Database[url=" + io.trackedge.db.PostgresConnectionInfo.redacted(url) + ", user=" + user + ", password=<redacted>, poolSize=" + poolSize
                     + (clusters.list().isEmpty() ? "" : ", " + clusters.routing()) + "]";
         }
     }

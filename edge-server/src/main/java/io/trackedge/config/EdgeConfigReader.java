@@ -69,7 +69,8 @@ final class EdgeConfigReader {
             c.problem("edge.http.proxy-protocol", "needs edge.trusted-proxies (EDGE_TRUSTED_PROXIES): the load balancers whose PROXY header is believed");
         }
         String publicUrl = c.string("edge.public-url");
-        if (publicUrl != null && !publicUrl.matches("https?://[^/\\s]+/?")) {
+        boolean publicUrlForm = publicUrl != null && publicUrl.matches("https?://[^/\\s]+/?");
+        if (publicUrl != null && !publicUrlForm) {
             c.problem("edge.public-url", "must be http(s)://host[:port] with no path, got " + publicUrl);
         }
         String dbUrl = c.string("edge.database.url");
@@ -99,6 +100,9 @@ final class EdgeConfigReader {
         Profile profile = c.enumValue("edge.profile", Profile.class);
         KeyRing signingKeys = SigningKeysSetting.parse(c.string("edge.signing-keys"), profile,
                 what -> c.problem("edge.signing-keys", what));
+        if (publicUrlForm) {
+            PublicUrlSetting.check(publicUrl, profile, what -> c.problem("edge.public-url", what));
+        }
         EdgeConfig config = new EdgeConfig(
                 profile,
                 Path.of(c.nonEmpty("edge.data-dir")),

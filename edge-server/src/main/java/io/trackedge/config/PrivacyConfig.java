@@ -60,9 +60,9 @@ final class PrivacyConfig {
             problem.accept(ROOT + ".erasure-hold", "must be at least edge.sink.posthog.max-lag (" + posthogMaxLag + "), got " + hold);
         }
         Duration refresh = get(c, ROOT + ".erasure-refresh", Duration.ofSeconds(5), problem);
-        String apiHost = c.getString(ROOT + ".posthog.api-host").trim().replaceAll("/+$", "");
-        String project = c.getString(ROOT + ".posthog.project-id").trim();
-        String personalKey = c.getString(ROOT + ".posthog.personal-api-key").trim();
+        String apiHost = string(c, ROOT + ".posthog.api-host", problem).replaceAll("/+$", "");
+        String project = string(c, ROOT + ".posthog.project-id", problem);
+        String personalKey = string(c, ROOT + ".posthog.personal-api-key", problem);
         if (!personalKey.isEmpty()) {
             if (!apiHost.matches("https?://[^/\\s?#]+(/[^\\s?#]*)?")) {
                 problem.accept(ROOT + ".posthog.api-host", "must be http(s)://host[:port], got " + apiHost);
@@ -105,6 +105,16 @@ final class PrivacyConfig {
             }
         }
         return new TenantPrivacy(ip, ua, agg);
+    }
+
+    /** The string at {@code path}, trimmed; a value that is none ({@code [1]}, an object) is a problem, and "". */
+    private static String string(Config c, String path, BiConsumer<String, String> problem) {
+        try {
+            return c.getString(path).trim();
+        } catch (com.typesafe.config.ConfigException e) {
+            problem.accept(path, e.getMessage().replaceFirst("^.*?: ", ""));
+            return "";
+        }
     }
 
     private static Duration get(Config c, String path, Duration fallback, BiConsumer<String, String> problem) {

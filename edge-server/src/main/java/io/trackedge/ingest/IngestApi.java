@@ -35,7 +35,7 @@ public final class IngestApi implements AutoCloseable {
             EdgeConfig.Database c = config.database();
             own = new Database(PostgresConnectionInfo.parse(c.url(), c.user(), c.password()), 1);
             db = own;
-            log.info("ingest keys are read from {} (the Postgres sink is off)", own.info().jdbcUrl());
+            log.info("ingest keys are read from {} (the Postgres sink is off)", own.info().redactedUrl());
         }
         // Migrations before the first load: on a fresh database ingest_keys does not exist until
         // they ran. The Postgres sink migrates too, on its own thread; Flyway's lock makes the

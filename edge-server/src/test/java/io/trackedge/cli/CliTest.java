@@ -56,21 +56,21 @@ class CliTest {
 
     @Test
     void tokenOpenAndClickPrintUrlsThatVerify() throws Exception {
-        Path cfg = config("edge.signing-keys = \"" + KEY + "\"\nedge.public-url = \"https://t.example.com\"\n");
+        Path cfg = config("edge.signing-keys = \"" + KEY + "\"\nedge.public-url = \"https://t.acme-mail.net\"\n");
         Run open = run("token", "open", "-c", cfg.toString(), "--tenant", TENANT, "--user", USER,
                 "--campaign", "c", "--mailbox", "m", "--email", "e");
         assertEquals(0, open.exit());
         String url = open.out().trim();
-        assertTrue(url.startsWith("https://t.example.com/o/") && url.endsWith(".gif"), url);
+        assertTrue(url.startsWith("https://t.acme-mail.net/o/") && url.endsWith(".gif"), url);
         TokenVerifier v = new TokenVerifier(KeyRing.parse(KEY));
-        String token = url.substring("https://t.example.com/o/".length(), url.length() - 4);
+        String token = url.substring("https://t.acme-mail.net/o/".length(), url.length() - 4);
         assertEquals(TokenVerifier.OK, v.verify(token, 0, token.length(), new byte[0], 0));
         assertEquals(TokenKind.OPEN, v.kind());
 
         Run click = run("token", "click", "-c", cfg.toString(), "--tenant", TENANT, "--user", USER,
                 "--campaign", "c", "--mailbox", "m", "--email", "e", "--url", "https://example.com/x");
         assertEquals(0, click.exit());
-        assertTrue(click.out().trim().startsWith("https://t.example.com/c/"), click.out());
+        assertTrue(click.out().trim().startsWith("https://t.acme-mail.net/c/"), click.out());
         assertEquals(2, run("token", "click", "-c", cfg.toString(), "--tenant", TENANT, "--user", USER,
                 "--campaign", "c", "--mailbox", "m", "--email", "e", "--url", "javascript:alert(1)").exit());
     }
@@ -101,6 +101,19 @@ class CliTest {
                 + "edge.database.clusters = \"a=postgresql://pg-a.internal/track,b=jdbc:postgresql://PG-A.internal:5432/track\"\n");
         // were the configuration accepted, serve would run until stopped: the timeout interrupts it, and fails
         assertEquals(2, assertTimeoutPreemptively(java.time.Duration.ofSeconds(30), () -> run("serve", "-c", cfg.toString()).exit()));
+    }
+
+    /**
+     * A value of the wrong type is a configuration error, exit 2, which systemd does not restart
+     * (RestartPreventExitStatus=2); the library's exception escaped as exit 1, restarted every 2 s for good.
+     */
+    @Test
+    void serveExitsTwoOnAValueOfTheWrongType() throws Exception {
+        for (String line : new String[] {"edge.privacy.posthog.api-host = [1]", "edge.classify.rules = 1"}) {
+            Path cfg = config("edge.data-dir = \"" + dir + "\"\nedge.signing-keys = \"" + KEY + "\"\n" + line + "\n");
+            assertEquals(2, assertTimeoutPreemptively(java.time.Duration.ofSeconds(30), () -> run("serve", "-c", cfg.toString()).exit()),
+                    line);
+        }
     }
 
     @Test

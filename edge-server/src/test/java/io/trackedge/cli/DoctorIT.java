@@ -23,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 class DoctorIT {
 
     private static final String KEY = "3:" + "B".repeat(42) + "A";
+    private static final String OWN_URL = "https://t.acme-mail.net";
 
     @TempDir
     Path dir;
@@ -30,7 +31,8 @@ class DoctorIT {
     private Path install(String databaseLine, String keysMode) throws Exception {
         Path data = Files.createDirectories(dir.resolve("data"));
         Path conf = dir.resolve("edge.conf");
-        Files.writeString(conf, "edge.data-dir = \"" + data + "\"\n" + databaseLine + "\ninclude \"keys.conf\"\n");
+        Files.writeString(conf, "edge.data-dir = \"" + data + "\"\nedge.public-url = \"" + OWN_URL + "\"\n" + databaseLine
+                + "\ninclude \"keys.conf\"\n");
         if (keysMode != null) {
             Path keys = dir.resolve("keys.conf");
             Files.writeString(keys, "edge.signing-keys = \"" + KEY + "\"\n");
@@ -52,7 +54,7 @@ class DoctorIT {
             Path conf = install("edge.database { url = \"" + db.jdbcUrl() + "\", user = postgres }", "rw-------");
             List<Doctor.Finding> findings = new Doctor(conf, Map.of(), System::currentTimeMillis).run();
             Map<String, Doctor.Finding> by = worst(findings);
-            assertEquals(List.of("config", "keys", "database", "schema", "clock", "journal"),
+            assertEquals(List.of("config", "keys", "links", "database", "schema", "clock", "journal", "stop"),
                     findings.stream().map(Doctor.Finding::check).distinct().toList(), findings.toString());
             for (Doctor.Finding f : by.values()) {
                 assertEquals(Doctor.Status.OK, f.status(), f.toString());
@@ -118,6 +120,38 @@ class DoctorIT {
         assertTrue(db.get(1).status() != Doctor.Status.FAIL, db.toString());
     }
 
+    /**
+     * A password in the url (a JDBC URL's password or sslpassword parameter, a libpq URL's user information)
+     * is printed as ***: doctor printed the url as written, in its lines and in the pg_isready hint.
+     */
+    @Test
+    void aPasswordInTheDatabaseUrlIsNeverPrinted() throws Exception {
+        Path conf = install("edge.database.url = \"jdbc:postgresql://127.0.0.1:1/nothing?user=u&password=S3CR3T&sslpassword=K3Y\"",
+                "rw-------");
+        List<Doctor.Finding> refused = new Doctor(conf, Map.of(), System::currentTimeMillis).run();
+        Doctor.Finding db = worst(refused).get("database");
+        assertEquals(Doctor.Status.FAIL, db.status(), db.toString());
+        assertTrue(db.detail().startsWith("cannot connect to jdbc:postgresql://127.0.0.1:1/nothing?user=u&password=***&sslpassword=***: "),
+                db.toString());
+        assertTrue(db.fix().contains("pg_isready -d 'postgresql://127.0.0.1:1/nothing?user=u&password=***&sslpassword=***'"), db.toString());
+        assertNoSecret(refused);
+        try (TestDatabase answering = TestDatabase.create()) {
+            conf = install("edge.database.url = \"" + answering.jdbcUrl() + "?user=postgres&password=S3CR3T\"", "rw-------");
+            List<Doctor.Finding> ok = new Doctor(conf, Map.of(), System::currentTimeMillis).run();
+            assertEquals(Doctor.Status.OK, worst(ok).get("database").status(), ok.toString());
+            assertTrue(worst(ok).get("database").detail().startsWith(answering.jdbcUrl() + "?user=postgres&password=*** answers"),
+                    ok.toString());
+            assertNoSecret(ok);
+            String libpq = "postgresql://postgres:S3CR3T@127.0.0.1:5432/" + answering.jdbcUrl().substring(answering.jdbcUrl().lastIndexOf('/') + 1);
+            assertNoSecret(new Doctor(conf, Map.of("EDGE_DATABASE_URL", libpq), System::currentTimeMillis).run());
+        }
+    }
+
+    private static void assertNoSecret(List<Doctor.Finding> findings) {
+        String printed = findings.stream().map(Doctor.Finding::toString).collect(Collectors.joining("\n"));
+        assertTrue(!printed.contains("S3CR3T") && !printed.contains("K3Y"), printed);
+    }
+
     /** A server that answers but has no such database: the fix is the createdb line, not pg_isready and pg_hba.conf. */
     @Test
     void aDatabaseThatDoesNotExistSaysToCreateIt() throws Exception {
@@ -145,6 +179,99 @@ class DoctorIT {
         assertEquals(Doctor.Status.FAIL, by.get("database").status(), by.get("database").toString());
         assertTrue(by.get("database").detail().startsWith("edge.database.url (EDGE_DATABASE_URL): required in the production profile"),
                 by.get("database").toString());
+    }
+
+    /**
+     * The package's edge.conf, with keys beside it and a database url: its placeholder public-url
+     * (https://t.example.com) was taken and doctor said "no problems found", so the links trackedge token
+     * signed pointed at example.com. It is a configuration problem naming edge.public-url and what to set.
+     */
+    @Test
+    void thePackagedTemplatesPlaceholderPublicUrlFailsNamingIt() throws Exception {
+        Path conf = dir.resolve("edge.conf");
+        Files.copy(Path.of("../packaging/edge.conf"), conf);
+        Files.writeString(dir.resolve("keys.conf"), "edge.signing-keys = \"" + KEY + "\"\n");
+        Files.setPosixFilePermissions(dir.resolve("keys.conf"), PosixFilePermissions.fromString("rw-------"));
+        Map<String, String> env = Map.of("EDGE_DATA_DIR", Files.createDirectories(dir.resolve("data")).toString(),
+                "EDGE_DATABASE_URL", "jdbc:postgresql://127.0.0.1:1/nothing");
+        List<Doctor.Finding> findings = new Doctor(conf, env, System::currentTimeMillis).run();
+        String printed = findings.stream().map(Doctor.Finding::toString).collect(Collectors.joining("\n"));
+        assertEquals(1, findings.size(), printed);
+        assertTrue(printed.startsWith("FAIL config    " + conf + ": edge.public-url (EDGE_PUBLIC_URL): t.example.com is a domain "
+                + "reserved for examples (RFC 2606)"), printed);
+        assertTrue(printed.contains("set it to the address your tracking links are reached at, https://t.<your domain>"), printed);
+
+        Map<String, Doctor.Finding> set = worst(new Doctor(conf, Map.of("EDGE_PUBLIC_URL", OWN_URL,
+                "EDGE_DATA_DIR", env.get("EDGE_DATA_DIR"), "EDGE_DATABASE_URL", env.get("EDGE_DATABASE_URL")), System::currentTimeMillis).run());
+        assertEquals(Doctor.Status.OK, set.get("config").status(), set.toString());
+        assertEquals(Doctor.Status.OK, set.get("links").status(), set.toString());
+        assertTrue(set.get("links").detail().startsWith(OWN_URL + " (edge.public-url)"), set.toString());
+    }
+
+    /** The built-in default, http://localhost:8080, in production: the links reach this machine only (a test install's). */
+    @Test
+    void productionsLinksOnThisMachineAreWarnedOf() throws Exception {
+        Path conf = install("edge.database.url = \"jdbc:postgresql://127.0.0.1:1/nothing\"", "rw-------");
+        for (String url : List.of("http://localhost:8080", "http://127.0.0.1:8080")) {
+            Doctor.Finding links = worst(new Doctor(conf, Map.of("EDGE_PUBLIC_URL", url), System::currentTimeMillis).run()).get("links");
+            assertEquals(Doctor.Status.WARN, links.status(), links.toString());
+            assertEquals(url + " (edge.public-url) is this machine: the links trackedge token and rewrite sign on it reach no one else",
+                    links.detail());
+            assertTrue(links.fix().startsWith("set edge.public-url (EDGE_PUBLIC_URL)"), links.toString());
+            Doctor.Finding dev = worst(new Doctor(conf, Map.of("EDGE_PUBLIC_URL", url, "EDGE_PROFILE", "development"),
+                    System::currentTimeMillis).run()).get("links");
+            assertEquals(Doctor.Status.OK, dev.status(), dev.toString());
+        }
+    }
+
+    /** The library's own exception escaped doctor, which printed "error:" and no check. */
+    @Test
+    void aValueOfTheWrongTypeFailsTheConfigCheckNamingTheKey() throws Exception {
+        Path conf = install("edge.privacy.posthog.api-host = [1]", "rw-------");
+        List<Doctor.Finding> findings = new Doctor(conf, Map.of(), System::currentTimeMillis).run();
+        assertEquals(1, findings.size(), findings.toString());
+        assertEquals(Doctor.Status.FAIL, findings.get(0).status());
+        assertTrue(findings.get(0).detail().contains("edge.privacy.posthog.api-host (EDGE_PRIVACY_POSTHOG_API_HOST or POSTHOG_API_HOST): "), findings.toString());
+    }
+
+    /**
+     * A journal-only node (the Postgres sink off, no url), which serve runs in production: doctor failed it
+     * for the url production requires of a node that writes to PostgreSQL.
+     */
+    @Test
+    void aJournalOnlyNodeSkipsTheDatabase() throws Exception {
+        Path conf = install("", "rw-------");
+        List<Doctor.Finding> findings = new Doctor(conf, Map.of("EDGE_SINK_POSTGRES_ENABLED", "false"), System::currentTimeMillis).run();
+        Map<String, Doctor.Finding> by = worst(findings);
+        assertEquals(Doctor.Status.OK, by.get("database").status(), findings.toString());
+        assertTrue(by.get("database").detail().startsWith("skipped: the PostgreSQL sink is off"), findings.toString());
+        assertTrue(findings.stream().noneMatch(f -> f.status() == Doctor.Status.FAIL), findings.toString());
+        assertEquals(List.of("config", "keys", "links", "database", "journal", "stop"),
+                findings.stream().map(Doctor.Finding::check).toList(), "no schema or clock without a database: " + findings);
+        // the sink on, the same configuration still fails for its url
+        assertEquals(Doctor.Status.FAIL, worst(new Doctor(conf, Map.of(), System::currentTimeMillis).run()).get("database").status());
+    }
+
+    /**
+     * The drain delay and the grace together past the packaged unit's TimeoutStopSec=30 less 5 s: systemd
+     * would SIGKILL the edge mid-drain, and doctor said nothing.
+     */
+    @Test
+    void aStopLongerThanTheUnitWaitsIsWarnedOf() throws Exception {
+        Path conf = install("", "rw-------");
+        Map<String, String> env = Map.of("EDGE_SINK_POSTGRES_ENABLED", "false", "EDGE_SHUTDOWN_DRAIN_DELAY", "20s",
+                "EDGE_SHUTDOWN_GRACE", "10s");
+        Doctor.Finding stop = worst(new Doctor(conf, env, System::currentTimeMillis).run()).get("stop");
+        assertEquals(Doctor.Status.WARN, stop.status(), stop.toString());
+        assertEquals("a stop takes up to 30 s (edge.shutdown-drain-delay 20 s + edge.shutdown-grace 10 s), more than the 25 s the "
+                + "unit's TimeoutStopSec=30 leaves (5 s spare): systemd would SIGKILL it mid-drain", stop.detail());
+        assertEquals("lower the two to 25 s together, or raise the unit's TimeoutStopSec to 35 (systemctl edit trackedge: [Service] "
+                + "TimeoutStopSec=35)", stop.fix());
+        Doctor.Finding fits = worst(new Doctor(conf, Map.of("EDGE_SINK_POSTGRES_ENABLED", "false", "EDGE_SHUTDOWN_DRAIN_DELAY", "15s",
+                "EDGE_SHUTDOWN_GRACE", "10s"), System::currentTimeMillis).run()).get("stop");
+        assertEquals(Doctor.Status.OK, fits.status(), fits.toString());
+        assertEquals(Doctor.Status.WARN, worst(new Doctor(conf, Map.of("EDGE_SINK_POSTGRES_ENABLED", "false",
+                "EDGE_SHUTDOWN_GRACE", "25001ms"), System::currentTimeMillis).run()).get("stop").status());
     }
 
     @Test

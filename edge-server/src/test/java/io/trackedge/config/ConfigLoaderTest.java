@@ -45,10 +45,13 @@ class ConfigLoaderTest {
         return new SigningKey(id, secret);
     }
 
-    /** The templates with the key an operator supplies in the environment, as the comment in them says. */
+    /** A tracking domain an operator would set: no name reserved for examples or tests. */
+    private static final String OWN_URL = "https://t.acme-mail.net";
+
+    /** The templates with the key and the tracking domain an operator supplies in the environment. */
     @Test
     void theShippedExampleConfigsParse() {
-        Map<String, String> env = Map.of("EDGE_SIGNING_KEYS", FRESH.format());
+        Map<String, String> env = Map.of("EDGE_SIGNING_KEYS", FRESH.format(), "EDGE_PUBLIC_URL", OWN_URL);
         EdgeConfig full = ConfigLoader.load(FULL, env);
         assertEquals(Profile.PRODUCTION, full.profile());
         assertEquals(Path.of("/var/lib/trackedge"), full.dataDir());
@@ -57,8 +60,49 @@ class ConfigLoaderTest {
         assertEquals(8L << 30, full.journal().maxBytes());
         assertEquals(new KeyRing(List.of(FRESH)), full.signingKeys());
         EdgeConfig minimal = ConfigLoader.load(MINIMAL, env);
-        assertEquals("https://t.example.com", minimal.publicUrl());
+        assertEquals(OWN_URL, minimal.publicUrl());
         assertEquals(new KeyRing(List.of(FRESH)), minimal.signingKeys());
+    }
+
+    /**
+     * The templates' {@code https://t.example.com} was accepted in production and doctor found no problem,
+     * so the links trackedge token signed pointed at example.com. With keys and a database it is the one
+     * problem, naming the key and what to set; development takes it.
+     */
+    @Test
+    void theTemplatesPlaceholderPublicUrlIsRefusedInProduction() {
+        for (Path template : List.of(FULL, MINIMAL)) {
+            ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(template,
+                    Map.of("EDGE_SIGNING_KEYS", FRESH.format(), "EDGE_DATABASE_URL", "postgresql://trackedge@db.internal/trackedge")),
+                    template.toString());
+            assertEquals(List.of("edge.public-url (EDGE_PUBLIC_URL): t.example.com is a domain reserved for examples (RFC 2606), "
+                    + "not a tracking domain: the links trackedge token and rewrite sign on it lead nowhere, and the production "
+                    + "profile refuses it; set it to the address your tracking links are reached at, https://t.<your domain> "
+                    + "(the load balancer's name)"), e.problems(), template.toString());
+            assertEquals("https://t.example.com", ConfigLoader.load(template,
+                    Map.of("EDGE_SIGNING_KEYS", FRESH.format(), "EDGE_PROFILE", "development")).publicUrl());
+        }
+    }
+
+    /** RFC 2606 and RFC 6761's names for examples and tests, in any case and with a port or a trailing dot. */
+    @ParameterizedTest
+    @ValueSource(strings = {"https://example.com", "http://T.Example.COM:8080", "https://www.example.net/", "https://example.org.",
+        "https://t.example", "https://track.invalid", "http://edge.test:8080", "https://test"})
+    void aHostReservedForExamplesOrTestsIsRefusedInProduction(String url) {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.load(null, Map.of("EDGE_SIGNING_KEYS", FRESH.format(), "EDGE_PUBLIC_URL", url)));
+        assertEquals(1, e.problems().size(), e.getMessage());
+        assertTrue(e.problems().get(0).startsWith("edge.public-url (EDGE_PUBLIC_URL): "), e.getMessage());
+        assertTrue(e.problems().get(0).contains("reserved"), e.getMessage());
+        assertEquals(url, ConfigLoader.load(null, Map.of("EDGE_PUBLIC_URL", url, "EDGE_PROFILE", "development")).publicUrl());
+    }
+
+    /** Names that only look like the reserved ones, and this machine (doctor warns of that; a test install uses it). */
+    @ParameterizedTest
+    @ValueSource(strings = {"https://t.acme-mail.net", "https://example.company.com", "https://myexample.com", "https://t.example.com.au",
+        "https://tests.io", "http://localhost:8080", "http://127.0.0.1:8080", "http://[::1]:8080"})
+    void anyOtherHostIsTakenInProduction(String url) {
+        assertEquals(url, ConfigLoader.load(null, Map.of("EDGE_SIGNING_KEYS", FRESH.format(), "EDGE_PUBLIC_URL", url)).publicUrl());
     }
 
     /** Issue 11, defect 6: the templates carried a usable sample key that production accepted. */
@@ -70,9 +114,10 @@ class ConfigLoaderTest {
     void theFullTemplateReadsItsKeysFromKeysConfBesideIt(@org.junit.jupiter.api.io.TempDir Path etc) throws Exception {
         Path conf = etc.resolve("edge.conf");
         java.nio.file.Files.copy(FULL, conf);
-        assertEquals(null, ConfigLoader.load(conf, Map.of()).signingKeys());
+        Map<String, String> env = Map.of("EDGE_PUBLIC_URL", OWN_URL);
+        assertEquals(null, ConfigLoader.load(conf, env).signingKeys());
         java.nio.file.Files.writeString(etc.resolve("keys.conf"), "edge.signing-keys = \"" + FRESH.format() + "\"\n");
-        assertEquals(new KeyRing(List.of(FRESH)), ConfigLoader.load(conf, Map.of()).signingKeys());
+        assertEquals(new KeyRing(List.of(FRESH)), ConfigLoader.load(conf, env).signingKeys());
     }
 
     /** Issue 16: production with no database url is an error naming the key, unless local = true says so. */
@@ -95,7 +140,8 @@ class ConfigLoaderTest {
         for (Path template : List.of(MINIMAL)) {
             ConfigException e = assertThrows(ConfigException.class,
                     () -> ConfigLoader.load(template, Map.of("EDGE_PROFILE", profile)), template.toString());
-            assertEquals(1, e.problems().size(), e.getMessage());
+            // production also refuses the template's placeholder public-url
+            assertEquals(profile.equals("production") ? 2 : 1, e.problems().size(), e.getMessage());
             String p = e.problems().get(0);
             assertTrue(p.startsWith("edge.signing-keys (EDGE_SIGNING_KEYS): entry 1 of 1: the id \"REPLACE-ME\""), p);
             assertTrue(p.contains("trackedge token new-key --id 1"), p);
@@ -131,8 +177,9 @@ class ConfigLoaderTest {
 
     @Test
     void environmentOverridesTheFile() {
-        EdgeConfig c = ConfigLoader.load(FULL, Map.of("EDGE_SIGNING_KEYS", FRESH.format(), "EDGE_PORT", "8181", "EDGE_ACK", "fsync",
-                "EDGE_TRUSTED_PROXIES", "172.16.0.0/12", "EDGE_IDLE_TIMEOUT", "5s", "EDGE_REQUEST_TIMEOUT", "750ms"));
+        EdgeConfig c = ConfigLoader.load(FULL, Map.of("EDGE_SIGNING_KEYS", FRESH.format(), "EDGE_PUBLIC_URL", OWN_URL,
+                "EDGE_PORT", "8181", "EDGE_ACK", "fsync", "EDGE_TRUSTED_PROXIES", "172.16.0.0/12", "EDGE_IDLE_TIMEOUT", "5s",
+                "EDGE_REQUEST_TIMEOUT", "750ms"));
         assertEquals(8181, c.http().port());
         assertEquals(AckMode.FSYNC, c.ack());
         assertEquals(1, c.trustedProxies().size());
@@ -227,6 +274,27 @@ class ConfigLoaderTest {
         assertTrue(e.getMessage().contains("edge.http.prot: unknown key"), e.getMessage());
     }
 
+    /**
+     * {@code doctor -c edge.conf}, a bare name in the working directory: its {@code include "keys.conf"} found
+     * nothing (the library resolves an include against the file's parent, and the name has none), so the
+     * keys were lost. The files are made in the working directory, the module's, and removed.
+     */
+    @Test
+    void aBareFileNameKeepsItsRelativeIncludes() throws Exception {
+        String name = "config-loader-test-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+        Path conf = Path.of(name + ".conf");
+        Path keys = Path.of(name + "-keys.conf");
+        assertEquals(null, conf.getParent(), "a bare name");
+        try {
+            Files.writeString(conf, "edge.data-dir = \"./data\"\ninclude \"" + keys + "\"\n");
+            Files.writeString(keys, "edge.signing-keys = \"" + FRESH.format() + "\"\n");
+            assertEquals(new KeyRing(List.of(FRESH)), ConfigLoader.load(conf, Map.of()).signingKeys());
+        } finally {
+            Files.deleteIfExists(conf);
+            Files.deleteIfExists(keys);
+        }
+    }
+
     @Test
     void aMissingOrUnreadableFileIsAnError(@TempDir Path dir) throws Exception {
         assertThrows(ConfigException.class, () -> ConfigLoader.load(dir.resolve("nope.conf"), Map.of()));
@@ -234,6 +302,32 @@ class ConfigLoaderTest {
         Files.writeString(f, "edge { http { port = ");
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(f, Map.of()));
         assertTrue(e.getMessage().contains("broken.conf"), e.getMessage());
+    }
+
+    /**
+     * A value of the wrong type where the reader read it with the library's own getters escaped as its
+     * exception: serve exited 1 (which systemd restarts, unlike 2) and doctor printed "error:". Each is a
+     * problem naming its key, reported with the others.
+     */
+    @Test
+    void aValueOfTheWrongTypeAnywhereIsAProblemNamingItsKey(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("edge.conf");
+        Files.writeString(f, "edge.privacy.posthog.api-host = [1]\nedge.privacy.posthog.personal-api-key = null\nedge.http.port = 70000\n");
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(f, Map.of()));
+        assertEquals(3, e.problems().size(), e.getMessage());
+        assertTrue(e.problems().get(0).startsWith("edge.http.port (EDGE_HTTP_PORT or EDGE_PORT)"), e.getMessage());
+        assertTrue(e.problems().get(1).startsWith("edge.privacy.posthog.api-host (EDGE_PRIVACY_POSTHOG_API_HOST or POSTHOG_API_HOST): ")
+                && e.problems().get(1).endsWith("has type LIST rather than STRING"), e.getMessage());
+        assertTrue(e.problems().get(2).startsWith("edge.privacy.posthog.personal-api-key: ")
+                && e.problems().get(2).endsWith("is set to null but expected STRING"), e.getMessage());
+        for (String section : new String[] {"edge.privacy.tenants = [1]", "edge.classify.tenants = 1", "edge.classify.rules = 1",
+            "edge.privacy = 5", "edge.data-dir = ${NOPE}"}) {
+            Files.writeString(f, section + "\n");
+            ConfigException s = assertThrows(ConfigException.class, () -> ConfigLoader.load(f, Map.of()), section);
+            String key = section.substring(0, section.indexOf(' '));
+            assertTrue(s.problems().stream().anyMatch(p -> p.contains(f + ": 1: ") && (p.contains(key) || p.contains("${NOPE}"))),
+                    section + ": " + s.getMessage());
+        }
     }
 
     /** A bare number was read as milliseconds: EDGE_HTTP_IDLE_TIMEOUT=60 closed the balancer's connections after 60 ms. */

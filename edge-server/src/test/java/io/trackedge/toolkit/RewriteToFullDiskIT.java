@@ -30,7 +30,7 @@ class RewriteToFullDiskIT {
         File full = new File("/dev/full");
         Assumptions.assumeTrue(full.exists(), "needs /dev/full");
         Path config = Files.writeString(dir.resolve("edge.conf"), "edge {\n  signing-keys = \""
-                + TestEdge.KEYS.signingKey().format() + "\"\n  public-url = \"http://t.example\"\n}\n");
+                + TestEdge.KEYS.signingKey().format() + "\"\n  public-url = \"http://t.acme-mail.net\"\n}\n");
         Path in = Files.writeString(dir.resolve("newsletter.html"), Fixtures.read("newsletter.html"));
         EventFields ids = TestEdge.fields("full-disk");
         Path err = dir.resolve("err.txt");

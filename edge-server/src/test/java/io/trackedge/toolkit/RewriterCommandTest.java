@@ -48,9 +48,13 @@ class RewriterCommandTest {
         return Files.writeString(dir.resolve("edge.conf"), hocon);
     }
 
+    /** A tracking domain the production profile takes (it refuses t.example, a name reserved for examples). */
+    private static final String BASE = "http://t.acme-mail.net";
+    private static final TrackingUrls URLS = new TrackingUrls(BASE, new TokenSigner(Fixtures.KEYS));
+
     private Path productionConfig() throws Exception {
         return config("edge {\n  signing-keys = \"" + TestEdge.KEYS.signingKey().format() + "\"\n"
-                + "  public-url = \"http://t.example\"\n}\n");
+                + "  public-url = \"" + BASE + "\"\n}\n");
     }
 
     @Test
@@ -60,7 +64,7 @@ class RewriterCommandTest {
         int code = run("--config", productionConfig().toString(), "--in", in.toString(), "--out", target.toString());
 
         assertEquals(0, code, err.toString());
-        String expected = new EmailRewriter(Fixtures.URLS).rewrite(Fixtures.read("newsletter.html"), IDS).html();
+        String expected = new EmailRewriter(URLS).rewrite(Fixtures.read("newsletter.html"), IDS).html();
         assertEquals(expected, Files.readString(target));
         assertEquals("", out.toString());
         assertEquals("wrapped 10 links; left 2 alone (1 #anchor, 1 unsubscribe); pixel added\n"
@@ -91,7 +95,7 @@ class RewriterCommandTest {
     @Test
     void stdoutQueryUrlsBaseUrlAndPixelOptions() throws Exception {
         Path cfg = config("edge {\n  signing-keys = \"" + TestEdge.KEYS.signingKey().format() + "\"\n"
-                + "  public-url = \"http://elsewhere.example\"\n}\n");
+                + "  public-url = \"http://elsewhere.acme-mail.net\"\n}\n");
         Path in = Files.writeString(dir.resolve("t.html"), Fixtures.read("transactional.html"));
         int code = run("--config", cfg.toString(), "--in", in.toString(), "--url-in-query", "--base-url", "http://t.example",
                 "--pixel", "start", "--verbose");
@@ -135,8 +139,8 @@ class RewriterCommandTest {
         assertEquals(0, run("--config", cfg.toString(), "--in", in.toString(), "--out", target.toString(),
                 "--charset", "ISO-8859-1"), err.toString());
         String written = new String(Files.readAllBytes(target), StandardCharsets.ISO_8859_1);
-        assertEquals(new EmailRewriter(Fixtures.URLS).rewrite(html, IDS).html(), written);
-        assertTrue(written.startsWith("<p>Grüße aus München: <a href=\"http://t.example/c/"), written);
+        assertEquals(new EmailRewriter(URLS).rewrite(html, IDS).html(), written);
+        assertTrue(written.startsWith("<p>Grüße aus München: <a href=\"" + BASE + "/c/"), written);
     }
 
     @Test
