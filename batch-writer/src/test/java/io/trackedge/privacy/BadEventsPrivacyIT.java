@@ -314,6 +314,43 @@ class BadEventsPrivacyIT {
                 + "' AND redacted AND user_agent_id IS NULL"));
     }
 
+    /**
+     * PostHog answers 200 to a well-formed key no project has and drops the event: a replay with it marked every
+     * row replayed and lost them. Now nothing is sent and each row stays, with the reason.
+     */
+    @Test
+    void aReplayWithAProjectKeyPostHogDoesNotKnowSendsNothing() throws Exception {
+        JournalFixture journal = new JournalFixture(writer);
+        byte[] record = journal.record(USER, USER, EventType.OPEN, "replayed-late", JournalFixture.FULL_V4);
+        UUID id = RecordCodec.decode(record, 0, record.length).id();
+        setAside(new PostgresBadEventStore(db.dataSource(), UUID.randomUUID()), record, 100);
+        List<BadEvents.Row> rows;
+        try (Connection c = testDb.connect()) {
+            rows = BadEvents.list(c, PostHogSink.NAME, false, 10);
+        }
+        PostHogSettings wrong = new PostHogSettings(fake.host(), "phc_not_a_project", 10, 1 << 20, Duration.ofMillis(2),
+                Duration.ofSeconds(2), Duration.ofMillis(200), Duration.ofHours(24), false, false);
+        try (PostHogReplay replay = new PostHogReplay(db.dataSource(), wrong, PrivacyPolicy.keepAll())) {
+            List<ReplayOutcome> out = replay.replay(rows);
+            assertFalse(out.get(0).replayed(), out.toString());
+            assertTrue(out.get(0).error().contains("PostHog refused the project key"), out.toString());
+        }
+        assertEquals(List.of(), fake.events());
+        assertEquals(0, fake.dropped().size(), "events sent with the key, which PostHog drops");
+        try (Connection c = testDb.connect()) {
+            rows = BadEvents.list(c, PostHogSink.NAME, false, 10);
+        }
+        assertEquals(1, rows.size(), "the row waits for a replay with the right key");
+        assertTrue(rows.get(0).lastReplayError().contains("edge.sink.posthog.api-key"), rows.toString());
+
+        PostHogSettings right = new PostHogSettings(fake.host(), KEY, 10, 1 << 20, Duration.ofMillis(2),
+                Duration.ofSeconds(2), Duration.ofMillis(200), Duration.ofHours(24), false, false);
+        try (PostHogReplay replay = new PostHogReplay(db.dataSource(), right, PrivacyPolicy.keepAll())) {
+            assertTrue(replay.replay(rows).get(0).replayed());
+        }
+        assertEquals(java.util.Set.of(id), fake.uuids());
+    }
+
     private static void setAside(PostgresBadEventStore store, byte[] record, long at) throws Exception {
         EventRecord e = RecordCodec.decode(record, 0, record.length);
         store.add(PostHogSink.NAME, new io.trackedge.sink.BadRecord(at, at + 1, record, e, "PostHog answered 400", "400"));

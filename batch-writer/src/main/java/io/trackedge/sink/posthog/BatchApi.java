@@ -66,6 +66,11 @@ final class BatchApi implements AutoCloseable {
         return endpoint;
     }
 
+    /** Its HTTP client, for {@link PostHogKeyCheck} beside it. */
+    HttpClient client() {
+        return client;
+    }
+
     /**
      * Sends the events, in order, in one request.
      *

@@ -31,6 +31,7 @@ public final class PostHogReplay implements AutoCloseable {
     private final DataSource db;
     private final PostHogSettings settings;
     private final BatchApi api;
+    private final PostHogKeyCheck keyCheck;
     private final PrivacyPolicy privacy;
     private final io.trackedge.classify.ClassifierSettings classify;
     private final io.trackedge.classify.ListSource lists;
@@ -64,15 +65,28 @@ public final class PostHogReplay implements AutoCloseable {
         this.classify = classify;
         this.lists = Objects.requireNonNull(lists, "lists");
         this.api = new BatchApi(settings.host(), settings.apiKey(), settings.timeout(), settings.gzip());
+        this.keyCheck = new PostHogKeyCheck(api.client(), settings.host(), settings.apiKey(), settings.timeout(), System::nanoTime);
     }
 
+    /**
+     * Replays each row. With a project key PostHog does not know ({@link PostHogKeyCheck}), which it would answer
+     * 200 for and drop the events of, none is sent and each fails with that error.
+     */
     public List<ReplayOutcome> replay(List<BadEvents.Row> rows) throws SQLException, InterruptedException {
         List<ReplayOutcome> out = new ArrayList<>(rows.size());
+        String keyRefused = null;
+        if (!rows.isEmpty()) {
+            try {
+                keyCheck.verify();
+            } catch (PostHogKeyRefusedException e) {
+                keyRefused = e.getMessage();
+            }
+        }
         for (BadEvents.Row row : rows) {
             if (!PostHogSink.NAME.equals(row.sink())) {
                 throw new IllegalArgumentException("bad event " + row.id() + " belongs to the " + row.sink() + " sink");
             }
-            out.add(replay(row));
+            out.add(keyRefused != null ? failed(row, keyRefused) : replay(row));
         }
         return out;
     }

@@ -24,9 +24,11 @@ final class PostHogRequests implements AutoCloseable {
     private final int batchBytes;
     private final Duration timeout;
     private final PostHogStats stats;
+    private final PostHogKeyCheck keyCheck;
 
     PostHogRequests(PostHogSettings settings, PostHogStats stats) {
         this.api = new BatchApi(settings.host(), settings.apiKey(), settings.timeout(), settings.gzip());
+        this.keyCheck = new PostHogKeyCheck(api.client(), settings.host(), settings.apiKey(), settings.timeout(), System::nanoTime);
         this.batchBytes = settings.batchBytes();
         this.timeout = settings.timeout();
         this.stats = stats;
@@ -34,6 +36,16 @@ final class PostHogRequests implements AutoCloseable {
 
     URI endpoint() {
         return api.endpoint();
+    }
+
+    /**
+     * Whether a PostHog project has the key ({@link PostHogKeyCheck}: asked at most every ten minutes while it
+     * does), before events go with it.
+     *
+     * @throws PostHogKeyRefusedException no project has it: sending would lose the events
+     */
+    void checkKey() throws PostHogKeyRefusedException, InterruptedException {
+        keyCheck.verify();
     }
 
     /**

@@ -27,15 +27,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sends journaled events to PostHog's {@code /batch/} endpoint, with its own cursor (a
- * {@link CursorFile} in the data folder), moved only once PostHog accepted every event of a batch;
- * after a crash or an outage the same events go again under the same {@code uuid}, which PostHog
- * counts once.
+ * Sends journaled events to PostHog's {@code /batch/} endpoint, with its own cursor (a {@link CursorFile} in the
+ * data folder), moved only once PostHog accepted every event of a batch; after a crash or an outage the same events
+ * go again under the same {@code uuid}, which PostHog counts once.
  *
- * <p>Answers: 2xx, the events are delivered. 400 or 413: PostHog refuses the data, and the loop
- * narrows the batch down to the events it refuses alone, which are set aside in a
- * {@link BadEventStore}. Anything else (5xx, 429, 401, a refused connection, a timeout): the same
- * events go again after the loop's backoff, and at least {@code Retry-After}.
+ * <p>Answers: 2xx, the events are delivered. 400 or 413: PostHog refuses the data, and the loop narrows the batch
+ * down to the events it refuses alone, which are set aside in a {@link BadEventStore}. Anything else (5xx, 429, 401,
+ * a refused connection, a timeout): the same events go again after the loop's backoff, and at least {@code Retry-After}.
+ * A project key PostHog does not know (it takes and drops its events) fails {@link #open} and {@link #write} before
+ * anything is sent ({@link PostHogKeyCheck}).
  *
  * <p>An event journaled longer ago than {@link PostHogSettings#maxLag} is given up (counted, not sent): that
  * bounds how long the journal keeps events for PostHog. The age is measured from when this edge
@@ -131,9 +131,10 @@ public final class PostHogSink implements Sink {
         return requests.endpoint();
     }
 
-    /** Reads the committed cursor; the oldest kept event when there is none for this journal. */
+    /** Checks the key (else throws), then reads the committed cursor; the oldest kept event when there is none for this journal. */
     @Override
-    public long open() {
+    public long open() throws PostHogKeyRefusedException, InterruptedException {
+        requests.checkKey();
         List<Long> bases = Segments.list(journalDir);
         long oldest = bases.isEmpty() ? 0 : bases.get(0);
         Optional<CursorFile.Cursor> c;
@@ -192,6 +193,7 @@ public final class PostHogSink implements Sink {
     @Override
     public CompletableFuture<Integer> write(Batch batch) throws Exception {
         awaitErasures();
+        requests.checkKey(); // again once the last answer is old: a key reset in PostHog since
         // Every event feeds the classifier, those given up too: later verdicts depend on them.
         JournalClassifier.Classified classified = classifier.classify(batch);
         List<byte[]> bodies = new ArrayList<>(batch.size() + classified.corrections().size());

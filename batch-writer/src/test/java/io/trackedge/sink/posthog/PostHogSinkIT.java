@@ -98,11 +98,15 @@ class PostHogSinkIT {
         }
         SinkLoop loop = new SinkLoop(sink, journalDir, writer::flushedPosition,
                 new SinkLoopSettings(settings.batchSize(), settings.linger(), Duration.ofMillis(50), settings.maxBackoff(),
-                        Duration.ofMinutes(2), 100), stats, p -> { });
+                        min(settings.stallAfter(), Duration.ofMinutes(2)), 100), stats, p -> { });
         Run r = new Run(loop, ph, stats);
         sinks.add(r);
         loop.start();
         return r;
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) < 0 ? a : b;
     }
 
     private Run start() {
@@ -348,11 +352,72 @@ class PostHogSinkIT {
         assertFalse(fake.uuids().contains(lone));
     }
 
+    /**
+     * PostHog answers 200 to a well-formed key no project has and drops its events (its capture checks the key's
+     * shape only): before the key check, the cursor moved over every event, the sink ran, and all were lost.
+     */
     @Test
-    void aBadApiKeyIsRetriedNotTakenForBadEvents() throws Exception {
-        appendSynthetic(new SyntheticEvents(8, 500), 300);
+    void aProjectKeyPostHogDoesNotKnowSendsNothingUntilItKnowsIt() throws Exception {
+        appendSynthetic(new SyntheticEvents(9, 500), 300);
         PostHogSettings good = settings(100, Duration.ofSeconds(5), Duration.ofHours(24));
         PostHogSettings wrongKey = new PostHogSettings(good.host(), "phc_wrong", good.batchSize(), good.batchBytes(),
+                good.linger(), good.timeout(), good.maxBackoff(), good.maxLag(), good.sendIp(), good.gzip(), Duration.ofSeconds(1));
+        Run run = start(wrongKey);
+        await("the sink fails and retries (or moves its cursor)", Duration.ofSeconds(30),
+                () -> run.sink.failures.get() >= 3 || run.sink.committedPosition.get() > 0);
+        assertEquals(0, fake.dropped().size(), "events sent with the key, which PostHog drops");
+        assertEquals(0, fake.eventCount());
+        assertEquals(0, run.sink.committedPosition.get());
+        assertTrue(fake.keyChecks(401) >= 3, "the key is asked about at each reopen: " + fake.keyChecks(401));
+        await("stalled", Duration.ofSeconds(30), () -> run.loop().health().state() == io.trackedge.sink.SinkHealth.State.STALLED);
+        assertEquals(0, run.ph.requests.get());
+        assertEquals(0, run.sink.rows.get(), "nothing counted as delivered");
+        assertEquals(0, run.sink.committedPosition.get());
+        assertFalse(Files.exists(dataDir.resolve("posthog-cursor")), "the cursor did not move");
+        assertFalse(run.up());
+        assertTrue(run.loop().health().stalls() >= 1);
+        assertEquals(0, run.sink.badEvents.get());
+        assertTrue(run.lastError().contains("PostHog refused the project key phc_wron...")
+                && run.lastError().contains("edge.sink.posthog.api-key"), run.lastError());
+
+        // The key becomes a project's (here, on PostHog's side): the same sink sends every event, once.
+        fake.key("phc_wrong");
+        awaitCaughtUp(run);
+        await("the sink runs", Duration.ofSeconds(30), run::up);
+        assertEquals(journalIds(), fake.uuids());
+        assertEquals(300, fake.eventCount(), "each event once");
+        assertEquals(300, run.sink.rows.get());
+        assertEquals(writer.flushedPosition(), cursorInFile());
+
+        // A known key is not asked about again at each reopen (failures reopen the sink).
+        int asked = fake.keyChecks(200);
+        fake.failNext(3, 500);
+        appendSynthetic(new SyntheticEvents(10, 500), 50);
+        awaitCaughtUp(run);
+        assertEquals(3, fake.answered(500));
+        assertEquals(asked, fake.keyChecks(200), "asked again within ten minutes");
+        assertEquals(journalIds(), fake.uuids());
+    }
+
+    /** A PostHog without /decide/ (a self-hosted one, 404) cannot say whether it knows the key: the events go anyway. */
+    @Test
+    void withoutDecideTheEventsGoAnyway() throws Exception {
+        fake.withoutDecide();
+        appendSynthetic(new SyntheticEvents(11, 500), 200);
+        Run run = start(settings(100, Duration.ofSeconds(5), Duration.ofHours(24)));
+        awaitCaughtUp(run);
+        assertEquals(journalIds(), fake.uuids());
+        assertEquals(1, fake.keyChecks(404), "asked once");
+        await("the sink runs", Duration.ofSeconds(30), run::up);
+    }
+
+    @Test
+    void aMalformedKeyIsRetriedNotTakenForBadEvents() throws Exception {
+        // A personal key (phx_) capture refuses with 401, as it does a key of the wrong shape; /decide/ is absent here.
+        fake.withoutDecide();
+        appendSynthetic(new SyntheticEvents(8, 500), 300);
+        PostHogSettings good = settings(100, Duration.ofSeconds(5), Duration.ofHours(24));
+        PostHogSettings wrongKey = new PostHogSettings(good.host(), "phx_personal", good.batchSize(), good.batchBytes(),
                 good.linger(), good.timeout(), good.maxBackoff(), good.maxLag(), good.sendIp(), good.gzip());
         Run stats = start(wrongKey);
         Run sink = stats;

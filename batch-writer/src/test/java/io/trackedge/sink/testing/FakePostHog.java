@@ -32,10 +32,17 @@ import java.util.zip.GZIPInputStream;
  * (api_key, a batch array, each event with event, distinct_id and a UUID). Accepted events are
  * recorded in arrival order, duplicates included.
  *
+ * <p>The project key as PostHog treats it: capture refuses (401) only a key of the wrong shape (missing,
+ * empty, over 64 characters, not ASCII, a personal {@code phx_} key); a well-formed key of no project is
+ * answered 200 {@code {"status":"Ok"}} like the right one, and its events are dropped ({@link #dropped}), as
+ * PostHog's ingestion drops them later. Only {@code POST /decide/} (and {@code /flags/}) answers 401 to it,
+ * and 200 with an empty set of flags to the right key ({@link #keyChecks}); {@link #withoutDecide} answers
+ * 404 there instead, as a PostHog without it would. {@link #key} changes the project's key.
+ *
  * <p>Faults to switch on: {@link #down} (the listener closed: connections are refused) and
  * {@link #up} again on the same port, {@link #slow} answers, {@link #answer} one status to every
- * request or {@link #failNext} to the next few, 413 above {@link #maxEventsPerRequest}, 400 for a
- * request holding a {@link #poison} event.
+ * request ({@code /decide/} included) or {@link #failNext} to the next few captures, 413 above
+ * {@link #maxEventsPerRequest}, 400 for a request holding a {@link #poison} event.
  */
 public final class FakePostHog implements AutoCloseable {
 
@@ -52,8 +59,11 @@ public final class FakePostHog implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final String apiKey;
+    private volatile String apiKey;
+    private volatile boolean decide = true;
     private final List<Captured> captured = new ArrayList<>();
+    private final List<Captured> dropped = new ArrayList<>();
+    private final Map<Integer, AtomicInteger> keyCheckStatuses = new ConcurrentHashMap<>();
     private final List<PersonDeletionCall> deletions = new ArrayList<>();
     private final Map<Integer, AtomicInteger> statuses = new ConcurrentHashMap<>();
     private final Set<UUID> poisoned = ConcurrentHashMap.newKeySet();
@@ -148,6 +158,16 @@ public final class FakePostHog implements AutoCloseable {
         beforeNextCapture = action;
     }
 
+    /** The project's key from now on: the key fixed on PostHog's side. */
+    public void key(String apiKey) {
+        this.apiKey = apiKey;
+    }
+
+    /** Answers 404 to {@code /decide/} and {@code /flags/}: a PostHog without them. */
+    public void withoutDecide() {
+        decide = false;
+    }
+
     /** Answers every request with {@code status} (0: behave normally again). */
     public void answer(int status) {
         forcedStatus = status;
@@ -190,6 +210,17 @@ public final class FakePostHog implements AutoCloseable {
         return captured.size();
     }
 
+    /** Events answered 200 under a well-formed key of no project, and dropped, as PostHog drops them. */
+    public synchronized List<Captured> dropped() {
+        return List.copyOf(dropped);
+    }
+
+    /** {@code /decide/} requests answered {@code status} (not counted in {@link #answered}). */
+    public int keyChecks(int status) {
+        AtomicInteger n = keyCheckStatuses.get(status);
+        return n == null ? 0 : n.get();
+    }
+
     /** Requests answered with {@code status}. */
     public int answered(int status) {
         AtomicInteger n = statuses.get(status);
@@ -213,6 +244,10 @@ public final class FakePostHog implements AutoCloseable {
             String path = x.getRequestURI().getPath();
             if (path.matches("/api/projects/[^/]+/persons/bulk_delete/?")) {
                 deletePersons(x, path);
+                return;
+            }
+            if (path.matches("/(decide|flags)/?")) {
+                decide(x);
                 return;
             }
             if (!x.getRequestMethod().equals("POST") || !(path.equals("/batch/") || path.equals("/batch")
@@ -251,10 +286,12 @@ public final class FakePostHog implements AutoCloseable {
                 respond(x, 400, "{\"error\":\"invalid JSON: " + String.valueOf(e.getMessage()).lines().findFirst().orElse("").replace('"', '\'') + "\"}");
                 return;
             }
-            if (!body.path("api_key").isTextual() || !body.path("api_key").asText().equals(apiKey)) {
-                respond(x, 401, "{\"error\":\"invalid api key\"}");
+            String refused = shapeRefusal(body.path("api_key"));
+            if (refused != null) {
+                respond(x, 401, "{\"error\":\"" + refused + "\"}");
                 return;
             }
+            boolean known = body.get("api_key").asText().equals(apiKey);
             JsonNode batch = path.startsWith("/batch") ? body.path("batch") : JSON.createArrayNode().add(body);
             if (!batch.isArray() || batch.isEmpty() || (body.has("historical_migration") && !body.get("historical_migration").isBoolean())) {
                 respond(x, 400, "{\"error\":\"batch must be a non-empty array\"}");
@@ -281,10 +318,62 @@ public final class FakePostHog implements AutoCloseable {
                 events.add(c);
             }
             synchronized (this) {
-                captured.addAll(events);
+                (known ? captured : dropped).addAll(events);
             }
             respond(x, 200, "{\"status\":\"Ok\"}");
         }
+    }
+
+    /**
+     * Why PostHog's capture refuses a key at the edge (its {@code rust/capture/src/token.rs}), or null: it checks
+     * the shape only, not whether a project has the key.
+     */
+    private static String shapeRefusal(JsonNode key) {
+        if (!key.isTextual()) {
+            return "event submitted without an api_key";
+        }
+        String k = key.asText();
+        if (k.isEmpty() || k.length() > 64 || !k.chars().allMatch(c -> c < 128) || k.indexOf('\0') >= 0 || k.startsWith("phx_")) {
+            return "API key is not valid";
+        }
+        return null;
+    }
+
+    /**
+     * PostHog's {@code POST /decide/?v=3} (or {@code v=4}, or {@code /flags/}): the key as {@code api_key} or
+     * {@code token}. 401 for a key no project has, 200 with no flags for the right one.
+     */
+    private void decide(HttpExchange x) throws IOException {
+        Map<Integer, AtomicInteger> counts = keyCheckStatuses;
+        if (!decide) {
+            respond(x, 404, "{\"error\":\"not found\"}", counts);
+            return;
+        }
+        if (!x.getRequestMethod().equals("POST")) {
+            respond(x, 405, "{\"error\":\"method not allowed\"}", counts);
+            return;
+        }
+        int forced = forcedStatus;
+        if (forced != 0) {
+            respond(x, forced, "{\"error\":\"forced " + forced + "\"}", counts);
+            return;
+        }
+        JsonNode body;
+        try (InputStream in = x.getRequestBody()) {
+            body = JSON.readTree(in.readAllBytes());
+        } catch (IOException e) {
+            respond(x, 400, "{\"type\":\"validation_error\",\"detail\":\"Malformed request data\"}", counts);
+            return;
+        }
+        JsonNode token = body == null ? null : body.hasNonNull("api_key") ? body.get("api_key") : body.get("token");
+        if (token == null || !token.isTextual() || !token.asText().equals(apiKey)) {
+            respond(x, 401, "{\"type\":\"authentication_error\",\"code\":\"invalid_api_key\",\"detail\":\"The provided API"
+                    + " key is invalid or has expired. Please check your API key and try again.\",\"attr\":null}", counts);
+            return;
+        }
+        String query = x.getRequestURI().getQuery();
+        respond(x, 200, query != null && query.contains("v=4") ? "{\"flags\":{},\"errorsWhileComputingFlags\":false}"
+                : "{\"featureFlags\":{},\"featureFlagPayloads\":{},\"errorsWhileComputingFlags\":false}", counts);
     }
 
     /** The person deletions received, in arrival order. */
@@ -357,7 +446,11 @@ public final class FakePostHog implements AutoCloseable {
     }
 
     private void respond(HttpExchange x, int status, String body) throws IOException {
-        statuses.computeIfAbsent(status, s -> new AtomicInteger()).incrementAndGet();
+        respond(x, status, body, statuses);
+    }
+
+    private void respond(HttpExchange x, int status, String body, Map<Integer, AtomicInteger> counts) throws IOException {
+        counts.computeIfAbsent(status, s -> new AtomicInteger()).incrementAndGet();
         byte[] b = body.getBytes(StandardCharsets.UTF_8);
         x.getResponseHeaders().set("Content-Type", "application/json");
         try {
