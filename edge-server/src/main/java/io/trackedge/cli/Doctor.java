@@ -154,7 +154,11 @@ public final class Doctor {
      */
     private void links(EdgeConfig cfg) {
         String url = cfg.publicUrl() + " (edge.public-url)";
-        if (cfg.profile() == Profile.PRODUCTION && PublicUrlSetting.loopback(cfg.publicUrl())) {
+        String reserved = PublicUrlSetting.problem(cfg.publicUrl(), cfg.profile());
+        if (reserved != null) {
+            add("links", Status.FAIL, reserved, "set edge.public-url (EDGE_PUBLIC_URL); serve runs with it, but trackedge token"
+                    + " and rewrite refuse to sign on it");
+        } else if (cfg.profile() == Profile.PRODUCTION && PublicUrlSetting.loopback(cfg.publicUrl())) {
             add("links", Status.WARN, url + " is this machine: the links trackedge token and rewrite sign on it reach no one else",
                     "set edge.public-url (EDGE_PUBLIC_URL) to the address your tracking links are reached at, "
                             + "https://t.<your domain> (the load balancer's name)");
@@ -214,7 +218,9 @@ public final class Doctor {
                 add("database" + label, Status.WARN, info.redactedUrl() + " does not exist yet", "serve creates it at start");
                 return;
             }
-            add("database" + label, Status.FAIL, "cannot connect to " + info.redactedUrl() + ": " + e.getMessage(), local
+            // The driver's own message can quote the whole URL ("Unable to parse URL ..."), password and all.
+            String why = String.valueOf(e.getMessage()).replace(info.jdbcUrl(), info.redactedUrl());
+            add("database" + label, Status.FAIL, "cannot connect to " + info.redactedUrl() + ": " + why, local
                     ? "start PostgreSQL on 127.0.0.1:5432 (serve uses it as root), set EDGE_DATABASE_URL, or run as an "
                             + "unprivileged user (serve then starts an embedded PostgreSQL)"
                     : "3D000".equals(e.getSQLState()) ? "create it (createdb " + createdbArgs(info) + ") or correct the url"

@@ -67,7 +67,7 @@ public final class RewriteCommand implements Callable<Integer> {
         TrackingUrls urls;
         try {
             EdgeConfig cfg = config.load();
-            urls = new TrackingUrls(baseUrl != null ? baseUrl : cfg.publicUrl(), new TokenSigner(Keys.load(cfg)));
+            urls = new TrackingUrls(cfg.signingBaseUrl(baseUrl), new TokenSigner(Keys.load(cfg)));
         } catch (ConfigException e) {
             err.println(e.getMessage());
             err.flush();

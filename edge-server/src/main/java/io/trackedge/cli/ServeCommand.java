@@ -37,6 +37,10 @@ public final class ServeCommand implements Callable<Integer> {
             System.err.println(e.getMessage());
             return 2;
         }
+        String publicUrl = io.trackedge.config.PublicUrlSetting.problem(cfg.publicUrl(), cfg.profile());
+        if (publicUrl != null) { // serve signs nothing; what signs on it (token, rewrite) refuses it, doctor fails it
+            log.warn("{}", publicUrl);
+        }
         CountDownLatch stop = new CountDownLatch(1);
         // Handling the signals ourselves (rather than in a shutdown hook) lets a clean stop exit 0.
         Signal.handle(new Signal("TERM"), s -> stop.countDown());

@@ -90,7 +90,7 @@ public final class TokenCommand implements Runnable {
             TrackingUrls urls;
             try {
                 cfg = config.load();
-                urls = new TrackingUrls(baseUrl != null ? baseUrl : cfg.publicUrl(), new TokenSigner(Keys.load(cfg)));
+                urls = new TrackingUrls(cfg.signingBaseUrl(baseUrl), new TokenSigner(Keys.load(cfg)));
             } catch (ConfigException e) {
                 spec.commandLine().getErr().println(e.getMessage());
                 spec.commandLine().getErr().flush();

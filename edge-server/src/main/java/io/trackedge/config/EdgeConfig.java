@@ -67,6 +67,23 @@ public record EdgeConfig(
     }
 
     /**
+     * The base URL links are signed on: {@code override} ({@code --base-url}) when given, else
+     * {@code edge.public-url}, refused in production when its host is reserved ({@link PublicUrlSetting#problem}).
+     *
+     * @throws ConfigException naming {@code edge.public-url}
+     */
+    public String signingBaseUrl(String override) {
+        if (override != null) {
+            return override;
+        }
+        String problem = PublicUrlSetting.problem(publicUrl, profile);
+        if (problem != null) {
+            throw new ConfigException(List.of(problem));
+        }
+        return publicUrl;
+    }
+
+    /**
      * Production never falls back to a local database by itself: events would land on one VM's
      * disk where nothing reads them. Commands that open the database call this first.
      *

@@ -100,9 +100,6 @@ final class EdgeConfigReader {
         Profile profile = c.enumValue("edge.profile", Profile.class);
         KeyRing signingKeys = SigningKeysSetting.parse(c.string("edge.signing-keys"), profile,
                 what -> c.problem("edge.signing-keys", what));
-        if (publicUrlForm) {
-            PublicUrlSetting.check(publicUrl, profile, what -> c.problem("edge.public-url", what));
-        }
         EdgeConfig config = new EdgeConfig(
                 profile,
                 Path.of(c.nonEmpty("edge.data-dir")),

@@ -1,7 +1,6 @@
 package io.trackedge.config;
 
 import java.util.Locale;
-import java.util.function.Consumer;
 
 /**
  * {@code edge.public-url}, the scheme and host the tracking links are reached at: {@code trackedge token}
@@ -23,19 +22,21 @@ public final class PublicUrlSetting {
     }
 
     /**
+     * The problem with {@code url} as the base of signed links in {@code profile}, naming the key, or null.
+     * Asked by what signs on it ({@link EdgeConfig#signingBaseUrl}: {@code token}, {@code rewrite}) and by
+     * {@code doctor}; not a problem of the configuration as a whole, since {@code serve} signs nothing: a
+     * working edge whose placeholder was never replaced (links signed elsewhere) must not stop at an upgrade.
+     *
      * @param url the setting's value, already checked to be {@code http(s)://host[:port]}
-     * @param problem receives each problem, without the key's name
      */
-    static void check(String url, Profile profile, Consumer<String> problem) {
+    public static String problem(String url, Profile profile) {
         if (url == null || profile != Profile.PRODUCTION) {
-            return;
+            return null;
         }
         String host = host(url);
         String why = host == null ? null : reserved(host);
-        if (why != null) {
-            problem.accept(host + " is " + why + ", not a tracking domain: the links trackedge token and rewrite sign on it "
-                    + "lead nowhere, and the production profile refuses it; " + WHAT_TO_SET);
-        }
+        return why == null ? null : "edge.public-url (EDGE_PUBLIC_URL): " + host + " is " + why + ", not a tracking domain: "
+                + "the links trackedge token and rewrite sign on it lead nowhere, and the production profile refuses it; " + WHAT_TO_SET;
     }
 
     /** Why {@code host} (lower case, no trailing dot) can be no one's domain, or null when it can be. */

@@ -45,6 +45,8 @@ final class PostHogKeyCheck {
     private boolean answered;
     /** An answer that said nothing about the key was logged at WARN, and no answer that did came since. */
     private boolean warned;
+    /** Whether the last answer said nothing of the key ({@link #unsure}). */
+    private boolean unsure;
 
     /**
      * @param client shared with the sink's {@link BatchApi} (not closed here)
@@ -74,7 +76,7 @@ final class PostHogKeyCheck {
     /**
      * Returns at once while the last answer stands; else asks PostHog.
      *
-     * @throws PostHogKeyRefusedException PostHog answered 401 or 403: no project has the key
+     * @throws PostHogKeyRefusedException PostHog answered 401 (or 403 saying the key is invalid): no project has the key
      */
     void verify() throws PostHogKeyRefusedException, InterruptedException {
         long now = nanoClock.getAsLong();
@@ -97,7 +99,9 @@ final class PostHogKeyCheck {
             unsure(now, "no answer (" + e + ")");
             return;
         }
-        if (status == 401 || status == 403) {
+        // PostHog answers an unknown key 401 with {"type":"authentication_error","code":"invalid_api_key"}; a 403
+        // is more often a proxy's or a firewall's, which says nothing of the key.
+        if (status == 401 || status == 403 && (text.contains("invalid_api_key") || text.contains("authentication_error"))) {
             warned = false;
             throw new PostHogKeyRefusedException("PostHog refused the project key " + shownKey + " as no project's ("
                     + endpoint + " answered " + status + " " + text + "): check edge.sink.posthog.api-key"
@@ -108,6 +112,7 @@ final class PostHogKeyCheck {
                 log.info("PostHog's {} answers again: the project key {} is known", endpoint, shownKey);
             }
             warned = false;
+            unsure = false;
             answered = true;
             askAgainAt = now + VALID_FOR.toNanos();
             return;
@@ -115,7 +120,19 @@ final class PostHogKeyCheck {
         unsure(now, "the answer " + status + " " + text);
     }
 
+    /**
+     * Forgets an answer that said nothing of the key (no answer, a 5xx): asked again at the next check. The
+     * sink's reopen after a failure calls it, so that a backlog held by an outage is not sent, once PostHog
+     * answers, on the word of an answer from the outage, with a key PostHog would refuse.
+     */
+    void forgetUnsure() {
+        if (unsure) {
+            answered = false;
+        }
+    }
+
     private void unsure(long now, String what) {
+        unsure = true;
         answered = true;
         askAgainAt = now + UNSURE_FOR.toNanos();
         if (!warned) {

@@ -48,6 +48,11 @@ final class PostHogRequests implements AutoCloseable {
         keyCheck.verify();
     }
 
+    /** {@link PostHogKeyCheck#forgetUnsure}. */
+    void forgetUnsureKeyCheck() {
+        keyCheck.forgetUnsure();
+    }
+
     /**
      * Sends every event, in order, in requests closed once they hold {@code batchBytes} of JSON (so a
      * request may exceed it by one event); returns once PostHog accepted them all.

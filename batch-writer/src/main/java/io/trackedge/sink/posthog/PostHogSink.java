@@ -131,10 +131,15 @@ public final class PostHogSink implements Sink {
         return requests.endpoint();
     }
 
-    /** Checks the key (else throws), then reads the committed cursor; the oldest kept event when there is none for this journal. */
+    /**
+     * Reads the committed cursor; the oldest kept event when there is none for this journal. The key is
+     * checked by {@link #write}, before anything is sent: a batch the sink gives up unsent (past max-lag,
+     * or for the journal's room) is given up with a refused key too, so the journal never reaches its cap
+     * on PostHog's account. An answer that said nothing of the key is asked again after a failure.
+     */
     @Override
-    public long open() throws PostHogKeyRefusedException, InterruptedException {
-        requests.checkKey();
+    public long open() throws InterruptedException {
+        requests.forgetUnsureKeyCheck();
         List<Long> bases = Segments.list(journalDir);
         long oldest = bases.isEmpty() ? 0 : bases.get(0);
         Optional<CursorFile.Cursor> c;
@@ -193,7 +198,6 @@ public final class PostHogSink implements Sink {
     @Override
     public CompletableFuture<Integer> write(Batch batch) throws Exception {
         awaitErasures();
-        requests.checkKey(); // again once the last answer is old: a key reset in PostHog since
         // Every event feeds the classifier, those given up too: later verdicts depend on them.
         JournalClassifier.Classified classified = classifier.classify(batch);
         List<byte[]> bodies = new ArrayList<>(batch.size() + classified.corrections().size());
@@ -212,6 +216,9 @@ public final class PostHogSink implements Sink {
             }
         }
         lastGivenUp = givenUp.tooOld() + givenUp.forRoom();
+        if (!bodies.isEmpty()) {
+            requests.checkKey(); // at the first send, and again once the last answer is old: a key reset in PostHog since
+        }
         requests.sendAll(bodies);
         commit(batch.end());
         stats.skippedMaxLag.addAndGet(givenUp.tooOld());

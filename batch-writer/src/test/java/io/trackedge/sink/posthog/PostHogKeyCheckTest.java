@@ -90,6 +90,33 @@ class PostHogKeyCheckTest {
         assertEquals(2, fake.keyChecks(404));
     }
 
+    /** A 403 is a proxy's or a firewall's more often than PostHog's: a refusal only when its body calls the key invalid. */
+    @Test
+    void a403RefusesTheKeyOnlyWhenItSaysSo() throws Exception {
+        fake.answer(403); // a bare 403, from something in between
+        check(fake.host(), KEY).verify();
+        assertEquals(1, fake.keyChecks(403));
+    }
+
+    /** An answer from an outage is asked again at the sink's reopen: the backlog is not sent on its word. */
+    @Test
+    void anAnswerThatSaidNothingIsForgottenAtAReopen() throws Exception {
+        fake.answer(503);
+        PostHogKeyCheck check = check(fake.host(), "phc_wrong");
+        check.verify();
+        fake.answer(0);
+        check.verify();
+        assertEquals(1, fake.keyChecks(503), "within the minute, the answer stands");
+        check.forgetUnsure();
+        assertThrows(PostHogKeyRefusedException.class, check::verify, "asked again: PostHog answers now");
+        check.forgetUnsure(); // a refusal is not kept anyway
+        fake.key("phc_wrong");
+        check.verify();
+        check.forgetUnsure(); // a known key's answer is not forgotten
+        check.verify();
+        assertEquals(1, fake.keyChecks(200));
+    }
+
     @Test
     void noAnswerLetsTheEventsGo() throws Exception {
         URI host = fake.host();

@@ -373,7 +373,7 @@ class PostHogSinkIT {
         assertEquals(0, run.ph.requests.get());
         assertEquals(0, run.sink.rows.get(), "nothing counted as delivered");
         assertEquals(0, run.sink.committedPosition.get());
-        assertFalse(Files.exists(dataDir.resolve("posthog-cursor")), "the cursor did not move");
+        assertTrue(!Files.exists(dataDir.resolve("posthog-cursor")) || cursorInFile() == 0, "the cursor did not move");
         assertFalse(run.up());
         assertTrue(run.loop().health().stalls() >= 1);
         assertEquals(0, run.sink.badEvents.get());
@@ -469,6 +469,29 @@ class PostHogSinkIT {
         assertEquals(new HashSet<>(kept), fake.uuids());
         assertFalse(fake.uuids().contains(lost.get(0)));
         assertEquals(400, stats.ph.skippedMaxLag.get());
+    }
+
+    /**
+     * With a key PostHog refuses, events past max-lag are still given up: the journal never reaches its cap
+     * on PostHog's account, whatever stops it. The check ran at each open, before the give-ups, so a refused
+     * key kept every event and the journal grew until new events were shed for PostgreSQL too.
+     */
+    @Test
+    void aRefusedKeyStillGivesUpWhatWaitedLongerThanMaxLag() throws Exception {
+        PostHogSettings s = settings(100, Duration.ofSeconds(2), Duration.ofMillis(1500));
+        Run run = start(new PostHogSettings(s.host(), "phc_wrong", s.batchSize(), s.batchBytes(), s.linger(), s.timeout(),
+                s.maxBackoff(), s.maxLag(), s.sendIp(), s.gzip(), Duration.ofSeconds(1)));
+        journaled.opens(writer, 300, System.currentTimeMillis());
+        long end = writer.flushedPosition();
+        await("the waiting events given up", Duration.ofSeconds(30), () -> run.ph.skippedMaxLag.get() == 300);
+        await("the cursor past them", Duration.ofSeconds(30), () -> run.sink.committedPosition.get() == end);
+        assertEquals(0, fake.dropped().size(), "nothing sent with the refused key");
+        assertEquals(0, fake.eventCount());
+        // Received "30 s from now": within max-lag, so these wait for the key, unsent.
+        journaled.opens(writer, 50, System.currentTimeMillis() + 30_000);
+        await("a refusal of the key", Duration.ofSeconds(30), () -> run.lastError().contains("PostHog refused the project key"));
+        assertEquals(0, fake.dropped().size());
+        assertEquals(end, cursorInFile());
     }
 
     /**
