@@ -77,7 +77,7 @@ public final class Doctor {
             links(cfg);
             if (journalOnly(cfg)) {
                 add("database", Status.OK, "skipped: the PostgreSQL sink is off (edge.sink.postgres.enabled) and no "
-                        + "edge.database.url is set, so serve opens no database: events stay in the journal", "");
+                        + "edge.database.url is set, so serve opens no database: events stay in the journal, and go on to PostHog if its sink is on", "");
             } else if (cfg.database().clusters().list().isEmpty()) {
                 database(cfg, "");
             }
