@@ -5,8 +5,8 @@ import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
-import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import io.trackedge.journal.JournalStats;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -61,7 +61,6 @@ public final class EdgeMetrics {
         for (CloseReason r : CloseReason.values()) {
             closes[r.ordinal()] = closed.labelValues(r.label());
         }
-        JvmMetrics.builder().register(registry);
     }
 
     public void connectionClosed(CloseReason reason) {
@@ -146,9 +145,12 @@ public final class EdgeMetrics {
         return registry;
     }
 
-    /** Writes the Prometheus text exposition of every metric. */
+    /** Writes the Prometheus text exposition of every metric, the edge's and the process's (JVM). */
     public void scrape(OutputStream out) throws IOException {
-        PrometheusTextFormatWriter.create().write(out, registry.scrape());
+        MetricSnapshots.Builder all = MetricSnapshots.builder();
+        registry.scrape().forEach(all::metricSnapshot);
+        ProcessMetrics.scrape().forEach(all::metricSnapshot);
+        PrometheusTextFormatWriter.create().write(out, all.build());
     }
 
     public String contentType() {

@@ -127,6 +127,11 @@ public final class TestEdge implements AutoCloseable {
         return url.substring("http://t.example".length());
     }
 
+    /** The running edge's own metrics registry (its callbacks reach the ring, the journal and the sinks). */
+    public io.prometheus.metrics.model.registry.PrometheusRegistry metricsRegistry() {
+        return app.metrics().registry();
+    }
+
     public io.trackedge.ingest.IngestKeyCache ingestKeys() {
         return app.ingestKeys();
     }
