@@ -16,7 +16,9 @@ import java.util.Set;
  *
  * @param sql         the query; parameters in {@link #params} order
  * @param bases       the sums selected after the bucket and dimension columns, in order
- * @param delivered   for {@link Source#LINKS}: the delivered-per-bucket query on stats_hourly, else null
+ * @param delivered   for {@link Source#LINKS} with delivered asked: the range's delivered total (one row, on
+ *                    stats_hourly), else null. Each row's own delivered count is joined to it in {@link #sql}, as
+ *                    its last column, so the edge reads the deliveries of the rows it shows and no others
  * @param totals      the same sums over the whole range in one row: for an answer cut at {@link #MAX_ROWS}, and
  *                    for one whose rows do not add up ({@link #rowsAddUp})
  * @param rowsAddUp   whether the rows' sums are the range's: not by link, where an email is a unique click of
@@ -103,16 +105,38 @@ record StatsPlan(Source source, String sql, List<Object> params, List<Base> base
             q.append(", ").append(i + 2);
         }
         q.append(" LIMIT ").append(MAX_ROWS + 1);
+        String sql = q.toString();
         String delivered = null;
         List<Object> dParams = new ArrayList<>();
         if (s == Source.LINKS && bases.contains(Base.DELIVERED)) {
-            boolean byCampaign = r.dimensions().contains(Dimension.CAMPAIGN);
-            delivered = "SELECT " + bucket(Source.STATS, r, dParams) + " AS bucket" + (byCampaign ? ", campaign_id" : "")
-                    + ", coalesce(sum(delivered), 0) FROM stats_hourly" + where(Source.STATS, r, dParams)
-                    + " GROUP BY 1" + (byCampaign ? ", 2" : "");
+            sql = withDeliveries(sql, params, r);
+            delivered = "SELECT coalesce(sum(delivered), 0) FROM stats_hourly" + where(Source.STATS, r, dParams);
         }
-        return new StatsPlan(s, q.toString(), params, List.copyOf(selected), delivered, dParams,
+        return new StatsPlan(s, sql, params, List.copyOf(selected), delivered, dParams,
                 selected.isEmpty() ? null : t.toString(), tParams, rowsAddUp);
+    }
+
+    /**
+     * The link rows of {@code links} (at most {@link #MAX_ROWS} + 1 of them), each with its bucket's deliveries, of
+     * its own campaign when the rows are by campaign, as one more column. PostgreSQL sums stats_hourly by bucket
+     * (and campaign) and joins; the edge used to read every bucket's and campaign's sum of the range into its heap
+     * to find the few the rows named. A row with no campaign takes the deliveries without one (IS NOT DISTINCT FROM):
+     * a campaign named "null" is another.
+     */
+    private static String withDeliveries(String links, List<Object> params, StatsRequest r) {
+        int campaignAt = r.dimensions().indexOf(Dimension.CAMPAIGN);
+        StringBuilder q = new StringBuilder("SELECT l.*, coalesce(d.delivered, 0) FROM (").append(links).append(") l LEFT JOIN (SELECT ")
+                .append(bucket(Source.STATS, r, params)).append(" AS bucket").append(campaignAt >= 0 ? ", campaign_id" : "")
+                .append(", sum(delivered) AS delivered FROM stats_hourly").append(where(Source.STATS, r, params))
+                .append(" GROUP BY 1").append(campaignAt >= 0 ? ", 2" : "").append(") d ON d.bucket = l.bucket");
+        if (campaignAt >= 0) {
+            q.append(" AND d.campaign_id IS NOT DISTINCT FROM l.campaign_id");
+        }
+        q.append(" ORDER BY 1");
+        for (int i = 0; i < r.dimensions().size(); i++) {
+            q.append(", ").append(i + 2);
+        }
+        return q.toString();
     }
 
     private static String why(Source s, StatsRequest r) {

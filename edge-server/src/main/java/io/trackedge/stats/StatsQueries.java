@@ -8,7 +8,6 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.EnumMap;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -54,24 +53,10 @@ public final class StatsQueries {
     }
 
     private static StatsResult collect(Connection c, StatsRequest r, StatsPlan plan) throws SQLException {
-        Map<DeliveredKey, Long> delivered = new HashMap<>();
-        long deliveredTotal = 0;
-        if (plan.delivered() != null) {
-            try (PreparedStatement s = TenantReader.prepare(c, plan.delivered(), plan.deliveredParams());
-                 ResultSet rs = s.executeQuery()) {
-                boolean byCampaign = rs.getMetaData().getColumnCount() == 3;
-                while (rs.next()) {
-                    long d = rs.getLong(byCampaign ? 3 : 2);
-                    delivered.put(new DeliveredKey(rs.getObject(1, OffsetDateTime.class).toInstant(), byCampaign ? rs.getString(2) : null), d);
-                    deliveredTotal += d;
-                }
-            }
-        }
         List<StatsResult.Row> rows = new ArrayList<>();
         Map<Base, Long> totals = new EnumMap<>(Base.class);
         boolean truncated = false;
         int dims = r.dimensions().size();
-        int campaignAt = r.dimensions().indexOf(Dimension.CAMPAIGN);
         try (PreparedStatement s = TenantReader.prepare(c, plan.sql(), plan.params()); ResultSet rs = s.executeQuery()) {
             while (rs.next()) {
                 if (rows.size() == StatsPlan.MAX_ROWS) {
@@ -89,8 +74,8 @@ public final class StatsQueries {
                     counts.put(plan.bases().get(i), v);
                     totals.merge(plan.bases().get(i), v, Long::sum);
                 }
-                if (plan.delivered() != null) {
-                    counts.put(Base.DELIVERED, delivered.getOrDefault(new DeliveredKey(bucket, campaignAt >= 0 ? values.get(campaignAt) : null), 0L));
+                if (plan.delivered() != null) { // joined as the last column
+                    counts.put(Base.DELIVERED, rs.getLong(2 + dims + plan.bases().size()));
                 }
                 rows.add(new StatsResult.Row(bucket, java.util.Collections.unmodifiableList(values), counts)); // values may be null
             }
@@ -104,12 +89,11 @@ public final class StatsQueries {
             }
         }
         if (plan.delivered() != null) {
-            totals.put(Base.DELIVERED, deliveredTotal);
+            try (PreparedStatement s = TenantReader.prepare(c, plan.delivered(), plan.deliveredParams()); ResultSet rs = s.executeQuery()) {
+                rs.next();
+                totals.put(Base.DELIVERED, rs.getLong(1));
+            }
         }
         return new StatsResult(r, rows, totals, truncated);
-    }
-
-    /** A bucket's delivered count, of one campaign or of none (null: a campaign named "null" is another). */
-    private record DeliveredKey(Instant bucket, String campaign) {
     }
 }
