@@ -84,7 +84,7 @@ public final class PostgresReplay {
             return failed(row, expired.reason());
         }
         // A replay carries no corrections (its verdict below has none), so none can be refused.
-        BatchWriter writer = new BatchWriter(BatchWriter.SINK, new EdgeNumber(row.edgeNode()), new KnownFirstTouches(1024),
+        BatchWriter writer = new BatchWriter(BatchWriter.SINK, null, new EdgeNumber(row.edgeNode()), new KnownFirstTouches(1024),
                 new KnownHumanOpens(1024), privacy, refused -> { }, reused -> { }, // replay refuses a reused id itself
                 new MovedTenants()); // knowing no mark: the replay's transaction reads them
         try (Connection c = db.dataSource().getConnection()) {
