@@ -194,6 +194,51 @@ class StaleEdgeAfterMoveIT {
         }
     }
 
+    /**
+     * The edges' own replay of a moved-back tenant's set-aside events that fails for the database's passing
+     * trouble (here a lock it needs held past its {@code lock_timeout}: 55P03) leaves the rows untried, and the
+     * next round writes them. Recorded as refused, as they were, no edge ever wrote them.
+     */
+    @Test
+    void aMovedBackTenantsEventsWhoseReplayFailedForTheDatabaseAreWrittenTheNextRound() throws Exception {
+        try (TestDatabase a = TestDatabase.create(); TestDatabase b = TestDatabase.create()) {
+            Path inA = routing("in-a.csv", "a");
+            Path inB = routing("in-b.csv", "b");
+            eventsInAThenMovedToB(a, b, inA, inB, 2);
+            try (TestEdge pinnedBack = TwoClusterConfig.edge(a, b, inA)) {
+                pinnedBack.opens(MOVED, "back-", 3);
+                Await.until("the events set aside in a, its mark saying b", Duration.ofSeconds(60),
+                        () -> a.count("SELECT count(*) FROM bad_events WHERE error_code = 'moved' AND tenant_id = '" + MOVED + "'") == 3);
+            }
+            CliRun back = CliRun.run(TwoClusterConfig.write(dir.resolve("to-a.conf"), a, b, inA),
+                    "clusters", "move", "--tenant", MOVED.toString(), "--from", "b");
+            assertEquals(0, back.exit(), back.err() + back.out());
+            assertEquals(2, rows(a, "email_event_rows", MOVED));
+
+            try (Database impatient = new Database(new PostgresConnectionInfo(a.jdbcUrl() + "?options=-c%20lock_timeout%3D200",
+                    "postgres", null), 2);
+                 Database db = new Database(new PostgresConnectionInfo(b.jdbcUrl(), "postgres", null), 2)) {
+                MovedEventsForwarder forwarder = new MovedEventsForwarder("a", impatient, Map.of("a", impatient, "b", db),
+                        TenantRouting.of(List.of("a", "b"), Map.of(MOVED, "a")), new ClusterIdentities(List.of("a", "b")),
+                        PostgresReplay::new);
+                try (java.sql.Connection holder = a.connect(); java.sql.Statement s = holder.createStatement()) {
+                    holder.setAutoCommit(false);
+                    s.execute("LOCK TABLE email_event_rows IN ACCESS EXCLUSIVE MODE");
+                    forwarder.run();
+                    holder.rollback();
+                }
+                assertEquals(0, forwarder.forwarded());
+                assertEquals(3, a.count("SELECT count(*) FROM bad_events WHERE replayed_at IS NULL AND last_replay_error IS NULL"),
+                        "untried, for the next round");
+
+                forwarder.run();
+                assertEquals(3, forwarder.forwarded());
+            }
+            assertEquals(5, rows(a, "email_event_rows", MOVED), "each once");
+            assertEquals(0, a.count("SELECT count(*) FROM bad_events WHERE replayed_at IS NULL"));
+        }
+    }
+
     @Test
     void aClusterThatCannotBeReachedKeepsOnlyItsRowsListed() throws Exception {
         UUID toC = UUID.fromString("55555555-5555-4555-8555-555555555555");

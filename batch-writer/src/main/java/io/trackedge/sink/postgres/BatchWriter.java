@@ -58,6 +58,8 @@ final class BatchWriter {
     /**
      * @param cursor the cursor's name in {@code sink_cursors} ({@link PostgresSink.Settings#name}): one per cluster,
      *     so that two clusters' sinks of one edge that reach one database never move one cursor
+     * @param host this machine's name, which the cursor row records and each batch checks ({@link CursorRow}); null
+     *     for a writer that only replays, which moves no cursor
      * @param edgeNumber this node's number in the database; shared by the writers of one pipeline
      * @param known first touches committed before; shared by the writers of one pipeline
      * @param correctionsRefused told, once such a batch commits, how many corrections it dropped because the database
@@ -66,11 +68,11 @@ final class BatchWriter {
      *     was first sent with another event type ({@link ClientIds.Kept#reused})
      * @param moved the tenants moved out of this cluster; shared with the sink, which refuses their events
      */
-    BatchWriter(String cursor, EdgeNumber edgeNumber, KnownFirstTouches known, KnownHumanOpens knownHumans, PrivacyPolicy privacy,
+    BatchWriter(String cursor, String host, EdgeNumber edgeNumber, KnownFirstTouches known, KnownHumanOpens knownHumans, PrivacyPolicy privacy,
                 IntConsumer correctionsRefused, java.util.function.Consumer<List<String>> clientIdsReused, MovedTenants moved) {
         this.moved = moved;
         this.edgeNode = edgeNumber.edgeNode();
-        this.cursor = new CursorRow(edgeNode, cursor);
+        this.cursor = new CursorRow(edgeNode, cursor, host);
         this.correctionsRefused = correctionsRefused;
         this.clientIdsReused = clientIdsReused;
         this.edgeNumber = edgeNumber;
@@ -83,19 +85,19 @@ final class BatchWriter {
         copy.forgetCommittedDictionaries();
     }
 
-    /** {@link #initCursor(Connection, String, Set)} for the only sink of its kind on the edge. */
-    long initCursor(Connection c, String host) throws SQLException {
-        return initCursor(c, host, Set.of());
+    /** {@link #initCursor(Connection, Set)} for the only sink of its kind on the edge. */
+    long initCursor(Connection c) throws SQLException {
+        return initCursor(c, Set.of());
     }
 
     /**
-     * Claims this node's cursor row in the database {@code c} is connected to ({@link CursorClaim})
+     * Claims this node's cursor row in the database {@code c} is connected to for this host ({@link CursorClaim})
      * and returns its committed position.
      *
      * @param siblings the cursors of the edge's other sinks of this kind
      */
-    long initCursor(Connection c, String host, Set<String> siblings) throws SQLException {
-        return cursor.claim(c, host, siblings);
+    long initCursor(Connection c, Set<String> siblings) throws SQLException {
+        return cursor.claim(c, siblings);
     }
 
     /** Moves this sink's cursor back from {@code from} to {@code to} ({@link CursorRow#rewind}). */

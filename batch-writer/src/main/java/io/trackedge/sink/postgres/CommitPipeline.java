@@ -47,16 +47,17 @@ final class CommitPipeline implements AutoCloseable {
 
     /**
      * @param cursor the name of the cursor row ({@link BatchWriter})
+     * @param host this machine's name, which the cursor row records and each batch checks ({@link CursorRow})
      * @param correctionsRefused told of corrections the database refused (from the commit threads)
      * @param clientIdsReused told of events not stored because their client id came first with another type (from the commit threads)
      * @param moved the tenants moved out of this cluster, which each batch checks for under its lock
      */
-    CommitPipeline(Database db, String cursor, UUID edgeNode, io.trackedge.privacy.PrivacyPolicy privacy, IntConsumer correctionsRefused,
+    CommitPipeline(Database db, String cursor, String host, UUID edgeNode, io.trackedge.privacy.PrivacyPolicy privacy, IntConsumer correctionsRefused,
                    java.util.function.Consumer<java.util.List<String>> clientIdsReused, MovedTenants moved) {
         this.db = db;
         EdgeNumber edgeNumber = new EdgeNumber(edgeNode);
         for (int i = 0; i < DEPTH; i++) {
-            writers[i] = new BatchWriter(cursor, edgeNumber, known, knownHumans, privacy, correctionsRefused, clientIdsReused, moved);
+            writers[i] = new BatchWriter(cursor, host, edgeNumber, known, knownHumans, privacy, correctionsRefused, clientIdsReused, moved);
         }
         this.workers = Executors.newFixedThreadPool(DEPTH, r -> {
             Thread t = new Thread(r, "sink-postgres-commit");

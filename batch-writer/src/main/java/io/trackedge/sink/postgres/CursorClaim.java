@@ -27,6 +27,8 @@ import java.util.UUID;
  *   <li>A row another host moved within {@link #ANOTHER_HOST_QUIET} is refused: two live edges share one node
  *   id (a copied data folder), and would leapfrog one cursor.</li>
  * </ul>
+ * A claim writes this host's name into the row; from then on a batch of the host that claimed it before is
+ * refused ({@link CursorRow#lockAt}), however long both were quiet before this claim.
  */
 final class CursorClaim {
 

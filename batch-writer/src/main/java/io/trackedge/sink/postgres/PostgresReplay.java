@@ -19,8 +19,10 @@ import java.util.List;
  * transaction of its own that writes the event with everything it feeds (first touches, daily
  * counters) and marks its {@code bad_events} row replayed, so a replay counts once however often
  * it is run. An event refused again stays listed, with the new error; so does one of a day
- * retention has dropped ({@link RetentionCutoff}), which is not written, and one of a tenant moved
- * out of this cluster ({@link MovedTenants}), which the command forwards to the tenant's cluster first.
+ * retention has dropped ({@link RetentionCutoff}), which is not written. One whose replay failed for
+ * the database's passing trouble, or because its tenant is still marked moved out of this cluster
+ * ({@link MovedTenants}; the command forwards such events to the tenant's cluster first), is left as
+ * it was, untried, for the next replay ({@link ReplayRetryable}).
  */
 public final class PostgresReplay {
 
@@ -82,7 +84,7 @@ public final class PostgresReplay {
             return failed(row, expired.reason());
         }
         // A replay carries no corrections (its verdict below has none), so none can be refused.
-        BatchWriter writer = new BatchWriter(BatchWriter.SINK, new EdgeNumber(row.edgeNode()), new KnownFirstTouches(1024),
+        BatchWriter writer = new BatchWriter(BatchWriter.SINK, null, new EdgeNumber(row.edgeNode()), new KnownFirstTouches(1024),
                 new KnownHumanOpens(1024), privacy, refused -> { }, reused -> { }, // replay refuses a reused id itself
                 new MovedTenants()); // knowing no mark: the replay's transaction reads them
         try (Connection c = db.dataSource().getConnection()) {
@@ -101,28 +103,21 @@ public final class PostgresReplay {
             }
             return new ReplayOutcome(row.id(), true, null);
         } catch (SQLException | RuntimeException refused) {
-            return failed(row, refused.getMessage(), retryable(refused));
+            if (ReplayRetryable.test(refused)) {
+                // Not the event's fault: recorded as refused, the row would be left to an operator, and the edges'
+                // automatic replays (which take only untried rows) would never write it. Untouched, the next round does.
+                return new ReplayOutcome(row.id(), false, refused.getMessage(), true);
+            }
+            return failed(row, refused.getMessage());
         }
     }
 
-    /** A failure of the database rather than of the event's data: no data exception (22, 23) among an SQL failure's causes. */
-    private static boolean retryable(Throwable failure) {
-        boolean sql = false;
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            sql |= t instanceof SQLException;
-        }
-        return sql && !io.trackedge.db.SqlStates.hasDataError(failure);
-    }
-
+    /** Records a refusal that recurs: the row stays listed with why, for an operator. */
     private ReplayOutcome failed(BadEvents.Row row, String error) throws SQLException {
-        return failed(row, error, false);
-    }
-
-    private ReplayOutcome failed(BadEvents.Row row, String error, boolean retryable) throws SQLException {
         try (Connection c = db.dataSource().getConnection()) {
             c.setAutoCommit(true);
             BadEvents.replayFailed(c, row.id(), error);
         }
-        return new ReplayOutcome(row.id(), false, error, retryable);
+        return new ReplayOutcome(row.id(), false, error);
     }
 }

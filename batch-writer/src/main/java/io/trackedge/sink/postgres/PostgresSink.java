@@ -133,10 +133,17 @@ public final class PostgresSink implements Sink {
     /** @param clockMillis when retention's marks are read again ({@link RetentionCutoff#REMEASURE}); tests move it */
     PostgresSink(Database db, UUID edgeNode, Settings settings, JournalClassifier classifier, PrivacyPolicy privacy,
                  java.util.function.LongSupplier clockMillis) {
+        this(db, edgeNode, settings, classifier, privacy, clockMillis, hostName());
+    }
+
+    /** @param host this machine's name, as the cursor row records it ({@link #hostName()}); tests play two hosts */
+    PostgresSink(Database db, UUID edgeNode, Settings settings, JournalClassifier classifier, PrivacyPolicy privacy,
+                 java.util.function.LongSupplier clockMillis, String host) {
         this.db = db;
         this.edgeNode = edgeNode;
         this.settings = settings;
-        this.pipeline = new CommitPipeline(db, settings.name(), edgeNode, privacy, classifier::correctionsRefused, this::clientIdsReused, moved);
+        this.pipeline = new CommitPipeline(db, settings.name(), host, edgeNode, privacy, classifier::correctionsRefused,
+                this::clientIdsReused, moved);
         this.classifier = classifier;
         this.inFlight = new InFlightBatches(classifier);
         this.retention = new RetentionCutoff(settings.retentionDays(), clockMillis);
@@ -192,7 +199,7 @@ public final class PostgresSink implements Sink {
         inFlight.reopen();
         long cursor;
         try (Connection c = db.dataSource().getConnection()) {
-            cursor = pipeline.cursorWriter().initCursor(c, hostName(), settings.siblings());
+            cursor = pipeline.cursorWriter().initCursor(c, settings.siblings());
             if (journalOpenedEnd >= 0 && cursor > journalOpenedEnd) {
                 // Past what the journal held when this process opened it: its tail was lost (a power cut took page
                 // cache the sink had read), and new records take those positions. Left there, the sink would skip

@@ -36,10 +36,10 @@ class CommitPipelineOrderIT {
     void theLaterBatchWaitsForTheEarlierOnesLocksBeforeTakingItsOwn() throws Exception {
         try (TestDatabase testDb = TestDatabase.migrated();
              Database db = new Database(new PostgresConnectionInfo(testDb.jdbcUrl(), "postgres", null), 4);
-             CommitPipeline pipeline = new CommitPipeline(db, BatchWriter.SINK, UUID.randomUUID(), PrivacyPolicy.keepAll(), refused -> { }, reused -> { }, new MovedTenants());
+             CommitPipeline pipeline = new CommitPipeline(db, BatchWriter.SINK, "test", UUID.randomUUID(), PrivacyPolicy.keepAll(), refused -> { }, reused -> { }, new MovedTenants());
              Connection holder = testDb.connect()) {
             try (Connection c = db.dataSource().getConnection()) {
-                pipeline.cursorWriter().initCursor(c, "test");
+                pipeline.cursorWriter().initCursor(c);
             }
             UUID first = UUID.randomUUID();
             UUID retried = UUID.randomUUID();

@@ -7,6 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.trackedge.db.Database;
 import io.trackedge.db.PostgresConnectionInfo;
 import io.trackedge.db.TenantShare;
+import io.trackedge.journal.EventFields;
+import io.trackedge.journal.EventRecord;
+import io.trackedge.journal.EventType;
+import io.trackedge.privacy.PrivacyPolicy;
+import io.trackedge.sink.Batch;
+import io.trackedge.sink.JournalClassifier;
 import io.trackedge.sink.testing.Await;
 import io.trackedge.sink.testing.TestDatabase;
 import java.sql.Connection;
@@ -14,6 +20,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -171,6 +178,64 @@ class CursorNameIT {
             assertEquals(List.of(PostgresSink.hostName()), testDb.rows("SELECT host FROM sink_cursors WHERE edge_node = '" + node + "'"));
             assertEquals(777, open(db, node, "postgres"), "its own host's again: claimed at once");
         }
+    }
+
+    /**
+     * Two live edges of one node id, both quiet past {@link CursorClaim#ANOTHER_HOST_QUIET}: the second host's claim
+     * takes the row, and from then on the first host's batches are refused with why (55000), not written. Taken,
+     * its batch would move the cursor over a range of its own journal, and the second host, finding the cursor
+     * moved, would skip as much of its own journal: a range lost at each hand-over.
+     */
+    @Test
+    void aHostWhoseCursorAnotherHostClaimedSinceIsRefusedAtItsNextBatch() throws Exception {
+        try (TestDatabase testDb = TestDatabase.migrated(); Database db = database(testDb)) {
+            UUID node = UUID.randomUUID();
+            PostgresSink first = sink(db, node, "vm-1");
+            PostgresSink second = sink(db, node, "vm-2");
+            try {
+                assertEquals(0, first.open());
+                EventRecord before = event();
+                assertEquals(1, first.write(Batch.of(0, 100, List.of(before), new long[] {0})).join());
+                try (Connection c = testDb.connect(); Statement s = c.createStatement()) { // both quiet since
+                    s.execute("UPDATE sink_cursors SET updated_at = now() - interval '3 minutes' WHERE edge_node = '" + node + "'");
+                }
+                assertEquals(100, second.open(), "quiet: claimed by the second host");
+
+                EventRecord firstsNext = event();
+                CompletionException refused = assertThrows(CompletionException.class,
+                        () -> first.write(Batch.of(100, 200, List.of(firstsNext), new long[] {100})).join());
+                SQLException why = (SQLException) refused.getCause();
+                assertEquals("55000", why.getSQLState());
+                assertTrue(why.getMessage().startsWith("the postgres cursor of node " + node + " was claimed by host vm-2 since"
+                        + " vm-1 claimed it: two edges share one node id"), why.getMessage());
+
+                EventRecord secondsNext = event();
+                assertEquals(1, second.write(Batch.of(100, 200, List.of(secondsNext), new long[] {100})).join(),
+                        "the second host writes on: its range is not skipped");
+                assertEquals(List.of("200 vm-2"), testDb.rows("SELECT position || ' ' || host FROM sink_cursors WHERE edge_node = '"
+                        + node + "'"));
+                assertEquals(List.of(before.id().toString(), secondsNext.id().toString()).stream().sorted().toList(),
+                        testDb.rows("SELECT event_id::text FROM email_event_rows ORDER BY 1"), "nothing of the refused batch");
+
+                SQLException reopened = assertThrows(SQLException.class, first::open);
+                assertTrue(reopened.getMessage().contains("two edges share one node id"), "nor after a reopen: " + reopened.getMessage());
+            } finally {
+                first.close();
+                second.close();
+            }
+        }
+    }
+
+    private static PostgresSink sink(Database db, UUID node, String host) {
+        return new PostgresSink(db, node, new PostgresSink.Settings(false, 0, true, PostgresSink.NAME,
+                (TenantShare) (position, tenant) -> true, Set.of()), JournalClassifier.disabled(), PrivacyPolicy.keepAll(),
+                System::currentTimeMillis, host);
+    }
+
+    private static EventRecord event() {
+        long now = System.currentTimeMillis() * 1000;
+        return new EventRecord(UUID.randomUUID(), EventType.OPEN, 0, now, null, "Mozilla/5.0 (test)",
+                new EventFields(UUID.randomUUID(), UUID.randomUUID(), "camp", "mbox", "email", "lead", "step", null), null, Map.of());
     }
 
     private static Database database(TestDatabase testDb) {

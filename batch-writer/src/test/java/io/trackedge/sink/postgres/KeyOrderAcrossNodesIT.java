@@ -52,9 +52,9 @@ class KeyOrderAcrossNodesIT {
     void start() throws Exception {
         testDb = TestDatabase.migrated();
         db = new Database(new PostgresConnectionInfo(testDb.jdbcUrl(), "postgres", null), 4);
-        pipeline = new CommitPipeline(db, BatchWriter.SINK, UUID.randomUUID(), PrivacyPolicy.keepAll(), refused -> { }, reused -> { }, new MovedTenants());
+        pipeline = new CommitPipeline(db, BatchWriter.SINK, "test", UUID.randomUUID(), PrivacyPolicy.keepAll(), refused -> { }, reused -> { }, new MovedTenants());
         try (Connection c = db.dataSource().getConnection()) {
-            pipeline.cursorWriter().initCursor(c, "test");
+            pipeline.cursorWriter().initCursor(c);
         }
         otherNode = testDb.connect();
         otherNode.setAutoCommit(false);

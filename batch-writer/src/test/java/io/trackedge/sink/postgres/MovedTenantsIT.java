@@ -149,6 +149,64 @@ class MovedTenantsIT {
         assertEquals(after, ids(aside()), "nothing more set aside");
     }
 
+    /**
+     * A replay that fails for no fault of the event leaves its row untried, for the edges' automatic replay
+     * ({@link BadEvents#untried}) to take in the next round: here, first, because its tenant is still marked
+     * moved out (pinned back before the move back ran), then, once the move back lifted the mark, because
+     * a lock it needs was held past its {@code lock_timeout} (55P03). Recorded as refused, as they were, the
+     * edges never wrote a moved-back tenant's set-aside events.
+     */
+    @Test
+    void aReplayThatFailsForTheDatabaseOrAMarkStillThereLeavesItsRowsUntried() throws Exception {
+        mark(MOVED, "b");
+        Set<UUID> moved = opens(MOVED, 0, 6);
+        caughtUp();
+        List<BadEvents.Row> aside = aside();
+        assertEquals(moved, ids(aside));
+
+        for (ReplayOutcome o : replay(db, aside)) {
+            assertFalse(o.replayed());
+            assertTrue(o.retryable(), o.error());
+            assertTrue(o.error().contains("moved out of this cluster to cluster b"), o.error());
+        }
+        assertEquals(moved, ids(untried()), "left for the next round, not refused");
+
+        try (Connection c = testDb.connect()) {
+            MovedTenants.clearMark(c, MOVED);
+        }
+        try (Database impatient = new Database(new PostgresConnectionInfo(testDb.jdbcUrl() + "?options=-c%20lock_timeout%3D200",
+                "postgres", null), 1); Connection holder = testDb.connect(); java.sql.Statement s = holder.createStatement()) {
+            holder.setAutoCommit(false);
+            s.execute("LOCK TABLE email_event_rows IN ACCESS EXCLUSIVE MODE");
+            for (ReplayOutcome o : replay(impatient, untried())) {
+                assertFalse(o.replayed());
+                assertTrue(o.retryable(), o.error());
+                assertTrue(o.error().contains("lock timeout"), o.error());
+            }
+            holder.rollback();
+        }
+        assertEquals(moved, ids(untried()), "left for the next round again");
+        assertEquals(0, count(MOVED, "email_event_rows"));
+
+        for (ReplayOutcome o : replay(db, untried())) {
+            assertTrue(o.replayed(), o.error());
+        }
+        assertEquals(moved.size(), count(MOVED, "email_event_rows"), "written by the next round, each once");
+        assertEquals(List.of(), untried());
+        assertEquals(List.of(), aside());
+    }
+
+    private static List<ReplayOutcome> replay(Database on, List<BadEvents.Row> rows) throws Exception {
+        return new PostgresReplay(on, PrivacyPolicy.keepAll(), ClassifierSettings.DEFAULTS, ListSource.snapshot(), 0).replay(rows);
+    }
+
+    /** What the edges' automatic replay of the moved tenant takes ({@code MovedBackEvents}). */
+    private List<BadEvents.Row> untried() throws Exception {
+        try (Connection c = testDb.connect()) {
+            return BadEvents.untried(c, PostgresSink.NAME, MovedTenants.CODE, List.of(MOVED), 1000);
+        }
+    }
+
     private void caughtUp() {
         if (!started) {
             loop.start();

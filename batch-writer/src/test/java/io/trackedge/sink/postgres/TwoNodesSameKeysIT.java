@@ -95,9 +95,9 @@ class TwoNodesSameKeysIT {
 
     /** Writes one node's batches in order, at most {@link CommitPipeline#DEPTH} in flight, as the sink loop does; a failed batch fails the node. */
     private static Void writeAll(Database db, List<List<EventRecord>> batches) throws Exception {
-        try (CommitPipeline pipeline = new CommitPipeline(db, BatchWriter.SINK, UUID.randomUUID(), PrivacyPolicy.keepAll(), refused -> { }, reused -> { }, new MovedTenants())) {
+        try (CommitPipeline pipeline = new CommitPipeline(db, BatchWriter.SINK, "test", UUID.randomUUID(), PrivacyPolicy.keepAll(), refused -> { }, reused -> { }, new MovedTenants())) {
             try (Connection c = db.dataSource().getConnection()) {
-                pipeline.cursorWriter().initCursor(c, "test");
+                pipeline.cursorWriter().initCursor(c);
             }
             List<CompletableFuture<Integer>> inFlight = new ArrayList<>();
             long position = 0;
