@@ -6,6 +6,7 @@ import io.trackedge.http.Responses;
 import io.trackedge.ingest.IngestApi;
 import io.trackedge.journal.JournalWriter;
 import io.trackedge.ring.EventRing;
+import io.trackedge.ring.RingNotDrainedException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -68,7 +69,7 @@ final class EdgeStop {
         p.edge().stopReading();
         p.server().stopAccepting();
         // Order matters: no request may be read after the ring stops, or its response would wait forever.
-        p.server().pauseReading();
+        p.server().pauseReading(loopsWait(deadline, System.nanoTime()));
         // Ingest bodies already read are published before the ring stops, and their answers queued.
         try {
             if (!p.ingest().drain(left(deadline))) {
@@ -77,24 +78,31 @@ final class EdgeStop {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        p.server().awaitLoops();
+        p.server().awaitLoops(loopsWait(deadline, System.nanoTime()));
         long ringMillis = ringDrainMillis(deadline, System.nanoTime());
+        boolean journalLetGo = true;
         try {
             p.ring().drainAndStop(ringMillis, TimeUnit.MILLISECONDS);
-        } catch (com.lmax.disruptor.TimeoutException e) {
-            log.error("the ring did not drain within {} ms; events still in it are lost", ringMillis);
+        } catch (RingNotDrainedException e) {
+            log.error(e.getMessage());
+            journalLetGo = e.journalLetGo();
         }
         // The appender has told every gate; let the loops release the held responses before closing.
-        p.server().awaitLoops();
+        p.server().awaitLoops(loopsWait(deadline, System.nanoTime()));
         p.server().close(left(deadline));
         closeAll(p.routePools());
         IOException journalFailure = null;
-        try {
-            p.journal().close();
-        } catch (IOException e) {
-            journalFailure = e; // the rest of the stop still runs: the sinks get their grace
-        } catch (UncheckedIOException e) {
-            journalFailure = e.getCause(); // the last write failed
+        if (!journalLetGo) {
+            // Closing it under the appender's write put two threads in the writer, and logged "synced" for what was not.
+            journalFailure = new IOException("the journal appender is still in a write: the journal was not closed");
+        } else {
+            try {
+                p.journal().close();
+            } catch (IOException e) {
+                journalFailure = e; // the rest of the stop still runs: the sinks get their grace
+            } catch (UncheckedIOException e) {
+                journalFailure = e.getCause(); // the last write failed
+            }
         }
         p.responses().release();
         p.ingest().close();
@@ -113,6 +121,11 @@ final class EdgeStop {
             throw journalFailure;
         }
         log.info("edge stopped in {} ms; journal flushed and synced at position {}", millis, p.journal().flushedPosition());
+    }
+
+    /** How long the stop waits for the event loops to catch up: as long as the ring may drain ({@link #ringDrainMillis}). */
+    static Duration loopsWait(long deadlineNanos, long nowNanos) {
+        return Duration.ofMillis(ringDrainMillis(deadlineNanos, nowNanos));
     }
 
     /**
@@ -136,15 +149,21 @@ final class EdgeStop {
     /** Cleans up after a start that failed once the ring, journal and sinks were open; each step on its own. */
     static void afterFailedStart(EventRing ring, JournalWriter journal, SinksStack sinks) {
         // A journal that cannot be synced must not keep the sinks running.
+        boolean journalLetGo = true;
         try {
             ring.drainAndStop(1, TimeUnit.SECONDS);
+        } catch (RingNotDrainedException e) {
+            log.warn("cleanup after a failed start: {}", e.getMessage());
+            journalLetGo = e.journalLetGo();
         } catch (Exception e) {
             log.warn("cleanup after a failed start: the ring did not stop", e);
         }
-        try {
-            journal.close();
-        } catch (Exception e) {
-            log.warn("cleanup after a failed start: the journal did not close cleanly", e);
+        if (journalLetGo) {
+            try {
+                journal.close();
+            } catch (Exception e) {
+                log.warn("cleanup after a failed start: the journal did not close cleanly", e);
+            }
         }
         try {
             sinks.stop(System.nanoTime() + TimeUnit.SECONDS.toNanos(1));

@@ -146,21 +146,31 @@ public final class EdgeServer implements AutoCloseable {
 
     /**
      * Stops reading requests on every open connection, and returns once every event loop has
-     * finished what it was doing: from then on, every request that was read has been handled (its
-     * event published, its response written or held for acknowledgement).
+     * finished what it was doing, or at {@code limit} ({@link #awaitLoops}): from then on, every
+     * request that was read has been handled (its event published, its response written or held for
+     * acknowledgement), unless a loop is still stuck in one.
      */
-    public void pauseReading() {
+    public boolean pauseReading(Duration limit) {
         for (Channel c : connections) {
             c.config().setAutoRead(false);
         }
-        awaitLoops();
+        return awaitLoops(limit);
     }
 
-    /** Returns once every public event loop has run the tasks queued on it before this call. */
-    public void awaitLoops() {
-        for (EventExecutor e : publicLoops) {
-            e.submit(() -> { }).syncUninterruptibly();
+    /**
+     * Returns once every public event loop has run the tasks queued on it before this call, or at
+     * {@code limit}, logging the loops still busy and where.
+     *
+     * @return false when a loop was still busy at the limit
+     */
+    public boolean awaitLoops(Duration limit) {
+        List<String> busy = LoopsCaughtUp.await(publicLoops, limit);
+        if (!busy.isEmpty()) {
+            log.warn("{} event loop{} still running a task after {} ms; the stop goes on without waiting for {}: {}",
+                    busy.size(), busy.size() == 1 ? "" : "s", limit.toMillis(), busy.size() == 1 ? "it" : "them",
+                    String.join("; ", busy));
         }
+        return busy.isEmpty();
     }
 
     /** Stops both listeners and their loops, letting queued work finish within {@code grace}. */

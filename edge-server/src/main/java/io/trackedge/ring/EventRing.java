@@ -25,6 +25,12 @@ import java.util.concurrent.TimeUnit;
  */
 public final class EventRing {
 
+    /**
+     * How long a halted appender may take to return from the journal write it is in, at a stop whose
+     * drain ran past its budget; past it the journal is left open ({@link RingNotDrainedException#journalLetGo}).
+     */
+    public static final long LET_GO_MILLIS = 1_000;
+
     /** The Disruptor that runs the appender on its own thread; null under {@code inline}. */
     private final Disruptor<RingEvent> disruptor;
     private final RingBuffer<RingEvent> ring;
@@ -206,22 +212,48 @@ public final class EventRing {
     }
 
     /**
-     * Waits until every published event has been journaled, then stops the appender thread.
+     * Waits until every published event has been journaled, then stops the appender thread. When
+     * the backlog does not drain in time, halts the appender: it takes no more events, and the one
+     * write it may be in gets {@link #LET_GO_MILLIS} more to return; the journal may be closed only
+     * once it has.
      *
-     * @throws TimeoutException when the backlog did not drain in time
+     * @throws RingNotDrainedException when the backlog did not drain in time; it says whether the
+     *     appender let go of the journal
      */
-    public void drainAndStop(long timeout, TimeUnit unit) throws TimeoutException {
-        if (disruptor != null) {
-            disruptor.shutdown(timeout, unit);
+    public void drainAndStop(long timeout, TimeUnit unit) throws RingNotDrainedException {
+        if (drain(timeout, unit)) {
             return;
         }
+        long unhandled = ring.getCursor() - appender.handledSequence();
+        boolean letGo = false;
         try {
-            if (!inline.stop(timeout, unit)) {
-                throw TimeoutException.INSTANCE;
+            letGo = appender.halt(LET_GO_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        throw new RingNotDrainedException(unit.toMillis(timeout), unhandled, letGo);
+    }
+
+    /** Drains and stops the appender thread; on a timeout, halts it: it takes no more events. */
+    private boolean drain(long timeout, TimeUnit unit) {
+        if (disruptor != null) {
+            try {
+                disruptor.shutdown(timeout, unit);
+                return true;
+            } catch (TimeoutException e) {
+                // shutdown gives up without stopping the processor: it went on writing into a closed journal.
+                disruptor.halt();
+                return false;
+            }
+        }
+        try {
+            if (inline.stop(timeout, unit)) {
+                return true;
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw TimeoutException.INSTANCE;
         }
+        inline.halt();
+        return false;
     }
 }

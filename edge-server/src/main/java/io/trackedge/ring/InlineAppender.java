@@ -56,6 +56,8 @@ final class InlineAppender {
     /** A turn was asked of the appender thread since it last looked. */
     private final AtomicBoolean wanted = new AtomicBoolean();
     private volatile boolean stopping;
+    /** A stop ran past its drain budget: no turn takes another event, and the thread ends. */
+    private volatile boolean halted;
     private volatile long inlineTurns;
     private volatile long threadTurns;
     private volatile long threadWakes;
@@ -72,13 +74,14 @@ final class InlineAppender {
         this.appender = appender;
         this.poller = ring.newPoller();
         this.turn = (event, sequence, endOfBatch) -> {
-            boolean last = endOfBatch || appender.stagedBytes() >= MAX_TURN_BYTES;
+            boolean last = endOfBatch || halted || appender.stagedBytes() >= MAX_TURN_BYTES;
             appender.onEvent(event, sequence, last);
             return !last;
         };
         this.everything = (event, sequence, endOfBatch) -> {
-            appender.onEvent(event, sequence, endOfBatch);
-            return true;
+            boolean last = endOfBatch || halted;
+            appender.onEvent(event, sequence, last);
+            return !last;
         };
         ring.addGatingSequences(poller.getSequence());
         this.thread = new Thread(this::run, "journal-appender");
@@ -167,7 +170,7 @@ final class InlineAppender {
         long seenAtLastTick = -1;
         boolean leftPending = false; // its own last turn ended with more published: not a loop's miss
         try {
-            while (true) {
+            while (!halted) {
                 threadWakes++;
                 slowDisk.tick(System.nanoTime());
                 boolean stop = stopping;
@@ -305,5 +308,15 @@ final class InlineAppender {
         wakeThread();
         thread.join(Math.max(1, unit.toMillis(timeout)));
         return !thread.isAlive();
+    }
+
+    /**
+     * For a {@link #stop} that ran out of time: the turn in progress ends at its current event, no
+     * turn takes another, and the appender thread ends without writing what is left. Any thread;
+     * returns at once ({@link JournalAppender#halt} waits for the write in progress).
+     */
+    void halt() {
+        halted = true;
+        wakeThread();
     }
 }

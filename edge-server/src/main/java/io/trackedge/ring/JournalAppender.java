@@ -21,6 +21,9 @@ import org.slf4j.LoggerFactory;
  * is dropped whole, counted, and makes the journal unhealthy ({@link JournalHealth}). Responses
  * are released either way, because a pixel must render whatever the disk does; a response that
  * acknowledges (ingest) asks {@link #written} first and answers 503 when its events were not.
+ *
+ * <p>A stop that ran out of time {@link #halt halts} it: from then on it writes nothing, and every
+ * event it is still handed is recorded as not written, as after a failed write.
  */
 public final class JournalAppender implements EventHandler<RingEvent> {
 
@@ -36,10 +39,15 @@ public final class JournalAppender implements EventHandler<RingEvent> {
     private final UnwrittenRanges unwritten = new UnwrittenRanges();
     private final JournalHealth health;
     private final CountDownLatch started = new CountDownLatch(1);
+    private final WriterGate gate = new WriterGate();
     /** First sequence of the batch being handled, or -1 between batches. */
     private long batchFirst = -1;
     /** The disk refused part of the batch being handled: the rest is not staged. */
     private UncheckedIOException batchFailure;
+    /** The batch being handled met a {@link #halt}: the rest of it is not staged, and none of it is written. */
+    private boolean batchHalted;
+    /** Events of the batch being handled that are staged (or written by a full staging buffer). */
+    private long staged;
     private long skipped;
     private boolean housekeepingFailing;
 
@@ -66,14 +74,23 @@ public final class JournalAppender implements EventHandler<RingEvent> {
         if (batchFirst < 0) {
             batchFirst = sequence;
         }
-        if (batchFailure == null) {
-            try {
-                if (!writer.tryAppend(event)) {
-                    unwritten.add(sequence, sequence); // over the cap: shed, counted by the writer
+        if (batchFailure == null && !batchHalted) {
+            if (gate.enter()) {
+                try {
+                    if (writer.tryAppend(event)) {
+                        staged++;
+                    } else {
+                        unwritten.add(sequence, sequence); // over the cap: shed, counted by the writer
+                    }
+                } catch (UncheckedIOException e) {
+                    // A full staging buffer was written mid-batch and the disk refused it.
+                    batchFailure = e;
+                    skipped++;
+                } finally {
+                    gate.exit();
                 }
-            } catch (UncheckedIOException e) {
-                // A full staging buffer was written mid-batch and the disk refused it.
-                batchFailure = e;
+            } else {
+                batchHalted = true;
                 skipped++;
             }
         } else {
@@ -103,24 +120,36 @@ public final class JournalAppender implements EventHandler<RingEvent> {
 
     private void endBatch(long sequence) {
         try {
-            if (batchFailure == null) {
-                try {
-                    writer.flush();
-                    if (fsync) {
-                        writer.force();
+            if (batchFailure == null && !batchHalted) {
+                if (gate.enter()) {
+                    try {
+                        writer.flush();
+                        if (fsync) {
+                            writer.force();
+                        }
+                    } catch (UncheckedIOException e) {
+                        batchFailure = e;
+                    } finally {
+                        gate.exit();
                     }
-                } catch (UncheckedIOException e) {
-                    batchFailure = e;
+                } else {
+                    batchHalted = true;
                 }
             }
-            if (batchFailure == null) {
+            if (batchHalted) {
+                // The halt dropped what this batch had staged (or, had it given up waiting, the journal is never
+                // closed and nothing staged reaches it); the stop's log says why.
+                unwritten.add(batchFirst, sequence);
+                log.error("journal appender halted by the stop: {} events of ring sequences {} to {} are not written, "
+                        + "and their ingest requests get 503", staged + skipped, batchFirst, sequence);
+            } else if (batchFailure == null) {
                 health.wrote();
             } else {
                 // The disk refused the batch: none of it counts as written (part of it may be, if a
                 // full staging buffer went out before the failure and the writer could not cut it; a
                 // client retry with the same ids is counted once). Under ack=fsync the writer cuts all
                 // of it, forced or not. Readiness fails until a write or the probe succeeds.
-                long lost = writer.discardStaged() + skipped;
+                long lost = discardStaged() + skipped;
                 unwritten.add(batchFirst, sequence);
                 health.failed(batchFailure, lost);
                 log.error("journal write failed; {} events of this batch are lost, and their ingest requests get 503",
@@ -128,12 +157,40 @@ public final class JournalAppender implements EventHandler<RingEvent> {
             }
         } finally {
             batchFailure = null;
+            batchHalted = false;
+            staged = 0;
             skipped = 0;
             batchFirst = -1;
             handledSequence.set(sequence);
             flushAndNotify(sequence);
             afterWrite.run();
         }
+    }
+
+    /** {@link JournalWriter#discardStaged}, unless a {@link #halt} took the writer (and dropped them itself). */
+    private long discardStaged() {
+        if (!gate.enter()) {
+            return staged;
+        }
+        try {
+            return writer.discardStaged();
+        } finally {
+            gate.exit();
+        }
+    }
+
+    /**
+     * Takes the journal writer from this appender, for a stop whose drain ran past its budget: no
+     * event is written from now on (each is recorded as not written and its listener told, as after
+     * a failed write), and what the batch in progress staged is dropped, so that the journal's close
+     * does not write events answered as not stored. Waits up to {@code timeout} for the write in
+     * progress to return. Any thread.
+     *
+     * @return true when the appender has let go of the writer, which the caller may then close;
+     *     false when a write was still running at the timeout: the writer is not the caller's to touch
+     */
+    boolean halt(long timeout, TimeUnit unit) throws InterruptedException {
+        return gate.shut(timeout, unit, writer::discardStaged);
     }
 
     /**
@@ -207,6 +264,9 @@ public final class JournalAppender implements EventHandler<RingEvent> {
      * batch's write does the same work and reports a failure as its own.
      */
     void housekeep(long bytesAhead) {
+        if (!gate.enter()) {
+            return;
+        }
         try {
             writer.housekeep(bytesAhead);
             housekeepingFailing = false;
@@ -215,6 +275,8 @@ public final class JournalAppender implements EventHandler<RingEvent> {
                 log.warn("journal housekeeping failed; the next write tries again", e);
             }
             housekeepingFailing = true;
+        } finally {
+            gate.exit();
         }
     }
 

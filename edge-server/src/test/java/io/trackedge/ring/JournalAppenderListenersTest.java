@@ -1,15 +1,19 @@
 package io.trackedge.ring;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.trackedge.config.AckMode;
 import io.trackedge.journal.EventType;
+import io.trackedge.journal.JournalReader;
 import io.trackedge.journal.JournalStats;
 import io.trackedge.journal.JournalWriter;
+import io.trackedge.journal.Segments;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -94,6 +98,67 @@ class JournalAppenderListenersTest {
             appender.onEvent(event(2, fine), 2, true);
             assertEquals(List.of(1L, 2L), told, "the next batch is handled as usual");
             assertEquals(2, appender.handledSequence());
+        }
+    }
+
+    /**
+     * A halt (a stop past its drain budget) in the middle of a batch: what the batch staged is
+     * dropped, so the journal's close does not write events answered as not stored, and the rest of
+     * the batch is answered as not written, without touching the closed journal.
+     */
+    @Test
+    void aHaltMidBatchAnswersTheBatchAsNotWrittenAndTheCloseWritesNoneOfIt() throws Exception {
+        JournalWriter journal = JournalWriter.open(dir, 4L << 20, 64L << 20, new JournalStats());
+        JournalAppender appender = new JournalAppender(journal, AckMode.JOURNAL, () -> { });
+        List<Long> told = new ArrayList<>();
+        int l = appender.listeners().add(told::add);
+        appender.onEvent(event(0, l), 0, true);
+        appender.onEvent(event(1, l), 1, false);
+        appender.onEvent(event(2, l), 2, false);
+
+        assertTrue(appender.halt(1, TimeUnit.SECONDS), "the appender is between writes: it lets go at once");
+        journal.close();
+        List<Long> segments = Segments.list(dir);
+        appender.onEvent(event(3, l), 3, true);
+
+        assertEquals(List.of(0L, 3L), told, "the rest of the batch is answered");
+        assertTrue(appender.written(0));
+        for (long s = 1; s <= 3; s++) {
+            assertFalse(appender.written(s), "event " + s + " answered as written");
+        }
+        assertEquals(1, records(), "events answered as not written were written by the close");
+        assertEquals(segments, Segments.list(dir));
+    }
+
+    /** An event handed over after the journal closed is answered as a failed write is: not written, no file made. */
+    @Test
+    void anEventAfterTheJournalClosedIsAnsweredAsNotWrittenAndMakesNoFile() throws Exception {
+        JournalWriter journal = JournalWriter.open(dir, 4L << 20, 64L << 20, new JournalStats());
+        JournalAppender appender = new JournalAppender(journal, AckMode.JOURNAL, () -> { });
+        List<Long> told = new ArrayList<>();
+        int l = appender.listeners().add(told::add);
+        appender.onEvent(event(0, l), 0, true);
+        journal.close();
+        List<Long> segments = Segments.list(dir);
+
+        appender.onEvent(event(1, l), 1, false);
+        appender.onEvent(event(2, l), 2, true);
+
+        assertEquals(List.of(0L, 2L), told);
+        assertFalse(appender.written(1, 2));
+        assertFalse(appender.healthy(), "a refused write makes the journal unhealthy, as a failed one does");
+        assertEquals(segments, Segments.list(dir), "a segment was made after the close");
+        assertEquals(1, records());
+    }
+
+    private long records() throws Exception {
+        try (JournalReader reader = new JournalReader(dir, 0, null)) {
+            long n = 0;
+            int read;
+            while ((read = reader.read((position, next, payload, offset, length) -> { }, 1000)) > 0) {
+                n += read;
+            }
+            return n;
         }
     }
 

@@ -30,6 +30,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Used by one thread at a time (callers hand it over under a lock), except
  * {@link #flushedPosition()} and {@link #releaseBefore}, which any thread may call.
+ *
+ * <p>After {@link #close}, {@link #tryAppend}, {@link #flush}, {@link #housekeep} and {@link #force}
+ * throw an {@link UncheckedIOException} that says the journal is closed, and touch no file;
+ * {@link #discardStaged} drops nothing and cuts nothing.
  */
 public final class JournalWriter implements Closeable {
 
@@ -49,6 +53,8 @@ public final class JournalWriter implements Closeable {
     private final ReadableEnd readable;
     private final CurrentSegment segment;
     private long openedEnd;
+    /** Volatile so that a write after a close on another thread still sees it (the callers' hand-over is the real guard). */
+    private volatile boolean writerClosed;
 
     /** How the current segment is forced; tests make it fail. */
     @FunctionalInterface
@@ -150,6 +156,7 @@ public final class JournalWriter implements Closeable {
      * May write earlier staged records to the file when the staging buffer is full.
      */
     public boolean tryAppend(MutableEvent e) {
+        ensureOpen();
         int bound = Framing.HEADER + e.encodedSizeBound();
         if (closed.bytes() + segment.size() + staged.bytes() + bound > maxBytes) {
             stats.droppedAtCap.incrementAndGet();
@@ -167,6 +174,7 @@ public final class JournalWriter implements Closeable {
      * segments released since the last flush to the closer's thread for deletion.
      */
     public void flush() {
+        ensureOpen();
         closed.deleteReleased();
         try {
             if (staged.bytes() == 0) {
@@ -193,6 +201,9 @@ public final class JournalWriter implements Closeable {
      * @return the number of records dropped
      */
     public long discardStaged() {
+        if (writerClosed) {
+            return 0; // a refused write staged nothing, and the closed segment is not to be cut
+        }
         long dropped = staged.records() + readable.unreadableRecords();
         long cut = readable.unreadableBytes();
         staged.clear();
@@ -239,6 +250,7 @@ public final class JournalWriter implements Closeable {
      * it was staged for.
      */
     public void housekeep(long bytesAhead) {
+        ensureOpen();
         closed.deleteReleased();
         try {
             if (segment.wouldOutgrow(staged.bytes() + bytesAhead)) {
@@ -257,6 +269,7 @@ public final class JournalWriter implements Closeable {
      * syncs) and those of the current one. Under {@link #holdReadersUntilForced}, they become readable.
      */
     public void force() {
+        ensureOpen();
         try {
             closer.awaitSynced();
         } catch (IOException ex) {
@@ -323,19 +336,35 @@ public final class JournalWriter implements Closeable {
     }
 
     /**
-     * Writes what is staged, forces the current segment, and waits for the closer's work.
+     * Refuses a write after {@link #close}: it would roll to a segment file that nothing syncs, or fail
+     * on the closed channel, whose discard then rolled to a new file.
+     */
+    private void ensureOpen() {
+        if (writerClosed) {
+            throw new UncheckedIOException(new IOException("journal " + dir + " is closed at position " + segment.end()
+                    + ": nothing more is written to it"));
+        }
+    }
+
+    /**
+     * Writes what is staged, forces the current segment, and waits for the closer's work. A second
+     * call does nothing.
      *
      * @throws IOException when the current segment could not be forced, or a rolled segment's sync
      *     failed and no {@link #force} reported it yet: the journal is not known to be on disk
      */
     @Override
     public void close() throws IOException {
+        if (writerClosed) {
+            return;
+        }
         try (CurrentSegment last = segment) { // closed even when its flush or force fails
             flush();
             last.force(sync);
             readable.forced(last.end());
             closer.awaitSynced();
         } finally {
+            writerClosed = true;
             closer.close();
         }
     }
