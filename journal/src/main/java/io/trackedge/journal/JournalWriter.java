@@ -37,6 +37,12 @@ public final class JournalWriter implements Closeable {
 
     /** Default segment size: 64 MiB. */
     public static final long DEFAULT_SEGMENT_BYTES = 64L << 20;
+    /**
+     * Largest segment size: 1 GiB. A larger one gains nothing (a roll is off the write path already)
+     * and costs a longer scan of the newest segment at every start, and disk space held longer: a
+     * segment is deleted whole, once every sink has passed its last record.
+     */
+    public static final long MAX_SEGMENT_BYTES = 1L << 30;
     private static final int STAGING_BYTES = 4 << 20;
 
     private final Path dir;
@@ -60,6 +66,9 @@ public final class JournalWriter implements Closeable {
                           DataSync sync) {
         if (segmentBytes < STAGING_BYTES) {
             throw new IllegalArgumentException("segment size must be at least " + STAGING_BYTES + " bytes, got " + segmentBytes);
+        }
+        if (segmentBytes > MAX_SEGMENT_BYTES) {
+            throw new IllegalArgumentException("segment size must be at most " + MAX_SEGMENT_BYTES + " bytes, got " + segmentBytes);
         }
         if (maxBytes < 2 * segmentBytes) {
             throw new IllegalArgumentException("journal cap (" + maxBytes + ") must be at least two segments (" + 2 * segmentBytes + ")");
