@@ -3,7 +3,6 @@ package io.trackedge.journal;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
@@ -139,8 +138,8 @@ final class SegmentCloser implements AutoCloseable {
 
     /** Forces {@code dir}, so that the entries of segments created in it survive power loss. */
     static void forceDirectory(Path dir) {
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true);
+        try {
+            DirectorySync.force(dir);
         } catch (IOException e) {
             // Some file systems refuse to open or force a directory; the fsync of the file is then all we get.
             log.debug("directory fsync not supported on {}", dir, e);
