@@ -52,8 +52,9 @@ final class CurrentSegment implements Closeable {
         this.base = base;
         size = 0;
         readable.startAt(base);
-        // A new segment's directory entry must survive power loss as well as its bytes.
-        SegmentCloser.forceDirectory(dir);
+        // A new segment's directory entry must survive power loss as well as its bytes: forced on the
+        // closer's thread, where a failure is counted and raised by the next force like a segment's.
+        closer.newSegmentLater(base);
     }
 
     private FileChannel open(long base) throws IOException {
