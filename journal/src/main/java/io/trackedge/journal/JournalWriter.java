@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>On open, the last segment is scanned and a torn tail (a record cut by a crash, or bytes whose
  * checksum fails, with no whole record after them) is truncated; every whole record before it is
- * kept, those after damage in the middle too ({@link Segments#wholeRecordsEnd}).
+ * kept, those after damage in the middle too ({@link WholeRecordsScan}).
  *
  * <p>Readers are given {@link #flushedPosition()} as the end of what they may read: every record
  * written, or, once {@link #holdReadersUntilForced} is called ({@code ack=fsync}), every record a
