@@ -43,6 +43,13 @@ public final class JournalReader implements Closeable {
     private long bufPosition;
     private FileChannel channel;
     private long segmentBase = -1;
+    /**
+     * The next segment's base once known (from the listing the segment was opened by, or a later
+     * one), else {@link Long#MAX_VALUE}: the current segment is never read past it. A writer whose cut
+     * failed used to start the next segment inside the old file's bytes, and a reader that read them
+     * handed out records at positions of the next segment, then went back.
+     */
+    private long segmentEnd = Long.MAX_VALUE;
     private long position;
     /** Where the damage being passed over began, while the reader looks for the next record to trust; -1 when not. */
     private long damageFrom = -1;
@@ -148,6 +155,13 @@ public final class JournalReader implements Closeable {
             return false;
         }
         segmentBase = base;
+        segmentEnd = Long.MAX_VALUE;
+        for (long b : bases) {
+            if (b > base) {
+                segmentEnd = b;
+                break;
+            }
+        }
         bufStart = 0;
         bufEnd = 0;
         bufPosition = position;
@@ -170,6 +184,11 @@ public final class JournalReader implements Closeable {
         }
         long filePos = (bufPosition - segmentBase) + bufEnd;
         int want = buf.length - bufEnd;
+        long beforeNext = segmentEnd - segmentBase - filePos;
+        if (beforeNext <= 0) {
+            return false;
+        }
+        want = (int) Math.min(want, beforeNext);
         if (writtenLimit != null) {
             long limit = writtenLimit.getAsLong() - segmentBase - filePos;
             if (limit <= 0) {
@@ -350,6 +369,7 @@ public final class JournalReader implements Closeable {
     private Long nextSegmentBase() {
         for (long b : Segments.list(dir)) {
             if (b > segmentBase) {
+                segmentEnd = b;
                 return b;
             }
         }

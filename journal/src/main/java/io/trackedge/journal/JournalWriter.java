@@ -63,7 +63,7 @@ public final class JournalWriter implements Closeable {
     }
 
     private JournalWriter(Path dir, long segmentBytes, long maxBytes, JournalStats stats, SegmentCloser closer,
-                          DataSync sync) {
+                          DataSync sync, CurrentSegment.Opener opener) {
         if (segmentBytes < STAGING_BYTES) {
             throw new IllegalArgumentException("segment size must be at least " + STAGING_BYTES + " bytes, got " + segmentBytes);
         }
@@ -80,7 +80,7 @@ public final class JournalWriter implements Closeable {
         this.closer = closer;
         this.sync = sync;
         this.readable = new ReadableEnd(stats);
-        this.segment = new CurrentSegment(dir, segmentBytes, closed, closer, readable);
+        this.segment = new CurrentSegment(dir, segmentBytes, closed, closer, readable, opener);
     }
 
     /** Opens (creating if needed) the journal in {@code dir}, recovering a torn tail. */
@@ -97,8 +97,14 @@ public final class JournalWriter implements Closeable {
     /** {@link #open}, with the current segment forced by {@code sync} (tests make it fail). */
     static JournalWriter open(Path dir, long segmentBytes, long maxBytes, JournalStats stats, SegmentCloser closer,
                               DataSync sync) throws IOException {
+        return open(dir, segmentBytes, maxBytes, stats, closer, sync, CurrentSegment.Opener.FILES);
+    }
+
+    /** {@link #open}, with new segment files opened by {@code opener} (tests make their writes fail). */
+    static JournalWriter open(Path dir, long segmentBytes, long maxBytes, JournalStats stats, SegmentCloser closer,
+                              DataSync sync, CurrentSegment.Opener opener) throws IOException {
         Files.createDirectories(dir);
-        JournalWriter w = new JournalWriter(dir, segmentBytes, maxBytes, stats, closer, sync);
+        JournalWriter w = new JournalWriter(dir, segmentBytes, maxBytes, stats, closer, sync, opener);
         try {
             w.recover();
         } catch (IOException | RuntimeException e) {
@@ -182,7 +188,7 @@ public final class JournalWriter implements Closeable {
                 return;
             }
             if (segment.wouldOutgrow(staged.bytes()) && readable.allForced()) {
-                segment.roll();
+                stats.sizeBytes.addAndGet(segment.roll());
             }
             int bytes = segment.write(staged.toWrite());
             stats.writes.incrementAndGet();
@@ -214,7 +220,7 @@ public final class JournalWriter implements Closeable {
             // the whole records a failed fsync left (delivered, though their batch was answered 503).
             long uncut = segment.base();
             try {
-                segment.roll();
+                stats.sizeBytes.addAndGet(segment.roll()); // the bytes it could not cut, left in the closed file
             } catch (IOException rollFailure) {
                 e.addSuppressed(rollFailure); // logged with it: the writer stays on this segment
             }
@@ -253,7 +259,7 @@ public final class JournalWriter implements Closeable {
             if (segment.wouldOutgrow(staged.bytes() + bytesAhead)) {
                 flush();
                 if (segment.wouldOutgrow(bytesAhead) && readable.allForced()) {
-                    segment.roll();
+                    stats.sizeBytes.addAndGet(segment.roll());
                 }
             }
         } catch (IOException ex) {
