@@ -122,6 +122,26 @@ final class CurrentSegment implements Closeable {
     }
 
     /**
+     * Takes in what the file holds past its size (a failed write's bytes that {@link #cut} could not
+     * remove, and {@link #roll} could not leave behind), so that the next records are written, and
+     * their positions counted, after them: readers pass those bytes as damage. Without it, records
+     * written after them lay further into the file than their positions said, and readers, held to
+     * the positions, never read the last of them.
+     *
+     * @return the bytes taken in: not counted in the journal's size yet
+     */
+    long keepUncut() throws IOException {
+        long fileBytes = channel.size();
+        if (fileBytes <= size) {
+            return 0;
+        }
+        long uncut = fileBytes - size;
+        channel.position(fileBytes);
+        size = fileBytes;
+        return uncut;
+    }
+
+    /**
      * Leaves this segment for a new one starting past its file's last byte: its end, or further when
      * a failed write left bytes after it that {@link #cut} could not remove.
      *

@@ -223,6 +223,11 @@ public final class JournalWriter implements Closeable {
                 stats.sizeBytes.addAndGet(segment.roll()); // the bytes it could not cut, left in the closed file
             } catch (IOException rollFailure) {
                 e.addSuppressed(rollFailure); // logged with it: the writer stays on this segment
+                try {
+                    stats.sizeBytes.addAndGet(segment.keepUncut());
+                } catch (IOException sizeFailure) {
+                    e.addSuppressed(sizeFailure);
+                }
             }
             log.error("cannot cut a partial write, or {} bytes written since the last fsync, from segment {}; {}", cut, uncut,
                     segment.base() != uncut ? "readers will skip the first and read the second"

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -114,6 +115,60 @@ class RollFailureTest {
             ReadBack.assertExactly(c, got.subList(whole, got.size()), next);
             assertEquals(1, r.damagedRegions(), "the failed write's torn end");
             assertEquals(w.flushedPosition(), stats.sizeBytes.get(), "the bytes left uncut count in the journal's size");
+        }
+    }
+
+    /**
+     * The same, and the disk refuses the next segment's file too: the writer stays on the segment,
+     * writes the next batch after the failed write's bytes and counts its positions from there, so
+     * readers pass those bytes as damage and read the next batch whole.
+     */
+    @Test
+    void aFailedWriteThatCanBeNeitherCutNorRolledPastIsFollowedAndReadAsDamage() throws Exception {
+        Random rnd = new Random(10);
+        List<FailingChannel> files = new ArrayList<>();
+        boolean[] refuseFiles = {false};
+        CurrentSegment.Opener opener = path -> {
+            if (refuseFiles[0]) {
+                throw new IOException("No space left on device (the test)");
+            }
+            FailingChannel f = new FailingChannel(CurrentSegment.Opener.FILES.open(path));
+            files.add(f);
+            return f;
+        };
+        List<EventSpec> a = EventSpec.randomList(0, 20, rnd);
+        List<EventSpec> b = EventSpec.randomList(20, 10, rnd);
+        List<EventSpec> c = EventSpec.randomList(30, 10, rnd);
+        JournalStats stats = new JournalStats();
+        try (JournalWriter w = JournalWriter.open(dir, SEGMENT, 4 * SEGMENT, stats, new SegmentCloser(dir, stats),
+                ch -> ch.force(false), opener);
+             JournalReader r = new JournalReader(dir, 0, w::flushedPosition)) {
+            write(w, a);
+            ReadBack.assertExactly(a, ReadBack.drain(r), 0);
+            long afterA = w.flushedPosition();
+
+            long taken = b.stream().mapToLong(e -> Framing.HEADER + e.encode().length).sum() / 2;
+            files.get(0).failWritesAfter(taken);
+            files.get(0).refuseTruncate();
+            refuseFiles[0] = true;
+            MutableEvent slot = new MutableEvent();
+            for (EventSpec e : b) {
+                assertTrue(w.tryAppend(e.fill(slot)));
+            }
+            assertThrows(UncheckedIOException.class, w::flush);
+            assertEquals(b.size(), w.discardStaged());
+            files.get(0).heal();
+            refuseFiles[0] = false;
+
+            write(w, c);
+            assertEquals(List.of(0L), Segments.list(dir));
+            long cFrom = afterA + taken;
+            assertEquals(cFrom + c.stream().mapToLong(e -> Framing.HEADER + e.encode().length).sum(), w.flushedPosition(),
+                    "the next batch's positions count the bytes before it");
+            assertEquals(w.flushedPosition(), Files.size(Segments.path(dir, 0)));
+            assertEquals(w.flushedPosition(), stats.sizeBytes.get());
+            List<ReadBack.Read> got = ReadBack.drain(r);
+            ReadBack.assertExactly(c, got.subList(got.size() - Math.min(c.size(), got.size()), got.size()), cFrom);
         }
     }
 
