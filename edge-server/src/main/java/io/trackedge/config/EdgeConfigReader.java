@@ -1,5 +1,6 @@
 package io.trackedge.config;
 
+import io.trackedge.journal.JournalWriter;
 import io.trackedge.sink.posthog.PostHogSettings;
 import io.trackedge.token.KeyRing;
 import java.net.URI;
@@ -57,7 +58,7 @@ final class EdgeConfigReader {
             c.problem("edge.ring.wait-strategy", "must be inline, batched, blocking, sleeping or yielding, got " + wait);
         }
         EdgeConfig.Ring ring = new EdgeConfig.Ring(ringSize, c.enumValue("edge.ring.full-policy", RingFullPolicy.class), wait);
-        long segment = c.bytesIn("edge.journal.segment-bytes", 4L << 20, 1L << 40);
+        long segment = c.bytesIn("edge.journal.segment-bytes", 4L << 20, JournalWriter.MAX_SEGMENT_BYTES);
         long max = c.bytesIn("edge.journal.max-bytes", 8L << 20, Long.MAX_VALUE);
         if (max < 2 * segment) {
             c.problem("edge.journal.max-bytes", "must be at least two segments (" + 2 * segment + " bytes), got " + max);

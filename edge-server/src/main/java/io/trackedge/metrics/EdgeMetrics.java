@@ -124,7 +124,7 @@ public final class EdgeMetrics {
                 () -> s.segmentDeletionNanos.get() / 1e9);
         counter("edge_journal_segment_syncs_total", "Segments forced and closed after a roll, off the write path", () -> s.segmentSyncs.get());
         counter("edge_journal_segment_sync_seconds_total", "Time spent forcing and closing rolled segments", () -> s.segmentSyncNanos.get() / 1e9);
-        counter("edge_journal_segment_sync_failures_total", "Rolled segments whose fsync failed: their records may not survive a power cut",
+        counter("edge_journal_segment_sync_failures_total", "Rolled segments whose fsync failed, or whose directory's did (a new segment's entry): their records may not survive a power cut",
                 () -> s.segmentSyncFailures.get());
         gauge("edge_journal_segment_syncs_pending", "Rolled segments not yet forced", () -> s.segmentSyncsPending.get());
         counter("edge_journal_write_failures_total", "Batches the disk refused", writeFailures);

@@ -332,6 +332,23 @@ class ConfigLoaderTest {
         }
     }
 
+    /**
+     * Up to 1 TiB was taken: start-up read the newest segment whole into memory, so a segment past the
+     * heap (or 2 GiB, the largest array) failed every start.
+     */
+    @Test
+    void aSegmentSizePastOneGibibyteIsRefused() {
+        assertEquals(1L << 30, ConfigLoader.load(null, Map.of("EDGE_JOURNAL_SEGMENT_BYTES", "1GiB", "EDGE_JOURNAL_MAX_BYTES", "8GiB"))
+                .journal().segmentBytes());
+        for (String bad : new String[] {"1025MiB", "1TiB"}) {
+            ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(null, Map.of(
+                    "EDGE_JOURNAL_SEGMENT_BYTES", bad, "EDGE_JOURNAL_MAX_BYTES", "4TiB")));
+            assertEquals(1, e.problems().size(), e.getMessage());
+            assertTrue(e.problems().get(0).startsWith("edge.journal.segment-bytes (EDGE_JOURNAL_SEGMENT_BYTES): must be 4194304..1073741824 bytes, got "),
+                    e.getMessage());
+        }
+    }
+
     /** A bare number was read as milliseconds: EDGE_HTTP_IDLE_TIMEOUT=60 closed the balancer's connections after 60 ms. */
     @Test
     void aDurationWithoutAUnitIsRefused() {

@@ -11,7 +11,7 @@ import java.nio.file.StandardOpenOption;
  * The segment a {@link JournalWriter} appends to: its open channel, its base (the journal position of
  * its first byte) and its size (the bytes written to it, whole records unless a write failed). It
  * grows by {@link #write}, shrinks only by {@link #cut} (the bytes a failed write or force leaves),
- * and is left by {@link #roll} for a new segment starting at its end: the one it leaves is told to
+ * and is left by {@link #roll} for a new segment starting past its file's last byte: the one it leaves is told to
  * {@link ClosedSegments} and handed to the {@link SegmentCloser}. Each new segment, and the one
  * recovery resumes, is where the {@link ReadableEnd} starts again.
  *
@@ -20,22 +20,34 @@ import java.nio.file.StandardOpenOption;
  */
 final class CurrentSegment implements Closeable {
 
+    /** How a new segment file is created and opened; tests make its channel fail. */
+    @FunctionalInterface
+    interface Opener {
+        FileChannel open(Path path) throws IOException;
+
+        Opener FILES = path -> FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                StandardOpenOption.READ);
+    }
+
     private final Path dir;
     private final long segmentBytes;
     private final ClosedSegments closed;
     private final SegmentCloser closer;
     private final ReadableEnd readable;
+    private final Opener opener;
     private FileChannel channel;
     private long base;
     private long size;
 
     /** Not open yet: {@link #resume} or {@link #create} opens it. */
-    CurrentSegment(Path dir, long segmentBytes, ClosedSegments closed, SegmentCloser closer, ReadableEnd readable) {
+    CurrentSegment(Path dir, long segmentBytes, ClosedSegments closed, SegmentCloser closer, ReadableEnd readable,
+                   Opener opener) {
         this.dir = dir;
         this.segmentBytes = segmentBytes;
         this.closed = closed;
         this.closer = closer;
         this.readable = readable;
+        this.opener = opener;
     }
 
     /** Goes on in the newest segment found on open, after its whole records. */
@@ -52,13 +64,13 @@ final class CurrentSegment implements Closeable {
         this.base = base;
         size = 0;
         readable.startAt(base);
-        // A new segment's directory entry must survive power loss as well as its bytes.
-        SegmentCloser.forceDirectory(dir);
+        // A new segment's directory entry must survive power loss as well as its bytes: forced on the
+        // closer's thread, where a failure is counted and raised by the next force like a segment's.
+        closer.newSegmentLater(base);
     }
 
     private FileChannel open(long base) throws IOException {
-        return FileChannel.open(Segments.path(dir, base), StandardOpenOption.CREATE_NEW,
-                StandardOpenOption.WRITE, StandardOpenOption.READ);
+        return opener.open(Segments.path(dir, base));
     }
 
     long base() {
@@ -109,23 +121,54 @@ final class CurrentSegment implements Closeable {
         size -= bytes;
     }
 
-    /** Leaves this segment for a new one starting at its end. */
-    void roll() throws IOException {
+    /**
+     * Takes in what the file holds past its size (a failed write's bytes that {@link #cut} could not
+     * remove, and {@link #roll} could not leave behind), so that the next records are written, and
+     * their positions counted, after them: readers pass those bytes as damage. Without it, records
+     * written after them lay further into the file than their positions said, and readers, held to
+     * the positions, never read the last of them.
+     *
+     * @return the bytes taken in: not counted in the journal's size yet
+     */
+    long keepUncut() throws IOException {
+        long fileBytes = channel.size();
+        if (fileBytes <= size) {
+            return 0;
+        }
+        long uncut = fileBytes - size;
+        channel.position(fileBytes);
+        size = fileBytes;
+        return uncut;
+    }
+
+    /**
+     * Leaves this segment for a new one starting past its file's last byte: its end, or further when
+     * a failed write left bytes after it that {@link #cut} could not remove.
+     *
+     * @return the bytes the file held past its size, left in it: not counted in the journal's size yet
+     */
+    long roll() throws IOException {
+        // Past the file's real length: a next segment starting at the size, inside bytes a failed
+        // write left, gave readers of this file records at the next segment's positions (records
+        // answered 503), and then sent them back to that segment's start.
+        long fileBytes = Math.max(size, channel.size());
+        long next = base + fileBytes;
         // The next segment is opened before the current one is closed: if the disk refuses the new
         // file, the writer stays on an open segment and a later flush can try again (closing first
         // left a closed channel that failed every write until a restart).
-        long next = end();
         FileChannel nextChannel = open(next);
         FileChannel previous = channel;
         long previousBase = base;
         channel = nextChannel;
-        closed.closed(previousBase, size, next);
+        closed.closed(previousBase, fileBytes, next);
+        long uncut = fileBytes - size;
         base = next;
         size = 0;
         readable.startAt(next);
         // The segment left behind, and the directory entry of the new one, are forced on the
         // closer's thread: the next write does not wait for a whole segment's fsync.
         closer.closeLater(previous, previousBase);
+        return uncut;
     }
 
     @Override

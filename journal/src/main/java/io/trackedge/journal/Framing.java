@@ -1,5 +1,8 @@
 package io.trackedge.journal;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.zip.CRC32C;
 
 /**
@@ -86,6 +89,24 @@ final class Framing {
 
     static int getInt(byte[] b, int off) {
         return ((b[off] & 0xFF) << 24) | ((b[off + 1] & 0xFF) << 16) | ((b[off + 2] & 0xFF) << 8) | (b[off + 3] & 0xFF);
+    }
+
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
+    /**
+     * How many zero bytes {@code buf[from, to)} starts with. No record starts where eight of them do
+     * ({@link #validate} reads a zero header as the end), so a look for one can jump over all but the
+     * last seven of a run: a power cut's zeroed stretch can be gigabytes.
+     */
+    static int zeroRun(byte[] buf, int from, int to) {
+        int i = from;
+        while (i + Long.BYTES <= to && (long) LONGS.get(buf, i) == 0) {
+            i += Long.BYTES;
+        }
+        while (i < to && buf[i] == 0) {
+            i++;
+        }
+        return i - from;
     }
 
     /** Whether {@code buf[off, off + len)} is all zeros: unwritten space, not data. */

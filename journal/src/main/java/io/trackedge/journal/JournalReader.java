@@ -26,6 +26,14 @@ import java.util.zip.CRC32C;
  */
 public final class JournalReader implements Closeable {
 
+    /**
+     * The most its buffer holds: 4 MiB, room for the two records of the largest size that
+     * {@link Framing#trustedAt} reads from one position. At a run of zeros the reader read on to the
+     * run's end before judging it, its buffer doubling as it went: a run past 1 GiB failed every read.
+     * Now a full buffer with no record at its start is damage, passed over like any other.
+     */
+    static final int MAX_BUFFER = 4 << 20;
+
     private final Path dir;
     private final LongSupplier writtenLimit;
     private final CRC32C crc = new CRC32C();
@@ -35,6 +43,13 @@ public final class JournalReader implements Closeable {
     private long bufPosition;
     private FileChannel channel;
     private long segmentBase = -1;
+    /**
+     * The next segment's base once known (from the listing the segment was opened by, or a later
+     * one), else {@link Long#MAX_VALUE}: the current segment is never read past it. A writer whose cut
+     * failed used to start the next segment inside the old file's bytes, and a reader that read them
+     * handed out records at positions of the next segment, then went back.
+     */
+    private long segmentEnd = Long.MAX_VALUE;
     private long position;
     /** Where the damage being passed over began, while the reader looks for the next record to trust; -1 when not. */
     private long damageFrom = -1;
@@ -100,7 +115,7 @@ public final class JournalReader implements Closeable {
                     bufStart += r;
                     position = next;
                     n++;
-                } else if (r == Framing.CORRUPT) {
+                } else if (r == Framing.CORRUPT || bufEnd - bufStart == MAX_BUFFER) {
                     enterDamage();
                 } else if (!fill() && !onSegmentEnd(r)) {
                     return n;
@@ -140,6 +155,13 @@ public final class JournalReader implements Closeable {
             return false;
         }
         segmentBase = base;
+        segmentEnd = Long.MAX_VALUE;
+        for (long b : bases) {
+            if (b > base) {
+                segmentEnd = b;
+                break;
+            }
+        }
         bufStart = 0;
         bufEnd = 0;
         bufPosition = position;
@@ -155,10 +177,18 @@ public final class JournalReader implements Closeable {
             bufPosition = position;
         }
         if (bufEnd == buf.length) {
-            buf = java.util.Arrays.copyOf(buf, buf.length * 2);
+            if (buf.length == MAX_BUFFER) {
+                return false; // full, from the reader's position: see MAX_BUFFER
+            }
+            buf = java.util.Arrays.copyOf(buf, Math.min(buf.length * 2, MAX_BUFFER));
         }
         long filePos = (bufPosition - segmentBase) + bufEnd;
         int want = buf.length - bufEnd;
+        long beforeNext = segmentEnd - segmentBase - filePos;
+        if (beforeNext <= 0) {
+            return false;
+        }
+        want = (int) Math.min(want, beforeNext);
         if (writtenLimit != null) {
             long limit = writtenLimit.getAsLong() - segmentBase - filePos;
             if (limit <= 0) {
@@ -235,7 +265,8 @@ public final class JournalReader implements Closeable {
                 return true;
             }
             if (t == Framing.NO_RECORD) {
-                skipByte();
+                // Past a run of zeros but its last seven bytes in one step: no record starts at any of them.
+                skip(Math.max(1, Framing.zeroRun(buf, bufStart, bufEnd) - (Framing.HEADER - 1)));
                 continue;
             }
             if (more) {
@@ -304,8 +335,17 @@ public final class JournalReader implements Closeable {
     }
 
     private void skipByte() {
-        bufStart++;
-        position++;
+        skip(1);
+    }
+
+    private void skip(int bytes) {
+        bufStart += bytes;
+        position += bytes;
+    }
+
+    /** The buffer's size now (tests: it stays within {@link #MAX_BUFFER}). */
+    int bufferBytes() {
+        return buf.length;
     }
 
     private void reportDamage(long to, String what) {
@@ -329,6 +369,7 @@ public final class JournalReader implements Closeable {
     private Long nextSegmentBase() {
         for (long b : Segments.list(dir)) {
             if (b > segmentBase) {
+                segmentEnd = b;
                 return b;
             }
         }

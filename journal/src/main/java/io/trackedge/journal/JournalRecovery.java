@@ -12,7 +12,7 @@ import org.slf4j.LoggerFactory;
 /**
  * What a {@link JournalWriter} finds when it opens a journal directory: the closed segments (told to
  * {@link ClosedSegments}) and the newest one, whose torn or damaged tail is cut so that new records
- * follow whole ones ({@link Segments#wholeRecordsEnd}).
+ * follow whole ones ({@link WholeRecordsScan}).
  */
 final class JournalRecovery {
 
@@ -34,7 +34,7 @@ final class JournalRecovery {
         closed.opened(bases);
         long last = bases.get(bases.size() - 1);
         Path path = Segments.path(dir, last);
-        long valid = Segments.wholeRecordsEnd(path);
+        long valid = new WholeRecordsScan().wholeRecordsEnd(path);
         long size = Files.size(path);
         FileChannel channel = FileChannel.open(path, StandardOpenOption.WRITE, StandardOpenOption.READ);
         try {

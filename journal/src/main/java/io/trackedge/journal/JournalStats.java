@@ -24,7 +24,10 @@ public final class JournalStats {
     /** Segments forced and closed after a roll, off the writer's thread. */
     public final AtomicLong segmentSyncs = new AtomicLong();
     public final AtomicLong segmentSyncNanos = new AtomicLong();
-    /** Closed segments whose fsync failed: their records may not survive a power cut. */
+    /**
+     * Closed segments whose fsync failed, or the directory's after a segment was created: their
+     * records may not survive a power cut.
+     */
     public final AtomicLong segmentSyncFailures = new AtomicLong();
     /** Closed segments handed over and not yet forced. */
     public final AtomicLong segmentSyncsPending = new AtomicLong();

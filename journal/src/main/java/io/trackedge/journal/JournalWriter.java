@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>On open, the last segment is scanned and a torn tail (a record cut by a crash, or bytes whose
  * checksum fails, with no whole record after them) is truncated; every whole record before it is
- * kept, those after damage in the middle too ({@link Segments#wholeRecordsEnd}).
+ * kept, those after damage in the middle too ({@link WholeRecordsScan}).
  *
  * <p>Readers are given {@link #flushedPosition()} as the end of what they may read: every record
  * written, or, once {@link #holdReadersUntilForced} is called ({@code ack=fsync}), every record a
@@ -41,6 +41,12 @@ public final class JournalWriter implements Closeable {
 
     /** Default segment size: 64 MiB. */
     public static final long DEFAULT_SEGMENT_BYTES = 64L << 20;
+    /**
+     * Largest segment size: 1 GiB. A larger one gains nothing (a roll is off the write path already)
+     * and costs a longer scan of the newest segment at every start, and disk space held longer: a
+     * segment is deleted whole, once every sink has passed its last record.
+     */
+    public static final long MAX_SEGMENT_BYTES = 1L << 30;
     private static final int STAGING_BYTES = 4 << 20;
 
     private final Path dir;
@@ -63,9 +69,12 @@ public final class JournalWriter implements Closeable {
     }
 
     private JournalWriter(Path dir, long segmentBytes, long maxBytes, JournalStats stats, SegmentCloser closer,
-                          DataSync sync) {
+                          DataSync sync, CurrentSegment.Opener opener) {
         if (segmentBytes < STAGING_BYTES) {
             throw new IllegalArgumentException("segment size must be at least " + STAGING_BYTES + " bytes, got " + segmentBytes);
+        }
+        if (segmentBytes > MAX_SEGMENT_BYTES) {
+            throw new IllegalArgumentException("segment size must be at most " + MAX_SEGMENT_BYTES + " bytes, got " + segmentBytes);
         }
         if (maxBytes < 2 * segmentBytes) {
             throw new IllegalArgumentException("journal cap (" + maxBytes + ") must be at least two segments (" + 2 * segmentBytes + ")");
@@ -77,7 +86,7 @@ public final class JournalWriter implements Closeable {
         this.closer = closer;
         this.sync = sync;
         this.readable = new ReadableEnd(stats);
-        this.segment = new CurrentSegment(dir, segmentBytes, closed, closer, readable);
+        this.segment = new CurrentSegment(dir, segmentBytes, closed, closer, readable, opener);
     }
 
     /** Opens (creating if needed) the journal in {@code dir}, recovering a torn tail. */
@@ -94,8 +103,14 @@ public final class JournalWriter implements Closeable {
     /** {@link #open}, with the current segment forced by {@code sync} (tests make it fail). */
     static JournalWriter open(Path dir, long segmentBytes, long maxBytes, JournalStats stats, SegmentCloser closer,
                               DataSync sync) throws IOException {
+        return open(dir, segmentBytes, maxBytes, stats, closer, sync, CurrentSegment.Opener.FILES);
+    }
+
+    /** {@link #open}, with new segment files opened by {@code opener} (tests make their writes fail). */
+    static JournalWriter open(Path dir, long segmentBytes, long maxBytes, JournalStats stats, SegmentCloser closer,
+                              DataSync sync, CurrentSegment.Opener opener) throws IOException {
         Files.createDirectories(dir);
-        JournalWriter w = new JournalWriter(dir, segmentBytes, maxBytes, stats, closer, sync);
+        JournalWriter w = new JournalWriter(dir, segmentBytes, maxBytes, stats, closer, sync, opener);
         try {
             w.recover();
         } catch (IOException | RuntimeException e) {
@@ -181,7 +196,7 @@ public final class JournalWriter implements Closeable {
                 return;
             }
             if (segment.wouldOutgrow(staged.bytes()) && readable.allForced()) {
-                segment.roll();
+                stats.sizeBytes.addAndGet(segment.roll());
             }
             int bytes = segment.write(staged.toWrite());
             stats.writes.incrementAndGet();
@@ -216,9 +231,14 @@ public final class JournalWriter implements Closeable {
             // the whole records a failed fsync left (delivered, though their batch was answered 503).
             long uncut = segment.base();
             try {
-                segment.roll();
+                stats.sizeBytes.addAndGet(segment.roll()); // the bytes it could not cut, left in the closed file
             } catch (IOException rollFailure) {
                 e.addSuppressed(rollFailure); // logged with it: the writer stays on this segment
+                try {
+                    stats.sizeBytes.addAndGet(segment.keepUncut());
+                } catch (IOException sizeFailure) {
+                    e.addSuppressed(sizeFailure);
+                }
             }
             log.error("cannot cut a partial write, or {} bytes written since the last fsync, from segment {}; {}", cut, uncut,
                     segment.base() != uncut ? "readers will skip the first and read the second"
@@ -256,7 +276,7 @@ public final class JournalWriter implements Closeable {
             if (segment.wouldOutgrow(staged.bytes() + bytesAhead)) {
                 flush();
                 if (segment.wouldOutgrow(bytesAhead) && readable.allForced()) {
-                    segment.roll();
+                    stats.sizeBytes.addAndGet(segment.roll());
                 }
             }
         } catch (IOException ex) {

@@ -3,7 +3,6 @@ package io.trackedge.journal;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
@@ -113,38 +112,66 @@ final class SegmentCloser implements AutoCloseable {
         last.join();
     }
 
+    /**
+     * Hands over the directory entry of a new journal's first segment, at {@code base}: forced later,
+     * and a failure counted and raised as a segment's sync failure is (no segment is closed: only a
+     * failure is counted).
+     */
+    void newSegmentLater(long base) {
+        lastSync = later(() -> {
+            try {
+                DirectorySync.force(dir);
+            } catch (IOException | RuntimeException | Error e) {
+                failed("the directory entry of new journal segment " + base, e);
+            }
+        });
+    }
+
+    /** The bytes of a segment left behind, then the directory, whatever became of the bytes. */
+    private void forceAndClose(FileChannel segment) throws IOException {
+        IOException error = null;
+        try (segment) {
+            segment.force(false);
+        } catch (IOException e) {
+            error = e;
+        }
+        try {
+            // The new segment's entry: ack=fsync answers for records in the new segment once its own fsync returns.
+            DirectorySync.force(dir);
+        } catch (IOException e) {
+            if (error == null) {
+                error = e;
+            } else {
+                error.addSuppressed(e);
+            }
+        }
+        if (error != null) {
+            throw error;
+        }
+    }
+
     private void sync(FileChannel segment, long base) {
         long t0 = System.nanoTime();
         try {
-            try (segment) {
-                segment.force(false);
-            } finally {
-                // The new segment's entry, whatever became of the old segment's bytes: ack=fsync
-                // answers for records in the new segment once its own fsync returns.
-                forceDirectory(dir);
-            }
+            forceAndClose(segment);
             stats.segmentSyncs.incrementAndGet();
         } catch (IOException | RuntimeException | Error e) {
-            // Its records were written; what may be lost is their survival of a power cut. Counted,
-            // logged, and raised by the next awaitSynced (ack=fsync's next batch). Never thrown here:
-            // a failed future would fail every later force until the next roll.
-            stats.segmentSyncFailures.incrementAndGet();
-            log.error("journal segment {} could not be forced to the device; its records may not survive a power loss", base, e);
-            failure.compareAndSet(null, new IOException("fsync of closed journal segment " + base + " failed", e));
+            failed("closed journal segment " + base + " (or the directory entry of the next)", e);
         } finally {
             stats.segmentSyncNanos.addAndGet(System.nanoTime() - t0);
             stats.segmentSyncsPending.decrementAndGet();
         }
     }
 
-    /** Forces {@code dir}, so that the entries of segments created in it survive power loss. */
-    static void forceDirectory(Path dir) {
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true);
-        } catch (IOException e) {
-            // Some file systems refuse to open or force a directory; the fsync of the file is then all we get.
-            log.debug("directory fsync not supported on {}", dir, e);
-        }
+    /**
+     * Records written may not survive a power cut: their bytes, or the directory entry that finds them,
+     * could not be forced. Counted, logged, and raised by the next awaitSynced (ack=fsync's next
+     * batch). Never thrown on the closer's thread: a failed future would fail every later force.
+     */
+    private void failed(String what, Throwable e) {
+        stats.segmentSyncFailures.incrementAndGet();
+        log.error("fsync of {} failed; its records may not survive a power loss", what, e);
+        failure.compareAndSet(null, new IOException("fsync of " + what + " failed", e));
     }
 
     /**

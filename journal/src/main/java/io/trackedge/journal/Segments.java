@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.zip.CRC32C;
 import java.util.stream.Stream;
 
 /**
@@ -57,39 +56,5 @@ public final class Segments {
             }
         }
         return total;
-    }
-
-    /**
-     * Where a segment file's last whole, checksummed record ends: after it there is only a torn
-     * tail, if anything. Damage in the middle, followed by records {@link Framing#trustedAt} trusts,
-     * is passed over (readers skip just the damaged bytes), so the records after it are kept.
-     */
-    static long wholeRecordsEnd(Path path) throws IOException {
-        byte[] bytes = Files.readAllBytes(path);
-        CRC32C c = new CRC32C();
-        int p = 0;
-        int end = 0;
-        while (p < bytes.length) {
-            int r = Framing.validate(bytes, p, bytes.length - p, c);
-            if (r > 0) {
-                p += r;
-                end = p;
-                continue;
-            }
-            p = nextTrusted(bytes, p + 1, c);
-        }
-        return end;
-    }
-
-    /** The first record at or after {@code from} to trust, all of the file being at hand; the file's length when none. */
-    private static int nextTrusted(byte[] bytes, int from, CRC32C c) {
-        for (int q = from; q < bytes.length; q++) {
-            int t = Framing.trustedAt(bytes, q, bytes.length - q, c);
-            // Unsure with the whole file read: a record followed by a torn tail; whole itself, so kept.
-            if (t > 0 || (t == Framing.UNSURE && Framing.validate(bytes, q, bytes.length - q, c) > 0)) {
-                return q;
-            }
-        }
-        return bytes.length;
     }
 }

@@ -5,8 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -322,6 +325,35 @@ class CorruptionTest {
             ReadBack.assertExactly(written.subList(11, 40), got.subList(10, 39), clean.get(11).position());
             ReadBack.assertExactly(more, got.subList(39, got.size()), wholeEnd);
             assertEquals(1, r.damagedRegions());
+        }
+    }
+
+    /**
+     * Regression: at a run of zeros the reader read on to the run's end before judging it, its buffer
+     * doubling as it went, so a run past 1 GiB (a power cut's zeroed extent) failed every read of the
+     * sink (NegativeArraySizeException), and a shorter one could take the heap. A run longer than the
+     * reader's buffer is damage now: one region, and the records after it are read on. The runs are
+     * holes in a sparse file, which take no disk.
+     */
+    @ParameterizedTest
+    @ValueSource(longs = {12L << 20, (1L << 30) + (12L << 20)})
+    void aRunOfZerosLongerThanTheReadersBufferIsDamageAndTheRecordsAfterItAreRead(long zeros) throws Exception {
+        writeOneSegment(30);
+        byte[] written = Files.readAllBytes(Segments.path(dir, 0));
+        int split = (int) clean.get(20).position();
+        Files.delete(Segments.path(dir, 0));
+        try (FileChannel f = FileChannel.open(Segments.path(dir, 0), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            f.write(ByteBuffer.wrap(written, 0, split), 0);
+            f.write(ByteBuffer.wrap(written, split, written.length - split), split + zeros);
+        }
+        try (JournalReader r = new JournalReader(dir, 0, null)) {
+            List<ReadBack.Read> got = ReadBack.drain(r);
+            assertEquals(specs.size(), got.size());
+            ReadBack.assertExactly(specs.subList(0, 20), got.subList(0, 20), 0);
+            ReadBack.assertExactly(specs.subList(20, 40), got.subList(20, 40), split + zeros);
+            assertEquals(1, r.damagedRegions());
+            assertEquals(zeros, r.damagedBytes());
+            assertTrue(r.bufferBytes() <= JournalReader.MAX_BUFFER, "buffer: " + r.bufferBytes());
         }
     }
 

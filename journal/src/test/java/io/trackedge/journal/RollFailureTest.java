@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,7 +18,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Regression: when the next segment could not be created (a full disk, no inodes left), the writer
  * had already closed the current one, and every later write failed on the closed channel until a
- * restart, even after the disk had room again.
+ * restart, even after the disk had room again. And when a failed write could not be cut from the
+ * file, the roll that follows started the next segment at the last whole record, inside the bytes the
+ * failed write left: readers handed those out at the next segment's positions, then went back.
  */
 class RollFailureTest {
 
@@ -56,5 +59,157 @@ class RollFailureTest {
             assertEquals(rollAt, Segments.list(dir).get(1), "the new segment starts where the last record ended");
         }
         ReadBack.assertExactly(written, ReadBack.readAll(dir, 0), 0);
+    }
+
+    /**
+     * The disk takes half of a batch and refuses the rest, then refuses to cut that half: the writer
+     * rolls, and the next segment starts past the file's last byte, so the reader's positions only go
+     * forward and the next batch is read once, at the next segment's start. What the failed write left
+     * whole is read (the appender answered its batch 503; a retry with the same ids counts once), its
+     * torn end is one damaged region.
+     */
+    @Test
+    void aFailedWriteThatCannotBeCutIsRolledPastSoPositionsNeverGoBack() throws Exception {
+        Random rnd = new Random(8);
+        List<FailingChannel> files = new ArrayList<>();
+        CurrentSegment.Opener opener = path -> {
+            FailingChannel f = new FailingChannel(CurrentSegment.Opener.FILES.open(path));
+            files.add(f);
+            return f;
+        };
+        List<EventSpec> a = EventSpec.randomList(0, 20, rnd);
+        List<EventSpec> b = EventSpec.randomList(20, 10, rnd);
+        List<EventSpec> c = EventSpec.randomList(30, 10, rnd);
+        JournalStats stats = new JournalStats();
+        try (JournalWriter w = JournalWriter.open(dir, SEGMENT, 4 * SEGMENT, stats, new SegmentCloser(dir, stats),
+                ch -> ch.force(false), opener);
+             JournalReader r = new JournalReader(dir, 0, w::flushedPosition)) {
+            write(w, a);
+            ReadBack.assertExactly(a, ReadBack.drain(r), 0);
+            long afterA = w.flushedPosition();
+
+            long bBytes = b.stream().mapToLong(e -> Framing.HEADER + e.encode().length).sum();
+            long taken = bBytes / 2;
+            int whole = 0;
+            for (long sum = 0; sum + Framing.HEADER + b.get(whole).encode().length <= taken; whole++) {
+                sum += Framing.HEADER + b.get(whole).encode().length;
+            }
+            files.get(0).failWritesAfter(taken);
+            files.get(0).refuseTruncate();
+            MutableEvent slot = new MutableEvent();
+            for (EventSpec e : b) {
+                assertTrue(w.tryAppend(e.fill(slot)));
+            }
+            assertThrows(UncheckedIOException.class, w::flush);
+            assertEquals(b.size(), w.discardStaged());
+            files.get(0).heal();
+
+            write(w, c);
+            List<ReadBack.Read> got = ReadBack.drain(r);
+            for (int i = 1; i < got.size(); i++) {
+                assertTrue(got.get(i).position() >= got.get(i - 1).next(), "positions only go forward: " + got.stream().map(ReadBack.Read::position).toList());
+            }
+            long next = afterA + taken;
+            assertEquals(List.of(0L, next), Segments.list(dir), "the next segment starts past the failed write's bytes");
+            ReadBack.assertExactly(b.subList(0, whole), got.subList(0, whole), afterA);
+            ReadBack.assertExactly(c, got.subList(whole, got.size()), next);
+            assertEquals(1, r.damagedRegions(), "the failed write's torn end");
+            assertEquals(w.flushedPosition(), stats.sizeBytes.get(), "the bytes left uncut count in the journal's size");
+        }
+    }
+
+    /**
+     * The same, and the disk refuses the next segment's file too: the writer stays on the segment,
+     * writes the next batch after the failed write's bytes and counts its positions from there, so
+     * readers pass those bytes as damage and read the next batch whole.
+     */
+    @Test
+    void aFailedWriteThatCanBeNeitherCutNorRolledPastIsFollowedAndReadAsDamage() throws Exception {
+        Random rnd = new Random(10);
+        List<FailingChannel> files = new ArrayList<>();
+        boolean[] refuseFiles = {false};
+        CurrentSegment.Opener opener = path -> {
+            if (refuseFiles[0]) {
+                throw new IOException("No space left on device (the test)");
+            }
+            FailingChannel f = new FailingChannel(CurrentSegment.Opener.FILES.open(path));
+            files.add(f);
+            return f;
+        };
+        List<EventSpec> a = EventSpec.randomList(0, 20, rnd);
+        List<EventSpec> b = EventSpec.randomList(20, 10, rnd);
+        List<EventSpec> c = EventSpec.randomList(30, 10, rnd);
+        JournalStats stats = new JournalStats();
+        try (JournalWriter w = JournalWriter.open(dir, SEGMENT, 4 * SEGMENT, stats, new SegmentCloser(dir, stats),
+                ch -> ch.force(false), opener);
+             JournalReader r = new JournalReader(dir, 0, w::flushedPosition)) {
+            write(w, a);
+            ReadBack.assertExactly(a, ReadBack.drain(r), 0);
+            long afterA = w.flushedPosition();
+
+            long taken = b.stream().mapToLong(e -> Framing.HEADER + e.encode().length).sum() / 2;
+            files.get(0).failWritesAfter(taken);
+            files.get(0).refuseTruncate();
+            refuseFiles[0] = true;
+            MutableEvent slot = new MutableEvent();
+            for (EventSpec e : b) {
+                assertTrue(w.tryAppend(e.fill(slot)));
+            }
+            assertThrows(UncheckedIOException.class, w::flush);
+            assertEquals(b.size(), w.discardStaged());
+            files.get(0).heal();
+            refuseFiles[0] = false;
+
+            write(w, c);
+            assertEquals(List.of(0L), Segments.list(dir));
+            long cFrom = afterA + taken;
+            assertEquals(cFrom + c.stream().mapToLong(e -> Framing.HEADER + e.encode().length).sum(), w.flushedPosition(),
+                    "the next batch's positions count the bytes before it");
+            assertEquals(w.flushedPosition(), Files.size(Segments.path(dir, 0)));
+            assertEquals(w.flushedPosition(), stats.sizeBytes.get());
+            List<ReadBack.Read> got = ReadBack.drain(r);
+            ReadBack.assertExactly(c, got.subList(got.size() - Math.min(c.size(), got.size()), got.size()), cFrom);
+        }
+    }
+
+    /**
+     * A journal an older writer left with a segment overlapping the next one (its file runs past the
+     * next segment's base): the reader reads each segment only up to the next one's base.
+     */
+    @Test
+    void aReaderNeverReadsASegmentPastTheNextOnesBase() throws Exception {
+        Random rnd = new Random(9);
+        Path written = dir.resolve("written");
+        List<EventSpec> a = EventSpec.randomList(0, 20, rnd);
+        List<EventSpec> past = EventSpec.randomList(20, 5, rnd);
+        List<EventSpec> c = EventSpec.randomList(25, 10, rnd);
+        try (JournalWriter w = JournalWriter.open(written, SEGMENT, 4 * SEGMENT, new JournalStats())) {
+            write(w, a);
+            write(w, past);
+            write(w, c);
+        }
+        byte[] bytes = java.nio.file.Files.readAllBytes(Segments.path(written, 0));
+        List<ReadBack.Read> reads = ReadBack.readAll(written, 0);
+        int aEnd = (int) reads.get(a.size() - 1).next();
+        int cFrom = (int) reads.get(a.size() + past.size()).position();
+        Path overlapping = dir.resolve("overlapping");
+        Files.createDirectories(overlapping);
+        Files.write(Segments.path(overlapping, 0), java.util.Arrays.copyOf(bytes, cFrom)); // a, then records past the next base
+        Files.write(Segments.path(overlapping, aEnd), java.util.Arrays.copyOfRange(bytes, cFrom, bytes.length));
+
+        try (JournalReader r = new JournalReader(overlapping, 0, null)) {
+            List<ReadBack.Read> got = ReadBack.drain(r);
+            ReadBack.assertExactly(a, got.subList(0, Math.min(a.size(), got.size())), 0);
+            ReadBack.assertExactly(c, got.subList(Math.min(a.size(), got.size()), got.size()), aEnd);
+            assertEquals(0, r.damagedRegions());
+        }
+    }
+
+    private static void write(JournalWriter w, List<EventSpec> batch) {
+        MutableEvent slot = new MutableEvent();
+        for (EventSpec e : batch) {
+            assertTrue(w.tryAppend(e.fill(slot)));
+        }
+        w.flush();
     }
 }

@@ -4,8 +4,11 @@ import static io.trackedge.journal.ReadBack.SEGMENT;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -110,6 +113,32 @@ class TornTailTest {
         List<EventSpec> expected = new ArrayList<>(big.subList(0, firstOfLast));
         expected.addAll(more);
         ReadBack.assertExactly(expected, ReadBack.readAll(dir, 0), 0);
+    }
+
+    /**
+     * Regression: recovery read the newest segment whole into one array, so a segment past 2 GiB (the
+     * largest array; past the heap sooner) failed every start with an OutOfMemoryError, and systemd
+     * restarted it into the same. Here the segment is mostly a hole (zeros, which take no disk), with
+     * whole records before and after it and a torn one at its end.
+     */
+    @Test
+    void aNewestSegmentPastTwoGibibytesIsCutToItsLastWholeRecord() throws Exception {
+        Path dir = tmp.resolve("huge");
+        Files.createDirectories(dir);
+        long resumeAt = (2L << 30) + 4096;
+        long wholeEnd = resumeAt + segment.length;
+        ReadBack.Read last = reads.get(reads.size() - 1);
+        try (FileChannel f = FileChannel.open(Segments.path(dir, 0), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            f.write(ByteBuffer.wrap(segment), 0);
+            f.write(ByteBuffer.wrap(segment), resumeAt);
+            f.write(ByteBuffer.wrap(segment, (int) last.position(), 100), wholeEnd);
+        }
+        JournalStats stats = new JournalStats();
+        try (JournalWriter w = JournalWriter.open(dir, SEGMENT, 4 * SEGMENT, stats)) {
+            assertEquals(100, stats.tornTailBytesCut.get());
+            assertEquals(wholeEnd, w.flushedPosition());
+            assertEquals(wholeEnd, Files.size(Segments.path(dir, 0)));
+        }
     }
 
     private void checkCut(Path dir, int cut) throws Exception {
