@@ -51,7 +51,7 @@ record PostHogStack(PostHogSink sink, SinkLoop loop, PostHogStats stats) {
             return null;
         }
         PostHogStats ph = new PostHogStats();
-        BadEventStore bad = db != null ? new PostgresBadEventStore(db.dataSource(), node)
+        BadEventStore bad = db != null ? new PostgresBadEventStore(db.dataSource(), node, privacy)
                 : new FileBadEventStore(config.dataDir().resolve("bad-events-posthog.ndjson"));
         JournalClassifier classifier = classify.newClassifier();
         if (stored != null) {

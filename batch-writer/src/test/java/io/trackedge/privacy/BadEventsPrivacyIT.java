@@ -222,7 +222,13 @@ class BadEventsPrivacyIT {
         try (Connection c = testDb.connect()) {
             Erasure.erase(c, tenant, "erased-before-its-row", "test");
         }
-        setAside(store, records.get("erased-before-its-row"), at + 100); // the erasure found no row: it came after
+        // The erasure found no row: it came after. Written as a store before ErasedRecipients did, which kept it (the
+        // store now drops it: thePostgresStoreReadsTheErasuresOfItsDatabase); a replay must not send it either.
+        try (Connection c = testDb.connect()) {
+            byte[] record = records.get("erased-before-its-row");
+            BadEvents.insert(c, PostHogSink.NAME, UUID.randomUUID(), new io.trackedge.sink.BadRecord(at + 100, at + 101, record,
+                    RecordCodec.decode(record, 0, record.length), "PostHog answered 400", "400"));
+        }
         List<BadEvents.Row> rows;
         try (Connection c = testDb.connect()) {
             rows = BadEvents.list(c, PostHogSink.NAME, false, 10);
@@ -283,6 +289,83 @@ class BadEventsPrivacyIT {
         }
         assertEquals(0, testDb.count("SELECT count(*) FROM bad_events"));
         assertTrue(fake.answered(200) > 0, "the other event was taken");
+    }
+
+    /**
+     * As above, with the erasure made by another node: this sink's list has not heard of it (its reload comes later),
+     * so only the database can tell. The PostgreSQL store read no erasures and kept the row, which outlived the
+     * erasure; now it reads them under the audit's lock in the insert's transaction ({@link ErasedRecipients}).
+     */
+    @Test
+    void thePostgresStoreKeepsNoRowOfARecipientAnotherNodeErasedWhileItsEventWasSent() throws Exception {
+        UUID tenant = UUID.fromString("0b0b0b0b-0b0b-4b0b-8b0b-0b0b0b0b0b0b");
+        PrivacyPolicy policy = new PrivacyPolicy(PrivacySettings.KEEP_ALL, ErasureList.empty(), System::currentTimeMillis);
+        JournalFixture journal = new JournalFixture(writer);
+        UUID refused = journal.append(tenant, USER, EventType.CLICK, "erased-elsewhere", JournalFixture.FULL_V4);
+        UUID accepted = journal.append(tenant, USER, EventType.CLICK, "accepted", JournalFixture.FULL_V4);
+        writer.flush();
+        fake.poison(refused);
+        // During the second request of the refused event (alone, to find it), after the sink's last look at its list.
+        fake.beforeNextCapture(() -> fake.beforeNextCapture(() -> {
+            try (Connection c = testDb.connect()) {
+                Erasure.erase(c, tenant, "erased-elsewhere", "another node");
+            } catch (java.sql.SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        }));
+        PostHogSettings settings = new PostHogSettings(fake.host(), KEY, 10, 1 << 20, Duration.ofMillis(2),
+                Duration.ofSeconds(2), Duration.ofMillis(200), Duration.ofHours(24), true, false);
+        SinkStats ph = new SinkStats();
+        UUID node = UUID.randomUUID();
+        SinkLoop posthog = new SinkLoop(new PostHogSink(writer.directory(), writer::flushedPosition, node,
+                dataDir.resolve("posthog-cursor"), settings, new PostHogStats(), new PostgresBadEventStore(db.dataSource(), node, policy),
+                System::currentTimeMillis, classifier(), policy),
+                writer.directory(), writer::flushedPosition, Sinks.settings(10, Duration.ofMillis(2), Duration.ofMillis(200)),
+                ph, p -> { });
+        posthog.start();
+        long end = writer.flushedPosition();
+        try {
+            Await.until("the sink passes the refused event", Duration.ofSeconds(60), () -> ph.committedPosition.get() == end);
+        } finally {
+            assertTrue(posthog.stop(Duration.ofSeconds(5)));
+        }
+        assertEquals(1, testDb.count("SELECT count(*) FROM erasure_audit"), "the erasure ran");
+        assertEquals(0, testDb.count("SELECT count(*) FROM bad_events"), "the erased recipient's event was set aside");
+        assertTrue(fake.uuids().contains(accepted), "the other event was taken");
+    }
+
+    /**
+     * The store's own check, beside the sink's: a recipient erased in the database since the event was taken in is
+     * not kept, nor one erased within the hold; an event taken in after an erasure older than the hold is kept.
+     */
+    @Test
+    void thePostgresStoreReadsTheErasuresOfItsDatabase() throws Exception {
+        UUID tenant = UUID.fromString("0b0b0b0b-0b0b-4b0b-8b0b-0b0b0b0b0b0c");
+        JournalFixture journal = new JournalFixture(writer);
+        byte[] before = journal.record(tenant, USER, EventType.OPEN, "taken-in-before", JournalFixture.FULL_V4);
+        try (Connection c = testDb.connect()) {
+            Erasure.erase(c, tenant, "taken-in-before", "another node");
+            Erasure.erase(c, tenant, "taken-in-after", "another node");
+        }
+        // The event after is taken in past the erasures by more than the short hold below (the audit's clock is this host's).
+        Await.until("the erasures older than the short hold", Duration.ofSeconds(5),
+                () -> testDb.count("SELECT count(*) FROM erasure_audit WHERE erased_at < now() - interval '1 millisecond'") == 2);
+        byte[] after = journal.record(tenant, USER, EventType.OPEN, "taken-in-after", JournalFixture.FULL_V4);
+        PostgresBadEventStore holding = new PostgresBadEventStore(db.dataSource(), UUID.randomUUID());
+        setAside(holding, before, 100);
+        setAside(holding, after, 200);
+        assertEquals(0, testDb.count("SELECT count(*) FROM bad_events"));
+
+        PrivacyPolicy shortHold = new PrivacyPolicy(new PrivacySettings(TenantPrivacy.KEEP_ALL, Map.of(), Duration.ofMillis(1)),
+                ErasureList.empty(), System::currentTimeMillis);
+        PostgresBadEventStore store = new PostgresBadEventStore(db.dataSource(), UUID.randomUUID(), shortHold);
+        setAside(store, before, 300);
+        setAside(store, after, 400);
+        List<BadEvents.Row> kept;
+        try (Connection c = testDb.connect()) {
+            kept = BadEvents.list(c, PostHogSink.NAME, false, 10);
+        }
+        assertEquals(List.of(400L), kept.stream().map(BadEvents.Row::journalPosition).toList(), kept.toString());
     }
 
     /**

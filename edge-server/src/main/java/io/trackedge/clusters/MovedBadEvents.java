@@ -14,6 +14,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Consumer;
@@ -29,6 +30,9 @@ import java.util.function.Function;
  * bad-events replay} and by each edge's {@link MovedEventsForwarder}.
  */
 public final class MovedBadEvents {
+
+    /** The error of a row not forwarded because its recipient was erased in the cluster named after it. */
+    public static final String ERASED_THERE = "not forwarded: its recipient was erased in cluster ";
 
     private final Database here;
     private final Function<Database, PostgresReplay> replayOn;
@@ -68,11 +72,20 @@ public final class MovedBadEvents {
     public int forward(String to, Database there, List<BadEvents.Row> rows, List<ReplayOutcome> outcomes) throws SQLException {
         Map<Long, BadEvents.Row> originals = new LinkedHashMap<>(); // by the copy's id there
         List<BadEvents.Row> copies;
+        PostgresReplay replay = replayOn.apply(there);
         // A CLI pool has one connection: none is held while the replay below takes its own.
         try (Connection from = here.dataSource().getConnection(); Connection into = there.dataSource().getConnection()) {
             for (BadEvents.Row r : rows) {
                 try {
-                    originals.put(BadEventForwarding.copy(into, r), r);
+                    OptionalLong copy = BadEventForwarding.copy(into, r, replay.privacy());
+                    if (copy.isPresent()) {
+                        originals.put(copy.getAsLong(), r);
+                    } else {
+                        // Erased there since this row was read: the erasure deletes it here too, or (this cluster not
+                        // reached) its retry will; meanwhile it is marked with why, as a clash is.
+                        BadEvents.replayFailed(from, r.id(), ERASED_THERE + to);
+                        outcomes.add(new ReplayOutcome(r.id(), false, ERASED_THERE + to));
+                    }
                 } catch (IllegalStateException clash) {
                     BadEvents.replayFailed(from, r.id(), clash.getMessage());
                     outcomes.add(new ReplayOutcome(r.id(), false, clash.getMessage()));
@@ -87,7 +100,7 @@ public final class MovedBadEvents {
                 copiesReplayed.put(c.id(), new ReplayOutcome(c.id(), true, null));
             }
         }
-        for (ReplayOutcome o : replayOn.apply(there).replay(copies.stream().filter(c -> c.replayedAt() == null).toList())) {
+        for (ReplayOutcome o : replay.replay(copies.stream().filter(c -> c.replayedAt() == null).toList())) {
             copiesReplayed.put(o.badEventId(), o);
             written += o.replayed() ? 1 : 0;
         }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.trackedge.db.Database;
 import io.trackedge.db.PostgresConnectionInfo;
 import io.trackedge.db.TenantRouting;
+import io.trackedge.privacy.PrivacyPolicy;
 import io.trackedge.sink.bad.BadEventForwarding;
 import io.trackedge.sink.bad.BadEvents;
 import io.trackedge.sink.postgres.PostgresReplay;
@@ -76,7 +77,7 @@ class StaleEdgeAfterMoveIT {
             List<BadEvents.Row> inA;
             try (java.sql.Connection ca = a.connect(); java.sql.Connection cb = b.connect()) {
                 inA = BadEvents.list(ca, PostgresSink.NAME, false, 100);
-                long copy = BadEventForwarding.copy(cb, inA.get(0));
+                long copy = BadEventForwarding.copy(cb, inA.get(0), PrivacyPolicy.keepAll()).orElseThrow();
                 try (Database bDb = new Database(new PostgresConnectionInfo(b.jdbcUrl(), "postgres", null), 2)) {
                     assertTrue(new PostgresReplay(bDb).replay(BadEvents.byIds(cb, List.of(copy))).get(0).replayed());
                 }
@@ -170,7 +171,8 @@ class StaleEdgeAfterMoveIT {
             // A forward that stopped after writing one of them in b, before marking it in a.
             try (java.sql.Connection ca = a.connect(); java.sql.Connection cb = b.connect();
                  Database bDb = new Database(new PostgresConnectionInfo(b.jdbcUrl(), "postgres", null), 2)) {
-                long copy = BadEventForwarding.copy(cb, BadEvents.list(ca, PostgresSink.NAME, false, 100).get(0));
+                long copy = BadEventForwarding.copy(cb, BadEvents.list(ca, PostgresSink.NAME, false, 100).get(0),
+                        PrivacyPolicy.keepAll()).orElseThrow();
                 assertTrue(new PostgresReplay(bDb).replay(BadEvents.byIds(cb, List.of(copy))).get(0).replayed());
             }
             assertEquals(4, rows(b, "email_event_rows", MOVED));

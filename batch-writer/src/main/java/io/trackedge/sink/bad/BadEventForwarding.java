@@ -1,11 +1,18 @@
 package io.trackedge.sink.bad;
 
+import io.trackedge.db.Transaction;
+import io.trackedge.journal.EventRecord;
+import io.trackedge.journal.RecordCodec;
+import io.trackedge.privacy.ErasedRecipients;
+import io.trackedge.privacy.PrivacyPolicy;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
+import java.util.List;
 import java.util.Objects;
+import java.util.OptionalLong;
 
 /**
  * Hands a set-aside event from one cluster's {@code bad_events} to another's: the event of a tenant
@@ -22,13 +29,37 @@ public final class BadEventForwarding {
     }
 
     /**
-     * Copies {@code row} into {@code to}'s {@code bad_events}, unless it is there already.
+     * Copies {@code row} into {@code to}'s {@code bad_events}, unless it is there already, or its recipient was
+     * erased in {@code to} (since its event was taken in, or within the hold): an erasure there, made after this
+     * row was read here, found no copy to delete. The erasures are read under the audit's lock in the copy's
+     * transaction ({@link ErasedRecipients}), so one under way is waited for, and one to come deletes the copy.
      *
-     * @return the copy's id in {@code to}
+     * @param to a connection in auto-commit, left so
+     * @param privacy the rules the sinks keep events by: their erasure hold
+     * @return the copy's id in {@code to}; empty when the recipient was erased there, and nothing was copied
      * @throws IllegalStateException when {@code to} holds another event under the row's key (a journal
      *     started again under the same edge node id): nothing is copied
      */
-    public static long copy(Connection to, BadEvents.Row row) throws SQLException {
+    public static OptionalLong copy(Connection to, BadEvents.Row row, PrivacyPolicy privacy) throws SQLException {
+        EventRecord e = decoded(row);
+        return Transaction.run(to, t -> {
+            if (e != null && ErasedRecipients.read(t, privacy, List.of(e)).covers(e)) {
+                return OptionalLong.empty();
+            }
+            return OptionalLong.of(insert(t, row));
+        });
+    }
+
+    /** The row's event; null when its record does not decode, and then it names no one this release can read. */
+    private static EventRecord decoded(BadEvents.Row row) {
+        try {
+            return RecordCodec.decode(row.record(), 0, row.record().length);
+        } catch (RuntimeException undecodable) {
+            return null;
+        }
+    }
+
+    private static long insert(Connection to, BadEvents.Row row) throws SQLException {
         try (PreparedStatement s = to.prepareStatement("INSERT INTO bad_events (sink, edge_node, journal_position, event_id, "
                 + "tenant_id, event_type, record, error, error_code, attempts, set_aside_at, recipient_hash, redacted) "
                 + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "

@@ -9,6 +9,9 @@ import io.trackedge.sink.BadRecord;
  */
 public interface BadEventStore {
 
-    /** Records {@code bad} for {@code sink}, durably, before returning. */
+    /**
+     * Records {@code bad} for {@code sink}, durably, before returning; or keeps nothing of it when the store can
+     * tell its recipient was erased ({@code PostgresBadEventStore}: the erasure would find no row to delete).
+     */
     void add(String sink, BadRecord bad) throws Exception;
 }

@@ -2,6 +2,7 @@ package io.trackedge.sink.postgres;
 
 import io.trackedge.classify.Correction;
 import io.trackedge.journal.EventRecord;
+import io.trackedge.privacy.ErasedRecipients;
 import io.trackedge.privacy.PrivacyPolicy;
 import io.trackedge.sink.BadRecord;
 import io.trackedge.sink.JournalClassifier;
@@ -206,6 +207,9 @@ final class BatchWriter {
         c.setAutoCommit(false);
         try {
             DSLContext sql = DSL.using(c, SQLDialect.POSTGRES);
+            // The audit before the row, in an erasure's order: an erasure holds the audit and then deletes this row,
+            // so a replay that marked the row first and then waited for the audit deadlocked with it.
+            ErasedRecipients.lock(c);
             if (!BadEvents.markReplayed(c, badEventId)) {
                 c.rollback();
                 return false;

@@ -58,6 +58,11 @@ public final class PostgresReplay {
         this.retention = new RetentionCutoff(retentionDays);
     }
 
+    /** The privacy rules replayed events are kept by: those a row handed to this cluster is copied by too. */
+    public io.trackedge.privacy.PrivacyPolicy privacy() {
+        return privacy;
+    }
+
     public List<ReplayOutcome> replay(List<BadEvents.Row> rows) throws SQLException {
         List<ReplayOutcome> out = new ArrayList<>(rows.size());
         try (Connection c = db.dataSource().getConnection()) {

@@ -3,12 +3,11 @@ package io.trackedge.sink.postgres;
 import io.trackedge.classify.Correction;
 import io.trackedge.journal.EventRecord;
 import io.trackedge.privacy.Erasure;
-import io.trackedge.privacy.ErasureList;
+import io.trackedge.privacy.ErasedRecipients;
 import io.trackedge.privacy.PrivacyPolicy;
 import io.trackedge.sink.BadRecord;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -19,7 +18,7 @@ import java.util.Set;
 /**
  * The Postgres sink's side of {@link PrivacyPolicy}, one per {@link BatchWriter}: in the batch's
  * transaction it takes {@code erasure_audit} in SHARE mode (so an erasure waits for this batch
- * and this batch waits for an erasure under way; see {@link Erasure}), reads the recent erasures,
+ * and this batch waits for an erasure under way; see {@link Erasure}, {@link ErasedRecipients}), reads the recent erasures,
  * and splits the batch into rows that may be stored (IP and user agent already cut) and events
  * that may only be counted in {@code daily_analytics} (aggregate-only tenants, erased recipients).
  * Those counts go to {@code daily_unstored} too (V14), so that the reconciliation, which recounts
@@ -51,10 +50,10 @@ final class PrivacyFilter {
     /** Returns the events to write per recipient; keeps the rest for {@link #foldCountedOnly}. */
     List<EventRecord> admit(Connection c, List<EventRecord> rows) throws SQLException {
         countedOnly.clear();
-        Erasure.Recent recent = readErasures(c, rows);
-        erasedSinceLastBatch = recent.latestId() > latestErasureSeen;
-        latestErasureSeen = Math.max(latestErasureSeen, recent.latestId());
-        batchPolicy = withErasures(recent);
+        ErasedRecipients erased = ErasedRecipients.read(c, policy, rows);
+        erasedSinceLastBatch = erased.latestId() > latestErasureSeen;
+        latestErasureSeen = Math.max(latestErasureSeen, erased.latestId());
+        batchPolicy = erased.policy();
         PrivacyPolicy.Admitted a = batchPolicy.admit(rows);
         countedOnly.addAll(a.countedOnly());
         cut = a.cut();
@@ -93,35 +92,13 @@ final class PrivacyFilter {
         if (events.isEmpty()) {
             return out;
         }
-        PrivacyPolicy now = withErasures(readErasures(c, events));
+        ErasedRecipients now = ErasedRecipients.read(c, policy, events);
         for (BadRecord b : bad) {
-            if (b.event() != null && now.erased(b.event())) {
+            if (b.event() != null && now.covers(b.event())) {
                 out.add(b);
             }
         }
         return out;
-    }
-
-    /**
-     * Takes {@code erasure_audit} in SHARE mode (an erasure under way is waited for, one to come waits for this
-     * transaction) and reads the erasures that cover {@code events}: within the hold, or made since the oldest
-     * of them was taken in.
-     */
-    private Erasure.Recent readErasures(Connection c, List<EventRecord> events) throws SQLException {
-        try (Statement s = c.createStatement()) {
-            s.execute("LOCK TABLE erasure_audit IN SHARE MODE");
-        }
-        long oldestReceived = Long.MAX_VALUE;
-        for (EventRecord e : events) {
-            oldestReceived = Math.min(oldestReceived, e.receivedAtMicros() / 1000);
-        }
-        return Erasure.recentAndLatest(c, policy.settings().erasureHold().toMillis(), oldestReceived);
-    }
-
-    private PrivacyPolicy withErasures(Erasure.Recent recent) {
-        ErasureList erased = ErasureList.empty();
-        erased.replace(recent.entries());
-        return policy.withErasures(erased);
     }
 
     /**

@@ -8,6 +8,7 @@ import io.trackedge.classify.ListSource;
 import io.trackedge.journal.EventFields;
 import io.trackedge.journal.EventRecord;
 import io.trackedge.journal.EventType;
+import io.trackedge.privacy.ErasedRecipients;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.sql.Connection;
@@ -57,6 +58,9 @@ import java.util.UUID;
  * reconciliation does) before its rows are recounted, so a sink's increments are either in the
  * recount or added after it, never lost; the sink's commits wait for the re-score's commit.
  * Memory: one entry (about 200 bytes) per open and click of the emails read.
+ *
+ * <p>Beside an erasure: {@code erasure_audit} is taken in SHARE mode before anything is read ({@link ErasedRecipients}),
+ * so an erasure and a re-score of the same rows run one after the other, never interleaved.
  */
 public final class Rescore {
 
@@ -119,6 +123,11 @@ public final class Rescore {
         } else {
             TenantRewrites.holdShared(c, List.of(tenantOrNull));
         }
+        // Then the erasures' lock, as a batch takes it, before reading and before HumanOpens' lock: an erasure
+        // under way is waited for and its deletes read as done; one to come waits for this commit. Without it an
+        // erasure deleted the human opens, then waited on the rows updated here, and the human open this wrote
+        // meanwhile outlived it.
+        ErasedRecipients.lock(c);
         try (Statement s = c.createStatement()) {
             s.execute("DROP TABLE IF EXISTS rescore_emails, rescore_changes, rescore_changed");
             s.execute("CREATE TEMP TABLE rescore_changes (event_id uuid, occurred_at timestamptz, tenant_id uuid,"
