@@ -200,6 +200,7 @@ final class IngestExchange {
             case 202 -> o.rejected() == 0 ? Outcome.ACCEPTED : Outcome.PARTIAL;
             case 400 -> o.rejected() > 0 ? Outcome.REJECTED : Outcome.MALFORMED;
             case 413 -> Outcome.TOO_LARGE;
+            case 415 -> Outcome.UNSUPPORTED_MEDIA_TYPE;
             case 503 -> Outcome.UNAVAILABLE;
             default -> Outcome.ERROR;
         };
