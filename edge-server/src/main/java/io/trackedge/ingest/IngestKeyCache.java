@@ -167,7 +167,11 @@ public final class IngestKeyCache implements AutoCloseable {
         }
     }
 
-    /** Reloads the keys once; returns false (keeping the keys it had) when the database fails. */
+    /**
+     * Reloads the keys once; returns false (keeping the keys it had) when the database fails, or when
+     * anything else is thrown: it runs as the periodic task, which a throw would end, and with it
+     * every later reload.
+     */
     public synchronized boolean refresh() {
         if (store == null) {
             return false;
@@ -194,6 +198,13 @@ public final class IngestKeyCache implements AutoCloseable {
                     log.warn("cannot reload ingest keys, keeping the {} loaded before: {}", byPrefix.size(), e.getMessage());
                 }
             }
+            failing = true;
+            return false;
+        } catch (Throwable t) {
+            // A bug, not an outage (an Error: a class missing from the build, a stack overflow): said at
+            // each failure with its trace, as a failed reload, and the reloads go on.
+            refreshFailures.incrementAndGet();
+            log.error("reloading the ingest keys failed, keeping the {} loaded before", byPrefix.size(), t);
             failing = true;
             return false;
         }

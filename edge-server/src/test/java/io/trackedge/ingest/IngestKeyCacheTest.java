@@ -95,6 +95,27 @@ class IngestKeyCacheTest {
     }
 
     /**
+     * An {@link Error} in a reload ended the periodic task: the reloads stopped, unsaid and uncounted,
+     * and a key revoked afterwards stayed accepted. It counts as a failed reload and the reloads go on.
+     */
+    @Test
+    void anErrorInAReloadIsAFailedReloadAndTheReloadsGoOn() {
+        AtomicInteger calls = new AtomicInteger();
+        DataSource broken = new FakeDataSource(() -> {
+            if (calls.incrementAndGet() <= 2) {
+                throw new NoClassDefFoundError("org/postgresql/jdbc/PgArray (a bad build)");
+            }
+            throw new SQLException("the database is down");
+        });
+        try (IngestKeyCache cache = new IngestKeyCache(new IngestKeyStore(broken), Duration.ofMillis(20))) {
+            cache.start();
+            Await.until("the reloads going on past two Errors", Duration.ofSeconds(10), cache::refreshFailures, n -> n >= 4);
+            assertTrue(cache.reloadFailing());
+            assertTrue(calls.get() >= 4);
+        }
+    }
+
+    /**
      * Edges are started and stopped by the hundred in one JVM (the ITs): a closed cache leaves no
      * thread of its own alive, the keys' and the migrations' threads stuck in their work included.
      */
