@@ -67,7 +67,7 @@ public final class ErasureRoute implements AutoCloseable {
             answer(handler, ctx, edge, 405, "{\"error\":\"only POST is answered here\"}", "Allow: POST\r\n");
             return;
         }
-        CompletableFuture<IngestKeyCache.Principal> who = edge.ingest == null ? CompletableFuture.completedFuture(null)
+        CompletableFuture<IngestKeyCache.Check> who = edge.ingest == null ? CompletableFuture.completedFuture(new IngestKeyCache.Check(null, null))
                 : edge.ingest.authenticateOrReload(request.headers().get(HttpHeaderNames.AUTHORIZATION));
         if (who.isDone()) {
             authorized(handler, ctx, edge, request, who.join());
@@ -81,11 +81,14 @@ public final class ErasureRoute implements AutoCloseable {
     }
 
     private void authorized(TrackingHandler handler, ChannelHandlerContext ctx, EdgeContext edge, HttpRequest request,
-                            IngestKeyCache.Principal who) {
-        if (who == null && edge.ingest != null && edge.ingest.keys().cannotCheck(request.headers().get(HttpHeaderNames.AUTHORIZATION))) {
-            answer(handler, ctx, edge, 503, "{\"error\":\"" + IngestKeyCache.CANNOT_CHECK + "\"}", "Retry-After: 5\r\n");
+                            IngestKeyCache.Check check) {
+        if (check.unavailable() != null) {
+            StringBuilder sb = new StringBuilder("{\"error\":");
+            Json.quote(sb, check.unavailable());
+            answer(handler, ctx, edge, 503, sb.append('}').toString(), "Retry-After: 5\r\n");
             return;
         }
+        IngestKeyCache.Principal who = check.principal();
         if (who == null) {
             answer(handler, ctx, edge, 401, "{\"error\":\"a valid ingest API bearer key is required\"}",
                     "WWW-Authenticate: Bearer realm=\"trackedge\"\r\n");

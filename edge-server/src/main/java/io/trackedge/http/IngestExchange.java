@@ -20,7 +20,7 @@ import java.util.Arrays;
  * One {@code POST /v1/events} on a connection, on its event loop:
  *
  * <ol>
- *   <li>the request head: key (401), Content-Type and Content-Encoding (415), Content-Length (413), room in the body
+ *   <li>the request head: key (401; 503 when it cannot be checked now), Content-Type and Content-Encoding (415), Content-Length (413), room in the body
  *       budget (503); each refusal is answered at once, without touching the ring;</li>
  *   <li>the body, copied chunk by chunk up to {@code max-body-bytes} (past it: 413 and close);</li>
  *   <li>processing on an ingest worker; meanwhile the connection reads nothing more, and requests
@@ -79,12 +79,12 @@ final class IngestExchange {
         principal = service.authenticate(authorization);
         if (principal == null && !keysReloaded) {
             // Perhaps a key made a moment ago: reload, reading nothing meanwhile, then decide.
-            java.util.concurrent.CompletableFuture<Void> reload = service.reloadKeysFor(authorization);
+            java.util.concurrent.CompletableFuture<Boolean> reload = service.reloadKeysFor(authorization);
             if (reload != null) {
                 keysReloaded = true;
                 state = State.PROCESSING;
                 ctx.channel().config().setAutoRead(false);
-                reload.whenComplete((v, e) -> ctx.executor().execute(() -> afterKeyReload(request)));
+                reload.thenAccept(reloaded -> ctx.executor().execute(() -> afterKeyReload(request, reloaded)));
                 return;
             }
         }
@@ -135,13 +135,21 @@ final class IngestExchange {
         }
     }
 
-    /** Back on the loop after a key reload: the request's head is judged again, then reading resumes. */
-    private void afterKeyReload(HttpRequest request) {
+    /**
+     * Back on the loop after a key reload: the request's head is judged again, then reading resumes; a
+     * reload not done in time (the keys' database slow) is a 503, as when the keys cannot be read.
+     */
+    private void afterKeyReload(HttpRequest request, boolean reloaded) {
         state = State.DONE;
         if (!ctx.channel().isActive()) {
             return;
         }
-        begin(request);
+        if (reloaded) {
+            begin(request);
+        } else {
+            refuse(503, Outcome.UNAVAILABLE, IngestResponses.RETRY,
+                    service.keys().reloadTooSlow(request.headers().get(HttpHeaderNames.AUTHORIZATION)));
+        }
         handler.resumeAfterKeyReload();
     }
 
@@ -200,6 +208,7 @@ final class IngestExchange {
             case 202 -> o.rejected() == 0 ? Outcome.ACCEPTED : Outcome.PARTIAL;
             case 400 -> o.rejected() > 0 ? Outcome.REJECTED : Outcome.MALFORMED;
             case 413 -> Outcome.TOO_LARGE;
+            case 415 -> Outcome.UNSUPPORTED_MEDIA_TYPE;
             case 503 -> Outcome.UNAVAILABLE;
             default -> Outcome.ERROR;
         };

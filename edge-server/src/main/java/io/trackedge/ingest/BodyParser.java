@@ -24,7 +24,8 @@ import java.util.List;
  *       whole (400): past a syntax error there is no telling where the next element begins.</li>
  * </ul>
  *
- * More than {@code maxLines} events refuse the body whole (413) before anything is accepted.
+ * More than {@code maxLines} events refuse the body whole (413) before anything is accepted, and a
+ * body in UTF-16 or UTF-32 is refused whole (415) before it is read.
  */
 final class BodyParser {
 
@@ -42,6 +43,8 @@ final class BodyParser {
         }
     }
 
+    /** A UTF-16 or UTF-32 body: a 415, since a retry of the same bytes cannot succeed and a 400 per line hides why. */
+    static final String NOT_UTF8 = "the body must be UTF-8 (this one is UTF-16 or UTF-32): send it encoded as UTF-8";
     private static final String AFTER_ARRAY = "malformed JSON: content after the end of the array";
     /** Mostly NDJSON sent as application/json: the body is no array, so say what either type expects. */
     private static final String AFTER_OBJECT = "the body is not one JSON array: content follows the first object. "
@@ -62,11 +65,27 @@ final class BodyParser {
     }
 
     static List<Line> parse(byte[] body, int length, BodyFormat format, int maxLines) throws BodyException {
+        if (notUtf8(body, length)) {
+            throw new BodyException(415, NOT_UTF8);
+        }
         int start = 0;
         if (length >= 3 && (body[0] & 0xFF) == 0xEF && (body[1] & 0xFF) == 0xBB && (body[2] & 0xFF) == 0xBF) {
             start = 3; // a UTF-8 byte order mark
         }
         return format == BodyFormat.NDJSON ? ndjson(body, start, length, maxLines) : json(body, start, length, maxLines);
+    }
+
+    /**
+     * Whether the body is UTF-16 or UTF-32 (RFC 8259 allows only UTF-8 on the wire): it starts with
+     * their byte order mark, or one of its first two bytes is NUL, as an ASCII first character is in
+     * them (RFC 4627, section 3). Jackson would decode such a body itself, and then its offsets are no
+     * longer the body's bytes; a NUL can begin no UTF-8 JSON text.
+     */
+    private static boolean notUtf8(byte[] b, int length) {
+        if (length >= 2 && ((b[0] & 0xFF) == 0xFE && (b[1] & 0xFF) == 0xFF || (b[0] & 0xFF) == 0xFF && (b[1] & 0xFF) == 0xFE)) {
+            return true; // UTF-16's marks; UTF-32LE's starts like UTF-16LE's
+        }
+        return length >= 1 && b[0] == 0 || length >= 2 && b[1] == 0;
     }
 
     private static List<Line> ndjson(byte[] body, int from, int end, int maxLines) throws BodyException {

@@ -68,12 +68,12 @@ public final class IngestService implements AutoCloseable {
     }
 
     /** See {@link IngestKeyCache#reloadForUnknownKey}; never blocks. */
-    public java.util.concurrent.CompletableFuture<Void> reloadKeysFor(String authorization) {
+    public CompletableFuture<Boolean> reloadKeysFor(String authorization) {
         return keys.reloadForUnknownKey(authorization);
     }
 
     /** {@link #authenticate}, after one reload of the keys for a well-formed key not loaded ({@link IngestKeyCache#authenticateOrReload}). */
-    public CompletableFuture<IngestKeyCache.Principal> authenticateOrReload(String authorization) {
+    public CompletableFuture<IngestKeyCache.Check> authenticateOrReload(String authorization) {
         return keys.authenticateOrReload(authorization);
     }
 

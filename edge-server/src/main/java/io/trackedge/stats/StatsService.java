@@ -30,9 +30,13 @@ public final class StatsService implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(StatsService.class);
 
-    /** A key the keys' database cannot confirm now (never loaded, or the last reload failed): retry, not "invalid". */
-    private static final StatsResponse KEYS_UNREADABLE = StatsResponse.error(503, IngestKeyCache.CANNOT_CHECK,
-            Map.of("Retry-After", "5"));
+    /**
+     * A key the keys' database cannot confirm now (never loaded, the last reload failed, or a reload
+     * not done in time): retry, not "invalid".
+     */
+    private static StatsResponse keysUnreadable(String reason) {
+        return StatsResponse.error(503, reason, Map.of("Retry-After", "5"));
+    }
 
     private static final String QUERY_FAILED = "the query failed (the edge's log has the cause)";
 
@@ -75,8 +79,8 @@ public final class StatsService implements AutoCloseable {
      * @param authorization the {@code Authorization} header, or null
      */
     public CompletableFuture<StatsResponse> handle(String method, String uri, String authorization) {
-        return keys.authenticateOrReload(authorization).thenCompose(p -> p == null && keys.cannotCheck(authorization)
-                ? CompletableFuture.completedFuture(KEYS_UNREADABLE) : authorized(method, uri, p));
+        return keys.authenticateOrReload(authorization).thenCompose(c -> c.unavailable() != null
+                ? CompletableFuture.completedFuture(keysUnreadable(c.unavailable())) : authorized(method, uri, c.principal()));
     }
 
     /**
@@ -109,10 +113,11 @@ public final class StatsService implements AutoCloseable {
     /** 200 for a reader {@code refuse} lets through (returns null), else the refusal: the key's own, or {@code refuse}'s. */
     private CompletableFuture<StatsResponse> withReader(String authorization,
                                                          java.util.function.Function<IngestKeyCache.Principal, StatsResponse> refuse) {
-        return keys.authenticateOrReload(authorization).thenApply(p -> {
-            if (p == null && keys.cannotCheck(authorization)) {
-                return KEYS_UNREADABLE;
+        return keys.authenticateOrReload(authorization).thenApply(c -> {
+            if (c.unavailable() != null) {
+                return keysUnreadable(c.unavailable());
             }
+            IngestKeyCache.Principal p = c.principal();
             StatsResponse refused = refusal(p);
             if (refused == null) {
                 refused = refuse.apply(p);

@@ -403,6 +403,38 @@ class IngestApiIT {
     }
 
     /**
+     * A UTF-16 or UTF-32 body is a 415 that says the body must be UTF-8, counted as such, and the
+     * connection goes on. A JSON array in UTF-16 was taken when Jackson could decode it itself, and a
+     * 500 ("internal error", which a mail server retries for ever with the same bytes) when an element
+     * had a duplicate key; NDJSON was split at 0x0A bytes, inside UTF-16 characters.
+     */
+    @Test
+    void aUtf16OrUtf32BodyIs415SayingItMustBeUtf8() throws Exception {
+        String ndjson = IngestClient.ndjson(List.of(email("sent", "camp-utf16", "eutf16", null)));
+        String array = IngestClient.array(List.of(email("sent", "camp-utf16", "eutf16", null)));
+        String refusals = "edge_ingest_requests_total{outcome=\"unsupported_media_type\"}";
+        double before = TestEdge.sample(edge.metrics(), refusals);
+        try (RawHttp c = new RawHttp(edge.port())) {
+            for (var sent : List.of(Map.entry("application/json", array.getBytes(StandardCharsets.UTF_16BE)),
+                    Map.entry("application/x-ndjson", ("\uFEFF" + ndjson).getBytes(StandardCharsets.UTF_16LE)),
+                    Map.entry("application/x-ndjson", ndjson.getBytes(java.nio.charset.Charset.forName("UTF-32LE"))),
+                    Map.entry("application/json", ("[{\"a\":1,\"a\":2}," + array.substring(1)).getBytes(StandardCharsets.UTF_16LE)))) {
+                byte[] body = sent.getValue();
+                c.send(("POST /v1/events HTTP/1.1\r\nHost: t.example\r\nAuthorization: Bearer " + allKey
+                        + "\r\nContent-Type: " + sent.getKey() + "\r\nContent-Length: " + body.length
+                        + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                c.send(body);
+                RawHttp.Response r = c.read(false);
+                assertEquals(415, r.status(), sent.getKey() + ": " + r.bodyText());
+                assertTrue(json(r).get("error").asText().startsWith("the body must be UTF-8"), r.bodyText());
+                assertNull(r.header("connection"), "the body was read: the connection stays");
+            }
+            assertEquals(202, post(c, allKey, "application/x-ndjson", ndjson).status());
+        }
+        assertEquals(before + 4, TestEdge.sample(edge.metrics(), refusals));
+    }
+
+    /**
      * A compressed body is refused with 415 and {@code Accept-Encoding: identity} before it is read as
      * NDJSON: before, its bytes were split at every 0x0A into "malformed" lines, answered 400 (do not
      * retry), and the sender's events were lost. {@code identity} is the body as it is.

@@ -157,4 +157,28 @@ class IngestBodyParserTest {
         assertEquals("malformed JSON: content after the end of the array", assertThrows(BodyParser.BodyException.class,
                 () -> parse("[{\"a\":1}]\n[{\"a\":2}]", BodyFormat.JSON, 10)).getMessage());
     }
+    /**
+     * A body in UTF-16 or UTF-32 (found by its byte order mark, or by the NUL bytes an ASCII first
+     * character has in them) is a 415 saying the body must be UTF-8, in either format. It was a 500
+     * (an array's element offsets are not bytes once Jackson decodes UTF-16 itself), which a mail
+     * server retries for ever, or a 400 per line, which it drops: neither says what to change.
+     */
+    @Test
+    void aUtf16OrUtf32BodyIs415SayingItMustBeUtf8() {
+        String json = "[{\"a\":1,\"a\":2}, {\"a\":3}]";
+        String ndjson = "{\"a\":1}\n{\"a\":2}\n";
+        for (String charset : List.of("UTF-16LE", "UTF-16BE", "UTF-32LE", "UTF-32BE", "UTF-16", "UTF-32")) {
+            for (boolean bom : new boolean[] {false, true}) {
+                for (BodyFormat f : BodyFormat.values()) {
+                    String text = (bom ? "\uFEFF" : "") + (f == BodyFormat.JSON ? json : ndjson);
+                    byte[] b = text.getBytes(java.nio.charset.Charset.forName(charset));
+                    BodyParser.BodyException e = assertThrows(BodyParser.BodyException.class,
+                            () -> BodyParser.parse(b, b.length, f, 10), charset + " bom=" + bom + " " + f);
+                    assertEquals(415, e.status, charset + " bom=" + bom + " " + f + ": " + e.getMessage());
+                    assertTrue(e.getMessage().startsWith("the body must be UTF-8"), e.getMessage());
+                }
+            }
+        }
+        assertDoesNotThrow(() -> parse("\uFEFF" + ndjson, BodyFormat.NDJSON, 10), "UTF-8 with its byte order mark");
+    }
 }

@@ -106,6 +106,49 @@ class IngestKeysUnreadableIT {
         }
     }
 
+    /**
+     * A reload of the keys stuck on the database (here, behind a lock on {@code ingest_keys}) held every
+     * request with a key the edge had not loaded, without limit: the client waited as long as its own
+     * timeout, holding a connection. The request is answered after {@code MISS_WAIT}, 503 with
+     * Retry-After and why, on each API; once the database answers, the key is judged again (401).
+     */
+    @Test
+    void aKeyReloadStuckOnTheDatabaseIsA503AfterItsWait() throws Exception {
+        try (TestDatabase db = TestDatabase.create();
+             Database admin = new Database(new PostgresConnectionInfo(db.jdbcUrl(), "postgres", null), 1)) {
+            admin.migrate();
+            IngestKeyStore keys = new IngestKeyStore(admin.dataSource());
+            String unknown = keys.create(TestEdge.TENANT, "revoked", EnumSet.of(IngestKeyStore.Scope.WRITE, IngestKeyStore.Scope.READ))
+                    .secret();
+            keys.revoke(IngestKeyFormat.prefixOf(unknown));
+            String body = ndjson(List.of(email("sent", "camp-slow", "slow-1", UUID.randomUUID())));
+            try (TestEdge edge = TestEdge.start("EDGE_POSTGRES_SINK", "true", "EDGE_DATABASE_URL", db.jdbcUrl(), "EDGE_DATABASE_USER",
+                    "postgres", "EDGE_INGEST_KEY_REFRESH", "1h", "EDGE_JOBS_ENABLED", "false");
+                 java.sql.Connection locker = java.sql.DriverManager.getConnection(db.jdbcUrl(), "postgres", null)) {
+                Await.until("the keys loaded", Duration.ofSeconds(30), () -> edge.ingestKeys().loaded());
+                Await.until("an unknown key to be allowed a reload", Duration.ofSeconds(30), () -> edge.ingestKeys().reloadsOnNextMiss());
+                locker.setAutoCommit(false);
+                try (java.sql.Statement s = locker.createStatement()) {
+                    s.execute("LOCK TABLE ingest_keys IN ACCESS EXCLUSIVE MODE");
+                }
+                long t0 = System.nanoTime();
+                RawHttp.Response slow = ingest(edge, unknown, body);
+                long waited = (System.nanoTime() - t0) / 1_000_000;
+                assertEquals(503, slow.status(), slow.bodyText());
+                assertEquals("1", slow.header("Retry-After"), slow.headers().toString());
+                assertTrue(slow.bodyText().contains(IngestKeyCache.RELOAD_TOO_SLOW), slow.bodyText());
+                assertTrue(waited >= IngestKeyCache.MISS_WAIT.toMillis() - 100 && waited < 10_000, "answered after " + waited + " ms");
+                HttpResponse<String> stats = get(edge, "/v1/stats", unknown);
+                assertEquals(503, stats.statusCode(), stats.body());
+                assertEquals("5", stats.headers().firstValue("Retry-After").orElse(null));
+                assertTrue(stats.body().contains(IngestKeyCache.RELOAD_TOO_SLOW), stats.body());
+                locker.rollback();
+                Await.until("the key judged once the database answers", Duration.ofSeconds(30),
+                        () -> ingest(edge, unknown, body).status() == 401);
+            }
+        }
+    }
+
     /** On a connection of its own: a refusal before the body may close the one it came on. */
     private static RawHttp.Response ingest(TestEdge edge, String key, String body) throws Exception {
         try (RawHttp c = new RawHttp(edge.port())) {
