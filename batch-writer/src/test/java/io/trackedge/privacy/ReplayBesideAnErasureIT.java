@@ -16,10 +16,10 @@ import io.trackedge.sink.bad.ReplayOutcome;
 import io.trackedge.sink.postgres.PostgresReplay;
 import io.trackedge.sink.postgres.PostgresSink;
 import io.trackedge.sink.testing.Await;
+import io.trackedge.sink.testing.HeldErasure;
 import io.trackedge.sink.testing.TestDatabase;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
@@ -69,22 +69,8 @@ class ReplayBesideAnErasureIT {
 
             CompletableFuture<Erasure.Result> erasure;
             CompletableFuture<ReplayOutcome> replay;
-            try (Connection bounces = testDb.connect()) {
-                bounces.setAutoCommit(false);
-                try (Statement s = bounces.createStatement()) {
-                    s.execute("LOCK TABLE email_bounces IN SHARE MODE");
-                }
-                erasure = CompletableFuture.supplyAsync(() -> {
-                    try (Connection c = db.dataSource().getConnection()) {
-                        return Erasure.erase(c, TENANT, EMAIL, "test");
-                    } catch (Exception x) {
-                        throw new IllegalStateException(x);
-                    }
-                }, threads);
-                Await.until("the erasure holding the audit, waiting for email_bounces", Duration.ofSeconds(30),
-                        () -> erasure.isDone() || testDb.waitingForLockOn("email_bounces") == 1);
-                assertFalse(erasure.isDone(), "the erasure ended before email_bounces was let go: " + erasure);
-
+            try (HeldErasure held = HeldErasure.start(testDb, db, TENANT, EMAIL, threads)) {
+                erasure = held.result();
                 replay = CompletableFuture.supplyAsync(() -> {
                     try {
                         return new PostgresReplay(db).replay(rows).get(0);
@@ -95,7 +81,6 @@ class ReplayBesideAnErasureIT {
                 Await.until("the replay waiting for the erasure's audit lock", Duration.ofSeconds(30),
                         () -> replay.isDone() || testDb.waitingForLockOn("erasure_audit") == 1);
                 assertFalse(replay.isDone(), "the replay ended beside the erasure: " + replay);
-                bounces.commit();
             }
             // In the other lock order PostgreSQL cancelled one of the two here (40P01): the erasure throws, or the
             // replay's outcome names the deadlock.

@@ -1,7 +1,6 @@
 package io.trackedge.sink.postgres;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.trackedge.classify.ClassifierSettings;
@@ -15,6 +14,7 @@ import io.trackedge.privacy.Erasure;
 import io.trackedge.sink.SinkLoop;
 import io.trackedge.sink.SinkStats;
 import io.trackedge.sink.testing.Await;
+import io.trackedge.sink.testing.HeldErasure;
 import io.trackedge.sink.testing.Scripted;
 import io.trackedge.sink.testing.Sinks;
 import io.trackedge.sink.testing.TestDatabase;
@@ -78,22 +78,8 @@ class RescoreBesideAnErasureIT {
             CompletableFuture<Erasure.Result> erasure;
             CompletableFuture<Rescore.Result> rescore;
             boolean rescoreWaitedForTheErasure;
-            try (Connection bounces = testDb.connect()) {
-                bounces.setAutoCommit(false);
-                try (Statement s = bounces.createStatement()) {
-                    s.execute("LOCK TABLE email_bounces IN SHARE MODE");
-                }
-                erasure = CompletableFuture.supplyAsync(() -> {
-                    try (Connection c = db.dataSource().getConnection()) {
-                        return Erasure.erase(c, Scripted.TENANT, EMAIL, "test");
-                    } catch (Exception e) {
-                        throw new IllegalStateException(e);
-                    }
-                }, threads);
-                Await.until("the erasure past the human opens, waiting for email_bounces", Duration.ofSeconds(30),
-                        () -> erasure.isDone() || testDb.waitingForLockOn("email_bounces") == 1);
-                assertFalse(erasure.isDone(), "the erasure ended before email_bounces was let go: " + erasure);
-
+            try (HeldErasure held = HeldErasure.start(testDb, db, Scripted.TENANT, EMAIL, threads)) {
+                erasure = held.result();
                 rescore = CompletableFuture.supplyAsync(() -> {
                     try (Connection c = db.dataSource().getConnection()) {
                         c.setAutoCommit(false);
@@ -108,7 +94,6 @@ class RescoreBesideAnErasureIT {
                 Await.until("the re-score done, or waiting for the erasure", Duration.ofSeconds(30),
                         () -> rescore.isDone() || testDb.waitingForLockOn("erasure_audit") == 1);
                 rescoreWaitedForTheErasure = !rescore.isDone();
-                bounces.commit();
             }
             Erasure.Result erased = erasure.get(30, TimeUnit.SECONDS);
             rescore.get(30, TimeUnit.SECONDS);
