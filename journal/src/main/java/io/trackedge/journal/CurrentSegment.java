@@ -142,6 +142,23 @@ final class CurrentSegment implements Closeable {
     }
 
     /**
+     * The segment file's length, at least its size; read through its path when the channel is closed (an
+     * interrupt in a write closes it, and {@link #roll} is then the way out of it).
+     */
+    private long fileBytes() throws IOException {
+        try {
+            return Math.max(size, channel.size());
+        } catch (IOException closed) {
+            try {
+                return Math.max(size, java.nio.file.Files.size(Segments.path(dir, base)));
+            } catch (IOException e) {
+                e.addSuppressed(closed);
+                throw e;
+            }
+        }
+    }
+
+    /**
      * Leaves this segment for a new one starting past its file's last byte: its end, or further when
      * a failed write left bytes after it that {@link #cut} could not remove.
      *
@@ -151,7 +168,7 @@ final class CurrentSegment implements Closeable {
         // Past the file's real length: a next segment starting at the size, inside bytes a failed
         // write left, gave readers of this file records at the next segment's positions (records
         // answered 503), and then sent them back to that segment's start.
-        long fileBytes = Math.max(size, channel.size());
+        long fileBytes = fileBytes();
         long next = base + fileBytes;
         // The next segment is opened before the current one is closed: if the disk refuses the new
         // file, the writer stays on an open segment and a later flush can try again (closing first

@@ -91,6 +91,7 @@ public final class JournalWriter implements Closeable {
 
     /** Opens (creating if needed) the journal in {@code dir}, recovering a torn tail. */
     public static JournalWriter open(Path dir, long segmentBytes, long maxBytes, JournalStats stats) throws IOException {
+        Files.createDirectories(dir); // before the closer, whose probe forces it (DirectorySync)
         return open(dir, segmentBytes, maxBytes, stats, new SegmentCloser(dir, stats));
     }
 

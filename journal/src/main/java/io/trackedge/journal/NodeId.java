@@ -49,7 +49,7 @@ public final class NodeId {
         }
         Files.move(tmp, f, StandardCopyOption.ATOMIC_MOVE);
         // The rename is in the directory: without this a power cut can leave no node-id, or an empty one.
-        DirectorySync.force(journalDir);
+        DirectorySync.probe(journalDir); // a file system that cannot is warned of, not a failed start
         return id;
     }
 

@@ -37,6 +37,7 @@ final class SegmentCloser implements AutoCloseable {
     private final Executor executor;
     /** The thread this closer started, or null when it was given an executor. */
     private final ExecutorService own;
+    private final DirectorySync dirSync;
     /** The newest task handed over: the executor runs them one at a time, in order. */
     private CompletableFuture<Void> last = CompletableFuture.completedFuture(null);
     /**
@@ -50,6 +51,7 @@ final class SegmentCloser implements AutoCloseable {
     /** A closer with a daemon thread of its own, {@code journal-segment-sync}. */
     SegmentCloser(Path dir, JournalStats stats) {
         this.dir = dir;
+        this.dirSync = DirectorySync.probe(dir);
         this.stats = stats;
         this.own = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "journal-segment-sync");
@@ -62,6 +64,7 @@ final class SegmentCloser implements AutoCloseable {
     /** A closer whose syncs run on {@code executor}, which must run one task at a time, in order. */
     SegmentCloser(Path dir, JournalStats stats, Executor executor) {
         this.dir = dir;
+        this.dirSync = DirectorySync.probe(dir);
         this.stats = stats;
         this.own = null;
         this.executor = executor;
@@ -120,7 +123,7 @@ final class SegmentCloser implements AutoCloseable {
     void newSegmentLater(long base) {
         lastSync = later(() -> {
             try {
-                DirectorySync.force(dir);
+                dirSync.force();
             } catch (IOException | RuntimeException | Error e) {
                 failed("the directory entry of new journal segment " + base, e);
             }
@@ -137,7 +140,7 @@ final class SegmentCloser implements AutoCloseable {
         }
         try {
             // The new segment's entry: ack=fsync answers for records in the new segment once its own fsync returns.
-            DirectorySync.force(dir);
+            dirSync.force();
         } catch (IOException e) {
             if (error == null) {
                 error = e;

@@ -57,7 +57,9 @@ class DirectorySyncTest {
     @Test
     void aFolderThatCannotBeForcedAfterARollIsAFailedSegmentSync() throws Exception {
         JournalStats stats = new JournalStats();
-        try (SegmentCloser closer = new SegmentCloser(tmp.resolve("no-such-folder"), stats)) {
+        Path folder = Files.createDirectory(tmp.resolve("gone-later"));
+        try (SegmentCloser closer = new SegmentCloser(folder, stats)) {
+            Files.delete(folder); // forced fine at start; gone now
             FileChannel segment = FileChannel.open(tmp.resolve("x.seg"), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
             closer.closeLater(segment, 4096); // its bytes are forced fine; the folder's fsync fails
 
@@ -70,9 +72,28 @@ class DirectorySyncTest {
         }
     }
 
+    /**
+     * A file system that refuses to force a directory from the start (some FUSE and shared-folder mounts) is
+     * warned of once and not forced: each roll counted a failure and failed the next ack=fsync batch there.
+     */
+    @Test
+    void aFolderThatCouldNotBeForcedAtStartIsNeverForcedAndNoRollFails() throws Exception {
+        JournalStats stats = new JournalStats();
+        try (SegmentCloser closer = new SegmentCloser(tmp.resolve("never-forceable"), stats)) {
+            FileChannel segment = FileChannel.open(tmp.resolve("y.seg"), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            closer.closeLater(segment, 8192);
+            closer.awaitSynced();
+            assertEquals(0, stats.segmentSyncFailures.get());
+            assertEquals(1, stats.segmentSyncs.get());
+            assertFalse(segment.isOpen());
+        }
+        assertFalse(DirectorySync.probe(tmp.resolve("never-forceable")).supported());
+        assertTrue(DirectorySync.probe(tmp).supported());
+    }
+
     @Test
     void aWriterWhoseRollLeftTheFolderUnforcedFailsTheNextForce() throws Exception {
-        Path dir = tmp.resolve("journal");
+        Path dir = Files.createDirectory(tmp.resolve("journal")); // forceable at start
         Path away = tmp.resolve("away");
         JournalStats stats = new JournalStats();
         try (JournalWriter w = JournalWriter.open(dir, SEGMENT, 4 * SEGMENT, stats, new SegmentCloser(dir, stats, held));
@@ -95,7 +116,7 @@ class DirectorySyncTest {
 
     @Test
     void aNewJournalWhoseFolderCannotBeForcedFailsTheFirstForce() throws Exception {
-        Path dir = tmp.resolve("journal");
+        Path dir = Files.createDirectory(tmp.resolve("journal")); // forceable at start
         Path away = tmp.resolve("away");
         JournalStats stats = new JournalStats();
         holdTheCloser();

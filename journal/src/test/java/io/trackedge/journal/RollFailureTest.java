@@ -119,6 +119,48 @@ class RollFailureTest {
     }
 
     /**
+     * A segment whose channel was closed under the writer (an interrupt in a write closes it) is rolled past at
+     * the next failed write: the roll asked the closed channel for the file's length, failed, and left the
+     * writer on that channel, every later batch failing until a restart.
+     */
+    @Test
+    void aSegmentWhoseChannelWasClosedIsRolledPast() throws Exception {
+        Random rnd = new Random(11);
+        List<FailingChannel> files = new ArrayList<>();
+        CurrentSegment.Opener opener = path -> {
+            FailingChannel f = new FailingChannel(CurrentSegment.Opener.FILES.open(path));
+            files.add(f);
+            return f;
+        };
+        List<EventSpec> a = EventSpec.randomList(0, 20, rnd);
+        List<EventSpec> b = EventSpec.randomList(20, 10, rnd);
+        List<EventSpec> c = EventSpec.randomList(30, 10, rnd);
+        JournalStats stats = new JournalStats();
+        try (JournalWriter w = JournalWriter.open(dir, SEGMENT, 4 * SEGMENT, stats, new SegmentCloser(dir, stats),
+                ch -> ch.force(false), opener);
+             JournalReader r = new JournalReader(dir, 0, w::flushedPosition)) {
+            write(w, a);
+            ReadBack.assertExactly(a, ReadBack.drain(r), 0);
+            long afterA = w.flushedPosition();
+
+            files.get(0).close();
+            MutableEvent slot = new MutableEvent();
+            for (EventSpec e : b) {
+                assertTrue(w.tryAppend(e.fill(slot)));
+            }
+            assertThrows(UncheckedIOException.class, w::flush);
+            assertEquals(b.size(), w.discardStaged());
+            w.awaitFileWork();
+            assertThrows(UncheckedIOException.class, w::force, "the closed segment's last fsync failed, reported once");
+
+            write(w, c);
+            w.force();
+            assertEquals(List.of(0L, afterA), Segments.list(dir), "a new segment, past the closed one's bytes");
+            ReadBack.assertExactly(c, ReadBack.drain(r), afterA);
+        }
+    }
+
+    /**
      * The same, and the disk refuses the next segment's file too: the writer stays on the segment,
      * writes the next batch after the failed write's bytes and counts its positions from there, so
      * readers pass those bytes as damage and read the next batch whole.
