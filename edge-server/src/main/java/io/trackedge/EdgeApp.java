@@ -18,6 +18,7 @@ import io.trackedge.ingest.IngestKeyCache;
 import io.trackedge.journal.JournalStats;
 import io.trackedge.journal.JournalWriter;
 import io.trackedge.journal.NodeId;
+import io.trackedge.journal.NodeIdDamagedException;
 import io.trackedge.metrics.EdgeMetrics;
 import io.trackedge.ring.EventRing;
 import io.trackedge.metrics.SinkMetrics;
@@ -118,7 +119,13 @@ public final class EdgeApp implements AutoCloseable {
         JournalStats stats = new JournalStats();
         JournalWriter journal = JournalWriter.open(config.journalDir(), config.journal().segmentBytes(),
                 config.journal().maxBytes(), stats);
-        UUID node = NodeId.loadOrCreate(config.journalDir());
+        UUID node;
+        try {
+            node = NodeId.loadOrCreate(config.journalDir());
+        } catch (NodeIdDamagedException e) { // exit 2: systemd restarted the edge every 2 s on a file only an operator can mend
+            journal.close();
+            throw new ConfigException(List.of("edge.data-dir: " + e.getMessage()));
+        }
         RoutingHistory routing = routingHistory(config, journal);
         // A segment is deleted only once every sink has passed it.
         SinkCursors cursors = new SinkCursors(journal::releaseBefore);

@@ -116,6 +116,30 @@ class CliTest {
         }
     }
 
+    /**
+     * A journal id file that holds no id needs an operator (its message says what to write back): exit 2, which
+     * systemd does not restart (RestartPreventExitStatus=2); it was exit 1, restarted every 2 s for good.
+     */
+    @Test
+    void serveExitsTwoOnADamagedJournalIdFile() throws Exception {
+        Path cfg = config("edge.data-dir = \"" + dir + "\"\nedge.signing-keys = \"" + KEY + "\"\nedge.sink.postgres.enabled = false\n");
+        Path journal = ConfigLoader.load(cfg, Map.of()).journalDir();
+        Files.createDirectories(journal);
+        Files.writeString(journal.resolve("node-id"), "\0\0\0\0");
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream before = System.err;
+        System.setErr(new java.io.PrintStream(err, true, StandardCharsets.UTF_8));
+        int exit;
+        try {
+            exit = assertTimeoutPreemptively(java.time.Duration.ofSeconds(60), () -> run("serve", "-c", cfg.toString()).exit());
+        } finally {
+            System.setErr(before);
+        }
+        String said = err.toString(StandardCharsets.UTF_8);
+        assertEquals(2, exit, said);
+        assertTrue(said.contains("the journal's id file " + journal.resolve("node-id").toAbsolutePath()), said);
+    }
+
     @Test
     void productionRefusesToStartWithoutSigningKeysAndDevelopmentMakesOne() throws Exception {
         EdgeConfig prod = ConfigLoader.load(null, Map.of("EDGE_DATA_DIR", dir.toString()));

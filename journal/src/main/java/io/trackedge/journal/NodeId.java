@@ -60,7 +60,7 @@ public final class NodeId {
             String what = raw.isEmpty() ? "is empty"
                     : text.isEmpty() ? "holds no UUID (" + raw.length() + " bytes of blanks or NULs)"
                     : "does not hold a UUID (" + shown(text) + ")";
-            throw new IOException("the journal's id file " + f.toAbsolutePath() + " " + what
+            throw new NodeIdDamagedException("the journal's id file " + f.toAbsolutePath() + " " + what
                     + ": it names this journal, and the sinks' cursors (sink_cursors.edge_node in PostgreSQL, posthog-cursor) are"
                     + " keyed by it. Do not delete the journal folder, nor this file: the events no sink has sent yet would be"
                     + " lost, or, under a new id, every event the journal holds would be sent again. Write the journal's id back"

@@ -38,7 +38,7 @@ class NodeIdTest {
     void aFileThatHoldsNoIdStopsTheStartSayingWhichFileAndNotToDeleteTheJournal(String content) throws IOException {
         Path f = dir.resolve(NodeId.FILE);
         Files.writeString(f, content, StandardCharsets.ISO_8859_1);
-        IOException e = assertThrows(IOException.class, () -> NodeId.loadOrCreate(dir));
+        IOException e = assertThrows(NodeIdDamagedException.class, () -> NodeId.loadOrCreate(dir));
         String m = e.getMessage();
         assertTrue(m.startsWith("the journal's id file " + f.toAbsolutePath() + " "), m);
         String what = content.isEmpty() ? " is empty: " : content.trim().isEmpty() ? " holds no UUID (" : " does not hold a UUID (";
