@@ -13,6 +13,7 @@ import java.util.UUID;
 import java.util.stream.Collectors;
 import io.trackedge.db.LockWait;
 import io.trackedge.db.Transaction;
+import io.trackedge.journal.Attributes;
 import io.trackedge.journal.EventRecord;
 import io.trackedge.journal.RecordCodec;
 
@@ -22,7 +23,8 @@ import io.trackedge.journal.RecordCodec;
  *
  * <p>Tables: {@code email_events}, {@code email_opens}, {@code email_clicks},
  * {@code email_human_opens}, {@code email_bounces}, {@code email_replies} (by tenant and email id);
- * {@code ingest_event_ids} (by the ids of the deleted events); {@code bad_events} (set-aside journal
+ * {@code ingest_event_ids} (the ids of the deleted one-click unsubscribes, the recipient's own; a mail
+ * server's stay); {@code bad_events} (set-aside journal
  * records of that recipient, found by the recipient's hash, or by decoding the rows whose recipient is
  * not known: the tenant's set aside before sql/V41, and those whose record did not decode then). {@code warmup_interactions}
  * holds no recipient (warm-up events are between mailboxes). Aggregates ({@code daily_analytics},
@@ -140,10 +142,14 @@ public final class Erasure {
         }
         Map<String, Long> deleted = new LinkedHashMap<>();
         // A one-click unsubscribe's id is the recipient's own (the token's tag, an HMAC of their fields: anyone
-        // with the signing key can compute it again), so it goes with them; every other client id stays, below.
+        // with the signing key can compute it again), so it goes with them; every other client id stays, below,
+        // a mail server's unsubscribe's too. Rows stored before the edge marked one-clicks are told by their
+        // client address, which only the edge records (Attributes.isOneClick).
         try (PreparedStatement s = c.prepareStatement("DELETE FROM ingest_event_ids i USING email_events e"
                 + " WHERE i.tenant_id = ? AND i.event_type = 'unsubscribed' AND e.tenant_id = i.tenant_id AND e.email_id = ?"
-                + " AND e.event_type = 'unsubscribed' AND e.event_id = i.event_id")) {
+                + " AND e.event_type = 'unsubscribed' AND e.event_id = i.event_id"
+                + " AND coalesce(e.attributes->>'" + Attributes.ONE_CLICK + "' = '" + Attributes.ONE_CLICK_YES + "',"
+                + " e.ip_address IS NOT NULL)")) {
             s.setObject(1, tenant);
             s.setString(2, emailId);
             deleted.put("ingest_event_ids", (long) s.executeUpdate());

@@ -56,6 +56,25 @@ final class JournalFixture {
         return id;
     }
 
+    /**
+     * Stages a one-click unsubscribe as the edge journals it: a client-chosen id (the token's), the request's
+     * address, and the one-click mark unless {@code marked} is false (as an edge older than the mark wrote it).
+     */
+    UUID oneClick(UUID id, UUID tenant, UUID user, String email, String ip, boolean marked) {
+        prepare(id, tenant, user, EventType.UNSUBSCRIBED, email, ip);
+        Map<String, String> attributes = new HashMap<>();
+        attributes.put(Attributes.ID_SOURCE, Attributes.ID_SOURCE_CLIENT);
+        if (marked) {
+            attributes.put(Attributes.ONE_CLICK, Attributes.ONE_CLICK_YES);
+        }
+        byte[] ext = RecordCodec.encodeAttributes(attributes);
+        event.ext(ext, 0, ext.length);
+        if (!writer.tryAppend(event)) {
+            throw new IllegalStateException("journal full");
+        }
+        return id;
+    }
+
     /** The journal record (payload) of one such event, as bad_events keeps it. */
     byte[] record(UUID tenant, UUID user, EventType type, String email, String ip) {
         prepare(v7(), tenant, user, type, email, ip);

@@ -275,6 +275,65 @@ class PrivacyIT {
     }
 
     /**
+     * An erasure forgets the ids of the recipient's one-click unsubscribes (marked by the edge, or, journaled
+     * before the mark, told by their client address) and keeps a mail server's unsubscribe id: before, it
+     * deleted every unsubscribe's id, and the server's retry after the hold was counted and stored again.
+     */
+    @Test
+    void anErasureForgetsOneClickIdsAndKeepsAMailServersUnsubscribeId() throws Exception {
+        policy = new PrivacyPolicy(new PrivacySettings(TenantPrivacy.KEEP_ALL, Map.of(), Duration.ofSeconds(1)), erasures,
+                System::currentTimeMillis);
+        SinkStats[] stats = startSinks();
+        UUID server = journal.append(KEEPING, USER, EventType.UNSUBSCRIBED, "email-unsub", null); // ingest API: no address
+        journal.oneClick(JournalFixture.v7(), KEEPING, USER, "email-unsub", KEPT_IP, true);
+        journal.oneClick(JournalFixture.v7(), KEEPING, USER, "email-unsub", KEPT_IP, false); // an edge older than the mark
+        writer.flush();
+        awaitCaughtUp(stats);
+        assertEquals(3, testDb.count("SELECT count(*) FROM email_events WHERE email_id = 'email-unsub'"));
+        assertEquals(3, testDb.count("SELECT count(*) FROM ingest_event_ids WHERE tenant_id = '" + KEEPING + "'"));
+        long erasedAt;
+        try (Connection c = testDb.connect()) {
+            assertEquals(2L, Erasure.erase(c, KEEPING, "email-unsub", "test").deleted().get("ingest_event_ids"));
+            erasedAt = testDb.count("SELECT (extract(epoch FROM max(erased_at)) * 1000)::bigint FROM erasure_audit");
+        }
+        assertEquals(List.of(server.toString()), testDb.rows("SELECT event_id FROM ingest_event_ids WHERE tenant_id = '"
+                + KEEPING + "'"));
+        Await.until("the hold passed", Duration.ofSeconds(10), () -> System.currentTimeMillis() > erasedAt + 1500);
+        journal.append(server, KEEPING, USER, EventType.UNSUBSCRIBED, "email-unsub", null); // the server's retry
+        writer.flush();
+        awaitCaughtUp(stats);
+        assertEquals(0, testDb.count("SELECT count(*) FROM email_events WHERE email_id = 'email-unsub'"), "not stored again");
+        assertEquals(3, testDb.count("SELECT coalesce(sum(unsubscribes), 0) FROM daily_analytics WHERE tenant_id = '"
+                + KEEPING + "'"), "counted once");
+    }
+
+    /**
+     * A one-click unsubscribe that reaches the sink after its recipient's erasure, within the hold, leaves no
+     * id behind (it is the recipient's), where a mail server's unsubscribe of the same recipient is still
+     * recorded, so that its retry is known. Before, the one-click's id was recorded though its event was dropped.
+     */
+    @Test
+    void aOneClickAfterItsRecipientsErasureRecordsNoIdAndAMailServersStillDoes() throws Exception {
+        try (Connection c = testDb.connect()) {
+            Erasure.erase(c, KEEPING, "email-gone", "test");
+        }
+        journal.oneClick(JournalFixture.v7(), KEEPING, USER, "email-gone", KEPT_IP, true);
+        journal.oneClick(JournalFixture.v7(), KEEPING, USER, "email-gone", KEPT_IP, false); // an edge older than the mark
+        UUID server = journal.append(KEEPING, USER, EventType.UNSUBSCRIBED, "email-gone", null);
+        writer.flush();
+        SinkStats[] stats = startSinks();
+        awaitCaughtUp(stats);
+        journal.append(server, KEEPING, USER, EventType.UNSUBSCRIBED, "email-gone", null); // the server's retry
+        writer.flush();
+        awaitCaughtUp(stats);
+        assertEquals(0, rowsHolding("email-gone"), "nothing of the recipient is stored");
+        assertEquals(List.of(server.toString()), testDb.rows("SELECT event_id FROM ingest_event_ids WHERE tenant_id = '"
+                + KEEPING + "'"));
+        assertEquals(3, testDb.count("SELECT coalesce(sum(unsubscribes), 0) FROM daily_analytics WHERE tenant_id = '"
+                + KEEPING + "'"), "each counted, the server's retry once");
+    }
+
+    /**
      * A scanner's burst across two batches of an aggregate-only tenant: the first click, counted human
      * when its batch was written, moves to machine in daily_analytics and daily_unstored when the second
      * reveals the burst, as a stored click's would. Before, the correction found no row to move its
@@ -395,6 +454,8 @@ class PrivacyIT {
         journal.recipient(KEEPING, USER, "email-erase", KEPT_IP);
         journal.recipient(KEEPING, USER, "email-stays", KEPT_IP);
         journal.recipient(TRUNCATING, USER, "email-erase", JournalFixture.FULL_V4); // same id, another tenant
+        journal.oneClick(JournalFixture.v7(), KEEPING, USER, "email-erase", KEPT_IP, true); // besides the mail server's
+        writer.flush();
         SinkStats[] stats = startSinks();
         awaitCaughtUp(stats);
         byte[] bad = journal.record(KEEPING, USER, EventType.CLICK, "email-erase", KEPT_IP);
@@ -411,7 +472,7 @@ class PrivacyIT {
             }
         }
         ids.add(badEvent.id());
-        assertEquals(9, ids.size());
+        assertEquals(10, ids.size());
         assertTrue(testDb.count("SELECT count(*) FROM ingest_event_ids WHERE tenant_id = '" + KEEPING + "'") > 0);
         String dailyBefore = daily();
         List<String> eventDays = testDb.rows("SELECT DISTINCT (occurred_at AT TIME ZONE 'UTC')::date FROM email_events"
@@ -426,7 +487,7 @@ class PrivacyIT {
         RecipientEraser.Outcome out = eraser.erase(KEEPING, "email-erase", "test:privacy-it");
 
         assertEquals("requested", out.posthog());
-        assertEquals(8L, out.deleted().get("email_events"));
+        assertEquals(9L, out.deleted().get("email_events"));
         assertEquals(1L, out.deleted().get("bad_events"));
         for (String t : tables()) {
             List<String> columns = columns(t);
@@ -446,9 +507,9 @@ class PrivacyIT {
                 + "' AND email_id = 'email-stays'"), "another recipient keeps every row");
         assertEquals(8, testDb.count("SELECT count(*) FROM email_events WHERE tenant_id = '" + TRUNCATING
                 + "' AND email_id = 'email-erase'"), "the same email id in another tenant is another recipient");
-        // Client ids: the unsubscribe's goes (a one-click unsubscribe's id is an HMAC of the recipient's fields),
-        // the mail server's others stay, naming no one, so that a retry is not counted again.
-        assertEquals(List.of("bounced", "delivered", "replied", "sent"), testDb.rows("SELECT event_type FROM ingest_event_ids"
+        // Client ids: the one-click unsubscribe's goes (its id is an HMAC of the recipient's fields), the mail
+        // server's stay, its unsubscribe's too, naming no one, so that a retry is not counted again.
+        assertEquals(List.of("bounced", "delivered", "replied", "sent", "unsubscribed"), testDb.rows("SELECT event_type FROM ingest_event_ids"
                 + " WHERE event_id IN (" + ids.stream().map(id -> "'" + id + "'").collect(java.util.stream.Collectors.joining(","))
                 + ") ORDER BY 1"));
         assertEquals(1L, out.deleted().get("ingest_event_ids"));
@@ -460,7 +521,7 @@ class PrivacyIT {
         assertEquals(List.of(new FakePostHog.PersonDeletionCall("4242", List.of("email-erase"), true)), fake.personDeletions());
         assertEquals(1, testDb.count("SELECT count(*) FROM erasure_audit WHERE tenant_id = '" + KEEPING
                 + "' AND email_hash = decode('" + RecipientHash.hex(KEEPING, "email-erase") + "', 'hex') "
-                + "AND requested_by = 'test:privacy-it' AND posthog = 'requested' AND (deleted->>'email_events')::int = 8"));
+                + "AND requested_by = 'test:privacy-it' AND posthog = 'requested' AND (deleted->>'email_events')::int = 9"));
         assertEquals(0, rowsHolding("email-erase") - testDb.count("SELECT count(*) FROM email_events x WHERE tenant_id = '"
                 + TRUNCATING + "' AND x::text LIKE '%email-erase%'") - testDb.count("SELECT count(*) FROM email_opens x WHERE tenant_id = '"
                 + TRUNCATING + "'") - testDb.count("SELECT count(*) FROM email_clicks x WHERE tenant_id = '" + TRUNCATING

@@ -91,7 +91,8 @@ final class RingPublisher {
 
     /**
      * Publishes a one-click unsubscribe for the token just verified, under an id that is the token's
-     * own and marked as chosen by the client: a mail provider that retries its POST (RFC 8058 does not
+     * own, marked as chosen by the client and as a one-click ({@link io.trackedge.journal.Attributes#ONE_CLICK}: an
+     * erasure forgets this id, the recipient's, and keeps a mail server's): a mail provider that retries its POST (RFC 8058 does not
      * forbid it) journals the same id again, which the Postgres sink writes once, as it does an ingest
      * client's retried id. It is a person's (or their provider's) request to stop, which must not be lost:
      * the rate limit never refuses it, and what cannot be kept gets a 503 the provider may retry on, never
@@ -106,13 +107,13 @@ final class RingPublisher {
         TokenVerifier v = local.verifier;
         if (edge.ackMode == AckMode.MEMORY) {
             String ua = request.headers().get(HttpHeaderNames.USER_AGENT);
-            long bytes = v.fieldsLength() + CLIENT_CHOSEN_ID.length + (ua == null ? 0 : 3L * ua.length());
+            long bytes = v.fieldsLength() + ONE_CLICK_ATTRIBUTES.length + (ua == null ? 0 : 3L * ua.length());
             if (!edge.ring.appender().healthy() || !edge.ring.appender().hasRoomFor(1, bytes)) {
                 return REJECTED;
             }
         }
         long sequence = publish(request, EventType.UNSUBSCRIBED, false, NO_URL, 0, 0, System.currentTimeMillis(), id[0], id[1],
-                CLIENT_CHOSEN_ID, true);
+                ONE_CLICK_ATTRIBUTES, true);
         return sequence >= 0 ? sequence : REJECTED;
     }
 
@@ -122,8 +123,10 @@ final class RingPublisher {
         return OnceIds.of(v.bytes(), v.fieldsOffset() + v.fieldsLength()); // the tag follows the fields
     }
 
-    private static final byte[] CLIENT_CHOSEN_ID = io.trackedge.journal.RecordCodec.encodeAttributes(
-            java.util.Map.of(io.trackedge.journal.Attributes.ID_SOURCE, io.trackedge.journal.Attributes.ID_SOURCE_CLIENT));
+    /** A client-chosen id, and the one-click mark by which an erasure tells this id, the recipient's, from a mail server's. */
+    private static final byte[] ONE_CLICK_ATTRIBUTES = io.trackedge.journal.RecordCodec.encodeAttributes(java.util.Map.of(
+            io.trackedge.journal.Attributes.ID_SOURCE, io.trackedge.journal.Attributes.ID_SOURCE_CLIENT,
+            io.trackedge.journal.Attributes.ONE_CLICK, io.trackedge.journal.Attributes.ONE_CLICK_YES));
 
     /**
      * @param mustKeep never rate-limited, and refused rather than shed when the ring is full

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.trackedge.journal.Attributes;
 import io.trackedge.journal.EventRecord;
 import io.trackedge.journal.EventType;
 import io.trackedge.testing.RawHttp;
@@ -103,6 +104,22 @@ class UnsubscribeRouteTest {
             assertEquals("Gmail one-click", e.userAgent());
             assertEquals(0, e.flags() & EventRecord.FLAG_HEAD);
         }
+    }
+
+    /**
+     * The edge marks a one-click unsubscribe as such, with the request's address: an erasure forgets its id,
+     * the recipient's, and keeps a mail server's unsubscribe id (sent through the ingest API, unmarked).
+     */
+    @Test
+    void aOneClickPostIsMarkedAsOneClickWithItsClientAddress() throws Exception {
+        try (RawHttp c = new RawHttp(edge.port())) {
+            c.send(post(path("u-mark"), "application/x-www-form-urlencoded", ONE_CLICK, "Gmail one-click"));
+            assertEquals(200, c.read(false).status());
+        }
+        EventRecord e = eventsFor("u-mark").get(0);
+        assertEquals(Attributes.ONE_CLICK_YES, e.attributes().get(Attributes.ONE_CLICK), e.attributes().toString());
+        assertTrue(e.ip().length > 0);
+        assertTrue(Attributes.isOneClick(e));
     }
 
     /**

@@ -21,6 +21,13 @@ public final class Attributes {
      */
     public static final String ID_SOURCE = "id_source";
     public static final String ID_SOURCE_CLIENT = "client";
+    /**
+     * {@code unsubscribed}: {@link #ONE_CLICK_YES} when the edge took it as a one-click unsubscribe (RFC 8058),
+     * whose id is derived from the recipient's token and so goes with them on an erasure; absent on a
+     * mail server's, sent through the ingest API, whose id names no one. Not sent to PostHog.
+     */
+    public static final String ONE_CLICK = "one_click";
+    public static final String ONE_CLICK_YES = "true";
 
     private Attributes() {
     }
@@ -28,5 +35,18 @@ public final class Attributes {
     /** True when the event's id was chosen by an ingest client (see {@link #ID_SOURCE}). */
     public static boolean hasClientId(EventRecord e) {
         return ID_SOURCE_CLIENT.equals(e.attributes().get(ID_SOURCE));
+    }
+
+    /**
+     * True when {@code e} is a one-click unsubscribe the edge took over HTTP (see {@link #ONE_CLICK}). A record
+     * journaled by an edge older than the mark is told by its client address: the edge records the request's,
+     * and the ingest API never sets one.
+     */
+    public static boolean isOneClick(EventRecord e) {
+        if (e.type() != EventType.UNSUBSCRIBED || !hasClientId(e)) {
+            return false;
+        }
+        String mark = e.attributes().get(ONE_CLICK);
+        return mark != null ? ONE_CLICK_YES.equals(mark) : e.ip() != null && e.ip().length > 0;
     }
 }

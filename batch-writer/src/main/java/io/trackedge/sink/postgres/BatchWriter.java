@@ -136,6 +136,7 @@ final class BatchWriter {
             EventVerdicts verdicts = EventVerdicts.of(batch, classified);
             ClientIds.Kept kept = ClientIds.keepNew(sql, batch);
             List<EventRecord> rows = privacy.admit(c, kept.events());
+            ClientIds.forget(sql, privacy.erasedOneClicks());
             // Rows copied before the cursor check are harmless: a failed check rolls them back.
             if (!rows.isEmpty()) {
                 copyEvents(c, rows, verdicts, edgeNo);
@@ -222,6 +223,7 @@ final class BatchWriter {
                         + kept.reused().get(0) + ")");
             }
             List<EventRecord> rows = privacy.admit(c, kept.events());
+            ClientIds.forget(sql, privacy.erasedOneClicks());
             if (!rows.isEmpty()) {
                 if (redacted) {
                     privacy.markCut(0); // one event

@@ -104,6 +104,26 @@ final class ClientIds {
         return new Kept(kept, reused);
     }
 
+    /**
+     * Takes back the ids {@link #keepNew} just inserted for {@code events}, in the same transaction: the ids of
+     * one-click unsubscribes of erased recipients ({@link PrivacyFilter#erasedOneClicks}), derived from the
+     * recipient's token, which must not outlive the erasure. No query for none.
+     */
+    static void forget(DSLContext sql, List<EventRecord> events) {
+        if (events.isEmpty()) {
+            return;
+        }
+        UUID[] tenants = new UUID[events.size()];
+        UUID[] ids = new UUID[events.size()];
+        for (int i = 0; i < ids.length; i++) {
+            tenants[i] = events.get(i).fields().tenant();
+            ids[i] = events.get(i).id();
+        }
+        // Only rows this transaction inserted (the events keepNew kept): no other batch holds them.
+        sql.execute("DELETE FROM ingest_event_ids i USING unnest({0}, {1}) AS x(t, id) WHERE i.tenant_id = x.t AND i.event_id = x.id",
+                val(tenants, SQLDataType.UUID.array()), val(ids, SQLDataType.UUID.array()));
+    }
+
     /** The event type each of {@code keys} that is not {@code fresh} was first stored with. */
     private static Map<Key, String> storedTypes(DSLContext sql, Set<Key> keys, Set<Key> fresh) {
         List<UUID> tenants = new ArrayList<>();

@@ -1,6 +1,7 @@
 package io.trackedge.sink.postgres;
 
 import io.trackedge.classify.Correction;
+import io.trackedge.journal.Attributes;
 import io.trackedge.journal.EventRecord;
 import io.trackedge.privacy.Erasure;
 import io.trackedge.privacy.ErasedRecipients;
@@ -58,6 +59,21 @@ final class PrivacyFilter {
         countedOnly.addAll(a.countedOnly());
         cut = a.cut();
         return a.stored();
+    }
+
+    /**
+     * Of the events the last {@link #admit} held back, the one-click unsubscribes of erased recipients
+     * ({@link Attributes#isOneClick}): their client ids are the recipient's and are not recorded
+     * ({@link ClientIds#forget}). A mail server's unsubscribe keeps its id, so that its retries stay known.
+     */
+    List<EventRecord> erasedOneClicks() {
+        List<EventRecord> out = new ArrayList<>(0);
+        for (EventRecord e : countedOnly) {
+            if (Attributes.isOneClick(e) && batchPolicy.erased(e)) {
+                out.add(e);
+            }
+        }
+        return out;
     }
 
     /**

@@ -112,7 +112,8 @@ public final class PostHogEvents {
         }
         for (Map.Entry<String, String> a : e.attributes().entrySet()) {
             String k = a.getKey();
-            if (!k.isEmpty() && k.charAt(0) != '$' && !RESERVED.contains(k) && !Attributes.ID_SOURCE.equals(k)) {
+            if (!k.isEmpty() && k.charAt(0) != '$' && !RESERVED.contains(k) && !Attributes.ID_SOURCE.equals(k)
+                    && !Attributes.ONE_CLICK.equals(k)) {
                 property(sb, k, a.getValue(), false);
             }
         }

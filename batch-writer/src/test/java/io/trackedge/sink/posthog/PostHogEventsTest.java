@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.trackedge.journal.Attributes;
 import io.trackedge.journal.EventFields;
 import io.trackedge.journal.EventRecord;
 import io.trackedge.journal.EventType;
@@ -118,6 +119,15 @@ class PostHogEventsTest {
         assertFalse(p.has("$set"));
         assertFalse(p.has("$ip"));
         assertEquals("lead@example.com", p.get("recipient_email").asText());
+    }
+
+    /** The sink's marks of how an id was chosen stay out of PostHog: they describe the edge, not the event. */
+    @Test
+    void aOneClickUnsubscribesMarksAreNotSent() throws Exception {
+        JsonNode p = encode(record(EventType.UNSUBSCRIBED, 0, new byte[0], null, Map.of(Attributes.ID_SOURCE,
+                Attributes.ID_SOURCE_CLIENT, Attributes.ONE_CLICK, Attributes.ONE_CLICK_YES)), false).get("properties");
+        assertFalse(p.has(Attributes.ID_SOURCE), p.toString());
+        assertFalse(p.has(Attributes.ONE_CLICK), p.toString());
     }
 
     @Test
