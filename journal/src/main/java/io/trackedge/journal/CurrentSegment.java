@@ -6,12 +6,14 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The segment a {@link JournalWriter} appends to: its open channel, its base (the journal position of
  * its first byte) and its size (the bytes written to it, whole records unless a write failed). It
- * grows by {@link #write}, shrinks only by {@link #cut} (the bytes a failed write or force leaves),
- * and is left by {@link #roll} for a new segment starting past its file's last byte: the one it leaves is told to
+ * grows by {@link #write}, shrinks only by {@link #dropUnreadable} (the bytes a failed write or force
+ * leaves), and is left by {@link #roll} for a new segment starting past its file's last byte: the one it leaves is told to
  * {@link ClosedSegments} and handed to the {@link SegmentCloser}. Each new segment, and the one
  * recovery resumes, is where the {@link ReadableEnd} starts again.
  *
@@ -19,6 +21,9 @@ import java.nio.file.StandardOpenOption;
  * thread only.
  */
 final class CurrentSegment implements Closeable {
+
+    /** The writer's: operators' log settings name it, and the drop is the writer's failure. */
+    private static final Logger log = LoggerFactory.getLogger(JournalWriter.class);
 
     /** How a new segment file is created and opened; tests make its channel fail. */
     @FunctionalInterface
@@ -112,10 +117,45 @@ final class CurrentSegment implements Closeable {
     }
 
     /**
+     * Drops the last {@code bytes} of its size (written since the last successful force, not to be
+     * read) and whatever a failed write left past the size: cuts them from the file; when the file
+     * cannot be cut, leaves them behind in a {@link #roll}; when it cannot roll either, takes them in
+     * ({@link #keepUncut}) so that the next records follow them. Anything but the cut is logged as an
+     * error: readers pass a partial write as damage, but read the whole records left.
+     *
+     * @return the change in the bytes the journal's files hold, to add to its size
+     */
+    long dropUnreadable(long bytes) {
+        try {
+            cut(bytes);
+            return -bytes;
+        } catch (IOException e) {
+            long change = 0;
+            // The next segment starts past all of it: readers pass a partial write as damage, and read
+            // the whole records a failed fsync left (delivered, though their batch was answered 503).
+            long uncut = base;
+            try {
+                change = roll(); // the bytes it could not cut, left in the closed file
+            } catch (IOException rollFailure) {
+                e.addSuppressed(rollFailure); // logged with it: the writer stays on this segment
+                try {
+                    change = keepUncut();
+                } catch (IOException sizeFailure) {
+                    e.addSuppressed(sizeFailure);
+                }
+            }
+            log.error("cannot cut a partial write, or {} bytes written since the last fsync, from segment {}; {}", bytes, uncut,
+                    base != uncut ? "readers will skip the first and read the second"
+                            : "nor roll past them: the next records follow them in that segment", e);
+            return change;
+        }
+    }
+
+    /**
      * Truncates the file to {@code bytes} less than its size (anything written past the size, a
      * failed write's part, goes too), and writes on from there.
      */
-    void cut(long bytes) throws IOException {
+    private void cut(long bytes) throws IOException {
         channel.truncate(size - bytes);
         channel.position(size - bytes);
         size -= bytes;
@@ -130,7 +170,7 @@ final class CurrentSegment implements Closeable {
      *
      * @return the bytes taken in: not counted in the journal's size yet
      */
-    long keepUncut() throws IOException {
+    private long keepUncut() throws IOException {
         long fileBytes = channel.size();
         if (fileBytes <= size) {
             return 0;
