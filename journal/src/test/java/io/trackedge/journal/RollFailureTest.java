@@ -27,6 +27,25 @@ class RollFailureTest {
     @TempDir
     Path dir;
 
+    private final JournalStats stats = new JournalStats();
+    /** The segment files the writer of {@link #openOnFailingDisk} opened, in order. */
+    private final List<FailingChannel> files = new ArrayList<>();
+    /** While set, that writer's disk refuses new segment files. */
+    private boolean refuseFiles;
+
+    /** A writer whose segment files are {@link #files}, on a disk that fails on demand. */
+    private JournalWriter openOnFailingDisk() throws IOException {
+        CurrentSegment.Opener opener = path -> {
+            if (refuseFiles) {
+                throw new IOException("No space left on device (the test)");
+            }
+            FailingChannel f = new FailingChannel(CurrentSegment.Opener.FILES.open(path));
+            files.add(f);
+            return f;
+        };
+        return JournalWriter.open(dir, SEGMENT, 4 * SEGMENT, stats, new SegmentCloser(dir, stats), ch -> ch.force(false), opener);
+    }
+
     @Test
     void aSegmentThatCannotBeCreatedIsRetriedOnceTheDiskAllowsIt() throws Exception {
         Random rnd = new Random(7);
@@ -71,18 +90,10 @@ class RollFailureTest {
     @Test
     void aFailedWriteThatCannotBeCutIsRolledPastSoPositionsNeverGoBack() throws Exception {
         Random rnd = new Random(8);
-        List<FailingChannel> files = new ArrayList<>();
-        CurrentSegment.Opener opener = path -> {
-            FailingChannel f = new FailingChannel(CurrentSegment.Opener.FILES.open(path));
-            files.add(f);
-            return f;
-        };
         List<EventSpec> a = EventSpec.randomList(0, 20, rnd);
         List<EventSpec> b = EventSpec.randomList(20, 10, rnd);
         List<EventSpec> c = EventSpec.randomList(30, 10, rnd);
-        JournalStats stats = new JournalStats();
-        try (JournalWriter w = JournalWriter.open(dir, SEGMENT, 4 * SEGMENT, stats, new SegmentCloser(dir, stats),
-                ch -> ch.force(false), opener);
+        try (JournalWriter w = openOnFailingDisk();
              JournalReader r = new JournalReader(dir, 0, w::flushedPosition)) {
             write(w, a);
             ReadBack.assertExactly(a, ReadBack.drain(r), 0);
@@ -96,12 +107,7 @@ class RollFailureTest {
             }
             files.get(0).failWritesAfter(taken);
             files.get(0).refuseTruncate();
-            MutableEvent slot = new MutableEvent();
-            for (EventSpec e : b) {
-                assertTrue(w.tryAppend(e.fill(slot)));
-            }
-            assertThrows(UncheckedIOException.class, w::flush);
-            assertEquals(b.size(), w.discardStaged());
+            writeFailing(w, b);
             files.get(0).heal();
 
             write(w, c);
@@ -126,30 +132,17 @@ class RollFailureTest {
     @Test
     void aSegmentWhoseChannelWasClosedIsRolledPast() throws Exception {
         Random rnd = new Random(11);
-        List<FailingChannel> files = new ArrayList<>();
-        CurrentSegment.Opener opener = path -> {
-            FailingChannel f = new FailingChannel(CurrentSegment.Opener.FILES.open(path));
-            files.add(f);
-            return f;
-        };
         List<EventSpec> a = EventSpec.randomList(0, 20, rnd);
         List<EventSpec> b = EventSpec.randomList(20, 10, rnd);
         List<EventSpec> c = EventSpec.randomList(30, 10, rnd);
-        JournalStats stats = new JournalStats();
-        try (JournalWriter w = JournalWriter.open(dir, SEGMENT, 4 * SEGMENT, stats, new SegmentCloser(dir, stats),
-                ch -> ch.force(false), opener);
+        try (JournalWriter w = openOnFailingDisk();
              JournalReader r = new JournalReader(dir, 0, w::flushedPosition)) {
             write(w, a);
             ReadBack.assertExactly(a, ReadBack.drain(r), 0);
             long afterA = w.flushedPosition();
 
             files.get(0).close();
-            MutableEvent slot = new MutableEvent();
-            for (EventSpec e : b) {
-                assertTrue(w.tryAppend(e.fill(slot)));
-            }
-            assertThrows(UncheckedIOException.class, w::flush);
-            assertEquals(b.size(), w.discardStaged());
+            writeFailing(w, b);
             w.awaitFileWork();
             assertThrows(UncheckedIOException.class, w::force, "the closed segment's last fsync failed, reported once");
 
@@ -168,22 +161,10 @@ class RollFailureTest {
     @Test
     void aFailedWriteThatCanBeNeitherCutNorRolledPastIsFollowedAndReadAsDamage() throws Exception {
         Random rnd = new Random(10);
-        List<FailingChannel> files = new ArrayList<>();
-        boolean[] refuseFiles = {false};
-        CurrentSegment.Opener opener = path -> {
-            if (refuseFiles[0]) {
-                throw new IOException("No space left on device (the test)");
-            }
-            FailingChannel f = new FailingChannel(CurrentSegment.Opener.FILES.open(path));
-            files.add(f);
-            return f;
-        };
         List<EventSpec> a = EventSpec.randomList(0, 20, rnd);
         List<EventSpec> b = EventSpec.randomList(20, 10, rnd);
         List<EventSpec> c = EventSpec.randomList(30, 10, rnd);
-        JournalStats stats = new JournalStats();
-        try (JournalWriter w = JournalWriter.open(dir, SEGMENT, 4 * SEGMENT, stats, new SegmentCloser(dir, stats),
-                ch -> ch.force(false), opener);
+        try (JournalWriter w = openOnFailingDisk();
              JournalReader r = new JournalReader(dir, 0, w::flushedPosition)) {
             write(w, a);
             ReadBack.assertExactly(a, ReadBack.drain(r), 0);
@@ -192,15 +173,10 @@ class RollFailureTest {
             long taken = b.stream().mapToLong(e -> Framing.HEADER + e.encode().length).sum() / 2;
             files.get(0).failWritesAfter(taken);
             files.get(0).refuseTruncate();
-            refuseFiles[0] = true;
-            MutableEvent slot = new MutableEvent();
-            for (EventSpec e : b) {
-                assertTrue(w.tryAppend(e.fill(slot)));
-            }
-            assertThrows(UncheckedIOException.class, w::flush);
-            assertEquals(b.size(), w.discardStaged());
+            refuseFiles = true;
+            writeFailing(w, b);
             files.get(0).heal();
-            refuseFiles[0] = false;
+            refuseFiles = false;
 
             write(w, c);
             assertEquals(List.of(0L), Segments.list(dir));
@@ -245,6 +221,16 @@ class RollFailureTest {
             ReadBack.assertExactly(c, got.subList(Math.min(a.size(), got.size()), got.size()), aEnd);
             assertEquals(0, r.damagedRegions());
         }
+    }
+
+    /** A batch whose write fails: every record of it is dropped. */
+    private static void writeFailing(JournalWriter w, List<EventSpec> batch) {
+        MutableEvent slot = new MutableEvent();
+        for (EventSpec e : batch) {
+            assertTrue(w.tryAppend(e.fill(slot)));
+        }
+        assertThrows(UncheckedIOException.class, w::flush);
+        assertEquals(batch.size(), w.discardStaged());
     }
 
     private static void write(JournalWriter w, List<EventSpec> batch) {
