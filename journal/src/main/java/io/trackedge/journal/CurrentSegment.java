@@ -34,6 +34,9 @@ final class CurrentSegment implements Closeable {
                 StandardOpenOption.READ);
     }
 
+    /** The most zeros {@link #blank} writes at once. */
+    private static final int BLANK_CHUNK = 64 << 10;
+
     private final Path dir;
     private final long segmentBytes;
     private final ClosedSegments closed;
@@ -118,10 +121,12 @@ final class CurrentSegment implements Closeable {
 
     /**
      * Drops the last {@code bytes} of its size (written since the last successful force, not to be
-     * read) and whatever a failed write left past the size: cuts them from the file; when the file
-     * cannot be cut, leaves them behind in a {@link #roll}; when it cannot roll either, takes them in
+     * read) and whatever a failed write left past the size: cuts them from the file. When the file
+     * cannot be cut, overwrites them with zeros ({@link #blank}), which readers skip as damage, then
+     * leaves them behind in a {@link #roll}, or, when it cannot roll either, takes them in
      * ({@link #keepUncut}) so that the next records follow them. Anything but the cut is logged as an
-     * error: readers pass a partial write as damage, but read the whole records left.
+     * error; so is a failed overwrite, after which readers read the whole records left (a batch
+     * answered 503, which a retry without ids stores twice).
      *
      * @return the change in the bytes the journal's files hold, to add to its size
      */
@@ -130,10 +135,10 @@ final class CurrentSegment implements Closeable {
             cut(bytes);
             return -bytes;
         } catch (IOException e) {
-            long change = 0;
-            // The next segment starts past all of it: readers pass a partial write as damage, and read
-            // the whole records a failed fsync left (delivered, though their batch was answered 503).
+            // Before the roll or keepUncut, which put the bytes where readers reach them.
+            boolean blanked = blank(size - bytes, e);
             long uncut = base;
+            long change = 0;
             try {
                 change = roll(); // the bytes it could not cut, left in the closed file
             } catch (IOException rollFailure) {
@@ -144,10 +149,41 @@ final class CurrentSegment implements Closeable {
                     e.addSuppressed(sizeFailure);
                 }
             }
-            log.error("cannot cut a partial write, or {} bytes written since the last fsync, from segment {}; {}", bytes, uncut,
-                    base != uncut ? "readers will skip the first and read the second"
+            log.error("cannot cut a partial write, or {} bytes written since the last fsync, from segment {}; {}; {}", bytes, uncut,
+                    blanked ? "overwrote them with zeros, which readers skip as damage"
+                            : "nor overwrite them with zeros: readers will skip a partial write as damage but read the whole"
+                                    + " records left, though their batch was answered 503",
+                    base != uncut ? "the next segment starts past them"
                             : "nor roll past them: the next records follow them in that segment", e);
             return change;
+        }
+    }
+
+    /**
+     * Overwrites the file from {@code from} to its last byte with zeros: readers take zeros with data
+     * after them, or ending a closed segment, for damage, never for records. Not forced, as a cut is
+     * not: a power cut before the zeros reach the disk may leave the records there for recovery to keep.
+     *
+     * @return whether it did; if not, why is added to {@code cause}
+     */
+    private boolean blank(long from, IOException cause) {
+        try {
+            long to = fileBytes();
+            if (from >= to) {
+                return true;
+            }
+            ByteBuffer zeros = ByteBuffer.allocate((int) Math.min(to - from, BLANK_CHUNK));
+            channel.position(from);
+            for (long p = from; p < to; ) {
+                zeros.clear().limit((int) Math.min(zeros.capacity(), to - p));
+                while (zeros.hasRemaining()) {
+                    p += channel.write(zeros);
+                }
+            }
+            return true;
+        } catch (IOException blankFailure) {
+            cause.addSuppressed(blankFailure);
+            return false;
         }
     }
 
@@ -164,7 +200,8 @@ final class CurrentSegment implements Closeable {
     /**
      * Takes in what the file holds past its size (a failed write's bytes that {@link #cut} could not
      * remove, and {@link #roll} could not leave behind), so that the next records are written, and
-     * their positions counted, after them: readers pass those bytes as damage. Without it, records
+     * their positions counted, after them: readers pass those bytes as damage (all of them once
+     * {@link #blank} made them zeros; a torn end only, if it could not). Without it, records
      * written after them lay further into the file than their positions said, and readers, held to
      * the positions, never read the last of them.
      *

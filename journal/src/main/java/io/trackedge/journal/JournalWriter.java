@@ -23,8 +23,8 @@ import java.util.List;
  * <p>Readers are given {@link #flushedPosition()} as the end of what they may read: every record
  * written, or, once {@link #holdReadersUntilForced} is called ({@code ack=fsync}), every record a
  * {@link #force} made durable. A force that fails leaves its records unread, and
- * {@link #discardStaged} cuts them from the file, so that a batch reported lost is never delivered
- * (a retry of it without ids would be stored twice).
+ * {@link #discardStaged} cuts them from the file (or, failing that, overwrites them with zeros), so
+ * that a batch reported lost is never delivered (a retry of it without ids would be stored twice).
  *
  * <p>Used by one thread at a time (callers hand it over under a lock), except
  * {@link #flushedPosition()} and {@link #releaseBefore}, which any thread may call.
