@@ -6,12 +6,14 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The segment a {@link JournalWriter} appends to: its open channel, its base (the journal position of
  * its first byte) and its size (the bytes written to it, whole records unless a write failed). It
- * grows by {@link #write}, shrinks only by {@link #cut} (the bytes a failed write or force leaves),
- * and is left by {@link #roll} for a new segment starting past its file's last byte: the one it leaves is told to
+ * grows by {@link #write}, shrinks only by {@link #dropUnreadable} (the bytes a failed write or force
+ * leaves), and is left by {@link #roll} for a new segment starting past its file's last byte: the one it leaves is told to
  * {@link ClosedSegments} and handed to the {@link SegmentCloser}. Each new segment, and the one
  * recovery resumes, is where the {@link ReadableEnd} starts again.
  *
@@ -19,6 +21,9 @@ import java.nio.file.StandardOpenOption;
  * thread only.
  */
 final class CurrentSegment implements Closeable {
+
+    /** The writer's: operators' log settings name it, and the drop is the writer's failure. */
+    private static final Logger log = LoggerFactory.getLogger(JournalWriter.class);
 
     /** How a new segment file is created and opened; tests make its channel fail. */
     @FunctionalInterface
@@ -28,6 +33,9 @@ final class CurrentSegment implements Closeable {
         Opener FILES = path -> FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
                 StandardOpenOption.READ);
     }
+
+    /** The most zeros {@link #blank} writes at once. */
+    private static final int BLANK_CHUNK = 64 << 10;
 
     private final Path dir;
     private final long segmentBytes;
@@ -112,10 +120,78 @@ final class CurrentSegment implements Closeable {
     }
 
     /**
+     * Drops the last {@code bytes} of its size (written since the last successful force, not to be
+     * read) and whatever a failed write left past the size: cuts them from the file. When the file
+     * cannot be cut, overwrites them with zeros ({@link #blank}), which readers skip as damage, then
+     * leaves them behind in a {@link #roll}, or, when it cannot roll either, takes them in
+     * ({@link #keepUncut}) so that the next records follow them. Anything but the cut is logged as an
+     * error; so is a failed overwrite, after which readers read the whole records left (a batch
+     * answered 503, which a retry without ids stores twice).
+     *
+     * @return the change in the bytes the journal's files hold, to add to its size
+     */
+    long dropUnreadable(long bytes) {
+        try {
+            cut(bytes);
+            return -bytes;
+        } catch (IOException e) {
+            // Before the roll or keepUncut, which put the bytes where readers reach them.
+            boolean blanked = blank(size - bytes, e);
+            long uncut = base;
+            long change = 0;
+            try {
+                change = roll(); // the bytes it could not cut, left in the closed file
+            } catch (IOException rollFailure) {
+                e.addSuppressed(rollFailure); // logged with it: the writer stays on this segment
+                try {
+                    change = keepUncut();
+                } catch (IOException sizeFailure) {
+                    e.addSuppressed(sizeFailure);
+                }
+            }
+            log.error("cannot cut a partial write, or {} bytes written since the last fsync, from segment {}; {}; {}", bytes, uncut,
+                    blanked ? "overwrote them with zeros, which readers skip as damage"
+                            : "nor overwrite them with zeros: readers will skip a partial write as damage but read the whole"
+                                    + " records left, though their batch was answered 503",
+                    base != uncut ? "the next segment starts past them"
+                            : "nor roll past them: the next records follow them in that segment", e);
+            return change;
+        }
+    }
+
+    /**
+     * Overwrites the file from {@code from} to its last byte with zeros: readers take zeros with data
+     * after them, or ending a closed segment, for damage, never for records. Not forced, as a cut is
+     * not: a power cut before the zeros reach the disk may leave the records there for recovery to keep.
+     *
+     * @return whether it did; if not, why is added to {@code cause}
+     */
+    private boolean blank(long from, IOException cause) {
+        try {
+            long to = fileBytes();
+            if (from >= to) {
+                return true;
+            }
+            ByteBuffer zeros = ByteBuffer.allocate((int) Math.min(to - from, BLANK_CHUNK));
+            channel.position(from);
+            for (long p = from; p < to; ) {
+                zeros.clear().limit((int) Math.min(zeros.capacity(), to - p));
+                while (zeros.hasRemaining()) {
+                    p += channel.write(zeros);
+                }
+            }
+            return true;
+        } catch (IOException blankFailure) {
+            cause.addSuppressed(blankFailure);
+            return false;
+        }
+    }
+
+    /**
      * Truncates the file to {@code bytes} less than its size (anything written past the size, a
      * failed write's part, goes too), and writes on from there.
      */
-    void cut(long bytes) throws IOException {
+    private void cut(long bytes) throws IOException {
         channel.truncate(size - bytes);
         channel.position(size - bytes);
         size -= bytes;
@@ -124,13 +200,14 @@ final class CurrentSegment implements Closeable {
     /**
      * Takes in what the file holds past its size (a failed write's bytes that {@link #cut} could not
      * remove, and {@link #roll} could not leave behind), so that the next records are written, and
-     * their positions counted, after them: readers pass those bytes as damage. Without it, records
+     * their positions counted, after them: readers pass those bytes as damage (all of them once
+     * {@link #blank} made them zeros; a torn end only, if it could not). Without it, records
      * written after them lay further into the file than their positions said, and readers, held to
      * the positions, never read the last of them.
      *
      * @return the bytes taken in: not counted in the journal's size yet
      */
-    long keepUncut() throws IOException {
+    private long keepUncut() throws IOException {
         long fileBytes = channel.size();
         if (fileBytes <= size) {
             return 0;

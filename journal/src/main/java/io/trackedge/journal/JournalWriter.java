@@ -7,8 +7,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The single writer of a journal directory. Records are staged in a direct buffer by
@@ -25,8 +23,8 @@ import org.slf4j.LoggerFactory;
  * <p>Readers are given {@link #flushedPosition()} as the end of what they may read: every record
  * written, or, once {@link #holdReadersUntilForced} is called ({@code ack=fsync}), every record a
  * {@link #force} made durable. A force that fails leaves its records unread, and
- * {@link #discardStaged} cuts them from the file, so that a batch reported lost is never delivered
- * (a retry of it without ids would be stored twice).
+ * {@link #discardStaged} cuts them from the file (or, failing that, overwrites them with zeros), so
+ * that a batch reported lost is never delivered (a retry of it without ids would be stored twice).
  *
  * <p>Used by one thread at a time (callers hand it over under a lock), except
  * {@link #flushedPosition()} and {@link #releaseBefore}, which any thread may call.
@@ -36,8 +34,6 @@ import org.slf4j.LoggerFactory;
  * {@link #discardStaged} drops nothing and cuts nothing.
  */
 public final class JournalWriter implements Closeable {
-
-    private static final Logger log = LoggerFactory.getLogger(JournalWriter.class);
 
     /** Default segment size: 64 MiB. */
     public static final long DEFAULT_SEGMENT_BYTES = 64L << 20;
@@ -210,9 +206,9 @@ public final class JournalWriter implements Closeable {
     }
 
     /**
-     * Drops staged records after a failed {@link #flush} or {@link #force}, cutting any partial write
-     * from the file so that later records follow whole ones, and, under
-     * {@link #holdReadersUntilForced}, every record written since the last successful force.
+     * Drops staged records after a failed {@link #flush} or {@link #force}, and has the segment drop
+     * ({@link CurrentSegment#dropUnreadable}) any partial write, so that later records follow whole
+     * ones, and, under {@link #holdReadersUntilForced}, every record written since the last successful force.
      *
      * @return the number of records dropped
      */
@@ -221,30 +217,10 @@ public final class JournalWriter implements Closeable {
             return 0; // a refused write staged nothing, and the closed segment is not to be cut
         }
         long dropped = staged.records() + readable.unreadableRecords();
-        long cut = readable.unreadableBytes();
+        long unreadable = readable.unreadableBytes();
         staged.clear();
         readable.dropPending();
-        try {
-            segment.cut(cut);
-            stats.sizeBytes.addAndGet(-cut);
-        } catch (IOException e) {
-            // The next segment starts past all of it: readers pass a partial write as damage, and read
-            // the whole records a failed fsync left (delivered, though their batch was answered 503).
-            long uncut = segment.base();
-            try {
-                stats.sizeBytes.addAndGet(segment.roll()); // the bytes it could not cut, left in the closed file
-            } catch (IOException rollFailure) {
-                e.addSuppressed(rollFailure); // logged with it: the writer stays on this segment
-                try {
-                    stats.sizeBytes.addAndGet(segment.keepUncut());
-                } catch (IOException sizeFailure) {
-                    e.addSuppressed(sizeFailure);
-                }
-            }
-            log.error("cannot cut a partial write, or {} bytes written since the last fsync, from segment {}; {}", cut, uncut,
-                    segment.base() != uncut ? "readers will skip the first and read the second"
-                            : "nor roll past them: the next records follow them in that segment", e);
-        }
+        stats.sizeBytes.addAndGet(segment.dropUnreadable(unreadable));
         return dropped;
     }
 

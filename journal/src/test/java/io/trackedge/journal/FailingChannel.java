@@ -9,24 +9,31 @@ import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
 
 /**
- * A segment file whose disk fails on demand: a write takes only so many bytes more and then fails
- * (a full disk part way through a batch), a truncate fails (what leaves a failed write uncut).
- * Everything else goes to the real file.
+ * A segment file whose disk fails on demand: the file grows only by so many bytes more and then a
+ * write past its end fails (a full disk part way through a batch), bytes already in it can still be
+ * overwritten unless overwrites fail too (a disk failing its I/O), a truncate fails (what leaves a
+ * failed write uncut). Everything else goes to the real file.
  */
 final class FailingChannel extends FileChannel {
 
     private final FileChannel file;
-    /** Bytes writes may still take; negative: no limit. */
-    private long writable = -1;
+    /** Bytes the file may still grow by; negative: no limit. */
+    private long growable = -1;
+    private boolean failOverwrites;
     private boolean refuseTruncate;
 
     FailingChannel(FileChannel file) {
         this.file = file;
     }
 
-    /** From now on, writes take {@code bytes} more and then fail. */
+    /** From now on, the file grows by {@code bytes} more and then a write past its end fails. */
     void failWritesAfter(long bytes) {
-        writable = bytes;
+        growable = bytes;
+    }
+
+    /** From now on, a write inside the file (an overwrite) fails. */
+    void failOverwrites() {
+        failOverwrites = true;
     }
 
     void refuseTruncate() {
@@ -35,22 +42,29 @@ final class FailingChannel extends FileChannel {
 
     /** The disk works again. */
     void heal() {
-        writable = -1;
+        growable = -1;
+        failOverwrites = false;
         refuseTruncate = false;
     }
 
     @Override
     public int write(ByteBuffer src) throws IOException {
-        if (writable < 0) {
+        long sizeBefore = file.size();
+        long position = file.position();
+        if (failOverwrites && position < sizeBefore) {
+            throw new IOException("Input/output error (the test)");
+        }
+        if (growable < 0) {
             return file.write(src);
         }
-        if (writable == 0) {
+        long room = Math.max(0, sizeBefore - position) + growable;
+        if (room == 0) {
             throw new IOException("No space left on device (the test)");
         }
-        ByteBuffer part = src.slice(src.position(), (int) Math.min(src.remaining(), writable));
+        ByteBuffer part = src.slice(src.position(), (int) Math.min(src.remaining(), room));
         int n = file.write(part);
         src.position(src.position() + n);
-        writable -= n;
+        growable -= file.size() - sizeBefore;
         return n;
     }
 
