@@ -20,14 +20,22 @@ import org.slf4j.LoggerFactory;
  * {@code edge.shutdown-drain-delay}, serve on while the balancer notices), stop reading requests, publish the
  * ingest bodies already read, drain the ring into the journal, release the held answers, close the
  * listeners, flush and fsync the journal, then give the jobs and the sinks what is left of the grace.
- * One grace covers the whole stop; each step gets what the steps before it left.
+ * One grace covers the whole stop; each step gets what the steps before it left, and the ring's drain
+ * a share kept for it ({@link #ringReserveNanos}). No step waits past the grace's end but the journal's
+ * final fsync, which is not bounded, and the sinks' threads, told to stop at the deadline: each has up to
+ * 0.3 s more to end ({@code SinkLoop.awaitStop}), so that none is left writing behind a stopped edge.
+ * Every other wait is what the grace leaves, at least a millisecond (0 is "for ever" to some callees).
  */
 final class EdgeStop {
 
     private static final Logger log = LoggerFactory.getLogger(EdgeStop.class);
 
-    /** The least time the ring is given to drain at a stop, whatever the steps before it took of the grace. */
-    static final long RING_DRAIN_FLOOR_MILLIS = 1_000;
+    /**
+     * The most of the grace kept for the ring's drain (and the halt of its appender), taken from the
+     * steps before it: the ring's events may be answered already (ack=memory), and it drains in
+     * milliseconds unless the disk stalls. It used to be a floor given on top of a spent grace.
+     */
+    static final long RING_RESERVE_MILLIS = 1_000;
 
     /** The running parts, in the order {@link #run} stops them. */
     record Parts(EdgeContext edge, EdgeServer server, IngestApi ingest, EventRing ring, List<AutoCloseable> routePools,
@@ -66,29 +74,33 @@ final class EdgeStop {
         }
         long t0 = System.nanoTime();
         long deadline = t0 + grace.toNanos();
+        // The ring's share is kept from the steps before it. A floor of a second given to the ring and to each wait on
+        // the event loops once the grace was spent, and a second more for a halted appender, ran a stop seconds past
+        // its grace: past a TimeoutStopSec set just above it.
+        long ringStart = deadline - ringReserveNanos(grace);
         p.edge().stopReading();
-        p.server().stopAccepting();
+        p.server().stopAccepting(left(ringStart));
         // Order matters: no request may be read after the ring stops, or its response would wait forever.
-        p.server().pauseReading(loopsWait(deadline, System.nanoTime()));
+        p.server().pauseReading(left(ringStart));
         // Ingest bodies already read are published before the ring stops, and their answers queued.
         try {
-            if (!p.ingest().drain(left(deadline))) {
-                log.warn("ingest requests still processing after {}; their clients get no answer", grace);
+            if (!p.ingest().drain(left(ringStart))) {
+                log.warn("ingest requests still processing after {} of the grace; their clients get no answer",
+                        Duration.ofNanos(ringStart - t0));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        p.server().awaitLoops(loopsWait(deadline, System.nanoTime()));
-        long ringMillis = ringDrainMillis(deadline, System.nanoTime());
+        p.server().awaitLoops(left(ringStart));
         boolean journalLetGo = true;
         try {
-            p.ring().drainAndStop(ringMillis, TimeUnit.MILLISECONDS);
+            p.ring().drainAndStop(left(deadline).toNanos(), TimeUnit.NANOSECONDS);
         } catch (RingNotDrainedException e) {
             log.error(e.getMessage());
             journalLetGo = e.journalLetGo();
         }
         // The appender has told every gate; let the loops release the held responses before closing.
-        p.server().awaitLoops(loopsWait(deadline, System.nanoTime()));
+        p.server().awaitLoops(left(deadline));
         p.server().close(left(deadline));
         closeAll(p.routePools());
         IOException journalFailure = null;
@@ -105,14 +117,14 @@ final class EdgeStop {
             }
         }
         p.responses().release();
-        p.ingest().close();
+        p.ingest().close(deadline);
         if (p.stats() != null) {
-            p.stats().close();
+            p.stats().close(deadline);
         }
         if (p.jobs() != null) {
             p.jobs().stop(jobsWait(deadline, System.nanoTime())); // a job still running is left to its lease
         }
-        p.privacy().close();
+        p.privacy().close(deadline);
         p.sinks().stop(deadline);
         long millis = (System.nanoTime() - t0) / 1_000_000;
         if (journalFailure != null) {
@@ -121,11 +133,6 @@ final class EdgeStop {
             throw journalFailure;
         }
         log.info("edge stopped in {} ms; journal flushed and synced at position {}", millis, p.journal().flushedPosition());
-    }
-
-    /** How long the stop waits for the event loops to catch up: as long as the ring may drain ({@link #ringDrainMillis}). */
-    static Duration loopsWait(long deadlineNanos, long nowNanos) {
-        return Duration.ofMillis(ringDrainMillis(deadlineNanos, nowNanos));
     }
 
     /**
@@ -137,13 +144,9 @@ final class EdgeStop {
         return Duration.ofNanos(Math.max(0, (deadlineNanos - nowNanos) / 2));
     }
 
-    /**
-     * What the ingest drain left of the grace, but at least {@link #RING_DRAIN_FLOOR_MILLIS}: the ring's
-     * events may be answered already (ack=memory), and it drains in milliseconds unless the disk stalls.
-     * A fresh grace here made a stop up to twice the grace, past a TimeoutStopSec set just above it.
-     */
-    static long ringDrainMillis(long deadlineNanos, long nowNanos) {
-        return Math.max(RING_DRAIN_FLOOR_MILLIS, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - nowNanos));
+    /** The ring's share of the {@code grace}: {@link #RING_RESERVE_MILLIS}, or half of a grace shorter than twice that. */
+    static long ringReserveNanos(Duration grace) {
+        return Math.min(TimeUnit.MILLISECONDS.toNanos(RING_RESERVE_MILLIS), Math.max(0, grace.toNanos()) / 2);
     }
 
     /** Cleans up after a start that failed once the ring, journal and sinks were open; each step on its own. */
@@ -182,7 +185,8 @@ final class EdgeStop {
         }
     }
 
-    private static Duration left(long deadlineNanos) {
+    /** What is left until {@code deadlineNanos}, at least a millisecond: a wait of 0 is "for ever" to some callees. */
+    static Duration left(long deadlineNanos) {
         return Duration.ofNanos(Math.max(TimeUnit.MILLISECONDS.toNanos(1), deadlineNanos - System.nanoTime()));
     }
 }

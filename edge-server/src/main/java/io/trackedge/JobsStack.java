@@ -176,7 +176,10 @@ record JobsStack(List<ClusterRunner> runners) {
         return Readiness.Status.ok(detail);
     }
 
-    /** Stops the runners side by side within {@code grace}; a job still running is left to its lease. */
+    /**
+     * Stops the runners one after the other within {@code grace}, their connection pools' closes included
+     * ({@link Database#closeBy}); a job still running is left to its lease.
+     */
     void stop(Duration grace) {
         long deadline = System.nanoTime() + grace.toNanos();
         for (ClusterRunner r : runners) {
@@ -188,7 +191,7 @@ record JobsStack(List<ClusterRunner> runners) {
             if (r.redis() != null) {
                 r.redis().close();
             }
-            r.db().close();
+            r.db().closeBy(deadline);
         }
     }
 }

@@ -177,14 +177,7 @@ record PostgresStack(LocalPostgres local, Database db, PostgresSink sink, SinkLo
      */
     void close(long deadlineNanos) {
         housekeeping.shutdownNow();
-        Thread closer = new Thread(db::close, "db-close");
-        closer.setDaemon(true);
-        closer.start();
-        try {
-            TimeUnit.NANOSECONDS.timedJoin(closer, Math.max(TimeUnit.MILLISECONDS.toNanos(100), deadlineNanos - System.nanoTime()));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        db.closeBy(deadlineNanos);
         if (local != null) {
             try {
                 local.close();

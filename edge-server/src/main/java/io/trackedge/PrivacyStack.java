@@ -105,11 +105,19 @@ public final class PrivacyStack implements AutoCloseable {
 
     @Override
     public void close() {
+        close(System.nanoTime() + TimeUnit.SECONDS.toNanos(2));
+    }
+
+    /**
+     * Stops the erasure list's refresher, waiting until {@code deadlineNanos} at most for a refresh under
+     * way to finish before the caller closes the databases it reads (one cut short leaves the list as it
+     * was, as for a cluster that cannot be read).
+     */
+    void close(long deadlineNanos) {
         if (refresher != null) {
             refresher.shutdownNow();
             try {
-                // a refresh under way finishes before the caller closes the databases it reads
-                refresher.awaitTermination(2, TimeUnit.SECONDS);
+                refresher.awaitTermination(deadlineNanos - System.nanoTime(), TimeUnit.NANOSECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

@@ -74,4 +74,10 @@ public final class StatsStack implements AutoCloseable {
         service.close();
         dbs.forEach(Database::close);
     }
+
+    /** {@link #close}, returning by {@code deadlineNanos} ({@link Database#closeBy}). */
+    void close(long deadlineNanos) {
+        service.close();
+        dbs.forEach(d -> d.closeBy(deadlineNanos));
+    }
 }

@@ -4,6 +4,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
 import org.flywaydb.core.api.MigrationInfo;
@@ -153,5 +154,30 @@ public final class Database implements AutoCloseable {
     @Override
     public void close() {
         pool.close();
+    }
+
+    /**
+     * {@link #close}, waited for until {@code deadlineNanos} (a {@link System#nanoTime} reading) at
+     * most: the pool's close waits for the connection attempts under way to give up, seconds with a
+     * server that does not answer, which held a stop past its grace. Past the deadline the close goes
+     * on by itself on a daemon thread, or ends with the process.
+     *
+     * @return true when the pool is closed
+     */
+    public boolean closeBy(long deadlineNanos) {
+        Thread closer = new Thread(this::close, "db-close");
+        closer.setDaemon(true);
+        closer.start();
+        try {
+            TimeUnit.NANOSECONDS.timedJoin(closer, deadlineNanos - System.nanoTime()); // none when the deadline is past
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (closer.isAlive()) {
+            log.warn("the connection pool of {} is still closing at the deadline; it goes on closing by itself",
+                    info.redactedUrl());
+            return false;
+        }
+        return true;
     }
 }

@@ -12,6 +12,7 @@ import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.trackedge.config.EdgeConfig;
 import io.trackedge.metrics.EdgeMetrics;
@@ -139,9 +140,14 @@ public final class EdgeServer implements AutoCloseable {
         return limiter.open();
     }
 
-    /** Closes the public listening socket: no new connections; open ones are served to the end. */
-    public void stopAccepting() {
-        publicChannel.close().syncUninterruptibly();
+    /**
+     * Closes the public listening socket: no new connections; open ones are served to the end. Waits
+     * for the close up to {@code limit} (a loop stuck in a task never runs it).
+     */
+    public void stopAccepting(Duration limit) {
+        if (!publicChannel.close().awaitUninterruptibly(limit.toNanos(), TimeUnit.NANOSECONDS)) {
+            log.warn("the public listener did not close within {} ms; the stop goes on", limit.toMillis());
+        }
     }
 
     /**
@@ -173,13 +179,22 @@ public final class EdgeServer implements AutoCloseable {
         return busy.isEmpty();
     }
 
-    /** Stops both listeners and their loops, letting queued work finish within {@code grace}. */
+    /**
+     * Stops both listeners and their loops, letting queued work finish within {@code grace}, and returns
+     * by then: a loop stuck in a task is left to the process's exit.
+     */
     public void close(Duration grace) {
-        publicChannel.close().syncUninterruptibly();
-        adminChannel.close().syncUninterruptibly();
+        long deadline = System.nanoTime() + grace.toNanos();
         long ms = Math.max(1, grace.toMillis());
-        publicLoops.shutdownGracefully(Math.min(100, ms), ms, TimeUnit.MILLISECONDS).syncUninterruptibly();
-        adminLoop.shutdownGracefully(0, ms, TimeUnit.MILLISECONDS).syncUninterruptibly();
+        List<Future<?>> closing = List.of(publicChannel.close(), adminChannel.close(),
+                publicLoops.shutdownGracefully(Math.min(100, ms), ms, TimeUnit.MILLISECONDS),
+                adminLoop.shutdownGracefully(0, ms, TimeUnit.MILLISECONDS));
+        for (Future<?> f : closing) {
+            if (!f.awaitUninterruptibly(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                log.warn("the listeners' event loops did not stop within {} ms; left to the process's exit", ms);
+                return;
+            }
+        }
     }
 
     @Override

@@ -65,4 +65,12 @@ public final class IngestApi implements AutoCloseable {
             ownDb.close();
         }
     }
+
+    /** {@link #close}, returning by {@code deadlineNanos} ({@link Database#closeBy}). */
+    public void close(long deadlineNanos) {
+        service.close();
+        if (ownDb != null) {
+            ownDb.closeBy(deadlineNanos);
+        }
+    }
 }

@@ -26,8 +26,9 @@ import java.util.concurrent.TimeUnit;
 public final class EventRing {
 
     /**
-     * How long a halted appender may take to return from the journal write it is in, at a stop whose
+     * The most a halted appender is given to return from the journal write it is in, at a stop whose
      * drain ran past its budget; past it the journal is left open ({@link RingNotDrainedException#journalLetGo}).
+     * It is a part of the stop's budget ({@link #letGoNanos}), not added to it.
      */
     public static final long LET_GO_MILLIS = 1_000;
 
@@ -212,26 +213,42 @@ public final class EventRing {
     }
 
     /**
-     * Waits until every published event has been journaled, then stops the appender thread. When
-     * the backlog does not drain in time, halts the appender: it takes no more events, and the one
-     * write it may be in gets {@link #LET_GO_MILLIS} more to return; the journal may be closed only
-     * once it has.
+     * Waits until every published event has been journaled, then stops the appender thread; all of it,
+     * a halt included, within {@code timeout}. When the backlog does not drain in time, halts the
+     * appender: it takes no more events, and the one write it may be in gets the last part of the
+     * timeout ({@link #letGoNanos}) to return; the journal may be closed only once it has.
      *
      * @throws RingNotDrainedException when the backlog did not drain in time; it says whether the
      *     appender let go of the journal
      */
     public void drainAndStop(long timeout, TimeUnit unit) throws RingNotDrainedException {
-        if (drain(timeout, unit)) {
+        long budget = unit.toNanos(timeout);
+        long deadline = System.nanoTime() + budget;
+        long letGoNanos = letGoNanos(budget);
+        if (drain(budget - letGoNanos, TimeUnit.NANOSECONDS)) {
             return;
         }
         long unhandled = ring.getCursor() - appender.handledSequence();
+        // What the drain left, not a fresh allowance: the let-go given on top of the budget made a stop past
+        // its grace a second longer (the drain's thread join rounds to milliseconds, hence the max).
+        long letGoWait = Math.max(letGoNanos, deadline - System.nanoTime());
         boolean letGo = false;
         try {
-            letGo = appender.halt(LET_GO_MILLIS, TimeUnit.MILLISECONDS);
+            letGo = appender.halt(letGoWait, TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        throw new RingNotDrainedException(unit.toMillis(timeout), unhandled, letGo);
+        throw new RingNotDrainedException(unit.toMillis(timeout), unhandled, letGo, TimeUnit.NANOSECONDS.toMillis(letGoWait));
+    }
+
+    /**
+     * The part of a stop's {@code budgetNanos} kept for a halted appender to return from its write:
+     * a quarter, at most {@link #LET_GO_MILLIS}. The drain, which keeps the events, gets the rest; the
+     * let-go only decides whether the journal can be closed and synced, and a write on a healthy disk
+     * returns in milliseconds (the halted turn ends at its current event).
+     */
+    static long letGoNanos(long budgetNanos) {
+        return Math.min(TimeUnit.MILLISECONDS.toNanos(LET_GO_MILLIS), Math.max(0, budgetNanos) / 4);
     }
 
     /** Drains and stops the appender thread; on a timeout, halts it: it takes no more events. */

@@ -39,7 +39,7 @@ public final class JournalAppender implements EventHandler<RingEvent> {
     private final UnwrittenRanges unwritten = new UnwrittenRanges();
     private final JournalHealth health;
     private final CountDownLatch started = new CountDownLatch(1);
-    private final WriterGate gate = new WriterGate();
+    private final WriterGate gate;
     /** First sequence of the batch being handled, or -1 between batches. */
     private long batchFirst = -1;
     /** The disk refused part of the batch being handled: the rest is not staged. */
@@ -59,7 +59,13 @@ public final class JournalAppender implements EventHandler<RingEvent> {
      *     block and must not throw
      */
     public JournalAppender(JournalWriter writer, AckMode mode, Runnable afterWrite) {
+        this(writer, mode, afterWrite, new WriterGate());
+    }
+
+    /** With the gate a test holds, as a write stuck on the disk would. */
+    JournalAppender(JournalWriter writer, AckMode mode, Runnable afterWrite, WriterGate gate) {
         this.writer = writer;
+        this.gate = gate;
         this.fsync = mode == AckMode.FSYNC;
         if (fsync) {
             // A batch whose fsync fails is answered 503; the sinks must not deliver it regardless.

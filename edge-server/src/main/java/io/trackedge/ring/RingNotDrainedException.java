@@ -9,10 +9,10 @@ public final class RingNotDrainedException extends Exception {
     private final long unhandled;
     private final boolean journalLetGo;
 
-    RingNotDrainedException(long budgetMillis, long unhandled, boolean journalLetGo) {
+    RingNotDrainedException(long budgetMillis, long unhandled, boolean journalLetGo, long letGoMillis) {
         super("the ring did not drain within " + budgetMillis + " ms; its appender was halted with " + unhandled
                 + " events claimed or published and not handled, which are lost"
-                + (journalLetGo ? "" : ", and was still in a journal write " + EventRing.LET_GO_MILLIS
+                + (journalLetGo ? "" : ", and was still in a journal write " + letGoMillis
                         + " ms later: the journal is left open, not closed nor synced"));
         this.unhandled = unhandled;
         this.journalLetGo = journalLetGo;

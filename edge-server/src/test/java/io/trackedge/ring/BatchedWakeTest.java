@@ -1,8 +1,6 @@
 package io.trackedge.ring;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -10,12 +8,9 @@ import io.trackedge.config.AckMode;
 import io.trackedge.journal.EventType;
 import io.trackedge.journal.JournalStats;
 import io.trackedge.journal.JournalWriter;
-import io.trackedge.journal.Segments;
 import io.trackedge.sink.testing.Await;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -108,47 +103,9 @@ class BatchedWakeTest {
         }
     }
 
-    /**
-     * Regression: Disruptor's shutdown gives up at its timeout without stopping the appender, and
-     * the stop closed the journal under it: the appender then wrote the ring's backlog into the
-     * closed journal (a stray segment file, never synced). Now it is halted and takes no more events.
-     */
+    /** A stop past its drain budget halts the appender, and nothing is written after the journal closes ({@link HaltedStop}). */
     @Test
     void aStopPastItsDrainBudgetHaltsTheAppenderAndNothingIsWrittenAfterTheJournalCloses() throws Exception {
-        JournalStats stats = new JournalStats();
-        CountDownLatch release = new CountDownLatch(1);
-        AtomicReference<Thread> blocked = new AtomicReference<>();
-        JournalWriter journal = JournalWriter.open(dir, 4L << 20, 64L << 20, stats);
-        // The first batch holds the appender past the drain budget, after its write; more events wait in the ring.
-        EventRing ring = new EventRing(1024, "batched", new JournalAppender(journal, AckMode.MEMORY, () -> {
-            if (blocked.compareAndSet(null, Thread.currentThread())) {
-                try {
-                    release.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-        }));
-        publish(ring, 3);
-        ring.wakeAppender();
-        Thread appenderThread = Await.until("the appender to hold its first batch", Duration.ofSeconds(10), blocked::get,
-                t -> t != null);
-        long backlog = publish(ring, 3);
-        ring.wakeAppender();
-
-        RingNotDrainedException late = assertThrows(RingNotDrainedException.class,
-                () -> ring.drainAndStop(100, TimeUnit.MILLISECONDS));
-        assertTrue(late.journalLetGo(), late.getMessage());
-        journal.close();
-        List<Long> segmentsAtClose = Segments.list(dir);
-        long endAtClose = journal.flushedPosition();
-
-        release.countDown();
-        appenderThread.join(TimeUnit.SECONDS.toMillis(10));
-        assertFalse(appenderThread.isAlive(), "the halted appender thread did not end");
-        assertEquals(segmentsAtClose, Segments.list(dir), "a segment was created after the journal closed");
-        assertEquals(endAtClose, journal.flushedPosition());
-        assertEquals(3, stats.appendedRecords.get(), "only the first batch is in the journal");
-        assertTrue(ring.appender().handledSequence() < backlog, "the halted appender took the backlog");
+        HaltedStop.run(dir, "batched", AckMode.MEMORY, EventRing::wakeAppender);
     }
 }

@@ -2,7 +2,6 @@ package io.trackedge.ring;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.trackedge.config.AckMode;
@@ -24,11 +23,9 @@ import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -348,59 +345,23 @@ class InlineAppenderTest {
     }
 
     /**
-     * Regression: a stop whose drain ran past its budget closed the journal while the appender
-     * thread went on writing the ring's backlog into it (a stray segment file, never synced). Now
-     * the appender is halted: it takes no more events, and the journal is closed once it has let go.
+     * A stop past its drain budget halts the appender thread ({@link HaltedStop}), and the events of the
+     * backlog it handled are answered as not stored; the journal holds the first batch only.
      */
     @Test
     void aStopPastItsDrainBudgetHaltsTheAppenderThreadAndNothingIsWrittenAfterTheJournalCloses() throws Exception {
-        JournalStats stats = new JournalStats();
-        CountDownLatch release = new CountDownLatch(1);
-        AtomicReference<Thread> blocked = new AtomicReference<>();
-        // The appender thread's first batch holds it past the drain budget, after its write (a listener or
-        // a slow turn); meanwhile more events wait in the ring.
-        Runnable afterWrite = () -> {
-            if (blocked.compareAndSet(null, Thread.currentThread())) {
-                try {
-                    release.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-        };
-        JournalWriter journal = JournalWriter.open(dir, SEGMENT, 64L << 20, stats);
-        EventRing ring = new EventRing(1024, "inline", new JournalAppender(journal, AckMode.JOURNAL, afterWrite));
-        long first = publish(ring, 1, 0, 5, null);
-        ring.wakeAppender(); // as an ingest worker does: the batch is the appender thread's
-        Thread appenderThread = Await.until("the appender thread to hold its first batch", Duration.ofSeconds(10),
-                blocked::get, t -> t != null);
-        long backlog = publish(ring, 1, 5, 5, null);
-        ring.endOfPublishBatch(); // the thread holds the turn: left to it
-
-        RingNotDrainedException late = assertThrows(RingNotDrainedException.class,
-                () -> ring.drainAndStop(100, TimeUnit.MILLISECONDS));
-        assertTrue(late.journalLetGo(), "the appender was not in a write: " + late.getMessage());
-        assertTrue(late.unhandled() >= 5, late.getMessage());
-        journal.close();
-        List<Long> segmentsAtClose = Segments.list(dir);
-        long endAtClose = journal.flushedPosition();
-
-        release.countDown();
-        appenderThread.join(TimeUnit.SECONDS.toMillis(10));
-        assertFalse(appenderThread.isAlive(), "the halted appender thread did not end");
-        assertEquals(segmentsAtClose, Segments.list(dir), "a segment was created after the journal closed");
-        assertEquals(endAtClose, journal.flushedPosition());
-        assertEquals(5, stats.appendedRecords.get(), "only the first batch is in the journal");
-        assertTrue(ring.appender().handledSequence() < backlog, "the halted appender took the backlog");
-        for (long s = first + 1; s <= Math.min(backlog, ring.appender().handledSequence()); s++) {
-            assertFalse(ring.appender().written(s), "event " + s + " was answered as stored");
+        HaltedStop.Result halted = HaltedStop.run(dir, "inline", AckMode.JOURNAL, EventRing::endOfPublishBatch);
+        assertTrue(halted.late().unhandled() >= HaltedStop.BATCH, halted.late().getMessage());
+        JournalAppender appender = halted.ring().appender();
+        for (long s = halted.first() + 1; s <= Math.min(halted.backlog(), appender.handledSequence()); s++) {
+            assertFalse(appender.written(s), "event " + s + " was answered as stored");
         }
         try (JournalReader reader = new JournalReader(dir, 0, null)) {
             int[] records = {0};
             while (reader.read((position, next, payload, offset, length) -> records[0]++, 1000) > 0) {
                 // read on
             }
-            assertEquals(5, records[0], "records in the journal");
+            assertEquals(HaltedStop.BATCH, records[0], "records in the journal");
         }
     }
 
