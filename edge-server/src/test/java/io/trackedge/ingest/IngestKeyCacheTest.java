@@ -60,7 +60,7 @@ class IngestKeyCacheTest {
     /**
      * A request with a key not loaded waited, without limit, for a reload behind one stuck on a slow
      * database (or, before, behind the migrations on the same thread): it is answered within
-     * {@link IngestKeyCache#MISS_WAIT} with a 503's reason, and no waiter is kept once answered.
+     * {@link UnknownKeyReloads#MISS_WAIT} with a 503's reason, and no waiter is kept once answered.
      */
     @Test
     void anUnknownKeyWaitsForItsReloadAtMostMissWait() throws Exception {
@@ -76,12 +76,12 @@ class IngestKeyCacheTest {
                 checks.add(cache.authenticateOrReload(UNKNOWN));
             }
             for (CompletableFuture<IngestKeyCache.Check> c : checks) {
-                IngestKeyCache.Check check = c.get(IngestKeyCache.MISS_WAIT.toSeconds() + 5, TimeUnit.SECONDS);
+                IngestKeyCache.Check check = c.get(UnknownKeyReloads.MISS_WAIT.toSeconds() + 5, TimeUnit.SECONDS);
                 assertNull(check.principal());
                 assertEquals(IngestKeyCache.RELOAD_TOO_SLOW, check.unavailable(), "the keys loaded, the database slow");
             }
             long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
-            assertTrue(waited >= IngestKeyCache.MISS_WAIT.toMillis() - 50, "waited " + waited + " ms");
+            assertTrue(waited >= UnknownKeyReloads.MISS_WAIT.toMillis() - 50, "waited " + waited + " ms");
             released.countDown(); // the stuck reload fails, and the next ones at once: the database is down
             Await.until("a reload failed", Duration.ofSeconds(10), cache::reloadFailing);
             assertEquals(IngestKeyCache.CANNOT_CHECK, cache.authenticateOrReload(UNKNOWN).get(10, TimeUnit.SECONDS).unavailable(),
