@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -68,6 +69,10 @@ public final class IngestKeyCache implements AutoCloseable {
     }
 
     private final IngestKeyStore store;
+    /** The statement of the reload under way, which {@link #close} has cancelled. */
+    private final RunningQuery query = new RunningQuery();
+    /** Closed: no reload reads the keys from now. */
+    private final AtomicBoolean closed = new AtomicBoolean();
     /** The keys' thread and the migrations' thread, and when each reload runs. */
     private final KeyReloadScheduler scheduler;
     private final UnknownKeyReloads unknownKeys;
@@ -93,7 +98,7 @@ public final class IngestKeyCache implements AutoCloseable {
      */
     public IngestKeyCache(IngestKeyStore store, Duration interval, Runnable schema) {
         this.store = store;
-        this.scheduler = new KeyReloadScheduler(this::refresh, this::loaded, interval, schema);
+        this.scheduler = new KeyReloadScheduler(this::refresh, this::loaded, interval, schema, query);
         this.unknownKeys = new UnknownKeyReloads(scheduler, this::refresh);
     }
 
@@ -108,15 +113,15 @@ public final class IngestKeyCache implements AutoCloseable {
     /**
      * Reloads the keys once; returns false (keeping the keys it had) when the database fails, or when
      * anything else is thrown: it runs as the periodic task, which a throw would end, and with it
-     * every later reload.
+     * every later reload. Once {@link #close} began it reads nothing, and returns false.
      */
     public synchronized boolean refresh() {
-        if (store == null) {
+        if (store == null || closed.get()) {
             return false;
         }
         try {
             Map<String, IngestKeyStore.Active> m = new HashMap<>();
-            for (IngestKeyStore.Active k : store.active()) {
+            for (IngestKeyStore.Active k : store.active(query)) {
                 m.put(k.prefix(), k);
             }
             byPrefix = Map.copyOf(m);
@@ -128,6 +133,9 @@ public final class IngestKeyCache implements AutoCloseable {
             failing = false;
             return true;
         } catch (Exception e) {
+            if (closed.get()) {
+                return false; // cancelled or interrupted by close: nothing failed
+            }
             refreshFailures.incrementAndGet();
             if (!failing) {
                 if (scheduler.migrationsPending() && !loaded) { // a fresh database: no ingest_keys before the migrations
@@ -278,12 +286,19 @@ public final class IngestKeyCache implements AutoCloseable {
     }
 
     /**
-     * Stops the keys' and the migrations' threads (interrupting a reload or a migration under way) and
-     * answers the requests waiting for a reload: "retry".
+     * Stops the keys' and the migrations' threads (interrupting a reload or a migration under way, and
+     * having the server cancel a reload's statement), answers the requests waiting for a reload: "retry",
+     * and waits for the threads, at most {@link KeyReloadScheduler#STOP_WAIT}: once it returns, no reload
+     * uses the store's pool. When a thread does not end in time, it says so once at WARN and returns
+     * anyway (see {@link KeyReloadScheduler#awaitStopped}). Idempotent.
      */
     @Override
     public void close() {
-        scheduler.close();
-        unknownKeys.close();
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        scheduler.stop();
+        unknownKeys.close(); // before the wait: a waiter is told "retry" now, not once the threads ended
+        scheduler.awaitStopped();
     }
 }

@@ -1,6 +1,8 @@
 package io.trackedge.ingest;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -21,10 +23,14 @@ import org.slf4j.LoggerFactory;
  * Migrations that failed are tried again every refresh interval until the keys loaded, then every
  * {@link #SCHEMA_RETRY_EVERY}; once they ran, the keys are read at once.
  *
- * <p>Threads: {@link #start}, {@link #later} and {@link #close} from any thread; the reload and the
- * migrations given to the constructor run on the two threads above, one call at a time each.
+ * <p>Stopping: {@link #stop}, then {@link #awaitStopped}, which waits for both threads, having the
+ * server cancel the keys' statement meanwhile (an interrupt does not end a JDBC call waiting on the
+ * server), at most {@link #STOP_WAIT}.
+ *
+ * <p>Threads: every method from any thread; the reload and the migrations given to the constructor run
+ * on the two threads above, one call at a time each.
  */
-final class KeyReloadScheduler implements AutoCloseable {
+final class KeyReloadScheduler {
 
     /** The cache's log: what it says is the cache's state, under the name operators (and FreshDatabaseStartIT) watch. */
     private static final Logger log = LoggerFactory.getLogger(IngestKeyCache.class);
@@ -36,11 +42,21 @@ final class KeyReloadScheduler implements AutoCloseable {
      * ingest_keys} before it), or this long after {@link #start} when that try waits for a lock.
      */
     static final Duration SCHEMA_GRACE = Duration.ofSeconds(10);
+    /**
+     * How long {@link #awaitStopped} waits for the threads: a cancelled statement ends in a round trip to
+     * the server, and a migration waiting for a lock within its 2 s lock timeout ({@code
+     * Database.MIGRATION_LOCKS}); the edge's stop waits this long at most for them.
+     */
+    static final Duration STOP_WAIT = Duration.ofSeconds(5);
+    /** How often a cancel is sent again while the keys' thread runs: one sent before the statement is lost. */
+    private static final Duration CANCEL_AGAIN = Duration.ofMillis(50);
 
     private final Runnable reload;
     private final BooleanSupplier loaded;
     private final Duration interval;
     private final Runnable schema;
+    /** The statement the reload runs, which stopping has cancelled. */
+    private final RunningQuery keysQuery;
     /** The migrations ran once; written on the migrations' thread. */
     private volatile boolean schemaReady;
     /** The last try of the migrations failed (said once, at WARN, until they run); the migrations' thread's. */
@@ -58,12 +74,14 @@ final class KeyReloadScheduler implements AutoCloseable {
      * @param interval between periodic reloads
      * @param schema the migrations, or null when the schema is someone else's business (then the periodic
      *     reload starts at once)
+     * @param keysQuery where {@code reload} shows the statement it runs
      */
-    KeyReloadScheduler(Runnable reload, BooleanSupplier loaded, Duration interval, Runnable schema) {
+    KeyReloadScheduler(Runnable reload, BooleanSupplier loaded, Duration interval, Runnable schema, RunningQuery keysQuery) {
         this.reload = reload;
         this.loaded = loaded;
         this.interval = interval;
         this.schema = schema;
+        this.keysQuery = keysQuery;
         this.timer = singleThread("ingest-keys");
         this.migrations = singleThread("ingest-keys-migrations");
     }
@@ -152,10 +170,47 @@ final class KeyReloadScheduler implements AutoCloseable {
         }
     }
 
-    /** Stops both threads, interrupting a reload or a migration under way; no task given later runs. */
-    @Override
-    public void close() {
+    /**
+     * Stops both threads, interrupting a reload or a migration under way; no task runs from now (those
+     * given later are refused), and the statement of a reload under way is cancelled. Returns at once.
+     */
+    void stop() {
         timer.shutdownNow();
         migrations.shutdownNow();
+        keysQuery.cancel();
+    }
+
+    /**
+     * After {@link #stop}: waits for both threads to end, and for the cancel of the keys' statement, at
+     * most {@link #STOP_WAIT}, sending the cancel again every {@link #CANCEL_AGAIN} while the keys' thread
+     * runs. When a thread is still running then (a statement whose cancel the server did not answer, a
+     * migration past its lock wait or waiting for another's), says so once at WARN and returns: that thread
+     * starts nothing more, and a reload's statement ends when it fails (at the latest when its pool
+     * closes, which aborts the connections in use).
+     */
+    void awaitStopped() {
+        long deadline = System.nanoTime() + STOP_WAIT.toNanos();
+        try {
+            while (!timer.awaitTermination(Math.min(CANCEL_AGAIN.toNanos(), Math.max(0, deadline - System.nanoTime())),
+                    TimeUnit.NANOSECONDS) && System.nanoTime() - deadline < 0) {
+                keysQuery.cancel();
+            }
+            migrations.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            keysQuery.awaitCancel(deadline);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // the stop goes on; what is still running is said below
+        }
+        List<String> running = new ArrayList<>();
+        if (!timer.isTerminated()) {
+            running.add("ingest-keys (a reload of the keys)");
+        }
+        if (!migrations.isTerminated()) {
+            running.add("ingest-keys-migrations (the migrations)");
+        }
+        if (!running.isEmpty()) {
+            log.warn("the ingest key cache closed with its threads still running {} after it stopped them: {}; they start "
+                    + "nothing more, and a reload's statement ends when it fails (at the latest when its pool closes)", STOP_WAIT,
+                    String.join(", ", running));
+        }
     }
 }

@@ -80,7 +80,13 @@ final class UnknownKeyReloads implements AutoCloseable {
         try {
             refresh.run();
         } finally {
-            reload.finish(true);
+            reload.finish(!closed()); // closed under it, the reload was cut short: the key is unchecked, "retry"
+        }
+    }
+
+    private boolean closed() {
+        synchronized (missLock) {
+            return closed;
         }
     }
 
@@ -102,9 +108,9 @@ final class UnknownKeyReloads implements AutoCloseable {
     }
 
     /**
-     * Takes no more requests and answers those waiting for a reload not started: "retry". Call it once the
-     * scheduler is closed: a reload that closing dropped never runs, and its waiters are answered now, not
-     * at their {@link #MISS_WAIT}.
+     * Takes no more requests and answers those waiting for a reload not started: "retry"; those of a reload
+     * running now get "retry" when it ends. Call it once the scheduler is stopped: a reload that stopping
+     * dropped never runs, and its waiters are answered now, not at their {@link #MISS_WAIT}.
      */
     @Override
     public void close() {
