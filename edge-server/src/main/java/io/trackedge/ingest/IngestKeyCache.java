@@ -7,11 +7,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -22,15 +17,15 @@ import org.slf4j.LoggerFactory;
  * refresh interval, so that a key created or revoked on any node takes effect everywhere within
  * one interval and without a restart. A well-formed key with an unknown prefix is answered after a
  * reload that started after it arrived ({@link #reloadForUnknownKey}, at most one per
- * {@link #MISS_RELOAD_EVERY}), so a key made by {@code trackedge keys create} works on its first request;
- * such a request waits at most {@link #MISS_WAIT} for it, then is told to retry. When the database
- * cannot be reached the last loaded set stays in use (an edge that never loaded any accepts no key
- * until it can).
+ * {@link UnknownKeyReloads#MISS_RELOAD_EVERY}), so a key made by {@code trackedge keys create} works on
+ * its first request; such a request waits at most {@link UnknownKeyReloads#MISS_WAIT} for it, then is
+ * told to retry. When the database cannot be reached the last loaded set stays in use (an edge that
+ * never loaded any accepts no key until it can).
  *
  * <p>Threads: the reloads run on one thread of the cache ({@code ingest-keys}), the migrations on
- * another ({@code ingest-keys-migrations}), so that a migration waiting for its lock delays no key;
- * {@link #close} stops both. {@link #authenticate} runs on event loops: a map lookup by the key's
- * public prefix, one SHA-256 and a constant-time comparison of the digests.
+ * another ({@code ingest-keys-migrations}), so that a migration waiting for its lock delays no key
+ * ({@link KeyReloadScheduler}); {@link #close} stops both. {@link #authenticate} runs on event loops: a
+ * map lookup by the key's public prefix, one SHA-256 and a constant-time comparison of the digests.
  */
 public final class IngestKeyCache implements AutoCloseable {
 
@@ -39,23 +34,9 @@ public final class IngestKeyCache implements AutoCloseable {
     /** The reason of the 503 the APIs answer when {@link #cannotCheck} (ingest, stats, erasure). */
     public static final String CANNOT_CHECK = "the API keys cannot be read from the database now, so this key cannot be checked;"
             + " retry later";
-    /** The reason of the 503 when a reload for an unknown key did not end within {@link #MISS_WAIT}. */
+    /** The reason of the 503 when a reload for an unknown key did not end within {@link UnknownKeyReloads#MISS_WAIT}. */
     public static final String RELOAD_TOO_SLOW = "the API keys are being read from the database, which is slow to answer, "
             + "so this key cannot be checked now; retry later";
-    /**
-     * How long a request with an unknown key waits for its reload: the keys' thread may be stuck on a
-     * slow database, and a client waiting without limit holds its connection (and, on ingest, its body).
-     */
-    static final Duration MISS_WAIT = Duration.ofSeconds(2);
-    /** Reloads for unknown keys are at most this frequent: random keys cannot turn into a query each. */
-    static final Duration MISS_RELOAD_EVERY = Duration.ofSeconds(1);
-    /** Migrations that failed are tried again this often once the keys loaded (every refresh interval before). */
-    static final Duration SCHEMA_RETRY_EVERY = Duration.ofMinutes(5);
-    /**
-     * The periodic reload starts when the migrations' first try ends (a fresh database has no {@code
-     * ingest_keys} before it), or this long after {@link #start} when that try waits for a lock.
-     */
-    static final Duration SCHEMA_GRACE = Duration.ofSeconds(10);
 
     /**
      * Who a request speaks for: a key, the one tenant it is scoped to (null: every tenant), and what
@@ -88,30 +69,19 @@ public final class IngestKeyCache implements AutoCloseable {
     }
 
     private final IngestKeyStore store;
-    private final Duration interval;
-    private final Runnable schema;
-    /** The migrations ran once; written on the migrations' thread. */
-    private volatile boolean schemaReady;
-    /** The last try of the migrations failed (said once, at WARN, until they run); the migrations' thread's. */
-    private boolean schemaFailing;
-    /** The keys' thread: the periodic reload and the reloads for unknown keys. */
-    private final ScheduledExecutorService timer;
-    /** The migrations' thread, so that a migration waiting for its lock (up to a minute) delays no reload. */
-    private final ScheduledExecutorService migrations;
-    /** The periodic reload was scheduled. */
-    private final AtomicBoolean reloading = new AtomicBoolean();
+    /** The statement of the reload under way, which {@link #close} has cancelled. */
+    private final RunningQuery query = new RunningQuery();
+    /** Closed: no reload reads the keys from now. */
+    private final AtomicBoolean closed = new AtomicBoolean();
+    /** The keys' thread and the migrations' thread, and when each reload runs. */
+    private final KeyReloadScheduler scheduler;
+    private final UnknownKeyReloads unknownKeys;
     private volatile Map<String, IngestKeyStore.Active> byPrefix = Map.of();
     private volatile boolean loaded;
     private volatile boolean failing;
     /** When the keys were last read, or the cache was made if never. */
     private volatile long lastLoadNanos = System.nanoTime();
     private final AtomicLong refreshFailures = new AtomicLong();
-    private final Object missLock = new Object();
-    /** The reload for unknown keys not yet started, which a request may join; guarded by missLock. */
-    private MissReload nextMissReload;
-    /** When the last reload for unknown keys started; guarded by missLock. */
-    private long lastMissReloadNanos = System.nanoTime() - MISS_RELOAD_EVERY.toNanos();
-    private boolean closed;
 
     /** @param store where keys live, or null when the edge has no database (then no key is accepted) */
     public IngestKeyCache(IngestKeyStore store, Duration interval) {
@@ -120,25 +90,16 @@ public final class IngestKeyCache implements AutoCloseable {
 
     /**
      * @param schema run on a thread of its own from {@link #start}, and again until it succeeds once
-     *     (every refresh interval until the keys loaded, then every {@link #SCHEMA_RETRY_EVERY}): the
-     *     migrations, so that a fresh database gets {@code ingest_keys}; the periodic reload starts when
-     *     their first try ends, or {@link #SCHEMA_GRACE} after start (a reload for an unknown key does not
-     *     wait for them); null when the schema is someone else's business
+     *     (every refresh interval until the keys loaded, then every {@link
+     *     KeyReloadScheduler#SCHEMA_RETRY_EVERY}): the migrations, so that a fresh database gets {@code
+     *     ingest_keys}; the periodic reload starts when their first try ends, or {@link
+     *     KeyReloadScheduler#SCHEMA_GRACE} after start (a reload for an unknown key does not wait for them);
+     *     null when the schema is someone else's business
      */
     public IngestKeyCache(IngestKeyStore store, Duration interval, Runnable schema) {
         this.store = store;
-        this.interval = interval;
-        this.schema = schema;
-        this.timer = singleThread("ingest-keys");
-        this.migrations = singleThread("ingest-keys-migrations");
-    }
-
-    private static ScheduledExecutorService singleThread(String name) {
-        return Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, name);
-            t.setDaemon(true);
-            return t;
-        });
+        this.scheduler = new KeyReloadScheduler(this::refresh, this::loaded, interval, schema, query);
+        this.unknownKeys = new UnknownKeyReloads(scheduler, this::refresh);
     }
 
     public void start() {
@@ -146,39 +107,21 @@ public final class IngestKeyCache implements AutoCloseable {
             log.warn("no database is configured, so the ingest API accepts no key (every POST /v1/events gets 401)");
             return;
         }
-        if (schema == null) {
-            startReloads();
-            return;
-        }
-        migrations.execute(this::migrate);
-        timer.schedule(this::startReloads, SCHEMA_GRACE.toMillis(), TimeUnit.MILLISECONDS);
-    }
-
-    /** Schedules the periodic reload, the first at once; false when it was already (or the cache is closed). */
-    private boolean startReloads() {
-        if (!reloading.compareAndSet(false, true)) {
-            return false;
-        }
-        try {
-            timer.scheduleWithFixedDelay(this::refresh, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
-            return true;
-        } catch (RejectedExecutionException e) { // closed
-            return false;
-        }
+        scheduler.start();
     }
 
     /**
      * Reloads the keys once; returns false (keeping the keys it had) when the database fails, or when
      * anything else is thrown: it runs as the periodic task, which a throw would end, and with it
-     * every later reload.
+     * every later reload. Once {@link #close} began it reads nothing, and returns false.
      */
     public synchronized boolean refresh() {
-        if (store == null) {
+        if (store == null || closed.get()) {
             return false;
         }
         try {
             Map<String, IngestKeyStore.Active> m = new HashMap<>();
-            for (IngestKeyStore.Active k : store.active()) {
+            for (IngestKeyStore.Active k : store.active(query)) {
                 m.put(k.prefix(), k);
             }
             byPrefix = Map.copyOf(m);
@@ -190,9 +133,12 @@ public final class IngestKeyCache implements AutoCloseable {
             failing = false;
             return true;
         } catch (Exception e) {
+            if (closed.get()) {
+                return false; // cancelled or interrupted by close: nothing failed
+            }
             refreshFailures.incrementAndGet();
             if (!failing) {
-                if (schema != null && !schemaReady && !loaded) { // a fresh database: no ingest_keys before the migrations
+                if (scheduler.migrationsPending() && !loaded) { // a fresh database: no ingest_keys before the migrations
                     log.info("ingest keys not read yet (the migrations have not run): {}", e.getMessage());
                 } else {
                     log.warn("cannot reload ingest keys, keeping the {} loaded before: {}", byPrefix.size(), e.getMessage());
@@ -207,44 +153,6 @@ public final class IngestKeyCache implements AutoCloseable {
             log.error("reloading the ingest keys failed, keeping the {} loaded before", byPrefix.size(), t);
             failing = true;
             return false;
-        }
-    }
-
-    /**
-     * Applies the pending migrations, on their own thread; a failure (say, a migration that cannot have
-     * its lock while a long reader holds a table) is said at WARN and tried again later, and does not
-     * keep the keys from loading where {@code ingest_keys} exists already. Once they ran, the keys are
-     * read at once: on a fresh database the table did not exist until now.
-     */
-    private void migrate() {
-        try {
-            schema.run();
-        } catch (Throwable e) { // an Error too: on this thread it would end the migrations unsaid
-            if (migrations.isShutdown()) {
-                return; // closed under it (interrupted): nothing failed
-            }
-            if (!schemaFailing) {
-                log.warn("migrations failed (tried again every {} once the ingest keys loaded, every {} before); loading "
-                        + "the keys as the schema stands: {}", SCHEMA_RETRY_EVERY, interval, e.getMessage(), e);
-            }
-            schemaFailing = true;
-            startReloads();
-            try {
-                migrations.schedule(this::migrate, (loaded ? SCHEMA_RETRY_EVERY : interval).toMillis(), TimeUnit.MILLISECONDS);
-            } catch (RejectedExecutionException closed) { // no retry after close
-            }
-            return;
-        }
-        schemaReady = true;
-        if (schemaFailing) {
-            log.info("migrations applied; ingest keys go on loading");
-        }
-        schemaFailing = false;
-        if (!startReloads()) {
-            try {
-                timer.execute(this::refresh);
-            } catch (RejectedExecutionException closed) { // nothing to load for
-            }
         }
     }
 
@@ -270,8 +178,8 @@ public final class IngestKeyCache implements AutoCloseable {
      * {@link #authenticate}, or, for a well-formed key that is not loaded (made a moment ago, or the
      * first load still running), {@link #authenticate} again after one {@link #reloadForUnknownKey};
      * a refusal says whether it is a 503 ({@link #cannotCheck}, or the reload not done within
-     * {@link #MISS_WAIT}) or a 401. Completes at once unless it reloads, then within {@link #MISS_WAIT},
-     * on the cache's thread or the JDK's timer.
+     * {@link UnknownKeyReloads#MISS_WAIT}) or a 401. Completes at once unless it reloads, then within
+     * {@link UnknownKeyReloads#MISS_WAIT}, on the cache's thread or the JDK's timer.
      */
     public CompletableFuture<Check> authenticateOrReload(String authorization) {
         Principal p = authenticate(authorization);
@@ -284,8 +192,9 @@ public final class IngestKeyCache implements AutoCloseable {
     }
 
     /**
-     * The reason of the 503 for a request whose reload was not done within {@link #MISS_WAIT}: {@link
-     * #CANNOT_CHECK} while the keys cannot be read at all, else {@link #RELOAD_TOO_SLOW}.
+     * The reason of the 503 for a request whose reload was not done within {@link
+     * UnknownKeyReloads#MISS_WAIT}: {@link #CANNOT_CHECK} while the keys cannot be read at all, else
+     * {@link #RELOAD_TOO_SLOW}.
      */
     public String reloadTooSlow(String authorization) {
         return cannotCheck(authorization) ? CANNOT_CHECK : RELOAD_TOO_SLOW;
@@ -298,86 +207,24 @@ public final class IngestKeyCache implements AutoCloseable {
     /**
      * For a header {@link #authenticate} refused: when it carries a well-formed key whose prefix is
      * not loaded (perhaps created a moment ago), a reload of the keys that starts after this call,
-     * off the caller's thread. Requests join the reload not yet started; one starts at most every
-     * {@link #MISS_RELOAD_EVERY} (random keys cannot turn into a query each), so the answer waits
-     * for it up to that long. A reload already running may have read the table before the key was
-     * made: it is not joined.
+     * off the caller's thread, as {@link UnknownKeyReloads#reload} says.
      *
      * @return completes with true when that reload is done (then authenticate again), with false when
-     *     it is not done within {@link #MISS_WAIT} (the keys' thread busy on a slow database) or the
-     *     cache closed first: answer "retry"; or null when no reload applies: no database, not a
-     *     well-formed key, or a known prefix (a wrong secret)
+     *     it is not done within {@link UnknownKeyReloads#MISS_WAIT} (the keys' thread busy on a slow
+     *     database) or the cache closed first: answer "retry"; or null when no reload applies: no
+     *     database, not a well-formed key, a known prefix (a wrong secret), or the cache closed
      */
     public CompletableFuture<Boolean> reloadForUnknownKey(String authorization) {
         String key = bearerKey(authorization);
         if (store == null || key == null || byPrefix.containsKey(IngestKeyFormat.prefixOf(key))) {
             return null;
         }
-        synchronized (missLock) {
-            if (closed) {
-                return null;
-            }
-            if (nextMissReload == null) {
-                long delayNanos = Math.max(0, lastMissReloadNanos + MISS_RELOAD_EVERY.toNanos() - System.nanoTime());
-                MissReload next = new MissReload();
-                try {
-                    timer.schedule(() -> missReload(next), delayNanos, TimeUnit.NANOSECONDS);
-                } catch (RejectedExecutionException e) { // closed: no reload
-                    return null;
-                }
-                nextMissReload = next;
-            }
-            return nextMissReload.join();
-        }
-    }
-
-    private void missReload(MissReload reload) {
-        synchronized (missLock) {
-            nextMissReload = null; // a request from here on needs the reload after this one
-            lastMissReloadNanos = System.nanoTime();
-        }
-        try {
-            refresh();
-        } finally {
-            reload.finish(true);
-        }
+        return unknownKeys.reload();
     }
 
     /** Requests waiting for a reload for unknown keys now (for tests: none is kept past its answer). */
     int missWaiters() {
-        synchronized (missLock) {
-            return nextMissReload == null ? 0 : nextMissReload.waiters.size();
-        }
-    }
-
-    /**
-     * One reload for unknown keys and the requests waiting for it. A waiter leaves the set when it is
-     * answered, by the reload or by its {@link #MISS_WAIT} (timed by the JDK's shared delay thread, so
-     * the cache needs no thread of its own that a stuck reload could hold up): while the keys' thread
-     * is stuck, the set holds the requests of the last {@link #MISS_WAIT}, not every one since.
-     */
-    private static final class MissReload {
-        final Set<CompletableFuture<Boolean>> waiters = ConcurrentHashMap.newKeySet();
-        private volatile Boolean outcome;
-
-        CompletableFuture<Boolean> join() {
-            CompletableFuture<Boolean> w = new CompletableFuture<>();
-            waiters.add(w);
-            w.whenComplete((r, e) -> waiters.remove(w));
-            w.completeOnTimeout(false, MISS_WAIT.toNanos(), TimeUnit.NANOSECONDS);
-            Boolean o = outcome;
-            if (o != null) { // finished while this one joined: it may not have seen it
-                w.complete(o);
-            }
-            return w;
-        }
-
-        void finish(boolean reloaded) {
-            outcome = reloaded;
-            for (CompletableFuture<Boolean> w : waiters) {
-                w.complete(reloaded);
-            }
-        }
+        return unknownKeys.waiters();
     }
 
     /**
@@ -405,12 +252,10 @@ public final class IngestKeyCache implements AutoCloseable {
 
     /**
      * Whether a request with an unknown key would have its reload start at once: none is waiting to
-     * start and none began in the last {@link #MISS_RELOAD_EVERY}.
+     * start and none began in the last {@link UnknownKeyReloads#MISS_RELOAD_EVERY}.
      */
     public boolean reloadsOnNextMiss() {
-        synchronized (missLock) {
-            return nextMissReload == null && System.nanoTime() - lastMissReloadNanos >= MISS_RELOAD_EVERY.toNanos();
-        }
+        return unknownKeys.reloadsOnNextMiss();
     }
 
     /** Keys currently accepted. */
@@ -441,22 +286,19 @@ public final class IngestKeyCache implements AutoCloseable {
     }
 
     /**
-     * Stops the keys' and the migrations' threads (interrupting a reload or a migration under way) and
-     * answers the requests waiting for a reload: "retry".
+     * Stops the keys' and the migrations' threads (interrupting a reload or a migration under way, and
+     * having the server cancel a reload's statement), answers the requests waiting for a reload: "retry",
+     * and waits for the threads, at most {@link KeyReloadScheduler#STOP_WAIT}: once it returns, no reload
+     * uses the store's pool. When a thread does not end in time, it says so once at WARN and returns
+     * anyway (see {@link KeyReloadScheduler#awaitStopped}). Idempotent.
      */
     @Override
     public void close() {
-        timer.shutdownNow();
-        migrations.shutdownNow();
-        // a reload that shutdownNow dropped never runs: its waiters are answered now, not at their MISS_WAIT
-        MissReload pending;
-        synchronized (missLock) {
-            closed = true;
-            pending = nextMissReload;
-            nextMissReload = null;
+        if (!closed.compareAndSet(false, true)) {
+            return;
         }
-        if (pending != null) {
-            pending.finish(false);
-        }
+        scheduler.stop();
+        unknownKeys.close(); // before the wait: a waiter is told "retry" now, not once the threads ended
+        scheduler.awaitStopped();
     }
 }

@@ -160,15 +160,20 @@ public final class IngestKeyStore {
         }
     }
 
-    List<Active> active() throws SQLException {
+    /** The unrevoked keys; the statement is {@code running} while it runs, so that it can be cancelled. */
+    List<Active> active(RunningQuery running) throws SQLException {
         List<Active> out = new ArrayList<>();
         try (Connection c = db.getConnection();
              PreparedStatement s = c.prepareStatement("SELECT key_id, prefix, key_hash, tenant_id, scopes FROM ingest_keys "
-                     + "WHERE revoked_at IS NULL");
-             ResultSet r = s.executeQuery()) {
-            while (r.next()) {
-                out.add(new Active(r.getObject(1, UUID.class), r.getString(2), r.getBytes(3), r.getObject(4, UUID.class),
-                        Scope.fromSql(r.getArray(5))));
+                     + "WHERE revoked_at IS NULL")) {
+            running.running(s);
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    out.add(new Active(r.getObject(1, UUID.class), r.getString(2), r.getBytes(3), r.getObject(4, UUID.class),
+                            Scope.fromSql(r.getArray(5))));
+                }
+            } finally {
+                running.done();
             }
         }
         return out;

@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.trackedge.sink.testing.Await;
 import java.io.PrintWriter;
 import java.lang.reflect.Method;
@@ -25,6 +28,7 @@ import java.util.logging.Logger;
 import java.util.stream.Collectors;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /**
  * The key cache against a database that misbehaves (a hand-written {@link DataSource}): stuck, or
@@ -60,7 +64,7 @@ class IngestKeyCacheTest {
     /**
      * A request with a key not loaded waited, without limit, for a reload behind one stuck on a slow
      * database (or, before, behind the migrations on the same thread): it is answered within
-     * {@link IngestKeyCache#MISS_WAIT} with a 503's reason, and no waiter is kept once answered.
+     * {@link UnknownKeyReloads#MISS_WAIT} with a 503's reason, and no waiter is kept once answered.
      */
     @Test
     void anUnknownKeyWaitsForItsReloadAtMostMissWait() throws Exception {
@@ -76,12 +80,12 @@ class IngestKeyCacheTest {
                 checks.add(cache.authenticateOrReload(UNKNOWN));
             }
             for (CompletableFuture<IngestKeyCache.Check> c : checks) {
-                IngestKeyCache.Check check = c.get(IngestKeyCache.MISS_WAIT.toSeconds() + 5, TimeUnit.SECONDS);
+                IngestKeyCache.Check check = c.get(UnknownKeyReloads.MISS_WAIT.toSeconds() + 5, TimeUnit.SECONDS);
                 assertNull(check.principal());
                 assertEquals(IngestKeyCache.RELOAD_TOO_SLOW, check.unavailable(), "the keys loaded, the database slow");
             }
             long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
-            assertTrue(waited >= IngestKeyCache.MISS_WAIT.toMillis() - 50, "waited " + waited + " ms");
+            assertTrue(waited >= UnknownKeyReloads.MISS_WAIT.toMillis() - 50, "waited " + waited + " ms");
             released.countDown(); // the stuck reload fails, and the next ones at once: the database is down
             Await.until("a reload failed", Duration.ofSeconds(10), cache::reloadFailing);
             assertEquals(IngestKeyCache.CANNOT_CHECK, cache.authenticateOrReload(UNKNOWN).get(10, TimeUnit.SECONDS).unavailable(),
@@ -148,6 +152,64 @@ class IngestKeyCacheTest {
             cache.close();
             released.countDown();
         }
+    }
+
+    /**
+     * close waits for its threads, but with a bound: a reload in a call that ignores both the interrupt
+     * and the cancel (here a connection that keeps waiting; in life, a server that no longer answers)
+     * holds close {@link KeyReloadScheduler#STOP_WAIT}, not until the call ends, and close says so once,
+     * at WARN, naming the thread.
+     */
+    @Test
+    void closeWaitsForAStuckReloadAtMostStopWaitAndSaysSoOnce() throws Exception {
+        CountDownLatch released = new CountDownLatch(1);
+        CountDownLatch connecting = new CountDownLatch(1);
+        DataSource deaf = new FakeDataSource(() -> {
+            connecting.countDown();
+            boolean interrupted = false;
+            while (released.getCount() > 0) {
+                try {
+                    released.await();
+                } catch (InterruptedException e) {
+                    interrupted = true; // as a socket read does: the interrupt does not end it
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+            throw new SQLException("released");
+        });
+        ch.qos.logback.classic.Logger cacheLog = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(IngestKeyCache.class);
+        ListAppender<ILoggingEvent> logs = new ListAppender<>();
+        logs.start();
+        cacheLog.addAppender(logs);
+        Set<Thread> before = threads();
+        IngestKeyCache cache = new IngestKeyCache(new IngestKeyStore(deaf), Duration.ofHours(1));
+        try {
+            cache.start();
+            assertTrue(connecting.await(10, TimeUnit.SECONDS));
+            long t0 = System.nanoTime();
+            cache.close();
+            long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+            assertTrue(took >= KeyReloadScheduler.STOP_WAIT.toMillis() - 50, "close returned after " + took + " ms");
+            assertTrue(took < KeyReloadScheduler.STOP_WAIT.toMillis() + 3_000, "close returned after " + took + " ms");
+            cache.close(); // idempotent: no second wait, no second line
+            List<String> warned;
+            synchronized (logs) {
+                warned = logs.list.stream().filter(e -> e.getLevel().isGreaterOrEqual(Level.WARN))
+                        .map(ILoggingEvent::getFormattedMessage).toList();
+            }
+            assertEquals(1, warned.size(), warned.toString());
+            assertTrue(warned.get(0).contains("ingest-keys (a reload of the keys)"), warned.get(0));
+        } finally {
+            released.countDown();
+            cacheLog.detachAppender(logs);
+        }
+        Set<Thread> started = threads();
+        started.removeAll(before);
+        Await.until("the stuck reload's thread to end once its call returns", Duration.ofSeconds(10),
+                () -> started.stream().noneMatch(Thread::isAlive));
+        assertEquals(0, cache.refreshFailures(), "a reload cut short by close is no failed reload");
     }
 
     private static Set<Thread> threads() {

@@ -76,7 +76,7 @@ class IngestKeysBeforeMigrationsIT {
                 assertTrue(migrating.await(10, TimeUnit.SECONDS));
                 String key = store.create(null, "made while the migrations wait").secret();
                 IngestKeyCache.Check check = cache.authenticateOrReload("Bearer " + key)
-                        .get(IngestKeyCache.MISS_WAIT.toSeconds() + 5, TimeUnit.SECONDS);
+                        .get(UnknownKeyReloads.MISS_WAIT.toSeconds() + 5, TimeUnit.SECONDS);
                 assertNull(check.unavailable(), check.unavailable());
                 assertNotNull(check.principal(), "the key read while the migration waits for its lock");
             } finally {

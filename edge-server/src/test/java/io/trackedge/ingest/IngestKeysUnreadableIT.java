@@ -137,7 +137,7 @@ class IngestKeysUnreadableIT {
                 assertEquals(503, slow.status(), slow.bodyText());
                 assertEquals("1", slow.header("Retry-After"), slow.headers().toString());
                 assertTrue(slow.bodyText().contains(IngestKeyCache.RELOAD_TOO_SLOW), slow.bodyText());
-                assertTrue(waited >= IngestKeyCache.MISS_WAIT.toMillis() - 100 && waited < 10_000, "answered after " + waited + " ms");
+                assertTrue(waited >= UnknownKeyReloads.MISS_WAIT.toMillis() - 100 && waited < 10_000, "answered after " + waited + " ms");
                 HttpResponse<String> stats = get(edge, "/v1/stats", unknown);
                 assertEquals(503, stats.statusCode(), stats.body());
                 assertEquals("5", stats.headers().firstValue("Retry-After").orElse(null));
