@@ -68,7 +68,7 @@ public final class IngestApi implements AutoCloseable {
 
     /** {@link #close}, returning by {@code deadlineNanos} ({@link Database#closeBy}). */
     public void close(long deadlineNanos) {
-        service.close();
+        service.close(deadlineNanos);
         if (ownDb != null) {
             ownDb.closeBy(deadlineNanos);
         }

@@ -294,11 +294,16 @@ public final class IngestKeyCache implements AutoCloseable {
      */
     @Override
     public void close() {
+        close(System.nanoTime() + KeyReloadScheduler.STOP_WAIT.toNanos());
+    }
+
+    /** {@link #close()}, returning by {@code deadlineNanos} (a {@link System#nanoTime}) when that is sooner. */
+    public void close(long deadlineNanos) {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
         scheduler.stop();
         unknownKeys.close(); // before the wait: a waiter is told "retry" now, not once the threads ended
-        scheduler.awaitStopped();
+        scheduler.awaitStopped(deadlineNanos);
     }
 }

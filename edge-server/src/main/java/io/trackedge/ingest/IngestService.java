@@ -155,4 +155,10 @@ public final class IngestService implements AutoCloseable {
         workers.shutdownNow();
         keys.close();
     }
+
+    /** {@link #close()}, returning by {@code deadlineNanos} (a {@link System#nanoTime}). */
+    public void close(long deadlineNanos) {
+        workers.shutdownNow();
+        keys.close(deadlineNanos);
+    }
 }

@@ -187,9 +187,15 @@ final class KeyReloadScheduler {
      * migration past its lock wait or waiting for another's), says so once at WARN and returns: that thread
      * starts nothing more, and a reload's statement ends when it fails (at the latest when its pool
      * closes, which aborts the connections in use).
+     *
+     * @param byNanos a {@link System#nanoTime} by which to return even when that is sooner (a stop's grace)
      */
-    void awaitStopped() {
-        long deadline = System.nanoTime() + STOP_WAIT.toNanos();
+    void awaitStopped(long byNanos) {
+        long started = System.nanoTime();
+        long deadline = started + STOP_WAIT.toNanos();
+        if (byNanos - deadline < 0) {
+            deadline = byNanos;
+        }
         try {
             while (!timer.awaitTermination(Math.min(CANCEL_AGAIN.toNanos(), Math.max(0, deadline - System.nanoTime())),
                     TimeUnit.NANOSECONDS) && System.nanoTime() - deadline < 0) {
@@ -209,7 +215,8 @@ final class KeyReloadScheduler {
         }
         if (!running.isEmpty()) {
             log.warn("the ingest key cache closed with its threads still running {} after it stopped them: {}; they start "
-                    + "nothing more, and a reload's statement ends when it fails (at the latest when its pool closes)", STOP_WAIT,
+                    + "nothing more, and a reload's statement ends when it fails (at the latest when its pool closes)",
+                    Duration.ofNanos(Math.max(0, deadline - started)),
                     String.join(", ", running));
         }
     }
