@@ -33,9 +33,12 @@ final class EdgeStop {
     /**
      * The most of the grace kept for the ring's drain (and the halt of its appender), taken from the
      * steps before it: the ring's events may be answered already (ack=memory), and it drains in
-     * milliseconds unless the disk stalls. It used to be a floor given on top of a spent grace.
+     * milliseconds unless the disk stalls. It used to be a floor given on top of a spent grace. A third
+     * more than a second, so that after the halt's let-go ({@code EventRing.letGoNanos}, a quarter of the
+     * ring's time) the drain still has the whole second the floor gave it: under ack=memory what it does
+     * not write in time is lost, though answered.
      */
-    static final long RING_RESERVE_MILLIS = 1_000;
+    static final long RING_RESERVE_MILLIS = 1_334;
 
     /** The running parts, in the order {@link #run} stops them. */
     record Parts(EdgeContext edge, EdgeServer server, IngestApi ingest, EventRing ring, List<AutoCloseable> routePools,

@@ -1,6 +1,7 @@
 package io.trackedge;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -12,7 +13,10 @@ class EdgeStopTest {
 
     @Test
     void theRingsShareIsASecondOfTheGraceOrHalfOfAShortOne() {
-        assertEquals(TimeUnit.SECONDS.toNanos(1), EdgeStop.ringReserveNanos(Duration.ofSeconds(10)));
+        assertEquals(TimeUnit.MILLISECONDS.toNanos(1_334), EdgeStop.ringReserveNanos(Duration.ofSeconds(10)));
+        // The drain itself keeps at least the second the old floor gave it, after the halt's let-go.
+        long reserve = EdgeStop.ringReserveNanos(Duration.ofSeconds(10));
+        assertTrue(reserve - io.trackedge.ring.EventRing.letGoNanos(reserve) >= TimeUnit.SECONDS.toNanos(1));
         assertEquals(TimeUnit.MILLISECONDS.toNanos(300), EdgeStop.ringReserveNanos(Duration.ofMillis(600)));
         assertEquals(0, EdgeStop.ringReserveNanos(Duration.ZERO));
     }

@@ -10,7 +10,8 @@ public final class RingNotDrainedException extends Exception {
     private final boolean journalLetGo;
 
     RingNotDrainedException(long budgetMillis, long unhandled, boolean journalLetGo, long letGoMillis) {
-        super("the ring did not drain within " + budgetMillis + " ms; its appender was halted with " + unhandled
+        super("the ring did not drain within its " + budgetMillis + " ms (the last " + letGoMillis
+                + " ms of them kept for the halt); its appender was halted with " + unhandled
                 + " events claimed or published and not handled, which are lost"
                 + (journalLetGo ? "" : ", and was still in a journal write " + letGoMillis
                         + " ms later: the journal is left open, not closed nor synced"));

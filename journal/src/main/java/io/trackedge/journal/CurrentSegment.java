@@ -210,6 +210,9 @@ final class CurrentSegment implements Closeable {
     private long keepUncut() throws IOException {
         long fileBytes = channel.size();
         if (fileBytes <= size) {
+            // Nothing past the size, but a failed blank may have left the position inside the file:
+            // the next write must land where the size says it does.
+            channel.position(size);
             return 0;
         }
         long uncut = fileBytes - size;
