@@ -24,6 +24,7 @@ import io.trackedge.sink.postgres.PostgresSink;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -41,8 +42,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The database (the configured one, or a local one started in the data folder), the Postgres sink
- * and its loop, and its hourly housekeeping. A local database that cannot start with the edge
- * leaves the sink retrying: the edge answers, journals everything, and reports the sink down.
+ * and its loop, and its hourly housekeeping. A local database that cannot start with the edge is
+ * started by the sink's retries: meanwhile the edge answers, journals everything, and reports the
+ * sink down.
  *
  * @param local the local database, or null when {@code edge.database.url} names one
  * @param routingAgreement with clusters, whether the edges writing here route by this edge's table; else null
@@ -136,7 +138,7 @@ record PostgresStack(LocalPostgres local, Database db, PostgresSink sink, SinkLo
                 log.info("database: {}; connect with: {}", local.description(), info.psqlHint());
             } catch (IOException | RuntimeException e) {
                 // The edge still answers and journals everything; the sink reports itself down and
-                // retries (DatabaseDownAtStartIT).
+                // starts the database on a later retry, when it can (DatabaseDownAtStartIT).
                 log.error("cannot start the local database ({}), so events wait in the journal; the {} sink tries again "
                         + "with backoff: {}", local.description(), name, e.getMessage());
             }
@@ -155,6 +157,9 @@ record PostgresStack(LocalPostgres local, Database db, PostgresSink sink, SinkLo
                 new PostgresSink.Settings(dbc.migrateOnStart(), dbc.retentionDays(), sinkDrops, name, tenants, siblings),
                 classify.newClassifier(), privacy);
         sink.journalOpenedEnd(journal.openedEnd());
+        if (local != null) {
+            sink.openAfter(startLocal(local));
+        }
         SinkLoop loop = new SinkLoop(sink, config.journalDir(), journal::flushedPosition,
                 new SinkLoopSettings(c.batchSize(), c.linger(), SinksStack.FIRST_BACKOFF, c.maxBackoff(), c.stallAfter(),
                         MAX_CONSECUTIVE_BAD, config.sinkIdleWait()),
@@ -173,6 +178,17 @@ record PostgresStack(LocalPostgres local, Database db, PostgresSink sink, SinkLo
         sinkMetrics.add(loop, readiness);
         sinkMetrics.clientIdsReused(name, sink::clientIdsReused);
         return new PostgresStack(local, db, sink, loop, housekeeping, agreement, cluster == null ? null : identities);
+    }
+
+    /** The local database's start as a sink's prerequisite: a failure is a connection failure, retried. */
+    private static PostgresSink.Prerequisite startLocal(LocalPostgres local) {
+        return () -> {
+            try {
+                local.start();
+            } catch (IOException | RuntimeException e) {
+                throw new SQLException("cannot start the local database: " + e.getMessage(), "08001", e);
+            }
+        };
     }
 
     SinkStats stats() {

@@ -29,9 +29,10 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * PostgreSQL down when the edge starts: the edge serves and journals, reports the sink down
  * ({@code edge_sink_up{sink="postgres"} 0}, a degraded {@code /readyz} check naming the error),
- * and retries with backoff; a configured database, once up again, gets every event journaled
- * meanwhile. The local database (no url; as root, a server the test owns) the edge once gave up on
- * at start, with no sink series at all.
+ * retries with backoff, and once the server is up writes every event journaled meanwhile. For the
+ * local database (no url; as root, a server the test owns) the retry also starts the local database,
+ * which the edge once gave up on at start until a restart, with no sink series at all; for a
+ * configured url the sink always retried.
  */
 class DatabaseDownAtStartIT {
 
@@ -48,6 +49,16 @@ class DatabaseDownAtStartIT {
         try (OwnedPostgres pg = OwnedPostgres.create()) {
             pg.stop();
             downAtStart(pg, localEnvironment(), "trackedge", "127.0.0.1:" + pg.port(), false);
+        }
+    }
+
+    /** A new server: the retry also makes the trackedge database, which the edge's start could not. */
+    @Test
+    void aLocalDatabaseDownAtStartIsStartedWhenItComesBack() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "as root the local database is a server at an address");
+        try (OwnedPostgres pg = OwnedPostgres.create()) {
+            pg.stop();
+            downAtStart(pg, localEnvironment(), "trackedge", "127.0.0.1:" + pg.port(), true);
         }
     }
 
