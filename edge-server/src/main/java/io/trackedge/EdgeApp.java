@@ -2,6 +2,7 @@ package io.trackedge;
 
 import io.trackedge.config.ConfigException;
 import io.trackedge.config.EdgeConfig;
+import io.trackedge.db.LocalPostgres;
 import io.trackedge.db.PostgresConnectionInfo;
 import io.trackedge.db.RoutingHistory;
 import io.trackedge.db.RoutingHistoryFile;
@@ -28,6 +29,7 @@ import io.trackedge.sink.SinkStats;
 import io.trackedge.sink.posthog.PostHogStats;
 import io.trackedge.token.KeyRing;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
@@ -101,6 +103,14 @@ public final class EdgeApp implements AutoCloseable {
     }
 
     public static EdgeApp start(EdgeConfig config, KeyRing keys) throws IOException, InterruptedException {
+        return start(config, keys, LocalPostgres.ROOT_SERVER);
+    }
+
+    /**
+     * As {@link #start(EdgeConfig, KeyRing)}, the local database (no url, as root) in the PostgreSQL at
+     * {@code localServer}: a test's own server, which it stops and starts.
+     */
+    static EdgeApp start(EdgeConfig config, KeyRing keys, InetSocketAddress localServer) throws IOException, InterruptedException {
         EdgeMetrics metrics = new EdgeMetrics();
         Readiness readiness = new Readiness();
         // The lists first: one that does not parse stops the start before anything is opened.
@@ -132,7 +142,7 @@ public final class EdgeApp implements AutoCloseable {
         SinkMetrics sinkMetrics = new SinkMetrics(metrics, stats.appendedRecords::get);
         PrivacyStack privacy = new PrivacyStack(config); // what both sinks may store and send
         SinksStack sinks = SinksStack.start(config, journal, node, metrics, readiness, cursors, sinkMetrics, classify,
-                privacy.policy(), routing);
+                privacy.policy(), routing, localServer);
         privacy.attach(sinks.dbs(), config.database().clusters().routing());
         metrics.gauge("edge_routing_tables_differing", "Other edges seen in the last 15 minutes in one of the clusters that route"
                 + " tenants by another routing table than this edge (trackedge clusters check); 0 with one database", sinks::routingTablesDiffering);

@@ -22,6 +22,9 @@ import io.trackedge.clusters.RoutingAgreement;
 import io.trackedge.sink.postgres.PostgresReplay;
 import io.trackedge.sink.postgres.PostgresSink;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -39,8 +42,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The database (the configured one, or a local one started in the data folder), the Postgres sink
- * and its loop, and its hourly housekeeping. Absent (null from {@link #start}) when a local
- * database cannot start: the edge still answers and journals everything.
+ * and its loop, and its hourly housekeeping. A local database that cannot start with the edge is
+ * started by the sink's retries: meanwhile the edge answers, journals everything, and reports the
+ * sink down.
  *
  * @param local the local database, or null when {@code edge.database.url} names one
  * @param routingAgreement with clusters, whether the edges writing here route by this edge's table; else null
@@ -57,21 +61,22 @@ record PostgresStack(LocalPostgres local, Database db, PostgresSink sink, SinkLo
      * One sink per cluster when tenants are spread over several ({@code edge.database.clusters}),
      * each writing its clusters' tenants and passing the others' events, an event by the routing
      * table in force when it was written ({@code routing}); else the one sink.
+     *
+     * @param localServer with no url, as root: the PostgreSQL the local database is in ({@link LocalPostgres#ROOT_SERVER})
      */
     static List<PostgresStack> startAll(EdgeConfig config, JournalWriter journal, UUID node, Readiness readiness,
                                         SinkCursors cursors, SinkMetrics sinkMetrics, ClassifyStack classify,
-                                        PrivacyPolicy privacy, RoutingHistory routing) {
+                                        PrivacyPolicy privacy, RoutingHistory routing, InetSocketAddress localServer) {
         EdgeConfig.Clusters clusters = config.database().clusters();
         if (clusters.list().isEmpty()) {
-            PostgresStack one = start(config, null, (position, tenant) -> true, null, null, journal, node, readiness, cursors,
-                    sinkMetrics, classify, privacy);
-            return one == null ? List.of() : List.of(one);
+            return List.of(start(config, null, (position, tenant) -> true, null, null, journal, node, readiness, cursors,
+                    sinkMetrics, classify, privacy, localServer));
         }
         List<PostgresStack> out = new ArrayList<>();
         ClusterIdentities identities = new ClusterIdentities(clusters.list().stream().map(EdgeConfig.Cluster::name).toList());
         for (EdgeConfig.Cluster cluster : clusters.list()) {
             out.add(start(config, cluster, routing.shareOf(cluster.name()), routing.current(), identities, journal, node, readiness,
-                    cursors, sinkMetrics, classify, privacy));
+                    cursors, sinkMetrics, classify, privacy, localServer));
         }
         return List.copyOf(out);
     }
@@ -112,7 +117,8 @@ record PostgresStack(LocalPostgres local, Database db, PostgresSink sink, SinkLo
      */
     private static PostgresStack start(EdgeConfig config, EdgeConfig.Cluster cluster, TenantShare tenants, TenantRouting routing,
                                        ClusterIdentities identities, JournalWriter journal, UUID node, Readiness readiness, SinkCursors cursors,
-                                       SinkMetrics sinkMetrics, ClassifyStack classify, PrivacyPolicy privacy) {
+                                       SinkMetrics sinkMetrics, ClassifyStack classify, PrivacyPolicy privacy,
+                                       InetSocketAddress localServer) {
         EdgeConfig.Database dbc = config.database();
         LocalPostgres local = null;
         PostgresConnectionInfo info;
@@ -122,15 +128,20 @@ record PostgresStack(LocalPostgres local, Database db, PostgresSink sink, SinkLo
             log.info("database cluster {}: {}", cluster.name(), info.redactedUrl());
         } else if (dbc.url().isEmpty()) {
             try {
-                local = LocalPostgres.start(config.dataDir(), dbc.embeddedPort());
-            } catch (IOException | RuntimeException e) {
-                // The edge still answers and journals everything; only the database feature is off.
-                log.error("cannot start a local database, so events stay in the journal only: {}", e.getMessage());
-                readiness.add("postgres-sink", () -> Readiness.Status.ok("disabled: " + e.getMessage()));
-                return null;
+                local = LocalPostgres.of(config.dataDir(), dbc.embeddedPort(), localServer);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot choose a port for the embedded PostgreSQL", e);
             }
             info = local.info();
-            log.info("database: {}; connect with: {}", local.description(), info.psqlHint());
+            try {
+                local.start();
+                log.info("database: {}; connect with: {}", local.description(), info.psqlHint());
+            } catch (IOException | RuntimeException e) {
+                // The edge still answers and journals everything; the sink reports itself down and
+                // starts the database on a later retry, when it can (DatabaseDownAtStartIT).
+                log.error("cannot start the local database ({}), so events wait in the journal; the {} sink tries again "
+                        + "with backoff: {}", local.description(), name, e.getMessage());
+            }
         } else {
             info = PostgresConnectionInfo.parse(dbc.url(), dbc.user(), dbc.password());
             log.info("database: {}", info.redactedUrl());
@@ -146,6 +157,9 @@ record PostgresStack(LocalPostgres local, Database db, PostgresSink sink, SinkLo
                 new PostgresSink.Settings(dbc.migrateOnStart(), dbc.retentionDays(), sinkDrops, name, tenants, siblings),
                 classify.newClassifier(), privacy);
         sink.journalOpenedEnd(journal.openedEnd());
+        if (local != null) {
+            sink.openAfter(startLocal(local));
+        }
         SinkLoop loop = new SinkLoop(sink, config.journalDir(), journal::flushedPosition,
                 new SinkLoopSettings(c.batchSize(), c.linger(), SinksStack.FIRST_BACKOFF, c.maxBackoff(), c.stallAfter(),
                         MAX_CONSECUTIVE_BAD, config.sinkIdleWait()),
@@ -164,6 +178,17 @@ record PostgresStack(LocalPostgres local, Database db, PostgresSink sink, SinkLo
         sinkMetrics.add(loop, readiness);
         sinkMetrics.clientIdsReused(name, sink::clientIdsReused);
         return new PostgresStack(local, db, sink, loop, housekeeping, agreement, cluster == null ? null : identities);
+    }
+
+    /** The local database's start as a sink's prerequisite: a failure is a connection failure, retried. */
+    private static PostgresSink.Prerequisite startLocal(LocalPostgres local) {
+        return () -> {
+            try {
+                local.start();
+            } catch (IOException | RuntimeException e) {
+                throw new SQLException("cannot start the local database: " + e.getMessage(), "08001", e);
+            }
+        };
     }
 
     SinkStats stats() {

@@ -15,6 +15,7 @@ import io.trackedge.sink.posthog.PostHogStats;
 import io.trackedge.db.Database;
 import io.trackedge.db.RoutingHistory;
 import io.trackedge.sink.postgres.StoredEmailHistory;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,12 +42,16 @@ final class SinksStack {
         this.posthog = posthog;
     }
 
-    /** Builds the sinks, the Postgres ones first (the PostHog one sets bad events aside in the home database). */
+    /**
+     * Builds the sinks, the Postgres ones first (the PostHog one sets bad events aside in the home database).
+     *
+     * @param localServer with no database url, as root: the PostgreSQL the local database is in
+     */
     static SinksStack start(EdgeConfig config, JournalWriter journal, UUID node, EdgeMetrics metrics, Readiness readiness,
                             SinkCursors cursors, SinkMetrics sinkMetrics, ClassifyStack classify, PrivacyPolicy privacy,
-                            RoutingHistory routing) {
+                            RoutingHistory routing, InetSocketAddress localServer) {
         List<PostgresStack> postgres = config.postgresSink().enabled()
-                ? PostgresStack.startAll(config, journal, node, readiness, cursors, sinkMetrics, classify, privacy, routing)
+                ? PostgresStack.startAll(config, journal, node, readiness, cursors, sinkMetrics, classify, privacy, routing, localServer)
                 : List.of();
         EmailHistory stored = postgres.isEmpty() || !classify.recallFromDatabase() ? null : storedHistory(config, postgres, routing);
         if (stored != null) {

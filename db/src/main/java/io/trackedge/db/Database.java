@@ -5,9 +5,11 @@ import com.zaxxer.hikari.HikariDataSource;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
 import org.flywaydb.core.api.MigrationInfo;
+import org.postgresql.ds.PGSimpleDataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -113,7 +115,7 @@ public final class Database implements AutoCloseable {
 
     private int migrateNow(LockWait wait) {
         Flyway flyway = Flyway.configure()
-                .dataSource(info.jdbcUrl(), info.user(), info.password())
+                .dataSource(migrationDataSource())
                 .locations("classpath:db/migration")
                 .initSql("SET lock_timeout = '" + wait.timeout().toMillis() + "ms'")
                 .load();
@@ -136,6 +138,28 @@ public final class Database implements AutoCloseable {
         String version = current == null || current.getVersion() == null ? "none (empty)" : current.getVersion().getVersion();
         log.info("database schema at version {} ({} migration(s) applied)", version, applied);
         return applied;
+    }
+
+    /**
+     * How long a migration's connection may take to connect and log in. pgjdbc's default waits without
+     * a bound on a port that accepts and never answers, which held the sink's first open (and the edge's
+     * readiness at "starting") for ever; its statements keep no limit, as a migration of a large table may
+     * take minutes.
+     */
+    static final Duration MIGRATION_LOGIN = Duration.ofSeconds(10);
+
+    private DataSource migrationDataSource() {
+        PGSimpleDataSource ds = new PGSimpleDataSource();
+        ds.setURL(info.jdbcUrl());
+        if (info.user() != null) {
+            ds.setUser(info.user());
+        }
+        if (info.password() != null) {
+            ds.setPassword(info.password());
+        }
+        ds.setConnectTimeout((int) MIGRATION_LOGIN.toSeconds());
+        ds.setLoginTimeout((int) MIGRATION_LOGIN.toSeconds());
+        return ds;
     }
 
     private static boolean lockNotAvailable(Throwable e) {

@@ -109,6 +109,15 @@ public final class PostgresSink implements Sink {
     private boolean migrated;
     /** {@link #journalOpenedEnd(long)}; -1 once checked. */
     private long journalOpenedEnd = -1;
+    /** {@link #openAfter}; none by default. */
+    private volatile Prerequisite prerequisite = () -> { };
+
+    /** What must be ready before the database can be opened (a local database to start). */
+    @FunctionalInterface
+    public interface Prerequisite {
+        /** Does nothing once ready; a failure fails the open, which the sink's loop retries after a backoff. */
+        void ensure() throws SQLException;
+    }
 
     /** With the default classifier settings and the committed lists. */
     public PostgresSink(Database db, UUID edgeNode, Settings settings) {
@@ -186,8 +195,17 @@ public final class PostgresSink implements Sink {
         return CommitPipeline.DEPTH;
     }
 
+    /**
+     * Each open first makes sure of {@code prerequisite} (before the loop starts): a database that could
+     * not be started with the edge is started by a later retry, when it can be.
+     */
+    public void openAfter(Prerequisite prerequisite) {
+        this.prerequisite = java.util.Objects.requireNonNull(prerequisite, "prerequisite");
+    }
+
     @Override
     public long open() throws SQLException {
+        prerequisite.ensure();
         if (!migrated) {
             if (settings.migrate()) {
                 db.migrate();
