@@ -247,7 +247,7 @@ public final class EventRing {
      * let-go only decides whether the journal can be closed and synced, and a write on a healthy disk
      * returns in milliseconds (the halted turn ends at its current event).
      */
-    static long letGoNanos(long budgetNanos) {
+    public static long letGoNanos(long budgetNanos) {
         return Math.min(TimeUnit.MILLISECONDS.toNanos(LET_GO_MILLIS), Math.max(0, budgetNanos) / 4);
     }
 
