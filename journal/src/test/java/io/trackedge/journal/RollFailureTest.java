@@ -43,8 +43,16 @@ class RollFailureTest {
             files.add(f);
             return f;
         };
-        return JournalWriter.open(dir, SEGMENT, 4 * SEGMENT, stats, new SegmentCloser(dir, stats), ch -> ch.force(false), opener);
+        return JournalWriter.open(dir, SEGMENT, 4 * SEGMENT, stats, new SegmentCloser(dir, stats), ch -> {
+            if (failForce) {
+                throw new IOException("Input/output error (the test's fsync)");
+            }
+            ch.force(false);
+        }, opener);
     }
+
+    /** While set, that writer's fsyncs fail. */
+    private boolean failForce;
 
     @Test
     void aSegmentThatCannotBeCreatedIsRetriedOnceTheDiskAllowsIt() throws Exception {
@@ -211,6 +219,48 @@ class RollFailureTest {
             ReadBack.assertExactly(b.subList(0, whole), got.subList(0, Math.min(whole, got.size())), afterA);
             ReadBack.assertExactly(c, got.subList(Math.min(whole, got.size()), got.size()), afterA + taken);
             assertEquals(1, r.damagedRegions(), "the failed write's torn end");
+        }
+    }
+
+    /**
+     * ack=fsync: a batch written whole whose fsync fails, on a disk that then refuses to cut it, to
+     * overwrite it and to create a new segment. The writer keeps its bytes (read after all, as before
+     * the overwrite existed) and the next batch must land after them, where its positions say: the
+     * failed overwrite had left the file's position at the batch's start, and the next batch was
+     * written over it while its positions counted it at the end (readers then found nothing there).
+     */
+    @Test
+    void aFailedForceWhoseBytesCanBeNeitherCutNorOverwrittenNorRolledPastKeepsTheNextBatchWhereItsPositionsSay() throws Exception {
+        Random rnd = new Random(11);
+        List<EventSpec> a = EventSpec.randomList(0, 20, rnd);
+        List<EventSpec> b = EventSpec.randomList(20, 10, rnd);
+        List<EventSpec> c = EventSpec.randomList(30, 10, rnd);
+        try (JournalWriter w = openOnFailingDisk()) {
+            w.holdReadersUntilForced();
+            write(w, a);
+            w.force();
+            long afterA = w.flushedPosition();
+
+            FailingChannel file = files.get(files.size() - 1);
+            write(w, b);
+            file.refuseTruncate();
+            file.failOverwrites();
+            refuseFiles = true;
+            failForce = true;
+            assertThrows(UncheckedIOException.class, w::force);
+            assertEquals(b.size(), w.discardStaged());
+            file.heal();
+            refuseFiles = false;
+            failForce = false;
+
+            write(w, c);
+            w.force();
+            long cFrom = afterA + framedBytes(b);
+            assertEquals(cFrom + framedBytes(c), w.flushedPosition(), "the next batch's positions count the kept bytes");
+            assertEquals(w.flushedPosition(), Files.size(Segments.path(dir, 0)), "and the file holds them where they say");
+            List<ReadBack.Read> all = ReadBack.readAll(dir, 0);
+            assertEquals(a.size() + b.size() + c.size(), all.size(), "a, the kept batch, then the next");
+            ReadBack.assertExactly(c, all.subList(a.size() + b.size(), all.size()), cFrom);
         }
     }
 
