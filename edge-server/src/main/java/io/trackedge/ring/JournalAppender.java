@@ -200,6 +200,19 @@ public final class JournalAppender implements EventHandler<RingEvent> {
     }
 
     /**
+     * Lets go of the journal writer once a stop has drained the ring, so that the stop may close the
+     * journal: an event handed over after this (by an event loop's turn that began before the stop,
+     * under {@code inline}) is recorded as not written, as after a {@link #halt}. Waits up to
+     * {@code timeout} for a write in progress. Any thread.
+     *
+     * @return true when the appender has let go of the writer; false when a write was still running
+     *     at the timeout: the writer is not the caller's to touch
+     */
+    boolean release(long timeout, TimeUnit unit) throws InterruptedException {
+        return gate.shut(timeout, unit, () -> { });
+    }
+
+    /**
      * True when the event at {@code sequence} is in the journal file. Only meaningful once the
      * appender has reported the sequence handled (to an {@link AckListener}, or
      * {@link #handledSequence}). Any thread.
