@@ -8,8 +8,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongConsumer;
 import java.util.function.LongSupplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The one loop every journal consumer runs on, like Disruptor's {@code BatchEventProcessor}: it
@@ -22,30 +20,24 @@ import org.slf4j.LoggerFactory;
  * batch is written, however many come in a row.
  *
  * <p>Runs on its own thread ({@link #start}); {@link #wakeUp} is called by the journal appender
- * after each write. {@link #stats} and {@link #health} are read from any thread.
+ * after each write. {@link #stats} and {@link #health} are read from any thread; what each turn
+ * means for them, and the backoff's step, is kept by {@link SinkAccounting}.
  */
 public final class SinkLoop implements Runnable {
-
-    private static final Logger log = LoggerFactory.getLogger(SinkLoop.class);
-
 
     private final Sink sink;
     private final Path journalDir;
     private final LongSupplier journalLimit;
-    private final LongConsumer onCommitted;
     private final SinkLoopSettings settings;
     private final SinkStats stats;
     private final SinkHealth health;
-    private final Backoff backoff;
     private final SinkThread worker = new SinkThread();
     private final InFlightBatches inFlight;
+    private final SinkAccounting accounts;
     private final BadEventFinder badEvents;
     private final BatchSubmitter submitter;
     private volatile boolean running = true;
     private volatile boolean drain;
-    private long lastOpenedAt = -1;
-    /** The journal position past the last damage counted: a retry that reads past it again counts nothing. */
-    private long damageCountedTo = -1;
 
     /**
      * @param journalLimit the writer's flushed position (the reader never reads past it)
@@ -58,22 +50,13 @@ public final class SinkLoop implements Runnable {
         this.journalLimit = journalLimit;
         this.settings = settings;
         this.stats = stats;
-        this.onCommitted = onCommitted;
-        this.backoff = new Backoff(settings.firstBackoff(), settings.maxBackoff());
         this.health = new SinkHealth(settings.stallAfter(), System::currentTimeMillis,
                 () -> journalLimit.getAsLong() > stats.committedPosition.get());
         this.inFlight = new InFlightBatches(sink, this::committed);
-        this.badEvents = new BadEventFinder(sink, journalDir, journalLimit, settings.maxConsecutiveBad(), new BadEventFinder.Progress() {
-            @Override
-            public void committed(Batch batch, Integer rows) {
-                progressed(batch, rows); // a half: the finder keeps its own counts
-            }
-
-            @Override
-            public void setAside(BadRecord bad) {
-                SinkLoop.this.setAside(bad);
-            }
-        });
+        this.accounts = new SinkAccounting(sink, journalDir, journalLimit, settings, stats, health, onCommitted,
+                inFlight::oldestReceivedAtMicros);
+        // Its halves of a batch count as commits, but not as a whole batch written: the finder keeps its own counts.
+        this.badEvents = new BadEventFinder(sink, journalDir, journalLimit, settings.maxConsecutiveBad(), accounts);
         this.submitter = new BatchSubmitter(sink, inFlight, badEvents);
     }
 
@@ -148,9 +131,9 @@ public final class SinkLoop implements Runnable {
                 Throwable failure;
                 try {
                     long cursor = sink.open();
-                    opened(cursor);
+                    accounts.opened(cursor);
                     try (JournalReader reader = new JournalReader(journalDir, cursor, journalLimit)) {
-                        reader.onDamage(this::damaged);
+                        reader.onDamage(accounts::damaged);
                         if (pump(new BatchReader(reader, settings.batchSize()))) {
                             return;
                         }
@@ -177,30 +160,12 @@ public final class SinkLoop implements Runnable {
                 if (!running) {
                     return;
                 }
-                failed(failure);
-                long wait = backoff.nextMillis();
-                if (failure instanceof RetryLaterException r) {
-                    wait = Math.max(wait, r.retryAfter().toMillis());
-                }
-                sleep(wait);
+                sleep(accounts.failed(failure));
             }
         } finally {
             inFlight.awaitQuietly();
-            health.stopped();
+            accounts.stopped();
             sink.close();
-        }
-    }
-
-    private void opened(long cursor) {
-        stats.committedPosition.set(cursor);
-        stats.oldestPendingMicros.set(0); // what a failure estimated: the first read sets the real one
-        onCommitted.accept(cursor);
-        if (stats.batches.get() == 0 && stats.backlogAtStart.get() == 0) {
-            stats.backlogAtStart.set(stats.countBacklog(journalDir, cursor, journalLimit));
-        }
-        if (cursor != lastOpenedAt) {
-            log.info("{} sink reading from journal position {}", sink.name(), cursor);
-            lastOpenedAt = cursor;
         }
     }
 
@@ -216,17 +181,13 @@ public final class SinkLoop implements Runnable {
                 firstAt = System.nanoTime();
             }
             inFlight.reapDone();
-            // After the reaping, whose commits set it to the batches still in flight or to 0: the batch
-            // being read, about to be written (a sink of one batch at a time, PostHog's, writes it here and
-            // waits), is pending from now on.
-            if (!in.isEmpty() && stats.oldestPendingMicros.get() == 0) {
-                stats.oldestPendingMicros.set(in.firstReceivedAtMicros());
+            if (!in.isEmpty()) {
+                accounts.reading(in);
             }
             if (in.isEmpty()) {
                 if (n == 0) {
                     inFlight.awaitAll();
-                    stats.oldestPendingMicros.set(0);
-                    health.caughtUp();
+                    accounts.caughtUp();
                     if (drain) {
                         return true;
                     }
@@ -250,73 +211,10 @@ public final class SinkLoop implements Runnable {
         return false;
     }
 
-    /** Counts a region the reader skipped as damage, unless a retry is reading past it again. */
-    private void damaged(long from, long to) {
-        if (to <= damageCountedTo) {
-            return;
-        }
-        stats.journalDamagedRegions.incrementAndGet();
-        stats.journalDamagedBytes.addAndGet(to - from);
-        damageCountedTo = to;
-    }
-
+    /** A whole batch written (not a half the finder narrows): it also ends the finder's run of bad events. */
     private void committed(Batch b, Integer rows) {
-        progressed(b, rows);
+        accounts.committed(b, rows);
         badEvents.accepted();
-    }
-
-    private void progressed(Batch b, Integer rows) {
-        stats.batches.incrementAndGet();
-        stats.rows.addAndGet(rows == null ? b.size() : rows);
-        stats.committedEvents.addAndGet(b.size());
-        stats.committedPosition.set(b.end());
-        // The next batch in flight is pending still: with none, the one being read sets its own (pump).
-        stats.oldestPendingMicros.set(inFlight.oldestReceivedAtMicros());
-        onCommitted.accept(b.end());
-        // Events given up unsent keep a running sink running, but do not bring a failing one back: its
-        // destination has still taken nothing.
-        if (sink.delivered(b, rows) || health.state() == SinkHealth.State.RUNNING || health.state() == SinkHealth.State.STARTING) {
-            backoff.reset();
-            health.progressed();
-        }
-    }
-
-    private void setAside(BadRecord bad) {
-        stats.badEvents.incrementAndGet();
-        stats.committedEvents.incrementAndGet();
-        stats.committedPosition.set(bad.next());
-        onCommitted.accept(bad.next());
-        health.progressed(); // the cursor moved: a long run of set-asides is not a stall
-    }
-
-    private void failed(Throwable e) {
-        stats.failures.incrementAndGet();
-        pendingWhileFailing();
-        String error = Failures.describe(e);
-        boolean first = health.state() != SinkHealth.State.RETRYING && health.state() != SinkHealth.State.STALLED;
-        health.failed(error);
-        if (first) {
-            log.warn("{} sink failing, will retry with backoff: {}", sink.name(), error);
-        } else {
-            log.debug("{} sink still failing: {}", sink.name(), error, e);
-        }
-    }
-
-    /**
-     * A sink that cannot open or write reads nothing, so nothing set its lag: it counts from the first
-     * record past its committed position, or, before any open in this process, from the first record
-     * appended since the start (the destination's cursor is unknown: a lower bound, and the stall
-     * alert covers a backlog from before the start). It read 0 for a destination down from the start.
-     */
-    private void pendingWhileFailing() {
-        if (stats.oldestPendingMicros.get() != 0) {
-            return;
-        }
-        long from = lastOpenedAt >= 0 ? stats.committedPosition.get() : Math.max(0, stats.backlogEnd.get());
-        if (lastOpenedAt < 0 && from <= 1) {
-            from = 0; // set to 1 for a journal empty at the start: its first record is at 0
-        }
-        stats.pendingFrom(journalDir, from, journalLimit);
     }
 
     /** Waits out the backoff, ignoring the appender's wake-ups, until it is over or the loop stops. */
