@@ -251,8 +251,26 @@ public final class EventRing {
         return Math.min(TimeUnit.MILLISECONDS.toNanos(LET_GO_MILLIS), Math.max(0, budgetNanos) / 4);
     }
 
-    /** Drains and stops the appender thread; on a timeout, halts it: it takes no more events. */
+    /** Drains and stops the appender thread, and takes the journal writer from it ({@link JournalAppender#release}). */
     private boolean drain(long timeout, TimeUnit unit) {
+        long deadline = System.nanoTime() + unit.toNanos(timeout);
+        if (!stopAppender(timeout, unit)) {
+            return false;
+        }
+        // The ring is drained, but an event published late (by an event loop or an ingest worker the
+        // stop stopped waiting for) may still be handed to the appender: by a loop's turn that looked
+        // at the stop's flag before it was set (inline), or by the processor, which Disruptor's halt
+        // alerts but does not join. It must not reach the journal while the stop closes it.
+        try {
+            return appender.release(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** Stops the appender's thread once the ring is drained; on a timeout, halts it: it takes no more events. */
+    private boolean stopAppender(long timeout, TimeUnit unit) {
         if (disruptor != null) {
             try {
                 disruptor.shutdown(timeout, unit);

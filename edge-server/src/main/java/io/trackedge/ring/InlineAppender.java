@@ -299,22 +299,15 @@ final class InlineAppender {
     }
 
     /**
-     * Lets the appender thread write what is left and end, waiting up to {@code timeout}; then takes
-     * the journal writer from any turn still to come ({@link JournalAppender#release}).
+     * Lets the appender thread write what is left and end, waiting up to {@code timeout}.
      *
-     * @return false when it had not ended by then, or a loop's turn was still writing
+     * @return false when it had not ended by then
      */
     boolean stop(long timeout, TimeUnit unit) throws InterruptedException {
-        long deadline = System.nanoTime() + unit.toNanos(timeout);
         stopping = true;
         wakeThread();
         thread.join(Math.max(1, unit.toMillis(timeout)));
-        if (thread.isAlive()) {
-            return false;
-        }
-        // A loop that looked at stopping just before it was set may still take a turn (one the stop
-        // stopped waiting for): it must not write while the journal closes, nor after.
-        return appender.release(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        return !thread.isAlive();
     }
 
     /**

@@ -146,8 +146,8 @@ public final class JournalAppender implements EventHandler<RingEvent> {
                 // The halt dropped what this batch had staged (or, had it given up waiting, the journal is never
                 // closed and nothing staged reaches it); the stop's log says why.
                 unwritten.add(batchFirst, sequence);
-                log.error("journal appender halted by the stop: {} events of ring sequences {} to {} are not written, "
-                        + "and their ingest requests get 503", staged + skipped, batchFirst, sequence);
+                log.error("journal appender halted or released by the stop: {} events of ring sequences {} to {} are not "
+                        + "written, and their ingest requests get 503", staged + skipped, batchFirst, sequence);
             } else if (batchFailure == null) {
                 health.wrote();
             } else {
@@ -209,7 +209,10 @@ public final class JournalAppender implements EventHandler<RingEvent> {
      *     at the timeout: the writer is not the caller's to touch
      */
     boolean release(long timeout, TimeUnit unit) throws InterruptedException {
-        return gate.shut(timeout, unit, () -> { });
+        // Nothing is staged after a drain, unless a late batch staged part of itself before the gate
+        // shut: that batch is recorded as not written (answered 503), so its bytes must not reach the
+        // journal's close, which flushes what is staged.
+        return gate.shut(timeout, unit, writer::discardStaged);
     }
 
     /**

@@ -102,36 +102,6 @@ class InlineAppenderTest {
         }
     }
 
-    /**
-     * A loop's turn that began just before the stop (it looked at the stop's flag before it was set)
-     * and hands events over after the ring was drained: nothing of it reaches the journal, which the
-     * stop is about to close, and its events are recorded as not written. Before, such a turn wrote
-     * into the journal while the stop closed it (two threads in a single-threaded writer).
-     */
-    @Test
-    void aLoopsTurnAfterTheStopDrainedTheRingWritesNothing() throws Exception {
-        JournalStats stats = new JournalStats();
-        try (JournalWriter journal = JournalWriter.open(dir, SEGMENT, 64L << 20, stats)) {
-            EventRing ring = inlineRing(journal, AckMode.MEMORY, ConcurrentHashMap.newKeySet());
-            long last = publish(ring, 1, 0, 5, null);
-            ring.endOfPublishBatch();
-            ring.drainAndStop(5, TimeUnit.SECONDS);
-            assertEquals(5, stats.appendedRecords.get());
-            long flushed = journal.flushedPosition();
-
-            // The late turn, as InlineAppender's poller would hand it its events.
-            RingEvent late = new RingEvent();
-            late.reset(EventType.OPEN, 1, 5, 5_000_000L);
-            late.fields(FIELDS, 0, FIELDS.length);
-            ring.appender().onEvent(late, last + 1, true);
-
-            assertEquals(flushed, journal.flushedPosition(), "the late turn wrote into a journal being closed");
-            assertEquals(5, stats.appendedRecords.get());
-            assertFalse(ring.appender().written(last + 1), "its event is recorded as not written");
-            assertTrue(ring.appender().written(last), "what the drain wrote stays written");
-        }
-    }
-
     @Test
     void underFsyncEveryBatchIsTheAppenderThreads() throws Exception {
         JournalStats stats = new JournalStats();
