@@ -16,6 +16,7 @@ import io.trackedge.sink.JournalClassifier;
 import io.trackedge.sink.SinkLoop;
 import io.trackedge.sink.SinkStats;
 import io.trackedge.sink.bad.BadEvents;
+import io.trackedge.sink.bad.UncheckedBadEvents;
 import io.trackedge.sink.bad.PostgresBadEventStore;
 import io.trackedge.sink.bad.ReplayOutcome;
 import io.trackedge.db.Database;
@@ -226,7 +227,7 @@ class BadEventsPrivacyIT {
         // store now drops it: thePostgresStoreReadsTheErasuresOfItsDatabase); a replay must not send it either.
         try (Connection c = testDb.connect()) {
             byte[] record = records.get("erased-before-its-row");
-            BadEvents.insert(c, PostHogSink.NAME, UUID.randomUUID(), new io.trackedge.sink.BadRecord(at + 100, at + 101, record,
+            UncheckedBadEvents.insert(c, PostHogSink.NAME, UUID.randomUUID(), new io.trackedge.sink.BadRecord(at + 100, at + 101, record,
                     RecordCodec.decode(record, 0, record.length), "PostHog answered 400", "400"));
         }
         List<BadEvents.Row> rows;

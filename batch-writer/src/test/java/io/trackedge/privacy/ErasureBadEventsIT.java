@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.trackedge.journal.EventType;
 import io.trackedge.journal.RecordCodec;
 import io.trackedge.sink.BadRecord;
-import io.trackedge.sink.bad.BadEvents;
+import io.trackedge.sink.bad.UncheckedBadEvents;
 import io.trackedge.sink.testing.TestDatabase;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -83,12 +83,12 @@ class ErasureBadEventsIT {
 
     /** As the sink sets aside a record it cannot decode: no event, so no tenant and no recipient. */
     private static void setAsideUndecoded(Connection c, UUID node, long position, byte[] record) throws Exception {
-        BadEvents.insert(c, "postgres", node, new BadRecord(position, position + 1, record, null, "does not decode", "decode"));
+        UncheckedBadEvents.insert(c, "postgres", node, new BadRecord(position, position + 1, record, null, "does not decode", "decode"));
     }
 
     private static void setAside(Connection c, UUID node, long position, UUID tenant, EventType type, String email) throws Exception {
         byte[] record = EVENTS.record(tenant, USER, type, email, JournalFixture.FULL_V4);
-        BadEvents.insert(c, "postgres", node, new BadRecord(position, position + 1, record,
+        UncheckedBadEvents.insert(c, "postgres", node, new BadRecord(position, position + 1, record,
                 RecordCodec.decode(record, 0, record.length), "refused for the test", "22001"));
     }
 

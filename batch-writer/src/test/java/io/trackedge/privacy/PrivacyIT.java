@@ -12,7 +12,7 @@ import io.trackedge.journal.RecordCodec;
 import io.trackedge.sink.BadRecord;
 import io.trackedge.sink.SinkLoop;
 import io.trackedge.sink.SinkStats;
-import io.trackedge.sink.bad.BadEvents;
+import io.trackedge.sink.bad.UncheckedBadEvents;
 import io.trackedge.sink.bad.FileBadEventStore;
 import io.trackedge.db.Database;
 import io.trackedge.db.PostgresConnectionInfo;
@@ -461,7 +461,7 @@ class PrivacyIT {
         byte[] bad = journal.record(KEEPING, USER, EventType.CLICK, "email-erase", KEPT_IP);
         EventRecord badEvent = RecordCodec.decode(bad, 0, bad.length);
         try (Connection c = testDb.connect()) {
-            BadEvents.insert(c, "postgres", UUID.randomUUID(), new BadRecord(1, 2, bad, badEvent, "refused for the test", "22001"));
+            UncheckedBadEvents.insert(c, "postgres", UUID.randomUUID(), new BadRecord(1, 2, bad, badEvent, "refused for the test", "22001"));
         }
         List<UUID> ids = new ArrayList<>();
         try (Connection c = testDb.connect(); Statement s = c.createStatement();

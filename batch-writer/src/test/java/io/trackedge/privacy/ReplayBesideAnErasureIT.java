@@ -12,6 +12,7 @@ import io.trackedge.journal.JournalWriter;
 import io.trackedge.journal.RecordCodec;
 import io.trackedge.sink.BadRecord;
 import io.trackedge.sink.bad.BadEvents;
+import io.trackedge.sink.bad.UncheckedBadEvents;
 import io.trackedge.sink.bad.ReplayOutcome;
 import io.trackedge.sink.postgres.PostgresReplay;
 import io.trackedge.sink.postgres.PostgresSink;
@@ -60,7 +61,7 @@ class ReplayBesideAnErasureIT {
             byte[] record = new JournalFixture(w).record(TENANT, USER, EventType.OPEN, EMAIL, JournalFixture.FULL_V4);
             EventRecord e = RecordCodec.decode(record, 0, record.length);
             try (Connection c = testDb.connect()) {
-                BadEvents.insert(c, PostgresSink.NAME, UUID.randomUUID(), new BadRecord(100, 101, record, e, "refused", "23514"));
+                UncheckedBadEvents.insert(c, PostgresSink.NAME, UUID.randomUUID(), new BadRecord(100, 101, record, e, "refused", "23514"));
             }
             List<BadEvents.Row> rows;
             try (Connection c = testDb.connect()) {

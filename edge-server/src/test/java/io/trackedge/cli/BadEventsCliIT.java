@@ -11,7 +11,7 @@ import io.trackedge.journal.FieldsCodec;
 import io.trackedge.journal.MutableEvent;
 import io.trackedge.journal.RecordCodec;
 import io.trackedge.sink.BadRecord;
-import io.trackedge.sink.bad.BadEvents;
+import io.trackedge.sink.bad.UncheckedBadEvents;
 import io.trackedge.db.Database;
 import io.trackedge.db.PostgresConnectionInfo;
 import io.trackedge.sink.testing.FakePostHog;
@@ -84,10 +84,10 @@ class BadEventsCliIT {
             try (Connection c = db.dataSource().getConnection()) {
                 byte[] r1 = record(forPostgres, "email-1");
                 EventRecord e1 = RecordCodec.decode(r1, 0, r1.length);
-                BadEvents.insert(c, "postgres", node, new BadRecord(100, 200, r1, e1,
+                UncheckedBadEvents.insert(c, "postgres", node, new BadRecord(100, 200, r1, e1,
                         "new row for relation \"email_events\" violates check constraint \"no_camp\"", "23514"));
                 byte[] r2 = record(forPostHog, "email-2");
-                BadEvents.insert(c, "posthog", node, new BadRecord(100, 200, r2, RecordCodec.decode(r2, 0, r2.length),
+                UncheckedBadEvents.insert(c, "posthog", node, new BadRecord(100, 200, r2, RecordCodec.decode(r2, 0, r2.length),
                         "PostHog answered 400 {\"error\":\"invalid\"} for a request of 1 event(s)", "400"));
             }
             Path cfg = dir.resolve("edge.conf");
@@ -127,7 +127,7 @@ class BadEventsCliIT {
             UUID expired = UUID.fromString("01900000-0000-7000-8000-0000000000c3");
             try (Connection c = db.dataSource().getConnection()) {
                 byte[] r3 = record(expired, "email-3");
-                BadEvents.insert(c, "postgres", node, new BadRecord(300, 400, r3, RecordCodec.decode(r3, 0, r3.length),
+                UncheckedBadEvents.insert(c, "postgres", node, new BadRecord(300, 400, r3, RecordCodec.decode(r3, 0, r3.length),
                         "occurred at ..., before ... (UTC), the oldest day kept", "retention"));
             }
             String attempts = "SELECT attempts FROM bad_events WHERE event_id = '" + expired + "'";
@@ -148,7 +148,7 @@ class BadEventsCliIT {
             UUID unsent = UUID.fromString("01900000-0000-7000-8000-0000000000d4");
             try (Connection c = db.dataSource().getConnection()) {
                 byte[] r4 = record(unsent, "email-4");
-                BadEvents.insert(c, "posthog", node, new BadRecord(400, 500, r4, RecordCodec.decode(r4, 0, r4.length),
+                UncheckedBadEvents.insert(c, "posthog", node, new BadRecord(400, 500, r4, RecordCodec.decode(r4, 0, r4.length),
                         "PostHog answered 400", "400"));
             }
             Path noKey = dir.resolve("no-posthog.conf");
@@ -189,15 +189,15 @@ class BadEventsCliIT {
                     switch (i % 3) {
                         case 0 -> {
                             toPostgres.add(id);
-                            BadEvents.insert(c, "postgres", node, new BadRecord(i, i + 1, r, e, "violates check constraint", "23514"));
+                            UncheckedBadEvents.insert(c, "postgres", node, new BadRecord(i, i + 1, r, e, "violates check constraint", "23514"));
                         }
                         case 1 -> {
                             expired.add(id);
-                            BadEvents.insert(c, "postgres", node, new BadRecord(i, i + 1, r, e, "before the oldest day kept", "retention"));
+                            UncheckedBadEvents.insert(c, "postgres", node, new BadRecord(i, i + 1, r, e, "before the oldest day kept", "retention"));
                         }
                         default -> {
                             toPostHog.add(id);
-                            BadEvents.insert(c, "posthog", node, new BadRecord(i, i + 1, r, e, "PostHog answered 400", "400"));
+                            UncheckedBadEvents.insert(c, "posthog", node, new BadRecord(i, i + 1, r, e, "PostHog answered 400", "400"));
                         }
                     }
                 }

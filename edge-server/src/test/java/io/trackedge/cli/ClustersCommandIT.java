@@ -7,7 +7,7 @@ import io.trackedge.db.Database;
 import io.trackedge.db.PostgresConnectionInfo;
 import io.trackedge.db.TenantRouting;
 import io.trackedge.sink.BadRecord;
-import io.trackedge.sink.bad.BadEvents;
+import io.trackedge.sink.bad.UncheckedBadEvents;
 import io.trackedge.sink.testing.TestDatabase;
 import io.trackedge.testing.CliRun;
 import io.trackedge.testing.TwoClusterConfig;
@@ -50,7 +50,7 @@ class ClustersCommandIT {
             assertEquals(0, jobsOnB.exit(), jobsOnB.err());
             assertEquals(2, CliRun.run(config, "jobs", "list", "--cluster", "z").exit(), "an unknown cluster is refused");
             try (Connection c = b.connect()) {
-                BadEvents.insert(c, "postgres", UUID.randomUUID(), new BadRecord(1, 2, new byte[] {1, 2, 3}, null, "set aside in b", "decode"));
+                UncheckedBadEvents.insert(c, "postgres", UUID.randomUUID(), new BadRecord(1, 2, new byte[] {1, 2, 3}, null, "set aside in b", "decode"));
             }
             CliRun badOnB = CliRun.run(config, "bad-events", "list", "--cluster", "b");
             assertEquals(0, badOnB.exit(), badOnB.err());

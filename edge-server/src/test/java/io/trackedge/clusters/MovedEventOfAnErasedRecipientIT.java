@@ -15,6 +15,7 @@ import io.trackedge.journal.RecordCodec;
 import io.trackedge.privacy.Erasure;
 import io.trackedge.sink.BadRecord;
 import io.trackedge.sink.bad.BadEvents;
+import io.trackedge.sink.bad.UncheckedBadEvents;
 import io.trackedge.sink.bad.ReplayOutcome;
 import io.trackedge.sink.postgres.PostgresReplay;
 import io.trackedge.sink.postgres.PostgresSink;
@@ -113,7 +114,7 @@ class MovedEventOfAnErasedRecipientIT {
         byte[] record = Arrays.copyOf(buf.array(), buf.position());
         EventRecord decoded = RecordCodec.decode(record, 0, record.length);
         try (Connection c = db.connect()) {
-            BadEvents.insert(c, PostgresSink.NAME, UUID.randomUUID(), new BadRecord(position, position + 1, record, decoded,
+            UncheckedBadEvents.insert(c, PostgresSink.NAME, UUID.randomUUID(), new BadRecord(position, position + 1, record, decoded,
                     "tenant moved out of this cluster to cluster b", "moved"));
         }
     }

@@ -161,33 +161,18 @@ class RollFailureTest {
      */
     @Test
     void aFailedWriteThatCanBeNeitherCutNorRolledPastIsBlankedAndNeverRead() throws Exception {
-        Random rnd = new Random(10);
-        List<EventSpec> a = EventSpec.randomList(0, 20, rnd);
-        List<EventSpec> b = EventSpec.randomList(20, 10, rnd);
-        List<EventSpec> c = EventSpec.randomList(30, 10, rnd);
-        long taken = framedBytes(b) / 2;
-        long cFrom;
-        try (JournalWriter w = openOnFailingDisk();
-             JournalReader r = new JournalReader(dir, 0, w::flushedPosition)) {
-            write(w, a);
-            ReadBack.assertExactly(a, ReadBack.drain(r), 0);
-            long afterA = w.flushedPosition();
-            cFrom = afterA + taken;
-
-            failToWriteNorCutNorRoll(w, b, taken, false);
-
-            write(w, c);
+        TornBatch t = writeAroundATornBatch(false, (w, r, torn) -> {
             assertEquals(List.of(0L), Segments.list(dir));
-            assertEquals(cFrom + framedBytes(c), w.flushedPosition(), "the next batch's positions count the bytes before it");
+            assertEquals(torn.cFrom() + framedBytes(torn.c()), w.flushedPosition(), "the next batch's positions count the bytes before it");
             assertEquals(w.flushedPosition(), Files.size(Segments.path(dir, 0)));
             assertEquals(w.flushedPosition(), stats.sizeBytes.get());
-            ReadBack.assertExactly(c, ReadBack.drain(r), cFrom);
+            ReadBack.assertExactly(torn.c(), ReadBack.drain(r), torn.cFrom());
             assertEquals(1, r.damagedRegions(), "the failed write");
-            assertZeros(Segments.path(dir, 0), afterA, taken);
-        }
+            assertZeros(Segments.path(dir, 0), torn.afterA(), torn.taken());
+        });
         List<ReadBack.Read> all = ReadBack.readAll(dir, 0);
-        ReadBack.assertExactly(a, all.subList(0, Math.min(a.size(), all.size())), 0);
-        ReadBack.assertExactly(c, all.subList(Math.min(a.size(), all.size()), all.size()), cFrom);
+        ReadBack.assertExactly(t.a(), all.subList(0, Math.min(t.a().size(), all.size())), 0);
+        ReadBack.assertExactly(t.c(), all.subList(Math.min(t.a().size(), all.size()), all.size()), t.cFrom());
     }
 
     /**
@@ -197,28 +182,55 @@ class RollFailureTest {
      */
     @Test
     void aFailedWriteThatCannotBeOverwrittenEitherIsReadUpToItsTornEnd() throws Exception {
+        writeAroundATornBatch(true, (w, r, torn) -> {
+            int whole = 0;
+            for (long sum = 0; sum + Framing.HEADER + torn.b().get(whole).encode().length <= torn.taken(); whole++) {
+                sum += Framing.HEADER + torn.b().get(whole).encode().length;
+            }
+            List<ReadBack.Read> got = ReadBack.drain(r);
+            ReadBack.assertExactly(torn.b().subList(0, whole), got.subList(0, Math.min(whole, got.size())), torn.afterA());
+            ReadBack.assertExactly(torn.c(), got.subList(Math.min(whole, got.size()), got.size()), torn.cFrom());
+            assertEquals(1, r.damagedRegions(), "the failed write's torn end");
+        });
+    }
+
+    /**
+     * Three batches {@link #writeAroundATornBatch} wrote: {@code a} whole from 0, {@code b} torn after
+     * {@code taken} of its bytes at {@code afterA}, then {@code c}, whose positions start past those bytes.
+     */
+    private record TornBatch(List<EventSpec> a, List<EventSpec> b, List<EventSpec> c, long taken, long afterA) {
+        long cFrom() {
+            return afterA + taken;
+        }
+    }
+
+    /** What a test checks while the writer and the reader that read {@code a} are still open. */
+    @FunctionalInterface
+    private interface WhileOpen {
+        void check(JournalWriter w, JournalReader r, TornBatch torn) throws Exception;
+    }
+
+    /**
+     * Writes {@code a} (read back whole at once), then {@code b} to a disk that takes half of its bytes and
+     * refuses the rest, and refuses to cut them, to roll and, when {@code failOverwrites}, to overwrite them
+     * ({@link #failToWriteNorCutNorRoll}), then {@code c}; hands over to {@code then} before closing both.
+     */
+    private TornBatch writeAroundATornBatch(boolean failOverwrites, WhileOpen then) throws Exception {
         Random rnd = new Random(10);
         List<EventSpec> a = EventSpec.randomList(0, 20, rnd);
         List<EventSpec> b = EventSpec.randomList(20, 10, rnd);
         List<EventSpec> c = EventSpec.randomList(30, 10, rnd);
-        long taken = framedBytes(b) / 2;
-        int whole = 0;
-        for (long sum = 0; sum + Framing.HEADER + b.get(whole).encode().length <= taken; whole++) {
-            sum += Framing.HEADER + b.get(whole).encode().length;
-        }
         try (JournalWriter w = openOnFailingDisk();
              JournalReader r = new JournalReader(dir, 0, w::flushedPosition)) {
             write(w, a);
             ReadBack.assertExactly(a, ReadBack.drain(r), 0);
-            long afterA = w.flushedPosition();
+            TornBatch torn = new TornBatch(a, b, c, framedBytes(b) / 2, w.flushedPosition());
 
-            failToWriteNorCutNorRoll(w, b, taken, true);
+            failToWriteNorCutNorRoll(w, b, torn.taken(), failOverwrites);
 
             write(w, c);
-            List<ReadBack.Read> got = ReadBack.drain(r);
-            ReadBack.assertExactly(b.subList(0, whole), got.subList(0, Math.min(whole, got.size())), afterA);
-            ReadBack.assertExactly(c, got.subList(Math.min(whole, got.size()), got.size()), afterA + taken);
-            assertEquals(1, r.damagedRegions(), "the failed write's torn end");
+            then.check(w, r, torn);
+            return torn;
         }
     }
 

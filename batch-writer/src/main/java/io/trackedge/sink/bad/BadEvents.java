@@ -37,8 +37,12 @@ public final class BadEvents {
     private BadEvents() {
     }
 
-    /** Records {@code bad} for {@code sink}; a second insert of the same journal position is ignored. */
-    public static void insert(Connection c, String sink, UUID edgeNode, BadRecord bad) throws SQLException {
+    /**
+     * Records {@code bad} for {@code sink}; a second insert of the same journal position is ignored. Checks
+     * nothing: from outside this package rows go in through {@link KeptBadEvents}, which leaves erased
+     * recipients' events out under the erasure audit's lock.
+     */
+    static void insert(Connection c, String sink, UUID edgeNode, BadRecord bad) throws SQLException {
         EventRecord e = bad.event();
         try (PreparedStatement s = c.prepareStatement(
                 "INSERT INTO bad_events (sink, edge_node, journal_position, event_id, tenant_id, event_type, record, error, error_code, "

@@ -1,7 +1,6 @@
 package io.trackedge.sink.bad;
 
 import io.trackedge.db.Transaction;
-import io.trackedge.privacy.ErasedRecipients;
 import io.trackedge.privacy.PrivacyPolicy;
 import io.trackedge.sink.BadRecord;
 import java.sql.Connection;
@@ -13,7 +12,7 @@ import javax.sql.DataSource;
  * Keeps set-aside events in the {@code bad_events} table, where {@code trackedge bad-events} lists them. An event
  * whose recipient this database's {@code erasure_audit} says was erased (by any node, since the event was taken in or
  * within the hold) is not kept: it is read under the audit's lock in the insert's transaction ({@link ErasedRecipients}),
- * so an erasure either comes first and is seen, or comes after and deletes the row.
+ * so an erasure either comes first and is seen, or comes after and deletes the row ({@link KeptBadEvents}).
  */
 public final class PostgresBadEventStore implements BadEventStore {
 
@@ -38,11 +37,7 @@ public final class PostgresBadEventStore implements BadEventStore {
         try (Connection c = db.getConnection()) {
             c.setAutoCommit(true);
             Transaction.run(c, t -> {
-                // A record that does not decode names no one this release can read: kept, as an erasure keeps it.
-                if (bad.event() != null && ErasedRecipients.read(t, privacy, List.of(bad.event())).covers(bad.event())) {
-                    return null;
-                }
-                BadEvents.insert(t, sink, edgeNode, bad);
+                KeptBadEvents.check(t, privacy, List.of(bad)).insert(sink, edgeNode);
                 return null;
             });
         }

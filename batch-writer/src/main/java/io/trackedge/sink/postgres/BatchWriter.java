@@ -7,6 +7,7 @@ import io.trackedge.privacy.PrivacyPolicy;
 import io.trackedge.sink.BadRecord;
 import io.trackedge.sink.JournalClassifier;
 import io.trackedge.sink.bad.BadEvents;
+import io.trackedge.sink.bad.KeptBadEvents;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -177,15 +178,12 @@ final class BatchWriter {
         }
         c.setAutoCommit(false);
         try {
-            // The erasures first, as a batch takes erasure_audit before its cursor: the same lock order.
-            java.util.Set<BadRecord> erased = privacy.erasedAmong(c, run);
+            // As the tenant keeps addresses; an erased recipient's are not kept at all, not even set aside. The
+            // erasures are read first, as a batch takes erasure_audit before its cursor: the same lock order.
+            List<BadRecord> redacted = run.stream().map(bad -> bad.redacted(privacy.policy())).toList();
+            KeptBadEvents kept = KeptBadEvents.check(c, privacy.policy(), redacted);
             cursor.lockAt(c, run.get(0).position(), Long.MAX_VALUE);
-            for (BadRecord bad : run) {
-                if (erased.contains(bad)) {
-                    continue; // its recipient was erased: nothing of it is kept, not even set aside
-                }
-                BadEvents.insert(c, SINK, edgeNode, bad.redacted(privacy.policy())); // as the tenant keeps addresses
-            }
+            kept.insert(SINK, edgeNode);
             cursor.move(c, run.get(run.size() - 1).next(), run.size());
             c.commit();
         } catch (SQLException | RuntimeException | CursorMovedException | Error e) { // an Error too: the connection goes back clean

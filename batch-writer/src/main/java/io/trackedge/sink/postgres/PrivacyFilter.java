@@ -6,15 +6,12 @@ import io.trackedge.journal.EventRecord;
 import io.trackedge.privacy.Erasure;
 import io.trackedge.privacy.ErasedRecipients;
 import io.trackedge.privacy.PrivacyPolicy;
-import io.trackedge.sink.BadRecord;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.BitSet;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 
 /**
  * The Postgres sink's side of {@link PrivacyPolicy}, one per {@link BatchWriter}: in the batch's
@@ -90,31 +87,6 @@ final class PrivacyFilter {
      */
     void markCut(int i) {
         cut.set(i);
-    }
-
-    /**
-     * The events of {@code bad} whose recipient an erasure covers, read as {@link #admit} reads it (the audit
-     * in SHARE mode, so an erasure under way waits, or is seen): a refused event of an erased recipient is not
-     * set aside in {@code bad_events}, which the erasure emptied of that recipient.
-     */
-    Set<BadRecord> erasedAmong(Connection c, List<BadRecord> bad) throws SQLException {
-        List<EventRecord> events = new ArrayList<>();
-        for (BadRecord b : bad) {
-            if (b.event() != null) {
-                events.add(b.event());
-            }
-        }
-        Set<BadRecord> out = new HashSet<>();
-        if (events.isEmpty()) {
-            return out;
-        }
-        ErasedRecipients now = ErasedRecipients.read(c, policy, events);
-        for (BadRecord b : bad) {
-            if (b.event() != null && now.covers(b.event())) {
-                out.add(b);
-            }
-        }
-        return out;
     }
 
     /**

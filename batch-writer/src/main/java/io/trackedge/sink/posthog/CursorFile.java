@@ -1,5 +1,6 @@
 package io.trackedge.sink.posthog;
 
+import io.trackedge.journal.DirectorySync;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -17,6 +18,16 @@ import java.util.UUID;
  * Written atomically (temporary file, fsync, rename, fsync of the folder), so after a crash or a
  * power loss it holds either the old or the new cursor, never a torn one. The journal id (see
  * {@code NodeId}) ties it to one journal: a wiped and recreated journal does not inherit it.
+ *
+ * <p>A folder that cannot be forced after the rename fails the write: the new cursor is in place (and
+ * read back by the next {@code open}) but may go back to the one before at a power cut. That sends
+ * events again, each under its own {@code uuid} and timestamp, which PostHog counts once: duplicates
+ * sent, not counted. Yet a folder that could be forced and now cannot is a failing disk, the journal's
+ * too, so the failure is the sink's, counted and retried like any other rather than passed over. A
+ * file system that cannot force a folder at all is found out once, at the first write
+ * ({@link DirectorySync#probe}), and warned of; there the rename is as durable as it makes it.
+ *
+ * <p>Not thread-safe: the sink's one thread writes it.
  */
 final class CursorFile {
 
@@ -26,10 +37,18 @@ final class CursorFile {
 
     private final Path file;
     private final Path tmp;
+    /** Probed at the first write, when the folder must exist; null before. */
+    private DirectorySync folder;
 
     CursorFile(Path file) {
+        this(file, null);
+    }
+
+    /** With its folder's sync given, probed already (tests: one whose force fails). */
+    CursorFile(Path file, DirectorySync folder) {
         this.file = file;
         this.tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        this.folder = folder;
     }
 
     Path path() {
@@ -63,7 +82,15 @@ final class CursorFile {
         }
     }
 
+    /**
+     * @throws IOException when the cursor could not be written, or was renamed into place but its folder
+     *     could not be forced (a power cut may then take it back to the one before)
+     */
     void write(Cursor c) throws IOException {
+        if (folder == null) {
+            folder = DirectorySync.probe(file.toAbsolutePath().getParent(),
+                    "the PostHog sink's cursor (" + file.getFileName() + ") may go back at a power cut, and events be sent again");
+        }
         byte[] line = ("v1 " + c.journal() + " " + c.position() + "\n").getBytes(StandardCharsets.US_ASCII);
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
@@ -74,11 +101,11 @@ final class CursorFile {
             ch.force(true);
         }
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        // The rename itself must survive power loss too.
-        try (FileChannel dir = FileChannel.open(file.toAbsolutePath().getParent(), StandardOpenOption.READ)) {
-            dir.force(true);
+        try {
+            folder.force();
         } catch (IOException e) {
-            // Some file systems refuse to open a directory; the rename is then as durable as they make it.
+            throw new IOException("cursor " + c.position() + " was renamed into " + file + " but its folder could not be"
+                    + " forced: a power cut may take it back to the cursor before", e);
         }
     }
 }

@@ -17,6 +17,7 @@ import io.trackedge.journal.RecordCodec;
 import io.trackedge.privacy.PrivacyPolicy;
 import io.trackedge.sink.BadRecord;
 import io.trackedge.sink.bad.BadEvents;
+import io.trackedge.sink.bad.UncheckedBadEvents;
 import io.trackedge.sink.testing.TestDatabase;
 import java.nio.ByteBuffer;
 import java.sql.Connection;
@@ -77,7 +78,7 @@ class ReplayClassificationIT {
         byte[] record = Arrays.copyOf(b.array(), b.position());
         EventRecord decoded = RecordCodec.decode(record, 0, record.length);
         try (Connection c = testDb.connect()) {
-            BadEvents.insert(c, PostgresSink.NAME, UUID.randomUUID(), new BadRecord(1, 2, record, decoded, "refused for the test", "22001"));
+            UncheckedBadEvents.insert(c, PostgresSink.NAME, UUID.randomUUID(), new BadRecord(1, 2, record, decoded, "refused for the test", "22001"));
             return BadEvents.list(c, PostgresSink.NAME, false, 100).stream().filter(r -> r.eventId().equals(id)).toList();
         }
     }

@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.trackedge.journal.DirectorySync;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.UUID;
@@ -36,5 +38,36 @@ class CursorFileTest {
             assertTrue(e.getMessage().contains(p.toString()), e.getMessage());
         }
         assertFalse(Files.exists(dir.resolve("posthog-cursor.tmp")));
+    }
+
+    /**
+     * Regression: the folder's fsync after the rename failed silently, so a cursor a power cut could take back was
+     * reported committed. The folder is made unforceable as in the journal's DirectorySyncTest: forced fine when
+     * probed, gone by the write (the file itself lives in another, healthy folder).
+     */
+    @Test
+    void aFolderThatCannotBeForcedAfterTheRenameFailsTheWrite(@TempDir Path dir) throws IOException {
+        Path goneLater = Files.createDirectory(dir.resolve("gone-later"));
+        DirectorySync folder = DirectorySync.probe(goneLater, "test");
+        Files.delete(goneLater);
+        CursorFile f = new CursorFile(dir.resolve("posthog-cursor"), folder);
+        UUID journal = UUID.randomUUID();
+
+        IOException e = assertThrows(IOException.class, () -> f.write(new CursorFile.Cursor(journal, 8192)));
+        assertTrue(e.getMessage().contains("8192") && e.getMessage().contains("power cut"), e.getMessage());
+        assertTrue(e.getCause() instanceof NoSuchFileException, String.valueOf(e.getCause()));
+        assertEquals(8192, f.read().orElseThrow().position(), "renamed into place all the same: the next open reads it");
+    }
+
+    /** A file system that cannot force a folder at all is warned of once (the probe), not a failed write each time. */
+    @Test
+    void aFolderThatCouldNotBeForcedWhenProbedIsNeverForcedAndNoWriteFails(@TempDir Path dir) throws IOException {
+        DirectorySync never = DirectorySync.probe(dir.resolve("never-forceable"), "test");
+        assertFalse(never.supported());
+        CursorFile f = new CursorFile(dir.resolve("posthog-cursor"), never);
+        UUID journal = UUID.randomUUID();
+        f.write(new CursorFile.Cursor(journal, 1));
+        f.write(new CursorFile.Cursor(journal, 2));
+        assertEquals(new CursorFile.Cursor(journal, 2), f.read().orElseThrow());
     }
 }
