@@ -187,14 +187,23 @@ public final class JobRunner implements AutoCloseable {
     private boolean probeRedis() {
         try {
             redis.length(priorities);
-            if (!pushesFailing) { // it answers reads; while it refuses pushes it is not up for dispatch
-                redisUp();
-            }
-            return true;
         } catch (RedisHints.Unavailable e) {
             redisDown(e);
             return false;
         }
+        if (pushesFailing) {
+            // It answers reads; while it refuses pushes it is not up for dispatch. A push of this runner's
+            // own was what told it pushes work again, but another runner may push every hint left (those
+            // this one failed to push at an enqueue too), and this one then stayed down for good.
+            try {
+                redis.probeWrite();
+                pushesFailing = false;
+            } catch (RedisHints.Unavailable e) {
+                return true;
+            }
+        }
+        redisUp();
+        return true;
     }
 
     private Job claim() throws SQLException {

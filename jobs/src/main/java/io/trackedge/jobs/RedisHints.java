@@ -3,6 +3,7 @@ package io.trackedge.jobs;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.SetArgs;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.resource.EpollProvider;
 import io.lettuce.core.resource.IOUringProvider;
@@ -83,6 +84,18 @@ public final class RedisHints implements AutoCloseable {
             connection().sync().lpush(key(priority), jobId.toString());
         } catch (RuntimeException e) {
             throw unavailable("push", e);
+        }
+    }
+
+    /**
+     * Writes a short-lived probe key: succeeds only when Redis takes writes, as a push needs (one past
+     * its {@code maxmemory} with {@code noeviction} refuses it, as it refuses pushes, while it answers reads).
+     */
+    public void probeWrite() throws Unavailable {
+        try {
+            connection().sync().set(prefix + "write-probe", "1", SetArgs.Builder.px(10_000));
+        } catch (RuntimeException e) {
+            throw unavailable("write probe", e);
         }
     }
 

@@ -160,6 +160,29 @@ class RedisFaultsIT {
     }
 
     /**
+     * A runner whose push failed while Redis was down (an enqueue's hint) and whose hints another
+     * runner then pushed returns to Redis: before, only a push of its own told it pushes work again,
+     * and with none left to push it reported Redis down for good (CI saw it in
+     * redisKilledMidRunLosesNoJobAndDoublesNone, whose runner b pushed the hints first).
+     */
+    @Test
+    void aRunnerWhoseHintsAnotherPushedSeesRedisAgain() throws Exception {
+        JobRegistry registry = JobRegistry.builder().add(new CountingRollUp(TYPE, "a", Duration.ofMillis(40), 0), 25).build();
+        JobStats stats = new JobStats();
+        JobRunner a = new JobRunner("a", new JobStore(pg.db.dataSource(), SETTINGS), registry, null,
+                new RedisHints(redis.url(), "t:"), SETTINGS, stats);
+        redis.kill();
+        enqueueHours(a, 0, 3); // its hints cannot be pushed: left to the sweep
+        redis.restart();
+        JobRunner b = runner("b");
+        Await.until("b's sweep pushed the hints and the jobs ran", Duration.ofSeconds(30), () -> completed() == 3);
+        assertTrue(b.stats().hintsPushed.get() > 0, "b pushed the hints a could not");
+        threads.add(new RunnerThread(a, SETTINGS).start());
+        Await.until("runner a sees Redis again", Duration.ofSeconds(10), () -> stats.redisUp);
+        assertEachRanOnce(3);
+    }
+
+    /**
      * Redis past its {@code maxmemory} with {@code noeviction} (a shared instance another application
      * filled) refuses every push but still answers pops. Before, each runner popped an empty list, took
      * Redis for up and claimed nothing, so no job ran on any node; now they are claimed from PostgreSQL
