@@ -157,7 +157,8 @@ public final class JobRunner implements AutoCloseable {
     }
 
     private int hintUndispatched() throws SQLException {
-        if (!stats.redisUp && !probeRedis()) {
+        // pushesFailing with redisUp: pops answered (another runner's hints) while this one's pushes failed.
+        if ((!stats.redisUp || pushesFailing) && !probeRedis()) {
             return 0;
         }
         List<JobDispatch.Hint> hints = dispatch.takeUndispatched(types, HINTS_PER_SWEEP);

@@ -87,10 +87,6 @@ final class CursorFile {
      *     could not be forced (a power cut may then take it back to the one before)
      */
     void write(Cursor c) throws IOException {
-        if (folder == null) {
-            folder = DirectorySync.probe(file.toAbsolutePath().getParent(),
-                    "the PostHog sink's cursor (" + file.getFileName() + ") may go back at a power cut, and events be sent again");
-        }
         byte[] line = ("v1 " + c.journal() + " " + c.position() + "\n").getBytes(StandardCharsets.US_ASCII);
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
@@ -100,12 +96,33 @@ final class CursorFile {
             }
             ch.force(true);
         }
+        if (folder == null) {
+            // Once the temp file is there, so is the folder: a probe of a missing folder would take it for
+            // one that cannot be forced, for the life of the process.
+            folder = DirectorySync.probe(file.toAbsolutePath().getParent(),
+                    "the PostHog sink's cursor (" + file.getFileName() + ") may go back at a power cut, and events be sent again");
+        }
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         try {
             folder.force();
         } catch (IOException e) {
-            throw new IOException("cursor " + c.position() + " was renamed into " + file + " but its folder could not be"
-                    + " forced: a power cut may take it back to the cursor before", e);
+            throw new NotForcedException("cursor " + c.position() + " was renamed into " + file + " but its folder could not"
+                    + " be forced: a power cut may take it back to the cursor before", e);
+        }
+    }
+
+    /** Whether the cursor's folder is forced after each rename (tests: false before the first write). */
+    boolean forcesFolder() {
+        return folder != null && folder.supported();
+    }
+
+    /**
+     * The cursor was renamed into place, so it has moved (a reader finds it, a retry starts past it), but
+     * its folder could not be forced: a power cut may take it back.
+     */
+    static final class NotForcedException extends IOException {
+        NotForcedException(String message, IOException cause) {
+            super(message, cause);
         }
     }
 }

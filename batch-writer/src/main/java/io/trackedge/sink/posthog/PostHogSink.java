@@ -220,11 +220,21 @@ public final class PostHogSink implements Sink {
             requests.checkKey(); // at the first send, and again once the last answer is old: a key reset in PostHog since
         }
         requests.sendAll(bodies);
-        commit(batch.end());
+        try {
+            commit(batch.end());
+        } catch (CursorFile.NotForcedException e) {
+            // The cursor moved (the retry starts past this batch): what the batch gave up is counted now or never.
+            committed(batch, givenUp, classified);
+            throw e;
+        }
+        committed(batch, givenUp, classified);
+        return CompletableFuture.completedFuture(bodies.size());
+    }
+
+    private void committed(Batch batch, GiveUps.Tally givenUp, JournalClassifier.Classified classified) {
         stats.skippedMaxLag.addAndGet(givenUp.tooOld());
         stats.skippedForRoom.addAndGet(givenUp.forRoom());
         classifier.committed(batch.end(), classified.corrections());
-        return CompletableFuture.completedFuture(bodies.size());
     }
 
     @Override
@@ -260,7 +270,12 @@ public final class PostHogSink implements Sink {
         if (bad.event() == null || privacy.apply(bad.event()) != null) {
             badEvents.add(NAME, bad.redacted(privacy)); // a truncating tenant's full address is kept nowhere
         }
-        commit(bad.next());
+        try {
+            commit(bad.next());
+        } catch (CursorFile.NotForcedException e) {
+            classifier.setAside(bad.next()); // the cursor moved past it: see write
+            throw e;
+        }
         classifier.setAside(bad.next());
     }
 

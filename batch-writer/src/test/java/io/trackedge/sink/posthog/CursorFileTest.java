@@ -53,10 +53,28 @@ class CursorFileTest {
         CursorFile f = new CursorFile(dir.resolve("posthog-cursor"), folder);
         UUID journal = UUID.randomUUID();
 
-        IOException e = assertThrows(IOException.class, () -> f.write(new CursorFile.Cursor(journal, 8192)));
+        IOException e = assertThrows(CursorFile.NotForcedException.class, () -> f.write(new CursorFile.Cursor(journal, 8192)),
+                "the sink counts a batch whose cursor moved though its folder was not forced (PostHogSink.write)");
         assertTrue(e.getMessage().contains("8192") && e.getMessage().contains("power cut"), e.getMessage());
         assertTrue(e.getCause() instanceof NoSuchFileException, String.valueOf(e.getCause()));
         assertEquals(8192, f.read().orElseThrow().position(), "renamed into place all the same: the next open reads it");
+    }
+
+    /**
+     * A first write into a folder that is not there (yet) fails as a write, and the folder is probed once it
+     * is: before, the probe ran first, took the missing folder for one that cannot be forced, and the cursor's
+     * folder was never forced again in that process.
+     */
+    @Test
+    void aFolderMissingAtTheFirstWriteIsProbedOnceItExists(@TempDir Path dir) throws IOException {
+        Path later = dir.resolve("later");
+        CursorFile f = new CursorFile(later.resolve("posthog-cursor"));
+        UUID journal = UUID.randomUUID();
+        assertThrows(NoSuchFileException.class, () -> f.write(new CursorFile.Cursor(journal, 1)));
+        Files.createDirectory(later);
+        f.write(new CursorFile.Cursor(journal, 2));
+        assertTrue(f.forcesFolder(), "the folder is forced after each rename");
+        assertEquals(new CursorFile.Cursor(journal, 2), f.read().orElseThrow());
     }
 
     /** A file system that cannot force a folder at all is warned of once (the probe), not a failed write each time. */
