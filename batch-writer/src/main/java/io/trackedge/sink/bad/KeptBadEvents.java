@@ -38,6 +38,10 @@ public final class KeptBadEvents {
      * @param rules the privacy rules the sink keeps events by: its erasure hold is the one read
      */
     public static KeptBadEvents check(Connection c, PrivacyPolicy rules, List<BadRecord> run) throws SQLException {
+        if (c.getAutoCommit()) {
+            // The erasures' lock is held only by a transaction: outside one, an erasure could land between the check and the insert.
+            throw new IllegalStateException("KeptBadEvents.check needs a transaction (auto-commit is on)");
+        }
         List<EventRecord> events = new ArrayList<>(run.size());
         for (BadRecord b : run) {
             if (b.event() != null) {
