@@ -85,6 +85,21 @@ public final class RoutingHistory {
         return next.size() == 1 ? new RoutingHistory(next) : of(next);
     }
 
+    /**
+     * This history for a journal that now ends at {@code end}: without the tables that took over past it, under which
+     * nothing the journal holds was written. The journal lost its tail (a power cut took page cache holding records
+     * from before the table was recorded, whose record was forced), and the positions from {@code end} on will hold
+     * events accepted from now on, which go by the table configured now ({@link #startingAt}). Itself when no table
+     * took over past {@code end}.
+     */
+    public RoutingHistory withoutTablesPast(long end) {
+        int kept = epochs.size();
+        while (kept > 1 && epochs.get(kept - 1).from() > end) {
+            kept--;
+        }
+        return kept == epochs.size() ? this : new RoutingHistory(epochs.subList(0, kept));
+    }
+
     /** Without the tables under which nothing at or after {@code position} was written (the journal no longer holds it). */
     public RoutingHistory forgetBefore(long position) {
         int first = 0;

@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Keeps an edge's {@link RoutingHistory} in its journal folder ({@value #NAME}), beside the journal
@@ -41,6 +43,8 @@ public final class RoutingHistoryFile {
      */
     static final String SINGLE = "(database)";
 
+    private static final Logger log = LoggerFactory.getLogger(RoutingHistoryFile.class);
+
     private RoutingHistoryFile() {
     }
 
@@ -54,8 +58,9 @@ public final class RoutingHistoryFile {
      * @throws IllegalStateException when a table still in force for events in the journal routes to a
      *     cluster not configured now (they could never be written), the configured clusters are not
      *     the last table's with clusters appended or taken off the end (the hash would move most
-     *     tenants), the journal ends before the last
-     *     table's start (it is not the one the file was written beside), or the file does not parse
+     *     tenants), the journal ends before the first
+     *     table's start (it is not the one the file was written beside), or the file does not parse. A journal that
+     *     ends before a later table's start lost its tail: those tables are dropped ({@link RoutingHistory#withoutTablesPast})
      */
     public static RoutingHistory update(Path journalDir, TenantRouting configured, String firstAddress, long journalEnd,
                                        long journalOldest) throws IOException {
@@ -65,7 +70,7 @@ public final class RoutingHistoryFile {
                 ? singleAs(read(file).forgetBefore(journalOldest), configured.clusters().get(0), firstAddress, file) : null;
         RoutingHistory history;
         try {
-            history = (recorded == null ? RoutingHistory.of(configured) : recorded)
+            history = (recorded == null ? RoutingHistory.of(configured) : withoutTablesPast(recorded, journalEnd, file))
                     .startingAt(journalEnd, configured)
                     .forgetBefore(journalOldest);
         } catch (IllegalArgumentException wentBack) {
@@ -111,7 +116,8 @@ public final class RoutingHistoryFile {
         Path file = journalDir.resolve(NAME);
         TenantRouting single = TenantRouting.single(address == null ? SINGLE : SINGLE + address);
         RoutingHistory recorded = Files.exists(file) ? read(file) : null;
-        RoutingHistory history = (recorded == null ? RoutingHistory.of(single) : recorded).startingAt(journalEnd, single)
+        RoutingHistory history = (recorded == null ? RoutingHistory.of(single) : withoutTablesPast(recorded, journalEnd, file))
+                .startingAt(journalEnd, single)
                 .forgetBefore(journalOldest);
         if (!history.equals(recorded)) {
             write(file, history);
@@ -142,6 +148,17 @@ public final class RoutingHistoryFile {
             epochs.add(new RoutingHistory.Epoch(e.from(), TenantRouting.single(first)));
         }
         return RoutingHistory.of(epochs);
+    }
+
+    /** {@link RoutingHistory#withoutTablesPast}, said in the log when it dropped a table: the operator sees why. */
+    private static RoutingHistory withoutTablesPast(RoutingHistory recorded, long journalEnd, Path file) {
+        RoutingHistory held = recorded.withoutTablesPast(journalEnd);
+        if (held != recorded) {
+            log.warn("the journal ends at position {}, before {} where {} recorded its last routing table: its tail was lost "
+                    + "(a power cut), so no event it holds was accepted under the table(s) from there; events from {} on go by "
+                    + "the table configured now", journalEnd, recorded.epochs().get(recorded.epochs().size() - 1).from(), file, journalEnd);
+        }
+        return held;
     }
 
     private static boolean startsWith(List<String> list, List<String> prefix) {

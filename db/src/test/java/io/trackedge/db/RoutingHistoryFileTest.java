@@ -115,9 +115,27 @@ class RoutingHistoryFileTest {
     }
 
     @Test
-    void aJournalThatEndsBeforeTheLastTableStartedIsNotTheFilesOwn() throws Exception {
+    void aJournalWhoseTailWasLostPastARoutingChangeStartsAndRoutesWhatItHoldsAsAccepted() throws Exception {
+        // Started on ON_A, restarted on ON_B at 7,000 (the file forced), then a power cut took the journal back to 6,000.
         RoutingHistoryFile.update(dir, ON_A, A_AT, 5_000, 0);
         RoutingHistoryFile.update(dir, ON_B, A_AT, 7_000, 0);
+        RoutingHistory h = RoutingHistoryFile.update(dir, ON_B, A_AT, 6_000, 0);
+        assertEquals("a", h.clusterAt(5_999, T), "what the journal still holds was accepted under ON_A");
+        assertEquals("b", h.clusterAt(6_000, T), "the positions written again go by the table configured now");
+        assertEquals(List.of(0L, 6_000L), h.epochs().stream().map(RoutingHistory.Epoch::from).toList());
+        assertEquals(h, RoutingHistoryFile.read(file()));
+
+        // The same on one database: back from a table recorded past the journal's end.
+        RoutingHistoryFile.recordSingle(dir, A_AT, 8_000, 0);
+        RoutingHistoryFile.recordSingle(dir, A_AT, 7_500, 0);
+        assertTrue(Files.readString(file()).contains("from 7500 database " + A_AT + "\n"), Files.readString(file()));
+        assertTrue(!Files.readString(file()).contains("from 8000"), Files.readString(file()));
+    }
+
+    @Test
+    void aJournalThatEndsBeforeTheFirstTableStartedIsNotTheFilesOwn() throws Exception {
+        RoutingHistoryFile.update(dir, ON_A, A_AT, 5_000, 0);
+        RoutingHistoryFile.update(dir, ON_B, A_AT, 7_000, 7_000); // the journal's segments before 7,000 deleted: ON_A forgotten
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> RoutingHistoryFile.update(dir, ON_B, A_AT, 0, 0));
         assertTrue(e.getMessage().contains("delete that file"), e.getMessage());
     }

@@ -71,6 +71,16 @@ class RoutingHistoryTest {
     }
 
     @Test
+    void tablesThatTookOverPastTheJournalsEndAreDroppedButNeverTheFirst() {
+        RoutingHistory h = RoutingHistory.of(ON_A).startingAt(1_000, ON_B).startingAt(2_000, ON_A);
+        assertSame(h, h.withoutTablesPast(2_000), "a table from the journal's very end stays: startingAt replaces it");
+        assertEquals(List.of(0L, 1_000L), h.withoutTablesPast(1_999).epochs().stream().map(RoutingHistory.Epoch::from).toList());
+        assertEquals(List.of(0L), h.withoutTablesPast(999).epochs().stream().map(RoutingHistory.Epoch::from).toList());
+        RoutingHistory late = RoutingHistory.of(ON_A).startingAt(1_000, ON_B).forgetBefore(1_000);
+        assertSame(late, late.withoutTablesPast(0), "the first table stays, and startingAt refuses a journal from before it");
+    }
+
+    @Test
     void tablesOfPositionsNoLongerInTheJournalAreForgotten() {
         RoutingHistory h = RoutingHistory.of(ON_A).startingAt(1_000, ON_B).startingAt(2_000, ON_A);
         assertSame(h, h.forgetBefore(999));
