@@ -48,6 +48,23 @@ class CliTest {
         return new Run(exit, out.toString(), err.toString());
     }
 
+    /**
+     * Runs {@code serve}, which prints a configuration error to {@code System.err}, not to the command
+     * line's writer: {@link Run#err} holds both. Were the configuration accepted, serve would run until
+     * stopped: the timeout interrupts it, and fails.
+     */
+    private Run serve(Path cfg) {
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream before = System.err;
+        System.setErr(new java.io.PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            Run r = assertTimeoutPreemptively(java.time.Duration.ofSeconds(60), () -> run("serve", "-c", cfg.toString()));
+            return new Run(r.exit(), r.out(), err.toString(StandardCharsets.UTF_8) + r.err());
+        } finally {
+            System.setErr(before);
+        }
+    }
+
     private Path config(String body) throws Exception {
         Path f = dir.resolve("edge.conf");
         Files.writeString(f, body);
@@ -126,18 +143,25 @@ class CliTest {
         Path journal = ConfigLoader.load(cfg, Map.of()).journalDir();
         Files.createDirectories(journal);
         Files.writeString(journal.resolve("node-id"), "\0\0\0\0");
-        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
-        java.io.PrintStream before = System.err;
-        System.setErr(new java.io.PrintStream(err, true, StandardCharsets.UTF_8));
-        int exit;
-        try {
-            exit = assertTimeoutPreemptively(java.time.Duration.ofSeconds(60), () -> run("serve", "-c", cfg.toString()).exit());
-        } finally {
-            System.setErr(before);
-        }
-        String said = err.toString(StandardCharsets.UTF_8);
-        assertEquals(2, exit, said);
-        assertTrue(said.contains("the journal's id file " + journal.resolve("node-id").toAbsolutePath()), said);
+        Run r = serve(cfg);
+        assertEquals(2, r.exit(), r.err());
+        assertTrue(r.err().contains("the journal's id file " + journal.resolve("node-id").toAbsolutePath()), r.err());
+    }
+
+    /**
+     * README, upgrading: {@code edge.journal.segment-bytes} is capped at 1 GiB (it was 1 TiB), and a value
+     * above the cap stops serve with a configuration error naming the key and the limit, exit 2, which
+     * systemd does not restart (RestartPreventExitStatus=2). The journal refuses such a size too, but by
+     * an exception: exit 1, restarted every 2 s for good.
+     */
+    @Test
+    void serveExitsTwoOnASegmentSizePastTheCapNamingTheKeyAndTheLimit() throws Exception {
+        Path cfg = config("edge.data-dir = \"" + dir + "\"\nedge.signing-keys = \"" + KEY + "\"\nedge.sink.postgres.enabled = false\n"
+                + "edge.journal.segment-bytes = 1025MiB\nedge.journal.max-bytes = 16GiB\n");
+        Run r = serve(cfg);
+        assertEquals(2, r.exit(), r.err());
+        assertTrue(r.err().contains("edge.journal.segment-bytes (EDGE_JOURNAL_SEGMENT_BYTES): must be 4194304..1073741824 bytes,"
+                + " got 1074790400"), r.err());
     }
 
     @Test

@@ -14,7 +14,8 @@ import java.util.List;
  * {@link #flush}; the appender calls {@code flush} once per ring batch (group commit) and
  * {@link #force} under {@code fsync} acknowledgements. A segment it rolls away from is forced and
  * closed by a {@link SegmentCloser} on a thread of its own; {@link #force} and {@link #close} wait
- * for those. Segments every sink has passed are deleted on that thread too.
+ * for those. What the journal may hold, and the deletion of segments every sink has passed (on that
+ * thread too), is its {@link SizeBudget}'s.
  *
  * <p>On open, the last segment is scanned and a torn tail (a record cut by a crash, or bytes whose
  * checksum fails, with no whole record after them) is truncated; every whole record before it is
@@ -27,7 +28,8 @@ import java.util.List;
  * that a batch reported lost is never delivered (a retry of it without ids would be stored twice).
  *
  * <p>Used by one thread at a time (callers hand it over under a lock), except
- * {@link #flushedPosition()} and {@link #releaseBefore}, which any thread may call.
+ * {@link #flushedPosition()}, {@link #hasRoomFor}, {@link #roomFloor} and {@link #releaseBefore},
+ * which any thread may call.
  *
  * <p>After {@link #close}, {@link #tryAppend}, {@link #flush}, {@link #housekeep} and {@link #force}
  * throw an {@link UncheckedIOException} that says the journal is closed, and touch no file;
@@ -46,10 +48,10 @@ public final class JournalWriter implements Closeable {
     private static final int STAGING_BYTES = 4 << 20;
 
     private final Path dir;
-    private final long maxBytes;
     private final JournalStats stats;
     private final RecordStaging staged = new RecordStaging(STAGING_BYTES);
     private final ClosedSegments closed;
+    private final SizeBudget budget;
     private final SegmentCloser closer;
     private final DataSync sync;
     private final ReadableEnd readable;
@@ -72,13 +74,10 @@ public final class JournalWriter implements Closeable {
         if (segmentBytes > MAX_SEGMENT_BYTES) {
             throw new IllegalArgumentException("segment size must be at most " + MAX_SEGMENT_BYTES + " bytes, got " + segmentBytes);
         }
-        if (maxBytes < 2 * segmentBytes) {
-            throw new IllegalArgumentException("journal cap (" + maxBytes + ") must be at least two segments (" + 2 * segmentBytes + ")");
-        }
         this.dir = dir;
-        this.maxBytes = maxBytes;
         this.stats = stats;
         this.closed = new ClosedSegments(dir, stats, closer, segmentBytes, maxBytes);
+        this.budget = new SizeBudget(segmentBytes, maxBytes, stats, closed);
         this.closer = closer;
         this.sync = sync;
         this.readable = new ReadableEnd(stats);
@@ -148,19 +147,16 @@ public final class JournalWriter implements Closeable {
             return;
         }
         segment.resume(tail);
-        stats.sizeBytes.set(closed.bytes() + segment.size());
+        budget.opened(segment.size());
     }
 
     /**
      * Whether {@code records} more records, whose variable parts (fields, User-Agent, URL, extension)
      * hold {@code variableBytes} in all, would fit under the size cap, judged by the bytes already in the
-     * files. Any thread. What is staged and not yet written is not counted, so it errs towards yes: for a
-     * request answered before its events are written ({@code ack=memory}), which must not be told 202
-     * while the journal is full.
+     * files. Any thread. What is staged and not yet written is not counted, so it errs towards yes.
      */
     public boolean hasRoomFor(int records, long variableBytes) {
-        long bytes = (long) records * (Framing.HEADER + RecordCodec.FIXED_SIZE) + variableBytes;
-        return stats.sizeBytes.get() + bytes <= maxBytes;
+        return budget.hasRoomFor(records, variableBytes);
     }
 
     /**
@@ -170,8 +166,7 @@ public final class JournalWriter implements Closeable {
     public boolean tryAppend(MutableEvent e) {
         ensureOpen();
         int bound = Framing.HEADER + e.encodedSizeBound();
-        if (closed.bytes() + segment.size() + staged.bytes() + bound > maxBytes) {
-            stats.droppedAtCap.incrementAndGet();
+        if (!budget.admit(segment.size() + staged.bytes() + bound)) {
             return false;
         }
         if (!staged.hasRoomFor(bound)) {
@@ -187,17 +182,17 @@ public final class JournalWriter implements Closeable {
      */
     public void flush() {
         ensureOpen();
-        closed.deleteReleased();
+        budget.handOverReleased();
         try {
             if (staged.bytes() == 0) {
                 return;
             }
             if (segment.wouldOutgrow(staged.bytes()) && readable.allForced()) {
-                stats.sizeBytes.addAndGet(segment.roll());
+                budget.grew(segment.roll());
             }
             int bytes = segment.write(staged.toWrite());
             stats.writes.incrementAndGet();
-            stats.sizeBytes.addAndGet(bytes); // the closer's deletions subtract theirs
+            budget.grew(bytes);
             readable.written(bytes, staged.records(), segment.end());
             staged.clear();
         } catch (IOException ex) {
@@ -220,7 +215,7 @@ public final class JournalWriter implements Closeable {
         long unreadable = readable.unreadableBytes();
         staged.clear();
         readable.dropPending();
-        stats.sizeBytes.addAndGet(segment.dropUnreadable(unreadable));
+        budget.grew(segment.dropUnreadable(unreadable));
         return dropped;
     }
 
@@ -248,12 +243,12 @@ public final class JournalWriter implements Closeable {
      */
     public void housekeep(long bytesAhead) {
         ensureOpen();
-        closed.deleteReleased();
+        budget.handOverReleased();
         try {
             if (segment.wouldOutgrow(staged.bytes() + bytesAhead)) {
                 flush();
                 if (segment.wouldOutgrow(bytesAhead) && readable.allForced()) {
-                    stats.sizeBytes.addAndGet(segment.roll());
+                    budget.grew(segment.roll());
                 }
             }
         } catch (IOException ex) {
@@ -307,7 +302,7 @@ public final class JournalWriter implements Closeable {
      * every sink, is not reached on its account. Any thread.
      */
     public long roomFloor() {
-        return closed.roomFloor();
+        return budget.roomFloor();
     }
 
     /**
@@ -325,7 +320,7 @@ public final class JournalWriter implements Closeable {
      * first flush after it is done.
      */
     public void releaseBefore(long position) {
-        closed.releaseBefore(position);
+        budget.releaseBefore(position);
     }
 
     public Path directory() {

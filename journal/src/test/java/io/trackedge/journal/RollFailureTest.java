@@ -54,6 +54,15 @@ class RollFailureTest {
     /** While set, that writer's fsyncs fail. */
     private boolean failForce;
 
+    /** Three batches of random events from {@code seed}: {@code a} (20), then {@code b} and {@code c} (10 each). */
+    private record Batches(List<EventSpec> a, List<EventSpec> b, List<EventSpec> c) {
+        static Batches random(long seed) {
+            Random rnd = new Random(seed);
+            return new Batches(EventSpec.randomList(0, 20, rnd), EventSpec.randomList(20, 10, rnd),
+                    EventSpec.randomList(30, 10, rnd));
+        }
+    }
+
     @Test
     void aSegmentThatCannotBeCreatedIsRetriedOnceTheDiskAllowsIt() throws Exception {
         Random rnd = new Random(7);
@@ -97,26 +106,23 @@ class RollFailureTest {
      */
     @Test
     void aFailedWriteThatCannotBeCutIsBlankedAndRolledPastSoPositionsNeverGoBack() throws Exception {
-        Random rnd = new Random(8);
-        List<EventSpec> a = EventSpec.randomList(0, 20, rnd);
-        List<EventSpec> b = EventSpec.randomList(20, 10, rnd);
-        List<EventSpec> c = EventSpec.randomList(30, 10, rnd);
+        Batches batches = Batches.random(8);
         try (JournalWriter w = openOnFailingDisk();
              JournalReader r = new JournalReader(dir, 0, w::flushedPosition)) {
-            write(w, a);
-            ReadBack.assertExactly(a, ReadBack.drain(r), 0);
+            write(w, batches.a());
+            ReadBack.assertExactly(batches.a(), ReadBack.drain(r), 0);
             long afterA = w.flushedPosition();
 
-            long taken = framedBytes(b) / 2;
+            long taken = framedBytes(batches.b()) / 2;
             files.get(0).failWritesAfter(taken);
             files.get(0).refuseTruncate();
-            writeFailing(w, b);
+            writeFailing(w, batches.b());
             files.get(0).heal();
 
-            write(w, c);
+            write(w, batches.c());
             long next = afterA + taken;
             assertEquals(List.of(0L, next), Segments.list(dir), "the next segment starts past the failed write's bytes");
-            ReadBack.assertExactly(c, ReadBack.drain(r), next);
+            ReadBack.assertExactly(batches.c(), ReadBack.drain(r), next);
             assertEquals(1, r.damagedRegions(), "the failed write");
             assertZeros(Segments.path(dir, 0), afterA, taken);
             assertEquals(w.flushedPosition(), stats.sizeBytes.get(), "the bytes left uncut count in the journal's size");
@@ -130,25 +136,22 @@ class RollFailureTest {
      */
     @Test
     void aSegmentWhoseChannelWasClosedIsRolledPast() throws Exception {
-        Random rnd = new Random(11);
-        List<EventSpec> a = EventSpec.randomList(0, 20, rnd);
-        List<EventSpec> b = EventSpec.randomList(20, 10, rnd);
-        List<EventSpec> c = EventSpec.randomList(30, 10, rnd);
+        Batches batches = Batches.random(11);
         try (JournalWriter w = openOnFailingDisk();
              JournalReader r = new JournalReader(dir, 0, w::flushedPosition)) {
-            write(w, a);
-            ReadBack.assertExactly(a, ReadBack.drain(r), 0);
+            write(w, batches.a());
+            ReadBack.assertExactly(batches.a(), ReadBack.drain(r), 0);
             long afterA = w.flushedPosition();
 
             files.get(0).close();
-            writeFailing(w, b);
+            writeFailing(w, batches.b());
             w.awaitFileWork();
             assertThrows(UncheckedIOException.class, w::force, "the closed segment's last fsync failed, reported once");
 
-            write(w, c);
+            write(w, batches.c());
             w.force();
             assertEquals(List.of(0L, afterA), Segments.list(dir), "a new segment, past the closed one's bytes");
-            ReadBack.assertExactly(c, ReadBack.drain(r), afterA);
+            ReadBack.assertExactly(batches.c(), ReadBack.drain(r), afterA);
         }
     }
 
@@ -216,19 +219,16 @@ class RollFailureTest {
      * ({@link #failToWriteNorCutNorRoll}), then {@code c}; hands over to {@code then} before closing both.
      */
     private TornBatch writeAroundATornBatch(boolean failOverwrites, WhileOpen then) throws Exception {
-        Random rnd = new Random(10);
-        List<EventSpec> a = EventSpec.randomList(0, 20, rnd);
-        List<EventSpec> b = EventSpec.randomList(20, 10, rnd);
-        List<EventSpec> c = EventSpec.randomList(30, 10, rnd);
+        Batches batches = Batches.random(10);
         try (JournalWriter w = openOnFailingDisk();
              JournalReader r = new JournalReader(dir, 0, w::flushedPosition)) {
-            write(w, a);
-            ReadBack.assertExactly(a, ReadBack.drain(r), 0);
-            TornBatch torn = new TornBatch(a, b, c, framedBytes(b) / 2, w.flushedPosition());
+            write(w, batches.a());
+            ReadBack.assertExactly(batches.a(), ReadBack.drain(r), 0);
+            TornBatch torn = new TornBatch(batches.a(), batches.b(), batches.c(), framedBytes(batches.b()) / 2, w.flushedPosition());
 
-            failToWriteNorCutNorRoll(w, b, torn.taken(), failOverwrites);
+            failToWriteNorCutNorRoll(w, batches.b(), torn.taken(), failOverwrites);
 
-            write(w, c);
+            write(w, batches.c());
             then.check(w, r, torn);
             return torn;
         }
@@ -243,36 +243,33 @@ class RollFailureTest {
      */
     @Test
     void aFailedForceWhoseBytesCanBeNeitherCutNorOverwrittenNorRolledPastKeepsTheNextBatchWhereItsPositionsSay() throws Exception {
-        Random rnd = new Random(11);
-        List<EventSpec> a = EventSpec.randomList(0, 20, rnd);
-        List<EventSpec> b = EventSpec.randomList(20, 10, rnd);
-        List<EventSpec> c = EventSpec.randomList(30, 10, rnd);
+        Batches batches = Batches.random(11);
         try (JournalWriter w = openOnFailingDisk()) {
             w.holdReadersUntilForced();
-            write(w, a);
+            write(w, batches.a());
             w.force();
             long afterA = w.flushedPosition();
 
             FailingChannel file = files.get(files.size() - 1);
-            write(w, b);
+            write(w, batches.b());
             file.refuseTruncate();
             file.failOverwrites();
             refuseFiles = true;
             failForce = true;
             assertThrows(UncheckedIOException.class, w::force);
-            assertEquals(b.size(), w.discardStaged());
+            assertEquals(batches.b().size(), w.discardStaged());
             file.heal();
             refuseFiles = false;
             failForce = false;
 
-            write(w, c);
+            write(w, batches.c());
             w.force();
-            long cFrom = afterA + framedBytes(b);
-            assertEquals(cFrom + framedBytes(c), w.flushedPosition(), "the next batch's positions count the kept bytes");
+            long cFrom = afterA + framedBytes(batches.b());
+            assertEquals(cFrom + framedBytes(batches.c()), w.flushedPosition(), "the next batch's positions count the kept bytes");
             assertEquals(w.flushedPosition(), Files.size(Segments.path(dir, 0)), "and the file holds them where they say");
             List<ReadBack.Read> all = ReadBack.readAll(dir, 0);
-            assertEquals(a.size() + b.size() + c.size(), all.size(), "a, the kept batch, then the next");
-            ReadBack.assertExactly(c, all.subList(a.size() + b.size(), all.size()), cFrom);
+            assertEquals(batches.a().size() + batches.b().size() + batches.c().size(), all.size(), "a, the kept batch, then the next");
+            ReadBack.assertExactly(batches.c(), all.subList(batches.a().size() + batches.b().size(), all.size()), cFrom);
         }
     }
 
