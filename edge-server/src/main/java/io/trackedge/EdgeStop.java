@@ -99,7 +99,11 @@ final class EdgeStop {
         try {
             p.ring().drainAndStop(left(deadline).toNanos(), TimeUnit.NANOSECONDS);
         } catch (RingNotDrainedException e) {
-            log.error(e.getMessage());
+            if (e.drained() && e.journalLetGo()) {
+                log.warn(e.getMessage()); // nothing of the ring lost, and the journal is closed as usual
+            } else {
+                log.error(e.getMessage());
+            }
             journalLetGo = e.journalLetGo();
         }
         // The appender has told every gate; let the loops release the held responses before closing.

@@ -73,6 +73,15 @@ public interface Sink extends AutoCloseable {
     /** Connects (migrating if configured) and returns the committed journal position. */
     long open() throws Exception;
 
+    /**
+     * A failure the last {@link #open} got past, to be made good by the sink itself later (the PostHog
+     * sink's cursor, written again with the next batch), or null; the next call returns null. The loop
+     * counts it with the failures, which alerts watch, and reads on from the position {@code open} returned.
+     */
+    default Exception takeOpenFailure() {
+        return null;
+    }
+
     /** Starts writing {@code batch}; see the class contract. May throw instead of failing the future. */
     CompletableFuture<Integer> write(Batch batch) throws Exception;
 

@@ -46,8 +46,11 @@ final class SinkAccounting implements BadEventFinder.Progress {
         this.backoff = new Backoff(settings.firstBackoff(), settings.maxBackoff());
     }
 
-    /** The sink opened at its committed {@code cursor}. */
+    /** The sink opened at its committed {@code cursor}; a failure it got past ({@link Sink#takeOpenFailure}) is counted. */
     void opened(long cursor) {
+        if (sink.takeOpenFailure() != null) {
+            stats.failures.incrementAndGet(); // the sink logged it; its state stays: the open went on
+        }
         stats.committedPosition.set(cursor);
         stats.oldestPendingMicros.set(0); // what a failure estimated: the first read sets the real one
         onCommitted.accept(cursor);

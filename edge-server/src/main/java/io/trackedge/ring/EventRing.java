@@ -214,21 +214,28 @@ public final class EventRing {
 
     /**
      * Waits until every published event has been journaled, then stops the appender thread; all of it,
-     * a halt included, within {@code timeout}. When the backlog does not drain in time, halts the
-     * appender: it takes no more events, and the one write it may be in gets the last part of the
-     * timeout ({@link #letGoNanos}) to return; the journal may be closed only once it has.
+     * a halt included, within {@code timeout}. When the backlog does not drain in time, or the appender,
+     * drained, does not let go of the journal writer in time ({@link JournalAppender#release}: it was in
+     * a write), halts the appender: it takes no more events, and the one write it may be
+     * in gets the last part of the timeout ({@link #letGoNanos}) to return; the journal may be closed
+     * only once it has.
      *
-     * @throws RingNotDrainedException when the backlog did not drain in time; it says whether the
-     *     appender let go of the journal
+     * @throws RingNotDrainedException when the backlog did not drain, or the writer was not let go, in
+     *     time; it says which, and whether the appender let go of the journal in the end
      */
     public void drainAndStop(long timeout, TimeUnit unit) throws RingNotDrainedException {
         long budget = unit.toNanos(timeout);
         long deadline = System.nanoTime() + budget;
         long letGoNanos = letGoNanos(budget);
-        if (drain(budget - letGoNanos, TimeUnit.NANOSECONDS)) {
+        boolean stopped = stopAppender(budget - letGoNanos, TimeUnit.NANOSECONDS);
+        if (stopped && release(deadline - letGoNanos)) {
             return;
         }
+        // Once stopped, these are events published after the drain, which the release keeps out of the journal.
         long unhandled = ring.getCursor() - appender.handledSequence();
+        // Not stopped with every event handled: its thread was held in a use of the writer (a late batch's
+        // write, a segment roll), and nothing of the ring is lost.
+        boolean drained = stopped || unhandled <= 0;
         // What the drain left, not a fresh allowance: the let-go given on top of the budget made a stop past
         // its grace a second longer (the drain's thread join rounds to milliseconds, hence the max).
         long letGoWait = Math.max(letGoNanos, deadline - System.nanoTime());
@@ -238,7 +245,8 @@ public final class EventRing {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        throw new RingNotDrainedException(unit.toMillis(timeout), unhandled, letGo, TimeUnit.NANOSECONDS.toMillis(letGoWait));
+        throw new RingNotDrainedException(drained, unit.toMillis(timeout), unhandled, letGo,
+                TimeUnit.NANOSECONDS.toMillis(letGoWait));
     }
 
     /**
@@ -251,18 +259,17 @@ public final class EventRing {
         return Math.min(TimeUnit.MILLISECONDS.toNanos(LET_GO_MILLIS), Math.max(0, budgetNanos) / 4);
     }
 
-    /** Drains and stops the appender thread, and takes the journal writer from it ({@link JournalAppender#release}). */
-    private boolean drain(long timeout, TimeUnit unit) {
-        long deadline = System.nanoTime() + unit.toNanos(timeout);
-        if (!stopAppender(timeout, unit)) {
-            return false;
-        }
+    /**
+     * Takes the journal writer from the drained appender ({@link JournalAppender#release}), waiting for
+     * a write in progress until {@code deadlineNanos}.
+     */
+    private boolean release(long deadlineNanos) {
         // The ring is drained, but an event published late (by an event loop or an ingest worker the
         // stop stopped waiting for) may still be handed to the appender: by a loop's turn that looked
         // at the stop's flag before it was set (inline), or by the processor, which Disruptor's halt
         // alerts but does not join. It must not reach the journal while the stop closes it.
         try {
-            return appender.release(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            return appender.release(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;

@@ -272,11 +272,13 @@ public final class JournalAppender implements EventHandler<RingEvent> {
 
     /** Bytes of the batch being handled that are staged and not yet written. */
     long stagedBytes() {
+        // Read outside the gate (a late turn racing a stop): stale, it only moves a batch's end; each write re-checks the gate.
         return writer.stagedBytes();
     }
 
     /** See {@link JournalWriter#housekeepingDue}. */
     boolean housekeepingDue(long bytesAhead) {
+        // Read outside the gate (a late turn racing a stop): stale, it only hands a turn over or not; each write re-checks the gate.
         return writer.housekeepingDue(bytesAhead);
     }
 

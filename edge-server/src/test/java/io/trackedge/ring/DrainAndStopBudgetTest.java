@@ -81,4 +81,55 @@ class DrainAndStopBudgetTest {
             disk.join();
         }
     }
+
+    /**
+     * Regression: a ring drained to its last event, whose appender only did not let go of the journal writer
+     * in time (a late batch's write or a segment roll held it), was reported as "did not drain", with
+     * "0 events ... which are lost": a stop's log that had an operator look for a loss that did not happen.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"inline", "batched"})
+    void aDrainedRingWhoseWriterIsNotLetGoInTimeSaysItDrainedAndLostNothing(String waitStrategy) throws Exception {
+        WriterGate gate = new WriterGate();
+        CountDownLatch held = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Thread disk = new Thread(() -> {
+            gate.enter();
+            held.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                gate.exit();
+            }
+        }, "late-write");
+        try (JournalWriter journal = JournalWriter.open(dir, 4L << 20, 64L << 20, new JournalStats())) {
+            EventRing ring = new EventRing(1024, waitStrategy, new JournalAppender(journal, AckMode.MEMORY, () -> { }, gate));
+            long last = -1;
+            for (int i = 0; i < 3; i++) {
+                last = ring.tryClaim();
+                ring.slot(last).reset(EventType.OPEN, 1, i, 1_000_000L * i);
+                ring.publish(last);
+            }
+            ring.wakeAppender();
+            long lastPublished = last;
+            Await.until("the ring's events to be written", Duration.ofSeconds(10),
+                    () -> ring.appender().handledSequence(), h -> h >= lastPublished);
+            disk.start(); // a use of the writer that the disk does not return from, after the ring drained
+            held.await();
+
+            RingNotDrainedException late = assertThrows(RingNotDrainedException.class,
+                    () -> ring.drainAndStop(BUDGET_MILLIS, TimeUnit.MILLISECONDS));
+            String m = late.getMessage();
+            assertFalse(m.contains("did not drain") || m.contains("lost"), m);
+            assertTrue(m.contains("ring drained") && m.contains("no event left to handle"), m);
+            assertTrue(late.drained(), m);
+            assertFalse(late.journalLetGo(), m);
+            assertTrue(ring.appender().written(0, lastPublished), "what the drain wrote stays written");
+        } finally {
+            release.countDown();
+            disk.join(); // at once when it never started
+        }
+    }
 }

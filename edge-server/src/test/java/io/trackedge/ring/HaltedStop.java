@@ -82,6 +82,9 @@ final class HaltedStop {
             RingNotDrainedException late = assertThrows(RingNotDrainedException.class,
                     () -> ring.drainAndStop(100, TimeUnit.MILLISECONDS));
             assertTrue(late.journalLetGo(), "the appender was not in a write: " + late.getMessage());
+            assertFalse(late.drained(), late.getMessage());
+            assertTrue(late.getMessage().contains(BATCH + " events claimed or published and not handled, which are lost"),
+                    late.getMessage());
             journal.close();
             List<Long> segmentsAtClose = Segments.list(dir);
             long endAtClose = journal.flushedPosition();

@@ -64,6 +64,8 @@ public final class PostHogSink implements Sink {
     private final GiveUps giveUps;
     /** {@link #journalOpenedEnd(long)}; -1 once checked. */
     private long journalOpenedEnd = -1;
+    /** The cursor write that the last {@link #open} got past, until the loop takes it ({@link #takeOpenFailure}). */
+    private IOException openFailure;
     /** Events the last {@link #write} gave up unsent (max-lag, the journal's room): one batch in flight, its own. */
     private int lastGivenUp;
 
@@ -139,6 +141,7 @@ public final class PostHogSink implements Sink {
      */
     @Override
     public long open() throws InterruptedException {
+        openFailure = null;
         requests.forgetUnsureKeyCheck();
         List<Long> bases = Segments.list(journalDir);
         long oldest = bases.isEmpty() ? 0 : bases.get(0);
@@ -179,12 +182,21 @@ public final class PostHogSink implements Sink {
             try {
                 commit(position);
             } catch (IOException e) {
+                // Counted with the failures, as a batch's cursor write is, so that an alert on them sees a failing disk.
+                openFailure = e;
                 log.warn("cannot write {}: {}; it is written again with the next batch", cursorFile.path(), e.toString());
             }
         }
         journalOpenedEnd = -1; // once: later in this process the cursor may pass it
         classifier.opened(position);
         return position;
+    }
+
+    @Override
+    public Exception takeOpenFailure() {
+        IOException e = openFailure;
+        openFailure = null;
+        return e;
     }
 
     /**

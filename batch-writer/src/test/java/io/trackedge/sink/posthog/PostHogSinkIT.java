@@ -89,9 +89,13 @@ class PostHogSinkIT {
 
     /** @param journalOpenedEnd the journal's end when "this process" opened it, or -1 for none given */
     private Run start(PostHogSettings settings, long journalOpenedEnd) {
+        return start(settings, journalOpenedEnd, dataDir.resolve("posthog-cursor"));
+    }
+
+    private Run start(PostHogSettings settings, long journalOpenedEnd, Path cursor) {
         PostHogStats ph = new PostHogStats();
         SinkStats stats = new SinkStats();
-        PostHogSink sink = new PostHogSink(journalDir, writer::flushedPosition, journalId, dataDir.resolve("posthog-cursor"),
+        PostHogSink sink = new PostHogSink(journalDir, writer::flushedPosition, journalId, cursor,
                 settings, ph, badEvents, System::currentTimeMillis);
         if (journalOpenedEnd >= 0) {
             sink.journalOpenedEnd(journalOpenedEnd);
@@ -154,6 +158,25 @@ class PostHogSinkIT {
         Run run = start(settings(200, Duration.ofSeconds(5), Duration.ofHours(24)), openedEnd);
         awaitCaughtUp(run);
         assertEquals(journalIds(), new HashSet<>(fake.uuids()), "every new event sent");
+    }
+
+    /**
+     * Regression: a cursor write that failed at the open (its first, or a cursor moved) was only logged, while a
+     * batch's is counted with the sink's failures ({@code edge_sink_failures_total}), which alerts watch. It is
+     * counted now, and the open goes on: the cursor is written again with the next batch.
+     */
+    @Test
+    void aCursorWriteThatFailsAtTheOpenIsCountedAndTheOpenGoesOn() throws Exception {
+        Path folder = dataDir.resolve("later"); // not there yet: the open's cursor write fails
+        Run run = start(settings(200, Duration.ofSeconds(5), Duration.ofHours(24)), -1, folder.resolve("posthog-cursor"));
+        await("the open's failed cursor write to be counted", Duration.ofSeconds(10), () -> run.sink.failures.get() == 1);
+        Files.createDirectory(folder);
+        appendSynthetic(new SyntheticEvents(11, 20), 20);
+        awaitCaughtUp(run);
+        assertEquals(journalIds(), fake.uuids(), "the open went on: every event sent");
+        assertEquals(1, run.sink.failures.get(), "only the open's cursor write failed");
+        assertEquals(writer.flushedPosition(), new CursorFile(folder.resolve("posthog-cursor")).read().orElseThrow().position(),
+                "written with the batch");
     }
 
     @Test
