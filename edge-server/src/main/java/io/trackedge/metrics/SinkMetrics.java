@@ -38,7 +38,7 @@ public final class SinkMetrics {
         labelledCounter("edge_sink_batches_total", "Batches committed", l -> l.stats().batches.get());
         labelledCounter("edge_sink_events_total", "Events the sink's cursor passed: written, set aside, or given up",
                 l -> l.stats().committedEvents.get());
-        labelledCounter("edge_sink_failures_total", "Failed attempts (each is retried after a backoff)",
+        labelledCounter("edge_sink_failures_total", "Failed attempts (each is retried: after a backoff, or a cursor write at an open with the next batch)",
                 l -> l.stats().failures.get());
         labelledCounter("edge_sink_bad_events_total", "Events set aside because the destination refused their data "
                 + "(trackedge bad-events list)", l -> l.stats().badEvents.get());
