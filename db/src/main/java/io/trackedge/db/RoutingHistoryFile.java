@@ -65,12 +65,14 @@ public final class RoutingHistoryFile {
     public static RoutingHistory update(Path journalDir, TenantRouting configured, String firstAddress, long journalEnd,
                                        long journalOldest) throws IOException {
         Path file = journalDir.resolve(NAME);
-        // Tables of positions the journal no longer holds are forgotten first: only what it holds must go somewhere.
-        RoutingHistory recorded = Files.exists(file)
-                ? singleAs(read(file).forgetBefore(journalOldest), configured.clusters().get(0), firstAddress, file) : null;
+        RoutingHistory read = Files.exists(file) ? read(file) : null;
+        // Tables of positions the journal no longer holds (deleted, or lost with its tail) are dropped first: only what
+        // it holds must go somewhere.
+        RoutingHistory recorded = read == null ? null : singleAs(withoutTablesPast(read, journalEnd, file).forgetBefore(journalOldest),
+                configured.clusters().get(0), firstAddress, file);
         RoutingHistory history;
         try {
-            history = (recorded == null ? RoutingHistory.of(configured) : withoutTablesPast(recorded, journalEnd, file))
+            history = (recorded == null ? RoutingHistory.of(configured) : recorded)
                     .startingAt(journalEnd, configured)
                     .forgetBefore(journalOldest);
         } catch (IllegalArgumentException wentBack) {
@@ -86,8 +88,9 @@ public final class RoutingHistoryFile {
                     + "every sink has passed them, or delete " + file + " to route every event still in the journal by "
                     + "today's table");
         }
-        if (recorded != null) {
-            List<String> before = recorded.current().clusters();
+        if (read != null) {
+            // The table this edge last ran with, even when the journal lost every event sent by it: its clusters hold them.
+            List<String> before = lastClusters(read, configured.clusters().get(0));
             List<String> now = configured.clusters();
             if (!startsWith(now, before) && !startsWith(before, now)) {
                 throw new IllegalStateException("edge.database.clusters lists " + String.join(",", now) + " where this edge last ran "
@@ -150,13 +153,19 @@ public final class RoutingHistoryFile {
         return RoutingHistory.of(epochs);
     }
 
+    /** The clusters of {@code history}'s last table, a single database's read as {@code first}, as {@link #singleAs} does. */
+    private static List<String> lastClusters(RoutingHistory history, String first) {
+        TenantRouting last = history.current();
+        return last.size() == 1 && last.clusters().get(0).startsWith(SINGLE) ? List.of(first) : last.clusters();
+    }
+
     /** {@link RoutingHistory#withoutTablesPast}, said in the log when it dropped a table: the operator sees why. */
     private static RoutingHistory withoutTablesPast(RoutingHistory recorded, long journalEnd, Path file) {
         RoutingHistory held = recorded.withoutTablesPast(journalEnd);
         if (held != recorded) {
             log.warn("the journal ends at position {}, before {} where {} recorded its last routing table: its tail was lost "
-                    + "(a power cut), so no event it holds was accepted under the table(s) from there; events from {} on go by "
-                    + "the table configured now", journalEnd, recorded.epochs().get(recorded.epochs().size() - 1).from(), file, journalEnd);
+                    + "(a power cut) or it was replaced, so no event it holds was accepted under the table(s) from there; events "
+                    + "from {} on go by the table configured now", journalEnd, recorded.epochs().get(recorded.epochs().size() - 1).from(), file, journalEnd);
         }
         return held;
     }

@@ -133,6 +133,16 @@ class RoutingHistoryFileTest {
     }
 
     @Test
+    void aSingleDatabaseElsewhereRecordedPastTheJournalsEndIsNotHeldAgainstTheClusters() throws Exception {
+        // The edge went to one database at another address at 7,000, and a power cut took the journal back to 6,000:
+        // nothing it holds went there, so the first cluster's address need not be that one.
+        Files.writeString(file(), "from 0 clusters a,b\npin " + T + ",a\nfrom 7000 database other.internal:5432/track\n");
+        RoutingHistory h = RoutingHistoryFile.update(dir, ON_B, A_AT, 6_000, 0);
+        assertEquals("a", h.clusterAt(5_999, T));
+        assertEquals("b", h.clusterAt(6_000, T));
+    }
+
+    @Test
     void aJournalThatEndsBeforeTheFirstTableStartedIsNotTheFilesOwn() throws Exception {
         RoutingHistoryFile.update(dir, ON_A, A_AT, 5_000, 0);
         RoutingHistoryFile.update(dir, ON_B, A_AT, 7_000, 7_000); // the journal's segments before 7,000 deleted: ON_A forgotten
