@@ -145,7 +145,8 @@ public final class EdgeApp implements AutoCloseable {
                 privacy.policy(), routing, localServer);
         privacy.attach(sinks.dbs(), config.database().clusters().routing());
         metrics.gauge("edge_routing_tables_differing", "Other edges seen in the last 15 minutes in one of the clusters that route"
-                + " tenants by another routing table than this edge (trackedge clusters check); 0 with one database", sinks::routingTablesDiffering);
+                + " tenants by another routing table than this edge, or that write every tenant there from one database (trackedge"
+                + " clusters check); on one database, the edges with clusters seen in it", sinks::routingTablesDiffering);
         EventRing ring = RingStack.start(config, journal, stats, sinks, metrics, readiness);
 
         Responses responses = new Responses();

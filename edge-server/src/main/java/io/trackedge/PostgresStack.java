@@ -47,7 +47,8 @@ import org.slf4j.LoggerFactory;
  * sink down.
  *
  * @param local the local database, or null when {@code edge.database.url} names one
- * @param routingAgreement with clusters, whether the edges writing here route by this edge's table; else null
+ * @param routingAgreement whether the edges writing here route by this edge's table (on one database: whether edges with
+ *     clusters write here too); null for none
  * @param identities with clusters, the databases the edge's cluster names reach (one for all its clusters); else null
  */
 record PostgresStack(LocalPostgres local, Database db, PostgresSink sink, SinkLoop loop,
@@ -170,11 +171,11 @@ record PostgresStack(LocalPostgres local, Database db, PostgresSink sink, SinkLo
             return t;
         });
         housekeeping.scheduleWithFixedDelay(sink::maintainPartitions, 1, 1, TimeUnit.HOURS);
-        RoutingAgreement agreement = null;
-        if (cluster != null) {
-            agreement = new RoutingAgreement(cluster.name(), db, node, PostgresSink.hostName(), routing, identities, Instant::now);
-            housekeeping.scheduleWithFixedDelay(agreement, 0, 1, TimeUnit.MINUTES);
-        }
+        // On one database too: an edge given a cluster's address as edge.database.url writes every tenant there, which the
+        // edges with clusters see by its row.
+        RoutingAgreement agreement = cluster == null ? RoutingAgreement.oneDatabase(db, node, PostgresSink.hostName(), Instant::now)
+                : new RoutingAgreement(cluster.name(), db, node, PostgresSink.hostName(), routing, identities, Instant::now);
+        housekeeping.scheduleWithFixedDelay(agreement, 0, 1, TimeUnit.MINUTES);
         sinkMetrics.add(loop, readiness);
         sinkMetrics.clientIdsReused(name, sink::clientIdsReused);
         return new PostgresStack(local, db, sink, loop, housekeeping, agreement, cluster == null ? null : identities);

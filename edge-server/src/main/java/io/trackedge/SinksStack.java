@@ -93,7 +93,10 @@ final class SinksStack {
                 .map(name -> postgres.get(names.indexOf(name)).db()).toList());
     }
 
-    /** Other edges seen recently that route by another table than this one, the most any cluster saw; 0 on one database. */
+    /**
+     * Other edges seen recently that route by another table than this one, the most any cluster saw; on one database, the
+     * edges with clusters seen in it.
+     */
     int routingTablesDiffering() {
         int most = 0;
         for (PostgresStack p : postgres) {

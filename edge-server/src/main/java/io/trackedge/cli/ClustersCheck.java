@@ -26,13 +26,16 @@ import picocli.CommandLine.Spec;
 /**
  * {@code trackedge clusters check}: whether every edge writing to the clusters routes tenants by the
  * routing table this configuration holds, with its cluster names reaching the same databases
- * ({@link RoutingAgreement}). Exit 0 when every edge seen in the last 15 minutes in every cluster does;
- * 1 when one does not, two of this configuration's clusters are one database, or a cluster cannot be read.
+ * ({@link RoutingAgreement}); an edge on one database that is a cluster ({@code edge.database.url})
+ * writes every tenant there, and differs. Exit 0 when every edge seen in the last 15 minutes in every
+ * cluster routes alike; 1 when one does not, two of this configuration's clusters are one database, or a
+ * cluster cannot be read; 2 for a configuration without clusters.
  */
 @Command(name = "check", mixinStandardHelpOptions = true,
         description = "List, cluster by cluster, the routing table each edge routes tenants by, and compare it with this "
                 + "configuration's. Exit 1 if an edge seen in the last 15 minutes routes by another or reaches another database by a "
-                + "cluster's name, two clusters are one database, or a cluster cannot be read.")
+                + "cluster's name, an edge on one database (edge.database.url) writes every tenant to a cluster, two clusters are one "
+                + "database, or a cluster cannot be read.")
 final class ClustersCheck implements Callable<Integer> {
     @Mixin ConfigOption config;
     @Spec CommandSpec spec;
@@ -76,6 +79,7 @@ final class ClustersCheck implements Callable<Integer> {
         }
         Map<String, UUID> myIds = mineReach.known();
         Set<UUID> differing = new TreeSet<>();
+        Map<UUID, String> oneDatabase = new LinkedHashMap<>(); // edge to where it was seen: named in the summary
         edgesOf.forEach((name, edges) -> {
             if (edges == null) {
                 return;
@@ -91,6 +95,10 @@ final class ClustersCheck implements Callable<Integer> {
                     verdict = "same as this configuration";
                 } else {
                     differing.add(r.edge());
+                    if (r.oneDatabase()) {
+                        oneDatabase.merge(r.edge(), "edge " + r.edge() + " on " + r.host() + " in cluster " + name,
+                                (seen, again) -> seen + ", " + name);
+                    }
                     verdict = "DIFFERS from this configuration" + (difference.get().equals("another table") ? "" : ": " + difference.get());
                 }
                 out.printf("  edge %s on %s: %s; since %s, seen %s ago: %s%n", r.edge(), r.host(), r.table(), r.startedAt(),
@@ -98,6 +106,10 @@ final class ClustersCheck implements Callable<Integer> {
             }
         });
         out.flush();
+        oneDatabase.values().forEach(e -> err.println(e + " is on one database (edge.database.url, no edge.database.clusters):"
+                + " it writes every tenant there, those routed to the other clusters too; give it this configuration's"
+                + " edge.database.clusters and routing table, and restart it"));
+        differing.removeAll(oneDatabase.keySet());
         if (!differing.isEmpty()) {
             err.println(differing.size() + " edge(s) seen in the last " + RoutingAgreement.RECENT.toMinutes() + " minutes route by another table,"
                     + " or reach another database by a cluster's name: give every edge the same edge.database.clusters and routing"
@@ -108,7 +120,7 @@ final class ClustersCheck implements Callable<Integer> {
             err.println(unread + " cluster(s) could not be read");
         }
         err.flush();
-        return differing.isEmpty() && shared.isEmpty() && unread == 0 ? 0 : 1;
+        return differing.isEmpty() && oneDatabase.isEmpty() && shared.isEmpty() && unread == 0 ? 0 : 1;
     }
 
     private static String ago(Duration d) {

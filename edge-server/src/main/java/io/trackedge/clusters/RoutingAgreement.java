@@ -28,11 +28,27 @@ import org.slf4j.LoggerFactory;
  * {@link #run}, once a minute on the cluster's housekeeping thread, says it again and counts the other
  * edges seen there within {@link #RECENT} whose table differs, or whose name for a cluster reaches
  * another database ({@link #differing}). A cluster that cannot be reached keeps the last count; the edge goes on.
+ *
+ * <p>An edge on one database ({@link #oneDatabase}) says so in it too, with no clusters: it writes every
+ * tenant there, those the other edges route to other clusters too (a cluster's address given as
+ * {@code edge.database.url}), so edges with clusters seen there differ from it and it from them. Edges
+ * on one database agree with each other, so a deployment without clusters has nothing to report.
  */
 public final class RoutingAgreement implements Runnable {
 
     /** Edges not seen for longer are stopped or gone: their table no longer routes anything. */
     public static final Duration RECENT = Duration.ofMinutes(15);
+
+    /**
+     * {@code edge_routing.digest} of an edge on one database, whose {@code clusters} is empty: no
+     * table's digest (16 hex digits), so that edges of any version with clusters count it as differing.
+     */
+    public static final String ONE_DATABASE = "one database";
+
+    /** {@link EdgeRoute#differenceFrom} of an edge on one database compared with an edge's or a configuration's table. */
+    public static final String WRITES_EVERY_TENANT = "writes every tenant to this one database";
+
+    private static final String ONE_DATABASE_TABLE = "one database, no clusters";
 
     private static final Logger log = LoggerFactory.getLogger(RoutingAgreement.class);
 
@@ -52,27 +68,41 @@ public final class RoutingAgreement implements Runnable {
             return !seenAt.isBefore(now.minus(RECENT));
         }
 
-        /** The table, as an operator compares two: {@code clusters a,b; 2 pins; table 8a20791a8ddcdc08}. */
+        /** Whether this edge is on one database ({@code edge.database.url}): it writes every tenant where this row is. */
+        public boolean oneDatabase() {
+            return clusters.isEmpty();
+        }
+
+        /**
+         * The table, as an operator compares two: {@code clusters a,b; 2 pins; table 8a20791a8ddcdc08}, or
+         * {@code one database, no clusters}.
+         */
         public String table() {
-            return describe(clusters, pins, digest);
+            return oneDatabase() ? ONE_DATABASE_TABLE : describe(clusters, pins, digest);
         }
 
         /**
          * How this edge routes otherwise than by the table {@code digest} with the cluster names
-         * reaching the databases {@code ids}: {@code another table}, or a name both know that reaches
-         * another database ({@link ClusterIdentities#conflict}); empty when alike.
+         * reaching the databases {@code ids}: {@code another table}, {@link #WRITES_EVERY_TENANT} for an
+         * edge on one database compared with a table, or a name both know that reaches another database
+         * ({@link ClusterIdentities#conflict}); empty when alike.
          */
         public Optional<String> differenceFrom(String digest, Map<String, UUID> ids) {
-            return this.digest.equals(digest) ? ClusterIdentities.conflict(clusterIds, ids) : Optional.of("another table");
+            if (this.digest.equals(digest)) {
+                return ClusterIdentities.conflict(clusterIds, ids);
+            }
+            return Optional.of(oneDatabase() ? WRITES_EVERY_TENANT : "another table");
         }
     }
 
     private final String cluster;
+    private final String where;
     private final Database db;
     private final UUID node;
     private final String host;
     private final TenantRouting routing;
     private final ClusterIdentities identities;
+    private final String digest;
     private final Instant startedAt;
     private final Supplier<Instant> clock;
     private volatile int differing;
@@ -85,19 +115,36 @@ public final class RoutingAgreement implements Runnable {
      */
     public RoutingAgreement(String cluster, Database db, UUID node, String host, TenantRouting routing, ClusterIdentities identities,
                             Supplier<Instant> clock) {
+        this(cluster, "cluster " + cluster, db, node, host, routing, identities, clock);
+    }
+
+    /**
+     * An edge on the one database {@code db} ({@code edge.database.url}, or its local one): it says so
+     * there, and counts the edges with clusters seen there. A database it cannot read is the sink's to
+     * report: this check does not warn of it.
+     */
+    public static RoutingAgreement oneDatabase(Database db, UUID node, String host, Supplier<Instant> clock) {
+        return new RoutingAgreement(null, "the database", db, node, host, null, null, clock);
+    }
+
+    private RoutingAgreement(String cluster, String where, Database db, UUID node, String host, TenantRouting routing,
+                             ClusterIdentities identities, Supplier<Instant> clock) {
         this.cluster = cluster;
+        this.where = where;
         this.db = db;
         this.node = node;
         this.host = host;
         this.routing = routing;
         this.identities = identities;
+        this.digest = routing == null ? ONE_DATABASE : routing.digest();
         this.clock = clock;
         this.startedAt = clock.get();
     }
 
     /**
      * Other edges seen in this cluster within {@link #RECENT} at the last check whose table differs from
-     * this edge's, or that reach another database by a cluster name than this edge does.
+     * this edge's, or that reach another database by a cluster name than this edge does; on one
+     * database, the edges with clusters seen there.
      */
     public int differing() {
         return differing;
@@ -108,26 +155,29 @@ public final class RoutingAgreement implements Runnable {
     public void run() {
         try (Connection c = db.dataSource().getConnection()) {
             Instant now = clock.get();
-            identities.learn(cluster, c);
-            Map<String, UUID> ids = identities.known();
+            if (identities != null) {
+                identities.learn(cluster, c);
+            }
+            Map<String, UUID> ids = identities == null ? Map.of() : identities.known();
             register(c, now, ids);
             List<String> others = new ArrayList<>();
             for (EdgeRoute r : read(c)) {
                 Optional<String> difference = r.edge().equals(node) || !r.recent(now) ? Optional.empty()
-                        : r.differenceFrom(routing.digest(), ids);
+                        : r.differenceFrom(digest, ids);
                 difference.ifPresent(d -> others.add(r.edge() + " on " + r.host() + " (" + r.table() + "; " + d + ")"));
             }
             if (!others.isEmpty() && others.size() != differing) {
-                log.warn("cluster {}: {} other edge(s) seen in the last {} minutes route tenants otherwise than this edge ({};"
-                        + " {}): {}; their events of some tenants go where the others do not read. Give every edge the same"
+                log.warn("{}: {} other edge(s) seen in the last {} minutes route tenants otherwise than this edge ({}{}):"
+                        + " {}; their events of some tenants go where the others do not read. Give every edge the same"
                         + " edge.database.clusters and routing table, and restart it (trackedge clusters check)",
-                        cluster, others.size(), RECENT.toMinutes(), describe(routing), ClusterIdentities.format(ids), others);
+                        where, others.size(), RECENT.toMinutes(), routing == null ? ONE_DATABASE_TABLE + ", " + WRITES_EVERY_TENANT
+                                : describe(routing), routing == null ? "" : "; " + ClusterIdentities.format(ids), others);
             } else if (others.isEmpty() && differing > 0) {
-                log.info("cluster {}: every edge seen in the last {} minutes routes by this edge's table", cluster, RECENT.toMinutes());
+                log.info("{}: every edge seen in the last {} minutes routes by this edge's table", where, RECENT.toMinutes());
             }
             differing = others.size();
             if (failing) {
-                log.info("cluster {}: the routing check reaches the database again", cluster);
+                log.info("{}: the routing check reaches the database again", where);
                 failing = false;
             }
         } catch (SQLException | RuntimeException e) {
@@ -137,7 +187,12 @@ public final class RoutingAgreement implements Runnable {
                 return;
             }
             if (!failing) {
-                log.warn("cluster {}: cannot compare the edges' routing tables ({}); trying again each minute", cluster, e.getMessage());
+                // On one database the sink says the database is down; this is only a consequence.
+                if (routing == null) {
+                    log.debug("{}: cannot compare the edges' routing tables ({}); trying again each minute", where, e.getMessage());
+                } else {
+                    log.warn("{}: cannot compare the edges' routing tables ({}); trying again each minute", where, e.getMessage());
+                }
                 failing = true;
             }
         }
@@ -152,9 +207,9 @@ public final class RoutingAgreement implements Runnable {
                     seen_at = excluded.seen_at""")) {
             s.setObject(1, node);
             s.setString(2, host);
-            s.setString(3, String.join(",", routing.clusters()));
-            s.setInt(4, routing.pinCount());
-            s.setString(5, routing.digest());
+            s.setString(3, routing == null ? "" : String.join(",", routing.clusters()));
+            s.setInt(4, routing == null ? 0 : routing.pinCount());
+            s.setString(5, digest);
             s.setString(6, ClusterIdentities.format(ids));
             s.setTimestamp(7, Timestamp.from(startedAt));
             s.setTimestamp(8, Timestamp.from(now));
