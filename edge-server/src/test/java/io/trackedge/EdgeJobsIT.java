@@ -36,7 +36,8 @@ class EdgeJobsIT {
                     new io.trackedge.db.PostgresConnectionInfo(db.jdbcUrl(), "postgres", null), 1)) {
                 types = JobTypes.registry(0, pool.dataSource()).all().size();
             }
-            io.trackedge.sink.testing.Await.within(Duration.ofSeconds(60), () -> {
+            // within, not until: a timeout's message should name the jobs and their last errors
+            boolean settled = io.trackedge.sink.testing.Await.within(Duration.ofSeconds(60), () -> {
                 try {
                     // every scheduled type enqueued, and all of them done
                     return db.count("SELECT count(DISTINCT job_type) FROM analytics_jobs WHERE status = 'completed'") >= types
@@ -45,6 +46,8 @@ class EdgeJobsIT {
                     return false; // the sink has not applied the migrations yet
                 }
             });
+            assertTrue(settled, "every scheduled type completed, none left, in 60 s: " + db.rows(
+                    "SELECT job_type, granularity, status, last_error FROM analytics_jobs ORDER BY 1"));
             long done = db.count("SELECT count(*) FROM analytics_jobs WHERE status = 'completed'");
             assertTrue(done >= types, "every scheduled type ran at least once: " + db.rows(
                     "SELECT job_type, granularity, status, last_error FROM analytics_jobs ORDER BY 1"));

@@ -146,7 +146,8 @@ class RescoreIT {
                 s.append(EventType.OPEN, email, t + 600 * SECOND, Scripted.ip(198, 51, 100, 50 + i), Scripted.FIREFOX, null, 0);
             }
         }
-        Await.within(Duration.ofSeconds(60), () -> stats.committedPosition.get() >= writer.flushedPosition());
+        Await.until("the sink to write the scripted events", Duration.ofSeconds(60),
+                () -> stats.committedPosition.get() >= writer.flushedPosition());
         assertTrue(sink.stop(Duration.ofSeconds(5)));
 
         LocalDate day = LocalDate.ofInstant(Instant.ofEpochSecond(t / SECOND), ZoneOffset.UTC);
@@ -445,7 +446,8 @@ class RescoreIT {
 
         /** Waits for it to write everything journaled so far, then stops it. */
         void drainAndStop() throws Exception {
-            Await.within(Duration.ofSeconds(60), () -> stats.committedPosition.get() >= test.writer.flushedPosition());
+            Await.until("the sink to write everything journaled", Duration.ofSeconds(60),
+                    () -> stats.committedPosition.get() >= test.writer.flushedPosition());
             assertTrue(loop.stop(Duration.ofSeconds(5)));
         }
     }

@@ -79,7 +79,7 @@ class TwoClustersIT {
                     }
                 }
                 int total = sent.values().stream().mapToInt(Integer::intValue).sum();
-                Await.within(Duration.ofSeconds(60), () -> rows(a) + rows(b) >= total);
+                Await.until(total + " rows across both clusters", Duration.ofSeconds(60), () -> rows(a) + rows(b) >= total);
                 assertEquals(total, rows(a) + rows(b), "every event written once, to one cluster");
                 for (Map.Entry<UUID, Integer> e : sent.entrySet()) {
                     TestDatabase home = routing.clusterOf(e.getKey()).equals("a") ? a : b;
@@ -95,7 +95,7 @@ class TwoClustersIT {
                 for (String hour : b.rows("SELECT DISTINCT extract(epoch FROM date_trunc('hour', occurred_at))::bigint FROM email_events")) {
                     bJobs.enqueue("stats_hourly", 0, Period.hourOf(Instant.ofEpochSecond(Long.parseLong(hour))), null);
                 }
-                Await.within(Duration.ofSeconds(60),
+                Await.until("cluster b's stats_hourly jobs to complete", Duration.ofSeconds(60),
                         () -> b.count("SELECT count(*) FROM analytics_jobs WHERE job_type = 'stats_hourly' AND status <> 'completed'") == 0);
                 assertEquals(sent.get(pinned).longValue(),
                         b.count("SELECT coalesce(sum(opens_human + opens_machine), 0) FROM stats_hourly WHERE tenant_id = '" + pinned + "'"));

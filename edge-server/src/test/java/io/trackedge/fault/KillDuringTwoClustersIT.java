@@ -71,15 +71,15 @@ class KillDuringTwoClustersIT {
                 }
                 load = new PixelLoad(edge.host(), edge.port(), targets, ACKED_BEFORE_KILLS).start(8);
                 assertTrue(load.awaitAcked(Duration.ofMinutes(3)), "load did not get going: " + load);
-                Await.within(Duration.ofSeconds(60), () -> rowsSoFar(b) >= 1000);
+                Await.until("1000 rows in cluster b before its kill", Duration.ofSeconds(60), () -> rowsSoFar(b) >= 1000);
                 bAtClusterKill = rowsSoFar(b);
                 long t0 = System.nanoTime();
                 pgB.kill(); // in the middle of b's writes
                 long t1 = System.nanoTime();
                 aAtClusterKill = rowsSoFar(a);
                 // Cluster a's sink does not wait for b: it keeps writing while b is down.
-                Await.within(Duration.ofSeconds(60), () -> rowsSoFar(a) >= aAtClusterKill + 500
-                        && edge.metric("edge_sink_postgres_b_up") == 0);
+                Await.until("500 more rows in cluster a and b's sink down", Duration.ofSeconds(60),
+                        () -> rowsSoFar(a) >= aAtClusterKill + 500 && edge.metric("edge_sink_postgres_b_up") == 0);
                 long t2 = System.nanoTime();
                 int sentAtEdgeKill = load.sent().size();
                 edge.kill();
@@ -95,9 +95,9 @@ class KillDuringTwoClustersIT {
                     + aAtEdgeKill + " of " + aAcked + " written; " + load);
             pgB.start();
             try (EdgeProcess edge = EdgeProcess.start(data, env)) {
-                Await.within(Duration.ofSeconds(90), () -> edge.metric("edge_sink_postgres_a_committed_position_bytes")
-                        >= edge.metric("edge_journal_position_bytes")
-                        && edge.metric("edge_sink_postgres_b_committed_position_bytes") >= edge.metric("edge_journal_position_bytes"));
+                Await.until("both restarted sinks to catch up with the journal", Duration.ofSeconds(90),
+                        () -> edge.metric("edge_sink_postgres_a_committed_position_bytes") >= edge.metric("edge_journal_position_bytes")
+                                && edge.metric("edge_sink_postgres_b_committed_position_bytes") >= edge.metric("edge_journal_position_bytes"));
                 edge.terminate();
                 assertEquals(0, edge.awaitExit(Duration.ofSeconds(30)));
             }

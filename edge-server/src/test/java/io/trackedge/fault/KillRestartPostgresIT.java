@@ -56,7 +56,7 @@ class KillRestartPostgresIT {
                         .paced(PACE).start(8);
                 assertTrue(load.awaitAcked(Duration.ofMinutes(3)), "load did not get going: " + load);
                 // kill while the sink is writing, not before it started
-                Await.within(Duration.ofSeconds(60), () -> rowsSoFar(db) >= 1000);
+                Await.until("1000 rows written before the kill", Duration.ofSeconds(60), () -> rowsSoFar(db) >= 1000);
                 edge.kill();
                 assertTrue(load.awaitDone(Duration.ofMinutes(1)));
             }
@@ -67,8 +67,9 @@ class KillRestartPostgresIT {
             long restartedAt = System.nanoTime();
             long caughtUpMillis;
             try (EdgeProcess edge = EdgeProcess.start(data, env)) {
-                Await.within(Duration.ofSeconds(60), () -> edge.metric("edge_sink_postgres_up") == 1
-                        && edge.metric("edge_sink_postgres_committed_position_bytes") >= edge.metric("edge_journal_position_bytes"));
+                Await.until("the restarted sink to reconnect and catch up with the journal", Duration.ofSeconds(60),
+                        () -> edge.metric("edge_sink_postgres_up") == 1
+                                && edge.metric("edge_sink_postgres_committed_position_bytes") >= edge.metric("edge_journal_position_bytes"));
                 assertEquals(edge.metric("edge_journal_position_bytes"), edge.metric("edge_sink_postgres_committed_position_bytes"),
                         "the restarted sink caught up with the journal");
                 caughtUpMillis = (System.nanoTime() - restartedAt) / 1_000_000;

@@ -89,6 +89,7 @@ public final class PixelLoad {
 
     /** Waits until {@code threshold} targets are acknowledged; false on timeout or when every thread ended first. */
     public boolean awaitAcked(Duration timeout) {
+        // A timeout is an answer here, not a failure: the caller decides what a load that did not get going means.
         Await.within(timeout, () -> thresholdReached.getCount() == 0 || threads.stream().noneMatch(Thread::isAlive));
         return thresholdReached.getCount() == 0;
     }

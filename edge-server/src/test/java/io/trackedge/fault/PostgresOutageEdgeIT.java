@@ -82,8 +82,9 @@ class PostgresOutageEdgeIT {
                 assertTrue(sinkCheck.path("degraded").asBoolean(false), "the sink says degraded in /readyz: " + outage.body());
                 pg.start();
                 long restarted = System.nanoTime();
-                Await.within(Duration.ofSeconds(120), () -> edge.metric("edge_sink_postgres_up") == 1
-                        && edge.metric("edge_sink_postgres_committed_position_bytes") >= edge.metric("edge_journal_position_bytes"));
+                Await.until("the sink to reconnect and catch up after the outage", Duration.ofSeconds(120),
+                        () -> edge.metric("edge_sink_postgres_up") == 1
+                                && edge.metric("edge_sink_postgres_committed_position_bytes") >= edge.metric("edge_journal_position_bytes"));
                 catchUpMillis = (System.nanoTime() - restarted) / 1_000_000;
                 assertEquals(edge.metric("edge_journal_position_bytes"), edge.metric("edge_sink_postgres_committed_position_bytes"));
                 var after = edge.admin("/readyz").body();

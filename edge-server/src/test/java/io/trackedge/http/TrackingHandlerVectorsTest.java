@@ -103,7 +103,7 @@ class TrackingHandlerVectorsTest {
     }
 
     private void awaitHandled(long sequence) {
-        Await.within(Duration.ofSeconds(10), () -> appender.handledSequence() >= sequence);
+        Await.until("event " + sequence + " handed to the journal", Duration.ofSeconds(10), () -> appender.handledSequence() >= sequence);
         assertEquals(sequence, appender.handledSequence(), "events journaled");
     }
 

@@ -69,7 +69,7 @@ class RollUpRecountIT {
                 }
                 warmup(now);
                 flush(http, key);
-                io.trackedge.sink.testing.Await.within(Duration.ofSeconds(60),
+                io.trackedge.sink.testing.Await.until(sentEvents + " rows in email_events", Duration.ofSeconds(60),
                         () -> db.count("SELECT count(*) FROM email_events") >= sentEvents);
                 assertEquals(sentEvents, db.count("SELECT count(*) FROM email_events"));
             }

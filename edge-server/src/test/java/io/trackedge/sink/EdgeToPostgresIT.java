@@ -45,7 +45,7 @@ class EdgeToPostgresIT {
                 assertEquals(200, c.get("/o/bogus.gif").status());
                 assertEquals(400, c.get("/c/bogus").status());
             }
-            Await.within(Duration.ofSeconds(30), () -> db.count("SELECT count(*) FROM email_events") >= n);
+            Await.until(n + " rows in email_events", Duration.ofSeconds(30), () -> db.count("SELECT count(*) FROM email_events") >= n);
             assertEquals(n, db.count("SELECT count(*) FROM email_events"));
             assertEquals(n, db.count("SELECT count(DISTINCT event_id) FROM email_events"));
             assertEquals(opens, db.count("SELECT count(*) FROM email_events WHERE event_type = 'open'"));

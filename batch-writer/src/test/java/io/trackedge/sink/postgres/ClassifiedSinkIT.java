@@ -99,7 +99,8 @@ class ClassifiedSinkIT {
         UUID first = s.append(EventType.CLICK, "e-burst", t + 300 * SECOND, Scripted.ip(203, 0, 113, 4), Scripted.FIREFOX,
                 "https://shop.example/1", 0);
         UUID human = s.append(EventType.OPEN, "e-human", t + 400 * SECOND, Scripted.ip(198, 51, 100, 20), Scripted.FIREFOX, null, 0);
-        Await.within(Duration.ofSeconds(30), () -> stats.committedPosition.get() >= writer.flushedPosition());
+        Await.until("the sink to write the first events", Duration.ofSeconds(30),
+                () -> stats.committedPosition.get() >= writer.flushedPosition());
 
         assertEquals("prefetch/certain/true", automation(prefetch));
         assertEquals("none/certain/false", automation(humanClick));
@@ -112,7 +113,8 @@ class ClassifiedSinkIT {
         // The second link from the same /24 half a second later, in a batch of its own: a scanner, and the first click too.
         UUID second = s.append(EventType.CLICK, "e-burst", t + 300 * SECOND + SECOND / 2, Scripted.ip(203, 0, 113, 9),
                 Scripted.FIREFOX, "https://shop.example/2", 0);
-        Await.within(Duration.ofSeconds(30), () -> stats.committedPosition.get() >= writer.flushedPosition());
+        Await.until("the sink to write the burst's second click", Duration.ofSeconds(30),
+                () -> stats.committedPosition.get() >= writer.flushedPosition());
         assertTrue(sink.stop(Duration.ofSeconds(5)));
 
         assertEquals("scanner/certain/true", automation(second));

@@ -53,7 +53,7 @@ class PostgresSinkIT {
     }
 
     private static void awaitCommitted(SinkStats stats, long position) {
-        Await.within(Duration.ofSeconds(60), () -> stats.committedPosition.get() >= position);
+        Await.until("the sink to commit up to " + position, Duration.ofSeconds(60), () -> stats.committedPosition.get() >= position);
         assertEquals(position, stats.committedPosition.get(), "sink did not catch up");
     }
 

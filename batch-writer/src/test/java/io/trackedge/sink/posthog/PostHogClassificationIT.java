@@ -98,14 +98,16 @@ class PostHogClassificationIT {
         }
         writer.flush();
         long end = writer.flushedPosition();
-        Await.within(Duration.ofSeconds(60), () -> ph.committedPosition.get() >= end && pg.committedPosition.get() >= end);
+        Await.until("both sinks to commit the first events", Duration.ofSeconds(60),
+                () -> ph.committedPosition.get() >= end && pg.committedPosition.get() >= end);
 
         // The batch that completes the burst fails once at PostHog: it goes again, the correction with it, counted once.
         fake.failNext(1, 503);
         s.append(EventType.CLICK, "e-burst", t + 300 * SECOND + SECOND / 2, Scripted.ip(203, 0, 113, 9), Scripted.FIREFOX,
                 "https://shop.example/2", 0);
         long end2 = writer.flushedPosition();
-        Await.within(Duration.ofSeconds(60), () -> ph.committedPosition.get() >= end2 && pg.committedPosition.get() >= end2);
+        Await.until("both sinks to commit the burst's second click", Duration.ofSeconds(60),
+                () -> ph.committedPosition.get() >= end2 && pg.committedPosition.get() >= end2);
         assertTrue(posthog.stop(Duration.ofSeconds(5)));
         assertTrue(postgres.stop(Duration.ofSeconds(5)));
         assertTrue(fake.answered(503) >= 1, "PostHog failed the batch once");
@@ -191,14 +193,14 @@ class PostHogClassificationIT {
         }
         writer.flush();
         long end = writer.flushedPosition();
-        Await.within(Duration.ofSeconds(60), () -> ph.committedPosition.get() >= end);
+        Await.until("the PostHog sink to commit the first clicks", Duration.ofSeconds(60), () -> ph.committedPosition.get() >= end);
         for (Scripted s : tenants) { // the burst's second click, in a later batch: a correction of the first
             s.append(EventType.CLICK, "e-burst", t + SECOND / 2, Scripted.ip(203, 0, 113, 9), Scripted.FIREFOX,
                     "https://shop.example/2", 0);
         }
         writer.flush();
         long end2 = writer.flushedPosition();
-        Await.within(Duration.ofSeconds(60), () -> ph.committedPosition.get() >= end2);
+        Await.until("the PostHog sink to commit the second clicks", Duration.ofSeconds(60), () -> ph.committedPosition.get() >= end2);
         assertTrue(posthog.stop(Duration.ofSeconds(5)));
 
         List<Object> reclassifiedTenants = new ArrayList<>();

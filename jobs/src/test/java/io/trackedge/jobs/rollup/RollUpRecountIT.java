@@ -320,8 +320,10 @@ class RollUpRecountIT {
                     }
                     return null;
                 });
-                io.trackedge.sink.testing.Await.within(Duration.ofSeconds(120), () -> stats.committedPosition.get() >= end);
-                assertEquals(end, stats.committedPosition.get(), "sink did not catch up: " + sink.health().lastError());
+                // within, not until: a timeout's message should carry the sink's last error
+                boolean caughtUp = io.trackedge.sink.testing.Await.within(Duration.ofSeconds(120), () -> stats.committedPosition.get() >= end);
+                assertTrue(caughtUp, "sink did not catch up in 120 s: " + sink.health().lastError());
+                assertEquals(end, stats.committedPosition.get(), "committed up to the end, not beyond");
                 reconciling.get();
                 assertTrue(sink.stop(Duration.ofSeconds(10)));
             } finally {
