@@ -27,6 +27,9 @@ def missing($why): . + {ours: $why, reference: "-", ratio: null, met: null};
 
 . as $all
 | ($all | map(select(.kind == "e2e" and .classify == null))) as $e2e
+# The search's steps that decided: a step run again (rerun, after jobs held it back) decides, not the run before it
+| ($e2e | map(select(.fixed_rate != true)) | . as $s
+   | [range(0; length) | select(($s[. + 1].rerun // false) != true) | $s[.]]) as $search
 # Rows 2 and 6: the constant-rate steps, one of each side a round (a run from before rounds existed has one)
 | ($e2e | map(select(.fixed_rate == true))) as $fixed_ours
 | ($all | map(select(.kind == "fixed_rate" and .server == "nginx"))) as $fixed_nginx
@@ -57,7 +60,7 @@ def latency($ack): ($all | map(select(.kind == "latency" and .ack == $ack and .p
         reference: absent(["throughput"]; null), ratio: null, met: null, ours_value: $best}
       elif $best == null then . + {ours: "none kept up (lowest tried \($e2e | map(.rate) | min | int_text)/s)",
         reference: "\($nginx_max | int_text) req/s", ratio: 0, met: false, ours_value: 0, reference_value: $nginx_max, unit: "events/s"}
-      else . + {ours: (if ($e2e | map(select(.fixed_rate != true and .keeps_up != true)) | length) == 0
+      else . + {ours: (if ($search | map(select(.keeps_up != true)) | length) == 0
           then "at least \($best | int_text)/s (every rate the search tried kept up)" else "\($best | int_text)/s" end), reference: "\($nginx_max | int_text) req/s", ratio: ($best / $nginx_max | r(2)),
         met: ($best / $nginx_max >= 0.5), ours_value: $best, reference_value: $nginx_max, unit: "events/s"} end ),
   # 2. edge + PostgreSQL CPU per event against nginx's CPU per request, both at the fixed rate

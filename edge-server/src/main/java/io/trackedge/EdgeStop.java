@@ -100,7 +100,7 @@ final class EdgeStop {
             p.ring().drainAndStop(left(deadline).toNanos(), TimeUnit.NANOSECONDS);
         } catch (RingNotDrainedException e) {
             if (e.drained() && e.journalLetGo()) {
-                log.warn(e.getMessage()); // every event was handed to the writer, and the journal is closed as usual
+                log.warn(e.getMessage()); // every event published before the stop was handed to the writer; the journal is closed as usual
             } else {
                 log.error(e.getMessage());
             }

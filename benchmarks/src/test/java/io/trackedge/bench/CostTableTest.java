@@ -133,6 +133,32 @@ class CostTableTest {
     }
 
     /** Our constant-rate step of one round: an end-to-end line marked fixed_rate. */
+    /**
+     * Row 1 after the search ran a step again because jobs held it back: the run again decides, so a search whose
+     * every deciding step kept up still says "at least".
+     */
+    @Test
+    void aStepRunAgainAfterJobsDecidesInsteadOfTheRunBeforeIt() throws Exception {
+        String nginx = "{\"kind\":\"wrk\",\"server\":\"nginx\",\"route\":\"pixel\",\"ack\":\"journal\",\"threads\":2,"
+                + "\"connections\":64,\"rps\":100000}";
+        String held = searchStep(77_859, false, "[\"daily_reconcile\"]", false);
+        String again = searchStep(77_859, true, "[]", true);
+        String up = searchStep(116_788, true, "[]", false);
+        JsonNode rows = costTable("journal", nginx, held, again, up);
+        assertEquals("at least 116,788/s (every rate the search tried kept up)", row(rows, 1).get("ours").asText());
+
+        // Without the rerun tag the step that fell behind counts: the search found a limit.
+        rows = costTable("journal", nginx, held, searchStep(77_859, true, "[]", false), up);
+        assertEquals("116,788/s", row(rows, 1).get("ours").asText());
+    }
+
+    private static String searchStep(int rate, boolean keepsUp, String jobs, boolean rerun) {
+        return """
+                {"kind":"e2e","ack":"journal","rate":%d,"keeps_up":%s,"jobs_in_window":%s%s,"rows_landed":1000000,\
+                "postgres_bytes_per_million":140000000,"load":{"rate":%d,"p50_us":500,"p99_us":2000,"p999_us":4000}}"""
+                .formatted(rate, keepsUp, jobs, rerun ? ",\"rerun\":true" : "", rate);
+    }
+
     private static String fixedOurs(int round, double edgeUs, double postgresUs, long p99Us) {
         return """
                 {"kind":"e2e","ack":"journal","rate":10000,"fixed_rate":true,"round":%d,"rows_landed":200000,\

@@ -51,7 +51,8 @@ class CliTest {
     /**
      * Runs {@code serve}, which prints a configuration error to {@code System.err}, not to the command
      * line's writer: {@link Run#err} holds both. Were the configuration accepted, serve would run until
-     * stopped (the timeout interrupts it, and fails) or fail later in its start, with exit 1.
+     * stopped (the timeout interrupts it, and fails) or fail later in its start: exit 2 when the data folder
+     * cannot keep what the configuration asks, else 1.
      */
     private Run serve(Path cfg) {
         java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();

@@ -126,7 +126,7 @@ class IngestAckModesIT {
         for (Thread th : clients) {
             th.join(10_000);
         }
-        assertTrue(loaded, "only " + acknowledged.size() + " acknowledged, 3000 awaited in 30 s before the stop");
+        assertTrue(loaded, "fewer than 3000 acknowledged in the 30 s before the stop (" + acknowledged.size() + " by its end)");
         Map<UUID, Long> journaled = edge.journalEvents().stream()
                 .collect(Collectors.groupingBy(EventRecord::id, Collectors.counting()));
         for (UUID id : acknowledged) {

@@ -54,7 +54,7 @@ class PostgresSinkIT {
 
     private static void awaitCommitted(SinkStats stats, long position) {
         Await.until("the sink to commit up to " + position, Duration.ofSeconds(60), () -> stats.committedPosition.get() >= position);
-        assertEquals(position, stats.committedPosition.get(), "sink did not catch up");
+        assertEquals(position, stats.committedPosition.get(), "committed up to the position, not beyond");
     }
 
     private int[] append(SyntheticEvents gen, int n) {
