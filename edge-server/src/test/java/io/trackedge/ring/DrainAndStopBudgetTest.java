@@ -35,23 +35,9 @@ class DrainAndStopBudgetTest {
     @ValueSource(strings = {"inline", "batched"})
     void anAppenderStuckInAWriteIsHaltedWithinTheBudgetAndItsEventsAreNotWritten(String waitStrategy) throws Exception {
         WriterGate gate = new WriterGate();
-        CountDownLatch held = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        // The gate held as the appender holds it around a write that the disk does not return from.
-        Thread disk = new Thread(() -> {
-            gate.enter();
-            held.countDown();
-            try {
-                release.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } finally {
-                gate.exit();
-            }
-        }, "stuck-write");
-        disk.start();
-        held.await();
-        try (JournalWriter journal = JournalWriter.open(dir, 4L << 20, 64L << 20, new JournalStats())) {
+        try (StuckWrite disk = new StuckWrite(gate, "stuck-write");
+             JournalWriter journal = JournalWriter.open(dir, 4L << 20, 64L << 20, new JournalStats())) {
+            disk.start(); // before any event: the appender's first turn waits on the gate
             EventRing ring = new EventRing(1024, waitStrategy, new JournalAppender(journal, AckMode.MEMORY, () -> { }, gate));
             long last = -1;
             for (int i = 0; i < 3; i++) {
@@ -69,16 +55,13 @@ class DrainAndStopBudgetTest {
             assertTrue(millis <= BUDGET_MILLIS + MARGIN_MILLIS, "drainAndStop took " + millis + " ms of a "
                     + BUDGET_MILLIS + " ms budget: " + late.getMessage());
 
-            release.countDown();
+            disk.release();
             long lastPublished = last;
             Await.until("the halted appender to record its batch", Duration.ofSeconds(10),
                     () -> ring.appender().handledSequence(), h -> h >= 0);
             for (long s = 0; s <= Math.min(lastPublished, ring.appender().handledSequence()); s++) {
                 assertFalse(ring.appender().written(s), "event " + s + " was answered as stored");
             }
-        } finally {
-            release.countDown();
-            disk.join();
         }
     }
 
@@ -91,20 +74,8 @@ class DrainAndStopBudgetTest {
     @ValueSource(strings = {"inline", "batched"})
     void aDrainedRingWhoseWriterIsNotLetGoInTimeSaysItDrainedAndLostNothing(String waitStrategy) throws Exception {
         WriterGate gate = new WriterGate();
-        CountDownLatch held = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        Thread disk = new Thread(() -> {
-            gate.enter();
-            held.countDown();
-            try {
-                release.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } finally {
-                gate.exit();
-            }
-        }, "late-write");
-        try (JournalWriter journal = JournalWriter.open(dir, 4L << 20, 64L << 20, new JournalStats())) {
+        try (StuckWrite disk = new StuckWrite(gate, "late-write");
+             JournalWriter journal = JournalWriter.open(dir, 4L << 20, 64L << 20, new JournalStats())) {
             EventRing ring = new EventRing(1024, waitStrategy, new JournalAppender(journal, AckMode.MEMORY, () -> { }, gate));
             long last = -1;
             for (int i = 0; i < 3; i++) {
@@ -117,7 +88,6 @@ class DrainAndStopBudgetTest {
             Await.until("the ring's events to be written", Duration.ofSeconds(10),
                     () -> ring.appender().handledSequence(), h -> h >= lastPublished);
             disk.start(); // a use of the writer that the disk does not return from, after the ring drained
-            held.await();
 
             RingNotDrainedException late = assertThrows(RingNotDrainedException.class,
                     () -> ring.drainAndStop(BUDGET_MILLIS, TimeUnit.MILLISECONDS));
@@ -127,9 +97,43 @@ class DrainAndStopBudgetTest {
             assertTrue(late.drained(), m);
             assertFalse(late.journalLetGo(), m);
             assertTrue(ring.appender().written(0, lastPublished), "what the drain wrote stays written");
-        } finally {
+        }
+    }
+
+    /** The writer gate held, as the appender holds it around a write that the disk does not return from, until released. */
+    private static final class StuckWrite implements AutoCloseable {
+        private final CountDownLatch held = new CountDownLatch(1);
+        private final CountDownLatch release = new CountDownLatch(1);
+        private final Thread thread;
+
+        StuckWrite(WriterGate gate, String name) {
+            thread = new Thread(() -> {
+                gate.enter();
+                held.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } finally {
+                    gate.exit();
+                }
+            }, name);
+        }
+
+        /** Holds the gate; returns once it does. */
+        void start() throws InterruptedException {
+            thread.start();
+            held.await();
+        }
+
+        void release() {
             release.countDown();
-            disk.join(); // at once when it never started
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            release.countDown();
+            thread.join(); // at once when it never started
         }
     }
 }
