@@ -68,8 +68,9 @@ public final class RoutingHistoryFile {
         RoutingHistory read = Files.exists(file) ? read(file) : null;
         // Tables of positions the journal no longer holds (deleted, or lost with its tail) are dropped first: only what
         // it holds must go somewhere.
-        RoutingHistory recorded = read == null ? null : singleAs(withoutTablesPast(read, journalEnd, file).forgetBefore(journalOldest),
-                configured.clusters().get(0), firstAddress, file);
+        RoutingHistory held = read == null ? null : withoutTablesPast(read, journalEnd, file);
+        RoutingHistory recorded = held == null ? null : singleAs(held.forgetBefore(journalOldest), configured.clusters().get(0),
+                firstAddress, file);
         RoutingHistory history;
         try {
             history = (recorded == null ? RoutingHistory.of(configured) : recorded)
@@ -101,7 +102,9 @@ public final class RoutingHistoryFile {
                         + "with rows is pinned, delete " + file + " once every sink has passed the journal's events");
             }
         }
-        if (!history.equals(recorded)) {
+        // A table dropped for a lost tail leaves the file even when the history in force is unchanged: kept, it would
+        // take over again once the journal passes its start, over events written under today's table.
+        if (!history.equals(recorded) || held != read) {
             write(file, history);
         }
         return history;

@@ -143,6 +143,17 @@ class RoutingHistoryFileTest {
     }
 
     @Test
+    void aTableDroppedForALostTailIsDroppedFromTheFileTooEvenWhenTheTableStaysTheSame() throws Exception {
+        // Back on ON_A's table when the journal turns out to end before ON_B's start: nothing new to record, but the
+        // file must forget ON_B, or it would route the positions past 7,000 written again under ON_A by ON_B.
+        RoutingHistoryFile.update(dir, ON_A, A_AT, 5_000, 0);
+        RoutingHistoryFile.update(dir, ON_B, A_AT, 7_000, 0);
+        RoutingHistoryFile.update(dir, ON_A, A_AT, 6_000, 0);
+        assertTrue(!Files.readString(file()).contains("from 7000"), Files.readString(file()));
+        assertEquals("a", RoutingHistoryFile.update(dir, ON_A, A_AT, 7_500, 0).clusterAt(7_200, T));
+    }
+
+    @Test
     void aJournalThatEndsBeforeTheFirstTableStartedIsNotTheFilesOwn() throws Exception {
         RoutingHistoryFile.update(dir, ON_A, A_AT, 5_000, 0);
         RoutingHistoryFile.update(dir, ON_B, A_AT, 7_000, 7_000); // the journal's segments before 7,000 deleted: ON_A forgotten
