@@ -38,13 +38,8 @@ class DrainAndStopBudgetTest {
         try (StuckWrite disk = new StuckWrite(gate, "stuck-write");
              JournalWriter journal = JournalWriter.open(dir, 4L << 20, 64L << 20, new JournalStats())) {
             disk.start(); // before any event: the appender's first turn waits on the gate
-            EventRing ring = new EventRing(1024, waitStrategy, new JournalAppender(journal, AckMode.MEMORY, () -> { }, gate));
-            long last = -1;
-            for (int i = 0; i < 3; i++) {
-                last = ring.tryClaim();
-                ring.slot(last).reset(EventType.OPEN, 1, i, 1_000_000L * i);
-                ring.publish(last);
-            }
+            ThreeEvents published = ThreeEvents.publish(waitStrategy, journal, gate);
+            EventRing ring = published.ring();
             ring.wakeAppender(); // the appender thread's turn: it waits on the gate
 
             long t0 = System.nanoTime();
@@ -56,7 +51,7 @@ class DrainAndStopBudgetTest {
                     + BUDGET_MILLIS + " ms budget: " + late.getMessage());
 
             disk.release();
-            long lastPublished = last;
+            long lastPublished = published.last();
             Await.until("the halted appender to record its batch", Duration.ofSeconds(10),
                     () -> ring.appender().handledSequence(), h -> h >= 0);
             for (long s = 0; s <= Math.min(lastPublished, ring.appender().handledSequence()); s++) {
@@ -76,15 +71,10 @@ class DrainAndStopBudgetTest {
         WriterGate gate = new WriterGate();
         try (StuckWrite disk = new StuckWrite(gate, "late-write");
              JournalWriter journal = JournalWriter.open(dir, 4L << 20, 64L << 20, new JournalStats())) {
-            EventRing ring = new EventRing(1024, waitStrategy, new JournalAppender(journal, AckMode.MEMORY, () -> { }, gate));
-            long last = -1;
-            for (int i = 0; i < 3; i++) {
-                last = ring.tryClaim();
-                ring.slot(last).reset(EventType.OPEN, 1, i, 1_000_000L * i);
-                ring.publish(last);
-            }
+            ThreeEvents published = ThreeEvents.publish(waitStrategy, journal, gate);
+            EventRing ring = published.ring();
             ring.wakeAppender();
-            long lastPublished = last;
+            long lastPublished = published.last();
             Await.until("the ring's events to be written", Duration.ofSeconds(10),
                     () -> ring.appender().handledSequence(), h -> h >= lastPublished);
             disk.start(); // a use of the writer that the disk does not return from, after the ring drained
@@ -97,6 +87,22 @@ class DrainAndStopBudgetTest {
             assertTrue(late.drained(), m);
             assertFalse(late.journalLetGo(), m);
             assertTrue(ring.appender().written(0, lastPublished), "what the drain wrote stays written");
+        }
+    }
+
+    /** A ring whose appender writes to the journal under the gate, and the last of the three events published to it. */
+    private record ThreeEvents(EventRing ring, long last) {
+
+        /** Builds the ring and publishes the events; the appender is not woken, which is left to the test. */
+        static ThreeEvents publish(String waitStrategy, JournalWriter journal, WriterGate gate) {
+            EventRing ring = new EventRing(1024, waitStrategy, new JournalAppender(journal, AckMode.MEMORY, () -> { }, gate));
+            long last = -1;
+            for (int i = 0; i < 3; i++) {
+                last = ring.tryClaim();
+                ring.slot(last).reset(EventType.OPEN, 1, i, 1_000_000L * i);
+                ring.publish(last);
+            }
+            return new ThreeEvents(ring, last);
         }
     }
 
