@@ -146,9 +146,9 @@ final class EdgeStop {
     // Apart from run(), which needs a whole edge, so that EdgeStopTest can hold it to the levels the README promises.
     static void logNotDrained(RingNotDrainedException e) {
         if (e.drained() && e.journalLetGo()) {
-            log.warn(e.getMessage());
+            log.warn("{}", e.getMessage()); // an argument, not the format: the message names paths
         } else {
-            log.error(e.getMessage());
+            log.error("{}", e.getMessage());
         }
     }
 
