@@ -46,7 +46,8 @@ final class ClosedSegments {
     private volatile long roomFloor = -1;
     /** Bytes of every closed segment still on disk, including those whose deletion is pending. */
     private final AtomicLong bytes = new AtomicLong();
-    private volatile long releaseBefore;
+    /** Atomic: sinks release from their own threads, and a higher release must not be overwritten by a lower one. */
+    private final AtomicLong releaseBefore = new AtomicLong();
     private long appliedRelease;
     /** The last deletion failed (logged once per streak). Closer's thread. */
     private boolean deletionFailing;
@@ -115,7 +116,7 @@ final class ClosedSegments {
 
     /** See {@link JournalWriter#releaseBefore}. Any thread. */
     void releaseBefore(long position) {
-        releaseBefore = Math.max(releaseBefore, position);
+        releaseBefore.accumulateAndGet(position, Math::max);
     }
 
     /**
@@ -133,7 +134,7 @@ final class ClosedSegments {
             }
             leftOver = List.of();
         }
-        long position = releaseBefore;
+        long position = releaseBefore.get();
         if (position <= appliedRelease) {
             return;
         }

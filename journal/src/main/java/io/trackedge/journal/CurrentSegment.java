@@ -115,7 +115,7 @@ final class CurrentSegment implements Closeable {
     }
 
     /** Forces its bytes to the device by {@code sync}. */
-    void force(JournalWriter.DataSync sync) throws IOException {
+    void force(JournalWriterHooks.DataSync sync) throws IOException {
         sync.force(channel);
     }
 

@@ -3,7 +3,6 @@ package io.trackedge.journal;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -53,21 +52,15 @@ public final class JournalWriter implements Closeable {
     private final ClosedSegments closed;
     private final SizeBudget budget;
     private final SegmentCloser closer;
-    private final DataSync sync;
+    private final JournalWriterHooks.DataSync sync;
     private final ReadableEnd readable;
     private final CurrentSegment segment;
     private long openedEnd;
     /** Volatile so that a write after a close on another thread still sees it (the callers' hand-over is the real guard). */
     private volatile boolean writerClosed;
 
-    /** How the current segment is forced; tests make it fail. */
-    @FunctionalInterface
-    interface DataSync {
-        void force(FileChannel channel) throws IOException;
-    }
-
     private JournalWriter(Path dir, long segmentBytes, long maxBytes, JournalStats stats, SegmentCloser closer,
-                          DataSync sync, CurrentSegment.Opener opener) {
+                          JournalWriterHooks hooks) {
         if (segmentBytes < STAGING_BYTES) {
             throw new IllegalArgumentException("segment size must be at least " + STAGING_BYTES + " bytes, got " + segmentBytes);
         }
@@ -79,34 +72,22 @@ public final class JournalWriter implements Closeable {
         this.closed = new ClosedSegments(dir, stats, closer, segmentBytes, maxBytes);
         this.budget = new SizeBudget(segmentBytes, maxBytes, stats, closed);
         this.closer = closer;
-        this.sync = sync;
+        this.sync = hooks.sync();
         this.readable = new ReadableEnd(stats);
-        this.segment = new CurrentSegment(dir, segmentBytes, closed, closer, readable, opener);
+        this.segment = new CurrentSegment(dir, segmentBytes, closed, closer, readable, hooks.opener());
     }
 
     /** Opens (creating if needed) the journal in {@code dir}, recovering a torn tail. */
     public static JournalWriter open(Path dir, long segmentBytes, long maxBytes, JournalStats stats) throws IOException {
-        Files.createDirectories(dir); // before the closer, whose probe forces it (DirectorySync)
-        return open(dir, segmentBytes, maxBytes, stats, new SegmentCloser(dir, stats));
+        return open(dir, segmentBytes, maxBytes, stats, JournalWriterHooks.DEFAULTS);
     }
 
-    /** {@link #open}, with the syncs of closed segments on {@code closer} (tests hold them back). */
-    static JournalWriter open(Path dir, long segmentBytes, long maxBytes, JournalStats stats, SegmentCloser closer)
+    /** {@link #open}, with the parts {@code hooks} replaces (tests hold them back or make them fail). */
+    static JournalWriter open(Path dir, long segmentBytes, long maxBytes, JournalStats stats, JournalWriterHooks hooks)
             throws IOException {
-        return open(dir, segmentBytes, maxBytes, stats, closer, c -> c.force(false));
-    }
-
-    /** {@link #open}, with the current segment forced by {@code sync} (tests make it fail). */
-    static JournalWriter open(Path dir, long segmentBytes, long maxBytes, JournalStats stats, SegmentCloser closer,
-                              DataSync sync) throws IOException {
-        return open(dir, segmentBytes, maxBytes, stats, closer, sync, CurrentSegment.Opener.FILES);
-    }
-
-    /** {@link #open}, with new segment files opened by {@code opener} (tests make their writes fail). */
-    static JournalWriter open(Path dir, long segmentBytes, long maxBytes, JournalStats stats, SegmentCloser closer,
-                              DataSync sync, CurrentSegment.Opener opener) throws IOException {
-        Files.createDirectories(dir);
-        JournalWriter w = new JournalWriter(dir, segmentBytes, maxBytes, stats, closer, sync, opener);
+        Files.createDirectories(dir); // before the closer, whose probe forces it (DirectorySync)
+        SegmentCloser closer = hooks.closer().apply(dir, stats);
+        JournalWriter w = new JournalWriter(dir, segmentBytes, maxBytes, stats, closer, hooks);
         try {
             w.recover();
         } catch (IOException | RuntimeException e) {

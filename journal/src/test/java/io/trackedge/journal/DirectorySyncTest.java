@@ -96,7 +96,8 @@ class DirectorySyncTest {
         Path dir = Files.createDirectory(tmp.resolve("journal")); // forceable at start
         Path away = tmp.resolve("away");
         JournalStats stats = new JournalStats();
-        try (JournalWriter w = JournalWriter.open(dir, SEGMENT, 4 * SEGMENT, stats, new SegmentCloser(dir, stats, held));
+        try (JournalWriter w = JournalWriter.open(dir, SEGMENT, 4 * SEGMENT, stats,
+                        JournalWriterHooks.DEFAULTS.withCloser(new SegmentCloser(dir, stats, held)));
              AutoCloseable letGo = release::countDown) {
             w.awaitFileWork(); // the new journal's folder is forced, fine
             holdTheCloser();
@@ -120,7 +121,8 @@ class DirectorySyncTest {
         Path away = tmp.resolve("away");
         JournalStats stats = new JournalStats();
         holdTheCloser();
-        try (JournalWriter w = JournalWriter.open(dir, SEGMENT, 4 * SEGMENT, stats, new SegmentCloser(dir, stats, held));
+        try (JournalWriter w = JournalWriter.open(dir, SEGMENT, 4 * SEGMENT, stats,
+                        JournalWriterHooks.DEFAULTS.withCloser(new SegmentCloser(dir, stats, held)));
              AutoCloseable letGo = release::countDown) {
             Files.move(dir, away);
             release.countDown();

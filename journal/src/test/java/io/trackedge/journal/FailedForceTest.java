@@ -30,13 +30,13 @@ class FailedForceTest {
     private final MutableEvent slot = new MutableEvent();
 
     private JournalWriter open() throws IOException {
-        JournalWriter w = JournalWriter.open(dir, SEGMENT, 16 * SEGMENT, new JournalStats(), new SegmentCloser(dir, new JournalStats()),
-                c -> {
+        JournalWriter w = JournalWriter.open(dir, SEGMENT, 16 * SEGMENT, new JournalStats(),
+                JournalWriterHooks.DEFAULTS.withSync(c -> {
                     if (failForces.get()) {
                         throw new IOException("EIO (the test)");
                     }
                     c.force(false);
-                });
+                }));
         w.holdReadersUntilForced();
         return w;
     }

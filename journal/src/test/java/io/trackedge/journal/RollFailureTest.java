@@ -43,12 +43,12 @@ class RollFailureTest {
             files.add(f);
             return f;
         };
-        return JournalWriter.open(dir, SEGMENT, 4 * SEGMENT, stats, new SegmentCloser(dir, stats), ch -> {
+        return JournalWriter.open(dir, SEGMENT, 4 * SEGMENT, stats, JournalWriterHooks.DEFAULTS.withOpener(opener).withSync(ch -> {
             if (failForce) {
                 throw new IOException("Input/output error (the test's fsync)");
             }
             ch.force(false);
-        }, opener);
+        }));
     }
 
     /** While set, that writer's fsyncs fail. */

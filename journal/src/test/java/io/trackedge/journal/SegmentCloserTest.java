@@ -64,7 +64,8 @@ class SegmentCloserTest {
         MutableEvent slot = new MutableEvent();
         List<EventSpec> written = new ArrayList<>();
         // Resources close in reverse: the closer's thread is let go (also after a failed assertion) before close waits for it.
-        try (JournalWriter w = JournalWriter.open(dir, SEGMENT, 4 * SEGMENT, stats, new SegmentCloser(dir, stats, held));
+        try (JournalWriter w = JournalWriter.open(dir, SEGMENT, 4 * SEGMENT, stats,
+                        JournalWriterHooks.DEFAULTS.withCloser(new SegmentCloser(dir, stats, held)));
                 AutoCloseable letGo = release::countDown) {
             int n = 0;
             while (Segments.list(dir).size() < 2) {
@@ -120,7 +121,8 @@ class SegmentCloserTest {
     void aWriterWhoseClosedSegmentFailedItsSyncFailsTheNextForce() throws Exception {
         JournalStats stats = new JournalStats();
         SegmentCloser closer = new SegmentCloser(dir, stats);
-        try (JournalWriter w = JournalWriter.open(dir, SEGMENT, 4 * SEGMENT, stats, closer)) {
+        try (JournalWriter w = JournalWriter.open(dir, SEGMENT, 4 * SEGMENT, stats,
+                        JournalWriterHooks.DEFAULTS.withCloser(closer))) {
             FileChannel gone = FileChannel.open(dir.resolve("x.seg"), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
             gone.close();
             closer.closeLater(gone, 8192);
@@ -137,7 +139,8 @@ class SegmentCloserTest {
         JournalStats stats = new JournalStats();
         Random rnd = new Random(12);
         MutableEvent slot = new MutableEvent();
-        try (JournalWriter w = JournalWriter.open(dir, SEGMENT, 8 * SEGMENT, stats, new SegmentCloser(dir, stats, held));
+        try (JournalWriter w = JournalWriter.open(dir, SEGMENT, 8 * SEGMENT, stats,
+                        JournalWriterHooks.DEFAULTS.withCloser(new SegmentCloser(dir, stats, held)));
                 AutoCloseable letGo = release::countDown) {
             int n = 0;
             while (Segments.list(dir).size() < 3) {
@@ -169,7 +172,8 @@ class SegmentCloserTest {
         JournalStats stats = new JournalStats();
         Random rnd = new Random(13);
         MutableEvent slot = new MutableEvent();
-        try (JournalWriter w = JournalWriter.open(dir, SEGMENT, 8 * SEGMENT, stats, new SegmentCloser(dir, stats, held));
+        try (JournalWriter w = JournalWriter.open(dir, SEGMENT, 8 * SEGMENT, stats,
+                        JournalWriterHooks.DEFAULTS.withCloser(new SegmentCloser(dir, stats, held)));
                 AutoCloseable letGo = release::countDown) {
             int n = 0;
             while (Segments.list(dir).size() < 4) {
@@ -206,7 +210,7 @@ class SegmentCloserTest {
     void closeRaisesARolledSegmentsFailedSyncThatNoForceReported() throws Exception {
         JournalStats stats = new JournalStats();
         SegmentCloser closer = new SegmentCloser(dir, stats);
-        JournalWriter w = JournalWriter.open(dir, SEGMENT, 4 * SEGMENT, stats, closer);
+        JournalWriter w = JournalWriter.open(dir, SEGMENT, 4 * SEGMENT, stats, JournalWriterHooks.DEFAULTS.withCloser(closer));
         FileChannel gone = FileChannel.open(dir.resolve("x.seg"), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         gone.close(); // under ack=journal nothing forces: only close can say the journal is not on disk
         closer.closeLater(gone, 12288);
