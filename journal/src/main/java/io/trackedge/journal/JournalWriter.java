@@ -61,12 +61,6 @@ public final class JournalWriter implements Closeable {
 
     private JournalWriter(Path dir, long segmentBytes, long maxBytes, JournalStats stats, SegmentCloser closer,
                           JournalWriterHooks hooks) {
-        if (segmentBytes < STAGING_BYTES) {
-            throw new IllegalArgumentException("segment size must be at least " + STAGING_BYTES + " bytes, got " + segmentBytes);
-        }
-        if (segmentBytes > MAX_SEGMENT_BYTES) {
-            throw new IllegalArgumentException("segment size must be at most " + MAX_SEGMENT_BYTES + " bytes, got " + segmentBytes);
-        }
         this.dir = dir;
         this.stats = stats;
         this.closed = new ClosedSegments(dir, stats, closer, segmentBytes, maxBytes);
@@ -85,17 +79,24 @@ public final class JournalWriter implements Closeable {
     /** {@link #open}, with the parts {@code hooks} replaces (tests hold them back or make them fail). */
     static JournalWriter open(Path dir, long segmentBytes, long maxBytes, JournalStats stats, JournalWriterHooks hooks)
             throws IOException {
+        // before anything is made: a size refused leaves no folder and no closer behind
+        if (segmentBytes < STAGING_BYTES) {
+            throw new IllegalArgumentException("segment size must be at least " + STAGING_BYTES + " bytes, got " + segmentBytes);
+        }
+        if (segmentBytes > MAX_SEGMENT_BYTES) {
+            throw new IllegalArgumentException("segment size must be at most " + MAX_SEGMENT_BYTES + " bytes, got " + segmentBytes);
+        }
         Files.createDirectories(dir); // before the closer, whose probe forces it (DirectorySync)
         SegmentCloser closer = hooks.closer().apply(dir, stats);
-        JournalWriter w = new JournalWriter(dir, segmentBytes, maxBytes, stats, closer, hooks);
         try {
+            JournalWriter w = new JournalWriter(dir, segmentBytes, maxBytes, stats, closer, hooks);
             w.recover();
+            w.openedEnd = w.readable.position();
+            return w;
         } catch (IOException | RuntimeException e) {
             closer.close();
             throw e;
         }
-        w.openedEnd = w.readable.position();
-        return w;
     }
 
     /**

@@ -2,6 +2,8 @@ package io.trackedge.journal;
 
 import static io.trackedge.journal.ReadBack.SEGMENT;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -16,6 +18,15 @@ class JournalRoundTripTest {
 
     @TempDir
     Path dir;
+
+    @Test
+    void aSegmentSizeRefusedMakesNoFolder() {
+        Path journal = dir.resolve("journal");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> JournalWriter.open(journal, JournalWriter.MAX_SEGMENT_BYTES + 1, Long.MAX_VALUE, new JournalStats()));
+        assertTrue(e.getMessage().contains("at most " + JournalWriter.MAX_SEGMENT_BYTES), e.getMessage());
+        assertFalse(Files.exists(journal), "a refused size leaves nothing behind");
+    }
 
     @Test
     void recordsWrittenBeforeAndAfterAReopenReadBackInOrderWithContiguousPositions() throws Exception {
