@@ -49,18 +49,19 @@ final class MovedBackEvents {
     }
 
     /**
-     * Writes here at most {@code limit} untried rows of the tenants that {@code routing} sends here and that
-     * hold no mark here ({@code marked}: moved out, the rows wait for their forward, or for a move back).
+     * Writes here at most {@code limit} untried rows of the tenants of {@code waiting} ({@link #tenantsWaiting})
+     * that {@code routing} sends here and that hold no mark here ({@code marked}: moved out, the rows wait for
+     * their forward, or for a move back).
      * A row refused here stays listed, with why, for {@code bad-events replay}.
      *
      * @return the events written here
      * @throws SQLException when this cluster, or another that may hold a copy, cannot be read: the rows wait
      */
-    int replay(TenantRouting routing, Set<UUID> marked, int limit) throws SQLException {
+    int replay(TenantRouting routing, Set<UUID> marked, List<UUID> waiting, int limit) throws SQLException {
         List<BadEvents.Row> rows;
         try (Connection c = here.dataSource().getConnection()) {
             List<UUID> back = new ArrayList<>();
-            for (UUID t : tenantsWaiting(c)) {
+            for (UUID t : waiting) {
                 if (!marked.contains(t) && routing.clusterOf(t).equals(cluster)) {
                     back.add(t);
                 }
@@ -93,8 +94,8 @@ final class MovedBackEvents {
         return written;
     }
 
-    /** The tenants with rows set aside here as moved that no replay has tried yet. */
-    private static List<UUID> tenantsWaiting(Connection c) throws SQLException {
+    /** The tenants with rows set aside in the cluster {@code c} reaches as moved that no replay has tried yet. */
+    static List<UUID> tenantsWaiting(Connection c) throws SQLException {
         List<UUID> out = new ArrayList<>();
         // The code as a literal, not a parameter: a generic plan could not use the partial index (sql/V41)
         // that keeps this minute-by-minute look from reading every unreplayed row.

@@ -27,9 +27,10 @@ import org.slf4j.LoggerFactory;
  * Forwards, each minute, the events an edge still on the routing table from before a tenant's move set
  * aside in the cluster the tenant left (error code {@value MovedTenants#CODE}) to the cluster it lives
  * in now, and writes them there ({@link MovedBadEvents}), so they need no {@code bad-events replay}.
- * Only when this edge routes the tenant where the move's mark says it went: an edge that disagrees
- * (itself on an older table, or on another one) leaves the rows for an operator, as it does a row
- * whose forward was refused once. The rows of a tenant moved back here since (its mark lifted) and routed
+ * Only when this edge routes the tenant where the moves' marks say it went, followed from cluster to
+ * cluster ({@link MarkChain}: a tenant moved on again is marked only where it left last): an edge that
+ * disagrees (itself on an older table, or on another one) leaves the rows for an operator, as it does a
+ * row whose forward was refused once. The rows of a tenant moved back here since (its mark lifted) and routed
  * here, set aside while the mark still said it was elsewhere, are written here ({@link MovedBackEvents}).
  * Each cluster's edges all run it; two at once write nothing twice.
  * A cluster that cannot be reached is tried again the next minute; the edge goes on.
@@ -91,20 +92,32 @@ public final class MovedEventsForwarder implements Runnable {
         try {
             Map<String, List<UUID>> tenantsByTarget = new TreeMap<>();
             Map<UUID, String> marks;
+            List<UUID> waitingTenants;
             try (Connection c = here.dataSource().getConnection()) {
                 identities.learn(cluster, c);
                 marks = MovedTenants.movedTo(c);
+                waitingTenants = MovedBackEvents.tenantsWaiting(c);
             }
-            // Only the tenants this edge routes where their mark says they went: the rows of others (moved
-            // back, or on again) never fill a run's share.
-            marks.forEach((tenant, to) -> {
-                if (!to.equals(cluster) && routing.clusterOf(tenant).equals(to)) {
-                    tenantsByTarget.computeIfAbsent(to, k -> new ArrayList<>()).add(tenant);
+            // Only the tenants with rows waiting that this edge routes where their marks end: the rows of others
+            // (moved back, or on again since this edge's table) never fill a run's share. The end, not this
+            // cluster's own mark: a tenant moved on again is marked only in the cluster it left last.
+            MarkChain chain = new MarkChain(cluster, marks, clusters);
+            SQLException unreachable = null;
+            for (UUID tenant : waitingTenants) {
+                String routed = routing.clusterOf(tenant);
+                if (routed.equals(cluster) || !marks.containsKey(tenant)) {
+                    continue;
                 }
-            });
+                try {
+                    if (chain.end(tenant).filter(routed::equals).isPresent()) {
+                        tenantsByTarget.computeIfAbsent(routed, k -> new ArrayList<>()).add(tenant);
+                    }
+                } catch (SQLException down) { // a cluster on the way: this tenant's rows wait
+                    unreachable = down;
+                }
+            }
             // And of those, only the ones whose cluster can take them now, asked of the database: rows that must
             // wait (a cluster down, or whose database another name reaches) never fill the share of the others.
-            SQLException unreachable = null;
             List<UUID> forwardable = new ArrayList<>();
             for (Map.Entry<String, List<UUID>> to : tenantsByTarget.entrySet()) {
                 try {
@@ -139,7 +152,7 @@ public final class MovedEventsForwarder implements Runnable {
                 }
             }
             try {
-                int back = movedBack.replay(routing, marks.keySet(), rowsPerRun);
+                int back = movedBack.replay(routing, marks.keySet(), waitingTenants, rowsPerRun);
                 forwarded.addAndGet(back);
                 if (back > 0) {
                     log.info("cluster {}: {} event(s) set aside here of tenants moved back into it written here", cluster, back);

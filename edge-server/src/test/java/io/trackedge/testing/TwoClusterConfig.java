@@ -41,8 +41,21 @@ public final class TwoClusterConfig {
      * by {@code routingTable}, jobs off.
      */
     public static TestEdge edge(TestDatabase a, TestDatabase b, Path routingTable) throws Exception {
+        return edge(a, b, routingTable, new String[0]);
+    }
+
+    /**
+     * The same, with {@code more} clusters listed after {@code b}.
+     *
+     * @param more {@code name=jdbc-url} entries
+     */
+    public static TestEdge edge(TestDatabase a, TestDatabase b, Path routingTable, String... more) throws Exception {
+        StringBuilder clusters = new StringBuilder("a=" + a.jdbcUrl() + ",b=" + b.jdbcUrl());
+        for (String m : more) {
+            clusters.append(',').append(m);
+        }
         return TestEdge.start("EDGE_POSTGRES_SINK", "true", "EDGE_DATABASE_USER", "postgres",
-                "EDGE_DATABASE_CLUSTERS", "a=" + a.jdbcUrl() + ",b=" + b.jdbcUrl(), "EDGE_DATABASE_ROUTING_TABLE", routingTable.toString(),
+                "EDGE_DATABASE_CLUSTERS", clusters.toString(), "EDGE_DATABASE_ROUTING_TABLE", routingTable.toString(),
                 "EDGE_JOBS_ENABLED", "false");
     }
 }
