@@ -164,8 +164,9 @@ public final class MovedTenants {
     private static Sink.Refusal refusal(UUID tenant, Moved m) {
         return new Sink.Refusal(CODE, "tenant " + tenant + " was moved out of this cluster to cluster " + m.to() + " at " + m.at()
                 + " (trackedge clusters move), but this edge's routing table still sends its events here: give this edge the "
-                + "routing table the move was made with (edge.database.routing-table) and restart it; then trackedge bad-events "
-                + "replay on this cluster forwards these to " + m.to() + ". If the tenant belongs here again, move it back first "
-                + "(trackedge clusters move --tenant " + tenant + " --from " + m.to() + ")");
+                + "routing table the move was made with (edge.database.routing-table) and restart it; the edges then forward "
+                + "these each minute to the cluster the tenant lives in (" + m.to() + ", or where it was moved on to since), "
+                + "as does trackedge bad-events replay on this cluster. If the tenant belongs here again, move it back first "
+                + "(trackedge clusters move --tenant " + tenant + " --from <the cluster it lives in>)");
     }
 }
