@@ -4,8 +4,10 @@ import io.trackedge.db.Database;
 import io.trackedge.sink.postgres.MovedTenants;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -37,24 +39,27 @@ final class MarkChain {
     }
 
     /**
-     * The cluster the marks of {@code tenant}, followed from the start, end at; empty when the start holds no
-     * mark of it, when one names a cluster this edge does not have, or when they come round to a cluster seen
-     * already (moves never leave them so, but a move back between two reads of this run can): each cluster is
-     * visited once, so the chain is never longer than the clusters are many.
+     * The clusters the marks of {@code tenant}, followed from the start, lead through, the last being the one
+     * they end at; empty when the start holds no mark of it, when one names a cluster this edge does not have,
+     * or when they come round to a cluster seen already (moves never leave them so, but a move back between
+     * two reads of this run can): each cluster is visited once, so the chain is never longer than the clusters
+     * are many.
      *
      * @throws SQLException when a cluster on the way cannot be read: the tenant's rows wait for the next run
      */
-    Optional<String> end(UUID tenant) throws SQLException {
+    Optional<List<String>> path(UUID tenant) throws SQLException {
+        List<String> path = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         String at = start;
         while (true) {
             String next = marksOf(at).get(tenant);
             if (next == null) {
-                return at.equals(start) ? Optional.empty() : Optional.of(at);
+                return path.isEmpty() ? Optional.empty() : Optional.of(path);
             }
             if (!seen.add(at) || !clusters.containsKey(next) || next.equals(start)) {
                 return Optional.empty();
             }
+            path.add(next);
             at = next;
         }
     }

@@ -2,7 +2,6 @@ package io.trackedge.clusters;
 
 import io.trackedge.db.Database;
 import io.trackedge.db.TenantRouting;
-import io.trackedge.sink.bad.BadEventForwarding;
 import io.trackedge.sink.bad.BadEvents;
 import io.trackedge.sink.bad.ReplayOutcome;
 import io.trackedge.sink.postgres.MovedTenants;
@@ -13,10 +12,10 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.function.Function;
 
@@ -71,22 +70,9 @@ final class MovedBackEvents {
             }
             rows = BadEvents.untried(c, PostgresSink.NAME, MovedTenants.CODE, back, limit);
         }
-        List<BadEvents.Row> unwritten = new ArrayList<>(rows);
-        for (Map.Entry<String, Database> other : clusters.entrySet()) {
-            if (other.getKey().equals(cluster) || unwritten.isEmpty()) {
-                continue;
-            }
-            Map<Long, Long> copies = writtenCopies(other.getValue(), unwritten);
-            try (Connection c = here.dataSource().getConnection()) {
-                for (BadEvents.Row r : unwritten) {
-                    Long copy = copies.get(r.id());
-                    if (copy != null) {
-                        BadEventForwarding.forwarded(c, r, other.getKey(), copy);
-                    }
-                }
-            }
-            unwritten.removeIf(r -> copies.containsKey(r.id()));
-        }
+        Map<String, Database> others = new TreeMap<>(clusters);
+        others.remove(cluster);
+        List<BadEvents.Row> unwritten = WrittenCopies.settle(here, others, rows);
         int written = 0;
         for (ReplayOutcome o : replayOn.apply(here).replay(unwritten)) {
             written += o.replayed() ? 1 : 0;
@@ -105,31 +91,6 @@ final class MovedBackEvents {
             try (ResultSet r = s.executeQuery()) {
                 while (r.next()) {
                     out.add(r.getObject(1, UUID.class));
-                }
-            }
-        }
-        return out;
-    }
-
-    /**
-     * Of {@code rows}, those whose copy (the same sink, edge and journal position, as a forward keys it,
-     * and the same event) {@code there} holds replayed: the id here to the copy's id there.
-     */
-    private static Map<Long, Long> writtenCopies(Database there, List<BadEvents.Row> rows) throws SQLException {
-        Map<Long, Long> out = new HashMap<>();
-        try (Connection c = there.dataSource().getConnection(); PreparedStatement s = c.prepareStatement(
-                "SELECT k.id, b.bad_event_id FROM unnest(?::bigint[], ?::uuid[], ?::bigint[], ?::uuid[])"
-                        + " AS k (id, edge_node, journal_position, event_id)"
-                        + " JOIN bad_events b ON b.sink = ? AND b.edge_node = k.edge_node AND b.journal_position = k.journal_position"
-                        + " WHERE b.replayed_at IS NOT NULL AND b.event_id IS NOT DISTINCT FROM k.event_id")) {
-            s.setArray(1, c.createArrayOf("bigint", rows.stream().map(BadEvents.Row::id).toArray()));
-            s.setArray(2, c.createArrayOf("uuid", rows.stream().map(BadEvents.Row::edgeNode).toArray()));
-            s.setArray(3, c.createArrayOf("bigint", rows.stream().map(BadEvents.Row::journalPosition).toArray()));
-            s.setArray(4, c.createArrayOf("uuid", rows.stream().map(BadEvents.Row::eventId).toArray()));
-            s.setString(5, PostgresSink.NAME);
-            try (ResultSet r = s.executeQuery()) {
-                while (r.next()) {
-                    out.put(r.getLong(1), r.getLong(2));
                 }
             }
         }

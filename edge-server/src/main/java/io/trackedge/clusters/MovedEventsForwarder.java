@@ -32,8 +32,10 @@ import org.slf4j.LoggerFactory;
  * disagrees (itself on an older table, or on another one) leaves the rows for an operator, as it does a
  * row whose forward was refused once. The rows of a tenant moved back here since (its mark lifted) and routed
  * here, set aside while the mark still said it was elsewhere, are written here ({@link MovedBackEvents}).
- * Each cluster's edges all run it; two at once write nothing twice.
- * A cluster that cannot be reached is tried again the next minute; the edge goes on.
+ * Each cluster's edges all run it; two at once write nothing twice, nor does a forward after one that wrote
+ * a row in a cluster on the marks' way that the tenant has left since ({@link WrittenCopies}).
+ * A cluster that cannot be reached is tried again the next minute, and the rows whose way passes it wait;
+ * the edge goes on.
  */
 public final class MovedEventsForwarder implements Runnable {
 
@@ -102,6 +104,7 @@ public final class MovedEventsForwarder implements Runnable {
             // (moved back, or on again since this edge's table) never fill a run's share. The end, not this
             // cluster's own mark: a tenant moved on again is marked only in the cluster it left last.
             MarkChain chain = new MarkChain(cluster, marks, clusters);
+            Map<String, Set<String>> passedBy = new TreeMap<>();
             SQLException unreachable = null;
             for (UUID tenant : waitingTenants) {
                 String routed = routing.clusterOf(tenant);
@@ -109,8 +112,11 @@ public final class MovedEventsForwarder implements Runnable {
                     continue;
                 }
                 try {
-                    if (chain.end(tenant).filter(routed::equals).isPresent()) {
+                    Optional<List<String>> path = chain.path(tenant);
+                    if (path.isPresent() && path.get().get(path.get().size() - 1).equals(routed)) {
                         tenantsByTarget.computeIfAbsent(routed, k -> new ArrayList<>()).add(tenant);
+                        // where an earlier forward may have written them, when the tenant lived there
+                        passedBy.computeIfAbsent(routed, k -> new HashSet<>()).addAll(path.get().subList(0, path.get().size() - 1));
                     }
                 } catch (SQLException down) { // a cluster on the way: this tenant's rows wait
                     unreachable = down;
@@ -138,8 +144,11 @@ public final class MovedEventsForwarder implements Runnable {
                 List<ReplayOutcome> outcomes = new ArrayList<>();
                 int written;
                 try {
-                    written = forwarding.forward(to.getKey(), clusters.get(to.getKey()), to.getValue(), outcomes);
-                } catch (SQLException down) { // that cluster's rows wait; the others go on
+                    // A row that an earlier forward, to a cluster on the way that the tenant has left since, wrote
+                    // there is only marked: the tenant's move brought the event to its cluster now, but not the copy.
+                    List<BadEvents.Row> unwritten = WrittenCopies.settle(here, onTheWay(passedBy.get(to.getKey())), to.getValue());
+                    written = forwarding.forward(to.getKey(), clusters.get(to.getKey()), unwritten, outcomes);
+                } catch (SQLException down) { // that cluster's rows (or one that may hold a written copy) wait; the others go on
                     unreachable = down;
                     continue;
                 }
@@ -196,5 +205,14 @@ public final class MovedEventsForwarder implements Runnable {
             log.info("cluster {}: forwarding the events of tenants moved out of it again", cluster);
             failing = false;
         }
+    }
+
+    /** The clusters of {@code names} (none when null), by name: those a forward's rows passed by on the marks' way. */
+    private Map<String, Database> onTheWay(Set<String> names) {
+        Map<String, Database> out = new TreeMap<>();
+        if (names != null) {
+            names.forEach(n -> out.put(n, clusters.get(n)));
+        }
+        return out;
     }
 }

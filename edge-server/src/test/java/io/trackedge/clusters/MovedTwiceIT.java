@@ -179,6 +179,52 @@ class MovedTwiceIT {
         }
     }
 
+    /**
+     * A forward from a to b that wrote its copy in b and stopped before marking a's rows (a crash between the
+     * two), then the tenant moved on to c, which took the events written in b with it but not the copies:
+     * the forward to c, where the marks end now, marks a's rows and writes nothing twice.
+     */
+    @Test
+    void aRowAnEarlierForwardWroteInAClusterLeftSinceIsMarkedNotWrittenAgain() throws Exception {
+        try (TestDatabase a = TestDatabase.create(); TestDatabase b = TestDatabase.create(); TestDatabase c = TestDatabase.create()) {
+            String cUrl = "c=" + c.jdbcUrl();
+            Path inA = routing("in-a.csv", "a");
+            Path inB = routing("in-b.csv", "b");
+            try (TestEdge first = TwoClusterConfig.edge(a, b, inA, cUrl)) {
+                first.opens(MOVED, "first-", 1);
+                Await.until("an event in a", Duration.ofSeconds(60), () -> rows(a, "email_event_rows") == 1);
+            }
+            move(TwoClusterConfig.write(dir.resolve("to-b.conf"), a, b, inB, cUrl), "a");
+            try (TestEdge stale = TwoClusterConfig.edge(a, b, inA, cUrl)) {
+                stale.opens(MOVED, "stale-", 3);
+                Await.until("the stale edge's events set aside in a", Duration.ofSeconds(60),
+                        () -> a.count("SELECT count(*) FROM bad_events WHERE error_code = 'moved'") == 3);
+            }
+            try (Database da = db(a); Database db = db(b); Database dc = db(c)) {
+                Map<String, Database> all = Map.of("a", da, "b", db, "c", dc);
+                MovedEventsForwarder toB = forwarder(da, all, "b");
+                toB.run();
+                assertEquals(3, toB.forwarded());
+                assertEquals(4, rows(b, "email_event_rows"));
+                try (java.sql.Connection ca = a.connect(); java.sql.Statement s = ca.createStatement()) {
+                    // as if the forward had stopped before its last step, marking a's rows
+                    assertEquals(3, s.executeUpdate("UPDATE bad_events SET replayed_at = NULL, last_replay_error = NULL,"
+                            + " attempts = 0 WHERE error_code = 'moved'"));
+                }
+                move(TwoClusterConfig.write(dir.resolve("to-c.conf"), a, b, routing("in-c.csv", "c"), cUrl), "b");
+                assertEquals(4, rows(c, "email_event_rows"), "the move took the events the forward wrote in b");
+
+                MovedEventsForwarder toC = forwarder(da, all, "c");
+                toC.run();
+                assertEquals(0, toC.forwarded(), "nothing written again");
+            }
+            assertEquals(4, rows(c, "email_event_rows"), "each event once");
+            assertEquals(0, c.count("SELECT count(*) FROM bad_events"), "nothing copied into c");
+            assertEquals(3, a.count("SELECT count(*) FROM bad_events"
+                    + " WHERE last_replay_error LIKE 'forwarded to cluster b as bad event % and replayed there'"));
+        }
+    }
+
     private static MovedEventsForwarder forwarder(Database here, Map<String, Database> all, String routedTo) {
         return new MovedEventsForwarder("a", here, all, TenantRouting.of(List.of("a", "b", "c"), Map.of(MOVED, routedTo)),
                 new ClusterIdentities(List.of("a", "b", "c")), PostgresReplay::new);

@@ -10,8 +10,8 @@ public final class NotDrained {
     private NotDrained() {
     }
 
-    /** As a 400 ms drain would throw it, with one event left when not {@code drained}, none when it was. */
-    public static RingNotDrainedException of(boolean drained, boolean journalLetGo) {
-        return new RingNotDrainedException(drained, 400, drained ? 0 : 1, journalLetGo, 100);
+    /** As a 400 ms drain would throw it, with {@code unhandled} events left (once drained: published after the drain). */
+    public static RingNotDrainedException of(boolean drained, long unhandled, boolean journalLetGo) {
+        return new RingNotDrainedException(drained, 400, unhandled, journalLetGo, 100);
     }
 }

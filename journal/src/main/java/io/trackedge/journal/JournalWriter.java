@@ -79,7 +79,7 @@ public final class JournalWriter implements Closeable {
     /** {@link #open}, with the parts {@code hooks} replaces (tests hold them back or make them fail). */
     static JournalWriter open(Path dir, long segmentBytes, long maxBytes, JournalStats stats, JournalWriterHooks hooks)
             throws IOException {
-        // before anything is made: a size refused leaves no folder and no closer behind
+        // before anything is made: a segment size refused leaves no folder behind (a cap refused, by SizeBudget, does)
         if (segmentBytes < STAGING_BYTES) {
             throw new IllegalArgumentException("segment size must be at least " + STAGING_BYTES + " bytes, got " + segmentBytes);
         }
