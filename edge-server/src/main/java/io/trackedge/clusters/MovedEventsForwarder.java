@@ -10,7 +10,11 @@ import io.trackedge.sink.postgres.PostgresReplay;
 import io.trackedge.sink.postgres.PostgresSink;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -33,7 +37,8 @@ import org.slf4j.LoggerFactory;
  * row whose forward was refused once. The rows of a tenant moved back here since (its mark lifted) and routed
  * here, set aside while the mark still said it was elsewhere, are written here ({@link MovedBackEvents}).
  * Each cluster's edges all run it; two at once write nothing twice, nor does a forward after one that wrote
- * a row in a cluster on the marks' way that the tenant has left since ({@link WrittenCopies}).
+ * a row in a cluster the tenant has left since ({@link WrittenCopies}, asked of the clusters on the marks'
+ * way and those its moves went through since: {@link MoveHistory}).
  * A cluster that cannot be reached is tried again the next minute, and the rows whose way passes it wait;
  * the edge goes on.
  */
@@ -43,6 +48,7 @@ public final class MovedEventsForwarder implements Runnable {
     static final int ROWS_PER_RUN = 1000;
 
     private static final Logger log = LoggerFactory.getLogger(MovedEventsForwarder.class);
+    private static final Duration CLOCK_MARGIN = Duration.ofMinutes(10);
 
     private final String cluster;
     private final int rowsPerRun;
@@ -104,7 +110,7 @@ public final class MovedEventsForwarder implements Runnable {
             // (moved back, or on again since this edge's table) never fill a run's share. The end, not this
             // cluster's own mark: a tenant moved on again is marked only in the cluster it left last.
             MarkChain chain = new MarkChain(cluster, marks, clusters);
-            Map<String, Set<String>> passedBy = new TreeMap<>();
+            Map<UUID, List<String>> passedBy = new HashMap<>();
             SQLException unreachable = null;
             for (UUID tenant : waitingTenants) {
                 String routed = routing.clusterOf(tenant);
@@ -115,8 +121,7 @@ public final class MovedEventsForwarder implements Runnable {
                     Optional<List<String>> path = chain.path(tenant);
                     if (path.isPresent() && path.get().get(path.get().size() - 1).equals(routed)) {
                         tenantsByTarget.computeIfAbsent(routed, k -> new ArrayList<>()).add(tenant);
-                        // where an earlier forward may have written them, when the tenant lived there
-                        passedBy.computeIfAbsent(routed, k -> new HashSet<>()).addAll(path.get().subList(0, path.get().size() - 1));
+                        passedBy.put(tenant, path.get().subList(0, path.get().size() - 1));
                     }
                 } catch (SQLException down) { // a cluster on the way: this tenant's rows wait
                     unreachable = down;
@@ -144,9 +149,8 @@ public final class MovedEventsForwarder implements Runnable {
                 List<ReplayOutcome> outcomes = new ArrayList<>();
                 int written;
                 try {
-                    // A row that an earlier forward, to a cluster on the way that the tenant has left since, wrote
-                    // there is only marked: the tenant's move brought the event to its cluster now, but not the copy.
-                    List<BadEvents.Row> unwritten = WrittenCopies.settle(here, onTheWay(passedBy.get(to.getKey())), to.getValue());
+                    List<BadEvents.Row> unwritten = new ArrayList<>();
+                    unreachable = unwritten(to.getKey(), to.getValue(), passedBy, unwritten, unreachable);
                     written = forwarding.forward(to.getKey(), clusters.get(to.getKey()), unwritten, outcomes);
                 } catch (SQLException down) { // that cluster's rows (or one that may hold a written copy) wait; the others go on
                     unreachable = down;
@@ -207,12 +211,34 @@ public final class MovedEventsForwarder implements Runnable {
         }
     }
 
-    /** The clusters of {@code names} (none when null), by name: those a forward's rows passed by on the marks' way. */
-    private Map<String, Database> onTheWay(Set<String> names) {
-        Map<String, Database> out = new TreeMap<>();
-        if (names != null) {
-            names.forEach(n -> out.put(n, clusters.get(n)));
+    /**
+     * Adds to {@code out} the rows of {@code rows}, going to {@code target}, that no earlier forward wrote in a
+     * cluster the tenant has left since, and marks the others here: the tenant's move brought the event to
+     * {@code target}, but not the forward's copy, which a new forward would not find. The clusters asked are
+     * those on the marks' way ({@code passedBy}) and those the tenant's moves went through since its earliest
+     * row was set aside ({@link MoveHistory}).
+     *
+     * @return {@code unreachable}, or the failure of a cluster that could not be asked: that tenant's rows wait
+     */
+    private SQLException unwritten(String target, List<BadEvents.Row> rows, Map<UUID, List<String>> passedBy,
+                                   List<BadEvents.Row> out, SQLException unreachable) {
+        Map<UUID, List<BadEvents.Row>> byTenant = new LinkedHashMap<>();
+        rows.forEach(r -> byTenant.computeIfAbsent(r.tenantId(), k -> new ArrayList<>()).add(r));
+        for (Map.Entry<UUID, List<BadEvents.Row>> t : byTenant.entrySet()) {
+            Instant earliest = t.getValue().stream().map(BadEvents.Row::setAsideAt).min(Instant::compareTo).orElseThrow();
+            Map<String, Database> asked = new TreeMap<>();
+            try {
+                Set<String> names = new HashSet<>(passedBy.getOrDefault(t.getKey(), List.of()));
+                // a margin for the clocks of the clusters that wrote the two times
+                names.addAll(MoveHistory.leftSince(target, t.getKey(), earliest.minus(CLOCK_MARGIN), clusters));
+                names.remove(cluster);
+                names.remove(target);
+                names.forEach(n -> asked.put(n, clusters.get(n)));
+                out.addAll(WrittenCopies.settle(here, asked, t.getValue()));
+            } catch (SQLException down) {
+                unreachable = down;
+            }
         }
-        return out;
+        return unreachable;
     }
 }

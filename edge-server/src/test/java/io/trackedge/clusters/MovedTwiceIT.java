@@ -225,6 +225,54 @@ class MovedTwiceIT {
         }
     }
 
+    /**
+     * The same stopped forward, to c this time, then a move back from c into b, which lifts b's mark: the
+     * marks from a now end at b with nothing on the way, and only the tenant's moves say that c, where the
+     * copy was written, is where the event came from. The forward to b marks a's rows and writes nothing twice.
+     */
+    @Test
+    void aRowWrittenInAClusterThatAMoveBackTookOffTheWayIsMarkedNotWrittenAgain() throws Exception {
+        try (TestDatabase a = TestDatabase.create(); TestDatabase b = TestDatabase.create(); TestDatabase c = TestDatabase.create()) {
+            String cUrl = "c=" + c.jdbcUrl();
+            Path inA = routing("in-a.csv", "a");
+            Path inB = routing("in-b.csv", "b");
+            Path inC = routing("in-c.csv", "c");
+            try (TestEdge first = TwoClusterConfig.edge(a, b, inA, cUrl)) {
+                first.opens(MOVED, "first-", 1);
+                Await.until("an event in a", Duration.ofSeconds(60), () -> rows(a, "email_event_rows") == 1);
+            }
+            move(TwoClusterConfig.write(dir.resolve("to-b.conf"), a, b, inB, cUrl), "a");
+            move(TwoClusterConfig.write(dir.resolve("to-c.conf"), a, b, inC, cUrl), "b");
+            try (TestEdge stale = TwoClusterConfig.edge(a, b, inA, cUrl)) {
+                stale.opens(MOVED, "stale-", 3);
+                Await.until("the stale edge's events set aside in a", Duration.ofSeconds(60),
+                        () -> a.count("SELECT count(*) FROM bad_events WHERE error_code = 'moved'") == 3);
+            }
+            try (Database da = db(a); Database db = db(b); Database dc = db(c)) {
+                Map<String, Database> all = Map.of("a", da, "b", db, "c", dc);
+                MovedEventsForwarder toC = forwarder(da, all, "c");
+                toC.run();
+                assertEquals(3, toC.forwarded());
+                assertEquals(4, rows(c, "email_event_rows"));
+                try (java.sql.Connection ca = a.connect(); java.sql.Statement s = ca.createStatement()) {
+                    // as if the forward had stopped before its last step, marking a's rows
+                    assertEquals(3, s.executeUpdate("UPDATE bad_events SET replayed_at = NULL, last_replay_error = NULL,"
+                            + " attempts = 0 WHERE error_code = 'moved'"));
+                }
+                move(TwoClusterConfig.write(dir.resolve("back-to-b.conf"), a, b, inB, cUrl), "c");
+                assertEquals(0, b.count("SELECT count(*) FROM tenants_moved_out"), "b's mark lifted");
+                assertEquals(4, rows(b, "email_event_rows"), "the move back took the events the forward wrote in c");
+
+                MovedEventsForwarder toB = forwarder(da, all, "b");
+                toB.run();
+                assertEquals(0, toB.forwarded(), "nothing written again");
+            }
+            assertEquals(4, rows(b, "email_event_rows"), "each event once");
+            assertEquals(3, a.count("SELECT count(*) FROM bad_events"
+                    + " WHERE last_replay_error LIKE 'forwarded to cluster c as bad event % and replayed there'"));
+        }
+    }
+
     private static MovedEventsForwarder forwarder(Database here, Map<String, Database> all, String routedTo) {
         return new MovedEventsForwarder("a", here, all, TenantRouting.of(List.of("a", "b", "c"), Map.of(MOVED, routedTo)),
                 new ClusterIdentities(List.of("a", "b", "c")), PostgresReplay::new);
