@@ -4,10 +4,10 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigValueType;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
+import java.util.Set;
 import java.util.function.Supplier;
 
 /**
@@ -19,14 +19,14 @@ import java.util.function.Supplier;
 final class CheckedConfig {
 
     private final Config config;
-    private final Map<String, String> envByPath = new HashMap<>();
+    private final Set<String> keys = new HashSet<>();
     private final List<String> problems = new ArrayList<>();
 
     CheckedConfig(Config config) {
         this.config = config;
         config.entrySet().forEach(e -> {
             if (e.getKey().startsWith("edge.")) {
-                envByPath.put(e.getKey(), EnvNames.envName(e.getKey()));
+                keys.add(e.getKey());
             }
         });
     }
@@ -42,12 +42,7 @@ final class CheckedConfig {
 
     /** The key with the variables that set it: {@code edge.http.port (EDGE_HTTP_PORT or EDGE_PORT)}. */
     private String name(String path) {
-        String env = envByPath.get(path);
-        if (env == null) {
-            return path;
-        }
-        String alias = EnvNames.aliasOf(path);
-        return path + " (" + env + (alias == null ? "" : " or " + alias) + ")";
+        return keys.contains(path) ? EnvNames.describe(path) : path;
     }
 
     void problem(String path, String what) {

@@ -66,6 +66,15 @@ public final class EnvNames {
         return "EDGE_" + path.substring("edge.".length()).toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
     }
 
+    /**
+     * {@code path} with the variables that set it, as configuration errors name it:
+     * {@code edge.http.port (EDGE_HTTP_PORT or EDGE_PORT)}.
+     */
+    public static String describe(String path) {
+        String alias = aliasOf(path);
+        return path + " (" + envName(path) + (alias == null ? "" : " or " + alias) + ")";
+    }
+
     /** The older name of {@code path}, or null when it has none. */
     static String aliasOf(String path) {
         return ALIASES.entrySet().stream().filter(a -> a.getValue().equals(path)).map(Map.Entry::getKey)

@@ -131,7 +131,7 @@ public final class Dashboard implements AutoCloseable {
             case "/dashboard/pipeline" -> async(() -> page(() -> {
                 pages.mayReadNode(session); // the whole node: every tenant's volumes, jobs and errors
                 return pipelineView();
-            }));
+            }, true));
             case "/dashboard/pipeline.json" -> async(() -> pipelineJson(session));
             default -> CompletableFuture.completedFuture(Response.html(404, "<!doctype html><title>not found</title>not found"));
         };
@@ -171,10 +171,19 @@ public final class Dashboard implements AutoCloseable {
     }
 
     private Response page(ViewMaker make) throws IOException {
+        return page(make, false);
+    }
+
+    /**
+     * @param forbiddenShown a 403 answered as a page saying why, not as the login page: logging in again helps
+     *     where a tenant cookie names a tenant the key may not read, not where the page needs another kind of key
+     *     (the pipeline's, refused to a key of one tenant, whose session is still open)
+     */
+    private Response page(ViewMaker make, boolean forbiddenShown) throws IOException {
         try {
             return Response.html(200, render("page.jte", make.make()));
         } catch (DashboardPages.ApiError e) {
-            if (e.status == 401 || e.status == 403) {
+            if (e.status == 401 || e.status == 403 && !forbiddenShown) {
                 return loginPage(e.getMessage());
             }
             return Response.html(e.status, render("page.jte", new View("Error", "", "7d", e.getMessage(), List.of(), List.of(),

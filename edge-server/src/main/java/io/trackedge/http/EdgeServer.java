@@ -15,6 +15,7 @@ import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.trackedge.config.EdgeConfig;
+import io.trackedge.config.EnvNames;
 import io.trackedge.metrics.EdgeMetrics;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -100,7 +101,7 @@ public final class EdgeServer implements AutoCloseable {
                     // gets the answer held for the journal: the connection closes once it is out (TrackingHandler).
                     .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                     .childHandler(new PublicChannelInitializer(http, limiter, edge, connections)),
-                    http.bind(), http.port(), "edge.http.port (EDGE_PORT)");
+                    http.bind(), http.port(), EnvNames.describe("edge.http.port"));
             Channel adm = listen(new ServerBootstrap()
                     .group(adminLoop)
                     .channel(transport.serverChannel())
@@ -115,7 +116,7 @@ public final class EdgeServer implements AutoCloseable {
                                     .addLast(new AdminHandler(metrics, readiness, dashboard));
                         }
                     }),
-                    admin.bind(), admin.port(), "edge.admin.port (EDGE_ADMIN_PORT)");
+                    admin.bind(), admin.port(), EnvNames.describe("edge.admin.port"));
             publicLoops.next().scheduleAtFixedRate(() -> edge.responses.refresh(Instant.now(), executors), 1, 1, TimeUnit.SECONDS);
             metrics.gauge("edge_connections_open", "Open connections on the public listener", limiter::open);
             log.info("public listener on {} ({} event loop{}, {}), admin on {}", pub.localAddress(), loops,

@@ -93,7 +93,8 @@ final class IngestExchange {
             return;
         }
         if (principal == null) {
-            boolean given = request.headers().contains(HttpHeaderNames.AUTHORIZATION);
+            // Another scheme (Basic) gives no bearer key at all: said to be unknown or revoked, it sent users hunting a bad key.
+            boolean given = authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7);
             refuse(401, Outcome.UNAUTHORIZED, given ? IngestResponses.BAD_KEY : IngestResponses.UNAUTHORIZED,
                     given ? "the bearer key is not valid (unknown or revoked)" : "a bearer key is required (Authorization: Bearer tek_...)");
             return;

@@ -89,8 +89,8 @@ public final class StatsService implements AutoCloseable {
      * 200 for a read key of every tenant, else the refusal (401, or 403 for a key of one tenant).
      */
     public CompletableFuture<StatsResponse> mayReadNode(String authorization) {
-        return withReader(authorization, p -> p.tenant() == null ? null
-                : StatsResponse.error(403, "this page shows the whole node: it needs a read key of every tenant"));
+        return withReader(authorization, p -> p.tenant() == null ? null : StatsResponse.error(403,
+                "this page shows the whole node: it needs a read key of every tenant, and this key reads one tenant"));
     }
 
     /**

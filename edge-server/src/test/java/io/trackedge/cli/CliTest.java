@@ -165,6 +165,25 @@ class CliTest {
                 + " got 1074790400"), r.err());
     }
 
+    /**
+     * README: a start-up error names the key and its variables as the configuration's own errors do. A port in
+     * use named only {@code EDGE_PORT} for the public listener, not {@code EDGE_HTTP_PORT}, the rule's name.
+     */
+    @Test
+    void servePortInUseNamesTheKeyAndItsVariables() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0)) {
+            int port = taken.getLocalPort();
+            String base = "edge.data-dir = \"" + dir + "\"\nedge.signing-keys = \"" + KEY + "\"\nedge.sink.postgres.enabled = false\n";
+            Run pub = serve(config(base + "edge.http.port = " + port + "\nedge.admin.port = 0\n"));
+            assertNotEquals(0, pub.exit(), pub.err());
+            assertTrue(pub.err().contains("cannot listen on 0.0.0.0:" + port + " (edge.http.port (EDGE_HTTP_PORT or EDGE_PORT))"),
+                    pub.err());
+            Run adm = serve(config(base + "edge.http.port = 0\nedge.admin.port = " + port + "\nedge.admin.bind = \"0.0.0.0\"\n"));
+            assertNotEquals(0, adm.exit(), adm.err());
+            assertTrue(adm.err().contains("cannot listen on 0.0.0.0:" + port + " (edge.admin.port (EDGE_ADMIN_PORT))"), adm.err());
+        }
+    }
+
     @Test
     void productionRefusesToStartWithoutSigningKeysAndDevelopmentMakesOne() throws Exception {
         EdgeConfig prod = ConfigLoader.load(null, Map.of("EDGE_DATA_DIR", dir.toString()));

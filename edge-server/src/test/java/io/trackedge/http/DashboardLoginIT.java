@@ -110,6 +110,26 @@ class DashboardLoginIT {
     }
 
     /**
+     * README: a key of one tenant gets 403 on the live pipeline page (the whole node's), with a page saying
+     * so. It got the login page with 401, as if the session had ended, while pipeline.json said 403.
+     */
+    @Test
+    void thePipelinePageIsA403ForAKeyOfOneTenant() throws Exception {
+        try (RawHttp c = new RawHttp(edge.adminPort())) {
+            c.timeout(10_000);
+            assertEquals(303, login(c, oneTenant, "").status());
+            RawHttp.Response page = c.send("GET /dashboard/pipeline HTTP/1.1\r\nHost: a\r\nCookie: te_key=" + oneTenant
+                    + "; te_tenant=\r\n\r\n").read(false);
+            assertEquals(403, page.status(), page.bodyText());
+            assertTrue(page.bodyText().contains("this key reads one tenant"), page.bodyText());
+            assertTrue(!page.bodyText().contains("name=\"key\""), "not the login form: the session is still open");
+            RawHttp.Response figures = c.send("GET /dashboard/pipeline.json HTTP/1.1\r\nHost: a\r\nCookie: te_key=" + oneTenant
+                    + "\r\n\r\n").read(false);
+            assertEquals(403, figures.status(), figures.bodyText());
+        }
+    }
+
+    /**
      * A bad %-escape in a dashboard path or query is a 400. It threw on the admin loop before the page was
      * counted as answered, so no answer came and the idle timeout spared the connection for ever.
      */

@@ -473,6 +473,7 @@ class IngestApiIT {
             RawHttp.Response r = post(c, null, "application/x-ndjson", body);
             assertEquals(401, r.status());
             assertEquals("Bearer realm=\"trackedge\"", r.header("www-authenticate"));
+            assertTrue(json(r).get("error").asText().startsWith("a bearer key is required"), r.bodyText());
             r = post(c, "tek_" + "x".repeat(43), "application/x-ndjson", body);
             assertEquals(401, r.status());
             assertEquals("Bearer realm=\"trackedge\", error=\"invalid_token\"", r.header("www-authenticate"));
@@ -481,7 +482,11 @@ class IngestApiIT {
             assertEquals(401, r.status());
             c.send("POST /v1/events HTTP/1.1\r\nHost: t\r\nAuthorization: Basic dTpw\r\nContent-Type: application/x-ndjson\r\n"
                     + "Content-Length: 0\r\n\r\n");
-            assertEquals(401, c.read(false).status());
+            // no bearer key at all, as with no header: it said the bearer key was unknown or revoked
+            r = c.read(false);
+            assertEquals(401, r.status());
+            assertEquals("Bearer realm=\"trackedge\"", r.header("www-authenticate"));
+            assertTrue(json(r).get("error").asText().startsWith("a bearer key is required"), r.bodyText());
             assertEquals(202, post(c, allKey, "application/x-ndjson", body).status());
         }
         assertEquals(before + 1, edge.journalEvents().size());
