@@ -3,6 +3,7 @@ package io.trackedge.cli;
 import io.trackedge.EdgeApp;
 import io.trackedge.config.ConfigException;
 import io.trackedge.config.EdgeConfig;
+import io.trackedge.http.CannotListenException;
 import io.trackedge.token.KeyRing;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -51,6 +52,9 @@ public final class ServeCommand implements Callable<Integer> {
         } catch (ConfigException e) { // what the configuration asks cannot be kept to with this data folder
             System.err.println(e.getMessage());
             return 2;
+        } catch (CannotListenException e) { // a port in use may come free: 1, which the unit's restart tries again
+            System.err.println(e.getMessage());
+            return 1;
         }
         System.out.printf("edge listening on http://%s:%d (admin http://%s:%d)%n", cfg.http().bind(), app.port(),
                 cfg.admin().bind(), app.adminPort());

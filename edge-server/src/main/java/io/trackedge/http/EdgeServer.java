@@ -66,7 +66,7 @@ public final class EdgeServer implements AutoCloseable {
         io.netty.channel.ChannelFuture f = b.bind(new InetSocketAddress(host, port)).await();
         if (!f.isSuccess()) {
             Throwable c = f.cause();
-            throw new IllegalStateException("cannot listen on " + host + ":" + port + " (" + setting + "): "
+            throw new CannotListenException("cannot listen on " + host + ":" + port + " (" + setting + "): "
                     + (c.getMessage() == null ? c.toString() : c.getMessage()), c);
         }
         return f.channel();
