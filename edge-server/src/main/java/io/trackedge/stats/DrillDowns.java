@@ -203,10 +203,13 @@ public final class DrillDowns {
         throw new BadRequest("after must be the next_after of the previous page (<time>|<email id>), got '" + s + "'");
     }
 
-    private static LocalDate[] dates(Map<String, List<String>> params, int defaultDays) throws BadRequest {
+    static LocalDate[] dates(Map<String, List<String>> params, int defaultDays) throws BadRequest {
         LocalDate today = LocalDate.ofInstant(Instant.now(), ZoneOffset.UTC);
         LocalDate to = date("to", StatsRequestParser.one(params, "to"), today.plusDays(1));
-        LocalDate from = date("from", StatsRequestParser.one(params, "from"), to.minusDays(defaultDays));
+        // Computed back from an early to, no earlier than the first day a caller may give.
+        LocalDate earliest = LocalDate.ofInstant(StatsRequestParser.EARLIEST, ZoneOffset.UTC);
+        LocalDate from = date("from", StatsRequestParser.one(params, "from"),
+                to.minusDays(defaultDays).isBefore(earliest) ? earliest : to.minusDays(defaultDays));
         if (!from.isBefore(to)) {
             throw new BadRequest("the range is empty: from (" + from + ") must be before to (" + to + ")");
         }

@@ -100,6 +100,11 @@ record StatsPlan(Source source, String sql, List<Object> params, List<Base> base
         for (int i = 0; i < r.dimensions().size(); i++) {
             q.append(", ").append(i + 2);
         }
+        // The roll-ups hold a row for a group with events of another kind (a link clicked by a scanner alone, under
+        // machine=exclude): a row whose asked-for counts are all 0 is a bucket without events, and is left out.
+        for (int i = 0; i < selected.size(); i++) {
+            q.append(i == 0 ? " HAVING " : " OR ").append("coalesce(").append(s.sums.get(selected.get(i))).append(", 0) <> 0");
+        }
         q.append(" ORDER BY 1");
         for (int i = 0; i < r.dimensions().size(); i++) {
             q.append(", ").append(i + 2);

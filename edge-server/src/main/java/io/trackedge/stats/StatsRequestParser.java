@@ -25,7 +25,8 @@ import java.util.UUID;
  *   <li>{@code from}, {@code to}: ISO-8601, either an instant with an offset
  *       ({@code 2026-11-30T00:00:00Z}, {@code 2026-11-30T01:00:00+01:00}), a local date-time or a
  *       date ({@code 2026-11-30}, meaning its start) in {@code tz}. {@code to} is exclusive. Both
- *       on whole hours (the roll-ups are hourly). Default: the 7 days up to the next whole hour.
+ *       on whole hours (the roll-ups are hourly). Default: the 7 days up to the next whole hour, from no earlier
+ *       than 1970-01-01. Both in the years 1970 to 9999, in UTC and in {@code tz}.
  *       At most {@value #MAX_RANGE_DAYS} days apart.</li>
  *   <li>{@code tz}: an IANA zone or offset, default UTC; its offset must be whole hours.</li>
  *   <li>{@code granularity}: auto (default), hour, day, week, month, total.</li>
@@ -65,25 +66,24 @@ public final class StatsRequestParser {
         }
         UUID tenant = tenant(one(params, "tenant"), keyTenant);
         ZoneId zone = zone(one(params, "tz"));
-        Instant to;
-        Instant from;
-        try {
-            // Lead numbers are per UTC day: their default range ends at a UTC midnight, which StatsPlan
-            // requires (ending at the next hour, it was refused but in the day's last hour).
-            to = one(params, "to") != null ? instant("to", one(params, "to"), zone)
-                    : one(params, "lead") != null ? now.truncatedTo(ChronoUnit.DAYS).plus(1, ChronoUnit.DAYS)
-                    : now.truncatedTo(ChronoUnit.HOURS).plus(1, ChronoUnit.HOURS);
-            // Seven days of the zone's calendar: across a change of its offset, 168 hours began a day an hour off.
-            from = one(params, "from") == null ? to.atZone(zone).minusDays(7).toInstant() : instant("from", one(params, "from"), zone);
-        } catch (BadRequest e) {
-            // A date's midnight in Asia/Kolkata is no whole UTC hour: say that the zone is why.
-            wholeHours(zone, one(params, "tz"), now.minus(366, ChronoUnit.DAYS), now.plus(366, ChronoUnit.DAYS));
-            throw e;
-        }
+        // Lead numbers are per UTC day: their default range ends at a UTC midnight, which StatsPlan
+        // requires (ending at the next hour, it was refused but in the day's last hour).
+        Instant to = one(params, "to") != null ? instant("to", one(params, "to"), zone)
+                : one(params, "lead") != null ? now.truncatedTo(ChronoUnit.DAYS).plus(1, ChronoUnit.DAYS)
+                : now.truncatedTo(ChronoUnit.HOURS).plus(1, ChronoUnit.HOURS);
+        // Seven days of the zone's calendar: across a change of its offset, 168 hours began a day an hour off.
+        // Computed back from an early to, no earlier than the first date a caller may give.
+        Instant from = one(params, "from") != null ? instant("from", one(params, "from"), zone)
+                : latest(to.atZone(zone).minusDays(7).toInstant(), EARLIEST, LocalDate.of(1970, 1, 1).atStartOfDay(zone).toInstant());
+        // Before the whole-hour checks: a date's midnight in Asia/Kolkata is no whole UTC hour, and the zone is why.
+        wholeHours(zone, one(params, "tz"), from.isBefore(to) ? from : to, from.isBefore(to) ? to : from);
+        onTheHour("from", from, one(params, "from"));
+        onTheHour("to", to, one(params, "to"));
+        inYearsIn(zone, "from", from);
+        inYearsIn(zone, "to", to);
         if (!from.isBefore(to)) {
             throw new BadRequest("the range is empty: from (" + from + ") must be before to (" + to + ")");
         }
-        wholeHours(zone, one(params, "tz"), from, to);
         Duration range = Duration.between(from, to);
         if (longerThanDays(from, to, zone, MAX_RANGE_DAYS)) {
             throw new BadRequest("the range is " + length(range) + "; at most " + MAX_RANGE_DAYS + " days (a year) per query");
@@ -212,11 +212,30 @@ public final class StatsRequestParser {
         } catch (DateTimeException e) { // a parseable date past what an instant or a zone rule can hold
             throw new BadRequest(name + " must be in the years 1970 to 9999 (UTC), got '" + s + "'");
         }
-        inYears(name, t, s);
+        return inYears(name, t, s);
+    }
+
+    private static void onTheHour(String name, Instant t, String given) throws BadRequest {
         if (!t.truncatedTo(ChronoUnit.HOURS).equals(t)) {
-            throw new BadRequest(name + " must be on a whole hour (the roll-ups are hourly): " + s);
+            throw new BadRequest(name + " must be on a whole hour (the roll-ups are hourly): " + plusTypedAsIs(given));
         }
-        return t;
+    }
+
+    /** The answer shows the range in tz, as RFC 3339, whose years have four digits: the bound holds there too. */
+    private static void inYearsIn(ZoneId zone, String name, Instant t) throws BadRequest {
+        var shown = t.atZone(zone);
+        if (shown.getYear() < 1970 || shown.getYear() > 9999) {
+            throw new BadRequest(name + " must be in the years 1970 to 9999 in tz too; in " + zone + " it is "
+                    + shown.toOffsetDateTime());
+        }
+    }
+
+    private static Instant latest(Instant... ts) {
+        Instant out = ts[0];
+        for (Instant t : ts) {
+            out = t.isAfter(out) ? t : out;
+        }
+        return out;
     }
 
     /** A range's length for an error: its days and hours, where whole days alone read "31 days" for one refused past 31. */

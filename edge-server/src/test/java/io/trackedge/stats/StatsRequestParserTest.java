@@ -134,6 +134,41 @@ class StatsRequestParserTest {
         assertEquals(Instant.parse("9999-12-31T00:00:00Z"), late.to());
     }
 
+    /**
+     * A default range computed back from an early {@code to} starts no earlier than 1970-01-01, the first date
+     * given is refused before: it began on 1969-12-26 (stats), 1969-12-06 (warm-up), 1969-05-31 (billing).
+     */
+    @Test
+    void aDefaultFromStartsNoEarlierThan1970() throws BadRequest {
+        assertEquals(Instant.EPOCH, parse("to", "1970-01-02", "metrics", "sent").from());
+        assertEquals(Instant.parse("1970-01-01T05:00:00Z"), parse("to", "1970-01-02", "tz", "-05:00", "metrics", "sent").from(),
+                "1970-01-01 in tz: shown in it, an earlier start would read 1969");
+        assertEquals(java.time.LocalDate.of(1970, 1, 1), DrillDowns.dates(Map.of("to", List.of("1970-01-05")), 30)[0]);
+        assertEquals(java.time.LocalDate.of(1970, 1, 1), DrillDowns.dates(Map.of("to", List.of("1970-06-01")), 366)[0]);
+    }
+
+    /** The range as the answer shows it, in tz, is in the years too: it answered "to":"+10000-01-01T13:00:00+14:00". */
+    @Test
+    void theRangeShownInTheZoneIsInTheYears1970To9999() {
+        BadRequest late = assertThrows(BadRequest.class, () -> parse("from", "9999-12-30T00:00:00Z", "to", "9999-12-31T23:00:00Z",
+                "tz", "+14:00", "granularity", "day", "metrics", "sent"));
+        assertTrue(late.getMessage().contains("must be in the years 1970 to 9999"), late.getMessage());
+        BadRequest early = assertThrows(BadRequest.class, () -> parse("from", "1970-01-01T00:00:00Z", "to", "1970-01-02T00:00:00Z",
+                "tz", "-05:00", "metrics", "sent"));
+        assertTrue(early.getMessage().contains("must be in the years 1970 to 9999"), early.getMessage());
+    }
+
+    /**
+     * A date whose midnight is off the hour because of the zone says the zone is why: Monrovia was UTC-0:44:30 until
+     * 1972, and the date form said "to must be on a whole hour" where the same range as instants named the zone.
+     */
+    @Test
+    void aDateOffTheHourInAZoneOfPartHoursNamesTheZone() {
+        BadRequest e = assertThrows(BadRequest.class, () -> parse("metrics", "sent", "from", "1971-01-01", "to", "1971-01-02",
+                "tz", "Africa/Monrovia"));
+        assertTrue(e.getMessage().startsWith("tz Africa/Monrovia has an offset that is not whole hours"), e.getMessage());
+    }
+
     @Test
     void aHeaderValueThatCouldEndItsLineIsRefused() {
         assertThrows(IllegalArgumentException.class,
