@@ -163,7 +163,10 @@ public final class BadEventsCommand implements Runnable {
                     }
                     Map<String, List<BadEvents.Row>> elsewhere = forwarding.elsewhere(toPostgres);
                     elsewhere.values().forEach(toPostgres::removeAll);
-                    tally.add(postgres.replay(toPostgres));
+                    List<ReplayOutcome> settled = new ArrayList<>(); // written by a forward in a cluster the tenant left since
+                    List<BadEvents.Row> rest = forwarding.unwrittenHere(toPostgres, settled);
+                    tally.add(settled);
+                    tally.add(postgres.replay(rest));
                     tally.add(forwarding.forward(elsewhere));
                     if (toPostHog.isEmpty()) {
                         continue;

@@ -1,5 +1,6 @@
 package io.trackedge.cli;
 
+import io.trackedge.clusters.EarlierForwards;
 import io.trackedge.clusters.MovedBadEvents;
 import io.trackedge.config.EdgeConfig;
 import io.trackedge.db.Database;
@@ -7,12 +8,18 @@ import io.trackedge.sink.bad.BadEvents;
 import io.trackedge.sink.bad.ReplayOutcome;
 import io.trackedge.sink.postgres.PostgresReplay;
 import java.io.IOException;
+import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 
 /**
  * {@code bad-events replay}'s hand-off of the rows whose tenant the routing table sends to another
@@ -29,6 +36,27 @@ final class ClusterForwarding implements AutoCloseable {
     private final MovedBadEvents handOff;
     private final Map<String, CliDatabase> opened = new HashMap<>();
     private final Map<String, Exception> failed = new HashMap<>();
+    private final CliDatabase here;
+    private final Set<String> names;
+    /** The clusters {@link EarlierForwards} may ask, opened as for a forward. */
+    private final EarlierForwards.Clusters clusters = new EarlierForwards.Clusters() {
+        @Override
+        public Set<String> names() {
+            return names;
+        }
+
+        @Override
+        public Database open(String name) throws SQLException {
+            if (name.equals(thisCluster)) {
+                return here.db();
+            }
+            try {
+                return ClusterForwarding.this.open(name).db();
+            } catch (IOException e) {
+                throw new SQLException("cluster " + name + ": " + e.getMessage(), e);
+            }
+        }
+    };
 
     /**
      * @param cluster the cluster the command works on ({@code --cluster}), null for the first
@@ -41,6 +69,38 @@ final class ClusterForwarding implements AutoCloseable {
         List<EdgeConfig.Cluster> clusters = cfg.database().clusters().list();
         this.thisCluster = clusters.isEmpty() ? null : cluster != null ? cluster : clusters.get(0).name();
         this.handOff = new MovedBadEvents(here.db(), replayOn, report);
+        this.here = here;
+        this.names = clusters.stream().map(EdgeConfig.Cluster::name).collect(Collectors.toUnmodifiableSet());
+    }
+
+    /** {@link #unwritten} for rows to be written in the cluster the command works on. */
+    List<BadEvents.Row> unwrittenHere(List<BadEvents.Row> rows, List<ReplayOutcome> outcomes) {
+        return unwritten(thisCluster, rows, outcomes);
+    }
+
+    /**
+     * Of {@code rows}, to be written in cluster {@code target}, those no earlier forward wrote in a cluster
+     * the tenant has left since ({@link EarlierForwards}); each of the others gets an outcome in {@code
+     * outcomes}: marked here, or not tried because a cluster that may hold its copy cannot be read.
+     */
+    List<BadEvents.Row> unwritten(String target, List<BadEvents.Row> rows, List<ReplayOutcome> outcomes) {
+        if (thisCluster == null || rows.isEmpty()) {
+            return rows;
+        }
+        Map<UUID, SQLException> waiting = new HashMap<>();
+        List<BadEvents.Row> unwritten = EarlierForwards.unwritten(here.db(), thisCluster, target, rows, Map.of(), clusters, waiting::put);
+        Set<BadEvents.Row> left = Collections.newSetFromMap(new IdentityHashMap<>());
+        left.addAll(unwritten);
+        for (BadEvents.Row r : rows) {
+            SQLException why = waiting.get(r.tenantId());
+            if (why != null) {
+                outcomes.add(new ReplayOutcome(r.id(), false,
+                        "not written: a cluster that may hold its forwarded copy cannot be read: " + why.getMessage()));
+            } else if (!left.contains(r)) { // marked here: written by a forward, in a cluster the tenant has left since
+                outcomes.add(new ReplayOutcome(r.id(), true, null));
+            }
+        }
+        return unwritten;
     }
 
     /** The PostgreSQL sink's rows of {@code rows} to hand to another cluster, by that cluster; none without clusters. */
@@ -57,7 +117,11 @@ final class ClusterForwarding implements AutoCloseable {
             Exception why = failed.get(name);
             if (why == null) {
                 try {
-                    handOff.forward(name, open(name).db(), to.getValue(), outcomes);
+                    CliDatabase there = open(name);
+                    List<BadEvents.Row> rest = unwritten(name, to.getValue(), outcomes);
+                    if (!rest.isEmpty()) {
+                        handOff.forward(name, there.db(), rest, outcomes);
+                    }
                     continue;
                 } catch (Exception unreachable) {
                     why = unreachable;

@@ -10,7 +10,6 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashSet;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
@@ -32,19 +31,18 @@ final class MoveHistory {
      *
      * @throws SQLException when a cluster on the way back cannot be read: the caller's rows wait
      */
-    static Set<String> leftSince(String cluster, UUID tenant, Instant since, Map<String, Database> clusters) throws SQLException {
+    static Set<String> leftSince(String cluster, UUID tenant, Instant since, EarlierForwards.Clusters clusters) throws SQLException {
         Set<String> out = new TreeSet<>();
         Set<String> read = new HashSet<>();
         Deque<String> toRead = new ArrayDeque<>();
         toRead.push(cluster);
         while (!toRead.isEmpty()) {
             String at = toRead.pop();
-            Database db = clusters.get(at);
-            if (!read.add(at) || db == null) {
+            if (!clusters.names().contains(at) || !read.add(at)) {
                 continue;
             }
-            for (String from : movedInFrom(db, tenant, since)) {
-                if (clusters.containsKey(from) && out.add(from)) {
+            for (String from : movedInFrom(clusters.open(at), tenant, since)) {
+                if (clusters.names().contains(from) && out.add(from)) {
                     toRead.push(from);
                 }
             }

@@ -10,11 +10,8 @@ import io.trackedge.sink.postgres.PostgresReplay;
 import io.trackedge.sink.postgres.PostgresSink;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -37,8 +34,7 @@ import org.slf4j.LoggerFactory;
  * row whose forward was refused once. The rows of a tenant moved back here since (its mark lifted) and routed
  * here, set aside while the mark still said it was elsewhere, are written here ({@link MovedBackEvents}).
  * Each cluster's edges all run it; two at once write nothing twice, nor does a forward after one that wrote
- * a row in a cluster the tenant has left since ({@link WrittenCopies}, asked of the clusters on the marks'
- * way and those its moves went through since: {@link MoveHistory}).
+ * a row in a cluster the tenant has left since ({@link EarlierForwards}).
  * A cluster that cannot be reached is tried again the next minute, and the rows whose way passes it wait;
  * the edge goes on.
  */
@@ -48,12 +44,12 @@ public final class MovedEventsForwarder implements Runnable {
     static final int ROWS_PER_RUN = 1000;
 
     private static final Logger log = LoggerFactory.getLogger(MovedEventsForwarder.class);
-    private static final Duration CLOCK_MARGIN = Duration.ofMinutes(10);
 
     private final String cluster;
     private final int rowsPerRun;
     private final Database here;
     private final Map<String, Database> clusters;
+    private final EarlierForwards.Clusters clustersView;
     private final TenantRouting routing;
     private final ClusterIdentities identities;
     private final MovedBadEvents forwarding;
@@ -83,6 +79,17 @@ public final class MovedEventsForwarder implements Runnable {
         this.cluster = cluster;
         this.here = here;
         this.clusters = Map.copyOf(clusters);
+        this.clustersView = new EarlierForwards.Clusters() {
+            @Override
+            public Set<String> names() {
+                return MovedEventsForwarder.this.clusters.keySet();
+            }
+
+            @Override
+            public Database open(String name) {
+                return MovedEventsForwarder.this.clusters.get(name);
+            }
+        };
         this.routing = routing;
         this.identities = identities;
         this.forwarding = new MovedBadEvents(here, replayOn, line -> { });
@@ -149,8 +156,12 @@ public final class MovedEventsForwarder implements Runnable {
                 List<ReplayOutcome> outcomes = new ArrayList<>();
                 int written;
                 try {
-                    List<BadEvents.Row> unwritten = new ArrayList<>();
-                    unreachable = unwritten(to.getKey(), to.getValue(), passedBy, unwritten, unreachable);
+                    List<SQLException> down = new ArrayList<>();
+                    List<BadEvents.Row> unwritten = EarlierForwards.unwritten(here, cluster, to.getKey(), to.getValue(), passedBy,
+                            clustersView, (tenant, why) -> down.add(why));
+                    if (!down.isEmpty()) { // those tenants' rows wait
+                        unreachable = down.get(0);
+                    }
                     written = forwarding.forward(to.getKey(), clusters.get(to.getKey()), unwritten, outcomes);
                 } catch (SQLException down) { // that cluster's rows (or one that may hold a written copy) wait; the others go on
                     unreachable = down;
@@ -211,34 +222,4 @@ public final class MovedEventsForwarder implements Runnable {
         }
     }
 
-    /**
-     * Adds to {@code out} the rows of {@code rows}, going to {@code target}, that no earlier forward wrote in a
-     * cluster the tenant has left since, and marks the others here: the tenant's move brought the event to
-     * {@code target}, but not the forward's copy, which a new forward would not find. The clusters asked are
-     * those on the marks' way ({@code passedBy}) and those the tenant's moves went through since its earliest
-     * row was set aside ({@link MoveHistory}).
-     *
-     * @return {@code unreachable}, or the failure of a cluster that could not be asked: that tenant's rows wait
-     */
-    private SQLException unwritten(String target, List<BadEvents.Row> rows, Map<UUID, List<String>> passedBy,
-                                   List<BadEvents.Row> out, SQLException unreachable) {
-        Map<UUID, List<BadEvents.Row>> byTenant = new LinkedHashMap<>();
-        rows.forEach(r -> byTenant.computeIfAbsent(r.tenantId(), k -> new ArrayList<>()).add(r));
-        for (Map.Entry<UUID, List<BadEvents.Row>> t : byTenant.entrySet()) {
-            Instant earliest = t.getValue().stream().map(BadEvents.Row::setAsideAt).min(Instant::compareTo).orElseThrow();
-            Map<String, Database> asked = new TreeMap<>();
-            try {
-                Set<String> names = new HashSet<>(passedBy.getOrDefault(t.getKey(), List.of()));
-                // a margin for the clocks of the clusters that wrote the two times
-                names.addAll(MoveHistory.leftSince(target, t.getKey(), earliest.minus(CLOCK_MARGIN), clusters));
-                names.remove(cluster);
-                names.remove(target);
-                names.forEach(n -> asked.put(n, clusters.get(n)));
-                out.addAll(WrittenCopies.settle(here, asked, t.getValue()));
-            } catch (SQLException down) {
-                unreachable = down;
-            }
-        }
-        return unreachable;
-    }
 }

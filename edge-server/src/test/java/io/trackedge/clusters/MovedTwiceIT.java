@@ -20,6 +20,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -228,10 +230,12 @@ class MovedTwiceIT {
     /**
      * The same stopped forward, to c this time, then a move back from c into b, which lifts b's mark: the
      * marks from a now end at b with nothing on the way, and only the tenant's moves say that c, where the
-     * copy was written, is where the event came from. The forward to b marks a's rows and writes nothing twice.
+     * copy was written, is where the event came from. The forward to b marks a's rows and writes nothing twice,
+     * and so does {@code bad-events replay --cluster a} by hand.
      */
-    @Test
-    void aRowWrittenInAClusterThatAMoveBackTookOffTheWayIsMarkedNotWrittenAgain() throws Exception {
+    @ParameterizedTest(name = "by hand: {0}")
+    @ValueSource(booleans = {false, true})
+    void aRowWrittenInAClusterThatAMoveBackTookOffTheWayIsMarkedNotWrittenAgain(boolean byHand) throws Exception {
         try (TestDatabase a = TestDatabase.create(); TestDatabase b = TestDatabase.create(); TestDatabase c = TestDatabase.create()) {
             String cUrl = "c=" + c.jdbcUrl();
             Path inA = routing("in-a.csv", "a");
@@ -259,17 +263,64 @@ class MovedTwiceIT {
                     assertEquals(3, s.executeUpdate("UPDATE bad_events SET replayed_at = NULL, last_replay_error = NULL,"
                             + " attempts = 0 WHERE error_code = 'moved'"));
                 }
-                move(TwoClusterConfig.write(dir.resolve("back-to-b.conf"), a, b, inB, cUrl), "c");
+                Path backToB = TwoClusterConfig.write(dir.resolve("back-to-b.conf"), a, b, inB, cUrl);
+                move(backToB, "c");
                 assertEquals(0, b.count("SELECT count(*) FROM tenants_moved_out"), "b's mark lifted");
                 assertEquals(4, rows(b, "email_event_rows"), "the move back took the events the forward wrote in c");
 
-                MovedEventsForwarder toB = forwarder(da, all, "b");
-                toB.run();
-                assertEquals(0, toB.forwarded(), "nothing written again");
+                if (byHand) {
+                    CliRun replay = CliRun.run(backToB, "bad-events", "replay", "--cluster", "a");
+                    assertEquals(0, replay.exit(), replay.err() + replay.out());
+                } else {
+                    MovedEventsForwarder toB = forwarder(da, all, "b");
+                    toB.run();
+                    assertEquals(0, toB.forwarded(), "nothing written again");
+                }
             }
             assertEquals(4, rows(b, "email_event_rows"), "each event once");
             assertEquals(3, a.count("SELECT count(*) FROM bad_events"
                     + " WHERE last_replay_error LIKE 'forwarded to cluster c as bad event % and replayed there'"));
+        }
+    }
+
+    /**
+     * A forward to b stopped before marking a's rows, then the tenant moved back from b to a: a replay by hand
+     * on a, where the rows are routed now, marks them instead of writing in a the events the move back brought.
+     */
+    @Test
+    void aReplayByHandAfterAMoveBackWritesNothingTwice() throws Exception {
+        try (TestDatabase a = TestDatabase.create(); TestDatabase b = TestDatabase.create(); TestDatabase c = TestDatabase.create()) {
+            String cUrl = "c=" + c.jdbcUrl();
+            Path inA = routing("in-a.csv", "a");
+            try (TestEdge first = TwoClusterConfig.edge(a, b, inA, cUrl)) {
+                first.opens(MOVED, "first-", 1);
+                Await.until("an event in a", Duration.ofSeconds(60), () -> rows(a, "email_event_rows") == 1);
+            }
+            move(TwoClusterConfig.write(dir.resolve("to-b.conf"), a, b, routing("in-b.csv", "b"), cUrl), "a");
+            try (TestEdge stale = TwoClusterConfig.edge(a, b, inA, cUrl)) {
+                stale.opens(MOVED, "stale-", 3);
+                Await.until("the stale edge's events set aside in a", Duration.ofSeconds(60),
+                        () -> a.count("SELECT count(*) FROM bad_events WHERE error_code = 'moved'") == 3);
+            }
+            try (Database da = db(a); Database db = db(b); Database dc = db(c)) {
+                MovedEventsForwarder toB = forwarder(da, Map.of("a", da, "b", db, "c", dc), "b");
+                toB.run();
+                assertEquals(3, toB.forwarded());
+            }
+            try (java.sql.Connection ca = a.connect(); java.sql.Statement s = ca.createStatement()) {
+                // as if the forward had stopped before its last step, marking a's rows
+                assertEquals(3, s.executeUpdate("UPDATE bad_events SET replayed_at = NULL, last_replay_error = NULL,"
+                        + " attempts = 0 WHERE error_code = 'moved'"));
+            }
+            Path back = TwoClusterConfig.write(dir.resolve("back.conf"), a, b, inA, cUrl);
+            move(back, "b");
+            assertEquals(4, rows(a, "email_event_rows"), "the move back took the events the forward wrote in b");
+
+            CliRun replay = CliRun.run(back, "bad-events", "replay", "--cluster", "a");
+            assertEquals(0, replay.exit(), replay.err() + replay.out());
+            assertEquals(4, rows(a, "email_event_rows"), "each event once");
+            assertEquals(3, a.count("SELECT count(*) FROM bad_events"
+                    + " WHERE last_replay_error LIKE 'forwarded to cluster b as bad event % and replayed there'"));
         }
     }
 
