@@ -192,27 +192,16 @@ class MovedTwiceIT {
             String cUrl = "c=" + c.jdbcUrl();
             Path inA = routing("in-a.csv", "a");
             Path inB = routing("in-b.csv", "b");
-            try (TestEdge first = TwoClusterConfig.edge(a, b, inA, cUrl)) {
-                first.opens(MOVED, "first-", 1);
-                Await.until("an event in a", Duration.ofSeconds(60), () -> rows(a, "email_event_rows") == 1);
-            }
+            oneEventIn(a, b, inA, cUrl);
             move(TwoClusterConfig.write(dir.resolve("to-b.conf"), a, b, inB, cUrl), "a");
-            try (TestEdge stale = TwoClusterConfig.edge(a, b, inA, cUrl)) {
-                stale.opens(MOVED, "stale-", 3);
-                Await.until("the stale edge's events set aside in a", Duration.ofSeconds(60),
-                        () -> a.count("SELECT count(*) FROM bad_events WHERE error_code = 'moved'") == 3);
-            }
+            threeSetAsideByAStaleEdge(a, b, inA, cUrl);
             try (Database da = db(a); Database db = db(b); Database dc = db(c)) {
                 Map<String, Database> all = Map.of("a", da, "b", db, "c", dc);
                 MovedEventsForwarder toB = forwarder(da, all, "b");
                 toB.run();
                 assertEquals(3, toB.forwarded());
                 assertEquals(4, rows(b, "email_event_rows"));
-                try (java.sql.Connection ca = a.connect(); java.sql.Statement s = ca.createStatement()) {
-                    // as if the forward had stopped before its last step, marking a's rows
-                    assertEquals(3, s.executeUpdate("UPDATE bad_events SET replayed_at = NULL, last_replay_error = NULL,"
-                            + " attempts = 0 WHERE error_code = 'moved'"));
-                }
+                asIfTheForwardStoppedBeforeItsMark(a);
                 move(TwoClusterConfig.write(dir.resolve("to-c.conf"), a, b, routing("in-c.csv", "c"), cUrl), "b");
                 assertEquals(4, rows(c, "email_event_rows"), "the move took the events the forward wrote in b");
 
@@ -241,28 +230,17 @@ class MovedTwiceIT {
             Path inA = routing("in-a.csv", "a");
             Path inB = routing("in-b.csv", "b");
             Path inC = routing("in-c.csv", "c");
-            try (TestEdge first = TwoClusterConfig.edge(a, b, inA, cUrl)) {
-                first.opens(MOVED, "first-", 1);
-                Await.until("an event in a", Duration.ofSeconds(60), () -> rows(a, "email_event_rows") == 1);
-            }
+            oneEventIn(a, b, inA, cUrl);
             move(TwoClusterConfig.write(dir.resolve("to-b.conf"), a, b, inB, cUrl), "a");
             move(TwoClusterConfig.write(dir.resolve("to-c.conf"), a, b, inC, cUrl), "b");
-            try (TestEdge stale = TwoClusterConfig.edge(a, b, inA, cUrl)) {
-                stale.opens(MOVED, "stale-", 3);
-                Await.until("the stale edge's events set aside in a", Duration.ofSeconds(60),
-                        () -> a.count("SELECT count(*) FROM bad_events WHERE error_code = 'moved'") == 3);
-            }
+            threeSetAsideByAStaleEdge(a, b, inA, cUrl);
             try (Database da = db(a); Database db = db(b); Database dc = db(c)) {
                 Map<String, Database> all = Map.of("a", da, "b", db, "c", dc);
                 MovedEventsForwarder toC = forwarder(da, all, "c");
                 toC.run();
                 assertEquals(3, toC.forwarded());
                 assertEquals(4, rows(c, "email_event_rows"));
-                try (java.sql.Connection ca = a.connect(); java.sql.Statement s = ca.createStatement()) {
-                    // as if the forward had stopped before its last step, marking a's rows
-                    assertEquals(3, s.executeUpdate("UPDATE bad_events SET replayed_at = NULL, last_replay_error = NULL,"
-                            + " attempts = 0 WHERE error_code = 'moved'"));
-                }
+                asIfTheForwardStoppedBeforeItsMark(a);
                 Path backToB = TwoClusterConfig.write(dir.resolve("back-to-b.conf"), a, b, inB, cUrl);
                 move(backToB, "c");
                 assertEquals(0, b.count("SELECT count(*) FROM tenants_moved_out"), "b's mark lifted");
@@ -292,26 +270,15 @@ class MovedTwiceIT {
         try (TestDatabase a = TestDatabase.create(); TestDatabase b = TestDatabase.create(); TestDatabase c = TestDatabase.create()) {
             String cUrl = "c=" + c.jdbcUrl();
             Path inA = routing("in-a.csv", "a");
-            try (TestEdge first = TwoClusterConfig.edge(a, b, inA, cUrl)) {
-                first.opens(MOVED, "first-", 1);
-                Await.until("an event in a", Duration.ofSeconds(60), () -> rows(a, "email_event_rows") == 1);
-            }
+            oneEventIn(a, b, inA, cUrl);
             move(TwoClusterConfig.write(dir.resolve("to-b.conf"), a, b, routing("in-b.csv", "b"), cUrl), "a");
-            try (TestEdge stale = TwoClusterConfig.edge(a, b, inA, cUrl)) {
-                stale.opens(MOVED, "stale-", 3);
-                Await.until("the stale edge's events set aside in a", Duration.ofSeconds(60),
-                        () -> a.count("SELECT count(*) FROM bad_events WHERE error_code = 'moved'") == 3);
-            }
+            threeSetAsideByAStaleEdge(a, b, inA, cUrl);
             try (Database da = db(a); Database db = db(b); Database dc = db(c)) {
                 MovedEventsForwarder toB = forwarder(da, Map.of("a", da, "b", db, "c", dc), "b");
                 toB.run();
                 assertEquals(3, toB.forwarded());
             }
-            try (java.sql.Connection ca = a.connect(); java.sql.Statement s = ca.createStatement()) {
-                // as if the forward had stopped before its last step, marking a's rows
-                assertEquals(3, s.executeUpdate("UPDATE bad_events SET replayed_at = NULL, last_replay_error = NULL,"
-                        + " attempts = 0 WHERE error_code = 'moved'"));
-            }
+            asIfTheForwardStoppedBeforeItsMark(a);
             Path back = TwoClusterConfig.write(dir.resolve("back.conf"), a, b, inA, cUrl);
             move(back, "b");
             assertEquals(4, rows(a, "email_event_rows"), "the move back took the events the forward wrote in b");
@@ -321,6 +288,30 @@ class MovedTwiceIT {
             assertEquals(4, rows(a, "email_event_rows"), "each event once");
             assertEquals(3, a.count("SELECT count(*) FROM bad_events"
                     + " WHERE last_replay_error LIKE 'forwarded to cluster b as bad event % and replayed there'"));
+        }
+    }
+
+    private static void oneEventIn(TestDatabase a, TestDatabase b, Path inA, String cUrl) throws Exception {
+        try (TestEdge first = TwoClusterConfig.edge(a, b, inA, cUrl)) {
+            first.opens(MOVED, "first-", 1);
+            Await.until("an event in a", Duration.ofSeconds(60), () -> rows(a, "email_event_rows") == 1);
+        }
+    }
+
+    /** Three events of the moved tenant from an edge on the table that still sends it to a: set aside there. */
+    private static void threeSetAsideByAStaleEdge(TestDatabase a, TestDatabase b, Path inA, String cUrl) throws Exception {
+        try (TestEdge stale = TwoClusterConfig.edge(a, b, inA, cUrl)) {
+            stale.opens(MOVED, "stale-", 3);
+            Await.until("the stale edge's events set aside in a", Duration.ofSeconds(60),
+                    () -> a.count("SELECT count(*) FROM bad_events WHERE error_code = 'moved'") == 3);
+        }
+    }
+
+    /** As if the forward of a's three rows had stopped before its last step, marking them. */
+    private static void asIfTheForwardStoppedBeforeItsMark(TestDatabase a) throws SQLException {
+        try (java.sql.Connection ca = a.connect(); java.sql.Statement s = ca.createStatement()) {
+            assertEquals(3, s.executeUpdate("UPDATE bad_events SET replayed_at = NULL, last_replay_error = NULL,"
+                    + " attempts = 0 WHERE error_code = 'moved'"));
         }
     }
 
