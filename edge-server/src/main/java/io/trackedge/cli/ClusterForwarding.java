@@ -50,9 +50,14 @@ final class ClusterForwarding implements AutoCloseable {
             if (name.equals(thisCluster)) {
                 return here.db();
             }
+            Exception before = failed.get(name);
+            if (before != null) { // not tried again in the run, as a forward's cluster is not
+                throw new SQLException("cluster " + name + ": " + before.getMessage(), before);
+            }
             try {
                 return ClusterForwarding.this.open(name).db();
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException e) { // a migration's failure to connect is a FlywayException
+                failed.put(name, e);
                 throw new SQLException("cluster " + name + ": " + e.getMessage(), e);
             }
         }
@@ -92,13 +97,14 @@ final class ClusterForwarding implements AutoCloseable {
         Set<BadEvents.Row> left = Collections.newSetFromMap(new IdentityHashMap<>());
         left.addAll(unwritten);
         for (BadEvents.Row r : rows) {
-            SQLException why = waiting.get(r.tenantId());
-            if (why != null) {
-                outcomes.add(new ReplayOutcome(r.id(), false,
-                        "not written: a cluster that may hold its forwarded copy cannot be read: " + why.getMessage()));
-            } else if (!left.contains(r)) { // marked here: written by a forward, in a cluster the tenant has left since
-                outcomes.add(new ReplayOutcome(r.id(), true, null));
+            if (left.contains(r)) {
+                continue;
             }
+            SQLException why = waiting.get(r.tenantId());
+            outcomes.add(why != null
+                    ? new ReplayOutcome(r.id(), false, "not written: a cluster that may hold its forwarded copy cannot be read: "
+                            + why.getMessage())
+                    : new ReplayOutcome(r.id(), true, null)); // marked here: a forward wrote it in a cluster the tenant left since
         }
         return unwritten;
     }

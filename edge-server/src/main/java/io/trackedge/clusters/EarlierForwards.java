@@ -46,8 +46,9 @@ public final class EarlierForwards {
 
     /**
      * The rows of {@code rows} that no earlier forward wrote in a cluster the tenant has left since;
-     * the others are marked in {@code here}. Rows of another error code than {@value MovedTenants#CODE} are
-     * never forwarded, and pass. A tenant whose clusters cannot be asked has none of its rows returned, and
+     * the others are marked in {@code here}. Rows of another error code than {@value MovedTenants#CODE} pass:
+     * a move carries them, and a forward's copy of one with them, so the forward finds its own copy. A tenant
+     * whose clusters cannot be asked has none of its {@value MovedTenants#CODE} rows returned or marked, and
      * {@code down} is told which and why: they wait.
      *
      * @param hereName the cluster {@code here} is

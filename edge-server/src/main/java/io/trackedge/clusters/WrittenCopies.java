@@ -28,30 +28,31 @@ final class WrittenCopies {
 
     /**
      * Marks in {@code here} the rows of {@code rows} whose replayed copy a cluster of {@code asked} holds, and
-     * returns the others, in order.
+     * returns the others, in order. Every cluster is asked before any row is marked, so a failure marks nothing.
      *
      * @param asked the clusters that may hold such a copy, by name; not {@code here}
      * @throws SQLException when {@code here} or a cluster asked cannot be read: the rows wait for the next run
      */
     static List<BadEvents.Row> settle(Database here, Map<String, Database> asked, List<BadEvents.Row> rows) throws SQLException {
         List<BadEvents.Row> unwritten = new ArrayList<>(rows);
+        Map<Long, Map.Entry<String, Long>> found = new HashMap<>(); // a row's id here: the cluster and its copy's id there
         for (Map.Entry<String, Database> other : asked.entrySet()) {
             if (unwritten.isEmpty()) {
                 break;
             }
             Map<Long, Long> copies = in(other.getValue(), unwritten);
-            if (copies.isEmpty()) {
-                continue;
-            }
+            copies.forEach((id, copy) -> found.put(id, Map.entry(other.getKey(), copy)));
+            unwritten.removeIf(r -> copies.containsKey(r.id()));
+        }
+        if (!found.isEmpty()) {
             try (Connection c = here.dataSource().getConnection()) {
-                for (BadEvents.Row r : unwritten) {
-                    Long copy = copies.get(r.id());
+                for (BadEvents.Row r : rows) {
+                    Map.Entry<String, Long> copy = found.get(r.id());
                     if (copy != null) {
-                        BadEventForwarding.forwarded(c, r, other.getKey(), copy);
+                        BadEventForwarding.forwarded(c, r, copy.getKey(), copy.getValue());
                     }
                 }
             }
-            unwritten.removeIf(r -> copies.containsKey(r.id()));
         }
         return unwritten;
     }
